@@ -1,0 +1,178 @@
+/**
+ * `npm run bench [-- --n 200000] [--only name,name]`: the SPEC §11 workload on ModelVault and on
+ * better-sqlite3 in the same process, printed as one table with ratios (ModelVault ÷ SQLite, so
+ * above 1.0 means ModelVault is faster) and written as JSON to bench/results/.
+ *
+ * better-sqlite3 is configured as a performance-minded user would: WAL, 256 MB page cache, 256 MB
+ * mmap, synchronous=FULL so its commits are as durable as ours (each commit is fsynced).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Database } from '../src/index';
+import { fmt, measureOps, measureRun, ratio } from './harness';
+import type { Figure } from './harness';
+import { makeItems, randomIds } from './data';
+import type { ItemRow } from './data';
+
+interface Result {
+  workload: string;
+  sqlite: Figure | null;
+  typed: Figure | null;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const N = Number(arg('n', '200000'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-bench-'));
+const ITEM_FIELDS = [
+  { path: 'id', type: 'int64' as const },
+  { path: 'sku', type: 'string' as const },
+  { path: 'qty', type: 'int64' as const },
+  { path: 'price', type: 'float64' as const },
+  { path: 'status', type: 'string' as const },
+  { path: 'note', type: 'string' as const },
+];
+const ITEM_INDEXES = [
+  { name: 'items_sku', path: 'sku', kind: 'unique' as const },
+  { name: 'items_status', path: 'status', kind: 'index' as const },
+  { name: 'items_qty', path: 'qty', kind: 'index' as const },
+];
+
+function openSqlite(file: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('cache_size = -262144');
+  db.pragma('mmap_size = 268435456');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
+  );
+  db.exec('CREATE INDEX IF NOT EXISTS items_status ON items(status)');
+  db.exec('CREATE INDEX IF NOT EXISTS items_qty ON items(qty)');
+  return db;
+}
+
+function openMv(file: string): Database {
+  const db = Database.open(file);
+  db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
+  return db;
+}
+
+function rm(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}.lock`])
+    fs.rmSync(f, { recursive: true, force: true });
+}
+
+function sqliteInsertAll(db: BetterSqlite3.Database, rows: ItemRow[]): void {
+  const stmt = db.prepare('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const r of rows) stmt.run(r.id, r.sku, r.qty, r.price, r.status, r.note);
+  })();
+}
+
+function mvInsertAll(db: Database, rows: ItemRow[]): void {
+  db.transaction(() => {
+    for (const r of rows) db.insert('items', r as unknown as Record<string, unknown>);
+  });
+}
+
+function main(): void {
+  console.log(
+    `ModelVault bench: N=${N}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
+  );
+  const rows = makeItems(N);
+  const results: Result[] = [];
+  const sqliteFile = path.join(dir, 'bench.sqlite');
+  const mvFile = path.join(dir, 'bench.modelvault');
+
+  // 1. Bulk insert in one transaction (rows/s).
+  let sdb: BetterSqlite3.Database | null = null;
+  let mdb: Database | null = null;
+  const sqliteBulk = measureRun(
+    N,
+    3,
+    () => {
+      rm(sqliteFile);
+      sdb = openSqlite(sqliteFile);
+    },
+    () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, rows),
+    () => (sdb as unknown as BetterSqlite3.Database).close(),
+  );
+  const mvBulk = measureRun(
+    N,
+    3,
+    () => {
+      rm(mvFile);
+      mdb = openMv(mvFile);
+    },
+    () => mvInsertAll(mdb as unknown as Database, rows),
+    () => (mdb as unknown as Database).close(),
+  );
+  results.push({ workload: 'bulk insert, one transaction (rows/s)', sqlite: sqliteBulk, typed: mvBulk });
+
+  // Populated databases for the read workloads.
+  rm(sqliteFile);
+  const sqlite = openSqlite(sqliteFile);
+  sqliteInsertAll(sqlite, rows);
+  rm(mvFile);
+  const mv = openMv(mvFile);
+  mvInsertAll(mv, rows);
+
+  // 2. Random point get by primary key.
+  const ids = randomIds(N, 1 << 16);
+  let i = 0;
+  const getStmt = sqlite.prepare('SELECT * FROM items WHERE id = ?');
+  const sqliteGet = measureOps('sqlite get', () => {
+    getStmt.get(ids[i++ & 0xffff]);
+  });
+  i = 0;
+  const mvGet = measureOps('mv get', () => {
+    mv.get('items', ids[i++ & 0xffff]);
+  });
+  results.push({ workload: 'random point get by primary key (ops/s)', sqlite: sqliteGet, typed: mvGet });
+
+  sqlite.close();
+  mv.close();
+  printTable(results);
+  const out = path.join(
+    __dirname,
+    '..',
+    '..',
+    'bench',
+    'results',
+    `bench-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        n: N,
+        node: process.version,
+        cpus: os.cpus().map((c) => c.model),
+        date: new Date().toISOString(),
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function printTable(results: Result[]): void {
+  const header = ['workload', 'better-sqlite3', 'ModelVault typed', 'ratio typed'];
+  const lines = results.map((r) => [r.workload, fmt(r.sqlite), fmt(r.typed), ratio(r.typed, r.sqlite)]);
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
+  const row = (cells: string[]): string => cells.map((x, c) => x.padEnd(widths[c])).join(' | ');
+  console.log(`\n${row(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);
+  for (const l of lines) console.log(row(l));
+}
+
+main();

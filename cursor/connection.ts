@@ -1,0 +1,214 @@
+/**
+ * DB-API connection (PEP 249) over a Database handle. Transaction model (Python sqlite3's):
+ * with autocommit off (the default) the first DML or DDL statement opens a transaction that
+ * commit() makes durable and rollback() discards; close() rolls back. With autocommit on, each
+ * statement commits on its own unless BEGIN opened an explicit transaction. Each statement is
+ * atomic inside the transaction (a failed statement leaves no trace, earlier ones stay).
+ * Statements are lowered once per SQL text (LRU cache, invalidated by DDL) and physical plans are
+ * cached with them, so re-executing a statement only binds parameters.
+ */
+import { Database } from '../src/database';
+import { InterfaceError, ModelVaultError, OperationalError, TransactionError } from '../src/errors';
+import type { OpenOptions } from '../src/options';
+import { lowerStatement } from '../parser/lower';
+import { StatementCache } from '../parser/statement-cache';
+import type { LoweredStatement, OutputColumn } from '../parser/ir';
+import { physicalPlan, openResult } from '../planner/run';
+import type { PhysicalPlan } from '../planner/physical';
+import type { ExecStats, Source } from '../planner/execute';
+import { explainLines } from '../planner/explain';
+import { Cursor } from './cursor';
+import { checkConnectOptions } from './options';
+import type { ConnectOptions } from './options';
+import { bindParams } from './values';
+import type { Params } from './values';
+import { runWrite } from './write-statements';
+
+export type RunOutcome =
+  | { kind: 'rows'; source: Source; columns: readonly OutputColumn[]; stats: ExecStats }
+  | { kind: 'done'; rowCount: number; lastRowId?: number | bigint };
+
+const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
+
+/** Open a connection to the database file at `path` (':memory:' for a private in-memory database). */
+export function connect(path: string, options?: ConnectOptions): Connection {
+  const opts = checkConnectOptions(options);
+  const storage: OpenOptions = {};
+  for (const key of ['readOnly', 'recovery', 'safeIntegers', 'lockStaleMs', 'cacheBytes'] as const) {
+    if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
+  }
+  if (typeof path !== 'string' || path.length === 0) throw new InterfaceError('connect: path must be a non-empty string', 'BAD_OPTION');
+  const db = path === ':memory:' ? Database.openInMemory({ safeIntegers: storage.safeIntegers, cacheBytes: storage.cacheBytes }) : Database.open(path, storage);
+  return new Connection(db, opts);
+}
+
+export class Connection {
+  /** The typed Database handle under this connection (same engine, same transaction). */
+  readonly database: Database;
+  /** Autocommit mode; may be changed between statements (switching on commits an open transaction). */
+  private _autocommit: boolean;
+  /** @internal */ readonly _rowMode: 'array' | 'object';
+  /** @internal */ readonly _safeIntegers: boolean;
+  private readonly cache: StatementCache;
+  private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
+  private readonly cursors = new Set<Cursor>();
+  private closed = false;
+
+  /** @internal Use connect(). */
+  constructor(db: Database, opts: ConnectOptions) {
+    this.database = db;
+    this._autocommit = opts.autocommit === true;
+    this._rowMode = opts.rowMode ?? 'array';
+    this._safeIntegers = opts.safeIntegers === true;
+    this.cache = new StatementCache(opts.statementCacheSize ?? 256);
+  }
+
+  get autocommit(): boolean {
+    return this._autocommit;
+  }
+
+  set autocommit(on: boolean) {
+    this._assertOpen();
+    if (typeof on !== 'boolean') throw new InterfaceError('autocommit must be a boolean', 'BAD_OPTION');
+    if (on && this.database.inTransaction) this.database.commit();
+    this._autocommit = on;
+  }
+
+  get inTransaction(): boolean {
+    return !this.closed && this.database.isOpen && this.database.inTransaction;
+  }
+
+  cursor(): Cursor {
+    this._assertOpen();
+    const cur = new Cursor(this);
+    this.cursors.add(cur);
+    return cur;
+  }
+
+  /** Shortcut: a new cursor that has executed `sql`. */
+  execute(sql: string, params?: unknown): Cursor {
+    return this.cursor().execute(sql, params);
+  }
+
+  commit(): void {
+    this._assertOpen();
+    this.database.commit();
+  }
+
+  rollback(): void {
+    this._assertOpen();
+    this.database.rollback();
+  }
+
+  /** Close every cursor, roll back an open transaction, release the database. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    for (const cur of [...this.cursors]) cur.close();
+    this.closed = true;
+    this.database.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ───────────────────────── internals used by Cursor ─────────────────────────
+
+  /** @internal */
+  _assertOpen(): void {
+    if (this.closed || !this.database.isOpen) throw new InterfaceError('connection is closed', 'CLOSED');
+  }
+
+  /** @internal */
+  _forget(cur: Cursor): void {
+    this.cursors.delete(cur);
+  }
+
+  private lower(sql: string): LoweredStatement {
+    if (typeof sql !== 'string') throw new InterfaceError('SQL must be a string', 'INTERFACE');
+    const engine = this.database.storage;
+    const version = engine.catalogVersion;
+    const hit = this.cache.get(sql, version);
+    if (hit) return hit;
+    const lowered = lowerStatement(sql, {
+      collection: (name) => {
+        const state = engine.collection(name);
+        return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
+      },
+    });
+    this.cache.set(sql, version, lowered);
+    return lowered;
+  }
+
+  private plan(lowered: LoweredStatement, stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>): PhysicalPlan {
+    const version = this.database.storage.catalogVersion;
+    const cached = this.plans.get(lowered);
+    if (cached && cached.version === version) return cached.plan;
+    const plan = physicalPlan(stmt.plan, this.database.readView());
+    this.plans.set(lowered, { version, plan });
+    return plan;
+  }
+
+  /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
+  _run(sql: string, params: unknown, _many = false): RunOutcome {
+    this._assertOpen();
+    try {
+      return this.runLowered(this.lower(sql), params);
+    } catch (err) {
+      if (err instanceof ModelVaultError && err.sql === undefined) Object.defineProperty(err, 'sql', { value: sql });
+      throw err;
+    }
+  }
+
+  private runLowered(lowered: LoweredStatement, params: unknown): RunOutcome {
+    const bound: Params = bindParams(lowered.params, params);
+    const stmt = lowered.stmt;
+    const db = this.database;
+    switch (stmt.kind) {
+      case 'select': {
+        const view = db.readView();
+        const engine = db.storage;
+        const { source, stats } = openResult(this.plan(lowered, stmt), view, { readRow: (l) => engine.readRow(l), params: bound });
+        return { kind: 'rows', source, columns: stmt.columns, stats };
+      }
+      case 'explain': {
+        const lines = explainLines(physicalPlan(stmt.select.plan, db.readView()));
+        let i = 0;
+        return { kind: 'rows', source: { next: () => (i < lines.length ? [lines[i++]] : null) }, columns: EXPLAIN_COLUMNS, stats: { rowsRead: 0, indexEntries: 0 } };
+      }
+      case 'begin':
+        if (db.inTransaction) throw new TransactionError('cannot start a transaction within a transaction', 'NESTED_TRANSACTION');
+        db.begin();
+        return { kind: 'done', rowCount: -1 };
+      case 'commit':
+        if (!db.inTransaction) throw new TransactionError('cannot commit: no transaction is active');
+        db.commit();
+        return { kind: 'done', rowCount: -1 };
+      case 'rollback':
+        if (!db.inTransaction) throw new TransactionError('cannot rollback: no transaction is active');
+        db.rollback();
+        return { kind: 'done', rowCount: -1 };
+      default:
+        return this.runWriteStatement(stmt, bound);
+    }
+  }
+
+  private runWriteStatement(stmt: LoweredStatement['stmt'], bound: Params): RunOutcome {
+    const db = this.database;
+    if (db.storage.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
+    const isDml = stmt.kind === 'insert' || stmt.kind === 'update' || stmt.kind === 'delete';
+    const implicit = !db.inTransaction;
+    if (implicit) db.begin();
+    const engine = db.storage;
+    const sp = implicit ? null : engine.savepoint();
+    try {
+      const result = runWrite(db, stmt, bound);
+      if (implicit && this._autocommit) db.commit();
+      return { kind: 'done', rowCount: isDml ? result.rowCount : -1, ...(result.lastRowId !== undefined ? { lastRowId: result.lastRowId } : {}) };
+    } catch (err) {
+      if (sp && engine.inTransaction) engine.rollbackTo(sp);
+      else if (implicit) db.rollback();
+      throw err;
+    }
+  }
+}

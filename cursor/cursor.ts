@@ -1,0 +1,200 @@
+/**
+ * DB-API cursor (PEP 249). States, and the only methods that move between them:
+ *
+ *            execute(SELECT/EXPLAIN)                 fetch* reaches the end
+ *   idle ───────────────────────────────► rows ─────────────────────────────► exhausted
+ *     ▲  execute(DML/DDL/BEGIN...) ──► done  (no result set)                       │
+ *     └──────────── execute(...) from any open state starts over ◄──────────────────┘
+ *   any ── close() / connection.close() ──► closed   (every method then throws InterfaceError)
+ *
+ * A SELECT is planned at execute() but produces rows only as fetchOne/fetchMany/iteration pull
+ * them, from the snapshot taken at execute(): fetchMany(n) costs O(n).
+ */
+import type { Source } from '../planner/execute';
+import type { ExecStats } from '../planner/execute';
+import type { OutputColumn } from '../parser/ir';
+import { InterfaceError, ProgrammingError } from '../src/errors';
+import { describeColumns } from './description';
+import type { ColumnDescription } from './description';
+import { outputValue } from './values';
+import type { Connection } from './connection';
+
+export type CursorState = 'idle' | 'rows' | 'exhausted' | 'done' | 'closed';
+export type ResultRow = unknown[] | Record<string, unknown>;
+
+interface ResultSet {
+  source: Source;
+  columns: readonly OutputColumn[];
+  stats: ExecStats;
+}
+
+export class Cursor implements Iterable<ResultRow> {
+  /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
+  arraySize = 1;
+  private _state: CursorState = 'idle';
+  private result: ResultSet | null = null;
+  private _description: ColumnDescription[] | null = null;
+  private _rowCount = -1;
+  private _lastRowId: number | bigint | null = null;
+  private fetched = 0;
+
+  /** @internal Created by Connection.cursor(). */
+  constructor(private readonly conn: Connection) {}
+
+  get state(): CursorState {
+    return this._state;
+  }
+
+  /** PEP 249 7-tuples for the current result set; null before one and after DML/DDL. */
+  get description(): ColumnDescription[] | null {
+    this.assertOpen();
+    return this._description;
+  }
+
+  /** Rows changed by the last DML; for a SELECT -1 until it is exhausted, then the rows fetched. */
+  get rowCount(): number {
+    this.assertOpen();
+    return this._rowCount;
+  }
+
+  /** Primary key (rowid) of the last row inserted by this cursor; unchanged by UPDATE/DELETE/ignored inserts. */
+  get lastRowId(): number | bigint | null {
+    this.assertOpen();
+    return this._lastRowId;
+  }
+
+  /** Work counters of the current result set (rows read from storage, index entries visited). */
+  get executionStats(): Readonly<ExecStats> | null {
+    return this.result?.stats ?? null;
+  }
+
+  execute(sql: string, params?: unknown): this {
+    this.assertOpen();
+    this.reset();
+    const outcome = this.conn._run(sql, params);
+    if (outcome.kind === 'rows') {
+      this.result = { source: outcome.source, columns: outcome.columns, stats: outcome.stats };
+      this._description = describeColumns(outcome.columns);
+      this._state = 'rows';
+    } else {
+      this._rowCount = outcome.rowCount;
+      if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
+      this._state = 'done';
+    }
+    return this;
+  }
+
+  /** Run a DML statement once per parameter set; rowCount is the total. A SELECT is refused. */
+  executeMany(sql: string, seqOfParams: Iterable<unknown>): this {
+    this.assertOpen();
+    if (seqOfParams === null || typeof (seqOfParams as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+      throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
+    }
+    this.reset();
+    let total = 0;
+    for (const params of seqOfParams) {
+      const outcome = this.conn._run(sql, params, true);
+      if (outcome.kind === 'rows') throw new ProgrammingError('executeMany cannot run a statement that returns rows', 'PROGRAMMING');
+      total += outcome.rowCount;
+      if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
+    }
+    this._rowCount = total;
+    this._state = 'done';
+    return this;
+  }
+
+  fetchOne(): ResultRow | null {
+    const result = this.requireResult();
+    const row = result.source.next();
+    if (row === null) {
+      this.exhaust();
+      return null;
+    }
+    this.fetched++;
+    return this.shape(row, result.columns);
+  }
+
+  fetchMany(size: number = this.arraySize): ResultRow[] {
+    const result = this.requireResult();
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+      throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
+    }
+    const out: ResultRow[] = [];
+    while (out.length < size) {
+      const row = result.source.next();
+      if (row === null) {
+        this.exhaust();
+        break;
+      }
+      this.fetched++;
+      out.push(this.shape(row, result.columns));
+    }
+    return out;
+  }
+
+  fetchAll(): ResultRow[] {
+    const result = this.requireResult();
+    const out: ResultRow[] = [];
+    for (let row = result.source.next(); row !== null; row = result.source.next()) {
+      this.fetched++;
+      out.push(this.shape(row, result.columns));
+    }
+    this.exhaust();
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<ResultRow> {
+    for (let row = this.fetchOne(); row !== null; row = this.fetchOne()) yield row;
+  }
+
+  close(): void {
+    if (this._state === 'closed') return;
+    this.reset();
+    this._state = 'closed';
+    this.conn._forget(this);
+  }
+
+  get closed(): boolean {
+    return this._state === 'closed';
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private shape(row: readonly unknown[], columns: readonly OutputColumn[]): ResultRow {
+    const safe = this.conn._safeIntegers;
+    if (this.conn._rowMode === 'object') {
+      const obj: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) obj[columns[i].name] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+      return obj;
+    }
+    const out = new Array<unknown>(columns.length);
+    for (let i = 0; i < columns.length; i++) out[i] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+    return out;
+  }
+
+  private exhaust(): void {
+    if (this._state === 'rows') {
+      this._state = 'exhausted';
+      this._rowCount = this.fetched;
+    }
+  }
+
+  private requireResult(): ResultSet {
+    this.assertOpen();
+    if (!this.result) throw new ProgrammingError('no result set: execute a query first', 'NO_RESULT_SET');
+    return this.result;
+  }
+
+  private reset(): void {
+    this.result = null;
+    this._description = null;
+    this._rowCount = -1;
+    this.fetched = 0;
+    this._state = this._state === 'closed' ? 'closed' : 'idle';
+  }
+
+  private assertOpen(): void {
+    if (this._state === 'closed') throw new InterfaceError('cursor is closed', 'CLOSED');
+    this.conn._assertOpen();
+  }
+}

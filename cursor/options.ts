@@ -1,0 +1,21 @@
+/** ConnectOptions (SPEC §3) and their checking. */
+import { checkOptions, OPEN_OPTIONS } from '../src/options';
+import type { OpenOptions } from '../src/options';
+
+export interface ConnectOptions extends OpenOptions {
+  /** PEP 249 default false: the first DML/DDL opens a transaction that commit()/rollback() end. */
+  autocommit?: boolean;
+  /** Rows as arrays (default) or plain objects keyed by column label. */
+  rowMode?: 'array' | 'object';
+  /** Capacity of the per-connection statement cache (default 256 statements). */
+  statementCacheSize?: number;
+}
+
+export function checkConnectOptions(opts: unknown): ConnectOptions {
+  return checkOptions<ConnectOptions>('connect', opts, {
+    ...OPEN_OPTIONS,
+    autocommit: 'boolean',
+    rowMode: ['array', 'object'],
+    statementCacheSize: 'number',
+  });
+}

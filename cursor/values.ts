@@ -1,0 +1,81 @@
+/**
+ * Values crossing the SQL boundary: parameters checked on the way in, stored values converted on
+ * the way out (timestamps as Date, booleans as booleans, integers by the safeIntegers rule).
+ */
+import type { ValueType } from '../planner/expr';
+import type { ParamInfo } from '../parser/ir';
+import { DataError, ProgrammingError } from '../src/errors';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+function checkValue(v: unknown, where: string): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      if (Number.isNaN(v)) throw new DataError(`${where}: NaN cannot be bound`, 'TYPE_MISMATCH');
+      return v;
+    case 'bigint':
+      if (v < INT64_MIN || v > INT64_MAX) throw new DataError(`${where}: ${v} is outside the 64-bit integer range`, 'TYPE_MISMATCH');
+      return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1 : 0;
+    default:
+      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) throw new DataError(`${where}: invalid Date`, 'TYPE_MISMATCH');
+        return v;
+      }
+      throw new DataError(`${where}: a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} cannot be bound`, 'TYPE_MISMATCH');
+  }
+}
+
+/** Check the bound values against what the statement expects; returns normalized bindings. */
+export function bindParams(info: ParamInfo, params: unknown): Params {
+  if (info.style === 'none') {
+    const given = params === undefined || params === null ? 0 : Array.isArray(params) ? params.length : Object.keys(params as object).length;
+    if (given > 0) throw new ProgrammingError(`statement takes no parameters, ${given} supplied`, 'PARAMETER');
+    return [];
+  }
+  if (info.style === 'named') {
+    if (params === null || typeof params !== 'object' || Array.isArray(params) || params instanceof Uint8Array) {
+      throw new ProgrammingError(`statement uses named parameters: pass an object with ${info.names.map((n) => `'${n}'`).join(', ')}`, 'PARAMETER');
+    }
+    const src = params as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const name of info.names) {
+      if (!(name in src)) throw new ProgrammingError(`missing named parameter '${name}'`, 'PARAMETER');
+      out[name] = checkValue(src[name], `parameter '${name}'`);
+    }
+    return out;
+  }
+  if (info.style === 'numbered' && params !== null && typeof params === 'object' && !Array.isArray(params)) {
+    // ?NNN may also be bound from an object keyed by number, as better-sqlite3 allows.
+    const src = params as Record<string, unknown>;
+    return Array.from({ length: info.count }, (_, i) => checkValue(src[String(i + 1)], `parameter ?${i + 1}`));
+  }
+  if (!Array.isArray(params)) {
+    throw new ProgrammingError(`statement takes ${info.count} positional parameter(s): pass an array`, 'PARAMETER');
+  }
+  if (params.length !== info.count) {
+    throw new ProgrammingError(`statement takes ${info.count} parameter(s), ${params.length} supplied`, 'PARAMETER');
+  }
+  return params.map((v, i) => checkValue(v, `parameter ${i + 1}`));
+}
+
+/** Stored/computed value → what a SQL row returns for a column of static type `t`. */
+export function outputValue(v: unknown, t: ValueType, safeIntegers: boolean, column: string): unknown {
+  if (v === null || v === undefined) return null;
+  if (t === 'timestamp' && typeof v === 'number') return new Date(v);
+  if (t === 'boolean') return typeof v === 'boolean' ? v : v !== 0;
+  if (typeof v === 'bigint') {
+    if (safeIntegers) return v;
+    throw new DataError(`column ${column}: integer ${v} does not fit a JS number exactly; use safeIntegers`, 'INT_PRECISION');
+  }
+  if (typeof v === 'number' && safeIntegers && t === 'integer' && Number.isInteger(v)) return BigInt(v);
+  return v;
+}

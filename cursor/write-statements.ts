@@ -1,0 +1,296 @@
+/**
+ * Executes SQL DML and DDL statements against a Database handle inside its current write
+ * transaction. Every statement is atomic: the caller wraps it in a savepoint. SQL constraint
+ * failures are mapped to SQLite's classes: NOT NULL and CHECK → IntegrityError, wrong types →
+ * DataError (ModelVault never coerces a value into a column of another type).
+ */
+import type { Database } from '../src/database';
+import type { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import { normalizeCollection } from '../storage/schema/normalize';
+import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
+import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
+import { compileExpr } from '../planner/compile-expr';
+import type { ExecContext } from '../planner/compile-expr';
+import { E } from '../planner/expr';
+import type { Expr } from '../planner/expr';
+import { L } from '../planner/logical';
+import type { LogicalPlan } from '../planner/logical';
+import { physicalPlan, openResult } from '../planner/run';
+import type { Statement } from '../parser/ir';
+import { DataError, IntegrityError, ProgrammingError, SchemaError, ValidationError } from '../src/errors';
+import type { Params } from './values';
+
+export interface WriteResult {
+  rowCount: number;
+  lastRowId?: number | bigint;
+}
+
+type Row = Record<string, unknown>;
+
+function collectionOrThrow(engine: Engine, name: string): CollectionState {
+  const state = engine.collection(name);
+  if (!state) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION');
+  return state;
+}
+
+function baseType(t: NormalizedType): NormalizedType {
+  return t.kind === 'optional' ? baseType(t.of) : t;
+}
+
+/** SQL value → the typed value a field accepts; strict: only lossless conversions. */
+function sqlToField(field: NormalizedField, v: unknown, table: string): unknown {
+  if (v === null || v === undefined) return null;
+  const t = baseType(field.type);
+  const name = `${table}.${field.path.join('.')}`;
+  switch (t.kind) {
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 0 || v === 1) return v === 1;
+      break;
+    case 'timestamp':
+      if (v instanceof Date) return v;
+      if (typeof v === 'number' && Number.isInteger(v)) return new Date(v);
+      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v);
+      break;
+    case 'float64':
+      if (typeof v === 'bigint' && BigInt(Number(v)) === v) return Number(v);
+      return v;
+    default:
+      return v;
+  }
+  throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${t.kind})`, 'TYPE_MISMATCH');
+}
+
+/** Map a ValidationError to SQLite's error class for the failing column. */
+function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  const path = err.path;
+  const field = state.meta.schema.fields.find((f) => f.path.join('.') === path);
+  const value = path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Row)[k] : undefined), obj);
+  if (field && (value === null || value === undefined)) {
+    return new IntegrityError(`NOT NULL constraint failed: ${state.name}.${path}`, 'NOT_NULL', { cause: err });
+  }
+  if (field && (field.constraints.length > 0 || baseType(field.type).kind === 'enum') && /constraint|must|enum|one of|at least|at most|length/i.test(err.message)) {
+    return new IntegrityError(`CHECK constraint failed: ${state.name}.${path}: ${err.message}`, 'CHECK', { cause: err });
+  }
+  return err;
+}
+
+function setPath(obj: Row, path: readonly string[], value: unknown): void {
+  let o = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (typeof o[path[i]] !== 'object' || o[path[i]] === null) o[path[i]] = {};
+    o = o[path[i]] as Row;
+  }
+  o[path[path.length - 1]] = value;
+}
+
+function isAutoKey(state: CollectionState): boolean {
+  const pkField = state.meta.schema.fields[state.compiled.pkColumn];
+  return baseType(pkField.type).kind === 'int64';
+}
+
+/** SQLite: a new rowid is max(rowid) + 1. */
+function nextKey(state: CollectionState): number | bigint {
+  const max = state.pk.max();
+  if (!max) return 1;
+  const k = max[0];
+  if (typeof k === 'bigint') {
+    if (k >= 2n ** 63n - 1n) throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');
+    return k + 1n === 9007199254740992n ? 9007199254740992n : k + 1n;
+  }
+  const n = (k as number) + 1;
+  return Number.isSafeInteger(n) ? n : BigInt(k as number) + 1n;
+}
+
+function evalRow(exprs: readonly ReturnType<typeof compileExpr>[]): unknown[] {
+  return exprs.map((c) => c.eval([]));
+}
+
+function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ctx: ExecContext): WriteResult {
+  let rowCount = 0;
+  let lastRowId: number | bigint | undefined;
+  const compiledRows = stmt.rows.map((r) => r.map((e) => compileExpr(e, ctx)));
+  for (const exprs of compiledRows) {
+    const state = collectionOrThrow(engine, stmt.collection);
+    const fields = state.meta.schema.fields;
+    const values = evalRow(exprs);
+    const obj: Row = {};
+    stmt.columns.forEach((col, i) => setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)));
+    const pkPath = fields[state.compiled.pkColumn].path;
+    if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
+      setPath(obj, pkPath, nextKey(state));
+    }
+    let stored: unknown[];
+    try {
+      stored = state.compiled.toRow(obj);
+    } catch (err) {
+      const mapped = sqlError(err, state, obj);
+      // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
+      if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) continue;
+      throw mapped;
+    }
+    const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+    const result = engine.putRow(state, stored, mode);
+    if (result === 'ignored') continue;
+    rowCount++;
+    const pk = stored[state.compiled.pkColumn];
+    if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
+  }
+  return lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
+}
+
+/** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
+function matchingKeys(engine: Engine, collection: string, where: Expr | null, params: Params): unknown[] {
+  const state = collectionOrThrow(engine, collection);
+  let plan: LogicalPlan = L.scan(collection);
+  if (where) plan = L.filter(plan, where);
+  const projected = L.project(plan, [{ expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' }]);
+  const view = engine.currentView();
+  const { source } = openResult(physicalPlan(projected, view), view, { readRow: (l) => engine.readRow(l), params });
+  const keys: unknown[] = [];
+  for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
+  return keys;
+}
+
+function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ctx: ExecContext): WriteResult {
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
+  const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
+  let rowCount = 0;
+  for (const key of keys) {
+    const state = collectionOrThrow(engine, stmt.collection);
+    const fields = state.meta.schema.fields;
+    const old = engine.getRow(state, key);
+    if (!old) continue;
+    const newValues = sets.map((s) => s.eval(old));
+    const obj = state.compiled.toObject(old, true);
+    sets.forEach((s, i) => setPath(obj, fields[s.column].path, sqlToField(fields[s.column], newValues[i], state.name)));
+    let stored: unknown[];
+    try {
+      stored = state.compiled.toRow(obj);
+    } catch (err) {
+      throw sqlError(err, state, obj);
+    }
+    const newKey = stored[state.compiled.pkColumn];
+    if (newKey !== key && engine.getRow(state, newKey) !== undefined) {
+      throw new IntegrityError(`UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`, 'PRIMARY_KEY');
+    }
+    if (newKey !== key) engine.deleteRow(state, key);
+    engine.putRow(state, stored, 'replacePk');
+    rowCount++;
+  }
+  return { rowCount };
+}
+
+function remove(engine: Engine, stmt: Extract<Statement, { kind: 'delete' }>, ctx: ExecContext): WriteResult {
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
+  const state = collectionOrThrow(engine, stmt.collection);
+  let rowCount = 0;
+  for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
+  return { rowCount };
+}
+
+/** NormalizedType → descriptor, to re-normalize a schema with an added column. */
+function toDescriptorType(t: NormalizedType): TypeDescriptor {
+  switch (t.kind) {
+    case 'optional':
+      return { optional: toDescriptorType(t.of) };
+    case 'list':
+      return { list: toDescriptorType(t.of) };
+    case 'object':
+      return { object: t.fields.map(toDescriptor) };
+    case 'enum':
+      return { enum: [...t.values] };
+    default:
+      return t.kind;
+  }
+}
+
+function toDescriptor(f: NormalizedField): FieldDescriptor {
+  const d: FieldDescriptor = { path: [...f.path], type: toDescriptorType(f.type), constraints: [...f.constraints] };
+  return f.default === undefined ? d : { ...d, default: f.default };
+}
+
+function findIndexOwner(engine: Engine, name: string): CollectionState | undefined {
+  for (const c of engine.collectionNames()) {
+    const state = engine.collection(c);
+    if (state?.meta.schema.indexes.some((ix) => ix.name === name)) return state;
+  }
+  return undefined;
+}
+
+function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
+  return { ...schema, indexes };
+}
+
+function ddl(engine: Engine, stmt: Statement): WriteResult {
+  switch (stmt.kind) {
+    case 'createTable': {
+      if (engine.collection(stmt.name)) {
+        if (stmt.ifNotExists) return { rowCount: 0 };
+        throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
+      }
+      engine.registerCollection(normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes));
+      return { rowCount: 0 };
+    }
+    case 'dropTable': {
+      if (!engine.dropCollection(stmt.name) && !stmt.ifExists) throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
+      return { rowCount: 0 };
+    }
+    case 'createIndex': {
+      const state = collectionOrThrow(engine, stmt.collection);
+      if (findIndexOwner(engine, stmt.name)) {
+        if (stmt.ifNotExists) return { rowCount: 0 };
+        throw new SchemaError(`index ${stmt.name} already exists`, 'SCHEMA');
+      }
+      const schema = state.meta.schema;
+      const descriptors = schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind }));
+      const next = normalizeCollection(schema.name, schema.fields.map(toDescriptor), [...schema.primaryKey], [
+        ...descriptors,
+        { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' },
+      ]);
+      engine.alterCollection(next);
+      return { rowCount: 0 };
+    }
+    case 'dropIndex': {
+      const state = findIndexOwner(engine, stmt.name);
+      if (!state) {
+        if (stmt.ifExists) return { rowCount: 0 };
+        throw new ProgrammingError(`no such index: ${stmt.name}`, 'NO_SUCH_INDEX');
+      }
+      engine.alterCollection(withIndexes(state.meta.schema, state.meta.schema.indexes.filter((ix) => ix.name !== stmt.name)));
+      return { rowCount: 0 };
+    }
+    case 'addColumn': {
+      const state = collectionOrThrow(engine, stmt.collection);
+      const schema = state.meta.schema;
+      const next = normalizeCollection(
+        schema.name,
+        [...schema.fields.map(toDescriptor), stmt.field],
+        [...schema.primaryKey],
+        schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
+      );
+      engine.alterCollection(next);
+      return { rowCount: 0 };
+    }
+    default:
+      throw new ProgrammingError(`not a DDL statement: ${stmt.kind}`, 'PROGRAMMING');
+  }
+}
+
+/** Run one DML/DDL statement in the handle's open transaction. */
+export function runWrite(db: Database, stmt: Statement, params: Params): WriteResult {
+  const engine = db.storage;
+  const ctx: ExecContext = { params };
+  switch (stmt.kind) {
+    case 'insert':
+      return insert(engine, stmt, ctx);
+    case 'update':
+      return update(engine, stmt, ctx);
+    case 'delete':
+      return remove(engine, stmt, ctx);
+    default:
+      return ddl(engine, stmt);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Statement IR: what a SQL string means after parsing, name resolution against the catalog and
+ * typing, before any value is bound. The cursor layer executes these; SELECTs carry a logical
+ * plan (planner/logical.ts) so SQL and the typed builder share one planner and executor.
+ * Parameters stay as ParamExpr nodes so one lowered statement serves every execution (the
+ * statement cache keys on the SQL text).
+ */
+import type { Expr, ValueType } from '../planner/expr';
+import type { LogicalPlan } from '../planner/logical';
+import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
+
+/** How parameters are referenced in the statement. */
+export interface ParamInfo {
+  /** 'none' | positional ('?') | numbered ('?NNN') | named (':a', '@a', '$a'). Mixing positional and named is an error. */
+  readonly style: 'none' | 'positional' | 'numbered' | 'named';
+  /** Positional/numbered: how many values must be bound. */
+  readonly count: number;
+  /** Named: the names (without prefix) that must be present. */
+  readonly names: readonly string[];
+}
+
+export interface OutputColumn {
+  /** SQLite naming: alias, declared column name, or the expression's exact source text. */
+  readonly name: string;
+  readonly type: ValueType;
+  readonly nullable: boolean;
+}
+
+export interface SelectStmt {
+  readonly kind: 'select';
+  readonly plan: LogicalPlan;
+  readonly columns: readonly OutputColumn[];
+  /** How to turn stored values back into user values per output column (timestamps, booleans). */
+  readonly collection: string;
+}
+
+export interface ExplainStmt {
+  readonly kind: 'explain';
+  readonly select: SelectStmt;
+}
+
+export type ConflictAction = 'abort' | 'ignore' | 'replace';
+
+export interface InsertStmt {
+  readonly kind: 'insert';
+  readonly collection: string;
+  /** Target top-level field index for each value position. */
+  readonly columns: readonly number[];
+  /** One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic). */
+  readonly rows: readonly (readonly Expr[])[];
+  readonly conflict: ConflictAction;
+  /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
+  readonly doNothing: boolean;
+}
+
+export interface UpdateStmt {
+  readonly kind: 'update';
+  readonly collection: string;
+  readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
+  readonly where: Expr | null;
+}
+
+export interface DeleteStmt {
+  readonly kind: 'delete';
+  readonly collection: string;
+  readonly where: Expr | null;
+}
+
+export interface CreateTableStmt {
+  readonly kind: 'createTable';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly fields: readonly FieldDescriptor[];
+  /** The primary-key field path; a hidden rowid field when the table declares none. */
+  readonly primaryKey: string;
+  readonly indexes: readonly IndexDescriptor[];
+  /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
+  readonly autoIncrementKey: boolean;
+  /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */
+  readonly notNull: readonly string[];
+}
+
+export interface DropTableStmt {
+  readonly kind: 'dropTable';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+export interface CreateIndexStmt {
+  readonly kind: 'createIndex';
+  readonly name: string;
+  readonly collection: string;
+  readonly path: string;
+  readonly unique: boolean;
+  readonly ifNotExists: boolean;
+}
+
+export interface DropIndexStmt {
+  readonly kind: 'dropIndex';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
+export interface AddColumnStmt {
+  readonly kind: 'addColumn';
+  readonly collection: string;
+  readonly field: FieldDescriptor;
+}
+
+export interface TxnStmt {
+  readonly kind: 'begin' | 'commit' | 'rollback';
+}
+
+export type Statement =
+  | SelectStmt
+  | ExplainStmt
+  | InsertStmt
+  | UpdateStmt
+  | DeleteStmt
+  | CreateTableStmt
+  | DropTableStmt
+  | CreateIndexStmt
+  | DropIndexStmt
+  | AddColumnStmt
+  | TxnStmt;
+
+export interface LoweredStatement {
+  readonly sql: string;
+  readonly stmt: Statement;
+  readonly params: ParamInfo;
+}

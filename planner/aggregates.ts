@@ -1,0 +1,164 @@
+/**
+ * Aggregate accumulators with SQLite's rules: COUNT skips NULLs (COUNT(*) does not); SUM stays
+ * INTEGER over integers and raises "integer overflow" like SQLite, becomes REAL on any REAL input
+ * and sums REALs with Kahan–Babuška–Neumaier compensation; AVG and TOTAL are REAL; MIN/MAX skip
+ * NULLs and use the one comparison order; DISTINCT dedupes by value key per group.
+ */
+import { compareValues } from '../storage/compare';
+import { DataError } from '../src/errors';
+import type { AggregateFn, ValueType } from './expr';
+import { valueKey } from './value-key';
+
+export interface Accumulator {
+  add(v: unknown): void;
+  result(): unknown;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Kahan–Babuška–Neumaier running sum. */
+class KbnSum {
+  sum = 0;
+  c = 0;
+  add(x: number): void {
+    const t = this.sum + x;
+    if (Math.abs(this.sum) >= Math.abs(x)) this.c += this.sum - t + x;
+    else this.c += x - t + this.sum;
+    this.sum = t;
+  }
+  value(): number {
+    return this.sum + this.c;
+  }
+}
+
+class SumAcc implements Accumulator {
+  private int: number | bigint = 0;
+  private real: KbnSum | null = null;
+  private seen = false;
+  private overflow = false;
+  constructor(
+    private readonly argType: ValueType,
+    private readonly mode: 'sum' | 'total' | 'avg',
+  ) {}
+  private count = 0;
+
+  add(v: unknown): void {
+    if (v === null || v === undefined) return;
+    this.seen = true;
+    this.count++;
+    const isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isInteger(v));
+    if (isReal || this.real) {
+      if (!this.real) {
+        this.real = new KbnSum();
+        this.real.add(Number(this.int));
+        // A REAL input cancels an earlier integer overflow, as in SQLite.
+        this.overflow = false;
+      }
+      this.real.add(typeof v === 'boolean' ? (v ? 1 : 0) : Number(v));
+      return;
+    }
+    if (this.overflow) return;
+    const x = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number | bigint);
+    if (typeof this.int === 'number' && typeof x === 'number') {
+      const r = this.int + x;
+      if (Number.isSafeInteger(r)) {
+        this.int = r;
+        return;
+      }
+    }
+    const r = BigInt(this.int) + BigInt(x);
+    if (r < INT64_MIN || r > INT64_MAX) {
+      this.overflow = true;
+      return;
+    }
+    this.int = r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+  }
+
+  result(): unknown {
+    if (this.mode === 'avg') {
+      if (!this.seen) return null;
+      const total = this.real ? this.real.value() : Number(this.int);
+      return total / this.count;
+    }
+    if (this.mode === 'total') return this.real ? this.real.value() : Number(this.int);
+    if (!this.seen) return null;
+    if (this.real) return this.real.value();
+    if (this.overflow) throw new DataError('integer overflow', 'DATA');
+    return this.int;
+  }
+}
+
+class CountAcc implements Accumulator {
+  n = 0;
+  constructor(private readonly star: boolean) {}
+  add(v: unknown): void {
+    if (this.star || (v !== null && v !== undefined)) this.n++;
+  }
+  result(): unknown {
+    return this.n;
+  }
+}
+
+class ExtremeAcc implements Accumulator {
+  best: unknown = null;
+  /** Whether the last add() set a new extreme (the bare-column rule follows that row). */
+  improved = false;
+  constructor(private readonly sign: 1 | -1) {}
+  add(v: unknown): void {
+    this.improved = false;
+    if (v === null || v === undefined) return;
+    if (this.best === null || this.sign * compareValues(v, this.best) < 0) {
+      this.best = v;
+      this.improved = true;
+    }
+  }
+  result(): unknown {
+    return this.best;
+  }
+}
+
+class DistinctAcc implements Accumulator {
+  private seen = new Set<string>();
+  constructor(private readonly inner: Accumulator) {}
+  add(v: unknown): void {
+    if (v === null || v === undefined) return;
+    const k = valueKey(v);
+    if (this.seen.has(k)) return;
+    this.seen.add(k);
+    this.inner.add(v);
+  }
+  result(): unknown {
+    return this.inner.result();
+  }
+}
+
+export function makeAccumulator(
+  fn: AggregateFn,
+  star: boolean,
+  distinct: boolean,
+  argType: ValueType,
+): Accumulator {
+  let acc: Accumulator;
+  switch (fn) {
+    case 'count':
+      acc = new CountAcc(star);
+      break;
+    case 'sum':
+    case 'total':
+    case 'avg':
+      acc = new SumAcc(argType, fn);
+      break;
+    case 'min':
+      acc = new ExtremeAcc(1);
+      break;
+    case 'max':
+      acc = new ExtremeAcc(-1);
+      break;
+  }
+  return distinct ? new DistinctAcc(acc) : acc;
+}
+
+export function isExtreme(acc: Accumulator): acc is ExtremeAcc {
+  return acc instanceof ExtremeAcc;
+}

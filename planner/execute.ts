@@ -1,0 +1,461 @@
+/**
+ * Pull-based executor: every physical node becomes a Source whose next() yields one row or null.
+ * Nothing is materialized unless the node must (Sort, TopN, Aggregate, Distinct's seen-set), so
+ * producing k rows from a streaming plan costs O(k + setup). Reads go through the statement's
+ * ReadView (copy-on-write snapshots), so concurrent writes never change a running result.
+ * `stats` counts rows fetched from storage; tests use it to prove the work is bounded.
+ */
+import type { CollectionView } from '../storage/collection-state';
+import type { BTreeSnapshot } from '../storage/btree';
+import type { ReadView } from '../storage/engine';
+import { compareValues } from '../storage/compare';
+import { DataError, InternalError, QueryError } from '../src/errors';
+import { compileExpr } from './compile-expr';
+import type { Evaluator, ExecContext, Row } from './compile-expr';
+import type { Expr } from './expr';
+import type { SortKey } from './logical';
+import type { PhysicalKind, PhysicalPlan } from './physical';
+import { isExtreme, makeAccumulator } from './aggregates';
+import type { Accumulator } from './aggregates';
+import { tupleKey, valueKey } from './value-key';
+import { truth } from './sql-values';
+import { sortSource } from './sort';
+
+export interface Source {
+  next(): Row | null;
+}
+
+export interface ExecStats {
+  /** Rows fetched from storage (cache or disk). */
+  rowsRead: number;
+  /** Index entries visited. */
+  indexEntries: number;
+}
+
+export interface ExecEnv {
+  readonly view: ReadView;
+  readonly readRow: (location: number) => unknown[];
+  readonly ctx: ExecContext;
+  readonly stats: ExecStats;
+  /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
+  readonly sortBudgetRows: number;
+}
+
+const EMPTY: Source = { next: () => null };
+
+function collectionOf(env: ExecEnv, name: string): CollectionView {
+  const view = env.view.collections.get(name);
+  if (!view) throw new QueryError(`no such collection: ${name}`, 'QUERY');
+  return view;
+}
+
+function evalConst(expr: Expr, env: ExecEnv): unknown {
+  return compileExpr(expr, env.ctx).eval([]);
+}
+
+/** Fetch a row by primary key through the pk snapshot; a missing row behind an index entry is a stale index. */
+function fetchByPk(env: ExecEnv, coll: CollectionView, pk: unknown, from: string): Row {
+  const loc = coll.pk.get(pk);
+  if (loc === undefined) {
+    throw new InternalError(
+      `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
+      'STALE_INDEX',
+    );
+  }
+  env.stats.rowsRead++;
+  return env.readRow(loc);
+}
+
+function sortedDistinctKeys(values: unknown[]): unknown[] {
+  const sorted = values.slice().sort(compareValues);
+  return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
+}
+
+function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
+  if (index === null) return null;
+  const ix = coll.indexes.find((i) => i.def.name === index);
+  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
+  return ix.tree;
+}
+
+type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };
+
+const builders: Builders = {
+  CollectionScan(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const cur = coll.pk.cursor();
+    return {
+      next() {
+        if (!cur.next()) return null;
+        env.stats.rowsRead++;
+        return env.readRow(cur.value);
+      },
+    };
+  },
+
+  PrimaryKeyLookup(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const keys = sortedDistinctKeys(node.keys.map((k) => evalConst(k, env)).filter((k) => k !== null));
+    let i = 0;
+    return {
+      next() {
+        while (i < keys.length) {
+          const loc = coll.pk.get(keys[i++]);
+          env.stats.indexEntries++;
+          if (loc !== undefined) {
+            env.stats.rowsRead++;
+            return env.readRow(loc);
+          }
+        }
+        return null;
+      },
+    };
+  },
+
+  IndexLookup(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const tree = treeOf(coll, node.index);
+    if (!tree) return EMPTY;
+    const raw = node.keys.map((k) => evalConst(k, env));
+    const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
+    let i = 0;
+    let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+    return {
+      next() {
+        for (;;) {
+          if (cur && cur.next()) {
+            env.stats.indexEntries++;
+            return fetchByPk(env, coll, cur.value, node.index);
+          }
+          if (i >= keys.length) return null;
+          const key = keys[i++];
+          cur = tree.cursor({ lo: key, loInclusive: true, hi: key, hiInclusive: true });
+        }
+      },
+    };
+  },
+
+  IndexRangeScan(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
+    const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
+    // A comparison with NULL is never true: a NULL bound selects nothing.
+    if (lo === null || hi === null) return EMPTY;
+    const opts = {
+      ...(lo !== undefined ? { lo, loInclusive: node.lo?.inclusive ?? true } : {}),
+      ...(hi !== undefined ? { hi, hiInclusive: node.hi?.inclusive ?? true } : {}),
+      reverse: node.reverse,
+    };
+    if (node.index === null) {
+      const cur = coll.pk.cursor(opts);
+      return {
+        next() {
+          if (!cur.next()) return null;
+          env.stats.indexEntries++;
+          env.stats.rowsRead++;
+          return env.readRow(cur.value);
+        },
+      };
+    }
+    const tree = treeOf(coll, node.index);
+    if (!tree) return EMPTY;
+    const cur = tree.cursor(opts);
+    const index = node.index;
+    return {
+      next() {
+        while (cur.next()) {
+          env.stats.indexEntries++;
+          if (node.skipNulls && cur.key === null) continue;
+          return fetchByPk(env, coll, cur.value, index);
+        }
+        return null;
+      },
+    };
+  },
+
+  IndexUnion(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const pkColumn = coll.compiled.pkColumn;
+    const seen = new Set<string>();
+    const inputs = node.inputs.map((n) => build(n, env));
+    let i = 0;
+    return {
+      next() {
+        while (i < inputs.length) {
+          const row = inputs[i].next();
+          if (row === null) {
+            i++;
+            continue;
+          }
+          const k = valueKey(row[pkColumn]);
+          if (seen.has(k)) continue;
+          seen.add(k);
+          return row;
+        }
+        return null;
+      },
+    };
+  },
+
+  Filter(node, env) {
+    const input = build(node.input, env);
+    const pred = compileExpr(node.predicate, env.ctx).eval;
+    return {
+      next() {
+        for (let row = input.next(); row !== null; row = input.next())
+          if (truth(pred(row)) === true) return row;
+        return null;
+      },
+    };
+  },
+
+  Aggregate(node, env) {
+    return materialized(() => aggregateRows(node, env));
+  },
+
+  Sort(node, env) {
+    let sorted: Source | null = null;
+    return {
+      next() {
+        sorted ??= sortSource(
+          build(node.input, env),
+          sortKeyEvals(node.keys, env),
+          node.keys,
+          env.sortBudgetRows,
+        );
+        return sorted.next();
+      },
+    };
+  },
+
+  TopN(node, env) {
+    return materialized(() => {
+      const { limit, offset } = limitOffset(node.limit, node.offset, env);
+      if (limit === 0) return [];
+      const input = build(node.input, env);
+      const evals = sortKeyEvals(node.keys, env);
+      const keep = limit < 0 ? Infinity : limit + offset;
+      const rows = topN(input, evals, node.keys, keep);
+      return rows.slice(offset, limit < 0 ? undefined : offset + limit);
+    });
+  },
+
+  Project(node, env) {
+    const input = build(node.input, env);
+    const cols = node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
+    const n = cols.length;
+    return {
+      next() {
+        const row = input.next();
+        if (row === null) return null;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = cols[i](row);
+        return out;
+      },
+    };
+  },
+
+  Distinct(node, env) {
+    const input = build(node.input, env);
+    const seen = new Set<string>();
+    return {
+      next() {
+        for (let row = input.next(); row !== null; row = input.next()) {
+          const k = tupleKey(row);
+          if (!seen.has(k)) {
+            seen.add(k);
+            return row;
+          }
+        }
+        return null;
+      },
+    };
+  },
+
+  Limit(node, env) {
+    const { limit, offset } = limitOffset(node.limit, node.offset, env);
+    if (limit === 0) return EMPTY;
+    const input = build(node.input, env);
+    let skipped = 0;
+    let produced = 0;
+    return {
+      next() {
+        while (skipped < offset) {
+          if (input.next() === null) return null;
+          skipped++;
+        }
+        if (limit >= 0 && produced >= limit) return null;
+        const row = input.next();
+        if (row !== null) produced++;
+        return row;
+      },
+    };
+  },
+};
+
+/** Run a blocking computation on first pull, then stream its result. */
+function materialized(compute: () => Row[]): Source {
+  let rows: Row[] | null = null;
+  let i = 0;
+  return {
+    next() {
+      rows ??= compute();
+      return i < rows.length ? rows[i++] : null;
+    },
+  };
+}
+
+export function drain(src: Source): Row[] {
+  const out: Row[] = [];
+  for (let row = src.next(); row !== null; row = src.next()) out.push(row);
+  return out;
+}
+
+function sortKeyEvals(keys: readonly SortKey[], env: ExecEnv): Evaluator[] {
+  return keys.map((k) => compileExpr(k.expr, env.ctx).eval);
+}
+
+/** SQLite LIMIT/OFFSET rules: negative LIMIT = none (-1), negative OFFSET = 0, integers only. */
+function limitOffset(
+  limitExpr: Expr | null,
+  offsetExpr: Expr | null,
+  env: ExecEnv,
+): { limit: number; offset: number } {
+  const asInt = (e: Expr | null, what: string): number | null => {
+    if (!e) return null;
+    let v = evalConst(e, env);
+    if (typeof v === 'bigint') v = Number(v);
+    if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) v = Number(v);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new DataError(`${what} must be an integer (datatype mismatch)`, 'TYPE_MISMATCH');
+    return v;
+  };
+  const limit = asInt(limitExpr, 'LIMIT');
+  const offset = asInt(offsetExpr, 'OFFSET');
+  return {
+    limit: limit === null || limit < 0 ? -1 : limit,
+    offset: offset === null || offset < 0 ? 0 : offset,
+  };
+}
+
+export function compareByKeys(
+  a: readonly unknown[],
+  b: readonly unknown[],
+  keys: readonly SortKey[],
+): number {
+  for (let i = 0; i < keys.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return keys[i].desc ? -c : c;
+  }
+  return 0;
+}
+
+/** Keep the best `keep` rows in a bounded max-heap; stable among equal keys by arrival order. */
+function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep: number): Row[] {
+  interface Item {
+    k: unknown[];
+    row: Row;
+    seq: number;
+  }
+  const cmp = (a: Item, b: Item): number => compareByKeys(a.k, b.k, keys) || a.seq - b.seq;
+  const heap: Item[] = [];
+  const up = (i: number): void => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (cmp(heap[i], heap[p]) <= 0) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && cmp(heap[l], heap[m]) > 0) m = l;
+      if (r < heap.length && cmp(heap[r], heap[m]) > 0) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  let seq = 0;
+  for (let row = input.next(); row !== null; row = input.next()) {
+    const item = { k: evals.map((f) => f(row)), row, seq: seq++ };
+    if (heap.length < keep) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (cmp(item, heap[0]) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(cmp).map((x) => x.row);
+}
+
+function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
+  const input = build(node.input, env);
+  const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
+  const argEvals = node.aggregates.map((a) => (a.arg ? compileExpr(a.arg, env.ctx) : null));
+  // With exactly one MIN/MAX, bare columns come from the row holding the extreme (SQLite rule).
+  const extremeIdx =
+    node.aggregates.filter((a) => a.fn === 'min' || a.fn === 'max').length === 1
+      ? node.aggregates.findIndex((a) => a.fn === 'min' || a.fn === 'max')
+      : -1;
+  interface Group {
+    keys: unknown[];
+    accs: Accumulator[];
+    rep: Row;
+  }
+  const groups = new Map<string, Group>();
+  const newAccs = (): Accumulator[] =>
+    node.aggregates.map((a, i) =>
+      makeAccumulator(a.fn, a.arg === null, a.distinct, argEvals[i]?.type ?? 'integer'),
+    );
+  for (let row = input.next(); row !== null; row = input.next()) {
+    const keys = groupEvals.map((f) => f(row));
+    const k = tupleKey(keys);
+    let g = groups.get(k);
+    if (!g) {
+      g = { keys, accs: newAccs(), rep: row };
+      groups.set(k, g);
+    }
+    for (let i = 0; i < g.accs.length; i++) {
+      const ev = argEvals[i];
+      g.accs[i].add(ev ? ev.eval(row) : 1);
+    }
+    if (extremeIdx >= 0) {
+      const acc = g.accs[extremeIdx];
+      if (isExtreme(acc) && acc.improved) g.rep = row;
+    } else {
+      g.rep = row;
+    }
+  }
+  if (groups.size === 0 && node.groupBy.length === 0) {
+    groups.set('', { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
+  }
+  const out: Row[] = [];
+  for (const g of groups.values()) {
+    const row = new Array<unknown>(node.inputWidth + g.keys.length + g.accs.length);
+    for (let i = 0; i < node.inputWidth; i++) row[i] = g.rep[i] ?? null;
+    g.keys.forEach((v, i) => (row[node.inputWidth + i] = v));
+    g.accs.forEach((a, i) => (row[node.inputWidth + g.keys.length + i] = a.result()));
+    out.push(row);
+  }
+  // Groups come out in group-key order, as SQLite's sorter produces them.
+  const width = node.inputWidth;
+  const nk = node.groupBy.length;
+  out.sort((a, b) => {
+    for (let i = 0; i < nk; i++) {
+      const c = compareValues(a[width + i], b[width + i]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  return out;
+}
+
+export function build(plan: PhysicalPlan, env: ExecEnv): Source {
+  const make = builders[plan.kind] as (node: PhysicalPlan, env: ExecEnv) => Source;
+  return make(plan, env);
+}

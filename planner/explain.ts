@@ -1,0 +1,88 @@
+/** Physical plan → indented text, one node per line, with the index and bounds each node uses. */
+import type { Expr } from './expr';
+import type { PhysicalKind, PhysicalPlan } from './physical';
+import type { SortKey } from './logical';
+
+export function exprText(e: Expr): string {
+  switch (e.kind) {
+    case 'column':
+      return e.name;
+    case 'slot':
+      return e.name;
+    case 'literal':
+      return e.value === null
+        ? 'NULL'
+        : typeof e.value === 'string'
+          ? `'${e.value.replace(/'/g, "''")}'`
+          : e.value instanceof Uint8Array
+            ? `x'${Buffer.from(e.value).toString('hex')}'`
+            : String(e.value);
+    case 'param':
+      return typeof e.key === 'number' ? `?${e.key + 1}` : `:${e.key}`;
+    case 'unary':
+      return e.op === 'not' ? `NOT ${exprText(e.arg)}` : `${e.op === 'neg' ? '-' : '+'}${exprText(e.arg)}`;
+    case 'binary':
+      return `(${exprText(e.left)} ${e.op === 'and' ? 'AND' : e.op === 'or' ? 'OR' : e.op} ${exprText(e.right)})`;
+    case 'in':
+      return `${exprText(e.arg)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(exprText).join(', ')})`;
+    case 'between':
+      return `${exprText(e.arg)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${exprText(e.lo)} AND ${exprText(e.hi)}`;
+    case 'like':
+      return `${exprText(e.arg)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${exprText(e.pattern)}${e.escape ? ` ESCAPE ${exprText(e.escape)}` : ''}`;
+    case 'isNull':
+      return `${exprText(e.arg)} IS ${e.negated ? 'NOT ' : ''}NULL`;
+    case 'aggregate':
+      return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${e.arg ? exprText(e.arg) : '*'})`;
+  }
+}
+
+function keysText(keys: readonly SortKey[]): string {
+  return keys.map((k) => `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
+}
+
+type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>) => string };
+
+const describe: Describers = {
+  PrimaryKeyLookup: (n) => `PrimaryKeyLookup ${n.collection} keys=[${n.keys.map(exprText).join(', ')}]`,
+  IndexLookup: (n) =>
+    `IndexLookup ${n.collection} using ${n.index}${n.unique ? ' (unique)' : ''} keys=[${n.keys.map(exprText).join(', ')}]`,
+  IndexRangeScan: (n) => {
+    const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
+    const hi = n.hi ? `${n.hi.inclusive ? '<=' : '<'} ${exprText(n.hi.expr)}` : '';
+    const range = [lo, hi].filter(Boolean).join(' AND ') || 'full';
+    return `IndexRangeScan ${n.collection} using ${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
+  },
+  CollectionScan: (n) => `CollectionScan ${n.collection}`,
+  IndexUnion: (n) => `IndexUnion ${n.collection} (${n.inputs.length} branches)`,
+  Filter: (n) => `Filter ${exprText(n.predicate)}`,
+  Aggregate: (n) =>
+    `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]`,
+  Sort: (n) => `Sort ${keysText(n.keys)}`,
+  TopN: (n) =>
+    `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
+  Project: (n) => `Project ${n.columns.map((c) => c.name).join(', ')}`,
+  Distinct: () => 'Distinct',
+  Limit: (n) =>
+    `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
+};
+
+function children(n: PhysicalPlan): PhysicalPlan[] {
+  if (n.kind === 'IndexUnion') return [...n.inputs];
+  return 'input' in n ? [n.input] : [];
+}
+
+/** The plan as lines, root first, children indented by two spaces. */
+export function explainLines(plan: PhysicalPlan): string[] {
+  const out: string[] = [];
+  const walk = (n: PhysicalPlan, depth: number): void => {
+    const line = (describe[n.kind] as (x: PhysicalPlan) => string)(n);
+    out.push(`${'  '.repeat(depth)}${line}`);
+    for (const c of children(n)) walk(c, depth + 1);
+  };
+  walk(plan, 0);
+  return out;
+}
+
+export function explain(plan: PhysicalPlan): string {
+  return explainLines(plan).join('\n');
+}

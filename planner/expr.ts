@@ -1,0 +1,203 @@
+/**
+ * Expression IR shared by the typed query builder and the SQL front end: plain readonly data
+ * with a literal `kind`, built by the factories below and compiled once per statement into
+ * closures (planner/compile-expr.ts). Column references are resolved against the catalog before
+ * they get here: `column` + `sub` locate a value inside a stored row array.
+ */
+
+/** The static type of an expression's values (SQLite storage classes plus ModelVault's strict types). */
+export type ValueType =
+  'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'timestamp' | 'null' | 'composite' | 'any';
+
+export type ArithOp = '+' | '-' | '*' | '/' | '%';
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total';
+
+export interface ColumnExpr {
+  readonly kind: 'column';
+  /** Column of the stored row; `sub` descends into object columns. */
+  readonly column: number;
+  readonly sub: readonly number[];
+  readonly type: ValueType;
+  /** Dotted path, for explain output and result column names. */
+  readonly name: string;
+}
+
+export interface LiteralExpr {
+  readonly kind: 'literal';
+  readonly value: unknown;
+  readonly type: ValueType;
+}
+
+/** A statement parameter, bound at execution: its type is the bound value's. */
+export interface ParamExpr {
+  readonly kind: 'param';
+  /** Position (0-based) for positional parameters, or the name without its prefix. */
+  readonly key: number | string;
+}
+
+export interface UnaryExpr {
+  readonly kind: 'unary';
+  readonly op: 'not' | 'neg' | 'pos';
+  readonly arg: Expr;
+}
+
+export interface BinaryExpr {
+  readonly kind: 'binary';
+  readonly op: ArithOp | CompareOp | 'and' | 'or' | '||';
+  readonly left: Expr;
+  readonly right: Expr;
+}
+
+export interface InExpr {
+  readonly kind: 'in';
+  readonly arg: Expr;
+  readonly list: readonly Expr[];
+  readonly negated: boolean;
+}
+
+export interface BetweenExpr {
+  readonly kind: 'between';
+  readonly arg: Expr;
+  readonly lo: Expr;
+  readonly hi: Expr;
+  readonly negated: boolean;
+}
+
+export interface LikeExpr {
+  readonly kind: 'like';
+  readonly arg: Expr;
+  readonly pattern: Expr;
+  readonly escape: Expr | null;
+  readonly negated: boolean;
+}
+
+export interface IsNullExpr {
+  readonly kind: 'isNull';
+  readonly arg: Expr;
+  readonly negated: boolean;
+}
+
+/** An aggregate call; only valid inside an Aggregate node's list. */
+export interface AggregateExpr {
+  readonly kind: 'aggregate';
+  readonly fn: AggregateFn;
+  /** null for COUNT(*). */
+  readonly arg: Expr | null;
+  readonly distinct: boolean;
+}
+
+/** Reference to slot `index` of the row an operator below produced (post-aggregate rows, sort keys). */
+export interface SlotExpr {
+  readonly kind: 'slot';
+  readonly index: number;
+  readonly type: ValueType;
+  readonly name: string;
+}
+
+export type Expr =
+  | ColumnExpr
+  | LiteralExpr
+  | ParamExpr
+  | UnaryExpr
+  | BinaryExpr
+  | InExpr
+  | BetweenExpr
+  | LikeExpr
+  | IsNullExpr
+  | AggregateExpr
+  | SlotExpr;
+
+export type ExprKind = Expr['kind'];
+
+export const E = Object.freeze({
+  column: (column: number, sub: readonly number[], type: ValueType, name: string): ColumnExpr => ({
+    kind: 'column',
+    column,
+    sub,
+    type,
+    name,
+  }),
+  literal: (value: unknown, type: ValueType = literalType(value)): LiteralExpr => ({
+    kind: 'literal',
+    value,
+    type,
+  }),
+  param: (key: number | string): ParamExpr => ({ kind: 'param', key }),
+  unary: (op: UnaryExpr['op'], arg: Expr): UnaryExpr => ({ kind: 'unary', op, arg }),
+  binary: (op: BinaryExpr['op'], left: Expr, right: Expr): BinaryExpr => ({
+    kind: 'binary',
+    op,
+    left,
+    right,
+  }),
+  and: (left: Expr, right: Expr): BinaryExpr => ({ kind: 'binary', op: 'and', left, right }),
+  or: (left: Expr, right: Expr): BinaryExpr => ({ kind: 'binary', op: 'or', left, right }),
+  in: (arg: Expr, list: readonly Expr[], negated = false): InExpr => ({ kind: 'in', arg, list, negated }),
+  between: (arg: Expr, lo: Expr, hi: Expr, negated = false): BetweenExpr => ({
+    kind: 'between',
+    arg,
+    lo,
+    hi,
+    negated,
+  }),
+  like: (arg: Expr, pattern: Expr, escape: Expr | null = null, negated = false): LikeExpr => ({
+    kind: 'like',
+    arg,
+    pattern,
+    escape,
+    negated,
+  }),
+  isNull: (arg: Expr, negated = false): IsNullExpr => ({ kind: 'isNull', arg, negated }),
+  aggregate: (fn: AggregateFn, arg: Expr | null, distinct = false): AggregateExpr => ({
+    kind: 'aggregate',
+    fn,
+    arg,
+    distinct,
+  }),
+  slot: (index: number, type: ValueType, name: string): SlotExpr => ({ kind: 'slot', index, type, name }),
+});
+
+/** The static type of a JS literal value. */
+export function literalType(value: unknown): ValueType {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'bigint') return 'integer';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'real';
+  if (typeof value === 'string') return 'text';
+  if (typeof value === 'boolean') return 'boolean';
+  if (value instanceof Uint8Array) return 'blob';
+  if (value instanceof Date) return 'timestamp';
+  return 'any';
+}
+
+/** Split a predicate into its AND-ed conjuncts. */
+export function conjuncts(e: Expr | null): Expr[] {
+  if (!e) return [];
+  if (e.kind === 'binary' && e.op === 'and') return [...conjuncts(e.left), ...conjuncts(e.right)];
+  return [e];
+}
+
+/** Whether `e` reads no row data (literals and parameters only): a constant per execution. */
+export function isConstant(e: Expr): boolean {
+  switch (e.kind) {
+    case 'literal':
+    case 'param':
+      return true;
+    case 'column':
+    case 'slot':
+    case 'aggregate':
+      return false;
+    case 'unary':
+      return isConstant(e.arg);
+    case 'binary':
+      return isConstant(e.left) && isConstant(e.right);
+    case 'in':
+      return isConstant(e.arg) && e.list.every(isConstant);
+    case 'between':
+      return isConstant(e.arg) && isConstant(e.lo) && isConstant(e.hi);
+    case 'like':
+      return isConstant(e.arg) && isConstant(e.pattern) && (e.escape === null || isConstant(e.escape));
+    case 'isNull':
+      return isConstant(e.arg);
+  }
+}

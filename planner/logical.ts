@@ -1,0 +1,102 @@
+/**
+ * Logical plan nodes: what a query means, independent of indexes. The SQL front end and the typed
+ * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
+ * plan. Node order from the leaf up is fixed:
+ *
+ *   Scan → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *
+ * Rows flowing out of Scan/Filter are stored row arrays (ColumnExpr reads them). Aggregate
+ * emits rows shaped [...representative stored row, ...group keys, ...aggregate values], so column
+ * references keep working after grouping and SlotExprs (starting at the collection's column
+ * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
+ * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
+ */
+import type { AggregateExpr, Expr } from './expr';
+
+export interface ScanNode {
+  readonly kind: 'scan';
+  readonly collection: string;
+}
+
+export interface FilterNode {
+  readonly kind: 'filter';
+  readonly input: LogicalPlan;
+  readonly predicate: Expr;
+}
+
+export interface AggregateNode {
+  readonly kind: 'aggregate';
+  readonly input: LogicalPlan;
+  readonly groupBy: readonly Expr[];
+  readonly aggregates: readonly AggregateExpr[];
+  /** Width of the input rows (the collection's column count): where slots start. */
+  readonly inputWidth: number;
+}
+
+export interface SortKey {
+  readonly expr: Expr;
+  readonly desc: boolean;
+}
+
+export interface SortNode {
+  readonly kind: 'sort';
+  readonly input: LogicalPlan;
+  readonly keys: readonly SortKey[];
+}
+
+export interface ProjectColumn {
+  readonly expr: Expr;
+  readonly name: string;
+}
+
+export interface ProjectNode {
+  readonly kind: 'project';
+  readonly input: LogicalPlan;
+  readonly columns: readonly ProjectColumn[];
+}
+
+export interface DistinctNode {
+  readonly kind: 'distinct';
+  readonly input: LogicalPlan;
+}
+
+export interface LimitNode {
+  readonly kind: 'limit';
+  readonly input: LogicalPlan;
+  /** Constant expressions (literals/parameters), evaluated once per execution; null = none. */
+  readonly limit: Expr | null;
+  readonly offset: Expr | null;
+}
+
+export type LogicalPlan =
+  ScanNode | FilterNode | AggregateNode | SortNode | ProjectNode | DistinctNode | LimitNode;
+
+export const L = Object.freeze({
+  scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
+  filter: (input: LogicalPlan, predicate: Expr): FilterNode => ({ kind: 'filter', input, predicate }),
+  aggregate: (
+    input: LogicalPlan,
+    groupBy: readonly Expr[],
+    aggregates: readonly AggregateExpr[],
+    inputWidth: number,
+  ): AggregateNode => ({
+    kind: 'aggregate',
+    input,
+    groupBy,
+    aggregates,
+    inputWidth,
+  }),
+  sort: (input: LogicalPlan, keys: readonly SortKey[]): SortNode => ({ kind: 'sort', input, keys }),
+  project: (input: LogicalPlan, columns: readonly ProjectColumn[]): ProjectNode => ({
+    kind: 'project',
+    input,
+    columns,
+  }),
+  distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
+  limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
+    kind: 'limit',
+    input,
+    limit,
+    offset,
+  }),
+});

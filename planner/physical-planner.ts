@@ -1,0 +1,392 @@
+/**
+ * Logical → physical planning. Heuristics, in order (docs/queries.md explains them):
+ *
+ *   1. Access path from the WHERE conjuncts: primary-key equality/IN > unique index equality/IN >
+ *      non-unique index equality/IN > range (or LIKE prefix) on the primary key or an index >
+ *      OR of indexable branches (IndexUnion) > CollectionScan. Among candidates of one rank, the
+ *      one with fewer lookup keys wins.
+ *   2. Conjuncts an access path answers exactly are dropped; everything else stays as a residual
+ *      Filter above the access path.
+ *   3. A single-key ORDER BY on the primary key or an indexed path is answered by iterating that
+ *      tree in order (no Sort) when the access path is a scan or a range on that same tree.
+ *      CollectionScan already yields primary-key order. With a LIMIT and a range condition on
+ *      the sort key, that in-order range walk is preferred over non-unique lookups and other
+ *      ranges, which would read every match before sorting.
+ *   4. Otherwise ORDER BY + LIMIT becomes TopN (a bounded heap), ORDER BY alone a Sort.
+ */
+import type { CollectionView, IndexView } from '../storage/collection-state';
+import { QueryError } from '../src/errors';
+import type { ColumnExpr, Expr } from './expr';
+import { E, conjuncts, isConstant } from './expr';
+import type { LogicalPlan, SortKey } from './logical';
+import type {
+  AccessNode,
+  Bound,
+  IndexLookupNode,
+  IndexRangeScanNode,
+  PhysicalPlan,
+  PrimaryKeyLookupNode,
+} from './physical';
+import { likePrefix } from './sql-values';
+
+export interface Catalog {
+  collection(name: string): CollectionView | undefined;
+}
+
+interface Layers {
+  scan: string;
+  where: Expr | null;
+  aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
+  having: Expr | null;
+  sort: readonly SortKey[] | null;
+  project: Extract<LogicalPlan, { kind: 'project' }> | null;
+  distinct: boolean;
+  limit: Extract<LogicalPlan, { kind: 'limit' }> | null;
+}
+
+/** Peel the fixed layer order of a logical plan (see planner/logical.ts). */
+function layers(plan: LogicalPlan): Layers {
+  const out: Layers = {
+    scan: '',
+    where: null,
+    aggregate: null,
+    having: null,
+    sort: null,
+    project: null,
+    distinct: false,
+    limit: null,
+  };
+  let node: LogicalPlan = plan;
+  if (node.kind === 'limit') {
+    out.limit = node;
+    node = node.input;
+  }
+  if (node.kind === 'distinct') {
+    out.distinct = true;
+    node = node.input;
+  }
+  if (node.kind === 'project') {
+    out.project = node;
+    node = node.input;
+  }
+  if (node.kind === 'sort') {
+    out.sort = node.keys;
+    node = node.input;
+  }
+  if (node.kind === 'filter' && node.input.kind === 'aggregate') {
+    out.having = node.predicate;
+    node = node.input;
+  }
+  if (node.kind === 'aggregate') {
+    out.aggregate = node;
+    node = node.input;
+  }
+  if (node.kind === 'filter') {
+    out.where = node.predicate;
+    node = node.input;
+  }
+  if (node.kind !== 'scan') throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
+  out.scan = node.collection;
+  return out;
+}
+
+/** A path is "on" a tree when the column expression reads exactly the tree's key. */
+function sameColumn(e: Expr, column: number, sub: readonly number[]): boolean {
+  return (
+    e.kind === 'column' &&
+    e.column === column &&
+    e.sub.length === sub.length &&
+    e.sub.every((s, i) => s === sub[i])
+  );
+}
+
+interface Target {
+  /** null = the primary key tree. */
+  index: IndexView | null;
+  column: number;
+  sub: readonly number[];
+}
+
+function targets(view: CollectionView): Target[] {
+  const pkColumn = view.compiled.pkColumn;
+  return [
+    { index: null, column: pkColumn, sub: [] },
+    ...view.indexes.map((ix) => ({ index: ix, column: ix.accessor.column, sub: ix.accessor.sub })),
+  ];
+}
+
+function targetOf(e: Expr, view: CollectionView): Target | null {
+  if (e.kind !== 'column') return null;
+  return targets(view).find((t) => sameColumn(e, t.column, t.sub)) ?? null;
+}
+
+interface Candidate {
+  rank: number;
+  keys: number;
+  node: AccessNode;
+  covers: Expr[];
+}
+
+const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
+
+/** Normalize `const op col` to `col op const`; null when the conjunct is not column-vs-constant. */
+function columnComparison(e: Expr): { col: ColumnExpr; op: string; value: Expr } | null {
+  if (e.kind !== 'binary' || !(e.op in FLIP)) return null;
+  if (e.left.kind === 'column' && isConstant(e.right)) return { col: e.left, op: e.op, value: e.right };
+  if (e.right.kind === 'column' && isConstant(e.left)) return { col: e.right, op: FLIP[e.op], value: e.left };
+  return null;
+}
+
+function lookupNode(
+  view: CollectionView,
+  t: Target,
+  keys: readonly Expr[],
+): PrimaryKeyLookupNode | IndexLookupNode {
+  const collection = view.meta.schema.name;
+  return t.index
+    ? { kind: 'IndexLookup', collection, index: t.index.def.name, unique: t.index.unique, keys }
+    : { kind: 'PrimaryKeyLookup', collection, keys };
+}
+
+function rangeNode(
+  view: CollectionView,
+  t: Target,
+  lo: Bound | null,
+  hi: Bound | null,
+  reverse = false,
+): IndexRangeScanNode {
+  return {
+    kind: 'IndexRangeScan',
+    collection: view.meta.schema.name,
+    index: t.index ? t.index.def.name : null,
+    lo,
+    hi,
+    reverse,
+    skipNulls: t.index !== null,
+  };
+}
+
+function equalityRank(t: Target): number {
+  return t.index === null ? 0 : t.index.unique ? 1 : 2;
+}
+
+/** Candidates answering one conjunct through one tree. */
+function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
+  const out: Candidate[] = [];
+  const cmp = columnComparison(e);
+  if (cmp) {
+    const t = targetOf(cmp.col, view);
+    if (!t) return out;
+    if (cmp.op === '=')
+      out.push({ rank: equalityRank(t), keys: 1, node: lookupNode(view, t, [cmp.value]), covers: [e] });
+    else {
+      const bound: Bound = { expr: cmp.value, inclusive: cmp.op === '<=' || cmp.op === '>=' };
+      const isLower = cmp.op === '>' || cmp.op === '>=';
+      out.push({
+        rank: 3,
+        keys: 2,
+        node: rangeNode(view, t, isLower ? bound : null, isLower ? null : bound),
+        covers: [e],
+      });
+    }
+    return out;
+  }
+  if (e.kind === 'in' && !e.negated && e.list.every(isConstant)) {
+    const t = targetOf(e.arg, view);
+    if (t)
+      out.push({
+        rank: equalityRank(t),
+        keys: e.list.length,
+        node: lookupNode(view, t, e.list),
+        covers: [e],
+      });
+    return out;
+  }
+  if (e.kind === 'between' && !e.negated && isConstant(e.lo) && isConstant(e.hi)) {
+    const t = targetOf(e.arg, view);
+    if (t) {
+      const node = rangeNode(view, t, { expr: e.lo, inclusive: true }, { expr: e.hi, inclusive: true });
+      out.push({ rank: 3, keys: 2, node, covers: [e] });
+    }
+    return out;
+  }
+  if (
+    e.kind === 'like' &&
+    !e.negated &&
+    e.pattern.kind === 'literal' &&
+    typeof e.pattern.value === 'string' &&
+    !e.escape
+  ) {
+    const t = targetOf(e.arg, view);
+    const prefix = likePrefix(e.pattern.value);
+    if (t && prefix.length > 0 && e.arg.kind === 'column' && e.arg.type === 'text') {
+      // LIKE folds ASCII case, so scan from the upper-case to past the lower-case spelling; the LIKE stays as residual.
+      const lo: Bound = { expr: E.literal(prefix.toUpperCase(), 'text'), inclusive: true };
+      const hi: Bound = { expr: E.literal(`${prefix.toLowerCase()}\u{10FFFF}`, 'text'), inclusive: true };
+      out.push({ rank: 4, keys: 2, node: rangeNode(view, t, lo, hi), covers: [] });
+    }
+    return out;
+  }
+  if (e.kind === 'isNull' && !e.negated) {
+    const t = targetOf(e.arg, view);
+    if (t && t.index) {
+      const collection = view.meta.schema.name;
+      const node: IndexLookupNode = {
+        kind: 'IndexLookup',
+        collection,
+        index: t.index.def.name,
+        unique: t.index.unique,
+        keys: [E.literal(null, 'null')],
+        matchNull: true,
+      };
+      out.push({ rank: 2, keys: 1, node, covers: [e] });
+    }
+    return out;
+  }
+  if (e.kind === 'binary' && e.op === 'or') {
+    const branches = orBranches(e);
+    const inputs: (PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode)[] = [];
+    for (const b of branches) {
+      const best = pickBest(conjunctCandidates(b, view));
+      if (!best || best.node.kind === 'CollectionScan' || best.node.kind === 'IndexUnion') return out;
+      inputs.push(best.node as PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode);
+    }
+    // The OR itself stays as residual: branches may overlap and carry LIKE residuals.
+    out.push({
+      rank: 5,
+      keys: inputs.length,
+      node: { kind: 'IndexUnion', collection: view.meta.schema.name, inputs },
+      covers: [],
+    });
+  }
+  return out;
+}
+
+function orBranches(e: Expr): Expr[] {
+  if (e.kind === 'binary' && e.op === 'or') return [...orBranches(e.left), ...orBranches(e.right)];
+  return [e];
+}
+
+function pickBest(cands: Candidate[]): Candidate | null {
+  let best: Candidate | null = null;
+  for (const c of cands)
+    if (!best || c.rank < best.rank || (c.rank === best.rank && c.keys < best.keys)) best = c;
+  return best;
+}
+
+/** Merge a lower and an upper bound on the same tree from two conjuncts into one range. */
+function mergeRanges(cands: Candidate[]): Candidate[] {
+  const ranges = cands.filter(
+    (c) => c.node.kind === 'IndexRangeScan' && c.covers.length === 1,
+  ) as (Candidate & {
+    node: IndexRangeScanNode;
+  })[];
+  const merged: Candidate[] = [];
+  for (const a of ranges) {
+    for (const b of ranges) {
+      if (a === b || a.node.index !== b.node.index) continue;
+      if (a.node.lo && !a.node.hi && b.node.hi && !b.node.lo) {
+        merged.push({
+          rank: 3,
+          keys: 1,
+          node: { ...a.node, hi: b.node.hi },
+          covers: [...a.covers, ...b.covers],
+        });
+      }
+    }
+  }
+  return [...cands, ...merged];
+}
+
+export interface AccessChoice {
+  access: AccessNode;
+  residual: Expr[];
+  /** The access path yields rows already ordered by this sort (no Sort needed). */
+  ordered: boolean;
+}
+
+function chooseAccess(
+  view: CollectionView,
+  where: Expr | null,
+  sort: readonly SortKey[] | null,
+  hasLimit: boolean,
+): AccessChoice {
+  const parts = conjuncts(where);
+  const cands = mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view)));
+  let best = pickBest(cands);
+  const collection = view.meta.schema.name;
+  const sortTarget = sort && sort.length >= 1 ? targetOf(sort[0].expr, view) : null;
+  // Only a single key (or the primary key first: it is unique) makes tree order the full order.
+  const sortUsable =
+    sortTarget !== null && (sort?.length === 1 || sortTarget.index === null) ? sortTarget : null;
+  const desc = sort?.[0]?.desc === true;
+
+  // With ORDER BY ... LIMIT and a range on the sort key, walking that range in order stops after
+  // LIMIT matches; that beats a non-unique lookup or another range that must read every match and
+  // then sort. (Without a range on it, a full in-order walk could read the whole index for a
+  // selective lookup, so the lookup keeps priority.)
+  if (best && hasLimit && sortUsable && best.rank >= 2) {
+    const sortIndex = sortUsable.index?.def.name ?? null;
+    const onSortTree = cands.filter((c) => c.node.kind === 'IndexRangeScan' && c.node.index === sortIndex);
+    const ordered = onSortTree.sort((a, b) => b.covers.length - a.covers.length)[0];
+    if (ordered) best = ordered;
+  }
+
+  if (!best) {
+    if (sortUsable && sort) {
+      if (sortUsable.index === null && !desc)
+        return { access: { kind: 'CollectionScan', collection }, residual: parts, ordered: true };
+      const node = rangeNode(view, sortUsable, null, null, desc);
+      return { access: { ...node, skipNulls: false }, residual: parts, ordered: true };
+    }
+    return { access: { kind: 'CollectionScan', collection }, residual: parts, ordered: sort === null };
+  }
+  const residual = parts.filter((p) => !best.covers.includes(p));
+  let access = best.node;
+  let ordered = false;
+  if (
+    access.kind === 'IndexRangeScan' &&
+    sortUsable &&
+    (sortUsable.index?.def.name ?? null) === access.index
+  ) {
+    access = { ...access, reverse: desc };
+    ordered = true;
+  }
+  return { access, residual, ordered };
+}
+
+/** Build the physical plan for a logical plan against the collections in `catalog`. */
+export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
+  const l = layers(plan);
+  const view = catalog.collection(l.scan);
+  if (!view) throw new QueryError(`no such collection: ${l.scan}`, 'QUERY');
+  // Sorting below an aggregate is over groups: the access path can't provide that order.
+  const accessSort = l.aggregate ? null : l.sort;
+  const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
+  let node: PhysicalPlan = choice.access;
+  if (choice.residual.length > 0)
+    node = { kind: 'Filter', input: node, predicate: choice.residual.reduce((a, b) => E.and(a, b)) };
+  if (l.aggregate) {
+    node = {
+      kind: 'Aggregate',
+      input: node,
+      groupBy: l.aggregate.groupBy,
+      aggregates: l.aggregate.aggregates,
+      inputWidth: l.aggregate.inputWidth,
+    };
+    if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
+  }
+  const needSort = l.sort !== null && l.sort.length > 0 && !(choice.ordered && !l.aggregate);
+  const limit = l.limit;
+  // TopN only when nothing between the sort and the limit changes the row count.
+  if (needSort && l.sort && limit?.limit && !l.distinct) {
+    node = { kind: 'TopN', input: node, keys: l.sort, limit: limit.limit, offset: limit.offset };
+    if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
+    return node;
+  }
+  if (needSort && l.sort) node = { kind: 'Sort', input: node, keys: l.sort };
+  if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
+  if (l.distinct) node = { kind: 'Distinct', input: node };
+  if (limit) node = { kind: 'Limit', input: node, limit: limit.limit, offset: limit.offset };
+  return node;
+}

@@ -1,0 +1,115 @@
+/**
+ * Physical plan nodes: how a query runs. Names are the ones `explain()` prints and SPEC §8 fixes.
+ * The executor (planner/execute.ts) dispatches on `kind` through a Record the compiler checks,
+ * so adding a node kind without an operator is a type error.
+ */
+import type { AggregateExpr, Expr } from './expr';
+import type { ProjectColumn, SortKey } from './logical';
+
+export interface Bound {
+  readonly expr: Expr;
+  readonly inclusive: boolean;
+}
+
+/** Point lookups on the primary key: one key, or several (IN lists, OR of equalities). */
+export interface PrimaryKeyLookupNode {
+  readonly kind: 'PrimaryKeyLookup';
+  readonly collection: string;
+  readonly keys: readonly Expr[];
+}
+
+export interface IndexLookupNode {
+  readonly kind: 'IndexLookup';
+  readonly collection: string;
+  readonly index: string;
+  readonly unique: boolean;
+  readonly keys: readonly Expr[];
+  /** IS NULL lookups: a NULL key matches NULL entries (an `=` lookup with a NULL key matches nothing). */
+  readonly matchNull?: boolean;
+}
+
+/** Ordered iteration over the primary key (index null) or a secondary index between bounds. */
+export interface IndexRangeScanNode {
+  readonly kind: 'IndexRangeScan';
+  readonly collection: string;
+  readonly index: string | null;
+  readonly lo: Bound | null;
+  readonly hi: Bound | null;
+  readonly reverse: boolean;
+  /** Entries with a NULL key are skipped (a range predicate is never true for NULL). */
+  readonly skipNulls: boolean;
+}
+
+export interface CollectionScanNode {
+  readonly kind: 'CollectionScan';
+  readonly collection: string;
+}
+
+/** Union of several access paths (OR of indexable branches); each row is produced once. */
+export interface IndexUnionNode {
+  readonly kind: 'IndexUnion';
+  readonly collection: string;
+  readonly inputs: readonly (PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode)[];
+}
+
+export interface FilterPNode {
+  readonly kind: 'Filter';
+  readonly input: PhysicalPlan;
+  readonly predicate: Expr;
+}
+
+export interface AggregatePNode {
+  readonly kind: 'Aggregate';
+  readonly input: PhysicalPlan;
+  readonly groupBy: readonly Expr[];
+  readonly aggregates: readonly AggregateExpr[];
+  readonly inputWidth: number;
+}
+
+export interface SortPNode {
+  readonly kind: 'Sort';
+  readonly input: PhysicalPlan;
+  readonly keys: readonly SortKey[];
+}
+
+/** Sort + limit kept in a bounded heap of limit + offset rows. */
+export interface TopNPNode {
+  readonly kind: 'TopN';
+  readonly input: PhysicalPlan;
+  readonly keys: readonly SortKey[];
+  readonly limit: Expr;
+  readonly offset: Expr | null;
+}
+
+export interface ProjectPNode {
+  readonly kind: 'Project';
+  readonly input: PhysicalPlan;
+  readonly columns: readonly ProjectColumn[];
+}
+
+export interface DistinctPNode {
+  readonly kind: 'Distinct';
+  readonly input: PhysicalPlan;
+}
+
+export interface LimitPNode {
+  readonly kind: 'Limit';
+  readonly input: PhysicalPlan;
+  readonly limit: Expr | null;
+  readonly offset: Expr | null;
+}
+
+export type AccessNode =
+  PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode | CollectionScanNode | IndexUnionNode;
+
+export type PhysicalPlan =
+  | AccessNode
+  | FilterPNode
+  | AggregatePNode
+  | SortPNode
+  | TopNPNode
+  | ProjectPNode
+  | DistinctPNode
+  | LimitPNode;
+
+export type PhysicalKind = PhysicalPlan['kind'];

@@ -1,0 +1,50 @@
+/**
+ * Entry point of the planner layer for callers above it (src/, cursor/): plan a logical query
+ * against a read view and open a pull-based result over it.
+ */
+import type { ReadView } from '../storage/engine';
+import type { ExecContext, Row } from './compile-expr';
+import type { LogicalPlan } from './logical';
+import type { PhysicalPlan } from './physical';
+import { planQuery } from './physical-planner';
+import { build } from './execute';
+import type { ExecStats, Source } from './execute';
+
+export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
+
+export interface RunOptions {
+  readRow: (location: number) => unknown[];
+  params?: ExecContext['params'];
+  sortBudgetRows?: number;
+  stats?: ExecStats;
+}
+
+export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
+  return planQuery(plan, { collection: (name) => view.collections.get(name) });
+}
+
+/** Open a result: nothing is read until the first next(). */
+export function openResult(
+  plan: PhysicalPlan,
+  view: ReadView,
+  opts: RunOptions,
+): { source: Source; stats: ExecStats } {
+  const stats = opts.stats ?? { rowsRead: 0, indexEntries: 0 };
+  const env = {
+    view,
+    readRow: opts.readRow,
+    ctx: { params: opts.params ?? [] },
+    stats,
+    sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,
+  };
+  let source: Source | null = null;
+  return {
+    source: {
+      next(): Row | null {
+        source ??= build(plan, env);
+        return source.next();
+      },
+    },
+    stats,
+  };
+}

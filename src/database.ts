@@ -1,0 +1,270 @@
+/**
+ * The typed collection API (SPEC §3 `Database`). A Database is a handle on the process's engine
+ * for its file: it validates user rows against the collection schema, runs every write in a
+ * transaction (its own, or the one `transaction(fn)` opened) and converts stored rows back to
+ * plain objects. It may call storage/ and the error module; nothing calls upward into it.
+ */
+import { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import { acquireEngine, releaseEngine } from '../storage/registry';
+import { normalizeCollection } from '../storage/schema/normalize';
+import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
+import { InterfaceError, OperationalError, ProgrammingError, TransactionError } from './errors';
+import { checkOptions, OPEN_OPTIONS } from './options';
+import { Query } from './query';
+import type { QueryHost } from './query';
+import type { ReadView } from '../storage/engine';
+import type { OpenOptions } from './options';
+
+export type { OpenOptions } from './options';
+
+export interface RegisteredCollection {
+  collectionId: number;
+  schemaVersion: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** Which handle's write transaction the engine is in; another handle writing meanwhile is BUSY. */
+const txnOwners = new WeakMap<Engine, Database>();
+
+export class Database {
+  private engine: Engine | null;
+  private readonly safeIntegers: boolean;
+  private readonly readOnly: boolean;
+
+  private constructor(engine: Engine, opts: OpenOptions) {
+    this.engine = engine;
+    this.safeIntegers = opts.safeIntegers === true;
+    this.readOnly = opts.readOnly === true || engine.readOnly;
+  }
+
+  /** Open (creating if needed) the database file at `path`. */
+  static open(path: string, options?: OpenOptions): Database {
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new InterfaceError('Database.open: path must be a non-empty string', 'BAD_OPTION');
+    }
+    const opts = checkOptions<OpenOptions>('Database.open', options, OPEN_OPTIONS);
+    if (path === ':memory:') return Database.openInMemory(opts);
+    return new Database(acquireEngine(path, opts), opts);
+  }
+
+  /** A database that lives in memory only; same engine and format, a MemoryStore underneath. */
+  static openInMemory(options?: Omit<OpenOptions, 'readOnly' | 'lockStaleMs'>): Database {
+    const opts = checkOptions<OpenOptions>('Database.openInMemory', options, OPEN_OPTIONS);
+    return new Database(Engine.openMemory(undefined, opts), opts);
+  }
+
+  /** @internal The engine under this handle (the SQL layer and tests use it). */
+  get storage(): Engine {
+    return this.live();
+  }
+
+  get inTransaction(): boolean {
+    const engine = this.live();
+    return engine.inTransaction && txnOwners.get(engine) === this;
+  }
+
+  get isOpen(): boolean {
+    return this.engine !== null && !this.engine.isClosed;
+  }
+
+  registerCollection(
+    name: string,
+    fields: readonly FieldDescriptor[],
+    primaryKey: string | readonly string[],
+    indexes: readonly IndexDescriptor[] = [],
+  ): RegisteredCollection {
+    const schema = normalizeCollection(name, fields, primaryKey, indexes);
+    return this.write((engine) => engine.registerCollection(schema));
+  }
+
+  collectionNames(): string[] {
+    return this.live().collectionNames();
+  }
+
+  /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
+  insert(name: string, row: Row): 'inserted' | 'replaced' {
+    const state = this.state(name);
+    const stored = state.compiled.toRow(row);
+    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
+      'inserted' | 'replaced';
+  }
+
+  /** The row with primary key `pk`, or null. */
+  get(name: string, pk: unknown): Row | null {
+    const engine = this.live();
+    const state = this.state(name);
+    const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
+    let row: readonly unknown[] | undefined;
+    if (this.inTransaction || !engine.inTransaction) {
+      row = engine.getRow(state, key);
+    } else {
+      // Another handle's transaction is open: read the committed state only.
+      const view = engine.committedView().collections.get(name);
+      const loc = view?.pk.get(key);
+      row = loc === undefined ? undefined : engine.readRow(loc);
+    }
+    return row ? state.compiled.toObject(row, this.safeIntegers) : null;
+  }
+
+  /** A query builder over collection `name` (see docs/queries.md). */
+  collection(name: string): Query {
+    this.state(name);
+    const host: QueryHost = {
+      engine: this.live(),
+      view: () => this.readView(),
+      safeIntegers: this.safeIntegers,
+    };
+    return new Query(host, name);
+  }
+
+  /** What a statement of this handle reads: its own transaction's state, else the committed state. */
+  readView(): ReadView {
+    const engine = this.live();
+    return this.inTransaction ? engine.currentView() : engine.committedView();
+  }
+
+  /** Delete the row with primary key `pk`; false when there was none. */
+  delete(name: string, pk: unknown): boolean {
+    const state = this.state(name);
+    const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
+    return this.write((engine) => engine.deleteRow(this.state(name), key));
+  }
+
+  /**
+   * Run `fn` in a transaction: committed (durably) when it returns, rolled back when it throws.
+   * A nested call runs as a savepoint inside the outer transaction: if the inner function throws,
+   * only its own writes are undone. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
+    const engine = this.writable();
+    if (this.inTransaction) {
+      const sp = engine.savepoint();
+      try {
+        return assertSync(fn());
+      } catch (err) {
+        if (engine.inTransaction) engine.rollbackTo(sp);
+        throw err;
+      }
+    }
+    this.beginOwn(engine);
+    try {
+      const result = assertSync(fn());
+      engine.commit();
+      return result;
+    } catch (err) {
+      if (engine.inTransaction) engine.rollback();
+      throw err;
+    } finally {
+      txnOwners.delete(engine);
+    }
+  }
+
+  /**
+   * Open a write transaction explicitly (the DB-API connection uses this; `transaction(fn)` is the
+   * scoped form). Another handle's open transaction makes this throw OperationalError `BUSY`.
+   */
+  begin(): void {
+    const engine = this.writable();
+    if (this.inTransaction)
+      throw new TransactionError('a transaction is already open on this handle', 'NESTED_TRANSACTION');
+    this.beginOwn(engine);
+  }
+
+  /** Commit this handle's open transaction durably (fsync before returning); a no-op without one. */
+  commit(): void {
+    const engine = this.live();
+    if (!this.inTransaction) return;
+    try {
+      engine.commit();
+    } finally {
+      if (!engine.inTransaction) txnOwners.delete(engine);
+    }
+  }
+
+  /** Discard this handle's open transaction; a no-op without one. */
+  rollback(): void {
+    const engine = this.live();
+    if (!this.inTransaction) return;
+    engine.rollback();
+    txnOwners.delete(engine);
+  }
+
+  /** Write a checkpoint so the next open replays only what follows it. */
+  checkpoint(): void {
+    const engine = this.writable();
+    if (engine.inTransaction) throw new TransactionError('cannot checkpoint inside a transaction');
+    engine.checkpoint();
+  }
+
+  /** Close the handle; an open transaction of this handle is rolled back. Idempotent. */
+  close(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    this.engine = null;
+    if (engine.inTransaction && txnOwners.get(engine) === this) {
+      engine.rollback();
+      txnOwners.delete(engine);
+    }
+    releaseEngine(engine);
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private live(): Engine {
+    if (!this.engine || this.engine.isClosed) throw new InterfaceError('database is closed', 'CLOSED');
+    return this.engine;
+  }
+
+  private writable(): Engine {
+    const engine = this.live();
+    if (this.readOnly) throw new OperationalError('database was opened read-only', 'READ_ONLY');
+    return engine;
+  }
+
+  private state(name: string): CollectionState {
+    if (typeof name !== 'string')
+      throw new ProgrammingError('collection name must be a string', 'NO_SUCH_COLLECTION');
+    const state = this.live().collection(name);
+    if (!state) throw new ProgrammingError(`no such collection: ${name}`, 'NO_SUCH_COLLECTION');
+    return state;
+  }
+
+  private beginOwn(engine: Engine): void {
+    if (engine.inTransaction) {
+      throw new OperationalError('another handle holds the write transaction on this database', 'BUSY');
+    }
+    engine.begin();
+    txnOwners.set(engine, this);
+  }
+
+  /** Run one write inside this handle's transaction, or in its own autocommit transaction. */
+  private write<T>(op: (engine: Engine) => T): T {
+    const engine = this.writable();
+    if (this.inTransaction) return op(engine);
+    this.beginOwn(engine);
+    try {
+      const result = op(engine);
+      engine.commit();
+      return result;
+    } catch (err) {
+      if (engine.inTransaction) engine.rollback();
+      throw err;
+    } finally {
+      txnOwners.delete(engine);
+    }
+  }
+}
+
+function assertSync<T>(value: T): T {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { then?: unknown }).then === 'function'
+  ) {
+    throw new TransactionError('transaction() callbacks must be synchronous (a Promise was returned)');
+  }
+  return value;
+}

@@ -1,0 +1,14 @@
+/** Public entry point: wiring and re-exports only. */
+export { Database } from './database';
+export type { OpenOptions, RegisteredCollection } from './database';
+export { Query } from './query';
+export type { Condition, WhereOp } from './query';
+export * from './errors';
+export type {
+  PrimitiveTypeName,
+  TypeDescriptor,
+  Constraint,
+  FieldDescriptor,
+  IndexDescriptor,
+} from '../storage/schema/descriptors';
+export type { RecoveryMode } from '../storage/engine';

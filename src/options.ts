@@ -1,0 +1,82 @@
+/**
+ * Option checking for every public entry point, in labelled phases: unknown keys first (with the
+ * closest known name as the fix), then each value's type. Misspelled options never pass silently.
+ */
+import { InterfaceError } from './errors';
+import type { RecoveryMode } from '../storage/engine';
+
+export interface OpenOptions {
+  /** Open without the writer lock; never modifies the file. Default false. */
+  readOnly?: boolean;
+  /** Torn-tail handling on open. Default 'autoTruncate' for writers, 'strict' for read-only. */
+  recovery?: RecoveryMode;
+  /** Return int64/uint64 values as bigint. Default false (number when safe, DataError otherwise). */
+  safeIntegers?: boolean;
+  /** Writer-lock stale period in ms (minimum 5000). Default 10000. */
+  lockStaleMs?: number;
+  /** Decoded-row cache budget in bytes. Default 64 MiB. */
+  cacheBytes?: number;
+}
+
+/** A value kind: boolean, non-negative number, or one of a list of strings. */
+type Kind = 'boolean' | 'number' | readonly string[];
+export type OptionSpec = Record<string, Kind>;
+
+export const OPEN_OPTIONS: OptionSpec = {
+  readOnly: 'boolean',
+  recovery: ['strict', 'autoTruncate'],
+  safeIntegers: 'boolean',
+  lockStaleMs: 'number',
+  cacheBytes: 'number',
+};
+
+function closest(name: string, known: string[]): string | undefined {
+  const lower = name.toLowerCase();
+  return (
+    known.find((k) => k.toLowerCase() === lower) ??
+    known.find((k) => k.toLowerCase().startsWith(lower.slice(0, 4)))
+  );
+}
+
+/** Validate an options object against `spec`; returns it typed. */
+export function checkOptions<T extends object>(where: string, opts: unknown, spec: OptionSpec): T {
+  if (opts === undefined || opts === null) return {} as T;
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InterfaceError(`${where}: options must be an object`, 'BAD_OPTION');
+  }
+  const known = Object.keys(spec);
+  // Phase 1: names.
+  for (const key of Object.keys(opts)) {
+    if (!(key in spec)) {
+      const hint = closest(key, known);
+      throw new InterfaceError(
+        `${where}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; known options: ${known.join(', ')}`,
+        'BAD_OPTION',
+      );
+    }
+  }
+  // Phase 2: values.
+  for (const [key, value] of Object.entries(opts)) {
+    if (value === undefined) continue;
+    const kind = spec[key];
+    const ok =
+      kind === 'boolean'
+        ? typeof value === 'boolean'
+        : kind === 'number'
+          ? typeof value === 'number' && Number.isFinite(value) && value >= 0
+          : typeof value === 'string' && kind.includes(value);
+    if (!ok) {
+      const expected =
+        kind === 'number'
+          ? 'a non-negative number'
+          : kind === 'boolean'
+            ? 'a boolean'
+            : kind.map((k) => `'${k}'`).join(' or ');
+      throw new InterfaceError(
+        `${where}: option '${key}' must be ${expected}, got ${String(value)}`,
+        'BAD_OPTION',
+      );
+    }
+  }
+  return opts as T;
+}

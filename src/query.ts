@@ -1,0 +1,380 @@
+/**
+ * The typed query builder on `db.collection(name)`. Immutable: every method returns a new Query.
+ * Paths and values are checked against the collection schema when the query is built (unknown
+ * path or ill-typed value → QueryError before anything runs); the query lowers into the same
+ * logical plan the SQL front end produces, so both share one planner and executor.
+ */
+import type { CollectionState } from '../storage/collection-state';
+import type { NormalizedType } from '../storage/schema/normalize';
+import { parsePath } from '../storage/schema/compile';
+import type { Engine, ReadView } from '../storage/engine';
+import { E } from '../planner/expr';
+import type { ColumnExpr, Expr, ValueType } from '../planner/expr';
+import { L } from '../planner/logical';
+import type { LogicalPlan, ProjectColumn } from '../planner/logical';
+import { physicalPlan, openResult } from '../planner/run';
+import { explain as explainPlan } from '../planner/explain';
+import type { ExecStats } from '../planner/execute';
+import { DataError, QueryError } from './errors';
+
+export type WhereOp =
+  | '='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'in'
+  | 'notIn'
+  | 'between'
+  | 'like'
+  | 'startsWith'
+  | 'isNull'
+  | 'isNotNull';
+
+export type Condition =
+  | { path: string | readonly string[]; op: WhereOp; value?: unknown }
+  | { and: readonly Condition[] }
+  | { or: readonly Condition[] }
+  | { not: Condition };
+
+type Row = Record<string, unknown>;
+
+/** What the builder needs from its Database: the engine, which view to read, and the integer mode. */
+export interface QueryHost {
+  readonly engine: Engine;
+  view(): ReadView;
+  readonly safeIntegers: boolean;
+}
+
+interface QueryState {
+  readonly where: readonly Condition[];
+  readonly order: readonly { path: string[]; desc: boolean }[];
+  readonly limit: number | null;
+  readonly offset: number | null;
+  readonly select: readonly string[][] | null;
+}
+
+export function valueTypeOf(t: NormalizedType): ValueType {
+  switch (t.kind) {
+    case 'optional':
+      return valueTypeOf(t.of);
+    case 'bool':
+      return 'boolean';
+    case 'int64':
+    case 'uint64':
+      return 'integer';
+    case 'float64':
+      return 'real';
+    case 'string':
+    case 'uuid':
+    case 'enum':
+      return 'text';
+    case 'bytes':
+      return 'blob';
+    case 'timestamp':
+      return 'timestamp';
+    case 'list':
+    case 'object':
+      return 'composite';
+  }
+}
+
+/** Stored value → user value for one path's type (timestamps as Date, int64 precision rule). */
+export function toUserValue(t: NormalizedType, v: unknown, safeIntegers: boolean, path: string): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case 'optional':
+      return toUserValue(t.of, v, safeIntegers, path);
+    case 'int64':
+    case 'uint64':
+      if (typeof v === 'bigint' || (typeof v === 'number' && !Number.isSafeInteger(v))) {
+        if (safeIntegers) return BigInt(v);
+        throw new DataError(
+          `${path}: integer ${String(v)} cannot be represented exactly as a number; open with safeIntegers`,
+          'INT_PRECISION',
+          { path },
+        );
+      }
+      return safeIntegers ? BigInt(v as number) : v;
+    case 'timestamp':
+      return new Date(v as number);
+    case 'list':
+      return (v as unknown[]).map((x, i) => toUserValue(t.of, x, safeIntegers, `${path}[${i}]`));
+    case 'object': {
+      const out: Row = {};
+      t.fields.forEach((f, i) =>
+        setPath(
+          out,
+          f.path,
+          toUserValue(f.type, (v as unknown[])[i], safeIntegers, `${path}.${f.path.join('.')}`),
+        ),
+      );
+      return out;
+    }
+    default:
+      return v;
+  }
+}
+
+function setPath(obj: Row, path: readonly string[], value: unknown): void {
+  let o = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = o[path[i]];
+    if (typeof next !== 'object' || next === null) o[path[i]] = {};
+    o = o[path[i]] as Row;
+  }
+  o[path[path.length - 1]] = value;
+}
+
+function successor(prefix: string): string | null {
+  const cps = Array.from(prefix);
+  while (cps.length > 0) {
+    const last = cps.pop() as string;
+    const cp = last.codePointAt(0) as number;
+    if (cp < 0x10ffff) return cps.join('') + String.fromCodePoint(cp === 0xd7ff ? 0xe000 : cp + 1);
+  }
+  return null;
+}
+
+export class Query {
+  constructor(
+    private readonly host: QueryHost,
+    private readonly name: string,
+    private readonly state: QueryState = { where: [], order: [], limit: null, offset: null, select: null },
+  ) {}
+
+  private with(patch: Partial<QueryState>): Query {
+    return new Query(this.host, this.name, { ...this.state, ...patch });
+  }
+
+  private coll(): CollectionState {
+    const state = this.host.engine.collection(this.name);
+    if (!state) throw new QueryError(`no such collection: ${this.name}`, 'QUERY');
+    return state;
+  }
+
+  /** `where(path, value)` is equality; `where(path, op, value)` any operator. Several calls AND together. */
+  where(path: string | readonly string[], opOrValue: unknown, value?: unknown): Query {
+    const cond: Condition =
+      arguments.length === 2
+        ? { path, op: '=', value: opOrValue }
+        : { path, op: opOrValue as WhereOp, value };
+    this.lower(cond); // check now: errors surface where the query is built
+    return this.with({ where: [...this.state.where, cond] });
+  }
+
+  and(...conds: Condition[]): Query {
+    const cond: Condition = { and: conds };
+    this.lower(cond);
+    return this.with({ where: [...this.state.where, cond] });
+  }
+
+  or(...conds: Condition[]): Query {
+    const cond: Condition = { or: conds };
+    this.lower(cond);
+    return this.with({ where: [...this.state.where, cond] });
+  }
+
+  orderBy(path: string | readonly string[], direction: 'asc' | 'desc' = 'asc'): Query {
+    if (direction !== 'asc' && direction !== 'desc')
+      throw new QueryError(`orderBy direction must be 'asc' or 'desc'`, 'QUERY');
+    const segs = parsePath(path);
+    this.column(segs);
+    return this.with({ order: [...this.state.order, { path: segs, desc: direction === 'desc' }] });
+  }
+
+  limit(n: number): Query {
+    return this.with({ limit: this.count_('limit', n) });
+  }
+
+  offset(n: number): Query {
+    return this.with({ offset: this.count_('offset', n) });
+  }
+
+  private count_(what: string, n: number): number {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw new QueryError(`${what} must be a non-negative integer`, 'QUERY');
+    return n;
+  }
+
+  /** Return only these paths (rows keep their nested shape). */
+  select(paths: readonly (string | readonly string[])[]): Query {
+    const segs = paths.map((p) => parsePath(p));
+    for (const s of segs) this.column(s);
+    return this.with({ select: segs });
+  }
+
+  /** The physical plan as text. */
+  explain(): string {
+    return explainPlan(physicalPlan(this.logical(false), this.host.view()));
+  }
+
+  all(): Row[] {
+    return [...this.iterate()];
+  }
+
+  first(): Row | null {
+    const it = this.limit(1).iterate().next();
+    return it.done ? null : it.value;
+  }
+
+  /** Rows one at a time: the result is produced as it is consumed, against a snapshot taken now. */
+  *iterate(stats?: ExecStats): Generator<Row, void, undefined> {
+    const view = this.host.view();
+    const { source } = openResult(physicalPlan(this.logical(false), view), view, {
+      readRow: (l) => this.host.engine.readRow(l),
+      stats,
+    });
+    const convert = this.converter();
+    for (let row = source.next(); row !== null; row = source.next()) yield convert(row);
+  }
+
+  count(): number {
+    if (this.state.limit !== null || this.state.offset !== null) {
+      let n = 0;
+      for (const _row of this.iterateRaw()) n++;
+      return n;
+    }
+    const view = this.host.view();
+    const { source } = openResult(physicalPlan(this.logical(true), view), view, {
+      readRow: (l) => this.host.engine.readRow(l),
+    });
+    const row = source.next();
+    return Number(row?.[0] ?? 0);
+  }
+
+  // ───────────────────────── lowering ─────────────────────────
+
+  private column(segs: readonly string[]): { expr: ColumnExpr; type: NormalizedType } {
+    const acc = this.coll().compiled.resolvePath(segs);
+    if (!acc) throw new QueryError(`unknown path '${segs.join('.')}' in collection ${this.name}`, 'QUERY');
+    return { expr: E.column(acc.column, acc.sub, valueTypeOf(acc.type), segs.join('.')), type: acc.type };
+  }
+
+  private value(segs: readonly string[], v: unknown): Expr {
+    const compiled = this.coll().compiled;
+    try {
+      return E.literal(compiled.canonicalValue(segs, v));
+    } catch (err) {
+      throw new QueryError(
+        `value for '${segs.join('.')}' does not fit its type: ${err instanceof Error ? err.message : String(err)}`,
+        'QUERY',
+        { cause: err },
+      );
+    }
+  }
+
+  private lower(c: Condition): Expr {
+    if ('and' in c) return this.combine(c.and, 'and');
+    if ('or' in c) return this.combine(c.or, 'or');
+    if ('not' in c) return E.unary('not', this.lower(c.not));
+    const segs = parsePath(c.path);
+    const { expr: col, type } = this.column(segs);
+    if (type.kind === 'list' || type.kind === 'object')
+      throw new QueryError(`'${segs.join('.')}' is not a scalar path`, 'QUERY');
+    const v = c.value;
+    switch (c.op) {
+      case '=':
+      case '!=':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        if (v === null || v === undefined)
+          throw new QueryError(`comparing with null is never true; use 'isNull'`, 'QUERY');
+        return E.binary(c.op, col, this.value(segs, v));
+      case 'in':
+      case 'notIn':
+        if (!Array.isArray(v)) throw new QueryError(`'${c.op}' needs an array of values`, 'QUERY');
+        return E.in(
+          col,
+          v.map((x: unknown) => this.value(segs, x)),
+          c.op === 'notIn',
+        );
+      case 'between': {
+        if (!Array.isArray(v) || v.length !== 2) throw new QueryError(`'between' needs [low, high]`, 'QUERY');
+        return E.between(col, this.value(segs, v[0]), this.value(segs, v[1]));
+      }
+      case 'like':
+        if (typeof v !== 'string' || col.type !== 'text')
+          throw new QueryError(`'like' needs a text path and a string pattern`, 'QUERY');
+        return E.like(col, E.literal(v, 'text'));
+      case 'startsWith': {
+        if (typeof v !== 'string' || col.type !== 'text')
+          throw new QueryError(`'startsWith' needs a text path and a string prefix`, 'QUERY');
+        const lo = E.binary('>=', col, E.literal(v, 'text'));
+        const next = successor(v);
+        return next === null ? lo : E.and(lo, E.binary('<', col, E.literal(next, 'text')));
+      }
+      case 'isNull':
+      case 'isNotNull':
+        return E.isNull(col, c.op === 'isNotNull');
+      default:
+        throw new QueryError(`unknown operator '${String(c.op)}'`, 'QUERY');
+    }
+  }
+
+  private combine(conds: readonly Condition[], op: 'and' | 'or'): Expr {
+    if (!Array.isArray(conds) || conds.length === 0)
+      throw new QueryError(`'${op}' needs at least one condition`, 'QUERY');
+    return conds.map((x) => this.lower(x)).reduce((a, b) => E.binary(op, a, b));
+  }
+
+  private logical(countOnly: boolean): LogicalPlan {
+    const state = this.coll();
+    let plan: LogicalPlan = L.scan(this.name);
+    const where = this.state.where.map((c) => this.lower(c));
+    if (where.length)
+      plan = L.filter(
+        plan,
+        where.reduce((a, b) => E.and(a, b)),
+      );
+    if (countOnly) {
+      const width = state.compiled.columnCount;
+      plan = L.aggregate(plan, [], [E.aggregate('count', null)], width);
+      return L.project(plan, [{ expr: E.slot(width, 'integer', 'count'), name: 'count' }]);
+    }
+    if (this.state.order.length)
+      plan = L.sort(
+        plan,
+        this.state.order.map((o) => ({ expr: this.column(o.path).expr, desc: o.desc })),
+      );
+    if (this.state.select) {
+      const cols: ProjectColumn[] = this.state.select.map((s) => ({
+        expr: this.column(s).expr,
+        name: s.join('.'),
+      }));
+      plan = L.project(plan, cols);
+    }
+    if (this.state.limit !== null || this.state.offset !== null) {
+      plan = L.limit(
+        plan,
+        this.state.limit === null ? null : E.literal(this.state.limit),
+        this.state.offset === null ? null : E.literal(this.state.offset),
+      );
+    }
+    return plan;
+  }
+
+  private *iterateRaw(): Generator<unknown> {
+    const view = this.host.view();
+    const { source } = openResult(physicalPlan(this.logical(false), view), view, {
+      readRow: (l) => this.host.engine.readRow(l),
+    });
+    for (let row = source.next(); row !== null; row = source.next()) yield row;
+  }
+
+  private converter(): (row: readonly unknown[]) => Row {
+    const state = this.coll();
+    const safe = this.host.safeIntegers;
+    const select = this.state.select;
+    if (!select) return (row) => state.compiled.toObject(row, safe);
+    const types = select.map((s) => this.column(s).type);
+    return (row) => {
+      const out: Row = {};
+      select.forEach((s, i) => setPath(out, s, toUserValue(types[i], row[i], safe, s.join('.'))));
+      return out;
+    };
+  }
+}

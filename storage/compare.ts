@@ -1,0 +1,84 @@
+/**
+ * SQLite's value order, the one comparison function. Indexes, Sort, DISTINCT, GROUP BY and
+ * predicates all use it, so the planner can swap an index walk for a sort without changing a
+ * result. Order: NULL < numbers (number, bigint, boolean as 0/1; compared by exact value) <
+ * text (by Unicode code point = UTF-8 byte order, not JS UTF-16 order) < bytes (memcmp).
+ */
+
+function rank(v: unknown): number {
+  if (v === null || v === undefined) return 0;
+  const t = typeof v;
+  if (t === 'number') return Number.isNaN(v) ? 0 : 1;
+  if (t === 'bigint' || t === 'boolean') return 1;
+  if (t === 'string') return 2;
+  if (v instanceof Uint8Array) return 3;
+  return 4;
+}
+
+/** Exact comparison of two numeric values, including number vs bigint beyond 2^53. */
+function compareNumeric(a: number | bigint | boolean, b: number | bigint | boolean): number {
+  const x = typeof a === 'boolean' ? (a ? 1 : 0) : a;
+  const y = typeof b === 'boolean' ? (b ? 1 : 0) : b;
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof x === 'bigint' && typeof y === 'bigint') return x < y ? -1 : x > y ? 1 : 0;
+  // Mixed: compare a double with a bigint without rounding the bigint.
+  const [d, big, sign] = typeof x === 'number' ? [x, y as bigint, 1] : [y as number, x as bigint, -1];
+  if (d === Infinity) return sign;
+  if (d === -Infinity) return -sign;
+  const floor = Math.floor(d);
+  const fb = BigInt(floor);
+  if (fb < big) return -sign;
+  if (fb > big) return sign;
+  return d > floor ? sign : 0;
+}
+
+/** Code-point comparison of two JS strings. */
+export function compareText(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (U+D800–U+DFFF) encode code points above U+FFFF: they sort after U+E000–U+FFFF.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length < 0 ? -1 : a.length > b.length ? 1 : 0;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+export function compareValues(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return compareNumeric(a as number, b as number);
+    case 2:
+      return a === b ? 0 : compareText(a as string, b as string);
+    case 3:
+      return compareBytes(a as Uint8Array, b as Uint8Array);
+    default:
+      return 0;
+  }
+}
+
+export function compareTuples(a: readonly unknown[], b: readonly unknown[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+export function valuesEqual(a: unknown, b: unknown): boolean {
+  return compareValues(a, b) === 0;
+}

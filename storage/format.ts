@@ -1,0 +1,50 @@
+/**
+ * On-disk constants of the ModelVault file format, version 1.0. Every number here is specified
+ * in docs/format.md; change both together. Values written to disk are FROZEN: never renumber a
+ * frame kind, never reuse a retired one (leave it here as a comment).
+ */
+
+/** "MVAULT" + CR LF: the line-ending bytes catch files mangled by text-mode transfers. */
+export const FILE_MAGIC = Buffer.from([0x4d, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x0d, 0x0a]);
+export const FORMAT_MAJOR = 1;
+export const FORMAT_MINOR = 0;
+
+export const HEADER_SIZE = 64;
+export const SUPERBLOCK_SIZE = 64;
+/** Superblock slots A and B alternate so a torn superblock write always leaves the other intact. */
+export const SUPERBLOCK_OFFSETS = [64, 128] as const;
+/** "MVSB" */
+export const SUPERBLOCK_MAGIC = 0x4253564d;
+export const LOG_START = 192;
+
+/** Frame header: u32 payload length, u8 kind, u8 flags, u16 reserved, u64 txn id, u32 crc32c. */
+export const FRAME_HEADER_SIZE = 20;
+/** A frame payload larger than this is treated as corruption before anything is allocated. */
+export const MAX_FRAME_PAYLOAD = 1 << 30;
+
+/** Frame kinds. Never renumber; retired kinds stay listed as comments. */
+export const FrameKind = {
+  TXN_BEGIN: 1,
+  TXN_COMMIT: 2,
+  TXN_ABORT: 3,
+  CATALOG: 4,
+  RECORD_PUT: 5,
+  RECORD_DELETE: 6,
+  /** Reserved for index build markers; not written by format 1.0. */
+  INDEX: 7,
+  CHECKPOINT: 8,
+  /** Reserved for compaction manifests; not written by format 1.0. */
+  MANIFEST: 9,
+  /** Spill space for sorts; ignored by replay wherever it appears outside a transaction. */
+  SCRATCH: 10,
+} as const;
+export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Frame flag bits. Bit 0: the frame may be skipped by readers that do not know its kind. */
+export const FRAME_FLAG_IGNORABLE = 0x01;
+
+/** Catalog frame operations (first element of a CATALOG payload). Never renumber. */
+export const CatalogOp = {
+  PUT_COLLECTION: 1,
+  DROP_COLLECTION: 2,
+} as const;

@@ -1,0 +1,48 @@
+/**
+ * Public field and index descriptors for registerCollection (SPEC §3): the JSON-able shape users
+ * of ModelVault's `fields_json` know. A string path 'profile.timezone' means ['profile', 'timezone'].
+ */
+export type PrimitiveTypeName =
+  'bool' | 'int64' | 'uint64' | 'float64' | 'string' | 'bytes' | 'uuid' | 'timestamp';
+
+export type TypeDescriptor =
+  | PrimitiveTypeName
+  | { optional: TypeDescriptor }
+  | { list: TypeDescriptor }
+  | { object: FieldDescriptor[] }
+  | { enum: string[] };
+
+export type Constraint =
+  | { min: number | bigint }
+  | { max: number | bigint }
+  | { minLength: number }
+  | { maxLength: number }
+  | { regex: string }
+  | { email: true }
+  | { url: true }
+  | { nonEmpty: true };
+
+export interface FieldDescriptor {
+  path: string | readonly string[];
+  type: TypeDescriptor;
+  constraints?: readonly Constraint[];
+  /** Used when the input omits the field (undefined). */
+  default?: unknown;
+}
+
+export interface IndexDescriptor {
+  name: string;
+  path: string | readonly string[];
+  kind: 'unique' | 'index';
+}
+
+export const PRIMITIVE_TYPES: readonly PrimitiveTypeName[] = [
+  'bool',
+  'int64',
+  'uint64',
+  'float64',
+  'string',
+  'bytes',
+  'uuid',
+  'timestamp',
+];

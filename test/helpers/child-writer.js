@@ -1,0 +1,46 @@
+// Child process for crash and lock tests. Runs against the built package (npm test builds first).
+//   node child-writer.js crash <file> <rowsPerTxn>   insert forever, print "C <txn>" after each commit returns
+//   node child-writer.js hold <file>                 open for writing, print "ready", wait to be killed
+//   node child-writer.js try <file>                  try to open for writing, print the outcome
+'use strict';
+const { Database } = require('../../dist/src/index.js');
+
+const [mode, file, arg] = process.argv.slice(2);
+
+function openItems() {
+  const db = Database.open(file);
+  db.registerCollection(
+    'items',
+    [
+      { path: 'id', type: 'int64' },
+      { path: 'txn', type: 'int64' },
+      { path: 'note', type: 'string' },
+    ],
+    'id',
+    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
+  );
+  return db;
+}
+
+if (mode === 'crash') {
+  const perTxn = Number(arg);
+  const db = openItems();
+  for (let txn = 1; ; txn++) {
+    db.transaction(() => {
+      for (let i = 0; i < perTxn; i++)
+        db.insert('items', { id: txn * perTxn + i, txn, note: 'n'.repeat(50 + (i % 40)) });
+    });
+    process.stdout.write(`C ${txn}\n`);
+  }
+} else if (mode === 'hold') {
+  openItems();
+  process.stdout.write('ready\n');
+  setInterval(() => {}, 1000);
+} else if (mode === 'try') {
+  try {
+    Database.open(file).close();
+    process.stdout.write('opened\n');
+  } catch (err) {
+    process.stdout.write(`${err.constructor.name} ${err.code}\n`);
+  }
+}
