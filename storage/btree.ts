@@ -51,6 +51,14 @@ interface Inner<K, V> {
 type Node<K, V> = Leaf<K, V> | Inner<K, V>;
 
 let generationCounter = 1;
+
+/** Insert at position i; a plain shift loop beats Array.prototype.splice on small arrays. */
+function insertAt<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  a.push(x);
+  for (; j > i; j--) a[j] = a[j - 1];
+  a[i] = x;
+}
 const DEFAULT_NODE_SIZE = 64;
 
 interface Shape<K, V> {
@@ -256,7 +264,13 @@ abstract class BTreeReader<K, V> {
     const s = this.shape;
     let node = this.rootNode();
     if (s.multi) {
-      const cur = new BTreeCursor(s, node, { lo: key, hi: key });
+      // First entry with this key: descend by key-only lower bound; only when it sits past the
+      // end of its leaf does the answer live in the next leaf (then a cursor finds it).
+      while (!node.leaf)
+        node = node.children[lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true)];
+      const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
+      if (i < node.keys.length) return s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
+      const cur = new BTreeCursor(s, this.rootNode(), { lo: key, hi: key });
       return cur.next() ? cur.value : undefined;
     }
     while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
@@ -449,7 +463,12 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   ): { key: K; val: V; node: Node<K, V> } | null {
     const s = this.shape;
     if (node.leaf) {
-      const i = lowerIndex(s, node.keys, node.vals, key, value, !s.multi);
+      const n = node.keys.length;
+      // Ascending inserts (auto-increment keys, bulk loads) land after the last entry: skip the search.
+      const i =
+        n > 0 && entryCmp(s, node.keys[n - 1], node.vals[n - 1], key, value) < 0
+          ? n
+          : lowerIndex(s, node.keys, node.vals, key, value, !s.multi);
       if (i < node.keys.length && entryCmp(s, node.keys[i], node.vals[i], key, value) === 0) {
         if (replace && !s.multi) {
           result.previous = node.vals[i];
@@ -457,8 +476,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
         }
         return null;
       }
-      node.keys.splice(i, 0, key);
-      node.vals.splice(i, 0, value);
+      insertAt(node.keys, i, key);
+      insertAt(node.vals, i, value);
       result.added = true;
       if (node.keys.length <= s.nodeSize) return null;
       const mid = node.keys.length >>> 1;
@@ -470,14 +489,18 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       };
       return { key: right.keys[0], val: right.vals[0], node: right };
     }
-    const c = childFor(s, node, key, s.multi ? value : undefined);
+    const last = node.sepKeys.length - 1;
+    const c =
+      last >= 0 && entryCmp(s, node.sepKeys[last], node.sepVals[last], key, value) <= 0
+        ? last + 1
+        : childFor(s, node, key, s.multi ? value : undefined);
     const child = this.own(node.children[c]);
     node.children[c] = child;
     const split = this.insertInto(child, key, value, replace, result);
     if (!split) return null;
-    node.children.splice(c + 1, 0, split.node);
-    node.sepKeys.splice(c, 0, split.key);
-    node.sepVals.splice(c, 0, split.val);
+    insertAt(node.children, c + 1, split.node);
+    insertAt(node.sepKeys, c, split.key);
+    insertAt(node.sepVals, c, split.val);
     if (node.children.length <= s.nodeSize) return null;
     const mid = node.children.length >>> 1;
     const rightChildren = node.children.splice(mid);

@@ -53,6 +53,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function compareValues(a: unknown, b: unknown): number {
+  // Fast paths for the common same-type cases (index keys are usually all numbers or all strings).
+  if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a === b ? 0 : compareText(a, b);
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;

@@ -28,7 +28,7 @@ import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
 import { GrowableBuffer } from './growable-buffer';
 import { encodePayload, decodePayload } from './codec';
-import { writeFrame, parseFrameHeader, frameChecksumOk } from './frame';
+import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk } from './frame';
 import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import {
@@ -43,6 +43,7 @@ import {
 import { scanLog } from './log-scan';
 import type { LogFrame } from './log-scan';
 import { RowCache } from './row-cache';
+import type { CachedRow } from './row-cache';
 import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
 import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
@@ -90,13 +91,6 @@ export interface ReadView {
   readonly collections: ReadonlyMap<string, CollectionView>;
 }
 
-interface StagedRow {
-  location: number;
-  collectionId: number;
-  row: unknown[];
-  bytes: number;
-}
-
 interface Savepoint {
   stagedLength: number;
   frameCount: number;
@@ -112,7 +106,9 @@ interface ActiveTxn {
   base: number;
   staged: GrowableBuffer;
   frameCount: number;
-  rows: StagedRow[];
+  /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
+  rowLocations: number[];
+  rowEntries: CachedRow[];
   begin: Savepoint;
 }
 
@@ -416,7 +412,7 @@ export class Engine {
         const row = this.readRow(cur.value);
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
-          if (ix.unique && key !== null && firstPkWithKey(ix.tree, key) !== undefined) {
+          if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
             throw new IntegrityError(
               `UNIQUE constraint failed: ${meta.schema.name}.${ix.def.path.join('.')}`,
               'UNIQUE',
@@ -565,7 +561,15 @@ export class Engine {
     const staged = this.stagingBuffer;
     staged.reset();
     const id = this.lastTxnId + 1;
-    this.txn = { id, base: this.durableEnd, staged, frameCount: 0, rows: [], begin: this.savepoint(staged) };
+    this.txn = {
+      id,
+      base: this.durableEnd,
+      staged,
+      frameCount: 0,
+      rowLocations: [],
+      rowEntries: [],
+      begin: this.savepoint(staged),
+    };
     writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
   }
 
@@ -576,7 +580,7 @@ export class Engine {
     return {
       stagedLength: staged?.length ?? 0,
       frameCount: this.txn?.frameCount ?? 0,
-      stagedRows: this.txn?.rows.length ?? 0,
+      stagedRows: this.txn?.rowLocations.length ?? 0,
       collections: new Map(this.collections),
       nextCollectionId: this.nextCollectionId,
       views,
@@ -592,7 +596,8 @@ export class Engine {
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
-    txn.rows.length = sp.stagedRows;
+    txn.rowLocations.length = sp.stagedRows;
+    txn.rowEntries.length = sp.stagedRows;
   }
 
   commit(): void {
@@ -613,8 +618,7 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
-    for (const r of txn.rows)
-      this.cache.set(r.location, { collectionId: r.collectionId, row: r.row, bytes: r.bytes });
+    for (let i = 0; i < txn.rowLocations.length; i++) this.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
     this.txn = null;
     this.publishView();
   }
@@ -682,23 +686,24 @@ export class Engine {
   putRow(state: CollectionState, row: unknown[], mode: ConflictMode = 'replacePk'): PutResult {
     const txn = this.requireTxn();
     const pk = state.pkOf(row);
-    const oldLoc = state.pk.get(pk);
-    const keys = state.indexes.map((ix) => ix.accessor.get(row));
-    const clashes = new Set<unknown>();
-    if (oldLoc !== undefined) {
+    // abort/ignore must know about an existing key before anything else; the replacing modes learn
+    // it from pk.set() below, which saves a second descent on the bulk-insert path.
+    if ((mode === 'abort' || mode === 'ignore') && state.pk.get(pk) !== undefined) {
       if (mode === 'ignore') return 'ignored';
-      if (mode === 'abort') {
-        throw new IntegrityError(
-          `UNIQUE constraint failed: ${state.name}.${state.meta.schema.primaryKey.join('.')}`,
-          'PRIMARY_KEY',
-        );
-      }
+      throw new IntegrityError(
+        `UNIQUE constraint failed: ${state.name}.${state.meta.schema.primaryKey.join('.')}`,
+        'PRIMARY_KEY',
+      );
     }
-    for (let i = 0; i < state.indexes.length; i++) {
-      const ix = state.indexes[i];
-      const key = keys[i];
-      if (!ix.unique || key === null || key === undefined) continue;
-      const other = firstPkWithKey(ix.tree, key);
+    const indexes = state.indexes;
+    const keys = new Array<unknown>(indexes.length);
+    let clashes: unknown[] | null = null;
+    for (let i = 0; i < indexes.length; i++) {
+      const ix = indexes[i];
+      const key = ix.accessor.get(row) ?? null;
+      keys[i] = key;
+      if (!ix.unique || key === null) continue;
+      const other = ix.tree.get(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
       if (mode === 'ignore') return 'ignored';
       if (mode !== 'replaceAll') {
@@ -707,21 +712,17 @@ export class Engine {
           'UNIQUE',
         );
       }
-      clashes.add(other);
+      (clashes ??= []).push(other);
     }
-    for (const other of clashes) this.deleteByPk(state, other);
-    if (oldLoc !== undefined) this.unindex(state, this.readRow(oldLoc), pk);
-
+    // Every check has passed (I4): from here on nothing can fail.
+    if (clashes) for (const other of clashes) this.deleteByPk(state, other);
     const location = this.stage(txn, FrameKind.RECORD_PUT, [state.meta.id, state.meta.version, row]);
-    state.pk.set(pk, location);
-    for (let i = 0; i < state.indexes.length; i++) state.indexes[i].tree.add(keys[i] ?? null, pk);
-    txn.rows.push({
-      location,
-      collectionId: state.meta.id,
-      row,
-      bytes: txn.staged.length + txn.base - location,
-    });
-    return oldLoc === undefined ? 'inserted' : 'replaced';
+    const previous = state.pk.set(pk, location);
+    if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
+    for (let i = 0; i < indexes.length; i++) indexes[i].tree.add(keys[i], pk);
+    txn.rowLocations.push(location);
+    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
+    return previous === undefined ? 'inserted' : 'replaced';
   }
 
   /** Delete the row with primary key `pk`; false when there is none. */
@@ -762,7 +763,7 @@ export class Engine {
 
   /** Append one frame to the transaction; returns the file offset it will have. */
   private stage(txn: ActiveTxn, kind: number, body: unknown): number {
-    const at = writeFrame(txn.staged, kind, txn.id, encodePayload(body));
+    const at = writeFrameEncoded(txn.staged, kind, txn.id, body);
     txn.frameCount++;
     return txn.base + at;
   }
@@ -857,12 +858,6 @@ export class Engine {
 
 function corruptAt(offset: number, what: string): FormatError {
   return new FormatError(`corrupt ${what} at offset ${offset}`, 'CORRUPT', { offset });
-}
-
-/** The primary key of the first entry with exactly `key` in a (key, pk) tree. */
-function firstPkWithKey(tree: CollectionState['indexes'][number]['tree'], key: unknown): unknown {
-  const cur = tree.cursor({ lo: key, loInclusive: true, hi: key, hiInclusive: true });
-  return cur.next() ? cur.value : undefined;
 }
 
 function compareSchemas(a: CollectionSchema, b: CollectionSchema): boolean {

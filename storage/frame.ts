@@ -10,6 +10,7 @@
 import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD } from './format';
 import { crc32c } from './crc32c';
 import type { GrowableBuffer } from './growable-buffer';
+import { encodeValueInto } from './record-encoder';
 
 export interface FrameHeader {
   length: number;
@@ -37,6 +38,23 @@ export function writeFrame(
   b.writeUInt32LE(Math.floor(txnId / 0x100000000), at + 12);
   b.set(payload, at + FRAME_HEADER_SIZE);
   const crc = crc32c(payload, 0, payload.length, crc32c(b, at, at + 16));
+  b.writeUInt32LE(crc, at + 16);
+  return at;
+}
+
+/** Append one frame whose payload is `body` encoded in place (the record hot path); returns its offset. */
+export function writeFrameEncoded(out: GrowableBuffer, kind: number, txnId: number, body: unknown): number {
+  const at = out.reserve(FRAME_HEADER_SIZE);
+  encodeValueInto(out, body);
+  const b = out.buf;
+  const length = out.length - at - FRAME_HEADER_SIZE;
+  b.writeUInt32LE(length, at);
+  b[at + 4] = kind;
+  b[at + 5] = 0;
+  b.writeUInt16LE(0, at + 6);
+  b.writeUInt32LE(txnId % 0x100000000, at + 8);
+  b.writeUInt32LE(Math.floor(txnId / 0x100000000), at + 12);
+  const crc = crc32c(b, at + FRAME_HEADER_SIZE, out.length, crc32c(b, at, at + 16));
   b.writeUInt32LE(crc, at + 16);
   return at;
 }
