@@ -136,6 +136,103 @@ function main(): void {
   });
   results.push({ workload: 'random point get by primary key (ops/s)', sqlite: sqliteGet, typed: mvGet });
 
+  // 3. Indexed equality: qty = ? (about N/1000 rows each), all rows materialized.
+  i = 0;
+  const qtys = ids.map((x) => x % 1000);
+  const eqStmt = sqlite.prepare('SELECT * FROM items WHERE qty = ?');
+  const sqliteEq = measureOps('sqlite eq', () => {
+    eqStmt.all(qtys[i++ & 0xffff]);
+  });
+  i = 0;
+  const mvEq = measureOps('mv eq', () => {
+    mv.collection('items')
+      .where('qty', qtys[i++ & 0xffff])
+      .all();
+  });
+  results.push({
+    workload: 'indexed equality qty = ? (~N/1000 rows, queries/s)',
+    sqlite: sqliteEq,
+    typed: mvEq,
+  });
+
+  // 4. Range + order + limit on an index.
+  i = 0;
+  const rangeStmt = sqlite.prepare('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50');
+  const sqliteRange = measureOps('sqlite range', () => {
+    const lo = qtys[i++ & 0xffff];
+    rangeStmt.all(lo, lo + 50);
+  });
+  i = 0;
+  const mvRange = measureOps('mv range', () => {
+    const lo = qtys[i++ & 0xffff];
+    mv.collection('items')
+      .where('qty', 'between', [lo, lo + 50])
+      .orderBy('qty')
+      .limit(50)
+      .all();
+  });
+  results.push({
+    workload: 'qty BETWEEN ? AND ? ORDER BY qty LIMIT 50 (queries/s)',
+    sqlite: sqliteRange,
+    typed: mvRange,
+  });
+
+  // 5. Filtered full scan, streamed (rows scanned per second).
+  const scanStmt = sqlite.prepare('SELECT * FROM items WHERE price > ?');
+  const sqliteScan = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      let n = 0;
+      for (const _row of scanStmt.iterate(900)) n++;
+      if (n === 0) throw new Error('scan found nothing');
+    },
+  );
+  const mvScan = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      let n = 0;
+      for (const _row of mv.collection('items').where('price', '>', 900).iterate()) n++;
+      if (n === 0) throw new Error('scan found nothing');
+    },
+  );
+  results.push({
+    workload: 'full scan WHERE price > 900, streamed (rows scanned/s)',
+    sqlite: sqliteScan,
+    typed: mvScan,
+  });
+
+  // 6. GROUP BY status with COUNT and SUM (rows aggregated per second).
+  const groupStmt = sqlite.prepare(
+    'SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status',
+  );
+  const sqliteGroup = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      groupStmt.all();
+    },
+  );
+  const mvGroup = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      mv.collection('items')
+        .groupBy('status')
+        .aggregate({ n: { fn: 'count' }, total: { fn: 'sum', path: 'qty' } });
+    },
+  );
+  results.push({
+    workload: 'GROUP BY status COUNT(*), SUM(qty) (rows/s)',
+    sqlite: sqliteGroup,
+    typed: mvGroup,
+  });
+
   sqlite.close();
   mv.close();
   printTable(results);

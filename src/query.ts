@@ -53,6 +53,14 @@ interface QueryState {
   readonly limit: number | null;
   readonly offset: number | null;
   readonly select: readonly string[][] | null;
+  readonly groupBy: readonly string[][];
+}
+
+/** One aggregate of `aggregate()`: COUNT(*) when `path` is omitted for 'count'. */
+export interface AggregateSpec {
+  fn: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total';
+  path?: string | readonly string[];
+  distinct?: boolean;
 }
 
 export function valueTypeOf(t: NormalizedType): ValueType {
@@ -141,7 +149,14 @@ export class Query {
   constructor(
     private readonly host: QueryHost,
     private readonly name: string,
-    private readonly state: QueryState = { where: [], order: [], limit: null, offset: null, select: null },
+    private readonly state: QueryState = {
+      where: [],
+      order: [],
+      limit: null,
+      offset: null,
+      select: null,
+      groupBy: [],
+    },
   ) {}
 
   private with(patch: Partial<QueryState>): Query {
@@ -180,7 +195,8 @@ export class Query {
     if (direction !== 'asc' && direction !== 'desc')
       throw new QueryError(`orderBy direction must be 'asc' or 'desc'`, 'QUERY');
     const segs = parsePath(path);
-    this.column(segs);
+    // After groupBy, order keys may name aggregates: aggregate() checks them; otherwise check now.
+    if (this.state.groupBy.length === 0) this.column(segs);
     return this.with({ order: [...this.state.order, { path: segs, desc: direction === 'desc' }] });
   }
 
@@ -228,6 +244,113 @@ export class Query {
     });
     const convert = this.converter();
     for (let row = source.next(); row !== null; row = source.next()) yield convert(row);
+  }
+
+  /** Group by these paths (use with aggregate()). */
+  groupBy(...paths: (string | readonly string[])[]): Query {
+    const segs = paths.map((p) => parsePath(p));
+    for (const p of segs) {
+      const { type } = this.column(p);
+      if (type.kind === 'list' || type.kind === 'object')
+        throw new QueryError(`cannot group by '${p.join('.')}': not a scalar`, 'QUERY');
+    }
+    return this.with({ groupBy: [...this.state.groupBy, ...segs] });
+  }
+
+  /**
+   * Aggregate the matching rows, one result row per group (one in total without groupBy), in
+   * group-key order: `{ ...group paths, ...spec names }`. SQLite rules: COUNT skips NULLs, SUM of
+   * integers stays an integer, AVG is a float, MIN/MAX skip NULLs; orderBy sorts the groups by
+   * output names, limit/offset cut them.
+   */
+  aggregate(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
+    const state = this.coll();
+    const width = state.compiled.columnCount;
+    const names = Object.keys(spec);
+    if (names.length === 0 && this.state.groupBy.length === 0)
+      throw new QueryError('aggregate() needs at least one aggregate or a groupBy', 'QUERY');
+    const groupCols = this.state.groupBy.map((p) => this.column(p));
+    const aggs = names.map((name) => {
+      const a = spec[name];
+      if (!a || !['count', 'sum', 'avg', 'min', 'max', 'total'].includes(a.fn))
+        throw new QueryError(`aggregate '${name}': unknown function`, 'QUERY');
+      if (a.path === undefined && a.fn !== 'count')
+        throw new QueryError(`aggregate '${name}': ${a.fn} needs a path`, 'QUERY');
+      const col = a.path === undefined ? null : this.column(parsePath(a.path));
+      if (
+        col &&
+        (a.fn === 'sum' || a.fn === 'avg' || a.fn === 'total') &&
+        !['integer', 'real', 'boolean'].includes(col.expr.type)
+      ) {
+        throw new QueryError(`aggregate '${name}': ${a.fn} needs a numeric path`, 'QUERY');
+      }
+      return { name, fn: a.fn, col, distinct: a.distinct === true };
+    });
+    let plan: LogicalPlan = L.scan(this.name);
+    const where = this.state.where.map((c) => this.lower(c));
+    if (where.length)
+      plan = L.filter(
+        plan,
+        where.reduce((a, b) => E.and(a, b)),
+      );
+    plan = L.aggregate(
+      plan,
+      groupCols.map((g) => g.expr),
+      aggs.map((a) => E.aggregate(a.fn, a.col?.expr ?? null, a.distinct)),
+      width,
+    );
+    const outNames = [...this.state.groupBy.map((p) => p.join('.')), ...names];
+    const outSlots = outNames.map((n, i) => E.slot(width + i, 'any', n));
+    if (this.state.order.length) {
+      plan = L.sort(
+        plan,
+        this.state.order.map((o) => {
+          const i = outNames.indexOf(o.path.join('.'));
+          if (i < 0)
+            throw new QueryError(
+              `orderBy '${o.path.join('.')}' must name a group path or an aggregate`,
+              'QUERY',
+            );
+          return { expr: outSlots[i], desc: o.desc };
+        }),
+      );
+    }
+    plan = L.project(
+      plan,
+      outNames.map((name, i) => ({ expr: outSlots[i], name })),
+    );
+    if (this.state.limit !== null || this.state.offset !== null) {
+      plan = L.limit(
+        plan,
+        this.state.limit === null ? null : E.literal(this.state.limit),
+        this.state.offset === null ? null : E.literal(this.state.offset),
+      );
+    }
+    const view = this.host.view();
+    const { source } = openResult(physicalPlan(plan, view), view, {
+      readRow: (l) => this.host.engine.readRow(l),
+    });
+    const safe = this.host.safeIntegers;
+    const groupTypes = groupCols.map((g) => g.type);
+    const out: Row[] = [];
+    for (let row = source.next(); row !== null; row = source.next()) {
+      const obj: Row = {};
+      this.state.groupBy.forEach((p, i) =>
+        setPath(obj, p, toUserValue(groupTypes[i], row[i], safe, p.join('.'))),
+      );
+      aggs.forEach((a, i) => {
+        const v = row[groupCols.length + i];
+        const t =
+          a.fn === 'count'
+            ? ({ kind: 'int64' } as NormalizedType)
+            : a.fn === 'avg' || a.fn === 'total'
+              ? ({ kind: 'float64' } as NormalizedType)
+              : (a.col?.type ?? ({ kind: 'int64' } as NormalizedType));
+        obj[a.name] = toUserValue(t, v, safe, a.name);
+      });
+      out.push(obj);
+    }
+    return out;
   }
 
   count(): number {

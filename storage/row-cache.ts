@@ -1,71 +1,85 @@
 /**
- * Decoded-row cache bounded by bytes. Two generations instead of a strict LRU list: a hit in the
- * old generation promotes the row, and when the young generation fills half the budget the old
- * one is dropped whole. That keeps hits to one or two Map lookups with no list splicing, and the
- * bound holds (young + old never exceed the budget).
+ * Decoded-row cache bounded by bytes, with CLOCK (second-chance) eviction: a hit only sets the
+ * entry's reference bit, so hits — the inner loop of every scan — cost one Map lookup and never
+ * reorder anything. When the budget is exceeded, entries are examined oldest first: referenced
+ * ones lose their bit and move to the back, unreferenced ones are evicted.
  */
 export interface CachedRow {
   collectionId: number;
   row: unknown[];
   /** Approximate size: the encoded frame length. */
   bytes: number;
+  /** Reference bit for CLOCK; set on every hit. */
+  ref?: boolean;
 }
 
 export class RowCache {
-  private young = new Map<number, CachedRow>();
-  private old = new Map<number, CachedRow>();
-  private youngBytes = 0;
+  private readonly map = new Map<number, CachedRow>();
+  private total = 0;
   hits = 0;
   misses = 0;
 
   constructor(private readonly budgetBytes: number) {}
 
   get(location: number): CachedRow | undefined {
-    const y = this.young.get(location);
-    if (y) {
-      this.hits++;
-      return y;
+    const e = this.map.get(location);
+    if (e === undefined) {
+      this.misses++;
+      return undefined;
     }
-    const o = this.old.get(location);
-    if (o) {
-      this.hits++;
-      this.old.delete(location);
-      this.insert(location, o);
-      return o;
-    }
-    this.misses++;
-    return undefined;
+    this.hits++;
+    e.ref = true;
+    return e;
   }
 
   set(location: number, entry: CachedRow): void {
     if (entry.bytes > this.budgetBytes / 4) return; // a huge row would flush everything else
-    this.insert(location, entry);
+    const old = this.map.get(location);
+    if (old) this.total -= old.bytes;
+    entry.ref = false;
+    this.map.set(location, entry);
+    this.total += entry.bytes;
+    if (this.total > this.budgetBytes) this.evict();
   }
 
-  private insert(location: number, entry: CachedRow): void {
-    this.young.set(location, entry);
-    this.youngBytes += entry.bytes;
-    if (this.youngBytes > this.budgetBytes / 2) {
-      this.old = this.young;
-      this.young = new Map();
-      this.youngBytes = 0;
+  /** Evict down to 90% of the budget so eviction runs in batches, not on every insert. */
+  private evict(): void {
+    const target = this.budgetBytes * 0.9;
+    let second = 0;
+    for (const [loc, e] of this.map) {
+      if (this.total <= target) break;
+      if (e.ref && second < this.map.size) {
+        e.ref = false;
+        this.map.delete(loc);
+        this.map.set(loc, e);
+        second++;
+        continue;
+      }
+      this.map.delete(loc);
+      this.total -= e.bytes;
     }
   }
 
   /** Forget every row at or after `location` (after a truncation reuses those offsets). */
   dropFrom(location: number): void {
-    for (const gen of [this.young, this.old]) {
-      for (const key of gen.keys()) if (key >= location) gen.delete(key);
+    for (const [loc, e] of this.map) {
+      if (loc >= location) {
+        this.map.delete(loc);
+        this.total -= e.bytes;
+      }
     }
   }
 
   clear(): void {
-    this.young.clear();
-    this.old.clear();
-    this.youngBytes = 0;
+    this.map.clear();
+    this.total = 0;
   }
 
   get size(): number {
-    return this.young.size + this.old.size;
+    return this.map.size;
+  }
+
+  get bytes(): number {
+    return this.total;
   }
 }
