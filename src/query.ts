@@ -169,10 +169,13 @@ export class Query {
     return state;
   }
 
-  /** `where(path, value)` is equality; `where(path, op, value)` any operator. Several calls AND together. */
+  /**
+   * `where(path, value)` is equality; `where(path, op, value)` any operator; `where(path, 'isNull')`
+   * and `where(path, 'isNotNull')` take no value. Several calls AND together.
+   */
   where(path: string | readonly string[], opOrValue: unknown, value?: unknown): Query {
     const cond: Condition =
-      arguments.length === 2
+      arguments.length === 2 && opOrValue !== 'isNull' && opOrValue !== 'isNotNull'
         ? { path, op: '=', value: opOrValue }
         : { path, op: opOrValue as WhereOp, value };
     this.lower(cond); // check now: errors surface where the query is built

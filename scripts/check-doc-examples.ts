@@ -1,0 +1,98 @@
+/**
+ * Doc-example check: every ```ts block in README.md and docs/*.md that ends with a `// prints:`
+ * comment is transpiled, run in a fresh temporary directory against the built package, and its
+ * stdout compared line by line with the lines after `// prints:`. Blocks without `// prints:`
+ * are type-only illustrations and are skipped. Exit code 1 on any mismatch.
+ *
+ *   node dist/scripts/check-doc-examples.js [files...]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as ts from 'typescript';
+
+const root = path.resolve(__dirname, '..', '..');
+const entry = path.join(root, 'dist', 'src', 'index.js');
+
+interface Example {
+  file: string;
+  line: number;
+  code: string;
+  expected: string[];
+}
+
+export function extractExamples(file: string, text: string): Example[] {
+  const out: Example[] = [];
+  const re = /```ts\n([\s\S]*?)```/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const body = m[1];
+    const marker = body.indexOf('// prints:');
+    if (marker < 0) continue;
+    const [inline, ...rest] = body.slice(marker + '// prints:'.length).split('\n');
+    // `// prints: text` on one line, or `// prints:` followed by `// line` comments.
+    const lines = inline.trim() ? [inline.trim()] : rest.map((l) => l.replace(/^\/\/ ?/, ''));
+    const expected = lines.filter((l, i, all) => !(i === all.length - 1 && l === ''));
+    out.push({
+      file,
+      line: text.slice(0, m.index).split('\n').length,
+      code: body.slice(0, marker),
+      expected,
+    });
+  }
+  return out;
+}
+
+function run(ex: Example): string | null {
+  const js = ts.transpileModule(ex.code, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-doc-'));
+  try {
+    const script = path.join(dir, 'example.js');
+    fs.writeFileSync(
+      script,
+      js.replace(/require\("modelvault"\)/g, JSON.stringify(entry).replace(/^/, 'require(') + ')'),
+    );
+    const res = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const got = res.stdout.replace(/\n$/, '').split('\n');
+    if (res.status !== 0)
+      return `exited with ${res.status}: ${res.stderr.trim().split('\n').slice(0, 5).join(' | ')}`;
+    const want = ex.expected;
+    if (got.length !== want.length || got.some((l, i) => l !== want[i])) {
+      return `output differs:\n--- expected\n${want.join('\n')}\n--- got\n${got.join('\n')}`;
+    }
+    return null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function main(): void {
+  const files = process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : [
+        'README.md',
+        ...fs
+          .readdirSync(path.join(root, 'docs'))
+          .filter((f) => f.endsWith('.md'))
+          .map((f) => path.join('docs', f)),
+      ];
+  let failed = 0;
+  let count = 0;
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(root, f), 'utf8');
+    for (const ex of extractExamples(f, text)) {
+      count++;
+      const problem = run(ex);
+      if (problem) {
+        failed++;
+        console.error(`✗ ${ex.file}:${ex.line} ${problem}`);
+      } else console.log(`✓ ${ex.file}:${ex.line}`);
+    }
+  }
+  console.log(`${count - failed}/${count} doc examples print what they say`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+if (require.main === module) main();
