@@ -37,8 +37,12 @@ export function connect(path: string, options?: ConnectOptions): Connection {
   for (const key of ['readOnly', 'recovery', 'safeIntegers', 'lockStaleMs', 'cacheBytes'] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
   }
-  if (typeof path !== 'string' || path.length === 0) throw new InterfaceError('connect: path must be a non-empty string', 'BAD_OPTION');
-  const db = path === ':memory:' ? Database.openInMemory({ safeIntegers: storage.safeIntegers, cacheBytes: storage.cacheBytes }) : Database.open(path, storage);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new InterfaceError('connect: path must be a non-empty string', 'BAD_OPTION');
+  const db =
+    path === ':memory:'
+      ? Database.openInMemory({ safeIntegers: storage.safeIntegers, cacheBytes: storage.cacheBytes })
+      : Database.open(path, storage);
   return new Connection(db, opts);
 }
 
@@ -140,7 +144,10 @@ export class Connection {
     return lowered;
   }
 
-  private plan(lowered: LoweredStatement, stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>): PhysicalPlan {
+  private plan(
+    lowered: LoweredStatement,
+    stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>,
+  ): PhysicalPlan {
     const version = this.database.storage.catalogVersion;
     const cached = this.plans.get(lowered);
     if (cached && cached.version === version) return cached.plan;
@@ -155,7 +162,8 @@ export class Connection {
     try {
       return this.runLowered(this.lower(sql), params);
     } catch (err) {
-      if (err instanceof ModelVaultError && err.sql === undefined) Object.defineProperty(err, 'sql', { value: sql });
+      if (err instanceof ModelVaultError && err.sql === undefined)
+        Object.defineProperty(err, 'sql', { value: sql });
       throw err;
     }
   }
@@ -168,16 +176,25 @@ export class Connection {
       case 'select': {
         const view = db.readView();
         const engine = db.storage;
-        const { source, stats } = openResult(this.plan(lowered, stmt), view, { readRow: (l) => engine.readRow(l), params: bound });
+        const { source, stats } = openResult(this.plan(lowered, stmt), view, {
+          readRow: (l) => engine.readRow(l),
+          params: bound,
+        });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }
       case 'explain': {
         const lines = explainLines(physicalPlan(stmt.select.plan, db.readView()));
         let i = 0;
-        return { kind: 'rows', source: { next: () => (i < lines.length ? [lines[i++]] : null) }, columns: EXPLAIN_COLUMNS, stats: { rowsRead: 0, indexEntries: 0 } };
+        return {
+          kind: 'rows',
+          source: { next: () => (i < lines.length ? [lines[i++]] : null) },
+          columns: EXPLAIN_COLUMNS,
+          stats: { rowsRead: 0, indexEntries: 0 },
+        };
       }
       case 'begin':
-        if (db.inTransaction) throw new TransactionError('cannot start a transaction within a transaction', 'NESTED_TRANSACTION');
+        if (db.inTransaction)
+          throw new TransactionError('cannot start a transaction within a transaction', 'NESTED_TRANSACTION');
         db.begin();
         return { kind: 'done', rowCount: -1 };
       case 'commit':
@@ -204,7 +221,11 @@ export class Connection {
     try {
       const result = runWrite(db, stmt, bound);
       if (implicit && this._autocommit) db.commit();
-      return { kind: 'done', rowCount: isDml ? result.rowCount : -1, ...(result.lastRowId !== undefined ? { lastRowId: result.lastRowId } : {}) };
+      return {
+        kind: 'done',
+        rowCount: isDml ? result.rowCount : -1,
+        ...(result.lastRowId !== undefined ? { lastRowId: result.lastRowId } : {}),
+      };
     } catch (err) {
       if (sp && engine.inTransaction) engine.rollbackTo(sp);
       else if (implicit) db.rollback();

@@ -87,14 +87,18 @@ export class Cursor implements Iterable<ResultRow> {
   /** Run a DML statement once per parameter set; rowCount is the total. A SELECT is refused. */
   executeMany(sql: string, seqOfParams: Iterable<unknown>): this {
     this.assertOpen();
-    if (seqOfParams === null || typeof (seqOfParams as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+    if (
+      seqOfParams === null ||
+      typeof (seqOfParams as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+    ) {
       throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
     }
     this.reset();
     let total = 0;
     for (const params of seqOfParams) {
       const outcome = this.conn._run(sql, params, true);
-      if (outcome.kind === 'rows') throw new ProgrammingError('executeMany cannot run a statement that returns rows', 'PROGRAMMING');
+      if (outcome.kind === 'rows')
+        throw new ProgrammingError('executeMany cannot run a statement that returns rows', 'PROGRAMMING');
       total += outcome.rowCount;
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
     }
@@ -164,11 +168,13 @@ export class Cursor implements Iterable<ResultRow> {
     const safe = this.conn._safeIntegers;
     if (this.conn._rowMode === 'object') {
       const obj: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++) obj[columns[i].name] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+      for (let i = 0; i < columns.length; i++)
+        obj[columns[i].name] = outputValue(row[i], columns[i].type, safe, columns[i].name);
       return obj;
     }
     const out = new Array<unknown>(columns.length);
-    for (let i = 0; i < columns.length; i++) out[i] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+    for (let i = 0; i < columns.length; i++)
+      out[i] = outputValue(row[i], columns[i].type, safe, columns[i].name);
     return out;
   }
 

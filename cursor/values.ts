@@ -18,7 +18,8 @@ function checkValue(v: unknown, where: string): unknown {
       if (Number.isNaN(v)) throw new DataError(`${where}: NaN cannot be bound`, 'TYPE_MISMATCH');
       return v;
     case 'bigint':
-      if (v < INT64_MIN || v > INT64_MAX) throw new DataError(`${where}: ${v} is outside the 64-bit integer range`, 'TYPE_MISMATCH');
+      if (v < INT64_MIN || v > INT64_MAX)
+        throw new DataError(`${where}: ${v} is outside the 64-bit integer range`, 'TYPE_MISMATCH');
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     case 'string':
       return v;
@@ -30,20 +31,37 @@ function checkValue(v: unknown, where: string): unknown {
         if (Number.isNaN(v.getTime())) throw new DataError(`${where}: invalid Date`, 'TYPE_MISMATCH');
         return v;
       }
-      throw new DataError(`${where}: a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} cannot be bound`, 'TYPE_MISMATCH');
+      throw new DataError(
+        `${where}: a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} cannot be bound`,
+        'TYPE_MISMATCH',
+      );
   }
 }
 
 /** Check the bound values against what the statement expects; returns normalized bindings. */
 export function bindParams(info: ParamInfo, params: unknown): Params {
   if (info.style === 'none') {
-    const given = params === undefined || params === null ? 0 : Array.isArray(params) ? params.length : Object.keys(params as object).length;
-    if (given > 0) throw new ProgrammingError(`statement takes no parameters, ${given} supplied`, 'PARAMETER');
+    const given =
+      params === undefined || params === null
+        ? 0
+        : Array.isArray(params)
+          ? params.length
+          : Object.keys(params as object).length;
+    if (given > 0)
+      throw new ProgrammingError(`statement takes no parameters, ${given} supplied`, 'PARAMETER');
     return [];
   }
   if (info.style === 'named') {
-    if (params === null || typeof params !== 'object' || Array.isArray(params) || params instanceof Uint8Array) {
-      throw new ProgrammingError(`statement uses named parameters: pass an object with ${info.names.map((n) => `'${n}'`).join(', ')}`, 'PARAMETER');
+    if (
+      params === null ||
+      typeof params !== 'object' ||
+      Array.isArray(params) ||
+      params instanceof Uint8Array
+    ) {
+      throw new ProgrammingError(
+        `statement uses named parameters: pass an object with ${info.names.map((n) => `'${n}'`).join(', ')}`,
+        'PARAMETER',
+      );
     }
     const src = params as Record<string, unknown>;
     const out: Record<string, unknown> = {};
@@ -56,13 +74,21 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
   if (info.style === 'numbered' && params !== null && typeof params === 'object' && !Array.isArray(params)) {
     // ?NNN may also be bound from an object keyed by number, as better-sqlite3 allows.
     const src = params as Record<string, unknown>;
-    return Array.from({ length: info.count }, (_, i) => checkValue(src[String(i + 1)], `parameter ?${i + 1}`));
+    return Array.from({ length: info.count }, (_, i) =>
+      checkValue(src[String(i + 1)], `parameter ?${i + 1}`),
+    );
   }
   if (!Array.isArray(params)) {
-    throw new ProgrammingError(`statement takes ${info.count} positional parameter(s): pass an array`, 'PARAMETER');
+    throw new ProgrammingError(
+      `statement takes ${info.count} positional parameter(s): pass an array`,
+      'PARAMETER',
+    );
   }
   if (params.length !== info.count) {
-    throw new ProgrammingError(`statement takes ${info.count} parameter(s), ${params.length} supplied`, 'PARAMETER');
+    throw new ProgrammingError(
+      `statement takes ${info.count} parameter(s), ${params.length} supplied`,
+      'PARAMETER',
+    );
   }
   return params.map((v, i) => checkValue(v, `parameter ${i + 1}`));
 }
@@ -74,7 +100,10 @@ export function outputValue(v: unknown, t: ValueType, safeIntegers: boolean, col
   if (t === 'boolean') return typeof v === 'boolean' ? v : v !== 0;
   if (typeof v === 'bigint') {
     if (safeIntegers) return v;
-    throw new DataError(`column ${column}: integer ${v} does not fit a JS number exactly; use safeIntegers`, 'INT_PRECISION');
+    throw new DataError(
+      `column ${column}: integer ${v} does not fit a JS number exactly; use safeIntegers`,
+      'INT_PRECISION',
+    );
   }
   if (typeof v === 'number' && safeIntegers && t === 'integer' && Number.isInteger(v)) return BigInt(v);
   return v;

@@ -67,12 +67,22 @@ function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
   if (!(err instanceof ValidationError)) return err;
   const path = err.path;
   const field = state.meta.schema.fields.find((f) => f.path.join('.') === path);
-  const value = path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Row)[k] : undefined), obj);
+  const value = path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Row)[k] : undefined), obj);
   if (field && (value === null || value === undefined)) {
-    return new IntegrityError(`NOT NULL constraint failed: ${state.name}.${path}`, 'NOT_NULL', { cause: err });
+    return new IntegrityError(`NOT NULL constraint failed: ${state.name}.${path}`, 'NOT_NULL', {
+      cause: err,
+    });
   }
-  if (field && (field.constraints.length > 0 || baseType(field.type).kind === 'enum') && /constraint|must|enum|one of|at least|at most|length/i.test(err.message)) {
-    return new IntegrityError(`CHECK constraint failed: ${state.name}.${path}: ${err.message}`, 'CHECK', { cause: err });
+  if (
+    field &&
+    (field.constraints.length > 0 || baseType(field.type).kind === 'enum') &&
+    /constraint|must|enum|one of|at least|at most|length/i.test(err.message)
+  ) {
+    return new IntegrityError(`CHECK constraint failed: ${state.name}.${path}: ${err.message}`, 'CHECK', {
+      cause: err,
+    });
   }
   return err;
 }
@@ -97,7 +107,8 @@ function nextKey(state: CollectionState): number | bigint {
   if (!max) return 1;
   const k = max[0];
   if (typeof k === 'bigint') {
-    if (k >= 2n ** 63n - 1n) throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');
+    if (k >= 2n ** 63n - 1n)
+      throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');
     return k + 1n === 9007199254740992n ? 9007199254740992n : k + 1n;
   }
   const n = (k as number) + 1;
@@ -117,7 +128,9 @@ function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ct
     const fields = state.meta.schema.fields;
     const values = evalRow(exprs);
     const obj: Row = {};
-    stmt.columns.forEach((col, i) => setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)));
+    stmt.columns.forEach((col, i) =>
+      setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
+    );
     const pkPath = fields[state.compiled.pkColumn].path;
     if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
       setPath(obj, pkPath, nextKey(state));
@@ -146,9 +159,14 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
   const state = collectionOrThrow(engine, collection);
   let plan: LogicalPlan = L.scan(collection);
   if (where) plan = L.filter(plan, where);
-  const projected = L.project(plan, [{ expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' }]);
+  const projected = L.project(plan, [
+    { expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' },
+  ]);
   const view = engine.currentView();
-  const { source } = openResult(physicalPlan(projected, view), view, { readRow: (l) => engine.readRow(l), params });
+  const { source } = openResult(physicalPlan(projected, view), view, {
+    readRow: (l) => engine.readRow(l),
+    params,
+  });
   const keys: unknown[] = [];
   for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
   return keys;
@@ -165,7 +183,9 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
     if (!old) continue;
     const newValues = sets.map((s) => s.eval(old));
     const obj = state.compiled.toObject(old, true);
-    sets.forEach((s, i) => setPath(obj, fields[s.column].path, sqlToField(fields[s.column], newValues[i], state.name)));
+    sets.forEach((s, i) =>
+      setPath(obj, fields[s.column].path, sqlToField(fields[s.column], newValues[i], state.name)),
+    );
     let stored: unknown[];
     try {
       stored = state.compiled.toRow(obj);
@@ -174,7 +194,10 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
     }
     const newKey = stored[state.compiled.pkColumn];
     if (newKey !== key && engine.getRow(state, newKey) !== undefined) {
-      throw new IntegrityError(`UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`, 'PRIMARY_KEY');
+      throw new IntegrityError(
+        `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
+        'PRIMARY_KEY',
+      );
     }
     if (newKey !== key) engine.deleteRow(state, key);
     engine.putRow(state, stored, 'replacePk');
@@ -208,7 +231,11 @@ function toDescriptorType(t: NormalizedType): TypeDescriptor {
 }
 
 function toDescriptor(f: NormalizedField): FieldDescriptor {
-  const d: FieldDescriptor = { path: [...f.path], type: toDescriptorType(f.type), constraints: [...f.constraints] };
+  const d: FieldDescriptor = {
+    path: [...f.path],
+    type: toDescriptorType(f.type),
+    constraints: [...f.constraints],
+  };
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -235,7 +262,8 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
       return { rowCount: 0 };
     }
     case 'dropTable': {
-      if (!engine.dropCollection(stmt.name) && !stmt.ifExists) throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
+      if (!engine.dropCollection(stmt.name) && !stmt.ifExists)
+        throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
       return { rowCount: 0 };
     }
     case 'createIndex': {
@@ -246,10 +274,12 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
       }
       const schema = state.meta.schema;
       const descriptors = schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind }));
-      const next = normalizeCollection(schema.name, schema.fields.map(toDescriptor), [...schema.primaryKey], [
-        ...descriptors,
-        { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' },
-      ]);
+      const next = normalizeCollection(
+        schema.name,
+        schema.fields.map(toDescriptor),
+        [...schema.primaryKey],
+        [...descriptors, { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }],
+      );
       engine.alterCollection(next);
       return { rowCount: 0 };
     }
@@ -259,7 +289,12 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifExists) return { rowCount: 0 };
         throw new ProgrammingError(`no such index: ${stmt.name}`, 'NO_SUCH_INDEX');
       }
-      engine.alterCollection(withIndexes(state.meta.schema, state.meta.schema.indexes.filter((ix) => ix.name !== stmt.name)));
+      engine.alterCollection(
+        withIndexes(
+          state.meta.schema,
+          state.meta.schema.indexes.filter((ix) => ix.name !== stmt.name),
+        ),
+      );
       return { rowCount: 0 };
     }
     case 'addColumn': {
