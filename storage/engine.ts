@@ -335,7 +335,7 @@ export class Engine {
         case FrameKind.RECORD_PUT: {
           const [collectionId, , row] = body as [unknown, unknown, unknown];
           const state = this.replayTarget(collectionId, frame.offset);
-          if (!Array.isArray(row) || row.length !== state.compiled.columnCount)
+          if (!Array.isArray(row) || row.length > state.compiled.columnCount)
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
           this.cache.set(frame.offset, {
@@ -518,6 +518,11 @@ export class Engine {
       const whole = header ? readExact(this.store, location, FRAME_HEADER_SIZE + header.length) : null;
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location);
+    }
+    const state = this.byId.get(entry.collectionId);
+    // Rows written before ALTER TABLE ADD COLUMN are shorter: the new columns read as their defaults.
+    if (state && entry.row.length < state.compiled.columnCount) {
+      entry.row = [...entry.row, ...state.compiled.storedDefaults.slice(entry.row.length)];
     }
     this.cache.set(location, entry);
     return entry.row;

@@ -34,6 +34,8 @@ export interface CompiledSchema {
   readonly schema: CollectionSchema;
   readonly columnCount: number;
   readonly pkColumn: number;
+  /** Stored form of each top-level field's default (null when it has none): pads rows written before a column was added. */
+  readonly storedDefaults: readonly unknown[];
   /** Validate a user row object; return the stored row array. Throws ValidationError naming the dotted path. */
   toRow(obj: unknown): unknown[];
   /** Stored row → user object (nested objects, Date, Buffer; int64 as number when safe, else bigint or DataError INT_PRECISION). */
@@ -359,10 +361,11 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
   const pkColumn = fields.findIndex((f) => pathText(f.path) === pathText(schema.primaryKey));
   if (pkColumn < 0) throw new SchemaError(`${schema.name}: primary key is not a field`);
   // Defaults must themselves be valid values of their field.
-  for (const f of fields) {
+  const storedDefaults: unknown[] = fields.map(() => null);
+  for (const [i, f] of fields.entries()) {
     if (f.default === undefined) continue;
     try {
-      compileConv(f.type, f.constraints, pathText(f.path))(f.default, pathText(f.path));
+      storedDefaults[i] = compileConv(f.type, f.constraints, pathText(f.path))(f.default, pathText(f.path));
     } catch (err) {
       throw new SchemaError(
         `${schema.name}.${pathText(f.path)}: invalid default: ${err instanceof Error ? err.message : String(err)}`,
@@ -419,6 +422,7 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
     schema,
     columnCount: fields.length,
     pkColumn,
+    storedDefaults,
     toRow: (obj) => set.toStored(obj, ''),
     toObject: (row, safe) => set.toUser(row, safe, ''),
     canonicalValue(path, value) {
