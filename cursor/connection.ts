@@ -10,7 +10,7 @@
 import { Database } from '../src/database';
 import { InterfaceError, ModelVaultError, OperationalError, TransactionError } from '../src/errors';
 import type { OpenOptions } from '../src/options';
-import { lowerStatement } from '../parser/lower';
+import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
 import type { LoweredStatement, OutputColumn } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
@@ -135,6 +135,7 @@ export class Connection {
     const hit = this.cache.get(sql, version);
     if (hit) return hit;
     const lowered = lowerStatement(sql, {
+      names: () => engine.collectionNames(),
       collection: (name) => {
         const state = engine.collection(name);
         return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;

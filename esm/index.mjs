@@ -3,6 +3,18 @@ import cjs from '../dist/src/index.js';
 
 export const {
   Database,
+  Query,
+  connect,
+  Connection,
+  Cursor,
+  apilevel,
+  threadsafety,
+  paramstyle,
+  STRING,
+  BINARY,
+  NUMBER,
+  DATETIME,
+  ROWID,
   ModelVaultError,
   InterfaceError,
   DatabaseError,

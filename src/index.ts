@@ -1,5 +1,19 @@
 /** Public entry point: wiring and re-exports only. */
 export { Database } from './database';
+export {
+  connect,
+  Connection,
+  Cursor,
+  apilevel,
+  threadsafety,
+  paramstyle,
+  STRING,
+  BINARY,
+  NUMBER,
+  DATETIME,
+  ROWID,
+} from '../cursor/index';
+export type { ConnectOptions, CursorState, ResultRow, ColumnDescription, TypeCode } from '../cursor/index';
 export type { OpenOptions, RegisteredCollection } from './database';
 export { Query } from './query';
 export type { Condition, WhereOp } from './query';

@@ -9,7 +9,8 @@ import type { NormalizedType } from '../storage/schema/normalize';
 import { parsePath } from '../storage/schema/compile';
 import type { Engine, ReadView } from '../storage/engine';
 import { E } from '../planner/expr';
-import type { ColumnExpr, Expr, ValueType } from '../planner/expr';
+import type { ColumnExpr, Expr } from '../planner/expr';
+import { valueTypeOf } from '../planner/value-type';
 import { L } from '../planner/logical';
 import type { LogicalPlan, ProjectColumn } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
@@ -61,31 +62,6 @@ export interface AggregateSpec {
   fn: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total';
   path?: string | readonly string[];
   distinct?: boolean;
-}
-
-export function valueTypeOf(t: NormalizedType): ValueType {
-  switch (t.kind) {
-    case 'optional':
-      return valueTypeOf(t.of);
-    case 'bool':
-      return 'boolean';
-    case 'int64':
-    case 'uint64':
-      return 'integer';
-    case 'float64':
-      return 'real';
-    case 'string':
-    case 'uuid':
-    case 'enum':
-      return 'text';
-    case 'bytes':
-      return 'blob';
-    case 'timestamp':
-      return 'timestamp';
-    case 'list':
-    case 'object':
-      return 'composite';
-  }
 }
 
 /** Stored value → user value for one path's type (timestamps as Date, int64 precision rule). */

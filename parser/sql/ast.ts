@@ -1,0 +1,122 @@
+/**
+ * Syntax tree of the SQL subset, before name resolution. Nodes carry source offsets so errors can
+ * point at them and result columns can be named by their source text.
+ */
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export type SqlExpr = Span &
+  (
+    | { readonly t: 'num'; readonly text: string }
+    | { readonly t: 'str'; readonly value: string }
+    | { readonly t: 'blob'; readonly hex: string }
+    | { readonly t: 'null' }
+    | { readonly t: 'bool'; readonly value: boolean }
+    | { readonly t: 'param'; readonly spec: string }
+    /** A column reference: `a`, `t.a`, `profile.timezone`, `"profile.timezone"`. */
+    | { readonly t: 'col'; readonly parts: readonly string[]; readonly quoted: boolean }
+    | { readonly t: 'unary'; readonly op: '-' | '+' | 'NOT'; readonly arg: SqlExpr }
+    | { readonly t: 'bin'; readonly op: string; readonly l: SqlExpr; readonly r: SqlExpr }
+    | { readonly t: 'in'; readonly arg: SqlExpr; readonly list: readonly SqlExpr[]; readonly not: boolean }
+    | {
+        readonly t: 'between';
+        readonly arg: SqlExpr;
+        readonly lo: SqlExpr;
+        readonly hi: SqlExpr;
+        readonly not: boolean;
+      }
+    | {
+        readonly t: 'like';
+        readonly arg: SqlExpr;
+        readonly pat: SqlExpr;
+        readonly esc: SqlExpr | null;
+        readonly not: boolean;
+      }
+    | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
+    | {
+        readonly t: 'call';
+        readonly name: string;
+        readonly args: readonly SqlExpr[];
+        readonly star: boolean;
+        readonly distinct: boolean;
+      }
+  );
+
+export interface SelectItem extends Span {
+  /** null for `*` (or `t.*`). */
+  readonly expr: SqlExpr | null;
+  readonly alias: string | null;
+}
+
+export interface OrderItem {
+  readonly expr: SqlExpr;
+  readonly desc: boolean;
+}
+
+export interface SelectAst {
+  readonly t: 'select';
+  readonly distinct: boolean;
+  readonly items: readonly SelectItem[];
+  readonly table: string;
+  readonly tableAlias: string | null;
+  readonly where: SqlExpr | null;
+  readonly groupBy: readonly SqlExpr[];
+  readonly having: SqlExpr | null;
+  readonly orderBy: readonly OrderItem[];
+  readonly limit: SqlExpr | null;
+  readonly offset: SqlExpr | null;
+}
+
+export interface ColumnDefAst extends Span {
+  readonly name: string;
+  readonly typeName: string;
+  readonly typeArgs: readonly number[];
+  readonly notNull: boolean;
+  readonly primaryKey: boolean;
+  readonly unique: boolean;
+  readonly defaultValue: SqlExpr | null;
+  readonly checks: readonly SqlExpr[];
+}
+
+export type StatementAst =
+  | SelectAst
+  | { readonly t: 'explain'; readonly select: SelectAst }
+  | {
+      readonly t: 'insert';
+      readonly or: 'ignore' | 'replace' | 'abort' | null;
+      readonly doNothing: boolean;
+      readonly table: string;
+      readonly columns: readonly string[] | null;
+      readonly rows: readonly (readonly SqlExpr[])[];
+    }
+  | {
+      readonly t: 'update';
+      readonly table: string;
+      readonly sets: readonly { readonly column: string; readonly expr: SqlExpr }[];
+      readonly where: SqlExpr | null;
+    }
+  | { readonly t: 'delete'; readonly table: string; readonly where: SqlExpr | null }
+  | {
+      readonly t: 'createTable';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      readonly columns: readonly ColumnDefAst[];
+      readonly primaryKey: readonly string[] | null;
+      readonly uniques: readonly (readonly string[])[];
+      readonly checks: readonly SqlExpr[];
+    }
+  | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly t: 'createIndex';
+      readonly name: string;
+      readonly table: string;
+      readonly columns: readonly string[];
+      readonly unique: boolean;
+      readonly ifNotExists: boolean;
+    }
+  | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
+  | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
+  | { readonly t: 'begin' | 'commit' | 'rollback' };
