@@ -17,10 +17,18 @@ for (const name of Object.keys(extract.optionalDependencies ?? {})) {
   const key = `node_modules/${name}`;
   if (lock.packages[key]) continue;
   const [os, cpu] = name.replace('@msgpackr-extract/msgpackr-extract-', '').split('-');
-  lock.packages[key] = { version: extract.optionalDependencies[name], cpu: [cpu], license: 'MIT', optional: true, os: [os] };
+  lock.packages[key] = {
+    version: extract.optionalDependencies[name],
+    cpu: [cpu],
+    license: 'MIT',
+    optional: true,
+    os: [os],
+  };
   added++;
 }
-const entries = Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+const entries = Object.entries(lock.packages).sort(([a], [b]) =>
+  a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+);
 lock.packages = Object.fromEntries(entries);
 fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} platform entr${added === 1 ? 'y' : 'ies'}`);

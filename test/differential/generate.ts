@@ -1,0 +1,417 @@
+/**
+ * fast-check generators for differential cases: a random table (INTEGER/REAL/TEXT/BLOB/BOOLEAN
+ * columns, nullable or not, some indexed), random rows, and a sequence of statements across the
+ * Tier 1 subset. Everything is rendered to SQL text both engines run unchanged; some integer and
+ * text operands become bound parameters.
+ */
+import fc from 'fast-check';
+
+export type ColType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' | 'BOOLEAN';
+
+export interface Col {
+  name: string;
+  type: ColType;
+  notNull: boolean;
+  indexed: boolean;
+}
+
+export interface Param {
+  /** What SQLite gets (integers as bigint: better-sqlite3 binds JS numbers as REAL). */
+  sqlite: unknown;
+  /** What ModelVault gets. */
+  mv: unknown;
+}
+
+export interface Stmt {
+  sql: string;
+  params: Param[];
+  /** SELECT results must match in order (the ORDER BY determines every row's place). */
+  ordered: boolean;
+  kind: 'select' | 'write';
+}
+
+export interface Case {
+  cols: Col[];
+  inserts: Stmt[];
+  stmts: Stmt[];
+}
+
+const TEXTS = [
+  '',
+  'a',
+  'A',
+  'ab',
+  'abc',
+  'B',
+  'b',
+  'ba',
+  'z',
+  'Zz',
+  '10',
+  '9',
+  'x_y',
+  'a%b',
+  'é',
+  'ü',
+  '😀',
+  '｡',
+];
+const REALS = [-2.5, -1, 0, 0.1, 0.2, 0.3, 0.5, 1.5, 2, 3.25, 10.75, 100];
+
+function q(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function realLit(v: number): string {
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
+const colArb = (i: number): fc.Arbitrary<Col> =>
+  fc
+    .record({
+      type: fc.constantFrom<ColType>('INTEGER', 'INTEGER', 'REAL', 'TEXT', 'TEXT', 'BLOB', 'BOOLEAN'),
+      notNull: fc.boolean(),
+      indexed: fc.boolean(),
+    })
+    .map((c) => ({ ...c, name: `c${i}` }));
+
+export const colsArb: fc.Arbitrary<Col[]> = fc
+  .integer({ min: 2, max: 5 })
+  .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => colArb(i))));
+
+/** A literal of a column type, as SQL text. */
+export function literalArb(type: ColType): fc.Arbitrary<string> {
+  switch (type) {
+    case 'INTEGER':
+      return fc
+        .oneof(
+          { weight: 5, arbitrary: fc.integer({ min: -10, max: 20 }) },
+          { weight: 1, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000 }) },
+        )
+        .map(String);
+    case 'REAL':
+      return fc.constantFrom(...REALS).map(realLit);
+    case 'TEXT':
+      return fc.constantFrom(...TEXTS).map(q);
+    case 'BLOB':
+      return fc.constantFrom('', '00', '01', '0aff', 'ff', '6162').map((h) => `x'${h}'`);
+    case 'BOOLEAN':
+      return fc.constantFrom('0', '1');
+  }
+}
+
+function valueArb(col: Col): fc.Arbitrary<string> {
+  return col.notNull
+    ? literalArb(col.type)
+    : fc.oneof({ weight: 4, arbitrary: literalArb(col.type) }, { weight: 1, arbitrary: fc.constant('NULL') });
+}
+
+export function insertArb(cols: Col[], firstId: number): fc.Arbitrary<Stmt> {
+  return fc.array(fc.tuple(...cols.map(valueArb)), { minLength: 1, maxLength: 6 }).map((rows) => ({
+    sql: `INSERT INTO t (id, ${cols.map((c) => c.name).join(', ')}) VALUES ${rows.map((r, i) => `(${firstId + i}, ${r.join(', ')})`).join(', ')}`,
+    params: [],
+    ordered: false,
+    kind: 'write' as const,
+  }));
+}
+
+const numericTypes = (cols: Col[]): Col[] => cols.filter((c) => c.type === 'INTEGER' || c.type === 'REAL');
+
+/** A numeric expression over the table's numeric columns. */
+function numExprArb(cols: Col[], depth: number): fc.Arbitrary<string> {
+  const nums = numericTypes(cols);
+  const leaves: fc.Arbitrary<string>[] = [literalArb('INTEGER'), literalArb('REAL'), fc.constant('id')];
+  if (nums.length) leaves.push(fc.constantFrom(...nums.map((c) => c.name)));
+  const leaf = fc.oneof(...leaves);
+  if (depth <= 0) return leaf;
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          numExprArb(cols, depth - 1),
+          fc.constantFrom('+', '-', '*', '/', '%'),
+          numExprArb(cols, depth - 1),
+        )
+        .map(([a, op, b]) => `(${a} ${op} ${b})`),
+    },
+    { weight: 1, arbitrary: numExprArb(cols, depth - 1).map((a) => `-(${a})`) },
+  );
+}
+
+/** A predicate (WHERE / HAVING style) over the table. */
+export function predArb(cols: Col[], depth = 2): fc.Arbitrary<string> {
+  const byType = (t: ColType): Col[] => cols.filter((c) => c.type === t);
+  const atoms: fc.Arbitrary<string>[] = [
+    fc
+      .tuple(numExprArb(cols, 1), fc.constantFrom('=', '!=', '<>', '<', '<=', '>', '>='), numExprArb(cols, 1))
+      .map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc
+      .tuple(fc.constantFrom(...cols.map((c) => c.name)), fc.boolean())
+      .map(([c, not]) => `${c} IS ${not ? 'NOT ' : ''}NULL`),
+  ];
+  for (const t of ['INTEGER', 'REAL', 'TEXT', 'BLOB', 'BOOLEAN'] as ColType[]) {
+    const cs = byType(t);
+    if (!cs.length) continue;
+    const col = fc.constantFrom(...cs.map((c) => c.name));
+    atoms.push(
+      fc
+        .tuple(col, fc.constantFrom('=', '!=', '<', '>=', '>'), literalArb(t))
+        .map(([c, op, v]) => `${c} ${op} ${v}`),
+    );
+    atoms.push(
+      fc
+        .tuple(
+          col,
+          fc.boolean(),
+          fc.array(
+            fc.oneof({ weight: 5, arbitrary: literalArb(t) }, { weight: 1, arbitrary: fc.constant('NULL') }),
+            { minLength: 1, maxLength: 4 },
+          ),
+        )
+        .map(([c, not, vs]) => `${c} ${not ? 'NOT ' : ''}IN (${vs.join(', ')})`),
+    );
+    if (t !== 'BLOB')
+      atoms.push(
+        fc
+          .tuple(col, fc.boolean(), literalArb(t), literalArb(t))
+          .map(([c, not, a, b]) => `${c} ${not ? 'NOT ' : ''}BETWEEN ${a} AND ${b}`),
+      );
+    if (t === 'TEXT') {
+      atoms.push(
+        fc
+          .tuple(
+            col,
+            fc.boolean(),
+            fc.constantFrom('a%', 'A%', '%b%', '_', '__', '%', 'ab', 'B_', '%z', 'é%'),
+          )
+          .map(([c, not, p]) => `${c} ${not ? 'NOT ' : ''}LIKE ${q(p)}`),
+      );
+    }
+    if (t === 'BOOLEAN') atoms.push(col);
+  }
+  const atom = fc.oneof(...atoms);
+  if (depth <= 0) return atom;
+  const sub = predArb(cols, depth - 1);
+  return fc.oneof(
+    { weight: 4, arbitrary: atom },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(sub, fc.constantFrom('AND', 'OR'), sub).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    },
+    { weight: 1, arbitrary: sub.map((a) => `NOT (${a})`) },
+  );
+}
+
+const orderKeysArb = (cols: Col[]): fc.Arbitrary<string[]> =>
+  fc.array(
+    fc
+      .tuple(fc.constantFrom(...cols.map((c) => c.name)), fc.constantFrom('', ' ASC', ' DESC'))
+      .map(([c, d]) => `${c}${d}`),
+    { maxLength: 2 },
+  );
+
+const limitArb = fc.option(
+  fc
+    .tuple(fc.integer({ min: -1, max: 6 }), fc.option(fc.integer({ min: 0, max: 4 })))
+    .map(([l, o]) => ` LIMIT ${l}${o === null ? '' : ` OFFSET ${o}`}`),
+  { freq: 2 },
+);
+
+function selectStar(cols: Col[]): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(fc.option(predArb(cols), { freq: 2 }), orderKeysArb(cols), limitArb)
+    .map(([where, keys, limit]) => ({
+      sql: `SELECT * FROM t${where ? ` WHERE ${where}` : ''} ORDER BY ${[...keys, 'id'].join(', ')}${limit ?? ''}`,
+      params: [],
+      ordered: true,
+      kind: 'select' as const,
+    }));
+}
+
+function selectExprs(cols: Col[]): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.array(numExprArb(cols, 2), { minLength: 1, maxLength: 3 }),
+      fc.option(predArb(cols)),
+      fc.boolean(),
+    )
+    .map(([exprs, where, aliased]) => ({
+      sql: `SELECT id, ${exprs.map((e, i) => (aliased ? `${e} AS e${i}` : e)).join(', ')} FROM t${where ? ` WHERE ${where}` : ''} ORDER BY id`,
+      params: [],
+      ordered: true,
+      kind: 'select' as const,
+    }));
+}
+
+function selectDistinct(cols: Col[]): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.subarray(
+        cols.map((c) => c.name),
+        { minLength: 1 },
+      ),
+      fc.option(predArb(cols)),
+    )
+    .map(([names, where]) => ({
+      sql: `SELECT DISTINCT ${names.join(', ')} FROM t${where ? ` WHERE ${where}` : ''}`,
+      params: [],
+      ordered: false,
+      kind: 'select' as const,
+    }));
+}
+
+function selectGroup(cols: Col[]): fc.Arbitrary<Stmt> {
+  const nums = numericTypes(cols).map((c) => c.name);
+  const any = cols.map((c) => c.name);
+  const aggs: fc.Arbitrary<string>[] = [
+    fc.constant('COUNT(*)'),
+    fc.constantFrom(...any).map((c) => `COUNT(${c})`),
+    fc.constantFrom(...any).map((c) => `MIN(${c})`),
+    fc.constantFrom(...any).map((c) => `MAX(${c})`),
+    fc.constantFrom(...any).map((c) => `COUNT(DISTINCT ${c})`),
+  ];
+  if (nums.length) {
+    const n = fc.constantFrom(...nums);
+    aggs.push(
+      n.map((c) => `SUM(${c})`),
+      n.map((c) => `AVG(${c})`),
+      n.map((c) => `TOTAL(${c})`),
+    );
+  }
+  return fc
+    .tuple(
+      fc.option(fc.constantFrom(...any)),
+      fc.array(fc.oneof(...aggs), { minLength: 1, maxLength: 4 }),
+      fc.option(predArb(cols)),
+      fc.option(fc.integer({ min: 0, max: 3 })),
+    )
+    .map(([g, list, where, having]) => {
+      const w = where ? ` WHERE ${where}` : '';
+      if (!g)
+        return {
+          sql: `SELECT ${list.join(', ')} FROM t${w}`,
+          params: [],
+          ordered: true,
+          kind: 'select' as const,
+        };
+      const h = having === null ? '' : ` HAVING COUNT(*) > ${having}`;
+      return {
+        sql: `SELECT ${g}, ${list.join(', ')} FROM t${w} GROUP BY ${g}${h} ORDER BY ${g}`,
+        params: [],
+        ordered: true,
+        kind: 'select' as const,
+      };
+    });
+}
+
+/** A SELECT whose integer/text literal operands are bound as parameters instead. */
+function selectParams(cols: Col[]): fc.Arbitrary<Stmt> {
+  const ints = cols.filter((c) => c.type === 'INTEGER').map((c) => c.name);
+  const texts = cols.filter((c) => c.type === 'TEXT').map((c) => c.name);
+  const choices: fc.Arbitrary<{ sql: string; p: Param }>[] = [
+    fc.integer({ min: -5, max: 25 }).map((v) => ({ sql: 'id >= ?', p: { sqlite: BigInt(v), mv: v } })),
+  ];
+  if (ints.length)
+    choices.push(
+      fc
+        .tuple(fc.constantFrom(...ints), fc.integer({ min: -10, max: 20 }))
+        .map(([c, v]) => ({ sql: `${c} < ?`, p: { sqlite: BigInt(v), mv: v } })),
+    );
+  if (texts.length)
+    choices.push(
+      fc
+        .tuple(fc.constantFrom(...texts), fc.constantFrom(...TEXTS))
+        .map(([c, v]) => ({ sql: `${c} >= ?`, p: { sqlite: v, mv: v } })),
+    );
+  return fc
+    .tuple(fc.array(fc.oneof(...choices), { minLength: 1, maxLength: 2 }), fc.integer({ min: 0, max: 5 }))
+    .map(([conds, lim]) => ({
+      sql: `SELECT * FROM t WHERE ${conds.map((c) => c.sql).join(' AND ')} ORDER BY id LIMIT ?`,
+      params: [...conds.map((c) => c.p), { sqlite: BigInt(lim), mv: lim }],
+      ordered: true,
+      kind: 'select' as const,
+    }));
+}
+
+function update(cols: Col[]): fc.Arbitrary<Stmt> {
+  const assign = fc.constantFrom(...cols).chain((c): fc.Arbitrary<string> => {
+    const lit = c.notNull ? literalArb(c.type) : fc.oneof(literalArb(c.type), fc.constant('NULL'));
+    if (c.type === 'INTEGER')
+      return fc
+        .oneof(
+          lit,
+          fc.integer({ min: -3, max: 3 }).map((k) => `${c.name} + ${k}`),
+        )
+        .map((e) => `${c.name} = ${e}`);
+    if (c.type === 'REAL')
+      return fc
+        .oneof(
+          lit,
+          fc.constantFrom(...REALS).map((k) => `${c.name} * ${realLit(k)}`),
+        )
+        .map((e) => `${c.name} = ${e}`);
+    return lit.map((e) => `${c.name} = ${e}`);
+  });
+  return fc
+    .tuple(
+      fc.uniqueArray(assign, { minLength: 1, maxLength: 2, selector: (s) => s.split(' ')[0] }),
+      fc.option(predArb(cols)),
+    )
+    .map(([sets, where]) => ({
+      sql: `UPDATE t SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`,
+      params: [],
+      ordered: false,
+      kind: 'write' as const,
+    }));
+}
+
+function remove(cols: Col[]): fc.Arbitrary<Stmt> {
+  return predArb(cols).map((where) => ({
+    sql: `DELETE FROM t WHERE ${where}`,
+    params: [],
+    ordered: false,
+    kind: 'write' as const,
+  }));
+}
+
+export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
+  return fc.oneof(
+    { weight: 4, arbitrary: selectStar(cols) },
+    { weight: 3, arbitrary: selectExprs(cols) },
+    { weight: 2, arbitrary: selectDistinct(cols) },
+    { weight: 4, arbitrary: selectGroup(cols) },
+    { weight: 2, arbitrary: selectParams(cols) },
+    { weight: 2, arbitrary: update(cols) },
+    { weight: 1, arbitrary: remove(cols) },
+    { weight: 1, arbitrary: fc.constant(null).chain(() => insertArb(cols, nextId())) },
+  );
+}
+
+export function createTableSql(cols: Col[]): string[] {
+  const defs = cols.map((c) => `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''}`);
+  return [
+    `CREATE TABLE t (id INTEGER PRIMARY KEY, ${defs.join(', ')})`,
+    ...cols.filter((c) => c.indexed).map((c) => `CREATE INDEX t_${c.name} ON t (${c.name})`),
+  ];
+}
+
+export function caseArb(statements: number): fc.Arbitrary<Case> {
+  return colsArb.chain((cols) => {
+    let id = 1000;
+    const inserts = fc.array(
+      fc.constant(null).chain(() => {
+        const first = id;
+        id += 10;
+        return insertArb(cols, first);
+      }),
+      { minLength: 2, maxLength: 8 },
+    );
+    const stmts = fc.array(
+      statementArb(cols, () => (id += 10)),
+      { minLength: statements, maxLength: statements },
+    );
+    return fc.tuple(inserts, stmts).map(([ins, st]) => ({ cols, inserts: ins, stmts: st }));
+  });
+}

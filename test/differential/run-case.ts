@@ -1,0 +1,117 @@
+/**
+ * Runs one differential case on ModelVault (through the DB-API cursor) and on better-sqlite3,
+ * statement by statement, and throws a descriptive error at the first difference: column names,
+ * rows (sequences when ordered, multisets otherwise), changed-row counts, or one engine failing
+ * where the other succeeds.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { connect } from '../../src/index';
+import type { Case, Stmt } from './generate';
+import { createTableSql } from './generate';
+import { normRow, rowKey, rowsMatch } from './normalize';
+
+type Outcome =
+  { ok: true; names?: string[]; rows?: unknown[][]; changes?: number } | { ok: false; error: string };
+
+function runSqlite(db: BetterSqlite3.Database, s: Stmt): Outcome {
+  try {
+    const stmt = db.prepare(s.sql);
+    const params = s.params.map((p) => p.sqlite);
+    if (s.kind === 'select') {
+      const rows = (stmt.raw(true).all(...params) as unknown[][]).map(normRow);
+      return { ok: true, names: stmt.columns().map((c) => c.name), rows };
+    }
+    return { ok: true, changes: stmt.run(...params).changes };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+  }
+}
+
+function runMv(cur: ReturnType<ReturnType<typeof connect>['cursor']>, s: Stmt): Outcome {
+  try {
+    cur.execute(
+      s.sql,
+      s.params.map((p) => p.mv),
+    );
+    if (s.kind === 'select') {
+      const rows = (cur.fetchAll() as unknown[][]).map(normRow);
+      return { ok: true, names: (cur.description ?? []).map((d) => d[0]), rows };
+    }
+    return { ok: true, changes: cur.rowCount };
+  } catch (err) {
+    return {
+      ok: false,
+      error:
+        err instanceof Error
+          ? `${err.name}(${(err as { code?: string }).code}): ${err.message}`
+          : String(err),
+    };
+  }
+}
+
+function sameRows(a: unknown[][], b: unknown[][], ordered: boolean): boolean {
+  if (a.length !== b.length) return false;
+  if (!ordered) {
+    const sa = [...a].sort((x, y) => (rowKey(x) < rowKey(y) ? -1 : rowKey(x) > rowKey(y) ? 1 : 0));
+    const sb = [...b].sort((x, y) => (rowKey(x) < rowKey(y) ? -1 : rowKey(x) > rowKey(y) ? 1 : 0));
+    return sa.every((r, i) => rowsMatch(r, sb[i]));
+  }
+  return a.every((r, i) => rowsMatch(r, b[i]));
+}
+
+function show(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+}
+
+/** Statements where both engines failed (kept low by the generator; reported by the suite). */
+export const failures = { both: 0, samples: [] as string[] };
+
+/** Returns the number of statements compared; throws on the first difference. */
+export function runCase(c: Case): number {
+  const sqlite = new BetterSqlite3(':memory:');
+  const conn = connect(':memory:', { autocommit: true });
+  const cur = conn.cursor();
+  const log: string[] = [];
+  let compared = 0;
+  try {
+    for (const sql of createTableSql(c.cols)) {
+      sqlite.exec(sql);
+      cur.execute(sql);
+      log.push(sql);
+    }
+    const check = (s: Stmt): void => {
+      log.push(`${s.sql}${s.params.length ? `  -- params ${show(s.params.map((p) => p.mv))}` : ''}`);
+      const a = runSqlite(sqlite, s);
+      const b = runMv(cur, s);
+      compared++;
+      const fail = (what: string): never => {
+        throw new Error(
+          `differential mismatch (${what})\n${log.join('\n')}\n  sqlite:     ${show(a)}\n  modelvault: ${show(b)}`,
+        );
+      };
+      if (a.ok !== b.ok) fail('one engine failed');
+      if (!a.ok || !b.ok) {
+        failures.both++;
+        if (failures.samples.length < 20)
+          failures.samples.push(
+            `${s.sql}\n    sqlite: ${!a.ok ? a.error : ''}\n    mv: ${!b.ok ? b.error : ''}`,
+          );
+        return;
+      }
+      if (s.kind === 'select') {
+        if (show(a.names) !== show(b.names)) fail('column names');
+        if (!sameRows(a.rows ?? [], b.rows ?? [], s.ordered)) fail('rows');
+      } else if (a.changes !== b.changes) fail('changes');
+    };
+    for (const s of c.inserts) check(s);
+    for (const s of c.stmts) {
+      check(s);
+      if (s.kind === 'write')
+        check({ sql: 'SELECT * FROM t ORDER BY id', params: [], ordered: true, kind: 'select' });
+    }
+    return compared;
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+}
