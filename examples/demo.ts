@@ -1,81 +1,82 @@
 /**
- * `npm start`: a tour of ModelVault on an embedded file. Creates demo.modelvault in the current
- * directory (replacing an earlier one), writes typed rows, reads them back, survives a reopen.
+ * `npm start`: a tour of ModelVault's SQL driver on an embedded file. Creates demo.modelvault in
+ * the current directory (replacing an earlier one), runs DDL/DML/SELECT through DB-API cursors,
+ * streams with fetchMany, shows EXPLAIN, reopens the file and queries again, then uses the typed
+ * API on the same data.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Database, IntegrityError, ValidationError } from '../src/index';
+import { connect, Database, IntegrityError } from '../src/index';
 
 const file = path.resolve(process.argv[2] ?? 'demo.modelvault');
 for (const f of [file, `${file}.lock`]) fs.rmSync(f, { recursive: true, force: true });
 
-function log(what: string, value?: unknown): void {
+function show(label: string, value: unknown): void {
   console.log(
-    value === undefined
-      ? what
-      : `${what}: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+    `${label}: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
   );
 }
 
-log(`Opening ${file}`);
-let db = Database.open(file);
-const ids = db.registerCollection(
-  'books',
-  [
-    { path: 'id', type: 'int64' },
-    { path: 'title', type: 'string', constraints: [{ nonEmpty: true }] },
-    { path: 'year', type: 'int64', constraints: [{ min: 0 }] },
-    { path: ['publisher', 'name'], type: { optional: 'string' } },
-    { path: 'isbn', type: { optional: 'string' } },
-  ],
-  'id',
-  [
-    { name: 'books_isbn', path: 'isbn', kind: 'unique' },
-    { name: 'books_publisher', path: 'publisher.name', kind: 'index' },
-  ],
+console.log(`Opening ${file} with connect()`);
+let conn = connect(file);
+const cur = conn.cursor();
+cur.execute(`CREATE TABLE books (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  year INTEGER CHECK (year >= 0),
+  genre TEXT CHECK (genre IN ('sf', 'fantasy', 'crime')),
+  price REAL
+)`);
+cur.execute('CREATE INDEX books_year ON books (year)');
+cur.executeMany('INSERT INTO books (title, year, genre, price) VALUES (?, ?, ?, ?)', [
+  ['Dune', 1965, 'sf', 9.99],
+  ['Neuromancer', 1984, 'sf', 7.5],
+  ['Hyperion', 1989, 'sf', 8.25],
+  ['The Hobbit', 1937, 'fantasy', 6],
+  ['Gaudy Night', 1935, 'crime', 5.5],
+  ['Snow Crash', 1992, 'sf', 8],
+]);
+show('inserted rows', cur.rowCount);
+show('last row id', cur.lastRowId);
+conn.commit();
+console.log('committed (fsynced)');
+
+cur.execute('SELECT id, title, year FROM books WHERE year >= ? ORDER BY year DESC LIMIT 10', [1960]);
+show(
+  'description',
+  cur.description?.map((d) => [d[0], d[1]]),
 );
-log('registered collection books', ids);
+cur.arraySize = 2;
+for (let batch = cur.fetchMany(); batch.length > 0; batch = cur.fetchMany()) show('fetchMany(2)', batch);
 
-db.transaction(() => {
-  db.insert('books', {
-    id: 1,
-    title: 'Dune',
-    year: 1965,
-    publisher: { name: 'Chilton' },
-    isbn: '978-0441013593',
-  });
-  db.insert('books', {
-    id: 2,
-    title: 'Neuromancer',
-    year: 1984,
-    publisher: { name: 'Ace' },
-    isbn: '978-0441569595',
-  });
-  db.insert('books', { id: 3, title: 'Hyperion', year: 1989, publisher: { name: 'Doubleday' }, isbn: null });
-});
-log('inserted 3 books in one transaction');
-log('get(books, 2)', db.get('books', 2));
+cur.execute('SELECT genre, COUNT(*) AS n, AVG(price) AS avg_price FROM books GROUP BY genre ORDER BY n DESC');
+show('by genre', cur.fetchAll());
+
+cur.execute('EXPLAIN SELECT title FROM books WHERE year BETWEEN 1980 AND 1990 ORDER BY year LIMIT 2');
+console.log('plan:');
+for (const [line] of cur.fetchAll() as string[][]) console.log(`  ${line}`);
 
 try {
-  db.insert('books', { id: 4, title: '', year: 2000 });
+  cur.execute("INSERT INTO books (id, title, year, genre) VALUES (1, 'Duplicate', 2000, 'sf')");
 } catch (err) {
-  if (err instanceof ValidationError) log(`rejected invalid row (${err.code} at ${err.path})`, err.message);
+  if (err instanceof IntegrityError) show(`rejected (${err.code})`, err.message);
 }
-try {
-  db.insert('books', { id: 5, title: 'Copy', year: 2001, isbn: '978-0441013593' });
-} catch (err) {
-  if (err instanceof IntegrityError) log(`rejected duplicate isbn (${err.code})`, err.message);
-}
+conn.rollback();
 
-db.checkpoint();
-db.insert('books', { id: 4, title: 'Snow Crash', year: 1992, publisher: { name: 'Bantam' } });
-db.delete('books', 3);
-log('checkpointed, then inserted book 4 and deleted book 3');
-db.close();
+cur.execute("UPDATE books SET price = price * 0.5 WHERE genre = 'sf'");
+show('discounted', cur.rowCount);
+cur.execute('DELETE FROM books WHERE year < ?', [1936]);
+show('deleted', cur.rowCount);
+conn.commit();
+conn.close();
 
-db = Database.open(file);
-log('reopened; collections', db.collectionNames());
-for (const id of [1, 2, 3, 4]) log(`get(books, ${id})`, db.get('books', id));
-log('recovery', db.storage.recoveryReport);
+console.log('Reopening the file');
+conn = connect(file, { rowMode: 'object' });
+show('rows now', conn.execute('SELECT title, price FROM books ORDER BY id').fetchAll());
+conn.close();
+
+const db = Database.open(file);
+show('typed API: get(books, 1)', db.get('books', 1));
+show('typed API: where year > 1980', db.collection('books').where('year', '>', 1980).select(['title']).all());
 db.close();
-log(`done; file size ${fs.statSync(file).size} bytes`);
+console.log(`done; file size ${fs.statSync(file).size} bytes`);

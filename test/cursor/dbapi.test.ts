@@ -1,5 +1,15 @@
 /** DB-API (PEP 249) edge cases of Connection and Cursor. */
-import { connect, apilevel, threadsafety, paramstyle, NUMBER, STRING, InterfaceError, ProgrammingError, OperationalError } from '../../src/index';
+import {
+  connect,
+  apilevel,
+  threadsafety,
+  paramstyle,
+  NUMBER,
+  STRING,
+  InterfaceError,
+  ProgrammingError,
+  OperationalError,
+} from '../../src/index';
 import type { Connection } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
@@ -97,8 +107,12 @@ describe('module and cursor basics', () => {
       { id: 2, title: 'T2' },
       { id: 3, title: 'T3' },
     ]);
-    expect(conn.execute('SELECT id FROM books WHERE id = ?2 OR id = ?1 ORDER BY id', [1, 3]).fetchAll()).toEqual([{ id: 1 }, { id: 3 }]);
-    expect(conn.execute('SELECT id FROM books WHERE id = $a OR id = @b ORDER BY id', { a: 1, b: 2 }).fetchAll()).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(
+      conn.execute('SELECT id FROM books WHERE id = ?2 OR id = ?1 ORDER BY id', [1, 3]).fetchAll(),
+    ).toEqual([{ id: 1 }, { id: 3 }]);
+    expect(
+      conn.execute('SELECT id FROM books WHERE id = $a OR id = @b ORDER BY id', { a: 1, b: 2 }).fetchAll(),
+    ).toEqual([{ id: 1 }, { id: 2 }]);
     conn.close();
   });
 
@@ -174,7 +188,11 @@ describe('transactions (PEP 249 model)', () => {
     conn.execute("INSERT INTO books (title, year) VALUES ('lost on close', 1)");
     conn.close();
     conn = connect(file);
-    expect(conn.execute('SELECT title FROM books ORDER BY id').fetchAll()).toEqual([['T1'], ['T2'], ['kept']]);
+    expect(conn.execute('SELECT title FROM books ORDER BY id').fetchAll()).toEqual([
+      ['T1'],
+      ['T2'],
+      ['kept'],
+    ]);
     conn.close();
   });
 
@@ -184,7 +202,9 @@ describe('transactions (PEP 249 model)', () => {
     conn.execute('BEGIN');
     expect(conn.inTransaction).toBe(true);
     conn.execute("INSERT INTO books (id, title, year) VALUES (5, 'a', 1)");
-    expect(() => conn.execute("INSERT INTO books (id, title, year) VALUES (6, 'b', 1), (5, 'dup', 1)")).toThrow(expect.objectContaining({ code: 'PRIMARY_KEY' }));
+    expect(() =>
+      conn.execute("INSERT INTO books (id, title, year) VALUES (6, 'b', 1), (5, 'dup', 1)"),
+    ).toThrow(expect.objectContaining({ code: 'PRIMARY_KEY' }));
     conn.execute('COMMIT');
     expect(conn.execute('SELECT id FROM books ORDER BY id').fetchAll()).toEqual([[1], [5]]);
     conn.execute('BEGIN');

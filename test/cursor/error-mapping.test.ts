@@ -1,11 +1,24 @@
 /** Every error class and code reachable from SQL, asserted. */
-import { connect, DataError, IntegrityError, InterfaceError, NotSupportedError, OperationalError, ProgrammingError, QueryError, SchemaError, TransactionError } from '../../src/index';
+import {
+  connect,
+  DataError,
+  IntegrityError,
+  InterfaceError,
+  NotSupportedError,
+  OperationalError,
+  ProgrammingError,
+  QueryError,
+  SchemaError,
+  TransactionError,
+} from '../../src/index';
 import type { Connection, ModelVaultError } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
 function setup(): Connection {
   const conn = connect(':memory:', { autocommit: true });
-  conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT NOT NULL DEFAULT 'anon', age INTEGER CHECK (age >= 0), code TEXT CHECK (code IN ('a', 'b')))");
+  conn.execute(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT NOT NULL DEFAULT 'anon', age INTEGER CHECK (age >= 0), code TEXT CHECK (code IN ('a', 'b')))",
+  );
   conn.execute("INSERT INTO t (id, email, age) VALUES (1, 'a@x', 30)");
   return conn;
 }
@@ -28,8 +41,13 @@ const cases: [string, string, new (...a: never[]) => Error, string][] = [
   ['subquery', 'SELECT * FROM t WHERE id IN (SELECT id FROM t)', NotSupportedError, 'NOT_SUPPORTED'],
   ['unknown table', 'SELECT * FROM nope', ProgrammingError, 'NO_SUCH_COLLECTION'],
   ['unknown column', 'SELECT nope FROM t', QueryError, 'QUERY'],
-  ['type mismatch in a comparison', 'SELECT * FROM t WHERE age = \'thirty\'', DataError, 'TYPE_MISMATCH'],
-  ['wrong type for a column', "INSERT INTO t (id, email, age) VALUES (2, 'b@x', 'old')", DataError, 'VALIDATION'],
+  ['type mismatch in a comparison', "SELECT * FROM t WHERE age = 'thirty'", DataError, 'TYPE_MISMATCH'],
+  [
+    'wrong type for a column',
+    "INSERT INTO t (id, email, age) VALUES (2, 'b@x', 'old')",
+    DataError,
+    'VALIDATION',
+  ],
   ['duplicate primary key', "INSERT INTO t (id, email) VALUES (1, 'z@x')", IntegrityError, 'PRIMARY_KEY'],
   ['duplicate unique value', "INSERT INTO t (id, email) VALUES (2, 'a@x')", IntegrityError, 'UNIQUE'],
   ['NOT NULL', "INSERT INTO t (id, email, name) VALUES (3, 'c@x', NULL)", IntegrityError, 'NOT_NULL'],
@@ -65,12 +83,16 @@ describe('SQL error mapping', () => {
     expect(caught(() => conn.execute('SELECT * FROM t WHERE id = ?', [1, 2])).code).toBe('PARAMETER');
     expect(caught(() => conn.execute('SELECT * FROM t WHERE id = ?')).code).toBe('PARAMETER');
     expect(caught(() => conn.execute('SELECT * FROM t WHERE id = :id', { other: 1 })).code).toBe('PARAMETER');
-    expect(caught(() => conn.execute('SELECT * FROM t WHERE id = ? AND id = :x', [1])).code).toBe('PARAMETER');
+    expect(caught(() => conn.execute('SELECT * FROM t WHERE id = ? AND id = :x', [1])).code).toBe(
+      'PARAMETER',
+    );
     const bad = caught(() => conn.execute('SELECT * FROM t WHERE id = ?', [{ not: 'bindable' }]));
     expect(bad).toBeInstanceOf(DataError);
     expect(bad.code).toBe('TYPE_MISMATCH');
     // Execution is lazy: a bad LIMIT value surfaces at the first fetch.
-    expect(caught(() => conn.execute('SELECT * FROM t LIMIT ?', [2.5]).fetchAll()).code).toBe('TYPE_MISMATCH');
+    expect(caught(() => conn.execute('SELECT * FROM t LIMIT ?', [2.5]).fetchAll()).code).toBe(
+      'TYPE_MISMATCH',
+    );
     conn.close();
   });
 
