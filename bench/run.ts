@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Database } from '../src/index';
+import { Database, connect } from '../src/index';
+import type { Connection } from '../src/index';
 import { fmt, measureOps, measureRun, ratio } from './harness';
 import type { Figure } from './harness';
 import { makeItems, randomIds } from './data';
@@ -19,6 +20,7 @@ import type { ItemRow } from './data';
 interface Result {
   workload: string;
   sqlite: Figure | null;
+  sql: Figure | null;
   typed: Figure | null;
 }
 
@@ -61,6 +63,26 @@ function openMv(file: string): Database {
   const db = Database.open(file);
   db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
   return db;
+}
+
+function openMvSql(file: string): Connection {
+  const conn = connect(file);
+  conn.execute(
+    'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
+  );
+  conn.execute('CREATE INDEX IF NOT EXISTS items_status ON items (status)');
+  conn.execute('CREATE INDEX IF NOT EXISTS items_qty ON items (qty)');
+  conn.commit();
+  return conn;
+}
+
+function mvSqlInsertAll(conn: Connection, rows: ItemRow[]): void {
+  const cur = conn.cursor();
+  cur.executeMany(
+    'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
+    rows.map((r) => [r.id, r.sku, r.qty, r.price, r.status, r.note]),
+  );
+  conn.commit();
 }
 
 function rm(file: string): void {
@@ -113,7 +135,24 @@ function main(): void {
     () => mvInsertAll(mdb as unknown as Database, rows),
     () => (mdb as unknown as Database).close(),
   );
-  results.push({ workload: 'bulk insert, one transaction (rows/s)', sqlite: sqliteBulk, typed: mvBulk });
+  let cdb: Connection | null = null;
+  const mvSqlFile = path.join(dir, 'bench-sql.modelvault');
+  const sqlBulk = measureRun(
+    N,
+    3,
+    () => {
+      rm(mvSqlFile);
+      cdb = openMvSql(mvSqlFile);
+    },
+    () => mvSqlInsertAll(cdb as unknown as Connection, rows),
+    () => (cdb as unknown as Connection).close(),
+  );
+  results.push({
+    workload: 'bulk insert, one transaction (rows/s)',
+    sqlite: sqliteBulk,
+    sql: sqlBulk,
+    typed: mvBulk,
+  });
 
   // Populated databases for the read workloads.
   rm(sqliteFile);
@@ -122,6 +161,10 @@ function main(): void {
   rm(mvFile);
   const mv = openMv(mvFile);
   mvInsertAll(mv, rows);
+  rm(mvSqlFile);
+  const conn = openMvSql(mvSqlFile);
+  mvSqlInsertAll(conn, rows);
+  const cur = conn.cursor();
 
   // 2. Random point get by primary key.
   const ids = randomIds(N, 1 << 16);
@@ -134,7 +177,16 @@ function main(): void {
   const mvGet = measureOps('mv get', () => {
     mv.get('items', ids[i++ & 0xffff]);
   });
-  results.push({ workload: 'random point get by primary key (ops/s)', sqlite: sqliteGet, typed: mvGet });
+  i = 0;
+  const sqlGet = measureOps('mv sql get', () => {
+    cur.execute('SELECT * FROM items WHERE id = ?', [ids[i++ & 0xffff]]).fetchOne();
+  });
+  results.push({
+    workload: 'random point get by primary key (ops/s)',
+    sqlite: sqliteGet,
+    sql: sqlGet,
+    typed: mvGet,
+  });
 
   // 3. Indexed equality: qty = ? (about N/1000 rows each), all rows materialized.
   i = 0;
@@ -149,9 +201,14 @@ function main(): void {
       .where('qty', qtys[i++ & 0xffff])
       .all();
   });
+  i = 0;
+  const sqlEq = measureOps('mv sql eq', () => {
+    cur.execute('SELECT * FROM items WHERE qty = ?', [qtys[i++ & 0xffff]]).fetchAll();
+  });
   results.push({
     workload: 'indexed equality qty = ? (~N/1000 rows, queries/s)',
     sqlite: sqliteEq,
+    sql: sqlEq,
     typed: mvEq,
   });
 
@@ -171,9 +228,17 @@ function main(): void {
       .limit(50)
       .all();
   });
+  i = 0;
+  const sqlRange = measureOps('mv sql range', () => {
+    const lo = qtys[i++ & 0xffff];
+    cur
+      .execute('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50', [lo, lo + 50])
+      .fetchAll();
+  });
   results.push({
     workload: 'qty BETWEEN ? AND ? ORDER BY qty LIMIT 50 (queries/s)',
     sqlite: sqliteRange,
+    sql: sqlRange,
     typed: mvRange,
   });
 
@@ -199,9 +264,21 @@ function main(): void {
       if (n === 0) throw new Error('scan found nothing');
     },
   );
+  const sqlScan = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      cur.execute('SELECT * FROM items WHERE price > ?', [900]);
+      let n = 0;
+      for (let batch = cur.fetchMany(1000); batch.length > 0; batch = cur.fetchMany(1000)) n += batch.length;
+      if (n === 0) throw new Error('scan found nothing');
+    },
+  );
   results.push({
-    workload: 'full scan WHERE price > 900, streamed (rows scanned/s)',
+    workload: 'full scan WHERE price > 900, fetchMany(1000) (rows scanned/s)',
     sqlite: sqliteScan,
+    sql: sqlScan,
     typed: mvScan,
   });
 
@@ -227,11 +304,38 @@ function main(): void {
         .aggregate({ n: { fn: 'count' }, total: { fn: 'sum', path: 'qty' } });
     },
   );
+  const sqlGroup = measureRun(
+    N,
+    5,
+    () => {},
+    () => {
+      cur.execute('SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status').fetchAll();
+    },
+  );
   results.push({
     workload: 'GROUP BY status COUNT(*), SUM(qty) (rows/s)',
     sqlite: sqliteGroup,
+    sql: sqlGroup,
     typed: mvGroup,
   });
+
+  // 7. Per-call overhead of re-executing a cached statement (the cheapest possible query).
+  const overheadStmt = sqlite.prepare('SELECT id FROM items WHERE id = ?');
+  const sqliteCall = measureOps('sqlite call', () => {
+    overheadStmt.get(1);
+  });
+  const sqlCall = measureOps('mv sql call', () => {
+    cur.execute('SELECT id FROM items WHERE id = ?', [1]).fetchOne();
+  });
+  results.push({
+    workload: 'cached statement re-execute + fetchOne (calls/s)',
+    sqlite: sqliteCall,
+    sql: sqlCall,
+    typed: null,
+  });
+  const overheadUs = (1 / sqlCall.opsPerSec - 1 / sqliteCall.opsPerSec) * 1e6;
+  console.log(`per-call overhead vs better-sqlite3: ${overheadUs.toFixed(2)} µs (target ≤ 2 µs)`);
+  conn.close();
 
   sqlite.close();
   mv.close();
@@ -264,8 +368,22 @@ function main(): void {
 }
 
 function printTable(results: Result[]): void {
-  const header = ['workload', 'better-sqlite3', 'ModelVault typed', 'ratio typed'];
-  const lines = results.map((r) => [r.workload, fmt(r.sqlite), fmt(r.typed), ratio(r.typed, r.sqlite)]);
+  const header = [
+    'workload',
+    'better-sqlite3',
+    'ModelVault SQL',
+    'ratio SQL',
+    'ModelVault typed',
+    'ratio typed',
+  ];
+  const lines = results.map((r) => [
+    r.workload,
+    fmt(r.sqlite),
+    fmt(r.sql),
+    ratio(r.sql, r.sqlite),
+    fmt(r.typed),
+    ratio(r.typed, r.sqlite),
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
   const row = (cells: string[]): string => cells.map((x, c) => x.padEnd(widths[c])).join(' | ');
   console.log(`\n${row(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}`);

@@ -218,7 +218,10 @@ export class Connection {
     const implicit = !db.inTransaction;
     if (implicit) db.begin();
     const engine = db.storage;
-    const sp = implicit ? null : engine.savepoint();
+    // A single-row INSERT is atomic by construction (every check runs before any change), so it
+    // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
+    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1;
+    const sp = implicit || atomic ? null : engine.savepoint();
     try {
       const result = runWrite(db, stmt, bound);
       if (implicit && this._autocommit) db.commit();

@@ -119,10 +119,33 @@ function evalRow(exprs: readonly ReturnType<typeof compileExpr>[]): unknown[] {
   return exprs.map((c) => c.eval([]));
 }
 
+/**
+ * VALUES expressions compiled once per lowered statement: the closures read parameters from a
+ * per-statement context whose `params` is swapped before each execution (executeMany's hot path).
+ */
+const insertCache = new WeakMap<
+  object,
+  { ctx: { params: ExecContext['params'] }; rows: ReturnType<typeof compileExpr>[][] }
+>();
+
+function compiledInsertRows(
+  stmt: Extract<Statement, { kind: 'insert' }>,
+  ctx: ExecContext,
+): ReturnType<typeof compileExpr>[][] {
+  let entry = insertCache.get(stmt);
+  if (!entry) {
+    const shared = { params: ctx.params };
+    entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
+    insertCache.set(stmt, entry);
+  }
+  entry.ctx.params = ctx.params;
+  return entry.rows;
+}
+
 function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ctx: ExecContext): WriteResult {
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
-  const compiledRows = stmt.rows.map((r) => r.map((e) => compileExpr(e, ctx)));
+  const compiledRows = compiledInsertRows(stmt, ctx);
   for (const exprs of compiledRows) {
     const state = collectionOrThrow(engine, stmt.collection);
     const fields = state.meta.schema.fields;

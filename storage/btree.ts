@@ -266,10 +266,16 @@ abstract class BTreeReader<K, V> {
     if (s.multi) {
       // First entry with this key: descend by key-only lower bound; only when it sits past the
       // end of its leaf does the answer live in the next leaf (then a cursor finds it).
-      while (!node.leaf)
-        node = node.children[lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true)];
+      let rightmost = true;
+      while (!node.leaf) {
+        const c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
+        rightmost = rightmost && c === node.children.length - 1;
+        node = node.children[c];
+      }
       const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
       if (i < node.keys.length) return s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
+      // Past the end of the last leaf: the key is above every entry (ascending inserts land here).
+      if (rightmost) return undefined;
       const cur = new BTreeCursor(s, this.rootNode(), { lo: key, hi: key });
       return cur.next() ? cur.value : undefined;
     }

@@ -102,7 +102,29 @@ function encodeNumber(out: GrowableBuffer, v: number): void {
   out.length = at + 9;
 }
 
+/** Short ASCII strings: a byte loop beats Buffer#write's argument checking. */
+function encodeShortAscii(out: GrowableBuffer, s: string): boolean {
+  const n = s.length;
+  ensure(out, n + 2);
+  const b = out.buf;
+  const at = out.length;
+  const h = n < 32 ? 1 : 2;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    b[at + h + i] = c;
+  }
+  if (h === 1) b[at] = 0xa0 | n;
+  else {
+    b[at] = 0xd9;
+    b[at + 1] = n;
+  }
+  out.length = at + h + n;
+  return true;
+}
+
 function encodeString(out: GrowableBuffer, s: string): void {
+  if (s.length < 256 && encodeShortAscii(out, s)) return;
   const max = s.length * 3;
   ensure(out, max + 5);
   const b = out.buf;
