@@ -87,8 +87,9 @@ export class Database {
   insert(name: string, row: Row): 'inserted' | 'replaced' {
     const state = this.state(name);
     const stored = state.compiled.toRow(row);
-    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
-      'inserted' | 'replaced';
+    // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
+    if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as 'inserted' | 'replaced';
   }
 
   /** The row with primary key `pk`, or null. */

@@ -142,6 +142,8 @@ export class Engine {
   private readonly cache: RowCache;
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
   private readonly stagingBuffer = new GrowableBuffer();
+  private readonly keyScratch: unknown[] = [];
+  private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
   recoveryReport: { truncatedFrom: number | null; reason: string | null; usedCheckpoint: boolean } = {
     truncatedFrom: null,
@@ -701,7 +703,9 @@ export class Engine {
       );
     }
     const indexes = state.indexes;
-    const keys = new Array<unknown>(indexes.length);
+    // Reused between calls: putRow never re-enters itself before it is done with the keys.
+    const keys = this.keyScratch;
+    keys.length = indexes.length;
     let clashes: unknown[] | null = null;
     for (let i = 0; i < indexes.length; i++) {
       const ix = indexes[i];
@@ -721,7 +725,11 @@ export class Engine {
     }
     // Every check has passed (I4): from here on nothing can fail.
     if (clashes) for (const other of clashes) this.deleteByPk(state, other);
-    const location = this.stage(txn, FrameKind.RECORD_PUT, [state.meta.id, state.meta.version, row]);
+    const record = this.recordScratch;
+    record[0] = state.meta.id;
+    record[1] = state.meta.version;
+    record[2] = row;
+    const location = this.stage(txn, FrameKind.RECORD_PUT, record);
     const previous = state.pk.set(pk, location);
     if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
     for (let i = 0; i < indexes.length; i++) indexes[i].tree.add(keys[i], pk);
