@@ -34,7 +34,14 @@ const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', 
 export function connect(path: string, options?: ConnectOptions): Connection {
   const opts = checkConnectOptions(options);
   const storage: OpenOptions = {};
-  for (const key of ['readOnly', 'recovery', 'safeIntegers', 'lockStaleMs', 'cacheBytes'] as const) {
+  for (const key of [
+    'readOnly',
+    'recovery',
+    'safeIntegers',
+    'lockStaleMs',
+    'cacheBytes',
+    'checkpointEveryBytes',
+  ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
   }
   if (typeof path !== 'string' || path.length === 0)

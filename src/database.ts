@@ -4,7 +4,11 @@
  * transaction (its own, or the one `transaction(fn)` opened) and converts stored rows back to
  * plain objects. It may call storage/ and the error module; nothing calls upward into it.
  */
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { Engine } from '../storage/engine';
+import { compactToBytes, compactToFile } from '../storage/compaction';
+import { WriterLock } from '../storage/lock';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
 import { normalizeCollection } from '../storage/schema/normalize';
@@ -89,7 +93,8 @@ export class Database {
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
     if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
-    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as 'inserted' | 'replaced';
+    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
+      'inserted' | 'replaced';
   }
 
   /** The row with primary key `pk`, or null. */
@@ -191,6 +196,80 @@ export class Database {
     if (!this.inTransaction) return;
     engine.rollback();
     txnOwners.delete(engine);
+  }
+
+  /**
+   * Rewrite the file in place with only the live state (latest rows, catalog, indexes, a fresh
+   * checkpoint): built in a temp file, fsynced, renamed over the original. A crash at any point
+   * leaves the old or the new file. Finish open result sets of this process first: they refer to
+   * the old file's layout.
+   */
+  compact(): void {
+    const engine = this.writable();
+    if (engine.inTransaction) throw new TransactionError('cannot compact inside a transaction');
+    if (!engine.path)
+      throw new OperationalError(
+        'compact() needs a file database; use snapshotBytes() in memory',
+        'OPERATIONAL',
+      );
+    compactToFile(engine, engine.path);
+    engine.reattach();
+  }
+
+  /** Write a compacted copy of the committed state to `dest` (atomically; `dest` is replaced). */
+  compactTo(dest: string): void {
+    const engine = this.live();
+    if (typeof dest !== 'string' || dest.length === 0)
+      throw new InterfaceError('compactTo: dest must be a path', 'BAD_OPTION');
+    if (engine.path && nodePath.resolve(dest) === nodePath.resolve(engine.path)) {
+      throw new InterfaceError('compactTo: dest is the database itself; use compact()', 'BAD_OPTION');
+    }
+    compactToFile(engine, dest);
+  }
+
+  /** A consistent copy of the committed state, taken while writers go on (a compacted file). */
+  exportSnapshot(dest: string): void {
+    this.compactTo(dest);
+  }
+
+  /**
+   * Replace `dest` with the snapshot `src` after verifying it opens cleanly: copied to a temp file,
+   * fsynced, renamed over `dest`. Refused (LockError) while a writer holds `dest`.
+   */
+  static restoreSnapshot(src: string, dest: string): void {
+    const check = Engine.openFile(src, { readOnly: true, recovery: 'strict' });
+    check.close();
+    const target = nodePath.resolve(dest);
+    const lock = WriterLock.acquire(target);
+    try {
+      const tmp = `${target}.restore-${process.pid}.tmp`;
+      fs.copyFileSync(src, tmp);
+      const fd = fs.openSync(tmp, 'r+');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, target);
+    } finally {
+      lock.dispose();
+    }
+  }
+
+  /** The committed state as the bytes of a compacted database file (works in memory too). */
+  snapshotBytes(): Buffer {
+    return compactToBytes(this.live());
+  }
+
+  /** Open an in-memory database from snapshotBytes() (or any database file's bytes), verified strictly. */
+  static openSnapshotBytes(
+    bytes: Uint8Array,
+    options?: Omit<OpenOptions, 'readOnly' | 'lockStaleMs' | 'recovery'>,
+  ): Database {
+    if (!(bytes instanceof Uint8Array))
+      throw new InterfaceError('openSnapshotBytes needs a Buffer or Uint8Array', 'BAD_OPTION');
+    const opts = checkOptions<OpenOptions>('Database.openSnapshotBytes', options, OPEN_OPTIONS);
+    return new Database(Engine.openMemory(bytes, { ...opts, recovery: 'strict' }), opts);
   }
 
   /** Write a checkpoint so the next open replays only what follows it. */

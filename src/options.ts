@@ -16,6 +16,8 @@ export interface OpenOptions {
   lockStaleMs?: number;
   /** Decoded-row cache budget in bytes. Default 64 MiB. */
   cacheBytes?: number;
+  /** Checkpoint automatically once this much log follows the last checkpoint. Default 64 MiB; 0 disables. */
+  checkpointEveryBytes?: number;
 }
 
 /** A value kind: boolean, non-negative number, or one of a list of strings. */
@@ -28,6 +30,7 @@ export const OPEN_OPTIONS: OptionSpec = {
   safeIntegers: 'boolean',
   lockStaleMs: 'number',
   cacheBytes: 'number',
+  checkpointEveryBytes: 'number',
 };
 
 function closest(name: string, known: string[]): string | undefined {

@@ -68,6 +68,11 @@ export interface EngineOptions {
   lockStaleMs?: number;
   /** Row cache budget in bytes (default 64 MiB). */
   cacheBytes?: number;
+  /**
+   * Write a checkpoint automatically after a commit once this many bytes of log have accumulated
+   * since the last one (default 64 MiB; 0 disables), so open time stays bounded without user action.
+   */
+  checkpointEveryBytes?: number;
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
@@ -113,6 +118,7 @@ interface ActiveTxn {
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
@@ -143,6 +149,7 @@ export class Engine {
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
+  private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
   recoveryReport: { truncatedFrom: number | null; reason: string | null; usedCheckpoint: boolean } = {
@@ -157,6 +164,7 @@ export class Engine {
     this.lock = lock;
     this.readOnly = store.readOnly;
     this.cache = new RowCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
 
   /** Open or create the database file at `path`. */
@@ -628,6 +636,7 @@ export class Engine {
     for (let i = 0; i < txn.rowLocations.length; i++) this.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
     this.txn = null;
     this.publishView();
+    if (this.checkpointEvery > 0 && this.logBytesSinceCheckpoint >= this.checkpointEvery) this.checkpoint();
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
@@ -675,6 +684,17 @@ export class Engine {
     this.nextCollectionId++;
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
+  }
+
+  /** Recreate a collection with its id and schema version (compaction copies catalogs this way). */
+  importCollection(meta: CollectionMeta): void {
+    const txn = this.requireTxn();
+    if (this.collections.has(meta.schema.name))
+      throw new SchemaError(`collection ${meta.schema.name} already exists`, 'SCHEMA');
+    const state = new CollectionState({ ...meta });
+    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema]);
+    this.nextCollectionId = Math.max(this.nextCollectionId, meta.id + 1);
+    this.addCollection(state);
   }
 
   dropCollection(name: string): boolean {
@@ -840,6 +860,30 @@ export class Engine {
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
+
+  /**
+   * Switch to the file now at `this.path` (after compaction renamed a new file over it): the old
+   * descriptor is closed and the state is reloaded from the new file. Locations held by views taken
+   * before are meaningless afterwards, so callers must not keep result sets across a compaction.
+   */
+  reattach(): void {
+    this.assertOpen();
+    if (this.txn) throw new TransactionError('cannot reattach inside a transaction');
+    if (!this.path) throw new OperationalError('only file databases can reattach', 'OPERATIONAL');
+    this.store.close();
+    this.store = FileStore.open(this.path, this.readOnly, false);
+    this.cache.clear();
+    this.resetState();
+    this.superblock = {
+      generation: 0,
+      checkpointOffset: 0,
+      checkpointLength: 0,
+      checkpointTxnId: 0,
+      replayFrom: LOG_START,
+    };
+    this.recoveryReport = { truncatedFrom: null, reason: null, usedCheckpoint: false };
+    this.recover('strict');
+  }
 
   close(): void {
     if (this.closed) return;

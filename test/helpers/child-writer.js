@@ -44,3 +44,18 @@ if (mode === 'crash') {
     process.stdout.write(`${err.constructor.name} ${err.code}\n`);
   }
 }
+
+if (mode === 'compact') {
+  // Insert batches and compact in place after each one; print the committed batch count.
+  const db = openItems();
+  for (let batch = 1; ; batch++) {
+    db.transaction(() => {
+      for (let i = 0; i < 20; i++)
+        db.insert('items', { id: batch * 20 + i, txn: batch, note: 'x'.repeat(100) });
+      // Overwrite earlier rows so compaction has garbage to drop.
+      if (batch > 1) db.insert('items', { id: 20, txn: 1, note: `v${batch}` });
+    });
+    process.stdout.write(`C ${batch}\n`);
+    db.compact();
+  }
+}

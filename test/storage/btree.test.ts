@@ -50,7 +50,7 @@ describe('B+tree, unique mode', () => {
             } else if (op.t === 'del') {
               expect(tree.delete(op.k)).toBe(model.delete(op.k));
             } else if (op.t === 'snap') snaps.push({ snap: tree.snapshot(), model: new Map(model) });
-            else if (snaps.length) {
+            else if (op.t === 'restore' && snaps.length) {
               const s = snaps[op.i % snaps.length];
               tree.restore(s.snap);
               model = new Map(s.model);
