@@ -59,3 +59,57 @@ if (mode === 'compact') {
     db.compact();
   }
 }
+
+if (mode === 'stall') {
+  // Hold the lock, report, then block the event loop for `arg` ms inside a transaction and try to commit.
+  const db = openItemsWith({ lockStaleMs: 5000 });
+  process.stdout.write('ready\n');
+  setTimeout(() => {
+    try {
+      db.transaction(() => {
+        db.insert('items', { id: 1, txn: 1, note: 'stalled' });
+        const until = Date.now() + Number(arg);
+        while (Date.now() < until) {
+          /* a long synchronous transaction */
+        }
+      });
+      process.stdout.write('committed\n');
+    } catch (err) {
+      process.stdout.write(`${err.constructor.name} ${err.code}\n`);
+    }
+    process.exit(0);
+  }, 50);
+}
+
+if (mode === 'hold5') {
+  openItemsWith({ lockStaleMs: 5000 });
+  process.stdout.write('ready\n');
+  setInterval(() => {}, 1000);
+}
+
+if (mode === 'take') {
+  // Take the writer lock (stale period 5 s), insert a row, report.
+  try {
+    const db = openItemsWith({ lockStaleMs: 5000 });
+    db.insert('items', { id: 2, txn: 2, note: 'taker' });
+    db.close();
+    process.stdout.write('took\n');
+  } catch (err) {
+    process.stdout.write(`${err.constructor.name} ${err.code}\n`);
+  }
+}
+
+function openItemsWith(opts) {
+  const db = Database.open(file, opts);
+  db.registerCollection(
+    'items',
+    [
+      { path: 'id', type: 'int64' },
+      { path: 'txn', type: 'int64' },
+      { path: 'note', type: 'string' },
+    ],
+    'id',
+    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
+  );
+  return db;
+}

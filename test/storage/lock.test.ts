@@ -44,3 +44,42 @@ describe('writer lock', () => {
     expect(after.stdout.trim()).toBe('opened');
   });
 });
+
+describe('writer lock hardening', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test("a SIGKILLed writer's lock is taken over after the stale period", async () => {
+    const file = tmp.file();
+    const holder = spawn(process.execPath, [CHILD, 'hold5', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+    const early = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
+    expect(early.stdout.trim()).toBe('LockError LOCKED');
+    await new Promise((r) => setTimeout(r, 5500));
+    const late = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
+    expect(late.stdout.trim()).toBe('took');
+  }, 30_000);
+
+  test('a writer whose event loop was blocked past the stale period refuses to commit; the taker wins', async () => {
+    const file = tmp.file();
+    const staller = spawn(process.execPath, [CHILD, 'stall', file, '7000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    staller.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise<void>((resolve) => staller.stdout.once('data', () => resolve()));
+    // While the staller is blocked, its lock goes stale and this process takes it over.
+    await new Promise((r) => setTimeout(r, 5800));
+    const taker = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
+    expect(taker.stdout.trim()).toBe('took');
+    await new Promise((r) => staller.once('exit', r));
+    expect(out).toContain('LockError LOCKED');
+    expect(out).not.toContain('committed');
+    const db = Database.open(file, { readOnly: true });
+    expect(db.get('items', 1)).toBeNull();
+    expect(db.get('items', 2)).not.toBeNull();
+    db.close();
+  }, 30_000);
+});
