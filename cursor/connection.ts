@@ -167,6 +167,9 @@ export class Connection {
   /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
   _run(sql: string, params: unknown, _many = false): RunOutcome {
     this._assertOpen();
+    // Live read-only connections pick up what another process committed since the last statement.
+    const engine = this.database.storage;
+    if (engine.readOnly) engine.refresh();
     try {
       return this.runLowered(this.lower(sql), params);
     } catch (err) {

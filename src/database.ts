@@ -84,7 +84,9 @@ export class Database {
   }
 
   collectionNames(): string[] {
-    return this.live().collectionNames();
+    const engine = this.live();
+    if (engine.readOnly) engine.refresh();
+    return engine.collectionNames();
   }
 
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
@@ -100,6 +102,7 @@ export class Database {
   /** The row with primary key `pk`, or null. */
   get(name: string, pk: unknown): Row | null {
     const engine = this.live();
+    if (engine.readOnly) engine.refresh();
     const state = this.state(name);
     const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
     let row: readonly unknown[] | undefined;
@@ -128,6 +131,7 @@ export class Database {
   /** What a statement of this handle reads: its own transaction's state, else the committed state. */
   readView(): ReadView {
     const engine = this.live();
+    if (engine.readOnly) engine.refresh();
     return this.inTransaction ? engine.currentView() : engine.committedView();
   }
 

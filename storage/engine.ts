@@ -862,6 +862,42 @@ export class Engine {
   // ───────────────────────────── lifecycle ─────────────────────────────
 
   /**
+   * Live reads (read-only engines on a file another process writes): pick up what the writer
+   * committed since the last look. Appended transactions are replayed incrementally (a
+   * transaction still being written is left for the next look); a file replaced by compaction or
+   * restore, or cut shorter, is re-attached from scratch. Returns whether anything changed.
+   */
+  refresh(): boolean {
+    this.assertOpen();
+    if (!this.readOnly || !(this.store instanceof FileStore)) return false;
+    const id = this.store.identity();
+    if (id.atPath !== null && id.atPath !== id.open) {
+      this.reattach();
+      return true;
+    }
+    const size = this.store.refreshSize();
+    if (size === this.durableEnd) return false;
+    if (size < this.durableEnd) {
+      this.reattach();
+      return true;
+    }
+    const before = this.lastTxnId;
+    const scanEnd = this.durableEnd;
+    this.durableEnd = size;
+    const result = scanLog(this.store, scanEnd, this.lastTxnId, (txnId, frames) =>
+      this.applyCommitted(txnId, frames),
+    );
+    this.lastTxnId = result.lastTxnId;
+    this.durableEnd = result.goodEnd;
+    if (this.lastTxnId !== before) {
+      this.catalogGen++;
+      this.publishView();
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Switch to the file now at `this.path` (after compaction renamed a new file over it): the old
    * descriptor is closed and the state is reloaded from the new file. Locations held by views taken
    * before are meaningless afterwards, so callers must not keep result sets across a compaction.
@@ -882,7 +918,8 @@ export class Engine {
       replayFrom: LOG_START,
     };
     this.recoveryReport = { truncatedFrom: null, reason: null, usedCheckpoint: false };
-    this.recover('strict');
+    // A live reader may see the writer mid-append: use the committed prefix (read-only never writes).
+    this.recover(this.readOnly ? 'autoTruncate' : 'strict');
   }
 
   close(): void {

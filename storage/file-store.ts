@@ -30,6 +30,17 @@ export class FileStore implements ByteStore {
     return this.length;
   }
 
+  /** Inode of the open descriptor and of whatever file is at the path now (they differ after a compaction's rename). */
+  identity(): { open: number; atPath: number | null } {
+    let atPath: number | null = null;
+    try {
+      atPath = fs.statSync(this.path).ino;
+    } catch {
+      atPath = null;
+    }
+    return { open: fs.fstatSync(this.fd).ino, atPath };
+  }
+
   /** Re-read the length from the file system (live readers watch another process append). */
   refreshSize(): number {
     this.length = fs.fstatSync(this.fd).size;

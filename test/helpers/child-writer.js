@@ -113,3 +113,19 @@ function openItemsWith(opts) {
   );
   return db;
 }
+
+if (mode === 'live') {
+  // Commit a 10-row batch every few ms, compacting every 7th batch; print each committed batch.
+  const db = openItems();
+  let batch = 0;
+  const tick = () => {
+    batch++;
+    db.transaction(() => {
+      for (let i = 0; i < 10; i++) db.insert('items', { id: batch * 10 + i, txn: batch, note: 'live' });
+    });
+    if (batch % 7 === 0) db.compact();
+    process.stdout.write(`C ${batch}\n`);
+    setTimeout(tick, 5);
+  };
+  tick();
+}

@@ -1,0 +1,56 @@
+/**
+ * Live read-only readers: another process appends (and compacts); a read-only handle sees each
+ * newly committed transaction on its next statement, never a partial one, and survives the
+ * writer's compactions (it re-attaches to the replaced file). Read-only handles never write.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Database, connect } from '../../src/index';
+import { tmpDir } from '../helpers/tmp';
+
+const CHILD = path.join(__dirname, '..', 'helpers', 'child-writer.js');
+
+describe('live readers', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test('see every commit of a writer process, whole transactions only, across compactions', async () => {
+    const file = tmp.file();
+    const writer = spawn(process.execPath, [CHILD, 'live', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acknowledged = 0;
+    writer.stdout.on('data', (c: Buffer) => {
+      for (const line of c.toString().split('\n'))
+        if (line.startsWith('C ')) acknowledged = Math.max(acknowledged, Number(line.slice(2)));
+    });
+    try {
+      while (acknowledged < 1) await new Promise((r) => setTimeout(r, 10));
+      const reader = Database.open(file, { readOnly: true });
+      const conn = connect(file, { readOnly: true });
+      let last = 0;
+      let sawCompaction = false;
+      const inode = fs.statSync(file).ino;
+      const until = Date.now() + 2500;
+      while (Date.now() < until) {
+        const seenBefore = acknowledged;
+        const count = reader.collection('items').count();
+        expect(count % 10).toBe(0); // never a partial transaction
+        expect(count).toBeGreaterThanOrEqual(last); // never goes back
+        expect(count / 10).toBeGreaterThanOrEqual(seenBefore); // everything acknowledged before the statement
+        last = count;
+        const [n] = conn.execute('SELECT COUNT(*) FROM items').fetchOne() as number[];
+        expect(n % 10).toBe(0);
+        if (fs.statSync(file).ino !== inode) sawCompaction = true;
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      expect(last).toBeGreaterThan(50);
+      expect(sawCompaction).toBe(true);
+      const sizeSeen = fs.statSync(file).size;
+      expect(sizeSeen).toBeGreaterThan(0);
+      reader.close();
+      conn.close();
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  }, 30_000);
+});
