@@ -13,6 +13,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Database, connect } from '../src/index';
 import type { Connection } from '../src/index';
 import { fmt, measureOps, measureRun, ratio } from './harness';
+import { renderChart } from './chart';
 import type { Figure } from './harness';
 import { makeItems, randomIds } from './data';
 import type { ItemRow } from './data';
@@ -335,11 +336,115 @@ function main(): void {
   });
   const overheadUs = (1 / sqlCall.opsPerSec - 1 / sqliteCall.opsPerSec) * 1e6;
   console.log(`per-call overhead vs better-sqlite3: ${overheadUs.toFixed(2)} µs (target ≤ 2 µs)`);
+
+  // 8. fetchMany(k) throughput on the SQL path: rows delivered per second for k = 10, 100, 1000.
+  for (const k of [10, 100, 1000]) {
+    const f = measureRun(
+      N,
+      3,
+      () => {},
+      () => {
+        cur.execute('SELECT id, qty FROM items');
+        for (let batch = cur.fetchMany(k); batch.length > 0; batch = cur.fetchMany(k)) {
+          /* drain */
+        }
+      },
+    );
+    const sf = measureRun(
+      N,
+      3,
+      () => {},
+      () => {
+        for (const _row of sqlite.prepare('SELECT id, qty FROM items').raw(true).iterate()) {
+          /* drain */
+        }
+      },
+    );
+    results.push({ workload: `fetchMany(${k}) over all rows (rows/s)`, sqlite: sf, sql: f, typed: null });
+  }
   conn.close();
 
   sqlite.close();
   mv.close();
+
+  // 9. Autocommit durable single-row inserts: every commit is fsynced before it returns.
+  const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
+  const dSqlite = openSqlite(sqliteFile);
+  const dStmt = dSqlite.prepare(
+    'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  let d = 0;
+  const sqliteDurable = measureRun(
+    100,
+    3,
+    () => {},
+    () => {
+      for (let k = 0; k < 100; k++, d++) {
+        const r = durableRows[d % durableRows.length];
+        dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, r.qty, r.price, r.status, r.note);
+      }
+    },
+  );
+  dSqlite.close();
+  const dConn = connect(mvSqlFile, { autocommit: true });
+  const dCur = dConn.cursor();
+  d = 0;
+  const sqlDurable = measureRun(
+    100,
+    3,
+    () => {},
+    () => {
+      for (let k = 0; k < 100; k++, d++) {
+        const r = durableRows[d % durableRows.length];
+        dCur.execute('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', [
+          r.id + d * 1000,
+          `${r.sku}-${d}`,
+          r.qty,
+          r.price,
+          r.status,
+          r.note,
+        ]);
+      }
+    },
+  );
+  dConn.close();
+  const dDb = openMv(mvFile);
+  d = 0;
+  const typedDurable = measureRun(
+    100,
+    3,
+    () => {},
+    () => {
+      for (let k = 0; k < 100; k++, d++) {
+        const r = durableRows[d % durableRows.length];
+        dDb.insert('items', { ...r, id: r.id + d * 1000, sku: `${r.sku}-${d}` } as unknown as Record<
+          string,
+          unknown
+        >);
+      }
+    },
+  );
+  dDb.close();
+  results.push({
+    workload: 'autocommit durable single-row inserts (commits/s)',
+    sqlite: sqliteDurable,
+    sql: sqlDurable,
+    typed: typedDurable,
+  });
+
+  // 10. File sizes of the N-row databases (smaller is better: shown as bytes per row).
+  const sizes = {
+    sqlite:
+      fs.statSync(sqliteFile).size +
+      (fs.existsSync(`${sqliteFile}-wal`) ? fs.statSync(`${sqliteFile}-wal`).size : 0),
+    modelvault: fs.statSync(mvFile).size,
+  };
+  console.log(
+    `file size after the run: better-sqlite3 ${(sizes.sqlite / 1048576).toFixed(1)} MiB, ModelVault ${(sizes.modelvault / 1048576).toFixed(1)} MiB`,
+  );
+
   printTable(results);
+  console.log(`peak RSS of this run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   const out = path.join(
     __dirname,
     '..',
@@ -357,6 +462,8 @@ function main(): void {
         node: process.version,
         cpus: os.cpus().map((c) => c.model),
         date: new Date().toISOString(),
+        sizes,
+        peakRssKiB: process.resourceUsage().maxRSS,
         results,
       },
       null,
@@ -364,6 +471,9 @@ function main(): void {
     ),
   );
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  const svg = path.join(__dirname, '..', '..', 'docs', 'performance.svg');
+  fs.writeFileSync(svg, renderChart(results, `N = ${N}, ${new Date().toISOString().slice(0, 10)}`));
+  console.log(`wrote ${path.relative(process.cwd(), svg)}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

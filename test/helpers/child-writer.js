@@ -96,6 +96,7 @@ if (mode === 'take') {
     process.stdout.write('took\n');
   } catch (err) {
     process.stdout.write(`${err.constructor.name} ${err.code}\n`);
+    process.stderr.write(`${err.message}\n`);
   }
 }
 

@@ -55,12 +55,23 @@ describe('writer lock hardening', () => {
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     holder.kill('SIGKILL');
     await new Promise((r) => holder.once('exit', r));
+    const killedAt = Date.now();
     const early = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
     expect(early.stdout.trim()).toBe('LockError LOCKED');
-    await new Promise((r) => setTimeout(r, 5500));
-    const late = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
-    expect(late.stdout.trim()).toBe('took');
-  }, 30_000);
+    // Poll: the takeover must happen once the stale period (5 s) has passed, not before, and soon after.
+    let tookAfter = -1;
+    while (Date.now() - killedAt < 15_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      const attempt = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
+      if (attempt.stdout.trim() === 'took') {
+        tookAfter = Date.now() - killedAt;
+        break;
+      }
+      expect(attempt.stdout.trim()).toBe('LockError LOCKED');
+    }
+    expect(tookAfter).toBeGreaterThanOrEqual(4500);
+    expect(tookAfter).toBeLessThan(15_000);
+  }, 40_000);
 
   test('a writer whose event loop was blocked past the stale period refuses to commit; the taker wins', async () => {
     const file = tmp.file();
@@ -70,11 +81,17 @@ describe('writer lock hardening', () => {
     let out = '';
     staller.stdout.on('data', (c: Buffer) => (out += c.toString()));
     await new Promise<void>((resolve) => staller.stdout.once('data', () => resolve()));
-    // While the staller is blocked, its lock goes stale and this process takes it over.
-    await new Promise((r) => setTimeout(r, 5800));
-    const taker = spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' });
-    expect(taker.stdout.trim()).toBe('took');
-    await new Promise((r) => staller.once('exit', r));
+    // While the staller is blocked, its lock goes stale and another process takes it over.
+    const exited = new Promise((r) => staller.once('exit', r));
+    await new Promise((r) => setTimeout(r, 5200));
+    let took = false;
+    for (let i = 0; i < 20 && !took; i++) {
+      took =
+        spawnSync(process.execPath, [CHILD, 'take', file], { encoding: 'utf8' }).stdout.trim() === 'took';
+      if (!took) await new Promise((r) => setTimeout(r, 400));
+    }
+    expect(took).toBe(true);
+    await exited;
     expect(out).toContain('LockError LOCKED');
     expect(out).not.toContain('committed');
     const db = Database.open(file, { readOnly: true });
