@@ -42,12 +42,18 @@ function build(dir: string, n: number): { mv: string; sqlite: string } {
   db.registerCollection('items', FIELDS, 'id', INDEXES);
   const s = new BetterSqlite3(sqliteFile);
   s.pragma('journal_mode = WAL');
-  s.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)');
+  s.exec(
+    'CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
+  );
   s.exec('CREATE INDEX items_status ON items(status)');
   s.exec('CREATE INDEX items_qty ON items(qty)');
   const stmt = s.prepare('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)');
   for (let start = 0; start < n; start += CHUNK) {
-    const rows = makeItems(Math.min(CHUNK, n - start), start + 1).map((r, i) => ({ ...r, id: start + i + 1, sku: `SKU-${start + i + 1}` }));
+    const rows = makeItems(Math.min(CHUNK, n - start), start + 1).map((r, i) => ({
+      ...r,
+      id: start + i + 1,
+      sku: `SKU-${start + i + 1}`,
+    }));
     db.transaction(() => {
       for (const r of rows) db.insert('items', r as unknown as Record<string, unknown>);
     });
@@ -105,7 +111,13 @@ function probe(engine: 'mv' | 'sqlite', file: string, n: number): Probe {
   scan();
   const scanSec = Number(process.hrtime.bigint() - s0) / 1e9;
   close();
-  return { openMs, heapMiB: (mem.heapUsed - baseHeap) / 1048576, rssMiB: mem.rss / 1048576, getUs, scanRowsPerSec: n / scanSec };
+  return {
+    openMs,
+    heapMiB: (mem.heapUsed - baseHeap) / 1048576,
+    rssMiB: mem.rss / 1048576,
+    getUs,
+    scanRowsPerSec: n / scanSec,
+  };
 }
 
 function arg(name: string, fallback: string): string {
@@ -115,7 +127,9 @@ function arg(name: string, fallback: string): string {
 
 function main(): void {
   if (process.argv[2] === '--probe') {
-    console.log(JSON.stringify(probe(process.argv[3] as 'mv' | 'sqlite', process.argv[4], Number(process.argv[5]))));
+    console.log(
+      JSON.stringify(probe(process.argv[3] as 'mv' | 'sqlite', process.argv[4], Number(process.argv[5]))),
+    );
     return;
   }
   const sizes = arg('sizes', '100000,1000000,5000000').split(',').map(Number);
@@ -127,7 +141,11 @@ function main(): void {
       const files = build(dir, n);
       const buildSec = (Date.now() - t) / 1000;
       const run = (engine: 'mv' | 'sqlite', file: string): Probe => {
-        const res = spawnSync(process.execPath, ['--expose-gc', __filename, '--probe', engine, file, String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const res = spawnSync(
+          process.execPath,
+          ['--expose-gc', __filename, '--probe', engine, file, String(n)],
+          { encoding: 'utf8', maxBuffer: 1 << 20 },
+        );
         if (res.status !== 0) throw new Error(res.stderr);
         return JSON.parse(res.stdout.trim()) as Probe;
       };
@@ -149,11 +167,29 @@ function main(): void {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const out = path.join(__dirname, '..', '..', 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, table }, null, 2)}\n`);
-  console.log(`\n| rows | file MV / SQLite (MiB) | open MV / SQLite (ms) | heap after open MV / SQLite (MiB) | RSS MV / SQLite (MiB) | point get MV / SQLite (µs) | scan MV / SQLite (Mrows/s) |`);
+  const out = path.join(
+    __dirname,
+    '..',
+    '..',
+    'bench',
+    'results',
+    `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+  );
+  fs.writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, table }, null, 2)}\n`,
+  );
+  console.log(
+    `\n| rows | file MV / SQLite (MiB) | open MV / SQLite (ms) | heap after open MV / SQLite (MiB) | RSS MV / SQLite (MiB) | point get MV / SQLite (µs) | scan MV / SQLite (Mrows/s) |`,
+  );
   console.log('|---|---|---|---|---|---|---|');
-  for (const r of table as { rows: number; mvFileMiB: number; sqliteFileMiB: number; mv: Probe; sqlite: Probe }[]) {
+  for (const r of table as {
+    rows: number;
+    mvFileMiB: number;
+    sqliteFileMiB: number;
+    mv: Probe;
+    sqlite: Probe;
+  }[]) {
     const f = (x: number, d = 1): string => x.toFixed(d);
     console.log(
       `| ${r.rows.toLocaleString('en')} | ${f(r.mvFileMiB)} / ${f(r.sqliteFileMiB)} | ${f(r.mv.openMs, 0)} / ${f(r.sqlite.openMs, 0)} | ${f(r.mv.heapMiB)} / ${f(r.sqlite.heapMiB)} | ${f(r.mv.rssMiB, 0)} / ${f(r.sqlite.rssMiB, 0)} | ${f(r.mv.getUs, 2)} / ${f(r.sqlite.getUs, 2)} | ${f(r.mv.scanRowsPerSec / 1e6, 2)} / ${f(r.sqlite.scanRowsPerSec / 1e6, 2)} |`,
@@ -163,5 +199,3 @@ function main(): void {
 }
 
 main();
-EOF
-npx tsc -p tsconfig.json --noEmit 2>&1 | grep -v "npm warn" | head -5; tail -3 /tmp/ci-run.log
