@@ -188,7 +188,7 @@ export class Connection {
         const view = db.readView();
         const engine = db.storage;
         const { source, stats } = openResult(this.plan(lowered, stmt), view, {
-          readRow: (l) => engine.readRow(l),
+          readRow: (l) => engine.readRowFor(view, l),
           params: bound,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };

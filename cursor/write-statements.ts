@@ -187,7 +187,7 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
   ]);
   const view = engine.currentView();
   const { source } = openResult(physicalPlan(projected, view), view, {
-    readRow: (l) => engine.readRow(l),
+    readRow: (l) => engine.readRowFor(view, l),
     params,
   });
   const keys: unknown[] = [];

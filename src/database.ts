@@ -205,8 +205,8 @@ export class Database {
   /**
    * Rewrite the file in place with only the live state (latest rows, catalog, indexes, a fresh
    * checkpoint): built in a temp file, fsynced, renamed over the original. A crash at any point
-   * leaves the old or the new file. Finish open result sets of this process first: they refer to
-   * the old file's layout.
+   * leaves the old or the new file. Result sets opened before it keep reading their snapshot from
+   * the replaced file.
    */
   compact(): void {
     const engine = this.writable();

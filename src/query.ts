@@ -218,7 +218,7 @@ export class Query {
   *iterate(stats?: ExecStats): Generator<Row, void, undefined> {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(false), view), view, {
-      readRow: (l) => this.host.engine.readRow(l),
+      readRow: (l) => this.host.engine.readRowFor(view, l),
       stats,
     });
     const convert = this.converter();
@@ -307,7 +307,7 @@ export class Query {
     }
     const view = this.host.view();
     const { source } = openResult(physicalPlan(plan, view), view, {
-      readRow: (l) => this.host.engine.readRow(l),
+      readRow: (l) => this.host.engine.readRowFor(view, l),
     });
     const safe = this.host.safeIntegers;
     const groupTypes = groupCols.map((g) => g.type);
@@ -340,7 +340,7 @@ export class Query {
     }
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(true), view), view, {
-      readRow: (l) => this.host.engine.readRow(l),
+      readRow: (l) => this.host.engine.readRowFor(view, l),
     });
     const row = source.next();
     return Number(row?.[0] ?? 0);
@@ -462,7 +462,7 @@ export class Query {
   private *iterateRaw(): Generator<unknown> {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(false), view), view, {
-      readRow: (l) => this.host.engine.readRow(l),
+      readRow: (l) => this.host.engine.readRowFor(view, l),
     });
     for (let row = source.next(); row !== null; row = source.next()) yield row;
   }

@@ -94,6 +94,8 @@ export type PutResult = 'inserted' | 'replaced' | 'ignored';
 export interface ReadView {
   readonly txnId: number;
   readonly collections: ReadonlyMap<string, CollectionView>;
+  /** The file the view's row locations point into (it changes when a compaction is re-attached). */
+  readonly store: ByteStore;
 }
 
 interface Savepoint {
@@ -118,6 +120,8 @@ interface ActiveTxn {
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
+const MAX_RETIRED_STORES = 4;
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
@@ -144,7 +148,9 @@ export class Engine {
   private catalogGen = 0;
   private broken: Error | null = null;
   private closed = false;
-  private committed: ReadView = { txnId: 0, collections: new Map() };
+  private committed: ReadView;
+  /** Files replaced by compaction that views taken before it may still read (most recent last). */
+  private readonly retired: ByteStore[] = [];
   private readonly cache: RowCache;
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
   private readonly stagingBuffer = new GrowableBuffer();
@@ -163,6 +169,7 @@ export class Engine {
     this.path = path;
     this.lock = lock;
     this.readOnly = store.readOnly;
+    this.committed = { txnId: 0, collections: new Map(), store };
     this.cache = new RowCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
@@ -468,7 +475,7 @@ export class Engine {
   private publishView(): void {
     const views = new Map<string, CollectionView>();
     for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
-    this.committed = { txnId: this.lastTxnId, collections: views };
+    this.committed = { txnId: this.lastTxnId, collections: views, store: this.store };
   }
 
   // ───────────────────────────── reads ─────────────────────────────
@@ -485,7 +492,7 @@ export class Engine {
     if (!this.txn) return this.committed;
     const views = new Map<string, CollectionView>();
     for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
-    return { txnId: this.txn.id, collections: views };
+    return { txnId: this.txn.id, collections: views, store: this.store };
   }
 
   get catalogVersion(): number {
@@ -552,6 +559,25 @@ export class Engine {
     if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
       throw corruptAt(location, 'record payload');
     return { collectionId: body[0], row: body[2] as unknown[], bytes: FRAME_HEADER_SIZE + header.length };
+  }
+
+  /**
+   * Read a row for a view: from the current file, or — for a view taken before a compaction was
+   * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
+   */
+  readRowFor(view: ReadView, location: number): unknown[] {
+    if (view.store === this.store) return this.readRow(location);
+    if (!this.retired.includes(view.store)) {
+      throw new OperationalError(
+        'this result set was opened before the file was compacted several times; re-run the query',
+        'OPERATIONAL',
+      );
+    }
+    const head = readExact(view.store, location, FRAME_HEADER_SIZE);
+    const header = head ? parseFrameHeader(head, 0, view.store.size - location) : null;
+    const whole = header ? readExact(view.store, location, FRAME_HEADER_SIZE + header.length) : null;
+    if (!whole) throw corruptAt(location, 'record frame in a replaced file');
+    return this.decodeRecord(whole, 0, whole.length, location).row;
   }
 
   /** The stored row with primary key `pk` in the current state, or undefined. */
@@ -906,7 +932,9 @@ export class Engine {
     this.assertOpen();
     if (this.txn) throw new TransactionError('cannot reattach inside a transaction');
     if (!this.path) throw new OperationalError('only file databases can reattach', 'OPERATIONAL');
-    this.store.close();
+    // Keep the replaced file open for result sets still reading it; only the last few are kept.
+    this.retired.push(this.store);
+    while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
     this.store = FileStore.open(this.path, this.readOnly, false);
     this.cache.clear();
     this.resetState();
@@ -927,6 +955,7 @@ export class Engine {
     if (this.txn) this.rollback();
     this.closed = true;
     this.store.close();
+    for (const old of this.retired.splice(0)) old.close();
     this.lock?.dispose();
     this.cache.clear();
   }

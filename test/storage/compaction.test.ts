@@ -83,6 +83,23 @@ describe('compaction', () => {
     }
   });
 
+  test('a result set opened before compact() finishes with exactly its snapshot', () => {
+    const file = tmp.file();
+    const db = Database.open(file);
+    fill(db, 5);
+    const expected = db.collection('items').orderBy('id').all();
+    const it = db.collection('items').orderBy('id').iterate();
+    const got = [it.next().value, it.next().value];
+    db.transaction(() => {
+      for (let id = 0; id < 300; id += 2) db.delete('items', id);
+    });
+    db.compact();
+    for (let r = it.next(); !r.done; r = it.next()) got.push(r.value);
+    expect(got).toEqual(expected);
+    expect(db.collection('items').count()).toBeLessThan(expected.length);
+    db.close();
+  });
+
   test('compactTo and exportSnapshot write an equivalent file; restoreSnapshot replaces a database', () => {
     const file = tmp.file();
     const db = Database.open(file);
