@@ -60,7 +60,8 @@ if (process.argv[2] === '--open') {
   const n = Number(arg('n', '1000000'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-heap-'));
   const file = path.join(dir, 'heap.modelvault');
-  const db = Database.open(file);
+  // The build loop never yields to the event loop; a long stale period keeps the writer lock valid.
+  const db = Database.open(file, { lockStaleMs: 3_600_000 });
   db.registerCollection('items', FIELDS, 'id', [{ name: 'items_qty', path: 'qty', kind: 'index' }]);
   const chunk = 100_000;
   const t0 = Date.now();

@@ -38,7 +38,8 @@ interface Probe {
 function build(dir: string, n: number): { mv: string; sqlite: string } {
   const mvFile = path.join(dir, `scale-${n}.modelvault`);
   const sqliteFile = path.join(dir, `scale-${n}.sqlite`);
-  const db = Database.open(mvFile);
+  // The build loop never yields to the event loop; a long stale period keeps the writer lock valid.
+  const db = Database.open(mvFile, { lockStaleMs: 3_600_000 });
   db.registerCollection('items', FIELDS, 'id', INDEXES);
   const s = new BetterSqlite3(sqliteFile);
   s.pragma('journal_mode = WAL');

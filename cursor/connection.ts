@@ -189,6 +189,7 @@ export class Connection {
         const engine = db.storage;
         const { source, stats } = openResult(this.plan(lowered, stmt), view, {
           readRow: (l) => engine.readRowFor(view, l),
+          readRowSequential: (l) => engine.readRowAhead(view, l),
           params: bound,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };

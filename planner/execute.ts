@@ -35,6 +35,8 @@ export interface ExecStats {
 export interface ExecEnv {
   readonly view: ReadView;
   readonly readRow: (location: number) => unknown[];
+  /** Like readRow, for scans that visit rows roughly in file order (may read ahead in large chunks). */
+  readonly readRowSequential: (location: number) => unknown[];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
@@ -88,7 +90,7 @@ const builders: Builders = {
       next() {
         if (!cur.next()) return null;
         env.stats.rowsRead++;
-        return env.readRow(cur.value);
+        return env.readRowSequential(cur.value);
       },
     };
   },

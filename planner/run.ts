@@ -14,6 +14,8 @@ export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
 
 export interface RunOptions {
   readRow: (location: number) => unknown[];
+  /** Read path for scans in file order; defaults to readRow. */
+  readRowSequential?: (location: number) => unknown[];
   params?: ExecContext['params'];
   sortBudgetRows?: number;
   stats?: ExecStats;
@@ -33,6 +35,7 @@ export function openResult(
   const env = {
     view,
     readRow: opts.readRow,
+    readRowSequential: opts.readRowSequential ?? opts.readRow,
     ctx: { params: opts.params ?? [] },
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,

@@ -219,6 +219,7 @@ export class Query {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(false), view), view, {
       readRow: (l) => this.host.engine.readRowFor(view, l),
+      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
       stats,
     });
     const convert = this.converter();
@@ -308,6 +309,7 @@ export class Query {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(plan, view), view, {
       readRow: (l) => this.host.engine.readRowFor(view, l),
+      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
     });
     const safe = this.host.safeIntegers;
     const groupTypes = groupCols.map((g) => g.type);
@@ -341,6 +343,7 @@ export class Query {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(true), view), view, {
       readRow: (l) => this.host.engine.readRowFor(view, l),
+      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
     });
     const row = source.next();
     return Number(row?.[0] ?? 0);
@@ -463,6 +466,7 @@ export class Query {
     const view = this.host.view();
     const { source } = openResult(physicalPlan(this.logical(false), view), view, {
       readRow: (l) => this.host.engine.readRowFor(view, l),
+      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
     });
     for (let row = source.next(); row !== null; row = source.next()) yield row;
   }
