@@ -2,7 +2,7 @@
 import { Database } from '../../src/index';
 import type { ExecStats } from '../../planner/execute';
 import { spillStats } from '../../planner/sort';
-import { QueryError } from '../../src/errors';
+import { InternalError, QueryError } from '../../src/errors';
 import { physicalPlan, openResult } from '../../planner/run';
 import { L } from '../../planner/logical';
 import { E } from '../../planner/expr';
@@ -248,6 +248,28 @@ describe('snapshot per statement', () => {
     for (let r = it.next(); !r.done; r = it.next()) seen.push(r.value.id);
     expect(seen).toEqual(expected);
     expect(db.collection('items').where('qty', 1).count()).toBeGreaterThanOrEqual(100);
+    db.close();
+  });
+});
+
+describe('stale index', () => {
+  test('an index entry whose row is missing raises InternalError STALE_INDEX, never a silent skip', () => {
+    const db = itemsDb(50);
+    // Damage the in-memory index directly: an entry pointing at a primary key that has no row.
+    const state = db.storage.collection('items');
+    const qty = state?.indexes.find((ix) => ix.def.name === 'items_qty');
+    if (!qty) throw new Error('index missing');
+    qty.tree.add(-5, 999_999);
+    // Any commit publishes a view of the (damaged) trees.
+    db.insert('items', { id: 10_000, sku: 'x', qty: 1, status: 'new', meta: { tag: null } });
+    let caught: unknown = null;
+    try {
+      db.collection('items').orderBy('qty').limit(3).all();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InternalError);
+    expect((caught as InternalError).code).toBe('STALE_INDEX');
     db.close();
   });
 });
