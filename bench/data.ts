@@ -8,6 +8,34 @@ export interface ItemRow {
   note: string;
 }
 
+/** The items collection of the workload, for the typed API. */
+export const ITEM_FIELDS = [
+  { path: 'id', type: 'int64' as const },
+  { path: 'sku', type: 'string' as const },
+  { path: 'qty', type: 'int64' as const },
+  { path: 'price', type: 'float64' as const },
+  { path: 'status', type: 'string' as const },
+  { path: 'note', type: 'string' as const },
+];
+
+export const ITEM_INDEXES = [
+  { name: 'items_sku', path: 'sku', kind: 'unique' as const },
+  { name: 'items_status', path: 'status', kind: 'index' as const },
+  { name: 'items_qty', path: 'qty', kind: 'index' as const },
+];
+
+/** The same table in SQL (both engines accept it). */
+export const ITEMS_DDL = [
+  'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
+  'CREATE INDEX IF NOT EXISTS items_status ON items (status)',
+  'CREATE INDEX IF NOT EXISTS items_qty ON items (qty)',
+];
+
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
 export const STATUSES = ['new', 'paid', 'shipped', 'returned', 'cancelled'];
 
 /** Small deterministic PRNG (mulberry32) so both engines get identical data. */

@@ -9,21 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Database } from '../src/index';
-import { makeItems } from './data';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const FIELDS = [
-  { path: 'id', type: 'int64' as const },
-  { path: 'sku', type: 'string' as const },
-  { path: 'qty', type: 'int64' as const },
-  { path: 'price', type: 'float64' as const },
-  { path: 'status', type: 'string' as const },
-  { path: 'note', type: 'string' as const },
-];
+import { ITEM_FIELDS, arg, makeItems } from './data';
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -62,7 +48,7 @@ if (process.argv[2] === '--open') {
   const file = path.join(dir, 'heap.modelvault');
   // The build loop never yields to the event loop; a long stale period keeps the writer lock valid.
   const db = Database.open(file, { lockStaleMs: 3_600_000 });
-  db.registerCollection('items', FIELDS, 'id', [{ name: 'items_qty', path: 'qty', kind: 'index' }]);
+  db.registerCollection('items', ITEM_FIELDS, 'id', [{ name: 'items_qty', path: 'qty', kind: 'index' }]);
   const chunk = 100_000;
   const t0 = Date.now();
   for (let start = 0; start < n; start += chunk) {

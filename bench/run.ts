@@ -15,7 +15,7 @@ import type { Connection } from '../src/index';
 import { fmt, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
 import type { Figure } from './harness';
-import { makeItems, randomIds } from './data';
+import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds } from './data';
 import type { ItemRow } from './data';
 
 interface Result {
@@ -25,26 +25,8 @@ interface Result {
   typed: Figure | null;
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
 const N = Number(arg('n', '200000'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-bench-'));
-const ITEM_FIELDS = [
-  { path: 'id', type: 'int64' as const },
-  { path: 'sku', type: 'string' as const },
-  { path: 'qty', type: 'int64' as const },
-  { path: 'price', type: 'float64' as const },
-  { path: 'status', type: 'string' as const },
-  { path: 'note', type: 'string' as const },
-];
-const ITEM_INDEXES = [
-  { name: 'items_sku', path: 'sku', kind: 'unique' as const },
-  { name: 'items_status', path: 'status', kind: 'index' as const },
-  { name: 'items_qty', path: 'qty', kind: 'index' as const },
-];
 
 function openSqlite(file: string): BetterSqlite3.Database {
   const db = new BetterSqlite3(file);
@@ -52,11 +34,7 @@ function openSqlite(file: string): BetterSqlite3.Database {
   db.pragma('synchronous = FULL');
   db.pragma('cache_size = -262144');
   db.pragma('mmap_size = 268435456');
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
-  );
-  db.exec('CREATE INDEX IF NOT EXISTS items_status ON items(status)');
-  db.exec('CREATE INDEX IF NOT EXISTS items_qty ON items(qty)');
+  for (const sql of ITEMS_DDL) db.exec(sql);
   return db;
 }
 
@@ -68,11 +46,7 @@ function openMv(file: string): Database {
 
 function openMvSql(file: string): Connection {
   const conn = connect(file);
-  conn.execute(
-    'CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
-  );
-  conn.execute('CREATE INDEX IF NOT EXISTS items_status ON items (status)');
-  conn.execute('CREATE INDEX IF NOT EXISTS items_qty ON items (qty)');
+  for (const sql of ITEMS_DDL) conn.execute(sql);
   conn.commit();
   return conn;
 }

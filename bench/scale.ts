@@ -10,21 +10,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import BetterSqlite3 from 'better-sqlite3';
 import { Database } from '../src/index';
-import { makeItems, randomIds } from './data';
+import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds } from './data';
 
-const FIELDS = [
-  { path: 'id', type: 'int64' as const },
-  { path: 'sku', type: 'string' as const },
-  { path: 'qty', type: 'int64' as const },
-  { path: 'price', type: 'float64' as const },
-  { path: 'status', type: 'string' as const },
-  { path: 'note', type: 'string' as const },
-];
-const INDEXES = [
-  { name: 'items_sku', path: 'sku', kind: 'unique' as const },
-  { name: 'items_status', path: 'status', kind: 'index' as const },
-  { name: 'items_qty', path: 'qty', kind: 'index' as const },
-];
 const CHUNK = 100_000;
 
 interface Probe {
@@ -40,14 +27,10 @@ function build(dir: string, n: number): { mv: string; sqlite: string } {
   const sqliteFile = path.join(dir, `scale-${n}.sqlite`);
   // The build loop never yields to the event loop; a long stale period keeps the writer lock valid.
   const db = Database.open(mvFile, { lockStaleMs: 3_600_000 });
-  db.registerCollection('items', FIELDS, 'id', INDEXES);
+  db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
   const s = new BetterSqlite3(sqliteFile);
   s.pragma('journal_mode = WAL');
-  s.exec(
-    'CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, qty INTEGER, price REAL, status TEXT, note TEXT)',
-  );
-  s.exec('CREATE INDEX items_status ON items(status)');
-  s.exec('CREATE INDEX items_qty ON items(qty)');
+  for (const sql of ITEMS_DDL) s.exec(sql);
   const stmt = s.prepare('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)');
   for (let start = 0; start < n; start += CHUNK) {
     const rows = makeItems(Math.min(CHUNK, n - start), start + 1).map((r, i) => ({
@@ -119,11 +102,6 @@ function probe(engine: 'mv' | 'sqlite', file: string, n: number): Probe {
     getUs,
     scanRowsPerSec: n / scanSec,
   };
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
 function main(): void {

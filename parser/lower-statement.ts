@@ -44,6 +44,11 @@ function scopeFor(catalog: CatalogReader, name: string, alias: string | null, sq
   return { schema: table.schema, compiled: table.compiled, qualifiers };
 }
 
+/** Expressions over a table's rows (WHERE, SET), without aggregates. */
+function rowContext(scope: TableScope, params: ParamCollector, sql: string): ExprContext {
+  return { scope, params, sql, aggregates: null, allowAggregates: false, allowColumns: true };
+}
+
 function constContext(scope: TableScope, params: ParamCollector, sql: string): ExprContext {
   return { scope, params, sql, aggregates: null, allowAggregates: false, allowColumns: false };
 }
@@ -108,14 +113,7 @@ function lowerUpdate(
   sql: string,
 ): Statement {
   const scope = scopeFor(catalog, ast.table, null, sql);
-  const cx: ExprContext = {
-    scope,
-    params,
-    sql,
-    aggregates: null,
-    allowAggregates: false,
-    allowColumns: true,
-  };
+  const cx = rowContext(scope, params, sql);
   const sets = ast.sets.map((s) => ({
     column: fieldIndex(scope, s.column, sql),
     expr: lowerExpr(s.expr, cx),
@@ -438,14 +436,7 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
         break;
       case 'delete': {
         const scope = scopeFor(catalog, ast.table, null, sql);
-        const cx: ExprContext = {
-          scope,
-          params,
-          sql,
-          aggregates: null,
-          allowAggregates: false,
-          allowColumns: true,
-        };
+        const cx = rowContext(scope, params, sql);
         stmt = {
           kind: 'delete',
           collection: scope.schema.name,

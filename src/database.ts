@@ -159,17 +159,7 @@ export class Database {
         throw err;
       }
     }
-    this.beginOwn(engine);
-    try {
-      const result = assertSync(fn());
-      engine.commit();
-      return result;
-    } catch (err) {
-      if (engine.inTransaction) engine.rollback();
-      throw err;
-    } finally {
-      txnOwners.delete(engine);
-    }
+    return this.ownTransaction(engine, () => assertSync(fn()));
   }
 
   /**
@@ -328,9 +318,14 @@ export class Database {
   private write<T>(op: (engine: Engine) => T): T {
     const engine = this.writable();
     if (this.inTransaction) return op(engine);
+    return this.ownTransaction(engine, () => op(engine));
+  }
+
+  /** Run `fn` in a new transaction of this handle: commit when it returns, roll back when it throws. */
+  private ownTransaction<T>(engine: Engine, fn: () => T): T {
     this.beginOwn(engine);
     try {
-      const result = op(engine);
+      const result = fn();
       engine.commit();
       return result;
     } catch (err) {

@@ -8,18 +8,7 @@ const { Database } = require('../../dist/src/index.js');
 const [mode, file, arg] = process.argv.slice(2);
 
 function openItems() {
-  const db = Database.open(file);
-  db.registerCollection(
-    'items',
-    [
-      { path: 'id', type: 'int64' },
-      { path: 'txn', type: 'int64' },
-      { path: 'note', type: 'string' },
-    ],
-    'id',
-    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
-  );
-  return db;
+  return openItemsWith(undefined);
 }
 
 if (mode === 'crash') {
