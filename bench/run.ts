@@ -14,6 +14,7 @@ import { Database, connect } from '../src/index';
 import type { Connection } from '../src/index';
 import { fmt, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
+import { build, probeInChild } from './scale';
 import type { Figure } from './harness';
 import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds } from './data';
 import type { ItemRow } from './data';
@@ -341,7 +342,26 @@ function main(): void {
   sqlite.close();
   mv.close();
 
-  // 9. Autocommit durable single-row inserts: every commit is fsynced before it returns.
+  // 9. Open + first query on a 1M-row file (fresh process each, cold caches).
+  if (!process.argv.includes('--no-open1m')) {
+    const big = build(dir, 1_000_000);
+    const mvOpen = probeInChild('mv', big.mv, 1_000_000);
+    const sqOpen = probeInChild('sqlite', big.sqlite, 1_000_000);
+    const asFigure = (ms: number): Figure => ({ opsPerSec: 1000 / ms, spreadPct: 0, samples: 1 });
+    results.push({
+      workload: 'open + first point get, 1M-row file (opens/s)',
+      sqlite: asFigure(sqOpen.openMs),
+      sql: null,
+      typed: asFigure(mvOpen.openMs),
+    });
+    console.log(
+      `open + first query on 1M rows: ModelVault ${mvOpen.openMs.toFixed(0)} ms, better-sqlite3 ${sqOpen.openMs.toFixed(1)} ms`,
+    );
+    fs.rmSync(big.mv, { force: true });
+    fs.rmSync(big.sqlite, { force: true });
+  }
+
+  // 10. Autocommit durable single-row inserts: every commit is fsynced before it returns.
   const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
   const dSqlite = openSqlite(sqliteFile);
   const dStmt = dSqlite.prepare(
@@ -406,7 +426,7 @@ function main(): void {
     typed: typedDurable,
   });
 
-  // 10. File sizes of the N-row databases (smaller is better: shown as bytes per row).
+  // 11. File sizes of the N-row databases (smaller is better: shown as bytes per row).
   const sizes = {
     sqlite:
       fs.statSync(sqliteFile).size +

@@ -14,7 +14,7 @@ import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds } from 
 
 const CHUNK = 100_000;
 
-interface Probe {
+export interface Probe {
   openMs: number;
   heapMiB: number;
   rssMiB: number;
@@ -22,7 +22,7 @@ interface Probe {
   scanRowsPerSec: number;
 }
 
-function build(dir: string, n: number): { mv: string; sqlite: string } {
+export function build(dir: string, n: number): { mv: string; sqlite: string } {
   const mvFile = path.join(dir, `scale-${n}.modelvault`);
   const sqliteFile = path.join(dir, `scale-${n}.sqlite`);
   // The build loop never yields to the event loop; a long stale period keeps the writer lock valid.
@@ -104,6 +104,16 @@ function probe(engine: 'mv' | 'sqlite', file: string, n: number): Probe {
   };
 }
 
+/** Measure one engine on one file in a fresh process (cold caches, its own heap). */
+export function probeInChild(engine: 'mv' | 'sqlite', file: string, n: number): Probe {
+  const res = spawnSync(process.execPath, ['--expose-gc', __filename, '--probe', engine, file, String(n)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (res.status !== 0) throw new Error(res.stderr);
+  return JSON.parse(res.stdout.trim()) as Probe;
+}
+
 function main(): void {
   if (process.argv[2] === '--probe') {
     console.log(
@@ -177,4 +187,4 @@ function main(): void {
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 
-main();
+if (require.main === module) main();
