@@ -289,9 +289,9 @@ export class Engine {
       }
     }
     this.publishView();
-    // A writer that had to fall back past a damaged checkpoint repairs it, so the next open is
-    // fast again and a strict open of the file succeeds.
-    if (damaged.size > 0 && !this.readOnly) {
+    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
+    // next open is fast again and a strict open of the file succeeds.
+    if ((damaged.size > 0 || slots.length === 0) && !this.readOnly) {
       this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
     }
