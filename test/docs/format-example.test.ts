@@ -1,0 +1,36 @@
+/** The worked example of docs/format.md §7, byte for byte. */
+import { Database } from '../../src/index';
+import { listFrames } from '../helpers/engine-util';
+import { FrameKind } from '../../storage/format';
+
+test('docs/format.md worked example matches the bytes the engine writes', () => {
+  const db = Database.openInMemory();
+  db.transaction(() => {
+    db.registerCollection('t', [{ path: 'k', type: 'string' }], 'k');
+    db.insert('t', { k: 'a' });
+  });
+  const bytes = db.storage.bytes();
+  db.close();
+  // magic, major 1, minor 0, flags 0, superblock size 64, log start 192
+  expect(bytes.subarray(0, 24).toString('hex')).toBe(
+    '4d5641554c540d0a' + '0100' + '0000' + '00000000' + '40000000' + 'c0000000',
+  );
+  expect(bytes.subarray(128, 192).every((b) => b === 0)).toBe(true);
+  const frames = listFrames(bytes);
+  expect(frames.map((f) => f.kind)).toEqual([
+    FrameKind.TXN_BEGIN,
+    FrameKind.CATALOG,
+    FrameKind.RECORD_PUT,
+    FrameKind.TXN_COMMIT,
+  ]);
+  const [begin, catalog, record, commit] = frames;
+  expect(begin.offset).toBe(192);
+  expect(bytes.subarray(192, 208).toString('hex')).toBe('01000000' + '01000000' + '0100000000000000');
+  expect(bytes[192 + 20]).toBe(0xc0);
+  expect(catalog.offset).toBe(213);
+  expect(record.length).toBe(6);
+  expect(bytes.subarray(record.offset + 20, record.offset + 26).toString('hex')).toBe('930101' + '91a161');
+  expect(commit.length).toBe(1);
+  expect(bytes[commit.offset + 20]).toBe(0x02);
+  expect(commit.offset + 21).toBe(bytes.length);
+});
