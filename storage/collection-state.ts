@@ -10,6 +10,7 @@ import { compareValues } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
+import { SchemaError } from '../src/errors';
 
 export interface CollectionMeta {
   id: number;
@@ -39,7 +40,7 @@ export class CollectionState {
     this.pk = pk ?? newPkTree();
     this.indexes = meta.schema.indexes.map((def) => {
       const accessor = this.compiled.resolvePath(def.path);
-      if (!accessor) throw new Error(`index path ${def.path.join('.')} does not resolve`); // normalize() guarantees it
+      if (!accessor) throw new SchemaError(`index path ${def.path.join('.')} does not resolve`); // normalize() prevents it; a corrupt catalog may not
       return {
         def,
         accessor,
