@@ -123,6 +123,11 @@ export class Connection {
     return this.closed;
   }
 
+  /** Statement cache counters: lowered statements reused (hits) and compiled (misses). */
+  get statementCacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+
   // ───────────────────────── internals used by Cursor ─────────────────────────
 
   /** @internal */

@@ -239,3 +239,24 @@ describe('transactions (PEP 249 model)', () => {
     b.close();
   });
 });
+
+describe('statement cache', () => {
+  test('re-executing the same text reuses the lowered statement; DDL invalidates it', () => {
+    const conn = connect(':memory:', { autocommit: true });
+    conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)');
+    conn.execute('INSERT INTO t (v) VALUES (1), (2), (3)');
+    const sql = 'SELECT id FROM t WHERE v = ?';
+    const before = conn.statementCacheStats;
+    for (const v of [1, 2, 3]) expect(conn.execute(sql, [v]).fetchAll()).toEqual([[v]]);
+    const after = conn.statementCacheStats;
+    expect(after.misses - before.misses).toBe(1);
+    expect(after.hits - before.hits).toBe(2);
+    expect(conn.execute(`EXPLAIN ${sql}`, [1]).fetchAll().join('\n')).toContain('CollectionScan');
+    conn.execute('CREATE INDEX t_v ON t (v)');
+    const beforeDdl = conn.statementCacheStats;
+    expect(conn.execute(sql, [2]).fetchAll()).toEqual([[2]]);
+    expect(conn.statementCacheStats.misses - beforeDdl.misses).toBe(1); // re-lowered after DDL
+    expect(conn.execute(`EXPLAIN ${sql}`, [1]).fetchAll().join('\n')).toContain('IndexLookup t using t_v');
+    conn.close();
+  });
+});
