@@ -5,11 +5,14 @@
  *  - BLOBs are compared as hex.
  *  - Numbers: INTEGER and REAL both arrive as JS numbers; compared with a 1e-12 relative
  *    tolerance (SQLite's own REAL printing is not involved), -0 equals 0.
+ *  - Integers beyond 2^53: both engines run with safe integers; ModelVault never rounds them.
  */
 export function normValue(v: unknown): unknown {
   if (v === true) return 1;
   if (v === false) return 0;
-  if (typeof v === 'bigint') return Number(v);
+  // Both engines run in safe-integer mode; which integers arrive as bigint differs (ModelVault
+  // types parameters by value), so compare safe ones as numbers and the rest exactly as text.
+  if (typeof v === 'bigint') return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : `${v}n`;
   if (v instanceof Uint8Array) return `x'${Buffer.from(v).toString('hex')}'`;
   if (typeof v === 'number' && Object.is(v, -0)) return 0;
   return v;

@@ -15,7 +15,10 @@ type Outcome =
 
 function runSqlite(db: BetterSqlite3.Database, s: Stmt): Outcome {
   try {
+    // Safe-integer mode on both sides: integers beyond 2^53 compare exactly instead of being
+    // silently rounded by better-sqlite3 (ModelVault refuses to round them: INT_PRECISION).
     const stmt = db.prepare(s.sql);
+    if (stmt.reader) stmt.safeIntegers(true);
     const params = s.params.map((p) => p.sqlite);
     if (s.kind === 'select') {
       const rows = (stmt.raw(true).all(...params) as unknown[][]).map(normRow);
@@ -69,7 +72,7 @@ export const failures = { both: 0, samples: [] as string[] };
 /** Returns the number of statements compared; throws on the first difference. */
 export function runCase(c: Case): number {
   const sqlite = new BetterSqlite3(':memory:');
-  const conn = connect(':memory:', { autocommit: true });
+  const conn = connect(':memory:', { autocommit: true, safeIntegers: true });
   const cur = conn.cursor();
   const log: string[] = [];
   let compared = 0;

@@ -56,7 +56,12 @@ export function standardCatalog(): TestCatalog {
         { path: ['profile', 'timezone'], type: { optional: 'string' } },
         {
           path: 'address',
-          type: { object: [{ path: 'city', type: 'string' }, { path: 'zip', type: { optional: 'string' } }] },
+          type: {
+            object: [
+              { path: 'city', type: 'string' },
+              { path: 'zip', type: { optional: 'string' } },
+            ],
+          },
         },
         { path: 'status', type: { enum: ['active', 'banned'] } },
         { path: 'tags', type: { list: 'string' } },

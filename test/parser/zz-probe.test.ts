@@ -7,9 +7,20 @@ test('probe', () => {
   for (const sql of probes) {
     try {
       const r = lowerStatement(sql, cat);
-      console.log(sql, '\n=>', JSON.stringify(r.stmt, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)), JSON.stringify(r.params));
+      console.log(
+        sql,
+        '\n=>',
+        JSON.stringify(r.stmt, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+        JSON.stringify(r.params),
+      );
     } catch (e) {
-      console.log(sql, '\n=> ERR', (e as Error).constructor.name, (e as { code?: string }).code, (e as Error).message);
+      console.log(
+        sql,
+        '\n=> ERR',
+        (e as Error).constructor.name,
+        (e as { code?: string }).code,
+        (e as Error).message,
+      );
     }
   }
 });
