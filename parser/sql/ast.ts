@@ -112,7 +112,8 @@ export type StatementAst =
       readonly name: string;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDefAst[];
-      readonly primaryKey: readonly string[] | null;
+      /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
+      readonly primaryKeys: readonly (readonly string[])[];
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
     }

@@ -104,7 +104,7 @@ export function columnDef(p: ExprParser): ColumnDefAst {
     } else if (p.acceptWord('UNIQUE')) {
       refuseConflictClause(p);
       unique = true;
-    } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.expr();
+    } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.isWord('REFERENCES')) throw p.unsupported('REFERENCES (foreign keys)');
     else if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');

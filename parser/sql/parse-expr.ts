@@ -194,6 +194,11 @@ export class ExprParser extends TokenStream {
     return l;
   }
 
+  /** A signed term without binary operators: a DEFAULT value, which SQLite parses at this level. */
+  signed(): SqlExpr {
+    return this.unary();
+  }
+
   private unary(): SqlExpr {
     const first = this.tok;
     if (this.isOp('-') || this.isOp('+')) {
