@@ -8,20 +8,14 @@ interface Span {
   readonly end: number;
 }
 
-interface ExprMeta extends Span {
-  /** Height of the subtree: bounded by the parser so the recursive lowering cannot overflow the stack. */
-  readonly depth: number;
-}
-
-export type SqlExpr = ExprMeta &
+export type SqlExpr = Span &
   (
     | { readonly t: 'num'; readonly text: string }
     | { readonly t: 'str'; readonly value: string }
     | { readonly t: 'blob'; readonly hex: string }
     | { readonly t: 'null' }
     | { readonly t: 'bool'; readonly value: boolean }
-    /** `spec` is the text (`?`, `?3`, `:a`); `ordinal` numbers the bare `?`s in order of appearance. */
-    | { readonly t: 'param'; readonly spec: string; readonly ordinal: number }
+    | { readonly t: 'param'; readonly spec: string }
     /** A column reference: `a`, `t.a`, `profile.timezone`, `"profile.timezone"`. */
     | { readonly t: 'col'; readonly parts: readonly string[]; readonly quoted: boolean }
     | { readonly t: 'unary'; readonly op: '-' | '+' | 'NOT'; readonly arg: SqlExpr }
@@ -42,10 +36,8 @@ export type SqlExpr = ExprMeta &
         readonly not: boolean;
       }
     | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
-    /** Any function call; which ones the subset accepts is decided when lowering. */
     | {
         readonly t: 'call';
-        /** As written (for messages and naming). */
         readonly name: string;
         readonly args: readonly SqlExpr[];
         readonly star: boolean;
@@ -112,8 +104,7 @@ export type StatementAst =
       readonly name: string;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDefAst[];
-      /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
-      readonly primaryKeys: readonly (readonly string[])[];
+      readonly primaryKey: readonly string[] | null;
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
     }
