@@ -13,6 +13,8 @@ export interface Col {
   type: ColType;
   notNull: boolean;
   indexed: boolean;
+  /** A UNIQUE index instead of a plain one (then conflicts are exercised too). */
+  unique?: boolean;
 }
 
 export interface Param {
@@ -376,6 +378,51 @@ function remove(cols: Col[]): fc.Arbitrary<Stmt> {
   }));
 }
 
+/** INSERT OR IGNORE / OR REPLACE / ON CONFLICT DO NOTHING with ids and values that may clash. */
+function conflictInsert(cols: Col[]): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.constantFrom('INSERT OR IGNORE', 'INSERT OR REPLACE', 'INSERT', 'REPLACE'),
+      fc.boolean(),
+      fc.integer({ min: 1000, max: 1012 }),
+      fc.tuple(...cols.map(valueArb)),
+    )
+    .map(([verb, doNothing, id, vals]) => ({
+      sql: `${verb === 'INSERT' && doNothing ? 'INSERT' : verb} INTO t (id, ${cols.map((c) => c.name).join(', ')}) VALUES (${id}, ${vals.join(', ')})${verb === 'INSERT' && doNothing ? ' ON CONFLICT DO NOTHING' : ''}`,
+      params: [],
+      ordered: false,
+      kind: 'write' as const,
+    }));
+}
+
+/** Expressions SQLite evaluates with its own conversions: ||, LIKE and IS NULL as values. */
+function selectMisc(cols: Col[]): fc.Arbitrary<Stmt> {
+  const texts = cols.filter((c) => c.type === 'TEXT').map((c) => c.name);
+  const ints = cols.filter((c) => c.type === 'INTEGER').map((c) => c.name);
+  const exprs: fc.Arbitrary<string>[] = [fc.constantFrom(...cols.map((c) => `${c.name} IS NULL`))];
+  if (texts.length) {
+    const t = fc.constantFrom(...texts);
+    exprs.push(
+      t.map((c) => `${c} || 'x'`),
+      fc.tuple(t, fc.constantFrom('a%', '_', '%b')).map(([c, p]) => `${c} LIKE '${p}'`),
+      t.map((c) => `${c} || ${c}`),
+    );
+  }
+  if (ints.length)
+    exprs.push(
+      fc.constantFrom(...ints).map((c) => `${c} || '-'`),
+      fc.constantFrom(...ints).map((c) => `${c} LIKE '1%'`),
+    );
+  return fc
+    .tuple(fc.array(fc.oneof(...exprs), { minLength: 1, maxLength: 3 }), fc.option(predArb(cols)))
+    .map(([list, where]) => ({
+      sql: `SELECT id, ${list.join(', ')} FROM t${where ? ` WHERE ${where}` : ''} ORDER BY id`,
+      params: [],
+      ordered: true,
+      kind: 'select' as const,
+    }));
+}
+
 export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
   return fc.oneof(
     { weight: 4, arbitrary: selectStar(cols) },
@@ -386,6 +433,8 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: update(cols) },
     { weight: 1, arbitrary: remove(cols) },
     { weight: 1, arbitrary: fc.constant(null).chain(() => insertArb(cols, nextId())) },
+    { weight: 2, arbitrary: conflictInsert(cols) },
+    { weight: 2, arbitrary: selectMisc(cols) },
   );
 }
 
