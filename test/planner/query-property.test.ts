@@ -48,7 +48,7 @@ const itemArb = (id: number): fc.Arbitrary<Item> =>
     .map((r) => ({ id, a: r.a, b: r.b, c: r.c, n: { x: r.x } }));
 
 const dataArb = fc
-  .uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 30 })
+  .uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 30, size: 'max' })
   .chain((ids) => fc.tuple(...ids.map(itemArb)));
 
 const leafArb: fc.Arbitrary<Condition> = fc.constantFrom(...PATHS).chain((p) =>

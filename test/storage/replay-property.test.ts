@@ -94,7 +94,7 @@ function run(ops: Op[], withCheckpoints: boolean): Engine {
 describe('replay properties', () => {
   test('checkpoint + tail replay = full replay = live state; replay is idempotent', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+      fc.property(fc.array(opArb, { maxLength: 60, size: 'max' }), (ops) => {
         const live = run(ops, true);
         const plain = run(ops, false);
         const liveState = canon(dumpState(live));
@@ -114,8 +114,8 @@ describe('replay properties', () => {
   test('rollback restores exactly the state at begin', () => {
     fc.assert(
       fc.property(
-        fc.array(opArb, { maxLength: 30 }),
-        fc.array(opArb, { maxLength: 30 }),
+        fc.array(opArb, { maxLength: 30, size: 'max' }),
+        fc.array(opArb, { maxLength: 30, size: 'max' }),
         (before, during) => {
           const engine = run(before, false);
           const snapshot = canon(dumpState(engine));
