@@ -12,8 +12,10 @@ import type {
   TypeDescriptor,
 } from './descriptors';
 import { PRIMITIVE_TYPES } from './descriptors';
-import { compileSafeRegex, constraintKind } from './constraints';
-import { parsePath, pathText } from './paths';
+import { checkBounds, normalizeConstraint } from './constraints';
+import { INVALID, failureText } from './failure';
+import { isWellFormed, parsePath, pathText } from './paths';
+import { compileToStored } from './to-stored';
 
 export type NormalizedType =
   | { kind: PrimitiveTypeName }
@@ -43,23 +45,37 @@ export interface CollectionSchema {
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const NUMERIC = new Set<string>(['int64', 'uint64', 'float64']);
-const TEXTUAL = new Set<string>(['string', 'uuid', 'enum']);
+const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default']);
+const INDEX_KEYS = new Set(['name', 'path', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A misspelled key ('constraint', 'unique') would otherwise be ignored without a word. */
+function checkKeys(raw: Record<string, unknown>, allowed: Set<string>, where: string): void {
+  for (const k of Object.keys(raw)) {
+    if (!allowed.has(k))
+      throw new SchemaError(`${where}: unknown key '${k}' (expected ${[...allowed].join(', ')})`);
+  }
+}
+
+function checkName(name: unknown, what: string): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || !isWellFormed(name))
+    throw new SchemaError(`${what} must be a non-empty string`);
+}
+
 export function normalizeType(t: TypeDescriptor, where: string): NormalizedType {
   if (typeof t === 'string') {
     if (!(PRIMITIVE_TYPES as readonly string[]).includes(t))
-      throw new SchemaError(`${where}: unknown type '${t}'`);
+      throw new SchemaError(`${where}: unknown type '${t}' (expected ${PRIMITIVE_TYPES.join(', ')})`);
     return { kind: t };
   }
-  if (!isRecord(t)) throw new SchemaError(`${where}: a type is a type name or an object`);
+  if (!isRecord(t))
+    throw new SchemaError(`${where}: a type is a type name or an object like { optional: 'string' }`);
   const keys = Object.keys(t);
   if (keys.length !== 1)
-    throw new SchemaError(`${where}: a type object has exactly one key (optional, list, object or enum)`);
+    throw new SchemaError(`${where}: a type object has exactly one key: optional, list, object or enum`);
   if ('optional' in t) {
     const inner = normalizeType(t.optional, where);
     if (inner.kind === 'optional') throw new SchemaError(`${where}: optional<optional<T>> is not allowed`);
@@ -73,79 +89,74 @@ export function normalizeType(t: TypeDescriptor, where: string): NormalizedType 
   }
   if ('enum' in t) {
     const values: unknown = t.enum;
-    if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) {
+    if (
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      !values.every((v) => typeof v === 'string' && isWellFormed(v))
+    ) {
       throw new SchemaError(`${where}: enum needs a non-empty list of strings`);
     }
     if (new Set(values).size !== values.length)
       throw new SchemaError(`${where}: enum values must be distinct`);
     return { kind: 'enum', values: [...(values as string[])] };
   }
-  throw new SchemaError(`${where}: unknown type '${keys[0]}'`);
+  throw new SchemaError(`${where}: unknown type '${keys[0]}' (expected optional, list, object or enum)`);
 }
 
 function base(t: NormalizedType): NormalizedType {
   return t.kind === 'optional' ? base(t.of) : t;
 }
 
-function checkConstraint(c: Constraint, t: NormalizedType, where: string): Constraint {
-  if (!isRecord(c)) throw new SchemaError(`${where}: a constraint must be an object`);
-  const kind = constraintKind(c);
-  const b = base(t).kind;
-  const value = (c as Record<string, unknown>)[kind];
-  switch (kind) {
-    case 'min':
-    case 'max':
-      if (!NUMERIC.has(b)) throw new SchemaError(`${where}: ${kind} applies to numbers, not ${b}`);
-      if (!(typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value)))) {
-        throw new SchemaError(`${where}: ${kind} must be a finite number or bigint`);
-      }
-      return { [kind]: value } as Constraint;
-    case 'minLength':
-    case 'maxLength':
-      if (!TEXTUAL.has(b) && b !== 'list' && b !== 'bytes')
-        throw new SchemaError(`${where}: ${kind} applies to strings, lists and bytes, not ${b}`);
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-        throw new SchemaError(`${where}: ${kind} must be a non-negative integer`);
-      return { [kind]: value } as Constraint;
-    case 'nonEmpty':
-      if (!TEXTUAL.has(b) && b !== 'list' && b !== 'bytes')
-        throw new SchemaError(`${where}: nonEmpty applies to strings, lists and bytes, not ${b}`);
-      if (value !== true) throw new SchemaError(`${where}: nonEmpty must be true`);
-      return { nonEmpty: true };
-    case 'regex':
-      if (!TEXTUAL.has(b)) throw new SchemaError(`${where}: regex applies to strings, not ${b}`);
-      compileSafeRegex(value as string, where);
-      return { regex: value as string };
-    case 'email':
-    case 'url':
-      if (b !== 'string') throw new SchemaError(`${where}: ${kind} applies to strings, not ${b}`);
-      if (value !== true) throw new SchemaError(`${where}: ${kind} must be true`);
-      return { [kind]: true } as Constraint;
-    default:
-      throw new SchemaError(`${where}: unknown constraint '${kind}'`);
+/** A copy of a (validated) default, so later changes to the caller's object do not reach the schema. */
+function detach(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(detach);
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (v instanceof Date) return new Date(v.getTime());
+  if (isRecord(v)) {
+    const copy: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) if (v[k] !== undefined) copy[k] = detach(v[k]);
+    return copy;
   }
+  return v;
+}
+
+function normalizeField(raw: unknown, prefix: string): NormalizedField {
+  if (!isRecord(raw))
+    throw new SchemaError(`${prefix || 'fields'}: each field is an object with path and type`);
+  const f = raw as unknown as FieldDescriptor;
+  const path = parsePath(f.path);
+  const where = `${prefix}${pathText(path)}`;
+  checkKeys(raw, FIELD_KEYS, where);
+  const type = normalizeType(f.type, where);
+  if (f.constraints !== undefined && !Array.isArray(f.constraints))
+    throw new SchemaError(`${where}: constraints must be an array`);
+  const kind = base(type).kind;
+  const constraints = (f.constraints ?? []).map((c: unknown) => normalizeConstraint(c, kind, where));
+  checkBounds(constraints, where);
+  const field: NormalizedField = { path, type, constraints };
+  if (f.default !== undefined) {
+    // The default goes through the same checks as a written value, so a bad one fails here
+    // rather than on every later insert that omits the field.
+    if (compileToStored(type, constraints)(f.default) === INVALID)
+      throw new SchemaError(`${where}: invalid default: ${failureText()}`);
+    field.default = detach(f.default);
+  }
+  return field;
 }
 
 function normalizeFields(fields: readonly FieldDescriptor[], prefix: string): NormalizedField[] {
   if (!Array.isArray(fields)) throw new SchemaError(`${prefix || 'fields'}: fields must be an array`);
   const out: NormalizedField[] = [];
-  const seen: string[][] = [];
   for (const raw of fields as readonly unknown[]) {
-    if (!isRecord(raw)) throw new SchemaError(`${prefix}: each field is an object with path and type`);
-    const f = raw as unknown as FieldDescriptor;
-    const path = parsePath(f.path);
-    const where = `${prefix}${pathText(path)}`;
-    for (const other of seen) {
-      const n = Math.min(other.length, path.length);
-      if (other.slice(0, n).join('\u0000') === path.slice(0, n).join('\u0000')) {
-        throw new SchemaError(`${where}: path collides with '${prefix}${pathText(other)}'`);
-      }
+    const field = normalizeField(raw, prefix);
+    // One field may not be another's prefix: the user object could not hold both.
+    for (const other of out) {
+      const n = Math.min(other.path.length, field.path.length);
+      if (other.path.slice(0, n).every((s, i) => s === field.path[i]))
+        throw new SchemaError(
+          `${prefix}${pathText(field.path)}: path collides with '${prefix}${pathText(other.path)}'`,
+        );
     }
-    seen.push(path);
-    const type = normalizeType(f.type, where);
-    const constraints = (f.constraints ?? []).map((c) => checkConstraint(c, type, where));
-    const field: NormalizedField = { path, type, constraints };
-    if (f.default !== undefined) field.default = f.default;
     out.push(field);
   }
   return out;
@@ -168,38 +179,53 @@ export function scalarTypeAt(
   return null;
 }
 
+function normalizeIndex(
+  raw: unknown,
+  fields: readonly NormalizedField[],
+  collection: string,
+): NormalizedIndex {
+  if (!isRecord(raw))
+    throw new SchemaError(`${collection}: each index is an object with name, path and kind`);
+  checkName(raw.name, `${collection}: an index name`);
+  const where = `${collection}: index ${raw.name}`;
+  checkKeys(raw, INDEX_KEYS, where);
+  const ix = raw as unknown as IndexDescriptor;
+  if (ix.kind !== 'unique' && ix.kind !== 'index')
+    throw new SchemaError(`${where}: kind must be 'unique' or 'index'`);
+  const path = parsePath(ix.path);
+  if (!scalarTypeAt(fields, path))
+    throw new SchemaError(
+      `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
+    );
+  return { name: ix.name, path, kind: ix.kind };
+}
+
 export function normalizeCollection(
   name: string,
   fields: readonly FieldDescriptor[],
   primaryKey: string | readonly string[],
   indexes: readonly IndexDescriptor[] = [],
 ): CollectionSchema {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new SchemaError('collection name must be a non-empty string');
+  checkName(name, 'a collection name');
   const nf = normalizeFields(fields, '');
   if (nf.length === 0) throw new SchemaError(`${name}: a collection needs at least one field`);
   const pk = parsePath(primaryKey);
   const pkField = nf.find((f) => pathText(f.path) === pathText(pk));
-  if (!pkField) throw new SchemaError(`${name}: primary key '${pathText(pk)}' is not a declared field`);
+  if (!pkField)
+    throw new SchemaError(
+      `${name}: primary key '${pathText(pk)}' is not a declared field of this collection`,
+    );
   if (!PK_TYPES.has(pkField.type.kind)) {
     throw new SchemaError(
       `${name}: primary key '${pathText(pk)}' must be a non-optional int64, uint64, string, uuid, bytes or timestamp (got ${pkField.type.kind})`,
     );
   }
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
-  const names = new Set<string>();
-  const ni = (indexes as readonly unknown[]).map((raw): NormalizedIndex => {
-    if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name.length === 0)
-      throw new SchemaError(`${name}: each index needs a name`);
-    const ix = raw as unknown as IndexDescriptor;
-    if (names.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);
-    names.add(ix.name);
-    if (ix.kind !== 'unique' && ix.kind !== 'index')
-      throw new SchemaError(`${name}: index ${ix.name}: kind must be 'unique' or 'index'`);
-    const path = parsePath(ix.path);
-    if (!scalarTypeAt(nf, path))
-      throw new SchemaError(`${name}: index ${ix.name}: '${pathText(path)}' is not a scalar field`);
-    return { name: ix.name, path, kind: ix.kind };
-  });
+  const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
+  const seen = new Set<string>();
+  for (const ix of ni) {
+    if (seen.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);
+    seen.add(ix.name);
+  }
   return { name, fields: nf, primaryKey: pk, indexes: ni };
 }
