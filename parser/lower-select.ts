@@ -1,10 +1,16 @@
 /**
- * SELECT → logical plan, in the fixed layer order of planner/logical.ts. SQLite's name rules:
- * GROUP BY, HAVING and ORDER BY accept output aliases and 1-based positions, a real column wins
- * over an alias of the same name, except an ORDER BY term that is exactly an alias. Result
- * columns are named by alias, declared column name, or the expression's exact source text.
+ * SELECT → logical plan in the fixed layer order of planner/logical.ts:
+ *
+ *   Scan → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *
+ * SQLite's name rules (SQLITE-SEMANTICS §10, §11): WHERE, GROUP BY, HAVING and ORDER BY accept
+ * output aliases (and GROUP BY / ORDER BY 1-based positions), but a real column wins over an
+ * alias of the same name, except an ORDER BY term that is exactly an alias. Result columns are
+ * named by alias, declared column name, or the expression's exact source text. Above the
+ * Aggregate, group-by expressions and aggregate calls read their slots; other column references
+ * read the group's representative row.
  */
-import { QueryError } from '../src/errors';
+import { NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
@@ -12,136 +18,74 @@ import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr } from './sql/ast';
-import { lowerColumn, lowerExpr, visibleColumns } from './lower-expr';
-import type { ExprContext, ParamCollector, TableScope } from './lower-expr';
+import type { ParamCollector } from './params';
+import type { TableScope } from './scope';
+import { tryColumn, visibleColumns } from './scope';
+import { containsAggregateCall, lowerExpr } from './lower-expr';
+import type { AggregateScope, ExprContext } from './lower-expr';
+import { containsKind, exprEquals, readsOnly, rewrite } from './expr-utils';
 
 interface Output {
-  expr: Expr;
-  column: OutputColumn;
+  readonly expr: Expr;
+  readonly column: OutputColumn;
 }
 
-function containsAggregate(e: SqlExpr | null): boolean {
-  if (!e) return false;
-  switch (e.t) {
-    case 'call':
-      return true;
-    case 'unary':
-      return containsAggregate(e.arg);
-    case 'bin':
-      return containsAggregate(e.l) || containsAggregate(e.r);
-    case 'in':
-      return containsAggregate(e.arg) || e.list.some(containsAggregate);
-    case 'between':
-      return containsAggregate(e.arg) || containsAggregate(e.lo) || containsAggregate(e.hi);
-    case 'like':
-      return containsAggregate(e.arg) || containsAggregate(e.pat) || containsAggregate(e.esc);
-    case 'isnull':
-      return containsAggregate(e.arg);
-    default:
-      return false;
-  }
+function ordinal(k: number): string {
+  const teen = k % 100 >= 11 && k % 100 <= 13;
+  return `${k}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th')}`;
 }
 
-/** A 1-based output position (GROUP BY 2, ORDER BY 1), or null when `e` is not a plain integer. */
-function position(e: SqlExpr, outputs: Output[], sql: string, clause: string): Expr | null {
+/** A 1-based output position (GROUP BY 2, ORDER BY 1), or null when `e` is not an integer literal. */
+function position(
+  e: SqlExpr,
+  term: number,
+  outputs: readonly Output[],
+  clause: string,
+  sql: string,
+): Expr | null {
   if (e.t !== 'num' || !/^[0-9]+$/.test(e.text)) return null;
   const k = Number(e.text);
-  if (k < 1 || k > outputs.length) {
-    throw new QueryError(`${clause} term out of range - should be between 1 and ${outputs.length}`, 'QUERY', {
-      sql,
-      offset: e.start,
-    });
-  }
+  if (k < 1 || k > outputs.length)
+    throw new QueryError(
+      `${ordinal(term + 1)} ${clause} term out of range - should be between 1 and ${outputs.length}`,
+      'QUERY',
+      { sql, offset: e.start },
+    );
   return outputs[k - 1].expr;
 }
 
-export function lowerSelect(
+/** The select list, and its aliases by lower-cased name (the first of duplicate aliases wins, like SQLite). */
+function lowerOutputs(
   ast: SelectAst,
+  cx: ExprContext,
   scope: TableScope,
-  params: ParamCollector,
-  sql: string,
-): SelectStmt {
-  const width = scope.compiled.columnCount;
-  const isAggregate =
-    ast.groupBy.length > 0 ||
-    ast.items.some((i) => containsAggregate(i.expr)) ||
-    containsAggregate(ast.having) ||
-    ast.orderBy.some((o) => containsAggregate(o.expr));
-  const aggregates = isAggregate
-    ? { list: [] as NonNullable<ExprContext['aggregates']>['list'], base: width + ast.groupBy.length }
-    : null;
-  const cx: ExprContext = {
-    scope,
-    params,
-    sql,
-    aggregates,
-    allowAggregates: isAggregate,
-    allowColumns: true,
-  };
-
+): { outputs: Output[]; aliases: Map<string, Expr> } {
   const outputs: Output[] = [];
   const aliases = new Map<string, Expr>();
   for (const item of ast.items) {
     if (!item.expr) {
+      if (item.qualifier !== null && !scope.qualifiers.includes(item.qualifier.toLowerCase()))
+        throw new QueryError(`no such table: ${item.qualifier}`, 'QUERY', {
+          sql: cx.sql,
+          offset: item.start,
+        });
       for (const c of visibleColumns(scope))
         outputs.push({ expr: c.expr, column: { name: c.declared, type: c.expr.type, nullable: c.nullable } });
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
-    let name = item.alias ?? sql.slice(item.start, item.end);
-    let nullable = true;
-    if (item.expr.t === 'col') {
-      const col = lowerColumn(scope, item.expr, sql);
-      if (item.alias === null) name = col.declared;
-      nullable = col.nullable;
-    }
-    outputs.push({ expr, column: { name, type: typeOf(expr), nullable } });
-    if (item.alias) aliases.set(item.alias.toLowerCase(), expr);
+    const col = item.expr.t === 'col' ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
+    const name = item.alias ?? col?.declared ?? cx.sql.slice(item.start, item.end);
+    outputs.push({ expr, column: { name, type: typeOf(expr), nullable: col ? col.nullable : true } });
+    const key = item.alias?.toLowerCase();
+    if (key !== undefined && !aliases.has(key)) aliases.set(key, expr);
   }
-
-  let plan: LogicalPlan = L.scan(scope.schema.name);
-  if (ast.where) {
-    if (containsAggregate(ast.where))
-      throw new QueryError('misuse of aggregate function in WHERE', 'QUERY', { sql });
-    plan = L.filter(plan, lowerExpr(ast.where, { ...cx, aggregates: null, allowAggregates: false }));
-  }
-  if (isAggregate && aggregates) {
-    const groupCx: ExprContext = { ...cx, allowAggregates: false, aliases };
-    const groupBy = ast.groupBy.map((g) => position(g, outputs, sql, 'GROUP BY') ?? lowerExpr(g, groupCx));
-    if (groupBy.some((g) => g.kind === 'slot'))
-      throw new QueryError('aggregate functions are not allowed in the GROUP BY clause', 'QUERY', { sql });
-    // Aggregates referenced by HAVING/ORDER BY are registered while lowering them, so lower
-    // those first and build the Aggregate node from the final list.
-    const having = ast.having ? lowerExpr(ast.having, { ...cx, aliases }) : null;
-    const sortKeys = lowerOrder(ast, outputs, { ...cx, aliases }, sql);
-    plan = L.aggregate(
-      plan,
-      groupBy,
-      aggregates.list.map((a) => E.aggregate(a.fn, a.arg, a.distinct)),
-      width,
-    );
-    if (having) plan = L.filter(plan, having);
-    if (sortKeys.length) plan = L.sort(plan, sortKeys);
-  } else {
-    if (ast.having) throw new QueryError('a GROUP BY clause is required before HAVING', 'QUERY', { sql });
-    const sortKeys = lowerOrder(ast, outputs, { ...cx, aliases }, sql);
-    if (sortKeys.length) plan = L.sort(plan, sortKeys);
-  }
-  plan = L.project(
-    plan,
-    outputs.map((o) => ({ expr: o.expr, name: o.column.name })),
-  );
-  if (ast.distinct) plan = L.distinct(plan);
-  if (ast.limit) {
-    const constCx: ExprContext = { ...cx, aggregates: null, allowAggregates: false, allowColumns: false };
-    plan = L.limit(plan, lowerExpr(ast.limit, constCx), ast.offset ? lowerExpr(ast.offset, constCx) : null);
-  }
-  return { kind: 'select', plan, columns: outputs.map((o) => o.column), collection: scope.schema.name };
+  return { outputs, aliases };
 }
 
-function lowerOrder(ast: SelectAst, outputs: Output[], cx: ExprContext, sql: string): SortKey[] {
-  return ast.orderBy.map((o) => {
-    const pos = position(o.expr, outputs, sql, 'ORDER BY');
+function lowerOrder(ast: SelectAst, outputs: readonly Output[], cx: ExprContext): SortKey[] {
+  return ast.orderBy.map((o, i) => {
+    const pos = position(o.expr, i, outputs, 'ORDER BY', cx.sql);
     if (pos) return { expr: pos, desc: o.desc };
     // An ORDER BY term that is exactly an alias means the alias, even if a column has that name.
     if (o.expr.t === 'col' && o.expr.parts.length === 1) {
@@ -150,4 +94,103 @@ function lowerOrder(ast: SelectAst, outputs: Output[], cx: ExprContext, sql: str
     }
     return { expr: lowerExpr(o.expr, cx), desc: o.desc };
   });
+}
+
+interface Grouped {
+  plan: LogicalPlan;
+  outputs: Output[];
+  keys: SortKey[];
+}
+
+/** Aggregate → Filter(having)?, with post-aggregate expressions reading group keys from their slots. */
+function lowerGrouping(
+  ast: SelectAst,
+  input: LogicalPlan,
+  outputs: readonly Output[],
+  aggregates: AggregateScope,
+  cx: ExprContext,
+  rowCx: ExprContext,
+): Grouped {
+  const { sql } = cx;
+  const width = cx.scope.compiled.columnCount;
+  const misuse = 'aggregate functions are not allowed in the GROUP BY clause';
+  const groupCx: ExprContext = { ...rowCx, aggregateMisuse: misuse };
+  const groupBy = ast.groupBy.map(
+    (g, i) => position(g, i, outputs, 'GROUP BY', sql) ?? lowerExpr(g, groupCx),
+  );
+  if (groupBy.some((g) => containsKind(g, 'slot'))) throw new QueryError(misuse, 'QUERY', { sql });
+  const groupNames = groupBy.map((g, i) => {
+    const out = outputs.find((o) => exprEquals(o.expr, g));
+    return out ? out.column.name : sql.slice(ast.groupBy[i].start, ast.groupBy[i].end);
+  });
+  const having = ast.having ? lowerExpr(ast.having, cx) : null;
+  const keys = lowerOrder(ast, outputs, cx);
+  const toSlots = (e: Expr): Expr =>
+    rewrite(e, (node) => {
+      const k = groupBy.findIndex((g) => exprEquals(g, node));
+      return k < 0 ? null : E.slot(width + k, typeOf(node), groupNames[k]);
+    });
+  // Without GROUP BY an aggregate query yields one row even over no input: every column may be NULL.
+  const oneGroup = groupBy.length === 0;
+  // Aggregates met in HAVING and ORDER BY were registered while lowering them: build the node last.
+  let plan: LogicalPlan = L.aggregate(input, groupBy, aggregates.list, width);
+  if (having) plan = L.filter(plan, toSlots(having));
+  return {
+    plan,
+    outputs: outputs.map((o) => ({
+      expr: toSlots(o.expr),
+      column: oneGroup ? { ...o.column, nullable: true } : o.column,
+    })),
+    keys: keys.map((k) => ({ expr: toSlots(k.expr), desc: k.desc })),
+  };
+}
+
+export function lowerSelect(
+  ast: SelectAst,
+  scope: TableScope,
+  params: ParamCollector,
+  sql: string,
+): SelectStmt {
+  // SQLite decides aggregate-ness from GROUP BY and the select list only.
+  const isAggregate = ast.groupBy.length > 0 || ast.items.some((i) => containsAggregateCall(i.expr));
+  const aggregates: AggregateScope | null = isAggregate
+    ? { list: [], base: scope.compiled.columnCount + ast.groupBy.length }
+    : null;
+  const cx: ExprContext = { scope, params, sql, aggregates, allowColumns: true };
+  const selectList = lowerOutputs(ast, cx, scope);
+  const aliases = selectList.aliases;
+  const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
+
+  let plan: LogicalPlan = L.scan(scope.schema.name);
+  if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
+  let outputs = selectList.outputs;
+  let keys: SortKey[];
+  if (aggregates) {
+    ({ plan, outputs, keys } = lowerGrouping(ast, plan, outputs, aggregates, { ...cx, aliases }, rowCx));
+  } else {
+    if (ast.having) throw new QueryError('HAVING clause on a non-aggregate query', 'QUERY', { sql });
+    keys = lowerOrder(ast, outputs, rowCx);
+  }
+
+  // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.
+  const exprs = outputs.map((o) => o.expr);
+  if (ast.distinct && !keys.every((k) => readsOnly(k.expr, exprs)))
+    throw new NotSupportedError(
+      'ORDER BY a term that is not in the select list of a SELECT DISTINCT',
+      'NOT_SUPPORTED',
+      { sql },
+    );
+  if (keys.length) plan = L.sort(plan, keys);
+  plan = L.project(
+    plan,
+    outputs.map((o) => ({ expr: o.expr, name: o.column.name })),
+  );
+  if (ast.distinct) plan = L.distinct(plan);
+  if (ast.limit) {
+    const constCx: ExprContext = { ...cx, aggregates: null, allowColumns: false };
+    const limit = lowerExpr(ast.limit, constCx);
+    const offset = ast.offset ? lowerExpr(ast.offset, constCx) : null;
+    plan = L.limit(plan, limit, offset);
+  }
+  return { kind: 'select', plan, columns: outputs.map((o) => o.column), collection: scope.schema.name };
 }

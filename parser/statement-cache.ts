@@ -7,19 +7,25 @@ import type { LoweredStatement } from './ir';
 
 export class StatementCache {
   private readonly map = new Map<string, { version: number; stmt: LoweredStatement }>();
+  private readonly capacity: number;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly capacity = 256) {}
+  constructor(capacity = 256) {
+    // A negative or fractional size would make the eviction loop below meaningless.
+    this.capacity = Number.isFinite(capacity) ? Math.max(0, Math.floor(capacity)) : 256;
+  }
 
   get(sql: string, catalogVersion: number): LoweredStatement | undefined {
     const e = this.map.get(sql);
     if (!e || e.version !== catalogVersion) {
+      // A stale entry can never be used again (versions only grow): free it now.
+      if (e) this.map.delete(sql);
       this.misses++;
       return undefined;
     }
     this.hits++;
-    // Refresh recency: Map iteration order is insertion order, so re-insert at the back.
+    // Map iteration order is insertion order: re-inserting marks the entry most recently used.
     this.map.delete(sql);
     this.map.set(sql, e);
     return e.stmt;
@@ -27,9 +33,10 @@ export class StatementCache {
 
   set(sql: string, catalogVersion: number, stmt: LoweredStatement): void {
     this.map.delete(sql);
+    if (this.capacity === 0) return;
     this.map.set(sql, { version: catalogVersion, stmt });
-    while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as string;
+    for (const oldest of this.map.keys()) {
+      if (this.map.size <= this.capacity) break;
       this.map.delete(oldest);
     }
   }

@@ -8,14 +8,20 @@ interface Span {
   readonly end: number;
 }
 
-export type SqlExpr = Span &
+interface ExprMeta extends Span {
+  /** Height of the subtree: bounded by the parser so the recursive lowering cannot overflow the stack. */
+  readonly depth: number;
+}
+
+export type SqlExpr = ExprMeta &
   (
     | { readonly t: 'num'; readonly text: string }
     | { readonly t: 'str'; readonly value: string }
     | { readonly t: 'blob'; readonly hex: string }
     | { readonly t: 'null' }
     | { readonly t: 'bool'; readonly value: boolean }
-    | { readonly t: 'param'; readonly spec: string }
+    /** `spec` is the text (`?`, `?3`, `:a`); `ordinal` numbers the bare `?`s in order of appearance. */
+    | { readonly t: 'param'; readonly spec: string; readonly ordinal: number }
     /** A column reference: `a`, `t.a`, `profile.timezone`, `"profile.timezone"`. */
     | { readonly t: 'col'; readonly parts: readonly string[]; readonly quoted: boolean }
     | { readonly t: 'unary'; readonly op: '-' | '+' | 'NOT'; readonly arg: SqlExpr }
@@ -36,8 +42,10 @@ export type SqlExpr = Span &
         readonly not: boolean;
       }
     | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
+    /** Any function call; which ones the subset accepts is decided when lowering. */
     | {
         readonly t: 'call';
+        /** As written (for messages and naming). */
         readonly name: string;
         readonly args: readonly SqlExpr[];
         readonly star: boolean;
@@ -48,6 +56,8 @@ export type SqlExpr = Span &
 export interface SelectItem extends Span {
   /** null for `*` (or `t.*`). */
   readonly expr: SqlExpr | null;
+  /** The `t` of `t.*`. */
+  readonly qualifier: string | null;
   readonly alias: string | null;
 }
 
@@ -104,7 +114,8 @@ export type StatementAst =
       readonly name: string;
       readonly ifNotExists: boolean;
       readonly columns: readonly ColumnDefAst[];
-      readonly primaryKey: readonly string[] | null;
+      /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
+      readonly primaryKeys: readonly (readonly string[])[];
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
     }

@@ -138,6 +138,8 @@ export function tokenize(sql: string): Token[] {
       if (c === '0' && (sql[i + 1] === 'x' || sql[i + 1] === 'X')) {
         i += 2;
         while (i < n && /[0-9a-fA-F]/.test(sql[i])) i++;
+        // SQLite: `0x` with no digits is an unrecognized token, not zero.
+        if (i === start + 2) throw syntaxError(sql, start, 'malformed hexadecimal literal');
       } else {
         while (i < n && /[0-9]/.test(sql[i])) i++;
         if (sql[i] === '.') {

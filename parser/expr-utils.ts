@@ -1,0 +1,138 @@
+/**
+ * Structural helpers over planner expressions that the SELECT lowering needs: equality (to
+ * share one aggregate between SELECT and HAVING, and to find group keys), bottom-up rewriting
+ * (group keys → slots) and "does this read only these values" (DISTINCT + ORDER BY).
+ */
+import type { Expr } from '../planner/expr';
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array)
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+export function exprEquals(a: Expr, b: Expr): boolean {
+  switch (a.kind) {
+    case 'column':
+      return (
+        b.kind === 'column' &&
+        a.column === b.column &&
+        a.sub.length === b.sub.length &&
+        a.sub.every((s, i) => s === b.sub[i])
+      );
+    case 'literal':
+      return b.kind === 'literal' && a.type === b.type && sameValue(a.value, b.value);
+    case 'param':
+      return b.kind === 'param' && a.key === b.key;
+    case 'slot':
+      return b.kind === 'slot' && a.index === b.index;
+    case 'unary':
+      return b.kind === 'unary' && a.op === b.op && exprEquals(a.arg, b.arg);
+    case 'binary':
+      return (
+        b.kind === 'binary' && a.op === b.op && exprEquals(a.left, b.left) && exprEquals(a.right, b.right)
+      );
+    case 'in':
+      return (
+        b.kind === 'in' &&
+        a.negated === b.negated &&
+        exprEquals(a.arg, b.arg) &&
+        a.list.length === b.list.length &&
+        a.list.every((x, i) => exprEquals(x, b.list[i]))
+      );
+    case 'between':
+      return (
+        b.kind === 'between' &&
+        a.negated === b.negated &&
+        exprEquals(a.arg, b.arg) &&
+        exprEquals(a.lo, b.lo) &&
+        exprEquals(a.hi, b.hi)
+      );
+    case 'like':
+      return (
+        b.kind === 'like' &&
+        a.negated === b.negated &&
+        exprEquals(a.arg, b.arg) &&
+        exprEquals(a.pattern, b.pattern) &&
+        (a.escape === null ? b.escape === null : b.escape !== null && exprEquals(a.escape, b.escape))
+      );
+    case 'isNull':
+      return b.kind === 'isNull' && a.negated === b.negated && exprEquals(a.arg, b.arg);
+    case 'aggregate':
+      return (
+        b.kind === 'aggregate' &&
+        a.fn === b.fn &&
+        a.distinct === b.distinct &&
+        (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg))
+      );
+  }
+}
+
+/**
+ * Rewrite `e` top-down: `replace` returns a substitute for a node or null to descend into it.
+ * Aggregate arguments are not descended into (they read input rows, not the rewritten ones).
+ */
+export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
+  const sub = replace(e);
+  if (sub) return sub;
+  const r = (x: Expr): Expr => rewrite(x, replace);
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+    case 'param':
+    case 'slot':
+    case 'aggregate':
+      return e;
+    case 'unary':
+      return { ...e, arg: r(e.arg) };
+    case 'binary':
+      return { ...e, left: r(e.left), right: r(e.right) };
+    case 'in':
+      return { ...e, arg: r(e.arg), list: e.list.map(r) };
+    case 'between':
+      return { ...e, arg: r(e.arg), lo: r(e.lo), hi: r(e.hi) };
+    case 'like':
+      return { ...e, arg: r(e.arg), pattern: r(e.pattern), escape: e.escape && r(e.escape) };
+    case 'isNull':
+      return { ...e, arg: r(e.arg) };
+  }
+}
+
+/** Direct sub-expressions of `e`. */
+export function children(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+    case 'param':
+    case 'slot':
+      return [];
+    case 'aggregate':
+      return e.arg ? [e.arg] : [];
+    case 'unary':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'in':
+      return [e.arg, ...e.list];
+    case 'between':
+      return [e.arg, e.lo, e.hi];
+    case 'like':
+      return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
+    case 'isNull':
+      return [e.arg];
+  }
+}
+
+export function containsKind(e: Expr, kind: Expr['kind']): boolean {
+  return e.kind === kind || children(e).some((c) => containsKind(c, kind));
+}
+
+/**
+ * Whether `e` is a function of `values` only: it equals one of them, or every row-reading leaf
+ * (column, slot) under it is one of them. Rows that agree on `values` then agree on `e`.
+ */
+export function readsOnly(e: Expr, values: readonly Expr[]): boolean {
+  if (values.some((v) => exprEquals(v, e))) return true;
+  if (e.kind === 'column' || e.kind === 'slot' || e.kind === 'aggregate') return false;
+  return children(e).every((c) => readsOnly(c, values));
+}

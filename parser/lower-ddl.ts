@@ -1,0 +1,242 @@
+/**
+ * DDL lowering: CREATE TABLE → field/index descriptors for the schema layer (SPEC §6, §7),
+ * CREATE/DROP INDEX, DROP TABLE, ALTER TABLE ADD COLUMN. A table without a primary key gets a
+ * hidden `__rowid` key; an INTEGER PRIMARY KEY or hidden rowid auto-assigns like SQLite's rowid.
+ */
+import { DataError, NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import type { FieldDescriptor, IndexDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
+import type {
+  AddColumnStmt,
+  CreateIndexStmt,
+  CreateTableStmt,
+  DropIndexStmt,
+  DropTableStmt,
+  Statement,
+} from './ir';
+import type { ColumnDefAst, SqlExpr, StatementAst } from './sql/ast';
+import type { CatalogReader } from './scope';
+import { findTable, resolvePath, scopeFor, tryColumn } from './scope';
+import { constValue } from './literals';
+import { applyCheck, checkColumns } from './column-checks';
+import type { ColumnShape } from './column-checks';
+import { declaredMaxLength, primitiveFor } from './column-types';
+
+type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
+
+const HIDDEN_ROWID = '__rowid';
+
+function fieldPath(name: string): string | string[] {
+  return name.includes('.') ? name.split('.') : name;
+}
+
+/** A DEFAULT literal as a value of the column's type; undefined for DEFAULT NULL (no default). */
+function defaultFor(type: TypeDescriptor, e: SqlExpr, sql: string): unknown {
+  const v = constValue(e, sql);
+  if (v === null) return undefined;
+  if (type === 'bool' && (v === 0 || v === 1)) return v === 1;
+  if (type === 'float64' && typeof v === 'bigint') return Number(v);
+  if (type === 'timestamp' && (typeof v === 'string' || typeof v === 'number')) {
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime()))
+      throw new DataError(`DEFAULT ${String(v)} is not a timestamp`, 'TYPE_MISMATCH', {
+        sql,
+        offset: e.start,
+      });
+    return d;
+  }
+  return v;
+}
+
+function columnField(
+  col: ColumnDefAst,
+  isPk: boolean,
+  checks: readonly SqlExpr[],
+  sql: string,
+): FieldDescriptor {
+  if (!col.typeName)
+    throw new NotSupportedError(
+      `column ${col.name} needs a declared type (ModelVault columns are strictly typed)`,
+      'NOT_SUPPORTED',
+      { sql, offset: col.start },
+    );
+  const primitive = primitiveFor(col.typeName);
+  if (!primitive)
+    throw new NotSupportedError(`column type ${col.typeName} (column ${col.name})`, 'NOT_SUPPORTED', {
+      sql,
+      offset: col.start,
+    });
+  const shape: ColumnShape = { type: primitive, constraints: [] };
+  const maxLength = declaredMaxLength(col.typeName, col.typeArgs);
+  if (maxLength !== null) shape.constraints.push({ maxLength });
+  for (const check of checks) applyCheck(col.name, shape, check, sql);
+  const nullable = !col.notNull && !isPk;
+  const field: FieldDescriptor = {
+    path: fieldPath(col.name),
+    type: nullable ? { optional: shape.type } : shape.type,
+    constraints: shape.constraints,
+  };
+  if (col.defaultValue) {
+    const d = defaultFor(primitive, col.defaultValue, sql);
+    if (d !== undefined) field.default = d;
+  }
+  return field;
+}
+
+/** Table-level CHECKs attach to the one column they mention. */
+function checksByColumn(
+  checks: readonly SqlExpr[],
+  columns: readonly ColumnDefAst[],
+  sql: string,
+): Map<ColumnDefAst, SqlExpr[]> {
+  const out = new Map<ColumnDefAst, SqlExpr[]>();
+  for (const c of checks) {
+    const used = [...checkColumns(c)];
+    const col = used.length === 1 ? columns.find((x) => x.name.toLowerCase() === used[0]) : undefined;
+    if (!col) {
+      throw new NotSupportedError(
+        `CHECK (${sql.slice(c.start, c.end)}): a table CHECK must constrain exactly one column`,
+        'NOT_SUPPORTED',
+        { sql, offset: c.start },
+      );
+    }
+    out.set(col, [...(out.get(col) ?? []), c]);
+  }
+  return out;
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+function findColumn(columns: readonly ColumnDefAst[], name: string): ColumnDefAst | undefined {
+  const lower = name.toLowerCase();
+  return columns.find((c) => c.name.toLowerCase() === lower);
+}
+
+function primaryKeyColumn(ast: Ast<'createTable'>, sql: string): ColumnDefAst | undefined {
+  const declared = [...ast.columns.filter((c) => c.primaryKey).map((c) => [c.name]), ...ast.primaryKeys];
+  if (declared.length > 1)
+    throw new SchemaError(`table ${ast.name} has more than one primary key`, 'SCHEMA', { sql });
+  const names = declared[0];
+  if (names === undefined) return undefined;
+  if (names.length !== 1) throw new NotSupportedError('composite PRIMARY KEY', 'NOT_SUPPORTED', { sql });
+  const col = findColumn(ast.columns, names[0]);
+  if (!col) throw new SchemaError(`PRIMARY KEY names unknown column ${names[0]}`, 'SCHEMA', { sql });
+  return col;
+}
+
+function uniqueIndexes(
+  ast: Ast<'createTable'>,
+  pk: ColumnDefAst | undefined,
+  sql: string,
+): IndexDescriptor[] {
+  const indexes: IndexDescriptor[] = [];
+  const seen = new Set<ColumnDefAst>();
+  for (const names of [...ast.columns.filter((c) => c.unique).map((c) => [c.name]), ...ast.uniques]) {
+    if (names.length !== 1)
+      throw new NotSupportedError('UNIQUE over several columns', 'NOT_SUPPORTED', { sql });
+    const col = findColumn(ast.columns, names[0]);
+    if (!col) throw new SchemaError(`UNIQUE names unknown column ${names[0]}`, 'SCHEMA', { sql });
+    // The primary key is unique already; a second UNIQUE on one column is one index.
+    if (col === pk || seen.has(col)) continue;
+    seen.add(col);
+    indexes.push({
+      name: `${safeName(ast.name)}_${safeName(col.name)}_unique`,
+      path: fieldPath(col.name),
+      kind: 'unique',
+    });
+  }
+  return indexes;
+}
+
+export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTableStmt {
+  const seen = new Set<string>();
+  for (const c of ast.columns) {
+    const k = c.name.toLowerCase();
+    if (seen.has(k))
+      throw new SchemaError(`duplicate column name: ${c.name}`, 'SCHEMA', { sql, offset: c.start });
+    seen.add(k);
+  }
+  const pk = primaryKeyColumn(ast, sql);
+  if (!pk && seen.has(HIDDEN_ROWID))
+    throw new SchemaError(
+      `column name ${HIDDEN_ROWID} is reserved for the hidden rowid of a table without a primary key`,
+      'SCHEMA',
+      { sql },
+    );
+  const tableChecks = checksByColumn(ast.checks, ast.columns, sql);
+  const fields = ast.columns.map((c) =>
+    columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql),
+  );
+  if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
+  return {
+    kind: 'createTable',
+    name: ast.name,
+    ifNotExists: ast.ifNotExists,
+    fields,
+    primaryKey: pk ? pk.name : HIDDEN_ROWID,
+    indexes: uniqueIndexes(ast, pk, sql),
+    // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
+    autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
+    notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),
+  };
+}
+
+export function lowerCreateIndex(
+  ast: Ast<'createIndex'>,
+  catalog: CatalogReader,
+  sql: string,
+): CreateIndexStmt {
+  if (ast.columns.length !== 1)
+    throw new NotSupportedError('indexes over several columns', 'NOT_SUPPORTED', { sql });
+  const scope = scopeFor(catalog, ast.table, null, sql);
+  const found = tryColumn(scope, ast.columns[0].split('.'), false);
+  if (!found) throw new QueryError(`no such column: ${ast.columns[0]}`, 'QUERY', { sql });
+  return {
+    kind: 'createIndex',
+    name: ast.name,
+    collection: scope.schema.name,
+    path: found.expr.name,
+    unique: ast.unique,
+    ifNotExists: ast.ifNotExists,
+  };
+}
+
+export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sql: string): AddColumnStmt {
+  const scope = scopeFor(catalog, ast.table, null, sql);
+  const col = ast.column;
+  if (col.primaryKey || col.unique)
+    throw new NotSupportedError('ADD COLUMN with PRIMARY KEY or UNIQUE', 'NOT_SUPPORTED', { sql });
+  if (resolvePath(scope, col.name.split('.')))
+    throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
+  const field = columnField(col, false, col.checks, sql);
+  // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
+  if (col.notNull && field.default === undefined)
+    throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
+  return { kind: 'addColumn', collection: scope.schema.name, field };
+}
+
+export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string): Statement {
+  switch (ast.t) {
+    case 'createTable':
+      return lowerCreateTable(ast, sql);
+    case 'dropTable': {
+      const stmt: DropTableStmt = {
+        kind: 'dropTable',
+        name: findTable(catalog, ast.name)?.schema.name ?? ast.name,
+        ifExists: ast.ifExists,
+      };
+      return stmt;
+    }
+    case 'createIndex':
+      return lowerCreateIndex(ast, catalog, sql);
+    case 'dropIndex': {
+      const stmt: DropIndexStmt = { kind: 'dropIndex', name: ast.name, ifExists: ast.ifExists };
+      return stmt;
+    }
+    case 'addColumn':
+      return lowerAddColumn(ast, catalog, sql);
+    default:
+      throw new ProgrammingError(`not a DDL statement: ${ast.t}`, 'PROGRAMMING', { sql });
+  }
+}

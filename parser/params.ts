@@ -1,0 +1,65 @@
+/**
+ * Parameter collection: turns each parameter in the text into a ParamExpr key and describes what
+ * must be bound (ParamInfo). Positional `?`s are numbered by their order in the text (the parser
+ * assigns that), not by the order the lowering happens to visit them, so `LIMIT ?, ?` binds
+ * offset then limit like SQLite.
+ */
+import { ProgrammingError } from '../src/errors';
+import type { ParamInfo } from './ir';
+
+/** SQLite's default SQLITE_MAX_VARIABLE_NUMBER. */
+const MAX_PARAM_NUMBER = 32766;
+
+export class ParamCollector {
+  private style: ParamInfo['style'] = 'none';
+  private positional = 0;
+  private maxNumbered = 0;
+  private readonly names: string[] = [];
+
+  constructor(private readonly sql: string) {}
+
+  /** The ParamExpr key for parameter text `spec`; `ordinal` is a bare `?`'s position in the text. */
+  key(spec: string, ordinal: number): number | string {
+    if (spec === '?') {
+      this.use('positional', spec);
+      this.positional = Math.max(this.positional, ordinal + 1);
+      return ordinal;
+    }
+    if (spec.startsWith('?')) {
+      const n = Number(spec.slice(1));
+      if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PARAM_NUMBER)
+        throw new ProgrammingError(
+          `parameter ${spec} is out of range (1..${MAX_PARAM_NUMBER})`,
+          'PARAMETER',
+          { sql: this.sql },
+        );
+      this.use('numbered', spec);
+      this.maxNumbered = Math.max(this.maxNumbered, n);
+      return n - 1;
+    }
+    this.use('named', spec);
+    // `:a`, `@a` and `$a` all bind the key `a`, so they are one parameter.
+    const name = spec.slice(1);
+    if (!this.names.includes(name)) this.names.push(name);
+    return name;
+  }
+
+  private use(style: ParamInfo['style'], spec: string): void {
+    if (this.style !== 'none' && this.style !== style) {
+      throw new ProgrammingError(
+        `parameters of different styles (${this.style} and ${style}, at ${spec}) cannot be mixed in one statement`,
+        'PARAMETER',
+        { sql: this.sql },
+      );
+    }
+    this.style = style;
+  }
+
+  info(): ParamInfo {
+    return {
+      style: this.style,
+      count: this.style === 'numbered' ? this.maxNumbered : this.positional,
+      names: [...this.names],
+    };
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Name resolution against one table: table lookup (case-insensitive like SQLite), column
+ * references (`col`, `t.col`, nested paths `profile.timezone`, quoted `"profile.timezone"`),
+ * the rowid aliases, `*` expansion and the target columns of INSERT/UPDATE.
+ */
+import type { CompiledSchema, PathAccessor } from '../storage/schema/compile';
+import type { CollectionSchema } from '../storage/schema/normalize';
+import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
+import { E } from '../planner/expr';
+import type { ColumnExpr } from '../planner/expr';
+import { valueTypeOf } from '../planner/value-type';
+
+export interface CatalogEntry {
+  schema: CollectionSchema;
+  compiled: CompiledSchema;
+}
+
+export interface CatalogReader {
+  collection(name: string): CatalogEntry | undefined;
+  /** All collection names; lets `FROM Books` find `books` (SQLite table names ignore case). */
+  names?(): string[];
+}
+
+export interface TableScope {
+  readonly schema: CollectionSchema;
+  readonly compiled: CompiledSchema;
+  /** Lower-cased names the table may be qualified with (its name and alias). */
+  readonly qualifiers: readonly string[];
+}
+
+export interface ResolvedColumn {
+  readonly expr: ColumnExpr;
+  /** The declared name (SQLite names a selected column by its declaration). */
+  readonly declared: string;
+  readonly nullable: boolean;
+}
+
+const ROWID_NAMES = ['rowid', '_rowid_', 'oid'];
+
+/** Hidden fields (the `__rowid` of a table without a primary key) are not part of `*`. */
+export function isHidden(path: readonly string[]): boolean {
+  return path.length === 1 && path[0].startsWith('__');
+}
+
+/** Exact match first, then any case. */
+export function findTable(catalog: CatalogReader, name: string): CatalogEntry | undefined {
+  const exact = catalog.collection(name);
+  if (exact || !catalog.names) return exact;
+  const lower = name.toLowerCase();
+  const other = catalog.names().find((n) => n.toLowerCase() === lower);
+  return other === undefined ? undefined : catalog.collection(other);
+}
+
+export function scopeFor(
+  catalog: CatalogReader,
+  name: string,
+  alias: string | null,
+  sql: string,
+): TableScope {
+  const table = findTable(catalog, name);
+  if (!table) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION', { sql });
+  const qualifiers = [name.toLowerCase(), table.schema.name.toLowerCase()];
+  if (alias !== null) qualifiers.push(alias.toLowerCase());
+  return { schema: table.schema, compiled: table.compiled, qualifiers };
+}
+
+/** Case-insensitive resolution of a path (SQLite identifiers ignore case). */
+export function resolvePath(
+  scope: TableScope,
+  parts: readonly string[],
+): { path: string[]; acc: PathAccessor } | null {
+  const exact = scope.compiled.resolvePath(parts);
+  if (exact) return { path: [...parts], acc: exact };
+  const lower = parts.map((p) => p.toLowerCase());
+  const search = (fields: CollectionSchema['fields'], rest: string[], prefix: string[]): string[] | null => {
+    for (const f of fields) {
+      const fp = f.path.map((s) => s.toLowerCase());
+      if (rest.length < fp.length || fp.some((s, i) => s !== rest[i])) continue;
+      const path = [...prefix, ...f.path];
+      if (rest.length === fp.length) return path;
+      const t = f.type.kind === 'optional' ? f.type.of : f.type;
+      if (t.kind === 'object') return search(t.fields, rest.slice(fp.length), path);
+    }
+    return null;
+  };
+  const path = search(scope.schema.fields, lower, []);
+  if (!path) return null;
+  const acc = scope.compiled.resolvePath(path);
+  return acc ? { path, acc } : null;
+}
+
+function hasHiddenKey(scope: TableScope): boolean {
+  return isHidden(scope.schema.primaryKey);
+}
+
+/**
+ * The primary key stands in for SQLite's rowid when it is an integer (an INTEGER PRIMARY KEY or
+ * the hidden `__rowid`), unless a real column has that name.
+ */
+function rowidAlias(scope: TableScope, parts: readonly string[]): string[] | null {
+  if (parts.length !== 1 || !ROWID_NAMES.includes(parts[0].toLowerCase())) return null;
+  if (resolvePath(scope, parts)) return null;
+  const pk = scope.schema.fields[scope.compiled.pkColumn];
+  if (pk.type.kind !== 'int64' && pk.type.kind !== 'uint64') return null;
+  return [...scope.schema.primaryKey];
+}
+
+function resolved(acc: PathAccessor, path: readonly string[], declared: string): ResolvedColumn {
+  return {
+    expr: E.column(acc.column, acc.sub, valueTypeOf(acc.type), path.join('.')),
+    declared,
+    nullable: acc.nullable,
+  };
+}
+
+/** Resolve the parts of a column reference, or null when nothing matches. */
+export function tryColumn(
+  scope: TableScope,
+  parts: readonly string[],
+  quoted: boolean,
+): ResolvedColumn | null {
+  let rest = [...parts];
+  // `t.col`: drop the qualifier when it names this table and the remainder resolves; otherwise
+  // the first part is a path segment (`profile.timezone`).
+  if (rest.length >= 2 && scope.qualifiers.includes(rest[0].toLowerCase())) {
+    const unqualified = rest.slice(1);
+    if (resolvePath(scope, unqualified) || rowidAlias(scope, unqualified)) rest = unqualified;
+  }
+  const alias = rowidAlias(scope, rest);
+  if (alias) {
+    const acc = scope.compiled.resolvePath(alias);
+    // SQLite names a selected rowid by the INTEGER PRIMARY KEY column, or `rowid` when it has none.
+    return acc ? resolved(acc, alias, hasHiddenKey(scope) ? 'rowid' : alias.join('.')) : null;
+  }
+  let found = resolvePath(scope, rest);
+  // A quoted "profile.timezone" is one identifier naming the nested path.
+  if (!found && quoted && rest.length === 1 && rest[0].includes('.'))
+    found = resolvePath(scope, rest[0].split('.'));
+  if (!found) return null;
+  return resolved(found.acc, found.path, found.path.join('.'));
+}
+
+/** Top-level, user-visible fields in declaration order: what `*` expands to. */
+export function visibleColumns(scope: TableScope): ResolvedColumn[] {
+  const out: ResolvedColumn[] = [];
+  for (const f of scope.schema.fields) {
+    if (isHidden(f.path)) continue;
+    const acc = scope.compiled.resolvePath(f.path);
+    if (acc) out.push(resolved(acc, f.path, f.path.join('.')));
+  }
+  return out;
+}
+
+/** Top-level field index for a column named in an INSERT column list or an UPDATE SET. */
+export function targetColumn(scope: TableScope, name: string, sql: string): number {
+  const parts = name.split('.');
+  const found = tryColumn(scope, parts, false);
+  if (!found)
+    throw new QueryError(`table ${scope.schema.name} has no column named ${name}`, 'QUERY', { sql });
+  if (found.expr.sub.length > 0)
+    throw new NotSupportedError(
+      `assigning to a path inside an object column (${name}); assign the whole object column`,
+      'NOT_SUPPORTED',
+      { sql },
+    );
+  return found.expr.column;
+}

@@ -1,0 +1,212 @@
+/**
+ * DDL grammar: CREATE TABLE / INDEX, DROP TABLE / INDEX, ALTER TABLE ADD COLUMN. Only the
+ * syntax is checked here; what a column definition means (types, constraints) is decided in
+ * parser/lower-ddl.ts.
+ */
+import type { ColumnDefAst, SqlExpr, StatementAst } from './ast';
+import type { ExprParser } from './parse-expr';
+
+/** Words that end a column's type name and start its constraints. */
+const CONSTRAINT_WORDS = [
+  'PRIMARY',
+  'NOT',
+  'NULL',
+  'UNIQUE',
+  'DEFAULT',
+  'CHECK',
+  'CONSTRAINT',
+  'REFERENCES',
+  'COLLATE',
+  'GENERATED',
+  'AS',
+];
+
+function ifNotExists(p: ExprParser): boolean {
+  if (!p.acceptWord('IF')) return false;
+  p.expectWord('NOT');
+  p.expectWord('EXISTS');
+  return true;
+}
+
+function ifExists(p: ExprParser): boolean {
+  if (!p.acceptWord('IF')) return false;
+  p.expectWord('EXISTS');
+  return true;
+}
+
+/** `ON CONFLICT <action>` after a constraint: a conflict policy the engine does not implement. */
+function refuseConflictClause(p: ExprParser): void {
+  if (p.isWord('ON') && p.isWord('CONFLICT', p.peek())) throw p.unsupported('ON CONFLICT in a constraint');
+}
+
+function nameList(p: ExprParser): string[] {
+  p.expectOp('(');
+  const out: string[] = [];
+  do {
+    out.push(p.name('a column name'));
+    if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    if (!p.acceptWord('ASC')) p.acceptWord('DESC');
+  } while (p.acceptOp(','));
+  p.expectOp(')');
+  refuseConflictClause(p);
+  return out;
+}
+
+function check(p: ExprParser): SqlExpr {
+  p.expectOp('(');
+  const e = p.expr();
+  p.expectOp(')');
+  return e;
+}
+
+function typeArgs(p: ExprParser): number[] {
+  const args: number[] = [];
+  if (!p.acceptOp('(')) return args;
+  do {
+    const neg = p.acceptOp('-');
+    if (!neg) p.acceptOp('+');
+    const t = p.tok;
+    if (t.kind !== 'number') throw p.error('expected a number in the type');
+    args.push((neg ? -1 : 1) * Number(t.text));
+    p.next();
+  } while (p.acceptOp(','));
+  p.expectOp(')');
+  return args;
+}
+
+function columnDef(p: ExprParser): ColumnDefAst {
+  const start = p.tok.start;
+  const name = p.name('a column name');
+  let typeName = '';
+  while (p.tok.kind === 'ident' && !CONSTRAINT_WORDS.includes(p.tok.upper))
+    typeName = typeName ? `${typeName} ${p.next().upper}` : p.next().upper;
+  const args = typeArgs(p);
+  let notNull = false;
+  let primaryKey = false;
+  let unique = false;
+  let defaultValue: SqlExpr | null = null;
+  const checks: SqlExpr[] = [];
+  for (;;) {
+    if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
+    if (p.acceptWord('PRIMARY')) {
+      p.expectWord('KEY');
+      if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
+      p.acceptWord('ASC');
+      refuseConflictClause(p);
+      if (p.isWord('AUTOINCREMENT')) throw p.unsupported('AUTOINCREMENT');
+      primaryKey = true;
+    } else if (p.acceptWord('NOT')) {
+      p.expectWord('NULL');
+      refuseConflictClause(p);
+      notNull = true;
+    } else if (p.acceptWord('NULL')) {
+      // explicitly nullable: already the default
+    } else if (p.acceptWord('UNIQUE')) {
+      refuseConflictClause(p);
+      unique = true;
+    } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
+    else if (p.acceptWord('CHECK')) checks.push(check(p));
+    else if (p.isWord('REFERENCES')) throw p.unsupported('REFERENCES (foreign keys)');
+    else if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    else if (p.isWord('GENERATED') || p.isWord('AS')) throw p.unsupported('generated columns');
+    else break;
+  }
+  return {
+    name,
+    typeName,
+    typeArgs: args,
+    notNull,
+    primaryKey,
+    unique,
+    defaultValue,
+    checks,
+    start,
+    end: p.prev.end,
+  };
+}
+
+function createTable(p: ExprParser): StatementAst {
+  p.expectWord('TABLE');
+  const exists = ifNotExists(p);
+  const name = p.name('a table name');
+  if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
+  if (p.isWord('AS')) throw p.unsupported('CREATE TABLE ... AS SELECT');
+  p.expectOp('(');
+  const columns: ColumnDefAst[] = [];
+  const primaryKeys: string[][] = [];
+  const uniques: string[][] = [];
+  const checks: SqlExpr[] = [];
+  do {
+    if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
+    if (p.acceptWord('PRIMARY')) {
+      p.expectWord('KEY');
+      primaryKeys.push(nameList(p));
+    } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
+    else if (p.acceptWord('CHECK')) checks.push(check(p));
+    else if (p.isWord('FOREIGN')) throw p.unsupported('FOREIGN KEY');
+    else columns.push(columnDef(p));
+  } while (p.acceptOp(','));
+  p.expectOp(')');
+  if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
+  return { t: 'createTable', name, ifNotExists: exists, columns, primaryKeys, uniques, checks };
+}
+
+function createIndex(p: ExprParser, unique: boolean): StatementAst {
+  const exists = ifNotExists(p);
+  const name = p.name('an index name');
+  p.expectWord('ON');
+  const table = p.name('a table name');
+  p.expectOp('(');
+  const columns: string[] = [];
+  do {
+    if (!p.atName()) throw p.unsupported('indexes on expressions');
+    columns.push(p.dottedName());
+    if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    if (p.isWord('DESC')) throw p.unsupported('descending index columns');
+    p.acceptWord('ASC');
+    if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
+  } while (p.acceptOp(','));
+  p.expectOp(')');
+  if (p.isWord('WHERE')) throw p.unsupported('partial indexes');
+  return { t: 'createIndex', name, table, columns, unique, ifNotExists: exists };
+}
+
+export function parseCreate(p: ExprParser): StatementAst {
+  p.expectWord('CREATE');
+  if (p.isWord('TEMP') || p.isWord('TEMPORARY')) throw p.unsupported('temporary tables');
+  if (p.isWord('VIEW') || p.isWord('TRIGGER') || p.isWord('VIRTUAL'))
+    throw p.unsupported(`CREATE ${p.tok.upper}`);
+  const unique = p.acceptWord('UNIQUE');
+  if (p.acceptWord('INDEX')) return createIndex(p, unique);
+  if (unique) throw p.error('expected INDEX');
+  return createTable(p);
+}
+
+export function parseDrop(p: ExprParser): StatementAst {
+  p.expectWord('DROP');
+  if (p.acceptWord('TABLE')) {
+    const exists = ifExists(p);
+    return { t: 'dropTable', ifExists: exists, name: p.name('a table name') };
+  }
+  if (p.acceptWord('INDEX')) {
+    const exists = ifExists(p);
+    return { t: 'dropIndex', ifExists: exists, name: p.name('an index name') };
+  }
+  if (p.isWord('VIEW') || p.isWord('TRIGGER')) throw p.unsupported(`DROP ${p.tok.upper}`);
+  throw p.error('expected TABLE or INDEX');
+}
+
+export function parseAlter(p: ExprParser): StatementAst {
+  p.expectWord('ALTER');
+  p.expectWord('TABLE');
+  const table = p.name('a table name');
+  if (p.acceptWord('ADD')) {
+    if (p.isWord('CONSTRAINT') || p.isWord('PRIMARY') || p.isWord('UNIQUE') || p.isWord('CHECK'))
+      throw p.unsupported('ALTER TABLE ADD CONSTRAINT');
+    p.acceptWord('COLUMN');
+    return { t: 'addColumn', table, column: columnDef(p) };
+  }
+  if (p.isWord('RENAME') || p.isWord('DROP') || p.isWord('ALTER'))
+    throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
+  throw p.error('expected ADD COLUMN');
+}

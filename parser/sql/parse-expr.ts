@@ -1,0 +1,309 @@
+/**
+ * Expression grammar. Operator precedence follows SQLite, loosest first: OR; AND; NOT;
+ * = == != <> IS IN LIKE BETWEEN; < <= > >=; + -; * / %; ||; unary - +. Function calls of any
+ * name parse (lowering decides which are supported, and CHECK constraints need `length()`);
+ * CASE, CAST, subqueries and the like are refused here with a NotSupportedError.
+ */
+import { QueryError } from '../../src/errors';
+import type { Token } from './lexer';
+import type { SqlExpr } from './ast';
+import { RESERVED, TokenStream } from './token-stream';
+
+/** SQLite's SQLITE_MAX_EXPR_DEPTH: the lowering recurses over the tree, so its height is bounded. */
+const MAX_EXPR_DEPTH = 1000;
+/** Nested parentheses / unary operators the recursive-descent parser itself recurses through. */
+const MAX_NESTING = 500;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An expression node before the parser fills in its span and depth. */
+type Node = DistributiveOmit<SqlExpr, 'start' | 'end' | 'depth'>;
+
+function isExpr(v: unknown): v is SqlExpr {
+  return typeof v === 'object' && v !== null && 't' in v && 'depth' in v;
+}
+
+/** Height of the children of a node under construction. */
+function childDepth(node: object): number {
+  let d = 0;
+  for (const v of Object.values(node)) {
+    if (isExpr(v)) d = Math.max(d, v.depth);
+    else if (Array.isArray(v)) for (const x of v) if (isExpr(x)) d = Math.max(d, x.depth);
+  }
+  return d;
+}
+
+export class ExprParser extends TokenStream {
+  private nesting = 0;
+  /** Bare `?` parameters seen so far: their positional number is their order in the text. */
+  private positional = 0;
+
+  expr(): SqlExpr {
+    if (++this.nesting > MAX_NESTING) throw this.tooDeep();
+    try {
+      return this.or();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private tooDeep(): QueryError {
+    return new QueryError(`expression tree is too large (maximum depth ${MAX_EXPR_DEPTH})`, 'QUERY', {
+      sql: this.sql,
+      offset: this.tok.start,
+    });
+  }
+
+  /** Finish a node that started at `first` and ends at the last consumed token. */
+  private node(first: Token, node: Node): SqlExpr {
+    const depth = childDepth(node) + 1;
+    if (depth > MAX_EXPR_DEPTH) throw this.tooDeep();
+    return { ...node, start: first.start, end: this.prev.end, depth };
+  }
+
+  private or(): SqlExpr {
+    const first = this.tok;
+    let l = this.and();
+    while (this.acceptWord('OR')) l = this.node(first, { t: 'bin', op: 'OR', l, r: this.and() });
+    return l;
+  }
+
+  private and(): SqlExpr {
+    const first = this.tok;
+    let l = this.not();
+    while (this.acceptWord('AND')) l = this.node(first, { t: 'bin', op: 'AND', l, r: this.not() });
+    return l;
+  }
+
+  private not(): SqlExpr {
+    const first = this.tok;
+    if (!this.isWord('NOT')) return this.equality();
+    this.i++;
+    if (this.isWord('EXISTS')) throw this.unsupported('EXISTS subqueries');
+    if (++this.nesting > MAX_NESTING) throw this.tooDeep();
+    try {
+      return this.node(first, { t: 'unary', op: 'NOT', arg: this.not() });
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private equality(): SqlExpr {
+    const first = this.tok;
+    let l = this.comparison();
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'op' && (t.text === '=' || t.text === '==' || t.text === '!=' || t.text === '<>')) {
+        this.i++;
+        const op = t.text === '==' ? '=' : t.text === '<>' ? '!=' : t.text;
+        l = this.node(first, { t: 'bin', op, l, r: this.comparison() });
+        continue;
+      }
+      if (this.isWord('ISNULL') || this.isWord('NOTNULL')) {
+        const not = this.next().upper === 'NOTNULL';
+        l = this.node(first, { t: 'isnull', arg: l, not });
+        continue;
+      }
+      if (this.acceptWord('IS')) {
+        const not = this.acceptWord('NOT');
+        if (this.isWord('DISTINCT')) throw this.unsupported('IS [NOT] DISTINCT FROM');
+        if (!this.acceptWord('NULL')) throw this.unsupported('IS with anything but NULL');
+        l = this.node(first, { t: 'isnull', arg: l, not });
+        continue;
+      }
+      const negated =
+        this.isWord('NOT') &&
+        this.isAnyWord(['IN', 'LIKE', 'BETWEEN', 'GLOB', 'REGEXP', 'MATCH', 'NULL'], this.peek());
+      if (negated) this.i++;
+      if (negated && this.acceptWord('NULL')) {
+        l = this.node(first, { t: 'isnull', arg: l, not: true });
+        continue;
+      }
+      if (this.acceptWord('IN')) {
+        l = this.node(first, { t: 'in', arg: l, list: this.inList(), not: negated });
+        continue;
+      }
+      if (this.acceptWord('BETWEEN')) {
+        const lo = this.comparison();
+        this.expectWord('AND');
+        const hi = this.comparison();
+        l = this.node(first, { t: 'between', arg: l, lo, hi, not: negated });
+        continue;
+      }
+      if (this.acceptWord('LIKE')) {
+        const pat = this.comparison();
+        const esc = this.acceptWord('ESCAPE') ? this.comparison() : null;
+        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated });
+        continue;
+      }
+      if (this.isAnyWord(['GLOB', 'REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
+      if (negated) throw this.error('expected IN, LIKE, BETWEEN or NULL after NOT');
+      return l;
+    }
+  }
+
+  private inList(): SqlExpr[] {
+    if (!this.isOp('(')) {
+      if (this.atName()) throw this.unsupported('IN with a table name');
+      throw this.error("expected '('");
+    }
+    this.i++;
+    if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('IN (subquery)');
+    const list: SqlExpr[] = [];
+    if (!this.isOp(')')) {
+      do list.push(this.expr());
+      while (this.acceptOp(','));
+    }
+    this.expectOp(')');
+    return list;
+  }
+
+  private comparison(): SqlExpr {
+    const first = this.tok;
+    let l = this.additive();
+    while (this.tok.kind === 'op' && ['<', '<=', '>', '>='].includes(this.tok.text)) {
+      const op = this.next().text;
+      l = this.node(first, { t: 'bin', op, l, r: this.additive() });
+    }
+    return l;
+  }
+
+  private additive(): SqlExpr {
+    const first = this.tok;
+    let l = this.multiplicative();
+    while (this.isOp('+') || this.isOp('-')) {
+      const op = this.next().text;
+      l = this.node(first, { t: 'bin', op, l, r: this.multiplicative() });
+    }
+    return l;
+  }
+
+  private multiplicative(): SqlExpr {
+    const first = this.tok;
+    let l = this.concat();
+    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+      const op = this.next().text;
+      l = this.node(first, { t: 'bin', op, l, r: this.concat() });
+    }
+    return l;
+  }
+
+  private concat(): SqlExpr {
+    const first = this.tok;
+    let l = this.unary();
+    while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.unary() });
+    return l;
+  }
+
+  /** A signed term without binary operators: a DEFAULT value, which SQLite parses at this level. */
+  signed(): SqlExpr {
+    return this.unary();
+  }
+
+  private unary(): SqlExpr {
+    const first = this.tok;
+    if (this.isOp('-') || this.isOp('+')) {
+      const op = this.next().text === '-' ? '-' : '+';
+      if (++this.nesting > MAX_NESTING) throw this.tooDeep();
+      try {
+        return this.node(first, { t: 'unary', op, arg: this.unary() });
+      } finally {
+        this.nesting--;
+      }
+    }
+    const e = this.primary();
+    if (this.isWord('COLLATE')) throw this.unsupported('COLLATE');
+    return e;
+  }
+
+  private primary(): SqlExpr {
+    const t = this.tok;
+    switch (t.kind) {
+      case 'number':
+        this.i++;
+        return this.node(t, { t: 'num', text: t.text });
+      case 'string':
+        this.i++;
+        return this.node(t, { t: 'str', value: t.text });
+      case 'blob':
+        this.i++;
+        return this.node(t, { t: 'blob', hex: t.text });
+      case 'param':
+        this.i++;
+        return this.node(t, { t: 'param', spec: t.text, ordinal: t.text === '?' ? this.positional++ : -1 });
+      case 'qident':
+        return this.columnRef(true);
+      case 'op':
+        if (t.text === '(') return this.parenthesized();
+        throw this.error(`unexpected '${t.text}'`);
+      case 'ident':
+        break;
+      default:
+        throw this.error('expected an expression');
+    }
+    switch (t.upper) {
+      case 'NULL':
+        this.i++;
+        return this.node(t, { t: 'null' });
+      case 'TRUE':
+      case 'FALSE':
+        this.i++;
+        return this.node(t, { t: 'bool', value: t.upper === 'TRUE' });
+      case 'CASE':
+        throw this.unsupported('CASE');
+      case 'EXISTS':
+        throw this.unsupported('EXISTS subqueries');
+      case 'CAST':
+        throw this.unsupported('CAST');
+      case 'SELECT':
+        throw this.unsupported('subqueries');
+      case 'CURRENT_TIME':
+      case 'CURRENT_DATE':
+      case 'CURRENT_TIMESTAMP':
+      case 'RAISE':
+        throw this.unsupported(t.upper);
+    }
+    if (this.isOp('(', this.peek())) return this.call();
+    if (RESERVED.has(t.upper)) throw this.error(`unexpected keyword ${t.upper}`);
+    return this.columnRef(false);
+  }
+
+  private parenthesized(): SqlExpr {
+    const open = this.next();
+    if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('subqueries');
+    const inner = this.expr();
+    if (this.isOp(',')) throw this.unsupported('row values');
+    this.expectOp(')');
+    // Keep the inner node (so `(a)` is still a column reference) but widen its span.
+    return { ...inner, start: open.start, end: this.prev.end };
+  }
+
+  private call(): SqlExpr {
+    const t = this.next();
+    this.expectOp('(');
+    let star = false;
+    let distinct = false;
+    const args: SqlExpr[] = [];
+    if (this.acceptOp('*')) star = true;
+    else if (!this.isOp(')')) {
+      distinct = this.acceptWord('DISTINCT');
+      if (!distinct) this.acceptWord('ALL');
+      do args.push(this.expr());
+      while (this.acceptOp(','));
+    }
+    if (this.isWord('ORDER')) throw this.unsupported('ORDER BY inside a function call');
+    this.expectOp(')');
+    if (this.isWord('FILTER')) throw this.unsupported('FILTER clauses');
+    if (this.isWord('OVER')) throw this.unsupported('window functions (OVER)');
+    return this.node(t, { t: 'call', name: t.text, args, star, distinct });
+  }
+
+  private columnRef(quoted: boolean): SqlExpr {
+    const first = this.tok;
+    const parts = [this.name('a column name')];
+    while (this.isOp('.') && (this.peek().kind === 'ident' || this.peek().kind === 'qident')) {
+      this.i++;
+      parts.push(this.name('a column name'));
+    }
+    return this.node(first, { t: 'col', parts, quoted });
+  }
+}

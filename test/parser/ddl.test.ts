@@ -1,0 +1,324 @@
+/**
+ * DDL lowering: CREATE TABLE → field and index descriptors (accepted by the real schema layer),
+ * CREATE/DROP INDEX, DROP TABLE, ALTER TABLE ADD COLUMN.
+ */
+import { DataError, NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../../src/errors';
+import type { CreateTableStmt } from '../../parser/ir';
+import { caught, lower, makeCatalog } from './catalog';
+
+function createTable(sql: string): CreateTableStmt {
+  const { stmt } = lower(sql);
+  if (stmt.kind !== 'createTable') throw new Error(`not CREATE TABLE: ${sql}`);
+  // Whatever the front end produces must be a schema the storage layer accepts.
+  makeCatalog().add(stmt.name, [...stmt.fields], stmt.primaryKey, [...stmt.indexes]);
+  return stmt;
+}
+
+describe('CREATE TABLE', () => {
+  test('the SPEC example', () => {
+    expect(
+      createTable('CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER)'),
+    ).toEqual({
+      kind: 'createTable',
+      name: 'books',
+      ifNotExists: false,
+      fields: [
+        { path: 'id', type: 'int64', constraints: [] },
+        { path: 'title', type: 'string', constraints: [] },
+        { path: 'year', type: { optional: 'int64' }, constraints: [] },
+      ],
+      primaryKey: 'id',
+      indexes: [],
+      autoIncrementKey: true,
+      notNull: ['id', 'title'],
+    });
+  });
+
+  test.each([
+    ['INTEGER', 'int64'],
+    ['INT', 'int64'],
+    ['BIGINT', 'int64'],
+    ['SMALLINT', 'int64'],
+    ['TINYINT', 'int64'],
+    ['integer', 'int64'],
+    ['REAL', 'float64'],
+    ['DOUBLE', 'float64'],
+    ['DOUBLE PRECISION', 'float64'],
+    ['FLOAT', 'float64'],
+    ['NUMERIC', 'float64'],
+    ['DECIMAL(10, 2)', 'float64'],
+    ['TEXT', 'string'],
+    ['CLOB', 'string'],
+    ['VARCHAR', 'string'],
+    ['BLOB', 'bytes'],
+    ['BOOLEAN', 'bool'],
+    ['BOOL', 'bool'],
+    ['UUID', 'uuid'],
+    ['TIMESTAMP', 'timestamp'],
+    ['DATETIME', 'timestamp'],
+  ])('type %s → %s', (declared, type) => {
+    const stmt = createTable(`CREATE TABLE t (c ${declared} NOT NULL)`);
+    expect(stmt.fields[0]).toEqual({ path: 'c', type, constraints: [] });
+  });
+
+  test('VARCHAR(n) / CHAR(n) become a maxLength constraint', () => {
+    const stmt = createTable('CREATE TABLE t (a VARCHAR(20), b CHAR(3) NOT NULL, c NVARCHAR(5))');
+    expect(stmt.fields.slice(0, 3)).toEqual([
+      { path: 'a', type: { optional: 'string' }, constraints: [{ maxLength: 20 }] },
+      { path: 'b', type: 'string', constraints: [{ maxLength: 3 }] },
+      { path: 'c', type: { optional: 'string' }, constraints: [{ maxLength: 5 }] },
+    ]);
+  });
+
+  test('no primary key → a hidden __rowid key that auto-assigns', () => {
+    const stmt = createTable('CREATE TABLE IF NOT EXISTS logs (msg TEXT, level INT)');
+    expect(stmt).toMatchObject({
+      ifNotExists: true,
+      primaryKey: '__rowid',
+      autoIncrementKey: true,
+      notNull: [],
+    });
+    expect(stmt.fields[2]).toEqual({ path: '__rowid', type: 'int64' });
+  });
+
+  test('only the exact type name INTEGER makes an auto-assigned key', () => {
+    expect(createTable('CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY)').autoIncrementKey).toBe(true);
+    expect(createTable('CREATE TABLE t (id INT PRIMARY KEY)').autoIncrementKey).toBe(false);
+    expect(createTable('CREATE TABLE t (id BIGINT PRIMARY KEY)').autoIncrementKey).toBe(false);
+    expect(createTable('CREATE TABLE t (code TEXT PRIMARY KEY)')).toMatchObject({
+      primaryKey: 'code',
+      autoIncrementKey: false,
+    });
+  });
+
+  test('a table-level PRIMARY KEY and UNIQUE constraint, named constraints', () => {
+    const stmt = createTable(
+      'CREATE TABLE t (a INTEGER, b TEXT, c TEXT UNIQUE, CONSTRAINT pk PRIMARY KEY (a), CONSTRAINT u UNIQUE (b))',
+    );
+    expect(stmt).toMatchObject({ primaryKey: 'a', autoIncrementKey: true, notNull: ['a'] });
+    expect(stmt.fields[0]).toEqual({ path: 'a', type: 'int64', constraints: [] });
+    expect(stmt.indexes).toEqual([
+      { name: 't_c_unique', path: 'c', kind: 'unique' },
+      { name: 't_b_unique', path: 'b', kind: 'unique' },
+    ]);
+  });
+
+  test('UNIQUE on the primary key adds no index; UNIQUE twice adds one', () => {
+    expect(
+      createTable('CREATE TABLE t (id INTEGER PRIMARY KEY UNIQUE, e TEXT UNIQUE, UNIQUE (e))').indexes,
+    ).toEqual([{ name: 't_e_unique', path: 'e', kind: 'unique' }]);
+  });
+
+  test('DEFAULT literals are typed for the column', () => {
+    const stmt = createTable(
+      "CREATE TABLE t (a INT DEFAULT -3, b REAL DEFAULT 1, c TEXT DEFAULT 'x', d BOOLEAN DEFAULT TRUE, e BOOLEAN DEFAULT 0, f BLOB DEFAULT x'01', g TIMESTAMP DEFAULT '2020-01-02T03:04:05Z', h INT DEFAULT NULL, i INT DEFAULT (7), j INT DEFAULT 9223372036854775807, k INT DEFAULT 0 NOT NULL)",
+    );
+    expect(stmt.fields.map((f) => f.default)).toEqual([
+      -3,
+      1,
+      'x',
+      true,
+      false,
+      Buffer.from([1]),
+      new Date('2020-01-02T03:04:05Z'),
+      undefined,
+      7,
+      9223372036854775807n,
+      0,
+      undefined,
+    ]);
+    expect(stmt.fields[10]).toMatchObject({ type: 'int64' });
+  });
+
+  test('CHECK (col IN (...)) makes an enum, optional unless NOT NULL', () => {
+    const stmt = createTable(
+      "CREATE TABLE t (s TEXT CHECK (s IN ('a', 'b')), r TEXT NOT NULL CHECK (r IN ('x')), q TEXT, CHECK (q IN ('m', 'n', 'm')))",
+    );
+    expect(stmt.fields.slice(0, 3)).toEqual([
+      { path: 's', type: { optional: { enum: ['a', 'b'] } }, constraints: [] },
+      { path: 'r', type: { enum: ['x'] }, constraints: [] },
+      { path: 'q', type: { optional: { enum: ['m', 'n'] } }, constraints: [] },
+    ]);
+  });
+
+  test.each([
+    ['INT CHECK (c >= 0)', [{ min: 0 }]],
+    ['INT CHECK (c > 0)', [{ min: 1 }]],
+    ['INT CHECK (c > 2.5)', [{ min: 3 }]],
+    ['INT CHECK (c < 10)', [{ max: 9 }]],
+    ['INT CHECK (c <= 10)', [{ max: 10 }]],
+    ['INT CHECK (0 <= c)', [{ min: 0 }]],
+    ['INT CHECK (10 > c)', [{ max: 9 }]],
+    ['INT CHECK (c >= -5)', [{ min: -5 }]],
+    ['INT CHECK (c BETWEEN 1 AND 5)', [{ min: 1 }, { max: 5 }]],
+    ['INT CHECK (c >= 0 AND c < 150)', [{ min: 0 }, { max: 149 }]],
+    ['INT CHECK (c >= 0) CHECK (c <= 9)', [{ min: 0 }, { max: 9 }]],
+    ['INT CHECK (c IS NULL OR c > 0)', [{ min: 1 }]],
+    ['INT CHECK (c >= 9223372036854775807)', [{ min: 9223372036854775807n }]],
+    ['INT CHECK (c > 9007199254740993)', [{ min: 9007199254740994n }]],
+    ['REAL CHECK (c >= 0.5)', [{ min: 0.5 }]],
+    ['REAL CHECK (c > 0)', [{ min: Number.MIN_VALUE }]],
+    ['REAL CHECK (c < 1)', [{ max: 1 - Number.EPSILON / 2 }]],
+    ['TEXT CHECK (length(c) <= 5)', [{ maxLength: 5 }]],
+    ['TEXT CHECK (LENGTH(c) < 5)', [{ maxLength: 4 }]],
+    ['TEXT CHECK (length(c) >= 2)', [{ minLength: 2 }]],
+    ['TEXT CHECK (length(c) > 0)', [{ minLength: 1 }]],
+    ['TEXT CHECK (length(c) BETWEEN 1 AND 3)', [{ minLength: 1 }, { maxLength: 3 }]],
+    ["TEXT CHECK (c <> '')", [{ nonEmpty: true }]],
+    ['VARCHAR(10) CHECK (length(c) <= 5)', [{ maxLength: 10 }, { maxLength: 5 }]],
+  ])('CHECK: %s', (def, constraints) => {
+    expect(createTable(`CREATE TABLE t (c ${def})`).fields[0].constraints).toEqual(constraints);
+  });
+
+  test('a table CHECK attaches to the column it names', () => {
+    expect(
+      createTable('CREATE TABLE t (a INT, b INT, CHECK (b >= 1), CONSTRAINT c CHECK (a < 3))').fields.slice(
+        0,
+        2,
+      ),
+    ).toEqual([
+      { path: 'a', type: { optional: 'int64' }, constraints: [{ max: 2 }] },
+      { path: 'b', type: { optional: 'int64' }, constraints: [{ min: 1 }] },
+    ]);
+  });
+
+  test('a quoted column name with dots is a multi-segment path (and its index path too)', () => {
+    const stmt = createTable('CREATE TABLE t (id INTEGER PRIMARY KEY, "profile.timezone" TEXT UNIQUE)');
+    expect(stmt.fields[1]).toEqual({
+      path: ['profile', 'timezone'],
+      type: { optional: 'string' },
+      constraints: [],
+    });
+    expect(stmt.indexes).toEqual([
+      { name: 't_profile_timezone_unique', path: ['profile', 'timezone'], kind: 'unique' },
+    ]);
+  });
+
+  test.each([
+    ['CREATE TABLE t (a INT, b INT, PRIMARY KEY (a, b))', NotSupportedError, 'composite PRIMARY KEY'],
+    ['CREATE TABLE t (a INT PRIMARY KEY, b INT PRIMARY KEY)', SchemaError, 'more than one primary key'],
+    ['CREATE TABLE t (a INT, PRIMARY KEY (z))', SchemaError, 'unknown column z'],
+    ['CREATE TABLE t (a INT, a TEXT)', SchemaError, 'duplicate column name: a'],
+    ['CREATE TABLE t (__rowid INT)', SchemaError, 'reserved'],
+    ['CREATE TABLE t (a INT, b INT, UNIQUE (a, b))', NotSupportedError, 'UNIQUE over several columns'],
+    ['CREATE TABLE t (a)', NotSupportedError, 'needs a declared type'],
+    ['CREATE TABLE t (a WIDGET)', NotSupportedError, 'column type WIDGET'],
+    ['CREATE TABLE t (a INT CHECK (a <> 0))', NotSupportedError, 'CHECK (a <> 0)'],
+    ['CREATE TABLE t (a INT CHECK (a IN (1, 2)))', NotSupportedError, 'CHECK'],
+    ['CREATE TABLE t (a BOOLEAN CHECK (a > 0))', NotSupportedError, 'CHECK'],
+    ['CREATE TABLE t (a INT CHECK (a > b))', NotSupportedError, 'CHECK'],
+    ['CREATE TABLE t (a INT, b INT, CHECK (a < b))', NotSupportedError, 'exactly one column'],
+    ['CREATE TABLE t (a INT CHECK (a > 0 OR a < -5))', NotSupportedError, 'CHECK'],
+    ['CREATE TABLE t (a INT CHECK (abs(a) < 3))', NotSupportedError, 'CHECK'],
+    ['CREATE TABLE t (a INT DEFAULT (1 + 2))', NotSupportedError, 'non-constant expression 1 + 2'],
+    ['CREATE TABLE t (a TIMESTAMP DEFAULT CURRENT_TIMESTAMP)', NotSupportedError, 'CURRENT_TIMESTAMP'],
+    ["CREATE TABLE t (a TIMESTAMP DEFAULT 'not a date')", DataError, 'not a timestamp'],
+    ['CREATE TABLE t (a INTEGER PRIMARY KEY AUTOINCREMENT)', NotSupportedError, 'AUTOINCREMENT'],
+    ['CREATE TABLE t (a INT REFERENCES u (id))', NotSupportedError, 'REFERENCES'],
+    ['CREATE TABLE t (a INT, FOREIGN KEY (a) REFERENCES u (id))', NotSupportedError, 'FOREIGN KEY'],
+    ['CREATE TABLE t (a TEXT COLLATE NOCASE)', NotSupportedError, 'COLLATE'],
+    ['CREATE TABLE t (a INT UNIQUE ON CONFLICT REPLACE)', NotSupportedError, 'ON CONFLICT'],
+    ['CREATE TABLE t (a INT GENERATED ALWAYS AS (1))', NotSupportedError, 'generated'],
+    ['CREATE TABLE t (a INT) WITHOUT ROWID', NotSupportedError, 'WITHOUT'],
+    ['CREATE TABLE t (a INT) STRICT', NotSupportedError, 'STRICT'],
+    ['CREATE TEMP TABLE t (a INT)', NotSupportedError, 'temporary'],
+    ['CREATE TABLE t AS SELECT * FROM books', NotSupportedError, 'AS SELECT'],
+    ['CREATE VIEW v AS SELECT * FROM books', NotSupportedError, 'CREATE VIEW'],
+    ['CREATE TABLE t (a INT,)', QueryError, 'expected a column name'],
+  ])('%s → %p', (sql, cls, message) => {
+    const err = caught(() => lower(sql));
+    expect(err).toBeInstanceOf(cls);
+    expect(err.message).toContain(message);
+  });
+});
+
+describe('indexes and DROP', () => {
+  test('CREATE [UNIQUE] INDEX [IF NOT EXISTS] on one column, nested paths included', () => {
+    expect(lower('CREATE INDEX books_year ON books (year)').stmt).toEqual({
+      kind: 'createIndex',
+      name: 'books_year',
+      collection: 'books',
+      path: 'year',
+      unique: false,
+      ifNotExists: false,
+    });
+    expect(lower('CREATE UNIQUE INDEX IF NOT EXISTS ix ON Books (TITLE ASC)').stmt).toMatchObject({
+      collection: 'books',
+      path: 'title',
+      unique: true,
+      ifNotExists: true,
+    });
+    expect(lower('CREATE INDEX tz ON users (profile.timezone)').stmt).toMatchObject({
+      path: 'profile.timezone',
+    });
+    expect(lower('CREATE INDEX tz ON users ("profile.timezone")').stmt).toMatchObject({
+      path: 'profile.timezone',
+    });
+    expect(lower('CREATE INDEX c ON users (address.city)').stmt).toMatchObject({ path: 'address.city' });
+  });
+
+  test.each([
+    ['CREATE INDEX ix ON books (title, year)', NotSupportedError, 'several columns'],
+    ['CREATE INDEX ix ON books (lower(title))', NotSupportedError, 'expressions'],
+    ['CREATE INDEX ix ON books (year + 1)', NotSupportedError, 'expressions'],
+    ['CREATE INDEX ix ON books (year DESC)', NotSupportedError, 'descending'],
+    ['CREATE INDEX ix ON books (year) WHERE year > 0', NotSupportedError, 'partial'],
+    ['CREATE INDEX ix ON books (nope)', QueryError, 'no such column: nope'],
+    ['CREATE INDEX ix ON nope (a)', ProgrammingError, 'no such table: nope'],
+  ])('%s → %p', (sql, cls, message) => {
+    const err = caught(() => lower(sql));
+    expect(err).toBeInstanceOf(cls);
+    expect(err.message).toContain(message);
+  });
+
+  test('DROP TABLE / DROP INDEX [IF EXISTS]', () => {
+    expect(lower('DROP TABLE books').stmt).toEqual({ kind: 'dropTable', name: 'books', ifExists: false });
+    // The catalog's spelling of the name, as SQLite table names ignore case.
+    expect(lower('DROP TABLE IF EXISTS BOOKS').stmt).toEqual({
+      kind: 'dropTable',
+      name: 'books',
+      ifExists: true,
+    });
+    // An unknown table is the executor's to report (IF EXISTS makes it a no-op there).
+    expect(lower('DROP TABLE nope').stmt).toEqual({ kind: 'dropTable', name: 'nope', ifExists: false });
+    expect(lower('DROP INDEX ix').stmt).toEqual({ kind: 'dropIndex', name: 'ix', ifExists: false });
+    expect(lower('DROP INDEX IF EXISTS ix').stmt).toEqual({ kind: 'dropIndex', name: 'ix', ifExists: true });
+    expect(caught(() => lower('DROP VIEW v'))).toBeInstanceOf(NotSupportedError);
+  });
+});
+
+describe('ALTER TABLE ADD COLUMN', () => {
+  test('a nullable column, or a NOT NULL column with a DEFAULT', () => {
+    expect(lower('ALTER TABLE books ADD COLUMN isbn VARCHAR(13)').stmt).toEqual({
+      kind: 'addColumn',
+      collection: 'books',
+      field: { path: 'isbn', type: { optional: 'string' }, constraints: [{ maxLength: 13 }] },
+    });
+    expect(
+      lower("ALTER TABLE Books ADD isbn TEXT NOT NULL DEFAULT '' CHECK (length(isbn) <= 13)").stmt,
+    ).toEqual({
+      kind: 'addColumn',
+      collection: 'books',
+      field: { path: 'isbn', type: 'string', constraints: [{ maxLength: 13 }], default: '' },
+    });
+  });
+
+  test.each([
+    [
+      'ALTER TABLE books ADD COLUMN isbn TEXT NOT NULL',
+      SchemaError,
+      'NOT NULL column with default value NULL',
+    ],
+    ['ALTER TABLE books ADD COLUMN isbn TEXT NOT NULL DEFAULT NULL', SchemaError, 'NOT NULL column'],
+    ['ALTER TABLE books ADD COLUMN Title TEXT', SchemaError, 'duplicate column name: Title'],
+    ['ALTER TABLE books ADD COLUMN k INT PRIMARY KEY', NotSupportedError, 'PRIMARY KEY'],
+    ['ALTER TABLE books ADD COLUMN k INT UNIQUE', NotSupportedError, 'UNIQUE'],
+    ['ALTER TABLE nope ADD COLUMN k INT', ProgrammingError, 'no such table: nope'],
+    ['ALTER TABLE books RENAME TO b2', NotSupportedError, 'RENAME'],
+    ['ALTER TABLE books DROP COLUMN year', NotSupportedError, 'DROP'],
+  ])('%s → %p', (sql, cls, message) => {
+    const err = caught(() => lower(sql));
+    expect(err).toBeInstanceOf(cls);
+    expect(err.message).toContain(message);
+  });
+});

@@ -1,0 +1,169 @@
+/** INSERT / UPDATE / DELETE lowering. */
+import { NotSupportedError, ProgrammingError, QueryError } from '../../src/errors';
+import { E } from '../../planner/expr';
+import { caught, lower } from './catalog';
+
+const lit = E.literal;
+
+describe('INSERT', () => {
+  test('explicit columns map to field indexes; each VALUES row is a list of constant expressions', () => {
+    expect(lower("INSERT INTO books (title, id) VALUES ('a', 1), (?, ? + 1)")).toEqual({
+      sql: "INSERT INTO books (title, id) VALUES ('a', 1), (?, ? + 1)",
+      params: { style: 'positional', count: 2, names: [] },
+      stmt: {
+        kind: 'insert',
+        collection: 'books',
+        columns: [1, 0],
+        rows: [
+          [lit('a', 'text'), lit(1, 'integer')],
+          [E.param(0), E.binary('+', E.param(1), lit(1, 'integer'))],
+        ],
+        conflict: 'abort',
+        doNothing: false,
+      },
+    });
+  });
+
+  test('without a column list, every visible field in order (the hidden rowid is left out)', () => {
+    const books = lower("INSERT INTO books VALUES (1, 'a', 2000, 1.5, x'00', TRUE)").stmt;
+    expect(books).toMatchObject({ columns: [0, 1, 2, 3, 4, 5] });
+    expect(books).toMatchObject({
+      rows: [[{}, {}, {}, {}, lit(Buffer.from([0]), 'blob'), lit(1, 'integer')]],
+    });
+    expect(lower("INSERT INTO logs VALUES ('x', 1)").stmt).toMatchObject({ columns: [0, 1] });
+  });
+
+  test.each([
+    ['INSERT OR IGNORE INTO logs (msg) VALUES (1)', 'ignore', false],
+    ['INSERT OR REPLACE INTO logs (msg) VALUES (1)', 'replace', false],
+    ['REPLACE INTO logs (msg) VALUES (1)', 'replace', false],
+    ['INSERT OR ABORT INTO logs (msg) VALUES (1)', 'abort', false],
+    ['INSERT INTO logs (msg) VALUES (1) ON CONFLICT DO NOTHING', 'ignore', true],
+  ])('%s → conflict %s, doNothing %s', (sql, conflict, doNothing) => {
+    expect(lower(sql).stmt).toMatchObject({ kind: 'insert', conflict, doNothing });
+  });
+
+  test('nested fields are named by their dotted path, quoted or not; rowid names the key', () => {
+    expect(lower('INSERT INTO users ("profile.timezone", id) VALUES (\'UTC\', 1)').stmt).toMatchObject({
+      columns: [2, 0],
+    });
+    expect(lower("INSERT INTO users (profile.timezone, ID) VALUES ('UTC', 1)").stmt).toMatchObject({
+      columns: [2, 0],
+    });
+    expect(lower("INSERT INTO logs (rowid, msg) VALUES (5, 'x')").stmt).toMatchObject({ columns: [2, 0] });
+    expect(lower("INSERT INTO books (oid, title) VALUES (5, 'x')").stmt).toMatchObject({ columns: [0, 1] });
+  });
+
+  test.each([
+    [
+      "INSERT INTO books (title) VALUES ('x'), ('y', 1)",
+      ProgrammingError,
+      'PROGRAMMING',
+      '1 columns but 2 values in VALUES row 2',
+    ],
+    [
+      "INSERT INTO logs VALUES ('x', 1, 3)",
+      ProgrammingError,
+      'PROGRAMMING',
+      'table logs has 2 columns but 3 values were supplied',
+    ],
+    ["INSERT INTO books (title, title) VALUES ('x', 'y')", ProgrammingError, 'PROGRAMMING', 'named twice'],
+    [
+      'INSERT INTO books (title, nope) VALUES (1, 2)',
+      QueryError,
+      'QUERY',
+      'table books has no column named nope',
+    ],
+    ["INSERT INTO nope VALUES ('x')", ProgrammingError, 'NO_SUCH_COLLECTION', 'no such table: nope'],
+    ['INSERT INTO books (title) VALUES (title)', QueryError, 'QUERY', 'no such column: title'],
+    ['INSERT INTO books (year) VALUES (COUNT(*))', QueryError, 'QUERY', 'misuse of aggregate'],
+    [
+      "INSERT INTO users (address.city, id) VALUES ('x', 1)",
+      NotSupportedError,
+      'NOT_SUPPORTED',
+      'inside an object column',
+    ],
+    ["INSERT OR FAIL INTO logs VALUES ('x', 1)", NotSupportedError, 'NOT_SUPPORTED', 'OR FAIL'],
+    ["INSERT OR ROLLBACK INTO logs VALUES ('x', 1)", NotSupportedError, 'NOT_SUPPORTED', 'OR ROLLBACK'],
+    [
+      "INSERT INTO logs (msg) VALUES ('x') ON CONFLICT (msg) DO NOTHING",
+      NotSupportedError,
+      'NOT_SUPPORTED',
+      'conflict target',
+    ],
+    [
+      "INSERT INTO logs (msg) VALUES ('x') ON CONFLICT DO UPDATE SET msg = 'y'",
+      NotSupportedError,
+      'NOT_SUPPORTED',
+      'upsert',
+    ],
+    ['INSERT INTO logs SELECT * FROM logs', NotSupportedError, 'NOT_SUPPORTED', 'INSERT ... SELECT'],
+    ['INSERT INTO logs DEFAULT VALUES', NotSupportedError, 'NOT_SUPPORTED', 'DEFAULT VALUES'],
+    ["INSERT INTO logs (msg) VALUES ('x') RETURNING *", NotSupportedError, 'NOT_SUPPORTED', 'RETURNING'],
+  ])('%s → %p %s', (sql, cls, code, message) => {
+    const err = caught(() => lower(sql));
+    expect(err).toBeInstanceOf(cls);
+    expect(err).toMatchObject({ code });
+    expect(err.message).toContain(message);
+  });
+});
+
+describe('UPDATE', () => {
+  test('SET expressions may read the row; WHERE is lowered like a SELECT filter', () => {
+    expect(lower('UPDATE books SET year = year + 1, title = :t WHERE id = :id').stmt).toEqual({
+      kind: 'update',
+      collection: 'books',
+      sets: [
+        { column: 2, expr: E.binary('+', E.column(2, [], 'integer', 'year'), lit(1, 'integer')) },
+        { column: 1, expr: E.param('t') },
+      ],
+      where: E.binary('=', E.column(0, [], 'integer', 'id'), E.param('id')),
+    });
+    expect(lower("UPDATE users SET profile.timezone = 'UTC'").stmt).toMatchObject({
+      sets: [{ column: 2 }],
+      where: null,
+    });
+  });
+
+  test.each([
+    ['UPDATE books SET nope = 1', QueryError, 'table books has no column named nope'],
+    ['UPDATE books SET year = 1, year = 2', ProgrammingError, 'assigned twice'],
+    ['UPDATE books SET year = COUNT(*)', QueryError, 'misuse of aggregate'],
+    ["UPDATE users SET address.city = 'x'", NotSupportedError, 'inside an object column'],
+    ['UPDATE books b SET year = 1', NotSupportedError, 'alias'],
+    ['UPDATE OR IGNORE books SET year = 1', NotSupportedError, 'UPDATE OR'],
+    ['UPDATE books SET year = 1 FROM logs', NotSupportedError, 'UPDATE ... FROM'],
+    ['UPDATE books SET year = 1 LIMIT 1', NotSupportedError, 'LIMIT'],
+  ])('%s → %p', (sql, cls, message) => {
+    const err = caught(() => lower(sql));
+    expect(err).toBeInstanceOf(cls);
+    expect(err.message).toContain(message);
+  });
+
+  test('WHERE is type-checked like a SELECT filter', () => {
+    expect(caught(() => lower("UPDATE books SET title = 'x' WHERE year = 'y'"))).toMatchObject({
+      code: 'TYPE_MISMATCH',
+    });
+  });
+});
+
+describe('DELETE', () => {
+  test('with and without WHERE', () => {
+    expect(lower('DELETE FROM books').stmt).toEqual({ kind: 'delete', collection: 'books', where: null });
+    expect(lower('DELETE FROM Books WHERE year < ?1').stmt).toEqual({
+      kind: 'delete',
+      collection: 'books',
+      where: E.binary('<', E.column(2, [], 'integer', 'year'), E.param(0)),
+    });
+  });
+
+  test.each([
+    ['DELETE FROM nope', 'NO_SUCH_COLLECTION'],
+    ['DELETE FROM books WHERE nope = 1', 'QUERY'],
+    ['DELETE FROM books RETURNING *', 'NOT_SUPPORTED'],
+    ['DELETE FROM books ORDER BY id LIMIT 1', 'NOT_SUPPORTED'],
+    ['DELETE FROM books WHERE COUNT(*) > 1', 'QUERY'],
+  ])('%s → %s', (sql, code) => {
+    expect(caught(() => lower(sql))).toMatchObject({ code });
+  });
+});

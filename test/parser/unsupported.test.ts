@@ -1,0 +1,107 @@
+/**
+ * Valid SQL outside Tier 1 is a NotSupportedError naming the construct, and the error classes
+ * and codes of docs/sql.md's error table for everything the front end rejects.
+ */
+import {
+  DataError,
+  ModelVaultError,
+  NotSupportedError,
+  ProgrammingError,
+  QueryError,
+  SchemaError,
+} from '../../src/errors';
+import { caught, lower } from './catalog';
+
+test.each([
+  ['SELECT b.id FROM books b JOIN logs l ON 1', 'JOIN'],
+  ['SELECT * FROM books LEFT JOIN logs', 'JOIN'],
+  ['SELECT * FROM books, logs', 'JOIN'],
+  ['SELECT * FROM (SELECT id FROM books)', 'subqueries'],
+  ['SELECT * FROM books WHERE id IN (SELECT id FROM books)', 'IN (subquery)'],
+  ['SELECT (SELECT 1 FROM books) FROM books', 'subqueries'],
+  ['SELECT * FROM books WHERE EXISTS (SELECT 1 FROM books)', 'EXISTS'],
+  ['SELECT * FROM books WHERE NOT EXISTS (SELECT 1 FROM books)', 'EXISTS'],
+  ['SELECT id FROM books UNION SELECT id FROM books', 'UNION'],
+  ['SELECT id FROM books UNION ALL SELECT id FROM books', 'UNION'],
+  ['SELECT id FROM books EXCEPT SELECT id FROM books', 'EXCEPT'],
+  ['SELECT id FROM books INTERSECT SELECT id FROM books', 'INTERSECT'],
+  ['SELECT CASE WHEN id = 1 THEN 2 END FROM books', 'CASE'],
+  ['SELECT CAST(id AS TEXT) FROM books', 'CAST'],
+  ['SELECT upper(title) FROM books', 'function upper()'],
+  ['SELECT id FROM books WHERE length(title) > 2', 'function length()'],
+  ['SELECT coalesce(year, 0) FROM books', 'function coalesce()'],
+  ['SELECT MAX(year, 2) FROM books', 'MAX()'],
+  ['SELECT COUNT(*) OVER () FROM books', 'window functions'],
+  ['SELECT COUNT(*) FILTER (WHERE id > 1) FROM books', 'FILTER'],
+  ['SELECT id FROM books WINDOW w AS ()', 'WINDOW'],
+  ['WITH x AS (SELECT 1) SELECT * FROM x', 'WITH'],
+  ['SELECT 1', 'SELECT without FROM'],
+  ['SELECT id FROM books ORDER BY title COLLATE NOCASE', 'COLLATE'],
+  ['SELECT id FROM books ORDER BY title NULLS LAST', 'NULLS'],
+  ["SELECT id FROM books WHERE title GLOB 'a*'", 'GLOB'],
+  ["SELECT id FROM books WHERE title REGEXP 'a'", 'REGEXP'],
+  ["SELECT id FROM books WHERE title IS 'x'", 'IS with anything but NULL'],
+  ['SELECT id FROM books WHERE year IS DISTINCT FROM 1', 'IS [NOT] DISTINCT FROM'],
+  ['SELECT id FROM books WHERE (id, year) = (1, 2)', 'row values'],
+  ['SELECT CURRENT_TIMESTAMP FROM books', 'CURRENT_TIMESTAMP'],
+  ['SELECT id FROM main.books', 'schema-qualified'],
+  ['SELECT id FROM books INDEXED BY ix', 'INDEXED BY'],
+  ['DELETE FROM books RETURNING id', 'RETURNING'],
+  ['PRAGMA table_info(books)', 'PRAGMA'],
+  ['VACUUM', 'VACUUM'],
+  ["ATTACH 'x.db' AS x", 'ATTACH'],
+  ['ANALYZE', 'ANALYZE'],
+  ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', 'CREATE TRIGGER'],
+  ['VALUES (1, 2)', 'VALUES'],
+])('%s → NotSupportedError naming %s', (sql, construct) => {
+  const err = caught(() => lower(sql));
+  expect(err).toBeInstanceOf(NotSupportedError);
+  expect(err).toMatchObject({ code: 'NOT_SUPPORTED', sql });
+  expect(err.message).toContain(construct);
+});
+
+test.each<[string, new (...args: never[]) => ModelVaultError, string]>([
+  ['SELEKT 1', QueryError, 'SYNTAX'],
+  ['SELECT id FROM books; SELECT id FROM books', QueryError, 'SYNTAX'],
+  ['SELECT * FROM nope', ProgrammingError, 'NO_SUCH_COLLECTION'],
+  ['SELECT nope FROM books', QueryError, 'QUERY'],
+  ['SELECT id FROM books WHERE COUNT(*) > 0', QueryError, 'QUERY'],
+  ['SELECT id FROM books WHERE id = ? AND id = :a', ProgrammingError, 'PARAMETER'],
+  ["SELECT id FROM books WHERE id = 'one'", DataError, 'TYPE_MISMATCH'],
+  ['SELECT 0x1FFFFFFFFFFFFFFFF FROM books', DataError, 'DATA'],
+  ['CREATE TABLE t (a INT, a INT)', SchemaError, 'SCHEMA'],
+  ['INSERT INTO books (id) VALUES (1, 2)', ProgrammingError, 'PROGRAMMING'],
+  ['SELECT upper(title) FROM books', NotSupportedError, 'NOT_SUPPORTED'],
+])('%s → %p %s', (sql, cls, code) => {
+  const err = caught(() => lower(sql));
+  expect(err).toBeInstanceOf(cls);
+  expect(err).toMatchObject({ code, sql });
+});
+
+test('a non-string statement is a ProgrammingError', () => {
+  expect(caught(() => lower(42 as unknown as string))).toBeInstanceOf(ProgrammingError);
+});
+
+describe('resource limits', () => {
+  test('deep nesting is a QueryError, not a stack overflow', () => {
+    for (const sql of [
+      `SELECT ${'('.repeat(5000)}1${')'.repeat(5000)} FROM books`,
+      `SELECT ${'- '.repeat(5000)}1 FROM books`,
+      `SELECT id FROM books WHERE ${'NOT '.repeat(5000)}1`,
+      `SELECT 1${' + 1'.repeat(5000)} FROM books`,
+      `SELECT id FROM books WHERE ${Array(3000).fill('id = 1').join(' OR ')}`,
+    ]) {
+      const err = caught(() => lower(sql));
+      expect(err).toBeInstanceOf(QueryError);
+      expect(err.message).toMatch(/too large/);
+    }
+  });
+
+  test('nesting below the limit lowers', () => {
+    expect(() => lower(`SELECT ${'('.repeat(200)}1${')'.repeat(200)} FROM books`)).not.toThrow();
+    expect(() => lower(`SELECT 1${' + 1'.repeat(900)} FROM books`)).not.toThrow();
+    expect(() =>
+      lower(`SELECT id FROM books WHERE id IN (${Array(10000).fill('1').join(', ')})`),
+    ).not.toThrow();
+  });
+});
