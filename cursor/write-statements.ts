@@ -8,6 +8,7 @@ import type { Database } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { normalizeCollection } from '../storage/schema/normalize';
+import { setPath } from '../storage/schema/paths';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { compileExpr } from '../planner/compile-expr';
@@ -85,15 +86,6 @@ function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
     });
   }
   return err;
-}
-
-function setPath(obj: Row, path: readonly string[], value: unknown): void {
-  let o = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    if (typeof o[path[i]] !== 'object' || o[path[i]] === null) o[path[i]] = {};
-    o = o[path[i]] as Row;
-  }
-  o[path[path.length - 1]] = value;
 }
 
 function isAutoKey(state: CollectionState): boolean {

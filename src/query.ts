@@ -7,6 +7,7 @@
 import type { CollectionState } from '../storage/collection-state';
 import type { NormalizedType } from '../storage/schema/normalize';
 import { parsePath } from '../storage/schema/compile';
+import { setPath } from '../storage/schema/paths';
 import type { Engine, ReadView } from '../storage/engine';
 import { E } from '../planner/expr';
 import type { ColumnExpr, Expr } from '../planner/expr';
@@ -15,7 +16,7 @@ import { L } from '../planner/logical';
 import type { LogicalPlan, ProjectColumn } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
 import { explain as explainPlan } from '../planner/explain';
-import type { ExecStats } from '../planner/execute';
+import type { ExecStats, Source } from '../planner/execute';
 import { DataError, QueryError } from './errors';
 
 export type WhereOp =
@@ -99,16 +100,6 @@ export function toUserValue(t: NormalizedType, v: unknown, safeIntegers: boolean
     default:
       return v;
   }
-}
-
-function setPath(obj: Row, path: readonly string[], value: unknown): void {
-  let o = obj;
-  for (let i = 0; i < path.length - 1; i++) {
-    const next = o[path[i]];
-    if (typeof next !== 'object' || next === null) o[path[i]] = {};
-    o = o[path[i]] as Row;
-  }
-  o[path[path.length - 1]] = value;
 }
 
 function successor(prefix: string): string | null {
@@ -216,12 +207,7 @@ export class Query {
 
   /** Rows one at a time: the result is produced as it is consumed, against a snapshot taken now. */
   *iterate(stats?: ExecStats): Generator<Row, void, undefined> {
-    const view = this.host.view();
-    const { source } = openResult(physicalPlan(this.logical(false), view), view, {
-      readRow: (l) => this.host.engine.readRowFor(view, l),
-      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
-      stats,
-    });
+    const source = this.open(this.logical(false), stats);
     const convert = this.converter();
     for (let row = source.next(); row !== null; row = source.next()) yield convert(row);
   }
@@ -266,13 +252,7 @@ export class Query {
       }
       return { name, fn: a.fn, col, distinct: a.distinct === true };
     });
-    let plan: LogicalPlan = L.scan(this.name);
-    const where = this.state.where.map((c) => this.lower(c));
-    if (where.length)
-      plan = L.filter(
-        plan,
-        where.reduce((a, b) => E.and(a, b)),
-      );
+    let plan = this.filteredScan();
     plan = L.aggregate(
       plan,
       groupCols.map((g) => g.expr),
@@ -306,11 +286,7 @@ export class Query {
         this.state.offset === null ? null : E.literal(this.state.offset),
       );
     }
-    const view = this.host.view();
-    const { source } = openResult(physicalPlan(plan, view), view, {
-      readRow: (l) => this.host.engine.readRowFor(view, l),
-      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
-    });
+    const source = this.open(plan);
     const safe = this.host.safeIntegers;
     const groupTypes = groupCols.map((g) => g.type);
     const out: Row[] = [];
@@ -340,12 +316,7 @@ export class Query {
       for (const _row of this.iterateRaw()) n++;
       return n;
     }
-    const view = this.host.view();
-    const { source } = openResult(physicalPlan(this.logical(true), view), view, {
-      readRow: (l) => this.host.engine.readRowFor(view, l),
-      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
-    });
-    const row = source.next();
+    const row = this.open(this.logical(true)).next();
     return Number(row?.[0] ?? 0);
   }
 
@@ -428,13 +399,7 @@ export class Query {
 
   private logical(countOnly: boolean): LogicalPlan {
     const state = this.coll();
-    let plan: LogicalPlan = L.scan(this.name);
-    const where = this.state.where.map((c) => this.lower(c));
-    if (where.length)
-      plan = L.filter(
-        plan,
-        where.reduce((a, b) => E.and(a, b)),
-      );
+    let plan = this.filteredScan();
     if (countOnly) {
       const width = state.compiled.columnCount;
       plan = L.aggregate(plan, [], [E.aggregate('count', null)], width);
@@ -462,12 +427,31 @@ export class Query {
     return plan;
   }
 
-  private *iterateRaw(): Generator<unknown> {
+  /** Plan `plan` against a snapshot taken now and open its result (nothing runs until pulled). */
+  private open(plan: LogicalPlan, stats?: ExecStats): Source {
     const view = this.host.view();
-    const { source } = openResult(physicalPlan(this.logical(false), view), view, {
-      readRow: (l) => this.host.engine.readRowFor(view, l),
-      readRowSequential: (l) => this.host.engine.readRowAhead(view, l),
-    });
+    const engine = this.host.engine;
+    return openResult(physicalPlan(plan, view), view, {
+      readRow: (l) => engine.readRowFor(view, l),
+      readRowSequential: (l) => engine.readRowAhead(view, l),
+      stats,
+    }).source;
+  }
+
+  /** Scan + the AND of the where conditions: the bottom of every plan this builder makes. */
+  private filteredScan(): LogicalPlan {
+    const scan: LogicalPlan = L.scan(this.name);
+    const where = this.state.where.map((c) => this.lower(c));
+    return where.length
+      ? L.filter(
+          scan,
+          where.reduce((a, b) => E.and(a, b)),
+        )
+      : scan;
+  }
+
+  private *iterateRaw(): Generator<unknown> {
+    const source = this.open(this.logical(false));
     for (let row = source.next(); row !== null; row = source.next()) yield row;
   }
 

@@ -350,7 +350,7 @@ export class Engine {
   /** Apply one committed transaction read from the log (replay); idempotent by construction. */
   private applyCommitted(_txnId: number, frames: LogFrame[]): void {
     for (const frame of frames) {
-      const body = decodePayload(frame.payload, frame.offset);
+      const body = frame.body;
       if (!Array.isArray(body))
         throw new FormatError(`malformed frame payload at offset ${frame.offset}`, 'CORRUPT', {
           offset: frame.offset,
@@ -368,7 +368,7 @@ export class Engine {
           this.cache.set(frame.offset, {
             collectionId: state.meta.id,
             row,
-            bytes: frame.payload.length + FRAME_HEADER_SIZE,
+            bytes: frame.size,
           });
           break;
         }

@@ -24,7 +24,10 @@ export interface LogFrame {
   offset: number;
   kind: number;
   txnId: number;
-  payload: Buffer;
+  /** The decoded payload (decoded here: the chunk buffer it came from is reused). */
+  body: unknown;
+  /** Total frame length in bytes (header + payload). */
+  size: number;
 }
 
 export interface TailProblem {
@@ -150,8 +153,8 @@ export function scanLog(
       );
     }
     if (DATA_KINDS.has(kind)) {
-      // Copy: the chunk buffer is reused, the frame may be kept until commit.
-      open.frames.push({ offset: pos, kind, txnId, payload: Buffer.from(payload) });
+      // Decode now: the chunk buffer is reused, and decoding copies what the frame holds.
+      open.frames.push({ offset: pos, kind, txnId, body: decodePayload(payload, pos), size: frameEnd - pos });
     } else if (kind === FrameKind.TXN_COMMIT) {
       const count = decodePayload(payload, pos);
       if (count !== open.frames.length) {

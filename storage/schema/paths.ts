@@ -40,3 +40,14 @@ export function parsePath(path: string | readonly string[]): string[] {
 export function pathText(path: readonly string[]): string {
   return path.join('.');
 }
+
+/** Set `value` at a (multi-segment) path of a user row object, creating the objects on the way. */
+export function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let o = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = o[path[i]];
+    if (typeof next !== 'object' || next === null) o[path[i]] = {};
+    o = o[path[i]] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]] = value;
+}
