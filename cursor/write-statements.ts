@@ -9,6 +9,7 @@ import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { normalizeCollection } from '../storage/schema/normalize';
 import { setPath } from '../storage/schema/paths';
+import { compareValues } from '../storage/compare';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { compileExpr } from '../planner/compile-expr';
@@ -208,13 +209,15 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
       throw sqlError(err, state, obj);
     }
     const newKey = stored[state.compiled.pkColumn];
-    if (newKey !== key && engine.getRow(state, newKey) !== undefined) {
+    // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
+    const keyChanged = compareValues(newKey, key) !== 0;
+    if (keyChanged && engine.getRow(state, newKey) !== undefined) {
       throw new IntegrityError(
         `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
         'PRIMARY_KEY',
       );
     }
-    if (newKey !== key) engine.deleteRow(state, key);
+    if (keyChanged) engine.deleteRow(state, key);
     engine.putRow(state, stored, 'replacePk');
     rowCount++;
   }

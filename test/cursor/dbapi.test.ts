@@ -260,3 +260,19 @@ describe('statement cache', () => {
     conn.close();
   });
 });
+
+describe('UPDATE with a BLOB primary key', () => {
+  test('updating other columns keeps the row (keys compare by value, not identity)', () => {
+    const conn = connect(':memory:', { autocommit: true });
+    conn.execute('CREATE TABLE b (k BLOB PRIMARY KEY, n INTEGER)');
+    conn.execute("INSERT INTO b VALUES (x'01', 1), (x'02', 2)");
+    conn.execute('UPDATE b SET n = n + 10');
+    expect(conn.execute('SELECT n FROM b ORDER BY k').fetchAll()).toEqual([[11], [12]]);
+    conn.execute("UPDATE b SET k = x'03' WHERE n = 11");
+    expect(conn.execute("SELECT n FROM b WHERE k = x'03'").fetchAll()).toEqual([[11]]);
+    expect(() => conn.execute("UPDATE b SET k = x'02' WHERE n = 11")).toThrow(
+      expect.objectContaining({ code: 'PRIMARY_KEY' }),
+    );
+    conn.close();
+  });
+});
