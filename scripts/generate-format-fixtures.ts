@@ -1,5 +1,5 @@
 /**
- * Regenerates the golden files of the current format version under fixtures/format/v1.0/:
+ * Regenerates the golden files of the current format version under fixtures/format/v<major>.<minor>/:
  *   all-types.modelvault  every type, nested and multi-segment paths, indexes, deletes, replaces,
  *                         a checkpoint, and transactions after it (replayed from the tail)
  *   torn-tail.modelvault  the same with its last transaction cut in half
@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Database } from '../src/index';
+import { FORMAT_MAJOR, FORMAT_MINOR } from '../storage/format';
 import type { FieldDescriptor } from '../src/index';
 
 export const FIXTURE_FIELDS: FieldDescriptor[] = [
@@ -118,7 +119,7 @@ export function build(dir: string): void {
 }
 
 if (require.main === module) {
-  const dir = path.join(__dirname, '..', '..', 'fixtures', 'format', 'v1.0');
+  const dir = path.join(__dirname, '..', '..', 'fixtures', 'format', `v${FORMAT_MAJOR}.${FORMAT_MINOR}`);
   build(dir);
   console.log(`wrote ${dir}`);
 }

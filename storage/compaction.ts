@@ -56,7 +56,8 @@ export function compactToFile(source: Engine, dest: string): void {
   const tmp = `${target}.compact-${process.pid}.tmp`;
   fs.rmSync(tmp, { force: true });
   fs.rmSync(`${tmp}.lock`, { recursive: true, force: true });
-  const out = Engine.openFile(tmp, {});
+  // The copy checkpoints once at the end; automatic checkpoints on the way would only be dead weight.
+  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0 });
   try {
     copyLiveState(source, out);
   } catch (err) {
@@ -72,7 +73,7 @@ export function compactToFile(source: Engine, dest: string): void {
 
 /** The compacted bytes of `source`, built in memory (snapshots of in-memory databases). */
 export function compactToBytes(source: Engine): Buffer {
-  const out = Engine.openStore(new MemoryStore(), {});
+  const out = Engine.openStore(new MemoryStore(), { checkpointEveryBytes: 0 });
   copyLiveState(source, out);
   const bytes = out.bytes();
   out.close();

@@ -39,6 +39,7 @@ import {
   LOG_START,
   SUPERBLOCK_OFFSETS,
   SUPERBLOCK_SIZE,
+  FORMAT_MINOR,
 } from './format';
 import { scanLog } from './log-scan';
 import type { LogFrame } from './log-scan';
@@ -125,6 +126,8 @@ const MAX_RETIRED_STORES = 4;
 /** Read-ahead window for sequential scans. */
 const READ_AHEAD_BYTES = 1 << 20;
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
+/** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
+export const CHECKPOINT_SPACING = 4;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
@@ -149,6 +152,8 @@ export class Engine {
   /** Bumped on every catalog change (and rollback): cached lowered statements check it. */
   private catalogGen = 0;
   private broken: Error | null = null;
+  /** The minor format version in the file's header: what this file's older readers understand. */
+  private fileMinor = FORMAT_MINOR;
   private closed = false;
   private committed: ReadView;
   /** Files replaced by compaction that views taken before it may still read (most recent last). */
@@ -221,7 +226,7 @@ export class Engine {
     const header = readExact(this.store, 0, HEADER_SIZE);
     if (!header)
       throw new FormatError('file is too short to be a ModelVault database', 'BAD_MAGIC', { offset: 0 });
-    decodeHeader(header);
+    this.fileMinor = decodeHeader(header).minor;
     if (size < LOG_START)
       throw new FormatError('file is cut off inside its superblocks', 'CORRUPT', { offset: size });
 
@@ -298,6 +303,7 @@ export class Engine {
   }
 
   private initialize(): void {
+    this.fileMinor = FORMAT_MINOR;
     const init = Buffer.alloc(LOG_START);
     encodeHeader().copy(init, 0);
     encodeSuperblock(this.superblock).copy(init, SUPERBLOCK_OFFSETS[0]);
@@ -707,7 +713,20 @@ export class Engine {
     for (let i = 0; i < txn.rowLocations.length; i++) this.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
     this.txn = null;
     this.publishView();
-    if (this.checkpointEvery > 0 && this.logBytesSinceCheckpoint >= this.checkpointEvery) this.checkpoint();
+    if (this.checkpointDue()) this.checkpoint();
+  }
+
+  /**
+   * The automatic checkpoint policy: after `checkpointEvery` bytes of log, and never before the
+   * log since the last checkpoint is CHECKPOINT_SPACING times that checkpoint's size. A checkpoint
+   * holds every index, so a fixed spacing would fill a growing file with superseded checkpoints
+   * (O(n²) bytes); spacing them in proportion keeps those under a fixed fraction of the file,
+   * while the log left to replay after a crash stays proportional to the index size.
+   */
+  private checkpointDue(): boolean {
+    if (this.checkpointEvery <= 0) return false;
+    const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * this.superblock.checkpointLength);
+    return this.logBytesSinceCheckpoint >= spacing;
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
@@ -885,11 +904,15 @@ export class Engine {
     const staged = this.stagingBuffer;
     staged.reset();
     const payload = encodePayload(
-      checkpointPayload({
-        txnId: this.lastTxnId,
-        nextCollectionId: this.nextCollectionId,
-        collections: [...this.collections.values()],
-      }),
+      checkpointPayload(
+        {
+          txnId: this.lastTxnId,
+          nextCollectionId: this.nextCollectionId,
+          collections: [...this.collections.values()],
+        },
+        // Packed columns are format 1.1: a 1.0 file keeps checkpoints its own readers can load.
+        this.fileMinor >= 1 ? 2 : 1,
+      ),
     );
     writeFrame(staged, FrameKind.CHECKPOINT, this.lastTxnId, payload);
     const at = this.durableEnd;

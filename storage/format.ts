@@ -7,7 +7,7 @@
 /** "MVAULT" + CR LF: the line-ending bytes catch files mangled by text-mode transfers. */
 export const FILE_MAGIC = Buffer.from([0x4d, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x0d, 0x0a]);
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;

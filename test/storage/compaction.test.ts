@@ -6,6 +6,9 @@ import fc from 'fast-check';
 import { Database, LockError } from '../../src/index';
 import type { Condition } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
+import { listFrames } from '../helpers/engine-util';
+import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
+import { decodePayload } from '../../storage/codec';
 
 const FIELDS = [
   { path: 'id', type: 'int64' as const },
@@ -152,6 +155,39 @@ describe('compaction', () => {
     expect(again.storage.recoveryReport.usedCheckpoint).toBe(true);
     expect(again.collection('items').count()).toBe(200);
     again.close();
+  });
+
+  test('automatic checkpoints are spaced by at least 4x the last checkpoint, so superseded ones stay a small part of the file', () => {
+    const db = Database.openInMemory({ checkpointEveryBytes: 1024 });
+    db.registerCollection('items', FIELDS, 'id', INDEXES);
+    for (let i = 0; i < 3000; i++) db.insert('items', { id: i, grp: `g${i % 7}`, n: i, meta: { tag: null } });
+    const bytes = db.storage.bytes();
+    const frames = listFrames(bytes);
+    const checkpoints = frames.filter((f) => f.kind === FrameKind.CHECKPOINT);
+    expect(checkpoints.length).toBeGreaterThan(3);
+    for (let i = 1; i < checkpoints.length; i++) {
+      const prev = checkpoints[i - 1];
+      const logBetween = checkpoints[i].offset - (prev.offset + FRAME_HEADER_SIZE + prev.length);
+      expect(logBetween).toBeGreaterThanOrEqual(Math.max(1024, 4 * (FRAME_HEADER_SIZE + prev.length)));
+    }
+    const checkpointBytes = checkpoints.reduce((sum, f) => sum + FRAME_HEADER_SIZE + f.length, 0);
+    expect(checkpointBytes).toBeLessThan(bytes.length * 0.3);
+    expect(db.collection('items').count()).toBe(3000);
+    db.close();
+  });
+
+  test('a compacted file holds the rows and exactly one checkpoint, in layout 2', () => {
+    const file = tmp.file();
+    const db = Database.open(file, { checkpointEveryBytes: 2048 });
+    fill(db, 5);
+    db.compact();
+    const frames = listFrames(fs.readFileSync(file));
+    const checkpoints = frames.filter((f) => f.kind === FrameKind.CHECKPOINT);
+    expect(checkpoints).toHaveLength(1);
+    const bytes = fs.readFileSync(file);
+    const at = checkpoints[0].offset + FRAME_HEADER_SIZE;
+    expect(decodePayload(bytes.subarray(at, at + checkpoints[0].length))).toMatchObject({ v: 2 });
+    db.close();
   });
 
   test('SIGKILL during repeated compaction: 20 kill points, always the old or the new file, every acknowledged batch', async () => {

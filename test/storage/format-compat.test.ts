@@ -1,5 +1,5 @@
 /**
- * Format compatibility (docs/compatibility.md): the golden files of format 1.0 open with today's
+ * Format compatibility (docs/compatibility.md): the golden files of every format version open with today's
  * code, every row reads back exactly, they accept appends, a torn tail is handled per recovery
  * mode, and files from an unknown major version or with unknown mandatory frames are refused.
  */
@@ -8,16 +8,19 @@ import * as path from 'node:path';
 import { Database, FormatError } from '../../src/index';
 import { encodeRow } from '../../scripts/generate-format-fixtures';
 import { crc32c } from '../../storage/crc32c';
-import { frameBytes } from '../helpers/engine-util';
+import { frameBytes, listFrames } from '../helpers/engine-util';
+import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
+import { decodePayload } from '../../storage/codec';
 import { tmpDir } from '../helpers/tmp';
 
-const DIR = path.join(__dirname, '..', '..', 'fixtures', 'format', 'v1.0');
-const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as {
-  users: unknown[];
-  notes: unknown[];
-};
+const VERSIONS = ['1.0', '1.1'];
 
-describe('format 1.0 fixtures', () => {
+describe.each(VERSIONS)('format %s fixtures', (version) => {
+  const DIR = path.join(__dirname, '..', '..', 'fixtures', 'format', `v${version}`);
+  const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as {
+    users: unknown[];
+    notes: unknown[];
+  };
   const tmp = tmpDir();
   afterAll(() => tmp.cleanup());
   const copy = (name: string): string => {
@@ -47,6 +50,28 @@ describe('format 1.0 fixtures', () => {
     expect(again.get('notes', 'new')).toEqual({ key: 'new', body: 'appended by today' });
     expect(again.get('users', 1)).toBeNull();
     expect(again.collection('users').count()).toBe(expected.users.length - 1);
+    again.close();
+  });
+
+  test('a checkpoint written into the fixture uses the layout its own version reads', () => {
+    const file = copy('all-types.modelvault');
+    const db = Database.open(file, { safeIntegers: true });
+    db.insert('notes', { key: 'cp', body: 'before a checkpoint' });
+    db.storage.checkpoint();
+    db.close();
+    const bytes = fs.readFileSync(file);
+    expect(`1.${bytes.readUInt16LE(10)}`).toBe(version);
+    const last = listFrames(bytes)
+      .filter((f) => f.kind === FrameKind.CHECKPOINT)
+      .pop();
+    expect(last).toBeDefined();
+    const at = (last?.offset ?? 0) + FRAME_HEADER_SIZE;
+    const payload = decodePayload(bytes.subarray(at, at + (last?.length ?? 0)));
+    expect(payload).toMatchObject({ v: version === '1.0' ? 1 : 2 });
+    const again = Database.open(file, { readOnly: true, recovery: 'strict', safeIntegers: true });
+    expect(again.storage.recoveryReport.usedCheckpoint).toBe(true);
+    expect(again.get('notes', 'cp')).toEqual({ key: 'cp', body: 'before a checkpoint' });
+    expect(again.collection('users').orderBy('id').all().map(encodeRow)).toEqual(expected.users);
     again.close();
   });
 
