@@ -12,9 +12,9 @@
 import { BTree } from './btree';
 import { compareValues } from './compare';
 import { CollectionState } from './collection-state';
-import type { CollectionMeta } from './collection-state';
+import type { CollectionMeta, IndexSource } from './collection-state';
 import type { CollectionSchema } from './schema/normalize';
-import { packColumn, unpackColumn } from './packed-column';
+import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
 
 export interface CheckpointData {
@@ -24,7 +24,7 @@ export interface CheckpointData {
 }
 
 /** A column as stored: a MessagePack array (layout 1) or a packed column (layout 2). */
-type EncodedColumn = unknown[] | Buffer;
+type EncodedColumn = unknown[] | Uint8Array;
 
 interface EncodedIndex {
   name: string;
@@ -59,6 +59,9 @@ export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout
         pkKeys: column(pk.keys),
         pkLocs: column(pk.values),
         indexes: c.indexes.map((ix) => {
+          // An index nobody touched since the last checkpoint is copied over still packed.
+          const packed = layout === 2 ? ix.packed : null;
+          if (packed) return { name: ix.def.name, keys: packed.keys, pks: packed.pks };
           const arrays = ix.tree.toArrays();
           return { name: ix.def.name, keys: column(arrays.keys), pks: column(arrays.values) };
         }),
@@ -116,26 +119,37 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       throw bad('collection header', offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);
-    if (!pkPair || !isLocations(pkPair[1]) || !Array.isArray(indexes))
+    // A packed integer column holds safe integers by construction; a wrong location still fails its
+    // frame checksum when the row is read.
+    const locsChecked = pkLocs instanceof Uint8Array && isIntegerColumn(pkLocs);
+    if (!pkPair || !(locsChecked || isLocations(pkPair[1])) || !Array.isArray(indexes))
       throw bad('primary key arrays', offset);
     const meta: CollectionMeta = {
       id: id as number,
       version: version as number,
       schema: schema as unknown as CollectionSchema,
     };
-    const pk = BTree.fromSorted<unknown, number>(pkPair[0], pkPair[1], { compare: compareValues });
-    const trees = new Map<string, BTree<unknown, unknown>>();
+    const pk = BTree.fromSorted<unknown, number>(pkPair[0], pkPair[1] as number[], {
+      compare: compareValues,
+    });
+    const trees = new Map<string, IndexSource>();
     for (const ix of indexes as unknown[]) {
-      const pair = isRecord(ix) ? readPair(ix.keys, ix.pks, layout, offset) : null;
-      if (!isRecord(ix) || typeof ix.name !== 'string' || !pair) throw bad('index arrays', offset);
-      trees.set(
-        ix.name,
-        BTree.fromSorted<unknown, unknown>(pair[0], pair[1], {
+      if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index arrays', offset);
+      const { keys, pks } = ix;
+      const build = (): BTree<unknown, unknown> => {
+        const pair = readPair(keys, pks, layout, offset);
+        if (!pair) throw bad(`index ${String(ix.name)} arrays`, offset);
+        return BTree.fromSorted<unknown, unknown>(pair[0], pair[1], {
           compare: compareValues,
           multi: true,
           valueCompare: compareValues,
-        }),
-      );
+        });
+      };
+      // Layout 2 keeps an index packed until first use (its frame's checksum already held);
+      // layout-1 arrays are decoded anyway, so their trees are built at once.
+      if (layout === 2 && keys instanceof Uint8Array && pks instanceof Uint8Array)
+        trees.set(ix.name, { keys, pks, build });
+      else trees.set(ix.name, build());
     }
     try {
       return new CollectionState(meta, pk, trees);

@@ -19,11 +19,107 @@ export interface CollectionMeta {
   schema: CollectionSchema;
 }
 
-export interface IndexState {
+/** An index as a checkpoint stored it: packed columns (layout 2) and how to build its tree. */
+export interface PackedIndex {
+  readonly keys: Uint8Array;
+  readonly pks: Uint8Array;
+  build(): BTree<unknown, unknown>;
+}
+
+/** An index tree, or the packed form it is built from on first use. */
+export type IndexSource = BTree<unknown, unknown> | PackedIndex;
+
+/**
+ * One secondary index of a collection. A tree that came from a checkpoint stays packed until a
+ * statement or a write first needs it, so opening a large file builds only the primary-key tree
+ * and a point get never pays for the other indexes. Views taken while the tree is still packed
+ * share one PendingIndexView; building the tree hands that view a snapshot of the freshly built
+ * tree (taken before any write can reach it), which it keeps exactly as long as it lives.
+ */
+export class IndexState {
+  readonly unique: boolean;
+  private built: BTree<unknown, unknown> | null;
+  private pending: PackedIndex | null;
+  private pendingView: PendingIndexView | null = null;
+
+  constructor(
+    readonly def: NormalizedIndex,
+    readonly accessor: PathAccessor,
+    source: IndexSource,
+  ) {
+    this.unique = def.kind === 'unique';
+    this.built = source instanceof BTree ? source : null;
+    this.pending = source instanceof BTree ? null : source;
+  }
+
+  /** Whether the tree has been built (tests and diagnostics). */
+  get loaded(): boolean {
+    return this.pending === null;
+  }
+
+  get tree(): BTree<unknown, unknown> {
+    if (this.pending) {
+      const tree = this.pending.build();
+      this.pending = null;
+      this.built = tree;
+      this.pendingView?.resolve(tree.snapshot());
+      this.pendingView = null;
+      return tree;
+    }
+    return this.built as BTree<unknown, unknown>;
+  }
+
+  /** The packed columns while the tree is unbuilt (so unchanged since its checkpoint), else null. */
+  get packed(): PackedIndex | null {
+    return this.pending;
+  }
+
+  /** A frozen view of the tree; one taken while the tree is still packed does not build it. */
+  view(): IndexView {
+    if (this.pending) return (this.pendingView ??= new PendingIndexView(this));
+    return { def: this.def, accessor: this.accessor, unique: this.unique, tree: this.tree.snapshot() };
+  }
+
+  /** Put the tree back to `view` (savepoint and transaction rollback). */
+  restore(view: IndexView): void {
+    if (view instanceof PendingIndexView) {
+      // Unresolved: the tree is still packed, so nothing was written. Resolved: back to the build.
+      const snap = view.resolved;
+      if (snap) this.tree.restore(snap);
+      return;
+    }
+    this.tree.restore(view.tree);
+  }
+}
+
+/** The view of an index taken while it was packed: reading its tree builds the index. */
+class PendingIndexView implements IndexView {
   readonly def: NormalizedIndex;
   readonly accessor: PathAccessor;
   readonly unique: boolean;
-  tree: BTree<unknown, unknown>;
+  private snap: BTreeSnapshot<unknown, unknown> | null = null;
+  private slot: IndexState | null;
+
+  constructor(slot: IndexState) {
+    this.slot = slot;
+    this.def = slot.def;
+    this.accessor = slot.accessor;
+    this.unique = slot.unique;
+  }
+
+  get resolved(): BTreeSnapshot<unknown, unknown> | null {
+    return this.snap;
+  }
+
+  resolve(snap: BTreeSnapshot<unknown, unknown>): void {
+    this.snap = snap;
+    this.slot = null;
+  }
+
+  get tree(): BTreeSnapshot<unknown, unknown> {
+    if (!this.snap) void this.slot?.tree; // building resolves this view
+    return this.snap as BTreeSnapshot<unknown, unknown>;
+  }
 }
 
 export class CollectionState {
@@ -34,19 +130,14 @@ export class CollectionState {
   constructor(
     readonly meta: CollectionMeta,
     pk?: BTree<unknown, number>,
-    indexTrees?: Map<string, BTree<unknown, unknown>>,
+    indexTrees?: Map<string, IndexSource>,
   ) {
     this.compiled = compileSchema(meta.schema);
     this.pk = pk ?? newPkTree();
     this.indexes = meta.schema.indexes.map((def) => {
       const accessor = this.compiled.resolvePath(def.path);
       if (!accessor) throw new SchemaError(`index path ${def.path.join('.')} does not resolve`); // normalize() prevents it; a corrupt catalog may not
-      return {
-        def,
-        accessor,
-        unique: def.kind === 'unique',
-        tree: indexTrees?.get(def.name) ?? newIndexTree(),
-      };
+      return new IndexState(def, accessor, indexTrees?.get(def.name) ?? newIndexTree());
     });
   }
 
@@ -91,12 +182,7 @@ export function snapshotCollection(state: CollectionState): CollectionView {
     meta: state.meta,
     compiled: state.compiled,
     pk: state.pk.snapshot(),
-    indexes: state.indexes.map((ix) => ({
-      def: ix.def,
-      accessor: ix.accessor,
-      unique: ix.unique,
-      tree: ix.tree.snapshot(),
-    })),
+    indexes: state.indexes.map((ix) => ix.view()),
     indexStates: state.indexes.slice(),
   };
 }
@@ -106,5 +192,5 @@ export function restoreCollection(view: CollectionView): void {
   const { state } = view;
   state.pk.restore(view.pk);
   state.indexes = view.indexStates.slice();
-  view.indexStates.forEach((ix, i) => ix.tree.restore(view.indexes[i].tree));
+  view.indexStates.forEach((ix, i) => ix.restore(view.indexes[i]));
 }

@@ -274,6 +274,11 @@ function readPlain(r: Reader, tag: number): unknown[] {
   }
 }
 
+/** Whether a packed column decodes to safe integers only (its tag says so, no need to look at each). */
+export function isIntegerColumn(buf: Uint8Array): boolean {
+  return buf.length > 0 && buf[0] === Tag.INTS;
+}
+
 /** Decode a packed column; every defect is a FormatError naming `offset` (the checkpoint's). */
 export function unpackColumn(buf: Uint8Array, offset: number): unknown[] {
   const r = new Reader(buf, offset);
