@@ -193,8 +193,7 @@ export class Connection {
         const view = db.readView();
         const engine = db.storage;
         const { source, stats } = openResult(this.plan(lowered, stmt), view, {
-          readRow: (l) => engine.readRowFor(view, l),
-          readRowSequential: (l) => engine.readRowAhead(view, l),
+          ...engine.readersFor(view),
           params: bound,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };

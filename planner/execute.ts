@@ -6,15 +6,16 @@
  * `stats` counts rows fetched from storage; tests use it to prove the work is bounded.
  */
 import type { CollectionView } from '../storage/collection-state';
-import type { BTreeSnapshot } from '../storage/btree';
+import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
+import { columnsOf } from './expr-columns';
 import { compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
-import type { PhysicalKind, PhysicalPlan } from './physical';
+import type { IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { isExtreme, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
 import { tupleKey, valueKey } from './value-key';
@@ -37,11 +38,22 @@ export interface ExecEnv {
   readonly readRow: (location: number) => unknown[];
   /** Like readRow, for scans that visit rows roughly in file order (may read ahead in large chunks). */
   readonly readRowSequential: (location: number) => unknown[];
+  /**
+   * A scan's read with a filter pushed down (storage/engine.ts scanRowWhere): the row when `test`
+   * accepts it, else null; only `columns` need be present in the row `test` sees.
+   */
+  readonly scanRowWhere?: ScanRowWhere;
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
   readonly sortBudgetRows: number;
 }
+
+export type ScanRowWhere = (
+  location: number,
+  columns: readonly number[],
+  test: (row: unknown[]) => boolean,
+) => unknown[] | null;
 
 const EMPTY: Source = { next: () => null };
 
@@ -139,15 +151,8 @@ const builders: Builders = {
 
   IndexRangeScan(node, env) {
     const coll = collectionOf(env, node.collection);
-    const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
-    const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
-    // A comparison with NULL is never true: a NULL bound selects nothing.
-    if (lo === null || hi === null) return EMPTY;
-    const opts = {
-      ...(lo !== undefined ? { lo, loInclusive: node.lo?.inclusive ?? true } : {}),
-      ...(hi !== undefined ? { hi, hiInclusive: node.hi?.inclusive ?? true } : {}),
-      reverse: node.reverse,
-    };
+    const opts = rangeOptions(node, env);
+    if (opts === null) return EMPTY;
     if (node.index === null) {
       const cur = coll.pk.cursor(opts);
       return {
@@ -200,8 +205,13 @@ const builders: Builders = {
   },
 
   Filter(node, env) {
-    const input = build(node.input, env);
     const pred = compileExpr(node.predicate, env.ctx).eval;
+    const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
+    const columns = walk ? columnsOf(node.predicate) : null;
+    if (walk && columns && env.scanRowWhere) {
+      return filteredScan(walk, env, env.scanRowWhere, columns, pred);
+    }
+    const input = build(node.input, env);
     return {
       next() {
         for (let row = input.next(); row !== null; row = input.next())
@@ -393,6 +403,62 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
     }
   }
   return heap.sort(cmp).map((x) => x.row);
+}
+
+/** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */
+function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
+  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
+  // A comparison with NULL is never true: a NULL bound selects nothing.
+  if (lo === null || hi === null) return null;
+  return {
+    ...(lo !== undefined ? { lo, loInclusive: node.lo?.inclusive ?? true } : {}),
+    ...(hi !== undefined ? { hi, hiInclusive: node.hi?.inclusive ?? true } : {}),
+    reverse: node.reverse,
+  };
+}
+
+/** A walk of the whole primary key, or of a range of it: the inputs a filter can be pushed into. */
+function pkWalk(node: PhysicalPlan, env: ExecEnv): PkWalk | null {
+  if (node.kind === 'CollectionScan')
+    return { coll: collectionOf(env, node.collection), opts: {}, countsEntries: false };
+  if (node.kind === 'IndexRangeScan' && node.index === null)
+    return { coll: collectionOf(env, node.collection), opts: rangeOptions(node, env), countsEntries: true };
+  return null;
+}
+
+interface PkWalk {
+  coll: CollectionView;
+  opts: CursorOptions<unknown> | null;
+  /** Range scans count the index entries they visit (ExecStats); collection scans do not. */
+  countsEntries: boolean;
+}
+
+/**
+ * Filter over a primary-key walk with the predicate pushed into the row reads: the same rows in
+ * the same order, but a row that is not cached is tested on the predicate's columns alone.
+ */
+function filteredScan(
+  { coll, opts, countsEntries }: PkWalk,
+  env: ExecEnv,
+  scanRowWhere: ScanRowWhere,
+  columns: readonly number[],
+  pred: (row: Row) => unknown,
+): Source {
+  if (opts === null) return EMPTY;
+  const cur = coll.pk.cursor(opts);
+  const test = (row: unknown[]): boolean => truth(pred(row)) === true;
+  return {
+    next() {
+      while (cur.next()) {
+        if (countsEntries) env.stats.indexEntries++;
+        env.stats.rowsRead++;
+        const row = scanRowWhere(cur.value, columns, test);
+        if (row !== null) return row;
+      }
+      return null;
+    },
+  };
 }
 
 function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {

@@ -8,7 +8,7 @@ import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build } from './execute';
-import type { ExecStats, Source } from './execute';
+import type { ExecStats, ScanRowWhere, Source } from './execute';
 
 export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
 
@@ -16,6 +16,8 @@ export interface RunOptions {
   readRow: (location: number) => unknown[];
   /** Read path for scans in file order; defaults to readRow. */
   readRowSequential?: (location: number) => unknown[];
+  /** Filtered scans push their predicate into the reads through this when given. */
+  scanRowWhere?: ScanRowWhere;
   params?: ExecContext['params'];
   sortBudgetRows?: number;
   stats?: ExecStats;
@@ -36,6 +38,7 @@ export function openResult(
     view,
     readRow: opts.readRow,
     readRowSequential: opts.readRowSequential ?? opts.readRow,
+    scanRowWhere: opts.scanRowWhere,
     ctx: { params: opts.params ?? [] },
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,

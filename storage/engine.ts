@@ -28,7 +28,9 @@ import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
 import { GrowableBuffer } from './growable-buffer';
 import { encodePayload, decodePayload } from './codec';
-import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk } from './frame';
+import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk, frameChecksumOkAt } from './frame';
+import type { FrameHeader } from './frame';
+import { ColumnReadError, readColumns } from './column-reader';
 import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import {
@@ -123,11 +125,14 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-/** Read-ahead window for sequential scans. */
+/** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
 const READ_AHEAD_BYTES = 1 << 20;
+const FIRST_WINDOW_BYTES = 16 << 10;
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
+/** Marks a probe slot with no decoded value (undefined is never a stored value). */
+const MISSING = undefined;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
@@ -164,6 +169,8 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   /** Read-ahead window of the last sequential scan. */
   private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
+  /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
+  private readonly probeRow: unknown[] = [];
   private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
@@ -570,11 +577,13 @@ export class Engine {
     at: number,
     available: number,
     location: number,
+    checksumVerified = false,
   ): { collectionId: number; row: unknown[]; bytes: number } {
     const header = parseFrameHeader(buf, at, available);
     if (!header || header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
     const payload = buf.subarray(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + header.length);
-    if (!frameChecksumOk(buf, at, payload, header.crc)) throw corruptAt(location, 'record checksum mismatch');
+    if (!checksumVerified && !frameChecksumOk(buf, at, payload, header.crc))
+      throw corruptAt(location, 'record checksum mismatch');
     const body = decodePayload(payload, location);
     if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
       throw corruptAt(location, 'record payload');
@@ -610,6 +619,90 @@ export class Engine {
     if (cached) return cached.row;
     if (view.store !== this.store || (this.txn && location >= this.txn.base))
       return this.readRowFor(view, location);
+    const frame = this.windowFrame(location);
+    if (!frame) return this.readRow(location); // a frame larger than the window: plain read
+    const entry = this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, location);
+    this.padRow(entry);
+    this.cache.offer(location, entry);
+    return entry.row;
+  }
+
+  /**
+   * A scan's read with its filter pushed down: the row at `location` when `test` accepts it, else
+   * null. A row not in the cache is first tested on just `columns` (ascending; the only ones
+   * `test` reads), decoded straight from the read-ahead window, and decoded whole only if it
+   * passes — a selective scan over cold rows then builds no row objects for the rows it rejects.
+   */
+  scanRowWhere(
+    view: ReadView,
+    location: number,
+    columns: readonly number[],
+    test: (row: unknown[]) => boolean,
+  ): unknown[] | null {
+    const cached = this.cache.get(location);
+    if (cached) return test(cached.row) ? cached.row : null;
+    if (view.store !== this.store || (this.txn && location >= this.txn.base)) {
+      const row = this.readRowFor(view, location);
+      return test(row) ? row : null;
+    }
+    const frame = this.windowFrame(location);
+    if (!frame) {
+      const row = this.readRow(location);
+      return test(row) ? row : null;
+    }
+    const { buf, at, header } = frame;
+    const start = at + FRAME_HEADER_SIZE;
+    const end = start + header.length;
+    if (header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
+    if (!frameChecksumOkAt(buf, at, header.length, header.crc))
+      throw corruptAt(location, 'record checksum mismatch');
+    const probe = this.probeRow;
+    let collectionId: number;
+    try {
+      collectionId = readColumns(buf, start, end, columns, probe);
+    } catch (err) {
+      if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
+      throw err;
+    }
+    const state = this.byId.get(collectionId);
+    if (state) {
+      // Columns an older row lacks (added by ALTER TABLE) read as their defaults.
+      const defaults = state.compiled.storedDefaults;
+      for (const c of columns) if (probe[c] === MISSING) probe[c] = defaults[c];
+    }
+    const pass = test(probe);
+    for (const c of columns) probe[c] = MISSING;
+    if (!pass) return null;
+    const entry = this.decodeRecord(buf, at, buf.length - at, location, true);
+    this.padRow(entry);
+    this.cache.offer(location, entry);
+    return entry.row;
+  }
+
+  /** Rows currently held decoded in the row cache (tests count work with it). */
+  get cachedRowCount(): number {
+    return this.cache.size;
+  }
+
+  /** The row readers of a statement running over `view` (planner/run.ts RunOptions). */
+  readersFor(view: ReadView): {
+    readRow: (location: number) => unknown[];
+    readRowSequential: (location: number) => unknown[];
+    scanRowWhere: (
+      location: number,
+      columns: readonly number[],
+      test: (row: unknown[]) => boolean,
+    ) => unknown[] | null;
+  } {
+    return {
+      readRow: (l) => this.readRowFor(view, l),
+      readRowSequential: (l) => this.readRowAhead(view, l),
+      scanRowWhere: (l, columns, test) => this.scanRowWhere(view, l, columns, test),
+    };
+  }
+
+  /** The frame at `location` inside the read-ahead window (re-reading the window as needed). */
+  private windowFrame(location: number): { buf: Buffer; at: number; header: FrameHeader } | null {
     let w = this.window;
     if (
       !w ||
@@ -617,18 +710,37 @@ export class Engine {
       location < w.start ||
       location + FRAME_HEADER_SIZE > w.start + w.buf.length
     ) {
-      const size = Math.max(0, Math.min(READ_AHEAD_BYTES, this.durableEnd - location));
-      const buf = Buffer.allocUnsafe(size);
-      const n = this.store.readInto(buf, 0, size, location);
-      w = this.window = { store: this.store, start: location, buf: buf.subarray(0, n) };
+      w = this.readWindow(location);
     }
-    const at = location - w.start;
-    const header = parseFrameHeader(w.buf, at, w.buf.length - at);
-    if (!header) return this.readRow(location); // the frame runs past the window: plain read
-    const entry = this.decodeRecord(w.buf, at, w.buf.length - at, location);
-    this.padRow(entry);
-    this.cache.set(location, entry);
-    return entry.row;
+    let at = location - w.start;
+    let header = parseFrameHeader(w.buf, at, w.buf.length - at);
+    if (!header && at > 0) {
+      // The frame runs past the window's end: slide the window to start at it.
+      w = this.readWindow(location);
+      at = 0;
+      header = parseFrameHeader(w.buf, 0, w.buf.length);
+    }
+    return header ? { buf: w.buf, at, header } : null;
+  }
+
+  /**
+   * Read the window starting at `location`. Its size doubles while reads keep moving forward
+   * from the previous window (a scan) up to READ_AHEAD_BYTES, and starts small otherwise, so a
+   * short range walk does not pay for a megabyte it never uses.
+   */
+  private readWindow(location: number): { store: ByteStore; start: number; buf: Buffer } {
+    const prev = this.window;
+    const forward =
+      prev !== null &&
+      prev.store === this.store &&
+      location >= prev.start &&
+      location <= prev.start + 2 * prev.buf.length;
+    const want = forward ? Math.min(READ_AHEAD_BYTES, prev.buf.length * 2) : FIRST_WINDOW_BYTES;
+    const size = Math.max(0, Math.min(want, this.durableEnd - location));
+    const buf = Buffer.allocUnsafe(size);
+    const n = this.store.readInto(buf, 0, size, location);
+    this.window = { store: this.store, start: location, buf: buf.subarray(0, n) };
+    return this.window;
   }
 
   /** The stored row with primary key `pk` in the current state, or undefined. */

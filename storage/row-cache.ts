@@ -42,6 +42,16 @@ export class RowCache {
     if (this.total > this.budgetBytes) this.evict();
   }
 
+  /**
+   * Insert only if the budget has room: what sequential scans use, so a scan over more rows than
+   * fit does not evict the working set (and rows it does not keep die young, which is cheap to
+   * collect) — the classic LRU-flooding problem.
+   */
+  offer(location: number, entry: CachedRow): void {
+    if (this.total + entry.bytes > this.budgetBytes) return;
+    this.set(location, entry);
+  }
+
   /** Evict down to 90% of the budget so eviction runs in batches, not on every insert. */
   private evict(): void {
     const target = this.budgetBytes * 0.9;

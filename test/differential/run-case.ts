@@ -70,9 +70,9 @@ function show(v: unknown): string {
 export const failures = { both: 0, samples: [] as string[] };
 
 /** Returns the number of statements compared; throws on the first difference. */
-export function runCase(c: Case): number {
+export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
   const sqlite = new BetterSqlite3(':memory:');
-  const conn = connect(':memory:', { autocommit: true, safeIntegers: true });
+  const conn = connect(':memory:', { autocommit: true, safeIntegers: true, ...opts });
   const cur = conn.cursor();
   const log: string[] = [];
   let compared = 0;
