@@ -18,7 +18,7 @@ import type { SortKey } from './logical';
 import type { IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { isExtreme, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
-import { tupleKey, valueKey } from './value-key';
+import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
 
@@ -475,18 +475,29 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
     accs: Accumulator[];
     rep: Row;
   }
-  const groups = new Map<string, Group>();
+  const groups = new GroupIndex<Group>();
+  const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const newAccs = (): Accumulator[] =>
     node.aggregates.map((a, i) =>
       makeAccumulator(a.fn, a.arg === null, a.distinct, argEvals[i]?.type ?? 'integer'),
     );
   for (let row = input.next(); row !== null; row = input.next()) {
-    const keys = groupEvals.map((f) => f(row));
-    const k = tupleKey(keys);
-    let g = groups.get(k);
-    if (!g) {
-      g = { keys, accs: newAccs(), rep: row };
-      groups.set(k, g);
+    let g: Group | undefined;
+    if (single) {
+      // One grouping value (the common case): no per-row key array or key string.
+      const v = single(row);
+      g = groups.findOne(v);
+      if (!g) {
+        g = { keys: [v], accs: newAccs(), rep: row };
+        groups.addOne(v, g);
+      }
+    } else {
+      const keys = groupEvals.map((f) => f(row));
+      g = groups.find(keys);
+      if (!g) {
+        g = { keys, accs: newAccs(), rep: row };
+        groups.add(keys, g);
+      }
     }
     for (let i = 0; i < g.accs.length; i++) {
       const ev = argEvals[i];
@@ -500,7 +511,7 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
     }
   }
   if (groups.size === 0 && node.groupBy.length === 0) {
-    groups.set('', { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
+    groups.add([], { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
   }
   const out: Row[] = [];
   for (const g of groups.values()) {
