@@ -8,6 +8,7 @@
 import type { CollectionView } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
+import type { ScanPosition } from '../storage/scan-memo';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
@@ -37,7 +38,7 @@ export interface ExecEnv {
   readonly view: ReadView;
   readonly readRow: (location: number) => unknown[];
   /** Like readRow, for scans that visit rows roughly in file order (may read ahead in large chunks). */
-  readonly readRowSequential: (location: number) => unknown[];
+  readonly readRowSequential: (at: ScanPosition) => unknown[];
   /**
    * A scan's read with a filter pushed down (storage/engine.ts scanRowWhere): the row when `test`
    * accepts it, else null; only `columns` need be present in the row `test` sees.
@@ -50,7 +51,7 @@ export interface ExecEnv {
 }
 
 export type ScanRowWhere = (
-  location: number,
+  at: ScanPosition,
   columns: readonly number[],
   test: (row: unknown[]) => boolean,
 ) => unknown[] | null;
@@ -102,7 +103,7 @@ const builders: Builders = {
       next() {
         if (!cur.next()) return null;
         env.stats.rowsRead++;
-        return env.readRowSequential(cur.value);
+        return env.readRowSequential(cur);
       },
     };
   },
@@ -453,7 +454,7 @@ function filteredScan(
       while (cur.next()) {
         if (countsEntries) env.stats.indexEntries++;
         env.stats.rowsRead++;
-        const row = scanRowWhere(cur.value, columns, test);
+        const row = scanRowWhere(cur, columns, test);
         if (row !== null) return row;
       }
       return null;

@@ -3,6 +3,7 @@
  * against a read view and open a pull-based result over it.
  */
 import type { ReadView } from '../storage/engine';
+import type { ScanPosition } from '../storage/scan-memo';
 import type { ExecContext, Row } from './compile-expr';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
@@ -15,7 +16,7 @@ export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
 export interface RunOptions {
   readRow: (location: number) => unknown[];
   /** Read path for scans in file order; defaults to readRow. */
-  readRowSequential?: (location: number) => unknown[];
+  readRowSequential?: (at: ScanPosition) => unknown[];
   /** Filtered scans push their predicate into the reads through this when given. */
   scanRowWhere?: ScanRowWhere;
   params?: ExecContext['params'];
@@ -37,7 +38,7 @@ export function openResult(
   const env = {
     view,
     readRow: opts.readRow,
-    readRowSequential: opts.readRowSequential ?? opts.readRow,
+    readRowSequential: opts.readRowSequential ?? ((at: ScanPosition) => opts.readRow(at.value)),
     scanRowWhere: opts.scanRowWhere,
     ctx: { params: opts.params ?? [] },
     stats,

@@ -271,6 +271,16 @@ export class BTreeCursor<K, V> {
     this.done = true;
     return false;
   }
+
+  /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
+  get leaf(): object | null {
+    return this.leafNode;
+  }
+
+  /** The current entry's index inside `leaf`. */
+  get position(): number {
+    return this.i;
+  }
 }
 
 /** Read operations shared by live trees and snapshots. */

@@ -31,6 +31,8 @@ import { encodePayload, decodePayload } from './codec';
 import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk, frameChecksumOkAt } from './frame';
 import type { FrameHeader } from './frame';
 import { ColumnReadError, readColumns } from './column-reader';
+import { ScanMemo } from './scan-memo';
+import type { ScanPosition } from './scan-memo';
 import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import {
@@ -169,6 +171,8 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   /** Read-ahead window of the last sequential scan. */
   private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
+  /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
+  private readonly memo: ScanMemo;
   /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
   private readonly probeRow: unknown[] = [];
   private readonly checkpointEvery: number;
@@ -187,6 +191,7 @@ export class Engine {
     this.readOnly = store.readOnly;
     this.committed = { txnId: 0, collections: new Map(), store };
     this.cache = new RowCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.memo = new ScanMemo(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
 
@@ -614,47 +619,60 @@ export class Engine {
    * read a large window of the file at once and decode the following rows from it instead of one
    * positional read per row (a cold scan would otherwise be one system call per row).
    */
-  readRowAhead(view: ReadView, location: number): unknown[] {
-    const cached = this.cache.get(location);
-    if (cached) return cached.row;
+  readRowAhead(view: ReadView, at: ScanPosition): unknown[] {
+    const location = at.value;
+    const memo = this.memo.get(at);
+    if (memo) return memo;
     if (view.store !== this.store || (this.txn && location >= this.txn.base))
       return this.readRowFor(view, location);
+    const cached = this.cache.get(location);
+    if (cached) {
+      this.memo.set(at, cached.row, cached.bytes);
+      return cached.row;
+    }
     const frame = this.windowFrame(location);
     if (!frame) return this.readRow(location); // a frame larger than the window: plain read
     const entry = this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, location);
     this.padRow(entry);
     this.cache.offer(location, entry);
+    this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
   }
 
   /**
-   * A scan's read with its filter pushed down: the row at `location` when `test` accepts it, else
-   * null. A row not in the cache is first tested on just `columns` (ascending; the only ones
-   * `test` reads), decoded straight from the read-ahead window, and decoded whole only if it
-   * passes — a selective scan over cold rows then builds no row objects for the rows it rejects.
+   * A scan's read with its filter pushed down: the row at `at` when `test` accepts it, else null.
+   * A row not in memory is first tested on just `columns` (ascending; the only ones `test`
+   * reads), decoded straight from the read-ahead window, and decoded whole only if it passes — a
+   * selective scan over cold rows then builds no row objects for the rows it rejects.
    */
   scanRowWhere(
     view: ReadView,
-    location: number,
+    at: ScanPosition,
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
   ): unknown[] | null {
-    const cached = this.cache.get(location);
-    if (cached) return test(cached.row) ? cached.row : null;
+    const location = at.value;
+    const memo = this.memo.get(at);
+    if (memo) return test(memo) ? memo : null;
     if (view.store !== this.store || (this.txn && location >= this.txn.base)) {
       const row = this.readRowFor(view, location);
       return test(row) ? row : null;
+    }
+    const cached = this.cache.get(location);
+    if (cached) {
+      this.memo.set(at, cached.row, cached.bytes);
+      return test(cached.row) ? cached.row : null;
     }
     const frame = this.windowFrame(location);
     if (!frame) {
       const row = this.readRow(location);
       return test(row) ? row : null;
     }
-    const { buf, at, header } = frame;
-    const start = at + FRAME_HEADER_SIZE;
+    const { buf, at: offset, header } = frame;
+    const start = offset + FRAME_HEADER_SIZE;
     const end = start + header.length;
     if (header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
-    if (!frameChecksumOkAt(buf, at, header.length, header.crc))
+    if (!frameChecksumOkAt(buf, offset, header.length, header.crc))
       throw corruptAt(location, 'record checksum mismatch');
     const probe = this.probeRow;
     let collectionId: number;
@@ -673,9 +691,10 @@ export class Engine {
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
-    const entry = this.decodeRecord(buf, at, buf.length - at, location, true);
+    const entry = this.decodeRecord(buf, offset, buf.length - offset, location, true);
     this.padRow(entry);
     this.cache.offer(location, entry);
+    this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
   }
 
@@ -687,17 +706,17 @@ export class Engine {
   /** The row readers of a statement running over `view` (planner/run.ts RunOptions). */
   readersFor(view: ReadView): {
     readRow: (location: number) => unknown[];
-    readRowSequential: (location: number) => unknown[];
+    readRowSequential: (at: ScanPosition) => unknown[];
     scanRowWhere: (
-      location: number,
+      at: ScanPosition,
       columns: readonly number[],
       test: (row: unknown[]) => boolean,
     ) => unknown[] | null;
   } {
     return {
       readRow: (l) => this.readRowFor(view, l),
-      readRowSequential: (l) => this.readRowAhead(view, l),
-      scanRowWhere: (l, columns, test) => this.scanRowWhere(view, l, columns, test),
+      readRowSequential: (at) => this.readRowAhead(view, at),
+      scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
     };
   }
 
@@ -1117,6 +1136,7 @@ export class Engine {
     while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
     this.store = FileStore.open(this.path, this.readOnly, false);
     this.cache.clear();
+    this.memo.clear();
     this.resetState();
     this.superblock = {
       generation: 0,
@@ -1138,6 +1158,7 @@ export class Engine {
     for (const old of this.retired.splice(0)) old.close();
     this.lock?.dispose();
     this.cache.clear();
+    this.memo.clear();
   }
 
   get isClosed(): boolean {
