@@ -193,7 +193,7 @@ export class Connection {
         const view = db.readView();
         const engine = db.storage;
         const { source, stats } = openResult(this.plan(lowered, stmt), view, {
-          ...engine.readersFor(view),
+          readers: engine.readersFor(view),
           params: bound,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };

@@ -180,7 +180,7 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
   ]);
   const view = engine.currentView();
   const { source } = openResult(physicalPlan(projected, view), view, {
-    readRow: (l) => engine.readRowFor(view, l),
+    readers: engine.readersFor(view),
     params,
   });
   const keys: unknown[] = [];

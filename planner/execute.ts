@@ -8,7 +8,7 @@
 import type { CollectionView } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
-import type { ScanPosition } from '../storage/scan-memo';
+import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
@@ -49,12 +49,6 @@ export interface ExecEnv {
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
   readonly sortBudgetRows: number;
 }
-
-export type ScanRowWhere = (
-  at: ScanPosition,
-  columns: readonly number[],
-  test: (row: unknown[]) => boolean,
-) => unknown[] | null;
 
 const EMPTY: Source = { next: () => null };
 

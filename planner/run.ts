@@ -3,22 +3,18 @@
  * against a read view and open a pull-based result over it.
  */
 import type { ReadView } from '../storage/engine';
-import type { ScanPosition } from '../storage/scan-memo';
+import type { RowReaders, ScanPosition } from '../storage/row-readers';
 import type { ExecContext, Row } from './compile-expr';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build } from './execute';
-import type { ExecStats, ScanRowWhere, Source } from './execute';
+import type { ExecStats, Source } from './execute';
 
 export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
 
 export interface RunOptions {
-  readRow: (location: number) => unknown[];
-  /** Read path for scans in file order; defaults to readRow. */
-  readRowSequential?: (at: ScanPosition) => unknown[];
-  /** Filtered scans push their predicate into the reads through this when given. */
-  scanRowWhere?: ScanRowWhere;
+  readers: RowReaders;
   params?: ExecContext['params'];
   sortBudgetRows?: number;
   stats?: ExecStats;
@@ -35,11 +31,12 @@ export function openResult(
   opts: RunOptions,
 ): { source: Source; stats: ExecStats } {
   const stats = opts.stats ?? { rowsRead: 0, indexEntries: 0 };
+  const readers = opts.readers;
   const env = {
     view,
-    readRow: opts.readRow,
-    readRowSequential: opts.readRowSequential ?? ((at: ScanPosition) => opts.readRow(at.value)),
-    scanRowWhere: opts.scanRowWhere,
+    readRow: readers.readRow,
+    readRowSequential: readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value)),
+    scanRowWhere: readers.scanRowWhere,
     ctx: { params: opts.params ?? [] },
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,

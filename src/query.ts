@@ -431,7 +431,7 @@ export class Query {
   private open(plan: LogicalPlan, stats?: ExecStats): Source {
     const view = this.host.view();
     const engine = this.host.engine;
-    return openResult(physicalPlan(plan, view), view, { ...engine.readersFor(view), stats }).source;
+    return openResult(physicalPlan(plan, view), view, { readers: engine.readersFor(view), stats }).source;
   }
 
   /** Scan + the AND of the where conditions: the bottom of every plan this builder makes. */

@@ -32,7 +32,7 @@ import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk, frame
 import type { FrameHeader } from './frame';
 import { ColumnReadError, readColumns } from './column-reader';
 import { ScanMemo } from './scan-memo';
-import type { ScanPosition } from './scan-memo';
+import type { RowReaders, ScanPosition } from './row-readers';
 import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import {
@@ -171,6 +171,7 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   /** Read-ahead window of the last sequential scan. */
   private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
+  private readers: (RowReaders & { view: ReadView }) | null = null;
   /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
   private readonly memo: ScanMemo;
   /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
@@ -703,21 +704,20 @@ export class Engine {
     return this.cache.size;
   }
 
-  /** The row readers of a statement running over `view` (planner/run.ts RunOptions). */
-  readersFor(view: ReadView): {
-    readRow: (location: number) => unknown[];
-    readRowSequential: (at: ScanPosition) => unknown[];
-    scanRowWhere: (
-      at: ScanPosition,
-      columns: readonly number[],
-      test: (row: unknown[]) => boolean,
-    ) => unknown[] | null;
-  } {
-    return {
-      readRow: (l) => this.readRowFor(view, l),
-      readRowSequential: (at) => this.readRowAhead(view, at),
-      scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
-    };
+  /**
+   * The row readers of statements running over `view` (planner/run.ts RowReaders). Built once per
+   * view: a statement only re-executed against the same committed state allocates nothing here.
+   */
+  readersFor(view: ReadView): RowReaders {
+    if (this.readers?.view !== view) {
+      this.readers = {
+        view,
+        readRow: (l) => this.readRowFor(view, l),
+        readRowSequential: (at) => this.readRowAhead(view, at),
+        scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
+      };
+    }
+    return this.readers;
   }
 
   /** The frame at `location` inside the read-ahead window (re-reading the window as needed). */

@@ -14,14 +14,7 @@
  * the rows they hold exceed the budget. Leaves are held weakly, so a leaf of a finished snapshot
  * takes its slots with it.
  */
-
-/** Where a scan stands: the entry's value (a row location) and its place in the tree. */
-export interface ScanPosition {
-  readonly value: number;
-  /** The leaf holding the entry (identity only), or null before the first entry. */
-  readonly leaf: object | null;
-  readonly position: number;
-}
+import type { ScanPosition } from './row-readers';
 
 interface LeafSlots {
   locations: number[];

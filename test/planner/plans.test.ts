@@ -191,7 +191,7 @@ describe('sort spill', () => {
     );
     expect(plan.kind).toBe('Sort');
     const { source } = openResult(plan, view, {
-      readRow: (l) => db.storage.readRow(l),
+      readers: { readRow: (l) => db.storage.readRow(l) },
       sortBudgetRows: 10_000,
     });
     let prev: readonly unknown[] | null = null;

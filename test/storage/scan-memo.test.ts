@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { Database } from '../../src/index';
 import { ScanMemo } from '../../storage/scan-memo';
-import type { ScanPosition } from '../../storage/scan-memo';
+import type { ScanPosition } from '../../storage/row-readers';
 import { tmpDir } from '../helpers/tmp';
 
 const pos = (leaf: object, position: number, value: number): ScanPosition => ({ leaf, position, value });

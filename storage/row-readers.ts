@@ -1,0 +1,30 @@
+/**
+ * The ways a statement reads rows, as the storage layer offers them to the executor
+ * (Engine.readersFor builds them for one read view; planner/execute.ts consumes them).
+ */
+
+/** Where a scan stands: the entry's value (a row location) and its place in the tree. */
+export interface ScanPosition {
+  readonly value: number;
+  /** The leaf holding the entry (identity only), or null before the first entry. */
+  readonly leaf: object | null;
+  readonly position: number;
+}
+
+/**
+ * A scan's read with a filter pushed down: the row when `test` accepts it, else null; only
+ * `columns` need be present in the row `test` sees.
+ */
+export type ScanRowWhere = (
+  at: ScanPosition,
+  columns: readonly number[],
+  test: (row: unknown[]) => boolean,
+) => unknown[] | null;
+
+export interface RowReaders {
+  readRow: (location: number) => unknown[];
+  /** Read path for scans in primary-key order; defaults to readRow. */
+  readRowSequential?: (at: ScanPosition) => unknown[];
+  /** Filtered scans push their predicate into the reads through this when given. */
+  scanRowWhere?: ScanRowWhere;
+}
