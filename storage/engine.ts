@@ -1095,12 +1095,11 @@ export class Engine {
   refresh(): boolean {
     this.assertOpen();
     if (!this.readOnly || !(this.store instanceof FileStore)) return false;
-    const id = this.store.identity();
-    if (id.atPath !== null && id.atPath !== id.open) {
+    const { size, replaced } = this.store.watch();
+    if (replaced) {
       this.reattach();
       return true;
     }
-    const size = this.store.refreshSize();
     if (size === this.durableEnd) return false;
     if (size < this.durableEnd) {
       this.reattach();

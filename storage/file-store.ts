@@ -9,11 +9,16 @@ export class FileStore implements ByteStore {
   readonly readOnly: boolean;
   readonly path: string;
 
+  /** A file with other hard links keeps a link count above 0 when renamed over: check its path. */
+  private readonly linkedElsewhere: boolean;
+
   private constructor(path: string, fd: number, readOnly: boolean) {
     this.path = path;
     this.fd = fd;
     this.readOnly = readOnly;
-    this.length = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    this.length = st.size;
+    this.linkedElsewhere = st.nlink > 1;
   }
 
   /** Open (creating when `create` and not read-only) the file at `path`. */
@@ -41,10 +46,18 @@ export class FileStore implements ByteStore {
     return { open: fs.fstatSync(this.fd).ino, atPath };
   }
 
-  /** Re-read the length from the file system (live readers watch another process append). */
-  refreshSize(): number {
-    this.length = fs.fstatSync(this.fd).size;
-    return this.length;
+  /**
+   * What a live reader checks before each statement, in one system call: the current length, and
+   * whether the open file is no longer the one at the path (a compaction or restore renamed a new
+   * file over it, which drops the old file's link count to 0).
+   */
+  watch(): { size: number; replaced: boolean } {
+    const st = fs.fstatSync(this.fd);
+    this.length = st.size;
+    if (st.nlink > 0 && !this.linkedElsewhere) return { size: st.size, replaced: false };
+    // Unlinked (or possibly renamed over): replaced only if another file now sits at the path.
+    const id = this.identity();
+    return { size: st.size, replaced: id.atPath !== null && id.atPath !== id.open };
   }
 
   readInto(target: Uint8Array, offset: number, length: number, position: number): number {
