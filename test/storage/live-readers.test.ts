@@ -51,4 +51,28 @@ describe('live readers', () => {
       writer.kill('SIGKILL');
     }
   }, 30_000);
+
+  test.each([
+    ['a file with one link', false],
+    ['a file with another hard link', true],
+  ])('notice a file renamed over theirs on the next statement (%s)', (_name, hardLink) => {
+    const make = (file: string, rows: number): void => {
+      const db = Database.open(file);
+      db.registerCollection('items', [{ path: 'id', type: 'int64' }], 'id');
+      db.transaction(() => {
+        for (let id = 0; id < rows; id++) db.insert('items', { id });
+      });
+      db.close();
+    };
+    const file = tmp.file();
+    make(file, 3);
+    if (hardLink) fs.linkSync(file, `${file}.link`);
+    const reader = Database.open(file, { readOnly: true });
+    expect(reader.collection('items').count()).toBe(3);
+    const replacement = tmp.file();
+    make(replacement, 7);
+    fs.renameSync(replacement, file); // what compaction and restoreSnapshot do
+    expect(reader.collection('items').count()).toBe(7);
+    reader.close();
+  });
 });
