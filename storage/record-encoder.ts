@@ -123,8 +123,30 @@ function encodeShortAscii(out: GrowableBuffer, s: string): boolean {
   return true;
 }
 
+/**
+ * From this length on, a native regex scan for non-ASCII plus Buffer#write beats the byte loop
+ * (about half its time on 80-140 character strings; the loop wins on short keys).
+ */
+const NATIVE_ASCII_MIN = 48;
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** ASCII strings of NATIVE_ASCII_MIN to 255 characters: the same bytes as encodeShortAscii. */
+function encodeLongAscii(out: GrowableBuffer, s: string): boolean {
+  if (NON_ASCII.test(s)) return false;
+  const n = s.length;
+  ensure(out, n + 2);
+  const b = out.buf;
+  const at = out.length;
+  b[at] = 0xd9;
+  b[at + 1] = n;
+  b.write(s, at + 2, n, 'latin1');
+  out.length = at + 2 + n;
+  return true;
+}
+
 function encodeString(out: GrowableBuffer, s: string): void {
-  if (s.length < 256 && encodeShortAscii(out, s)) return;
+  const len = s.length;
+  if (len < 256 && (len < NATIVE_ASCII_MIN ? encodeShortAscii(out, s) : encodeLongAscii(out, s))) return;
   const max = s.length * 3;
   ensure(out, max + 5);
   const b = out.buf;
