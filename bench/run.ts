@@ -3,6 +3,9 @@
  * better-sqlite3 in the same process, printed as one table with ratios (ModelVault ÷ SQLite, so
  * above 1.0 means ModelVault is faster) and written as JSON to bench/results/.
  *
+ * `--only` picks sections by name: bulk, reads (point get to fetchMany), open1m, durable. A partial
+ * run does not redraw docs/performance.svg, which must always show the whole workload.
+ *
  * better-sqlite3 is configured as a performance-minded user would: WAL, 256 MB page cache, 256 MB
  * mmap, synchronous=FULL so its commits are as durable as ours (each commit is fsynced).
  */
@@ -27,6 +30,17 @@ interface Result {
 }
 
 const N = Number(arg('n', '200000'));
+const SECTIONS = ['bulk', 'reads', 'open1m', 'durable'];
+const ONLY = arg('only', '')
+  .split(',')
+  .map((x) => x.trim())
+  .filter((x) => x !== '');
+for (const name of ONLY)
+  if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
+
+function want(section: string): boolean {
+  return ONLY.length === 0 || ONLY.includes(section);
+}
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-bench-'));
 
 function openSqlite(file: string): BetterSqlite3.Database {
@@ -87,263 +101,266 @@ function main(): void {
   const results: Result[] = [];
   const sqliteFile = path.join(dir, 'bench.sqlite');
   const mvFile = path.join(dir, 'bench.modelvault');
-
-  // 1. Bulk insert in one transaction (rows/s).
-  let sdb: BetterSqlite3.Database | null = null;
-  let mdb: Database | null = null;
-  const sqliteBulk = measureRun(
-    N,
-    3,
-    () => {
-      rm(sqliteFile);
-      sdb = openSqlite(sqliteFile);
-    },
-    () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, rows),
-    () => (sdb as unknown as BetterSqlite3.Database).close(),
-  );
-  const mvBulk = measureRun(
-    N,
-    3,
-    () => {
-      rm(mvFile);
-      mdb = openMv(mvFile);
-    },
-    () => mvInsertAll(mdb as unknown as Database, rows),
-    () => (mdb as unknown as Database).close(),
-  );
-  let cdb: Connection | null = null;
   const mvSqlFile = path.join(dir, 'bench-sql.modelvault');
-  const sqlBulk = measureRun(
-    N,
-    3,
-    () => {
-      rm(mvSqlFile);
-      cdb = openMvSql(mvSqlFile);
-    },
-    () => mvSqlInsertAll(cdb as unknown as Connection, rows),
-    () => (cdb as unknown as Connection).close(),
-  );
-  results.push({
-    workload: 'bulk insert, one transaction (rows/s)',
-    sqlite: sqliteBulk,
-    sql: sqlBulk,
-    typed: mvBulk,
-  });
 
-  // Populated databases for the read workloads.
-  rm(sqliteFile);
-  const sqlite = openSqlite(sqliteFile);
-  sqliteInsertAll(sqlite, rows);
-  rm(mvFile);
-  const mv = openMv(mvFile);
-  mvInsertAll(mv, rows);
-  rm(mvSqlFile);
-  const conn = openMvSql(mvSqlFile);
-  mvSqlInsertAll(conn, rows);
-  const cur = conn.cursor();
-
-  // 2. Random point get by primary key.
-  const ids = randomIds(N, 1 << 16);
-  let i = 0;
-  const getStmt = sqlite.prepare('SELECT * FROM items WHERE id = ?');
-  const sqliteGet = measureOps('sqlite get', () => {
-    getStmt.get(ids[i++ & 0xffff]);
-  });
-  i = 0;
-  const mvGet = measureOps('mv get', () => {
-    mv.get('items', ids[i++ & 0xffff]);
-  });
-  i = 0;
-  const sqlGet = measureOps('mv sql get', () => {
-    cur.execute('SELECT * FROM items WHERE id = ?', [ids[i++ & 0xffff]]).fetchOne();
-  });
-  results.push({
-    workload: 'random point get by primary key (ops/s)',
-    sqlite: sqliteGet,
-    sql: sqlGet,
-    typed: mvGet,
-  });
-
-  // 3. Indexed equality: qty = ? (about N/1000 rows each), all rows materialized.
-  i = 0;
-  const qtys = ids.map((x) => x % 1000);
-  const eqStmt = sqlite.prepare('SELECT * FROM items WHERE qty = ?');
-  const sqliteEq = measureOps('sqlite eq', () => {
-    eqStmt.all(qtys[i++ & 0xffff]);
-  });
-  i = 0;
-  const mvEq = measureOps('mv eq', () => {
-    mv.collection('items')
-      .where('qty', qtys[i++ & 0xffff])
-      .all();
-  });
-  i = 0;
-  const sqlEq = measureOps('mv sql eq', () => {
-    cur.execute('SELECT * FROM items WHERE qty = ?', [qtys[i++ & 0xffff]]).fetchAll();
-  });
-  results.push({
-    workload: 'indexed equality qty = ? (~N/1000 rows, queries/s)',
-    sqlite: sqliteEq,
-    sql: sqlEq,
-    typed: mvEq,
-  });
-
-  // 4. Range + order + limit on an index.
-  i = 0;
-  const rangeStmt = sqlite.prepare('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50');
-  const sqliteRange = measureOps('sqlite range', () => {
-    const lo = qtys[i++ & 0xffff];
-    rangeStmt.all(lo, lo + 50);
-  });
-  i = 0;
-  const mvRange = measureOps('mv range', () => {
-    const lo = qtys[i++ & 0xffff];
-    mv.collection('items')
-      .where('qty', 'between', [lo, lo + 50])
-      .orderBy('qty')
-      .limit(50)
-      .all();
-  });
-  i = 0;
-  const sqlRange = measureOps('mv sql range', () => {
-    const lo = qtys[i++ & 0xffff];
-    cur
-      .execute('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50', [lo, lo + 50])
-      .fetchAll();
-  });
-  results.push({
-    workload: 'qty BETWEEN ? AND ? ORDER BY qty LIMIT 50 (queries/s)',
-    sqlite: sqliteRange,
-    sql: sqlRange,
-    typed: mvRange,
-  });
-
-  // 5. Filtered full scan, streamed (rows scanned per second).
-  const scanStmt = sqlite.prepare('SELECT * FROM items WHERE price > ?');
-  const sqliteScan = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      let n = 0;
-      for (const _row of scanStmt.iterate(900)) n++;
-      if (n === 0) throw new Error('scan found nothing');
-    },
-  );
-  const mvScan = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      let n = 0;
-      for (const _row of mv.collection('items').where('price', '>', 900).iterate()) n++;
-      if (n === 0) throw new Error('scan found nothing');
-    },
-  );
-  const sqlScan = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      cur.execute('SELECT * FROM items WHERE price > ?', [900]);
-      let n = 0;
-      for (let batch = cur.fetchMany(1000); batch.length > 0; batch = cur.fetchMany(1000)) n += batch.length;
-      if (n === 0) throw new Error('scan found nothing');
-    },
-  );
-  results.push({
-    workload: 'full scan WHERE price > 900, fetchMany(1000) (rows scanned/s)',
-    sqlite: sqliteScan,
-    sql: sqlScan,
-    typed: mvScan,
-  });
-
-  // 6. GROUP BY status with COUNT and SUM (rows aggregated per second).
-  const groupStmt = sqlite.prepare(
-    'SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status',
-  );
-  const sqliteGroup = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      groupStmt.all();
-    },
-  );
-  const mvGroup = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      mv.collection('items')
-        .groupBy('status')
-        .aggregate({ n: { fn: 'count' }, total: { fn: 'sum', path: 'qty' } });
-    },
-  );
-  const sqlGroup = measureRun(
-    N,
-    5,
-    () => {},
-    () => {
-      cur.execute('SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status').fetchAll();
-    },
-  );
-  results.push({
-    workload: 'GROUP BY status COUNT(*), SUM(qty) (rows/s)',
-    sqlite: sqliteGroup,
-    sql: sqlGroup,
-    typed: mvGroup,
-  });
-
-  // 7. Per-call overhead of re-executing a cached statement (the cheapest possible query).
-  const overheadStmt = sqlite.prepare('SELECT id FROM items WHERE id = ?');
-  const sqliteCall = measureOps('sqlite call', () => {
-    overheadStmt.get(1);
-  });
-  const sqlCall = measureOps('mv sql call', () => {
-    cur.execute('SELECT id FROM items WHERE id = ?', [1]).fetchOne();
-  });
-  results.push({
-    workload: 'cached statement re-execute + fetchOne (calls/s)',
-    sqlite: sqliteCall,
-    sql: sqlCall,
-    typed: null,
-  });
-  const overheadUs = (1 / sqlCall.opsPerSec - 1 / sqliteCall.opsPerSec) * 1e6;
-  console.log(`per-call overhead vs better-sqlite3: ${overheadUs.toFixed(2)} µs (target ≤ 2 µs)`);
-
-  // 8. fetchMany(k) throughput on the SQL path: rows delivered per second for k = 10, 100, 1000.
-  for (const k of [10, 100, 1000]) {
-    const f = measureRun(
+  if (want('bulk')) {
+    // 1. Bulk insert in one transaction (rows/s).
+    let sdb: BetterSqlite3.Database | null = null;
+    let mdb: Database | null = null;
+    const sqliteBulk = measureRun(
       N,
       3,
-      () => {},
       () => {
-        cur.execute('SELECT id, qty FROM items');
-        for (let batch = cur.fetchMany(k); batch.length > 0; batch = cur.fetchMany(k)) {
-          /* drain */
-        }
+        rm(sqliteFile);
+        sdb = openSqlite(sqliteFile);
       },
+      () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, rows),
+      () => (sdb as unknown as BetterSqlite3.Database).close(),
     );
-    const sf = measureRun(
+    const mvBulk = measureRun(
       N,
       3,
-      () => {},
       () => {
-        for (const _row of sqlite.prepare('SELECT id, qty FROM items').raw(true).iterate()) {
-          /* drain */
-        }
+        rm(mvFile);
+        mdb = openMv(mvFile);
       },
+      () => mvInsertAll(mdb as unknown as Database, rows),
+      () => (mdb as unknown as Database).close(),
     );
-    results.push({ workload: `fetchMany(${k}) over all rows (rows/s)`, sqlite: sf, sql: f, typed: null });
+    let cdb: Connection | null = null;
+    const sqlBulk = measureRun(
+      N,
+      3,
+      () => {
+        rm(mvSqlFile);
+        cdb = openMvSql(mvSqlFile);
+      },
+      () => mvSqlInsertAll(cdb as unknown as Connection, rows),
+      () => (cdb as unknown as Connection).close(),
+    );
+    results.push({
+      workload: 'bulk insert, one transaction (rows/s)',
+      sqlite: sqliteBulk,
+      sql: sqlBulk,
+      typed: mvBulk,
+    });
   }
-  conn.close();
+  if (want('reads')) {
+    // Populated databases for the read workloads.
+    rm(sqliteFile);
+    const sqlite = openSqlite(sqliteFile);
+    sqliteInsertAll(sqlite, rows);
+    rm(mvFile);
+    const mv = openMv(mvFile);
+    mvInsertAll(mv, rows);
+    rm(mvSqlFile);
+    const conn = openMvSql(mvSqlFile);
+    mvSqlInsertAll(conn, rows);
+    const cur = conn.cursor();
 
-  sqlite.close();
-  mv.close();
+    // 2. Random point get by primary key.
+    const ids = randomIds(N, 1 << 16);
+    let i = 0;
+    const getStmt = sqlite.prepare('SELECT * FROM items WHERE id = ?');
+    const sqliteGet = measureOps('sqlite get', () => {
+      getStmt.get(ids[i++ & 0xffff]);
+    });
+    i = 0;
+    const mvGet = measureOps('mv get', () => {
+      mv.get('items', ids[i++ & 0xffff]);
+    });
+    i = 0;
+    const sqlGet = measureOps('mv sql get', () => {
+      cur.execute('SELECT * FROM items WHERE id = ?', [ids[i++ & 0xffff]]).fetchOne();
+    });
+    results.push({
+      workload: 'random point get by primary key (ops/s)',
+      sqlite: sqliteGet,
+      sql: sqlGet,
+      typed: mvGet,
+    });
 
+    // 3. Indexed equality: qty = ? (about N/1000 rows each), all rows materialized.
+    i = 0;
+    const qtys = ids.map((x) => x % 1000);
+    const eqStmt = sqlite.prepare('SELECT * FROM items WHERE qty = ?');
+    const sqliteEq = measureOps('sqlite eq', () => {
+      eqStmt.all(qtys[i++ & 0xffff]);
+    });
+    i = 0;
+    const mvEq = measureOps('mv eq', () => {
+      mv.collection('items')
+        .where('qty', qtys[i++ & 0xffff])
+        .all();
+    });
+    i = 0;
+    const sqlEq = measureOps('mv sql eq', () => {
+      cur.execute('SELECT * FROM items WHERE qty = ?', [qtys[i++ & 0xffff]]).fetchAll();
+    });
+    results.push({
+      workload: 'indexed equality qty = ? (~N/1000 rows, queries/s)',
+      sqlite: sqliteEq,
+      sql: sqlEq,
+      typed: mvEq,
+    });
+
+    // 4. Range + order + limit on an index.
+    i = 0;
+    const rangeStmt = sqlite.prepare('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50');
+    const sqliteRange = measureOps('sqlite range', () => {
+      const lo = qtys[i++ & 0xffff];
+      rangeStmt.all(lo, lo + 50);
+    });
+    i = 0;
+    const mvRange = measureOps('mv range', () => {
+      const lo = qtys[i++ & 0xffff];
+      mv.collection('items')
+        .where('qty', 'between', [lo, lo + 50])
+        .orderBy('qty')
+        .limit(50)
+        .all();
+    });
+    i = 0;
+    const sqlRange = measureOps('mv sql range', () => {
+      const lo = qtys[i++ & 0xffff];
+      cur
+        .execute('SELECT * FROM items WHERE qty BETWEEN ? AND ? ORDER BY qty LIMIT 50', [lo, lo + 50])
+        .fetchAll();
+    });
+    results.push({
+      workload: 'qty BETWEEN ? AND ? ORDER BY qty LIMIT 50 (queries/s)',
+      sqlite: sqliteRange,
+      sql: sqlRange,
+      typed: mvRange,
+    });
+
+    // 5. Filtered full scan, streamed (rows scanned per second).
+    const scanStmt = sqlite.prepare('SELECT * FROM items WHERE price > ?');
+    const sqliteScan = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        let n = 0;
+        for (const _row of scanStmt.iterate(900)) n++;
+        if (n === 0) throw new Error('scan found nothing');
+      },
+    );
+    const mvScan = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        let n = 0;
+        for (const _row of mv.collection('items').where('price', '>', 900).iterate()) n++;
+        if (n === 0) throw new Error('scan found nothing');
+      },
+    );
+    const sqlScan = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        cur.execute('SELECT * FROM items WHERE price > ?', [900]);
+        let n = 0;
+        for (let batch = cur.fetchMany(1000); batch.length > 0; batch = cur.fetchMany(1000))
+          n += batch.length;
+        if (n === 0) throw new Error('scan found nothing');
+      },
+    );
+    results.push({
+      workload: 'full scan WHERE price > 900, fetchMany(1000) (rows scanned/s)',
+      sqlite: sqliteScan,
+      sql: sqlScan,
+      typed: mvScan,
+    });
+
+    // 6. GROUP BY status with COUNT and SUM (rows aggregated per second).
+    const groupStmt = sqlite.prepare(
+      'SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status',
+    );
+    const sqliteGroup = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        groupStmt.all();
+      },
+    );
+    const mvGroup = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        mv.collection('items')
+          .groupBy('status')
+          .aggregate({ n: { fn: 'count' }, total: { fn: 'sum', path: 'qty' } });
+      },
+    );
+    const sqlGroup = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        cur.execute('SELECT status, COUNT(*) AS n, SUM(qty) AS total FROM items GROUP BY status').fetchAll();
+      },
+    );
+    results.push({
+      workload: 'GROUP BY status COUNT(*), SUM(qty) (rows/s)',
+      sqlite: sqliteGroup,
+      sql: sqlGroup,
+      typed: mvGroup,
+    });
+
+    // 7. Per-call overhead of re-executing a cached statement (the cheapest possible query).
+    const overheadStmt = sqlite.prepare('SELECT id FROM items WHERE id = ?');
+    const sqliteCall = measureOps('sqlite call', () => {
+      overheadStmt.get(1);
+    });
+    const sqlCall = measureOps('mv sql call', () => {
+      cur.execute('SELECT id FROM items WHERE id = ?', [1]).fetchOne();
+    });
+    results.push({
+      workload: 'cached statement re-execute + fetchOne (calls/s)',
+      sqlite: sqliteCall,
+      sql: sqlCall,
+      typed: null,
+    });
+    const overheadUs = (1 / sqlCall.opsPerSec - 1 / sqliteCall.opsPerSec) * 1e6;
+    console.log(`per-call overhead vs better-sqlite3: ${overheadUs.toFixed(2)} µs (target ≤ 2 µs)`);
+
+    // 8. fetchMany(k) throughput on the SQL path: rows delivered per second for k = 10, 100, 1000.
+    for (const k of [10, 100, 1000]) {
+      const f = measureRun(
+        N,
+        3,
+        () => {},
+        () => {
+          cur.execute('SELECT id, qty FROM items');
+          for (let batch = cur.fetchMany(k); batch.length > 0; batch = cur.fetchMany(k)) {
+            /* drain */
+          }
+        },
+      );
+      const sf = measureRun(
+        N,
+        3,
+        () => {},
+        () => {
+          for (const _row of sqlite.prepare('SELECT id, qty FROM items').raw(true).iterate()) {
+            /* drain */
+          }
+        },
+      );
+      results.push({ workload: `fetchMany(${k}) over all rows (rows/s)`, sqlite: sf, sql: f, typed: null });
+    }
+    conn.close();
+
+    sqlite.close();
+    mv.close();
+  }
   // 9. Open + first query on a 1M-row file (fresh process each, cold caches).
-  if (!process.argv.includes('--no-open1m')) {
+  if (want('open1m') && !process.argv.includes('--no-open1m')) {
     const big = build(dir, 1_000_000);
     const mvOpen = probeInChild('mv', big.mv, 1_000_000);
     const sqOpen = probeInChild('sqlite', big.sqlite, 1_000_000);
@@ -361,77 +378,78 @@ function main(): void {
     fs.rmSync(big.sqlite, { force: true });
   }
 
-  // 10. Autocommit durable single-row inserts: every commit is fsynced before it returns.
-  const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
-  const dSqlite = openSqlite(sqliteFile);
-  const dStmt = dSqlite.prepare(
-    'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  let d = 0;
-  const sqliteDurable = measureRun(
-    100,
-    3,
-    () => {},
-    () => {
-      for (let k = 0; k < 100; k++, d++) {
-        const r = durableRows[d % durableRows.length];
-        dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, r.qty, r.price, r.status, r.note);
-      }
-    },
-  );
-  dSqlite.close();
-  const dConn = connect(mvSqlFile, { autocommit: true });
-  const dCur = dConn.cursor();
-  d = 0;
-  const sqlDurable = measureRun(
-    100,
-    3,
-    () => {},
-    () => {
-      for (let k = 0; k < 100; k++, d++) {
-        const r = durableRows[d % durableRows.length];
-        dCur.execute('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', [
-          r.id + d * 1000,
-          `${r.sku}-${d}`,
-          r.qty,
-          r.price,
-          r.status,
-          r.note,
-        ]);
-      }
-    },
-  );
-  dConn.close();
-  const dDb = openMv(mvFile);
-  d = 0;
-  const typedDurable = measureRun(
-    100,
-    3,
-    () => {},
-    () => {
-      for (let k = 0; k < 100; k++, d++) {
-        const r = durableRows[d % durableRows.length];
-        dDb.insert('items', { ...r, id: r.id + d * 1000, sku: `${r.sku}-${d}` } as unknown as Record<
-          string,
-          unknown
-        >);
-      }
-    },
-  );
-  dDb.close();
-  results.push({
-    workload: 'autocommit durable single-row inserts (commits/s)',
-    sqlite: sqliteDurable,
-    sql: sqlDurable,
-    typed: typedDurable,
-  });
+  if (want('durable')) {
+    // 10. Autocommit durable single-row inserts: every commit is fsynced before it returns.
+    const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
+    const dSqlite = openSqlite(sqliteFile);
+    const dStmt = dSqlite.prepare(
+      'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    let d = 0;
+    const sqliteDurable = measureRun(
+      100,
+      3,
+      () => {},
+      () => {
+        for (let k = 0; k < 100; k++, d++) {
+          const r = durableRows[d % durableRows.length];
+          dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, r.qty, r.price, r.status, r.note);
+        }
+      },
+    );
+    dSqlite.close();
+    const dConn = connect(mvSqlFile, { autocommit: true });
+    const dCur = dConn.cursor();
+    d = 0;
+    const sqlDurable = measureRun(
+      100,
+      3,
+      () => {},
+      () => {
+        for (let k = 0; k < 100; k++, d++) {
+          const r = durableRows[d % durableRows.length];
+          dCur.execute('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', [
+            r.id + d * 1000,
+            `${r.sku}-${d}`,
+            r.qty,
+            r.price,
+            r.status,
+            r.note,
+          ]);
+        }
+      },
+    );
+    dConn.close();
+    const dDb = openMv(mvFile);
+    d = 0;
+    const typedDurable = measureRun(
+      100,
+      3,
+      () => {},
+      () => {
+        for (let k = 0; k < 100; k++, d++) {
+          const r = durableRows[d % durableRows.length];
+          dDb.insert('items', { ...r, id: r.id + d * 1000, sku: `${r.sku}-${d}` } as unknown as Record<
+            string,
+            unknown
+          >);
+        }
+      },
+    );
+    dDb.close();
+    results.push({
+      workload: 'autocommit durable single-row inserts (commits/s)',
+      sqlite: sqliteDurable,
+      sql: sqlDurable,
+      typed: typedDurable,
+    });
+  }
 
   // 11. File sizes of the N-row databases (smaller is better: shown as bytes per row).
+  const sizeOf = (f: string): number => (fs.existsSync(f) ? fs.statSync(f).size : 0);
   const sizes = {
-    sqlite:
-      fs.statSync(sqliteFile).size +
-      (fs.existsSync(`${sqliteFile}-wal`) ? fs.statSync(`${sqliteFile}-wal`).size : 0),
-    modelvault: fs.statSync(mvFile).size,
+    sqlite: sizeOf(sqliteFile) + sizeOf(`${sqliteFile}-wal`),
+    modelvault: sizeOf(mvFile),
   };
   console.log(
     `file size after the run: better-sqlite3 ${(sizes.sqlite / 1048576).toFixed(1)} MiB, ModelVault ${(sizes.modelvault / 1048576).toFixed(1)} MiB`,
@@ -465,9 +483,11 @@ function main(): void {
     ),
   );
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
-  const svg = path.join(__dirname, '..', '..', 'docs', 'performance.svg');
-  fs.writeFileSync(svg, renderChart(results, `N = ${N}, ${new Date().toISOString().slice(0, 10)}`));
-  console.log(`wrote ${path.relative(process.cwd(), svg)}`);
+  if (ONLY.length === 0) {
+    const svg = path.join(__dirname, '..', '..', 'docs', 'performance.svg');
+    fs.writeFileSync(svg, renderChart(results, `N = ${N}, ${new Date().toISOString().slice(0, 10)}`));
+    console.log(`wrote ${path.relative(process.cwd(), svg)}`);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -240,11 +240,11 @@ export class Connection {
     try {
       const result = runWrite(db, stmt, bound);
       if (implicit && this._autocommit) db.commit();
-      return {
-        kind: 'done',
-        rowCount: isDml ? result.rowCount : -1,
-        ...(result.lastRowId !== undefined ? { lastRowId: result.lastRowId } : {}),
-      };
+      const rowCount = isDml ? result.rowCount : -1;
+      // Two literals rather than a spread: this runs once per row of executeMany.
+      return result.lastRowId === undefined
+        ? { kind: 'done', rowCount }
+        : { kind: 'done', rowCount, lastRowId: result.lastRowId };
     } catch (err) {
       if (sp && engine.inTransaction) engine.rollbackTo(sp);
       else if (implicit) db.rollback();

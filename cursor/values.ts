@@ -11,15 +11,20 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
 
-function checkValue(v: unknown, where: string): unknown {
+function label(where: string, n: number | undefined): string {
+  return n === undefined ? where : `${where} ${n}`;
+}
+
+/** `where` (with `n` appended when given) names the parameter in errors; built only for one. */
+function checkValue(v: unknown, where: string, n?: number): unknown {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'number':
-      if (Number.isNaN(v)) throw new DataError(`${where}: NaN cannot be bound`, 'TYPE_MISMATCH');
+      if (Number.isNaN(v)) throw new DataError(`${label(where, n)}: NaN cannot be bound`, 'TYPE_MISMATCH');
       return v;
     case 'bigint':
       if (v < INT64_MIN || v > INT64_MAX)
-        throw new DataError(`${where}: ${v} is outside the 64-bit integer range`, 'TYPE_MISMATCH');
+        throw new DataError(`${label(where, n)}: ${v} is outside the 64-bit integer range`, 'TYPE_MISMATCH');
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
     case 'string':
       return v;
@@ -28,11 +33,12 @@ function checkValue(v: unknown, where: string): unknown {
     default:
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
       if (v instanceof Date) {
-        if (Number.isNaN(v.getTime())) throw new DataError(`${where}: invalid Date`, 'TYPE_MISMATCH');
+        if (Number.isNaN(v.getTime()))
+          throw new DataError(`${label(where, n)}: invalid Date`, 'TYPE_MISMATCH');
         return v;
       }
       throw new DataError(
-        `${where}: a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} cannot be bound`,
+        `${label(where, n)}: a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v} cannot be bound`,
         'TYPE_MISMATCH',
       );
   }
@@ -90,7 +96,9 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
       'PARAMETER',
     );
   }
-  return params.map((v, i) => checkValue(v, `parameter ${i + 1}`));
+  const out = new Array<unknown>(params.length);
+  for (let i = 0; i < params.length; i++) out[i] = checkValue(params[i], 'parameter', i + 1);
+  return out;
 }
 
 /** Stored/computed value → what a SQL row returns for a column of static type `t`. */

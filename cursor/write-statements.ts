@@ -42,10 +42,13 @@ function baseType(t: NormalizedType): NormalizedType {
 
 /** SQL value → the typed value a field accepts; strict: only lossless conversions. */
 function sqlToField(field: NormalizedField, v: unknown, table: string): unknown {
+  return sqlToKind(baseType(field.type).kind, field, v, table);
+}
+
+/** sqlToField for a field whose base type kind is `kind` (hoisted out of the per-row loop). */
+function sqlToKind(kind: NormalizedType['kind'], field: NormalizedField, v: unknown, table: string): unknown {
   if (v === null || v === undefined) return null;
-  const t = baseType(field.type);
-  const name = `${table}.${field.path.join('.')}`;
-  switch (t.kind) {
+  switch (kind) {
     case 'bool':
       if (typeof v === 'boolean') return v;
       if (v === 0 || v === 1) return v === 1;
@@ -61,7 +64,8 @@ function sqlToField(field: NormalizedField, v: unknown, table: string): unknown 
     default:
       return v;
   }
-  throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${t.kind})`, 'TYPE_MISMATCH');
+  const name = `${table}.${field.path.join('.')}`;
+  throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${kind})`, 'TYPE_MISMATCH');
 }
 
 /** Map a ValidationError to SQLite's error class for the failing column. */
@@ -108,8 +112,104 @@ function nextKey(state: CollectionState): number | bigint {
   return Number.isSafeInteger(n) ? n : BigInt(k as number) + 1n;
 }
 
+/** VALUES expressions are constant: they read no row. */
+const NO_ROW: readonly unknown[] = [];
+
 function evalRow(exprs: readonly ReturnType<typeof compileExpr>[]): unknown[] {
-  return exprs.map((c) => c.eval([]));
+  return exprs.map((c) => c.eval(NO_ROW));
+}
+
+/** What insert() needs of the target table, worked out once per statement and table state. */
+interface InsertTarget {
+  state: CollectionState;
+  /** Per value position: the field, and its base type kind for sqlToKind. */
+  fields: NormalizedField[];
+  kinds: NormalizedType['kind'][];
+  autoKey: boolean;
+}
+
+const insertTargets = new WeakMap<object, InsertTarget>();
+
+function insertTarget(stmt: Extract<Statement, { kind: 'insert' }>, state: CollectionState): InsertTarget {
+  let t = insertTargets.get(stmt);
+  if (t === undefined || t.state !== state) {
+    const fields = stmt.columns.map((c) => state.meta.schema.fields[c]);
+    t = { state, fields, kinds: fields.map((f) => baseType(f.type).kind), autoKey: isAutoKey(state) };
+    insertTargets.set(stmt, t);
+  }
+  return t;
+}
+
+/** The user row object of a row by column, for sqlError (only built when a row fails). */
+function rowObject(state: CollectionState, values: readonly unknown[]): Row {
+  const obj: Row = {};
+  state.meta.schema.fields.forEach((f, i) => {
+    if (values[i] !== undefined) setPath(obj, f.path, values[i]);
+  });
+  return obj;
+}
+
+/**
+ * One VALUES row → stored row. Tables whose fields are all top level (every SQL table) bind the
+ * values straight into the stored row's positions and convert them in place, skipping the user
+ * row object that toRow would read them back from.
+ */
+function storedRow(
+  stmt: Extract<Statement, { kind: 'insert' }>,
+  state: CollectionState,
+  exprs: readonly ReturnType<typeof compileExpr>[],
+): unknown[] | null {
+  const columnsToRow = state.compiled.columnsToRow;
+  if (columnsToRow === null) return storedRowViaObject(stmt, state, exprs);
+  const target = insertTarget(stmt, state);
+  const { fields, kinds } = target;
+  const columns = stmt.columns;
+  const values = new Array<unknown>(state.compiled.columnCount);
+  for (let i = 0; i < exprs.length; i++)
+    values[columns[i]] = sqlToKind(kinds[i], fields[i], exprs[i].eval(NO_ROW), state.name);
+  const pk = state.compiled.pkColumn;
+  if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
+  try {
+    return columnsToRow(values);
+  } catch (err) {
+    // The failing column still holds its SQL value, which is all sqlError reads.
+    return insertFailure(stmt, state, err, rowObject(state, values));
+  }
+}
+
+function storedRowViaObject(
+  stmt: Extract<Statement, { kind: 'insert' }>,
+  state: CollectionState,
+  exprs: readonly ReturnType<typeof compileExpr>[],
+): unknown[] | null {
+  const fields = state.meta.schema.fields;
+  const values = evalRow(exprs);
+  const obj: Row = {};
+  stmt.columns.forEach((col, i) =>
+    setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
+  );
+  const pkPath = fields[state.compiled.pkColumn].path;
+  if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
+    setPath(obj, pkPath, nextKey(state));
+  }
+  try {
+    return state.compiled.toRow(obj);
+  } catch (err) {
+    return insertFailure(stmt, state, err, obj);
+  }
+}
+
+/** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
+function insertFailure(
+  stmt: Extract<Statement, { kind: 'insert' }>,
+  state: CollectionState,
+  err: unknown,
+  obj: Row,
+): null {
+  const mapped = sqlError(err, state, obj);
+  // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
+  if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
+  throw mapped;
 }
 
 /**
@@ -141,25 +241,8 @@ function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ct
   const compiledRows = compiledInsertRows(stmt, ctx);
   for (const exprs of compiledRows) {
     const state = collectionOrThrow(engine, stmt.collection);
-    const fields = state.meta.schema.fields;
-    const values = evalRow(exprs);
-    const obj: Row = {};
-    stmt.columns.forEach((col, i) =>
-      setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
-    );
-    const pkPath = fields[state.compiled.pkColumn].path;
-    if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
-      setPath(obj, pkPath, nextKey(state));
-    }
-    let stored: unknown[];
-    try {
-      stored = state.compiled.toRow(obj);
-    } catch (err) {
-      const mapped = sqlError(err, state, obj);
-      // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
-      if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) continue;
-      throw mapped;
-    }
+    const stored = storedRow(stmt, state, exprs);
+    if (stored === null) continue;
     const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
     const result = engine.putRow(state, stored, mode);
     if (result === 'ignored') continue;

@@ -8,6 +8,8 @@ import type { LoweredStatement } from './ir';
 export class StatementCache {
   private readonly map = new Map<string, { version: number; stmt: LoweredStatement }>();
   private readonly capacity: number;
+  /** The most recently used entry (the last in the map's order). */
+  private newest: { version: number; stmt: LoweredStatement } | null = null;
   hits = 0;
   misses = 0;
 
@@ -26,15 +28,21 @@ export class StatementCache {
     }
     this.hits++;
     // Map iteration order is insertion order: re-inserting marks the entry most recently used.
-    this.map.delete(sql);
-    this.map.set(sql, e);
+    // A statement run again and again (executeMany, loops) already is: skip the two map writes.
+    if (e !== this.newest) {
+      this.map.delete(sql);
+      this.map.set(sql, e);
+      this.newest = e;
+    }
     return e.stmt;
   }
 
   set(sql: string, catalogVersion: number, stmt: LoweredStatement): void {
     this.map.delete(sql);
     if (this.capacity === 0) return;
-    this.map.set(sql, { version: catalogVersion, stmt });
+    const e = { version: catalogVersion, stmt };
+    this.map.set(sql, e);
+    this.newest = e;
     for (const oldest of this.map.keys()) {
       if (this.map.size <= this.capacity) break;
       this.map.delete(oldest);
@@ -43,6 +51,7 @@ export class StatementCache {
 
   clear(): void {
     this.map.clear();
+    this.newest = null;
   }
 
   get size(): number {

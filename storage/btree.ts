@@ -31,6 +31,7 @@
  */
 
 import { InternalError } from '../src/errors';
+import { compareValues } from './compare';
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -81,11 +82,63 @@ function insertAt<T>(a: T[], i: number, x: T): void {
  */
 const DEFAULT_NODE_SIZE = 64;
 
+/**
+ * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
+ * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
+ * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
+ * the key's unit is below U+D800, so `<` on units agrees with compareValues's code-point order
+ * whatever the other string holds (a surrogate or a unit ≥ U+E000 is above it in both orders).
+ * The kind only widens (NONE → NUM or STR → MIXED) because snapshots share it: a snapshot's keys
+ * are a subset of every key the tree ever held.
+ */
+const NONE = 0;
+const NUM = 1;
+const STR = 2;
+const MIXED = 3;
+
+/** Units that make `<` disagree with code-point order somewhere (no `u` flag: units, not code points). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+function kindOf(x: unknown): number {
+  if (typeof x === 'number') return x === x ? NUM : MIXED;
+  if (typeof x === 'string') return HIGH_UNIT.test(x) ? MIXED : STR;
+  return MIXED;
+}
+
+function widen(kind: number, x: unknown): number {
+  if (kind === MIXED) return MIXED;
+  const k = kindOf(x);
+  return kind === NONE || kind === k ? k : MIXED;
+}
+
 interface Shape<K, V> {
   readonly compare: (a: K, b: K) => number;
   readonly multi: boolean;
   readonly valueCompare: (a: V, b: V) => number;
   readonly nodeSize: number;
+  /** Kind of every key stored so far (MIXED for a comparator other than compareValues). */
+  keyKind: number;
+  valKind: number;
+}
+
+/** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
+function probeMode(kind: number, k: unknown): number {
+  if (kind === NUM) return typeof k === 'number' && k === k ? NUM : MIXED;
+  if (kind === STR) return typeof k === 'string' ? STR : MIXED;
+  return MIXED;
+}
+
+/** compare(a, b) for a stored `a` and a probe `b` of mode `m` (see probeMode). */
+function cmpMode<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): number {
+  if (m === NUM) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (m === STR) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+  return compare(a, b);
+}
+
+/** Entry order for a stored (k1, v1) and a probe (k2, v2) of modes mk, mv. */
+function entryCmpMode<K, V>(s: Shape<K, V>, mk: number, mv: number, k1: K, v1: V, k2: K, v2: V): number {
+  const c = cmpMode(mk, s.compare, k1, k2);
+  return c !== 0 || !s.multi ? c : cmpMode(mv, s.valueCompare, v1, v2);
 }
 
 function entryCmp<K, V>(s: Shape<K, V>, k1: K, v1: V, k2: K, v2: V): number {
@@ -102,12 +155,21 @@ function lowerIndex<K, V>(
   v: V | undefined,
   keyOnly: boolean,
 ): number {
+  const mk = probeMode(s.keyKind, k);
   let lo = 0;
   let hi = keys.length;
+  if (keyOnly || v === undefined || !s.multi) {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpMode(mk, s.compare, keys[mid], k) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const mv = probeMode(s.valKind, v);
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c = keyOnly || v === undefined ? s.compare(keys[mid], k) : entryCmp(s, keys[mid], vals[mid], k, v);
-    if (c < 0) lo = mid + 1;
+    if (entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -115,11 +177,12 @@ function lowerIndex<K, V>(
 
 /** Number of entries ≤ k on the key alone (upper bound). */
 function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
+  const mk = probeMode(s.keyKind, k);
   let lo = 0;
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (s.compare(keys[mid], k) <= 0) lo = mid + 1;
+    if (cmpMode(mk, s.compare, keys[mid], k) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -127,15 +190,23 @@ function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
 
 /** Child to descend into for an exact entry lookup: the number of separators ≤ (k, v). */
 function childFor<K, V>(s: Shape<K, V>, node: Inner<K, V>, k: K, v: V | undefined): number {
+  const sepKeys = node.sepKeys;
+  const mk = probeMode(s.keyKind, k);
   let lo = 0;
-  let hi = node.sepKeys.length;
+  let hi = sepKeys.length;
+  if (!s.multi || v === undefined) {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmpMode(mk, s.compare, sepKeys[mid], k) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const mv = probeMode(s.valKind, v);
+  const sepVals = node.sepVals;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const c =
-      s.multi && v !== undefined
-        ? entryCmp(s, node.sepKeys[mid], node.sepVals[mid], k, v)
-        : s.compare(node.sepKeys[mid], k);
-    if (c <= 0) lo = mid + 1;
+    if (entryCmpMode(s, mk, mv, sepKeys[mid], sepVals[mid], k, v) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -370,6 +441,11 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
   }
 }
 
+/** The shape a snapshot shares with its tree (protected on the class: not part of the public API). */
+function shapeOf<K, V>(snap: BTreeSnapshot<K, V>): Shape<K, V> {
+  return (snap as unknown as { shape: Shape<K, V> }).shape;
+}
+
 /** The new right sibling produced by a split, with the separator that goes up to the parent. */
 interface Split<K, V> {
   key: K;
@@ -419,6 +495,16 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private split: Split<K, V> | null = null;
   private previous: V | undefined = undefined;
   private added = false;
+  /**
+   * The rightmost leaf of `root`, or null when not known. Ascending inserts (auto-increment keys,
+   * bulk loads) append to it without a descent while this generation owns it; appending past the
+   * last entry changes no separator, so its ancestors need no update. A lookup of a key above its
+   * last entry is answered without a descent too.
+   */
+  private tail: Leaf<K, V> | null = null;
+  // Probe modes of the entry being inserted (see probeMode), shared by the recursive writers.
+  private mk = MIXED;
+  private mv = MIXED;
 
   constructor(opts: BTreeOptions<K, V>) {
     super();
@@ -426,11 +512,15 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     // Without a value order, multi mode would silently fold all entries of a key into one.
     if (multi && opts.valueCompare === undefined)
       throw new InternalError('BTree: multi mode needs valueCompare');
+    const valueCompare = opts.valueCompare ?? noValueOrder;
     this.shape = {
       compare: opts.compare,
       multi,
-      valueCompare: opts.valueCompare ?? noValueOrder,
+      valueCompare,
       nodeSize: Math.max(4, Math.floor(opts.nodeSize ?? DEFAULT_NODE_SIZE)),
+      // Only compareValues's order is known to match `<` on same-kind operands.
+      keyKind: opts.compare === compareValues ? NONE : MIXED,
+      valKind: multi && valueCompare === compareValues ? NONE : MIXED,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -453,6 +543,11 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (keys.length !== values.length)
       throw new InternalError('BTree.fromSorted: keys and values differ in length');
     if (keys.length === 0) return tree;
+    const shape = tree.shape;
+    for (let i = 0; i < keys.length && shape.keyKind !== MIXED; i++)
+      shape.keyKind = widen(shape.keyKind, keys[i]);
+    for (let i = 0; i < values.length && shape.valKind !== MIXED; i++)
+      shape.valKind = widen(shape.valKind, values[i]);
     const max = tree.shape.nodeSize;
     let level: Node<K, V>[] = [];
     forEachRun(keys.length, max, (a, b) => level.push(tree.leafNode(keys.slice(a, b), values.slice(a, b))));
@@ -481,11 +576,29 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.root = snap.root;
     this.count = snap.size;
     this.gen = generationCounter++;
+    this.tail = null;
+    // Another tree's nodes may hold keys of any kind.
+    if (shapeOf(snap) !== this.shape) {
+      this.shape.keyKind = MIXED;
+      this.shape.valKind = MIXED;
+    }
   }
 
   clear(): void {
     this.root = this.leafNode([], []);
     this.count = 0;
+    this.tail = null;
+  }
+
+  /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
+  override get(key: K): V | undefined {
+    const t = this.tail;
+    if (t !== null) {
+      const n = t.keys.length;
+      if (n > 0 && cmpMode(probeMode(this.shape.keyKind, key), this.shape.compare, t.keys[n - 1], key) < 0)
+        return undefined;
+    }
+    return super.get(key);
   }
 
   /** Unique mode: insert or replace; returns the previous value. */
@@ -511,6 +624,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
     const root = this.deleteFrom(this.root, key, s.multi ? value : undefined);
     if (root === null) return false;
+    this.tail = null;
     let top = root;
     while (!top.leaf && top.children.length === 1) top = top.children[0];
     this.root = top;
@@ -549,6 +663,25 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   private insert(key: K, value: V, replace: boolean): void {
     this.added = false;
+    const s = this.shape;
+    // Widen before comparing: from here on `key` counts as a stored key.
+    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+    const mk = probeMode(s.keyKind, key);
+    const mv = probeMode(s.valKind, value);
+    const t = this.tail;
+    if (t !== null && t.gen === this.gen) {
+      const n = t.keys.length;
+      if (n > 0 && n < s.nodeSize && entryCmpMode(s, mk, mv, t.keys[n - 1], t.vals[n - 1], key, value) < 0) {
+        t.keys.push(key);
+        t.vals.push(value);
+        this.added = true;
+        this.count++;
+        return;
+      }
+    }
+    this.mk = mk;
+    this.mv = mv;
     const root = this.insertInto(this.root, key, value, replace);
     if (root === null) return;
     const split = this.split;
@@ -564,6 +697,9 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       };
     }
     if (this.added) this.count++;
+    let n = this.root;
+    while (!n.leaf) n = n.children[n.children.length - 1];
+    this.tail = n;
   }
 
   /**
@@ -577,7 +713,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const last = node.sepKeys.length - 1;
     // Ascending inserts (auto-increment keys, bulk loads) go right: skip the search.
     const c =
-      last >= 0 && entryCmp(s, node.sepKeys[last], node.sepVals[last], key, value) <= 0
+      last >= 0 && entryCmpMode(s, this.mk, this.mv, node.sepKeys[last], node.sepVals[last], key, value) <= 0
         ? last + 1
         : childFor(s, node, key, s.multi ? value : undefined);
     const child = this.insertInto(node.children[c], key, value, replace);
@@ -597,11 +733,13 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private insertIntoLeaf(leaf: Leaf<K, V>, key: K, value: V, replace: boolean): Leaf<K, V> | null {
     const s = this.shape;
     const n = leaf.keys.length;
+    const mk = this.mk;
+    const mv = this.mv;
     const i =
-      n > 0 && entryCmp(s, leaf.keys[n - 1], leaf.vals[n - 1], key, value) < 0
+      n > 0 && entryCmpMode(s, mk, mv, leaf.keys[n - 1], leaf.vals[n - 1], key, value) < 0
         ? n
         : lowerIndex(s, leaf.keys, leaf.vals, key, value, !s.multi);
-    if (i < n && entryCmp(s, leaf.keys[i], leaf.vals[i], key, value) === 0) {
+    if (i < n && entryCmpMode(s, mk, mv, leaf.keys[i], leaf.vals[i], key, value) === 0) {
       if (!replace || s.multi) return null;
       this.previous = leaf.vals[i];
       if (leaf.vals[i] === value) return null;

@@ -3,44 +3,84 @@
  * superblock. Node 20 has no built-in CRC32C, so this is a slicing-by-8 table implementation:
  * eight table lookups per eight input bytes keeps checksumming well below the cost of encoding.
  */
+import { endianness } from 'node:os';
 
 const POLY = 0x82f63b78;
-const TABLES: Uint32Array[] = buildTables();
+// Int32Array: table entries stay small integers in V8 instead of doubles above 2^31.
+const TABLES: Int32Array[] = buildTables();
+const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES;
+/** Word loads read bytes in memory order as the low byte first only on little-endian machines. */
+const LITTLE_ENDIAN = endianness() === 'LE';
 
-function buildTables(): Uint32Array[] {
-  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+function buildTables(): Int32Array[] {
+  const tables = Array.from({ length: 8 }, () => new Int32Array(256));
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    tables[0][n] = c >>> 0;
+    tables[0][n] = c;
   }
   for (let n = 0; n < 256; n++) {
     let c = tables[0][n];
     for (let t = 1; t < 8; t++) {
       c = tables[0][c & 0xff] ^ (c >>> 8);
-      tables[t][n] = c >>> 0;
+      tables[t][n] = c;
     }
   }
   return tables;
 }
 
+/**
+ * A word view of the last ArrayBuffer checksummed: frames are checksummed in the staging buffer
+ * one after another, so caching it saves a view allocation per frame.
+ */
+let wordsOf: ArrayBufferLike | null = null;
+let words: Int32Array = new Int32Array(0);
+
+function wordView(buf: Uint8Array): Int32Array {
+  if (wordsOf !== buf.buffer) {
+    wordsOf = buf.buffer;
+    words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >>> 2);
+  }
+  return words;
+}
+
 /** Continue a CRC over `buf[start, end)`; pass the previous result as `crc` to chain (0 to start). */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
-  let c = ~crc >>> 0;
+  let c = ~crc;
   let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const lo = c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
-    c =
-      t7[lo & 0xff] ^
-      t6[(lo >>> 8) & 0xff] ^
-      t5[(lo >>> 16) & 0xff] ^
-      t4[lo >>> 24] ^
-      t3[buf[i + 4]] ^
-      t2[buf[i + 5]] ^
-      t1[buf[i + 6]] ^
-      t0[buf[i + 7]];
+  if (LITTLE_ENDIAN && end - start >= 32) {
+    // Two aligned 32-bit loads per eight bytes instead of eight byte loads.
+    const off = buf.byteOffset;
+    for (; ((off + i) & 3) !== 0; i++) c = T0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+    const w = wordView(buf);
+    let at = (off + i) >>> 2;
+    for (; i + 8 <= end; i += 8, at += 2) {
+      const lo = c ^ w[at];
+      const hi = w[at + 1];
+      c =
+        T7[lo & 0xff] ^
+        T6[(lo >>> 8) & 0xff] ^
+        T5[(lo >>> 16) & 0xff] ^
+        T4[lo >>> 24] ^
+        T3[hi & 0xff] ^
+        T2[(hi >>> 8) & 0xff] ^
+        T1[(hi >>> 16) & 0xff] ^
+        T0[hi >>> 24];
+    }
+  } else {
+    for (; i + 8 <= end; i += 8) {
+      const lo = c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
+      c =
+        T7[lo & 0xff] ^
+        T6[(lo >>> 8) & 0xff] ^
+        T5[(lo >>> 16) & 0xff] ^
+        T4[lo >>> 24] ^
+        T3[buf[i + 4]] ^
+        T2[buf[i + 5]] ^
+        T1[buf[i + 6]] ^
+        T0[buf[i + 7]];
+    }
   }
-  for (; i < end; i++) c = t0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  for (; i < end; i++) c = T0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }

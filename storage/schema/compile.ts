@@ -7,7 +7,13 @@ import { SchemaError, ValidationError } from '../../src/errors';
 import type { CollectionSchema, NormalizedField, NormalizedType } from './normalize';
 import { INVALID, describe, failureText, invalid, precisionFailure, validationFailure } from './failure';
 import { parsePath, pathText } from './paths';
-import { type ToStored, compileFieldsToStored, compileToStored, isRecord } from './to-stored';
+import {
+  type ToStored,
+  compileColumnsToStored,
+  compileFieldsToStored,
+  compileToStored,
+  isRecord,
+} from './to-stored';
 import { compileFieldsToUser } from './to-user';
 
 export { parsePath } from './paths';
@@ -33,6 +39,11 @@ export interface CompiledSchema {
   readonly storedDefaults: readonly unknown[];
   /** Validate a user row object; return the stored row array. Throws ValidationError naming the dotted path; never mutates its input. */
   toRow(obj: unknown): unknown[];
+  /**
+   * toRow for a row given by column (`values[i]`: field i, undefined when absent), converted in
+   * place; null when some field has a multi-segment path (use toRow). The SQL insert path.
+   */
+  readonly columnsToRow: ((values: unknown[]) => unknown[]) | null;
   /** Stored row → user object (nested objects, Date, Buffer; int64 as number when safe, else bigint with safeIntegers, else DataError INT_PRECISION). */
   toObject(row: readonly unknown[], safeIntegers: boolean): Record<string, unknown>;
   /** Validate and canonicalize one non-null value for a path's type, constraints not applied (a query may compare with any value of the type): primary-key arguments, query values. */
@@ -108,6 +119,7 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
   const fields = schema.fields;
   const rowIn = compileFieldsToStored(fields);
   const rowOut = compileFieldsToUser(fields);
+  const columnsIn = fields.every((f) => f.path.length === 1) ? compileColumnsToStored(fields) : null;
   const pkColumn = fields.findIndex((f) => pathText(f.path) === pathText(schema.primaryKey));
   if (pkColumn < 0) throw new SchemaError(`${schema.name}: primary key is not a field`);
   // normalizeCollection validated the defaults; a schema read from a file is checked again here.
@@ -134,6 +146,13 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
       if (row === INVALID) throw validationFailure();
       return row;
     },
+    columnsToRow: columnsIn
+      ? (values) => {
+          const row = columnsIn(values);
+          if (row === INVALID) throw validationFailure();
+          return row;
+        }
+      : null,
     toObject(row, safeIntegers) {
       const obj = rowOut(row, safeIntegers);
       if (obj === INVALID) throw precisionFailure();

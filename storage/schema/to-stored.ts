@@ -205,6 +205,32 @@ function own(o: Record<string, unknown>, key: string): unknown {
 }
 
 /**
+ * Converter for a row given by column, for fields that all have one-segment paths: `values[i]` is
+ * the user value of field i, undefined when absent (then its default applies). Converts `values`
+ * in place, so the SQL insert path allocates no second row; on failure the failing column still
+ * holds its user value. The same checks and failures as compileFieldsToStored, which in addition
+ * refuses keys that are not fields (a row by column cannot have any).
+ */
+export function compileColumnsToStored(
+  fields: readonly NormalizedField[],
+): (values: unknown[]) => unknown[] | Invalid {
+  const n = fields.length;
+  const convs = fields.map((f) => compileToStored(f.type, f.constraints));
+  const defaults = fields.map((f) => f.default);
+  const heads = fields.map((f) => f.path[0]);
+  return (values) => {
+    for (let i = 0; i < n; i++) {
+      let v = values[i];
+      if (v === undefined) v = defaults[i];
+      const s = convs[i](v);
+      if (s === INVALID) return step(heads[i]);
+      values[i] = s;
+    }
+    return values;
+  };
+}
+
+/**
  * Converter for a list of fields stored as one array: a collection row, or an object value. The
  * caller has checked that `obj` is a record.
  */

@@ -13,6 +13,8 @@ type Reader = BTree<number, number> | BTreeSnapshot<number, number>;
 
 type Op =
   | { t: 'put'; k: number; v: number }
+  /** Put above the current maximum: the tree's append path. */
+  | { t: 'append'; v: number }
   | { t: 'del'; k: number; v: number }
   | { t: 'snap' }
   | { t: 'restore'; i: number }
@@ -26,6 +28,7 @@ const valArb = fc.integer({ min: 0, max: 5 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 60, arbitrary: fc.record({ t: fc.constant('put' as const), k: keyArb, v: valArb }) },
   { weight: 35, arbitrary: fc.record({ t: fc.constant('del' as const), k: keyArb, v: valArb }) },
+  { weight: 25, arbitrary: fc.record({ t: fc.constant('append' as const), v: valArb }) },
   { weight: 8, arbitrary: fc.constant({ t: 'snap' as const }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('restore' as const), i: fc.nat() }) },
   { weight: 3, arbitrary: fc.constant({ t: 'rebuild' as const }) },
@@ -133,9 +136,12 @@ function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
   let tree = new BTree<number, number>(opts);
   let model: readonly Entry[] = [];
   const snaps: { snap: BTreeSnapshot<number, number>; model: readonly Entry[] }[] = [];
-  for (const op of ops) {
+  for (const o of ops) {
+    // Appends may leave the key space: range and probe checks still hold beyond it.
+    const op = o.t === 'append' ? { t: 'put' as const, k: (model.at(-1)?.[0] ?? 0) + 1, v: o.v } : o;
     if (op.t === 'put') {
       const i = indexIn(model, op.k, op.v, multi);
+      if (o.t === 'append') same(tree.get(op.k), undefined, `get(${op.k}) above the maximum`);
       if (multi) same(tree.add(op.k, op.v), i < 0, `add(${op.k}, ${op.v})`);
       else same(tree.set(op.k, op.v), i < 0 ? undefined : model[i][1], `set(${op.k})`);
       const entry: Entry = [op.k, op.v];
@@ -391,4 +397,166 @@ describe('B+tree bulk build and API details', () => {
     expect(() => multi.delete(1)).toThrow(/needs the value/);
     expect(() => BTree.fromSorted([1, 2], [1], options(false))).toThrow(/length/);
   });
+});
+
+/**
+ * Trees compare with `<` while every key (or value) they ever held is a plain number, or a string
+ * without UTF-16 units at or above U+D800, and fall back to compareValues otherwise. Against a
+ * compareValues-sorted model, over key domains that stay in one kind, leave it, or mix all kinds
+ * (NULL, NaN, -0, bigint, booleans, surrogates, U+E000+, bytes), with ascending runs for the
+ * append path and probes of every kind.
+ */
+describe('B+tree comparisons specialized by key kind', () => {
+  type Key = unknown;
+  type MEntry = [Key, Key];
+  type MOp =
+    | { t: 'put'; k: Key; v: Key }
+    | { t: 'append'; v: Key }
+    | { t: 'del'; k: Key; v: Key }
+    | { t: 'snap' }
+    | { t: 'restore'; i: number }
+    | { t: 'rebuild' };
+
+  const nums = fc.oneof(
+    fc.integer({ min: -5, max: 30 }),
+    fc.constantFrom(-0, 0.5, -1.5, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2),
+  );
+  const text = fc.oneof(
+    fc.constantFrom('', 'a', 'ab', 'b', 'B', 'é', 'z'),
+    fc.stringOf(fc.constantFrom('a', 'b', 'Z', '0', 'é', '\u07ff'), { maxLength: 4 }),
+  );
+  // Units where UTF-16 order and code-point order disagree: a surrogate pair sorts above U+FFFF.
+  const highText = fc.stringOf(fc.constantFrom('a', '\ud83d\ude00', '\ud800', '\udc00', '\ue000', '\uffff'), {
+    minLength: 1,
+    maxLength: 3,
+  });
+  const other = fc.oneof(
+    fc.constantFrom(null, NaN, true, false),
+    fc.bigInt({ min: -5n, max: 30n }),
+    fc.constantFrom(2n ** 53n + 1n),
+    fc.uint8Array({ maxLength: 3 }).map((b) => Buffer.from(b)),
+  );
+  const domains: Record<string, { key: fc.Arbitrary<Key>; val: fc.Arbitrary<Key> }> = {
+    numbers: { key: nums, val: fc.integer({ min: 0, max: 4 }) },
+    strings: { key: text, val: fc.integer({ min: 0, max: 4 }) },
+    'strings, then high units': { key: fc.oneof({ weight: 6, arbitrary: text }, highText), val: text },
+    'numbers, then other kinds': {
+      key: fc.oneof({ weight: 6, arbitrary: nums }, other),
+      val: fc.oneof(fc.integer({ min: 0, max: 4 }), other),
+    },
+    mixed: { key: fc.oneof(nums, text, highText, other), val: fc.oneof(nums, text, other) },
+  };
+
+  const entryOrder = (multi: boolean) => (a: MEntry, b: MEntry) =>
+    compareValues(a[0], b[0]) || (multi ? compareValues(a[1], b[1]) : 0);
+
+  /** A key above `k` in compareValues order, of the same kind where there is one. */
+  function above(k: Key): Key {
+    if (typeof k === 'number') return Number.isNaN(k) ? 0 : k === Infinity ? 'a' : k + 1;
+    if (typeof k === 'bigint') return k + 1n;
+    if (typeof k === 'boolean') return 2;
+    if (typeof k === 'string') return `${k}a`;
+    if (k instanceof Uint8Array) return Buffer.concat([k, Buffer.from([0])]);
+    return 0; // NULL
+  }
+
+  function sameEntries(actual: MEntry[], expected: readonly MEntry[]): void {
+    same(actual.length, expected.length, 'length');
+    actual.forEach(([k, v], i) => {
+      same(compareValues(k, expected[i][0]), 0, `key ${i}`);
+      same(compareValues(v, expected[i][1]), 0, `value ${i}`);
+    });
+  }
+
+  for (const [name, domain] of Object.entries(domains)) {
+    for (const multi of [false, true]) {
+      test(`${name}, ${multi ? 'multi' : 'unique'} mode`, () => {
+        const op: fc.Arbitrary<MOp> = fc.oneof(
+          {
+            weight: 40,
+            arbitrary: fc.record({ t: fc.constant('put' as const), k: domain.key, v: domain.val }),
+          },
+          { weight: 30, arbitrary: fc.record({ t: fc.constant('append' as const), v: domain.val }) },
+          {
+            weight: 20,
+            arbitrary: fc.record({ t: fc.constant('del' as const), k: domain.key, v: domain.val }),
+          },
+          { weight: 4, arbitrary: fc.constant({ t: 'snap' as const }) },
+          { weight: 3, arbitrary: fc.record({ t: fc.constant('restore' as const), i: fc.nat() }) },
+          { weight: 2, arbitrary: fc.constant({ t: 'rebuild' as const }) },
+        );
+        fc.assert(
+          fc.property(
+            fc.constantFrom(4, 5),
+            fc.array(op, { minLength: 1, maxLength: 200, size: 'max' }),
+            fc.array(fc.oneof(domain.key, nums, text, highText, other), { maxLength: 8 }),
+            (nodeSize, ops, probes) => {
+              const order = entryOrder(multi);
+              const opts: BTreeOptions<Key, Key> = {
+                compare: compareValues,
+                multi,
+                valueCompare: compareValues,
+                nodeSize,
+              };
+              let tree = new BTree<Key, Key>(opts);
+              let model: readonly MEntry[] = [];
+              const snaps: { snap: BTreeSnapshot<Key, Key>; model: readonly MEntry[] }[] = [];
+              const find = (k: Key, v: Key): number =>
+                model.findIndex(
+                  ([mk, mv]) => compareValues(mk, k) === 0 && (!multi || compareValues(mv, v) === 0),
+                );
+              for (const o of ops) {
+                if (o.t === 'put' || o.t === 'append') {
+                  const k =
+                    o.t === 'append' ? (model.length > 0 ? above(model[model.length - 1][0]) : 0) : o.k;
+                  const i = find(k, o.v);
+                  if (multi) same(tree.add(k, o.v), i < 0, 'add');
+                  else same(compareValues(tree.set(k, o.v), i < 0 ? undefined : model[i][1]), 0, 'set');
+                  // A replaced entry keeps the key it was stored under.
+                  model =
+                    i >= 0
+                      ? model.map((e, j): MEntry => (j === i ? [e[0], o.v] : e))
+                      : [...model, [k, o.v] as MEntry].sort(order);
+                } else if (o.t === 'del') {
+                  const i = find(o.k, o.v);
+                  same(multi ? tree.delete(o.k, o.v) : tree.delete(o.k), i >= 0, 'delete');
+                  if (i >= 0) model = model.filter((_, j) => j !== i);
+                } else if (o.t === 'snap') {
+                  snaps.push({ snap: tree.snapshot(), model });
+                } else if (o.t === 'restore') {
+                  if (snaps.length === 0) continue;
+                  const sp = snaps[o.i % snaps.length];
+                  tree.restore(sp.snap);
+                  model = sp.model;
+                } else {
+                  const { keys, values } = tree.toArrays();
+                  tree = BTree.fromSorted(keys, values, opts);
+                }
+                same(tree.size, model.length, 'size');
+              }
+              sameEntries([...tree.entries()], model);
+              for (const k of probes) {
+                const first = model.find(([mk]) => compareValues(mk, k) === 0);
+                same(
+                  first === undefined
+                    ? tree.get(k) === undefined
+                    : compareValues(tree.get(k), first[1]) === 0,
+                  true,
+                  'get',
+                );
+                const want = model.filter(([mk]) => compareValues(mk, k) >= 0);
+                sameEntries([...tree.entries({ lo: k })], want);
+                sameEntries(
+                  [...tree.entries({ hi: k, hiInclusive: false, reverse: true })],
+                  model.filter(([mk]) => compareValues(mk, k) < 0).reverse(),
+                );
+              }
+              for (const sp of snaps) sameEntries([...sp.snap.entries()], sp.model);
+            },
+          ),
+          { numRuns: 120, seed: 31 },
+        );
+      });
+    }
+  }
 });

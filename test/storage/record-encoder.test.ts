@@ -1,7 +1,7 @@
 /** The direct record encoder must produce MessagePack that the shared decoder reads back exactly. */
 import fc from 'fast-check';
 import { encodeValueInto } from '../../storage/record-encoder';
-import { decodePayload } from '../../storage/codec';
+import { decodePayload, encodePayload } from '../../storage/codec';
 import { GrowableBuffer } from '../../storage/growable-buffer';
 
 const scalar = fc.oneof(
@@ -61,5 +61,26 @@ describe('record encoder', () => {
     expect(roundTrip(2n ** 63n - 1n)).toBe(2n ** 63n - 1n);
     expect(roundTrip(-(2n ** 63n))).toBe(-(2n ** 63n));
     expect(roundTrip('x'.repeat(70000))).toBe('x'.repeat(70000));
+  });
+
+  test('strings of every length up to 300 around the byte-loop and native thresholds', () => {
+    const ascii = fc.stringOf(fc.constantFrom('a', 'Z', ' ', '~', '\x00', '\x7f'), {
+      maxLength: 300,
+      size: 'max',
+    });
+    // One non-ASCII unit anywhere sends the string to the UTF-8 route.
+    const mixed = fc
+      .tuple(ascii, fc.constantFrom('\x80', 'é', '€', '\ud83d\ude00'), fc.nat())
+      .map(([a, c, i]) => a.slice(0, i % (a.length + 1)) + c + a.slice(i % (a.length + 1)));
+    fc.assert(
+      fc.property(fc.oneof(ascii, mixed), (s) => {
+        const out = new GrowableBuffer(16);
+        encodeValueInto(out, s);
+        expect(decodePayload(Buffer.from(out.view()))).toBe(s);
+        // ASCII gets the minimal header, as msgpackr writes it: the bytes files have always held.
+        if (!/[\u0080-\uffff]/.test(s)) expect(Buffer.from(out.view()).equals(encodePayload(s))).toBe(true);
+      }),
+      { numRuns: 1000, seed: 7 },
+    );
   });
 });
