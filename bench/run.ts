@@ -66,12 +66,16 @@ function openMvSql(file: string): Connection {
   return conn;
 }
 
-function mvSqlInsertAll(conn: Connection, rows: ItemRow[]): void {
+/** Both SQL paths bind the same prebuilt parameter arrays, built outside the timed section. */
+type ParamRow = [number, string, number, number, string, string];
+
+function paramRows(rows: ItemRow[]): ParamRow[] {
+  return rows.map((r) => [r.id, r.sku, r.qty, r.price, r.status, r.note]);
+}
+
+function mvSqlInsertAll(conn: Connection, params: ParamRow[]): void {
   const cur = conn.cursor();
-  cur.executeMany(
-    'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
-    rows.map((r) => [r.id, r.sku, r.qty, r.price, r.status, r.note]),
-  );
+  cur.executeMany('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', params);
   conn.commit();
 }
 
@@ -80,10 +84,10 @@ function rm(file: string): void {
     fs.rmSync(f, { recursive: true, force: true });
 }
 
-function sqliteInsertAll(db: BetterSqlite3.Database, rows: ItemRow[]): void {
+function sqliteInsertAll(db: BetterSqlite3.Database, params: ParamRow[]): void {
   const stmt = db.prepare('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
-    for (const r of rows) stmt.run(r.id, r.sku, r.qty, r.price, r.status, r.note);
+    for (const p of params) stmt.run(p);
   })();
 }
 
@@ -98,6 +102,7 @@ function main(): void {
     `ModelVault bench: N=${N}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`,
   );
   const rows = makeItems(N);
+  const params = paramRows(rows);
   const results: Result[] = [];
   const sqliteFile = path.join(dir, 'bench.sqlite');
   const mvFile = path.join(dir, 'bench.modelvault');
@@ -114,7 +119,7 @@ function main(): void {
         rm(sqliteFile);
         sdb = openSqlite(sqliteFile);
       },
-      () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, rows),
+      () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, params),
       () => (sdb as unknown as BetterSqlite3.Database).close(),
     );
     const mvBulk = measureRun(
@@ -135,7 +140,7 @@ function main(): void {
         rm(mvSqlFile);
         cdb = openMvSql(mvSqlFile);
       },
-      () => mvSqlInsertAll(cdb as unknown as Connection, rows),
+      () => mvSqlInsertAll(cdb as unknown as Connection, params),
       () => (cdb as unknown as Connection).close(),
     );
     results.push({
@@ -149,13 +154,13 @@ function main(): void {
     // Populated databases for the read workloads.
     rm(sqliteFile);
     const sqlite = openSqlite(sqliteFile);
-    sqliteInsertAll(sqlite, rows);
+    sqliteInsertAll(sqlite, params);
     rm(mvFile);
     const mv = openMv(mvFile);
     mvInsertAll(mv, rows);
     rm(mvSqlFile);
     const conn = openMvSql(mvSqlFile);
-    mvSqlInsertAll(conn, rows);
+    mvSqlInsertAll(conn, params);
     const cur = conn.cursor();
 
     // 2. Random point get by primary key.
