@@ -45,7 +45,7 @@ import {
   SUPERBLOCK_SIZE,
   FORMAT_MINOR,
 } from './format';
-import { scanLog } from './log-scan';
+import { isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
@@ -133,6 +133,8 @@ const FIRST_WINDOW_BYTES = 16 << 10;
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
+/** Space reserved past the log at a time (file stores of writers only). */
+const RESERVE_BYTES = 1 << 20;
 /** Marks a probe slot with no decoded value (undefined is never a stored value). */
 const MISSING = undefined;
 /** First read of a record frame: enough for most rows in one system call. */
@@ -159,6 +161,11 @@ export class Engine {
   /** Bumped on every catalog change (and rollback): cached lowered statements check it. */
   private catalogGen = 0;
   private broken: Error | null = null;
+  /**
+   * End of the zero-filled space reserved past the log (format 1.1): commits overwrite reserved
+   * blocks instead of growing the file, so their fdatasync has no file-size change to journal.
+   */
+  private reservedEnd = 0;
   /** The minor format version in the file's header: what this file's older readers understand. */
   private fileMinor = FORMAT_MINOR;
   private closed = false;
@@ -172,6 +179,7 @@ export class Engine {
   /** Read-ahead window of the last sequential scan. */
   private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
   private readers: (RowReaders & { view: ReadView }) | null = null;
+  private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
   private readonly memo: ScanMemo;
   /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
@@ -305,6 +313,11 @@ export class Engine {
         this.store.truncate(result.goodEnd);
         this.store.sync();
       }
+    } else if (!this.readOnly && this.store.size > result.goodEnd) {
+      // Space a writer reserved and never used (it did not close cleanly): dropped, since a crash
+      // may have left a partial append in it that a later strict reader would call damage.
+      this.store.truncate(result.goodEnd);
+      this.store.sync();
     }
     this.publishView();
     // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
@@ -833,7 +846,7 @@ export class Engine {
     writeFrame(txn.staged, FrameKind.TXN_COMMIT, txn.id, encodePayload(txn.frameCount));
     const bytes = txn.staged.view();
     try {
-      this.store.writeAt(bytes, txn.base);
+      this.append(bytes, txn.base);
       this.store.sync();
     } catch (err) {
       this.failCommit(txn, err);
@@ -866,6 +879,7 @@ export class Engine {
     this.txn = null;
     try {
       this.store.truncate(txn.base);
+      this.reservedEnd = txn.base;
       this.store.sync();
     } catch {
       this.broken = err instanceof Error ? err : new Error(String(err));
@@ -1048,7 +1062,7 @@ export class Engine {
     writeFrame(staged, FrameKind.CHECKPOINT, this.lastTxnId, payload);
     const at = this.durableEnd;
     const frame = staged.view();
-    this.store.writeAt(frame, at);
+    this.append(frame, at);
     this.store.sync();
     this.durableEnd = at + frame.length;
     const next: Superblock = {
@@ -1062,6 +1076,19 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     staged.reset();
+  }
+
+  /**
+   * Write log bytes at `at` (the log's end); when they reach past the reserved space, reserve the
+   * next RESERVE_BYTES of zeros behind them in the same write-back (the caller's sync covers it).
+   */
+  private append(bytes: Uint8Array, at: number): void {
+    this.store.writeAt(bytes, at);
+    const end = at + bytes.length;
+    if (this.store instanceof FileStore && end > this.reservedEnd) {
+      this.store.writeAt(Buffer.alloc(RESERVE_BYTES), end);
+      this.reservedEnd = end + RESERVE_BYTES;
+    }
   }
 
   /** Bytes of log written since the last checkpoint (the auto-checkpoint policy watches this). */
@@ -1105,6 +1132,14 @@ export class Engine {
       this.reattach();
       return true;
     }
+    // The writer's reserved space: zeros where the next frame would start mean nothing new.
+    const head = this.headProbe;
+    if (
+      size >= this.durableEnd + FRAME_HEADER_SIZE &&
+      this.store.readInto(head, 0, FRAME_HEADER_SIZE, this.durableEnd) === FRAME_HEADER_SIZE &&
+      isZeroHeader(head)
+    )
+      return false;
     const before = this.lastTxnId;
     const scanEnd = this.durableEnd;
     this.durableEnd = size;
@@ -1153,6 +1188,14 @@ export class Engine {
     if (this.closed) return;
     if (this.txn) this.rollback();
     this.closed = true;
+    // A clean close leaves no reserved space: the file ends where the log does.
+    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd) {
+      try {
+        this.store.truncate(this.durableEnd);
+      } catch {
+        // The reserved zeros are harmless: the next open drops them.
+      }
+    }
     this.store.close();
     for (const old of this.retired.splice(0)) old.close();
     this.lock?.dispose();

@@ -13,6 +13,8 @@
  *     recorded length, so one damaged checkpoint does not cost the transactions after it.
  *  6. An unknown frame kind is a newer format: skipped when flagged ignorable, otherwise refused
  *     outright (truncating it would destroy a newer writer's data).
+ *  7. Outside a transaction, a frame header of 20 zero bytes is the clean end of the log: what
+ *     follows is space a writer preallocated (format 1.1), not a damaged tail.
  */
 import type { ByteStore } from './byte-store';
 import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind } from './format';
@@ -53,6 +55,12 @@ const DATA_KINDS = new Set<number>([
   FrameKind.MANIFEST,
 ]);
 const CHUNK = 4 * 1024 * 1024;
+
+/** A frame header of zero bytes only (no frame kind is 0, so no real frame starts like this). */
+export function isZeroHeader(head: Uint8Array, at = 0): boolean {
+  for (let i = at; i < at + FRAME_HEADER_SIZE; i++) if (head[i] !== 0) return false;
+  return true;
+}
 
 /** Buffered sequential reader: one large read serves many small frames. */
 class ChunkReader {
@@ -104,6 +112,7 @@ export function scanLog(
     }
     const head = reader.get(pos, FRAME_HEADER_SIZE);
     if (!head) return stop('TORN_TAIL', `incomplete frame header at offset ${pos}`);
+    if (!open && isZeroHeader(head)) return { goodEnd, lastTxnId, problem: null };
     const header = parseFrameHeader(head, 0, size - pos);
     if (!header) return stop('TORN_TAIL', `frame at offset ${pos} extends past the end of the file`);
     const whole = reader.get(pos, FRAME_HEADER_SIZE + header.length);
