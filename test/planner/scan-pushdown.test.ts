@@ -97,6 +97,19 @@ describe('filter pushdown into cold scans', () => {
   const tmp = tmpDir();
   afterAll(() => tmp.cleanup());
 
+  /** A file whose rows sit behind a checkpoint: open reads them from the log, never replays them. */
+  function checkpointedFile(rows: number, row: (id: number) => Record<string, unknown>): string {
+    const file = tmp.file();
+    const db = Database.open(file);
+    db.registerCollection('items', FIELDS, 'id');
+    db.transaction(() => {
+      for (let id = 0; id < rows; id++) db.insert('items', row(id));
+    });
+    db.checkpoint(); // otherwise open replays the log and caches every row
+    db.close();
+    return file;
+  }
+
   function query(db: Database, conds: Condition[]): unknown[] {
     let q = db.collection('items');
     for (const c of conds) q = q.and(c);
@@ -160,14 +173,7 @@ describe('filter pushdown into cold scans', () => {
   });
 
   test('a selective cold scan decodes whole only the rows it returns', () => {
-    const file = tmp.file();
-    const db = Database.open(file);
-    db.registerCollection('items', FIELDS, 'id');
-    db.transaction(() => {
-      for (let id = 0; id < 2000; id++) db.insert('items', { id, i: id % 100, s: 'x'.repeat(50), tags: [] });
-    });
-    db.checkpoint(); // otherwise open replays the log and caches every row
-    db.close();
+    const file = checkpointedFile(2000, (id) => ({ id, i: id % 100, s: 'x'.repeat(50), tags: [] }));
     const reader = Database.open(file, { readOnly: true });
     const rows = reader.collection('items').where('i', 7).all();
     expect(rows).toHaveLength(20);
@@ -177,14 +183,7 @@ describe('filter pushdown into cold scans', () => {
   });
 
   test('a damaged row is a FormatError in a cold filtered scan too', () => {
-    const file = tmp.file();
-    const db = Database.open(file);
-    db.registerCollection('items', FIELDS, 'id');
-    db.transaction(() => {
-      for (let id = 0; id < 50; id++) db.insert('items', { id, i: id, tags: [] });
-    });
-    db.checkpoint(); // the rows are then read from the log, not replayed at open
-    db.close();
+    const file = checkpointedFile(50, (id) => ({ id, i: id, tags: [] }));
     const bytes = fs.readFileSync(file);
     const record = listFrames(bytes).filter((f) => f.kind === FrameKind.RECORD_PUT)[30];
     bytes[record.offset + 20 + record.length - 1] ^= 0x55;
