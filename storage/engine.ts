@@ -1169,6 +1169,7 @@ export class Engine {
     this.retired.push(this.store);
     while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
     this.store = FileStore.open(this.path, this.readOnly, false);
+    this.reservedEnd = 0;
     this.cache.clear();
     this.memo.clear();
     this.resetState();

@@ -40,6 +40,19 @@ describe('reserved space past the log', () => {
     expect(fs.statSync(file).size).toBe(Database.open(file, { readOnly: true }).storage.fileSize);
   });
 
+  test('after compact() the writer reserves space in the new file too', () => {
+    const { db, file } = openWriter(50);
+    for (let id = 0; id < 40; id++) db.delete('items', id);
+    db.compact();
+    db.insert('items', { id: 1000, note: 'first after compaction' });
+    const reserved = fs.statSync(file).size;
+    expect(reserved).toBeGreaterThan(db.storage.fileSize);
+    for (let id = 1001; id < 1100; id++) db.insert('items', { id, note: 'x' });
+    expect(fs.statSync(file).size).toBe(reserved);
+    db.close();
+    expect(fs.statSync(file).size).toBeLessThan(reserved);
+  });
+
   test('a file with reserved zeros (a crashed writer) opens strictly and cleanly; the next writer trims it', () => {
     const { db, file } = openWriter(20);
     const crashed = tmp.file();
