@@ -113,4 +113,34 @@ describe('lazily built indexes', () => {
     expect(last.collection('items').where('n', 2990).all()).toEqual([{ id: 299, grp: 'g4', n: 2990 }]);
     last.close();
   });
+
+  test('ALTER TABLE and CREATE INDEX on a table whose indexes are still packed', () => {
+    const file = tmp.file();
+    const setup = connect(file);
+    const c = setup.cursor();
+    c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER)');
+    c.execute('CREATE INDEX t_a ON t (a)');
+    c.executeMany(
+      'INSERT INTO t VALUES (?, ?, ?)',
+      Array.from({ length: 300 }, (_, i) => [i, `a${i % 7}`, i % 11]),
+    );
+    setup.commit();
+    setup.close();
+    const handle = Database.open(file);
+    handle.checkpoint();
+    handle.close();
+
+    const conn = connect(file);
+    const cur = conn.cursor();
+    expect(conn.database.storage.collection('t')?.indexes.map((ix) => ix.loaded)).toEqual([false]);
+    cur.execute('ALTER TABLE t ADD COLUMN z INTEGER DEFAULT 5');
+    cur.execute('CREATE INDEX t_b ON t (b)');
+    cur.execute('INSERT INTO t VALUES (1000, ?, 3, 9)', ['a1']);
+    conn.commit();
+    cur.execute('SELECT COUNT(*) FROM t WHERE a = ?', ['a1']);
+    expect(cur.fetchOne()).toEqual([44]);
+    cur.execute('SELECT COUNT(*), SUM(z) FROM t WHERE b = 3');
+    expect(cur.fetchOne()).toEqual([28, 27 * 5 + 9]);
+    conn.close();
+  });
 });
