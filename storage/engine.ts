@@ -634,23 +634,11 @@ export class Engine {
    * positional read per row (a cold scan would otherwise be one system call per row).
    */
   readRowAhead(view: ReadView, at: ScanPosition): unknown[] {
-    const location = at.value;
-    const memo = this.memo.get(at);
-    if (memo) return memo;
-    if (view.store !== this.store || (this.txn && location >= this.txn.base))
-      return this.readRowFor(view, location);
-    const cached = this.cache.get(location);
-    if (cached) {
-      this.memo.set(at, cached.row, cached.bytes);
-      return cached.row;
-    }
-    const frame = this.windowFrame(location);
-    if (!frame) return this.readRow(location); // a frame larger than the window: plain read
-    const entry = this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, location);
-    this.padRow(entry);
-    this.cache.offer(location, entry);
-    this.memo.set(at, entry.row, entry.bytes);
-    return entry.row;
+    const known = this.rowAtHand(view, at);
+    if (known) return known;
+    const frame = this.windowFrame(at.value);
+    if (!frame) return this.readRow(at.value); // a frame larger than the window: plain read
+    return this.remember(at, this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, at.value));
   }
 
   /**
@@ -665,18 +653,9 @@ export class Engine {
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
   ): unknown[] | null {
+    const known = this.rowAtHand(view, at);
+    if (known) return test(known) ? known : null;
     const location = at.value;
-    const memo = this.memo.get(at);
-    if (memo) return test(memo) ? memo : null;
-    if (view.store !== this.store || (this.txn && location >= this.txn.base)) {
-      const row = this.readRowFor(view, location);
-      return test(row) ? row : null;
-    }
-    const cached = this.cache.get(location);
-    if (cached) {
-      this.memo.set(at, cached.row, cached.bytes);
-      return test(cached.row) ? cached.row : null;
-    }
     const frame = this.windowFrame(location);
     if (!frame) {
       const row = this.readRow(location);
@@ -684,14 +663,13 @@ export class Engine {
     }
     const { buf, at: offset, header } = frame;
     const start = offset + FRAME_HEADER_SIZE;
-    const end = start + header.length;
     if (header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
     if (!frameChecksumOkAt(buf, offset, header.length, header.crc))
       throw corruptAt(location, 'record checksum mismatch');
     const probe = this.probeRow;
     let collectionId: number;
     try {
-      collectionId = readColumns(buf, start, end, columns, probe);
+      collectionId = readColumns(buf, start, start + header.length, columns, probe);
     } catch (err) {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
@@ -705,9 +683,30 @@ export class Engine {
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
-    const entry = this.decodeRecord(buf, offset, buf.length - offset, location, true);
+    return this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+  }
+
+  /**
+   * The row at a scan position when it needs no decoding from the current file: memoized beside
+   * its leaf, in the row cache (then memoized), or read for a view of a replaced file or of the
+   * open transaction (never memoized: those locations are not the current file's committed rows).
+   */
+  private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
+    const memo = this.memo.get(at);
+    if (memo) return memo;
+    const location = at.value;
+    if (view.store !== this.store || (this.txn && location >= this.txn.base))
+      return this.readRowFor(view, location);
+    const cached = this.cache.get(location);
+    if (!cached) return undefined;
+    this.memo.set(at, cached.row, cached.bytes);
+    return cached.row;
+  }
+
+  /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
+  private remember(at: ScanPosition, entry: CachedRow): unknown[] {
     this.padRow(entry);
-    this.cache.offer(location, entry);
+    this.cache.offer(at.value, entry);
     this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
   }
