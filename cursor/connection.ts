@@ -39,6 +39,7 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     'recovery',
     'safeIntegers',
     'lockStaleMs',
+    'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
   ] as const) {

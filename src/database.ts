@@ -5,10 +5,10 @@
  * plain objects. It may call storage/ and the error module; nothing calls upward into it.
  */
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { Engine } from '../storage/engine';
-import { compactToBytes, compactToFile } from '../storage/compaction';
-import { WriterLock } from '../storage/lock';
+import { compactInPlace, compactToBytes, compactToFile } from '../storage/compaction';
+import { WriterLock, resolveRealPath } from '../storage/lock';
+import { renameDurably } from '../storage/file-store';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
 import { normalizeCollection } from '../storage/schema/normalize';
@@ -206,8 +206,7 @@ export class Database {
         'compact() needs a file database; use snapshotBytes() in memory',
         'OPERATIONAL',
       );
-    compactToFile(engine, engine.path);
-    engine.reattach();
+    compactInPlace(engine);
   }
 
   /** Write a compacted copy of the committed state to `dest` (atomically; `dest` is replaced). */
@@ -215,9 +214,6 @@ export class Database {
     const engine = this.live();
     if (typeof dest !== 'string' || dest.length === 0)
       throw new InterfaceError('compactTo: dest must be a path', 'BAD_OPTION');
-    if (engine.path && nodePath.resolve(dest) === nodePath.resolve(engine.path)) {
-      throw new InterfaceError('compactTo: dest is the database itself; use compact()', 'BAD_OPTION');
-    }
     compactToFile(engine, dest);
   }
 
@@ -233,9 +229,14 @@ export class Database {
   static restoreSnapshot(src: string, dest: string): void {
     const check = Engine.openFile(src, { readOnly: true, recovery: 'strict' });
     check.close();
-    const target = nodePath.resolve(dest);
+    const target = resolveRealPath(dest);
     const lock = WriterLock.acquire(target);
     try {
+      // A writer reaching dest through another link holds its identity lock: refuse then too.
+      if (fs.existsSync(target)) {
+        const st = fs.statSync(target);
+        lock.bindFile(st.dev, st.ino);
+      }
       const tmp = `${target}.restore-${process.pid}.tmp`;
       fs.copyFileSync(src, tmp);
       const fd = fs.openSync(tmp, 'r+');
@@ -244,7 +245,7 @@ export class Database {
       } finally {
         fs.closeSync(fd);
       }
-      fs.renameSync(tmp, target);
+      renameDurably(tmp, target);
     } finally {
       lock.dispose();
     }

@@ -22,7 +22,7 @@
  *                    ▼
  *                  broken  (every later write throws; reopen to recover)
  */
-import { FileStore } from './file-store';
+import { FileStore, renameDurably } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
@@ -49,7 +49,8 @@ import { isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
-import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
+import { WriterLock, resolveRealPath } from './lock';
+import { removeLeftovers } from './leftovers';
 import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
@@ -70,7 +71,12 @@ export interface EngineOptions {
   readOnly?: boolean;
   /** Default: autoTruncate for writers, strict for read-only opens. */
   recovery?: RecoveryMode;
+  /** Accepted for compatibility; locks are taken over only when their owner process is gone. */
   lockStaleMs?: number;
+  /** How long a writer waits for another writer's lock before LockError (default 0: at once). */
+  busyTimeoutMs?: number;
+  /** false: no writer lock (the private temp file a compaction writes; nobody else knows it). */
+  lock?: boolean;
   /** Row cache budget in bytes (default 64 MiB). */
   cacheBytes?: number;
   /**
@@ -204,14 +210,27 @@ export class Engine {
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
 
-  /** Open or create the database file at `path`. */
+  /**
+   * Open or create the database file at `path`. Writers take the lock on the file's real path,
+   * open it, then take the lock on its identity (hard links) and check that the file at the path
+   * is still the one they opened; read-only opens take no lock.
+   */
   static openFile(path: string, opts: EngineOptions = {}): Engine {
     const readOnly = opts.readOnly === true;
-    const lock = readOnly ? null : WriterLock.acquire(path, opts.lockStaleMs ?? DEFAULT_LOCK_STALE_MS);
+    const real = resolveRealPath(path);
+    const deadline = Date.now() + (opts.busyTimeoutMs ?? 0);
+    const lock = readOnly || opts.lock === false ? null : WriterLock.acquire(real, opts.busyTimeoutMs ?? 0);
     let store: FileStore | null = null;
     try {
-      store = FileStore.open(path, readOnly, !readOnly);
-      const engine = new Engine(store, path, lock, opts);
+      store = FileStore.open(real, readOnly, !readOnly);
+      if (lock) {
+        const id = store.fileId();
+        lock.bindFile(id.dev, id.ino, Math.max(0, deadline - Date.now()));
+        const moved = store.checkOwnPlace(null);
+        if (moved) throw new OperationalError(`cannot open ${real}: ${moved} while opening`, 'IO');
+        removeLeftovers(real);
+      }
+      const engine = new Engine(store, real, lock, opts);
       engine.recover(opts.recovery ?? (readOnly ? 'strict' : 'autoTruncate'));
       return engine;
     } catch (err) {
@@ -219,6 +238,14 @@ export class Engine {
       lock?.dispose();
       throw err;
     }
+  }
+
+  /** Whether this engine has the file `realPath` (device `id`) open: one engine per file per process. */
+  sameFile(realPath: string, id: { dev: number; ino: number } | null): boolean {
+    if (this.path === realPath) return true;
+    if (!id || !(this.store instanceof FileStore)) return false;
+    const mine = this.store.fileId();
+    return mine.dev === id.dev && mine.ino === id.ino;
   }
 
   /** Open a database held in memory; `bytes` (a snapshot) seeds it. */
@@ -298,7 +325,9 @@ export class Engine {
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
     if (result.problem) {
-      if (mode === 'strict') {
+      // A read-only open racing a live writer can see that writer's append half done: that is a
+      // transaction not yet committed (what a live reader sees), not damage.
+      if (mode === 'strict' && !(this.readOnly && this.liveWriterAppending())) {
         throw new FormatError(
           `${result.problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
           result.problem.code,
@@ -310,12 +339,14 @@ export class Engine {
       this.recoveryReport.truncatedFrom = result.goodEnd;
       this.recoveryReport.reason = result.problem.message;
       if (!this.readOnly) {
+        this.verifyOwnership(null);
         this.store.truncate(result.goodEnd);
         this.store.sync();
       }
     } else if (!this.readOnly && this.store.size > result.goodEnd) {
       // Space a writer reserved and never used (it did not close cleanly): dropped, since a crash
       // may have left a partial append in it that a later strict reader would call damage.
+      this.verifyOwnership(null);
       this.store.truncate(result.goodEnd);
       this.store.sync();
     }
@@ -328,11 +359,17 @@ export class Engine {
     }
   }
 
+  /** Whether another process's live writer holds this file (so its tail may be mid-append). */
+  private liveWriterAppending(): boolean {
+    return this.path !== null && WriterLock.liveHolder(this.path) !== null;
+  }
+
   private initialize(): void {
     this.fileMinor = FORMAT_MINOR;
     const init = Buffer.alloc(LOG_START);
     encodeHeader().copy(init, 0);
     encodeSuperblock(this.superblock).copy(init, SUPERBLOCK_OFFSETS[0]);
+    this.verifyOwnership(null);
     this.store.writeAt(init, 0);
     this.store.sync();
     this.durableEnd = LOG_START;
@@ -841,7 +878,7 @@ export class Engine {
       this.txn = null; // nothing written: an empty transaction leaves no trace in the file
       return;
     }
-    this.lock?.assertHeld();
+    this.verifyOwnership(txn.base);
     writeFrame(txn.staged, FrameKind.TXN_COMMIT, txn.id, encodePayload(txn.frameCount));
     const bytes = txn.staged.view();
     try {
@@ -877,6 +914,7 @@ export class Engine {
     this.rollbackTo(txn.begin);
     this.txn = null;
     try {
+      this.verifyOwnership(null);
       this.store.truncate(txn.base);
       this.reservedEnd = txn.base;
       this.store.sync();
@@ -1044,7 +1082,7 @@ export class Engine {
   checkpoint(): void {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
-    this.lock?.assertHeld();
+    this.verifyOwnership(this.durableEnd);
     const staged = this.stagingBuffer;
     staged.reset();
     const payload = encodePayload(
@@ -1071,6 +1109,7 @@ export class Engine {
       checkpointTxnId: this.lastTxnId,
       replayFrom: this.durableEnd,
     };
+    this.verifyOwnership(null);
     this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
     this.store.sync();
     this.superblock = next;
@@ -1188,8 +1227,9 @@ export class Engine {
     if (this.closed) return;
     if (this.txn) this.rollback();
     this.closed = true;
-    // A clean close leaves no reserved space: the file ends where the log does.
-    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd) {
+    // A clean close leaves no reserved space: the file ends where the log does. Only a writer
+    // that still owns the file and finds nothing but its own zeros there cuts anything.
+    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd && this.ownsReservedTail()) {
       try {
         this.store.truncate(this.durableEnd);
       } catch {
@@ -1205,6 +1245,65 @@ export class Engine {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * Immediately before any change to the file: the lock is still ours and the file is still the
+   * one we own, unchanged by anyone else (for an append at `appendAt`, our reserved zeros are
+   * still there). Otherwise LockError LOCK_LOST, and this engine never writes again.
+   */
+  private verifyOwnership(appendAt: number | null): void {
+    if (!this.lock || !(this.store instanceof FileStore)) return;
+    this.lock.assertHeld();
+    const problem = this.store.checkOwnPlace(appendAt);
+    if (problem) {
+      this.lock.markLost(problem);
+      this.lock.assertHeld();
+    }
+  }
+
+  /** Whether everything past the log's end is this writer's unused reservation (zeros only). */
+  private ownsReservedTail(): boolean {
+    try {
+      this.verifyOwnership(null);
+    } catch {
+      return false;
+    }
+    const length = this.store.size - this.durableEnd;
+    if (length > RESERVE_BYTES) return false;
+    const tail = readExact(this.store, this.durableEnd, length);
+    return tail !== null && tail.every((b) => b === 0);
+  }
+
+  /**
+   * Compaction's last step: rename the finished copy `tmp` over this engine's file and switch to
+   * it. The lock and the file are verified first, and the new file's identity lock is taken before
+   * the rename, so at no moment can another writer reach either file.
+   */
+  replaceFileWith(tmp: string): void {
+    this.assertWritable();
+    if (this.txn) throw new TransactionError('cannot replace the file inside a transaction');
+    if (!this.path || !(this.store instanceof FileStore))
+      throw new OperationalError('only file databases can be compacted in place', 'OPERATIONAL');
+    const next = FileStore.open(tmp, true, false);
+    const id = next.fileId();
+    next.close();
+    this.verifyOwnership(null);
+    const swap = this.lock?.rebindFile(id.dev, id.ino);
+    try {
+      renameDurably(tmp, this.path);
+    } catch (err) {
+      swap?.undo();
+      throw err;
+    }
+    const old = this.store;
+    this.reattach();
+    const now = (this.store as FileStore).fileId();
+    if (now.dev !== id.dev || now.ino !== id.ino) {
+      this.lock?.markLost(`another file appeared at ${this.path} during compaction`);
+    }
+    swap?.done(old.fileId().nlink === 0);
+    this.lock?.assertHeld();
   }
 
   private assertOpen(): void {
