@@ -13,6 +13,9 @@
  *   I5. Readers of a committed view never see a later mutation: views hold copy-on-write
  *       snapshots of the trees.
  *   I6. Read-only engines never write to the file, even when recovery finds a torn tail.
+ *   I7. A view taken inside a write transaction reads the rows that transaction staged from the
+ *       decoded rows it captured, never from offsets past the durable end: after a rollback,
+ *       later writes reuse those offsets, and the view must still return exactly its snapshot.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -59,6 +62,7 @@ import {
   FormatError,
   IntegrityError,
   InterfaceError,
+  InternalError,
   OperationalError,
   SchemaError,
   TransactionError,
@@ -101,6 +105,24 @@ export interface ReadView {
   readonly collections: ReadonlyMap<string, CollectionView>;
   /** The file the view's row locations point into (it changes when a compaction is re-attached). */
   readonly store: ByteStore;
+  /**
+   * A view taken inside a write transaction: the rows that transaction had put so far. Their
+   * locations lie past the durable end, where a rollback lets later writes land, so the view
+   * reads them from here and never from the file (I7).
+   */
+  readonly staged?: StagedRows;
+}
+
+/**
+ * The rows a transaction had put when a view was taken: `locations` ascend (every put appends),
+ * and only the first `count` entries belong to the view. The arrays are the transaction's own;
+ * once a view shares them, a rollback replaces them instead of cutting them short.
+ */
+export interface StagedRows {
+  readonly base: number;
+  readonly count: number;
+  readonly locations: readonly number[];
+  readonly entries: readonly CachedRow[];
 }
 
 interface Savepoint {
@@ -121,6 +143,8 @@ interface ActiveTxn {
   /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
   rowLocations: number[];
   rowEntries: CachedRow[];
+  /** A view holds rowLocations/rowEntries: rolling back must not overwrite what it reads. */
+  rowsShared: boolean;
   begin: Savepoint;
 }
 
@@ -531,10 +555,18 @@ export class Engine {
   /** A snapshot of the current state including the open transaction's own writes. */
   currentView(): ReadView {
     this.assertOpen();
-    if (!this.txn) return this.committed;
+    const txn = this.txn;
+    if (!txn) return this.committed;
     const views = new Map<string, CollectionView>();
     for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
-    return { txnId: this.txn.id, collections: views, store: this.store };
+    txn.rowsShared = true;
+    const staged: StagedRows = {
+      base: txn.base,
+      count: txn.rowLocations.length,
+      locations: txn.rowLocations,
+      entries: txn.rowEntries,
+    };
+    return { txnId: txn.id, collections: views, store: this.store, staged };
   }
 
   get catalogVersion(): number {
@@ -614,6 +646,8 @@ export class Engine {
    * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
    */
   readRowFor(view: ReadView, location: number): unknown[] {
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     if (view.store === this.store) return this.readRow(location);
     if (!this.retired.includes(view.store)) {
       throw new OperationalError(
@@ -692,9 +726,11 @@ export class Engine {
    * open transaction (never memoized: those locations are not the current file's committed rows).
    */
   private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
+    const location = at.value;
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     const memo = this.memo.get(at);
     if (memo) return memo;
-    const location = at.value;
     if (view.store !== this.store || (this.txn && location >= this.txn.base))
       return this.readRowFor(view, location);
     const cached = this.cache.get(location);
@@ -803,6 +839,7 @@ export class Engine {
       frameCount: 0,
       rowLocations: [],
       rowEntries: [],
+      rowsShared: false,
       begin: this.savepoint(staged),
     };
     writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
@@ -831,8 +868,15 @@ export class Engine {
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
-    txn.rowLocations.length = sp.stagedRows;
-    txn.rowEntries.length = sp.stagedRows;
+    if (txn.rowsShared && txn.rowLocations.length > sp.stagedRows) {
+      // Views still read the undone rows (I7): later puts go to fresh arrays.
+      txn.rowLocations = txn.rowLocations.slice(0, sp.stagedRows);
+      txn.rowEntries = txn.rowEntries.slice(0, sp.stagedRows);
+      txn.rowsShared = false;
+    } else {
+      txn.rowLocations.length = sp.stagedRows;
+      txn.rowEntries.length = sp.stagedRows;
+    }
   }
 
   commit(): void {
@@ -1220,6 +1264,21 @@ export class Engine {
         'IO',
       );
   }
+}
+
+/** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
+function stagedRow(staged: StagedRows, location: number): unknown[] {
+  const { locations } = staged;
+  let lo = 0;
+  let hi = staged.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = locations[mid];
+    if (at === location) return staged.entries[mid].row;
+    if (at < location) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
 }
 
 function corruptAt(offset: number, what: string): FormatError {
