@@ -36,6 +36,12 @@ export class Database {
   private engine: Engine | null;
   private readonly safeIntegers: boolean;
   private readonly readOnly: boolean;
+  /**
+   * Depth of running `transaction(fn)` calls. While one runs, the transaction is the scope's:
+   * an explicit commit or rollback would let `fn` go on outside it, and a throw afterwards
+   * could no longer undo what `fn` wrote.
+   */
+  private scopes = 0;
 
   private constructor(engine: Engine, opts: OpenOptions) {
     this.engine = engine;
@@ -145,21 +151,28 @@ export class Database {
   /**
    * Run `fn` in a transaction: committed (durably) when it returns, rolled back when it throws.
    * A nested call runs as a savepoint inside the outer transaction: if the inner function throws,
-   * only its own writes are undone. `fn` must be synchronous.
+   * only its own writes are undone. `fn` must be synchronous, and must not commit or roll back
+   * itself: `commit()`/`rollback()` (and the connection's, and COMMIT/ROLLBACK statements) throw
+   * TransactionError while `fn` runs.
    */
   transaction<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
     const engine = this.writable();
-    if (this.inTransaction) {
-      const sp = engine.savepoint();
-      try {
-        return assertSync(fn());
-      } catch (err) {
-        if (engine.inTransaction) engine.rollbackTo(sp);
-        throw err;
+    this.scopes++;
+    try {
+      if (this.inTransaction) {
+        const sp = engine.savepoint();
+        try {
+          return assertSync(fn());
+        } catch (err) {
+          if (engine.inTransaction) engine.rollbackTo(sp);
+          throw err;
+        }
       }
+      return this.ownTransaction(engine, () => assertSync(fn()));
+    } finally {
+      this.scopes--;
     }
-    return this.ownTransaction(engine, () => assertSync(fn()));
   }
 
   /**
@@ -173,9 +186,13 @@ export class Database {
     this.beginOwn(engine);
   }
 
-  /** Commit this handle's open transaction durably (fsync before returning); a no-op without one. */
+  /**
+   * Commit this handle's open transaction durably (fsync before returning); a no-op without one.
+   * Refused (TransactionError) inside `transaction(fn)`, whose transaction ends with `fn`.
+   */
   commit(): void {
     const engine = this.live();
+    this.assertNoScope('commit');
     if (!this.inTransaction) return;
     try {
       engine.commit();
@@ -184,9 +201,10 @@ export class Database {
     }
   }
 
-  /** Discard this handle's open transaction; a no-op without one. */
+  /** Discard this handle's open transaction; a no-op without one. Refused inside `transaction(fn)`. */
   rollback(): void {
     const engine = this.live();
+    this.assertNoScope('roll back');
     if (!this.inTransaction) return;
     engine.rollback();
     txnOwners.delete(engine);
@@ -304,6 +322,15 @@ export class Database {
     const state = this.live().collection(name);
     if (!state) throw new ProgrammingError(`no such collection: ${name}`, 'NO_SUCH_COLLECTION');
     return state;
+  }
+
+  private assertNoScope(what: string): void {
+    if (this.scopes > 0) {
+      throw new TransactionError(
+        `cannot ${what} inside transaction(fn): the transaction ends when fn returns or throws`,
+        'TRANSACTION',
+      );
+    }
   }
 
   private beginOwn(engine: Engine): void {
