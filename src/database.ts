@@ -92,7 +92,7 @@ export class Database {
   collectionNames(): string[] {
     const engine = this.live();
     if (engine.readOnly) engine.refresh();
-    return engine.collectionNames();
+    return this.visibleCollectionNames();
   }
 
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
@@ -129,9 +129,33 @@ export class Database {
     const host: QueryHost = {
       engine: this.live(),
       view: () => this.readView(),
+      collection: (n) => this.visibleCollection(n),
       safeIntegers: this.safeIntegers,
     };
     return new Query(host, name);
+  }
+
+  /**
+   * @internal The collection `name` as this handle's statements see it: the live catalog when
+   * this handle holds the write transaction or none is open, else the committed one — another
+   * handle's uncommitted CREATE, DROP or ALTER is not this handle's to see.
+   */
+  visibleCollection(name: string): CollectionState | undefined {
+    const engine = this.live();
+    if (this.readsLiveCatalog(engine)) return engine.collection(name);
+    return engine.committedView().collections.get(name)?.state;
+  }
+
+  /** @internal The collection names visibleCollection() resolves, sorted. */
+  visibleCollectionNames(): string[] {
+    const engine = this.live();
+    if (this.readsLiveCatalog(engine)) return engine.collectionNames();
+    return [...engine.committedView().collections.keys()].sort();
+  }
+
+  /** With no transaction open the live catalog is the committed one. */
+  private readsLiveCatalog(engine: Engine): boolean {
+    return !engine.inTransaction || txnOwners.get(engine) === this;
   }
 
   /** What a statement of this handle reads: its own transaction's state, else the committed state. */
@@ -319,7 +343,7 @@ export class Database {
   private state(name: string): CollectionState {
     if (typeof name !== 'string')
       throw new ProgrammingError('collection name must be a string', 'NO_SUCH_COLLECTION');
-    const state = this.live().collection(name);
+    const state = this.visibleCollection(name);
     if (!state) throw new ProgrammingError(`no such collection: ${name}`, 'NO_SUCH_COLLECTION');
     return state;
   }

@@ -540,7 +540,15 @@ export class Engine {
 
   private publishView(): void {
     const views = new Map<string, CollectionView>();
-    for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
+    const before = this.committed.collections;
+    // Handles outside the transaction lower statements against the committed catalog, cached
+    // under catalogGen: when a commit changes that catalog, their cached statements are stale.
+    let catalogChanged = before.size !== this.collections.size;
+    for (const [name, state] of this.collections) {
+      views.set(name, snapshotCollection(state));
+      if (before.get(name)?.state !== state) catalogChanged = true;
+    }
+    if (catalogChanged) this.catalogGen++;
     this.committed = { txnId: this.lastTxnId, collections: views, store: this.store };
   }
 
