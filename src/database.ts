@@ -9,6 +9,7 @@ import * as nodePath from 'node:path';
 import { Engine } from '../storage/engine';
 import { compactToBytes, compactToFile } from '../storage/compaction';
 import { WriterLock } from '../storage/lock';
+import { rowOfState } from '../storage/collection-state';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
 import { normalizeCollection } from '../storage/schema/normalize';
@@ -118,7 +119,7 @@ export class Database {
       // Another handle's transaction is open: read the committed state only.
       const view = engine.committedView().collections.get(name);
       const loc = view?.pk.get(key);
-      row = loc === undefined ? undefined : engine.readRow(loc);
+      row = loc === undefined ? undefined : rowOfState(state, engine.readRow(loc));
     }
     return row ? state.compiled.toObject(row, this.safeIntegers) : null;
   }

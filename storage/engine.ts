@@ -53,7 +53,13 @@ import type { LogFrame } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
-import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
+import {
+  CollectionState,
+  restoreCollection,
+  rowOfState,
+  snapshotCollection,
+  widenRow,
+} from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { compareValues } from './compare';
@@ -492,7 +498,8 @@ export class Engine {
     if (fresh.length > 0) {
       const cur = state.pk.cursor();
       while (cur.next()) {
-        const row = this.readRow(cur.value);
+        // Rows older than an added column are indexed under its default.
+        const row = rowOfState(state, this.readRow(cur.value));
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
           if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
@@ -590,7 +597,11 @@ export class Engine {
     return [...this.collections.keys()].sort();
   }
 
-  /** Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. */
+  /**
+   * Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. The row is
+   * as stored: one written before an ADD COLUMN is shorter than its schema, and readers widen it
+   * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
+   */
   readRow(location: number): unknown[] {
     const cached = this.cache.get(location);
     if (cached) return cached.row;
@@ -618,17 +629,8 @@ export class Engine {
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location);
     }
-    this.padRow(entry);
     this.cache.set(location, entry);
     return entry.row;
-  }
-
-  /** Rows written before ALTER TABLE ADD COLUMN are shorter: the new columns read as their defaults. */
-  private padRow(entry: { collectionId: number; row: unknown[] }): void {
-    const state = this.byId.get(entry.collectionId);
-    if (state && entry.row.length < state.compiled.columnCount) {
-      entry.row = [...entry.row, ...state.compiled.storedDefaults.slice(entry.row.length)];
-    }
   }
 
   private decodeRecord(
@@ -694,13 +696,18 @@ export class Engine {
     at: ScanPosition,
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
+    defaults: readonly unknown[] | null = null,
   ): unknown[] | null {
     const known = this.rowAtHand(view, at);
-    if (known) return test(known) ? known : null;
+    if (known) {
+      const row = defaults ? widenRow(known, defaults) : known;
+      return test(row) ? row : null;
+    }
     const location = at.value;
     const frame = this.windowFrame(location);
     if (!frame) {
-      const row = this.readRow(location);
+      const raw = this.readRow(location);
+      const row = defaults ? widenRow(raw, defaults) : raw;
       return test(row) ? row : null;
     }
     const { buf, at: offset, header } = frame;
@@ -716,16 +723,14 @@ export class Engine {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
     }
-    const state = this.byId.get(collectionId);
-    if (state) {
-      // Columns an older row lacks (added by ALTER TABLE) read as their defaults.
-      const defaults = state.compiled.storedDefaults;
-      for (const c of columns) if (probe[c] === MISSING) probe[c] = defaults[c];
-    }
+    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema.
+    const fill = defaults ?? this.byId.get(collectionId)?.compiled.storedDefaults;
+    if (fill) for (const c of columns) if (probe[c] === MISSING) probe[c] = fill[c];
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
-    return this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    return defaults ? widenRow(row, defaults) : row;
   }
 
   /**
@@ -749,7 +754,6 @@ export class Engine {
 
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
-    this.padRow(entry);
     this.cache.offer(at.value, entry);
     this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
@@ -770,7 +774,7 @@ export class Engine {
         view,
         readRow: (l) => this.readRowFor(view, l),
         readRowSequential: (at) => this.readRowAhead(view, at),
-        scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
+        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
       };
     }
     return this.readers;
@@ -818,10 +822,10 @@ export class Engine {
     return this.window;
   }
 
-  /** The stored row with primary key `pk` in the current state, or undefined. */
+  /** The stored row with primary key `pk` in the current state (at the state's width), or undefined. */
   getRow(state: CollectionState, pk: unknown): unknown[] | undefined {
     const loc = state.pk.get(pk);
-    return loc === undefined ? undefined : this.readRow(loc);
+    return loc === undefined ? undefined : rowOfState(state, this.readRow(loc));
   }
 
   // ───────────────────────────── transactions ─────────────────────────────
@@ -1060,7 +1064,9 @@ export class Engine {
     return true;
   }
 
-  private unindex(state: CollectionState, row: readonly unknown[], pk: unknown): void {
+  private unindex(state: CollectionState, stored: unknown[], pk: unknown): void {
+    // A row older than an ADD COLUMN was indexed under the column's default.
+    const row = rowOfState(state, stored);
     for (const ix of state.indexes) ix.tree.delete(ix.accessor.get(row) ?? null, pk);
   }
 
