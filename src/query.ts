@@ -46,6 +46,8 @@ type Row = Record<string, unknown>;
 export interface QueryHost {
   readonly engine: Engine;
   view(): ReadView;
+  /** The collection as the handle sees it (another handle's uncommitted DDL is not visible). */
+  collection(name: string): CollectionState | undefined;
   readonly safeIntegers: boolean;
 }
 
@@ -131,7 +133,7 @@ export class Query {
   }
 
   private coll(): CollectionState {
-    const state = this.host.engine.collection(this.name);
+    const state = this.host.collection(this.name);
     if (!state) throw new QueryError(`no such collection: ${this.name}`, 'QUERY');
     return state;
   }

@@ -13,6 +13,9 @@
  *   I5. Readers of a committed view never see a later mutation: views hold copy-on-write
  *       snapshots of the trees.
  *   I6. Read-only engines never write to the file, even when recovery finds a torn tail.
+ *   I7. A view taken inside a write transaction reads the rows that transaction staged from the
+ *       decoded rows it captured, never from offsets past the durable end: after a rollback,
+ *       later writes reuse those offsets, and the view must still return exactly its snapshot.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -51,7 +54,13 @@ import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, resolveRealPath } from './lock';
 import { removeLeftovers } from './leftovers';
-import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
+import {
+  CollectionState,
+  restoreCollection,
+  rowOfState,
+  snapshotCollection,
+  widenRow,
+} from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { compareValues } from './compare';
@@ -60,6 +69,7 @@ import {
   FormatError,
   IntegrityError,
   InterfaceError,
+  InternalError,
   OperationalError,
   SchemaError,
   TransactionError,
@@ -107,6 +117,24 @@ export interface ReadView {
   readonly collections: ReadonlyMap<string, CollectionView>;
   /** The file the view's row locations point into (it changes when a compaction is re-attached). */
   readonly store: ByteStore;
+  /**
+   * A view taken inside a write transaction: the rows that transaction had put so far. Their
+   * locations lie past the durable end, where a rollback lets later writes land, so the view
+   * reads them from here and never from the file (I7).
+   */
+  readonly staged?: StagedRows;
+}
+
+/**
+ * The rows a transaction had put when a view was taken: `locations` ascend (every put appends),
+ * and only the first `count` entries belong to the view. The arrays are the transaction's own;
+ * once a view shares them, a rollback replaces them instead of cutting them short.
+ */
+export interface StagedRows {
+  readonly base: number;
+  readonly count: number;
+  readonly locations: readonly number[];
+  readonly entries: readonly CachedRow[];
 }
 
 interface Savepoint {
@@ -127,6 +155,8 @@ interface ActiveTxn {
   /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
   rowLocations: number[];
   rowEntries: CachedRow[];
+  /** A view holds rowLocations/rowEntries: rolling back must not overwrite what it reads. */
+  rowsShared: boolean;
   begin: Savepoint;
 }
 
@@ -505,7 +535,8 @@ export class Engine {
     if (fresh.length > 0) {
       const cur = state.pk.cursor();
       while (cur.next()) {
-        const row = this.readRow(cur.value);
+        // Rows older than an added column are indexed under its default.
+        const row = rowOfState(state, this.readRow(cur.value));
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
           if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
@@ -553,7 +584,15 @@ export class Engine {
 
   private publishView(): void {
     const views = new Map<string, CollectionView>();
-    for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
+    const before = this.committed.collections;
+    // Handles outside the transaction lower statements against the committed catalog, cached
+    // under catalogGen: when a commit changes that catalog, their cached statements are stale.
+    let catalogChanged = before.size !== this.collections.size;
+    for (const [name, state] of this.collections) {
+      views.set(name, snapshotCollection(state));
+      if (before.get(name)?.state !== state) catalogChanged = true;
+    }
+    if (catalogChanged) this.catalogGen++;
     this.committed = { txnId: this.lastTxnId, collections: views, store: this.store };
   }
 
@@ -568,10 +607,18 @@ export class Engine {
   /** A snapshot of the current state including the open transaction's own writes. */
   currentView(): ReadView {
     this.assertOpen();
-    if (!this.txn) return this.committed;
+    const txn = this.txn;
+    if (!txn) return this.committed;
     const views = new Map<string, CollectionView>();
     for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
-    return { txnId: this.txn.id, collections: views, store: this.store };
+    txn.rowsShared = true;
+    const staged: StagedRows = {
+      base: txn.base,
+      count: txn.rowLocations.length,
+      locations: txn.rowLocations,
+      entries: txn.rowEntries,
+    };
+    return { txnId: txn.id, collections: views, store: this.store, staged };
   }
 
   get catalogVersion(): number {
@@ -587,7 +634,11 @@ export class Engine {
     return [...this.collections.keys()].sort();
   }
 
-  /** Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. */
+  /**
+   * Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. The row is
+   * as stored: one written before an ADD COLUMN is shorter than its schema, and readers widen it
+   * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
+   */
   readRow(location: number): unknown[] {
     const cached = this.cache.get(location);
     if (cached) return cached.row;
@@ -615,17 +666,8 @@ export class Engine {
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location);
     }
-    this.padRow(entry);
     this.cache.set(location, entry);
     return entry.row;
-  }
-
-  /** Rows written before ALTER TABLE ADD COLUMN are shorter: the new columns read as their defaults. */
-  private padRow(entry: { collectionId: number; row: unknown[] }): void {
-    const state = this.byId.get(entry.collectionId);
-    if (state && entry.row.length < state.compiled.columnCount) {
-      entry.row = [...entry.row, ...state.compiled.storedDefaults.slice(entry.row.length)];
-    }
   }
 
   private decodeRecord(
@@ -651,6 +693,8 @@ export class Engine {
    * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
    */
   readRowFor(view: ReadView, location: number): unknown[] {
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     if (view.store === this.store) return this.readRow(location);
     if (!this.retired.includes(view.store)) {
       throw new OperationalError(
@@ -689,13 +733,18 @@ export class Engine {
     at: ScanPosition,
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
+    defaults: readonly unknown[] | null = null,
   ): unknown[] | null {
     const known = this.rowAtHand(view, at);
-    if (known) return test(known) ? known : null;
+    if (known) {
+      const row = defaults ? widenRow(known, defaults) : known;
+      return test(row) ? row : null;
+    }
     const location = at.value;
     const frame = this.windowFrame(location);
     if (!frame) {
-      const row = this.readRow(location);
+      const raw = this.readRow(location);
+      const row = defaults ? widenRow(raw, defaults) : raw;
       return test(row) ? row : null;
     }
     const { buf, at: offset, header } = frame;
@@ -711,16 +760,14 @@ export class Engine {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
     }
-    const state = this.byId.get(collectionId);
-    if (state) {
-      // Columns an older row lacks (added by ALTER TABLE) read as their defaults.
-      const defaults = state.compiled.storedDefaults;
-      for (const c of columns) if (probe[c] === MISSING) probe[c] = defaults[c];
-    }
+    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema.
+    const fill = defaults ?? this.byId.get(collectionId)?.compiled.storedDefaults;
+    if (fill) for (const c of columns) if (probe[c] === MISSING) probe[c] = fill[c];
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
-    return this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    return defaults ? widenRow(row, defaults) : row;
   }
 
   /**
@@ -729,9 +776,11 @@ export class Engine {
    * open transaction (never memoized: those locations are not the current file's committed rows).
    */
   private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
+    const location = at.value;
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     const memo = this.memo.get(at);
     if (memo) return memo;
-    const location = at.value;
     if (view.store !== this.store || (this.txn && location >= this.txn.base))
       return this.readRowFor(view, location);
     const cached = this.cache.get(location);
@@ -742,7 +791,6 @@ export class Engine {
 
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
-    this.padRow(entry);
     this.cache.offer(at.value, entry);
     this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
@@ -763,7 +811,7 @@ export class Engine {
         view,
         readRow: (l) => this.readRowFor(view, l),
         readRowSequential: (at) => this.readRowAhead(view, at),
-        scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
+        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
       };
     }
     return this.readers;
@@ -811,10 +859,10 @@ export class Engine {
     return this.window;
   }
 
-  /** The stored row with primary key `pk` in the current state, or undefined. */
+  /** The stored row with primary key `pk` in the current state (at the state's width), or undefined. */
   getRow(state: CollectionState, pk: unknown): unknown[] | undefined {
     const loc = state.pk.get(pk);
-    return loc === undefined ? undefined : this.readRow(loc);
+    return loc === undefined ? undefined : rowOfState(state, this.readRow(loc));
   }
 
   // ───────────────────────────── transactions ─────────────────────────────
@@ -840,6 +888,7 @@ export class Engine {
       frameCount: 0,
       rowLocations: [],
       rowEntries: [],
+      rowsShared: false,
       begin: this.savepoint(staged),
     };
     writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
@@ -868,8 +917,15 @@ export class Engine {
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
-    txn.rowLocations.length = sp.stagedRows;
-    txn.rowEntries.length = sp.stagedRows;
+    if (txn.rowsShared && txn.rowLocations.length > sp.stagedRows) {
+      // Views still read the undone rows (I7): later puts go to fresh arrays.
+      txn.rowLocations = txn.rowLocations.slice(0, sp.stagedRows);
+      txn.rowEntries = txn.rowEntries.slice(0, sp.stagedRows);
+      txn.rowsShared = false;
+    } else {
+      txn.rowLocations.length = sp.stagedRows;
+      txn.rowEntries.length = sp.stagedRows;
+    }
   }
 
   commit(): void {
@@ -1046,7 +1102,9 @@ export class Engine {
     return true;
   }
 
-  private unindex(state: CollectionState, row: readonly unknown[], pk: unknown): void {
+  private unindex(state: CollectionState, stored: unknown[], pk: unknown): void {
+    // A row older than an ADD COLUMN was indexed under the column's default.
+    const row = rowOfState(state, stored);
     for (const ix of state.indexes) ix.tree.delete(ix.accessor.get(row) ?? null, pk);
   }
 
@@ -1319,6 +1377,21 @@ export class Engine {
         'IO',
       );
   }
+}
+
+/** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
+function stagedRow(staged: StagedRows, location: number): unknown[] {
+  const { locations } = staged;
+  let lo = 0;
+  let hi = staged.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = locations[mid];
+    if (at === location) return staged.entries[mid].row;
+    if (at < location) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
 }
 
 function corruptAt(offset: number, what: string): FormatError {
