@@ -13,6 +13,8 @@
  *   I5. Readers of a committed view never see a later mutation: views hold copy-on-write
  *       snapshots of the trees.
  *   I6. Read-only engines never write to the file, even when recovery finds a torn tail.
+ *   I7. Recovery trusts a superblock only when its fields agree with each other and with the file:
+ *       its replay offset decides where the log is believed to end, and so what autoTruncate cuts.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -33,7 +35,7 @@ import type { FrameHeader } from './frame';
 import { ColumnReadError, readColumns } from './column-reader';
 import { ScanMemo } from './scan-memo';
 import type { RowReaders, ScanPosition } from './row-readers';
-import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
+import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock, superblockProblem } from './header';
 import type { Superblock } from './header';
 import {
   CatalogOp,
@@ -81,6 +83,25 @@ export interface EngineOptions {
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** What recovery did on open (for `inspect`, operators and tests). */
+export interface RecoveryReport {
+  /** Where the usable log ended when recovery found a damaged or torn tail (cut unless read-only). */
+  truncatedFrom: number | null;
+  reason: string | null;
+  usedCheckpoint: boolean;
+  /** Superblock slots (file offsets) ignored because their fields disagree with each other or the file (I7). */
+  rejectedSuperblocks: number[];
+}
+
+function emptyRecoveryReport(): RecoveryReport {
+  return {
+    truncatedFrom: null,
+    reason: null,
+    usedCheckpoint: false,
+    rejectedSuperblocks: [],
+  };
+}
 
 /** How a put treats an existing row with the same primary key or unique key. */
 export type ConflictMode =
@@ -187,11 +208,7 @@ export class Engine {
   private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
-  recoveryReport: { truncatedFrom: number | null; reason: string | null; usedCheckpoint: boolean } = {
-    truncatedFrom: null,
-    reason: null,
-    usedCheckpoint: false,
-  };
+  recoveryReport: RecoveryReport = emptyRecoveryReport();
 
   private constructor(store: ByteStore, path: string | null, lock: WriterLock | null, opts: EngineOptions) {
     this.store = store;
@@ -251,15 +268,32 @@ export class Engine {
     if (size < LOG_START)
       throw new FormatError('file is cut off inside its superblocks', 'CORRUPT', { offset: size });
 
-    const slots = SUPERBLOCK_OFFSETS.map((at) => decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE)))
-      .filter((sb): sb is Superblock => sb !== null)
-      .sort((a, b) => b.generation - a.generation);
-    if (slots.length === 0 && mode === 'strict') {
-      throw new FormatError('both superblocks are damaged', 'CORRUPT', { offset: SUPERBLOCK_OFFSETS[0] });
+    const slots: Superblock[] = [];
+    const rejected: string[] = [];
+    for (const at of SUPERBLOCK_OFFSETS) {
+      const sb = decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE));
+      if (!sb) continue;
+      const why = superblockProblem(sb, size);
+      if (why === null) {
+        slots.push(sb);
+      } else {
+        // A valid checksum over contradictory fields is still damage (I7): treated like a torn slot.
+        this.recoveryReport.rejectedSuperblocks.push(at);
+        rejected.push(`superblock at offset ${at} ignored: ${why}`);
+      }
     }
+    slots.sort((a, b) => b.generation - a.generation);
+    if (slots.length === 0 && mode === 'strict') {
+      const detail = rejected.length > 0 ? ` (${rejected.join('; ')})` : '';
+      throw new FormatError(`both superblocks are damaged${detail}`, 'CORRUPT', {
+        offset: SUPERBLOCK_OFFSETS[0],
+      });
+    }
+    if (rejected.length > 0) this.recoveryReport.reason = rejected.join('; ');
 
     let replayFrom = LOG_START;
     const damaged = new Map<number, number>();
+    let fellBack = false;
     for (const sb of slots) {
       if (sb.checkpointOffset === 0) {
         this.superblock = sb;
@@ -274,7 +308,10 @@ export class Engine {
       } catch (err) {
         if (mode === 'strict' || !(err instanceof FormatError)) throw err;
         // autoTruncate: an older checkpoint or, failing all, a full replay still yields the committed state.
-        damaged.set(sb.checkpointOffset, sb.checkpointLength);
+        fellBack = true;
+        // Skip the frame by its recorded length only when its bytes are damaged: a well-formed
+        // frame there (the superblock pointed at the wrong place) is read like any other.
+        if (!this.readFrame(sb.checkpointOffset)) damaged.set(sb.checkpointOffset, sb.checkpointLength);
         this.resetState();
         this.superblock = {
           ...sb,
@@ -302,9 +339,7 @@ export class Engine {
         throw new FormatError(
           `${result.problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
           result.problem.code,
-          {
-            offset: result.problem.offset,
-          },
+          { offset: result.problem.offset },
         );
       }
       this.recoveryReport.truncatedFrom = result.goodEnd;
@@ -321,9 +356,13 @@ export class Engine {
     }
     this.publishView();
     // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
-    // next open is fast again and a strict open of the file succeeds.
-    if ((damaged.size > 0 || slots.length === 0) && !this.readOnly) {
+    // next open is fast again and needs no repair.
+    if (this.readOnly) return;
+    const rejectedSlots = this.recoveryReport.rejectedSuperblocks;
+    if (fellBack || slots.length === 0 || (rejectedSlots.length > 0 && mode === 'autoTruncate')) {
       this.checkpoint();
+      // A rejected slot left in place would be rejected, and repaired, again at every open.
+      if (rejectedSlots.includes(SUPERBLOCK_OFFSETS[(this.superblock.generation + 1) % 2])) this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
     }
   }
@@ -1179,7 +1218,7 @@ export class Engine {
       checkpointTxnId: 0,
       replayFrom: LOG_START,
     };
-    this.recoveryReport = { truncatedFrom: null, reason: null, usedCheckpoint: false };
+    this.recoveryReport = emptyRecoveryReport();
     // A live reader may see the writer mid-append: use the committed prefix (read-only never writes).
     this.recover(this.readOnly ? 'autoTruncate' : 'strict');
   }

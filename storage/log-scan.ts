@@ -15,6 +15,8 @@
  *     outright (truncating it would destroy a newer writer's data).
  *  7. Outside a transaction, a frame header of 20 zero bytes is the clean end of the log: what
  *     follows is space a writer preallocated (format 1.1), not a damaged tail.
+ *  8. A damaged checkpoint is skipped (rule 5) only when its recorded length lands on a valid frame,
+ *     a zero header or the end of the file: a wrong length must not resume the scan mid-frame.
  */
 import type { ByteStore } from './byte-store';
 import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind } from './format';
@@ -105,7 +107,11 @@ export function scanLog(
 
   while (pos < size) {
     const skipLength = open ? undefined : skip.get(pos);
-    if (skipLength !== undefined && pos + skipLength <= size) {
+    if (
+      skipLength !== undefined &&
+      pos + skipLength <= size &&
+      landsOnFrame(reader, pos + skipLength, size)
+    ) {
       pos += skipLength;
       goodEnd = pos;
       continue;
@@ -190,4 +196,16 @@ export function scanLog(
   }
   if (open) return stop('TORN_TAIL', `transaction ${open.txnId} has no commit marker`);
   return { goodEnd, lastTxnId, problem: null };
+}
+
+/** True when `at` is the end of the file, a zero header (reserved space) or a frame whose crc holds. */
+function landsOnFrame(reader: ChunkReader, at: number, size: number): boolean {
+  if (at === size) return true;
+  const head = reader.get(at, FRAME_HEADER_SIZE);
+  if (!head) return false;
+  if (isZeroHeader(head)) return true;
+  const header = parseFrameHeader(head, 0, size - at);
+  if (!header) return false;
+  const whole = reader.get(at, FRAME_HEADER_SIZE + header.length);
+  return whole !== null && frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc);
 }
