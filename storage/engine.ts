@@ -13,8 +13,9 @@
  *   I5. Readers of a committed view never see a later mutation: views hold copy-on-write
  *       snapshots of the trees.
  *   I6. Read-only engines never write to the file, even when recovery finds a torn tail.
- *   I7. Recovery trusts a superblock only when its fields agree with each other and with the file:
- *       its replay offset decides where the log is believed to end, and so what autoTruncate cuts.
+ *   I7. Recovery cuts the file only at a point it has shown to be the end of the committed log:
+ *       superblocks whose fields disagree are not trusted, and damage with a complete committed
+ *       transaction after it is refused, never cut (a crash tears only the one append in flight).
  *
  * Transaction states (only the named methods move between them):
  *
@@ -47,8 +48,8 @@ import {
   SUPERBLOCK_SIZE,
   FORMAT_MINOR,
 } from './format';
-import { isZeroHeader, scanLog } from './log-scan';
-import type { LogFrame } from './log-scan';
+import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
+import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
@@ -92,6 +93,11 @@ export interface RecoveryReport {
   usedCheckpoint: boolean;
   /** Superblock slots (file offsets) ignored because their fields disagree with each other or the file (I7). */
   rejectedSuperblocks: number[];
+  /**
+   * Read-only `autoTruncate` opens only: offset of a committed transaction found after the damage.
+   * The state in use is then a prefix of the committed log, not all of it (a writer refuses).
+   */
+  committedAfter: number | null;
 }
 
 function emptyRecoveryReport(): RecoveryReport {
@@ -100,6 +106,7 @@ function emptyRecoveryReport(): RecoveryReport {
     reason: null,
     usedCheckpoint: false,
     rejectedSuperblocks: [],
+    committedAfter: null,
   };
 }
 
@@ -334,16 +341,22 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
-    if (result.problem) {
-      if (mode === 'strict') {
+    const problem = this.provenEnd(result, size);
+    if (problem) {
+      if (problem.committedAfter !== null) {
+        if (mode === 'strict' || !this.readOnly)
+          throw new FormatError(problem.message, 'CORRUPT', { offset: problem.at });
+        // Read-only: nothing is cut, so the prefix is served in memory — the salvage route.
+        this.recoveryReport.committedAfter = problem.committedAfter;
+      } else if (mode === 'strict') {
         throw new FormatError(
-          `${result.problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
-          result.problem.code,
-          { offset: result.problem.offset },
+          `${problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
+          problem.code,
+          { offset: problem.offset },
         );
       }
       this.recoveryReport.truncatedFrom = result.goodEnd;
-      this.recoveryReport.reason = result.problem.message;
+      this.recoveryReport.reason = problem.message;
       if (!this.readOnly) {
         this.store.truncate(result.goodEnd);
         this.store.sync();
@@ -365,6 +378,58 @@ export class Engine {
       if (rejectedSlots.includes(SUPERBLOCK_OFFSETS[(this.superblock.generation + 1) % 2])) this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
     }
+  }
+
+  /**
+   * Where the scan stopped, unless it stopped at the end of the file; with `committedAfter` set
+   * when a complete committed transaction follows the stop (damage inside the log, I7). A clean
+   * stop before the end of the file is a zero header: the writer's reserved space, or a zeroed
+   * block inside the log, which the same search tells apart.
+   */
+  private provenEnd(
+    result: ScanResult,
+    size: number,
+  ): (TailProblem & { committedAfter: number | null }) | null {
+    const { goodEnd, lastTxnId } = result;
+    const problem: TailProblem | null =
+      result.problem ??
+      (size > goodEnd
+        ? {
+            code: 'CORRUPT',
+            offset: goodEnd,
+            at: goodEnd,
+            searchFrom: goodEnd + 1,
+            message: `zero bytes where a frame should start at offset ${goodEnd}`,
+          }
+        : null);
+    if (!problem) return null;
+    // A read-only engine may share the file with a live writer, which writes into its reserved
+    // zeros: if the stop reads differently after the search, the writer appended there meanwhile
+    // and what the search found is its new work, not damage. (A writer holds the lock: no one
+    // else appends.)
+    const readBefore = this.readOnly && result.problem !== null && this.readFrame(problem.at) !== null;
+    const after = findCommittedAfter(this.store, problem.searchFrom, lastTxnId);
+    const moved =
+      after !== null &&
+      this.readOnly &&
+      (result.problem ? !readBefore && this.readFrame(problem.at) !== null : !this.zeroHeaderAt(goodEnd));
+    if (after === null || moved) return result.problem ? { ...result.problem, committedAfter: null } : null;
+    return {
+      ...problem,
+      committedAfter: after.offset,
+      message:
+        `${problem.message}, but committed transaction ${after.txnId} follows it at offset ` +
+        `${after.offset}: this is damage inside the log, not a torn tail, and cutting it would ` +
+        `destroy acknowledged commits, so the file was left as it is. To salvage: keep a copy of ` +
+        `the file; open it with { readOnly: true, recovery: 'autoTruncate' } to read the ` +
+        `transactions before offset ${goodEnd} and export them with exportSnapshot(); the ` +
+        `transactions from offset ${after.offset} on stay readable only in the damaged file`,
+    };
+  }
+
+  private zeroHeaderAt(at: number): boolean {
+    const head = readExact(this.store, at, FRAME_HEADER_SIZE);
+    return head !== null && isZeroHeader(head);
   }
 
   private initialize(): void {

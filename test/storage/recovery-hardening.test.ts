@@ -1,7 +1,10 @@
 /**
  * Recovery must never cut the log below a point it has proven to be the end of the committed log
- * (engine invariant I7): a superblock whose fields contradict each other or the file (forged, or
- * written by a bug) is ignored like a torn one, so `autoTruncate` never trusts its replay offset.
+ * (engine invariant I7):
+ *
+ *  - a superblock whose fields contradict each other or the file (forged, or written by a bug)
+ *    is ignored like a torn one, so `autoTruncate` never trusts its replay offset;
+ *  - damage in the middle of the log (committed transactions follow it) is refused, not cut.
  *
  * The torn-tail behaviour these rules must not change is swept in recovery-torn-tail.test.ts.
  */
@@ -16,8 +19,18 @@ import {
 import { decodeSuperblock, encodeSuperblock } from '../../storage/header';
 import type { Superblock } from '../../storage/header';
 import { Engine } from '../../storage/engine';
+import type { EngineOptions } from '../../storage/engine';
+import type { ByteStore } from '../../storage/byte-store';
 import { MemoryStore } from '../../storage/memory-store';
-import { ITEM_SCHEMA, canon, dumpState, listFrames, openBytes, putItem } from '../helpers/engine-util';
+import {
+  ITEM_SCHEMA,
+  canon,
+  dumpState,
+  listFrames,
+  openBytes,
+  putItem,
+  setFrameTxnId,
+} from '../helpers/engine-util';
 import type { FrameInfo } from '../helpers/engine-util';
 import { tmpDir } from '../helpers/tmp';
 
@@ -191,5 +204,211 @@ describe('a superblock whose fields disagree is not trusted', () => {
     } finally {
       tmp.cleanup();
     }
+  });
+});
+
+// ───────────────────────────── defect 7: damage inside the log ─────────────────────────────
+
+function openError(bytes: Buffer, opts: EngineOptions): unknown {
+  try {
+    openBytes(bytes, opts).close();
+  } catch (err) {
+    return err;
+  }
+  return null;
+}
+
+function flipBit(bytes: Buffer, at: number, bit = 0): Buffer {
+  const out = Buffer.from(bytes);
+  out[at] ^= 1 << bit;
+  return out;
+}
+
+describe('damage with committed transactions after it is refused, not cut', () => {
+  const log = checkpointedLog();
+  const frames = listFrames(log.bytes);
+  const lastBegin = frames.filter((f) => f.kind === FrameKind.TXN_BEGIN).pop();
+  if (!lastBegin) throw new Error('no begin frame');
+  const afterCheckpoint = frames.filter(
+    (f) => f.offset > log.checkpoint.offset && f.offset < lastBegin.offset,
+  );
+  const record = afterCheckpoint.filter((f) => f.kind === FrameKind.RECORD_PUT)[12];
+
+  function expectRefused(bytes: Buffer, damagedAt: number): void {
+    const store = new MemoryStore(Buffer.from(bytes));
+    let caught: unknown = null;
+    try {
+      Engine.openStore(store, { recovery: 'autoTruncate' }).close();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(FormatError);
+    const err = caught as FormatError;
+    expect(err.code).toBe('CORRUPT');
+    expect(err.message).toContain(`offset ${damagedAt}`);
+    expect(err.message).toMatch(/salvage/i);
+    // Not a byte was cut or rewritten.
+    expect(store.bytes().equals(bytes)).toBe(true);
+    const strict = openError(bytes, { recovery: 'strict' });
+    expect(strict).toBeInstanceOf(FormatError);
+    expect((strict as FormatError).code).toBe('CORRUPT');
+  }
+
+  test('a flipped bit in a record payload mid-log', () => {
+    expectRefused(flipBit(log.bytes, record.offset + FRAME_HEADER + 3), record.offset);
+  });
+
+  test('a flipped bit in a record length field mid-log', () => {
+    expectRefused(flipBit(log.bytes, record.offset + 1, 2), record.offset);
+  });
+
+  test('a flipped bit in a TXN_BEGIN and in a TXN_COMMIT mid-log', () => {
+    const begin = afterCheckpoint.filter((f) => f.kind === FrameKind.TXN_BEGIN)[3];
+    expectRefused(flipBit(log.bytes, begin.offset + 9), begin.offset);
+    const commit = afterCheckpoint.filter((f) => f.kind === FrameKind.TXN_COMMIT)[3];
+    expectRefused(flipBit(log.bytes, commit.offset + FRAME_HEADER), commit.offset);
+  });
+
+  test('a transaction with the wrong id mid-log (well-formed frames) is refused, not cut', () => {
+    const bytes = Buffer.from(log.bytes);
+    const victim = afterCheckpoint.filter((f) => f.kind === FrameKind.TXN_BEGIN)[4];
+    for (const f of frames.filter((x) => x.txnId === victim.txnId))
+      setFrameTxnId(bytes, f.offset, victim.txnId + 50);
+    expectRefused(bytes, victim.offset);
+  });
+
+  test('a zeroed block mid-log is not mistaken for the reserved space at the end', () => {
+    const bytes = Buffer.from(log.bytes);
+    bytes.fill(0, record.offset, record.offset + 512);
+    expectRefused(bytes, record.offset);
+  });
+
+  test('zero bytes where a transaction should begin mid-log are refused, not taken for reserved space', () => {
+    const begin = afterCheckpoint.filter((f) => f.kind === FrameKind.TXN_BEGIN)[2];
+    const bytes = Buffer.from(log.bytes);
+    bytes.fill(0, begin.offset, begin.offset + 4096);
+    expectRefused(bytes, begin.offset);
+    // The salvage route reads the prefix in memory and says a committed transaction follows.
+    const engine = openBytes(bytes, { readOnly: true, recovery: 'autoTruncate' });
+    expect(engine.recoveryReport.committedAfter).toBeGreaterThan(begin.offset + 4096);
+    expect(engine.recoveryReport.truncatedFrom).toBe(begin.offset);
+    engine.close();
+  });
+
+  test('a damaged checkpoint whose superblock records a wrong length is not skipped into the middle of a frame', () => {
+    // Both the checkpoint's bytes and its recorded length (with a matching replayFrom) are wrong.
+    const bytes = forge(flipBit(log.bytes, log.checkpoint.offset + 40), (sb) => ({
+      checkpointLength: sb.checkpointLength - 50,
+      replayFrom: sb.replayFrom - 50,
+    }));
+    const store = new MemoryStore(Buffer.from(bytes));
+    let state: string | null = null;
+    try {
+      const engine = Engine.openStore(store, { recovery: 'autoTruncate' });
+      state = canon(dumpState(engine));
+      engine.close();
+    } catch (err) {
+      expect(err).toBeInstanceOf(FormatError);
+    }
+    // Either every committed row survives or the file is left untouched: never a cut.
+    if (state !== null) expect(state).toBe(log.state);
+    else expect(store.bytes().equals(bytes)).toBe(true);
+  });
+
+  test('a damaged frame before the checkpoint (full replay) is refused as well', () => {
+    const early = frames.filter(
+      (f) => f.kind === FrameKind.RECORD_PUT && f.offset < log.checkpoint.offset,
+    )[5];
+    // The checkpoint hides it unless the superblocks are lost too: blank both.
+    const bytes = flipBit(log.bytes, early.offset + FRAME_HEADER + 2);
+    bytes.fill(0, SUPERBLOCK_OFFSETS[0], SUPERBLOCK_OFFSETS[1] + SUPERBLOCK_SIZE);
+    expectRefused(bytes, early.offset);
+  });
+
+  test('every bit flip in the transactions before the last is refused, never cut', () => {
+    const start = log.checkpoint.offset + FRAME_HEADER + log.checkpoint.length;
+    for (let at = start; at < lastBegin.offset; at += 11) {
+      const bytes = flipBit(log.bytes, at, at % 8);
+      const store = new MemoryStore(Buffer.from(bytes));
+      expect(() => Engine.openStore(store, { recovery: 'autoTruncate' })).toThrow(FormatError);
+      expect(store.bytes().length).toBe(bytes.length);
+    }
+  });
+
+  test('a read-only autoTruncate open (the salvage path) reads the prefix and reports what follows', () => {
+    const bytes = flipBit(log.bytes, record.offset + FRAME_HEADER + 3);
+    const store = new MemoryStore(Buffer.from(bytes), true);
+    const engine = Engine.openStore(store, { recovery: 'autoTruncate' });
+    expect(engine.recoveryReport.committedAfter).not.toBeNull();
+    expect(engine.recoveryReport.committedAfter ?? 0).toBeGreaterThan(record.offset);
+    const rows = engine.collection('items')?.pk.toArrays().keys.length ?? 0;
+    expect(rows).toBeGreaterThanOrEqual(150);
+    expect(rows).toBeLessThan(300);
+    engine.close();
+    expect(store.bytes().equals(bytes)).toBe(true);
+  });
+
+  test('a torn tail after a checkpoint is still cut', () => {
+    const cut = log.bytes.subarray(0, lastBegin.offset + 40);
+    const { state, after } = autoTruncateOpen(Buffer.from(cut));
+    expect(after.length).toBe(lastBegin.offset);
+    const prefix = openBytes(log.bytes.subarray(0, lastBegin.offset), { recovery: 'strict' });
+    expect(state).toBe(canon(dumpState(prefix)));
+    prefix.close();
+  });
+
+  test('a torn tail followed by the zeros of reserved space is still cut', () => {
+    const cut = Buffer.concat([log.bytes.subarray(0, lastBegin.offset + 60), Buffer.alloc(1 << 16)]);
+    const { after } = autoTruncateOpen(cut);
+    expect(after.length).toBe(lastBegin.offset);
+  });
+});
+
+describe('a live writer appending during a read-only open is not taken for damage', () => {
+  /** A read-only view of a file another process appends to: the append lands once the search starts. */
+  class AppendingStore implements ByteStore {
+    readonly readOnly = true;
+    private fired = false;
+    constructor(
+      private readonly inner: MemoryStore,
+      private readonly at: number,
+      private readonly appended: Buffer,
+    ) {}
+    get size(): number {
+      return this.inner.size;
+    }
+    readInto(target: Uint8Array, offset: number, length: number, position: number): number {
+      if (!this.fired && position > this.at) {
+        this.fired = true;
+        this.inner.writeAt(this.appended, this.at);
+      }
+      return this.inner.readInto(target, offset, length, position);
+    }
+    writeAt(): void {
+      throw new Error('read-only');
+    }
+    sync(): void {}
+    truncate(): void {
+      throw new Error('read-only');
+    }
+    close(): void {}
+  }
+
+  test('two commits written into the reserved zeros while a strict reader searches them', () => {
+    const log = checkpointedLog();
+    const writer = Engine.openMemory(log.bytes, { checkpointEveryBytes: 0 });
+    for (let t = 0; t < 2; t++) {
+      writer.begin();
+      putItem(writer, 1000 + t, 'late');
+      writer.commit();
+    }
+    const appended = writer.bytes().subarray(log.bytes.length);
+    writer.close();
+    const reserved = Buffer.concat([log.bytes, Buffer.alloc(1 << 16)]);
+    const store = new AppendingStore(new MemoryStore(reserved), log.bytes.length, appended);
+    const reader = Engine.openStore(store, { recovery: 'strict' });
+    expect(canon(dumpState(reader))).toBe(log.state);
+    expect(reader.recoveryReport.committedAfter).toBeNull();
+    reader.close();
   });
 });
