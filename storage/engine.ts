@@ -16,6 +16,8 @@
  *   I7. Recovery cuts the file only at a point it has shown to be the end of the committed log:
  *       superblocks whose fields disagree are not trusted, and damage with a complete committed
  *       transaction after it is refused, never cut (a crash tears only the one append in flight).
+ *   I8. Replay never needs the body of a superseded row: when one is unreadable, the collection's
+ *       secondary indexes are rebuilt from its live rows once replay ends.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -53,7 +55,13 @@ import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
-import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
+import {
+  CollectionState,
+  IndexState,
+  newIndexTree,
+  restoreCollection,
+  snapshotCollection,
+} from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { compareValues } from './compare';
@@ -98,6 +106,8 @@ export interface RecoveryReport {
    * The state in use is then a prefix of the committed log, not all of it (a writer refuses).
    */
   committedAfter: number | null;
+  /** Collections whose secondary indexes replay rebuilt from their live rows (I8). */
+  rebuiltIndexes: string[];
 }
 
 function emptyRecoveryReport(): RecoveryReport {
@@ -107,6 +117,7 @@ function emptyRecoveryReport(): RecoveryReport {
     usedCheckpoint: false,
     rejectedSuperblocks: [],
     committedAfter: null,
+    rebuiltIndexes: [],
   };
 }
 
@@ -216,6 +227,11 @@ export class Engine {
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
   recoveryReport: RecoveryReport = emptyRecoveryReport();
+  /**
+   * Ids of collections whose secondary indexes replay could not keep exact (a superseded row was
+   * unreadable, so its entries could not be found to remove): rebuilt when replay ends (I8).
+   */
+  private staleIndexes = new Set<number>();
 
   private constructor(store: ByteStore, path: string | null, lock: WriterLock | null, opts: EngineOptions) {
     this.store = store;
@@ -367,9 +383,10 @@ export class Engine {
       this.store.truncate(result.goodEnd);
       this.store.sync();
     }
+    this.rebuildStaleIndexes();
     this.publishView();
-    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
-    // next open is fast again and needs no repair.
+    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, and one
+    // that rebuilt indexes persists them, so the next open is fast again and needs no repair.
     if (this.readOnly) return;
     const rejectedSlots = this.recoveryReport.rejectedSuperblocks;
     if (fellBack || slots.length === 0 || (rejectedSlots.length > 0 && mode === 'autoTruncate')) {
@@ -377,6 +394,8 @@ export class Engine {
       // A rejected slot left in place would be rejected, and repaired, again at every open.
       if (rejectedSlots.includes(SUPERBLOCK_OFFSETS[(this.superblock.generation + 1) % 2])) this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
+    } else if (this.recoveryReport.rebuiltIndexes.length > 0) {
+      this.checkpoint();
     }
   }
 
@@ -537,7 +556,7 @@ export class Engine {
       let state: CollectionState;
       try {
         state = previous
-          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema })
+          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema }, true)
           : new CollectionState({ id, version, schema: schema as CollectionSchema });
       } catch (err) {
         throw new FormatError(`catalog entry at offset ${offset} holds an invalid schema`, 'CORRUPT', {
@@ -551,6 +570,7 @@ export class Engine {
     } else if (op === CatalogOp.DROP_COLLECTION) {
       const state = this.byId.get(id);
       if (state) this.removeCollection(state);
+      this.staleIndexes.delete(id);
     } else {
       throw corruptAt(offset, `unknown catalog operation ${String(op)}`);
     }
@@ -559,8 +579,10 @@ export class Engine {
   /**
    * A new state for a changed catalog entry: keeps the pk tree and the trees of indexes whose
    * definition is unchanged, and builds trees for new or changed indexes from the existing rows.
+   * In replay (`replaying`) a row that cannot be read may be one a later frame supersedes, so it
+   * marks the indexes for the end-of-replay rebuild instead of failing (I8).
    */
-  private rebuildState(previous: CollectionState, meta: CollectionMeta): CollectionState {
+  private rebuildState(previous: CollectionState, meta: CollectionMeta, replaying = false): CollectionState {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
@@ -569,10 +591,17 @@ export class Engine {
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
     const fresh = state.indexes.filter((ix) => !unchanged.has(ix.def.name));
-    if (fresh.length > 0) {
+    if (fresh.length > 0 && !this.staleIndexes.has(meta.id)) {
       const cur = state.pk.cursor();
       while (cur.next()) {
-        const row = this.readRow(cur.value);
+        let row: unknown[];
+        try {
+          row = this.readRow(cur.value);
+        } catch (err) {
+          if (!replaying || !(err instanceof FormatError)) throw err;
+          this.staleIndexes.add(meta.id);
+          break;
+        }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
           if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
@@ -1120,7 +1149,7 @@ export class Engine {
   private applyPut(state: CollectionState, row: unknown[], location: number): void {
     const pk = state.pkOf(row);
     const oldLoc = state.pk.get(pk);
-    if (oldLoc !== undefined) this.unindex(state, this.readRow(oldLoc), pk);
+    if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
     state.pk.set(pk, location);
     for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
   }
@@ -1128,8 +1157,55 @@ export class Engine {
   private applyDelete(state: CollectionState, pk: unknown): void {
     const loc = state.pk.get(pk);
     if (loc === undefined) return;
-    this.unindex(state, this.readRow(loc), pk);
+    this.unindexSuperseded(state, loc, pk);
     state.pk.delete(pk);
+  }
+
+  /**
+   * Replay: remove the index entries of the row at `loc`, which the frame being replayed
+   * supersedes. Its body is read only to find those entries and is never needed again, so an
+   * unreadable one is not damage to the database (I8): the collection's indexes are marked for a
+   * rebuild from its live rows when replay ends, and until then no longer maintained entry by entry.
+   */
+  private unindexSuperseded(state: CollectionState, loc: number, pk: unknown): void {
+    if (state.indexes.length === 0 || this.staleIndexes.has(state.meta.id)) return;
+    let row: unknown[];
+    try {
+      row = this.readRow(loc);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.staleIndexes.add(state.meta.id);
+      return;
+    }
+    this.unindex(state, row, pk);
+  }
+
+  /**
+   * End of replay: give every collection marked by unindexSuperseded fresh secondary indexes
+   * built from its live rows. A live row that cannot be read is real damage and stays a
+   * FormatError, as is a unique key held by two live rows (writes never let that happen).
+   */
+  private rebuildStaleIndexes(): void {
+    if (this.staleIndexes.size === 0) return;
+    for (const id of this.staleIndexes) {
+      const state = this.byId.get(id);
+      if (!state) continue;
+      const trees = state.indexes.map(() => newIndexTree());
+      const cur = state.pk.cursor();
+      while (cur.next()) {
+        const row = this.readRow(cur.value);
+        state.indexes.forEach((ix, i) => {
+          const key = ix.accessor.get(row) ?? null;
+          if (ix.unique && key !== null && trees[i].get(key) !== undefined)
+            throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
+          trees[i].add(key, cur.key);
+        });
+      }
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.accessor, trees[i]));
+      this.recoveryReport.rebuiltIndexes.push(state.name);
+    }
+    this.staleIndexes.clear();
+    this.catalogGen++;
   }
 
   /** Append one frame to the transaction; returns the file offset it will have. */
@@ -1251,6 +1327,7 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
+    this.rebuildStaleIndexes();
     if (this.lastTxnId !== before) {
       this.catalogGen++;
       this.publishView();

@@ -1,10 +1,11 @@
 /**
- * Recovery must never cut the log below a point it has proven to be the end of the committed log
- * (engine invariant I7):
+ * Recovery must never cut the log below a point it has proven to be the end of the committed log,
+ * and must not need the bodies of superseded rows (engine invariants I7 and I8):
  *
  *  - a superblock whose fields contradict each other or the file (forged, or written by a bug)
  *    is ignored like a torn one, so `autoTruncate` never trusts its replay offset;
- *  - damage in the middle of the log (committed transactions follow it) is refused, not cut.
+ *  - damage in the middle of the log (committed transactions follow it) is refused, not cut;
+ *  - an unreadable superseded row makes replay rebuild the collection's secondary indexes.
  *
  * The torn-tail behaviour these rules must not change is swept in recovery-torn-tail.test.ts.
  */
@@ -22,6 +23,8 @@ import { Engine } from '../../storage/engine';
 import type { EngineOptions } from '../../storage/engine';
 import type { ByteStore } from '../../storage/byte-store';
 import { MemoryStore } from '../../storage/memory-store';
+import { compareValues } from '../../storage/compare';
+import { normalizeCollection } from '../../storage/schema/normalize';
 import {
   ITEM_SCHEMA,
   canon,
@@ -410,5 +413,229 @@ describe('a live writer appending during a read-only open is not taken for damag
     expect(canon(dumpState(reader))).toBe(log.state);
     expect(reader.recoveryReport.committedAfter).toBeNull();
     reader.close();
+  });
+});
+
+// ───────────────────────────── defect 8: damaged superseded rows ─────────────────────────────
+
+/** Every index's entries recomputed from the live rows (what a scan answers). */
+function indexesFromScan(engine: Engine): string {
+  const out: Record<string, unknown> = {};
+  for (const name of engine.collectionNames()) {
+    const state = engine.collection(name);
+    if (!state) continue;
+    const pk = state.pk.toArrays();
+    for (const ix of state.indexes) {
+      const entries = pk.values
+        .map((loc, i) => [ix.accessor.get(engine.readRow(loc)) ?? null, pk.keys[i]] as const)
+        .sort((a, b) => compareValues(a[0], b[0]) || compareValues(a[1], b[1]));
+      out[ix.def.name] = { keys: entries.map((e) => e[0]), values: entries.map((e) => e[1]) };
+    }
+  }
+  return canon(out);
+}
+
+function indexesInTrees(engine: Engine): string {
+  const out: Record<string, unknown> = {};
+  for (const name of engine.collectionNames()) {
+    const state = engine.collection(name);
+    if (!state) continue;
+    for (const ix of state.indexes) out[ix.def.name] = ix.tree.toArrays();
+  }
+  return canon(out);
+}
+
+describe('an unreadable superseded row costs an index rebuild, not the file', () => {
+  /** Rows 0..39 before a checkpoint; after it rows 0..9 replaced (new sku and tag) and 10..14 deleted. */
+  function supersededLog(): { bytes: Buffer; state: string; old: Map<number, number> } {
+    const engine = Engine.openMemory(undefined, { checkpointEveryBytes: 0 });
+    engine.begin();
+    engine.registerCollection(ITEM_SCHEMA);
+    engine.commit();
+    const put = (id: number, sku: string, tag: string | null): void => {
+      const state = engine.collection('items');
+      if (!state) throw new Error('items collection missing');
+      engine.putRow(state, state.compiled.toRow({ id, sku, qty: id, meta: { tag } }));
+    };
+    for (let t = 0; t < 4; t++) {
+      engine.begin();
+      for (let i = 0; i < 10; i++) put(t * 10 + i, `sku-${t * 10 + i}`, `tag-${i % 3}`);
+      engine.commit();
+    }
+    const state = engine.collection('items');
+    if (!state) throw new Error('items collection missing');
+    const old = new Map<number, number>();
+    for (let id = 0; id < 40; id++) old.set(id, state.pk.get(id) as number);
+    engine.checkpoint();
+    engine.begin();
+    for (let id = 0; id < 10; id++) put(id, `new-sku-${id}`, id % 2 ? 'odd' : null);
+    engine.commit();
+    engine.begin();
+    for (let id = 10; id < 15; id++) engine.deleteRow(state, id);
+    engine.commit();
+    const bytes = engine.bytes();
+    const dumped = canon(dumpState(engine));
+    engine.close();
+    return { bytes, state: dumped, old };
+  }
+
+  const log = supersededLog();
+  const damage = (ids: number[]): Buffer => {
+    const bytes = Buffer.from(log.bytes);
+    for (const id of ids) bytes[(log.old.get(id) as number) + FRAME_HEADER + 4] ^= 0x10;
+    return bytes;
+  };
+
+  const modes: [string, EngineOptions][] = [
+    ['writer, autoTruncate', { recovery: 'autoTruncate' }],
+    ['writer, strict', { recovery: 'strict' }],
+    ['read-only, strict', { readOnly: true, recovery: 'strict' }],
+    ['read-only, autoTruncate', { readOnly: true, recovery: 'autoTruncate' }],
+  ];
+
+  test.each(modes)(
+    'a replaced row and a deleted row flipped: opens (%s) with correct indexes',
+    (_n, opts) => {
+      const bytes = damage([3, 12]);
+      const store = new MemoryStore(Buffer.from(bytes), opts.readOnly === true);
+      const engine = Engine.openStore(store, opts);
+      expect(engine.recoveryReport.rebuiltIndexes).toEqual(['items']);
+      expect(canon(dumpState(engine))).toBe(log.state);
+      expect(indexesInTrees(engine)).toBe(indexesFromScan(engine));
+      const items = engine.collection('items');
+      expect(items?.indexes.find((ix) => ix.unique)?.tree.get('sku-3')).toBeUndefined();
+      expect(items?.indexes.find((ix) => ix.unique)?.tree.get('new-sku-3')).toBe(3);
+      engine.close();
+      if (opts.readOnly) expect(store.bytes().equals(bytes)).toBe(true);
+    },
+  );
+
+  test('the writer persists the rebuilt indexes: the next open needs no rebuild', () => {
+    const store = new MemoryStore(damage([3]));
+    Engine.openStore(store).close();
+    const again = Engine.openStore(new MemoryStore(store.bytes(), true), { recovery: 'strict' });
+    expect(again.recoveryReport.rebuiltIndexes).toEqual([]);
+    expect(canon(dumpState(again))).toBe(log.state);
+    again.close();
+  });
+
+  test('a collection without secondary indexes never reads the superseded row at all', () => {
+    const schema = normalizeCollection(
+      'plain',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'v', type: 'string' },
+      ],
+      'id',
+    );
+    const engine = Engine.openMemory(undefined, { checkpointEveryBytes: 0 });
+    engine.begin();
+    engine.registerCollection(schema);
+    const state = engine.collection('plain');
+    if (!state) throw new Error('plain collection missing');
+    engine.putRow(state, state.compiled.toRow({ id: 1, v: 'old' }));
+    engine.commit();
+    const oldLoc = state.pk.get(1) as number;
+    engine.checkpoint();
+    engine.begin();
+    engine.putRow(state, state.compiled.toRow({ id: 1, v: 'new' }));
+    engine.commit();
+    const bytes = engine.bytes();
+    engine.close();
+    bytes[oldLoc + FRAME_HEADER + 3] ^= 0x01;
+    const again = openBytes(bytes, { readOnly: true, recovery: 'strict' });
+    expect(again.recoveryReport.rebuiltIndexes).toEqual([]);
+    expect(canon(dumpState(again))).toBe(canon({ plain: { rows: [[1, 'new']], indexes: {} } }));
+    again.close();
+  });
+
+  test('an index created after the checkpoint, before the damaged row was replaced, is rebuilt too', () => {
+    const withQty = normalizeCollection(
+      'items',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'sku', type: 'string' },
+        { path: 'qty', type: { optional: 'int64' } },
+        { path: ['meta', 'tag'], type: { optional: 'string' } },
+      ],
+      'id',
+      [
+        { name: 'items_sku', path: 'sku', kind: 'unique' },
+        { name: 'items_tag', path: 'meta.tag', kind: 'index' },
+        { name: 'items_qty', path: 'qty', kind: 'index' },
+      ],
+    );
+    const engine = Engine.openMemory(log.bytes, { checkpointEveryBytes: 0 });
+    engine.begin();
+    engine.alterCollection(withQty);
+    engine.commit();
+    engine.begin();
+    putItem(engine, 25, 'after-alter', 500);
+    engine.commit();
+    const bytes = engine.bytes();
+    const expected = canon(dumpState(engine));
+    engine.close();
+    // Row 25 as written before the checkpoint: read by the index build when the ALTER replays.
+    bytes[(log.old.get(25) as number) + FRAME_HEADER + 4] ^= 0x10;
+    const again = openBytes(bytes, { readOnly: true, recovery: 'strict' });
+    expect(again.recoveryReport.rebuiltIndexes).toEqual(['items']);
+    expect(canon(dumpState(again))).toBe(expected);
+    expect(indexesInTrees(again)).toBe(indexesFromScan(again));
+    again.close();
+  });
+
+  test('an unreadable live row is still a FormatError when replay has to read it', () => {
+    // Row 20 is live; with row 3 damaged the rebuild must read every live row.
+    expect(() => openBytes(damage([3, 20]), { recovery: 'autoTruncate' })).toThrow(FormatError);
+    // Alone, a damaged live row is found when it is read, as before.
+    const engine = openBytes(damage([20]), { recovery: 'strict' });
+    const loc = engine.collection('items')?.pk.get(20) as number;
+    expect(() => engine.readRow(loc)).toThrow(FormatError);
+    engine.close();
+  });
+
+  test('through the Database API on a real file: index queries equal a scan', () => {
+    const tmp = tmpDir();
+    try {
+      const file = tmp.file();
+      const db = Database.open(file);
+      db.registerCollection(
+        'users',
+        [
+          { path: 'id', type: 'int64' },
+          { path: 'email', type: 'string' },
+          { path: 'team', type: 'string' },
+        ],
+        'id',
+        [
+          { name: 'users_email', path: 'email', kind: 'unique' },
+          { name: 'users_team', path: 'team', kind: 'index' },
+        ],
+      );
+      for (let id = 0; id < 50; id++) db.insert('users', { id, email: `u${id}@a`, team: `t${id % 4}` });
+      const oldLoc = db.storage.collection('users')?.pk.get(7) as number;
+      db.checkpoint();
+      db.insert('users', { id: 7, email: 'moved@a', team: 't9' });
+      db.close();
+      const bytes = fs.readFileSync(file);
+      bytes[oldLoc + FRAME_HEADER + 5] ^= 0x04;
+      fs.writeFileSync(file, bytes);
+
+      for (const opts of [{ readOnly: true }, {}] as const) {
+        const again = Database.open(file, opts);
+        expect(again.storage.recoveryReport.rebuiltIndexes).toEqual(['users']);
+        const all = again.collection('users').all();
+        expect(all).toHaveLength(50);
+        for (const team of ['t0', 't1', 't3', 't9']) {
+          const viaIndex = again.collection('users').where('team', team).all();
+          expect(viaIndex).toEqual(all.filter((r) => r.team === team));
+        }
+        expect(again.collection('users').where('email', 'u7@a').all()).toEqual([]);
+        expect(again.collection('users').where('email', 'moved@a').all()).toHaveLength(1);
+        again.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
