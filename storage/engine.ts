@@ -442,7 +442,8 @@ export class Engine {
         `destroy acknowledged commits, so the file was left as it is. To salvage: keep a copy of ` +
         `the file; open it with { readOnly: true, recovery: 'autoTruncate' } to read the ` +
         `transactions before offset ${goodEnd} and export them with exportSnapshot(); the ` +
-        `transactions from offset ${after.offset} on stay readable only in the damaged file`,
+        `transactions from offset ${after.offset} on stay readable only in the damaged file ` +
+        `(docs/operations.md, Recovery playbook)`,
     };
   }
 

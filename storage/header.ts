@@ -114,7 +114,7 @@ export function decodeSuperblock(b: Buffer | null): Superblock | null {
  * the ones some writer wrote; a writer bug, a restored stale block or a forged one can carry a
  * valid checksum, and `replayFrom` decides where recovery believes the log ends — trusting a
  * wrong one lets `autoTruncate` cut committed transactions. A superblock that fails this check
- * is treated like a torn one (docs/format.md §5, rule 1).
+ * is treated like a torn one (docs/format.md §2).
  */
 export function superblockProblem(sb: Superblock, fileSize: number): string | null {
   const fields = [sb.generation, sb.checkpointOffset, sb.checkpointLength, sb.checkpointTxnId, sb.replayFrom];

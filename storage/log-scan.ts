@@ -19,7 +19,7 @@
  *     a zero header or the end of the file: a wrong length must not resume the scan mid-frame.
  *
  * Where the scan stopped is only where the usable log ends; whether that is the end of the
- * committed log is for findCommittedAfter to prove (rule 9 of docs/format.md §5): a crash tears
+ * committed log is for findCommittedAfter to prove (docs/format.md §5, rule 5): a crash tears
  * at most the one append in flight, so a complete transaction after the damage means the damage
  * is inside the log, and cutting there would destroy acknowledged commits.
  */

@@ -351,6 +351,55 @@ describe('damage with committed transactions after it is refused, not cut', () =
     expect(store.bytes().equals(bytes)).toBe(true);
   });
 
+  test('the salvage route in the playbook works on a real file', () => {
+    const tmp = tmpDir();
+    try {
+      const file = tmp.file();
+      const db = Database.open(file);
+      db.registerCollection(
+        't',
+        [
+          { path: 'id', type: 'int64' },
+          { path: 'v', type: 'string' },
+        ],
+        'id',
+      );
+      for (let i = 0; i < 40; i++) db.insert('t', { id: i, v: `value-${i}` });
+      const damagedAt = db.storage.fileSize;
+      for (let i = 40; i < 60; i++) db.insert('t', { id: i, v: `value-${i}` });
+      db.close();
+      const bytes = fs.readFileSync(file);
+      bytes[damagedAt + FRAME_HEADER + 30] ^= 0x01; // inside the 41st insert's row
+      fs.writeFileSync(file, bytes);
+
+      let refused: unknown = null;
+      try {
+        Database.open(file).close();
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).toBeInstanceOf(FormatError);
+      expect((refused as FormatError).code).toBe('CORRUPT');
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+
+      const copy = tmp.file();
+      fs.copyFileSync(file, copy);
+      const salvage = Database.open(copy, { readOnly: true, recovery: 'autoTruncate' });
+      expect(salvage.storage.recoveryReport.committedAfter).toBeGreaterThan(damagedAt);
+      expect(salvage.collection('t').count()).toBe(40);
+      const salvaged = tmp.file();
+      salvage.exportSnapshot(salvaged);
+      salvage.close();
+      expect(fs.readFileSync(copy).equals(bytes)).toBe(true);
+      Database.restoreSnapshot(salvaged, file);
+      const restored = Database.open(file, { readOnly: true, recovery: 'strict' });
+      expect(restored.collection('t').count()).toBe(40);
+      restored.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   test('a torn tail after a checkpoint is still cut', () => {
     const cut = log.bytes.subarray(0, lastBegin.offset + 40);
     const { state, after } = autoTruncateOpen(Buffer.from(cut));
