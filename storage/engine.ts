@@ -16,6 +16,11 @@
  *   I7. A view taken inside a write transaction reads the rows that transaction staged from the
  *       decoded rows it captured, never from offsets past the durable end: after a rollback,
  *       later writes reuse those offsets, and the view must still return exactly its snapshot.
+ *   I8. Recovery cuts the file only at a point it has shown to be the end of the committed log:
+ *       superblocks whose fields disagree are not trusted, and damage with a complete committed
+ *       transaction after it is refused, never cut (a crash tears only the one append in flight).
+ *   I9. Replay never needs the body of a superseded row: when one is unreadable, the collection's
+ *       secondary indexes are rebuilt from its live rows once replay ends.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -36,7 +41,7 @@ import type { FrameHeader } from './frame';
 import { ColumnReadError, readColumns } from './column-reader';
 import { ScanMemo } from './scan-memo';
 import type { RowReaders, ScanPosition } from './row-readers';
-import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
+import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock, superblockProblem } from './header';
 import type { Superblock } from './header';
 import {
   CatalogOp,
@@ -48,14 +53,16 @@ import {
   SUPERBLOCK_SIZE,
   FORMAT_MINOR,
 } from './format';
-import { isZeroHeader, scanLog } from './log-scan';
-import type { LogFrame } from './log-scan';
+import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
+import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, resolveRealPath } from './lock';
 import { removeLeftovers } from './leftovers';
 import {
   CollectionState,
+  IndexState,
+  newIndexTree,
   restoreCollection,
   rowOfState,
   snapshotCollection,
@@ -97,6 +104,34 @@ export interface EngineOptions {
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** What recovery did on open (for `inspect`, operators and tests). */
+export interface RecoveryReport {
+  /** Where the usable log ended when recovery found a damaged or torn tail (cut unless read-only). */
+  truncatedFrom: number | null;
+  reason: string | null;
+  usedCheckpoint: boolean;
+  /** Superblock slots (file offsets) ignored because their fields disagree with each other or the file (I8). */
+  rejectedSuperblocks: number[];
+  /**
+   * Read-only `autoTruncate` opens only: offset of a committed transaction found after the damage.
+   * The state in use is then a prefix of the committed log, not all of it (a writer refuses).
+   */
+  committedAfter: number | null;
+  /** Collections whose secondary indexes replay rebuilt from their live rows (I9). */
+  rebuiltIndexes: string[];
+}
+
+function emptyRecoveryReport(): RecoveryReport {
+  return {
+    truncatedFrom: null,
+    reason: null,
+    usedCheckpoint: false,
+    rejectedSuperblocks: [],
+    committedAfter: null,
+    rebuiltIndexes: [],
+  };
+}
 
 /** How a put treats an existing row with the same primary key or unique key. */
 export type ConflictMode =
@@ -223,11 +258,12 @@ export class Engine {
   private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
-  recoveryReport: { truncatedFrom: number | null; reason: string | null; usedCheckpoint: boolean } = {
-    truncatedFrom: null,
-    reason: null,
-    usedCheckpoint: false,
-  };
+  recoveryReport: RecoveryReport = emptyRecoveryReport();
+  /**
+   * Ids of collections whose secondary indexes replay could not keep exact (a superseded row was
+   * unreadable, so its entries could not be found to remove): rebuilt when replay ends (I9).
+   */
+  private staleIndexes = new Set<number>();
 
   private constructor(store: ByteStore, path: string | null, lock: WriterLock | null, opts: EngineOptions) {
     this.store = store;
@@ -308,15 +344,32 @@ export class Engine {
     if (size < LOG_START)
       throw new FormatError('file is cut off inside its superblocks', 'CORRUPT', { offset: size });
 
-    const slots = SUPERBLOCK_OFFSETS.map((at) => decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE)))
-      .filter((sb): sb is Superblock => sb !== null)
-      .sort((a, b) => b.generation - a.generation);
-    if (slots.length === 0 && mode === 'strict') {
-      throw new FormatError('both superblocks are damaged', 'CORRUPT', { offset: SUPERBLOCK_OFFSETS[0] });
+    const slots: Superblock[] = [];
+    const rejected: string[] = [];
+    for (const at of SUPERBLOCK_OFFSETS) {
+      const sb = decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE));
+      if (!sb) continue;
+      const why = superblockProblem(sb, size);
+      if (why === null) {
+        slots.push(sb);
+      } else {
+        // A valid checksum over contradictory fields is still damage (I8): treated like a torn slot.
+        this.recoveryReport.rejectedSuperblocks.push(at);
+        rejected.push(`superblock at offset ${at} ignored: ${why}`);
+      }
     }
+    slots.sort((a, b) => b.generation - a.generation);
+    if (slots.length === 0 && mode === 'strict') {
+      const detail = rejected.length > 0 ? ` (${rejected.join('; ')})` : '';
+      throw new FormatError(`both superblocks are damaged${detail}`, 'CORRUPT', {
+        offset: SUPERBLOCK_OFFSETS[0],
+      });
+    }
+    if (rejected.length > 0) this.recoveryReport.reason = rejected.join('; ');
 
     let replayFrom = LOG_START;
     const damaged = new Map<number, number>();
+    let fellBack = false;
     for (const sb of slots) {
       if (sb.checkpointOffset === 0) {
         this.superblock = sb;
@@ -331,7 +384,10 @@ export class Engine {
       } catch (err) {
         if (mode === 'strict' || !(err instanceof FormatError)) throw err;
         // autoTruncate: an older checkpoint or, failing all, a full replay still yields the committed state.
-        damaged.set(sb.checkpointOffset, sb.checkpointLength);
+        fellBack = true;
+        // Skip the frame by its recorded length only when its bytes are damaged: a well-formed
+        // frame there (the superblock pointed at the wrong place) is read like any other.
+        if (!this.readFrame(sb.checkpointOffset)) damaged.set(sb.checkpointOffset, sb.checkpointLength);
         this.resetState();
         this.superblock = {
           ...sb,
@@ -354,20 +410,30 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
-    if (result.problem) {
-      // A read-only open racing a live writer can see that writer's append half done: that is a
-      // transaction not yet committed (what a live reader sees), not damage.
-      if (mode === 'strict' && !(this.readOnly && this.liveWriterAppending())) {
+    // A read-only open racing a live writer (another process holds the lock) can see that
+    // writer's append half done, and whole transactions appended after it while it looks: the
+    // committed prefix is what a live reader sees, and refresh() picks up the rest. Only without a
+    // live writer can a stop before the end of the file be damage.
+    const inFlight =
+      this.readOnly &&
+      (result.problem !== null || this.store.size > result.goodEnd) &&
+      this.liveWriterAppending();
+    const problem = inFlight ? null : this.provenEnd(result, size);
+    if (problem) {
+      if (problem.committedAfter !== null) {
+        if (mode === 'strict' || !this.readOnly)
+          throw new FormatError(problem.message, 'CORRUPT', { offset: problem.at });
+        // Read-only: nothing is cut, so the prefix is served in memory — the salvage route.
+        this.recoveryReport.committedAfter = problem.committedAfter;
+      } else if (mode === 'strict') {
         throw new FormatError(
-          `${result.problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
-          result.problem.code,
-          {
-            offset: result.problem.offset,
-          },
+          `${problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
+          problem.code,
+          { offset: problem.offset },
         );
       }
       this.recoveryReport.truncatedFrom = result.goodEnd;
-      this.recoveryReport.reason = result.problem.message;
+      this.recoveryReport.reason = problem.message;
       if (!this.readOnly) {
         this.verifyOwnership(null);
         this.store.truncate(result.goodEnd);
@@ -380,18 +446,78 @@ export class Engine {
       this.store.truncate(result.goodEnd);
       this.store.sync();
     }
+    this.rebuildStaleIndexes();
     this.publishView();
-    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
-    // next open is fast again and a strict open of the file succeeds.
-    if ((damaged.size > 0 || slots.length === 0) && !this.readOnly) {
+    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, and one
+    // that rebuilt indexes persists them, so the next open is fast again and needs no repair.
+    if (this.readOnly) return;
+    const rejectedSlots = this.recoveryReport.rejectedSuperblocks;
+    if (fellBack || slots.length === 0 || (rejectedSlots.length > 0 && mode === 'autoTruncate')) {
       this.checkpoint();
+      // A rejected slot left in place would be rejected, and repaired, again at every open.
+      if (rejectedSlots.includes(SUPERBLOCK_OFFSETS[(this.superblock.generation + 1) % 2])) this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
+    } else if (this.recoveryReport.rebuiltIndexes.length > 0) {
+      this.checkpoint();
     }
   }
 
   /** Whether another process's live writer holds this file (so its tail may be mid-append). */
   private liveWriterAppending(): boolean {
     return this.path !== null && WriterLock.liveHolder(this.path) !== null;
+  }
+
+  /**
+   * Where the scan stopped, unless it stopped at the end of the file; with `committedAfter` set
+   * when a complete committed transaction follows the stop (damage inside the log, I8). A clean
+   * stop before the end of the file is a zero header: the writer's reserved space, or a zeroed
+   * block inside the log, which the same search tells apart.
+   */
+  private provenEnd(
+    result: ScanResult,
+    size: number,
+  ): (TailProblem & { committedAfter: number | null }) | null {
+    const { goodEnd, lastTxnId } = result;
+    const problem: TailProblem | null =
+      result.problem ??
+      (size > goodEnd
+        ? {
+            code: 'CORRUPT',
+            offset: goodEnd,
+            at: goodEnd,
+            searchFrom: goodEnd + 1,
+            message: `zero bytes where a frame should start at offset ${goodEnd}`,
+          }
+        : null);
+    if (!problem) return null;
+    // A read-only engine may share the file with a live writer, which writes into its reserved
+    // zeros: if the stop reads differently after the search, the writer appended there meanwhile
+    // and what the search found is its new work, not damage. (A writer holds the lock: no one
+    // else appends.)
+    const readBefore = this.readOnly && result.problem !== null && this.readFrame(problem.at) !== null;
+    const after = findCommittedAfter(this.store, problem.searchFrom, lastTxnId);
+    const moved =
+      after !== null &&
+      this.readOnly &&
+      (result.problem ? !readBefore && this.readFrame(problem.at) !== null : !this.zeroHeaderAt(goodEnd));
+    if (after === null || moved) return result.problem ? { ...result.problem, committedAfter: null } : null;
+    return {
+      ...problem,
+      committedAfter: after.offset,
+      message:
+        `${problem.message}, but committed transaction ${after.txnId} follows it at offset ` +
+        `${after.offset}: this is damage inside the log, not a torn tail, and cutting it would ` +
+        `destroy acknowledged commits, so the file was left as it is. To salvage: keep a copy of ` +
+        `the file; open it with { readOnly: true, recovery: 'autoTruncate' } to read the ` +
+        `transactions before offset ${goodEnd} and export them with exportSnapshot(); the ` +
+        `transactions from offset ${after.offset} on stay readable only in the damaged file ` +
+        `(docs/operations.md, Recovery playbook)`,
+    };
+  }
+
+  private zeroHeaderAt(at: number): boolean {
+    const head = readExact(this.store, at, FRAME_HEADER_SIZE);
+    return head !== null && isZeroHeader(head);
   }
 
   private initialize(): void {
@@ -500,7 +626,7 @@ export class Engine {
       let state: CollectionState;
       try {
         state = previous
-          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema })
+          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema }, true)
           : new CollectionState({ id, version, schema: schema as CollectionSchema });
       } catch (err) {
         throw new FormatError(`catalog entry at offset ${offset} holds an invalid schema`, 'CORRUPT', {
@@ -514,6 +640,7 @@ export class Engine {
     } else if (op === CatalogOp.DROP_COLLECTION) {
       const state = this.byId.get(id);
       if (state) this.removeCollection(state);
+      this.staleIndexes.delete(id);
     } else {
       throw corruptAt(offset, `unknown catalog operation ${String(op)}`);
     }
@@ -522,8 +649,10 @@ export class Engine {
   /**
    * A new state for a changed catalog entry: keeps the pk tree and the trees of indexes whose
    * definition is unchanged, and builds trees for new or changed indexes from the existing rows.
+   * In replay (`replaying`) a row that cannot be read may be one a later frame supersedes, so it
+   * marks the indexes for the end-of-replay rebuild instead of failing (I9).
    */
-  private rebuildState(previous: CollectionState, meta: CollectionMeta): CollectionState {
+  private rebuildState(previous: CollectionState, meta: CollectionMeta, replaying = false): CollectionState {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
@@ -532,11 +661,18 @@ export class Engine {
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
     const fresh = state.indexes.filter((ix) => !unchanged.has(ix.def.name));
-    if (fresh.length > 0) {
+    if (fresh.length > 0 && !this.staleIndexes.has(meta.id)) {
       const cur = state.pk.cursor();
       while (cur.next()) {
-        // Rows older than an added column are indexed under its default.
-        const row = rowOfState(state, this.readRow(cur.value));
+        let row: unknown[];
+        try {
+          // Rows older than an added column are indexed under its default.
+          row = rowOfState(state, this.readRow(cur.value));
+        } catch (err) {
+          if (!replaying || !(err instanceof FormatError)) throw err;
+          this.staleIndexes.add(meta.id);
+          break;
+        }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
           if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
@@ -1112,7 +1248,7 @@ export class Engine {
   private applyPut(state: CollectionState, row: unknown[], location: number): void {
     const pk = state.pkOf(row);
     const oldLoc = state.pk.get(pk);
-    if (oldLoc !== undefined) this.unindex(state, this.readRow(oldLoc), pk);
+    if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
     state.pk.set(pk, location);
     for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
   }
@@ -1120,8 +1256,55 @@ export class Engine {
   private applyDelete(state: CollectionState, pk: unknown): void {
     const loc = state.pk.get(pk);
     if (loc === undefined) return;
-    this.unindex(state, this.readRow(loc), pk);
+    this.unindexSuperseded(state, loc, pk);
     state.pk.delete(pk);
+  }
+
+  /**
+   * Replay: remove the index entries of the row at `loc`, which the frame being replayed
+   * supersedes. Its body is read only to find those entries and is never needed again, so an
+   * unreadable one is not damage to the database (I9): the collection's indexes are marked for a
+   * rebuild from its live rows when replay ends, and until then no longer maintained entry by entry.
+   */
+  private unindexSuperseded(state: CollectionState, loc: number, pk: unknown): void {
+    if (state.indexes.length === 0 || this.staleIndexes.has(state.meta.id)) return;
+    let row: unknown[];
+    try {
+      row = this.readRow(loc);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.staleIndexes.add(state.meta.id);
+      return;
+    }
+    this.unindex(state, row, pk);
+  }
+
+  /**
+   * End of replay: give every collection marked by unindexSuperseded fresh secondary indexes
+   * built from its live rows. A live row that cannot be read is real damage and stays a
+   * FormatError, as is a unique key held by two live rows (writes never let that happen).
+   */
+  private rebuildStaleIndexes(): void {
+    if (this.staleIndexes.size === 0) return;
+    for (const id of this.staleIndexes) {
+      const state = this.byId.get(id);
+      if (!state) continue;
+      const trees = state.indexes.map(() => newIndexTree());
+      const cur = state.pk.cursor();
+      while (cur.next()) {
+        const row = this.readRow(cur.value);
+        state.indexes.forEach((ix, i) => {
+          const key = ix.accessor.get(row) ?? null;
+          if (ix.unique && key !== null && trees[i].get(key) !== undefined)
+            throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
+          trees[i].add(key, cur.key);
+        });
+      }
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.accessor, trees[i]));
+      this.recoveryReport.rebuiltIndexes.push(state.name);
+    }
+    this.staleIndexes.clear();
+    this.catalogGen++;
   }
 
   /** Append one frame to the transaction; returns the file offset it will have. */
@@ -1244,6 +1427,7 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
+    this.rebuildStaleIndexes();
     if (this.lastTxnId !== before) {
       this.catalogGen++;
       this.publishView();
@@ -1276,7 +1460,7 @@ export class Engine {
       checkpointTxnId: 0,
       replayFrom: LOG_START,
     };
-    this.recoveryReport = { truncatedFrom: null, reason: null, usedCheckpoint: false };
+    this.recoveryReport = emptyRecoveryReport();
     // A live reader may see the writer mid-append: use the committed prefix (read-only never writes).
     this.recover(this.readOnly ? 'autoTruncate' : 'strict');
   }
