@@ -33,8 +33,19 @@ export interface LockOwner extends ProcessIdentity {
   token: string;
 }
 
+/**
+ * An entry this process created and holds open: while the descriptor is open, the entry's inode
+ * cannot be reused, so "the file named <gen> has our inode" proves the entry is still ours even if
+ * someone deleted the directory and a new owner started over at our number.
+ */
+export interface HeldEntry {
+  gen: number;
+  fd: number;
+  ino: number;
+}
+
 export type TakeResult =
-  { taken: true; gen: number } | { taken: false; owner: LockOwner | null; state: Liveness };
+  { taken: true; entry: HeldEntry } | { taken: false; owner: LockOwner | null; state: Liveness };
 
 const DIGITS = 12;
 const ENTRY = /^\d{12}$/;
@@ -139,8 +150,9 @@ export class LockDir {
           throw err;
         }
         if (highest(this.dir) === gen) {
+          const fd = fs.openSync(nodePath.join(this.dir, entryName(gen)), 'r');
           this.sweep(gen);
-          return { taken: true, gen };
+          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino } };
         }
         // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
         this.unlink(gen);
@@ -158,43 +170,54 @@ export class LockDir {
   }
 
   /**
-   * Whether entry `gen` is still the highest and still ours. The token matters: if someone deleted
-   * the directory, a new owner's first entry can carry our number — and, on ext4, even our inode.
+   * Whether our entry is still the highest: the file named by its number is still our inode, and
+   * nobody created the next number. Two stat calls: this runs before every write of the file.
    */
-  holds(gen: number): boolean {
+  holds(entry: HeldEntry): boolean {
     try {
-      if (highest(this.dir) !== gen) return false;
-      const owner = parseOwner(fs.readFileSync(nodePath.join(this.dir, entryName(gen)), 'utf8'));
-      return owner !== null && owner !== 'free' && owner.token === this.owner.token;
+      if (fs.statSync(nodePath.join(this.dir, entryName(entry.gen))).ino !== entry.ino) return false;
     } catch {
       return false;
     }
+    return !fs.existsSync(nodePath.join(this.dir, entryName(entry.gen + 1)));
   }
 
   /** Give the lock back; a no-op when it is no longer ours (a displaced holder touches nothing). */
-  release(gen: number): void {
-    if (!this.holds(gen)) return;
-    const tmp = nodePath.join(this.dir, `.tmp-${this.owner.pid}-${this.owner.token}-free`);
+  release(entry: HeldEntry): void {
     try {
-      fs.writeFileSync(tmp, '{"free":true}');
-      fs.linkSync(tmp, nodePath.join(this.dir, entryName(gen + 1)));
-      this.unlink(gen);
-    } catch {
-      // EEXIST: someone judged us gone and took over; then the lock is theirs, not ours to free.
+      if (!this.holds(entry)) return;
+      const tmp = nodePath.join(this.dir, `.tmp-${this.owner.pid}-${this.owner.token}-free`);
+      try {
+        fs.writeFileSync(tmp, '{"free":true}');
+        fs.linkSync(tmp, nodePath.join(this.dir, entryName(entry.gen + 1)));
+        this.unlink(entry.gen);
+      } catch {
+        // EEXIST: someone judged us gone and took over; then the lock is theirs, not ours to free.
+      } finally {
+        try {
+          fs.unlinkSync(tmp);
+        } catch {
+          // already gone
+        }
+      }
     } finally {
       try {
-        fs.unlinkSync(tmp);
+        fs.closeSync(entry.fd);
       } catch {
-        // already gone
+        // closed already (released twice)
       }
     }
   }
 
-  /** Remove entries below `gen` and temp files of processes that are gone (best effort). */
+  /**
+   * Remove entries below `gen` and temp files of processes that are gone (best effort). Lowest
+   * first: a displaced holder's entry then disappears before any entry above it, so its holds()
+   * never sees "mine, and nothing right above" while a higher owner exists.
+   */
   private sweep(gen: number): void {
     let names: string[];
     try {
-      names = fs.readdirSync(this.dir);
+      names = fs.readdirSync(this.dir).sort();
     } catch {
       return;
     }

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { LockError, OperationalError } from '../src/errors';
 import { LockDir, newOwner } from './lock-dir';
-import type { LockOwner, TakeResult } from './lock-dir';
+import type { HeldEntry, LockOwner, TakeResult } from './lock-dir';
 
 /** Kept for callers of the old timestamp-based lock; takeover no longer depends on time. */
 export const DEFAULT_LOCK_STALE_MS = 10_000;
@@ -52,7 +52,7 @@ function takeWithin(dir: LockDir, deadline: number, what: string): Held {
   let pause = 2;
   for (;;) {
     const result: TakeResult = dir.tryTake();
-    if (result.taken) return { dir, gen: result.gen };
+    if (result.taken) return { dir, entry: result.entry };
     const left = deadline - Date.now();
     if (left <= 0 || result.state === 'foreign')
       throw new LockError(`database ${what} is locked by ${describe(result.owner, result.state)}`);
@@ -63,11 +63,11 @@ function takeWithin(dir: LockDir, deadline: number, what: string): Held {
 
 interface Held {
   dir: LockDir;
-  gen: number;
+  entry: HeldEntry;
 }
 
 function holds(held: Held): boolean {
-  return held.dir.holds(held.gen);
+  return held.dir.holds(held.entry);
 }
 
 export class WriterLock {
@@ -113,12 +113,12 @@ export class WriterLock {
     return {
       done: (oldFileUnlinked) => {
         if (!old) return;
-        old.dir.release(old.gen);
+        old.dir.release(old.entry);
         // Nobody can open an unlinked file again, so its identity lock is dead weight.
         if (oldFileUnlinked) fs.rmSync(old.dir.dir, { recursive: true, force: true });
       },
       undo: () => {
-        fresh.dir.release(fresh.gen);
+        fresh.dir.release(fresh.entry);
         this.byFile = old;
       },
     };
@@ -181,8 +181,8 @@ export class WriterLock {
     if (this.released) return;
     this.released = true;
     // A displaced writer touches nothing: release() only frees an entry that is still the highest.
-    if (this.byFile) this.byFile.dir.release(this.byFile.gen);
-    this.byPath.dir.release(this.byPath.gen);
+    if (this.byFile) this.byFile.dir.release(this.byFile.entry);
+    this.byPath.dir.release(this.byPath.entry);
   }
 
   /** The live writer holding the file at `realPath`, if any (read-only probe: writes nothing). */
