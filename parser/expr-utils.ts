@@ -11,6 +11,10 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+function sameOptional(a: Expr | null, b: Expr | null): boolean {
+  return a === null ? b === null : b !== null && exprEquals(a, b);
+}
+
 export function exprEquals(a: Expr, b: Expr): boolean {
   switch (a.kind) {
     case 'column':
@@ -58,6 +62,25 @@ export function exprEquals(a: Expr, b: Expr): boolean {
       );
     case 'isNull':
       return b.kind === 'isNull' && a.negated === b.negated && exprEquals(a.arg, b.arg);
+    case 'cast':
+      return b.kind === 'cast' && a.to === b.to && exprEquals(a.arg, b.arg);
+    case 'collate':
+      return b.kind === 'collate' && a.collation === b.collation && exprEquals(a.arg, b.arg);
+    case 'glob':
+      return (
+        b.kind === 'glob' &&
+        a.negated === b.negated &&
+        exprEquals(a.arg, b.arg) &&
+        exprEquals(a.pattern, b.pattern)
+      );
+    case 'case':
+      return (
+        b.kind === 'case' &&
+        sameOptional(a.base, b.base) &&
+        sameOptional(a.otherwise, b.otherwise) &&
+        a.whens.length === b.whens.length &&
+        a.whens.every((w, i) => exprEquals(w.when, b.whens[i].when) && exprEquals(w.then, b.whens[i].then))
+      );
     case 'aggregate':
       return (
         b.kind === 'aggregate' &&
@@ -94,7 +117,18 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
     case 'like':
       return { ...e, arg: r(e.arg), pattern: r(e.pattern), escape: e.escape && r(e.escape) };
     case 'isNull':
+    case 'cast':
+    case 'collate':
       return { ...e, arg: r(e.arg) };
+    case 'glob':
+      return { ...e, arg: r(e.arg), pattern: r(e.pattern) };
+    case 'case':
+      return {
+        ...e,
+        base: e.base && r(e.base),
+        whens: e.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
+        otherwise: e.otherwise && r(e.otherwise),
+      };
   }
 }
 
@@ -119,7 +153,17 @@ export function children(e: Expr): Expr[] {
     case 'like':
       return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
     case 'isNull':
+    case 'cast':
+    case 'collate':
       return [e.arg];
+    case 'glob':
+      return [e.arg, e.pattern];
+    case 'case': {
+      const out: Expr[] = e.base ? [e.base] : [];
+      for (const w of e.whens) out.push(w.when, w.then);
+      if (e.otherwise) out.push(e.otherwise);
+      return out;
+    }
   }
 }
 

@@ -30,8 +30,8 @@ export interface SelectStmt {
   readonly kind: 'select';
   readonly plan: LogicalPlan;
   readonly columns: readonly OutputColumn[];
-  /** How to turn stored values back into user values per output column (timestamps, booleans). */
-  readonly collection: string;
+  /** The table read, or null for a SELECT without FROM and a VALUES statement. */
+  readonly collection: string | null;
 }
 
 export interface ExplainStmt {

@@ -59,6 +59,13 @@ function columnField(
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
+  // BINARY is what every column compares by; another collation would have to live in the schema.
+  if (col.collate !== null && col.collate.toUpperCase() !== 'BINARY')
+    throw new NotSupportedError(
+      `COLLATE ${col.collate} on a column definition (column ${col.name}); use COLLATE in the query`,
+      'NOT_SUPPORTED',
+      { sql, offset: col.start },
+    );
   const primitive = primitiveFor(col.typeName);
   if (!primitive)
     throw new NotSupportedError(`column type ${col.typeName} (column ${col.name})`, 'NOT_SUPPORTED', {

@@ -6,14 +6,16 @@
  */
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { AggregateExpr, AggregateFn, BinaryExpr, Expr, ValueType } from '../planner/expr';
+import type { AggregateExpr, AggregateFn, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
 import { typeOf } from '../planner/compile-expr';
+import { affinityOfTypeName } from '../planner/sqlite-conversions';
+import { parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
 import { tryColumn } from './scope';
 import { numberLiteral } from './literals';
-import { containsKind, exprEquals } from './expr-utils';
+import { children, containsKind, exprEquals } from './expr-utils';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -23,7 +25,8 @@ export interface AggregateScope {
 }
 
 export interface ExprContext {
-  readonly scope: TableScope;
+  /** The table names resolve against; null in a SELECT without FROM (only aliases resolve). */
+  readonly scope: TableScope | null;
   readonly params: ParamCollector;
   readonly sql: string;
   /** Where aggregate calls are allowed (select list, HAVING, ORDER BY of an aggregate query); else null. */
@@ -60,6 +63,10 @@ const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
   '/': '/',
   '%': '%',
   '||': '||',
+  '&': '&',
+  '|': '|',
+  '<<': '<<',
+  '>>': '>>',
 };
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
@@ -77,9 +84,20 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
       return aggregateFn(e.name) !== undefined || e.args.some(containsAggregateCall);
     case 'unary':
     case 'isnull':
+    case 'cast':
+    case 'collate':
       return containsAggregateCall(e.arg);
     case 'bin':
+    case 'is':
       return containsAggregateCall(e.l) || containsAggregateCall(e.r);
+    case 'glob':
+      return containsAggregateCall(e.arg) || containsAggregateCall(e.pat);
+    case 'case':
+      return (
+        containsAggregateCall(e.base) ||
+        e.whens.some((w) => containsAggregateCall(w.when) || containsAggregateCall(w.then)) ||
+        containsAggregateCall(e.otherwise)
+      );
     case 'in':
       return containsAggregateCall(e.arg) || e.list.some(containsAggregateCall);
     case 'between':
@@ -133,7 +151,7 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
       'QUERY',
       details,
     );
-  const found = tryColumn(cx.scope, e.parts, e.quoted);
+  const found = cx.scope ? tryColumn(cx.scope, e.parts, e.quoted) : null;
   if (found) return found.expr;
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
@@ -173,6 +191,46 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   return E.slot(base + idx, aggregateType(fn, arg), cx.sql.slice(e.start, e.end));
 }
 
+interface CollationSource {
+  readonly collation: Collation;
+  /** From a COLLATE operator (beats a column's declared collation). */
+  readonly explicit: boolean;
+}
+
+/**
+ * Where an operand's collation comes from, following sqlite3ExprCollSeq: a COLLATE operator
+ * anywhere in it (left first), else a column (through CAST and unary +), else none.
+ */
+export function collationSource(e: Expr): CollationSource | null {
+  if (e.kind === 'collate') return { collation: e.collation, explicit: true };
+  if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
+  if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
+  const explicit = findExplicit(e);
+  return explicit ? { collation: explicit, explicit: true } : null;
+}
+
+function findExplicit(e: Expr): Collation | null {
+  if (e.kind === 'collate') return e.collation;
+  if (e.kind === 'aggregate') return null;
+  for (const c of children(e)) {
+    const found = findExplicit(c);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** SQLite's choice for a binary comparison: explicit left, explicit right, column left, column right. */
+export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
+  const a = collationSource(l);
+  const b = collationSource(r);
+  const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
+  return pick && pick.collation !== 'binary' ? pick.collation : undefined;
+}
+
+function withCollation<T extends Expr>(e: T, collation: Collation | undefined): T {
+  return collation ? { ...e, collation } : e;
+}
+
 export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
   switch (e.t) {
     case 'num':
@@ -194,21 +252,33 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       // Signs fold into numeric literals: -9223372036854775808 stays INTEGER and `x = -1` is type-checked.
       if ((e.op === '-' || e.op === '+') && e.arg.t === 'num')
         return numberLiteral(e.arg.text, e.op === '-', cx.sql);
-      return E.unary(e.op === 'NOT' ? 'not' : e.op === '-' ? 'neg' : 'pos', lowerExpr(e.arg, cx));
+      return E.unary(
+        e.op === 'NOT' ? 'not' : e.op === '-' ? 'neg' : e.op === '~' ? 'bitnot' : 'pos',
+        lowerExpr(e.arg, cx),
+      );
     case 'bin': {
       const op = BINARY[e.op];
       if (op === undefined)
         throw new QueryError(`unknown operator ${e.op}`, 'SYNTAX', { sql: cx.sql, offset: e.start });
       const l = lowerExpr(e.l, cx);
       const r = lowerExpr(e.r, cx);
-      if (COMPARISONS.has(op)) checkComparable(l, r, cx, e.start);
-      return E.binary(op, l, r);
+      if (!COMPARISONS.has(op)) return E.binary(op, l, r);
+      checkComparable(l, r, cx, e.start);
+      return withCollation(E.binary(op, l, r), comparisonCollation(l, r));
+    }
+    case 'is': {
+      const l = lowerExpr(e.l, cx);
+      const r = lowerExpr(e.r, cx);
+      checkComparable(l, r, cx, e.start);
+      return withCollation(E.binary(e.not ? 'isNot' : 'is', l, r), comparisonCollation(l, r));
     }
     case 'in': {
       const arg = lowerExpr(e.arg, cx);
       const list = e.list.map((x) => lowerExpr(x, cx));
       for (const x of list) checkComparable(arg, x, cx, e.start);
-      return E.in(arg, list, e.not);
+      const node = E.in(arg, list, e.not);
+      const collations = list.map((x) => comparisonCollation(arg, x));
+      return collations.some((c) => c !== undefined) ? { ...node, collations } : node;
     }
     case 'between': {
       const arg = lowerExpr(e.arg, cx);
@@ -216,7 +286,27 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const hi = lowerExpr(e.hi, cx);
       checkComparable(arg, lo, cx, e.start);
       checkComparable(arg, hi, cx, e.start);
-      return E.between(arg, lo, hi, e.not);
+      return withCollation(E.between(arg, lo, hi, e.not), comparisonCollation(arg, lo));
+    }
+    case 'glob':
+      return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);
+    case 'cast':
+      return E.cast(lowerExpr(e.arg, cx), affinityOfTypeName(e.typeName));
+    case 'collate': {
+      const collation = parseCollation(e.collation);
+      if (collation === null)
+        throw new QueryError(`no such collation sequence: ${e.collation}`, 'QUERY', {
+          sql: cx.sql,
+          offset: e.start,
+        });
+      return E.collate(lowerExpr(e.arg, cx), collation);
+    }
+    case 'case': {
+      const base = e.base ? lowerExpr(e.base, cx) : null;
+      const whens = e.whens.map((w) => ({ when: lowerExpr(w.when, cx), then: lowerExpr(w.then, cx) }));
+      const otherwise = e.otherwise ? lowerExpr(e.otherwise, cx) : null;
+      const node = E.case(base, whens, otherwise);
+      return base && whens.length ? withCollation(node, comparisonCollation(base, whens[0].when)) : node;
     }
     case 'like':
       return E.like(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.esc ? lowerExpr(e.esc, cx) : null, e.not);

@@ -12,12 +12,12 @@
  */
 import { NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { Expr } from '../planner/expr';
+import type { Expr, ValueType } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
 import type { OutputColumn, SelectStmt } from './ir';
-import type { SelectAst, SqlExpr } from './sql/ast';
+import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
 import { tryColumn, visibleColumns } from './scope';
@@ -58,12 +58,14 @@ function position(
 function lowerOutputs(
   ast: SelectAst,
   cx: ExprContext,
-  scope: TableScope,
+  scope: TableScope | null,
 ): { outputs: Output[]; aliases: Map<string, Expr> } {
   const outputs: Output[] = [];
   const aliases = new Map<string, Expr>();
   for (const item of ast.items) {
     if (!item.expr) {
+      if (scope === null)
+        throw new QueryError('no tables specified', 'QUERY', { sql: cx.sql, offset: item.start });
       if (item.qualifier !== null && !scope.qualifiers.includes(item.qualifier.toLowerCase()))
         throw new QueryError(`no such table: ${item.qualifier}`, 'QUERY', {
           sql: cx.sql,
@@ -74,7 +76,7 @@ function lowerOutputs(
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
-    const col = item.expr.t === 'col' ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
+    const col = item.expr.t === 'col' && scope ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
     const name = item.alias ?? col?.declared ?? cx.sql.slice(item.start, item.end);
     outputs.push({ expr, column: { name, type: typeOf(expr), nullable: col ? col.nullable : true } });
     const key = item.alias?.toLowerCase();
@@ -112,7 +114,7 @@ function lowerGrouping(
   rowCx: ExprContext,
 ): Grouped {
   const { sql } = cx;
-  const width = cx.scope.compiled.columnCount;
+  const width = cx.scope ? cx.scope.compiled.columnCount : 0;
   const misuse = 'aggregate functions are not allowed in the GROUP BY clause';
   const groupCx: ExprContext = { ...rowCx, aggregateMisuse: misuse };
   const groupBy = ast.groupBy.map(
@@ -145,23 +147,28 @@ function lowerGrouping(
   };
 }
 
+/**
+ * A SELECT over `scope`, or without FROM when `scope` is null: then the input is one row of no
+ * columns (a Values leaf), so WHERE, GROUP BY, ORDER BY and LIMIT apply as SQLite applies them.
+ */
 export function lowerSelect(
   ast: SelectAst,
-  scope: TableScope,
+  scope: TableScope | null,
   params: ParamCollector,
   sql: string,
 ): SelectStmt {
   // SQLite decides aggregate-ness from GROUP BY and the select list only.
   const isAggregate = ast.groupBy.length > 0 || ast.items.some((i) => containsAggregateCall(i.expr));
+  const width = scope ? scope.compiled.columnCount : 0;
   const aggregates: AggregateScope | null = isAggregate
-    ? { list: [], base: scope.compiled.columnCount + ast.groupBy.length }
+    ? { list: [], base: width + ast.groupBy.length }
     : null;
   const cx: ExprContext = { scope, params, sql, aggregates, allowColumns: true };
   const selectList = lowerOutputs(ast, cx, scope);
   const aliases = selectList.aliases;
   const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
 
-  let plan: LogicalPlan = L.scan(scope.schema.name);
+  let plan: LogicalPlan = scope ? L.scan(scope.schema.name) : L.values([[]]);
   if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
   let outputs = selectList.outputs;
   let keys: SortKey[];
@@ -192,5 +199,52 @@ export function lowerSelect(
     const offset = ast.offset ? lowerExpr(ast.offset, constCx) : null;
     plan = L.limit(plan, limit, offset);
   }
-  return { kind: 'select', plan, columns: outputs.map((o) => o.column), collection: scope.schema.name };
+  return {
+    kind: 'select',
+    plan,
+    columns: outputs.map((o) => o.column),
+    collection: scope ? scope.schema.name : null,
+  };
+}
+
+/** Static type shared by every row of a VALUES column, else 'any'. */
+function valuesColumnType(rows: readonly (readonly Expr[])[], i: number): ValueType {
+  let t: ValueType = 'null';
+  for (const r of rows) {
+    const rt = typeOf(r[i]);
+    if (rt === 'null') continue;
+    if (t === 'null') t = rt;
+    else if (t !== rt) return 'any';
+  }
+  return t;
+}
+
+/** `VALUES (...), (...)` as a statement: columns column1, column2, ... like SQLite's. */
+export function lowerValues(
+  ast: Extract<StatementAst, { t: 'values' }>,
+  params: ParamCollector,
+  sql: string,
+): SelectStmt {
+  const width = ast.rows[0].length;
+  const cx: ExprContext = { scope: null, params, sql, aggregates: null, allowColumns: false };
+  const rows = ast.rows.map((r) => {
+    if (r.length !== width)
+      throw new QueryError('all VALUES must have the same number of terms', 'QUERY', {
+        sql,
+        offset: r[0].start,
+      });
+    return r.map((x) =>
+      lowerExpr(x, { ...cx, aggregateMisuse: `misuse of aggregate: ${sql.slice(x.start, x.end)}` }),
+    );
+  });
+  const columns: OutputColumn[] = Array.from({ length: width }, (_, i) => ({
+    name: `column${i + 1}`,
+    type: valuesColumnType(rows, i),
+    nullable: true,
+  }));
+  const plan = L.project(
+    L.values(rows),
+    columns.map((c, i) => ({ expr: E.slot(i, c.type, c.name), name: c.name })),
+  );
+  return { kind: 'select', plan, columns, collection: null };
 }

@@ -110,6 +110,18 @@ function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unkno
 type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };
 
 const builders: Builders = {
+  Values(node, env) {
+    const rows = node.rows.map((r) => r.map((x) => compileExpr(x, env.ctx).eval));
+    const none: Row = [];
+    let i = 0;
+    return {
+      next() {
+        if (i >= rows.length) return null;
+        return rows[i++].map((f) => f(none));
+      },
+    };
+  },
+
   CollectionScan(node, env) {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);

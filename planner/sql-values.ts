@@ -3,7 +3,6 @@
  * boolean): truthiness, integer arithmetic with overflow to REAL, text rendering of numbers, and
  * LIKE matching. See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
-import { DataError } from '../src/errors';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -105,38 +104,8 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
   return Number.isNaN(r) ? null : r + 0;
 }
 
-/** A number as SQLite renders a REAL as text ('%!.15g': 100.0, 1.0e+20, 0.1). */
-export function realToText(v: number): string {
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
-  if (v === 0) return '0.0';
-  let s = v.toPrecision(15);
-  let exp = '';
-  const e = s.indexOf('e');
-  if (e >= 0) {
-    exp = s.slice(e);
-    s = s.slice(0, e);
-  }
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '.0');
-  else s += '.0';
-  if (exp) {
-    const sign = exp[1];
-    const digits = exp.slice(2).padStart(2, '0');
-    return `${s}e${sign}${digits}`;
-  }
-  return s;
-}
-
-/** Text form of a value for LIKE and ||: integers plainly, REALs the SQLite way. */
-export function toText(v: unknown, isReal: boolean): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') return isReal || !Number.isInteger(v) ? realToText(v) : String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  if (v instanceof Date) return String(v.getTime());
-  throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
-}
+// Text conversions live with the other conversion rules; re-exported for existing callers.
+export { realToText, toText } from './sqlite-conversions';
 
 const likeCache = new Map<string, (s: string) => boolean>();
 

@@ -24,7 +24,7 @@ export type SqlExpr = ExprMeta &
     | { readonly t: 'param'; readonly spec: string; readonly ordinal: number }
     /** A column reference: `a`, `t.a`, `profile.timezone`, `"profile.timezone"`. */
     | { readonly t: 'col'; readonly parts: readonly string[]; readonly quoted: boolean }
-    | { readonly t: 'unary'; readonly op: '-' | '+' | 'NOT'; readonly arg: SqlExpr }
+    | { readonly t: 'unary'; readonly op: '-' | '+' | '~' | 'NOT'; readonly arg: SqlExpr }
     | { readonly t: 'bin'; readonly op: string; readonly l: SqlExpr; readonly r: SqlExpr }
     | { readonly t: 'in'; readonly arg: SqlExpr; readonly list: readonly SqlExpr[]; readonly not: boolean }
     | {
@@ -42,6 +42,19 @@ export type SqlExpr = ExprMeta &
         readonly not: boolean;
       }
     | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
+    /** `l IS r`, `l IS NOT r`, `l IS [NOT] DISTINCT FROM r` (DISTINCT FROM is IS NOT). */
+    | { readonly t: 'is'; readonly l: SqlExpr; readonly r: SqlExpr; readonly not: boolean }
+    | { readonly t: 'glob'; readonly arg: SqlExpr; readonly pat: SqlExpr; readonly not: boolean }
+    /** `typeName` as written, words upper-cased and joined by one space (`VARCHAR(10)` keeps its arguments). */
+    | { readonly t: 'cast'; readonly arg: SqlExpr; readonly typeName: string }
+    | {
+        readonly t: 'case';
+        /** The operand of a simple CASE; null for a searched CASE. */
+        readonly base: SqlExpr | null;
+        readonly whens: readonly { readonly when: SqlExpr; readonly then: SqlExpr }[];
+        readonly otherwise: SqlExpr | null;
+      }
+    | { readonly t: 'collate'; readonly arg: SqlExpr; readonly collation: string }
     /** Any function call; which ones the subset accepts is decided when lowering. */
     | {
         readonly t: 'call';
@@ -70,7 +83,8 @@ export interface SelectAst {
   readonly t: 'select';
   readonly distinct: boolean;
   readonly items: readonly SelectItem[];
-  readonly table: string;
+  /** null for a SELECT without FROM (one row of no columns). */
+  readonly table: string | null;
   readonly tableAlias: string | null;
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];
@@ -89,11 +103,15 @@ export interface ColumnDefAst extends Span {
   readonly unique: boolean;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
+  /** COLLATE name as written, or null. */
+  readonly collate: string | null;
 }
 
 export type StatementAst =
   | SelectAst
   | { readonly t: 'explain'; readonly select: SelectAst }
+  /** `VALUES (...), (...)` as a statement: rows of equal length, columns named column1, column2, .... */
+  | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | {
       readonly t: 'insert';
       readonly or: 'ignore' | 'replace' | 'abort' | null;

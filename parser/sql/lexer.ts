@@ -17,7 +17,10 @@ export interface Token {
   end: number;
 }
 
+// Longest first: `<<` before `<>`/`<=`/`<`, `||` before `|`.
 const OPS = [
+  '<<',
+  '>>',
   '<>',
   '<=',
   '>=',
@@ -32,6 +35,9 @@ const OPS = [
   '*',
   '/',
   '%',
+  '&',
+  '|',
+  '~',
   '(',
   ')',
   ',',

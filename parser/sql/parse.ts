@@ -98,7 +98,7 @@ class StatementParser extends ExprParser {
       case 'WITH':
         throw this.unsupported('WITH (common table expressions)');
       case 'VALUES':
-        throw this.unsupported('VALUES as a statement');
+        return this.values();
     }
     if (UNSUPPORTED_STATEMENTS.includes(word)) throw this.unsupported(word);
     throw this.error(`unknown statement '${text}'`);
@@ -112,21 +112,20 @@ class StatementParser extends ExprParser {
     const items: SelectItem[] = [];
     do items.push(this.selectItem());
     while (this.acceptOp(','));
-    if (!this.acceptWord('FROM')) {
-      if (this.tok.kind === 'eof' || this.isOp(';') || this.isAnyWord(['WHERE', 'GROUP', 'ORDER', 'LIMIT']))
-        throw this.unsupported('SELECT without FROM');
-      throw this.error('expected FROM');
-    }
-    if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
-    const table = this.name('a table name');
-    if (this.isOp('(')) throw this.unsupported('table-valued functions');
-    if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
+    let table: string | null = null;
     let tableAlias: string | null = null;
-    if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
-    else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
-    if (this.isOp(',') || this.isAnyWord(JOIN_WORDS)) throw this.unsupported('JOIN');
-    if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
-      throw this.unsupported('INDEXED BY');
+    // Without FROM the select list is evaluated over one row of no columns.
+    if (this.acceptWord('FROM')) {
+      if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
+      table = this.name('a table name');
+      if (this.isOp('(')) throw this.unsupported('table-valued functions');
+      if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
+      if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
+      else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
+      if (this.isOp(',') || this.isAnyWord(JOIN_WORDS)) throw this.unsupported('JOIN');
+      if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
+        throw this.unsupported('INDEXED BY');
+    }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const groupBy: SqlExpr[] = [];
     if (this.acceptWord('GROUP')) {
@@ -153,6 +152,28 @@ class StatementParser extends ExprParser {
       limit,
       offset,
     };
+  }
+
+  private values(): StatementAst {
+    this.expectWord('VALUES');
+    const rows = this.valueRows();
+    if (this.isAnyWord(['UNION', 'EXCEPT', 'INTERSECT']))
+      throw this.unsupported(`${this.tok.upper} (compound SELECT)`);
+    return { t: 'values', rows };
+  }
+
+  /** `(a, b), (c, d)`: the row lists of VALUES (the statement and INSERT's). */
+  private valueRows(): SqlExpr[][] {
+    const rows: SqlExpr[][] = [];
+    do {
+      this.expectOp('(');
+      const row: SqlExpr[] = [];
+      do row.push(this.expr());
+      while (this.acceptOp(','));
+      this.expectOp(')');
+      rows.push(row);
+    } while (this.acceptOp(','));
+    return rows;
   }
 
   private selectItem(): SelectItem {
@@ -241,15 +262,7 @@ class StatementParser extends ExprParser {
     if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('INSERT ... SELECT');
     if (this.isWord('DEFAULT')) throw this.unsupported('INSERT ... DEFAULT VALUES');
     this.expectWord('VALUES');
-    const rows: SqlExpr[][] = [];
-    do {
-      this.expectOp('(');
-      const row: SqlExpr[] = [];
-      do row.push(this.expr());
-      while (this.acceptOp(','));
-      this.expectOp(')');
-      rows.push(row);
-    } while (this.acceptOp(','));
+    const rows = this.valueRows();
     let doNothing = false;
     if (this.acceptWord('ON')) {
       this.expectWord('CONFLICT');

@@ -17,7 +17,7 @@ function checkPlan(lowered: LoweredStatement): void {
   const stmt = lowered.stmt.kind === 'explain' ? lowered.stmt.select : lowered.stmt;
   if (stmt.kind !== 'select') return;
   const kinds = layerKinds(stmt.plan);
-  const positions = kinds.map((k) => ORDER.indexOf(k));
+  const positions = kinds.map((k) => ORDER.indexOf(k === 'values' ? 'scan' : k));
   expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]))).toBe(true);
   expect(kinds).toContain('project');
 }
