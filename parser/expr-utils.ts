@@ -4,6 +4,7 @@
  * (group keys → slots) and "does this read only these values" (DISTINCT + ORDER BY).
  */
 import type { Expr } from '../planner/expr';
+import { exprChildren } from '../planner/expr';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array)
@@ -133,39 +134,7 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
 }
 
 /** Direct sub-expressions of `e`. */
-export function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-    case 'param':
-    case 'slot':
-      return [];
-    case 'aggregate':
-      return e.arg ? [e.arg] : [];
-    case 'unary':
-      return [e.arg];
-    case 'binary':
-      return [e.left, e.right];
-    case 'in':
-      return [e.arg, ...e.list];
-    case 'between':
-      return [e.arg, e.lo, e.hi];
-    case 'like':
-      return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
-    case 'isNull':
-    case 'cast':
-    case 'collate':
-      return [e.arg];
-    case 'glob':
-      return [e.arg, e.pattern];
-    case 'case': {
-      const out: Expr[] = e.base ? [e.base] : [];
-      for (const w of e.whens) out.push(w.when, w.then);
-      if (e.otherwise) out.push(e.otherwise);
-      return out;
-    }
-  }
-}
+export const children = exprChildren;
 
 export function containsKind(e: Expr, kind: Expr['kind']): boolean {
   return e.kind === kind || children(e).some((c) => containsKind(c, kind));

@@ -9,13 +9,13 @@ import { E } from '../planner/expr';
 import type { AggregateExpr, AggregateFn, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
 import { typeOf } from '../planner/compile-expr';
 import { affinityOfTypeName } from '../planner/sqlite-conversions';
-import { parseCollation } from '../planner/sql-text';
+import { comparisonCollation, parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
 import { tryColumn } from './scope';
 import { numberLiteral } from './literals';
-import { children, containsKind, exprEquals } from './expr-utils';
+import { containsKind, exprEquals } from './expr-utils';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -189,42 +189,6 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   let idx = list.findIndex((a) => exprEquals(a, agg));
   if (idx < 0) idx = list.push(agg) - 1;
   return E.slot(base + idx, aggregateType(fn, arg), cx.sql.slice(e.start, e.end));
-}
-
-interface CollationSource {
-  readonly collation: Collation;
-  /** From a COLLATE operator (beats a column's declared collation). */
-  readonly explicit: boolean;
-}
-
-/**
- * Where an operand's collation comes from, following sqlite3ExprCollSeq: a COLLATE operator
- * anywhere in it (left first), else a column (through CAST and unary +), else none.
- */
-export function collationSource(e: Expr): CollationSource | null {
-  if (e.kind === 'collate') return { collation: e.collation, explicit: true };
-  if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
-  if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
-  const explicit = findExplicit(e);
-  return explicit ? { collation: explicit, explicit: true } : null;
-}
-
-function findExplicit(e: Expr): Collation | null {
-  if (e.kind === 'collate') return e.collation;
-  if (e.kind === 'aggregate') return null;
-  for (const c of children(e)) {
-    const found = findExplicit(c);
-    if (found) return found;
-  }
-  return null;
-}
-
-/** SQLite's choice for a binary comparison: explicit left, explicit right, column left, column right. */
-export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
-  const a = collationSource(l);
-  const b = collationSource(r);
-  const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
-  return pick && pick.collation !== 'binary' ? pick.collation : undefined;
 }
 
 function withCollation<T extends Expr>(e: T, collation: Collation | undefined): T {

@@ -16,6 +16,7 @@ import type { Expr, ValueType } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
+import { exprCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
@@ -130,7 +131,11 @@ function lowerGrouping(
   const toSlots = (e: Expr): Expr =>
     rewrite(e, (node) => {
       const k = groupBy.findIndex((g) => exprEquals(g, node));
-      return k < 0 ? null : E.slot(width + k, typeOf(node), groupNames[k]);
+      if (k < 0) return null;
+      const slot = E.slot(width + k, typeOf(node), groupNames[k]);
+      // The slot keeps the key's collation so ORDER BY and comparisons above still fold case.
+      const collation = exprCollation(node);
+      return collation ? E.collate(slot, collation) : slot;
     });
   // Without GROUP BY an aggregate query yields one row even over no input: every column may be NULL.
   const oneGroup = groupBy.length === 0;

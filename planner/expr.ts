@@ -273,3 +273,37 @@ export function isConstant(e: Expr): boolean {
       );
   }
 }
+
+/** Direct sub-expressions of `e` (an aggregate's argument included). */
+export function exprChildren(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+    case 'param':
+    case 'slot':
+      return [];
+    case 'aggregate':
+      return e.arg ? [e.arg] : [];
+    case 'unary':
+    case 'isNull':
+    case 'cast':
+    case 'collate':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'in':
+      return [e.arg, ...e.list];
+    case 'between':
+      return [e.arg, e.lo, e.hi];
+    case 'like':
+      return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
+    case 'glob':
+      return [e.arg, e.pattern];
+    case 'case': {
+      const out: Expr[] = e.base ? [e.base] : [];
+      for (const w of e.whens) out.push(w.when, w.then);
+      if (e.otherwise) out.push(e.otherwise);
+      return out;
+    }
+  }
+}

@@ -5,7 +5,8 @@
  * O(pattern × text) steps and never backtracks exponentially as a regex could.
  */
 import { compareValues } from '../storage/compare';
-import type { Collation } from './expr';
+import type { Collation, Expr } from './expr';
+import { exprChildren } from './expr';
 
 /** NOCASE folds only the ASCII letters, like SQLite's sqlite3StrICmp. */
 function foldAscii(s: string): string {
@@ -36,6 +37,48 @@ export function compareCollated(a: unknown, b: unknown, collation: Collation | u
 export function parseCollation(name: string): Collation | null {
   const n = name.toUpperCase();
   return n === 'BINARY' ? 'binary' : n === 'NOCASE' ? 'nocase' : n === 'RTRIM' ? 'rtrim' : null;
+}
+
+interface CollationSource {
+  readonly collation: Collation;
+  /** From a COLLATE operator (beats a column's declared collation). */
+  readonly explicit: boolean;
+}
+
+/**
+ * Where an operand's collation comes from, following sqlite3ExprCollSeq: a COLLATE operator
+ * anywhere in it (left first), else a column (through CAST and unary +), else none.
+ */
+function collationSource(e: Expr): CollationSource | null {
+  if (e.kind === 'collate') return { collation: e.collation, explicit: true };
+  if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
+  if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
+  const explicit = findExplicit(e);
+  return explicit ? { collation: explicit, explicit: true } : null;
+}
+
+function findExplicit(e: Expr): Collation | null {
+  if (e.kind === 'collate') return e.collation;
+  if (e.kind === 'aggregate') return null;
+  for (const c of exprChildren(e)) {
+    const found = findExplicit(c);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The collation ORDER BY, GROUP BY and DISTINCT use for `e`; undefined for BINARY. */
+export function exprCollation(e: Expr): Collation | undefined {
+  const c = collationSource(e)?.collation;
+  return c === 'binary' ? undefined : c;
+}
+
+/** SQLite's choice for a binary comparison: explicit left, explicit right, column left, column right. */
+export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
+  const a = collationSource(l);
+  const b = collationSource(r);
+  const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
+  return pick && pick.collation !== 'binary' ? pick.collation : undefined;
 }
 
 type GlobToken =

@@ -14,6 +14,10 @@ const SETUP = [
   'CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB)',
   "INSERT INTO t VALUES (1, 5, 2.5, 'abc', x'6162'), (2, -3, 1.0, 'ABC', x''), (3, NULL, NULL, NULL, NULL)",
   "INSERT INTO t VALUES (4, 9007199254740993, -0.0, 'abc  ', x'00'), (5, 0, 1e20, '12abc', x'3132')",
+  'CREATE TABLE w (id INTEGER PRIMARY KEY, s TEXT)',
+  // The index must not answer comparisons or orderings under another collation.
+  'CREATE INDEX w_s ON w (s)',
+  "INSERT INTO w VALUES (1,'b'), (2,'A'), (3,'a'), (4,'B '), (5,'c'), (6,NULL), (7,'b  '), (8,'C'), (9,'é'), (10,'É')",
 ];
 
 let lite: Sqlite.Database;
@@ -257,6 +261,20 @@ describe('COLLATE', () => {
     "SELECT id FROM t WHERE s = 'abc' COLLATE NOCASE ORDER BY id",
     "SELECT id FROM t WHERE s COLLATE RTRIM = 'abc' ORDER BY id",
   ])('%s', (sql) => same(sql));
+
+  test.each([
+    'SELECT s FROM w ORDER BY s COLLATE NOCASE, id',
+    'SELECT s FROM w ORDER BY s COLLATE RTRIM DESC, id',
+    'SELECT s FROM w ORDER BY s COLLATE NOCASE, id LIMIT 4',
+    'SELECT s COLLATE NOCASE AS k, count(*) FROM w GROUP BY k ORDER BY k',
+    'SELECT count(*) FROM w GROUP BY s COLLATE RTRIM ORDER BY 1',
+    'SELECT DISTINCT s COLLATE NOCASE FROM w ORDER BY 1',
+    'SELECT DISTINCT s COLLATE RTRIM AS k FROM w ORDER BY k',
+    "SELECT id FROM w WHERE s = 'b' COLLATE RTRIM ORDER BY id",
+    "SELECT id FROM w WHERE s COLLATE NOCASE IN ('a', 'c') ORDER BY id",
+    "SELECT id FROM w WHERE s COLLATE NOCASE BETWEEN 'a' AND 'b' ORDER BY id",
+    "SELECT s COLLATE NOCASE AS k FROM w GROUP BY k HAVING k > 'a' ORDER BY k",
+  ])('ORDER BY, GROUP BY, DISTINCT: %s', (sql) => same(sql));
 
   test('an unknown collation is a QueryError', () => {
     expect(() => conn.execute("SELECT 'a' = 'b' COLLATE klingon")).toThrow(
