@@ -10,6 +10,7 @@
  */
 import { DataError } from '../src/errors';
 import type { CastTarget } from './expr';
+import { sqliteRealText } from './real-text';
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -89,35 +90,9 @@ export function toInt64(v: unknown, isReal: boolean): bigint {
   throw new DataError(`cannot convert a ${typeof v} value to an integer`, 'TYPE_MISMATCH');
 }
 
-/**
- * SQLite's REAL → TEXT rendering: 17 significant digits, shortened to 15 when those read back
- * as the same double, always with a decimal point, exponent form below 1e-4 and from 1e17.
- * SQLite 3.53 derives its digits with its own 64-bit decimal arithmetic, which differs from
- * this in the last digit for a few percent of doubles that need 16–17 digits.
- */
+/** SQLite's REAL → TEXT rendering (planner/real-text.ts): 1.0 → '1.0', 1e20 → '1.0e+20'. */
 export function realToText(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
-  if (v === 0) return '0.0';
-  const neg = v < 0;
-  const a = Math.abs(v);
-  let [mant, e] = split(a.toExponential(14));
-  if (Number(`${mant[0]}.${mant.slice(1)}e${e}`) !== a) [mant, e] = split(a.toExponential(16));
-  const digits = mant.replace(/0+$/, '') || '0';
-  let out: string;
-  if (e < -4 || e >= 17) {
-    out = `${digits[0]}.${digits.slice(1) || '0'}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  } else if (e >= 0) {
-    out = `${digits.slice(0, e + 1).padEnd(e + 1, '0')}.${digits.slice(e + 1) || '0'}`;
-  } else {
-    out = `0.${'0'.repeat(-e - 1)}${digits}`;
-  }
-  return neg ? `-${out}` : out;
-}
-
-function split(exp: string): [string, number] {
-  const [m, e] = exp.split('e');
-  return [m.replace('.', ''), Number(e)];
+  return sqliteRealText(v);
 }
 
 /** Text form of a value as SQLite converts it (||, CAST AS TEXT, LIKE, GLOB). */
