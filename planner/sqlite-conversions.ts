@@ -109,14 +109,16 @@ export function toText(v: unknown, isReal: boolean): string | null {
 }
 
 /**
- * The affinity a declared type name gives (SQLite's five rules, in order): INT → INTEGER;
- * CHAR, CLOB, TEXT → TEXT; BLOB or no name → BLOB; REAL, FLOA, DOUB → REAL; else NUMERIC.
+ * The affinity a type name gives (SQLite's rules, in order): INT → INTEGER; CHAR, CLOB,
+ * TEXT → TEXT; BLOB → BLOB; REAL, FLOA, DOUB → REAL; else NUMERIC.
  */
 export function affinityOfTypeName(typeName: string): CastTarget {
   const t = typeName.toUpperCase();
   if (t.includes('INT')) return 'integer';
   if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
-  if (t.includes('BLOB') || t.trim() === '') return 'blob';
+  // A column declared without a type has BLOB affinity, but that case never reaches here: CAST
+  // with an empty type name is NUMERIC, as in sqlite3AffinityType.
+  if (t.includes('BLOB')) return 'blob';
   if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'real';
   return 'numeric';
 }

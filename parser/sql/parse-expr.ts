@@ -322,9 +322,9 @@ export class ExprParser extends TokenStream {
     const words: string[] = [];
     while (this.tok.kind === 'ident' || this.tok.kind === 'qident')
       words.push(this.next().text.toUpperCase());
-    if (words.length === 0) throw this.error('expected a type name');
+    // SQLite accepts an empty type name here (NUMERIC affinity).
     let typeName = words.join(' ');
-    if (this.acceptOp('(')) {
+    if (words.length > 0 && this.acceptOp('(')) {
       const args: string[] = [];
       do {
         let sign = '';
