@@ -6,67 +6,11 @@
  */
 import fc from 'fast-check';
 
-export type ColType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' | 'BOOLEAN';
-
-export interface Col {
-  name: string;
-  type: ColType;
-  notNull: boolean;
-  indexed: boolean;
-  /** A UNIQUE index instead of a plain one (then conflicts are exercised too). */
-  unique?: boolean;
-}
-
-export interface Param {
-  /** What SQLite gets (integers as bigint: better-sqlite3 binds JS numbers as REAL). */
-  sqlite: unknown;
-  /** What ModelVault gets. */
-  mv: unknown;
-}
-
-export interface Stmt {
-  sql: string;
-  params: Param[];
-  /** SELECT results must match in order (the ORDER BY determines every row's place). */
-  ordered: boolean;
-  kind: 'select' | 'write';
-}
-
-export interface Case {
-  cols: Col[];
-  inserts: Stmt[];
-  stmts: Stmt[];
-}
-
-const TEXTS = [
-  '',
-  'a',
-  'A',
-  'ab',
-  'abc',
-  'B',
-  'b',
-  'ba',
-  'z',
-  'Zz',
-  '10',
-  '9',
-  'x_y',
-  'a%b',
-  'é',
-  'ü',
-  '😀',
-  '｡',
-];
-const REALS = [-2.5, -1, 0, 0.1, 0.2, 0.3, 0.5, 1.5, 2, 3.25, 10.75, 100];
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-function realLit(v: number): string {
-  return Number.isInteger(v) ? v.toFixed(1) : String(v);
-}
+export type { Case, Col, ColType, Param, Stmt } from './literals';
+export { literalArb } from './literals';
+import type { Case, Col, ColType, Param, Stmt } from './literals';
+import { literalArb, q, realLit, REALS, TEXTS } from './literals';
+import { expressionStatementArb } from './generate-expressions';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -80,27 +24,6 @@ const colArb = (i: number): fc.Arbitrary<Col> =>
 export const colsArb: fc.Arbitrary<Col[]> = fc
   .integer({ min: 2, max: 5 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => colArb(i))));
-
-/** A literal of a column type, as SQL text. */
-export function literalArb(type: ColType): fc.Arbitrary<string> {
-  switch (type) {
-    case 'INTEGER':
-      return fc
-        .oneof(
-          { weight: 5, arbitrary: fc.integer({ min: -10, max: 20 }) },
-          { weight: 1, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000 }) },
-        )
-        .map(String);
-    case 'REAL':
-      return fc.constantFrom(...REALS).map(realLit);
-    case 'TEXT':
-      return fc.constantFrom(...TEXTS).map(q);
-    case 'BLOB':
-      return fc.constantFrom('', '00', '01', '0aff', 'ff', '6162').map((h) => `x'${h}'`);
-    case 'BOOLEAN':
-      return fc.constantFrom('0', '1');
-  }
-}
 
 function valueArb(col: Col): fc.Arbitrary<string> {
   return col.notNull
@@ -435,6 +358,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: fc.constant(null).chain(() => insertArb(cols, nextId())) },
     { weight: 2, arbitrary: conflictInsert(cols) },
     { weight: 2, arbitrary: selectMisc(cols) },
+    { weight: 8, arbitrary: expressionStatementArb(cols) },
   );
 }
 
