@@ -337,6 +337,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
     type: toDescriptorType(f.type),
     constraints: [...f.constraints],
   };
+  if (f.collate) d.collate = f.collate;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 

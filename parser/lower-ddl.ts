@@ -18,6 +18,7 @@ import type { CatalogReader } from './scope';
 import { findTable, resolvePath, scopeFor, tryColumn } from './scope';
 import { constValue } from './literals';
 import { applyCheck, checkColumns } from './column-checks';
+import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
 
@@ -59,10 +60,16 @@ function columnField(
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
-  // BINARY is what every column compares by; another collation would have to live in the schema.
-  if (col.collate !== null && col.collate.toUpperCase() !== 'BINARY')
+  const collation = col.collate === null ? 'binary' : parseCollation(col.collate);
+  if (collation === null)
+    throw new QueryError(`no such collation sequence: ${col.collate ?? ''}`, 'QUERY', {
+      sql,
+      offset: col.start,
+    });
+  // The primary-key and unique trees compare BINARY; SQLite would enforce uniqueness under the collation.
+  if (collation !== 'binary' && (isPk || col.unique))
     throw new NotSupportedError(
-      `COLLATE ${col.collate} on a column definition (column ${col.name}); use COLLATE in the query`,
+      `COLLATE ${collation.toUpperCase()} on a PRIMARY KEY or UNIQUE column (column ${col.name})`,
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
@@ -82,6 +89,7 @@ function columnField(
     type: nullable ? { optional: shape.type } : shape.type,
     constraints: shape.constraints,
   };
+  if (collation !== 'binary') field.collate = collation;
   if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
     if (d !== undefined) field.default = d;

@@ -331,7 +331,9 @@ function chooseAccess(
   const cands = mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view)));
   let best = pickBest(cands);
   const collection = view.meta.schema.name;
-  const sortTarget = sort && sort.length >= 1 ? targetOf(sort[0].expr, view) : null;
+  const first = sort && sort.length >= 1 ? sort[0].expr : null;
+  // Trees are in BINARY order: a column declared COLLATE NOCASE / RTRIM must be sorted.
+  const sortTarget = first && !(first.kind === 'column' && first.collation) ? targetOf(first, view) : null;
   // Only a single key (or the primary key first: it is unique) makes tree order the full order.
   const sortUsable =
     sortTarget !== null && (sort?.length === 1 || sortTarget.index === null) ? sortTarget : null;

@@ -6,6 +6,9 @@
  * BLOBs as hex), so an INTEGER/REAL difference shows up only through text conversions, which
  * the cases exercise with `|| ''` and CAST AS TEXT.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { connect, NotSupportedError, QueryError } from '../../src/index';
 import { normRow } from '../differential/normalize';
@@ -18,6 +21,11 @@ const SETUP = [
   // The index must not answer comparisons or orderings under another collation.
   'CREATE INDEX w_s ON w (s)',
   "INSERT INTO w VALUES (1,'b'), (2,'A'), (3,'a'), (4,'B '), (5,'c'), (6,NULL), (7,'b  '), (8,'C'), (9,'é'), (10,'É')",
+  // Columns declared with a collation compare, order and group that way (indexes are BINARY).
+  'CREATE TABLE k (id INTEGER PRIMARY KEY, s TEXT COLLATE NOCASE, r TEXT COLLATE RTRIM, b TEXT COLLATE BINARY)',
+  'CREATE INDEX k_s ON k (s)',
+  'CREATE INDEX k_r ON k (r)',
+  "INSERT INTO k VALUES (1,'b','b','b'), (2,'A','a ','A'), (3,'a','a','a'), (4,'B ','B  ','B '), (5,'c','c','c'), (6,NULL,NULL,NULL), (7,'b  ','x','b  '), (8,'C','C ','C')",
 ];
 
 let lite: Sqlite.Database;
@@ -277,6 +285,51 @@ describe('COLLATE', () => {
     "SELECT s COLLATE NOCASE AS k FROM w GROUP BY k HAVING k > 'a' ORDER BY k",
   ])('ORDER BY, GROUP BY, DISTINCT: %s', (sql) => same(sql));
 
+  test.each([
+    "SELECT id FROM k WHERE s = 'a' ORDER BY id",
+    "SELECT id FROM k WHERE s > 'b' ORDER BY id",
+    "SELECT id FROM k WHERE r = 'a' ORDER BY id",
+    'SELECT id, s FROM k ORDER BY s, id',
+    'SELECT id FROM k ORDER BY s DESC, id LIMIT 3',
+    "SELECT id FROM k WHERE s > 'b' ORDER BY s, id LIMIT 2",
+    'SELECT s, count(*) FROM k GROUP BY s ORDER BY 2, 1',
+    'SELECT DISTINCT s FROM k ORDER BY 1',
+    'SELECT id FROM k WHERE s = b ORDER BY id',
+    'SELECT id FROM k WHERE b = s ORDER BY id',
+    'SELECT id FROM k WHERE s = b COLLATE BINARY ORDER BY id',
+    'SELECT id FROM k WHERE s COLLATE BINARY = b ORDER BY id',
+    "SELECT id FROM k WHERE s IN ('A', 'C') ORDER BY id",
+    "SELECT id FROM k WHERE s BETWEEN 'a' AND 'b' ORDER BY id",
+    "SELECT id FROM k WHERE r IS 'b  ' ORDER BY id",
+    "SELECT id, CASE s WHEN 'B' THEN 1 ELSE 0 END FROM k ORDER BY id",
+    "SELECT id FROM k WHERE s LIKE 'b%' ORDER BY id",
+    'SELECT id FROM k ORDER BY s COLLATE BINARY, id',
+  ])('declared column collation: %s', (sql) => same(sql));
+
+  test('a declared collation survives reopening the file and ALTER TABLE', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-collate-'));
+    const file = path.join(dir, 'c.modelvault');
+    try {
+      const a = connect(file, { autocommit: true });
+      a.execute('CREATE TABLE c (id INTEGER PRIMARY KEY, s TEXT COLLATE NOCASE)');
+      a.execute("INSERT INTO c VALUES (1, 'Abc'), (2, 'abc'), (3, 'x')");
+      a.execute('CREATE INDEX c_s ON c (s)');
+      a.execute('ALTER TABLE c ADD COLUMN t TEXT COLLATE RTRIM');
+      a.execute("UPDATE c SET t = 'v  ' WHERE id = 3");
+      a.close();
+      const b = connect(file, { autocommit: true });
+      expect(b.execute("SELECT id FROM c WHERE s = 'ABC' ORDER BY id").fetchAll()).toEqual([[1], [2]]);
+      expect(b.execute("SELECT id FROM c WHERE t = 'v'").fetchAll()).toEqual([[3]]);
+      b.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a unique index on a column with a collation is refused', () => {
+    expect(() => conn.execute('CREATE UNIQUE INDEX k_su ON k (s)')).toThrow("collate 'nocase'");
+  });
+
   test('an unknown collation is a QueryError', () => {
     expect(() => conn.execute("SELECT 'a' = 'b' COLLATE klingon")).toThrow(
       'no such collation sequence: klingon',
@@ -306,7 +359,10 @@ describe('dynamic typing in expressions', () => {
 describe('refused constructs keep naming themselves', () => {
   test.each([
     ["SELECT 'a' REGEXP 'a'", 'REGEXP'],
-    ['CREATE TABLE c (a TEXT COLLATE NOCASE)', 'COLLATE NOCASE on a column definition'],
+    [
+      'CREATE TABLE c (a TEXT PRIMARY KEY COLLATE NOCASE)',
+      'COLLATE NOCASE on a PRIMARY KEY or UNIQUE column',
+    ],
   ])('%s', (sql, what) => {
     expect(() => conn.execute(sql)).toThrow(NotSupportedError);
     expect(() => conn.execute(sql)).toThrow(what);
