@@ -16,7 +16,7 @@ import type { Expr, ValueType } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
-import { exprCollation } from '../planner/sql-text';
+import { exprCollation, parseCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
@@ -86,14 +86,30 @@ function lowerOutputs(
   return { outputs, aliases };
 }
 
+/**
+ * `1 COLLATE NOCASE` or `alias COLLATE NOCASE` in ORDER BY / GROUP BY: SQLite looks through the
+ * COLLATE for a position or an alias, then applies the collation to what it names.
+ */
+function throughCollate(e: SqlExpr, cx: ExprContext): { inner: SqlExpr; wrap: (x: Expr) => Expr } {
+  if (e.t !== 'collate') return { inner: e, wrap: (x) => x };
+  const collation = parseCollation(e.collation);
+  if (collation === null)
+    throw new QueryError(`no such collation sequence: ${e.collation}`, 'QUERY', {
+      sql: cx.sql,
+      offset: e.start,
+    });
+  return { inner: e.arg, wrap: (x) => E.collate(x, collation) };
+}
+
 function lowerOrder(ast: SelectAst, outputs: readonly Output[], cx: ExprContext): SortKey[] {
   return ast.orderBy.map((o, i) => {
-    const pos = position(o.expr, i, outputs, 'ORDER BY', cx.sql);
-    if (pos) return { expr: pos, desc: o.desc };
+    const { inner, wrap } = throughCollate(o.expr, cx);
+    const pos = position(inner, i, outputs, 'ORDER BY', cx.sql);
+    if (pos) return { expr: wrap(pos), desc: o.desc };
     // An ORDER BY term that is exactly an alias means the alias, even if a column has that name.
-    if (o.expr.t === 'col' && o.expr.parts.length === 1) {
-      const alias = cx.aliases?.get(o.expr.parts[0].toLowerCase());
-      if (alias) return { expr: alias, desc: o.desc };
+    if (inner.t === 'col' && inner.parts.length === 1) {
+      const alias = cx.aliases?.get(inner.parts[0].toLowerCase());
+      if (alias) return { expr: wrap(alias), desc: o.desc };
     }
     return { expr: lowerExpr(o.expr, cx), desc: o.desc };
   });
@@ -118,9 +134,11 @@ function lowerGrouping(
   const width = cx.scope ? cx.scope.compiled.columnCount : 0;
   const misuse = 'aggregate functions are not allowed in the GROUP BY clause';
   const groupCx: ExprContext = { ...rowCx, aggregateMisuse: misuse };
-  const groupBy = ast.groupBy.map(
-    (g, i) => position(g, i, outputs, 'GROUP BY', sql) ?? lowerExpr(g, groupCx),
-  );
+  const groupBy = ast.groupBy.map((g, i) => {
+    const { inner, wrap } = throughCollate(g, cx);
+    const pos = position(inner, i, outputs, 'GROUP BY', sql);
+    return pos ? wrap(pos) : lowerExpr(g, groupCx);
+  });
   if (groupBy.some((g) => containsKind(g, 'slot'))) throw new QueryError(misuse, 'QUERY', { sql });
   const groupNames = groupBy.map((g, i) => {
     const out = outputs.find((o) => exprEquals(o.expr, g));
