@@ -145,7 +145,6 @@ export function castValue(v: unknown, isReal: boolean, to: CastTarget): unknown 
         const n = textToNumber(textOf(v));
         if (n.isInteger) return n.value;
         const r = n.value as number;
-        if (!Number.isFinite(r)) return null;
         // sqlite3RealSameAsInt: only reals within ±2^51 that are whole become INTEGERs.
         return Number.isInteger(r) && Math.abs(r) < 2 ** 51 ? r + 0 : r;
       }
