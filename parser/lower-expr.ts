@@ -258,12 +258,9 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.cast(lowerExpr(e.arg, cx), affinityOfTypeName(e.typeName));
     case 'collate': {
       const collation = parseCollation(e.collation);
-      if (collation === null)
-        throw new QueryError(`no such collation sequence: ${e.collation}`, 'QUERY', {
-          sql: cx.sql,
-          offset: e.start,
-        });
-      return E.collate(lowerExpr(e.arg, cx), collation);
+      const node = E.collate(lowerExpr(e.arg, cx), collation ?? 'binary');
+      // SQLite only refuses an unknown name where a comparison or an ordering uses it.
+      return collation === null ? { ...node, unknown: e.collation } : node;
     }
     case 'case': {
       const base = e.base ? lowerExpr(e.base, cx) : null;

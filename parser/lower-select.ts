@@ -16,7 +16,7 @@ import type { Expr, ValueType } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
-import { exprCollation, parseCollation } from '../planner/sql-text';
+import { checkOrderingCollation, exprCollation, parseCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
@@ -140,6 +140,7 @@ function lowerGrouping(
     return pos ? wrap(pos) : lowerExpr(g, groupCx);
   });
   if (groupBy.some((g) => containsKind(g, 'slot'))) throw new QueryError(misuse, 'QUERY', { sql });
+  groupBy.forEach(checkOrderingCollation);
   const groupNames = groupBy.map((g, i) => {
     const out = outputs.find((o) => exprEquals(o.expr, g));
     return out ? out.column.name : sql.slice(ast.groupBy[i].start, ast.groupBy[i].end);
@@ -204,6 +205,9 @@ export function lowerSelect(
 
   // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.
   const exprs = outputs.map((o) => o.expr);
+  // An ordering under a collation SQLite does not have is refused where it is used.
+  for (const k of keys) checkOrderingCollation(k.expr);
+  if (ast.distinct) exprs.forEach(checkOrderingCollation);
   if (ast.distinct && !keys.every((k) => readsOnly(k.expr, exprs)))
     throw new NotSupportedError(
       'ORDER BY a term that is not in the select list of a SELECT DISTINCT',

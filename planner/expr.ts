@@ -86,6 +86,11 @@ export interface CollateExpr {
   readonly kind: 'collate';
   readonly arg: Expr;
   readonly collation: Collation;
+  /**
+   * A name SQLite has no collating sequence for: harmless until a comparison or an ordering
+   * uses it, which is then refused (SQLite's "no such collation sequence").
+   */
+  readonly unknown?: string;
 }
 
 export interface GlobExpr {

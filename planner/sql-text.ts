@@ -7,6 +7,7 @@
 import { compareValues } from '../storage/compare';
 import type { Collation, Expr } from './expr';
 import { exprChildren } from './expr';
+import { QueryError } from '../src/errors';
 
 /** NOCASE folds only the ASCII letters, like SQLite's sqlite3StrICmp. */
 function foldAscii(s: string): string {
@@ -43,6 +44,8 @@ interface CollationSource {
   readonly collation: Collation;
   /** From a COLLATE operator (beats a column's declared collation). */
   readonly explicit: boolean;
+  /** The name of an unknown collating sequence this source would use. */
+  readonly unknown?: string;
 }
 
 /**
@@ -50,21 +53,37 @@ interface CollationSource {
  * anywhere in it (left first), else a column (through CAST and unary +), else none.
  */
 function collationSource(e: Expr): CollationSource | null {
-  if (e.kind === 'collate') return { collation: e.collation, explicit: true };
+  if (e.kind === 'collate') return fromCollate(e);
   if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
   if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
   const explicit = findExplicit(e);
-  return explicit ? { collation: explicit, explicit: true } : null;
+  return explicit ? fromCollate(explicit) : null;
 }
 
-function findExplicit(e: Expr): Collation | null {
-  if (e.kind === 'collate') return e.collation;
+function fromCollate(e: Extract<Expr, { kind: 'collate' }>): CollationSource {
+  return e.unknown === undefined
+    ? { collation: e.collation, explicit: true }
+    : { collation: e.collation, explicit: true, unknown: e.unknown };
+}
+
+function findExplicit(e: Expr): Extract<Expr, { kind: 'collate' }> | null {
+  if (e.kind === 'collate') return e;
   if (e.kind === 'aggregate') return null;
   for (const c of exprChildren(e)) {
     const found = findExplicit(c);
     if (found) return found;
   }
   return null;
+}
+
+function refuseUnknown(source: CollationSource | null | undefined): void {
+  if (source?.unknown !== undefined)
+    throw new QueryError(`no such collation sequence: ${source.unknown}`, 'QUERY');
+}
+
+/** Refuse `e` as an ORDER BY, GROUP BY or DISTINCT term when its collation does not exist. */
+export function checkOrderingCollation(e: Expr): void {
+  refuseUnknown(collationSource(e));
 }
 
 /** The collation ORDER BY, GROUP BY and DISTINCT use for `e`; undefined for BINARY. */
@@ -78,6 +97,7 @@ export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
   const a = collationSource(l);
   const b = collationSource(r);
   const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
+  refuseUnknown(pick);
   return pick && pick.collation !== 'binary' ? pick.collation : undefined;
 }
 

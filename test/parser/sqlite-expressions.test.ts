@@ -333,10 +333,20 @@ describe('COLLATE', () => {
     expect(() => conn.execute('CREATE UNIQUE INDEX k_su ON k (s)')).toThrow("collate 'nocase'");
   });
 
-  test('an unknown collation is a QueryError', () => {
-    expect(() => conn.execute("SELECT 'a' = 'b' COLLATE klingon")).toThrow(
-      'no such collation sequence: klingon',
-    );
+  test('an unknown collation is refused where a comparison or an ordering uses it, like SQLite', () => {
+    same("SELECT 'x' COLLATE klingon, 'y' COLLATE klingon AS k");
+    for (const sql of [
+      "SELECT 'a' = 'b' COLLATE klingon",
+      "SELECT 'a' COLLATE klingon IN ('b')",
+      "SELECT CASE 'a' COLLATE klingon WHEN 'b' THEN 1 END",
+      'SELECT s FROM w ORDER BY s COLLATE klingon',
+      'SELECT s FROM w ORDER BY 1 COLLATE klingon',
+      'SELECT count(*) FROM w GROUP BY s COLLATE klingon',
+      'SELECT DISTINCT s COLLATE klingon FROM w',
+    ]) {
+      expect(() => lite.prepare(sql)).toThrow('no such collation sequence: klingon');
+      expect(() => conn.execute(sql)).toThrow('no such collation sequence: klingon');
+    }
   });
 });
 
