@@ -14,6 +14,8 @@ export interface Col {
   indexed: boolean;
   /** A UNIQUE index instead of a plain one (then conflicts are exercised too). */
   unique?: boolean;
+  /** A declared collation (TEXT columns only). */
+  collate?: 'NOCASE' | 'RTRIM';
 }
 
 export interface Param {
