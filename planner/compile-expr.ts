@@ -4,6 +4,7 @@
  * by their bound value at run time. Comparisons use the one comparison function of
  * storage/compare.ts and return 1/0/NULL like SQLite; AND/OR/NOT follow Kleene logic.
  */
+import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
 import { intArith, intDiv, intMod, likeMatcher, realArith, truth } from './sql-values';
@@ -141,6 +142,7 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const list = e.list.map((x) => compile(x, ctx));
       const negated = e.negated;
       const collations = e.collations ?? [];
+      const collated = collations.some((c) => c !== undefined);
       return (row) => {
         if (list.length === 0) return negated ? 1 : 0;
         const v = arg(row);
@@ -149,7 +151,8 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
         for (let i = 0; i < list.length; i++) {
           const w = list[i](row);
           if (w === null) sawNull = true;
-          else if (compareCollated(v, w, collations[i]) === 0) return negated ? 0 : 1;
+          else if ((collated ? compareCollated(v, w, collations[i]) : compareValues(v, w)) === 0)
+            return negated ? 0 : 1;
         }
         return sawNull ? null : negated ? 1 : 0;
       };
@@ -248,7 +251,16 @@ function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext): Eval
 
 function cmpTruth(a: unknown, b: unknown, op: CompareOp, collation?: Collation): boolean | null {
   if (a === null || b === null) return null;
-  const c = compareCollated(a, b, collation);
+  return cmpResult(collation === undefined ? compareValues(a, b) : compareCollated(a, b, collation), op);
+}
+
+/** BINARY comparison: the per-row path of plain predicates, kept small so it inlines. */
+function cmpBinary(a: unknown, b: unknown, op: CompareOp): boolean | null {
+  if (a === null || b === null) return null;
+  return cmpResult(compareValues(a, b), op);
+}
+
+function cmpResult(c: number, op: CompareOp): boolean {
   switch (op) {
     case '=':
       return c === 0;
@@ -299,11 +311,12 @@ function compileUnary(op: 'not' | 'neg' | 'pos' | 'bitnot', argExpr: Expr, ctx: 
 }
 
 function isIntegral(v: unknown, staticType: ValueType): boolean {
+  // Numbers first: this runs per row and operand.
+  if (typeof v === 'number') return staticType !== 'real' && Number.isSafeInteger(v);
   if (typeof v === 'bigint' || typeof v === 'boolean') return true;
   if (staticType === 'real') return false;
   if (typeof v === 'string' || v instanceof Uint8Array) return textToNumber(toText(v, false) ?? '').isInteger;
-  // Integers beyond 2^53 travel as bigint, so an unsafe whole number is a REAL.
-  return typeof v === 'number' && Number.isSafeInteger(v);
+  return false;
 }
 
 /** An arithmetic operand: text and blobs read their numeric prefix ('12abc' + 1 is 13). */
@@ -348,7 +361,7 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): 
         return (row) => bool(cmpTruth(cl(left(row)), cr(right(row)), op, collation));
       }
       if (collation) return (row) => bool(cmpTruth(left(row), right(row), op, collation));
-      return (row) => bool(cmpTruth(left(row), right(row), op));
+      return (row) => bool(cmpBinary(left(row), right(row), op));
     }
     case 'is':
     case 'isNot': {
