@@ -7,6 +7,7 @@
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CompareOp, Expr, ValueType } from './expr';
+import { sumType } from './aggregates';
 import { intArith, intDiv, intMod, likeMatcher, realArith, toText, truth } from './sql-values';
 
 export type Row = readonly unknown[];
@@ -61,6 +62,7 @@ export function typeOf(e: Expr): ValueType {
     case 'aggregate':
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
+      if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
       return e.arg ? typeOf(e.arg) : 'integer';
   }
 }

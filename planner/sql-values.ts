@@ -21,8 +21,26 @@ export function truth(v: unknown): boolean | null {
 
 /** SQLite's text-to-number conversion: the longest numeric prefix, 0 when there is none. */
 export function numericPrefix(s: string): number {
-  const m = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(s);
+  // SQLite skips ASCII white space only (sqlite3Isspace), not every Unicode space.
+  const m = /^[ \t\n\v\f\r]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(s);
   return m ? Number(m[0]) : 0;
+}
+
+const INTEGER_TEXT = /^[ \t\n\v\f\r]*([+-]?)(\d+)[ \t\n\v\f\r]*$/;
+
+/**
+ * SQLite's numeric affinity of a TEXT value as the SUM family applies it
+ * (sqlite3_value_numeric_type): text that is wholly an integer inside int64 is that INTEGER;
+ * anything else is REAL, worth its numeric prefix ('1.5' → 1.5, '12abc' → 12, '' → 0).
+ */
+export function textAsNumber(s: string): { readonly int: boolean; readonly value: number | bigint } {
+  const m = INTEGER_TEXT.exec(s);
+  if (m) {
+    const big = BigInt(m[2]);
+    const v = m[1] === '-' ? -big : big;
+    if (v >= INT64_MIN && v <= INT64_MAX) return { int: true, value: fromBigInt(v) };
+  }
+  return { int: false, value: numericPrefix(s) };
 }
 
 /** Normalize an exact integer: number when safe, bigint inside int64, otherwise REAL (SQLite overflow). */
