@@ -8,7 +8,8 @@ import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CompareOp, Expr, ValueType } from './expr';
 import { sumType } from './aggregates';
-import { intArith, intDiv, intMod, likeMatcher, realArith, toText, truth } from './sql-values';
+import { likeMatcher } from './like';
+import { intArith, intDiv, intMod, realArith, toText, truth } from './sql-values';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;

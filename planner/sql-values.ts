@@ -1,7 +1,7 @@
 /**
  * SQLite value semantics on ModelVault's runtime values (null, number, bigint, string, Buffer,
  * boolean): truthiness, integer arithmetic with overflow to REAL, text rendering of numbers, and
- * LIKE matching. See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
+ * the LIKE prefix (matching itself is in like.ts). See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
 import { DataError } from '../src/errors';
 
@@ -154,41 +154,6 @@ export function toText(v: unknown, isReal: boolean): string | null {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   if (v instanceof Date) return String(v.getTime());
   throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
-}
-
-const likeCache = new Map<string, (s: string) => boolean>();
-
-/**
- * Compile a LIKE pattern: `%` any run, `_` one code point, ASCII letters case-insensitive,
- * optional single-character escape.
- */
-export function likeMatcher(pattern: string, escape: string | null): (s: string) => boolean {
-  const cacheKey = `${escape ?? ''}\u0000${pattern}`;
-  const hit = likeCache.get(cacheKey);
-  if (hit) return hit;
-  let src = '';
-  const chars = Array.from(pattern);
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i];
-    if (escape !== null && c === escape) {
-      const next = chars[++i];
-      if (next !== undefined) src += escapeRegex(next);
-      continue;
-    }
-    if (c === '%') src += '[\\s\\S]*';
-    else if (c === '_') src += '[\\s\\S]';
-    else if (/[a-zA-Z]/.test(c)) src += `[${c.toLowerCase()}${c.toUpperCase()}]`;
-    else src += escapeRegex(c);
-  }
-  const re = new RegExp(`^${src}$`, 'u');
-  const fn = (s: string): boolean => re.test(s);
-  if (likeCache.size > 1000) likeCache.clear();
-  likeCache.set(cacheKey, fn);
-  return fn;
-}
-
-function escapeRegex(c: string): string {
-  return c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 }
 
 /** The literal prefix of a LIKE pattern before its first wildcard (for index range scans). */

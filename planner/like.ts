@@ -1,0 +1,229 @@
+/**
+ * LIKE and GLOB matching without regular expressions. A pattern is split at its "any run"
+ * wildcards (`%`, `*`) into segments of fixed width in code points; the first segment is matched
+ * at the start, the last at the end, and each middle one at its leftmost place after the previous.
+ * Taking the leftmost place is always safe for fixed-width segments, so nothing is ever retried:
+ * the cost is at most (value length × pattern length), never exponential, where a backtracking
+ * regex took seconds on `'%a%a%b'` and never returned on longer ones (issue 11, item 6).
+ *
+ * Patterns longer than SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH (50,000 bytes) are refused with a
+ * DataError, as SQLite refuses them ("LIKE or GLOB pattern too complex").
+ */
+import { DataError } from '../src/errors';
+
+/** SQLite's default SQLITE_MAX_LIKE_PATTERN_LENGTH, in UTF-8 bytes. */
+export const MAX_PATTERN_BYTES = 50_000;
+
+type Token =
+  | { readonly kind: 'lit'; readonly text: string; readonly width: number }
+  | { readonly kind: 'one' }
+  | { readonly kind: 'set'; readonly ranges: readonly number[]; readonly negated: boolean };
+
+interface Compiled {
+  /** Segments between the any-run wildcards; one segment means the pattern has none. */
+  readonly segments: readonly (readonly Token[])[];
+  /** LIKE folds ASCII case: the value is lower-cased (ASCII only) before matching. */
+  readonly foldValue: boolean;
+  /** A trailing ESCAPE character makes SQLite's LIKE match nothing. */
+  readonly never: boolean;
+}
+
+function checkLength(pattern: string, op: string): void {
+  // UTF-8 length is at most 3 bytes per UTF-16 unit; only count exactly near the limit.
+  if (pattern.length * 3 <= MAX_PATTERN_BYTES) return;
+  if (Buffer.byteLength(pattern, 'utf8') > MAX_PATTERN_BYTES)
+    throw new DataError(
+      `${op} pattern too complex: longer than ${MAX_PATTERN_BYTES} bytes (SQLite's limit)`,
+      'VALUE_TOO_LARGE',
+    );
+}
+
+function foldAscii(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/** Builds the token list of one pattern, merging adjacent literal characters. */
+class SegmentBuilder {
+  readonly segments: Token[][] = [[]];
+  private lit = '';
+  private width = 0;
+  char(c: string): void {
+    this.lit += c;
+    this.width++;
+  }
+  token(t: Token): void {
+    this.flush();
+    this.segments[this.segments.length - 1].push(t);
+  }
+  anyRun(): void {
+    this.flush();
+    this.segments.push([]);
+  }
+  private flush(): void {
+    if (this.lit === '') return;
+    this.segments[this.segments.length - 1].push({ kind: 'lit', text: this.lit, width: this.width });
+    this.lit = '';
+    this.width = 0;
+  }
+  done(): Token[][] {
+    this.flush();
+    return this.segments;
+  }
+}
+
+function compileLike(pattern: string, escape: string | null): Compiled {
+  checkLength(pattern, 'LIKE');
+  const b = new SegmentBuilder();
+  const chars = Array.from(pattern);
+  let never = false;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    // The escape character is compared exactly (not case-folded), before the wildcards.
+    if (escape !== null && c === escape) {
+      const next = chars[++i];
+      if (next === undefined) never = true;
+      else b.char(foldAscii(next));
+    } else if (c === '%') b.anyRun();
+    else if (c === '_') b.token({ kind: 'one' });
+    else b.char(foldAscii(c));
+  }
+  return { segments: b.done(), foldValue: /[a-zA-Z]/.test(pattern), never };
+}
+
+function compileGlob(pattern: string): Compiled {
+  checkLength(pattern, 'GLOB');
+  const b = new SegmentBuilder();
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === '*') b.anyRun();
+    else if (c === '?') b.token({ kind: 'one' });
+    else if (c === '[') {
+      // [abc], [^abc], [a-z]; a ']' right after '[' or '[^' is a member. Unclosed: no match.
+      let j = i + 1;
+      let negated = false;
+      if (chars[j] === '^') {
+        negated = true;
+        j++;
+      }
+      const ranges: number[] = [];
+      let first = true;
+      while (j < chars.length && (first || chars[j] !== ']')) {
+        const lo = chars[j].codePointAt(0) ?? 0;
+        if (chars[j + 1] === '-' && j + 2 < chars.length && chars[j + 2] !== ']') {
+          ranges.push(lo, chars[j + 2].codePointAt(0) ?? 0);
+          j += 3;
+        } else {
+          ranges.push(lo, lo);
+          j++;
+        }
+        first = false;
+      }
+      if (j >= chars.length) return { segments: [[]], foldValue: false, never: true };
+      b.token({ kind: 'set', ranges, negated });
+      i = j;
+    } else b.char(c);
+  }
+  return { segments: b.done(), foldValue: false, never: false };
+}
+
+function cpWidth(s: string, p: number): number {
+  const c = s.charCodeAt(p);
+  return c >= 0xd800 && c <= 0xdbff && p + 1 < s.length ? 2 : 1;
+}
+
+/** End of `seg` matched at exactly `p`, or -1. */
+function matchAt(seg: readonly Token[], s: string, p: number): number {
+  for (const t of seg) {
+    if (t.kind === 'lit') {
+      if (!s.startsWith(t.text, p)) return -1;
+      p += t.text.length;
+      continue;
+    }
+    if (p >= s.length) return -1;
+    if (t.kind === 'set') {
+      const cp = s.codePointAt(p) ?? 0;
+      let inSet = false;
+      for (let k = 0; k < t.ranges.length && !inSet; k += 2)
+        inSet = cp >= t.ranges[k] && cp <= t.ranges[k + 1];
+      if (inSet === t.negated) return -1;
+    }
+    p += cpWidth(s, p);
+  }
+  return p;
+}
+
+/** End of the leftmost match of `seg` starting at or after `p`, or -1. */
+function findFrom(seg: readonly Token[], s: string, p: number): number {
+  const head = seg[0];
+  if (head.kind === 'lit') {
+    for (let i = s.indexOf(head.text, p); i >= 0; i = s.indexOf(head.text, i + 1)) {
+      const end = matchAt(seg, s, i);
+      if (end >= 0) return end;
+    }
+    return -1;
+  }
+  for (let i = p; i < s.length; i += cpWidth(s, i)) {
+    const end = matchAt(seg, s, i);
+    if (end >= 0) return end;
+  }
+  return -1;
+}
+
+/** Where `seg` would have to start to end exactly at the end of `s`, or -1. */
+function tailStart(seg: readonly Token[], s: string): number {
+  let width = 0;
+  for (const t of seg) width += t.kind === 'lit' ? t.width : 1;
+  let q = s.length;
+  for (; width > 0 && q > 0; width--) {
+    const c = s.charCodeAt(q - 1);
+    q -=
+      c >= 0xdc00 && c <= 0xdfff && q >= 2 && s.charCodeAt(q - 2) >= 0xd800 && s.charCodeAt(q - 2) <= 0xdbff
+        ? 2
+        : 1;
+  }
+  return width > 0 ? -1 : q;
+}
+
+function run(c: Compiled, value: string): boolean {
+  if (c.never) return false;
+  const s = c.foldValue ? foldAscii(value) : value;
+  const segs = c.segments;
+  if (segs.length === 1) return matchAt(segs[0], s, 0) === s.length;
+  let p = matchAt(segs[0], s, 0);
+  if (p < 0) return false;
+  for (let k = 1; k < segs.length - 1; k++) {
+    if (segs[k].length === 0) continue;
+    p = findFrom(segs[k], s, p);
+    if (p < 0) return false;
+  }
+  const last = segs[segs.length - 1];
+  const q = tailStart(last, s);
+  return q >= p && matchAt(last, s, q) === s.length;
+}
+
+const cache = new Map<string, (s: string) => boolean>();
+
+function cached(key: string, build: () => Compiled): (s: string) => boolean {
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const compiled = build();
+  const fn = (s: string): boolean => run(compiled, s);
+  // Statements compile their patterns once; the cache serves patterns bound per execution.
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, fn);
+  return fn;
+}
+
+/**
+ * A LIKE pattern as a predicate: `%` any run, `_` one code point, ASCII letters
+ * case-insensitive, an optional single-character escape (a trailing escape matches nothing).
+ */
+export function likeMatcher(pattern: string, escape: string | null): (s: string) => boolean {
+  return cached(`L${escape ?? ''}\u0000${pattern}`, () => compileLike(pattern, escape));
+}
+
+/** A GLOB pattern as a predicate: `*` any run, `?` one code point, `[...]` a set; case-sensitive. */
+export function globMatcher(pattern: string): (s: string) => boolean {
+  return cached(`G${pattern}`, () => compileGlob(pattern));
+}
