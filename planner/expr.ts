@@ -170,6 +170,22 @@ export function literalType(value: unknown): ValueType {
   return 'any';
 }
 
+/**
+ * AND/OR of many operands as a balanced tree, left to right: 20,000 operands nest 15 levels deep
+ * instead of 20,000, so the recursive passes over expressions keep a small stack (issue 11,
+ * item 8). AND and OR are associative in three-valued logic too, so the shape changes nothing.
+ */
+export function balancedTree(items: readonly Expr[], op: 'and' | 'or'): Expr {
+  let level = items;
+  while (level.length > 1) {
+    const next: Expr[] = [];
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? E.binary(op, level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
 /** Split a predicate into its AND-ed conjuncts. */
 export function conjuncts(e: Expr | null): Expr[] {
   if (!e) return [];
