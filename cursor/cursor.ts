@@ -28,6 +28,10 @@ interface ResultSet {
   stats: ExecStats;
 }
 
+function OWN(value: unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
+}
+
 export class Cursor implements Iterable<ResultRow> {
   /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
   arraySize = 1;
@@ -168,8 +172,14 @@ export class Cursor implements Iterable<ResultRow> {
     const safe = this.conn._safeIntegers;
     if (this.conn._rowMode === 'object') {
       const obj: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++)
-        obj[columns[i].name] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+      for (let i = 0; i < columns.length; i++) {
+        const name = columns[i].name;
+        const v = outputValue(row[i], columns[i].type, safe, name);
+        // Assigning to '__proto__' would replace the row's prototype (a BLOB value could make
+        // the row a Buffer) and drop the column: define it as an own property instead.
+        if (name === '__proto__') Object.defineProperty(obj, name, OWN(v));
+        else obj[name] = v;
+      }
       return obj;
     }
     const out = new Array<unknown>(columns.length);
