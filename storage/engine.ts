@@ -394,7 +394,7 @@ export class Engine {
         case FrameKind.RECORD_PUT: {
           const [collectionId, , row] = body as [unknown, unknown, unknown];
           const state = this.replayTarget(collectionId, frame.offset);
-          if (!Array.isArray(row) || row.length > state.compiled.columnCount)
+          if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
           this.cache.set(frame.offset, {
@@ -606,7 +606,11 @@ export class Engine {
     const body = decodePayload(payload, location);
     if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
       throw corruptAt(location, 'record payload');
-    return { collectionId: body[0], row: body[2] as unknown[], bytes: FRAME_HEADER_SIZE + header.length };
+    const row = body[2] as unknown[];
+    // A valid checksum does not make a valid row: every value is checked against the schema.
+    if (this.byId.get(body[0])?.compiled.isStoredRow(row) === false)
+      throw corruptAt(location, 'record that does not match its collection schema');
+    return { collectionId: body[0], row, bytes: FRAME_HEADER_SIZE + header.length };
   }
 
   /**
@@ -678,7 +682,14 @@ export class Engine {
     if (state) {
       // Columns an older row lacks (added by ALTER TABLE) read as their defaults.
       const defaults = state.compiled.storedDefaults;
-      for (const c of columns) if (probe[c] === MISSING) probe[c] = defaults[c];
+      const checks = state.compiled.storedColumnChecks;
+      for (const c of columns) {
+        if (probe[c] === MISSING) probe[c] = defaults[c];
+        else if (!checks[c](probe[c])) {
+          for (const k of columns) probe[k] = MISSING;
+          throw corruptAt(location, 'record that does not match its collection schema');
+        }
+      }
     }
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
