@@ -13,7 +13,7 @@
 import type { Source } from '../planner/execute';
 import type { ExecStats } from '../planner/execute';
 import type { OutputColumn } from '../parser/ir';
-import { InterfaceError, ProgrammingError } from '../src/errors';
+import { InterfaceError, NotSupportedError, ProgrammingError } from '../src/errors';
 import { describeColumns } from './description';
 import type { ColumnDescription } from './description';
 import { outputValue } from './values';
@@ -65,6 +65,36 @@ export class Cursor implements Iterable<ResultRow> {
   get lastRowId(): number | bigint | null {
     this.assertOpen();
     return this._lastRowId;
+  }
+
+  /** The connection this cursor was created from (PEP 249 extension). */
+  get connection(): Connection {
+    this.assertOpen();
+    return this.conn;
+  }
+
+  /** PEP 249: a hint for parameter sizes. Accepted and ignored: values need no preallocation here. */
+  setInputSizes(_sizes?: unknown): void {
+    this.assertOpen();
+  }
+
+  /** PEP 249: a hint for large column buffers. Accepted and ignored: rows are built as fetched. */
+  setOutputSize(_size?: number, _column?: number): void {
+    this.assertOpen();
+  }
+
+  /** PEP 249 optional: there are no stored procedures; always NotSupportedError. */
+  callproc(name?: string, _params?: unknown): never {
+    this.assertOpen();
+    throw new NotSupportedError(
+      `callproc(${name === undefined ? '' : String(name)}): stored procedures are not supported`,
+    );
+  }
+
+  /** PEP 249 optional: a statement has at most one result set; always NotSupportedError. */
+  nextSet(): never {
+    this.assertOpen();
+    throw new NotSupportedError('nextSet: a statement produces at most one result set');
   }
 
   /** Work counters of the current result set (rows read from storage, index entries visited). */
