@@ -159,11 +159,19 @@ export class ExprParser extends TokenStream {
 
   private comparison(): SqlExpr {
     const first = this.tok;
-    let l = this.additive();
+    let l = this.bitwise();
     while (this.tok.kind === 'op' && ['<', '<=', '>', '>='].includes(this.tok.text)) {
       const op = this.next().text;
-      l = this.node(first, { t: 'bin', op, l, r: this.additive() });
+      l = this.node(first, { t: 'bin', op, l, r: this.bitwise() });
     }
+    return l;
+  }
+
+  /** SQLite's & | << >> level (between + - and comparisons): valid SQL outside the subset. */
+  private bitwise(): SqlExpr {
+    const l = this.additive();
+    if (this.tok.kind === 'op' && ['&', '|', '<<', '>>'].includes(this.tok.text))
+      throw this.unsupported(`the bit operator ${this.tok.text}`);
     return l;
   }
 
@@ -191,6 +199,7 @@ export class ExprParser extends TokenStream {
     const first = this.tok;
     let l = this.unary();
     while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.unary() });
+    if (this.isOp('->') || this.isOp('->>')) throw this.unsupported(`the JSON operator ${this.tok.text}`);
     return l;
   }
 
@@ -210,6 +219,7 @@ export class ExprParser extends TokenStream {
         this.nesting--;
       }
     }
+    if (this.isOp('~')) throw this.unsupported('the bit operator ~');
     const e = this.primary();
     if (this.isWord('COLLATE')) throw this.unsupported('COLLATE');
     return e;
