@@ -8,7 +8,7 @@ import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CompareOp, Expr, ValueType } from './expr';
 import { sumType } from './aggregates';
-import { likeMatcher } from './like';
+import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, realArith, toText, truth } from './sql-values';
 
 export type Row = readonly unknown[];
@@ -151,6 +151,15 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const argReal = typeOf(e.arg) === 'real';
       const patReal = typeOf(e.pattern) === 'real';
       const negated = e.negated;
+      if (e.glob) {
+        return (row) => {
+          const s = toText(arg(row), argReal);
+          const p = toText(pattern(row), patReal);
+          if (s === null || p === null) return null;
+          const m = globMatcher(p)(s);
+          return negated ? (m ? 0 : 1) : m ? 1 : 0;
+        };
+      }
       return (row) => {
         const s = toText(arg(row), argReal);
         const p = toText(pattern(row), patReal);

@@ -70,6 +70,8 @@ export interface LikeExpr {
   readonly pattern: Expr;
   readonly escape: Expr | null;
   readonly negated: boolean;
+  /** GLOB: case-sensitive, `*` `?` `[...]`, never an escape. */
+  readonly glob: boolean;
 }
 
 export interface IsNullExpr {
@@ -141,12 +143,13 @@ export const E = Object.freeze({
     hi,
     negated,
   }),
-  like: (arg: Expr, pattern: Expr, escape: Expr | null = null, negated = false): LikeExpr => ({
+  like: (arg: Expr, pattern: Expr, escape: Expr | null = null, negated = false, glob = false): LikeExpr => ({
     kind: 'like',
     arg,
     pattern,
     escape,
     negated,
+    glob,
   }),
   isNull: (arg: Expr, negated = false): IsNullExpr => ({ kind: 'isNull', arg, negated }),
   aggregate: (fn: AggregateFn, arg: Expr | null, distinct = false): AggregateExpr => ({

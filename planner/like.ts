@@ -99,7 +99,9 @@ function compileGlob(pattern: string): Compiled {
     if (c === '*') b.anyRun();
     else if (c === '?') b.token({ kind: 'one' });
     else if (c === '[') {
-      // [abc], [^abc], [a-z]; a ']' right after '[' or '[^' is a member. Unclosed: no match.
+      // A set, parsed as SQLite's patternCompare does: [abc], [^abc], a ']' right after '[' or
+      // '[^' is a member, and 'x-y' adds the range x..y on top of x itself. Unclosed: no match.
+      const cp = (k: number): number => chars[k].codePointAt(0) ?? 0;
       let j = i + 1;
       let negated = false;
       if (chars[j] === '^') {
@@ -107,17 +109,19 @@ function compileGlob(pattern: string): Compiled {
         j++;
       }
       const ranges: number[] = [];
-      let first = true;
-      while (j < chars.length && (first || chars[j] !== ']')) {
-        const lo = chars[j].codePointAt(0) ?? 0;
-        if (chars[j + 1] === '-' && j + 2 < chars.length && chars[j + 2] !== ']') {
-          ranges.push(lo, chars[j + 2].codePointAt(0) ?? 0);
-          j += 3;
+      if (chars[j] === ']') {
+        ranges.push(0x5d, 0x5d);
+        j++;
+      }
+      let prior = -1;
+      for (; j < chars.length && chars[j] !== ']'; j++) {
+        if (chars[j] === '-' && prior >= 0 && j + 1 < chars.length && chars[j + 1] !== ']') {
+          ranges.push(prior, cp(++j));
+          prior = -1;
         } else {
-          ranges.push(lo, lo);
-          j++;
+          ranges.push(cp(j), cp(j));
+          prior = cp(j);
         }
-        first = false;
       }
       if (j >= chars.length) return { segments: [[]], foldValue: false, never: true };
       b.token({ kind: 'set', ranges, negated });

@@ -213,6 +213,7 @@ function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
   if (
     e.kind === 'like' &&
     !e.negated &&
+    !e.glob &&
     e.pattern.kind === 'literal' &&
     typeof e.pattern.value === 'string' &&
     !e.escape

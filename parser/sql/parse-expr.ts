@@ -132,10 +132,16 @@ export class ExprParser extends TokenStream {
       if (this.acceptWord('LIKE')) {
         const pat = this.comparison();
         const esc = this.acceptWord('ESCAPE') ? this.comparison() : null;
-        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated });
+        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated, glob: false });
         continue;
       }
-      if (this.isAnyWord(['GLOB', 'REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
+      if (this.acceptWord('GLOB')) {
+        const pat = this.comparison();
+        if (this.isWord('ESCAPE')) throw this.unsupported('GLOB ... ESCAPE');
+        l = this.node(first, { t: 'like', arg: l, pat, esc: null, not: negated, glob: true });
+        continue;
+      }
+      if (this.isAnyWord(['REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
       if (negated) throw this.error('expected IN, LIKE, BETWEEN or NULL after NOT');
       return l;
     }

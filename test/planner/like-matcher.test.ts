@@ -5,7 +5,7 @@
  */
 import Sqlite from 'better-sqlite3';
 import fc from 'fast-check';
-import { connect, DataError } from '../../src/index';
+import { connect, DataError, NotSupportedError } from '../../src/index';
 import { globMatcher, likeMatcher } from '../../planner/like';
 
 const lite = new Sqlite(':memory:');
@@ -74,7 +74,7 @@ describe('LIKE matcher agrees with SQLite', () => {
           expect(likeMatcher(p, esc ? '\\' : null)(s)).toBe(sqliteLike(s, p, esc));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
 
@@ -89,7 +89,7 @@ describe('LIKE matcher agrees with SQLite', () => {
           expect(globMatcher(p)(s)).toBe((liteGlob.pluck().get(s, p) as number) === 1);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
 });
@@ -125,4 +125,62 @@ describe('LIKE never backtracks exponentially', () => {
     const ok = 'a%'.repeat(25_000);
     expect(conn.execute('SELECT count(*) FROM t WHERE s LIKE ?', [ok]).fetchOne()).toEqual([0]);
   }, 10_000);
+});
+
+describe('GLOB in SQL agrees with SQLite (the same matcher, case-sensitive)', () => {
+  const VALUES = ['abc', 'ABC', 'a*c', 'a?c', 'xyz', '', 'a]b', 'a-b', '😀x', null];
+  const PATTERNS = [
+    'a*',
+    'A*',
+    '*c',
+    'a?c',
+    'a[*]c',
+    '[a-c]*',
+    '[^a]*',
+    '*[]]*',
+    '[a-]*',
+    '',
+    '*',
+    '?',
+    '??',
+    '😀?',
+    'a[bc',
+  ];
+
+  function engines() {
+    const l = new Sqlite(':memory:');
+    const conn = connect(':memory:', { autocommit: true });
+    for (const run of [(s: string) => l.exec(s), (s: string) => conn.execute(s)])
+      run('CREATE TABLE g (id INTEGER PRIMARY KEY, s TEXT)');
+    VALUES.forEach((v, i) => {
+      l.prepare('INSERT INTO g VALUES (?, ?)').run(i, v);
+      conn.execute('INSERT INTO g VALUES (?, ?)', [i, v]);
+    });
+    return { l, conn };
+  }
+
+  test.each(PATTERNS)('s GLOB %j and s NOT GLOB %j', (p) => {
+    const { l, conn } = engines();
+    for (const sql of [
+      'SELECT id FROM g WHERE s GLOB ? ORDER BY id',
+      'SELECT id FROM g WHERE s NOT GLOB ? ORDER BY id',
+    ]) {
+      const want = l.prepare(sql).raw().all(p);
+      expect(conn.execute(sql, [p]).fetchAll()).toEqual(want);
+    }
+    conn.close();
+  });
+
+  test('a long GLOB with many stars returns at once', () => {
+    const { conn } = engines();
+    conn.execute('INSERT INTO g VALUES (100, ?)', ['a'.repeat(5000)]);
+    expect(conn.execute('SELECT id FROM g WHERE s GLOB ?', ['*a'.repeat(14) + '*b']).fetchAll()).toEqual([]);
+    conn.close();
+  }, 10_000);
+
+  test('GLOB ... ESCAPE is NotSupportedError', () => {
+    const { conn } = engines();
+    expect(() => conn.execute("SELECT id FROM g WHERE s GLOB 'a' ESCAPE 'x'")).toThrow(NotSupportedError);
+    conn.close();
+  });
 });
