@@ -310,7 +310,11 @@ export class Query {
             : a.fn === 'avg' || a.fn === 'total'
               ? ({ kind: 'float64' } as NormalizedType)
               : (a.col?.type ?? ({ kind: 'int64' } as NormalizedType));
-        obj[a.name] = toUserValue(t, v, safe, a.name);
+        const value = toUserValue(t, v, safe, a.name);
+        // An aggregate named '__proto__' (a JSON.parse'd spec) is a field, not the prototype.
+        if (a.name === '__proto__')
+          Object.defineProperty(obj, a.name, { value, writable: true, enumerable: true, configurable: true });
+        else obj[a.name] = value;
       });
       out.push(obj);
     }

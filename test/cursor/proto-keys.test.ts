@@ -72,3 +72,22 @@ describe("rowMode 'object' keeps every column as an own property", () => {
     ).toEqual([['a']]);
   });
 });
+
+describe('typed aggregate() names are own properties', () => {
+  test('an aggregate named "__proto__" is a field of the result row', () => {
+    const db = Database.openInMemory();
+    db.registerCollection(
+      'c',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'n', type: 'int64' },
+      ],
+      'id',
+    );
+    db.insert('c', { id: 1, n: 5 });
+    const [row] = db.collection('c').aggregate(JSON.parse('{"__proto__": {"fn": "sum", "path": "n"}}'));
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe(5);
+    db.close();
+  });
+});
