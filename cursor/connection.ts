@@ -51,6 +51,7 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     'recovery',
     'safeIntegers',
     'lockStaleMs',
+    'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
   ] as const) {
@@ -192,14 +193,15 @@ export class Connection {
 
   private lower(sql: string): LoweredStatement {
     if (typeof sql !== 'string') throw new InterfaceError('SQL must be a string', 'INTERFACE');
-    const engine = this.database.storage;
-    const version = engine.catalogVersion;
+    const db = this.database;
+    const version = db.storage.catalogVersion;
     const hit = this.cache.get(sql, version);
     if (hit) return hit;
+    // The catalog this connection may see: another connection's uncommitted DDL is not in it.
     const lowered = lowerStatement(sql, {
-      names: () => engine.collectionNames(),
+      names: () => db.visibleCollectionNames(),
       collection: (name) => {
-        const state = engine.collection(name);
+        const state = db.visibleCollection(name);
         return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
       },
     });

@@ -6,6 +6,7 @@
  * `stats` counts rows fetched from storage; tests use it to prove the work is bounded.
  */
 import type { CollectionView } from '../storage/collection-state';
+import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
@@ -62,8 +63,27 @@ function evalConst(expr: Expr, env: ExecEnv): unknown {
   return compileExpr(expr, env.ctx).eval([]);
 }
 
+interface CollectionRows {
+  readRow(location: number): unknown[];
+  readRowSequential(at: ScanPosition): unknown[];
+}
+
+/**
+ * The row reads of a scan over `coll`: rows written before an ALTER TABLE ADD COLUMN come back
+ * at the width of the view's schema, the added columns holding their defaults. Collections that
+ * never changed schema read through the environment's functions unchanged.
+ */
+function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
+  const defaults = widenDefaults(coll.meta, coll.compiled);
+  if (defaults === null) return env;
+  return {
+    readRow: (location) => widenRow(env.readRow(location), defaults),
+    readRowSequential: (at) => widenRow(env.readRowSequential(at), defaults),
+  };
+}
+
 /** Fetch a row by primary key through the pk snapshot; a missing row behind an index entry is a stale index. */
-function fetchByPk(env: ExecEnv, coll: CollectionView, pk: unknown, from: string): Row {
+function fetchByPk(env: ExecEnv, rows: CollectionRows, coll: CollectionView, pk: unknown, from: string): Row {
   const loc = coll.pk.get(pk);
   if (loc === undefined) {
     throw new InternalError(
@@ -72,7 +92,7 @@ function fetchByPk(env: ExecEnv, coll: CollectionView, pk: unknown, from: string
     );
   }
   env.stats.rowsRead++;
-  return env.readRow(loc);
+  return rows.readRow(loc);
 }
 
 function sortedDistinctKeys(values: unknown[]): unknown[] {
@@ -92,18 +112,20 @@ type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>
 const builders: Builders = {
   CollectionScan(node, env) {
     const coll = collectionOf(env, node.collection);
+    const rows = rowsOf(env, coll);
     const cur = coll.pk.cursor();
     return {
       next() {
         if (!cur.next()) return null;
         env.stats.rowsRead++;
-        return env.readRowSequential(cur);
+        return rows.readRowSequential(cur);
       },
     };
   },
 
   PrimaryKeyLookup(node, env) {
     const coll = collectionOf(env, node.collection);
+    const rows = rowsOf(env, coll);
     const keys = sortedDistinctKeys(node.keys.map((k) => evalConst(k, env)).filter((k) => k !== null));
     let i = 0;
     return {
@@ -113,7 +135,7 @@ const builders: Builders = {
           env.stats.indexEntries++;
           if (loc !== undefined) {
             env.stats.rowsRead++;
-            return env.readRow(loc);
+            return rows.readRow(loc);
           }
         }
         return null;
@@ -123,6 +145,7 @@ const builders: Builders = {
 
   IndexLookup(node, env) {
     const coll = collectionOf(env, node.collection);
+    const rows = rowsOf(env, coll);
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
     const raw = node.keys.map((k) => evalConst(k, env));
@@ -134,7 +157,7 @@ const builders: Builders = {
         for (;;) {
           if (cur && cur.next()) {
             env.stats.indexEntries++;
-            return fetchByPk(env, coll, cur.value, node.index);
+            return fetchByPk(env, rows, coll, cur.value, node.index);
           }
           if (i >= keys.length) return null;
           const key = keys[i++];
@@ -146,6 +169,7 @@ const builders: Builders = {
 
   IndexRangeScan(node, env) {
     const coll = collectionOf(env, node.collection);
+    const rows = rowsOf(env, coll);
     const opts = rangeOptions(node, env);
     if (opts === null) return EMPTY;
     if (node.index === null) {
@@ -155,7 +179,7 @@ const builders: Builders = {
           if (!cur.next()) return null;
           env.stats.indexEntries++;
           env.stats.rowsRead++;
-          return env.readRow(cur.value);
+          return rows.readRow(cur.value);
         },
       };
     }
@@ -168,7 +192,7 @@ const builders: Builders = {
         while (cur.next()) {
           env.stats.indexEntries++;
           if (node.skipNulls && cur.key === null) continue;
-          return fetchByPk(env, coll, cur.value, index);
+          return fetchByPk(env, rows, coll, cur.value, index);
         }
         return null;
       },
@@ -443,12 +467,13 @@ function filteredScan(
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
   const test = (row: unknown[]): boolean => truth(pred(row)) === true;
+  const defaults = widenDefaults(coll.meta, coll.compiled);
   return {
     next() {
       while (cur.next()) {
         if (countsEntries) env.stats.indexEntries++;
         env.stats.rowsRead++;
-        const row = scanRowWhere(cur, columns, test);
+        const row = scanRowWhere(cur, columns, test, defaults);
         if (row !== null) return row;
       }
       return null;

@@ -5,10 +5,11 @@
  * plain objects. It may call storage/ and the error module; nothing calls upward into it.
  */
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { Engine } from '../storage/engine';
-import { compactToBytes, compactToFile } from '../storage/compaction';
-import { WriterLock } from '../storage/lock';
+import { compactInPlace, compactToBytes, compactToFile } from '../storage/compaction';
+import { WriterLock, resolveRealPath } from '../storage/lock';
+import { renameDurably } from '../storage/file-store';
+import { rowOfState } from '../storage/collection-state';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
 import { normalizeCollection } from '../storage/schema/normalize';
@@ -36,6 +37,12 @@ export class Database {
   private engine: Engine | null;
   private readonly safeIntegers: boolean;
   private readonly readOnly: boolean;
+  /**
+   * Depth of running `transaction(fn)` calls. While one runs, the transaction is the scope's:
+   * an explicit commit or rollback would let `fn` go on outside it, and a throw afterwards
+   * could no longer undo what `fn` wrote.
+   */
+  private scopes = 0;
 
   private constructor(engine: Engine, opts: OpenOptions) {
     this.engine = engine;
@@ -86,7 +93,7 @@ export class Database {
   collectionNames(): string[] {
     const engine = this.live();
     if (engine.readOnly) engine.refresh();
-    return engine.collectionNames();
+    return this.visibleCollectionNames();
   }
 
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
@@ -112,7 +119,7 @@ export class Database {
       // Another handle's transaction is open: read the committed state only.
       const view = engine.committedView().collections.get(name);
       const loc = view?.pk.get(key);
-      row = loc === undefined ? undefined : engine.readRow(loc);
+      row = loc === undefined ? undefined : rowOfState(state, engine.readRow(loc));
     }
     return row ? state.compiled.toObject(row, this.safeIntegers) : null;
   }
@@ -123,9 +130,33 @@ export class Database {
     const host: QueryHost = {
       engine: this.live(),
       view: () => this.readView(),
+      collection: (n) => this.visibleCollection(n),
       safeIntegers: this.safeIntegers,
     };
     return new Query(host, name);
+  }
+
+  /**
+   * @internal The collection `name` as this handle's statements see it: the live catalog when
+   * this handle holds the write transaction or none is open, else the committed one — another
+   * handle's uncommitted CREATE, DROP or ALTER is not this handle's to see.
+   */
+  visibleCollection(name: string): CollectionState | undefined {
+    const engine = this.live();
+    if (this.readsLiveCatalog(engine)) return engine.collection(name);
+    return engine.committedView().collections.get(name)?.state;
+  }
+
+  /** @internal The collection names visibleCollection() resolves, sorted. */
+  visibleCollectionNames(): string[] {
+    const engine = this.live();
+    if (this.readsLiveCatalog(engine)) return engine.collectionNames();
+    return [...engine.committedView().collections.keys()].sort();
+  }
+
+  /** With no transaction open the live catalog is the committed one. */
+  private readsLiveCatalog(engine: Engine): boolean {
+    return !engine.inTransaction || txnOwners.get(engine) === this;
   }
 
   /** What a statement of this handle reads: its own transaction's state, else the committed state. */
@@ -145,21 +176,28 @@ export class Database {
   /**
    * Run `fn` in a transaction: committed (durably) when it returns, rolled back when it throws.
    * A nested call runs as a savepoint inside the outer transaction: if the inner function throws,
-   * only its own writes are undone. `fn` must be synchronous.
+   * only its own writes are undone. `fn` must be synchronous, and must not commit or roll back
+   * itself: `commit()`/`rollback()` (and the connection's, and COMMIT/ROLLBACK statements) throw
+   * TransactionError while `fn` runs.
    */
   transaction<T>(fn: () => T): T {
     if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
     const engine = this.writable();
-    if (this.inTransaction) {
-      const sp = engine.savepoint();
-      try {
-        return assertSync(fn());
-      } catch (err) {
-        if (engine.inTransaction) engine.rollbackTo(sp);
-        throw err;
+    this.scopes++;
+    try {
+      if (this.inTransaction) {
+        const sp = engine.savepoint();
+        try {
+          return assertSync(fn());
+        } catch (err) {
+          if (engine.inTransaction) engine.rollbackTo(sp);
+          throw err;
+        }
       }
+      return this.ownTransaction(engine, () => assertSync(fn()));
+    } finally {
+      this.scopes--;
     }
-    return this.ownTransaction(engine, () => assertSync(fn()));
   }
 
   /**
@@ -173,9 +211,13 @@ export class Database {
     this.beginOwn(engine);
   }
 
-  /** Commit this handle's open transaction durably (fsync before returning); a no-op without one. */
+  /**
+   * Commit this handle's open transaction durably (fsync before returning); a no-op without one.
+   * Refused (TransactionError) inside `transaction(fn)`, whose transaction ends with `fn`.
+   */
   commit(): void {
     const engine = this.live();
+    this.assertNoScope('commit');
     if (!this.inTransaction) return;
     try {
       engine.commit();
@@ -184,9 +226,10 @@ export class Database {
     }
   }
 
-  /** Discard this handle's open transaction; a no-op without one. */
+  /** Discard this handle's open transaction; a no-op without one. Refused inside `transaction(fn)`. */
   rollback(): void {
     const engine = this.live();
+    this.assertNoScope('roll back');
     if (!this.inTransaction) return;
     engine.rollback();
     txnOwners.delete(engine);
@@ -206,8 +249,7 @@ export class Database {
         'compact() needs a file database; use snapshotBytes() in memory',
         'OPERATIONAL',
       );
-    compactToFile(engine, engine.path);
-    engine.reattach();
+    compactInPlace(engine);
   }
 
   /** Write a compacted copy of the committed state to `dest` (atomically; `dest` is replaced). */
@@ -215,9 +257,6 @@ export class Database {
     const engine = this.live();
     if (typeof dest !== 'string' || dest.length === 0)
       throw new InterfaceError('compactTo: dest must be a path', 'BAD_OPTION');
-    if (engine.path && nodePath.resolve(dest) === nodePath.resolve(engine.path)) {
-      throw new InterfaceError('compactTo: dest is the database itself; use compact()', 'BAD_OPTION');
-    }
     compactToFile(engine, dest);
   }
 
@@ -233,9 +272,14 @@ export class Database {
   static restoreSnapshot(src: string, dest: string): void {
     const check = Engine.openFile(src, { readOnly: true, recovery: 'strict' });
     check.close();
-    const target = nodePath.resolve(dest);
+    const target = resolveRealPath(dest);
     const lock = WriterLock.acquire(target);
     try {
+      // A writer reaching dest through another link holds its identity lock: refuse then too.
+      if (fs.existsSync(target)) {
+        const st = fs.statSync(target);
+        lock.bindFile(st.dev, st.ino);
+      }
       const tmp = `${target}.restore-${process.pid}.tmp`;
       fs.copyFileSync(src, tmp);
       const fd = fs.openSync(tmp, 'r+');
@@ -244,7 +288,7 @@ export class Database {
       } finally {
         fs.closeSync(fd);
       }
-      fs.renameSync(tmp, target);
+      renameDurably(tmp, target);
     } finally {
       lock.dispose();
     }
@@ -301,9 +345,18 @@ export class Database {
   private state(name: string): CollectionState {
     if (typeof name !== 'string')
       throw new ProgrammingError('collection name must be a string', 'NO_SUCH_COLLECTION');
-    const state = this.live().collection(name);
+    const state = this.visibleCollection(name);
     if (!state) throw new ProgrammingError(`no such collection: ${name}`, 'NO_SUCH_COLLECTION');
     return state;
+  }
+
+  private assertNoScope(what: string): void {
+    if (this.scopes > 0) {
+      throw new TransactionError(
+        `cannot ${what} inside transaction(fn): the transaction ends when fn returns or throws`,
+        'TRANSACTION',
+      );
+    }
   }
 
   private beginOwn(engine: Engine): void {

@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'IO'
   | 'BUSY'
   | 'LOCKED'
+  | 'LOCK_LOST'
   | 'READ_ONLY'
   | 'TRANSACTION'
   | 'NESTED_TRANSACTION'
@@ -131,8 +132,9 @@ export class TransactionError extends OperationalError {
 
 /** The cross-process writer lock is held by someone else (or was lost). */
 export class LockError extends OperationalError {
-  constructor(message: string, details?: ErrorDetails) {
-    super(message, 'LOCKED', details);
+  /** `LOCKED`: another writer holds the file. `LOCK_LOST`: this writer was displaced and stopped writing. */
+  constructor(message: string, details?: ErrorDetails, code: 'LOCKED' | 'LOCK_LOST' = 'LOCKED') {
+    super(message, code, details);
   }
 }
 

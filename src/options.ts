@@ -12,8 +12,13 @@ export interface OpenOptions {
   recovery?: RecoveryMode;
   /** Return int64/uint64 values as bigint. Default false (number when safe, DataError otherwise). */
   safeIntegers?: boolean;
-  /** Writer-lock stale period in ms (minimum 5000). Default 10000. */
+  /**
+   * Deprecated and ignored: a writer's lock is taken over only when its process is gone, however
+   * long it was busy. Still accepted so existing code keeps working.
+   */
   lockStaleMs?: number;
+  /** How long a writer waits for another process's writer lock before LockError. Default 0 (at once). */
+  busyTimeoutMs?: number;
   /** Decoded-row cache budget in bytes. Default 64 MiB. */
   cacheBytes?: number;
   /** Checkpoint automatically once this much log follows the last checkpoint. Default 64 MiB; 0 disables. */
@@ -29,6 +34,7 @@ export const OPEN_OPTIONS: OptionSpec = {
   recovery: ['strict', 'autoTruncate'],
   safeIntegers: 'boolean',
   lockStaleMs: 'number',
+  busyTimeoutMs: 'number',
   cacheBytes: 'number',
   checkpointEveryBytes: 'number',
 };

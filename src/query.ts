@@ -53,6 +53,8 @@ export const MAX_CONDITION_DEPTH = 1000;
 export interface QueryHost {
   readonly engine: Engine;
   view(): ReadView;
+  /** The collection as the handle sees it (another handle's uncommitted DDL is not visible). */
+  collection(name: string): CollectionState | undefined;
   readonly safeIntegers: boolean;
 }
 
@@ -138,7 +140,7 @@ export class Query {
   }
 
   private coll(): CollectionState {
-    const state = this.host.engine.collection(this.name);
+    const state = this.host.collection(this.name);
     if (!state) throw new QueryError(`no such collection: ${this.name}`, 'QUERY');
     return state;
   }

@@ -187,6 +187,32 @@ export function snapshotCollection(state: CollectionState): CollectionView {
   };
 }
 
+/**
+ * The stored defaults rows of `compiled` are widened with, or null when every stored row already
+ * has its width. Only ALTER TABLE ADD COLUMN (a new schema version) leaves shorter rows behind.
+ */
+export function widenDefaults(meta: CollectionMeta, compiled: CompiledSchema): readonly unknown[] | null {
+  return meta.version > 1 ? compiled.storedDefaults : null;
+}
+
+/**
+ * `row` at the width of a schema whose stored defaults are `defaults`: a row written before ALTER
+ * TABLE ADD COLUMN reads the added columns as their defaults. Stored rows are never widened in
+ * place (the row cache, staged rows and views share them, and a rolled-back ALTER must leave no
+ * wider row behind), so a short row is copied.
+ */
+export function widenRow(row: unknown[], defaults: readonly unknown[]): unknown[] {
+  if (row.length >= defaults.length) return row;
+  const out = row.slice();
+  for (let i = row.length; i < defaults.length; i++) out.push(defaults[i]);
+  return out;
+}
+
+/** The stored row `row` of collection `state` at the state's width (see widenRow). */
+export function rowOfState(state: CollectionState, row: unknown[]): unknown[] {
+  return row.length < state.compiled.columnCount ? widenRow(row, state.compiled.storedDefaults) : row;
+}
+
 /** Put a collection's trees back to what `view` captured (savepoint and transaction rollback). */
 export function restoreCollection(view: CollectionView): void {
   const { state } = view;

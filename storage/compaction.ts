@@ -6,10 +6,11 @@
  * either the old file or the new one, never a mix; a leftover temp file is ignored and replaced.
  */
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { Engine } from './engine';
 import { MemoryStore } from './memory-store';
-import { OperationalError } from '../src/errors';
+import { renameDurably } from './file-store';
+import { WriterLock, resolveRealPath } from './lock';
+import { InterfaceError, OperationalError } from '../src/errors';
 
 /** Rows per transaction in the copy, so staging memory stays bounded for big databases. */
 const ROWS_PER_TXN = 20_000;
@@ -38,26 +39,12 @@ export function copyLiveState(source: Engine, target: Engine): void {
   target.checkpoint();
 }
 
-function syncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
-}
-
-/** Write a compacted copy of `source` to `dest` atomically (temp file + fsync + rename). */
-export function compactToFile(source: Engine, dest: string): void {
-  const target = nodePath.resolve(dest);
-  const tmp = `${target}.compact-${process.pid}.tmp`;
+/** Build the compacted copy of `source` as `<dest>.compact-<pid>.tmp` (synced); returns its path. */
+function writeCopy(source: Engine, realDest: string): string {
+  const tmp = `${realDest}.compact-${process.pid}.tmp`;
   fs.rmSync(tmp, { force: true });
-  fs.rmSync(`${tmp}.lock`, { recursive: true, force: true });
-  // The copy checkpoints once at the end; automatic checkpoints on the way would only be dead weight.
-  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0 });
+  // A private name nobody else opens: no lock. Automatic checkpoints would only be dead weight.
+  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0, lock: false });
   try {
     copyLiveState(source, out);
   } catch (err) {
@@ -66,9 +53,51 @@ export function compactToFile(source: Engine, dest: string): void {
     throw err;
   }
   out.close(); // data and checkpoint are already synced by commit/checkpoint
-  fs.rmSync(`${tmp}.lock`, { recursive: true, force: true });
-  fs.renameSync(tmp, target);
-  syncDir(nodePath.dirname(target));
+  return tmp;
+}
+
+/** Rewrite `engine`'s own file with only its live state; the engine switches to the new file. */
+export function compactInPlace(engine: Engine): void {
+  if (!engine.path) throw new OperationalError('compact() needs a file database', 'OPERATIONAL');
+  const tmp = writeCopy(engine, engine.path);
+  try {
+    engine.replaceFileWith(tmp);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function fileId(path: string): { dev: number; ino: number } | null {
+  try {
+    const st = fs.statSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Write a compacted copy of `source` to `dest` atomically (temp file + fsync + rename). The rename
+ * happens under dest's writer lock, so a database another writer has open is never replaced.
+ */
+export function compactToFile(source: Engine, dest: string): void {
+  const realDest = resolveRealPath(dest);
+  if (source.sameFile(realDest, fileId(realDest)))
+    throw new InterfaceError('compactTo: dest is the database itself; use compact()', 'BAD_OPTION');
+  const tmp = writeCopy(source, realDest);
+  let lock: WriterLock | null = null;
+  try {
+    lock = WriterLock.acquire(realDest);
+    const id = fileId(realDest);
+    if (id) lock.bindFile(id.dev, id.ino);
+    renameDurably(tmp, realDest);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    lock?.dispose();
+  }
 }
 
 /** The compacted bytes of `source`, built in memory (snapshots of in-memory databases). */

@@ -13,6 +13,14 @@
  *   I5. Readers of a committed view never see a later mutation: views hold copy-on-write
  *       snapshots of the trees.
  *   I6. Read-only engines never write to the file, even when recovery finds a torn tail.
+ *   I7. A view taken inside a write transaction reads the rows that transaction staged from the
+ *       decoded rows it captured, never from offsets past the durable end: after a rollback,
+ *       later writes reuse those offsets, and the view must still return exactly its snapshot.
+ *   I8. Recovery cuts the file only at a point it has shown to be the end of the committed log:
+ *       superblocks whose fields disagree are not trusted, and damage with a complete committed
+ *       transaction after it is refused, never cut (a crash tears only the one append in flight).
+ *   I9. Replay never needs the body of a superseded row: when one is unreadable, the collection's
+ *       secondary indexes are rebuilt from its live rows once replay ends.
  *
  * Transaction states (only the named methods move between them):
  *
@@ -22,7 +30,7 @@
  *                    ▼
  *                  broken  (every later write throws; reopen to recover)
  */
-import { FileStore } from './file-store';
+import { FileStore, renameDurably } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
@@ -33,7 +41,7 @@ import type { FrameHeader } from './frame';
 import { ColumnReadError, readColumns } from './column-reader';
 import { ScanMemo } from './scan-memo';
 import type { RowReaders, ScanPosition } from './row-readers';
-import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock } from './header';
+import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock, superblockProblem } from './header';
 import type { Superblock } from './header';
 import {
   CatalogOp,
@@ -45,12 +53,21 @@ import {
   SUPERBLOCK_SIZE,
   FORMAT_MINOR,
 } from './format';
-import { isZeroHeader, scanLog } from './log-scan';
-import type { LogFrame } from './log-scan';
+import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
+import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
-import { WriterLock, DEFAULT_LOCK_STALE_MS } from './lock';
-import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
+import { WriterLock, resolveRealPath } from './lock';
+import { removeLeftovers } from './leftovers';
+import {
+  CollectionState,
+  IndexState,
+  newIndexTree,
+  restoreCollection,
+  rowOfState,
+  snapshotCollection,
+  widenRow,
+} from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { compareValues } from './compare';
@@ -59,6 +76,7 @@ import {
   FormatError,
   IntegrityError,
   InterfaceError,
+  InternalError,
   OperationalError,
   SchemaError,
   TransactionError,
@@ -70,7 +88,12 @@ export interface EngineOptions {
   readOnly?: boolean;
   /** Default: autoTruncate for writers, strict for read-only opens. */
   recovery?: RecoveryMode;
+  /** Accepted for compatibility; locks are taken over only when their owner process is gone. */
   lockStaleMs?: number;
+  /** How long a writer waits for another writer's lock before LockError (default 0: at once). */
+  busyTimeoutMs?: number;
+  /** false: no writer lock (the private temp file a compaction writes; nobody else knows it). */
+  lock?: boolean;
   /** Row cache budget in bytes (default 64 MiB). */
   cacheBytes?: number;
   /**
@@ -81,6 +104,34 @@ export interface EngineOptions {
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** What recovery did on open (for `inspect`, operators and tests). */
+export interface RecoveryReport {
+  /** Where the usable log ended when recovery found a damaged or torn tail (cut unless read-only). */
+  truncatedFrom: number | null;
+  reason: string | null;
+  usedCheckpoint: boolean;
+  /** Superblock slots (file offsets) ignored because their fields disagree with each other or the file (I8). */
+  rejectedSuperblocks: number[];
+  /**
+   * Read-only `autoTruncate` opens only: offset of a committed transaction found after the damage.
+   * The state in use is then a prefix of the committed log, not all of it (a writer refuses).
+   */
+  committedAfter: number | null;
+  /** Collections whose secondary indexes replay rebuilt from their live rows (I9). */
+  rebuiltIndexes: string[];
+}
+
+function emptyRecoveryReport(): RecoveryReport {
+  return {
+    truncatedFrom: null,
+    reason: null,
+    usedCheckpoint: false,
+    rejectedSuperblocks: [],
+    committedAfter: null,
+    rebuiltIndexes: [],
+  };
+}
 
 /** How a put treats an existing row with the same primary key or unique key. */
 export type ConflictMode =
@@ -101,6 +152,24 @@ export interface ReadView {
   readonly collections: ReadonlyMap<string, CollectionView>;
   /** The file the view's row locations point into (it changes when a compaction is re-attached). */
   readonly store: ByteStore;
+  /**
+   * A view taken inside a write transaction: the rows that transaction had put so far. Their
+   * locations lie past the durable end, where a rollback lets later writes land, so the view
+   * reads them from here and never from the file (I7).
+   */
+  readonly staged?: StagedRows;
+}
+
+/**
+ * The rows a transaction had put when a view was taken: `locations` ascend (every put appends),
+ * and only the first `count` entries belong to the view. The arrays are the transaction's own;
+ * once a view shares them, a rollback replaces them instead of cutting them short.
+ */
+export interface StagedRows {
+  readonly base: number;
+  readonly count: number;
+  readonly locations: readonly number[];
+  readonly entries: readonly CachedRow[];
 }
 
 interface Savepoint {
@@ -121,6 +190,8 @@ interface ActiveTxn {
   /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
   rowLocations: number[];
   rowEntries: CachedRow[];
+  /** A view holds rowLocations/rowEntries: rolling back must not overwrite what it reads. */
+  rowsShared: boolean;
   begin: Savepoint;
 }
 
@@ -187,11 +258,12 @@ export class Engine {
   private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
-  recoveryReport: { truncatedFrom: number | null; reason: string | null; usedCheckpoint: boolean } = {
-    truncatedFrom: null,
-    reason: null,
-    usedCheckpoint: false,
-  };
+  recoveryReport: RecoveryReport = emptyRecoveryReport();
+  /**
+   * Ids of collections whose secondary indexes replay could not keep exact (a superseded row was
+   * unreadable, so its entries could not be found to remove): rebuilt when replay ends (I9).
+   */
+  private staleIndexes = new Set<number>();
 
   private constructor(store: ByteStore, path: string | null, lock: WriterLock | null, opts: EngineOptions) {
     this.store = store;
@@ -204,14 +276,27 @@ export class Engine {
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
 
-  /** Open or create the database file at `path`. */
+  /**
+   * Open or create the database file at `path`. Writers take the lock on the file's real path,
+   * open it, then take the lock on its identity (hard links) and check that the file at the path
+   * is still the one they opened; read-only opens take no lock.
+   */
   static openFile(path: string, opts: EngineOptions = {}): Engine {
     const readOnly = opts.readOnly === true;
-    const lock = readOnly ? null : WriterLock.acquire(path, opts.lockStaleMs ?? DEFAULT_LOCK_STALE_MS);
+    const real = resolveRealPath(path);
+    const deadline = Date.now() + (opts.busyTimeoutMs ?? 0);
+    const lock = readOnly || opts.lock === false ? null : WriterLock.acquire(real, opts.busyTimeoutMs ?? 0);
     let store: FileStore | null = null;
     try {
-      store = FileStore.open(path, readOnly, !readOnly);
-      const engine = new Engine(store, path, lock, opts);
+      store = FileStore.open(real, readOnly, !readOnly);
+      if (lock) {
+        const id = store.fileId();
+        lock.bindFile(id.dev, id.ino, Math.max(0, deadline - Date.now()));
+        const moved = store.checkOwnPlace(null);
+        if (moved) throw new OperationalError(`cannot open ${real}: ${moved} while opening`, 'IO');
+        removeLeftovers(real);
+      }
+      const engine = new Engine(store, real, lock, opts);
       engine.recover(opts.recovery ?? (readOnly ? 'strict' : 'autoTruncate'));
       return engine;
     } catch (err) {
@@ -219,6 +304,14 @@ export class Engine {
       lock?.dispose();
       throw err;
     }
+  }
+
+  /** Whether this engine has the file `realPath` (device `id`) open: one engine per file per process. */
+  sameFile(realPath: string, id: { dev: number; ino: number } | null): boolean {
+    if (this.path === realPath) return true;
+    if (!id || !(this.store instanceof FileStore)) return false;
+    const mine = this.store.fileId();
+    return mine.dev === id.dev && mine.ino === id.ino;
   }
 
   /** Open a database held in memory; `bytes` (a snapshot) seeds it. */
@@ -251,15 +344,32 @@ export class Engine {
     if (size < LOG_START)
       throw new FormatError('file is cut off inside its superblocks', 'CORRUPT', { offset: size });
 
-    const slots = SUPERBLOCK_OFFSETS.map((at) => decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE)))
-      .filter((sb): sb is Superblock => sb !== null)
-      .sort((a, b) => b.generation - a.generation);
-    if (slots.length === 0 && mode === 'strict') {
-      throw new FormatError('both superblocks are damaged', 'CORRUPT', { offset: SUPERBLOCK_OFFSETS[0] });
+    const slots: Superblock[] = [];
+    const rejected: string[] = [];
+    for (const at of SUPERBLOCK_OFFSETS) {
+      const sb = decodeSuperblock(readExact(this.store, at, SUPERBLOCK_SIZE));
+      if (!sb) continue;
+      const why = superblockProblem(sb, size);
+      if (why === null) {
+        slots.push(sb);
+      } else {
+        // A valid checksum over contradictory fields is still damage (I8): treated like a torn slot.
+        this.recoveryReport.rejectedSuperblocks.push(at);
+        rejected.push(`superblock at offset ${at} ignored: ${why}`);
+      }
     }
+    slots.sort((a, b) => b.generation - a.generation);
+    if (slots.length === 0 && mode === 'strict') {
+      const detail = rejected.length > 0 ? ` (${rejected.join('; ')})` : '';
+      throw new FormatError(`both superblocks are damaged${detail}`, 'CORRUPT', {
+        offset: SUPERBLOCK_OFFSETS[0],
+      });
+    }
+    if (rejected.length > 0) this.recoveryReport.reason = rejected.join('; ');
 
     let replayFrom = LOG_START;
     const damaged = new Map<number, number>();
+    let fellBack = false;
     for (const sb of slots) {
       if (sb.checkpointOffset === 0) {
         this.superblock = sb;
@@ -274,7 +384,10 @@ export class Engine {
       } catch (err) {
         if (mode === 'strict' || !(err instanceof FormatError)) throw err;
         // autoTruncate: an older checkpoint or, failing all, a full replay still yields the committed state.
-        damaged.set(sb.checkpointOffset, sb.checkpointLength);
+        fellBack = true;
+        // Skip the frame by its recorded length only when its bytes are damaged: a well-formed
+        // frame there (the superblock pointed at the wrong place) is read like any other.
+        if (!this.readFrame(sb.checkpointOffset)) damaged.set(sb.checkpointOffset, sb.checkpointLength);
         this.resetState();
         this.superblock = {
           ...sb,
@@ -297,35 +410,114 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
-    if (result.problem) {
-      if (mode === 'strict') {
+    // A read-only open racing a live writer (another process holds the lock) can see that
+    // writer's append half done, and whole transactions appended after it while it looks: the
+    // committed prefix is what a live reader sees, and refresh() picks up the rest. Only without a
+    // live writer can a stop before the end of the file be damage.
+    const inFlight =
+      this.readOnly &&
+      (result.problem !== null || this.store.size > result.goodEnd) &&
+      this.liveWriterAppending();
+    const problem = inFlight ? null : this.provenEnd(result, size);
+    if (problem) {
+      if (problem.committedAfter !== null) {
+        if (mode === 'strict' || !this.readOnly)
+          throw new FormatError(problem.message, 'CORRUPT', { offset: problem.at });
+        // Read-only: nothing is cut, so the prefix is served in memory — the salvage route.
+        this.recoveryReport.committedAfter = problem.committedAfter;
+      } else if (mode === 'strict') {
         throw new FormatError(
-          `${result.problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
-          result.problem.code,
-          {
-            offset: result.problem.offset,
-          },
+          `${problem.message}; open with recovery 'autoTruncate' to cut the damaged tail`,
+          problem.code,
+          { offset: problem.offset },
         );
       }
       this.recoveryReport.truncatedFrom = result.goodEnd;
-      this.recoveryReport.reason = result.problem.message;
+      this.recoveryReport.reason = problem.message;
       if (!this.readOnly) {
+        this.verifyOwnership(null);
         this.store.truncate(result.goodEnd);
         this.store.sync();
       }
     } else if (!this.readOnly && this.store.size > result.goodEnd) {
       // Space a writer reserved and never used (it did not close cleanly): dropped, since a crash
       // may have left a partial append in it that a later strict reader would call damage.
+      this.verifyOwnership(null);
       this.store.truncate(result.goodEnd);
       this.store.sync();
     }
+    this.rebuildStaleIndexes();
     this.publishView();
-    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, so the
-    // next open is fast again and a strict open of the file succeeds.
-    if ((damaged.size > 0 || slots.length === 0) && !this.readOnly) {
+    // A writer that had to fall back past a damaged checkpoint or superblocks repairs them, and one
+    // that rebuilt indexes persists them, so the next open is fast again and needs no repair.
+    if (this.readOnly) return;
+    const rejectedSlots = this.recoveryReport.rejectedSuperblocks;
+    if (fellBack || slots.length === 0 || (rejectedSlots.length > 0 && mode === 'autoTruncate')) {
       this.checkpoint();
+      // A rejected slot left in place would be rejected, and repaired, again at every open.
+      if (rejectedSlots.includes(SUPERBLOCK_OFFSETS[(this.superblock.generation + 1) % 2])) this.checkpoint();
       this.recoveryReport.reason ??= 'damaged checkpoint replaced';
+    } else if (this.recoveryReport.rebuiltIndexes.length > 0) {
+      this.checkpoint();
     }
+  }
+
+  /** Whether another process's live writer holds this file (so its tail may be mid-append). */
+  private liveWriterAppending(): boolean {
+    return this.path !== null && WriterLock.liveHolder(this.path) !== null;
+  }
+
+  /**
+   * Where the scan stopped, unless it stopped at the end of the file; with `committedAfter` set
+   * when a complete committed transaction follows the stop (damage inside the log, I8). A clean
+   * stop before the end of the file is a zero header: the writer's reserved space, or a zeroed
+   * block inside the log, which the same search tells apart.
+   */
+  private provenEnd(
+    result: ScanResult,
+    size: number,
+  ): (TailProblem & { committedAfter: number | null }) | null {
+    const { goodEnd, lastTxnId } = result;
+    const problem: TailProblem | null =
+      result.problem ??
+      (size > goodEnd
+        ? {
+            code: 'CORRUPT',
+            offset: goodEnd,
+            at: goodEnd,
+            searchFrom: goodEnd + 1,
+            message: `zero bytes where a frame should start at offset ${goodEnd}`,
+          }
+        : null);
+    if (!problem) return null;
+    // A read-only engine may share the file with a live writer, which writes into its reserved
+    // zeros: if the stop reads differently after the search, the writer appended there meanwhile
+    // and what the search found is its new work, not damage. (A writer holds the lock: no one
+    // else appends.)
+    const readBefore = this.readOnly && result.problem !== null && this.readFrame(problem.at) !== null;
+    const after = findCommittedAfter(this.store, problem.searchFrom, lastTxnId);
+    const moved =
+      after !== null &&
+      this.readOnly &&
+      (result.problem ? !readBefore && this.readFrame(problem.at) !== null : !this.zeroHeaderAt(goodEnd));
+    if (after === null || moved) return result.problem ? { ...result.problem, committedAfter: null } : null;
+    return {
+      ...problem,
+      committedAfter: after.offset,
+      message:
+        `${problem.message}, but committed transaction ${after.txnId} follows it at offset ` +
+        `${after.offset}: this is damage inside the log, not a torn tail, and cutting it would ` +
+        `destroy acknowledged commits, so the file was left as it is. To salvage: keep a copy of ` +
+        `the file; open it with { readOnly: true, recovery: 'autoTruncate' } to read the ` +
+        `transactions before offset ${goodEnd} and export them with exportSnapshot(); the ` +
+        `transactions from offset ${after.offset} on stay readable only in the damaged file ` +
+        `(docs/operations.md, Recovery playbook)`,
+    };
+  }
+
+  private zeroHeaderAt(at: number): boolean {
+    const head = readExact(this.store, at, FRAME_HEADER_SIZE);
+    return head !== null && isZeroHeader(head);
   }
 
   private initialize(): void {
@@ -333,6 +525,7 @@ export class Engine {
     const init = Buffer.alloc(LOG_START);
     encodeHeader().copy(init, 0);
     encodeSuperblock(this.superblock).copy(init, SUPERBLOCK_OFFSETS[0]);
+    this.verifyOwnership(null);
     this.store.writeAt(init, 0);
     this.store.sync();
     this.durableEnd = LOG_START;
@@ -433,7 +626,7 @@ export class Engine {
       let state: CollectionState;
       try {
         state = previous
-          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema })
+          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema }, true)
           : new CollectionState({ id, version, schema: schema as CollectionSchema });
       } catch (err) {
         throw new FormatError(`catalog entry at offset ${offset} holds an invalid schema`, 'CORRUPT', {
@@ -447,6 +640,7 @@ export class Engine {
     } else if (op === CatalogOp.DROP_COLLECTION) {
       const state = this.byId.get(id);
       if (state) this.removeCollection(state);
+      this.staleIndexes.delete(id);
     } else {
       throw corruptAt(offset, `unknown catalog operation ${String(op)}`);
     }
@@ -455,8 +649,10 @@ export class Engine {
   /**
    * A new state for a changed catalog entry: keeps the pk tree and the trees of indexes whose
    * definition is unchanged, and builds trees for new or changed indexes from the existing rows.
+   * In replay (`replaying`) a row that cannot be read may be one a later frame supersedes, so it
+   * marks the indexes for the end-of-replay rebuild instead of failing (I9).
    */
-  private rebuildState(previous: CollectionState, meta: CollectionMeta): CollectionState {
+  private rebuildState(previous: CollectionState, meta: CollectionMeta, replaying = false): CollectionState {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
@@ -465,10 +661,18 @@ export class Engine {
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
     const fresh = state.indexes.filter((ix) => !unchanged.has(ix.def.name));
-    if (fresh.length > 0) {
+    if (fresh.length > 0 && !this.staleIndexes.has(meta.id)) {
       const cur = state.pk.cursor();
       while (cur.next()) {
-        const row = this.readRow(cur.value);
+        let row: unknown[];
+        try {
+          // Rows older than an added column are indexed under its default.
+          row = rowOfState(state, this.readRow(cur.value));
+        } catch (err) {
+          if (!replaying || !(err instanceof FormatError)) throw err;
+          this.staleIndexes.add(meta.id);
+          break;
+        }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
           if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
@@ -516,7 +720,15 @@ export class Engine {
 
   private publishView(): void {
     const views = new Map<string, CollectionView>();
-    for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
+    const before = this.committed.collections;
+    // Handles outside the transaction lower statements against the committed catalog, cached
+    // under catalogGen: when a commit changes that catalog, their cached statements are stale.
+    let catalogChanged = before.size !== this.collections.size;
+    for (const [name, state] of this.collections) {
+      views.set(name, snapshotCollection(state));
+      if (before.get(name)?.state !== state) catalogChanged = true;
+    }
+    if (catalogChanged) this.catalogGen++;
     this.committed = { txnId: this.lastTxnId, collections: views, store: this.store };
   }
 
@@ -531,10 +743,18 @@ export class Engine {
   /** A snapshot of the current state including the open transaction's own writes. */
   currentView(): ReadView {
     this.assertOpen();
-    if (!this.txn) return this.committed;
+    const txn = this.txn;
+    if (!txn) return this.committed;
     const views = new Map<string, CollectionView>();
     for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
-    return { txnId: this.txn.id, collections: views, store: this.store };
+    txn.rowsShared = true;
+    const staged: StagedRows = {
+      base: txn.base,
+      count: txn.rowLocations.length,
+      locations: txn.rowLocations,
+      entries: txn.rowEntries,
+    };
+    return { txnId: txn.id, collections: views, store: this.store, staged };
   }
 
   get catalogVersion(): number {
@@ -550,7 +770,11 @@ export class Engine {
     return [...this.collections.keys()].sort();
   }
 
-  /** Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. */
+  /**
+   * Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. The row is
+   * as stored: one written before an ADD COLUMN is shorter than its schema, and readers widen it
+   * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
+   */
   readRow(location: number): unknown[] {
     const cached = this.cache.get(location);
     if (cached) return cached.row;
@@ -578,17 +802,8 @@ export class Engine {
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location);
     }
-    this.padRow(entry);
     this.cache.set(location, entry);
     return entry.row;
-  }
-
-  /** Rows written before ALTER TABLE ADD COLUMN are shorter: the new columns read as their defaults. */
-  private padRow(entry: { collectionId: number; row: unknown[] }): void {
-    const state = this.byId.get(entry.collectionId);
-    if (state && entry.row.length < state.compiled.columnCount) {
-      entry.row = [...entry.row, ...state.compiled.storedDefaults.slice(entry.row.length)];
-    }
   }
 
   private decodeRecord(
@@ -618,6 +833,8 @@ export class Engine {
    * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
    */
   readRowFor(view: ReadView, location: number): unknown[] {
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     if (view.store === this.store) return this.readRow(location);
     if (!this.retired.includes(view.store)) {
       throw new OperationalError(
@@ -656,13 +873,18 @@ export class Engine {
     at: ScanPosition,
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
+    defaults: readonly unknown[] | null = null,
   ): unknown[] | null {
     const known = this.rowAtHand(view, at);
-    if (known) return test(known) ? known : null;
+    if (known) {
+      const row = defaults ? widenRow(known, defaults) : known;
+      return test(row) ? row : null;
+    }
     const location = at.value;
     const frame = this.windowFrame(location);
     if (!frame) {
-      const row = this.readRow(location);
+      const raw = this.readRow(location);
+      const row = defaults ? widenRow(raw, defaults) : raw;
       return test(row) ? row : null;
     }
     const { buf, at: offset, header } = frame;
@@ -678,23 +900,27 @@ export class Engine {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
     }
+    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema;
+    // the columns it has must have their stored form (a valid checksum does not make a valid row).
     const state = this.byId.get(collectionId);
-    if (state) {
-      // Columns an older row lacks (added by ALTER TABLE) read as their defaults.
-      const defaults = state.compiled.storedDefaults;
-      const checks = state.compiled.storedColumnChecks;
-      for (const c of columns) {
-        if (probe[c] === MISSING) probe[c] = defaults[c];
-        else if (!checks[c](probe[c])) {
-          for (const k of columns) probe[k] = MISSING;
-          throw corruptAt(location, 'record that does not match its collection schema');
-        }
+    const fill = defaults ?? state?.compiled.storedDefaults;
+    const checks = state?.compiled.storedColumnChecks;
+    for (const c of columns) {
+      if (probe[c] === MISSING) {
+        if (fill) probe[c] = fill[c];
+        continue;
+      }
+      const check = checks?.[c];
+      if (check && !check(probe[c])) {
+        for (const k of columns) probe[k] = MISSING;
+        throw corruptAt(location, 'record that does not match its collection schema');
       }
     }
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
-    return this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    return defaults ? widenRow(row, defaults) : row;
   }
 
   /**
@@ -703,9 +929,11 @@ export class Engine {
    * open transaction (never memoized: those locations are not the current file's committed rows).
    */
   private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
+    const location = at.value;
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
     const memo = this.memo.get(at);
     if (memo) return memo;
-    const location = at.value;
     if (view.store !== this.store || (this.txn && location >= this.txn.base))
       return this.readRowFor(view, location);
     const cached = this.cache.get(location);
@@ -716,7 +944,6 @@ export class Engine {
 
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
-    this.padRow(entry);
     this.cache.offer(at.value, entry);
     this.memo.set(at, entry.row, entry.bytes);
     return entry.row;
@@ -737,7 +964,7 @@ export class Engine {
         view,
         readRow: (l) => this.readRowFor(view, l),
         readRowSequential: (at) => this.readRowAhead(view, at),
-        scanRowWhere: (at, columns, test) => this.scanRowWhere(view, at, columns, test),
+        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
       };
     }
     return this.readers;
@@ -785,10 +1012,10 @@ export class Engine {
     return this.window;
   }
 
-  /** The stored row with primary key `pk` in the current state, or undefined. */
+  /** The stored row with primary key `pk` in the current state (at the state's width), or undefined. */
   getRow(state: CollectionState, pk: unknown): unknown[] | undefined {
     const loc = state.pk.get(pk);
-    return loc === undefined ? undefined : this.readRow(loc);
+    return loc === undefined ? undefined : rowOfState(state, this.readRow(loc));
   }
 
   // ───────────────────────────── transactions ─────────────────────────────
@@ -814,6 +1041,7 @@ export class Engine {
       frameCount: 0,
       rowLocations: [],
       rowEntries: [],
+      rowsShared: false,
       begin: this.savepoint(staged),
     };
     writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
@@ -842,8 +1070,15 @@ export class Engine {
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
-    txn.rowLocations.length = sp.stagedRows;
-    txn.rowEntries.length = sp.stagedRows;
+    if (txn.rowsShared && txn.rowLocations.length > sp.stagedRows) {
+      // Views still read the undone rows (I7): later puts go to fresh arrays.
+      txn.rowLocations = txn.rowLocations.slice(0, sp.stagedRows);
+      txn.rowEntries = txn.rowEntries.slice(0, sp.stagedRows);
+      txn.rowsShared = false;
+    } else {
+      txn.rowLocations.length = sp.stagedRows;
+      txn.rowEntries.length = sp.stagedRows;
+    }
   }
 
   commit(): void {
@@ -852,7 +1087,7 @@ export class Engine {
       this.txn = null; // nothing written: an empty transaction leaves no trace in the file
       return;
     }
-    this.lock?.assertHeld();
+    this.verifyOwnership(txn.base);
     writeFrame(txn.staged, FrameKind.TXN_COMMIT, txn.id, encodePayload(txn.frameCount));
     const bytes = txn.staged.view();
     try {
@@ -888,6 +1123,7 @@ export class Engine {
     this.rollbackTo(txn.begin);
     this.txn = null;
     try {
+      this.verifyOwnership(null);
       this.store.truncate(txn.base);
       this.reservedEnd = txn.base;
       this.store.sync();
@@ -1019,7 +1255,9 @@ export class Engine {
     return true;
   }
 
-  private unindex(state: CollectionState, row: readonly unknown[], pk: unknown): void {
+  private unindex(state: CollectionState, stored: unknown[], pk: unknown): void {
+    // A row older than an ADD COLUMN was indexed under the column's default.
+    const row = rowOfState(state, stored);
     for (const ix of state.indexes) ix.tree.delete(ix.accessor.get(row) ?? null, pk);
   }
 
@@ -1027,7 +1265,7 @@ export class Engine {
   private applyPut(state: CollectionState, row: unknown[], location: number): void {
     const pk = state.pkOf(row);
     const oldLoc = state.pk.get(pk);
-    if (oldLoc !== undefined) this.unindex(state, this.readRow(oldLoc), pk);
+    if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
     state.pk.set(pk, location);
     for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
   }
@@ -1035,8 +1273,55 @@ export class Engine {
   private applyDelete(state: CollectionState, pk: unknown): void {
     const loc = state.pk.get(pk);
     if (loc === undefined) return;
-    this.unindex(state, this.readRow(loc), pk);
+    this.unindexSuperseded(state, loc, pk);
     state.pk.delete(pk);
+  }
+
+  /**
+   * Replay: remove the index entries of the row at `loc`, which the frame being replayed
+   * supersedes. Its body is read only to find those entries and is never needed again, so an
+   * unreadable one is not damage to the database (I9): the collection's indexes are marked for a
+   * rebuild from its live rows when replay ends, and until then no longer maintained entry by entry.
+   */
+  private unindexSuperseded(state: CollectionState, loc: number, pk: unknown): void {
+    if (state.indexes.length === 0 || this.staleIndexes.has(state.meta.id)) return;
+    let row: unknown[];
+    try {
+      row = this.readRow(loc);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.staleIndexes.add(state.meta.id);
+      return;
+    }
+    this.unindex(state, row, pk);
+  }
+
+  /**
+   * End of replay: give every collection marked by unindexSuperseded fresh secondary indexes
+   * built from its live rows. A live row that cannot be read is real damage and stays a
+   * FormatError, as is a unique key held by two live rows (writes never let that happen).
+   */
+  private rebuildStaleIndexes(): void {
+    if (this.staleIndexes.size === 0) return;
+    for (const id of this.staleIndexes) {
+      const state = this.byId.get(id);
+      if (!state) continue;
+      const trees = state.indexes.map(() => newIndexTree());
+      const cur = state.pk.cursor();
+      while (cur.next()) {
+        const row = this.readRow(cur.value);
+        state.indexes.forEach((ix, i) => {
+          const key = ix.accessor.get(row) ?? null;
+          if (ix.unique && key !== null && trees[i].get(key) !== undefined)
+            throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
+          trees[i].add(key, cur.key);
+        });
+      }
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.accessor, trees[i]));
+      this.recoveryReport.rebuiltIndexes.push(state.name);
+    }
+    this.staleIndexes.clear();
+    this.catalogGen++;
   }
 
   /** Append one frame to the transaction; returns the file offset it will have. */
@@ -1055,7 +1340,7 @@ export class Engine {
   checkpoint(): void {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
-    this.lock?.assertHeld();
+    this.verifyOwnership(this.durableEnd);
     const staged = this.stagingBuffer;
     staged.reset();
     const payload = encodePayload(
@@ -1082,6 +1367,7 @@ export class Engine {
       checkpointTxnId: this.lastTxnId,
       replayFrom: this.durableEnd,
     };
+    this.verifyOwnership(null);
     this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
     this.store.sync();
     this.superblock = next;
@@ -1158,6 +1444,7 @@ export class Engine {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
+    this.rebuildStaleIndexes();
     if (this.lastTxnId !== before) {
       this.catalogGen++;
       this.publishView();
@@ -1190,7 +1477,7 @@ export class Engine {
       checkpointTxnId: 0,
       replayFrom: LOG_START,
     };
-    this.recoveryReport = { truncatedFrom: null, reason: null, usedCheckpoint: false };
+    this.recoveryReport = emptyRecoveryReport();
     // A live reader may see the writer mid-append: use the committed prefix (read-only never writes).
     this.recover(this.readOnly ? 'autoTruncate' : 'strict');
   }
@@ -1199,8 +1486,9 @@ export class Engine {
     if (this.closed) return;
     if (this.txn) this.rollback();
     this.closed = true;
-    // A clean close leaves no reserved space: the file ends where the log does.
-    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd) {
+    // A clean close leaves no reserved space: the file ends where the log does. Only a writer
+    // that still owns the file and finds nothing but its own zeros there cuts anything.
+    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd && this.ownsReservedTail()) {
       try {
         this.store.truncate(this.durableEnd);
       } catch {
@@ -1218,6 +1506,65 @@ export class Engine {
     return this.closed;
   }
 
+  /**
+   * Immediately before any change to the file: the lock is still ours and the file is still the
+   * one we own, unchanged by anyone else (for an append at `appendAt`, our reserved zeros are
+   * still there). Otherwise LockError LOCK_LOST, and this engine never writes again.
+   */
+  private verifyOwnership(appendAt: number | null): void {
+    if (!this.lock || !(this.store instanceof FileStore)) return;
+    this.lock.assertHeld();
+    const problem = this.store.checkOwnPlace(appendAt);
+    if (problem) {
+      this.lock.markLost(problem);
+      this.lock.assertHeld();
+    }
+  }
+
+  /** Whether everything past the log's end is this writer's unused reservation (zeros only). */
+  private ownsReservedTail(): boolean {
+    try {
+      this.verifyOwnership(null);
+    } catch {
+      return false;
+    }
+    const length = this.store.size - this.durableEnd;
+    if (length > RESERVE_BYTES) return false;
+    const tail = readExact(this.store, this.durableEnd, length);
+    return tail !== null && tail.every((b) => b === 0);
+  }
+
+  /**
+   * Compaction's last step: rename the finished copy `tmp` over this engine's file and switch to
+   * it. The lock and the file are verified first, and the new file's identity lock is taken before
+   * the rename, so at no moment can another writer reach either file.
+   */
+  replaceFileWith(tmp: string): void {
+    this.assertWritable();
+    if (this.txn) throw new TransactionError('cannot replace the file inside a transaction');
+    if (!this.path || !(this.store instanceof FileStore))
+      throw new OperationalError('only file databases can be compacted in place', 'OPERATIONAL');
+    const next = FileStore.open(tmp, true, false);
+    const id = next.fileId();
+    next.close();
+    this.verifyOwnership(null);
+    const swap = this.lock?.rebindFile(id.dev, id.ino);
+    try {
+      renameDurably(tmp, this.path);
+    } catch (err) {
+      swap?.undo();
+      throw err;
+    }
+    const old = this.store;
+    this.reattach();
+    const now = (this.store as FileStore).fileId();
+    if (now.dev !== id.dev || now.ino !== id.ino) {
+      this.lock?.markLost(`another file appeared at ${this.path} during compaction`);
+    }
+    swap?.done(old.fileId().nlink === 0);
+    this.lock?.assertHeld();
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new InterfaceError('database is closed', 'CLOSED');
   }
@@ -1231,6 +1578,21 @@ export class Engine {
         'IO',
       );
   }
+}
+
+/** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
+function stagedRow(staged: StagedRows, location: number): unknown[] {
+  const { locations } = staged;
+  let lo = 0;
+  let hi = staged.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = locations[mid];
+    if (at === location) return staged.entries[mid].row;
+    if (at < location) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
 }
 
 function corruptAt(offset: number, what: string): FormatError {

@@ -1,7 +1,11 @@
 /** ByteStore over a real file: positional reads and writes on one descriptor, fdatasync for durability. */
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import type { ByteStore } from './byte-store';
 import { OperationalError } from '../src/errors';
+
+/** Bytes checked at an append position: a frame header's worth. */
+const ZERO_PROBE = 20;
 
 export class FileStore implements ByteStore {
   private fd: number;
@@ -33,6 +37,39 @@ export class FileStore implements ByteStore {
 
   get size(): number {
     return this.length;
+  }
+
+  /** Device, inode and link count of the open file. */
+  fileId(): { dev: number; ino: number; nlink: number } {
+    const st = fs.fstatSync(this.fd);
+    return { dev: st.dev, ino: st.ino, nlink: st.nlink };
+  }
+
+  /**
+   * What a writer checks immediately before it changes the file, so that it never writes into a
+   * file that is no longer the one it owns: the open file is still the one at its path, nobody
+   * changed its length, and (for an append at `appendAt`) the bytes there are still the zeros
+   * this writer reserved. Returns why not, or null when all holds.
+   */
+  checkOwnPlace(appendAt: number | null): string | null {
+    let open: fs.Stats;
+    let atPath: fs.Stats;
+    try {
+      open = fs.fstatSync(this.fd);
+      atPath = fs.statSync(this.path);
+    } catch (err) {
+      return `the file at ${this.path} cannot be checked (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+    if (open.nlink === 0 || open.ino !== atPath.ino || open.dev !== atPath.dev)
+      return `another file now sits at ${this.path} (it was replaced or removed)`;
+    if (open.size !== this.length)
+      return `the file's length changed under this writer (${this.length} -> ${open.size} bytes)`;
+    if (appendAt !== null && appendAt < this.length) {
+      const head = Buffer.alloc(Math.min(ZERO_PROBE, this.length - appendAt));
+      this.readInto(head, 0, head.length, appendAt);
+      for (const b of head) if (b !== 0) return `bytes at offset ${appendAt} were written by someone else`;
+    }
+    return null;
   }
 
   /** Inode of the open descriptor and of whatever file is at the path now (they differ after a compaction's rename). */
@@ -112,4 +149,26 @@ export class FileStore implements ByteStore {
 function ioError(message: string, cause: unknown): OperationalError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
   return new OperationalError(message + detail, 'IO', { cause });
+}
+
+/** Rename `from` over `to` (atomic on POSIX) and make the rename durable. */
+export function renameDurably(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    throw ioError(`cannot rename ${from} to ${to}`, err);
+  }
+  syncDir(nodePath.dirname(to));
+}
+
+export function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }

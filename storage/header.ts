@@ -13,6 +13,7 @@ import {
   FILE_MAGIC,
   FORMAT_MAJOR,
   FORMAT_MINOR,
+  FRAME_HEADER_SIZE,
   HEADER_SIZE,
   LOG_START,
   SUPERBLOCK_MAGIC,
@@ -105,4 +106,33 @@ export function decodeSuperblock(b: Buffer | null): Superblock | null {
     checkpointTxnId: readU64(b, 32),
     replayFrom: readU64(b, 40),
   };
+}
+
+/**
+ * Why a superblock whose checksum holds still cannot be trusted, or null when its fields agree
+ * with each other and with a file of `fileSize` bytes. A checksum only proves the 64 bytes are
+ * the ones some writer wrote; a writer bug, a restored stale block or a forged one can carry a
+ * valid checksum, and `replayFrom` decides where recovery believes the log ends — trusting a
+ * wrong one lets `autoTruncate` cut committed transactions. A superblock that fails this check
+ * is treated like a torn one (docs/format.md §2).
+ */
+export function superblockProblem(sb: Superblock, fileSize: number): string | null {
+  const fields = [sb.generation, sb.checkpointOffset, sb.checkpointLength, sb.checkpointTxnId, sb.replayFrom];
+  if (!fields.every((v) => Number.isSafeInteger(v))) return 'a field is 2^53 or larger';
+  if (sb.checkpointOffset === 0) {
+    if (sb.checkpointLength !== 0 || sb.checkpointTxnId !== 0)
+      return 'it names no checkpoint but records a checkpoint length or transaction id';
+    if (sb.replayFrom !== LOG_START)
+      return `it names no checkpoint but replays from ${sb.replayFrom}, not ${LOG_START}`;
+    return null;
+  }
+  if (sb.checkpointOffset < LOG_START)
+    return `its checkpoint offset ${sb.checkpointOffset} lies before the log`;
+  if (sb.checkpointLength <= FRAME_HEADER_SIZE)
+    return `its checkpoint length ${sb.checkpointLength} cannot hold a frame`;
+  const end = sb.checkpointOffset + sb.checkpointLength;
+  if (end > fileSize) return `its checkpoint ends at ${end}, past the end of the file (${fileSize})`;
+  if (sb.replayFrom !== end)
+    return `it replays from ${sb.replayFrom}, not from the end of its checkpoint (${end})`;
+  return null;
 }

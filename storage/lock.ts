@@ -1,113 +1,234 @@
 /**
- * Cross-process writer lock: proper-lockfile on the sidecar `<file>.lock`. The lock's mtime is
- * refreshed on a timer; if the refresh fails or finds the lock stolen, the lock is marked
- * compromised and every later write is refused with LockError instead of risking two appenders.
+ * The cross-process writer lock: one writer per database file, whichever path names it.
  *
- * A timer cannot run while the event loop is blocked (a long synchronous transaction), so before
- * every append `assertHeld()` also checks a heartbeat: if the loop was stalled for more than half
- * the stale period, the lock is examined: a stall longer than the stale period (another writer may
- * have taken the lock over) or a different lock directory means the lock is lost and the write is
- * refused; proper-lockfile reaches the same verdict on its next refresh.
+ * Two locks, both LockDir (see lock-dir.ts for the protocol and why it is atomic among racers):
+ *   - by real path: `<realpath>.lock/` beside the file. Every spelling of the path (relative,
+ *     `..`, a symlink) resolves to the same real path, so the same lock.
+ *   - by file identity: `<tmpdir>/modelvault-locks/<dev>-<ino>/`. Hard links are one file under
+ *     several real paths; device and inode are what they share. Taken once the file is open.
+ * A lock is taken over only when its owner process is gone (pid probe, start time, boot id), never
+ * because time passed: a writer whose event loop is busy for an hour keeps its lock. A lock held
+ * from another host is never taken over (network file systems are not supported).
+ *
+ * Defence in depth: the engine calls `assertHeld()` immediately before every mutation of the
+ * file; a writer that finds either lock no longer its own stops writing for good (LOCK_LOST).
  */
 import * as fs from 'node:fs';
-import * as lockfile from 'proper-lockfile';
-import { LockError } from '../src/errors';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { LockError, OperationalError } from '../src/errors';
+import { LockDir, newOwner } from './lock-dir';
+import type { HeldEntry, LockOwner, TakeResult } from './lock-dir';
 
+/** Kept for callers of the old timestamp-based lock; takeover no longer depends on time. */
 export const DEFAULT_LOCK_STALE_MS = 10_000;
 
+/** Where identity locks live: one folder per host (every process shares the temp folder). */
+export function identityLockRoot(): string {
+  return nodePath.join(os.tmpdir(), 'modelvault-locks');
+}
+
+export function identityLockDir(dev: number, ino: number): string {
+  return nodePath.join(identityLockRoot(), `${dev}-${ino}`);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function describe(owner: LockOwner | null, state: string): string {
+  if (!owner) return 'another writer (the lock is changing hands)';
+  if (state === 'foreign')
+    return `a writer on host ${owner.host} (pid ${owner.pid}); locks held from another host are never taken over — network file systems are not supported`;
+  return owner.pid === process.pid ? 'another handle in this process' : `another writer (pid ${owner.pid})`;
+}
+
+/**
+ * Take `dir` or throw LockError LOCKED; while it is held by a live owner, retry with backoff until
+ * `deadline` (a Date.now() value; the past means: try once).
+ */
+function takeWithin(dir: LockDir, deadline: number, what: string): Held {
+  let pause = 2;
+  for (;;) {
+    const result: TakeResult = dir.tryTake();
+    if (result.taken) return { dir, entry: result.entry };
+    const left = deadline - Date.now();
+    if (left <= 0 || result.state === 'foreign')
+      throw new LockError(`database ${what} is locked by ${describe(result.owner, result.state)}`);
+    sleepSync(Math.min(pause, left));
+    pause = Math.min(pause * 2, 100);
+  }
+}
+
+interface Held {
+  dir: LockDir;
+  entry: HeldEntry;
+}
+
+function holds(held: Held): boolean {
+  return held.dir.holds(held.entry);
+}
+
 export class WriterLock {
-  private release: (() => void) | null;
-  private compromisedBy: Error | null = null;
-  private readonly lockDir: string;
-  private readonly ino: number;
-  private lastBeat = Date.now();
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly byPath: Held;
+  private byFile: Held | null = null;
+  private lost: string | null = null;
+  private released = false;
 
   private constructor(
+    /** The real path of the database file. */
     readonly path: string,
-    release: () => void,
-    private readonly staleMs: number,
+    private readonly owner: LockOwner,
+    byPath: Held,
   ) {
-    this.release = release;
-    this.lockDir = `${path}.lock`;
-    this.ino = fs.statSync(this.lockDir).ino;
-    this.heartbeat = setInterval(() => (this.lastBeat = Date.now()), Math.max(250, staleMs / 8));
-    this.heartbeat.unref();
-  }
-
-  /** Take the lock or throw LockError (code LOCKED) at once; never waits. */
-  static acquire(path: string, staleMs = DEFAULT_LOCK_STALE_MS): WriterLock {
-    const holder: { lock: WriterLock | null } = { lock: null };
-    let release: () => void;
-    try {
-      release = lockfile.lockSync(path, {
-        stale: Math.max(staleMs, 5000),
-        realpath: false,
-        lockfilePath: `${path}.lock`,
-        onCompromised: (err: Error) => {
-          if (holder.lock) holder.lock.compromisedBy = err;
-        },
-      });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      const message =
-        code === 'ELOCKED'
-          ? `database ${path} is locked by another writer`
-          : `cannot take the writer lock on ${path}: ${err instanceof Error ? err.message : String(err)}`;
-      throw new LockError(message, { cause: err });
-    }
-    holder.lock = new WriterLock(path, release, Math.max(staleMs, 5000));
-    return holder.lock;
-  }
-
-  /** Throw LockError if the lock was lost; called before every append. */
-  assertHeld(): void {
-    if (this.compromisedBy) {
-      throw new LockError(
-        `writer lock on ${this.path} was lost (${this.compromisedBy.message}); refusing to write`,
-        {
-          cause: this.compromisedBy,
-        },
-      );
-    }
-    if (!this.release) throw new LockError(`writer lock on ${this.path} was released`);
-    if (Date.now() - this.lastBeat > this.staleMs / 2) this.verifyAfterStall();
+    this.byPath = byPath;
   }
 
   /**
-   * The event loop stalled. Longer than the stale period: another process may legitimately have
-   * taken the lock, so the lock counts as lost. Shorter: nobody could take it, but make sure the
-   * lock directory is still ours.
+   * Take the lock on the file at `realPath` (already resolved), waiting up to `busyTimeoutMs` while
+   * another live writer holds it. Call `bindFile` once the file is open.
    */
-  private verifyAfterStall(): void {
-    const stalled = Date.now() - this.lastBeat;
-    let st: fs.Stats | null = null;
+  static acquire(realPath: string, busyTimeoutMs = 0): WriterLock {
+    const owner = newOwner();
+    const dir = new LockDir(`${realPath}.lock`, owner);
+    return new WriterLock(realPath, owner, takeWithin(dir, Date.now() + busyTimeoutMs, realPath));
+  }
+
+  /** Take the identity lock of the open file (device + inode), so hard links share one lock. */
+  bindFile(dev: number, ino: number, busyTimeoutMs = 0): void {
+    const held = this.takeIdentity(dev, ino, Date.now() + busyTimeoutMs);
+    this.byFile = held;
+  }
+
+  /**
+   * A compaction is about to rename a new file (dev, ino) over the database: take its identity
+   * lock first, so nobody can open the new file through another link and write before we do.
+   * `done` then drops the old file's identity lock; `undo` (the rename failed) goes back to it.
+   */
+  rebindFile(dev: number, ino: number): { done(oldFileUnlinked: boolean): void; undo(): void } {
+    const old = this.byFile;
+    const fresh = this.takeIdentity(dev, ino, Date.now());
+    this.byFile = fresh;
+    return {
+      done: (oldFileUnlinked) => {
+        if (!old) return;
+        old.dir.release(old.entry);
+        // Nobody can open an unlinked file again, so its identity lock is dead weight.
+        if (oldFileUnlinked) fs.rmSync(old.dir.dir, { recursive: true, force: true });
+      },
+      undo: () => {
+        fresh.dir.release(fresh.entry);
+        this.byFile = old;
+      },
+    };
+  }
+
+  /** The engine found the file changed under it: this lock counts as lost from now on. */
+  markLost(reason: string): void {
+    this.lost ??= reason;
+  }
+
+  private takeIdentity(dev: number, ino: number, deadline: number): Held {
+    const root = identityLockRoot();
     try {
-      st = fs.statSync(this.lockDir);
+      fs.mkdirSync(root, { recursive: true });
+      // Shared by every user of this host, like /tmp itself.
+      fs.chmodSync(root, 0o1777);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM')
+        throw new OperationalError(`cannot create ${root}: ${(err as Error).message}`, 'IO', { cause: err });
+    }
+    const dir = new LockDir(identityLockDir(dev, ino), this.owner);
+    const held = takeWithin(
+      dir,
+      deadline,
+      `${this.path} (inode ${ino}, also reachable through another link)`,
+    );
+    try {
+      fs.chmodSync(dir.dir, 0o1777);
     } catch {
-      st = null;
+      // created by another user: its mode is already set
     }
-    if (stalled > this.staleMs || !st || st.ino !== this.ino) {
-      this.compromisedBy = new Error(
-        `the event loop was blocked for ${stalled} ms (lock stale period ${this.staleMs} ms)`,
-      );
+    return held;
+  }
+
+  /** Throw LockError LOCK_LOST unless both locks are still ours; called before every file mutation. */
+  assertHeld(): void {
+    if (this.lost === null && this.released) this.lost = 'the lock was released';
+    if (this.lost === null && (!holds(this.byPath) || (this.byFile !== null && !holds(this.byFile)))) {
+      this.lost = 'the lock was taken over or removed by someone else';
+    }
+    if (this.lost !== null)
       throw new LockError(
-        `writer lock on ${this.path} may have been taken over while this process was unresponsive (${stalled} ms); refusing to write — reopen the database`,
+        `writer lock on ${this.path} is no longer held (${this.lost}); this handle stopped writing — reopen the database`,
+        undefined,
+        'LOCK_LOST',
       );
+  }
+
+  /** Whether every check passed so far and the lock is still ours (no throw). */
+  stillHeld(): boolean {
+    try {
+      this.assertHeld();
+      return true;
+    } catch {
+      return false;
     }
-    this.lastBeat = Date.now();
   }
 
   dispose(): void {
-    clearInterval(this.heartbeat);
-    const release = this.release;
-    this.release = null;
-    if (release && !this.compromisedBy) {
-      try {
-        release();
-      } catch {
-        // Releasing a lock that was already removed or compromised is not an error for the closer.
-      }
-    }
+    if (this.released) return;
+    this.released = true;
+    // A displaced writer touches nothing: release() only frees an entry that is still the highest.
+    if (this.byFile) this.byFile.dir.release(this.byFile.entry);
+    this.byPath.dir.release(this.byPath.entry);
   }
+
+  /** The live writer holding the file at `realPath`, if any (read-only probe: writes nothing). */
+  static liveHolder(realPath: string): LockOwner | null {
+    const found = LockDir.holder(`${realPath}.lock`);
+    return found && found.state !== 'dead' ? found.owner : null;
+  }
+}
+
+/**
+ * The real path of a database file that may not exist yet: symlinks and `..` resolved, so every
+ * spelling of one file gives one path. A missing folder is an I/O error naming the cause.
+ */
+export function resolveRealPath(path: string, depth = 0): string {
+  const abs = nodePath.resolve(path);
+  try {
+    return fs.realpathSync(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw openError(abs, err);
+  }
+  // The file does not exist (yet): resolve its folder, keep the name.
+  const dir = nodePath.dirname(abs);
+  let realDir: string;
+  try {
+    realDir = fs.realpathSync(dir);
+  } catch (err) {
+    throw openError(abs, err, `folder ${dir} does not exist`);
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(nodePath.join(realDir, nodePath.basename(abs)));
+  } catch {
+    return nodePath.join(realDir, nodePath.basename(abs));
+  }
+  if (st.isSymbolicLink()) {
+    // A dangling symlink: the file would be created at its target.
+    const target = fs.readlinkSync(nodePath.join(realDir, nodePath.basename(abs)));
+    if (depth > 32)
+      throw openError(abs, Object.assign(new Error('too many symbolic links'), { code: 'ELOOP' }));
+    return resolveRealPath(nodePath.resolve(realDir, target), depth + 1);
+  }
+  return nodePath.join(realDir, nodePath.basename(abs));
+}
+
+function openError(path: string, err: unknown, why?: string): OperationalError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = why ? `${why} (${e.code ?? 'error'})` : `${e.code ?? ''} ${e.message ?? String(err)}`.trim();
+  return new OperationalError(`cannot open ${path}: ${reason}`, 'IO', { cause: err });
 }

@@ -15,10 +15,18 @@
  *     outright (truncating it would destroy a newer writer's data).
  *  7. Outside a transaction, a frame header of 20 zero bytes is the clean end of the log: what
  *     follows is space a writer preallocated (format 1.1), not a damaged tail.
+ *  8. A damaged checkpoint is skipped (rule 5) only when its recorded length lands on a valid frame,
+ *     a zero header or the end of the file: a wrong length must not resume the scan mid-frame.
+ *
+ * Where the scan stopped is only where the usable log ends; whether that is the end of the
+ * committed log is for findCommittedAfter to prove (docs/format.md §5, rule 5): a crash tears
+ * at most the one append in flight, so a complete transaction after the damage means the damage
+ * is inside the log, and cutting there would destroy acknowledged commits.
  */
 import type { ByteStore } from './byte-store';
-import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind } from './format';
+import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind, LOG_START } from './format';
 import { frameChecksumOk, parseFrameHeader } from './frame';
+import { crc32c } from './crc32c';
 import { decodePayload } from './codec';
 import { FormatError } from '../src/errors';
 
@@ -34,8 +42,24 @@ export interface LogFrame {
 
 export interface TailProblem {
   code: 'TORN_TAIL' | 'CORRUPT';
+  /** End of the usable log (the scan's goodEnd). */
   offset: number;
+  /** Offset of the frame, or missing frame, that broke the log. */
+  at: number;
+  /**
+   * Where a search for committed transactions after the damage starts: past the breaking frame
+   * outside a transaction (a well-formed frame there, such as a transaction with the wrong id, is
+   * the tail itself), at it inside one (it may begin the next transaction, the current one having
+   * lost its end).
+   */
+  searchFrom: number;
   message: string;
+}
+
+/** A complete committed transaction, or a checkpoint of later ones, found past the usable log. */
+export interface CommittedAfter {
+  offset: number;
+  txnId: number;
 }
 
 export interface ScanResult {
@@ -100,12 +124,22 @@ export function scanLog(
   const stop = (code: TailProblem['code'], message: string): ScanResult => ({
     goodEnd,
     lastTxnId,
-    problem: { code, offset: goodEnd, message },
+    problem: {
+      code,
+      offset: goodEnd,
+      at: Math.min(pos, size),
+      searchFrom: open ? pos : pos + 1,
+      message,
+    },
   });
 
   while (pos < size) {
     const skipLength = open ? undefined : skip.get(pos);
-    if (skipLength !== undefined && pos + skipLength <= size) {
+    if (
+      skipLength !== undefined &&
+      pos + skipLength <= size &&
+      landsOnFrame(reader, pos + skipLength, size)
+    ) {
       pos += skipLength;
       goodEnd = pos;
       continue;
@@ -190,4 +224,133 @@ export function scanLog(
   }
   if (open) return stop('TORN_TAIL', `transaction ${open.txnId} has no commit marker`);
   return { goodEnd, lastTxnId, problem: null };
+}
+
+/** True when `at` is the end of the file, a zero header (reserved space) or a frame whose crc holds. */
+function landsOnFrame(reader: ChunkReader, at: number, size: number): boolean {
+  if (at === size) return true;
+  const head = reader.get(at, FRAME_HEADER_SIZE);
+  if (!head) return false;
+  if (isZeroHeader(head)) return true;
+  const header = parseFrameHeader(head, 0, size - at);
+  if (!header) return false;
+  const whole = reader.get(at, FRAME_HEADER_SIZE + header.length);
+  return whole !== null && frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc);
+}
+
+/** Bytes searched per read by findCommittedAfter. */
+const SEARCH_CHUNK = 1 << 20;
+/** TXN_BEGIN carries `nil` (1 byte); a little room for a later minor, none for a forged length. */
+const MAX_BEGIN_PAYLOAD = 255;
+
+/**
+ * The first complete committed transaction with an id above `lastTxnId`, or CHECKPOINT frame of
+ * such a transaction, that starts at or after `from`; null when there is none up to the end of
+ * the file. It proves the log went on past a damaged frame: a crash tears only the one append in
+ * flight (a transaction or a checkpoint, starting at the end of the usable log), and is followed
+ * only by zeros or the end of the file.
+ *
+ * Frame boundaries past damage are unknown, so every byte offset is a candidate; a candidate
+ * costs four byte compares unless it looks like a TXN_BEGIN or CHECKPOINT header (flags and
+ * reserved bytes zero), and only those are read and checksummed. The search stops at the first
+ * proof, so damage inside the log costs a read up to the next commit; a real torn tail costs
+ * one pass over the rest of the file (one append plus reserved zeros).
+ */
+export function findCommittedAfter(store: ByteStore, from: number, lastTxnId: number): CommittedAfter | null {
+  const size = store.size;
+  const reader = new ChunkReader(store);
+  const buf = Buffer.allocUnsafe(SEARCH_CHUNK + FRAME_HEADER_SIZE);
+  for (let base = Math.max(from, LOG_START); base + FRAME_HEADER_SIZE <= size; base += SEARCH_CHUNK) {
+    const n = store.readInto(buf, 0, Math.min(buf.length, size - base), base);
+    const last = Math.min(n - FRAME_HEADER_SIZE, SEARCH_CHUNK - 1);
+    // The kind byte sits 4 bytes into a header: find each candidate kind with a native byte search.
+    let nextBegin = buf.indexOf(FrameKind.TXN_BEGIN, 4);
+    let nextCheckpoint = buf.indexOf(FrameKind.CHECKPOINT, 4);
+    for (;;) {
+      const k =
+        nextBegin < 0 ? nextCheckpoint : nextCheckpoint < 0 ? nextBegin : Math.min(nextBegin, nextCheckpoint);
+      const i = k - 4;
+      if (k < 0 || i > last) break;
+      if (k === nextBegin) nextBegin = buf.indexOf(FrameKind.TXN_BEGIN, k + 1);
+      else nextCheckpoint = buf.indexOf(FrameKind.CHECKPOINT, k + 1);
+      if (buf[i + 5] !== 0 || buf[i + 6] !== 0 || buf[i + 7] !== 0) continue;
+      const found = committedAt(reader, store, base + i, lastTxnId);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The proof findCommittedAfter looks for, checked at one offset. */
+function committedAt(
+  reader: ChunkReader,
+  store: ByteStore,
+  at: number,
+  lastTxnId: number,
+): CommittedAfter | null {
+  const size = store.size;
+  // The header alone rules most candidates out before any checksum is computed.
+  const head = reader.get(at, FRAME_HEADER_SIZE);
+  if (!head) return null;
+  const claimed = parseFrameHeader(head, 0, size - at);
+  if (!claimed || claimed.txnId <= lastTxnId) return null;
+  if (claimed.kind === FrameKind.TXN_BEGIN && claimed.length > MAX_BEGIN_PAYLOAD) return null;
+  const first = verifiedFrame(reader, store, at, size);
+  if (!first || first.txnId <= lastTxnId) return null;
+  if (first.kind === FrameKind.CHECKPOINT) return { offset: at, txnId: first.txnId };
+  let pos = first.end;
+  let dataFrames = 0;
+  for (;;) {
+    const frame = verifiedFrame(reader, store, pos, size);
+    if (!frame || frame.txnId !== first.txnId) return null;
+    if (DATA_KINDS.has(frame.kind)) {
+      dataFrames++;
+    } else if (frame.kind === FrameKind.TXN_COMMIT) {
+      const payload = frame.length <= 16 ? reader.get(pos + FRAME_HEADER_SIZE, frame.length) : null;
+      let count: unknown = null;
+      try {
+        if (payload) count = decodePayload(payload, pos);
+      } catch {
+        return null;
+      }
+      return count === dataFrames ? { offset: at, txnId: first.txnId } : null;
+    } else {
+      return null;
+    }
+    pos = frame.end;
+  }
+}
+
+/** Frames up to this size are checked from the reader's chunk; larger ones are streamed. */
+const STREAM_ABOVE = 1 << 20;
+
+/**
+ * The frame at `at` when its crc holds. A candidate found inside damaged or foreign bytes may
+ * carry any length, so a large one is checksummed in pieces instead of being read whole.
+ */
+function verifiedFrame(
+  reader: ChunkReader,
+  store: ByteStore,
+  at: number,
+  size: number,
+): { kind: number; txnId: number; length: number; end: number } | null {
+  const head = reader.get(at, FRAME_HEADER_SIZE);
+  if (!head) return null;
+  const header = parseFrameHeader(head, 0, size - at);
+  if (!header || !Number.isSafeInteger(header.txnId)) return null;
+  const end = at + FRAME_HEADER_SIZE + header.length;
+  const found = { kind: header.kind, txnId: header.txnId, length: header.length, end };
+  if (header.length <= STREAM_ABOVE) {
+    const whole = reader.get(at, FRAME_HEADER_SIZE + header.length);
+    return whole && frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc) ? found : null;
+  }
+  let crc = crc32c(head, 0, 16);
+  const piece = Buffer.allocUnsafe(STREAM_ABOVE);
+  for (let pos = at + FRAME_HEADER_SIZE; pos < end;) {
+    const n = store.readInto(piece, 0, Math.min(piece.length, end - pos), pos);
+    if (n <= 0) return null;
+    crc = crc32c(piece, 0, n, crc);
+    pos += n;
+  }
+  return crc === header.crc ? found : null;
 }

@@ -13,12 +13,15 @@ export interface ScanPosition {
 
 /**
  * A scan's read with a filter pushed down: the row when `test` accepts it, else null; only
- * `columns` need be present in the row `test` sees.
+ * `columns` need be present in the row `test` sees. With `defaults` (the collection's stored
+ * defaults, when some rows predate an ADD COLUMN), rows `test` sees and the row returned are
+ * widened to their length.
  */
 export type ScanRowWhere = (
   at: ScanPosition,
   columns: readonly number[],
   test: (row: unknown[]) => boolean,
+  defaults?: readonly unknown[] | null,
 ) => unknown[] | null;
 
 export interface RowReaders {

@@ -1,13 +1,34 @@
 /**
  * State matrix (after better-sqlite3's integrity test): every public Connection and Cursor method
- * in every state — fresh, mid-fetch, inside a transaction, after close — either works or throws
- * exactly the documented error.
+ * in every state — fresh, mid-fetch, inside a transaction, mid-fetch of a result opened inside a
+ * transaction that was then committed or rolled back, after close — either works or throws
+ * exactly the documented error. A result set opened inside a transaction keeps its snapshot
+ * whatever happens to the transaction afterwards (issue 11, item 1).
  */
 import { connect, InterfaceError, ProgrammingError } from '../../src/index';
 import type { Connection, Cursor } from '../../src/index';
 
-type State = 'fresh' | 'midFetch' | 'inTransaction' | 'cursorClosed' | 'connClosed';
-const STATES: State[] = ['fresh', 'midFetch', 'inTransaction', 'cursorClosed', 'connClosed'];
+type State =
+  | 'fresh'
+  | 'midFetch'
+  | 'inTransaction'
+  | 'midFetchInTransaction'
+  | 'midFetchAfterCommit'
+  | 'midFetchAfterRollback'
+  | 'cursorClosed'
+  | 'connClosed';
+const STATES: State[] = [
+  'fresh',
+  'midFetch',
+  'inTransaction',
+  'midFetchInTransaction',
+  'midFetchAfterCommit',
+  'midFetchAfterRollback',
+  'cursorClosed',
+  'connClosed',
+];
+/** States whose cursor holds a result set opened inside a transaction. */
+const TXN_RESULT_STATES: State[] = ['midFetchInTransaction', 'midFetchAfterCommit', 'midFetchAfterRollback'];
 
 function setup(state: State): { conn: Connection; cur: Cursor } {
   const conn = connect(':memory:');
@@ -20,6 +41,15 @@ function setup(state: State): { conn: Connection; cur: Cursor } {
     cur.fetchOne();
   }
   if (state === 'inTransaction') cur.execute("INSERT INTO t (v) VALUES ('d')");
+  if (TXN_RESULT_STATES.includes(state)) {
+    conn.execute("INSERT INTO t (v) VALUES ('d'), ('e')");
+    cur.execute('SELECT * FROM t ORDER BY id');
+    cur.fetchOne();
+    if (state === 'midFetchAfterCommit') conn.commit();
+    if (state === 'midFetchAfterRollback') conn.rollback();
+    // Writes after the snapshot reuse the offsets of rolled-back rows: the cursor must not see them.
+    if (state !== 'midFetchInTransaction') conn.execute("INSERT INTO t (v) VALUES ('x'), ('y'), ('z')");
+  }
   if (state === 'cursorClosed') cur.close();
   if (state === 'connClosed') conn.close();
   return { conn, cur };
@@ -45,7 +75,8 @@ function expectedCursor(call: string, state: State): Outcome {
   if (call === 'close') return 'ok'; // close is always allowed and idempotent
   if (state === 'cursorClosed' || state === 'connClosed') return 'CLOSED';
   const fetches = ['fetchOne', 'fetchMany', 'fetchAll', 'iterate'];
-  if (fetches.includes(call) && state !== 'midFetch') return 'NO_RESULT_SET';
+  if (fetches.includes(call) && state !== 'midFetch' && !TXN_RESULT_STATES.includes(state))
+    return 'NO_RESULT_SET';
   return 'ok';
 }
 
@@ -100,6 +131,49 @@ describe('Connection methods in every state', () => {
   test('inTransaction reflects each state', () => {
     expect(setup('fresh').conn.inTransaction).toBe(false);
     expect(setup('inTransaction').conn.inTransaction).toBe(true);
+    expect(setup('midFetchInTransaction').conn.inTransaction).toBe(true);
+    // The inserts after commit/rollback opened a new transaction.
+    expect(setup('midFetchAfterCommit').conn.inTransaction).toBe(true);
+    expect(setup('midFetchAfterRollback').conn.inTransaction).toBe(true);
     expect(setup('connClosed').conn.inTransaction).toBe(false);
+  });
+});
+
+describe('A result set opened inside a transaction returns exactly its snapshot', () => {
+  const rest = [
+    [2, 'b'],
+    [3, 'c'],
+    [4, 'd'],
+    [5, 'e'],
+  ];
+  for (const state of TXN_RESULT_STATES) {
+    test(`${state}: fetchAll`, () => {
+      const { conn, cur } = setup(state);
+      expect(cur.fetchAll()).toEqual(rest);
+      expect(cur.rowCount).toBe(5);
+      conn.close();
+    });
+
+    test(`${state}: fetchMany then iteration`, () => {
+      const { conn, cur } = setup(state);
+      expect(cur.fetchMany(2)).toEqual(rest.slice(0, 2));
+      expect([...cur]).toEqual(rest.slice(2));
+      expect(cur.fetchOne()).toBeNull();
+      conn.close();
+    });
+  }
+
+  test('midFetchAfterRollback: the connection sees the rollback, the cursor its snapshot', () => {
+    const { conn, cur } = setup('midFetchAfterRollback');
+    expect(conn.execute('SELECT v FROM t ORDER BY id').fetchAll()).toEqual([
+      ['a'],
+      ['b'],
+      ['c'],
+      ['x'],
+      ['y'],
+      ['z'],
+    ]);
+    expect(cur.fetchAll()).toEqual(rest);
+    conn.close();
   });
 });

@@ -1,0 +1,263 @@
+/**
+ * One exclusive lock kept in a directory of numbered, immutable entries — the compare-and-swap the
+ * writer lock is built on. The entry with the highest number says who holds the lock (an owner's
+ * pid, host, boot id, start time and a random token) or that it is free.
+ *
+ *   take:    read the highest entry N; if it is free or its owner is gone, create entry N+1 naming
+ *            yourself with link(2) (atomic, and it fails if N+1 exists), then list again: you hold
+ *            the lock only if N+1 is still the highest. Lower entries are then removed.
+ *   release: create entry N+1 saying "free", then remove N.
+ *
+ * Why this shape: among racers that all saw owner N dead, link() lets exactly one create N+1, so
+ * exactly one wins. Entries are written in full before they are linked into place and never
+ * change, so a reader never sees half an owner. The highest number never goes down (only entries
+ * below an existing higher one are removed), which makes a racer acting on an old listing harmless:
+ * whatever number it manages to create, a higher one already exists when it checks. For the same
+ * reason the directory itself is never removed while its file exists.
+ *
+ *        take (free, or owner gone)          release
+ *   free ─────────────────────────► held ──────────────► free
+ *                                     │ owner process dies
+ *                                     ▼
+ *                                   orphan ── take ──► held (by the taker)
+ */
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { OperationalError } from '../src/errors';
+import { currentProcess, liveness, pidAlive } from './process-identity';
+import type { Liveness, ProcessIdentity } from './process-identity';
+
+export interface LockOwner extends ProcessIdentity {
+  /** Tells apart two locks of one process (two engines, a compaction's second file). */
+  token: string;
+}
+
+/**
+ * An entry this process created and holds open: while the descriptor is open, the entry's inode
+ * cannot be reused, so "the file named <gen> has our inode" proves the entry is still ours even if
+ * someone deleted the directory and a new owner started over at our number.
+ */
+export interface HeldEntry {
+  gen: number;
+  fd: number;
+  ino: number;
+}
+
+export type TakeResult =
+  { taken: true; entry: HeldEntry } | { taken: false; owner: LockOwner | null; state: Liveness };
+
+const DIGITS = 12;
+const ENTRY = /^\d{12}$/;
+const TMP = /^\.tmp-(\d+)-/;
+/** Listings tried before a take gives up as "busy": each retry means another process moved. */
+const MAX_ROUNDS = 64;
+
+function entryName(gen: number): string {
+  return String(gen).padStart(DIGITS, '0');
+}
+
+function ioError(what: string, err: unknown): OperationalError {
+  const e = err as NodeJS.ErrnoException;
+  return new OperationalError(`${what}: ${e.code ?? ''} ${e.message ?? String(err)}`.trim(), 'IO', {
+    cause: err,
+  });
+}
+
+export function newOwner(): LockOwner {
+  return { ...currentProcess(), token: randomBytes(8).toString('hex') };
+}
+
+function parseOwner(text: string): LockOwner | 'free' | null {
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    if (v.free === true) return 'free';
+    if (
+      typeof v.pid === 'number' &&
+      typeof v.host === 'string' &&
+      typeof v.boot === 'string' &&
+      typeof v.start === 'string' &&
+      typeof v.token === 'string'
+    )
+      return { pid: v.pid, host: v.host, boot: v.boot, start: v.start, token: v.token };
+  } catch {
+    // fall through: unreadable content
+  }
+  return null;
+}
+
+/** The highest entry number in `dir` (0 when none); throws the fs error when it cannot be listed. */
+function highest(dir: string): number {
+  let max = 0;
+  for (const name of fs.readdirSync(dir)) {
+    if (ENTRY.test(name)) {
+      const n = Number(name);
+      if (n > max) max = n;
+    }
+  }
+  return max;
+}
+
+type Reading = { gen: number; owner: LockOwner | 'free' | null } | 'retry';
+
+function readTop(dir: string): Reading {
+  const gen = highest(dir);
+  if (gen === 0) return { gen: 0, owner: 'free' };
+  let text: string;
+  try {
+    text = fs.readFileSync(nodePath.join(dir, entryName(gen)), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'retry'; // superseded meanwhile
+    throw err;
+  }
+  // Unreadable content can only come from a crash of the whole machine mid-write: nobody owns it.
+  return { gen, owner: parseOwner(text) };
+}
+
+export class LockDir {
+  constructor(
+    readonly dir: string,
+    readonly owner: LockOwner,
+  ) {}
+
+  /** Try once (a bounded number of listings) to take the lock; never waits. */
+  tryTake(): TakeResult {
+    try {
+      fs.mkdirSync(this.dir, { mode: 0o777 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw ioError(`cannot create the lock directory ${this.dir}`, err);
+    }
+    const tmp = nodePath.join(this.dir, `.tmp-${this.owner.pid}-${this.owner.token}`);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(this.owner), { mode: 0o644 });
+    } catch (err) {
+      throw ioError(`cannot write in the lock directory ${this.dir}`, err);
+    }
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const top = readTop(this.dir);
+        if (top === 'retry') continue;
+        if (top.owner !== 'free' && top.owner !== null) {
+          const state = liveness(top.owner);
+          if (state !== 'dead') return { taken: false, owner: top.owner, state };
+        }
+        const gen = top.gen + 1;
+        try {
+          fs.linkSync(tmp, nodePath.join(this.dir, entryName(gen)));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue; // another racer won N+1
+          throw err;
+        }
+        if (highest(this.dir) === gen) {
+          const fd = fs.openSync(nodePath.join(this.dir, entryName(gen)), 'r');
+          this.sweep(gen);
+          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino } };
+        }
+        // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
+        this.unlink(gen);
+      }
+      return { taken: false, owner: null, state: 'alive' };
+    } catch (err) {
+      throw ioError(`cannot take the lock in ${this.dir}`, err);
+    } finally {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /**
+   * Whether our entry is still the highest: the file named by its number is still our inode, and
+   * nobody created the next number. Two stat calls: this runs before every write of the file.
+   */
+  holds(entry: HeldEntry): boolean {
+    try {
+      if (fs.statSync(nodePath.join(this.dir, entryName(entry.gen))).ino !== entry.ino) return false;
+    } catch {
+      return false;
+    }
+    return !fs.existsSync(nodePath.join(this.dir, entryName(entry.gen + 1)));
+  }
+
+  /** Give the lock back; a no-op when it is no longer ours (a displaced holder touches nothing). */
+  release(entry: HeldEntry): void {
+    try {
+      if (!this.holds(entry)) return;
+      const tmp = nodePath.join(this.dir, `.tmp-${this.owner.pid}-${this.owner.token}-free`);
+      try {
+        fs.writeFileSync(tmp, '{"free":true}');
+        fs.linkSync(tmp, nodePath.join(this.dir, entryName(entry.gen + 1)));
+        this.unlink(entry.gen);
+      } catch {
+        // EEXIST: someone judged us gone and took over; then the lock is theirs, not ours to free.
+      } finally {
+        try {
+          fs.unlinkSync(tmp);
+        } catch {
+          // already gone
+        }
+      }
+    } finally {
+      try {
+        fs.closeSync(entry.fd);
+      } catch {
+        // closed already (released twice)
+      }
+    }
+  }
+
+  /**
+   * Remove entries below `gen` and temp files of processes that are gone (best effort). Lowest
+   * first: a displaced holder's entry then disappears before any entry above it, so its holds()
+   * never sees "mine, and nothing right above" while a higher owner exists.
+   */
+  private sweep(gen: number): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (ENTRY.test(name)) {
+        if (Number(name) < gen) this.unlink(Number(name));
+      } else {
+        const m = TMP.exec(name);
+        if (m && !pidAlive(Number(m[1]))) {
+          try {
+            fs.unlinkSync(nodePath.join(this.dir, name));
+          } catch {
+            // another process swept it first, or it is not ours to remove
+          }
+        }
+      }
+    }
+  }
+
+  private unlink(gen: number): void {
+    try {
+      fs.unlinkSync(nodePath.join(this.dir, entryName(gen)));
+    } catch {
+      // already removed by a sweep, or not permitted (sticky shared directory): harmless
+    }
+  }
+
+  /** Who holds the lock in `dir` right now, for probes that must not write (read-only opens). */
+  static holder(dir: string): { owner: LockOwner; state: Liveness } | null {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      let top: Reading;
+      try {
+        top = readTop(dir);
+      } catch {
+        return null;
+      }
+      if (top === 'retry') continue;
+      if (top.owner === 'free' || top.owner === null) return null;
+      return { owner: top.owner, state: liveness(top.owner) };
+    }
+    return null;
+  }
+}
