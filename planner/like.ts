@@ -2,9 +2,11 @@
  * LIKE and GLOB matching without regular expressions. A pattern is split at its "any run"
  * wildcards (`%`, `*`) into segments of fixed width in code points; the first segment is matched
  * at the start, the last at the end, and each middle one at its leftmost place after the previous.
- * Taking the leftmost place is always safe for fixed-width segments, so nothing is ever retried:
- * the cost is at most (value length × pattern length), never exponential, where a backtracking
- * regex took seconds on `'%a%a%b'` and never returned on longer ones (issue 11, item 6).
+ * Taking the leftmost place is always safe for fixed-width segments, so nothing is ever retried,
+ * and a segment's search falls back to a bit-parallel automaton when checking candidates gets
+ * expensive: the cost is O(value length × pattern length / 32) at worst, never exponential, where
+ * a backtracking regex took seconds on `'%a%a%b'` and never returned on longer ones (issue 11,
+ * item 6).
  *
  * Patterns longer than SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH (50,000 bytes) are refused with a
  * DataError, as SQLite refuses them ("LIKE or GLOB pattern too complex").
@@ -157,19 +159,107 @@ function matchAt(seg: readonly Token[], s: string, p: number): number {
   return p;
 }
 
-/** End of the leftmost match of `seg` starting at or after `p`, or -1. */
+/**
+ * End of the leftmost match of `seg` starting at or after `p`, or -1. Candidates come from
+ * indexOf on the segment's leading literal and are checked in place, which is fastest when they
+ * are few; once checking has cost more than a few passes over the value (a segment such as
+ * 'aaaa_b' against 'aaaa…'), the rest of the search runs as a bit-parallel automaton
+ * (shiftAndFrom), so a segment of width m costs O(value × m/32) at worst, not O(value × m).
+ */
 function findFrom(seg: readonly Token[], s: string, p: number): number {
   const head = seg[0];
+  let budget = 4 * (s.length - p) + 4096;
+  // What checking one candidate can cost: the segment's length in UTF-16 units, about.
+  let cost = 1;
+  for (const t of seg) cost += t.kind === 'lit' ? t.text.length : 2;
   if (head.kind === 'lit') {
     for (let i = s.indexOf(head.text, p); i >= 0; i = s.indexOf(head.text, i + 1)) {
+      // No match starts before i: the leading literal does not occur there.
+      if ((budget -= cost) < 0) return shiftAndFrom(seg, s, i);
       const end = matchAt(seg, s, i);
       if (end >= 0) return end;
     }
     return -1;
   }
   for (let i = p; i < s.length; i += cpWidth(s, i)) {
+    if ((budget -= cost) < 0) return shiftAndFrom(seg, s, i);
     const end = matchAt(seg, s, i);
     if (end >= 0) return end;
+  }
+  return -1;
+}
+
+/** One position of a segment, one code point wide. */
+type Position = { readonly cp: number } | { readonly any: true } | Extract<Token, { kind: 'set' }>;
+
+/** Masks of a segment for Shift-And: bit k of mask(c) says position k accepts code point c. */
+class SegmentMasks {
+  readonly width: number;
+  readonly words: number;
+  private readonly positions: Position[] = [];
+  private readonly cache = new Map<number, Uint32Array>();
+
+  constructor(seg: readonly Token[]) {
+    for (const t of seg) {
+      if (t.kind === 'lit') for (const ch of t.text) this.positions.push({ cp: ch.codePointAt(0) ?? 0 });
+      else if (t.kind === 'one') this.positions.push({ any: true });
+      else this.positions.push(t);
+    }
+    this.width = this.positions.length;
+    this.words = Math.ceil(this.width / 32);
+  }
+
+  mask(c: number): Uint32Array {
+    const hit = this.cache.get(c);
+    if (hit) return hit;
+    const m = new Uint32Array(this.words);
+    this.positions.forEach((pos, k) => {
+      let ok: boolean;
+      if ('cp' in pos) ok = pos.cp === c;
+      else if ('any' in pos) ok = true;
+      else {
+        let inSet = false;
+        for (let r = 0; r < pos.ranges.length && !inSet; r += 2)
+          inSet = c >= pos.ranges[r] && c <= pos.ranges[r + 1];
+        ok = inSet !== pos.negated;
+      }
+      if (ok) m[k >>> 5] |= 1 << (k & 31);
+    });
+    // Bounded: a value with many distinct characters must not grow the cache without limit.
+    if (this.cache.size >= 256) this.cache.clear();
+    this.cache.set(c, m);
+    return m;
+  }
+}
+
+const segmentMasks = new WeakMap<readonly Token[], SegmentMasks>();
+
+/**
+ * Shift-And (Baeza-Yates–Gonnet): bit k of the state is set when the last k+1 code points match
+ * the segment's first k+1 positions. Every match has the segment's width, so the first one to
+ * complete is also the leftmost: its end is returned, or -1.
+ */
+function shiftAndFrom(seg: readonly Token[], s: string, p: number): number {
+  let masks = segmentMasks.get(seg);
+  if (!masks) {
+    masks = new SegmentMasks(seg);
+    segmentMasks.set(seg, masks);
+  }
+  const { width, words } = masks;
+  const state = new Uint32Array(words);
+  const lastWord = (width - 1) >>> 5;
+  const lastBit = 1 << ((width - 1) & 31);
+  for (let i = p; i < s.length;) {
+    const c = s.codePointAt(i) ?? 0;
+    i += c > 0xffff ? 2 : 1;
+    const m = masks.mask(c);
+    let carry = 1;
+    for (let w = 0; w < words; w++) {
+      const v = state[w];
+      state[w] = ((v << 1) | carry) & m[w];
+      carry = v >>> 31;
+    }
+    if (state[lastWord] & lastBit) return i;
   }
   return -1;
 }

@@ -184,3 +184,50 @@ describe('GLOB in SQL agrees with SQLite (the same matcher, case-sensitive)', ()
     conn.close();
   });
 });
+
+describe('the bit-parallel search (long repetitive segments) agrees with SQLite', () => {
+  // Long segments of a few letters against long values of the same letters make checking
+  // candidates in place expensive, which is when findFrom hands over to Shift-And.
+  const unit = fc.constantFrom('a', 'b', 'ab', 'ba', 'aab', '😀a', 'é');
+  const wild = fc.constantFrom('_', '?', '[ab]', '[^b]', '*', '%');
+
+  test('LIKE', () => {
+    fc.assert(
+      fc.property(
+        unit,
+        fc.integer({ min: 50, max: 400 }),
+        fc.array(wild, { maxLength: 3 }),
+        unit,
+        fc.integer({ min: 1000, max: 4000 }),
+        fc.boolean(),
+        (u, k, ws, v, n, tail) => {
+          const likeWild = ws.map((w) => (w === '?' || w.startsWith('[') ? '_' : w === '*' ? '%' : w));
+          const p = `%${u.repeat(k)}${likeWild.join('')}${tail ? u : 'b'}%`;
+          const s = v.repeat(n);
+          expect(likeMatcher(p, null)(s)).toBe(sqliteLike(s, p));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('GLOB', () => {
+    fc.assert(
+      fc.property(
+        unit,
+        fc.integer({ min: 50, max: 400 }),
+        fc.array(wild, { maxLength: 3 }),
+        unit,
+        fc.integer({ min: 1000, max: 4000 }),
+        fc.boolean(),
+        (u, k, ws, v, n, tail) => {
+          const globWild = ws.map((w) => (w === '_' ? '?' : w === '%' ? '*' : w));
+          const p = `*${u.repeat(k)}${globWild.join('')}${tail ? u : 'b'}*`;
+          const s = v.repeat(n);
+          expect(globMatcher(p)(s)).toBe((liteGlob.pluck().get(s, p) as number) === 1);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
