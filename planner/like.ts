@@ -189,42 +189,57 @@ function findFrom(seg: readonly Token[], s: string, p: number): number {
   return -1;
 }
 
-/** One position of a segment, one code point wide. */
-type Position = { readonly cp: number } | { readonly any: true } | Extract<Token, { kind: 'set' }>;
-
-/** Masks of a segment for Shift-And: bit k of mask(c) says position k accepts code point c. */
+/**
+ * Masks of a segment for Shift-And: bit k of mask(c) says position k accepts code point c. Built
+ * per character from where that character occurs in the segment, so neither a pattern with many
+ * distinct characters nor a value with many distinct characters costs a full pass over the
+ * segment per character: a miss costs O(width / 32 + occurrences + set positions).
+ */
 class SegmentMasks {
   readonly width: number;
   readonly words: number;
-  private readonly positions: Position[] = [];
+  /** Positions that accept any code point (`_`, `?`). */
+  private readonly any: Uint32Array;
+  /** Where each literal code point occurs. */
+  private readonly occurs = new Map<number, number[]>();
+  /** Positions holding a GLOB set, tested per character. */
+  private readonly sets: { k: number; t: Extract<Token, { kind: 'set' }> }[] = [];
   private readonly cache = new Map<number, Uint32Array>();
 
   constructor(seg: readonly Token[]) {
+    let k = 0;
+    const anyAt: number[] = [];
     for (const t of seg) {
-      if (t.kind === 'lit') for (const ch of t.text) this.positions.push({ cp: ch.codePointAt(0) ?? 0 });
-      else if (t.kind === 'one') this.positions.push({ any: true });
-      else this.positions.push(t);
+      if (t.kind === 'lit') {
+        for (const ch of t.text) {
+          const cp = ch.codePointAt(0) ?? 0;
+          const list = this.occurs.get(cp);
+          if (list) list.push(k);
+          else this.occurs.set(cp, [k]);
+          k++;
+        }
+      } else if (t.kind === 'one') anyAt.push(k++);
+      else this.sets.push({ k: k++, t });
     }
-    this.width = this.positions.length;
-    this.words = Math.ceil(this.width / 32);
+    this.width = k;
+    this.words = Math.ceil(k / 32);
+    this.any = new Uint32Array(this.words);
+    for (const j of anyAt) this.any[j >>> 5] |= 1 << (j & 31);
   }
 
   mask(c: number): Uint32Array {
+    const at = this.occurs.get(c);
+    // A character the segment never names and no set to test: only the any-positions accept it.
+    if (!at && this.sets.length === 0) return this.any;
     const hit = this.cache.get(c);
     if (hit) return hit;
-    const m = new Uint32Array(this.words);
-    this.positions.forEach((pos, k) => {
-      let ok: boolean;
-      if ('cp' in pos) ok = pos.cp === c;
-      else if ('any' in pos) ok = true;
-      else {
-        let inSet = false;
-        for (let r = 0; r < pos.ranges.length && !inSet; r += 2)
-          inSet = c >= pos.ranges[r] && c <= pos.ranges[r + 1];
-        ok = inSet !== pos.negated;
-      }
-      if (ok) m[k >>> 5] |= 1 << (k & 31);
-    });
+    const m = Uint32Array.from(this.any);
+    if (at) for (const j of at) m[j >>> 5] |= 1 << (j & 31);
+    for (const { k, t } of this.sets) {
+      let inSet = false;
+      for (let r = 0; r < t.ranges.length && !inSet; r += 2) inSet = c >= t.ranges[r] && c <= t.ranges[r + 1];
+      if (inSet !== t.negated) m[k >>> 5] |= 1 << (k & 31);
+    }
     // Bounded: a value with many distinct characters must not grow the cache without limit.
     if (this.cache.size >= 256) this.cache.clear();
     this.cache.set(c, m);
