@@ -28,7 +28,8 @@ interface ResultSet {
   stats: ExecStats;
 }
 
-function OWN(value: unknown): PropertyDescriptor {
+/** A plain data property, as assignment would create it. */
+function ownValue(value: unknown): PropertyDescriptor {
   return { value, writable: true, enumerable: true, configurable: true };
 }
 
@@ -207,7 +208,7 @@ export class Cursor implements Iterable<ResultRow> {
         const v = outputValue(row[i], columns[i].type, safe, name);
         // Assigning to '__proto__' would replace the row's prototype (a BLOB value could make
         // the row a Buffer) and drop the column: define it as an own property instead.
-        if (name === '__proto__') Object.defineProperty(obj, name, OWN(v));
+        if (name === '__proto__') Object.defineProperty(obj, name, ownValue(v));
         else obj[name] = v;
       }
       return obj;
