@@ -8,6 +8,7 @@ import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { AggregateExpr, AggregateFn, BinaryExpr, Expr, ValueType } from '../planner/expr';
 import { typeOf } from '../planner/compile-expr';
+import { sumType } from '../planner/aggregates';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
@@ -97,7 +98,7 @@ function aggregateType(fn: AggregateFn, arg: Expr | null): ValueType {
   if (fn === 'avg' || fn === 'total') return 'real';
   const t = arg ? typeOf(arg) : 'integer';
   if (fn === 'min' || fn === 'max') return t;
-  return t === 'real' || t === 'any' || t === 'null' ? t : 'integer';
+  return sumType(t);
 }
 
 /** Storage class for the strict-typing check; null when it can't be known statically. */
@@ -219,7 +220,13 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.between(arg, lo, hi, e.not);
     }
     case 'like':
-      return E.like(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.esc ? lowerExpr(e.esc, cx) : null, e.not);
+      return E.like(
+        lowerExpr(e.arg, cx),
+        lowerExpr(e.pat, cx),
+        e.esc ? lowerExpr(e.esc, cx) : null,
+        e.not,
+        e.glob,
+      );
     case 'isnull':
       return E.isNull(lowerExpr(e.arg, cx), e.not);
     case 'call':
