@@ -91,7 +91,7 @@ function summary(r: CampaignResult): string {
       .slice(0, 20)
       .map(
         (f) =>
-          `  FAILED round ${f.round} (${f.copy ?? f.file}):\n    ${f.problems.slice(0, 8).join('\n    ')}`,
+          `  FAILED round ${f.round} (${f.copy ?? f.file}; worker: node ${f.workerArgs.join(' ')}):\n    ${f.problems.slice(0, 8).join('\n    ')}`,
       ),
     r.ok ? 'OK' : 'FAILED',
   ].join('\n');

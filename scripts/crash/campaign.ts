@@ -47,6 +47,8 @@ export interface Failure {
   file: string;
   /** A copy of the file as the killed worker left it, taken before anything reopened it for writing. */
   copy: string | null;
+  /** The worker's command line: rerunning it on the copy replays the round's choices (not its timing). */
+  workerArgs: string[];
   problems: string[];
 }
 
@@ -103,6 +105,7 @@ interface RoundLog {
   openOp: MaintenanceOp | null;
   killed: boolean;
   triggerOpReturned: boolean;
+  args: string[];
   stderr: string;
   signal: NodeJS.Signals | null;
   code: number | null;
@@ -162,6 +165,7 @@ class Campaign {
   /** Commits acknowledged on the current file (a file of only no-op deletes still must exist). */
   private fileAcks = 0;
   private needFresh = true;
+  private lastArgs: string[] = [];
 
   constructor(private readonly opts: CampaignOptions) {
     this.rand = rng(opts.seed);
@@ -282,6 +286,7 @@ class Campaign {
       String(this.nextId),
       focus,
     ];
+    this.lastArgs = args;
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const log: RoundLog = {
       sawReady: false,
@@ -291,6 +296,7 @@ class Campaign {
       openOp: null,
       killed: false,
       triggerOpReturned: false,
+      args,
       stderr: '',
       signal: null,
       code: null,
@@ -574,7 +580,7 @@ class Campaign {
   private fail(round: number, copy: string | null, problems: string[]): void {
     const existing = this.result.failures.find((f) => f.round === round);
     if (existing) existing.problems.push(...problems);
-    else this.result.failures.push({ round, file: this.file, copy, problems });
+    else this.result.failures.push({ round, file: this.file, copy, workerArgs: this.lastArgs, problems });
   }
 
   private countLeftovers(): void {
