@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runCampaign } from './crash/campaign';
 import type { CampaignResult } from './crash/campaign';
 
@@ -86,7 +87,7 @@ function summary(r: CampaignResult): string {
     `  LOST commits:       ${r.lost} (${r.lostRows} rows)`,
     `  PARTIAL txns:       ${r.partial}`,
     `  phantom rows ${r.phantom}, corrupt rows ${r.corrupt}, recovery errors ${r.recoveryErrors}, index mismatches ${r.indexMismatches}, worker errors ${r.workerErrors}`,
-    `  leftover *.compact-*.tmp: at most ${r.leftoverCompactTmpMax} beside one file (${(r.leftoverCompactTmpBytesMax / 1048576).toFixed(1)} MiB), ${r.leftoverCompactTmpTotal} over the run (not a failure)`,
+    `  leftover *.compact-*.tmp: at most ${r.leftoverCompactTmpAfterKillMax} beside one file right after a kill, ${r.leftoverCompactTmpAfterReopenMax} after the next open (at most ${(r.leftoverCompactTmpBytesMax / 1048576).toFixed(1)} MiB); ${r.leftoverCompactTmpTotal} over the run (not a failure)`,
     ...r.failures
       .slice(0, 20)
       .map(
@@ -111,9 +112,12 @@ async function main(): Promise<void> {
   process.stdout.write(`${summary(result)}\n`);
   if (args.out) {
     fs.mkdirSync(path.dirname(args.out), { recursive: true });
+    // The commit tested, so a result can be told apart from later runs on other code.
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
+    const commit = head.status === 0 ? head.stdout.trim() : null;
     fs.writeFileSync(
       args.out,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), commit, node: process.version, ...result }, null, 2)}\n`,
     );
     process.stdout.write(`result written to ${args.out}\n`);
   }

@@ -85,10 +85,15 @@ export interface CampaignResult {
   indexMismatches: number;
   /** Workers that exited by themselves (an error in the writer) instead of being killed. */
   workerErrors: number;
-  /** `<file>.compact-<pid>.tmp` files left by killed compactions: most beside one file, and all seen. */
-  leftoverCompactTmpMax: number;
-  leftoverCompactTmpTotal: number;
+  /**
+   * `<file>.compact-<pid>.tmp` files beside the database: most at once right after a kill, most at
+   * once after the next writer opened the file (which should remove dead processes' ones), and
+   * how many different ones appeared over the run.
+   */
+  leftoverCompactTmpAfterKillMax: number;
+  leftoverCompactTmpAfterReopenMax: number;
   leftoverCompactTmpBytesMax: number;
+  leftoverCompactTmpTotal: number;
   files: number;
   wallMs: number;
   failures: Failure[];
@@ -192,9 +197,10 @@ class Campaign {
       recoveryErrors: 0,
       indexMismatches: 0,
       workerErrors: 0,
-      leftoverCompactTmpMax: 0,
-      leftoverCompactTmpTotal: 0,
+      leftoverCompactTmpAfterKillMax: 0,
+      leftoverCompactTmpAfterReopenMax: 0,
       leftoverCompactTmpBytesMax: 0,
+      leftoverCompactTmpTotal: 0,
       files: 0,
       wallMs: 0,
       failures: [],
@@ -222,8 +228,13 @@ class Campaign {
           `worker exited by itself (code ${log.code}): ${log.stderr.trim().slice(0, 2000)}`,
         ]);
       }
+      const afterKill = this.countLeftovers();
+      r.leftoverCompactTmpAfterKillMax = Math.max(r.leftoverCompactTmpAfterKillMax, afterKill);
       this.verify(round, log);
-      this.countLeftovers();
+      r.leftoverCompactTmpAfterReopenMax = Math.max(
+        r.leftoverCompactTmpAfterReopenMax,
+        this.countLeftovers(),
+      );
       if (this.opts.log && (round + 1) % 50 === 0) {
         this.opts.log(
           `${round + 1} kills, ${r.acknowledgedCommits} acknowledged commits, lost ${r.lost}, partial ${r.partial}, ` +
@@ -441,14 +452,8 @@ class Campaign {
       if (verdict.problems.length > 0 || first.corrupt.length > 0) copy = this.keepCopy(round);
     }
 
-    // 2. The writer open after a crash. The dead worker's lock directory keeps its last refresh
-    // time; ageing it stands in for the stale period (10 s) a restarting user would wait out, and
-    // the open then takes the stale lock over as it would for them.
-    const lockDir = `${file}.lock`;
-    if (fs.existsSync(lockDir)) {
-      const past = new Date(Date.now() - 3_600_000);
-      fs.utimesSync(lockDir, past, past);
-    }
+    // 2. The writer open a restarting application does: it takes over the dead worker's lock
+    // (its owner process is gone), recovers the file and removes the dead compaction's temp file.
     let second: Readback | null = null;
     try {
       const db = Database.open(file);
@@ -583,7 +588,8 @@ class Campaign {
     else this.result.failures.push({ round, file: this.file, copy, workerArgs: this.lastArgs, problems });
   }
 
-  private countLeftovers(): void {
+  /** How many compaction temp files are beside the current file now (remembering each one seen). */
+  private countLeftovers(): number {
     const dir = path.dirname(this.file);
     const prefix = `${path.basename(this.file)}.compact-`;
     let count = 0;
@@ -595,9 +601,9 @@ class Campaign {
       this.leftoversSeen.add(path.join(dir, name));
     }
     const r = this.result;
-    r.leftoverCompactTmpMax = Math.max(r.leftoverCompactTmpMax, count);
     r.leftoverCompactTmpBytesMax = Math.max(r.leftoverCompactTmpBytesMax, bytes);
     r.leftoverCompactTmpTotal = this.leftoversSeen.size;
+    return count;
   }
 }
 
