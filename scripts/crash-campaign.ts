@@ -77,9 +77,9 @@ function summary(r: CampaignResult): string {
   const l = r.byLanding;
   return [
     `crash campaign, seed ${r.seed}: ${r.kills} SIGKILLs over ${r.files} database files in ${(r.wallMs / 1000).toFixed(1)} s`,
-    `  kills aimed at:     random moment ${t.random}, checkpoint() ${t.checkpoint}, compact() ${t.compact}, close() ${t.close}, op never came ${t.timeout}`,
+    `  kills aimed at:     random moment ${t.random}, transaction ${t.commit}, checkpoint() ${t.checkpoint}, compact() ${t.compact}, close() ${t.close}, op never came ${t.timeout}`,
     `  kills landed in:    transaction ${l.txn}, checkpoint() ${l.checkpoint}, compact() ${l.compact}, close() ${l.close}, open/recovery ${l.open}, between steps ${l.between}`,
-    `                      (aimed kills whose call had already returned: ${r.maintenanceReturnedBeforeKill})`,
+    `                      (aimed kills whose transaction or call had already returned: ${r.aimedCallReturnedBeforeKill})`,
     `  acknowledged:       ${r.acknowledgedCommits} commits, ${r.acknowledgedRollbacks} rollbacks, ${r.acknowledgedMaintenance} checkpoint/compact/close calls`,
     `  rows compared:      ${r.rowsCompared}`,
     `  in-flight txn durable though unacknowledged: ${r.unacknowledgedButDurable}; torn tails cut by recovery: ${r.tornTailsCut}`,

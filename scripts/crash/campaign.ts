@@ -38,7 +38,7 @@ export interface CampaignOptions {
   worker?: string;
 }
 
-export type Trigger = 'random' | MaintenanceOp | 'timeout';
+export type Trigger = 'random' | 'commit' | MaintenanceOp | 'timeout';
 /** Where the worker was when it died, from the last lines it wrote. */
 export type Landing = 'open' | 'txn' | MaintenanceOp | 'between';
 
@@ -57,8 +57,8 @@ export interface CampaignResult {
   kills: number;
   byTrigger: Record<Trigger, number>;
   byLanding: Record<Landing, number>;
-  /** Maintenance kills whose call had already returned when the worker died. */
-  maintenanceReturnedBeforeKill: number;
+  /** Aimed kills whose transaction or call had already returned when the worker died. */
+  aimedCallReturnedBeforeKill: number;
   /** Data transactions acknowledged (commit returned), each checked after the kill ending its round. */
   acknowledgedCommits: number;
   acknowledgedRollbacks: number;
@@ -109,7 +109,8 @@ interface RoundLog {
   inFlight: { txn: number; plan: Plan } | null;
   openOp: MaintenanceOp | null;
   killed: boolean;
-  triggerOpReturned: boolean;
+  /** The transaction or call the kill was aimed at returned before the worker died. */
+  aimedCallReturned: boolean;
   args: string[];
   stderr: string;
   signal: NodeJS.Signals | null;
@@ -131,7 +132,7 @@ interface Verdict {
   inFlightApplied: boolean;
 }
 
-const TRIGGERS: readonly Trigger[] = ['random', 'checkpoint', 'compact', 'close', 'timeout'];
+const TRIGGERS: readonly Trigger[] = ['random', 'commit', 'checkpoint', 'compact', 'close', 'timeout'];
 const LANDINGS: readonly Landing[] = ['open', 'txn', 'checkpoint', 'compact', 'close', 'between'];
 
 function packageRoot(): string {
@@ -181,7 +182,7 @@ class Campaign {
       kills: 0,
       byTrigger: zeroed(TRIGGERS),
       byLanding: zeroed(LANDINGS),
-      maintenanceReturnedBeforeKill: 0,
+      aimedCallReturnedBeforeKill: 0,
       acknowledgedCommits: 0,
       acknowledgedRollbacks: 0,
       acknowledgedMaintenance: 0,
@@ -215,13 +216,13 @@ class Campaign {
     fs.mkdirSync(this.opts.dir, { recursive: true });
     for (let round = 0; round < this.opts.kills; round++) {
       if (this.needFresh || round % this.freshEvery === 0) this.freshFile();
-      const trigger = (['random', 'random', 'random', 'checkpoint', 'compact', 'close'] as const)[
-        intBetween(this.rand, 0, 5)
+      const trigger = (['random', 'random', 'commit', 'commit', 'checkpoint', 'compact', 'close'] as const)[
+        intBetween(this.rand, 0, 6)
       ];
       const log = await this.runWorker(round, trigger);
       r.kills++;
       r.byLanding[this.landing(log)]++;
-      if (log.triggerOpReturned) r.maintenanceReturnedBeforeKill++;
+      if (log.aimedCallReturned) r.aimedCallReturnedBeforeKill++;
       if (log.signal !== 'SIGKILL') {
         r.workerErrors++;
         this.fail(round, null, [
@@ -288,7 +289,7 @@ class Campaign {
   private runWorker(round: number, trigger: Trigger): Promise<RoundLog> {
     const r = this.result;
     const rand = this.rand;
-    const focus = trigger === 'random' ? 'none' : trigger;
+    const focus = trigger === 'random' || trigger === 'commit' ? 'none' : trigger;
     const args = [
       this.worker,
       this.file,
@@ -306,7 +307,7 @@ class Campaign {
       inFlight: null,
       openOp: null,
       killed: false,
-      triggerOpReturned: false,
+      aimedCallReturned: false,
       args,
       stderr: '',
       signal: null,
@@ -324,14 +325,27 @@ class Campaign {
     };
 
     // A random kill is timed from the first open, except one in five timed from the spawn so
-    // that some land while the worker opens and recovers the file. A maintenance kill follows
-    // the worker's announcement of the call, after a delay spread over the call's usual length.
+    // that some land while the worker opens and recovers the file. An aimed kill follows the
+    // worker's announcement of a transaction or a maintenance call, after a delay spread over how
+    // long that usually takes, so that it lands while the transaction is built or committed (its
+    // fsync), or inside checkpoint(), compact() or close().
     const fromSpawn = trigger === 'random' && rand() < 0.2;
     const randomDelay = fromSpawn ? intBetween(rand, 0, 400) : intBetween(rand, 0, 600);
-    const atAnnouncement = intBetween(rand, 1, 2);
+    const atAnnouncement = trigger === 'commit' ? intBetween(rand, 1, 15) : intBetween(rand, 1, 2);
     const inOpDelay =
-      trigger === 'compact' ? intBetween(rand, 0, 25) : trigger === 'checkpoint' ? intBetween(rand, 0, 3) : 0;
+      trigger === 'compact'
+        ? intBetween(rand, 0, 25)
+        : trigger === 'commit'
+          ? intBetween(rand, 0, 8)
+          : trigger === 'checkpoint'
+            ? intBetween(rand, 0, 3)
+            : 0;
     let announcements = 0;
+    const aimHere = (): void => {
+      if (++announcements !== atAnnouncement) return;
+      if (inOpDelay === 0) kill(trigger);
+      else later(inOpDelay, () => kill(trigger));
+    };
     if (fromSpawn) later(randomDelay, () => kill('random'));
     // The worker runs its focus op often; a round in which it never comes still ends.
     if (trigger !== 'random') later(8000, () => kill('timeout'));
@@ -348,6 +362,7 @@ class Campaign {
           this.nextTxn = Math.max(this.nextTxn, line.txn + 1);
           for (const step of line.plan.steps)
             if (step.op === 'put') this.nextId = Math.max(this.nextId, step.to + 1);
+          if (trigger === 'commit') aimHere();
           break;
         case 'A': {
           const flight = log.inFlight;
@@ -355,6 +370,8 @@ class Campaign {
             log.stderr += `protocol: acknowledgement of ${line.txn} without its plan\n`;
             break;
           }
+          if (log.killed && trigger === 'commit' && announcements === atAnnouncement)
+            log.aimedCallReturned = true;
           if (flight.plan.rollback) r.acknowledgedRollbacks++;
           else {
             r.acknowledgedCommits++;
@@ -366,16 +383,13 @@ class Campaign {
         }
         case 'K':
           log.openOp = line.op;
-          if (line.op === trigger && ++announcements === atAnnouncement) {
-            if (inOpDelay === 0) kill(trigger);
-            else later(inOpDelay, () => kill(trigger));
-          }
+          if (line.op === trigger) aimHere();
           break;
         case 'D':
           log.openOp = null;
           log.lastDone = line.op;
           r.acknowledgedMaintenance++;
-          if (log.killed && line.op === trigger) log.triggerOpReturned = true;
+          if (log.killed && line.op === trigger) log.aimedCallReturned = true;
           break;
       }
     };
