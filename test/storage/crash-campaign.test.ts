@@ -1,8 +1,8 @@
 /**
  * A short pass of the SIGKILL crash campaign (scripts/crash/campaign.ts; `npm run crash` runs the
- * long one): writers killed at random moments and inside checkpoint(), compact() and close(),
- * each file reopened and held against every acknowledged commit. Spawns the built worker, so it
- * needs `npm run build` first, as the crash test does.
+ * long one): writers killed at random moments, while committing, and inside checkpoint(),
+ * compact() and close(); each file reopened and held against every acknowledged commit. Spawns
+ * the built worker, so it needs `npm run build` first, as the crash test does.
  */
 import { runCampaign } from '../../scripts/crash/campaign';
 import { tmpDir } from '../helpers/tmp';
