@@ -102,6 +102,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mv-crash-'));
   process.stdout.write(`crash campaign: ${args.kills} kills, seed ${args.seed}, files in ${dir}\n`);
+  // The commit tested (taken now: a long run may outlive it), so a result can be told apart from
+  // later runs on other code.
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
+  const commit = head.status === 0 ? head.stdout.trim() : null;
   const result = await runCampaign({
     kills: args.kills,
     seed: args.seed,
@@ -112,9 +116,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${summary(result)}\n`);
   if (args.out) {
     fs.mkdirSync(path.dirname(args.out), { recursive: true });
-    // The commit tested, so a result can be told apart from later runs on other code.
-    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' });
-    const commit = head.status === 0 ? head.stdout.trim() : null;
     fs.writeFileSync(
       args.out,
       `${JSON.stringify({ date: new Date().toISOString(), commit, node: process.version, ...result }, null, 2)}\n`,
