@@ -10,6 +10,7 @@ import type { AggregateExpr, AggregateFn, BinaryExpr, Collation, Expr, ValueType
 import { typeOf } from '../planner/compile-expr';
 import { affinityOfTypeName } from '../planner/sqlite-conversions';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';
+import { sumType } from '../planner/aggregates';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
@@ -115,7 +116,7 @@ function aggregateType(fn: AggregateFn, arg: Expr | null): ValueType {
   if (fn === 'avg' || fn === 'total') return 'real';
   const t = arg ? typeOf(arg) : 'integer';
   if (fn === 'min' || fn === 'max') return t;
-  return t === 'real' || t === 'any' || t === 'null' ? t : 'integer';
+  return sumType(t);
 }
 
 /** Storage class for the strict-typing check; null when it can't be known statically. */
@@ -270,7 +271,13 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return base && whens.length ? withCollation(node, comparisonCollation(base, whens[0].when)) : node;
     }
     case 'like':
-      return E.like(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.esc ? lowerExpr(e.esc, cx) : null, e.not);
+      return E.like(
+        lowerExpr(e.arg, cx),
+        lowerExpr(e.pat, cx),
+        e.esc ? lowerExpr(e.esc, cx) : null,
+        e.not,
+        e.glob,
+      );
     case 'isnull':
       return E.isNull(lowerExpr(e.arg, cx), e.not);
     case 'call':

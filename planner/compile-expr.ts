@@ -7,9 +7,11 @@
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
-import { intArith, intDiv, intMod, likeMatcher, realArith, truth } from './sql-values';
+import { sumType } from './aggregates';
+import { globMatcher, likeMatcher } from './like';
+import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-conversions';
-import { compareCollated, globMatch } from './sql-text';
+import { compareCollated } from './sql-text';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -70,6 +72,7 @@ export function typeOf(e: Expr): ValueType {
     case 'aggregate':
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
+      if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
       return e.arg ? typeOf(e.arg) : 'integer';
   }
 }
@@ -178,6 +181,15 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const argReal = typeOf(e.arg) === 'real';
       const patReal = typeOf(e.pattern) === 'real';
       const negated = e.negated;
+      if (e.glob) {
+        return (row) => {
+          const s = toText(arg(row), argReal);
+          const p = toText(pattern(row), patReal);
+          if (s === null || p === null) return null;
+          const m = globMatcher(p)(s);
+          return negated ? (m ? 0 : 1) : m ? 1 : 0;
+        };
+      }
       return (row) => {
         const s = toText(arg(row), argReal);
         const p = toText(pattern(row), patReal);
@@ -216,7 +228,7 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
         const s = toText(arg(row), argReal);
         const p = toText(pattern(row), patReal);
         if (s === null || p === null) return null;
-        return globMatch(p, s) !== negated ? 1 : 0;
+        return globMatcher(p)(s) !== negated ? 1 : 0;
       };
     }
     case 'case':

@@ -1,8 +1,7 @@
 /**
- * Text rules of SQLite that need more than the one comparison function: the built-in
- * collating sequences (BINARY, NOCASE, RTRIM) and GLOB matching. GLOB patterns compile once
- * to a token list matched greedily with one remembered `*` position, so a match costs at most
- * O(pattern × text) steps and never backtracks exponentially as a regex could.
+ * SQLite's collating sequences beyond the one comparison function: BINARY, NOCASE and RTRIM,
+ * and which one a comparison, an ORDER BY or a GROUP BY term uses (sqlite3ExprCollSeq's rules).
+ * LIKE and GLOB matching live in planner/like.ts.
  */
 import { compareValues } from '../storage/compare';
 import type { Collation, Expr } from './expr';
@@ -99,115 +98,4 @@ export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
   const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
   refuseUnknown(pick);
   return pick && pick.collation !== 'binary' ? pick.collation : undefined;
-}
-
-type GlobToken =
-  | { readonly k: 'star' }
-  | { readonly k: 'one' }
-  | { readonly k: 'char'; readonly cp: number }
-  | {
-      readonly k: 'set';
-      readonly invert: boolean;
-      readonly singles: readonly number[];
-      readonly ranges: readonly (readonly [number, number])[];
-    };
-
-/** Tokens of a GLOB pattern, or null when a `[` set is never closed (SQLite: no match). */
-function compileGlob(pattern: string): GlobToken[] | null {
-  const cps = Array.from(pattern, (c) => c.codePointAt(0) ?? 0);
-  const out: GlobToken[] = [];
-  let i = 0;
-  while (i < cps.length) {
-    const c = cps[i++];
-    if (c === 42 /* * */) {
-      if (out[out.length - 1]?.k !== 'star') out.push({ k: 'star' });
-    } else if (c === 63 /* ? */) out.push({ k: 'one' });
-    else if (c === 91 /* [ */) {
-      // Mirrors sqlite3's patternCompare: `^` inverts, a leading `]` is literal, `-` between two
-      // characters is a range, elsewhere literal.
-      let invert = false;
-      const singles: number[] = [];
-      const ranges: [number, number][] = [];
-      if (cps[i] === 94 /* ^ */) {
-        invert = true;
-        i++;
-      }
-      if (cps[i] === 93 /* ] */) {
-        singles.push(93);
-        i++;
-      }
-      let prior = -1;
-      let closed = false;
-      while (i < cps.length) {
-        const d = cps[i++];
-        if (d === 93) {
-          closed = true;
-          break;
-        }
-        if (d === 45 /* - */ && prior >= 0 && i < cps.length && cps[i] !== 93) {
-          ranges.push([prior, cps[i++]]);
-          prior = -1;
-        } else {
-          singles.push(d);
-          prior = d;
-        }
-      }
-      if (!closed) return null;
-      out.push({ k: 'set', invert, singles, ranges });
-    } else out.push({ k: 'char', cp: c });
-  }
-  return out;
-}
-
-function matchesOne(t: GlobToken, cp: number): boolean {
-  switch (t.k) {
-    case 'one':
-      return true;
-    case 'char':
-      return t.cp === cp;
-    case 'set': {
-      const seen = t.singles.includes(cp) || t.ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
-      return seen !== t.invert;
-    }
-    case 'star':
-      return false;
-  }
-}
-
-function runGlob(tokens: readonly GlobToken[], text: string): boolean {
-  const s = Array.from(text, (c) => c.codePointAt(0) ?? 0);
-  let ti = 0;
-  let si = 0;
-  // Segments between stars have a fixed length, so the leftmost match of each is as good as any:
-  // on a mismatch only the last star needs to absorb one more character.
-  let starT = -1;
-  let starS = 0;
-  while (si < s.length) {
-    const t = tokens[ti];
-    if (t !== undefined && t.k === 'star') {
-      starT = ti++;
-      starS = si;
-    } else if (t !== undefined && matchesOne(t, s[si])) {
-      ti++;
-      si++;
-    } else if (starT >= 0) {
-      ti = starT + 1;
-      si = ++starS;
-    } else return false;
-  }
-  while (ti < tokens.length && tokens[ti].k === 'star') ti++;
-  return ti === tokens.length;
-}
-
-const globCache = new Map<string, GlobToken[] | null>();
-
-/** Whether `text` matches the GLOB `pattern` (case-sensitive, `*`, `?`, `[...]`, `[^...]`). */
-export function globMatch(pattern: string, text: string): boolean {
-  let tokens = globCache.get(pattern);
-  if (tokens === undefined) {
-    tokens = compileGlob(pattern);
-    if (globCache.size > 1000) globCache.clear();
-    globCache.set(pattern, tokens);
-  }
-  return tokens !== null && runGlob(tokens, text);
 }

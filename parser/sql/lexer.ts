@@ -17,8 +17,11 @@ export interface Token {
   end: number;
 }
 
-// Longest first: `<<` before `<>`/`<=`/`<`, `||` before `|`.
+// Longest first: '->>' before '->', '<<' before '<>' and '<', '||' before '|'. The JSON
+// operators are tokens so the parser can refuse them as NotSupportedError, not a syntax error.
 const OPS = [
+  '->>',
+  '->',
   '<<',
   '>>',
   '<>',
@@ -27,6 +30,9 @@ const OPS = [
   '!=',
   '==',
   '||',
+  '&',
+  '|',
+  '~',
   '<',
   '>',
   '=',
@@ -35,9 +41,6 @@ const OPS = [
   '*',
   '/',
   '%',
-  '&',
-  '|',
-  '~',
   '(',
   ')',
   ',',
@@ -86,9 +89,9 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (c === '/' && sql[i + 1] === '*') {
+      // An unterminated block comment runs to the end of the input, as in SQLite.
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) throw syntaxError(sql, i, 'unterminated comment');
-      i = close + 2;
+      i = close < 0 ? n : close + 2;
       continue;
     }
     const start = i;

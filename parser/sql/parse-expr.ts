@@ -148,7 +148,7 @@ export class ExprParser extends TokenStream {
       if (this.acceptWord('LIKE')) {
         const pat = this.comparison();
         const esc = this.acceptWord('ESCAPE') ? this.comparison() : null;
-        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated });
+        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated, glob: false });
         continue;
       }
       if (this.acceptWord('GLOB')) {
@@ -228,6 +228,7 @@ export class ExprParser extends TokenStream {
     const first = this.tok;
     let l = this.collate();
     while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.collate() });
+    if (this.isOp('->') || this.isOp('->>')) throw this.unsupported(`the JSON operator ${this.tok.text}`);
     return l;
   }
 
