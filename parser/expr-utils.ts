@@ -4,6 +4,7 @@
  * (group keys → slots) and "does this read only these values" (DISTINCT + ORDER BY).
  */
 import type { Expr } from '../planner/expr';
+import { scalarFunction } from '../planner/functions';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array)
@@ -63,9 +64,23 @@ export function exprEquals(a: Expr, b: Expr): boolean {
         b.kind === 'aggregate' &&
         a.fn === b.fn &&
         a.distinct === b.distinct &&
-        (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg))
+        (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg)) &&
+        listEquals(a.more, b.more) &&
+        (a.filter === null ? b.filter === null : b.filter !== null && exprEquals(a.filter, b.filter))
+      );
+    case 'call':
+      // random() twice is two values: only deterministic calls are the same expression.
+      return (
+        b.kind === 'call' &&
+        a.name === b.name &&
+        scalarFunction(a.name)?.deterministic === true &&
+        listEquals(a.args, b.args)
       );
   }
+}
+
+function listEquals(a: readonly Expr[], b: readonly Expr[]): boolean {
+  return a.length === b.length && a.every((x, i) => exprEquals(x, b[i]));
 }
 
 /**
@@ -95,6 +110,8 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
       return { ...e, arg: r(e.arg), pattern: r(e.pattern), escape: e.escape && r(e.escape) };
     case 'isNull':
       return { ...e, arg: r(e.arg) };
+    case 'call':
+      return { ...e, args: e.args.map(r) };
   }
 }
 
@@ -107,7 +124,9 @@ export function children(e: Expr): Expr[] {
     case 'slot':
       return [];
     case 'aggregate':
-      return e.arg ? [e.arg] : [];
+      return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
+    case 'call':
+      return [...e.args];
     case 'unary':
       return [e.arg];
     case 'binary':

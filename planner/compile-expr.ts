@@ -8,6 +8,7 @@ import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CompareOp, Expr, ValueType } from './expr';
 import { intArith, intDiv, intMod, likeMatcher, realArith, toText, truth } from './sql-values';
+import { scalarFunction } from './functions';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -61,7 +62,10 @@ export function typeOf(e: Expr): ValueType {
     case 'aggregate':
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
+      if (e.fn === 'group_concat') return 'text';
       return e.arg ? typeOf(e.arg) : 'integer';
+    case 'call':
+      return e.type;
   }
 }
 
@@ -170,6 +174,12 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
     }
     case 'aggregate':
       throw new InternalError('aggregate expression outside an Aggregate node');
+    case 'call': {
+      // Resolved once here, per statement: the closure never looks the name up again.
+      const def = scalarFunction(e.name);
+      if (!def) throw new InternalError(`no scalar function ${e.name}()`);
+      return def.compile({ args: e.args.map((a) => compile(a, ctx)), types: e.args.map(typeOf), ctx });
+    }
   }
 }
 

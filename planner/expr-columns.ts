@@ -34,6 +34,8 @@ function collect(e: Expr, out: Set<number>): boolean {
       return collect(e.arg, out) && collect(e.pattern, out) && (e.escape === null || collect(e.escape, out));
     case 'isNull':
       return collect(e.arg, out);
+    case 'call':
+      return e.args.every((x) => collect(x, out));
     case 'aggregate':
     case 'slot':
       return false;

@@ -11,7 +11,7 @@ export type ValueType =
 
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total';
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total' | 'group_concat';
 
 export interface ColumnExpr {
   readonly kind: 'column';
@@ -85,6 +85,21 @@ export interface AggregateExpr {
   /** null for COUNT(*). */
   readonly arg: Expr | null;
   readonly distinct: boolean;
+  /** Arguments after the first (group_concat's separator), evaluated per input row. */
+  readonly more: readonly Expr[];
+  /** FILTER (WHERE …): only rows where it is true reach the accumulator. */
+  readonly filter: Expr | null;
+}
+
+/**
+ * A scalar function call. `name` keys the function table (planner/functions), which the compiler
+ * consults once per statement; `type` is the result type the table's type rule gave at lowering.
+ */
+export interface CallExpr {
+  readonly kind: 'call';
+  readonly name: string;
+  readonly args: readonly Expr[];
+  readonly type: ValueType;
 }
 
 /** Reference to slot `index` of the row an operator below produced (post-aggregate rows, sort keys). */
@@ -106,7 +121,8 @@ export type Expr =
   | LikeExpr
   | IsNullExpr
   | AggregateExpr
-  | SlotExpr;
+  | SlotExpr
+  | CallExpr;
 
 export type ExprKind = Expr['kind'];
 
@@ -149,11 +165,25 @@ export const E = Object.freeze({
     negated,
   }),
   isNull: (arg: Expr, negated = false): IsNullExpr => ({ kind: 'isNull', arg, negated }),
-  aggregate: (fn: AggregateFn, arg: Expr | null, distinct = false): AggregateExpr => ({
+  aggregate: (
+    fn: AggregateFn,
+    arg: Expr | null,
+    distinct = false,
+    more: readonly Expr[] = [],
+    filter: Expr | null = null,
+  ): AggregateExpr => ({
     kind: 'aggregate',
     fn,
     arg,
     distinct,
+    more,
+    filter,
+  }),
+  call: (name: string, args: readonly Expr[], type: ValueType): CallExpr => ({
+    kind: 'call',
+    name,
+    args,
+    type,
   }),
   slot: (index: number, type: ValueType, name: string): SlotExpr => ({ kind: 'slot', index, type, name }),
 });
@@ -199,5 +229,8 @@ export function isConstant(e: Expr): boolean {
       return isConstant(e.arg) && isConstant(e.pattern) && (e.escape === null || isConstant(e.escape));
     case 'isNull':
       return isConstant(e.arg);
+    case 'call':
+      // Never an index key: random() differs per row, and the planner does not ask the table.
+      return false;
   }
 }
