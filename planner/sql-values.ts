@@ -4,6 +4,7 @@
  * LIKE matching. See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
 import { DataError } from '../src/errors';
+import { formatFloat } from './real-format';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -105,25 +106,14 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
   return Number.isNaN(r) ? null : r + 0;
 }
 
-/** A number as SQLite renders a REAL as text ('%!.15g': 100.0, 1.0e+20, 0.1). */
+/**
+ * A number as SQLite 3.53 renders a REAL as text: '%!.15g' when that reads back as the same
+ * double, else '%!.17g' (100.0, 1.0e+20, 0.1, 0.30000000000000004, 123456789012345.59).
+ */
 export function realToText(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
-  if (v === 0) return '0.0';
-  let s = v.toPrecision(15);
-  let exp = '';
-  const e = s.indexOf('e');
-  if (e >= 0) {
-    exp = s.slice(e);
-    s = s.slice(0, e);
-  }
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '.0');
-  else s += '.0';
-  if (exp) {
-    const sign = exp[1];
-    const digits = exp.slice(2).padStart(2, '0');
-    return `${s}e${sign}${digits}`;
-  }
-  return s;
+  const short = formatFloat(v, 'g', 15, { altform2: true });
+  return Number(short) === v ? short : formatFloat(v, 'g', 17, { altform2: true });
 }
 
 /** Text form of a value for LIKE and ||: integers plainly, REALs the SQLite way. */
@@ -170,7 +160,8 @@ export function likeMatcher(pattern: string, escape: string | null): (s: string)
 }
 
 function escapeRegex(c: string): string {
-  return c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  // Only characters special outside a class: '-' escaped would be an error in a 'u' regex.
+  return c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** The literal prefix of a LIKE pattern before its first wildcard (for index range scans). */

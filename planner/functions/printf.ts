@@ -6,137 +6,14 @@
  * agree with each other and (nearly always) with SQLite.
  */
 import { DataError } from '../../src/errors';
+import { formatFloat } from '../real-format';
 import { toInt64, toReal, valueText } from '../sqlite-conversions';
 import type { ScalarFunction } from './types';
 import { realFlags, returnsConst } from './types';
 
-interface Decoded {
-  readonly neg: boolean;
-  /** Significant digits, no trailing zeros ('0' for zero). */
-  readonly digits: string;
-  /** Position of the decimal point relative to the first digit. */
-  readonly iDP: number;
-  readonly special: 'inf' | 'nan' | null;
-}
-
-/**
- * Decimal digits of `r`: iRound > 0 keeps that many significant digits, iRound <= 0 keeps -iRound
- * digits after the decimal point; never more than mxRound; the last kept digit rounds half up.
- */
-export function fpDecode(r: number, iRound: number, mxRound: number): Decoded {
-  if (Number.isNaN(r)) return { neg: false, digits: '', iDP: 0, special: 'nan' };
-  const neg = r < 0 || Object.is(r, -0);
-  const a = Math.abs(r);
-  if (a === Infinity) return { neg, digits: '', iDP: 0, special: 'inf' };
-  if (a === 0) return { neg: r < 0, digits: '0', iDP: 1, special: null };
-  const [mant, expPart] = a.toPrecision(18).split('e');
-  const exp = expPart === undefined ? 0 : Number(expPart);
-  const intLen = mant.indexOf('.') < 0 ? mant.length : mant.indexOf('.');
-  let all = mant.replace('.', '');
-  let lead = 0;
-  while (all[lead] === '0') lead++;
-  all = all.slice(lead);
-  let iDP = intLen + exp - lead;
-  const z = all.split('').map(Number);
-  if (iRound <= 0) {
-    iRound = iDP - iRound;
-    if (iRound === 0 && z[0] >= 5) {
-      iRound = 1;
-      z.unshift(0);
-      iDP++;
-    }
-  }
-  if (iRound > 0 && (iRound < z.length || z.length > mxRound)) {
-    if (iRound > mxRound) iRound = mxRound;
-    const up = z[iRound] >= 5;
-    z.length = iRound;
-    if (up) {
-      let j = iRound - 1;
-      for (;;) {
-        z[j]++;
-        if (z[j] <= 9) break;
-        z[j] = 0;
-        if (j === 0) {
-          z.unshift(1);
-          iDP++;
-          break;
-        }
-        j--;
-      }
-    }
-  }
-  let n = z.length;
-  while (n > 1 && z[n - 1] === 0) n--;
-  return { neg, digits: z.slice(0, n).join(''), iDP, special: null };
-}
-
 /** round(r, n) for n > 0: SQLite prints with "%!.*f" and reads the text back. */
 export function roundDecimal(r: number, n: number): number {
   return Number(formatFloat(r, 'f', n, { altform2: true }));
-}
-
-interface FloatFlags {
-  readonly alt?: boolean;
-  readonly altform2?: boolean;
-  readonly plus?: '+' | ' ' | '';
-  readonly thousands?: boolean;
-  readonly upper?: boolean;
-}
-
-/** One %f / %e / %g conversion without width handling. */
-export function formatFloat(r: number, conv: 'f' | 'e' | 'g', precision: number, f: FloatFlags): string {
-  let xtype = conv;
-  if (precision < 0) precision = 6;
-  let iRound: number;
-  if (xtype === 'f') iRound = -precision;
-  else if (xtype === 'g') {
-    if (precision === 0) precision = 1;
-    iRound = precision;
-    // %g's precision counts significant digits; below it counts digits after the point.
-    precision--;
-  } else iRound = precision + 1;
-  const s = fpDecode(r, iRound, f.altform2 ? 26 : 16);
-  const prefix = s.neg ? '-' : (f.plus ?? '');
-  if (s.special === 'nan') return 'NaN';
-  if (s.special === 'inf') return `${prefix}Inf`;
-  let exp = s.iDP - 1;
-  let rtz: boolean;
-  if (xtype === 'g') {
-    rtz = !f.alt;
-    if (exp < -4 || exp > precision) xtype = 'e';
-    else {
-      precision = precision - exp;
-      xtype = 'f';
-    }
-  } else rtz = f.altform2 === true;
-  let e2 = xtype === 'e' ? 0 : s.iDP - 1;
-  const dp = precision > 0 || f.alt === true || f.altform2 === true;
-  let out = prefix;
-  let j = 0;
-  const digit = (): string => (j < s.digits.length ? s.digits[j++] : '0');
-  if (e2 < 0) out += '0';
-  else
-    for (; e2 >= 0; e2--) {
-      out += digit();
-      if (f.thousands && e2 % 3 === 0 && e2 > 1) out += ',';
-    }
-  if (dp) out += '.';
-  for (e2++; e2 < 0 && precision > 0; precision--, e2++) out += '0';
-  while (precision-- > 0) out += digit();
-  if (rtz && dp) {
-    out = out.replace(/0+$/, '');
-    if (out.endsWith('.')) out = f.altform2 ? `${out}0` : out.slice(0, -1);
-  }
-  if (xtype === 'e') {
-    exp = s.iDP - 1;
-    out += f.upper ? 'E' : 'e';
-    if (exp < 0) {
-      out += '-';
-      exp = -exp;
-    } else out += '+';
-    out += exp >= 100 ? String(exp) : String(exp).padStart(2, '0');
-  }
-  return out;
 }
 
 const U64 = 2n ** 64n;
@@ -288,6 +165,16 @@ export function sqlPrintf(fmt: string, args: readonly unknown[], reals: readonly
       case 's':
       case 'z': {
         const { v, real } = next();
+        if (v instanceof Uint8Array && !flags.altform2) {
+          // A blob's bytes are used as they are (they need not be UTF-8): width counts them.
+          let bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+          const nul = bytes.indexOf(0);
+          if (nul >= 0) bytes = bytes.subarray(0, nul);
+          if (precision >= 0 && bytes.length > precision) bytes = bytes.subarray(0, precision);
+          text = bytes.toString('utf8');
+          out += pad(text, bytes.length, width, flags, false);
+          continue;
+        }
         text = cString(valueText(v, real) ?? '');
         if (precision >= 0) text = truncate(text, precision, flags.altform2);
         break;
@@ -313,17 +200,20 @@ export function sqlPrintf(fmt: string, args: readonly unknown[], reals: readonly
     }
     // Width counts bytes, or characters with the ! flag, as in SQLite.
     const len = flags.altform2 ? Array.from(text).length : Buffer.byteLength(text, 'utf8');
-    if (width > len) {
-      const pad = width - len;
-      if (flags.left) text += ' '.repeat(pad);
-      else if (flags.zero && numeric && !/[IN]/.test(text)) {
-        const sign = /^[-+ ]/.test(text) ? text[0] : '';
-        text = sign + '0'.repeat(pad) + text.slice(sign.length);
-      } else text = ' '.repeat(pad) + text;
-    }
-    out += text;
+    out += pad(text, len, width, flags, numeric);
   }
   return out;
+}
+
+function pad(text: string, len: number, width: number, flags: Flags, numeric: boolean): string {
+  if (width <= len) return text;
+  const n = width - len;
+  if (flags.left) return text + ' '.repeat(n);
+  if (flags.zero && numeric && !/[IN]/.test(text)) {
+    const sign = /^[-+ ]/.test(text) ? text[0] : '';
+    return sign + '0'.repeat(n) + text.slice(sign.length);
+  }
+  return ' '.repeat(n) + text;
 }
 
 export const PRINTF: readonly ScalarFunction[] = ['printf', 'format'].map((name) => ({

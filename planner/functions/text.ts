@@ -8,9 +8,8 @@ import { likeMatcher } from '../sql-values';
 import { blobText, storageClass, toInt64, valueBytes, valueText } from '../sqlite-conversions';
 import { realToText } from '../sql-values';
 import { MAX_LENGTH, tooBig } from './core';
-import { formatFloat } from './printf';
 import type { ScalarFunction } from './types';
-import { realFlags, returnsConst, strict1, strictN } from './types';
+import { lenientN, realFlags, returnsConst, strict1, strictN } from './types';
 
 function scalar(def: Omit<ScalarFunction, 'kind' | 'family' | 'deterministic'>): ScalarFunction {
   return { kind: 'scalar', family: 'core', deterministic: true, ...def };
@@ -132,10 +131,7 @@ function quote(v: unknown, isReal: boolean): string {
     case 'real': {
       const r = typeof v === 'number' ? v : Number(v);
       if (!Number.isFinite(r)) return Number.isNaN(r) ? 'NULL' : r > 0 ? '9.0e+999' : '-9.0e+999';
-      // '%!.15g' when it reads back exactly, else enough digits to round-trip.
-      const t = realToText(r);
-      if (Number(t) === r) return t;
-      return formatFloat(r, 'g', 17, { altform2: true });
+      return realToText(r);
     }
     case 'text':
       return `'${(v as string).split("'").join("''")}'`;
@@ -168,19 +164,22 @@ function unhex(values: unknown[], reals: readonly boolean[]): unknown {
   return Buffer.from(out);
 }
 
+/** like(X, Y [, Z]) is Y LIKE X [ESCAPE Z], checked in SQLite's order. */
 function like(values: unknown[], reals: readonly boolean[]): unknown {
-  // like(X, Y [, Z]) is Y LIKE X [ESCAPE Z].
-  const pattern = valueText(values[0], reals[0]) ?? '';
-  const subject = valueText(values[1], reals[1]) ?? '';
+  const [p, subject] = values;
+  // SQLite (this build) never matches a blob on either side: 0, even against NULL.
+  if (p instanceof Uint8Array || subject instanceof Uint8Array) return 0;
   let esc: string | null = null;
   if (values.length > 2) {
-    esc = valueText(values[2], reals[2]) ?? '';
+    esc = valueText(values[2], reals[2]);
+    if (esc === null) return null;
     if (Array.from(esc).length !== 1)
       throw new DataError('ESCAPE expression must be a single character', 'DATA');
   }
-  // SQLite (this build) never matches a blob on either side: 0, not NULL.
-  if (values[0] instanceof Uint8Array || values[1] instanceof Uint8Array) return 0;
-  return likeMatcher(pattern, esc)(subject) ? 1 : 0;
+  const pattern = valueText(p, reals[0]);
+  const text = valueText(subject, reals[1]);
+  if (pattern === null || text === null) return null;
+  return likeMatcher(pattern, esc)(text) ? 1 : 0;
 }
 
 export const TEXT: readonly ScalarFunction[] = [
@@ -385,6 +384,6 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: 3,
     summary: 'like(P, S [, E]) is S LIKE P [ESCAPE E].',
     returns: returnsConst('integer'),
-    compile: strictN(like),
+    compile: lenientN(like),
   }),
 ];

@@ -132,7 +132,7 @@ test('printf and format', () => {
   ]);
 });
 
-test('REAL formatting (printf %f %e %g, round) over many values', () => {
+test('REAL formatting (quote, printf %f %e %g, round) over many values', () => {
   let seed = 12345;
   const rnd = (): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
