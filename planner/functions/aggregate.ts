@@ -15,6 +15,7 @@ function aggregate(
   returns: (types: readonly ValueType[]) => ValueType,
   summary: string,
   star = false,
+  args?: string,
 ): AggregateFunction {
   return {
     kind: 'aggregate',
@@ -27,6 +28,7 @@ function aggregate(
     star,
     returns,
     summary,
+    ...(args === undefined ? {} : { args }),
   };
 }
 
@@ -44,6 +46,7 @@ export const AGGREGATES: readonly AggregateFunction[] = [
     returnsConst('integer'),
     'count(*) counts rows; count(X) counts non-NULL X.',
     true,
+    'X',
   ),
   aggregate(
     'sum',
@@ -92,6 +95,8 @@ export const AGGREGATES: readonly AggregateFunction[] = [
     2,
     returnsConst('text'),
     "Non-NULL values as text joined by the separator (default ','; a NULL separator joins with nothing); NULL over no values.",
+    false,
+    'X [, SEP]',
   ),
   aggregate(
     'string_agg',
@@ -99,6 +104,8 @@ export const AGGREGATES: readonly AggregateFunction[] = [
     2,
     2,
     returnsConst('text'),
-    'string_agg(X, SEP): group_concat() with a required separator.',
+    'group_concat() with a required separator.',
+    false,
+    'X, SEP',
   ),
 ];

@@ -89,6 +89,7 @@ export const CORE: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'coalesce',
+    args: 'X, Y, …',
     minArgs: 2,
     maxArgs: -1,
     summary: 'The first non-NULL argument; later arguments are not evaluated.',
@@ -121,8 +122,9 @@ export const CORE: readonly ScalarFunction[] = [
       name,
       minArgs: 2,
       maxArgs: -1,
+      args: 'C1, V1 [, C2, V2, …] [, ELSE]',
       summary:
-        'iif(C1, V1, C2, V2, …, [ELSE]): the value after the first true condition, else ELSE or NULL (a CASE).',
+        'The V after the first true C, else ELSE, else NULL (a searched CASE); `if` is the same function.',
       returns: (types) => unifyTypes(types.filter((_t, i) => i % 2 === 1 || i === types.length - 1)),
       compile:
         ({ args }) =>
@@ -164,6 +166,7 @@ export const CORE: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'round',
+    args: 'X [, N]',
     minArgs: 1,
     maxArgs: 2,
     summary: 'Round half away from zero to N (0–30) decimal places; always REAL.',
@@ -214,6 +217,7 @@ export const CORE: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'randomblob',
+    args: 'N',
     minArgs: 1,
     maxArgs: 1,
     deterministic: false,
@@ -229,6 +233,7 @@ export const CORE: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'zeroblob',
+    args: 'N',
     minArgs: 1,
     maxArgs: 1,
     summary: 'A blob of N zero bytes.',
@@ -253,6 +258,7 @@ export const CORE: readonly ScalarFunction[] = [
   ),
   scalar({
     name: 'likelihood',
+    args: 'X, P',
     minArgs: 2,
     maxArgs: 2,
     summary: 'Its first argument unchanged; the second must be a constant between 0.0 and 1.0.',

@@ -40,11 +40,17 @@ function math1(name: string, f: (x: number) => number, summary: string): ScalarF
   };
 }
 
-function math2(name: string, f: (x: number, y: number) => number, summary: string): ScalarFunction {
+function math2(
+  name: string,
+  f: (x: number, y: number) => number,
+  summary: string,
+  args = 'X, Y',
+): ScalarFunction {
   return {
     kind: 'scalar',
     family: 'math',
     name,
+    args,
     minArgs: 2,
     maxArgs: 2,
     deterministic: true,
@@ -94,6 +100,7 @@ function logFn(name: string, one: (x: number) => number, summary: string, maxArg
     kind: 'scalar',
     family: 'math',
     name,
+    ...(maxArgs > 1 ? { args: '[B,] X' } : {}),
     minArgs: 1,
     maxArgs,
     deterministic: true,
@@ -122,7 +129,7 @@ export const MATH: readonly ScalarFunction[] = [
   math1('asin', Math.asin, 'Arc sine, in radians.'),
   math1('asinh', Math.asinh, 'Inverse hyperbolic sine.'),
   math1('atan', Math.atan, 'Arc tangent, in radians.'),
-  math2('atan2', Math.atan2, 'atan2(Y, X): the angle of the point (X, Y), in radians.'),
+  math2('atan2', Math.atan2, 'The angle of the point (X, Y) from the x axis, in radians.', 'Y, X'),
   math1('atanh', Math.atanh, 'Inverse hyperbolic tangent.'),
   rounding('ceil', Math.ceil, 'Smallest integral value not below X (an INTEGER stays INTEGER).'),
   rounding('ceiling', Math.ceil, 'Same as ceil().'),
@@ -145,6 +152,7 @@ export const MATH: readonly ScalarFunction[] = [
     kind: 'scalar',
     family: 'math',
     name: 'pi',
+    args: '',
     minArgs: 0,
     maxArgs: 0,
     deterministic: true,

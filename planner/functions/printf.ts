@@ -220,6 +220,7 @@ export const PRINTF: readonly ScalarFunction[] = ['printf', 'format'].map((name)
   kind: 'scalar',
   family: 'core',
   name,
+  args: 'FORMAT, …',
   minArgs: 1,
   maxArgs: -1,
   deterministic: true,

@@ -107,7 +107,8 @@ function trimmer(left: boolean, right: boolean): ScalarFunction['compile'] {
       if (args.length > 1) {
         const y = valueText(args[1](row), reals[1]);
         if (y === null) return null;
-        set = new Set(Array.from(y));
+        // SQLite reads the character set as a C string: a NUL ends it.
+        set = new Set(Array.from(cString(y)));
       } else set = SPACE;
       const chars = Array.from(valueText(x, reals[0]) ?? '');
       let a = 0;
@@ -171,8 +172,9 @@ function like(values: unknown[], reals: readonly boolean[]): unknown {
   if (p instanceof Uint8Array || subject instanceof Uint8Array) return 0;
   let esc: string | null = null;
   if (values.length > 2) {
-    esc = valueText(values[2], reals[2]);
-    if (esc === null) return null;
+    const e = valueText(values[2], reals[2]);
+    if (e === null) return null;
+    esc = cString(e);
     if (Array.from(esc).length !== 1)
       throw new DataError('ESCAPE expression must be a single character', 'DATA');
   }
@@ -223,7 +225,7 @@ export const TEXT: readonly ScalarFunction[] = [
       minArgs: 2,
       maxArgs: 3,
       summary:
-        'substr(X, Y [, Z]): Z characters (bytes for a blob) from position Y (1-based; negative counts from the end; negative Z takes characters before Y).',
+        'Z characters (bytes of a blob) from position Y: 1-based, negative Y counts from the end, negative Z takes the characters before Y; an empty blob gives NULL.',
       returns: ([t]) => (t === 'blob' ? 'blob' : t === 'any' ? 'any' : 'text'),
       compile: strictN(substr),
     }),
@@ -260,6 +262,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'trim',
+    args: 'X [, CHARS]',
     minArgs: 1,
     maxArgs: 2,
     summary: 'Removes characters of Y (default: spaces only) from both ends.',
@@ -268,6 +271,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'ltrim',
+    args: 'X [, CHARS]',
     minArgs: 1,
     maxArgs: 2,
     summary: 'Removes characters of Y (default: spaces only) from the start.',
@@ -276,6 +280,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'rtrim',
+    args: 'X [, CHARS]',
     minArgs: 1,
     maxArgs: 2,
     summary: 'Removes characters of Y (default: spaces only) from the end.',
@@ -295,6 +300,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'unhex',
+    args: 'X [, SEPARATORS]',
     minArgs: 1,
     maxArgs: 2,
     summary: 'The blob a hex text encodes; characters of Y may separate byte pairs; NULL if not valid hex.',
@@ -306,8 +312,6 @@ export const TEXT: readonly ScalarFunction[] = [
     minArgs: 1,
     maxArgs: 1,
     summary: "The value as an SQL literal: NULL, 12, 1.5, 'it''s', X'00FF'.",
-    deviation:
-      'A REAL whose 15-digit form reads back exactly is quoted with 15 digits; SQLite 3.53 sometimes uses 17 for such values.',
     returns: returnsConst('text'),
     compile: ({ args: [a], types: [t] }) => {
       const real = t === 'real';
@@ -316,6 +320,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'char',
+    args: 'C1, C2, …',
     minArgs: 0,
     maxArgs: -1,
     summary: 'The text of the given code points (out of range → U+FFFD; NULL → U+0000).',
@@ -359,6 +364,7 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'concat_ws',
+    args: 'SEP, X, …',
     minArgs: 2,
     maxArgs: -1,
     summary:
@@ -380,9 +386,10 @@ export const TEXT: readonly ScalarFunction[] = [
   }),
   scalar({
     name: 'like',
+    args: 'PATTERN, X [, ESCAPE]',
     minArgs: 2,
     maxArgs: 3,
-    summary: 'like(P, S [, E]) is S LIKE P [ESCAPE E].',
+    summary: 'X LIKE PATTERN [ESCAPE ESCAPE]; 0 when either side is a blob.',
     returns: returnsConst('integer'),
     compile: lenientN(like),
   }),

@@ -28,6 +28,8 @@ interface FunctionBase {
   readonly maxArgs: number;
   /** Same arguments, same result (random() is not). */
   readonly deterministic: boolean;
+  /** The argument list as docs/sql.md shows it, when X, Y, Z would not say enough. */
+  readonly args?: string;
   /** One line for docs/sql.md. */
   readonly summary: string;
   /** Where ModelVault differs from SQLite, for docs/sql.md. */

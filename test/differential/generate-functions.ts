@@ -141,12 +141,16 @@ export function aggregateTerms(cols: Col[]): fc.Arbitrary<string>[] {
   const nums = cols.filter((c) => c.type === 'INTEGER' || c.type === 'REAL').map((c) => c.name);
   const texts = cols.filter((c) => c.type === 'TEXT').map((c) => c.name);
   const a = fc.constantFrom(...any);
-  // Concatenation order follows the scan, which SQLite may take from an index: compare lengths.
+  // Concatenation order follows the scan, which SQLite may take from an index, so lengths are
+  // compared; blobs go through hex() (a NUL would end length(), and bytes that are not UTF-8
+  // cannot survive a JS string).
+  const blobs = new Set(cols.filter((c) => c.type === 'BLOB').map((c) => c.name));
+  const g = a.map((c) => (blobs.has(c) ? `hex(${c})` : c));
   const terms: fc.Arbitrary<string>[] = [
-    a.map((c) => `length(group_concat(${c}))`),
-    a.map((c) => `length(group_concat(${c}, '--'))`),
-    a.map((c) => `length(string_agg(${c}, ''))`),
-    a.map((c) => `length(group_concat(DISTINCT ${c}))`),
+    g.map((c) => `length(group_concat(${c}))`),
+    g.map((c) => `length(group_concat(${c}, '--'))`),
+    g.map((c) => `length(string_agg(${c}, ''))`),
+    g.map((c) => `length(group_concat(DISTINCT ${c}))`),
     fc.tuple(a, predArb(cols, 0)).map(([c, p]) => `count(${c}) FILTER (WHERE ${p})`),
     predArb(cols, 1).map((p) => `count(*) FILTER (WHERE ${p})`),
     fc.tuple(a, predArb(cols, 0)).map(([c, p]) => `max(${c}) FILTER (WHERE ${p})`),
