@@ -13,9 +13,18 @@ import { scalarFunction } from './functions';
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
 
+/** A connection's counters, as changes(), total_changes() and last_insert_rowid() report them. */
+export interface SessionState {
+  readonly changes: number;
+  readonly totalChanges: number;
+  readonly lastInsertRowid: number | bigint;
+}
+
 /** Per-execution bindings the compiled closures read (set before each run of a cached plan). */
 export interface ExecContext {
   params: readonly unknown[] | Readonly<Record<string, unknown>>;
+  /** The SQL connection running the statement (absent for the typed query builder). */
+  session?: SessionState;
 }
 
 export interface Compiled {

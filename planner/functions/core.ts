@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { compareValues } from '../../storage/compare';
-import { DataError, QueryError } from '../../src/errors';
+import { DataError, NotSupportedError, QueryError } from '../../src/errors';
+import type { SessionState } from '../compile-expr';
 import { fromBigInt, truth } from '../sql-values';
 import { numericValue, storageClass, toInt64, toIntNumber, toReal } from '../sqlite-conversions';
 import { roundDecimal } from './printf';
@@ -72,7 +73,42 @@ function randomInt64(): number | bigint {
   return fromBigInt(b.readBigInt64LE(0));
 }
 
+/** A connection counter: only SQL connections have them (the typed builder has no such calls). */
+function sessionCounter(
+  name: string,
+  read: (s: SessionState) => number | bigint,
+  summary: string,
+): ScalarFunction {
+  return scalar({
+    name,
+    minArgs: 0,
+    maxArgs: 0,
+    deterministic: false,
+    summary,
+    returns: returnsConst('integer'),
+    compile: ({ ctx }) => {
+      if (!ctx.session) throw new NotSupportedError(`${name}() needs an SQL connection`, 'NOT_SUPPORTED');
+      return () => read(ctx.session as SessionState);
+    },
+  });
+}
+
 export const CORE: readonly ScalarFunction[] = [
+  sessionCounter(
+    'changes',
+    (s) => s.changes,
+    'Rows inserted, updated or deleted by the most recent completed INSERT, UPDATE or DELETE of this connection.',
+  ),
+  sessionCounter(
+    'total_changes',
+    (s) => s.totalChanges,
+    'Rows inserted, updated or deleted by every INSERT, UPDATE and DELETE since the connection opened.',
+  ),
+  sessionCounter(
+    'last_insert_rowid',
+    (s) => s.lastInsertRowid,
+    'Rowid (INTEGER PRIMARY KEY) of the last row inserted by this connection; 0 before any.',
+  ),
   scalar({
     name: 'abs',
     minArgs: 1,
