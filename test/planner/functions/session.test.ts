@@ -27,19 +27,14 @@ test('the counters after every statement match SQLite, also as values inside INS
       sqlite.exec(sql);
       conn.execute(sql);
       const want = sqlite.prepare(probe).raw(true).get();
-      const got = conn
-        .execute(probe)
-        .fetchOne()
-        ?.map((v) => Number(v));
+      const got = (conn.execute(probe).fetchOne() as unknown[] | null)?.map((v) => Number(v));
       expect({ sql, got }).toEqual({ sql, got: want });
     }
     const table = 'SELECT id, v, n FROM t ORDER BY id';
-    expect(
-      conn
-        .execute(table)
-        .fetchAll()
-        .map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
-    ).toEqual(sqlite.prepare(table).raw(true).all());
+    const rows = conn.execute(table).fetchAll() as unknown[][];
+    expect(rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)))).toEqual(
+      sqlite.prepare(table).raw(true).all(),
+    );
   } finally {
     conn.close();
     sqlite.close();
