@@ -38,6 +38,12 @@ export function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
+/** Text as SQLite's C-string code sees it: up to the first NUL. */
+export function cString(s: string): string {
+  const i = s.indexOf('\u0000');
+  return i < 0 ? s : s.slice(0, i);
+}
+
 /** Bytes of a blob read as UTF-8 text, as SQLite does when a blob meets a text function. */
 export function blobText(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');

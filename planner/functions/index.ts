@@ -6,6 +6,7 @@
  */
 import { AGGREGATES } from './aggregate';
 import { CORE } from './core';
+import { DATETIME } from './datetime';
 import { MATH } from './math';
 import { PRINTF } from './printf';
 import { TEXT } from './text';
@@ -13,7 +14,7 @@ import type { FunctionDef, ScalarFunction } from './types';
 
 export type { AggregateFunction, CallSite, FunctionDef, FunctionFamily, ScalarFunction } from './types';
 
-const TABLE: readonly FunctionDef[] = [...CORE, ...TEXT, ...PRINTF, ...MATH, ...AGGREGATES];
+const TABLE: readonly FunctionDef[] = [...CORE, ...TEXT, ...PRINTF, ...MATH, ...DATETIME, ...AGGREGATES];
 
 const BY_NAME = new Map<string, FunctionDef[]>();
 for (const def of TABLE) {

@@ -7,7 +7,7 @@
  */
 import { DataError } from '../../src/errors';
 import { formatFloat } from '../real-format';
-import { toInt64, toReal, valueText } from '../sqlite-conversions';
+import { cString, toInt64, toReal, valueText } from '../sqlite-conversions';
 import type { ScalarFunction } from './types';
 import { realFlags, returnsConst } from './types';
 
@@ -38,12 +38,6 @@ function formatInt(v: bigint, conv: string, precision: number, flags: Flags): st
   if (flags.thousands && (conv === 'd' || conv === 'i' || conv === 'u'))
     body = body.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return prefix + body;
-}
-
-/** Text as a C string sees it: up to the first NUL. */
-function cString(s: string): string {
-  const i = s.indexOf('\u0000');
-  return i < 0 ? s : s.slice(0, i);
 }
 
 /** The first `n` bytes (characters with the ! flag); a cut character decodes as U+FFFD. */

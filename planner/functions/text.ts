@@ -5,7 +5,7 @@
  */
 import { DataError } from '../../src/errors';
 import { likeMatcher } from '../sql-values';
-import { blobText, storageClass, toInt64, valueBytes, valueText } from '../sqlite-conversions';
+import { blobText, cString, storageClass, toInt64, valueBytes, valueText } from '../sqlite-conversions';
 import { realToText } from '../sql-values';
 import { MAX_LENGTH, tooBig } from './core';
 import type { ScalarFunction } from './types';
@@ -13,12 +13,6 @@ import { lenientN, realFlags, returnsConst, strict1, strictN } from './types';
 
 function scalar(def: Omit<ScalarFunction, 'kind' | 'family' | 'deterministic'>): ScalarFunction {
   return { kind: 'scalar', family: 'core', deterministic: true, ...def };
-}
-
-/** The text up to its first NUL, as C string functions see it. */
-function cString(s: string): string {
-  const i = s.indexOf('\u0000');
-  return i < 0 ? s : s.slice(0, i);
 }
 
 function codePointLength(s: string): number {
