@@ -8,7 +8,19 @@
  * cached with them, so re-executing a statement only binds parameters.
  */
 import { Database } from '../src/database';
-import { InterfaceError, ModelVaultError, OperationalError, TransactionError } from '../src/errors';
+import {
+  DatabaseError,
+  DataError,
+  IntegrityError,
+  InterfaceError,
+  InternalError,
+  ModelVaultError,
+  NotSupportedError,
+  OperationalError,
+  ProgrammingError,
+  TransactionError,
+  Warning,
+} from '../src/errors';
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
@@ -102,6 +114,44 @@ export class Connection {
   /** Shortcut: a new cursor that has executed `sql`. */
   execute(sql: string, params?: unknown): Cursor {
     return this.cursor().execute(sql, params);
+  }
+
+  /** Shortcut: a new cursor that has run `executeMany(sql, seqOfParams)` (Python sqlite3's extension). */
+  executeMany(sql: string, seqOfParams: Iterable<unknown>): Cursor {
+    return this.cursor().executeMany(sql, seqOfParams);
+  }
+
+  // PEP 249 optional extension: the error classes as attributes, so code holding only a
+  // connection can catch `conn.IntegrityError`. They are the module's classes, not copies.
+  get Error(): typeof ModelVaultError {
+    return ModelVaultError;
+  }
+  get Warning(): typeof Warning {
+    return Warning;
+  }
+  get InterfaceError(): typeof InterfaceError {
+    return InterfaceError;
+  }
+  get DatabaseError(): typeof DatabaseError {
+    return DatabaseError;
+  }
+  get DataError(): typeof DataError {
+    return DataError;
+  }
+  get OperationalError(): typeof OperationalError {
+    return OperationalError;
+  }
+  get IntegrityError(): typeof IntegrityError {
+    return IntegrityError;
+  }
+  get InternalError(): typeof InternalError {
+    return InternalError;
+  }
+  get ProgrammingError(): typeof ProgrammingError {
+    return ProgrammingError;
+  }
+  get NotSupportedError(): typeof NotSupportedError {
+    return NotSupportedError;
   }
 
   commit(): void {

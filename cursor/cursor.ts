@@ -13,7 +13,7 @@
 import type { Source } from '../planner/execute';
 import type { ExecStats } from '../planner/execute';
 import type { OutputColumn } from '../parser/ir';
-import { InterfaceError, ProgrammingError } from '../src/errors';
+import { InterfaceError, NotSupportedError, ProgrammingError } from '../src/errors';
 import { describeColumns } from './description';
 import type { ColumnDescription } from './description';
 import { outputValue } from './values';
@@ -26,6 +26,11 @@ interface ResultSet {
   source: Source;
   columns: readonly OutputColumn[];
   stats: ExecStats;
+}
+
+/** A plain data property, as assignment would create it. */
+function ownValue(value: unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
 }
 
 export class Cursor implements Iterable<ResultRow> {
@@ -61,6 +66,36 @@ export class Cursor implements Iterable<ResultRow> {
   get lastRowId(): number | bigint | null {
     this.assertOpen();
     return this._lastRowId;
+  }
+
+  /** The connection this cursor was created from (PEP 249 extension). */
+  get connection(): Connection {
+    this.assertOpen();
+    return this.conn;
+  }
+
+  /** PEP 249: a hint for parameter sizes. Accepted and ignored: values need no preallocation here. */
+  setInputSizes(_sizes?: unknown): void {
+    this.assertOpen();
+  }
+
+  /** PEP 249: a hint for large column buffers. Accepted and ignored: rows are built as fetched. */
+  setOutputSize(_size?: number, _column?: number): void {
+    this.assertOpen();
+  }
+
+  /** PEP 249 optional: there are no stored procedures; always NotSupportedError. */
+  callproc(name?: string, _params?: unknown): never {
+    this.assertOpen();
+    throw new NotSupportedError(
+      `callproc(${name === undefined ? '' : String(name)}): stored procedures are not supported`,
+    );
+  }
+
+  /** PEP 249 optional: a statement has at most one result set; always NotSupportedError. */
+  nextSet(): never {
+    this.assertOpen();
+    throw new NotSupportedError('nextSet: a statement produces at most one result set');
   }
 
   /** Work counters of the current result set (rows read from storage, index entries visited). */
@@ -168,8 +203,14 @@ export class Cursor implements Iterable<ResultRow> {
     const safe = this.conn._safeIntegers;
     if (this.conn._rowMode === 'object') {
       const obj: Record<string, unknown> = {};
-      for (let i = 0; i < columns.length; i++)
-        obj[columns[i].name] = outputValue(row[i], columns[i].type, safe, columns[i].name);
+      for (let i = 0; i < columns.length; i++) {
+        const name = columns[i].name;
+        const v = outputValue(row[i], columns[i].type, safe, name);
+        // Assigning to '__proto__' would replace the row's prototype (a BLOB value could make
+        // the row a Buffer) and drop the column: define it as an own property instead.
+        if (name === '__proto__') Object.defineProperty(obj, name, ownValue(v));
+        else obj[name] = v;
+      }
       return obj;
     }
     const out = new Array<unknown>(columns.length);

@@ -5,6 +5,15 @@ export type { CursorState, ResultRow } from './cursor';
 export type { ConnectOptions } from './options';
 export { STRING, BINARY, NUMBER, DATETIME, ROWID } from './description';
 export type { ColumnDescription, TypeCode } from './description';
+export {
+  dbDate as Date,
+  dbTime as Time,
+  dbTimestamp as Timestamp,
+  dateFromTicks as DateFromTicks,
+  timeFromTicks as TimeFromTicks,
+  timestampFromTicks as TimestampFromTicks,
+  dbBinary as Binary,
+} from './constructors';
 
 /** PEP 249 module globals. */
 export const apilevel = '2.0';

@@ -70,9 +70,12 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
       );
     }
     const src = params as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
+    // No prototype: a parameter named :__proto__ is a plain key here.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const name of info.names) {
-      if (!(name in src)) throw new ProgrammingError(`missing named parameter '${name}'`, 'PARAMETER');
+      // Own properties only: ':constructor' must not bind Object.prototype.constructor.
+      if (!Object.hasOwn(src, name))
+        throw new ProgrammingError(`missing named parameter '${name}'`, 'PARAMETER');
       out[name] = checkValue(src[name], `parameter '${name}'`);
     }
     return out;
@@ -81,7 +84,7 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
     // ?NNN may also be bound from an object keyed by number, as better-sqlite3 allows.
     const src = params as Record<string, unknown>;
     return Array.from({ length: info.count }, (_, i) =>
-      checkValue(src[String(i + 1)], `parameter ?${i + 1}`),
+      checkValue(Object.hasOwn(src, String(i + 1)) ? src[String(i + 1)] : undefined, `parameter ?${i + 1}`),
     );
   }
   if (!Array.isArray(params)) {

@@ -53,6 +53,7 @@ export function exprEquals(a: Expr, b: Expr): boolean {
       return (
         b.kind === 'like' &&
         a.negated === b.negated &&
+        a.glob === b.glob &&
         exprEquals(a.arg, b.arg) &&
         exprEquals(a.pattern, b.pattern) &&
         (a.escape === null ? b.escape === null : b.escape !== null && exprEquals(a.escape, b.escape))

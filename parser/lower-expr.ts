@@ -204,7 +204,13 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.between(arg, lo, hi, e.not);
     }
     case 'like':
-      return E.like(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.esc ? lowerExpr(e.esc, cx) : null, e.not);
+      return E.like(
+        lowerExpr(e.arg, cx),
+        lowerExpr(e.pat, cx),
+        e.esc ? lowerExpr(e.esc, cx) : null,
+        e.not,
+        e.glob,
+      );
     case 'isnull':
       return E.isNull(lowerExpr(e.arg, cx), e.not);
     case 'call':

@@ -2,13 +2,16 @@
  * Aggregate accumulators with SQLite's rules: COUNT skips NULLs (COUNT(*) does not); SUM stays
  * INTEGER over integers and raises "integer overflow" like SQLite, becomes REAL on any REAL input
  * and sums REALs with Kahan–Babuška–Neumaier compensation; AVG and TOTAL are REAL; MIN/MAX skip
- * NULLs and use the one comparison order; DISTINCT dedupes by value key per group.
+ * NULLs and use the one comparison order; DISTINCT dedupes by value key per group. TEXT inputs
+ * take SQLite's numeric affinity (integer text adds as INTEGER, other text as REAL: sum('') = 0.0),
+ * so SUM over TEXT has no static type: it is INTEGER or REAL per group.
  */
 import { compareValues } from '../storage/compare';
 import { DataError } from '../src/errors';
 import type { AggregateFn, ValueType } from './expr';
+import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
-import { numericValue, toReal, valueText } from './sqlite-conversions';
+import { valueText } from './sqlite-conversions';
 
 export interface Accumulator {
   /** `more` carries the call's further arguments for this row (group_concat's separator). */
@@ -45,20 +48,23 @@ class SumAcc implements Accumulator {
   ) {}
   private count = 0;
 
-  add(input: unknown): void {
-    if (input === null || input === undefined) return;
+  add(v: unknown): void {
+    if (v === null || v === undefined) return;
     this.seen = true;
     this.count++;
-    let v = input;
-    let isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isInteger(v));
+    let x: number | bigint;
+    let isReal: boolean;
     if (typeof v === 'string' || v instanceof Uint8Array) {
-      // Text that is entirely an integer adds as one; any other text or blob adds its REAL value.
-      const n = numericValue(v, false);
-      if (n !== null && !n.real) v = n.value;
-      else {
-        v = toReal(v);
-        isReal = true;
-      }
+      // TEXT (and a BLOB read as text) takes SQLite's numeric affinity: integer text stays
+      // INTEGER, anything else turns the sum REAL ('' and 'abc' count as 0.0).
+      const n = textAsNumber(typeof v === 'string' ? v : Buffer.from(v).toString('utf8'));
+      x = n.value;
+      isReal = !n.int;
+    } else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
+      x = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+      isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isInteger(v));
+    } else {
+      throw new DataError(`${this.mode.toUpperCase()} cannot add a ${typeof v} value`, 'TYPE_MISMATCH');
     }
     if (isReal || this.real) {
       if (!this.real) {
@@ -67,11 +73,10 @@ class SumAcc implements Accumulator {
         // A REAL input cancels an earlier integer overflow, as in SQLite.
         this.overflow = false;
       }
-      this.real.add(typeof v === 'boolean' ? (v ? 1 : 0) : Number(v));
+      this.real.add(Number(x));
       return;
     }
     if (this.overflow) return;
-    const x = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number | bigint);
     if (typeof this.int === 'number' && typeof x === 'number') {
       const r = this.int + x;
       if (Number.isSafeInteger(r)) {
@@ -198,4 +203,14 @@ export function makeAccumulator(
 
 export function isExtreme(acc: Accumulator): acc is ExtremeAcc {
   return acc instanceof ExtremeAcc;
+}
+
+/**
+ * Static result type of SUM: INTEGER over integers and booleans, REAL over REALs; over TEXT, BLOB
+ * or unknown values it depends on the data (see textAsNumber), so 'any'.
+ */
+export function sumType(arg: ValueType): ValueType {
+  if (arg === 'real' || arg === 'null') return arg;
+  if (arg === 'integer' || arg === 'boolean' || arg === 'timestamp') return 'integer';
+  return 'any';
 }

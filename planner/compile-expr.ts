@@ -7,8 +7,10 @@
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CompareOp, Expr, ValueType } from './expr';
-import { intArith, intDiv, intMod, likeMatcher, realArith, toText, truth } from './sql-values';
 import { scalarFunction } from './functions';
+import { sumType } from './aggregates';
+import { globMatcher, likeMatcher } from './like';
+import { intArith, intDiv, intMod, realArith, toText, truth } from './sql-values';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -71,6 +73,7 @@ export function typeOf(e: Expr): ValueType {
     case 'aggregate':
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
+      if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
       if (e.fn === 'group_concat') return 'text';
       return e.arg ? typeOf(e.arg) : 'integer';
     case 'call':
@@ -161,6 +164,15 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const argReal = typeOf(e.arg) === 'real';
       const patReal = typeOf(e.pattern) === 'real';
       const negated = e.negated;
+      if (e.glob) {
+        return (row) => {
+          const s = toText(arg(row), argReal);
+          const p = toText(pattern(row), patReal);
+          if (s === null || p === null) return null;
+          const m = globMatcher(p)(s);
+          return negated ? (m ? 0 : 1) : m ? 1 : 0;
+        };
+      }
       return (row) => {
         const s = toText(arg(row), argReal);
         const p = toText(pattern(row), patReal);

@@ -28,7 +28,7 @@ export function exprText(e: Expr): string {
     case 'between':
       return `${exprText(e.arg)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${exprText(e.lo)} AND ${exprText(e.hi)}`;
     case 'like':
-      return `${exprText(e.arg)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${exprText(e.pattern)}${e.escape ? ` ESCAPE ${exprText(e.escape)}` : ''}`;
+      return `${exprText(e.arg)} ${e.negated ? 'NOT ' : ''}${e.glob ? 'GLOB' : 'LIKE'} ${exprText(e.pattern)}${e.escape ? ` ESCAPE ${exprText(e.escape)}` : ''}`;
     case 'isNull':
       return `${exprText(e.arg)} IS ${e.negated ? 'NOT ' : ''}NULL`;
     case 'aggregate': {

@@ -17,7 +17,7 @@
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import { QueryError } from '../src/errors';
 import type { ColumnExpr, Expr } from './expr';
-import { E, conjuncts, isConstant } from './expr';
+import { E, balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan, SortKey } from './logical';
 import type {
   AccessNode,
@@ -213,6 +213,7 @@ function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
   if (
     e.kind === 'like' &&
     !e.negated &&
+    !e.glob &&
     e.pattern.kind === 'literal' &&
     typeof e.pattern.value === 'string' &&
     !e.escape
@@ -365,7 +366,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
   let node: PhysicalPlan = choice.access;
   if (choice.residual.length > 0)
-    node = { kind: 'Filter', input: node, predicate: choice.residual.reduce((a, b) => E.and(a, b)) };
+    node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
   if (l.aggregate) {
     node = {
       kind: 'Aggregate',

@@ -1,7 +1,7 @@
 /**
  * SQLite value semantics on ModelVault's runtime values (null, number, bigint, string, Buffer,
  * boolean): truthiness, integer arithmetic with overflow to REAL, text rendering of numbers, and
- * LIKE matching. See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
+ * the LIKE prefix (matching itself is in like.ts). See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
 import { DataError } from '../src/errors';
 import { formatFloat } from './real-format';
@@ -22,8 +22,26 @@ export function truth(v: unknown): boolean | null {
 
 /** SQLite's text-to-number conversion: the longest numeric prefix, 0 when there is none. */
 export function numericPrefix(s: string): number {
-  const m = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(s);
+  // SQLite skips ASCII white space only (sqlite3Isspace), not every Unicode space.
+  const m = /^[ \t\n\v\f\r]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(s);
   return m ? Number(m[0]) : 0;
+}
+
+const INTEGER_TEXT = /^[ \t\n\v\f\r]*([+-]?)(\d+)[ \t\n\v\f\r]*$/;
+
+/**
+ * SQLite's numeric affinity of a TEXT value as the SUM family applies it
+ * (sqlite3_value_numeric_type): text that is wholly an integer inside int64 is that INTEGER;
+ * anything else is REAL, worth its numeric prefix ('1.5' → 1.5, '12abc' → 12, '' → 0).
+ */
+export function textAsNumber(s: string): { readonly int: boolean; readonly value: number | bigint } {
+  const m = INTEGER_TEXT.exec(s);
+  if (m) {
+    const big = BigInt(m[2]);
+    const v = m[1] === '-' ? -big : big;
+    if (v >= INT64_MIN && v <= INT64_MAX) return { int: true, value: fromBigInt(v) };
+  }
+  return { int: false, value: numericPrefix(s) };
 }
 
 /** Normalize an exact integer: number when safe, bigint inside int64, otherwise REAL (SQLite overflow). */
@@ -126,42 +144,6 @@ export function toText(v: unknown, isReal: boolean): string | null {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   if (v instanceof Date) return String(v.getTime());
   throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
-}
-
-const likeCache = new Map<string, (s: string) => boolean>();
-
-/**
- * Compile a LIKE pattern: `%` any run, `_` one code point, ASCII letters case-insensitive,
- * optional single-character escape.
- */
-export function likeMatcher(pattern: string, escape: string | null): (s: string) => boolean {
-  const cacheKey = `${escape ?? ''}\u0000${pattern}`;
-  const hit = likeCache.get(cacheKey);
-  if (hit) return hit;
-  let src = '';
-  const chars = Array.from(pattern);
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i];
-    if (escape !== null && c === escape) {
-      const next = chars[++i];
-      if (next !== undefined) src += escapeRegex(next);
-      continue;
-    }
-    if (c === '%') src += '[\\s\\S]*';
-    else if (c === '_') src += '[\\s\\S]';
-    else if (/[a-zA-Z]/.test(c)) src += `[${c.toLowerCase()}${c.toUpperCase()}]`;
-    else src += escapeRegex(c);
-  }
-  const re = new RegExp(`^${src}$`, 'u');
-  const fn = (s: string): boolean => re.test(s);
-  if (likeCache.size > 1000) likeCache.clear();
-  likeCache.set(cacheKey, fn);
-  return fn;
-}
-
-function escapeRegex(c: string): string {
-  // Only characters special outside a class: '-' escaped would be an error in a 'u' regex.
-  return c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** The literal prefix of a LIKE pattern before its first wildcard (for index range scans). */

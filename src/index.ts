@@ -12,6 +12,13 @@ export {
   NUMBER,
   DATETIME,
   ROWID,
+  Date,
+  Time,
+  Timestamp,
+  DateFromTicks,
+  TimeFromTicks,
+  TimestampFromTicks,
+  Binary,
 } from '../cursor/index';
 export type { ConnectOptions, CursorState, ResultRow, ColumnDescription, TypeCode } from '../cursor/index';
 export type { OpenOptions, RegisteredCollection } from './database';

@@ -47,16 +47,21 @@ function closest(name: string, known: string[]): string | undefined {
   );
 }
 
-/** Validate an options object against `spec`; returns it typed. */
+/**
+ * Validate an options object against `spec`; returns a copy of its own known options, typed. Only
+ * own properties count: an inherited `readOnly` is not an option, and a JSON `"__proto__"` key is
+ * an unknown option like any other (it used to reach a prototype lookup and throw a TypeError).
+ */
 export function checkOptions<T extends object>(where: string, opts: unknown, spec: OptionSpec): T {
   if (opts === undefined || opts === null) return {} as T;
   if (typeof opts !== 'object' || Array.isArray(opts)) {
     throw new InterfaceError(`${where}: options must be an object`, 'BAD_OPTION');
   }
   const known = Object.keys(spec);
+  const given = opts as Record<string, unknown>;
   // Phase 1: names.
-  for (const key of Object.keys(opts)) {
-    if (!(key in spec)) {
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(spec, key)) {
       const hint = closest(key, known);
       throw new InterfaceError(
         `${where}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; known options: ${known.join(', ')}`,
@@ -65,7 +70,9 @@ export function checkOptions<T extends object>(where: string, opts: unknown, spe
     }
   }
   // Phase 2: values.
-  for (const [key, value] of Object.entries(opts)) {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(given)) {
+    const value = given[key];
     if (value === undefined) continue;
     const kind = spec[key];
     const ok =
@@ -82,10 +89,18 @@ export function checkOptions<T extends object>(where: string, opts: unknown, spe
             ? 'a boolean'
             : kind.map((k) => `'${k}'`).join(' or ');
       throw new InterfaceError(
-        `${where}: option '${key}' must be ${expected}, got ${String(value)}`,
+        `${where}: option '${key}' must be ${expected}, got ${describeValue(value)}`,
         'BAD_OPTION',
       );
     }
+    out[key] = value;
   }
-  return opts as T;
+  return out as T;
+}
+
+/** String(v) throws for symbols and objects without a prototype; an error message must not. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
+  if (typeof v === 'symbol') return 'a symbol';
+  return String(v);
 }

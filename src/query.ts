@@ -9,7 +9,7 @@ import type { NormalizedType } from '../storage/schema/normalize';
 import { parsePath } from '../storage/schema/compile';
 import { setPath } from '../storage/schema/paths';
 import type { Engine, ReadView } from '../storage/engine';
-import { E } from '../planner/expr';
+import { E, balancedTree } from '../planner/expr';
 import type { ColumnExpr, Expr } from '../planner/expr';
 import { valueTypeOf } from '../planner/value-type';
 import { L } from '../planner/logical';
@@ -41,6 +41,13 @@ export type Condition =
   | { not: Condition };
 
 type Row = Record<string, unknown>;
+
+/**
+ * How deeply a condition's expression tree may nest: the SQL front end's limit (and SQLite's).
+ * Every planner pass walks expressions recursively, so a deeper tree is refused with a QueryError
+ * instead of overflowing the stack (issue 11, item 8).
+ */
+export const MAX_CONDITION_DEPTH = 1000;
 
 /** What the builder needs from its Database: the engine, which view to read, and the integer mode. */
 export interface QueryHost {
@@ -305,7 +312,11 @@ export class Query {
             : a.fn === 'avg' || a.fn === 'total'
               ? ({ kind: 'float64' } as NormalizedType)
               : (a.col?.type ?? ({ kind: 'int64' } as NormalizedType));
-        obj[a.name] = toUserValue(t, v, safe, a.name);
+        const value = toUserValue(t, v, safe, a.name);
+        // An aggregate named '__proto__' (a JSON.parse'd spec) is a field, not the prototype.
+        if (a.name === '__proto__')
+          Object.defineProperty(obj, a.name, { value, writable: true, enumerable: true, configurable: true });
+        else obj[a.name] = value;
       });
       out.push(obj);
     }
@@ -343,10 +354,14 @@ export class Query {
     }
   }
 
-  private lower(c: Condition): Expr {
-    if ('and' in c) return this.combine(c.and, 'and');
-    if ('or' in c) return this.combine(c.or, 'or');
-    if ('not' in c) return E.unary('not', this.lower(c.not));
+  /** `depth` is the depth of the expression tree built so far, checked against MAX_CONDITION_DEPTH. */
+  private lower(c: Condition, depth = 0): Expr {
+    if (depth > MAX_CONDITION_DEPTH)
+      throw new QueryError(`condition nests too deeply (maximum depth ${MAX_CONDITION_DEPTH})`, 'QUERY');
+    if (typeof c !== 'object' || c === null) throw new QueryError('a condition must be an object', 'QUERY');
+    if ('and' in c) return this.combine(c.and, 'and', depth);
+    if ('or' in c) return this.combine(c.or, 'or', depth);
+    if ('not' in c) return E.unary('not', this.lower(c.not, depth + 1));
     const segs = parsePath(c.path);
     const { expr: col, type } = this.column(segs);
     if (type.kind === 'list' || type.kind === 'object')
@@ -393,10 +408,14 @@ export class Query {
     }
   }
 
-  private combine(conds: readonly Condition[], op: 'and' | 'or'): Expr {
+  private combine(conds: readonly Condition[], op: 'and' | 'or', depth: number): Expr {
     if (!Array.isArray(conds) || conds.length === 0)
       throw new QueryError(`'${op}' needs at least one condition`, 'QUERY');
-    return conds.map((x) => this.lower(x)).reduce((a, b) => E.binary(op, a, b));
+    const below = depth + Math.ceil(Math.log2(conds.length));
+    return balancedTree(
+      conds.map((x) => this.lower(x, below)),
+      op,
+    );
   }
 
   private logical(countOnly: boolean): LogicalPlan {
@@ -440,12 +459,7 @@ export class Query {
   private filteredScan(): LogicalPlan {
     const scan: LogicalPlan = L.scan(this.name);
     const where = this.state.where.map((c) => this.lower(c));
-    return where.length
-      ? L.filter(
-          scan,
-          where.reduce((a, b) => E.and(a, b)),
-        )
-      : scan;
+    return where.length ? L.filter(scan, balancedTree(where, 'and')) : scan;
   }
 
   private *iterateRaw(): Generator<unknown> {

@@ -100,6 +100,32 @@ function isLocations(values: unknown[]): values is number[] {
   return true;
 }
 
+/*
+ * Cross-checks a forged checkpoint (valid checksum, wrong content) must pass, chosen to be linear
+ * and cheap on open: keys strictly ascending (a tree built from unsorted arrays answers lookups
+ * and scans differently), every row location before the checkpoint itself (rows are written
+ * before the checkpoint that lists them), and each index holding exactly one entry per row in
+ * (key, primary key) order. Membership of each index's primary keys is not checked: that costs a
+ * lookup per entry (issue 11, item 10).
+ */
+function strictlyAscending(keys: readonly unknown[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareValues(keys[i - 1], keys[i]) >= 0) return false;
+  return true;
+}
+
+function entriesAscending(keys: readonly unknown[], pks: readonly unknown[]): boolean {
+  for (let i = 1; i < keys.length; i++) {
+    const c = compareValues(keys[i - 1], keys[i]);
+    if (c > 0 || (c === 0 && compareValues(pks[i - 1], pks[i]) >= 0)) return false;
+  }
+  return true;
+}
+
+function locationsBefore(locs: readonly number[], end: number): boolean {
+  for (const l of locs) if (l >= end) return false;
+  return true;
+}
+
 /** Rebuild collection states from a decoded payload; every shape defect is a FormatError. */
 export function loadCheckpoint(payload: unknown, offset: number): CheckpointData {
   if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2)) throw bad('unknown layout', offset);
@@ -124,6 +150,10 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
     const locsChecked = pkLocs instanceof Uint8Array && isIntegerColumn(pkLocs);
     if (!pkPair || !(locsChecked || isLocations(pkPair[1])) || !Array.isArray(indexes))
       throw bad('primary key arrays', offset);
+    if (!strictlyAscending(pkPair[0])) throw bad('primary keys out of order', offset);
+    if (!locationsBefore(pkPair[1] as number[], offset))
+      throw bad('a row location past the checkpoint', offset);
+    const rowCount = pkPair[0].length;
     const meta: CollectionMeta = {
       id: id as number,
       version: version as number,
@@ -139,6 +169,10 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       const build = (): BTree<unknown, unknown> => {
         const pair = readPair(keys, pks, layout, offset);
         if (!pair) throw bad(`index ${String(ix.name)} arrays`, offset);
+        if (pair[0].length !== rowCount)
+          throw bad(`index ${String(ix.name)} has ${pair[0].length} entries for ${rowCount} rows`, offset);
+        if (!entriesAscending(pair[0], pair[1]))
+          throw bad(`index ${String(ix.name)} entries out of order`, offset);
         return BTree.fromSorted<unknown, unknown>(pair[0], pair[1], {
           compare: compareValues,
           multi: true,

@@ -587,7 +587,7 @@ export class Engine {
         case FrameKind.RECORD_PUT: {
           const [collectionId, , row] = body as [unknown, unknown, unknown];
           const state = this.replayTarget(collectionId, frame.offset);
-          if (!Array.isArray(row) || row.length > state.compiled.columnCount)
+          if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
           this.cache.set(frame.offset, {
@@ -821,7 +821,11 @@ export class Engine {
     const body = decodePayload(payload, location);
     if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
       throw corruptAt(location, 'record payload');
-    return { collectionId: body[0], row: body[2] as unknown[], bytes: FRAME_HEADER_SIZE + header.length };
+    const row = body[2] as unknown[];
+    // A valid checksum does not make a valid row: every value is checked against the schema.
+    if (this.byId.get(body[0])?.compiled.isStoredRow(row) === false)
+      throw corruptAt(location, 'record that does not match its collection schema');
+    return { collectionId: body[0], row, bytes: FRAME_HEADER_SIZE + header.length };
   }
 
   /**
@@ -896,9 +900,22 @@ export class Engine {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
     }
-    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema.
-    const fill = defaults ?? this.byId.get(collectionId)?.compiled.storedDefaults;
-    if (fill) for (const c of columns) if (probe[c] === MISSING) probe[c] = fill[c];
+    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema;
+    // the columns it has must have their stored form (a valid checksum does not make a valid row).
+    const state = this.byId.get(collectionId);
+    const fill = defaults ?? state?.compiled.storedDefaults;
+    const checks = state?.compiled.storedColumnChecks;
+    for (const c of columns) {
+      if (probe[c] === MISSING) {
+        if (fill) probe[c] = fill[c];
+        continue;
+      }
+      const check = checks?.[c];
+      if (check && !check(probe[c])) {
+        for (const k of columns) probe[k] = MISSING;
+        throw corruptAt(location, 'record that does not match its collection schema');
+      }
+    }
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;

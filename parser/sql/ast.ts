@@ -40,6 +40,8 @@ export type SqlExpr = ExprMeta &
         readonly pat: SqlExpr;
         readonly esc: SqlExpr | null;
         readonly not: boolean;
+        /** GLOB (case-sensitive, `*` `?` `[...]`) rather than LIKE. */
+        readonly glob: boolean;
       }
     | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
     /** Any function call; which ones the subset accepts is decided when lowering. */

@@ -17,13 +17,22 @@ export interface Token {
   end: number;
 }
 
+// Longest first: '->>' before '->', '<<' before '<>' and '<'. The bit and JSON operators are
+// tokens so the parser can refuse them as NotSupportedError rather than as a syntax error.
 const OPS = [
+  '->>',
+  '->',
+  '<<',
+  '>>',
   '<>',
   '<=',
   '>=',
   '!=',
   '==',
   '||',
+  '&',
+  '|',
+  '~',
   '<',
   '>',
   '=',
@@ -80,9 +89,9 @@ export function tokenize(sql: string): Token[] {
       continue;
     }
     if (c === '/' && sql[i + 1] === '*') {
+      // An unterminated block comment runs to the end of the input, as in SQLite.
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) throw syntaxError(sql, i, 'unterminated comment');
-      i = close + 2;
+      i = close < 0 ? n : close + 2;
       continue;
     }
     const start = i;

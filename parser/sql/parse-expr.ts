@@ -132,10 +132,16 @@ export class ExprParser extends TokenStream {
       if (this.acceptWord('LIKE')) {
         const pat = this.comparison();
         const esc = this.acceptWord('ESCAPE') ? this.comparison() : null;
-        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated });
+        l = this.node(first, { t: 'like', arg: l, pat, esc, not: negated, glob: false });
         continue;
       }
-      if (this.isAnyWord(['GLOB', 'REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
+      if (this.acceptWord('GLOB')) {
+        const pat = this.comparison();
+        if (this.isWord('ESCAPE')) throw this.unsupported('GLOB ... ESCAPE');
+        l = this.node(first, { t: 'like', arg: l, pat, esc: null, not: negated, glob: true });
+        continue;
+      }
+      if (this.isAnyWord(['REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
       if (negated) throw this.error('expected IN, LIKE, BETWEEN or NULL after NOT');
       return l;
     }
@@ -159,11 +165,19 @@ export class ExprParser extends TokenStream {
 
   private comparison(): SqlExpr {
     const first = this.tok;
-    let l = this.additive();
+    let l = this.bitwise();
     while (this.tok.kind === 'op' && ['<', '<=', '>', '>='].includes(this.tok.text)) {
       const op = this.next().text;
-      l = this.node(first, { t: 'bin', op, l, r: this.additive() });
+      l = this.node(first, { t: 'bin', op, l, r: this.bitwise() });
     }
+    return l;
+  }
+
+  /** SQLite's & | << >> level (between + - and comparisons): valid SQL outside the subset. */
+  private bitwise(): SqlExpr {
+    const l = this.additive();
+    if (this.tok.kind === 'op' && ['&', '|', '<<', '>>'].includes(this.tok.text))
+      throw this.unsupported(`the bit operator ${this.tok.text}`);
     return l;
   }
 
@@ -191,6 +205,7 @@ export class ExprParser extends TokenStream {
     const first = this.tok;
     let l = this.unary();
     while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.unary() });
+    if (this.isOp('->') || this.isOp('->>')) throw this.unsupported(`the JSON operator ${this.tok.text}`);
     return l;
   }
 
@@ -210,6 +225,7 @@ export class ExprParser extends TokenStream {
         this.nesting--;
       }
     }
+    if (this.isOp('~')) throw this.unsupported('the bit operator ~');
     const e = this.primary();
     if (this.isWord('COLLATE')) throw this.unsupported('COLLATE');
     return e;

@@ -6,6 +6,7 @@
 import type { AggregateFn, ValueType } from '../expr';
 import type { AggregateFunction } from './types';
 import { returnsConst } from './types';
+import { sumType } from '../aggregates';
 
 function aggregate(
   name: string,
@@ -32,10 +33,8 @@ function aggregate(
   };
 }
 
-/** SUM of integers is INTEGER (booleans count as integers); of anything else REAL. */
-function sumType([t]: readonly ValueType[]): ValueType {
-  return t === 'real' || t === 'any' || t === 'null' ? t : t === 'text' || t === 'blob' ? 'real' : 'integer';
-}
+/** SUM's static type is the accumulator's (planner/aggregates.ts): one rule for both. */
+const sumResult = ([t]: readonly ValueType[]): ValueType => sumType(t);
 
 export const AGGREGATES: readonly AggregateFunction[] = [
   aggregate(
@@ -53,7 +52,7 @@ export const AGGREGATES: readonly AggregateFunction[] = [
     'sum',
     1,
     1,
-    sumType,
+    sumResult,
     'Sum of non-NULL values; INTEGER over integers (overflow is an error), else REAL; NULL over no values.',
   ),
   aggregate(

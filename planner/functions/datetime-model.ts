@@ -235,8 +235,10 @@ export function computeJD(p: DateTime): void {
     Y--;
     M += 12;
   }
-  const A = idiv(Y, 100);
-  const B = 2 - A + idiv(A, 4);
+  // Floor, not C's truncation: SQLite shifts the year so these divisions never see a negative
+  // number, which is the same as flooring (julianday('-2600-11-23') is 771755.5).
+  const A = Math.floor(Y / 100);
+  const B = 2 - A + Math.floor(A / 4);
   const X1 = idiv(36525 * (Y + 4716), 100);
   const X2 = idiv(306001 * (M + 1), 10000);
   p.iJD = Math.trunc((X1 + X2 + D + B - 1524.5) * 86400000);

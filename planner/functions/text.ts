@@ -4,7 +4,7 @@
  * not UTF-16 units; length() and substr() stop at a NUL character like SQLite's C strings do.
  */
 import { DataError } from '../../src/errors';
-import { likeMatcher } from '../sql-values';
+import { globMatcher, likeMatcher } from '../like';
 import { blobText, cString, storageClass, toInt64, valueBytes, valueText } from '../sqlite-conversions';
 import { realToText } from '../sql-values';
 import { MAX_LENGTH, tooBig } from './core';
@@ -176,6 +176,16 @@ function like(values: unknown[], reals: readonly boolean[]): unknown {
   const text = valueText(subject, reals[1]);
   if (pattern === null || text === null) return null;
   return likeMatcher(pattern, esc)(text) ? 1 : 0;
+}
+
+/** glob(X, Y) is Y GLOB X; like like(), a blob on either side never matches. */
+function glob(values: unknown[], reals: readonly boolean[]): unknown {
+  const [p, subject] = values;
+  if (p instanceof Uint8Array || subject instanceof Uint8Array) return 0;
+  const pattern = valueText(p, reals[0]);
+  const text = valueText(subject, reals[1]);
+  if (pattern === null || text === null) return null;
+  return globMatcher(pattern)(text) ? 1 : 0;
 }
 
 export const TEXT: readonly ScalarFunction[] = [
@@ -386,5 +396,14 @@ export const TEXT: readonly ScalarFunction[] = [
     summary: 'X LIKE PATTERN [ESCAPE ESCAPE]; 0 when either side is a blob.',
     returns: returnsConst('integer'),
     compile: lenientN(like),
+  }),
+  scalar({
+    name: 'glob',
+    args: 'PATTERN, X',
+    minArgs: 2,
+    maxArgs: 2,
+    summary: 'X GLOB PATTERN: `*`, `?` and `[...]`, case-sensitive; 0 when either side is a blob.',
+    returns: returnsConst('integer'),
+    compile: lenientN(glob),
   }),
 ];

@@ -15,6 +15,7 @@ import {
   isRecord,
 } from './to-stored';
 import { compileFieldsToUser } from './to-user';
+import { type StoredCheck, compileStoredCheck, compileStoredRowCheck } from './stored-check';
 
 export { parsePath } from './paths';
 
@@ -50,6 +51,10 @@ export interface CompiledSchema {
   canonicalValue(path: readonly string[], value: unknown): unknown;
   /** A column, or a field inside an object column; null when the path names neither. */
   resolvePath(path: readonly string[]): PathAccessor | null;
+  /** Whether a decoded row has the stored form of this schema (stored-check.ts); false = corrupt. */
+  isStoredRow(row: readonly unknown[]): boolean;
+  /** Per column, whether a decoded value has its field's stored form (for rows decoded column by column). */
+  readonly storedColumnChecks: readonly StoredCheck[];
 }
 
 /** Memo keyed by path; separate maps so ['a.b'] and ['a', 'b'] can never share an entry. */
@@ -173,5 +178,7 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
       return v;
     },
     resolvePath,
+    isStoredRow: compileStoredRowCheck(fields),
+    storedColumnChecks: fields.map((f) => compileStoredCheck(f.type)),
   };
 }

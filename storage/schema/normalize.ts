@@ -65,7 +65,16 @@ function checkName(name: unknown, what: string): asserts name is string {
     throw new SchemaError(`${what} must be a non-empty string`);
 }
 
-export function normalizeType(t: TypeDescriptor, where: string): NormalizedType {
+/**
+ * How deeply types may nest (each optional, list and object counts one level). Every layer that
+ * walks a type or a value recurses, so a bound keeps schemas nested thousands deep from
+ * overflowing the stack (issue 11, item 8); 64 is far beyond any real document shape.
+ */
+export const MAX_TYPE_DEPTH = 64;
+
+export function normalizeType(t: TypeDescriptor, where: string, depth = 0): NormalizedType {
+  if (depth >= MAX_TYPE_DEPTH)
+    throw new SchemaError(`${where}: types nest too deeply (at most ${MAX_TYPE_DEPTH} levels)`);
   if (typeof t === 'string') {
     if (!(PRIMITIVE_TYPES as readonly string[]).includes(t))
       throw new SchemaError(`${where}: unknown type '${t}' (expected ${PRIMITIVE_TYPES.join(', ')})`);
@@ -77,15 +86,15 @@ export function normalizeType(t: TypeDescriptor, where: string): NormalizedType 
   if (keys.length !== 1)
     throw new SchemaError(`${where}: a type object has exactly one key: optional, list, object or enum`);
   if ('optional' in t) {
-    const inner = normalizeType(t.optional, where);
+    const inner = normalizeType(t.optional, where, depth + 1);
     if (inner.kind === 'optional') throw new SchemaError(`${where}: optional<optional<T>> is not allowed`);
     return { kind: 'optional', of: inner };
   }
-  if ('list' in t) return { kind: 'list', of: normalizeType(t.list, `${where}[]`) };
+  if ('list' in t) return { kind: 'list', of: normalizeType(t.list, `${where}[]`, depth + 1) };
   if ('object' in t) {
     if (!Array.isArray(t.object) || t.object.length === 0)
       throw new SchemaError(`${where}: object needs at least one field`);
-    return { kind: 'object', fields: normalizeFields(t.object, `${where}.`) };
+    return { kind: 'object', fields: normalizeFields(t.object, `${where}.`, depth + 1) };
   }
   if ('enum' in t) {
     const values: unknown = t.enum;
@@ -120,14 +129,14 @@ function detach(v: unknown): unknown {
   return v;
 }
 
-function normalizeField(raw: unknown, prefix: string): NormalizedField {
+function normalizeField(raw: unknown, prefix: string, depth: number): NormalizedField {
   if (!isRecord(raw))
     throw new SchemaError(`${prefix || 'fields'}: each field is an object with path and type`);
   const f = raw as unknown as FieldDescriptor;
   const path = parsePath(f.path);
   const where = `${prefix}${pathText(path)}`;
   checkKeys(raw, FIELD_KEYS, where);
-  const type = normalizeType(f.type, where);
+  const type = normalizeType(f.type, where, depth);
   if (f.constraints !== undefined && !Array.isArray(f.constraints))
     throw new SchemaError(`${where}: constraints must be an array`);
   const kind = base(type).kind;
@@ -144,18 +153,29 @@ function normalizeField(raw: unknown, prefix: string): NormalizedField {
   return field;
 }
 
-function normalizeFields(fields: readonly FieldDescriptor[], prefix: string): NormalizedField[] {
+function normalizeFields(
+  fields: readonly FieldDescriptor[],
+  prefix: string,
+  depth: number,
+): NormalizedField[] {
   if (!Array.isArray(fields)) throw new SchemaError(`${prefix || 'fields'}: fields must be an array`);
   const out: NormalizedField[] = [];
+  // One field may not be another's prefix: the user object could not hold both. Keyed sets of
+  // the full paths and of every proper prefix keep the check linear in the number of fields
+  // (comparing each field with all earlier ones took 2.3 s for 10,000 fields; issue 11, item 11).
+  const full = new Map<string, string[]>();
+  const proper = new Map<string, string[]>();
   for (const raw of fields as readonly unknown[]) {
-    const field = normalizeField(raw, prefix);
-    // One field may not be another's prefix: the user object could not hold both.
-    for (const other of out) {
-      const n = Math.min(other.path.length, field.path.length);
-      if (other.path.slice(0, n).every((s, i) => s === field.path[i]))
-        throw new SchemaError(
-          `${prefix}${pathText(field.path)}: path collides with '${prefix}${pathText(other.path)}'`,
-        );
+    const field = normalizeField(raw, prefix, depth);
+    const p = field.path;
+    let other = proper.get(p.join('\u0000'));
+    for (let k = 1; other === undefined && k <= p.length; k++) other = full.get(p.slice(0, k).join('\u0000'));
+    if (other !== undefined)
+      throw new SchemaError(`${prefix}${pathText(p)}: path collides with '${prefix}${pathText(other)}'`);
+    full.set(p.join('\u0000'), p);
+    for (let k = 1; k < p.length; k++) {
+      const key = p.slice(0, k).join('\u0000');
+      if (!proper.has(key)) proper.set(key, p);
     }
     out.push(field);
   }
@@ -207,7 +227,7 @@ export function normalizeCollection(
   indexes: readonly IndexDescriptor[] = [],
 ): CollectionSchema {
   checkName(name, 'a collection name');
-  const nf = normalizeFields(fields, '');
+  const nf = normalizeFields(fields, '', 0);
   if (nf.length === 0) throw new SchemaError(`${name}: a collection needs at least one field`);
   const pk = parsePath(primaryKey);
   const pkField = nf.find((f) => pathText(f.path) === pathText(pk));

@@ -1,4 +1,5 @@
-// Child process for crash and lock tests. Runs against the built package (npm test builds first).
+// Child process for crash and lock tests. Runs against the built package (jest's globalSetup,
+// test/helpers/build-dist.js, builds it when it is missing or stale).
 //   node child-writer.js crash <file> <rowsPerTxn>   insert forever, print "C <txn>" after each commit returns
 //   node child-writer.js hold <file>                 open for writing, print "ready", wait to be killed
 //   node child-writer.js try <file>                  try to open for writing, print the outcome

@@ -36,7 +36,7 @@ test.each([
   ['SELECT 1', 'SELECT without FROM'],
   ['SELECT id FROM books ORDER BY title COLLATE NOCASE', 'COLLATE'],
   ['SELECT id FROM books ORDER BY title NULLS LAST', 'NULLS'],
-  ["SELECT id FROM books WHERE title GLOB 'a*'", 'GLOB'],
+  ["SELECT id FROM books WHERE title GLOB 'a*' ESCAPE 'x'", 'GLOB'],
   ["SELECT id FROM books WHERE title REGEXP 'a'", 'REGEXP'],
   ["SELECT id FROM books WHERE title IS 'x'", 'IS with anything but NULL'],
   ['SELECT id FROM books WHERE year IS DISTINCT FROM 1', 'IS [NOT] DISTINCT FROM'],

@@ -182,6 +182,36 @@ describe('normalizeCollection', () => {
       normalizeCollection('c', [ID, { path: 's', type: 'string', constraints: [{ regex }] }], 'id'),
     ).not.toThrow();
   });
+
+  // Regression (issue 11, item 7): (a+)\1+$ took 11–14 s on 4,000 characters and hung at the cap.
+  test.each<[string, string, RegExp]>([
+    ['numbered backreference', '(a+)\\1+$', /backreference/],
+    ['backreference to an unrepeated group', '^(ab)\\1$', /backreference/],
+    ['named backreference', '^(?<x>a+)\\k<x>$', /backreference/],
+    ['lookahead', '^(?=a)a+$', /lookaround \(\(\?=/],
+    ['negative lookahead', '^(?!b)\\w+$', /lookaround \(\(\?!/],
+    ['lookbehind', '(?<=a)b', /lookaround \(\(\?<=/],
+    ['negative lookbehind', '(?<!a)b', /lookaround \(\(\?<!/],
+  ])('refuses a regex with a %s', (_name, regex, message) => {
+    let err: unknown;
+    try {
+      normalizeCollection('c', [ID, { path: 's', type: 'string', constraints: [{ regex }] }], 'id');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SchemaError);
+    expect((err as SchemaError).message).toMatch(message);
+  });
+
+  test.each<[string, string]>([
+    ['NUL escape', '^a\\0?$'],
+    ['escaped digit inside a class', '^[\\d]+$'],
+    ['literal backslash then digit', '^\\\\1$'],
+  ])('still accepts a regex with a %s', (_name, regex) => {
+    expect(() =>
+      normalizeCollection('c', [ID, { path: 's', type: 'string', constraints: [{ regex }] }], 'id'),
+    ).not.toThrow();
+  });
 });
 
 describe('normalizeCollection refuses bad schemas with a specific SchemaError', () => {

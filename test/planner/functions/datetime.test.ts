@@ -22,6 +22,9 @@ const VALUES = [
   "'12:30'",
   "'12:30:45.5'",
   "'-0044-03-15'",
+  "'-2600-11-23'",
+  "'-0101-02-28 06:00'",
+  '771756',
   "'0000-01-01'",
   "'9999-12-31 23:59:59'",
   '2460000.5',
@@ -86,7 +89,14 @@ test('modifiers', () => {
     "'utc'",
     "'localtime'",
   ];
-  const bases = ["'2024-01-31 10:20:30.5'", "'2023-03-31'", '1700000000', '2460000.5', "'2024-02-29'"];
+  const bases = [
+    "'2024-01-31 10:20:30.5'",
+    "'2023-03-31'",
+    '1700000000',
+    '2460000.5',
+    "'2024-02-29'",
+    '771756',
+  ];
   const exprs: string[] = [];
   for (const b of bases)
     for (const m of mods) exprs.push(`datetime(${b}, ${m})`, `datetime(${b}, ${m}, 'subsec')`);
@@ -170,4 +180,24 @@ test('a TIMESTAMP column is its instant (UTC)', () => {
       .fetchOne(),
   ).toEqual(['2024-02-29 13:45:30', '2024-03-01', '13:45:30.250', 1709214330]);
   conn.close();
+});
+
+test('Julian day numbers across the whole range, with calendar modifiers', () => {
+  let seed = 99;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const exprs: string[] = [];
+  for (let k = 0; k < 120; k++) {
+    const jd = (rnd() * 5373484).toFixed(k % 3 === 0 ? 0 : 4);
+    exprs.push(
+      `datetime(${jd}, 'subsec')`,
+      `datetime(${jd}, 'utc')`,
+      `date(${jd}, '+1 month', '-1 year')`,
+      `strftime('%W %V %G %j %u', ${jd})`,
+      `date(${jd}, 'weekday 2', 'start of month')`,
+    );
+  }
+  expect(exprs.flatMap((e) => db.diff(e, { rows: [1] }))).toEqual([]);
 });

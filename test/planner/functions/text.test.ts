@@ -88,6 +88,21 @@ test('concat and concat_ws skip NULLs', () => {
   ]);
 });
 
+test('glob()', () => {
+  check([
+    "glob('H*', s)",
+    "glob('*l*', s)",
+    "glob('?', s)",
+    "glob('[a-c]*', s)",
+    "glob('[^a]*', s)",
+    "glob('1*', i)",
+    "glob('*.*', r)",
+    'glob(s, NULL)',
+    "glob('*', b)",
+    "glob(x'2a', s)",
+  ]);
+});
+
 test('like() with and without escape', () => {
   check([
     "like('a%', s)",

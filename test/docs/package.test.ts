@@ -1,0 +1,74 @@
+/**
+ * Regressions (issue 11, items 16 and 17): package.json's `bin` pointed at a missing
+ * dist/src/cli.js and declared unused `commander`/`zod`; the tarball shipped dist/bench (which
+ * imports a dev dependency), dist/scripts, dist/examples and source maps of unshipped .ts files;
+ * and suites that run the built package failed on a fresh clone without a prior build.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = path.join(__dirname, '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+
+describe('package.json and the tarball (item 16)', () => {
+  test('no bin until the CLI ships, and no unused dependencies', () => {
+    expect(pkg.bin).toBeUndefined();
+    expect(Object.keys(pkg.dependencies as object)).not.toContain('commander');
+    expect(pkg.peerDependencies).toBeUndefined();
+  });
+
+  test('every file main, types and exports point to is inside the shipped files', () => {
+    const exportsMap = pkg.exports as Record<string, Record<string, string> | string>;
+    const targets = [pkg.main as string, pkg.types as string];
+    for (const v of Object.values(exportsMap))
+      targets.push(...(typeof v === 'string' ? [v] : Object.values(v)));
+    const files = pkg.files as string[];
+    for (const t of targets) {
+      const rel = t.replace(/^\.\//, '');
+      if (rel === 'package.json') continue; // npm always ships it
+      expect([rel, files.some((f) => !f.startsWith('!') && (rel === f || rel.startsWith(`${f}/`)))]).toEqual([
+        rel,
+        true,
+      ]);
+    }
+  });
+
+  test('npm pack ships the library only: no bench, scripts, examples or source maps', () => {
+    const res = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(res.status).toBe(0);
+    const [report] = JSON.parse(res.stdout) as { files: { path: string }[] }[];
+    const paths = report.files.map((f) => f.path);
+    expect(paths).toContain('dist/src/index.js');
+    expect(paths).toContain('esm/index.mjs');
+    expect(paths.filter((p) => /^dist\/(bench|scripts|examples|test)\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
+    const sourceMapComments = paths
+      .filter((p) => p.endsWith('.js'))
+      .filter((p) => fs.readFileSync(path.join(root, p), 'utf8').includes('sourceMappingURL'));
+    expect(sourceMapComments).toEqual([]);
+  });
+});
+
+describe('tests from a fresh clone (item 17)', () => {
+  test('jest builds dist/ first when it is missing or stale (suites run the built package)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const config = require(path.join(root, 'jest.config.js')) as { globalSetup?: string };
+    expect(config.globalSetup).toBe('<rootDir>/test/helpers/build-dist.js');
+    const users = ['test/helpers/child-writer.js', 'scripts/check-doc-examples.ts'];
+    for (const f of users) expect(fs.readFileSync(path.join(root, f), 'utf8')).toMatch(/dist/);
+    // globalSetup ran before this suite: the built entry is there and current.
+    expect(fs.existsSync(path.join(root, 'dist', 'src', 'index.js'))).toBe(true);
+  });
+
+  test('the scripts that run jest need no prior build', () => {
+    const scripts = pkg.scripts as Record<string, string>;
+    for (const name of ['test:unit', 'fuzz']) expect(scripts[name]).toMatch(/^jest\b/);
+    expect(scripts['test:differential']).toBe('node scripts/run-differential.js');
+    expect(fs.readFileSync(path.join(root, 'scripts', 'run-differential.js'), 'utf8')).toMatch(/jest/);
+  });
+});
