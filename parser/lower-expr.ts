@@ -139,6 +139,8 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
     if (e.distinct)
       throw new QueryError(`DISTINCT may not be used with non-aggregate ${e.name}()`, 'QUERY', details);
     const args = e.args.map((a) => lowerExpr(a, cx));
+    const problem = def.checkArgs?.(args) ?? null;
+    if (problem !== null) throw new QueryError(problem, 'QUERY', details);
     return E.call(def.name, args, def.returns(args.map(typeOf)));
   }
   if (e.distinct && e.args.length !== 1)

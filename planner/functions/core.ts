@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { compareValues } from '../../storage/compare';
-import { DataError, NotSupportedError, QueryError } from '../../src/errors';
+import { DataError, NotSupportedError } from '../../src/errors';
 import type { SessionState } from '../compile-expr';
 import { fromBigInt, truth } from '../sql-values';
 import { numericValue, storageClass, toInt64, toIntNumber, toReal } from '../sqlite-conversions';
@@ -297,18 +297,18 @@ export const CORE: readonly ScalarFunction[] = [
     args: 'X, P',
     minArgs: 2,
     maxArgs: 2,
-    summary: 'Its first argument unchanged; the second must be a constant between 0.0 and 1.0.',
+    summary: 'Its first argument unchanged; P must be a REAL literal between 0.0 and 1.0.',
     returns: ([t]) => t,
-    compile:
-      ({ args: [a, p] }) =>
-      (row) => {
-        const x = p(row);
-        if (typeof x !== 'number' || !(x >= 0 && x <= 1))
-          throw new QueryError(
-            'second argument to likelihood() must be a constant between 0.0 and 1.0',
-            'QUERY',
-          );
-        return a(row);
-      },
+    // SQLite checks P when preparing, and only a floating-point literal qualifies (not 1, not ?).
+    checkArgs: ([, p]) =>
+      p.kind === 'literal' &&
+      p.type === 'real' &&
+      typeof p.value === 'number' &&
+      p.value >= 0 &&
+      p.value <= 1 &&
+      !Object.is(p.value, -0)
+        ? null
+        : 'second argument to likelihood() must be a constant between 0.0 and 1.0',
+    compile: ({ args: [a] }) => a,
   }),
 ];

@@ -6,7 +6,7 @@
  * evaluators, so no row ever looks a function up by name.
  */
 import type { Evaluator, ExecContext } from '../compile-expr';
-import type { AggregateFn, ValueType } from '../expr';
+import type { AggregateFn, Expr, ValueType } from '../expr';
 
 export type FunctionFamily = 'core' | 'math' | 'aggregate' | 'datetime' | 'json';
 
@@ -40,6 +40,8 @@ export interface ScalarFunction extends FunctionBase {
   readonly kind: 'scalar';
   /** Static result type from the arguments' static types. */
   readonly returns: (types: readonly ValueType[]) => ValueType;
+  /** A check SQLite makes when preparing the call: the error message, or null when it passes. */
+  readonly checkArgs?: (args: readonly Expr[]) => string | null;
   readonly compile: (site: CallSite) => Evaluator;
 }
 

@@ -114,9 +114,13 @@ test('random, randomblob and zeroblob', () => {
   expect(db.diff('length(zeroblob(i))', { rows: [1, 2, 3, 4, 5, 6, 9, 10, 11] })).toEqual([]);
 });
 
-test('likelihood needs a probability between 0 and 1', () => {
+test('likelihood needs a REAL literal between 0.0 and 1.0, checked when the statement is prepared', () => {
   expect(db.diff('likelihood(s, 0.5)')).toEqual([]);
-  expect(db.mvError('SELECT likelihood(i, 2) FROM t')).toBeInstanceOf(QueryError);
+  expect(db.diff('likelihood(i, 0.0)')).toEqual([]);
+  for (const p of ['2.0', '1', '0', '-0.0', "'0.5'", 'NULL', 'r'])
+    expect(db.diff(`likelihood(i, ${p})`)).toEqual([]);
+  // Refused even when no row would evaluate it.
+  expect(db.mvError('SELECT likelihood(i, 2) FROM t WHERE 0')).toBeInstanceOf(QueryError);
 });
 
 test('an unknown function is NotSupportedError naming it; a wrong argument count is QueryError', () => {
