@@ -77,6 +77,8 @@ export class Connection {
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
   private readonly cursors = new Set<Cursor>();
   private closed = false;
+  /** What changes(), total_changes() and last_insert_rowid() report. */
+  private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
 
   /** @internal Use connect(). */
   constructor(db: Database, opts: ConnectOptions) {
@@ -247,6 +249,7 @@ export class Connection {
         const { source, stats } = openResult(this.plan(lowered, stmt), view, {
           readers: engine.readersFor(view),
           params: bound,
+          session: this.session,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }
@@ -290,9 +293,15 @@ export class Connection {
     const atomic = stmt.kind === 'insert' && stmt.rows.length === 1;
     const sp = implicit || atomic ? null : engine.savepoint();
     try {
-      const result = runWrite(db, stmt, bound);
+      const result = runWrite(db, stmt, bound, this.session);
       if (implicit && this._autocommit) db.commit();
       const rowCount = isDml ? result.rowCount : -1;
+      if (isDml) {
+        // SQLite's connection counters: kept across rollbacks, untouched by DDL.
+        this.session.changes = result.rowCount;
+        this.session.totalChanges += result.rowCount;
+        if (result.lastRowId !== undefined) this.session.lastInsertRowid = result.lastRowId;
+      }
       // Two literals rather than a spread: this runs once per row of executeMany.
       return result.lastRowId === undefined
         ? { kind: 'done', rowCount }

@@ -13,7 +13,7 @@ import { compareValues } from '../storage/compare';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { compileExpr } from '../planner/compile-expr';
-import type { ExecContext } from '../planner/compile-expr';
+import type { ExecContext, SessionState } from '../planner/compile-expr';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
@@ -216,10 +216,7 @@ function insertFailure(
  * VALUES expressions compiled once per lowered statement: the closures read parameters from a
  * per-statement context whose `params` is swapped before each execution (executeMany's hot path).
  */
-const insertCache = new WeakMap<
-  object,
-  { ctx: { params: ExecContext['params'] }; rows: ReturnType<typeof compileExpr>[][] }
->();
+const insertCache = new WeakMap<object, { ctx: ExecContext; rows: ReturnType<typeof compileExpr>[][] }>();
 
 function compiledInsertRows(
   stmt: Extract<Statement, { kind: 'insert' }>,
@@ -227,11 +224,12 @@ function compiledInsertRows(
 ): ReturnType<typeof compileExpr>[][] {
   let entry = insertCache.get(stmt);
   if (!entry) {
-    const shared = { params: ctx.params };
+    const shared: ExecContext = { params: ctx.params, session: ctx.session };
     entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
     insertCache.set(stmt, entry);
   }
   entry.ctx.params = ctx.params;
+  entry.ctx.session = ctx.session;
   return entry.rows;
 }
 
@@ -254,7 +252,13 @@ function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ct
 }
 
 /** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
-function matchingKeys(engine: Engine, collection: string, where: Expr | null, params: Params): unknown[] {
+function matchingKeys(
+  engine: Engine,
+  collection: string,
+  where: Expr | null,
+  params: Params,
+  session?: SessionState,
+): unknown[] {
   const state = collectionOrThrow(engine, collection);
   let plan: LogicalPlan = L.scan(collection);
   if (where) plan = L.filter(plan, where);
@@ -265,6 +269,7 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
   const { source } = openResult(physicalPlan(projected, view), view, {
     readers: engine.readersFor(view),
     params,
+    session,
   });
   const keys: unknown[] = [];
   for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
@@ -272,7 +277,7 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
 }
 
 function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ctx: ExecContext): WriteResult {
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   let rowCount = 0;
   for (const key of keys) {
@@ -308,7 +313,7 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
 }
 
 function remove(engine: Engine, stmt: Extract<Statement, { kind: 'delete' }>, ctx: ExecContext): WriteResult {
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
   const state = collectionOrThrow(engine, stmt.collection);
   let rowCount = 0;
   for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
@@ -417,9 +422,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
 }
 
 /** Run one DML/DDL statement in the handle's open transaction. */
-export function runWrite(db: Database, stmt: Statement, params: Params): WriteResult {
+export function runWrite(db: Database, stmt: Statement, params: Params, session?: SessionState): WriteResult {
   const engine = db.storage;
-  const ctx: ExecContext = { params };
+  const ctx: ExecContext = session ? { params, session } : { params };
   switch (stmt.kind) {
     case 'insert':
       return insert(engine, stmt, ctx);

@@ -5,6 +5,7 @@
  */
 import type { Expr } from '../planner/expr';
 import { exprChildren } from '../planner/expr';
+import { scalarFunction } from '../planner/functions';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array)
@@ -88,9 +89,23 @@ export function exprEquals(a: Expr, b: Expr): boolean {
         b.kind === 'aggregate' &&
         a.fn === b.fn &&
         a.distinct === b.distinct &&
-        (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg))
+        (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg)) &&
+        listEquals(a.more, b.more) &&
+        (a.filter === null ? b.filter === null : b.filter !== null && exprEquals(a.filter, b.filter))
+      );
+    case 'call':
+      // random() twice is two values: only deterministic calls are the same expression.
+      return (
+        b.kind === 'call' &&
+        a.name === b.name &&
+        scalarFunction(a.name)?.deterministic === true &&
+        listEquals(a.args, b.args)
       );
   }
+}
+
+function listEquals(a: readonly Expr[], b: readonly Expr[]): boolean {
+  return a.length === b.length && a.every((x, i) => exprEquals(x, b[i]));
 }
 
 /**
@@ -131,6 +146,8 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
         whens: e.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
         otherwise: e.otherwise && r(e.otherwise),
       };
+    case 'call':
+      return { ...e, args: e.args.map(r) };
   }
 }
 

@@ -6,11 +6,11 @@
  */
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { AggregateExpr, AggregateFn, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
+import type { AggregateExpr, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
+import { isAggregateCall, resolveFunction } from '../planner/functions';
 import { typeOf } from '../planner/compile-expr';
-import { affinityOfTypeName } from '../planner/sqlite-conversions';
+import { affinityOfTypeName } from '../planner/sqlite-cast';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';
-import { sumType } from '../planner/aggregates';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
@@ -40,15 +40,6 @@ export interface ExprContext {
   readonly aggregateMisuse?: string;
 }
 
-const AGGREGATES: Readonly<Record<string, AggregateFn>> = {
-  COUNT: 'count',
-  SUM: 'sum',
-  AVG: 'avg',
-  MIN: 'min',
-  MAX: 'max',
-  TOTAL: 'total',
-};
-
 const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
   AND: 'and',
   OR: 'or',
@@ -72,17 +63,12 @@ const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
-function aggregateFn(name: string): AggregateFn | undefined {
-  const key = name.toUpperCase();
-  return Object.prototype.hasOwnProperty.call(AGGREGATES, key) ? AGGREGATES[key] : undefined;
-}
-
 /** Whether an aggregate call appears anywhere in `e`. */
 export function containsAggregateCall(e: SqlExpr | null): boolean {
   if (!e) return false;
   switch (e.t) {
     case 'call':
-      return aggregateFn(e.name) !== undefined || e.args.some(containsAggregateCall);
+      return isAggregateCall(e.name, e.star ? 0 : e.args.length) || e.args.some(containsAggregateCall);
     case 'unary':
     case 'isnull':
     case 'cast':
@@ -108,15 +94,6 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
     default:
       return false;
   }
-}
-
-/** Result type of an aggregate: SUM of booleans counts them, AVG and TOTAL are always REAL. */
-function aggregateType(fn: AggregateFn, arg: Expr | null): ValueType {
-  if (fn === 'count') return 'integer';
-  if (fn === 'avg' || fn === 'total') return 'real';
-  const t = arg ? typeOf(arg) : 'integer';
-  if (fn === 'min' || fn === 'max') return t;
-  return sumType(t);
 }
 
 /** Storage class for the strict-typing check; null when it can't be known statically. */
@@ -163,33 +140,42 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
 }
 
 function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
-  const fn = aggregateFn(e.name);
   const details = { sql: cx.sql, offset: e.start };
-  if (fn === undefined)
+  const found = resolveFunction(e.name, e.star ? 0 : e.args.length);
+  if (found.kind === 'unknown')
     throw new NotSupportedError(
-      `function ${e.name}() is not supported by ModelVault's SQL subset`,
+      `no such function: ${e.name} (not in ModelVault's SQL subset)`,
       'NOT_SUPPORTED',
       details,
     );
-  if (e.args.length > 1 && (fn === 'min' || fn === 'max'))
-    throw new NotSupportedError(
-      `scalar function ${e.name}() with several arguments`,
-      'NOT_SUPPORTED',
-      details,
-    );
-  // COUNT() is COUNT(*) in SQLite.
-  const star = e.star || (fn === 'count' && e.args.length === 0);
-  if ((star && fn !== 'count') || (!star && e.args.length !== 1))
+  if (found.kind === 'arity' || (e.star && !(found.def.kind === 'aggregate' && found.def.star)))
     throw new QueryError(`wrong number of arguments to function ${e.name}()`, 'QUERY', details);
+  const def = found.def;
+  if (def.kind === 'scalar') {
+    if (e.filter)
+      throw new QueryError(`FILTER may not be used with non-aggregate ${e.name}()`, 'QUERY', details);
+    if (e.distinct)
+      throw new QueryError(`DISTINCT may not be used with non-aggregate ${e.name}()`, 'QUERY', details);
+    const args = e.args.map((a) => lowerExpr(a, cx));
+    const problem = def.checkArgs?.(args) ?? null;
+    if (problem !== null) throw new QueryError(problem, 'QUERY', details);
+    return E.call(def.name, args, def.returns(args.map(typeOf)));
+  }
+  if (e.distinct && e.args.length !== 1)
+    throw new QueryError('DISTINCT aggregates must have exactly one argument', 'QUERY', details);
   if (!cx.aggregates)
     throw new QueryError(cx.aggregateMisuse ?? `misuse of aggregate function ${e.name}()`, 'QUERY', details);
-  const arg = star ? null : lowerExpr(e.args[0], { ...cx, aggregates: null });
-  const agg = E.aggregate(fn, arg, e.distinct);
+  // Arguments and FILTER read input rows: no aggregate may nest inside them.
+  const rowCx: ExprContext = { ...cx, aggregates: null };
+  const args = e.args.map((a) => lowerExpr(a, rowCx));
+  const filter = e.filter ? lowerExpr(e.filter, rowCx) : null;
+  // count() is count(*) in SQLite.
+  const agg = E.aggregate(def.fn, args[0] ?? null, e.distinct, args.slice(1), filter);
   const { list, base } = cx.aggregates;
   // One slot per distinct call, so `SELECT SUM(x) ... HAVING SUM(x) > 1` computes it once.
   let idx = list.findIndex((a) => exprEquals(a, agg));
   if (idx < 0) idx = list.push(agg) - 1;
-  return E.slot(base + idx, aggregateType(fn, arg), cx.sql.slice(e.start, e.end));
+  return E.slot(base + idx, def.returns(args.map(typeOf)), cx.sql.slice(e.start, e.end));
 }
 
 function withCollation<T extends Expr>(e: T, collation: Collation | undefined): T {

@@ -11,9 +11,11 @@ import { DataError } from '../src/errors';
 import type { AggregateFn, ValueType } from './expr';
 import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
+import { valueText } from './sqlite-conversions';
 
 export interface Accumulator {
-  add(v: unknown): void;
+  /** `more` carries the call's further arguments for this row (group_concat's separator). */
+  add(v: unknown, more?: readonly unknown[]): void;
   result(): unknown;
 }
 
@@ -133,15 +135,36 @@ class ExtremeAcc implements Accumulator {
   }
 }
 
+/** group_concat: each non-NULL value after the first is preceded by that row's separator. */
+class GroupConcatAcc implements Accumulator {
+  private parts: string[] = [];
+  constructor(
+    private readonly argReal: boolean,
+    private readonly sepReal: boolean,
+    private readonly hasSep: boolean,
+  ) {}
+  add(v: unknown, more?: readonly unknown[]): void {
+    if (v === null || v === undefined) return;
+    if (this.parts.length > 0) {
+      const sep = this.hasSep ? valueText(more?.[0] ?? null, this.sepReal) : ',';
+      if (sep !== null) this.parts.push(sep);
+    }
+    this.parts.push(valueText(v, this.argReal) ?? '');
+  }
+  result(): unknown {
+    return this.parts.length === 0 ? null : this.parts.join('');
+  }
+}
+
 class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
   constructor(private readonly inner: Accumulator) {}
-  add(v: unknown): void {
+  add(v: unknown, more?: readonly unknown[]): void {
     if (v === null || v === undefined) return;
     const k = valueKey(v);
     if (this.seen.has(k)) return;
     this.seen.add(k);
-    this.inner.add(v);
+    this.inner.add(v, more);
   }
   result(): unknown {
     return this.inner.result();
@@ -153,6 +176,7 @@ export function makeAccumulator(
   star: boolean,
   distinct: boolean,
   argType: ValueType,
+  moreTypes: readonly ValueType[] = [],
 ): Accumulator {
   let acc: Accumulator;
   switch (fn) {
@@ -169,6 +193,9 @@ export function makeAccumulator(
       break;
     case 'max':
       acc = new ExtremeAcc(-1);
+      break;
+    case 'group_concat':
+      acc = new GroupConcatAcc(argType === 'real', moreTypes[0] === 'real', moreTypes.length > 0);
       break;
   }
   return distinct ? new DistinctAcc(acc) : acc;

@@ -7,18 +7,28 @@
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
+import { scalarFunction } from './functions';
 import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
-import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-conversions';
+import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
 import { compareCollated } from './sql-text';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
 
+/** A connection's counters, as changes(), total_changes() and last_insert_rowid() report them. */
+export interface SessionState {
+  readonly changes: number;
+  readonly totalChanges: number;
+  readonly lastInsertRowid: number | bigint;
+}
+
 /** Per-execution bindings the compiled closures read (set before each run of a cached plan). */
 export interface ExecContext {
   params: readonly unknown[] | Readonly<Record<string, unknown>>;
+  /** The SQL connection running the statement (absent for the typed query builder). */
+  session?: SessionState;
 }
 
 export interface Compiled {
@@ -73,7 +83,10 @@ export function typeOf(e: Expr): ValueType {
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
       if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
+      if (e.fn === 'group_concat') return 'text';
       return e.arg ? typeOf(e.arg) : 'integer';
+    case 'call':
+      return e.type;
   }
 }
 
@@ -235,6 +248,12 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       return compileCase(e, ctx);
     case 'aggregate':
       throw new InternalError('aggregate expression outside an Aggregate node');
+    case 'call': {
+      // Resolved once here, per statement: the closure never looks the name up again.
+      const def = scalarFunction(e.name);
+      if (!def) throw new InternalError(`no scalar function ${e.name}()`);
+      return def.compile({ args: e.args.map((a) => compile(a, ctx)), types: e.args.map(typeOf), ctx });
+    }
   }
 }
 

@@ -517,6 +517,8 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   });
   const folding = groupFolds.some((f) => f !== null);
   const argEvals = node.aggregates.map((a) => (a.arg ? compileExpr(a.arg, env.ctx) : null));
+  const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
+  const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
   // With exactly one MIN/MAX, bare columns come from the row holding the extreme (SQLite rule).
   const extremeIdx =
     node.aggregates.filter((a) => a.fn === 'min' || a.fn === 'max').length === 1
@@ -531,7 +533,13 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const newAccs = (): Accumulator[] =>
     node.aggregates.map((a, i) =>
-      makeAccumulator(a.fn, a.arg === null, a.distinct, argEvals[i]?.type ?? 'integer'),
+      makeAccumulator(
+        a.fn,
+        a.arg === null,
+        a.distinct,
+        argEvals[i]?.type ?? 'integer',
+        moreEvals[i].map((m) => m.type),
+      ),
     );
   for (let row = input.next(); row !== null; row = input.next()) {
     let g: Group | undefined;
@@ -552,13 +560,18 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
         groups.add(lookup, g);
       }
     }
+    let improved = false;
     for (let i = 0; i < g.accs.length; i++) {
+      const filter = filters[i];
+      if (filter && truth(filter(row)) !== true) continue;
       const ev = argEvals[i];
-      g.accs[i].add(ev ? ev.eval(row) : 1);
+      const more = moreEvals[i];
+      const acc = g.accs[i];
+      acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
+      if (i === extremeIdx && isExtreme(acc)) improved = acc.improved;
     }
     if (extremeIdx >= 0) {
-      const acc = g.accs[extremeIdx];
-      if (isExtreme(acc) && acc.improved) g.rep = row;
+      if (improved) g.rep = row;
     } else {
       g.rep = row;
     }

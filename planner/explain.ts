@@ -48,8 +48,13 @@ export function exprText(e: Expr): string {
       return `${exprText(e.arg)} ${e.negated ? 'NOT ' : ''}${e.glob ? 'GLOB' : 'LIKE'} ${exprText(e.pattern)}${e.escape ? ` ESCAPE ${exprText(e.escape)}` : ''}`;
     case 'isNull':
       return `${exprText(e.arg)} IS ${e.negated ? 'NOT ' : ''}NULL`;
-    case 'aggregate':
-      return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${e.arg ? exprText(e.arg) : '*'})`;
+    case 'aggregate': {
+      const args = e.arg ? [e.arg, ...e.more].map(exprText).join(', ') : '*';
+      const filter = e.filter ? ` FILTER (WHERE ${exprText(e.filter)})` : '';
+      return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${args})${filter}`;
+    }
+    case 'call':
+      return `${e.name}(${e.args.map(exprText).join(', ')})`;
   }
 }
 

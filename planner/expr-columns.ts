@@ -44,6 +44,8 @@ function collect(e: Expr, out: Set<number>): boolean {
         e.whens.every((w) => collect(w.when, out) && collect(w.then, out)) &&
         (e.otherwise === null || collect(e.otherwise, out))
       );
+    case 'call':
+      return e.args.every((x) => collect(x, out));
     case 'aggregate':
     case 'slot':
       return false;

@@ -18,7 +18,7 @@ export type IsOp = 'is' | 'isNot';
 export type Collation = 'binary' | 'nocase' | 'rtrim';
 /** Target of CAST, by SQLite's type-affinity rules (NUMERIC keeps integers and reals apart). */
 export type CastTarget = 'integer' | 'real' | 'numeric' | 'text' | 'blob';
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total';
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total' | 'group_concat';
 
 export interface ColumnExpr {
   readonly kind: 'column';
@@ -141,6 +141,21 @@ export interface AggregateExpr {
   /** null for COUNT(*). */
   readonly arg: Expr | null;
   readonly distinct: boolean;
+  /** Arguments after the first (group_concat's separator), evaluated per input row. */
+  readonly more: readonly Expr[];
+  /** FILTER (WHERE …): only rows where it is true reach the accumulator. */
+  readonly filter: Expr | null;
+}
+
+/**
+ * A scalar function call. `name` keys the function table (planner/functions), which the compiler
+ * consults once per statement; `type` is the result type the table's type rule gave at lowering.
+ */
+export interface CallExpr {
+  readonly kind: 'call';
+  readonly name: string;
+  readonly args: readonly Expr[];
+  readonly type: ValueType;
 }
 
 /** Reference to slot `index` of the row an operator below produced (post-aggregate rows, sort keys). */
@@ -166,7 +181,8 @@ export type Expr =
   | CollateExpr
   | GlobExpr
   | AggregateExpr
-  | SlotExpr;
+  | SlotExpr
+  | CallExpr;
 
 export type ExprKind = Expr['kind'];
 
@@ -219,11 +235,25 @@ export const E = Object.freeze({
   }),
   collate: (arg: Expr, collation: Collation): CollateExpr => ({ kind: 'collate', arg, collation }),
   glob: (arg: Expr, pattern: Expr, negated = false): GlobExpr => ({ kind: 'glob', arg, pattern, negated }),
-  aggregate: (fn: AggregateFn, arg: Expr | null, distinct = false): AggregateExpr => ({
+  aggregate: (
+    fn: AggregateFn,
+    arg: Expr | null,
+    distinct = false,
+    more: readonly Expr[] = [],
+    filter: Expr | null = null,
+  ): AggregateExpr => ({
     kind: 'aggregate',
     fn,
     arg,
     distinct,
+    more,
+    filter,
+  }),
+  call: (name: string, args: readonly Expr[], type: ValueType): CallExpr => ({
+    kind: 'call',
+    name,
+    args,
+    type,
   }),
   slot: (index: number, type: ValueType, name: string): SlotExpr => ({ kind: 'slot', index, type, name }),
 });
@@ -295,6 +325,9 @@ export function isConstant(e: Expr): boolean {
         e.whens.every((w) => isConstant(w.when) && isConstant(w.then)) &&
         (e.otherwise === null || isConstant(e.otherwise))
       );
+    case 'call':
+      // Never an index key: random() differs per row, and the planner does not ask the table.
+      return false;
   }
 }
 
@@ -307,7 +340,7 @@ export function exprChildren(e: Expr): Expr[] {
     case 'slot':
       return [];
     case 'aggregate':
-      return e.arg ? [e.arg] : [];
+      return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
     case 'unary':
     case 'isNull':
     case 'cast':
@@ -329,5 +362,7 @@ export function exprChildren(e: Expr): Expr[] {
       if (e.otherwise) out.push(e.otherwise);
       return out;
     }
+    case 'call':
+      return [...e.args];
   }
 }

@@ -16,6 +16,7 @@ export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
 export interface RunOptions {
   readers: RowReaders;
   params?: ExecContext['params'];
+  session?: ExecContext['session'];
   sortBudgetRows?: number;
   stats?: ExecStats;
 }
@@ -37,7 +38,7 @@ export function openResult(
     readRow: readers.readRow,
     readRowSequential: readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value)),
     scanRowWhere: readers.scanRowWhere,
-    ctx: { params: opts.params ?? [] },
+    ctx: opts.session ? { params: opts.params ?? [], session: opts.session } : { params: opts.params ?? [] },
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,
   };

@@ -122,8 +122,9 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
   return Number.isNaN(r) ? null : r + 0;
 }
 
-// Text conversions live with the other conversion rules; re-exported for existing callers.
-export { realToText, toText } from './sqlite-conversions';
+// Text conversions live with the other conversion rules (SQLite's own digit generation);
+// re-exported for existing callers.
+export { realToText, toText } from './sqlite-cast';
 
 /** The literal prefix of a LIKE pattern before its first wildcard (for index range scans). */
 export function likePrefix(pattern: string): string {

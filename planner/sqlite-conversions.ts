@@ -1,161 +1,200 @@
 /**
- * SQLite's value conversions, on ModelVault's runtime values (null, number, bigint, string,
- * Buffer, boolean): text → number (sqlite3AtoF / sqlite3Atoi64 prefix rules), the CAST targets,
- * type-name affinity, and the 64-bit integer view bit operators take. Ground floor of the
- * planner: imports nothing of ours but errors, so expression compilation and the scalar
- * function table can share one set of rules.
+ * SQLite's value conversions, ground floor (imports nothing of ours but sql-values' number
+ * rendering): the storage class of a runtime value, and text/blob → number the way
+ * sqlite3_value_double (sqlite3AtoF prefix), sqlite3_value_int64 (sqlite3Atoi64 prefix) and
+ * sqlite3_value_numeric_type (numeric affinity) do it. Functions and CAST share these so the same
+ * text converts the same way everywhere.
  *
- * A JS number does not say whether SQLite would hold it as INTEGER or REAL; callers pass that
- * (`isReal`), usually from the expression's static type.
+ * A REAL that happens to be integral (3.0) is a JS number like INTEGER 3: callers pass whether
+ * the value is REAL (its static type is 'real') where it matters.
  */
-import { DataError } from '../src/errors';
-import type { CastTarget } from './expr';
-import { sqliteRealText } from './real-text';
+import { fromBigInt, realToText } from './sql-values';
 
-export const INT64_MIN = -(2n ** 63n);
-export const INT64_MAX = 2n ** 63n - 1n;
+export type StorageClass = 'null' | 'integer' | 'real' | 'text' | 'blob';
 
-/** The numeric prefix grammar of sqlite3AtoF: spaces, sign, digits, fraction, exponent. */
-const NUMERIC_PREFIX = /^[ \t\n\f\r\v]*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?/;
-/** An integer prefix as sqlite3Atoi64 reads it. */
-const INTEGER_PREFIX = /^[ \t\n\f\r\v]*([+-]?)(\d+)/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const TWO_63 = 2 ** 63;
 
-/** A number in SQLite's sense: its value and whether SQLite holds it as INTEGER. */
-export interface SqlNumber {
-  readonly value: number | bigint;
-  readonly isInteger: boolean;
+/** SQLite's storage class of a runtime value; `isReal` marks a number whose static type is REAL. */
+export function storageClass(v: unknown, isReal = false): StorageClass {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'number':
+      return isReal || !Number.isInteger(v) ? 'real' : 'integer';
+    case 'bigint':
+    case 'boolean':
+      return 'integer';
+    case 'string':
+      return 'text';
+    default:
+      if (v instanceof Uint8Array) return 'blob';
+      if (v instanceof Date) return 'integer';
+      return 'text';
+  }
 }
 
-/** Exact integer as ModelVault carries it: number when safe, bigint otherwise. */
-export function normInt(v: bigint): number | bigint {
-  return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+export function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-function clampInt64(v: bigint): bigint {
+/** Text as SQLite's C-string code sees it: up to the first NUL. */
+export function cString(s: string): string {
+  const i = s.indexOf('\u0000');
+  return i < 0 ? s : s.slice(0, i);
+}
+
+/** Bytes of a blob read as UTF-8 text, as SQLite does when a blob meets a text function. */
+export function blobText(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+}
+
+interface ParsedNumber {
+  /** The value of the longest numeric prefix (0 when there is none). */
+  readonly value: number;
+  /** The whole text (bar surrounding whitespace) is one number. */
+  readonly whole: boolean;
+  /** The prefix has neither a decimal point nor an exponent. */
+  readonly integral: boolean;
+  /** Text of the numeric prefix. */
+  readonly text: string;
+}
+
+const NUMBER_PREFIX = /^[\t\n\v\f\r ]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/;
+
+/** sqlite3AtoF: the longest numeric prefix after leading whitespace. */
+export function parseNumberPrefix(s: string): ParsedNumber {
+  const m = NUMBER_PREFIX.exec(s);
+  if (!m) return { value: 0, whole: false, integral: false, text: '' };
+  let end = m[0].length;
+  while (end < s.length && isSpace(s.charCodeAt(end))) end++;
+  const text = m[1];
+  return {
+    value: Number(text),
+    whole: end === s.length,
+    integral: !/[.eE]/.test(text),
+    text,
+  };
+}
+
+/** sqlite3Atoi64's value: the leading integer (digits only), clamped to int64. */
+export function textToInt64(s: string): bigint {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)/.exec(s);
+  if (!m) return 0n;
+  let v = BigInt(m[2]);
+  if (m[1] === '-') v = -v;
   return v < INT64_MIN ? INT64_MIN : v > INT64_MAX ? INT64_MAX : v;
 }
 
-/** Text of a BLOB or string operand (SQLite reads a BLOB's bytes as UTF-8 text when it needs a number). */
-function textOf(v: string | Uint8Array): string {
-  return typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+/** A double truncated to int64 the way SQLite's doubleToInt64 clamps it. */
+export function realToInt64(v: number): bigint {
+  if (Number.isNaN(v)) return 0n;
+  if (v <= -TWO_63) return INT64_MIN;
+  if (v >= TWO_63) return INT64_MAX;
+  return BigInt(Math.trunc(v));
+}
+
+/** sqlite3_value_double. */
+export function toReal(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+      return v;
+    case 'bigint':
+      return Number(v);
+    case 'boolean':
+      return v ? 1 : 0;
+    case 'string':
+      return parseNumberPrefix(v).value;
+    default:
+      if (v instanceof Uint8Array) return parseNumberPrefix(blobText(v)).value;
+      if (v instanceof Date) return v.getTime();
+      return 0;
+  }
+}
+
+/** sqlite3_value_int64 (as bigint: exact over the whole int64 range). */
+export function toInt64(v: unknown): bigint {
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) && Number.isSafeInteger(v) ? BigInt(v) : realToInt64(v);
+    case 'bigint':
+      return v;
+    case 'boolean':
+      return v ? 1n : 0n;
+    case 'string':
+      return textToInt64(v);
+    default:
+      if (v instanceof Uint8Array) return textToInt64(blobText(v));
+      if (v instanceof Date) return BigInt(v.getTime());
+      return 0n;
+  }
+}
+
+/** sqlite3_value_int64 narrowed to a JS number, for counts and positions. */
+export function toIntNumber(v: unknown): number {
+  return Number(toInt64(v));
+}
+
+/** A numeric value as applyNumericAffinity gives it: INTEGER, REAL, or null when not a number. */
+export interface NumericValue {
+  readonly value: number | bigint;
+  readonly real: boolean;
 }
 
 /**
- * The longest numeric prefix of `s` as SQLite's arithmetic and CAST AS NUMERIC read it:
- * integer-looking text within int64 is an INTEGER, other text a REAL; none is the INTEGER 0.
+ * sqlite3_value_numeric_type: numbers stay as they are; text (and blobs) that are entirely one
+ * number convert — to INTEGER when written as an integer that fits int64, else REAL. Anything
+ * else (including '5abc') is not numeric: null.
  */
-export function textToNumber(s: string): SqlNumber {
-  const m = NUMERIC_PREFIX.exec(s);
-  if (!m || (m[2] === '' && (m[3] === undefined || m[3] === ''))) return { value: 0, isInteger: true };
-  const [, sign, int, frac, exp] = m;
-  if (frac === undefined && exp === undefined) {
-    const big = BigInt(`${sign}${int}`);
-    if (big >= INT64_MIN && big <= INT64_MAX) return { value: normInt(big), isInteger: true };
+export function numericValue(v: unknown, isReal: boolean): NumericValue | null {
+  switch (typeof v) {
+    case 'number':
+      return { value: v, real: isReal || !Number.isInteger(v) };
+    case 'bigint':
+      return { value: v, real: false };
+    case 'boolean':
+      return { value: v ? 1 : 0, real: false };
+    case 'string':
+      return textNumeric(v);
+    default:
+      if (v instanceof Uint8Array) return null;
+      if (v instanceof Date) return { value: v.getTime(), real: false };
+      return null;
   }
-  const text = `${sign}${int || '0'}.${frac ?? ''}0${exp === undefined ? '' : `e${exp}`}`;
-  return { value: Number(text), isInteger: false };
 }
 
-/** A REAL as SQLite's INTEGER conversion takes it: truncated, saturating at the int64 bounds. */
-export function realToInt(r: number): number | bigint {
-  if (Number.isNaN(r)) return 0;
-  if (r <= -9223372036854775808) return INT64_MIN;
-  // 2^63 as a double: the first REAL above every int64.
-  if (r >= 2 ** 63) return INT64_MAX;
-  const t = Math.trunc(r) + 0;
-  return Number.isSafeInteger(t) ? t : BigInt(t);
-}
-
-/** sqlite3Atoi64 on text: the integer prefix, saturating; 0 when there is none. */
-export function textToInt(s: string): number | bigint {
-  const m = INTEGER_PREFIX.exec(s);
-  if (!m) return 0;
-  return normInt(clampInt64(BigInt(`${m[1]}${m[2]}`)));
-}
-
-/** The 64-bit integer SQLite's bit operators and CAST AS INTEGER see for a value (never NULL). */
-export function toInt64(v: unknown, isReal: boolean): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'boolean') return v ? 1n : 0n;
-  if (typeof v === 'number') {
-    if (!isReal && Number.isSafeInteger(v)) return BigInt(v);
-    const i = realToInt(v);
-    return typeof i === 'bigint' ? i : BigInt(i);
+function textNumeric(s: string): NumericValue | null {
+  const p = parseNumberPrefix(s);
+  if (!p.whole) return null;
+  if (p.integral) {
+    const b = BigInt(p.text);
+    if (b >= INT64_MIN && b <= INT64_MAX) return { value: fromBigInt(b), real: false };
   }
-  if (typeof v === 'string' || v instanceof Uint8Array) {
-    const i = textToInt(textOf(v));
-    return typeof i === 'bigint' ? i : BigInt(i);
+  return { value: p.value, real: true };
+}
+
+/** Text of a value (sqlite3_value_text): integers plainly, REALs as '%!.15g', blobs as UTF-8. */
+export function valueText(v: unknown, isReal: boolean): string | null {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+      return isReal || !Number.isInteger(v) ? realToText(v) : String(v);
+    case 'bigint':
+      return v.toString();
+    case 'boolean':
+      return v ? '1' : '0';
+    default:
+      if (v === null || v === undefined) return null;
+      if (v instanceof Uint8Array) return blobText(v);
+      if (v instanceof Date) return String(v.getTime());
+      return String(v);
   }
-  if (v instanceof Date) return BigInt(v.getTime());
-  throw new DataError(`cannot convert a ${typeof v} value to an integer`, 'TYPE_MISMATCH');
 }
 
-/** SQLite's REAL → TEXT rendering (planner/real-text.ts): 1.0 → '1.0', 1e20 → '1.0e+20'. */
-export function realToText(v: number): string {
-  return sqliteRealText(v);
-}
-
-/** Text form of a value as SQLite converts it (||, CAST AS TEXT, LIKE, GLOB). */
-export function toText(v: unknown, isReal: boolean): string | null {
+/** Bytes of a value (sqlite3_value_blob): text as UTF-8, numbers as their text. */
+export function valueBytes(v: unknown, isReal: boolean): Buffer | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  // Integers beyond 2^53 travel as bigint, so an unsafe whole number is a REAL.
-  if (typeof v === 'number') return isReal || !Number.isSafeInteger(v) ? realToText(v) : String(v);
-  if (v instanceof Uint8Array) return textOf(v);
-  if (v instanceof Date) return String(v.getTime());
-  throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
-}
-
-/**
- * The affinity a type name gives (SQLite's rules, in order): INT → INTEGER; CHAR, CLOB,
- * TEXT → TEXT; BLOB → BLOB; REAL, FLOA, DOUB → REAL; else NUMERIC.
- */
-export function affinityOfTypeName(typeName: string): CastTarget {
-  const t = typeName.toUpperCase();
-  if (t.includes('INT')) return 'integer';
-  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
-  // A column declared without a type has BLOB affinity, but that case never reaches here: CAST
-  // with an empty type name is NUMERIC, as in sqlite3AffinityType.
-  if (t.includes('BLOB')) return 'blob';
-  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'real';
-  return 'numeric';
-}
-
-/** CAST(v AS <target>) with SQLite's rules; `isReal` says whether a JS number is a REAL. */
-export function castValue(v: unknown, isReal: boolean, to: CastTarget): unknown {
-  if (v === null || v === undefined) return null;
-  switch (to) {
-    case 'integer':
-      return normInt(toInt64(v, isReal));
-    case 'real':
-      if (typeof v === 'number') return v + 0;
-      if (typeof v === 'bigint') return Number(v);
-      if (typeof v === 'boolean') return v ? 1 : 0;
-      if (typeof v === 'string' || v instanceof Uint8Array) {
-        const n = textToNumber(textOf(v)).value;
-        return typeof n === 'bigint' ? Number(n) : n + 0;
-      }
-      return Number(v instanceof Date ? v.getTime() : v);
-    case 'numeric': {
-      if (typeof v === 'number' || typeof v === 'bigint') return v;
-      if (typeof v === 'boolean') return v ? 1 : 0;
-      if (typeof v === 'string' || v instanceof Uint8Array) {
-        const n = textToNumber(textOf(v));
-        if (n.isInteger) return n.value;
-        const r = n.value as number;
-        // sqlite3RealSameAsInt: only reals within ±2^51 that are whole become INTEGERs.
-        return Number.isInteger(r) && Math.abs(r) < 2 ** 51 ? r + 0 : r;
-      }
-      return v instanceof Date ? v.getTime() : v;
-    }
-    case 'text':
-      return toText(v, isReal);
-    case 'blob': {
-      if (v instanceof Uint8Array) return v;
-      const s = toText(v, isReal);
-      return s === null ? null : Buffer.from(s, 'utf8');
-    }
-  }
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return Buffer.from(valueText(v, isReal) ?? '', 'utf8');
 }

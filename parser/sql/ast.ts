@@ -65,6 +65,8 @@ export type SqlExpr = ExprMeta &
         readonly args: readonly SqlExpr[];
         readonly star: boolean;
         readonly distinct: boolean;
+        /** FILTER (WHERE …) after an aggregate call. */
+        readonly filter: SqlExpr | null;
       }
   );
 

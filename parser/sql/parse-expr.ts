@@ -380,9 +380,15 @@ export class ExprParser extends TokenStream {
     }
     if (this.isWord('ORDER')) throw this.unsupported('ORDER BY inside a function call');
     this.expectOp(')');
-    if (this.isWord('FILTER')) throw this.unsupported('FILTER clauses');
+    let filter: SqlExpr | null = null;
+    if (this.acceptWord('FILTER')) {
+      this.expectOp('(');
+      this.expectWord('WHERE');
+      filter = this.expr();
+      this.expectOp(')');
+    }
     if (this.isWord('OVER')) throw this.unsupported('window functions (OVER)');
-    return this.node(t, { t: 'call', name: t.text, args, star, distinct });
+    return this.node(t, { t: 'call', name: t.text, args, star, distinct, filter });
   }
 
   private columnRef(quoted: boolean): SqlExpr {

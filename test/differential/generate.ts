@@ -5,6 +5,7 @@
  * text operands become bound parameters.
  */
 import fc from 'fast-check';
+import { aggregateTerms, callPredArb, selectCalls } from './generate-functions';
 
 export type { Case, Col, ColType, Param, Stmt } from './literals';
 export { literalArb } from './literals';
@@ -127,6 +128,7 @@ export function predArb(cols: Col[], depth = 2): fc.Arbitrary<string> {
     }
     if (t === 'BOOLEAN') atoms.push(col);
   }
+  if (depth > 0) atoms.push(callPredArb(cols));
   const atom = fc.oneof(...atoms);
   if (depth <= 0) return atom;
   const sub = predArb(cols, depth - 1);
@@ -214,6 +216,7 @@ function selectGroup(cols: Col[]): fc.Arbitrary<Stmt> {
       n.map((c) => `TOTAL(${c})`),
     );
   }
+  aggs.push(...aggregateTerms(cols));
   return fc
     .tuple(
       fc.option(fc.constantFrom(...plain)),
@@ -368,6 +371,10 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: conflictInsert(cols) },
     { weight: 2, arbitrary: selectMisc(cols) },
     { weight: 8, arbitrary: expressionStatementArb(cols) },
+    {
+      weight: 4,
+      arbitrary: selectCalls(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
+    },
   );
 }
 

@@ -4,7 +4,7 @@
  * subnormals and the extremes; random decimals reach the shortening rules).
  */
 import Sqlite from 'better-sqlite3';
-import { realToText } from '../../planner/sqlite-conversions';
+import { realToText } from '../../planner/sqlite-cast';
 
 const EDGES = [
   0.1,

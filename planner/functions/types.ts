@@ -1,0 +1,123 @@
+/**
+ * Shape of the one function table (SQLite's `FuncDef aBuiltinFunc[]`): every scalar and aggregate
+ * function the SQL front end accepts is one entry here, and the binder (parser/lower-expr.ts), the
+ * compiler (planner/compile-expr.ts), the differential generator and docs/sql.md all read the same
+ * entries. A scalar entry compiles once per statement into a closure over its arguments'
+ * evaluators, so no row ever looks a function up by name.
+ */
+import type { Evaluator, ExecContext } from '../compile-expr';
+import type { AggregateFn, Expr, ValueType } from '../expr';
+
+export type FunctionFamily = 'core' | 'math' | 'aggregate' | 'datetime' | 'json';
+
+/** What a scalar implementation is compiled against. */
+export interface CallSite {
+  /** The arguments, compiled. */
+  readonly args: readonly Evaluator[];
+  /** Their static types ('real' marks a number that is REAL even when integral). */
+  readonly types: readonly ValueType[];
+  readonly ctx: ExecContext;
+}
+
+interface FunctionBase {
+  /** Lower-case name, as SQL code calls it. */
+  readonly name: string;
+  readonly family: FunctionFamily;
+  readonly minArgs: number;
+  /** Largest argument count; -1 for any number. */
+  readonly maxArgs: number;
+  /** Same arguments, same result (random() is not). */
+  readonly deterministic: boolean;
+  /** The argument list as docs/sql.md shows it, when X, Y, Z would not say enough. */
+  readonly args?: string;
+  /** One line for docs/sql.md. */
+  readonly summary: string;
+  /** Where ModelVault differs from SQLite, for docs/sql.md. */
+  readonly deviation?: string;
+}
+
+export interface ScalarFunction extends FunctionBase {
+  readonly kind: 'scalar';
+  /** Static result type from the arguments' static types. */
+  readonly returns: (types: readonly ValueType[]) => ValueType;
+  /** A check SQLite makes when preparing the call: the error message, or null when it passes. */
+  readonly checkArgs?: (args: readonly Expr[]) => string | null;
+  readonly compile: (site: CallSite) => Evaluator;
+}
+
+export interface AggregateFunction extends FunctionBase {
+  readonly kind: 'aggregate';
+  /** The accumulator (planner/aggregates.ts) this name runs. */
+  readonly fn: AggregateFn;
+  /** Whether `name(*)` is allowed (count). */
+  readonly star: boolean;
+  readonly returns: (types: readonly ValueType[]) => ValueType;
+}
+
+export type FunctionDef = ScalarFunction | AggregateFunction;
+
+/** `isReal` flags per argument, from static types. */
+export function realFlags(types: readonly ValueType[]): boolean[] {
+  return types.map((t) => t === 'real');
+}
+
+type Body1 = (v: unknown, isReal: boolean) => unknown;
+type BodyN = (values: unknown[], reals: readonly boolean[]) => unknown;
+
+/** A one-argument function that is NULL on a NULL argument. */
+export function strict1(body: Body1): (site: CallSite) => Evaluator {
+  return ({ args, types }) => {
+    const a = args[0];
+    const real = types[0] === 'real';
+    return (row) => {
+      const v = a(row);
+      return v === null ? null : body(v, real);
+    };
+  };
+}
+
+/** A function of all its arguments that is NULL when any argument is NULL. */
+export function strictN(body: BodyN): (site: CallSite) => Evaluator {
+  return ({ args, types }) => {
+    const reals = realFlags(types);
+    const n = args.length;
+    return (row) => {
+      const values = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const v = args[i](row);
+        if (v === null) return null;
+        values[i] = v;
+      }
+      return body(values, reals);
+    };
+  };
+}
+
+/** A function of all its arguments, NULLs included. */
+export function lenientN(body: BodyN): (site: CallSite) => Evaluator {
+  return ({ args, types }) => {
+    const reals = realFlags(types);
+    return (row) =>
+      body(
+        args.map((a) => a(row)),
+        reals,
+      );
+  };
+}
+
+export const returnsConst = (t: ValueType) => (): ValueType => t;
+
+/**
+ * The common type of values that may come from several arguments (coalesce, max, iif): one type
+ * when they agree, else 'any' (an integral number is then read as INTEGER — see docs/sql.md).
+ */
+export function unifyTypes(types: readonly ValueType[]): ValueType {
+  let out: ValueType | null = null;
+  for (const t of types) {
+    if (t === 'null') continue;
+    const u = t === 'boolean' || t === 'timestamp' ? 'integer' : t;
+    if (out === null) out = u;
+    else if (out !== u) return 'any';
+  }
+  return out ?? 'null';
+}
