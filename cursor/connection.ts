@@ -37,7 +37,15 @@ import type { Params } from './values';
 import { runWrite } from './write-statements';
 
 export type RunOutcome =
-  | { kind: 'rows'; source: Source; columns: readonly OutputColumn[]; stats: ExecStats }
+  | {
+      kind: 'rows';
+      source: Source;
+      columns: readonly OutputColumn[];
+      stats: ExecStats;
+      /** A write with RETURNING: the rows it changed, which rowCount reports rather than rows fetched. */
+      rowCount?: number;
+      lastRowId?: number | bigint;
+    }
   | { kind: 'done'; rowCount: number; lastRowId?: number | bigint };
 
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
@@ -222,13 +230,17 @@ export class Connection {
   }
 
   /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
-  _run(sql: string, params: unknown, _many = false): RunOutcome {
+  _run(sql: string, params: unknown, many = false): RunOutcome {
     this._assertOpen();
     // Live read-only connections pick up what another process committed since the last statement.
     const engine = this.database.storage;
     if (engine.readOnly) engine.refresh();
     try {
-      return this.runLowered(this.lower(sql), params);
+      const lowered = this.lower(sql);
+      // Refused before anything is written: executeMany has nowhere to put RETURNING rows.
+      if (many && 'returning' in lowered.stmt && lowered.stmt.returning !== null)
+        throw new ProgrammingError('executeMany cannot run a statement with RETURNING', 'PROGRAMMING');
+      return this.runLowered(lowered, params);
     } catch (err) {
       if (err instanceof ModelVaultError && err.sql === undefined)
         Object.defineProperty(err, 'sql', { value: sql });
@@ -293,6 +305,18 @@ export class Connection {
       const result = runWrite(db, stmt, bound);
       if (implicit && this._autocommit) db.commit();
       const rowCount = isDml ? result.rowCount : -1;
+      if (result.returning !== undefined && 'returning' in stmt && stmt.returning !== null) {
+        const rows = result.returning;
+        let i = 0;
+        return {
+          kind: 'rows',
+          source: { next: () => (i < rows.length ? rows[i++] : null) },
+          columns: stmt.returning.columns,
+          stats: { rowsRead: 0, indexEntries: 0 },
+          rowCount,
+          ...(result.lastRowId === undefined ? {} : { lastRowId: result.lastRowId }),
+        };
+      }
       // Two literals rather than a spread: this runs once per row of executeMany.
       return result.lastRowId === undefined
         ? { kind: 'done', rowCount }

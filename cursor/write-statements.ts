@@ -19,13 +19,15 @@ import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
-import type { Statement } from '../parser/ir';
+import type { Returning, SelectStmt, Statement } from '../parser/ir';
 import { DataError, IntegrityError, ProgrammingError, SchemaError, ValidationError } from '../src/errors';
 import type { Params } from './values';
 
 export interface WriteResult {
   rowCount: number;
   lastRowId?: number | bigint;
+  /** RETURNING rows, one per changed row, complete before the statement's result is seen. */
+  returning?: unknown[][];
 }
 
 type Row = Record<string, unknown>;
@@ -115,10 +117,6 @@ function nextKey(state: CollectionState): number | bigint {
 /** VALUES expressions are constant: they read no row. */
 const NO_ROW: readonly unknown[] = [];
 
-function evalRow(exprs: readonly ReturnType<typeof compileExpr>[]): unknown[] {
-  return exprs.map((c) => c.eval(NO_ROW));
-}
-
 /** What insert() needs of the target table, worked out once per statement and table state. */
 interface InsertTarget {
   state: CollectionState;
@@ -150,23 +148,23 @@ function rowObject(state: CollectionState, values: readonly unknown[]): Row {
 }
 
 /**
- * One VALUES row → stored row. Tables whose fields are all top level (every SQL table) bind the
- * values straight into the stored row's positions and convert them in place, skipping the user
- * row object that toRow would read them back from.
+ * One row of SQL values (by value position) → stored row. Tables whose fields are all top level
+ * (every SQL table) bind the values straight into the stored row's positions and convert them in
+ * place, skipping the user row object that toRow would read them back from.
  */
 function storedRow(
   stmt: Extract<Statement, { kind: 'insert' }>,
   state: CollectionState,
-  exprs: readonly ReturnType<typeof compileExpr>[],
+  sqlValues: readonly unknown[],
 ): unknown[] | null {
   const columnsToRow = state.compiled.columnsToRow;
-  if (columnsToRow === null) return storedRowViaObject(stmt, state, exprs);
+  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues);
   const target = insertTarget(stmt, state);
   const { fields, kinds } = target;
   const columns = stmt.columns;
   const values = new Array<unknown>(state.compiled.columnCount);
-  for (let i = 0; i < exprs.length; i++)
-    values[columns[i]] = sqlToKind(kinds[i], fields[i], exprs[i].eval(NO_ROW), state.name);
+  for (let i = 0; i < columns.length; i++)
+    values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
   const pk = state.compiled.pkColumn;
   if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
   try {
@@ -180,10 +178,9 @@ function storedRow(
 function storedRowViaObject(
   stmt: Extract<Statement, { kind: 'insert' }>,
   state: CollectionState,
-  exprs: readonly ReturnType<typeof compileExpr>[],
+  values: readonly unknown[],
 ): unknown[] | null {
   const fields = state.meta.schema.fields;
-  const values = evalRow(exprs);
   const obj: Row = {};
   stmt.columns.forEach((col, i) =>
     setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
@@ -235,22 +232,61 @@ function compiledInsertRows(
   return entry.rows;
 }
 
+/** RETURNING expressions compiled for one execution; null when the statement has none. */
+function returningOf(
+  returning: Returning | null,
+  ctx: ExecContext,
+): ((row: readonly unknown[]) => unknown[]) | null {
+  if (returning === null) return null;
+  const evals = returning.exprs.map((e) => compileExpr(e, ctx).eval);
+  return (row) => evals.map((f) => f(row));
+}
+
+/**
+ * Every row of an INSERT … SELECT, read before the first write: SQLite evaluates a SELECT from
+ * the table being inserted into in full first, so the new rows never feed the query.
+ */
+function selectedRows(engine: Engine, select: SelectStmt, params: Params): unknown[][] {
+  const view = engine.currentView();
+  const { source } = openResult(physicalPlan(select.plan, view), view, {
+    readers: engine.readersFor(view),
+    params,
+  });
+  const rows: unknown[][] = [];
+  for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
+  return rows;
+}
+
 function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ctx: ExecContext): WriteResult {
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
-  const compiledRows = compiledInsertRows(stmt, ctx);
-  for (const exprs of compiledRows) {
+  const project = returningOf(stmt.returning, ctx);
+  const returned: unknown[][] = [];
+  const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+  const put = (values: readonly unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
-    const stored = storedRow(stmt, state, exprs);
-    if (stored === null) continue;
-    const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+    const stored = storedRow(stmt, state, values);
+    if (stored === null) return;
     const result = engine.putRow(state, stored, mode);
-    if (result === 'ignored') continue;
+    if (result === 'ignored') return;
     rowCount++;
     const pk = stored[state.compiled.pkColumn];
     if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
+    if (project) returned.push(project(stored));
+  };
+  if (stmt.select) {
+    for (const values of selectedRows(engine, stmt.select, ctx.params)) put(values);
+  } else {
+    // Reused across rows: storedRow copies what it needs out of it.
+    const scratch: unknown[] = [];
+    for (const exprs of compiledInsertRows(stmt, ctx)) {
+      for (let i = 0; i < exprs.length; i++) scratch[i] = exprs[i].eval(NO_ROW);
+      put(scratch);
+    }
   }
-  return lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
+  const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
+  if (project) result.returning = returned;
+  return result;
 }
 
 /** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
@@ -274,6 +310,8 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
 function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ctx: ExecContext): WriteResult {
   const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
+  const project = returningOf(stmt.returning, ctx);
+  const returned: unknown[][] = [];
   let rowCount = 0;
   for (const key of keys) {
     const state = collectionOrThrow(engine, stmt.collection);
@@ -303,16 +341,26 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
     if (keyChanged) engine.deleteRow(state, key);
     engine.putRow(state, stored, 'replacePk');
     rowCount++;
+    if (project) returned.push(project(stored));
   }
-  return { rowCount };
+  return project ? { rowCount, returning: returned } : { rowCount };
 }
 
 function remove(engine: Engine, stmt: Extract<Statement, { kind: 'delete' }>, ctx: ExecContext): WriteResult {
   const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
   const state = collectionOrThrow(engine, stmt.collection);
-  let rowCount = 0;
-  for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
-  return { rowCount };
+  const project = returningOf(stmt.returning, ctx);
+  if (project === null) {
+    let rowCount = 0;
+    for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
+    return { rowCount };
+  }
+  const returned: unknown[][] = [];
+  for (const key of keys) {
+    const old = engine.getRow(state, key);
+    if (old !== undefined && engine.deleteRow(state, key)) returned.push(project(old));
+  }
+  return { rowCount: returned.length, returning: returned };
 }
 
 /** NormalizedType → descriptor, to re-normalize a schema with an added column. */

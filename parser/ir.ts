@@ -41,16 +41,28 @@ export interface ExplainStmt {
 
 export type ConflictAction = 'abort' | 'ignore' | 'replace';
 
+/** `RETURNING …`: expressions over the row a write produced (INSERT, UPDATE) or removed (DELETE). */
+export interface Returning {
+  readonly exprs: readonly Expr[];
+  readonly columns: readonly OutputColumn[];
+}
+
 export interface InsertStmt {
   readonly kind: 'insert';
   readonly collection: string;
   /** Target top-level field index for each value position. */
   readonly columns: readonly number[];
-  /** One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic). */
+  /**
+   * One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic);
+   * `DEFAULT VALUES` is one empty row. Empty when `select` feeds the rows.
+   */
   readonly rows: readonly (readonly Expr[])[];
+  /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
+  readonly select: SelectStmt | null;
   readonly conflict: ConflictAction;
   /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
   readonly doNothing: boolean;
+  readonly returning: Returning | null;
 }
 
 export interface UpdateStmt {
@@ -58,12 +70,14 @@ export interface UpdateStmt {
   readonly collection: string;
   readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
   readonly where: Expr | null;
+  readonly returning: Returning | null;
 }
 
 export interface DeleteStmt {
   readonly kind: 'delete';
   readonly collection: string;
   readonly where: Expr | null;
+  readonly returning: Returning | null;
 }
 
 export interface CreateTableStmt {
