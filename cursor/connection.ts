@@ -299,7 +299,8 @@ export class Connection {
     const engine = db.storage;
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
-    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1;
+    // An upsert may rewrite an existing row, which is more than one change.
+    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1 && stmt.upserts.length === 0;
     const sp = implicit || atomic ? null : engine.savepoint();
     try {
       const result = runWrite(db, stmt, bound);

@@ -13,13 +13,14 @@ import { compareValues } from '../storage/compare';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { compileExpr } from '../planner/compile-expr';
+import { truth } from '../planner/sql-values';
 import type { ExecContext } from '../planner/compile-expr';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
-import type { Returning, SelectStmt, Statement } from '../parser/ir';
+import type { Returning, SelectStmt, Statement, UpsertAction } from '../parser/ir';
 import { DataError, IntegrityError, ProgrammingError, SchemaError, ValidationError } from '../src/errors';
 import type { Params } from './values';
 
@@ -242,6 +243,73 @@ function returningOf(
   return (row) => evals.map((f) => f(row));
 }
 
+/** The first uniqueness constraint `row` clashes with (primary key, then unique indexes in order). */
+function firstClash(
+  state: CollectionState,
+  row: readonly unknown[],
+): { target: NonNullable<UpsertAction['target']>; pk: unknown } | null {
+  const pk = state.pkOf(row as unknown[]);
+  if (state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
+  for (const ix of state.indexes) {
+    if (!ix.unique) continue;
+    const key = ix.accessor.get(row as unknown[]) ?? null;
+    if (key === null) continue;
+    const other = ix.tree.get(key);
+    if (other !== undefined && compareValues(other, pk) !== 0)
+      return { target: { kind: 'index', name: ix.def.name }, pk: other };
+  }
+  return null;
+}
+
+function handles(u: UpsertAction, target: NonNullable<UpsertAction['target']>): boolean {
+  if (u.target === null) return true;
+  return u.target.kind === 'pk'
+    ? target.kind === 'pk'
+    : target.kind === 'index' && target.name === u.target.name;
+}
+
+type Upsert = (engine: Engine, state: CollectionState, row: unknown[]) => unknown[] | 'skipped' | null;
+
+/**
+ * The ON CONFLICT clauses for one execution: given a row about to be inserted, null when no
+ * clause applies (insert as usual), 'skipped' for DO NOTHING or a DO UPDATE whose WHERE is not
+ * true, else the existing row as DO UPDATE rewrote it. Expressions read the existing row
+ * followed by the proposed one (`excluded.`).
+ */
+function compiledUpserts(stmt: Extract<Statement, { kind: 'insert' }>, ctx: ExecContext): Upsert | null {
+  if (stmt.upserts.length === 0) return null;
+  const clauses = stmt.upserts.map((u) => ({
+    u,
+    sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval })) ?? null,
+    where: u.where ? compileExpr(u.where, ctx).eval : null,
+  }));
+  return (engine, state, row) => {
+    const clash = firstClash(state, row);
+    if (clash === null) return null;
+    const clause = clauses.find((c) => handles(c.u, clash.target));
+    if (clause === undefined) return null;
+    if (clause.sets === null) return 'skipped';
+    const old = engine.getRow(state, clash.pk);
+    if (old === undefined) return null;
+    // Laid out by the table's width, which the excluded columns were offset by at lowering.
+    const width = state.compiled.columnCount;
+    const both = new Array<unknown>(width * 2);
+    for (let i = 0; i < width; i++) {
+      both[i] = old[i];
+      both[width + i] = row[i];
+    }
+    if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
+    return rewriteRow(
+      engine,
+      state,
+      clash.pk,
+      old,
+      clause.sets,
+      clause.sets.map((s) => s.eval(both)),
+    );
+  };
+}
+
 /**
  * Every row of an INSERT … SELECT, read before the first write: SQLite evaluates a SELECT from
  * the table being inserted into in full first, so the new rows never feed the query.
@@ -263,10 +331,20 @@ function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ct
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
   const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+  const upsert = compiledUpserts(stmt, ctx);
   const put = (values: readonly unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
     const stored = storedRow(stmt, state, values);
     if (stored === null) return;
+    if (upsert !== null) {
+      const done = upsert(engine, state, stored);
+      if (done === 'skipped') return;
+      if (done !== null) {
+        rowCount++;
+        if (project) returned.push(project(done));
+        return;
+      }
+    }
     const result = engine.putRow(state, stored, mode);
     if (result === 'ignored') return;
     rowCount++;
@@ -307,6 +385,43 @@ function matchingKeys(engine: Engine, collection: string, where: Expr | null, pa
   return keys;
 }
 
+/**
+ * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
+ * `values[i]`; a changed primary key or unique key that clashes with another row is an error.
+ */
+function rewriteRow(
+  engine: Engine,
+  state: CollectionState,
+  key: unknown,
+  old: readonly unknown[],
+  sets: readonly { readonly column: number }[],
+  values: readonly unknown[],
+): unknown[] {
+  const fields = state.meta.schema.fields;
+  const obj = state.compiled.toObject(old as unknown[], true);
+  sets.forEach((s, i) =>
+    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], values[i], state.name)),
+  );
+  let stored: unknown[];
+  try {
+    stored = state.compiled.toRow(obj);
+  } catch (err) {
+    throw sqlError(err, state, obj);
+  }
+  const newKey = stored[state.compiled.pkColumn];
+  // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
+  const keyChanged = compareValues(newKey, key) !== 0;
+  if (keyChanged && engine.getRow(state, newKey) !== undefined) {
+    throw new IntegrityError(
+      `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
+      'PRIMARY_KEY',
+    );
+  }
+  if (keyChanged) engine.deleteRow(state, key);
+  engine.putRow(state, stored, 'replacePk');
+  return stored;
+}
+
 function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ctx: ExecContext): WriteResult {
   const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params);
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
@@ -315,31 +430,16 @@ function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ct
   let rowCount = 0;
   for (const key of keys) {
     const state = collectionOrThrow(engine, stmt.collection);
-    const fields = state.meta.schema.fields;
     const old = engine.getRow(state, key);
     if (!old) continue;
-    const newValues = sets.map((s) => s.eval(old));
-    const obj = state.compiled.toObject(old, true);
-    sets.forEach((s, i) =>
-      setPath(obj, fields[s.column].path, sqlToField(fields[s.column], newValues[i], state.name)),
+    const stored = rewriteRow(
+      engine,
+      state,
+      key,
+      old,
+      sets,
+      sets.map((s) => s.eval(old)),
     );
-    let stored: unknown[];
-    try {
-      stored = state.compiled.toRow(obj);
-    } catch (err) {
-      throw sqlError(err, state, obj);
-    }
-    const newKey = stored[state.compiled.pkColumn];
-    // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
-    const keyChanged = compareValues(newKey, key) !== 0;
-    if (keyChanged && engine.getRow(state, newKey) !== undefined) {
-      throw new IntegrityError(
-        `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
-        'PRIMARY_KEY',
-      );
-    }
-    if (keyChanged) engine.deleteRow(state, key);
-    engine.putRow(state, stored, 'replacePk');
     rowCount++;
     if (project) returned.push(project(stored));
   }

@@ -47,6 +47,18 @@ export interface Returning {
   readonly columns: readonly OutputColumn[];
 }
 
+/**
+ * One `ON CONFLICT … DO …` clause. Its expressions read a row of twice the table's width: the
+ * existing row, then the row that would have been inserted (`excluded.col`).
+ */
+export interface UpsertAction {
+  /** The uniqueness constraint the clause handles: the primary key, a unique index, or any (null). */
+  readonly target: { readonly kind: 'pk' } | { readonly kind: 'index'; readonly name: string } | null;
+  /** null for DO NOTHING. */
+  readonly sets: readonly { readonly column: number; readonly expr: Expr }[] | null;
+  readonly where: Expr | null;
+}
+
 export interface InsertStmt {
   readonly kind: 'insert';
   readonly collection: string;
@@ -62,6 +74,8 @@ export interface InsertStmt {
   readonly conflict: ConflictAction;
   /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
   readonly doNothing: boolean;
+  /** ON CONFLICT clauses in order (empty when a lone targetless DO NOTHING became `conflict`). */
+  readonly upserts: readonly UpsertAction[];
   readonly returning: Returning | null;
 }
 

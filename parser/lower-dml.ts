@@ -8,8 +8,8 @@
 import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { typeOf } from '../planner/compile-expr';
 import type { Expr } from '../planner/expr';
-import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt } from './ir';
-import type { SelectItem, StatementAst } from './sql/ast';
+import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt, UpsertAction } from './ir';
+import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
 import { isHidden, scopeFor, targetColumn, tryColumn, visibleColumns } from './scope';
@@ -74,6 +74,44 @@ function countError(
   );
 }
 
+const NO_MATCH = 'ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint';
+
+/** The constraint a conflict target names: the primary key or a unique index on exactly those columns. */
+function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAction['target'] {
+  if (u.target === null) return null;
+  if (u.targetWhere !== null)
+    throw new NotSupportedError('a WHERE on an ON CONFLICT target (partial indexes)', 'NOT_SUPPORTED', {
+      sql,
+    });
+  const fields = scope.schema.fields;
+  const paths = u.target.map((c) => fields[targetColumn(scope, c, sql)].path.join('.'));
+  const same = (p: readonly string[]): boolean => new Set(paths).size === 1 && paths[0] === p.join('.');
+  if (same(scope.schema.primaryKey) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
+  const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(i.path));
+  if (ix === undefined) throw new QueryError(NO_MATCH, 'QUERY', { sql });
+  return { kind: 'index', name: ix.name };
+}
+
+function lowerUpsert(u: UpsertClause, scope: TableScope, params: ParamCollector, sql: string): UpsertAction {
+  const target = upsertTarget(u, scope, sql);
+  if (u.sets === null) return { target, sets: null, where: null };
+  const cx: ExprContext = {
+    scope,
+    params,
+    sql,
+    aggregates: null,
+    allowColumns: true,
+    excludedOffset: scope.compiled.columnCount,
+  };
+  const sets = u.sets.map((s) => ({
+    column: targetColumn(scope, s.column, sql),
+    expr: lowerExpr(s.expr, cx),
+  }));
+  if (new Set(sets.map((s) => s.column)).size !== sets.length)
+    throw new ProgrammingError('a column is assigned twice in DO UPDATE', 'PROGRAMMING', { sql });
+  return { target, sets, where: u.where ? lowerExpr(u.where, cx) : null };
+}
+
 export function lowerInsert(
   ast: Ast<'insert'>,
   catalog: CatalogReader,
@@ -105,20 +143,11 @@ export function lowerInsert(
       throw countError(ast, scope, columns.length, select.columns.length, null, sql);
     rows = [];
   }
-  let doNothing = false;
-  for (const u of ast.upserts) {
-    if (u.target !== null || u.sets !== null)
-      throw new NotSupportedError(
-        'ON CONFLICT with a conflict target or DO UPDATE (upsert)',
-        'NOT_SUPPORTED',
-        {
-          sql,
-        },
-      );
-    doNothing = true;
-  }
-  // ON CONFLICT DO NOTHING skips conflicting rows like OR IGNORE, but `doNothing` keeps the
-  // difference SQLite makes: NOT NULL violations still fail.
+  // A lone ON CONFLICT DO NOTHING without a target is OR IGNORE, except that `doNothing` keeps
+  // the difference SQLite makes: NOT NULL violations still fail.
+  const only = ast.upserts.length === 1 ? ast.upserts[0] : null;
+  const doNothing = only !== null && only.target === null && only.sets === null;
+  const upserts = doNothing ? [] : ast.upserts.map((u) => lowerUpsert(u, scope, params, sql));
   const conflict = doNothing || ast.or === 'ignore' ? 'ignore' : ast.or === 'replace' ? 'replace' : 'abort';
   return {
     kind: 'insert',
@@ -128,6 +157,7 @@ export function lowerInsert(
     select,
     conflict,
     doNothing,
+    upserts,
     returning: lowerReturning(ast.returning, scope, params, sql),
   };
 }

@@ -21,6 +21,7 @@ describe('INSERT', () => {
         select: null,
         conflict: 'abort',
         doNothing: false,
+        upserts: [],
         returning: null,
       },
     });
@@ -89,15 +90,15 @@ describe('INSERT', () => {
     ["INSERT OR ROLLBACK INTO logs VALUES ('x', 1)", NotSupportedError, 'NOT_SUPPORTED', 'OR ROLLBACK'],
     [
       "INSERT INTO logs (msg) VALUES ('x') ON CONFLICT (msg) DO NOTHING",
-      NotSupportedError,
-      'NOT_SUPPORTED',
-      'conflict target',
+      QueryError,
+      'QUERY',
+      'does not match any PRIMARY KEY or UNIQUE constraint',
     ],
     [
-      "INSERT INTO logs (msg) VALUES ('x') ON CONFLICT DO UPDATE SET msg = 'y'",
+      "INSERT INTO books (title) VALUES ('x') ON CONFLICT (id) WHERE id > 0 DO NOTHING",
       NotSupportedError,
       'NOT_SUPPORTED',
-      'upsert',
+      'partial indexes',
     ],
   ])('%s → %p %s', (sql, cls, code, message) => {
     const err = caught(() => lower(sql));
