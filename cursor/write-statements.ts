@@ -243,20 +243,37 @@ function returningOf(
   return (row) => evals.map((f) => f(row));
 }
 
-/** The first uniqueness constraint `row` clashes with (primary key, then unique indexes in order). */
+/**
+ * The first uniqueness constraint `row` clashes with, in SQLite's order: the unique index the
+ * first ON CONFLICT clause targets, then the primary key, then the other unique indexes, newest
+ * first (SQLite prepends each new index to the table's list). The order decides which clause
+ * applies when a row clashes on several keys.
+ */
 function firstClash(
   state: CollectionState,
   row: readonly unknown[],
+  first: UpsertAction['target'],
 ): { target: NonNullable<UpsertAction['target']>; pk: unknown } | null {
   const pk = state.pkOf(row as unknown[]);
-  if (state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
-  for (const ix of state.indexes) {
-    if (!ix.unique) continue;
+  const indexClash = (ix: CollectionState['indexes'][number]): unknown => {
+    if (!ix.unique) return undefined;
     const key = ix.accessor.get(row as unknown[]) ?? null;
-    if (key === null) continue;
+    if (key === null) return undefined;
     const other = ix.tree.get(key);
-    if (other !== undefined && compareValues(other, pk) !== 0)
-      return { target: { kind: 'index', name: ix.def.name }, pk: other };
+    return other !== undefined && compareValues(other, pk) !== 0 ? other : undefined;
+  };
+  const firstIndex = first?.kind === 'index' ? first.name : null;
+  if (firstIndex !== null) {
+    const ix = state.indexes.find((i) => i.def.name === firstIndex);
+    const other = ix ? indexClash(ix) : undefined;
+    if (other !== undefined) return { target: { kind: 'index', name: firstIndex }, pk: other };
+  }
+  if (state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
+  for (let i = state.indexes.length - 1; i >= 0; i--) {
+    const ix = state.indexes[i];
+    if (ix.def.name === firstIndex) continue;
+    const other = indexClash(ix);
+    if (other !== undefined) return { target: { kind: 'index', name: ix.def.name }, pk: other };
   }
   return null;
 }
@@ -284,7 +301,7 @@ function compiledUpserts(stmt: Extract<Statement, { kind: 'insert' }>, ctx: Exec
     where: u.where ? compileExpr(u.where, ctx).eval : null,
   }));
   return (engine, state, row) => {
-    const clash = firstClash(state, row);
+    const clash = firstClash(state, row, clauses[0].u.target);
     if (clash === null) return null;
     const clause = clauses.find((c) => handles(c.u, clash.target));
     if (clause === undefined) return null;

@@ -20,9 +20,11 @@ function runSqlite(db: BetterSqlite3.Database, s: Stmt): Outcome {
     const stmt = db.prepare(s.sql);
     if (stmt.reader) stmt.safeIntegers(true);
     const params = s.params.map((p) => p.sqlite);
-    if (s.kind === 'select') {
+    if (s.kind !== 'write') {
       const rows = (stmt.raw(true).all(...params) as unknown[][]).map(normRow);
-      return { ok: true, names: stmt.columns().map((c) => c.name), rows };
+      const names = stmt.columns().map((c) => c.name);
+      if (s.kind === 'select') return { ok: true, names, rows };
+      return { ok: true, names, rows, changes: Number(db.prepare('SELECT changes()').pluck().get()) };
     }
     return { ok: true, changes: stmt.run(...params).changes };
   } catch (err) {
@@ -36,9 +38,12 @@ function runMv(cur: ReturnType<ReturnType<typeof connect>['cursor']>, s: Stmt): 
       s.sql,
       s.params.map((p) => p.mv),
     );
-    if (s.kind === 'select') {
+    if (s.kind !== 'write') {
       const rows = (cur.fetchAll() as unknown[][]).map(normRow);
-      return { ok: true, names: (cur.description ?? []).map((d) => d[0]), rows };
+      const names = (cur.description ?? []).map((d) => d[0]);
+      return s.kind === 'select'
+        ? { ok: true, names, rows }
+        : { ok: true, names, rows, changes: cur.rowCount };
     }
     return { ok: true, changes: cur.rowCount };
   } catch (err) {
@@ -101,15 +106,16 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
           );
         return;
       }
-      if (s.kind === 'select') {
+      if (s.kind !== 'write') {
         if (show(a.names) !== show(b.names)) fail('column names');
         if (!sameRows(a.rows ?? [], b.rows ?? [], s.ordered)) fail('rows');
-      } else if (a.changes !== b.changes) fail('changes');
+      }
+      if (s.kind !== 'select' && a.changes !== b.changes) fail('changes');
     };
     for (const s of c.inserts) check(s);
     for (const s of c.stmts) {
       check(s);
-      if (s.kind === 'write')
+      if (s.kind !== 'select')
         check({ sql: 'SELECT * FROM t ORDER BY id', params: [], ordered: true, kind: 'select' });
     }
     return compared;
