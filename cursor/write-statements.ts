@@ -259,8 +259,8 @@ function firstClash(
     if (!ix.unique) return undefined;
     const key = ix.accessor.get(row as unknown[]) ?? null;
     if (key === null) return undefined;
-    const other = ix.tree.get(key);
-    return other !== undefined && compareValues(other, pk) !== 0 ? other : undefined;
+    // The row is not in the table yet: an entry under its own primary key is a clash too.
+    return ix.tree.get(key);
   };
   const firstIndex = first?.kind === 'index' ? first.name : null;
   if (firstIndex !== null) {

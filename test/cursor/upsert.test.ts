@@ -42,6 +42,15 @@ describe('UPSERT', () => {
     "INSERT INTO t (email, code) VALUES ('a@x', 'Q') ON CONFLICT (email) DO UPDATE SET note = 'by email' ON CONFLICT (code) DO NOTHING",
     "INSERT INTO t (id, email) VALUES (2, 'q@x') ON CONFLICT (email) DO NOTHING ON CONFLICT DO UPDATE SET note = 'any'",
     "INSERT INTO t (id, email) VALUES (2, 'q@x') ON CONFLICT DO UPDATE SET note = 'any'",
+    // A row clashing on several keys: the first clause's target is checked before the primary
+    // key; a targetless clause takes the first clash in SQLite's order (newest index first).
+    "INSERT INTO t (id, email) VALUES (2, 'a@x') ON CONFLICT (email) DO UPDATE SET note = 'by email'",
+    "INSERT INTO t (id, email) VALUES (2, 'a@x') ON CONFLICT (id) DO UPDATE SET note = 'by id'",
+    "INSERT INTO t (id, email, code) VALUES (9, 'a@x', 'B') ON CONFLICT DO UPDATE SET note = 'any'",
+    "INSERT INTO t (id, email, code) VALUES (9, 'a@x', 'B') ON CONFLICT (id) DO NOTHING ON CONFLICT DO UPDATE SET note = 'any'",
+    // The target's clash may be the row with the same primary key (not yet excluded as "itself").
+    "INSERT INTO t (id, email) VALUES (1, 'a@x') ON CONFLICT (email) DO UPDATE SET note = 'self'",
+    "INSERT INTO t (id, email) VALUES (5, 'a@x'), (1, 'a@x') ON CONFLICT (email) DO UPDATE SET n = n + 1",
     // Several rows, some conflicting, one with a row inserted earlier by the same statement.
     "INSERT INTO t (email, n) VALUES ('a@x', 1), ('new@x', 1), ('new@x', 7) ON CONFLICT (email) DO UPDATE SET n = n + excluded.n",
     // DO UPDATE colliding with another unique key or primary key: an error, nothing written.
