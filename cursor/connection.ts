@@ -24,7 +24,7 @@ import {
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
-import type { LoweredStatement, OutputColumn } from '../parser/ir';
+import type { LoweredStatement, OutputColumn, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { ExecStats, Source } from '../planner/execute';
@@ -84,6 +84,12 @@ export class Connection {
   private readonly cache: StatementCache;
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
   private readonly cursors = new Set<Cursor>();
+  /** Open SQL savepoints, oldest first (see runSavepoint). */
+  private readonly savepoints: {
+    name: string;
+    sp: ReturnType<Database['storage']['savepoint']>;
+    startsTxn: boolean;
+  }[] = [];
   private closed = false;
 
   /** @internal Use connect(). */
@@ -103,6 +109,7 @@ export class Connection {
     this._assertOpen();
     if (typeof on !== 'boolean') throw new InterfaceError('autocommit must be a boolean', 'BAD_OPTION');
     if (on && this.database.inTransaction) this.database.commit();
+    this.savepoints.length = 0;
     this._autocommit = on;
   }
 
@@ -163,11 +170,13 @@ export class Connection {
   commit(): void {
     this._assertOpen();
     this.database.commit();
+    this.savepoints.length = 0;
   }
 
   rollback(): void {
     this._assertOpen();
     this.database.rollback();
+    this.savepoints.length = 0;
   }
 
   /** Close every cursor, roll back an open transaction, release the database. Idempotent. */
@@ -280,14 +289,56 @@ export class Connection {
       case 'commit':
         if (!db.inTransaction) throw new TransactionError('cannot commit: no transaction is active');
         db.commit();
+        this.savepoints.length = 0;
         return { kind: 'done', rowCount: -1 };
       case 'rollback':
         if (!db.inTransaction) throw new TransactionError('cannot rollback: no transaction is active');
         db.rollback();
+        this.savepoints.length = 0;
+        return { kind: 'done', rowCount: -1 };
+      case 'savepoint':
+      case 'release':
+      case 'rollbackTo':
+        this.runSavepoint(stmt);
         return { kind: 'done', rowCount: -1 };
       default:
         return this.runWriteStatement(stmt, bound);
     }
+  }
+
+  /**
+   * SQLite's savepoints over the engine's: SAVEPOINT outside a transaction begins one, and
+   * RELEASE of that outermost savepoint commits it; RELEASE drops the named savepoint and every
+   * later one; ROLLBACK TO undoes everything after the named savepoint and keeps it. Names ignore
+   * case and the most recent of equal names wins. COMMIT and ROLLBACK end them all.
+   */
+  private runSavepoint(stmt: SavepointStmt): void {
+    const db = this.database;
+    const engine = db.storage;
+    // The transaction may have ended without a statement here (commit(), rollback(), the typed API).
+    if (!db.inTransaction) this.savepoints.length = 0;
+    if (stmt.kind === 'savepoint') {
+      if (engine.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
+      const startsTxn = !db.inTransaction;
+      if (startsTxn) db.begin();
+      this.savepoints.push({ name: stmt.name.toLowerCase(), sp: engine.savepoint(), startsTxn });
+      return;
+    }
+    const key = stmt.name.toLowerCase();
+    let at = -1;
+    for (let i = this.savepoints.length - 1; i >= 0 && at < 0; i--)
+      if (this.savepoints[i].name === key) at = i;
+    if (at < 0) throw new TransactionError(`no such savepoint: ${stmt.name}`);
+    const mark = this.savepoints[at];
+    if (stmt.kind === 'release') {
+      this.savepoints.length = at;
+      if (mark.startsTxn) db.commit();
+      return;
+    }
+    engine.rollbackTo(mark.sp);
+    this.savepoints.length = at + 1;
+    // A fresh capture of the same state: the savepoint stays usable for another ROLLBACK TO.
+    this.savepoints[at] = { ...mark, sp: engine.savepoint() };
   }
 
   private runWriteStatement(stmt: LoweredStatement['stmt'], bound: Params): RunOutcome {

@@ -139,6 +139,12 @@ export interface TxnStmt {
   readonly kind: 'begin' | 'commit' | 'rollback';
 }
 
+/** Named savepoints; the connection keeps the stack (SQLite's rules, see cursor/connection.ts). */
+export interface SavepointStmt {
+  readonly kind: 'savepoint' | 'release' | 'rollbackTo';
+  readonly name: string;
+}
+
 export type Statement =
   | SelectStmt
   | ExplainStmt
@@ -150,7 +156,8 @@ export type Statement =
   | CreateIndexStmt
   | DropIndexStmt
   | AddColumnStmt
-  | TxnStmt;
+  | TxnStmt
+  | SavepointStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

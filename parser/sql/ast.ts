@@ -161,4 +161,6 @@ export type StatementAst =
     }
   | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
-  | { readonly t: 'begin' | 'commit' | 'rollback' };
+  | { readonly t: 'begin' | 'commit' | 'rollback' }
+  /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
+  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };

@@ -39,17 +39,10 @@ const STATEMENT_WORDS = [
   'ROLLBACK',
   'EXPLAIN',
   'WITH',
-];
-const UNSUPPORTED_STATEMENTS = [
-  'PRAGMA',
-  'VACUUM',
-  'ATTACH',
-  'DETACH',
-  'ANALYZE',
-  'REINDEX',
   'SAVEPOINT',
   'RELEASE',
 ];
+const UNSUPPORTED_STATEMENTS = ['PRAGMA', 'VACUUM', 'ATTACH', 'DETACH', 'ANALYZE', 'REINDEX'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -102,8 +95,18 @@ class StatementParser extends ExprParser {
       case 'ROLLBACK':
         this.i++;
         this.acceptWord('TRANSACTION');
-        if (this.isWord('TO')) throw this.unsupported('ROLLBACK TO (savepoints)');
+        if (this.acceptWord('TO')) {
+          this.acceptWord('SAVEPOINT');
+          return { t: 'rollbackTo', name: this.name('a savepoint name') };
+        }
         return { t: 'rollback' };
+      case 'SAVEPOINT':
+        this.i++;
+        return { t: 'savepoint', name: this.name('a savepoint name') };
+      case 'RELEASE':
+        this.i++;
+        this.acceptWord('SAVEPOINT');
+        return { t: 'release', name: this.name('a savepoint name') };
       case 'WITH':
         throw this.unsupported('WITH (common table expressions)');
       case 'VALUES':
