@@ -5,8 +5,9 @@
  * Parameters stay as ParamExpr nodes so one lowered statement serves every execution (the
  * statement cache keys on the SQL text).
  */
-import type { Expr, ValueType } from '../planner/expr';
+import type { ValueType } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
+import type { DeletePlan, InsertPlan, ReturningPlan, UpdatePlan } from '../planner/write-plan';
 import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
 
 /** How parameters are referenced in the statement. */
@@ -39,58 +40,24 @@ export interface ExplainStmt {
   readonly select: SelectStmt;
 }
 
-export type ConflictAction = 'abort' | 'ignore' | 'replace';
+export type { ConflictAction, UpsertAction } from '../planner/write-plan';
 
-/** `RETURNING …`: expressions over the row a write produced (INSERT, UPDATE) or removed (DELETE). */
-export interface Returning {
-  readonly exprs: readonly Expr[];
+/** RETURNING with the result columns the cursor describes (named like a select list). */
+export interface Returning extends ReturningPlan {
   readonly columns: readonly OutputColumn[];
 }
 
-/**
- * One `ON CONFLICT … DO …` clause. Its expressions read a row of twice the table's width: the
- * existing row, then the row that would have been inserted (`excluded.col`).
- */
-export interface UpsertAction {
-  /** The uniqueness constraint the clause handles: the primary key, a unique index, or any (null). */
-  readonly target: { readonly kind: 'pk' } | { readonly kind: 'index'; readonly name: string } | null;
-  /** null for DO NOTHING. */
-  readonly sets: readonly { readonly column: number; readonly expr: Expr }[] | null;
-  readonly where: Expr | null;
-}
-
-export interface InsertStmt {
-  readonly kind: 'insert';
-  readonly collection: string;
-  /** Target top-level field index for each value position. */
-  readonly columns: readonly number[];
-  /**
-   * One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic);
-   * `DEFAULT VALUES` is one empty row. Empty when `select` feeds the rows.
-   */
-  readonly rows: readonly (readonly Expr[])[];
-  /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
+/** Write statements are the planner's write plans (planner/write-plan.ts), with result columns. */
+export interface InsertStmt extends InsertPlan {
   readonly select: SelectStmt | null;
-  readonly conflict: ConflictAction;
-  /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
-  readonly doNothing: boolean;
-  /** ON CONFLICT clauses in order (empty when a lone targetless DO NOTHING became `conflict`). */
-  readonly upserts: readonly UpsertAction[];
   readonly returning: Returning | null;
 }
 
-export interface UpdateStmt {
-  readonly kind: 'update';
-  readonly collection: string;
-  readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
-  readonly where: Expr | null;
+export interface UpdateStmt extends UpdatePlan {
   readonly returning: Returning | null;
 }
 
-export interface DeleteStmt {
-  readonly kind: 'delete';
-  readonly collection: string;
-  readonly where: Expr | null;
+export interface DeleteStmt extends DeletePlan {
   readonly returning: Returning | null;
 }
 
