@@ -5,7 +5,7 @@
  * QueryError (code SYNTAX) with line, column and offset. Expressions are in parse-expr.ts,
  * DDL in parse-ddl.ts.
  */
-import { ProgrammingError } from '../../src/errors';
+import { ProgrammingError, QueryError } from '../../src/errors';
 import { syntaxError, tokenize } from './lexer';
 import type {
   InsertSource,
@@ -251,6 +251,10 @@ class StatementParser extends ExprParser {
       this.expectOp(')');
     }
     const source = this.insertSource();
+    if (source.t === 'select' && this.isWord('ON') && endsWithFrom(source.select))
+      throw this.error(
+        'ON right after the FROM clause of INSERT … SELECT is read as a join constraint, as SQLite does: write WHERE true before ON CONFLICT',
+      );
     const upserts: UpsertClause[] = [];
     while (source.t !== 'defaults' && this.isWord('ON')) upserts.push(this.upsertClause(upserts));
     return { t: 'insert', or, table, columns, source, upserts, returning: this.returning() };
@@ -317,8 +321,15 @@ class StatementParser extends ExprParser {
   private returning(): SelectItem[] | null {
     if (!this.acceptWord('RETURNING')) return null;
     const items: SelectItem[] = [];
-    do items.push(this.selectItem());
-    while (this.acceptOp(','));
+    do {
+      const item = this.selectItem();
+      if (item.qualifier !== null)
+        throw new QueryError('RETURNING may not use "TABLE.*" wildcards', 'QUERY', {
+          sql: this.sql,
+          offset: item.start,
+        });
+      items.push(item);
+    } while (this.acceptOp(','));
     return items;
   }
 
@@ -346,6 +357,17 @@ class StatementParser extends ExprParser {
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('DELETE ... ORDER BY/LIMIT');
     return { t: 'delete', table, where, returning };
   }
+}
+
+/** Whether nothing follows the FROM clause of `select` (so a following ON would belong to it). */
+function endsWithFrom(select: SelectAst): boolean {
+  return (
+    select.where === null &&
+    select.groupBy.length === 0 &&
+    select.having === null &&
+    select.orderBy.length === 0 &&
+    select.limit === null
+  );
 }
 
 /** Parse one statement (trailing semicolons allowed). */

@@ -43,6 +43,8 @@ describe('RETURNING', () => {
     "UPDATE t SET a = 'x' WHERE id = 3 RETURNING *",
     "INSERT INTO t (a) VALUES ('k') RETURNING count(*)",
     "INSERT INTO t (a) VALUES ('k') RETURNING nope",
+    "INSERT INTO t (a) VALUES ('k') RETURNING t.*",
+    'DELETE FROM t RETURNING excluded.a',
   ])('%s', (sql) => {
     const r = o.both(sql, TABLES);
     expect(r.mv).toEqual(r.sqlite);

@@ -67,6 +67,12 @@ describe('UPSERT', () => {
     "INSERT OR IGNORE INTO t (email, code) VALUES ('q@x', 'B') ON CONFLICT (email) DO UPDATE SET note = 'u'",
     // INSERT … SELECT with an upsert (WHERE true keeps SQLite's parser from reading ON as a join).
     'INSERT INTO t (email, n) SELECT email, n FROM t WHERE true ON CONFLICT (email) DO UPDATE SET n = t.n + excluded.n',
+    // Without anything between FROM and ON, SQLite reads ON as a join constraint: a syntax error.
+    'INSERT INTO t (email, n) SELECT email, n FROM t ON CONFLICT (email) DO NOTHING',
+    'INSERT INTO t (email, n) SELECT DISTINCT email, n FROM t AS s ON CONFLICT DO NOTHING',
+    'INSERT INTO t (email, n) SELECT email, n FROM t ORDER BY id ON CONFLICT (email) DO UPDATE SET n = 0',
+    'INSERT INTO t (email, n) SELECT email, n FROM t LIMIT 2 ON CONFLICT DO NOTHING',
+    'INSERT INTO t DEFAULT VALUES ON CONFLICT DO NOTHING',
     // Errors: a target that is no uniqueness constraint, an unknown column, excluded misuse.
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (n) DO NOTHING",
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (nope) DO NOTHING",
