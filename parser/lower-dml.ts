@@ -85,7 +85,8 @@ function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAc
     });
   const fields = scope.schema.fields;
   const paths = u.target.map((c) => fields[targetColumn(scope, c, sql)].path.join('.'));
-  const same = (p: readonly string[]): boolean => new Set(paths).size === 1 && paths[0] === p.join('.');
+  // Keys are single-column today: a target matches one only by naming exactly that column once.
+  const same = (p: readonly string[]): boolean => paths.length === 1 && paths[0] === p.join('.');
   if (same(scope.schema.primaryKey) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
   const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(i.path));
   if (ix === undefined) throw new QueryError(NO_MATCH, 'QUERY', { sql });

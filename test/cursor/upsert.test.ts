@@ -76,6 +76,9 @@ describe('UPSERT', () => {
     // Errors: a target that is no uniqueness constraint, an unknown column, excluded misuse.
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (n) DO NOTHING",
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (nope) DO NOTHING",
+    "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (email, email) DO NOTHING",
+    "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (email, code) DO NOTHING",
+    "INSERT INTO t (id, email) VALUES (1, 'zz') ON CONFLICT (rowid) DO UPDATE SET email = excluded.email",
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT (email) DO UPDATE SET n = excluded.nope",
     "INSERT INTO t (email) VALUES ('a@x') ON CONFLICT DO NOTHING ON CONFLICT (email) DO NOTHING",
   ])('%s', (sql) => {
