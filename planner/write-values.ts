@@ -47,6 +47,11 @@ export function sqlToKind(
       break;
     case 'float64':
       if (typeof v === 'bigint' && BigInt(Number(v)) === v) return Number(v);
+      // A BOOLEAN column's value read by INSERT … SELECT or RETURNING is SQL's integer 1 or 0.
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return v;
+    case 'int64':
+      if (typeof v === 'boolean') return v ? 1 : 0;
       return v;
     default:
       return v;

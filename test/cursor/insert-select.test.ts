@@ -79,6 +79,18 @@ describe('INSERT … SELECT', () => {
   });
 });
 
+describe('INSERT … SELECT across column types', () => {
+  test('a BOOLEAN column copies into INTEGER and REAL columns as 1/0, like SQLite', () => {
+    o.exec(
+      'CREATE TABLE flags (id INTEGER PRIMARY KEY, f BOOLEAN)',
+      'INSERT INTO flags (id, f) VALUES (1, TRUE), (2, FALSE), (3, NULL)',
+      'CREATE TABLE nums (i INTEGER, r REAL, b BOOLEAN)',
+    );
+    const r = o.both('INSERT INTO nums (i, r, b) SELECT f, f, f FROM flags', ['nums']);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+});
+
 describe('INSERT … DEFAULT VALUES', () => {
   test.each([
     'INSERT INTO t DEFAULT VALUES',

@@ -74,6 +74,19 @@ function show(v: unknown): string {
 /** Statements where both engines failed (kept low by the generator; reported by the suite). */
 export const failures = { both: 0, samples: [] as string[] };
 
+/** Statements compared per write form of issue 12 (a statement may count in several). */
+export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0 };
+
+function countForm(s: Stmt, ok: boolean): void {
+  const insertSelect = /^(INSERT|REPLACE)[^(]*\([^)]*\) SELECT /.test(s.sql);
+  const upsert = / ON CONFLICT( \(| DO UPDATE)/.test(s.sql);
+  const returning = s.kind === 'returning';
+  if (insertSelect) forms.insertSelect++;
+  if (upsert) forms.upsert++;
+  if (returning) forms.returning++;
+  if (ok && (insertSelect || upsert || returning)) forms.succeeded++;
+}
+
 /** Returns the number of statements compared; throws on the first difference. */
 export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
   const sqlite = new BetterSqlite3(':memory:');
@@ -92,6 +105,7 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
       const a = runSqlite(sqlite, s);
       const b = runMv(cur, s);
       compared++;
+      countForm(s, a.ok);
       const fail = (what: string): never => {
         throw new Error(
           `differential mismatch (${what})\n${log.join('\n')}\n  sqlite:     ${show(a)}\n  modelvault: ${show(b)}`,
