@@ -29,6 +29,8 @@ test(`ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`, () => {
   console.log(
     `differential write forms: ${forms.insertSelect} INSERT … SELECT, ${forms.upsert} UPSERT, ${forms.returning} RETURNING (${forms.succeeded} of them succeeded in both)`,
   );
+  if (failures.both)
+    console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
   if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
 }, 600_000);
 

@@ -72,7 +72,7 @@ function show(v: unknown): string {
 }
 
 /** Statements where both engines failed (kept low by the generator; reported by the suite). */
-export const failures = { both: 0, samples: [] as string[] };
+export const failures = { both: 0, samples: [] as string[], byError: new Map<string, number>() };
 
 /** Statements compared per write form of issue 12 (a statement may count in several). */
 export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0 };
@@ -114,6 +114,9 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
       if (a.ok !== b.ok) fail('one engine failed');
       if (!a.ok || !b.ok) {
         failures.both++;
+        // By ModelVault's error class and code: what the generator's rejected statements were.
+        const cls = !b.ok ? b.error.slice(0, b.error.indexOf(':')) : '?';
+        failures.byError.set(cls, (failures.byError.get(cls) ?? 0) + 1);
         if (failures.samples.length < 20)
           failures.samples.push(
             `${s.sql}\n    sqlite: ${!a.ok ? a.error : ''}\n    mv: ${!b.ok ? b.error : ''}`,
