@@ -36,6 +36,11 @@ export interface ExprContext {
   readonly allowColumns: boolean;
   /** Output aliases a name falls back to when it is not a real column (WHERE, GROUP BY, HAVING, ORDER BY). */
   readonly aliases?: ReadonlyMap<string, Expr>;
+  /**
+   * UPSERT's DO UPDATE: `excluded.col` reads the row that would have been inserted, stored after
+   * the existing row (its columns are offset by the table's width).
+   */
+  readonly excludedOffset?: number;
   /** SQLite's message for an aggregate where none is allowed, when it is not "misuse of aggregate". */
   readonly aggregateMisuse?: string;
 }
@@ -129,6 +134,12 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
       'QUERY',
       details,
     );
+  if (cx.excludedOffset !== undefined && e.parts.length >= 2 && e.parts[0].toLowerCase() === 'excluded') {
+    const ex = cx.scope ? tryColumn(cx.scope, e.parts.slice(1), e.quoted) : null;
+    if (!ex) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+    const c = ex.expr;
+    return E.column(c.column + cx.excludedOffset, c.sub, c.type, c.name);
+  }
   const found = cx.scope ? tryColumn(cx.scope, e.parts, e.quoted) : null;
   if (found) return found.expr;
   // A real column wins over an output alias of the same name; the alias is only the fallback.

@@ -41,6 +41,10 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
     case 'commit':
     case 'rollback':
       return { kind: ast.t };
+    case 'savepoint':
+    case 'release':
+    case 'rollbackTo':
+      return { kind: ast.t, name: ast.name };
     default:
       return lowerDdl(ast, catalog, sql);
   }

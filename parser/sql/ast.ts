@@ -111,6 +111,26 @@ export interface ColumnDefAst extends Span {
   readonly collate: string | null;
 }
 
+export interface SetClause {
+  readonly column: string;
+  readonly expr: SqlExpr;
+}
+
+export type InsertSource =
+  | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
+  | { readonly t: 'select'; readonly select: SelectAst }
+  | { readonly t: 'defaults' };
+
+/** `ON CONFLICT [(cols) [WHERE …]] DO NOTHING | DO UPDATE SET … [WHERE …]`. */
+export interface UpsertClause {
+  /** null when the clause names no target (allowed on the last clause only). */
+  readonly target: readonly string[] | null;
+  readonly targetWhere: SqlExpr | null;
+  /** null for DO NOTHING. */
+  readonly sets: readonly SetClause[] | null;
+  readonly where: SqlExpr | null;
+}
+
 export type StatementAst =
   | SelectAst
   | { readonly t: 'explain'; readonly select: SelectAst }
@@ -119,18 +139,27 @@ export type StatementAst =
   | {
       readonly t: 'insert';
       readonly or: 'ignore' | 'replace' | 'abort' | null;
-      readonly doNothing: boolean;
       readonly table: string;
       readonly columns: readonly string[] | null;
-      readonly rows: readonly (readonly SqlExpr[])[];
+      /** VALUES rows, `SELECT …` or `DEFAULT VALUES` (one row of defaults). */
+      readonly source: InsertSource;
+      /** ON CONFLICT clauses in the order SQLite tries them. */
+      readonly upserts: readonly UpsertClause[];
+      readonly returning: readonly SelectItem[] | null;
     }
   | {
       readonly t: 'update';
       readonly table: string;
-      readonly sets: readonly { readonly column: string; readonly expr: SqlExpr }[];
+      readonly sets: readonly SetClause[];
       readonly where: SqlExpr | null;
+      readonly returning: readonly SelectItem[] | null;
     }
-  | { readonly t: 'delete'; readonly table: string; readonly where: SqlExpr | null }
+  | {
+      readonly t: 'delete';
+      readonly table: string;
+      readonly where: SqlExpr | null;
+      readonly returning: readonly SelectItem[] | null;
+    }
   | {
       readonly t: 'createTable';
       readonly name: string;
@@ -152,4 +181,6 @@ export type StatementAst =
     }
   | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
-  | { readonly t: 'begin' | 'commit' | 'rollback' };
+  | { readonly t: 'begin' | 'commit' | 'rollback' }
+  /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
+  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };

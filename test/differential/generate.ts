@@ -1,7 +1,7 @@
 /**
  * fast-check generators for differential cases: a random table (INTEGER/REAL/TEXT/BLOB/BOOLEAN
  * columns, nullable or not, some indexed), random rows, and a sequence of statements across the
- * Tier 1 subset. Everything is rendered to SQL text both engines run unchanged; some integer and
+ * Tier 1 subset plus INSERT … SELECT, RETURNING and UPSERT. Everything is rendered to SQL text both engines run unchanged; some integer and
  * text operands become bound parameters.
  */
 import fc from 'fast-check';
@@ -20,12 +20,19 @@ const colArb = (i: number): fc.Arbitrary<Col> =>
       notNull: fc.boolean(),
       indexed: fc.boolean(),
       collate: fc.constantFrom<Col['collate']>(undefined, undefined, 'NOCASE', 'RTRIM'),
+      uniqueChance: fc.integer({ min: 0, max: 3 }),
     })
-    .map(({ collate, ...c }) => ({
-      ...c,
-      name: `c${i}`,
-      ...(c.type === 'TEXT' && collate ? { collate } : {}),
-    }));
+    // A few UNIQUE indexes on INTEGER/TEXT columns give UPSERT targets and conflicts to resolve
+    // (never on a collated column: unique indexes are BINARY and refuse declared collations).
+    .map(({ collate, uniqueChance, ...c }) => {
+      const collated = c.type === 'TEXT' && collate ? collate : undefined;
+      return {
+        ...c,
+        name: `c${i}`,
+        ...(collated ? { collate: collated } : {}),
+        unique: c.indexed && uniqueChance === 0 && !collated && (c.type === 'INTEGER' || c.type === 'TEXT'),
+      };
+    });
 
 /**
  * Columns whose values can stand for a group: under NOCASE/RTRIM which of several equal values
@@ -358,6 +365,103 @@ function selectMisc(cols: Col[]): fc.Arbitrary<Stmt> {
     }));
 }
 
+/** A RETURNING list: `*`, columns, or expressions over the written row. */
+function returningArb(cols: Col[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.constant('*'),
+    fc.subarray(['id', ...cols.map((c) => c.name)], { minLength: 1 }).map((names) => names.join(', ')),
+    fc
+      .array(numExprArb(cols, 1), { minLength: 1, maxLength: 2 })
+      .map((es) => ['id', ...es.map((e, i) => (i % 2 ? `${e} AS r${i}` : e))].join(', ')),
+  );
+}
+
+/** A write with RETURNING: the new rows of INSERT/UPDATE, the old rows of DELETE. */
+function returningWrite(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.oneof(update(cols), remove(cols), conflictInsert(cols), upsert(cols), insertSelect(cols, nextId)),
+      returningArb(cols),
+    )
+    .map(([w, list]) => ({ ...w, sql: `${w.sql} RETURNING ${list}`, kind: 'returning' as const }));
+}
+
+/**
+ * INSERT … SELECT from the same table: either fresh ids (offset past every id in use) or ids that
+ * may clash, under each conflict policy; the SELECT must be read before the first row is written.
+ */
+function insertSelect(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
+  const names = cols.map((c) => c.name);
+  return fc
+    .tuple(
+      fc.constantFrom('INSERT', 'INSERT OR IGNORE', 'INSERT OR REPLACE'),
+      fc.constantFrom<'fresh' | 'clash' | 'auto'>('fresh', 'clash', 'auto'),
+      fc.option(predArb(cols, 1), { freq: 2 }),
+      fc.option(fc.integer({ min: 0, max: 4 })),
+    )
+    .map(([verb, ids, where, limit]) => {
+      const offset = ids === 'fresh' ? nextId() + 100_000 : 3;
+      const target = ids === 'auto' ? names.join(', ') : `id, ${names.join(', ')}`;
+      const list = ids === 'auto' ? names.join(', ') : `id + ${offset}, ${names.join(', ')}`;
+      const tail = `${where ? ` WHERE ${where}` : ''}${limit === null ? '' : ` ORDER BY id LIMIT ${limit}`}`;
+      return {
+        sql: `${verb} INTO t (${target}) SELECT ${list} FROM t${tail}`,
+        params: [],
+        ordered: false,
+        kind: 'write' as const,
+      };
+    });
+}
+
+/** UPSERT on the primary key or a UNIQUE column: DO NOTHING or DO UPDATE with excluded.*, chained. */
+function upsert(cols: Col[]): fc.Arbitrary<Stmt> {
+  const targets = ['id', ...cols.filter((c) => c.unique).map((c) => c.name)];
+  const assign = (c: Col): fc.Arbitrary<string> => {
+    const options: fc.Arbitrary<string>[] = [fc.constant(`excluded.${c.name}`), valueArb(c)];
+    if (c.type === 'INTEGER')
+      options.push(fc.constant(`${c.name} + 1`), fc.constant(`${c.name} + excluded.${c.name}`));
+    if (c.type === 'TEXT') options.push(fc.constant(`${c.name} || excluded.${c.name}`));
+    return fc.oneof(...options).map((e) => `${c.name} = ${e}`);
+  };
+  const action = fc.oneof(
+    { weight: 1, arbitrary: fc.constant('DO NOTHING') },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          fc.uniqueArray(fc.constantFrom(...cols), { minLength: 1, maxLength: 2, selector: (c) => c.name }),
+          fc.option(predArb(cols, 0), { freq: 3 }),
+        )
+        .chain(([cs, where]) =>
+          fc
+            .tuple(...cs.map(assign))
+            .map((sets) => `DO UPDATE SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`),
+        ),
+    },
+  );
+  const clause = fc
+    .tuple(fc.option(fc.constantFrom(...targets), { freq: 4 }), action)
+    .map(([t, a]) => ({ t, sql: `ON CONFLICT${t === null ? '' : ` (${t})`} ${a}` }));
+  return fc
+    .tuple(
+      fc.array(fc.tuple(fc.integer({ min: 1000, max: 1012 }), fc.tuple(...cols.map(valueArb))), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      fc.array(clause, { minLength: 1, maxLength: 2 }),
+    )
+    .map(([rows, clauses]) => {
+      // Only the last clause may omit its target (else both engines reject the statement).
+      const kept = clauses.filter((c, i) => c.t !== null || i === clauses.length - 1);
+      return {
+        sql: `INSERT INTO t (id, ${cols.map((c) => c.name).join(', ')}) VALUES ${rows.map(([id, v]) => `(${id}, ${v.join(', ')})`).join(', ')} ${kept.map((c) => c.sql).join(' ')}`,
+        params: [],
+        ordered: false,
+        kind: 'write' as const,
+      };
+    });
+}
+
 export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
   return fc.oneof(
     { weight: 4, arbitrary: selectStar(cols) },
@@ -375,6 +479,9 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
       weight: 4,
       arbitrary: selectCalls(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
     },
+    { weight: 2, arbitrary: insertSelect(cols, nextId) },
+    { weight: 2, arbitrary: upsert(cols) },
+    { weight: 2, arbitrary: returningWrite(cols, nextId) },
   );
 }
 
@@ -384,7 +491,9 @@ export function createTableSql(cols: Col[]): string[] {
   );
   return [
     `CREATE TABLE t (id INTEGER PRIMARY KEY, ${defs.join(', ')})`,
-    ...cols.filter((c) => c.indexed).map((c) => `CREATE INDEX t_${c.name} ON t (${c.name})`),
+    ...cols
+      .filter((c) => c.indexed)
+      .map((c) => `CREATE ${c.unique ? 'UNIQUE ' : ''}INDEX t_${c.name} ON t (${c.name})`),
   ];
 }
 

@@ -30,7 +30,8 @@ export interface Stmt {
   params: Param[];
   /** SELECT results must match in order (the ORDER BY determines every row's place). */
   ordered: boolean;
-  kind: 'select' | 'write';
+  /** `returning`: a write whose RETURNING rows are compared as a multiset, plus rows changed. */
+  kind: 'select' | 'write' | 'returning';
 }
 
 export interface Case {

@@ -40,7 +40,7 @@ test.each([
   ['SELECT CURRENT_TIMESTAMP FROM books', 'CURRENT_TIMESTAMP'],
   ['SELECT id FROM main.books', 'schema-qualified'],
   ['SELECT id FROM books INDEXED BY ix', 'INDEXED BY'],
-  ['DELETE FROM books RETURNING id', 'RETURNING'],
+  ['DELETE FROM books RETURNING id, count(*) OVER ()', 'OVER'],
   ['PRAGMA table_info(books)', 'PRAGMA'],
   ['VACUUM', 'VACUUM'],
   ["ATTACH 'x.db' AS x", 'ATTACH'],
