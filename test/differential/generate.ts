@@ -403,7 +403,9 @@ function insertSelect(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
       const offset = ids === 'fresh' ? nextId() + 100_000 : 3;
       const target = ids === 'auto' ? names.join(', ') : `id, ${names.join(', ')}`;
       const list = ids === 'auto' ? names.join(', ') : `id + ${offset}, ${names.join(', ')}`;
-      const tail = `${where ? ` WHERE ${where}` : ''}${limit === null ? '' : ` ORDER BY id LIMIT ${limit}`}`;
+      // Always in id order: the order rows are inserted in decides auto-assigned ids and which of
+      // two clashing rows wins, and without ORDER BY each engine reads in its own plan's order.
+      const tail = `${where ? ` WHERE ${where}` : ''} ORDER BY id${limit === null ? '' : ` LIMIT ${limit}`}`;
       return {
         sql: `${verb} INTO t (${target}) SELECT ${list} FROM t${tail}`,
         params: [],
