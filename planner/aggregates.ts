@@ -8,7 +8,8 @@
  */
 import { compareValues } from '../storage/compare';
 import { DataError } from '../src/errors';
-import type { AggregateFn, ValueType } from './expr';
+import type { AggregateFn, Collation, ValueType } from './expr';
+import { compareCollated } from './sql-text';
 import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
 import { valueText } from './sqlite-conversions';
@@ -121,11 +122,19 @@ class ExtremeAcc implements Accumulator {
   best: unknown = null;
   /** Whether the last add() set a new extreme (the bare-column rule follows that row). */
   improved = false;
-  constructor(private readonly sign: 1 | -1) {}
+  constructor(
+    private readonly sign: 1 | -1,
+    /** The argument's collation: MIN/MAX of a NOCASE column compare as NOCASE, as in SQLite. */
+    private readonly collation: Collation | undefined,
+  ) {}
   add(v: unknown): void {
     this.improved = false;
     if (v === null || v === undefined) return;
-    if (this.best === null || this.sign * compareValues(v, this.best) < 0) {
+    const order =
+      this.collation === undefined
+        ? compareValues(v, this.best)
+        : compareCollated(v, this.best, this.collation);
+    if (this.best === null || this.sign * order < 0) {
       this.best = v;
       this.improved = true;
     }
@@ -177,6 +186,7 @@ export function makeAccumulator(
   distinct: boolean,
   argType: ValueType,
   moreTypes: readonly ValueType[] = [],
+  collation?: Collation,
 ): Accumulator {
   let acc: Accumulator;
   switch (fn) {
@@ -189,10 +199,10 @@ export function makeAccumulator(
       acc = new SumAcc(argType, fn);
       break;
     case 'min':
-      acc = new ExtremeAcc(1);
+      acc = new ExtremeAcc(1, collation);
       break;
     case 'max':
-      acc = new ExtremeAcc(-1);
+      acc = new ExtremeAcc(-1, collation);
       break;
     case 'group_concat':
       acc = new GroupConcatAcc(argType === 'real', moreTypes[0] === 'real', moreTypes.length > 0);

@@ -19,6 +19,7 @@ import type { Expr } from './expr';
 import type { SortKey } from './logical';
 import type { IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { isExtreme, makeAccumulator } from './aggregates';
+import { valueCollation } from './sql-text';
 import type { Accumulator } from './aggregates';
 import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
@@ -531,6 +532,7 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   }
   const groups = new GroupIndex<Group>();
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
+  const collations = node.aggregates.map((a) => (a.arg ? valueCollation(a.arg) : undefined));
   const newAccs = (): Accumulator[] =>
     node.aggregates.map((a, i) =>
       makeAccumulator(
@@ -539,6 +541,7 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
         a.distinct,
         argEvals[i]?.type ?? 'integer',
         moreEvals[i].map((m) => m.type),
+        collations[i],
       ),
     );
   for (let row = input.next(); row !== null; row = input.next()) {

@@ -59,6 +59,17 @@ function collationSource(e: Expr): CollationSource | null {
   return explicit ? fromCollate(explicit) : null;
 }
 
+/**
+ * The collation a value of `e` carries into MIN/MAX (a declared column collation, or an explicit
+ * COLLATE); undefined for BINARY.
+ */
+export function valueCollation(e: Expr): Collation | undefined {
+  const source = collationSource(e);
+  return source && source.unknown === undefined && source.collation !== 'binary'
+    ? source.collation
+    : undefined;
+}
+
 function fromCollate(e: Extract<Expr, { kind: 'collate' }>): CollationSource {
   return e.unknown === undefined
     ? { collation: e.collation, explicit: true }

@@ -1,0 +1,40 @@
+/** MIN and MAX compare with their argument's collation (a declared one or COLLATE), as SQLite does. */
+import Sqlite from 'better-sqlite3';
+import { connect } from '../../src/index';
+
+const DDL =
+  'CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, n TEXT COLLATE NOCASE, r TEXT COLLATE RTRIM, b TEXT)';
+const ROWS: [number, number, string, string, string][] = [
+  [1, 1, 'ab', 'x ', 'ab'],
+  [2, 1, 'Zz', 'x', 'Zz'],
+  [3, 2, 'B', 'a  ', 'B'],
+  [4, 2, 'a', 'a', 'a'],
+  [5, 2, 'AB', 'b', 'AB'],
+];
+const QUERIES = [
+  'SELECT min(n), max(n) FROM t',
+  'SELECT g, min(n), max(n), min(DISTINCT n), max(r) FROM t GROUP BY g ORDER BY g',
+  'SELECT min(b), max(b), min(b COLLATE NOCASE), max(b COLLATE NOCASE) FROM t',
+  'SELECT max(n COLLATE BINARY), min(n COLLATE BINARY) FROM t',
+  'SELECT length(max(r)), length(min(r)) FROM t',
+];
+
+describe('MIN/MAX under collations', () => {
+  const sqlite = new Sqlite(':memory:');
+  sqlite.exec(DDL);
+  const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+  for (const r of ROWS) ins.run(...r);
+  const conn = connect(':memory:');
+  conn.execute(DDL);
+  conn.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', ROWS);
+  conn.commit();
+  afterAll(() => {
+    sqlite.close();
+    conn.close();
+  });
+
+  test.each(QUERIES)('%s', (sql) => {
+    const expected = sqlite.prepare(sql).raw(true).all();
+    expect(conn.cursor().execute(sql).fetchAll()).toEqual(expected);
+  });
+});
