@@ -1,7 +1,9 @@
 /**
- * SQLite's core text and blob functions (src/func.c). Values convert the SQLite way: numbers to
- * their text (REALs as '%!.15g'), blobs read as UTF-8. Lengths and positions count code points,
- * not UTF-16 units; length() and substr() stop at a NUL character like SQLite's C strings do.
+ * SQLite's core text and blob functions (src/func.c), like() and glob() on the LIKE/GLOB matcher
+ * of planner/like.ts. Values convert the SQLite way: numbers to their text (REALs as
+ * sql-values.ts realToText renders them), blobs read as UTF-8. Lengths and positions count code
+ * points, not UTF-16 units; where SQLite reads an argument as a C string (length, substr, the
+ * character set of trim, an ESCAPE) a NUL character ends it.
  */
 import { DataError } from '../../src/errors';
 import { globMatcher, likeMatcher } from '../like';
