@@ -4,7 +4,7 @@
  * the LIKE prefix (matching itself is in like.ts). See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
 import { DataError } from '../src/errors';
-import { formatFloat } from './real-format';
+import { realText } from './real-format';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -130,8 +130,8 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
  */
 export function realToText(v: number): string {
   if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
-  const short = formatFloat(v, 'g', 15, { altform2: true });
-  return Number(short) === v ? short : formatFloat(v, 'g', 17, { altform2: true });
+  if (v === 0) return '0.0';
+  return realText(v);
 }
 
 /** Text form of a value for LIKE and ||: integers plainly, REALs the SQLite way. */

@@ -36,6 +36,8 @@ function checkLength(s: string): string {
   return s;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 function substr(values: unknown[], reals: readonly boolean[]): unknown {
   const [x] = values;
   let p1 = Number(toInt64(values[1]));
@@ -51,8 +53,11 @@ function substr(values: unknown[], reals: readonly boolean[]): unknown {
       negP2 = true;
     }
   } else p2 = MAX_LENGTH;
-  const chars = blob ? null : Array.from(cString(valueText(x, reals[0]) ?? ''));
-  const len = blob ? x.length : (chars as string[]).length;
+  const text = blob ? '' : cString(valueText(x, reals[0]) ?? '');
+  // Without surrogate pairs a UTF-16 index is a code-point index: no array of characters needed.
+  const simple = !blob && !SURROGATE.test(text);
+  const chars = blob || simple ? null : Array.from(text);
+  const len = blob ? x.length : simple ? text.length : (chars as string[]).length;
   if (p1 < 0) {
     p1 += len;
     if (p1 < 0) {
@@ -73,6 +78,7 @@ function substr(values: unknown[], reals: readonly boolean[]): unknown {
     if (p1 >= len) return Buffer.alloc(0);
     return Buffer.from(x.subarray(p1, p1 + Math.min(p2, len - p1)));
   }
+  if (simple) return text.slice(p1, p1 + p2);
   return (chars as string[]).slice(p1, p1 + p2).join('');
 }
 
