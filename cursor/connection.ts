@@ -24,7 +24,7 @@ import {
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
-import type { LoweredStatement, OutputColumn } from '../parser/ir';
+import type { LoweredStatement, OutputColumn, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { ExecStats, Source } from '../planner/execute';
@@ -37,7 +37,15 @@ import type { Params } from './values';
 import { runWrite } from './write-statements';
 
 export type RunOutcome =
-  | { kind: 'rows'; source: Source; columns: readonly OutputColumn[]; stats: ExecStats }
+  | {
+      kind: 'rows';
+      source: Source;
+      columns: readonly OutputColumn[];
+      stats: ExecStats;
+      /** A write with RETURNING: the rows it changed, which rowCount reports rather than rows fetched. */
+      rowCount?: number;
+      lastRowId?: number | bigint;
+    }
   | { kind: 'done'; rowCount: number; lastRowId?: number | bigint };
 
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
@@ -76,6 +84,12 @@ export class Connection {
   private readonly cache: StatementCache;
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
   private readonly cursors = new Set<Cursor>();
+  /** Open SQL savepoints, oldest first (see runSavepoint). */
+  private readonly savepoints: {
+    name: string;
+    sp: ReturnType<Database['storage']['savepoint']>;
+    startsTxn: boolean;
+  }[] = [];
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
   private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
@@ -97,6 +111,7 @@ export class Connection {
     this._assertOpen();
     if (typeof on !== 'boolean') throw new InterfaceError('autocommit must be a boolean', 'BAD_OPTION');
     if (on && this.database.inTransaction) this.database.commit();
+    this.savepoints.length = 0;
     this._autocommit = on;
   }
 
@@ -157,11 +172,13 @@ export class Connection {
   commit(): void {
     this._assertOpen();
     this.database.commit();
+    this.savepoints.length = 0;
   }
 
   rollback(): void {
     this._assertOpen();
     this.database.rollback();
+    this.savepoints.length = 0;
   }
 
   /** Close every cursor, roll back an open transaction, release the database. Idempotent. */
@@ -224,13 +241,17 @@ export class Connection {
   }
 
   /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
-  _run(sql: string, params: unknown, _many = false): RunOutcome {
+  _run(sql: string, params: unknown, many = false): RunOutcome {
     this._assertOpen();
     // Live read-only connections pick up what another process committed since the last statement.
     const engine = this.database.storage;
     if (engine.readOnly) engine.refresh();
     try {
-      return this.runLowered(this.lower(sql), params);
+      const lowered = this.lower(sql);
+      // Refused before anything is written: executeMany has nowhere to put RETURNING rows.
+      if (many && 'returning' in lowered.stmt && lowered.stmt.returning !== null)
+        throw new ProgrammingError('executeMany cannot run a statement with RETURNING', 'PROGRAMMING');
+      return this.runLowered(lowered, params);
     } catch (err) {
       if (err instanceof ModelVaultError && err.sql === undefined)
         Object.defineProperty(err, 'sql', { value: sql });
@@ -271,14 +292,56 @@ export class Connection {
       case 'commit':
         if (!db.inTransaction) throw new TransactionError('cannot commit: no transaction is active');
         db.commit();
+        this.savepoints.length = 0;
         return { kind: 'done', rowCount: -1 };
       case 'rollback':
         if (!db.inTransaction) throw new TransactionError('cannot rollback: no transaction is active');
         db.rollback();
+        this.savepoints.length = 0;
+        return { kind: 'done', rowCount: -1 };
+      case 'savepoint':
+      case 'release':
+      case 'rollbackTo':
+        this.runSavepoint(stmt);
         return { kind: 'done', rowCount: -1 };
       default:
         return this.runWriteStatement(stmt, bound);
     }
+  }
+
+  /**
+   * SQLite's savepoints over the engine's: SAVEPOINT outside a transaction begins one, and
+   * RELEASE of that outermost savepoint commits it; RELEASE drops the named savepoint and every
+   * later one; ROLLBACK TO undoes everything after the named savepoint and keeps it. Names ignore
+   * case and the most recent of equal names wins. COMMIT and ROLLBACK end them all.
+   */
+  private runSavepoint(stmt: SavepointStmt): void {
+    const db = this.database;
+    const engine = db.storage;
+    // The transaction may have ended without a statement here (commit(), rollback(), the typed API).
+    if (!db.inTransaction) this.savepoints.length = 0;
+    if (stmt.kind === 'savepoint') {
+      if (engine.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
+      const startsTxn = !db.inTransaction;
+      if (startsTxn) db.begin();
+      this.savepoints.push({ name: stmt.name.toLowerCase(), sp: engine.savepoint(), startsTxn });
+      return;
+    }
+    const key = stmt.name.toLowerCase();
+    let at = -1;
+    for (let i = this.savepoints.length - 1; i >= 0 && at < 0; i--)
+      if (this.savepoints[i].name === key) at = i;
+    if (at < 0) throw new TransactionError(`no such savepoint: ${stmt.name}`);
+    const mark = this.savepoints[at];
+    if (stmt.kind === 'release') {
+      this.savepoints.length = at;
+      if (mark.startsTxn) db.commit();
+      return;
+    }
+    engine.rollbackTo(mark.sp);
+    this.savepoints.length = at + 1;
+    // A fresh capture of the same state: the savepoint stays usable for another ROLLBACK TO.
+    this.savepoints[at] = { ...mark, sp: engine.savepoint() };
   }
 
   private runWriteStatement(stmt: LoweredStatement['stmt'], bound: Params): RunOutcome {
@@ -290,7 +353,8 @@ export class Connection {
     const engine = db.storage;
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
-    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1;
+    // An upsert may rewrite an existing row, which is more than one change.
+    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1 && stmt.upserts.length === 0;
     const sp = implicit || atomic ? null : engine.savepoint();
     try {
       const result = runWrite(db, stmt, bound, this.session);
@@ -301,6 +365,18 @@ export class Connection {
         this.session.changes = result.rowCount;
         this.session.totalChanges += result.rowCount;
         if (result.lastRowId !== undefined) this.session.lastInsertRowid = result.lastRowId;
+      }
+      if (result.returning !== undefined && 'returning' in stmt && stmt.returning !== null) {
+        const rows = result.returning;
+        let i = 0;
+        return {
+          kind: 'rows',
+          source: { next: () => (i < rows.length ? rows[i++] : null) },
+          columns: stmt.returning.columns,
+          stats: { rowsRead: 0, indexEntries: 0 },
+          rowCount,
+          ...(result.lastRowId === undefined ? {} : { lastRowId: result.lastRowId }),
+        };
       }
       // Two literals rather than a spread: this runs once per row of executeMany.
       return result.lastRowId === undefined

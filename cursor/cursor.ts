@@ -1,7 +1,7 @@
 /**
  * DB-API cursor (PEP 249). States, and the only methods that move between them:
  *
- *            execute(SELECT/EXPLAIN)                 fetch* reaches the end
+ *     execute(SELECT/EXPLAIN/… RETURNING)            fetch* reaches the end
  *   idle ───────────────────────────────► rows ─────────────────────────────► exhausted
  *     ▲  execute(DML/DDL/BEGIN...) ──► done  (no result set)                       │
  *     └──────────── execute(...) from any open state starts over ◄──────────────────┘
@@ -42,6 +42,8 @@ export class Cursor implements Iterable<ResultRow> {
   private _rowCount = -1;
   private _lastRowId: number | bigint | null = null;
   private fetched = 0;
+  /** The result set is a write's RETURNING rows: rowCount is the rows changed, not the rows fetched. */
+  private changedRows = false;
 
   /** @internal Created by Connection.cursor(). */
   constructor(private readonly conn: Connection) {}
@@ -56,7 +58,10 @@ export class Cursor implements Iterable<ResultRow> {
     return this._description;
   }
 
-  /** Rows changed by the last DML; for a SELECT -1 until it is exhausted, then the rows fetched. */
+  /**
+   * Rows changed by the last DML (with RETURNING too, from execute() on); for a SELECT -1 until it
+   * is exhausted, then the rows fetched.
+   */
   get rowCount(): number {
     this.assertOpen();
     return this._rowCount;
@@ -111,6 +116,11 @@ export class Cursor implements Iterable<ResultRow> {
       this.result = { source: outcome.source, columns: outcome.columns, stats: outcome.stats };
       this._description = describeColumns(outcome.columns);
       this._state = 'rows';
+      if (outcome.rowCount !== undefined) {
+        this._rowCount = outcome.rowCount;
+        this.changedRows = true;
+      }
+      if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
     } else {
       this._rowCount = outcome.rowCount;
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
@@ -222,7 +232,7 @@ export class Cursor implements Iterable<ResultRow> {
   private exhaust(): void {
     if (this._state === 'rows') {
       this._state = 'exhausted';
-      this._rowCount = this.fetched;
+      if (!this.changedRows) this._rowCount = this.fetched;
     }
   }
 
@@ -237,6 +247,7 @@ export class Cursor implements Iterable<ResultRow> {
     this._description = null;
     this._rowCount = -1;
     this.fetched = 0;
+    this.changedRows = false;
     this._state = this._state === 'closed' ? 'closed' : 'idle';
   }
 

@@ -116,6 +116,8 @@ export function outputValue(v: unknown, t: ValueType, safeIntegers: boolean, col
       'INT_PRECISION',
     );
   }
-  if (typeof v === 'number' && safeIntegers && t === 'integer' && Number.isInteger(v)) return BigInt(v);
+  // An INTEGER-typed expression that overflowed int64 is a REAL (integers past 2^53 travel as
+  // bigint), so only safe whole numbers become bigint.
+  if (typeof v === 'number' && safeIntegers && t === 'integer' && Number.isSafeInteger(v)) return BigInt(v);
   return v;
 }

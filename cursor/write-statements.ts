@@ -1,324 +1,24 @@
 /**
- * Executes SQL DML and DDL statements against a Database handle inside its current write
- * transaction. Every statement is atomic: the caller wraps it in a savepoint. SQL constraint
- * failures are mapped to SQLite's classes: NOT NULL and CHECK → IntegrityError, wrong types →
- * DataError (ModelVault never coerces a value into a column of another type).
+ * Runs SQL statements that change the database for the connection, inside the handle's open
+ * write transaction: INSERT/UPDATE/DELETE plans go to the planner's write executor
+ * (planner/write.ts); DDL is applied to the engine's catalog here. Every statement is atomic:
+ * the caller wraps it in a savepoint.
  */
 import type { Database } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { normalizeCollection } from '../storage/schema/normalize';
-import { setPath } from '../storage/schema/paths';
-import { compareValues } from '../storage/compare';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
-import { compileExpr } from '../planner/compile-expr';
-import type { ExecContext, SessionState } from '../planner/compile-expr';
-import { E } from '../planner/expr';
-import type { Expr } from '../planner/expr';
-import { L } from '../planner/logical';
-import type { LogicalPlan } from '../planner/logical';
-import { physicalPlan, openResult } from '../planner/run';
+import { executeWrite } from '../planner/write';
+import type { WriteResult } from '../planner/write';
+import { collectionOrThrow } from '../planner/write-values';
+import type { SessionState } from '../planner/compile-expr';
 import type { Statement } from '../parser/ir';
-import { DataError, IntegrityError, ProgrammingError, SchemaError, ValidationError } from '../src/errors';
+import { ProgrammingError, SchemaError } from '../src/errors';
 import type { Params } from './values';
 
-export interface WriteResult {
-  rowCount: number;
-  lastRowId?: number | bigint;
-}
-
-type Row = Record<string, unknown>;
-
-function collectionOrThrow(engine: Engine, name: string): CollectionState {
-  const state = engine.collection(name);
-  if (!state) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION');
-  return state;
-}
-
-function baseType(t: NormalizedType): NormalizedType {
-  return t.kind === 'optional' ? baseType(t.of) : t;
-}
-
-/** SQL value → the typed value a field accepts; strict: only lossless conversions. */
-function sqlToField(field: NormalizedField, v: unknown, table: string): unknown {
-  return sqlToKind(baseType(field.type).kind, field, v, table);
-}
-
-/** sqlToField for a field whose base type kind is `kind` (hoisted out of the per-row loop). */
-function sqlToKind(kind: NormalizedType['kind'], field: NormalizedField, v: unknown, table: string): unknown {
-  if (v === null || v === undefined) return null;
-  switch (kind) {
-    case 'bool':
-      if (typeof v === 'boolean') return v;
-      if (v === 0 || v === 1) return v === 1;
-      break;
-    case 'timestamp':
-      if (v instanceof Date) return v;
-      if (typeof v === 'number' && Number.isInteger(v)) return new Date(v);
-      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v);
-      break;
-    case 'float64':
-      if (typeof v === 'bigint' && BigInt(Number(v)) === v) return Number(v);
-      return v;
-    default:
-      return v;
-  }
-  const name = `${table}.${field.path.join('.')}`;
-  throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${kind})`, 'TYPE_MISMATCH');
-}
-
-/** Map a ValidationError to SQLite's error class for the failing column. */
-function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
-  if (!(err instanceof ValidationError)) return err;
-  const path = err.path;
-  const field = state.meta.schema.fields.find((f) => f.path.join('.') === path);
-  const value = path
-    .split('.')
-    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Row)[k] : undefined), obj);
-  if (field && (value === null || value === undefined)) {
-    return new IntegrityError(`NOT NULL constraint failed: ${state.name}.${path}`, 'NOT_NULL', {
-      cause: err,
-    });
-  }
-  if (
-    field &&
-    (field.constraints.length > 0 || baseType(field.type).kind === 'enum') &&
-    /constraint|must|enum|one of|at least|at most|length/i.test(err.message)
-  ) {
-    return new IntegrityError(`CHECK constraint failed: ${state.name}.${path}: ${err.message}`, 'CHECK', {
-      cause: err,
-    });
-  }
-  return err;
-}
-
-function isAutoKey(state: CollectionState): boolean {
-  const pkField = state.meta.schema.fields[state.compiled.pkColumn];
-  return baseType(pkField.type).kind === 'int64';
-}
-
-/** SQLite: a new rowid is max(rowid) + 1. */
-function nextKey(state: CollectionState): number | bigint {
-  const max = state.pk.max();
-  if (!max) return 1;
-  const k = max[0];
-  if (typeof k === 'bigint') {
-    if (k >= 2n ** 63n - 1n)
-      throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');
-    return k + 1n === 9007199254740992n ? 9007199254740992n : k + 1n;
-  }
-  const n = (k as number) + 1;
-  return Number.isSafeInteger(n) ? n : BigInt(k as number) + 1n;
-}
-
-/** VALUES expressions are constant: they read no row. */
-const NO_ROW: readonly unknown[] = [];
-
-function evalRow(exprs: readonly ReturnType<typeof compileExpr>[]): unknown[] {
-  return exprs.map((c) => c.eval(NO_ROW));
-}
-
-/** What insert() needs of the target table, worked out once per statement and table state. */
-interface InsertTarget {
-  state: CollectionState;
-  /** Per value position: the field, and its base type kind for sqlToKind. */
-  fields: NormalizedField[];
-  kinds: NormalizedType['kind'][];
-  autoKey: boolean;
-}
-
-const insertTargets = new WeakMap<object, InsertTarget>();
-
-function insertTarget(stmt: Extract<Statement, { kind: 'insert' }>, state: CollectionState): InsertTarget {
-  let t = insertTargets.get(stmt);
-  if (t === undefined || t.state !== state) {
-    const fields = stmt.columns.map((c) => state.meta.schema.fields[c]);
-    t = { state, fields, kinds: fields.map((f) => baseType(f.type).kind), autoKey: isAutoKey(state) };
-    insertTargets.set(stmt, t);
-  }
-  return t;
-}
-
-/** The user row object of a row by column, for sqlError (only built when a row fails). */
-function rowObject(state: CollectionState, values: readonly unknown[]): Row {
-  const obj: Row = {};
-  state.meta.schema.fields.forEach((f, i) => {
-    if (values[i] !== undefined) setPath(obj, f.path, values[i]);
-  });
-  return obj;
-}
-
-/**
- * One VALUES row → stored row. Tables whose fields are all top level (every SQL table) bind the
- * values straight into the stored row's positions and convert them in place, skipping the user
- * row object that toRow would read them back from.
- */
-function storedRow(
-  stmt: Extract<Statement, { kind: 'insert' }>,
-  state: CollectionState,
-  exprs: readonly ReturnType<typeof compileExpr>[],
-): unknown[] | null {
-  const columnsToRow = state.compiled.columnsToRow;
-  if (columnsToRow === null) return storedRowViaObject(stmt, state, exprs);
-  const target = insertTarget(stmt, state);
-  const { fields, kinds } = target;
-  const columns = stmt.columns;
-  const values = new Array<unknown>(state.compiled.columnCount);
-  for (let i = 0; i < exprs.length; i++)
-    values[columns[i]] = sqlToKind(kinds[i], fields[i], exprs[i].eval(NO_ROW), state.name);
-  const pk = state.compiled.pkColumn;
-  if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
-  try {
-    return columnsToRow(values);
-  } catch (err) {
-    // The failing column still holds its SQL value, which is all sqlError reads.
-    return insertFailure(stmt, state, err, rowObject(state, values));
-  }
-}
-
-function storedRowViaObject(
-  stmt: Extract<Statement, { kind: 'insert' }>,
-  state: CollectionState,
-  exprs: readonly ReturnType<typeof compileExpr>[],
-): unknown[] | null {
-  const fields = state.meta.schema.fields;
-  const values = evalRow(exprs);
-  const obj: Row = {};
-  stmt.columns.forEach((col, i) =>
-    setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
-  );
-  const pkPath = fields[state.compiled.pkColumn].path;
-  if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
-    setPath(obj, pkPath, nextKey(state));
-  }
-  try {
-    return state.compiled.toRow(obj);
-  } catch (err) {
-    return insertFailure(stmt, state, err, obj);
-  }
-}
-
-/** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
-function insertFailure(
-  stmt: Extract<Statement, { kind: 'insert' }>,
-  state: CollectionState,
-  err: unknown,
-  obj: Row,
-): null {
-  const mapped = sqlError(err, state, obj);
-  // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
-  if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
-  throw mapped;
-}
-
-/**
- * VALUES expressions compiled once per lowered statement: the closures read parameters from a
- * per-statement context whose `params` is swapped before each execution (executeMany's hot path).
- */
-const insertCache = new WeakMap<object, { ctx: ExecContext; rows: ReturnType<typeof compileExpr>[][] }>();
-
-function compiledInsertRows(
-  stmt: Extract<Statement, { kind: 'insert' }>,
-  ctx: ExecContext,
-): ReturnType<typeof compileExpr>[][] {
-  let entry = insertCache.get(stmt);
-  if (!entry) {
-    const shared: ExecContext = { params: ctx.params, session: ctx.session };
-    entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
-    insertCache.set(stmt, entry);
-  }
-  entry.ctx.params = ctx.params;
-  entry.ctx.session = ctx.session;
-  return entry.rows;
-}
-
-function insert(engine: Engine, stmt: Extract<Statement, { kind: 'insert' }>, ctx: ExecContext): WriteResult {
-  let rowCount = 0;
-  let lastRowId: number | bigint | undefined;
-  const compiledRows = compiledInsertRows(stmt, ctx);
-  for (const exprs of compiledRows) {
-    const state = collectionOrThrow(engine, stmt.collection);
-    const stored = storedRow(stmt, state, exprs);
-    if (stored === null) continue;
-    const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
-    const result = engine.putRow(state, stored, mode);
-    if (result === 'ignored') continue;
-    rowCount++;
-    const pk = stored[state.compiled.pkColumn];
-    if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
-  }
-  return lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
-}
-
-/** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
-function matchingKeys(
-  engine: Engine,
-  collection: string,
-  where: Expr | null,
-  params: Params,
-  session?: SessionState,
-): unknown[] {
-  const state = collectionOrThrow(engine, collection);
-  let plan: LogicalPlan = L.scan(collection);
-  if (where) plan = L.filter(plan, where);
-  const projected = L.project(plan, [
-    { expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' },
-  ]);
-  const view = engine.currentView();
-  const { source } = openResult(physicalPlan(projected, view), view, {
-    readers: engine.readersFor(view),
-    params,
-    session,
-  });
-  const keys: unknown[] = [];
-  for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
-  return keys;
-}
-
-function update(engine: Engine, stmt: Extract<Statement, { kind: 'update' }>, ctx: ExecContext): WriteResult {
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
-  const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
-  let rowCount = 0;
-  for (const key of keys) {
-    const state = collectionOrThrow(engine, stmt.collection);
-    const fields = state.meta.schema.fields;
-    const old = engine.getRow(state, key);
-    if (!old) continue;
-    const newValues = sets.map((s) => s.eval(old));
-    const obj = state.compiled.toObject(old, true);
-    sets.forEach((s, i) =>
-      setPath(obj, fields[s.column].path, sqlToField(fields[s.column], newValues[i], state.name)),
-    );
-    let stored: unknown[];
-    try {
-      stored = state.compiled.toRow(obj);
-    } catch (err) {
-      throw sqlError(err, state, obj);
-    }
-    const newKey = stored[state.compiled.pkColumn];
-    // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
-    const keyChanged = compareValues(newKey, key) !== 0;
-    if (keyChanged && engine.getRow(state, newKey) !== undefined) {
-      throw new IntegrityError(
-        `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
-        'PRIMARY_KEY',
-      );
-    }
-    if (keyChanged) engine.deleteRow(state, key);
-    engine.putRow(state, stored, 'replacePk');
-    rowCount++;
-  }
-  return { rowCount };
-}
-
-function remove(engine: Engine, stmt: Extract<Statement, { kind: 'delete' }>, ctx: ExecContext): WriteResult {
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
-  const state = collectionOrThrow(engine, stmt.collection);
-  let rowCount = 0;
-  for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
-  return { rowCount };
-}
+export type { WriteResult } from '../planner/write';
 
 /** NormalizedType → descriptor, to re-normalize a schema with an added column. */
 function toDescriptorType(t: NormalizedType): TypeDescriptor {
@@ -342,6 +42,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
     type: toDescriptorType(f.type),
     constraints: [...f.constraints],
   };
+  if (f.collate) d.collate = f.collate;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -423,14 +124,11 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
 /** Run one DML/DDL statement in the handle's open transaction. */
 export function runWrite(db: Database, stmt: Statement, params: Params, session?: SessionState): WriteResult {
   const engine = db.storage;
-  const ctx: ExecContext = session ? { params, session } : { params };
   switch (stmt.kind) {
     case 'insert':
-      return insert(engine, stmt, ctx);
     case 'update':
-      return update(engine, stmt, ctx);
     case 'delete':
-      return remove(engine, stmt, ctx);
+      return executeWrite(engine, stmt, params, session);
     default:
       return ddl(engine, stmt);
   }

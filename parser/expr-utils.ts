@@ -4,12 +4,17 @@
  * (group keys → slots) and "does this read only these values" (DISTINCT + ORDER BY).
  */
 import type { Expr } from '../planner/expr';
+import { exprChildren } from '../planner/expr';
 import { scalarFunction } from '../planner/functions';
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array)
     return a.length === b.length && a.every((x, i) => x === b[i]);
   return a === b;
+}
+
+function sameOptional(a: Expr | null, b: Expr | null): boolean {
+  return a === null ? b === null : b !== null && exprEquals(a, b);
 }
 
 export function exprEquals(a: Expr, b: Expr): boolean {
@@ -60,6 +65,25 @@ export function exprEquals(a: Expr, b: Expr): boolean {
       );
     case 'isNull':
       return b.kind === 'isNull' && a.negated === b.negated && exprEquals(a.arg, b.arg);
+    case 'cast':
+      return b.kind === 'cast' && a.to === b.to && exprEquals(a.arg, b.arg);
+    case 'collate':
+      return b.kind === 'collate' && a.collation === b.collation && exprEquals(a.arg, b.arg);
+    case 'glob':
+      return (
+        b.kind === 'glob' &&
+        a.negated === b.negated &&
+        exprEquals(a.arg, b.arg) &&
+        exprEquals(a.pattern, b.pattern)
+      );
+    case 'case':
+      return (
+        b.kind === 'case' &&
+        sameOptional(a.base, b.base) &&
+        sameOptional(a.otherwise, b.otherwise) &&
+        a.whens.length === b.whens.length &&
+        a.whens.every((w, i) => exprEquals(w.when, b.whens[i].when) && exprEquals(w.then, b.whens[i].then))
+      );
     case 'aggregate':
       return (
         b.kind === 'aggregate' &&
@@ -110,38 +134,25 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
     case 'like':
       return { ...e, arg: r(e.arg), pattern: r(e.pattern), escape: e.escape && r(e.escape) };
     case 'isNull':
+    case 'cast':
+    case 'collate':
       return { ...e, arg: r(e.arg) };
+    case 'glob':
+      return { ...e, arg: r(e.arg), pattern: r(e.pattern) };
+    case 'case':
+      return {
+        ...e,
+        base: e.base && r(e.base),
+        whens: e.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
+        otherwise: e.otherwise && r(e.otherwise),
+      };
     case 'call':
       return { ...e, args: e.args.map(r) };
   }
 }
 
 /** Direct sub-expressions of `e`. */
-export function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-    case 'param':
-    case 'slot':
-      return [];
-    case 'aggregate':
-      return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
-    case 'call':
-      return [...e.args];
-    case 'unary':
-      return [e.arg];
-    case 'binary':
-      return [e.left, e.right];
-    case 'in':
-      return [e.arg, ...e.list];
-    case 'between':
-      return [e.arg, e.lo, e.hi];
-    case 'like':
-      return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
-    case 'isNull':
-      return [e.arg];
-  }
-}
+export const children = exprChildren;
 
 export function containsKind(e: Expr, kind: Expr['kind']): boolean {
   return e.kind === kind || children(e).some((c) => containsKind(c, kind));

@@ -5,8 +5,9 @@
  * Parameters stay as ParamExpr nodes so one lowered statement serves every execution (the
  * statement cache keys on the SQL text).
  */
-import type { Expr, ValueType } from '../planner/expr';
+import type { ValueType } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
+import type { DeletePlan, InsertPlan, ReturningPlan, UpdatePlan } from '../planner/write-plan';
 import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
 
 /** How parameters are referenced in the statement. */
@@ -30,8 +31,8 @@ export interface SelectStmt {
   readonly kind: 'select';
   readonly plan: LogicalPlan;
   readonly columns: readonly OutputColumn[];
-  /** How to turn stored values back into user values per output column (timestamps, booleans). */
-  readonly collection: string;
+  /** The table read, or null for a SELECT without FROM and a VALUES statement. */
+  readonly collection: string | null;
 }
 
 export interface ExplainStmt {
@@ -39,31 +40,25 @@ export interface ExplainStmt {
   readonly select: SelectStmt;
 }
 
-export type ConflictAction = 'abort' | 'ignore' | 'replace';
+export type { ConflictAction, UpsertAction } from '../planner/write-plan';
 
-export interface InsertStmt {
-  readonly kind: 'insert';
-  readonly collection: string;
-  /** Target top-level field index for each value position. */
-  readonly columns: readonly number[];
-  /** One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic). */
-  readonly rows: readonly (readonly Expr[])[];
-  readonly conflict: ConflictAction;
-  /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
-  readonly doNothing: boolean;
+/** RETURNING with the result columns the cursor describes (named like a select list). */
+export interface Returning extends ReturningPlan {
+  readonly columns: readonly OutputColumn[];
 }
 
-export interface UpdateStmt {
-  readonly kind: 'update';
-  readonly collection: string;
-  readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
-  readonly where: Expr | null;
+/** Write statements are the planner's write plans (planner/write-plan.ts), with result columns. */
+export interface InsertStmt extends InsertPlan {
+  readonly select: SelectStmt | null;
+  readonly returning: Returning | null;
 }
 
-export interface DeleteStmt {
-  readonly kind: 'delete';
-  readonly collection: string;
-  readonly where: Expr | null;
+export interface UpdateStmt extends UpdatePlan {
+  readonly returning: Returning | null;
+}
+
+export interface DeleteStmt extends DeletePlan {
+  readonly returning: Returning | null;
 }
 
 export interface CreateTableStmt {
@@ -111,6 +106,12 @@ export interface TxnStmt {
   readonly kind: 'begin' | 'commit' | 'rollback';
 }
 
+/** Named savepoints; the connection keeps the stack (SQLite's rules, see cursor/connection.ts). */
+export interface SavepointStmt {
+  readonly kind: 'savepoint' | 'release' | 'rollbackTo';
+  readonly name: string;
+}
+
 export type Statement =
   | SelectStmt
   | ExplainStmt
@@ -122,7 +123,8 @@ export type Statement =
   | CreateIndexStmt
   | DropIndexStmt
   | AddColumnStmt
-  | TxnStmt;
+  | TxnStmt
+  | SavepointStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

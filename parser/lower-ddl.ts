@@ -18,6 +18,7 @@ import type { CatalogReader } from './scope';
 import { findTable, resolvePath, scopeFor, tryColumn } from './scope';
 import { constValue } from './literals';
 import { applyCheck, checkColumns } from './column-checks';
+import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
 
@@ -59,6 +60,19 @@ function columnField(
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
+  const collation = col.collate === null ? 'binary' : parseCollation(col.collate);
+  if (collation === null)
+    throw new QueryError(`no such collation sequence: ${col.collate ?? ''}`, 'QUERY', {
+      sql,
+      offset: col.start,
+    });
+  // The primary-key and unique trees compare BINARY; SQLite would enforce uniqueness under the collation.
+  if (collation !== 'binary' && (isPk || col.unique))
+    throw new NotSupportedError(
+      `COLLATE ${collation.toUpperCase()} on a PRIMARY KEY or UNIQUE column (column ${col.name})`,
+      'NOT_SUPPORTED',
+      { sql, offset: col.start },
+    );
   const primitive = primitiveFor(col.typeName);
   if (!primitive)
     throw new NotSupportedError(`column type ${col.typeName} (column ${col.name})`, 'NOT_SUPPORTED', {
@@ -75,6 +89,7 @@ function columnField(
     type: nullable ? { optional: shape.type } : shape.type,
     constraints: shape.constraints,
   };
+  if (collation !== 'binary') field.collate = collation;
   if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
     if (d !== undefined) field.default = d;

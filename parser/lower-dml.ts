@@ -1,19 +1,117 @@
 /**
  * INSERT / UPDATE / DELETE lowering. Target columns become top-level field indexes (a nested
  * field declared with a multi-segment path is one top-level field, named by its dotted path);
- * VALUES rows are constant expressions (literals, parameters, arithmetic); value types are
- * checked against the schema by the executor when it validates the row.
+ * VALUES rows are constant expressions (literals, parameters, arithmetic); INSERT … SELECT
+ * carries the lowered query; RETURNING items are expressions over the written row. Value types
+ * are checked against the schema by the executor when it validates the row.
  */
-import { ProgrammingError } from '../src/errors';
-import type { DeleteStmt, InsertStmt, UpdateStmt } from './ir';
-import type { StatementAst } from './sql/ast';
+import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
+import { typeOf } from '../planner/compile-expr';
+import type { Expr } from '../planner/expr';
+import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt, UpsertAction } from './ir';
+import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
 import type { ParamCollector } from './params';
-import type { CatalogReader } from './scope';
-import { isHidden, scopeFor, targetColumn } from './scope';
+import type { CatalogReader, TableScope } from './scope';
+import { isHidden, scopeFor, targetColumn, tryColumn, visibleColumns } from './scope';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
+import { lowerSelect } from './lower-select';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
+
+/**
+ * RETURNING items, named as SQLite names result columns: alias, declared column name, or the
+ * item's source text. Aggregates are refused the way SQLite refuses them (no grouping here).
+ */
+function lowerReturning(
+  items: readonly SelectItem[] | null,
+  scope: TableScope,
+  params: ParamCollector,
+  sql: string,
+): Returning | null {
+  if (items === null) return null;
+  const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: true };
+  const exprs: Expr[] = [];
+  const columns: OutputColumn[] = [];
+  for (const item of items) {
+    if (!item.expr) {
+      if (item.qualifier !== null && !scope.qualifiers.includes(item.qualifier.toLowerCase()))
+        throw new QueryError(`no such table: ${item.qualifier}`, 'QUERY', { sql, offset: item.start });
+      for (const c of visibleColumns(scope)) {
+        exprs.push(c.expr);
+        columns.push({ name: c.declared, type: c.expr.type, nullable: c.nullable });
+      }
+      continue;
+    }
+    const expr = lowerExpr(item.expr, cx);
+    const col = item.expr.t === 'col' ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
+    exprs.push(expr);
+    columns.push({
+      name: item.alias ?? col?.declared ?? sql.slice(item.start, item.end),
+      type: typeOf(expr),
+      nullable: col ? col.nullable : true,
+    });
+  }
+  return { exprs, columns };
+}
+
+function countError(
+  ast: Ast<'insert'>,
+  scope: TableScope,
+  columns: number,
+  values: number,
+  row: number | null,
+  sql: string,
+): ProgrammingError {
+  return new ProgrammingError(
+    ast.columns
+      ? row === null
+        ? `${values} values for ${columns} columns`
+        : `${columns} columns but ${values} values in VALUES row ${row + 1}`
+      : `table ${scope.schema.name} has ${columns} columns but ${values} values were supplied`,
+    'PROGRAMMING',
+    { sql },
+  );
+}
+
+const NO_MATCH = 'ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint';
+
+/** The constraint a conflict target names: the primary key or a unique index on exactly those columns. */
+function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAction['target'] {
+  if (u.target === null) return null;
+  if (u.targetWhere !== null)
+    throw new NotSupportedError('a WHERE on an ON CONFLICT target (partial indexes)', 'NOT_SUPPORTED', {
+      sql,
+    });
+  const fields = scope.schema.fields;
+  const paths = u.target.map((c) => fields[targetColumn(scope, c, sql)].path.join('.'));
+  // Keys are single-column today: a target matches one only by naming exactly that column once.
+  const same = (p: readonly string[]): boolean => paths.length === 1 && paths[0] === p.join('.');
+  if (same(scope.schema.primaryKey) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
+  const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(i.path));
+  if (ix === undefined) throw new QueryError(NO_MATCH, 'QUERY', { sql });
+  return { kind: 'index', name: ix.name };
+}
+
+function lowerUpsert(u: UpsertClause, scope: TableScope, params: ParamCollector, sql: string): UpsertAction {
+  const target = upsertTarget(u, scope, sql);
+  if (u.sets === null) return { target, sets: null, where: null };
+  const cx: ExprContext = {
+    scope,
+    params,
+    sql,
+    aggregates: null,
+    allowColumns: true,
+    excludedOffset: scope.compiled.columnCount,
+  };
+  const sets = u.sets.map((s) => ({
+    column: targetColumn(scope, s.column, sql),
+    expr: lowerExpr(s.expr, cx),
+  }));
+  if (new Set(sets.map((s) => s.column)).size !== sets.length)
+    throw new ProgrammingError('a column is assigned twice in DO UPDATE', 'PROGRAMMING', { sql });
+  return { target, sets, where: u.where ? lowerExpr(u.where, cx) : null };
+}
 
 export function lowerInsert(
   ast: Ast<'insert'>,
@@ -22,29 +120,48 @@ export function lowerInsert(
   sql: string,
 ): InsertStmt {
   const scope = scopeFor(catalog, ast.table, null, sql);
-  const columns = ast.columns
-    ? ast.columns.map((c) => targetColumn(scope, c, sql))
-    : scope.schema.fields.flatMap((f, i) => (isHidden(f.path) ? [] : [i]));
+  const source = ast.source;
+  const columns =
+    source.t === 'defaults'
+      ? []
+      : ast.columns
+        ? ast.columns.map((c) => targetColumn(scope, c, sql))
+        : scope.schema.fields.flatMap((f, i) => (isHidden(f.path) ? [] : [i]));
   if (new Set(columns).size !== columns.length)
     throw new ProgrammingError('a column is named twice in the INSERT column list', 'PROGRAMMING', { sql });
   const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: false };
-  const rows = ast.rows.map((row, r) => {
-    if (row.length !== columns.length) {
-      throw new ProgrammingError(
-        ast.columns
-          ? `${columns.length} columns but ${row.length} values in VALUES row ${r + 1}`
-          : `table ${scope.schema.name} has ${columns.length} columns but ${row.length} values were supplied`,
-        'PROGRAMMING',
-        { sql },
-      );
-    }
-    return row.map((e) => lowerExpr(e, cx));
-  });
-  // ON CONFLICT DO NOTHING skips conflicting rows like OR IGNORE, but `doNothing` keeps the
-  // difference SQLite makes: NOT NULL violations still fail.
-  const conflict =
-    ast.doNothing || ast.or === 'ignore' ? 'ignore' : ast.or === 'replace' ? 'replace' : 'abort';
-  return { kind: 'insert', collection: scope.schema.name, columns, rows, conflict, doNothing: ast.doNothing };
+  let rows: Expr[][] = [[]];
+  let select: InsertStmt['select'] = null;
+  if (source.t === 'values') {
+    rows = source.rows.map((row, r) => {
+      if (row.length !== columns.length) throw countError(ast, scope, columns.length, row.length, r, sql);
+      return row.map((e) => lowerExpr(e, cx));
+    });
+  } else if (source.t === 'select') {
+    const sel = source.select;
+    const from = sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql);
+    select = lowerSelect(sel, from, params, sql);
+    if (select.columns.length !== columns.length)
+      throw countError(ast, scope, columns.length, select.columns.length, null, sql);
+    rows = [];
+  }
+  // A lone ON CONFLICT DO NOTHING without a target is OR IGNORE, except that `doNothing` keeps
+  // the difference SQLite makes: NOT NULL violations still fail.
+  const only = ast.upserts.length === 1 ? ast.upserts[0] : null;
+  const doNothing = only !== null && only.target === null && only.sets === null;
+  const upserts = doNothing ? [] : ast.upserts.map((u) => lowerUpsert(u, scope, params, sql));
+  const conflict = doNothing || ast.or === 'ignore' ? 'ignore' : ast.or === 'replace' ? 'replace' : 'abort';
+  return {
+    kind: 'insert',
+    collection: scope.schema.name,
+    columns,
+    rows,
+    select,
+    conflict,
+    doNothing,
+    upserts,
+    returning: lowerReturning(ast.returning, scope, params, sql),
+  };
 }
 
 export function lowerUpdate(
@@ -61,11 +178,13 @@ export function lowerUpdate(
   }));
   if (new Set(sets.map((s) => s.column)).size !== sets.length)
     throw new ProgrammingError('a column is assigned twice in UPDATE', 'PROGRAMMING', { sql });
+  const where = ast.where ? lowerExpr(ast.where, cx) : null;
   return {
     kind: 'update',
     collection: scope.schema.name,
     sets,
-    where: ast.where ? lowerExpr(ast.where, cx) : null,
+    where,
+    returning: lowerReturning(ast.returning, scope, params, sql),
   };
 }
 
@@ -77,9 +196,11 @@ export function lowerDelete(
 ): DeleteStmt {
   const scope = scopeFor(catalog, ast.table, null, sql);
   const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: true };
+  const where = ast.where ? lowerExpr(ast.where, cx) : null;
   return {
     kind: 'delete',
     collection: scope.schema.name,
-    where: ast.where ? lowerExpr(ast.where, cx) : null,
+    where,
+    returning: lowerReturning(ast.returning, scope, params, sql),
   };
 }

@@ -6,9 +6,11 @@
  */
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { AggregateExpr, BinaryExpr, Expr, ValueType } from '../planner/expr';
+import type { AggregateExpr, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
 import { typeOf } from '../planner/compile-expr';
+import { affinityOfTypeName } from '../planner/sqlite-cast';
+import { comparisonCollation, parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
@@ -24,7 +26,8 @@ export interface AggregateScope {
 }
 
 export interface ExprContext {
-  readonly scope: TableScope;
+  /** The table names resolve against; null in a SELECT without FROM (only aliases resolve). */
+  readonly scope: TableScope | null;
   readonly params: ParamCollector;
   readonly sql: string;
   /** Where aggregate calls are allowed (select list, HAVING, ORDER BY of an aggregate query); else null. */
@@ -33,6 +36,11 @@ export interface ExprContext {
   readonly allowColumns: boolean;
   /** Output aliases a name falls back to when it is not a real column (WHERE, GROUP BY, HAVING, ORDER BY). */
   readonly aliases?: ReadonlyMap<string, Expr>;
+  /**
+   * UPSERT's DO UPDATE: `excluded.col` reads the row that would have been inserted, stored after
+   * the existing row (its columns are offset by the table's width).
+   */
+  readonly excludedOffset?: number;
   /** SQLite's message for an aggregate where none is allowed, when it is not "misuse of aggregate". */
   readonly aggregateMisuse?: string;
 }
@@ -52,6 +60,10 @@ const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
   '/': '/',
   '%': '%',
   '||': '||',
+  '&': '&',
+  '|': '|',
+  '<<': '<<',
+  '>>': '>>',
 };
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
@@ -64,9 +76,20 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
       return isAggregateCall(e.name, e.star ? 0 : e.args.length) || e.args.some(containsAggregateCall);
     case 'unary':
     case 'isnull':
+    case 'cast':
+    case 'collate':
       return containsAggregateCall(e.arg);
     case 'bin':
+    case 'is':
       return containsAggregateCall(e.l) || containsAggregateCall(e.r);
+    case 'glob':
+      return containsAggregateCall(e.arg) || containsAggregateCall(e.pat);
+    case 'case':
+      return (
+        containsAggregateCall(e.base) ||
+        e.whens.some((w) => containsAggregateCall(w.when) || containsAggregateCall(w.then)) ||
+        containsAggregateCall(e.otherwise)
+      );
     case 'in':
       return containsAggregateCall(e.arg) || e.list.some(containsAggregateCall);
     case 'between':
@@ -111,7 +134,13 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
       'QUERY',
       details,
     );
-  const found = tryColumn(cx.scope, e.parts, e.quoted);
+  if (cx.excludedOffset !== undefined && e.parts.length >= 2 && e.parts[0].toLowerCase() === 'excluded') {
+    const ex = cx.scope ? tryColumn(cx.scope, e.parts.slice(1), e.quoted) : null;
+    if (!ex) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+    const c = ex.expr;
+    return E.column(c.column + cx.excludedOffset, c.sub, c.type, c.name);
+  }
+  const found = cx.scope ? tryColumn(cx.scope, e.parts, e.quoted) : null;
   if (found) return found.expr;
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
@@ -160,6 +189,10 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   return E.slot(base + idx, def.returns(args.map(typeOf)), cx.sql.slice(e.start, e.end));
 }
 
+function withCollation<T extends Expr>(e: T, collation: Collation | undefined): T {
+  return collation ? { ...e, collation } : e;
+}
+
 export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
   switch (e.t) {
     case 'num':
@@ -181,21 +214,33 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       // Signs fold into numeric literals: -9223372036854775808 stays INTEGER and `x = -1` is type-checked.
       if ((e.op === '-' || e.op === '+') && e.arg.t === 'num')
         return numberLiteral(e.arg.text, e.op === '-', cx.sql);
-      return E.unary(e.op === 'NOT' ? 'not' : e.op === '-' ? 'neg' : 'pos', lowerExpr(e.arg, cx));
+      return E.unary(
+        e.op === 'NOT' ? 'not' : e.op === '-' ? 'neg' : e.op === '~' ? 'bitnot' : 'pos',
+        lowerExpr(e.arg, cx),
+      );
     case 'bin': {
       const op = BINARY[e.op];
       if (op === undefined)
         throw new QueryError(`unknown operator ${e.op}`, 'SYNTAX', { sql: cx.sql, offset: e.start });
       const l = lowerExpr(e.l, cx);
       const r = lowerExpr(e.r, cx);
-      if (COMPARISONS.has(op)) checkComparable(l, r, cx, e.start);
-      return E.binary(op, l, r);
+      if (!COMPARISONS.has(op)) return E.binary(op, l, r);
+      checkComparable(l, r, cx, e.start);
+      return withCollation(E.binary(op, l, r), comparisonCollation(l, r));
+    }
+    case 'is': {
+      const l = lowerExpr(e.l, cx);
+      const r = lowerExpr(e.r, cx);
+      checkComparable(l, r, cx, e.start);
+      return withCollation(E.binary(e.not ? 'isNot' : 'is', l, r), comparisonCollation(l, r));
     }
     case 'in': {
       const arg = lowerExpr(e.arg, cx);
       const list = e.list.map((x) => lowerExpr(x, cx));
       for (const x of list) checkComparable(arg, x, cx, e.start);
-      return E.in(arg, list, e.not);
+      const node = E.in(arg, list, e.not);
+      const collations = list.map((x) => comparisonCollation(arg, x));
+      return collations.some((c) => c !== undefined) ? { ...node, collations } : node;
     }
     case 'between': {
       const arg = lowerExpr(e.arg, cx);
@@ -203,7 +248,24 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const hi = lowerExpr(e.hi, cx);
       checkComparable(arg, lo, cx, e.start);
       checkComparable(arg, hi, cx, e.start);
-      return E.between(arg, lo, hi, e.not);
+      return withCollation(E.between(arg, lo, hi, e.not), comparisonCollation(arg, lo));
+    }
+    case 'glob':
+      return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);
+    case 'cast':
+      return E.cast(lowerExpr(e.arg, cx), affinityOfTypeName(e.typeName));
+    case 'collate': {
+      const collation = parseCollation(e.collation);
+      const node = E.collate(lowerExpr(e.arg, cx), collation ?? 'binary');
+      // SQLite only refuses an unknown name where a comparison or an ordering uses it.
+      return collation === null ? { ...node, unknown: e.collation } : node;
+    }
+    case 'case': {
+      const base = e.base ? lowerExpr(e.base, cx) : null;
+      const whens = e.whens.map((w) => ({ when: lowerExpr(w.when, cx), then: lowerExpr(w.then, cx) }));
+      const otherwise = e.otherwise ? lowerExpr(e.otherwise, cx) : null;
+      const node = E.case(base, whens, otherwise);
+      return base && whens.length ? withCollation(node, comparisonCollation(base, whens[0].when)) : node;
     }
     case 'like':
       return E.like(

@@ -12,12 +12,13 @@
  */
 import { NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { Expr } from '../planner/expr';
+import type { Expr, ValueType } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
+import { checkOrderingCollation, exprCollation, parseCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
-import type { SelectAst, SqlExpr } from './sql/ast';
+import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { TableScope } from './scope';
 import { tryColumn, visibleColumns } from './scope';
@@ -58,12 +59,14 @@ function position(
 function lowerOutputs(
   ast: SelectAst,
   cx: ExprContext,
-  scope: TableScope,
+  scope: TableScope | null,
 ): { outputs: Output[]; aliases: Map<string, Expr> } {
   const outputs: Output[] = [];
   const aliases = new Map<string, Expr>();
   for (const item of ast.items) {
     if (!item.expr) {
+      if (scope === null)
+        throw new QueryError('no tables specified', 'QUERY', { sql: cx.sql, offset: item.start });
       if (item.qualifier !== null && !scope.qualifiers.includes(item.qualifier.toLowerCase()))
         throw new QueryError(`no such table: ${item.qualifier}`, 'QUERY', {
           sql: cx.sql,
@@ -74,7 +77,7 @@ function lowerOutputs(
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
-    const col = item.expr.t === 'col' ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
+    const col = item.expr.t === 'col' && scope ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
     const name = item.alias ?? col?.declared ?? cx.sql.slice(item.start, item.end);
     outputs.push({ expr, column: { name, type: typeOf(expr), nullable: col ? col.nullable : true } });
     const key = item.alias?.toLowerCase();
@@ -83,14 +86,30 @@ function lowerOutputs(
   return { outputs, aliases };
 }
 
+/**
+ * `1 COLLATE NOCASE` or `alias COLLATE NOCASE` in ORDER BY / GROUP BY: SQLite looks through the
+ * COLLATE for a position or an alias, then applies the collation to what it names.
+ */
+function throughCollate(e: SqlExpr, cx: ExprContext): { inner: SqlExpr; wrap: (x: Expr) => Expr } {
+  if (e.t !== 'collate') return { inner: e, wrap: (x) => x };
+  const collation = parseCollation(e.collation);
+  if (collation === null)
+    throw new QueryError(`no such collation sequence: ${e.collation}`, 'QUERY', {
+      sql: cx.sql,
+      offset: e.start,
+    });
+  return { inner: e.arg, wrap: (x) => E.collate(x, collation) };
+}
+
 function lowerOrder(ast: SelectAst, outputs: readonly Output[], cx: ExprContext): SortKey[] {
   return ast.orderBy.map((o, i) => {
-    const pos = position(o.expr, i, outputs, 'ORDER BY', cx.sql);
-    if (pos) return { expr: pos, desc: o.desc };
+    const { inner, wrap } = throughCollate(o.expr, cx);
+    const pos = position(inner, i, outputs, 'ORDER BY', cx.sql);
+    if (pos) return { expr: wrap(pos), desc: o.desc };
     // An ORDER BY term that is exactly an alias means the alias, even if a column has that name.
-    if (o.expr.t === 'col' && o.expr.parts.length === 1) {
-      const alias = cx.aliases?.get(o.expr.parts[0].toLowerCase());
-      if (alias) return { expr: alias, desc: o.desc };
+    if (inner.t === 'col' && inner.parts.length === 1) {
+      const alias = cx.aliases?.get(inner.parts[0].toLowerCase());
+      if (alias) return { expr: wrap(alias), desc: o.desc };
     }
     return { expr: lowerExpr(o.expr, cx), desc: o.desc };
   });
@@ -112,13 +131,16 @@ function lowerGrouping(
   rowCx: ExprContext,
 ): Grouped {
   const { sql } = cx;
-  const width = cx.scope.compiled.columnCount;
+  const width = cx.scope ? cx.scope.compiled.columnCount : 0;
   const misuse = 'aggregate functions are not allowed in the GROUP BY clause';
   const groupCx: ExprContext = { ...rowCx, aggregateMisuse: misuse };
-  const groupBy = ast.groupBy.map(
-    (g, i) => position(g, i, outputs, 'GROUP BY', sql) ?? lowerExpr(g, groupCx),
-  );
+  const groupBy = ast.groupBy.map((g, i) => {
+    const { inner, wrap } = throughCollate(g, cx);
+    const pos = position(inner, i, outputs, 'GROUP BY', sql);
+    return pos ? wrap(pos) : lowerExpr(g, groupCx);
+  });
   if (groupBy.some((g) => containsKind(g, 'slot'))) throw new QueryError(misuse, 'QUERY', { sql });
+  groupBy.forEach(checkOrderingCollation);
   const groupNames = groupBy.map((g, i) => {
     const out = outputs.find((o) => exprEquals(o.expr, g));
     return out ? out.column.name : sql.slice(ast.groupBy[i].start, ast.groupBy[i].end);
@@ -128,7 +150,11 @@ function lowerGrouping(
   const toSlots = (e: Expr): Expr =>
     rewrite(e, (node) => {
       const k = groupBy.findIndex((g) => exprEquals(g, node));
-      return k < 0 ? null : E.slot(width + k, typeOf(node), groupNames[k]);
+      if (k < 0) return null;
+      const slot = E.slot(width + k, typeOf(node), groupNames[k]);
+      // The slot keeps the key's collation so ORDER BY and comparisons above still fold case.
+      const collation = exprCollation(node);
+      return collation ? E.collate(slot, collation) : slot;
     });
   // Without GROUP BY an aggregate query yields one row even over no input: every column may be NULL.
   const oneGroup = groupBy.length === 0;
@@ -145,23 +171,28 @@ function lowerGrouping(
   };
 }
 
+/**
+ * A SELECT over `scope`, or without FROM when `scope` is null: then the input is one row of no
+ * columns (a Values leaf), so WHERE, GROUP BY, ORDER BY and LIMIT apply as SQLite applies them.
+ */
 export function lowerSelect(
   ast: SelectAst,
-  scope: TableScope,
+  scope: TableScope | null,
   params: ParamCollector,
   sql: string,
 ): SelectStmt {
   // SQLite decides aggregate-ness from GROUP BY and the select list only.
   const isAggregate = ast.groupBy.length > 0 || ast.items.some((i) => containsAggregateCall(i.expr));
+  const width = scope ? scope.compiled.columnCount : 0;
   const aggregates: AggregateScope | null = isAggregate
-    ? { list: [], base: scope.compiled.columnCount + ast.groupBy.length }
+    ? { list: [], base: width + ast.groupBy.length }
     : null;
   const cx: ExprContext = { scope, params, sql, aggregates, allowColumns: true };
   const selectList = lowerOutputs(ast, cx, scope);
   const aliases = selectList.aliases;
   const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
 
-  let plan: LogicalPlan = L.scan(scope.schema.name);
+  let plan: LogicalPlan = scope ? L.scan(scope.schema.name) : L.values([[]]);
   if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
   let outputs = selectList.outputs;
   let keys: SortKey[];
@@ -174,6 +205,9 @@ export function lowerSelect(
 
   // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.
   const exprs = outputs.map((o) => o.expr);
+  // An ordering under a collation SQLite does not have is refused where it is used.
+  for (const k of keys) checkOrderingCollation(k.expr);
+  if (ast.distinct) exprs.forEach(checkOrderingCollation);
   if (ast.distinct && !keys.every((k) => readsOnly(k.expr, exprs)))
     throw new NotSupportedError(
       'ORDER BY a term that is not in the select list of a SELECT DISTINCT',
@@ -192,5 +226,52 @@ export function lowerSelect(
     const offset = ast.offset ? lowerExpr(ast.offset, constCx) : null;
     plan = L.limit(plan, limit, offset);
   }
-  return { kind: 'select', plan, columns: outputs.map((o) => o.column), collection: scope.schema.name };
+  return {
+    kind: 'select',
+    plan,
+    columns: outputs.map((o) => o.column),
+    collection: scope ? scope.schema.name : null,
+  };
+}
+
+/** Static type shared by every row of a VALUES column, else 'any'. */
+function valuesColumnType(rows: readonly (readonly Expr[])[], i: number): ValueType {
+  let t: ValueType = 'null';
+  for (const r of rows) {
+    const rt = typeOf(r[i]);
+    if (rt === 'null') continue;
+    if (t === 'null') t = rt;
+    else if (t !== rt) return 'any';
+  }
+  return t;
+}
+
+/** `VALUES (...), (...)` as a statement: columns column1, column2, ... like SQLite's. */
+export function lowerValues(
+  ast: Extract<StatementAst, { t: 'values' }>,
+  params: ParamCollector,
+  sql: string,
+): SelectStmt {
+  const width = ast.rows[0].length;
+  const cx: ExprContext = { scope: null, params, sql, aggregates: null, allowColumns: false };
+  const rows = ast.rows.map((r) => {
+    if (r.length !== width)
+      throw new QueryError('all VALUES must have the same number of terms', 'QUERY', {
+        sql,
+        offset: r[0].start,
+      });
+    return r.map((x) =>
+      lowerExpr(x, { ...cx, aggregateMisuse: `misuse of aggregate: ${sql.slice(x.start, x.end)}` }),
+    );
+  });
+  const columns: OutputColumn[] = Array.from({ length: width }, (_, i) => ({
+    name: `column${i + 1}`,
+    type: valuesColumnType(rows, i),
+    nullable: true,
+  }));
+  const plan = L.project(
+    L.values(rows),
+    columns.map((c, i) => ({ expr: E.slot(i, c.type, c.name), name: c.name })),
+  );
+  return { kind: 'select', plan, columns, collection: null };
 }

@@ -7,26 +7,29 @@
 import { InternalError, ModelVaultError } from '../src/errors';
 import { parseSql } from './sql/parse';
 import type { LoweredStatement, Statement } from './ir';
-import type { StatementAst } from './sql/ast';
+import type { SelectAst, StatementAst } from './sql/ast';
 import { ParamCollector } from './params';
-import type { CatalogReader } from './scope';
+import type { CatalogReader, TableScope } from './scope';
 import { scopeFor } from './scope';
-import { lowerSelect } from './lower-select';
+import { lowerSelect, lowerValues } from './lower-select';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
+function selectScope(ast: SelectAst, catalog: CatalogReader, sql: string): TableScope | null {
+  return ast.table === null ? null : scopeFor(catalog, ast.table, ast.tableAlias, sql);
+}
+
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
   switch (ast.t) {
     case 'select':
-      return lowerSelect(ast, scopeFor(catalog, ast.table, ast.tableAlias, sql), params, sql);
+      return lowerSelect(ast, selectScope(ast, catalog, sql), params, sql);
+    case 'values':
+      return lowerValues(ast, params, sql);
     case 'explain': {
       const { select } = ast;
-      return {
-        kind: 'explain',
-        select: lowerSelect(select, scopeFor(catalog, select.table, select.tableAlias, sql), params, sql),
-      };
+      return { kind: 'explain', select: lowerSelect(select, selectScope(select, catalog, sql), params, sql) };
     }
     case 'insert':
       return lowerInsert(ast, catalog, params, sql);
@@ -38,6 +41,10 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
     case 'commit':
     case 'rollback':
       return { kind: ast.t };
+    case 'savepoint':
+    case 'release':
+    case 'rollbackTo':
+      return { kind: ast.t, name: ast.name };
     default:
       return lowerDdl(ast, catalog, sql);
   }

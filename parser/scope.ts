@@ -5,6 +5,7 @@
  */
 import type { CompiledSchema, PathAccessor } from '../storage/schema/compile';
 import type { CollectionSchema } from '../storage/schema/normalize';
+import { fieldAt } from '../storage/schema/normalize';
 import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { ColumnExpr } from '../planner/expr';
@@ -105,12 +106,16 @@ function rowidAlias(scope: TableScope, parts: readonly string[]): string[] | nul
   return [...scope.schema.primaryKey];
 }
 
-function resolved(acc: PathAccessor, path: readonly string[], declared: string): ResolvedColumn {
-  return {
-    expr: E.column(acc.column, acc.sub, valueTypeOf(acc.type), path.join('.')),
-    declared,
-    nullable: acc.nullable,
-  };
+function resolved(
+  scope: TableScope,
+  acc: PathAccessor,
+  path: readonly string[],
+  declared: string,
+): ResolvedColumn {
+  const expr = E.column(acc.column, acc.sub, valueTypeOf(acc.type), path.join('.'));
+  // A column declared COLLATE NOCASE / RTRIM compares and orders that way in every expression.
+  const collation = fieldAt(scope.schema.fields, path)?.collate;
+  return { expr: collation ? { ...expr, collation } : expr, declared, nullable: acc.nullable };
 }
 
 /** Resolve the parts of a column reference, or null when nothing matches. */
@@ -130,14 +135,14 @@ export function tryColumn(
   if (alias) {
     const acc = scope.compiled.resolvePath(alias);
     // SQLite names a selected rowid by the INTEGER PRIMARY KEY column, or `rowid` when it has none.
-    return acc ? resolved(acc, alias, hasHiddenKey(scope) ? 'rowid' : alias.join('.')) : null;
+    return acc ? resolved(scope, acc, alias, hasHiddenKey(scope) ? 'rowid' : alias.join('.')) : null;
   }
   let found = resolvePath(scope, rest);
   // A quoted "profile.timezone" is one identifier naming the nested path.
   if (!found && quoted && rest.length === 1 && rest[0].includes('.'))
     found = resolvePath(scope, rest[0].split('.'));
   if (!found) return null;
-  return resolved(found.acc, found.path, found.path.join('.'));
+  return resolved(scope, found.acc, found.path, found.path.join('.'));
 }
 
 /** Top-level, user-visible fields in declaration order: what `*` expands to. */
@@ -146,7 +151,7 @@ export function visibleColumns(scope: TableScope): ResolvedColumn[] {
   for (const f of scope.schema.fields) {
     if (isHidden(f.path)) continue;
     const acc = scope.compiled.resolvePath(f.path);
-    if (acc) out.push(resolved(acc, f.path, f.path.join('.')));
+    if (acc) out.push(resolved(scope, acc, f.path, f.path.join('.')));
   }
   return out;
 }

@@ -6,11 +6,13 @@
  */
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
-import type { CompareOp, Expr, ValueType } from './expr';
+import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
 import { scalarFunction } from './functions';
 import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
-import { intArith, intDiv, intMod, realArith, toText, truth } from './sql-values';
+import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
+import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
+import { compareCollated } from './sql-text';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -45,14 +47,13 @@ export function typeOf(e: Expr): ValueType {
       return e.type;
     case 'param':
       return 'any';
-    case 'unary':
-      return e.op === 'not'
-        ? 'integer'
-        : typeOf(e.arg) === 'real'
-          ? 'real'
-          : typeOf(e.arg) === 'any'
-            ? 'any'
-            : 'integer';
+    case 'unary': {
+      if (e.op === 'not' || e.op === 'bitnot') return 'integer';
+      const t = typeOf(e.arg);
+      // Unary + is a no-op in SQLite: it keeps text as text.
+      if (e.op === 'pos') return t;
+      return t === 'real' || t === 'null' ? t : NUMERIC.has(t) && t !== 'any' ? 'integer' : 'any';
+    }
     case 'binary': {
       if (e.op === '||') return 'text';
       if (e.op === '+' || e.op === '-' || e.op === '*' || e.op === '/' || e.op === '%') {
@@ -60,7 +61,8 @@ export function typeOf(e: Expr): ValueType {
         const r = typeOf(e.right);
         if (l === 'null' || r === 'null') return 'null';
         if (l === 'real' || r === 'real') return 'real';
-        if (l === 'any' || r === 'any') return 'any';
+        // Text and blob operands convert to INTEGER or REAL depending on their value.
+        if (!NUMERIC.has(l) || !NUMERIC.has(r) || l === 'any' || r === 'any') return 'any';
         return 'integer';
       }
       return 'integer';
@@ -68,8 +70,15 @@ export function typeOf(e: Expr): ValueType {
     case 'in':
     case 'between':
     case 'like':
+    case 'glob':
     case 'isNull':
       return 'integer';
+    case 'cast':
+      return castType(e.to, typeOf(e.arg));
+    case 'collate':
+      return typeOf(e.arg);
+    case 'case':
+      return caseType([...e.whens.map((w) => w.then), e.otherwise]);
     case 'aggregate':
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
@@ -79,6 +88,23 @@ export function typeOf(e: Expr): ValueType {
     case 'call':
       return e.type;
   }
+}
+
+function castType(to: CastTarget, from: ValueType): ValueType {
+  if (to === 'numeric') return from === 'integer' || from === 'real' || from === 'null' ? from : 'any';
+  return from === 'null' ? 'null' : to;
+}
+
+/** One static type when every branch agrees (NULL branches aside), else 'any'. */
+function caseType(branches: readonly (Expr | null)[]): ValueType {
+  let t: ValueType = 'null';
+  for (const b of branches) {
+    const bt = b === null ? 'null' : typeOf(b);
+    if (bt === 'null') continue;
+    if (t === 'null') t = bt;
+    else if (t !== bt) return 'any';
+  }
+  return t;
 }
 
 function bool(b: boolean | null): 1 | 0 | null {
@@ -131,15 +157,18 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const arg = compile(e.arg, ctx);
       const list = e.list.map((x) => compile(x, ctx));
       const negated = e.negated;
+      const collations = e.collations ?? [];
+      const collated = collations.some((c) => c !== undefined);
       return (row) => {
         if (list.length === 0) return negated ? 1 : 0;
         const v = arg(row);
         if (v === null) return null;
         let sawNull = false;
-        for (const item of list) {
-          const w = item(row);
+        for (let i = 0; i < list.length; i++) {
+          const w = list[i](row);
           if (w === null) sawNull = true;
-          else if (compareValues(v, w) === 0) return negated ? 0 : 1;
+          else if ((collated ? compareCollated(v, w, collations[i]) : compareValues(v, w)) === 0)
+            return negated ? 0 : 1;
         }
         return sawNull ? null : negated ? 1 : 0;
       };
@@ -149,10 +178,11 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const lo = compile(e.lo, ctx);
       const hi = compile(e.hi, ctx);
       const negated = e.negated;
+      const collation = e.collation;
       return (row) => {
         const v = arg(row);
-        const a = v === null ? null : cmpTruth(v, lo(row), '>=');
-        const b = v === null ? null : cmpTruth(v, hi(row), '<=');
+        const a = v === null ? null : cmpTruth(v, lo(row), '>=', collation);
+        const b = v === null ? null : cmpTruth(v, hi(row), '<=', collation);
         const both = a === false || b === false ? false : a === null || b === null ? null : true;
         return bool(both === null ? null : negated ? !both : both);
       };
@@ -193,6 +223,29 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const negated = e.negated;
       return (row) => ((arg(row) === null) !== negated ? 1 : 0);
     }
+    case 'cast': {
+      const arg = compile(e.arg, ctx);
+      const isReal = typeOf(e.arg) === 'real';
+      const to = e.to;
+      return (row) => castValue(arg(row), isReal, to);
+    }
+    case 'collate':
+      return compile(e.arg, ctx);
+    case 'glob': {
+      const arg = compile(e.arg, ctx);
+      const pattern = compile(e.pattern, ctx);
+      const argReal = typeOf(e.arg) === 'real';
+      const patReal = typeOf(e.pattern) === 'real';
+      const negated = e.negated;
+      return (row) => {
+        const s = toText(arg(row), argReal);
+        const p = toText(pattern(row), patReal);
+        if (s === null || p === null) return null;
+        return globMatcher(p)(s) !== negated ? 1 : 0;
+      };
+    }
+    case 'case':
+      return compileCase(e, ctx);
     case 'aggregate':
       throw new InternalError('aggregate expression outside an Aggregate node');
     case 'call': {
@@ -204,9 +257,41 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
   }
 }
 
-function cmpTruth(a: unknown, b: unknown, op: CompareOp): boolean | null {
+function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext): Evaluator {
+  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx) }));
+  const otherwise = e.otherwise ? compile(e.otherwise, ctx) : () => null;
+  if (e.base === null) {
+    return (row) => {
+      for (const w of whens) if (truth(w.when(row)) === true) return w.then(row);
+      return otherwise(row);
+    };
+  }
+  const base = compile(e.base, ctx);
+  const collation = e.collation;
+  return (row) => {
+    // The operand is evaluated once; a NULL operand or arm never matches (`=` is NULL then).
+    const v = base(row);
+    if (v !== null)
+      for (const w of whens) {
+        const x = w.when(row);
+        if (x !== null && compareCollated(v, x, collation) === 0) return w.then(row);
+      }
+    return otherwise(row);
+  };
+}
+
+function cmpTruth(a: unknown, b: unknown, op: CompareOp, collation?: Collation): boolean | null {
   if (a === null || b === null) return null;
-  const c = compareValues(a, b);
+  return cmpResult(collation === undefined ? compareValues(a, b) : compareCollated(a, b, collation), op);
+}
+
+/** BINARY comparison: the per-row path of plain predicates, kept small so it inlines. */
+function cmpBinary(a: unknown, b: unknown, op: CompareOp): boolean | null {
+  if (a === null || b === null) return null;
+  return cmpResult(compareValues(a, b), op);
+}
+
+function cmpResult(c: number, op: CompareOp): boolean {
   switch (op) {
     case '=':
       return c === 0;
@@ -223,8 +308,17 @@ function cmpTruth(a: unknown, b: unknown, op: CompareOp): boolean | null {
   }
 }
 
-function compileUnary(op: 'not' | 'neg' | 'pos', argExpr: Expr, ctx: ExecContext): Evaluator {
+function compileUnary(op: 'not' | 'neg' | 'pos' | 'bitnot', argExpr: Expr, ctx: ExecContext): Evaluator {
   const arg = compile(argExpr, ctx);
+  if (op === 'bitnot') {
+    const isReal = typeOf(argExpr) === 'real';
+    return (row) => {
+      const v = arg(row);
+      if (v === null) return null;
+      if (typeof v === 'number' && !isReal && (v | 0) === v) return ~v;
+      return normInt(BigInt.asIntN(64, ~toInt64(v, isReal)));
+    };
+  }
   if (op === 'not') {
     return (row) => {
       const t = truth(arg(row));
@@ -238,24 +332,30 @@ function compileUnary(op: 'not' | 'neg' | 'pos', argExpr: Expr, ctx: ExecContext
     if (v === null) return null;
     if (typeof v === 'bigint') return intArith('-', 0, v);
     if (typeof v === 'boolean') return v ? -1 : 0;
-    if (typeof v === 'number') return real || !Number.isInteger(v) ? -v + 0 : intArith('-', 0, v);
+    if (typeof v === 'number') return real || !Number.isSafeInteger(v) ? -v + 0 : intArith('-', 0, v);
+    if (typeof v === 'string' || v instanceof Uint8Array) {
+      const n = textToNumber(toText(v, false) ?? '');
+      return n.isInteger ? intArith('-', 0, n.value) : -(n.value as number) + 0;
+    }
     throw new DataError(`cannot negate a ${typeof v} value`, 'TYPE_MISMATCH');
   };
 }
 
 function isIntegral(v: unknown, staticType: ValueType): boolean {
+  // Numbers first: this runs per row and operand.
+  if (typeof v === 'number') return staticType !== 'real' && Number.isSafeInteger(v);
   if (typeof v === 'bigint' || typeof v === 'boolean') return true;
   if (staticType === 'real') return false;
-  return typeof v === 'number' && Number.isInteger(v);
+  if (typeof v === 'string' || v instanceof Uint8Array) return textToNumber(toText(v, false) ?? '').isInteger;
+  return false;
 }
 
+/** An arithmetic operand: text and blobs read their numeric prefix ('12abc' + 1 is 13). */
 function asNumber(v: unknown): number | bigint {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new DataError(
-    `arithmetic on a ${v instanceof Uint8Array ? 'blob' : typeof v} value`,
-    'TYPE_MISMATCH',
-  );
+  if (typeof v === 'string' || v instanceof Uint8Array) return textToNumber(toText(v, false) ?? '').value;
+  throw new DataError(`arithmetic on a ${typeof v} value`, 'TYPE_MISMATCH');
 }
 
 function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): Evaluator {
@@ -284,8 +384,34 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): 
     case '<':
     case '<=':
     case '>':
-    case '>=':
-      return (row) => bool(cmpTruth(left(row), right(row), op));
+    case '>=': {
+      const collation = e.collation;
+      const conv = affinityConversions(e.left, e.right);
+      if (conv) {
+        const [cl, cr] = conv;
+        return (row) => bool(cmpTruth(cl(left(row)), cr(right(row)), op, collation));
+      }
+      if (collation) return (row) => bool(cmpTruth(left(row), right(row), op, collation));
+      return (row) => bool(cmpBinary(left(row), right(row), op));
+    }
+    case 'is':
+    case 'isNot': {
+      const collation = e.collation;
+      const want = op === 'is' ? 1 : 0;
+      const conv = affinityConversions(e.left, e.right) ?? [identity, identity];
+      const [cl, cr] = conv;
+      return (row) => {
+        const a = left(row);
+        const b = right(row);
+        const same = a === null || b === null ? a === b : compareCollated(cl(a), cr(b), collation) === 0;
+        return same ? want : 1 - want;
+      };
+    }
+    case '&':
+    case '|':
+    case '<<':
+    case '>>':
+      return compileBitOp(op, left, right, typeOf(e.left) === 'real', typeOf(e.right) === 'real');
     case '||': {
       const lr = typeOf(e.left) === 'real';
       const rr = typeOf(e.right) === 'real';
@@ -306,7 +432,8 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): 
         [lt, e.left],
         [rt, e.right],
       ] as const) {
-        if (!NUMERIC.has(t)) {
+        // Text and blobs convert like SQLite's; composite values (lists, objects) have no number.
+        if (t === 'composite') {
           throw new QueryError(
             `arithmetic operator ${op} needs numbers, got ${t} (${describe(side)})`,
             'QUERY',
@@ -328,6 +455,86 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): 
       };
     }
   }
+}
+
+function identity(v: unknown): unknown {
+  return v;
+}
+
+type Affinity = 'numeric' | 'text' | 'none';
+
+/** Affinity of an operand for comparisons: columns and CASTs carry one, other expressions none. */
+function affinity(e: Expr): Affinity {
+  if (e.kind === 'collate') return affinity(e.arg);
+  if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';
+  if (e.kind === 'column') {
+    if (e.type === 'text') return 'text';
+    if (e.type === 'integer' || e.type === 'real' || e.type === 'boolean') return 'numeric';
+  }
+  return 'none';
+}
+
+function involvesCast(e: Expr): boolean {
+  return e.kind === 'cast' || (e.kind === 'collate' && involvesCast(e.arg));
+}
+
+/** Text that reads entirely as a number becomes that number (SQLite's numeric affinity). */
+function numericAffinity(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return v;
+  return textToNumber(t).value;
+}
+
+/**
+ * The conversions SQLite's comparison affinity applies to each operand, or null for none.
+ * Only comparisons with a CAST operand convert: strict column typing already refuses the
+ * column-versus-other-type comparisons where SQLite would convert.
+ */
+function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: unknown) => unknown] | null {
+  if (!involvesCast(l) && !involvesCast(r)) return null;
+  const la = affinity(l);
+  const ra = affinity(r);
+  if (la === 'numeric' && ra !== 'numeric') return [identity, numericAffinity];
+  if (ra === 'numeric' && la !== 'numeric') return [numericAffinity, identity];
+  const lReal = typeOf(l) === 'real';
+  const rReal = typeOf(r) === 'real';
+  const textAff = (isReal: boolean) => (v: unknown) =>
+    typeof v === 'number' || typeof v === 'bigint' ? toText(v, isReal) : v;
+  if (la === 'text' && ra === 'none') return [identity, textAff(rReal)];
+  if (ra === 'text' && la === 'none') return [textAff(lReal), identity];
+  return null;
+}
+
+/** SQLite's OP_BitAnd/BitOr/ShiftLeft/ShiftRight on the operands' 64-bit integer values. */
+function compileBitOp(
+  op: '&' | '|' | '<<' | '>>',
+  left: Evaluator,
+  right: Evaluator,
+  lReal: boolean,
+  rReal: boolean,
+): Evaluator {
+  return (row) => {
+    const a = left(row);
+    const b = right(row);
+    if (a === null || b === null) return null;
+    if ((op === '&' || op === '|') && typeof a === 'number' && typeof b === 'number' && !lReal && !rReal) {
+      // 32-bit fast path: JS bit operators are exact there.
+      if ((a | 0) === a && (b | 0) === b) return op === '&' ? a & b : a | b;
+    }
+    const x = toInt64(a, lReal);
+    let y = toInt64(b, rReal);
+    if (op === '&') return normInt(x & y);
+    if (op === '|') return normInt(x | y);
+    let shiftLeft = op === '<<';
+    // A negative shift goes the other way; 64 or more shifts everything out.
+    if (y < 0n) {
+      shiftLeft = !shiftLeft;
+      y = y > -64n ? -y : 64n;
+    }
+    if (y >= 64n) return x >= 0n || shiftLeft ? 0 : -1;
+    return normInt(shiftLeft ? BigInt.asIntN(64, x << y) : x >> y);
+  };
 }
 
 function describe(e: Expr): string {

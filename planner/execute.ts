@@ -23,6 +23,7 @@ import type { Accumulator } from './aggregates';
 import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
+import { collationKey, exprCollation } from './sql-text';
 
 export interface Source {
   next(): Row | null;
@@ -110,6 +111,18 @@ function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unkno
 type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };
 
 const builders: Builders = {
+  Values(node, env) {
+    const rows = node.rows.map((r) => r.map((x) => compileExpr(x, env.ctx).eval));
+    const none: Row = [];
+    let i = 0;
+    return {
+      next() {
+        if (i >= rows.length) return null;
+        return rows[i++].map((f) => f(none));
+      },
+    };
+  },
+
   CollectionScan(node, env) {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
@@ -289,10 +302,16 @@ const builders: Builders = {
   Distinct(node, env) {
     const input = build(node.input, env);
     const seen = new Set<string>();
+    // Output columns under NOCASE/RTRIM are distinct by their folded form; the first row seen is kept.
+    const collations =
+      node.input.kind === 'Project' ? node.input.columns.map((c) => exprCollation(c.expr)) : [];
+    const fold = collations.some((c) => c !== undefined)
+      ? (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
+      : (row: Row): Row => row;
     return {
       next() {
         for (let row = input.next(); row !== null; row = input.next()) {
-          const k = tupleKey(row);
+          const k = tupleKey(fold(row));
           if (!seen.has(k)) {
             seen.add(k);
             return row;
@@ -342,8 +361,15 @@ export function drain(src: Source): Row[] {
   return out;
 }
 
+/** Sort keys as compared: a key under NOCASE or RTRIM sorts by its folded form. */
 function sortKeyEvals(keys: readonly SortKey[], env: ExecEnv): Evaluator[] {
-  return keys.map((k) => compileExpr(k.expr, env.ctx).eval);
+  return keys.map((k) => collatedEval(k.expr, env));
+}
+
+function collatedEval(e: Expr, env: ExecEnv): Evaluator {
+  const f = compileExpr(e, env.ctx).eval;
+  const collation = exprCollation(e);
+  return collation ? (row) => collationKey(f(row), collation) : f;
 }
 
 /** SQLite LIMIT/OFFSET rules: negative LIMIT = none (-1), negative OFFSET = 0, integers only. */
@@ -484,6 +510,12 @@ function filteredScan(
 function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
   const input = build(node.input, env);
   const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
+  // A group key under NOCASE/RTRIM groups by its folded form and shows its first value.
+  const groupFolds = node.groupBy.map((g) => {
+    const c = exprCollation(g);
+    return c ? (v: unknown) => collationKey(v, c) : null;
+  });
+  const folding = groupFolds.some((f) => f !== null);
   const argEvals = node.aggregates.map((a) => (a.arg ? compileExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
@@ -511,7 +543,7 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
     );
   for (let row = input.next(); row !== null; row = input.next()) {
     let g: Group | undefined;
-    if (single) {
+    if (single && !folding) {
       // One grouping value (the common case): no per-row key array or key string.
       const v = single(row);
       g = groups.findOne(v);
@@ -521,10 +553,11 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
       }
     } else {
       const keys = groupEvals.map((f) => f(row));
-      g = groups.find(keys);
+      const lookup = folding ? keys.map((v, i) => groupFolds[i]?.(v) ?? v) : keys;
+      g = groups.find(lookup);
       if (!g) {
         g = { keys, accs: newAccs(), rep: row };
-        groups.add(keys, g);
+        groups.add(lookup, g);
       }
     }
     let improved = false;
@@ -559,7 +592,10 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   const nk = node.groupBy.length;
   out.sort((a, b) => {
     for (let i = 0; i < nk; i++) {
-      const c = compareValues(a[width + i], b[width + i]);
+      const fold = groupFolds[i];
+      const c = fold
+        ? compareValues(fold(a[width + i]), fold(b[width + i]))
+        : compareValues(a[width + i], b[width + i]);
       if (c !== 0) return c;
     }
     return 0;

@@ -3,6 +3,13 @@ import type { Expr } from './expr';
 import type { PhysicalKind, PhysicalPlan } from './physical';
 import type { SortKey } from './logical';
 
+const BINARY_TEXT: Readonly<Partial<Record<string, string>>> = {
+  and: 'AND',
+  or: 'OR',
+  is: 'IS',
+  isNot: 'IS NOT',
+};
+
 export function exprText(e: Expr): string {
   switch (e.kind) {
     case 'column':
@@ -20,9 +27,19 @@ export function exprText(e: Expr): string {
     case 'param':
       return typeof e.key === 'number' ? `?${e.key + 1}` : `:${e.key}`;
     case 'unary':
-      return e.op === 'not' ? `NOT ${exprText(e.arg)}` : `${e.op === 'neg' ? '-' : '+'}${exprText(e.arg)}`;
+      return e.op === 'not'
+        ? `NOT ${exprText(e.arg)}`
+        : `${e.op === 'neg' ? '-' : e.op === 'bitnot' ? '~' : '+'}${exprText(e.arg)}`;
     case 'binary':
-      return `(${exprText(e.left)} ${e.op === 'and' ? 'AND' : e.op === 'or' ? 'OR' : e.op} ${exprText(e.right)})`;
+      return `(${exprText(e.left)} ${BINARY_TEXT[e.op] ?? e.op} ${exprText(e.right)})`;
+    case 'cast':
+      return `CAST(${exprText(e.arg)} AS ${e.to.toUpperCase()})`;
+    case 'collate':
+      return `${exprText(e.arg)} COLLATE ${e.collation.toUpperCase()}`;
+    case 'glob':
+      return `${exprText(e.arg)} ${e.negated ? 'NOT GLOB' : 'GLOB'} ${exprText(e.pattern)}`;
+    case 'case':
+      return `CASE${e.base ? ` ${exprText(e.base)}` : ''}${e.whens.map((w) => ` WHEN ${exprText(w.when)} THEN ${exprText(w.then)}`).join('')}${e.otherwise ? ` ELSE ${exprText(e.otherwise)}` : ''} END`;
     case 'in':
       return `${exprText(e.arg)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map(exprText).join(', ')})`;
     case 'between':
@@ -58,6 +75,7 @@ const describe: Describers = {
     return `IndexRangeScan ${n.collection} using ${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
+  Values: (n) => `Values (${n.rows.length} ${n.rows.length === 1 ? 'row' : 'rows'})`,
   IndexUnion: (n) => `IndexUnion ${n.collection} (${n.inputs.length} branches)`,
   Filter: (n) => `Filter ${exprText(n.predicate)}`,
   Aggregate: (n) =>

@@ -33,7 +33,17 @@ function collect(e: Expr, out: Set<number>): boolean {
     case 'like':
       return collect(e.arg, out) && collect(e.pattern, out) && (e.escape === null || collect(e.escape, out));
     case 'isNull':
+    case 'cast':
+    case 'collate':
       return collect(e.arg, out);
+    case 'glob':
+      return collect(e.arg, out) && collect(e.pattern, out);
+    case 'case':
+      return (
+        (e.base === null || collect(e.base, out)) &&
+        e.whens.every((w) => collect(w.when, out) && collect(w.then, out)) &&
+        (e.otherwise === null || collect(e.otherwise, out))
+      );
     case 'call':
       return e.args.every((x) => collect(x, out));
     case 'aggregate':

@@ -10,7 +10,14 @@ export type ValueType =
   'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'timestamp' | 'null' | 'composite' | 'any';
 
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
+export type BitOp = '&' | '|' | '<<' | '>>';
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+/** The null-safe comparisons: `IS` / `IS NOT DISTINCT FROM` and `IS NOT` / `IS DISTINCT FROM`. */
+export type IsOp = 'is' | 'isNot';
+/** SQLite's built-in collating sequences. */
+export type Collation = 'binary' | 'nocase' | 'rtrim';
+/** Target of CAST, by SQLite's type-affinity rules (NUMERIC keeps integers and reals apart). */
+export type CastTarget = 'integer' | 'real' | 'numeric' | 'text' | 'blob';
 export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total' | 'group_concat';
 
 export interface ColumnExpr {
@@ -21,6 +28,8 @@ export interface ColumnExpr {
   readonly type: ValueType;
   /** Dotted path, for explain output and result column names. */
   readonly name: string;
+  /** Declared COLLATE of the column, when not BINARY. */
+  readonly collation?: Collation;
 }
 
 export interface LiteralExpr {
@@ -38,15 +47,57 @@ export interface ParamExpr {
 
 export interface UnaryExpr {
   readonly kind: 'unary';
-  readonly op: 'not' | 'neg' | 'pos';
+  readonly op: 'not' | 'neg' | 'pos' | 'bitnot';
   readonly arg: Expr;
 }
 
 export interface BinaryExpr {
   readonly kind: 'binary';
-  readonly op: ArithOp | CompareOp | 'and' | 'or' | '||';
+  readonly op: ArithOp | BitOp | CompareOp | IsOp | 'and' | 'or' | '||';
   readonly left: Expr;
   readonly right: Expr;
+  /** Collating sequence of a comparison on text (chosen by SQLite's precedence when lowering). */
+  readonly collation?: Collation;
+}
+
+export interface CastExpr {
+  readonly kind: 'cast';
+  readonly arg: Expr;
+  readonly to: CastTarget;
+}
+
+export interface CaseWhen {
+  readonly when: Expr;
+  readonly then: Expr;
+}
+
+/** Simple CASE (`base` set: each `when` is compared with it by `=`) or searched CASE. */
+export interface CaseExpr {
+  readonly kind: 'case';
+  readonly base: Expr | null;
+  readonly whens: readonly CaseWhen[];
+  readonly otherwise: Expr | null;
+  /** Collation of the simple CASE's comparisons. */
+  readonly collation?: Collation;
+}
+
+/** `x COLLATE name`: evaluates to x; the collation steers comparisons and ordering above it. */
+export interface CollateExpr {
+  readonly kind: 'collate';
+  readonly arg: Expr;
+  readonly collation: Collation;
+  /**
+   * A name SQLite has no collating sequence for: harmless until a comparison or an ordering
+   * uses it, which is then refused (SQLite's "no such collation sequence").
+   */
+  readonly unknown?: string;
+}
+
+export interface GlobExpr {
+  readonly kind: 'glob';
+  readonly arg: Expr;
+  readonly pattern: Expr;
+  readonly negated: boolean;
 }
 
 export interface InExpr {
@@ -54,6 +105,8 @@ export interface InExpr {
   readonly arg: Expr;
   readonly list: readonly Expr[];
   readonly negated: boolean;
+  /** Collation of each item's comparison with `arg` (an item may carry its own COLLATE). */
+  readonly collations?: readonly (Collation | undefined)[];
 }
 
 export interface BetweenExpr {
@@ -62,6 +115,7 @@ export interface BetweenExpr {
   readonly lo: Expr;
   readonly hi: Expr;
   readonly negated: boolean;
+  readonly collation?: Collation;
 }
 
 export interface LikeExpr {
@@ -122,6 +176,10 @@ export type Expr =
   | BetweenExpr
   | LikeExpr
   | IsNullExpr
+  | CastExpr
+  | CaseExpr
+  | CollateExpr
+  | GlobExpr
   | AggregateExpr
   | SlotExpr
   | CallExpr;
@@ -168,6 +226,15 @@ export const E = Object.freeze({
     glob,
   }),
   isNull: (arg: Expr, negated = false): IsNullExpr => ({ kind: 'isNull', arg, negated }),
+  cast: (arg: Expr, to: CastTarget): CastExpr => ({ kind: 'cast', arg, to }),
+  case: (base: Expr | null, whens: readonly CaseWhen[], otherwise: Expr | null): CaseExpr => ({
+    kind: 'case',
+    base,
+    whens,
+    otherwise,
+  }),
+  collate: (arg: Expr, collation: Collation): CollateExpr => ({ kind: 'collate', arg, collation }),
+  glob: (arg: Expr, pattern: Expr, negated = false): GlobExpr => ({ kind: 'glob', arg, pattern, negated }),
   aggregate: (
     fn: AggregateFn,
     arg: Expr | null,
@@ -247,9 +314,55 @@ export function isConstant(e: Expr): boolean {
     case 'like':
       return isConstant(e.arg) && isConstant(e.pattern) && (e.escape === null || isConstant(e.escape));
     case 'isNull':
+    case 'cast':
+    case 'collate':
       return isConstant(e.arg);
+    case 'glob':
+      return isConstant(e.arg) && isConstant(e.pattern);
+    case 'case':
+      return (
+        (e.base === null || isConstant(e.base)) &&
+        e.whens.every((w) => isConstant(w.when) && isConstant(w.then)) &&
+        (e.otherwise === null || isConstant(e.otherwise))
+      );
     case 'call':
       // Never an index key: random() differs per row, and the planner does not ask the table.
       return false;
+  }
+}
+
+/** Direct sub-expressions of `e` (an aggregate's argument included). */
+export function exprChildren(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+    case 'param':
+    case 'slot':
+      return [];
+    case 'aggregate':
+      return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
+    case 'unary':
+    case 'isNull':
+    case 'cast':
+    case 'collate':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'in':
+      return [e.arg, ...e.list];
+    case 'between':
+      return [e.arg, e.lo, e.hi];
+    case 'like':
+      return e.escape ? [e.arg, e.pattern, e.escape] : [e.arg, e.pattern];
+    case 'glob':
+      return [e.arg, e.pattern];
+    case 'case': {
+      const out: Expr[] = e.base ? [e.base] : [];
+      for (const w of e.whens) out.push(w.when, w.then);
+      if (e.otherwise) out.push(e.otherwise);
+      return out;
+    }
+    case 'call':
+      return [...e.args];
   }
 }

@@ -3,8 +3,10 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
+ * Values is the leaf of a SELECT without FROM (one row of no columns) and of a VALUES statement
+ * (its rows, read by SlotExprs).
  * Rows flowing out of Scan/Filter are stored row arrays (ColumnExpr reads them). Aggregate
  * emits rows shaped [...representative stored row, ...group keys, ...aggregate values], so column
  * references keep working after grouping and SlotExprs (starting at the collection's column
@@ -16,6 +18,12 @@ import type { AggregateExpr, Expr } from './expr';
 export interface ScanNode {
   readonly kind: 'scan';
   readonly collection: string;
+}
+
+/** Constant rows (literals, parameters and expressions over them), produced in order. */
+export interface ValuesNode {
+  readonly kind: 'values';
+  readonly rows: readonly (readonly Expr[])[];
 }
 
 export interface FilterNode {
@@ -69,10 +77,11 @@ export interface LimitNode {
 }
 
 export type LogicalPlan =
-  ScanNode | FilterNode | AggregateNode | SortNode | ProjectNode | DistinctNode | LimitNode;
+  ScanNode | ValuesNode | FilterNode | AggregateNode | SortNode | ProjectNode | DistinctNode | LimitNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
+  values: (rows: readonly (readonly Expr[])[]): ValuesNode => ({ kind: 'values', rows }),
   filter: (input: LogicalPlan, predicate: Expr): FilterNode => ({ kind: 'filter', input, predicate }),
   aggregate: (
     input: LogicalPlan,

@@ -34,7 +34,9 @@ export interface Catalog {
 }
 
 interface Layers {
-  scan: string;
+  /** The collection scanned, or null when the leaf is a Values node. */
+  scan: string | null;
+  values: Extract<LogicalPlan, { kind: 'values' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -47,7 +49,8 @@ interface Layers {
 /** Peel the fixed layer order of a logical plan (see planner/logical.ts). */
 function layers(plan: LogicalPlan): Layers {
   const out: Layers = {
-    scan: '',
+    scan: null,
+    values: null,
     where: null,
     aggregate: null,
     having: null,
@@ -85,8 +88,9 @@ function layers(plan: LogicalPlan): Layers {
     out.where = node.predicate;
     node = node.input;
   }
-  if (node.kind !== 'scan') throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
-  out.scan = node.collection;
+  if (node.kind === 'values') out.values = node;
+  else if (node.kind === 'scan') out.scan = node.collection;
+  else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
 }
 
@@ -170,9 +174,21 @@ function equalityRank(t: Target): number {
   return t.index === null ? 0 : t.index.unique ? 1 : 2;
 }
 
+/**
+ * Trees are ordered by BINARY collation and hold values as stored: a conjunct comparing under
+ * another collation, or against a CAST (which converts by affinity), needs the residual filter.
+ */
+function treeComparable(e: Expr): boolean {
+  if ((e.kind === 'binary' || e.kind === 'between') && e.collation !== undefined) return false;
+  if (e.kind === 'in' && e.collations?.some((c) => c !== undefined)) return false;
+  const operands = e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? e.list : [];
+  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate');
+}
+
 /** Candidates answering one conjunct through one tree. */
 function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
   const out: Candidate[] = [];
+  if (!treeComparable(e)) return out;
   const cmp = columnComparison(e);
   if (cmp) {
     const t = targetOf(cmp.col, view);
@@ -316,7 +332,9 @@ function chooseAccess(
   const cands = mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view)));
   let best = pickBest(cands);
   const collection = view.meta.schema.name;
-  const sortTarget = sort && sort.length >= 1 ? targetOf(sort[0].expr, view) : null;
+  const first = sort && sort.length >= 1 ? sort[0].expr : null;
+  // Trees are in BINARY order: a column declared COLLATE NOCASE / RTRIM must be sorted.
+  const sortTarget = first && !(first.kind === 'column' && first.collation) ? targetOf(first, view) : null;
   // Only a single key (or the primary key first: it is unique) makes tree order the full order.
   const sortUsable =
     sortTarget !== null && (sort?.length === 1 || sortTarget.index === null) ? sortTarget : null;
@@ -359,14 +377,22 @@ function chooseAccess(
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
-  const view = catalog.collection(l.scan);
-  if (!view) throw new QueryError(`no such collection: ${l.scan}`, 'QUERY');
-  // Sorting below an aggregate is over groups: the access path can't provide that order.
-  const accessSort = l.aggregate ? null : l.sort;
-  const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
-  let node: PhysicalPlan = choice.access;
-  if (choice.residual.length > 0)
-    node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
+  let node: PhysicalPlan;
+  let ordered = false;
+  if (l.values) {
+    node = { kind: 'Values', rows: l.values.rows };
+    if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };
+  } else {
+    const view = l.scan === null ? undefined : catalog.collection(l.scan);
+    if (!view) throw new QueryError(`no such collection: ${l.scan ?? ''}`, 'QUERY');
+    // Sorting below an aggregate is over groups: the access path can't provide that order.
+    const accessSort = l.aggregate ? null : l.sort;
+    const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
+    node = choice.access;
+    ordered = choice.ordered;
+    if (choice.residual.length > 0)
+      node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
+  }
   if (l.aggregate) {
     node = {
       kind: 'Aggregate',
@@ -377,7 +403,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     };
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }
-  const needSort = l.sort !== null && l.sort.length > 0 && !(choice.ordered && !l.aggregate);
+  const needSort = l.sort !== null && l.sort.length > 0 && !(ordered && !l.aggregate);
   const limit = l.limit;
   // TopN only when nothing between the sort and the limit changes the row count.
   if (needSort && l.sort && limit?.limit && !l.distinct) {

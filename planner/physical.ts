@@ -52,6 +52,12 @@ export interface IndexUnionNode {
   readonly inputs: readonly (PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode)[];
 }
 
+/** Constant rows: the leaf of SELECT without FROM and of VALUES. */
+export interface ValuesPNode {
+  readonly kind: 'Values';
+  readonly rows: readonly (readonly Expr[])[];
+}
+
 export interface FilterPNode {
   readonly kind: 'Filter';
   readonly input: PhysicalPlan;
@@ -104,6 +110,7 @@ export type AccessNode =
 
 export type PhysicalPlan =
   | AccessNode
+  | ValuesPNode
   | FilterPNode
   | AggregatePNode
   | SortPNode

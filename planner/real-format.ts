@@ -74,21 +74,6 @@ function trimZeros(digits: string): string {
   return n === digits.length ? digits : digits.slice(0, n);
 }
 
-/**
- * '%!.15g' when it reads back as `v`, else '%!.17g'. The shortest round-trip rendering (JS's
- * String) has at most 15 significant digits exactly when the 15-digit rounding reads back, and
- * then it is that rounding: no second formatting pass is needed for most values.
- */
-export function realText(v: number): string {
-  const a = Math.abs(v);
-  const short = splitDigits(String(a));
-  if (short.digits.length <= 15) {
-    const decoded: Decoded = { neg: v < 0, digits: trimZeros(short.digits), iDP: short.iDP, special: null };
-    return formatFloat(v, 'g', 15, { altform2: true }, decoded);
-  }
-  return formatFloat(v, 'g', 17, { altform2: true });
-}
-
 export interface FloatFlags {
   readonly alt?: boolean;
   readonly altform2?: boolean;
@@ -98,13 +83,7 @@ export interface FloatFlags {
 }
 
 /** One %f / %e / %g conversion without width handling. */
-export function formatFloat(
-  r: number,
-  conv: 'f' | 'e' | 'g',
-  precision: number,
-  f: FloatFlags,
-  decoded?: Decoded,
-): string {
+export function formatFloat(r: number, conv: 'f' | 'e' | 'g', precision: number, f: FloatFlags): string {
   let xtype = conv;
   if (precision < 0) precision = 6;
   let iRound: number;
@@ -115,7 +94,7 @@ export function formatFloat(
     // %g's precision counts significant digits; below it counts digits after the point.
     precision--;
   } else iRound = precision + 1;
-  const s = decoded ?? fpDecode(r, iRound, f.altform2 ? 26 : 16);
+  const s = fpDecode(r, iRound, f.altform2 ? 26 : 16);
   const prefix = s.neg ? '-' : (f.plus ?? '');
   if (s.special === 'nan') return 'NaN';
   if (s.special === 'inf') return `${prefix}Inf`;

@@ -3,8 +3,6 @@
  * boolean): truthiness, integer arithmetic with overflow to REAL, text rendering of numbers, and
  * the LIKE prefix (matching itself is in like.ts). See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
-import { DataError } from '../src/errors';
-import { realText } from './real-format';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -124,27 +122,9 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
   return Number.isNaN(r) ? null : r + 0;
 }
 
-/**
- * A number as SQLite 3.53 renders a REAL as text: '%!.15g' when that reads back as the same
- * double, else '%!.17g' (100.0, 1.0e+20, 0.1, 0.30000000000000004, 123456789012345.59).
- */
-export function realToText(v: number): string {
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : v < 0 ? '-Inf' : 'NaN';
-  if (v === 0) return '0.0';
-  return realText(v);
-}
-
-/** Text form of a value for LIKE and ||: integers plainly, REALs the SQLite way. */
-export function toText(v: unknown, isReal: boolean): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  if (typeof v === 'number') return isReal || !Number.isInteger(v) ? realToText(v) : String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  if (v instanceof Date) return String(v.getTime());
-  throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
-}
+// Text conversions live with the other conversion rules (SQLite's own digit generation);
+// re-exported for existing callers.
+export { realToText, toText } from './sqlite-cast';
 
 /** The literal prefix of a LIKE pattern before its first wildcard (for index range scans). */
 export function likePrefix(pattern: string): string {

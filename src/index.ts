@@ -31,5 +31,6 @@ export type {
   Constraint,
   FieldDescriptor,
   IndexDescriptor,
+  Collation,
 } from '../storage/schema/descriptors';
 export type { RecoveryMode } from '../storage/engine';

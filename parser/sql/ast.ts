@@ -24,7 +24,7 @@ export type SqlExpr = ExprMeta &
     | { readonly t: 'param'; readonly spec: string; readonly ordinal: number }
     /** A column reference: `a`, `t.a`, `profile.timezone`, `"profile.timezone"`. */
     | { readonly t: 'col'; readonly parts: readonly string[]; readonly quoted: boolean }
-    | { readonly t: 'unary'; readonly op: '-' | '+' | 'NOT'; readonly arg: SqlExpr }
+    | { readonly t: 'unary'; readonly op: '-' | '+' | '~' | 'NOT'; readonly arg: SqlExpr }
     | { readonly t: 'bin'; readonly op: string; readonly l: SqlExpr; readonly r: SqlExpr }
     | { readonly t: 'in'; readonly arg: SqlExpr; readonly list: readonly SqlExpr[]; readonly not: boolean }
     | {
@@ -44,6 +44,19 @@ export type SqlExpr = ExprMeta &
         readonly glob: boolean;
       }
     | { readonly t: 'isnull'; readonly arg: SqlExpr; readonly not: boolean }
+    /** `l IS r`, `l IS NOT r`, `l IS [NOT] DISTINCT FROM r` (DISTINCT FROM is IS NOT). */
+    | { readonly t: 'is'; readonly l: SqlExpr; readonly r: SqlExpr; readonly not: boolean }
+    | { readonly t: 'glob'; readonly arg: SqlExpr; readonly pat: SqlExpr; readonly not: boolean }
+    /** `typeName` as written, words upper-cased and joined by one space (`VARCHAR(10)` keeps its arguments). */
+    | { readonly t: 'cast'; readonly arg: SqlExpr; readonly typeName: string }
+    | {
+        readonly t: 'case';
+        /** The operand of a simple CASE; null for a searched CASE. */
+        readonly base: SqlExpr | null;
+        readonly whens: readonly { readonly when: SqlExpr; readonly then: SqlExpr }[];
+        readonly otherwise: SqlExpr | null;
+      }
+    | { readonly t: 'collate'; readonly arg: SqlExpr; readonly collation: string }
     /** Any function call; which ones the subset accepts is decided when lowering. */
     | {
         readonly t: 'call';
@@ -74,7 +87,8 @@ export interface SelectAst {
   readonly t: 'select';
   readonly distinct: boolean;
   readonly items: readonly SelectItem[];
-  readonly table: string;
+  /** null for a SELECT without FROM (one row of no columns). */
+  readonly table: string | null;
   readonly tableAlias: string | null;
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];
@@ -93,26 +107,59 @@ export interface ColumnDefAst extends Span {
   readonly unique: boolean;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
+  /** COLLATE name as written, or null. */
+  readonly collate: string | null;
+}
+
+export interface SetClause {
+  readonly column: string;
+  readonly expr: SqlExpr;
+}
+
+export type InsertSource =
+  | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
+  | { readonly t: 'select'; readonly select: SelectAst }
+  | { readonly t: 'defaults' };
+
+/** `ON CONFLICT [(cols) [WHERE …]] DO NOTHING | DO UPDATE SET … [WHERE …]`. */
+export interface UpsertClause {
+  /** null when the clause names no target (allowed on the last clause only). */
+  readonly target: readonly string[] | null;
+  readonly targetWhere: SqlExpr | null;
+  /** null for DO NOTHING. */
+  readonly sets: readonly SetClause[] | null;
+  readonly where: SqlExpr | null;
 }
 
 export type StatementAst =
   | SelectAst
   | { readonly t: 'explain'; readonly select: SelectAst }
+  /** `VALUES (...), (...)` as a statement: rows of equal length, columns named column1, column2, .... */
+  | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | {
       readonly t: 'insert';
       readonly or: 'ignore' | 'replace' | 'abort' | null;
-      readonly doNothing: boolean;
       readonly table: string;
       readonly columns: readonly string[] | null;
-      readonly rows: readonly (readonly SqlExpr[])[];
+      /** VALUES rows, `SELECT …` or `DEFAULT VALUES` (one row of defaults). */
+      readonly source: InsertSource;
+      /** ON CONFLICT clauses in the order SQLite tries them. */
+      readonly upserts: readonly UpsertClause[];
+      readonly returning: readonly SelectItem[] | null;
     }
   | {
       readonly t: 'update';
       readonly table: string;
-      readonly sets: readonly { readonly column: string; readonly expr: SqlExpr }[];
+      readonly sets: readonly SetClause[];
       readonly where: SqlExpr | null;
+      readonly returning: readonly SelectItem[] | null;
     }
-  | { readonly t: 'delete'; readonly table: string; readonly where: SqlExpr | null }
+  | {
+      readonly t: 'delete';
+      readonly table: string;
+      readonly where: SqlExpr | null;
+      readonly returning: readonly SelectItem[] | null;
+    }
   | {
       readonly t: 'createTable';
       readonly name: string;
@@ -134,4 +181,6 @@ export type StatementAst =
     }
   | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
-  | { readonly t: 'begin' | 'commit' | 'rollback' };
+  | { readonly t: 'begin' | 'commit' | 'rollback' }
+  /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
+  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };

@@ -17,8 +17,8 @@ export interface Token {
   end: number;
 }
 
-// Longest first: '->>' before '->', '<<' before '<>' and '<'. The bit and JSON operators are
-// tokens so the parser can refuse them as NotSupportedError rather than as a syntax error.
+// Longest first: '->>' before '->', '<<' before '<>' and '<', '||' before '|'. The JSON
+// operators are tokens so the parser can refuse them as NotSupportedError, not a syntax error.
 const OPS = [
   '->>',
   '->',

@@ -86,6 +86,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
   let unique = false;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
+  let collate: string | null = null;
   for (;;) {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
@@ -107,7 +108,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.isWord('REFERENCES')) throw p.unsupported('REFERENCES (foreign keys)');
-    else if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    else if (p.acceptWord('COLLATE')) collate = p.name('a collation name');
     else if (p.isWord('GENERATED') || p.isWord('AS')) throw p.unsupported('generated columns');
     else break;
   }
@@ -120,6 +121,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     unique,
     defaultValue,
     checks,
+    collate,
     start,
     end: p.prev.end,
   };

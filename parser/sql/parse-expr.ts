@@ -1,8 +1,11 @@
 /**
- * Expression grammar. Operator precedence follows SQLite, loosest first: OR; AND; NOT;
- * = == != <> IS IN LIKE BETWEEN; < <= > >=; + -; * / %; ||; unary - +. Function calls of any
- * name parse (lowering decides which are supported, and CHECK constraints need `length()`);
- * CASE, CAST, subqueries and the like are refused here with a NotSupportedError.
+ * Expression grammar. Operator precedence follows SQLite's parse.y, loosest first: OR; AND; NOT;
+ * = == != <> IS IN LIKE GLOB BETWEEN ISNULL NOTNULL; < <= > >=; & | << >>; + -; * / %; ||;
+ * postfix COLLATE; unary - + ~. A NOT met where an operand starts (`1 + NOT 0 = 1`) takes
+ * everything down to its own level as its operand, as SQLite's LALR grammar does, so it
+ * parses as `1 + NOT (0 = 1)`. Function calls of any name parse (lowering decides which are
+ * supported, and CHECK constraints need `length()`); subqueries and the like are refused here
+ * with a NotSupportedError.
  */
 import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
@@ -27,7 +30,12 @@ function childDepth(node: object): number {
   let d = 0;
   for (const v of Object.values(node)) {
     if (isExpr(v)) d = Math.max(d, v.depth);
-    else if (Array.isArray(v)) for (const x of v) if (isExpr(x)) d = Math.max(d, x.depth);
+    else if (Array.isArray(v))
+      for (const x of v) {
+        if (isExpr(x)) d = Math.max(d, x.depth);
+        // CASE arms: { when, then } pairs.
+        else if (typeof x === 'object' && x !== null) d = Math.max(d, childDepth(x as object));
+      }
   }
   return d;
 }
@@ -104,10 +112,18 @@ export class ExprParser extends TokenStream {
         continue;
       }
       if (this.acceptWord('IS')) {
-        const not = this.acceptWord('NOT');
-        if (this.isWord('DISTINCT')) throw this.unsupported('IS [NOT] DISTINCT FROM');
-        if (!this.acceptWord('NULL')) throw this.unsupported('IS with anything but NULL');
-        l = this.node(first, { t: 'isnull', arg: l, not });
+        let not = this.acceptWord('NOT');
+        // `IS DISTINCT FROM` is `IS NOT`; `IS NOT DISTINCT FROM` is `IS`.
+        if (this.acceptWord('DISTINCT')) {
+          this.expectWord('FROM');
+          not = !not;
+        }
+        const r = this.comparison();
+        // `IS [NOT] NULL` keeps its own node: the planner answers it from an index.
+        l =
+          r.t === 'null'
+            ? this.node(first, { t: 'isnull', arg: l, not })
+            : this.node(first, { t: 'is', l, r, not });
         continue;
       }
       const negated =
@@ -137,8 +153,13 @@ export class ExprParser extends TokenStream {
       }
       if (this.acceptWord('GLOB')) {
         const pat = this.comparison();
-        if (this.isWord('ESCAPE')) throw this.unsupported('GLOB ... ESCAPE');
-        l = this.node(first, { t: 'like', arg: l, pat, esc: null, not: negated, glob: true });
+        // SQLite parses it, then glob() refuses a third argument.
+        if (this.isWord('ESCAPE'))
+          throw new QueryError('wrong number of arguments to function glob()', 'QUERY', {
+            sql: this.sql,
+            offset: this.tok.start,
+          });
+        l = this.node(first, { t: 'glob', arg: l, pat, not: negated });
         continue;
       }
       if (this.isAnyWord(['REGEXP', 'MATCH'])) throw this.unsupported(this.tok.upper);
@@ -173,11 +194,13 @@ export class ExprParser extends TokenStream {
     return l;
   }
 
-  /** SQLite's & | << >> level (between + - and comparisons): valid SQL outside the subset. */
   private bitwise(): SqlExpr {
-    const l = this.additive();
-    if (this.tok.kind === 'op' && ['&', '|', '<<', '>>'].includes(this.tok.text))
-      throw this.unsupported(`the bit operator ${this.tok.text}`);
+    const first = this.tok;
+    let l = this.additive();
+    while (this.tok.kind === 'op' && ['&', '|', '<<', '>>'].includes(this.tok.text)) {
+      const op = this.next().text;
+      l = this.node(first, { t: 'bin', op, l, r: this.additive() });
+    }
     return l;
   }
 
@@ -203,10 +226,18 @@ export class ExprParser extends TokenStream {
 
   private concat(): SqlExpr {
     const first = this.tok;
-    let l = this.unary();
-    while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.unary() });
+    let l = this.collate();
+    while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.collate() });
     if (this.isOp('->') || this.isOp('->>')) throw this.unsupported(`the JSON operator ${this.tok.text}`);
     return l;
+  }
+
+  private collate(): SqlExpr {
+    const first = this.tok;
+    let e = this.unary();
+    while (this.acceptWord('COLLATE'))
+      e = this.node(first, { t: 'collate', arg: e, collation: this.name('a collation name') });
+    return e;
   }
 
   /** A signed term without binary operators: a DEFAULT value, which SQLite parses at this level. */
@@ -216,8 +247,9 @@ export class ExprParser extends TokenStream {
 
   private unary(): SqlExpr {
     const first = this.tok;
-    if (this.isOp('-') || this.isOp('+')) {
-      const op = this.next().text === '-' ? '-' : '+';
+    if (this.isOp('-') || this.isOp('+') || this.isOp('~')) {
+      const text = this.next().text;
+      const op = text === '-' ? '-' : text === '~' ? '~' : '+';
       if (++this.nesting > MAX_NESTING) throw this.tooDeep();
       try {
         return this.node(first, { t: 'unary', op, arg: this.unary() });
@@ -225,10 +257,7 @@ export class ExprParser extends TokenStream {
         this.nesting--;
       }
     }
-    if (this.isOp('~')) throw this.unsupported('the bit operator ~');
-    const e = this.primary();
-    if (this.isWord('COLLATE')) throw this.unsupported('COLLATE');
-    return e;
+    return this.primary();
   }
 
   private primary(): SqlExpr {
@@ -265,11 +294,14 @@ export class ExprParser extends TokenStream {
         this.i++;
         return this.node(t, { t: 'bool', value: t.upper === 'TRUE' });
       case 'CASE':
-        throw this.unsupported('CASE');
+        return this.caseExpr();
       case 'EXISTS':
         throw this.unsupported('EXISTS subqueries');
       case 'CAST':
-        throw this.unsupported('CAST');
+        if (this.isOp('(', this.peek())) return this.cast();
+        break;
+      case 'NOT':
+        return this.not();
       case 'SELECT':
         throw this.unsupported('subqueries');
       case 'CURRENT_TIME':
@@ -281,6 +313,46 @@ export class ExprParser extends TokenStream {
     if (this.isOp('(', this.peek())) return this.call();
     if (RESERVED.has(t.upper)) throw this.error(`unexpected keyword ${t.upper}`);
     return this.columnRef(false);
+  }
+
+  private cast(): SqlExpr {
+    const t = this.next();
+    this.expectOp('(');
+    const arg = this.expr();
+    this.expectWord('AS');
+    const words: string[] = [];
+    while (this.tok.kind === 'ident' || this.tok.kind === 'qident')
+      words.push(this.next().text.toUpperCase());
+    // SQLite accepts an empty type name here (NUMERIC affinity).
+    let typeName = words.join(' ');
+    if (words.length > 0 && this.acceptOp('(')) {
+      const args: string[] = [];
+      do {
+        let sign = '';
+        if (this.isOp('-') || this.isOp('+')) sign = this.next().text;
+        if (this.tok.kind !== 'number') throw this.error('expected a number in the type');
+        args.push(sign + this.next().text);
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+      typeName += `(${args.join(',')})`;
+    }
+    this.expectOp(')');
+    return this.node(t, { t: 'cast', arg, typeName });
+  }
+
+  private caseExpr(): SqlExpr {
+    const t = this.next();
+    const base = this.isWord('WHEN') ? null : this.expr();
+    const whens: { when: SqlExpr; then: SqlExpr }[] = [];
+    while (this.acceptWord('WHEN')) {
+      const when = this.expr();
+      this.expectWord('THEN');
+      whens.push({ when, then: this.expr() });
+    }
+    if (whens.length === 0) throw this.error('expected WHEN');
+    const otherwise = this.acceptWord('ELSE') ? this.expr() : null;
+    this.expectWord('END');
+    return this.node(t, { t: 'case', base, whens, otherwise });
   }
 
   private parenthesized(): SqlExpr {

@@ -1,13 +1,22 @@
 /**
  * Recursive-descent parser for the SQL subset (SPEC §7 Tier 1): one statement, optional
  * trailing semicolons. Valid SQL outside the subset (JOIN, subqueries, UNION, CASE, WITH,
- * RETURNING, ...) is a NotSupportedError naming the construct; anything malformed is a
+ ...) is a NotSupportedError naming the construct; anything malformed is a
  * QueryError (code SYNTAX) with line, column and offset. Expressions are in parse-expr.ts,
  * DDL in parse-ddl.ts.
  */
-import { ProgrammingError } from '../../src/errors';
+import { ProgrammingError, QueryError } from '../../src/errors';
 import { syntaxError, tokenize } from './lexer';
-import type { OrderItem, SelectAst, SelectItem, SqlExpr, StatementAst } from './ast';
+import type {
+  InsertSource,
+  OrderItem,
+  SelectAst,
+  SelectItem,
+  SetClause,
+  SqlExpr,
+  StatementAst,
+  UpsertClause,
+} from './ast';
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 
@@ -30,17 +39,10 @@ const STATEMENT_WORDS = [
   'ROLLBACK',
   'EXPLAIN',
   'WITH',
-];
-const UNSUPPORTED_STATEMENTS = [
-  'PRAGMA',
-  'VACUUM',
-  'ATTACH',
-  'DETACH',
-  'ANALYZE',
-  'REINDEX',
   'SAVEPOINT',
   'RELEASE',
 ];
+const UNSUPPORTED_STATEMENTS = ['PRAGMA', 'VACUUM', 'ATTACH', 'DETACH', 'ANALYZE', 'REINDEX'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -93,12 +95,22 @@ class StatementParser extends ExprParser {
       case 'ROLLBACK':
         this.i++;
         this.acceptWord('TRANSACTION');
-        if (this.isWord('TO')) throw this.unsupported('ROLLBACK TO (savepoints)');
+        if (this.acceptWord('TO')) {
+          this.acceptWord('SAVEPOINT');
+          return { t: 'rollbackTo', name: this.name('a savepoint name') };
+        }
         return { t: 'rollback' };
+      case 'SAVEPOINT':
+        this.i++;
+        return { t: 'savepoint', name: this.name('a savepoint name') };
+      case 'RELEASE':
+        this.i++;
+        this.acceptWord('SAVEPOINT');
+        return { t: 'release', name: this.name('a savepoint name') };
       case 'WITH':
         throw this.unsupported('WITH (common table expressions)');
       case 'VALUES':
-        throw this.unsupported('VALUES as a statement');
+        return this.values();
     }
     if (UNSUPPORTED_STATEMENTS.includes(word)) throw this.unsupported(word);
     throw this.error(`unknown statement '${text}'`);
@@ -112,21 +124,20 @@ class StatementParser extends ExprParser {
     const items: SelectItem[] = [];
     do items.push(this.selectItem());
     while (this.acceptOp(','));
-    if (!this.acceptWord('FROM')) {
-      if (this.tok.kind === 'eof' || this.isOp(';') || this.isAnyWord(['WHERE', 'GROUP', 'ORDER', 'LIMIT']))
-        throw this.unsupported('SELECT without FROM');
-      throw this.error('expected FROM');
-    }
-    if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
-    const table = this.name('a table name');
-    if (this.isOp('(')) throw this.unsupported('table-valued functions');
-    if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
+    let table: string | null = null;
     let tableAlias: string | null = null;
-    if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
-    else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
-    if (this.isOp(',') || this.isAnyWord(JOIN_WORDS)) throw this.unsupported('JOIN');
-    if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
-      throw this.unsupported('INDEXED BY');
+    // Without FROM the select list is evaluated over one row of no columns.
+    if (this.acceptWord('FROM')) {
+      if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
+      table = this.name('a table name');
+      if (this.isOp('(')) throw this.unsupported('table-valued functions');
+      if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
+      if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
+      else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
+      if (this.isOp(',') || this.isAnyWord(JOIN_WORDS)) throw this.unsupported('JOIN');
+      if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
+        throw this.unsupported('INDEXED BY');
+    }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const groupBy: SqlExpr[] = [];
     if (this.acceptWord('GROUP')) {
@@ -153,6 +164,28 @@ class StatementParser extends ExprParser {
       limit,
       offset,
     };
+  }
+
+  private values(): StatementAst {
+    this.expectWord('VALUES');
+    const rows = this.valueRows();
+    if (this.isAnyWord(['UNION', 'EXCEPT', 'INTERSECT']))
+      throw this.unsupported(`${this.tok.upper} (compound SELECT)`);
+    return { t: 'values', rows };
+  }
+
+  /** `(a, b), (c, d)`: the row lists of VALUES (the statement and INSERT's). */
+  private valueRows(): SqlExpr[][] {
+    const rows: SqlExpr[][] = [];
+    do {
+      this.expectOp('(');
+      const row: SqlExpr[] = [];
+      do row.push(this.expr());
+      while (this.acceptOp(','));
+      this.expectOp(')');
+      rows.push(row);
+    } while (this.acceptOp(','));
+    return rows;
   }
 
   private selectItem(): SelectItem {
@@ -238,29 +271,79 @@ class StatementParser extends ExprParser {
       while (this.acceptOp(','));
       this.expectOp(')');
     }
-    if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('INSERT ... SELECT');
-    if (this.isWord('DEFAULT')) throw this.unsupported('INSERT ... DEFAULT VALUES');
-    this.expectWord('VALUES');
-    const rows: SqlExpr[][] = [];
-    do {
-      this.expectOp('(');
-      const row: SqlExpr[] = [];
-      do row.push(this.expr());
-      while (this.acceptOp(','));
-      this.expectOp(')');
-      rows.push(row);
-    } while (this.acceptOp(','));
-    let doNothing = false;
-    if (this.acceptWord('ON')) {
-      this.expectWord('CONFLICT');
-      if (this.isOp('(')) throw this.unsupported('ON CONFLICT with a conflict target');
-      this.expectWord('DO');
-      if (this.isWord('UPDATE')) throw this.unsupported('ON CONFLICT DO UPDATE (upsert)');
-      this.expectWord('NOTHING');
-      doNothing = true;
+    const source = this.insertSource();
+    if (source.t === 'select' && this.isWord('ON') && endsWithFrom(source.select))
+      throw this.error(
+        'ON right after the FROM clause of INSERT … SELECT is read as a join constraint, as SQLite does: write WHERE true before ON CONFLICT',
+      );
+    const upserts: UpsertClause[] = [];
+    while (source.t !== 'defaults' && this.isWord('ON')) upserts.push(this.upsertClause(upserts));
+    return { t: 'insert', or, table, columns, source, upserts, returning: this.returning() };
+  }
+
+  private insertSource(): InsertSource {
+    if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
+    if (this.isWord('SELECT')) return { t: 'select', select: this.select() };
+    if (this.acceptWord('DEFAULT')) {
+      this.expectWord('VALUES');
+      return { t: 'defaults' };
     }
-    if (this.isWord('RETURNING')) throw this.unsupported('RETURNING');
-    return { t: 'insert', or, doNothing, table, columns, rows };
+    this.expectWord('VALUES');
+    const rows = this.valueRows();
+    return { t: 'values', rows };
+  }
+
+  private upsertClause(earlier: readonly UpsertClause[]): UpsertClause {
+    this.expectWord('ON');
+    this.expectWord('CONFLICT');
+    // SQLite: only the last ON CONFLICT clause may omit the conflict target.
+    if (earlier.length > 0 && earlier[earlier.length - 1].target === null)
+      throw this.error('a conflict target is required on every ON CONFLICT clause but the last');
+    let target: string[] | null = null;
+    let targetWhere: SqlExpr | null = null;
+    if (this.acceptOp('(')) {
+      target = [];
+      do {
+        target.push(this.dottedName());
+        if (this.isWord('COLLATE')) throw this.unsupported('COLLATE in a conflict target');
+        if (this.isWord('ASC') || this.isWord('DESC')) this.i++;
+      } while (this.acceptOp(','));
+      this.expectOp(')');
+      if (this.acceptWord('WHERE')) targetWhere = this.expr();
+    }
+    this.expectWord('DO');
+    if (this.acceptWord('NOTHING')) return { target, targetWhere, sets: null, where: null };
+    this.expectWord('UPDATE');
+    this.expectWord('SET');
+    const sets = this.setList();
+    const where = this.acceptWord('WHERE') ? this.expr() : null;
+    return { target, targetWhere, sets, where };
+  }
+
+  private setList(): SetClause[] {
+    const sets: SetClause[] = [];
+    do {
+      if (this.isOp('(')) throw this.unsupported('SET with a column list');
+      const column = this.dottedName();
+      this.expectOp('=');
+      sets.push({ column, expr: this.expr() });
+    } while (this.acceptOp(','));
+    return sets;
+  }
+
+  private returning(): SelectItem[] | null {
+    if (!this.acceptWord('RETURNING')) return null;
+    const items: SelectItem[] = [];
+    do {
+      const item = this.selectItem();
+      if (item.qualifier !== null)
+        throw new QueryError('RETURNING may not use "TABLE.*" wildcards', 'QUERY', {
+          sql: this.sql,
+          offset: item.start,
+        });
+      items.push(item);
+    } while (this.acceptOp(','));
+    return items;
   }
 
   private update(): StatementAst {
@@ -269,18 +352,12 @@ class StatementParser extends ExprParser {
     const table = this.tableName();
     if (this.isWord('AS') || this.atName()) throw this.unsupported('UPDATE table aliases');
     this.expectWord('SET');
-    const sets: { column: string; expr: SqlExpr }[] = [];
-    do {
-      if (this.isOp('(')) throw this.unsupported('UPDATE with a column list');
-      const column = this.dottedName();
-      this.expectOp('=');
-      sets.push({ column, expr: this.expr() });
-    } while (this.acceptOp(','));
+    const sets = this.setList();
     if (this.isWord('FROM')) throw this.unsupported('UPDATE ... FROM');
     const where = this.acceptWord('WHERE') ? this.expr() : null;
-    if (this.isWord('RETURNING')) throw this.unsupported('RETURNING');
+    const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('UPDATE ... ORDER BY/LIMIT');
-    return { t: 'update', table, sets, where };
+    return { t: 'update', table, sets, where, returning };
   }
 
   private delete(): StatementAst {
@@ -289,10 +366,21 @@ class StatementParser extends ExprParser {
     const table = this.tableName();
     if (this.isWord('AS') || this.atName()) throw this.unsupported('DELETE table aliases');
     const where = this.acceptWord('WHERE') ? this.expr() : null;
-    if (this.isWord('RETURNING')) throw this.unsupported('RETURNING');
+    const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('DELETE ... ORDER BY/LIMIT');
-    return { t: 'delete', table, where };
+    return { t: 'delete', table, where, returning };
   }
+}
+
+/** Whether nothing follows the FROM clause of `select` (so a following ON would belong to it). */
+function endsWithFrom(select: SelectAst): boolean {
+  return (
+    select.where === null &&
+    select.groupBy.length === 0 &&
+    select.having === null &&
+    select.orderBy.length === 0 &&
+    select.limit === null
+  );
 }
 
 /** Parse one statement (trailing semicolons allowed). */

@@ -28,7 +28,14 @@ export interface FieldDescriptor {
   constraints?: readonly Constraint[];
   /** Used when the input omits the field (undefined). */
   default?: unknown;
+  /**
+   * How SQL compares and orders this field's text (SQLite's COLLATE on a column): 'nocase' folds
+   * ASCII case, 'rtrim' ignores trailing spaces. Not allowed on the primary key or a unique index.
+   */
+  collate?: Collation;
 }
+
+export type Collation = 'binary' | 'nocase' | 'rtrim';
 
 export interface IndexDescriptor {
   name: string;

@@ -29,6 +29,8 @@ export interface NormalizedField {
   type: NormalizedType;
   constraints: Constraint[];
   default?: unknown;
+  /** Set only when not BINARY (schemas written before collations existed have none). */
+  collate?: 'nocase' | 'rtrim';
 }
 
 export interface NormalizedIndex {
@@ -45,7 +47,7 @@ export interface CollectionSchema {
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default']);
+const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'collate']);
 const INDEX_KEYS = new Set(['name', 'path', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -143,6 +145,11 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
   const constraints = (f.constraints ?? []).map((c: unknown) => normalizeConstraint(c, kind, where));
   checkBounds(constraints, where);
   const field: NormalizedField = { path, type, constraints };
+  if (f.collate !== undefined) {
+    if (f.collate !== 'binary' && f.collate !== 'nocase' && f.collate !== 'rtrim')
+      throw new SchemaError(`${where}: collate must be 'binary', 'nocase' or 'rtrim'`);
+    if (f.collate !== 'binary') field.collate = f.collate;
+  }
   if (f.default !== undefined) {
     // The default goes through the same checks as a written value, so a bad one fails here
     // rather than on every later insert that omits the field.
@@ -199,6 +206,18 @@ export function scalarTypeAt(
   return null;
 }
 
+/** The field declared at exactly `path` (through nested objects), or null. */
+export function fieldAt(fields: readonly NormalizedField[], path: readonly string[]): NormalizedField | null {
+  for (const f of fields) {
+    const n = f.path.length;
+    if (path.length < n || f.path.some((s, i) => s !== path[i])) continue;
+    if (path.length === n) return f;
+    const b = base(f.type);
+    return b.kind === 'object' ? fieldAt(b.fields, path.slice(n)) : null;
+  }
+  return null;
+}
+
 function normalizeIndex(
   raw: unknown,
   fields: readonly NormalizedField[],
@@ -240,8 +259,18 @@ export function normalizeCollection(
       `${name}: primary key '${pathText(pk)}' must be a non-optional int64, uint64, string, uuid, bytes or timestamp (got ${pkField.type.kind})`,
     );
   }
+  // Trees compare BINARY: a key or unique index under another collation would need its own order.
+  if (pkField.collate)
+    throw new SchemaError(`${name}: primary key '${pathText(pk)}' cannot have collate '${pkField.collate}'`);
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
+  for (const ix of ni) {
+    const collate = ix.kind === 'unique' ? fieldAt(nf, ix.path)?.collate : undefined;
+    if (collate)
+      throw new SchemaError(
+        `${name}: unique index '${ix.name}' is on '${pathText(ix.path)}', which has collate '${collate}'`,
+      );
+  }
   const seen = new Set<string>();
   for (const ix of ni) {
     if (seen.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { caseArb } from './generate';
-import { failures, runCase } from './run-case';
+import { failures, forms, runCase } from './run-case';
 
 const SEED = Number(process.env.MV_DIFF_SEED ?? 20261124);
 const RUNS = Number(process.env.MV_DIFF_RUNS ?? 110);
@@ -26,6 +26,11 @@ test(`ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`, () => {
   console.log(
     `differential: ${statements} statements compared, ${failures.both} rejected by both (seed ${SEED}, ${RUNS} cases)`,
   );
+  console.log(
+    `differential write forms: ${forms.insertSelect} INSERT … SELECT, ${forms.upsert} UPSERT, ${forms.returning} RETURNING (${forms.succeeded} of them succeeded in both)`,
+  );
+  if (failures.both)
+    console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
   if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
 }, 600_000);
 

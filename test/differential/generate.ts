@@ -1,73 +1,17 @@
 /**
  * fast-check generators for differential cases: a random table (INTEGER/REAL/TEXT/BLOB/BOOLEAN
  * columns, nullable or not, some indexed), random rows, and a sequence of statements across the
- * Tier 1 subset. Everything is rendered to SQL text both engines run unchanged; some integer and
+ * Tier 1 subset plus INSERT … SELECT, RETURNING and UPSERT. Everything is rendered to SQL text both engines run unchanged; some integer and
  * text operands become bound parameters.
  */
 import fc from 'fast-check';
 import { aggregateTerms, callPredArb, selectCalls } from './generate-functions';
 
-export type ColType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' | 'BOOLEAN';
-
-export interface Col {
-  name: string;
-  type: ColType;
-  notNull: boolean;
-  indexed: boolean;
-  /** A UNIQUE index instead of a plain one (then conflicts are exercised too). */
-  unique?: boolean;
-}
-
-export interface Param {
-  /** What SQLite gets (integers as bigint: better-sqlite3 binds JS numbers as REAL). */
-  sqlite: unknown;
-  /** What ModelVault gets. */
-  mv: unknown;
-}
-
-export interface Stmt {
-  sql: string;
-  params: Param[];
-  /** SELECT results must match in order (the ORDER BY determines every row's place). */
-  ordered: boolean;
-  kind: 'select' | 'write';
-}
-
-export interface Case {
-  cols: Col[];
-  inserts: Stmt[];
-  stmts: Stmt[];
-}
-
-const TEXTS = [
-  '',
-  'a',
-  'A',
-  'ab',
-  'abc',
-  'B',
-  'b',
-  'ba',
-  'z',
-  'Zz',
-  '10',
-  '9',
-  'x_y',
-  'a%b',
-  'é',
-  'ü',
-  '😀',
-  '｡',
-];
-const REALS = [-2.5, -1, 0, 0.1, 0.2, 0.3, 0.5, 1.5, 2, 3.25, 10.75, 100];
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-function realLit(v: number): string {
-  return Number.isInteger(v) ? v.toFixed(1) : String(v);
-}
+export type { Case, Col, ColType, Param, Stmt } from './literals';
+export { literalArb } from './literals';
+import type { Case, Col, ColType, Param, Stmt } from './literals';
+import { literalArb, q, realLit, REALS, TEXTS } from './literals';
+import { expressionStatementArb } from './generate-expressions';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -75,33 +19,30 @@ const colArb = (i: number): fc.Arbitrary<Col> =>
       type: fc.constantFrom<ColType>('INTEGER', 'INTEGER', 'REAL', 'TEXT', 'TEXT', 'BLOB', 'BOOLEAN'),
       notNull: fc.boolean(),
       indexed: fc.boolean(),
+      collate: fc.constantFrom<Col['collate']>(undefined, undefined, 'NOCASE', 'RTRIM'),
+      uniqueChance: fc.integer({ min: 0, max: 3 }),
     })
-    .map((c) => ({ ...c, name: `c${i}` }));
+    // A few UNIQUE indexes on INTEGER/TEXT columns give UPSERT targets and conflicts to resolve
+    // (never on a collated column: unique indexes are BINARY and refuse declared collations).
+    .map(({ collate, uniqueChance, ...c }) => {
+      const collated = c.type === 'TEXT' && collate ? collate : undefined;
+      return {
+        ...c,
+        name: `c${i}`,
+        ...(collated ? { collate: collated } : {}),
+        unique: c.indexed && uniqueChance === 0 && !collated && (c.type === 'INTEGER' || c.type === 'TEXT'),
+      };
+    });
+
+/**
+ * Columns whose values can stand for a group: under NOCASE/RTRIM which of several equal values
+ * SQLite shows (DISTINCT, a GROUP BY key, MIN/MAX) depends on its sorter, so those are left out.
+ */
+const groupable = (cols: Col[]): Col[] => cols.filter((c) => !c.collate);
 
 export const colsArb: fc.Arbitrary<Col[]> = fc
   .integer({ min: 2, max: 5 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => colArb(i))));
-
-/** A literal of a column type, as SQL text. */
-export function literalArb(type: ColType): fc.Arbitrary<string> {
-  switch (type) {
-    case 'INTEGER':
-      return fc
-        .oneof(
-          { weight: 5, arbitrary: fc.integer({ min: -10, max: 20 }) },
-          { weight: 1, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000 }) },
-        )
-        .map(String);
-    case 'REAL':
-      return fc.constantFrom(...REALS).map(realLit);
-    case 'TEXT':
-      return fc.constantFrom(...TEXTS).map(q);
-    case 'BLOB':
-      return fc.constantFrom('', '00', '01', '0aff', 'ff', '6162').map((h) => `x'${h}'`);
-    case 'BOOLEAN':
-      return fc.constantFrom('0', '1');
-  }
-}
 
 function valueArb(col: Col): fc.Arbitrary<string> {
   return col.notNull
@@ -252,10 +193,7 @@ function selectExprs(cols: Col[]): fc.Arbitrary<Stmt> {
 function selectDistinct(cols: Col[]): fc.Arbitrary<Stmt> {
   return fc
     .tuple(
-      fc.subarray(
-        cols.map((c) => c.name),
-        { minLength: 1 },
-      ),
+      fc.subarray([...groupable(cols).map((c) => c.name), 'id'], { minLength: 1 }),
       fc.option(predArb(cols)),
     )
     .map(([names, where]) => ({
@@ -269,12 +207,13 @@ function selectDistinct(cols: Col[]): fc.Arbitrary<Stmt> {
 function selectGroup(cols: Col[]): fc.Arbitrary<Stmt> {
   const nums = numericTypes(cols).map((c) => c.name);
   const any = cols.map((c) => c.name);
+  const plain = [...groupable(cols).map((c) => c.name), 'id'];
   const aggs: fc.Arbitrary<string>[] = [
     fc.constant('COUNT(*)'),
     fc.constantFrom(...any).map((c) => `COUNT(${c})`),
-    fc.constantFrom(...any).map((c) => `MIN(${c})`),
-    fc.constantFrom(...any).map((c) => `MAX(${c})`),
-    fc.constantFrom(...any).map((c) => `COUNT(DISTINCT ${c})`),
+    fc.constantFrom(...plain).map((c) => `MIN(${c})`),
+    fc.constantFrom(...plain).map((c) => `MAX(${c})`),
+    fc.constantFrom(...plain).map((c) => `COUNT(DISTINCT ${c})`),
   ];
   if (nums.length) {
     const n = fc.constantFrom(...nums);
@@ -287,7 +226,7 @@ function selectGroup(cols: Col[]): fc.Arbitrary<Stmt> {
   aggs.push(...aggregateTerms(cols));
   return fc
     .tuple(
-      fc.option(fc.constantFrom(...any)),
+      fc.option(fc.constantFrom(...plain)),
       fc.array(fc.oneof(...aggs), { minLength: 1, maxLength: 4 }),
       fc.option(predArb(cols)),
       fc.option(fc.integer({ min: 0, max: 3 })),
@@ -426,6 +365,103 @@ function selectMisc(cols: Col[]): fc.Arbitrary<Stmt> {
     }));
 }
 
+/** A RETURNING list: `*`, columns, or expressions over the written row. */
+function returningArb(cols: Col[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.constant('*'),
+    fc.subarray(['id', ...cols.map((c) => c.name)], { minLength: 1 }).map((names) => names.join(', ')),
+    fc
+      .array(numExprArb(cols, 1), { minLength: 1, maxLength: 2 })
+      .map((es) => ['id', ...es.map((e, i) => (i % 2 ? `${e} AS r${i}` : e))].join(', ')),
+  );
+}
+
+/** A write with RETURNING: the new rows of INSERT/UPDATE, the old rows of DELETE. */
+function returningWrite(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.oneof(update(cols), remove(cols), conflictInsert(cols), upsert(cols), insertSelect(cols, nextId)),
+      returningArb(cols),
+    )
+    .map(([w, list]) => ({ ...w, sql: `${w.sql} RETURNING ${list}`, kind: 'returning' as const }));
+}
+
+/**
+ * INSERT … SELECT from the same table: either fresh ids (offset past every id in use) or ids that
+ * may clash, under each conflict policy; the SELECT must be read before the first row is written.
+ */
+function insertSelect(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
+  const names = cols.map((c) => c.name);
+  return fc
+    .tuple(
+      fc.constantFrom('INSERT', 'INSERT OR IGNORE', 'INSERT OR REPLACE'),
+      fc.constantFrom<'fresh' | 'clash' | 'auto'>('fresh', 'clash', 'auto'),
+      fc.option(predArb(cols, 1), { freq: 2 }),
+      fc.option(fc.integer({ min: 0, max: 4 })),
+    )
+    .map(([verb, ids, where, limit]) => {
+      const offset = ids === 'fresh' ? nextId() + 100_000 : 3;
+      const target = ids === 'auto' ? names.join(', ') : `id, ${names.join(', ')}`;
+      const list = ids === 'auto' ? names.join(', ') : `id + ${offset}, ${names.join(', ')}`;
+      const tail = `${where ? ` WHERE ${where}` : ''}${limit === null ? '' : ` ORDER BY id LIMIT ${limit}`}`;
+      return {
+        sql: `${verb} INTO t (${target}) SELECT ${list} FROM t${tail}`,
+        params: [],
+        ordered: false,
+        kind: 'write' as const,
+      };
+    });
+}
+
+/** UPSERT on the primary key or a UNIQUE column: DO NOTHING or DO UPDATE with excluded.*, chained. */
+function upsert(cols: Col[]): fc.Arbitrary<Stmt> {
+  const targets = ['id', ...cols.filter((c) => c.unique).map((c) => c.name)];
+  const assign = (c: Col): fc.Arbitrary<string> => {
+    const options: fc.Arbitrary<string>[] = [fc.constant(`excluded.${c.name}`), valueArb(c)];
+    if (c.type === 'INTEGER')
+      options.push(fc.constant(`${c.name} + 1`), fc.constant(`${c.name} + excluded.${c.name}`));
+    if (c.type === 'TEXT') options.push(fc.constant(`${c.name} || excluded.${c.name}`));
+    return fc.oneof(...options).map((e) => `${c.name} = ${e}`);
+  };
+  const action = fc.oneof(
+    { weight: 1, arbitrary: fc.constant('DO NOTHING') },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          fc.uniqueArray(fc.constantFrom(...cols), { minLength: 1, maxLength: 2, selector: (c) => c.name }),
+          fc.option(predArb(cols, 0), { freq: 3 }),
+        )
+        .chain(([cs, where]) =>
+          fc
+            .tuple(...cs.map(assign))
+            .map((sets) => `DO UPDATE SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`),
+        ),
+    },
+  );
+  const clause = fc
+    .tuple(fc.option(fc.constantFrom(...targets), { freq: 4 }), action)
+    .map(([t, a]) => ({ t, sql: `ON CONFLICT${t === null ? '' : ` (${t})`} ${a}` }));
+  return fc
+    .tuple(
+      fc.array(fc.tuple(fc.integer({ min: 1000, max: 1012 }), fc.tuple(...cols.map(valueArb))), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      fc.array(clause, { minLength: 1, maxLength: 2 }),
+    )
+    .map(([rows, clauses]) => {
+      // Only the last clause may omit its target (else both engines reject the statement).
+      const kept = clauses.filter((c, i) => c.t !== null || i === clauses.length - 1);
+      return {
+        sql: `INSERT INTO t (id, ${cols.map((c) => c.name).join(', ')}) VALUES ${rows.map(([id, v]) => `(${id}, ${v.join(', ')})`).join(', ')} ${kept.map((c) => c.sql).join(' ')}`,
+        params: [],
+        ordered: false,
+        kind: 'write' as const,
+      };
+    });
+}
+
 export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
   return fc.oneof(
     { weight: 4, arbitrary: selectStar(cols) },
@@ -438,18 +474,26 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: fc.constant(null).chain(() => insertArb(cols, nextId())) },
     { weight: 2, arbitrary: conflictInsert(cols) },
     { weight: 2, arbitrary: selectMisc(cols) },
+    { weight: 8, arbitrary: expressionStatementArb(cols) },
     {
       weight: 4,
       arbitrary: selectCalls(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
     },
+    { weight: 2, arbitrary: insertSelect(cols, nextId) },
+    { weight: 2, arbitrary: upsert(cols) },
+    { weight: 2, arbitrary: returningWrite(cols, nextId) },
   );
 }
 
 export function createTableSql(cols: Col[]): string[] {
-  const defs = cols.map((c) => `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''}`);
+  const defs = cols.map(
+    (c) => `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''}${c.collate ? ` COLLATE ${c.collate}` : ''}`,
+  );
   return [
     `CREATE TABLE t (id INTEGER PRIMARY KEY, ${defs.join(', ')})`,
-    ...cols.filter((c) => c.indexed).map((c) => `CREATE INDEX t_${c.name} ON t (${c.name})`),
+    ...cols
+      .filter((c) => c.indexed)
+      .map((c) => `CREATE ${c.unique ? 'UNIQUE ' : ''}INDEX t_${c.name} ON t (${c.name})`),
   ];
 }
 

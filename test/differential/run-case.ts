@@ -20,9 +20,11 @@ function runSqlite(db: BetterSqlite3.Database, s: Stmt): Outcome {
     const stmt = db.prepare(s.sql);
     if (stmt.reader) stmt.safeIntegers(true);
     const params = s.params.map((p) => p.sqlite);
-    if (s.kind === 'select') {
+    if (s.kind !== 'write') {
       const rows = (stmt.raw(true).all(...params) as unknown[][]).map(normRow);
-      return { ok: true, names: stmt.columns().map((c) => c.name), rows };
+      const names = stmt.columns().map((c) => c.name);
+      if (s.kind === 'select') return { ok: true, names, rows };
+      return { ok: true, names, rows, changes: Number(db.prepare('SELECT changes()').pluck().get()) };
     }
     return { ok: true, changes: stmt.run(...params).changes };
   } catch (err) {
@@ -36,9 +38,12 @@ function runMv(cur: ReturnType<ReturnType<typeof connect>['cursor']>, s: Stmt): 
       s.sql,
       s.params.map((p) => p.mv),
     );
-    if (s.kind === 'select') {
+    if (s.kind !== 'write') {
       const rows = (cur.fetchAll() as unknown[][]).map(normRow);
-      return { ok: true, names: (cur.description ?? []).map((d) => d[0]), rows };
+      const names = (cur.description ?? []).map((d) => d[0]);
+      return s.kind === 'select'
+        ? { ok: true, names, rows }
+        : { ok: true, names, rows, changes: cur.rowCount };
     }
     return { ok: true, changes: cur.rowCount };
   } catch (err) {
@@ -67,7 +72,20 @@ function show(v: unknown): string {
 }
 
 /** Statements where both engines failed (kept low by the generator; reported by the suite). */
-export const failures = { both: 0, samples: [] as string[] };
+export const failures = { both: 0, samples: [] as string[], byError: new Map<string, number>() };
+
+/** Statements compared per write form of issue 12 (a statement may count in several). */
+export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0 };
+
+function countForm(s: Stmt, ok: boolean): void {
+  const insertSelect = /^(INSERT|REPLACE)[^(]*\([^)]*\) SELECT /.test(s.sql);
+  const upsert = / ON CONFLICT( \(| DO UPDATE)/.test(s.sql);
+  const returning = s.kind === 'returning';
+  if (insertSelect) forms.insertSelect++;
+  if (upsert) forms.upsert++;
+  if (returning) forms.returning++;
+  if (ok && (insertSelect || upsert || returning)) forms.succeeded++;
+}
 
 /** Returns the number of statements compared; throws on the first difference. */
 export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
@@ -87,6 +105,7 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
       const a = runSqlite(sqlite, s);
       const b = runMv(cur, s);
       compared++;
+      countForm(s, a.ok);
       const fail = (what: string): never => {
         throw new Error(
           `differential mismatch (${what})\n${log.join('\n')}\n  sqlite:     ${show(a)}\n  modelvault: ${show(b)}`,
@@ -95,21 +114,25 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
       if (a.ok !== b.ok) fail('one engine failed');
       if (!a.ok || !b.ok) {
         failures.both++;
+        // By ModelVault's error class and code: what the generator's rejected statements were.
+        const cls = !b.ok ? b.error.slice(0, b.error.indexOf(':')) : '?';
+        failures.byError.set(cls, (failures.byError.get(cls) ?? 0) + 1);
         if (failures.samples.length < 20)
           failures.samples.push(
             `${s.sql}\n    sqlite: ${!a.ok ? a.error : ''}\n    mv: ${!b.ok ? b.error : ''}`,
           );
         return;
       }
-      if (s.kind === 'select') {
+      if (s.kind !== 'write') {
         if (show(a.names) !== show(b.names)) fail('column names');
         if (!sameRows(a.rows ?? [], b.rows ?? [], s.ordered)) fail('rows');
-      } else if (a.changes !== b.changes) fail('changes');
+      }
+      if (s.kind !== 'select' && a.changes !== b.changes) fail('changes');
     };
     for (const s of c.inserts) check(s);
     for (const s of c.stmts) {
       check(s);
-      if (s.kind === 'write')
+      if (s.kind !== 'select')
         check({ sql: 'SELECT * FROM t ORDER BY id', params: [], ordered: true, kind: 'select' });
     }
     return compared;

@@ -17,7 +17,7 @@ function checkPlan(lowered: LoweredStatement): void {
   const stmt = lowered.stmt.kind === 'explain' ? lowered.stmt.select : lowered.stmt;
   if (stmt.kind !== 'select') return;
   const kinds = layerKinds(stmt.plan);
-  const positions = kinds.map((k) => ORDER.indexOf(k));
+  const positions = kinds.map((k) => ORDER.indexOf(k === 'values' ? 'scan' : k));
   expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]))).toBe(true);
   expect(kinds).toContain('project');
 }
@@ -110,6 +110,14 @@ const TOKENS = [
   'CASE',
   'WHEN',
   'THEN',
+  'ELSE',
+  'CAST',
+  'COLLATE',
+  'NOCASE',
+  'RTRIM',
+  'GLOB',
+  'DISTINCT',
+  'FROM',
   'INTEGER',
   'TEXT',
   'REAL',
@@ -159,6 +167,11 @@ const TOKENS = [
   '/',
   '%',
   '||',
+  '&',
+  '|',
+  '~',
+  '<<',
+  '>>',
   '?',
   '?1',
   '?2',
@@ -218,6 +231,23 @@ const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     fc.tuple(column, fc.constantFrom("'a%'", '?', "'%'")).map(([a, p]) => `${a} LIKE ${p}`),
     tie('e').map((a) => `${a} IS NOT NULL`),
     fc
+      .tuple(
+        tie('e'),
+        fc.constantFrom('&', '|', '<<', '>>', 'IS', 'IS NOT', 'IS DISTINCT FROM', 'GLOB'),
+        tie('e'),
+      )
+      .map(([a, op, b]) => `${a} ${op} ${b}`),
+    tie('e').map((a) => `~${a}`),
+    fc
+      .tuple(tie('e'), fc.constantFrom('INTEGER', 'TEXT', 'REAL', 'NUMERIC', 'BLOB', 'VARCHAR(3)', ''))
+      .map(([a, t]) => `CAST(${a} AS ${t})`),
+    fc
+      .tuple(fc.option(tie('e')), tie('e'), tie('e'), fc.option(tie('e')))
+      .map(([b, w, t, e]) => `CASE ${b ?? ''} WHEN ${w} THEN ${t}${e === null ? '' : ` ELSE ${e}`} END`),
+    fc
+      .tuple(tie('e'), fc.constantFrom('NOCASE', 'RTRIM', 'BINARY', 'nope'))
+      .map(([a, c]) => `${a} COLLATE ${c}`),
+    fc
       .tuple(fc.constantFrom('COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'TOTAL'), column)
       .map(([f, c]) => `${f}(${c})`),
   ),
@@ -253,6 +283,9 @@ const select = fc
 
 const VALID = [
   'SELECT id, title FROM books WHERE year >= ? ORDER BY id DESC LIMIT 10',
+  "SELECT CAST(? AS INTEGER), CASE 1 WHEN 1 THEN 'a' END, 6 & 3 | ~1 << 2, 'a' GLOB '[a-c]*', 1 IS NOT DISTINCT FROM ?",
+  "VALUES (1, 'a' COLLATE NOCASE), (?, NULL)",
+  'SELECT title FROM books ORDER BY title COLLATE NOCASE, 1 COLLATE RTRIM',
   "INSERT OR IGNORE INTO books (id, title, year) VALUES (1, 'a', 2020), (?, ?, ?)",
   "UPDATE books SET year = year + 1 WHERE title LIKE 'a%' ESCAPE '!'",
   'DELETE FROM logs WHERE rowid BETWEEN 1 AND 5',

@@ -25,9 +25,19 @@ describe('transaction statements', () => {
     expect(lowered.sql).toBe(sql);
   });
 
-  test('savepoints are not supported', () => {
-    expect(caught(() => lower('ROLLBACK TO sp1'))).toBeInstanceOf(NotSupportedError);
-    expect(caught(() => lower('SAVEPOINT sp1')).message).toMatch(/SAVEPOINT/);
+  test.each([
+    ['SAVEPOINT sp1', { kind: 'savepoint', name: 'sp1' }],
+    ['RELEASE sp1', { kind: 'release', name: 'sp1' }],
+    ['RELEASE SAVEPOINT "Sp 1"', { kind: 'release', name: 'Sp 1' }],
+    ['ROLLBACK TO sp1', { kind: 'rollbackTo', name: 'sp1' }],
+    ['ROLLBACK TRANSACTION TO SAVEPOINT sp1;', { kind: 'rollbackTo', name: 'sp1' }],
+  ])('%s', (sql, stmt) => {
+    expect(lower(sql).stmt).toEqual(stmt);
+  });
+
+  test('a savepoint needs a name', () => {
+    expect(caught(() => lower('SAVEPOINT'))).toMatchObject({ code: 'SYNTAX' });
+    expect(caught(() => lower('ROLLBACK TO'))).toMatchObject({ code: 'SYNTAX' });
   });
 });
 

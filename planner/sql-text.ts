@@ -1,0 +1,101 @@
+/**
+ * SQLite's collating sequences beyond the one comparison function: BINARY, NOCASE and RTRIM,
+ * and which one a comparison, an ORDER BY or a GROUP BY term uses (sqlite3ExprCollSeq's rules).
+ * LIKE and GLOB matching live in planner/like.ts.
+ */
+import { compareValues } from '../storage/compare';
+import type { Collation, Expr } from './expr';
+import { exprChildren } from './expr';
+import { QueryError } from '../src/errors';
+
+/** NOCASE folds only the ASCII letters, like SQLite's sqlite3StrICmp. */
+function foldAscii(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
+
+/** RTRIM ignores trailing spaces (U+0020 only). */
+function trimSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** The form of a text value a collation compares (and groups) by; other values pass through. */
+export function collationKey(v: unknown, collation: Collation): unknown {
+  if (typeof v !== 'string' || collation === 'binary') return v;
+  return collation === 'nocase' ? foldAscii(v) : trimSpaces(v);
+}
+
+/** SQLite's order (NULL < numbers < text < blob) with text compared under `collation`. */
+export function compareCollated(a: unknown, b: unknown, collation: Collation | undefined): number {
+  if (collation === undefined || collation === 'binary' || typeof a !== 'string' || typeof b !== 'string')
+    return compareValues(a, b);
+  return compareValues(collationKey(a, collation), collationKey(b, collation));
+}
+
+/** A collation name as written (any case); null when SQLite has no such collating sequence. */
+export function parseCollation(name: string): Collation | null {
+  const n = name.toUpperCase();
+  return n === 'BINARY' ? 'binary' : n === 'NOCASE' ? 'nocase' : n === 'RTRIM' ? 'rtrim' : null;
+}
+
+interface CollationSource {
+  readonly collation: Collation;
+  /** From a COLLATE operator (beats a column's declared collation). */
+  readonly explicit: boolean;
+  /** The name of an unknown collating sequence this source would use. */
+  readonly unknown?: string;
+}
+
+/**
+ * Where an operand's collation comes from, following sqlite3ExprCollSeq: a COLLATE operator
+ * anywhere in it (left first), else a column (through CAST and unary +), else none.
+ */
+function collationSource(e: Expr): CollationSource | null {
+  if (e.kind === 'collate') return fromCollate(e);
+  if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
+  if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
+  const explicit = findExplicit(e);
+  return explicit ? fromCollate(explicit) : null;
+}
+
+function fromCollate(e: Extract<Expr, { kind: 'collate' }>): CollationSource {
+  return e.unknown === undefined
+    ? { collation: e.collation, explicit: true }
+    : { collation: e.collation, explicit: true, unknown: e.unknown };
+}
+
+function findExplicit(e: Expr): Extract<Expr, { kind: 'collate' }> | null {
+  if (e.kind === 'collate') return e;
+  if (e.kind === 'aggregate') return null;
+  for (const c of exprChildren(e)) {
+    const found = findExplicit(c);
+    if (found) return found;
+  }
+  return null;
+}
+
+function refuseUnknown(source: CollationSource | null | undefined): void {
+  if (source?.unknown !== undefined)
+    throw new QueryError(`no such collation sequence: ${source.unknown}`, 'QUERY');
+}
+
+/** Refuse `e` as an ORDER BY, GROUP BY or DISTINCT term when its collation does not exist. */
+export function checkOrderingCollation(e: Expr): void {
+  refuseUnknown(collationSource(e));
+}
+
+/** The collation ORDER BY, GROUP BY and DISTINCT use for `e`; undefined for BINARY. */
+export function exprCollation(e: Expr): Collation | undefined {
+  const c = collationSource(e)?.collation;
+  return c === 'binary' ? undefined : c;
+}
+
+/** SQLite's choice for a binary comparison: explicit left, explicit right, column left, column right. */
+export function comparisonCollation(l: Expr, r: Expr): Collation | undefined {
+  const a = collationSource(l);
+  const b = collationSource(r);
+  const pick = a?.explicit ? a : b?.explicit ? b : (a ?? b);
+  refuseUnknown(pick);
+  return pick && pick.collation !== 'binary' ? pick.collation : undefined;
+}

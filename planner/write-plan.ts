@@ -1,0 +1,63 @@
+/**
+ * Write plans: what an INSERT, UPDATE or DELETE does, as plain data the parser lowers SQL into and
+ * planner/write.ts executes (SPEC §8: writes are plans executed in planner/, fed by the same
+ * access paths as queries). Expressions are planner Exprs; parameters stay unbound.
+ */
+import type { Expr } from './expr';
+import type { LogicalPlan } from './logical';
+
+export type ConflictAction = 'abort' | 'ignore' | 'replace';
+
+/** `RETURNING …`: expressions over the row a write produced (INSERT, UPDATE) or removed (DELETE). */
+export interface ReturningPlan {
+  readonly exprs: readonly Expr[];
+}
+
+/**
+ * One `ON CONFLICT … DO …` clause. Its expressions read a row of twice the table's width: the
+ * existing row, then the row that would have been inserted (`excluded.col`).
+ */
+export interface UpsertAction {
+  /** The uniqueness constraint the clause handles: the primary key, a unique index, or any (null). */
+  readonly target: { readonly kind: 'pk' } | { readonly kind: 'index'; readonly name: string } | null;
+  /** null for DO NOTHING. */
+  readonly sets: readonly { readonly column: number; readonly expr: Expr }[] | null;
+  readonly where: Expr | null;
+}
+
+export interface InsertPlan {
+  readonly kind: 'insert';
+  readonly collection: string;
+  /** Target top-level field index for each value position. */
+  readonly columns: readonly number[];
+  /**
+   * One Expr list per VALUES row (constant expressions: literals, parameters, arithmetic);
+   * `DEFAULT VALUES` is one empty row. Empty when `select` feeds the rows.
+   */
+  readonly rows: readonly (readonly Expr[])[];
+  /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
+  readonly select: { readonly plan: LogicalPlan } | null;
+  readonly conflict: ConflictAction;
+  /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
+  readonly doNothing: boolean;
+  /** ON CONFLICT clauses in order (empty when a lone targetless DO NOTHING became `conflict`). */
+  readonly upserts: readonly UpsertAction[];
+  readonly returning: ReturningPlan | null;
+}
+
+export interface UpdatePlan {
+  readonly kind: 'update';
+  readonly collection: string;
+  readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
+  readonly where: Expr | null;
+  readonly returning: ReturningPlan | null;
+}
+
+export interface DeletePlan {
+  readonly kind: 'delete';
+  readonly collection: string;
+  readonly where: Expr | null;
+  readonly returning: ReturningPlan | null;
+}
+
+export type WritePlan = InsertPlan | UpdatePlan | DeletePlan;

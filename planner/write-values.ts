@@ -1,0 +1,114 @@
+/**
+ * SQL values into typed stored rows for the write executor: strict, lossless conversions into a
+ * column's type (ModelVault never coerces a value into a column of another type: DataError),
+ * validation failures mapped to SQLite's classes (NOT NULL and CHECK → IntegrityError), and
+ * SQLite's rowid assignment.
+ */
+import type { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
+import { setPath } from '../storage/schema/paths';
+import { DataError, IntegrityError, ProgrammingError, ValidationError } from '../src/errors';
+
+export type Row = Record<string, unknown>;
+
+export function collectionOrThrow(engine: Engine, name: string): CollectionState {
+  const state = engine.collection(name);
+  if (!state) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION');
+  return state;
+}
+
+export function baseType(t: NormalizedType): NormalizedType {
+  return t.kind === 'optional' ? baseType(t.of) : t;
+}
+
+/** SQL value → the typed value a field accepts; strict: only lossless conversions. */
+export function sqlToField(field: NormalizedField, v: unknown, table: string): unknown {
+  return sqlToKind(baseType(field.type).kind, field, v, table);
+}
+
+/** sqlToField for a field whose base type kind is `kind` (hoisted out of the per-row loop). */
+export function sqlToKind(
+  kind: NormalizedType['kind'],
+  field: NormalizedField,
+  v: unknown,
+  table: string,
+): unknown {
+  if (v === null || v === undefined) return null;
+  switch (kind) {
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 0 || v === 1) return v === 1;
+      break;
+    case 'timestamp':
+      if (v instanceof Date) return v;
+      if (typeof v === 'number' && Number.isInteger(v)) return new Date(v);
+      if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v);
+      break;
+    case 'float64':
+      if (typeof v === 'bigint' && BigInt(Number(v)) === v) return Number(v);
+      // A BOOLEAN column's value read by INSERT … SELECT or RETURNING is SQL's integer 1 or 0.
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return v;
+    case 'int64':
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return v;
+    default:
+      return v;
+  }
+  const name = `${table}.${field.path.join('.')}`;
+  throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${kind})`, 'TYPE_MISMATCH');
+}
+
+/** Map a ValidationError to SQLite's error class for the failing column. */
+export function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  const path = err.path;
+  const field = state.meta.schema.fields.find((f) => f.path.join('.') === path);
+  const value = path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Row)[k] : undefined), obj);
+  if (field && (value === null || value === undefined)) {
+    return new IntegrityError(`NOT NULL constraint failed: ${state.name}.${path}`, 'NOT_NULL', {
+      cause: err,
+    });
+  }
+  if (
+    field &&
+    (field.constraints.length > 0 || baseType(field.type).kind === 'enum') &&
+    /constraint|must|enum|one of|at least|at most|length/i.test(err.message)
+  ) {
+    return new IntegrityError(`CHECK constraint failed: ${state.name}.${path}: ${err.message}`, 'CHECK', {
+      cause: err,
+    });
+  }
+  return err;
+}
+
+export function isAutoKey(state: CollectionState): boolean {
+  const pkField = state.meta.schema.fields[state.compiled.pkColumn];
+  return baseType(pkField.type).kind === 'int64';
+}
+
+/** SQLite: a new rowid is max(rowid) + 1. */
+export function nextKey(state: CollectionState): number | bigint {
+  const max = state.pk.max();
+  if (!max) return 1;
+  const k = max[0];
+  if (typeof k === 'bigint') {
+    if (k >= 2n ** 63n - 1n)
+      throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');
+    return k + 1n === 9007199254740992n ? 9007199254740992n : k + 1n;
+  }
+  const n = (k as number) + 1;
+  return Number.isSafeInteger(n) ? n : BigInt(k as number) + 1n;
+}
+
+/** The user row object of a row by column, for sqlError (only built when a row fails). */
+export function rowObject(state: CollectionState, values: readonly unknown[]): Row {
+  const obj: Row = {};
+  state.meta.schema.fields.forEach((f, i) => {
+    if (values[i] !== undefined) setPath(obj, f.path, values[i]);
+  });
+  return obj;
+}

@@ -1,0 +1,424 @@
+/**
+ * The write executor: runs INSERT, UPDATE and DELETE plans (planner/write-plan.ts) against the
+ * engine inside its open write transaction, reading through the same planner and access paths as
+ * queries (the rows an UPDATE or DELETE touches, the SELECT of an INSERT … SELECT). Every check of
+ * a row runs before the row is written; atomicity of a whole statement is the caller's savepoint.
+ */
+import type { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import { setPath } from '../storage/schema/paths';
+import { compareValues } from '../storage/compare';
+import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
+import { IntegrityError } from '../src/errors';
+import { compileExpr } from './compile-expr';
+import type { ExecContext } from './compile-expr';
+import { truth } from './sql-values';
+import { E } from './expr';
+import type { Expr } from './expr';
+import { L } from './logical';
+import type { LogicalPlan } from './logical';
+import { physicalPlan, openResult } from './run';
+import type {
+  DeletePlan,
+  InsertPlan,
+  ReturningPlan,
+  UpdatePlan,
+  UpsertAction,
+  WritePlan,
+} from './write-plan';
+import {
+  baseType,
+  collectionOrThrow,
+  isAutoKey,
+  nextKey,
+  rowObject,
+  sqlError,
+  sqlToField,
+  sqlToKind,
+} from './write-values';
+import type { Row } from './write-values';
+
+export interface WriteResult {
+  rowCount: number;
+  lastRowId?: number | bigint;
+  /** RETURNING rows, one per changed row, complete before the statement's result is seen. */
+  returning?: unknown[][];
+}
+
+/** VALUES expressions are constant: they read no row. */
+const NO_ROW: readonly unknown[] = [];
+
+/** What insert() needs of the target table, worked out once per statement and table state. */
+interface InsertTarget {
+  state: CollectionState;
+  /** Per value position: the field, and its base type kind for sqlToKind. */
+  fields: NormalizedField[];
+  kinds: NormalizedType['kind'][];
+  autoKey: boolean;
+}
+
+const insertTargets = new WeakMap<object, InsertTarget>();
+
+function insertTarget(stmt: InsertPlan, state: CollectionState): InsertTarget {
+  let t = insertTargets.get(stmt);
+  if (t === undefined || t.state !== state) {
+    const fields = stmt.columns.map((c) => state.meta.schema.fields[c]);
+    t = { state, fields, kinds: fields.map((f) => baseType(f.type).kind), autoKey: isAutoKey(state) };
+    insertTargets.set(stmt, t);
+  }
+  return t;
+}
+
+/**
+ * One row of SQL values (by value position) → stored row. Tables whose fields are all top level
+ * (every SQL table) bind the values straight into the stored row's positions and convert them in
+ * place, skipping the user row object that toRow would read them back from.
+ */
+function storedRow(
+  stmt: InsertPlan,
+  state: CollectionState,
+  sqlValues: readonly unknown[],
+): unknown[] | null {
+  const columnsToRow = state.compiled.columnsToRow;
+  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues);
+  const target = insertTarget(stmt, state);
+  const { fields, kinds } = target;
+  const columns = stmt.columns;
+  const values = new Array<unknown>(state.compiled.columnCount);
+  for (let i = 0; i < columns.length; i++)
+    values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+  const pk = state.compiled.pkColumn;
+  if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
+  try {
+    return columnsToRow(values);
+  } catch (err) {
+    // The failing column still holds its SQL value, which is all sqlError reads.
+    return insertFailure(stmt, state, err, rowObject(state, values));
+  }
+}
+
+function storedRowViaObject(
+  stmt: InsertPlan,
+  state: CollectionState,
+  values: readonly unknown[],
+): unknown[] | null {
+  const fields = state.meta.schema.fields;
+  const obj: Row = {};
+  stmt.columns.forEach((col, i) =>
+    setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
+  );
+  const pkPath = fields[state.compiled.pkColumn].path;
+  if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
+    setPath(obj, pkPath, nextKey(state));
+  }
+  try {
+    return state.compiled.toRow(obj);
+  } catch (err) {
+    return insertFailure(stmt, state, err, obj);
+  }
+}
+
+/** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
+function insertFailure(stmt: InsertPlan, state: CollectionState, err: unknown, obj: Row): null {
+  const mapped = sqlError(err, state, obj);
+  // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
+  if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
+  throw mapped;
+}
+
+/**
+ * VALUES expressions compiled once per lowered statement: the closures read parameters from a
+ * per-statement context whose `params` is swapped before each execution (executeMany's hot path).
+ */
+const insertCache = new WeakMap<object, { ctx: ExecContext; rows: ReturnType<typeof compileExpr>[][] }>();
+
+function compiledInsertRows(stmt: InsertPlan, ctx: ExecContext): ReturnType<typeof compileExpr>[][] {
+  let entry = insertCache.get(stmt);
+  if (!entry) {
+    const shared: ExecContext = { params: ctx.params, session: ctx.session };
+    entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
+    insertCache.set(stmt, entry);
+  }
+  entry.ctx.params = ctx.params;
+  entry.ctx.session = ctx.session;
+  return entry.rows;
+}
+
+/** RETURNING expressions compiled for one execution; null when the statement has none. */
+function returningOf(
+  returning: ReturningPlan | null,
+  ctx: ExecContext,
+): ((row: readonly unknown[]) => unknown[]) | null {
+  if (returning === null) return null;
+  const evals = returning.exprs.map((e) => compileExpr(e, ctx).eval);
+  return (row) => evals.map((f) => f(row));
+}
+
+/**
+ * The first uniqueness constraint `row` clashes with, in SQLite's order: the unique index the
+ * first ON CONFLICT clause targets, then the primary key, then the other unique indexes, newest
+ * first (SQLite prepends each new index to the table's list). The order decides which clause
+ * applies when a row clashes on several keys.
+ */
+function firstClash(
+  state: CollectionState,
+  row: readonly unknown[],
+  first: UpsertAction['target'],
+): { target: NonNullable<UpsertAction['target']>; pk: unknown } | null {
+  const pk = state.pkOf(row as unknown[]);
+  const indexClash = (ix: CollectionState['indexes'][number]): unknown => {
+    if (!ix.unique) return undefined;
+    const key = ix.accessor.get(row as unknown[]) ?? null;
+    if (key === null) return undefined;
+    // The row is not in the table yet: an entry under its own primary key is a clash too.
+    return ix.tree.get(key);
+  };
+  const firstIndex = first?.kind === 'index' ? first.name : null;
+  if (firstIndex !== null) {
+    const ix = state.indexes.find((i) => i.def.name === firstIndex);
+    const other = ix ? indexClash(ix) : undefined;
+    if (other !== undefined) return { target: { kind: 'index', name: firstIndex }, pk: other };
+  }
+  if (state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
+  for (let i = state.indexes.length - 1; i >= 0; i--) {
+    const ix = state.indexes[i];
+    if (ix.def.name === firstIndex) continue;
+    const other = indexClash(ix);
+    if (other !== undefined) return { target: { kind: 'index', name: ix.def.name }, pk: other };
+  }
+  return null;
+}
+
+function handles(u: UpsertAction, target: NonNullable<UpsertAction['target']>): boolean {
+  if (u.target === null) return true;
+  return u.target.kind === 'pk'
+    ? target.kind === 'pk'
+    : target.kind === 'index' && target.name === u.target.name;
+}
+
+type Upsert = (engine: Engine, state: CollectionState, row: unknown[]) => unknown[] | 'skipped' | null;
+
+/**
+ * The ON CONFLICT clauses for one execution: given a row about to be inserted, null when no
+ * clause applies (insert as usual), 'skipped' for DO NOTHING or a DO UPDATE whose WHERE is not
+ * true, else the existing row as DO UPDATE rewrote it. Expressions read the existing row
+ * followed by the proposed one (`excluded.`).
+ */
+function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
+  if (stmt.upserts.length === 0) return null;
+  const clauses = stmt.upserts.map((u) => ({
+    u,
+    sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval })) ?? null,
+    where: u.where ? compileExpr(u.where, ctx).eval : null,
+  }));
+  return (engine, state, row) => {
+    const clash = firstClash(state, row, clauses[0].u.target);
+    if (clash === null) return null;
+    const clause = clauses.find((c) => handles(c.u, clash.target));
+    if (clause === undefined) return null;
+    if (clause.sets === null) return 'skipped';
+    const old = engine.getRow(state, clash.pk);
+    if (old === undefined) return null;
+    // Laid out by the table's width, which the excluded columns were offset by at lowering.
+    const width = state.compiled.columnCount;
+    const both = new Array<unknown>(width * 2);
+    for (let i = 0; i < width; i++) {
+      both[i] = old[i];
+      both[width + i] = row[i];
+    }
+    if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
+    return rewriteRow(
+      engine,
+      state,
+      clash.pk,
+      old,
+      clause.sets,
+      clause.sets.map((s) => s.eval(both)),
+    );
+  };
+}
+
+/**
+ * Every row of an INSERT … SELECT, read before the first write: SQLite evaluates a SELECT from
+ * the table being inserted into in full first, so the new rows never feed the query.
+ */
+function selectedRows(
+  engine: Engine,
+  select: { readonly plan: LogicalPlan },
+  params: ExecContext['params'],
+  session: ExecContext['session'],
+): unknown[][] {
+  const view = engine.currentView();
+  const { source } = openResult(physicalPlan(select.plan, view), view, {
+    readers: engine.readersFor(view),
+    params,
+    session,
+  });
+  const rows: unknown[][] = [];
+  for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
+  return rows;
+}
+
+function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
+  let rowCount = 0;
+  let lastRowId: number | bigint | undefined;
+  const project = returningOf(stmt.returning, ctx);
+  const returned: unknown[][] = [];
+  const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+  const upsert = compiledUpserts(stmt, ctx);
+  const put = (values: readonly unknown[]): void => {
+    const state = collectionOrThrow(engine, stmt.collection);
+    const stored = storedRow(stmt, state, values);
+    if (stored === null) return;
+    if (upsert !== null) {
+      const done = upsert(engine, state, stored);
+      if (done === 'skipped') return;
+      if (done !== null) {
+        rowCount++;
+        if (project) returned.push(project(done));
+        return;
+      }
+    }
+    const result = engine.putRow(state, stored, mode);
+    if (result === 'ignored') return;
+    rowCount++;
+    const pk = stored[state.compiled.pkColumn];
+    if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
+    if (project) returned.push(project(stored));
+  };
+  if (stmt.select) {
+    for (const values of selectedRows(engine, stmt.select, ctx.params, ctx.session)) put(values);
+  } else {
+    // Reused across rows: storedRow copies what it needs out of it.
+    const scratch: unknown[] = [];
+    for (const exprs of compiledInsertRows(stmt, ctx)) {
+      for (let i = 0; i < exprs.length; i++) scratch[i] = exprs[i].eval(NO_ROW);
+      put(scratch);
+    }
+  }
+  const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
+  if (project) result.returning = returned;
+  return result;
+}
+
+/** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
+function matchingKeys(
+  engine: Engine,
+  collection: string,
+  where: Expr | null,
+  params: ExecContext['params'],
+  session: ExecContext['session'],
+): unknown[] {
+  const state = collectionOrThrow(engine, collection);
+  let plan: LogicalPlan = L.scan(collection);
+  if (where) plan = L.filter(plan, where);
+  const projected = L.project(plan, [
+    { expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' },
+  ]);
+  const view = engine.currentView();
+  const { source } = openResult(physicalPlan(projected, view), view, {
+    readers: engine.readersFor(view),
+    params,
+    session,
+  });
+  const keys: unknown[] = [];
+  for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
+  return keys;
+}
+
+/**
+ * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
+ * `values[i]`; a changed primary key or unique key that clashes with another row is an error.
+ */
+function rewriteRow(
+  engine: Engine,
+  state: CollectionState,
+  key: unknown,
+  old: readonly unknown[],
+  sets: readonly { readonly column: number }[],
+  values: readonly unknown[],
+): unknown[] {
+  const fields = state.meta.schema.fields;
+  const obj = state.compiled.toObject(old as unknown[], true);
+  sets.forEach((s, i) =>
+    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], values[i], state.name)),
+  );
+  let stored: unknown[];
+  try {
+    stored = state.compiled.toRow(obj);
+  } catch (err) {
+    throw sqlError(err, state, obj);
+  }
+  const newKey = stored[state.compiled.pkColumn];
+  // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
+  const keyChanged = compareValues(newKey, key) !== 0;
+  if (keyChanged && engine.getRow(state, newKey) !== undefined) {
+    throw new IntegrityError(
+      `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
+      'PRIMARY_KEY',
+    );
+  }
+  if (keyChanged) engine.deleteRow(state, key);
+  engine.putRow(state, stored, 'replacePk');
+  return stored;
+}
+
+function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult {
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
+  const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
+  const project = returningOf(stmt.returning, ctx);
+  const returned: unknown[][] = [];
+  let rowCount = 0;
+  for (const key of keys) {
+    const state = collectionOrThrow(engine, stmt.collection);
+    const old = engine.getRow(state, key);
+    if (!old) continue;
+    const stored = rewriteRow(
+      engine,
+      state,
+      key,
+      old,
+      sets,
+      sets.map((s) => s.eval(old)),
+    );
+    rowCount++;
+    if (project) returned.push(project(stored));
+  }
+  return project ? { rowCount, returning: returned } : { rowCount };
+}
+
+function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext): WriteResult {
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
+  const state = collectionOrThrow(engine, stmt.collection);
+  const project = returningOf(stmt.returning, ctx);
+  if (project === null) {
+    let rowCount = 0;
+    for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
+    return { rowCount };
+  }
+  const returned: unknown[][] = [];
+  for (const key of keys) {
+    const old = engine.getRow(state, key);
+    if (old !== undefined && engine.deleteRow(state, key)) returned.push(project(old));
+  }
+  return { rowCount: returned.length, returning: returned };
+}
+
+/** Run one INSERT/UPDATE/DELETE plan in the engine's open write transaction. */
+export function executeWrite(
+  engine: Engine,
+  plan: WritePlan,
+  params: ExecContext['params'],
+  session?: ExecContext['session'],
+): WriteResult {
+  // The session carries the connection's counters that changes()/last_insert_rowid() read.
+  const ctx: ExecContext = session ? { params, session } : { params };
+  switch (plan.kind) {
+    case 'insert':
+      return insert(engine, plan, ctx);
+    case 'update':
+      return update(engine, plan, ctx);
+    case 'delete':
+      return remove(engine, plan, ctx);
+  }
+}
