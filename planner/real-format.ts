@@ -5,7 +5,7 @@
  * the same digits, so they all live here.
  */
 
-interface Decoded {
+export interface Decoded {
   readonly neg: boolean;
   /** Significant digits, no trailing zeros ('0' for zero). */
   readonly digits: string;
@@ -27,45 +27,51 @@ export function fpDecode(r: number, iRound: number, mxRound: number): Decoded {
   // Significant-digit requests up to 17 round the exact value once; fixed-point requests round
   // an 18-digit expansion, which is what SQLite's decoder matches (measured against 3.53).
   const sig = iRound > 0 && iRound <= 17 ? iRound : iRound > 17 ? 17 : 18;
-  const [mant, expPart] = a.toPrecision(sig).split('e');
-  const exp = expPart === undefined ? 0 : Number(expPart);
-  const intLen = mant.indexOf('.') < 0 ? mant.length : mant.indexOf('.');
-  let all = mant.replace('.', '');
-  let lead = 0;
-  while (all[lead] === '0') lead++;
-  all = all.slice(lead);
-  let iDP = intLen + exp - lead;
-  const z = all.split('').map(Number);
+  const parsed = splitDigits(a.toPrecision(sig));
+  let all = parsed.digits;
+  let iDP = parsed.iDP;
   if (iRound <= 0) {
     iRound = iDP - iRound;
-    if (iRound === 0 && z[0] >= 5) {
+    if (iRound === 0 && all.charCodeAt(0) >= 53) {
       iRound = 1;
-      z.unshift(0);
+      all = `0${all}`;
       iDP++;
     }
   }
-  if (iRound > 0 && (iRound < z.length || z.length > mxRound)) {
+  if (iRound > 0 && (iRound < all.length || all.length > mxRound)) {
     if (iRound > mxRound) iRound = mxRound;
-    const up = z[iRound] >= 5;
-    z.length = iRound;
+    const up = iRound < all.length && all.charCodeAt(iRound) >= 53;
+    all = all.slice(0, iRound);
     if (up) {
       let j = iRound - 1;
-      for (;;) {
-        z[j]++;
-        if (z[j] <= 9) break;
-        z[j] = 0;
-        if (j === 0) {
-          z.unshift(1);
-          iDP++;
-          break;
-        }
-        j--;
-      }
+      while (j >= 0 && all.charCodeAt(j) === 57) j--;
+      if (j < 0) {
+        all = `1${'0'.repeat(iRound)}`;
+        iDP++;
+      } else all = all.slice(0, j) + String.fromCharCode(all.charCodeAt(j) + 1) + '0'.repeat(iRound - 1 - j);
     }
   }
-  let n = z.length;
-  while (n > 1 && z[n - 1] === 0) n--;
-  return { neg, digits: z.slice(0, n).join(''), iDP, special: null };
+  return { neg, digits: trimZeros(all), iDP, special: null };
+}
+
+/** Digits (no leading zeros) and decimal-point position of a positive number's JS rendering. */
+function splitDigits(str: string): { digits: string; iDP: number } {
+  const e = str.indexOf('e');
+  const mant = e < 0 ? str : str.slice(0, e);
+  const exp = e < 0 ? 0 : Number(str.slice(e + 1));
+  const dot = mant.indexOf('.');
+  const intLen = dot < 0 ? mant.length : dot;
+  let all = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
+  let lead = 0;
+  while (all.charCodeAt(lead) === 48) lead++;
+  if (lead) all = all.slice(lead);
+  return { digits: all, iDP: intLen + exp - lead };
+}
+
+function trimZeros(digits: string): string {
+  let n = digits.length;
+  while (n > 1 && digits.charCodeAt(n - 1) === 48) n--;
+  return n === digits.length ? digits : digits.slice(0, n);
 }
 
 export interface FloatFlags {

@@ -1,8 +1,9 @@
 /**
  * SQLite's core scalar functions that are not about text (src/func.c): NULL handling (coalesce,
  * ifnull, iif, nullif), typeof, numbers (abs, round, sign, multi-argument max/min, random),
- * blobs (randomblob, zeroblob) and the planner hints (likely, unlikely, likelihood). Text
- * functions are in text.ts, printf/format in printf.ts.
+ * blobs (randomblob, zeroblob), the planner hints (likely, unlikely, likelihood) and the
+ * connection counters (changes, total_changes, last_insert_rowid, read from the execution
+ * context's session). Text functions are in text.ts, printf/format in printf.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { compareValues } from '../../storage/compare';

@@ -6,14 +6,25 @@
  * agree with each other and (nearly always) with SQLite.
  */
 import { DataError } from '../../src/errors';
-import { formatFloat } from '../real-format';
+import { formatFloat, fpDecode } from '../real-format';
 import { cString, toInt64, toReal, valueText } from '../sqlite-conversions';
 import type { ScalarFunction } from './types';
 import { realFlags, returnsConst } from './types';
 
 /** round(r, n) for n > 0: SQLite prints with "%!.*f" and reads the text back. */
 export function roundDecimal(r: number, n: number): number {
-  return Number(formatFloat(r, 'f', n, { altform2: true }));
+  // The digits "%!.*f" would print, read back without building the padded text.
+  const d = fpDecode(r, -n, 26);
+  if (d.special) return r;
+  const keep = d.iDP + n;
+  if (keep <= 0) return d.neg ? -0 : 0;
+  const digits = d.digits.length > keep ? d.digits.slice(0, keep) : d.digits;
+  let text: string;
+  if (d.iDP <= 0) text = `0.${'0'.repeat(-d.iDP)}${digits}`;
+  else if (d.iDP >= digits.length) text = digits + '0'.repeat(d.iDP - digits.length);
+  else text = `${digits.slice(0, d.iDP)}.${digits.slice(d.iDP)}`;
+  const v = Number(text);
+  return d.neg ? -v : v;
 }
 
 const U64 = 2n ** 64n;

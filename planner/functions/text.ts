@@ -1,7 +1,9 @@
 /**
- * SQLite's core text and blob functions (src/func.c). Values convert the SQLite way: numbers to
- * their text (REALs as '%!.15g'), blobs read as UTF-8. Lengths and positions count code points,
- * not UTF-16 units; length() and substr() stop at a NUL character like SQLite's C strings do.
+ * SQLite's core text and blob functions (src/func.c), like() and glob() on the LIKE/GLOB matcher
+ * of planner/like.ts. Values convert the SQLite way: numbers to their text (REALs as
+ * sql-values.ts realToText renders them), blobs read as UTF-8. Lengths and positions count code
+ * points, not UTF-16 units; where SQLite reads an argument as a C string (length, substr, the
+ * character set of trim, an ESCAPE) a NUL character ends it.
  */
 import { DataError } from '../../src/errors';
 import { globMatcher, likeMatcher } from '../like';
@@ -34,6 +36,8 @@ function checkLength(s: string): string {
   return s;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 function substr(values: unknown[], reals: readonly boolean[]): unknown {
   const [x] = values;
   let p1 = Number(toInt64(values[1]));
@@ -49,8 +53,11 @@ function substr(values: unknown[], reals: readonly boolean[]): unknown {
       negP2 = true;
     }
   } else p2 = MAX_LENGTH;
-  const chars = blob ? null : Array.from(cString(valueText(x, reals[0]) ?? ''));
-  const len = blob ? x.length : (chars as string[]).length;
+  const text = blob ? '' : cString(valueText(x, reals[0]) ?? '');
+  // Without surrogate pairs a UTF-16 index is a code-point index: no array of characters needed.
+  const simple = !blob && !SURROGATE.test(text);
+  const chars = blob || simple ? null : Array.from(text);
+  const len = blob ? x.length : simple ? text.length : (chars as string[]).length;
   if (p1 < 0) {
     p1 += len;
     if (p1 < 0) {
@@ -71,6 +78,7 @@ function substr(values: unknown[], reals: readonly boolean[]): unknown {
     if (p1 >= len) return Buffer.alloc(0);
     return Buffer.from(x.subarray(p1, p1 + Math.min(p2, len - p1)));
   }
+  if (simple) return text.slice(p1, p1 + p2);
   return (chars as string[]).slice(p1, p1 + p2).join('');
 }
 

@@ -1,5 +1,6 @@
 /** Core scalar functions against SQLite on the same edge values (see oracle.ts). */
 import { NotSupportedError, QueryError } from '../../../src/errors';
+import { connect } from '../../../src/index';
 import { Oracle } from './oracle';
 
 let db: Oracle;
@@ -142,4 +143,19 @@ test('an unknown function is NotSupportedError naming it; a wrong argument count
 
 test('function names are case-insensitive and results are named by their source text', () => {
   expect(db.diffQuery('SELECT ABS(i), Lower(s), abs( i ) FROM t ORDER BY id')).toEqual([]);
+});
+
+test('EXPLAIN shows calls and aggregate FILTERs', () => {
+  const conn = connect(':memory:');
+  conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)');
+  const plan = (
+    conn
+      .execute("EXPLAIN SELECT lower(s), count(*) FILTER (WHERE s > 'a') FROM t WHERE length(s) > 2")
+      .fetchAll() as string[][]
+  )
+    .map((r) => r[0])
+    .join('\n');
+  expect(plan).toContain('length(s)');
+  expect(plan).toContain("COUNT(*) FILTER (WHERE (s > 'a'))");
+  conn.close();
 });
