@@ -38,41 +38,81 @@ function checkLength(s: string): string {
 
 const SURROGATE = /[\ud800-\udfff]/;
 
+/** Beyond this, positions are worked out in bigint (SQLite's are 64-bit and may cancel out). */
+const SAFE_POSITION = 2n ** 52n;
+
+/**
+ * SQLite's substr() position rules on 64-bit integers: the start (0-based) and the count, both
+ * clamped to [0, len].
+ */
+function substrRange(p1: bigint, p2: bigint, len: bigint): [number, number] {
+  let negP2 = false;
+  if (p2 < 0n) {
+    p2 = -p2;
+    negP2 = true;
+  }
+  if (p1 < 0n) {
+    p1 += len;
+    if (p1 < 0n) {
+      p2 += p1;
+      if (p2 < 0n) p2 = 0n;
+      p1 = 0n;
+    }
+  } else if (p1 > 0n) p1--;
+  else if (p2 > 0n) p2--;
+  if (negP2) {
+    p1 -= p2;
+    if (p1 < 0n) {
+      p2 += p1;
+      p1 = 0n;
+    }
+  }
+  if (p1 > len) p1 = len;
+  if (p2 > len - p1) p2 = len - p1;
+  if (p2 < 0n) p2 = 0n;
+  return [Number(p1), Number(p2)];
+}
+
 function substr(values: unknown[], reals: readonly boolean[]): unknown {
   const [x] = values;
-  let p1 = Number(toInt64(values[1]));
   const blob = x instanceof Uint8Array;
   // SQLite reads an empty blob as a NULL pointer: NULL, not an empty blob.
   if (blob && x.length === 0) return null;
-  let p2: number;
-  let negP2 = false;
-  if (values.length > 2) {
-    p2 = Number(toInt64(values[2]));
-    if (p2 < 0) {
-      p2 = -p2;
-      negP2 = true;
-    }
-  } else p2 = MAX_LENGTH;
+  const b1 = toInt64(values[1]);
+  const b2 = values.length > 2 ? toInt64(values[2]) : BigInt(MAX_LENGTH);
   const text = blob ? '' : cString(valueText(x, reals[0]) ?? '');
   // Without surrogate pairs a UTF-16 index is a code-point index: no array of characters needed.
   const simple = !blob && !SURROGATE.test(text);
   const chars = blob || simple ? null : Array.from(text);
   const len = blob ? x.length : simple ? text.length : (chars as string[]).length;
-  if (p1 < 0) {
-    p1 += len;
-    if (p1 < 0) {
-      p2 += p1;
-      if (p2 < 0) p2 = 0;
-      p1 = 0;
+  let p1: number;
+  let p2: number;
+  if (b1 > -SAFE_POSITION && b1 < SAFE_POSITION && b2 > -SAFE_POSITION && b2 < SAFE_POSITION) {
+    p1 = Number(b1);
+    p2 = Number(b2);
+    let negP2 = false;
+    if (p2 < 0) {
+      p2 = -p2;
+      negP2 = true;
     }
-  } else if (p1 > 0) p1--;
-  else if (p2 > 0) p2--;
-  if (negP2) {
-    p1 -= p2;
     if (p1 < 0) {
-      p2 += p1;
-      p1 = 0;
+      p1 += len;
+      if (p1 < 0) {
+        p2 += p1;
+        if (p2 < 0) p2 = 0;
+        p1 = 0;
+      }
+    } else if (p1 > 0) p1--;
+    else if (p2 > 0) p2--;
+    if (negP2) {
+      p1 -= p2;
+      if (p1 < 0) {
+        p2 += p1;
+        p1 = 0;
+      }
     }
+  } else {
+    [p1, p2] = substrRange(b1, b2, BigInt(len));
   }
   if (blob) {
     if (p1 >= len) return Buffer.alloc(0);

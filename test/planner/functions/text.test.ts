@@ -17,6 +17,15 @@ test('substr and substring: positive, zero, negative starts and lengths, blobs, 
   check(exprs);
 });
 
+test('substr with 64-bit positions whose sum cancels out (worked out exactly, not in doubles)', () => {
+  const big = ['9223372036854775807', '-9223372036854775807', '4611686018427387904', '-4611686018427387904'];
+  const exprs: string[] = [];
+  for (const x of ["'a%b'", 's', 'b'])
+    for (const st of [...big, '1', '-1'])
+      for (const l of ['', ...big.map((v) => `, ${v}`)]) exprs.push(`substr(${x}, ${st}${l})`);
+  check(exprs);
+});
+
 test('instr, replace, trim family with character sets', () => {
   check([
     "instr(s, 'l')",
