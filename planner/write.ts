@@ -155,15 +155,17 @@ function returningOf(
 }
 
 /**
- * The first uniqueness constraint `row` clashes with, in SQLite's order: the unique index the
- * first ON CONFLICT clause targets, then the primary key, then the other unique indexes, newest
- * first (SQLite prepends each new index to the table's list). The order decides which clause
- * applies when a row clashes on several keys.
+ * The first uniqueness constraint `row` clashes with, in SQLite's order. When the first ON
+ * CONFLICT clause targets a unique index, the indexes the clauses target come first (in clause
+ * order), then the primary key; when it targets the primary key, the primary key comes first,
+ * then those indexes. The other unique indexes follow, newest first (SQLite prepends each new
+ * index to the table's list). The order decides which clause applies when a row clashes on
+ * several keys (checked against better-sqlite3 in test/cursor/upsert.test.ts).
  */
 function firstClash(
   state: CollectionState,
   row: readonly unknown[],
-  first: UpsertAction['target'],
+  targets: readonly UpsertAction['target'][],
 ): { target: NonNullable<UpsertAction['target']>; pk: unknown } | null {
   const pk = state.pkOf(row as unknown[]);
   const indexClash = (ix: CollectionState['indexes'][number]): unknown => {
@@ -173,16 +175,19 @@ function firstClash(
     // The row is not in the table yet: an entry under its own primary key is a clash too.
     return ix.tree.get(key);
   };
-  const firstIndex = first?.kind === 'index' ? first.name : null;
-  if (firstIndex !== null) {
-    const ix = state.indexes.find((i) => i.def.name === firstIndex);
+  const targeted: string[] = [];
+  for (const t of targets) if (t?.kind === 'index' && !targeted.includes(t.name)) targeted.push(t.name);
+  const pkFirst = targets[0]?.kind === 'pk';
+  if (pkFirst && state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
+  for (const name of targeted) {
+    const ix = state.indexes.find((i) => i.def.name === name);
     const other = ix ? indexClash(ix) : undefined;
-    if (other !== undefined) return { target: { kind: 'index', name: firstIndex }, pk: other };
+    if (other !== undefined) return { target: { kind: 'index', name }, pk: other };
   }
-  if (state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
+  if (!pkFirst && state.pk.get(pk) !== undefined) return { target: { kind: 'pk' }, pk };
   for (let i = state.indexes.length - 1; i >= 0; i--) {
     const ix = state.indexes[i];
-    if (ix.def.name === firstIndex) continue;
+    if (targeted.includes(ix.def.name)) continue;
     const other = indexClash(ix);
     if (other !== undefined) return { target: { kind: 'index', name: ix.def.name }, pk: other };
   }
@@ -211,8 +216,9 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
     sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval })) ?? null,
     where: u.where ? compileExpr(u.where, ctx).eval : null,
   }));
+  const targets = stmt.upserts.map((u) => u.target);
   return (engine, state, row) => {
-    const clash = firstClash(state, row, clauses[0].u.target);
+    const clash = firstClash(state, row, targets);
     if (clash === null) return null;
     const clause = clauses.find((c) => handles(c.u, clash.target));
     if (clause === undefined) return null;

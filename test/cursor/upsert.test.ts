@@ -48,6 +48,14 @@ describe('UPSERT', () => {
     "INSERT INTO t (id, email) VALUES (2, 'a@x') ON CONFLICT (id) DO UPDATE SET note = 'by id'",
     "INSERT INTO t (id, email, code) VALUES (9, 'a@x', 'B') ON CONFLICT DO UPDATE SET note = 'any'",
     "INSERT INTO t (id, email, code) VALUES (9, 'a@x', 'B') ON CONFLICT (id) DO NOTHING ON CONFLICT DO UPDATE SET note = 'any'",
+    // Several clauses: every targeted index is checked (in clause order) before the primary key,
+    // unless the first clause targets the primary key; untargeted indexes come last.
+    "INSERT INTO t (id, email, code) VALUES (1, 'q@x', 'A') ON CONFLICT (email) DO NOTHING ON CONFLICT (code) DO UPDATE SET note = 'by code'",
+    "INSERT INTO t (id, email, code) VALUES (1, 'q@x', 'Q') ON CONFLICT (email) DO NOTHING ON CONFLICT (code) DO NOTHING",
+    "INSERT INTO t (id, email, code) VALUES (1, 'q@x', 'B') ON CONFLICT (code) DO UPDATE SET note = 'by code' ON CONFLICT (id) DO UPDATE SET note = 'by id'",
+    "INSERT INTO t (id, email, code) VALUES (1, 'q@x', 'B') ON CONFLICT (id) DO UPDATE SET note = 'by id' ON CONFLICT (code) DO UPDATE SET note = 'by code'",
+    "INSERT INTO t (id, email, code) VALUES (9, 'b@x', 'C') ON CONFLICT (n) DO NOTHING ON CONFLICT (code) DO UPDATE SET note = 'by code'",
+    "INSERT INTO t (id, email, code) VALUES (1, 'b@x', 'Q') ON CONFLICT (code) DO NOTHING ON CONFLICT (email) DO UPDATE SET note = 'by email'",
     // The target's clash may be the row with the same primary key (not yet excluded as "itself").
     "INSERT INTO t (id, email) VALUES (1, 'a@x') ON CONFLICT (email) DO UPDATE SET note = 'self'",
     "INSERT INTO t (id, email) VALUES (5, 'a@x'), (1, 'a@x') ON CONFLICT (email) DO UPDATE SET n = n + 1",
