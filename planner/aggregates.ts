@@ -9,7 +9,7 @@
 import { compareValues } from '../storage/compare';
 import { DataError } from '../src/errors';
 import type { AggregateFn, Collation, ValueType } from './expr';
-import { compareCollated } from './sql-text';
+import { collationKey, compareCollated } from './sql-text';
 import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
 import { valueText } from './sqlite-conversions';
@@ -167,10 +167,14 @@ class GroupConcatAcc implements Accumulator {
 
 class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
-  constructor(private readonly inner: Accumulator) {}
+  constructor(
+    private readonly inner: Accumulator,
+    /** Values equal under the argument's collation are one value ('a' and 'A' under NOCASE). */
+    private readonly collation: Collation | undefined,
+  ) {}
   add(v: unknown, more?: readonly unknown[]): void {
     if (v === null || v === undefined) return;
-    const k = valueKey(v);
+    const k = valueKey(this.collation === undefined ? v : collationKey(v, this.collation));
     if (this.seen.has(k)) return;
     this.seen.add(k);
     this.inner.add(v, more);
@@ -208,7 +212,7 @@ export function makeAccumulator(
       acc = new GroupConcatAcc(argType === 'real', moreTypes[0] === 'real', moreTypes.length > 0);
       break;
   }
-  return distinct ? new DistinctAcc(acc) : acc;
+  return distinct ? new DistinctAcc(acc, collation) : acc;
 }
 
 export function isExtreme(acc: Accumulator): acc is ExtremeAcc {

@@ -1,4 +1,7 @@
-/** MIN and MAX compare with their argument's collation (a declared one or COLLATE), as SQLite does. */
+/**
+ * MIN, MAX and DISTINCT aggregates compare with their argument's collation (a declared one or
+ * COLLATE), as SQLite does.
+ */
 import Sqlite from 'better-sqlite3';
 import { connect } from '../../src/index';
 
@@ -17,9 +20,11 @@ const QUERIES = [
   'SELECT min(b), max(b), min(b COLLATE NOCASE), max(b COLLATE NOCASE) FROM t',
   'SELECT max(n COLLATE BINARY), min(n COLLATE BINARY) FROM t',
   'SELECT length(max(r)), length(min(r)) FROM t',
+  'SELECT count(DISTINCT n), count(DISTINCT b), count(DISTINCT b COLLATE NOCASE), count(DISTINCT r) FROM t',
+  'SELECT g, length(group_concat(DISTINCT n)), count(DISTINCT n) FROM t GROUP BY g ORDER BY g',
 ];
 
-describe('MIN/MAX under collations', () => {
+describe('MIN/MAX and DISTINCT aggregates under collations', () => {
   const sqlite = new Sqlite(':memory:');
   sqlite.exec(DDL);
   const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
