@@ -5,11 +5,12 @@
 //   node child-writer.js try <file>                  try to open for writing, print the outcome
 'use strict';
 const { Database } = require('../../dist/src/index.js');
+const { openItems: openItemsAt } = require('./items.js');
 
 const [mode, file, arg] = process.argv.slice(2);
 
 function openItems() {
-  return openItemsWith(undefined);
+  return openItemsAt(file, undefined);
 }
 
 if (mode === 'crash') {
@@ -91,18 +92,7 @@ if (mode === 'take') {
 }
 
 function openItemsWith(opts) {
-  const db = Database.open(file, opts);
-  db.registerCollection(
-    'items',
-    [
-      { path: 'id', type: 'int64' },
-      { path: 'txn', type: 'int64' },
-      { path: 'note', type: 'string' },
-    ],
-    'id',
-    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
-  );
-  return db;
+  return openItemsAt(file, opts);
 }
 
 if (mode === 'live') {

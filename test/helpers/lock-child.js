@@ -9,24 +9,9 @@
 //                               "won <file>", close; otherwise print "lost <file> <code>"
 //   writer <file> <maxRows>     commit transactions of 1..maxRows rows forever, print "C <n>" after each
 'use strict';
-const { Database } = require('../../dist/src/index.js');
+const { openItems } = require('./items.js');
 
 const [mode, file, arg, arg2] = process.argv.slice(2);
-
-function openItems(f, opts) {
-  const db = Database.open(f, opts);
-  db.registerCollection(
-    'items',
-    [
-      { path: 'id', type: 'int64' },
-      { path: 'txn', type: 'int64' },
-      { path: 'note', type: 'string' },
-    ],
-    'id',
-    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
-  );
-  return db;
-}
 
 function outcome(fn) {
   try {
