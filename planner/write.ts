@@ -370,7 +370,10 @@ function rewriteRow(
 }
 
 function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult {
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
+  // Rows change one at a time and each is checked against the table as it is by then, so the
+  // order decides whether a key shifted onto another row's (UNIQUE) clashes: primary-key order,
+  // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
+  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session).sort(compareValues);
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
