@@ -8,7 +8,7 @@ import { caseArb } from './generate';
 import { failures, forms, runCase } from './run-case';
 
 const SEED = Number(process.env.MV_DIFF_SEED ?? 20261124);
-const RUNS = Number(process.env.MV_DIFF_RUNS ?? 110);
+const RUNS = Number(process.env.MV_DIFF_RUNS ?? 260);
 const PER_CASE = 12;
 
 test(`ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`, () => {
