@@ -56,21 +56,29 @@ export function textToNumber(s: string): SqlNumber {
   return { value: Number(text), isInteger: false };
 }
 
-/** A REAL as SQLite's INTEGER conversion takes it: truncated, saturating at the int64 bounds. */
-export function realToInt(r: number): number | bigint {
-  if (Number.isNaN(r)) return 0;
+/** A double truncated to int64 the way SQLite's doubleToInt64 does it: saturating at the bounds. */
+export function realToInt64(r: number): bigint {
+  if (Number.isNaN(r)) return 0n;
   if (r <= -9223372036854775808) return INT64_MIN;
   // 2^63 as a double: the first REAL above every int64.
   if (r >= 2 ** 63) return INT64_MAX;
-  const t = Math.trunc(r) + 0;
-  return Number.isSafeInteger(t) ? t : BigInt(t);
+  return BigInt(Math.trunc(r));
 }
 
-/** sqlite3Atoi64 on text: the integer prefix, saturating; 0 when there is none. */
-export function textToInt(s: string): number | bigint {
+/** A REAL as SQLite's INTEGER conversion takes it, as ModelVault carries integers. */
+export function realToInt(r: number): number | bigint {
+  return normInt(realToInt64(r));
+}
+
+/** sqlite3Atoi64 on text: the leading integer (digits only), saturating; 0 when there is none. */
+export function textToInt64(s: string): bigint {
   const m = INTEGER_PREFIX.exec(s);
-  if (!m) return 0;
-  return normInt(clampInt64(BigInt(`${m[1]}${m[2]}`)));
+  return m ? clampInt64(BigInt(`${m[1]}${m[2]}`)) : 0n;
+}
+
+/** textToInt64 as ModelVault carries integers. */
+export function textToInt(s: string): number | bigint {
+  return normInt(textToInt64(s));
 }
 
 /** The 64-bit integer SQLite's bit operators and CAST AS INTEGER see for a value (never NULL). */

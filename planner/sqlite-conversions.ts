@@ -9,12 +9,10 @@
  * the value is REAL (its static type is 'real') where it matters.
  */
 import { fromBigInt, realToText } from './sql-values';
+// One implementation of SQLite's integer conversions, shared with CAST and the operators.
+import { INT64_MAX, INT64_MIN, realToInt64, textToInt64 } from './sqlite-cast';
 
 export type StorageClass = 'null' | 'integer' | 'real' | 'text' | 'blob';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const TWO_63 = 2 ** 63;
 
 /** SQLite's storage class of a runtime value; `isReal` marks a number whose static type is REAL. */
 export function storageClass(v: unknown, isReal = false): StorageClass {
@@ -75,23 +73,6 @@ export function parseNumberPrefix(s: string): ParsedNumber {
     integral: !/[.eE]/.test(text),
     text,
   };
-}
-
-/** sqlite3Atoi64's value: the leading integer (digits only), clamped to int64. */
-export function textToInt64(s: string): bigint {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)/.exec(s);
-  if (!m) return 0n;
-  let v = BigInt(m[2]);
-  if (m[1] === '-') v = -v;
-  return v < INT64_MIN ? INT64_MIN : v > INT64_MAX ? INT64_MAX : v;
-}
-
-/** A double truncated to int64 the way SQLite's doubleToInt64 clamps it. */
-export function realToInt64(v: number): bigint {
-  if (Number.isNaN(v)) return 0n;
-  if (v <= -TWO_63) return INT64_MIN;
-  if (v >= TWO_63) return INT64_MAX;
-  return BigInt(Math.trunc(v));
 }
 
 /** sqlite3_value_double. */
