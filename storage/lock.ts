@@ -20,9 +20,6 @@ import { LockError, OperationalError } from '../src/errors';
 import { LockDir, newOwner } from './lock-dir';
 import type { HeldEntry, LockOwner, TakeResult } from './lock-dir';
 
-/** Kept for callers of the old timestamp-based lock; takeover no longer depends on time. */
-export const DEFAULT_LOCK_STALE_MS = 10_000;
-
 /** Where identity locks live: one folder per host (every process shares the temp folder). */
 export function identityLockRoot(): string {
   return nodePath.join(os.tmpdir(), 'modelvault-locks');
@@ -165,16 +162,6 @@ export class WriterLock {
         undefined,
         'LOCK_LOST',
       );
-  }
-
-  /** Whether every check passed so far and the lock is still ours (no throw). */
-  stillHeld(): boolean {
-    try {
-      this.assertHeld();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   dispose(): void {
