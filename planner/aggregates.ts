@@ -13,6 +13,7 @@ import { collationKey, compareCollated } from './sql-text';
 import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
 import { valueText } from './sqlite-conversions';
+import { TaggedReal, tagReal, untag } from './tagged-real';
 
 export interface Accumulator {
   /** `more` carries the call's further arguments for this row (group_concat's separator). */
@@ -64,6 +65,9 @@ class SumAcc implements Accumulator {
     } else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
       x = typeof v === 'boolean' ? (v ? 1 : 0) : v;
       isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isInteger(v));
+    } else if (v instanceof TaggedReal) {
+      x = v.value;
+      isReal = true;
     } else {
       throw new DataError(`${this.mode.toUpperCase()} cannot add a ${typeof v} value`, 'TYPE_MISMATCH');
     }
@@ -71,13 +75,12 @@ class SumAcc implements Accumulator {
       if (!this.real) {
         this.real = new KbnSum();
         this.real.add(Number(this.int));
-        // A REAL input cancels an earlier integer overflow, as in SQLite.
-        this.overflow = false;
       }
+      // A REAL input cancels an earlier integer overflow, as in SQLite.
+      if (isReal) this.overflow = false;
       this.real.add(Number(x));
       return;
     }
-    if (this.overflow) return;
     if (typeof this.int === 'number' && typeof x === 'number') {
       const r = this.int + x;
       if (Number.isSafeInteger(r)) {
@@ -87,7 +90,11 @@ class SumAcc implements Accumulator {
     }
     const r = BigInt(this.int) + BigInt(x);
     if (r < INT64_MIN || r > INT64_MAX) {
+      // SUM reports the overflow; TOTAL and AVG (and a SUM that later meets a REAL) go on as REAL.
       this.overflow = true;
+      this.real = new KbnSum();
+      this.real.add(Number(this.int));
+      this.real.add(Number(x));
       return;
     }
     this.int = r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
@@ -101,8 +108,9 @@ class SumAcc implements Accumulator {
     }
     if (this.mode === 'total') return this.real ? this.real.value() : Number(this.int);
     if (!this.seen) return null;
-    if (this.real) return this.real.value();
     if (this.overflow) throw new DataError('integer overflow', 'DATA');
+    // SUM's static type says REAL only over REAL arguments; otherwise a whole REAL sum needs the tag.
+    if (this.real) return this.argType === 'real' ? this.real.value() : tagReal(this.real.value());
     return this.int;
   }
 }
@@ -130,10 +138,11 @@ class ExtremeAcc implements Accumulator {
   add(v: unknown): void {
     this.improved = false;
     if (v === null || v === undefined) return;
+    // The best value keeps its tag (a REAL stays REAL); comparisons see the number.
     const order =
       this.collation === undefined
-        ? compareValues(v, this.best)
-        : compareCollated(v, this.best, this.collation);
+        ? compareValues(untag(v), untag(this.best))
+        : compareCollated(untag(v), untag(this.best), this.collation);
     if (this.best === null || this.sign * order < 0) {
       this.best = v;
       this.improved = true;
@@ -158,7 +167,7 @@ class GroupConcatAcc implements Accumulator {
       const sep = this.hasSep ? valueText(more?.[0] ?? null, this.sepReal) : ',';
       if (sep !== null) this.parts.push(sep);
     }
-    this.parts.push(valueText(v, this.argReal) ?? '');
+    this.parts.push((v instanceof TaggedReal ? valueText(v.value, true) : valueText(v, this.argReal)) ?? '');
   }
   result(): unknown {
     return this.parts.length === 0 ? null : this.parts.join('');
@@ -174,7 +183,8 @@ class DistinctAcc implements Accumulator {
   ) {}
   add(v: unknown, more?: readonly unknown[]): void {
     if (v === null || v === undefined) return;
-    const k = valueKey(this.collation === undefined ? v : collationKey(v, this.collation));
+    const u = untag(v);
+    const k = valueKey(this.collation === undefined ? u : collationKey(u, this.collation));
     if (this.seen.has(k)) return;
     this.seen.add(k);
     this.inner.add(v, more);

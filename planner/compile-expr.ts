@@ -8,11 +8,13 @@ import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
 import { scalarFunction } from './functions';
+import type { CallSite } from './functions';
 import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
 import { compareCollated } from './sql-text';
+import { TaggedReal, tagReal, untag } from './tagged-real';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -123,7 +125,61 @@ export function compileExpr(e: Expr, ctx: ExecContext): Compiled {
   return { eval: compile(e, ctx), type: typeOf(e) };
 }
 
-function compile(e: Expr, ctx: ExecContext): Evaluator {
+/**
+ * Like compileExpr, but when the static type is 'any' its whole-number REALs come back as
+ * TaggedReal (planner/tagged-real.ts). For the aggregate accumulators, which unwrap them.
+ */
+export function compileTaggedExpr(e: Expr, ctx: ExecContext): Compiled {
+  return { eval: compileOperand(e, ctx), type: typeOf(e) };
+}
+
+/** Node kinds whose 'any'-typed value may be a REAL that only a tag can mark. */
+function mayTag(e: Expr): boolean {
+  switch (e.kind) {
+    case 'binary':
+      return e.op === '+' || e.op === '-' || e.op === '*' || e.op === '/' || e.op === '%';
+    case 'unary':
+      return e.op === 'neg';
+    case 'case':
+    case 'call':
+    case 'slot':
+    case 'collate':
+    case 'cast':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Plain mode (the default) never returns a TaggedReal; tagged mode returns one for every
+ * whole-number REAL whose static type is not 'real' itself.
+ */
+function compile(e: Expr, ctx: ExecContext, tagged = false): Evaluator {
+  if (tagged) {
+    const t = typeOf(e);
+    if (t === 'real') {
+      const f = compileNode(e, ctx, false);
+      return (row) => tagReal(f(row));
+    }
+    return compileNode(e, ctx, t === 'any' && mayTag(e));
+  }
+  if (mayTag(e) && typeOf(e) === 'any') {
+    const f = compileNode(e, ctx, true);
+    return (row) => untag(f(row));
+  }
+  return compileNode(e, ctx, false);
+}
+
+/**
+ * An operand whose REAL-ness matters to its consumer (arithmetic, text conversion): tagged when
+ * only a tag can tell, plain when the static type already does (no per-row allocation).
+ */
+function compileOperand(e: Expr, ctx: ExecContext): Evaluator {
+  return compile(e, ctx, typeOf(e) === 'any');
+}
+
+function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
   switch (e.kind) {
     case 'column': {
       const { column, sub } = e;
@@ -138,6 +194,7 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       };
     }
     case 'slot': {
+      // Aggregate results over 'any' values may be tagged (see compileTaggedExpr).
       const i = e.index;
       return (row) => row[i] ?? null;
     }
@@ -150,9 +207,9 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       return () => readParam(ctx, key);
     }
     case 'unary':
-      return compileUnary(e.op, e.arg, ctx);
+      return compileUnary(e.op, e.arg, ctx, tagged);
     case 'binary':
-      return compileBinary(e, ctx);
+      return compileBinary(e, ctx, tagged);
     case 'in': {
       const arg = compile(e.arg, ctx);
       const list = e.list.map((x) => compile(x, ctx));
@@ -188,8 +245,8 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       };
     }
     case 'like': {
-      const arg = compile(e.arg, ctx);
-      const pattern = compile(e.pattern, ctx);
+      const arg = compileOperand(e.arg, ctx);
+      const pattern = compileOperand(e.pattern, ctx);
       const escape = e.escape ? compile(e.escape, ctx) : null;
       const argReal = typeOf(e.arg) === 'real';
       const patReal = typeOf(e.pattern) === 'real';
@@ -223,17 +280,13 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       const negated = e.negated;
       return (row) => ((arg(row) === null) !== negated ? 1 : 0);
     }
-    case 'cast': {
-      const arg = compile(e.arg, ctx);
-      const isReal = typeOf(e.arg) === 'real';
-      const to = e.to;
-      return (row) => castValue(arg(row), isReal, to);
-    }
+    case 'cast':
+      return compileCast(e, ctx, tagged);
     case 'collate':
-      return compile(e.arg, ctx);
+      return compile(e.arg, ctx, tagged);
     case 'glob': {
-      const arg = compile(e.arg, ctx);
-      const pattern = compile(e.pattern, ctx);
+      const arg = compileOperand(e.arg, ctx);
+      const pattern = compileOperand(e.pattern, ctx);
       const argReal = typeOf(e.arg) === 'real';
       const patReal = typeOf(e.pattern) === 'real';
       const negated = e.negated;
@@ -245,21 +298,74 @@ function compile(e: Expr, ctx: ExecContext): Evaluator {
       };
     }
     case 'case':
-      return compileCase(e, ctx);
+      return compileCase(e, ctx, tagged);
     case 'aggregate':
       throw new InternalError('aggregate expression outside an Aggregate node');
     case 'call': {
       // Resolved once here, per statement: the closure never looks the name up again.
       const def = scalarFunction(e.name);
       if (!def) throw new InternalError(`no scalar function ${e.name}()`);
-      return def.compile({ args: e.args.map((a) => compile(a, ctx)), types: e.args.map(typeOf), ctx });
+      const f = def.compile(new Site(e.args, ctx));
+      return def.tagsReal && !tagged ? (row) => untag(f(row)) : f;
     }
   }
 }
 
-function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext): Evaluator {
-  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx) }));
-  const otherwise = e.otherwise ? compile(e.otherwise, ctx) : () => null;
+/** A call's arguments; the tagged evaluators are compiled only for functions that ask. */
+class Site implements CallSite {
+  readonly args: readonly Evaluator[];
+  readonly types: readonly ValueType[];
+  private taggedArgs: readonly Evaluator[] | null = null;
+  constructor(
+    private readonly exprs: readonly Expr[],
+    readonly ctx: ExecContext,
+  ) {
+    this.args = exprs.map((a) => compile(a, ctx));
+    this.types = exprs.map(typeOf);
+  }
+  get tagged(): readonly Evaluator[] {
+    this.taggedArgs ??= this.exprs.map((a) => compile(a, this.ctx, true));
+    return this.taggedArgs;
+  }
+}
+
+function compileCast(e: Extract<Expr, { kind: 'cast' }>, ctx: ExecContext, tagged: boolean): Evaluator {
+  const argType = typeOf(e.arg);
+  const isReal = argType === 'real';
+  const to = e.to;
+  if (argType !== 'any') {
+    const arg = compile(e.arg, ctx);
+    if (!tagged || to !== 'numeric') return (row) => castValue(arg(row), isReal, to);
+    return (row) => {
+      const v = arg(row);
+      const r = castValue(v, isReal, to);
+      // Text that reads as a whole REAL too large to be an INTEGER stays REAL ('1e20').
+      return (typeof v === 'string' || v instanceof Uint8Array) &&
+        typeof r === 'number' &&
+        Math.abs(r) >= 2 ** 51
+        ? tagReal(r)
+        : r;
+    };
+  }
+  const arg = compile(e.arg, ctx, true);
+  return (row) => {
+    const v = arg(row);
+    if (v instanceof TaggedReal)
+      return to === 'numeric' ? (tagged ? v : v.value) : castValue(v.value, true, to);
+    const r = castValue(v, false, to);
+    return tagged &&
+      to === 'numeric' &&
+      (typeof v === 'string' || v instanceof Uint8Array) &&
+      typeof r === 'number' &&
+      Math.abs(r) >= 2 ** 51
+      ? tagReal(r)
+      : r;
+  };
+}
+
+function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext, tagged: boolean): Evaluator {
+  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx, tagged) }));
+  const otherwise = e.otherwise ? compile(e.otherwise, ctx, tagged) : () => null;
   if (e.base === null) {
     return (row) => {
       for (const w of whens) if (truth(w.when(row)) === true) return w.then(row);
@@ -308,7 +414,15 @@ function cmpResult(c: number, op: CompareOp): boolean {
   }
 }
 
-function compileUnary(op: 'not' | 'neg' | 'pos' | 'bitnot', argExpr: Expr, ctx: ExecContext): Evaluator {
+function compileUnary(
+  op: 'not' | 'neg' | 'pos' | 'bitnot',
+  argExpr: Expr,
+  ctx: ExecContext,
+  tagged: boolean,
+): Evaluator {
+  // Text, blobs and 'any' values negate as INTEGER or REAL depending on the value.
+  if (op === 'neg' && typeOf({ kind: 'unary', op, arg: argExpr }) === 'any')
+    return compileDynamicNeg(argExpr, ctx, tagged);
   const arg = compile(argExpr, ctx);
   if (op === 'bitnot') {
     const isReal = typeOf(argExpr) === 'real';
@@ -341,11 +455,30 @@ function compileUnary(op: 'not' | 'neg' | 'pos' | 'bitnot', argExpr: Expr, ctx: 
   };
 }
 
+/** Negation of a value whose type is decided per row: '3.0' and a tagged 2.0 negate as REAL. */
+function compileDynamicNeg(argExpr: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
+  const arg = compile(argExpr, ctx, true);
+  const real = (x: number): unknown => (tagged ? tagReal(-x + 0) : -x + 0);
+  return (row) => {
+    const v = arg(row);
+    if (v === null) return null;
+    if (v instanceof TaggedReal) return real(v.value);
+    if (typeof v === 'bigint') return intArith('-', 0, v);
+    if (typeof v === 'boolean') return v ? -1 : 0;
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? intArith('-', 0, v) : -v + 0;
+    if (typeof v === 'string' || v instanceof Uint8Array) {
+      const n = textToNumber(toText(v, false) ?? '');
+      return n.isInteger ? intArith('-', 0, n.value) : real(n.value as number);
+    }
+    throw new DataError(`cannot negate a ${typeof v} value`, 'TYPE_MISMATCH');
+  };
+}
+
 function isIntegral(v: unknown, staticType: ValueType): boolean {
   // Numbers first: this runs per row and operand.
   if (typeof v === 'number') return staticType !== 'real' && Number.isSafeInteger(v);
   if (typeof v === 'bigint' || typeof v === 'boolean') return true;
-  if (staticType === 'real') return false;
+  if (staticType === 'real' || v instanceof TaggedReal) return false;
   if (typeof v === 'string' || v instanceof Uint8Array) return textToNumber(toText(v, false) ?? '').isInteger;
   return false;
 }
@@ -355,13 +488,15 @@ function asNumber(v: unknown): number | bigint {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string' || v instanceof Uint8Array) return textToNumber(toText(v, false) ?? '').value;
+  if (v instanceof TaggedReal) return v.value;
   throw new DataError(`arithmetic on a ${typeof v} value`, 'TYPE_MISMATCH');
 }
 
-function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): Evaluator {
-  const left = compile(e.left, ctx);
-  const right = compile(e.right, ctx);
+function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext, tagged: boolean): Evaluator {
   const op = e.op;
+  const keepReal = op === '||' || op === '+' || op === '-' || op === '*' || op === '/' || op === '%';
+  const left = keepReal ? compileOperand(e.left, ctx) : compile(e.left, ctx);
+  const right = keepReal ? compileOperand(e.right, ctx) : compile(e.right, ctx);
   switch (op) {
     case 'and':
       return (row) => {
@@ -451,7 +586,8 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext): 
           if (op === '%') return intMod(x, y);
           return intArith(op, x, y);
         }
-        return realArith(op, Number(x), Number(y));
+        const r = realArith(op, Number(x), Number(y));
+        return tagged ? tagReal(r) : r;
       };
     }
   }

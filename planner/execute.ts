@@ -13,7 +13,7 @@ import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
-import { compileExpr } from './compile-expr';
+import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
@@ -517,7 +517,8 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
     return c ? (v: unknown) => collationKey(v, c) : null;
   });
   const folding = groupFolds.some((f) => f !== null);
-  const argEvals = node.aggregates.map((a) => (a.arg ? compileExpr(a.arg, env.ctx) : null));
+  // Tagged: SUM, MIN and MAX over values typed per row must know which whole numbers are REAL.
+  const argEvals = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
   // With exactly one MIN/MAX, bare columns come from the row holding the extreme (SQLite rule).

@@ -4,6 +4,7 @@
  * the LIKE prefix (matching itself is in like.ts). See ../shared SQLITE-SEMANTICS.md §2–§4 for the rules these follow.
  */
 
+import { realToInt64 } from './sqlite-cast';
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -111,11 +112,17 @@ export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number)
       r = a / b;
       break;
     case '%': {
-      // SQLite casts REAL operands of % to INTEGER first; the result is REAL.
-      const x = Math.trunc(a);
-      const y = Math.trunc(b);
-      if (y === 0 || !Number.isFinite(x) || !Number.isFinite(y)) return null;
-      r = x % y;
+      // SQLite converts REAL operands of % to INTEGER first, saturating at the int64 bounds
+      // (so 1e20 % 10 is 9223372036854775807 % 10), and returns the remainder as REAL.
+      const x = Math.abs(a) < 2 ** 53 ? null : realToInt64(a);
+      const y = realToInt64(b);
+      if (y === 0n) return null;
+      if (x === null && Math.abs(b) < 2 ** 53) {
+        r = Math.trunc(a) % Math.trunc(b);
+        break;
+      }
+      // A divisor of -1 is 1 in SQLite (INT64_MIN % -1 would trap).
+      r = Number((x ?? BigInt(Math.trunc(a))) % (y === -1n ? 1n : y));
       break;
     }
   }

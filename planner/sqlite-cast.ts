@@ -11,6 +11,7 @@
 import { DataError } from '../src/errors';
 import type { CastTarget } from './expr';
 import { sqliteRealText } from './real-text';
+import { TaggedReal } from './tagged-real';
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -113,6 +114,7 @@ export function toText(v: unknown, isReal: boolean): string | null {
   if (typeof v === 'number') return isReal || !Number.isSafeInteger(v) ? realToText(v) : String(v);
   if (v instanceof Uint8Array) return textOf(v);
   if (v instanceof Date) return String(v.getTime());
+  if (v instanceof TaggedReal) return realToText(v.value);
   throw new DataError(`cannot use a ${typeof v} value as text`, 'TYPE_MISMATCH');
 }
 

@@ -11,6 +11,7 @@
 import { fromBigInt, realToText } from './sql-values';
 // One implementation of SQLite's integer conversions, shared with CAST and the operators.
 import { INT64_MAX, INT64_MIN, realToInt64, textToInt64 } from './sqlite-cast';
+import { TaggedReal } from './tagged-real';
 
 export type StorageClass = 'null' | 'integer' | 'real' | 'text' | 'blob';
 
@@ -169,6 +170,7 @@ export function valueText(v: unknown, isReal: boolean): string | null {
       if (v === null || v === undefined) return null;
       if (v instanceof Uint8Array) return blobText(v);
       if (v instanceof Date) return String(v.getTime());
+      if (v instanceof TaggedReal) return realToText(v.value);
       return String(v);
   }
 }

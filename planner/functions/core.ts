@@ -12,7 +12,9 @@ import type { SessionState } from '../compile-expr';
 import { fromBigInt, truth } from '../sql-values';
 import { numericValue, storageClass, toInt64, toIntNumber, toReal } from '../sqlite-conversions';
 import { roundDecimal } from './printf';
-import type { ScalarFunction } from './types';
+import type { Evaluator } from '../compile-expr';
+import { TaggedReal, tagReal, untag } from '../tagged-real';
+import type { CallSite, ScalarFunction } from './types';
 import { returnsConst, strict1, strictN, unifyTypes } from './types';
 
 const INT64_MIN = -(2n ** 63n);
@@ -36,7 +38,7 @@ function abs(v: unknown, isReal: boolean): unknown {
     if (x === INT64_MIN) throw new DataError('integer overflow', 'DATA');
     return fromBigInt(x < 0n ? -x : x);
   }
-  return Math.abs(toReal(v));
+  return tagReal(Math.abs(toReal(v)));
 }
 
 /** round(X, N) as SQLite computes it: N clamped to 0..30, half away from zero, always REAL. */
@@ -55,18 +57,31 @@ function round(values: unknown[]): unknown {
 
 /** Multi-argument max/min: NULL if any argument is NULL; ties keep the first (max) / last (min). */
 function extreme(sign: 1 | -1): ScalarFunction['compile'] {
-  return ({ args }) =>
-    (row) => {
+  return (site) => {
+    const args = passing(site);
+    return (row) => {
       let best = args[0](row);
       if (best === null) return null;
       for (let i = 1; i < args.length; i++) {
         const v = args[i](row);
         if (v === null) return null;
-        const c = compareValues(best, v);
+        const c = compareValues(untag(best), untag(v));
         if (sign < 0 ? c >= 0 : c < 0) best = v;
       }
       return best;
     };
+  };
+}
+
+/**
+ * Arguments of a function that returns one of them unchanged: tagged when their common type is
+ * 'any', so a REAL argument stays REAL in the result (compile-expr unwraps it for plain callers).
+ */
+function passing(site: CallSite, which: (i: number) => boolean = () => true): readonly Evaluator[] {
+  const passed = site.types.filter((_t, i) => which(i));
+  if (unifyTypes(passed) !== 'any') return site.args;
+  const tagged = site.tagged;
+  return site.args.map((a, i) => (which(i) ? tagged[i] : a));
 }
 
 function randomInt64(): number | bigint {
@@ -123,6 +138,7 @@ export const CORE: readonly ScalarFunction[] = [
           ? 'real'
           : t,
     compile: strict1(abs),
+    tagsReal: true,
   }),
   scalar({
     name: 'coalesce',
@@ -131,15 +147,16 @@ export const CORE: readonly ScalarFunction[] = [
     maxArgs: -1,
     summary: 'The first non-NULL argument; later arguments are not evaluated.',
     returns: unifyTypes,
-    compile:
-      ({ args }) =>
-      (row) => {
+    compile: (site) => {
+      const args = passing(site);
+      return (row) => {
         for (const a of args) {
           const v = a(row);
           if (v !== null) return v;
         }
         return null;
-      },
+      };
+    },
   }),
   scalar({
     name: 'ifnull',
@@ -147,12 +164,13 @@ export const CORE: readonly ScalarFunction[] = [
     maxArgs: 2,
     summary: 'coalesce() with exactly two arguments.',
     returns: unifyTypes,
-    compile:
-      ({ args: [a, b] }) =>
-      (row) => {
+    compile: (site) => {
+      const [a, b] = passing(site);
+      return (row) => {
         const v = a(row);
         return v !== null ? v : b(row);
-      },
+      };
+    },
   }),
   ...['iif', 'if'].map((name) =>
     scalar({
@@ -163,16 +181,18 @@ export const CORE: readonly ScalarFunction[] = [
       summary:
         'The V after the first true C, else ELSE, else NULL (a searched CASE); `if` is the same function.',
       returns: (types) => unifyTypes(types.filter((_t, i) => i % 2 === 1 || i === types.length - 1)),
-      compile:
-        ({ args }) =>
-        (row) => {
+      compile: (site) => {
+        const n = site.args.length;
+        const args = passing(site, (i) => i % 2 === 1 || i === n - 1);
+        return (row) => {
           let i = 0;
           for (; i + 1 < args.length; i += 2) {
             const c = args[i](row);
             if (truth(c) === true) return args[i + 1](row);
           }
           return i < args.length ? args[i](row) : null;
-        },
+        };
+      },
     }),
   ),
   scalar({
@@ -181,14 +201,16 @@ export const CORE: readonly ScalarFunction[] = [
     maxArgs: 2,
     summary: 'NULL when both arguments are equal, else the first.',
     returns: ([t]) => t,
-    compile:
-      ({ args: [a, b] }) =>
-      (row) => {
+    compile: (site) => {
+      const a = site.types[0] === 'any' ? site.tagged[0] : site.args[0];
+      const b = site.args[1];
+      return (row) => {
         const x = a(row);
         if (x === null) return null;
         const y = b(row);
-        return y !== null && compareValues(x, y) === 0 ? null : x;
-      },
+        return y !== null && compareValues(untag(x), y) === 0 ? null : x;
+      };
+    },
   }),
   scalar({
     name: 'typeof',
@@ -196,8 +218,16 @@ export const CORE: readonly ScalarFunction[] = [
     maxArgs: 1,
     summary: "The storage class name: 'null', 'integer', 'real', 'text' or 'blob'.",
     returns: returnsConst('text'),
-    compile: ({ args: [a], types: [t] }) => {
-      const real = t === 'real';
+    compile: (site) => {
+      if (site.types[0] === 'any') {
+        const a = site.tagged[0];
+        return (row) => {
+          const v = a(row);
+          return v instanceof TaggedReal ? 'real' : storageClass(v, false);
+        };
+      }
+      const a = site.args[0];
+      const real = site.types[0] === 'real';
       return (row) => storageClass(a(row), real);
     },
   }),
@@ -290,7 +320,7 @@ export const CORE: readonly ScalarFunction[] = [
       maxArgs: 1,
       summary: 'Its argument unchanged (a planner hint in SQLite).',
       returns: ([t]) => t,
-      compile: ({ args: [a] }) => a,
+      compile: (site) => (site.types[0] === 'any' ? site.tagged[0] : site.args[0]),
     }),
   ),
   scalar({
@@ -310,6 +340,6 @@ export const CORE: readonly ScalarFunction[] = [
       !Object.is(p.value, -0)
         ? null
         : 'second argument to likelihood() must be a constant between 0.0 and 1.0',
-    compile: ({ args: [a] }) => a,
+    compile: (site) => (site.types[0] === 'any' ? site.tagged[0] : site.args[0]),
   }),
 ];

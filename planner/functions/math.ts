@@ -6,6 +6,7 @@
  */
 import type { ValueType } from '../expr';
 import { numericValue } from '../sqlite-conversions';
+import { TaggedReal, tagReal } from '../tagged-real';
 import type { ScalarFunction } from './types';
 import { returnsConst } from './types';
 
@@ -81,15 +82,19 @@ function rounding(name: string, f: (x: number) => number, summary: string): Scal
     summary,
     returns: ([t]): ValueType =>
       t === 'integer' || t === 'boolean' || t === 'timestamp' ? 'integer' : t === 'real' ? 'real' : 'any',
-    compile: ({ args: [a], types: [t] }) => {
-      const real = t === 'real';
+    tagsReal: true,
+    compile: (site) => {
+      const dynamic = site.types[0] === 'any';
+      const a = dynamic ? site.tagged[0] : site.args[0];
+      const real = site.types[0] === 'real';
       return (row) => {
         const v = a(row);
         if (v === null) return null;
-        const n = numericValue(v, real);
+        const n = v instanceof TaggedReal ? { value: v.value, real: true } : numericValue(v, real);
         if (n === null) return null;
         if (!n.real) return n.value;
-        return finite(f(Number(n.value)));
+        // REAL in, REAL out, even when whole: the tag says so where the static type cannot.
+        return tagReal(finite(f(Number(n.value))));
       };
     },
   };

@@ -8,6 +8,7 @@
 import { DataError } from '../../src/errors';
 import { formatFloat, fpDecode } from '../real-format';
 import { cString, toInt64, toReal, valueText } from '../sqlite-conversions';
+import { TaggedReal } from '../tagged-real';
 import type { ScalarFunction } from './types';
 import { realFlags, returnsConst } from './types';
 
@@ -232,16 +233,35 @@ export const PRINTF: readonly ScalarFunction[] = ['printf', 'format'].map((name)
   summary:
     'SQLite printf: %d %i %u %x %X %o %c %s %z %q %Q %w %f %e %E %g %G %%, flags - + space 0 # , !, width, precision, *. NULL format gives NULL.',
   returns: returnsConst('text'),
-  compile: ({ args, types }) => {
+  compile: (site) => {
+    const { args, types } = site;
     const reals = realFlags(types);
     const fmtReal = reals[0];
     const rest = reals.slice(1);
+    if (!types.includes('any')) {
+      return (row) => {
+        const fmt = valueText(args[0](row), fmtReal);
+        if (fmt === null) return null;
+        const values = new Array<unknown>(args.length - 1);
+        for (let i = 1; i < args.length; i++) values[i - 1] = args[i](row);
+        return sqlPrintf(fmt, values, rest);
+      };
+    }
+    // Some argument's class is decided per row: its tag says whether a whole number is REAL.
+    const tagged = site.tagged;
     return (row) => {
-      const fmt = valueText(args[0](row), fmtReal);
+      const fmt = valueText(tagged[0](row), fmtReal);
       if (fmt === null) return null;
       const values = new Array<unknown>(args.length - 1);
-      for (let i = 1; i < args.length; i++) values[i - 1] = args[i](row);
-      return sqlPrintf(fmt, values, rest);
+      const flags = rest.slice();
+      for (let i = 1; i < args.length; i++) {
+        const v = tagged[i](row);
+        if (v instanceof TaggedReal) {
+          values[i - 1] = v.value;
+          flags[i - 1] = true;
+        } else values[i - 1] = v;
+      }
+      return sqlPrintf(fmt, values, flags);
     };
   },
 }));

@@ -10,7 +10,9 @@ import { globMatcher, likeMatcher } from '../like';
 import { blobText, cString, storageClass, toInt64, valueBytes, valueText } from '../sqlite-conversions';
 import { realToText } from '../sql-values';
 import { MAX_LENGTH, tooBig } from './core';
-import type { ScalarFunction } from './types';
+import type { Evaluator } from '../compile-expr';
+import { TaggedReal, untag } from '../tagged-real';
+import type { CallSite, ScalarFunction } from './types';
 import { lenientN, realFlags, returnsConst, strict1, strictN } from './types';
 
 function scalar(def: Omit<ScalarFunction, 'kind' | 'family' | 'deterministic'>): ScalarFunction {
@@ -140,8 +142,9 @@ function instr(values: unknown[], reals: readonly boolean[]): unknown {
 }
 
 function trimmer(left: boolean, right: boolean): ScalarFunction['compile'] {
-  return ({ args, types }) => {
-    const reals = realFlags(types);
+  return (site) => {
+    const args = textArgs(site);
+    const reals = realFlags(site.types);
     return (row) => {
       const x = args[0](row);
       if (x === null) return null;
@@ -163,10 +166,19 @@ function trimmer(left: boolean, right: boolean): ScalarFunction['compile'] {
     };
   };
 }
+/**
+ * Arguments of a function that only reads them as text: 'any'-typed ones arrive tagged so that
+ * valueText renders a whole-number REAL as SQLite does ('2.0').
+ */
+function textArgs(site: CallSite): readonly Evaluator[] {
+  return site.types.map((t, i) => (t === 'any' ? site.tagged[i] : site.args[i]));
+}
+
 const SPACE: ReadonlySet<string> = new Set([' ']);
 
-function quote(v: unknown, isReal: boolean): string {
-  switch (storageClass(v, isReal)) {
+function quote(arg: unknown, isReal: boolean): string {
+  const v = untag(arg);
+  switch (storageClass(v, isReal || arg instanceof TaggedReal)) {
     case 'null':
       return 'NULL';
     case 'integer':
@@ -297,8 +309,9 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: 3,
     summary: 'Every occurrence of Y in X replaced by Z; an empty Y returns X unchanged.',
     returns: returnsConst('text'),
-    compile: ({ args, types }) => {
-      const reals = realFlags(types);
+    compile: (site) => {
+      const args = textArgs(site);
+      const reals = realFlags(site.types);
       return (row) => {
         const x = args[0](row);
         if (x === null) return null;
@@ -345,8 +358,9 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: 1,
     summary: "Upper-case hex of a blob, or of the UTF-8 of any other value's text; hex(NULL) is ''.",
     returns: returnsConst('text'),
-    compile: ({ args: [a], types: [t] }) => {
-      const real = t === 'real';
+    compile: (site) => {
+      const [a] = textArgs(site);
+      const real = site.types[0] === 'real';
       return (row) => (valueBytes(a(row), real) ?? Buffer.alloc(0)).toString('hex').toUpperCase();
     },
   }),
@@ -365,8 +379,9 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: 1,
     summary: "The value as an SQL literal: NULL, 12, 1.5, 'it''s', X'00FF'.",
     returns: returnsConst('text'),
-    compile: ({ args: [a], types: [t] }) => {
-      const real = t === 'real';
+    compile: (site) => {
+      const [a] = textArgs(site);
+      const real = site.types[0] === 'real';
       return (row) => quote(a(row), real);
     },
   }),
@@ -405,8 +420,9 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: -1,
     summary: "The arguments' texts joined; NULLs are skipped (never NULL).",
     returns: returnsConst('text'),
-    compile: ({ args, types }) => {
-      const reals = realFlags(types);
+    compile: (site) => {
+      const args = textArgs(site);
+      const reals = realFlags(site.types);
       return (row) => {
         let s = '';
         for (let i = 0; i < args.length; i++) s += valueText(args[i](row), reals[i]) ?? '';
@@ -422,8 +438,9 @@ export const TEXT: readonly ScalarFunction[] = [
     summary:
       'Arguments after the first joined with the first as separator; NULL arguments are skipped; NULL separator gives NULL.',
     returns: returnsConst('text'),
-    compile: ({ args, types }) => {
-      const reals = realFlags(types);
+    compile: (site) => {
+      const args = textArgs(site);
+      const reals = realFlags(site.types);
       return (row) => {
         const sep = valueText(args[0](row), reals[0]);
         if (sep === null) return null;

@@ -5,7 +5,8 @@
  * entries. A scalar entry compiles once per statement into a closure over its arguments'
  * evaluators, so no row ever looks a function up by name.
  */
-import type { Evaluator, ExecContext } from '../compile-expr';
+import type { Evaluator, ExecContext, Row } from '../compile-expr';
+import { TaggedReal } from '../tagged-real';
 import type { AggregateFn, Expr, ValueType } from '../expr';
 
 export type FunctionFamily = 'core' | 'math' | 'aggregate' | 'datetime' | 'json';
@@ -17,6 +18,11 @@ export interface CallSite {
   /** Their static types ('real' marks a number that is REAL even when integral). */
   readonly types: readonly ValueType[];
   readonly ctx: ExecContext;
+  /**
+   * The arguments compiled so that a whole-number REAL of an 'any'-typed argument arrives as a
+   * TaggedReal (planner/tagged-real.ts); for functions that pass values through or convert them.
+   */
+  readonly tagged: readonly Evaluator[];
 }
 
 interface FunctionBase {
@@ -43,6 +49,11 @@ export interface ScalarFunction extends FunctionBase {
   /** A check SQLite makes when preparing the call: the error message, or null when it passes. */
   readonly checkArgs?: (args: readonly Expr[]) => string | null;
   readonly compile: (site: CallSite) => Evaluator;
+  /**
+   * The evaluator may return a TaggedReal (planner/tagged-real.ts) even when its static type is
+   * not 'any' (a REAL result from text input); compile-expr unwraps it for plain callers.
+   */
+  readonly tagsReal?: boolean;
 }
 
 export interface AggregateFunction extends FunctionBase {
@@ -66,9 +77,16 @@ type BodyN = (values: unknown[], reals: readonly boolean[]) => unknown;
 
 /** A one-argument function that is NULL on a NULL argument. */
 export function strict1(body: Body1): (site: CallSite) => Evaluator {
-  return ({ args, types }) => {
-    const a = args[0];
-    const real = types[0] === 'real';
+  return (site) => {
+    if (site.types[0] === 'any') {
+      const t = site.tagged[0];
+      return (row) => {
+        const v = t(row);
+        return v === null ? null : v instanceof TaggedReal ? body(v.value, true) : body(v, false);
+      };
+    }
+    const a = site.args[0];
+    const real = site.types[0] === 'real';
     return (row) => {
       const v = a(row);
       return v === null ? null : body(v, real);
@@ -76,11 +94,43 @@ export function strict1(body: Body1): (site: CallSite) => Evaluator {
   };
 }
 
+/**
+ * The arguments' evaluators and REAL flags; with an 'any'-typed argument the flags are decided per
+ * row from its tags, so the body gets plain values and knows which whole numbers are REAL.
+ */
+function argReader(site: CallSite): (row: Row, values: unknown[], reals: boolean[]) => void {
+  const dynamic = site.types.map((t) => t === 'any');
+  const evals = site.types.map((t, i) => (t === 'any' ? site.tagged[i] : site.args[i]));
+  const fixed = realFlags(site.types);
+  return (row, values, reals) => {
+    for (let i = 0; i < evals.length; i++) {
+      const v = evals[i](row);
+      if (dynamic[i] && v instanceof TaggedReal) {
+        values[i] = v.value;
+        reals[i] = true;
+      } else {
+        values[i] = v;
+        reals[i] = fixed[i];
+      }
+    }
+  };
+}
+
 /** A function of all its arguments that is NULL when any argument is NULL. */
 export function strictN(body: BodyN): (site: CallSite) => Evaluator {
-  return ({ args, types }) => {
-    const reals = realFlags(types);
-    const n = args.length;
+  return (site) => {
+    const n = site.args.length;
+    if (site.types.includes('any')) {
+      const read = argReader(site);
+      return (row) => {
+        const values = new Array<unknown>(n);
+        const reals = new Array<boolean>(n);
+        read(row, values, reals);
+        return values.includes(null) ? null : body(values, reals);
+      };
+    }
+    const { args } = site;
+    const reals = realFlags(site.types);
     return (row) => {
       const values = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
@@ -95,8 +145,19 @@ export function strictN(body: BodyN): (site: CallSite) => Evaluator {
 
 /** A function of all its arguments, NULLs included. */
 export function lenientN(body: BodyN): (site: CallSite) => Evaluator {
-  return ({ args, types }) => {
-    const reals = realFlags(types);
+  return (site) => {
+    const n = site.args.length;
+    if (site.types.includes('any')) {
+      const read = argReader(site);
+      return (row) => {
+        const values = new Array<unknown>(n);
+        const reals = new Array<boolean>(n);
+        read(row, values, reals);
+        return body(values, reals);
+      };
+    }
+    const { args } = site;
+    const reals = realFlags(site.types);
     return (row) =>
       body(
         args.map((a) => a(row)),

@@ -3,9 +3,9 @@
  * (planner/functions): every deterministic scalar entry is called with argument counts inside its
  * arity range, over columns of every type and edge literals (NULL, '', numeric-looking text,
  * -0.0, int64 extremes, blobs); aggregates add group_concat/string_agg, DISTINCT, FILTER and
- * aggregates over expressions. Calls are not nested inside other scalar calls: a call's result
- * type is static in ModelVault, so an integral REAL from a mixed-type call would read as INTEGER
- * one level up (a documented difference, docs/sql.md).
+ * aggregates over expressions. Calls are not nested inside other scalar calls here; nested
+ * mixed-type calls (coalesce/iif/max/min/nullif over INTEGER and REAL, under `/`, `%`, `||`,
+ * typeof() and aggregates) come from generate-expressions.ts's mixed().
  */
 import fc from 'fast-check';
 import { functionTable } from '../../planner/functions';

@@ -53,7 +53,13 @@ describe('Differences from SQLite, as documented', () => {
     expect(cur.lastRowId).toBe(3);
   });
 
-  test("SUM over TEXT is listed (sum('') reads as 0)", () => {
-    expect(differences).toMatch(/`SUM` over `TEXT`/);
+  test('SUM over TEXT is no longer a difference: a whole REAL sum stays REAL', () => {
+    expect(differences).not.toMatch(/`SUM` over `TEXT`/);
+    const { conn, lite } = setup();
+    conn.execute("INSERT INTO t (x, s) VALUES (2, '3x')");
+    lite.exec("INSERT INTO t (x, s) VALUES (2, '3x')");
+    const sql = "SELECT sum(s) / 2, typeof(sum(s)) FROM t WHERE s = '3x'";
+    expect(conn.execute(sql).fetchAll()).toEqual(lite.prepare(sql).raw().all());
+    expect(conn.execute(sql).fetchAll()).toEqual([[1.5, 'real']]);
   });
 });
