@@ -363,6 +363,62 @@ function main(): void {
       );
       results.push({ workload: `fetchMany(${k}) over all rows (rows/s)`, sqlite: sf, sql: f, typed: null });
     }
+    // 9. Functions and arithmetic in the select list over an indexed equality (issue 12).
+    i = 0;
+    const fnSql = 'SELECT lower(sku), price * qty FROM items WHERE qty = ?';
+    const fnStmt = sqlite.prepare(fnSql).raw(true);
+    const sqliteFn = measureOps('sqlite fn', () => {
+      fnStmt.all(qtys[i++ & 0xffff]);
+    });
+    i = 0;
+    const sqlFn = measureOps('mv sql fn', () => {
+      cur.execute(fnSql, [qtys[i++ & 0xffff]]).fetchAll();
+    });
+    results.push({
+      workload: 'SELECT lower(sku), price * qty … WHERE qty = ? (queries/s)',
+      sqlite: sqliteFn,
+      sql: sqlFn,
+      typed: null,
+    });
+
+    // 10. UPSERT-heavy writes: random ids over twice the table, so about half update a row and
+    // half insert one; 1,000 statements per transaction.
+    const upsertSql =
+      'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?) ' +
+      'ON CONFLICT (id) DO UPDATE SET qty = qty + excluded.qty, price = excluded.price';
+    const upsertIds = randomIds(2 * N, 1 << 16, 11);
+    const upsertRow = (k: number): ParamRow => {
+      const id = upsertIds[k & 0xffff];
+      return [id, `U-${id}`, k % 1000, (k % 10000) / 100, 'new', 'upserted'];
+    };
+    const upsertStmt = sqlite.prepare(upsertSql);
+    let u = 0;
+    const sqliteUpsert = measureRun(
+      1000,
+      5,
+      () => {},
+      () => {
+        sqlite.transaction(() => {
+          for (let k = 0; k < 1000; k++) upsertStmt.run(...upsertRow(u++));
+        })();
+      },
+    );
+    u = 0;
+    const sqlUpsert = measureRun(
+      1000,
+      5,
+      () => {},
+      () => {
+        for (let k = 0; k < 1000; k++) cur.execute(upsertSql, upsertRow(u++));
+        conn.commit();
+      },
+    );
+    results.push({
+      workload: 'UPSERT … ON CONFLICT DO UPDATE, ~half updates, 1,000 per commit (rows/s)',
+      sqlite: sqliteUpsert,
+      sql: sqlUpsert,
+      typed: null,
+    });
     conn.close();
 
     sqlite.close();
