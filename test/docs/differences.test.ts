@@ -53,6 +53,18 @@ describe('Differences from SQLite, as documented', () => {
     expect(cur.lastRowId).toBe(3);
   });
 
+  test('NUMERIC columns are REAL (SQLite keeps whole values INTEGER)', () => {
+    expect(differences).toMatch(/`NUMERIC` and `DECIMAL` columns are REAL/);
+    const { conn, lite } = setup();
+    for (const run of [(q: string) => conn.execute(q), (q: string) => lite.exec(q)]) {
+      run('CREATE TABLE n (id INTEGER PRIMARY KEY, w NUMERIC)');
+      run('INSERT INTO n (w) VALUES (3)');
+    }
+    const sql = 'SELECT w / 2, typeof(w) FROM n';
+    expect(lite.prepare(sql).raw().all()).toEqual([[1, 'integer']]);
+    expect(conn.execute(sql).fetchAll()).toEqual([[1.5, 'real']]);
+  });
+
   test('SUM over TEXT is no longer a difference: a whole REAL sum stays REAL', () => {
     expect(differences).not.toMatch(/`SUM` over `TEXT`/);
     const { conn, lite } = setup();
