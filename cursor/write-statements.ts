@@ -58,6 +58,19 @@ function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexe
   return { ...schema, indexes };
 }
 
+/** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
+function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
+  const from = schema.fields[column].path[0];
+  const rename = (path: readonly string[]): string[] =>
+    path[0] === from ? [to, ...path.slice(1)] : [...path];
+  return {
+    ...schema,
+    fields: schema.fields.map((f, i) => (i === column ? { ...f, path: [to] } : f)),
+    primaryKey: rename(schema.primaryKey),
+    indexes: schema.indexes.map((ix) => ({ ...ix, path: rename(ix.path) })),
+  };
+}
+
 function ddl(engine: Engine, stmt: Statement): WriteResult {
   switch (stmt.kind) {
     case 'createTable': {
@@ -114,6 +127,16 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
       );
       engine.alterCollection(next);
+      return { rowCount: 0 };
+    }
+    case 'renameTable': {
+      const state = collectionOrThrow(engine, stmt.from);
+      engine.renameCollection(stmt.from, { ...state.meta.schema, name: stmt.to });
+      return { rowCount: 0 };
+    }
+    case 'renameColumn': {
+      const state = collectionOrThrow(engine, stmt.collection);
+      engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
       return { rowCount: 0 };
     }
     default:

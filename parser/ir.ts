@@ -102,6 +102,21 @@ export interface AddColumnStmt {
   readonly field: FieldDescriptor;
 }
 
+/** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */
+export interface RenameTableStmt {
+  readonly kind: 'renameTable';
+  readonly from: string;
+  readonly to: string;
+}
+
+/** ALTER TABLE … RENAME COLUMN: `column` is the top-level field index. */
+export interface RenameColumnStmt {
+  readonly kind: 'renameColumn';
+  readonly collection: string;
+  readonly column: number;
+  readonly to: string;
+}
+
 export interface TxnStmt {
   readonly kind: 'begin' | 'commit' | 'rollback';
 }
@@ -123,6 +138,8 @@ export type Statement =
   | CreateIndexStmt
   | DropIndexStmt
   | AddColumnStmt
+  | RenameTableStmt
+  | RenameColumnStmt
   | TxnStmt
   | SavepointStmt;
 

@@ -21,6 +21,7 @@ import { applyCheck, checkColumns } from './column-checks';
 import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
+import { lowerRenameColumn, lowerRenameTable } from './lower-alter';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -251,6 +252,10 @@ export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string)
     }
     case 'addColumn':
       return lowerAddColumn(ast, catalog, sql);
+    case 'renameTable':
+      return lowerRenameTable(ast, catalog, sql);
+    case 'renameColumn':
+      return lowerRenameColumn(ast, catalog, sql);
     default:
       throw new ProgrammingError(`not a DDL statement: ${ast.t}`, 'PROGRAMMING', { sql });
   }

@@ -706,6 +706,26 @@ export class Engine {
     return { collectionId: meta.id, schemaVersion: meta.version };
   }
 
+  /**
+   * Rename a collection or some of its fields (ALTER TABLE RENAME): `schema` is the old schema
+   * with new names only, so the rows, the primary-key tree and every index tree stay as they are.
+   * Replay of the logged entry takes rebuildState's path (an index whose path changed is rebuilt).
+   */
+  renameCollection(from: string, schema: CollectionSchema): { collectionId: number; schemaVersion: number } {
+    const txn = this.requireTxn();
+    const previous = this.collections.get(from);
+    if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
+    if (schema.name !== from && this.collections.has(schema.name))
+      throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
+    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const trees = new Map(previous.indexes.map((ix, i) => [schema.indexes[i].name, ix.packed ?? ix.tree]));
+    const state = new CollectionState(meta, previous.pk, trees);
+    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.removeCollection(previous);
+    this.addCollection(state);
+    return { collectionId: meta.id, schemaVersion: meta.version };
+  }
+
   private addCollection(state: CollectionState): void {
     this.catalogGen++;
     this.collections.set(state.name, state);

@@ -1,5 +1,5 @@
 /**
- * DDL grammar: CREATE TABLE / INDEX, DROP TABLE / INDEX, ALTER TABLE ADD COLUMN. Only the
+ * DDL grammar: CREATE TABLE / INDEX, DROP TABLE / INDEX, ALTER TABLE ADD COLUMN / RENAME. Only the
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
@@ -208,7 +208,13 @@ export function parseAlter(p: ExprParser): StatementAst {
     p.acceptWord('COLUMN');
     return { t: 'addColumn', table, column: columnDef(p) };
   }
-  if (p.isWord('RENAME') || p.isWord('DROP') || p.isWord('ALTER'))
-    throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
-  throw p.error('expected ADD COLUMN');
+  if (p.acceptWord('RENAME')) {
+    if (p.acceptWord('TO')) return { t: 'renameTable', table, to: p.name('a table name') };
+    p.acceptWord('COLUMN');
+    const from = p.name('a column name');
+    p.expectWord('TO');
+    return { t: 'renameColumn', table, from, to: p.name('a column name') };
+  }
+  if (p.isWord('DROP') || p.isWord('ALTER')) throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
+  throw p.error('expected ADD COLUMN or RENAME');
 }

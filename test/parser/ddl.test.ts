@@ -320,7 +320,8 @@ describe('ALTER TABLE ADD COLUMN', () => {
     ['ALTER TABLE books ADD COLUMN k INT PRIMARY KEY', NotSupportedError, 'PRIMARY KEY'],
     ['ALTER TABLE books ADD COLUMN k INT UNIQUE', NotSupportedError, 'UNIQUE'],
     ['ALTER TABLE nope ADD COLUMN k INT', ProgrammingError, 'no such table: nope'],
-    ['ALTER TABLE books RENAME TO b2', NotSupportedError, 'RENAME'],
+    ['ALTER TABLE books RENAME TO Books', SchemaError, 'there is already another table or index'],
+    ['ALTER TABLE books RENAME COLUMN nope TO b', QueryError, 'no such column: "nope"'],
     ['ALTER TABLE books DROP COLUMN year', NotSupportedError, 'DROP'],
   ])('%s → %p', (sql, cls, message) => {
     const err = caught(() => lower(sql));
