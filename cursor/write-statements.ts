@@ -43,6 +43,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
     constraints: [...f.constraints],
   };
   if (f.collate) d.collate = f.collate;
+  if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -119,6 +120,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
     }
     case 'addColumn': {
       const state = collectionOrThrow(engine, stmt.collection);
+      // Existing rows would need the expression's value: SQLite refuses it unless the table is empty.
+      if (stmt.field.defaultSql !== undefined && state.pk.size > 0)
+        throw new SchemaError('Cannot add a column with non-constant default', 'SCHEMA');
       const schema = state.meta.schema;
       const next = normalizeCollection(
         schema.name,

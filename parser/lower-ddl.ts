@@ -22,6 +22,7 @@ import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
 import { lowerRenameColumn, lowerRenameTable } from './lower-alter';
+import { defaultSqlOf, isLiteralDefault } from './lower-default';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -91,7 +92,9 @@ function columnField(
     constraints: shape.constraints,
   };
   if (collation !== 'binary') field.collate = collation;
-  if (col.defaultValue) {
+  if (col.defaultValue && !isLiteralDefault(col.defaultValue))
+    field.defaultSql = defaultSqlOf(col.name, col.defaultValue, sql);
+  else if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
     if (d !== undefined) field.default = d;
   }
@@ -227,7 +230,7 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
   const field = columnField(col, false, col.checks, sql);
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
-  if (col.notNull && field.default === undefined)
+  if (col.notNull && field.default === undefined && field.defaultSql === undefined)
     throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
   return { kind: 'addColumn', collection: scope.schema.name, field };
 }

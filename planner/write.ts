@@ -35,6 +35,7 @@ import {
   sqlError,
   sqlToField,
   sqlToKind,
+  sqliteTextToDate,
 } from './write-values';
 import type { Row } from './write-values';
 
@@ -265,6 +266,28 @@ function selectedRows(
   return rows;
 }
 
+/**
+ * The DEFAULT expressions of an INSERT, compiled for one execution: they write each row's values
+ * for the columns the statement leaves out into the positions after the given ones.
+ */
+function compiledDefaults(
+  engine: Engine,
+  stmt: InsertPlan,
+  ctx: ExecContext,
+): ((values: unknown[]) => void) | null {
+  if (stmt.defaults.length === 0) return null;
+  const evals = stmt.defaults.map((e) => compileExpr(e, ctx).eval);
+  const given = stmt.columns.length - evals.length;
+  const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
+  const timestamps = evals.map((_, j) => baseType(fields[stmt.columns[given + j]].type).kind === 'timestamp');
+  return (values) => {
+    for (let j = 0; j < evals.length; j++) {
+      const v = evals[j](NO_ROW);
+      values[given + j] = timestamps[j] ? sqliteTextToDate(v) : v;
+    }
+  };
+}
+
 function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
@@ -272,8 +295,10 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
   const returned: unknown[][] = [];
   const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
   const upsert = compiledUpserts(stmt, ctx);
-  const put = (values: readonly unknown[]): void => {
+  const fillDefaults = compiledDefaults(engine, stmt, ctx);
+  const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
+    if (fillDefaults !== null) fillDefaults(values);
     const stored = storedRow(stmt, state, values);
     if (stored === null) return;
     if (upsert !== null) {

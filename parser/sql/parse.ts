@@ -388,3 +388,11 @@ export function parseSql(sql: string): StatementAst {
   if (typeof sql !== 'string') throw new ProgrammingError('SQL must be a string', 'PROGRAMMING');
   return new StatementParser(sql, tokenize(sql)).statement();
 }
+
+/** Parse one expression on its own (a stored DEFAULT expression's text); nothing may follow it. */
+export function parseExpression(sql: string): SqlExpr {
+  const p = new ExprParser(sql, tokenize(sql));
+  const e = p.expr();
+  if (p.tok.kind !== 'eof') throw p.error('unexpected text after the expression');
+  return e;
+}
