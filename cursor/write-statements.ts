@@ -55,6 +55,11 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
+/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT). */
+function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
+  return before.autoIncrement ? { ...next, autoIncrement: true } : next;
+}
+
 function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
   return { ...schema, indexes };
 }
@@ -79,7 +84,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      engine.registerCollection(normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes));
+      const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes);
+      if (stmt.autoIncrement) schema.autoIncrement = true;
+      engine.registerCollection(schema);
       return { rowCount: 0 };
     }
     case 'dropTable': {
@@ -101,7 +108,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         [...schema.primaryKey],
         [...descriptors, { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }],
       );
-      engine.alterCollection(next);
+      engine.alterCollection(keepTableOptions(schema, next));
       return { rowCount: 0 };
     }
     case 'dropIndex': {
@@ -130,7 +137,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         [...schema.primaryKey],
         schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
       );
-      engine.alterCollection(next);
+      engine.alterCollection(keepTableOptions(schema, next));
       return { rowCount: 0 };
     }
     case 'renameTable': {

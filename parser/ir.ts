@@ -71,6 +71,8 @@ export interface CreateTableStmt {
   readonly indexes: readonly IndexDescriptor[];
   /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
   readonly autoIncrementKey: boolean;
+  /** AUTOINCREMENT: keys are never reused (CollectionSchema.autoIncrement). */
+  readonly autoIncrement: boolean;
   /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */
   readonly notNull: readonly string[];
 }

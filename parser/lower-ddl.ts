@@ -168,6 +168,15 @@ function uniqueIndexes(
   return indexes;
 }
 
+/** AUTOINCREMENT is only allowed on the INTEGER PRIMARY KEY (SQLite's rowid alias). */
+function autoIncrementOf(ast: Ast<'createTable'>, pk: ColumnDefAst | undefined, sql: string): boolean {
+  const declared = ast.pkAutoIncrement || ast.columns.some((c) => c.autoIncrement);
+  if (!declared) return false;
+  if (!pk || pk.typeName !== 'INTEGER')
+    throw new SchemaError('AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', 'SCHEMA', { sql });
+  return true;
+}
+
 export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTableStmt {
   const seen = new Set<string>();
   for (const c of ast.columns) {
@@ -197,6 +206,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     indexes: uniqueIndexes(ast, pk, sql),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
+    autoIncrement: autoIncrementOf(ast, pk, sql),
     notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),
   };
 }

@@ -109,11 +109,12 @@ export function isAutoKey(state: CollectionState): boolean {
   return baseType(pkField.type).kind === 'int64';
 }
 
-/** SQLite: a new rowid is max(rowid) + 1. */
+/** SQLite: a new rowid is max(rowid) + 1; with AUTOINCREMENT, the largest key ever written + 1. */
 export function nextKey(state: CollectionState): number | bigint {
   const max = state.pk.max();
-  if (!max) return 1;
-  const k = max[0];
+  const seq = state.seq;
+  if (!max && seq === null) return 1;
+  const k = !max ? seq : seq === null || (max[0] as number | bigint) >= seq ? max[0] : seq;
   if (typeof k === 'bigint') {
     if (k >= 2n ** 63n - 1n)
       throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');

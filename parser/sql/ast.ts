@@ -104,6 +104,8 @@ export interface ColumnDefAst extends Span {
   readonly typeArgs: readonly number[];
   readonly notNull: boolean;
   readonly primaryKey: boolean;
+  /** `PRIMARY KEY AUTOINCREMENT` (checked for an INTEGER PRIMARY KEY when lowering). */
+  readonly autoIncrement: boolean;
   readonly unique: boolean;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
@@ -167,6 +169,8 @@ export type StatementAst =
       readonly columns: readonly ColumnDefAst[];
       /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
       readonly primaryKeys: readonly (readonly string[])[];
+      /** `PRIMARY KEY (col AUTOINCREMENT)` at table level. */
+      readonly pkAutoIncrement: boolean;
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
     }

@@ -19,6 +19,7 @@ const CONSTRAINT_WORDS = [
   'COLLATE',
   'GENERATED',
   'AS',
+  'AUTOINCREMENT',
 ];
 
 function ifNotExists(p: ExprParser): boolean {
@@ -39,7 +40,8 @@ function refuseConflictClause(p: ExprParser): void {
   if (p.isWord('ON') && p.isWord('CONFLICT', p.peek())) throw p.unsupported('ON CONFLICT in a constraint');
 }
 
-function nameList(p: ExprParser): string[] {
+/** `(a [ASC|DESC], ...)`; `autoinc` is set when a primary key's list ends in AUTOINCREMENT. */
+function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   p.expectOp('(');
   const out: string[] = [];
   do {
@@ -47,6 +49,7 @@ function nameList(p: ExprParser): string[] {
     if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
     if (!p.acceptWord('ASC')) p.acceptWord('DESC');
   } while (p.acceptOp(','));
+  if (autoinc && p.acceptWord('AUTOINCREMENT')) autoinc.seen = true;
   p.expectOp(')');
   refuseConflictClause(p);
   return out;
@@ -83,6 +86,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
   const args = typeArgs(p);
   let notNull = false;
   let primaryKey = false;
+  let autoIncrement = false;
   let unique = false;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
@@ -94,7 +98,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
       p.acceptWord('ASC');
       refuseConflictClause(p);
-      if (p.isWord('AUTOINCREMENT')) throw p.unsupported('AUTOINCREMENT');
+      autoIncrement = p.acceptWord('AUTOINCREMENT');
       primaryKey = true;
     } else if (p.acceptWord('NOT')) {
       p.expectWord('NULL');
@@ -118,6 +122,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     typeArgs: args,
     notNull,
     primaryKey,
+    autoIncrement,
     unique,
     defaultValue,
     checks,
@@ -138,11 +143,12 @@ function createTable(p: ExprParser): StatementAst {
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
   const checks: SqlExpr[] = [];
+  const autoinc = { seen: false };
   do {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
-      primaryKeys.push(nameList(p));
+      primaryKeys.push(nameList(p, autoinc));
     } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
     else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.isWord('FOREIGN')) throw p.unsupported('FOREIGN KEY');
@@ -150,7 +156,16 @@ function createTable(p: ExprParser): StatementAst {
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
-  return { t: 'createTable', name, ifNotExists: exists, columns, primaryKeys, uniques, checks };
+  return {
+    t: 'createTable',
+    name,
+    ifNotExists: exists,
+    columns,
+    primaryKeys,
+    pkAutoIncrement: autoinc.seen,
+    uniques,
+    checks,
+  };
 }
 
 function createIndex(p: ExprParser, unique: boolean): StatementAst {

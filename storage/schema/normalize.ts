@@ -49,6 +49,11 @@ export interface CollectionSchema {
   fields: NormalizedField[];
   primaryKey: string[];
   indexes: NormalizedIndex[];
+  /**
+   * SQL `INTEGER PRIMARY KEY AUTOINCREMENT`: a new key is one more than the largest ever written
+   * (storage/sequence.ts), never a deleted row's. Absent in schemas without it.
+   */
+  autoIncrement?: true;
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);

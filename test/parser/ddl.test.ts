@@ -30,6 +30,7 @@ describe('CREATE TABLE', () => {
       primaryKey: 'id',
       indexes: [],
       autoIncrementKey: true,
+      autoIncrement: false,
       notNull: ['id', 'title'],
     });
   });
@@ -214,7 +215,7 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a INT DEFAULT (?))', SchemaError, 'default value of column [a] is not constant'],
     ['CREATE TABLE t (a INT DEFAULT (nosuch(1)))', NotSupportedError, 'no such function: nosuch'],
     ["CREATE TABLE t (a TIMESTAMP DEFAULT 'not a date')", DataError, 'not a timestamp'],
-    ['CREATE TABLE t (a INTEGER PRIMARY KEY AUTOINCREMENT)', NotSupportedError, 'AUTOINCREMENT'],
+    ['CREATE TABLE t (a INT PRIMARY KEY AUTOINCREMENT)', SchemaError, 'AUTOINCREMENT is only allowed'],
     ['CREATE TABLE t (a INT REFERENCES u (id))', NotSupportedError, 'REFERENCES'],
     ['CREATE TABLE t (a INT, FOREIGN KEY (a) REFERENCES u (id))', NotSupportedError, 'FOREIGN KEY'],
     [
