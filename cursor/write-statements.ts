@@ -11,6 +11,7 @@ import { normalizeCollection } from '../storage/schema/normalize';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { executeWrite } from '../planner/write';
+import { createTableAs } from '../planner/create-as';
 import type { WriteResult } from '../planner/write';
 import { collectionOrThrow } from '../planner/write-values';
 import type { SessionState } from '../planner/compile-expr';
@@ -163,6 +164,9 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
     case 'update':
     case 'delete':
       return executeWrite(engine, stmt, params, session);
+    case 'createTableAs':
+      createTableAs(engine, stmt, { params, session });
+      return { rowCount: 0 };
     default:
       return ddl(engine, stmt);
   }

@@ -77,6 +77,19 @@ export interface CreateTableStmt {
   readonly notNull: readonly string[];
 }
 
+/**
+ * CREATE TABLE … AS SELECT: the new table's columns are the query's, named as SQLite names them;
+ * their types are decided when it runs (planner/create-as.ts), from `type` or, where the query
+ * gives no static type, from the rows. The table gets a hidden rowid key.
+ */
+export interface CreateTableAsStmt {
+  readonly kind: 'createTableAs';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  readonly select: SelectStmt;
+  readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
+}
+
 export interface DropTableStmt {
   readonly kind: 'dropTable';
   readonly name: string;
@@ -136,6 +149,7 @@ export type Statement =
   | UpdateStmt
   | DeleteStmt
   | CreateTableStmt
+  | CreateTableAsStmt
   | DropTableStmt
   | CreateIndexStmt
   | DropIndexStmt

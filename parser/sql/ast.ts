@@ -174,6 +174,12 @@ export type StatementAst =
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
     }
+  | {
+      readonly t: 'createTableAs';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      readonly select: SelectAst;
+    }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
   | {
       readonly t: 'createIndex';

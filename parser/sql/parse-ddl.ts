@@ -3,7 +3,7 @@
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
-import type { ColumnDefAst, SqlExpr, StatementAst } from './ast';
+import type { ColumnDefAst, SelectAst, SqlExpr, StatementAst } from './ast';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -132,12 +132,18 @@ function columnDef(p: ExprParser): ColumnDefAst {
   };
 }
 
-function createTable(p: ExprParser): StatementAst {
+/** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
+export type SelectParser = () => SelectAst;
+
+function createTable(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('TABLE');
   const exists = ifNotExists(p);
   const name = p.name('a table name');
   if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
-  if (p.isWord('AS')) throw p.unsupported('CREATE TABLE ... AS SELECT');
+  if (p.acceptWord('AS')) {
+    if (!p.isWord('SELECT')) throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
+    return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
+  }
   p.expectOp('(');
   const columns: ColumnDefAst[] = [];
   const primaryKeys: string[][] = [];
@@ -188,7 +194,7 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   return { t: 'createIndex', name, table, columns, unique, ifNotExists: exists };
 }
 
-export function parseCreate(p: ExprParser): StatementAst {
+export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('CREATE');
   if (p.isWord('TEMP') || p.isWord('TEMPORARY')) throw p.unsupported('temporary tables');
   if (p.isWord('VIEW') || p.isWord('TRIGGER') || p.isWord('VIRTUAL'))
@@ -196,7 +202,7 @@ export function parseCreate(p: ExprParser): StatementAst {
   const unique = p.acceptWord('UNIQUE');
   if (p.acceptWord('INDEX')) return createIndex(p, unique);
   if (unique) throw p.error('expected INDEX');
-  return createTable(p);
+  return createTable(p, select);
 }
 
 export function parseDrop(p: ExprParser): StatementAst {

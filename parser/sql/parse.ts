@@ -77,7 +77,7 @@ class StatementParser extends ExprParser {
       case 'DELETE':
         return this.delete();
       case 'CREATE':
-        return parseCreate(this);
+        return parseCreate(this, () => this.select());
       case 'DROP':
         return parseDrop(this);
       case 'ALTER':
