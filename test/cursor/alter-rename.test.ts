@@ -184,15 +184,20 @@ describe('durability', () => {
     con.close();
   });
 
-  test('another connection sees the rename once it commits', () => {
+  test('another connection sees the rename once it commits, and its cached statements follow', () => {
     const file = tmp.file();
-    const con = seeded(file);
-    con.close();
+    seeded(file).close();
     const a = connect(file);
-    expect(rows(a, 'SELECT a FROM t WHERE id = 1')).toEqual([[10]]);
-    a.execute('ALTER TABLE t RENAME TO u');
+    const b = connect(file, { autocommit: true });
+    const read = 'SELECT a FROM t WHERE id = 1';
+    expect(rows(b, read)).toEqual([[10]]);
+    a.execute('ALTER TABLE t RENAME COLUMN a TO c');
+    // Uncommitted: b still reads the committed catalog through its cached statement.
+    expect(rows(b, read)).toEqual([[10]]);
     a.commit();
-    expect(rows(a, 'SELECT a FROM u WHERE id = 1')).toEqual([[10]]);
+    expect(() => b.execute(read)).toThrow('no such column: a');
+    expect(rows(b, 'SELECT c FROM t WHERE id = 1')).toEqual([[10]]);
     a.close();
+    b.close();
   });
 });
