@@ -86,7 +86,8 @@ export interface CreateTableAsStmt {
   readonly kind: 'createTableAs';
   readonly name: string;
   readonly ifNotExists: boolean;
-  readonly select: SelectStmt;
+  /** null when IF NOT EXISTS found the table already there (nothing to do). */
+  readonly select: SelectStmt | null;
   readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
 }
 

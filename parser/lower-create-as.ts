@@ -8,7 +8,7 @@ import type { CreateTableAsStmt } from './ir';
 import type { StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader } from './scope';
-import { isHidden, scopeFor } from './scope';
+import { findTable, isHidden, scopeFor } from './scope';
 import { lowerSelect } from './lower-select';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
@@ -30,6 +30,13 @@ export function lowerCreateTableAs(
   params: ParamCollector,
   sql: string,
 ): CreateTableAsStmt {
+  // As in SQLite, an existing table makes IF NOT EXISTS a no-op before the query is even looked at.
+  if (ast.ifNotExists && findTable(catalog, ast.name))
+    return { kind: 'createTableAs', name: ast.name, ifNotExists: true, select: null, columns: [] };
+  const lower = ast.name.toLowerCase();
+  for (const table of catalog.names?.() ?? [])
+    if (catalog.collection(table)?.schema.indexes.some((ix) => ix.name.toLowerCase() === lower))
+      throw new SchemaError(`there is already an index named ${ast.name}`, 'SCHEMA', { sql });
   const sel = ast.select;
   const from = sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql);
   const select = lowerSelect(sel, from, params, sql);

@@ -24,7 +24,8 @@ import { sqlToKind } from './write-values';
 export interface CreateAsPlan {
   readonly name: string;
   readonly ifNotExists: boolean;
-  readonly select: { readonly plan: LogicalPlan };
+  /** null: IF NOT EXISTS found the table when the statement was compiled. */
+  readonly select: { readonly plan: LogicalPlan } | null;
   readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
 }
 
@@ -81,6 +82,7 @@ export function createTableAs(engine: Engine, stmt: CreateAsPlan, ctx: ExecConte
     if (stmt.ifNotExists) return 0;
     throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
   }
+  if (stmt.select === null) return 0;
   const rows = readAll(engine, stmt.select.plan, ctx);
   const types = stmt.columns.map((c, j) => STATIC[c.type] ?? typeFromValues(rows, j, c.name));
   const fields: FieldDescriptor[] = stmt.columns.map((c, j) => ({
