@@ -267,25 +267,40 @@ function selectedRows(
 }
 
 /**
- * The DEFAULT expressions of an INSERT, compiled for one execution: they write each row's values
- * for the columns the statement leaves out into the positions after the given ones.
+ * The DEFAULT expressions of an INSERT, compiled once per lowered statement (like its VALUES):
+ * they write each row's values for the columns the statement leaves out into the positions after
+ * the given ones. The lowered statement is recompiled when the catalog changes, so the target
+ * column types cannot change under the cached closures.
  */
+const defaultsCache = new WeakMap<object, { ctx: ExecContext; fill: (values: unknown[]) => void }>();
+
 function compiledDefaults(
   engine: Engine,
   stmt: InsertPlan,
   ctx: ExecContext,
 ): ((values: unknown[]) => void) | null {
   if (stmt.defaults.length === 0) return null;
-  const evals = stmt.defaults.map((e) => compileExpr(e, ctx).eval);
-  const given = stmt.columns.length - evals.length;
-  const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
-  const timestamps = evals.map((_, j) => baseType(fields[stmt.columns[given + j]].type).kind === 'timestamp');
-  return (values) => {
-    for (let j = 0; j < evals.length; j++) {
-      const v = evals[j](NO_ROW);
-      values[given + j] = timestamps[j] ? sqliteTextToDate(v) : v;
-    }
-  };
+  let entry = defaultsCache.get(stmt);
+  if (!entry) {
+    const shared: ExecContext = { params: ctx.params, session: ctx.session };
+    const evals = stmt.defaults.map((e) => compileExpr(e, shared).eval);
+    const given = stmt.columns.length - evals.length;
+    const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
+    const timestamps = evals.map(
+      (_, j) => baseType(fields[stmt.columns[given + j]].type).kind === 'timestamp',
+    );
+    const fill = (values: unknown[]): void => {
+      for (let j = 0; j < evals.length; j++) {
+        const v = evals[j](NO_ROW);
+        values[given + j] = timestamps[j] ? sqliteTextToDate(v) : v;
+      }
+    };
+    entry = { ctx: shared, fill };
+    defaultsCache.set(stmt, entry);
+  }
+  entry.ctx.params = ctx.params;
+  entry.ctx.session = ctx.session;
+  return entry.fill;
 }
 
 function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
