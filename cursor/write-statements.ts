@@ -11,6 +11,7 @@ import { normalizeCollection } from '../storage/schema/normalize';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { executeWrite } from '../planner/write';
+import { createTableAs } from '../planner/create-as';
 import type { WriteResult } from '../planner/write';
 import { collectionOrThrow } from '../planner/write-values';
 import type { SessionState } from '../planner/compile-expr';
@@ -43,6 +44,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
     constraints: [...f.constraints],
   };
   if (f.collate) d.collate = f.collate;
+  if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -54,8 +56,26 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
+/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT). */
+function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
+  return before.autoIncrement ? { ...next, autoIncrement: true } : next;
+}
+
 function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
   return { ...schema, indexes };
+}
+
+/** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
+function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
+  const from = schema.fields[column].path[0];
+  const rename = (path: readonly string[]): string[] =>
+    path[0] === from ? [to, ...path.slice(1)] : [...path];
+  return {
+    ...schema,
+    fields: schema.fields.map((f, i) => (i === column ? { ...f, path: [to] } : f)),
+    primaryKey: rename(schema.primaryKey),
+    indexes: schema.indexes.map((ix) => ({ ...ix, path: rename(ix.path) })),
+  };
 }
 
 function ddl(engine: Engine, stmt: Statement): WriteResult {
@@ -65,7 +85,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      engine.registerCollection(normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes));
+      const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes);
+      if (stmt.autoIncrement) schema.autoIncrement = true;
+      engine.registerCollection(schema);
       return { rowCount: 0 };
     }
     case 'dropTable': {
@@ -87,7 +109,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         [...schema.primaryKey],
         [...descriptors, { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }],
       );
-      engine.alterCollection(next);
+      engine.alterCollection(keepTableOptions(schema, next));
       return { rowCount: 0 };
     }
     case 'dropIndex': {
@@ -106,6 +128,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
     }
     case 'addColumn': {
       const state = collectionOrThrow(engine, stmt.collection);
+      // Existing rows would need the expression's value: SQLite refuses it unless the table is empty.
+      if (stmt.field.defaultSql !== undefined && state.pk.size > 0)
+        throw new SchemaError('Cannot add a column with non-constant default', 'SCHEMA');
       const schema = state.meta.schema;
       const next = normalizeCollection(
         schema.name,
@@ -113,7 +138,17 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         [...schema.primaryKey],
         schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
       );
-      engine.alterCollection(next);
+      engine.alterCollection(keepTableOptions(schema, next));
+      return { rowCount: 0 };
+    }
+    case 'renameTable': {
+      const state = collectionOrThrow(engine, stmt.from);
+      engine.renameCollection(stmt.from, { ...state.meta.schema, name: stmt.to });
+      return { rowCount: 0 };
+    }
+    case 'renameColumn': {
+      const state = collectionOrThrow(engine, stmt.collection);
+      engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
       return { rowCount: 0 };
     }
     default:
@@ -129,6 +164,9 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
     case 'update':
     case 'delete':
       return executeWrite(engine, stmt, params, session);
+    case 'createTableAs':
+      createTableAs(engine, stmt, { params, session });
+      return { rowCount: 0 };
     default:
       return ddl(engine, stmt);
   }

@@ -71,8 +71,24 @@ export interface CreateTableStmt {
   readonly indexes: readonly IndexDescriptor[];
   /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
   readonly autoIncrementKey: boolean;
+  /** AUTOINCREMENT: keys are never reused (CollectionSchema.autoIncrement). */
+  readonly autoIncrement: boolean;
   /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */
   readonly notNull: readonly string[];
+}
+
+/**
+ * CREATE TABLE … AS SELECT: the new table's columns are the query's, named as SQLite names them;
+ * their types are decided when it runs (planner/create-as.ts), from `type` or, where the query
+ * gives no static type, from the rows. The table gets a hidden rowid key.
+ */
+export interface CreateTableAsStmt {
+  readonly kind: 'createTableAs';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+  /** null when IF NOT EXISTS found the table already there (nothing to do). */
+  readonly select: SelectStmt | null;
+  readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
 }
 
 export interface DropTableStmt {
@@ -102,6 +118,21 @@ export interface AddColumnStmt {
   readonly field: FieldDescriptor;
 }
 
+/** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */
+export interface RenameTableStmt {
+  readonly kind: 'renameTable';
+  readonly from: string;
+  readonly to: string;
+}
+
+/** ALTER TABLE … RENAME COLUMN: `column` is the top-level field index. */
+export interface RenameColumnStmt {
+  readonly kind: 'renameColumn';
+  readonly collection: string;
+  readonly column: number;
+  readonly to: string;
+}
+
 export interface TxnStmt {
   readonly kind: 'begin' | 'commit' | 'rollback';
 }
@@ -119,10 +150,13 @@ export type Statement =
   | UpdateStmt
   | DeleteStmt
   | CreateTableStmt
+  | CreateTableAsStmt
   | DropTableStmt
   | CreateIndexStmt
   | DropIndexStmt
   | AddColumnStmt
+  | RenameTableStmt
+  | RenameColumnStmt
   | TxnStmt
   | SavepointStmt;
 

@@ -21,6 +21,8 @@ import { applyCheck, checkColumns } from './column-checks';
 import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
+import { lowerRenameColumn, lowerRenameTable } from './lower-alter';
+import { defaultSqlOf, isLiteralDefault } from './lower-default';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -90,7 +92,9 @@ function columnField(
     constraints: shape.constraints,
   };
   if (collation !== 'binary') field.collate = collation;
-  if (col.defaultValue) {
+  if (col.defaultValue && !isLiteralDefault(col.defaultValue))
+    field.defaultSql = defaultSqlOf(col.name, col.defaultValue, sql);
+  else if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
     if (d !== undefined) field.default = d;
   }
@@ -164,6 +168,15 @@ function uniqueIndexes(
   return indexes;
 }
 
+/** AUTOINCREMENT is only allowed on the INTEGER PRIMARY KEY (SQLite's rowid alias). */
+function autoIncrementOf(ast: Ast<'createTable'>, pk: ColumnDefAst | undefined, sql: string): boolean {
+  const declared = ast.pkAutoIncrement || ast.columns.some((c) => c.autoIncrement);
+  if (!declared) return false;
+  if (!pk || pk.typeName !== 'INTEGER')
+    throw new SchemaError('AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY', 'SCHEMA', { sql });
+  return true;
+}
+
 export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTableStmt {
   const seen = new Set<string>();
   for (const c of ast.columns) {
@@ -193,6 +206,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     indexes: uniqueIndexes(ast, pk, sql),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
+    autoIncrement: autoIncrementOf(ast, pk, sql),
     notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),
   };
 }
@@ -226,7 +240,7 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
   const field = columnField(col, false, col.checks, sql);
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
-  if (col.notNull && field.default === undefined)
+  if (col.notNull && field.default === undefined && field.defaultSql === undefined)
     throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
   return { kind: 'addColumn', collection: scope.schema.name, field };
 }
@@ -251,6 +265,10 @@ export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string)
     }
     case 'addColumn':
       return lowerAddColumn(ast, catalog, sql);
+    case 'renameTable':
+      return lowerRenameTable(ast, catalog, sql);
+    case 'renameColumn':
+      return lowerRenameColumn(ast, catalog, sql);
     default:
       throw new ProgrammingError(`not a DDL statement: ${ast.t}`, 'PROGRAMMING', { sql });
   }

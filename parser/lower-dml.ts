@@ -16,6 +16,7 @@ import { isHidden, scopeFor, targetColumn, tryColumn, visibleColumns } from './s
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
+import { defaultExprs } from './lower-default';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -145,6 +146,7 @@ export function lowerInsert(
       throw countError(ast, scope, columns.length, select.columns.length, null, sql);
     rows = [];
   }
+  const defaults = defaultExprs(scope.schema, columns);
   // A lone ON CONFLICT DO NOTHING without a target is OR IGNORE, except that `doNothing` keeps
   // the difference SQLite makes: NOT NULL violations still fail.
   const only = ast.upserts.length === 1 ? ast.upserts[0] : null;
@@ -154,7 +156,8 @@ export function lowerInsert(
   return {
     kind: 'insert',
     collection: scope.schema.name,
-    columns,
+    columns: [...columns, ...defaults.columns],
+    defaults: defaults.exprs,
     rows,
     select,
     conflict,

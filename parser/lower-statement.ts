@@ -14,6 +14,7 @@ import { scopeFor } from './scope';
 import { lowerSelect, lowerValues } from './lower-select';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
+import { lowerCreateTableAs } from './lower-create-as';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
@@ -37,6 +38,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return lowerUpdate(ast, catalog, params, sql);
     case 'delete':
       return lowerDelete(ast, catalog, params, sql);
+    case 'createTableAs':
+      return lowerCreateTableAs(ast, catalog, params, sql);
     case 'begin':
     case 'commit':
     case 'rollback':

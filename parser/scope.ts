@@ -59,6 +59,15 @@ export function scopeFor(
   sql: string,
 ): TableScope {
   const table = findTable(catalog, name);
+  // SQLite keeps AUTOINCREMENT counters in this table; ModelVault keeps them with each collection.
+  if (!table && name.toLowerCase() === 'sqlite_sequence')
+    throw new NotSupportedError(
+      'sqlite_sequence (AUTOINCREMENT counters are not a table here)',
+      'NOT_SUPPORTED',
+      {
+        sql,
+      },
+    );
   if (!table) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION', { sql });
   const qualifiers = [name.toLowerCase(), table.schema.name.toLowerCase()];
   if (alias !== null) qualifiers.push(alias.toLowerCase());

@@ -35,6 +35,12 @@ export interface InsertPlan {
    * `DEFAULT VALUES` is one empty row. Empty when `select` feeds the rows.
    */
   readonly rows: readonly (readonly Expr[])[];
+  /**
+   * DEFAULT expressions of the columns the statement leaves out (`CURRENT_TIMESTAMP`,
+   * `(random())`), evaluated for each row; their target columns are the last `defaults.length`
+   * entries of `columns`, after those the VALUES rows or the SELECT fill.
+   */
+  readonly defaults: readonly Expr[];
   /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
   readonly select: { readonly plan: LogicalPlan } | null;
   readonly conflict: ConflictAction;

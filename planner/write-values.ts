@@ -60,6 +60,25 @@ export function sqlToKind(
   throw new DataError(`datatype mismatch: ${String(v)} for column ${name} (${kind})`, 'TYPE_MISMATCH');
 }
 
+const SQLITE_TIME_TEXT = /^(?:(\d{4})-(\d{2})-(\d{2}))?[ T]?(?:(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$/;
+
+/**
+ * A date function's text ('YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD', 'HH:MM:SS') as the instant it names
+ * in UTC, as SQLite reads it (a time alone is on 2000-01-01); anything else is returned as is. A
+ * DEFAULT CURRENT_TIMESTAMP in a TIMESTAMP column stores that instant, whatever the process's zone.
+ */
+export function sqliteTextToDate(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = SQLITE_TIME_TEXT.exec(v);
+  if (m === null || (m[1] === undefined && m[4] === undefined)) return v;
+  const [y, mo, d] = m[1] === undefined ? [2000, 1, 1] : [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = m[7] === undefined ? 0 : Math.round(Number(m[7]) * 1000);
+  const date = new Date(Date.UTC(y, mo - 1, d, Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), ms));
+  // Date.UTC maps years 0-99 to 1900-1999.
+  if (y < 100) date.setUTCFullYear(y);
+  return date;
+}
+
 /** Map a ValidationError to SQLite's error class for the failing column. */
 export function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
   if (!(err instanceof ValidationError)) return err;
@@ -90,11 +109,12 @@ export function isAutoKey(state: CollectionState): boolean {
   return baseType(pkField.type).kind === 'int64';
 }
 
-/** SQLite: a new rowid is max(rowid) + 1. */
+/** SQLite: a new rowid is max(rowid) + 1; with AUTOINCREMENT, the largest key ever written + 1. */
 export function nextKey(state: CollectionState): number | bigint {
   const max = state.pk.max();
-  if (!max) return 1;
-  const k = max[0];
+  const seq = state.seq;
+  if (!max && seq === null) return 1;
+  const k = !max ? seq : seq === null || (max[0] as number | bigint) >= seq ? max[0] : seq;
   if (typeof k === 'bigint') {
     if (k >= 2n ** 63n - 1n)
       throw new IntegrityError(`table ${state.name} has no room for another rowid`, 'PRIMARY_KEY');

@@ -35,6 +35,7 @@ import {
   sqlError,
   sqlToField,
   sqlToKind,
+  sqliteTextToDate,
 } from './write-values';
 import type { Row } from './write-values';
 
@@ -265,6 +266,43 @@ function selectedRows(
   return rows;
 }
 
+/**
+ * The DEFAULT expressions of an INSERT, compiled once per lowered statement (like its VALUES):
+ * they write each row's values for the columns the statement leaves out into the positions after
+ * the given ones. The lowered statement is recompiled when the catalog changes, so the target
+ * column types cannot change under the cached closures.
+ */
+const defaultsCache = new WeakMap<object, { ctx: ExecContext; fill: (values: unknown[]) => void }>();
+
+function compiledDefaults(
+  engine: Engine,
+  stmt: InsertPlan,
+  ctx: ExecContext,
+): ((values: unknown[]) => void) | null {
+  if (stmt.defaults.length === 0) return null;
+  let entry = defaultsCache.get(stmt);
+  if (!entry) {
+    const shared: ExecContext = { params: ctx.params, session: ctx.session };
+    const evals = stmt.defaults.map((e) => compileExpr(e, shared).eval);
+    const given = stmt.columns.length - evals.length;
+    const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
+    const timestamps = evals.map(
+      (_, j) => baseType(fields[stmt.columns[given + j]].type).kind === 'timestamp',
+    );
+    const fill = (values: unknown[]): void => {
+      for (let j = 0; j < evals.length; j++) {
+        const v = evals[j](NO_ROW);
+        values[given + j] = timestamps[j] ? sqliteTextToDate(v) : v;
+      }
+    };
+    entry = { ctx: shared, fill };
+    defaultsCache.set(stmt, entry);
+  }
+  entry.ctx.params = ctx.params;
+  entry.ctx.session = ctx.session;
+  return entry.fill;
+}
+
 function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
@@ -272,8 +310,10 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
   const returned: unknown[][] = [];
   const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
   const upsert = compiledUpserts(stmt, ctx);
-  const put = (values: readonly unknown[]): void => {
+  const fillDefaults = compiledDefaults(engine, stmt, ctx);
+  const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
+    if (fillDefaults !== null) fillDefaults(values);
     const stored = storedRow(stmt, state, values);
     if (stored === null) return;
     if (upsert !== null) {

@@ -14,6 +14,7 @@ import { compareValues } from './compare';
 import { CollectionState } from './collection-state';
 import type { CollectionMeta, IndexSource } from './collection-state';
 import type { CollectionSchema } from './schema/normalize';
+import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
 
@@ -38,6 +39,8 @@ interface EncodedCollection {
   schema: CollectionSchema;
   pkKeys: EncodedColumn;
   pkLocs: EncodedColumn;
+  /** AUTOINCREMENT collections: the largest key ever written (absent in older files). */
+  seq?: number | bigint;
   indexes: EncodedIndex[];
 }
 
@@ -58,6 +61,7 @@ export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout
         schema: c.meta.schema,
         pkKeys: column(pk.keys),
         pkLocs: column(pk.values),
+        ...(c.seq === null ? {} : { seq: c.seq }),
         indexes: c.indexes.map((ix) => {
           // An index nobody touched since the last checkpoint is copied over still packed.
           const packed = layout === 2 ? ix.packed : null;
@@ -186,7 +190,9 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       else trees.set(ix.name, build());
     }
     try {
-      return new CollectionState(meta, pk, trees);
+      const state = new CollectionState(meta, pk, trees);
+      state.seq = readSequence(raw.seq);
+      return state;
     } catch (err) {
       throw new FormatError(`corrupt checkpoint: collection ${String(id)} has an invalid schema`, 'CORRUPT', {
         offset,

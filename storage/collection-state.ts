@@ -126,6 +126,8 @@ export class CollectionState {
   readonly compiled: CompiledSchema;
   readonly pk: BTree<unknown, number>;
   indexes: IndexState[];
+  /** AUTOINCREMENT: the largest key ever written (storage/sequence.ts); null otherwise or when none. */
+  seq: number | bigint | null = null;
 
   constructor(
     readonly meta: CollectionMeta,
@@ -167,6 +169,8 @@ export interface CollectionView {
   readonly indexes: readonly IndexView[];
   /** The index states as they were, so a savepoint can put them back. */
   readonly indexStates: readonly IndexState[];
+  /** The AUTOINCREMENT sequence as it was. */
+  readonly seq: number | bigint | null;
 }
 
 export interface IndexView {
@@ -184,6 +188,7 @@ export function snapshotCollection(state: CollectionState): CollectionView {
     pk: state.pk.snapshot(),
     indexes: state.indexes.map((ix) => ix.view()),
     indexStates: state.indexes.slice(),
+    seq: state.seq,
   };
 }
 
@@ -218,5 +223,6 @@ export function restoreCollection(view: CollectionView): void {
   const { state } = view;
   state.pk.restore(view.pk);
   state.indexes = view.indexStates.slice();
+  state.seq = view.seq;
   view.indexStates.forEach((ix, i) => ix.restore(view.indexes[i]));
 }

@@ -20,7 +20,8 @@ export function copyLiveState(source: Engine, target: Engine): void {
   const view = source.committedView();
   for (const [, coll] of view.collections) {
     target.begin();
-    target.importCollection(coll.meta);
+    // The sequence goes along: the copied rows alone would not say which keys were used.
+    target.importCollection(coll.meta, coll.seq);
     let n = 0;
     const cur = coll.pk.cursor();
     while (cur.next()) {

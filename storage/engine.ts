@@ -70,6 +70,7 @@ import {
 } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
+import { noteKey } from './sequence';
 import { compareValues } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import {
@@ -660,6 +661,7 @@ export class Engine {
         unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
+    state.seq = previous.seq;
     const fresh = state.indexes.filter((ix) => !unchanged.has(ix.def.name));
     if (fresh.length > 0 && !this.staleIndexes.has(meta.id)) {
       const cur = state.pk.cursor();
@@ -700,6 +702,27 @@ export class Engine {
     if (!previous) throw new SchemaError(`no such collection: ${schema.name}`, 'NO_SUCH_COLLECTION');
     const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
     const state = this.rebuildState(previous, meta);
+    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.removeCollection(previous);
+    this.addCollection(state);
+    return { collectionId: meta.id, schemaVersion: meta.version };
+  }
+
+  /**
+   * Rename a collection or some of its fields (ALTER TABLE RENAME): `schema` is the old schema
+   * with new names only, so the rows, the primary-key tree and every index tree stay as they are.
+   * Replay of the logged entry takes rebuildState's path (an index whose path changed is rebuilt).
+   */
+  renameCollection(from: string, schema: CollectionSchema): { collectionId: number; schemaVersion: number } {
+    const txn = this.requireTxn();
+    const previous = this.collections.get(from);
+    if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
+    if (schema.name !== from && this.collections.has(schema.name))
+      throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
+    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const trees = new Map(previous.indexes.map((ix, i) => [schema.indexes[i].name, ix.packed ?? ix.tree]));
+    const state = new CollectionState(meta, previous.pk, trees);
+    state.seq = previous.seq;
     this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
     this.removeCollection(previous);
     this.addCollection(state);
@@ -1168,11 +1191,12 @@ export class Engine {
   }
 
   /** Recreate a collection with its id and schema version (compaction copies catalogs this way). */
-  importCollection(meta: CollectionMeta): void {
+  importCollection(meta: CollectionMeta, seq: number | bigint | null = null): void {
     const txn = this.requireTxn();
     if (this.collections.has(meta.schema.name))
       throw new SchemaError(`collection ${meta.schema.name} already exists`, 'SCHEMA');
     const state = new CollectionState({ ...meta });
+    state.seq = seq;
     this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema]);
     this.nextCollectionId = Math.max(this.nextCollectionId, meta.id + 1);
     this.addCollection(state);
@@ -1234,6 +1258,7 @@ export class Engine {
     const previous = state.pk.set(pk, location);
     if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
     for (let i = 0; i < indexes.length; i++) indexes[i].tree.add(keys[i], pk);
+    noteKey(state, pk);
     txn.rowLocations.push(location);
     txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
     return previous === undefined ? 'inserted' : 'replaced';
@@ -1268,6 +1293,7 @@ export class Engine {
     if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
     state.pk.set(pk, location);
     for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
+    noteKey(state, pk);
   }
 
   private applyDelete(state: CollectionState, pk: unknown): void {

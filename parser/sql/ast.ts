@@ -104,6 +104,8 @@ export interface ColumnDefAst extends Span {
   readonly typeArgs: readonly number[];
   readonly notNull: boolean;
   readonly primaryKey: boolean;
+  /** `PRIMARY KEY AUTOINCREMENT` (checked for an INTEGER PRIMARY KEY when lowering). */
+  readonly autoIncrement: boolean;
   readonly unique: boolean;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
@@ -167,8 +169,16 @@ export type StatementAst =
       readonly columns: readonly ColumnDefAst[];
       /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
       readonly primaryKeys: readonly (readonly string[])[];
+      /** `PRIMARY KEY (col AUTOINCREMENT)` at table level. */
+      readonly pkAutoIncrement: boolean;
       readonly uniques: readonly (readonly string[])[];
       readonly checks: readonly SqlExpr[];
+    }
+  | {
+      readonly t: 'createTableAs';
+      readonly name: string;
+      readonly ifNotExists: boolean;
+      readonly select: SelectAst;
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
   | {
@@ -181,6 +191,8 @@ export type StatementAst =
     }
   | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
+  | { readonly t: 'renameTable'; readonly table: string; readonly to: string }
+  | { readonly t: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };

@@ -1,9 +1,9 @@
 /**
- * DDL grammar: CREATE TABLE / INDEX, DROP TABLE / INDEX, ALTER TABLE ADD COLUMN. Only the
+ * DDL grammar: CREATE TABLE / INDEX, DROP TABLE / INDEX, ALTER TABLE ADD COLUMN / RENAME. Only the
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
-import type { ColumnDefAst, SqlExpr, StatementAst } from './ast';
+import type { ColumnDefAst, SelectAst, SqlExpr, StatementAst } from './ast';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -19,6 +19,7 @@ const CONSTRAINT_WORDS = [
   'COLLATE',
   'GENERATED',
   'AS',
+  'AUTOINCREMENT',
 ];
 
 function ifNotExists(p: ExprParser): boolean {
@@ -39,7 +40,8 @@ function refuseConflictClause(p: ExprParser): void {
   if (p.isWord('ON') && p.isWord('CONFLICT', p.peek())) throw p.unsupported('ON CONFLICT in a constraint');
 }
 
-function nameList(p: ExprParser): string[] {
+/** `(a [ASC|DESC], ...)`; `autoinc` is set when a primary key's list ends in AUTOINCREMENT. */
+function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   p.expectOp('(');
   const out: string[] = [];
   do {
@@ -47,6 +49,7 @@ function nameList(p: ExprParser): string[] {
     if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
     if (!p.acceptWord('ASC')) p.acceptWord('DESC');
   } while (p.acceptOp(','));
+  if (autoinc && p.acceptWord('AUTOINCREMENT')) autoinc.seen = true;
   p.expectOp(')');
   refuseConflictClause(p);
   return out;
@@ -83,6 +86,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
   const args = typeArgs(p);
   let notNull = false;
   let primaryKey = false;
+  let autoIncrement = false;
   let unique = false;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
@@ -94,7 +98,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
       p.acceptWord('ASC');
       refuseConflictClause(p);
-      if (p.isWord('AUTOINCREMENT')) throw p.unsupported('AUTOINCREMENT');
+      autoIncrement = p.acceptWord('AUTOINCREMENT');
       primaryKey = true;
     } else if (p.acceptWord('NOT')) {
       p.expectWord('NULL');
@@ -118,6 +122,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     typeArgs: args,
     notNull,
     primaryKey,
+    autoIncrement,
     unique,
     defaultValue,
     checks,
@@ -127,22 +132,29 @@ function columnDef(p: ExprParser): ColumnDefAst {
   };
 }
 
-function createTable(p: ExprParser): StatementAst {
+/** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
+export type SelectParser = () => SelectAst;
+
+function createTable(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('TABLE');
   const exists = ifNotExists(p);
   const name = p.name('a table name');
   if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
-  if (p.isWord('AS')) throw p.unsupported('CREATE TABLE ... AS SELECT');
+  if (p.acceptWord('AS')) {
+    if (!p.isWord('SELECT')) throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
+    return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
+  }
   p.expectOp('(');
   const columns: ColumnDefAst[] = [];
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
   const checks: SqlExpr[] = [];
+  const autoinc = { seen: false };
   do {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
-      primaryKeys.push(nameList(p));
+      primaryKeys.push(nameList(p, autoinc));
     } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
     else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.isWord('FOREIGN')) throw p.unsupported('FOREIGN KEY');
@@ -150,7 +162,16 @@ function createTable(p: ExprParser): StatementAst {
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
-  return { t: 'createTable', name, ifNotExists: exists, columns, primaryKeys, uniques, checks };
+  return {
+    t: 'createTable',
+    name,
+    ifNotExists: exists,
+    columns,
+    primaryKeys,
+    pkAutoIncrement: autoinc.seen,
+    uniques,
+    checks,
+  };
 }
 
 function createIndex(p: ExprParser, unique: boolean): StatementAst {
@@ -173,7 +194,7 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   return { t: 'createIndex', name, table, columns, unique, ifNotExists: exists };
 }
 
-export function parseCreate(p: ExprParser): StatementAst {
+export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('CREATE');
   if (p.isWord('TEMP') || p.isWord('TEMPORARY')) throw p.unsupported('temporary tables');
   if (p.isWord('VIEW') || p.isWord('TRIGGER') || p.isWord('VIRTUAL'))
@@ -181,7 +202,7 @@ export function parseCreate(p: ExprParser): StatementAst {
   const unique = p.acceptWord('UNIQUE');
   if (p.acceptWord('INDEX')) return createIndex(p, unique);
   if (unique) throw p.error('expected INDEX');
-  return createTable(p);
+  return createTable(p, select);
 }
 
 export function parseDrop(p: ExprParser): StatementAst {
@@ -208,7 +229,13 @@ export function parseAlter(p: ExprParser): StatementAst {
     p.acceptWord('COLUMN');
     return { t: 'addColumn', table, column: columnDef(p) };
   }
-  if (p.isWord('RENAME') || p.isWord('DROP') || p.isWord('ALTER'))
-    throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
-  throw p.error('expected ADD COLUMN');
+  if (p.acceptWord('RENAME')) {
+    if (p.acceptWord('TO')) return { t: 'renameTable', table, to: p.name('a table name') };
+    p.acceptWord('COLUMN');
+    const from = p.name('a column name');
+    p.expectWord('TO');
+    return { t: 'renameColumn', table, from, to: p.name('a column name') };
+  }
+  if (p.isWord('DROP') || p.isWord('ALTER')) throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
+  throw p.error('expected ADD COLUMN or RENAME');
 }

@@ -307,12 +307,21 @@ export class ExprParser extends TokenStream {
       case 'CURRENT_TIME':
       case 'CURRENT_DATE':
       case 'CURRENT_TIMESTAMP':
+        return this.currentTime();
       case 'RAISE':
         throw this.unsupported(t.upper);
     }
     if (this.isOp('(', this.peek())) return this.call();
     if (RESERVED.has(t.upper)) throw this.error(`unexpected keyword ${t.upper}`);
     return this.columnRef(false);
+  }
+
+  /** SQLite defines CURRENT_TIME, CURRENT_DATE and CURRENT_TIMESTAMP as time/date/datetime('now'). */
+  private currentTime(): SqlExpr {
+    const t = this.next();
+    const name = t.upper === 'CURRENT_TIME' ? 'time' : t.upper === 'CURRENT_DATE' ? 'date' : 'datetime';
+    const now = this.node(t, { t: 'str', value: 'now' });
+    return this.node(t, { t: 'call', name, args: [now], star: false, distinct: false, filter: null });
   }
 
   private cast(): SqlExpr {

@@ -77,7 +77,7 @@ class StatementParser extends ExprParser {
       case 'DELETE':
         return this.delete();
       case 'CREATE':
-        return parseCreate(this);
+        return parseCreate(this, () => this.select());
       case 'DROP':
         return parseDrop(this);
       case 'ALTER':
@@ -387,4 +387,12 @@ function endsWithFrom(select: SelectAst): boolean {
 export function parseSql(sql: string): StatementAst {
   if (typeof sql !== 'string') throw new ProgrammingError('SQL must be a string', 'PROGRAMMING');
   return new StatementParser(sql, tokenize(sql)).statement();
+}
+
+/** Parse one expression on its own (a stored DEFAULT expression's text); nothing may follow it. */
+export function parseExpression(sql: string): SqlExpr {
+  const p = new ExprParser(sql, tokenize(sql));
+  const e = p.expr();
+  if (p.tok.kind !== 'eof') throw p.error('unexpected text after the expression');
+  return e;
 }

@@ -29,6 +29,11 @@ export interface FieldDescriptor {
   /** Used when the input omits the field (undefined). */
   default?: unknown;
   /**
+   * A SQL DEFAULT expression (`CURRENT_TIMESTAMP`, `random()`) that SQL INSERTs evaluate per row
+   * when they leave the column out; the typed API does not evaluate it.
+   */
+  defaultSql?: string;
+  /**
    * How SQL compares and orders this field's text (SQLite's COLLATE on a column): 'nocase' folds
    * ASCII case, 'rtrim' ignores trailing spaces. Not allowed on the primary key or a unique index.
    */

@@ -29,6 +29,11 @@ export interface NormalizedField {
   type: NormalizedType;
   constraints: Constraint[];
   default?: unknown;
+  /**
+   * SQL text of a DEFAULT expression that SQL INSERTs evaluate for each row (`CURRENT_TIMESTAMP`,
+   * `(random())`); absent for a literal default, which is `default`.
+   */
+  defaultSql?: string;
   /** Set only when not BINARY (schemas written before collations existed have none). */
   collate?: 'nocase' | 'rtrim';
 }
@@ -44,10 +49,15 @@ export interface CollectionSchema {
   fields: NormalizedField[];
   primaryKey: string[];
   indexes: NormalizedIndex[];
+  /**
+   * SQL `INTEGER PRIMARY KEY AUTOINCREMENT`: a new key is one more than the largest ever written
+   * (storage/sequence.ts), never a deleted row's. Absent in schemas without it.
+   */
+  autoIncrement?: true;
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'collate']);
+const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate']);
 const INDEX_KEYS = new Set(['name', 'path', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -156,6 +166,11 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
     if (compileToStored(type, constraints)(f.default) === INVALID)
       throw new SchemaError(`${where}: invalid default: ${failureText()}`);
     field.default = detach(f.default);
+  }
+  if (f.defaultSql !== undefined) {
+    if (typeof f.defaultSql !== 'string' || f.defaultSql.length === 0 || !isWellFormed(f.defaultSql))
+      throw new SchemaError(`${where}: defaultSql must be a non-empty string`);
+    field.defaultSql = f.defaultSql;
   }
   return field;
 }

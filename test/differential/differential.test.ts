@@ -29,6 +29,9 @@ test(`ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`, () => {
   console.log(
     `differential write forms: ${forms.insertSelect} INSERT … SELECT, ${forms.upsert} UPSERT, ${forms.returning} RETURNING (${forms.succeeded} of them succeeded in both)`,
   );
+  console.log(
+    `differential DDL forms: ${forms.ddl} CREATE TABLE AS / DEFAULT (expr) / AUTOINCREMENT / RENAME statements (${forms.ddlSucceeded} succeeded in both)`,
+  );
   if (failures.both)
     console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
   if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));

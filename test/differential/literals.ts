@@ -31,7 +31,10 @@ export interface Stmt {
   /** SELECT results must match in order (the ORDER BY determines every row's place). */
   ordered: boolean;
   /** `returning`: a write whose RETURNING rows are compared as a multiset, plus rows changed. */
-  kind: 'select' | 'write' | 'returning';
+  /** `ddl`: only success or failure is compared (SQLite's changes() is not the DB-API's -1). */
+  kind: 'select' | 'write' | 'returning' | 'ddl';
+  /** Statements run and compared right after this one (what a DDL statement made, read back). */
+  then?: Stmt[];
 }
 
 export interface Case {

@@ -20,6 +20,10 @@ function runSqlite(db: BetterSqlite3.Database, s: Stmt): Outcome {
     const stmt = db.prepare(s.sql);
     if (stmt.reader) stmt.safeIntegers(true);
     const params = s.params.map((p) => p.sqlite);
+    if (s.kind === 'ddl') {
+      db.exec(s.sql);
+      return { ok: true };
+    }
     if (s.kind !== 'write') {
       const rows = (stmt.raw(true).all(...params) as unknown[][]).map(normRow);
       const names = stmt.columns().map((c) => c.name);
@@ -38,6 +42,7 @@ function runMv(cur: ReturnType<ReturnType<typeof connect>['cursor']>, s: Stmt): 
       s.sql,
       s.params.map((p) => p.mv),
     );
+    if (s.kind === 'ddl') return { ok: true };
     if (s.kind !== 'write') {
       const rows = (cur.fetchAll() as unknown[][]).map(normRow);
       const names = (cur.description ?? []).map((d) => d[0]);
@@ -75,7 +80,7 @@ function show(v: unknown): string {
 export const failures = { both: 0, samples: [] as string[], byError: new Map<string, number>() };
 
 /** Statements compared per write form of issue 12 (a statement may count in several). */
-export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0 };
+export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0, ddl: 0, ddlSucceeded: 0 };
 
 function countForm(s: Stmt, ok: boolean): void {
   const insertSelect = /^(INSERT|REPLACE)[^(]*\([^)]*\) SELECT /.test(s.sql);
@@ -85,6 +90,8 @@ function countForm(s: Stmt, ok: boolean): void {
   if (upsert) forms.upsert++;
   if (returning) forms.returning++;
   if (ok && (insertSelect || upsert || returning)) forms.succeeded++;
+  if (s.kind === 'ddl') forms.ddl++;
+  if (s.kind === 'ddl' && ok) forms.ddlSucceeded++;
 }
 
 /** Returns the number of statements compared; throws on the first difference. */
@@ -123,6 +130,7 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
           );
         return;
       }
+      if (s.kind === 'ddl') return;
       if (s.kind !== 'write') {
         if (show(a.names) !== show(b.names)) fail('column names');
         if (!sameRows(a.rows ?? [], b.rows ?? [], s.ordered)) fail('rows');
@@ -132,6 +140,7 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
     for (const s of c.inserts) check(s);
     for (const s of c.stmts) {
       check(s);
+      for (const t of s.then ?? []) check(t);
       if (s.kind !== 'select')
         check({ sql: 'SELECT * FROM t ORDER BY id', params: [], ordered: true, kind: 'select' });
     }

@@ -14,6 +14,7 @@ describe('INSERT', () => {
         kind: 'insert',
         collection: 'books',
         columns: [1, 0],
+        defaults: [],
         rows: [
           [lit('a', 'text'), lit(1, 'integer')],
           [E.param(0), E.binary('+', E.param(1), lit(1, 'integer'))],
