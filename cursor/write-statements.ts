@@ -43,6 +43,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
     constraints: [...f.constraints],
   };
   if (f.collate) d.collate = f.collate;
+  if (f.sqlType !== undefined) d.sqlType = f.sqlType;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -116,6 +117,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
       engine.alterCollection(next);
       return { rowCount: 0 };
     }
+    case 'setUserVersion':
+      engine.setUserVersion(stmt.value);
+      return { rowCount: 0 };
     default:
       throw new ProgrammingError(`not a DDL statement: ${stmt.kind}`, 'PROGRAMMING');
   }

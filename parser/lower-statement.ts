@@ -14,14 +14,17 @@ import { scopeFor } from './scope';
 import { lowerSelect, lowerValues } from './lower-select';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
+import { lowerPragma, refuseSystemNames, virtualScope } from './lower-introspect';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
 function selectScope(ast: SelectAst, catalog: CatalogReader, sql: string): TableScope | null {
-  return ast.table === null ? null : scopeFor(catalog, ast.table, ast.tableAlias, sql);
+  if (ast.table === null) return null;
+  return virtualScope(ast.table, ast.tableAlias) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
 }
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
+  refuseSystemNames(ast, sql);
   switch (ast.t) {
     case 'select':
       return lowerSelect(ast, selectScope(ast, catalog, sql), params, sql);
@@ -45,6 +48,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
     case 'release':
     case 'rollbackTo':
       return { kind: ast.t, name: ast.name };
+    case 'pragma':
+      return lowerPragma(ast, sql);
     default:
       return lowerDdl(ast, catalog, sql);
   }

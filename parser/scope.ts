@@ -10,6 +10,7 @@ import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { ColumnExpr } from '../planner/expr';
 import { valueTypeOf } from '../planner/value-type';
+import type { VirtualSource } from '../planner/introspect/virtual';
 
 export interface CatalogEntry {
   schema: CollectionSchema;
@@ -27,6 +28,8 @@ export interface TableScope {
   readonly compiled: CompiledSchema;
   /** Lower-cased names the table may be qualified with (its name and alias). */
   readonly qualifiers: readonly string[];
+  /** Set when the table is virtual (sqlite_master): its rows come from the catalog. */
+  readonly source?: VirtualSource;
 }
 
 export interface ResolvedColumn {

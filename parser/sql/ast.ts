@@ -102,6 +102,8 @@ export interface ColumnDefAst extends Span {
   readonly name: string;
   readonly typeName: string;
   readonly typeArgs: readonly number[];
+  /** The type exactly as written (`varchar ( 20 )`), for introspection; '' when none. */
+  readonly typeText: string;
   readonly notNull: boolean;
   readonly primaryKey: boolean;
   readonly unique: boolean;
@@ -183,4 +185,16 @@ export type StatementAst =
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
-  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };
+  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
+  | PragmaAst;
+
+/** `PRAGMA [schema.]name [= value | (value)]`. */
+export interface PragmaAst extends Span {
+  readonly t: 'pragma';
+  readonly schema: string | null;
+  readonly name: string;
+  /** The value as written (a name, keyword, string or signed number); null when none. */
+  readonly value: string | null;
+  /** `= value` or `(value)`: both set a setting (SQLite treats them alike). */
+  readonly hasValue: boolean;
+}
