@@ -21,6 +21,7 @@ import { applyCheck, checkColumns } from './column-checks';
 import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
+import { derivedSqlType } from '../planner/introspect/create-sql';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -90,7 +91,10 @@ function columnField(
     constraints: shape.constraints,
   };
   if (collation !== 'binary') field.collate = collation;
-  field.sqlType = declaredSqlType(col.typeText);
+  // Kept only when it differs from the name the type shows anyway (INTEGER, TEXT, REAL, ...).
+  const sqlType = declaredSqlType(col.typeText);
+  const kind = typeof shape.type === 'string' ? shape.type : 'enum' in shape.type ? 'enum' : primitive;
+  if (sqlType !== derivedSqlType(kind)) field.sqlType = sqlType;
   if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
     if (d !== undefined) field.default = d;

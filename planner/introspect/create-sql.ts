@@ -72,9 +72,14 @@ const DERIVED_TYPES: Readonly<Record<string, string>> = {
   object: 'OBJECT',
 };
 
+/** The type name a column of this kind shows when none was declared (CREATE TABLE stores only other names). */
+export function derivedSqlType(kind: NormalizedType['kind']): string {
+  return DERIVED_TYPES[kind] ?? '';
+}
+
 /** The declared type of a column: as written in CREATE TABLE, or derived from its type. */
 export function declaredType(field: NormalizedField): string {
-  return field.sqlType ?? DERIVED_TYPES[base(field.type).kind] ?? '';
+  return field.sqlType ?? derivedSqlType(base(field.type).kind);
 }
 
 /** The SQL name of a top-level field (a multi-segment path is one column named by its dotted path). */
@@ -117,6 +122,59 @@ export function isAutoindex(ix: NormalizedIndex): boolean {
   return ix.name.startsWith(AUTOINDEX_PREFIX);
 }
 
+/** An index SQLite makes for a PRIMARY KEY or UNIQUE constraint. */
+export interface ConstraintIndex {
+  readonly name: string;
+  readonly paths: readonly (readonly string[])[];
+  readonly origin: 'u' | 'pk';
+  /** SQLite's number for it (`sqlite_autoindex_<table>_<n>`): constraint order. */
+  readonly n: number;
+}
+
+function autoindexNumber(ix: NormalizedIndex, table: string): number {
+  const rest = ix.name.slice(AUTOINDEX_PREFIX.length);
+  const n = rest.startsWith(`${table}_`) ? Number(rest.slice(table.length + 1)) : NaN;
+  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The constraint indexes in SQLite's numbering. A primary key that is not the rowid has one in
+ * SQLite; here the key itself is the index, and it takes the number its constraint left free.
+ */
+export function constraintIndexes(schema: CollectionSchema): ConstraintIndex[] {
+  const out: ConstraintIndex[] = schema.indexes
+    .filter(isAutoindex)
+    .map((ix) => ({ name: ix.name, paths: [ix.path], origin: 'u', n: autoindexNumber(ix, schema.name) }));
+  if (!keyIsRowid(schema)) {
+    const used = new Set(out.map((c) => c.n));
+    let n = 1;
+    while (used.has(n)) n++;
+    out.push({
+      name: `${AUTOINDEX_PREFIX}${schema.name}_${n}`,
+      paths: primaryKeyPaths(schema),
+      origin: 'pk',
+      n,
+    });
+  }
+  return out.sort((a, b) => a.n - b.n);
+}
+
+/**
+ * Whether writing PRIMARY KEY and UNIQUE on the columns themselves numbers the constraint
+ * indexes as they are numbered now (SQLite numbers column constraints in column order); if not,
+ * they are written as table constraints in number order.
+ */
+function inlineKeepsNumbers(schema: CollectionSchema, constraints: readonly ConstraintIndex[]): boolean {
+  const inline: ConstraintIndex[] = [];
+  for (const f of visibleFields(schema)) {
+    for (const c of constraints)
+      if (c.paths.length === 1 && samePath(c.paths[0], f.path) && c.origin === 'pk') inline.push(c);
+    for (const c of constraints)
+      if (c.paths.length === 1 && samePath(c.paths[0], f.path) && c.origin === 'u') inline.push(c);
+  }
+  return inline.length === constraints.length && inline.every((c, i) => c === constraints[i]);
+}
+
 /** The length a sized text type declares (`VARCHAR(20)`), which already states a maxLength constraint. */
 function declaredLength(sqlType: string | undefined): number | null {
   const m = sqlType === undefined ? null : /\(\s*\+?(\d+)\s*\)\s*$/.exec(sqlType);
@@ -133,19 +191,19 @@ function checkText(col: string, c: Constraint): string | null {
   return null;
 }
 
-function columnDefinition(field: NormalizedField, schema: CollectionSchema): string {
+function columnDefinition(field: NormalizedField, schema: CollectionSchema, inline: boolean): string {
   const col = sqlName(columnName(field));
   const type = declaredType(field);
   const parts = [type === '' ? col : `${col} ${type}`];
   const t = field.type;
   const keys = primaryKeyPaths(schema);
   const isPk = keys.length === 1 && samePath(keys[0], field.path);
-  if (isPk) parts.push('PRIMARY KEY');
-  else if (t.kind !== 'optional') parts.push('NOT NULL');
+  if (isPk && inline) parts.push('PRIMARY KEY');
+  else if (t.kind !== 'optional' && !isPk) parts.push('NOT NULL');
   const unique = schema.indexes.some(
     (ix) => isAutoindex(ix) && ix.kind === 'unique' && samePath(ix.path, field.path),
   );
-  if (unique && !isPk) parts.push('UNIQUE');
+  if (unique && !isPk && inline) parts.push('UNIQUE');
   if (field.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(field.default)}`);
   if (field.collate) parts.push(`COLLATE ${field.collate.toUpperCase()}`);
   const b = base(t);
@@ -161,8 +219,16 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema): str
 
 /** `CREATE TABLE name (col TYPE ..., ...)` for the schema as it is now. */
 export function createTableSql(schema: CollectionSchema): string {
-  const columns = visibleFields(schema).map((f) => columnDefinition(f, schema));
-  return `CREATE TABLE ${sqlName(schema.name)} (${columns.join(', ')})`;
+  const constraints = constraintIndexes(schema);
+  const inline = inlineKeepsNumbers(schema, constraints);
+  const parts = visibleFields(schema).map((f) => columnDefinition(f, schema, inline));
+  if (!inline) {
+    for (const c of constraints) {
+      const cols = c.paths.map((p) => sqlName(p.join('.'))).join(', ');
+      parts.push(`${c.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols})`);
+    }
+  }
+  return `CREATE TABLE ${sqlName(schema.name)} (${parts.join(', ')})`;
 }
 
 /** `CREATE [UNIQUE] INDEX name ON table (col)`; null for the indexes of constraints (as SQLite). */

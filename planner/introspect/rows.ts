@@ -6,13 +6,12 @@
 import type { ReadView } from '../../storage/engine';
 import type { CollectionSchema, NormalizedField, NormalizedIndex } from '../../storage/schema/normalize';
 import {
-  AUTOINDEX_PREFIX,
   columnName,
+  constraintIndexes,
   createIndexSql,
   createTableSql,
   declaredType,
   isAutoindex,
-  keyIsRowid,
   primaryKeyPaths,
   sqlLiteral,
   visibleFields,
@@ -55,49 +54,26 @@ interface IndexInfo {
   readonly sql: string | null;
 }
 
-/**
- * The table's indexes in creation order: the constraint indexes first (numbered as SQLite does,
- * the primary key's taking the number its constraint left free), then CREATE INDEX ones.
- */
+/** The table's indexes in creation order: the constraint indexes first, then CREATE INDEX ones. */
 function indexesOf(schema: CollectionSchema): IndexInfo[] {
-  const auto = schema.indexes.filter(isAutoindex);
-  const created = schema.indexes.filter((ix) => !isAutoindex(ix));
-  const constraint: { n: number; info: IndexInfo }[] = auto.map((ix) => ({
-    n: autoindexNumber(ix, schema.name),
-    info: { name: ix.name, paths: [ix.path], unique: ix.kind === 'unique', origin: 'u', sql: null },
-  }));
-  if (!keyIsRowid(schema)) {
-    const used = new Set(constraint.map((c) => c.n));
-    let n = 1;
-    while (used.has(n)) n++;
-    constraint.push({
-      n,
-      info: {
-        name: `${AUTOINDEX_PREFIX}${schema.name}_${n}`,
-        paths: primaryKeyPaths(schema),
-        unique: true,
-        origin: 'pk',
-        sql: null,
-      },
-    });
-  }
-  constraint.sort((a, b) => a.n - b.n);
   return [
-    ...constraint.map((c) => c.info),
-    ...created.map((ix: NormalizedIndex): IndexInfo => ({
-      name: ix.name,
-      paths: [ix.path],
-      unique: ix.kind === 'unique',
-      origin: 'c',
-      sql: createIndexSql(schema, ix),
+    ...constraintIndexes(schema).map((c): IndexInfo => ({
+      name: c.name,
+      paths: c.paths,
+      unique: true,
+      origin: c.origin,
+      sql: null,
     })),
+    ...schema.indexes
+      .filter((ix) => !isAutoindex(ix))
+      .map((ix: NormalizedIndex): IndexInfo => ({
+        name: ix.name,
+        paths: [ix.path],
+        unique: ix.kind === 'unique',
+        origin: 'c',
+        sql: createIndexSql(schema, ix),
+      })),
   ];
-}
-
-function autoindexNumber(ix: NormalizedIndex, table: string): number {
-  const rest = ix.name.slice(AUTOINDEX_PREFIX.length);
-  const n = rest.startsWith(`${table}_`) ? Number(rest.slice(table.length + 1)) : NaN;
-  return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
 }
 
 function findIndex(view: ReadView, name: string): { table: Table; index: IndexInfo } | null {
