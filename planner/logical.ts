@@ -84,7 +84,15 @@ export interface LimitNode {
 }
 
 export type LogicalPlan =
-  ScanNode | ValuesNode | VirtualNode | FilterNode | AggregateNode | SortNode | ProjectNode | DistinctNode | LimitNode;
+  | ScanNode
+  | ValuesNode
+  | VirtualNode
+  | FilterNode
+  | AggregateNode
+  | SortNode
+  | ProjectNode
+  | DistinctNode
+  | LimitNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),

@@ -382,8 +382,14 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
   let node: PhysicalPlan;
   let ordered = false;
-  if (l.values || l.virtual) {
-    node = l.values ? { kind: 'Values', rows: l.values.rows } : { kind: 'VirtualScan', source: l.virtual!.source };
+  const leaf: PhysicalPlan | null = l.values
+    ? { kind: 'Values', rows: l.values.rows }
+    : l.virtual
+      ? { kind: 'VirtualScan', source: l.virtual.source }
+      : null;
+  if (leaf) {
+    // No indexes: a Values or virtual leaf is filtered row by row.
+    node = leaf;
     if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };
   } else {
     const view = l.scan === null ? undefined : catalog.collection(l.scan);

@@ -156,7 +156,9 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
   }
   if (f.sqlType !== undefined) {
     if (typeof f.sqlType !== 'string' || f.sqlType.length > MAX_SQL_TYPE_LENGTH || !isWellFormed(f.sqlType))
-      throw new SchemaError(`${where}: sqlType must be a string of at most ${MAX_SQL_TYPE_LENGTH} characters`);
+      throw new SchemaError(
+        `${where}: sqlType must be a string of at most ${MAX_SQL_TYPE_LENGTH} characters`,
+      );
     field.sqlType = f.sqlType;
   }
   if (f.default !== undefined) {

@@ -114,7 +114,8 @@ export function findNode<K extends LogicalPlan['kind']>(
   let node: LogicalPlan = plan;
   for (;;) {
     if (node.kind === kind) return node as Extract<LogicalPlan, { kind: K }>;
-    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual') throw new Error(`no ${kind} node`);
+    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual')
+      throw new Error(`no ${kind} node`);
     node = node.input;
   }
 }
