@@ -4,17 +4,20 @@
  * PRAGMAs lower to a SELECT over a virtual table; settings PRAGMAs to PragmaStmt), and SQLite's
  * refusals for writes to the schema tables and for names starting with `sqlite_`.
  */
-import { NotSupportedError, ProgrammingError } from '../src/errors';
+import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import { L } from '../planner/logical';
 import { compileSchema } from '../storage/schema/compile';
 import { normalizeCollection } from '../storage/schema/normalize';
 import type { FieldDescriptor } from '../storage/schema/descriptors';
-import { VIRTUAL_COLUMNS, schemaTable } from '../planner/introspect/virtual';
+import { CATALOG_PRAGMAS, VIRTUAL_COLUMNS, pragmaTable, schemaTable } from '../planner/introspect/virtual';
 import type { VirtualTable } from '../planner/introspect/virtual';
 import type { OutputColumn, PragmaSetting, SelectStmt, Statement } from './ir';
-import type { PragmaAst, StatementAst } from './sql/ast';
+import type { PragmaAst, SelectAst, StatementAst } from './sql/ast';
 import type { TableScope } from './scope';
+import type { ParamCollector } from './params';
+import { lowerExpr } from './lower-expr';
+import type { ExprContext } from './lower-expr';
 
 const scopes = new Map<VirtualTable, Omit<TableScope, 'qualifiers'>>();
 
@@ -37,13 +40,31 @@ function schemaScope(table: VirtualTable): Omit<TableScope, 'qualifiers'> {
   return scope;
 }
 
-/** The scope of `FROM sqlite_master` (or its aliases); null when `name` is not a schema table. */
-export function virtualScope(name: string, alias: string | null): TableScope | null {
-  const table = schemaTable(name);
-  if (table === null) return null;
+/**
+ * The scope of `FROM sqlite_master` (or its aliases) or of a catalog PRAGMA read as a
+ * table-valued function, `FROM pragma_table_info('t')` (its argument any constant expression or
+ * parameter; a second argument may only name the schema `main`); null for any other name.
+ */
+export function virtualScope(ast: SelectAst, params: ParamCollector, sql: string): TableScope | null {
+  const name = ast.table;
+  if (name === null) return null;
+  const table = schemaTable(name) ?? pragmaTable(name);
+  if (table === null) {
+    if (ast.tableArgs) throw new NotSupportedError(`table-valued function ${name}`, 'NOT_SUPPORTED', { sql });
+    return null;
+  }
+  const args = ast.tableArgs ?? [];
+  if (args.length > 2) throw new QueryError(`too many arguments on ${name}() - max 2`, 'QUERY', { sql });
+  const cx: ExprContext = { scope: null, params, sql, aggregates: null, allowColumns: false };
+  const lowered = args.map((a) => lowerExpr(a, cx));
+  const schemaArg = lowered[1];
+  if (schemaArg && !(schemaArg.kind === 'literal' && String(schemaArg.value).toLowerCase() === 'main'))
+    throw new NotSupportedError(`${name}() on a schema other than main`, 'NOT_SUPPORTED', { sql });
   const qualifiers = [name.toLowerCase(), table];
-  if (alias !== null) qualifiers.push(alias.toLowerCase());
-  return { ...schemaScope(table), qualifiers };
+  if (ast.tableAlias !== null) qualifiers.push(ast.tableAlias.toLowerCase());
+  const base = schemaScope(table);
+  const source = { table, arg: lowered[0] ?? null };
+  return { ...base, source, qualifiers };
 }
 
 /** SQLite's refusals for statements that would change a schema table or take a reserved name. */
@@ -81,16 +102,9 @@ export function refuseSystemNames(ast: StatementAst, sql: string): void {
   }
 }
 
-const CATALOG_PRAGMAS: ReadonlySet<string> = new Set([
-  'table_info',
-  'table_xinfo',
-  'index_list',
-  'index_info',
-  'index_xinfo',
-]);
-
 /** SELECT * over a catalog PRAGMA's virtual table. */
-function catalogPragma(table: VirtualTable, arg: string | null): SelectStmt {
+function catalogPragma(table: VirtualTable, value: string | null): SelectStmt {
+  const arg = value === null ? null : E.literal(value, 'text');
   const cols = VIRTUAL_COLUMNS[table];
   const columns: OutputColumn[] = cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
   const plan = L.project(
@@ -177,7 +191,8 @@ export function lowerPragma(ast: PragmaAst, sql: string): Statement {
       { sql },
     );
   }
-  if (CATALOG_PRAGMAS.has(name)) return catalogPragma(name as VirtualTable, ast.value);
+  if ((CATALOG_PRAGMAS as readonly string[]).includes(name))
+    return catalogPragma(name as VirtualTable, ast.value);
   if (SETTINGS.has(name)) return settingPragma(name as PragmaSetting, ast, sql);
   throw new NotSupportedError(`PRAGMA ${ast.name}`, 'NOT_SUPPORTED', { sql });
 }

@@ -18,21 +18,29 @@ import { lowerPragma, refuseSystemNames, virtualScope } from './lower-introspect
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
-function selectScope(ast: SelectAst, catalog: CatalogReader, sql: string): TableScope | null {
+function selectScope(
+  ast: SelectAst,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): TableScope | null {
   if (ast.table === null) return null;
-  return virtualScope(ast.table, ast.tableAlias) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
+  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
 }
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
   refuseSystemNames(ast, sql);
   switch (ast.t) {
     case 'select':
-      return lowerSelect(ast, selectScope(ast, catalog, sql), params, sql);
+      return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);
     case 'values':
       return lowerValues(ast, params, sql);
     case 'explain': {
       const { select } = ast;
-      return { kind: 'explain', select: lowerSelect(select, selectScope(select, catalog, sql), params, sql) };
+      return {
+        kind: 'explain',
+        select: lowerSelect(select, selectScope(select, catalog, params, sql), params, sql),
+      };
     }
     case 'insert':
       return lowerInsert(ast, catalog, params, sql);

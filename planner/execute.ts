@@ -126,7 +126,10 @@ const builders: Builders = {
   },
 
   VirtualScan(node, env) {
-    const rows = virtualRows(node.source, env.view);
+    const arg = node.source.arg === null ? null : evalConst(node.source.arg, env);
+    // SQLite reads the argument as text; NULL (or none) names nothing.
+    const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
+    const rows = virtualRows(node.source.table, name, env.view);
     let i = 0;
     return { next: () => (i < rows.length ? rows[i++] : null) };
   },

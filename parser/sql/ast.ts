@@ -89,6 +89,8 @@ export interface SelectAst {
   readonly items: readonly SelectItem[];
   /** null for a SELECT without FROM (one row of no columns). */
   readonly table: string | null;
+  /** Arguments of a table-valued function (`FROM pragma_table_info('t')`); absent for a table. */
+  readonly tableArgs?: readonly SqlExpr[];
   readonly tableAlias: string | null;
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];

@@ -129,16 +129,26 @@ class StatementParser extends ExprParser {
     do items.push(this.selectItem());
     while (this.acceptOp(','));
     let table: string | null = null;
+    let tableArgs: SqlExpr[] | undefined;
     let tableAlias: string | null = null;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
       if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
       table = this.name('a table name');
-      if (this.isOp('(')) throw this.unsupported('table-valued functions');
       // `main.t` is `t`: the one database a connection has is SQLite's `main`.
       if (this.isOp('.') && table.toLowerCase() === 'main') {
         this.i++;
         table = this.name('a table name');
+      }
+      // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
+      if (this.isOp('(')) {
+        if (!table.toLowerCase().startsWith('pragma_')) throw this.unsupported('table-valued functions');
+        this.i++;
+        tableArgs = [];
+        if (!this.isOp(')'))
+          do tableArgs.push(this.expr());
+          while (this.acceptOp(','));
+        this.expectOp(')');
       }
       if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
       if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
@@ -165,6 +175,7 @@ class StatementParser extends ExprParser {
       distinct,
       items,
       table,
+      ...(tableArgs ? { tableArgs } : {}),
       tableAlias,
       where,
       groupBy,

@@ -16,7 +16,7 @@ import {
   sqlLiteral,
   visibleFields,
 } from './create-sql';
-import type { VirtualSource } from './virtual';
+import type { VirtualTable } from './virtual';
 
 type Row = unknown[];
 
@@ -138,28 +138,34 @@ function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolea
   return rows;
 }
 
-/** The rows of one virtual table, as of `view`. */
-export function virtualRows(source: VirtualSource, view: ReadView): Row[] {
-  const arg = source.arg;
-  switch (source.table) {
+/**
+ * The rows of one virtual table, as of `view`, for the PRAGMA argument `arg`. Each row ends with
+ * its hidden rowid (the row's number, as `SELECT rowid` shows), so rows are as wide as the
+ * table's schema (parser/lower-introspect.ts).
+ */
+export function virtualRows(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
+  return rowsOf(table, arg, view).map((r, i) => [...r, i + 1]);
+}
+
+function rowsOf(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
+  switch (table) {
     case 'sqlite_master':
-      // The last element is the hidden rowid (the row's number, as `SELECT rowid` shows).
-      return masterRows(view).map((r, i) => [...r, i + 1]);
+      return masterRows(view);
     case 'sqlite_temp_master':
       return [];
     case 'table_info':
     case 'table_xinfo': {
-      const table = arg === null ? null : findTable(view, arg);
-      return table ? tableInfoRows(table.schema, source.table === 'table_xinfo') : [];
+      const found = arg === null ? null : findTable(view, arg);
+      return found ? tableInfoRows(found.schema, table === 'table_xinfo') : [];
     }
     case 'index_list': {
-      const table = arg === null ? null : findTable(view, arg);
-      return table ? indexListRows(table.schema) : [];
+      const found = arg === null ? null : findTable(view, arg);
+      return found ? indexListRows(found.schema) : [];
     }
     case 'index_info':
     case 'index_xinfo': {
       const found = arg === null ? null : findIndex(view, arg);
-      return found ? indexInfoRows(found.table.schema, found.index, source.table === 'index_xinfo') : [];
+      return found ? indexInfoRows(found.table.schema, found.index, table === 'index_xinfo') : [];
     }
   }
 }

@@ -6,7 +6,7 @@
  * executor; their rows are computed from the statement's read view when the scan starts, so a
  * cached statement always sees the catalog as it is then.
  */
-import type { ValueType } from '../expr';
+import type { Expr, ValueType } from '../expr';
 
 export type VirtualTable =
   | 'sqlite_master'
@@ -19,8 +19,11 @@ export type VirtualTable =
 
 export interface VirtualSource {
   readonly table: VirtualTable;
-  /** The PRAGMA's argument (a table or index name); null for the schema tables. */
-  readonly arg: string | null;
+  /**
+   * The PRAGMA's argument (a table or index name), evaluated when the scan starts so
+   * `pragma_table_info(?)` binds like any parameter; null for the schema tables.
+   */
+  readonly arg: Expr | null;
 }
 
 export interface VirtualColumn {
@@ -85,4 +88,20 @@ const SCHEMA_TABLES: Readonly<Record<string, VirtualTable>> = {
 export function schemaTable(name: string): VirtualTable | null {
   const key = name.toLowerCase();
   return Object.prototype.hasOwnProperty.call(SCHEMA_TABLES, key) ? SCHEMA_TABLES[key] : null;
+}
+
+/** The catalog PRAGMAs, which also read as table-valued functions (`pragma_table_info('t')`). */
+export const CATALOG_PRAGMAS: readonly VirtualTable[] = [
+  'table_info',
+  'table_xinfo',
+  'index_list',
+  'index_info',
+  'index_xinfo',
+];
+
+/** The catalog PRAGMA a `pragma_<name>` table-valued function reads, or null. */
+export function pragmaTable(name: string): VirtualTable | null {
+  const key = name.toLowerCase();
+  if (!key.startsWith('pragma_')) return null;
+  return CATALOG_PRAGMAS.find((p) => `pragma_${p}` === key) ?? null;
 }

@@ -266,6 +266,24 @@ describe('catalog PRAGMAs', () => {
     'PRAGMA index_list',
   ])('%s: an unknown or missing name has no rows', (sql) => expectSame(sql));
 
+  test.each([
+    "SELECT * FROM pragma_table_info('books')",
+    "SELECT name, type FROM pragma_table_info('codes') WHERE pk = 1",
+    "SELECT count(*) FROM pragma_index_list('t4')",
+    "SELECT * FROM main.pragma_table_xinfo('t3') ORDER BY cid DESC",
+    "SELECT rowid, name FROM pragma_table_info('plain')",
+    "SELECT * FROM pragma_index_info('sqlite_autoindex_t2_1')",
+    "SELECT name FROM pragma_index_list('books') AS l WHERE l.origin = 'c'",
+    "SELECT * FROM pragma_table_info('books', 'main')",
+    'SELECT * FROM pragma_table_info',
+    "SELECT * FROM pragma_table_info('nope')",
+    'SELECT * FROM pragma_table_info(books)',
+  ])('table-valued form: %s', (sql) => expectSame(sql));
+
+  test('table-valued form with a parameter', () => {
+    for (const t of TABLES) expectSame('SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid', [t]);
+  });
+
   test('description of table_info', () => {
     const cur = o.conn.cursor().execute('PRAGMA table_info(books)');
     expect(cur.description?.map((d) => d[0])).toEqual(['cid', 'name', 'type', 'notnull', 'dflt_value', 'pk']);
