@@ -12,6 +12,7 @@ export { literalArb } from './literals';
 import type { Case, Col, ColType, Param, Stmt } from './literals';
 import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
+import { introspectionStatementArb } from './generate-introspection';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -484,6 +485,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: insertSelect(cols, nextId) },
     { weight: 2, arbitrary: upsert(cols) },
     { weight: 2, arbitrary: returningWrite(cols, nextId) },
+    { weight: 1, arbitrary: introspectionStatementArb(cols) },
   );
 }
 
