@@ -14,7 +14,7 @@ import { CATALOG_PRAGMAS, VIRTUAL_COLUMNS, pragmaTable, schemaTable } from '../p
 import type { VirtualTable } from '../planner/introspect/virtual';
 import type { OutputColumn, PragmaSetting, SelectStmt, Statement } from './ir';
 import type { PragmaAst, SelectAst, StatementAst } from './sql/ast';
-import type { TableScope } from './scope';
+import type { CatalogReader, TableScope } from './scope';
 import type { ParamCollector } from './params';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
@@ -67,8 +67,16 @@ export function virtualScope(ast: SelectAst, params: ParamCollector, sql: string
   return { ...base, source, qualifiers };
 }
 
+/** Whether some table has an index called `name` (SQLite's names ignore case). */
+function indexExists(catalog: CatalogReader, name: string): boolean {
+  const lower = name.toLowerCase();
+  return (catalog.names?.() ?? []).some((t) =>
+    catalog.collection(t)?.schema.indexes.some((ix) => ix.name.toLowerCase() === lower),
+  );
+}
+
 /** SQLite's refusals for statements that would change a schema table or take a reserved name. */
-export function refuseSystemNames(ast: StatementAst, sql: string): void {
+export function refuseSystemNames(ast: StatementAst, catalog: CatalogReader, sql: string): void {
   const fail = (message: string): never => {
     throw new ProgrammingError(message, 'SYSTEM_TABLE', { sql });
   };
@@ -94,7 +102,7 @@ export function refuseSystemNames(ast: StatementAst, sql: string): void {
         fail(`object name reserved for internal use: ${ast.name}`);
       return;
     case 'dropIndex':
-      if (ast.name.toLowerCase().startsWith('sqlite_autoindex_'))
+      if (ast.name.toLowerCase().startsWith('sqlite_autoindex_') && indexExists(catalog, ast.name))
         fail('index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped');
       return;
     default:

@@ -29,7 +29,7 @@ function selectScope(
 }
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
-  refuseSystemNames(ast, sql);
+  refuseSystemNames(ast, catalog, sql);
   switch (ast.t) {
     case 'select':
       return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);

@@ -131,9 +131,10 @@ export interface ConstraintIndex {
   readonly n: number;
 }
 
-function autoindexNumber(ix: NormalizedIndex, table: string): number {
-  const rest = ix.name.slice(AUTOINDEX_PREFIX.length);
-  const n = rest.startsWith(`${table}_`) ? Number(rest.slice(table.length + 1)) : NaN;
+/** The `<n>` of `sqlite_autoindex_<table>_<n>` (read from the end: the table may have been renamed). */
+function autoindexNumber(ix: NormalizedIndex): number {
+  const m = /_(\d+)$/.exec(ix.name);
+  const n = m ? Number(m[1]) : NaN;
   return Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER;
 }
 
@@ -144,7 +145,7 @@ function autoindexNumber(ix: NormalizedIndex, table: string): number {
 export function constraintIndexes(schema: CollectionSchema): ConstraintIndex[] {
   const out: ConstraintIndex[] = schema.indexes
     .filter(isAutoindex)
-    .map((ix) => ({ name: ix.name, paths: [ix.path], origin: 'u', n: autoindexNumber(ix, schema.name) }));
+    .map((ix) => ({ name: ix.name, paths: [ix.path], origin: 'u', n: autoindexNumber(ix) }));
   if (!keyIsRowid(schema)) {
     const used = new Set(out.map((c) => c.n));
     let n = 1;

@@ -218,10 +218,20 @@ describe('sqlite_master', () => {
     'CREATE INDEX sqlite_i ON books (year)',
     'DROP INDEX sqlite_autoindex_books_1',
     'ALTER TABLE sqlite_master ADD COLUMN z INT',
+    'CREATE TABLE IF NOT EXISTS sqlite_master (a INT)',
+    'CREATE TABLE IF NOT EXISTS SQLITE_x (a INT)',
+    'CREATE INDEX IF NOT EXISTS sqlite_autoindex_books_1 ON books (isbn)',
+    'DROP INDEX IF EXISTS sqlite_autoindex_books_1',
+    'DROP TABLE IF EXISTS sqlite_schema',
   ])('%s is refused as by SQLite', (sql) => {
     const mv = o.runMv(sql);
     expect(mv).toEqual(o.runSqlite(sql));
     expect(mv).toEqual({ ok: false, error: 'ProgrammingError' });
+  });
+
+  test('DROP INDEX IF EXISTS of a constraint index name that does not exist is accepted, as by SQLite', () => {
+    expectSame('DROP INDEX IF EXISTS sqlite_autoindex_nope_1');
+    expectSame('DROP INDEX sqlite_autoindex_nope_1');
   });
 
   test('the refusal carries code SYSTEM_TABLE and changes nothing', () => {
