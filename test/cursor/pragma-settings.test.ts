@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { connect, Database, NotSupportedError, OperationalError } from '../../src/index';
+import { connect, Database, FormatError, NotSupportedError, OperationalError } from '../../src/index';
+import { crc32c } from '../../storage/crc32c';
 import { FRAME_FLAG_IGNORABLE, FrameKind } from '../../storage/format';
 import { decodePayload } from '../../storage/codec';
 import { FRAME_HEADER_SIZE } from '../../storage/format';
@@ -189,6 +190,23 @@ describe('user_version is stored in the file', () => {
       commit.offset + FRAME_HEADER_SIZE + commit.length,
     );
     expect(decodePayload(count, commit.offset)).toBe(0);
+  });
+
+  test('a META frame with a user_version that is not an int32 is corruption', () => {
+    const file = tmp.file();
+    setUserVersion(file, 9);
+    const bytes = fs.readFileSync(file);
+    const db = Database.open(file, { readOnly: true });
+    const meta = listFrames(bytes.subarray(0, db.storage.fileSize))[1];
+    db.close();
+    // {userVersion: 9}: the last payload byte is the value; nil (0xc0) keeps the length.
+    const start = meta.offset + FRAME_HEADER_SIZE;
+    expect(bytes[start + meta.length - 1]).toBe(9);
+    bytes[start + meta.length - 1] = 0xc0;
+    const crc = crc32c(bytes, start, start + meta.length, crc32c(bytes, meta.offset, meta.offset + 16));
+    bytes.writeUInt32LE(crc, meta.offset + 16);
+    fs.writeFileSync(file, bytes);
+    expect(() => Database.open(file, { readOnly: true })).toThrow(FormatError);
   });
 
   test.each(['1.0', '1.1'])(
