@@ -7,9 +7,10 @@
  * catalog. `rootpage` is ModelVault's own (a collection id, 0 for indexes).
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, NotSupportedError, ProgrammingError } from '../../src/index';
+import { connect, Database, NotSupportedError, ProgrammingError } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
+import { tmpDir } from '../helpers/tmp';
 import type { Outcome } from '../helpers/sqlite-oracle';
 
 /** Tables covering each kind of key and constraint index ModelVault has. */
@@ -334,5 +335,39 @@ describe('catalog PRAGMAs', () => {
       'PRAGMA user_version = 1 + 2',
     ])
       expect(o.runMv(sql)).toEqual(o.runSqlite(sql));
+  });
+});
+
+describe('declared types are kept in the file', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test('table_info and sqlite_master show them after reopen, a checkpoint and compaction', () => {
+    const file = tmp.file();
+    const create =
+      'CREATE TABLE items (sku varchar ( 20 ) PRIMARY KEY, qty Int NOT NULL DEFAULT 1, price Double Precision, tags NVARCHAR(5) UNIQUE)';
+    const sqlite = new BetterSqlite3(':memory:');
+    sqlite.exec(create);
+    const expected = sqlite.prepare('PRAGMA table_info(items)').raw(true).all();
+    sqlite.close();
+    const c = connect(file, { autocommit: true });
+    c.execute(create);
+    c.execute('ALTER TABLE items ADD COLUMN note Text');
+    c.close();
+    const info = (): unknown[] => {
+      const r = connect(file, { readOnly: true });
+      try {
+        return r.execute('PRAGMA table_info(items)').fetchAll();
+      } finally {
+        r.close();
+      }
+    };
+    const withNote = [...expected, [4, 'note', 'TEXT', 0, null, 0]];
+    expect(info()).toEqual(withNote);
+    const db = Database.open(file);
+    db.checkpoint();
+    db.compact();
+    db.close();
+    expect(info()).toEqual(withNote);
   });
 });
