@@ -156,6 +156,18 @@ describe('sqlite_master', () => {
     expectSame(count);
   });
 
+  test('INSERT … SELECT reads sqlite_master and the table-valued PRAGMAs', () => {
+    o.exec('CREATE TABLE names (n TEXT, k TEXT)');
+    const tables = ['names'];
+    for (const sql of [
+      "INSERT INTO names (n, k) SELECT name, type FROM sqlite_master WHERE tbl_name = 'books'",
+      "INSERT INTO names SELECT name, type FROM pragma_table_info('codes') WHERE pk = 0",
+    ]) {
+      const { mv, sqlite } = o.both(sql, tables);
+      expect(mv).toEqual(sqlite);
+    }
+  });
+
   test('EXPLAIN shows the virtual scan inside the ordinary plan', () => {
     const plan = o.conn
       .execute("EXPLAIN SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
