@@ -24,7 +24,7 @@ import {
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
-import type { LoweredStatement, OutputColumn, SavepointStmt } from '../parser/ir';
+import type { LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { ExecStats, Source } from '../planner/execute';
@@ -35,6 +35,7 @@ import type { ConnectOptions } from './options';
 import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
+import { journalMode } from './pragmas';
 
 export type RunOutcome =
   | {
@@ -93,6 +94,8 @@ export class Connection {
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
   private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
+  /** `PRAGMA foreign_keys`: accepted and remembered per connection (SQLite's default 0); no effect yet. */
+  private foreignKeys = 0;
 
   /** @internal Use connect(). */
   constructor(db: Database, opts: ConnectOptions) {
@@ -304,9 +307,49 @@ export class Connection {
       case 'rollbackTo':
         this.runSavepoint(stmt);
         return { kind: 'done', rowCount: -1 };
+      case 'pragma':
+        return this.runPragma(stmt);
       default:
         return this.runWriteStatement(stmt, bound);
     }
+  }
+
+  /** Settings PRAGMAs: a read answers one row; foreign_keys and synchronous set without rows. */
+  private runPragma(stmt: PragmaStmt): RunOutcome {
+    const db = this.database;
+    let value: unknown;
+    switch (stmt.name) {
+      case 'user_version':
+        value = db.readView().userVersion;
+        break;
+      case 'foreign_keys':
+        if (typeof stmt.value === 'number') {
+          this.foreignKeys = stmt.value;
+          return { kind: 'done', rowCount: -1 };
+        }
+        value = this.foreignKeys;
+        break;
+      case 'journal_mode':
+        value = journalMode(db.storage.path === null, typeof stmt.value === 'string' ? stmt.value : null);
+        break;
+      case 'synchronous':
+        if (stmt.value !== null) return { kind: 'done', rowCount: -1 };
+        value = 2;
+        break;
+    }
+    let done = false;
+    return {
+      kind: 'rows',
+      source: {
+        next: () => {
+          if (done) return null;
+          done = true;
+          return [value];
+        },
+      },
+      columns: stmt.columns,
+      stats: { rowsRead: 0, indexEntries: 0 },
+    };
   }
 
   /**

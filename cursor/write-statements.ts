@@ -45,6 +45,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
   };
   if (f.collate) d.collate = f.collate;
   if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
+  if (f.sqlType !== undefined) d.sqlType = f.sqlType;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -66,6 +67,21 @@ function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexe
 }
 
 /** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
+/**
+ * The schema under a new table name. SQLite renames the indexes of UNIQUE constraints with the
+ * table (sqlite_autoindex_<table>_<n>); other index names stay. Renamed index trees are kept
+ * in memory and rebuilt from the rows when the log is replayed.
+ */
+function renamedTable(schema: CollectionSchema, to: string): CollectionSchema {
+  const prefix = `sqlite_autoindex_${schema.name}_`;
+  const indexes = schema.indexes.map((ix) =>
+    ix.name.startsWith(prefix) && /^\d+$/.test(ix.name.slice(prefix.length))
+      ? { ...ix, name: `sqlite_autoindex_${to}_${ix.name.slice(prefix.length)}` }
+      : ix,
+  );
+  return { ...schema, name: to, indexes };
+}
+
 function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
   const from = schema.fields[column].path[0];
   const rename = (path: readonly string[]): string[] =>
@@ -143,7 +159,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
     }
     case 'renameTable': {
       const state = collectionOrThrow(engine, stmt.from);
-      engine.renameCollection(stmt.from, { ...state.meta.schema, name: stmt.to });
+      engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt.to));
       return { rowCount: 0 };
     }
     case 'renameColumn': {
@@ -151,6 +167,9 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
       engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
       return { rowCount: 0 };
     }
+    case 'setUserVersion':
+      engine.setUserVersion(stmt.value);
+      return { rowCount: 0 };
     default:
       throw new ProgrammingError(`not a DDL statement: ${stmt.kind}`, 'PROGRAMMING');
   }

@@ -143,6 +143,27 @@ export interface SavepointStmt {
   readonly name: string;
 }
 
+/** Settings a PRAGMA reads or sets on the connection (the catalog PRAGMAs lower to SELECTs). */
+export type PragmaSetting = 'user_version' | 'foreign_keys' | 'journal_mode' | 'synchronous';
+
+/**
+ * A settings PRAGMA run by the connection: `value` null reads the setting (one row, one column
+ * named after it), else sets it — `foreign_keys` 0/1 and `synchronous` 2 return no rows,
+ * `journal_mode` returns the mode in force like SQLite.
+ */
+export interface PragmaStmt {
+  readonly kind: 'pragma';
+  readonly name: PragmaSetting;
+  readonly value: string | number | null;
+  readonly columns: readonly OutputColumn[];
+}
+
+/** `PRAGMA user_version = n`: a write, stored in the file inside the transaction. */
+export interface SetUserVersionStmt {
+  readonly kind: 'setUserVersion';
+  readonly value: number;
+}
+
 export type Statement =
   | SelectStmt
   | ExplainStmt
@@ -158,7 +179,9 @@ export type Statement =
   | RenameTableStmt
   | RenameColumnStmt
   | TxnStmt
-  | SavepointStmt;
+  | SavepointStmt
+  | PragmaStmt
+  | SetUserVersionStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

@@ -23,6 +23,7 @@ import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
 import { lowerRenameColumn, lowerRenameTable } from './lower-alter';
 import { defaultSqlOf, isLiteralDefault } from './lower-default';
+import { derivedSqlType } from '../planner/introspect/create-sql';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -92,6 +93,10 @@ function columnField(
     constraints: shape.constraints,
   };
   if (collation !== 'binary') field.collate = collation;
+  // Kept only when it differs from the name the type shows anyway (INTEGER, TEXT, REAL, ...).
+  const sqlType = declaredSqlType(col.typeText);
+  const kind = typeof shape.type === 'string' ? shape.type : 'enum' in shape.type ? 'enum' : primitive;
+  if (sqlType !== derivedSqlType(kind)) field.sqlType = sqlType;
   if (col.defaultValue && !isLiteralDefault(col.defaultValue))
     field.defaultSql = defaultSqlOf(col.name, col.defaultValue, sql);
   else if (col.defaultValue) {
@@ -99,6 +104,13 @@ function columnField(
     if (d !== undefined) field.default = d;
   }
   return field;
+}
+
+/** SQLite's standard type names read back upper-cased; any other type text is kept as written. */
+const STANDARD_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
+
+function declaredSqlType(text: string): string {
+  return STANDARD_TYPES.has(text.toUpperCase()) ? text.toUpperCase() : text;
 }
 
 /** Table-level CHECKs attach to the one column they mention. */
@@ -123,10 +135,6 @@ function checksByColumn(
   return out;
 }
 
-function safeName(s: string): string {
-  return s.replace(/[^A-Za-z0-9_]/g, '_');
-}
-
 function findColumn(columns: readonly ColumnDefAst[], name: string): ColumnDefAst | undefined {
   const lower = name.toLowerCase();
   return columns.find((c) => c.name.toLowerCase() === lower);
@@ -144,6 +152,11 @@ function primaryKeyColumn(ast: Ast<'createTable'>, sql: string): ColumnDefAst | 
   return col;
 }
 
+/**
+ * The indexes of UNIQUE constraints, named as SQLite names them: `sqlite_autoindex_<table>_<n>`,
+ * numbered in constraint order (column constraints, then table constraints), where a PRIMARY KEY
+ * that is not the rowid also takes a number (its index is the primary key itself here).
+ */
 function uniqueIndexes(
   ast: Ast<'createTable'>,
   pk: ColumnDefAst | undefined,
@@ -151,20 +164,24 @@ function uniqueIndexes(
 ): IndexDescriptor[] {
   const indexes: IndexDescriptor[] = [];
   const seen = new Set<ColumnDefAst>();
-  for (const names of [...ast.columns.filter((c) => c.unique).map((c) => [c.name]), ...ast.uniques]) {
+  const keyIndexed = pk !== undefined && pk.typeName !== 'INTEGER';
+  let n = 0;
+  const add = (names: readonly string[]): void => {
     if (names.length !== 1)
       throw new NotSupportedError('UNIQUE over several columns', 'NOT_SUPPORTED', { sql });
     const col = findColumn(ast.columns, names[0]);
     if (!col) throw new SchemaError(`UNIQUE names unknown column ${names[0]}`, 'SCHEMA', { sql });
     // The primary key is unique already; a second UNIQUE on one column is one index.
-    if (col === pk || seen.has(col)) continue;
+    if (col === pk || seen.has(col)) return;
     seen.add(col);
-    indexes.push({
-      name: `${safeName(ast.name)}_${safeName(col.name)}_unique`,
-      path: fieldPath(col.name),
-      kind: 'unique',
-    });
+    indexes.push({ name: `sqlite_autoindex_${ast.name}_${++n}`, path: fieldPath(col.name), kind: 'unique' });
+  };
+  for (const c of ast.columns) {
+    if (c === pk && c.primaryKey && keyIndexed) n++;
+    if (c.unique) add([c.name]);
   }
+  if (keyIndexed && !pk.primaryKey) n++;
+  for (const names of ast.uniques) add(names);
   return indexes;
 }
 

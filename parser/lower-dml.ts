@@ -17,6 +17,7 @@ import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
 import { defaultExprs } from './lower-default';
+import { virtualScope } from './lower-introspect';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -140,7 +141,10 @@ export function lowerInsert(
     });
   } else if (source.t === 'select') {
     const sel = source.select;
-    const from = sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql);
+    const from =
+      sel.table === null
+        ? null
+        : (virtualScope(sel, params, sql) ?? scopeFor(catalog, sel.table, sel.tableAlias, sql));
     select = lowerSelect(sel, from, params, sql);
     if (select.columns.length !== columns.length)
       throw countError(ast, scope, columns.length, select.columns.length, null, sql);

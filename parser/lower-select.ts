@@ -192,7 +192,11 @@ export function lowerSelect(
   const aliases = selectList.aliases;
   const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
 
-  let plan: LogicalPlan = scope ? L.scan(scope.schema.name) : L.values([[]]);
+  let plan: LogicalPlan = scope
+    ? scope.source
+      ? L.virtual(scope.source)
+      : L.scan(scope.schema.name)
+    : L.values([[]]);
   if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
   let outputs = selectList.outputs;
   let keys: SortKey[];
@@ -230,7 +234,7 @@ export function lowerSelect(
     kind: 'select',
     plan,
     columns: outputs.map((o) => o.column),
-    collection: scope ? scope.schema.name : null,
+    collection: scope && !scope.source ? scope.schema.name : null,
   };
 }
 

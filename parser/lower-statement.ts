@@ -15,22 +15,33 @@ import { lowerSelect, lowerValues } from './lower-select';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 import { lowerCreateTableAs } from './lower-create-as';
+import { lowerPragma, refuseSystemNames, virtualScope } from './lower-introspect';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
-function selectScope(ast: SelectAst, catalog: CatalogReader, sql: string): TableScope | null {
-  return ast.table === null ? null : scopeFor(catalog, ast.table, ast.tableAlias, sql);
+function selectScope(
+  ast: SelectAst,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): TableScope | null {
+  if (ast.table === null) return null;
+  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
 }
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
+  refuseSystemNames(ast, catalog, sql);
   switch (ast.t) {
     case 'select':
-      return lowerSelect(ast, selectScope(ast, catalog, sql), params, sql);
+      return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);
     case 'values':
       return lowerValues(ast, params, sql);
     case 'explain': {
       const { select } = ast;
-      return { kind: 'explain', select: lowerSelect(select, selectScope(select, catalog, sql), params, sql) };
+      return {
+        kind: 'explain',
+        select: lowerSelect(select, selectScope(select, catalog, params, sql), params, sql),
+      };
     }
     case 'insert':
       return lowerInsert(ast, catalog, params, sql);
@@ -48,6 +59,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
     case 'release':
     case 'rollbackTo':
       return { kind: ast.t, name: ast.name };
+    case 'pragma':
+      return lowerPragma(ast, sql);
     default:
       return lowerDdl(ast, catalog, sql);
   }

@@ -10,6 +10,7 @@ import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { ColumnExpr } from '../planner/expr';
 import { valueTypeOf } from '../planner/value-type';
+import type { VirtualSource } from '../planner/introspect/virtual';
 
 export interface CatalogEntry {
   schema: CollectionSchema;
@@ -27,6 +28,8 @@ export interface TableScope {
   readonly compiled: CompiledSchema;
   /** Lower-cased names the table may be qualified with (its name and alias). */
   readonly qualifiers: readonly string[];
+  /** Set when the table is virtual (sqlite_master): its rows come from the catalog. */
+  readonly source?: VirtualSource;
 }
 
 export interface ResolvedColumn {
@@ -59,15 +62,6 @@ export function scopeFor(
   sql: string,
 ): TableScope {
   const table = findTable(catalog, name);
-  // SQLite keeps AUTOINCREMENT counters in this table; ModelVault keeps them with each collection.
-  if (!table && name.toLowerCase() === 'sqlite_sequence')
-    throw new NotSupportedError(
-      'sqlite_sequence (AUTOINCREMENT counters are not a table here)',
-      'NOT_SUPPORTED',
-      {
-        sql,
-      },
-    );
   if (!table) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION', { sql });
   const qualifiers = [name.toLowerCase(), table.schema.name.toLowerCase()];
   if (alias !== null) qualifiers.push(alias.toLowerCase());

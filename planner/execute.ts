@@ -25,6 +25,7 @@ import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
+import { virtualRows } from './introspect/rows';
 
 export interface Source {
   next(): Row | null;
@@ -122,6 +123,15 @@ const builders: Builders = {
         return rows[i++].map((f) => f(none));
       },
     };
+  },
+
+  VirtualScan(node, env) {
+    const arg = node.source.arg === null ? null : evalConst(node.source.arg, env);
+    // SQLite reads the argument as text; NULL (or none) names nothing.
+    const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
+    const rows = virtualRows(node.source.table, name, env.view);
+    let i = 0;
+    return { next: () => (i < rows.length ? rows[i++] : null) };
   },
 
   CollectionScan(node, env) {

@@ -75,6 +75,8 @@ const describe: Describers = {
     return `IndexRangeScan ${n.collection} using ${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
+  VirtualScan: (n) =>
+    `VirtualScan ${n.source.table}${n.source.arg === null ? '' : `(${exprText(n.source.arg)})`}`,
   Values: (n) => `Values (${n.rows.length} ${n.rows.length === 1 ? 'row' : 'rows'})`,
   IndexUnion: (n) => `IndexUnion ${n.collection} (${n.inputs.length} branches)`,
   Filter: (n) => `Filter ${exprText(n.predicate)}`,

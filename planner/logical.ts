@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
  * Values is the leaf of a SELECT without FROM (one row of no columns) and of a VALUES statement
  * (its rows, read by SlotExprs).
@@ -14,10 +14,17 @@
  * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
  */
 import type { AggregateExpr, Expr } from './expr';
+import type { VirtualSource } from './introspect/virtual';
 
 export interface ScanNode {
   readonly kind: 'scan';
   readonly collection: string;
+}
+
+/** A virtual table (sqlite_master, the catalog PRAGMAs): rows computed from the read view's catalog. */
+export interface VirtualNode {
+  readonly kind: 'virtual';
+  readonly source: VirtualSource;
 }
 
 /** Constant rows (literals, parameters and expressions over them), produced in order. */
@@ -77,11 +84,20 @@ export interface LimitNode {
 }
 
 export type LogicalPlan =
-  ScanNode | ValuesNode | FilterNode | AggregateNode | SortNode | ProjectNode | DistinctNode | LimitNode;
+  | ScanNode
+  | ValuesNode
+  | VirtualNode
+  | FilterNode
+  | AggregateNode
+  | SortNode
+  | ProjectNode
+  | DistinctNode
+  | LimitNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
   values: (rows: readonly (readonly Expr[])[]): ValuesNode => ({ kind: 'values', rows }),
+  virtual: (source: VirtualSource): VirtualNode => ({ kind: 'virtual', source }),
   filter: (input: LogicalPlan, predicate: Expr): FilterNode => ({ kind: 'filter', input, predicate }),
   aggregate: (
     input: LogicalPlan,

@@ -37,6 +37,7 @@ interface Layers {
   /** The collection scanned, or null when the leaf is a Values node. */
   scan: string | null;
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
+  virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -51,6 +52,7 @@ function layers(plan: LogicalPlan): Layers {
   const out: Layers = {
     scan: null,
     values: null,
+    virtual: null,
     where: null,
     aggregate: null,
     having: null,
@@ -89,6 +91,7 @@ function layers(plan: LogicalPlan): Layers {
     node = node.input;
   }
   if (node.kind === 'values') out.values = node;
+  else if (node.kind === 'virtual') out.virtual = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
@@ -379,8 +382,14 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
   let node: PhysicalPlan;
   let ordered = false;
-  if (l.values) {
-    node = { kind: 'Values', rows: l.values.rows };
+  const leaf: PhysicalPlan | null = l.values
+    ? { kind: 'Values', rows: l.values.rows }
+    : l.virtual
+      ? { kind: 'VirtualScan', source: l.virtual.source }
+      : null;
+  if (leaf) {
+    // No indexes: a Values or virtual leaf is filtered row by row.
+    node = leaf;
     if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };
   } else {
     const view = l.scan === null ? undefined : catalog.collection(l.scan);

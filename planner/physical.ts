@@ -5,6 +5,7 @@
  */
 import type { AggregateExpr, Expr } from './expr';
 import type { ProjectColumn, SortKey } from './logical';
+import type { VirtualSource } from './introspect/virtual';
 
 export interface Bound {
   readonly expr: Expr;
@@ -56,6 +57,12 @@ export interface IndexUnionNode {
 export interface ValuesPNode {
   readonly kind: 'Values';
   readonly rows: readonly (readonly Expr[])[];
+}
+
+/** Rows of a virtual table (sqlite_master, catalog PRAGMAs), computed when the scan starts. */
+export interface VirtualScanNode {
+  readonly kind: 'VirtualScan';
+  readonly source: VirtualSource;
 }
 
 export interface FilterPNode {
@@ -111,6 +118,7 @@ export type AccessNode =
 export type PhysicalPlan =
   | AccessNode
   | ValuesPNode
+  | VirtualScanNode
   | FilterPNode
   | AggregatePNode
   | SortPNode

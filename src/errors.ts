@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'SYNTAX'
   | 'PARAMETER'
   | 'NO_RESULT_SET'
+  | 'SYSTEM_TABLE'
   // NotSupportedError
   | 'NOT_SUPPORTED'
   // FormatError

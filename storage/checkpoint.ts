@@ -17,10 +17,13 @@ import type { CollectionSchema } from './schema/normalize';
 import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
+import { isInt32 } from './format';
 
 export interface CheckpointData {
   txnId: number;
   nextCollectionId: number;
+  /** SQLite's user_version (absent from checkpoints written before it existed: 0). */
+  userVersion: number;
   collections: CollectionState[];
 }
 
@@ -53,6 +56,8 @@ export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout
     v: layout,
     txnId: data.txnId,
     nextCollectionId: data.nextCollectionId,
+    // Older readers ignore the key; written only when set so unchanged files keep their bytes.
+    ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
     collections: data.collections.map((c): EncodedCollection => {
       const pk = c.pk.toArrays();
       return {
@@ -135,7 +140,9 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
   if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2)) throw bad('unknown layout', offset);
   const layout: CheckpointLayout = payload.v;
   const { txnId, nextCollectionId, collections } = payload;
+  const userVersion = payload.userVersion ?? 0;
   if (
+    !isInt32(userVersion) ||
     !Number.isSafeInteger(txnId) ||
     !Number.isSafeInteger(nextCollectionId) ||
     !Array.isArray(collections)
@@ -200,5 +207,10 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       });
     }
   });
-  return { txnId: txnId as number, nextCollectionId: nextCollectionId as number, collections: states };
+  return {
+    txnId: txnId as number,
+    nextCollectionId: nextCollectionId as number,
+    userVersion,
+    collections: states,
+  };
 }

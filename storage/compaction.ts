@@ -18,6 +18,11 @@ const ROWS_PER_TXN = 20_000;
 /** Copy the committed state of `source` into `target` (a fresh, empty engine), then checkpoint it. */
 export function copyLiveState(source: Engine, target: Engine): void {
   const view = source.committedView();
+  if (view.userVersion !== 0) {
+    target.begin();
+    target.setUserVersion(view.userVersion);
+    target.commit();
+  }
   for (const [, coll] of view.collections) {
     target.begin();
     // The sequence goes along: the copied rows alone would not say which keys were used.

@@ -52,6 +52,8 @@ import {
   SUPERBLOCK_OFFSETS,
   SUPERBLOCK_SIZE,
   FORMAT_MINOR,
+  FRAME_FLAG_IGNORABLE,
+  isInt32,
 } from './format';
 import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
@@ -74,6 +76,7 @@ import { noteKey } from './sequence';
 import { compareValues } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import {
+  DataError,
   FormatError,
   IntegrityError,
   InterfaceError,
@@ -153,6 +156,8 @@ export interface ReadView {
   readonly collections: ReadonlyMap<string, CollectionView>;
   /** The file the view's row locations point into (it changes when a compaction is re-attached). */
   readonly store: ByteStore;
+  /** SQLite's `PRAGMA user_version`: a 32-bit signed integer the application owns (0 by default). */
+  readonly userVersion: number;
   /**
    * A view taken inside a write transaction: the rows that transaction had put so far. Their
    * locations lie past the durable end, where a rollback lets later writes land, so the view
@@ -179,6 +184,8 @@ interface Savepoint {
   stagedRows: number;
   collections: Map<string, CollectionState>;
   nextCollectionId: number;
+  userVersion: number;
+  metaFrames: number;
   views: CollectionView[];
 }
 
@@ -188,6 +195,8 @@ interface ActiveTxn {
   base: number;
   staged: GrowableBuffer;
   frameCount: number;
+  /** META frames staged: written like data frames but not counted by TXN_COMMIT (format.ts). */
+  metaFrames: number;
   /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
   rowLocations: number[];
   rowEntries: CachedRow[];
@@ -220,6 +229,8 @@ export class Engine {
   private collections = new Map<string, CollectionState>();
   private byId = new Map<number, CollectionState>();
   private nextCollectionId = 1;
+  /** user_version as of the open transaction (or the last commit). */
+  private userVersion = 0;
   private lastTxnId = 0;
   private durableEnd = LOG_START;
   private superblock: Superblock = {
@@ -271,7 +282,7 @@ export class Engine {
     this.path = path;
     this.lock = lock;
     this.readOnly = store.readOnly;
-    this.committed = { txnId: 0, collections: new Map(), store };
+    this.committed = { txnId: 0, collections: new Map(), store, userVersion: 0 };
     this.cache = new RowCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.memo = new ScanMemo(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
@@ -537,6 +548,7 @@ export class Engine {
     this.collections = new Map();
     this.byId = new Map();
     this.nextCollectionId = 1;
+    this.userVersion = 0;
     this.lastTxnId = 0;
   }
 
@@ -559,6 +571,7 @@ export class Engine {
     this.resetState();
     for (const state of data.collections) this.addCollection(state);
     this.nextCollectionId = data.nextCollectionId;
+    this.userVersion = data.userVersion;
     this.lastTxnId = data.txnId;
   }
 
@@ -577,6 +590,10 @@ export class Engine {
   private applyCommitted(_txnId: number, frames: LogFrame[]): void {
     for (const frame of frames) {
       const body = frame.body;
+      if (frame.kind === FrameKind.META) {
+        this.replayMeta(body, frame.offset);
+        continue;
+      }
       if (!Array.isArray(body))
         throw new FormatError(`malformed frame payload at offset ${frame.offset}`, 'CORRUPT', {
           offset: frame.offset,
@@ -608,6 +625,16 @@ export class Engine {
           throw corruptAt(frame.offset, `frame kind ${frame.kind} is not valid in format 1.0 transactions`);
       }
     }
+  }
+
+  /** A META payload is a map of settings; keys this version does not know are ignored. */
+  private replayMeta(body: unknown, offset: number): void {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw corruptAt(offset, 'settings frame payload');
+    const { userVersion } = body as Record<string, unknown>;
+    if (userVersion === undefined) return;
+    if (!isInt32(userVersion)) throw corruptAt(offset, 'user_version');
+    this.userVersion = userVersion;
   }
 
   private replayTarget(collectionId: unknown, offset: number): CollectionState {
@@ -752,7 +779,12 @@ export class Engine {
       if (before.get(name)?.state !== state) catalogChanged = true;
     }
     if (catalogChanged) this.catalogGen++;
-    this.committed = { txnId: this.lastTxnId, collections: views, store: this.store };
+    this.committed = {
+      txnId: this.lastTxnId,
+      collections: views,
+      store: this.store,
+      userVersion: this.userVersion,
+    };
   }
 
   // ───────────────────────────── reads ─────────────────────────────
@@ -777,7 +809,7 @@ export class Engine {
       locations: txn.rowLocations,
       entries: txn.rowEntries,
     };
-    return { txnId: txn.id, collections: views, store: this.store, staged };
+    return { txnId: txn.id, collections: views, store: this.store, userVersion: this.userVersion, staged };
   }
 
   get catalogVersion(): number {
@@ -1062,6 +1094,7 @@ export class Engine {
       base: this.durableEnd,
       staged,
       frameCount: 0,
+      metaFrames: 0,
       rowLocations: [],
       rowEntries: [],
       rowsShared: false,
@@ -1080,6 +1113,8 @@ export class Engine {
       stagedRows: this.txn?.rowLocations.length ?? 0,
       collections: new Map(this.collections),
       nextCollectionId: this.nextCollectionId,
+      userVersion: this.userVersion,
+      metaFrames: this.txn?.metaFrames ?? 0,
       views,
     };
   }
@@ -1090,9 +1125,11 @@ export class Engine {
     this.collections = new Map(sp.collections);
     this.byId = new Map([...this.collections.values()].map((s) => [s.meta.id, s] as const));
     this.nextCollectionId = sp.nextCollectionId;
+    this.userVersion = sp.userVersion;
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
+    txn.metaFrames = sp.metaFrames;
     if (txn.rowsShared && txn.rowLocations.length > sp.stagedRows) {
       // Views still read the undone rows (I7): later puts go to fresh arrays.
       txn.rowLocations = txn.rowLocations.slice(0, sp.stagedRows);
@@ -1106,7 +1143,7 @@ export class Engine {
 
   commit(): void {
     const txn = this.requireTxn();
-    if (txn.frameCount === 0) {
+    if (txn.frameCount === 0 && txn.metaFrames === 0) {
       this.txn = null; // nothing written: an empty transaction leaves no trace in the file
       return;
     }
@@ -1351,6 +1388,15 @@ export class Engine {
   }
 
   /** Append one frame to the transaction; returns the file offset it will have. */
+  /** Set SQLite's user_version inside the open transaction (a META frame, docs/format.md §3.3). */
+  setUserVersion(value: number): void {
+    const txn = this.requireTxn();
+    if (!isInt32(value)) throw new DataError(`user_version must be a 32-bit signed integer`, 'DATA');
+    writeFrameEncoded(txn.staged, FrameKind.META, txn.id, { userVersion: value }, FRAME_FLAG_IGNORABLE);
+    txn.metaFrames++;
+    this.userVersion = value;
+  }
+
   private stage(txn: ActiveTxn, kind: number, body: unknown): number {
     const at = writeFrameEncoded(txn.staged, kind, txn.id, body);
     txn.frameCount++;
@@ -1374,6 +1420,7 @@ export class Engine {
         {
           txnId: this.lastTxnId,
           nextCollectionId: this.nextCollectionId,
+          userVersion: this.userVersion,
           collections: [...this.collections.values()],
         },
         // Packed columns are format 1.1: a 1.0 file keeps checkpoints its own readers can load.

@@ -37,8 +37,18 @@ export const FrameKind = {
   MANIFEST: 9,
   /** Spill space for sorts; ignored by replay wherever it appears outside a transaction. */
   SCRATCH: 10,
+  /**
+   * Database settings (SQLite's user_version), inside a transaction, always written IGNORABLE and
+   * not counted by TXN_COMMIT: readers that predate it skip it and still see a consistent count.
+   */
+  META: 11,
 } as const;
 export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** SQLite's user_version is a 32-bit signed integer (META frames and checkpoints hold one). */
+export function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff;
+}
 
 /** Frame flag bits. Bit 0: the frame may be skipped by readers that do not know its kind. */
 export const FRAME_FLAG_IGNORABLE = 0x01;

@@ -43,14 +43,20 @@ export function writeFrame(
 }
 
 /** Append one frame whose payload is `body` encoded in place (the record hot path); returns its offset. */
-export function writeFrameEncoded(out: GrowableBuffer, kind: number, txnId: number, body: unknown): number {
+export function writeFrameEncoded(
+  out: GrowableBuffer,
+  kind: number,
+  txnId: number,
+  body: unknown,
+  flags = 0,
+): number {
   const at = out.reserve(FRAME_HEADER_SIZE);
   encodeValueInto(out, body);
   const b = out.buf;
   const length = out.length - at - FRAME_HEADER_SIZE;
   b.writeUInt32LE(length, at);
   b[at + 4] = kind;
-  b[at + 5] = 0;
+  b[at + 5] = flags;
   b.writeUInt16LE(0, at + 6);
   b.writeUInt32LE(txnId % 0x100000000, at + 8);
   b.writeUInt32LE(Math.floor(txnId / 0x100000000), at + 12);

@@ -119,7 +119,7 @@ export function scanLog(
   const size = store.size;
   let pos = from;
   let goodEnd = from;
-  let open: { txnId: number; begin: number; frames: LogFrame[] } | null = null;
+  let open: { txnId: number; begin: number; frames: LogFrame[]; meta: number } | null = null;
 
   const stop = (code: TailProblem['code'], message: string): ScanResult => ({
     goodEnd,
@@ -179,7 +179,7 @@ export function scanLog(
             `transaction id mismatch at offset ${pos}: expected ${lastTxnId + 1}, found ${txnId}`,
           );
         }
-        open = { txnId, begin: pos, frames: [] };
+        open = { txnId, begin: pos, frames: [], meta: 0 };
       } else if (kind === FrameKind.CHECKPOINT || kind === FrameKind.SCRATCH) {
         goodEnd = frameEnd;
       } else {
@@ -195,15 +195,17 @@ export function scanLog(
         `frame at offset ${pos} belongs to transaction ${txnId} inside transaction ${open.txnId}`,
       );
     }
-    if (DATA_KINDS.has(kind)) {
+    if (DATA_KINDS.has(kind) || kind === FrameKind.META) {
       // Decode now: the chunk buffer is reused, and decoding copies what the frame holds.
       open.frames.push({ offset: pos, kind, txnId, body: decodePayload(payload, pos), size: frameEnd - pos });
+      // META frames are not counted by the commit marker (readers that skip them must agree).
+      if (kind === FrameKind.META) open.meta++;
     } else if (kind === FrameKind.TXN_COMMIT) {
       const count = decodePayload(payload, pos);
-      if (count !== open.frames.length) {
+      if (count !== open.frames.length - open.meta) {
         return stop(
           'CORRUPT',
-          `commit marker at offset ${pos} counts ${String(count)} frames, found ${open.frames.length}`,
+          `commit marker at offset ${pos} counts ${String(count)} frames, found ${open.frames.length - open.meta}`,
         );
       }
       onCommit(open.txnId, open.frames, frameEnd);
@@ -305,6 +307,8 @@ function committedAt(
     if (!frame || frame.txnId !== first.txnId) return null;
     if (DATA_KINDS.has(frame.kind)) {
       dataFrames++;
+    } else if (frame.kind === FrameKind.META) {
+      // not counted by the commit marker
     } else if (frame.kind === FrameKind.TXN_COMMIT) {
       const payload = frame.length <= 16 ? reader.get(pos + FRAME_HEADER_SIZE, frame.length) : null;
       let count: unknown = null;

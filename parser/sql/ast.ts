@@ -89,6 +89,8 @@ export interface SelectAst {
   readonly items: readonly SelectItem[];
   /** null for a SELECT without FROM (one row of no columns). */
   readonly table: string | null;
+  /** Arguments of a table-valued function (`FROM pragma_table_info('t')`); absent for a table. */
+  readonly tableArgs?: readonly SqlExpr[];
   readonly tableAlias: string | null;
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];
@@ -102,6 +104,8 @@ export interface ColumnDefAst extends Span {
   readonly name: string;
   readonly typeName: string;
   readonly typeArgs: readonly number[];
+  /** The type exactly as written (`varchar ( 20 )`), for introspection; '' when none. */
+  readonly typeText: string;
   readonly notNull: boolean;
   readonly primaryKey: boolean;
   /** `PRIMARY KEY AUTOINCREMENT` (checked for an INTEGER PRIMARY KEY when lowering). */
@@ -195,4 +199,16 @@ export type StatementAst =
   | { readonly t: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
-  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string };
+  | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
+  | PragmaAst;
+
+/** `PRAGMA [schema.]name [= value | (value)]`. */
+export interface PragmaAst extends Span {
+  readonly t: 'pragma';
+  readonly schema: string | null;
+  readonly name: string;
+  /** The value as written (a name, keyword, string or signed number); null when none. */
+  readonly value: string | null;
+  /** `= value` or `(value)`: both set a setting (SQLite treats them alike). */
+  readonly hasValue: boolean;
+}

@@ -80,10 +80,12 @@ function typeArgs(p: ExprParser): number[] {
 function columnDef(p: ExprParser): ColumnDefAst {
   const start = p.tok.start;
   const name = p.name('a column name');
+  const typeStart = p.tok.start;
   let typeName = '';
   while (p.tok.kind === 'ident' && !CONSTRAINT_WORDS.includes(p.tok.upper))
     typeName = typeName ? `${typeName} ${p.next().upper}` : p.next().upper;
   const args = typeArgs(p);
+  const typeText = typeName ? p.sql.slice(typeStart, p.prev.end) : '';
   let notNull = false;
   let primaryKey = false;
   let autoIncrement = false;
@@ -120,6 +122,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     name,
     typeName,
     typeArgs: args,
+    typeText,
     notNull,
     primaryKey,
     autoIncrement,

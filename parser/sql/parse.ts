@@ -19,6 +19,7 @@ import type {
 } from './ast';
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
+import { parsePragma } from './parse-pragma';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
@@ -41,8 +42,9 @@ const STATEMENT_WORDS = [
   'WITH',
   'SAVEPOINT',
   'RELEASE',
+  'PRAGMA',
 ];
-const UNSUPPORTED_STATEMENTS = ['PRAGMA', 'VACUUM', 'ATTACH', 'DETACH', 'ANALYZE', 'REINDEX'];
+const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH', 'ANALYZE', 'REINDEX'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -111,6 +113,8 @@ class StatementParser extends ExprParser {
         throw this.unsupported('WITH (common table expressions)');
       case 'VALUES':
         return this.values();
+      case 'PRAGMA':
+        return parsePragma(this);
     }
     if (UNSUPPORTED_STATEMENTS.includes(word)) throw this.unsupported(word);
     throw this.error(`unknown statement '${text}'`);
@@ -125,12 +129,27 @@ class StatementParser extends ExprParser {
     do items.push(this.selectItem());
     while (this.acceptOp(','));
     let table: string | null = null;
+    let tableArgs: SqlExpr[] | undefined;
     let tableAlias: string | null = null;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
       if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
       table = this.name('a table name');
-      if (this.isOp('(')) throw this.unsupported('table-valued functions');
+      // `main.t` is `t`: the one database a connection has is SQLite's `main`.
+      if (this.isOp('.') && table.toLowerCase() === 'main') {
+        this.i++;
+        table = this.name('a table name');
+      }
+      // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
+      if (this.isOp('(')) {
+        if (!table.toLowerCase().startsWith('pragma_')) throw this.unsupported('table-valued functions');
+        this.i++;
+        tableArgs = [];
+        if (!this.isOp(')'))
+          do tableArgs.push(this.expr());
+          while (this.acceptOp(','));
+        this.expectOp(')');
+      }
       if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
       if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
       else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
@@ -156,6 +175,7 @@ class StatementParser extends ExprParser {
       distinct,
       items,
       table,
+      ...(tableArgs ? { tableArgs } : {}),
       tableAlias,
       where,
       groupBy,

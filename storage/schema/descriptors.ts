@@ -38,6 +38,11 @@ export interface FieldDescriptor {
    * ASCII case, 'rtrim' ignores trailing spaces. Not allowed on the primary key or a unique index.
    */
   collate?: Collation;
+  /**
+   * The declared SQL type (`VARCHAR(20)`), shown by `PRAGMA table_info` and `sqlite_master`;
+   * it does not change how values are checked. CREATE TABLE sets it; absent, one is derived.
+   */
+  sqlType?: string;
 }
 
 export type Collation = 'binary' | 'nocase' | 'rtrim';

@@ -36,6 +36,8 @@ export interface NormalizedField {
   defaultSql?: string;
   /** Set only when not BINARY (schemas written before collations existed have none). */
   collate?: 'nocase' | 'rtrim';
+  /** The declared SQL type as written (`VARCHAR(20)`), kept for introspection only. */
+  sqlType?: string;
 }
 
 export interface NormalizedIndex {
@@ -57,7 +59,9 @@ export interface CollectionSchema {
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate']);
+const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate', 'sqlType']);
+/** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
+const MAX_SQL_TYPE_LENGTH = 1000;
 const INDEX_KEYS = new Set(['name', 'path', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -159,6 +163,13 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
     if (f.collate !== 'binary' && f.collate !== 'nocase' && f.collate !== 'rtrim')
       throw new SchemaError(`${where}: collate must be 'binary', 'nocase' or 'rtrim'`);
     if (f.collate !== 'binary') field.collate = f.collate;
+  }
+  if (f.sqlType !== undefined) {
+    if (typeof f.sqlType !== 'string' || f.sqlType.length > MAX_SQL_TYPE_LENGTH || !isWellFormed(f.sqlType))
+      throw new SchemaError(
+        `${where}: sqlType must be a string of at most ${MAX_SQL_TYPE_LENGTH} characters`,
+      );
+    field.sqlType = f.sqlType;
   }
   if (f.default !== undefined) {
     // The default goes through the same checks as a written value, so a bad one fails here

@@ -4,7 +4,8 @@
  * reopen, crash recovery (replay of the log), checkpoints, compaction and rollback.
  */
 import * as fs from 'node:fs';
-import { connect, NotSupportedError } from '../../src/index';
+import Sqlite from 'better-sqlite3';
+import { connect, ProgrammingError } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { tmpDir } from '../helpers/tmp';
@@ -160,11 +161,28 @@ describe('durability of the sequence', () => {
     again.close();
   });
 
-  test('sqlite_sequence is refused with a clear error', () => {
-    const con = connect(':memory:');
-    con.execute('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT)');
-    expect(() => con.execute('SELECT * FROM sqlite_sequence')).toThrow(NotSupportedError);
-    expect(() => con.execute('SELECT * FROM sqlite_sequence')).toThrow('sqlite_sequence');
+  test('sqlite_sequence reads the counters as SQLite shows them, read-only', () => {
+    const script = [
+      'CREATE TABLE plain (id INTEGER PRIMARY KEY, v TEXT)',
+      'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT UNIQUE)',
+      'CREATE TABLE u (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)',
+      "INSERT INTO t (v) VALUES ('a'), ('b'), ('c')",
+      'DELETE FROM t WHERE id = 3',
+    ];
+    const lite = new Sqlite(':memory:');
+    const con = connect(':memory:', { autocommit: true });
+    for (const q of script) {
+      lite.exec(q);
+      con.execute(q);
+    }
+    for (const q of [
+      'SELECT name, seq FROM sqlite_sequence ORDER BY name',
+      "SELECT seq FROM sqlite_sequence WHERE name = 't'",
+      'SELECT type, name, tbl_name, sql FROM sqlite_master',
+    ])
+      expect(rows(con, q)).toEqual(lite.prepare(q).raw().all());
+    expect(() => con.execute('UPDATE sqlite_sequence SET seq = 0')).toThrow(ProgrammingError);
+    lite.close();
     con.close();
   });
 });

@@ -13,6 +13,7 @@ import type { Case, Col, ColType, Param, Stmt } from './literals';
 import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
 import { ddlStatementArb } from './generate-ddl';
+import { introspectionStatementArb } from './generate-introspection';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -486,6 +487,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: upsert(cols) },
     { weight: 2, arbitrary: returningWrite(cols, nextId) },
     { weight: 2, arbitrary: ddlStatementArb(cols) },
+    { weight: 1, arbitrary: introspectionStatementArb(cols) },
   );
 }
 

@@ -101,7 +101,7 @@ export function layerKinds(plan: LogicalPlan): string[] {
   let node: LogicalPlan | null = plan;
   while (node) {
     kinds.unshift(node.kind === 'filter' && node.input.kind === 'aggregate' ? 'having' : node.kind);
-    node = node.kind === 'scan' || node.kind === 'values' ? null : node.input;
+    node = node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' ? null : node.input;
   }
   return kinds;
 }
@@ -114,7 +114,8 @@ export function findNode<K extends LogicalPlan['kind']>(
   let node: LogicalPlan = plan;
   for (;;) {
     if (node.kind === kind) return node as Extract<LogicalPlan, { kind: K }>;
-    if (node.kind === 'scan' || node.kind === 'values') throw new Error(`no ${kind} node`);
+    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual')
+      throw new Error(`no ${kind} node`);
     node = node.input;
   }
 }

@@ -59,15 +59,18 @@ describe('CREATE TABLE', () => {
     ['DATETIME', 'timestamp'],
   ])('type %s → %s', (declared, type) => {
     const stmt = createTable(`CREATE TABLE t (c ${declared} NOT NULL)`);
-    expect(stmt.fields[0]).toEqual({ path: 'c', type, constraints: [] });
+    // The declared text is kept for PRAGMA table_info unless it is the name the type shows anyway.
+    const shown = { int64: 'INTEGER', float64: 'REAL', string: 'TEXT', bytes: 'BLOB', bool: 'BOOLEAN' }[type];
+    const sqlType = declared.toUpperCase() === (shown ?? type.toUpperCase()) ? {} : { sqlType: declared };
+    expect(stmt.fields[0]).toEqual({ path: 'c', type, constraints: [], ...sqlType });
   });
 
   test('VARCHAR(n) / CHAR(n) become a maxLength constraint', () => {
     const stmt = createTable('CREATE TABLE t (a VARCHAR(20), b CHAR(3) NOT NULL, c NVARCHAR(5))');
     expect(stmt.fields.slice(0, 3)).toEqual([
-      { path: 'a', type: { optional: 'string' }, constraints: [{ maxLength: 20 }] },
-      { path: 'b', type: 'string', constraints: [{ maxLength: 3 }] },
-      { path: 'c', type: { optional: 'string' }, constraints: [{ maxLength: 5 }] },
+      { path: 'a', type: { optional: 'string' }, constraints: [{ maxLength: 20 }], sqlType: 'VARCHAR(20)' },
+      { path: 'b', type: 'string', constraints: [{ maxLength: 3 }], sqlType: 'CHAR(3)' },
+      { path: 'c', type: { optional: 'string' }, constraints: [{ maxLength: 5 }], sqlType: 'NVARCHAR(5)' },
     ]);
   });
 
@@ -99,15 +102,15 @@ describe('CREATE TABLE', () => {
     expect(stmt).toMatchObject({ primaryKey: 'a', autoIncrementKey: true, notNull: ['a'] });
     expect(stmt.fields[0]).toEqual({ path: 'a', type: 'int64', constraints: [] });
     expect(stmt.indexes).toEqual([
-      { name: 't_c_unique', path: 'c', kind: 'unique' },
-      { name: 't_b_unique', path: 'b', kind: 'unique' },
+      { name: 'sqlite_autoindex_t_1', path: 'c', kind: 'unique' },
+      { name: 'sqlite_autoindex_t_2', path: 'b', kind: 'unique' },
     ]);
   });
 
   test('UNIQUE on the primary key adds no index; UNIQUE twice adds one', () => {
     expect(
       createTable('CREATE TABLE t (id INTEGER PRIMARY KEY UNIQUE, e TEXT UNIQUE, UNIQUE (e))').indexes,
-    ).toEqual([{ name: 't_e_unique', path: 'e', kind: 'unique' }]);
+    ).toEqual([{ name: 'sqlite_autoindex_t_1', path: 'e', kind: 'unique' }]);
   });
 
   test('DEFAULT literals are typed for the column', () => {
@@ -178,8 +181,8 @@ describe('CREATE TABLE', () => {
         2,
       ),
     ).toEqual([
-      { path: 'a', type: { optional: 'int64' }, constraints: [{ max: 2 }] },
-      { path: 'b', type: { optional: 'int64' }, constraints: [{ min: 1 }] },
+      { path: 'a', type: { optional: 'int64' }, constraints: [{ max: 2 }], sqlType: 'INT' },
+      { path: 'b', type: { optional: 'int64' }, constraints: [{ min: 1 }], sqlType: 'INT' },
     ]);
   });
 
@@ -191,7 +194,7 @@ describe('CREATE TABLE', () => {
       constraints: [],
     });
     expect(stmt.indexes).toEqual([
-      { name: 't_profile_timezone_unique', path: ['profile', 'timezone'], kind: 'unique' },
+      { name: 'sqlite_autoindex_t_1', path: ['profile', 'timezone'], kind: 'unique' },
     ]);
   });
 
@@ -300,7 +303,12 @@ describe('ALTER TABLE ADD COLUMN', () => {
     expect(lower('ALTER TABLE books ADD COLUMN isbn VARCHAR(13)').stmt).toEqual({
       kind: 'addColumn',
       collection: 'books',
-      field: { path: 'isbn', type: { optional: 'string' }, constraints: [{ maxLength: 13 }] },
+      field: {
+        path: 'isbn',
+        type: { optional: 'string' },
+        constraints: [{ maxLength: 13 }],
+        sqlType: 'VARCHAR(13)',
+      },
     });
     expect(
       lower("ALTER TABLE Books ADD isbn TEXT NOT NULL DEFAULT '' CHECK (length(isbn) <= 13)").stmt,

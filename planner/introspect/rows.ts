@@ -1,0 +1,189 @@
+/**
+ * Rows of the virtual tables (planner/introspect/virtual.ts) from a read view's catalog. Names are
+ * matched like SQLite's (tables and indexes ignore case). Row shapes follow SQLite's; where
+ * ModelVault's catalog differs (docs/sql.md, "Introspection") the difference is noted here.
+ */
+import type { ReadView } from '../../storage/engine';
+import type { CollectionSchema, NormalizedField, NormalizedIndex } from '../../storage/schema/normalize';
+import {
+  columnName,
+  constraintIndexes,
+  createIndexSql,
+  createTableSql,
+  declaredType,
+  isAutoindex,
+  primaryKeyPaths,
+  sqlLiteral,
+  visibleFields,
+} from './create-sql';
+import type { VirtualTable } from './virtual';
+
+type Row = unknown[];
+
+interface Table {
+  readonly id: number;
+  readonly schema: CollectionSchema;
+}
+
+/** Collections in creation order (collection ids grow), as SQLite lists its schema. */
+function tables(view: ReadView): Table[] {
+  const out: Table[] = [];
+  for (const v of view.collections.values()) out.push({ id: v.meta.id, schema: v.meta.schema });
+  return out.sort((a, b) => a.id - b.id);
+}
+
+function findTable(view: ReadView, name: string): Table | null {
+  const all = tables(view);
+  return (
+    all.find((t) => t.schema.name === name) ??
+    all.find((t) => t.schema.name.toLowerCase() === name.toLowerCase()) ??
+    null
+  );
+}
+
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** An index as the catalog PRAGMAs describe it; the primary key's is synthesized (ModelVault keys rows by it directly). */
+interface IndexInfo {
+  readonly name: string;
+  readonly paths: readonly (readonly string[])[];
+  readonly unique: boolean;
+  readonly origin: 'c' | 'u' | 'pk';
+  readonly sql: string | null;
+}
+
+/** The table's indexes in creation order: the constraint indexes first, then CREATE INDEX ones. */
+function indexesOf(schema: CollectionSchema): IndexInfo[] {
+  return [
+    ...constraintIndexes(schema).map((c): IndexInfo => ({
+      name: c.name,
+      paths: c.paths,
+      unique: true,
+      origin: c.origin,
+      sql: null,
+    })),
+    ...schema.indexes
+      .filter((ix) => !isAutoindex(ix))
+      .map((ix: NormalizedIndex): IndexInfo => ({
+        name: ix.name,
+        paths: [ix.path],
+        unique: ix.kind === 'unique',
+        origin: 'c',
+        sql: createIndexSql(schema, ix),
+      })),
+  ];
+}
+
+function findIndex(view: ReadView, name: string): { table: Table; index: IndexInfo } | null {
+  const lower = name.toLowerCase();
+  let loose: { table: Table; index: IndexInfo } | null = null;
+  for (const table of tables(view)) {
+    for (const index of indexesOf(table.schema)) {
+      if (index.name === name) return { table, index };
+      if (loose === null && index.name.toLowerCase() === lower) loose = { table, index };
+    }
+  }
+  return loose;
+}
+
+/**
+ * `rootpage`: SQLite's b-tree page number. ModelVault has no pages; a table answers its
+ * collection id (stable for the life of the file, kept by compaction) and an index 0.
+ */
+function masterRows(view: ReadView): Row[] {
+  const rows: Row[] = [];
+  let sequence = false;
+  for (const { id, schema } of tables(view)) {
+    rows.push(['table', schema.name, schema.name, id, createTableSql(schema)]);
+    for (const ix of indexesOf(schema)) rows.push(['index', ix.name, schema.name, 0, ix.sql]);
+    // SQLite creates sqlite_sequence with its first AUTOINCREMENT table.
+    if (schema.autoIncrement && !sequence) {
+      sequence = true;
+      rows.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);
+    }
+  }
+  return rows;
+}
+
+/** One row per AUTOINCREMENT table that has had a row: its largest key ever (SQLite's seq). */
+function sequenceRows(view: ReadView): Row[] {
+  const rows: Row[] = [];
+  const byId = [...view.collections.values()].sort((a, b) => a.meta.id - b.meta.id);
+  for (const v of byId)
+    if (v.meta.schema.autoIncrement && v.seq !== null) rows.push([v.meta.schema.name, v.seq]);
+  return rows;
+}
+
+/** SQLite shows NOT NULL as declared; a primary key is not NOT NULL unless declared so (not recorded: 0). */
+function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
+  const keys = primaryKeyPaths(schema);
+  return visibleFields(schema).map((f: NormalizedField, cid) => {
+    const pkAt = keys.findIndex((k) => samePath(k, f.path));
+    const notnull = pkAt < 0 && f.type.kind !== 'optional' ? 1 : 0;
+    // SQLite shows a default as its SQL text: an expression default is kept as that text.
+    const dflt = f.defaultSql ?? (f.default === undefined ? null : sqlLiteral(f.default));
+    const row: Row = [cid, columnName(f), declaredType(f), notnull, dflt, pkAt + 1];
+    if (extended) row.push(0);
+    return row;
+  });
+}
+
+function indexListRows(schema: CollectionSchema): Row[] {
+  // SQLite lists the most recently created index first.
+  return indexesOf(schema)
+    .reverse()
+    .map((ix, seq) => [seq, ix.name, ix.unique ? 1 : 0, ix.origin, 0]);
+}
+
+function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolean): Row[] {
+  const fields = visibleFields(schema);
+  const rows: Row[] = ix.paths.map((p, seqno) => {
+    // A path inside an object column is keyed by that column (cid of the field holding it).
+    const cid = fields.findIndex(
+      (f) => f.path.length <= p.length && samePath(f.path, p.slice(0, f.path.length)),
+    );
+    const field = fields[cid];
+    const row: Row = [seqno, cid, p.join('.')];
+    if (extended) row.push(0, (field?.collate ?? 'binary').toUpperCase(), 1);
+    return row;
+  });
+  // Every SQLite index of a rowid table ends with the rowid, shown by index_xinfo as an auxiliary column.
+  if (extended) rows.push([rows.length, -1, null, 0, 'BINARY', 0]);
+  return rows;
+}
+
+/**
+ * The rows of one virtual table, as of `view`, for the PRAGMA argument `arg`. Each row ends with
+ * its hidden rowid (the row's number, as `SELECT rowid` shows), so rows are as wide as the
+ * table's schema (parser/lower-introspect.ts).
+ */
+export function virtualRows(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
+  return rowsOf(table, arg, view).map((r, i) => [...r, i + 1]);
+}
+
+function rowsOf(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
+  switch (table) {
+    case 'sqlite_master':
+      return masterRows(view);
+    case 'sqlite_temp_master':
+      return [];
+    case 'sqlite_sequence':
+      return sequenceRows(view);
+    case 'table_info':
+    case 'table_xinfo': {
+      const found = arg === null ? null : findTable(view, arg);
+      return found ? tableInfoRows(found.schema, table === 'table_xinfo') : [];
+    }
+    case 'index_list': {
+      const found = arg === null ? null : findTable(view, arg);
+      return found ? indexListRows(found.schema) : [];
+    }
+    case 'index_info':
+    case 'index_xinfo': {
+      const found = arg === null ? null : findIndex(view, arg);
+      return found ? indexInfoRows(found.table.schema, found.index, table === 'index_xinfo') : [];
+    }
+  }
+}

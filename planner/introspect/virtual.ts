@@ -1,0 +1,111 @@
+/**
+ * Virtual tables: `sqlite_master` (alias `sqlite_schema`), the empty `sqlite_temp_master`,
+ * `sqlite_sequence` (the AUTOINCREMENT counters each collection keeps), and
+ * the result sets of the catalog PRAGMAs (`table_info`, `table_xinfo`, `index_list`,
+ * `index_info`, `index_xinfo`). They are leaves of the one logical plan (planner/logical.ts
+ * `virtual`), so WHERE, ORDER BY, aggregates and projections over them run on the ordinary
+ * executor; their rows are computed from the statement's read view when the scan starts, so a
+ * cached statement always sees the catalog as it is then.
+ */
+import type { Expr, ValueType } from '../expr';
+
+export type VirtualTable =
+  | 'sqlite_master'
+  | 'sqlite_temp_master'
+  | 'sqlite_sequence'
+  | 'table_info'
+  | 'table_xinfo'
+  | 'index_list'
+  | 'index_info'
+  | 'index_xinfo';
+
+export interface VirtualSource {
+  readonly table: VirtualTable;
+  /**
+   * The PRAGMA's argument (a table or index name), evaluated when the scan starts so
+   * `pragma_table_info(?)` binds like any parameter; null for the schema tables.
+   */
+  readonly arg: Expr | null;
+}
+
+export interface VirtualColumn {
+  readonly name: string;
+  readonly type: ValueType;
+  readonly nullable: boolean;
+}
+
+function col(name: string, type: ValueType, nullable = false): VirtualColumn {
+  return { name, type, nullable };
+}
+
+const MASTER: readonly VirtualColumn[] = [
+  col('type', 'text'),
+  col('name', 'text'),
+  col('tbl_name', 'text'),
+  col('rootpage', 'integer'),
+  col('sql', 'text', true),
+];
+
+const TABLE_INFO: readonly VirtualColumn[] = [
+  col('cid', 'integer'),
+  col('name', 'text'),
+  col('type', 'text'),
+  col('notnull', 'integer'),
+  col('dflt_value', 'text', true),
+  col('pk', 'integer'),
+];
+
+const INDEX_INFO: readonly VirtualColumn[] = [
+  col('seqno', 'integer'),
+  col('cid', 'integer'),
+  col('name', 'text', true),
+];
+
+/** Result columns of each virtual table, in row order. */
+export const VIRTUAL_COLUMNS: Readonly<Record<VirtualTable, readonly VirtualColumn[]>> = {
+  sqlite_master: MASTER,
+  sqlite_temp_master: MASTER,
+  sqlite_sequence: [col('name', 'text'), col('seq', 'integer')],
+  table_info: TABLE_INFO,
+  table_xinfo: [...TABLE_INFO, col('hidden', 'integer')],
+  index_list: [
+    col('seq', 'integer'),
+    col('name', 'text'),
+    col('unique', 'integer'),
+    col('origin', 'text'),
+    col('partial', 'integer'),
+  ],
+  index_info: INDEX_INFO,
+  index_xinfo: [...INDEX_INFO, col('desc', 'integer'), col('coll', 'text'), col('key', 'integer')],
+};
+
+/** Table names that read a schema table (SQLite's names and legacy aliases, any case). */
+const SCHEMA_TABLES: Readonly<Record<string, VirtualTable>> = {
+  sqlite_master: 'sqlite_master',
+  sqlite_schema: 'sqlite_master',
+  sqlite_temp_master: 'sqlite_temp_master',
+  sqlite_temp_schema: 'sqlite_temp_master',
+  sqlite_sequence: 'sqlite_sequence',
+};
+
+/** The schema table `name` denotes, or null. */
+export function schemaTable(name: string): VirtualTable | null {
+  const key = name.toLowerCase();
+  return Object.prototype.hasOwnProperty.call(SCHEMA_TABLES, key) ? SCHEMA_TABLES[key] : null;
+}
+
+/** The catalog PRAGMAs, which also read as table-valued functions (`pragma_table_info('t')`). */
+export const CATALOG_PRAGMAS: readonly VirtualTable[] = [
+  'table_info',
+  'table_xinfo',
+  'index_list',
+  'index_info',
+  'index_xinfo',
+];
+
+/** The catalog PRAGMA a `pragma_<name>` table-valued function reads, or null. */
+export function pragmaTable(name: string): VirtualTable | null {
+  const key = name.toLowerCase();
+  if (!key.startsWith('pragma_')) return null;
+  return CATALOG_PRAGMAS.find((p) => `pragma_${p}` === key) ?? null;
+}
