@@ -164,8 +164,8 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
     if (!p.atName()) throw p.unsupported('indexes on expressions');
     columns.push(p.dottedName());
     if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
-    if (p.isWord('DESC')) throw p.unsupported('descending index columns');
-    p.acceptWord('ASC');
+    // The tree is ascending whatever the declared order: walked backwards it answers DESC.
+    if (!p.acceptWord('ASC')) p.acceptWord('DESC');
     if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
   p.expectOp(')');
