@@ -7,7 +7,7 @@
 import type { Database } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
-import { normalizeCollection } from '../storage/schema/normalize';
+import { indexDescriptor, normalizeCollection } from '../storage/schema/normalize';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { executeWrite } from '../planner/write';
@@ -80,12 +80,17 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         throw new SchemaError(`index ${stmt.name} already exists`, 'SCHEMA');
       }
       const schema = state.meta.schema;
-      const descriptors = schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind }));
+      const descriptors = schema.indexes.map(indexDescriptor);
       const next = normalizeCollection(
         schema.name,
         schema.fields.map(toDescriptor),
         [...schema.primaryKey],
-        [...descriptors, { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }],
+        [
+          ...descriptors,
+          stmt.paths.length === 1
+            ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
+            : { name: stmt.name, paths: stmt.paths, kind: stmt.unique ? 'unique' : 'index' },
+        ],
       );
       engine.alterCollection(next);
       return { rowCount: 0 };
@@ -111,7 +116,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         schema.name,
         [...schema.fields.map(toDescriptor), stmt.field],
         [...schema.primaryKey],
-        schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
+        schema.indexes.map(indexDescriptor),
       );
       engine.alterCollection(next);
       return { rowCount: 0 };

@@ -85,7 +85,10 @@ export interface CreateIndexStmt {
   readonly kind: 'createIndex';
   readonly name: string;
   readonly collection: string;
+  /** The first column's dotted path (the only one of a single-column index). */
   readonly path: string;
+  /** Every column's dotted path, in key order (two or more make a composite index). */
+  readonly paths: readonly string[];
   readonly unique: boolean;
   readonly ifNotExists: boolean;
 }

@@ -128,39 +128,75 @@ function findColumn(columns: readonly ColumnDefAst[], name: string): ColumnDefAs
   return columns.find((c) => c.name.toLowerCase() === lower);
 }
 
-function primaryKeyColumn(ast: Ast<'createTable'>, sql: string): ColumnDefAst | undefined {
+interface PrimaryKey {
+  /** The one primary-key column, or undefined for none or a composite key. */
+  column: ColumnDefAst | undefined;
+  /** The columns of a composite key (two or more), else empty. */
+  composite: ColumnDefAst[];
+}
+
+function keyColumns(
+  ast: Ast<'createTable'>,
+  names: readonly string[],
+  what: string,
+  sql: string,
+): ColumnDefAst[] {
+  const cols = names.map((n) => {
+    const col = findColumn(ast.columns, n);
+    if (!col) throw new SchemaError(`${what} names unknown column ${n}`, 'SCHEMA', { sql });
+    return col;
+  });
+  // SQLite accepts a repeated column in a key list; the key means the same without the repeat.
+  return cols.filter((c, i) => cols.indexOf(c) === i);
+}
+
+function primaryKeyOf(ast: Ast<'createTable'>, sql: string): PrimaryKey {
   const declared = [...ast.columns.filter((c) => c.primaryKey).map((c) => [c.name]), ...ast.primaryKeys];
   if (declared.length > 1)
     throw new SchemaError(`table ${ast.name} has more than one primary key`, 'SCHEMA', { sql });
   const names = declared[0];
-  if (names === undefined) return undefined;
-  if (names.length !== 1) throw new NotSupportedError('composite PRIMARY KEY', 'NOT_SUPPORTED', { sql });
-  const col = findColumn(ast.columns, names[0]);
-  if (!col) throw new SchemaError(`PRIMARY KEY names unknown column ${names[0]}`, 'SCHEMA', { sql });
-  return col;
+  if (names === undefined) return { column: undefined, composite: [] };
+  const cols = keyColumns(ast, names, 'PRIMARY KEY', sql);
+  return cols.length === 1 ? { column: cols[0], composite: [] } : { column: undefined, composite: cols };
 }
 
-function uniqueIndexes(
-  ast: Ast<'createTable'>,
-  pk: ColumnDefAst | undefined,
-  sql: string,
-): IndexDescriptor[] {
-  const indexes: IndexDescriptor[] = [];
-  const seen = new Set<ColumnDefAst>();
-  for (const names of [...ast.columns.filter((c) => c.unique).map((c) => [c.name]), ...ast.uniques]) {
-    if (names.length !== 1)
-      throw new NotSupportedError('UNIQUE over several columns', 'NOT_SUPPORTED', { sql });
-    const col = findColumn(ast.columns, names[0]);
-    if (!col) throw new SchemaError(`UNIQUE names unknown column ${names[0]}`, 'SCHEMA', { sql });
-    // The primary key is unique already; a second UNIQUE on one column is one index.
-    if (col === pk || seen.has(col)) continue;
-    seen.add(col);
-    indexes.push({
-      name: `${safeName(ast.name)}_${safeName(col.name)}_unique`,
-      path: fieldPath(col.name),
-      kind: 'unique',
-    });
+/** Unique trees compare BINARY: SQLite would enforce a collated key's uniqueness under its collation. */
+function refuseCollatedKey(cols: readonly ColumnDefAst[], sql: string): void {
+  for (const col of cols) {
+    if (col.collate !== null && parseCollation(col.collate) !== 'binary')
+      throw new NotSupportedError(
+        `COLLATE ${col.collate.toUpperCase()} on a column of a PRIMARY KEY or UNIQUE constraint (column ${col.name})`,
+        'NOT_SUPPORTED',
+        { sql, offset: col.start },
+      );
   }
+}
+
+/**
+ * The unique indexes of a table: a composite primary key (the table keeps a hidden rowid, as a
+ * SQLite rowid table does, and the key is a unique index over its columns), then UNIQUE
+ * constraints. A constraint over the same columns as an earlier one is the same index.
+ */
+function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): IndexDescriptor[] {
+  const indexes: IndexDescriptor[] = [];
+  const seen = new Set<string>();
+  const keyOf = (cols: readonly ColumnDefAst[]): string =>
+    cols.map((c) => c.name.toLowerCase()).join('\u0000');
+  if (pk.column) seen.add(keyOf([pk.column]));
+  const add = (cols: ColumnDefAst[], suffix: string): void => {
+    const key = keyOf(cols);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const name = `${safeName(ast.name)}_${cols.map((c) => safeName(c.name)).join('_')}_${suffix}`;
+    if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique' });
+    else {
+      refuseCollatedKey(cols, sql);
+      indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique' });
+    }
+  };
+  if (pk.composite.length > 0) add(pk.composite, 'pk');
+  for (const names of [...ast.columns.filter((c) => c.unique).map((c) => [c.name]), ...ast.uniques])
+    add(keyColumns(ast, names, 'UNIQUE', sql), 'unique');
   return indexes;
 }
 
@@ -172,7 +208,8 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
       throw new SchemaError(`duplicate column name: ${c.name}`, 'SCHEMA', { sql, offset: c.start });
     seen.add(k);
   }
-  const pk = primaryKeyColumn(ast, sql);
+  const key = primaryKeyOf(ast, sql);
+  const pk = key.column;
   if (!pk && seen.has(HIDDEN_ROWID))
     throw new SchemaError(
       `column name ${HIDDEN_ROWID} is reserved for the hidden rowid of a table without a primary key`,
@@ -190,7 +227,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     ifNotExists: ast.ifNotExists,
     fields,
     primaryKey: pk ? pk.name : HIDDEN_ROWID,
-    indexes: uniqueIndexes(ast, pk, sql),
+    indexes: uniqueIndexes(ast, key, sql),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
     notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),
@@ -202,16 +239,20 @@ export function lowerCreateIndex(
   catalog: CatalogReader,
   sql: string,
 ): CreateIndexStmt {
-  if (ast.columns.length !== 1)
-    throw new NotSupportedError('indexes over several columns', 'NOT_SUPPORTED', { sql });
   const scope = scopeFor(catalog, ast.table, null, sql);
-  const found = tryColumn(scope, ast.columns[0].split('.'), false);
-  if (!found) throw new QueryError(`no such column: ${ast.columns[0]}`, 'QUERY', { sql });
+  const paths: string[] = [];
+  for (const column of ast.columns) {
+    const found = tryColumn(scope, column.split('.'), false);
+    if (!found) throw new QueryError(`no such column: ${column}`, 'QUERY', { sql });
+    // A repeated column adds nothing to the key (SQLite accepts the repeat).
+    if (!paths.includes(found.expr.name)) paths.push(found.expr.name);
+  }
   return {
     kind: 'createIndex',
     name: ast.name,
     collection: scope.schema.name,
-    path: found.expr.name,
+    path: paths[0],
+    paths,
     unique: ast.unique,
     ifNotExists: ast.ifNotExists,
   };

@@ -10,7 +10,7 @@ import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
-import { compareValues } from '../storage/compare';
+import { KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { compileExpr } from './compile-expr';
@@ -205,7 +205,7 @@ const builders: Builders = {
       next() {
         while (cur.next()) {
           env.stats.indexEntries++;
-          if (node.skipNulls && cur.key === null) continue;
+          if (node.skipNulls && cur.key === null && !node.prefix) continue;
           return fetchByPk(env, rows, coll, cur.value, index);
         }
         return null;
@@ -451,8 +451,46 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
   return heap.sort(cmp).map((x) => x.row);
 }
 
+/**
+ * Cursor bounds of a scan over a composite index: tuples. `[...p]` is below and `[...p, KEY_TOP]`
+ * above every key starting with the prefix p; `[...p, v, KEY_TOP]` is above every key starting
+ * with p, v. A NULL equality value matches nothing (unless it came from IS NULL), a NULL bound
+ * nothing, and a range skips the ranged column's NULLs (they sort first).
+ */
+function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  const p: unknown[] = [];
+  for (const k of node.prefix ?? []) {
+    const v = evalConst(k.expr, env);
+    if (v === null && !k.matchNull) return null;
+    p.push(v);
+  }
+  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
+  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
+  if (lo === null || hi === null) return null;
+  const opts: CursorOptions<unknown> = { reverse: node.reverse };
+  if (lo !== undefined) {
+    opts.lo = node.lo?.inclusive ? [...p, lo] : [...p, lo, KEY_TOP];
+    opts.loInclusive = true;
+  } else if (node.skipNulls) {
+    opts.lo = [...p, null, KEY_TOP];
+    opts.loInclusive = true;
+  } else if (p.length > 0) {
+    opts.lo = p;
+    opts.loInclusive = true;
+  }
+  if (hi !== undefined) {
+    opts.hi = node.hi?.inclusive ? [...p, hi, KEY_TOP] : [...p, hi];
+    opts.hiInclusive = node.hi?.inclusive ?? true;
+  } else if (p.length > 0) {
+    opts.hi = [...p, KEY_TOP];
+    opts.hiInclusive = true;
+  }
+  return opts;
+}
+
 /** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */
 function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  if (node.prefix) return compositeRange(node, env);
   const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
   const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
   // A comparison with NULL is never true: a NULL bound selects nothing.

@@ -38,6 +38,19 @@ export interface IndexRangeScanNode {
   readonly reverse: boolean;
   /** Entries with a NULL key are skipped (a range predicate is never true for NULL). */
   readonly skipNulls: boolean;
+  /**
+   * Composite indexes only: equality values for the leftmost columns (`matchNull`: an IS NULL
+   * that a NULL value matches), `lo`/`hi` then bound the next column. Present (maybe empty)
+   * exactly when the index's key is a tuple; `skipNulls` then means the ranged column's NULLs.
+   */
+  readonly prefix?: readonly PrefixKey[];
+  /** Composite indexes only: the names of the index's columns, for explain(). */
+  readonly columns?: readonly string[];
+}
+
+export interface PrefixKey {
+  readonly expr: Expr;
+  readonly matchNull: boolean;
 }
 
 export interface CollectionScanNode {

@@ -88,3 +88,26 @@ export function compareTuples(a: readonly unknown[], b: readonly unknown[]): num
 export function valuesEqual(a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0;
 }
+
+/**
+ * Order of index keys: a composite index's key is a tuple (one value per column) compared
+ * column by column; a single-column key is a plain value. A shorter tuple that is a prefix of a
+ * longer one sorts first, and KEY_TOP sorts after every stored value, so `[x]` and `[x, KEY_TOP]`
+ * bound every key starting with x.
+ */
+export function compareKeys(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) return compareTuples(a, b);
+  return compareValues(a, b);
+}
+
+/** A bound above every stored value (compareValues ranks a plain object after all of them). */
+export const KEY_TOP: unknown = Object.freeze({ top: true });
+
+/** Whether a unique index key holds a NULL column: such keys never clash (SQLite's rule). */
+export function keyHasNull(key: unknown): boolean {
+  if (key === null) return true;
+  if (Array.isArray(key)) {
+    for (const v of key) if (v === null) return true;
+  }
+  return false;
+}

@@ -70,8 +70,9 @@ import {
 } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
-import { compareValues } from './compare';
+import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
+import { indexPaths, keyColumnsText } from './schema/normalize';
 import {
   FormatError,
   IntegrityError,
@@ -656,7 +657,7 @@ export class Engine {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
-      if (now && now.kind === ix.def.kind && now.path.join('.') === ix.def.path.join('.'))
+      if (now && now.kind === ix.def.kind && JSON.stringify(now.path) === JSON.stringify(ix.def.path))
         unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
@@ -675,9 +676,9 @@ export class Engine {
         }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
-          if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
+          if (ix.unique && !keyHasNull(key) && ix.tree.get(key) !== undefined) {
             throw new IntegrityError(
-              `UNIQUE constraint failed: ${meta.schema.name}.${ix.def.path.join('.')}`,
+              `UNIQUE constraint failed: ${keyColumnsText(meta.schema.name, indexPaths(ix.def))}`,
               'UNIQUE',
             );
           }
@@ -1212,13 +1213,13 @@ export class Engine {
       const ix = indexes[i];
       const key = ix.accessor.get(row) ?? null;
       keys[i] = key;
-      if (!ix.unique || key === null) continue;
+      if (!ix.unique || keyHasNull(key)) continue;
       const other = ix.tree.get(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
       if (mode === 'ignore') return 'ignored';
       if (mode !== 'replaceAll') {
         throw new IntegrityError(
-          `UNIQUE constraint failed: ${state.name}.${ix.def.path.join('.')}`,
+          `UNIQUE constraint failed: ${keyColumnsText(state.name, indexPaths(ix.def))}`,
           'UNIQUE',
         );
       }
@@ -1306,18 +1307,18 @@ export class Engine {
     for (const id of this.staleIndexes) {
       const state = this.byId.get(id);
       if (!state) continue;
-      const trees = state.indexes.map(() => newIndexTree());
+      const trees = state.indexes.map((ix) => newIndexTree(ix.composite));
       const cur = state.pk.cursor();
       while (cur.next()) {
         const row = this.readRow(cur.value);
         state.indexes.forEach((ix, i) => {
           const key = ix.accessor.get(row) ?? null;
-          if (ix.unique && key !== null && trees[i].get(key) !== undefined)
+          if (ix.unique && !keyHasNull(key) && trees[i].get(key) !== undefined)
             throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
           trees[i].add(key, cur.key);
         });
       }
-      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.accessor, trees[i]));
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.columns, trees[i]));
       this.recoveryReport.rebuiltIndexes.push(state.name);
     }
     this.staleIndexes.clear();

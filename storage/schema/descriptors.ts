@@ -37,9 +37,15 @@ export interface FieldDescriptor {
 
 export type Collation = 'binary' | 'nocase' | 'rtrim';
 
+/**
+ * An index over one path (`path`) or over several (`paths`: a composite index, one entry per
+ * column in key order, each a dotted string or a segment array). Give exactly one of the two.
+ * A unique composite index treats a key with any NULL column as distinct (SQLite's rule).
+ */
 export interface IndexDescriptor {
   name: string;
-  path: string | readonly string[];
+  path?: string | readonly string[];
+  paths?: readonly (string | readonly string[])[];
   kind: 'unique' | 'index';
 }
 

@@ -35,8 +35,35 @@ export interface NormalizedField {
 
 export interface NormalizedIndex {
   name: string;
-  path: string[];
+  /**
+   * One path (segments) for a single-column index; for a composite index (two or more columns)
+   * one path per column, in key order (docs/format.md §3.1). Read it through indexPaths().
+   */
+  path: string[] | string[][];
   kind: 'unique' | 'index';
+}
+
+/** Whether an index has several columns (its key is a tuple). */
+export function isCompositeIndex(ix: NormalizedIndex): boolean {
+  return Array.isArray(ix.path[0]);
+}
+
+/** The paths of an index's columns, in key order (one for a single-column index). */
+export function indexPaths(ix: NormalizedIndex): string[][] {
+  return isCompositeIndex(ix) ? (ix.path as string[][]) : [ix.path as string[]];
+}
+
+/** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
+export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
+  const paths = indexPaths(ix);
+  return paths.length === 1
+    ? { name: ix.name, path: [...paths[0]], kind: ix.kind }
+    : { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+}
+
+/** `table.a, table.b`: the columns of a key as SQLite's constraint messages name them. */
+export function keyColumnsText(table: string, paths: readonly (readonly string[])[]): string {
+  return paths.map((p) => `${table}.${pathText(p)}`).join(', ');
 }
 
 export interface CollectionSchema {
@@ -48,7 +75,7 @@ export interface CollectionSchema {
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
 const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'collate']);
-const INDEX_KEYS = new Set(['name', 'path', 'kind']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -231,12 +258,21 @@ function normalizeIndex(
   const ix = raw as unknown as IndexDescriptor;
   if (ix.kind !== 'unique' && ix.kind !== 'index')
     throw new SchemaError(`${where}: kind must be 'unique' or 'index'`);
-  const path = parsePath(ix.path);
-  if (!scalarTypeAt(fields, path))
-    throw new SchemaError(
-      `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
-    );
-  return { name: ix.name, path, kind: ix.kind };
+  if ((ix.path === undefined) === (ix.paths === undefined))
+    throw new SchemaError(`${where}: give exactly one of path (one column) and paths (several columns)`);
+  if (ix.paths !== undefined && (!Array.isArray(ix.paths) || ix.paths.length === 0))
+    throw new SchemaError(`${where}: paths must be a non-empty array of paths`);
+  const paths = ix.paths === undefined ? [parsePath(ix.path as string)] : ix.paths.map((p) => parsePath(p));
+  const seen = new Set<string>();
+  for (const path of paths) {
+    if (!scalarTypeAt(fields, path))
+      throw new SchemaError(
+        `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
+      );
+    if (seen.has(pathText(path))) throw new SchemaError(`${where}: '${pathText(path)}' appears twice`);
+    seen.add(pathText(path));
+  }
+  return { name: ix.name, path: paths.length === 1 ? paths[0] : paths, kind: ix.kind };
 }
 
 export function normalizeCollection(
@@ -265,11 +301,14 @@ export function normalizeCollection(
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
   for (const ix of ni) {
-    const collate = ix.kind === 'unique' ? fieldAt(nf, ix.path)?.collate : undefined;
-    if (collate)
-      throw new SchemaError(
-        `${name}: unique index '${ix.name}' is on '${pathText(ix.path)}', which has collate '${collate}'`,
-      );
+    if (ix.kind !== 'unique') continue;
+    for (const path of indexPaths(ix)) {
+      const collate = fieldAt(nf, path)?.collate;
+      if (collate)
+        throw new SchemaError(
+          `${name}: unique index '${ix.name}' is on '${pathText(path)}', which has collate '${collate}'`,
+        );
+    }
   }
   const seen = new Set<string>();
   for (const ix of ni) {
