@@ -21,12 +21,12 @@ const INDEXES = [
   { name: 'ux_tag_n', paths: [['meta', 'tag'], 'n'], kind: 'unique' as const },
 ];
 
-interface Item {
+type Item = {
   id: number;
   grp: string | null;
   n: number;
   meta: { tag: string | null };
-}
+};
 
 function item(i: number): Item {
   return {
@@ -150,7 +150,7 @@ describe('composite indexes in the file', () => {
 
   test('descriptor mistakes are SchemaErrors', () => {
     const db = Database.openInMemory();
-    const bad = (ix: unknown): void =>
+    const bad = (ix: unknown): unknown =>
       db.registerCollection('x', FIELDS, 'id', [ix] as unknown as typeof INDEXES);
     expect(() => bad({ name: 'i', kind: 'index' })).toThrow(SchemaError);
     expect(() => bad({ name: 'i', path: 'n', paths: ['n', 'grp'], kind: 'index' })).toThrow(
