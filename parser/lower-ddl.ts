@@ -173,9 +173,11 @@ function refuseCollatedKey(cols: readonly ColumnDefAst[], sql: string): void {
 }
 
 /**
- * The unique indexes of a table: a composite primary key (the table keeps a hidden rowid, as a
- * SQLite rowid table does, and the key is a unique index over its columns), then UNIQUE
- * constraints. A constraint over the same columns as an earlier one is the same index.
+ * The unique indexes of a table, in the order SQLite creates them (text order: column UNIQUEs,
+ * then table constraints), which decides which clash a conflict clause meets first. A composite
+ * primary key is one of them: the table keeps a hidden rowid, as a SQLite rowid table does, and
+ * the key is a unique index over its columns. A constraint over the same columns (in the same
+ * order) as an earlier one is the same index.
  */
 function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): IndexDescriptor[] {
   const indexes: IndexDescriptor[] = [];
@@ -194,9 +196,13 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): In
       indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique' });
     }
   };
-  if (pk.composite.length > 0) add(pk.composite, 'pk');
-  for (const names of [...ast.columns.filter((c) => c.unique).map((c) => [c.name]), ...ast.uniques])
+  for (const col of ast.columns) if (col.unique) add([col], 'unique');
+  const keyAt = ast.uniquesBeforeKey ?? 0;
+  ast.uniques.forEach((names, i) => {
+    if (i === keyAt && pk.composite.length > 0) add(pk.composite, 'pk');
     add(keyColumns(ast, names, 'UNIQUE', sql), 'unique');
+  });
+  if (keyAt >= ast.uniques.length && pk.composite.length > 0) add(pk.composite, 'pk');
   return indexes;
 }
 

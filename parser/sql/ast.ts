@@ -168,6 +168,8 @@ export type StatementAst =
       /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
       readonly primaryKeys: readonly (readonly string[])[];
       readonly uniques: readonly (readonly string[])[];
+      /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
+      readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }

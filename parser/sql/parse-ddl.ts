@@ -138,10 +138,12 @@ function createTable(p: ExprParser): StatementAst {
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
   const checks: SqlExpr[] = [];
+  let uniquesBeforeKey: number | undefined;
   do {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
+      uniquesBeforeKey ??= uniques.length;
       primaryKeys.push(nameList(p));
     } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
     else if (p.acceptWord('CHECK')) checks.push(check(p));
@@ -150,7 +152,16 @@ function createTable(p: ExprParser): StatementAst {
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
-  return { t: 'createTable', name, ifNotExists: exists, columns, primaryKeys, uniques, checks };
+  return {
+    t: 'createTable',
+    name,
+    ifNotExists: exists,
+    columns,
+    primaryKeys,
+    uniques,
+    uniquesBeforeKey,
+    checks,
+  };
 }
 
 function createIndex(p: ExprParser, unique: boolean): StatementAst {
