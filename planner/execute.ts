@@ -201,6 +201,7 @@ const builders: Builders = {
     if (!tree) return EMPTY;
     const cur = tree.cursor(opts);
     const index = node.index;
+    if (node.covering) return coveringRows(coll, index, cur, env);
     return {
       next() {
         while (cur.next()) {
@@ -486,6 +487,35 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
     opts.hiInclusive = true;
   }
   return opts;
+}
+
+/**
+ * Rows of a covering composite index scan, built from the entries: the key's values at their
+ * columns, the primary key at its column, NULL elsewhere (the planner checked that the query
+ * reads no other column).
+ */
+function coveringRows(
+  coll: CollectionView,
+  index: string,
+  cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']>,
+  env: ExecEnv,
+): Source {
+  const ix = coll.indexes.find((i) => i.def.name === index);
+  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
+  const columns = ix.columns.map((c) => c.column);
+  const width = coll.compiled.columnCount;
+  const pkColumn = coll.compiled.pkColumn;
+  return {
+    next() {
+      if (!cur.next()) return null;
+      env.stats.indexEntries++;
+      const row: unknown[] = new Array<unknown>(width).fill(null);
+      const key = cur.key as readonly unknown[];
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = key[i];
+      row[pkColumn] = cur.value;
+      return row;
+    },
+  };
 }
 
 /** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */

@@ -68,7 +68,7 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
   if (n.lo) terms.push(`${next}${n.lo.inclusive ? '>=' : '>'}${exprText(n.lo.expr)}`);
   if (n.hi) terms.push(`${next}${n.hi.inclusive ? '<=' : '<'}${exprText(n.hi.expr)}`);
   const used = terms.length > 0 ? `(${terms.join(' AND ')})` : 'range=[full]';
-  return `IndexRangeScan ${n.collection} using ${n.index ?? ''} (${cols.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
+  return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? ''} (${cols.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
 }
 
 function keysText(keys: readonly SortKey[]): string {

@@ -30,6 +30,7 @@ import type {
 } from './physical';
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
+import { rowColumnsOf } from './expr-columns';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
@@ -539,6 +540,30 @@ function chooseAccess(
   return { access, residual, ordered };
 }
 
+/**
+ * A composite index scan that can answer the whole query from its entries: every column the
+ * query reads anywhere (residual filter, grouping, aggregates, sort, output) is a top-level index
+ * column or the primary key (the entry's value). Needs an output list: without one every column
+ * is read.
+ */
+function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): AccessNode {
+  const access = choice.access;
+  if (access.kind !== 'IndexRangeScan' || !access.prefix || !l.project) return access;
+  const ix = view.indexes.find((i) => i.def.name === access.index);
+  if (!ix) return access;
+  const have = new Set(ix.columns.filter((c) => c.sub.length === 0).map((c) => c.column));
+  have.add(view.compiled.pkColumn);
+  const read = rowColumnsOf([
+    ...choice.residual,
+    ...(l.aggregate ? [...l.aggregate.groupBy, ...l.aggregate.aggregates] : []),
+    ...(l.having ? [l.having] : []),
+    ...(l.sort ?? []).map((k) => k.expr),
+    ...l.project.columns.map((c) => c.expr),
+  ]);
+  for (const c of read) if (!have.has(c)) return access;
+  return { ...access, covering: true };
+}
+
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
@@ -553,7 +578,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Sorting below an aggregate is over groups: the access path can't provide that order.
     const accessSort = l.aggregate ? null : l.sort;
     const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
-    node = choice.access;
+    node = coveringAccess(view, choice, l);
     ordered = choice.ordered;
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };

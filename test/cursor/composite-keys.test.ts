@@ -129,3 +129,67 @@ describe('CREATE [UNIQUE] INDEX over several columns', () => {
     expect(o.runMv("INSERT INTO t VALUES (7, 1, 'x', 7)")).toMatchObject({ ok: true });
   });
 });
+
+describe('planner: prefix use, ordered walks, covering reads, EXPLAIN', () => {
+  const TABLES = ['t'];
+  beforeEach(() => {
+    o = new Oracle();
+    o.exec(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c INTEGER, d TEXT)',
+      'CREATE INDEX ix ON t (a, b, c)',
+    );
+    const rows: string[] = [];
+    for (let i = 1; i <= 60; i++) {
+      const a = i % 4 === 0 ? 'NULL' : String(i % 3);
+      const b = i % 7 === 0 ? 'NULL' : `'${String.fromCharCode(97 + (i % 5))}'`;
+      rows.push(`(${i}, ${a}, ${b}, ${i % 6}, 'd${i}')`);
+    }
+    o.exec(`INSERT INTO t VALUES ${rows.join(', ')}`);
+  });
+
+  const plan = (sql: string): string =>
+    (o.conn.cursor().execute(`EXPLAIN ${sql}`).fetchAll() as unknown[][]).map((r) => String(r[0])).join('\n');
+
+  test.each([
+    ["SELECT id, a, b FROM t WHERE a = 1 AND b = 'b' ORDER BY id", "ix (a, b, c) (a=1 AND b='b')", true],
+    ["SELECT a, b, c FROM t WHERE a = 2 AND b > 'b' ORDER BY b, c, id", "(a=2 AND b>'b')", true],
+    ['SELECT count(*), sum(c) FROM t WHERE a = 0', '(a=0)', true],
+    ['SELECT b, count(*) FROM t WHERE a = 1 GROUP BY b HAVING count(*) > 1 ORDER BY b', '(a=1)', true],
+    [
+      "SELECT id FROM t WHERE a = 1 AND b = 'c' AND c BETWEEN 1 AND 4 ORDER BY id",
+      "(a=1 AND b='c' AND c>=1 AND c<=4)",
+      true,
+    ],
+    ["SELECT id FROM t WHERE a IS NULL AND b < 'c' ORDER BY id", "(a IS NULL AND b<'c')", true],
+    ['SELECT id, d FROM t WHERE a = 1 ORDER BY b DESC, c DESC, id DESC', '(a=1) reverse', false],
+    ['SELECT d FROM t WHERE a = 2 AND c = 3 ORDER BY d', '(a=2)', false],
+    ['SELECT id FROM t WHERE a = 1 AND b = NULL', '(a=1 AND b=NULL)', true],
+    ['SELECT a, b, c, id FROM t ORDER BY a, b, c, id', 'range=[full]', true],
+    ['SELECT a, b, c, id FROM t ORDER BY a DESC, b DESC, c DESC, id DESC', 'range=[full] reverse', true],
+  ])('%s uses %s', (sql, used, covering) => {
+    const text = plan(sql);
+    expect(text).toContain(used);
+    expect(text.includes('using covering ix')).toBe(covering);
+    const r = o.both(sql, TABLES);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+
+  test.each([
+    ['SELECT id FROM t WHERE b = ? ORDER BY id', 'CollectionScan'],
+    ['SELECT id FROM t ORDER BY a, b DESC, id', 'Sort'],
+    ['SELECT id FROM t WHERE a IN (1, 2) ORDER BY id', 'CollectionScan'],
+  ])('%s is not served by the index (%s)', (sql, node) => {
+    expect(plan(sql.replace('?', "'a'"))).toContain(node);
+    const r = o.both(sql, TABLES, sql.includes('?') ? ['a'] : []);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+
+  test.each([
+    "UPDATE t SET d = 'u' WHERE a = 1 AND b >= 'c'",
+    'DELETE FROM t WHERE a = 2 AND b IS NULL',
+    "UPDATE t SET b = 'z' WHERE a = 0 AND b = 'a' RETURNING id, a, b, c, d",
+  ])('%s (rows found through the index)', (sql) => {
+    const r = o.both(sql, TABLES);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+});
