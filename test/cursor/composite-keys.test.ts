@@ -193,3 +193,48 @@ describe('planner: prefix use, ordered walks, covering reads, EXPLAIN', () => {
     expect(r.mv).toEqual(r.sqlite);
   });
 });
+
+describe('composite indexes across schema changes and savepoints', () => {
+  const TABLES = ['t'];
+  beforeEach(() => {
+    o = new Oracle();
+    o.exec(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b TEXT)',
+      "INSERT INTO t VALUES (1, 1, 'x'), (2, 1, 'y'), (3, 2, 'x')",
+      'CREATE UNIQUE INDEX ux ON t (a, b)',
+    );
+  });
+
+  test('ADD COLUMN keeps the index; an index over the new column reads its default', () => {
+    o.exec("ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'k'", 'CREATE UNIQUE INDEX uc ON t (c, a, b)');
+    for (const sql of [
+      "INSERT INTO t (id, a, b) VALUES (4, 1, 'x')",
+      "INSERT INTO t (id, a, b, c) VALUES (5, 1, 'z', 'k')",
+      "SELECT id, c FROM t WHERE c = 'k' AND a = 1 ORDER BY b",
+    ]) {
+      const r = o.both(sql, TABLES);
+      expect(r.mv).toEqual(r.sqlite);
+    }
+  });
+
+  test('DROP INDEX drops the composite constraint; IF NOT EXISTS keeps the first', () => {
+    o.exec('CREATE INDEX IF NOT EXISTS ux ON t (b)', 'DROP INDEX ux');
+    const r = o.both("INSERT INTO t (id, a, b) VALUES (4, 1, 'x')", TABLES);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+
+  test('ROLLBACK TO a savepoint restores the composite index', () => {
+    o.conn.execute('SAVEPOINT s');
+    o.conn.execute("INSERT INTO t VALUES (4, 3, 'q')");
+    o.conn.execute("DELETE FROM t WHERE a = 1 AND b = 'x'");
+    o.conn.execute('ROLLBACK TO s');
+    o.conn.execute('RELEASE s');
+    const r = o.both("SELECT id FROM t WHERE a = 1 AND b >= 'x' ORDER BY b", TABLES);
+    expect(r.mv).toEqual(r.sqlite);
+    expect(o.runMv("INSERT INTO t VALUES (9, 3, 'q')")).toMatchObject({ ok: true });
+    expect(o.runMv("INSERT INTO t VALUES (10, 1, 'x')")).toMatchObject({
+      ok: false,
+      error: 'IntegrityError',
+    });
+  });
+});
