@@ -96,8 +96,21 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
  * bound every key starting with x.
  */
 export function compareKeys(a: unknown, b: unknown): number {
-  if (Array.isArray(a) && Array.isArray(b)) return compareTuples(a, b);
-  return compareValues(a, b);
+  if (!Array.isArray(a) || !Array.isArray(b)) return compareValues(a, b);
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x: unknown = a[i];
+    const y: unknown = b[i];
+    // The common columns inline (numbers that are not NaN, equal strings); the rest by value order.
+    if (typeof x === 'number' && typeof y === 'number' && x === x && y === y) {
+      if (x !== y) return x < y ? -1 : 1;
+      continue;
+    }
+    if (x === y && typeof x === 'string') continue;
+    const c = compareValues(x, y);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /** A bound above every stored value (compareValues ranks a plain object after all of them). */

@@ -40,35 +40,38 @@ const keyColArb = (i: number): fc.Arbitrary<Col> =>
       indexed: false,
     }));
 
-const shapeArb: fc.Arbitrary<Shape> = fc
-  .tuple(
-    // Other columns: no single-column UNIQUE and no collation, so the composite key decides.
-    colsArb.map((cs) => cs.map(({ collate: _c, ...c }) => ({ ...c, unique: false }))),
-    fc.tuple(keyColArb(0), keyColArb(1), keyColArb(2)),
-    fc.boolean(),
-    fc.integer({ min: 2, max: 3 }),
-    fc.option(
-      fc.record({
-        order: fc.constantFrom([0, 1], [1, 0], [1, 2], [0, 1, 2], [2, 0], [1]),
-        desc: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
-        unique: fc.boolean(),
-      }),
-      { freq: 3 },
-    ),
-  )
-  .map(([others, keyCols, primary, width, ix]) => {
-    const keys = keyCols.slice(0, width);
-    return {
-      cols: [...keyCols, ...others],
-      keys,
-      primary,
-      index: ix && {
-        cols: ix.order.map((i) => keyCols[i]),
-        desc: ix.order.map((_, i) => ix.desc[i]),
-        unique: ix.unique,
-      },
-    };
-  });
+/** A function, not a constant: generate.ts imports this module before colsArb exists. */
+function shapeArb(): fc.Arbitrary<Shape> {
+  return fc
+    .tuple(
+      // Other columns: no single-column UNIQUE and no collation, so the composite key decides.
+      colsArb.map((cs) => cs.map(({ collate: _c, ...c }) => ({ ...c, unique: false }))),
+      fc.tuple(keyColArb(0), keyColArb(1), keyColArb(2)),
+      fc.boolean(),
+      fc.integer({ min: 2, max: 3 }),
+      fc.option(
+        fc.record({
+          order: fc.constantFrom([0, 1], [1, 0], [1, 2], [0, 1, 2], [2, 0], [1]),
+          desc: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+          unique: fc.boolean(),
+        }),
+        { freq: 3 },
+      ),
+    )
+    .map(([others, keyCols, primary, width, ix]) => {
+      const keys = keyCols.slice(0, width);
+      return {
+        cols: [...keyCols, ...others],
+        keys,
+        primary,
+        index: ix && {
+          cols: ix.order.map((i) => keyCols[i]),
+          desc: ix.order.map((_, i) => ix.desc[i]),
+          unique: ix.unique,
+        },
+      };
+    });
+}
 
 function ddl(s: Shape): string[] {
   const defs = s.cols.map((c) => `${c.name} ${c.type}${c.notNull ? ' NOT NULL' : ''}`);
@@ -225,7 +228,7 @@ function compositeStatementArb(s: Shape, nextId: () => number): fc.Arbitrary<Stm
 
 /** A differential case over a table with composite keys. */
 export function compositeCaseArb(statements: number): fc.Arbitrary<Case> {
-  return shapeArb.chain((s) => {
+  return shapeArb().chain((s) => {
     let id = 1000;
     const nextId = (): number => (id += 10);
     const inserts = fc.array(
