@@ -286,10 +286,16 @@ export function normalizeCollection(
   if (nf.length === 0) throw new SchemaError(`${name}: a collection needs at least one field`);
   const pk = parsePath(primaryKey);
   const pkField = nf.find((f) => pathText(f.path) === pathText(pk));
-  if (!pkField)
+  if (!pkField) {
+    // ['a', 'b'] naming two fields most likely meant a key over both (SQL's PRIMARY KEY (a, b)).
+    const several =
+      pk.length > 1 && pk.every((seg) => nf.some((f) => f.path.length === 1 && f.path[0] === seg))
+        ? ` (an array is the segments of one nested path; for a key over several fields declare a unique composite index: { name, paths: [${pk.map((seg) => `'${seg}'`).join(', ')}], kind: 'unique' })`
+        : '';
     throw new SchemaError(
-      `${name}: primary key '${pathText(pk)}' is not a declared field of this collection`,
+      `${name}: primary key '${pathText(pk)}' is not a declared field of this collection${several}`,
     );
+  }
   if (!PK_TYPES.has(pkField.type.kind)) {
     throw new SchemaError(
       `${name}: primary key '${pathText(pk)}' must be a non-optional int64, uint64, string, uuid, bytes or timestamp (got ${pkField.type.kind})`,
