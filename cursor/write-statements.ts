@@ -89,7 +89,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
           ...descriptors,
           stmt.paths.length === 1
             ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
-            : { name: stmt.name, paths: stmt.paths, kind: stmt.unique ? 'unique' : 'index' },
+            : { name: stmt.name, paths: stmt.paths, desc: stmt.desc, kind: stmt.unique ? 'unique' : 'index' },
         ],
       );
       engine.alterCollection(next);

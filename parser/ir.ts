@@ -89,6 +89,8 @@ export interface CreateIndexStmt {
   readonly path: string;
   /** Every column's dotted path, in key order (two or more make a composite index). */
   readonly paths: readonly string[];
+  /** Per entry of `paths`, declared DESC. */
+  readonly desc: readonly boolean[];
   readonly unique: boolean;
   readonly ifNotExists: boolean;
 }

@@ -247,18 +247,22 @@ export function lowerCreateIndex(
 ): CreateIndexStmt {
   const scope = scopeFor(catalog, ast.table, null, sql);
   const paths: string[] = [];
-  for (const column of ast.columns) {
+  const desc: boolean[] = [];
+  ast.columns.forEach((column, i) => {
     const found = tryColumn(scope, column.split('.'), false);
     if (!found) throw new QueryError(`no such column: ${column}`, 'QUERY', { sql });
     // A repeated column adds nothing to the key (SQLite accepts the repeat).
-    if (!paths.includes(found.expr.name)) paths.push(found.expr.name);
-  }
+    if (paths.includes(found.expr.name)) return;
+    paths.push(found.expr.name);
+    desc.push(ast.desc?.[i] === true);
+  });
   return {
     kind: 'createIndex',
     name: ast.name,
     collection: scope.schema.name,
     path: paths[0],
     paths,
+    desc,
     unique: ast.unique,
     ifNotExists: ast.ifNotExists,
   };

@@ -10,7 +10,7 @@ import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
-import { KEY_TOP, compareValues } from '../storage/compare';
+import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { compileExpr } from './compile-expr';
@@ -453,10 +453,12 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
 }
 
 /**
- * Cursor bounds of a scan over a composite index: tuples. `[...p]` is below and `[...p, KEY_TOP]`
- * above every key starting with the prefix p; `[...p, v, KEY_TOP]` is above every key starting
- * with p, v. A NULL equality value matches nothing (unless it came from IS NULL), a NULL bound
- * nothing, and a range skips the ranged column's NULLs (they sort first).
+ * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
+ * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
+ * key starting with p, v (END: the value that sorts last in the following column's direction). A
+ * descending column swaps the SQL bounds: its upper bound starts the walk, its lower bound ends
+ * it, and its NULLs (the smallest values) come last instead of first. A NULL equality value
+ * matches nothing (unless it came from IS NULL), a NULL bound nothing, and a range skips NULLs.
  */
 function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
   const p: unknown[] = [];
@@ -468,23 +470,34 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
   const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
   const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
   if (lo === null || hi === null) return null;
+  const desc = node.desc ?? [];
+  const k = p.length;
+  const end = (i: number): unknown => (desc[i] === true ? KEY_BOTTOM : KEY_TOP);
+  const before = (v: unknown): unknown[] => [...p, v];
+  const after = (v: unknown): unknown[] => [...p, v, end(k + 1)];
+  const loIncl = node.lo?.inclusive === true;
+  const hiIncl = node.hi?.inclusive === true;
   const opts: CursorOptions<unknown> = { reverse: node.reverse };
-  if (lo !== undefined) {
-    opts.lo = node.lo?.inclusive ? [...p, lo] : [...p, lo, KEY_TOP];
-    opts.loInclusive = true;
-  } else if (node.skipNulls) {
-    opts.lo = [...p, null, KEY_TOP];
-    opts.loInclusive = true;
-  } else if (p.length > 0) {
-    opts.lo = p;
-    opts.loInclusive = true;
-  }
-  if (hi !== undefined) {
-    opts.hi = node.hi?.inclusive ? [...p, hi, KEY_TOP] : [...p, hi];
-    opts.hiInclusive = node.hi?.inclusive ?? true;
-  } else if (p.length > 0) {
-    opts.hi = [...p, KEY_TOP];
-    opts.hiInclusive = true;
+  const start = (key: unknown[], inclusive: boolean): void => {
+    opts.lo = key;
+    opts.loInclusive = inclusive;
+  };
+  const stop = (key: unknown[], inclusive: boolean): void => {
+    opts.hi = key;
+    opts.hiInclusive = inclusive;
+  };
+  if (desc[k] !== true) {
+    if (lo !== undefined) start(loIncl ? before(lo) : after(lo), true);
+    else if (node.skipNulls) start(after(null), true);
+    else if (k > 0) start(p, true);
+    if (hi !== undefined) stop(hiIncl ? after(hi) : before(hi), hiIncl);
+    else if (k > 0) stop([...p, end(k)], true);
+  } else {
+    if (hi !== undefined) start(hiIncl ? before(hi) : after(hi), true);
+    else if (k > 0) start(p, true);
+    if (lo !== undefined) stop(loIncl ? after(lo) : before(lo), loIncl);
+    else if (node.skipNulls) stop(before(null), false);
+    else if (k > 0) stop([...p, end(k)], true);
   }
   return opts;
 }

@@ -61,6 +61,7 @@ export function exprText(e: Expr): string {
 /** A composite index scan names the index columns it uses, as SQLite's EXPLAIN QUERY PLAN does. */
 function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>): string {
   const cols = n.columns ?? [];
+  const shown = cols.map((c, i) => (n.desc?.[i] ? `${c} DESC` : c));
   const terms = (n.prefix ?? []).map((k, i) =>
     k.matchNull ? `${cols[i]} IS NULL` : `${cols[i]}=${exprText(k.expr)}`,
   );
@@ -68,7 +69,7 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
   if (n.lo) terms.push(`${next}${n.lo.inclusive ? '>=' : '>'}${exprText(n.lo.expr)}`);
   if (n.hi) terms.push(`${next}${n.hi.inclusive ? '<=' : '<'}${exprText(n.hi.expr)}`);
   const used = terms.length > 0 ? `(${terms.join(' AND ')})` : 'range=[full]';
-  return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? ''} (${cols.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
+  return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? ''} (${shown.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
 }
 
 function keysText(keys: readonly SortKey[]): string {

@@ -399,6 +399,7 @@ function compositeNode(view: CollectionView, m: CompositeMatch, reverse = false)
     skipNulls: m.lo !== null || m.hi !== null,
     prefix: m.prefix,
     columns: indexPaths(m.index.def).map((p) => p.join('.')),
+    ...(m.index.desc ? { desc: m.index.desc } : {}),
   };
 }
 
@@ -424,11 +425,11 @@ function compositeCandidates(view: CollectionView, parts: readonly Expr[]): Cand
 }
 
 /**
- * Whether walking composite index `ix` (forwards, or backwards when `desc`) yields rows in the
- * order of `sort`, given the columns fixed by an equality prefix of `fixed` columns: the sort
- * keys, leaving out fixed columns, must be the next index columns in order with one direction;
- * the primary key may follow the last index column (ties are in primary-key order). Returns the
- * direction, or null.
+ * Whether walking composite index `ix` forwards or backwards yields rows in the order of `sort`,
+ * given the columns fixed by an equality prefix of `fixed` columns: the sort keys, leaving out
+ * fixed columns, must be the next index columns in order, each in its column's direction
+ * (forwards) or each against it (backwards); the primary key may follow the last index column
+ * (ties are in primary-key order, ascending forwards). Returns whether to walk backwards, or null.
  */
 function compositeOrder(
   view: CollectionView,
@@ -437,24 +438,29 @@ function compositeOrder(
   sort: readonly SortKey[],
 ): { desc: boolean } | null {
   let j = fixed;
-  let desc: boolean | null = null;
+  let reverse: boolean | null = null;
   const pk = view.compiled.pkColumn;
+  const direction = (i: number): boolean => ix.desc?.[i] === true;
   for (const k of sort) {
     const e = k.expr;
     if (e.kind !== 'column' || e.collation) return null;
     let i = -1;
     for (let c = 0; c < ix.columns.length; c++) if (columnIs(e, ix, c)) i = c;
     if (i >= 0 && i < fixed) continue;
-    if (desc !== null && k.desc !== desc) return null;
-    desc = k.desc;
     if (i === j) {
+      const walkBack = k.desc !== direction(i);
+      if (reverse !== null && walkBack !== reverse) return null;
+      reverse = walkBack;
       j++;
       continue;
     }
-    if (j === ix.columns.length && sameColumn(e, pk, [])) return { desc };
+    if (j === ix.columns.length && sameColumn(e, pk, [])) {
+      if (reverse !== null && k.desc !== reverse) return null;
+      return { desc: k.desc };
+    }
     return null;
   }
-  return { desc: desc ?? false };
+  return { desc: reverse ?? false };
 }
 
 export interface AccessChoice {

@@ -46,6 +46,8 @@ export interface IndexRangeScanNode {
   readonly prefix?: readonly PrefixKey[];
   /** Composite indexes only: the names of the index's columns, for explain(). */
   readonly columns?: readonly string[];
+  /** Composite indexes whose columns mix directions: per column, whether the tree descends. */
+  readonly desc?: readonly boolean[];
   /**
    * Composite indexes only: every column the query reads is an index column or the primary key,
    * so rows are built from the index entries without reading the stored rows (other columns NULL).

@@ -10,8 +10,8 @@
  * each as a packed column (storage/packed-column.ts), about 4× smaller and faster to load.
  */
 import { BTree } from './btree';
-import { compareKeys, compareValues } from './compare';
-import { CollectionState } from './collection-state';
+import { compareValues } from './compare';
+import { CollectionState, indexKeyCompare } from './collection-state';
 import type { CollectionMeta, IndexSource } from './collection-state';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
 import { indexPaths } from './schema/normalize';
@@ -121,9 +121,13 @@ function keysShaped(keys: readonly unknown[], width: number): boolean {
   return true;
 }
 
-function entriesAscending(keys: readonly unknown[], pks: readonly unknown[]): boolean {
+function entriesAscending(
+  keys: readonly unknown[],
+  pks: readonly unknown[],
+  compare: (a: unknown, b: unknown) => number,
+): boolean {
   for (let i = 1; i < keys.length; i++) {
-    const c = compareKeys(keys[i - 1], keys[i]);
+    const c = compare(keys[i - 1], keys[i]);
     if (c > 0 || (c === 0 && compareValues(pks[i - 1], pks[i]) >= 0)) return false;
   }
   return true;
@@ -176,11 +180,13 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       const { keys, pks } = ix;
       // The schema is checked when the collection state is built below; read it defensively here.
       const defs: unknown = meta.schema.indexes;
-      const def = Array.isArray(defs)
+      const found: unknown = Array.isArray(defs)
         ? defs.find((d: unknown) => isRecord(d) && d.name === ix.name)
         : undefined;
-      const width =
-        isRecord(def) && Array.isArray(def.path) ? indexPaths(def as unknown as NormalizedIndex).length : 1;
+      const def =
+        isRecord(found) && Array.isArray(found.path) ? (found as unknown as NormalizedIndex) : undefined;
+      const width = def ? indexPaths(def).length : 1;
+      const compare = indexKeyCompare(def);
       const build = (): BTree<unknown, unknown> => {
         const pair = readPair(keys, pks, layout, offset);
         if (!pair) throw bad(`index ${String(ix.name)} arrays`, offset);
@@ -188,10 +194,10 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
           throw bad(`index ${String(ix.name)} has ${pair[0].length} entries for ${rowCount} rows`, offset);
         if (!keysShaped(pair[0], width))
           throw bad(`index ${String(ix.name)} keys have the wrong shape`, offset);
-        if (!entriesAscending(pair[0], pair[1]))
+        if (!entriesAscending(pair[0], pair[1], compare))
           throw bad(`index ${String(ix.name)} entries out of order`, offset);
         return BTree.fromSorted<unknown, unknown>(pair[0], pair[1], {
-          compare: width > 1 ? compareKeys : compareValues,
+          compare,
           multi: true,
           valueCompare: compareValues,
         });

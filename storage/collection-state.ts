@@ -6,11 +6,11 @@
  */
 import { BTree } from './btree';
 import type { BTreeSnapshot } from './btree';
-import { compareKeys, compareValues } from './compare';
+import { compareKeys, compareValues, directedKeyCompare } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
-import { indexPaths, isCompositeIndex } from './schema/normalize';
+import { indexDesc, indexPaths, isCompositeIndex } from './schema/normalize';
 import { SchemaError } from '../src/errors';
 
 export interface CollectionMeta {
@@ -56,6 +56,8 @@ export class IndexState {
   readonly unique: boolean;
   /** Whether the key is a tuple (two or more columns). */
   readonly composite: boolean;
+  /** Per column, whether the tree orders it descending; null when all ascend. */
+  readonly desc: readonly boolean[] | null;
   readonly accessor: KeyAccessor;
   private built: BTree<unknown, unknown> | null;
   private pending: PackedIndex | null;
@@ -69,6 +71,7 @@ export class IndexState {
   ) {
     this.unique = def.kind === 'unique';
     this.composite = columns.length > 1;
+    this.desc = this.composite ? indexDesc(def) : null;
     this.accessor = keyAccessor(columns);
     this.built = source instanceof BTree ? source : null;
     this.pending = source instanceof BTree ? null : source;
@@ -104,6 +107,7 @@ export class IndexState {
       accessor: this.accessor,
       columns: this.columns,
       composite: this.composite,
+      desc: this.desc,
       unique: this.unique,
       tree: this.tree.snapshot(),
     };
@@ -127,6 +131,7 @@ class PendingIndexView implements IndexView {
   readonly accessor: KeyAccessor;
   readonly columns: readonly PathAccessor[];
   readonly composite: boolean;
+  readonly desc: readonly boolean[] | null;
   readonly unique: boolean;
   private snap: BTreeSnapshot<unknown, unknown> | null = null;
   private slot: IndexState | null;
@@ -137,6 +142,7 @@ class PendingIndexView implements IndexView {
     this.accessor = slot.accessor;
     this.columns = slot.columns;
     this.composite = slot.composite;
+    this.desc = slot.desc;
     this.unique = slot.unique;
   }
 
@@ -177,7 +183,7 @@ export class CollectionState {
         if (!accessor) throw new SchemaError(`index path ${path.join('.')} does not resolve`);
         return accessor;
       });
-      return new IndexState(def, columns, indexTrees?.get(def.name) ?? newIndexTree(isCompositeIndex(def)));
+      return new IndexState(def, columns, indexTrees?.get(def.name) ?? newIndexTree(def));
     });
   }
 
@@ -194,10 +200,17 @@ export function newPkTree(): BTree<unknown, number> {
   return new BTree<unknown, number>({ compare: compareValues });
 }
 
-/** An empty (key, pk) tree; a composite index's keys are tuples. */
-export function newIndexTree(composite = false): BTree<unknown, unknown> {
+/** The key order of index `def`'s tree: values, or tuples (with per-column directions). */
+export function indexKeyCompare(def: NormalizedIndex | undefined): (a: unknown, b: unknown) => number {
+  if (!def || !isCompositeIndex(def)) return compareValues;
+  const desc = indexDesc(def);
+  return desc ? directedKeyCompare(desc) : compareKeys;
+}
+
+/** An empty (key, pk) tree for index `def` (a composite index's keys are tuples). */
+export function newIndexTree(def?: NormalizedIndex): BTree<unknown, unknown> {
   return new BTree<unknown, unknown>({
-    compare: composite ? compareKeys : compareValues,
+    compare: indexKeyCompare(def),
     multi: true,
     valueCompare: compareValues,
   });
@@ -220,6 +233,8 @@ export interface IndexView {
   /** One accessor per index column, in key order. */
   readonly columns: readonly PathAccessor[];
   readonly composite: boolean;
+  /** Per column, whether the tree orders it descending; null when all ascend. */
+  readonly desc: readonly boolean[] | null;
   readonly unique: boolean;
   readonly tree: BTreeSnapshot<unknown, unknown>;
 }

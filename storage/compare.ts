@@ -7,6 +7,7 @@
 
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
+  if (v === KEY_BOTTOM) return -1;
   const t = typeof v;
   if (t === 'number') return Number.isNaN(v) ? 0 : 1;
   if (t === 'bigint' || t === 'boolean') return 1;
@@ -115,6 +116,26 @@ export function compareKeys(a: unknown, b: unknown): number {
 
 /** A bound above every stored value (compareValues ranks a plain object after all of them). */
 export const KEY_TOP: unknown = Object.freeze({ top: true });
+
+/** A bound below every stored value, NULL included (the bound a descending column ends at). */
+export const KEY_BOTTOM: unknown = Object.freeze({ bottom: true });
+
+/**
+ * Order of a composite index whose columns are ascending or descending (`desc[i]`): column by
+ * column, a descending column's value order reversed, a key that is a prefix of another first.
+ */
+export function directedKeyCompare(desc: readonly boolean[]): (a: unknown, b: unknown) => number {
+  return (a, b) => {
+    const x = a as readonly unknown[];
+    const y = b as readonly unknown[];
+    const n = x.length < y.length ? x.length : y.length;
+    for (let i = 0; i < n; i++) {
+      const c = compareValues(x[i], y[i]);
+      if (c !== 0) return desc[i] === true ? -c : c;
+    }
+    return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
+  };
+}
 
 /** Whether a unique index key holds a NULL column: such keys never clash (SQLite's rule). */
 export function keyHasNull(key: unknown): boolean {

@@ -72,7 +72,8 @@ import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
-import { indexPaths, keyColumnsText } from './schema/normalize';
+import type { NormalizedIndex } from './schema/normalize';
+import { indexDesc, indexPaths, keyColumnsText } from './schema/normalize';
 import {
   FormatError,
   IntegrityError,
@@ -657,8 +658,8 @@ export class Engine {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
-      if (now && now.kind === ix.def.kind && JSON.stringify(now.path) === JSON.stringify(ix.def.path))
-        unchanged.set(ix.def.name, ix.tree);
+      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a)]);
+      if (now && now.kind === ix.def.kind && same(now) === same(ix.def)) unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
     const fresh = state.indexes.filter((ix) => !unchanged.has(ix.def.name));
@@ -1307,7 +1308,7 @@ export class Engine {
     for (const id of this.staleIndexes) {
       const state = this.byId.get(id);
       if (!state) continue;
-      const trees = state.indexes.map((ix) => newIndexTree(ix.composite));
+      const trees = state.indexes.map((ix) => newIndexTree(ix.def));
       const cur = state.pk.cursor();
       while (cur.next()) {
         const row = this.readRow(cur.value);

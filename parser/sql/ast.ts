@@ -178,6 +178,8 @@ export type StatementAst =
       readonly name: string;
       readonly table: string;
       readonly columns: readonly string[];
+      /** Per column, declared DESC (absent: all ascending). */
+      readonly desc?: readonly boolean[];
       readonly unique: boolean;
       readonly ifNotExists: boolean;
     }

@@ -171,17 +171,17 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   const table = p.name('a table name');
   p.expectOp('(');
   const columns: string[] = [];
+  const desc: boolean[] = [];
   do {
     if (!p.atName()) throw p.unsupported('indexes on expressions');
     columns.push(p.dottedName());
     if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
-    // The tree is ascending whatever the declared order: walked backwards it answers DESC.
-    if (!p.acceptWord('ASC')) p.acceptWord('DESC');
+    desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
     if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WHERE')) throw p.unsupported('partial indexes');
-  return { t: 'createIndex', name, table, columns, unique, ifNotExists: exists };
+  return { t: 'createIndex', name, table, columns, desc, unique, ifNotExists: exists };
 }
 
 export function parseCreate(p: ExprParser): StatementAst {

@@ -46,6 +46,11 @@ export interface IndexDescriptor {
   name: string;
   path?: string | readonly string[];
   paths?: readonly (string | readonly string[])[];
+  /**
+   * With `paths`: per column, whether the index orders it descending (SQL's `DESC`). It changes
+   * which orderings the index answers without sorting, never an answer or a uniqueness rule.
+   */
+  desc?: readonly boolean[];
   kind: 'unique' | 'index';
 }
 

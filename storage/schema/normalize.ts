@@ -41,6 +41,16 @@ export interface NormalizedIndex {
    */
   path: string[] | string[][];
   kind: 'unique' | 'index';
+  /**
+   * Composite indexes whose columns do not all share one direction: per column, descending. Absent
+   * otherwise (all descending is stored as all ascending: the tree walked backwards is the same).
+   */
+  desc?: boolean[];
+}
+
+/** The per-column directions of an index's tree, or null when every column ascends. */
+export function indexDesc(ix: NormalizedIndex): readonly boolean[] | null {
+  return Array.isArray(ix.desc) && ix.desc.some((d) => d === true) ? ix.desc : null;
 }
 
 /** Whether an index has several columns (its key is a tuple). */
@@ -56,9 +66,10 @@ export function indexPaths(ix: NormalizedIndex): string[][] {
 /** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
 export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
   const paths = indexPaths(ix);
-  return paths.length === 1
-    ? { name: ix.name, path: [...paths[0]], kind: ix.kind }
-    : { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind };
+  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+  const desc = indexDesc(ix);
+  return desc ? { ...d, desc: [...desc] } : d;
 }
 
 /** `table.a, table.b`: the columns of a key as SQLite's constraint messages name them. */
@@ -75,7 +86,7 @@ export interface CollectionSchema {
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
 const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'collate']);
-const INDEX_KEYS = new Set(['name', 'path', 'paths', 'kind']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -272,7 +283,21 @@ function normalizeIndex(
     if (seen.has(pathText(path))) throw new SchemaError(`${where}: '${pathText(path)}' appears twice`);
     seen.add(pathText(path));
   }
-  return { name: ix.name, path: paths.length === 1 ? paths[0] : paths, kind: ix.kind };
+  if (ix.desc !== undefined) {
+    if (
+      ix.paths === undefined ||
+      !Array.isArray(ix.desc) ||
+      ix.desc.length !== ix.paths.length ||
+      !ix.desc.every((d: unknown) => typeof d === 'boolean')
+    )
+      throw new SchemaError(`${where}: desc must be an array of booleans, one per entry of paths`);
+  }
+  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind };
+  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind };
+  // Only a mix of directions orders the tree differently from an ascending one walked either way.
+  const desc = ix.desc ?? [];
+  if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
+  return out;
 }
 
 export function normalizeCollection(

@@ -264,12 +264,14 @@ describe('indexes and DROP', () => {
       collection: 'books',
       path: 'year',
       paths: ['year'],
+      desc: [false],
       unique: false,
       ifNotExists: false,
     });
     expect(lower('CREATE INDEX ix ON books (title, year DESC, title)').stmt).toMatchObject({
       path: 'title',
       paths: ['title', 'year'],
+      desc: [false, true],
     });
     expect(lower('CREATE UNIQUE INDEX IF NOT EXISTS ix ON Books (TITLE ASC)').stmt).toMatchObject({
       collection: 'books',

@@ -23,6 +23,7 @@ const FIELDS = [
 const INDEXES = [
   { name: 'ix_grp_tag', paths: ['grp', 'meta.tag'], kind: 'index' as const },
   { name: 'ux_tag_n', paths: [['meta', 'tag'], 'n'], kind: 'unique' as const },
+  { name: 'ix_n_grp', paths: ['n', 'grp'], desc: [false, true], kind: 'index' as const },
 ];
 
 type Item = {
@@ -63,6 +64,18 @@ function checkQueries(file: string, expectedIds: readonly number[]): void {
   expect(ids(q2)).toEqual(sorted(rows.filter((r) => r.meta.tag === 't1' && r.n >= 10 && r.n < 20)));
   const q3 = 'SELECT id FROM items WHERE grp IS NULL ORDER BY id';
   expect(ids(q3)).toEqual(sorted(rows.filter((r) => r.grp === null)));
+  // The mixed-direction tree answers ORDER BY n, grp DESC by walking it (NULLs last within n).
+  const q4 = 'SELECT id FROM items WHERE n >= 20 AND n < 40 ORDER BY n, grp DESC';
+  expect(plan(q4)).toContain('ix_n_grp (n, grp DESC) (n>=20 AND n<40)');
+  expect(plan(q4)).not.toContain('Sort');
+  const byMixed = rows
+    .filter((r) => r.n >= 20 && r.n < 40)
+    .sort(
+      (x, y) =>
+        x.n - y.n ||
+        (x.grp === y.grp ? x.id - y.id : x.grp === null ? 1 : y.grp === null ? -1 : x.grp < y.grp ? 1 : -1),
+    );
+  expect(ids(q4)).toEqual(byMixed.map((r) => r.id));
   conn.close();
 }
 
@@ -94,6 +107,7 @@ describe('composite indexes in the file', () => {
     db.close();
     const reopened = Database.open(file);
     expect((reopened.storage.collection('items')?.indexes ?? []).map((ix) => ix.loaded)).toEqual([
+      false,
       false,
       false,
     ]);
