@@ -177,6 +177,21 @@ describe('composite indexes in the file', () => {
     expect(() => bad({ name: 'i', paths: [], kind: 'index' })).toThrow('non-empty');
     expect(() => bad({ name: 'i', paths: ['n', 'n'], kind: 'index' })).toThrow('appears twice');
     expect(() => bad({ name: 'i', paths: ['n', 'meta'], kind: 'index' })).toThrow('not a scalar');
+    expect(() => bad({ name: 'i', paths: ['n', 'grp'], desc: [true], kind: 'index' })).toThrow(
+      'one per entry of paths',
+    );
+    expect(() => bad({ name: 'i', path: 'n', desc: [true], kind: 'index' })).toThrow(
+      'one per entry of paths',
+    );
+    // One direction for every column is the ascending tree walked backwards: stored without desc.
+    db.registerCollection('z', FIELDS, 'id', [
+      { name: 'all_desc', paths: ['n', 'grp'], desc: [true, true], kind: 'index' },
+    ]);
+    expect(db.storage.collection('z')?.meta.schema.indexes[0]).toEqual({
+      name: 'all_desc',
+      path: [['n'], ['grp']],
+      kind: 'index',
+    });
     // primaryKey: an array stays one nested path; naming two fields points at a composite index.
     expect(() => db.registerCollection('y', FIELDS, ['id', 'n'])).toThrow(
       "declare a unique composite index: { name, paths: ['id', 'n'], kind: 'unique' }",
