@@ -54,6 +54,11 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
+/** A composite primary key survives re-normalizing its schema. */
+function keyOptions(schema: CollectionSchema): { keyIndex?: string } {
+  return schema.keyIndex === undefined ? {} : { keyIndex: schema.keyIndex };
+}
+
 function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
   return { ...schema, indexes };
 }
@@ -65,7 +70,10 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      engine.registerCollection(normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes));
+      const options = stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex };
+      engine.registerCollection(
+        normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options),
+      );
       return { rowCount: 0 };
     }
     case 'dropTable': {
@@ -91,6 +99,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
             ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
             : { name: stmt.name, paths: stmt.paths, desc: stmt.desc, kind: stmt.unique ? 'unique' : 'index' },
         ],
+        keyOptions(schema),
       );
       engine.alterCollection(next);
       return { rowCount: 0 };
@@ -101,6 +110,12 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifExists) return { rowCount: 0 };
         throw new ProgrammingError(`no such index: ${stmt.name}`, 'NO_SUCH_INDEX');
       }
+      // SQLite's words: the index a PRIMARY KEY made goes only with its table.
+      if (state.meta.schema.keyIndex === stmt.name)
+        throw new SchemaError(
+          `index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped`,
+          'SCHEMA',
+        );
       engine.alterCollection(
         withIndexes(
           state.meta.schema,
@@ -117,6 +132,7 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         [...schema.fields.map(toDescriptor), stmt.field],
         [...schema.primaryKey],
         schema.indexes.map(indexDescriptor),
+        keyOptions(schema),
       );
       engine.alterCollection(next);
       return { rowCount: 0 };

@@ -69,6 +69,8 @@ export interface CreateTableStmt {
   /** The primary-key field path; a hidden rowid field when the table declares none. */
   readonly primaryKey: string;
   readonly indexes: readonly IndexDescriptor[];
+  /** A composite PRIMARY KEY: the unique index over its columns (primaryKey is the hidden rowid). */
+  readonly keyIndex?: string;
   /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
   readonly autoIncrementKey: boolean;
   /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */

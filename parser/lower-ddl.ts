@@ -119,6 +119,11 @@ function checksByColumn(
   return out;
 }
 
+/** The name of a composite primary key's unique index. */
+function keyIndexName(table: string, cols: readonly ColumnDefAst[]): string {
+  return `${safeName(table)}_${cols.map((c) => safeName(c.name)).join('_')}_pk`;
+}
+
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9_]/g, '_');
 }
@@ -189,7 +194,10 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): In
     const key = keyOf(cols);
     if (seen.has(key)) return;
     seen.add(key);
-    const name = `${safeName(ast.name)}_${cols.map((c) => safeName(c.name)).join('_')}_${suffix}`;
+    const name =
+      suffix === 'pk'
+        ? keyIndexName(ast.name, cols)
+        : `${safeName(ast.name)}_${cols.map((c) => safeName(c.name)).join('_')}_${suffix}`;
     if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique' });
     else {
       refuseCollatedKey(cols, sql);
@@ -227,13 +235,15 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql),
   );
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
+  const indexes = uniqueIndexes(ast, key, sql);
   return {
     kind: 'createTable',
     name: ast.name,
     ifNotExists: ast.ifNotExists,
     fields,
     primaryKey: pk ? pk.name : HIDDEN_ROWID,
-    indexes: uniqueIndexes(ast, key, sql),
+    indexes,
+    ...(key.composite.length > 0 ? { keyIndex: keyIndexName(ast.name, key.composite) } : {}),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
     notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),

@@ -54,6 +54,15 @@ export interface IndexDescriptor {
   kind: 'unique' | 'index';
 }
 
+/**
+ * A collection's primary key: one field (a name, a dotted path or an array of segments, which is
+ * one nested path), or `{ paths }` for a key over several fields. A composite key is a unique
+ * index over those fields (named `<collection>_pk`) plus a hidden int64 `__rowid` field that
+ * identifies the row, as a SQLite rowid table with `PRIMARY KEY (a, b)` has.
+ */
+export type PrimaryKeyDescriptor =
+  string | readonly string[] | { paths: readonly (string | readonly string[])[] };
+
 export const PRIMITIVE_TYPES: readonly PrimitiveTypeName[] = [
   'bool',
   'int64',

@@ -8,6 +8,7 @@ import type {
   Constraint,
   FieldDescriptor,
   IndexDescriptor,
+  PrimaryKeyDescriptor,
   PrimitiveTypeName,
   TypeDescriptor,
 } from './descriptors';
@@ -82,6 +83,20 @@ export interface CollectionSchema {
   fields: NormalizedField[];
   primaryKey: string[];
   indexes: NormalizedIndex[];
+  /**
+   * A composite primary key: the unique index whose columns are the key (`primaryKey` is then
+   * the hidden rowid). Absent for a single-field key (docs/format.md §3.1).
+   */
+  keyIndex?: string;
+}
+
+/** The hidden field identifying the rows of a table without a single-field primary key. */
+export const HIDDEN_ROWID = '__rowid';
+
+/** The index of the composite primary key of `schema`, or null. */
+export function keyIndexOf(schema: CollectionSchema): NormalizedIndex | null {
+  if (schema.keyIndex === undefined) return null;
+  return schema.indexes.find((ix) => ix.name === schema.keyIndex) ?? null;
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
@@ -300,13 +315,55 @@ function normalizeIndex(
   return out;
 }
 
+/**
+ * `primaryKey: { paths }` naming several fields: the hidden rowid field and the key's unique index
+ * (`<name>_pk`, listed first) join the declaration.
+ */
+function compositeKey(
+  name: string,
+  fields: readonly FieldDescriptor[],
+  primaryKey: { paths: readonly (string | readonly string[])[] },
+  indexes: readonly IndexDescriptor[],
+): CollectionSchema {
+  if (!Array.isArray(primaryKey.paths) || primaryKey.paths.length === 0)
+    throw new SchemaError(`${name}: primaryKey.paths must be a non-empty array of paths`);
+  if (primaryKey.paths.length === 1) return normalizeCollection(name, fields, primaryKey.paths[0], indexes);
+  if (!Array.isArray(fields)) throw new SchemaError('fields: fields must be an array');
+  if (
+    (fields as readonly unknown[]).some(
+      (f) => isRecord(f) && pathText(parsePath(f.path as string)) === HIDDEN_ROWID,
+    )
+  )
+    throw new SchemaError(
+      `${name}: field name ${HIDDEN_ROWID} is reserved for the row id of a composite key`,
+    );
+  const keyIndex = `${name}_pk`;
+  const schema = normalizeCollection(name, [...fields, { path: HIDDEN_ROWID, type: 'int64' }], HIDDEN_ROWID, [
+    { name: keyIndex, paths: primaryKey.paths, kind: 'unique' },
+    ...indexes,
+  ]);
+  if (!isCompositeIndex(schema.indexes[0]))
+    throw new SchemaError(`${name}: primaryKey.paths names the same field twice`);
+  return { ...schema, keyIndex };
+}
+
 export function normalizeCollection(
   name: string,
   fields: readonly FieldDescriptor[],
-  primaryKey: string | readonly string[],
+  primaryKey: PrimaryKeyDescriptor,
   indexes: readonly IndexDescriptor[] = [],
+  options: { keyIndex?: string } = {},
 ): CollectionSchema {
   checkName(name, 'a collection name');
+  if (isRecord(primaryKey)) {
+    checkKeys(primaryKey, new Set(['paths']), `${name}: primaryKey`);
+    return compositeKey(
+      name,
+      fields,
+      primaryKey as { paths: readonly (string | readonly string[])[] },
+      indexes,
+    );
+  }
   const nf = normalizeFields(fields, '', 0);
   if (nf.length === 0) throw new SchemaError(`${name}: a collection needs at least one field`);
   const pk = parsePath(primaryKey);
@@ -315,7 +372,7 @@ export function normalizeCollection(
     // ['a', 'b'] naming two fields most likely meant a key over both (SQL's PRIMARY KEY (a, b)).
     const several =
       pk.length > 1 && pk.every((seg) => nf.some((f) => f.path.length === 1 && f.path[0] === seg))
-        ? ` (an array is the segments of one nested path; for a key over several fields declare a unique composite index: { name, paths: [${pk.map((seg) => `'${seg}'`).join(', ')}], kind: 'unique' })`
+        ? ` (an array is the segments of one nested path; a key over several fields is { paths: [${pk.map((seg) => `'${seg}'`).join(', ')}] })`
         : '';
     throw new SchemaError(
       `${name}: primary key '${pathText(pk)}' is not a declared field of this collection${several}`,
@@ -346,5 +403,15 @@ export function normalizeCollection(
     if (seen.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);
     seen.add(ix.name);
   }
-  return { name, fields: nf, primaryKey: pk, indexes: ni };
+  const out: CollectionSchema = { name, fields: nf, primaryKey: pk, indexes: ni };
+  if (options.keyIndex !== undefined) {
+    // Re-normalizing a stored schema (CREATE INDEX, ADD COLUMN) or SQL's PRIMARY KEY (a, b).
+    const key = ni.find((ix) => ix.name === options.keyIndex);
+    if (!key || key.kind !== 'unique' || !isCompositeIndex(key) || pathText(pk) !== HIDDEN_ROWID)
+      throw new SchemaError(
+        `${name}: key index '${options.keyIndex}' is not a unique index over several fields`,
+      );
+    out.keyIndex = options.keyIndex;
+  }
+  return out;
 }

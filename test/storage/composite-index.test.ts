@@ -192,9 +192,9 @@ describe('composite indexes in the file', () => {
       path: [['n'], ['grp']],
       kind: 'index',
     });
-    // primaryKey: an array stays one nested path; naming two fields points at a composite index.
+    // primaryKey: an array stays one nested path; naming two fields points at { paths }.
     expect(() => db.registerCollection('y', FIELDS, ['id', 'n'])).toThrow(
-      "declare a unique composite index: { name, paths: ['id', 'n'], kind: 'unique' }",
+      "a key over several fields is { paths: ['id', 'n'] }",
     );
     db.close();
   });
@@ -225,5 +225,105 @@ describe('composite indexes in the file', () => {
     expect(reopened.recoveryReport.rebuiltIndexes).toEqual(['items']);
     expect(canon(dumpState(reopened))).toBe(expected);
     reopened.close();
+  });
+});
+
+describe('composite primary keys in the typed API', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+  const SCORE_FIELDS = [
+    { path: 'player', type: 'string' as const },
+    { path: 'level', type: 'int64' as const },
+    { path: 'score', type: 'int64' as const },
+  ];
+
+  test('insert replaces by the whole key, get and delete take the key as an array, across reopen', () => {
+    const file = tmp.file();
+    const db = Database.open(file);
+    db.registerCollection('scores', SCORE_FIELDS, { paths: ['player', 'level'] });
+    expect(db.insert('scores', { player: 'ann', level: 1, score: 10 })).toBe('inserted');
+    expect(db.insert('scores', { player: 'ann', level: 2, score: 20 })).toBe('inserted');
+    expect(db.insert('scores', { player: 'bob', level: 1, score: 30 })).toBe('inserted');
+    expect(db.insert('scores', { player: 'ann', level: 1, score: 11 })).toBe('replaced');
+    expect(db.get('scores', ['ann', 1])).toEqual({ player: 'ann', level: 1, score: 11, __rowid: 1 });
+    expect(db.get('scores', ['ann', 3])).toBeNull();
+    expect(db.delete('scores', ['bob', 1])).toBe(true);
+    expect(db.delete('scores', ['bob', 1])).toBe(false);
+    expect(() => db.get('scores', 'ann')).toThrow('pass an array of 2 values (player, level)');
+    expect(db.collection('scores').where('player', 'ann').orderBy('level').explain()).toContain(
+      'scores_pk (player, level) (player=',
+    );
+    db.close();
+    const again = Database.open(file);
+    expect(again.get('scores', ['ann', 2])).toEqual({ player: 'ann', level: 2, score: 20, __rowid: 2 });
+    expect(again.storage.collection('scores')?.meta.schema.keyIndex).toBe('scores_pk');
+    again.close();
+    // SQL sees a table whose key is (player, level): conflicts, UPSERT targets, no DROP of its index.
+    const conn = connect(file, { autocommit: true });
+    expect(() => conn.execute("INSERT INTO scores (player, level, score) VALUES ('ann', 2, 0)")).toThrow(
+      'UNIQUE constraint failed: scores.player, scores.level',
+    );
+    conn.execute(
+      "INSERT INTO scores (player, level, score) VALUES ('ann', 2, 5) ON CONFLICT (level, player) DO UPDATE SET score = score + excluded.score",
+    );
+    expect(
+      conn.cursor().execute("SELECT score FROM scores WHERE player = 'ann' AND level = 2").fetchAll(),
+    ).toEqual([[25]]);
+    expect(() => conn.execute('DROP INDEX scores_pk')).toThrow(SchemaError);
+    conn.execute('CREATE INDEX by_score ON scores (score)');
+    conn.execute('ALTER TABLE scores ADD COLUMN note TEXT');
+    conn.close();
+    const last = Database.open(file);
+    expect(last.get('scores', ['ann', 2])).toEqual({
+      player: 'ann',
+      level: 2,
+      score: 25,
+      __rowid: 2,
+      note: null,
+    });
+    last.close();
+  });
+
+  test('a SQL PRIMARY KEY (a, b) table answers typed get and delete by key', () => {
+    const file = tmp.file();
+    const conn = connect(file, { autocommit: true });
+    conn.execute('CREATE TABLE pairs (a INTEGER, b TEXT, v INTEGER, PRIMARY KEY (a, b))');
+    conn.execute("INSERT INTO pairs VALUES (1, 'x', 10), (1, 'y', 20)");
+    conn.close();
+    const db = Database.open(file);
+    expect(db.get('pairs', [1, 'y'])).toMatchObject({ a: 1, b: 'y', v: 20 });
+    expect(db.insert('pairs', { a: 1, b: 'y', v: 21 })).toBe('replaced');
+    expect(db.insert('pairs', { a: 2, b: 'x', v: 30 })).toBe('inserted');
+    expect(db.delete('pairs', [1, 'x'])).toBe(true);
+    expect(
+      db
+        .collection('pairs')
+        .all()
+        .map((r) => [r.a, r.b, r.v]),
+    ).toEqual([
+      [1, 'y', 21],
+      [2, 'x', 30],
+    ]);
+    db.close();
+  });
+
+  test('declaration mistakes', () => {
+    const db = Database.openInMemory();
+    expect(() => db.registerCollection('s', SCORE_FIELDS, { paths: [] })).toThrow('non-empty');
+    expect(() => db.registerCollection('s', SCORE_FIELDS, { paths: ['player', 'nope'] })).toThrow(
+      SchemaError,
+    );
+    expect(() => db.registerCollection('s', SCORE_FIELDS, { paths: ['player', 'player'] })).toThrow(
+      'appears twice',
+    );
+    expect(() =>
+      db.registerCollection('s', [...SCORE_FIELDS, { path: '__rowid', type: 'int64' as const }], {
+        paths: ['player', 'level'],
+      }),
+    ).toThrow('reserved');
+    // One path is a plain primary key.
+    db.registerCollection('one', SCORE_FIELDS, { paths: ['player'] });
+    expect(db.storage.collection('one')?.meta.schema.primaryKey).toEqual(['player']);
+    db.close();
   });
 });
