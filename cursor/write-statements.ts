@@ -7,7 +7,12 @@
 import type { Database } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
-import { normalizeCollection } from '../storage/schema/normalize';
+import {
+  indexDescriptor,
+  indexPaths,
+  isCompositeIndex,
+  normalizeCollection,
+} from '../storage/schema/normalize';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { executeWrite } from '../planner/write';
@@ -62,11 +67,15 @@ function keepTableOptions(before: CollectionSchema, next: CollectionSchema): Col
   return before.autoIncrement ? { ...next, autoIncrement: true } : next;
 }
 
+/** A composite primary key survives re-normalizing its schema. */
+function keyOptions(schema: CollectionSchema): { keyIndex?: string } {
+  return schema.keyIndex === undefined ? {} : { keyIndex: schema.keyIndex };
+}
+
 function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
   return { ...schema, indexes };
 }
 
-/** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
 /**
  * The schema under a new table name. SQLite renames the indexes of UNIQUE constraints with the
  * table (sqlite_autoindex_<table>_<n>); other index names stay. Renamed index trees are kept
@@ -79,9 +88,13 @@ function renamedTable(schema: CollectionSchema, to: string): CollectionSchema {
       ? { ...ix, name: `sqlite_autoindex_${to}_${ix.name.slice(prefix.length)}` }
       : ix,
   );
-  return { ...schema, name: to, indexes };
+  const renamed = (name: string): string =>
+    indexes[schema.indexes.findIndex((ix) => ix.name === name)]?.name ?? name;
+  const next = { ...schema, name: to, indexes };
+  return schema.keyIndex === undefined ? next : { ...next, keyIndex: renamed(schema.keyIndex) };
 }
 
+/** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
 function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
   const from = schema.fields[column].path[0];
   const rename = (path: readonly string[]): string[] =>
@@ -90,7 +103,11 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
     ...schema,
     fields: schema.fields.map((f, i) => (i === column ? { ...f, path: [to] } : f)),
     primaryKey: rename(schema.primaryKey),
-    indexes: schema.indexes.map((ix) => ({ ...ix, path: rename(ix.path) })),
+    indexes: schema.indexes.map((ix) =>
+      isCompositeIndex(ix)
+        ? { ...ix, path: indexPaths(ix).map(rename) }
+        : { ...ix, path: rename(ix.path as string[]) },
+    ),
   };
 }
 
@@ -101,7 +118,8 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes);
+      const options = stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex };
+      const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
       if (stmt.autoIncrement) schema.autoIncrement = true;
       engine.registerCollection(schema);
       return { rowCount: 0 };
@@ -118,12 +136,18 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         throw new SchemaError(`index ${stmt.name} already exists`, 'SCHEMA');
       }
       const schema = state.meta.schema;
-      const descriptors = schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind }));
+      const descriptors = schema.indexes.map(indexDescriptor);
       const next = normalizeCollection(
         schema.name,
         schema.fields.map(toDescriptor),
         [...schema.primaryKey],
-        [...descriptors, { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }],
+        [
+          ...descriptors,
+          stmt.paths.length === 1
+            ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
+            : { name: stmt.name, paths: stmt.paths, desc: stmt.desc, kind: stmt.unique ? 'unique' : 'index' },
+        ],
+        keyOptions(schema),
       );
       engine.alterCollection(keepTableOptions(schema, next));
       return { rowCount: 0 };
@@ -134,6 +158,12 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         if (stmt.ifExists) return { rowCount: 0 };
         throw new ProgrammingError(`no such index: ${stmt.name}`, 'NO_SUCH_INDEX');
       }
+      // SQLite's words: the index a PRIMARY KEY made goes only with its table.
+      if (state.meta.schema.keyIndex === stmt.name)
+        throw new SchemaError(
+          `index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped`,
+          'SCHEMA',
+        );
       engine.alterCollection(
         withIndexes(
           state.meta.schema,
@@ -152,7 +182,8 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         schema.name,
         [...schema.fields.map(toDescriptor), stmt.field],
         [...schema.primaryKey],
-        schema.indexes.map((ix) => ({ name: ix.name, path: [...ix.path], kind: ix.kind })),
+        schema.indexes.map(indexDescriptor),
+        keyOptions(schema),
       );
       engine.alterCollection(keepTableOptions(schema, next));
       return { rowCount: 0 };

@@ -69,6 +69,8 @@ export interface CreateTableStmt {
   /** The primary-key field path; a hidden rowid field when the table declares none. */
   readonly primaryKey: string;
   readonly indexes: readonly IndexDescriptor[];
+  /** A composite PRIMARY KEY: the unique index over its columns (primaryKey is the hidden rowid). */
+  readonly keyIndex?: string;
   /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
   readonly autoIncrementKey: boolean;
   /** AUTOINCREMENT: keys are never reused (CollectionSchema.autoIncrement). */
@@ -101,7 +103,12 @@ export interface CreateIndexStmt {
   readonly kind: 'createIndex';
   readonly name: string;
   readonly collection: string;
+  /** The first column's dotted path (the only one of a single-column index). */
   readonly path: string;
+  /** Every column's dotted path, in key order (two or more make a composite index). */
+  readonly paths: readonly string[];
+  /** Per entry of `paths`, declared DESC. */
+  readonly desc: readonly boolean[];
   readonly unique: boolean;
   readonly ifNotExists: boolean;
 }

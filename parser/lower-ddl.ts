@@ -140,49 +140,101 @@ function findColumn(columns: readonly ColumnDefAst[], name: string): ColumnDefAs
   return columns.find((c) => c.name.toLowerCase() === lower);
 }
 
-function primaryKeyColumn(ast: Ast<'createTable'>, sql: string): ColumnDefAst | undefined {
+interface PrimaryKey {
+  /** The one primary-key column, or undefined for none or a composite key. */
+  column: ColumnDefAst | undefined;
+  /** The columns of a composite key (two or more), else empty. */
+  composite: ColumnDefAst[];
+}
+
+function keyColumns(
+  ast: Ast<'createTable'>,
+  names: readonly string[],
+  what: string,
+  sql: string,
+): ColumnDefAst[] {
+  const cols = names.map((n) => {
+    const col = findColumn(ast.columns, n);
+    if (!col) throw new SchemaError(`${what} names unknown column ${n}`, 'SCHEMA', { sql });
+    return col;
+  });
+  // SQLite accepts a repeated column in a key list; the key means the same without the repeat.
+  return cols.filter((c, i) => cols.indexOf(c) === i);
+}
+
+function primaryKeyOf(ast: Ast<'createTable'>, sql: string): PrimaryKey {
   const declared = [...ast.columns.filter((c) => c.primaryKey).map((c) => [c.name]), ...ast.primaryKeys];
   if (declared.length > 1)
     throw new SchemaError(`table ${ast.name} has more than one primary key`, 'SCHEMA', { sql });
   const names = declared[0];
-  if (names === undefined) return undefined;
-  if (names.length !== 1) throw new NotSupportedError('composite PRIMARY KEY', 'NOT_SUPPORTED', { sql });
-  const col = findColumn(ast.columns, names[0]);
-  if (!col) throw new SchemaError(`PRIMARY KEY names unknown column ${names[0]}`, 'SCHEMA', { sql });
-  return col;
+  if (names === undefined) return { column: undefined, composite: [] };
+  const cols = keyColumns(ast, names, 'PRIMARY KEY', sql);
+  return cols.length === 1 ? { column: cols[0], composite: [] } : { column: undefined, composite: cols };
+}
+
+/** Unique trees compare BINARY: SQLite would enforce a collated key's uniqueness under its collation. */
+function refuseCollatedKey(cols: readonly ColumnDefAst[], sql: string): void {
+  for (const col of cols) {
+    if (col.collate !== null && parseCollation(col.collate) !== 'binary')
+      throw new NotSupportedError(
+        `COLLATE ${col.collate.toUpperCase()} on a column of a PRIMARY KEY or UNIQUE constraint (column ${col.name})`,
+        'NOT_SUPPORTED',
+        { sql, offset: col.start },
+      );
+  }
+}
+
+interface UniqueIndexes {
+  readonly indexes: IndexDescriptor[];
+  /** The index of a composite primary key. */
+  readonly keyIndex?: string;
 }
 
 /**
- * The indexes of UNIQUE constraints, named as SQLite names them: `sqlite_autoindex_<table>_<n>`,
- * numbered in constraint order (column constraints, then table constraints), where a PRIMARY KEY
- * that is not the rowid also takes a number (its index is the primary key itself here).
+ * The unique indexes of a table, in the order SQLite creates them (text order: column
+ * constraints, then table constraints), which decides which clash a conflict clause meets first,
+ * and named as SQLite names them: `sqlite_autoindex_<table>_<n>`. A single-column PRIMARY KEY that
+ * is not the rowid takes a number too (its index is the primary key itself here). A composite
+ * primary key is one of these indexes: the table keeps a hidden rowid, as a SQLite rowid table
+ * does. A constraint over the same columns (in the same order) as an earlier one is the same index.
  */
-function uniqueIndexes(
-  ast: Ast<'createTable'>,
-  pk: ColumnDefAst | undefined,
-  sql: string,
-): IndexDescriptor[] {
+function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): UniqueIndexes {
   const indexes: IndexDescriptor[] = [];
-  const seen = new Set<ColumnDefAst>();
-  const keyIndexed = pk !== undefined && pk.typeName !== 'INTEGER';
+  const seen = new Set<string>();
+  const keyOf = (cols: readonly ColumnDefAst[]): string =>
+    cols.map((c) => c.name.toLowerCase()).join('\u0000');
+  const single = pk.column;
+  const singleIndexed = single !== undefined && single.typeName !== 'INTEGER';
+  if (single) seen.add(keyOf([single]));
   let n = 0;
-  const add = (names: readonly string[]): void => {
-    if (names.length !== 1)
-      throw new NotSupportedError('UNIQUE over several columns', 'NOT_SUPPORTED', { sql });
-    const col = findColumn(ast.columns, names[0]);
-    if (!col) throw new SchemaError(`UNIQUE names unknown column ${names[0]}`, 'SCHEMA', { sql });
-    // The primary key is unique already; a second UNIQUE on one column is one index.
-    if (col === pk || seen.has(col)) return;
-    seen.add(col);
-    indexes.push({ name: `sqlite_autoindex_${ast.name}_${++n}`, path: fieldPath(col.name), kind: 'unique' });
+  let keyIndex: string | undefined;
+  const add = (cols: readonly ColumnDefAst[], isKey = false): void => {
+    const key = keyOf(cols);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const name = `sqlite_autoindex_${ast.name}_${++n}`;
+    if (isKey) keyIndex = name;
+    if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique' });
+    else {
+      refuseCollatedKey(cols, sql);
+      indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique' });
+    }
   };
-  for (const c of ast.columns) {
-    if (c === pk && c.primaryKey && keyIndexed) n++;
-    if (c.unique) add([c.name]);
+  for (const col of ast.columns) {
+    if (col === single && col.primaryKey && singleIndexed) n++;
+    if (col.unique) add([col]);
   }
-  if (keyIndexed && !pk.primaryKey) n++;
-  for (const names of ast.uniques) add(names);
-  return indexes;
+  const keyAt = ast.uniquesBeforeKey ?? 0;
+  const tableKey = (): void => {
+    if (pk.composite.length > 0) add(pk.composite, true);
+    else if (singleIndexed && !single.primaryKey) n++;
+  };
+  ast.uniques.forEach((names, i) => {
+    if (i === keyAt && ast.primaryKeys.length > 0) tableKey();
+    add(keyColumns(ast, names, 'UNIQUE', sql));
+  });
+  if (keyAt >= ast.uniques.length && ast.primaryKeys.length > 0) tableKey();
+  return keyIndex === undefined ? { indexes } : { indexes, keyIndex };
 }
 
 /** AUTOINCREMENT is only allowed on the INTEGER PRIMARY KEY (SQLite's rowid alias). */
@@ -202,7 +254,8 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
       throw new SchemaError(`duplicate column name: ${c.name}`, 'SCHEMA', { sql, offset: c.start });
     seen.add(k);
   }
-  const pk = primaryKeyColumn(ast, sql);
+  const key = primaryKeyOf(ast, sql);
+  const pk = key.column;
   if (!pk && seen.has(HIDDEN_ROWID))
     throw new SchemaError(
       `column name ${HIDDEN_ROWID} is reserved for the hidden rowid of a table without a primary key`,
@@ -214,13 +267,15 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql),
   );
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
+  const { indexes, keyIndex } = uniqueIndexes(ast, key, sql);
   return {
     kind: 'createTable',
     name: ast.name,
     ifNotExists: ast.ifNotExists,
     fields,
     primaryKey: pk ? pk.name : HIDDEN_ROWID,
-    indexes: uniqueIndexes(ast, pk, sql),
+    indexes,
+    ...(keyIndex === undefined ? {} : { keyIndex }),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
     autoIncrement: autoIncrementOf(ast, pk, sql),
@@ -233,16 +288,24 @@ export function lowerCreateIndex(
   catalog: CatalogReader,
   sql: string,
 ): CreateIndexStmt {
-  if (ast.columns.length !== 1)
-    throw new NotSupportedError('indexes over several columns', 'NOT_SUPPORTED', { sql });
   const scope = scopeFor(catalog, ast.table, null, sql);
-  const found = tryColumn(scope, ast.columns[0].split('.'), false);
-  if (!found) throw new QueryError(`no such column: ${ast.columns[0]}`, 'QUERY', { sql });
+  const paths: string[] = [];
+  const desc: boolean[] = [];
+  ast.columns.forEach((column, i) => {
+    const found = tryColumn(scope, column.split('.'), false);
+    if (!found) throw new QueryError(`no such column: ${column}`, 'QUERY', { sql });
+    // A repeated column adds nothing to the key (SQLite accepts the repeat).
+    if (paths.includes(found.expr.name)) return;
+    paths.push(found.expr.name);
+    desc.push(ast.desc?.[i] === true);
+  });
   return {
     kind: 'createIndex',
     name: ast.name,
     collection: scope.schema.name,
-    path: found.expr.name,
+    path: paths[0],
+    paths,
+    desc,
     unique: ast.unique,
     ifNotExists: ast.ifNotExists,
   };

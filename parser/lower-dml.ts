@@ -13,6 +13,7 @@ import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
 import { isHidden, scopeFor, targetColumn, tryColumn, visibleColumns } from './scope';
+import { indexPaths } from '../storage/schema/normalize';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
@@ -87,10 +88,12 @@ function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAc
     });
   const fields = scope.schema.fields;
   const paths = u.target.map((c) => fields[targetColumn(scope, c, sql)].path.join('.'));
-  // Keys are single-column today: a target matches one only by naming exactly that column once.
-  const same = (p: readonly string[]): boolean => paths.length === 1 && paths[0] === p.join('.');
-  if (same(scope.schema.primaryKey) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
-  const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(i.path));
+  // As in SQLite, a target matches a key naming as many columns as the key has, each of the
+  // key's columns among them, in any order.
+  const same = (key: readonly (readonly string[])[]): boolean =>
+    paths.length === key.length && key.every((p) => paths.includes(p.join('.')));
+  if (same([scope.schema.primaryKey]) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
+  const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(indexPaths(i)));
   if (ix === undefined) throw new QueryError(NO_MATCH, 'QUERY', { sql });
   return { kind: 'index', name: ix.name };
 }

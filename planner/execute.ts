@@ -10,7 +10,7 @@ import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
-import { compareValues } from '../storage/compare';
+import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
@@ -211,11 +211,12 @@ const builders: Builders = {
     if (!tree) return EMPTY;
     const cur = tree.cursor(opts);
     const index = node.index;
+    if (node.covering) return coveringRows(coll, index, cur, env);
     return {
       next() {
         while (cur.next()) {
           env.stats.indexEntries++;
-          if (node.skipNulls && cur.key === null) continue;
+          if (node.skipNulls && cur.key === null && !node.prefix) continue;
           return fetchByPk(env, rows, coll, cur.value, index);
         }
         return null;
@@ -461,8 +462,88 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
   return heap.sort(cmp).map((x) => x.row);
 }
 
+/**
+ * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
+ * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
+ * key starting with p, v (END: the value that sorts last in the following column's direction). A
+ * descending column swaps the SQL bounds: its upper bound starts the walk, its lower bound ends
+ * it, and its NULLs (the smallest values) come last instead of first. A NULL equality value
+ * matches nothing (unless it came from IS NULL), a NULL bound nothing, and a range skips NULLs.
+ */
+function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  const p: unknown[] = [];
+  for (const k of node.prefix ?? []) {
+    const v = evalConst(k.expr, env);
+    if (v === null && !k.matchNull) return null;
+    p.push(v);
+  }
+  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
+  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
+  if (lo === null || hi === null) return null;
+  const desc = node.desc ?? [];
+  const k = p.length;
+  const end = (i: number): unknown => (desc[i] === true ? KEY_BOTTOM : KEY_TOP);
+  const before = (v: unknown): unknown[] => [...p, v];
+  const after = (v: unknown): unknown[] => [...p, v, end(k + 1)];
+  const loIncl = node.lo?.inclusive === true;
+  const hiIncl = node.hi?.inclusive === true;
+  const opts: CursorOptions<unknown> = { reverse: node.reverse };
+  const start = (key: unknown[], inclusive: boolean): void => {
+    opts.lo = key;
+    opts.loInclusive = inclusive;
+  };
+  const stop = (key: unknown[], inclusive: boolean): void => {
+    opts.hi = key;
+    opts.hiInclusive = inclusive;
+  };
+  if (desc[k] !== true) {
+    if (lo !== undefined) start(loIncl ? before(lo) : after(lo), true);
+    else if (node.skipNulls) start(after(null), true);
+    else if (k > 0) start(p, true);
+    if (hi !== undefined) stop(hiIncl ? after(hi) : before(hi), hiIncl);
+    else if (k > 0) stop([...p, end(k)], true);
+  } else {
+    if (hi !== undefined) start(hiIncl ? before(hi) : after(hi), true);
+    else if (k > 0) start(p, true);
+    if (lo !== undefined) stop(loIncl ? after(lo) : before(lo), loIncl);
+    else if (node.skipNulls) stop(before(null), false);
+    else if (k > 0) stop([...p, end(k)], true);
+  }
+  return opts;
+}
+
+/**
+ * Rows of a covering composite index scan, built from the entries: the key's values at their
+ * columns, the primary key at its column, NULL elsewhere (the planner checked that the query
+ * reads no other column).
+ */
+function coveringRows(
+  coll: CollectionView,
+  index: string,
+  cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']>,
+  env: ExecEnv,
+): Source {
+  const ix = coll.indexes.find((i) => i.def.name === index);
+  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
+  const columns = ix.columns.map((c) => c.column);
+  const width = coll.compiled.columnCount;
+  const pkColumn = coll.compiled.pkColumn;
+  return {
+    next() {
+      if (!cur.next()) return null;
+      env.stats.indexEntries++;
+      const row: unknown[] = new Array<unknown>(width).fill(null);
+      const key = cur.key as readonly unknown[];
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = key[i];
+      row[pkColumn] = cur.value;
+      return row;
+    },
+  };
+}
+
 /** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */
 function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  if (node.prefix) return compositeRange(node, env);
   const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
   const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
   // A comparison with NULL is never true: a NULL bound selects nothing.

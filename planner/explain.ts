@@ -58,6 +58,20 @@ export function exprText(e: Expr): string {
   }
 }
 
+/** A composite index scan names the index columns it uses, as SQLite's EXPLAIN QUERY PLAN does. */
+function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>): string {
+  const cols = n.columns ?? [];
+  const shown = cols.map((c, i) => (n.desc?.[i] ? `${c} DESC` : c));
+  const terms = (n.prefix ?? []).map((k, i) =>
+    k.matchNull ? `${cols[i]} IS NULL` : `${cols[i]}=${exprText(k.expr)}`,
+  );
+  const next = cols[terms.length];
+  if (n.lo) terms.push(`${next}${n.lo.inclusive ? '>=' : '>'}${exprText(n.lo.expr)}`);
+  if (n.hi) terms.push(`${next}${n.hi.inclusive ? '<=' : '<'}${exprText(n.hi.expr)}`);
+  const used = terms.length > 0 ? `(${terms.join(' AND ')})` : 'range=[full]';
+  return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? ''} (${shown.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
+}
+
 function keysText(keys: readonly SortKey[]): string {
   return keys.map((k) => `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
 }
@@ -69,6 +83,7 @@ const describe: Describers = {
   IndexLookup: (n) =>
     `IndexLookup ${n.collection} using ${n.index}${n.unique ? ' (unique)' : ''} keys=[${n.keys.map(exprText).join(', ')}]`,
   IndexRangeScan: (n) => {
+    if (n.prefix && n.columns) return compositeScanText(n);
     const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
     const hi = n.hi ? `${n.hi.inclusive ? '<=' : '<'} ${exprText(n.hi.expr)}` : '';
     const range = [lo, hi].filter(Boolean).join(' AND ') || 'full';

@@ -55,3 +55,73 @@ function collect(e: Expr, out: Set<number>): boolean {
     }
   }
 }
+
+/**
+ * Every stored-row column the expressions read, anywhere in them (aggregate arguments and
+ * filters included; slots read operator output, not the row): what a covering index scan must
+ * supply. A column read through a nested path counts as its top-level column.
+ */
+export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
+  const out = new Set<number>();
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'column':
+        out.add(e.column);
+        return;
+      case 'literal':
+      case 'param':
+      case 'slot':
+        return;
+      case 'unary':
+      case 'isNull':
+      case 'cast':
+      case 'collate':
+        walk(e.arg);
+        return;
+      case 'binary':
+        walk(e.left);
+        walk(e.right);
+        return;
+      case 'in':
+        walk(e.arg);
+        e.list.forEach(walk);
+        return;
+      case 'between':
+        walk(e.arg);
+        walk(e.lo);
+        walk(e.hi);
+        return;
+      case 'like':
+        walk(e.arg);
+        walk(e.pattern);
+        if (e.escape) walk(e.escape);
+        return;
+      case 'glob':
+        walk(e.arg);
+        walk(e.pattern);
+        return;
+      case 'case':
+        if (e.base) walk(e.base);
+        for (const w of e.whens) {
+          walk(w.when);
+          walk(w.then);
+        }
+        if (e.otherwise) walk(e.otherwise);
+        return;
+      case 'call':
+        e.args.forEach(walk);
+        return;
+      case 'aggregate':
+        if (e.arg) walk(e.arg);
+        e.more.forEach(walk);
+        if (e.filter) walk(e.filter);
+        return;
+      default: {
+        const unreachable: never = e;
+        return unreachable;
+      }
+    }
+  };
+  exprs.forEach(walk);
+  return out;
+}

@@ -25,9 +25,12 @@ import type {
   IndexLookupNode,
   IndexRangeScanNode,
   PhysicalPlan,
+  PrefixKey,
   PrimaryKeyLookupNode,
 } from './physical';
+import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
+import { rowColumnsOf } from './expr-columns';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
@@ -118,7 +121,10 @@ function targets(view: CollectionView): Target[] {
   const pkColumn = view.compiled.pkColumn;
   return [
     { index: null, column: pkColumn, sub: [] },
-    ...view.indexes.map((ix) => ({ index: ix, column: ix.accessor.column, sub: ix.accessor.sub })),
+    // A composite index answers through compositeCandidates (its key is a tuple).
+    ...view.indexes
+      .filter((ix) => !ix.composite)
+      .map((ix) => ({ index: ix, column: ix.columns[0].column, sub: ix.columns[0].sub })),
   ];
 }
 
@@ -318,6 +324,148 @@ function mergeRanges(cands: Candidate[]): Candidate[] {
   return [...cands, ...merged];
 }
 
+/**
+ * Composite indexes: equality on a leftmost prefix of the columns, then at most one lower and
+ * one upper bound on the next column (SQLite's rule). The conjuncts used are answered exactly.
+ */
+interface CompositeMatch {
+  index: IndexView;
+  prefix: PrefixKey[];
+  /** Conjuncts the prefix answers, by column. */
+  eqCovers: Expr[];
+  lo: Bound | null;
+  hi: Bound | null;
+  rangeCovers: Expr[];
+}
+
+function columnIs(e: Expr, ix: IndexView, i: number): boolean {
+  return sameColumn(e, ix.columns[i].column, ix.columns[i].sub);
+}
+
+function compositeMatch(ix: IndexView, parts: readonly Expr[]): CompositeMatch {
+  const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
+  const usable = parts.filter(treeComparable);
+  for (let i = 0; i < ix.columns.length; i++) {
+    let found = false;
+    for (const e of usable) {
+      const cmp = columnComparison(e);
+      if (cmp && cmp.op === '=' && columnIs(cmp.col, ix, i)) {
+        m.prefix.push({ expr: cmp.value, matchNull: false });
+        m.eqCovers.push(e);
+        found = true;
+        break;
+      }
+      if (e.kind === 'isNull' && !e.negated && columnIs(e.arg, ix, i)) {
+        m.prefix.push({ expr: E.literal(null, 'null'), matchNull: true });
+        m.eqCovers.push(e);
+        found = true;
+        break;
+      }
+    }
+    if (!found) break;
+  }
+  const next = m.prefix.length;
+  if (next >= ix.columns.length) return m;
+  for (const e of usable) {
+    const cmp = columnComparison(e);
+    if (cmp && cmp.op !== '=' && columnIs(cmp.col, ix, next)) {
+      const bound: Bound = { expr: cmp.value, inclusive: cmp.op === '<=' || cmp.op === '>=' };
+      if ((cmp.op === '>' || cmp.op === '>=') && !m.lo) m.lo = bound;
+      else if ((cmp.op === '<' || cmp.op === '<=') && !m.hi) m.hi = bound;
+      else continue;
+      m.rangeCovers.push(e);
+    } else if (
+      e.kind === 'between' &&
+      !e.negated &&
+      isConstant(e.lo) &&
+      isConstant(e.hi) &&
+      !m.lo &&
+      !m.hi &&
+      columnIs(e.arg, ix, next)
+    ) {
+      m.lo = { expr: e.lo, inclusive: true };
+      m.hi = { expr: e.hi, inclusive: true };
+      m.rangeCovers.push(e);
+    }
+  }
+  return m;
+}
+
+function compositeNode(view: CollectionView, m: CompositeMatch, reverse = false): IndexRangeScanNode {
+  return {
+    kind: 'IndexRangeScan',
+    collection: view.meta.schema.name,
+    index: m.index.def.name,
+    lo: m.lo,
+    hi: m.hi,
+    reverse,
+    skipNulls: m.lo !== null || m.hi !== null,
+    prefix: m.prefix,
+    columns: indexPaths(m.index.def).map((p) => p.join('.')),
+    ...(m.index.desc ? { desc: m.index.desc } : {}),
+  };
+}
+
+function compositeCandidates(view: CollectionView, parts: readonly Expr[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const ix of view.indexes) {
+    if (!ix.composite) continue;
+    const m = compositeMatch(ix, parts);
+    const used = m.prefix.length + (m.lo || m.hi ? 1 : 0);
+    if (used === 0) continue;
+    const full = m.prefix.length === ix.columns.length;
+    // Equality on the whole unique key finds at most one row; an equality prefix is a lookup;
+    // a range on the first column alone is a range. More columns used = fewer entries read.
+    const rank = full && ix.unique ? 1 : m.prefix.length > 0 ? 2 : 3;
+    out.push({
+      rank,
+      keys: 1 / (1 + used),
+      node: compositeNode(view, m),
+      covers: [...m.eqCovers, ...m.rangeCovers],
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether walking composite index `ix` forwards or backwards yields rows in the order of `sort`,
+ * given the columns fixed by an equality prefix of `fixed` columns: the sort keys, leaving out
+ * fixed columns, must be the next index columns in order, each in its column's direction
+ * (forwards) or each against it (backwards); the primary key may follow the last index column
+ * (ties are in primary-key order, ascending forwards). Returns whether to walk backwards, or null.
+ */
+function compositeOrder(
+  view: CollectionView,
+  ix: IndexView,
+  fixed: number,
+  sort: readonly SortKey[],
+): { desc: boolean } | null {
+  let j = fixed;
+  let reverse: boolean | null = null;
+  const pk = view.compiled.pkColumn;
+  const direction = (i: number): boolean => ix.desc?.[i] === true;
+  for (const k of sort) {
+    const e = k.expr;
+    if (e.kind !== 'column' || e.collation) return null;
+    let i = -1;
+    for (let c = 0; c < ix.columns.length; c++) if (columnIs(e, ix, c)) i = c;
+    if (i >= 0 && i < fixed) continue;
+    if (i === j) {
+      const walkBack = k.desc !== direction(i);
+      if (reverse !== null && walkBack !== reverse) return null;
+      reverse = walkBack;
+      j++;
+      continue;
+    }
+    if (j === ix.columns.length && sameColumn(e, pk, [])) {
+      if (reverse !== null && k.desc !== reverse) return null;
+      return { desc: k.desc };
+    }
+    return null;
+  }
+  return { desc: reverse ?? false };
+}
+
 export interface AccessChoice {
   access: AccessNode;
   residual: Expr[];
@@ -332,7 +480,10 @@ function chooseAccess(
   hasLimit: boolean,
 ): AccessChoice {
   const parts = conjuncts(where);
-  const cands = mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view)));
+  const cands = [
+    ...mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view))),
+    ...compositeCandidates(view, parts),
+  ];
   let best = pickBest(cands);
   const collection = view.meta.schema.name;
   const first = sort && sort.length >= 1 ? sort[0].expr : null;
@@ -352,6 +503,27 @@ function chooseAccess(
     const onSortTree = cands.filter((c) => c.node.kind === 'IndexRangeScan' && c.node.index === sortIndex);
     const ordered = onSortTree.sort((a, b) => b.covers.length - a.covers.length)[0];
     if (ordered) best = ordered;
+  }
+
+  // A composite index answering the WHERE may also give the ORDER BY (forwards or backwards).
+  if (best && sort && sort.length > 0 && best.node.kind === 'IndexRangeScan' && best.node.prefix) {
+    const node = best.node;
+    const ix = view.indexes.find((i) => i.def.name === node.index);
+    const order = ix ? compositeOrder(view, ix, node.prefix?.length ?? 0, sort) : null;
+    if (order) {
+      const residual = parts.filter((p) => !best.covers.includes(p));
+      return { access: { ...node, reverse: order.desc }, residual, ordered: true };
+    }
+  }
+  // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the sort.
+  if (!best && sort && sort.length > 0 && !sortUsable) {
+    for (const ix of view.indexes) {
+      if (!ix.composite) continue;
+      const order = compositeOrder(view, ix, 0, sort);
+      if (!order) continue;
+      const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
+      return { access: { ...compositeNode(view, m, order.desc) }, residual: parts, ordered: true };
+    }
   }
 
   if (!best) {
@@ -377,6 +549,30 @@ function chooseAccess(
   return { access, residual, ordered };
 }
 
+/**
+ * A composite index scan that can answer the whole query from its entries: every column the
+ * query reads anywhere (residual filter, grouping, aggregates, sort, output) is a top-level index
+ * column or the primary key (the entry's value). Needs an output list: without one every column
+ * is read.
+ */
+function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): AccessNode {
+  const access = choice.access;
+  if (access.kind !== 'IndexRangeScan' || !access.prefix || !l.project) return access;
+  const ix = view.indexes.find((i) => i.def.name === access.index);
+  if (!ix) return access;
+  const have = new Set(ix.columns.filter((c) => c.sub.length === 0).map((c) => c.column));
+  have.add(view.compiled.pkColumn);
+  const read = rowColumnsOf([
+    ...choice.residual,
+    ...(l.aggregate ? [...l.aggregate.groupBy, ...l.aggregate.aggregates] : []),
+    ...(l.having ? [l.having] : []),
+    ...(l.sort ?? []).map((k) => k.expr),
+    ...l.project.columns.map((c) => c.expr),
+  ]);
+  for (const c of read) if (!have.has(c)) return access;
+  return { ...access, covering: true };
+}
+
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
@@ -397,7 +593,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Sorting below an aggregate is over groups: the access path can't provide that order.
     const accessSort = l.aggregate ? null : l.sort;
     const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
-    node = choice.access;
+    node = coveringAccess(view, choice, l);
     ordered = choice.ordered;
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };

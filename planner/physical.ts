@@ -39,6 +39,26 @@ export interface IndexRangeScanNode {
   readonly reverse: boolean;
   /** Entries with a NULL key are skipped (a range predicate is never true for NULL). */
   readonly skipNulls: boolean;
+  /**
+   * Composite indexes only: equality values for the leftmost columns (`matchNull`: an IS NULL
+   * that a NULL value matches), `lo`/`hi` then bound the next column. Present (maybe empty)
+   * exactly when the index's key is a tuple; `skipNulls` then means the ranged column's NULLs.
+   */
+  readonly prefix?: readonly PrefixKey[];
+  /** Composite indexes only: the names of the index's columns, for explain(). */
+  readonly columns?: readonly string[];
+  /** Composite indexes whose columns mix directions: per column, whether the tree descends. */
+  readonly desc?: readonly boolean[];
+  /**
+   * Composite indexes only: every column the query reads is an index column or the primary key,
+   * so rows are built from the index entries without reading the stored rows (other columns NULL).
+   */
+  readonly covering?: boolean;
+}
+
+export interface PrefixKey {
+  readonly expr: Expr;
+  readonly matchNull: boolean;
 }
 
 export interface CollectionScanNode {

@@ -7,7 +7,7 @@
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { setPath } from '../storage/schema/paths';
-import { compareValues } from '../storage/compare';
+import { compareValues, keyHasNull } from '../storage/compare';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
 import { compileExpr } from './compile-expr';
@@ -172,7 +172,7 @@ function firstClash(
   const indexClash = (ix: CollectionState['indexes'][number]): unknown => {
     if (!ix.unique) return undefined;
     const key = ix.accessor.get(row as unknown[]) ?? null;
-    if (key === null) return undefined;
+    if (keyHasNull(key)) return undefined;
     // The row is not in the table yet: an entry under its own primary key is a clash too.
     return ix.tree.get(key);
   };

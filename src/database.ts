@@ -13,7 +13,9 @@ import { rowOfState } from '../storage/collection-state';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
 import { normalizeCollection } from '../storage/schema/normalize';
-import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
+import type { FieldDescriptor, IndexDescriptor, PrimaryKeyDescriptor } from '../storage/schema/descriptors';
+import { HIDDEN_ROWID } from '../storage/schema/normalize';
+import { assignRowid, canonicalKey, hasCompositeKey, rowidOf } from './composite-key';
 import { InterfaceError, OperationalError, ProgrammingError, TransactionError } from './errors';
 import { checkOptions, OPEN_OPTIONS } from './options';
 import { Query } from './query';
@@ -83,7 +85,7 @@ export class Database {
   registerCollection(
     name: string,
     fields: readonly FieldDescriptor[],
-    primaryKey: string | readonly string[],
+    primaryKey: PrimaryKeyDescriptor,
     indexes: readonly IndexDescriptor[] = [],
   ): RegisteredCollection {
     const schema = normalizeCollection(name, fields, primaryKey, indexes);
@@ -99,6 +101,15 @@ export class Database {
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
   insert(name: string, row: Row): 'inserted' | 'replaced' {
     const state = this.state(name);
+    if (hasCompositeKey(state)) {
+      // The rowid is the engine's to choose: the row with the same key keeps its own.
+      const stored = state.compiled.toRow({ ...row, [HIDDEN_ROWID]: 0 });
+      return this.write((engine) => {
+        const live = this.state(name);
+        assignRowid(live, stored);
+        return engine.putRow(live, stored, 'replacePk');
+      }) as 'inserted' | 'replaced';
+    }
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
     if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
@@ -111,14 +122,17 @@ export class Database {
     const engine = this.live();
     if (engine.readOnly) engine.refresh();
     const state = this.state(name);
-    const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
+    const composite = hasCompositeKey(state) ? canonicalKey(state, pk) : null;
+    const key = composite ? null : state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
     let row: readonly unknown[] | undefined;
     if (this.inTransaction || !engine.inTransaction) {
-      row = engine.getRow(state, key);
+      const rowid = composite ? rowidOf(state, state.indexes, composite) : key;
+      row = rowid === undefined ? undefined : engine.getRow(state, rowid);
     } else {
       // Another handle's transaction is open: read the committed state only.
       const view = engine.committedView().collections.get(name);
-      const loc = view?.pk.get(key);
+      const rowid = composite ? view && rowidOf(state, view.indexes, composite) : key;
+      const loc = rowid === undefined ? undefined : view?.pk.get(rowid);
       row = loc === undefined ? undefined : rowOfState(state, engine.readRow(loc));
     }
     return row ? state.compiled.toObject(row, this.safeIntegers) : null;
@@ -169,6 +183,14 @@ export class Database {
   /** Delete the row with primary key `pk`; false when there was none. */
   delete(name: string, pk: unknown): boolean {
     const state = this.state(name);
+    if (hasCompositeKey(state)) {
+      const composite = canonicalKey(state, pk);
+      return this.write((engine) => {
+        const live = this.state(name);
+        const rowid = rowidOf(live, live.indexes, composite);
+        return rowid !== undefined && engine.deleteRow(live, rowid);
+      });
+    }
     const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
     return this.write((engine) => engine.deleteRow(this.state(name), key));
   }

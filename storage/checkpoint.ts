@@ -11,9 +11,10 @@
  */
 import { BTree } from './btree';
 import { compareValues } from './compare';
-import { CollectionState } from './collection-state';
+import { CollectionState, indexKeyCompare } from './collection-state';
 import type { CollectionMeta, IndexSource } from './collection-state';
-import type { CollectionSchema } from './schema/normalize';
+import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
+import { indexPaths } from './schema/normalize';
 import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
@@ -122,9 +123,20 @@ function strictlyAscending(keys: readonly unknown[]): boolean {
   return true;
 }
 
-function entriesAscending(keys: readonly unknown[], pks: readonly unknown[]): boolean {
+/** A composite index's keys are tuples with one value per column; a single-column index's are not. */
+function keysShaped(keys: readonly unknown[], width: number): boolean {
+  for (const k of keys)
+    if (Array.isArray(k) !== width > 1 || (width > 1 && (k as unknown[]).length !== width)) return false;
+  return true;
+}
+
+function entriesAscending(
+  keys: readonly unknown[],
+  pks: readonly unknown[],
+  compare: (a: unknown, b: unknown) => number,
+): boolean {
   for (let i = 1; i < keys.length; i++) {
-    const c = compareValues(keys[i - 1], keys[i]);
+    const c = compare(keys[i - 1], keys[i]);
     if (c > 0 || (c === 0 && compareValues(pks[i - 1], pks[i]) >= 0)) return false;
   }
   return true;
@@ -177,15 +189,26 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
     for (const ix of indexes as unknown[]) {
       if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index arrays', offset);
       const { keys, pks } = ix;
+      // The schema is checked when the collection state is built below; read it defensively here.
+      const defs: unknown = meta.schema.indexes;
+      const found: unknown = Array.isArray(defs)
+        ? defs.find((d: unknown) => isRecord(d) && d.name === ix.name)
+        : undefined;
+      const def =
+        isRecord(found) && Array.isArray(found.path) ? (found as unknown as NormalizedIndex) : undefined;
+      const width = def ? indexPaths(def).length : 1;
+      const compare = indexKeyCompare(def);
       const build = (): BTree<unknown, unknown> => {
         const pair = readPair(keys, pks, layout, offset);
         if (!pair) throw bad(`index ${String(ix.name)} arrays`, offset);
         if (pair[0].length !== rowCount)
           throw bad(`index ${String(ix.name)} has ${pair[0].length} entries for ${rowCount} rows`, offset);
-        if (!entriesAscending(pair[0], pair[1]))
+        if (!keysShaped(pair[0], width))
+          throw bad(`index ${String(ix.name)} keys have the wrong shape`, offset);
+        if (!entriesAscending(pair[0], pair[1], compare))
           throw bad(`index ${String(ix.name)} entries out of order`, offset);
         return BTree.fromSorted<unknown, unknown>(pair[0], pair[1], {
-          compare: compareValues,
+          compare,
           multi: true,
           valueCompare: compareValues,
         });

@@ -6,10 +6,11 @@
  */
 import { BTree } from './btree';
 import type { BTreeSnapshot } from './btree';
-import { compareValues } from './compare';
+import { compareKeys, compareValues, directedKeyCompare } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
+import { indexDesc, indexPaths, isCompositeIndex } from './schema/normalize';
 import { SchemaError } from '../src/errors';
 
 export interface CollectionMeta {
@@ -26,6 +27,21 @@ export interface PackedIndex {
   build(): BTree<unknown, unknown>;
 }
 
+/**
+ * How a row's index key is read: the column's value for a single-column index, a tuple of the
+ * columns' values (NULL for a missing one) for a composite index.
+ */
+export interface KeyAccessor {
+  get(row: readonly unknown[]): unknown;
+}
+
+/** The key accessor of an index whose columns are `columns`. */
+export function keyAccessor(columns: readonly PathAccessor[]): KeyAccessor {
+  if (columns.length === 1) return columns[0];
+  const gets = columns.map((c) => c.get);
+  return { get: (row) => gets.map((g) => g(row) ?? null) };
+}
+
 /** An index tree, or the packed form it is built from on first use. */
 export type IndexSource = BTree<unknown, unknown> | PackedIndex;
 
@@ -38,16 +54,25 @@ export type IndexSource = BTree<unknown, unknown> | PackedIndex;
  */
 export class IndexState {
   readonly unique: boolean;
+  /** Whether the key is a tuple (two or more columns). */
+  readonly composite: boolean;
+  /** Per column, whether the tree orders it descending; null when all ascend. */
+  readonly desc: readonly boolean[] | null;
+  readonly accessor: KeyAccessor;
   private built: BTree<unknown, unknown> | null;
   private pending: PackedIndex | null;
   private pendingView: PendingIndexView | null = null;
 
   constructor(
     readonly def: NormalizedIndex,
-    readonly accessor: PathAccessor,
+    /** One accessor per index column, in key order. */
+    readonly columns: readonly PathAccessor[],
     source: IndexSource,
   ) {
     this.unique = def.kind === 'unique';
+    this.composite = columns.length > 1;
+    this.desc = this.composite ? indexDesc(def) : null;
+    this.accessor = keyAccessor(columns);
     this.built = source instanceof BTree ? source : null;
     this.pending = source instanceof BTree ? null : source;
   }
@@ -77,7 +102,15 @@ export class IndexState {
   /** A frozen view of the tree; one taken while the tree is still packed does not build it. */
   view(): IndexView {
     if (this.pending) return (this.pendingView ??= new PendingIndexView(this));
-    return { def: this.def, accessor: this.accessor, unique: this.unique, tree: this.tree.snapshot() };
+    return {
+      def: this.def,
+      accessor: this.accessor,
+      columns: this.columns,
+      composite: this.composite,
+      desc: this.desc,
+      unique: this.unique,
+      tree: this.tree.snapshot(),
+    };
   }
 
   /** Put the tree back to `view` (savepoint and transaction rollback). */
@@ -95,7 +128,10 @@ export class IndexState {
 /** The view of an index taken while it was packed: reading its tree builds the index. */
 class PendingIndexView implements IndexView {
   readonly def: NormalizedIndex;
-  readonly accessor: PathAccessor;
+  readonly accessor: KeyAccessor;
+  readonly columns: readonly PathAccessor[];
+  readonly composite: boolean;
+  readonly desc: readonly boolean[] | null;
   readonly unique: boolean;
   private snap: BTreeSnapshot<unknown, unknown> | null = null;
   private slot: IndexState | null;
@@ -104,6 +140,9 @@ class PendingIndexView implements IndexView {
     this.slot = slot;
     this.def = slot.def;
     this.accessor = slot.accessor;
+    this.columns = slot.columns;
+    this.composite = slot.composite;
+    this.desc = slot.desc;
     this.unique = slot.unique;
   }
 
@@ -137,9 +176,16 @@ export class CollectionState {
     this.compiled = compileSchema(meta.schema);
     this.pk = pk ?? newPkTree();
     this.indexes = meta.schema.indexes.map((def) => {
-      const accessor = this.compiled.resolvePath(def.path);
-      if (!accessor) throw new SchemaError(`index path ${def.path.join('.')} does not resolve`); // normalize() prevents it; a corrupt catalog may not
-      return new IndexState(def, accessor, indexTrees?.get(def.name) ?? newIndexTree());
+      const paths = indexPaths(def);
+      const columns = paths.map((path) => {
+        // normalize() prevents both; a corrupt catalog may not.
+        if (!Array.isArray(path) || !path.every((s) => typeof s === 'string'))
+          throw new SchemaError(`index ${String(def.name)} has a malformed path`);
+        const accessor = this.compiled.resolvePath(path);
+        if (!accessor) throw new SchemaError(`index path ${path.join('.')} does not resolve`);
+        return accessor;
+      });
+      return new IndexState(def, columns, indexTrees?.get(def.name) ?? newIndexTree(def));
     });
   }
 
@@ -156,8 +202,20 @@ export function newPkTree(): BTree<unknown, number> {
   return new BTree<unknown, number>({ compare: compareValues });
 }
 
-export function newIndexTree(): BTree<unknown, unknown> {
-  return new BTree<unknown, unknown>({ compare: compareValues, multi: true, valueCompare: compareValues });
+/** The key order of index `def`'s tree: values, or tuples (with per-column directions). */
+export function indexKeyCompare(def: NormalizedIndex | undefined): (a: unknown, b: unknown) => number {
+  if (!def || !isCompositeIndex(def)) return compareValues;
+  const desc = indexDesc(def);
+  return desc ? directedKeyCompare(desc) : compareKeys;
+}
+
+/** An empty (key, pk) tree for index `def` (a composite index's keys are tuples). */
+export function newIndexTree(def?: NormalizedIndex): BTree<unknown, unknown> {
+  return new BTree<unknown, unknown>({
+    compare: indexKeyCompare(def),
+    multi: true,
+    valueCompare: compareValues,
+  });
 }
 
 /** A frozen view of one collection: what a statement or another connection reads. */
@@ -175,7 +233,12 @@ export interface CollectionView {
 
 export interface IndexView {
   readonly def: NormalizedIndex;
-  readonly accessor: PathAccessor;
+  readonly accessor: KeyAccessor;
+  /** One accessor per index column, in key order. */
+  readonly columns: readonly PathAccessor[];
+  readonly composite: boolean;
+  /** Per column, whether the tree orders it descending; null when all ascend. */
+  readonly desc: readonly boolean[] | null;
   readonly unique: boolean;
   readonly tree: BTreeSnapshot<unknown, unknown>;
 }

@@ -7,6 +7,7 @@
 
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
+  if (v === KEY_BOTTOM) return -1;
   const t = typeof v;
   if (t === 'number') return Number.isNaN(v) ? 0 : 1;
   if (t === 'bigint' || t === 'boolean') return 1;
@@ -87,4 +88,60 @@ export function compareTuples(a: readonly unknown[], b: readonly unknown[]): num
 
 export function valuesEqual(a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0;
+}
+
+/**
+ * Order of index keys: a composite index's key is a tuple (one value per column) compared
+ * column by column; a single-column key is a plain value. A shorter tuple that is a prefix of a
+ * longer one sorts first, and KEY_TOP sorts after every stored value, so `[x]` and `[x, KEY_TOP]`
+ * bound every key starting with x.
+ */
+export function compareKeys(a: unknown, b: unknown): number {
+  if (!Array.isArray(a) || !Array.isArray(b)) return compareValues(a, b);
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x: unknown = a[i];
+    const y: unknown = b[i];
+    // The common columns inline (numbers that are not NaN, equal strings); the rest by value order.
+    if (typeof x === 'number' && typeof y === 'number' && x === x && y === y) {
+      if (x !== y) return x < y ? -1 : 1;
+      continue;
+    }
+    if (x === y && typeof x === 'string') continue;
+    const c = compareValues(x, y);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** A bound above every stored value (compareValues ranks a plain object after all of them). */
+export const KEY_TOP: unknown = Object.freeze({ top: true });
+
+/** A bound below every stored value, NULL included (the bound a descending column ends at). */
+export const KEY_BOTTOM: unknown = Object.freeze({ bottom: true });
+
+/**
+ * Order of a composite index whose columns are ascending or descending (`desc[i]`): column by
+ * column, a descending column's value order reversed, a key that is a prefix of another first.
+ */
+export function directedKeyCompare(desc: readonly boolean[]): (a: unknown, b: unknown) => number {
+  return (a, b) => {
+    const x = a as readonly unknown[];
+    const y = b as readonly unknown[];
+    const n = x.length < y.length ? x.length : y.length;
+    for (let i = 0; i < n; i++) {
+      const c = compareValues(x[i], y[i]);
+      if (c !== 0) return desc[i] === true ? -c : c;
+    }
+    return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
+  };
+}
+
+/** Whether a unique index key holds a NULL column: such keys never clash (SQLite's rule). */
+export function keyHasNull(key: unknown): boolean {
+  if (key === null) return true;
+  if (Array.isArray(key)) {
+    for (const v of key) if (v === null) return true;
+  }
+  return false;
 }

@@ -73,8 +73,10 @@ import {
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { noteKey } from './sequence';
-import { compareValues } from './compare';
+import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
+import type { NormalizedIndex } from './schema/normalize';
+import { indexDesc, indexPaths, keyColumnsText } from './schema/normalize';
 import {
   DataError,
   FormatError,
@@ -684,8 +686,8 @@ export class Engine {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
-      if (now && now.kind === ix.def.kind && now.path.join('.') === ix.def.path.join('.'))
-        unchanged.set(ix.def.name, ix.tree);
+      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a)]);
+      if (now && now.kind === ix.def.kind && same(now) === same(ix.def)) unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
     state.seq = previous.seq;
@@ -704,9 +706,9 @@ export class Engine {
         }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
-          if (ix.unique && key !== null && ix.tree.get(key) !== undefined) {
+          if (ix.unique && !keyHasNull(key) && ix.tree.get(key) !== undefined) {
             throw new IntegrityError(
-              `UNIQUE constraint failed: ${meta.schema.name}.${ix.def.path.join('.')}`,
+              `UNIQUE constraint failed: ${keyColumnsText(meta.schema.name, indexPaths(ix.def))}`,
               'UNIQUE',
             );
           }
@@ -1269,17 +1271,18 @@ export class Engine {
     const keys = this.keyScratch;
     keys.length = indexes.length;
     let clashes: unknown[] | null = null;
-    for (let i = 0; i < indexes.length; i++) {
+    for (let i = 0; i < indexes.length; i++) keys[i] = indexes[i].accessor.get(row) ?? null;
+    // SQLite checks the most recently created unique index first: its clash names the error.
+    for (let i = indexes.length - 1; i >= 0; i--) {
       const ix = indexes[i];
-      const key = ix.accessor.get(row) ?? null;
-      keys[i] = key;
-      if (!ix.unique || key === null) continue;
+      const key = keys[i];
+      if (!ix.unique || keyHasNull(key)) continue;
       const other = ix.tree.get(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
       if (mode === 'ignore') return 'ignored';
       if (mode !== 'replaceAll') {
         throw new IntegrityError(
-          `UNIQUE constraint failed: ${state.name}.${ix.def.path.join('.')}`,
+          `UNIQUE constraint failed: ${keyColumnsText(state.name, indexPaths(ix.def))}`,
           'UNIQUE',
         );
       }
@@ -1369,18 +1372,18 @@ export class Engine {
     for (const id of this.staleIndexes) {
       const state = this.byId.get(id);
       if (!state) continue;
-      const trees = state.indexes.map(() => newIndexTree());
+      const trees = state.indexes.map((ix) => newIndexTree(ix.def));
       const cur = state.pk.cursor();
       while (cur.next()) {
         const row = this.readRow(cur.value);
         state.indexes.forEach((ix, i) => {
           const key = ix.accessor.get(row) ?? null;
-          if (ix.unique && key !== null && trees[i].get(key) !== undefined)
+          if (ix.unique && !keyHasNull(key) && trees[i].get(key) !== undefined)
             throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
           trees[i].add(key, cur.key);
         });
       }
-      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.accessor, trees[i]));
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.columns, trees[i]));
       this.recoveryReport.rebuiltIndexes.push(state.name);
     }
     this.staleIndexes.clear();

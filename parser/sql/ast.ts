@@ -176,6 +176,8 @@ export type StatementAst =
       /** `PRIMARY KEY (col AUTOINCREMENT)` at table level. */
       readonly pkAutoIncrement: boolean;
       readonly uniques: readonly (readonly string[])[];
+      /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
+      readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];
     }
   | {
@@ -190,6 +192,8 @@ export type StatementAst =
       readonly name: string;
       readonly table: string;
       readonly columns: readonly string[];
+      /** Per column, declared DESC (absent: all ascending). */
+      readonly desc?: readonly boolean[];
       readonly unique: boolean;
       readonly ifNotExists: boolean;
     }

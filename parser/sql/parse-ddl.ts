@@ -153,10 +153,12 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
   const uniques: string[][] = [];
   const checks: SqlExpr[] = [];
   const autoinc = { seen: false };
+  let uniquesBeforeKey: number | undefined;
   do {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
+      uniquesBeforeKey ??= uniques.length;
       primaryKeys.push(nameList(p, autoinc));
     } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
     else if (p.acceptWord('CHECK')) checks.push(check(p));
@@ -173,6 +175,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     primaryKeys,
     pkAutoIncrement: autoinc.seen,
     uniques,
+    uniquesBeforeKey,
     checks,
   };
 }
@@ -184,17 +187,17 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   const table = p.name('a table name');
   p.expectOp('(');
   const columns: string[] = [];
+  const desc: boolean[] = [];
   do {
     if (!p.atName()) throw p.unsupported('indexes on expressions');
     columns.push(p.dottedName());
     if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
-    if (p.isWord('DESC')) throw p.unsupported('descending index columns');
-    p.acceptWord('ASC');
+    desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
     if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WHERE')) throw p.unsupported('partial indexes');
-  return { t: 'createIndex', name, table, columns, unique, ifNotExists: exists };
+  return { t: 'createIndex', name, table, columns, desc, unique, ifNotExists: exists };
 }
 
 export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {

@@ -13,6 +13,7 @@ import type {
   NormalizedIndex,
   NormalizedType,
 } from '../../storage/schema/normalize';
+import { indexDesc, indexPaths, keyIndexOf } from '../../storage/schema/normalize';
 import { sqliteRealText } from '../real-text';
 
 /** Prefix SQLite gives the indexes it creates for PRIMARY KEY and UNIQUE constraints. */
@@ -98,6 +99,8 @@ export function visibleFields(schema: CollectionSchema): NormalizedField[] {
 
 /** Field paths of the primary key (none when the key is the hidden rowid). */
 export function primaryKeyPaths(schema: CollectionSchema): string[][] {
+  const key = keyIndexOf(schema);
+  if (key) return indexPaths(key);
   const pk = schema.primaryKey;
   return pk.length === 1 && pk[0].startsWith('__') ? [] : [[...pk]];
 }
@@ -143,10 +146,14 @@ function autoindexNumber(ix: NormalizedIndex): number {
  * SQLite; here the key itself is the index, and it takes the number its constraint left free.
  */
 export function constraintIndexes(schema: CollectionSchema): ConstraintIndex[] {
-  const out: ConstraintIndex[] = schema.indexes
-    .filter(isAutoindex)
-    .map((ix) => ({ name: ix.name, paths: [ix.path], origin: 'u', n: autoindexNumber(ix) }));
-  if (!keyIsRowid(schema)) {
+  const out: ConstraintIndex[] = schema.indexes.filter(isAutoindex).map((ix): ConstraintIndex => ({
+    name: ix.name,
+    paths: indexPaths(ix),
+    origin: ix.name === schema.keyIndex ? 'pk' : 'u',
+    n: autoindexNumber(ix),
+  }));
+  // A composite key is one of the indexes above; a single-field one is the rows' own key here.
+  if (!keyIsRowid(schema) && schema.keyIndex === undefined) {
     const used = new Set(out.map((c) => c.n));
     let n = 1;
     while (used.has(n)) n++;
@@ -207,7 +214,11 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema, inli
   if (isPk && inline) parts.push(schema.autoIncrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
   else if (t.kind !== 'optional' && !isPk) parts.push('NOT NULL');
   const unique = schema.indexes.some(
-    (ix) => isAutoindex(ix) && ix.kind === 'unique' && samePath(ix.path, field.path),
+    (ix) =>
+      isAutoindex(ix) &&
+      ix.kind === 'unique' &&
+      indexPaths(ix).length === 1 &&
+      samePath(indexPaths(ix)[0], field.path),
   );
   if (unique && !isPk && inline) parts.push('UNIQUE');
   if (field.defaultSql !== undefined) parts.push(`DEFAULT ${defaultExpression(field.defaultSql)}`);
@@ -243,5 +254,9 @@ export function createTableSql(schema: CollectionSchema): string {
 export function createIndexSql(schema: CollectionSchema, ix: NormalizedIndex): string | null {
   if (isAutoindex(ix)) return null;
   const unique = ix.kind === 'unique' ? 'UNIQUE ' : '';
-  return `CREATE ${unique}INDEX ${sqlName(ix.name)} ON ${sqlName(schema.name)} (${sqlName(ix.path.join('.'))})`;
+  const desc = indexDesc(ix);
+  const cols = indexPaths(ix)
+    .map((p, i) => `${sqlName(p.join('.'))}${desc?.[i] ? ' DESC' : ''}`)
+    .join(', ');
+  return `CREATE ${unique}INDEX ${sqlName(ix.name)} ON ${sqlName(schema.name)} (${cols})`;
 }

@@ -5,6 +5,7 @@
  */
 import type { ReadView } from '../../storage/engine';
 import type { CollectionSchema, NormalizedField, NormalizedIndex } from '../../storage/schema/normalize';
+import { indexDesc, indexPaths } from '../../storage/schema/normalize';
 import {
   columnName,
   constraintIndexes,
@@ -49,6 +50,8 @@ function samePath(a: readonly string[], b: readonly string[]): boolean {
 interface IndexInfo {
   readonly name: string;
   readonly paths: readonly (readonly string[])[];
+  /** Per column, descending (index_xinfo's desc); null when every column ascends. */
+  readonly desc: readonly boolean[] | null;
   readonly unique: boolean;
   readonly origin: 'c' | 'u' | 'pk';
   readonly sql: string | null;
@@ -60,6 +63,7 @@ function indexesOf(schema: CollectionSchema): IndexInfo[] {
     ...constraintIndexes(schema).map((c): IndexInfo => ({
       name: c.name,
       paths: c.paths,
+      desc: null,
       unique: true,
       origin: c.origin,
       sql: null,
@@ -68,7 +72,8 @@ function indexesOf(schema: CollectionSchema): IndexInfo[] {
       .filter((ix) => !isAutoindex(ix))
       .map((ix: NormalizedIndex): IndexInfo => ({
         name: ix.name,
-        paths: [ix.path],
+        paths: indexPaths(ix),
+        desc: indexDesc(ix),
         unique: ix.kind === 'unique',
         origin: 'c',
         sql: createIndexSql(schema, ix),
@@ -121,7 +126,8 @@ function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
   const keys = primaryKeyPaths(schema);
   return visibleFields(schema).map((f: NormalizedField, cid) => {
     const pkAt = keys.findIndex((k) => samePath(k, f.path));
-    const notnull = pkAt < 0 && f.type.kind !== 'optional' ? 1 : 0;
+    // A composite key's columns keep their declared nullability; a single-field key is NOT NULL here.
+    const notnull = (pkAt < 0 || schema.keyIndex !== undefined) && f.type.kind !== 'optional' ? 1 : 0;
     // SQLite shows a default as its SQL text: an expression default is kept as that text.
     const dflt = f.defaultSql ?? (f.default === undefined ? null : sqlLiteral(f.default));
     const row: Row = [cid, columnName(f), declaredType(f), notnull, dflt, pkAt + 1];
@@ -146,7 +152,7 @@ function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolea
     );
     const field = fields[cid];
     const row: Row = [seqno, cid, p.join('.')];
-    if (extended) row.push(0, (field?.collate ?? 'binary').toUpperCase(), 1);
+    if (extended) row.push(ix.desc?.[seqno] ? 1 : 0, (field?.collate ?? 'binary').toUpperCase(), 1);
     return row;
   });
   // Every SQLite index of a rowid table ends with the rowid, shown by index_xinfo as an auxiliary column.

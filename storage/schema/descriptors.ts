@@ -47,11 +47,31 @@ export interface FieldDescriptor {
 
 export type Collation = 'binary' | 'nocase' | 'rtrim';
 
+/**
+ * An index over one path (`path`) or over several (`paths`: a composite index, one entry per
+ * column in key order, each a dotted string or a segment array). Give exactly one of the two.
+ * A unique composite index treats a key with any NULL column as distinct (SQLite's rule).
+ */
 export interface IndexDescriptor {
   name: string;
-  path: string | readonly string[];
+  path?: string | readonly string[];
+  paths?: readonly (string | readonly string[])[];
+  /**
+   * With `paths`: per column, whether the index orders it descending (SQL's `DESC`). It changes
+   * which orderings the index answers without sorting, never an answer or a uniqueness rule.
+   */
+  desc?: readonly boolean[];
   kind: 'unique' | 'index';
 }
+
+/**
+ * A collection's primary key: one field (a name, a dotted path or an array of segments, which is
+ * one nested path), or `{ paths }` for a key over several fields. A composite key is a unique
+ * index over those fields (named `<collection>_pk`) plus a hidden int64 `__rowid` field that
+ * identifies the row, as a SQLite rowid table with `PRIMARY KEY (a, b)` has.
+ */
+export type PrimaryKeyDescriptor =
+  string | readonly string[] | { paths: readonly (string | readonly string[])[] };
 
 export const PRIMITIVE_TYPES: readonly PrimitiveTypeName[] = [
   'bool',

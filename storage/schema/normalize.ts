@@ -8,6 +8,7 @@ import type {
   Constraint,
   FieldDescriptor,
   IndexDescriptor,
+  PrimaryKeyDescriptor,
   PrimitiveTypeName,
   TypeDescriptor,
 } from './descriptors';
@@ -42,8 +43,46 @@ export interface NormalizedField {
 
 export interface NormalizedIndex {
   name: string;
-  path: string[];
+  /**
+   * One path (segments) for a single-column index; for a composite index (two or more columns)
+   * one path per column, in key order (docs/format.md §3.1). Read it through indexPaths().
+   */
+  path: string[] | string[][];
   kind: 'unique' | 'index';
+  /**
+   * Composite indexes whose columns do not all share one direction: per column, descending. Absent
+   * otherwise (all descending is stored as all ascending: the tree walked backwards is the same).
+   */
+  desc?: boolean[];
+}
+
+/** The per-column directions of an index's tree, or null when every column ascends. */
+export function indexDesc(ix: NormalizedIndex): readonly boolean[] | null {
+  return Array.isArray(ix.desc) && ix.desc.some((d) => d === true) ? ix.desc : null;
+}
+
+/** Whether an index has several columns (its key is a tuple). */
+export function isCompositeIndex(ix: NormalizedIndex): boolean {
+  return Array.isArray(ix.path[0]);
+}
+
+/** The paths of an index's columns, in key order (one for a single-column index). */
+export function indexPaths(ix: NormalizedIndex): string[][] {
+  return isCompositeIndex(ix) ? (ix.path as string[][]) : [ix.path as string[]];
+}
+
+/** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
+export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
+  const paths = indexPaths(ix);
+  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind };
+  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+  const desc = indexDesc(ix);
+  return desc ? { ...d, desc: [...desc] } : d;
+}
+
+/** `table.a, table.b`: the columns of a key as SQLite's constraint messages name them. */
+export function keyColumnsText(table: string, paths: readonly (readonly string[])[]): string {
+  return paths.map((p) => `${table}.${pathText(p)}`).join(', ');
 }
 
 export interface CollectionSchema {
@@ -56,13 +95,27 @@ export interface CollectionSchema {
    * (storage/sequence.ts), never a deleted row's. Absent in schemas without it.
    */
   autoIncrement?: true;
+  /**
+   * A composite primary key: the unique index whose columns are the key (`primaryKey` is then
+   * the hidden rowid). Absent for a single-field key (docs/format.md §3.1).
+   */
+  keyIndex?: string;
+}
+
+/** The hidden field identifying the rows of a table without a single-field primary key. */
+export const HIDDEN_ROWID = '__rowid';
+
+/** The index of the composite primary key of `schema`, or null. */
+export function keyIndexOf(schema: CollectionSchema): NormalizedIndex | null {
+  if (schema.keyIndex === undefined) return null;
+  return schema.indexes.find((ix) => ix.name === schema.keyIndex) ?? null;
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
 const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate', 'sqlType']);
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
-const INDEX_KEYS = new Set(['name', 'path', 'kind']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -257,29 +310,100 @@ function normalizeIndex(
   const ix = raw as unknown as IndexDescriptor;
   if (ix.kind !== 'unique' && ix.kind !== 'index')
     throw new SchemaError(`${where}: kind must be 'unique' or 'index'`);
-  const path = parsePath(ix.path);
-  if (!scalarTypeAt(fields, path))
+  if ((ix.path === undefined) === (ix.paths === undefined))
+    throw new SchemaError(`${where}: give exactly one of path (one column) and paths (several columns)`);
+  if (ix.paths !== undefined && (!Array.isArray(ix.paths) || ix.paths.length === 0))
+    throw new SchemaError(`${where}: paths must be a non-empty array of paths`);
+  const paths = ix.paths === undefined ? [parsePath(ix.path as string)] : ix.paths.map((p) => parsePath(p));
+  const seen = new Set<string>();
+  for (const path of paths) {
+    if (!scalarTypeAt(fields, path))
+      throw new SchemaError(
+        `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
+      );
+    if (seen.has(pathText(path))) throw new SchemaError(`${where}: '${pathText(path)}' appears twice`);
+    seen.add(pathText(path));
+  }
+  if (ix.desc !== undefined) {
+    if (
+      ix.paths === undefined ||
+      !Array.isArray(ix.desc) ||
+      ix.desc.length !== ix.paths.length ||
+      !ix.desc.every((d: unknown) => typeof d === 'boolean')
+    )
+      throw new SchemaError(`${where}: desc must be an array of booleans, one per entry of paths`);
+  }
+  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind };
+  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind };
+  // Only a mix of directions orders the tree differently from an ascending one walked either way.
+  const desc = ix.desc ?? [];
+  if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
+  return out;
+}
+
+/**
+ * `primaryKey: { paths }` naming several fields: the hidden rowid field and the key's unique index
+ * (`<name>_pk`, listed first) join the declaration.
+ */
+function compositeKey(
+  name: string,
+  fields: readonly FieldDescriptor[],
+  primaryKey: { paths: readonly (string | readonly string[])[] },
+  indexes: readonly IndexDescriptor[],
+): CollectionSchema {
+  if (!Array.isArray(primaryKey.paths) || primaryKey.paths.length === 0)
+    throw new SchemaError(`${name}: primaryKey.paths must be a non-empty array of paths`);
+  if (primaryKey.paths.length === 1) return normalizeCollection(name, fields, primaryKey.paths[0], indexes);
+  if (!Array.isArray(fields)) throw new SchemaError('fields: fields must be an array');
+  if (
+    (fields as readonly unknown[]).some(
+      (f) => isRecord(f) && pathText(parsePath(f.path as string)) === HIDDEN_ROWID,
+    )
+  )
     throw new SchemaError(
-      `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
+      `${name}: field name ${HIDDEN_ROWID} is reserved for the row id of a composite key`,
     );
-  return { name: ix.name, path, kind: ix.kind };
+  const keyIndex = `${name}_pk`;
+  const schema = normalizeCollection(name, [...fields, { path: HIDDEN_ROWID, type: 'int64' }], HIDDEN_ROWID, [
+    { name: keyIndex, paths: primaryKey.paths, kind: 'unique' },
+    ...indexes,
+  ]);
+  if (!isCompositeIndex(schema.indexes[0]))
+    throw new SchemaError(`${name}: primaryKey.paths names the same field twice`);
+  return { ...schema, keyIndex };
 }
 
 export function normalizeCollection(
   name: string,
   fields: readonly FieldDescriptor[],
-  primaryKey: string | readonly string[],
+  primaryKey: PrimaryKeyDescriptor,
   indexes: readonly IndexDescriptor[] = [],
+  options: { keyIndex?: string } = {},
 ): CollectionSchema {
   checkName(name, 'a collection name');
+  if (isRecord(primaryKey)) {
+    checkKeys(primaryKey, new Set(['paths']), `${name}: primaryKey`);
+    return compositeKey(
+      name,
+      fields,
+      primaryKey as { paths: readonly (string | readonly string[])[] },
+      indexes,
+    );
+  }
   const nf = normalizeFields(fields, '', 0);
   if (nf.length === 0) throw new SchemaError(`${name}: a collection needs at least one field`);
   const pk = parsePath(primaryKey);
   const pkField = nf.find((f) => pathText(f.path) === pathText(pk));
-  if (!pkField)
+  if (!pkField) {
+    // ['a', 'b'] naming two fields most likely meant a key over both (SQL's PRIMARY KEY (a, b)).
+    const several =
+      pk.length > 1 && pk.every((seg) => nf.some((f) => f.path.length === 1 && f.path[0] === seg))
+        ? ` (an array is the segments of one nested path; a key over several fields is { paths: [${pk.map((seg) => `'${seg}'`).join(', ')}] })`
+        : '';
     throw new SchemaError(
-      `${name}: primary key '${pathText(pk)}' is not a declared field of this collection`,
+      `${name}: primary key '${pathText(pk)}' is not a declared field of this collection${several}`,
     );
+  }
   if (!PK_TYPES.has(pkField.type.kind)) {
     throw new SchemaError(
       `${name}: primary key '${pathText(pk)}' must be a non-optional int64, uint64, string, uuid, bytes or timestamp (got ${pkField.type.kind})`,
@@ -291,16 +415,29 @@ export function normalizeCollection(
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
   for (const ix of ni) {
-    const collate = ix.kind === 'unique' ? fieldAt(nf, ix.path)?.collate : undefined;
-    if (collate)
-      throw new SchemaError(
-        `${name}: unique index '${ix.name}' is on '${pathText(ix.path)}', which has collate '${collate}'`,
-      );
+    if (ix.kind !== 'unique') continue;
+    for (const path of indexPaths(ix)) {
+      const collate = fieldAt(nf, path)?.collate;
+      if (collate)
+        throw new SchemaError(
+          `${name}: unique index '${ix.name}' is on '${pathText(path)}', which has collate '${collate}'`,
+        );
+    }
   }
   const seen = new Set<string>();
   for (const ix of ni) {
     if (seen.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);
     seen.add(ix.name);
   }
-  return { name, fields: nf, primaryKey: pk, indexes: ni };
+  const out: CollectionSchema = { name, fields: nf, primaryKey: pk, indexes: ni };
+  if (options.keyIndex !== undefined) {
+    // Re-normalizing a stored schema (CREATE INDEX, ADD COLUMN) or SQL's PRIMARY KEY (a, b).
+    const key = ni.find((ix) => ix.name === options.keyIndex);
+    if (!key || key.kind !== 'unique' || !isCompositeIndex(key) || pathText(pk) !== HIDDEN_ROWID)
+      throw new SchemaError(
+        `${name}: key index '${options.keyIndex}' is not a unique index over several fields`,
+      );
+    out.keyIndex = options.keyIndex;
+  }
+  return out;
 }

@@ -49,3 +49,32 @@ test('DDL forms introspect as in SQLite, also after reopening the file', () => {
   again.close();
   lite.close();
 });
+
+test('composite keys introspect as in SQLite, and the latest unique index clashes first', () => {
+  const lite = new Sqlite(':memory:');
+  const con = connect(':memory:', { autocommit: true });
+  const script = [
+    'CREATE TABLE t (a INTEGER, b TEXT NOT NULL, c INT UNIQUE, d REAL, UNIQUE (a, b), PRIMARY KEY (b, a), UNIQUE (c, a))',
+    'CREATE INDEX ix ON t (d, a DESC)',
+    "INSERT INTO t VALUES (1, 'x', 2, 0.5), (2, 'y', 3, 1.5)",
+    'ALTER TABLE t RENAME TO u',
+  ];
+  for (const q of script) {
+    lite.exec(q);
+    con.execute(q);
+  }
+  for (const q of [
+    'PRAGMA table_info(u)',
+    'PRAGMA index_list(u)',
+    'PRAGMA index_xinfo(sqlite_autoindex_u_3)',
+    'PRAGMA index_xinfo(ix)',
+    'SELECT type, name, tbl_name FROM sqlite_master ORDER BY name',
+  ])
+    expect(con.execute(q).fetchAll()).toEqual(lite.prepare(q).raw().all());
+  // (1, 'x') clashes with both UNIQUE (a, b) and the key (b, a): SQLite names the later index.
+  const clash = "INSERT INTO u VALUES (1, 'x', 9, 9)";
+  expect(() => lite.exec(clash)).toThrow('UNIQUE constraint failed: u.b, u.a');
+  expect(() => con.execute(clash)).toThrow('UNIQUE constraint failed: u.b, u.a');
+  lite.close();
+  con.close();
+});

@@ -14,6 +14,7 @@ import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
 import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
+import { compositeCaseArb } from './generate-composite';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -504,6 +505,14 @@ export function createTableSql(cols: Col[]): string[] {
 }
 
 export function caseArb(statements: number): fc.Arbitrary<Case> {
+  // One case in six is over a table with composite keys (generate-composite.ts).
+  return fc.oneof(
+    { weight: 5, arbitrary: plainCaseArb(statements) },
+    { weight: 1, arbitrary: compositeCaseArb(statements) },
+  );
+}
+
+function plainCaseArb(statements: number): fc.Arbitrary<Case> {
   return colsArb.chain((cols) => {
     let id = 1000;
     const inserts = fc.array(

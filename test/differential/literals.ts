@@ -41,6 +41,8 @@ export interface Case {
   cols: Col[];
   inserts: Stmt[];
   stmts: Stmt[];
+  /** The table's DDL when a generator builds its own (else createTableSql(cols)). */
+  ddl?: string[];
 }
 
 export const TEXTS = [

@@ -102,7 +102,7 @@ export function runCase(c: Case, opts: { cacheBytes?: number } = {}): number {
   const log: string[] = [];
   let compared = 0;
   try {
-    for (const sql of createTableSql(c.cols)) {
+    for (const sql of c.ddl ?? createTableSql(c.cols)) {
       sqlite.exec(sql);
       cur.execute(sql);
       log.push(sql);

@@ -1,6 +1,13 @@
 /** SQLite's value order: NULL < numbers (exact across number/bigint) < text (code points) < bytes. */
 import fc from 'fast-check';
-import { compareTuples, compareValues, valuesEqual } from '../../storage/compare';
+import {
+  KEY_TOP,
+  compareKeys,
+  compareTuples,
+  compareValues,
+  keyHasNull,
+  valuesEqual,
+} from '../../storage/compare';
 
 const sign = (x: number): number => Math.sign(x) + 0; // + 0 folds -0 into 0
 
@@ -198,5 +205,33 @@ describe('compareTuples and valuesEqual', () => {
     expect(valuesEqual('1', 1)).toBe(false);
     expect(valuesEqual(0, null)).toBe(false);
     expect(valuesEqual(2 ** 53, 2n ** 53n + 1n)).toBe(false);
+  });
+});
+
+describe('compareKeys (composite index keys)', () => {
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.integer({ min: -3, max: 3 }),
+    fc.double({ noNaN: false }),
+    fc.bigInt({ min: -3n, max: 3n }),
+    fc.constantFrom('', 'a', 'b', '\u{1F600}', '\uE000'),
+    fc.uint8Array({ maxLength: 2 }),
+  );
+  test('orders tuples column by column like compareTuples, a prefix first', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 3 }), fc.array(value, { maxLength: 3 }), (a, b) => {
+        expect(Math.sign(compareKeys(a, b))).toBe(Math.sign(compareTuples(a, b)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  test('KEY_TOP bounds every key with a given prefix', () => {
+    expect(compareKeys([1, 'z', null], [1, KEY_TOP])).toBeLessThan(0);
+    expect(compareKeys([1, new Uint8Array([255])], [1, KEY_TOP])).toBeLessThan(0);
+    expect(compareKeys([2], [1, KEY_TOP])).toBeGreaterThan(0);
+    expect(compareKeys([1], [1, 0])).toBeLessThan(0);
+    expect(keyHasNull([1, null])).toBe(true);
+    expect(keyHasNull([1, 0])).toBe(false);
+    expect(keyHasNull(null)).toBe(true);
   });
 });
