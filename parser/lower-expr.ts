@@ -186,7 +186,8 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   // One slot per distinct call, so `SELECT SUM(x) ... HAVING SUM(x) > 1` computes it once.
   let idx = list.findIndex((a) => exprEquals(a, agg));
   if (idx < 0) idx = list.push(agg) - 1;
-  return E.slot(base + idx, def.returns(args.map(typeOf)), cx.sql.slice(e.start, e.end));
+  const slot = E.slot(base + idx, def.returns(args.map(typeOf)), cx.sql.slice(e.start, e.end));
+  return def.family === 'json' ? { ...slot, json: true } : slot;
 }
 
 function withCollation<T extends Expr>(e: T, collation: Collation | undefined): T {
@@ -219,6 +220,11 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
         lowerExpr(e.arg, cx),
       );
     case 'bin': {
+      // The JSON operators compile like the functions they are (planner/functions/json.ts).
+      if (e.op === '->' || e.op === '->>') {
+        const args = [lowerExpr(e.l, cx), lowerExpr(e.r, cx)];
+        return E.call(e.op, args, e.op === '->' ? 'text' : 'any');
+      }
       const op = BINARY[e.op];
       if (op === undefined)
         throw new QueryError(`unknown operator ${e.op}`, 'SYNTAX', { sql: cx.sql, offset: e.start });

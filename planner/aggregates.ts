@@ -14,6 +14,10 @@ import { textAsNumber } from './sql-values';
 import { valueKey } from './value-key';
 import { valueText } from './sqlite-conversions';
 import { TaggedReal, tagReal, untag } from './tagged-real';
+import { sqlToNode } from './json-sql';
+import { carriesJson, clearMark } from './json-subtype';
+import type { JsonMode } from './json-subtype';
+import { escapeString, renderJson } from './json-value';
 
 export interface Accumulator {
   /** `more` carries the call's further arguments for this row (group_concat's separator). */
@@ -174,15 +178,55 @@ class GroupConcatAcc implements Accumulator {
   }
 }
 
+/**
+ * json_group_array (`label` false) and json_group_object: every value, NULL included, as JSON;
+ * a value straight from a JSON function is embedded (SQLite's JSON subtype); a NULL label skips
+ * the row. The text is built as rows arrive so a big group holds one string, not a tree.
+ */
+class JsonGroupAcc implements Accumulator {
+  private parts: string[] = [];
+  constructor(
+    private readonly object: boolean,
+    private readonly valueReal: boolean,
+    private readonly valueMode: JsonMode,
+    private readonly labelReal: boolean,
+  ) {}
+  add(v: unknown, more?: readonly unknown[]): void {
+    this.addValue(v, more);
+    // A mark left by this row must not make an equal string of a later row look like JSON.
+    if (this.valueMode === 'maybe') clearMark();
+  }
+  private addValue(v: unknown, more?: readonly unknown[]): void {
+    if (!this.object) {
+      this.parts.push(renderJson(sqlToNode(v ?? null, this.valueReal, carriesJson(this.valueMode, v))));
+      return;
+    }
+    const label = valueText(v ?? null, this.labelReal);
+    if (label === null) return;
+    const value = more?.[0] ?? null;
+    const json = renderJson(sqlToNode(value, this.valueReal, carriesJson(this.valueMode, value)));
+    this.parts.push(`"${escapeString(label)}":${json}`);
+  }
+  result(): unknown {
+    return this.object ? `{${this.parts.join(',')}}` : `[${this.parts.join(',')}]`;
+  }
+}
+
 class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
+  private sawNull = false;
   constructor(
     private readonly inner: Accumulator,
     /** Values equal under the argument's collation are one value ('a' and 'A' under NOCASE). */
     private readonly collation: Collation | undefined,
   ) {}
   add(v: unknown, more?: readonly unknown[]): void {
-    if (v === null || v === undefined) return;
+    if (v === null || v === undefined) {
+      // NULL is one more distinct value: only json_group_array keeps it, the others skip NULLs.
+      if (!this.sawNull) this.inner.add(null, more);
+      this.sawNull = true;
+      return;
+    }
     const u = untag(v);
     const k = valueKey(this.collation === undefined ? u : collationKey(u, this.collation));
     if (this.seen.has(k)) return;
@@ -201,6 +245,8 @@ export function makeAccumulator(
   argType: ValueType,
   moreTypes: readonly ValueType[] = [],
   collation?: Collation,
+  /** Whether the argument (json_group_array) or the value (json_group_object) carries the JSON subtype. */
+  valueMode: JsonMode = 'never',
 ): Accumulator {
   let acc: Accumulator;
   switch (fn) {
@@ -220,6 +266,12 @@ export function makeAccumulator(
       break;
     case 'group_concat':
       acc = new GroupConcatAcc(argType === 'real', moreTypes[0] === 'real', moreTypes.length > 0);
+      break;
+    case 'json_group_array':
+      acc = new JsonGroupAcc(false, argType === 'real', valueMode, false);
+      break;
+    case 'json_group_object':
+      acc = new JsonGroupAcc(true, moreTypes[0] === 'real', valueMode, argType === 'real');
       break;
   }
   return distinct ? new DistinctAcc(acc, collation) : acc;

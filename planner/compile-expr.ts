@@ -85,7 +85,7 @@ export function typeOf(e: Expr): ValueType {
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
       if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
-      if (e.fn === 'group_concat') return 'text';
+      if (e.fn === 'group_concat' || e.fn === 'json_group_array' || e.fn === 'json_group_object') return 'text';
       return e.arg ? typeOf(e.arg) : 'integer';
     case 'call':
       return e.type;
@@ -317,7 +317,7 @@ class Site implements CallSite {
   readonly types: readonly ValueType[];
   private taggedArgs: readonly Evaluator[] | null = null;
   constructor(
-    private readonly exprs: readonly Expr[],
+    readonly exprs: readonly Expr[],
     readonly ctx: ExecContext,
   ) {
     this.args = exprs.map((a) => compile(a, ctx));

@@ -19,6 +19,7 @@ import type { Expr } from './expr';
 import type { SortKey } from './logical';
 import type { IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { isExtreme, makeAccumulator } from './aggregates';
+import { jsonMode } from './json-subtype';
 import { valueCollation } from './sql-text';
 import type { Accumulator } from './aggregates';
 import { GroupIndex, tupleKey, valueKey } from './value-key';
@@ -625,6 +626,8 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   const groups = new GroupIndex<Group>();
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const collations = node.aggregates.map((a) => (a.arg ? valueCollation(a.arg) : undefined));
+  // The JSON aggregates embed a value that carries SQLite's JSON subtype (json_group_array(json(x))).
+  const valueModes = node.aggregates.map((a) => jsonMode(a.fn === 'json_group_object' ? (a.more[0] ?? null) : a.arg));
   const newAccs = (): Accumulator[] =>
     node.aggregates.map((a, i) =>
       makeAccumulator(
@@ -634,6 +637,7 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
         argEvals[i]?.type ?? 'integer',
         moreEvals[i].map((m) => m.type),
         collations[i],
+        valueModes[i],
       ),
     );
   for (let row = input.next(); row !== null; row = input.next()) {

@@ -18,7 +18,16 @@ export type IsOp = 'is' | 'isNot';
 export type Collation = 'binary' | 'nocase' | 'rtrim';
 /** Target of CAST, by SQLite's type-affinity rules (NUMERIC keeps integers and reals apart). */
 export type CastTarget = 'integer' | 'real' | 'numeric' | 'text' | 'blob';
-export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'total' | 'group_concat';
+export type AggregateFn =
+  | 'count'
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'total'
+  | 'group_concat'
+  | 'json_group_array'
+  | 'json_group_object';
 
 export interface ColumnExpr {
   readonly kind: 'column';
@@ -164,6 +173,8 @@ export interface SlotExpr {
   readonly index: number;
   readonly type: ValueType;
   readonly name: string;
+  /** The slot holds a json_group_array/object result, which carries SQLite's JSON subtype. */
+  readonly json?: boolean;
 }
 
 export type Expr =

@@ -17,8 +17,7 @@ export interface Token {
   end: number;
 }
 
-// Longest first: '->>' before '->', '<<' before '<>' and '<', '||' before '|'. The JSON
-// operators are tokens so the parser can refuse them as NotSupportedError, not a syntax error.
+// Longest first: '->>' before '->', '<<' before '<>' and '<', '||' before '|'.
 const OPS = [
   '->>',
   '->',

@@ -227,8 +227,11 @@ export class ExprParser extends TokenStream {
   private concat(): SqlExpr {
     const first = this.tok;
     let l = this.collate();
-    while (this.acceptOp('||')) l = this.node(first, { t: 'bin', op: '||', l, r: this.collate() });
-    if (this.isOp('->') || this.isOp('->>')) throw this.unsupported(`the JSON operator ${this.tok.text}`);
+    // ||, -> and ->> share SQLite's tightest binary precedence, left to right.
+    while (this.isOp('||') || this.isOp('->') || this.isOp('->>')) {
+      const op = this.next().text;
+      l = this.node(first, { t: 'bin', op, l, r: this.collate() });
+    }
     return l;
   }
 

@@ -107,4 +107,28 @@ export const AGGREGATES: readonly AggregateFunction[] = [
     false,
     'X, SEP',
   ),
+  {
+    ...aggregate(
+      'json_group_array',
+      'json_group_array',
+      1,
+      1,
+      returnsConst('text'),
+      'A JSON array of the values in the group, NULLs included (as null); [] over no rows.',
+    ),
+    family: 'json',
+  },
+  {
+    ...aggregate(
+      'json_group_object',
+      'json_group_object',
+      2,
+      2,
+      returnsConst('text'),
+      'A JSON object of LABEL: VALUE pairs in the group; a NULL label skips the row; {} over no rows.',
+      false,
+      'LABEL, VALUE',
+    ),
+    family: 'json',
+  },
 ];

@@ -7,6 +7,7 @@
 import { AGGREGATES } from './aggregate';
 import { CORE } from './core';
 import { DATETIME } from './datetime';
+import { JSON_FUNCTIONS, JSON_OPERATORS } from './json';
 import { MATH } from './math';
 import { PRINTF } from './printf';
 import { TEXT } from './text';
@@ -14,7 +15,15 @@ import type { FunctionDef, ScalarFunction } from './types';
 
 export type { AggregateFunction, CallSite, FunctionDef, FunctionFamily, ScalarFunction } from './types';
 
-const TABLE: readonly FunctionDef[] = [...CORE, ...TEXT, ...PRINTF, ...MATH, ...DATETIME, ...AGGREGATES];
+const TABLE: readonly FunctionDef[] = [
+  ...CORE,
+  ...TEXT,
+  ...PRINTF,
+  ...MATH,
+  ...DATETIME,
+  ...JSON_FUNCTIONS,
+  ...AGGREGATES,
+];
 
 const BY_NAME = new Map<string, FunctionDef[]>();
 for (const def of TABLE) {
@@ -25,6 +34,8 @@ for (const def of TABLE) {
 
 const SCALARS = new Map<string, ScalarFunction>();
 for (const def of TABLE) if (def.kind === 'scalar') SCALARS.set(def.name, def);
+// -> and ->> compile like functions but cannot be called by name (parser/lower-expr.ts maps them).
+for (const def of JSON_OPERATORS) SCALARS.set(def.name, def);
 
 export function functionTable(): readonly FunctionDef[] {
   return TABLE;

@@ -17,6 +17,8 @@ export interface CallSite {
   readonly args: readonly Evaluator[];
   /** Their static types ('real' marks a number that is REAL even when integral). */
   readonly types: readonly ValueType[];
+  /** The arguments' expressions (JSON functions read which ones carry SQLite's JSON subtype). */
+  readonly exprs?: readonly Expr[];
   readonly ctx: ExecContext;
   /**
    * The arguments compiled so that a whole-number REAL of an 'any'-typed argument arrives as a
