@@ -142,7 +142,8 @@ class StatementParser extends ExprParser {
       }
       // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
       if (this.isOp('(')) {
-        if (!table.toLowerCase().startsWith('pragma_')) throw this.unsupported('table-valued functions');
+        if (!table.toLowerCase().startsWith('pragma_'))
+          throw this.unsupported(`the table-valued function ${table}()`);
         this.i++;
         tableArgs = [];
         if (!this.isOp(')'))
