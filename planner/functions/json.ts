@@ -28,35 +28,51 @@ function badPath(path: string): DataError {
   return new DataError(`bad JSON path: '${path}'`, 'DATA');
 }
 
-/** A JSON-valued argument: evaluates it and says whether it carries the JSON subtype. */
-function valueArg(site: CallSite, i: number): (row: readonly unknown[]) => JsonNode {
-  const ev = site.args[i];
-  const mode: JsonMode = site.exprs ? jsonMode(site.exprs[i]) : 'never';
-  const real = site.types[i] === 'real';
-  if (mode === 'never') return (row) => sqlToNode(ev(row), real, false);
+/**
+ * A call's arguments, all evaluated first and in order as SQLite evaluates them (so an error in
+ * any argument surfaces even when an earlier one is NULL); `json[i]` says whether argument i
+ * carries the JSON subtype, read right after it was evaluated.
+ */
+interface Args {
+  readonly v: unknown[];
+  readonly json: boolean[];
+  /** Static REAL-ness per argument. */
+  readonly real: readonly boolean[];
+}
+
+function evaluateArgs(site: CallSite): (row: readonly unknown[]) => Args {
+  const n = site.args.length;
+  const evs = site.args;
+  const modes: JsonMode[] = evs.map((_a, i) => (site.exprs ? jsonMode(site.exprs[i]) : 'never'));
+  const real = site.types.map((t) => t === 'real');
   return (row) => {
-    if (mode === 'maybe') clearMark();
-    const v = ev(row);
-    return sqlToNode(v, real, carriesJson(mode, v));
+    const v = new Array<unknown>(n);
+    const json = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) {
+      if (modes[i] === 'maybe') clearMark();
+      const x = evs[i](row);
+      v[i] = x;
+      json[i] = modes[i] !== 'never' && carriesJson(modes[i], x);
+    }
+    return { v, json, real };
   };
 }
 
-/** The JSON document argument (the first one): null for NULL. */
-function docArg(site: CallSite, i = 0): (row: readonly unknown[]) => JsonNode | null {
-  const ev = site.args[i];
-  const real = site.types[i] === 'real';
-  return (row) => jsonArg(ev(row), real);
+/** Argument i as a JSON value (json_array's elements, json_set's values). */
+function valueAt(a: Args, i: number): JsonNode {
+  return sqlToNode(a.v[i], a.real[i], a.json[i]);
 }
 
-/** A path argument as text (null for NULL); anything not starting with '$' is a bad path. */
-function pathArg(site: CallSite, i: number): (row: readonly unknown[]) => string | null {
-  const ev = site.args[i];
-  const real = site.types[i] === 'real';
-  return (row) => {
-    const p = toText(ev(row), real);
-    if (p !== null && p[0] !== '$') throw badPath(p);
-    return p;
-  };
+/** Argument i as a JSON document (null for NULL). */
+function docAt(a: Args, i: number): JsonNode | null {
+  return jsonArg(a.v[i], a.real[i]);
+}
+
+/** Argument i as a path: text, null for NULL; anything not starting with '$' is a bad path. */
+function pathAt(a: Args, i: number): string | null {
+  const p = toText(a.v[i], a.real[i]);
+  if (p !== null && p[0] !== '$') throw badPath(p);
+  return p;
 }
 
 function found(r: Lookup, path: string): JsonNode | null {
@@ -76,21 +92,26 @@ function extracted(n: JsonNode): unknown {
 }
 
 function compileExtract(site: CallSite): Evaluator {
-  const doc = docArg(site);
-  const paths = site.args.slice(1).map((_a, i) => pathArg(site, i + 1));
-  if (paths.length === 0) return () => null;
+  const args = evaluateArgs(site);
+  const n = site.args.length;
+  if (n < 2)
+    return (row) => {
+      args(row);
+      return null;
+    };
   return (row) => {
-    const root = doc(row);
+    const a = args(row);
+    const root = docAt(a, 0);
     if (root === null) return null;
-    if (paths.length === 1) {
-      const p = paths[0](row);
+    if (n === 2) {
+      const p = pathAt(a, 1);
       if (p === null) return null;
-      const n = found(lookup(root, p), p);
-      return n === null ? null : extracted(n);
+      const node = found(lookup(root, p), p);
+      return node === null ? null : extracted(node);
     }
     const items: JsonNode[] = [];
-    for (const pathOf of paths) {
-      const p = pathOf(row);
+    for (let i = 1; i < n; i++) {
+      const p = pathAt(a, i);
       if (p === null) return null;
       items.push(found(lookup(root, p), p) ?? { t: 'null' });
     }
@@ -118,13 +139,12 @@ function operatorPath(v: unknown, isReal: boolean): string | null {
 
 function compileArrow(asJson: boolean): (site: CallSite) => Evaluator {
   return (site) => {
-    const doc = docArg(site);
-    const right = site.args[1];
-    const rightReal = site.types[1] === 'real';
+    const args = evaluateArgs(site);
     return (row) => {
-      const root = doc(row);
+      const a = args(row);
+      const root = docAt(a, 0);
       if (root === null) return null;
-      const p = operatorPath(right(row), rightReal);
+      const p = operatorPath(a.v[1], a.real[1]);
       if (p === null) return null;
       const n = found(lookup(root, p), p);
       if (n === null) return null;
@@ -137,26 +157,18 @@ function compileArrow(asJson: boolean): (site: CallSite) => Evaluator {
 function compileEdit(name: string, mode: EditMode): (site: CallSite) => Evaluator {
   return (site) => {
     const n = site.args.length;
-    const doc = docArg(site);
-    const paths: ((row: readonly unknown[]) => string | null)[] = [];
-    const values: ((row: readonly unknown[]) => JsonNode)[] = [];
-    for (let i = 1; i + 1 < n; i += 2) {
-      const ev = site.args[i];
-      const real = site.types[i] === 'real';
-      paths.push((row) => toText(ev(row), real));
-      values.push(valueArg(site, i + 1));
-    }
+    const args = evaluateArgs(site);
     return (row) => {
+      const a = args(row);
       if (n % 2 === 0) throw new QueryError(`${name}() needs an odd number of arguments`, 'QUERY');
-      const root = doc(row);
+      const root = docAt(a, 0);
       if (root === null) return null;
       const holder: { root: JsonNode | null } = { root };
-      for (let k = 0; k < paths.length; k++) {
-        const p = paths[k](row);
+      for (let i = 1; i + 1 < n; i += 2) {
+        const p = toText(a.v[i], a.real[i]);
         if (p === null) continue;
         if (p[0] !== '$') throw badPath(p);
-        const value = values[k](row);
-        const r = applyEdit(holder, p, mode, value);
+        const r = applyEdit(holder, p, mode, valueAt(a, i + 1));
         if (r === PATH_ERROR) throw badPath(p);
       }
       return holder.root === null ? null : jsonResult(holder.root);
@@ -165,17 +177,15 @@ function compileEdit(name: string, mode: EditMode): (site: CallSite) => Evaluato
 }
 
 function compileRemove(site: CallSite): Evaluator {
-  const doc = docArg(site);
-  const paths = site.args.slice(1).map((ev, k) => {
-    const real = site.types[k + 1] === 'real';
-    return (row: readonly unknown[]) => toText(ev(row), real);
-  });
+  const n = site.args.length;
+  const args = evaluateArgs(site);
   return (row) => {
-    const root = doc(row);
+    const a = args(row);
+    const root = docAt(a, 0);
     if (root === null) return null;
     const holder: { root: JsonNode | null } = { root };
-    for (const pathOf of paths) {
-      const p = pathOf(row);
+    for (let i = 1; i < n; i++) {
+      const p = toText(a.v[i], a.real[i]);
       if (p === null) return null;
       if (p[0] !== '$') throw badPath(p);
       // json_remove(X, '$') is NULL.
@@ -206,13 +216,14 @@ function mergePatch(target: JsonNode, patch: JsonNode): JsonNode {
 
 /** A (doc [, path]) function: the node at the path (root without one), or null for NULL/absent. */
 function atPath(site: CallSite): (row: readonly unknown[]) => JsonNode | null {
-  const doc = docArg(site);
-  const path = site.args.length > 1 ? pathArg(site, 1) : null;
+  const args = evaluateArgs(site);
+  const withPath = site.args.length > 1;
   return (row) => {
-    const root = doc(row);
+    const a = args(row);
+    const root = docAt(a, 0);
     if (root === null) return null;
-    if (!path) return root;
-    const p = path(row);
+    if (!withPath) return root;
+    const p = pathAt(a, 1);
     if (p === null) return null;
     return found(lookup(root, p), p);
   };
@@ -257,9 +268,9 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
       'X (JSON text, JSON5 accepted, or a JSONB blob) as minified canonical JSON; malformed JSON is a DataError.',
     returns: returnsConst('text'),
     compile: (site) => {
-      const doc = docArg(site);
+      const args = evaluateArgs(site);
       return (row) => {
-        const n = doc(row);
+        const n = docAt(args(row), 0);
         return n === null ? null : jsonResult(n);
       };
     },
@@ -311,8 +322,11 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
       'A JSON array of the arguments; text is a JSON string unless it comes from a JSON function (then it is embedded as JSON).',
     returns: returnsConst('text'),
     compile: (site) => {
-      const items = site.args.map((_a, i) => valueArg(site, i));
-      return (row) => jsonResult({ t: 'arr', items: items.map((f) => f(row)) });
+      const args = evaluateArgs(site);
+      return (row) => {
+        const a = args(row);
+        return jsonResult({ t: 'arr', items: a.v.map((_v, i) => valueAt(a, i)) });
+      };
     },
   }),
   scalar({
@@ -324,14 +338,15 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     returns: returnsConst('text'),
     compile: (site) => {
       const n = site.args.length;
-      const values = site.args.map((_a, i) => (i % 2 === 1 ? valueArg(site, i) : null));
+      const args = evaluateArgs(site);
       return (row) => {
+        const a = args(row);
         if (n % 2 !== 0) throw new QueryError('json_object() requires an even number of arguments', 'QUERY');
         const entries: [string, JsonNode][] = [];
         for (let i = 0; i < n; i += 2) {
-          const label = site.args[i](row);
+          const label = a.v[i];
           if (typeof label !== 'string') throw new DataError('json_object() labels must be TEXT', 'DATA');
-          entries.push([escapeString(label), (values[i + 1] as (row: readonly unknown[]) => JsonNode)(row)]);
+          entries.push([escapeString(label), valueAt(a, i + 1)]);
         }
         return jsonResult({ t: 'obj', entries });
       };
@@ -381,12 +396,12 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     summary: 'T with the RFC 7396 merge patch P applied (a null in P removes the key).',
     returns: returnsConst('text'),
     compile: (site) => {
-      const target = docArg(site, 0);
-      const patch = docArg(site, 1);
+      const args = evaluateArgs(site);
       return (row) => {
-        const t = target(row);
+        const a = args(row);
+        const t = docAt(a, 0);
         if (t === null) return null;
-        const p = patch(row);
+        const p = docAt(a, 1);
         return p === null ? null : jsonResult(mergePatch(t, p));
       };
     },
@@ -413,8 +428,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     summary: "X as a JSON value: text quoted and escaped, numbers as they are, NULL as 'null'; JSON from a JSON function unchanged.",
     returns: returnsConst('text'),
     compile: (site) => {
-      const value = valueArg(site, 0);
-      return (row) => jsonResult(value(row));
+      const args = evaluateArgs(site);
+      return (row) => jsonResult(valueAt(args(row), 0));
     },
   }),
   scalar({

@@ -15,6 +15,7 @@ import { expressionStatementArb } from './generate-expressions';
 import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
+import { jsonSelectArb } from './generate-json';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -483,6 +484,10 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     {
       weight: 4,
       arbitrary: selectCalls(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
+    },
+    {
+      weight: 3,
+      arbitrary: jsonSelectArb(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
     },
     { weight: 2, arbitrary: insertSelect(cols, nextId) },
     { weight: 2, arbitrary: upsert(cols) },
