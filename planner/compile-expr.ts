@@ -85,7 +85,8 @@ export function typeOf(e: Expr): ValueType {
       if (e.fn === 'count') return 'integer';
       if (e.fn === 'avg' || e.fn === 'total') return 'real';
       if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
-      if (e.fn === 'group_concat' || e.fn === 'json_group_array' || e.fn === 'json_group_object') return 'text';
+      if (e.fn === 'group_concat' || e.fn === 'json_group_array' || e.fn === 'json_group_object')
+        return 'text';
       return e.arg ? typeOf(e.arg) : 'integer';
     case 'call':
       return e.type;

@@ -627,7 +627,9 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const collations = node.aggregates.map((a) => (a.arg ? valueCollation(a.arg) : undefined));
   // The JSON aggregates embed a value that carries SQLite's JSON subtype (json_group_array(json(x))).
-  const valueModes = node.aggregates.map((a) => jsonMode(a.fn === 'json_group_object' ? (a.more[0] ?? null) : a.arg));
+  const valueModes = node.aggregates.map((a) =>
+    jsonMode(a.fn === 'json_group_object' ? (a.more[0] ?? null) : a.arg),
+  );
   const newAccs = (): Accumulator[] =>
     node.aggregates.map((a, i) =>
       makeAccumulator(

@@ -163,5 +163,11 @@ export function applyEdit(
 ): Lookup {
   const root = holder.root;
   if (root === null) return NOT_FOUND;
-  return step(root, path, 1, { mode, value }, { set: (n) => (holder.root = n), remove: () => (holder.root = null) });
+  return step(
+    root,
+    path,
+    1,
+    { mode, value },
+    { set: (n) => (holder.root = n), remove: () => (holder.root = null) },
+  );
 }

@@ -11,7 +11,15 @@ import { fromBigInt } from './sql-values';
 import { realToText } from './sqlite-cast';
 import { blobText } from './sqlite-conversions';
 import type { JsonNode } from './json-value';
-import { escapeString, JSON_FALSE, JSON_NULL, JSON_TRUE, parseJson, renderJson, unescapeString } from './json-value';
+import {
+  escapeString,
+  JSON_FALSE,
+  JSON_NULL,
+  JSON_TRUE,
+  parseJson,
+  renderJson,
+  unescapeString,
+} from './json-value';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -29,7 +37,9 @@ export function realJson(r: number): string {
 
 /** Number → JSON node; `isReal` is the value's static REAL-ness (3.0 is a REAL 3). */
 function numberNode(v: number, isReal: boolean): JsonNode {
-  return isReal || !Number.isSafeInteger(v) ? { t: 'real', text: realJson(v) } : { t: 'int', text: String(v) };
+  return isReal || !Number.isSafeInteger(v)
+    ? { t: 'real', text: realJson(v) }
+    : { t: 'int', text: String(v) };
 }
 
 /**
@@ -236,7 +246,7 @@ function decodeAt(b: Uint8Array, i: number, depth: number): { node: JsonNode; en
     case 11:
     case 12: {
       const kids: JsonNode[] = [];
-      for (let j = start; j < end; ) {
+      for (let j = start; j < end;) {
         const r = decodeAt(b, j, depth + 1);
         if (r === null) return null;
         kids.push(r.node);

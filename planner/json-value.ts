@@ -13,7 +13,11 @@ export type JsonNode =
   | { readonly t: 'true' }
   | { readonly t: 'false' }
   /** `text` is what json() prints; `hex` is the digits of a JSON5 hex literal (SQL value differs). */
-  | { readonly t: 'int'; readonly text: string; readonly hex?: { readonly neg: boolean; readonly digits: string } }
+  | {
+      readonly t: 'int';
+      readonly text: string;
+      readonly hex?: { readonly neg: boolean; readonly digits: string };
+    }
   | { readonly t: 'real'; readonly text: string }
   /** `raw`: the string's body as canonical JSON (escapes as written, JSON5 escapes converted). */
   | { readonly t: 'str'; readonly raw: string }
@@ -77,7 +81,13 @@ class Parser {
       } else if (c === 0x0b || c === 0x0c || c === 0xa0 || c === 0xfeff || c === 0x1680 || c === 0x3000) {
         this.json5 = true;
         this.i++;
-      } else if ((c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f) {
+      } else if (
+        (c >= 0x2000 && c <= 0x200a) ||
+        c === 0x2028 ||
+        c === 0x2029 ||
+        c === 0x202f ||
+        c === 0x205f
+      ) {
         this.json5 = true;
         this.i++;
       } else if (c === 0x2f /* / */ && s[this.i + 1] === '/') {

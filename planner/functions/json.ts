@@ -375,7 +375,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     args: 'X, PATH, VALUE, …',
     minArgs: 1,
     maxArgs: -1,
-    summary: 'X with each VALUE set at its PATH, replacing or creating it (missing objects on the way are created).',
+    summary:
+      'X with each VALUE set at its PATH, replacing or creating it (missing objects on the way are created).',
     returns: returnsConst('text'),
     compile: compileEdit('json_set', 'set'),
   }),
@@ -411,7 +412,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     args: 'X [, PATH]',
     minArgs: 1,
     maxArgs: 2,
-    summary: 'Number of elements of the array X (or at PATH); 0 for any other JSON value; NULL when PATH finds nothing.',
+    summary:
+      'Number of elements of the array X (or at PATH); 0 for any other JSON value; NULL when PATH finds nothing.',
     returns: returnsConst('integer'),
     compile: (site) => {
       const at = atPath(site);
@@ -425,7 +427,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     name: 'json_quote',
     minArgs: 1,
     maxArgs: 1,
-    summary: "X as a JSON value: text quoted and escaped, numbers as they are, NULL as 'null'; JSON from a JSON function unchanged.",
+    summary:
+      "X as a JSON value: text quoted and escaped, numbers as they are, NULL as 'null'; JSON from a JSON function unchanged.",
     returns: returnsConst('text'),
     compile: (site) => {
       const args = evaluateArgs(site);
@@ -436,7 +439,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     name: 'json_error_position',
     minArgs: 1,
     maxArgs: 1,
-    summary: '0 when X is well-formed JSON (JSON5 accepted), else the 1-based character position of the first error; NULL for NULL.',
+    summary:
+      '0 when X is well-formed JSON (JSON5 accepted), else the 1-based character position of the first error; NULL for NULL.',
     deviation: 'the position of an error inside JSON5 extensions may differ by a character or two.',
     returns: returnsConst('integer'),
     compile: (site) => {
@@ -480,4 +484,3 @@ export const JSON_OPERATORS: readonly ScalarFunction[] = [
     compile: compileArrow(false),
   }),
 ];
-

@@ -28,7 +28,16 @@ const NUMBERS = [
   '-2.5e-3',
 ];
 
-const STRINGS = ['""', '"x"', '"tab\\tq\\"uote"', '"\\u00e9\\ud83d\\ude00"', '"é😀"', '"[1]"', '"\\/"', '"a\\\\b"'];
+const STRINGS = [
+  '""',
+  '"x"',
+  '"tab\\tq\\"uote"',
+  '"\\u00e9\\ud83d\\ude00"',
+  '"é😀"',
+  '"[1]"',
+  '"\\/"',
+  '"a\\\\b"',
+];
 
 /** A random JSON value as RFC 8259 text. */
 function jsonValueArb(depth: number): fc.Arbitrary<string> {
@@ -120,7 +129,10 @@ function valueCols(cols: Col[]): string[] {
 function valueArb(cols: Col[], doc: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...valueCols(cols)) },
-    { weight: 2, arbitrary: fc.constantFrom('INTEGER', 'REAL', 'TEXT', 'BOOLEAN' as const).chain(literalArb) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom('INTEGER', 'REAL', 'TEXT', 'BOOLEAN' as const).chain(literalArb),
+    },
     { weight: 1, arbitrary: fc.constantFrom('NULL', "'[1]'", '-0.0', '9223372036854775807', "x'01'") },
     { weight: 2, arbitrary: doc.map((d) => `json(${d})`) },
     { weight: 1, arbitrary: fc.tuple(doc, arrowRightArb()).map(([d, p]) => `(${d} -> ${p})`) },
@@ -220,9 +232,11 @@ export function jsonSelectArb(cols: Col[]): fc.Arbitrary<{ sql: string }> {
   const calls = fc
     .array(jsonExprArb(cols), { minLength: 1, maxLength: 3 })
     .map((es) => `SELECT id, ${es.join(', ')} FROM t ORDER BY id`);
-  return fc.oneof(
-    { weight: 6, arbitrary: calls },
-    { weight: 1, arbitrary: aggregates },
-    { weight: 1, arbitrary: whole },
-  ).map((sql) => ({ sql }));
+  return fc
+    .oneof(
+      { weight: 6, arbitrary: calls },
+      { weight: 1, arbitrary: aggregates },
+      { weight: 1, arbitrary: whole },
+    )
+    .map((sql) => ({ sql }));
 }

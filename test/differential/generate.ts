@@ -487,7 +487,12 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     },
     {
       weight: 3,
-      arbitrary: jsonSelectArb(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
+      arbitrary: jsonSelectArb(cols).map((s) => ({
+        ...s,
+        params: [],
+        ordered: true,
+        kind: 'select' as const,
+      })),
     },
     { weight: 2, arbitrary: insertSelect(cols, nextId) },
     { weight: 2, arbitrary: upsert(cols) },

@@ -14,18 +14,18 @@ const DOCS: readonly string[] = [
   'NULL',
   "''",
   "'null'",
-  "'{\"a\":[1,2,{\"b\":null}],\"c\":\"x\",\"d\":{\"e\":1.5}}'",
-  "'[10, 20.0, \"thirty\", [40], {\"f\": true}]'",
-  "'{\"big\":9223372036854775807,\"small\":-9223372036854775808,\"over\":12345678901234567890}'",
-  "'{\"r\":1e400,\"n\":-0.0,\"e\":2.5e-3,\"x\":1.25}'",
-  "'{\"s\":\"tab\\tquote\\\"u\\u00e9\\ud83d\\ude00\",\"k y\":\"spaced\",\"a.b\":\"dotted\"}'",
+  '\'{"a":[1,2,{"b":null}],"c":"x","d":{"e":1.5}}\'',
+  '\'[10, 20.0, "thirty", [40], {"f": true}]\'',
+  '\'{"big":9223372036854775807,"small":-9223372036854775808,"over":12345678901234567890}\'',
+  '\'{"r":1e400,"n":-0.0,"e":2.5e-3,"x":1.25}\'',
+  '\'{"s":"tab\\tquote\\"u\\u00e9\\ud83d\\ude00","k y":"spaced","a.b":"dotted"}\'',
   "'{a: 1, ''b'': [0x1F, .5, 5., +1, Infinity, NaN,], /* c */ c: \"\\x41\"}'",
   "'[1, 2'",
   "'not json'",
-  "'\"a string\"'",
-  "'  {\"dup\":1, \"dup\":2}  '",
+  '\'"a string"\'',
+  '\'  {"dup":1, "dup":2}  \'',
   "'42'",
-  "'{\"é😀\":\"unicode key\",\"\":\"empty key\"}'",
+  '\'{"é😀":"unicode key","":"empty key"}\'',
 ];
 
 const PATHS = [
@@ -46,12 +46,12 @@ const PATHS = [
   "'$.n'",
   "'$.e'",
   "'$.s'",
-  "'$.\"k y\"'",
-  "'$.\"a.b\"'",
+  '\'$."k y"\'',
+  '\'$."a.b"\'',
   "'$.b[1]'",
   "'$.dup'",
-  "'$.\"é😀\"'",
-  "'$.\"\"'",
+  '\'$."é😀"\'',
+  '\'$.""\'',
   "'$.missing'",
   "'$[9]'",
   'NULL',
@@ -116,7 +116,8 @@ class JsonOracle {
     if (show(want) === show(got)) return [];
     const out: string[] = [];
     want.forEach((w, i) => {
-      if (show(w) !== show(got[i])) out.push(`${sql} [row ${i + 1}]: sqlite ${show(w)} / modelvault ${show(got[i])}`);
+      if (show(w) !== show(got[i]))
+        out.push(`${sql} [row ${i + 1}]: sqlite ${show(w)} / modelvault ${show(got[i])}`);
     });
     return out.length ? out : [`${sql}: sqlite ${show(want)} / modelvault ${show(got)}`];
   }
@@ -212,7 +213,7 @@ test('-> and ->> abbreviations: labels, integers (negative from the end), [N], c
     "j -> 'é😀'",
     'j -> NULL',
     "(j -> 'a') || 'x'",
-    "'{\"1.5\":\"one and a half\"}' -> 1.5",
+    '\'{"1.5":"one and a half"}\' -> 1.5',
   ]);
 });
 
@@ -241,7 +242,7 @@ test('json_array and json_object: SQL values, the JSON subtype, NULLs, reals, bl
     'json_object()',
     "json_object('a')",
     'json_object(n, 1)',
-    "json_object(NULL, 1)",
+    'json_object(NULL, 1)',
     "json_object('q\"uote', 'tab\tx')",
     "json_array(json_object('x', json_array(1, json('{\"y\":[]}'))))",
   ]);
@@ -256,7 +257,7 @@ test('json_set, json_insert, json_replace, json_remove, json_patch', () => {
     "json_set(j, '$[#]', n, '$[#]', r)",
     "json_set(j, '$', 1)",
     "json_set(j, '$.a', json('[1]'), '$.c', '[1]')",
-    "json_set(j, NULL, 1)",
+    'json_set(j, NULL, 1)',
     "json_set(j, 'x', 1)",
     "json_set(j, '$.a')",
     "json_set(j, '$.a.', 1)",
@@ -269,8 +270,8 @@ test('json_set, json_insert, json_replace, json_remove, json_patch', () => {
     'json_remove(j, NULL)',
     "json_remove(j, 'bad')",
     'json_remove(j)',
-    "json_patch(j, '{\"a\":null,\"c\":{\"x\":[1]},\"z\":{\"w\":null,\"v\":1}}')",
-    "json_patch('{\"a\":{\"b\":1}}', j)",
+    'json_patch(j, \'{"a":null,"c":{"x":[1]},"z":{"w":null,"v":1}}\')',
+    'json_patch(\'{"a":{"b":1}}\', j)',
     'json_patch(j, NULL)',
     "json_set(j, '$.a', x'01')",
     "json_set(j, '$.a', x'0102')",
@@ -281,7 +282,14 @@ test('json_quote and JSON functions over the edge values (NULL, empty, -0.0, int
   const exprs: string[] = [];
   for (const x of ['i', 'r', 's', 'b'])
     exprs.push(`json_quote(${x})`, `json_array(${x})`, `json_valid(${x})`, `json_error_position(${x})`);
-  exprs.push("json_object('s', s, 'r', r)", 'json_type(s)', 'json(s)', 'json(b)', 'json_valid(b, 4)', 'json_valid(b, 8)');
+  exprs.push(
+    "json_object('s', s, 'r', r)",
+    'json_type(s)',
+    'json(s)',
+    'json(b)',
+    'json_valid(b, 4)',
+    'json_valid(b, 8)',
+  );
   expect(exprs.flatMap((e) => edge.diff(e))).toEqual([]);
 });
 
