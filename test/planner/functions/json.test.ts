@@ -88,7 +88,8 @@ class JsonOracle {
       cur.execute(sql);
       return (cur.fetchAll() as unknown[][]).map((r) => r.map(norm));
     } catch (err) {
-      return err as Error;
+      // better-sqlite3's errors may come from another realm than this test's Error.
+      return err instanceof Error ? err : new Error(String((err as { message?: unknown }).message ?? err));
     }
   }
 
