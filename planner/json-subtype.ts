@@ -6,7 +6,9 @@
  * expression can carry it (a JSON function, or CASE/coalesce/… around one, as SQLite passes the
  * subtype through those); at run time, every JSON-subtyped result is recorded by markJson() as
  * it is returned, and a consumer that just evaluated a 'maybe' argument asks isMarked() whether
- * that very value was one. Evaluation is synchronous, so nothing runs in between.
+ * that very value was one. Evaluation is synchronous, so only the argument itself runs in
+ * between; the one way to fool it is a CASE whose WHEN makes JSON equal to the plain text its
+ * THEN returns (`CASE WHEN json('[1]') = '[1]' THEN '[1]' END` then nests as JSON).
  */
 import type { Expr } from './expr';
 
@@ -37,24 +39,34 @@ const PASS_THROUGH: ReadonlySet<string> = new Set([
   'likely',
   'unlikely',
   'likelihood',
+  // Scalar max()/min() return one argument as it is.
+  'max',
+  'min',
 ]);
 
-let marked: string | null = null;
+/**
+ * JSON results since the last clearMark(). A set, not just the last one: max(json(a), json(b))
+ * and nullif(json(a), json(b)) return a value that was not the last one made. Kept small: with
+ * no consumer clearing it (SELECT json(x) over many rows) it is reset now and then.
+ */
+const marked = new Set<string>();
+const MAX_MARKS = 64;
 
 /** Records a JSON-subtyped result on its way out; returns it. */
 export function markJson(s: string): string {
-  marked = s;
+  if (marked.size >= MAX_MARKS) marked.clear();
+  marked.add(s);
   return s;
 }
 
-/** Forgets the last mark: call before evaluating a 'maybe' argument. */
+/** Forgets the marks: call before evaluating a 'maybe' argument. */
 export function clearMark(): void {
-  marked = null;
+  if (marked.size > 0) marked.clear();
 }
 
 /** Whether `v`, just returned by a 'maybe' argument, was a JSON-subtyped result. */
 export function isMarked(v: unknown): boolean {
-  return typeof v === 'string' && v === marked;
+  return typeof v === 'string' && marked.has(v);
 }
 
 export function jsonMode(e: Expr | null): JsonMode {
@@ -70,6 +82,12 @@ export function jsonMode(e: Expr | null): JsonMode {
       return e.json === true ? 'always' : 'never';
     case 'collate':
       return jsonMode(e.arg);
+    case 'unary':
+      // Unary + returns its operand unchanged.
+      return e.op === 'pos' && jsonMode(e.arg) !== 'never' ? 'maybe' : 'never';
+    case 'cast':
+      // CAST of text to TEXT keeps the value, and SQLite keeps the subtype with it.
+      return e.to === 'text' && jsonMode(e.arg) !== 'never' ? 'maybe' : 'never';
     case 'case':
       return [...e.whens.map((w) => w.then), e.otherwise].some((b) => jsonMode(b) !== 'never')
         ? 'maybe'

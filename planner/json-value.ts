@@ -104,11 +104,12 @@ class Parser {
     }
   }
 
+  /** `depth`: the containers around this value; a container more than MAX_DEPTH deep is malformed. */
   value(depth: number): JsonNode {
-    if (depth > MAX_DEPTH) this.fail();
     this.ws();
     const s = this.s;
     const c = s[this.i];
+    if ((c === '{' || c === '[') && depth >= MAX_DEPTH) this.fail();
     switch (c) {
       case '{':
         return this.object(depth);
@@ -314,7 +315,6 @@ class Parser {
   }
 
   object(depth: number): JsonNode {
-    if (depth + 1 > MAX_DEPTH) this.fail();
     this.i++;
     const entries: [string, JsonNode][] = [];
     this.ws();

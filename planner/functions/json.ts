@@ -15,7 +15,7 @@ import { jsonArg, jsonArgText, jsonbArg, jsonTypeName, nodeToSql, sqlToNode } fr
 import { carriesJson, clearMark, jsonMode, markJson } from '../json-subtype';
 import type { JsonMode } from '../json-subtype';
 import type { JsonNode } from '../json-value';
-import { escapeString, parseJson, renderJson } from '../json-value';
+import { escapeString, parseJson, renderJson, unescapeString } from '../json-value';
 import { toInt64, toText } from '../sqlite-cast';
 import type { CallSite, ScalarFunction } from './types';
 import { returnsConst } from './types';
@@ -202,7 +202,9 @@ function mergePatch(target: JsonNode, patch: JsonNode): JsonNode {
   if (patch.t !== 'obj') return patch;
   const entries: [string, JsonNode][] = target.t === 'obj' ? target.entries.map((e) => [e[0], e[1]]) : [];
   for (const [key, value] of patch.entries) {
-    const at = entries.findIndex(([k]) => k === key);
+    // Keys match by value: "a" patches "\u0061".
+    const name = unescapeString(key);
+    const at = entries.findIndex(([k]) => unescapeString(k) === name);
     if (value.t === 'null') {
       if (at >= 0) entries.splice(at, 1);
     } else if (at >= 0) {

@@ -237,6 +237,8 @@ test('json_array and json_object: SQL values, the JSON subtype, NULLs, reals, bl
     'json_array(1e400, -1e400, 0.1 + 0.2, 1.0, 1e20, -0.0, 9223372036854775807)',
     "json_array(x'00', x'01')",
     "json_array(x'0102')",
+    "json_array(x'4b13231323', x'c7036162')",
+    "json(x'bc17616217')",
     'json_array()',
     "json_object('doc', json(j), 'text', j, 'n', n, 'r', r)",
     "json_object('a', 1, 'a', 2)",
@@ -246,6 +248,19 @@ test('json_array and json_object: SQL values, the JSON subtype, NULLs, reals, bl
     'json_object(NULL, 1)',
     "json_object('q\"uote', 'tab\tx')",
     "json_array(json_object('x', json_array(1, json('{\"y\":[]}'))))",
+  ]);
+});
+
+test('the JSON subtype travels through CASE, coalesce, iif, nullif, scalar max/min, unary +, CAST AS TEXT', () => {
+  check([
+    "json_array(max(json('[2]'), json('[1]')), min(json('[2]'), json('[1]')), max('[3]', json('[1]')))",
+    "json_array(nullif(json('[1]'), json('[2]')), nullif(json(j), 'x'))",
+    "json_array(+json('[1]'), CAST(json('[1]') AS TEXT), json('[1]') COLLATE NOCASE, (json('[1]')))",
+    "json_array(likely(json(j)), unlikely(j -> '$.a'), ifnull(NULL, json(j)))",
+    "json_array(CASE n % 2 WHEN 0 THEN json(j) ELSE j END, CASE WHEN n > 2 THEN json_extract(j, '$.a') END)",
+    "json_array(json_extract(j, '$.a') || '', substr(json(j), 1), lower(j -> '$.d'))",
+    "json_array(j ->> '$.a', json_extract(j, '$.a', '$.c'), json_quote(j ->> '$.c'))",
+    "json_object('set', json_set(j, '$.z', 1), 'rm', json_remove(j, '$.a'), 'patch', json_patch(j, '{}'))",
   ]);
 });
 
@@ -276,6 +291,8 @@ test('json_set, json_insert, json_replace, json_remove, json_patch', () => {
     'json_patch(j, NULL)',
     "json_set(j, '$.a', x'01')",
     "json_set(j, '$.a', x'0102')",
+    'json_patch(\'{"\\u0061":1,"b":2}\', \'{"a":3,"b":null}\')',
+    "json_set(j, NULL, json(''))",
   ]);
 });
 
