@@ -7,7 +7,7 @@
  * operator: a whole-valued JSON real would read as INTEGER one level up (docs/sql.md).
  */
 import fc from 'fast-check';
-import type { Col } from './literals';
+import type { Col, ColType } from './literals';
 import { literalArb, q } from './literals';
 
 const KEYS = ['a', 'b', 'c', 'k y', 'a.b', 'é', '', 'dup'];
@@ -131,7 +131,7 @@ function valueArb(cols: Col[], doc: fc.Arbitrary<string>): fc.Arbitrary<string> 
     { weight: 4, arbitrary: fc.constantFrom(...valueCols(cols)) },
     {
       weight: 2,
-      arbitrary: fc.constantFrom('INTEGER', 'REAL', 'TEXT', 'BOOLEAN' as const).chain(literalArb),
+      arbitrary: fc.constantFrom<ColType>('INTEGER', 'REAL', 'TEXT', 'BOOLEAN').chain(literalArb),
     },
     { weight: 1, arbitrary: fc.constantFrom('NULL', "'[1]'", '-0.0', '9223372036854775807', "x'01'") },
     { weight: 2, arbitrary: doc.map((d) => `json(${d})`) },
@@ -230,8 +230,11 @@ export function jsonSelectArb(cols: Col[]): fc.Arbitrary<{ sql: string }> {
         `SELECT json_array_length(json_group_array(${x})), length(json_group_object(${y}, 1)) FROM t`,
     );
   const calls = fc
-    .array(jsonExprArb(cols), { minLength: 1, maxLength: 3 })
-    .map((es) => `SELECT id, ${es.join(', ')} FROM t ORDER BY id`);
+    .tuple(
+      fc.array(jsonExprArb(cols), { minLength: 1, maxLength: 3 }),
+      fc.option(jsonPredArb(cols), { freq: 3 }),
+    )
+    .map(([es, where]) => `SELECT id, ${es.join(', ')} FROM t${where ? ` WHERE ${where}` : ''} ORDER BY id`);
   return fc
     .oneof(
       { weight: 6, arbitrary: calls },
@@ -239,4 +242,33 @@ export function jsonSelectArb(cols: Col[]): fc.Arbitrary<{ sql: string }> {
       { weight: 1, arbitrary: whole },
     )
     .map((sql) => ({ sql }));
+}
+
+/** A WHERE condition on JSON built from the row. */
+function jsonPredArb(cols: Col[]): fc.Arbitrary<string> {
+  const v = fc.constantFrom(...valueCols(cols));
+  return fc.oneof(
+    fc
+      .tuple(v, fc.constantFrom('integer', 'real', 'text', 'null', 'true'))
+      .map(([c, t]) => `json_type(json_array(${c}), '$[0]') = '${t}'`),
+    fc.tuple(v, v).map(([a, b]) => `json_array(${a}) -> 0 = json_array(${b}) -> 0`),
+    fc.tuple(v, fc.boolean()).map(([c, not]) => `json_object('k', ${c}) ->> 'k' IS ${not ? 'NOT ' : ''}NULL`),
+  );
+}
+
+/** UPDATE a TEXT column to JSON made from the row (stored, then read back by the suite). */
+export function jsonUpdateArb(cols: Col[]): fc.Arbitrary<string> | null {
+  const texts = cols.filter((c) => c.type === 'TEXT').map((c) => c.name);
+  if (!texts.length) return null;
+  const v = fc.constantFrom(...valueCols(cols));
+  const value = fc.oneof(
+    fc.tuple(v, v).map(([a, b]) => `json_object('a', ${a}, 'b', json_array(${b}, id))`),
+    fc
+      .tuple(fc.constantFrom(...texts), v)
+      .map(([t, x]) => `json_set(json_quote(${t}), '$', json_array(${x}))`),
+    fc.tuple(v).map(([x]) => `json_array(${x}) -> 0`),
+  );
+  return fc
+    .tuple(fc.constantFrom(...texts), value, fc.option(jsonPredArb(cols), { freq: 2 }))
+    .map(([t, x, where]) => `UPDATE t SET ${t} = ${x}${where ? ` WHERE ${where}` : ''}`);
 }

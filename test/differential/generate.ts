@@ -15,7 +15,7 @@ import { expressionStatementArb } from './generate-expressions';
 import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
-import { jsonSelectArb } from './generate-json';
+import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -468,6 +468,14 @@ function upsert(cols: Col[]): fc.Arbitrary<Stmt> {
     });
 }
 
+/** UPDATEs that store JSON in a TEXT column, when the table has one. */
+function jsonWrites(cols: Col[]): { weight: number; arbitrary: fc.Arbitrary<Stmt> }[] {
+  const upd = jsonUpdateArb(cols);
+  if (!upd) return [];
+  const stmt = upd.map((sql): Stmt => ({ sql, params: [], ordered: false, kind: 'write' }));
+  return [{ weight: 1, arbitrary: stmt }];
+}
+
 export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
   return fc.oneof(
     { weight: 4, arbitrary: selectStar(cols) },
@@ -485,6 +493,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
       weight: 4,
       arbitrary: selectCalls(cols).map((s) => ({ ...s, params: [], ordered: true, kind: 'select' as const })),
     },
+    ...jsonWrites(cols),
     {
       weight: 3,
       arbitrary: jsonSelectArb(cols).map((s) => ({
