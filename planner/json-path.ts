@@ -73,7 +73,8 @@ function parseIndex(path: string, i: number, length: number): { k: number; end: 
       nn = nn * 10 + (path.charCodeAt(j) - 48);
       j++;
     }
-    if (nn > length) return { k: -1, end: path[j] === ']' ? j + 1 : -1 };
+    // Counting back past the start finds nothing, whatever follows (SQLite checks this first).
+    if (nn > length) return { k: -1, end: j };
     k -= nn;
   }
   if (path[j] !== ']') return null;
@@ -126,7 +127,7 @@ function step(node: JsonNode, path: string, i: number, edit: Edit | null, place:
     if (node.t !== 'arr') return NOT_FOUND;
     const items = node.items;
     const ix = parseIndex(path, i, items.length);
-    if (ix === null || ix.end < 0) return PATH_ERROR;
+    if (ix === null) return PATH_ERROR;
     if (ix.k < 0) return NOT_FOUND;
     if (ix.k < items.length) {
       const at = ix.k;

@@ -59,6 +59,8 @@ const PATHS = [
   "'$a'",
   "'$.'",
   "'$[x]'",
+  "'$[#-9'",
+  "'$[#-1'",
 ];
 
 /** Both engines over one table `d (id, j)` of JSON documents. */
