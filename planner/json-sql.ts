@@ -91,8 +91,8 @@ export function jsonArg(v: unknown, isReal: boolean): JsonNode | null {
     }
     return parseText(blobText(v));
   }
-  // A number is its own text: json(12) is 12, json(1.5) is 1.5.
-  if (typeof v === 'number') return numberNode(v, isReal);
+  // A number is read as its text: json(12) is 12, json(1.5) is 1.5, json(1e400) is 9e999 ('Inf').
+  if (typeof v === 'number') return parseText(jsonArgText(v, isReal) ?? '');
   if (typeof v === 'bigint') return { t: 'int', text: v.toString() };
   if (typeof v === 'boolean') return { t: 'int', text: v ? '1' : '0' };
   return parseText(String(v));
