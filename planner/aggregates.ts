@@ -198,10 +198,13 @@ class JsonGroupAcc implements Accumulator {
   }
   private addValue(v: unknown, more?: readonly unknown[]): void {
     if (!this.object) {
-      this.parts.push(renderJson(sqlToNode(v ?? null, this.valueReal, carriesJson(this.valueMode, v))));
+      // An 'any'-typed argument arrives tagged when it is a whole-number REAL.
+      const real = v instanceof TaggedReal || this.valueReal;
+      const x = untag(v) ?? null;
+      this.parts.push(renderJson(sqlToNode(x, real, carriesJson(this.valueMode, x))));
       return;
     }
-    const label = valueText(v ?? null, this.labelReal);
+    const label = v instanceof TaggedReal ? valueText(v.value, true) : valueText(v ?? null, this.labelReal);
     if (label === null) return;
     const value = more?.[0] ?? null;
     const json = renderJson(sqlToNode(value, this.valueReal, carriesJson(this.valueMode, value)));

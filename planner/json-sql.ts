@@ -8,6 +8,7 @@
  */
 import { DataError } from '../src/errors';
 import { fromBigInt } from './sql-values';
+import { tagReal } from './tagged-real';
 import { realToText } from './sqlite-cast';
 import { blobText } from './sqlite-conversions';
 import type { JsonNode } from './json-value';
@@ -107,8 +108,17 @@ export function jsonArgText(v: unknown, isReal: boolean): string | null {
   return String(v);
 }
 
-/** JSON node → SQL value (json_extract, ->>): null/true/false as NULL/1/0, arrays and objects as text. */
+/**
+ * JSON node → SQL value (json_extract, ->>): null/true/false as NULL/1/0, arrays and objects as
+ * text. A REAL comes back tagged (planner/tagged-real.ts) when it is a whole number, since the
+ * caller's static type ('any') cannot say REAL.
+ */
 export function nodeToSql(n: JsonNode): unknown {
+  const v = nodeValue(n);
+  return typeof v === 'number' && (n.t === 'real' || !Number.isSafeInteger(v)) ? tagReal(v) : v;
+}
+
+function nodeValue(n: JsonNode): unknown {
   switch (n.t) {
     case 'null':
       return null;

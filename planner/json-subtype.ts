@@ -7,8 +7,10 @@
  * subtype through those); at run time, every JSON-subtyped result is recorded by markJson() as
  * it is returned, and a consumer that just evaluated a 'maybe' argument asks isMarked() whether
  * that very value was one. Evaluation is synchronous, so only the argument itself runs in
- * between; the one way to fool it is a CASE whose WHEN makes JSON equal to the plain text its
- * THEN returns (`CASE WHEN json('[1]') = '[1]' THEN '[1]' END` then nests as JSON).
+ * between. JSON functions that return plain text unmark it; what can still fool it is plain text
+ * from a non-JSON function or a literal that equals JSON made inside the same argument, e.g. a
+ * CASE whose WHEN makes JSON equal to the text its THEN returns
+ * (`CASE WHEN json('[1]') = '[1]' THEN '[1]' END` nests as JSON here, as a string in SQLite).
  */
 import type { Expr } from './expr';
 
@@ -57,6 +59,16 @@ export function markJson(s: string): string {
   if (marked.size >= MAX_MARKS) marked.clear();
   marked.add(s);
   return s;
+}
+
+/**
+ * A JSON function's plain-text result (json_extract of a string, ->>): equal JSON text made while
+ * computing it (json_extract(json_array(x), '$[0]') where x is JSON-looking text) must not make
+ * it look subtyped. Returns it.
+ */
+export function unmarkJson<T>(v: T): T {
+  if (typeof v === 'string') marked.delete(v);
+  return v;
 }
 
 /** Forgets the marks: call before evaluating a 'maybe' argument. */

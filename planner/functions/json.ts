@@ -12,11 +12,12 @@ import type { ValueType } from '../expr';
 import { applyEdit, lookup, NOT_FOUND, PATH_ERROR } from '../json-path';
 import type { EditMode, Lookup } from '../json-path';
 import { jsonArg, jsonArgText, jsonbArg, jsonTypeName, nodeToSql, sqlToNode } from '../json-sql';
-import { carriesJson, clearMark, jsonMode, markJson } from '../json-subtype';
+import { carriesJson, clearMark, jsonMode, markJson, unmarkJson } from '../json-subtype';
 import type { JsonMode } from '../json-subtype';
 import type { JsonNode } from '../json-value';
 import { escapeString, parseJson, renderJson, unescapeString } from '../json-value';
 import { toInt64, toText } from '../sqlite-cast';
+import { TaggedReal } from '../tagged-real';
 import type { CallSite, ScalarFunction } from './types';
 import { returnsConst } from './types';
 
@@ -36,21 +37,27 @@ function badPath(path: string): DataError {
 interface Args {
   readonly v: unknown[];
   readonly json: boolean[];
-  /** Static REAL-ness per argument. */
-  readonly real: readonly boolean[];
+  /** Whether each argument is REAL: from its static type, or per row from its tag when 'any'. */
+  readonly real: boolean[];
 }
 
 function evaluateArgs(site: CallSite): (row: readonly unknown[]) => Args {
   const n = site.args.length;
-  const evs = site.args;
+  const dynamic = site.types.map((t) => t === 'any');
+  const evs = site.args.map((a, i) => (dynamic[i] ? site.tagged[i] : a));
   const modes: JsonMode[] = evs.map((_a, i) => (site.exprs ? jsonMode(site.exprs[i]) : 'never'));
-  const real = site.types.map((t) => t === 'real');
+  const fixedReal = site.types.map((t) => t === 'real');
   return (row) => {
     const v = new Array<unknown>(n);
     const json = new Array<boolean>(n);
+    const real = fixedReal.slice();
     for (let i = 0; i < n; i++) {
       if (modes[i] === 'maybe') clearMark();
-      const x = evs[i](row);
+      let x = evs[i](row);
+      if (x instanceof TaggedReal) {
+        x = x.value;
+        real[i] = true;
+      }
       v[i] = x;
       json[i] = modes[i] !== 'never' && carriesJson(modes[i], x);
     }
@@ -88,7 +95,7 @@ function jsonResult(n: JsonNode): string {
 /** json_extract's value for one node: SQL value, arrays and objects as subtyped text. */
 function extracted(n: JsonNode): unknown {
   const v = nodeToSql(n);
-  return n.t === 'arr' || n.t === 'obj' ? markJson(v as string) : v;
+  return n.t === 'arr' || n.t === 'obj' ? markJson(v as string) : unmarkJson(v);
 }
 
 function compileExtract(site: CallSite): Evaluator {
@@ -148,7 +155,7 @@ function compileArrow(asJson: boolean): (site: CallSite) => Evaluator {
       if (p === null) return null;
       const n = found(lookup(root, p), p);
       if (n === null) return null;
-      return asJson ? jsonResult(n) : nodeToSql(n);
+      return asJson ? jsonResult(n) : unmarkJson(nodeToSql(n));
     };
   };
 }
@@ -310,9 +317,8 @@ export const JSON_FUNCTIONS: readonly ScalarFunction[] = [
     maxArgs: -1,
     summary:
       'The SQL value at PATH (INTEGER, REAL, TEXT or NULL; arrays and objects as JSON text); with several paths a JSON array of the values.',
-    deviation:
-      'a whole-valued JSON real (1.0, 1e2) comes back as a number that later operators read as INTEGER (see “Function results have a static type”).',
     returns: (types) => (types.length > 2 ? 'text' : 'any'),
+    tagsReal: true,
     compile: compileExtract,
   }),
   scalar({
@@ -483,6 +489,7 @@ export const JSON_OPERATORS: readonly ScalarFunction[] = [
     maxArgs: 2,
     summary: 'X ->> PATH: the SQL value at PATH.',
     returns: ANY,
+    tagsReal: true,
     compile: compileArrow(false),
   }),
 ];

@@ -3,8 +3,8 @@
  * documents as literals (nested objects and arrays; int64 extremes and beyond, reals such as -0.0
  * and 1e400, escapes, unicode, duplicate keys, now and then JSON5 or malformed text), documents
  * built from the table's columns with json_object()/json_array(), paths that hit, miss and are
- * bad, edits, patches and the aggregates. A json_extract() or ->> result is never fed to another
- * operator: a whole-valued JSON real would read as INTEGER one level up (docs/sql.md).
+ * bad, edits, patches and the aggregates; extracted values are also fed to arithmetic, text
+ * conversion and other JSON functions (a whole-valued JSON real must stay REAL there).
  */
 import fc from 'fast-check';
 import type { Col, ColType } from './literals';
@@ -137,11 +137,10 @@ function valueArb(cols: Col[], doc: fc.Arbitrary<string>): fc.Arbitrary<string> 
     { weight: 2, arbitrary: doc.map((d) => `json(${d})`) },
     { weight: 1, arbitrary: fc.tuple(doc, arrowRightArb()).map(([d, p]) => `(${d} -> ${p})`) },
     // SQLite passes the JSON subtype through CASE and coalesce-like functions, not through others.
-    // (No REAL column here: mixed with TEXT its static type is lost, and 2.0 would print as 2.)
     {
       weight: 1,
       arbitrary: fc
-        .tuple(doc, fc.constantFrom(...valueCols(cols.filter((c) => c.type !== 'REAL'))))
+        .tuple(doc, fc.constantFrom(...valueCols(cols)))
         .chain(([d, c]) =>
           fc.constantFrom(
             `coalesce(json(${d}), ${c})`,
@@ -200,6 +199,10 @@ export function jsonExprArb(cols: Col[]): fc.Arbitrary<string> {
       .map(([d, ps]) => `json_remove(${d}, ${ps.join(', ')})`),
     fc.tuple(doc, doc).map(([d, p]) => `json_patch(${d}, ${p})`),
     fc.tuple(doc, path, value).map(([d, p, x]) => `json_extract(json_set(${d}, ${p}, ${x}), ${p})`),
+    fc
+      .tuple(doc, arrowRightArb(), fc.constantFrom(' / 4', " || ''", ' * 1', ''))
+      .map(([d, p, op]) => `typeof(${d} ->> ${p})${op ? `, (${d} ->> ${p})${op}` : ''}`),
+    fc.tuple(doc, path).map(([d, p]) => `json_array(json_extract(${d}, ${p}), ${d} ->> ${p})`),
   ];
   if (texts.length) {
     // A TEXT column as a document: mostly not JSON, so json_valid() guards the call.
