@@ -20,8 +20,7 @@ export function storageClass(v: unknown, isReal = false): StorageClass {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'number':
-      // Integers beyond 2^53 travel as bigint, so an unsafe whole number is a REAL.
-      return isReal || !Number.isSafeInteger(v) ? 'real' : 'integer';
+      return isReal || !Number.isInteger(v) ? 'real' : 'integer';
     case 'bigint':
     case 'boolean':
       return 'integer';
