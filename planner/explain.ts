@@ -54,6 +54,9 @@ export function exprText(e: Expr): string {
       return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${args})${filter}`;
     }
     case 'call':
+      // The JSON operators are calls in the IR; shown as written.
+      if (e.name === '->' || e.name === '->>')
+        return `(${exprText(e.args[0])} ${e.name} ${exprText(e.args[1])})`;
       return `${e.name}(${e.args.map(exprText).join(', ')})`;
   }
 }

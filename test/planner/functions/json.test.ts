@@ -374,3 +374,10 @@ test('-> and ->> bind like || (tighter than arithmetic and comparisons)', () => 
     "NOT j -> 'c' IS NULL",
   ]);
 });
+
+test('EXPLAIN shows -> and ->> as operators', () => {
+  const cur = db.conn.cursor();
+  cur.execute("EXPLAIN SELECT j -> 'a' FROM d WHERE j ->> '$.a[0]' > 0");
+  const plan = (cur.fetchAll() as unknown[][]).map((r) => String(r[0])).join('\n');
+  expect(plan).toContain("Filter ((j ->> '$.a[0]') > 0)");
+});
