@@ -115,10 +115,19 @@ function resolved(
   path: readonly string[],
   declared: string,
 ): ResolvedColumn {
-  const expr = E.column(acc.column, acc.sub, valueTypeOf(acc.type), path.join('.'));
+  const plain = E.column(acc.column, acc.sub, valueTypeOf(acc.type), path.join('.'));
+  const expr = isRowid(scope, acc) ? { ...plain, rowid: true as const } : plain;
   // A column declared COLLATE NOCASE / RTRIM compares and orders that way in every expression.
   const collation = fieldAt(scope.schema.fields, path)?.collate;
   return { expr: collation ? { ...expr, collation } : expr, declared, nullable: acc.nullable };
+}
+
+/** Whether a column is SQLite's rowid: the hidden one, or an INTEGER (exactly) PRIMARY KEY. */
+function isRowid(scope: TableScope, acc: PathAccessor): boolean {
+  if (acc.column !== scope.compiled.pkColumn || acc.sub.length > 0) return false;
+  const pk = scope.schema.fields[scope.compiled.pkColumn];
+  if (pk.type.kind !== 'int64') return false;
+  return pk.sqlType === undefined || pk.sqlType.toUpperCase() === 'INTEGER';
 }
 
 /** Resolve the parts of a column reference, or null when nothing matches. */

@@ -68,7 +68,9 @@ class SumAcc implements Accumulator {
       isReal = !n.int;
     } else if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') {
       x = typeof v === 'boolean' ? (v ? 1 : 0) : v;
-      isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isInteger(v));
+      // Integers beyond 2^53 travel as bigint, so a number that is not a safe integer is a REAL
+      // (INTEGER arithmetic that overflowed int64, as 9223372036854775807 + 1).
+      isReal = this.argType === 'real' || (typeof v === 'number' && !Number.isSafeInteger(v));
     } else if (v instanceof TaggedReal) {
       x = v.value;
       isReal = true;
@@ -114,7 +116,7 @@ class SumAcc implements Accumulator {
     if (!this.seen) return null;
     if (this.overflow) throw new DataError('integer overflow', 'DATA');
     // SUM's static type says REAL only over REAL arguments; otherwise a whole REAL sum needs the tag.
-    if (this.real) return this.argType === 'real' ? this.real.value() : tagReal(this.real.value());
+    if (this.real) return sumType(this.argType) === 'any' ? tagReal(this.real.value()) : this.real.value();
     return this.int;
   }
 }

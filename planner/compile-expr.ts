@@ -195,9 +195,11 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       };
     }
     case 'slot': {
-      // Aggregate results over 'any' values may be tagged (see compileTaggedExpr).
+      // Aggregate results over 'any' values may be tagged (see compileTaggedExpr): a plain read
+      // unwraps them whatever the slot's static type says, so no tag reaches a result row.
       const i = e.index;
-      return (row) => row[i] ?? null;
+      if (tagged) return (row) => row[i] ?? null;
+      return (row) => untag(row[i] ?? null);
     }
     case 'literal': {
       const v = e.value instanceof Date ? e.value.getTime() : (e.value ?? null);

@@ -39,6 +39,11 @@ export interface ColumnExpr {
   readonly name: string;
   /** Declared COLLATE of the column, when not BINARY. */
   readonly collation?: Collation;
+  /**
+   * SQLite's rowid (an INTEGER PRIMARY KEY or the hidden rowid): it has no collating sequence at
+   * all, so comparisons and max()/min() look for one in their other operands.
+   */
+  readonly rowid?: true;
 }
 
 export interface LiteralExpr {

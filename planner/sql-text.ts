@@ -53,7 +53,7 @@ interface CollationSource {
  */
 function collationSource(e: Expr): CollationSource | null {
   if (e.kind === 'collate') return fromCollate(e);
-  if (e.kind === 'column') return { collation: e.collation ?? 'binary', explicit: false };
+  if (e.kind === 'column') return e.rowid ? null : { collation: e.collation ?? 'binary', explicit: false };
   if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
   const explicit = findExplicit(e);
   return explicit ? fromCollate(explicit) : null;
@@ -100,6 +100,21 @@ export function checkOrderingCollation(e: Expr): void {
 export function exprCollation(e: Expr): Collation | undefined {
   const c = collationSource(e)?.collation;
   return c === 'binary' ? undefined : c;
+}
+
+/**
+ * The collation of a function that needs one (scalar max/min): the first argument that has a
+ * collation, explicit or from its column, as sqlite3GetFuncCollSeq sees it; BINARY is undefined.
+ */
+export function argumentsCollation(args: readonly Expr[]): Collation | undefined {
+  for (const a of args) {
+    const src = collationSource(a);
+    if (src) {
+      refuseUnknown(src);
+      return src.collation === 'binary' ? undefined : src.collation;
+    }
+  }
+  return undefined;
 }
 
 /** SQLite's choice for a binary comparison: explicit left, explicit right, column left, column right. */

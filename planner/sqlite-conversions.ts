@@ -20,7 +20,8 @@ export function storageClass(v: unknown, isReal = false): StorageClass {
   if (v === null || v === undefined) return 'null';
   switch (typeof v) {
     case 'number':
-      return isReal || !Number.isInteger(v) ? 'real' : 'integer';
+      // Integers beyond 2^53 travel as bigint: a number that is not a safe integer is a REAL.
+      return isReal || !Number.isSafeInteger(v) ? 'real' : 'integer';
     case 'bigint':
     case 'boolean':
       return 'integer';

@@ -12,6 +12,7 @@ import type { SessionState } from '../compile-expr';
 import { fromBigInt, truth } from '../sql-values';
 import { numericValue, storageClass, toInt64, toIntNumber, toReal } from '../sqlite-conversions';
 import { roundDecimal } from './printf';
+import { argumentsCollation, compareCollated } from '../sql-text';
 import type { Evaluator } from '../compile-expr';
 import { TaggedReal, tagReal, untag } from '../tagged-real';
 import type { CallSite, ScalarFunction } from './types';
@@ -59,13 +60,17 @@ function round(values: unknown[]): unknown {
 function extreme(sign: 1 | -1): ScalarFunction['compile'] {
   return (site) => {
     const args = passing(site);
+    const collation = site.exprs ? argumentsCollation(site.exprs) : undefined;
     return (row) => {
       let best = args[0](row);
       if (best === null) return null;
       for (let i = 1; i < args.length; i++) {
         const v = args[i](row);
         if (v === null) return null;
-        const c = compareValues(untag(best), untag(v));
+        const c =
+          collation === undefined
+            ? compareValues(untag(best), untag(v))
+            : compareCollated(untag(best), untag(v), collation);
         if (sign < 0 ? c >= 0 : c < 0) best = v;
       }
       return best;

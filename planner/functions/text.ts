@@ -391,6 +391,8 @@ export const TEXT: readonly ScalarFunction[] = [
     minArgs: 0,
     maxArgs: -1,
     summary: 'The text of the given code points (out of range → U+FFFD; NULL → U+0000).',
+    deviation:
+      'A surrogate code point (U+D800–U+DFFF) gives three U+FFFD, the text SQLite returns for it; SQLite stores three invalid bytes, so its length() is 1 and its hex() differs.',
     returns: returnsConst('text'),
     compile:
       ({ args }) =>
@@ -398,7 +400,9 @@ export const TEXT: readonly ScalarFunction[] = [
         let s = '';
         for (const a of args) {
           const c = toInt64(a(row));
-          s += String.fromCodePoint(c < 0n || c > 0x10ffffn ? 0xfffd : Number(c));
+          // SQLite writes a surrogate's three UTF-8-style bytes, which read back as three U+FFFD.
+          if (c >= 0xd800n && c <= 0xdfffn) s += '\ufffd\ufffd\ufffd';
+          else s += String.fromCodePoint(c < 0n || c > 0x10ffffn ? 0xfffd : Number(c));
         }
         return s;
       },

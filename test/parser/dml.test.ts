@@ -150,7 +150,7 @@ describe('UPDATE', () => {
         { column: 2, expr: E.binary('+', E.column(2, [], 'integer', 'year'), lit(1, 'integer')) },
         { column: 1, expr: E.param('t') },
       ],
-      where: E.binary('=', E.column(0, [], 'integer', 'id'), E.param('id')),
+      where: E.binary('=', { ...E.column(0, [], 'integer', 'id'), rowid: true as const }, E.param('id')),
       returning: null,
     });
     expect(lower("UPDATE users SET profile.timezone = 'UTC'").stmt).toMatchObject({

@@ -56,7 +56,7 @@ describe('column references', () => {
     const stmt = lowerSelectStmt('SELECT profile.timezone, profile.id FROM profile', catalog);
     expect(findNode(stmt.plan, 'project').columns.map((c) => c.expr)).toEqual([
       E.column(1, [], 'text', 'profile.timezone'),
-      E.column(0, [], 'integer', 'id'),
+      { ...E.column(0, [], 'integer', 'id'), rowid: true as const },
     ]);
   });
 
@@ -85,7 +85,7 @@ describe('rowid aliases', () => {
   test('an INTEGER PRIMARY KEY answers to rowid, _rowid_ and oid, named by the key', () => {
     const stmt = lowerSelectStmt('SELECT rowid, _rowid_, OID, books.rowid FROM books');
     expect(findNode(stmt.plan, 'project').columns.map((c) => c.expr)).toEqual(
-      Array(4).fill(E.column(0, [], 'integer', 'id')),
+      Array(4).fill({ ...E.column(0, [], 'integer', 'id'), rowid: true as const }),
     );
     expect(stmt.columns.map((c) => c.name)).toEqual(['id', 'id', 'id', 'id']);
   });
@@ -93,7 +93,7 @@ describe('rowid aliases', () => {
   test('a table without a primary key answers with its hidden __rowid, named rowid', () => {
     const stmt = lowerSelectStmt('SELECT rowid, l.oid FROM logs l WHERE _rowid_ > 1');
     expect(findNode(stmt.plan, 'project').columns.map((c) => c.expr)).toEqual(
-      Array(2).fill(E.column(2, [], 'integer', '__rowid')),
+      Array(2).fill({ ...E.column(2, [], 'integer', '__rowid'), rowid: true }),
     );
     expect(stmt.columns).toEqual(Array(2).fill({ name: 'rowid', type: 'integer', nullable: false }));
   });

@@ -9,7 +9,7 @@ import type { Expr } from '../../planner/expr';
 import { L } from '../../planner/logical';
 import { caught, findNode, layerKinds, lowerSelectStmt } from './catalog';
 
-const id = E.column(0, [], 'integer', 'id');
+const id = { ...E.column(0, [], 'integer', 'id'), rowid: true as const };
 const title = E.column(1, [], 'text', 'title');
 const year = E.column(2, [], 'integer', 'year');
 const price = E.column(3, [], 'real', 'price');

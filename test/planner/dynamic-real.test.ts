@@ -29,6 +29,9 @@ const QUERIES = [
   'SELECT avg(big), total(big), typeof(avg(big)) FROM t',
   'SELECT sum(big) FROM t WHERE id < 3',
   'SELECT sum(CASE WHEN id = 3 THEN 0.5 ELSE big END) FROM t',
+  // INTEGER arithmetic that overflows int64 is REAL: SUM adds it as REAL instead of overflowing.
+  'SELECT sum(big + 12), typeof(sum(big + 12)), sum(-(CASE WHEN id > 0 THEN -9223372036854775808 END)) FROM t WHERE id < 3',
+  'SELECT char(55296), char(65, 56320, 66) FROM t WHERE id = 1',
   'SELECT 1e20 % 10, 1e400 % 3, -1e400 % 7, 5.5 % -1, -9.3e18 % 1000, 7.9 % 2.5, -7.9 % 2.5, 2e16 % 3',
 ];
 

@@ -20,6 +20,10 @@ const QUERIES = [
   'SELECT min(b), max(b), min(b COLLATE NOCASE), max(b COLLATE NOCASE) FROM t',
   'SELECT max(n COLLATE BINARY), min(n COLLATE BINARY) FROM t',
   'SELECT length(max(r)), length(min(r)) FROM t',
+  // Scalar max/min take the first argument's collation (explicit or its column's), as SQLite.
+  // The INTEGER PRIMARY KEY (SQLite's rowid) has no collation: the next argument's decides.
+  "SELECT id, max(id, 19, n, 'z'), max(rowid, b, n), min(id, n, 'A') FROM t ORDER BY id",
+  "SELECT id, max(n, 'abc', 'Abd'), min(n, 'abc'), max(b, 'abc'), max('abc', n), max(b COLLATE NOCASE, 'abc') FROM t ORDER BY id",
   'SELECT count(DISTINCT n), count(DISTINCT b), count(DISTINCT b COLLATE NOCASE), count(DISTINCT r) FROM t',
   'SELECT g, length(group_concat(DISTINCT n)), count(DISTINCT n) FROM t GROUP BY g ORDER BY g',
 ];
