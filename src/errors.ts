@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'READ_ONLY'
   | 'TRANSACTION'
   | 'NESTED_TRANSACTION'
+  | 'WORKER_EXITED'
   // IntegrityError
   | 'UNIQUE'
   | 'PRIMARY_KEY'

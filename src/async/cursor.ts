@@ -1,0 +1,159 @@
+/**
+ * AsyncCursor: the DB-API cursor (cursor/cursor.ts) with promises. execute() runs the statement
+ * in a worker and brings back the first rows with its reply, so a point query costs one round
+ * trip; later fetches ask for just the rows they need (fetchMany(n) is O(n)). Rows arrive as the
+ * sync cursor would give them (arrays or objects, bigint with safeIntegers, Buffer, Date).
+ */
+import type { Readable } from 'node:stream';
+import { InterfaceError, ProgrammingError } from '../errors';
+import type { ColumnDescription } from '../../cursor/description';
+import type { ResultRow } from '../../cursor/cursor';
+import type { AsyncConnection } from './connection';
+import type { ExecReply } from './protocol';
+import { RemoteRows } from './rows';
+import type { WorkerHost } from './host';
+
+/** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
+const READ_AHEAD = 64;
+
+export class AsyncCursor implements AsyncIterable<ResultRow> {
+  /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
+  arraySize = 1;
+  private rows: RemoteRows | null = null;
+  private _description: ColumnDescription[] | null = null;
+  private _rowCount = -1;
+  private _lastRowId: number | bigint | null = null;
+  private fetched = 0;
+  private countsFetched = false;
+  private closed = false;
+
+  /** @internal Use AsyncConnection.cursor(). */
+  constructor(private readonly conn: AsyncConnection) {}
+
+  /** PEP 249 7-tuples for the current result set; null before one and after DML/DDL. */
+  get description(): ColumnDescription[] | null {
+    this.assertOpen();
+    return this._description;
+  }
+
+  /** Rows changed by the last DML; for a SELECT -1 until it is exhausted, then the rows fetched. */
+  get rowCount(): number {
+    this.assertOpen();
+    return this._rowCount;
+  }
+
+  /** Primary key (rowid) of the last row inserted by this cursor. */
+  get lastRowId(): number | bigint | null {
+    this.assertOpen();
+    return this._lastRowId;
+  }
+
+  get connection(): AsyncConnection {
+    return this.conn;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async execute(sql: string, params?: unknown): Promise<this> {
+    this.assertOpen();
+    await this.reset();
+    const { reply, host, generation, id } = await this.conn._execute(sql, params, READ_AHEAD);
+    this.adopt(reply, host, generation, id);
+    return this;
+  }
+
+  /** Run a DML statement once per parameter set (one round trip); rowCount is the total. */
+  async executeMany(sql: string, seqOfParams: Iterable<unknown>): Promise<this> {
+    this.assertOpen();
+    if (
+      seqOfParams === null ||
+      typeof (seqOfParams as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+    )
+      throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
+    await this.reset();
+    const reply = await this.conn._executeMany(sql, [...seqOfParams]);
+    this._rowCount = reply.rowCount;
+    if (reply.lastRowId !== null) this._lastRowId = reply.lastRowId;
+    return this;
+  }
+
+  async fetchOne(): Promise<ResultRow | null> {
+    const rows = await this.result().take(1, READ_AHEAD);
+    return this.counted(rows, 1)[0] ?? null;
+  }
+
+  async fetchMany(size: number = this.arraySize): Promise<ResultRow[]> {
+    const result = this.result();
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
+    return this.counted(await result.take(size), size);
+  }
+
+  async fetchAll(): Promise<ResultRow[]> {
+    return this.counted(await this.result().take(-1), Infinity);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ResultRow, void, undefined> {
+    for (let row = await this.fetchOne(); row !== null; row = await this.fetchOne()) yield row;
+  }
+
+  /**
+   * The rest of the result set as an object-mode Readable: it fetches the next batch only when
+   * its consumer drained the buffer below `highWaterMark` (backpressure holds back the worker).
+   */
+  stream(highWaterMark = 256): Readable {
+    return this.result().stream(highWaterMark);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn._forget(this);
+    await this.rows?.close();
+    this.rows = null;
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
+    this._lastRowId = reply.lastRowId ?? this._lastRowId;
+    if (reply.hasRows) {
+      this._description = reply.description as ColumnDescription[];
+      this.rows = new RemoteRows(host, generation, id, reply);
+      this._rowCount = reply.rowCount;
+      // A SELECT reports the rows fetched once exhausted; a write's RETURNING reports rows changed.
+      this.countsFetched = reply.rowCount === -1;
+    } else {
+      this._rowCount = reply.rowCount;
+    }
+  }
+
+  private counted(rows: unknown[], asked: number): ResultRow[] {
+    this.fetched += rows.length;
+    if (rows.length < asked && this.countsFetched) this._rowCount = this.fetched;
+    return rows as ResultRow[];
+  }
+
+  private result(): RemoteRows {
+    this.assertOpen();
+    if (!this.rows) throw new ProgrammingError('no result set: execute a query first', 'NO_RESULT_SET');
+    return this.rows;
+  }
+
+  private async reset(): Promise<void> {
+    const old = this.rows;
+    this.rows = null;
+    this._description = null;
+    this._rowCount = -1;
+    this.fetched = 0;
+    this.countsFetched = false;
+    await old?.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InterfaceError('cursor is closed', 'CLOSED');
+    this.conn._assertOpen();
+  }
+}

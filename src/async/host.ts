@@ -1,0 +1,146 @@
+/**
+ * One engine worker thread seen from the main thread: numbered requests, replies matched to
+ * their promises, errors rebuilt as the same classes. When the thread dies every request in
+ * flight rejects with OperationalError `WORKER_EXITED`; the next request starts a fresh thread
+ * (a new `generation`), on which handles are reopened lazily (see `ensureOpen`). The thread is
+ * referenced only while requests are in flight, so an idle pool never keeps the process alive.
+ */
+import * as nodePath from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { OperationalError } from '../errors';
+import { fromWireError } from './protocol';
+import type { Reply } from './protocol';
+import type { OpenSpec } from './worker';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/** The compiled worker: beside this file in dist/, or dist/'s copy when running from sources (ts-jest). */
+function workerFile(): string {
+  if (__filename.endsWith('.ts'))
+    return nodePath.join(__dirname, '..', '..', 'dist', 'src', 'async', 'worker.js');
+  return nodePath.join(__dirname, 'worker.js');
+}
+
+export class WorkerHost {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Bumped each time a thread starts; handles and result sets belong to one generation. */
+  generation = 0;
+  /** Handles opened on the current thread. */
+  private opened = new Map<number, Promise<unknown>>();
+  private closing = false;
+  /** Called (once per death) when the thread exits while it was not being closed. */
+  onDeath: ((host: WorkerHost, error: Error) => void) | null = null;
+  /** Requests sent and not yet answered: a cheap load figure for picking a reader. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  constructor(readonly name: string) {}
+
+  private start(): Worker {
+    const worker = new Worker(workerFile(), { name: this.name });
+    this.generation++;
+    this.opened = new Map();
+    worker.unref();
+    let died: Error | null = null;
+    worker.on('message', (reply: Reply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(fromWireError(reply.error));
+    });
+    worker.on('error', (err) => {
+      died = err;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      const why = died ? `: ${died.message}` : ` (exit code ${code})`;
+      const err = new OperationalError(`the engine worker ${this.name} stopped${why}`, 'WORKER_EXITED', {
+        cause: died ?? undefined,
+      });
+      const inFlight = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of inFlight) p.reject(err);
+      if (!this.closing) this.onDeath?.(this, err);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Send one request; starts the thread if it is not running. */
+  call<T>(op: string, ...args: unknown[]): Promise<T> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.size === 1) worker.ref();
+      try {
+        worker.postMessage({ id, op, args });
+      } catch (err) {
+        // DataCloneError: a parameter structured cloning cannot carry (a function, a symbol).
+        this.pending.delete(id);
+        if (this.pending.size === 0) worker.unref();
+        reject(
+          new OperationalError(
+            `value cannot be passed to the engine worker: ${(err as Error).message}`,
+            'WORKER_EXITED',
+          ),
+        );
+      }
+    });
+  }
+
+  /**
+   * Open handle `h` on the current thread unless it is already open there; resolves when it is.
+   * Requests sent after this one are ordered after it, so callers may pipeline.
+   */
+  ensureOpen(h: number, spec: OpenSpec): Promise<unknown> {
+    if (!this.worker) this.start();
+    let p = this.opened.get(h);
+    if (!p) {
+      p = this.call('open', h, spec);
+      // A failed open is retried by the next request rather than remembered.
+      p.catch(() => this.opened.delete(h));
+      this.opened.set(h, p);
+    }
+    return p;
+  }
+
+  isOpen(h: number): boolean {
+    return this.opened.has(h);
+  }
+
+  forget(h: number): void {
+    this.opened.delete(h);
+  }
+
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Stop the thread (after the requests already sent are answered, when `graceful`). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.closing = true;
+    try {
+      await worker.terminate();
+    } finally {
+      this.closing = false;
+      if (this.worker === worker) this.worker = null;
+    }
+  }
+
+  /** @internal Tests: kill the thread abruptly, as a crash would. */
+  async kill(): Promise<void> {
+    const worker = this.worker;
+    if (worker) await worker.terminate();
+  }
+}
