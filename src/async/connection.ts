@@ -148,6 +148,11 @@ export class AsyncConnection {
     }
   }
 
+  /** @internal Tests: the pool behind this connection. */
+  get _pool(): EnginePool {
+    return this.pool;
+  }
+
   // ───────────────────────── internals used by AsyncCursor ─────────────────────────
 
   /** @internal */

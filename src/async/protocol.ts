@@ -111,21 +111,29 @@ export function fromWireError(w: WireError): Error {
 
 /**
  * Structured cloning turns a Buffer into a plain Uint8Array; the sync API hands out Buffers, so
- * turn them back (a view over the same memory, no copy). Walks arrays and plain objects only.
+ * turn them back (a view over the same memory, no copy). Dates are re-created on this side: the
+ * clone is built in the main context, which is not the caller's when it runs in a `vm` context
+ * (jest), and `instanceof Date` must hold there too. Type checks therefore use internal slots
+ * (`ArrayBuffer.isView`, `Object.prototype.toString`), which work across contexts.
  */
 export function restoreBuffers(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (v instanceof Uint8Array)
-    return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof Date) return v;
+  if (ArrayBuffer.isView(v)) {
+    if (Buffer.isBuffer(v)) return v;
+    return v instanceof Uint8Array || TAG.call(v) === '[object Uint8Array]'
+      ? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+      : v;
+  }
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const x = v[i];
+      const x: unknown = v[i];
       if (x !== null && typeof x === 'object') v[i] = restoreBuffers(x);
     }
     return v;
   }
-  if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+  const tag = TAG.call(v);
+  if (tag === '[object Date]') return v instanceof Date ? v : new Date((v as Date).getTime());
+  if (tag === '[object Object]') {
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) {
       const x = o[k];
@@ -138,3 +146,5 @@ export function restoreBuffers(v: unknown): unknown {
   }
   return v;
 }
+
+const TAG = Object.prototype.toString;

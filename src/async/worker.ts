@@ -138,12 +138,14 @@ function exec(h: number, cid: number, sql: string, params: unknown, prefetch: nu
     throw err;
   }
   const hasRows = cur.state === 'rows';
+  // Before the read-ahead: exhausting a SELECT there would turn its -1 into the rows fetched.
+  const rowCount = cur.rowCount;
   const batch = hasRows && prefetch !== 0 ? take(cur, prefetch) : { rows: [], done: !hasRows };
   const reply: ExecReply = {
     ...batch,
     hasRows,
     description: cur.description,
-    rowCount: cur.rowCount,
+    rowCount,
     lastRowId: cur.lastRowId,
     inTransaction: conn.inTransaction,
   };
