@@ -28,7 +28,7 @@ export class WorkerHost {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  /** Bumped each time a thread starts; handles and result sets belong to one generation. */
+  /** Bumped when a thread starts and when it exits; handles and result sets belong to one generation. */
   generation = 0;
   /** Handles opened on the current thread. */
   private opened = new Map<number, Promise<unknown>>();
@@ -61,6 +61,9 @@ export class WorkerHost {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
+      // What the dead thread held (handles, result sets, a transaction) is gone from now on.
+      this.generation++;
+      this.opened = new Map();
       const why = died ? `: ${died.message}` : ` (exit code ${code})`;
       const err = new OperationalError(`the engine worker ${this.name} stopped${why}`, 'WORKER_EXITED', {
         cause: died ?? undefined,
