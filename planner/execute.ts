@@ -25,6 +25,7 @@ import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
+import { polled } from './interrupt';
 
 export interface Source {
   next(): Row | null;
@@ -609,5 +610,5 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
 
 export function build(plan: PhysicalPlan, env: ExecEnv): Source {
   const make = builders[plan.kind] as (node: PhysicalPlan, env: ExecEnv) => Source;
-  return make(plan, env);
+  return polled(make(plan, env));
 }

@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'TRANSACTION'
   | 'NESTED_TRANSACTION'
   | 'WORKER_EXITED'
+  | 'INTERRUPTED'
   // IntegrityError
   | 'UNIQUE'
   | 'PRIMARY_KEY'

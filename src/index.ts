@@ -42,4 +42,9 @@ export {
   AsyncConnection,
   AsyncCursor,
 } from './async/index';
-export type { AsyncOpenOptions, AsyncConnectOptions, AsyncPoolOptions } from './async/index';
+export type {
+  AsyncOpenOptions,
+  AsyncConnectOptions,
+  AsyncPoolOptions,
+  StatementOptions,
+} from './async/index';

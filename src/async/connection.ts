@@ -11,9 +11,11 @@ import { EnginePool, resultId } from './pool';
 import type { WorkerHost } from './host';
 import type { ExecReply } from './protocol';
 import { AsyncCursor } from './cursor';
+import type { StatementOptions } from './cursor';
 import { checkAsyncConnectOptions, splitPoolOptions } from './options';
 import type { AsyncConnectOptions } from './options';
 import type { Release } from './write-queue';
+import type { StatementControl } from './control';
 
 interface ManyReply {
   rowCount: number;
@@ -77,19 +79,17 @@ export class AsyncConnection {
 
   cursor(): AsyncCursor {
     this._assertOpen();
-    const cur = new AsyncCursor(this);
-    this.cursors.add(cur);
-    return cur;
+    return new AsyncCursor(this);
   }
 
   /** Shortcut: a new cursor that has executed `sql`. */
-  execute(sql: string, params?: unknown): Promise<AsyncCursor> {
-    return this.cursor().execute(sql, params);
+  execute(sql: string, params?: unknown, options?: StatementOptions): Promise<AsyncCursor> {
+    return this.cursor().execute(sql, params, options);
   }
 
   /** Shortcut: a new cursor that has run executeMany. */
-  executeMany(sql: string, seqOfParams: Iterable<unknown>): Promise<AsyncCursor> {
-    return this.cursor().executeMany(sql, seqOfParams);
+  executeMany(sql: string, seqOfParams: Iterable<unknown>, options?: StatementOptions): Promise<AsyncCursor> {
+    return this.cursor().executeMany(sql, seqOfParams, options);
   }
 
   /** Commit the open transaction durably (fsync before it resolves); a no-op without one. */
@@ -134,7 +134,7 @@ export class AsyncConnection {
     }
   }
 
-  /** Close every cursor and roll back an open transaction; the last handle stops the workers. */
+  /** Close every cursor with a result set left and roll back an open transaction; the last handle stops the workers. */
   async close(): Promise<void> {
     if (this.closed) return;
     for (const cur of [...this.cursors]) await cur.close();
@@ -160,9 +160,13 @@ export class AsyncConnection {
     if (this.closed) throw new InterfaceError('connection is closed', 'CLOSED');
   }
 
-  /** @internal */
-  _forget(cur: AsyncCursor): void {
-    this.cursors.delete(cur);
+  /**
+   * @internal Cursors with a request running or a result set left on a worker: the ones close()
+   * must close and interrupt() must reach. Idle cursors are not held, so they can be collected.
+   */
+  _active(cur: AsyncCursor, active: boolean): void {
+    if (active) this.cursors.add(cur);
+    else this.cursors.delete(cur);
   }
 
   /** @internal Run one statement where it belongs; see the module comment. */
@@ -170,37 +174,53 @@ export class AsyncConnection {
     sql: string,
     params: unknown,
     prefetch: number,
+    ctl: StatementControl,
   ): Promise<{ reply: ExecReply; host: WorkerHost; generation: number; id: number }> {
     this._assertOpen();
     if (typeof sql !== 'string') throw new InterfaceError('SQL must be a string', 'INTERFACE');
     const id = resultId();
     if (this.held) {
-      const reply = await this.inTransactionCall<ExecReply>('exec', id, sql, params, prefetch);
-      return { reply, host: this.pool.writer, generation: this.held?.generation ?? 0, id };
+      const generation = this.pool.writer.generation;
+      const reply = await this.inTransactionCall<ExecReply>(ctl, 'exec', id, sql, params, prefetch);
+      return { reply, host: this.pool.writer, generation, id };
     }
     if (readsOnly(sql)) {
-      if (this.pool.hasReaders) {
-        const { host, result } = this.pool.onReader<ExecReply>(this.h, 'exec', id, sql, params, prefetch);
-        const generation = host.generation;
-        return { reply: await result, host, generation, id };
-      }
-      const result = this.pool.onWriter<ExecReply>(this.h, 'exec', id, sql, params, prefetch);
-      const generation = this.pool.writer.generation;
-      return { reply: await result, host: this.pool.writer, generation, id };
+      const where = this.pool.hasReaders ? 'reader' : 'writer';
+      const { host, result } = this.pool.statement<ExecReply>(
+        where,
+        ctl,
+        this.h,
+        'exec',
+        id,
+        sql,
+        params,
+        prefetch,
+      );
+      const generation = host.generation;
+      return { reply: await result, host, generation, id };
     }
-    const reply = await this.asWriter<ExecReply>('exec', id, sql, params, prefetch);
+    const reply = await this.asWriter<ExecReply>(ctl, 'exec', id, sql, params, prefetch);
     return { reply, host: this.pool.writer, generation: this.pool.writer.generation, id };
   }
 
   /** @internal */
-  _executeMany(sql: string, seq: unknown[]): Promise<ManyReply> {
+  _executeMany(sql: string, seq: unknown[], ctl: StatementControl): Promise<ManyReply> {
     this._assertOpen();
-    if (this.held) return this.inTransactionCall<ManyReply>('execMany', resultId(), sql, seq);
-    return this.asWriter<ManyReply>('execMany', resultId(), sql, seq);
+    if (this.held) return this.inTransactionCall<ManyReply>(ctl, 'execMany', resultId(), sql, seq);
+    return this.asWriter<ManyReply>(ctl, 'execMany', resultId(), sql, seq);
+  }
+
+  /** Interrupt the statements of this connection that are running (OperationalError INTERRUPTED). */
+  interrupt(): void {
+    for (const cur of this.cursors) cur.cancel();
   }
 
   /** A statement outside a transaction that may write: wait for the write queue, keep it if a transaction opened. */
-  private async asWriter<T extends { inTransaction: boolean }>(op: string, ...args: unknown[]): Promise<T> {
+  private async asWriter<T extends { inTransaction: boolean }>(
+    ctl: StatementControl,
+    op: string,
+    ...args: unknown[]
+  ): Promise<T> {
     const release = await this.pool.queue.acquire(this.busyTimeoutMs);
     if (this.closed) {
       release();
@@ -208,7 +228,7 @@ export class AsyncConnection {
     }
     let reply: T;
     try {
-      reply = await this.pool.onWriter<T>(this.h, op, ...args);
+      reply = await this.pool.statement<T>('writer', ctl, this.h, op, ...args).result;
     } catch (err) {
       release();
       throw err;
@@ -219,6 +239,7 @@ export class AsyncConnection {
   }
 
   private async inTransactionCall<T extends { inTransaction: boolean }>(
+    ctl: StatementControl,
     op: string,
     ...args: unknown[]
   ): Promise<T> {
@@ -234,7 +255,7 @@ export class AsyncConnection {
     }
     let reply: T;
     try {
-      reply = await this.pool.onWriter<T>(this.h, op, ...args);
+      reply = await this.pool.statement<T>('writer', ctl, this.h, op, ...args).result;
     } catch (err) {
       await this.syncHeld(held);
       throw err;

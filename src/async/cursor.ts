@@ -11,6 +11,15 @@ import type { ResultRow } from '../../cursor/cursor';
 import type { AsyncConnection } from './connection';
 import type { ExecReply } from './protocol';
 import { RemoteRows } from './rows';
+import { StatementControl } from './control';
+
+/** Per-statement options of execute()/executeMany(). */
+export interface StatementOptions {
+  /** Interrupt each engine call of the statement that runs longer than this (ms). */
+  timeoutMs?: number;
+  /** Interrupt the statement when this signal aborts. */
+  signal?: AbortSignal;
+}
 import type { WorkerHost } from './host';
 
 /** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
@@ -26,6 +35,7 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
   private fetched = 0;
   private countsFetched = false;
   private closed = false;
+  private readonly ctl = new StatementControl();
 
   /** @internal Use AsyncConnection.cursor(). */
   constructor(private readonly conn: AsyncConnection) {}
@@ -56,16 +66,27 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     return this.closed;
   }
 
-  async execute(sql: string, params?: unknown): Promise<this> {
+  /**
+   * Run `sql`. `timeoutMs` limits each engine call of the statement (this one with its first rows,
+   * each later fetch); `signal` interrupts it when aborted. Both stop it with OperationalError
+   * INTERRUPTED, as cancel() does; a write is rolled back to where the statement began.
+   */
+  async execute(sql: string, params?: unknown, options?: StatementOptions): Promise<this> {
     this.assertOpen();
     await this.reset();
-    const { reply, host, generation, id } = await this.conn._execute(sql, params, READ_AHEAD);
-    this.adopt(reply, host, generation, id);
+    this.prepare(options);
+    this.conn._active(this, true);
+    try {
+      const { reply, host, generation, id } = await this.conn._execute(sql, params, READ_AHEAD, this.ctl);
+      this.adopt(reply, host, generation, id);
+    } finally {
+      this.settle();
+    }
     return this;
   }
 
   /** Run a DML statement once per parameter set (one round trip); rowCount is the total. */
-  async executeMany(sql: string, seqOfParams: Iterable<unknown>): Promise<this> {
+  async executeMany(sql: string, seqOfParams: Iterable<unknown>, options?: StatementOptions): Promise<this> {
     this.assertOpen();
     if (
       seqOfParams === null ||
@@ -73,14 +94,25 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     )
       throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
     await this.reset();
-    const reply = await this.conn._executeMany(sql, [...seqOfParams]);
-    this._rowCount = reply.rowCount;
-    if (reply.lastRowId !== null) this._lastRowId = reply.lastRowId;
+    this.prepare(options);
+    this.conn._active(this, true);
+    try {
+      const reply = await this.conn._executeMany(sql, [...seqOfParams], this.ctl);
+      this._rowCount = reply.rowCount;
+      if (reply.lastRowId !== null) this._lastRowId = reply.lastRowId;
+    } finally {
+      this.settle();
+    }
     return this;
   }
 
+  /** Interrupt this cursor's running statement or fetch (OperationalError INTERRUPTED); a no-op when idle. */
+  cancel(): void {
+    this.ctl.interrupt();
+  }
+
   async fetchOne(): Promise<ResultRow | null> {
-    const rows = await this.result().take(1, READ_AHEAD);
+    const rows = await this.fetching(this.result().take(1, READ_AHEAD));
     return this.counted(rows, 1)[0] ?? null;
   }
 
@@ -88,11 +120,11 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     const result = this.result();
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
       throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
-    return this.counted(await result.take(size), size);
+    return this.counted(await this.fetching(result.take(size)), size);
   }
 
   async fetchAll(): Promise<ResultRow[]> {
-    return this.counted(await this.result().take(-1), Infinity);
+    return this.counted(await this.fetching(this.result().take(-1)), Infinity);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ResultRow, void, undefined> {
@@ -110,18 +142,43 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.conn._forget(this);
+    this.conn._active(this, false);
+    this.ctl.release();
     await this.rows?.close();
     this.rows = null;
   }
 
   // ───────────────────────── internals ─────────────────────────
 
+  private prepare(options: StatementOptions | undefined): void {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)))
+      throw new InterfaceError('timeoutMs must be a non-negative number', 'BAD_OPTION');
+    this.ctl.timeoutMs = timeoutMs ?? 0;
+    this.ctl.watch(options?.signal);
+  }
+
+  /** Keep the connection's hold on this cursor only while a result set is left on a worker. */
+  private settle(): void {
+    if (!this.rows || this.rows.exhausted) {
+      this.conn._active(this, false);
+      this.ctl.release();
+    }
+  }
+
+  private async fetching(p: Promise<unknown[]>): Promise<unknown[]> {
+    try {
+      return await p;
+    } finally {
+      this.settle();
+    }
+  }
+
   private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
     this._lastRowId = reply.lastRowId ?? this._lastRowId;
     if (reply.hasRows) {
       this._description = reply.description as ColumnDescription[];
-      this.rows = new RemoteRows(host, generation, id, reply);
+      this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
       this._rowCount = reply.rowCount;
       // A SELECT reports the rows fetched once exhausted; a write's RETURNING reports rows changed.
       this.countsFetched = reply.rowCount === -1;

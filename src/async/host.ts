@@ -7,7 +7,7 @@
  */
 import * as nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { OperationalError } from '../errors';
+import { InterfaceError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
 import type { Reply } from './protocol';
 import type { OpenSpec } from './worker';
@@ -35,6 +35,11 @@ export class WorkerHost {
   private closing = false;
   /** Called (once per death) when the thread exits while it was not being closed. */
   onDeath: ((host: WorkerHost, error: Error) => void) | null = null;
+  /**
+   * Shared with the thread: slot 0 holds the id of a request to interrupt. The thread polls it
+   * while a statement runs (planner/interrupt.ts), so a cancel reaches a thread that is busy.
+   */
+  private readonly interrupts = new Int32Array(new SharedArrayBuffer(4));
   /** Requests sent and not yet answered: a cheap load figure for picking a reader. */
   get load(): number {
     return this.pending.size;
@@ -43,7 +48,7 @@ export class WorkerHost {
   constructor(readonly name: string) {}
 
   private start(): Worker {
-    const worker = new Worker(workerFile(), { name: this.name });
+    const worker = new Worker(workerFile(), { name: this.name, workerData: { interrupts: this.interrupts } });
     this.generation++;
     this.opened = new Map();
     worker.unref();
@@ -79,25 +84,31 @@ export class WorkerHost {
 
   /** Send one request; starts the thread if it is not running. */
   call<T>(op: string, ...args: unknown[]): Promise<T> {
+    return this.request<T>(op, args).result;
+  }
+
+  /** Interrupt request `id` if it is still running a statement (OperationalError INTERRUPTED). */
+  interrupt(id: number): void {
+    Atomics.store(this.interrupts, 0, id);
+  }
+
+  /** Send one request and say which id it got (for interrupt); `deadline` bounds its statement. */
+  request<T>(op: string, args: unknown[], deadline = 0): { id: number; result: Promise<T> } {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const result = new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       if (this.pending.size === 1) worker.ref();
       try {
-        worker.postMessage({ id, op, args });
+        worker.postMessage(deadline > 0 ? { id, op, args, deadline } : { id, op, args });
       } catch (err) {
         // DataCloneError: a parameter structured cloning cannot carry (a function, a symbol).
         this.pending.delete(id);
         if (this.pending.size === 0) worker.unref();
-        reject(
-          new OperationalError(
-            `value cannot be passed to the engine worker: ${(err as Error).message}`,
-            'WORKER_EXITED',
-          ),
-        );
+        reject(new InterfaceError(`value cannot be passed to the engine worker: ${(err as Error).message}`));
       }
     });
+    return { id, result };
   }
 
   /**

@@ -3,4 +3,5 @@ export { AsyncDatabase, AsyncTransaction } from './database';
 export { AsyncQuery } from './query';
 export { connectAsync, AsyncConnection } from './connection';
 export { AsyncCursor } from './cursor';
+export type { StatementOptions } from './cursor';
 export type { AsyncOpenOptions, AsyncConnectOptions, AsyncPoolOptions } from './options';

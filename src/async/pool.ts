@@ -13,6 +13,7 @@ import { LockDir } from '../../storage/lock-dir';
 import { WorkerHost } from './host';
 import { WriteQueue } from './write-queue';
 import type { OpenSpec } from './worker';
+import type { StatementControl } from './control';
 
 let nextHandle = 1;
 let nextResult = 1;
@@ -78,21 +79,40 @@ export class EnginePool {
 
   /** Run `op` for handle `h` on the writer worker, reopening the handle there first if needed. */
   onWriter<T>(h: number, op: string, ...args: unknown[]): Promise<T> {
-    return this.on(this.writer, h, op, args);
+    return this.on(this.writer, null, h, op, args);
   }
 
   /** Run a read for handle `h` on the least busy reader (starting one while under the pool size). */
   onReader<T>(h: number, op: string, ...args: unknown[]): { host: WorkerHost; result: Promise<T> } {
     const host = this.pickReader();
-    return { host, result: this.on(host, h, op, args) };
+    return { host, result: this.on(host, null, h, op, args) };
   }
 
-  private on<T>(host: WorkerHost, h: number, op: string, args: unknown[]): Promise<T> {
+  /** onWriter / onReader for a statement its caller may interrupt or time-limit. */
+  statement<T>(
+    where: 'writer' | 'reader',
+    ctl: StatementControl,
+    h: number,
+    op: string,
+    ...args: unknown[]
+  ): { host: WorkerHost; result: Promise<T> } {
+    const host = where === 'writer' ? this.writer : this.pickReader();
+    return { host, result: this.on(host, ctl, h, op, args) };
+  }
+
+  private on<T>(
+    host: WorkerHost,
+    ctl: StatementControl | null,
+    h: number,
+    op: string,
+    args: unknown[],
+  ): Promise<T> {
+    const send = (): Promise<T> => (ctl ? ctl.send<T>(host, op, [h, ...args]) : host.call<T>(op, h, ...args));
     const spec = this.specs.get(h);
-    if (!spec) return host.call<T>(op, h, ...args);
-    if (host.isOpen(h) && host.running) return host.call<T>(op, h, ...args);
+    if (!spec) return send();
+    if (host.isOpen(h) && host.running) return send();
     const opened = host.ensureOpen(h, host === this.writer ? spec : { ...spec, role: 'reader' });
-    const result = host.call<T>(op, h, ...args);
+    const result = send();
     // The open's own failure is the one to report (the request after it fails for the same reason).
     return opened.then(
       () => result,

@@ -27,6 +27,8 @@ export interface Request {
   id: number;
   op: string;
   args: unknown[];
+  /** Date.now() after which the statement this request runs is interrupted (0: none). */
+  deadline?: number;
 }
 
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };

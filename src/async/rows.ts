@@ -9,6 +9,7 @@ import { OperationalError } from '../errors';
 import type { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
+import type { StatementControl } from './control';
 
 export class RemoteRows {
   private buffer: unknown[];
@@ -21,6 +22,8 @@ export class RemoteRows {
     private readonly generation: number,
     private readonly id: number,
     first: Batch,
+    /** Makes fetches interruptible and time-limited like the statement's execute. */
+    private readonly ctl: StatementControl | null = null,
   ) {
     this.buffer = restoreBuffers(first.rows) as unknown[];
     this.done = first.done;
@@ -48,7 +51,9 @@ export class RemoteRows {
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
       const need = want < 0 ? -1 : Math.max(want - have, ask - have);
-      const batch = await this.host.call<Batch>('fetch', this.id, need);
+      const batch = this.ctl
+        ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
+        : await this.host.call<Batch>('fetch', this.id, need);
       restoreBuffers(batch.rows);
       if (this.head > 0) {
         this.buffer = this.buffer.slice(this.head);

@@ -6,7 +6,7 @@
  * refreshes (replays newly committed transactions) before every request, which is what makes a
  * read issued after a resolved commit see it.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Database } from '../database';
 import { connect } from '../../cursor/connection';
 import type { Connection } from '../../cursor/connection';
@@ -15,7 +15,8 @@ import type { ConnectOptions } from '../../cursor/options';
 import { LockDir } from '../../storage/lock-dir';
 import { resolveRealPath } from '../../storage/lock';
 import type { Query } from '../query';
-import { ProgrammingError, InterfaceError } from '../errors';
+import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } from '../errors';
+import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 
@@ -140,7 +141,17 @@ function exec(h: number, cid: number, sql: string, params: unknown, prefetch: nu
   const hasRows = cur.state === 'rows';
   // Before the read-ahead: exhausting a SELECT there would turn its -1 into the rows fetched.
   const rowCount = cur.rowCount;
-  const batch = hasRows && prefetch !== 0 ? take(cur, prefetch) : { rows: [], done: !hasRows };
+  let batch: Batch = { rows: [], done: !hasRows };
+  try {
+    if (hasRows && prefetch !== 0) batch = take(cur, prefetch);
+  } catch (err) {
+    cursors.delete(cid);
+    cur.close();
+    // To the caller this is still execute() failing: say which statement, as execute() would.
+    if (err instanceof ModelVaultError && err.sql === undefined)
+      Object.defineProperty(err, 'sql', { value: sql });
+    throw err;
+  }
   const reply: ExecReply = {
     ...batch,
     hasRows,
@@ -248,10 +259,25 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   },
 };
 
+/** The request running now and its statement deadline, for the interrupt check. */
+let running = 0;
+let deadline = 0;
+const interrupts = (workerData as { interrupts?: Int32Array } | null)?.interrupts;
+if (interrupts) {
+  setInterruptCheck(() => {
+    if (Atomics.load(interrupts, 0) === running)
+      throw new OperationalError('statement interrupted', 'INTERRUPTED');
+    if (deadline > 0 && Date.now() > deadline)
+      throw new OperationalError('statement interrupted: its time limit (timeoutMs) passed', 'INTERRUPTED');
+  });
+}
+
 const port = parentPort;
 if (port) {
   port.on('message', (req: Request) => {
     let reply: Reply;
+    running = req.id;
+    deadline = req.deadline ?? 0;
     try {
       const fn = ops[req.op] as ((...a: unknown[]) => unknown) | undefined;
       if (!fn) throw new InterfaceError(`unknown worker request ${req.op}`, 'INTERFACE');

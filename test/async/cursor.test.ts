@@ -66,17 +66,17 @@ test('execute/fetch/rowCount/lastRowId/description match the sync cursor', async
 });
 
 test('fetchMany(n) asks the worker for O(n) rows, whatever the result size', async () => {
-  const spy = jest.spyOn(WorkerHost.prototype, 'call');
+  const spy = jest.spyOn(WorkerHost.prototype, 'request');
   const cur = await conn.execute('SELECT id FROM n ORDER BY id');
   expect(await cur.fetchMany(5)).toEqual([[1], [2], [3], [4], [5]]);
   const next = await cur.fetchMany(100);
   expect(next).toHaveLength(100);
   expect(next[0]).toEqual([6]);
-  const fetches = spy.mock.calls.filter((c) => c[0] === 'fetch').map((c) => c[2]);
+  const fetches = spy.mock.calls.filter((c) => c[0] === 'fetch').map((c) => c[1][1]);
   // execute() brought 64 rows; the second fetchMany asked for the 41 it still needed.
   expect(fetches).toEqual([41]);
   const execs = spy.mock.calls.filter((c) => c[0] === 'exec');
-  expect(execs[0][5]).toBe(64);
+  expect(execs[0][1][4]).toBe(64);
   await cur.close();
 });
 
@@ -92,13 +92,13 @@ test('for await iterates every row in order; rowCount set when exhausted', async
 });
 
 test('stream() is an object-mode Readable that holds back the worker for a slow consumer', async () => {
-  const spy = jest.spyOn(WorkerHost.prototype, 'call');
+  const spy = jest.spyOn(WorkerHost.prototype, 'request');
   const cur = await conn.execute('SELECT id FROM n ORDER BY id');
   const stream = cur.stream(16);
   let consumed = 0;
   let maxAhead = 0;
   const requested = (): number =>
-    64 + spy.mock.calls.filter((c) => c[0] === 'fetch').reduce((s, c) => s + (c[2] as number), 0);
+    64 + spy.mock.calls.filter((c) => c[0] === 'fetch').reduce((s, c) => s + (c[1][1] as number), 0);
   await pipeline(
     stream,
     new Writable({
