@@ -93,3 +93,34 @@ test(':memory: runs in one worker; a read-only handle refuses writes and follows
     await writer.close();
   }
 });
+
+test('readers follow DDL and re-attach after a compaction; an open result set keeps its snapshot', async () => {
+  const path = tmp.file();
+  const conn = await connectAsync(path, { readers: 1 });
+  const db = await AsyncDatabase.open(path);
+  try {
+    await conn.execute('CREATE TABLE a (id INTEGER PRIMARY KEY)');
+    await conn.execute('INSERT INTO a VALUES (1)');
+    await conn.commit();
+    expect(await (await conn.execute('SELECT id FROM a')).fetchAll()).toEqual([[1]]);
+    await conn.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, x TEXT DEFAULT 'd')");
+    await conn.execute('INSERT INTO b (id) VALUES (1)');
+    await conn.commit();
+    expect(await (await conn.execute('SELECT id, x FROM b')).fetchAll()).toEqual([[1, 'd']]);
+    const open = await conn.execute('SELECT id FROM a');
+    await conn.executeMany(
+      'INSERT INTO a VALUES (?)',
+      Array.from({ length: 99 }, (_, i) => [i + 2]),
+    );
+    await conn.commit();
+    await db.compact();
+    await conn.execute('INSERT INTO a VALUES (500)');
+    await conn.commit();
+    expect(await (await conn.execute('SELECT count(*), max(id) FROM a')).fetchOne()).toEqual([101, 500]);
+    expect(await open.fetchAll()).toEqual([[1]]);
+    expect(await db.collectionNames()).toEqual(['a', 'b']);
+  } finally {
+    await db.close();
+    await conn.close();
+  }
+});
