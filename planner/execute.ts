@@ -13,6 +13,7 @@ import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
+import { polled } from './interrupt';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
@@ -25,7 +26,6 @@ import { GroupIndex, tupleKey, valueKey } from './value-key';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
-import { polled } from './interrupt';
 
 export interface Source {
   next(): Row | null;
