@@ -210,3 +210,41 @@ test('begin()/commit() on AsyncDatabase spans awaits; the sync Database still re
     await db.close();
   }
 });
+
+test('conn.transaction(fn): commit on resolve, rollback on reject, nested calls are savepoints', async () => {
+  const path = tmp.file();
+  const conn = await connectAsync(path, { readers: 1 });
+  const other = await connectAsync(path, { autocommit: true });
+  try {
+    await conn.execute('CREATE TABLE k (id INTEGER PRIMARY KEY)');
+    await conn.commit();
+    const result = await conn.transaction(async (c) => {
+      await c.execute('INSERT INTO k VALUES (1)');
+      await expect(
+        c.transaction(async (inner) => {
+          await inner.execute('INSERT INTO k VALUES (2)');
+          throw new Error('inner fails');
+        }),
+      ).rejects.toThrow('inner fails');
+      await c.transaction(async (inner) => inner.execute('INSERT INTO k VALUES (3)'));
+      // Another connection's write waits for this transaction.
+      const waits = other.execute('INSERT INTO k VALUES (4)');
+      await sleep(10);
+      expect(await (await c.execute('SELECT id FROM k ORDER BY id')).fetchAll()).toEqual([[1], [3]]);
+      // Wrapped: a returned promise would be awaited before the commit (and wait for this one).
+      return { waits };
+    });
+    await result.waits;
+    await expect(
+      conn.transaction(async (c) => {
+        await c.execute('INSERT INTO k VALUES (5)');
+        throw new Error('outer fails');
+      }),
+    ).rejects.toThrow('outer fails');
+    expect(conn.inTransaction).toBe(false);
+    expect(await (await other.execute('SELECT id FROM k ORDER BY id')).fetchAll()).toEqual([[1], [3], [4]]);
+  } finally {
+    await other.close();
+    await conn.close();
+  }
+});
