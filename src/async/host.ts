@@ -139,7 +139,7 @@ export class WorkerHost {
     return this.worker !== null;
   }
 
-  /** Stop the thread (after the requests already sent are answered, when `graceful`). */
+  /** Stop the thread; requests still in flight reject (WORKER_EXITED is not reported as a death). */
   async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import { identityLockDir, resolveRealPath } from '../../storage/lock';
 import { LockDir } from '../../storage/lock-dir';
+import { InternalError } from '../errors';
 import { WorkerHost } from './host';
 import { WriteQueue } from './write-queue';
 import type { OpenSpec } from './worker';
@@ -130,7 +131,7 @@ export class EnginePool {
       best = new WorkerHost(`modelvault-reader-${this.readers.length + 1}`);
       this.readers.push(best);
     }
-    if (!best) throw new Error('unreachable: a reader pool of size 0 has no readers');
+    if (!best) throw new InternalError('a reader pool of size 0 has no readers', 'INTERNAL');
     return best;
   }
 

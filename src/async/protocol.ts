@@ -51,7 +51,7 @@ export interface Batch {
 
 /** What a cursor execute() reports back. */
 export interface ExecReply extends Batch {
-  /** Worker-side result set id; 0 when the statement produced no result set. */
+  /** Whether the statement produced a result set (its rows stay on the worker until fetched). */
   hasRows: boolean;
   description: unknown[] | null;
   rowCount: number;
@@ -118,6 +118,8 @@ export function fromWireError(w: WireError): Error {
  * (jest), and `instanceof Date` must hold there too. Type checks therefore use internal slots
  * (`ArrayBuffer.isView`, `Object.prototype.toString`), which work across contexts.
  */
+const TAG = Object.prototype.toString;
+
 export function restoreBuffers(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (ArrayBuffer.isView(v)) {
@@ -148,5 +150,3 @@ export function restoreBuffers(v: unknown): unknown {
   }
   return v;
 }
-
-const TAG = Object.prototype.toString;
