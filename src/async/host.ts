@@ -9,7 +9,7 @@ import * as nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InterfaceError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
-import type { Reply } from './protocol';
+import type { Reply, Request } from './protocol';
 import type { OpenSpec } from './worker';
 
 interface Pending {
@@ -33,6 +33,8 @@ export class WorkerHost {
   /** Handles opened on the current thread. */
   private opened = new Map<number, Promise<unknown>>();
   private closing = false;
+  /** Requests of the current tick, sent together by flush(). */
+  private outbox: Request[] = [];
   /** Called (once per death) when the thread exits while it was not being closed. */
   onDeath: ((host: WorkerHost, error: Error) => void) | null = null;
   /**
@@ -53,13 +55,17 @@ export class WorkerHost {
     this.opened = new Map();
     worker.unref();
     let died: Error | null = null;
-    worker.on('message', (reply: Reply) => {
+    const settle = (reply: Reply): void => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.value);
       else p.reject(fromWireError(reply.error));
+    };
+    worker.on('message', (msg: Reply | Reply[]) => {
+      if (Array.isArray(msg)) msg.forEach(settle);
+      else settle(msg);
     });
     worker.on('error', (err) => {
       died = err;
@@ -99,16 +105,34 @@ export class WorkerHost {
     const result = new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       if (this.pending.size === 1) worker.ref();
-      try {
-        worker.postMessage(deadline > 0 ? { id, op, args, deadline } : { id, op, args });
-      } catch (err) {
-        // DataCloneError: a parameter structured cloning cannot carry (a function, a symbol).
-        this.pending.delete(id);
-        if (this.pending.size === 0) worker.unref();
-        reject(new InterfaceError(`value cannot be passed to the engine worker: ${(err as Error).message}`));
-      }
+      this.outbox.push(deadline > 0 ? { id, op, args, deadline } : { id, op, args });
+      // Requests issued in the same tick travel as one message (one wake-up of the thread).
+      if (this.outbox.length === 1) queueMicrotask(() => this.flush(worker));
     });
     return { id, result };
+  }
+
+  private flush(worker: Worker): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    try {
+      worker.postMessage(batch.length === 1 ? batch[0] : batch);
+    } catch {
+      // DataCloneError: some parameter structured cloning cannot carry (a function, a symbol).
+      // Send one by one so only the request it belongs to fails.
+      for (const req of batch) {
+        try {
+          worker.postMessage(req);
+        } catch (err) {
+          const p = this.pending.get(req.id);
+          this.pending.delete(req.id);
+          if (this.pending.size === 0) worker.unref();
+          p?.reject(
+            new InterfaceError(`value cannot be passed to the engine worker: ${(err as Error).message}`),
+          );
+        }
+      }
+    }
   }
 
   /**

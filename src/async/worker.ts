@@ -274,22 +274,46 @@ if (interrupts) {
 
 const port = parentPort;
 if (port) {
-  port.on('message', (req: Request) => {
-    let reply: Reply;
+  const run = (req: Request): Reply => {
     running = req.id;
     deadline = req.deadline ?? 0;
     try {
       const fn = ops[req.op] as ((...a: unknown[]) => unknown) | undefined;
       if (!fn) throw new InterfaceError(`unknown worker request ${req.op}`, 'INTERFACE');
-      reply = { id: req.id, ok: true, value: fn(...req.args) };
+      return { id: req.id, ok: true, value: fn(...req.args) };
     } catch (err) {
-      reply = { id: req.id, ok: false, error: toWireError(err) };
+      return { id: req.id, ok: false, error: toWireError(err) };
     }
+  };
+  const send = (replies: Reply[]): void => {
     try {
-      port.postMessage(reply);
-    } catch (err) {
-      // A value structured cloning cannot carry (a function in a row, say): report, do not die.
-      port.postMessage({ id: req.id, ok: false, error: toWireError(err) });
+      port.postMessage(replies.length === 1 ? replies[0] : replies);
+    } catch {
+      // A value structured cloning cannot carry (a function in a row, say): report it for the
+      // request it belongs to, do not die.
+      for (const reply of replies) {
+        try {
+          port.postMessage(reply);
+        } catch (err) {
+          port.postMessage({ id: reply.id, ok: false, error: toWireError(err) });
+        }
+      }
     }
+  };
+  // Requests issued in the same tick on the main thread arrive as one array; their replies go back
+  // together, except that a long request does not hold back the replies of the ones before it.
+  port.on('message', (msg: Request | Request[]) => {
+    if (!Array.isArray(msg)) return send([run(msg)]);
+    let replies: Reply[] = [];
+    let since = Date.now();
+    for (const req of msg) {
+      replies.push(run(req));
+      if (Date.now() - since >= 2) {
+        send(replies);
+        replies = [];
+        since = Date.now();
+      }
+    }
+    if (replies.length > 0) send(replies);
   });
 }
