@@ -7,7 +7,7 @@
  */
 import * as nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InterfaceError, OperationalError } from '../errors';
+import { DataError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
 import type { Reply, Request } from './protocol';
 import type { OpenSpec } from './worker';
@@ -128,7 +128,10 @@ export class WorkerHost {
           this.pending.delete(req.id);
           if (this.pending.size === 0) worker.unref();
           p?.reject(
-            new InterfaceError(`value cannot be passed to the engine worker: ${(err as Error).message}`),
+            new DataError(
+              `value cannot be passed to the engine worker: ${(err as Error).message}`,
+              'TYPE_MISMATCH',
+            ),
           );
         }
       }

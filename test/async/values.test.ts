@@ -8,6 +8,7 @@ import {
   connect,
   connectAsync,
   Database,
+  DataError,
   IntegrityError,
   ProgrammingError,
   QueryError,
@@ -149,6 +150,14 @@ test('errors cross as the same classes and codes as the sync API', async () => {
     const invalid = await db.insert('v', { id: 1, n: -1 }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(ValidationError);
     expect((invalid as ValidationError).path).toBe('n');
+    // A value structured cloning cannot carry fails like binding it fails in the sync API, alone.
+    const [fnParam, ok] = await Promise.all([
+      conn.execute('SELECT ?', [() => 1]).catch((e: unknown) => e),
+      conn.execute('SELECT ?', [7]),
+    ]);
+    expect(fnParam).toBeInstanceOf(DataError);
+    expect((fnParam as DataError).code).toBe('TYPE_MISMATCH');
+    expect(await ok.fetchOne()).toEqual([7]);
     // The failed statements left the connection usable.
     expect(await (await conn.execute('SELECT count(*) FROM u')).fetchOne()).toEqual([1]);
   } finally {
