@@ -10,7 +10,8 @@
  *    no async API of its own).
  * 2. Point get by primary key: sync call; async round trip awaited one at a time; async with 32
  *    calls in flight; better-sqlite3 direct and through its worker.
- * 3. Concurrent point gets with a reader pool of 1, 2 and 4 workers (32 calls in flight).
+ * 3. Concurrent point gets (32 in flight) and filtered full scans (4 in flight) with a reader
+ *    pool of 1, 2 and 4 workers.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -213,13 +214,13 @@ async function main(): Promise<void> {
     await conn.close();
     await peer.close();
 
-    const readers: Record<string, number> = {};
+    const readers: Record<string, { pointGets: number; scans: number }> = {};
     for (const n of [1, 2, 4]) {
       const c = await connectAsync(mvFile, { readers: n });
       await Promise.all(Array.from({ length: n * 2 }, () => c.execute(GET, [1])));
-      readers[`${n} reader${n > 1 ? 's' : ''}`] = await concurrent(32, 1500, async (i) =>
-        (await c.execute(GET, [rid(i)])).fetchOne(),
-      );
+      const pointGets = await concurrent(32, 1500, async (i) => (await c.execute(GET, [rid(i)])).fetchOne());
+      const scansPerSec = await concurrent(4, 3000, async () => (await c.execute(SCAN)).fetchOne());
+      readers[`${n} reader${n > 1 ? 's' : ''}`] = { pointGets, scans: scansPerSec };
       await c.close();
     }
     peerDb.close();
@@ -233,9 +234,9 @@ async function main(): Promise<void> {
       console.log(
         `  ${api.padEnd(42)} ${f.perSec.toLocaleString()} /s${f.usPerCall ? `   ${f.usPerCall} µs per call` : ''}`,
       );
-    console.log('\nConcurrent point gets (32 in flight) by reader pool size');
-    for (const [n, perSec] of Object.entries(readers))
-      console.log(`  ${n.padEnd(10)} ${perSec.toLocaleString()} /s`);
+    console.log('\nBy reader pool size: point gets/s (32 in flight), full scans/s (4 in flight)');
+    for (const [n, f] of Object.entries(readers))
+      console.log(`  ${n.padEnd(10)} ${f.pointGets.toLocaleString()} /s   ${f.scans} scans/s`);
 
     const out = path.join(
       __dirname,

@@ -4,7 +4,14 @@
  * interleave; commit on resolve, rollback on reject; nested = savepoints; a statement issued
  * outside the transaction waits for it and never joins it.
  */
-import { AsyncDatabase, connectAsync, Database, OperationalError, TransactionError } from '../../src/index';
+import {
+  AsyncDatabase,
+  connectAsync,
+  Database,
+  LockError,
+  OperationalError,
+  TransactionError,
+} from '../../src/index';
 import type { FieldDescriptor } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
@@ -247,4 +254,21 @@ test('conn.transaction(fn): commit on resolve, rollback on reject, nested calls 
     await other.close();
     await conn.close();
   }
+});
+
+test('the writer lock held elsewhere: the async open waits busyTimeoutMs, then LockError LOCKED', async () => {
+  const path = tmp.file();
+  const holder = Database.open(path);
+  try {
+    const started = Date.now();
+    const err = await AsyncDatabase.open(path, { busyTimeoutMs: 150 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockError);
+    expect((err as LockError).code).toBe('LOCKED');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  } finally {
+    holder.close();
+  }
+  // Once the holder is gone the same open succeeds.
+  const db = await AsyncDatabase.open(path, { busyTimeoutMs: 150 });
+  await db.close();
 });
