@@ -17,6 +17,7 @@ import { InterfaceError, NotSupportedError, ProgrammingError } from '../src/erro
 import { describeColumns } from './description';
 import type { ColumnDescription } from './description';
 import { outputValue } from './values';
+import { withDeadline } from '../planner/interrupt';
 import type { Connection } from './connection';
 
 export type CursorState = 'idle' | 'rows' | 'exhausted' | 'done' | 'closed';
@@ -44,6 +45,8 @@ export class Cursor implements Iterable<ResultRow> {
   private fetched = 0;
   /** The result set is a write's RETURNING rows: rowCount is the rows changed, not the rows fetched. */
   private changedRows = false;
+  /** The statement's per-call time limit (execute option); 0 for none. */
+  private timeoutMs = 0;
 
   /** @internal Created by Connection.cursor(). */
   constructor(private readonly conn: Connection) {}
@@ -108,10 +111,18 @@ export class Cursor implements Iterable<ResultRow> {
     return this.result?.stats ?? null;
   }
 
-  execute(sql: string, params?: unknown): this {
+  /**
+   * `timeoutMs` limits each call that runs the statement (this one, each later fetch): past it
+   * the statement stops with OperationalError INTERRUPTED (a write is rolled back).
+   */
+  execute(sql: string, params?: unknown, options?: { timeoutMs?: number }): this {
     this.assertOpen();
     this.reset();
-    const outcome = this.conn._run(sql, params);
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)))
+      throw new InterfaceError('timeoutMs must be a non-negative number', 'BAD_OPTION');
+    this.timeoutMs = timeoutMs ?? 0;
+    const outcome = this.timed(() => this.conn._run(sql, params));
     if (outcome.kind === 'rows') {
       this.result = { source: outcome.source, columns: outcome.columns, stats: outcome.stats };
       this._description = describeColumns(outcome.columns);
@@ -154,7 +165,7 @@ export class Cursor implements Iterable<ResultRow> {
 
   fetchOne(): ResultRow | null {
     const result = this.requireResult();
-    const row = result.source.next();
+    const row = this.timed(() => result.source.next());
     if (row === null) {
       this.exhaust();
       return null;
@@ -169,25 +180,29 @@ export class Cursor implements Iterable<ResultRow> {
       throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
     }
     const out: ResultRow[] = [];
-    while (out.length < size) {
-      const row = result.source.next();
-      if (row === null) {
-        this.exhaust();
-        break;
+    this.timed(() => {
+      while (out.length < size) {
+        const row = result.source.next();
+        if (row === null) {
+          this.exhaust();
+          break;
+        }
+        this.fetched++;
+        out.push(this.shape(row, result.columns));
       }
-      this.fetched++;
-      out.push(this.shape(row, result.columns));
-    }
+    });
     return out;
   }
 
   fetchAll(): ResultRow[] {
     const result = this.requireResult();
     const out: ResultRow[] = [];
-    for (let row = result.source.next(); row !== null; row = result.source.next()) {
-      this.fetched++;
-      out.push(this.shape(row, result.columns));
-    }
+    this.timed(() => {
+      for (let row = result.source.next(); row !== null; row = result.source.next()) {
+        this.fetched++;
+        out.push(this.shape(row, result.columns));
+      }
+    });
     this.exhaust();
     return out;
   }
@@ -208,6 +223,11 @@ export class Cursor implements Iterable<ResultRow> {
   }
 
   // ───────────────────────── internals ─────────────────────────
+
+  /** Run statement work under this cursor's timeoutMs (free when there is none). */
+  private timed<T>(fn: () => T): T {
+    return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
+  }
 
   private shape(row: readonly unknown[], columns: readonly OutputColumn[]): ResultRow {
     const safe = this.conn._safeIntegers;

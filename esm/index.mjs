@@ -4,6 +4,12 @@ import cjs from '../dist/src/index.js';
 export const {
   Database,
   Query,
+  AsyncDatabase,
+  AsyncTransaction,
+  AsyncQuery,
+  connectAsync,
+  AsyncConnection,
+  AsyncCursor,
   connect,
   Connection,
   Cursor,

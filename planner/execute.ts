@@ -13,6 +13,7 @@ import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
+import { polled } from './interrupt';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
@@ -706,5 +707,5 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
 
 export function build(plan: PhysicalPlan, env: ExecEnv): Source {
   const make = builders[plan.kind] as (node: PhysicalPlan, env: ExecEnv) => Source;
-  return make(plan, env);
+  return polled(make(plan, env));
 }

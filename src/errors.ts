@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'READ_ONLY'
   | 'TRANSACTION'
   | 'NESTED_TRANSACTION'
+  | 'WORKER_EXITED'
+  | 'INTERRUPTED'
   // IntegrityError
   | 'UNIQUE'
   | 'PRIMARY_KEY'

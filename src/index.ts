@@ -34,3 +34,17 @@ export type {
   Collation,
 } from '../storage/schema/descriptors';
 export type { RecoveryMode } from '../storage/engine';
+export {
+  AsyncDatabase,
+  AsyncTransaction,
+  AsyncQuery,
+  connectAsync,
+  AsyncConnection,
+  AsyncCursor,
+} from './async/index';
+export type {
+  AsyncOpenOptions,
+  AsyncConnectOptions,
+  AsyncPoolOptions,
+  StatementOptions,
+} from './async/index';

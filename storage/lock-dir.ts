@@ -245,6 +245,37 @@ export class LockDir {
     }
   }
 
+  /**
+   * Free the lock in `dir` when its holder is this process's owner `token`. For a worker thread
+   * that died holding a lock: its process lives on, so the lock would never count as abandoned.
+   * Returns whether it freed anything.
+   */
+  static releaseAbandoned(dir: string, token: string): boolean {
+    let top: Reading;
+    try {
+      top = readTop(dir);
+    } catch {
+      return false;
+    }
+    if (top === 'retry' || top.owner === 'free' || top.owner === null) return false;
+    if (top.owner.pid !== process.pid || top.owner.token !== token) return false;
+    const tmp = nodePath.join(dir, `.tmp-${process.pid}-${token}-abandoned`);
+    try {
+      fs.writeFileSync(tmp, '{"free":true}');
+      fs.linkSync(tmp, nodePath.join(dir, entryName(top.gen + 1)));
+      fs.unlinkSync(nodePath.join(dir, entryName(top.gen)));
+      return true;
+    } catch {
+      return false;
+    } finally {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
   /** Who holds the lock in `dir` right now, for probes that must not write (read-only opens). */
   static holder(dir: string): { owner: LockOwner; state: Liveness } | null {
     for (let round = 0; round < MAX_ROUNDS; round++) {

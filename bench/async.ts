@@ -1,0 +1,266 @@
+/**
+ * Async API bench (issue 14): how responsive the main thread stays while big statements run, and
+ * what a round trip to the engine worker costs.
+ *
+ *   npm run bench:async [-- rows]      (default 1,000,000 rows; results in bench/results/async-*.json)
+ *
+ * 1. Event-loop lag (perf_hooks.monitorEventLoopDelay, p50/p99/max) while a sort of every row
+ *    (ORDER BY a text column, drained with fetchMany(1000)) and a filtered full scan run — through
+ *    the sync API, the async API, and better-sqlite3 driven by hand inside a worker thread (it has
+ *    no async API of its own).
+ * 2. Point get by primary key: sync call; async round trip awaited one at a time; async with 32
+ *    calls in flight; better-sqlite3 direct and through its worker.
+ * 3. Concurrent point gets (32 in flight) and filtered full scans (4 in flight) with a reader
+ *    pool of 1, 2 and 4 workers.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { connect, connectAsync } from '../src/index';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const SORT = 'SELECT id, note FROM items ORDER BY note';
+const SCAN = 'SELECT count(*), sum(qty) FROM items WHERE qty % 7 = 3';
+const GET = 'SELECT id, qty, note FROM items WHERE id = ?';
+
+interface Lag {
+  ms: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * Run `work` while a 1 ms timer measures how late it fires (its lag): the time the main thread
+ * could not answer anything. A sync statement shows up as one lag as long as the statement.
+ */
+async function withLag(work: () => Promise<void> | void): Promise<Lag> {
+  const lags: number[] = [];
+  let last = performance.now();
+  let on = true;
+  const tick = (): void => {
+    const now = performance.now();
+    lags.push(Math.max(0, now - last - 1));
+    last = now;
+    if (on) setTimeout(tick, 1);
+  };
+  setTimeout(tick, 1);
+  await new Promise((r) => setTimeout(r, 5));
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  // Let the timer see the end of a final blocking stretch.
+  await new Promise((r) => setTimeout(r, 5));
+  on = false;
+  lags.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    Math.round(lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] * 100) / 100;
+  return { ms: Math.round(ms), p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+/** better-sqlite3 inside a worker thread, driven by hand: the peer a user would write. */
+const PEER_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.file, { readonly: true });
+const iters = new Map();
+parentPort.on('message', ({ id, op, sql, params, n, it }) => {
+  try {
+    if (op === 'get') return parentPort.postMessage({ id, value: db.prepare(sql).get(...params) });
+    if (op === 'open') { iters.set(it, db.prepare(sql).iterate(...params)); return parentPort.postMessage({ id }); }
+    if (op === 'next') {
+      const iter = iters.get(it); const rows = [];
+      while (rows.length < n) { const r = iter.next(); if (r.done) { iters.delete(it); break; } rows.push(r.value); }
+      return parentPort.postMessage({ id, value: rows });
+    }
+  } catch (err) { parentPort.postMessage({ id, error: String(err) }); }
+});`;
+
+class PeerWorker {
+  private readonly worker: Worker;
+  private next = 1;
+  private readonly pending = new Map<number, (v: unknown) => void>();
+  constructor(file: string) {
+    this.worker = new Worker(PEER_WORKER, {
+      eval: true,
+      workerData: { file, module: require.resolve('better-sqlite3') },
+    });
+    this.worker.on('message', (m: { id: number; value?: unknown; error?: string }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error) throw new Error(m.error);
+      p?.(m.value);
+    });
+  }
+  call(msg: Record<string, unknown>): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker.postMessage({ ...msg, id });
+    });
+  }
+  async drain(sql: string, params: unknown[] = []): Promise<number> {
+    const it = this.next++;
+    await this.call({ op: 'open', sql, params, it });
+    let total = 0;
+    for (;;) {
+      const rows = (await this.call({ op: 'next', it, n: 1000 })) as unknown[];
+      total += rows.length;
+      if (rows.length < 1000) return total;
+    }
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** Calls per second and mean µs per call of `fn` run `count` times one after another. */
+async function sequential(
+  count: number,
+  fn: (i: number) => unknown,
+): Promise<{ perSec: number; usPerCall: number }> {
+  for (let i = 0; i < Math.min(1000, count); i++) await fn(i);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) await fn(i);
+  const ms = performance.now() - t0;
+  return { perSec: Math.round((count / ms) * 1000), usPerCall: Math.round((ms * 1000) / count) };
+}
+
+/** Calls per second with `inFlight` concurrent loops for `ms`. */
+async function concurrent(
+  inFlight: number,
+  ms: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let done = 0;
+  const end = performance.now() + ms;
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, k) => {
+      for (let i = k; performance.now() < end; i += inFlight) {
+        await fn(i);
+        done++;
+      }
+    }),
+  );
+  return Math.round((done / ms) * 1000);
+}
+
+function rid(i: number): number {
+  return ((i * 2654435761) >>> 0) % N;
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-bench-async-'));
+  const mvFile = path.join(dir, 'items.modelvault');
+  const sqFile = path.join(dir, 'items.sqlite');
+  try {
+    console.log(
+      `async bench: ${N.toLocaleString()} rows, ${os.availableParallelism()} cores, node ${process.version}`,
+    );
+    const rows = Array.from({ length: N }, (_, i) => [i, (i * 7919) % 1000, `note ${(i * 104729) % N}`]);
+    const sync = connect(mvFile);
+    sync.cursor().execute('CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, note TEXT)');
+    sync.cursor().executeMany('INSERT INTO items VALUES (?, ?, ?)', rows);
+    sync.commit();
+    const peerDb = new BetterSqlite3(sqFile);
+    peerDb.pragma('journal_mode = WAL');
+    peerDb.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, note TEXT)');
+    const ins = peerDb.prepare('INSERT INTO items VALUES (?, ?, ?)');
+    peerDb.transaction(() => rows.forEach((r) => ins.run(...r)))();
+
+    const lag: Record<string, Record<string, Lag>> = { sort: {}, scan: {} };
+    const drainSync = (sql: string): void => {
+      const cur = sync.cursor().execute(sql);
+      while (cur.fetchMany(1000).length === 1000);
+    };
+    lag.sort.sync = await withLag(() => drainSync(SORT));
+    lag.scan.sync = await withLag(() => drainSync(SCAN));
+    const point: Record<string, { perSec: number; usPerCall?: number }> = {};
+    const syncCur = sync.cursor();
+    point['sync cursor'] = await sequential(50_000, (i) => syncCur.execute(GET, [rid(i)]).fetchOne());
+    // One writer per file per process: the async pool's writer worker takes the lock next.
+    sync.close();
+
+    const conn = await connectAsync(mvFile, { readers: 1 });
+    await (await conn.execute('SELECT count(*) FROM items')).fetchOne();
+    const drainAsync = async (sql: string): Promise<void> => {
+      const cur = await conn.execute(sql);
+      while ((await cur.fetchMany(1000)).length === 1000);
+    };
+    lag.sort.async = await withLag(() => drainAsync(SORT));
+    lag.scan.async = await withLag(() => drainAsync(SCAN));
+
+    const peer = new PeerWorker(sqFile);
+    await peer.call({ op: 'get', sql: GET, params: [1] });
+    lag.sort['better-sqlite3 in a worker'] = await withLag(async () => void (await peer.drain(SORT)));
+    lag.scan['better-sqlite3 in a worker'] = await withLag(async () => void (await peer.drain(SCAN)));
+
+    const peerGet = peerDb.prepare(GET);
+    point['better-sqlite3 direct'] = await sequential(50_000, (i) => peerGet.get(rid(i)));
+    point['async, awaited one by one'] = await sequential(10_000, async (i) =>
+      (await conn.execute(GET, [rid(i)])).fetchOne(),
+    );
+    point['better-sqlite3 in a worker, one by one'] = await sequential(10_000, (i) =>
+      peer.call({ op: 'get', sql: GET, params: [rid(i)] }),
+    );
+    point['async, 32 in flight'] = {
+      perSec: await concurrent(32, 1500, async (i) => (await conn.execute(GET, [rid(i)])).fetchOne()),
+    };
+    point['better-sqlite3 in a worker, 32 in flight'] = {
+      perSec: await concurrent(32, 1500, (i) => peer.call({ op: 'get', sql: GET, params: [rid(i)] })),
+    };
+    await conn.close();
+    await peer.close();
+
+    const readers: Record<string, { pointGets: number; scans: number }> = {};
+    for (const n of [1, 2, 4]) {
+      const c = await connectAsync(mvFile, { readers: n });
+      await Promise.all(Array.from({ length: n * 2 }, () => c.execute(GET, [1])));
+      const pointGets = await concurrent(32, 1500, async (i) => (await c.execute(GET, [rid(i)])).fetchOne());
+      const scansPerSec = await concurrent(4, 3000, async () => (await c.execute(SCAN)).fetchOne());
+      readers[`${n} reader${n > 1 ? 's' : ''}`] = { pointGets, scans: scansPerSec };
+      await c.close();
+    }
+    peerDb.close();
+
+    console.log('\nEvent-loop lag while a statement runs (ms): p50 / p99 / max, and total time');
+    for (const [what, byApi] of Object.entries(lag))
+      for (const [api, l] of Object.entries(byApi))
+        console.log(`  ${what.padEnd(5)} ${api.padEnd(28)} ${l.p50} / ${l.p99} / ${l.max}   (${l.ms} ms)`);
+    console.log('\nPoint get by primary key');
+    for (const [api, f] of Object.entries(point))
+      console.log(
+        `  ${api.padEnd(42)} ${f.perSec.toLocaleString()} /s${f.usPerCall ? `   ${f.usPerCall} µs per call` : ''}`,
+      );
+    console.log('\nBy reader pool size: point gets/s (32 in flight), full scans/s (4 in flight)');
+    for (const [n, f] of Object.entries(readers))
+      console.log(`  ${n.padEnd(10)} ${f.pointGets.toLocaleString()} /s   ${f.scans} scans/s`);
+
+    const out = path.join(
+      __dirname,
+      '..',
+      '..',
+      'bench',
+      'results',
+      `async-${N}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+    fs.writeFileSync(
+      out,
+      JSON.stringify(
+        { rows: N, cores: os.availableParallelism(), node: process.version, lag, point, readers },
+        null,
+        2,
+      ),
+    );
+    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+/**
+ * What the caller of a statement can stop: the requests it has in flight (cursor.cancel(),
+ * conn.interrupt(), an AbortSignal) and the time limit of each (timeoutMs). Stopping sets the
+ * worker's shared interrupt slot; the running statement notices within about a thousand rows and
+ * fails with OperationalError INTERRUPTED (a write is rolled back to its savepoint).
+ */
+import { OperationalError } from '../errors';
+import type { WorkerHost } from './host';
+
+export class StatementControl {
+  /** Time limit of each engine call of the statement, in ms; 0 for none. */
+  timeoutMs = 0;
+  private signal: AbortSignal | null = null;
+  private readonly onAbort = (): void => this.interrupt();
+  private readonly inflight = new Set<{ host: WorkerHost; id: number }>();
+
+  /** Follow `signal` (until the next watch() or release()); throws at once when it already fired. */
+  watch(signal: AbortSignal | undefined): void {
+    this.release();
+    if (!signal) return;
+    if (signal.aborted) throw interrupted();
+    this.signal = signal;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  release(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.signal = null;
+  }
+
+  /** Throws INTERRUPTED when the followed signal fired (checked before each request is sent). */
+  assertLive(): void {
+    if (this.signal?.aborted) throw interrupted();
+  }
+
+  get deadline(): number {
+    return this.timeoutMs > 0 ? Date.now() + this.timeoutMs : 0;
+  }
+
+  /** Send `op` on `host`, tracked so interrupt() can reach it. */
+  send<T>(host: WorkerHost, op: string, args: unknown[]): Promise<T> {
+    this.assertLive();
+    const { id, result } = host.request<T>(op, args, this.deadline);
+    const entry = { host, id };
+    this.inflight.add(entry);
+    const done = (): void => void this.inflight.delete(entry);
+    result.then(done, done);
+    return result;
+  }
+
+  /** Interrupt every request of this statement that is still running. */
+  interrupt(): void {
+    for (const { host, id } of this.inflight) host.interrupt(id);
+  }
+}
+
+export function interrupted(): OperationalError {
+  return new OperationalError('statement interrupted', 'INTERRUPTED');
+}

@@ -1,0 +1,216 @@
+/**
+ * AsyncCursor: the DB-API cursor (cursor/cursor.ts) with promises. execute() runs the statement
+ * in a worker and brings back the first rows with its reply, so a point query costs one round
+ * trip; later fetches ask for just the rows they need (fetchMany(n) is O(n)). Rows arrive as the
+ * sync cursor would give them (arrays or objects, bigint with safeIntegers, Buffer, Date).
+ */
+import type { Readable } from 'node:stream';
+import { InterfaceError, ProgrammingError } from '../errors';
+import type { ColumnDescription } from '../../cursor/description';
+import type { ResultRow } from '../../cursor/cursor';
+import type { AsyncConnection } from './connection';
+import type { ExecReply } from './protocol';
+import { RemoteRows } from './rows';
+import { StatementControl } from './control';
+
+/** Per-statement options of execute()/executeMany(). */
+export interface StatementOptions {
+  /** Interrupt each engine call of the statement that runs longer than this (ms). */
+  timeoutMs?: number;
+  /** Interrupt the statement when this signal aborts. */
+  signal?: AbortSignal;
+}
+import type { WorkerHost } from './host';
+
+/** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
+const READ_AHEAD = 64;
+
+export class AsyncCursor implements AsyncIterable<ResultRow> {
+  /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
+  arraySize = 1;
+  private rows: RemoteRows | null = null;
+  private _description: ColumnDescription[] | null = null;
+  private _rowCount = -1;
+  private _lastRowId: number | bigint | null = null;
+  private fetched = 0;
+  private countsFetched = false;
+  private closed = false;
+  private readonly ctl = new StatementControl();
+
+  /** @internal Use AsyncConnection.cursor(). */
+  constructor(private readonly conn: AsyncConnection) {}
+
+  /** PEP 249 7-tuples for the current result set; null before one and after DML/DDL. */
+  get description(): ColumnDescription[] | null {
+    this.assertOpen();
+    return this._description;
+  }
+
+  /** Rows changed by the last DML; for a SELECT -1 until it is exhausted, then the rows fetched. */
+  get rowCount(): number {
+    this.assertOpen();
+    return this._rowCount;
+  }
+
+  /** Primary key (rowid) of the last row inserted by this cursor. */
+  get lastRowId(): number | bigint | null {
+    this.assertOpen();
+    return this._lastRowId;
+  }
+
+  get connection(): AsyncConnection {
+    return this.conn;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Run `sql`. `timeoutMs` limits each engine call of the statement (this one with its first rows,
+   * each later fetch); `signal` interrupts it when aborted. Both stop it with OperationalError
+   * INTERRUPTED, as cancel() does; a write is rolled back to where the statement began.
+   */
+  async execute(sql: string, params?: unknown, options?: StatementOptions): Promise<this> {
+    this.assertOpen();
+    await this.reset();
+    this.prepare(options);
+    this.conn._active(this, true);
+    try {
+      const { reply, host, generation, id } = await this.conn._execute(sql, params, READ_AHEAD, this.ctl);
+      this.adopt(reply, host, generation, id);
+    } finally {
+      this.settle();
+    }
+    return this;
+  }
+
+  /** Run a DML statement once per parameter set (one round trip); rowCount is the total. */
+  async executeMany(sql: string, seqOfParams: Iterable<unknown>, options?: StatementOptions): Promise<this> {
+    this.assertOpen();
+    if (
+      seqOfParams === null ||
+      typeof (seqOfParams as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function'
+    )
+      throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
+    await this.reset();
+    this.prepare(options);
+    this.conn._active(this, true);
+    try {
+      const reply = await this.conn._executeMany(sql, [...seqOfParams], this.ctl);
+      this._rowCount = reply.rowCount;
+      if (reply.lastRowId !== null) this._lastRowId = reply.lastRowId;
+    } finally {
+      this.settle();
+    }
+    return this;
+  }
+
+  /** Interrupt this cursor's running statement or fetch (OperationalError INTERRUPTED); a no-op when idle. */
+  cancel(): void {
+    this.ctl.interrupt();
+  }
+
+  async fetchOne(): Promise<ResultRow | null> {
+    const rows = await this.fetching(this.result().take(1, READ_AHEAD));
+    return this.counted(rows, 1)[0] ?? null;
+  }
+
+  async fetchMany(size: number = this.arraySize): Promise<ResultRow[]> {
+    const result = this.result();
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
+    return this.counted(await this.fetching(result.take(size)), size);
+  }
+
+  async fetchAll(): Promise<ResultRow[]> {
+    return this.counted(await this.fetching(this.result().take(-1)), Infinity);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ResultRow, void, undefined> {
+    for (let row = await this.fetchOne(); row !== null; row = await this.fetchOne()) yield row;
+  }
+
+  /**
+   * The rest of the result set as an object-mode Readable: it fetches the next batch only when
+   * its consumer drained the buffer below `highWaterMark` (backpressure holds back the worker).
+   */
+  stream(highWaterMark = 256): Readable {
+    return this.result().stream(highWaterMark);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn._active(this, false);
+    this.ctl.release();
+    await this.rows?.close();
+    this.rows = null;
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private prepare(options: StatementOptions | undefined): void {
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)))
+      throw new InterfaceError('timeoutMs must be a non-negative number', 'BAD_OPTION');
+    this.ctl.timeoutMs = timeoutMs ?? 0;
+    this.ctl.watch(options?.signal);
+  }
+
+  /** Keep the connection's hold on this cursor only while a result set is left on a worker. */
+  private settle(): void {
+    if (!this.rows || this.rows.exhausted) {
+      this.conn._active(this, false);
+      this.ctl.release();
+    }
+  }
+
+  private async fetching(p: Promise<unknown[]>): Promise<unknown[]> {
+    try {
+      return await p;
+    } finally {
+      this.settle();
+    }
+  }
+
+  private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
+    this._lastRowId = reply.lastRowId ?? this._lastRowId;
+    if (reply.hasRows) {
+      this._description = reply.description as ColumnDescription[];
+      this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
+      this._rowCount = reply.rowCount;
+      // A SELECT reports the rows fetched once exhausted; a write's RETURNING reports rows changed.
+      this.countsFetched = reply.rowCount === -1;
+    } else {
+      this._rowCount = reply.rowCount;
+    }
+  }
+
+  private counted(rows: unknown[], asked: number): ResultRow[] {
+    this.fetched += rows.length;
+    if (rows.length < asked && this.countsFetched) this._rowCount = this.fetched;
+    return rows as ResultRow[];
+  }
+
+  private result(): RemoteRows {
+    this.assertOpen();
+    if (!this.rows) throw new ProgrammingError('no result set: execute a query first', 'NO_RESULT_SET');
+    return this.rows;
+  }
+
+  private async reset(): Promise<void> {
+    const old = this.rows;
+    this.rows = null;
+    this._description = null;
+    this._rowCount = -1;
+    this.fetched = 0;
+    this.countsFetched = false;
+    await old?.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InterfaceError('cursor is closed', 'CLOSED');
+    this.conn._assertOpen();
+  }
+}

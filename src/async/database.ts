@@ -1,0 +1,395 @@
+/**
+ * AsyncDatabase: the typed collection API (src/database.ts) with promises, its engine in worker
+ * threads (src/async/pool.ts). Writes go to the writer worker through the pool's write queue;
+ * reads outside a transaction go to reader workers (live read-only readers of the file), which
+ * see every commit that resolved before the read was issued. `transaction(fn)` holds the write
+ * queue across any number of awaits: other writers wait (FIFO, busyTimeoutMs), and what `fn` does
+ * through its `tx` commits when `fn`'s promise resolves and rolls back when it rejects.
+ */
+import { InterfaceError, OperationalError, TransactionError } from '../errors';
+import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/descriptors';
+import type { RegisteredCollection } from '../database';
+import { EnginePool } from './pool';
+import { WorkerHost } from './host';
+import { restoreBuffers } from './protocol';
+import { AsyncQuery } from './query';
+import type { Runner } from './query';
+import { checkAsyncOpenOptions, splitPoolOptions } from './options';
+import type { AsyncOpenOptions } from './options';
+import type { Release } from './write-queue';
+
+type Row = Record<string, unknown>;
+
+function lost(): OperationalError {
+  return new OperationalError(
+    'the transaction was lost: the engine worker stopped while it was open (its writes were rolled back)',
+    'WORKER_EXITED',
+  );
+}
+
+export class AsyncDatabase {
+  private closed = false;
+  /** The write queue held by begin() (until commit/rollback), and the writer generation it began on. */
+  private explicit: { release: Release; generation: number } | null = null;
+  /** Open transaction(fn) scopes of this handle. */
+  private scopes = 0;
+
+  private constructor(
+    private readonly pool: EnginePool,
+    private readonly h: number,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  /** Open (creating if needed) the database file at `path`; ':memory:' opens a private in-memory one. */
+  static async open(path: string, options?: AsyncOpenOptions): Promise<AsyncDatabase> {
+    if (typeof path !== 'string' || path.length === 0)
+      throw new InterfaceError('AsyncDatabase.open: path must be a non-empty string', 'BAD_OPTION');
+    const opts = checkAsyncOpenOptions('AsyncDatabase.open', options);
+    const { readers, busyTimeoutMs, rest } = splitPoolOptions(opts);
+    const memory = path === ':memory:';
+    const pool = EnginePool.forPath(path, readers, rest.readOnly === true);
+    const h = await pool.open({ kind: 'db', path: memory ? ':memory:' : path, opts: rest, role: 'writer' });
+    return new AsyncDatabase(pool, h, busyTimeoutMs);
+  }
+
+  /** A private in-memory database, run by one worker. */
+  static openInMemory(
+    options?: Omit<AsyncOpenOptions, 'readOnly' | 'lockStaleMs' | 'readers'>,
+  ): Promise<AsyncDatabase> {
+    return AsyncDatabase.open(':memory:', options);
+  }
+
+  /** An in-memory database from snapshotBytes() (verified strictly), run by one worker. */
+  static async openSnapshotBytes(
+    bytes: Uint8Array,
+    options?: Omit<AsyncOpenOptions, 'readOnly' | 'lockStaleMs' | 'recovery' | 'readers'>,
+  ): Promise<AsyncDatabase> {
+    if (!(bytes instanceof Uint8Array))
+      throw new InterfaceError('openSnapshotBytes needs a Buffer or Uint8Array', 'BAD_OPTION');
+    const opts = checkAsyncOpenOptions('AsyncDatabase.openSnapshotBytes', options);
+    const { busyTimeoutMs, rest } = splitPoolOptions(opts);
+    const pool = EnginePool.forPath(':snapshot:', 0, false);
+    const h = await pool.open({ kind: 'db', path: ':snapshot:', opts: rest, role: 'writer', bytes });
+    return new AsyncDatabase(pool, h, busyTimeoutMs);
+  }
+
+  /** Database.restoreSnapshot, run off the main thread. */
+  static async restoreSnapshot(src: string, dest: string): Promise<void> {
+    const host = new WorkerHost('modelvault-restore');
+    try {
+      await host.call('restoreSnapshot', src, dest);
+    } finally {
+      await host.close();
+    }
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Whether this handle has a transaction open (begin() or a running transaction(fn)). */
+  get inTransaction(): boolean {
+    return this.explicit !== null || this.scopes > 0;
+  }
+
+  registerCollection(
+    name: string,
+    fields: readonly FieldDescriptor[],
+    primaryKey: string | readonly string[],
+    indexes: readonly IndexDescriptor[] = [],
+  ): Promise<RegisteredCollection> {
+    return this.write('registerCollection', [name, fields, primaryKey, indexes]);
+  }
+
+  insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {
+    return this.write('insert', [name, row]);
+  }
+
+  delete(name: string, pk: unknown): Promise<boolean> {
+    return this.write('delete', [name, pk]);
+  }
+
+  get(name: string, pk: unknown): Promise<Row | null> {
+    return this.read('get', [name, pk]);
+  }
+
+  collectionNames(): Promise<string[]> {
+    return this.read('collectionNames', []);
+  }
+
+  /** A query builder over collection `name`; reads the committed state (or this handle's begin() transaction). */
+  collection(name: string): AsyncQuery {
+    this.assertOpen();
+    return new AsyncQuery(this.readRunner(), name);
+  }
+
+  checkpoint(): Promise<void> {
+    return this.write('checkpoint', []);
+  }
+
+  compact(): Promise<void> {
+    return this.write('compact', []);
+  }
+
+  compactTo(dest: string): Promise<void> {
+    return this.write('compactTo', [dest]);
+  }
+
+  exportSnapshot(dest: string): Promise<void> {
+    return this.write('exportSnapshot', [dest]);
+  }
+
+  snapshotBytes(): Promise<Buffer> {
+    return this.write('snapshotBytes', []);
+  }
+
+  /**
+   * Run `fn` in a write transaction that lasts across its awaits: committed when its promise
+   * resolves, rolled back when it rejects. Do the transaction's work through `tx`: calls on the
+   * database itself meanwhile are outside the transaction and wait for it (reads on a file
+   * database go to a reader and see the committed state). Other writers wait their turn (FIFO)
+   * up to busyTimeoutMs, then fail with OperationalError BUSY.
+   */
+  async transaction<T>(fn: (tx: AsyncTransaction) => T | Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
+    if (this.explicit) {
+      // Inside begin(): a savepoint of that transaction.
+      const tx = new AsyncTransaction(this.pool, this.h, this.explicit.generation, 1);
+      return tx.transaction(fn);
+    }
+    const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+    this.scopes++;
+    try {
+      await this.pool.onWriter(this.h, 'begin');
+      const tx = new AsyncTransaction(this.pool, this.h, this.pool.writer.generation, 0);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        tx._end();
+        await this.pool.onWriter(this.h, 'rollback').catch(() => undefined);
+        throw err;
+      }
+      tx._end();
+      if (tx.generation !== this.pool.writer.generation) throw lost();
+      try {
+        await this.pool.onWriter(this.h, 'commit');
+      } catch (err) {
+        await this.pool.onWriter(this.h, 'rollback').catch(() => undefined);
+        throw err;
+      }
+      return restoreBuffers(result) as T;
+    } finally {
+      this.scopes--;
+      release();
+    }
+  }
+
+  /**
+   * Open a write transaction explicitly; it holds the write queue until commit() or rollback().
+   * Calls on this handle meanwhile run inside it. Prefer transaction(fn), which cannot be left open.
+   */
+  async begin(): Promise<void> {
+    this.assertOpen();
+    if (this.inTransaction)
+      throw new TransactionError('a transaction is already open on this handle', 'NESTED_TRANSACTION');
+    const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+    try {
+      await this.pool.onWriter(this.h, 'begin');
+    } catch (err) {
+      release();
+      throw err;
+    }
+    this.explicit = { release, generation: this.pool.writer.generation };
+  }
+
+  /** Commit the begin() transaction durably; a no-op without one. */
+  async commit(): Promise<void> {
+    this.assertOpen();
+    if (this.scopes > 0)
+      throw new TransactionError(
+        'cannot commit inside transaction(fn): the transaction ends when fn settles',
+      );
+    const held = this.explicit;
+    if (!held) return;
+    this.explicit = null;
+    try {
+      if (held.generation !== this.pool.writer.generation) throw lost();
+      await this.pool.onWriter(this.h, 'commit');
+    } finally {
+      held.release();
+    }
+  }
+
+  /** Discard the begin() transaction; a no-op without one. */
+  async rollback(): Promise<void> {
+    this.assertOpen();
+    if (this.scopes > 0)
+      throw new TransactionError(
+        'cannot roll back inside transaction(fn): the transaction ends when fn settles',
+      );
+    const held = this.explicit;
+    if (!held) return;
+    this.explicit = null;
+    try {
+      if (held.generation === this.pool.writer.generation) await this.pool.onWriter(this.h, 'rollback');
+    } finally {
+      held.release();
+    }
+  }
+
+  /** Close the handle (an open begin() transaction is rolled back); the last handle stops the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const held = this.explicit;
+    this.explicit = null;
+    this.closed = true;
+    try {
+      await this.pool.close(this.h);
+    } finally {
+      held?.release();
+    }
+  }
+
+  /** @internal Tests: the pool behind this handle. */
+  get _pool(): EnginePool {
+    return this.pool;
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private assertOpen(): void {
+    if (this.closed) throw new InterfaceError('database is closed', 'CLOSED');
+  }
+
+  private async write<T>(method: string, args: unknown[]): Promise<T> {
+    this.assertOpen();
+    if (this.explicit) return this.inExplicit<T>('db', [method, args]);
+    const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+    try {
+      return restoreBuffers(await this.pool.onWriter<T>(this.h, 'db', method, args)) as T;
+    } finally {
+      release();
+    }
+  }
+
+  private async read<T>(method: string, args: unknown[]): Promise<T> {
+    this.assertOpen();
+    const { value } = await this.readRunner()<T>('db', [method, args]);
+    return restoreBuffers(value) as T;
+  }
+
+  private async inExplicit<T>(op: string, args: unknown[]): Promise<T> {
+    const held = this.explicit;
+    if (!held || held.generation !== this.pool.writer.generation) throw lost();
+    return restoreBuffers(await this.pool.onWriter<T>(this.h, op, ...args)) as T;
+  }
+
+  /**
+   * Where reads of this handle go: inside begin() to the writer (they see the transaction); else to
+   * a reader; without readers (memory) to the writer through the write queue, so they never see a
+   * transaction(fn) of this handle that is still open.
+   */
+  private readRunner(): Runner {
+    return async <T>(op: string, args: unknown[]) => {
+      this.assertOpen();
+      if (this.explicit) {
+        const value = await this.inExplicit<T>(op, args);
+        return { value, host: this.pool.writer, generation: this.pool.writer.generation };
+      }
+      if (this.pool.hasReaders) {
+        const { host, result } = this.pool.onReader<T>(this.h, op, ...args);
+        const generation = host.generation;
+        return { value: await result, host, generation };
+      }
+      const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+      try {
+        const result = this.pool.onWriter<T>(this.h, op, ...args);
+        const generation = this.pool.writer.generation;
+        return { value: await result, host: this.pool.writer, generation };
+      } finally {
+        release();
+      }
+    };
+  }
+}
+
+/**
+ * The handle `transaction(fn)` passes to `fn`: the same methods as AsyncDatabase, run inside the
+ * transaction (reads see its uncommitted writes). Unusable once `fn` settled.
+ */
+export class AsyncTransaction {
+  private ended = false;
+
+  /** @internal */
+  constructor(
+    private readonly pool: EnginePool,
+    private readonly h: number,
+    /** @internal The writer generation the transaction began on: a restarted worker lost it. */
+    readonly generation: number,
+    private readonly depth: number,
+  ) {}
+
+  /** @internal */
+  _end(): void {
+    this.ended = true;
+  }
+
+  private async call<T>(op: string, ...args: unknown[]): Promise<T> {
+    if (this.ended) throw new TransactionError('this transaction has ended; use the database handle');
+    if (this.generation !== this.pool.writer.generation) throw lost();
+    return restoreBuffers(await this.pool.onWriter<T>(this.h, op, ...args)) as T;
+  }
+
+  registerCollection(
+    name: string,
+    fields: readonly FieldDescriptor[],
+    primaryKey: string | readonly string[],
+    indexes: readonly IndexDescriptor[] = [],
+  ): Promise<RegisteredCollection> {
+    return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes]);
+  }
+
+  insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {
+    return this.call('db', 'insert', [name, row]);
+  }
+
+  delete(name: string, pk: unknown): Promise<boolean> {
+    return this.call('db', 'delete', [name, pk]);
+  }
+
+  get(name: string, pk: unknown): Promise<Row | null> {
+    return this.call('db', 'get', [name, pk]);
+  }
+
+  collectionNames(): Promise<string[]> {
+    return this.call('db', 'collectionNames', []);
+  }
+
+  collection(name: string): AsyncQuery {
+    const run: Runner = async <T>(op: string, args: unknown[]) => {
+      const value = await this.call<T>(op, ...args);
+      return { value, host: this.pool.writer, generation: this.generation };
+    };
+    return new AsyncQuery(run, name);
+  }
+
+  /** A nested transaction: a savepoint, rolled back alone when `fn` rejects. */
+  async transaction<T>(fn: (tx: AsyncTransaction) => T | Promise<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
+    const sp = await this.call<number>('savepoint');
+    const inner = new AsyncTransaction(this.pool, this.h, this.generation, this.depth + 1);
+    try {
+      const result = await fn(inner);
+      inner._end();
+      await this.call('dropSavepoint', sp);
+      return result;
+    } catch (err) {
+      inner._end();
+      if (!this.ended && this.generation === this.pool.writer.generation)
+        await this.call('rollbackTo', sp).catch(() => undefined);
+      throw err;
+    }
+  }
+}

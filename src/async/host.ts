@@ -1,0 +1,187 @@
+/**
+ * One engine worker thread seen from the main thread: numbered requests, replies matched to
+ * their promises, errors rebuilt as the same classes. When the thread dies every request in
+ * flight rejects with OperationalError `WORKER_EXITED`; the next request starts a fresh thread
+ * (a new `generation`), on which handles are reopened lazily (see `ensureOpen`). The thread is
+ * referenced only while requests are in flight, so an idle pool never keeps the process alive.
+ */
+import * as nodePath from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DataError, OperationalError } from '../errors';
+import { fromWireError } from './protocol';
+import type { Reply, Request } from './protocol';
+import type { OpenSpec } from './worker';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/** The compiled worker: beside this file in dist/, or dist/'s copy when running from sources (ts-jest). */
+function workerFile(): string {
+  if (__filename.endsWith('.ts'))
+    return nodePath.join(__dirname, '..', '..', 'dist', 'src', 'async', 'worker.js');
+  return nodePath.join(__dirname, 'worker.js');
+}
+
+export class WorkerHost {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Bumped when a thread starts and when it exits; handles and result sets belong to one generation. */
+  generation = 0;
+  /** Handles opened on the current thread. */
+  private opened = new Map<number, Promise<unknown>>();
+  private closing = false;
+  /** Requests of the current tick, sent together by flush(). */
+  private outbox: Request[] = [];
+  /** Called (once per death) when the thread exits while it was not being closed. */
+  onDeath: ((host: WorkerHost, error: Error) => void) | null = null;
+  /**
+   * Shared with the thread: slot 0 holds the id of a request to interrupt. The thread polls it
+   * while a statement runs (planner/interrupt.ts), so a cancel reaches a thread that is busy.
+   */
+  private readonly interrupts = new Int32Array(new SharedArrayBuffer(4));
+  /** Requests sent and not yet answered: a cheap load figure for picking a reader. */
+  get load(): number {
+    return this.pending.size;
+  }
+
+  constructor(readonly name: string) {}
+
+  private start(): Worker {
+    const worker = new Worker(workerFile(), { name: this.name, workerData: { interrupts: this.interrupts } });
+    this.generation++;
+    this.opened = new Map();
+    worker.unref();
+    let died: Error | null = null;
+    const settle = (reply: Reply): void => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(fromWireError(reply.error));
+    };
+    worker.on('message', (msg: Reply | Reply[]) => {
+      if (Array.isArray(msg)) msg.forEach(settle);
+      else settle(msg);
+    });
+    worker.on('error', (err) => {
+      died = err;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      // What the dead thread held (handles, result sets, a transaction) is gone from now on.
+      this.generation++;
+      this.opened = new Map();
+      const why = died ? `: ${died.message}` : ` (exit code ${code})`;
+      const err = new OperationalError(`the engine worker ${this.name} stopped${why}`, 'WORKER_EXITED', {
+        cause: died ?? undefined,
+      });
+      const inFlight = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of inFlight) p.reject(err);
+      if (!this.closing) this.onDeath?.(this, err);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Send one request; starts the thread if it is not running. */
+  call<T>(op: string, ...args: unknown[]): Promise<T> {
+    return this.request<T>(op, args).result;
+  }
+
+  /** Interrupt request `id` if it is still running a statement (OperationalError INTERRUPTED). */
+  interrupt(id: number): void {
+    Atomics.store(this.interrupts, 0, id);
+  }
+
+  /** Send one request and say which id it got (for interrupt); `deadline` bounds its statement. */
+  request<T>(op: string, args: unknown[], deadline = 0): { id: number; result: Promise<T> } {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    const result = new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.size === 1) worker.ref();
+      this.outbox.push(deadline > 0 ? { id, op, args, deadline } : { id, op, args });
+      // Requests issued in the same tick travel as one message (one wake-up of the thread).
+      if (this.outbox.length === 1) queueMicrotask(() => this.flush(worker));
+    });
+    return { id, result };
+  }
+
+  private flush(worker: Worker): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    try {
+      worker.postMessage(batch.length === 1 ? batch[0] : batch);
+    } catch {
+      // DataCloneError: some parameter structured cloning cannot carry (a function, a symbol).
+      // Send one by one so only the request it belongs to fails.
+      for (const req of batch) {
+        try {
+          worker.postMessage(req);
+        } catch (err) {
+          const p = this.pending.get(req.id);
+          this.pending.delete(req.id);
+          if (this.pending.size === 0) worker.unref();
+          p?.reject(
+            new DataError(
+              `value cannot be passed to the engine worker: ${(err as Error).message}`,
+              'TYPE_MISMATCH',
+            ),
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * Open handle `h` on the current thread unless it is already open there; resolves when it is.
+   * Requests sent after this one are ordered after it, so callers may pipeline.
+   */
+  ensureOpen(h: number, spec: OpenSpec): Promise<unknown> {
+    if (!this.worker) this.start();
+    let p = this.opened.get(h);
+    if (!p) {
+      p = this.call('open', h, spec);
+      // A failed open is retried by the next request rather than remembered.
+      p.catch(() => this.opened.delete(h));
+      this.opened.set(h, p);
+    }
+    return p;
+  }
+
+  isOpen(h: number): boolean {
+    return this.opened.has(h);
+  }
+
+  forget(h: number): void {
+    this.opened.delete(h);
+  }
+
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Stop the thread; requests still in flight reject (WORKER_EXITED is not reported as a death). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.closing = true;
+    try {
+      await worker.terminate();
+    } finally {
+      this.closing = false;
+      if (this.worker === worker) this.worker = null;
+    }
+  }
+
+  /** @internal Tests: kill the thread abruptly, as a crash would. */
+  async kill(): Promise<void> {
+    const worker = this.worker;
+    if (worker) await worker.terminate();
+  }
+}

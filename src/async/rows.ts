@@ -1,0 +1,129 @@
+/**
+ * A result set that lives in a worker, read from the main thread in batches: a fetch asks the
+ * worker for just the rows it still needs (or a small read-ahead for one-row fetches), so
+ * fetchMany(n) costs O(n) whatever the size of the result. Fetches of one result set run one
+ * after another even when the caller does not await between them.
+ */
+import { Readable } from 'node:stream';
+import { OperationalError } from '../errors';
+import type { WorkerHost } from './host';
+import { restoreBuffers } from './protocol';
+import type { Batch } from './protocol';
+import type { StatementControl } from './control';
+
+export class RemoteRows {
+  private buffer: unknown[];
+  private head = 0;
+  private done: boolean;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly generation: number,
+    private readonly id: number,
+    first: Batch,
+    /** Makes fetches interruptible and time-limited like the statement's execute. */
+    private readonly ctl: StatementControl | null = null,
+  ) {
+    this.buffer = restoreBuffers(first.rows) as unknown[];
+    this.done = first.done;
+  }
+
+  /** True once the worker reported the end and every buffered row was taken. */
+  get exhausted(): boolean {
+    return this.done && this.head >= this.buffer.length;
+  }
+
+  /**
+   * Up to `want` rows (all that remain when negative); asks the worker for at least `ask` rows when
+   * it has to ask. Fewer than `want` means the end was reached.
+   */
+  take(want: number, ask = want): Promise<unknown[]> {
+    const next = this.chain.then(() => this.takeNow(want, ask));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async takeNow(want: number, ask: number): Promise<unknown[]> {
+    const have = this.buffer.length - this.head;
+    if (want >= 0 && have >= want) return this.slice(want);
+    if (!this.done) {
+      if (this.host.generation !== this.generation)
+        throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
+      const need = want < 0 ? -1 : Math.max(want - have, ask - have);
+      const batch = this.ctl
+        ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
+        : await this.host.call<Batch>('fetch', this.id, need);
+      restoreBuffers(batch.rows);
+      if (this.head > 0) {
+        this.buffer = this.buffer.slice(this.head);
+        this.head = 0;
+      }
+      for (const r of batch.rows) this.buffer.push(r);
+      this.done = batch.done;
+    }
+    return this.slice(want < 0 ? this.buffer.length - this.head : want);
+  }
+
+  private slice(n: number): unknown[] {
+    const end = Math.min(this.head + n, this.buffer.length);
+    const out = this.buffer.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** Drop the worker-side result set (idempotent; harmless once exhausted). */
+  close(): Promise<void> {
+    this.buffer = [];
+    this.head = 0;
+    if (this.done || this.host.generation !== this.generation) return Promise.resolve();
+    this.done = true;
+    return this.host.call<void>('closeCursor', this.id).catch(() => undefined);
+  }
+
+  /** Async iteration in batches of `batch` rows. */
+  async *iterate(batch: number): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for (;;) {
+        const rows = await this.take(batch);
+        for (const r of rows) yield r;
+        if (rows.length < batch) return;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * An object-mode Readable over the remaining rows. It asks for the next batch only when its
+   * consumer drained the buffer below `highWaterMark`, so a slow consumer (an HTTP response)
+   * holds back the worker instead of filling memory.
+   */
+  stream(highWaterMark = 256): Readable {
+    const readable: Readable = new Readable({
+      objectMode: true,
+      highWaterMark,
+      read: (size) => {
+        const n = Math.max(1, size);
+        this.take(n).then(
+          (rows) => {
+            for (const r of rows) readable.push(r);
+            if (rows.length < n) readable.push(null);
+          },
+          (err: Error) => readable.destroy(err),
+        );
+      },
+      destroy: (err, cb) => {
+        this.close().then(
+          () => cb(err),
+          () => cb(err),
+        );
+      },
+    });
+    return readable;
+  }
+}
