@@ -10,42 +10,52 @@ import { failures, forms, runCase } from './run-case';
 const SEED = Number(process.env.MV_DIFF_SEED ?? 20261124);
 const RUNS = Number(process.env.MV_DIFF_RUNS ?? 260);
 const PER_CASE = 12;
+/** Long runs (npm run test:differential -- --runs N) take about 15 ms a case; allow ten times that. */
+const TIMEOUT_MS = Math.max(600_000, RUNS * 150);
 
-test(`ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`, () => {
-  let statements = 0;
-  fc.assert(
-    fc.property(caseArb(PER_CASE), (c) => {
-      statements += runCase(c);
-    }),
-    { seed: SEED, numRuns: RUNS, endOnFailure: true },
-  );
-  // Each case compares its inserts, its statements and the table after every write.
-  expect(statements).toBeGreaterThanOrEqual(RUNS * PER_CASE);
-  // Statements both engines reject prove little: keep them a small minority.
-  expect(failures.both).toBeLessThan(statements * 0.1);
-  console.log(
-    `differential: ${statements} statements compared, ${failures.both} rejected by both (seed ${SEED}, ${RUNS} cases)`,
-  );
-  console.log(
-    `differential write forms: ${forms.insertSelect} INSERT … SELECT, ${forms.upsert} UPSERT, ${forms.returning} RETURNING (${forms.succeeded} of them succeeded in both)`,
-  );
-  console.log(
-    `differential DDL forms: ${forms.ddl} CREATE TABLE AS / DEFAULT (expr) / AUTOINCREMENT / RENAME statements (${forms.ddlSucceeded} succeeded in both)`,
-  );
-  if (failures.both)
-    console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
-  if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
-}, 600_000);
+test(
+  `ModelVault matches SQLite (seed ${SEED}, ${RUNS} cases)`,
+  () => {
+    let statements = 0;
+    fc.assert(
+      fc.property(caseArb(PER_CASE), (c) => {
+        statements += runCase(c);
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+    // Each case compares its inserts, its statements and the table after every write.
+    expect(statements).toBeGreaterThanOrEqual(RUNS * PER_CASE);
+    // Statements both engines reject prove little: keep them a small minority.
+    expect(failures.both).toBeLessThan(statements * 0.1);
+    console.log(
+      `differential: ${statements} statements compared, ${failures.both} rejected by both (seed ${SEED}, ${RUNS} cases)`,
+    );
+    console.log(
+      `differential write forms: ${forms.insertSelect} INSERT … SELECT, ${forms.upsert} UPSERT, ${forms.returning} RETURNING (${forms.succeeded} of them succeeded in both)`,
+    );
+    console.log(
+      `differential DDL forms: ${forms.ddl} CREATE TABLE AS / DEFAULT (expr) / AUTOINCREMENT / RENAME statements (${forms.ddlSucceeded} succeeded in both)`,
+    );
+    if (failures.both)
+      console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
+    if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
+  },
+  TIMEOUT_MS,
+);
 
 // Without a row cache every read decodes rows from the file, so filtered scans take the
 // partial-decode path (storage/column-reader.ts) instead of testing cached rows.
-test(`ModelVault without a row cache matches SQLite (seed ${SEED + 1}, ${Math.ceil(RUNS / 2)} cases)`, () => {
-  let statements = 0;
-  fc.assert(
-    fc.property(caseArb(PER_CASE), (c) => {
-      statements += runCase(c, { cacheBytes: 0 });
-    }),
-    { seed: SEED + 1, numRuns: Math.ceil(RUNS / 2), endOnFailure: true },
-  );
-  expect(statements).toBeGreaterThanOrEqual(Math.ceil(RUNS / 2) * PER_CASE);
-}, 600_000);
+test(
+  `ModelVault without a row cache matches SQLite (seed ${SEED + 1}, ${Math.ceil(RUNS / 2)} cases)`,
+  () => {
+    let statements = 0;
+    fc.assert(
+      fc.property(caseArb(PER_CASE), (c) => {
+        statements += runCase(c, { cacheBytes: 0 });
+      }),
+      { seed: SEED + 1, numRuns: Math.ceil(RUNS / 2), endOnFailure: true },
+    );
+    expect(statements).toBeGreaterThanOrEqual(Math.ceil(RUNS / 2) * PER_CASE);
+  },
+  TIMEOUT_MS,
+);
