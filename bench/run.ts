@@ -20,7 +20,7 @@ import { fmt, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
 import { build, probeInChild } from './scale';
 import type { Figure } from './harness';
-import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds } from './data';
+import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds, rng } from './data';
 import type { ItemRow } from './data';
 
 interface Result {
@@ -417,6 +417,45 @@ function main(): void {
       workload: 'UPSERT … ON CONFLICT DO UPDATE, ~half updates, 1,000 per commit (rows/s)',
       sqlite: sqliteUpsert,
       sql: sqlUpsert,
+      typed: null,
+    });
+    // 11. Composite-index lookup: equality on both columns of a two-column index, rows inserted in
+    // random key order (customer, day), ~N/2000 rows per answer.
+    const orderDdl = [
+      'CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, customer INTEGER, day INTEGER, amount REAL)',
+      'CREATE INDEX IF NOT EXISTS orders_customer_day ON orders (customer, day)',
+    ];
+    const customers = Math.max(1, Math.floor(N / 100));
+    const orderRng = rng(5);
+    const orderRows = Array.from({ length: N }, (_v, k) => [
+      k + 1,
+      Math.floor(orderRng() * customers),
+      Math.floor(orderRng() * 20),
+      Math.round(orderRng() * 10000) / 100,
+    ]);
+    for (const q of orderDdl) sqlite.exec(q);
+    const orderIns = sqlite.prepare('INSERT INTO orders VALUES (?, ?, ?, ?)');
+    sqlite.transaction(() => {
+      for (const r of orderRows) orderIns.run(...r);
+    })();
+    for (const q of orderDdl) conn.execute(q);
+    conn.executeMany('INSERT INTO orders VALUES (?, ?, ?, ?)', orderRows);
+    conn.commit();
+    const probes = randomIds(customers, 1 << 16, 13).map((c, k) => [c - 1, k % 20]);
+    const compositeSql = 'SELECT * FROM orders WHERE customer = ? AND day = ?';
+    const compositeStmt = sqlite.prepare(compositeSql);
+    i = 0;
+    const sqliteComposite = measureOps('sqlite composite', () => {
+      compositeStmt.all(...probes[i++ & 0xffff]);
+    });
+    i = 0;
+    const sqlComposite = measureOps('mv sql composite', () => {
+      cur.execute(compositeSql, probes[i++ & 0xffff]).fetchAll();
+    });
+    results.push({
+      workload: 'composite index (customer, day): customer = ? AND day = ? (queries/s)',
+      sqlite: sqliteComposite,
+      sql: sqlComposite,
       typed: null,
     });
     conn.close();

@@ -29,7 +29,12 @@ function codePointLength(s: string): number {
   return n;
 }
 
+/** SQLite's lower()/upper(): ASCII letters only (é stays é). */
 function asciiCase(s: string, upper: boolean): string {
+  // All-ASCII text (the common case) cases exactly as JS's own functions do, without a regex.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) return upper ? s.toUpperCase() : s.toLowerCase();
   return upper ? s.replace(/[a-z]+/g, (m) => m.toUpperCase()) : s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
