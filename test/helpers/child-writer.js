@@ -81,7 +81,10 @@ if (mode === 'hold5') {
 if (mode === 'take') {
   // Take the writer lock (stale period 5 s), insert a row, report.
   try {
+    const started = Date.now();
     const db = openItemsWith({ lockStaleMs: 5000 });
+    // How long the open waited, measured here so the parent's process start-up does not count.
+    process.stderr.write(`open took ${Date.now() - started} ms\n`);
     db.insert('items', { id: 2, txn: 2, note: 'taker' });
     db.close();
     process.stdout.write('took\n');
