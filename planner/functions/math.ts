@@ -5,7 +5,7 @@
  * (sqrt(-1), acos(2)) is NULL.
  */
 import type { ValueType } from '../expr';
-import { numericValue } from '../sqlite-conversions';
+import { numericValue, toReal } from '../sqlite-conversions';
 import { TaggedReal, tagReal } from '../tagged-real';
 import type { ScalarFunction } from './types';
 import { returnsConst } from './types';
@@ -120,8 +120,11 @@ function logFn(name: string, one: (x: number) => number, summary: string, maxArg
         // SQLite divides by ln(B) only when it is positive: a base of 1 or less gives NULL.
         const lnBase = Math.log(x);
         if (lnBase <= 0) return null;
-        const y = arg(args[1](row), reals[1]);
-        if (y === null || y <= 0) return null;
+        // SQLite reads X of log(B, X) with sqlite3_value_double, unlike B: text converts by its
+        // numeric prefix ('12abc' is 12) and NULL is 0.0 (so NULL).
+        const v = args[1](row);
+        const y = v === null ? 0 : toReal(v);
+        if (y <= 0) return null;
         return finite(Math.log(y) / lnBase);
       };
     },

@@ -472,10 +472,10 @@ function mixedAggregates(cols: Col[]): fc.Arbitrary<Stmt> {
         'avg(X)',
         'min(X)',
         'max(X) % 3',
-        'typeof(max(X))',
-        "min(X) || ''",
         'count(DISTINCT X)',
         'sum(DISTINCT X)',
+        // Not typeof(max(X)) or min(X) || '': among equal values of both classes (2 and 2.0)
+        // MIN/MAX keep the first one read, and SQLite's scan order follows the index it picks.
       ),
     )
     .map(([m, shape]) => shape.split('X').join(m));

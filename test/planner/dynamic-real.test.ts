@@ -32,6 +32,8 @@ const QUERIES = [
   // INTEGER arithmetic that overflows int64 is REAL: SUM adds it as REAL instead of overflowing.
   'SELECT sum(big + 12), typeof(sum(big + 12)), sum(-(CASE WHEN id > 0 THEN -9223372036854775808 END)) FROM t WHERE id < 3',
   'SELECT char(55296), char(65, 56320, 66) FROM t WHERE id = 1',
+  // log(B, X) reads X as sqlite3_value_double does: text by its numeric prefix.
+  "SELECT log(1.5, '12abc'), log(2, NULL), log(2, x'3132'), log('2', '8'), log(2, 'abc') FROM t WHERE id = 1",
   'SELECT 1e20 % 10, 1e400 % 3, -1e400 % 7, 5.5 % -1, -9.3e18 % 1000, 7.9 % 2.5, -7.9 % 2.5, 2e16 % 3',
 ];
 
