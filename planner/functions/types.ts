@@ -118,19 +118,24 @@ function argReader(site: CallSite): (row: Row, values: unknown[], reals: boolean
   };
 }
 
+/** A call with an 'any'-typed argument: each row's values and REAL flags go to `body`. */
+function dynamicCall(site: CallSite, body: BodyN): Evaluator {
+  const read = argReader(site);
+  const n = site.args.length;
+  return (row) => {
+    const values = new Array<unknown>(n);
+    const reals = new Array<boolean>(n);
+    read(row, values, reals);
+    return body(values, reals);
+  };
+}
+
 /** A function of all its arguments that is NULL when any argument is NULL. */
 export function strictN(body: BodyN): (site: CallSite) => Evaluator {
   return (site) => {
     const n = site.args.length;
-    if (site.types.includes('any')) {
-      const read = argReader(site);
-      return (row) => {
-        const values = new Array<unknown>(n);
-        const reals = new Array<boolean>(n);
-        read(row, values, reals);
-        return values.includes(null) ? null : body(values, reals);
-      };
-    }
+    if (site.types.includes('any'))
+      return dynamicCall(site, (values, reals) => (values.includes(null) ? null : body(values, reals)));
     const { args } = site;
     const reals = realFlags(site.types);
     return (row) => {
@@ -148,16 +153,7 @@ export function strictN(body: BodyN): (site: CallSite) => Evaluator {
 /** A function of all its arguments, NULLs included. */
 export function lenientN(body: BodyN): (site: CallSite) => Evaluator {
   return (site) => {
-    const n = site.args.length;
-    if (site.types.includes('any')) {
-      const read = argReader(site);
-      return (row) => {
-        const values = new Array<unknown>(n);
-        const reals = new Array<boolean>(n);
-        read(row, values, reals);
-        return body(values, reals);
-      };
-    }
+    if (site.types.includes('any')) return dynamicCall(site, body);
     const { args } = site;
     const reals = realFlags(site.types);
     return (row) =>
