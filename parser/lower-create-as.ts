@@ -10,6 +10,7 @@ import type { ParamCollector } from './params';
 import type { CatalogReader } from './scope';
 import { findTable, isHidden, scopeFor } from './scope';
 import { lowerSelect } from './lower-select';
+import { lowerCompound } from './lower-compound';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -38,8 +39,15 @@ export function lowerCreateTableAs(
     if (catalog.collection(table)?.schema.indexes.some((ix) => ix.name.toLowerCase() === lower))
       throw new SchemaError(`there is already an index named ${ast.name}`, 'SCHEMA', { sql });
   const sel = ast.select;
-  const from = sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql);
-  const select = lowerSelect(sel, from, params, sql);
+  const select =
+    sel.t === 'compound'
+      ? lowerCompound(sel, catalog, params, sql)
+      : lowerSelect(
+          sel,
+          sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql),
+          params,
+          sql,
+        );
   const names = uniqueNames(select.columns.map((c) => c.name));
   for (const name of names) {
     // A '.' would make the name a nested path, a leading '__' a hidden field.

@@ -17,6 +17,7 @@ import { indexPaths } from '../storage/schema/normalize';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
+import { lowerCompound } from './lower-compound';
 import { defaultExprs } from './lower-default';
 import { virtualScope } from './lower-introspect';
 
@@ -144,11 +145,14 @@ export function lowerInsert(
     });
   } else if (source.t === 'select') {
     const sel = source.select;
-    const from =
-      sel.table === null
-        ? null
-        : (virtualScope(sel, params, sql) ?? scopeFor(catalog, sel.table, sel.tableAlias, sql));
-    select = lowerSelect(sel, from, params, sql);
+    if (sel.t === 'compound') select = lowerCompound(sel, catalog, params, sql);
+    else {
+      const from =
+        sel.table === null
+          ? null
+          : (virtualScope(sel, params, sql) ?? scopeFor(catalog, sel.table, sel.tableAlias, sql));
+      select = lowerSelect(sel, from, params, sql);
+    }
     if (select.columns.length !== columns.length)
       throw countError(ast, scope, columns.length, select.columns.length, null, sql);
     rows = [];

@@ -31,7 +31,7 @@ interface Output {
   readonly column: OutputColumn;
 }
 
-function ordinal(k: number): string {
+export function ordinal(k: number): string {
   const teen = k % 100 >= 11 && k % 100 <= 13;
   return `${k}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][k % 10] ?? 'th')}`;
 }

@@ -12,6 +12,7 @@ import { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
 import { scopeFor } from './scope';
 import { lowerSelect, lowerValues } from './lower-select';
+import { lowerCompound } from './lower-compound';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 import { lowerCreateTableAs } from './lower-create-as';
@@ -36,11 +37,16 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);
     case 'values':
       return lowerValues(ast, params, sql);
+    case 'compound':
+      return lowerCompound(ast, catalog, params, sql);
     case 'explain': {
       const { select } = ast;
       return {
         kind: 'explain',
-        select: lowerSelect(select, selectScope(select, catalog, params, sql), params, sql),
+        select:
+          select.t === 'compound'
+            ? lowerCompound(select, catalog, params, sql)
+            : lowerSelect(select, selectScope(select, catalog, params, sql), params, sql),
       };
     }
     case 'insert':

@@ -18,7 +18,8 @@ import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
-import type { IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
+import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
+import { concatRows, setOperation } from './set-ops';
 import { isExtreme, makeAccumulator } from './aggregates';
 import { jsonMode } from './json-subtype';
 import { valueCollation } from './sql-text';
@@ -336,6 +337,10 @@ const builders: Builders = {
     };
   },
 
+  Union: (node, env) => compoundSource(node, env),
+  Intersect: (node, env) => compoundSource(node, env),
+  Except: (node, env) => compoundSource(node, env),
+
   Limit(node, env) {
     const { limit, offset } = limitOffset(node.limit, node.offset, env);
     if (limit === 0) return EMPTY;
@@ -356,6 +361,14 @@ const builders: Builders = {
     };
   },
 };
+
+/** UNION ALL streams its arms; the deduplicating operators read both arms on the first pull. */
+function compoundSource(node: CompoundPNode, env: ExecEnv): Source {
+  if (node.all) return concatRows(build(node.left, env), build(node.right, env));
+  return materialized(() =>
+    setOperation(node.kind, build(node.left, env), build(node.right, env), node.collations),
+  );
+}
 
 /** Run a blocking computation on first pull, then stream its result. */
 function materialized(compute: () => Row[]): Source {

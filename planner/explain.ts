@@ -105,12 +105,16 @@ const describe: Describers = {
     `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
   Project: (n) => `Project ${n.columns.map((c) => c.name).join(', ')}`,
   Distinct: () => 'Distinct',
+  Union: (n) => (n.all ? 'Union all' : 'Union'),
+  Intersect: () => 'Intersect',
+  Except: () => 'Except',
   Limit: (n) =>
     `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
 };
 
 function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'IndexUnion') return [...n.inputs];
+  if (n.kind === 'Union' || n.kind === 'Intersect' || n.kind === 'Except') return [n.left, n.right];
   return 'input' in n ? [n.input] : [];
 }
 

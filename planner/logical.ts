@@ -5,6 +5,8 @@
  *
  *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
+ * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
+ * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
  * Values is the leaf of a SELECT without FROM (one row of no columns) and of a VALUES statement
  * (its rows, read by SlotExprs).
  * Rows flowing out of Scan/Filter are stored row arrays (ColumnExpr reads them). Aggregate
@@ -13,7 +15,7 @@
  * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
  * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
  */
-import type { AggregateExpr, Expr } from './expr';
+import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';
 
 export interface ScanNode {
@@ -83,6 +85,21 @@ export interface LimitNode {
   readonly offset: Expr | null;
 }
 
+/** The set operator of a Compound node; `UNION ALL` is the only one that keeps duplicates. */
+export type CompoundOp = 'union' | 'unionAll' | 'intersect' | 'except';
+
+/**
+ * `left op right` over two plans whose rows have the same width. Rows are deduplicated (all ops
+ * but unionAll) and compared under `collations` (per output column; undefined = BINARY).
+ */
+export interface CompoundNode {
+  readonly kind: 'compound';
+  readonly op: CompoundOp;
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  readonly collations: readonly (Collation | undefined)[];
+}
+
 export type LogicalPlan =
   | ScanNode
   | ValuesNode
@@ -92,7 +109,8 @@ export type LogicalPlan =
   | SortNode
   | ProjectNode
   | DistinctNode
-  | LimitNode;
+  | LimitNode
+  | CompoundNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
@@ -117,6 +135,12 @@ export const L = Object.freeze({
     input,
     columns,
   }),
+  compound: (
+    op: CompoundOp,
+    left: LogicalPlan,
+    right: LogicalPlan,
+    collations: readonly (Collation | undefined)[],
+  ): CompoundNode => ({ kind: 'compound', op, left, right, collations }),
   distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
   limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
     kind: 'limit',

@@ -41,6 +41,7 @@ interface Layers {
   scan: string | null;
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
   virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
+  compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -56,6 +57,7 @@ function layers(plan: LogicalPlan): Layers {
     scan: null,
     values: null,
     virtual: null,
+    compound: null,
     where: null,
     aggregate: null,
     having: null,
@@ -95,6 +97,7 @@ function layers(plan: LogicalPlan): Layers {
   }
   if (node.kind === 'values') out.values = node;
   else if (node.kind === 'virtual') out.virtual = node;
+  else if (node.kind === 'compound') out.compound = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
@@ -573,6 +576,24 @@ function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): 
   return { ...access, covering: true };
 }
 
+const COMPOUND_KINDS = {
+  union: 'Union',
+  unionAll: 'Union',
+  intersect: 'Intersect',
+  except: 'Except',
+} as const;
+
+/** A compound's arms are planned on their own, each with its own access path. */
+function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog: Catalog): PhysicalPlan {
+  return {
+    kind: COMPOUND_KINDS[node.op],
+    all: node.op === 'unionAll',
+    left: planQuery(node.left, catalog),
+    right: planQuery(node.right, catalog),
+    collations: node.collations,
+  };
+}
+
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
@@ -582,7 +603,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     ? { kind: 'Values', rows: l.values.rows }
     : l.virtual
       ? { kind: 'VirtualScan', source: l.virtual.source }
-      : null;
+      : l.compound
+        ? compoundNode(l.compound, catalog)
+        : null;
   if (leaf) {
     // No indexes: a Values or virtual leaf is filtered row by row.
     node = leaf;

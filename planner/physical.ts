@@ -3,7 +3,7 @@
  * The executor (planner/execute.ts) dispatches on `kind` through a Record the compiler checks,
  * so adding a node kind without an operator is a type error.
  */
-import type { AggregateExpr, Expr } from './expr';
+import type { AggregateExpr, Collation, Expr } from './expr';
 import type { ProjectColumn, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 
@@ -132,6 +132,24 @@ export interface LimitPNode {
   readonly offset: Expr | null;
 }
 
+/**
+ * A compound SELECT's set operator over two plans of equal width (explain() names: Union,
+ * Intersect, Except). All but UNION ALL deduplicate under `collations` and, as SQLite's temporary
+ * index does, emit rows in ascending order of the whole row.
+ */
+interface CompoundFields {
+  /** UNION ALL: the left rows, then the right rows, duplicates kept. */
+  readonly all: boolean;
+  readonly left: PhysicalPlan;
+  readonly right: PhysicalPlan;
+  readonly collations: readonly (Collation | undefined)[];
+}
+
+export type CompoundPNode =
+  | (CompoundFields & { readonly kind: 'Union' })
+  | (CompoundFields & { readonly kind: 'Intersect' })
+  | (CompoundFields & { readonly kind: 'Except' });
+
 export type AccessNode =
   PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode | CollectionScanNode | IndexUnionNode;
 
@@ -145,6 +163,7 @@ export type PhysicalPlan =
   | TopNPNode
   | ProjectPNode
   | DistinctPNode
-  | LimitPNode;
+  | LimitPNode
+  | CompoundPNode;
 
 export type PhysicalKind = PhysicalPlan['kind'];

@@ -96,6 +96,15 @@ export function checkOrderingCollation(e: Expr): void {
   refuseUnknown(collationSource(e));
 }
 
+/**
+ * The collation a result column of `e` carries into a compound SELECT: its column's (BINARY when
+ * it declares none) or an explicit COLLATE's; null when `e` has none, so a later arm may supply one.
+ */
+export function resultCollation(e: Expr): Collation | null {
+  const source = collationSource(e);
+  return source && source.unknown === undefined ? source.collation : null;
+}
+
 /** The collation ORDER BY, GROUP BY and DISTINCT use for `e`; undefined for BINARY. */
 export function exprCollation(e: Expr): Collation | undefined {
   const c = collationSource(e)?.collation;

@@ -100,6 +100,33 @@ export interface SelectAst {
   readonly offset: SqlExpr | null;
 }
 
+/** The set operator joining two arms of a compound SELECT. */
+export type CompoundOp = 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT';
+
+/** `VALUES (…), (…)` as an arm of a compound SELECT. */
+export interface ValuesArmAst {
+  readonly t: 'values';
+  readonly rows: readonly (readonly SqlExpr[])[];
+}
+
+/**
+ * `arm op arm op arm … [ORDER BY …] [LIMIT …]`: the operators apply left to right (SQLite gives
+ * them equal precedence); ORDER BY / LIMIT / OFFSET belong to the whole compound, so the arms
+ * themselves have none.
+ */
+export interface CompoundAst {
+  readonly t: 'compound';
+  readonly arms: readonly (SelectAst | ValuesArmAst)[];
+  /** `ops[i]` joins the result so far with `arms[i + 1]`. */
+  readonly ops: readonly CompoundOp[];
+  readonly orderBy: readonly OrderItem[];
+  readonly limit: SqlExpr | null;
+  readonly offset: SqlExpr | null;
+}
+
+/** What may stand where a query goes: a SELECT or a compound SELECT. */
+export type QueryAst = SelectAst | CompoundAst;
+
 export interface ColumnDefAst extends Span {
   readonly name: string;
   readonly typeName: string;
@@ -124,7 +151,7 @@ export interface SetClause {
 
 export type InsertSource =
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
-  | { readonly t: 'select'; readonly select: SelectAst }
+  | { readonly t: 'select'; readonly select: QueryAst }
   | { readonly t: 'defaults' };
 
 /** `ON CONFLICT [(cols) [WHERE …]] DO NOTHING | DO UPDATE SET … [WHERE …]`. */
@@ -139,7 +166,8 @@ export interface UpsertClause {
 
 export type StatementAst =
   | SelectAst
-  | { readonly t: 'explain'; readonly select: SelectAst }
+  | CompoundAst
+  | { readonly t: 'explain'; readonly select: QueryAst }
   /** `VALUES (...), (...)` as a statement: rows of equal length, columns named column1, column2, .... */
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | {
@@ -184,7 +212,7 @@ export type StatementAst =
       readonly t: 'createTableAs';
       readonly name: string;
       readonly ifNotExists: boolean;
-      readonly select: SelectAst;
+      readonly select: QueryAst;
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
   | {

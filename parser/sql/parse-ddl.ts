@@ -3,7 +3,7 @@
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
-import type { ColumnDefAst, SelectAst, SqlExpr, StatementAst } from './ast';
+import type { ColumnDefAst, QueryAst, SqlExpr, StatementAst } from './ast';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -136,7 +136,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
 }
 
 /** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
-export type SelectParser = () => SelectAst;
+export type SelectParser = () => QueryAst;
 
 function createTable(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('TABLE');

@@ -1,6 +1,6 @@
 /**
  * Recursive-descent parser for the SQL subset (SPEC §7 Tier 1): one statement, optional
- * trailing semicolons. Valid SQL outside the subset (JOIN, subqueries, UNION, CASE, WITH,
+ * trailing semicolons. Valid SQL outside the subset (JOIN, subqueries, WITH,
  ...) is a NotSupportedError naming the construct; anything malformed is a
  * QueryError (code SYNTAX) with line, column and offset. Expressions are in parse-expr.ts,
  * DDL in parse-ddl.ts.
@@ -8,14 +8,18 @@
 import { ProgrammingError, QueryError } from '../../src/errors';
 import { syntaxError, tokenize } from './lexer';
 import type {
+  CompoundAst,
+  CompoundOp,
   InsertSource,
   OrderItem,
+  QueryAst,
   SelectAst,
   SelectItem,
   SetClause,
   SqlExpr,
   StatementAst,
   UpsertClause,
+  ValuesArmAst,
 } from './ast';
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
@@ -23,6 +27,7 @@ import { parsePragma } from './parse-pragma';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
+const COMPOUND_WORDS = ['UNION', 'EXCEPT', 'INTERSECT'];
 const JOIN_WORDS = ['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS', 'NATURAL', 'FULL'];
 /** Words that start a statement: after a complete statement they mean a second one. */
 const STATEMENT_WORDS = [
@@ -120,7 +125,43 @@ class StatementParser extends ExprParser {
     throw this.error(`unknown statement '${text}'`);
   }
 
-  private select(): SelectAst {
+  /** A SELECT, or a compound of SELECT / VALUES arms, with the ORDER BY and LIMIT that end it. */
+  private select(): QueryAst {
+    const first = this.selectCore();
+    if (this.isAnyWord(COMPOUND_WORDS)) return this.compound(first);
+    const orderBy = this.orderBy();
+    const { limit, offset } = this.limit();
+    this.refuseLateCompound(orderBy.length > 0);
+    return { ...first, orderBy, limit, offset };
+  }
+
+  /** `op arm op arm … [ORDER BY …] [LIMIT …]` after the first arm, joined left to right. */
+  private compound(first: SelectAst | ValuesArmAst): CompoundAst {
+    const arms = [first];
+    const ops: CompoundOp[] = [];
+    while (this.isAnyWord(COMPOUND_WORDS)) {
+      const word = this.next().upper;
+      ops.push(word === 'UNION' && this.acceptWord('ALL') ? 'UNION ALL' : (word as CompoundOp));
+      if (this.isWord('SELECT')) arms.push(this.selectCore());
+      else if (this.acceptWord('VALUES')) arms.push({ t: 'values', rows: this.valueRows() });
+      else if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
+      else throw this.error('expected SELECT or VALUES');
+    }
+    const orderBy = this.orderBy();
+    const { limit, offset } = this.limit();
+    this.refuseLateCompound(orderBy.length > 0);
+    return { t: 'compound', arms, ops, orderBy, limit, offset };
+  }
+
+  /** SQLite's words for an ORDER BY or LIMIT that ends an arm instead of the whole compound. */
+  private refuseLateCompound(ordered: boolean): void {
+    if (!this.isAnyWord(COMPOUND_WORDS)) return;
+    const op = this.tok.upper === 'UNION' && this.isWord('ALL', this.peek()) ? 'UNION ALL' : this.tok.upper;
+    throw this.error(`${ordered ? 'ORDER BY' : 'LIMIT'} clause should come after ${op} not before`);
+  }
+
+  /** SELECT … [FROM] [WHERE] [GROUP BY] [HAVING]: one arm, without ORDER BY or LIMIT. */
+  private selectCore(): SelectAst {
     this.expectWord('SELECT');
     let distinct = false;
     if (this.acceptWord('DISTINCT')) distinct = true;
@@ -166,11 +207,7 @@ class StatementParser extends ExprParser {
       while (this.acceptOp(','));
     }
     const having = this.acceptWord('HAVING') ? this.expr() : null;
-    if (this.isAnyWord(['UNION', 'EXCEPT', 'INTERSECT']))
-      throw this.unsupported(`${this.tok.upper} (compound SELECT)`);
     if (this.isWord('WINDOW')) throw this.unsupported('WINDOW');
-    const orderBy = this.orderBy();
-    const { limit, offset } = this.limit();
     return {
       t: 'select',
       distinct,
@@ -181,17 +218,16 @@ class StatementParser extends ExprParser {
       where,
       groupBy,
       having,
-      orderBy,
-      limit,
-      offset,
+      orderBy: [],
+      limit: null,
+      offset: null,
     };
   }
 
   private values(): StatementAst {
     this.expectWord('VALUES');
     const rows = this.valueRows();
-    if (this.isAnyWord(['UNION', 'EXCEPT', 'INTERSECT']))
-      throw this.unsupported(`${this.tok.upper} (compound SELECT)`);
+    if (this.isAnyWord(COMPOUND_WORDS)) return this.compound({ t: 'values', rows });
     return { t: 'values', rows };
   }
 
@@ -394,7 +430,12 @@ class StatementParser extends ExprParser {
 }
 
 /** Whether nothing follows the FROM clause of `select` (so a following ON would belong to it). */
-function endsWithFrom(select: SelectAst): boolean {
+function endsWithFrom(query: QueryAst): boolean {
+  if (query.t === 'compound') {
+    const last = query.arms[query.arms.length - 1];
+    return query.orderBy.length === 0 && query.limit === null && last.t === 'select' && endsWithFrom(last);
+  }
+  const select = query;
   return (
     select.where === null &&
     select.groupBy.length === 0 &&

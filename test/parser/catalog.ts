@@ -101,7 +101,10 @@ export function layerKinds(plan: LogicalPlan): string[] {
   let node: LogicalPlan | null = plan;
   while (node) {
     kinds.unshift(node.kind === 'filter' && node.input.kind === 'aggregate' ? 'having' : node.kind);
-    node = node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' ? null : node.input;
+    node =
+      node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' || node.kind === 'compound'
+        ? null
+        : node.input;
   }
   return kinds;
 }
@@ -114,7 +117,7 @@ export function findNode<K extends LogicalPlan['kind']>(
   let node: LogicalPlan = plan;
   for (;;) {
     if (node.kind === kind) return node as Extract<LogicalPlan, { kind: K }>;
-    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual')
+    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' || node.kind === 'compound')
       throw new Error(`no ${kind} node`);
     node = node.input;
   }

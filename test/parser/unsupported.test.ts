@@ -21,10 +21,9 @@ test.each([
   ['SELECT (SELECT 1 FROM books) FROM books', 'subqueries'],
   ['SELECT * FROM books WHERE EXISTS (SELECT 1 FROM books)', 'EXISTS'],
   ['SELECT * FROM books WHERE NOT EXISTS (SELECT 1 FROM books)', 'EXISTS'],
-  ['SELECT id FROM books UNION SELECT id FROM books', 'UNION'],
-  ['SELECT id FROM books UNION ALL SELECT id FROM books', 'UNION'],
-  ['SELECT id FROM books EXCEPT SELECT id FROM books', 'EXCEPT'],
-  ['SELECT id FROM books INTERSECT SELECT id FROM books', 'INTERSECT'],
+  // Compound SELECTs are supported at the top level, not inside a subquery.
+  ['SELECT * FROM (SELECT id FROM books UNION SELECT id FROM books)', 'subqueries'],
+  ['SELECT id FROM books UNION SELECT id FROM books WHERE id IN (SELECT 1)', 'IN (subquery)'],
   ['SELECT soundex(title) FROM books', 'no such function: soundex'],
   ['SELECT id FROM books WHERE load_extension(title) > 2', 'no such function: load_extension'],
   ['SELECT Sqlite_Version_X(year, 0) FROM books', 'no such function: Sqlite_Version_X'],
@@ -45,7 +44,6 @@ test.each([
   ["ATTACH 'x.db' AS x", 'ATTACH'],
   ['ANALYZE', 'ANALYZE'],
   ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', 'CREATE TRIGGER'],
-  ['VALUES (1, 2) UNION VALUES (3, 4)', 'UNION'],
 ])('%s → NotSupportedError naming %s', (sql, construct) => {
   const err = caught(() => lower(sql));
   expect(err).toBeInstanceOf(NotSupportedError);

@@ -1,0 +1,187 @@
+/**
+ * Compound SELECT → logical plan: every arm is lowered as an ordinary SELECT (or VALUES), the
+ * arms are joined left to right by Compound nodes (SQLite gives UNION, UNION ALL, INTERSECT and
+ * EXCEPT equal precedence), and ORDER BY / LIMIT / OFFSET apply above them to the whole result:
+ *
+ *   Compound(Compound(arm1, arm2), arm3) → Sort? → Limit?
+ *
+ * SQLite's rules: the arms must have equal widths; columns are named by the first arm; column i
+ * compares under the collation of the leftmost arm whose column i has one; an ORDER BY term must
+ * be an output position, an alias of an arm, or an expression equal to an arm's result column.
+ */
+import { ModelVaultError, QueryError } from '../src/errors';
+import { E } from '../planner/expr';
+import type { Collation, Expr, ValueType } from '../planner/expr';
+import { L } from '../planner/logical';
+import type { CompoundOp, LogicalPlan, SortKey } from '../planner/logical';
+import { parseCollation, resultCollation } from '../planner/sql-text';
+import type { OutputColumn, SelectStmt } from './ir';
+import type { CompoundAst, OrderItem, SelectAst, SqlExpr } from './sql/ast';
+import type { ParamCollector } from './params';
+import type { CatalogReader, TableScope } from './scope';
+import { scopeFor } from './scope';
+import { virtualScope } from './lower-introspect';
+import { lowerSelect, lowerValues, ordinal } from './lower-select';
+import { lowerExpr } from './lower-expr';
+import type { ExprContext } from './lower-expr';
+import { exprEquals } from './expr-utils';
+
+const OPS: Readonly<Record<CompoundAst['ops'][number], CompoundOp>> = {
+  UNION: 'union',
+  'UNION ALL': 'unionAll',
+  INTERSECT: 'intersect',
+  EXCEPT: 'except',
+};
+
+interface Arm {
+  readonly stmt: SelectStmt;
+  /** The SELECT this arm was lowered from (null for VALUES) and the table it reads. */
+  readonly ast: SelectAst | null;
+  readonly scope: TableScope | null;
+  /** The arm's result expressions, as its Project computes them. */
+  readonly exprs: readonly Expr[];
+}
+
+function projectedExprs(plan: LogicalPlan): Expr[] {
+  let node = plan;
+  while (node.kind === 'limit' || node.kind === 'distinct') node = node.input;
+  return node.kind === 'project' ? node.columns.map((c) => c.expr) : [];
+}
+
+function lowerArm(
+  arm: CompoundAst['arms'][number],
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): Arm {
+  if (arm.t === 'values') {
+    const stmt = lowerValues(arm, params, sql);
+    return { stmt, ast: null, scope: null, exprs: projectedExprs(stmt.plan) };
+  }
+  const scope =
+    arm.table === null
+      ? null
+      : (virtualScope(arm, params, sql) ?? scopeFor(catalog, arm.table, arm.tableAlias, sql));
+  const stmt = lowerSelect(arm, scope, params, sql);
+  return { stmt, ast: arm, scope, exprs: projectedExprs(stmt.plan) };
+}
+
+function mergedType(types: readonly ValueType[]): ValueType {
+  const known = types.filter((t) => t !== 'null');
+  if (known.length === 0) return 'null';
+  return known.every((t) => t === known[0]) ? known[0] : 'any';
+}
+
+function containsParam(e: unknown): boolean {
+  if (e === null || typeof e !== 'object') return false;
+  if ((e as { t?: unknown }).t === 'param') return true;
+  return Object.values(e).some(containsParam);
+}
+
+/** The output column an ORDER BY term names in `arm`, or -1. */
+function matchInArm(term: SqlExpr, arm: Arm, params: ParamCollector, sql: string): number {
+  if (arm.ast && term.t === 'col' && term.parts.length === 1) {
+    const name = term.parts[0].toLowerCase();
+    const k = arm.ast.items.findIndex((item) => item.alias?.toLowerCase() === name);
+    if (k >= 0 && arm.ast.items.every((item) => item.expr !== null)) return k;
+  }
+  // A term with a parameter never names a column (SQLite's answer too); lowering it would not matter.
+  if (containsParam(term)) return -1;
+  const cx: ExprContext = { scope: arm.scope, params, sql, aggregates: null, allowColumns: arm.ast !== null };
+  let expr: Expr;
+  try {
+    expr = lowerExpr(term, cx);
+  } catch (err) {
+    // A term that does not resolve in this arm (an unknown column, an aggregate) matches nothing here.
+    if (err instanceof ModelVaultError) return -1;
+    throw err;
+  }
+  return arm.exprs.findIndex((x) => exprEquals(x, expr));
+}
+
+function orderKey(
+  item: OrderItem,
+  index: number,
+  arms: readonly Arm[],
+  columns: readonly OutputColumn[],
+  collations: readonly (Collation | undefined)[],
+  params: ParamCollector,
+  sql: string,
+): SortKey {
+  let term = item.expr;
+  let explicit: Collation | undefined;
+  if (term.t === 'collate') {
+    const c = parseCollation(term.collation);
+    if (c === null)
+      throw new QueryError(`no such collation sequence: ${term.collation}`, 'QUERY', {
+        sql,
+        offset: term.start,
+      });
+    explicit = c;
+    term = term.arg;
+  }
+  let k = -1;
+  if (term.t === 'num' && /^[0-9]+$/.test(term.text)) {
+    k = Number(term.text) - 1;
+    if (k < 0 || k >= columns.length)
+      throw new QueryError(
+        `${ordinal(index + 1)} ORDER BY term out of range - should be between 1 and ${columns.length}`,
+        'QUERY',
+        { sql, offset: term.start },
+      );
+  } else {
+    for (const arm of arms) {
+      k = matchInArm(term, arm, params, sql);
+      if (k >= 0) break;
+    }
+  }
+  if (k < 0)
+    throw new QueryError(
+      `${ordinal(index + 1)} ORDER BY term does not match any column in the result set`,
+      'QUERY',
+      { sql, offset: item.expr.start },
+    );
+  const slot = E.slot(k, columns[k].type, columns[k].name);
+  const collation = explicit ?? collations[k];
+  return { expr: collation && collation !== 'binary' ? E.collate(slot, collation) : slot, desc: item.desc };
+}
+
+export function lowerCompound(
+  ast: CompoundAst,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): SelectStmt {
+  const arms = ast.arms.map((arm) => lowerArm(arm, catalog, params, sql));
+  const width = arms[0].stmt.columns.length;
+  arms.forEach((arm, i) => {
+    if (i > 0 && arm.stmt.columns.length !== width)
+      throw new QueryError(
+        `SELECTs to the left and right of ${ast.ops[i - 1]} do not have the same number of result columns`,
+        'QUERY',
+        { sql },
+      );
+  });
+  const columns: OutputColumn[] = arms[0].stmt.columns.map((c, i) => ({
+    name: c.name,
+    type: mergedType(arms.map((a) => a.stmt.columns[i].type)),
+    nullable: arms.some((a) => a.stmt.columns[i].nullable),
+  }));
+  const collations = columns.map((_, i) => {
+    for (const arm of arms) {
+      const c = arm.exprs[i] ? resultCollation(arm.exprs[i]) : null;
+      if (c !== null) return c;
+    }
+    return undefined;
+  });
+  let plan: LogicalPlan = arms[0].stmt.plan;
+  for (let i = 1; i < arms.length; i++)
+    plan = L.compound(OPS[ast.ops[i - 1]], plan, arms[i].stmt.plan, collations);
+  const keys = ast.orderBy.map((o, i) => orderKey(o, i, arms, columns, collations, params, sql));
+  if (keys.length > 0) plan = L.sort(plan, keys);
+  if (ast.limit) {
+    const cx: ExprContext = { scope: null, params, sql, aggregates: null, allowColumns: false };
+    plan = L.limit(plan, lowerExpr(ast.limit, cx), ast.offset ? lowerExpr(ast.offset, cx) : null);
+  }
+  return { kind: 'select', plan, columns, collection: null };
+}
