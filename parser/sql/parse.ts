@@ -147,6 +147,9 @@ class StatementParser extends ExprParser {
       else if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
       else throw this.error('expected SELECT or VALUES');
     }
+    // SQLite's grammar ends a compound whose last arm is VALUES there: no ORDER BY or LIMIT.
+    if (arms[arms.length - 1].t === 'values' && (this.isWord('ORDER') || this.isWord('LIMIT')))
+      throw this.error(`${this.tok.upper} after a VALUES arm of a compound SELECT`);
     const orderBy = this.orderBy();
     const { limit, offset } = this.limit();
     this.refuseLateCompound(orderBy.length > 0);

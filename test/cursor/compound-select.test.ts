@@ -72,6 +72,7 @@ describe('compound SELECT results equal SQLite', () => {
     'SELECT DISTINCT a FROM t UNION ALL SELECT DISTINCT x FROM u',
     'SELECT 1, 2 UNION SELECT 3, 4',
     'VALUES (1, 2) UNION SELECT 3, 4',
+    'VALUES (2), (1) UNION SELECT 0 ORDER BY 1 DESC',
     'SELECT 1 UNION VALUES (2), (3), (1)',
     'VALUES (1), (1) UNION ALL VALUES (2)',
     'VALUES (1), (2) EXCEPT VALUES (2)',
@@ -125,6 +126,9 @@ describe('compound SELECT results equal SQLite', () => {
     'SELECT b FROM t UNION',
     'SELECT b FROM t UNION ALL ALL SELECT 1',
     'SELECT 1 UNION VALUES (1, 2)',
+    // SQLite's grammar: nothing may follow a VALUES arm that ends the compound.
+    'SELECT 1 UNION VALUES (2) ORDER BY 1',
+    'SELECT 1 UNION VALUES (2), (3) LIMIT 1',
   ])('%s', (sql) => expect(compare(sql)).toBe(false));
 
   test('parameters bind in every arm and in LIMIT', () => {
@@ -171,6 +175,14 @@ describe('INSERT … SELECT … UNION', () => {
   ])('%s', (sql) => {
     const r = o.both(sql, TABLES);
     expect(r.mv).toEqual(r.sqlite);
+  });
+});
+
+describe('CREATE TABLE … AS SELECT … UNION', () => {
+  test('creates the table with the compound rows', () => {
+    o.exec("CREATE TABLE c AS SELECT a, b FROM t UNION ALL SELECT 'z', 3 ORDER BY 2 DESC, 1 LIMIT 4");
+    compare('SELECT * FROM c');
+    expect(compare('SELECT count(*) FROM c')).toBe(true);
   });
 });
 

@@ -16,6 +16,7 @@ import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
+import { compoundSelectArb } from './generate-compound';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -508,6 +509,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: returningWrite(cols, nextId) },
     { weight: 2, arbitrary: ddlStatementArb(cols) },
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
+    { weight: 1, arbitrary: compoundSelectArb(cols) },
   );
 }
 
