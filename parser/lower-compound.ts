@@ -78,25 +78,61 @@ function containsParam(e: unknown): boolean {
   return Object.values(e).some(containsParam);
 }
 
+/** Output position of each select-list item of `arm` (`*` expands to several columns). */
+function itemPositions(arm: Arm): number[] {
+  const items = arm.ast?.items ?? [];
+  const stars = items.filter((i) => i.expr === null).length;
+  const starWidth = stars ? (arm.stmt.columns.length - (items.length - stars)) / stars : 0;
+  let at = 0;
+  return items.map((item) => {
+    const k = at;
+    at += item.expr === null ? starWidth : 1;
+    return k;
+  });
+}
+
+const SPAN_KEYS = new Set(['start', 'end', 'depth', 'quoted']);
+
+/**
+ * Whether two ORDER BY / select-list terms are written alike: spans ignored, function and
+ * column names (`fold`) in any case, literals exactly.
+ */
+function sameTerm(a: unknown, b: unknown, fold = false): boolean {
+  if (typeof a === 'string' && typeof b === 'string')
+    return fold ? a.toLowerCase() === b.toLowerCase() : a === b;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = Object.keys(ra).filter((k) => !SPAN_KEYS.has(k));
+  if (keys.length !== Object.keys(rb).filter((k) => !SPAN_KEYS.has(k)).length) return false;
+  const named = ra.t === 'call' || ra.t === 'col';
+  return keys.every((k) => sameTerm(ra[k], rb[k], fold || (named && (k === 'name' || k === 'parts'))));
+}
+
 /** The output column an ORDER BY term names in `arm`, or -1. */
 function matchInArm(term: SqlExpr, arm: Arm, params: ParamCollector, sql: string): number {
-  if (arm.ast && term.t === 'col' && term.parts.length === 1) {
+  const positions = itemPositions(arm);
+  const items = arm.ast?.items ?? [];
+  if (term.t === 'col' && term.parts.length === 1) {
     const name = term.parts[0].toLowerCase();
-    const k = arm.ast.items.findIndex((item) => item.alias?.toLowerCase() === name);
-    if (k >= 0 && arm.ast.items.every((item) => item.expr !== null)) return k;
+    const k = items.findIndex((item) => item.alias?.toLowerCase() === name);
+    if (k >= 0) return positions[k];
   }
   // A term with a parameter never names a column (SQLite's answer too); lowering it would not matter.
   if (containsParam(term)) return -1;
   const cx: ExprContext = { scope: arm.scope, params, sql, aggregates: null, allowColumns: arm.ast !== null };
-  let expr: Expr;
   try {
-    expr = lowerExpr(term, cx);
+    const expr = lowerExpr(term, cx);
+    const k = arm.exprs.findIndex((x) => exprEquals(x, expr));
+    if (k >= 0) return k;
   } catch (err) {
-    // A term that does not resolve in this arm (an unknown column, an aggregate) matches nothing here.
-    if (err instanceof ModelVaultError) return -1;
-    throw err;
+    // A term that does not resolve outside an aggregate (an unknown column, count(*)) may still be
+    // written exactly as a result column, which is how SQLite matches aggregates.
+    if (!(err instanceof ModelVaultError)) throw err;
   }
-  return arm.exprs.findIndex((x) => exprEquals(x, expr));
+  const k = items.findIndex((item) => item.expr !== null && sameTerm(item.expr, term));
+  return k >= 0 ? positions[k] : -1;
 }
 
 function orderKey(
