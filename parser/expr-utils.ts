@@ -19,6 +19,9 @@ function sameOptional(a: Expr | null, b: Expr | null): boolean {
 
 export function exprEquals(a: Expr, b: Expr): boolean {
   switch (a.kind) {
+    case 'subquery':
+      // Two subqueries are never merged (each runs its own plan): only the same node is equal.
+      return a === b;
     case 'column':
       return (
         b.kind === 'column' &&
@@ -148,6 +151,8 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
       };
     case 'call':
       return { ...e, args: e.args.map(r) };
+    case 'subquery':
+      return e.arg ? { ...e, arg: r(e.arg) } : e;
   }
 }
 

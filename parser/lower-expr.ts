@@ -17,6 +17,7 @@ import type { TableScope } from './scope';
 import { tryColumn } from './scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
+import { lowerSubquery } from './lower-subquery';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -96,6 +97,9 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
       return containsAggregateCall(e.arg) || containsAggregateCall(e.lo) || containsAggregateCall(e.hi);
     case 'like':
       return containsAggregateCall(e.arg) || containsAggregateCall(e.pat) || containsAggregateCall(e.esc);
+    case 'subquery':
+      // The inner query's aggregates are its own.
+      return containsAggregateCall(e.arg);
     default:
       return false;
   }
@@ -285,5 +289,7 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.isNull(lowerExpr(e.arg, cx), e.not);
     case 'call':
       return lowerCall(e, cx);
+    case 'subquery':
+      return lowerSubquery(e, cx);
   }
 }

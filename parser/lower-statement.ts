@@ -30,6 +30,18 @@ function selectScope(
   return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
 }
 
+/** Statements whose expressions may hold subqueries (DDL's CHECK and DEFAULT may not, as in SQLite). */
+const QUERYING: ReadonlySet<StatementAst['t']> = new Set([
+  'select',
+  'values',
+  'compound',
+  'explain',
+  'insert',
+  'update',
+  'delete',
+  'createTableAs',
+]);
+
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
   refuseSystemNames(ast, catalog, sql);
   switch (ast.t) {
@@ -81,6 +93,11 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
   try {
     const ast = parseSql(sql);
     const params = new ParamCollector(sql);
+    if (QUERYING.has(ast.t))
+      params.queryLowerer = (q) =>
+        q.t === 'compound'
+          ? lowerCompound(q, catalog, params, sql)
+          : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql);
     const stmt = lower(ast, catalog, params, sql);
     return { sql, stmt, params: params.info() };
   } catch (err) {

@@ -5,7 +5,8 @@
  * offset then limit like SQLite.
  */
 import { ProgrammingError } from '../src/errors';
-import type { ParamInfo } from './ir';
+import type { ParamInfo, SelectStmt } from './ir';
+import type { QueryAst } from './sql/ast';
 
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER. */
 const MAX_PARAM_NUMBER = 32766;
@@ -15,6 +16,11 @@ export class ParamCollector {
   private positional = 0;
   private maxNumbered = 0;
   private readonly names: string[] = [];
+  /**
+   * Lowers the query of a subquery against the statement's catalog. It rides on the collector
+   * because every expression context already carries it; null where subqueries are not allowed.
+   */
+  queryLowerer: ((query: QueryAst) => SelectStmt) | null = null;
 
   constructor(private readonly sql: string) {}
 

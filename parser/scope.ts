@@ -63,8 +63,10 @@ export function scopeFor(
 ): TableScope {
   const table = findTable(catalog, name);
   if (!table) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION', { sql });
-  const qualifiers = [name.toLowerCase(), table.schema.name.toLowerCase()];
-  if (alias !== null) qualifiers.push(alias.toLowerCase());
+  // An alias hides the table's own name (SQLite: `SELECT t.a FROM t AS x` is "no such column"),
+  // which is also what keeps `t.a` in a subquery over `t AS x` pointing at an outer `t`.
+  const qualifiers =
+    alias !== null ? [alias.toLowerCase()] : [name.toLowerCase(), table.schema.name.toLowerCase()];
   return { schema: table.schema, compiled: table.compiled, qualifiers };
 }
 

@@ -15,6 +15,8 @@ import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
 import { compareCollated } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
+import type { LogicalPlan } from './logical';
+import { compileSubquery } from './subquery';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -31,6 +33,11 @@ export interface ExecContext {
   params: readonly unknown[] | Readonly<Record<string, unknown>>;
   /** The SQL connection running the statement (absent for the typed query builder). */
   session?: SessionState;
+  /**
+   * Runs a subquery's plan on the statement's snapshot (set by the executor: this module cannot
+   * import it). A new function per execution, which is what tells cached subquery results apart.
+   */
+  runPlan?: (plan: LogicalPlan) => readonly Row[];
 }
 
 export interface Compiled {
@@ -69,6 +76,8 @@ export function typeOf(e: Expr): ValueType {
       }
       return 'integer';
     }
+    case 'subquery':
+      return e.type;
     case 'in':
     case 'between':
     case 'like':
@@ -213,6 +222,8 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       return compileUnary(e.op, e.arg, ctx, tagged);
     case 'binary':
       return compileBinary(e, ctx, tagged);
+    case 'subquery':
+      return compileSubquery(e, ctx, e.arg ? compile(e.arg, ctx) : null, numericAffinity);
     case 'in': {
       const arg = compile(e.arg, ctx);
       const list = e.list.map((x) => compile(x, ctx));
@@ -600,10 +611,10 @@ function identity(v: unknown): unknown {
   return v;
 }
 
-type Affinity = 'numeric' | 'text' | 'none';
+export type Affinity = 'numeric' | 'text' | 'none';
 
 /** Affinity of an operand for comparisons: columns and CASTs carry one, other expressions none. */
-function affinity(e: Expr): Affinity {
+export function affinity(e: Expr): Affinity {
   if (e.kind === 'collate') return affinity(e.arg);
   if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';
   if (e.kind === 'column') {
@@ -618,7 +629,7 @@ function involvesCast(e: Expr): boolean {
 }
 
 /** Text that reads entirely as a number becomes that number (SQLite's numeric affinity). */
-function numericAffinity(v: unknown): unknown {
+export function numericAffinity(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   const t = v.trim();
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return v;

@@ -12,6 +12,12 @@ const BINARY_TEXT: Readonly<Partial<Record<string, string>>> = {
 
 export function exprText(e: Expr): string {
   switch (e.kind) {
+    case 'subquery':
+      return e.mode === 'scalar'
+        ? '(subquery)'
+        : e.mode === 'exists'
+          ? `${e.negated ? 'NOT ' : ''}EXISTS (subquery)`
+          : `${e.arg ? exprText(e.arg) : 'NULL'} ${e.negated ? 'NOT IN' : 'IN'} (subquery)`;
     case 'column':
       return e.name;
     case 'slot':

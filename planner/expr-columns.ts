@@ -48,6 +48,7 @@ function collect(e: Expr, out: Set<number>): boolean {
       return e.args.every((x) => collect(x, out));
     case 'aggregate':
     case 'slot':
+    case 'subquery':
       return false;
     default: {
       const unreachable: never = e;
@@ -110,6 +111,9 @@ export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
         return;
       case 'call':
         e.args.forEach(walk);
+        return;
+      case 'subquery':
+        if (e.arg) walk(e.arg);
         return;
       case 'aggregate':
         if (e.arg) walk(e.arg);

@@ -5,6 +5,8 @@
  * they get here: `column` + `sub` locate a value inside a stored row array.
  */
 
+import type { LogicalPlan } from './logical';
+
 /** The static type of an expression's values (SQLite storage classes plus ModelVault's strict types). */
 export type ValueType =
   'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'timestamp' | 'null' | 'composite' | 'any';
@@ -182,7 +184,28 @@ export interface SlotExpr {
   readonly json?: boolean;
 }
 
+/**
+ * An uncorrelated subquery over its own logical plan, run once per statement execution through
+ * ExecContext.runPlan: `scalar` gives the first row's value (NULL without rows), `exists` 1/0,
+ * `in` tests `arg` against the plan's one column with SQLite's NULL rules.
+ */
+export interface SubqueryExpr {
+  readonly kind: 'subquery';
+  readonly mode: 'scalar' | 'exists' | 'in';
+  readonly plan: LogicalPlan;
+  /** Left operand of IN; null otherwise. */
+  readonly arg: Expr | null;
+  /** NOT IN / NOT EXISTS. */
+  readonly negated: boolean;
+  /** The type of the plan's column (scalar), else integer. */
+  readonly type: ValueType;
+  /** IN: the comparisons' collation and affinity (from `arg` and the plan's column, as SQLite picks them). */
+  readonly collation?: Collation;
+  readonly affinity?: 'numeric' | 'text';
+}
+
 export type Expr =
+  | SubqueryExpr
   | ColumnExpr
   | LiteralExpr
   | ParamExpr
@@ -309,7 +332,10 @@ export function conjuncts(e: Expr | null): Expr[] {
   return [e];
 }
 
-/** Whether `e` reads no row data (literals and parameters only): a constant per execution. */
+/**
+ * Whether `e` reads no row data (literals and parameters only): a constant per execution. A
+ * subquery is constant too, but only the executor can run it, so it is never an index key.
+ */
 export function isConstant(e: Expr): boolean {
   switch (e.kind) {
     case 'literal':
@@ -318,6 +344,7 @@ export function isConstant(e: Expr): boolean {
     case 'column':
     case 'slot':
     case 'aggregate':
+    case 'subquery':
       return false;
     case 'unary':
       return isConstant(e.arg);
@@ -357,6 +384,8 @@ export function exprChildren(e: Expr): Expr[] {
       return [];
     case 'aggregate':
       return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
+    case 'subquery':
+      return e.arg ? [e.arg] : [];
     case 'unary':
     case 'isNull':
     case 'cast':

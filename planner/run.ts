@@ -8,7 +8,7 @@ import type { ExecContext, Row } from './compile-expr';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
-import { build } from './execute';
+import { build, drain } from './execute';
 import type { ExecStats, Source } from './execute';
 
 export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
@@ -33,15 +33,20 @@ export function openResult(
 ): { source: Source; stats: ExecStats } {
   const stats = opts.stats ?? { rowsRead: 0, indexEntries: 0 };
   const readers = opts.readers;
+  const ctx: ExecContext = opts.session
+    ? { params: opts.params ?? [], session: opts.session }
+    : { params: opts.params ?? [] };
   const env = {
     view,
     readRow: readers.readRow,
     readRowSequential: readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value)),
     scanRowWhere: readers.scanRowWhere,
-    ctx: opts.session ? { params: opts.params ?? [], session: opts.session } : { params: opts.params ?? [] },
+    ctx,
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,
   };
+  // Subqueries run on this execution's snapshot and bindings, planned like any query.
+  ctx.runPlan = (sub: LogicalPlan) => drain(build(physicalPlan(sub, view), env));
   let source: Source | null = null;
   return {
     source: {

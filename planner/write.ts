@@ -136,12 +136,13 @@ const insertCache = new WeakMap<object, { ctx: ExecContext; rows: ReturnType<typ
 function compiledInsertRows(stmt: InsertPlan, ctx: ExecContext): ReturnType<typeof compileExpr>[][] {
   let entry = insertCache.get(stmt);
   if (!entry) {
-    const shared: ExecContext = { params: ctx.params, session: ctx.session };
+    const shared: ExecContext = { params: ctx.params, session: ctx.session, runPlan: ctx.runPlan };
     entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
     insertCache.set(stmt, entry);
   }
   entry.ctx.params = ctx.params;
   entry.ctx.session = ctx.session;
+  entry.ctx.runPlan = ctx.runPlan;
   return entry.rows;
 }
 
@@ -282,7 +283,7 @@ function compiledDefaults(
   if (stmt.defaults.length === 0) return null;
   let entry = defaultsCache.get(stmt);
   if (!entry) {
-    const shared: ExecContext = { params: ctx.params, session: ctx.session };
+    const shared: ExecContext = { params: ctx.params, session: ctx.session, runPlan: ctx.runPlan };
     const evals = stmt.defaults.map((e) => compileExpr(e, shared).eval);
     const given = stmt.columns.length - evals.length;
     const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
@@ -300,6 +301,7 @@ function compiledDefaults(
   }
   entry.ctx.params = ctx.params;
   entry.ctx.session = ctx.session;
+  entry.ctx.runPlan = ctx.runPlan;
   return entry.fill;
 }
 
@@ -462,6 +464,18 @@ export function executeWrite(
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
+  // Subqueries in VALUES and SET see the snapshot the statement started from, read once.
+  const view = engine.currentView();
+  ctx.runPlan = (sub) => {
+    const rows: unknown[][] = [];
+    const { source } = openResult(physicalPlan(sub, view), view, {
+      readers: engine.readersFor(view),
+      params,
+      session,
+    });
+    for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
+    return rows;
+  };
   switch (plan.kind) {
     case 'insert':
       return insert(engine, plan, ctx);

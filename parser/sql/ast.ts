@@ -57,6 +57,17 @@ export type SqlExpr = ExprMeta &
         readonly otherwise: SqlExpr | null;
       }
     | { readonly t: 'collate'; readonly arg: SqlExpr; readonly collation: string }
+    /**
+     * `(SELECT …)` (scalar), `[NOT] EXISTS (SELECT …)`, `arg [NOT] IN (SELECT …)`: `arg` is set for
+     * IN only; `not` negates EXISTS and IN.
+     */
+    | {
+        readonly t: 'subquery';
+        readonly mode: 'scalar' | 'exists' | 'in';
+        readonly query: QueryAst;
+        readonly arg: SqlExpr | null;
+        readonly not: boolean;
+      }
     /** Any function call; which ones the subset accepts is decided when lowering. */
     | {
         readonly t: 'call';

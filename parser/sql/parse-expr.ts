@@ -4,12 +4,12 @@
  * postfix COLLATE; unary - + ~. A NOT met where an operand starts (`1 + NOT 0 = 1`) takes
  * everything down to its own level as its operand, as SQLite's LALR grammar does, so it
  * parses as `1 + NOT (0 = 1)`. Function calls of any name parse (lowering decides which are
- * supported, and CHECK constraints need `length()`); subqueries and the like are refused here
- * with a NotSupportedError.
+ * supported, and CHECK constraints need `length()`); subqueries parse through query(), which the
+ * statement parser provides (here, for CHECK constraints and the like, they are refused).
  */
 import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
-import type { SqlExpr } from './ast';
+import type { QueryAst, SqlExpr } from './ast';
 import { RESERVED, TokenStream } from './token-stream';
 
 /** SQLite's SQLITE_MAX_EXPR_DEPTH: the lowering recurses over the tree, so its height is bounded. */
@@ -44,6 +44,30 @@ export class ExprParser extends TokenStream {
   private nesting = 0;
   /** Bare `?` parameters seen so far: their positional number is their order in the text. */
   private positional = 0;
+
+  /** The SELECT (or VALUES) inside a subquery's parentheses; the statement parser overrides this. */
+  protected query(): QueryAst {
+    throw this.unsupported('subqueries');
+  }
+
+  /** `( SELECT … )` after EXISTS or IN, or where an operand starts: the cursor is on the query. */
+  private subqueryBody(): QueryAst {
+    if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
+    if (++this.nesting > MAX_NESTING) throw this.tooDeep();
+    try {
+      const q = this.query();
+      this.expectOp(')');
+      return q;
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private exists(first: Token, not: boolean): SqlExpr {
+    this.expectWord('EXISTS');
+    this.expectOp('(');
+    return this.node(first, { t: 'subquery', mode: 'exists', query: this.subqueryBody(), arg: null, not });
+  }
 
   expr(): SqlExpr {
     if (++this.nesting > MAX_NESTING) throw this.tooDeep();
@@ -86,7 +110,7 @@ export class ExprParser extends TokenStream {
     const first = this.tok;
     if (!this.isWord('NOT')) return this.equality();
     this.i++;
-    if (this.isWord('EXISTS')) throw this.unsupported('EXISTS subqueries');
+    if (this.isWord('EXISTS')) return this.exists(first, true);
     if (++this.nesting > MAX_NESTING) throw this.tooDeep();
     try {
       return this.node(first, { t: 'unary', op: 'NOT', arg: this.not() });
@@ -135,7 +159,10 @@ export class ExprParser extends TokenStream {
         continue;
       }
       if (this.acceptWord('IN')) {
-        l = this.node(first, { t: 'in', arg: l, list: this.inList(), not: negated });
+        const list = this.inList();
+        l = Array.isArray(list)
+          ? this.node(first, { t: 'in', arg: l, list, not: negated })
+          : this.node(first, { t: 'subquery', mode: 'in', query: list, arg: l, not: negated });
         continue;
       }
       if (this.acceptWord('BETWEEN')) {
@@ -168,13 +195,13 @@ export class ExprParser extends TokenStream {
     }
   }
 
-  private inList(): SqlExpr[] {
+  private inList(): SqlExpr[] | QueryAst {
     if (!this.isOp('(')) {
       if (this.atName()) throw this.unsupported('IN with a table name');
       throw this.error("expected '('");
     }
     this.i++;
-    if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('IN (subquery)');
+    if (this.isAnyWord(['SELECT', 'VALUES', 'WITH'])) return this.subqueryBody();
     const list: SqlExpr[] = [];
     if (!this.isOp(')')) {
       do list.push(this.expr());
@@ -299,7 +326,7 @@ export class ExprParser extends TokenStream {
       case 'CASE':
         return this.caseExpr();
       case 'EXISTS':
-        throw this.unsupported('EXISTS subqueries');
+        return this.exists(t, false);
       case 'CAST':
         if (this.isOp('(', this.peek())) return this.cast();
         break;
@@ -369,7 +396,10 @@ export class ExprParser extends TokenStream {
 
   private parenthesized(): SqlExpr {
     const open = this.next();
-    if (this.isWord('SELECT') || this.isWord('WITH')) throw this.unsupported('subqueries');
+    if (this.isAnyWord(['SELECT', 'VALUES', 'WITH'])) {
+      const query = this.subqueryBody();
+      return this.node(open, { t: 'subquery', mode: 'scalar', query, arg: null, not: false });
+    }
     const inner = this.expr();
     if (this.isOp(',')) throw this.unsupported('row values');
     this.expectOp(')');

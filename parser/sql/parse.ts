@@ -125,6 +125,14 @@ class StatementParser extends ExprParser {
     throw this.error(`unknown statement '${text}'`);
   }
 
+  protected override query(): QueryAst {
+    if (!this.acceptWord('VALUES')) return this.select();
+    const rows = this.valueRows();
+    if (this.isAnyWord(COMPOUND_WORDS)) return this.compound({ t: 'values', rows });
+    // A lone VALUES is a one-arm compound: QueryAst has no bare VALUES form.
+    return { t: 'compound', arms: [{ t: 'values', rows }], ops: [], orderBy: [], limit: null, offset: null };
+  }
+
   /** A SELECT, or a compound of SELECT / VALUES arms, with the ORDER BY and LIMIT that end it. */
   private select(): QueryAst {
     const first = this.selectCore();

@@ -208,7 +208,7 @@ const column = fc.constantFrom(
   'year',
   'price',
   'available',
-  'books.year',
+  'b.year',
   'b.title',
   'rowid',
   'nope',

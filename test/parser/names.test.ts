@@ -13,13 +13,15 @@ function projected(sql: string) {
 describe('column references', () => {
   test('plain, table-qualified and alias-qualified references resolve to the same column', () => {
     const title = E.column(1, [], 'text', 'title');
-    expect(projected('SELECT title, books.title, b.title, B.TITLE FROM books AS b')).toEqual([
-      title,
-      title,
-      title,
-      title,
-    ]);
+    expect(projected('SELECT title, books.title, BOOKS.TITLE FROM books')).toEqual([title, title, title]);
+    expect(projected('SELECT title, b.title, B.TITLE FROM books AS b')).toEqual([title, title, title]);
     expect(projected('SELECT b.title FROM books b')).toEqual([title]);
+  });
+
+  test('an alias hides the table name, as in SQLite', () => {
+    const err = caught(() => lowerSelectStmt('SELECT books.title FROM books AS b'));
+    expect(err).toBeInstanceOf(QueryError);
+    expect(err.message).toBe('no such column: books.title');
   });
 
   test('identifiers and table names are case-insensitive', () => {

@@ -1,0 +1,76 @@
+/**
+ * Uncorrelated subqueries at run time: the plan runs at most once per statement execution (on
+ * first use, through ExecContext.runPlan) and its rows are kept for the rest of the execution.
+ * IN builds a hash set keyed the way the comparison sees values (collation, affinity), so NOT IN
+ * over a large set stays one lookup per row.
+ */
+import { InternalError } from '../src/errors';
+import type { Evaluator, ExecContext, Row } from './compile-expr';
+import type { SubqueryExpr } from './expr';
+import { collationKey } from './sql-text';
+import { toText } from './sqlite-cast';
+import { valueKey } from './value-key';
+
+/** SQLite's text affinity applied to a comparison operand: numbers become their text. */
+function textAffinity(v: unknown): unknown {
+  return typeof v === 'number' || typeof v === 'bigint' ? toText(v, false) : v;
+}
+
+interface InSet {
+  readonly empty: boolean;
+  readonly sawNull: boolean;
+  readonly keys: ReadonlySet<string>;
+}
+
+export function compileSubquery(
+  e: SubqueryExpr,
+  ctx: ExecContext,
+  arg: Evaluator | null,
+  numericAffinity: (v: unknown) => unknown,
+): Evaluator {
+  let runner: ExecContext['runPlan'] | null = null;
+  let rows: readonly Row[] = [];
+  let inSet: InSet | null = null;
+  const rowsOf = (): readonly Row[] => {
+    if (ctx.runPlan === undefined) throw new InternalError('subquery run without an executor', 'INTERNAL');
+    if (runner !== ctx.runPlan) {
+      runner = ctx.runPlan;
+      rows = runner(e.plan);
+      inSet = null;
+    }
+    return rows;
+  };
+  if (e.mode === 'scalar') return () => rowsOf()[0]?.[0] ?? null;
+  if (e.mode === 'exists') {
+    const yes = e.negated ? 0 : 1;
+    return () => (rowsOf().length > 0 ? yes : 1 - yes);
+  }
+  if (!arg) throw new InternalError('IN subquery without a left operand', 'INTERNAL');
+  const convert =
+    e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
+  const collation = e.collation ?? 'binary';
+  const key = (v: unknown): string => valueKey(collationKey(convert(v), collation));
+  const setOf = (): InSet => {
+    const all = rowsOf();
+    if (inSet) return inSet;
+    const keys = new Set<string>();
+    let sawNull = false;
+    for (const r of all) {
+      const v = r[0] ?? null;
+      if (v === null) sawNull = true;
+      else keys.add(key(v));
+    }
+    inSet = { empty: all.length === 0, sawNull, keys };
+    return inSet;
+  };
+  const negated = e.negated;
+  return (row) => {
+    const set = setOf();
+    // An empty set decides before the operand is looked at, even a NULL one.
+    if (set.empty) return negated ? 1 : 0;
+    const v = arg(row);
+    if (v === null) return null;
+    if (set.keys.has(key(v))) return negated ? 0 : 1;
+    return set.sawNull ? null : negated ? 1 : 0;
+  };
+}
