@@ -60,8 +60,10 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
       sql: cx.sql,
       offset: e.start,
     });
-  if (e.mode === 'scalar')
-    return {
+  if (e.mode === 'scalar') {
+    const col = firstColumnExpr(inner.plan);
+    const aff = col ? affinity(col) : 'none';
+    const node: SubqueryExpr = {
       kind: 'subquery',
       mode: 'scalar',
       plan: inner.plan,
@@ -69,6 +71,8 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
       negated: false,
       type: inner.columns[0].type,
     };
+    return aff === 'none' ? node : { ...node, affinity: aff };
+  }
   if (e.mode === 'exists')
     return { kind: 'subquery', mode: 'exists', plan: inner.plan, arg: null, negated: e.not, type: 'integer' };
   const arg = lowerExpr(e.arg as SqlExpr, cx);

@@ -616,6 +616,8 @@ export type Affinity = 'numeric' | 'text' | 'none';
 /** Affinity of an operand for comparisons: columns and CASTs carry one, other expressions none. */
 export function affinity(e: Expr): Affinity {
   if (e.kind === 'collate') return affinity(e.arg);
+  // A scalar subquery has its result column's affinity, as in SQLite.
+  if (e.kind === 'subquery') return e.mode === 'scalar' ? (e.affinity ?? 'none') : 'none';
   if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';
   if (e.kind === 'column') {
     if (e.type === 'text') return 'text';
@@ -624,7 +626,9 @@ export function affinity(e: Expr): Affinity {
   return 'none';
 }
 
+/** Operands whose affinity strict typing cannot settle when lowering: CASTs and scalar subqueries. */
 function involvesCast(e: Expr): boolean {
+  if (e.kind === 'subquery') return e.mode === 'scalar';
   return e.kind === 'cast' || (e.kind === 'collate' && involvesCast(e.arg));
 }
 

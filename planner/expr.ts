@@ -199,7 +199,10 @@ export interface SubqueryExpr {
   readonly negated: boolean;
   /** The type of the plan's column (scalar), else integer. */
   readonly type: ValueType;
-  /** IN: the comparisons' collation and affinity (from `arg` and the plan's column, as SQLite picks them). */
+  /**
+   * IN: the comparisons' collation and affinity (from `arg` and the plan's column, as SQLite
+   * picks them). Scalar: the result column's own affinity and collation.
+   */
   readonly collation?: Collation;
   readonly affinity?: 'numeric' | 'text';
 }

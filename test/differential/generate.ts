@@ -17,6 +17,7 @@ import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
+import { subqueryStatementArb } from './generate-subquery';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -510,6 +511,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: ddlStatementArb(cols) },
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
     { weight: 1, arbitrary: compoundSelectArb(cols) },
+    { weight: 1, arbitrary: subqueryStatementArb(cols) },
   );
 }
 
