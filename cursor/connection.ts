@@ -278,7 +278,8 @@ export class Connection {
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }
       case 'explain': {
-        const lines = explainLines(physicalPlan(stmt.select.plan, db.readView()));
+        const view = db.readView();
+        const lines = explainLines(physicalPlan(stmt.select.plan, view), (sub) => physicalPlan(sub, view));
         let i = 0;
         return {
           kind: 'rows',

@@ -34,7 +34,14 @@ function lowerReturning(
   sql: string,
 ): Returning | null {
   if (items === null) return null;
-  const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: true };
+  const cx: ExprContext = {
+    scope,
+    params,
+    sql,
+    aggregates: null,
+    allowColumns: true,
+    noSubqueries: 'RETURNING',
+  };
   const exprs: Expr[] = [];
   const columns: OutputColumn[] = [];
   for (const item of items) {

@@ -42,6 +42,11 @@ export interface ExprContext {
    * the existing row (its columns are offset by the table's width).
    */
   readonly excludedOffset?: number;
+  /**
+   * Where a subquery is refused, the clause to name (RETURNING: SQLite runs its subqueries
+   * after each row changes, which one run per statement cannot reproduce).
+   */
+  readonly noSubqueries?: string;
   /** SQLite's message for an aggregate where none is allowed, when it is not "misuse of aggregate". */
   readonly aggregateMisuse?: string;
 }

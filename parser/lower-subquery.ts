@@ -36,6 +36,11 @@ function firstColumnExpr(plan: LogicalPlan): Expr | null {
 
 function lowerInner(e: SubqueryAst, cx: ExprContext): SelectStmt {
   const lowerQuery = cx.params.queryLowerer;
+  if (cx.noSubqueries !== undefined)
+    throw new NotSupportedError(`subqueries in ${cx.noSubqueries}`, 'NOT_SUPPORTED', {
+      sql: cx.sql,
+      offset: e.start,
+    });
   if (!lowerQuery)
     throw new NotSupportedError('subqueries in this statement', 'NOT_SUPPORTED', { sql: cx.sql });
   try {

@@ -1,7 +1,7 @@
 /** Physical plan → indented text, one node per line, with the index and bounds each node uses. */
-import type { Expr } from './expr';
+import type { Expr, SubqueryExpr } from './expr';
 import type { PhysicalKind, PhysicalPlan } from './physical';
-import type { SortKey } from './logical';
+import type { LogicalPlan, SortKey } from './logical';
 
 const BINARY_TEXT: Readonly<Partial<Record<string, string>>> = {
   and: 'AND',
@@ -124,8 +124,30 @@ function children(n: PhysicalPlan): PhysicalPlan[] {
   return 'input' in n ? [n.input] : [];
 }
 
-/** The plan as lines, root first, children indented by two spaces. */
-export function explainLines(plan: PhysicalPlan): string[] {
+/** The subqueries under a plan's expressions, in the order met (their own plans not searched). */
+function subqueriesOf(root: PhysicalPlan): SubqueryExpr[] {
+  const out: SubqueryExpr[] = [];
+  const seen = new Set<object>();
+  const search = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || Buffer.isBuffer(v)) return;
+    seen.add(v);
+    if ((v as { kind?: unknown }).kind === 'subquery' && 'plan' in v) {
+      const sub = v as SubqueryExpr;
+      out.push(sub);
+      search(sub.arg);
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) search(x);
+  };
+  search(root);
+  return out;
+}
+
+/**
+ * The plan as lines, root first, children indented by two spaces. With `plan` (the planner for a
+ * subquery's logical plan), each subquery follows as a `Subquery #n` node over its own plan.
+ */
+export function explainLines(plan: PhysicalPlan, planSub?: (sub: LogicalPlan) => PhysicalPlan): string[] {
   const out: string[] = [];
   const walk = (n: PhysicalPlan, depth: number): void => {
     const line = (describe[n.kind] as (x: PhysicalPlan) => string)(n);
@@ -133,6 +155,11 @@ export function explainLines(plan: PhysicalPlan): string[] {
     for (const c of children(n)) walk(c, depth + 1);
   };
   walk(plan, 0);
+  if (planSub)
+    subqueriesOf(plan).forEach((sub, i) => {
+      out.push(`  Subquery #${i + 1}`);
+      for (const line of explainLines(planSub(sub.plan), planSub)) out.push(`    ${line}`);
+    });
   return out;
 }
 

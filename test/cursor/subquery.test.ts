@@ -110,6 +110,12 @@ describe('errors equal SQLite', () => {
       expect(() => o.conn.cursor().execute(sql)).toThrow(NotSupportedError);
   });
 
+  test('subqueries in RETURNING are refused', () => {
+    expect(() =>
+      o.conn.cursor().execute('INSERT INTO e (v) VALUES (1) RETURNING (SELECT count(*) FROM e)'),
+    ).toThrow(NotSupportedError);
+  });
+
   test('row values IN (SELECT …) stay refused', () => {
     expect(() => o.conn.cursor().execute('SELECT (1, 2) IN (SELECT 1, 2)')).toThrow(NotSupportedError);
   });
@@ -136,5 +142,24 @@ describe('writes with subqueries equal SQLite', () => {
     expect(cur.execute(sql).fetchAll()).toEqual([[0n]]);
     o.exec('INSERT INTO e (v) VALUES (1)');
     expect(cur.execute(sql).fetchAll()).toEqual([[1n]]);
+  });
+});
+
+describe('EXPLAIN shows each subquery plan', () => {
+  test('Subquery nodes follow the statement plan, nested ones under theirs', () => {
+    const lines = o.conn
+      .cursor()
+      .execute(
+        'EXPLAIN SELECT id, (SELECT max(z) FROM u) FROM t WHERE b IN (SELECT z FROM u WHERE EXISTS (SELECT 1 FROM e))',
+      )
+      .fetchAll()
+      .map((r) => String(r[0]));
+    expect(lines.filter((l) => l.trim().startsWith('Subquery #'))).toEqual([
+      '  Subquery #1',
+      '      Subquery #1',
+      '  Subquery #2',
+    ]);
+    expect(lines[1]).toBe('  Filter b IN (subquery)');
+    expect(lines.some((l) => l.includes('Aggregate [MAX(z)]'))).toBe(true);
   });
 });
