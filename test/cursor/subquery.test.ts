@@ -52,6 +52,14 @@ describe('IN / NOT IN (SELECT …) equal SQLite', () => {
     'SELECT id FROM t WHERE b IN (SELECT 1 UNION SELECT 3) ORDER BY id',
     'SELECT id FROM t WHERE b IN (SELECT max(z) FROM u GROUP BY x) ORDER BY id',
     'SELECT id FROM t WHERE b IN (SELECT z FROM u ORDER BY z DESC LIMIT 2) ORDER BY id',
+    // Comparison affinity: a numeric column on either side converts numeric-looking text.
+    'SELECT id FROM u WHERE z IN (SELECT x FROM u) ORDER BY id',
+    'SELECT id FROM u WHERE x IN (SELECT z FROM u) ORDER BY id',
+    'SELECT id FROM u WHERE x NOT IN (SELECT y FROM u WHERE y IS NOT NULL) ORDER BY id',
+    "SELECT '10' IN (SELECT z FROM u), 10 IN (SELECT x FROM u), '10.0' IN (SELECT y FROM u)",
+    'SELECT id FROM u WHERE x = (SELECT max(z) FROM u) ORDER BY id',
+    'SELECT id FROM u WHERE z = (SELECT x FROM u WHERE id = 6) ORDER BY id',
+    'SELECT (SELECT y FROM u WHERE id = 1), typeof((SELECT y FROM u WHERE id = 1))',
     // Collations: the left column's NOCASE, an explicit COLLATE on either side.
     'SELECT id FROM t WHERE a IN (SELECT x FROM u) ORDER BY id',
     'SELECT id FROM u WHERE x IN (SELECT a FROM t) ORDER BY id',
