@@ -92,6 +92,14 @@ describe('EXISTS and scalar subqueries equal SQLite', () => {
     'SELECT count(*), (SELECT max(y) FROM u) FROM t',
     'SELECT (SELECT (SELECT max(b) FROM t) + 1)',
     'SELECT 1 IN (SELECT (SELECT 1))',
+    // Inside grouping, DISTINCT, LIMIT, FILTER and CASE.
+    'SELECT b, (SELECT max(z) FROM u), count(*) FROM t GROUP BY b ORDER BY b',
+    'SELECT b IN (SELECT 2), count(*) FROM t GROUP BY b IN (SELECT 2) ORDER BY 1',
+    'SELECT DISTINCT b IN (SELECT z FROM u) FROM t ORDER BY 1',
+    'SELECT (SELECT 1) AS v, b FROM t ORDER BY v, b, id',
+    'SELECT id FROM t ORDER BY id LIMIT (SELECT count(*) FROM u WHERE z = 2)',
+    'SELECT count(*) FILTER (WHERE b IN (SELECT z FROM u)) FROM t',
+    "SELECT CASE WHEN b IN (SELECT 1) THEN 'one' ELSE (SELECT x FROM u WHERE id = 2) END FROM t ORDER BY id",
   ])('%s', (sql) => {
     expect(compare(sql)).toBe(true);
   });
