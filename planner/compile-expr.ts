@@ -347,28 +347,17 @@ function compileCast(e: Extract<Expr, { kind: 'cast' }>, ctx: ExecContext, tagge
   const argType = typeOf(e.arg);
   const isReal = argType === 'real';
   const to = e.to;
-  if (argType !== 'any') {
-    const arg = compile(e.arg, ctx);
-    if (!tagged || to !== 'numeric') return (row) => castValue(arg(row), isReal, to);
-    return (row) => {
-      const v = arg(row);
-      const r = castValue(v, isReal, to);
-      // Text that reads as a whole REAL too large to be an INTEGER stays REAL ('1e20').
-      return (typeof v === 'string' || v instanceof Uint8Array) &&
-        typeof r === 'number' &&
-        Math.abs(r) >= 2 ** 51
-        ? tagReal(r)
-        : r;
-    };
-  }
-  const arg = compile(e.arg, ctx, true);
+  const dynamic = argType === 'any';
+  const arg = compile(e.arg, ctx, dynamic);
+  if (!dynamic && (!tagged || to !== 'numeric')) return (row) => castValue(arg(row), isReal, to);
+  const tagNumeric = tagged && to === 'numeric';
   return (row) => {
     const v = arg(row);
     if (v instanceof TaggedReal)
-      return to === 'numeric' ? (tagged ? v : v.value) : castValue(v.value, true, to);
-    const r = castValue(v, false, to);
-    return tagged &&
-      to === 'numeric' &&
+      return to !== 'numeric' ? castValue(v.value, true, to) : tagged ? v : v.value;
+    const r = castValue(v, isReal, to);
+    // Text that reads as a whole REAL too large to be an INTEGER stays REAL ('1e20').
+    return tagNumeric &&
       (typeof v === 'string' || v instanceof Uint8Array) &&
       typeof r === 'number' &&
       Math.abs(r) >= 2 ** 51

@@ -234,31 +234,23 @@ export const PRINTF: readonly ScalarFunction[] = ['printf', 'format'].map((name)
     'SQLite printf: %d %i %u %x %X %o %c %s %z %q %Q %w %f %e %E %g %G %%, flags - + space 0 # , !, width, precision, *. NULL format gives NULL.',
   returns: returnsConst('text'),
   compile: (site) => {
-    const { args, types } = site;
+    const { types } = site;
     const reals = realFlags(types);
     const fmtReal = reals[0];
     const rest = reals.slice(1);
-    if (!types.includes('any')) {
-      return (row) => {
-        const fmt = valueText(args[0](row), fmtReal);
-        if (fmt === null) return null;
-        const values = new Array<unknown>(args.length - 1);
-        for (let i = 1; i < args.length; i++) values[i - 1] = args[i](row);
-        return sqlPrintf(fmt, values, rest);
-      };
-    }
-    // Some argument's class is decided per row: its tag says whether a whole number is REAL.
-    const tagged = site.tagged;
+    // An argument whose class is decided per row comes tagged: its tag says a whole number is REAL.
+    const args = types.includes('any') ? site.tagged : site.args;
     return (row) => {
-      const fmt = valueText(tagged[0](row), fmtReal);
+      const fmt = valueText(args[0](row), fmtReal);
       if (fmt === null) return null;
       const values = new Array<unknown>(args.length - 1);
-      const flags = rest.slice();
+      let flags = rest;
       for (let i = 1; i < args.length; i++) {
-        const v = tagged[i](row);
+        const v = args[i](row);
         if (v instanceof TaggedReal) {
-          values[i - 1] = v.value;
+          if (flags === rest) flags = rest.slice();
           flags[i - 1] = true;
+          values[i - 1] = v.value;
         } else values[i - 1] = v;
       }
       return sqlPrintf(fmt, values, flags);

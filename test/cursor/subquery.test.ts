@@ -169,7 +169,7 @@ describe('EXPLAIN shows each subquery plan', () => {
         'EXPLAIN SELECT id, (SELECT max(z) FROM u) FROM t WHERE b IN (SELECT z FROM u WHERE EXISTS (SELECT 1 FROM e))',
       )
       .fetchAll()
-      .map((r) => String(r[0]));
+      .map((r) => String((r as unknown[])[0]));
     expect(lines.filter((l) => l.trim().startsWith('Subquery #'))).toEqual([
       '  Subquery #1',
       '      Subquery #1',
