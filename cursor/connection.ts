@@ -399,9 +399,13 @@ export class Connection {
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
     // An upsert may rewrite an existing row, which is more than one change.
     const atomic = stmt.kind === 'insert' && stmt.rows.length === 1 && stmt.upserts.length === 0;
-    const sp = implicit || atomic ? null : engine.savepoint();
+    // DML undoes a failed statement through the engine's undo journal (a mark); DDL changes the
+    // catalog, which only a savepoint captures.
+    const sp = implicit || atomic || isDml ? null : engine.savepoint();
+    const mark = !implicit && !atomic && isDml ? engine.mark() : null;
     try {
       const result = runWrite(db, stmt, bound, this.session);
+      if (mark) engine.release(mark);
       if (implicit && this._autocommit) db.commit();
       const rowCount = isDml ? result.rowCount : -1;
       if (isDml) {
@@ -428,6 +432,7 @@ export class Connection {
         : { kind: 'done', rowCount, lastRowId: result.lastRowId };
     } catch (err) {
       if (sp && engine.inTransaction) engine.rollbackTo(sp);
+      else if (mark && engine.inTransaction) engine.rollbackToMark(mark);
       else if (implicit) db.rollback();
       throw err;
     }

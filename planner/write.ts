@@ -18,6 +18,7 @@ import type { Expr } from './expr';
 import { L } from './logical';
 import type { LogicalPlan } from './logical';
 import { physicalPlan, openResult } from './run';
+import { hasSubquery } from './expr-columns';
 import type {
   DeletePlan,
   InsertPlan,
@@ -320,6 +321,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
     if (stored === null) return;
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
+      if (done !== null) engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       if (done === 'skipped') return;
       if (done !== null) {
         rowCount++;
@@ -328,7 +330,10 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
       }
     }
     const result = engine.putRow(state, stored, mode);
-    if (result === 'ignored') return;
+    if (result === 'ignored') {
+      engine.advanceSequence(state, stored[state.compiled.pkColumn]);
+      return;
+    }
     rowCount++;
     const pk = stored[state.compiled.pkColumn];
     if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
@@ -464,7 +469,10 @@ export function executeWrite(
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
-  // Subqueries in VALUES and SET see the snapshot the statement started from, read once.
+  // Subqueries in VALUES and SET see the snapshot the statement started from, read once. The
+  // snapshot is taken only when the statement has one: taking it makes the next write to every
+  // tree copy its path (copy-on-write), which a plain UPSERT would pay on every row.
+  if (!writeHasSubquery(plan)) return runWritePlan(engine, plan, ctx);
   const view = engine.currentView();
   ctx.runPlan = (sub) => {
     const rows: unknown[][] = [];
@@ -476,6 +484,10 @@ export function executeWrite(
     for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
     return rows;
   };
+  return runWritePlan(engine, plan, ctx);
+}
+
+function runWritePlan(engine: Engine, plan: WritePlan, ctx: ExecContext): WriteResult {
   switch (plan.kind) {
     case 'insert':
       return insert(engine, plan, ctx);
@@ -484,4 +496,29 @@ export function executeWrite(
     case 'delete':
       return remove(engine, plan, ctx);
   }
+}
+
+const subqueryMemo = new WeakMap<WritePlan, boolean>();
+
+/** Whether any expression the write evaluates itself (not its WHERE scan) holds a subquery. */
+function writeHasSubquery(plan: WritePlan): boolean {
+  let found = subqueryMemo.get(plan);
+  if (found === undefined) {
+    const exprs: Expr[] = [];
+    if (plan.kind === 'insert') {
+      for (const row of plan.rows) exprs.push(...row);
+      exprs.push(...plan.defaults);
+      for (const u of plan.upserts) {
+        for (const set of u.sets ?? []) exprs.push(set.expr);
+        if (u.where) exprs.push(u.where);
+      }
+    } else if (plan.kind === 'update') {
+      for (const set of plan.sets) exprs.push(set.expr);
+    }
+    if (plan.kind !== 'insert' && plan.where) exprs.push(plan.where);
+    if (plan.returning) exprs.push(...plan.returning.exprs);
+    found = exprs.some(hasSubquery);
+    subqueryMemo.set(plan, found);
+  }
+  return found;
 }
