@@ -94,8 +94,6 @@ export class Connection {
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
   private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
-  /** `PRAGMA foreign_keys`: accepted and remembered per connection (SQLite's default 0); no effect yet. */
-  private foreignKeys = 0;
 
   /** @internal Use connect(). */
   constructor(db: Database, opts: ConnectOptions) {
@@ -324,11 +322,13 @@ export class Connection {
         value = db.readView().userVersion;
         break;
       case 'foreign_keys':
+        // The connection's handle holds the switch (on by default, unlike SQLite); inside a
+        // transaction setting it does nothing, as in SQLite.
         if (typeof stmt.value === 'number') {
-          this.foreignKeys = stmt.value;
+          db.foreignKeys = stmt.value !== 0;
           return { kind: 'done', rowCount: -1 };
         }
-        value = this.foreignKeys;
+        value = db.foreignKeys ? 1 : 0;
         break;
       case 'journal_mode':
         value = journalMode(db.storage.path === null, typeof stmt.value === 'string' ? stmt.value : null);

@@ -23,6 +23,8 @@ import type { SessionState } from '../planner/compile-expr';
 import type { Statement } from '../parser/ir';
 import { ProgrammingError, SchemaError } from '../src/errors';
 import type { Params } from './values';
+import type { ForeignKeyGuard } from '../planner/foreign-keys';
+import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 
 export type { WriteResult } from '../planner/write';
 
@@ -62,9 +64,32 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
-/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT). */
+/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT, foreign keys). */
 function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
-  return before.autoIncrement ? { ...next, autoIncrement: true } : next;
+  const out = before.autoIncrement ? { ...next, autoIncrement: true as const } : next;
+  return before.foreignKeys ? { ...out, foreignKeys: before.foreignKeys } : out;
+}
+
+/**
+ * SQLite rewrites the foreign keys of every table that references a renamed table or column:
+ * `rename(fk)` returns the changed constraint, or the same object when it is unaffected.
+ */
+function renameReferences(
+  engine: Engine,
+  rename: (fk: NormalizedForeignKey, child: string) => NormalizedForeignKey,
+): void {
+  for (const name of engine.collectionNames()) {
+    const state = engine.collection(name);
+    const fks = state?.meta.schema.foreignKeys;
+    if (!state || !fks) continue;
+    const next = fks.map((fk) => rename(fk, name));
+    if (next.some((fk, i) => fk !== fks[i]))
+      engine.alterCollection({ ...state.meta.schema, foreignKeys: next });
+  }
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** A composite primary key survives re-normalizing its schema. */
@@ -111,20 +136,25 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
   };
 }
 
-function ddl(engine: Engine, stmt: Statement): WriteResult {
+function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null): WriteResult {
   switch (stmt.kind) {
     case 'createTable': {
       if (engine.collection(stmt.name)) {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      const options = stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex };
+      const options = {
+        ...(stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex }),
+        ...(stmt.foreignKeys === undefined ? {} : { foreignKeys: stmt.foreignKeys }),
+      };
       const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
       if (stmt.autoIncrement) schema.autoIncrement = true;
       engine.registerCollection(schema);
       return { rowCount: 0 };
     }
     case 'dropTable': {
+      const state = engine.collection(stmt.name);
+      if (state && fk !== null) fk.emptyBeforeDrop(state);
       if (!engine.dropCollection(stmt.name) && !stmt.ifExists)
         throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
       return { rowCount: 0 };
@@ -191,11 +221,23 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
     case 'renameTable': {
       const state = collectionOrThrow(engine, stmt.from);
       engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt.to));
+      renameReferences(engine, (k) => (sameName(k.table, stmt.from) ? { ...k, table: stmt.to } : k));
       return { rowCount: 0 };
     }
     case 'renameColumn': {
       const state = collectionOrThrow(engine, stmt.collection);
+      const from = state.meta.schema.fields[stmt.column].path.join('.');
+      const table = stmt.collection;
       engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
+      const swap = (cols: string[]): string[] => cols.map((c) => (sameName(c, from) ? stmt.to : c));
+      renameReferences(engine, (k, child) => {
+        const own = sameName(child, table) && k.columns.some((c) => sameName(c, from));
+        const parent = sameName(k.table, table) && k.parentColumns?.some((c) => sameName(c, from)) === true;
+        if (!own && !parent) return k;
+        const next = own ? { ...k, columns: swap(k.columns) } : { ...k };
+        if (parent && k.parentColumns) next.parentColumns = swap(k.parentColumns);
+        return next;
+      });
       return { rowCount: 0 };
     }
     case 'setUserVersion':
@@ -213,11 +255,13 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
     case 'insert':
     case 'update':
     case 'delete':
-      return executeWrite(engine, stmt, params, session);
+      return executeWrite(engine, stmt, params, session, db.foreignKeyGuard(engine));
     case 'createTableAs':
       createTableAs(engine, stmt, { params, session });
       return { rowCount: 0 };
+    case 'dropTable':
+      return ddl(engine, stmt, db.foreignKeyGuard(engine));
     default:
-      return ddl(engine, stmt);
+      return ddl(engine, stmt, null);
   }
 }

@@ -38,6 +38,7 @@ import {
   sqliteTextToDate,
 } from './write-values';
 import type { Row } from './write-values';
+import type { ForeignKeyGuard } from './foreign-keys';
 
 export interface WriteResult {
   rowCount: number;
@@ -211,7 +212,7 @@ type Upsert = (engine: Engine, state: CollectionState, row: unknown[]) => unknow
  * true, else the existing row as DO UPDATE rewrote it. Expressions read the existing row
  * followed by the proposed one (`excluded.`).
  */
-function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
+function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): Upsert | null {
   if (stmt.upserts.length === 0) return null;
   const clauses = stmt.upserts.map((u) => ({
     u,
@@ -235,7 +236,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
       both[width + i] = row[i];
     }
     if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
-    return rewriteRow(
+    const stored = rewriteRow(
       engine,
       state,
       clash.pk,
@@ -243,6 +244,14 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
       clause.sets,
       clause.sets.map((s) => s.eval(both)),
     );
+    if (fk !== null)
+      fk.updated(
+        state,
+        old,
+        stored,
+        clause.sets.map((s) => s.column),
+      );
+    return stored;
   };
 }
 
@@ -305,13 +314,18 @@ function compiledDefaults(
   return entry.fill;
 }
 
-function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
+function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  if (fk !== null) {
+    fk.prepare(stmt.collection, 'insert');
+    for (const u of stmt.upserts)
+      if (u.sets) fk.prepare(stmt.collection, 'update', u.sets.map((s) => s.column));
+  }
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
   const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
-  const upsert = compiledUpserts(stmt, ctx);
+  const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
@@ -327,8 +341,10 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
         return;
       }
     }
+    if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
     const result = engine.putRow(state, stored, mode);
     if (result === 'ignored') return;
+    if (fk !== null) fk.inserted(state, stored);
     rowCount++;
     const pk = stored[state.compiled.pkColumn];
     if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
@@ -411,7 +427,9 @@ function rewriteRow(
   return stored;
 }
 
-function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult {
+function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  const setColumns = stmt.sets.map((s) => s.column);
+  if (fk !== null) fk.prepare(stmt.collection, 'update', setColumns);
   // Rows change one at a time and each is checked against the table as it is by then, so the
   // order decides whether a key shifted onto another row's (UNIQUE) clashes: primary-key order,
   // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
@@ -432,25 +450,29 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult
       sets,
       sets.map((s) => s.eval(old)),
     );
+    if (fk !== null) fk.updated(state, old, stored, setColumns);
     rowCount++;
     if (project) returned.push(project(stored));
   }
   return project ? { rowCount, returning: returned } : { rowCount };
 }
 
-function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext): WriteResult {
+function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  if (fk !== null) fk.prepare(stmt.collection, 'delete');
   const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
   const state = collectionOrThrow(engine, stmt.collection);
   const project = returningOf(stmt.returning, ctx);
+  const del = (key: unknown): boolean =>
+    fk === null ? engine.deleteRow(state, key) : fk.deleteRow(state, key);
   if (project === null) {
     let rowCount = 0;
-    for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
+    for (const key of keys) if (del(key)) rowCount++;
     return { rowCount };
   }
   const returned: unknown[][] = [];
   for (const key of keys) {
     const old = engine.getRow(state, key);
-    if (old !== undefined && engine.deleteRow(state, key)) returned.push(project(old));
+    if (old !== undefined && del(key)) returned.push(project(old));
   }
   return { rowCount: returned.length, returning: returned };
 }
@@ -461,6 +483,7 @@ export function executeWrite(
   plan: WritePlan,
   params: ExecContext['params'],
   session?: ExecContext['session'],
+  fk: ForeignKeyGuard | null = null,
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
@@ -476,12 +499,13 @@ export function executeWrite(
     for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
     return rows;
   };
-  switch (plan.kind) {
-    case 'insert':
-      return insert(engine, plan, ctx);
-    case 'update':
-      return update(engine, plan, ctx);
-    case 'delete':
-      return remove(engine, plan, ctx);
-  }
+  const result =
+    plan.kind === 'insert'
+      ? insert(engine, plan, ctx, fk)
+      : plan.kind === 'update'
+        ? update(engine, plan, ctx, fk)
+        : remove(engine, plan, ctx, fk);
+  // Checked when the statement ends: a row may break a constraint that a later row repairs.
+  if (fk !== null) fk.finish();
+  return result;
 }

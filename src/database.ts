@@ -22,8 +22,16 @@ import { Query } from './query';
 import type { QueryHost } from './query';
 import type { ReadView } from '../storage/engine';
 import type { OpenOptions } from './options';
+import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
+import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 export type { OpenOptions } from './options';
+
+/** Options of registerCollection beyond fields, key and indexes. */
+export interface CollectionOptions {
+  /** Foreign keys of the collection's rows (docs/api.md "Foreign keys"). */
+  foreignKeys?: readonly ForeignKeyDescriptor[];
+}
 
 export interface RegisteredCollection {
   collectionId: number;
@@ -45,6 +53,10 @@ export class Database {
    * could no longer undo what `fn` wrote.
    */
   private scopes = 0;
+  /** Whether this handle enforces foreign keys (SQL's PRAGMA foreign_keys); on by default. */
+  private enforceForeignKeys = true;
+  /** Checks of deferred foreign keys that the open transaction's commit must run. */
+  private readonly deferredKeys = new DeferredForeignKeys();
 
   private constructor(engine: Engine, opts: OpenOptions) {
     this.engine = engine;
@@ -87,8 +99,23 @@ export class Database {
     fields: readonly FieldDescriptor[],
     primaryKey: PrimaryKeyDescriptor,
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): RegisteredCollection {
-    const schema = normalizeCollection(name, fields, primaryKey, indexes);
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new InterfaceError('registerCollection: options must be an object', 'BAD_OPTION');
+    for (const key of Object.keys(options))
+      if (key !== 'foreignKeys')
+        throw new InterfaceError(
+          `registerCollection: unknown option '${key}'; known options: foreignKeys`,
+          'BAD_OPTION',
+        );
+    const schema = normalizeCollection(
+      name,
+      fields,
+      primaryKey,
+      indexes,
+      options.foreignKeys === undefined ? {} : { foreignKeys: options.foreignKeys },
+    );
     return this.write((engine) => engine.registerCollection(schema));
   }
 
@@ -96,6 +123,24 @@ export class Database {
     const engine = this.live();
     if (engine.readOnly) engine.refresh();
     return this.visibleCollectionNames();
+  }
+
+  /**
+   * Whether this handle enforces foreign keys (default true; SQL's `PRAGMA foreign_keys` sets the
+   * same switch). Changing it inside a transaction has no effect, as in SQLite.
+   */
+  get foreignKeys(): boolean {
+    return this.enforceForeignKeys;
+  }
+
+  set foreignKeys(on: boolean) {
+    if (typeof on !== 'boolean') throw new InterfaceError('foreignKeys must be a boolean', 'BAD_OPTION');
+    if (!this.inTransaction) this.enforceForeignKeys = on;
+  }
+
+  /** @internal The foreign-key guard for one write of this handle, or null when nothing is enforced. */
+  foreignKeyGuard(engine: Engine): ForeignKeyGuard | null {
+    return ForeignKeyGuard.open(engine, this.enforceForeignKeys, this.deferredKeys);
   }
 
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
@@ -107,14 +152,38 @@ export class Database {
       return this.write((engine) => {
         const live = this.state(name);
         assignRowid(live, stored);
-        return engine.putRow(live, stored, 'replacePk');
-      }) as 'inserted' | 'replaced';
+        return this.putChecked(engine, live, stored);
+      });
     }
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
-    if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
-    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
-      'inserted' | 'replaced';
+    if (this.inTransaction) return this.putChecked(this.live(), state, stored);
+    return this.write((engine) => this.putChecked(engine, this.state(name), stored));
+  }
+
+  /**
+   * A put with foreign keys enforced: a replaced row counts as an update of the old one (ON UPDATE
+   * actions when a referenced key changed), and the write's checks run when it is done.
+   */
+  private putChecked(engine: Engine, state: CollectionState, stored: unknown[]): 'inserted' | 'replaced' {
+    const fk = this.foreignKeyGuard(engine);
+    if (fk === null) return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    const old = engine.getRow(state, state.pkOf(stored));
+    fk.prepare(state.name, old === undefined ? 'insert' : 'update');
+    const result = engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    if (old === undefined) fk.inserted(state, stored);
+    else fk.updated(state, old, stored, null);
+    fk.finish();
+    return result;
+  }
+
+  private deleteChecked(engine: Engine, state: CollectionState, pk: unknown): boolean {
+    const fk = this.foreignKeyGuard(engine);
+    if (fk === null) return engine.deleteRow(state, pk);
+    fk.prepare(state.name, 'delete');
+    const done = fk.deleteRow(state, pk);
+    fk.finish();
+    return done;
   }
 
   /** The row with primary key `pk`, or null. */
@@ -188,11 +257,11 @@ export class Database {
       return this.write((engine) => {
         const live = this.state(name);
         const rowid = rowidOf(live, live.indexes, composite);
-        return rowid !== undefined && engine.deleteRow(live, rowid);
+        return rowid !== undefined && this.deleteChecked(engine, live, rowid);
       });
     }
     const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
-    return this.write((engine) => engine.deleteRow(this.state(name), key));
+    return this.write((engine) => this.deleteChecked(engine, this.state(name), key));
   }
 
   /**
@@ -241,10 +310,15 @@ export class Database {
     const engine = this.live();
     this.assertNoScope('commit');
     if (!this.inTransaction) return;
+    // A deferred constraint still broken fails the commit and leaves the transaction open (SQLite).
+    this.deferredKeys.verify(engine);
     try {
       engine.commit();
     } finally {
-      if (!engine.inTransaction) txnOwners.delete(engine);
+      if (!engine.inTransaction) {
+        txnOwners.delete(engine);
+        this.deferredKeys.clear();
+      }
     }
   }
 
@@ -255,6 +329,7 @@ export class Database {
     if (!this.inTransaction) return;
     engine.rollback();
     txnOwners.delete(engine);
+    this.deferredKeys.clear();
   }
 
   /**
@@ -348,6 +423,7 @@ export class Database {
       engine.rollback();
       txnOwners.delete(engine);
     }
+    this.deferredKeys.clear();
     releaseEngine(engine);
   }
 
@@ -387,6 +463,7 @@ export class Database {
     }
     engine.begin();
     txnOwners.set(engine, this);
+    this.deferredKeys.clear();
   }
 
   /** Run one write inside this handle's transaction, or in its own autocommit transaction. */
@@ -401,6 +478,7 @@ export class Database {
     this.beginOwn(engine);
     try {
       const result = fn();
+      this.deferredKeys.verify(engine);
       engine.commit();
       return result;
     } catch (err) {
@@ -408,6 +486,7 @@ export class Database {
       throw err;
     } finally {
       txnOwners.delete(engine);
+      this.deferredKeys.clear();
     }
   }
 }
