@@ -118,10 +118,15 @@ function buildGraph(engine: Engine): Graph {
     if (s && !byLower.has(n.toLowerCase())) byLower.set(n.toLowerCase(), s);
   }
   let empty = true;
-  for (const n of names) {
-    const child = engine.collection(n);
-    const fks = child?.meta.schema.foreignKeys;
-    if (!child || !fks || fks.length === 0) continue;
+  // SQLite runs the actions of the constraints referencing a table newest first: tables by
+  // creation (collection id), each table's constraints by declaration, every one put in front.
+  const byId = names
+    .map((n) => engine.collection(n))
+    .filter((s): s is CollectionState => s !== undefined)
+    .sort((a, b) => a.meta.id - b.meta.id);
+  for (const child of byId) {
+    const fks = child.meta.schema.foreignKeys;
+    if (!fks || fks.length === 0) continue;
     const edges: Edge[] = [];
     fks.forEach((def, id) => {
       const parent = engine.collection(def.table) ?? byLower.get(def.table.toLowerCase()) ?? null;
@@ -138,7 +143,7 @@ function buildGraph(engine: Engine): Graph {
         childIndex: childCols.includes(-1) ? null : childIndexOf(child, childCols),
       };
       edges.push(edge);
-      if (parent) byParent.set(parent.name, [...(byParent.get(parent.name) ?? []), edge]);
+      if (parent) byParent.set(parent.name, [edge, ...(byParent.get(parent.name) ?? [])]);
       empty = false;
     });
     byChild.set(child.name, edges);
@@ -285,6 +290,8 @@ export class ForeignKeyGuard {
   private readonly pending: Pending[] = [];
   private readonly queue: Task[] = [];
   private draining = false;
+  /** How deeply actions are running inside actions (see run()). */
+  private depth = 0;
 
   private constructor(
     private readonly engine: Engine,
@@ -408,7 +415,7 @@ export class ForeignKeyGuard {
         return;
       case 'cascade':
         for (const pk of childrenOf(this.engine, edge, key))
-          this.queue.push(
+          this.run(
             newKey === null
               ? { kind: 'delete', state: edge.child, pk }
               : { kind: 'set', edge, pk, to: newKey },
@@ -417,11 +424,37 @@ export class ForeignKeyGuard {
       case 'setNull':
       case 'setDefault':
         for (const pk of childrenOf(this.engine, edge, key))
-          this.queue.push({ kind: 'set', edge, pk, to: action === 'setNull' ? 'null' : 'default' });
+          this.run({ kind: 'set', edge, pk, to: action === 'setNull' ? 'null' : 'default' });
         return;
       default:
         this.record({ kind: 'parent', edge, key });
     }
+  }
+
+  /**
+   * Run one action now, with the actions it causes, before the next constraint's (SQLite's order:
+   * a RESTRICT may find its children already gone by an earlier constraint's CASCADE). Past a
+   * depth the action waits in the queue instead, so a long self-referencing chain cannot
+   * overflow the stack.
+   */
+  private run(task: Task): void {
+    if (this.depth >= 200) {
+      this.queue.push(task);
+      return;
+    }
+    this.depth++;
+    try {
+      this.perform(task);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private perform(task: Task): void {
+    if (task.kind === 'delete') {
+      const old = this.engine.getRow(task.state, task.pk);
+      if (old && this.engine.deleteRow(task.state, task.pk)) this.removed(task.state, old);
+    } else this.setChild(task);
   }
 
   /** Run queued actions (which may queue more) until none is left. */
@@ -429,13 +462,7 @@ export class ForeignKeyGuard {
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let i = 0; i < this.queue.length; i++) {
-        const task = this.queue[i];
-        if (task.kind === 'delete') {
-          const old = this.engine.getRow(task.state, task.pk);
-          if (old && this.engine.deleteRow(task.state, task.pk)) this.removed(task.state, old);
-        } else this.setChild(task);
-      }
+      for (let i = 0; i < this.queue.length; i++) this.perform(this.queue[i]);
     } finally {
       this.queue.length = 0;
       this.draining = false;
