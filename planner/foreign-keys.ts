@@ -73,7 +73,10 @@ function orderOf(ixCols: readonly number[], cols: readonly number[]): number[] |
   return order.includes(-1) || new Set(order).size !== order.length ? null : order;
 }
 
-function parentKeyOf(parent: CollectionState, def: NormalizedForeignKey): { cols: number[]; key: ParentKey } | null {
+function parentKeyOf(
+  parent: CollectionState,
+  def: NormalizedForeignKey,
+): { cols: number[]; key: ParentKey } | null {
   const schema = parent.meta.schema;
   let cols: number[];
   if (def.parentColumns) {
@@ -300,7 +303,11 @@ export class ForeignKeyGuard {
   ) {}
 
   /** A guard for one statement, or null when there is nothing to enforce. */
-  static open(engine: Engine, enabled: boolean, deferred: DeferredForeignKeys | null): ForeignKeyGuard | null {
+  static open(
+    engine: Engine,
+    enabled: boolean,
+    deferred: DeferredForeignKeys | null,
+  ): ForeignKeyGuard | null {
     if (!enabled) return null;
     const graph = graphOf(engine);
     return graph.empty ? null : new ForeignKeyGuard(engine, graph, deferred);
@@ -311,18 +318,24 @@ export class ForeignKeyGuard {
    * child columns (INSERT, DELETE, an UPDATE setting them) whose parent table is missing or whose
    * parent columns are not a key, or deleting or re-keying parent rows of such a constraint.
    */
-  prepare(table: string, kind: 'insert' | 'delete' | 'update', setColumns: readonly number[] | null = null): void {
+  prepare(
+    table: string,
+    kind: 'insert' | 'delete' | 'update',
+    setColumns: readonly number[] | null = null,
+  ): void {
     const touches = (cols: readonly number[] | null): boolean =>
       kind !== 'update' || setColumns === null || cols === null || cols.some((c) => setColumns.includes(c));
     for (const edge of this.graph.byChild.get(table) ?? []) {
       if (!touches(edge.childCols)) continue;
-      if (!edge.parent) throw new ProgrammingError(`no such table: main.${edge.def.table}`, 'NO_SUCH_COLLECTION');
+      if (!edge.parent)
+        throw new ProgrammingError(`no such table: main.${edge.def.table}`, 'NO_SUCH_COLLECTION');
       if (!edge.parentKey) throw mismatch(edge);
     }
     if (kind === 'insert') return;
     for (const edge of this.graph.byParent.get(table) ?? []) {
       if (edge.parentKey) continue;
-      const declared = edge.def.parentColumns?.map((n) => topLevel(edge.parent as CollectionState, n)) ?? null;
+      const declared =
+        edge.def.parentColumns?.map((n) => topLevel(edge.parent as CollectionState, n)) ?? null;
       if (kind === 'delete' || touches(declared)) throw mismatch(edge);
     }
   }
@@ -347,7 +360,12 @@ export class ForeignKeyGuard {
    * Row `old` of `state` became `row`. `setColumns` are the columns the statement assigned (null:
    * any may have changed): SQLite checks a child row's reference only when its columns were set.
    */
-  updated(state: CollectionState, old: readonly unknown[], row: readonly unknown[], setColumns: readonly number[] | null): void {
+  updated(
+    state: CollectionState,
+    old: readonly unknown[],
+    row: readonly unknown[],
+    setColumns: readonly number[] | null,
+  ): void {
     for (const edge of this.graph.byChild.get(state.name) ?? []) {
       if (!edge.parentKey) continue;
       if (setColumns !== null && !edge.childCols.some((c) => setColumns.includes(c))) continue;

@@ -318,7 +318,12 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
   if (fk !== null) {
     fk.prepare(stmt.collection, 'insert');
     for (const u of stmt.upserts)
-      if (u.sets) fk.prepare(stmt.collection, 'update', u.sets.map((s) => s.column));
+      if (u.sets)
+        fk.prepare(
+          stmt.collection,
+          'update',
+          u.sets.map((s) => s.column),
+        );
   }
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;

@@ -3,7 +3,14 @@
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
-import type { ColumnDefAst, ForeignKeyAst, ForeignKeyClauseAst, QueryAst, SqlExpr, StatementAst } from './ast';
+import type {
+  ColumnDefAst,
+  ForeignKeyAst,
+  ForeignKeyClauseAst,
+  QueryAst,
+  SqlExpr,
+  StatementAst,
+} from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
 import type { ExprParser } from './parse-expr';
 
@@ -227,8 +234,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
       p.expectWord('KEY');
       const cols = nameList(p);
       foreignKeys.push({ columns: cols, ref: references(p) });
-    }
-    else columns.push(columnDef(p));
+    } else columns.push(columnDef(p));
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);

@@ -55,7 +55,10 @@ function topLevel(coll: CollectionView, name: string): number {
 }
 
 /** A lookup of parent keys (values in foreign-key column order), or null when the columns are not a key. */
-function parentLookup(parent: CollectionView, fk: NormalizedForeignKey): ((vals: unknown[]) => boolean) | null {
+function parentLookup(
+  parent: CollectionView,
+  fk: NormalizedForeignKey,
+): ((vals: unknown[]) => boolean) | null {
   const schema = parent.meta.schema;
   let cols: number[];
   if (fk.parentColumns) cols = fk.parentColumns.map((n) => topLevel(parent, n));
@@ -66,9 +69,11 @@ function parentLookup(parent: CollectionView, fk: NormalizedForeignKey): ((vals:
     cols = paths.map((p) => (p.length === 1 ? topLevel(parent, p[0]) : -1));
   }
   if (cols.includes(-1) || cols.length !== fk.columns.length) return null;
-  if (cols.length === 1 && cols[0] === parent.compiled.pkColumn) return (vals) => parent.pk.get(vals[0]) !== undefined;
+  if (cols.length === 1 && cols[0] === parent.compiled.pkColumn)
+    return (vals) => parent.pk.get(vals[0]) !== undefined;
   const match = (ix: IndexView): number[] | null => {
-    if (!ix.unique || ix.columns.length !== cols.length || ix.columns.some((c) => c.sub.length > 0)) return null;
+    if (!ix.unique || ix.columns.length !== cols.length || ix.columns.some((c) => c.sub.length > 0))
+      return null;
     const order = ix.columns.map((c) => cols.indexOf(c.column));
     return order.includes(-1) || new Set(order).size !== order.length ? null : order;
   };
@@ -104,7 +109,10 @@ export function foreignKeyCheckRows(
       const parent = byName(view, fk.table);
       const lookup = parent ? parentLookup(parent, fk) : null;
       if (parent && !lookup)
-        throw new SchemaError(`foreign key mismatch - "${child.meta.schema.name}" referencing "${parent.meta.schema.name}"`, 'SCHEMA');
+        throw new SchemaError(
+          `foreign key mismatch - "${child.meta.schema.name}" referencing "${parent.meta.schema.name}"`,
+          'SCHEMA',
+        );
       const cols = fk.columns.map((c) => topLevel(child, c));
       for (const [pk, loc] of child.pk.entries()) {
         const stored = readRow(loc);

@@ -125,9 +125,7 @@ export function normalizeForeignKeys(
 export function foreignKeyDescriptor(fk: NormalizedForeignKey): ForeignKeyDescriptor {
   const d: ForeignKeyDescriptor = {
     columns: [...fk.columns],
-    references: fk.parentColumns
-      ? { table: fk.table, columns: [...fk.parentColumns] }
-      : { table: fk.table },
+    references: fk.parentColumns ? { table: fk.table, columns: [...fk.parentColumns] } : { table: fk.table },
   };
   if (fk.onDelete) d.onDelete = fk.onDelete;
   if (fk.onUpdate) d.onUpdate = fk.onUpdate;

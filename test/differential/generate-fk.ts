@@ -58,7 +58,10 @@ function ddl(s: Shape): string[] {
 }
 
 const small = fc.integer({ min: 0, max: 6 });
-const ref = fc.oneof({ weight: 5, arbitrary: small.map(String) }, { weight: 1, arbitrary: fc.constant('NULL') });
+const ref = fc.oneof(
+  { weight: 5, arbitrary: small.map(String) },
+  { weight: 1, arbitrary: fc.constant('NULL') },
+);
 
 function write(sql: string): Stmt {
   const readBack: Stmt = { sql: 'SELECT * FROM p ORDER BY id', params: [], ordered: true, kind: 'select' };
@@ -87,7 +90,9 @@ function childInsert(nextId: () => number): fc.Arbitrary<Stmt> {
   return fc
     .array(fc.tuple(ref, small), { minLength: 1, maxLength: 3 })
     .map((rows) =>
-      write(`INSERT INTO t (id, pid, pk2, v) VALUES ${rows.map(([pid, k]) => `(${nextId()}, ${pid}, ${k}, 'x')`).join(', ')}`),
+      write(
+        `INSERT INTO t (id, pid, pk2, v) VALUES ${rows.map(([pid, k]) => `(${nextId()}, ${pid}, ${k}, 'x')`).join(', ')}`,
+      ),
     );
 }
 
@@ -95,12 +100,24 @@ function statementArb(s: Shape, nextId: () => number): fc.Arbitrary<Stmt> {
   return fc.oneof(
     { weight: 3, arbitrary: parentInsert(s) },
     { weight: 3, arbitrary: childInsert(nextId) },
-    { weight: 2, arbitrary: fc.tuple(small, small).map(([a, b]) => write(`UPDATE p SET id = ${b} WHERE id = ${a}`)) },
-    { weight: 2, arbitrary: fc.tuple(ref, small).map(([k, a]) => write(`UPDATE p SET k = ${k} WHERE id = ${a}`)) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(small, small).map(([a, b]) => write(`UPDATE p SET id = ${b} WHERE id = ${a}`)),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(ref, small).map(([k, a]) => write(`UPDATE p SET k = ${k} WHERE id = ${a}`)),
+    },
     { weight: 2, arbitrary: small.map((a) => write(`DELETE FROM p WHERE id = ${a}`)) },
     { weight: 1, arbitrary: small.map((a) => write(`DELETE FROM p WHERE k = ${a}`)) },
-    { weight: 1, arbitrary: fc.tuple(ref, small).map(([pid, a]) => write(`UPDATE t SET pid = ${pid} WHERE pid = ${a}`)) },
-    { weight: 1, arbitrary: fc.tuple(ref, small).map(([k, a]) => write(`UPDATE t SET pk2 = ${k} WHERE id % 7 = ${a}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(ref, small).map(([pid, a]) => write(`UPDATE t SET pid = ${pid} WHERE pid = ${a}`)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(ref, small).map(([k, a]) => write(`UPDATE t SET pk2 = ${k} WHERE id % 7 = ${a}`)),
+    },
     { weight: 1, arbitrary: small.map((a) => write(`DELETE FROM t WHERE pid = ${a} OR pk2 = ${a}`)) },
     {
       weight: 1,
@@ -114,7 +131,9 @@ function statementArb(s: Shape, nextId: () => number): fc.Arbitrary<Stmt> {
       weight: 1,
       arbitrary: fc
         .tuple(small, small, small)
-        .map(([id, k, d]) => write(`INSERT INTO p (id, k) VALUES (${id}, ${k}) ON CONFLICT (k) DO UPDATE SET id = ${d}`)),
+        .map(([id, k, d]) =>
+          write(`INSERT INTO p (id, k) VALUES (${id}, ${k}) ON CONFLICT (k) DO UPDATE SET id = ${d}`),
+        ),
     },
     // Every row of the parent at once: cascades and violations over the whole child table.
     { weight: 1, arbitrary: fc.constant(write('DELETE FROM p')) },
@@ -131,6 +150,8 @@ export function foreignKeyCaseArb(statements: number): fc.Arbitrary<Case> {
       .map((ids) => write(`INSERT INTO p (id, k) VALUES ${ids.map((i) => `(${i}, ${i})`).join(', ')}`));
     const inserts = fc.tuple(seedParents, childInsert(nextId), childInsert(nextId)).map((x) => [...x]);
     const stmts = fc.array(statementArb(s, nextId), { minLength: statements, maxLength: statements });
-    return fc.tuple(inserts, stmts).map(([ins, st]) => ({ cols: CHILD_COLS, inserts: ins, stmts: st, ddl: ddl(s) }));
+    return fc
+      .tuple(inserts, stmts)
+      .map(([ins, st]) => ({ cols: CHILD_COLS, inserts: ins, stmts: st, ddl: ddl(s) }));
   });
 }
