@@ -3,7 +3,8 @@
  * insert and delete (a replaced row counts as an update of the old one), the `foreignKeys`
  * switch, deferred constraints at commit, and the same catalog entry SQL sees.
  */
-import { connect, Database, IntegrityError, SchemaError } from '../../src/index';
+import { AsyncDatabase, connect, Database, IntegrityError, SchemaError } from '../../src/index';
+import { tmpDir } from '../helpers/tmp';
 
 function setup(onDelete?: 'cascade' | 'restrict' | 'setNull', deferred = false): Database {
   const db = Database.openInMemory();
@@ -142,5 +143,31 @@ describe('typed API foreign keys', () => {
     conn.execute('DELETE FROM p');
     expect(conn.execute('SELECT count(*) FROM c').fetchOne()).toEqual([0]);
     conn.close();
+  });
+});
+
+describe('async API', () => {
+  const tmp = tmpDir('mv-async-fk-');
+
+  test('registerCollection passes foreignKeys to the worker, which enforces them', async () => {
+    const db = await AsyncDatabase.open(tmp.file(), { readers: 1 });
+    try {
+      await db.registerCollection('p', [{ path: 'id', type: 'int64' }], 'id');
+      await db.registerCollection(
+        'c',
+        [
+          { path: 'id', type: 'int64' },
+          { path: 'p', type: 'int64' },
+        ],
+        'id',
+        [],
+        { foreignKeys: [{ columns: ['p'], references: { table: 'p' } }] },
+      );
+      await db.insert('p', { id: 1 });
+      await db.insert('c', { id: 1, p: 1 });
+      await expect(db.insert('c', { id: 2, p: 2 })).rejects.toMatchObject({ code: 'FOREIGN_KEY' });
+    } finally {
+      await db.close();
+    }
   });
 });
