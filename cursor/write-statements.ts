@@ -25,6 +25,8 @@ import { ProgrammingError, SchemaError } from '../src/errors';
 import type { Params } from './values';
 import type { ForeignKeyGuard } from '../planner/foreign-keys';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
+import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
+import type { AddColumnStmt } from '../parser/ir';
 
 export type { WriteResult } from '../planner/write';
 
@@ -88,6 +90,19 @@ function renameReferences(
   }
 }
 
+/**
+ * ADD COLUMN … REFERENCES: the new column's constraint joins the table's. With enforcement on,
+ * SQLite refuses a non-NULL default (every existing row would reference it unchecked).
+ */
+function withForeignKey(schema: CollectionSchema, stmt: AddColumnStmt, enforced: boolean): CollectionSchema {
+  if (!stmt.foreignKey) return schema;
+  if (enforced && (stmt.field.default !== undefined || stmt.field.defaultSql !== undefined))
+    throw new SchemaError('Cannot add a REFERENCES column with non-NULL default value', 'SCHEMA');
+  const names = schema.fields.filter((f) => f.path.length === 1).map((f) => f.path[0]);
+  const added = normalizeForeignKeys(schema.name, [stmt.foreignKey], names);
+  return { ...schema, foreignKeys: [...(schema.foreignKeys ?? []), ...added] };
+}
+
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -136,7 +151,7 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
   };
 }
 
-function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null): WriteResult {
+function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): WriteResult {
   switch (stmt.kind) {
     case 'createTable': {
       if (engine.collection(stmt.name)) {
@@ -215,7 +230,7 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null): Write
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
       );
-      engine.alterCollection(keepTableOptions(schema, next));
+      engine.alterCollection(withForeignKey(keepTableOptions(schema, next), stmt, enforced));
       return { rowCount: 0 };
     }
     case 'renameTable': {
@@ -261,6 +276,9 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
       return { rowCount: 0 };
     case 'dropTable':
       return ddl(engine, stmt, db.foreignKeyGuard(engine));
+    case 'addColumn':
+      // Whether enforcement is on decides whether a REFERENCES column may have a default.
+      return ddl(engine, stmt, null, db.foreignKeys);
     default:
       return ddl(engine, stmt, null);
   }

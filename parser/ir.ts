@@ -126,6 +126,8 @@ export interface AddColumnStmt {
   readonly kind: 'addColumn';
   readonly collection: string;
   readonly field: FieldDescriptor;
+  /** The column's REFERENCES clause, added to the table's foreign keys. */
+  readonly foreignKey?: ForeignKeyDescriptor;
 }
 
 /** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */

@@ -247,22 +247,24 @@ function autoIncrementOf(ast: Ast<'createTable'>, pk: ColumnDefAst | undefined, 
   return true;
 }
 
+function foreignKeyDescriptorOf(columns: string[], ref: ForeignKeyClauseAst): ForeignKeyDescriptor {
+  const d: ForeignKeyDescriptor = {
+    columns,
+    references: ref.columns ? { table: ref.table, columns: [...ref.columns] } : { table: ref.table },
+  };
+  if (ref.onDelete !== 'noAction') d.onDelete = ref.onDelete;
+  if (ref.onUpdate !== 'noAction') d.onUpdate = ref.onUpdate;
+  if (ref.deferred) d.deferred = true;
+  return d;
+}
+
 /**
  * Column REFERENCES and table FOREIGN KEY clauses, in SQLite's declaration order (column
  * constraints first, then table constraints); child names take the declared spelling.
  */
 function foreignKeysOf(ast: Ast<'createTable'>, sql: string): ForeignKeyDescriptor[] {
   const out: ForeignKeyDescriptor[] = [];
-  const descriptor = (columns: string[], ref: ForeignKeyClauseAst): ForeignKeyDescriptor => {
-    const d: ForeignKeyDescriptor = {
-      columns,
-      references: ref.columns ? { table: ref.table, columns: [...ref.columns] } : { table: ref.table },
-    };
-    if (ref.onDelete !== 'noAction') d.onDelete = ref.onDelete;
-    if (ref.onUpdate !== 'noAction') d.onUpdate = ref.onUpdate;
-    if (ref.deferred) d.deferred = true;
-    return d;
-  };
+  const descriptor = foreignKeyDescriptorOf;
   for (const col of ast.columns) {
     const ref = col.references;
     if (!ref) continue;
@@ -363,15 +365,21 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
   const col = ast.column;
   if (col.primaryKey || col.unique)
     throw new NotSupportedError('ADD COLUMN with PRIMARY KEY or UNIQUE', 'NOT_SUPPORTED', { sql });
-  if (col.references)
-    throw new NotSupportedError('ADD COLUMN with REFERENCES', 'NOT_SUPPORTED', { sql, offset: col.start });
   if (resolvePath(scope, col.name.split('.')))
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
   const field = columnField(col, false, col.checks, sql);
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
   if (col.notNull && field.default === undefined && field.defaultSql === undefined)
     throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
-  return { kind: 'addColumn', collection: scope.schema.name, field };
+  const ref = col.references;
+  if (ref && ref.columns && ref.columns.length !== 1)
+    throw new SchemaError(
+      `foreign key on ${col.name} should reference only one column of table ${ref.table}`,
+      'SCHEMA',
+      { sql, offset: col.start },
+    );
+  const stmt: AddColumnStmt = { kind: 'addColumn', collection: scope.schema.name, field };
+  return ref ? { ...stmt, foreignKey: foreignKeyDescriptorOf([col.name], ref) } : stmt;
 }
 
 export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string): Statement {

@@ -389,6 +389,30 @@ describe('introspection', () => {
     );
   });
 
+  test('ALTER TABLE ADD COLUMN … REFERENCES (a non-NULL default refused while enforcing)', () => {
+    compare(
+      [
+        'CREATE TABLE p (id INTEGER PRIMARY KEY)',
+        'CREATE TABLE c (id INTEGER PRIMARY KEY)',
+        'INSERT INTO c VALUES (1)',
+      ],
+      [
+        'ALTER TABLE c ADD COLUMN p INT REFERENCES p DEFAULT 5',
+        'ALTER TABLE c ADD COLUMN p INT REFERENCES p ON DELETE CASCADE',
+        'ALTER TABLE c ADD COLUMN q INT DEFAULT NULL REFERENCES p',
+        'PRAGMA foreign_key_list(c)',
+        'INSERT INTO c VALUES (2, 3, NULL)',
+        'INSERT INTO p VALUES (3)',
+        'INSERT INTO c VALUES (2, 3, NULL)',
+        'DELETE FROM p',
+        'PRAGMA foreign_keys = OFF',
+        'ALTER TABLE c ADD COLUMN r INT REFERENCES p DEFAULT 5',
+        'PRAGMA foreign_key_check',
+      ],
+      ['c'],
+    );
+  });
+
   test('a write-time error names the statement', () => {
     const conn = connect(':memory:', { autocommit: true });
     conn.execute('CREATE TABLE d (id INTEGER PRIMARY KEY, p INT REFERENCES nope)');
