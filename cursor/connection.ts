@@ -7,7 +7,7 @@
  * Statements are lowered once per SQL text (LRU cache, invalidated by DDL) and physical plans are
  * cached with them, so re-executing a statement only binds parameters.
  */
-import { Database } from '../src/database';
+import { Database, foreignKeysEnabled, setForeignKeys } from '../src/database';
 import {
   DatabaseError,
   DataError,
@@ -63,6 +63,7 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
+    'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
   }
@@ -70,7 +71,11 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     throw new InterfaceError('connect: path must be a non-empty string', 'BAD_OPTION');
   const db =
     path === ':memory:'
-      ? Database.openInMemory({ safeIntegers: storage.safeIntegers, cacheBytes: storage.cacheBytes })
+      ? Database.openInMemory({
+          safeIntegers: storage.safeIntegers,
+          cacheBytes: storage.cacheBytes,
+          foreignKeys: storage.foreignKeys,
+        })
       : Database.open(path, storage);
   return new Connection(db, opts);
 }
@@ -325,10 +330,10 @@ export class Connection {
         // The connection's handle holds the switch (on by default, unlike SQLite); inside a
         // transaction setting it does nothing, as in SQLite.
         if (typeof stmt.value === 'number') {
-          db.foreignKeys = stmt.value !== 0;
+          setForeignKeys(db, stmt.value !== 0);
           return { kind: 'done', rowCount: -1 };
         }
-        value = db.foreignKeys ? 1 : 0;
+        value = foreignKeysEnabled(db) ? 1 : 0;
         break;
       case 'journal_mode':
         value = journalMode(db.storage.path === null, typeof stmt.value === 'string' ? stmt.value : null);

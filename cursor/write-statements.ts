@@ -5,6 +5,7 @@
  * the caller wraps it in a savepoint.
  */
 import type { Database } from '../src/database';
+import { foreignKeyGuard, foreignKeysEnabled } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import {
@@ -270,15 +271,15 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
     case 'insert':
     case 'update':
     case 'delete':
-      return executeWrite(engine, stmt, params, session, db.foreignKeyGuard(engine));
+      return executeWrite(engine, stmt, params, session, foreignKeyGuard(db, engine));
     case 'createTableAs':
       createTableAs(engine, stmt, { params, session });
       return { rowCount: 0 };
     case 'dropTable':
-      return ddl(engine, stmt, db.foreignKeyGuard(engine));
+      return ddl(engine, stmt, foreignKeyGuard(db, engine));
     case 'addColumn':
       // Whether enforcement is on decides whether a REFERENCES column may have a default.
-      return ddl(engine, stmt, null, db.foreignKeys);
+      return ddl(engine, stmt, null, foreignKeysEnabled(db));
     default:
       return ddl(engine, stmt, null);
   }

@@ -43,6 +43,30 @@ type Row = Record<string, unknown>;
 /** Which handle's write transaction the engine is in; another handle writing meanwhile is BUSY. */
 const txnOwners = new WeakMap<Engine, Database>();
 
+/**
+ * Each handle's foreign-key switch (the `foreignKeys` open option, SQL's PRAGMA foreign_keys) and
+ * its transaction's deferred checks; kept beside the class so the SQL layer reaches them without
+ * widening the public Database surface.
+ */
+const foreignKeyStates = new WeakMap<Database, { enabled: boolean; deferred: DeferredForeignKeys }>();
+
+/** Whether handle `db` enforces foreign keys. */
+export function foreignKeysEnabled(db: Database): boolean {
+  return foreignKeyStates.get(db)?.enabled ?? true;
+}
+
+/** Switch enforcement for handle `db`; inside its transaction this does nothing, as in SQLite. */
+export function setForeignKeys(db: Database, on: boolean): void {
+  const state = foreignKeyStates.get(db);
+  if (state && !db.inTransaction) state.enabled = on;
+}
+
+/** The foreign-key guard for one write of handle `db`, or null when nothing is enforced. */
+export function foreignKeyGuard(db: Database, engine: Engine): ForeignKeyGuard | null {
+  const state = foreignKeyStates.get(db);
+  return state ? ForeignKeyGuard.open(engine, state.enabled, state.deferred) : null;
+}
+
 export class Database {
   private engine: Engine | null;
   private readonly safeIntegers: boolean;
@@ -53,15 +77,16 @@ export class Database {
    * could no longer undo what `fn` wrote.
    */
   private scopes = 0;
-  /** Whether this handle enforces foreign keys (SQL's PRAGMA foreign_keys); on by default. */
-  private enforceForeignKeys = true;
   /** Checks of deferred foreign keys that the open transaction's commit must run. */
-  private readonly deferredKeys = new DeferredForeignKeys();
+  private readonly deferredKeys: DeferredForeignKeys;
 
   private constructor(engine: Engine, opts: OpenOptions) {
     this.engine = engine;
     this.safeIntegers = opts.safeIntegers === true;
     this.readOnly = opts.readOnly === true || engine.readOnly;
+    const fk = { enabled: opts.foreignKeys !== false, deferred: new DeferredForeignKeys() };
+    foreignKeyStates.set(this, fk);
+    this.deferredKeys = fk.deferred;
   }
 
   /** Open (creating if needed) the database file at `path`. */
@@ -125,24 +150,6 @@ export class Database {
     return this.visibleCollectionNames();
   }
 
-  /**
-   * Whether this handle enforces foreign keys (default true; SQL's `PRAGMA foreign_keys` sets the
-   * same switch). Changing it inside a transaction has no effect, as in SQLite.
-   */
-  get foreignKeys(): boolean {
-    return this.enforceForeignKeys;
-  }
-
-  set foreignKeys(on: boolean) {
-    if (typeof on !== 'boolean') throw new InterfaceError('foreignKeys must be a boolean', 'BAD_OPTION');
-    if (!this.inTransaction) this.enforceForeignKeys = on;
-  }
-
-  /** @internal The foreign-key guard for one write of this handle, or null when nothing is enforced. */
-  foreignKeyGuard(engine: Engine): ForeignKeyGuard | null {
-    return ForeignKeyGuard.open(engine, this.enforceForeignKeys, this.deferredKeys);
-  }
-
   /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
   insert(name: string, row: Row): 'inserted' | 'replaced' {
     const state = this.state(name);
@@ -166,7 +173,7 @@ export class Database {
    * actions when a referenced key changed), and the write's checks run when it is done.
    */
   private putChecked(engine: Engine, state: CollectionState, stored: unknown[]): 'inserted' | 'replaced' {
-    const fk = this.foreignKeyGuard(engine);
+    const fk = foreignKeyGuard(this, engine);
     if (fk === null) return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
     const old = engine.getRow(state, state.pkOf(stored));
     fk.prepare(state.name, old === undefined ? 'insert' : 'update');
@@ -178,7 +185,7 @@ export class Database {
   }
 
   private deleteChecked(engine: Engine, state: CollectionState, pk: unknown): boolean {
-    const fk = this.foreignKeyGuard(engine);
+    const fk = foreignKeyGuard(this, engine);
     if (fk === null) return engine.deleteRow(state, pk);
     fk.prepare(state.name, 'delete');
     const done = fk.deleteRow(state, pk);

@@ -6,8 +6,8 @@
 import { AsyncDatabase, connect, Database, IntegrityError, SchemaError } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
-function setup(onDelete?: 'cascade' | 'restrict' | 'setNull', deferred = false): Database {
-  const db = Database.openInMemory();
+function setup(onDelete?: 'cascade' | 'restrict' | 'setNull', deferred = false, file?: string): Database {
+  const db = file === undefined ? Database.openInMemory() : Database.open(file);
   db.registerCollection(
     'users',
     [
@@ -35,6 +35,8 @@ function setup(onDelete?: 'cascade' | 'restrict' | 'setNull', deferred = false):
   );
   return db;
 }
+
+const tmp = tmpDir('mv-fk-');
 
 describe('typed API foreign keys', () => {
   test('an insert needs its parent; NULL references nothing', () => {
@@ -79,11 +81,14 @@ describe('typed API foreign keys', () => {
     expect(db.get('posts', 1)).toEqual({ id: 1, author: 1, by_email: 'b@x' });
   });
 
-  test('the foreignKeys switch and deferred constraints inside transaction()', () => {
-    const db = setup(undefined, true);
-    db.foreignKeys = false;
-    db.insert('posts', { id: 1, author: 9 });
-    db.foreignKeys = true;
+  test('the foreignKeys open option and deferred constraints inside transaction()', () => {
+    const file = tmp.file();
+    setup(undefined, true, file).close();
+    const off = Database.open(file, { foreignKeys: false });
+    off.insert('posts', { id: 1, author: 9 });
+    off.close();
+    const db = Database.open(file);
+    expect(() => db.insert('posts', { id: 3, author: 9 })).toThrow(IntegrityError);
     expect(() =>
       db.transaction(() => {
         db.insert('posts', { id: 2, author: 8 });
@@ -147,8 +152,6 @@ describe('typed API foreign keys', () => {
 });
 
 describe('async API', () => {
-  const tmp = tmpDir('mv-async-fk-');
-
   test('registerCollection passes foreignKeys to the worker, which enforces them', async () => {
     const db = await AsyncDatabase.open(tmp.file(), { readers: 1 });
     try {
