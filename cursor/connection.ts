@@ -7,7 +7,7 @@
  * Statements are lowered once per SQL text (LRU cache, invalidated by DDL) and physical plans are
  * cached with them, so re-executing a statement only binds parameters.
  */
-import { Database, foreignKeysEnabled, setForeignKeys } from '../src/database';
+import { Database, foreignKeyGuard, foreignKeysEnabled, setForeignKeys } from '../src/database';
 import {
   DatabaseError,
   DataError,
@@ -403,7 +403,12 @@ export class Connection {
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
     // An upsert may rewrite an existing row, which is more than one change.
-    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1 && stmt.upserts.length === 0;
+    // A foreign key checked when the statement ends may refuse a row already written.
+    const atomic =
+      stmt.kind === 'insert' &&
+      stmt.rows.length === 1 &&
+      stmt.upserts.length === 0 &&
+      foreignKeyGuard(db, engine) === null;
     const sp = implicit || atomic ? null : engine.savepoint();
     try {
       const result = runWrite(db, stmt, bound, this.session);

@@ -345,6 +345,25 @@ export class ForeignKeyGuard {
     else this.pending.push(p);
   }
 
+  /**
+   * Check a row about to be inserted into `state` before it is written, when that settles it: no
+   * constraint of the table references the table itself (the row could be its own parent) and the
+   * table is no parent (nothing else changes). Throws for a missing parent of an immediate
+   * constraint; hands deferred ones to the transaction. False: use inserted() after the write.
+   */
+  checkBeforeInsert(state: CollectionState, row: readonly unknown[]): boolean {
+    const edges = this.graph.byChild.get(state.name) ?? [];
+    if (this.graph.byParent.has(state.name) || edges.some((e) => e.parent === state)) return false;
+    for (const edge of edges) {
+      if (!edge.parentKey) continue;
+      const values = pick(row, edge.childCols);
+      if (hasNull(values) || parentHas(edge, values)) continue;
+      if (edge.def.deferred && this.deferred) this.deferred.add({ kind: 'child', edge, pk: state.pkOf(row) });
+      else throw violation();
+    }
+    return true;
+  }
+
   /** A row was inserted into `state`. */
   inserted(state: CollectionState, row: readonly unknown[]): void {
     const edges = this.graph.byChild.get(state.name);

@@ -177,20 +177,27 @@ export class Database {
     if (fk === null) return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
     const old = engine.getRow(state, state.pkOf(stored));
     fk.prepare(state.name, old === undefined ? 'insert' : 'update');
-    const result = engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
-    if (old === undefined) fk.inserted(state, stored);
-    else fk.updated(state, old, stored, null);
-    fk.finish();
-    return result;
+    // The bulk-load path: a new row checked before it is written needs no savepoint.
+    if (old === undefined && fk.checkBeforeInsert(state, stored))
+      return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    return undoOnThrow(engine, () => {
+      const result = engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+      if (old === undefined) fk.inserted(state, stored);
+      else fk.updated(state, old, stored, null);
+      fk.finish();
+      return result;
+    });
   }
 
   private deleteChecked(engine: Engine, state: CollectionState, pk: unknown): boolean {
     const fk = foreignKeyGuard(this, engine);
     if (fk === null) return engine.deleteRow(state, pk);
     fk.prepare(state.name, 'delete');
-    const done = fk.deleteRow(state, pk);
-    fk.finish();
-    return done;
+    return undoOnThrow(engine, () => {
+      const done = fk.deleteRow(state, pk);
+      fk.finish();
+      return done;
+    });
   }
 
   /** The row with primary key `pk`, or null. */
@@ -495,6 +502,20 @@ export class Database {
       txnOwners.delete(engine);
       this.deferredKeys.clear();
     }
+  }
+}
+
+/**
+ * Run a write whose foreign-key checks come after its changes (and whose actions may change other
+ * rows): a failure puts the transaction back as it was before the write.
+ */
+function undoOnThrow<T>(engine: Engine, fn: () => T): T {
+  const sp = engine.savepoint();
+  try {
+    return fn();
+  } catch (err) {
+    if (engine.inTransaction) engine.rollbackTo(sp);
+    throw err;
   }
 }
 

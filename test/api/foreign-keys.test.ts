@@ -102,6 +102,23 @@ describe('typed API foreign keys', () => {
     expect(db.get('posts', 2)).toEqual({ id: 2, author: 8, by_email: null });
   });
 
+  test('a refused write inside a transaction leaves no trace (the transaction goes on)', () => {
+    const db = setup('cascade');
+    db.insert('users', { id: 1, email: 'a@x' });
+    db.insert('posts', { id: 1, author: 1, by_email: 'a@x' });
+    db.insert('posts', { id: 3, author: null, by_email: 'a@x' });
+    db.transaction(() => {
+      expect(() => db.insert('posts', { id: 2, author: 7 })).toThrow(IntegrityError);
+      // Deleting user 1 cascades to post 1, but post 3's by_email reference (NO ACTION) fails.
+      expect(() => db.delete('users', 1)).toThrow(IntegrityError);
+      db.insert('users', { id: 2, email: 'b@x' });
+    });
+    expect(db.get('posts', 2)).toBeNull();
+    expect(db.get('posts', 1)).toEqual({ id: 1, author: 1, by_email: 'a@x' });
+    expect(db.get('users', 1)).toEqual({ id: 1, email: 'a@x' });
+    expect(db.get('users', 2)).toEqual({ id: 2, email: 'b@x' });
+  });
+
   test('bad descriptors are SchemaErrors', () => {
     const db = Database.openInMemory();
     const fields = [

@@ -321,6 +321,19 @@ describe('deferred constraints and PRAGMA foreign_keys', () => {
     );
   });
 
+  test('a refused single-row INSERT inside a transaction leaves no row behind', () => {
+    const conn = connect(':memory:');
+    conn.execute(P);
+    conn.execute(child(''));
+    conn.commit();
+    conn.execute('INSERT INTO p VALUES (1, 10)');
+    expect(() => conn.execute('INSERT INTO c VALUES (1, 5)')).toThrow(IntegrityError);
+    conn.execute('INSERT INTO c VALUES (2, 1)');
+    conn.commit();
+    expect(conn.execute('SELECT * FROM c').fetchAll()).toEqual([[2, 1]]);
+    conn.close();
+  });
+
   test('ModelVault enforces them without the PRAGMA (SQLite does not)', () => {
     const conn = connect(':memory:', { autocommit: true });
     conn.execute(P);
