@@ -252,10 +252,6 @@ export class DeferredForeignKeys {
     this.items.push({ child: p.edge.child.name, id: p.edge.id, p });
   }
 
-  get size(): number {
-    return this.items.length;
-  }
-
   clear(): void {
     this.items = [];
   }
