@@ -4,7 +4,8 @@
  *
  * - ON DELETE / ON UPDATE actions (CASCADE, SET NULL, SET DEFAULT) run as each parent row changes;
  *   RESTRICT fails at once. The actions change child rows, which may be parents themselves, so they
- *   chain (a queue, not recursion: a self-referencing chain may be any length).
+ *   chain, each running to completion before the next (a bounded depth, then a queue: a
+ *   self-referencing chain may be any length).
  * - Everything else (NO ACTION, a new or changed child row) is checked when the statement ends,
  *   against the table as it is then, so a statement that breaks a constraint and repairs it passes.
  *   A deferred constraint's checks wait for the transaction's commit (DeferredForeignKeys).
