@@ -403,12 +403,14 @@ export class Connection {
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
     // An upsert may rewrite an existing row, which is more than one change.
-    // A foreign key checked when the statement ends may refuse a row already written.
+    // A foreign key checked when the statement ends may refuse a row already written, unless the
+    // table's rows are checked before they are written (planner/write.ts).
+    const fk = stmt.kind === 'insert' ? foreignKeyGuard(db, engine) : null;
     const atomic =
       stmt.kind === 'insert' &&
       stmt.rows.length === 1 &&
       stmt.upserts.length === 0 &&
-      foreignKeyGuard(db, engine) === null;
+      (fk === null || (stmt.conflict === 'abort' && fk.checksInsertFirst(stmt.collection)));
     const sp = implicit || atomic ? null : engine.savepoint();
     try {
       const result = runWrite(db, stmt, bound, this.session);

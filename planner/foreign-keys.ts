@@ -349,9 +349,8 @@ export class ForeignKeyGuard {
    * constraint; hands deferred ones to the transaction. False: use inserted() after the write.
    */
   checkBeforeInsert(state: CollectionState, row: readonly unknown[]): boolean {
-    const edges = this.graph.byChild.get(state.name) ?? [];
-    if (this.graph.byParent.has(state.name) || edges.some((e) => e.parent === state)) return false;
-    for (const edge of edges) {
+    if (!this.checksInsertFirst(state.name)) return false;
+    for (const edge of this.graph.byChild.get(state.name) ?? []) {
       if (!edge.parentKey) continue;
       const values = pick(row, edge.childCols);
       if (hasNull(values) || parentHas(edge, values)) continue;
@@ -359,6 +358,26 @@ export class ForeignKeyGuard {
       else throw violation();
     }
     return true;
+  }
+
+  /**
+   * Whether a new row of `table` can be checked before it is written: no constraint of the table
+   * references the table itself and the table is no parent, so inserting rows into it can neither
+   * repair a reference nor set off an action.
+   */
+  checksInsertFirst(table: string): boolean {
+    if (this.graph.byParent.has(table)) return false;
+    return !(this.graph.byChild.get(table) ?? []).some((e) => e.parent?.name === table);
+  }
+
+  /** Whether row `row`, not yet in `state`, breaks an immediate constraint (checksInsertFirst tables). */
+  insertBreaks(state: CollectionState, row: readonly unknown[]): boolean {
+    for (const edge of this.graph.byChild.get(state.name) ?? []) {
+      if (!edge.parentKey || edge.def.deferred) continue;
+      const values = pick(row, edge.childCols);
+      if (!hasNull(values) && !parentHas(edge, values)) return true;
+    }
+    return false;
   }
 
   /** A row was inserted into `state`. */

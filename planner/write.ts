@@ -39,6 +39,7 @@ import {
 } from './write-values';
 import type { Row } from './write-values';
 import type { ForeignKeyGuard } from './foreign-keys';
+import { violation } from './foreign-keys';
 
 export interface WriteResult {
   rowCount: number;
@@ -347,6 +348,17 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
       }
     }
     if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
+    // A row no later row can repair is refused before it is written (a single-row INSERT then
+    // needs no savepoint); a clash on a key is still the error SQLite reports first.
+    if (
+      fk !== null &&
+      mode === 'abort' &&
+      fk.checksInsertFirst(state.name) &&
+      fk.insertBreaks(state, stored)
+    ) {
+      if (wouldClash(state, stored)) engine.putRow(state, stored, 'abort');
+      throw violation();
+    }
     const result = engine.putRow(state, stored, mode);
     if (result === 'ignored') return;
     if (fk !== null) fk.inserted(state, stored);
@@ -368,6 +380,16 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
   const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
   if (project) result.returning = returned;
   return result;
+}
+
+/** Whether putting `row` with conflict mode 'abort' would fail on its primary key or a unique index. */
+function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
+  if (state.pk.get(state.pkOf(row)) !== undefined) return true;
+  return state.indexes.some((ix) => {
+    if (!ix.unique) return false;
+    const key = ix.accessor.get(row) ?? null;
+    return !keyHasNull(key) && ix.tree.get(key) !== undefined;
+  });
 }
 
 /** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */

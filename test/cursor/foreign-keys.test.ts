@@ -3,6 +3,7 @@
  * statements on both engines, each statement's outcome (rows, rows changed, error class) and
  * every table afterwards. ModelVault enforces them by default; SQLite needs the PRAGMA.
  */
+import BetterSqlite3 from 'better-sqlite3';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { connect, IntegrityError, ProgrammingError } from '../../src/index';
 
@@ -331,6 +332,22 @@ describe('deferred constraints and PRAGMA foreign_keys', () => {
     conn.execute('INSERT INTO c VALUES (2, 1)');
     conn.commit();
     expect(conn.execute('SELECT * FROM c').fetchAll()).toEqual([[2, 1]]);
+    conn.close();
+  });
+
+  test('a row that clashes on its key and has no parent reports the clash, as SQLite does', () => {
+    const conn = connect(':memory:', { autocommit: true });
+    conn.execute(P);
+    conn.execute(child(''));
+    conn.execute('INSERT INTO p VALUES (1, 10)');
+    conn.execute('INSERT INTO c VALUES (1, 1)');
+    const lite = new BetterSqlite3(':memory:');
+    lite.exec(
+      `PRAGMA foreign_keys = ON; ${P}; ${child('')}; INSERT INTO p VALUES (1, 10); INSERT INTO c VALUES (1, 1)`,
+    );
+    expect(() => lite.exec('INSERT INTO c VALUES (1, 5)')).toThrow(/UNIQUE/);
+    expect(() => conn.execute('INSERT INTO c VALUES (1, 5)')).toThrow(/UNIQUE/);
+    lite.close();
     conn.close();
   });
 
