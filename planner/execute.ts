@@ -132,7 +132,7 @@ const builders: Builders = {
     const arg = node.source.arg === null ? null : evalConst(node.source.arg, env);
     // SQLite reads the argument as text; NULL (or none) names nothing.
     const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
-    const rows = virtualRows(node.source.table, name, env.view);
+    const rows = virtualRows(node.source.table, name, env.view, env.readRow);
     let i = 0;
     return { next: () => (i < rows.length ? rows[i++] : null) };
   },
