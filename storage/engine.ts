@@ -36,11 +36,8 @@ import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
 import { GrowableBuffer } from './growable-buffer';
 import { encodePayload, decodePayload } from './codec';
-import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk, frameChecksumOkAt } from './frame';
-import type { FrameHeader } from './frame';
-import { ColumnReadError, readColumns } from './column-reader';
-import { ScanMemo } from './scan-memo';
-import type { RowReaders, ScanPosition } from './row-readers';
+import { writeFrame, writeFrameEncoded, parseFrameHeader, frameChecksumOk } from './frame';
+import type { RowReaders } from './row-readers';
 import { decodeHeader, decodeSuperblock, encodeHeader, encodeSuperblock, superblockProblem } from './header';
 import type { Superblock } from './header';
 import {
@@ -58,7 +55,11 @@ import {
 import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import type { BTree } from './btree';
-import { RowCache } from './row-cache';
+import { RowReader, corruptAt } from './row-reader';
+import type { ReadView, StagedRows } from './row-reader';
+
+export type { ReadView, StagedRows } from './row-reader';
+
 import type { CachedRow } from './row-cache';
 import { WriterLock, resolveRealPath } from './lock';
 import { removeLeftovers } from './leftovers';
@@ -69,7 +70,6 @@ import {
   restoreCollection,
   rowOfState,
   snapshotCollection,
-  widenRow,
 } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
@@ -153,34 +153,6 @@ export type ConflictMode =
 
 export type PutResult = 'inserted' | 'replaced' | 'ignored';
 
-/** A frozen view of the committed catalog and trees. */
-export interface ReadView {
-  readonly txnId: number;
-  readonly collections: ReadonlyMap<string, CollectionView>;
-  /** The file the view's row locations point into (it changes when a compaction is re-attached). */
-  readonly store: ByteStore;
-  /** SQLite's `PRAGMA user_version`: a 32-bit signed integer the application owns (0 by default). */
-  readonly userVersion: number;
-  /**
-   * A view taken inside a write transaction: the rows that transaction had put so far. Their
-   * locations lie past the durable end, where a rollback lets later writes land, so the view
-   * reads them from here and never from the file (I7).
-   */
-  readonly staged?: StagedRows;
-}
-
-/**
- * The rows a transaction had put when a view was taken: `locations` ascend (every put appends),
- * and only the first `count` entries belong to the view. The arrays are the transaction's own;
- * once a view shares them, a rollback replaces them instead of cutting them short.
- */
-export interface StagedRows {
-  readonly base: number;
-  readonly count: number;
-  readonly locations: readonly number[];
-  readonly entries: readonly CachedRow[];
-}
-
 interface Savepoint {
   stagedLength: number;
   frameCount: number;
@@ -239,18 +211,11 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-/** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
-const READ_AHEAD_BYTES = 1 << 20;
-const FIRST_WINDOW_BYTES = 16 << 10;
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
 /** Space reserved past the log at a time (file stores of writers only). */
 const RESERVE_BYTES = 1 << 20;
-/** Marks a probe slot with no decoded value (undefined is never a stored value). */
-const MISSING = undefined;
-/** First read of a record frame: enough for most rows in one system call. */
-const SPECULATIVE_READ = 1024;
 
 export class Engine {
   readonly path: string | null;
@@ -286,18 +251,11 @@ export class Engine {
   private committed: ReadView;
   /** Files replaced by compaction that views taken before it may still read (most recent last). */
   private readonly retired: ByteStore[] = [];
-  private readonly cache: RowCache;
-  private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
+  /** Decoded rows: the row cache, the scan memo and the read-ahead window (storage/row-reader.ts). */
+  private readonly rows: RowReader;
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
-  /** Read-ahead window of the last sequential scan. */
-  private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
-  private readers: (RowReaders & { view: ReadView }) | null = null;
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
-  /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
-  private readonly memo: ScanMemo;
-  /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
-  private readonly probeRow: unknown[] = [];
   private readonly checkpointEvery: number;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
@@ -314,8 +272,27 @@ export class Engine {
     this.lock = lock;
     this.readOnly = store.readOnly;
     this.committed = { txnId: 0, collections: new Map(), store, userVersion: 0 };
-    this.cache = new RowCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
-    this.memo = new ScanMemo(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    // The reader reads the engine's current file, durable end and transaction at each call.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below must see later reassignments of these private fields
+    const engine = this;
+    this.rows = new RowReader(
+      {
+        get store() {
+          return engine.store;
+        },
+        get durableEnd() {
+          return engine.durableEnd;
+        },
+        get staging() {
+          return engine.txn;
+        },
+        get retired() {
+          return engine.retired;
+        },
+        schemaOf: (collectionId) => engine.byId.get(collectionId)?.compiled,
+      },
+      opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    );
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
   }
 
@@ -639,7 +616,7 @@ export class Engine {
           if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
-          this.cache.set(frame.offset, {
+          this.rows.cache.set(frame.offset, {
             collectionId: state.meta.id,
             row,
             bytes: frame.size,
@@ -868,240 +845,22 @@ export class Engine {
    * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
    */
   readRow(location: number): unknown[] {
-    const cached = this.cache.get(location);
-    if (cached) return cached.row;
-    const txn = this.txn;
-    if (txn && location >= txn.base)
-      return this.decodeRecord(
-        txn.staged.buf,
-        location - txn.base,
-        txn.staged.length - (location - txn.base),
-        location,
-      ).row;
-    const scratch = this.scratch;
-    const got = this.store.readInto(
-      scratch,
-      0,
-      Math.min(SPECULATIVE_READ, this.durableEnd - location),
-      location,
-    );
-    let entry: { collectionId: number; row: unknown[]; bytes: number };
-    const header = got >= FRAME_HEADER_SIZE ? parseFrameHeader(scratch, 0, this.durableEnd - location) : null;
-    if (header && FRAME_HEADER_SIZE + header.length <= got) {
-      entry = this.decodeRecord(scratch, 0, got, location);
-    } else {
-      const whole = header ? readExact(this.store, location, FRAME_HEADER_SIZE + header.length) : null;
-      if (!whole) throw corruptAt(location, 'record frame is cut off');
-      entry = this.decodeRecord(whole, 0, whole.length, location);
-    }
-    this.cache.set(location, entry);
-    return entry.row;
+    return this.rows.readRow(location);
   }
 
-  private decodeRecord(
-    buf: Buffer,
-    at: number,
-    available: number,
-    location: number,
-    checksumVerified = false,
-  ): { collectionId: number; row: unknown[]; bytes: number } {
-    const header = parseFrameHeader(buf, at, available);
-    if (!header || header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
-    const payload = buf.subarray(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + header.length);
-    if (!checksumVerified && !frameChecksumOk(buf, at, payload, header.crc))
-      throw corruptAt(location, 'record checksum mismatch');
-    const body = decodePayload(payload, location);
-    if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
-      throw corruptAt(location, 'record payload');
-    const row = body[2] as unknown[];
-    // A valid checksum does not make a valid row: every value is checked against the schema.
-    if (this.byId.get(body[0])?.compiled.isStoredRow(row) === false)
-      throw corruptAt(location, 'record that does not match its collection schema');
-    return { collectionId: body[0], row, bytes: FRAME_HEADER_SIZE + header.length };
-  }
-
-  /**
-   * Read a row for a view: from the current file, or — for a view taken before a compaction was
-   * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
-   */
+  /** A row for a view (storage/row-reader.ts readRowFor). */
   readRowFor(view: ReadView, location: number): unknown[] {
-    const staged = view.staged;
-    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
-    if (view.store === this.store) return this.readRow(location);
-    if (!this.retired.includes(view.store)) {
-      throw new OperationalError(
-        'this result set was opened before the file was compacted several times; re-run the query',
-        'OPERATIONAL',
-      );
-    }
-    const head = readExact(view.store, location, FRAME_HEADER_SIZE);
-    const header = head ? parseFrameHeader(head, 0, view.store.size - location) : null;
-    const whole = header ? readExact(view.store, location, FRAME_HEADER_SIZE + header.length) : null;
-    if (!whole) throw corruptAt(location, 'record frame in a replaced file');
-    return this.decodeRecord(whole, 0, whole.length, location).row;
-  }
-
-  /**
-   * readRowFor for scans: rows of a collection scan usually lie in file order, so on a cache miss
-   * read a large window of the file at once and decode the following rows from it instead of one
-   * positional read per row (a cold scan would otherwise be one system call per row).
-   */
-  readRowAhead(view: ReadView, at: ScanPosition): unknown[] {
-    const known = this.rowAtHand(view, at);
-    if (known) return known;
-    const frame = this.windowFrame(at.value);
-    if (!frame) return this.readRow(at.value); // a frame larger than the window: plain read
-    return this.remember(at, this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, at.value));
-  }
-
-  /**
-   * A scan's read with its filter pushed down: the row at `at` when `test` accepts it, else null.
-   * A row not in memory is first tested on just `columns` (ascending; the only ones `test`
-   * reads), decoded straight from the read-ahead window, and decoded whole only if it passes — a
-   * selective scan over cold rows then builds no row objects for the rows it rejects.
-   */
-  scanRowWhere(
-    view: ReadView,
-    at: ScanPosition,
-    columns: readonly number[],
-    test: (row: unknown[]) => boolean,
-    defaults: readonly unknown[] | null = null,
-  ): unknown[] | null {
-    const known = this.rowAtHand(view, at);
-    if (known) {
-      const row = defaults ? widenRow(known, defaults) : known;
-      return test(row) ? row : null;
-    }
-    const location = at.value;
-    const frame = this.windowFrame(location);
-    if (!frame) {
-      const raw = this.readRow(location);
-      const row = defaults ? widenRow(raw, defaults) : raw;
-      return test(row) ? row : null;
-    }
-    const { buf, at: offset, header } = frame;
-    const start = offset + FRAME_HEADER_SIZE;
-    if (header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
-    if (!frameChecksumOkAt(buf, offset, header.length, header.crc))
-      throw corruptAt(location, 'record checksum mismatch');
-    const probe = this.probeRow;
-    let collectionId: number;
-    try {
-      collectionId = readColumns(buf, start, start + header.length, columns, probe);
-    } catch (err) {
-      if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
-      throw err;
-    }
-    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema;
-    // the columns it has must have their stored form (a valid checksum does not make a valid row).
-    const state = this.byId.get(collectionId);
-    const fill = defaults ?? state?.compiled.storedDefaults;
-    const checks = state?.compiled.storedColumnChecks;
-    for (const c of columns) {
-      if (probe[c] === MISSING) {
-        if (fill) probe[c] = fill[c];
-        continue;
-      }
-      const check = checks?.[c];
-      if (check && !check(probe[c])) {
-        for (const k of columns) probe[k] = MISSING;
-        throw corruptAt(location, 'record that does not match its collection schema');
-      }
-    }
-    const pass = test(probe);
-    for (const c of columns) probe[c] = MISSING;
-    if (!pass) return null;
-    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
-    return defaults ? widenRow(row, defaults) : row;
-  }
-
-  /**
-   * The row at a scan position when it needs no decoding from the current file: memoized beside
-   * its leaf, in the row cache (then memoized), or read for a view of a replaced file or of the
-   * open transaction (never memoized: those locations are not the current file's committed rows).
-   */
-  private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
-    const location = at.value;
-    const staged = view.staged;
-    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
-    const memo = this.memo.get(at);
-    if (memo) return memo;
-    if (view.store !== this.store || (this.txn && location >= this.txn.base))
-      return this.readRowFor(view, location);
-    const cached = this.cache.get(location);
-    if (!cached) return undefined;
-    this.memo.set(at, cached.row, cached.bytes);
-    return cached.row;
-  }
-
-  /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
-  private remember(at: ScanPosition, entry: CachedRow): unknown[] {
-    this.cache.offer(at.value, entry);
-    this.memo.set(at, entry.row, entry.bytes);
-    return entry.row;
+    return this.rows.readRowFor(view, location);
   }
 
   /** Rows currently held decoded in the row cache (tests count work with it). */
   get cachedRowCount(): number {
-    return this.cache.size;
+    return this.rows.cachedRowCount;
   }
 
-  /**
-   * The row readers of statements running over `view` (planner/run.ts RowReaders). Built once per
-   * view: a statement only re-executed against the same committed state allocates nothing here.
-   */
+  /** The row readers of statements running over `view` (planner/run.ts RowReaders). */
   readersFor(view: ReadView): RowReaders {
-    if (this.readers?.view !== view) {
-      this.readers = {
-        view,
-        readRow: (l) => this.readRowFor(view, l),
-        readRowSequential: (at) => this.readRowAhead(view, at),
-        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
-      };
-    }
-    return this.readers;
-  }
-
-  /** The frame at `location` inside the read-ahead window (re-reading the window as needed). */
-  private windowFrame(location: number): { buf: Buffer; at: number; header: FrameHeader } | null {
-    let w = this.window;
-    if (
-      !w ||
-      w.store !== this.store ||
-      location < w.start ||
-      location + FRAME_HEADER_SIZE > w.start + w.buf.length
-    ) {
-      w = this.readWindow(location);
-    }
-    let at = location - w.start;
-    let header = parseFrameHeader(w.buf, at, w.buf.length - at);
-    if (!header && at > 0) {
-      // The frame runs past the window's end: slide the window to start at it.
-      w = this.readWindow(location);
-      at = 0;
-      header = parseFrameHeader(w.buf, 0, w.buf.length);
-    }
-    return header ? { buf: w.buf, at, header } : null;
-  }
-
-  /**
-   * Read the window starting at `location`. Its size doubles while reads keep moving forward
-   * from the previous window (a scan) up to READ_AHEAD_BYTES, and starts small otherwise, so a
-   * short range walk does not pay for a megabyte it never uses.
-   */
-  private readWindow(location: number): { store: ByteStore; start: number; buf: Buffer } {
-    const prev = this.window;
-    const forward =
-      prev !== null &&
-      prev.store === this.store &&
-      location >= prev.start &&
-      location <= prev.start + 2 * prev.buf.length;
-    const want = forward ? Math.min(READ_AHEAD_BYTES, prev.buf.length * 2) : FIRST_WINDOW_BYTES;
-    const size = Math.max(0, Math.min(want, this.durableEnd - location));
-    const buf = Buffer.allocUnsafe(size);
-    const n = this.store.readInto(buf, 0, size, location);
-    this.window = { store: this.store, start: location, buf: buf.subarray(0, n) };
-    return this.window;
+    return this.rows.readersFor(view);
   }
 
   /** The stored row with primary key `pk` in the current state (at the state's width), or undefined. */
@@ -1264,7 +1023,8 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
-    for (let i = 0; i < txn.rowLocations.length; i++) this.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
+    for (let i = 0; i < txn.rowLocations.length; i++)
+      this.rows.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
     this.txn = null;
     this.publishView();
     if (this.checkpointDue()) this.checkpoint();
@@ -1679,8 +1439,7 @@ export class Engine {
     while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
     this.store = FileStore.open(this.path, this.readOnly, false);
     this.reservedEnd = 0;
-    this.cache.clear();
-    this.memo.clear();
+    this.rows.clear();
     this.resetState();
     this.superblock = {
       generation: 0,
@@ -1710,8 +1469,7 @@ export class Engine {
     this.store.close();
     for (const old of this.retired.splice(0)) old.close();
     this.lock?.dispose();
-    this.cache.clear();
-    this.memo.clear();
+    this.rows.clear();
   }
 
   get isClosed(): boolean {
@@ -1793,24 +1551,6 @@ export class Engine {
 }
 
 /** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
-function stagedRow(staged: StagedRows, location: number): unknown[] {
-  const { locations } = staged;
-  let lo = 0;
-  let hi = staged.count - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const at = locations[mid];
-    if (at === location) return staged.entries[mid].row;
-    if (at < location) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
-}
-
-function corruptAt(offset: number, what: string): FormatError {
-  return new FormatError(`corrupt ${what} at offset ${offset}`, 'CORRUPT', { offset });
-}
-
 function compareSchemas(a: CollectionSchema, b: CollectionSchema): boolean {
   return JSON.stringify(a, bigintSafe) === JSON.stringify(b, bigintSafe);
 }

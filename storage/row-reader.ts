@@ -1,0 +1,357 @@
+/**
+ * Decoded rows for the engine: reads a RECORD_PUT frame at a file location and decodes it,
+ * through the row cache (point reads), the scan memo and a read-ahead window (scans), for the
+ * current file, a view's open transaction or a file a compaction replaced. It holds no state of
+ * the database itself: the engine's current file, durable end and transaction are read through
+ * `RowSource` at each call, because commits, compaction and re-attach change them.
+ */
+import { FormatError, InternalError, OperationalError } from '../src/errors';
+import type { ByteStore } from './byte-store';
+import { readExact } from './byte-store';
+import { decodePayload } from './codec';
+import type { CollectionView } from './collection-state';
+import { widenRow } from './collection-state';
+import { ColumnReadError, readColumns } from './column-reader';
+import { FRAME_HEADER_SIZE, FrameKind } from './format';
+import { frameChecksumOk, frameChecksumOkAt, parseFrameHeader } from './frame';
+import type { FrameHeader } from './frame';
+import type { GrowableBuffer } from './growable-buffer';
+import { RowCache } from './row-cache';
+import type { CachedRow } from './row-cache';
+import type { RowReaders, ScanPosition } from './row-readers';
+import { ScanMemo } from './scan-memo';
+import type { CompiledSchema } from './schema/compile';
+
+/** A frozen view of the committed catalog and trees. */
+export interface ReadView {
+  readonly txnId: number;
+  readonly collections: ReadonlyMap<string, CollectionView>;
+  /** The file the view's row locations point into (it changes when a compaction is re-attached). */
+  readonly store: ByteStore;
+  /** SQLite's `PRAGMA user_version`: a 32-bit signed integer the application owns (0 by default). */
+  readonly userVersion: number;
+  /**
+   * A view taken inside a write transaction: the rows that transaction had put so far. Their
+   * locations lie past the durable end, where a rollback lets later writes land, so the view
+   * reads them from here and never from the file (I7).
+   */
+  readonly staged?: StagedRows;
+}
+
+/**
+ * The rows a transaction had put when a view was taken: `locations` ascend (every put appends),
+ * and only the first `count` entries belong to the view. The arrays are the transaction's own;
+ * once a view shares them, a rollback replaces them instead of cutting them short.
+ */
+export interface StagedRows {
+  readonly base: number;
+  readonly count: number;
+  readonly locations: readonly number[];
+  readonly entries: readonly CachedRow[];
+}
+
+/** What the reader needs of the engine, read at each call. */
+export interface RowSource {
+  readonly store: ByteStore;
+  readonly durableEnd: number;
+  /** The open write transaction's staged bytes and the file offset they will land at, or null. */
+  readonly staging: { readonly base: number; readonly staged: GrowableBuffer } | null;
+  /** Files replaced by compaction that views taken before it may still read. */
+  readonly retired: readonly ByteStore[];
+  schemaOf(collectionId: number): CompiledSchema | undefined;
+}
+
+/** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
+const READ_AHEAD_BYTES = 1 << 20;
+const FIRST_WINDOW_BYTES = 16 << 10;
+/** Marks a probe slot with no decoded value (undefined is never a stored value). */
+const MISSING = undefined;
+/** First read of a record frame: enough for most rows in one system call. */
+const SPECULATIVE_READ = 1024;
+
+export class RowReader {
+  readonly cache: RowCache;
+  /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
+  private readonly memo: ScanMemo;
+  private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
+  /** Read-ahead window of the last sequential scan. */
+  private window: { store: ByteStore; start: number; buf: Buffer } | null = null;
+  private readers: (RowReaders & { view: ReadView }) | null = null;
+  /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
+  private readonly probeRow: unknown[] = [];
+
+  constructor(
+    private readonly src: RowSource,
+    cacheBytes: number,
+  ) {
+    this.cache = new RowCache(cacheBytes);
+    this.memo = new ScanMemo(cacheBytes);
+  }
+
+  /** Forget every decoded row (the file's locations changed: compaction, re-attach). */
+  clear(): void {
+    this.cache.clear();
+    this.memo.clear();
+  }
+
+  /**
+   * Decode the row stored at `location` (a RECORD_PUT frame offset), through the cache. The row is
+   * as stored: one written before an ADD COLUMN is shorter than its schema, and readers widen it
+   * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
+   */
+  readRow(location: number): unknown[] {
+    const cached = this.cache.get(location);
+    if (cached) return cached.row;
+    const txn = this.src.staging;
+    if (txn && location >= txn.base)
+      return this.decodeRecord(
+        txn.staged.buf,
+        location - txn.base,
+        txn.staged.length - (location - txn.base),
+        location,
+      ).row;
+    const scratch = this.scratch;
+    const got = this.src.store.readInto(
+      scratch,
+      0,
+      Math.min(SPECULATIVE_READ, this.src.durableEnd - location),
+      location,
+    );
+    let entry: { collectionId: number; row: unknown[]; bytes: number };
+    const header =
+      got >= FRAME_HEADER_SIZE ? parseFrameHeader(scratch, 0, this.src.durableEnd - location) : null;
+    if (header && FRAME_HEADER_SIZE + header.length <= got) {
+      entry = this.decodeRecord(scratch, 0, got, location);
+    } else {
+      const whole = header ? readExact(this.src.store, location, FRAME_HEADER_SIZE + header.length) : null;
+      if (!whole) throw corruptAt(location, 'record frame is cut off');
+      entry = this.decodeRecord(whole, 0, whole.length, location);
+    }
+    this.cache.set(location, entry);
+    return entry.row;
+  }
+
+  decodeRecord(
+    buf: Buffer,
+    at: number,
+    available: number,
+    location: number,
+    checksumVerified = false,
+  ): { collectionId: number; row: unknown[]; bytes: number } {
+    const header = parseFrameHeader(buf, at, available);
+    if (!header || header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
+    const payload = buf.subarray(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + header.length);
+    if (!checksumVerified && !frameChecksumOk(buf, at, payload, header.crc))
+      throw corruptAt(location, 'record checksum mismatch');
+    const body = decodePayload(payload, location);
+    if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
+      throw corruptAt(location, 'record payload');
+    const row = body[2] as unknown[];
+    // A valid checksum does not make a valid row: every value is checked against the schema.
+    if (this.src.schemaOf(body[0])?.isStoredRow(row) === false)
+      throw corruptAt(location, 'record that does not match its collection schema');
+    return { collectionId: body[0], row, bytes: FRAME_HEADER_SIZE + header.length };
+  }
+
+  /**
+   * Read a row for a view: from the current file, or — for a view taken before a compaction was
+   * re-attached — from the replaced file it was taken on, so a running result set stays consistent.
+   */
+  readRowFor(view: ReadView, location: number): unknown[] {
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
+    if (view.store === this.src.store) return this.readRow(location);
+    if (!this.src.retired.includes(view.store)) {
+      throw new OperationalError(
+        'this result set was opened before the file was compacted several times; re-run the query',
+        'OPERATIONAL',
+      );
+    }
+    const head = readExact(view.store, location, FRAME_HEADER_SIZE);
+    const header = head ? parseFrameHeader(head, 0, view.store.size - location) : null;
+    const whole = header ? readExact(view.store, location, FRAME_HEADER_SIZE + header.length) : null;
+    if (!whole) throw corruptAt(location, 'record frame in a replaced file');
+    return this.decodeRecord(whole, 0, whole.length, location).row;
+  }
+
+  /**
+   * readRowFor for scans: rows of a collection scan usually lie in file order, so on a cache miss
+   * read a large window of the file at once and decode the following rows from it instead of one
+   * positional read per row (a cold scan would otherwise be one system call per row).
+   */
+  readRowAhead(view: ReadView, at: ScanPosition): unknown[] {
+    const known = this.rowAtHand(view, at);
+    if (known) return known;
+    const frame = this.windowFrame(at.value);
+    if (!frame) return this.readRow(at.value); // a frame larger than the window: plain read
+    return this.remember(at, this.decodeRecord(frame.buf, frame.at, frame.buf.length - frame.at, at.value));
+  }
+
+  /**
+   * A scan's read with its filter pushed down: the row at `at` when `test` accepts it, else null.
+   * A row not in memory is first tested on just `columns` (ascending; the only ones `test`
+   * reads), decoded straight from the read-ahead window, and decoded whole only if it passes — a
+   * selective scan over cold rows then builds no row objects for the rows it rejects.
+   */
+  scanRowWhere(
+    view: ReadView,
+    at: ScanPosition,
+    columns: readonly number[],
+    test: (row: unknown[]) => boolean,
+    defaults: readonly unknown[] | null = null,
+  ): unknown[] | null {
+    const known = this.rowAtHand(view, at);
+    if (known) {
+      const row = defaults ? widenRow(known, defaults) : known;
+      return test(row) ? row : null;
+    }
+    const location = at.value;
+    const frame = this.windowFrame(location);
+    if (!frame) {
+      const raw = this.readRow(location);
+      const row = defaults ? widenRow(raw, defaults) : raw;
+      return test(row) ? row : null;
+    }
+    const { buf, at: offset, header } = frame;
+    const start = offset + FRAME_HEADER_SIZE;
+    if (header.kind !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
+    if (!frameChecksumOkAt(buf, offset, header.length, header.crc))
+      throw corruptAt(location, 'record checksum mismatch');
+    const probe = this.probeRow;
+    let collectionId: number;
+    try {
+      collectionId = readColumns(buf, start, start + header.length, columns, probe);
+    } catch (err) {
+      if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
+      throw err;
+    }
+    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema;
+    // the columns it has must have their stored form (a valid checksum does not make a valid row).
+    const schema = this.src.schemaOf(collectionId);
+    const fill = defaults ?? schema?.storedDefaults;
+    const checks = schema?.storedColumnChecks;
+    for (const c of columns) {
+      if (probe[c] === MISSING) {
+        if (fill) probe[c] = fill[c];
+        continue;
+      }
+      const check = checks?.[c];
+      if (check && !check(probe[c])) {
+        for (const k of columns) probe[k] = MISSING;
+        throw corruptAt(location, 'record that does not match its collection schema');
+      }
+    }
+    const pass = test(probe);
+    for (const c of columns) probe[c] = MISSING;
+    if (!pass) return null;
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    return defaults ? widenRow(row, defaults) : row;
+  }
+
+  /**
+   * The row at a scan position when it needs no decoding from the current file: memoized beside
+   * its leaf, in the row cache (then memoized), or read for a view of a replaced file or of the
+   * open transaction (never memoized: those locations are not the current file's committed rows).
+   */
+  private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
+    const location = at.value;
+    const staged = view.staged;
+    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
+    const memo = this.memo.get(at);
+    if (memo) return memo;
+    if (view.store !== this.src.store || (this.src.staging && location >= this.src.staging.base))
+      return this.readRowFor(view, location);
+    const cached = this.cache.get(location);
+    if (!cached) return undefined;
+    this.memo.set(at, cached.row, cached.bytes);
+    return cached.row;
+  }
+
+  /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
+  private remember(at: ScanPosition, entry: CachedRow): unknown[] {
+    this.cache.offer(at.value, entry);
+    this.memo.set(at, entry.row, entry.bytes);
+    return entry.row;
+  }
+
+  /** Rows currently held decoded in the row cache (tests count work with it). */
+  get cachedRowCount(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * The row readers of statements running over `view` (planner/run.ts RowReaders). Built once per
+   * view: a statement only re-executed against the same committed state allocates nothing here.
+   */
+  readersFor(view: ReadView): RowReaders {
+    if (this.readers?.view !== view) {
+      this.readers = {
+        view,
+        readRow: (l) => this.readRowFor(view, l),
+        readRowSequential: (at) => this.readRowAhead(view, at),
+        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
+      };
+    }
+    return this.readers;
+  }
+
+  /** The frame at `location` inside the read-ahead window (re-reading the window as needed). */
+  private windowFrame(location: number): { buf: Buffer; at: number; header: FrameHeader } | null {
+    let w = this.window;
+    if (
+      !w ||
+      w.store !== this.src.store ||
+      location < w.start ||
+      location + FRAME_HEADER_SIZE > w.start + w.buf.length
+    ) {
+      w = this.readWindow(location);
+    }
+    let at = location - w.start;
+    let header = parseFrameHeader(w.buf, at, w.buf.length - at);
+    if (!header && at > 0) {
+      // The frame runs past the window's end: slide the window to start at it.
+      w = this.readWindow(location);
+      at = 0;
+      header = parseFrameHeader(w.buf, 0, w.buf.length);
+    }
+    return header ? { buf: w.buf, at, header } : null;
+  }
+
+  /**
+   * Read the window starting at `location`. Its size doubles while reads keep moving forward
+   * from the previous window (a scan) up to READ_AHEAD_BYTES, and starts small otherwise, so a
+   * short range walk does not pay for a megabyte it never uses.
+   */
+  private readWindow(location: number): { store: ByteStore; start: number; buf: Buffer } {
+    const prev = this.window;
+    const forward =
+      prev !== null &&
+      prev.store === this.src.store &&
+      location >= prev.start &&
+      location <= prev.start + 2 * prev.buf.length;
+    const want = forward ? Math.min(READ_AHEAD_BYTES, prev.buf.length * 2) : FIRST_WINDOW_BYTES;
+    const size = Math.max(0, Math.min(want, this.src.durableEnd - location));
+    const buf = Buffer.allocUnsafe(size);
+    const n = this.src.store.readInto(buf, 0, size, location);
+    this.window = { store: this.src.store, start: location, buf: buf.subarray(0, n) };
+    return this.window;
+  }
+}
+
+function stagedRow(staged: StagedRows, location: number): unknown[] {
+  const { locations } = staged;
+  let lo = 0;
+  let hi = staged.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = locations[mid];
+    if (at === location) return staged.entries[mid].row;
+    if (at < location) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
+}
+
+export function corruptAt(offset: number, what: string): FormatError {
+  return new FormatError(`corrupt ${what} at offset ${offset}`, 'CORRUPT', { offset });
+}
