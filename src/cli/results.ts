@@ -77,7 +77,12 @@ function tableWriter(io: Io, columns: readonly string[], s: Style): ResultWriter
     },
     end: () => {
       const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r.text[i].length)));
-      io.out(`${columns.map((c, i) => s.bold(c.padEnd(widths[i]))).join(' | ')}\n`);
+      io.out(
+        `${columns
+          .map((c, i) => s.bold(c.padEnd(widths[i])))
+          .join(' | ')
+          .trimEnd()}\n`,
+      );
       io.out(`${widths.map((w) => '-'.repeat(w)).join('-+-')}\n`);
       for (const r of rows) {
         const cells = r.text.map((t, i) => {

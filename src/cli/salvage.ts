@@ -28,8 +28,15 @@ export interface SalvageReport {
   /** Where the log became unreadable (null: it was read to its end). */
   damageAt: number | null;
   damageReason: string | null;
+  /**
+   * Bytes between the damage and the next intact committed transaction: whatever was committed
+   * there is lost (null when the damage was only a torn tail, which holds nothing committed).
+   */
+  lostRange: { from: number; to: number } | null;
   /** Transactions after the damage that were found intact and replayed. */
   laterTransactions: number;
+  /** Rows in the salvaged file. */
+  rowsWritten: number;
   /** Their frames that could not be applied (catalog changes, unknown collections). */
   laterFramesSkipped: number;
 }
@@ -42,7 +49,7 @@ export function salvageCommand(io: Io, file: string, dest: string, json: boolean
   const report = salvage(file, dest);
   if (json) io.out(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(io, report);
-  return report.unreadableRows.length > 0 || report.laterFramesSkipped > 0 ? EXIT.DAMAGED : EXIT.OK;
+  return lostSomething(report) ? EXIT.DAMAGED : EXIT.OK;
 }
 
 export function salvage(file: string, dest: string): SalvageReport {
@@ -57,7 +64,9 @@ export function salvage(file: string, dest: string): SalvageReport {
     unreadableRows: [],
     damageAt: null,
     damageReason: null,
+    lostRange: null,
     laterTransactions: 0,
+    rowsWritten: 0,
     laterFramesSkipped: 0,
   };
   try {
@@ -98,7 +107,12 @@ export function salvage(file: string, dest: string): SalvageReport {
       }
       out.commit();
     }
-    if (rec.committedAfter !== null) replayLater(file, rec.committedAfter, view.txnId, out, byId, report);
+    if (rec.committedAfter !== null) {
+      report.lostRange = { from: rec.truncatedFrom ?? rec.committedAfter, to: rec.committedAfter };
+      replayLater(file, rec.committedAfter, view.txnId, out, byId, report);
+    }
+    for (const name of out.collectionNames())
+      report.rowsWritten += out.committedView().collections.get(name)?.pk.size ?? 0;
     out.checkpoint();
     out.close();
     renameDurably(tmp, dest);
@@ -155,13 +169,25 @@ function replayLater(
   }
 }
 
+function lostSomething(r: SalvageReport): boolean {
+  return r.unreadableRows.length > 0 || r.laterFramesSkipped > 0 || r.lostRange !== null;
+}
+
 function printReport(io: Io, r: SalvageReport): void {
   const s = style(io, 'out');
   io.out(
-    `salvaged ${r.rowsCopied} row${r.rowsCopied === 1 ? '' : 's'} in ${r.collections} collection${r.collections === 1 ? '' : 's'} ` +
+    `salvaged ${r.rowsWritten} row${r.rowsWritten === 1 ? '' : 's'} in ${r.collections} collection${r.collections === 1 ? '' : 's'} ` +
       `from ${r.file} into ${r.dest}\n`,
   );
-  if (r.damageAt !== null) io.out(`${s.yellow('damage')} at offset ${r.damageAt}: ${r.damageReason ?? ''}\n`);
+  if (r.lostRange)
+    io.out(
+      `${s.red('lost')} whatever was committed between offsets ${r.lostRange.from} and ${r.lostRange.to} ` +
+        `(damage inside the log; keep ${r.file} to recover it by hand)\n`,
+    );
+  else if (r.damageAt !== null)
+    io.out(
+      `${s.yellow('torn tail')} at offset ${r.damageAt} (an unfinished append: nothing committed was lost)\n`,
+    );
   if (r.laterTransactions > 0)
     io.out(
       `replayed ${r.laterTransactions} intact transaction${r.laterTransactions === 1 ? '' : 's'} found after the damage\n`,
@@ -172,6 +198,5 @@ function printReport(io: Io, r: SalvageReport): void {
     );
   for (const u of r.unreadableRows)
     io.out(`${s.red('lost')} row of ${u.collection} at offset ${u.offset}: ${u.reason}\n`);
-  if (r.unreadableRows.length === 0 && r.laterFramesSkipped === 0)
-    io.out(`${s.green('every committed row that the file still holds was copied')}\n`);
+  if (!lostSomething(r)) io.out(`${s.green('nothing committed was lost')}\n`);
 }
