@@ -24,7 +24,9 @@ export function dumpCommand(io: Io, file: string, dialect: Dialect, only?: strin
     const view = conn.database.storage.committedView();
     const tables = (
       conn
-        .execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .execute(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )
         .fetchAll() as unknown[][]
     ).map(([name, sql]) => ({ name: String(name), sql: String(sql) }));
     const wanted = only ? new Set(only) : null;

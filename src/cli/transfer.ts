@@ -153,8 +153,32 @@ function prepareTable(
       `CREATE TABLE ${quoteName(table)} (${columns.map((c, i) => `${quoteName(c)} ${types[i]}`.trim()).join(', ')})`,
     );
   }
+  const declared = new Map<string, string>();
+  for (const r of conn.execute(`PRAGMA table_info(${quoteName(table)})`).fetchAll() as unknown[][])
+    declared.set(String(r[1]), String(r[2] ?? '').toUpperCase());
+  const convert = columns.map((c) => converter(declared.get(c) ?? ''));
   const sql = `INSERT INTO ${quoteName(table)} (${columns.map(quoteName).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
-  return (rows) => void conn.executeMany(sql, rows);
+  return (rows) => {
+    for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = convert[i](row[i]);
+    conn.executeMany(sql, rows);
+  };
+}
+
+/** Text to the value a column of declared type `t` stores (SQLite's affinity rules pick the kind). */
+function converter(t: string): (v: unknown) => unknown {
+  if (t.includes('BOOL'))
+    return (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v);
+  if (t.includes('INT'))
+    return (v) => {
+      if (typeof v !== 'string' || !/^\s*-?\d+\s*$/.test(v)) return v;
+      const big = BigInt(v.trim());
+      return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+    };
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB'))
+    return (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+  if (t.includes('BLOB'))
+    return (v) => (typeof v === 'string' && /^([0-9a-fA-F]{2})*$/.test(v) ? Buffer.from(v, 'hex') : v);
+  return (v) => v;
 }
 
 function sqlTypeOf(v: unknown): string {
@@ -162,7 +186,8 @@ function sqlTypeOf(v: unknown): string {
   if (typeof v === 'boolean') return 'BOOLEAN';
   if (typeof v === 'string') return 'TEXT';
   if (v !== null && typeof v === 'object' && '$base64' in v) return 'BLOB';
-  return '';
+  // Columns are strictly typed: JSON text for objects, arrays and a first value of null.
+  return 'TEXT';
 }
 
 /** A JSON value as a parameter: `{"$base64": …}` is a blob; other objects and arrays JSON text. */

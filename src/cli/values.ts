@@ -42,10 +42,15 @@ export function csvField(v: unknown): string {
   const text =
     v instanceof Uint8Array
       ? Buffer.from(v).toString('hex')
-      : typeof v === 'object' && !(v instanceof Date)
-        ? JSON.stringify(toJson(v))
-        : displayText(v);
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.split('"').join('""')}"` : text;
+      : typeof v === 'number'
+        ? exactRealText(v)
+        : typeof v === 'object' && !(v instanceof Date)
+          ? JSON.stringify(toJson(v))
+          : displayText(v);
+  // An empty string is quoted so that it reads back as '' and not as NULL.
+  return text === '' || /[",\r\n]/.test(text) || text !== text.trim()
+    ? `"${text.split('"').join('""')}"`
+    : text;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -73,15 +78,21 @@ function quoteText(s: string): string {
   return `'${s.split("'").join("''")}'`;
 }
 
+/** JavaScript's shortest digits that read back as exactly `v`, always marked as a real. */
+export function exactRealText(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  if (Object.is(v, -0)) return '-0.0';
+  const text = String(v);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
 function realLiteral(v: number, dialect: Dialect): string {
   if (Number.isNaN(v)) return 'NULL';
   if (!Number.isFinite(v)) {
     if (dialect === 'postgres') return v > 0 ? "'Infinity'::float8" : "'-Infinity'::float8";
     return v > 0 ? '9e999' : '-9e999';
   }
-  if (Object.is(v, -0)) return '-0.0';
-  const text = String(v);
-  return /[.e]/.test(text) ? text : `${text}.0`;
+  return exactRealText(v);
 }
 
 /** A name as a double-quoted SQL identifier (valid in SQLite and PostgreSQL alike). */
