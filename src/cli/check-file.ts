@@ -59,6 +59,13 @@ export interface VerifyReport {
 
 export type Phase = 'frames' | 'replay' | 'rows';
 
+const KIND_NAMES = new Map<number, string>(Object.entries(FrameKind).map(([name, kind]) => [kind, name]));
+
+/** `RECORD_PUT frame`, or the number of a kind this build does not know. */
+function kindName(kind: number): string {
+  return `${KIND_NAMES.get(kind) ?? `kind ${kind}`} frame`;
+}
+
 export interface VerifyProgress {
   /** Called as work is done: `done` of `total` units (bytes for frames, rows for rows). */
   (phase: Phase, done: number, total: number): void;
@@ -199,14 +206,7 @@ function checkFrames(
     }
     const whole = get(pos, FRAME_HEADER_SIZE + header.length);
     if (!whole || !frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc)) {
-      tornOrDamaged(
-        store,
-        pos,
-        `checksum mismatch in frame of kind ${header.kind}`,
-        report,
-        problem,
-        liveWriter,
-      );
+      tornOrDamaged(store, pos, `checksum mismatch in ${kindName(header.kind)}`, report, problem, liveWriter);
       return pos;
     }
     report.framesChecked++;
@@ -270,10 +270,12 @@ function tornOrDamaged(
 ): void {
   const after = findCommittedAfter(store, at + 1, 0);
   if (after) {
-    problem(
-      at,
-      `${what}; committed transaction ${after.txnId} follows at offset ${after.offset} (damage inside the log)`,
-    );
+    const head = readExact(store, after.offset, FRAME_HEADER_SIZE);
+    const later =
+      head && head[4] === FrameKind.CHECKPOINT
+        ? `a checkpoint of transaction ${after.txnId}`
+        : `committed transaction ${after.txnId}`;
+    problem(at, `${what}; ${later} follows at offset ${after.offset} (damage inside the log)`);
   } else if (liveWriter) {
     report.notes.push(`the log ends in an append still being written at offset ${at}`);
   } else {

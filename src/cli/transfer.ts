@@ -150,8 +150,9 @@ function prepareTable(
   )[0];
   if (Number(exists) === 0) {
     conn.execute(
-      `CREATE TABLE ${quoteName(table)} (${columns.map((c, i) => `${quoteName(c)} ${types[i]}`.trim()).join(', ')})`,
+      `CREATE TABLE ${quoteName(table)} (${columns.map((c, i) => `${quoteName(c)} ${types[i]}`).join(', ')})`,
     );
+    conn.commit(); // the table exists even when no row follows
   }
   const declared = new Map<string, string>();
   for (const r of conn.execute(`PRAGMA table_info(${quoteName(table)})`).fetchAll() as unknown[][])

@@ -93,7 +93,7 @@ test('a flipped byte inside the log: offset and reason, exit 3', () => {
   expect(r.code).toBe(3);
   expect(r.stdout).toMatch(
     new RegExp(
-      `^damage at offset ${target.offset}: checksum mismatch in frame of kind 5; committed transaction \\d+ follows at offset \\d+ \\(damage inside the log\\)\\n$`,
+      `^damage at offset ${target.offset}: checksum mismatch in RECORD_PUT frame; committed transaction \\d+ follows at offset \\d+ \\(damage inside the log\\)\\n$`,
     ),
   );
   expect(r.stderr).toMatch(
@@ -125,7 +125,7 @@ test('a damaged superseded checkpoint is found though no open reads it', () => {
   // ... but verify reads every frame.
   const r = cli(['verify', file]);
   expect(r.code).toBe(3);
-  expect(r.stdout).toContain(`damage at offset ${old.offset}: checksum mismatch in frame of kind 8`);
+  expect(r.stdout).toContain(`damage at offset ${old.offset}: checksum mismatch in CHECKPOINT frame`);
 });
 
 test('an index whose checkpoint disagrees with the rows is found', () => {
