@@ -27,7 +27,7 @@ export function verifyCommand(io: Io, file: string, opts: { json?: boolean; prog
         format: `${PHASE_LABEL[p]} [{bar}] {percentage}% {value}/{total}`,
         stream: process.stderr,
         hideCursor: true,
-        clearOnComplete: false,
+        clearOnComplete: true,
       });
       bar.start(Math.max(total, 1), 0);
     }
