@@ -25,6 +25,7 @@ import {
   SUPERBLOCK_SIZE,
 } from '../../storage/format';
 import { frameChecksumOk, parseFrameHeader } from '../../storage/frame';
+import type { FrameHeader } from '../../storage/frame';
 import { decodePayload } from '../../storage/codec';
 import { loadCheckpoint } from '../../storage/checkpoint';
 import { findCommittedAfter, isZeroHeader, scanLog } from '../../storage/log-scan';
@@ -69,6 +70,14 @@ function kindName(kind: number): string {
 export interface VerifyProgress {
   /** Called as work is done: `done` of `total` units (bytes for frames, rows for rows). */
   (phase: Phase, done: number, total: number): void;
+}
+
+/** How often, and how long apart, a frame that fails while a writer appends is read again. */
+const LIVE_RETRIES = 25;
+const LIVE_RETRY_MS = 20;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** More problems than this in one file say nothing new: the list stops. */
@@ -184,31 +193,37 @@ function checkFrames(
     }
     return buf.subarray(at - bufStart, at - bufStart + len);
   };
+  /** The frame at `at`; null for a zero header (the end of the log); else why it is unusable. */
+  const readFrame = (at: number): { header: FrameHeader; whole: Buffer } | string | null => {
+    const head = get(at, FRAME_HEADER_SIZE);
+    if (!head) return 'frame header is cut off';
+    if (isZeroHeader(head)) return null;
+    const header = parseFrameHeader(head, 0, size - at);
+    if (!header) return 'frame length runs past the end of the file';
+    const whole = get(at, FRAME_HEADER_SIZE + header.length);
+    if (!whole || !frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc))
+      return `checksum mismatch in ${kindName(header.kind)}`;
+    return { header, whole };
+  };
   let lastReport = 0;
   while (pos < size) {
     if (pos - lastReport >= CHUNK) {
       progress('frames', pos, size);
       lastReport = pos;
     }
-    const head = get(pos, FRAME_HEADER_SIZE);
-    const header = head ? parseFrameHeader(head, 0, size - pos) : null;
-    if (!head || !header) {
-      if (head && isZeroHeader(head)) return zerosAfter(store, pos, report, problem, liveWriter);
-      tornOrDamaged(
-        store,
-        pos,
-        head ? 'frame length runs past the end of the file' : 'frame header is cut off',
-        report,
-        problem,
-        liveWriter,
-      );
+    let frame = readFrame(pos);
+    // A live writer appends while we read: a frame read half-written is read again once it lands.
+    for (let retry = 0; liveWriter && typeof frame === 'string' && retry < LIVE_RETRIES; retry++) {
+      buf = Buffer.alloc(0);
+      sleep(LIVE_RETRY_MS);
+      frame = readFrame(pos);
+    }
+    if (frame === null) return zerosAfter(store, pos, report, problem, liveWriter);
+    if (typeof frame === 'string') {
+      tornOrDamaged(store, pos, frame, report, problem, liveWriter);
       return pos;
     }
-    const whole = get(pos, FRAME_HEADER_SIZE + header.length);
-    if (!whole || !frameChecksumOk(whole, 0, whole.subarray(FRAME_HEADER_SIZE), header.crc)) {
-      tornOrDamaged(store, pos, `checksum mismatch in ${kindName(header.kind)}`, report, problem, liveWriter);
-      return pos;
-    }
+    const { header, whole } = frame;
     report.framesChecked++;
     if (header.kind === FrameKind.CHECKPOINT) {
       try {

@@ -79,6 +79,13 @@ test('backup --verify while a writer commits: a whole-transaction prefix, and th
     expect(txns).toEqual(Array.from({ length: txns.length }, (_, i) => i + 1));
     for (const n of counts.values()) expect(n).toBe(PER_TXN);
 
+    // verify reads the live file too: what was committed when it looked, no false damage.
+    const live = await cliAsync(['verify', file]);
+    expect(live.stderr).toBe('');
+    expect(live.code).toBe(0);
+    expect(live.stdout).toMatch(/^note: a writer \(pid \d+\) has the file open/m);
+    expect(live.stdout).toMatch(/^ok .*: \d+ frames/m);
+
     // Restoring over the live writer's file is refused ...
     const refused = cli(['restore', dest, '--to', file]);
     expect(refused.code).toBe(1);

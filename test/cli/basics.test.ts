@@ -169,7 +169,7 @@ describe('sql', () => {
       { id: 3, name: 'x"y' },
     ]);
     const csv = cli(['sql', file, 'SELECT * FROM t ORDER BY id', '--format', 'csv']);
-    expect(csv.stdout).toBe('id,name,r,b\r\n1,"a,b",1.5,00ff\r\n2,,2.0,\r\n3,"x""y",-0.1,\r\n');
+    expect(csv.stdout).toBe('id,name,r,b\r\n1,"a,b",1.5,00ff\r\n2,,2.0,\r\n3,"x""y",-0.1,""\r\n');
     expect(cli(['sql', file, 'SELECT * FROM t WHERE id > 5', '-f', 'json']).stdout).toBe('[]\n');
   });
 
