@@ -86,6 +86,19 @@ test('backup --verify while a writer commits: a whole-transaction prefix, and th
     expect(live.stdout).toMatch(/^note: a writer \(pid \d+\) has the file open/m);
     expect(live.stdout).toMatch(/^ok .*: \d+ frames/m);
 
+    // Reading commands take no lock; writing ones meet the writer's lock (LOCKED, exit 1).
+    const count = await cliAsync(['sql', file, 'SELECT count(*) > 0 AS busy FROM items', '-f', 'csv']);
+    expect(count).toEqual({ code: 0, stdout: 'busy\r\n1\r\n', stderr: '' });
+    const locked = await cliAsync(['checkpoint', file, '--busy-timeout', '50']);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/^modelvault: LockError LOCKED: /);
+    const insert = await cliAsync(['sql', file, 'INSERT INTO items VALUES (0, 0, ?)', 'x']);
+    expect(insert.stderr).toMatch(/^modelvault: LockError LOCKED: /);
+    // The shell falls back to reading.
+    const shell = cli([file], { input: 'SELECT count(*) > 0 AS busy FROM items;\n' });
+    expect(shell.stderr).toBe(`note: another process is writing ${file}; opened read-only\n`);
+    expect(shell.stdout).toBe('busy\n----\n   1\n(1 row)\n');
+
     // Restoring over the live writer's file is refused ...
     const refused = cli(['restore', dest, '--to', file]);
     expect(refused.code).toBe(1);
