@@ -30,7 +30,8 @@ export interface CollectionInfo {
 
 export interface SuperblockInfo {
   offset: number;
-  state: 'current' | 'previous' | 'blank or torn' | 'rejected';
+  /** blank: never written (a new file's slot B); torn: a checkpoint's superblock write a crash cut. */
+  state: 'current' | 'previous' | 'blank' | 'torn' | 'rejected';
   generation?: number;
   checkpointOffset?: number;
   checkpointTxnId?: number;
@@ -108,15 +109,17 @@ function readLayout(
     const head = readExact(store, 0, HEADER_SIZE);
     const header = head ? decodeHeader(head) : null;
     const slots = SUPERBLOCK_OFFSETS.map((offset) => {
-      const sb = decodeSuperblock(readExact(store, offset, SUPERBLOCK_SIZE));
-      return { offset, sb, problem: sb ? superblockProblem(sb, size) : null };
+      const bytes = readExact(store, offset, SUPERBLOCK_SIZE);
+      const sb = decodeSuperblock(bytes);
+      const blank = bytes !== null && bytes.every((b) => b === 0);
+      return { offset, sb, blank, problem: sb ? superblockProblem(sb, size) : null };
     });
     const valid = slots.filter((s) => s.sb && s.problem === null).map((s) => s.sb as Superblock);
     const best = valid.reduce<Superblock | null>((a, b) => (a && a.generation >= b.generation ? a : b), null);
     return {
       formatVersion: header ? `${header.major}.${header.minor}` : 'unknown',
-      superblocks: slots.map(({ offset, sb, problem }) => {
-        if (!sb) return { offset, state: 'blank or torn' as const };
+      superblocks: slots.map(({ offset, sb, blank, problem }) => {
+        if (!sb) return { offset, state: blank ? ('blank' as const) : ('torn' as const) };
         const base = {
           offset,
           generation: sb.generation,
