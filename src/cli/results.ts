@@ -91,7 +91,7 @@ function tableWriter(io: Io, columns: readonly string[], s: Style): ResultWriter
         });
         io.out(`${cells.join(' | ').trimEnd()}\n`);
       }
-      io.out(s.dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`));
+      io.out(`${s.dim(`(${rows.length} row${rows.length === 1 ? '' : 's'})`)}\n`);
       return rows.length;
     },
   };

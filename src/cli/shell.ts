@@ -110,7 +110,7 @@ function runOne(io: Io, state: ShellState, sql: string): void {
   }
   if (state.timer) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    io.out(style(io, 'out').dim(`Run Time: ${ms.toFixed(3)} ms\n`));
+    io.out(`${style(io, 'out').dim(`Run Time: ${ms.toFixed(3)} ms`)}\n`);
   }
 }
 

@@ -69,7 +69,7 @@ export function runStatement(io: Io, conn: Connection, sql: string, params: unkn
   const desc = cur.description;
   if (!desc) {
     if (format === 'table' && cur.rowCount >= 0 && /^\s*(INSERT|UPDATE|DELETE|REPLACE)/i.test(sql))
-      io.out(style(io, 'out').dim(`(${cur.rowCount} row${cur.rowCount === 1 ? '' : 's'} changed)\n`));
+      io.out(`${style(io, 'out').dim(`(${cur.rowCount} row${cur.rowCount === 1 ? '' : 's'} changed)`)}\n`);
     return;
   }
   const writer = resultWriter(
