@@ -37,6 +37,12 @@ function milliseconds(value: string): number {
   return n;
 }
 
+function positiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
 const busyOption = (): Option =>
   new Option('--busy-timeout <ms>', "wait up to <ms> for another writer's lock").argParser(milliseconds);
 
@@ -188,7 +194,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     .addOption(
       new Option('--format <format>', 'input format (default: from the extension)').choices(['csv', 'jsonl']),
     )
-    .option('--batch <rows>', 'rows per transaction', (v) => milliseconds(v) || 1, 10000)
+    .option('--batch <rows>', 'rows per transaction', positiveCount, 10000)
     .addOption(busyOption())
     .action(
       async (
