@@ -53,7 +53,7 @@ export async function importCommand(
   let insert: ((rows: unknown[][]) => void) | null = null;
   let pending: unknown[][] = [];
   let rows = 0;
-  let line = format === 'csv' ? 1 : 0;
+  let line = 0;
   const flush = (): void => {
     if (pending.length === 0 || !insert) return;
     insert(pending);
@@ -84,7 +84,7 @@ export async function importCommand(
         }
         if (rec.length !== columns.length)
           throw new DataError(
-            `${input}: record ${line - 1} has ${rec.length} fields, the header ${columns.length}`,
+            `${input}: record ${line} (counting the header) has ${rec.length} fields, the header ${columns.length}`,
             'DATA',
           );
         accept(rec.map(csvValue));

@@ -222,6 +222,13 @@ test('export of a query to stdout streams JSON; import reads stdin and creates t
   });
   expect(broken.code).toBe(1);
   expect(broken.stderr).toMatch(/^modelvault: DataError DATA: -: line 2 is not JSON/);
+  const ragged = cli(['import', target, 'stock', '-', '--format', 'csv'], { input: 'name,qty\nx,1\ny\n' });
+  expect(ragged.code).toBe(1);
+  expect(ragged.stderr).toBe(
+    'modelvault: DataError DATA: -: record 3 (counting the header) has 1 fields, the header 2\n',
+  );
+  // Nothing of a failed import is kept (its batch is rolled back).
+  expect(rowsOf(target, "SELECT count(*) FROM stock WHERE name = 'x'")).toEqual([[0n]]);
   const unknown = cli(['import', target, 'events', `${tmp.dir}/data.txt`]);
   expect(unknown.code).toBe(2);
   expect(fs.existsSync(`${tmp.dir}/data.txt`)).toBe(false);

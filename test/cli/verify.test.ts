@@ -153,6 +153,11 @@ test('salvage: rows before and after damage inside the log are copied, the loss 
   expect(r.stdout).toMatch(/^salvaged 30 rows in 1 collection from .* into .*\n/);
   expect(r.stdout).toMatch(/lost whatever was committed between offsets \d+ and \d+/);
   expect(r.stdout).toContain('replayed 1 intact transaction found after the damage');
+  // inspect still opens it (read-only, the committed prefix) and says what is out of reach.
+  const inspect = cli(['inspect', file]);
+  expect(inspect.code).toBe(0);
+  expect(inspect.stdout).toMatch(/^unreachable commits: +from offset \d+ \(run verify\)$/m);
+  expect(inspect.stdout).toMatch(/^damaged tail: +from offset \d+: checksum mismatch/m);
   const expected = [
     ...Array.from({ length: 20 }, (_, i) => i),
     ...Array.from({ length: 10 }, (_, i) => 30 + i),
