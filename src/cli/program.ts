@@ -37,6 +37,10 @@ function milliseconds(value: string): number {
   return n;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function positiveCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
@@ -127,6 +131,12 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     .argument('<statement>', 'SQL text; several statements separated by ; run in order')
     .argument('[params...]', 'values for ? placeholders of the last statement')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'))
+    .option(
+      '-p, --param <name=value>',
+      'a value for a named placeholder (:name, @name, $name); repeatable',
+      collect,
+      [],
+    )
     .option('--readonly', 'open read-only even for statements that could write')
     .addOption(busyOption())
     .action(
@@ -134,10 +144,11 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
         file: string,
         statement: string,
         params: string[],
-        opts: { format: Format; readonly?: boolean; busyTimeout?: number },
+        opts: { format: Format; param: string[]; readonly?: boolean; busyTimeout?: number },
       ) => {
         runSqlCommand(io, file, statement, params, {
           format: opts.format,
+          named: opts.param,
           readonly: opts.readonly,
           busyTimeoutMs: opts.busyTimeout,
         });

@@ -15,8 +15,8 @@ import type { Io } from './io';
 export interface SqlOptions extends OpenFlags {
   format: Format;
   readonly?: boolean;
-  /** Print "n rows changed" for writes (table format only). */
-  quietChanges?: boolean;
+  /** `name=value` pairs for named placeholders (`:name`, `@name`, `$name`). */
+  named?: string[];
 }
 
 /** Statements that never write: a reader's connection can run them. */
@@ -49,7 +49,22 @@ export function parseParam(text: string): unknown {
   return text;
 }
 
+/** Named parameters from `--param name=value` options, values read as parseParam does. */
+export function namedParams(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).replace(/^[:@$]/, '');
+    if (eq < 1 || !/^\w+$/.test(name)) throw new UsageError(`--param expects name=value, got '${pair}'`);
+    out[name] = parseParam(pair.slice(eq + 1));
+  }
+  return out;
+}
+
 export function runSqlCommand(io: Io, file: string, text: string, params: string[], opts: SqlOptions): void {
+  const named = opts.named?.length ? namedParams(opts.named) : null;
+  if (named && params.length > 0)
+    throw new UsageError('give parameters by position or by --param name=value, not both');
   const { statements, rest } = splitStatements(text);
   if (rest) statements.push(rest);
   if (statements.length === 0) throw new UsageError('no SQL statement given');
@@ -58,14 +73,21 @@ export function runSqlCommand(io: Io, file: string, text: string, params: string
   using(conn, (c) => {
     statements.forEach((sql, i) => {
       const last = i === statements.length - 1;
-      runStatement(io, c, sql, last ? params.map(parseParam) : [], opts.format);
+      runStatement(io, c, sql, last ? (named ?? params.map(parseParam)) : [], opts.format);
     });
   });
 }
 
 /** Run one statement and write its result (rows, or a count of changed rows in table format). */
-export function runStatement(io: Io, conn: Connection, sql: string, params: unknown[], format: Format): void {
-  const cur = conn.execute(sql, params.length ? params : undefined);
+export function runStatement(
+  io: Io,
+  conn: Connection,
+  sql: string,
+  params: unknown[] | Record<string, unknown>,
+  format: Format,
+): void {
+  const given = Array.isArray(params) ? params.length > 0 : Object.keys(params).length > 0;
+  const cur = conn.execute(sql, given ? params : undefined);
   const desc = cur.description;
   if (!desc) {
     if (format === 'table' && cur.rowCount >= 0 && /^\s*(INSERT|UPDATE|DELETE|REPLACE)/i.test(sql))

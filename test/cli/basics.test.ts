@@ -197,6 +197,24 @@ describe('sql', () => {
       e: 'text',
       f: '9007199254740993',
     });
+    const named = cli([
+      'sql',
+      file,
+      'SELECT :a AS a, $b AS b, @c AS c',
+      '-f',
+      'jsonl',
+      '-p',
+      'a=1',
+      '--param',
+      '$b=two',
+      '-p',
+      'c=null',
+    ]);
+    expect(named).toEqual({ code: 0, stdout: '{"a":1,"b":"two","c":null}\n', stderr: '' });
+    expect(cli(['sql', file, 'SELECT :a', '-p', 'a=1', '2']).code).toBe(2);
+    expect(cli(['sql', file, 'SELECT :a', '-p', 'novalue']).stderr).toBe(
+      "modelvault: usage: --param expects name=value, got 'novalue'\n",
+    );
     expect(parseParam('9007199254740993')).toBe(9007199254740993n);
     expect(parseParam('-3')).toBe(-3);
     expect(parseParam('"-3"')).toBe('-3');
