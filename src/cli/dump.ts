@@ -5,7 +5,7 @@
  * translates column types (docs/cli.md lists the mapping) and writes standard literals.
  */
 import type { Connection } from '../../cursor/index';
-import { openReader, using } from './open';
+import { openSnapshotReader } from './open';
 import { quoteName, sqlLiteralOf } from './values';
 import type { Dialect } from './values';
 import { OperationalError } from '../errors';
@@ -20,48 +20,67 @@ interface TableEntry {
 const ROWS_PER_INSERT = 100;
 
 export function dumpCommand(io: Io, file: string, dialect: Dialect, only?: string[]): void {
-  using(openReader(file), (conn) => {
-    const view = conn.database.storage.committedView();
-    const tables = (
-      conn
-        .execute(
-          "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-        )
-        .fetchAll() as unknown[][]
-    ).map(([name, sql]) => ({ name: String(name), sql: String(sql) }));
-    const wanted = only ? new Set(only) : null;
-    if (wanted) {
-      for (const name of wanted)
-        if (!tables.some((t) => t.name === name))
-          throw new OperationalError(`no such table: ${name}`, 'OPERATIONAL');
+  const reader = openSnapshotReader(file);
+  try {
+    dumpFrom(io, reader.conn, reader.txnId, file, dialect, only);
+  } finally {
+    reader.close();
+  }
+}
+
+function dumpFrom(
+  io: Io,
+  conn: Connection,
+  txnId: number,
+  file: string,
+  dialect: Dialect,
+  only?: string[],
+): void {
+  const view = conn.database.storage.committedView();
+  const tables = (
+    conn
+      .execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+      )
+      .fetchAll() as unknown[][]
+  ).map(([name, sql]) => ({ name: String(name), sql: String(sql) }));
+  const wanted = only ? new Set(only) : null;
+  if (wanted) {
+    for (const name of wanted)
+      if (!tables.some((t) => t.name === name))
+        throw new OperationalError(`no such table: ${name}`, 'OPERATIONAL');
+  }
+  const chosen = wanted ? tables.filter((t) => wanted.has(t.name)) : tables;
+  io.out(`-- ModelVault dump of ${file} at transaction ${txnId} (${dialect} dialect)\n`);
+  if (dialect === 'sqlite') io.out('PRAGMA foreign_keys=OFF;\n');
+  io.out(dialect === 'sqlite' ? 'BEGIN TRANSACTION;\n' : 'BEGIN;\n');
+  for (const t of chosen) {
+    io.out(`${dialect === 'sqlite' ? t.sql : postgresTable(conn, t.name)};\n`);
+    dumpRows(io, conn, t, dialect);
+  }
+  for (const t of chosen) {
+    for (const stmt of indexStatements(conn, t.name, dialect)) io.out(`${stmt};\n`);
+  }
+  if (!wanted) {
+    // Views, when the catalog has them, after the tables they read.
+    const views = conn
+      .execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND sql IS NOT NULL ORDER BY name")
+      .fetchAll() as unknown[][];
+    for (const [sql] of views) io.out(`${String(sql)};\n`);
+  }
+  if (dialect === 'sqlite') {
+    const seq = conn.execute('SELECT name, seq FROM sqlite_sequence ORDER BY name').fetchAll() as unknown[][];
+    const kept = seq.filter(([name]) => chosen.some((t) => t.name === name));
+    if (kept.length > 0) {
+      io.out('DELETE FROM sqlite_sequence;\n');
+      for (const [name, n] of kept)
+        io.out(
+          `INSERT INTO sqlite_sequence VALUES(${sqlLiteralOf(name, dialect)},${sqlLiteralOf(n, dialect)});\n`,
+        );
     }
-    const chosen = wanted ? tables.filter((t) => wanted.has(t.name)) : tables;
-    io.out(`-- ModelVault dump of ${file} at transaction ${view.txnId} (${dialect} dialect)\n`);
-    if (dialect === 'sqlite') io.out('PRAGMA foreign_keys=OFF;\n');
-    io.out(dialect === 'sqlite' ? 'BEGIN TRANSACTION;\n' : 'BEGIN;\n');
-    for (const t of chosen) {
-      io.out(`${dialect === 'sqlite' ? t.sql : postgresTable(conn, t.name)};\n`);
-      dumpRows(io, conn, t, dialect);
-    }
-    for (const t of chosen) {
-      for (const stmt of indexStatements(conn, t.name, dialect)) io.out(`${stmt};\n`);
-    }
-    if (dialect === 'sqlite') {
-      const seq = conn
-        .execute('SELECT name, seq FROM sqlite_sequence ORDER BY name')
-        .fetchAll() as unknown[][];
-      const kept = seq.filter(([name]) => chosen.some((t) => t.name === name));
-      if (kept.length > 0) {
-        io.out('DELETE FROM sqlite_sequence;\n');
-        for (const [name, n] of kept)
-          io.out(
-            `INSERT INTO sqlite_sequence VALUES(${sqlLiteralOf(name, dialect)},${sqlLiteralOf(n, dialect)});\n`,
-          );
-      }
-      if (view.userVersion !== 0 && !wanted) io.out(`PRAGMA user_version = ${view.userVersion};\n`);
-    }
-    io.out('COMMIT;\n');
-  });
+    if (view.userVersion !== 0 && !wanted) io.out(`PRAGMA user_version = ${view.userVersion};\n`);
+  }
+  io.out('COMMIT;\n');
 }
 
 function dumpRows(io: Io, conn: Connection, t: TableEntry, dialect: Dialect): void {

@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import BetterSqlite3 from 'better-sqlite3';
 import * as path from 'node:path';
 import { connect } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
@@ -85,6 +87,24 @@ test('backup --verify while a writer commits: a whole-transaction prefix, and th
     expect(live.code).toBe(0);
     expect(live.stdout).toMatch(/^note: a writer \(pid \d+\) has the file open/m);
     expect(live.stdout).toMatch(/^ok .*: \d+ frames/m);
+
+    // dump reads one snapshot (a private copy while a writer is live): whole transactions only.
+    const dump = await cliAsync(['dump', file]);
+    expect(dump.code).toBe(0);
+    const lite = new BetterSqlite3(':memory:');
+    lite.exec(dump.stdout);
+    const dumped = lite
+      .prepare('SELECT txn, count(*) AS n FROM items GROUP BY txn ORDER BY txn')
+      .raw(true)
+      .all() as number[][];
+    lite.close();
+    expect(dumped.map(([t]) => t)).toEqual(Array.from({ length: dumped.length }, (_, i) => i + 1));
+    for (const [, n] of dumped) expect(n).toBe(PER_TXN);
+    // The header names the source's transaction: registering items was the first.
+    expect(dump.stdout).toMatch(
+      new RegExp(`^-- ModelVault dump of .* at transaction ${dumped.length + 1} \\(sqlite dialect\\)\\n`),
+    );
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('modelvault-snapshot-'))).toEqual([]);
 
     // Reading commands take no lock; writing ones meet the writer's lock (LOCKED, exit 1).
     const count = await cliAsync(['sql', file, 'SELECT count(*) > 0 AS busy FROM items', '-f', 'csv']);
