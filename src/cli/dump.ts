@@ -59,7 +59,7 @@ function dumpFrom(
     dumpRows(io, conn, t, dialect);
   }
   for (const t of chosen) {
-    for (const stmt of indexStatements(conn, t.name, dialect)) io.out(`${stmt};\n`);
+    for (const stmt of indexStatements(conn, t.name, dialect)) io.out(`${stmt}\n`);
   }
   if (!wanted) {
     // Views, when the catalog has them, after the tables they read.
@@ -101,27 +101,47 @@ interface IndexListRow {
   origin: string;
 }
 
+/**
+ * The table's indexes as CREATE INDEX statements (its UNIQUE constraints too, in PostgreSQL). An
+ * index on a field inside an object column (`address.city`) has no counterpart on either side,
+ * whose column holds the whole object: it becomes a comment saying so.
+ */
 function indexStatements(conn: Connection, table: string, dialect: Dialect): string[] {
-  if (dialect === 'sqlite') {
-    const rows = conn
-      .execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
-        [table],
-      )
-      .fetchAll() as unknown[][];
-    return rows.map(([sql]) => String(sql));
-  }
+  const columns = new Set(
+    (conn.execute(`PRAGMA table_info(${quoteName(table)})`).fetchAll() as unknown[][]).map((r) =>
+      String(r[1]),
+    ),
+  );
+  const sqlOf = new Map(
+    (
+      conn
+        .execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [table])
+        .fetchAll() as unknown[][]
+    ).map(([name, sql]) => [String(name), sql === null ? null : String(sql)]),
+  );
   const list = (conn.execute(`PRAGMA index_list(${quoteName(table)})`).fetchAll() as unknown[][]).map(
     (r): IndexListRow => ({ name: String(r[1]), unique: Number(r[2]) === 1, origin: String(r[3]) }),
   );
   const out: string[] = [];
   for (const ix of list.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (ix.origin === 'pk') continue;
-    const cols = (conn.execute(`PRAGMA index_xinfo(${quoteName(ix.name)})`).fetchAll() as unknown[][])
-      .filter((r) => Number(r[1]) >= 0 && Number(r[5]) === 1)
-      .map((r) => `${quoteName(String(r[2]))}${Number(r[3]) === 1 ? ' DESC' : ''}`);
+    const sql = sqlOf.get(ix.name) ?? null;
+    // Primary keys are part of CREATE TABLE; in SQLite, UNIQUE constraints too.
+    if (ix.origin === 'pk' || (dialect === 'sqlite' && sql === null)) continue;
+    const keyColumns = (
+      conn.execute(`PRAGMA index_xinfo(${quoteName(ix.name)})`).fetchAll() as unknown[][]
+    ).filter((r) => Number(r[1]) >= 0 && Number(r[5]) === 1);
+    const inside = keyColumns.map((r) => String(r[2])).filter((c) => !columns.has(c));
+    if (inside.length > 0) {
+      out.push(`-- index ${ix.name} skipped: ${inside.join(', ')} is a field inside an object column`);
+      continue;
+    }
+    if (dialect === 'sqlite') {
+      out.push(`${sql};`);
+      continue;
+    }
+    const cols = keyColumns.map((r) => `${quoteName(String(r[2]))}${Number(r[3]) === 1 ? ' DESC' : ''}`);
     out.push(
-      `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${quoteName(table)} (${cols.join(', ')})`,
+      `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteName(ix.name)} ON ${quoteName(table)} (${cols.join(', ')});`,
     );
   }
   return out;
