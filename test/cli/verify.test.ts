@@ -194,3 +194,21 @@ test('salvage of a clean file copies everything and exits 0', () => {
   expect(report).toEqual(expect.objectContaining({ rowsWritten: 40, lostRange: null, unreadableRows: [] }));
   expect(ids(dest)).toEqual(Array.from({ length: 40 }, (_, i) => i));
 });
+
+test('the golden fixtures of both format versions verify clean; their torn-tail twins do not', () => {
+  for (const version of ['v1.0', 'v1.1']) {
+    const dir = `${__dirname}/../../fixtures/format/${version}`;
+    const ok = cli(['verify', `${dir}/all-types.modelvault`]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /: 67 frames \(1 checkpoint\), 9 transactions, 2 collections, 41 rows, 114 index entries checked\n$/,
+    );
+    const torn = cli(['verify', `${dir}/torn-tail.modelvault`]);
+    expect(torn.code).toBe(3);
+    expect(torn.stdout).toMatch(/a torn tail/);
+    const inspect = JSON.parse(cli(['inspect', `${dir}/all-types.modelvault`, '--json']).stdout) as {
+      formatVersion: string;
+    };
+    expect(inspect.formatVersion).toBe(version.slice(1));
+  }
+});
