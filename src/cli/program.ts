@@ -257,8 +257,8 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (err) {
+    // Commander has already printed its message (help and --version exit 0, mistakes 2).
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    if (err instanceof UsageError) return reportError(io, err);
     return reportError(io, err);
   }
 }
