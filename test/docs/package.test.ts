@@ -12,15 +12,32 @@ const root = path.join(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
 
 describe('package.json and the tarball (item 16)', () => {
-  test('no bin until the CLI ships, and no unused dependencies', () => {
-    expect(pkg.bin).toBeUndefined();
-    expect(Object.keys(pkg.dependencies as object)).not.toContain('commander');
+  test('bin is the built CLI, and no unused dependencies', () => {
+    expect(pkg.bin).toEqual({ modelvault: './dist/src/cli/main.js' });
+    expect(fs.readFileSync(path.join(root, 'src', 'cli', 'main.ts'), 'utf8')).toMatch(
+      /^#!\/usr\/bin\/env node\n/,
+    );
+    const sources = ['src', 'cursor', 'parser', 'planner', 'storage']
+      .flatMap((d) =>
+        fs
+          .readdirSync(path.join(root, d), { recursive: true, encoding: 'utf8' })
+          .map((f) => path.join(root, d, f)),
+      )
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
+    for (const dep of Object.keys(pkg.dependencies as object))
+      expect([dep, sources.includes(`from '${dep}'`)]).toEqual([dep, true]);
     expect(pkg.peerDependencies).toBeUndefined();
   });
 
   test('every file main, types and exports point to is inside the shipped files', () => {
     const exportsMap = pkg.exports as Record<string, Record<string, string> | string>;
-    const targets = [pkg.main as string, pkg.types as string];
+    const targets = [
+      pkg.main as string,
+      pkg.types as string,
+      ...Object.values(pkg.bin as Record<string, string>),
+    ];
     for (const v of Object.values(exportsMap))
       targets.push(...(typeof v === 'string' ? [v] : Object.values(v)));
     const files = pkg.files as string[];

@@ -1,0 +1,214 @@
+/**
+ * `verify` and `salvage` on real files: a clean file passes; a flipped byte inside the log, a
+ * torn tail, a damaged superseded checkpoint (which a normal open never reads) and an index
+ * whose checkpoint disagrees with its rows are each found, with their offset, and exit 3.
+ * `salvage` copies the readable rows around damage inside the log and says what was lost.
+ */
+import * as fs from 'node:fs';
+import { connect } from '../../src/index';
+import { tmpDir } from '../helpers/tmp';
+import { cli } from './cli-helper';
+
+const tmp = tmpDir('mv-cli-verify-');
+afterAll(() => tmp.cleanup());
+
+interface Frame {
+  offset: number;
+  kind: number;
+  length: number;
+}
+
+/** The frames of a file, walked by their length fields (docs/format.md §3). */
+function frames(file: string): Frame[] {
+  const b = fs.readFileSync(file);
+  const out: Frame[] = [];
+  for (let at = 192; at + 20 <= b.length;) {
+    const length = b.readUInt32LE(at);
+    if (length === 0 && b[at + 4] === 0) break;
+    out.push({ offset: at, kind: b[at + 4], length });
+    at += 20 + length;
+  }
+  return out;
+}
+
+const RECORD_PUT = 5;
+const CHECKPOINT = 8;
+
+/** 4 transactions of 10 rows each, a checkpoint after the second, an index on `grp`. */
+function build(): string {
+  const file = tmp.file();
+  const conn = connect(file, { autocommit: true });
+  conn.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, grp INTEGER, note TEXT)');
+  conn.execute('CREATE INDEX items_grp ON items (grp)');
+  conn.autocommit = false;
+  for (let t = 0; t < 4; t++) {
+    conn.executeMany(
+      'INSERT INTO items VALUES (?, ?, ?)',
+      Array.from({ length: 10 }, (_, i) => [t * 10 + i, i % 3, `note ${t}.${i}`]),
+    );
+    conn.commit();
+    if (t === 1) conn.database.checkpoint();
+  }
+  conn.close();
+  return file;
+}
+
+function flip(file: string, at: number): void {
+  const fd = fs.openSync(file, 'r+');
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, at);
+  b[0] ^= 0xff;
+  fs.writeSync(fd, b, 0, 1, at);
+  fs.closeSync(fd);
+}
+
+function ids(file: string): number[] {
+  const r = cli(['sql', file, 'SELECT id FROM items ORDER BY id', '-f', 'csv']);
+  return r.stdout.trim().split('\r\n').slice(1).map(Number);
+}
+
+test('a clean file passes: every frame, checkpoint, row and index entry counted', () => {
+  const file = build();
+  const r = cli(['verify', file]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const n = frames(file).length;
+  expect(r.stdout).toBe(
+    `ok ${file}: ${n} frames (1 checkpoint), 6 transactions, 1 collection, 40 rows, 40 index entries checked\n`,
+  );
+  const json = JSON.parse(cli(['verify', file, '--json']).stdout) as {
+    problems: unknown[];
+    rowsChecked: number;
+  };
+  expect(json.problems).toEqual([]);
+  expect(json.rowsChecked).toBe(40);
+});
+
+test('a flipped byte inside the log: offset and reason, exit 3', () => {
+  const file = build();
+  const puts = frames(file).filter((f) => f.kind === RECORD_PUT);
+  const target = puts[5]; // inside the first transaction of rows, long before the end
+  flip(file, target.offset + 25);
+  const r = cli(['verify', file]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toMatch(
+    new RegExp(
+      `^damage at offset ${target.offset}: checksum mismatch in RECORD_PUT frame; committed transaction \\d+ follows at offset \\d+ \\(damage inside the log\\)\\n$`,
+    ),
+  );
+  expect(r.stderr).toMatch(
+    new RegExp(`^modelvault: FormatError CORRUPT: .*1 problem found.*\\(offset ${target.offset}\\)\\n$`),
+  );
+});
+
+test('a torn tail is reported as one (exit 3), and the writer would cut it', () => {
+  const file = build();
+  const size = fs.statSync(file).size;
+  fs.truncateSync(file, size - 7);
+  const r = cli(['verify', file]);
+  expect(r.code).toBe(3);
+  const last = frames(file).filter((f) => f.offset + 20 + f.length <= size - 7).length;
+  expect(last).toBeGreaterThan(0);
+  expect(r.stdout).toMatch(/a torn tail \(an append a crash interrupted; the next writer cuts it\)/);
+});
+
+test('a damaged superseded checkpoint is found though no open reads it', () => {
+  const file = build();
+  const conn = connect(file);
+  conn.database.checkpoint(); // the first checkpoint is now superseded
+  conn.close();
+  const [old] = frames(file).filter((f) => f.kind === CHECKPOINT);
+  expect(cli(['sql', file, 'SELECT count(*) AS n FROM items', '-f', 'csv']).stdout).toBe('n\r\n40\r\n');
+  flip(file, old.offset + 30);
+  // Opening still works (the current checkpoint is intact) ...
+  expect(cli(['sql', file, 'SELECT count(*) AS n FROM items', '-f', 'csv']).stdout).toBe('n\r\n40\r\n');
+  // ... but verify reads every frame.
+  const r = cli(['verify', file]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toContain(`damage at offset ${old.offset}: checksum mismatch in CHECKPOINT frame`);
+});
+
+test('an index whose checkpoint disagrees with the rows is found', () => {
+  const file = build();
+  const conn = connect(file);
+  // Forge what a bug would leave: an index entry pointing at the wrong key, persisted by a checkpoint.
+  const tree = conn.database.storage.collection('items')?.indexes[0].tree;
+  expect(tree?.delete(1, 1)).toBe(true);
+  tree?.add(99, 1);
+  conn.database.checkpoint();
+  conn.close();
+  const r = cli(['verify', file]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toContain('collection items, index items_grp');
+  expect(r.stdout).toMatch(/entry \(\d+ → \d+\) disagrees/);
+});
+
+test('salvage: rows before and after damage inside the log are copied, the loss reported', () => {
+  const file = build();
+  const puts = frames(file).filter((f) => f.kind === RECORD_PUT);
+  flip(file, puts[25].offset + 25); // a row of the third batch (ids 20..29), after the checkpoint
+  const dest = tmp.file();
+  const r = cli(['salvage', file, '--to', dest]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toMatch(/^salvaged 30 rows in 1 collection from .* into .*\n/);
+  expect(r.stdout).toMatch(/lost whatever was committed between offsets \d+ and \d+/);
+  expect(r.stdout).toContain('replayed 1 intact transaction found after the damage');
+  // inspect still opens it (read-only, the committed prefix) and says what is out of reach.
+  const inspect = cli(['inspect', file]);
+  expect(inspect.code).toBe(0);
+  expect(inspect.stdout).toMatch(/^unreachable commits: +from offset \d+ \(run verify\)$/m);
+  expect(inspect.stdout).toMatch(/^damaged tail: +from offset \d+: checksum mismatch/m);
+  const expected = [
+    ...Array.from({ length: 20 }, (_, i) => i),
+    ...Array.from({ length: 10 }, (_, i) => 30 + i),
+  ];
+  expect(ids(dest)).toEqual(expected);
+  expect(cli(['verify', dest]).code).toBe(0);
+  // Never over an existing file.
+  const again = cli(['salvage', file, '--to', dest]);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain('salvage writes a new file only');
+});
+
+test('salvage: a live row that cannot be read costs only itself', () => {
+  const file = build();
+  const puts = frames(file).filter((f) => f.kind === RECORD_PUT);
+  flip(file, puts[15].offset + 25); // id 15, covered by the checkpoint: the open never reads it
+  const dest = tmp.file();
+  const r = cli(['salvage', file, '--to', dest]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toContain(`lost row of items at offset ${puts[15].offset}: `);
+  expect(ids(dest)).toEqual(Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 15));
+});
+
+test('salvage of a clean file copies everything and exits 0', () => {
+  const file = build();
+  const dest = tmp.file();
+  const r = cli(['salvage', file, '--to', dest, '--json']);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout) as {
+    rowsWritten: number;
+    lostRange: unknown;
+    unreadableRows: unknown[];
+  };
+  expect(report).toEqual(expect.objectContaining({ rowsWritten: 40, lostRange: null, unreadableRows: [] }));
+  expect(ids(dest)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+});
+
+test('the golden fixtures of both format versions verify clean; their torn-tail twins do not', () => {
+  for (const version of ['v1.0', 'v1.1']) {
+    const dir = `${__dirname}/../../fixtures/format/${version}`;
+    const ok = cli(['verify', `${dir}/all-types.modelvault`]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /: 67 frames \(1 checkpoint\), 9 transactions, 2 collections, 41 rows, 114 index entries checked\n$/,
+    );
+    const torn = cli(['verify', `${dir}/torn-tail.modelvault`]);
+    expect(torn.code).toBe(3);
+    expect(torn.stdout).toMatch(/a torn tail/);
+    const inspect = JSON.parse(cli(['inspect', `${dir}/all-types.modelvault`, '--json']).stdout) as {
+      formatVersion: string;
+    };
+    expect(inspect.formatVersion).toBe(version.slice(1));
+  }
+});
