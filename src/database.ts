@@ -22,8 +22,24 @@ import { Query } from './query';
 import type { QueryHost } from './query';
 import type { ReadView } from '../storage/engine';
 import type { OpenOptions } from './options';
+import { Model } from './models/model';
+import type { AnyModel } from './models/model';
+import { ModelCollection } from './models/collection';
 
 export type { OpenOptions } from './options';
+
+/** Options of `insert()`: what an existing row with the same primary key means. */
+export interface InsertOptions {
+  /** 'replace' (the default) replaces it; 'abort' refuses with an IntegrityError. */
+  onConflict?: 'replace' | 'abort';
+}
+
+function insertMode(options: InsertOptions | undefined): 'replacePk' | 'abort' {
+  const c = options?.onConflict;
+  if (c === undefined || c === 'replace') return 'replacePk';
+  if (c === 'abort') return 'abort';
+  throw new InterfaceError(`insert: onConflict must be 'replace' or 'abort'`, 'BAD_OPTION');
+}
 
 export interface RegisteredCollection {
   collectionId: number;
@@ -98,23 +114,39 @@ export class Database {
     return this.visibleCollectionNames();
   }
 
-  /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
-  insert(name: string, row: Row): 'inserted' | 'replaced' {
+  /**
+   * Insert `row`, replacing any row with the same primary key. Returns what happened. With
+   * `{ onConflict: 'abort' }` an existing row with the same key is an IntegrityError instead
+   * (`PRIMARY_KEY`, or `UNIQUE` for a composite key) and nothing is written.
+   */
+  insert(name: string, row: Row, options?: InsertOptions): 'inserted' | 'replaced' {
     const state = this.state(name);
+    const mode = insertMode(options);
     if (hasCompositeKey(state)) {
       // The rowid is the engine's to choose: the row with the same key keeps its own.
       const stored = state.compiled.toRow({ ...row, [HIDDEN_ROWID]: 0 });
       return this.write((engine) => {
         const live = this.state(name);
         assignRowid(live, stored);
-        return engine.putRow(live, stored, 'replacePk');
+        return engine.putRow(live, stored, mode);
       }) as 'inserted' | 'replaced';
     }
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
-    if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
-    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
-      'inserted' | 'replaced';
+    if (this.inTransaction) return this.live().putRow(state, stored, mode) as 'inserted' | 'replaced';
+    return this.write((engine) => engine.putRow(this.state(name), stored, mode)) as 'inserted' | 'replaced';
+  }
+
+  /**
+   * A typed collection for `m` (see docs/models.md): registers the model's collection (a no-op
+   * when the catalog already holds the same schema) and returns its typed API.
+   */
+  register<M extends AnyModel>(m: M): ModelCollection<M> {
+    if (!(m instanceof Model))
+      throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
+    const d = m.descriptor;
+    this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
+    return new ModelCollection(this, m);
   }
 
   /** The row with primary key `pk`, or null. */

@@ -48,3 +48,5 @@ export type {
   AsyncPoolOptions,
   StatementOptions,
 } from './async/index';
+export * from './models/index';
+export type { InsertOptions } from './database';

@@ -1,0 +1,282 @@
+/**
+ * The typed collection `db.register(model)` returns, and its typed query builder. Both are thin:
+ * every write goes through Database.insert (the one validator and storage path), every query
+ * through the untyped Query builder; what this layer adds is types, `'now'` defaults and
+ * update(pk, patch).
+ */
+import type { Database } from '../database';
+import { InterfaceError, ValidationError } from '../errors';
+import type { Query } from '../query';
+import { isRecord } from '../../storage/schema/to-stored';
+import type {
+  AnyPath,
+  AnyModel,
+  Infer,
+  InferInput,
+  KeyOf,
+  OutAt,
+  ScalarPath,
+  ShapeOf,
+  ValueAt,
+} from './model';
+import type { Field, InOf, OutOf, Shape } from './fields';
+
+type Row = Record<string, unknown>;
+
+/** Operators a condition may use on a value type (strings add like/startsWith). */
+export type OpFor<V> = [V] extends [string]
+  ? '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'notIn' | 'between' | 'like' | 'startsWith'
+  : [V] extends [boolean]
+    ? '=' | '!=' | 'in' | 'notIn'
+    : '=' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'notIn' | 'between';
+
+/** The value an operator takes. */
+export type OpValue<V, O> = O extends 'in' | 'notIn'
+  ? readonly V[]
+  : O extends 'between'
+    ? readonly [V, V]
+    : O extends 'like' | 'startsWith'
+      ? string
+      : V;
+
+/** Paths whose value may be null (optional or nullable, or inside an optional object). */
+export type NullablePath<S extends Shape> = {
+  [P in ScalarPath<S>]: null extends OutAt<S, P> ? P : never;
+}[ScalarPath<S>];
+
+/** The typed where() of a model query: paths, operators and values follow the schema. */
+export interface TypedWhere<S extends Shape, R> {
+  <P extends ScalarPath<S>>(path: P, value: ValueAt<S, P>): ModelQuery<S, R>;
+  <P extends ScalarPath<S>, O extends OpFor<ValueAt<S, P>>>(
+    path: P,
+    op: O,
+    value: OpValue<ValueAt<S, P>, O>,
+  ): ModelQuery<S, R>;
+  <P extends NullablePath<S>>(path: P, op: 'isNull' | 'isNotNull'): ModelQuery<S, R>;
+}
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+type Nest<P extends string, V> = P extends `${infer H}.${infer Rest}`
+  ? { [K in H]: Nest<Rest, V> }
+  : { [K in P]: V };
+type DeepSimplify<T> = T extends Date | Buffer | readonly unknown[] | null
+  ? T
+  : T extends object
+    ? { [K in keyof T]: DeepSimplify<T[K]> }
+    : T;
+
+/** The row type of `select(...paths)`: only those paths, in their nested shape. */
+export type Projection<S extends Shape, P extends string> = DeepSimplify<
+  UnionToIntersection<P extends string ? Nest<P, OutAt<S, P>> : never>
+>;
+
+type FieldShape<F> = F extends Field<unknown, unknown, boolean, infer Sh> ? Sh : undefined;
+type PatchOf<F> =
+  FieldShape<F> extends infer Sh extends Shape
+    ? ShapePatch<Sh> | (null extends OutOf<F> ? null : never)
+    : InOf<F>;
+type ShapePatch<S extends Shape> = { -readonly [K in keyof S]?: PatchOf<S[K]> };
+
+/** update()'s patch: any fields but the primary key, nested objects partially. */
+export type Patch<M> = M extends { _types: { shape: infer S extends Shape; pk: infer K extends string } }
+  ? Omit<ShapePatch<S>, K>
+  : never;
+
+/** A typed query over a model's collection. Immutable like Query: each method returns a new one. */
+export class ModelQuery<S extends Shape, R> {
+  /** @internal */
+  constructor(private readonly q: Query) {}
+
+  readonly where: TypedWhere<S, R> = ((...args: [string, unknown, unknown?]): ModelQuery<S, R> =>
+    new ModelQuery(
+      args.length === 2 ? this.q.where(args[0], args[1]) : this.q.where(args[0], args[1], args[2]),
+    )) as TypedWhere<S, R>;
+
+  orderBy(path: ScalarPath<S>, direction: 'asc' | 'desc' = 'asc'): ModelQuery<S, R> {
+    return new ModelQuery(this.q.orderBy(path, direction));
+  }
+
+  limit(n: number): ModelQuery<S, R> {
+    return new ModelQuery(this.q.limit(n));
+  }
+
+  offset(n: number): ModelQuery<S, R> {
+    return new ModelQuery(this.q.offset(n));
+  }
+
+  /** Only these paths; the row type narrows to them. */
+  select<const P extends readonly AnyPath<S>[]>(...paths: P): ModelQuery<S, Projection<S, P[number]>> {
+    return new ModelQuery(this.q.select(paths));
+  }
+
+  all(): R[] {
+    return this.q.all() as R[];
+  }
+
+  first(): R | null {
+    return this.q.first() as R | null;
+  }
+
+  iterate(): Generator<R, void, undefined> {
+    return this.q.iterate() as Generator<R, void, undefined>;
+  }
+
+  [Symbol.iterator](): Iterator<R> {
+    return this.iterate();
+  }
+
+  count(): number {
+    return this.q.count();
+  }
+
+  explain(): string {
+    return this.q.explain();
+  }
+
+  /** The untyped builder underneath (aggregate(), and/or conditions). */
+  get untyped(): Query {
+    return this.q;
+  }
+}
+
+/** `db.register(model)`: the typed API of one collection. */
+export class ModelCollection<M extends AnyModel> {
+  readonly name: string;
+  private readonly fill: (row: Row) => Row;
+
+  /** @internal Created by db.register(). */
+  constructor(
+    private readonly db: Database,
+    readonly model: M,
+  ) {
+    this.name = model.name;
+    this.fill = nowFiller(model.nowPaths);
+  }
+
+  /** Insert a new row; an existing row with the same primary key is an IntegrityError. */
+  insert(row: InferInput<M>): void {
+    this.db.insert(this.name, this.fill(row as Row), ABORT);
+  }
+
+  /** Insert or replace by primary key. */
+  upsert(row: InferInput<M>): 'inserted' | 'replaced' {
+    return this.db.insert(this.name, this.fill(row as Row));
+  }
+
+  get(pk: KeyOf<M>): Infer<M> | null {
+    return this.db.get(this.name, pk) as Infer<M> | null;
+  }
+
+  /**
+   * Change some fields of the row with key `pk` (nested objects merge, lists and other values are
+   * replaced, `undefined` leaves a field as it is, null clears an optional one) and return the new
+   * row, or null when there is no such row. Validated as a whole row, in one transaction.
+   */
+  update(pk: KeyOf<M>, patch: Patch<M>): Infer<M> | null {
+    if (!isRecord(patch)) throw new InterfaceError('update: patch must be an object', 'BAD_OPTION');
+    const key = this.model.primaryKey;
+    return this.db.transaction(() => {
+      const current = this.db.get(this.name, pk);
+      if (current === null) return null;
+      const next = merge(current, patch as Row);
+      if (!sameValue(next[key], current[key]))
+        throw new ValidationError(`${key}: update() cannot change the primary key`, key);
+      this.db.insert(this.name, next);
+      return this.db.get(this.name, pk) as Infer<M>;
+    });
+  }
+
+  delete(pk: KeyOf<M>): boolean {
+    return this.db.delete(this.name, pk);
+  }
+
+  /** A query over every row. */
+  query(): ModelQuery<ShapeOf<M>, Infer<M>> {
+    return new ModelQuery(this.db.collection(this.name));
+  }
+
+  get where(): TypedWhere<ShapeOf<M>, Infer<M>> {
+    return this.query().where;
+  }
+
+  select<const P extends readonly AnyPath<ShapeOf<M>>[]>(
+    ...paths: P
+  ): ModelQuery<ShapeOf<M>, Projection<ShapeOf<M>, P[number]>> {
+    return this.query().select(...paths);
+  }
+
+  orderBy(path: ScalarPath<ShapeOf<M>>, direction: 'asc' | 'desc' = 'asc'): ModelQuery<ShapeOf<M>, Infer<M>> {
+    return this.query().orderBy(path, direction);
+  }
+
+  limit(n: number): ModelQuery<ShapeOf<M>, Infer<M>> {
+    return this.query().limit(n);
+  }
+
+  all(): Infer<M>[] {
+    return this.query().all();
+  }
+
+  iterate(): Generator<Infer<M>, void, undefined> {
+    return this.query().iterate();
+  }
+
+  count(): number {
+    return this.query().count();
+  }
+
+  explain(): string {
+    return this.query().explain();
+  }
+}
+
+const ABORT = { onConflict: 'abort' } as const;
+
+/** Fill `'now'` defaults the row leaves out; identity when the model has none. */
+function nowFiller(paths: readonly (readonly string[])[]): (row: Row) => Row {
+  if (paths.length === 0) return (row) => row;
+  return (row) => {
+    if (!isRecord(row)) return row; // the validator reports it
+    const now = new Date();
+    let out = row;
+    for (const p of paths) out = setIfAbsent(out, p, 0, now);
+    return out;
+  };
+}
+
+/** A copy of `obj` with `now` at `path` when it is undefined there (objects on the way are copied). */
+function setIfAbsent(obj: Row, path: readonly string[], i: number, now: Date): Row {
+  const key = path[i];
+  const has = Object.prototype.hasOwnProperty.call(obj, key);
+  const v = has ? obj[key] : undefined;
+  if (i === path.length - 1) return v === undefined ? { ...obj, [key]: new Date(now.getTime()) } : obj;
+  if (!isRecord(v)) return obj; // absent or null parent: nothing to fill, the validator decides
+  const inner = setIfAbsent(v, path, i + 1, now);
+  return inner === v ? obj : { ...obj, [key]: inner };
+}
+
+function merge(current: Row, patch: Row): Row {
+  const out: Row = { ...current };
+  for (const k of Object.keys(patch)) {
+    const v = patch[k];
+    if (v === undefined) continue;
+    const c = out[k];
+    out[k] = isRecord(v) && isRecord(c) ? merge(c, v) : v;
+  }
+  return out;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    try {
+      return BigInt(a as number) === BigInt(b as number);
+    } catch {
+      return false;
+    }
+  }
+  return a === b;
+}

@@ -1,0 +1,19 @@
+/** Typed models: the `t` builder, model(), fromZod(), the typed collection and the type emitter. */
+export { t, Field, StringField, NumberField, ListField, TimestampField } from './fields';
+export type { AnyField, Shape, IndexSpec, ShapeIn, ShapeOut, OutOf, InOf } from './fields';
+export { model, Model } from './model';
+export type {
+  AnyModel,
+  Infer,
+  InferInput,
+  KeyOf,
+  ModelOptions,
+  ModelDescriptor,
+  ScalarPath,
+  AnyPath,
+  OutAt,
+  ValueAt,
+  FieldAt,
+} from './model';
+export { ModelCollection, ModelQuery } from './collection';
+export type { TypedWhere, OpFor, OpValue, Projection, Patch, NullablePath } from './collection';
