@@ -17,3 +17,5 @@ export type {
 } from './model';
 export { ModelCollection, ModelQuery } from './collection';
 export type { TypedWhere, OpFor, OpValue, Projection, Patch, NullablePath } from './collection';
+export { fromZod } from './zod';
+export type { FieldOfZod, ShapeOfZod, ZodObjectLike, ZodModelShape, FromZodOptions } from './zod';
