@@ -44,5 +44,17 @@ export const {
   NotSupportedError,
   FormatError,
   Warning,
+  t,
+  model,
+  fromZod,
+  Model,
+  ModelCollection,
+  ModelQuery,
+  Field,
+  StringField,
+  NumberField,
+  ListField,
+  TimestampField,
+  emitTypes,
 } = cjs;
 export default cjs;

@@ -20,7 +20,14 @@ export {
   TimestampFromTicks,
   Binary,
 } from '../cursor/index';
-export type { ConnectOptions, CursorState, ResultRow, ColumnDescription, TypeCode } from '../cursor/index';
+export type {
+  ConnectOptions,
+  CursorState,
+  ResultRow,
+  ObjectRow,
+  ColumnDescription,
+  TypeCode,
+} from '../cursor/index';
 export type { OpenOptions, RegisteredCollection } from './database';
 export { Query } from './query';
 export type { Condition, WhereOp } from './query';

@@ -19,3 +19,5 @@ export { ModelCollection, ModelQuery } from './collection';
 export type { TypedWhere, OpFor, OpValue, Projection, Patch, NullablePath } from './collection';
 export { fromZod } from './zod';
 export type { FieldOfZod, ShapeOfZod, ZodObjectLike, ZodModelShape, FromZodOptions } from './zod';
+export { emitTypes } from './emit-types';
+export type { EmitTypesOptions } from './emit-types';
