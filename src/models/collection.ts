@@ -89,10 +89,19 @@ export class ModelQuery<S extends Shape, R> {
   /** @internal */
   constructor(private readonly q: Query) {}
 
-  readonly where: TypedWhere<S, R> = ((...args: [string, unknown, unknown?]): ModelQuery<S, R> =>
-    new ModelQuery(
-      args.length === 2 ? this.q.where(args[0], args[1]) : this.q.where(args[0], args[1], args[2]),
-    )) as TypedWhere<S, R>;
+  where<P extends ScalarPath<S>>(path: P, value: ValueAt<S, P>): ModelQuery<S, R>;
+  where<P extends ScalarPath<S>, O extends OpFor<ValueAt<S, P>>>(
+    path: P,
+    op: O,
+    value: OpValue<ValueAt<S, P>, O>,
+  ): ModelQuery<S, R>;
+  where<P extends NullablePath<S>>(path: P, op: 'isNull' | 'isNotNull'): ModelQuery<S, R>;
+  where(path: string, opOrValue: unknown, value?: unknown): ModelQuery<S, R> {
+    // The plain builder tells where(path, value) from where(path, op, value) by argument count.
+    return new ModelQuery(
+      arguments.length === 2 ? this.q.where(path, opOrValue) : this.q.where(path, opOrValue, value),
+    );
+  }
 
   orderBy(path: ScalarPath<S>, direction: 'asc' | 'desc' = 'asc'): ModelQuery<S, R> {
     return new ModelQuery(this.q.orderBy(path, direction));
@@ -197,8 +206,24 @@ export class ModelCollection<M extends AnyModel> {
     return new ModelQuery(this.db.collection(this.name));
   }
 
-  get where(): TypedWhere<ShapeOf<M>, Infer<M>> {
-    return this.query().where;
+  where<P extends ScalarPath<ShapeOf<M>>>(
+    path: P,
+    value: ValueAt<ShapeOf<M>, P>,
+  ): ModelQuery<ShapeOf<M>, Infer<M>>;
+  where<P extends ScalarPath<ShapeOf<M>>, O extends OpFor<ValueAt<ShapeOf<M>, P>>>(
+    path: P,
+    op: O,
+    value: OpValue<ValueAt<ShapeOf<M>, P>, O>,
+  ): ModelQuery<ShapeOf<M>, Infer<M>>;
+  where<P extends NullablePath<ShapeOf<M>>>(
+    path: P,
+    op: 'isNull' | 'isNotNull',
+  ): ModelQuery<ShapeOf<M>, Infer<M>>;
+  where(path: string, opOrValue: unknown, value?: unknown): ModelQuery<ShapeOf<M>, Infer<M>> {
+    const q = this.db.collection(this.name);
+    return new ModelQuery(
+      arguments.length === 2 ? q.where(path, opOrValue) : q.where(path, opOrValue, value),
+    );
   }
 
   select<const P extends readonly AnyPath<ShapeOf<M>>[]>(
