@@ -1,19 +1,17 @@
 /**
  * Typed models against the plain typed API on the same workload (SPEC §11 items): bulk insert,
- * point get and indexed where, each measured in alternating rounds (plain, model, plain, model,
- * ...; the side going first alternates) after a warm-up of both, so drift on a shared machine hits
- * both sides alike. The figure per side is its best round; the overhead is the median of the
- * per-round ratios.
- * The target is at most 5 % overhead (issue 16).
+ * point get and indexed where. On a shared machine the load drifts by tens of percent within
+ * seconds, more than the difference being measured, so the two sides run in short interleaved
+ * chunks (plain, model, model, plain, ...: each goes first half of the time) after a warm-up,
+ * each timed by the process's CPU time, and the overhead is the median of the per-chunk ratios. The target is at most 5 %
+ * overhead (issue 16).
  *
- *   npm run bench:models -- [--rows 50000] [--rounds 5]
+ *   npm run bench:models -- [--rows 20000] [--chunks 40]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Database, model, t } from '../src/index';
 import type { ModelCollection } from '../src/index';
-import { fmt, measureOps, measureRun } from './harness';
-import type { Figure } from './harness';
 import { ITEM_FIELDS, ITEM_INDEXES, arg, makeItems, randomIds } from './data';
 
 const items = model(
@@ -29,24 +27,79 @@ const items = model(
   { primaryKey: 'id', indexes: [t.unique('sku'), t.index('status'), t.index('qty')] },
 );
 
-interface Line {
-  workload: string;
-  plain: Figure;
-  model: Figure;
-  overheadPct: number;
+interface Side {
+  /** Prepare a chunk (not timed). */
+  setup?: () => void;
+  /** Run one chunk; returns the operations it did. */
+  run: () => number;
 }
 
-function best(figs: Figure[]): Figure {
-  return figs.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a));
+interface Line {
+  workload: string;
+  plainOpsPerSec: number;
+  modelOpsPerSec: number;
+  /** Median over chunks of (model time / plain time - 1), in percent. */
+  overheadPct: number;
+  chunks: number;
+}
+
+/**
+ * CPU time (user + system) of one chunk, not wall time: with other processes competing for the
+ * cores, wall time counts the time this process waits to be scheduled, which is most of the noise.
+ */
+function timed(side: Side): { ops: number; seconds: number } {
+  side.setup?.();
+  const c0 = process.cpuUsage();
+  const ops = side.run();
+  const c = process.cpuUsage(c0);
+  return { ops, seconds: (c.user + c.system) / 1e6 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function compare(name: string, plain: Side, typed: Side, chunks: number): Line {
+  for (let i = 0; i < 3; i++) {
+    timed(plain);
+    timed(typed);
+  }
+  const ratios: number[] = [];
+  const p: number[] = [];
+  const m: number[] = [];
+  for (let i = 0; i < chunks; i++) {
+    const first = i % 2 === 0 ? plain : typed;
+    const second = first === plain ? typed : plain;
+    const a = timed(first);
+    const b = timed(second);
+    const [pt, mt] = first === plain ? [a, b] : [b, a];
+    ratios.push(mt.seconds / pt.seconds);
+    p.push(pt.ops / pt.seconds);
+    m.push(mt.ops / mt.seconds);
+  }
+  const line: Line = {
+    workload: name,
+    plainOpsPerSec: median(p),
+    modelOpsPerSec: median(m),
+    overheadPct: (median(ratios) - 1) * 100,
+    chunks,
+  };
+  const k = (v: number): string => (v >= 1e3 ? `${(v / 1e3).toFixed(1)}k/s` : `${v.toFixed(0)}/s`);
+  console.log(
+    `${name.padEnd(40)} plain ${k(line.plainOpsPerSec).padEnd(10)} model ${k(line.modelOpsPerSec).padEnd(10)} overhead ${line.overheadPct.toFixed(1)}%`,
+  );
+  return line;
 }
 
 function main(): void {
-  const n = Number(arg('rows', '50000'));
-  const rounds = Number(arg('rounds', '5'));
+  const n = Number(arg('rows', '20000'));
+  const chunks = Number(arg('chunks', '40'));
   const rows = makeItems(n);
   const ids = randomIds(n, 1000);
   // The plain API takes any record; ItemRow is an interface (no index signature).
   const plainRows = rows as unknown as Record<string, unknown>[];
+  const batch = Math.min(n, 5000);
 
   let plainDb = Database.openInMemory();
   let modelDb = Database.openInMemory();
@@ -62,95 +115,70 @@ function main(): void {
     coll = modelDb.register(items);
   };
 
-  const workloads: { name: string; plain: () => Figure; model: () => Figure }[] = [
-    {
-      name: `insert ${n} rows (one transaction)`,
-      plain: () =>
-        measureRun(n, 3, freshPlain, () =>
-          plainDb.transaction(() => {
-            for (const r of plainRows) plainDb.insert('items', r);
-          }),
-        ),
-      model: () =>
-        measureRun(n, 3, freshModel, () =>
-          modelDb.transaction(() => {
-            for (const r of rows) coll.upsert(r);
-          }),
-        ),
-    },
-    {
-      name: 'get by primary key',
-      plain: () => {
-        let i = 0;
-        return measureOps('plain get', () => plainDb.get('items', ids[i++ % ids.length]), 1);
-      },
-      model: () => {
-        let i = 0;
-        return measureOps('model get', () => coll.get(ids[i++ % ids.length]), 1);
-      },
-    },
-    {
-      name: "where status = 'paid' limit 10",
-      plain: () =>
-        measureOps(
-          'plain where',
-          () => plainDb.collection('items').where('status', 'paid').limit(10).all(),
-          1,
-        ),
-      model: () => measureOps('model where', () => coll.where('status', 'paid').limit(10).all(), 1),
-    },
-    {
-      name: 'where qty between 100 and 110, count',
-      plain: () =>
-        measureOps(
-          'plain range',
-          () => plainDb.collection('items').where('qty', 'between', [100, 110]).count(),
-          1,
-        ),
-      model: () => measureOps('model range', () => coll.where('qty', 'between', [100, 110]).count(), 1),
-    },
-  ];
-
   const lines: Line[] = [];
-  for (const w of workloads) {
-    // Reads run against loaded databases; the insert workload reloads its own.
-    if (!w.name.startsWith('insert')) {
-      freshPlain();
-      freshModel();
-      plainDb.transaction(() => plainRows.forEach((r) => plainDb.insert('items', r)));
-      modelDb.transaction(() => rows.forEach((r) => coll.upsert(r)));
-    }
-    const p: Figure[] = [];
-    const m: Figure[] = [];
-    w.plain(); // warm-up of both paths, not counted
-    w.model();
-    for (let r = 0; r < rounds; r++) {
-      // Alternate which side goes first: JIT and GC effects of going second fall on both.
-      if (r % 2 === 0) {
-        p.push(w.plain());
-        m.push(w.model());
-      } else {
-        m.push(w.model());
-        p.push(w.plain());
-      }
-    }
-    const plain = best(p);
-    const typed = best(m);
-    // Overhead from rounds measured back to back (the median of the paired ratios): on a shared
-    // machine the load drifts between rounds more than between the two halves of one round.
-    const ratios = p.map((f, i) => f.opsPerSec / m[i].opsPerSec).sort((a, b) => a - b);
-    const overheadPct = (ratios[Math.floor(ratios.length / 2)] - 1) * 100;
-    lines.push({ workload: w.name, plain, model: typed, overheadPct });
-    console.log(
-      `${w.name.padEnd(42)} plain ${fmt(plain).padEnd(18)} model ${fmt(typed).padEnd(18)} overhead ${overheadPct.toFixed(1)}%`,
-    );
-  }
+  lines.push(
+    compare(
+      `insert ${batch} rows (one transaction)`,
+      {
+        setup: freshPlain,
+        run: () =>
+          plainDb.transaction(() => {
+            for (let i = 0; i < batch; i++) plainDb.insert('items', plainRows[i]);
+            return batch;
+          }),
+      },
+      {
+        setup: freshModel,
+        run: () =>
+          modelDb.transaction(() => {
+            for (let i = 0; i < batch; i++) coll.upsert(rows[i]);
+            return batch;
+          }),
+      },
+      chunks,
+    ),
+  );
+
+  freshPlain();
+  freshModel();
+  plainDb.transaction(() => plainRows.forEach((r) => plainDb.insert('items', r)));
+  modelDb.transaction(() => rows.forEach((r) => coll.upsert(r)));
+  const repeat = (times: number, fn: (i: number) => unknown): number => {
+    for (let i = 0; i < times; i++) fn(i);
+    return times;
+  };
+  lines.push(
+    compare(
+      'get by primary key',
+      { run: () => repeat(100000, (i) => plainDb.get('items', ids[i % ids.length])) },
+      { run: () => repeat(100000, (i) => coll.get(ids[i % ids.length])) },
+      chunks,
+    ),
+  );
+  lines.push(
+    compare(
+      "where status = 'paid' limit 10",
+      { run: () => repeat(2000, () => plainDb.collection('items').where('status', 'paid').limit(10).all()) },
+      { run: () => repeat(2000, () => coll.where('status', 'paid').limit(10).all()) },
+      chunks,
+    ),
+  );
+  lines.push(
+    compare(
+      'where qty between 100 and 110, count',
+      {
+        run: () => repeat(400, () => plainDb.collection('items').where('qty', 'between', [100, 110]).count()),
+      },
+      { run: () => repeat(400, () => coll.where('qty', 'between', [100, 110]).count()) },
+      chunks,
+    ),
+  );
   plainDb.close();
   modelDb.close();
   const dir = path.join(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `models-${n}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({ rows: n, rounds, node: process.version, lines }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ rows: n, chunks, node: process.version, lines }, null, 2)}\n`);
   console.log(`written ${path.relative(process.cwd(), file)}`);
 }
 
