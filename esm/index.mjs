@@ -56,5 +56,7 @@ export const {
   ListField,
   TimestampField,
   emitTypes,
+  plan,
+  apply,
 } = cjs;
 export default cjs;

@@ -16,7 +16,7 @@ import { normalizeCollection } from '../storage/schema/normalize';
 import type { FieldDescriptor, IndexDescriptor, PrimaryKeyDescriptor } from '../storage/schema/descriptors';
 import { HIDDEN_ROWID } from '../storage/schema/normalize';
 import { assignRowid, canonicalKey, hasCompositeKey, rowidOf } from './composite-key';
-import { InterfaceError, OperationalError, ProgrammingError, TransactionError } from './errors';
+import { InterfaceError, OperationalError, ProgrammingError, SchemaError, TransactionError } from './errors';
 import { checkOptions, OPEN_OPTIONS } from './options';
 import { Query } from './query';
 import type { QueryHost } from './query';
@@ -25,6 +25,8 @@ import type { OpenOptions } from './options';
 import { Model } from './models/model';
 import type { AnyModel } from './models/model';
 import { ModelCollection } from './models/collection';
+import { backfill, planSchemaVersion, rebuildIndexes, registerSchemaVersion } from './schema-versions';
+import type { BackfillOptions, SchemaPlan, SchemaVersionInput } from './schema-versions';
 
 export type { OpenOptions } from './options';
 
@@ -32,6 +34,10 @@ export type { OpenOptions } from './options';
 export interface InsertOptions {
   /** 'replace' (the default) replaces it; 'abort' refuses with an IntegrityError. */
   onConflict?: 'replace' | 'abort';
+}
+
+function versionInput(next: SchemaVersionInput | AnyModel): SchemaVersionInput {
+  return next instanceof Model ? next.descriptor : next;
 }
 
 function insertMode(options: InsertOptions | undefined): 'replacePk' | 'abort' {
@@ -145,8 +151,60 @@ export class Database {
     if (!(m instanceof Model))
       throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
     const d = m.descriptor;
-    this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
+    try {
+      this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
+    } catch (err) {
+      // Say what differs: the same diff planSchemaVersion() (and migrations) work from.
+      if (!(err instanceof SchemaError) || !this.visibleCollection(d.name)) throw err;
+      let diff = err.message;
+      try {
+        const plan = planSchemaVersion(this, d.name, d);
+        diff = `${plan.steps.map((s) => `${s.kind} ${s.target} (${s.classification})`).join(', ')}; schema version ${plan.fromVersion}`;
+      } catch {
+        // A collection schema versions do not cover (composite key): the engine's message stands.
+      }
+      throw new SchemaError(
+        `model ${d.name} does not match the stored collection: ${diff}; plan and apply a schema version`,
+        'SCHEMA',
+        { cause: err },
+      );
+    }
     return new ModelCollection(this, m);
+  }
+
+  /**
+   * Classify changing collection `name` to `next` (fields, and optionally key and indexes; or a
+   * model) as compatible / needsMigration / breaking, with the steps and row counts. Writes nothing.
+   */
+  planSchemaVersion(name: string, next: SchemaVersionInput | AnyModel): SchemaPlan {
+    return planSchemaVersion(this, name, versionInput(next));
+  }
+
+  /**
+   * Apply a schema version: compatible changes directly, needsMigration ones with `force` once no
+   * row violates them; breaking ones are refused. Recorded in the catalog as a new version.
+   */
+  registerSchemaVersion(
+    name: string,
+    next: SchemaVersionInput | AnyModel,
+    options?: { force?: boolean },
+  ): SchemaPlan & { schemaVersion: number } {
+    return registerSchemaVersion(this, name, versionInput(next), options);
+  }
+
+  /** Fill `path` where it is null with `value` (or `value(row)`), in resumable batches; see docs/models.md. */
+  backfill(
+    name: string,
+    path: string | readonly string[],
+    value: unknown,
+    options?: BackfillOptions,
+  ): number {
+    return backfill(this, name, path, value, options);
+  }
+
+  /** Rebuild every secondary index of `name` from its rows; returns how many. */
+  rebuildIndexes(name: string): number {
+    return rebuildIndexes(this, name);
   }
 
   /** The row with primary key `pk`, or null. */

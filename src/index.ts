@@ -57,3 +57,10 @@ export type {
 } from './async/index';
 export * from './models/index';
 export type { InsertOptions } from './database';
+export type {
+  SchemaPlan,
+  SchemaStep,
+  ChangeClass,
+  SchemaVersionInput,
+  BackfillOptions,
+} from './schema-versions';

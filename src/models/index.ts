@@ -21,3 +21,4 @@ export { fromZod } from './zod';
 export type { FieldOfZod, ShapeOfZod, ZodObjectLike, ZodModelShape, FromZodOptions } from './zod';
 export { emitTypes } from './emit-types';
 export type { EmitTypesOptions } from './emit-types';
+export { plan, apply } from './migrate';
