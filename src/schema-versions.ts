@@ -167,7 +167,10 @@ function constraintRelation(
     if (x === undefined && y === undefined) return;
     if (y === undefined) widen = true;
     else if (x === undefined) tighten = true;
-    else if (x !== y) (lowIsTight ? y < x : y > x) ? (tighten = true) : (widen = true);
+    else if (x !== y) {
+      if (lowIsTight ? y < x : y > x) tighten = true;
+      else widen = true;
+    }
   };
   bound('min', false);
   bound('minLength', false);
