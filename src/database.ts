@@ -25,7 +25,13 @@ import type { OpenOptions } from './options';
 import { Model } from './models/model';
 import type { AnyModel } from './models/model';
 import { ModelCollection } from './models/collection';
-import { backfill, planSchemaVersion, rebuildIndexes, registerSchemaVersion } from './schema-versions';
+import {
+  backfill,
+  checkSubset,
+  planSchemaVersion,
+  rebuildIndexes,
+  registerSchemaVersion,
+} from './schema-versions';
 import type { BackfillOptions, SchemaPlan, SchemaVersionInput } from './schema-versions';
 
 export type { OpenOptions } from './options';
@@ -145,12 +151,18 @@ export class Database {
 
   /**
    * A typed collection for `m` (see docs/models.md): registers the model's collection (a no-op
-   * when the catalog already holds the same schema) and returns its typed API.
+   * when the catalog already holds the same schema) and returns its typed API. With
+   * `{ subset: true }` the collection must exist and hold every field of the model unchanged; the
+   * model then reads its own fields only, and its writes keep the fields it does not declare.
    */
-  register<M extends AnyModel>(m: M): ModelCollection<M> {
+  register<M extends AnyModel>(m: M, options?: { subset?: boolean }): ModelCollection<M> {
     if (!(m instanceof Model))
       throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
     const d = m.descriptor;
+    if (options?.subset === true) {
+      checkSubset(this.visibleCollection(d.name)?.meta.schema, d);
+      return new ModelCollection(this, m, { subset: true });
+    }
     try {
       this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
     } catch (err) {

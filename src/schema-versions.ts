@@ -514,3 +514,31 @@ export function rebuildIndexes(db: Database, name: string): number {
     return schema.indexes.length;
   });
 }
+
+/**
+ * A subset model over `stored`: the same key, and each of its fields declared there with the same
+ * type, constraints and default. Otherwise a SchemaError naming every difference.
+ */
+export function checkSubset(
+  stored: CollectionSchema | undefined,
+  d: { name: string; fields: readonly FieldDescriptor[]; primaryKey: string },
+): void {
+  if (!stored)
+    throw new SchemaError(`a subset model needs an existing collection: no ${d.name}`, 'NO_SUCH_COLLECTION');
+  const mine = normalizeCollection(d.name, d.fields, d.primaryKey, []);
+  const problems: string[] = [];
+  if (pathText(mine.primaryKey) !== pathText(stored.primaryKey))
+    problems.push(`primary key ${pathText(mine.primaryKey)} (stored: ${pathText(stored.primaryKey)})`);
+  for (const f of mine.fields) {
+    const p = pathText(f.path);
+    const s = stored.fields.find((x) => pathText(x.path) === p);
+    if (!s) problems.push(`${p} is not a stored field`);
+    else if (json([f.type, f.constraints, f.default]) !== json([s.type, s.constraints, s.default]))
+      problems.push(`${p} differs from the stored field`);
+  }
+  if (problems.length)
+    throw new SchemaError(
+      `subset model ${d.name} does not fit the stored collection: ${problems.join('; ')}`,
+      'SCHEMA',
+    );
+}

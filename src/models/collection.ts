@@ -155,13 +155,18 @@ export class ModelCollection<M extends AnyModel> {
   readonly name: string;
   private readonly fill: (row: Row) => Row;
 
+  /** For a subset model: the declared top-level fields, which reads are cut down to. */
+  private readonly subset: readonly string[] | null;
+
   /** @internal Created by db.register(). */
   constructor(
     private readonly db: Database,
     readonly model: M,
+    options: { subset?: boolean } = {},
   ) {
     this.name = model.name;
     this.fill = nowFiller(model.nowPaths);
+    this.subset = options.subset === true ? Object.keys(model.shape) : null;
   }
 
   /** Insert a new row; an existing row with the same primary key is an IntegrityError. */
@@ -171,11 +176,14 @@ export class ModelCollection<M extends AnyModel> {
 
   /** Insert or replace by primary key. */
   upsert(row: InferInput<M>): 'inserted' | 'replaced' {
+    if (this.subset)
+      return this.db.transaction(() => this.db.insert(this.name, this.keepUndeclared(this.fill(row as Row))));
     return this.db.insert(this.name, this.fill(row as Row));
   }
 
   get(pk: KeyOf<M>): Infer<M> | null {
-    return this.db.get(this.name, pk) as Infer<M> | null;
+    const row = this.db.get(this.name, pk);
+    return (this.subset && row ? pick(row, this.subset) : row) as Infer<M> | null;
   }
 
   /**
@@ -193,7 +201,7 @@ export class ModelCollection<M extends AnyModel> {
       if (!sameValue(next[key], current[key]))
         throw new ValidationError(`${key}: update() cannot change the primary key`, key);
       this.db.insert(this.name, next);
-      return this.db.get(this.name, pk) as Infer<M>;
+      return this.get(pk) as Infer<M>;
     });
   }
 
@@ -203,7 +211,23 @@ export class ModelCollection<M extends AnyModel> {
 
   /** A query over every row. */
   query(): ModelQuery<ShapeOf<M>, Infer<M>> {
-    return new ModelQuery(this.db.collection(this.name));
+    return new ModelQuery(this.base());
+  }
+
+  /** Every query starts here: a subset model reads its declared fields only. */
+  private base(): Query {
+    const q = this.db.collection(this.name);
+    return this.subset ? q.select(this.subset) : q;
+  }
+
+  /** A subset model's write of an existing row keeps the fields the model does not declare. */
+  private keepUndeclared(row: Row): Row {
+    const key = row[this.model.primaryKey];
+    const current = key === undefined || key === null ? null : this.db.get(this.name, key);
+    if (!current) return row;
+    const out: Row = { ...row };
+    for (const k of Object.keys(current)) if (!this.subset?.includes(k)) out[k] = current[k];
+    return out;
   }
 
   where<P extends ScalarPath<ShapeOf<M>>>(
@@ -220,7 +244,7 @@ export class ModelCollection<M extends AnyModel> {
     op: 'isNull' | 'isNotNull',
   ): ModelQuery<ShapeOf<M>, Infer<M>>;
   where(path: string, opOrValue: unknown, value?: unknown): ModelQuery<ShapeOf<M>, Infer<M>> {
-    const q = this.db.collection(this.name);
+    const q = this.base();
     return new ModelQuery(
       arguments.length === 2 ? q.where(path, opOrValue) : q.where(path, opOrValue, value),
     );
@@ -280,6 +304,12 @@ function setIfAbsent(obj: Row, path: readonly string[], i: number, now: Date): R
   if (!isRecord(v)) return obj; // absent or null parent: nothing to fill, the validator decides
   const inner = setIfAbsent(v, path, i + 1, now);
   return inner === v ? obj : { ...obj, [key]: inner };
+}
+
+function pick(row: Row, keys: readonly string[]): Row {
+  const out: Row = {};
+  for (const k of keys) out[k] = row[k];
+  return out;
 }
 
 function merge(current: Row, patch: Row): Row {

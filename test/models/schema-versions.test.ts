@@ -374,3 +374,38 @@ describe('model plan / apply', () => {
     expect(() => db.register(v3)).toThrow(/dropField name \(breaking\)/);
   });
 });
+
+describe('subset models', () => {
+  const wide = model(
+    'wide',
+    { id: t.int64(), name: t.string(), secret: t.string(), extra: t.int64().optional() },
+    { primaryKey: 'id', indexes: [t.index('name')] },
+  );
+  const narrow = model('wide', { id: t.int64(), name: t.string() }, { primaryKey: 'id' });
+
+  test('read their own fields and keep the undeclared ones on write', () => {
+    db.register(wide).insert({ id: 1, name: 'ann', secret: 's1', extra: 5 });
+    const n = db.register(narrow, { subset: true });
+    expect(n.get(1)).toEqual({ id: 1, name: 'ann' });
+    expect(n.where('name', 'ann').all()).toEqual([{ id: 1, name: 'ann' }]);
+    expect(n.all()).toEqual([{ id: 1, name: 'ann' }]);
+    expect(n.update(1, { name: 'anne' })).toEqual({ id: 1, name: 'anne' });
+    expect(n.upsert({ id: 1, name: 'annie' })).toBe('replaced');
+    expect(db.get('wide', 1)).toEqual({ id: 1, name: 'annie', secret: 's1', extra: 5 });
+    // A new row must still satisfy the stored schema: 'secret' is required there.
+    expect(() => n.insert({ id: 2, name: 'bob' })).toThrow(ValidationError);
+    expect(() => n.upsert({ id: 2, name: 'bob' })).toThrow(/secret/);
+    expect(n.count()).toBe(1);
+  });
+
+  test('must fit the stored collection', () => {
+    expect(() => db.register(narrow, { subset: true })).toThrow(/needs an existing collection/);
+    db.register(wide);
+    const retyped = model('wide', { id: t.int64(), name: t.string().max(3) }, { primaryKey: 'id' });
+    expect(() => db.register(retyped, { subset: true })).toThrow(/name differs from the stored field/);
+    const unknown = model('wide', { id: t.int64(), nope: t.string() }, { primaryKey: 'id' });
+    expect(() => db.register(unknown, { subset: true })).toThrow(/nope is not a stored field/);
+    const otherKey = model('wide', { id: t.int64(), name: t.string() }, { primaryKey: 'name' });
+    expect(() => db.register(otherKey, { subset: true })).toThrow(/primary key name/);
+  });
+});
