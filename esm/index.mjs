@@ -7,6 +7,7 @@ export const {
   AsyncDatabase,
   AsyncTransaction,
   AsyncQuery,
+  AsyncModelCollection,
   connectAsync,
   AsyncConnection,
   AsyncCursor,

@@ -45,6 +45,7 @@ export {
   AsyncDatabase,
   AsyncTransaction,
   AsyncQuery,
+  AsyncModelCollection,
   connectAsync,
   AsyncConnection,
   AsyncCursor,
