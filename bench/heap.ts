@@ -52,10 +52,7 @@ if (process.argv[2] === '--open') {
   const chunk = 100_000;
   const t0 = Date.now();
   for (let start = 0; start < n; start += chunk) {
-    const rows = makeItems(Math.min(chunk, n - start), start + 1).map((r, i) => ({
-      ...r,
-      id: start + i + 1,
-    }));
+    const rows = makeItems(Math.min(chunk, n - start), start + 1, 'random', start + 1);
     db.transaction(() => {
       for (const r of rows) db.insert('items', r as unknown as Record<string, unknown>);
     });

@@ -20,7 +20,17 @@ import { fmt, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
 import { build, probeInChild } from './scale';
 import type { Figure } from './harness';
-import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems, randomIds, rng } from './data';
+import {
+  ITEM_FIELDS,
+  ITEM_INDEXES,
+  ITEMS_DDL,
+  arg,
+  makeItems,
+  randomIds,
+  rng,
+  skuFor,
+  uuidFor,
+} from './data';
 import type { ItemRow } from './data';
 
 interface Result {
@@ -71,15 +81,18 @@ function openMvSql(file: string): Connection {
 }
 
 /** Both SQL paths bind the same prebuilt parameter arrays, built outside the timed section. */
-type ParamRow = [number, string, number, number, string, string];
+type ParamRow = [number, string, string, number, number, string, string];
+
+const INSERT_ITEM =
+  'INSERT INTO items (id, sku, uuid, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?, ?)';
 
 function paramRows(rows: ItemRow[]): ParamRow[] {
-  return rows.map((r) => [r.id, r.sku, r.qty, r.price, r.status, r.note]);
+  return rows.map((r) => [r.id, r.sku, r.uuid, r.qty, r.price, r.status, r.note]);
 }
 
 function mvSqlInsertAll(conn: Connection, params: ParamRow[]): void {
   const cur = conn.cursor();
-  cur.executeMany('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', params);
+  cur.executeMany(INSERT_ITEM, params);
   conn.commit();
 }
 
@@ -89,7 +102,7 @@ function rm(file: string): void {
 }
 
 function sqliteInsertAll(db: BetterSqlite3.Database, params: ParamRow[]): void {
-  const stmt = db.prepare('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)');
+  const stmt = db.prepare(INSERT_ITEM);
   db.transaction(() => {
     for (const p of params) stmt.run(p);
   })();
@@ -113,46 +126,47 @@ function main(): void {
   const mvSqlFile = path.join(dir, 'bench-sql.modelvault');
 
   if (want('bulk')) {
-    // 1. Bulk insert in one transaction (rows/s).
-    let sdb: BetterSqlite3.Database | null = null;
-    let mdb: Database | null = null;
-    const sqliteBulk = measureRun(
-      N,
-      3,
-      () => {
-        rm(sqliteFile);
-        sdb = openSqlite(sqliteFile);
-      },
-      () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, params),
-      () => (sdb as unknown as BetterSqlite3.Database).close(),
-    );
-    const mvBulk = measureRun(
-      N,
-      3,
-      () => {
-        rm(mvFile);
-        mdb = openMv(mvFile);
-      },
-      () => mvInsertAll(mdb as unknown as Database, rows),
-      () => (mdb as unknown as Database).close(),
-    );
-    let cdb: Connection | null = null;
-    const sqlBulk = measureRun(
-      N,
-      3,
-      () => {
-        rm(mvSqlFile);
-        cdb = openMvSql(mvSqlFile);
-      },
-      () => mvSqlInsertAll(cdb as unknown as Connection, params),
-      () => (cdb as unknown as Connection).close(),
-    );
-    results.push({
-      workload: 'bulk insert, one transaction (rows/s)',
-      sqlite: sqliteBulk,
-      sql: sqlBulk,
-      typed: mvBulk,
-    });
+    // 1. Bulk insert in one transaction (rows/s): keys in random order (as application keys
+    // arrive), then the ascending-key variant, whose unique inserts all append at the right edge.
+    const bulkRun = (bulkRows: ItemRow[], label: string): void => {
+      const bulkParams = bulkRows === rows ? params : paramRows(bulkRows);
+      let sdb: BetterSqlite3.Database | null = null;
+      let mdb: Database | null = null;
+      const sqliteBulk = measureRun(
+        N,
+        3,
+        () => {
+          rm(sqliteFile);
+          sdb = openSqlite(sqliteFile);
+        },
+        () => sqliteInsertAll(sdb as unknown as BetterSqlite3.Database, bulkParams),
+        () => (sdb as unknown as BetterSqlite3.Database).close(),
+      );
+      const mvBulk = measureRun(
+        N,
+        3,
+        () => {
+          rm(mvFile);
+          mdb = openMv(mvFile);
+        },
+        () => mvInsertAll(mdb as unknown as Database, bulkRows),
+        () => (mdb as unknown as Database).close(),
+      );
+      let cdb: Connection | null = null;
+      const sqlBulk = measureRun(
+        N,
+        3,
+        () => {
+          rm(mvSqlFile);
+          cdb = openMvSql(mvSqlFile);
+        },
+        () => mvSqlInsertAll(cdb as unknown as Connection, bulkParams),
+        () => (cdb as unknown as Connection).close(),
+      );
+      results.push({ workload: label, sqlite: sqliteBulk, sql: sqlBulk, typed: mvBulk });
+    };
+    bulkRun(rows, 'bulk insert, one transaction, random unique text keys (rows/s)');
+    bulkRun(makeItems(N, 42, 'ascending'), 'bulk insert, one transaction, ascending keys (rows/s)');
   }
   if (want('reads')) {
     // Populated databases for the read workloads.
@@ -187,6 +201,30 @@ function main(): void {
       sqlite: sqliteGet,
       sql: sqlGet,
       typed: mvGet,
+    });
+
+    // 2b. Lookup by a random unique text key (issue 15): a uuid-shaped TEXT UNIQUE column.
+    const uuids = ids.map((id) => uuidFor(id));
+    i = 0;
+    const uuidStmt = sqlite.prepare('SELECT * FROM items WHERE uuid = ?');
+    const sqliteUuid = measureOps('sqlite uuid', () => {
+      uuidStmt.get(uuids[i++ & 0xffff]);
+    });
+    i = 0;
+    const mvUuid = measureOps('mv uuid', () => {
+      mv.collection('items')
+        .where('uuid', uuids[i++ & 0xffff])
+        .first();
+    });
+    i = 0;
+    const sqlUuid = measureOps('mv sql uuid', () => {
+      cur.execute('SELECT * FROM items WHERE uuid = ?', [uuids[i++ & 0xffff]]).fetchOne();
+    });
+    results.push({
+      workload: 'lookup by a random unique text key, uuid = ? (ops/s)',
+      sqlite: sqliteUuid,
+      sql: sqlUuid,
+      typed: mvUuid,
     });
 
     // 3. Indexed equality: qty = ? (about N/1000 rows each), all rows materialized.
@@ -383,13 +421,12 @@ function main(): void {
 
     // 10. UPSERT-heavy writes: random ids over twice the table, so about half update a row and
     // half insert one; 1,000 statements per transaction.
-    const upsertSql =
-      'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (id) DO UPDATE SET qty = qty + excluded.qty, price = excluded.price';
+    const upsertSql = `${INSERT_ITEM} ON CONFLICT (id) DO UPDATE SET qty = qty + excluded.qty, price = excluded.price`;
     const upsertIds = randomIds(2 * N, 1 << 16, 11);
     const upsertRow = (k: number): ParamRow => {
       const id = upsertIds[k & 0xffff];
-      return [id, `U-${id}`, k % 1000, (k % 10000) / 100, 'new', 'upserted'];
+      // A new row's keys are the ones it would have had in the table: unique, random order.
+      return [id, skuFor(id), uuidFor(id), k % 1000, (k % 10000) / 100, 'new', 'upserted'];
     };
     const upsertStmt = sqlite.prepare(upsertSql);
     let u = 0;
@@ -486,9 +523,7 @@ function main(): void {
     // 10. Autocommit durable single-row inserts: every commit is fsynced before it returns.
     const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
     const dSqlite = openSqlite(sqliteFile);
-    const dStmt = dSqlite.prepare(
-      'INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const dStmt = dSqlite.prepare(INSERT_ITEM);
     let d = 0;
     const sqliteDurable = measureRun(
       100,
@@ -497,7 +532,7 @@ function main(): void {
       () => {
         for (let k = 0; k < 100; k++, d++) {
           const r = durableRows[d % durableRows.length];
-          dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, r.qty, r.price, r.status, r.note);
+          dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, `${r.uuid}-${d}`, r.qty, r.price, r.status, r.note);
         }
       },
     );
@@ -512,9 +547,10 @@ function main(): void {
       () => {
         for (let k = 0; k < 100; k++, d++) {
           const r = durableRows[d % durableRows.length];
-          dCur.execute('INSERT INTO items (id, sku, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?)', [
+          dCur.execute(INSERT_ITEM, [
             r.id + d * 1000,
             `${r.sku}-${d}`,
+            `${r.uuid}-${d}`,
             r.qty,
             r.price,
             r.status,
@@ -533,10 +569,12 @@ function main(): void {
       () => {
         for (let k = 0; k < 100; k++, d++) {
           const r = durableRows[d % durableRows.length];
-          dDb.insert('items', { ...r, id: r.id + d * 1000, sku: `${r.sku}-${d}` } as unknown as Record<
-            string,
-            unknown
-          >);
+          dDb.insert('items', {
+            ...r,
+            id: r.id + d * 1000,
+            sku: `${r.sku}-${d}`,
+            uuid: `${r.uuid}-${d}`,
+          } as unknown as Record<string, unknown>);
         }
       },
     );

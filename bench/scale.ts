@@ -31,18 +31,14 @@ export function build(dir: string, n: number): { mv: string; sqlite: string } {
   const s = new BetterSqlite3(sqliteFile);
   s.pragma('journal_mode = WAL');
   for (const sql of ITEMS_DDL) s.exec(sql);
-  const stmt = s.prepare('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)');
+  const stmt = s.prepare('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)');
   for (let start = 0; start < n; start += CHUNK) {
-    const rows = makeItems(Math.min(CHUNK, n - start), start + 1).map((r, i) => ({
-      ...r,
-      id: start + i + 1,
-      sku: `SKU-${start + i + 1}`,
-    }));
+    const rows = makeItems(Math.min(CHUNK, n - start), start + 1, 'random', start + 1);
     db.transaction(() => {
       for (const r of rows) db.insert('items', r as unknown as Record<string, unknown>);
     });
     s.transaction(() => {
-      for (const r of rows) stmt.run(r.id, r.sku, r.qty, r.price, r.status, r.note);
+      for (const r of rows) stmt.run(r.id, r.sku, r.uuid, r.qty, r.price, r.status, r.note);
     })();
   }
   db.checkpoint();

@@ -89,9 +89,12 @@ function normalizeNext(current: CollectionSchema, next: SchemaVersionInput): Col
     next.primaryKey ?? [...current.primaryKey],
     next.indexes ?? current.indexes.map(indexDescriptor),
   );
-  return current.autoIncrement && pathText(schema.primaryKey) === pathText(current.primaryKey)
-    ? { ...schema, autoIncrement: true }
-    : schema;
+  const keyed =
+    current.autoIncrement && pathText(schema.primaryKey) === pathText(current.primaryKey)
+      ? { ...schema, autoIncrement: true as const }
+      : schema;
+  // Foreign keys are table options, as for ALTER TABLE: a schema version keeps them.
+  return current.foreignKeys ? { ...keyed, foreignKeys: current.foreignKeys } : keyed;
 }
 
 function liveState(db: Database, name: string): CollectionState {

@@ -14,7 +14,7 @@ import {
   TransactionError,
 } from '../errors';
 import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/descriptors';
-import type { InsertOptions, RegisteredCollection } from '../database';
+import type { CollectionOptions, InsertOptions, RegisteredCollection } from '../database';
 import { Model } from '../models/model';
 import type { AnyModel } from '../models/model';
 import type { SchemaPlan, SchemaVersionInput } from '../schema-versions';
@@ -111,8 +111,9 @@ export class AsyncDatabase {
     fields: readonly FieldDescriptor[],
     primaryKey: string | readonly string[],
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): Promise<RegisteredCollection> {
-    return this.write('registerCollection', [name, fields, primaryKey, indexes]);
+    return this.write('registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
   /** See Database.insert; `{ onConflict: 'abort' }` refuses an existing key. */
@@ -428,8 +429,9 @@ export class AsyncTransaction {
     fields: readonly FieldDescriptor[],
     primaryKey: string | readonly string[],
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): Promise<RegisteredCollection> {
-    return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes]);
+    return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
   insert(name: string, row: Row, options?: InsertOptions): Promise<'inserted' | 'replaced'> {
