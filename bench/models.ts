@@ -19,12 +19,13 @@ const items = model(
   {
     id: t.int64(),
     sku: t.string(),
+    uuid: t.string(),
     qty: t.int64(),
     price: t.float64(),
     status: t.string(),
     note: t.string(),
   },
-  { primaryKey: 'id', indexes: [t.unique('sku'), t.index('status'), t.index('qty')] },
+  { primaryKey: 'id', indexes: [t.unique('sku'), t.unique('uuid'), t.index('status'), t.index('qty')] },
 );
 
 interface Side {
