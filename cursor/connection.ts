@@ -30,6 +30,7 @@ import type { PhysicalPlan } from '../planner/physical';
 import type { ExecStats, Source } from '../planner/execute';
 import { explainLines } from '../planner/explain';
 import { Cursor } from './cursor';
+import type { ResultRow } from './cursor';
 import { checkConnectOptions } from './options';
 import type { ConnectOptions } from './options';
 import { bindParams } from './values';
@@ -52,7 +53,14 @@ export type RunOutcome =
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
 
 /** Open a connection to the database file at `path` (':memory:' for a private in-memory database). */
-export function connect(path: string, options?: ConnectOptions): Connection {
+/**
+ * Open a connection. The row type follows `rowMode`: `unknown[]` for 'array', an object keyed by
+ * column label for 'object'; without the option it stays the ResultRow union (arrays at run time).
+ */
+export function connect(path: string, options: ConnectOptions & { rowMode: 'object' }): Connection<ObjectRow>;
+export function connect(path: string, options: ConnectOptions & { rowMode: 'array' }): Connection<unknown[]>;
+export function connect(path: string, options?: ConnectOptions): Connection;
+export function connect(path: string, options?: ConnectOptions): Connection<unknown> {
   const opts = checkConnectOptions(options);
   const storage: OpenOptions = {};
   for (const key of [
@@ -80,7 +88,11 @@ export function connect(path: string, options?: ConnectOptions): Connection {
   return new Connection(db, opts);
 }
 
-export class Connection {
+/** A row of `rowMode: 'object'`. */
+export type ObjectRow = Record<string, unknown>;
+
+/** `Row`: what fetches of this connection's cursors return (see connect()). */
+export class Connection<Row = ResultRow> {
   /** The typed Database handle under this connection (same engine, same transaction). */
   readonly database: Database;
   /** Autocommit mode; may be changed between statements (switching on commits an open transaction). */
@@ -89,7 +101,7 @@ export class Connection {
   /** @internal */ readonly _safeIntegers: boolean;
   private readonly cache: StatementCache;
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
-  private readonly cursors = new Set<Cursor>();
+  private readonly cursors = new Set<Cursor<unknown>>();
   /** Open SQL savepoints, oldest first (see runSavepoint). */
   private readonly savepoints: {
     name: string;
@@ -125,20 +137,20 @@ export class Connection {
     return !this.closed && this.database.isOpen && this.database.inTransaction;
   }
 
-  cursor(): Cursor {
+  cursor(): Cursor<Row> {
     this._assertOpen();
-    const cur = new Cursor(this);
+    const cur = new Cursor<Row>(this);
     this.cursors.add(cur);
     return cur;
   }
 
   /** Shortcut: a new cursor that has executed `sql`. */
-  execute(sql: string, params?: unknown): Cursor {
-    return this.cursor().execute(sql, params);
+  execute<R = Row>(sql: string, params?: unknown): Cursor<R> {
+    return this.cursor().execute<R>(sql, params);
   }
 
   /** Shortcut: a new cursor that has run `executeMany(sql, seqOfParams)` (Python sqlite3's extension). */
-  executeMany(sql: string, seqOfParams: Iterable<unknown>): Cursor {
+  executeMany(sql: string, seqOfParams: Iterable<unknown>): Cursor<Row> {
     return this.cursor().executeMany(sql, seqOfParams);
   }
 
@@ -212,7 +224,7 @@ export class Connection {
   }
 
   /** @internal */
-  _forget(cur: Cursor): void {
+  _forget(cur: Cursor<unknown>): void {
     this.cursors.delete(cur);
   }
 

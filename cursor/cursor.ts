@@ -34,7 +34,12 @@ function ownValue(value: unknown): PropertyDescriptor {
   return { value, writable: true, enumerable: true, configurable: true };
 }
 
-export class Cursor implements Iterable<ResultRow> {
+/**
+ * `Row` is the row type fetches return: ResultRow unless the connection's rowMode or an
+ * `execute<Row>()` type argument says more. The type argument is the caller's claim about the
+ * statement's columns (the library does not check it), as with any driver's typed rows.
+ */
+export class Cursor<Row = ResultRow> implements Iterable<Row> {
   /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
   arraySize = 1;
   private _state: CursorState = 'idle';
@@ -51,7 +56,7 @@ export class Cursor implements Iterable<ResultRow> {
   private timeoutMs = 0;
 
   /** @internal Created by Connection.cursor(). */
-  constructor(private readonly conn: Connection) {}
+  constructor(private readonly conn: Connection<unknown>) {}
 
   get state(): CursorState {
     return this._state;
@@ -83,7 +88,7 @@ export class Cursor implements Iterable<ResultRow> {
   }
 
   /** The connection this cursor was created from (PEP 249 extension). */
-  get connection(): Connection {
+  get connection(): Connection<unknown> {
     this.assertOpen();
     return this.conn;
   }
@@ -121,7 +126,7 @@ export class Cursor implements Iterable<ResultRow> {
    * `timeoutMs` limits each call that runs the statement (this one, each later fetch): past it
    * the statement stops with OperationalError INTERRUPTED (a write is rolled back).
    */
-  execute(sql: string, params?: unknown, options?: { timeoutMs?: number }): this {
+  execute<R = Row>(sql: string, params?: unknown, options?: { timeoutMs?: number }): Cursor<R> {
     this.assertOpen();
     this.reset();
     const timeoutMs = options?.timeoutMs;
@@ -143,7 +148,7 @@ export class Cursor implements Iterable<ResultRow> {
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
       this._state = 'done';
     }
-    return this;
+    return this as unknown as Cursor<R>;
   }
 
   /** Run a DML statement once per parameter set; rowCount is the total. A SELECT is refused. */
@@ -169,7 +174,7 @@ export class Cursor implements Iterable<ResultRow> {
     return this;
   }
 
-  fetchOne(): ResultRow | null {
+  fetchOne(): Row | null {
     const result = this.requireResult();
     const row = this.timed(() => result.source.next());
     if (row === null) {
@@ -180,12 +185,12 @@ export class Cursor implements Iterable<ResultRow> {
     return this.shape(row, result.columns);
   }
 
-  fetchMany(size: number = this.arraySize): ResultRow[] {
+  fetchMany(size: number = this.arraySize): Row[] {
     const result = this.requireResult();
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
       throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
     }
-    const out: ResultRow[] = [];
+    const out: Row[] = [];
     this.timed(() => {
       while (out.length < size) {
         const row = result.source.next();
@@ -200,9 +205,9 @@ export class Cursor implements Iterable<ResultRow> {
     return out;
   }
 
-  fetchAll(): ResultRow[] {
+  fetchAll(): Row[] {
     const result = this.requireResult();
-    const out: ResultRow[] = [];
+    const out: Row[] = [];
     this.timed(() => {
       for (let row = result.source.next(); row !== null; row = result.source.next()) {
         this.fetched++;
@@ -213,7 +218,7 @@ export class Cursor implements Iterable<ResultRow> {
     return out;
   }
 
-  *[Symbol.iterator](): Iterator<ResultRow> {
+  *[Symbol.iterator](): Iterator<Row> {
     for (let row = this.fetchOne(); row !== null; row = this.fetchOne()) yield row;
   }
 
@@ -235,7 +240,7 @@ export class Cursor implements Iterable<ResultRow> {
     return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
   }
 
-  private shape(row: readonly unknown[], columns: readonly OutputColumn[]): ResultRow {
+  private shape(row: readonly unknown[], columns: readonly OutputColumn[]): Row {
     const safe = this.conn._safeIntegers;
     if (this.conn._rowMode === 'object') {
       const obj: Record<string, unknown> = {};
@@ -247,12 +252,12 @@ export class Cursor implements Iterable<ResultRow> {
         if (name === '__proto__') Object.defineProperty(obj, name, ownValue(v));
         else obj[name] = v;
       }
-      return obj;
+      return obj as Row;
     }
     const out = new Array<unknown>(columns.length);
     for (let i = 0; i < columns.length; i++)
       out[i] = outputValue(row[i], columns[i].type, safe, columns[i].name);
-    return out;
+    return out as Row;
   }
 
   private exhaust(): void {

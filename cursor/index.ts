@@ -1,5 +1,6 @@
 /** The DB-API module surface (SPEC §3): connect, module constants, classes and type objects. */
 export { connect, Connection } from './connection';
+export type { ObjectRow } from './connection';
 export { Cursor } from './cursor';
 export type { CursorState, ResultRow } from './cursor';
 export type { ConnectOptions } from './options';

@@ -54,7 +54,9 @@ function run(ex: Example): string | null {
       script,
       js.replace(/require\("modelvault"\)/g, JSON.stringify(entry).replace(/^/, 'require(') + ')'),
     );
-    const res = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    // NODE_PATH lets examples import the project's (dev) dependencies, such as zod in docs/models.md.
+    const env = { ...process.env, NODE_PATH: path.join(root, 'node_modules') };
+    const res = spawnSync(process.execPath, [script], { cwd: dir, encoding: 'utf8', timeout: 60_000, env });
     const got = res.stdout.replace(/\n$/, '').split('\n');
     if (res.status !== 0)
       return `exited with ${res.status}: ${res.stderr.trim().split('\n').slice(0, 5).join(' | ')}`;

@@ -16,12 +16,24 @@ import { normalizeCollection } from '../storage/schema/normalize';
 import type { FieldDescriptor, IndexDescriptor, PrimaryKeyDescriptor } from '../storage/schema/descriptors';
 import { HIDDEN_ROWID } from '../storage/schema/normalize';
 import { assignRowid, canonicalKey, hasCompositeKey, rowidOf } from './composite-key';
-import { InterfaceError, OperationalError, ProgrammingError, TransactionError } from './errors';
+import { InterfaceError, OperationalError, ProgrammingError, SchemaError, TransactionError } from './errors';
 import { checkOptions, OPEN_OPTIONS } from './options';
 import { Query } from './query';
 import type { QueryHost } from './query';
 import type { ReadView } from '../storage/engine';
 import type { OpenOptions } from './options';
+import { Model } from './models/model';
+import type { AnyModel } from './models/model';
+import { ModelCollection } from './models/collection';
+import {
+  backfill,
+  checkSubset,
+  planSchemaVersion,
+  rebuildIndexes,
+  registerSchemaVersion,
+} from './schema-versions';
+import type { BackfillOptions, SchemaPlan, SchemaVersionInput } from './schema-versions';
+
 import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
@@ -31,6 +43,23 @@ export type { OpenOptions } from './options';
 export interface CollectionOptions {
   /** Foreign keys of the collection's rows (docs/api.md "Foreign keys"). */
   foreignKeys?: readonly ForeignKeyDescriptor[];
+}
+
+/** Options of `insert()`: what an existing row with the same primary key means. */
+export interface InsertOptions {
+  /** 'replace' (the default) replaces it; 'abort' refuses with an IntegrityError. */
+  onConflict?: 'replace' | 'abort';
+}
+
+function versionInput(next: SchemaVersionInput | AnyModel): SchemaVersionInput {
+  return next instanceof Model ? next.descriptor : next;
+}
+
+function insertMode(options: InsertOptions | undefined): 'replacePk' | 'abort' {
+  const c = options?.onConflict;
+  if (c === undefined || c === 'replace') return 'replacePk';
+  if (c === 'abort') return 'abort';
+  throw new InterfaceError(`insert: onConflict must be 'replace' or 'abort'`, 'BAD_OPTION');
 }
 
 export interface RegisteredCollection {
@@ -150,38 +179,48 @@ export class Database {
     return this.visibleCollectionNames();
   }
 
-  /** Insert `row`, replacing any row with the same primary key. Returns what happened. */
-  insert(name: string, row: Row): 'inserted' | 'replaced' {
+  /**
+   * Insert `row`, replacing any row with the same primary key. Returns what happened. With
+   * `{ onConflict: 'abort' }` an existing row with the same key is an IntegrityError instead
+   * (`PRIMARY_KEY`, or `UNIQUE` for a composite key) and nothing is written.
+   */
+  insert(name: string, row: Row, options?: InsertOptions): 'inserted' | 'replaced' {
     const state = this.state(name);
+    const mode = insertMode(options);
     if (hasCompositeKey(state)) {
       // The rowid is the engine's to choose: the row with the same key keeps its own.
       const stored = state.compiled.toRow({ ...row, [HIDDEN_ROWID]: 0 });
       return this.write((engine) => {
         const live = this.state(name);
         assignRowid(live, stored);
-        return this.putChecked(engine, live, stored);
+        return this.putChecked(engine, live, stored, mode);
       });
     }
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
-    if (this.inTransaction) return this.putChecked(this.live(), state, stored);
-    return this.write((engine) => this.putChecked(engine, this.state(name), stored));
+    if (this.inTransaction) return this.putChecked(this.live(), state, stored, mode);
+    return this.write((engine) => this.putChecked(engine, this.state(name), stored, mode));
   }
 
   /**
    * A put with foreign keys enforced: a replaced row counts as an update of the old one (ON UPDATE
    * actions when a referenced key changed), and the write's checks run when it is done.
    */
-  private putChecked(engine: Engine, state: CollectionState, stored: unknown[]): 'inserted' | 'replaced' {
+  private putChecked(
+    engine: Engine,
+    state: CollectionState,
+    stored: unknown[],
+    mode: 'replacePk' | 'abort' = 'replacePk',
+  ): 'inserted' | 'replaced' {
     const fk = foreignKeyGuard(this, engine);
-    if (fk === null) return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    if (fk === null) return engine.putRow(state, stored, mode) as 'inserted' | 'replaced';
     const old = engine.getRow(state, state.pkOf(stored));
     fk.prepare(state.name, old === undefined ? 'insert' : 'update');
     // The bulk-load path: a new row checked before it is written needs no savepoint.
     if (old === undefined && fk.checkBeforeInsert(state, stored))
-      return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+      return engine.putRow(state, stored, mode) as 'inserted' | 'replaced';
     return undoOnThrow(engine, () => {
-      const result = engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+      const result = engine.putRow(state, stored, mode) as 'inserted' | 'replaced';
       if (old === undefined) fk.inserted(state, stored);
       else fk.updated(state, old, stored, null);
       fk.finish();
@@ -198,6 +237,76 @@ export class Database {
       fk.finish();
       return done;
     });
+  }
+
+  /**
+   * A typed collection for `m` (see docs/models.md): registers the model's collection (a no-op
+   * when the catalog already holds the same schema) and returns its typed API. With
+   * `{ subset: true }` the collection must exist and hold every field of the model unchanged; the
+   * model then reads its own fields only, and its writes keep the fields it does not declare.
+   */
+  register<M extends AnyModel>(m: M, options?: { subset?: boolean }): ModelCollection<M> {
+    if (!(m instanceof Model))
+      throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
+    const d = m.descriptor;
+    if (options?.subset === true) {
+      checkSubset(this.visibleCollection(d.name)?.meta.schema, d);
+      return new ModelCollection(this, m, { subset: true });
+    }
+    try {
+      this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
+    } catch (err) {
+      // Say what differs: the same diff planSchemaVersion() (and migrations) work from.
+      if (!(err instanceof SchemaError) || !this.visibleCollection(d.name)) throw err;
+      let diff = err.message;
+      try {
+        const plan = planSchemaVersion(this, d.name, d);
+        diff = `${plan.steps.map((s) => `${s.kind} ${s.target} (${s.classification})`).join(', ')}; schema version ${plan.fromVersion}`;
+      } catch {
+        // A collection schema versions do not cover (composite key): the engine's message stands.
+      }
+      throw new SchemaError(
+        `model ${d.name} does not match the stored collection: ${diff}; plan and apply a schema version`,
+        'SCHEMA',
+        { cause: err },
+      );
+    }
+    return new ModelCollection(this, m);
+  }
+
+  /**
+   * Classify changing collection `name` to `next` (fields, and optionally key and indexes; or a
+   * model) as compatible / needsMigration / breaking, with the steps and row counts. Writes nothing.
+   */
+  planSchemaVersion(name: string, next: SchemaVersionInput | AnyModel): SchemaPlan {
+    return planSchemaVersion(this, name, versionInput(next));
+  }
+
+  /**
+   * Apply a schema version: compatible changes directly, needsMigration ones with `force` once no
+   * row violates them; breaking ones are refused. Recorded in the catalog as a new version.
+   */
+  registerSchemaVersion(
+    name: string,
+    next: SchemaVersionInput | AnyModel,
+    options?: { force?: boolean },
+  ): SchemaPlan & { schemaVersion: number } {
+    return registerSchemaVersion(this, name, versionInput(next), options);
+  }
+
+  /** Fill `path` where it is null with `value` (or `value(row)`), in resumable batches; see docs/models.md. */
+  backfill(
+    name: string,
+    path: string | readonly string[],
+    value: unknown,
+    options?: BackfillOptions,
+  ): number {
+    return backfill(this, name, path, value, options);
+  }
+
+  /** Rebuild every secondary index of `name` from its rows; returns how many. */
+  rebuildIndexes(name: string): number {
+    return rebuildIndexes(this, name);
   }
 
   /** The row with primary key `pk`, or null. */

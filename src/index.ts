@@ -20,7 +20,14 @@ export {
   TimestampFromTicks,
   Binary,
 } from '../cursor/index';
-export type { ConnectOptions, CursorState, ResultRow, ColumnDescription, TypeCode } from '../cursor/index';
+export type {
+  ConnectOptions,
+  CursorState,
+  ResultRow,
+  ObjectRow,
+  ColumnDescription,
+  TypeCode,
+} from '../cursor/index';
 export type { OpenOptions, RegisteredCollection, CollectionOptions } from './database';
 export type { ForeignKeyDescriptor, ForeignKeyAction } from '../storage/schema/foreign-keys';
 export { Query } from './query';
@@ -39,6 +46,7 @@ export {
   AsyncDatabase,
   AsyncTransaction,
   AsyncQuery,
+  AsyncModelCollection,
   connectAsync,
   AsyncConnection,
   AsyncCursor,
@@ -49,3 +57,12 @@ export type {
   AsyncPoolOptions,
   StatementOptions,
 } from './async/index';
+export * from './models/index';
+export type { InsertOptions } from './database';
+export type {
+  SchemaPlan,
+  SchemaStep,
+  ChangeClass,
+  SchemaVersionInput,
+  BackfillOptions,
+} from './schema-versions';

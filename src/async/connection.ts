@@ -12,6 +12,7 @@ import type { WorkerHost } from './host';
 import type { ExecReply } from './protocol';
 import { AsyncCursor } from './cursor';
 import type { StatementOptions } from './cursor';
+import type { ResultRow } from '../../cursor/cursor';
 import { checkAsyncConnectOptions, splitPoolOptions } from './options';
 import type { AsyncConnectOptions } from './options';
 import type { Release } from './write-queue';
@@ -57,7 +58,7 @@ export class AsyncConnection {
   private closed = false;
   /** Held while this connection has a transaction open on the writer. */
   private held: { release: Release; generation: number } | null = null;
-  private readonly cursors = new Set<AsyncCursor>();
+  private readonly cursors = new Set<AsyncCursor<unknown>>();
 
   /** @internal Use connectAsync(). */
   constructor(
@@ -83,8 +84,8 @@ export class AsyncConnection {
   }
 
   /** Shortcut: a new cursor that has executed `sql`. */
-  execute(sql: string, params?: unknown, options?: StatementOptions): Promise<AsyncCursor> {
-    return this.cursor().execute(sql, params, options);
+  execute<R = ResultRow>(sql: string, params?: unknown, options?: StatementOptions): Promise<AsyncCursor<R>> {
+    return this.cursor().execute<R>(sql, params, options);
   }
 
   /** Shortcut: a new cursor that has run executeMany. */
@@ -164,7 +165,7 @@ export class AsyncConnection {
    * @internal Cursors with a request running or a result set left on a worker: the ones close()
    * must close and interrupt() must reach. Idle cursors are not held, so they can be collected.
    */
-  _active(cur: AsyncCursor, active: boolean): void {
+  _active(cur: AsyncCursor<unknown>, active: boolean): void {
     if (active) this.cursors.add(cur);
     else this.cursors.delete(cur);
   }

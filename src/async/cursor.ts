@@ -25,7 +25,8 @@ import type { WorkerHost } from './host';
 /** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
 const READ_AHEAD = 64;
 
-export class AsyncCursor implements AsyncIterable<ResultRow> {
+/** `Row`: what fetches return; `execute<Row>()` sets it (the caller's claim, not checked). */
+export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   /** Rows fetchMany() returns when called without a size (PEP 249 default 1). */
   arraySize = 1;
   private rows: RemoteRows | null = null;
@@ -71,7 +72,7 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
    * each later fetch); `signal` interrupts it when aborted. Both stop it with OperationalError
    * INTERRUPTED, as cancel() does; a write is rolled back to where the statement began.
    */
-  async execute(sql: string, params?: unknown, options?: StatementOptions): Promise<this> {
+  async execute<R = Row>(sql: string, params?: unknown, options?: StatementOptions): Promise<AsyncCursor<R>> {
     this.assertOpen();
     await this.reset();
     this.prepare(options);
@@ -82,7 +83,7 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     } finally {
       this.settle();
     }
-    return this;
+    return this as unknown as AsyncCursor<R>;
   }
 
   /** Run a DML statement once per parameter set (one round trip); rowCount is the total. */
@@ -111,23 +112,23 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     this.ctl.interrupt();
   }
 
-  async fetchOne(): Promise<ResultRow | null> {
+  async fetchOne(): Promise<Row | null> {
     const rows = await this.fetching(this.result().take(1, READ_AHEAD));
     return this.counted(rows, 1)[0] ?? null;
   }
 
-  async fetchMany(size: number = this.arraySize): Promise<ResultRow[]> {
+  async fetchMany(size: number = this.arraySize): Promise<Row[]> {
     const result = this.result();
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
       throw new ProgrammingError('fetchMany size must be a non-negative integer', 'PROGRAMMING');
     return this.counted(await this.fetching(result.take(size)), size);
   }
 
-  async fetchAll(): Promise<ResultRow[]> {
+  async fetchAll(): Promise<Row[]> {
     return this.counted(await this.fetching(this.result().take(-1)), Infinity);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<ResultRow, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
     for (let row = await this.fetchOne(); row !== null; row = await this.fetchOne()) yield row;
   }
 
@@ -187,10 +188,10 @@ export class AsyncCursor implements AsyncIterable<ResultRow> {
     }
   }
 
-  private counted(rows: unknown[], asked: number): ResultRow[] {
+  private counted(rows: unknown[], asked: number): Row[] {
     this.fetched += rows.length;
     if (rows.length < asked && this.countsFetched) this._rowCount = this.fetched;
-    return rows as ResultRow[];
+    return rows as Row[];
   }
 
   private result(): RemoteRows {

@@ -6,9 +6,19 @@
  * queue across any number of awaits: other writers wait (FIFO, busyTimeoutMs), and what `fn` does
  * through its `tx` commits when `fn`'s promise resolves and rolls back when it rejects.
  */
-import { InterfaceError, OperationalError, TransactionError } from '../errors';
+import {
+  InterfaceError,
+  NotSupportedError,
+  OperationalError,
+  SchemaError,
+  TransactionError,
+} from '../errors';
 import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/descriptors';
-import type { CollectionOptions, RegisteredCollection } from '../database';
+import type { CollectionOptions, InsertOptions, RegisteredCollection } from '../database';
+import { Model } from '../models/model';
+import type { AnyModel } from '../models/model';
+import type { SchemaPlan, SchemaVersionInput } from '../schema-versions';
+import { AsyncModelCollection } from './models';
 import { EnginePool } from './pool';
 import { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
@@ -19,6 +29,10 @@ import type { AsyncOpenOptions } from './options';
 import type { Release } from './write-queue';
 
 type Row = Record<string, unknown>;
+
+function versionInput(next: SchemaVersionInput | AnyModel): SchemaVersionInput {
+  return next instanceof Model ? next.descriptor : next;
+}
 
 function lost(): OperationalError {
   return new OperationalError(
@@ -102,8 +116,75 @@ export class AsyncDatabase {
     return this.write('registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
-  insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {
-    return this.write('insert', [name, row]);
+  /** See Database.insert; `{ onConflict: 'abort' }` refuses an existing key. */
+  insert(name: string, row: Row, options?: InsertOptions): Promise<'inserted' | 'replaced'> {
+    return this.write('insert', options === undefined ? [name, row] : [name, row, options]);
+  }
+
+  /**
+   * A typed collection for model `m` (see docs/models.md): registers its collection and returns
+   * the async typed API. Subset models are not supported here yet (NotSupportedError).
+   */
+  async register<M extends AnyModel>(m: M, options?: { subset?: boolean }): Promise<AsyncModelCollection<M>> {
+    if (!(m instanceof Model))
+      throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
+    if (options?.subset === true)
+      throw new NotSupportedError('AsyncDatabase.register: subset models are not supported yet');
+    const d = m.descriptor;
+    try {
+      await this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
+    } catch (err) {
+      if (!(err instanceof SchemaError) || err.code !== 'SCHEMA') throw err;
+      const plan = await this.planSchemaVersion(d.name, m).catch(() => null);
+      if (!plan) throw err;
+      const diff = plan.steps.map((s) => `${s.kind} ${s.target} (${s.classification})`).join(', ');
+      throw new SchemaError(
+        `model ${d.name} does not match the stored collection: ${diff}; schema version ${plan.fromVersion}; plan and apply a schema version`,
+        'SCHEMA',
+        { cause: err },
+      );
+    }
+    return new AsyncModelCollection(this, m);
+  }
+
+  /** See Database.planSchemaVersion and docs/migrations.md. */
+  planSchemaVersion(name: string, next: SchemaVersionInput | AnyModel): Promise<SchemaPlan> {
+    return this.read('planSchemaVersion', [name, versionInput(next)]);
+  }
+
+  /** See Database.registerSchemaVersion and docs/migrations.md. */
+  registerSchemaVersion(
+    name: string,
+    next: SchemaVersionInput | AnyModel,
+    options?: { force?: boolean },
+  ): Promise<SchemaPlan & { schemaVersion: number }> {
+    return this.write('registerSchemaVersion', [name, versionInput(next), options ?? {}]);
+  }
+
+  /**
+   * See Database.backfill. The value crosses to the engine worker, so it must be a plain value
+   * (a function or an onProgress callback cannot: InterfaceError); `batchSize` is honoured.
+   */
+  backfill(
+    name: string,
+    path: string | readonly string[],
+    value: unknown,
+    options?: { batchSize?: number },
+  ): Promise<number> {
+    if (typeof value === 'function')
+      return Promise.reject(
+        new InterfaceError('AsyncDatabase.backfill takes a value, not a function', 'BAD_OPTION'),
+      );
+    if (options && 'onProgress' in options)
+      return Promise.reject(
+        new InterfaceError('AsyncDatabase.backfill has no onProgress callback', 'BAD_OPTION'),
+      );
+    return this.write('backfill', [name, path, value, { batchSize: options?.batchSize }]);
+  }
+
+  /** See Database.rebuildIndexes. */
+  rebuildIndexes(name: string): Promise<number> {
+    return this.write('rebuildIndexes', [name]);
   }
 
   delete(name: string, pk: unknown): Promise<boolean> {
@@ -353,8 +434,8 @@ export class AsyncTransaction {
     return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
-  insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {
-    return this.call('db', 'insert', [name, row]);
+  insert(name: string, row: Row, options?: InsertOptions): Promise<'inserted' | 'replaced'> {
+    return this.call('db', 'insert', options === undefined ? [name, row] : [name, row, options]);
   }
 
   delete(name: string, pk: unknown): Promise<boolean> {

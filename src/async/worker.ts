@@ -54,6 +54,10 @@ const DB_METHODS = new Set([
   'compactTo',
   'exportSnapshot',
   'snapshotBytes',
+  'planSchemaVersion',
+  'registerSchemaVersion',
+  'backfill',
+  'rebuildIndexes',
 ]);
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);

@@ -28,7 +28,10 @@ describe('package.json and the tarball (item 16)', () => {
       .join('\n');
     for (const dep of Object.keys(pkg.dependencies as object))
       expect([dep, sources.includes(`from '${dep}'`)]).toEqual([dep, true]);
-    expect(pkg.peerDependencies).toBeUndefined();
+    // zod is the one peer, optional: fromZod reads a schema the caller passes and never imports it.
+    expect(pkg.peerDependencies).toEqual({ zod: expect.any(String) });
+    expect(pkg.peerDependenciesMeta).toEqual({ zod: { optional: true } });
+    expect(sources).not.toMatch(/from 'zod'|require\('zod'\)/);
   });
 
   test('every file main, types and exports point to is inside the shipped files', () => {

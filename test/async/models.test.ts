@@ -1,0 +1,81 @@
+/**
+ * AsyncDatabase: typed models and schema versions through the worker (the same validator and
+ * classification as the sync API).
+ */
+import {
+  AsyncDatabase,
+  IntegrityError,
+  InterfaceError,
+  NotSupportedError,
+  SchemaError,
+  ValidationError,
+  model,
+  t,
+} from '../../src/index';
+
+const users = model(
+  'users',
+  {
+    id: t.int64(),
+    email: t.string().email(),
+    profile: t.object({ tz: t.string().optional() }),
+    createdAt: t.timestamp().default('now'),
+  },
+  { primaryKey: 'id', indexes: [t.unique('email')] },
+);
+
+test('register, typed writes and reads, update in a transaction', async () => {
+  const db = await AsyncDatabase.openInMemory();
+  try {
+    const coll = await db.register(users);
+    await coll.insert({ id: 1, email: 'a@b.co', profile: {} });
+    await expect(coll.insert({ id: 1, email: 'c@d.co', profile: {} })).rejects.toBeInstanceOf(IntegrityError);
+    await expect(coll.insert({ id: 2, email: 'nope', profile: {} })).rejects.toBeInstanceOf(ValidationError);
+    expect(await coll.upsert({ id: 2, email: 'c@d.co', profile: { tz: 'UTC' } })).toBe('inserted');
+    const one = await coll.get(1);
+    expect(one?.createdAt).toBeInstanceOf(Date);
+    expect((await coll.update(1, { profile: { tz: 'Europe/Oslo' } }))?.profile).toEqual({
+      tz: 'Europe/Oslo',
+    });
+    await expect(coll.update(1, { id: 5 } as never)).rejects.toThrow(/cannot change the primary key/);
+    expect(await coll.count()).toBe(2);
+    expect((await coll.query().where('profile.tz', 'UTC').all()).map((r) => r.id)).toEqual([2]);
+    expect(await coll.delete(2)).toBe(true);
+    expect((await coll.all()).map((u) => u.email)).toEqual(['a@b.co']);
+    await expect(db.register(users, { subset: true })).rejects.toBeInstanceOf(NotSupportedError);
+  } finally {
+    await db.close();
+  }
+});
+
+test('schema versions, backfill and rebuildIndexes', async () => {
+  const db = await AsyncDatabase.openInMemory();
+  try {
+    const coll = await db.register(users);
+    await coll.insert({ id: 1, email: 'a@b.co', profile: {} });
+    const v2 = model(
+      'users',
+      {
+        id: t.int64(),
+        email: t.string().email(),
+        profile: t.object({ tz: t.string().optional() }),
+        createdAt: t.timestamp().default('now'),
+        nick: t.string().optional(),
+      },
+      { primaryKey: 'id', indexes: [t.unique('email')] },
+    );
+    await expect(db.register(v2)).rejects.toThrow(/addField nick \(compatible\)/);
+    const plan = await db.planSchemaVersion('users', v2);
+    expect(plan.classification).toBe('compatible');
+    expect((await db.registerSchemaVersion('users', v2)).schemaVersion).toBe(2);
+    expect(await db.backfill('users', 'nick', 'n')).toBe(1);
+    await expect(db.backfill('users', 'nick', () => 'x')).rejects.toBeInstanceOf(InterfaceError);
+    expect((await db.register(v2).then((c) => c.get(1)))?.nick).toBe('n');
+    expect(await db.rebuildIndexes('users')).toBe(1);
+    await expect(
+      db.registerSchemaVersion('users', { fields: [{ path: 'id', type: 'int64' }] }),
+    ).rejects.toBeInstanceOf(SchemaError);
+  } finally {
+    await db.close();
+  }
+});
