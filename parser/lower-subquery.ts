@@ -13,7 +13,7 @@ import type { SelectStmt } from './ir';
 import type { SqlExpr } from './sql/ast';
 import type { ExprContext } from './lower-expr';
 import { lowerExpr } from './lower-expr';
-import { tryColumn } from './scope';
+import { lookupColumn } from './join-scope';
 
 type SubqueryAst = Extract<SqlExpr, { t: 'subquery' }>;
 
@@ -47,7 +47,7 @@ function lowerInner(e: SubqueryAst, cx: ExprContext): SelectStmt {
     return lowerQuery(e.query);
   } catch (err) {
     const m = err instanceof QueryError ? /^no such column: ([^ ]+)/.exec(err.message) : null;
-    if (m && cx.scope && tryColumn(cx.scope, m[1].split('.'), false))
+    if (m && cx.scope && lookupColumn(cx.scope, m[1].split('.'), false))
       throw new NotSupportedError(
         `correlated subqueries (the subquery reads ${m[1]} of the outer query)`,
         'NOT_SUPPORTED',

@@ -31,6 +31,8 @@ import type {
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
 import { rowColumnsOf } from './expr-columns';
+import { planFrom } from './join-planner';
+import type { JoinPlanning } from './join-planner';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
@@ -42,6 +44,8 @@ interface Layers {
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
   virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
   compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
+  /** A FROM clause of several sources or a derived table (planner/join-planner.ts). */
+  from: Extract<LogicalPlan, { kind: 'join' | 'derived' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -58,6 +62,7 @@ function layers(plan: LogicalPlan): Layers {
     values: null,
     virtual: null,
     compound: null,
+    from: null,
     where: null,
     aggregate: null,
     having: null,
@@ -98,6 +103,7 @@ function layers(plan: LogicalPlan): Layers {
   if (node.kind === 'values') out.values = node;
   else if (node.kind === 'virtual') out.virtual = node;
   else if (node.kind === 'compound') out.compound = node;
+  else if (node.kind === 'join' || node.kind === 'derived') out.from = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
@@ -594,6 +600,20 @@ function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog:
   };
 }
 
+function joinPlanning(catalog: Catalog): JoinPlanning {
+  return {
+    collection: (name) => catalog.collection(name),
+    access(view, preds) {
+      const choice = chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, null, false);
+      const node: PhysicalPlan = choice.access;
+      return choice.residual.length > 0
+        ? { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') }
+        : node;
+    },
+    query: (plan) => planQuery(plan, catalog),
+  };
+}
+
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
@@ -606,7 +626,10 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       : l.compound
         ? compoundNode(l.compound, catalog)
         : null;
-  if (leaf) {
+  if (l.from) {
+    // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
+    node = planFrom(l.from, 0, conjuncts(l.where), joinPlanning(catalog));
+  } else if (leaf) {
     // No indexes: a Values or virtual leaf is filtered row by row.
     node = leaf;
     if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };

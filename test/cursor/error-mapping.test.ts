@@ -35,7 +35,7 @@ function caught(fn: () => unknown): ModelVaultError {
 const cases: [string, string, new (...a: never[]) => Error, string][] = [
   ['malformed SQL', 'SELEKT * FROM t', QueryError, 'SYNTAX'],
   ['unterminated string', "SELECT * FROM t WHERE name = 'x", QueryError, 'SYNTAX'],
-  ['JOIN', 'SELECT * FROM t JOIN t AS u ON t.id = u.id', NotSupportedError, 'NOT_SUPPORTED'],
+  ['parenthesized join', 'SELECT * FROM (t JOIN t AS u ON t.id = u.id)', NotSupportedError, 'NOT_SUPPORTED'],
   [
     'correlated subquery',
     'SELECT (SELECT 1 FROM t AS u WHERE u.id = t.id) FROM t',
@@ -44,7 +44,8 @@ const cases: [string, string, new (...a: never[]) => Error, string][] = [
   ],
   ['unknown function', 'SELECT soundex(name) FROM t', NotSupportedError, 'NOT_SUPPORTED'],
   ['wrong argument count', 'SELECT upper(name, 1) FROM t', QueryError, 'QUERY'],
-  ['subquery in FROM', 'SELECT * FROM (SELECT id FROM t)', NotSupportedError, 'NOT_SUPPORTED'],
+  ['common table expression', 'WITH c AS (SELECT 1) SELECT * FROM c', NotSupportedError, 'NOT_SUPPORTED'],
+  ['ambiguous column in a join', 'SELECT id FROM t JOIN t AS u ON t.id = u.id', QueryError, 'QUERY'],
   ['unknown table', 'SELECT * FROM nope', ProgrammingError, 'NO_SUCH_COLLECTION'],
   ['unknown column', 'SELECT nope FROM t', QueryError, 'QUERY'],
   ['type mismatch in a comparison', "SELECT * FROM t WHERE age = 'thirty'", DataError, 'TYPE_MISMATCH'],

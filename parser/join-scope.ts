@@ -1,0 +1,183 @@
+/**
+ * Name resolution over a FROM clause of several sources (joins, comma joins) or a derived table.
+ * The sources' rows are laid side by side in one wide row: member k's columns start at its
+ * `offset`, so a resolved column is an ordinary ColumnExpr at offset + column. SQLite's rules:
+ * an unqualified name found in two sources is "ambiguous column name: x", except a column merged
+ * by USING / NATURAL, which means the left one (COALESCE of both under RIGHT / FULL joins); `*`
+ * lists that merged column once, `t.*` lists every column of t.
+ */
+import { QueryError } from '../src/errors';
+import { E } from '../planner/expr';
+import type { Collation, ColumnExpr, Expr, ValueType } from '../planner/expr';
+import type { LogicalPlan } from '../planner/logical';
+import type { ResolvedColumn, TableScope } from './scope';
+import { tryColumn, visibleColumns } from './scope';
+
+/** A derived table's output column, named the way SQLite names it (unique within the table). */
+export interface DerivedColumn {
+  readonly name: string;
+  readonly type: ValueType;
+  readonly collation?: Collation;
+}
+
+/** A resolved name: a column, or the COALESCE a merged USING column stands for. */
+export interface NameRef {
+  readonly expr: Expr;
+  readonly declared: string;
+  readonly nullable: boolean;
+}
+
+export interface Member {
+  /** Lower-cased names the source may be qualified with (its alias, else its table name). */
+  readonly qualifiers: readonly string[];
+  readonly offset: number;
+  readonly width: number;
+  /** A table or virtual table; null for a derived table. */
+  readonly table: TableScope | null;
+  readonly derived: readonly DerivedColumn[] | null;
+  /** The side of an outer join that may be NULL-extended. */
+  readonly nullable: boolean;
+  /** Lower-cased names merged into a column to the left by USING / NATURAL (hidden from `*` and bare names). */
+  readonly mergedAway: ReadonlySet<string>;
+}
+
+/** What an unqualified merged name means, and which member shows it in `*`. */
+export interface MergedName {
+  readonly owner: number;
+  readonly expr: Expr;
+}
+
+export interface MultiScope {
+  readonly kind: 'multi';
+  readonly members: readonly Member[];
+  readonly width: number;
+  readonly merged: ReadonlyMap<string, MergedName>;
+  /** The FROM clause as a logical plan (a Join tree or a Derived leaf). */
+  readonly plan: LogicalPlan;
+}
+
+/** What names resolve against: one table, or several sources. */
+export type Scope = TableScope | MultiScope;
+
+export function isMulti(scope: Scope): scope is MultiScope {
+  return 'kind' in scope && scope.kind === 'multi';
+}
+
+export function scopeWidth(scope: Scope | null): number {
+  if (scope === null) return 0;
+  return isMulti(scope) ? scope.width : scope.compiled.columnCount;
+}
+
+/** `t.x` in EXPLAIN output: a bare name would not say which side of a join it reads. */
+function qualified(m: Member, name: string): string {
+  return m.qualifiers.length > 0 ? `${m.qualifiers[0]}.${name}` : name;
+}
+
+function shifted(c: ResolvedColumn, m: Member): ResolvedColumn {
+  const expr: ColumnExpr = { ...c.expr, column: c.expr.column + m.offset, name: qualified(m, c.expr.name) };
+  return { expr, declared: c.declared, nullable: c.nullable || m.nullable };
+}
+
+function derivedColumn(m: Member, i: number): ResolvedColumn {
+  const d = (m.derived ?? [])[i];
+  const plain = E.column(m.offset + i, [], d.type, qualified(m, d.name));
+  return {
+    expr: d.collation ? { ...plain, collation: d.collation } : plain,
+    declared: d.name,
+    nullable: true,
+  };
+}
+
+/** A column of one member, by unqualified parts. */
+export function inMember(m: Member, parts: readonly string[], quoted: boolean): ResolvedColumn | null {
+  if (m.table) {
+    const found = tryColumn({ ...m.table, qualifiers: [] }, parts, quoted);
+    return found ? shifted(found, m) : null;
+  }
+  const name = parts.join('.').toLowerCase();
+  const i = (m.derived ?? []).findIndex((d) => d.name.toLowerCase() === name);
+  return i < 0 ? null : derivedColumn(m, i);
+}
+
+function ambiguous(name: string, sql: string | undefined): QueryError {
+  return new QueryError(`ambiguous column name: ${name}`, 'QUERY', { sql });
+}
+
+/** Resolve an unqualified name (or path) over the members: merged names first, then exactly one match. */
+export function resolveUnqualified(
+  members: readonly Member[],
+  merged: ReadonlyMap<string, MergedName>,
+  parts: readonly string[],
+  quoted: boolean,
+  sql?: string,
+): NameRef | null {
+  const key = parts.join('.').toLowerCase();
+  const m = merged.get(key);
+  if (m) {
+    const base = inMember(members[m.owner], parts, quoted);
+    if (base) return { ...base, expr: m.expr, nullable: true };
+  }
+  let found: NameRef | null = null;
+  for (const member of members) {
+    if (member.mergedAway.has(key)) continue;
+    const c = inMember(member, parts, quoted);
+    if (!c) continue;
+    if (found) throw ambiguous(parts.join('.'), sql);
+    found = c;
+  }
+  return found;
+}
+
+/**
+ * Resolve a column reference: `t.col` (or `t.path.to.field`) against the members qualified by t,
+ * else the parts as an unqualified name or nested path. Throws for an ambiguous name.
+ */
+export function lookupColumn(
+  scope: Scope,
+  parts: readonly string[],
+  quoted: boolean,
+  sql?: string,
+): NameRef | null {
+  if (!isMulti(scope)) return tryColumn(scope, parts, quoted);
+  if (parts.length >= 2) {
+    const q = parts[0].toLowerCase();
+    const owners = scope.members.filter((m) => m.qualifiers.includes(q));
+    let found: NameRef | null = null;
+    for (const m of owners) {
+      const c = inMember(m, parts.slice(1), quoted);
+      if (!c) continue;
+      if (found) throw ambiguous(parts.join('.'), sql);
+      found = c;
+    }
+    if (found) return found;
+  }
+  return resolveUnqualified(scope.members, scope.merged, parts, quoted, sql);
+}
+
+/** The members' columns in `*` order; with a qualifier, that member's columns only (null: no such table). */
+export function starColumns(
+  scope: Scope,
+  qualifier: string | null,
+): { expr: Expr; column: NameRef }[] | null {
+  if (!isMulti(scope)) {
+    if (qualifier !== null && !scope.qualifiers.includes(qualifier.toLowerCase())) return null;
+    return visibleColumns(scope).map((c) => ({ expr: c.expr, column: c }));
+  }
+  const q = qualifier?.toLowerCase() ?? null;
+  const out: { expr: Expr; column: NameRef }[] = [];
+  let matched = false;
+  scope.members.forEach((m, k) => {
+    if (q !== null && !m.qualifiers.includes(q)) return;
+    matched = true;
+    const cols = m.table
+      ? visibleColumns(m.table).map((c) => shifted(c, m))
+      : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
+    for (const c of cols) {
+      const key = c.declared.toLowerCase();
+      if (q === null && m.mergedAway.has(key)) continue;
+      const merged = q === null ? scope.merged.get(key) : undefined;
+      out.push({ expr: merged && merged.owner === k ? merged.expr : c.expr, column: c });
+    }
+  });
+  return q !== null && !matched ? null : out;
+}
