@@ -2,14 +2,16 @@
  * Name resolution over a FROM clause of several sources (joins, comma joins) or a derived table.
  * The sources' rows are laid side by side in one wide row: member k's columns start at its
  * `offset`, so a resolved column is an ordinary ColumnExpr at offset + column. SQLite's rules:
- * an unqualified name found in two sources is "ambiguous column name: x", except a column merged
- * by USING / NATURAL, which means the left one (COALESCE of both under RIGHT / FULL joins); `*`
- * lists that merged column once, `t.*` lists every column of t.
+ * an unqualified name found in two sources is "ambiguous column name: x", except a USING /
+ * NATURAL column, which means the left one (the right one under RIGHT JOIN, COALESCE of both
+ * under FULL JOIN); `*` lists that column once, `t.*` lists every column of t.
  */
 import { QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { Collation, ColumnExpr, Expr, ValueType } from '../planner/expr';
-import type { LogicalPlan } from '../planner/logical';
+import type { JoinType, LogicalPlan } from '../planner/logical';
+import { unifyTypes } from '../planner/functions/types';
+import { typeOf } from '../planner/compile-expr';
 import type { ResolvedColumn, TableScope } from './scope';
 import { tryColumn, visibleColumns } from './scope';
 
@@ -35,23 +37,20 @@ export interface Member {
   /** A table or virtual table; null for a derived table. */
   readonly table: TableScope | null;
   readonly derived: readonly DerivedColumn[] | null;
+  /** The join that added this source (null for the first). */
+  readonly join: JoinType | null;
   /** The side of an outer join that may be NULL-extended. */
   readonly nullable: boolean;
-  /** Lower-cased names merged into a column to the left by USING / NATURAL (hidden from `*` and bare names). */
+  /** A RIGHT or FULL join follows this source (SQLite's JT_LTORJ): `*` looks its USING columns up by name. */
+  readonly leftOfRight: boolean;
+  /** Lower-cased names of this source's USING (or NATURAL) columns, merged into a column to the left. */
   readonly mergedAway: ReadonlySet<string>;
-}
-
-/** What an unqualified merged name means, and which member shows it in `*`. */
-export interface MergedName {
-  readonly owner: number;
-  readonly expr: Expr;
 }
 
 export interface MultiScope {
   readonly kind: 'multi';
   readonly members: readonly Member[];
   readonly width: number;
-  readonly merged: ReadonlyMap<string, MergedName>;
   /** The FROM clause as a logical plan (a Join tree or a Derived leaf). */
   readonly plan: LogicalPlan;
 }
@@ -103,27 +102,33 @@ function ambiguous(name: string, sql: string | undefined): QueryError {
   return new QueryError(`ambiguous column name: ${name}`, 'QUERY', { sql });
 }
 
-/** Resolve an unqualified name (or path) over the members: merged names first, then exactly one match. */
+/**
+ * Resolve an unqualified name (or path) over the members, left to right, as SQLite does: a second
+ * match is an error unless it is that source's USING column, which keeps the left match (INNER,
+ * LEFT), takes the right one (RIGHT) or becomes COALESCE(left, right) (FULL).
+ */
 export function resolveUnqualified(
   members: readonly Member[],
-  merged: ReadonlyMap<string, MergedName>,
   parts: readonly string[],
   quoted: boolean,
   sql?: string,
 ): NameRef | null {
   const key = parts.join('.').toLowerCase();
-  const m = merged.get(key);
-  if (m) {
-    const base = inMember(members[m.owner], parts, quoted);
-    if (base) return { ...base, expr: m.expr, nullable: true };
-  }
   let found: NameRef | null = null;
   for (const member of members) {
-    if (member.mergedAway.has(key)) continue;
     const c = inMember(member, parts, quoted);
     if (!c) continue;
-    if (found) throw ambiguous(parts.join('.'), sql);
-    found = c;
+    if (!found) found = c;
+    else if (!member.mergedAway.has(key)) throw ambiguous(parts.join('.'), sql);
+    else if (member.join === 'right') found = c;
+    else if (member.join === 'full') {
+      const type = unifyTypes([typeOf(found.expr), typeOf(c.expr)]);
+      found = {
+        expr: E.call('coalesce', [found.expr, c.expr], type),
+        declared: found.declared,
+        nullable: true,
+      };
+    }
   }
   return found;
 }
@@ -151,13 +156,14 @@ export function lookupColumn(
     }
     if (found) return found;
   }
-  return resolveUnqualified(scope.members, scope.merged, parts, quoted, sql);
+  return resolveUnqualified(scope.members, parts, quoted, sql);
 }
 
 /** The members' columns in `*` order; with a qualifier, that member's columns only (null: no such table). */
 export function starColumns(
   scope: Scope,
   qualifier: string | null,
+  sql?: string,
 ): { expr: Expr; column: NameRef }[] | null {
   if (!isMulti(scope)) {
     if (qualifier !== null && !scope.qualifiers.includes(qualifier.toLowerCase())) return null;
@@ -172,11 +178,15 @@ export function starColumns(
     const cols = m.table
       ? visibleColumns(m.table).map((c) => shifted(c, m))
       : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
+    const later = scope.members.slice(k + 1);
     for (const c of cols) {
       const key = c.declared.toLowerCase();
       if (q === null && m.mergedAway.has(key)) continue;
-      const merged = q === null ? scope.merged.get(key) : undefined;
-      out.push({ expr: merged && merged.owner === k ? merged.expr : c.expr, column: c });
+      // SQLite's star expansion names such a column unqualified, so it resolves (and may be
+      // ambiguous, or a COALESCE) like a bare name.
+      const byName = m.leftOfRight && later.some((x) => x.mergedAway.has(key));
+      const ref = byName ? resolveUnqualified(scope.members, [c.declared], true, sql) : null;
+      out.push({ expr: ref ? ref.expr : c.expr, column: ref ?? c });
     }
   });
   return q !== null && !matched ? null : out;

@@ -11,16 +11,14 @@ import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { JoinType, LogicalPlan } from '../planner/logical';
 import { comparisonCollation, exprCollation } from '../planner/sql-text';
-import { unifyTypes } from '../planner/functions/types';
-import { typeOf } from '../planner/compile-expr';
 import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
 import { scopeFor, visibleColumns } from './scope';
 import { virtualScope } from './lower-introspect';
 import { lowerExpr } from './lower-expr';
-import type { DerivedColumn, MergedName, Member, MultiScope, Scope } from './join-scope';
-import { inMember } from './join-scope';
+import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
+import { inMember, resolveUnqualified } from './join-scope';
 
 /** The scope of a SELECT's FROM clause; null without FROM. */
 export function fromScope(
@@ -63,7 +61,7 @@ function uniqueNames(names: readonly string[]): string[] {
 }
 
 interface Leaf {
-  member: Omit<Member, 'offset' | 'nullable' | 'mergedAway'>;
+  member: Omit<Member, 'offset' | 'join' | 'nullable' | 'leftOfRight' | 'mergedAway'>;
   plan: LogicalPlan;
 }
 
@@ -109,27 +107,22 @@ function memberNames(m: Member): string[] {
   return (m.derived ?? []).map((d) => d.name);
 }
 
-/** The left member an unqualified name resolves to (merged names to their owner), or -1. */
-function leftOwner(
-  members: readonly Member[],
-  merged: ReadonlyMap<string, MergedName>,
-  name: string,
-): number {
-  const m = merged.get(name.toLowerCase());
-  if (m) return m.owner;
-  const hits = members.flatMap((member, k) =>
-    !member.mergedAway.has(name.toLowerCase()) && inMember(member, [name], false) ? [k] : [],
-  );
-  return hits.length === 1 ? hits[0] : hits.length > 1 ? -2 : -1;
+function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
+  const last = members[members.length - 1];
+  return { kind: 'multi', members, width: last.offset + last.width, plan };
 }
 
-function multi(
-  members: readonly Member[],
-  merged: ReadonlyMap<string, MergedName>,
-  plan: LogicalPlan,
-): MultiScope {
-  const last = members[members.length - 1];
-  return { kind: 'multi', members, width: last.offset + last.width, merged, plan };
+/** `left.x = right.x` for a USING / NATURAL column, under the collation SQLite's `=` picks. */
+function usingCondition(left: readonly Member[], right: Member, name: string, sql: string): Expr {
+  const l = resolveUnqualified(left, [name], false, sql);
+  const r = inMember(right, [name], false);
+  if (!l || !r)
+    throw new QueryError(`cannot join using column ${name} - column not present in both tables`, 'QUERY', {
+      sql,
+    });
+  const eq = E.binary('=', l.expr, r.expr);
+  const collation = comparisonCollation(l.expr, r.expr);
+  return collation ? { ...eq, collation } : eq;
 }
 
 export function lowerFrom(
@@ -139,62 +132,44 @@ export function lowerFrom(
   sql: string,
 ): MultiScope {
   const first = leaf(from.first, catalog, params, sql);
-  let members: Member[] = [{ ...first.member, offset: 0, nullable: false, mergedAway: new Set() }];
-  const merged = new Map<string, MergedName>();
+  let members: Member[] = [
+    { ...first.member, offset: 0, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
+  ];
   let plan = first.plan;
   for (const j of from.joins) {
     const right = leaf(j.source, catalog, params, sql);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
-    const offset = members[members.length - 1].offset + members[members.length - 1].width;
-    // The kept side of an outer join is the other side's NULL source.
-    if (type === 'right' || type === 'full') members = members.map((m) => ({ ...m, nullable: true }));
-    const mergedAway = new Set<string>();
-    const r: Member = {
+    const last = members[members.length - 1];
+    const offset = last.offset + last.width;
+    // Every source to the left of a RIGHT / FULL join may be NULL-extended.
+    if (type === 'right' || type === 'full')
+      members = members.map((m) => ({ ...m, nullable: true, leftOfRight: true }));
+    const left = members;
+    const r0: Member = {
       ...right.member,
       offset,
+      join: type,
       nullable: type === 'left' || type === 'full',
-      mergedAway,
+      leftOfRight: false,
+      mergedAway: new Set(),
     };
-    const left = members;
     let using: readonly string[] = j.using ?? [];
     if (j.natural) {
-      const rightNames = memberNames(r);
-      using = rightNames.filter((n) => leftOwner(left, merged, n) >= 0);
+      using = memberNames(r0).filter((n) =>
+        left.some((m) => !m.mergedAway.has(n.toLowerCase()) && inMember(m, [n], false)),
+      );
     }
-    const conds: Expr[] = [];
-    const seen = new Set<string>();
-    for (const name of using) {
-      const key = name.toLowerCase();
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const owner = leftOwner(left, merged, name);
-      const rc = inMember(r, [name], false);
-      if (owner === -2) throw new QueryError(`ambiguous reference to ${name} in USING()`, 'QUERY', { sql });
-      if (owner < 0 || !rc)
-        throw new QueryError(
-          `cannot join using column ${name} - column not present in both tables`,
-          'QUERY',
-          { sql },
-        );
-      const prior = merged.get(key);
-      const lc = inMember(left[owner], [name], false);
-      const lexpr = prior ? prior.expr : (lc?.expr ?? rc.expr);
-      const eq = E.binary('=', lexpr, rc.expr);
-      const collation = comparisonCollation(lexpr, rc.expr);
-      conds.push(collation ? { ...eq, collation } : eq);
-      mergedAway.add(key);
-      if (type === 'right' || type === 'full') {
-        const t = unifyTypes([typeOf(lexpr), typeOf(rc.expr)]);
-        merged.set(key, { owner, expr: E.call('coalesce', [lexpr, rc.expr], t) });
-      }
-    }
-    members = [...members, r];
+    const keys = [...new Set(using.map((n) => n.toLowerCase()))];
+    const conds = keys.map((k) =>
+      usingCondition(left, r0, using.find((n) => n.toLowerCase() === k) ?? k, sql),
+    );
+    members = [...left, { ...r0, mergedAway: new Set(keys) }];
     if (j.on) {
-      const scope = multi(members, merged, plan);
+      const scope = multi(members, plan);
       conds.push(lowerExpr(j.on, { scope, params, sql, aggregates: null, allowColumns: true }));
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
-    plan = L.join(type, plan, right.plan, on, offset, r.width);
+    plan = L.join(type, plan, right.plan, on, offset, r0.width);
   }
-  return multi(members, merged, plan);
+  return multi(members, plan);
 }

@@ -67,7 +67,7 @@ function lowerOutputs(
     if (!item.expr) {
       if (scope === null)
         throw new QueryError('no tables specified', 'QUERY', { sql: cx.sql, offset: item.start });
-      const star = starColumns(scope, item.qualifier);
+      const star = starColumns(scope, item.qualifier, cx.sql);
       if (star === null)
         throw new QueryError(`no such table: ${item.qualifier ?? ''}`, 'QUERY', {
           sql: cx.sql,

@@ -18,6 +18,7 @@ import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
+import { joinCaseArb } from './generate-join';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -528,10 +529,12 @@ export function createTableSql(cols: Col[]): string[] {
 }
 
 export function caseArb(statements: number): fc.Arbitrary<Case> {
-  // One case in six is over a table with composite keys (generate-composite.ts).
+  // One case in seven is over a table with composite keys (generate-composite.ts), one over
+  // three tables joined (generate-join.ts).
   return fc.oneof(
     { weight: 5, arbitrary: plainCaseArb(statements) },
     { weight: 1, arbitrary: compositeCaseArb(statements) },
+    { weight: 1, arbitrary: joinCaseArb(statements) },
   );
 }
 
