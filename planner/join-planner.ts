@@ -26,6 +26,8 @@ import { typeOf } from './compile-expr';
 
 export interface JoinPlanning {
   collection(name: string): CollectionView | undefined;
+  /** Nested loops over whole inputs, every predicate evaluated above the join (a test reference). */
+  readonly naive: boolean;
   /** Access path plus residual Filter for one collection under local predicates. */
   access(view: CollectionView, preds: readonly Expr[]): PhysicalPlan;
   /** A whole query (a derived table's). */
@@ -35,22 +37,6 @@ export interface JoinPlanning {
 interface Span {
   lo: number;
   hi: number;
-}
-
-function width(plan: LogicalPlan, ctx: JoinPlanning): number {
-  switch (plan.kind) {
-    case 'join':
-      return plan.leftWidth + plan.rightWidth;
-    case 'derived':
-      return plan.width;
-    case 'scan': {
-      const view = ctx.collection(plan.collection);
-      if (!view) throw new QueryError(`no such collection: ${plan.collection}`, 'QUERY');
-      return view.compiled.columnCount;
-    }
-    default:
-      throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
-  }
 }
 
 /** Whether every column `e` reads is inside `s` (true for an expression reading none). */
@@ -213,6 +199,18 @@ export function planFrom(
 ): PhysicalPlan {
   if (plan.kind !== 'join') return planLeaf(plan, base, preds, ctx);
   const { type } = plan;
+  if (ctx.naive) {
+    const node: PhysicalPlan = {
+      kind: 'NestedLoopJoin',
+      type,
+      left: planFrom(plan.left, base, [], ctx),
+      right: planFrom(plan.right, base + plan.leftWidth, [], ctx),
+      leftWidth: plan.leftWidth,
+      rightWidth: plan.rightWidth,
+      predicate: plan.on ? shiftColumns(plan.on, -base) : null,
+    };
+    return filtered(node, preds, -base);
+  }
   const L: Span = { lo: base, hi: base + plan.leftWidth };
   const R: Span = { lo: L.hi, hi: L.hi + plan.rightWidth };
   const leftPreds: Expr[] = [];
@@ -294,5 +292,3 @@ function planJoin(
   }
   return { kind: 'NestedLoopJoin', ...fields, predicate: and(joinConds, -base) };
 }
-
-export { width as fromWidth };

@@ -36,6 +36,11 @@ import type { JoinPlanning } from './join-planner';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
+  /**
+   * Plan every join as a NestedLoopJoin over whole scans, with no push-down: the naive
+   * reference the join property tests compare the chosen plans with.
+   */
+  readonly naiveJoins?: boolean;
 }
 
 interface Layers {
@@ -603,6 +608,7 @@ function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog:
 function joinPlanning(catalog: Catalog): JoinPlanning {
   return {
     collection: (name) => catalog.collection(name),
+    naive: catalog.naiveJoins === true,
     access(view, preds) {
       const choice = chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, null, false);
       const node: PhysicalPlan = choice.access;
