@@ -179,6 +179,14 @@ export function starColumns(
       ? visibleColumns(m.table).map((c) => shifted(c, m))
       : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
     const later = scope.members.slice(k + 1);
+    // SQLite expands `*` to `t.col` terms: two sources called t make the first one ambiguous.
+    const name = m.qualifiers[0];
+    if (
+      name !== undefined &&
+      cols.length > 0 &&
+      scope.members.some((x, i) => i !== k && x.qualifiers.includes(name))
+    )
+      throw ambiguous(`main.${name}.${cols[0].declared}`, sql);
     for (const c of cols) {
       const key = c.declared.toLowerCase();
       if (q === null && m.mergedAway.has(key)) continue;

@@ -73,11 +73,15 @@ function lowerOutputs(
           sql: cx.sql,
           offset: item.start,
         });
-      for (const c of star)
+      for (const c of star) {
         outputs.push({
           expr: c.expr,
           column: { name: c.column.declared, type: typeOf(c.expr), nullable: c.column.nullable },
         });
+        // A column `*` lists is named like an alias: ORDER BY x means the first output called x.
+        const key = c.column.declared.toLowerCase();
+        if (!aliases.has(key)) aliases.set(key, c.expr);
+      }
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
