@@ -53,6 +53,8 @@ export interface MultiScope {
   readonly width: number;
   /** The FROM clause as a logical plan (a Join tree or a Derived leaf). */
   readonly plan: LogicalPlan;
+  /** ON terms that belong to the WHERE clause (they read a source right of their join). */
+  readonly where: readonly Expr[];
 }
 
 /** What names resolve against: one table, or several sources. */

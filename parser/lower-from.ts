@@ -6,7 +6,8 @@
  * the statement's query lowerer, which also lowers subqueries) and becomes a Derived leaf.
  */
 import { NotSupportedError, QueryError } from '../src/errors';
-import { E } from '../planner/expr';
+import { E, conjuncts } from '../planner/expr';
+import { rowColumnsOf } from '../planner/expr-columns';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { JoinType, LogicalPlan } from '../planner/logical';
@@ -109,7 +110,7 @@ function memberNames(m: Member): string[] {
 
 function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
   const last = members[members.length - 1];
-  return { kind: 'multi', members, width: last.offset + last.width, plan };
+  return { kind: 'multi', members, width: last.offset + last.width, plan, where: [] };
 }
 
 /** `left.x = right.x` for a USING / NATURAL column, under the collation SQLite's `=` picks. */
@@ -125,6 +126,8 @@ function usingCondition(left: readonly Member[], right: Member, name: string, sq
   return collation ? { ...eq, collation } : eq;
 }
 
+const rightOf = (m: Member): number => m.offset + m.width;
+
 export function lowerFrom(
   from: FromAst,
   catalog: CatalogReader,
@@ -135,19 +138,19 @@ export function lowerFrom(
   let members: Member[] = [
     { ...first.member, offset: 0, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
   ];
-  let plan = first.plan;
+  const plans = [first.plan];
+  const usingConds: Expr[][] = [];
   for (const j of from.joins) {
     const right = leaf(j.source, catalog, params, sql);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
     const last = members[members.length - 1];
-    const offset = last.offset + last.width;
     // Every source to the left of a RIGHT / FULL join may be NULL-extended.
     if (type === 'right' || type === 'full')
       members = members.map((m) => ({ ...m, nullable: true, leftOfRight: true }));
     const left = members;
     const r0: Member = {
       ...right.member,
-      offset,
+      offset: rightOf(last),
       join: type,
       nullable: type === 'left' || type === 'full',
       leftOfRight: false,
@@ -160,16 +163,33 @@ export function lowerFrom(
       );
     }
     const keys = [...new Set(using.map((n) => n.toLowerCase()))];
-    const conds = keys.map((k) =>
-      usingCondition(left, r0, using.find((n) => n.toLowerCase() === k) ?? k, sql),
+    usingConds.push(
+      keys.map((k) => usingCondition(left, r0, using.find((n) => n.toLowerCase() === k) ?? k, sql)),
     );
     members = [...left, { ...r0, mergedAway: new Set(keys) }];
+    plans.push(right.plan);
+  }
+  // ON terms name columns of the whole FROM clause, as in SQLite: an inner join's term reading a
+  // source to its right is a WHERE term (unless a RIGHT / FULL join follows, which would change
+  // its meaning); an outer join's is an error.
+  const whole = multi(members, first.plan);
+  const where: Expr[] = [];
+  let plan = first.plan;
+  from.joins.forEach((j, i) => {
+    const r = members[i + 1];
+    const conds = [...usingConds[i]];
     if (j.on) {
-      const scope = multi(members, plan);
-      conds.push(lowerExpr(j.on, { scope, params, sql, aggregates: null, allowColumns: true }));
+      const on = lowerExpr(j.on, { scope: whole, params, sql, aggregates: null, allowColumns: true });
+      const laterOuter = members.slice(i + 2).some((m) => m.join === 'right' || m.join === 'full');
+      for (const c of conjuncts(on)) {
+        const beyond = [...rowColumnsOf([c])].some((col) => col >= rightOf(r));
+        if (!beyond) conds.push(c);
+        else if (r.join === 'inner' && !laterOuter) where.push(c);
+        else throw new QueryError('ON clause references tables to its right', 'QUERY', { sql });
+      }
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
-    plan = L.join(type, plan, right.plan, on, offset, r0.width);
-  }
-  return multi(members, plan);
+    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset, r.width);
+  });
+  return { ...multi(members, plan), where };
 }

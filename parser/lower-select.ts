@@ -208,7 +208,15 @@ export function lowerSelect(
         ? L.virtual(scope.source)
         : L.scan(scope.schema.name)
     : L.values([[]]);
-  if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
+  const where = [
+    ...(ast.where ? [lowerExpr(ast.where, rowCx)] : []),
+    ...(scope && isMulti(scope) ? scope.where : []),
+  ];
+  if (where.length)
+    plan = L.filter(
+      plan,
+      where.reduce((a, b) => E.and(a, b)),
+    );
   let outputs = selectList.outputs;
   let keys: SortKey[];
   if (aggregates) {

@@ -109,6 +109,9 @@ describe('joins with the rest of SELECT equal SQLite', () => {
     'SELECT c.id, o.id FROM ord o JOIN cust c ON o.cust_id = c.id WHERE c.id = 1',
     'SELECT cust.rowid, ord.rowid FROM cust JOIN ord ON ord.cust_id = cust.rowid',
     'SELECT count(*) FROM cust, ord, tag',
+    // An inner join's ON term may read a source to its right: it is a WHERE term then.
+    'SELECT * FROM cust JOIN ord ON ord.qty = tag.qty JOIN tag ON tag.id > 1',
+    'SELECT * FROM cust JOIN ord ON ord.cust_id = cust.id AND tag.qty IS NULL LEFT JOIN tag ON tag.qty = ord.qty',
   ])('%s', (sql) => {
     expect(compare(sql)).toBe(true);
   });
@@ -148,6 +151,14 @@ describe('errors as SQLite words them', () => {
     ['SELECT * FROM cust JOIN ord ON ord.x = 1', 'no such column: ord.x'],
     ['SELECT z.* FROM cust JOIN ord ON 1', 'no such table: z'],
     ['SELECT * FROM cust JOIN ord ON count(*) > 1', 'misuse of aggregate function count()'],
+    [
+      'SELECT * FROM cust LEFT JOIN ord ON ord.qty = tag.qty JOIN tag ON 1',
+      'ON clause references tables to its right',
+    ],
+    [
+      'SELECT * FROM cust JOIN ord ON ord.qty = tag.qty RIGHT JOIN tag ON 1',
+      'ON clause references tables to its right',
+    ],
   ])('%s → %s', (sql, message) => {
     const sqlite = o.runSqlite(sql);
     expect(sqlite.ok).toBe(false);
