@@ -615,6 +615,10 @@ export function affinity(e: Expr): Affinity {
   return 'none';
 }
 
+function unwrapCollate(e: Expr): Expr {
+  return e.kind === 'collate' ? unwrapCollate(e.arg) : e;
+}
+
 /** Operands whose affinity strict typing cannot settle when lowering: CASTs and scalar subqueries. */
 function involvesCast(e: Expr): boolean {
   if (e.kind === 'subquery') return e.mode === 'scalar';
@@ -635,7 +639,10 @@ export function numericAffinity(v: unknown): unknown {
  * column-versus-other-type comparisons where SQLite would convert.
  */
 function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: unknown) => unknown] | null {
-  if (!involvesCast(l) && !involvesCast(r)) return null;
+  // Two columns of different types (a join's `ON a.n = b.t`) convert as well: strict typing only
+  // refuses a column against a literal of another type.
+  const columns = unwrapCollate(l).kind === 'column' && unwrapCollate(r).kind === 'column';
+  if (!involvesCast(l) && !involvesCast(r) && !columns) return null;
   const la = affinity(l);
   const ra = affinity(r);
   if (la === 'numeric' && ra !== 'numeric') return [identity, numericAffinity];

@@ -20,6 +20,8 @@ beforeEach(() => {
     'CREATE TABLE pair (a INTEGER, b INTEGER, v TEXT)',
     'CREATE INDEX pair_ab ON pair (a, b)',
     'CREATE TABLE empty (id INTEGER PRIMARY KEY, cust_id INTEGER)',
+    'CREATE TABLE code (id INTEGER PRIMARY KEY, code TEXT)',
+    "INSERT INTO code VALUES (1, '1'), (2, '2'), (3, 'x'), (4, '2.0'), (5, NULL)",
     "INSERT INTO cust VALUES (1, 'ann', 'North', 1.5), (2, 'bob', 'north', NULL), (3, 'cy', 'South', 2.0), (4, NULL, NULL, 0.5)",
     "INSERT INTO ord VALUES (10, 1, 2, 'a'), (11, 1, 5, NULL), (12, 2, 1, 'b'), (13, NULL, 7, 'c'), (14, 99, 3, 'orphan'), (15, 3, 2, 'a')",
     "INSERT INTO tag VALUES (1, 2, 'two'), (2, 5, 'five'), (3, 2, 'deux'), (4, NULL, 'none')",
@@ -109,6 +111,10 @@ describe('joins with the rest of SELECT equal SQLite', () => {
     'SELECT c.id, o.id FROM ord o JOIN cust c ON o.cust_id = c.id WHERE c.id = 1',
     'SELECT cust.rowid, ord.rowid FROM cust JOIN ord ON ord.cust_id = cust.rowid',
     'SELECT count(*) FROM cust, ord, tag',
+    // An INTEGER column compared with a TEXT column: SQLite's numeric affinity converts the text.
+    'SELECT * FROM cust JOIN code ON code.code = cust.id',
+    'SELECT * FROM code LEFT JOIN cust ON cust.id = code.code',
+    'SELECT * FROM code, ord WHERE ord.qty > code.code',
     // An inner join's ON term may read a source to its right: it is a WHERE term then.
     'SELECT * FROM cust JOIN ord ON ord.qty = tag.qty JOIN tag ON tag.id > 1',
     'SELECT * FROM cust JOIN ord ON ord.cust_id = cust.id AND tag.qty IS NULL LEFT JOIN tag ON tag.qty = ord.qty',
