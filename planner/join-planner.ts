@@ -17,7 +17,7 @@ import type { CollectionView, IndexView } from '../storage/collection-state';
 import { indexPaths } from '../storage/schema/normalize';
 import { QueryError } from '../src/errors';
 import type { Expr, ValueType } from './expr';
-import { balancedTree, conjuncts } from './expr';
+import { balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan } from './logical';
 import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
 import { rowColumnsOf } from './expr-columns';
@@ -114,12 +114,44 @@ function bestProbe(
   conds: readonly Expr[],
   outer: Span,
   inner: Span,
+  innerPreds: readonly Expr[] = [],
 ): IndexProbe | null {
-  const pairs: { cond: Expr; outer: Expr; column: number; sub: readonly number[]; name: string }[] = [];
+  interface Pair {
+    cond: Expr;
+    outer: Expr;
+    column: number;
+    sub: readonly number[];
+    name: string;
+    joins: boolean;
+  }
+  const pairs: Pair[] = [];
   for (const c of conds) {
     const s = equiSides(c, outer, inner);
     if (s && s.b.kind === 'column')
-      pairs.push({ cond: c, outer: s.a, column: s.b.column - inner.lo, sub: s.b.sub, name: s.b.name });
+      pairs.push({
+        cond: c,
+        outer: s.a,
+        column: s.b.column - inner.lo,
+        sub: s.b.sub,
+        name: s.b.name,
+        joins: true,
+      });
+  }
+  // `inner.col = constant` terms extend a composite prefix (`ON l.ord_id = o.id AND l.n = 1`).
+  for (const c of innerPreds) {
+    if (c.kind !== 'binary' || c.op !== '=' || c.collation !== undefined) continue;
+    const [col, value] = c.left.kind === 'column' ? [c.left, c.right] : [c.right, c.left];
+    if (col.kind !== 'column' || !isConstant(value)) continue;
+    const t = typeClass(typeOf(value));
+    if (t === null || t !== typeClass(col.type) || !within(col, inner)) continue;
+    pairs.push({
+      cond: c,
+      outer: value,
+      column: col.column - inner.lo,
+      sub: col.sub,
+      name: col.name,
+      joins: false,
+    });
   }
   const find = (column: number, sub: readonly number[]) =>
     pairs.find(
@@ -127,6 +159,8 @@ function bestProbe(
     );
   let best: IndexProbe | null = null;
   const offer = (p: IndexProbe): void => {
+    // A lookup keyed by constants alone is no join: the inner side's own access path does that.
+    if (!p.used.some((u) => conds.includes(u))) return;
     if (!best || p.rank < best.rank || (p.rank === best.rank && p.keys.length > best.keys.length)) best = p;
   };
   const pk = find(view.compiled.pkColumn, []);
@@ -250,23 +284,27 @@ function planJoin(
   const rightView = plan.right.kind === 'scan' ? ctx.collection(plan.right.collection) : undefined;
   const leftView = plan.left.kind === 'scan' ? ctx.collection(plan.left.collection) : undefined;
   const probe =
-    rightView && (type === 'inner' || type === 'left') ? bestProbe(rightView, joinConds, L, R) : null;
+    rightView && (type === 'inner' || type === 'left')
+      ? bestProbe(rightView, joinConds, L, R, rightPreds)
+      : null;
   if (type === 'inner' && leftView && rightView) {
     // An inner join may run either way round: drive from the side that is a lookup.
-    const back = bestProbe(leftView, joinConds, R, L);
+    const back = bestProbe(leftView, joinConds, R, L, leftPreds);
     const rightPlan = planLeaf(plan.right, R.lo, rightPreds, ctx);
     if (
       back &&
       (!probe || (lookupAccess(rightPlan) && !lookupAccess(planLeaf(plan.left, L.lo, leftPreds, ctx))))
     ) {
       const rest = joinConds.filter((c) => !back.used.includes(c));
-      return indexJoin('inner', rightPlan, R, leftView, L, back, leftPreds, rest, base, true);
+      const own = leftPreds.filter((c) => !back.used.includes(c));
+      return indexJoin('inner', rightPlan, R, leftView, L, back, own, rest, base, true);
     }
   }
   const left = planFrom(plan.left, L.lo, leftPreds, ctx);
   if (probe && rightView) {
     const rest = joinConds.filter((c) => !probe.used.includes(c));
-    return indexJoin(type as 'inner' | 'left', left, L, rightView, R, probe, rightPreds, rest, base, false);
+    const own = rightPreds.filter((c) => !probe.used.includes(c));
+    return indexJoin(type as 'inner' | 'left', left, L, rightView, R, probe, own, rest, base, false);
   }
   const right = planFrom(plan.right, R.lo, rightPreds, ctx);
   const fields = {

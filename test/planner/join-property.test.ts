@@ -41,6 +41,7 @@ const JOINS = ['JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN', 'CROSS JOIN', ','
 const ON = [
   'x.a = y.a',
   'y.a = x.a AND y.c > 2',
+  'y.a = x.a AND y.c = 2',
   'x.c = y.id',
   'y.c = x.id',
   'x.a = y.a AND x.b = y.b',
