@@ -115,10 +115,13 @@ function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Ro
   }
 }
 
-/** The rows of `coll` whose lookup key is `key` (one value, or a composite prefix tuple). */
-type Lookup = (key: unknown) => Iterable<Row>;
+/** The inner rows matching one key: started per outer row, then pulled until null. */
+interface InnerRows {
+  start(key: unknown): void;
+  next(): Row | null;
+}
 
-function lookupFn(node: IndexNestedLoopJoinNode, coll: CollectionView, env: ExecEnv): Lookup {
+function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: ExecEnv): InnerRows {
   const defaults = widenDefaults(coll.meta, coll.compiled);
   const read = (loc: number): Row => {
     env.stats.rowsRead++;
@@ -126,76 +129,96 @@ function lookupFn(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exec
     return defaults === null ? row : widenRow(row, defaults);
   };
   if (node.index === null) {
-    return (key) => {
-      env.stats.indexEntries++;
-      const loc = coll.pk.get(key);
-      return loc === undefined ? [] : [read(loc)];
+    let loc: number | undefined;
+    return {
+      start(key) {
+        env.stats.indexEntries++;
+        loc = coll.pk.get(key);
+      },
+      next() {
+        if (loc === undefined) return null;
+        const at = loc;
+        loc = undefined;
+        return read(at);
+      },
     };
   }
   const ix = coll.indexes.find((i) => i.def.name === node.index);
   if (!ix) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
   const tree: BTreeSnapshot<unknown, unknown> = ix.tree;
-  const byPk = (pk: unknown): Row => {
-    const loc = coll.pk.get(pk);
-    if (loc === undefined)
-      throw new InternalError(
-        `stale index ${ix.def.name}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
-        'STALE_INDEX',
-      );
-    return read(loc);
-  };
   const composite = node.columns !== undefined;
-  const desc = node.desc ?? [];
-  const k = node.keys.length;
-  return function* (key) {
-    let opts: CursorOptions<unknown>;
-    if (!composite) opts = { lo: key, loInclusive: true, hi: key, hiInclusive: true };
-    else {
-      const p = key as unknown[];
-      // Every key that starts with the prefix p: from p itself to p followed by the last value.
-      opts = {
-        lo: p,
-        loInclusive: true,
-        hi: [...p, desc[k] === true ? KEY_BOTTOM : KEY_TOP],
-        hiInclusive: true,
-      };
-    }
-    const cur = tree.cursor(opts);
-    while (cur.next()) {
+  // Every key that starts with the prefix p: from p itself to p followed by the last value.
+  const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
+  let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+  return {
+    start(key) {
+      const opts: CursorOptions<unknown> = composite
+        ? { lo: key, loInclusive: true, hi: [...(key as unknown[]), last], hiInclusive: true }
+        : { lo: key, loInclusive: true, hi: key, hiInclusive: true };
+      cur = tree.cursor(opts);
+    },
+    next() {
+      if (cur === null || !cur.next()) return null;
       env.stats.indexEntries++;
-      yield byPk(cur.value);
-    }
+      const loc = coll.pk.get(cur.value);
+      if (loc === undefined)
+        throw new InternalError(
+          `stale index ${ix.def.name}: entry points at missing row ${String(cur.value)} of ${coll.meta.schema.name}`,
+          'STALE_INDEX',
+        );
+      return read(loc);
+    },
   };
 }
 
-function* indexNestedLoop(
-  node: IndexNestedLoopJoinNode,
-  env: ExecEnv,
-  build: Build,
-): Generator<Row, void, void> {
+/** Hand-rolled rather than a generator: this loop runs once per outer row of every join. */
+function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
   const coll = env.view.collections.get(node.collection);
   if (!coll) throw new QueryError(`no such collection: ${node.collection}`, 'QUERY');
-  const outer = build(node.outer, env);
   const keys = node.keys.map((k) => compileExpr(k, env.ctx).eval);
-  const lookup = lookupFn(node, coll, env);
+  // A composite index is probed with a tuple prefix, even of one column.
+  const single = keys.length === 1 && node.columns === undefined ? keys[0] : null;
+  const inner = innerRows(node, coll, env);
   const innerFilter = predicateOf(node.innerFilter, env);
   const residual = predicateOf(node.residual, env);
-  const composite = node.columns !== undefined;
+  const keepOuter = node.type === 'left';
   const noInner = nulls(node.innerWidth);
-  for (let o = outer.next(); o !== null; o = outer.next()) {
-    let any = false;
-    const values = keys.map((f) => f(o));
-    if (!values.includes(null)) {
-      for (const inner of lookup(composite ? values : values[0])) {
-        if (innerFilter && !innerFilter(inner)) continue;
-        const row = node.swapped ? inner.concat(o) : o.concat(inner);
+  let outer: Source | null = null;
+  let o: Row | null = null;
+  let any = false;
+  let live = false;
+  return {
+    next() {
+      outer ??= build(node.outer, env);
+      for (;;) {
+        if (o === null) {
+          o = outer.next();
+          if (o === null) return null;
+          any = false;
+          let key: unknown;
+          if (single) key = single(o);
+          else {
+            const values = keys.map((f) => f(o as Row));
+            key = values.includes(null) ? null : values;
+          }
+          live = key !== null;
+          if (live) inner.start(key);
+        }
+        const i = live ? inner.next() : null;
+        if (i === null) {
+          const done = o;
+          o = null;
+          if (!any && keepOuter) return done.concat(noInner);
+          continue;
+        }
+        if (innerFilter && !innerFilter(i)) continue;
+        const row = node.swapped ? i.concat(o) : o.concat(i);
         if (residual && !residual(row)) continue;
         any = true;
-        yield row;
+        return row;
       }
-    }
-    if (!any && node.type === 'left') yield o.concat(noInner);
-  }
+    },
+  };
 }
 
 export function nestedLoopJoinSource(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Source {
@@ -207,5 +230,5 @@ export function hashJoinSource(node: HashJoinNode, env: ExecEnv, build: Build): 
 }
 
 export function indexNestedLoopJoinSource(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
-  return fromGenerator(indexNestedLoop(node, env, build));
+  return indexNestedLoop(node, env, build);
 }
