@@ -18,7 +18,7 @@ import type { Scope } from './join-scope';
 import { isMulti, lookupColumn } from './join-scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
-import { lowerSubquery } from './lower-subquery';
+import { lowerSubquery, outerColumn } from './lower-subquery';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -154,7 +154,12 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
   if (found) return found.expr;
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
-  if (!alias) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+  if (!alias) {
+    // Not a column here nor an alias: a column of an enclosing query (a correlated subquery).
+    const outer = outerColumn(e.parts, e.quoted, cx);
+    if (outer) return outer;
+    throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+  }
   if (!cx.aggregates && containsKind(alias, 'slot'))
     throw new QueryError(cx.aggregateMisuse ?? `misuse of aggregate: ${name}`, 'QUERY', details);
   return alias;

@@ -31,6 +31,7 @@ export function exprText(e: Expr): string {
             ? `x'${Buffer.from(e.value).toString('hex')}'`
             : String(e.value);
     case 'param':
+      if (e.outer) return `outer ${e.outer.name}`;
       return typeof e.key === 'number' ? `?${e.key + 1}` : `:${e.key}`;
     case 'unary':
       return e.op === 'not'

@@ -17,7 +17,12 @@ function shift(v: unknown, delta: number): unknown {
     case 'slot':
       return node;
     case 'subquery':
-      return { ...node, arg: node.arg === null ? null : shift(node.arg, delta) };
+      // The plan reads its own rows; the arg and a correlated subquery's outer bindings read ours.
+      return {
+        ...node,
+        arg: node.arg === null ? null : shift(node.arg, delta),
+        ...(node.correlated ? { correlated: shift(node.correlated, delta) } : {}),
+      };
     default: {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(node)) out[k] = shift(x, delta);

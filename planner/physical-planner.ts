@@ -205,7 +205,17 @@ function treeComparable(e: Expr): boolean {
   if ((e.kind === 'binary' || e.kind === 'between') && e.collation !== undefined) return false;
   if (e.kind === 'in' && e.collations?.some((c) => c !== undefined)) return false;
   const operands = e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? e.list : [];
-  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate');
+  // An outer column of a correlated subquery of another type converts by affinity, as a CAST does.
+  const classOf = (t: string): string => (t === 'text' || t === 'blob' || t === 'any' ? t : 'number');
+  const column = (e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? [e.arg] : []).find(
+    (x) => x.kind === 'column',
+  );
+  const mismatched = (x: Expr): boolean =>
+    x.kind === 'param' &&
+    x.outer !== undefined &&
+    column !== undefined &&
+    classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any');
+  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x));
 }
 
 /** Candidates answering one conjunct through one tree. */
