@@ -5,8 +5,8 @@
  * nested loops, hash joins and nested loops), and SELECTs over two or three sources: every join
  * kind (comma, [INNER], LEFT [OUTER], RIGHT, FULL, CROSS, NATURAL, USING, ON with equalities,
  * inequalities and extra terms), self joins, derived tables, `*`, `t.*`, aggregates with GROUP BY,
- * DISTINCT, WHERE terms on either side (anti-joins through IS NULL), uncorrelated IN subqueries
- * and compounds. Rows are compared as a multiset unless ORDER BY names every output column.
+ * DISTINCT, WHERE terms on either side (anti-joins through IS NULL), uncorrelated and correlated
+ * subqueries, and compounds. Rows are compared as a multiset unless ORDER BY names every output column.
  */
 import fc from 'fast-check';
 import type { Case, Stmt } from './literals';
@@ -261,6 +261,12 @@ function whereArb(q: Query): fc.Arbitrary<string> {
     fc.constantFrom(...ints).map((c) => `${c} IN (SELECT k FROM t)`),
     fc.constantFrom(...ints).map((c) => `${c} NOT IN (SELECT pid FROM c WHERE pid IS NOT NULL)`),
     fc.tuple(fc.constantFrom(...ints), fc.constantFrom(...ints)).map(([x, y]) => `(${x} = 1 OR ${y} = 2)`),
+    // Correlated subqueries: the inner query reads a column of the join.
+    fc
+      .tuple(fc.constantFrom(...ints), fc.constantFrom('EXISTS', 'NOT EXISTS'))
+      .map(([c, op]) => `${op} (SELECT 1 FROM t WHERE t.k = ${c})`),
+    fc.constantFrom(...ints).map((c) => `${c} IN (SELECT c.k FROM c WHERE c.pid = ${c})`),
+    fc.constantFrom(...ints).map((c) => `(SELECT count(*) FROM c WHERE c.k <= ${c}) > 2`),
   );
 }
 
