@@ -7,7 +7,7 @@
  * Statements are lowered once per SQL text (LRU cache, invalidated by DDL) and physical plans are
  * cached with them, so re-executing a statement only binds parameters.
  */
-import { Database } from '../src/database';
+import { Database, foreignKeyGuard, foreignKeysEnabled, setForeignKeys } from '../src/database';
 import {
   DatabaseError,
   DataError,
@@ -63,6 +63,7 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
+    'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
   }
@@ -70,7 +71,11 @@ export function connect(path: string, options?: ConnectOptions): Connection {
     throw new InterfaceError('connect: path must be a non-empty string', 'BAD_OPTION');
   const db =
     path === ':memory:'
-      ? Database.openInMemory({ safeIntegers: storage.safeIntegers, cacheBytes: storage.cacheBytes })
+      ? Database.openInMemory({
+          safeIntegers: storage.safeIntegers,
+          cacheBytes: storage.cacheBytes,
+          foreignKeys: storage.foreignKeys,
+        })
       : Database.open(path, storage);
   return new Connection(db, opts);
 }
@@ -94,8 +99,6 @@ export class Connection {
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
   private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
-  /** `PRAGMA foreign_keys`: accepted and remembered per connection (SQLite's default 0); no effect yet. */
-  private foreignKeys = 0;
 
   /** @internal Use connect(). */
   constructor(db: Database, opts: ConnectOptions) {
@@ -324,11 +327,13 @@ export class Connection {
         value = db.readView().userVersion;
         break;
       case 'foreign_keys':
+        // The connection's handle holds the switch (on by default, unlike SQLite); inside a
+        // transaction setting it does nothing, as in SQLite.
         if (typeof stmt.value === 'number') {
-          this.foreignKeys = stmt.value;
+          setForeignKeys(db, stmt.value !== 0);
           return { kind: 'done', rowCount: -1 };
         }
-        value = this.foreignKeys;
+        value = foreignKeysEnabled(db) ? 1 : 0;
         break;
       case 'journal_mode':
         value = journalMode(db.storage.path === null, typeof stmt.value === 'string' ? stmt.value : null);
@@ -398,10 +403,21 @@ export class Connection {
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
     // An upsert may rewrite an existing row, which is more than one change.
-    const atomic = stmt.kind === 'insert' && stmt.rows.length === 1 && stmt.upserts.length === 0;
-    const sp = implicit || atomic ? null : engine.savepoint();
+    // A foreign key checked when the statement ends may refuse a row already written, unless the
+    // table's rows are checked before they are written (planner/write.ts).
+    const fk = stmt.kind === 'insert' ? foreignKeyGuard(db, engine) : null;
+    const atomic =
+      stmt.kind === 'insert' &&
+      stmt.rows.length === 1 &&
+      stmt.upserts.length === 0 &&
+      (fk === null || (stmt.conflict === 'abort' && fk.checksInsertFirst(stmt.collection)));
+    // DML undoes a failed statement through the engine's undo journal (a mark); DDL changes the
+    // catalog, which only a savepoint captures.
+    const sp = implicit || atomic || isDml ? null : engine.savepoint();
+    const mark = !implicit && !atomic && isDml ? engine.mark() : null;
     try {
       const result = runWrite(db, stmt, bound, this.session);
+      if (mark) engine.release(mark);
       if (implicit && this._autocommit) db.commit();
       const rowCount = isDml ? result.rowCount : -1;
       if (isDml) {
@@ -428,6 +444,7 @@ export class Connection {
         : { kind: 'done', rowCount, lastRowId: result.lastRowId };
     } catch (err) {
       if (sp && engine.inTransaction) engine.rollbackTo(sp);
+      else if (mark && engine.inTransaction) engine.rollbackToMark(mark);
       else if (implicit) db.rollback();
       throw err;
     }

@@ -40,6 +40,8 @@ export class Cursor implements Iterable<ResultRow> {
   private _state: CursorState = 'idle';
   private result: ResultSet | null = null;
   private _description: ColumnDescription[] | null = null;
+  /** The result's columns, described on first read of `description` (most callers never read it). */
+  private describe: readonly OutputColumn[] | null = null;
   private _rowCount = -1;
   private _lastRowId: number | bigint | null = null;
   private fetched = 0;
@@ -58,6 +60,10 @@ export class Cursor implements Iterable<ResultRow> {
   /** PEP 249 7-tuples for the current result set; null before one and after DML/DDL. */
   get description(): ColumnDescription[] | null {
     this.assertOpen();
+    if (this.describe !== null) {
+      this._description = describeColumns(this.describe);
+      this.describe = null;
+    }
     return this._description;
   }
 
@@ -125,7 +131,7 @@ export class Cursor implements Iterable<ResultRow> {
     const outcome = this.timed(() => this.conn._run(sql, params));
     if (outcome.kind === 'rows') {
       this.result = { source: outcome.source, columns: outcome.columns, stats: outcome.stats };
-      this._description = describeColumns(outcome.columns);
+      this.describe = outcome.columns;
       this._state = 'rows';
       if (outcome.rowCount !== undefined) {
         this._rowCount = outcome.rowCount;
@@ -265,6 +271,7 @@ export class Cursor implements Iterable<ResultRow> {
   private reset(): void {
     this.result = null;
     this._description = null;
+    this.describe = null;
     this._rowCount = -1;
     this.fetched = 0;
     this.changedRows = false;

@@ -5,6 +5,7 @@
  * the caller wraps it in a savepoint.
  */
 import type { Database } from '../src/database';
+import { foreignKeyGuard, foreignKeysEnabled } from '../src/database';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import {
@@ -23,6 +24,10 @@ import type { SessionState } from '../planner/compile-expr';
 import type { Statement } from '../parser/ir';
 import { ProgrammingError, SchemaError } from '../src/errors';
 import type { Params } from './values';
+import type { ForeignKeyGuard } from '../planner/foreign-keys';
+import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
+import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
+import type { AddColumnStmt } from '../parser/ir';
 
 export type { WriteResult } from '../planner/write';
 
@@ -62,9 +67,45 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
-/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT). */
+/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT, foreign keys). */
 function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
-  return before.autoIncrement ? { ...next, autoIncrement: true } : next;
+  const out = before.autoIncrement ? { ...next, autoIncrement: true as const } : next;
+  return before.foreignKeys ? { ...out, foreignKeys: before.foreignKeys } : out;
+}
+
+/**
+ * SQLite rewrites the foreign keys of every table that references a renamed table or column:
+ * `rename(fk)` returns the changed constraint, or the same object when it is unaffected.
+ */
+function renameReferences(
+  engine: Engine,
+  rename: (fk: NormalizedForeignKey, child: string) => NormalizedForeignKey,
+): void {
+  for (const name of engine.collectionNames()) {
+    const state = engine.collection(name);
+    const fks = state?.meta.schema.foreignKeys;
+    if (!state || !fks) continue;
+    const next = fks.map((fk) => rename(fk, name));
+    if (next.some((fk, i) => fk !== fks[i]))
+      engine.alterCollection({ ...state.meta.schema, foreignKeys: next });
+  }
+}
+
+/**
+ * ADD COLUMN … REFERENCES: the new column's constraint joins the table's. With enforcement on,
+ * SQLite refuses a non-NULL default (every existing row would reference it unchecked).
+ */
+function withForeignKey(schema: CollectionSchema, stmt: AddColumnStmt, enforced: boolean): CollectionSchema {
+  if (!stmt.foreignKey) return schema;
+  if (enforced && (stmt.field.default !== undefined || stmt.field.defaultSql !== undefined))
+    throw new SchemaError('Cannot add a REFERENCES column with non-NULL default value', 'SCHEMA');
+  const names = schema.fields.filter((f) => f.path.length === 1).map((f) => f.path[0]);
+  const added = normalizeForeignKeys(schema.name, [stmt.foreignKey], names);
+  return { ...schema, foreignKeys: [...(schema.foreignKeys ?? []), ...added] };
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** A composite primary key survives re-normalizing its schema. */
@@ -111,20 +152,25 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
   };
 }
 
-function ddl(engine: Engine, stmt: Statement): WriteResult {
+function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): WriteResult {
   switch (stmt.kind) {
     case 'createTable': {
       if (engine.collection(stmt.name)) {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
       }
-      const options = stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex };
+      const options = {
+        ...(stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex }),
+        ...(stmt.foreignKeys === undefined ? {} : { foreignKeys: stmt.foreignKeys }),
+      };
       const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
       if (stmt.autoIncrement) schema.autoIncrement = true;
       engine.registerCollection(schema);
       return { rowCount: 0 };
     }
     case 'dropTable': {
+      const state = engine.collection(stmt.name);
+      if (state && fk !== null) fk.emptyBeforeDrop(state);
       if (!engine.dropCollection(stmt.name) && !stmt.ifExists)
         throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
       return { rowCount: 0 };
@@ -185,17 +231,29 @@ function ddl(engine: Engine, stmt: Statement): WriteResult {
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
       );
-      engine.alterCollection(keepTableOptions(schema, next));
+      engine.alterCollection(withForeignKey(keepTableOptions(schema, next), stmt, enforced));
       return { rowCount: 0 };
     }
     case 'renameTable': {
       const state = collectionOrThrow(engine, stmt.from);
       engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt.to));
+      renameReferences(engine, (k) => (sameName(k.table, stmt.from) ? { ...k, table: stmt.to } : k));
       return { rowCount: 0 };
     }
     case 'renameColumn': {
       const state = collectionOrThrow(engine, stmt.collection);
+      const from = state.meta.schema.fields[stmt.column].path.join('.');
+      const table = stmt.collection;
       engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
+      const swap = (cols: string[]): string[] => cols.map((c) => (sameName(c, from) ? stmt.to : c));
+      renameReferences(engine, (k, child) => {
+        const own = sameName(child, table) && k.columns.some((c) => sameName(c, from));
+        const parent = sameName(k.table, table) && k.parentColumns?.some((c) => sameName(c, from)) === true;
+        if (!own && !parent) return k;
+        const next = own ? { ...k, columns: swap(k.columns) } : { ...k };
+        if (parent && k.parentColumns) next.parentColumns = swap(k.parentColumns);
+        return next;
+      });
       return { rowCount: 0 };
     }
     case 'setUserVersion':
@@ -213,11 +271,16 @@ export function runWrite(db: Database, stmt: Statement, params: Params, session?
     case 'insert':
     case 'update':
     case 'delete':
-      return executeWrite(engine, stmt, params, session);
+      return executeWrite(engine, stmt, params, session, foreignKeyGuard(db, engine));
     case 'createTableAs':
       createTableAs(engine, stmt, { params, session });
       return { rowCount: 0 };
+    case 'dropTable':
+      return ddl(engine, stmt, foreignKeyGuard(db, engine));
+    case 'addColumn':
+      // Whether enforcement is on decides whether a REFERENCES column may have a default.
+      return ddl(engine, stmt, null, foreignKeysEnabled(db));
     default:
-      return ddl(engine, stmt);
+      return ddl(engine, stmt, null);
   }
 }

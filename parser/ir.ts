@@ -9,6 +9,7 @@ import type { ValueType } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import type { DeletePlan, InsertPlan, ReturningPlan, UpdatePlan } from '../planner/write-plan';
 import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
+import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 /** How parameters are referenced in the statement. */
 export interface ParamInfo {
@@ -71,6 +72,8 @@ export interface CreateTableStmt {
   readonly indexes: readonly IndexDescriptor[];
   /** A composite PRIMARY KEY: the unique index over its columns (primaryKey is the hidden rowid). */
   readonly keyIndex?: string;
+  /** REFERENCES / FOREIGN KEY clauses in declaration order (absent: none). */
+  readonly foreignKeys?: readonly ForeignKeyDescriptor[];
   /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
   readonly autoIncrementKey: boolean;
   /** AUTOINCREMENT: keys are never reused (CollectionSchema.autoIncrement). */
@@ -123,6 +126,8 @@ export interface AddColumnStmt {
   readonly kind: 'addColumn';
   readonly collection: string;
   readonly field: FieldDescriptor;
+  /** The column's REFERENCES clause, added to the table's foreign keys. */
+  readonly foreignKey?: ForeignKeyDescriptor;
 }
 
 /** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */

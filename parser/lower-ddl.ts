@@ -13,7 +13,8 @@ import type {
   DropTableStmt,
   Statement,
 } from './ir';
-import type { ColumnDefAst, SqlExpr, StatementAst } from './sql/ast';
+import type { ColumnDefAst, ForeignKeyClauseAst, SqlExpr, StatementAst } from './sql/ast';
+import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 import type { CatalogReader } from './scope';
 import { findTable, resolvePath, scopeFor, tryColumn } from './scope';
 import { constValue } from './literals';
@@ -246,6 +247,52 @@ function autoIncrementOf(ast: Ast<'createTable'>, pk: ColumnDefAst | undefined, 
   return true;
 }
 
+function foreignKeyDescriptorOf(columns: string[], ref: ForeignKeyClauseAst): ForeignKeyDescriptor {
+  const d: ForeignKeyDescriptor = {
+    columns,
+    references: ref.columns ? { table: ref.table, columns: [...ref.columns] } : { table: ref.table },
+  };
+  if (ref.onDelete !== 'noAction') d.onDelete = ref.onDelete;
+  if (ref.onUpdate !== 'noAction') d.onUpdate = ref.onUpdate;
+  if (ref.deferred) d.deferred = true;
+  return d;
+}
+
+/**
+ * Column REFERENCES and table FOREIGN KEY clauses, in SQLite's declaration order (column
+ * constraints first, then table constraints); child names take the declared spelling.
+ */
+function foreignKeysOf(ast: Ast<'createTable'>, sql: string): ForeignKeyDescriptor[] {
+  const out: ForeignKeyDescriptor[] = [];
+  const descriptor = foreignKeyDescriptorOf;
+  for (const col of ast.columns) {
+    const ref = col.references;
+    if (!ref) continue;
+    if (ref.columns && ref.columns.length !== 1)
+      throw new SchemaError(
+        `foreign key on ${col.name} should reference only one column of table ${ref.table}`,
+        'SCHEMA',
+        { sql, offset: col.start },
+      );
+    out.push(descriptor([col.name], ref));
+  }
+  for (const fk of ast.foreignKeys ?? []) {
+    const cols = fk.columns.map((n) => {
+      const col = findColumn(ast.columns, n);
+      if (!col) throw new SchemaError(`unknown column "${n}" in foreign key definition`, 'SCHEMA', { sql });
+      return col.name;
+    });
+    if (fk.ref.columns && fk.ref.columns.length !== cols.length)
+      throw new SchemaError(
+        'number of columns in foreign key does not match the number of columns in the referenced table',
+        'SCHEMA',
+        { sql },
+      );
+    out.push(descriptor(cols, fk.ref));
+  }
+  return out;
+}
+
 export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTableStmt {
   const seen = new Set<string>();
   for (const c of ast.columns) {
@@ -268,6 +315,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
   );
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
   const { indexes, keyIndex } = uniqueIndexes(ast, key, sql);
+  const foreignKeys = foreignKeysOf(ast, sql);
   return {
     kind: 'createTable',
     name: ast.name,
@@ -276,6 +324,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     primaryKey: pk ? pk.name : HIDDEN_ROWID,
     indexes,
     ...(keyIndex === undefined ? {} : { keyIndex }),
+    ...(foreignKeys.length === 0 ? {} : { foreignKeys }),
     // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
     autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
     autoIncrement: autoIncrementOf(ast, pk, sql),
@@ -322,7 +371,15 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
   if (col.notNull && field.default === undefined && field.defaultSql === undefined)
     throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
-  return { kind: 'addColumn', collection: scope.schema.name, field };
+  const ref = col.references;
+  if (ref && ref.columns && ref.columns.length !== 1)
+    throw new SchemaError(
+      `foreign key on ${col.name} should reference only one column of table ${ref.table}`,
+      'SCHEMA',
+      { sql, offset: col.start },
+    );
+  const stmt: AddColumnStmt = { kind: 'addColumn', collection: scope.schema.name, field };
+  return ref ? { ...stmt, foreignKey: foreignKeyDescriptorOf([col.name], ref) } : stmt;
 }
 
 export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string): Statement {

@@ -133,6 +133,18 @@ function readParam(ctx: ExecContext, key: number | string): unknown {
   return v === undefined ? null : v instanceof Date ? v.getTime() : v;
 }
 
+/**
+ * The value of an expression that reads no row (a lookup key, a bound), once: a parameter or a
+ * literal without compiling it, which matters because a point query evaluates a few per execution.
+ */
+export function evalConstant(e: Expr, ctx: ExecContext): unknown {
+  if (e.kind === 'param') return readParam(ctx, e.key);
+  if (e.kind === 'literal') return e.value instanceof Date ? e.value.getTime() : (e.value ?? null);
+  return compile(e, ctx)(NO_INPUT);
+}
+
+const NO_INPUT: Row = [];
+
 export function compileExpr(e: Expr, ctx: ExecContext): Compiled {
   return { eval: compile(e, ctx), type: typeOf(e) };
 }

@@ -14,7 +14,7 @@ import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { polled } from './interrupt';
-import { compileExpr, compileTaggedExpr } from './compile-expr';
+import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
@@ -67,7 +67,7 @@ function collectionOf(env: ExecEnv, name: string): CollectionView {
 }
 
 function evalConst(expr: Expr, env: ExecEnv): unknown {
-  return compileExpr(expr, env.ctx).eval([]);
+  return evalConstant(expr, env.ctx);
 }
 
 interface CollectionRows {
@@ -133,7 +133,7 @@ const builders: Builders = {
     const arg = node.source.arg === null ? null : evalConst(node.source.arg, env);
     // SQLite reads the argument as text; NULL (or none) names nothing.
     const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
-    const rows = virtualRows(node.source.table, name, env.view);
+    const rows = virtualRows(node.source.table, name, env.view, env.readRow);
     let i = 0;
     return { next: () => (i < rows.length ? rows[i++] : null) };
   },
@@ -154,6 +154,21 @@ const builders: Builders = {
   PrimaryKeyLookup(node, env) {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
+    if (node.keys.length === 1) {
+      // `pk = ?`, the commonest query there is: no key list to sort.
+      let key = evalConst(node.keys[0], env);
+      return {
+        next() {
+          if (key === null) return null;
+          const loc = coll.pk.get(key);
+          key = null;
+          env.stats.indexEntries++;
+          if (loc === undefined) return null;
+          env.stats.rowsRead++;
+          return rows.readRow(loc);
+        },
+      };
+    }
     const keys = sortedDistinctKeys(node.keys.map((k) => evalConst(k, env)).filter((k) => k !== null));
     let i = 0;
     return {
@@ -302,12 +317,24 @@ const builders: Builders = {
 
   Project(node, env) {
     const input = build(node.input, env);
-    const cols = node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
-    const n = cols.length;
+    const n = node.columns.length;
+    // `SELECT *` of a table: each input row already is the output row when it has exactly these
+    // columns and no missing value, so it passes through uncopied (no operator or consumer writes
+    // to a row it is handed; the cursor copies what it returns).
+    const identity = node.columns.every(
+      (c, i) => c.expr.kind === 'column' && c.expr.column === i && c.expr.sub.length === 0,
+    );
+    let cols: Evaluator[] | null = null;
     return {
       next() {
         const row = input.next();
         if (row === null) return null;
+        if (identity && row.length === n) {
+          let whole = true;
+          for (let i = 0; i < n && whole; i++) whole = row[i] !== undefined;
+          if (whole) return row;
+        }
+        cols ??= node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
         const out = new Array<unknown>(n);
         for (let i = 0; i < n; i++) out[i] = cols[i](row);
         return out;

@@ -18,6 +18,7 @@ import type { Expr } from './expr';
 import { L } from './logical';
 import type { LogicalPlan } from './logical';
 import { physicalPlan, openResult } from './run';
+import { hasSubquery } from './expr-columns';
 import type {
   DeletePlan,
   InsertPlan,
@@ -38,6 +39,8 @@ import {
   sqliteTextToDate,
 } from './write-values';
 import type { Row } from './write-values';
+import type { ForeignKeyGuard } from './foreign-keys';
+import { violation } from './foreign-keys';
 
 export interface WriteResult {
   rowCount: number;
@@ -211,7 +214,7 @@ type Upsert = (engine: Engine, state: CollectionState, row: unknown[]) => unknow
  * true, else the existing row as DO UPDATE rewrote it. Expressions read the existing row
  * followed by the proposed one (`excluded.`).
  */
-function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
+function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): Upsert | null {
   if (stmt.upserts.length === 0) return null;
   const clauses = stmt.upserts.map((u) => ({
     u,
@@ -235,7 +238,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
       both[width + i] = row[i];
     }
     if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
-    return rewriteRow(
+    const stored = rewriteRow(
       engine,
       state,
       clash.pk,
@@ -243,6 +246,14 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext): Upsert | null {
       clause.sets,
       clause.sets.map((s) => s.eval(both)),
     );
+    if (fk !== null)
+      fk.updated(
+        state,
+        old,
+        stored,
+        clause.sets.map((s) => s.column),
+      );
+    return stored;
   };
 }
 
@@ -305,13 +316,23 @@ function compiledDefaults(
   return entry.fill;
 }
 
-function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult {
+function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  if (fk !== null) {
+    fk.prepare(stmt.collection, 'insert');
+    for (const u of stmt.upserts)
+      if (u.sets)
+        fk.prepare(
+          stmt.collection,
+          'update',
+          u.sets.map((s) => s.column),
+        );
+  }
   let rowCount = 0;
   let lastRowId: number | bigint | undefined;
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
   const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
-  const upsert = compiledUpserts(stmt, ctx);
+  const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
@@ -320,6 +341,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
     if (stored === null) return;
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
+      if (done !== null) engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       if (done === 'skipped') return;
       if (done !== null) {
         rowCount++;
@@ -327,8 +349,24 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
         return;
       }
     }
+    if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
+    // A row no later row can repair is refused before it is written (a single-row INSERT then
+    // needs no savepoint); a clash on a key is still the error SQLite reports first.
+    if (
+      fk !== null &&
+      mode === 'abort' &&
+      fk.checksInsertFirst(state.name) &&
+      fk.insertBreaks(state, stored)
+    ) {
+      if (wouldClash(state, stored)) engine.putRow(state, stored, 'abort');
+      throw violation();
+    }
     const result = engine.putRow(state, stored, mode);
-    if (result === 'ignored') return;
+    if (result === 'ignored') {
+      engine.advanceSequence(state, stored[state.compiled.pkColumn]);
+      return;
+    }
+    if (fk !== null) fk.inserted(state, stored);
     rowCount++;
     const pk = stored[state.compiled.pkColumn];
     if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
@@ -347,6 +385,16 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext): WriteResult
   const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
   if (project) result.returning = returned;
   return result;
+}
+
+/** Whether putting `row` with conflict mode 'abort' would fail on its primary key or a unique index. */
+function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
+  if (state.pk.get(state.pkOf(row)) !== undefined) return true;
+  return state.indexes.some((ix) => {
+    if (!ix.unique) return false;
+    const key = ix.accessor.get(row) ?? null;
+    return !keyHasNull(key) && ix.tree.get(key) !== undefined;
+  });
 }
 
 /** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
@@ -411,7 +459,9 @@ function rewriteRow(
   return stored;
 }
 
-function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult {
+function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  const setColumns = stmt.sets.map((s) => s.column);
+  if (fk !== null) fk.prepare(stmt.collection, 'update', setColumns);
   // Rows change one at a time and each is checked against the table as it is by then, so the
   // order decides whether a key shifted onto another row's (UNIQUE) clashes: primary-key order,
   // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
@@ -432,25 +482,29 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext): WriteResult
       sets,
       sets.map((s) => s.eval(old)),
     );
+    if (fk !== null) fk.updated(state, old, stored, setColumns);
     rowCount++;
     if (project) returned.push(project(stored));
   }
   return project ? { rowCount, returning: returned } : { rowCount };
 }
 
-function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext): WriteResult {
+function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+  if (fk !== null) fk.prepare(stmt.collection, 'delete');
   const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
   const state = collectionOrThrow(engine, stmt.collection);
   const project = returningOf(stmt.returning, ctx);
+  const del = (key: unknown): boolean =>
+    fk === null ? engine.deleteRow(state, key) : fk.deleteRow(state, key);
   if (project === null) {
     let rowCount = 0;
-    for (const key of keys) if (engine.deleteRow(state, key)) rowCount++;
+    for (const key of keys) if (del(key)) rowCount++;
     return { rowCount };
   }
   const returned: unknown[][] = [];
   for (const key of keys) {
     const old = engine.getRow(state, key);
-    if (old !== undefined && engine.deleteRow(state, key)) returned.push(project(old));
+    if (old !== undefined && del(key)) returned.push(project(old));
   }
   return { rowCount: returned.length, returning: returned };
 }
@@ -461,10 +515,14 @@ export function executeWrite(
   plan: WritePlan,
   params: ExecContext['params'],
   session?: ExecContext['session'],
+  fk: ForeignKeyGuard | null = null,
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
-  // Subqueries in VALUES and SET see the snapshot the statement started from, read once.
+  // Subqueries in VALUES and SET see the snapshot the statement started from, read once. The
+  // snapshot is taken only when the statement has one: taking it makes the next write to every
+  // tree copy its path (copy-on-write), which a plain UPSERT would pay on every row.
+  if (!writeHasSubquery(plan)) return runWritePlan(engine, plan, ctx, fk);
   const view = engine.currentView();
   ctx.runPlan = (sub) => {
     const rows: unknown[][] = [];
@@ -476,12 +534,47 @@ export function executeWrite(
     for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
     return rows;
   };
-  switch (plan.kind) {
-    case 'insert':
-      return insert(engine, plan, ctx);
-    case 'update':
-      return update(engine, plan, ctx);
-    case 'delete':
-      return remove(engine, plan, ctx);
+  return runWritePlan(engine, plan, ctx, fk);
+}
+
+function runWritePlan(
+  engine: Engine,
+  plan: WritePlan,
+  ctx: ExecContext,
+  fk: ForeignKeyGuard | null,
+): WriteResult {
+  const result =
+    plan.kind === 'insert'
+      ? insert(engine, plan, ctx, fk)
+      : plan.kind === 'update'
+        ? update(engine, plan, ctx, fk)
+        : remove(engine, plan, ctx, fk);
+  // Checked when the statement ends: a row may break a constraint that a later row repairs.
+  if (fk !== null) fk.finish();
+  return result;
+}
+
+const subqueryMemo = new WeakMap<WritePlan, boolean>();
+
+/** Whether any expression the write evaluates itself (not its WHERE scan) holds a subquery. */
+function writeHasSubquery(plan: WritePlan): boolean {
+  let found = subqueryMemo.get(plan);
+  if (found === undefined) {
+    const exprs: Expr[] = [];
+    if (plan.kind === 'insert') {
+      for (const row of plan.rows) exprs.push(...row);
+      exprs.push(...plan.defaults);
+      for (const u of plan.upserts) {
+        for (const set of u.sets ?? []) exprs.push(set.expr);
+        if (u.where) exprs.push(u.where);
+      }
+    } else if (plan.kind === 'update') {
+      for (const set of plan.sets) exprs.push(set.expr);
+    }
+    if (plan.kind !== 'insert' && plan.where) exprs.push(plan.where);
+    if (plan.returning) exprs.push(...plan.returning.exprs);
+    found = exprs.some(hasSubquery);
+    subqueryMemo.set(plan, found);
   }
+  return found;
 }

@@ -22,8 +22,16 @@ import { Query } from './query';
 import type { QueryHost } from './query';
 import type { ReadView } from '../storage/engine';
 import type { OpenOptions } from './options';
+import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
+import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 export type { OpenOptions } from './options';
+
+/** Options of registerCollection beyond fields, key and indexes. */
+export interface CollectionOptions {
+  /** Foreign keys of the collection's rows (docs/api.md "Foreign keys"). */
+  foreignKeys?: readonly ForeignKeyDescriptor[];
+}
 
 export interface RegisteredCollection {
   collectionId: number;
@@ -35,6 +43,30 @@ type Row = Record<string, unknown>;
 /** Which handle's write transaction the engine is in; another handle writing meanwhile is BUSY. */
 const txnOwners = new WeakMap<Engine, Database>();
 
+/**
+ * Each handle's foreign-key switch (the `foreignKeys` open option, SQL's PRAGMA foreign_keys) and
+ * its transaction's deferred checks; kept beside the class so the SQL layer reaches them without
+ * widening the public Database surface.
+ */
+const foreignKeyStates = new WeakMap<Database, { enabled: boolean; deferred: DeferredForeignKeys }>();
+
+/** Whether handle `db` enforces foreign keys. */
+export function foreignKeysEnabled(db: Database): boolean {
+  return foreignKeyStates.get(db)?.enabled ?? true;
+}
+
+/** Switch enforcement for handle `db`; inside its transaction this does nothing, as in SQLite. */
+export function setForeignKeys(db: Database, on: boolean): void {
+  const state = foreignKeyStates.get(db);
+  if (state && !db.inTransaction) state.enabled = on;
+}
+
+/** The foreign-key guard for one write of handle `db`, or null when nothing is enforced. */
+export function foreignKeyGuard(db: Database, engine: Engine): ForeignKeyGuard | null {
+  const state = foreignKeyStates.get(db);
+  return state ? ForeignKeyGuard.open(engine, state.enabled, state.deferred) : null;
+}
+
 export class Database {
   private engine: Engine | null;
   private readonly safeIntegers: boolean;
@@ -45,11 +77,16 @@ export class Database {
    * could no longer undo what `fn` wrote.
    */
   private scopes = 0;
+  /** Checks of deferred foreign keys that the open transaction's commit must run. */
+  private readonly deferredKeys: DeferredForeignKeys;
 
   private constructor(engine: Engine, opts: OpenOptions) {
     this.engine = engine;
     this.safeIntegers = opts.safeIntegers === true;
     this.readOnly = opts.readOnly === true || engine.readOnly;
+    const fk = { enabled: opts.foreignKeys !== false, deferred: new DeferredForeignKeys() };
+    foreignKeyStates.set(this, fk);
+    this.deferredKeys = fk.deferred;
   }
 
   /** Open (creating if needed) the database file at `path`. */
@@ -87,8 +124,23 @@ export class Database {
     fields: readonly FieldDescriptor[],
     primaryKey: PrimaryKeyDescriptor,
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): RegisteredCollection {
-    const schema = normalizeCollection(name, fields, primaryKey, indexes);
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new InterfaceError('registerCollection: options must be an object', 'BAD_OPTION');
+    for (const key of Object.keys(options))
+      if (key !== 'foreignKeys')
+        throw new InterfaceError(
+          `registerCollection: unknown option '${key}'; known options: foreignKeys`,
+          'BAD_OPTION',
+        );
+    const schema = normalizeCollection(
+      name,
+      fields,
+      primaryKey,
+      indexes,
+      options.foreignKeys === undefined ? {} : { foreignKeys: options.foreignKeys },
+    );
     return this.write((engine) => engine.registerCollection(schema));
   }
 
@@ -107,14 +159,45 @@ export class Database {
       return this.write((engine) => {
         const live = this.state(name);
         assignRowid(live, stored);
-        return engine.putRow(live, stored, 'replacePk');
-      }) as 'inserted' | 'replaced';
+        return this.putChecked(engine, live, stored);
+      });
     }
     const stored = state.compiled.toRow(row);
     // Hot path of bulk loads: inside this handle's transaction, skip the autocommit wrapper.
-    if (this.inTransaction) return this.live().putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
-    return this.write((engine) => engine.putRow(this.state(name), stored, 'replacePk')) as
-      'inserted' | 'replaced';
+    if (this.inTransaction) return this.putChecked(this.live(), state, stored);
+    return this.write((engine) => this.putChecked(engine, this.state(name), stored));
+  }
+
+  /**
+   * A put with foreign keys enforced: a replaced row counts as an update of the old one (ON UPDATE
+   * actions when a referenced key changed), and the write's checks run when it is done.
+   */
+  private putChecked(engine: Engine, state: CollectionState, stored: unknown[]): 'inserted' | 'replaced' {
+    const fk = foreignKeyGuard(this, engine);
+    if (fk === null) return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    const old = engine.getRow(state, state.pkOf(stored));
+    fk.prepare(state.name, old === undefined ? 'insert' : 'update');
+    // The bulk-load path: a new row checked before it is written needs no savepoint.
+    if (old === undefined && fk.checkBeforeInsert(state, stored))
+      return engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+    return undoOnThrow(engine, () => {
+      const result = engine.putRow(state, stored, 'replacePk') as 'inserted' | 'replaced';
+      if (old === undefined) fk.inserted(state, stored);
+      else fk.updated(state, old, stored, null);
+      fk.finish();
+      return result;
+    });
+  }
+
+  private deleteChecked(engine: Engine, state: CollectionState, pk: unknown): boolean {
+    const fk = foreignKeyGuard(this, engine);
+    if (fk === null) return engine.deleteRow(state, pk);
+    fk.prepare(state.name, 'delete');
+    return undoOnThrow(engine, () => {
+      const done = fk.deleteRow(state, pk);
+      fk.finish();
+      return done;
+    });
   }
 
   /** The row with primary key `pk`, or null. */
@@ -188,11 +271,11 @@ export class Database {
       return this.write((engine) => {
         const live = this.state(name);
         const rowid = rowidOf(live, live.indexes, composite);
-        return rowid !== undefined && engine.deleteRow(live, rowid);
+        return rowid !== undefined && this.deleteChecked(engine, live, rowid);
       });
     }
     const key = state.compiled.canonicalValue(state.meta.schema.primaryKey, pk);
-    return this.write((engine) => engine.deleteRow(this.state(name), key));
+    return this.write((engine) => this.deleteChecked(engine, this.state(name), key));
   }
 
   /**
@@ -241,10 +324,15 @@ export class Database {
     const engine = this.live();
     this.assertNoScope('commit');
     if (!this.inTransaction) return;
+    // A deferred constraint still broken fails the commit and leaves the transaction open (SQLite).
+    this.deferredKeys.verify(engine);
     try {
       engine.commit();
     } finally {
-      if (!engine.inTransaction) txnOwners.delete(engine);
+      if (!engine.inTransaction) {
+        txnOwners.delete(engine);
+        this.deferredKeys.clear();
+      }
     }
   }
 
@@ -255,6 +343,7 @@ export class Database {
     if (!this.inTransaction) return;
     engine.rollback();
     txnOwners.delete(engine);
+    this.deferredKeys.clear();
   }
 
   /**
@@ -348,6 +437,7 @@ export class Database {
       engine.rollback();
       txnOwners.delete(engine);
     }
+    this.deferredKeys.clear();
     releaseEngine(engine);
   }
 
@@ -387,6 +477,7 @@ export class Database {
     }
     engine.begin();
     txnOwners.set(engine, this);
+    this.deferredKeys.clear();
   }
 
   /** Run one write inside this handle's transaction, or in its own autocommit transaction. */
@@ -401,6 +492,7 @@ export class Database {
     this.beginOwn(engine);
     try {
       const result = fn();
+      this.deferredKeys.verify(engine);
       engine.commit();
       return result;
     } catch (err) {
@@ -408,8 +500,27 @@ export class Database {
       throw err;
     } finally {
       txnOwners.delete(engine);
+      this.deferredKeys.clear();
     }
   }
+}
+
+/**
+ * Run a write whose foreign-key checks come after its changes (and whose actions may change other
+ * rows): a failure puts the transaction back as it was before the write.
+ */
+function undoOnThrow<T>(engine: Engine, fn: () => T): T {
+  // Row changes only: the engine's statement undo journal, far cheaper than a savepoint.
+  const mark = engine.mark();
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    if (engine.inTransaction) engine.rollbackToMark(mark);
+    throw err;
+  }
+  engine.release(mark);
+  return result;
 }
 
 function assertSync<T>(value: T): T {

@@ -43,6 +43,7 @@ export type ErrorCode =
   | 'PRIMARY_KEY'
   | 'NOT_NULL'
   | 'CHECK'
+  | 'FOREIGN_KEY'
   // InternalError
   | 'INTERNAL'
   | 'STALE_INDEX'

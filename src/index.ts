@@ -21,7 +21,8 @@ export {
   Binary,
 } from '../cursor/index';
 export type { ConnectOptions, CursorState, ResultRow, ColumnDescription, TypeCode } from '../cursor/index';
-export type { OpenOptions, RegisteredCollection } from './database';
+export type { OpenOptions, RegisteredCollection, CollectionOptions } from './database';
+export type { ForeignKeyDescriptor, ForeignKeyAction } from '../storage/schema/foreign-keys';
 export { Query } from './query';
 export type { Condition, WhereOp } from './query';
 export * from './errors';

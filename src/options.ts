@@ -23,6 +23,11 @@ export interface OpenOptions {
   cacheBytes?: number;
   /** Checkpoint automatically once this much log follows the last checkpoint. Default 64 MiB; 0 disables. */
   checkpointEveryBytes?: number;
+  /**
+   * Enforce foreign keys on this handle's writes (default true; docs/sql.md "Foreign keys"). SQL
+   * connections switch it with `PRAGMA foreign_keys`.
+   */
+  foreignKeys?: boolean;
 }
 
 /** A value kind: boolean, non-negative number, or one of a list of strings. */
@@ -37,6 +42,7 @@ export const OPEN_OPTIONS: OptionSpec = {
   busyTimeoutMs: 'number',
   cacheBytes: 'number',
   checkpointEveryBytes: 'number',
+  foreignKeys: 'boolean',
 };
 
 function closest(name: string, known: string[]): string | undefined {

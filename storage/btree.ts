@@ -83,6 +83,12 @@ function insertAt<T>(a: T[], i: number, x: T): void {
 const DEFAULT_NODE_SIZE = 64;
 
 /**
+ * Entries a tree's lookup memo holds before it starts over: about 10 MiB of Map at most, and
+ * enough for the hot keys of a few hundred thousand rows.
+ */
+const MEMO_LIMIT = 1 << 18;
+
+/**
  * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
  * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
  * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
@@ -432,8 +438,17 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
     protected readonly shape: Shape<K, V>,
     /** @internal */ readonly root: Node<K, V>,
     readonly size: number,
+    /** The tree it was taken from, and that tree's edit count then (see BTree.lookups). */
+    private readonly owner: BTree<K, V> | null = null,
+    private readonly edits = 0,
   ) {
     super();
+  }
+
+  /** While the tree it came from is unchanged, its lookup memo answers for the snapshot too. */
+  override get(key: K): V | undefined {
+    const o = this.owner;
+    return o !== null && o.editCount === this.edits ? o.get(key) : super.get(key);
   }
 
   protected rootNode(): Node<K, V> {
@@ -505,6 +520,17 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   // Probe modes of the entry being inserted (see probeMode), shared by the recursive writers.
   private mk = MIXED;
   private mv = MIXED;
+  /**
+   * Exact-key lookup memo of a unique tree: key → value for keys `get` found, so a repeated lookup
+   * costs one hash probe instead of a descent, whose few dozen dependent loads from nodes spread
+   * over the heap (a cache miss each on a large tree) dominate a secondary-index read, which
+   * looks every row up by primary key. Only keys whose `<` order is exact (probeMode NUM or STR)
+   * use it, so Map equality is the tree's equality. Every write keeps it exact (a written or
+   * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full.
+   */
+  private lookups: Map<K, V> | null = null;
+  /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
+  private edits = 0;
 
   constructor(opts: BTreeOptions<K, V>) {
     super();
@@ -562,8 +588,13 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
+  /** @internal The number of content changes so far (BTreeSnapshot.get). */
+  get editCount(): number {
+    return this.edits;
+  }
+
   snapshot(): BTreeSnapshot<K, V> {
-    const snap = new BTreeSnapshot(this.shape, this.root, this.count);
+    const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
     this.gen = generationCounter++;
     return snap;
   }
@@ -577,6 +608,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.count = snap.size;
     this.gen = generationCounter++;
     this.tail = null;
+    this.forget();
     // Another tree's nodes may hold keys of any kind.
     if (shapeOf(snap) !== this.shape) {
       this.shape.keyKind = MIXED;
@@ -588,6 +620,12 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.root = this.leafNode([], []);
     this.count = 0;
     this.tail = null;
+    this.forget();
+  }
+
+  private forget(): void {
+    this.lookups = null;
+    this.edits++;
   }
 
   /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
@@ -598,12 +636,27 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       if (n > 0 && cmpMode(probeMode(this.shape.keyKind, key), this.shape.compare, t.keys[n - 1], key) < 0)
         return undefined;
     }
-    return super.get(key);
+    const s = this.shape;
+    if (s.multi || probeMode(s.keyKind, key) === MIXED) return super.get(key);
+    let memo = this.lookups;
+    if (memo !== null) {
+      const known = memo.get(key);
+      if (known !== undefined) return known;
+    }
+    const found = super.get(key);
+    if (found !== undefined) {
+      if (memo === null) memo = this.lookups = new Map();
+      else if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(key, found);
+    }
+    return found;
   }
 
   /** Unique mode: insert or replace; returns the previous value. */
   set(key: K, value: V): V | undefined {
     this.insert(key, value, true);
+    this.edits++;
+    this.lookups?.delete(key);
     const previous = this.previous;
     this.previous = undefined; // do not keep a replaced value alive
     return previous;
@@ -615,6 +668,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    */
   add(key: K, value: V): boolean {
     this.insert(key, value, false);
+    // A unique tree adds only an absent key, which the memo cannot hold.
+    if (this.added) this.edits++;
     return this.added;
   }
 
@@ -624,6 +679,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
     const root = this.deleteFrom(this.root, key, s.multi ? value : undefined);
     if (root === null) return false;
+    this.edits++;
+    this.lookups?.delete(key);
     this.tail = null;
     let top = root;
     while (!top.leaf && top.children.length === 1) top = top.children[0];

@@ -57,6 +57,7 @@ import {
 } from './format';
 import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
+import type { BTree } from './btree';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { WriterLock, resolveRealPath } from './lock';
@@ -72,7 +73,7 @@ import {
 } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
-import { noteKey } from './sequence';
+import { noteKey, readSequence } from './sequence';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import type { NormalizedIndex } from './schema/normalize';
@@ -189,7 +190,27 @@ interface Savepoint {
   userVersion: number;
   metaFrames: number;
   views: CollectionView[];
+  /** Length of the statement undo journal: entries after it are undone by restoring the views. */
+  journalAt: number;
 }
+
+/**
+ * A statement's rollback point (see `mark`): where the transaction's staged bytes and undo journal
+ * stood. Opaque to callers, who only hand it back to `rollbackToMark` or `release`.
+ */
+export interface StatementMark {
+  readonly stagedLength: number;
+  readonly frameCount: number;
+  readonly metaFrames: number;
+  readonly stagedRows: number;
+  readonly journalAt: number;
+}
+
+/** Undo journal operations (see ActiveTxn.journal). */
+const UNDO_PK = 0; // (pk tree, key, previous value or undefined): put the previous value back
+const UNDO_ADDED = 1; // (index tree, key, pk): remove the entry the statement added
+const UNDO_REMOVED = 2; // (index tree, key, pk): add back the entry the statement removed
+const UNDO_SEQ = 3; // (collection state, previous sequence, unused)
 
 interface ActiveTxn {
   id: number;
@@ -199,6 +220,14 @@ interface ActiveTxn {
   frameCount: number;
   /** META frames staged: written like data frames but not counted by TXN_COMMIT (format.ts). */
   metaFrames: number;
+  /**
+   * Undo journal of the open statement marks, as flat (op, target, key, value) quadruples; null
+   * while no mark is open. A mark costs nothing to take, where a savepoint snapshots every tree and
+   * so makes the statement's first write to each node copy it: a statement that fails is rare,
+   * a statement that succeeds is the loop of every bulk write.
+   */
+  journal: unknown[] | null;
+  marks: number;
   /** Rows put by the transaction (parallel arrays): they enter the row cache at commit. */
   rowLocations: number[];
   rowEntries: CachedRow[];
@@ -633,7 +662,13 @@ export class Engine {
   private replayMeta(body: unknown, offset: number): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw corruptAt(offset, 'settings frame payload');
-    const { userVersion } = body as Record<string, unknown>;
+    const { userVersion, sequence } = body as Record<string, unknown>;
+    if (sequence !== undefined) {
+      const [collectionId, value] = Array.isArray(sequence) ? (sequence as unknown[]) : [];
+      const key = readSequence(value);
+      if (key === null) throw corruptAt(offset, 'sequence');
+      noteKey(this.replayTarget(collectionId, offset), key);
+    }
     if (userVersion === undefined) return;
     if (!isInt32(userVersion)) throw corruptAt(offset, 'user_version');
     this.userVersion = userVersion;
@@ -1100,6 +1135,8 @@ export class Engine {
       rowLocations: [],
       rowEntries: [],
       rowsShared: false,
+      journal: null,
+      marks: 0,
       begin: this.savepoint(staged),
     };
     writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
@@ -1118,11 +1155,73 @@ export class Engine {
       userVersion: this.userVersion,
       metaFrames: this.txn?.metaFrames ?? 0,
       views,
+      journalAt: this.txn?.journal?.length ?? 0,
     };
+  }
+
+  /**
+   * A rollback point for one statement (INSERT, UPDATE, DELETE and the writes they cascade to;
+   * never DDL, whose catalog changes only `savepoint` captures). Until `release`, every tree change
+   * is journaled so `rollbackToMark` can undo it in reverse.
+   */
+  mark(): StatementMark {
+    const txn = this.requireTxn();
+    txn.journal ??= [];
+    txn.marks++;
+    return {
+      stagedLength: txn.staged.length,
+      frameCount: txn.frameCount,
+      metaFrames: txn.metaFrames,
+      stagedRows: txn.rowLocations.length,
+      journalAt: txn.journal.length,
+    };
+  }
+
+  /** The statement of `mark` is done: its changes stay, and no longer need undoing on its behalf. */
+  release(mark: StatementMark): void {
+    const txn = this.txn;
+    if (!txn || txn.journal === null) return; // the transaction ended meanwhile
+    if (--txn.marks <= 0) {
+      txn.journal = null;
+      txn.marks = 0;
+    } else if (txn.journal.length < mark.journalAt) txn.journal.length = mark.journalAt;
+  }
+
+  /** Undo every change since `mark` and release it. */
+  rollbackToMark(mark: StatementMark): void {
+    const txn = this.requireTxn();
+    const j = txn.journal;
+    if (j === null) throw new InternalError('statement mark rolled back after its release', 'INTERNAL');
+    // Undoing writes through the trees, which journal nothing while `journal` is detached.
+    txn.journal = null;
+    for (let i = j.length - 4; i >= mark.journalAt; i -= 4) {
+      const op = j[i] as number;
+      const key = j[i + 2];
+      const value = j[i + 3];
+      if (op === UNDO_SEQ) {
+        (j[i + 1] as CollectionState).seq = key as CollectionState['seq'];
+        continue;
+      }
+      const tree = j[i + 1] as BTree<unknown, unknown>;
+      if (op === UNDO_PK) {
+        if (value === undefined) tree.delete(key);
+        else tree.set(key, value);
+      } else if (op === UNDO_ADDED) tree.delete(key, value);
+      else tree.add(key, value);
+    }
+    j.length = mark.journalAt;
+    txn.journal = j;
+    txn.staged.length = mark.stagedLength;
+    txn.frameCount = mark.frameCount;
+    txn.metaFrames = mark.metaFrames;
+    this.truncateStagedRows(txn, mark.stagedRows);
+    this.release(mark);
   }
 
   rollbackTo(sp: Savepoint): void {
     const txn = this.requireTxn();
+    // Restoring the views undoes what the journal recorded since the savepoint.
+    if (txn.journal !== null && txn.journal.length > sp.journalAt) txn.journal.length = sp.journalAt;
     this.catalogGen++;
     this.collections = new Map(sp.collections);
     this.byId = new Map([...this.collections.values()].map((s) => [s.meta.id, s] as const));
@@ -1132,14 +1231,18 @@ export class Engine {
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
     txn.metaFrames = sp.metaFrames;
-    if (txn.rowsShared && txn.rowLocations.length > sp.stagedRows) {
+    this.truncateStagedRows(txn, sp.stagedRows);
+  }
+
+  private truncateStagedRows(txn: ActiveTxn, count: number): void {
+    if (txn.rowsShared && txn.rowLocations.length > count) {
       // Views still read the undone rows (I7): later puts go to fresh arrays.
-      txn.rowLocations = txn.rowLocations.slice(0, sp.stagedRows);
-      txn.rowEntries = txn.rowEntries.slice(0, sp.stagedRows);
+      txn.rowLocations = txn.rowLocations.slice(0, count);
+      txn.rowEntries = txn.rowEntries.slice(0, count);
       txn.rowsShared = false;
     } else {
-      txn.rowLocations.length = sp.stagedRows;
-      txn.rowEntries.length = sp.stagedRows;
+      txn.rowLocations.length = count;
+      txn.rowEntries.length = count;
     }
   }
 
@@ -1296,8 +1399,14 @@ export class Engine {
     record[2] = row;
     const location = this.stage(txn, FrameKind.RECORD_PUT, record);
     const previous = state.pk.set(pk, location);
+    const j = txn.journal;
+    if (j !== null) j.push(UNDO_PK, state.pk, pk, previous);
     if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
-    for (let i = 0; i < indexes.length; i++) indexes[i].tree.add(keys[i], pk);
+    for (let i = 0; i < indexes.length; i++) {
+      const tree = indexes[i].tree;
+      if (tree.add(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+    }
+    if (j !== null && state.meta.schema.autoIncrement === true) j.push(UNDO_SEQ, state, state.seq, undefined);
     noteKey(state, pk);
     txn.rowLocations.push(location);
     txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
@@ -1316,6 +1425,7 @@ export class Engine {
     if (loc === undefined) return false;
     this.unindex(state, this.readRow(loc), pk);
     state.pk.delete(pk);
+    txn.journal?.push(UNDO_PK, state.pk, pk, loc);
     this.stage(txn, FrameKind.RECORD_DELETE, [state.meta.id, pk]);
     return true;
   }
@@ -1323,7 +1433,11 @@ export class Engine {
   private unindex(state: CollectionState, stored: unknown[], pk: unknown): void {
     // A row older than an ADD COLUMN was indexed under the column's default.
     const row = rowOfState(state, stored);
-    for (const ix of state.indexes) ix.tree.delete(ix.accessor.get(row) ?? null, pk);
+    const j = this.txn?.journal ?? null;
+    for (const ix of state.indexes) {
+      const key = ix.accessor.get(row) ?? null;
+      if (ix.tree.delete(key, pk) && j !== null) j.push(UNDO_REMOVED, ix.tree, key, pk);
+    }
   }
 
   /** Replay of a RECORD_PUT: the same tree updates as putRow, without staging. */
@@ -1398,6 +1512,28 @@ export class Engine {
     writeFrameEncoded(txn.staged, FrameKind.META, txn.id, { userVersion: value }, FRAME_FLAG_IGNORABLE);
     txn.metaFrames++;
     this.userVersion = value;
+  }
+
+  /**
+   * SQLite advances an AUTOINCREMENT table's sequence to the key of a row it then skipped (OR
+   * IGNORE, DO NOTHING) or turned into an update of another row (DO UPDATE on a unique index):
+   * the key was allocated. No record carries that key, so a META frame does, for replay.
+   */
+  advanceSequence(state: CollectionState, pk: unknown): void {
+    const txn = this.requireTxn();
+    if (state.meta.schema.autoIncrement !== true) return;
+    if (typeof pk !== 'number' && typeof pk !== 'bigint') return;
+    if (state.seq !== null && state.seq >= pk) return;
+    writeFrameEncoded(
+      txn.staged,
+      FrameKind.META,
+      txn.id,
+      { sequence: [state.meta.id, pk] },
+      FRAME_FLAG_IGNORABLE,
+    );
+    txn.metaFrames++;
+    txn.journal?.push(UNDO_SEQ, state, state.seq, undefined);
+    noteKey(state, pk);
   }
 
   private stage(txn: ActiveTxn, kind: number, body: unknown): number {

@@ -2,6 +2,7 @@
  * Syntax tree of the SQL subset, before name resolution. Nodes carry source offsets so errors can
  * point at them and result columns can be named by their source text.
  */
+import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
 
 interface Span {
   readonly start: number;
@@ -186,6 +187,25 @@ export interface ColumnDefAst extends Span {
   readonly checks: readonly SqlExpr[];
   /** COLLATE name as written, or null. */
   readonly collate: string | null;
+  /** `REFERENCES t [(col)] …` on the column (absent or null: none). */
+  readonly references?: ForeignKeyClauseAst | null;
+}
+
+/** `REFERENCES t [(cols)] [ON DELETE|UPDATE action] [MATCH name] [[NOT] DEFERRABLE [INITIALLY …]]`. */
+export interface ForeignKeyClauseAst {
+  readonly table: string;
+  /** null: the parent's primary key. */
+  readonly columns: readonly string[] | null;
+  readonly onDelete: ForeignKeyAction;
+  readonly onUpdate: ForeignKeyAction;
+  /** DEFERRABLE INITIALLY DEFERRED. */
+  readonly deferred: boolean;
+}
+
+/** Table constraint `FOREIGN KEY (cols) REFERENCES …`. */
+export interface ForeignKeyAst {
+  readonly columns: readonly string[];
+  readonly ref: ForeignKeyClauseAst;
 }
 
 export interface SetClause {
@@ -251,6 +271,8 @@ export type StatementAst =
       /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
       readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];
+      /** Table-level FOREIGN KEY constraints (absent: none). */
+      readonly foreignKeys?: readonly ForeignKeyAst[];
     }
   | {
       readonly t: 'createTableAs';

@@ -3,7 +3,15 @@
  * syntax is checked here; what a column definition means (types, constraints) is decided in
  * parser/lower-ddl.ts.
  */
-import type { ColumnDefAst, QueryAst, SqlExpr, StatementAst } from './ast';
+import type {
+  ColumnDefAst,
+  ForeignKeyAst,
+  ForeignKeyClauseAst,
+  QueryAst,
+  SqlExpr,
+  StatementAst,
+} from './ast';
+import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -55,6 +63,63 @@ function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   return out;
 }
 
+function fkAction(p: ExprParser): ForeignKeyAction {
+  if (p.acceptWord('SET')) {
+    if (p.acceptWord('NULL')) return 'setNull';
+    p.expectWord('DEFAULT');
+    return 'setDefault';
+  }
+  if (p.acceptWord('CASCADE')) return 'cascade';
+  if (p.acceptWord('RESTRICT')) return 'restrict';
+  p.expectWord('NO');
+  p.expectWord('ACTION');
+  return 'noAction';
+}
+
+/**
+ * What follows REFERENCES. SQLite accepts MATCH with any name and ignores it; a constraint is
+ * deferred only when DEFERRABLE INITIALLY DEFERRED (NOT DEFERRABLE … and INITIALLY IMMEDIATE are
+ * immediate).
+ */
+function references(p: ExprParser): ForeignKeyClauseAst {
+  p.expectWord('REFERENCES');
+  const table = p.name('a table name');
+  let columns: string[] | null = null;
+  if (p.isOp('(')) {
+    p.expectOp('(');
+    columns = [];
+    do columns.push(p.name('a column name'));
+    while (p.acceptOp(','));
+    p.expectOp(')');
+  }
+  let onDelete: ForeignKeyAction = 'noAction';
+  let onUpdate: ForeignKeyAction = 'noAction';
+  let deferred = false;
+  for (;;) {
+    if (p.isWord('ON') && (p.isWord('DELETE', p.peek()) || p.isWord('UPDATE', p.peek()))) {
+      p.expectWord('ON');
+      if (p.acceptWord('DELETE')) onDelete = fkAction(p);
+      else {
+        p.expectWord('UPDATE');
+        onUpdate = fkAction(p);
+      }
+    } else if (p.acceptWord('MATCH')) p.name('a match type');
+    else if (p.isWord('NOT') && p.isWord('DEFERRABLE', p.peek())) {
+      p.expectWord('NOT');
+      p.expectWord('DEFERRABLE');
+      if (p.acceptWord('INITIALLY') && !p.acceptWord('DEFERRED')) p.expectWord('IMMEDIATE');
+      deferred = false;
+    } else if (p.acceptWord('DEFERRABLE')) {
+      deferred = false;
+      if (p.acceptWord('INITIALLY')) {
+        if (p.acceptWord('DEFERRED')) deferred = true;
+        else p.expectWord('IMMEDIATE');
+      }
+    } else break;
+  }
+  return { table, columns, onDelete, onUpdate, deferred };
+}
+
 function check(p: ExprParser): SqlExpr {
   p.expectOp('(');
   const e = p.expr();
@@ -93,6 +158,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
   let collate: string | null = null;
+  let ref: ForeignKeyClauseAst | null = null;
   for (;;) {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
@@ -113,7 +179,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
       unique = true;
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));
-    else if (p.isWord('REFERENCES')) throw p.unsupported('REFERENCES (foreign keys)');
+    else if (p.isWord('REFERENCES')) ref = references(p);
     else if (p.acceptWord('COLLATE')) collate = p.name('a collation name');
     else if (p.isWord('GENERATED') || p.isWord('AS')) throw p.unsupported('generated columns');
     else break;
@@ -130,6 +196,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     defaultValue,
     checks,
     collate,
+    references: ref,
     start,
     end: p.prev.end,
   };
@@ -152,6 +219,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
   const checks: SqlExpr[] = [];
+  const foreignKeys: ForeignKeyAst[] = [];
   const autoinc = { seen: false };
   let uniquesBeforeKey: number | undefined;
   do {
@@ -162,8 +230,11 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
       primaryKeys.push(nameList(p, autoinc));
     } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
     else if (p.acceptWord('CHECK')) checks.push(check(p));
-    else if (p.isWord('FOREIGN')) throw p.unsupported('FOREIGN KEY');
-    else columns.push(columnDef(p));
+    else if (p.acceptWord('FOREIGN')) {
+      p.expectWord('KEY');
+      const cols = nameList(p);
+      foreignKeys.push({ columns: cols, ref: references(p) });
+    } else columns.push(columnDef(p));
   } while (p.acceptOp(','));
   p.expectOp(')');
   if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
@@ -177,6 +248,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     uniques,
     uniquesBeforeKey,
     checks,
+    foreignKeys,
   };
 }
 

@@ -15,6 +15,8 @@ import type {
 } from '../../storage/schema/normalize';
 import { indexDesc, indexPaths, keyIndexOf } from '../../storage/schema/normalize';
 import { sqliteRealText } from '../real-text';
+import { actionSql } from '../../storage/schema/foreign-keys';
+import type { NormalizedForeignKey } from '../../storage/schema/foreign-keys';
 
 /** Prefix SQLite gives the indexes it creates for PRIMARY KEY and UNIQUE constraints. */
 export const AUTOINDEX_PREFIX = 'sqlite_autoindex_';
@@ -247,7 +249,19 @@ export function createTableSql(schema: CollectionSchema): string {
       parts.push(`${c.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols}${auto})`);
     }
   }
+  for (const fk of schema.foreignKeys ?? []) parts.push(foreignKeyClause(fk));
   return `CREATE TABLE ${sqlName(schema.name)} (${parts.join(', ')})`;
+}
+
+/** A foreign key as a table constraint (the form that says every kind, composite ones included). */
+function foreignKeyClause(fk: NormalizedForeignKey): string {
+  const list = (cols: readonly string[]): string => cols.map(sqlName).join(', ');
+  let text = `FOREIGN KEY (${list(fk.columns)}) REFERENCES ${sqlName(fk.table)}`;
+  if (fk.parentColumns) text += ` (${list(fk.parentColumns)})`;
+  if (fk.onDelete) text += ` ON DELETE ${actionSql(fk.onDelete)}`;
+  if (fk.onUpdate) text += ` ON UPDATE ${actionSql(fk.onUpdate)}`;
+  if (fk.deferred) text += ' DEFERRABLE INITIALLY DEFERRED';
+  return text;
 }
 
 /** `CREATE [UNIQUE] INDEX name ON table (col)`; null for the indexes of constraints (as SQLite). */

@@ -18,6 +18,7 @@ import {
   visibleFields,
 } from './create-sql';
 import type { VirtualTable } from './virtual';
+import { foreignKeyCheckRows, foreignKeyListRows } from './foreign-key-rows';
 
 type Row = unknown[];
 
@@ -165,12 +166,27 @@ function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolea
  * its hidden rowid (the row's number, as `SELECT rowid` shows), so rows are as wide as the
  * table's schema (parser/lower-introspect.ts).
  */
-export function virtualRows(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
-  return rowsOf(table, arg, view).map((r, i) => [...r, i + 1]);
+export function virtualRows(
+  table: VirtualTable,
+  arg: string | null,
+  view: ReadView,
+  readRow?: (location: number) => unknown[],
+): Row[] {
+  return rowsOf(table, arg, view, readRow).map((r, i) => [...r, i + 1]);
 }
 
-function rowsOf(table: VirtualTable, arg: string | null, view: ReadView): Row[] {
+function rowsOf(
+  table: VirtualTable,
+  arg: string | null,
+  view: ReadView,
+  readRow?: (location: number) => unknown[],
+): Row[] {
   switch (table) {
+    case 'foreign_key_list':
+      return foreignKeyListRows(view, arg);
+    case 'foreign_key_check':
+      if (!readRow) return [];
+      return foreignKeyCheckRows(view, arg, readRow);
     case 'sqlite_master':
       return masterRows(view);
     case 'sqlite_temp_master':

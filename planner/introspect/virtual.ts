@@ -2,7 +2,7 @@
  * Virtual tables: `sqlite_master` (alias `sqlite_schema`), the empty `sqlite_temp_master`,
  * `sqlite_sequence` (the AUTOINCREMENT counters each collection keeps), and
  * the result sets of the catalog PRAGMAs (`table_info`, `table_xinfo`, `index_list`,
- * `index_info`, `index_xinfo`). They are leaves of the one logical plan (planner/logical.ts
+ * `index_info`, `index_xinfo`, `foreign_key_list`, `foreign_key_check`). They are leaves of the one logical plan (planner/logical.ts
  * `virtual`), so WHERE, ORDER BY, aggregates and projections over them run on the ordinary
  * executor; their rows are computed from the statement's read view when the scan starts, so a
  * cached statement always sees the catalog as it is then.
@@ -17,7 +17,9 @@ export type VirtualTable =
   | 'table_xinfo'
   | 'index_list'
   | 'index_info'
-  | 'index_xinfo';
+  | 'index_xinfo'
+  | 'foreign_key_list'
+  | 'foreign_key_check';
 
 export interface VirtualSource {
   readonly table: VirtualTable;
@@ -77,6 +79,22 @@ export const VIRTUAL_COLUMNS: Readonly<Record<VirtualTable, readonly VirtualColu
   ],
   index_info: INDEX_INFO,
   index_xinfo: [...INDEX_INFO, col('desc', 'integer'), col('coll', 'text'), col('key', 'integer')],
+  foreign_key_list: [
+    col('id', 'integer'),
+    col('seq', 'integer'),
+    col('table', 'text'),
+    col('from', 'text'),
+    col('to', 'text', true),
+    col('on_update', 'text'),
+    col('on_delete', 'text'),
+    col('match', 'text'),
+  ],
+  foreign_key_check: [
+    col('table', 'text'),
+    col('rowid', 'integer', true),
+    col('parent', 'text'),
+    col('fkid', 'integer'),
+  ],
 };
 
 /** Table names that read a schema table (SQLite's names and legacy aliases, any case). */
@@ -101,6 +119,8 @@ export const CATALOG_PRAGMAS: readonly VirtualTable[] = [
   'index_list',
   'index_info',
   'index_xinfo',
+  'foreign_key_list',
+  'foreign_key_check',
 ];
 
 /** The catalog PRAGMA a `pragma_<name>` table-valued function reads, or null. */

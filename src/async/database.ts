@@ -8,7 +8,7 @@
  */
 import { InterfaceError, OperationalError, TransactionError } from '../errors';
 import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/descriptors';
-import type { RegisteredCollection } from '../database';
+import type { CollectionOptions, RegisteredCollection } from '../database';
 import { EnginePool } from './pool';
 import { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
@@ -97,8 +97,9 @@ export class AsyncDatabase {
     fields: readonly FieldDescriptor[],
     primaryKey: string | readonly string[],
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): Promise<RegisteredCollection> {
-    return this.write('registerCollection', [name, fields, primaryKey, indexes]);
+    return this.write('registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
   insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {
@@ -347,8 +348,9 @@ export class AsyncTransaction {
     fields: readonly FieldDescriptor[],
     primaryKey: string | readonly string[],
     indexes: readonly IndexDescriptor[] = [],
+    options: CollectionOptions = {},
   ): Promise<RegisteredCollection> {
-    return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes]);
+    return this.call('db', 'registerCollection', [name, fields, primaryKey, indexes, options]);
   }
 
   insert(name: string, row: Row): Promise<'inserted' | 'replaced'> {

@@ -17,6 +17,8 @@ import { checkBounds, normalizeConstraint } from './constraints';
 import { INVALID, failureText } from './failure';
 import { isWellFormed, parsePath, pathText } from './paths';
 import { compileToStored } from './to-stored';
+import { normalizeForeignKeys } from './foreign-keys';
+import type { ForeignKeyDescriptor, NormalizedForeignKey } from './foreign-keys';
 
 export type NormalizedType =
   | { kind: PrimitiveTypeName }
@@ -100,6 +102,11 @@ export interface CollectionSchema {
    * the hidden rowid). Absent for a single-field key (docs/format.md §3.1).
    */
   keyIndex?: string;
+  /**
+   * Foreign keys this collection's rows hold (storage/schema/foreign-keys.ts); absent when none
+   * (docs/format.md §3.1).
+   */
+  foreignKeys?: NormalizedForeignKey[];
 }
 
 /** The hidden field identifying the rows of a table without a single-field primary key. */
@@ -378,9 +385,16 @@ export function normalizeCollection(
   fields: readonly FieldDescriptor[],
   primaryKey: PrimaryKeyDescriptor,
   indexes: readonly IndexDescriptor[] = [],
-  options: { keyIndex?: string } = {},
+  options: { keyIndex?: string; foreignKeys?: readonly ForeignKeyDescriptor[] } = {},
 ): CollectionSchema {
   checkName(name, 'a collection name');
+  if (options.foreignKeys !== undefined) {
+    const { foreignKeys, ...rest } = options;
+    const schema = normalizeCollection(name, fields, primaryKey, indexes, rest);
+    const topLevel = schema.fields.filter((f) => f.path.length === 1).map((f) => f.path[0]);
+    const fks = normalizeForeignKeys(name, foreignKeys, topLevel);
+    return fks.length === 0 ? schema : { ...schema, foreignKeys: fks };
+  }
   if (isRecord(primaryKey)) {
     checkKeys(primaryKey, new Set(['paths']), `${name}: primaryKey`);
     return compositeKey(

@@ -245,15 +245,15 @@ describe('user_version is stored in the file', () => {
 });
 
 describe('foreign_keys, journal_mode, synchronous', () => {
-  test('foreign_keys is accepted and remembered per connection', () => {
+  test('foreign_keys is on by default and remembered per connection', () => {
     const file = tmp.file();
     const a = connect(file);
     const b = connect(file);
-    expect(a.execute('PRAGMA foreign_keys').fetchOne()).toEqual([0]);
-    const cur = a.cursor().execute('PRAGMA foreign_keys = ON');
-    expect(cur.description).toBeNull();
     expect(a.execute('PRAGMA foreign_keys').fetchOne()).toEqual([1]);
-    expect(b.execute('PRAGMA foreign_keys').fetchOne()).toEqual([0]);
+    const cur = a.cursor().execute('PRAGMA foreign_keys = OFF');
+    expect(cur.description).toBeNull();
+    expect(a.execute('PRAGMA foreign_keys').fetchOne()).toEqual([0]);
+    expect(b.execute('PRAGMA foreign_keys').fetchOne()).toEqual([1]);
     for (const [v, want] of [
       ['off', 0],
       ['yes', 1],

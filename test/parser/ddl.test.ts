@@ -238,8 +238,8 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a INT DEFAULT (nosuch(1)))', NotSupportedError, 'no such function: nosuch'],
     ["CREATE TABLE t (a TIMESTAMP DEFAULT 'not a date')", DataError, 'not a timestamp'],
     ['CREATE TABLE t (a INT PRIMARY KEY AUTOINCREMENT)', SchemaError, 'AUTOINCREMENT is only allowed'],
-    ['CREATE TABLE t (a INT REFERENCES u (id))', NotSupportedError, 'REFERENCES'],
-    ['CREATE TABLE t (a INT, FOREIGN KEY (a) REFERENCES u (id))', NotSupportedError, 'FOREIGN KEY'],
+    ['CREATE TABLE t (a INT REFERENCES u (id, x))', SchemaError, 'should reference only one column'],
+    ['CREATE TABLE t (a INT, FOREIGN KEY (b) REFERENCES u (id))', SchemaError, 'unknown column "b"'],
     [
       'CREATE TABLE t (a TEXT PRIMARY KEY COLLATE NOCASE)',
       NotSupportedError,

@@ -19,7 +19,9 @@ type Op =
   | { t: 'snap' }
   | { t: 'restore'; i: number }
   | { t: 'clear' }
-  | { t: 'rebuild' };
+  | { t: 'rebuild' }
+  /** Lookups between writes: the lookup memo of unique trees must follow every write. */
+  | { t: 'get'; k: number };
 
 const MAX_KEY = 40;
 const keyArb = fc.integer({ min: 0, max: MAX_KEY });
@@ -32,6 +34,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.constant({ t: 'snap' as const }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('restore' as const), i: fc.nat() }) },
   { weight: 3, arbitrary: fc.constant({ t: 'rebuild' as const }) },
+  { weight: 30, arbitrary: fc.record({ t: fc.constant('get' as const), k: keyArb }) },
   // Rare: clearing often would keep trees too small to be deep.
   { weight: 1, arbitrary: fc.constant({ t: 'clear' as const }) },
 );
@@ -160,6 +163,11 @@ function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
     } else if (op.t === 'clear') {
       tree.clear();
       model = [];
+    } else if (op.t === 'get') {
+      same(tree.get(op.k), model.find(([mk]) => mk === op.k)?.[1], `get(${op.k})`);
+      // A snapshot answers from the tree's memo only while the tree is unchanged since it.
+      for (const sn of snaps)
+        same(sn.snap.get(op.k), sn.model.find(([mk]) => mk === op.k)?.[1], `snapshot get(${op.k})`);
     } else {
       // Checkpoint round trip; older snapshots stay restorable into the rebuilt tree.
       const { keys, values } = tree.toArrays();
