@@ -18,9 +18,9 @@ import { parseCollation, resultCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { CompoundAst, OrderItem, SelectAst, SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
-import type { CatalogReader, TableScope } from './scope';
-import { scopeFor } from './scope';
-import { virtualScope } from './lower-introspect';
+import type { CatalogReader } from './scope';
+import type { Scope } from './join-scope';
+import { fromScope } from './lower-from';
 import { lowerSelect, lowerValues, ordinal } from './lower-select';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
@@ -37,7 +37,7 @@ interface Arm {
   readonly stmt: SelectStmt;
   /** The SELECT this arm was lowered from (null for VALUES) and the table it reads. */
   readonly ast: SelectAst | null;
-  readonly scope: TableScope | null;
+  readonly scope: Scope | null;
   /** The arm's result expressions, as its Project computes them. */
   readonly exprs: readonly Expr[];
 }
@@ -58,10 +58,7 @@ function lowerArm(
     const stmt = lowerValues(arm, params, sql);
     return { stmt, ast: null, scope: null, exprs: projectedExprs(stmt.plan) };
   }
-  const scope =
-    arm.table === null
-      ? null
-      : (virtualScope(arm, params, sql) ?? scopeFor(catalog, arm.table, arm.tableAlias, sql));
+  const scope = fromScope(arm, catalog, params, sql);
   const stmt = lowerSelect(arm, scope, params, sql);
   return { stmt, ast: arm, scope, exprs: projectedExprs(stmt.plan) };
 }

@@ -8,7 +8,8 @@ import type { CreateTableAsStmt } from './ir';
 import type { StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader } from './scope';
-import { findTable, isHidden, scopeFor } from './scope';
+import { findTable, isHidden } from './scope';
+import { fromScope } from './lower-from';
 import { lowerSelect } from './lower-select';
 import { lowerCompound } from './lower-compound';
 
@@ -42,12 +43,7 @@ export function lowerCreateTableAs(
   const select =
     sel.t === 'compound'
       ? lowerCompound(sel, catalog, params, sql)
-      : lowerSelect(
-          sel,
-          sel.table === null ? null : scopeFor(catalog, sel.table, sel.tableAlias, sql),
-          params,
-          sql,
-        );
+      : lowerSelect(sel, fromScope(sel, catalog, params, sql), params, sql);
   const names = uniqueNames(select.columns.map((c) => c.name));
   for (const name of names) {
     // A '.' would make the name a nested path, a leading '__' a hidden field.

@@ -19,7 +19,7 @@ import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
 import { lowerCompound } from './lower-compound';
 import { defaultExprs } from './lower-default';
-import { virtualScope } from './lower-introspect';
+import { fromScope } from './lower-from';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -154,10 +154,7 @@ export function lowerInsert(
     const sel = source.select;
     if (sel.t === 'compound') select = lowerCompound(sel, catalog, params, sql);
     else {
-      const from =
-        sel.table === null
-          ? null
-          : (virtualScope(sel, params, sql) ?? scopeFor(catalog, sel.table, sel.tableAlias, sql));
+      const from = fromScope(sel, catalog, params, sql);
       select = lowerSelect(sel, from, params, sql);
     }
     if (select.columns.length !== columns.length)

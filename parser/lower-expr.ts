@@ -13,11 +13,12 @@ import { affinityOfTypeName } from '../planner/sqlite-cast';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
 import type { ParamCollector } from './params';
-import type { TableScope } from './scope';
 import { tryColumn } from './scope';
+import type { Scope } from './join-scope';
+import { isMulti, lookupColumn } from './join-scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
-import { lowerSubquery } from './lower-subquery';
+import { lowerSubquery, outerColumn } from './lower-subquery';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -28,7 +29,7 @@ export interface AggregateScope {
 
 export interface ExprContext {
   /** The table names resolve against; null in a SELECT without FROM (only aliases resolve). */
-  readonly scope: TableScope | null;
+  readonly scope: Scope | null;
   readonly params: ParamCollector;
   readonly sql: string;
   /** Where aggregate calls are allowed (select list, HAVING, ORDER BY of an aggregate query); else null. */
@@ -144,16 +145,21 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
       details,
     );
   if (cx.excludedOffset !== undefined && e.parts.length >= 2 && e.parts[0].toLowerCase() === 'excluded') {
-    const ex = cx.scope ? tryColumn(cx.scope, e.parts.slice(1), e.quoted) : null;
+    const ex = cx.scope && !isMulti(cx.scope) ? tryColumn(cx.scope, e.parts.slice(1), e.quoted) : null;
     if (!ex) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
     const c = ex.expr;
     return E.column(c.column + cx.excludedOffset, c.sub, c.type, c.name);
   }
-  const found = cx.scope ? tryColumn(cx.scope, e.parts, e.quoted) : null;
+  const found = cx.scope ? lookupColumn(cx.scope, e.parts, e.quoted, cx.sql) : null;
   if (found) return found.expr;
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
-  if (!alias) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+  if (!alias) {
+    // Not a column here nor an alias: a column of an enclosing query (a correlated subquery).
+    const outer = outerColumn(e.parts, e.quoted, cx);
+    if (outer) return outer;
+    throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+  }
   if (!cx.aggregates && containsKind(alias, 'slot'))
     throw new QueryError(cx.aggregateMisuse ?? `misuse of aggregate: ${name}`, 'QUERY', details);
   return alias;

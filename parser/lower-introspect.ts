@@ -45,7 +45,11 @@ function schemaScope(table: VirtualTable): Omit<TableScope, 'qualifiers'> {
  * table-valued function, `FROM pragma_table_info('t')` (its argument any constant expression or
  * parameter; a second argument may only name the schema `main`); null for any other name.
  */
-export function virtualScope(ast: SelectAst, params: ParamCollector, sql: string): TableScope | null {
+export function virtualScope(
+  ast: Pick<SelectAst, 'table' | 'tableArgs' | 'tableAlias'>,
+  params: ParamCollector,
+  sql: string,
+): TableScope | null {
   const name = ast.table;
   if (name === null) return null;
   const table = schemaTable(name) ?? pragmaTable(name);

@@ -20,8 +20,8 @@ import { checkOrderingCollation, exprCollation, parseCollation } from '../planne
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ParamCollector } from './params';
-import type { TableScope } from './scope';
-import { tryColumn, visibleColumns } from './scope';
+import type { Scope } from './join-scope';
+import { isMulti, lookupColumn, scopeWidth, starColumns } from './join-scope';
 import { containsAggregateCall, lowerExpr } from './lower-expr';
 import type { AggregateScope, ExprContext } from './lower-expr';
 import { containsKind, exprEquals, readsOnly, rewrite } from './expr-utils';
@@ -59,7 +59,7 @@ function position(
 function lowerOutputs(
   ast: SelectAst,
   cx: ExprContext,
-  scope: TableScope | null,
+  scope: Scope | null,
 ): { outputs: Output[]; aliases: Map<string, Expr> } {
   const outputs: Output[] = [];
   const aliases = new Map<string, Expr>();
@@ -67,17 +67,26 @@ function lowerOutputs(
     if (!item.expr) {
       if (scope === null)
         throw new QueryError('no tables specified', 'QUERY', { sql: cx.sql, offset: item.start });
-      if (item.qualifier !== null && !scope.qualifiers.includes(item.qualifier.toLowerCase()))
-        throw new QueryError(`no such table: ${item.qualifier}`, 'QUERY', {
+      const star = starColumns(scope, item.qualifier, cx.sql);
+      if (star === null)
+        throw new QueryError(`no such table: ${item.qualifier ?? ''}`, 'QUERY', {
           sql: cx.sql,
           offset: item.start,
         });
-      for (const c of visibleColumns(scope))
-        outputs.push({ expr: c.expr, column: { name: c.declared, type: c.expr.type, nullable: c.nullable } });
+      for (const c of star) {
+        outputs.push({
+          expr: c.expr,
+          column: { name: c.column.declared, type: typeOf(c.expr), nullable: c.column.nullable },
+        });
+        // A column `*` lists is named like an alias: ORDER BY x means the first output called x.
+        const key = c.column.declared.toLowerCase();
+        if (!aliases.has(key)) aliases.set(key, c.expr);
+      }
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
-    const col = item.expr.t === 'col' && scope ? tryColumn(scope, item.expr.parts, item.expr.quoted) : null;
+    const col =
+      item.expr.t === 'col' && scope ? lookupColumn(scope, item.expr.parts, item.expr.quoted, cx.sql) : null;
     const name = item.alias ?? col?.declared ?? cx.sql.slice(item.start, item.end);
     outputs.push({ expr, column: { name, type: typeOf(expr), nullable: col ? col.nullable : true } });
     const key = item.alias?.toLowerCase();
@@ -131,7 +140,7 @@ function lowerGrouping(
   rowCx: ExprContext,
 ): Grouped {
   const { sql } = cx;
-  const width = cx.scope ? cx.scope.compiled.columnCount : 0;
+  const width = scopeWidth(cx.scope);
   const misuse = 'aggregate functions are not allowed in the GROUP BY clause';
   const groupCx: ExprContext = { ...rowCx, aggregateMisuse: misuse };
   const groupBy = ast.groupBy.map((g, i) => {
@@ -177,13 +186,13 @@ function lowerGrouping(
  */
 export function lowerSelect(
   ast: SelectAst,
-  scope: TableScope | null,
+  scope: Scope | null,
   params: ParamCollector,
   sql: string,
 ): SelectStmt {
   // SQLite decides aggregate-ness from GROUP BY and the select list only.
   const isAggregate = ast.groupBy.length > 0 || ast.items.some((i) => containsAggregateCall(i.expr));
-  const width = scope ? scope.compiled.columnCount : 0;
+  const width = scopeWidth(scope);
   const aggregates: AggregateScope | null = isAggregate
     ? { list: [], base: width + ast.groupBy.length }
     : null;
@@ -193,11 +202,21 @@ export function lowerSelect(
   const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
 
   let plan: LogicalPlan = scope
-    ? scope.source
-      ? L.virtual(scope.source)
-      : L.scan(scope.schema.name)
+    ? isMulti(scope)
+      ? scope.plan
+      : scope.source
+        ? L.virtual(scope.source)
+        : L.scan(scope.schema.name)
     : L.values([[]]);
-  if (ast.where) plan = L.filter(plan, lowerExpr(ast.where, rowCx));
+  const where = [
+    ...(ast.where ? [lowerExpr(ast.where, rowCx)] : []),
+    ...(scope && isMulti(scope) ? scope.where : []),
+  ];
+  if (where.length)
+    plan = L.filter(
+      plan,
+      where.reduce((a, b) => E.and(a, b)),
+    );
   let outputs = selectList.outputs;
   let keys: SortKey[];
   if (aggregates) {
@@ -234,7 +253,7 @@ export function lowerSelect(
     kind: 'select',
     plan,
     columns: outputs.map((o) => o.column),
-    collection: scope && !scope.source ? scope.schema.name : null,
+    collection: scope && !isMulti(scope) && !scope.source ? scope.schema.name : null,
   };
 }
 

@@ -9,14 +9,15 @@ import { parseSql } from './sql/parse';
 import type { LoweredStatement, Statement } from './ir';
 import type { SelectAst, StatementAst } from './sql/ast';
 import { ParamCollector } from './params';
-import type { CatalogReader, TableScope } from './scope';
-import { scopeFor } from './scope';
+import type { CatalogReader } from './scope';
+import type { Scope } from './join-scope';
+import { fromScope } from './lower-from';
 import { lowerSelect, lowerValues } from './lower-select';
 import { lowerCompound } from './lower-compound';
 import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 import { lowerCreateTableAs } from './lower-create-as';
-import { lowerPragma, refuseSystemNames, virtualScope } from './lower-introspect';
+import { lowerPragma, refuseSystemNames } from './lower-introspect';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
@@ -25,9 +26,8 @@ function selectScope(
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
-): TableScope | null {
-  if (ast.table === null) return null;
-  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
+): Scope | null {
+  return fromScope(ast, catalog, params, sql);
 }
 
 /** Statements whose expressions may hold subqueries (DDL's CHECK and DEFAULT may not, as in SQLite). */

@@ -7,13 +7,15 @@
 import { NotSupportedError, QueryError } from '../src/errors';
 import type { Expr, SubqueryExpr } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
-import { affinity } from '../planner/compile-expr';
+import { affinity, typeOf } from '../planner/compile-expr';
 import { comparisonCollation } from '../planner/sql-text';
+import { newOuterKey } from '../planner/outer-refs';
+import type { OuterFrame } from './params';
 import type { SelectStmt } from './ir';
 import type { SqlExpr } from './sql/ast';
 import type { ExprContext } from './lower-expr';
 import { lowerExpr } from './lower-expr';
-import { tryColumn } from './scope';
+import { lookupColumn } from './join-scope';
 
 type SubqueryAst = Extract<SqlExpr, { t: 'subquery' }>;
 
@@ -34,7 +36,7 @@ function firstColumnExpr(plan: LogicalPlan): Expr | null {
   }
 }
 
-function lowerInner(e: SubqueryAst, cx: ExprContext): SelectStmt {
+function lowerInner(e: SubqueryAst, cx: ExprContext): { inner: SelectStmt; refs: OuterFrame['refs'] } {
   const lowerQuery = cx.params.queryLowerer;
   if (cx.noSubqueries !== undefined)
     throw new NotSupportedError(`subqueries in ${cx.noSubqueries}`, 'NOT_SUPPORTED', {
@@ -43,22 +45,51 @@ function lowerInner(e: SubqueryAst, cx: ExprContext): SelectStmt {
     });
   if (!lowerQuery)
     throw new NotSupportedError('subqueries in this statement', 'NOT_SUPPORTED', { sql: cx.sql });
+  // Names the inner query does not know resolve in this query (and those around it).
+  const frame: OuterFrame = { scope: cx.scope, refs: [] };
+  cx.params.outerFrames.push(frame);
   try {
-    return lowerQuery(e.query);
-  } catch (err) {
-    const m = err instanceof QueryError ? /^no such column: ([^ ]+)/.exec(err.message) : null;
-    if (m && cx.scope && tryColumn(cx.scope, m[1].split('.'), false))
-      throw new NotSupportedError(
-        `correlated subqueries (the subquery reads ${m[1]} of the outer query)`,
-        'NOT_SUPPORTED',
-        { sql: cx.sql, offset: e.start },
-      );
-    throw err;
+    return { inner: lowerQuery(e.query), refs: frame.refs };
+  } finally {
+    cx.params.outerFrames.pop();
   }
 }
 
+/**
+ * A name found in an enclosing query: a fresh outer ParamExpr, bound by the subquery of the frame
+ * that has the column (to the column on its rows) and passed through by the subqueries between.
+ */
+export function outerColumn(parts: readonly string[], quoted: boolean, cx: ExprContext): Expr | null {
+  const frames = cx.params.outerFrames;
+  for (let f = frames.length - 1; f >= 0; f--) {
+    const scope = frames[f].scope;
+    const found = scope ? lookupColumn(scope, parts, quoted, cx.sql) : null;
+    if (!found) continue;
+    const key = newOuterKey();
+    // The outer column keeps its collation (`b.name = a.name` compares under a.name's NOCASE).
+    const x = found.expr;
+    const column = x.kind === 'column' && x.rowid !== true;
+    const collation = column ? x.collation : undefined;
+    const param: Expr = {
+      kind: 'param',
+      key,
+      outer: {
+        type: typeOf(x),
+        name: parts.join('.'),
+        ...(column ? { column } : {}),
+        ...(collation ? { collation } : {}),
+      },
+    };
+    frames[f].refs.push({ key, expr: x });
+    for (let g = f + 1; g < frames.length; g++) frames[g].refs.push({ key, expr: param });
+    return param;
+  }
+  return null;
+}
+
 export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
-  const inner = lowerInner(e, cx);
+  const { inner, refs } = lowerInner(e, cx);
+  const correlated = refs.length > 0 ? { correlated: refs } : {};
   const width = inner.columns.length;
   if (e.mode !== 'exists' && width !== 1)
     throw new QueryError(`sub-select returns ${width} columns - expected 1`, 'QUERY', {
@@ -75,11 +106,20 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
       arg: null,
       negated: false,
       type: inner.columns[0].type,
+      ...correlated,
     };
     return aff === 'none' ? node : { ...node, affinity: aff };
   }
   if (e.mode === 'exists')
-    return { kind: 'subquery', mode: 'exists', plan: inner.plan, arg: null, negated: e.not, type: 'integer' };
+    return {
+      kind: 'subquery',
+      mode: 'exists',
+      plan: inner.plan,
+      arg: null,
+      negated: e.not,
+      type: 'integer',
+      ...correlated,
+    };
   const arg = lowerExpr(e.arg as SqlExpr, cx);
   const node: SubqueryExpr = {
     kind: 'subquery',
@@ -88,6 +128,7 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
     arg,
     negated: e.not,
     type: 'integer',
+    ...correlated,
   };
   const innerExpr = firstColumnExpr(inner.plan);
   const collation = innerExpr ? comparisonCollation(arg, innerExpr) : undefined;

@@ -7,6 +7,13 @@
 import { ProgrammingError } from '../src/errors';
 import type { ParamInfo, SelectStmt } from './ir';
 import type { QueryAst } from './sql/ast';
+import type { Expr } from '../planner/expr';
+import type { Scope } from './join-scope';
+
+export interface OuterFrame {
+  readonly scope: Scope | null;
+  readonly refs: { key: string; expr: Expr }[];
+}
 
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER. */
 const MAX_PARAM_NUMBER = 32766;
@@ -21,6 +28,12 @@ export class ParamCollector {
    * because every expression context already carries it; null where subqueries are not allowed.
    */
   queryLowerer: ((query: QueryAst) => SelectStmt) | null = null;
+  /**
+   * The queries enclosing the subquery being lowered, innermost last: a name the subquery's own
+   * FROM does not have resolves in them (a correlated subquery), and each frame collects the
+   * outer columns its subquery must bind per row.
+   */
+  readonly outerFrames: OuterFrame[] = [];
 
   constructor(private readonly sql: string) {}
 

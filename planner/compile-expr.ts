@@ -17,6 +17,7 @@ import { compareCollated } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
 import type { LogicalPlan } from './logical';
 import { compileSubquery } from './subquery';
+import { isOuterKey, outerValue } from './outer-refs';
 
 export type Row = readonly unknown[];
 export type Evaluator = (row: Row) => unknown;
@@ -55,7 +56,7 @@ export function typeOf(e: Expr): ValueType {
     case 'slot':
       return e.type;
     case 'param':
-      return 'any';
+      return e.outer?.type ?? 'any';
     case 'unary': {
       if (e.op === 'not' || e.op === 'bitnot') return 'integer';
       const t = typeOf(e.arg);
@@ -124,6 +125,7 @@ function bool(b: boolean | null): 1 | 0 | null {
 }
 
 function readParam(ctx: ExecContext, key: number | string): unknown {
+  if (typeof key === 'string' && isOuterKey(key)) return outerValue(key);
   const params = ctx.params;
   const v = Array.isArray(params)
     ? (params as readonly unknown[])[key as number]
@@ -235,7 +237,13 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
     case 'binary':
       return compileBinary(e, ctx, tagged);
     case 'subquery':
-      return compileSubquery(e, ctx, e.arg ? compile(e.arg, ctx) : null, numericAffinity);
+      return compileSubquery(
+        e,
+        ctx,
+        e.arg ? compile(e.arg, ctx) : null,
+        numericAffinity,
+        (e.correlated ?? []).map((b) => compile(b.expr, ctx)),
+      );
     case 'in': {
       const arg = compile(e.arg, ctx);
       const list = e.list.map((x) => compile(x, ctx));
@@ -620,11 +628,16 @@ export function affinity(e: Expr): Affinity {
   // A scalar subquery has its result column's affinity, as in SQLite.
   if (e.kind === 'subquery') return e.mode === 'scalar' ? (e.affinity ?? 'none') : 'none';
   if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';
-  if (e.kind === 'column') {
-    if (e.type === 'text') return 'text';
-    if (e.type === 'integer' || e.type === 'real' || e.type === 'boolean') return 'numeric';
-  }
+  // An outer column of a correlated subquery keeps its column's affinity.
+  const t = e.kind === 'column' ? e.type : e.kind === 'param' && e.outer?.column ? e.outer.type : null;
+  if (t === 'text') return 'text';
+  if (t === 'integer' || t === 'real' || t === 'boolean') return 'numeric';
   return 'none';
+}
+
+function columnLike(e: Expr): boolean {
+  if (e.kind === 'collate') return columnLike(e.arg);
+  return e.kind === 'column' || (e.kind === 'param' && e.outer?.column === true);
 }
 
 /** Operands whose affinity strict typing cannot settle when lowering: CASTs and scalar subqueries. */
@@ -647,7 +660,10 @@ export function numericAffinity(v: unknown): unknown {
  * column-versus-other-type comparisons where SQLite would convert.
  */
 function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: unknown) => unknown] | null {
-  if (!involvesCast(l) && !involvesCast(r)) return null;
+  // Two columns of different types (a join's `ON a.n = b.t`) convert as well: strict typing only
+  // refuses a column against a literal of another type.
+  const columns = columnLike(l) && columnLike(r);
+  if (!involvesCast(l) && !involvesCast(r) && !columns) return null;
   const la = affinity(l);
   const ra = affinity(r);
   if (la === 'numeric' && ra !== 'numeric') return [identity, numericAffinity];

@@ -29,6 +29,7 @@ import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
+import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 
 export interface Source {
   next(): Row | null;
@@ -367,6 +368,11 @@ const builders: Builders = {
   Union: (node, env) => compoundSource(node, env),
   Intersect: (node, env) => compoundSource(node, env),
   Except: (node, env) => compoundSource(node, env),
+
+  NestedLoopJoin: (node, env) => nestedLoopJoinSource(node, env, build),
+  HashJoin: (node, env) => hashJoinSource(node, env, build),
+  IndexNestedLoopJoin: (node, env) => indexNestedLoopJoinSource(node, env, build),
+  Subquery: (node, env) => build(node.input, env),
 
   Limit(node, env) {
     const { limit, offset } = limitOffset(node.limit, node.offset, env);

@@ -31,6 +31,7 @@ export function exprText(e: Expr): string {
             ? `x'${Buffer.from(e.value).toString('hex')}'`
             : String(e.value);
     case 'param':
+      if (e.outer) return `outer ${e.outer.name}`;
       return typeof e.key === 'number' ? `?${e.key + 1}` : `:${e.key}`;
     case 'unary':
       return e.op === 'not'
@@ -114,6 +115,18 @@ const describe: Describers = {
   Union: (n) => (n.all ? 'Union all' : 'Union'),
   Intersect: () => 'Intersect',
   Except: () => 'Except',
+  NestedLoopJoin: (n) => `NestedLoopJoin ${n.type}${n.predicate ? ` on ${exprText(n.predicate)}` : ''}`,
+  HashJoin: (n) =>
+    `HashJoin ${n.type} keys=[${n.leftKeys.map(exprText).join(', ')}] = [${n.rightKeys.map(exprText).join(', ')}]${n.residual ? ` residual ${exprText(n.residual)}` : ''}`,
+  IndexNestedLoopJoin: (n) => {
+    const using =
+      n.index === null ? 'PRIMARY KEY' : `${n.index}${n.columns ? ` (${n.columns.join(', ')})` : ''}`;
+    const keys = n.keys.map((k, i) => `${n.keyNames[i]}=${exprText(k)}`).join(' AND ');
+    const filter = n.innerFilter ? ` filter ${exprText(n.innerFilter)}` : '';
+    const residual = n.residual ? ` residual ${exprText(n.residual)}` : '';
+    return `IndexNestedLoopJoin ${n.type} ${n.collection} using ${using} (${keys})${filter}${residual}`;
+  },
+  Subquery: (n) => `Subquery${n.alias === null ? '' : ` ${n.alias}`}`,
   Limit: (n) =>
     `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
 };
@@ -121,6 +134,8 @@ const describe: Describers = {
 function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'IndexUnion') return [...n.inputs];
   if (n.kind === 'Union' || n.kind === 'Intersect' || n.kind === 'Except') return [n.left, n.right];
+  if (n.kind === 'NestedLoopJoin' || n.kind === 'HashJoin') return [n.left, n.right];
+  if (n.kind === 'IndexNestedLoopJoin') return [n.outer];
   return 'input' in n ? [n.input] : [];
 }
 

@@ -114,6 +114,7 @@ export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
         return;
       case 'subquery':
         if (e.arg) walk(e.arg);
+        for (const b of e.correlated ?? []) walk(b.expr);
         return;
       case 'aggregate':
         if (e.arg) walk(e.arg);

@@ -59,6 +59,17 @@ export interface ParamExpr {
   readonly kind: 'param';
   /** Position (0-based) for positional parameters, or the name without its prefix. */
   readonly key: number | string;
+  /**
+   * Set for an outer column of a correlated subquery (planner/outer-refs.ts): the column's static
+   * type and its name, for explain(). The value is bound per outer row, not by the caller.
+   */
+  readonly outer?: {
+    readonly type: ValueType;
+    readonly name: string;
+    /** The outer expression is a (non-rowid) column: it has a collation, like SQLite's. */
+    readonly column?: boolean;
+    readonly collation?: Collation;
+  };
 }
 
 export interface UnaryExpr {
@@ -199,6 +210,11 @@ export interface SubqueryExpr {
   readonly negated: boolean;
   /** The type of the plan's column (scalar), else integer. */
   readonly type: ValueType;
+  /**
+   * A correlated subquery: before each run, every `key` (an outer ParamExpr the plan reads) is
+   * bound to `expr` evaluated on the current outer row. Absent: run once per execution.
+   */
+  readonly correlated?: readonly { readonly key: string; readonly expr: Expr }[];
   /**
    * IN: the comparisons' collation and affinity (from `arg` and the plan's column, as SQLite
    * picks them). Scalar: the result column's own affinity and collation.

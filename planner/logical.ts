@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual | Derived | Join → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
  * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
  * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
@@ -100,6 +100,34 @@ export interface CompoundNode {
   readonly collations: readonly (Collation | undefined)[];
 }
 
+/** How a Join keeps rows without a match: `left` keeps the left's, `right` the right's, `full` both. */
+export type JoinType = 'inner' | 'left' | 'right' | 'full';
+
+/**
+ * Rows of `left` side by side with rows of `right` (the wide row: the left's columns, then the
+ * right's at `leftWidth`), those where `on` is true; outer joins add the unmatched rows of the
+ * kept side with the other side's columns NULL. A Join tree is a leaf as far as the layer order
+ * goes; its leaves are Scan, Virtual and Derived nodes, each producing its own row shape.
+ */
+export interface JoinNode {
+  readonly kind: 'join';
+  readonly type: JoinType;
+  readonly left: LogicalPlan;
+  readonly right: LogicalPlan;
+  readonly on: Expr | null;
+  readonly leftWidth: number;
+  readonly rightWidth: number;
+}
+
+/** A derived table `(SELECT …)`: its rows are the inner plan's projected rows. */
+export interface DerivedNode {
+  readonly kind: 'derived';
+  readonly plan: LogicalPlan;
+  /** The alias, for EXPLAIN (null: none). */
+  readonly alias: string | null;
+  readonly width: number;
+}
+
 export type LogicalPlan =
   | ScanNode
   | ValuesNode
@@ -110,7 +138,9 @@ export type LogicalPlan =
   | ProjectNode
   | DistinctNode
   | LimitNode
-  | CompoundNode;
+  | CompoundNode
+  | JoinNode
+  | DerivedNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
@@ -141,6 +171,20 @@ export const L = Object.freeze({
     right: LogicalPlan,
     collations: readonly (Collation | undefined)[],
   ): CompoundNode => ({ kind: 'compound', op, left, right, collations }),
+  join: (
+    type: JoinType,
+    left: LogicalPlan,
+    right: LogicalPlan,
+    on: Expr | null,
+    leftWidth: number,
+    rightWidth: number,
+  ): JoinNode => ({ kind: 'join', type, left, right, on, leftWidth, rightWidth }),
+  derived: (plan: LogicalPlan, alias: string | null, width: number): DerivedNode => ({
+    kind: 'derived',
+    plan,
+    alias,
+    width,
+  }),
   distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
   limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
     kind: 'limit',

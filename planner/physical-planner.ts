@@ -31,9 +31,16 @@ import type {
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
 import { rowColumnsOf } from './expr-columns';
+import { planFrom } from './join-planner';
+import type { JoinPlanning } from './join-planner';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
+  /**
+   * Plan every join as a NestedLoopJoin over whole scans, with no push-down: the naive
+   * reference the join property tests compare the chosen plans with.
+   */
+  readonly naiveJoins?: boolean;
 }
 
 interface Layers {
@@ -42,6 +49,8 @@ interface Layers {
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
   virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
   compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
+  /** A FROM clause of several sources or a derived table (planner/join-planner.ts). */
+  from: Extract<LogicalPlan, { kind: 'join' | 'derived' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -58,6 +67,7 @@ function layers(plan: LogicalPlan): Layers {
     values: null,
     virtual: null,
     compound: null,
+    from: null,
     where: null,
     aggregate: null,
     having: null,
@@ -98,6 +108,7 @@ function layers(plan: LogicalPlan): Layers {
   if (node.kind === 'values') out.values = node;
   else if (node.kind === 'virtual') out.virtual = node;
   else if (node.kind === 'compound') out.compound = node;
+  else if (node.kind === 'join' || node.kind === 'derived') out.from = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
@@ -194,7 +205,17 @@ function treeComparable(e: Expr): boolean {
   if ((e.kind === 'binary' || e.kind === 'between') && e.collation !== undefined) return false;
   if (e.kind === 'in' && e.collations?.some((c) => c !== undefined)) return false;
   const operands = e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? e.list : [];
-  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate');
+  // An outer column of a correlated subquery of another type converts by affinity, as a CAST does.
+  const classOf = (t: string): string => (t === 'text' || t === 'blob' || t === 'any' ? t : 'number');
+  const column = (e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? [e.arg] : []).find(
+    (x) => x.kind === 'column',
+  );
+  const mismatched = (x: Expr): boolean =>
+    x.kind === 'param' &&
+    x.outer !== undefined &&
+    column !== undefined &&
+    classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any');
+  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x));
 }
 
 /** Candidates answering one conjunct through one tree. */
@@ -594,6 +615,21 @@ function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog:
   };
 }
 
+function joinPlanning(catalog: Catalog): JoinPlanning {
+  return {
+    collection: (name) => catalog.collection(name),
+    naive: catalog.naiveJoins === true,
+    access(view, preds) {
+      const choice = chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, null, false);
+      const node: PhysicalPlan = choice.access;
+      return choice.residual.length > 0
+        ? { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') }
+        : node;
+    },
+    query: (plan) => planQuery(plan, catalog),
+  };
+}
+
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
 export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
@@ -606,7 +642,10 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       : l.compound
         ? compoundNode(l.compound, catalog)
         : null;
-  if (leaf) {
+  if (l.from) {
+    // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
+    node = planFrom(l.from, 0, conjuncts(l.where), joinPlanning(catalog));
+  } else if (leaf) {
     // No indexes: a Values or virtual leaf is filtered row by row.
     node = leaf;
     if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };

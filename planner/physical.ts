@@ -4,7 +4,7 @@
  * so adding a node kind without an operator is a type error.
  */
 import type { AggregateExpr, Collation, Expr } from './expr';
-import type { ProjectColumn, SortKey } from './logical';
+import type { JoinType, ProjectColumn, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 
 export interface Bound {
@@ -150,6 +150,71 @@ export type CompoundPNode =
   | (CompoundFields & { readonly kind: 'Intersect' })
   | (CompoundFields & { readonly kind: 'Except' });
 
+/**
+ * The join operators. Rows are laid side by side: the left's (outer's) columns, then the
+ * right's, unless `swapped` (an inner join whose written right side drives the loop); every
+ * predicate over the joined row reads that layout, key expressions read their own side's row.
+ */
+interface JoinFields {
+  readonly type: JoinType;
+  readonly left: PhysicalPlan;
+  readonly right: PhysicalPlan;
+  readonly leftWidth: number;
+  readonly rightWidth: number;
+}
+
+/** Every left row against every (materialized) right row; `predicate` decides the matches. */
+export interface NestedLoopJoinNode extends JoinFields {
+  readonly kind: 'NestedLoopJoin';
+  readonly predicate: Expr | null;
+}
+
+/**
+ * An equi-join: the right rows hashed on `rightKeys` (built once), probed with `leftKeys` of each
+ * left row; a NULL key matches nothing. `residual` filters matches like an ON term.
+ */
+export interface HashJoinNode extends JoinFields {
+  readonly kind: 'HashJoin';
+  readonly leftKeys: readonly Expr[];
+  readonly rightKeys: readonly Expr[];
+  readonly residual: Expr | null;
+}
+
+/**
+ * For each outer row, a lookup of the inner collection by key: its primary key (`index` null),
+ * a one-column index, or a leftmost prefix of a composite index (`prefix`). `keys` read the
+ * outer row; `innerFilter` reads the inner row alone, `residual` the joined row.
+ */
+export interface IndexNestedLoopJoinNode {
+  readonly kind: 'IndexNestedLoopJoin';
+  readonly type: 'inner' | 'left';
+  readonly outer: PhysicalPlan;
+  readonly collection: string;
+  readonly index: string | null;
+  readonly unique: boolean;
+  /** Composite index: the names of its columns (the keys match the first keys.length). */
+  readonly columns?: readonly string[];
+  readonly desc?: readonly boolean[];
+  readonly keys: readonly Expr[];
+  /** The inner columns the keys are compared with, for explain(). */
+  readonly keyNames: readonly string[];
+  readonly innerFilter: Expr | null;
+  readonly residual: Expr | null;
+  readonly outerWidth: number;
+  readonly innerWidth: number;
+  /** The joined row is inner columns first (the outer side is the written right side). */
+  readonly swapped: boolean;
+}
+
+/** A derived table's rows: the inner query's result rows. */
+export interface SubqueryScanNode {
+  readonly kind: 'Subquery';
+  readonly alias: string | null;
+  readonly input: PhysicalPlan;
+}
+
+export type JoinPNode = NestedLoopJoinNode | HashJoinNode | IndexNestedLoopJoinNode;
+
 export type AccessNode =
   PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode | CollectionScanNode | IndexUnionNode;
 
@@ -164,6 +229,8 @@ export type PhysicalPlan =
   | ProjectPNode
   | DistinctPNode
   | LimitPNode
-  | CompoundPNode;
+  | CompoundPNode
+  | JoinPNode
+  | SubqueryScanNode;
 
 export type PhysicalKind = PhysicalPlan['kind'];

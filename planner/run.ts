@@ -46,7 +46,16 @@ export function openResult(
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,
   };
   // Subqueries run on this execution's snapshot and bindings, planned like any query.
-  ctx.runPlan = (sub: LogicalPlan) => drain(build(physicalPlan(sub, view), env));
+  // A correlated subquery runs once per outer row: plan it once per execution.
+  const planned = new WeakMap<LogicalPlan, PhysicalPlan>();
+  ctx.runPlan = (sub: LogicalPlan) => {
+    let p = planned.get(sub);
+    if (!p) {
+      p = physicalPlan(sub, view);
+      planned.set(sub, p);
+    }
+    return drain(build(p, env));
+  };
   let source: Source | null = null;
   return {
     source: {

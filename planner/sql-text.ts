@@ -54,6 +54,9 @@ interface CollationSource {
 function collationSource(e: Expr): CollationSource | null {
   if (e.kind === 'collate') return fromCollate(e);
   if (e.kind === 'column') return e.rowid ? null : { collation: e.collation ?? 'binary', explicit: false };
+  // An outer column of a correlated subquery is still a column to SQLite.
+  if (e.kind === 'param' && e.outer?.column === true)
+    return { collation: e.outer.collation ?? 'binary', explicit: false };
   if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
   const explicit = findExplicit(e);
   return explicit ? fromCollate(explicit) : null;

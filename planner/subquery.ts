@@ -1,6 +1,7 @@
 /**
- * Uncorrelated subqueries at run time: the plan runs at most once per statement execution (on
- * first use, through ExecContext.runPlan) and its rows are kept for the rest of the execution.
+ * Subqueries at run time: an uncorrelated plan runs at most once per statement execution (on
+ * first use, through ExecContext.runPlan) and its rows are kept for the rest of the execution;
+ * a correlated one runs for each outer row, with its outer columns bound (planner/outer-refs.ts).
  * IN builds a hash set keyed the way the comparison sees values (collation, affinity), so NOT IN
  * over a large set stays one lookup per row.
  */
@@ -10,6 +11,7 @@ import type { SubqueryExpr } from './expr';
 import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
 import { valueKey } from './value-key';
+import { withOuterValues } from './outer-refs';
 
 /** SQLite's text affinity applied to a comparison operand: numbers become their text. */
 function textAffinity(v: unknown): unknown {
@@ -27,31 +29,43 @@ export function compileSubquery(
   ctx: ExecContext,
   arg: Evaluator | null,
   numericAffinity: (v: unknown) => unknown,
+  bindings: readonly Evaluator[] = [],
 ): Evaluator {
   let runner: ExecContext['runPlan'] | null = null;
   let rows: readonly Row[] = [];
   let inSet: InSet | null = null;
-  const rowsOf = (): readonly Row[] => {
-    if (ctx.runPlan === undefined) throw new InternalError('subquery run without an executor', 'INTERNAL');
-    if (runner !== ctx.runPlan) {
-      runner = ctx.runPlan;
-      rows = runner(e.plan);
+  const keys = (e.correlated ?? []).map((b) => b.key);
+  const correlated = keys.length > 0;
+  const rowsOf = (row: Row): readonly Row[] => {
+    const run = ctx.runPlan;
+    if (run === undefined) throw new InternalError('subquery run without an executor', 'INTERNAL');
+    if (correlated) {
+      // A correlated subquery runs again for every outer row, its outer columns bound first.
+      rows = withOuterValues(
+        keys,
+        bindings.map((f) => f(row)),
+        () => run(e.plan),
+      );
+      inSet = null;
+    } else if (runner !== run) {
+      runner = run;
+      rows = run(e.plan);
       inSet = null;
     }
     return rows;
   };
-  if (e.mode === 'scalar') return () => rowsOf()[0]?.[0] ?? null;
+  if (e.mode === 'scalar') return (row) => rowsOf(row)[0]?.[0] ?? null;
   if (e.mode === 'exists') {
     const yes = e.negated ? 0 : 1;
-    return () => (rowsOf().length > 0 ? yes : 1 - yes);
+    return (row) => (rowsOf(row).length > 0 ? yes : 1 - yes);
   }
   if (!arg) throw new InternalError('IN subquery without a left operand', 'INTERNAL');
   const convert =
     e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
   const collation = e.collation ?? 'binary';
   const key = (v: unknown): string => valueKey(collationKey(convert(v), collation));
-  const setOf = (): InSet => {
-    const all = rowsOf();
+  const setOf = (row: Row): InSet => {
+    const all = rowsOf(row);
     if (inSet) return inSet;
     const keys = new Set<string>();
     let sawNull = false;
@@ -65,7 +79,7 @@ export function compileSubquery(
   };
   const negated = e.negated;
   return (row) => {
-    const set = setOf();
+    const set = setOf(row);
     // An empty set decides before the operand is looked at, even a NULL one.
     if (set.empty) return negated ? 1 : 0;
     const v = arg(row);

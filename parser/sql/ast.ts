@@ -104,12 +104,45 @@ export interface SelectAst {
   /** Arguments of a table-valued function (`FROM pragma_table_info('t')`); absent for a table. */
   readonly tableArgs?: readonly SqlExpr[];
   readonly tableAlias: string | null;
+  /**
+   * Set when FROM is more than one table (joins, comma joins) or a derived table: then `table`
+   * is null and the sources are here, in written order.
+   */
+  readonly from?: FromAst;
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];
   readonly having: SqlExpr | null;
   readonly orderBy: readonly OrderItem[];
   readonly limit: SqlExpr | null;
   readonly offset: SqlExpr | null;
+}
+
+/** One source of a FROM clause: a table (or table-valued function), or `(SELECT …)`. */
+export type FromSourceAst = Span &
+  (
+    | {
+        readonly t: 'table';
+        readonly name: string;
+        readonly args?: readonly SqlExpr[];
+        readonly alias: string | null;
+      }
+    | { readonly t: 'derived'; readonly query: QueryAst; readonly alias: string | null }
+  );
+
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross';
+
+/** `… kind JOIN source [ON …|USING (…)]` (a comma is an inner join without a constraint). */
+export interface JoinAst {
+  readonly kind: JoinKind;
+  readonly natural: boolean;
+  readonly source: FromSourceAst;
+  readonly on: SqlExpr | null;
+  readonly using: readonly string[] | null;
+}
+
+export interface FromAst {
+  readonly first: FromSourceAst;
+  readonly joins: readonly JoinAst[];
 }
 
 /** The set operator joining two arms of a compound SELECT. */

@@ -1,6 +1,6 @@
 /**
  * Recursive-descent parser for the SQL subset (SPEC §7 Tier 1): one statement, optional
- * trailing semicolons. Valid SQL outside the subset (JOIN, subqueries, WITH,
+ * trailing semicolons. Valid SQL outside the subset (WITH, views, windows,
  ...) is a NotSupportedError naming the construct; anything malformed is a
  * QueryError (code SYNTAX) with line, column and offset. Expressions are in parse-expr.ts,
  * DDL in parse-ddl.ts.
@@ -10,7 +10,11 @@ import { syntaxError, tokenize } from './lexer';
 import type {
   CompoundAst,
   CompoundOp,
+  FromAst,
+  FromSourceAst,
   InsertSource,
+  JoinAst,
+  JoinKind,
   OrderItem,
   QueryAst,
   SelectAst,
@@ -181,34 +185,39 @@ class StatementParser extends ExprParser {
     do items.push(this.selectItem());
     while (this.acceptOp(','));
     let table: string | null = null;
-    let tableArgs: SqlExpr[] | undefined;
+    let tableArgs: readonly SqlExpr[] | undefined;
     let tableAlias: string | null = null;
+    let from: FromAst | undefined;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
-      if (this.isOp('(')) throw this.unsupported('subqueries in FROM');
-      table = this.name('a table name');
-      // `main.t` is `t`: the one database a connection has is SQLite's `main`.
-      if (this.isOp('.') && table.toLowerCase() === 'main') {
-        this.i++;
-        table = this.name('a table name');
-      }
-      // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
-      if (this.isOp('(')) {
-        if (!table.toLowerCase().startsWith('pragma_'))
-          throw this.unsupported(`the table-valued function ${table}()`);
-        this.i++;
-        tableArgs = [];
-        if (!this.isOp(')'))
-          do tableArgs.push(this.expr());
+      const first = this.fromSource();
+      const joins: JoinAst[] = [];
+      for (;;) {
+        const join = this.joinOperator();
+        if (join === null) break;
+        const source = this.fromSource();
+        let on: SqlExpr | null = null;
+        let using: string[] | null = null;
+        if (this.acceptWord('ON')) on = this.expr();
+        else if (this.acceptWord('USING')) {
+          this.expectOp('(');
+          using = [];
+          do using.push(this.name('a column name'));
           while (this.acceptOp(','));
-        this.expectOp(')');
+          this.expectOp(')');
+        }
+        if (join.natural && (on || using))
+          throw new QueryError('a NATURAL join may not have an ON or USING clause', 'QUERY', {
+            sql: this.sql,
+            offset: source.start,
+          });
+        joins.push({ ...join, source, on, using });
       }
-      if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
-      if (this.acceptWord('AS')) tableAlias = this.name('a table alias');
-      else if (this.atName() && !this.isWord('INDEXED')) tableAlias = this.name();
-      if (this.isOp(',') || this.isAnyWord(JOIN_WORDS)) throw this.unsupported('JOIN');
-      if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
-        throw this.unsupported('INDEXED BY');
+      if (joins.length === 0 && first.t === 'table') {
+        table = first.name;
+        tableArgs = first.args;
+        tableAlias = first.alias;
+      } else from = { first, joins };
     }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const groupBy: SqlExpr[] = [];
@@ -226,6 +235,7 @@ class StatementParser extends ExprParser {
       table,
       ...(tableArgs ? { tableArgs } : {}),
       tableAlias,
+      ...(from ? { from } : {}),
       where,
       groupBy,
       having,
@@ -233,6 +243,69 @@ class StatementParser extends ExprParser {
       limit: null,
       offset: null,
     };
+  }
+
+  /** A table (`main.t`, `pragma_x(args)`) or `(SELECT …)`, with its alias. */
+  private fromSource(): FromSourceAst {
+    const start = this.tok.start;
+    let source: FromSourceAst;
+    if (this.acceptOp('(')) {
+      if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
+      if (!this.isWord('SELECT') && !this.isWord('VALUES'))
+        throw this.unsupported('parenthesized joins in FROM');
+      const query = this.query();
+      this.expectOp(')');
+      source = { t: 'derived', query, alias: this.tableAliasOpt(), start, end: this.prev.end };
+    } else {
+      let name = this.name('a table name');
+      // `main.t` is `t`: the one database a connection has is SQLite's `main`.
+      if (this.isOp('.') && name.toLowerCase() === 'main') {
+        this.i++;
+        name = this.name('a table name');
+      }
+      let args: SqlExpr[] | undefined;
+      // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
+      if (this.isOp('(')) {
+        if (!name.toLowerCase().startsWith('pragma_'))
+          throw this.unsupported(`the table-valued function ${name}()`);
+        this.i++;
+        args = [];
+        if (!this.isOp(')'))
+          do args.push(this.expr());
+          while (this.acceptOp(','));
+        this.expectOp(')');
+      }
+      if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
+      const alias = this.tableAliasOpt();
+      source = { t: 'table', name, ...(args ? { args } : {}), alias, start, end: this.prev.end };
+    }
+    if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
+      throw this.unsupported('INDEXED BY');
+    return source;
+  }
+
+  private tableAliasOpt(): string | null {
+    if (this.acceptWord('AS')) return this.name('a table alias');
+    // FULL is not reserved: `a FULL JOIN b` is a join, not the alias "full".
+    const fullJoin = this.isWord('FULL') && this.isAnyWord(['JOIN', 'OUTER'], this.peek());
+    if (this.atName() && !this.isWord('INDEXED') && !fullJoin) return this.name();
+    return null;
+  }
+
+  /** `,`, `[NATURAL] [LEFT|RIGHT|FULL [OUTER] | INNER | CROSS] JOIN`, or null when FROM ends. */
+  private joinOperator(): { kind: JoinKind; natural: boolean } | null {
+    if (this.acceptOp(',')) return { kind: 'inner', natural: false };
+    if (!this.isAnyWord(JOIN_WORDS)) return null;
+    const natural = this.acceptWord('NATURAL');
+    let kind: JoinKind = 'inner';
+    if (this.acceptWord('LEFT')) kind = 'left';
+    else if (this.acceptWord('RIGHT')) kind = 'right';
+    else if (this.acceptWord('FULL')) kind = 'full';
+    else if (this.acceptWord('CROSS')) kind = 'cross';
+    else this.acceptWord('INNER');
+    if (kind === 'left' || kind === 'right' || kind === 'full') this.acceptWord('OUTER');
+    this.expectWord('JOIN');
+    return { kind, natural };
   }
 
   private values(): StatementAst {

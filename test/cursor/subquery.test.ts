@@ -1,7 +1,7 @@
 /**
  * Uncorrelated subqueries (IN / NOT IN (SELECT …), [NOT] EXISTS, scalar subqueries), each
  * statement compared with better-sqlite3: result columns and rows, or the error class; writes
- * compare the tables afterwards. Correlated subqueries stay a NotSupportedError.
+ * compare the tables afterwards. Correlated subqueries: test/cursor/correlated.test.ts.
  */
 import { Oracle } from '../helpers/sqlite-oracle';
 import type { Outcome } from '../helpers/sqlite-oracle';
@@ -116,14 +116,14 @@ describe('errors equal SQLite', () => {
     expect(compare(sql)).toBe(false);
   });
 
-  test('correlated subqueries are refused with NotSupportedError', () => {
+  test('correlated subqueries run per outer row, equal to SQLite', () => {
     for (const sql of [
-      'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE z = b)',
-      'SELECT (SELECT max(z) FROM u WHERE z < t.b) FROM t',
-      'SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE y = c)',
-      'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id)',
+      'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE z = b) ORDER BY id',
+      'SELECT id, (SELECT max(z) FROM u WHERE z < t.b) FROM t ORDER BY id',
+      'SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE y = c) ORDER BY id',
+      'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t AS x WHERE x.id = t.id) ORDER BY id',
     ])
-      expect(() => o.conn.cursor().execute(sql)).toThrow(NotSupportedError);
+      expect(compare(sql)).toBe(true);
   });
 
   test('subqueries in RETURNING are refused', () => {

@@ -19,6 +19,7 @@ import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
 import { foreignKeyCaseArb } from './generate-fk';
+import { joinCaseArb } from './generate-join';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -529,12 +530,14 @@ export function createTableSql(cols: Col[]): string[] {
 }
 
 export function caseArb(statements: number): fc.Arbitrary<Case> {
-  // One case in seven is over a table with composite keys (generate-composite.ts), one over a
-  // parent and a child table joined by foreign keys (generate-fk.ts).
+  // One case in eight is over a table with composite keys (generate-composite.ts), one over a
+  // parent and a child table joined by foreign keys (generate-fk.ts), one over three tables
+  // joined (generate-join.ts).
   return fc.oneof(
     { weight: 5, arbitrary: plainCaseArb(statements) },
     { weight: 1, arbitrary: compositeCaseArb(statements) },
     { weight: 1, arbitrary: foreignKeyCaseArb(statements) },
+    { weight: 1, arbitrary: joinCaseArb(statements) },
   );
 }
 

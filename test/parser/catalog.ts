@@ -101,10 +101,7 @@ export function layerKinds(plan: LogicalPlan): string[] {
   let node: LogicalPlan | null = plan;
   while (node) {
     kinds.unshift(node.kind === 'filter' && node.input.kind === 'aggregate' ? 'having' : node.kind);
-    node =
-      node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' || node.kind === 'compound'
-        ? null
-        : node.input;
+    node = 'input' in node ? node.input : null;
   }
   return kinds;
 }
@@ -117,8 +114,7 @@ export function findNode<K extends LogicalPlan['kind']>(
   let node: LogicalPlan = plan;
   for (;;) {
     if (node.kind === kind) return node as Extract<LogicalPlan, { kind: K }>;
-    if (node.kind === 'scan' || node.kind === 'values' || node.kind === 'virtual' || node.kind === 'compound')
-      throw new Error(`no ${kind} node`);
+    if (!('input' in node)) throw new Error(`no ${kind} node`);
     node = node.input;
   }
 }

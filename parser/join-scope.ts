@@ -1,0 +1,203 @@
+/**
+ * Name resolution over a FROM clause of several sources (joins, comma joins) or a derived table.
+ * The sources' rows are laid side by side in one wide row: member k's columns start at its
+ * `offset`, so a resolved column is an ordinary ColumnExpr at offset + column. SQLite's rules:
+ * an unqualified name found in two sources is "ambiguous column name: x", except a USING /
+ * NATURAL column, which means the left one (the right one under RIGHT JOIN, COALESCE of both
+ * under FULL JOIN); `*` lists that column once, `t.*` lists every column of t.
+ */
+import { QueryError } from '../src/errors';
+import { E } from '../planner/expr';
+import type { Collation, ColumnExpr, Expr, ValueType } from '../planner/expr';
+import type { JoinType, LogicalPlan } from '../planner/logical';
+import { unifyTypes } from '../planner/functions/types';
+import { typeOf } from '../planner/compile-expr';
+import type { ResolvedColumn, TableScope } from './scope';
+import { tryColumn, visibleColumns } from './scope';
+
+/** A derived table's output column, named the way SQLite names it (unique within the table). */
+export interface DerivedColumn {
+  readonly name: string;
+  readonly type: ValueType;
+  readonly collation?: Collation;
+}
+
+/** A resolved name: a column, or the COALESCE a merged USING column stands for. */
+export interface NameRef {
+  readonly expr: Expr;
+  readonly declared: string;
+  readonly nullable: boolean;
+}
+
+export interface Member {
+  /** Lower-cased names the source may be qualified with (its alias, else its table name). */
+  readonly qualifiers: readonly string[];
+  readonly offset: number;
+  readonly width: number;
+  /** A table or virtual table; null for a derived table. */
+  readonly table: TableScope | null;
+  readonly derived: readonly DerivedColumn[] | null;
+  /** The join that added this source (null for the first). */
+  readonly join: JoinType | null;
+  /** The side of an outer join that may be NULL-extended. */
+  readonly nullable: boolean;
+  /** A RIGHT or FULL join follows this source (SQLite's JT_LTORJ): `*` looks its USING columns up by name. */
+  readonly leftOfRight: boolean;
+  /** Lower-cased names of this source's USING (or NATURAL) columns, merged into a column to the left. */
+  readonly mergedAway: ReadonlySet<string>;
+}
+
+export interface MultiScope {
+  readonly kind: 'multi';
+  readonly members: readonly Member[];
+  readonly width: number;
+  /** The FROM clause as a logical plan (a Join tree or a Derived leaf). */
+  readonly plan: LogicalPlan;
+  /** ON terms that belong to the WHERE clause (they read a source right of their join). */
+  readonly where: readonly Expr[];
+}
+
+/** What names resolve against: one table, or several sources. */
+export type Scope = TableScope | MultiScope;
+
+export function isMulti(scope: Scope): scope is MultiScope {
+  return 'kind' in scope && scope.kind === 'multi';
+}
+
+export function scopeWidth(scope: Scope | null): number {
+  if (scope === null) return 0;
+  return isMulti(scope) ? scope.width : scope.compiled.columnCount;
+}
+
+/** `t.x` in EXPLAIN output: a bare name would not say which side of a join it reads. */
+function qualified(m: Member, name: string): string {
+  return m.qualifiers.length > 0 ? `${m.qualifiers[0]}.${name}` : name;
+}
+
+function shifted(c: ResolvedColumn, m: Member): ResolvedColumn {
+  const expr: ColumnExpr = { ...c.expr, column: c.expr.column + m.offset, name: qualified(m, c.expr.name) };
+  return { expr, declared: c.declared, nullable: c.nullable || m.nullable };
+}
+
+function derivedColumn(m: Member, i: number): ResolvedColumn {
+  const d = (m.derived ?? [])[i];
+  const plain = E.column(m.offset + i, [], d.type, qualified(m, d.name));
+  return {
+    expr: d.collation ? { ...plain, collation: d.collation } : plain,
+    declared: d.name,
+    nullable: true,
+  };
+}
+
+/** A column of one member, by unqualified parts. */
+export function inMember(m: Member, parts: readonly string[], quoted: boolean): ResolvedColumn | null {
+  if (m.table) {
+    const found = tryColumn({ ...m.table, qualifiers: [] }, parts, quoted);
+    return found ? shifted(found, m) : null;
+  }
+  const name = parts.join('.').toLowerCase();
+  const i = (m.derived ?? []).findIndex((d) => d.name.toLowerCase() === name);
+  return i < 0 ? null : derivedColumn(m, i);
+}
+
+function ambiguous(name: string, sql: string | undefined): QueryError {
+  return new QueryError(`ambiguous column name: ${name}`, 'QUERY', { sql });
+}
+
+/**
+ * Resolve an unqualified name (or path) over the members, left to right, as SQLite does: a second
+ * match is an error unless it is that source's USING column, which keeps the left match (INNER,
+ * LEFT), takes the right one (RIGHT) or becomes COALESCE(left, right) (FULL).
+ */
+export function resolveUnqualified(
+  members: readonly Member[],
+  parts: readonly string[],
+  quoted: boolean,
+  sql?: string,
+): NameRef | null {
+  const key = parts.join('.').toLowerCase();
+  let found: NameRef | null = null;
+  for (const member of members) {
+    const c = inMember(member, parts, quoted);
+    if (!c) continue;
+    if (!found) found = c;
+    else if (!member.mergedAway.has(key)) throw ambiguous(parts.join('.'), sql);
+    else if (member.join === 'right') found = c;
+    else if (member.join === 'full') {
+      const type = unifyTypes([typeOf(found.expr), typeOf(c.expr)]);
+      found = {
+        expr: E.call('coalesce', [found.expr, c.expr], type),
+        declared: found.declared,
+        nullable: true,
+      };
+    }
+  }
+  return found;
+}
+
+/**
+ * Resolve a column reference: `t.col` (or `t.path.to.field`) against the members qualified by t,
+ * else the parts as an unqualified name or nested path. Throws for an ambiguous name.
+ */
+export function lookupColumn(
+  scope: Scope,
+  parts: readonly string[],
+  quoted: boolean,
+  sql?: string,
+): NameRef | null {
+  if (!isMulti(scope)) return tryColumn(scope, parts, quoted);
+  if (parts.length >= 2) {
+    const q = parts[0].toLowerCase();
+    const owners = scope.members.filter((m) => m.qualifiers.includes(q));
+    let found: NameRef | null = null;
+    for (const m of owners) {
+      const c = inMember(m, parts.slice(1), quoted);
+      if (!c) continue;
+      if (found) throw ambiguous(parts.join('.'), sql);
+      found = c;
+    }
+    if (found) return found;
+  }
+  return resolveUnqualified(scope.members, parts, quoted, sql);
+}
+
+/** The members' columns in `*` order; with a qualifier, that member's columns only (null: no such table). */
+export function starColumns(
+  scope: Scope,
+  qualifier: string | null,
+  sql?: string,
+): { expr: Expr; column: NameRef }[] | null {
+  if (!isMulti(scope)) {
+    if (qualifier !== null && !scope.qualifiers.includes(qualifier.toLowerCase())) return null;
+    return visibleColumns(scope).map((c) => ({ expr: c.expr, column: c }));
+  }
+  const q = qualifier?.toLowerCase() ?? null;
+  const out: { expr: Expr; column: NameRef }[] = [];
+  let matched = false;
+  scope.members.forEach((m, k) => {
+    if (q !== null && !m.qualifiers.includes(q)) return;
+    matched = true;
+    const cols = m.table
+      ? visibleColumns(m.table).map((c) => shifted(c, m))
+      : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
+    const later = scope.members.slice(k + 1);
+    // SQLite expands `*` to `t.col` terms: two sources called t make the first one ambiguous.
+    const name = m.qualifiers[0];
+    if (
+      name !== undefined &&
+      cols.length > 0 &&
+      scope.members.some((x, i) => i !== k && x.qualifiers.includes(name))
+    )
+      throw ambiguous(`main.${name}.${cols[0].declared}`, sql);
+    for (const c of cols) {
+      const key = c.declared.toLowerCase();
+      if (q === null && m.mergedAway.has(key)) continue;
+      // SQLite's star expansion names such a column unqualified, so it resolves (and may be
+      // ambiguous, or a COALESCE) like a bare name.
+      const byName = m.leftOfRight && later.some((x) => x.mergedAway.has(key));
+      const ref = byName ? resolveUnqualified(scope.members, [c.declared], true, sql) : null;
+      out.push({ expr: ref ? ref.expr : c.expr, column: ref ?? c });
+    }
+  });
+  return q !== null && !matched ? null : out;
+}

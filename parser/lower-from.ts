@@ -1,0 +1,195 @@
+/**
+ * FROM clause → the scope names resolve against, plus (for several sources or a derived table)
+ * the logical Join tree that produces the wide row. Joins nest to the left in written order, as
+ * SQLite reads them; USING and NATURAL become equality conjuncts of the ON condition, and their
+ * columns are merged (parser/join-scope.ts). A derived table is lowered like any query (through
+ * the statement's query lowerer, which also lowers subqueries) and becomes a Derived leaf.
+ */
+import { NotSupportedError, QueryError } from '../src/errors';
+import { E, conjuncts } from '../planner/expr';
+import { rowColumnsOf } from '../planner/expr-columns';
+import type { Expr } from '../planner/expr';
+import { L } from '../planner/logical';
+import type { JoinType, LogicalPlan } from '../planner/logical';
+import { comparisonCollation, exprCollation } from '../planner/sql-text';
+import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
+import type { ParamCollector } from './params';
+import type { CatalogReader, TableScope } from './scope';
+import { scopeFor, visibleColumns } from './scope';
+import { virtualScope } from './lower-introspect';
+import { lowerExpr } from './lower-expr';
+import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
+import { inMember, resolveUnqualified } from './join-scope';
+
+/** The scope of a SELECT's FROM clause; null without FROM. */
+export function fromScope(
+  ast: SelectAst,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): Scope | null {
+  if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
+  if (ast.table === null) return null;
+  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
+}
+
+/** The projected expressions of a query plan (the leftmost arm's, for a compound). */
+function projected(plan: LogicalPlan): readonly Expr[] {
+  switch (plan.kind) {
+    case 'project':
+      return plan.columns.map((c) => c.expr);
+    case 'sort':
+    case 'distinct':
+    case 'limit':
+    case 'filter':
+      return projected(plan.input);
+    case 'compound':
+      return projected(plan.left);
+    default:
+      return [];
+  }
+}
+
+/** SQLite makes a derived table's column names unique by appending `:1`, `:2`, … to repeats. */
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let out = name;
+    for (let k = 1; seen.has(out.toLowerCase()); k++) out = `${name}:${k}`;
+    seen.add(out.toLowerCase());
+    return out;
+  });
+}
+
+interface Leaf {
+  member: Omit<Member, 'offset' | 'join' | 'nullable' | 'leftOfRight' | 'mergedAway'>;
+  plan: LogicalPlan;
+}
+
+function leaf(src: FromSourceAst, catalog: CatalogReader, params: ParamCollector, sql: string): Leaf {
+  if (src.t === 'table') {
+    const scope: TableScope =
+      virtualScope({ table: src.name, tableArgs: src.args, tableAlias: src.alias }, params, sql) ??
+      scopeFor(catalog, src.name, src.alias, sql);
+    return {
+      member: {
+        qualifiers: scope.qualifiers,
+        width: scope.compiled.columnCount,
+        table: scope,
+        derived: null,
+      },
+      plan: scope.source ? L.virtual(scope.source) : L.scan(scope.schema.name),
+    };
+  }
+  const lowerQuery = params.queryLowerer;
+  if (!lowerQuery)
+    throw new NotSupportedError('subqueries in FROM in this statement', 'NOT_SUPPORTED', { sql });
+  const inner = lowerQuery(src.query);
+  const exprs = projected(inner.plan);
+  const names = uniqueNames(inner.columns.map((c) => c.name));
+  const derived: DerivedColumn[] = inner.columns.map((c, i) => {
+    const collation = exprs[i] ? exprCollation(exprs[i]) : undefined;
+    return { name: names[i], type: c.type, ...(collation ? { collation } : {}) };
+  });
+  return {
+    member: {
+      qualifiers: src.alias !== null ? [src.alias.toLowerCase()] : [],
+      width: derived.length,
+      table: null,
+      derived,
+    },
+    plan: L.derived(inner.plan, src.alias, derived.length),
+  };
+}
+
+/** Declared names of a member's columns, in order (what NATURAL compares). */
+function memberNames(m: Member): string[] {
+  if (m.table) return visibleColumns(m.table).map((c) => c.declared);
+  return (m.derived ?? []).map((d) => d.name);
+}
+
+function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
+  const last = members[members.length - 1];
+  return { kind: 'multi', members, width: last.offset + last.width, plan, where: [] };
+}
+
+/** `left.x = right.x` for a USING / NATURAL column, under the collation SQLite's `=` picks. */
+function usingCondition(left: readonly Member[], right: Member, name: string, sql: string): Expr {
+  const l = resolveUnqualified(left, [name], false, sql);
+  const r = inMember(right, [name], false);
+  if (!l || !r)
+    throw new QueryError(`cannot join using column ${name} - column not present in both tables`, 'QUERY', {
+      sql,
+    });
+  const eq = E.binary('=', l.expr, r.expr);
+  const collation = comparisonCollation(l.expr, r.expr);
+  return collation ? { ...eq, collation } : eq;
+}
+
+const rightOf = (m: Member): number => m.offset + m.width;
+
+export function lowerFrom(
+  from: FromAst,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): MultiScope {
+  const first = leaf(from.first, catalog, params, sql);
+  let members: Member[] = [
+    { ...first.member, offset: 0, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
+  ];
+  const plans = [first.plan];
+  const usingConds: Expr[][] = [];
+  for (const j of from.joins) {
+    const right = leaf(j.source, catalog, params, sql);
+    const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
+    const last = members[members.length - 1];
+    // Every source to the left of a RIGHT / FULL join may be NULL-extended.
+    if (type === 'right' || type === 'full')
+      members = members.map((m) => ({ ...m, nullable: true, leftOfRight: true }));
+    const left = members;
+    const r0: Member = {
+      ...right.member,
+      offset: rightOf(last),
+      join: type,
+      nullable: type === 'left' || type === 'full',
+      leftOfRight: false,
+      mergedAway: new Set(),
+    };
+    let using: readonly string[] = j.using ?? [];
+    if (j.natural) {
+      using = memberNames(r0).filter((n) =>
+        left.some((m) => !m.mergedAway.has(n.toLowerCase()) && inMember(m, [n], false)),
+      );
+    }
+    const keys = [...new Set(using.map((n) => n.toLowerCase()))];
+    usingConds.push(
+      keys.map((k) => usingCondition(left, r0, using.find((n) => n.toLowerCase() === k) ?? k, sql)),
+    );
+    members = [...left, { ...r0, mergedAway: new Set(keys) }];
+    plans.push(right.plan);
+  }
+  // ON terms name columns of the whole FROM clause, as in SQLite: an inner join's term reading a
+  // source to its right is a WHERE term (unless a RIGHT / FULL join follows, which would change
+  // its meaning); an outer join's is an error.
+  const whole = multi(members, first.plan);
+  const where: Expr[] = [];
+  let plan = first.plan;
+  from.joins.forEach((j, i) => {
+    const r = members[i + 1];
+    const conds = [...usingConds[i]];
+    if (j.on) {
+      const on = lowerExpr(j.on, { scope: whole, params, sql, aggregates: null, allowColumns: true });
+      const laterOuter = members.slice(i + 2).some((m) => m.join === 'right' || m.join === 'full');
+      for (const c of conjuncts(on)) {
+        const beyond = [...rowColumnsOf([c])].some((col) => col >= rightOf(r));
+        if (!beyond) conds.push(c);
+        else if (r.join === 'inner' && !laterOuter) where.push(c);
+        else throw new QueryError('ON clause references tables to its right', 'QUERY', { sql });
+      }
+    }
+    const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
+    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset, r.width);
+  });
+  return { ...multi(members, plan), where };
+}

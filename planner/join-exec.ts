@@ -1,0 +1,234 @@
+/**
+ * The join operators at run time. Each streams its left (outer) input and emits joined rows as
+ * they are found; the right input of NestedLoopJoin and HashJoin is read once, on the first pull.
+ * Outer joins: a left row without a match comes out with NULLs for the right columns right after
+ * its matches; under RIGHT / FULL, the right rows that never matched come out last, with NULLs
+ * for the left columns.
+ */
+import type { CollectionView } from '../storage/collection-state';
+import { widenDefaults, widenRow } from '../storage/collection-state';
+import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
+import { InternalError, QueryError } from '../src/errors';
+import { compileExpr } from './compile-expr';
+import type { Evaluator, Row } from './compile-expr';
+import type { Expr } from './expr';
+import type { HashJoinNode, IndexNestedLoopJoinNode, NestedLoopJoinNode, PhysicalPlan } from './physical';
+import { truth } from './sql-values';
+import { tupleKey } from './value-key';
+import type { ExecEnv, Source } from './execute';
+
+type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
+
+function fromGenerator(gen: Generator<Row, void, void>): Source {
+  return {
+    next() {
+      const r = gen.next();
+      return r.done ? null : r.value;
+    },
+  };
+}
+
+function predicateOf(e: Expr | null, env: ExecEnv): ((row: Row) => boolean) | null {
+  if (!e) return null;
+  const f = compileExpr(e, env.ctx).eval;
+  return (row) => truth(f(row)) === true;
+}
+
+function drainAll(src: Source): Row[] {
+  const out: Row[] = [];
+  for (let row = src.next(); row !== null; row = src.next()) out.push(row);
+  return out;
+}
+
+const nulls = (n: number): Row => new Array<unknown>(n).fill(null);
+
+function* nestedLoop(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
+  const left = build(node.left, env);
+  const right = drainAll(build(node.right, env));
+  const pred = predicateOf(node.predicate, env);
+  const keepLeft = node.type === 'left' || node.type === 'full';
+  const keepRight = node.type === 'right' || node.type === 'full';
+  const matched = keepRight ? new Uint8Array(right.length) : null;
+  const noRight = nulls(node.rightWidth);
+  for (let l = left.next(); l !== null; l = left.next()) {
+    let any = false;
+    for (let i = 0; i < right.length; i++) {
+      const row = l.concat(right[i]);
+      if (pred && !pred(row)) continue;
+      any = true;
+      if (matched) matched[i] = 1;
+      yield row;
+    }
+    if (!any && keepLeft) yield l.concat(noRight);
+  }
+  if (matched) {
+    const noLeft = nulls(node.leftWidth);
+    for (let i = 0; i < right.length; i++) if (!matched[i]) yield noLeft.concat(right[i]);
+  }
+}
+
+function keyOf(evals: readonly Evaluator[], row: Row): string | null {
+  if (evals.length === 1) {
+    const v = evals[0](row);
+    return v === null ? null : tupleKey([v]);
+  }
+  const vs = evals.map((f) => f(row));
+  return vs.includes(null) ? null : tupleKey(vs);
+}
+
+function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
+  const left = build(node.left, env);
+  const leftKeys = node.leftKeys.map((k) => compileExpr(k, env.ctx).eval);
+  const rightKeys = node.rightKeys.map((k) => compileExpr(k, env.ctx).eval);
+  const right = drainAll(build(node.right, env));
+  const table = new Map<string, number[]>();
+  right.forEach((r, i) => {
+    const k = keyOf(rightKeys, r);
+    if (k === null) return;
+    const list = table.get(k);
+    if (list) list.push(i);
+    else table.set(k, [i]);
+  });
+  const residual = predicateOf(node.residual, env);
+  const keepLeft = node.type === 'left' || node.type === 'full';
+  const keepRight = node.type === 'right' || node.type === 'full';
+  const matched = keepRight ? new Uint8Array(right.length) : null;
+  const noRight = nulls(node.rightWidth);
+  for (let l = left.next(); l !== null; l = left.next()) {
+    let any = false;
+    const k = keyOf(leftKeys, l);
+    const hits = k === null ? undefined : table.get(k);
+    if (hits)
+      for (const i of hits) {
+        const row = l.concat(right[i]);
+        if (residual && !residual(row)) continue;
+        any = true;
+        if (matched) matched[i] = 1;
+        yield row;
+      }
+    if (!any && keepLeft) yield l.concat(noRight);
+  }
+  if (matched) {
+    const noLeft = nulls(node.leftWidth);
+    for (let i = 0; i < right.length; i++) if (!matched[i]) yield noLeft.concat(right[i]);
+  }
+}
+
+/** The inner rows matching one key: started per outer row, then pulled until null. */
+interface InnerRows {
+  start(key: unknown): void;
+  next(): Row | null;
+}
+
+function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: ExecEnv): InnerRows {
+  const defaults = widenDefaults(coll.meta, coll.compiled);
+  const read = (loc: number): Row => {
+    env.stats.rowsRead++;
+    const row = env.readRow(loc);
+    return defaults === null ? row : widenRow(row, defaults);
+  };
+  if (node.index === null) {
+    let loc: number | undefined;
+    return {
+      start(key) {
+        env.stats.indexEntries++;
+        loc = coll.pk.get(key);
+      },
+      next() {
+        if (loc === undefined) return null;
+        const at = loc;
+        loc = undefined;
+        return read(at);
+      },
+    };
+  }
+  const ix = coll.indexes.find((i) => i.def.name === node.index);
+  if (!ix) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
+  const tree: BTreeSnapshot<unknown, unknown> = ix.tree;
+  const composite = node.columns !== undefined;
+  // Every key that starts with the prefix p: from p itself to p followed by the last value.
+  const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
+  let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+  return {
+    start(key) {
+      const opts: CursorOptions<unknown> = composite
+        ? { lo: key, loInclusive: true, hi: [...(key as unknown[]), last], hiInclusive: true }
+        : { lo: key, loInclusive: true, hi: key, hiInclusive: true };
+      cur = tree.cursor(opts);
+    },
+    next() {
+      if (cur === null || !cur.next()) return null;
+      env.stats.indexEntries++;
+      const loc = coll.pk.get(cur.value);
+      if (loc === undefined)
+        throw new InternalError(
+          `stale index ${ix.def.name}: entry points at missing row ${String(cur.value)} of ${coll.meta.schema.name}`,
+          'STALE_INDEX',
+        );
+      return read(loc);
+    },
+  };
+}
+
+/** Hand-rolled rather than a generator: this loop runs once per outer row of every join. */
+function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
+  const coll = env.view.collections.get(node.collection);
+  if (!coll) throw new QueryError(`no such collection: ${node.collection}`, 'QUERY');
+  const keys = node.keys.map((k) => compileExpr(k, env.ctx).eval);
+  // A composite index is probed with a tuple prefix, even of one column.
+  const single = keys.length === 1 && node.columns === undefined ? keys[0] : null;
+  const inner = innerRows(node, coll, env);
+  const innerFilter = predicateOf(node.innerFilter, env);
+  const residual = predicateOf(node.residual, env);
+  const keepOuter = node.type === 'left';
+  const noInner = nulls(node.innerWidth);
+  let outer: Source | null = null;
+  let o: Row | null = null;
+  let any = false;
+  let live = false;
+  return {
+    next() {
+      outer ??= build(node.outer, env);
+      for (;;) {
+        if (o === null) {
+          o = outer.next();
+          if (o === null) return null;
+          any = false;
+          let key: unknown;
+          if (single) key = single(o);
+          else {
+            const values = keys.map((f) => f(o as Row));
+            key = values.includes(null) ? null : values;
+          }
+          live = key !== null;
+          if (live) inner.start(key);
+        }
+        const i = live ? inner.next() : null;
+        if (i === null) {
+          const done = o;
+          o = null;
+          if (!any && keepOuter) return done.concat(noInner);
+          continue;
+        }
+        if (innerFilter && !innerFilter(i)) continue;
+        const row = node.swapped ? i.concat(o) : o.concat(i);
+        if (residual && !residual(row)) continue;
+        any = true;
+        return row;
+      }
+    },
+  };
+}
+
+export function nestedLoopJoinSource(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Source {
+  return fromGenerator(nestedLoop(node, env, build));
+}
+
+export function hashJoinSource(node: HashJoinNode, env: ExecEnv, build: Build): Source {
+  return fromGenerator(hashJoin(node, env, build));
+}
+
+export function indexNestedLoopJoinSource(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
+  return indexNestedLoop(node, env, build);
+}

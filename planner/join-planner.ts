@@ -1,0 +1,332 @@
+/**
+ * Physical planning of a FROM clause with joins (a logical Join tree) or a derived table.
+ *
+ * Predicate push-down: WHERE conjuncts and ON conjuncts go to the lowest place where they read
+ * only available columns, but never below the NULL-extended side of an outer join (a WHERE term
+ * on that side must see the NULL rows; an ON term of a LEFT join on its left side decides matches,
+ * it does not drop left rows). Join order is SQLite's written order, except that an inner join of
+ * two tables puts the side reached by an index lookup inside the loop.
+ *
+ * Operator choice per join, from its remaining ON conjuncts: an equality between a left
+ * expression and a column of a right-side table with a primary key or index on it (same storage
+ * class, BINARY comparison) → IndexNestedLoopJoin; other equalities between the two sides →
+ * HashJoin; otherwise NestedLoopJoin. Every expression is rebased so that it reads the row of the
+ * node evaluating it (planner/expr-shift.ts).
+ */
+import type { CollectionView, IndexView } from '../storage/collection-state';
+import { indexPaths } from '../storage/schema/normalize';
+import { QueryError } from '../src/errors';
+import type { Expr, ValueType } from './expr';
+import { balancedTree, conjuncts, isConstant } from './expr';
+import type { LogicalPlan } from './logical';
+import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
+import { rowColumnsOf } from './expr-columns';
+import { shiftColumns } from './expr-shift';
+import { typeOf } from './compile-expr';
+
+export interface JoinPlanning {
+  collection(name: string): CollectionView | undefined;
+  /** Nested loops over whole inputs, every predicate evaluated above the join (a test reference). */
+  readonly naive: boolean;
+  /** Access path plus residual Filter for one collection under local predicates. */
+  access(view: CollectionView, preds: readonly Expr[]): PhysicalPlan;
+  /** A whole query (a derived table's). */
+  query(plan: LogicalPlan): PhysicalPlan;
+}
+
+interface Span {
+  lo: number;
+  hi: number;
+}
+
+/** Whether every column `e` reads is inside `s` (true for an expression reading none). */
+function within(e: Expr, s: Span): boolean {
+  for (const c of rowColumnsOf([e])) if (c < s.lo || c >= s.hi) return false;
+  return true;
+}
+
+function reads(e: Expr): boolean {
+  return rowColumnsOf([e]).size > 0;
+}
+
+function and(parts: readonly Expr[], delta: number): Expr | null {
+  return parts.length === 0 ? null : shiftColumns(balancedTree([...parts], 'and'), delta);
+}
+
+function filtered(node: PhysicalPlan, parts: readonly Expr[], delta: number): PhysicalPlan {
+  const predicate = and(parts, delta);
+  return predicate ? { kind: 'Filter', input: node, predicate } : node;
+}
+
+/** Plan a leaf (table, virtual table, derived table) at `base` with predicates over global columns. */
+function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: JoinPlanning): PhysicalPlan {
+  switch (plan.kind) {
+    case 'scan': {
+      const view = ctx.collection(plan.collection);
+      if (!view) throw new QueryError(`no such collection: ${plan.collection}`, 'QUERY');
+      return ctx.access(
+        view,
+        preds.map((p) => shiftColumns(p, -base)),
+      );
+    }
+    case 'virtual':
+      return filtered({ kind: 'VirtualScan', source: plan.source }, preds, -base);
+    case 'derived':
+      return filtered({ kind: 'Subquery', alias: plan.alias, input: ctx.query(plan.plan) }, preds, -base);
+    default:
+      throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
+  }
+}
+
+function typeClass(t: ValueType): string | null {
+  if (t === 'integer' || t === 'real' || t === 'boolean' || t === 'timestamp') return 'number';
+  if (t === 'text' || t === 'blob') return t;
+  return null;
+}
+
+/** `l = r` with one side reading only `a` and the other only `b`, compared exactly (BINARY, one storage class). */
+function equiSides(e: Expr, a: Span, b: Span): { a: Expr; b: Expr } | null {
+  if (e.kind !== 'binary' || e.op !== '=' || e.collation !== undefined) return null;
+  const lt = typeClass(typeOf(e.left));
+  if (lt === null || lt !== typeClass(typeOf(e.right))) return null;
+  if (e.left.kind === 'collate' || e.right.kind === 'collate') return null;
+  if (!reads(e.left) || !reads(e.right)) return null;
+  if (within(e.left, a) && within(e.right, b)) return { a: e.left, b: e.right };
+  if (within(e.right, a) && within(e.left, b)) return { a: e.right, b: e.left };
+  return null;
+}
+
+interface IndexProbe {
+  index: IndexView | null;
+  /** Outer-side key per used index column, in index column order. */
+  keys: Expr[];
+  names: string[];
+  used: Expr[];
+  rank: number;
+}
+
+/**
+ * The best lookup of `view` (at `innerBase`) keyed by outer expressions: primary key, unique
+ * index, other index, or the longest equality prefix of a composite index.
+ */
+function bestProbe(
+  view: CollectionView,
+  conds: readonly Expr[],
+  outer: Span,
+  inner: Span,
+  innerPreds: readonly Expr[] = [],
+): IndexProbe | null {
+  interface Pair {
+    cond: Expr;
+    outer: Expr;
+    column: number;
+    sub: readonly number[];
+    name: string;
+    joins: boolean;
+  }
+  const pairs: Pair[] = [];
+  for (const c of conds) {
+    const s = equiSides(c, outer, inner);
+    if (s && s.b.kind === 'column')
+      pairs.push({
+        cond: c,
+        outer: s.a,
+        column: s.b.column - inner.lo,
+        sub: s.b.sub,
+        name: s.b.name,
+        joins: true,
+      });
+  }
+  // `inner.col = constant` terms extend a composite prefix (`ON l.ord_id = o.id AND l.n = 1`).
+  for (const c of innerPreds) {
+    if (c.kind !== 'binary' || c.op !== '=' || c.collation !== undefined) continue;
+    const [col, value] = c.left.kind === 'column' ? [c.left, c.right] : [c.right, c.left];
+    if (col.kind !== 'column' || !isConstant(value)) continue;
+    const t = typeClass(typeOf(value));
+    if (t === null || t !== typeClass(col.type) || !within(col, inner)) continue;
+    pairs.push({
+      cond: c,
+      outer: value,
+      column: col.column - inner.lo,
+      sub: col.sub,
+      name: col.name,
+      joins: false,
+    });
+  }
+  const find = (column: number, sub: readonly number[]) =>
+    pairs.find(
+      (p) => p.column === column && p.sub.length === sub.length && p.sub.every((x, i) => x === sub[i]),
+    );
+  let best: IndexProbe | null = null;
+  const offer = (p: IndexProbe): void => {
+    // A lookup keyed by constants alone is no join: the inner side's own access path does that.
+    if (!p.used.some((u) => conds.includes(u))) return;
+    if (!best || p.rank < best.rank || (p.rank === best.rank && p.keys.length > best.keys.length)) best = p;
+  };
+  const pk = find(view.compiled.pkColumn, []);
+  if (pk) offer({ index: null, keys: [pk.outer], names: [pk.name], used: [pk.cond], rank: 0 });
+  for (const ix of view.indexes) {
+    const keys: Expr[] = [];
+    const names: string[] = [];
+    const used: Expr[] = [];
+    for (const col of ix.columns) {
+      const p = find(col.column, col.sub);
+      if (!p) break;
+      keys.push(p.outer);
+      names.push(p.name);
+      used.push(p.cond);
+      if (!ix.composite) break;
+    }
+    if (keys.length === 0) continue;
+    const full = keys.length === ix.columns.length;
+    offer({ index: ix, keys, names, used, rank: ix.unique && full ? 1 : 2 });
+  }
+  return best;
+}
+
+function lookupAccess(node: PhysicalPlan): boolean {
+  const n = node.kind === 'Filter' ? node.input : node;
+  return n.kind === 'PrimaryKeyLookup' || n.kind === 'IndexLookup';
+}
+
+function indexJoin(
+  type: 'inner' | 'left',
+  outer: PhysicalPlan,
+  outerSpan: Span,
+  view: CollectionView,
+  innerSpan: Span,
+  probe: IndexProbe,
+  innerPreds: readonly Expr[],
+  rest: readonly Expr[],
+  rowBase: number,
+  swapped: boolean,
+): IndexNestedLoopJoinNode {
+  const ix = probe.index;
+  return {
+    kind: 'IndexNestedLoopJoin',
+    type,
+    outer,
+    collection: view.meta.schema.name,
+    index: ix ? ix.def.name : null,
+    unique: ix ? ix.unique && probe.keys.length === ix.columns.length : true,
+    ...(ix?.composite ? { columns: indexPaths(ix.def).map((p) => p.join('.')) } : {}),
+    ...(ix?.composite && ix.desc ? { desc: ix.desc } : {}),
+    keys: probe.keys.map((k) => shiftColumns(k, -outerSpan.lo)),
+    keyNames: probe.names,
+    innerFilter: and(innerPreds, -innerSpan.lo),
+    residual: and(rest, -rowBase),
+    outerWidth: outerSpan.hi - outerSpan.lo,
+    innerWidth: innerSpan.hi - innerSpan.lo,
+    swapped,
+  };
+}
+
+/**
+ * Plan `plan` (a Join tree or a leaf) whose rows start at global column `base`, applying every
+ * predicate of `preds` (global columns) to its rows.
+ */
+export function planFrom(
+  plan: LogicalPlan,
+  base: number,
+  preds: readonly Expr[],
+  ctx: JoinPlanning,
+): PhysicalPlan {
+  if (plan.kind !== 'join') return planLeaf(plan, base, preds, ctx);
+  const { type } = plan;
+  if (ctx.naive) {
+    const node: PhysicalPlan = {
+      kind: 'NestedLoopJoin',
+      type,
+      left: planFrom(plan.left, base, [], ctx),
+      right: planFrom(plan.right, base + plan.leftWidth, [], ctx),
+      leftWidth: plan.leftWidth,
+      rightWidth: plan.rightWidth,
+      predicate: plan.on ? shiftColumns(plan.on, -base) : null,
+    };
+    return filtered(node, preds, -base);
+  }
+  const L: Span = { lo: base, hi: base + plan.leftWidth };
+  const R: Span = { lo: L.hi, hi: L.hi + plan.rightWidth };
+  const leftPreds: Expr[] = [];
+  const rightPreds: Expr[] = [];
+  const joinConds: Expr[] = [];
+  const above: Expr[] = [];
+  const leftKept = type === 'inner' || type === 'left';
+  const rightKept = type === 'inner' || type === 'right';
+  for (const p of preds) {
+    if (!reads(p)) above.push(p);
+    else if (leftKept && within(p, L)) leftPreds.push(p);
+    else if (rightKept && within(p, R)) rightPreds.push(p);
+    else if (type === 'inner') joinConds.push(p);
+    else above.push(p);
+  }
+  for (const c of conjuncts(plan.on)) {
+    // An ON term limits the side that is not kept (the NULL-extended one) or decides matches.
+    if (reads(c) && type !== 'right' && type !== 'full' && within(c, R)) rightPreds.push(c);
+    else if (reads(c) && (type === 'inner' || type === 'right') && within(c, L)) leftPreds.push(c);
+    else joinConds.push(c);
+  }
+  const node = planJoin(plan, base, L, R, leftPreds, rightPreds, joinConds, ctx);
+  return filtered(node, above, -base);
+}
+
+function planJoin(
+  plan: Extract<LogicalPlan, { kind: 'join' }>,
+  base: number,
+  L: Span,
+  R: Span,
+  leftPreds: readonly Expr[],
+  rightPreds: readonly Expr[],
+  joinConds: readonly Expr[],
+  ctx: JoinPlanning,
+): PhysicalPlan {
+  const { type } = plan;
+  const rightView = plan.right.kind === 'scan' ? ctx.collection(plan.right.collection) : undefined;
+  const leftView = plan.left.kind === 'scan' ? ctx.collection(plan.left.collection) : undefined;
+  const probe =
+    rightView && (type === 'inner' || type === 'left')
+      ? bestProbe(rightView, joinConds, L, R, rightPreds)
+      : null;
+  if (type === 'inner' && leftView && rightView) {
+    // An inner join may run either way round: drive from the side that is a lookup.
+    const back = bestProbe(leftView, joinConds, R, L, leftPreds);
+    const rightPlan = planLeaf(plan.right, R.lo, rightPreds, ctx);
+    if (
+      back &&
+      (!probe || (lookupAccess(rightPlan) && !lookupAccess(planLeaf(plan.left, L.lo, leftPreds, ctx))))
+    ) {
+      const rest = joinConds.filter((c) => !back.used.includes(c));
+      const own = leftPreds.filter((c) => !back.used.includes(c));
+      return indexJoin('inner', rightPlan, R, leftView, L, back, own, rest, base, true);
+    }
+  }
+  const left = planFrom(plan.left, L.lo, leftPreds, ctx);
+  if (probe && rightView) {
+    const rest = joinConds.filter((c) => !probe.used.includes(c));
+    const own = rightPreds.filter((c) => !probe.used.includes(c));
+    return indexJoin(type as 'inner' | 'left', left, L, rightView, R, probe, own, rest, base, false);
+  }
+  const right = planFrom(plan.right, R.lo, rightPreds, ctx);
+  const fields = {
+    type,
+    left,
+    right,
+    leftWidth: L.hi - L.lo,
+    rightWidth: R.hi - R.lo,
+  };
+  const equi = joinConds.map((c) => ({ c, s: equiSides(c, L, R) }));
+  const keyed = equi.filter((x) => x.s !== null);
+  if (keyed.length > 0) {
+    return {
+      kind: 'HashJoin',
+      ...fields,
+      leftKeys: keyed.map((x) => shiftColumns((x.s as { a: Expr }).a, -L.lo)),
+      rightKeys: keyed.map((x) => shiftColumns((x.s as { b: Expr }).b, -R.lo)),
+      residual: and(
+        equi.filter((x) => x.s === null).map((x) => x.c),
+        -base,
+      ),
+    };
+  }
+  return { kind: 'NestedLoopJoin', ...fields, predicate: and(joinConds, -base) };
+}
