@@ -18,6 +18,8 @@ import { tryColumn } from './scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
 import { lowerSubquery } from './lower-subquery';
+import { lowerWindowCall, readsWindow } from './lower-window';
+import type { WindowScope } from './lower-window';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -49,6 +51,8 @@ export interface ExprContext {
   readonly noSubqueries?: string;
   /** SQLite's message for an aggregate where none is allowed, when it is not "misuse of aggregate". */
   readonly aggregateMisuse?: string;
+  /** Where window function calls are allowed (a SELECT's list and ORDER BY); else absent or null. */
+  readonly windows?: WindowScope | null;
 }
 
 const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
@@ -79,7 +83,11 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
   if (!e) return false;
   switch (e.t) {
     case 'call':
-      return isAggregateCall(e.name, e.star ? 0 : e.args.length) || e.args.some(containsAggregateCall);
+      // A call with OVER is a window function: only aggregates in its arguments count.
+      return (
+        (e.over === undefined && isAggregateCall(e.name, e.star ? 0 : e.args.length)) ||
+        e.args.some(containsAggregateCall)
+      );
     case 'unary':
     case 'isnull':
     case 'cast':
@@ -154,6 +162,8 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
   if (!alias) throw new QueryError(`no such column: ${name}`, 'QUERY', details);
+  if (!cx.windows && readsWindow(alias))
+    throw new QueryError(`misuse of aliased window function ${name}`, 'QUERY', details);
   if (!cx.aggregates && containsKind(alias, 'slot'))
     throw new QueryError(cx.aggregateMisuse ?? `misuse of aggregate: ${name}`, 'QUERY', details);
   return alias;
@@ -171,6 +181,7 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   if (found.kind === 'arity' || (e.star && !(found.def.kind === 'aggregate' && found.def.star)))
     throw new QueryError(`wrong number of arguments to function ${e.name}()`, 'QUERY', details);
   const def = found.def;
+  if (e.over !== undefined || def.kind === 'window') return lowerWindowCall(e, def, cx, lowerExpr);
   if (def.kind === 'scalar') {
     if (e.filter)
       throw new QueryError(`FILTER may not be used with non-aggregate ${e.name}()`, 'QUERY', details);

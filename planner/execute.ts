@@ -29,6 +29,7 @@ import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
+import { windowRows } from './window-exec';
 
 export interface Source {
   next(): Row | null;
@@ -270,6 +271,10 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     return materialized(() => aggregateRows(node, env));
+  },
+
+  Window(node, env) {
+    return materialized(() => windowRows(node, drain(build(node.input, env)), env.ctx));
   },
 
   Sort(node, env) {

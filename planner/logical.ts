@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Window? → Sort? → Project → Distinct? → Limit?
  *
  * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
  * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
@@ -14,9 +14,12 @@
  * references keep working after grouping and SlotExprs (starting at the collection's column
  * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
  * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
+ * Window appends one slot per window function call to each row (after the Aggregate's slots, or
+ * after the stored row) and may reorder the rows, as SQLite's window sorts do.
  */
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';
+import type { WindowCall } from './window';
 
 export interface ScanNode {
   readonly kind: 'scan';
@@ -47,6 +50,15 @@ export interface AggregateNode {
   readonly groupBy: readonly Expr[];
   readonly aggregates: readonly AggregateExpr[];
   /** Width of the input rows (the collection's column count): where slots start. */
+  readonly inputWidth: number;
+}
+
+/** Window function calls over the input rows; call i's value is slot `inputWidth + i`. */
+export interface WindowNode {
+  readonly kind: 'window';
+  readonly input: LogicalPlan;
+  readonly calls: readonly WindowCall[];
+  /** Width of the input rows (stored row, or stored row + group keys + aggregates). */
   readonly inputWidth: number;
 }
 
@@ -106,6 +118,7 @@ export type LogicalPlan =
   | VirtualNode
   | FilterNode
   | AggregateNode
+  | WindowNode
   | SortNode
   | ProjectNode
   | DistinctNode
@@ -127,6 +140,12 @@ export const L = Object.freeze({
     input,
     groupBy,
     aggregates,
+    inputWidth,
+  }),
+  window: (input: LogicalPlan, calls: readonly WindowCall[], inputWidth: number): WindowNode => ({
+    kind: 'window',
+    input,
+    calls,
     inputWidth,
   }),
   sort: (input: LogicalPlan, keys: readonly SortKey[]): SortNode => ({ kind: 'sort', input, keys }),

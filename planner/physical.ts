@@ -6,6 +6,7 @@
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { ProjectColumn, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
+import type { WindowCall } from './window';
 
 export interface Bound {
   readonly expr: Expr;
@@ -99,6 +100,14 @@ export interface AggregatePNode {
   readonly inputWidth: number;
 }
 
+/** Window function calls (planner/window-exec.ts): reads all input rows, sorts per window. */
+export interface WindowPNode {
+  readonly kind: 'Window';
+  readonly input: PhysicalPlan;
+  readonly calls: readonly WindowCall[];
+  readonly inputWidth: number;
+}
+
 export interface SortPNode {
   readonly kind: 'Sort';
   readonly input: PhysicalPlan;
@@ -159,6 +168,7 @@ export type PhysicalPlan =
   | VirtualScanNode
   | FilterPNode
   | AggregatePNode
+  | WindowPNode
   | SortPNode
   | TopNPNode
   | ProjectPNode

@@ -24,6 +24,7 @@ import type {
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
+import { parseWindowClause } from './parse-window';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
@@ -218,7 +219,7 @@ class StatementParser extends ExprParser {
       while (this.acceptOp(','));
     }
     const having = this.acceptWord('HAVING') ? this.expr() : null;
-    if (this.isWord('WINDOW')) throw this.unsupported('WINDOW');
+    const windows = parseWindowClause(this);
     return {
       t: 'select',
       distinct,
@@ -229,6 +230,7 @@ class StatementParser extends ExprParser {
       where,
       groupBy,
       having,
+      ...(windows.length ? { windows } : {}),
       orderBy: [],
       limit: null,
       offset: null,
