@@ -260,15 +260,28 @@ function builtinRunner(c: Extract<WindowCall, { kind: 'builtin' }>, ctx: ExecCon
     case 'nth_value': {
       const nth = c.fn === 'nth_value' ? compileExpr(c.args[1], ctx).eval : null;
       return (p, off, out) => {
+        const plain = spec.frame.exclude === 'noOthers';
         p.rows.forEach((row, i) => {
-          const frame = frameRows(p, i, spec, off);
+          // Without EXCLUDE the frame is one run of rows: index into it instead of listing it.
+          let frame: number[] | null = null;
+          let s = 0;
+          let len: number;
+          if (plain) {
+            const r = frameRange(p, i, spec, off);
+            s = r.s;
+            len = Math.max(0, r.e - r.s);
+          } else {
+            frame = frameRows(p, i, spec, off);
+            len = frame.length;
+          }
           let k: number;
           if (nth) {
             const want = positiveInt(nth(row));
             if (want === null) fail('second argument to nth_value must be a positive integer');
             k = want - 1;
-          } else k = c.fn === 'first_value' ? 0 : frame.length - 1;
-          out(i, k >= 0 && k < frame.length ? args[0](p.rows[frame[k]]) : null);
+          } else k = c.fn === 'first_value' ? 0 : len - 1;
+          const at = k >= 0 && k < len ? (frame ? frame[k] : s + k) : -1;
+          out(i, at >= 0 ? args[0](p.rows[at]) : null);
         });
       };
     }
@@ -372,6 +385,8 @@ export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecCo
       return 0;
     });
     rows = keyed.map((x) => x.row);
+    // SQLite checks the offsets when a row needs them: over no rows a bad offset is no error.
+    if (keyed.length === 0) continue;
     const off = frameOffsets(spec, ctx);
     const runners = calls.map((ci) => {
       const c = node.calls[ci];
