@@ -83,7 +83,11 @@ function partitionOf(rows: unknown[][], orderKeys: unknown[][]): Partition {
     groupOf[i] = groupStart.length - 1;
   }
   groupStart.push(n);
-  return { rows, first: orderKeys.map((k) => (k.length ? k[0] : null)), groupOf, groupStart };
+  // BOOLEAN columns hold true/false: SQLite's RANGE arithmetic sees the integers 1 and 0.
+  const first = orderKeys.map((k) =>
+    k.length === 0 ? null : typeof k[0] === 'boolean' ? Number(k[0]) : k[0],
+  );
+  return { rows, first, groupOf, groupStart };
 }
 
 interface FrameOffsets {

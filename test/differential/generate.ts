@@ -18,6 +18,7 @@ import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
+import { windowStatementArb } from './generate-window';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -512,6 +513,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
     { weight: 1, arbitrary: compoundSelectArb(cols) },
     { weight: 1, arbitrary: subqueryStatementArb(cols) },
+    { weight: 2, arbitrary: windowStatementArb(cols) },
   );
 }
 
