@@ -22,6 +22,7 @@ import { jsonMode } from './json-subtype';
 import type { WindowPNode } from './physical';
 import { collationKey, exprCollation, valueCollation } from './sql-text';
 import { truth } from './sql-values';
+import { GroupIndex } from './value-key';
 import { tagReal } from './tagged-real';
 import type { FrameBound, WindowCall, WindowSpec } from './window';
 
@@ -59,11 +60,6 @@ function keyEvals(exprs: readonly Expr[], ctx: ExecContext): Evaluator[] {
   });
 }
 
-function sameKeys(a: readonly unknown[], b: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (compareValues(a[i], b[i]) !== 0) return false;
-  return true;
-}
-
 /** A partition in window order, with its peer groups (rows equal on every ORDER BY key). */
 interface Partition {
   readonly rows: unknown[][];
@@ -74,20 +70,37 @@ interface Partition {
   readonly groupStart: number[];
 }
 
-function partitionOf(rows: unknown[][], orderKeys: unknown[][]): Partition {
-  const n = rows.length;
+/**
+ * Rows s..e-1 of the sorted rows as one partition; `orderCols[k][j]` is ORDER BY key k of sorted
+ * row j (folded by its collation).
+ */
+function partitionOf(rows: unknown[][], s: number, e: number, orderCols: readonly unknown[][]): Partition {
+  const n = e - s;
   const groupOf = new Int32Array(n);
   const groupStart: number[] = [];
+  const peers = (j: number): boolean => {
+    for (const col of orderCols) if (compareKey(col[j - 1], col[j]) !== 0) return false;
+    return true;
+  };
   for (let i = 0; i < n; i++) {
-    if (i === 0 || !sameKeys(orderKeys[i - 1], orderKeys[i])) groupStart.push(i);
+    if (i === 0 || !peers(s + i)) groupStart.push(i);
     groupOf[i] = groupStart.length - 1;
   }
   groupStart.push(n);
   // BOOLEAN columns hold true/false: SQLite's RANGE arithmetic sees the integers 1 and 0.
-  const first = orderKeys.map((k) =>
-    k.length === 0 ? null : typeof k[0] === 'boolean' ? Number(k[0]) : k[0],
-  );
-  return { rows, first, groupOf, groupStart };
+  const firstCol = orderCols[0];
+  const first = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const v = firstCol ? firstCol[s + i] : null;
+    first[i] = typeof v === 'boolean' ? Number(v) : v;
+  }
+  return { rows: rows.slice(s, e), first, groupOf, groupStart };
+}
+
+/** compareValues with the common case (two numbers) first. */
+function compareKey(x: unknown, y: unknown): number {
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : 0;
+  return compareValues(x, y);
 }
 
 interface FrameOffsets {
@@ -347,13 +360,70 @@ function aggregateRunner(c: Extract<WindowCall, { kind: 'aggregate' }>, ctx: Exe
   };
 }
 
+/** A comparator of row indexes by key columns `from`.. (each ascending or descending), ties by index. */
+function byKeys(
+  cols: readonly unknown[][],
+  sign: readonly number[],
+  from: number,
+): (a: number, b: number) => number {
+  const nk = cols.length;
+  return (a, b) => {
+    for (let j = from; j < nk; j++) {
+      const col = cols[j];
+      const x = col[a];
+      const y = col[b];
+      if (x === y) continue;
+      const c = typeof x === 'number' && typeof y === 'number' ? (x < y ? -1 : 1) : compareValues(x, y);
+      if (c !== 0) return sign[j] * c;
+    }
+    return a - b;
+  };
+}
+
+/**
+ * The rows' indexes sorted by partition keys (the first `np` columns, ascending) then ORDER BY
+ * keys, ties in their current order. Rows are first hashed into partitions, so only the distinct
+ * partition keys and each partition's own rows are sorted (many small sorts instead of one big).
+ */
+function windowOrder(n: number, cols: readonly unknown[][], sign: readonly number[], np: number): number[] {
+  if (np === 0) {
+    const all = Array.from({ length: n }, (_, i) => i);
+    return cols.length === 0 ? all : all.sort(byKeys(cols, sign, 0));
+  }
+  const parts = new GroupIndex<number[]>();
+  const list: number[][] = [];
+  const key = new Array<unknown>(np);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < np; j++) key[j] = cols[j][i];
+    let members = parts.find(key);
+    if (!members) {
+      members = [];
+      parts.add(key, members);
+      list.push(members);
+    }
+    members.push(i);
+  }
+  const partKeys = byKeys(cols.slice(0, np), sign, 0);
+  list.sort((a, b) => partKeys(a[0], b[0]));
+  const within = byKeys(cols, sign, np);
+  const out: number[] = [];
+  for (const members of list) {
+    if (members.length > 1 && cols.length > np) members.sort(within);
+    for (const i of members) out.push(i);
+  }
+  return out;
+}
+
 /** Compute every window call over `input`, returning the rows (widened by the calls' slots) in window order. */
 export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecContext): Row[] {
   const width = node.inputWidth;
   const k = node.calls.length;
+  // Input rows may be shared (the row cache): each output row is a copy with the calls' slots.
+  // Built by push so the arrays stay packed (holey ones slow every column read above).
   let rows: unknown[][] = input.map((r) => {
-    const row = new Array<unknown>(width + k);
-    for (let i = 0; i < width; i++) row[i] = r[i] ?? null;
+    const row: unknown[] = [];
+    for (let i = 0; i < width; i++) row.push(r[i] ?? null);
+    for (let i = 0; i < k; i++) row.push(null);
     return row;
   });
   // Calls grouped by specification, in order of first appearance.
@@ -365,32 +435,18 @@ export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecCo
     else groups.set(key, { spec: c.spec, calls: [i] });
   });
   for (const { spec, calls } of [...groups.values()].reverse()) {
-    const partKeys = keyEvals(spec.partitionBy, ctx);
-    const orderKeys = keyEvals(
-      spec.orderBy.map((o) => o.expr),
-      ctx,
-    );
-    const desc = spec.orderBy.map((o) => o.desc);
-    const keyed = rows.map((row) => ({
-      row,
-      part: partKeys.map((f) => f(row)),
-      order: orderKeys.map((f) => f(row)),
-    }));
-    // Array.prototype.sort is stable: ties keep the order the previous window left them in.
-    keyed.sort((x, y) => {
-      for (let i = 0; i < x.part.length; i++) {
-        const c = compareValues(x.part[i], y.part[i]);
-        if (c !== 0) return c;
-      }
-      for (let i = 0; i < x.order.length; i++) {
-        const c = compareValues(x.order[i], y.order[i]);
-        if (c !== 0) return desc[i] ? -c : c;
-      }
-      return 0;
-    });
-    rows = keyed.map((x) => x.row);
+    const n = rows.length;
+    // One column of values per key (partition keys first), evaluated once per row.
+    const evals = keyEvals([...spec.partitionBy, ...spec.orderBy.map((o) => o.expr)], ctx);
+    const cols = evals.map((f) => rows.map((row) => f(row)));
+    const sign = [...spec.partitionBy.map(() => 1), ...spec.orderBy.map((o) => (o.desc ? -1 : 1))];
+    const order = windowOrder(n, cols, sign, spec.partitionBy.length);
+    rows = order.map((i) => rows[i]);
+    const sorted = cols.map((col) => order.map((i) => col[i]));
+    const partCols = sorted.slice(0, spec.partitionBy.length);
+    const orderCols = sorted.slice(spec.partitionBy.length);
     // SQLite checks the offsets when a row needs them: over no rows a bad offset is no error.
-    if (keyed.length === 0) continue;
+    if (n === 0) continue;
     const off = frameOffsets(spec, ctx);
     const runners = calls.map((ci) => {
       const c = node.calls[ci];
@@ -399,13 +455,14 @@ export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecCo
         run: c.kind === 'builtin' ? builtinRunner(c, ctx) : aggregateRunner(c, ctx),
       };
     });
-    for (let s = 0; s < keyed.length;) {
+    const samePartition = (j: number): boolean => {
+      for (const col of partCols) if (compareKey(col[j - 1], col[j]) !== 0) return false;
+      return true;
+    };
+    for (let s = 0; s < n;) {
       let e = s + 1;
-      while (e < keyed.length && sameKeys(keyed[s].part, keyed[e].part)) e++;
-      const part = partitionOf(
-        rows.slice(s, e),
-        keyed.slice(s, e).map((x) => x.order),
-      );
+      while (e < n && samePartition(e)) e++;
+      const part = partitionOf(rows, s, e, orderCols);
       for (const r of runners) r.run(part, off, (i, v) => (part.rows[i][r.slot] = v));
       s = e;
     }
