@@ -65,7 +65,7 @@ interface Partition {
   readonly rows: unknown[][];
   /** The (folded) first ORDER BY value per row, for RANGE offsets. */
   readonly first: unknown[];
-  readonly groupOf: Int32Array;
+  readonly groupOf: number[];
   /** Per group: index of its first row; one extra entry holds the partition's length. */
   readonly groupStart: number[];
 }
@@ -76,7 +76,8 @@ interface Partition {
  */
 function partitionOf(rows: unknown[][], s: number, e: number, orderCols: readonly unknown[][]): Partition {
   const n = e - s;
-  const groupOf = new Int32Array(n);
+  // Plain arrays: one small typed array per partition costs more than it saves.
+  const groupOf = new Array<number>(n);
   const groupStart: number[] = [];
   const peers = (j: number): boolean => {
     for (const col of orderCols) if (compareKey(col[j - 1], col[j]) !== 0) return false;
