@@ -169,6 +169,27 @@ describe('misuse is an error, as in SQLite', () => {
   ])('%s', fails);
 });
 
+describe('parameters in frames and arguments', () => {
+  test.each<[string, unknown[]]>([
+    [
+      'SELECT id, sum(a) OVER (ORDER BY id ROWS BETWEEN ? PRECEDING AND ? FOLLOWING) FROM t ORDER BY id',
+      [1, 2],
+    ],
+    [
+      'SELECT id, sum(a) OVER (ORDER BY c RANGE BETWEEN ? PRECEDING AND CURRENT ROW) FROM t ORDER BY id',
+      [1.5],
+    ],
+    [
+      'SELECT id, nth_value(b, ?) OVER (ORDER BY id), lag(a, ?, ?) OVER (ORDER BY id) FROM t ORDER BY id',
+      [2, 2, 'x'],
+    ],
+    ['SELECT id, sum(a) OVER (ORDER BY id ROWS ? PRECEDING) FROM t ORDER BY id', [-1]],
+  ])('%s %j', (sql, params) => {
+    const strip = (r: Outcome): Outcome => (r.ok ? { ...r, changes: -1 } : r);
+    expect(strip(o.runMv(sql, params))).toEqual(strip(o.runSqlite(sql, params)));
+  });
+});
+
 describe('EXPLAIN and cost', () => {
   const text = (sql: string): string[] =>
     (o.conn.cursor().execute(sql).fetchAll() as unknown[][]).map((r) => String(r[0]));
