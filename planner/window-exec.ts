@@ -419,13 +419,14 @@ function windowOrder(n: number, cols: readonly unknown[][], sign: readonly numbe
 export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecContext): Row[] {
   const width = node.inputWidth;
   const k = node.calls.length;
-  // Input rows may be shared (the row cache): each output row is a copy with the calls' slots.
-  // Built by push so the arrays stay packed (holey ones slow every column read above).
+  // Input rows may be shared (the row cache): each output row is a copy with the calls' slots
+  // (concat keeps the array packed; a row narrower than the node's input is padded first).
+  const slots = new Array<unknown>(k).fill(null);
   let rows: unknown[][] = input.map((r) => {
-    const row: unknown[] = [];
-    for (let i = 0; i < width; i++) row.push(r[i] ?? null);
-    for (let i = 0; i < k; i++) row.push(null);
-    return row;
+    if (r.length === width) return r.concat(slots);
+    const row = r.slice(0, width);
+    while (row.length < width) row.push(null);
+    return row.concat(slots);
   });
   // Calls grouped by specification, in order of first appearance.
   const groups = new Map<string, { spec: WindowSpec; calls: number[] }>();
