@@ -8,7 +8,8 @@
  * Frames follow SQLite: ROWS counts rows, GROUPS counts peer groups, RANGE compares the single
  * ORDER BY value (a NULL or non-numeric value bounds the frame at its peers). An aggregate whose
  * frame starts at UNBOUNDED PRECEDING without EXCLUDE grows one accumulator as the frame's end
- * moves forward (linear per partition, the default frame included); other frames recompute
+ * moves forward (linear per partition, the default frame included); count/sum/total/avg/min/max
+ * over a frame ending at UNBOUNDED FOLLOWING grow one walking backwards; other frames recompute
  * their accumulator from the frame's rows.
  */
 import { compareValues } from '../storage/compare';
@@ -306,6 +307,9 @@ function builtinRunner(c: Extract<WindowCall, { kind: 'builtin' }>, ctx: ExecCon
   }
 }
 
+/** Aggregates whose value is the same whatever order their rows are added in. */
+const ORDER_FREE: ReadonlySet<string> = new Set(['count', 'sum', 'total', 'avg', 'min', 'max']);
+
 function aggregateRunner(c: Extract<WindowCall, { kind: 'aggregate' }>, ctx: ExecContext): PartitionRunner {
   const a = c.agg;
   // Tagged like the Aggregate operator's arguments: SUM/MIN/MAX must see which whole numbers are REAL.
@@ -327,6 +331,13 @@ function aggregateRunner(c: Extract<WindowCall, { kind: 'aggregate' }>, ctx: Exe
   const spec = c.spec;
   const { start, exclude } = spec.frame;
   const growing = start.kind === 'unboundedPreceding' && exclude === 'noOthers';
+  // A frame running to the partition's end grows as the current row moves backwards: for the
+  // aggregates whose value does not depend on the order rows are added in, walk it that way.
+  const shrinking =
+    !growing &&
+    spec.frame.end.kind === 'unboundedFollowing' &&
+    exclude === 'noOthers' &&
+    ORDER_FREE.has(a.fn);
   return (p, off, out) => {
     const n = p.rows.length;
     // Each row's inputs once per partition; a FILTERed-out row is never added.
@@ -349,6 +360,21 @@ function aggregateRunner(c: Extract<WindowCall, { kind: 'aggregate' }>, ctx: Exe
           added = 0;
         }
         for (; added < end; added++) add(acc, added);
+        out(i, acc.result());
+      }
+      return;
+    }
+    if (shrinking) {
+      let acc = fresh();
+      let from = n;
+      for (let i = n - 1; i >= 0; i--) {
+        const start = Math.min(n, Math.max(0, frameRange(p, i, spec, off).s));
+        if (start > from) {
+          // The frame's start moved forward (cannot happen with sorted keys, but stay correct).
+          acc = fresh();
+          from = n;
+        }
+        while (from > start) add(acc, --from);
         out(i, acc.result());
       }
       return;

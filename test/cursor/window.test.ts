@@ -75,6 +75,9 @@ describe('aggregates over frames equal SQLite', () => {
     'SELECT id, sum(a) OVER (ORDER BY a GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING EXCLUDE TIES) FROM t ORDER BY id',
     'SELECT id, sum(a) OVER (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) FROM t ORDER BY id',
     'SELECT id, sum(a) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING) FROM t ORDER BY id',
+    // Frames running to the partition's end (computed walking backwards).
+    'SELECT id, count(a) OVER (ORDER BY a, id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), min(s) OVER (PARTITION BY g ORDER BY id RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) FROM t ORDER BY id',
+    'SELECT id, avg(a) OVER (ORDER BY a GROUPS BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING), max(s) FILTER (WHERE id % 2 = 0) OVER (ORDER BY c DESC RANGE BETWEEN 1 PRECEDING AND UNBOUNDED FOLLOWING) FROM t ORDER BY id',
     // RANGE offsets: numeric distance on the one ORDER BY value; NULL and text rows frame their peers.
     'SELECT id, sum(a) OVER (ORDER BY c RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t ORDER BY id',
     'SELECT id, sum(id) OVER (ORDER BY c RANGE BETWEEN 0.5 PRECEDING AND 0.5 FOLLOWING) FROM t ORDER BY id',
@@ -221,7 +224,7 @@ describe('EXPLAIN and cost', () => {
     );
   });
 
-  test('a running aggregate adds each row once (not once per frame)', () => {
+  test('running aggregates add each row once (not once per frame)', () => {
     const conn = connect(':memory:', { autocommit: true });
     conn.execute('CREATE TABLE big (id INTEGER PRIMARY KEY, k INTEGER, v INTEGER)');
     const n = 3000;
@@ -241,13 +244,16 @@ describe('EXPLAIN and cost', () => {
     });
     try {
       const sql =
-        'SELECT sum(v) OVER (PARTITION BY k ORDER BY id), count(*) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) FROM big ORDER BY id';
+        'SELECT sum(v) OVER (PARTITION BY k ORDER BY id), count(*) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING), max(v) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM big ORDER BY id';
       const out = conn.cursor().execute(sql).fetchAll() as unknown[][];
       expect(out[n - 1]).toEqual([
         Array.from({ length: n / 3 }, (_, i) => 3 * i + 2).reduce((x, y) => x + y),
         n,
+        n - 1,
       ]);
-      expect(adds).toBe(2 * n);
+      expect(out[0][2]).toBe(n - 1);
+      // A frame to the partition's end is walked backwards: each row added once there too.
+      expect(adds).toBe(3 * n);
     } finally {
       spy.mockRestore();
       conn.close();
