@@ -7,6 +7,8 @@
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { AggregateExpr, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
+import { lowerWindowCall, readsWindow } from './lower-window';
+import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
 import { typeOf } from '../planner/compile-expr';
 import { affinityOfTypeName } from '../planner/sqlite-cast';
@@ -18,8 +20,6 @@ import { tryColumn } from './scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
 import { lowerSubquery } from './lower-subquery';
-import { lowerWindowCall, readsWindow } from './lower-window';
-import type { WindowScope } from './lower-window';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {

@@ -13,6 +13,7 @@ import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
+import { windowRows } from './window-exec';
 import { polled } from './interrupt';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
@@ -29,7 +30,6 @@ import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
-import { windowRows } from './window-exec';
 
 export interface Source {
   next(): Row | null;

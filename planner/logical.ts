@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Window? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
  * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
  * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
@@ -14,8 +14,9 @@
  * references keep working after grouping and SlotExprs (starting at the collection's column
  * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
  * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
- * Window appends one slot per window function call to each row (after the Aggregate's slots, or
- * after the stored row) and may reorder the rows, as SQLite's window sorts do.
+ * A Window node (SQL window functions) sits between Filter(having)? and Sort?: it appends one
+ * slot per window function call to each row (after the Aggregate's slots, or after the stored
+ * row) and may reorder the rows, as SQLite's window sorts do.
  */
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';

@@ -16,6 +16,7 @@
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import { QueryError } from '../src/errors';
+import { windowCallExprs } from './window';
 import type { ColumnExpr, Expr } from './expr';
 import { E, balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan, SortKey } from './logical';
@@ -31,7 +32,6 @@ import type {
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
 import { rowColumnsOf } from './expr-columns';
-import { windowCallExprs } from './window';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;

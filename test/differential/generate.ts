@@ -12,13 +12,13 @@ export { literalArb } from './literals';
 import type { Case, Col, ColType, Param, Stmt } from './literals';
 import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
+import { windowStatementArb } from './generate-window';
 import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
-import { windowStatementArb } from './generate-window';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
