@@ -36,11 +36,29 @@ function numeric(v: unknown): number | null {
   return null;
 }
 
-/** sqlite3_value_int64's reading: NULL and non-numeric text are 0, REALs truncate. */
+/** Text (a blob read as text) for the prefix readings below. */
+function asText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  return v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : null;
+}
+
+/** sqlite3_value_int64's reading: text by its leading integer digits (else 0), REALs truncate. */
 function int64(v: unknown): number {
-  if (typeof v === 'string') return Math.trunc(numeric(v.trim().replace(/[^0-9+\-.eE].*$/, '')) ?? 0);
+  const text = asText(v);
+  if (text !== null) {
+    const m = /^\s*([+-]?\d+)/.exec(text);
+    return m ? Number(m[1]) : 0;
+  }
   const n = numeric(v);
   return n === null || !Number.isFinite(n) ? 0 : Math.trunc(n);
+}
+
+/** A value as SQLite's arithmetic reads it: text by its longest numeric prefix (else 0). */
+function arithmetic(v: unknown): number | null {
+  const text = asText(v);
+  if (text === null) return numeric(v);
+  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text);
+  return m ? Number(m[0]) : 0;
 }
 
 function fail(message: string): never {
@@ -267,8 +285,9 @@ function builtinRunner(c: Extract<WindowCall, { kind: 'builtin' }>, ctx: ExecCon
       return (p, _o, out) => {
         const n = p.rows.length;
         p.rows.forEach((row, i) => {
-          // A NULL or non-integer offset finds no row (SQLite's rowid seek fails): the default.
-          const k = offsetEval ? numeric(offsetEval(row)) : 1;
+          // SQLite adds the offset to a row number and seeks it: a NULL or non-integer offset
+          // finds no row (the default), text counts by its numeric prefix.
+          const k = offsetEval ? arithmetic(offsetEval(row)) : 1;
           const j = k !== null && Number.isInteger(k) ? i + sign * k : -1;
           out(i, j >= 0 && j < n ? args[0](p.rows[j]) : dflt ? dflt(row) : null);
         });

@@ -53,6 +53,8 @@ describe('ranking and value functions equal SQLite', () => {
     "SELECT id, lag(a, 2, -1) OVER (PARTITION BY g ORDER BY id), lead(b, 1, 'none') OVER (ORDER BY id) FROM t ORDER BY id",
     // Offsets: 0 is the row itself, a negative one looks the other way, NULL / 1.5 find nothing.
     "SELECT id, lag(a, 0) OVER (ORDER BY id), lag(a, -1) OVER (ORDER BY id), lag(a, NULL, 7) OVER (ORDER BY id), lead(a, 1.5, 7) OVER (ORDER BY id), lag(a, '1') OVER (ORDER BY id) FROM t ORDER BY id",
+    // Text offsets and counts read as SQLite's arithmetic and integer conversions read them.
+    "SELECT id, lag(a, '1x') OVER (ORDER BY id), lag(a, 'abc') OVER (ORDER BY id), lag(a, '1.5x', 7) OVER (ORDER BY id), ntile('1e3') OVER (ORDER BY id), ntile(x'32') OVER (ORDER BY id) FROM t ORDER BY id",
     // A default of another type: the REAL default stays REAL, the INTEGER values stay INTEGER.
     'SELECT id, lag(a, 1, 9.0) OVER (ORDER BY id), typeof(lag(a, 1, 9.0) OVER (ORDER BY id)), typeof(lead(c, 1, 1) OVER (ORDER BY id)) FROM t ORDER BY id',
     'SELECT id, first_value(b) OVER (ORDER BY id), last_value(b) OVER (ORDER BY id), nth_value(b, 3) OVER (ORDER BY id) FROM t ORDER BY id',
