@@ -3,7 +3,7 @@
  * better-sqlite3 in the same process, printed as one table with ratios (ModelVault ÷ SQLite, so
  * above 1.0 means ModelVault is faster) and written as JSON to bench/results/.
  *
- * `--only` picks sections by name: bulk, reads (point get to fetchMany), open1m, durable. A partial
+ * `--only` picks sections by name: bulk, reads (point get to fetchMany), open1m, durable, window. A partial
  * run does not redraw docs/performance.svg, which must always show the whole workload.
  *
  * better-sqlite3 is configured as a performance-minded user would: WAL, 256 MB page cache, 256 MB
@@ -18,6 +18,7 @@ import { Database, connect } from '../src/index';
 import type { Connection } from '../src/index';
 import { fmt, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
+import { benchWindow } from './window';
 import { build, probeInChild } from './scale';
 import type { Figure } from './harness';
 import {
@@ -41,7 +42,7 @@ interface Result {
 }
 
 const N = Number(arg('n', '200000'));
-const SECTIONS = ['bulk', 'reads', 'open1m', 'durable'];
+const SECTIONS = ['bulk', 'reads', 'open1m', 'durable', 'window'];
 const ONLY = arg('only', '')
   .split(',')
   .map((x) => x.trim())
@@ -587,7 +588,10 @@ function main(): void {
     });
   }
 
-  // 11. File sizes of the N-row databases (smaller is better: shown as bytes per row).
+  // 11. Window function: first order per customer (bench/window.ts).
+  if (want('window')) results.push(benchWindow(N, dir, CACHE_BYTES));
+
+  // 12. File sizes of the N-row databases (smaller is better: shown as bytes per row).
   const sizeOf = (f: string): number => (fs.existsSync(f) ? fs.statSync(f).size : 0);
   const sizes = {
     sqlite: sizeOf(sqliteFile) + sizeOf(`${sqliteFile}-wal`),

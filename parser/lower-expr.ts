@@ -7,6 +7,8 @@
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { AggregateExpr, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
+import { lowerWindowCall, readsWindow } from './lower-window';
+import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
 import { typeOf } from '../planner/compile-expr';
 import { affinityOfTypeName } from '../planner/sqlite-cast';
@@ -50,6 +52,8 @@ export interface ExprContext {
   readonly noSubqueries?: string;
   /** SQLite's message for an aggregate where none is allowed, when it is not "misuse of aggregate". */
   readonly aggregateMisuse?: string;
+  /** Where window function calls are allowed (a SELECT's list and ORDER BY); else absent or null. */
+  readonly windows?: WindowScope | null;
 }
 
 const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
@@ -80,7 +84,11 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
   if (!e) return false;
   switch (e.t) {
     case 'call':
-      return isAggregateCall(e.name, e.star ? 0 : e.args.length) || e.args.some(containsAggregateCall);
+      // A call with OVER is a window function: only aggregates in its arguments count.
+      return (
+        (e.over === undefined && isAggregateCall(e.name, e.star ? 0 : e.args.length)) ||
+        e.args.some(containsAggregateCall)
+      );
     case 'unary':
     case 'isnull':
     case 'cast':
@@ -160,6 +168,8 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
     if (outer) return outer;
     throw new QueryError(`no such column: ${name}`, 'QUERY', details);
   }
+  if (!cx.windows && readsWindow(alias))
+    throw new QueryError(`misuse of aliased window function ${name}`, 'QUERY', details);
   if (!cx.aggregates && containsKind(alias, 'slot'))
     throw new QueryError(cx.aggregateMisuse ?? `misuse of aggregate: ${name}`, 'QUERY', details);
   return alias;
@@ -177,6 +187,7 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   if (found.kind === 'arity' || (e.star && !(found.def.kind === 'aggregate' && found.def.star)))
     throw new QueryError(`wrong number of arguments to function ${e.name}()`, 'QUERY', details);
   const def = found.def;
+  if (e.over !== undefined || def.kind === 'window') return lowerWindowCall(e, def, cx, lowerExpr);
   if (def.kind === 'scalar') {
     if (e.filter)
       throw new QueryError(`FILTER may not be used with non-aggregate ${e.name}()`, 'QUERY', details);

@@ -1,7 +1,7 @@
 /**
  * SELECT → logical plan in the fixed layer order of planner/logical.ts:
  *
- *   Scan → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan → Filter? → Aggregate? → Filter(having)? → Window? → Sort? → Project → Distinct? → Limit?
  *
  * SQLite's name rules (SQLITE-SEMANTICS §10, §11): WHERE, GROUP BY, HAVING and ORDER BY accept
  * output aliases (and GROUP BY / ORDER BY 1-based positions), but a real column wins over an
@@ -25,6 +25,8 @@ import { isMulti, lookupColumn, scopeWidth, starColumns } from './join-scope';
 import { containsAggregateCall, lowerExpr } from './lower-expr';
 import type { AggregateScope, ExprContext } from './lower-expr';
 import { containsKind, exprEquals, readsOnly, rewrite } from './expr-utils';
+import { placeWindowSlots, windowScope } from './lower-window';
+import { mapWindowCall } from '../planner/window';
 
 interface Output {
   readonly expr: Expr;
@@ -128,6 +130,8 @@ interface Grouped {
   plan: LogicalPlan;
   outputs: Output[];
   keys: SortKey[];
+  /** Post-aggregate rewriting (group keys → their slots), for the window calls' expressions. */
+  toSlots: (e: Expr) => Expr;
 }
 
 /** Aggregate → Filter(having)?, with post-aggregate expressions reading group keys from their slots. */
@@ -154,7 +158,7 @@ function lowerGrouping(
     const out = outputs.find((o) => exprEquals(o.expr, g));
     return out ? out.column.name : sql.slice(ast.groupBy[i].start, ast.groupBy[i].end);
   });
-  const having = ast.having ? lowerExpr(ast.having, cx) : null;
+  const having = ast.having ? lowerExpr(ast.having, { ...cx, windows: null }) : null;
   const keys = lowerOrder(ast, outputs, cx);
   const toSlots = (e: Expr): Expr =>
     rewrite(e, (node) => {
@@ -177,6 +181,7 @@ function lowerGrouping(
       column: oneGroup ? { ...o.column, nullable: true } : o.column,
     })),
     keys: keys.map((k) => ({ expr: toSlots(k.expr), desc: k.desc })),
+    toSlots,
   };
 }
 
@@ -196,10 +201,11 @@ export function lowerSelect(
   const aggregates: AggregateScope | null = isAggregate
     ? { list: [], base: width + ast.groupBy.length }
     : null;
-  const cx: ExprContext = { scope, params, sql, aggregates, allowColumns: true };
+  const windows = windowScope(ast.windows, sql);
+  const cx: ExprContext = { scope, params, sql, aggregates, allowColumns: true, windows };
   const selectList = lowerOutputs(ast, cx, scope);
   const aliases = selectList.aliases;
-  const rowCx: ExprContext = { ...cx, aggregates: null, aliases };
+  const rowCx: ExprContext = { ...cx, aggregates: null, aliases, windows: null };
 
   let plan: LogicalPlan = scope
     ? isMulti(scope)
@@ -219,11 +225,31 @@ export function lowerSelect(
     );
   let outputs = selectList.outputs;
   let keys: SortKey[];
+  let toSlots = (e: Expr): Expr => e;
   if (aggregates) {
-    ({ plan, outputs, keys } = lowerGrouping(ast, plan, outputs, aggregates, { ...cx, aliases }, rowCx));
+    ({ plan, outputs, keys, toSlots } = lowerGrouping(
+      ast,
+      plan,
+      outputs,
+      aggregates,
+      { ...cx, aliases },
+      rowCx,
+    ));
   } else {
     if (ast.having) throw new QueryError('HAVING clause on a non-aggregate query', 'QUERY', { sql });
-    keys = lowerOrder(ast, outputs, rowCx);
+    keys = lowerOrder(ast, outputs, { ...rowCx, windows });
+  }
+  if (windows.list.length > 0) {
+    // Window values follow the rows they are computed over: the stored row, or the group row.
+    const base = aggregates ? width + ast.groupBy.length + aggregates.list.length : width;
+    const place = (e: Expr): Expr => placeWindowSlots(e, base);
+    plan = L.window(
+      plan,
+      windows.list.map((c) => mapWindowCall(c, toSlots)),
+      base,
+    );
+    outputs = outputs.map((o) => ({ ...o, expr: place(o.expr) }));
+    keys = keys.map((k) => ({ expr: place(k.expr), desc: k.desc }));
   }
 
   // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.

@@ -13,6 +13,7 @@ import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
+import { windowRows } from './window-exec';
 import { polled } from './interrupt';
 import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
@@ -286,6 +287,10 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     return materialized(() => aggregateRows(node, env));
+  },
+
+  Window(node, env) {
+    return materialized(() => windowRows(node, drain(build(node.input, env)), env.ctx));
   },
 
   Sort(node, env) {

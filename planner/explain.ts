@@ -107,6 +107,7 @@ const describe: Describers = {
   Filter: (n) => `Filter ${exprText(n.predicate)}`,
   Aggregate: (n) =>
     `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]`,
+  Window: (n) => `Window [${n.calls.map((c) => c.text).join(', ')}]`,
   Sort: (n) => `Sort ${keysText(n.keys)}`,
   TopN: (n) =>
     `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,

@@ -14,9 +14,13 @@
  * references keep working after grouping and SlotExprs (starting at the collection's column
  * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
  * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
+ * A Window node (SQL window functions) sits between Filter(having)? and Sort?: it appends one
+ * slot per window function call to each row (after the Aggregate's slots, or after the stored
+ * row) and may reorder the rows, as SQLite's window sorts do.
  */
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';
+import type { WindowCall } from './window';
 
 export interface ScanNode {
   readonly kind: 'scan';
@@ -47,6 +51,15 @@ export interface AggregateNode {
   readonly groupBy: readonly Expr[];
   readonly aggregates: readonly AggregateExpr[];
   /** Width of the input rows (the collection's column count): where slots start. */
+  readonly inputWidth: number;
+}
+
+/** Window function calls over the input rows; call i's value is slot `inputWidth + i`. */
+export interface WindowNode {
+  readonly kind: 'window';
+  readonly input: LogicalPlan;
+  readonly calls: readonly WindowCall[];
+  /** Width of the input rows (stored row, or stored row + group keys + aggregates). */
   readonly inputWidth: number;
 }
 
@@ -134,6 +147,7 @@ export type LogicalPlan =
   | VirtualNode
   | FilterNode
   | AggregateNode
+  | WindowNode
   | SortNode
   | ProjectNode
   | DistinctNode
@@ -157,6 +171,12 @@ export const L = Object.freeze({
     input,
     groupBy,
     aggregates,
+    inputWidth,
+  }),
+  window: (input: LogicalPlan, calls: readonly WindowCall[], inputWidth: number): WindowNode => ({
+    kind: 'window',
+    input,
+    calls,
     inputWidth,
   }),
   sort: (input: LogicalPlan, keys: readonly SortKey[]): SortNode => ({ kind: 'sort', input, keys }),

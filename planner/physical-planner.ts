@@ -16,6 +16,7 @@
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import { QueryError } from '../src/errors';
+import { windowCallExprs } from './window';
 import type { ColumnExpr, Expr } from './expr';
 import { E, balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan, SortKey } from './logical';
@@ -54,6 +55,7 @@ interface Layers {
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
+  window: Extract<LogicalPlan, { kind: 'window' }> | null;
   sort: readonly SortKey[] | null;
   project: Extract<LogicalPlan, { kind: 'project' }> | null;
   distinct: boolean;
@@ -71,6 +73,7 @@ function layers(plan: LogicalPlan): Layers {
     where: null,
     aggregate: null,
     having: null,
+    window: null,
     sort: null,
     project: null,
     distinct: false,
@@ -91,6 +94,10 @@ function layers(plan: LogicalPlan): Layers {
   }
   if (node.kind === 'sort') {
     out.sort = node.keys;
+    node = node.input;
+  }
+  if (node.kind === 'window') {
+    out.window = node;
     node = node.input;
   }
   if (node.kind === 'filter' && node.input.kind === 'aggregate') {
@@ -590,6 +597,7 @@ function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): 
     ...choice.residual,
     ...(l.aggregate ? [...l.aggregate.groupBy, ...l.aggregate.aggregates] : []),
     ...(l.having ? [l.having] : []),
+    ...(l.window ? l.window.calls.flatMap(windowCallExprs) : []),
     ...(l.sort ?? []).map((k) => k.expr),
     ...l.project.columns.map((c) => c.expr),
   ]);
@@ -652,8 +660,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   } else {
     const view = l.scan === null ? undefined : catalog.collection(l.scan);
     if (!view) throw new QueryError(`no such collection: ${l.scan ?? ''}`, 'QUERY');
-    // Sorting below an aggregate is over groups: the access path can't provide that order.
-    const accessSort = l.aggregate ? null : l.sort;
+    // Sorting below an aggregate is over groups, above a window over its reordered rows: the
+    // access path can't provide either order.
+    const accessSort = l.aggregate || l.window ? null : l.sort;
     const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
     node = coveringAccess(view, choice, l);
     ordered = choice.ordered;
@@ -670,7 +679,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     };
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }
-  const needSort = l.sort !== null && l.sort.length > 0 && !(ordered && !l.aggregate);
+  if (l.window)
+    node = { kind: 'Window', input: node, calls: l.window.calls, inputWidth: l.window.inputWidth };
+  const needSort = l.sort !== null && l.sort.length > 0 && !(ordered && !l.aggregate && !l.window);
   const limit = l.limit;
   // TopN only when nothing between the sort and the limit changes the row count.
   if (needSort && l.sort && limit?.limit && !l.distinct) {

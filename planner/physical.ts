@@ -6,6 +6,7 @@
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { JoinType, ProjectColumn, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
+import type { WindowCall } from './window';
 
 export interface Bound {
   readonly expr: Expr;
@@ -96,6 +97,14 @@ export interface AggregatePNode {
   readonly input: PhysicalPlan;
   readonly groupBy: readonly Expr[];
   readonly aggregates: readonly AggregateExpr[];
+  readonly inputWidth: number;
+}
+
+/** Window function calls (planner/window-exec.ts): reads all input rows, sorts per window. */
+export interface WindowPNode {
+  readonly kind: 'Window';
+  readonly input: PhysicalPlan;
+  readonly calls: readonly WindowCall[];
   readonly inputWidth: number;
 }
 
@@ -224,6 +233,7 @@ export type PhysicalPlan =
   | VirtualScanNode
   | FilterPNode
   | AggregatePNode
+  | WindowPNode
   | SortPNode
   | TopNPNode
   | ProjectPNode

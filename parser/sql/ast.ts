@@ -79,8 +79,37 @@ export type SqlExpr = ExprMeta &
         readonly distinct: boolean;
         /** FILTER (WHERE …) after an aggregate call. */
         readonly filter: SqlExpr | null;
+        /** `OVER name` (a string) or `OVER (…)`: a window function call; absent otherwise. */
+        readonly over?: string | WindowSpecAst;
       }
   );
+
+/** One end of a window frame: `n PRECEDING` / `n FOLLOWING` carry their offset expression. */
+export interface FrameBoundAst {
+  readonly kind: 'unboundedPreceding' | 'preceding' | 'currentRow' | 'following' | 'unboundedFollowing';
+  readonly offset: SqlExpr | null;
+}
+
+export interface FrameAst {
+  readonly unit: 'rows' | 'range' | 'groups';
+  readonly start: FrameBoundAst;
+  readonly end: FrameBoundAst;
+  readonly exclude: 'noOthers' | 'currentRow' | 'group' | 'ties';
+}
+
+/** `([base] [PARTITION BY …] [ORDER BY …] [frame])`: `base` names a window of the WINDOW clause. */
+export interface WindowSpecAst extends Span {
+  readonly base: string | null;
+  readonly partitionBy: readonly SqlExpr[];
+  readonly orderBy: readonly OrderItem[];
+  readonly frame: FrameAst | null;
+}
+
+/** `WINDOW name AS (…)` of a SELECT. */
+export interface NamedWindowAst {
+  readonly name: string;
+  readonly spec: WindowSpecAst;
+}
 
 export interface SelectItem extends Span {
   /** null for `*` (or `t.*`). */
@@ -112,6 +141,8 @@ export interface SelectAst {
   readonly where: SqlExpr | null;
   readonly groupBy: readonly SqlExpr[];
   readonly having: SqlExpr | null;
+  /** The WINDOW clause (absent when there is none). */
+  readonly windows?: readonly NamedWindowAst[];
   readonly orderBy: readonly OrderItem[];
   readonly limit: SqlExpr | null;
   readonly offset: SqlExpr | null;

@@ -11,6 +11,7 @@ import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
 import type { QueryAst, SqlExpr } from './ast';
 import { RESERVED, TokenStream } from './token-stream';
+import { parseOver } from './parse-window';
 
 /** SQLite's SQLITE_MAX_EXPR_DEPTH: the lowering recurses over the tree, so its height is bounded. */
 const MAX_EXPR_DEPTH = 1000;
@@ -429,8 +430,16 @@ export class ExprParser extends TokenStream {
       filter = this.expr();
       this.expectOp(')');
     }
-    if (this.isWord('OVER')) throw this.unsupported('window functions (OVER)');
-    return this.node(t, { t: 'call', name: t.text, args, star, distinct, filter });
+    const over = parseOver(this);
+    return this.node(t, {
+      t: 'call',
+      name: t.text,
+      args,
+      star,
+      distinct,
+      filter,
+      ...(over === undefined ? {} : { over }),
+    });
   }
 
   private columnRef(quoted: boolean): SqlExpr {

@@ -28,6 +28,7 @@ import type {
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
+import { parseWindowClause } from './parse-window';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
@@ -227,7 +228,7 @@ class StatementParser extends ExprParser {
       while (this.acceptOp(','));
     }
     const having = this.acceptWord('HAVING') ? this.expr() : null;
-    if (this.isWord('WINDOW')) throw this.unsupported('WINDOW');
+    const windows = parseWindowClause(this);
     return {
       t: 'select',
       distinct,
@@ -239,6 +240,7 @@ class StatementParser extends ExprParser {
       where,
       groupBy,
       having,
+      ...(windows.length ? { windows } : {}),
       orderBy: [],
       limit: null,
       offset: null,

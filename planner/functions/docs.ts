@@ -13,6 +13,7 @@ const FAMILY_TITLES: Readonly<Record<FunctionFamily, string>> = {
   core: 'Core scalar functions',
   math: 'Math functions',
   aggregate: 'Aggregate functions',
+  window: 'Window functions',
   datetime: 'Date and time functions',
   json: 'JSON functions',
 };

@@ -11,9 +11,17 @@ import { JSON_FUNCTIONS, JSON_OPERATORS } from './json';
 import { MATH } from './math';
 import { PRINTF } from './printf';
 import { TEXT } from './text';
+import { WINDOW_FUNCTIONS } from './window';
 import type { FunctionDef, ScalarFunction } from './types';
 
-export type { AggregateFunction, CallSite, FunctionDef, FunctionFamily, ScalarFunction } from './types';
+export type {
+  AggregateFunction,
+  CallSite,
+  FunctionDef,
+  FunctionFamily,
+  ScalarFunction,
+  WindowFunction,
+} from './types';
 
 const TABLE: readonly FunctionDef[] = [
   ...CORE,
@@ -23,6 +31,7 @@ const TABLE: readonly FunctionDef[] = [
   ...DATETIME,
   ...JSON_FUNCTIONS,
   ...AGGREGATES,
+  ...WINDOW_FUNCTIONS,
 ];
 
 const BY_NAME = new Map<string, FunctionDef[]>();

@@ -8,8 +8,9 @@
 import type { Evaluator, ExecContext, Row } from '../compile-expr';
 import { TaggedReal } from '../tagged-real';
 import type { AggregateFn, Expr, ValueType } from '../expr';
+import type { WindowBuiltin } from '../window';
 
-export type FunctionFamily = 'core' | 'math' | 'aggregate' | 'datetime' | 'json';
+export type FunctionFamily = 'core' | 'math' | 'aggregate' | 'window' | 'datetime' | 'json';
 
 /** What a scalar implementation is compiled against. */
 export interface CallSite {
@@ -67,7 +68,14 @@ export interface AggregateFunction extends FunctionBase {
   readonly returns: (types: readonly ValueType[]) => ValueType;
 }
 
-export type FunctionDef = ScalarFunction | AggregateFunction;
+/** A built-in window function: only valid with OVER (planner/window-exec.ts computes it). */
+export interface WindowFunction extends FunctionBase {
+  readonly kind: 'window';
+  readonly fn: WindowBuiltin;
+  readonly returns: (types: readonly ValueType[]) => ValueType;
+}
+
+export type FunctionDef = ScalarFunction | AggregateFunction | WindowFunction;
 
 /** `isReal` flags per argument, from static types. */
 export function realFlags(types: readonly ValueType[]): boolean[] {

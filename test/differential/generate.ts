@@ -12,6 +12,7 @@ export { literalArb } from './literals';
 import type { Case, Col, ColType, Param, Stmt } from './literals';
 import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
+import { windowStatementArb } from './generate-window';
 import { ddlStatementArb } from './generate-ddl';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
@@ -514,6 +515,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
     { weight: 1, arbitrary: compoundSelectArb(cols) },
     { weight: 1, arbitrary: subqueryStatementArb(cols) },
+    { weight: 2, arbitrary: windowStatementArb(cols) },
   );
 }
 
