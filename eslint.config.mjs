@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'fixtures/**', 'bench/results/**', '.scratch/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'fixtures/**', 'bench/results/**', '.scratch/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
