@@ -17,6 +17,7 @@ import { dumpCommand } from './dump';
 import { exportCommand, importCommand } from './transfer';
 import { salvageCommand } from './salvage';
 import { shellCommand } from './shell';
+import { migrateCommand, typesCommand } from './models';
 
 export function packageVersion(): string {
   // dist/src/cli/program.js and src/cli/program.ts both sit three levels below the package root.
@@ -242,6 +243,41 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     });
 
   program
+    .command('types')
+    .description('print TypeScript row interfaces for every table (docs/models.md)')
+    .argument('<file>', 'database file')
+    .option('--document', 'the nested shape db.get() returns instead of SQL result rows')
+    .option('--bigint', '64-bit integers as bigint (connections opened with safeIntegers)')
+    .action((file: string, opts: { document?: boolean; bigint?: boolean }) => {
+      typesCommand(io, file, opts);
+    });
+
+  const migrate = program
+    .command('migrate')
+    .description('compare models with the catalog, and apply them (docs/migrations.md)');
+  migrate
+    .command('plan')
+    .description(
+      'classify what each exported model would change, with row counts; exit 1 unless all compatible',
+    )
+    .argument('<file>', 'database file')
+    .argument('<models>', 'CommonJS module (.js) exporting models built with model() or fromZod()')
+    .option('--json', 'print the plans as JSON')
+    .action((file: string, models: string, opts: { json?: boolean }) => {
+      if (!migrateCommand(io, file, models, 'plan', opts)) code = EXIT.ERROR;
+    });
+  migrate
+    .command('apply')
+    .description('apply compatible changes; with --force also migrations once every row fits')
+    .argument('<file>', 'database file (created when missing)')
+    .argument('<models>', 'CommonJS module (.js) exporting models built with model() or fromZod()')
+    .option('--force', 'apply changes that need a migration (never breaking ones)')
+    .addOption(busyOption())
+    .action((file: string, models: string, opts: { force?: boolean; busyTimeout?: number }) => {
+      migrateCommand(io, file, models, 'apply', { force: opts.force, busyTimeoutMs: opts.busyTimeout });
+    });
+
+  program
     .command('shell')
     .description('interactive SQL shell (same as modelvault <file>)')
     .argument('<file>', 'database file')
@@ -249,7 +285,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       code = await shellCommand(io, file);
     });
 
-  for (const cmd of program.commands) {
+  for (const cmd of [...program.commands, ...migrate.commands]) {
     cmd.helpOption('-h, --help', 'show help for this command');
   }
 
