@@ -79,7 +79,10 @@ class StatementParser extends ExprParser {
       case 'EXPLAIN':
         this.i++;
         if (this.acceptWord('QUERY')) this.expectWord('PLAN');
-        if (!this.isWord('SELECT')) throw this.unsupported('EXPLAIN of anything but SELECT');
+        if (this.isWord('UPDATE')) return { t: 'explainWrite', write: this.update() };
+        if (this.isWord('DELETE')) return { t: 'explainWrite', write: this.delete() };
+        if (!this.isWord('SELECT'))
+          throw this.unsupported('EXPLAIN of anything but SELECT, UPDATE or DELETE');
         return { t: 'explain', select: this.select() };
       case 'INSERT':
       case 'REPLACE':
