@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Writes package.json's version into src/version.ts. Run by the `version` lifecycle script, so
-// `npm version x.y.z` updates both; test/docs/package.test.ts fails when they drift apart.
+// Writes package.json's version into src/version.ts (`--check`: only compares). Run by the
+// `version` lifecycle script, so `npm version x.y.z` updates both; test/docs/package.test.ts fails when they drift apart.
 // A constant (not a runtime read of package.json) keeps the entry free of fs access, which
 // bundlers and the ESM wrapper would otherwise have to resolve.
 'use strict';
@@ -13,5 +13,12 @@ const file = path.join(root, 'src', 'version.ts');
 const text =
   '/** The package version; generated from package.json by scripts/sync-version.js (npm version). */\n' +
   `export const version = '${version}';\n`;
-if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
-console.log(`src/version.ts: ${version}`);
+const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+if (process.argv.includes('--check')) {
+  // Read-only: for tests, which must see a drift rather than repair it.
+  if (current !== text) {
+    console.error(`src/version.ts does not say ${version}: run node scripts/sync-version.js`);
+    process.exitCode = 1;
+  }
+} else if (current !== text) fs.writeFileSync(file, text);
+if (!process.exitCode) console.log(`src/version.ts: ${version}`);
