@@ -3,7 +3,6 @@
  * one turns options into calls, errors into the one-line format and both into exit codes.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, UsageError, reportError } from './io';
 import type { ExitCode, Io } from './io';
@@ -18,18 +17,7 @@ import { exportCommand, importCommand } from './transfer';
 import { salvageCommand } from './salvage';
 import { shellCommand } from './shell';
 import { migrateCommand, typesCommand } from './models';
-
-export function packageVersion(): string {
-  // dist/src/cli/program.js and src/cli/program.ts both sit three levels below the package root.
-  for (const up of ['../../..', '../..']) {
-    const file = path.join(__dirname, up, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'modelvault' && pkg.version) return pkg.version;
-    }
-  }
-  return 'unknown';
-}
+import { version } from '../version';
 
 function milliseconds(value: string): number {
   const n = Number(value);
@@ -56,7 +44,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   const program = new Command('modelvault');
   program
     .description('Inspect, verify, query, back up and repair ModelVault database files.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput({
       writeOut: (s) => io.out(s),
