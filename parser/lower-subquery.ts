@@ -5,6 +5,7 @@
  * refused as a correlated subquery.
  */
 import { NotSupportedError, QueryError } from '../src/errors';
+import { E } from '../planner/expr';
 import type { Expr, SubqueryExpr } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import { affinity, typeOf } from '../planner/compile-expr';
@@ -31,6 +32,30 @@ function firstColumnExpr(plan: LogicalPlan): Expr | null {
       return firstColumnExpr(plan.input);
     case 'compound':
       return firstColumnExpr(plan.left);
+    default:
+      return null;
+  }
+}
+
+/**
+ * `plan` with a second result column, `typeof()` of its first, when its top is a projection
+ * (under ORDER BY / LIMIT only: DISTINCT or a compound would count the extra column); else null.
+ */
+function withStorageClass(plan: LogicalPlan): LogicalPlan | null {
+  switch (plan.kind) {
+    case 'project': {
+      const first = plan.columns[0];
+      if (!first) return null;
+      return {
+        ...plan,
+        columns: [...plan.columns, { expr: E.call('typeof', [first.expr], 'text'), name: 'typeof' }],
+      };
+    }
+    case 'sort':
+    case 'limit': {
+      const input = withStorageClass(plan.input);
+      return input ? { ...plan, input } : null;
+    }
     default:
       return null;
   }
@@ -99,14 +124,16 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
   if (e.mode === 'scalar') {
     const col = firstColumnExpr(inner.plan);
     const aff = col ? affinity(col) : 'none';
+    const classed = inner.columns[0].type === 'any' ? withStorageClass(inner.plan) : null;
     const node: SubqueryExpr = {
       kind: 'subquery',
       mode: 'scalar',
-      plan: inner.plan,
+      plan: classed ?? inner.plan,
       arg: null,
       negated: false,
       type: inner.columns[0].type,
       ...correlated,
+      ...(classed ? { storageClass: true as const } : {}),
     };
     return aff === 'none' ? node : { ...node, affinity: aff };
   }

@@ -169,6 +169,7 @@ function mayTag(e: Expr): boolean {
     case 'slot':
     case 'collate':
     case 'cast':
+    case 'subquery':
       return true;
     default:
       return false;
@@ -547,7 +548,10 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext, t
       const conv = affinityConversions(e.left, e.right);
       if (conv) {
         const [cl, cr] = conv;
-        return (row) => bool(cmpTruth(cl(left(row)), cr(right(row)), op, collation));
+        // A scalar subquery's whole-number REAL converts to text as REAL ('10.0'): read it tagged.
+        const l = classedSubquery(e.left) ? compile(e.left, ctx, true) : left;
+        const r = classedSubquery(e.right) ? compile(e.right, ctx, true) : right;
+        return (row) => bool(cmpTruth(cl(l(row)), cr(r(row)), op, collation));
       }
       if (collation) return (row) => bool(cmpTruth(left(row), right(row), op, collation));
       return (row) => bool(cmpBinary(left(row), right(row), op));
@@ -673,10 +677,19 @@ function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: un
   const lReal = typeOf(l) === 'real';
   const rReal = typeOf(r) === 'real';
   const textAff = (isReal: boolean) => (v: unknown) =>
-    typeof v === 'number' || typeof v === 'bigint' ? toText(v, isReal) : v;
-  if (la === 'text' && ra === 'none') return [identity, textAff(rReal)];
-  if (ra === 'text' && la === 'none') return [textAff(lReal), identity];
+    v instanceof TaggedReal
+      ? toText(v.value, true)
+      : typeof v === 'number' || typeof v === 'bigint'
+        ? toText(v, isReal)
+        : v;
+  if (la === 'text' && ra === 'none') return [untag, textAff(rReal)];
+  if (ra === 'text' && la === 'none') return [textAff(lReal), untag];
   return null;
+}
+
+/** A scalar subquery whose rows say which whole numbers are REAL (SubqueryExpr.storageClass). */
+function classedSubquery(e: Expr): boolean {
+  return e.kind === 'subquery' && e.storageClass === true;
 }
 
 /** SQLite's OP_BitAnd/BitOr/ShiftLeft/ShiftRight on the operands' 64-bit integer values. */

@@ -221,6 +221,11 @@ export interface SubqueryExpr {
    */
   readonly collation?: Collation;
   readonly affinity?: 'numeric' | 'text';
+  /**
+   * Scalar with an 'any'-typed column: the plan has a second column, the first's `typeof()`, so a
+   * whole-number REAL result stays REAL (a plain row value cannot say so; tagged-real.ts).
+   */
+  readonly storageClass?: true;
 }
 
 export type Expr =

@@ -12,6 +12,7 @@ import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
 import { valueKey } from './value-key';
 import { withOuterValues } from './outer-refs';
+import { tagReal } from './tagged-real';
 
 /** SQLite's text affinity applied to a comparison operand: numbers become their text. */
 function textAffinity(v: unknown): unknown {
@@ -54,7 +55,15 @@ export function compileSubquery(
     }
     return rows;
   };
-  if (e.mode === 'scalar') return (row) => rowsOf(row)[0]?.[0] ?? null;
+  if (e.mode === 'scalar') {
+    if (!e.storageClass) return (row) => rowsOf(row)[0]?.[0] ?? null;
+    return (row) => {
+      const first = rowsOf(row)[0];
+      if (first === undefined) return null;
+      const v = first[0] ?? null;
+      return first[1] === 'real' && typeof v === 'number' ? tagReal(v) : v;
+    };
+  }
   if (e.mode === 'exists') {
     const yes = e.negated ? 0 : 1;
     return (row) => (rowsOf(row).length > 0 ? yes : 1 - yes);

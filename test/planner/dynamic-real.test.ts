@@ -37,6 +37,10 @@ const QUERIES = [
   'SELECT 1e20 % 10, 1e400 % 3, -1e400 % 7, 5.5 % -1, -9.3e18 % 1000, 7.9 % 2.5, -7.9 % 2.5, 2e16 % 3',
   // An INTEGER beside a REAL keeps its exact value (past 2^53) for %; the result is REAL.
   'SELECT 9007199254740993 % 2.0, -9007199254740993 % 2.5, 9223372036854775807 % 2.0, 7 % 1e20, typeof(7 % 2.5)',
+  // A scalar subquery's whole-number REAL stays REAL: typeof, ||, and text affinity ('10.0').
+  "SELECT id, typeof((SELECT sum(s) FROM t WHERE id <> 2)), (SELECT sum(s) FROM t WHERE id <> 2) || '' FROM t ORDER BY id",
+  'SELECT id, s = (SELECT sum(s) FROM t WHERE id = 1), (SELECT sum(s) FROM t WHERE id = 1) = s FROM t ORDER BY id',
+  `SELECT id, (SELECT ${MIXED} FROM t AS u WHERE u.id = t.id) || '' FROM t ORDER BY id`,
 ];
 
 describe('REAL values whose type is decided per row', () => {
