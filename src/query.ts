@@ -15,7 +15,9 @@ import { valueTypeOf } from '../planner/value-type';
 import { L } from '../planner/logical';
 import type { LogicalPlan, ProjectColumn } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
-import { explain as explainPlan } from '../planner/explain';
+import { explain as explainPlan, explainLines } from '../planner/explain';
+import { active, channels, planSummary } from '../storage/trace';
+import type { QueryTraceContext } from '../storage/trace';
 import type { ExecStats, Source } from '../planner/execute';
 import { DataError, QueryError } from './errors';
 
@@ -206,12 +208,25 @@ export class Query {
   }
 
   all(): Row[] {
-    return [...this.iterate()];
+    return this.traced(
+      'all',
+      () => [...this.iterate()],
+      (rows) => rows.length,
+      () => this.logical(false),
+    );
   }
 
   first(): Row | null {
-    const it = this.limit(1).iterate().next();
-    return it.done ? null : it.value;
+    const one = this.limit(1);
+    return this.traced(
+      'first',
+      () => {
+        const it = one.iterate().next();
+        return it.done ? null : it.value;
+      },
+      (row) => (row === null ? 0 : 1),
+      () => one.logical(false),
+    );
   }
 
   /** Rows one at a time: the result is produced as it is consumed, against a snapshot taken now. */
@@ -239,6 +254,15 @@ export class Query {
    * output names, limit/offset cut them.
    */
   aggregate(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
+    return this.traced(
+      'aggregate',
+      () => this.aggregateNow(spec),
+      (rows) => rows.length,
+      () => null,
+    );
+  }
+
+  private aggregateNow(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
     const state = this.coll();
     const width = state.compiled.columnCount;
     const names = Object.keys(spec);
@@ -324,6 +348,16 @@ export class Query {
   }
 
   count(): number {
+    const counting = this.state.limit === null && this.state.offset === null;
+    return this.traced(
+      'count',
+      () => this.countNow(),
+      () => 1,
+      () => this.logical(counting),
+    );
+  }
+
+  private countNow(): number {
     if (this.state.limit !== null || this.state.offset !== null) {
       let n = 0;
       for (const _row of this.iterateRaw()) n++;
@@ -331,6 +365,40 @@ export class Query {
     }
     const row = this.open(this.logical(true)).next();
     return Number(row?.[0] ?? 0);
+  }
+
+  /**
+   * Run `run` under `modelvault:query` when someone listens. Typed queries read their rows inside
+   * the call, so the context is complete at `end`. `plan` gives the logical plan to summarize.
+   */
+  private traced<T>(
+    statement: string,
+    run: () => T,
+    rowsOf: (result: T) => number,
+    plan: () => LogicalPlan | null,
+  ): T {
+    if (!active(channels.query)) return run();
+    const ctx: QueryTraceContext = {
+      sql: null,
+      collection: this.name,
+      statement,
+      plan: null,
+      streaming: false,
+      rows: null,
+      rowsChanged: null,
+      complete: false,
+    };
+    // Rows go back to the caller, not into the context's `result`.
+    let out: { v: T } | null = null;
+    channels.query.traceSync(() => {
+      const logical = plan();
+      if (logical) ctx.plan = planSummary(explainLines(physicalPlan(logical, this.host.view())));
+      const result = run();
+      ctx.rows = rowsOf(result);
+      ctx.complete = true;
+      out = { v: result };
+    }, ctx);
+    return (out as unknown as { v: T }).v;
   }
 
   // ───────────────────────── lowering ─────────────────────────
