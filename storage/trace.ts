@@ -124,7 +124,18 @@ export function active<C extends object>(ch: TracingChannel<unknown, C>): boolea
   );
 }
 
-/** The first line of an EXPLAIN (the plan's root), as the plan summary of a query context. */
+/**
+ * The plan summary of a query context: EXPLAIN's node kinds in plan order, access nodes with their
+ * collection ("Project > PrimaryKeyLookup users"). Kinds and names only: EXPLAIN lines may show
+ * literal values, which a trace must not carry unless asked to.
+ */
 export function planSummary(lines: readonly string[]): string | null {
-  return lines.length > 0 ? lines[0].trim() : null;
+  if (lines.length === 0) return null;
+  const parts: string[] = [];
+  for (const line of lines) {
+    const words = line.trim().split(' ');
+    const kind = words[0];
+    parts.push(/(Scan|Lookup)$/.test(kind) && words.length > 1 ? `${kind} ${words[1]}` : kind);
+  }
+  return parts.join(' > ');
 }
