@@ -308,7 +308,12 @@ export class Connection<Row = ResultRow> {
     return traced as unknown as RunOutcome;
   }
 
-  private runStatement(sql: string, params: unknown, many: boolean, ctx: QueryTraceContext | null): RunOutcome {
+  private runStatement(
+    sql: string,
+    params: unknown,
+    many: boolean,
+    ctx: QueryTraceContext | null,
+  ): RunOutcome {
     this._assertOpen();
     // Live read-only connections pick up what another process committed since the last statement.
     const engine = this.database.storage;

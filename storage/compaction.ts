@@ -26,7 +26,13 @@ function traceCompact<T>(
   run: () => { bytes: number; value: T },
 ): T {
   if (!active(channels.compact)) return run().value;
-  const ctx: CompactTraceContext = { path: source.path, mode, dest, bytesBefore: source.fileSize, bytesAfter: null };
+  const ctx: CompactTraceContext = {
+    path: source.path,
+    mode,
+    dest,
+    bytesBefore: source.fileSize,
+    bytesAfter: null,
+  };
   let value: { v: T } | null = null;
   channels.compact.traceSync(() => {
     const out = run();

@@ -110,7 +110,8 @@ export const channels: {
 });
 
 /** Node versions before 20.13 lack TracingChannel.hasSubscribers: ask the five sub-channels then. */
-const NATIVE_HAS_SUBSCRIBERS = typeof (channels.query as { hasSubscribers?: unknown }).hasSubscribers === 'boolean';
+const NATIVE_HAS_SUBSCRIBERS =
+  typeof (channels.query as { hasSubscribers?: unknown }).hasSubscribers === 'boolean';
 
 /** Whether anyone listens on `ch` (the only cost tracing adds when nobody does). */
 export function active<C extends object>(ch: TracingChannel<unknown, C>): boolean {

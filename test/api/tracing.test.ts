@@ -131,7 +131,12 @@ describe('modelvault:query', () => {
       expect(conn.execute('UPDATE items SET qty = qty + 1 WHERE id <= ?', [3]).rowCount).toBe(3);
     });
     expect(phases(update)).toEqual(['start', 'end']);
-    expect(update[1].ctx).toMatchObject({ statement: 'update', rowsChanged: 3, streaming: false, complete: true });
+    expect(update[1].ctx).toMatchObject({
+      statement: 'update',
+      rowsChanged: 3,
+      streaming: false,
+      complete: true,
+    });
     const many = record<QueryTraceContext>('query', () => {
       conn.executeMany('DELETE FROM items WHERE id = ?', [[1], [2], [99]]);
     });
@@ -190,7 +195,9 @@ describe('modelvault:query', () => {
       cur.execute('SELECT count(*) FROM items');
       cur.close();
     });
-    const ends = events.filter((e) => e.phase === 'asyncEnd').map((e) => [e.ctx.sql, e.ctx.rows, e.ctx.complete]);
+    const ends = events
+      .filter((e) => e.phase === 'asyncEnd')
+      .map((e) => [e.ctx.sql, e.ctx.rows, e.ctx.complete]);
     expect(ends).toEqual([
       ['SELECT id FROM items ORDER BY id', 2, false],
       ['SELECT count(*) FROM items', 0, false],
