@@ -15,6 +15,7 @@ import { valueTypeOf } from '../planner/value-type';
 import { L } from '../planner/logical';
 import type { LogicalPlan, ProjectColumn } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
+import type { PhysicalPlan } from '../planner/physical';
 import { explain as explainPlan, explainLines } from '../planner/explain';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
@@ -123,6 +124,9 @@ function successor(prefix: string): string | null {
   return null;
 }
 
+/** While a traced typed query runs: receives each physical plan it opens (calls are synchronous). */
+let planSink: ((plan: PhysicalPlan) => void) | null = null;
+
 export class Query {
   constructor(
     private readonly host: QueryHost,
@@ -208,25 +212,27 @@ export class Query {
   }
 
   all(): Row[] {
+    if (!active(channels.query)) return [...this.iterate()];
     return this.traced(
       'all',
       () => [...this.iterate()],
       (rows) => rows.length,
-      () => this.logical(false),
     );
   }
 
   first(): Row | null {
     const one = this.limit(1);
+    if (!active(channels.query)) return one.firstRow();
     return this.traced(
       'first',
-      () => {
-        const it = one.iterate().next();
-        return it.done ? null : it.value;
-      },
+      () => one.firstRow(),
       (row) => (row === null ? 0 : 1),
-      () => one.logical(false),
     );
+  }
+
+  private firstRow(): Row | null {
+    const it = this.iterate().next();
+    return it.done ? null : it.value;
   }
 
   /** Rows one at a time: the result is produced as it is consumed, against a snapshot taken now. */
@@ -254,11 +260,11 @@ export class Query {
    * output names, limit/offset cut them.
    */
   aggregate(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
+    if (!active(channels.query)) return this.aggregateNow(spec);
     return this.traced(
       'aggregate',
       () => this.aggregateNow(spec),
       (rows) => rows.length,
-      () => null,
     );
   }
 
@@ -348,12 +354,11 @@ export class Query {
   }
 
   count(): number {
-    const counting = this.state.limit === null && this.state.offset === null;
+    if (!active(channels.query)) return this.countNow();
     return this.traced(
       'count',
       () => this.countNow(),
       () => 1,
-      () => this.logical(counting),
     );
   }
 
@@ -368,16 +373,11 @@ export class Query {
   }
 
   /**
-   * Run `run` under `modelvault:query` when someone listens. Typed queries read their rows inside
-   * the call, so the context is complete at `end`. `plan` gives the logical plan to summarize.
+   * Run `run` under `modelvault:query` (callers check that someone listens first, so an untraced
+   * call allocates none of these closures). Typed queries read their rows inside the call, so
+   * the context is complete at `end`; the plan summary is taken from the plan the query opens.
    */
-  private traced<T>(
-    statement: string,
-    run: () => T,
-    rowsOf: (result: T) => number,
-    plan: () => LogicalPlan | null,
-  ): T {
-    if (!active(channels.query)) return run();
+  private traced<T>(statement: string, run: () => T, rowsOf: (result: T) => number): T {
     const ctx: QueryTraceContext = {
       sql: null,
       collection: this.name,
@@ -391,12 +391,19 @@ export class Query {
     // Rows go back to the caller, not into the context's `result`.
     let out: { v: T } | null = null;
     channels.query.traceSync(() => {
-      const logical = plan();
-      if (logical) ctx.plan = planSummary(explainLines(physicalPlan(logical, this.host.view())));
-      const result = run();
-      ctx.rows = rowsOf(result);
-      ctx.complete = true;
-      out = { v: result };
+      const outer = planSink;
+      // The summary is of the first plan the query opens (the one that produces its rows).
+      planSink = (plan) => {
+        if (ctx.plan === null) ctx.plan = planSummary(explainLines(plan));
+      };
+      try {
+        const result = run();
+        ctx.rows = rowsOf(result);
+        ctx.complete = true;
+        out = { v: result };
+      } finally {
+        planSink = outer;
+      }
     }, ctx);
     return (out as unknown as { v: T }).v;
   }
@@ -520,7 +527,9 @@ export class Query {
   private open(plan: LogicalPlan, stats?: ExecStats): Source {
     const view = this.host.view();
     const engine = this.host.engine;
-    return openResult(physicalPlan(plan, view), view, { readers: engine.readersFor(view), stats }).source;
+    const physical = physicalPlan(plan, view);
+    if (planSink !== null) planSink(physical);
+    return openResult(physical, view, { readers: engine.readersFor(view), stats }).source;
   }
 
   /** Scan + the AND of the where conditions: the bottom of every plan this builder makes. */
