@@ -1,12 +1,12 @@
 /**
  * `npm run bench:tracing [-- --n 100000 --rounds 15 --ops 30000 --against <build>/dist/src/index.js]`:
- * what tracing costs on point gets. Each round runs every workload `ops` times per mode: with
- * nobody subscribed to the diagnostics channels (`off`: one hasSubscribers check per call) and
- * with a no-op subscriber on every event of every channel (`on`: contexts are built and
- * published). `--against` loads another build of the library (e.g. one made from the commit
- * before tracing) and measures it too, in the same process on its own copy of the data, so `off`
- * can be compared with no tracing code at all. Reported: CPU µs per call, min and median over the
- * rounds, and their ratios. Results are printed and written as JSON to bench/results/. */
+ * what tracing costs on point gets. First, with nobody ever subscribed to the diagnostics
+ * channels (`off`: one hasSubscribers check per call), alternating with `--against`: another build
+ * of the library (e.g. one made from the commit before tracing), in the same process on its own
+ * copy of the data, so `off` can be compared with no tracing code at all. Then alternating a
+ * no-op subscriber on every event of every channel (`on`: contexts are built and published) with
+ * no subscriber (`offAfter`). Reported: CPU µs per call, min and median over the rounds, and
+ * their ratios; the check's own cost. Printed and written as JSON to bench/results/. */
 import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -106,7 +106,7 @@ function stats(xs: number[]): { min: number; median: number } {
 
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-bench-tracing-'));
-  const modes = ['off', 'on', ...(AGAINST ? ['against'] : [])] as const;
+  const modes = ['off', ...(AGAINST ? ['against'] : []), 'on', 'offAfter'] as const;
   type Mode = (typeof modes)[number];
   try {
     // Node swaps a channel's prototype when its first subscriber comes and its last one goes, so
@@ -120,26 +120,32 @@ function main(): void {
         )
       : null;
     const samples = new Map<string, Map<Mode, number[]>>();
-    // Round 0 warms every path up and is not counted.
-    for (let round = 0; round <= ROUNDS; round++) {
-      // The order rotates each round, so no mode always runs right after another's garbage.
-      const order = modes.map((_, k) => modes[(k + round) % modes.length]);
-      for (const mode of order) {
-        const set = mode === 'against' && other ? other : ours;
-        const stop = mode === 'on' ? subscribeAll() : null;
-        try {
-          for (const w of set.workloads) {
-            const us = cpuPerOp(w.run, OPS);
-            if (round === 0) continue;
-            const byMode = samples.get(w.name) ?? new Map<Mode, number[]>();
-            samples.set(w.name, byMode);
-            byMode.set(mode, [...(byMode.get(mode) ?? []), us]);
+    const measure = (phaseModes: readonly Mode[]): void => {
+      // Round 0 warms every path up and is not counted.
+      for (let round = 0; round <= ROUNDS; round++) {
+        // The order alternates, so no mode always runs right after the other's garbage.
+        const order = round % 2 === 0 ? phaseModes : [...phaseModes].reverse();
+        for (const mode of order) {
+          const set = mode === 'against' && other ? other : ours;
+          const stop = mode === 'on' ? subscribeAll() : null;
+          try {
+            for (const w of set.workloads) {
+              const us = cpuPerOp(w.run, OPS);
+              if (round === 0) continue;
+              const byMode = samples.get(w.name) ?? new Map<Mode, number[]>();
+              samples.set(w.name, byMode);
+              byMode.set(mode, [...(byMode.get(mode) ?? []), us]);
+            }
+          } finally {
+            stop?.();
           }
-        } finally {
-          stop?.();
         }
       }
-    }
+    };
+    // First with nobody ever subscribed (beside the other build), then alternating with a
+    // subscriber: `offAfter` is the unsubscribed path in a process where tracing comes and goes.
+    measure(AGAINST ? ['off', 'against'] : ['off']);
+    measure(['on', 'offAfter']);
     const lines: Record<string, unknown>[] = [];
     console.log(
       `tracing cost on point gets: ${N} rows, ${ROUNDS} rounds of ${OPS} calls per mode, CPU µs per call (node ${process.version})`,
@@ -150,7 +156,7 @@ function main(): void {
       for (const mode of modes) {
         const s = stats(byMode.get(mode) ?? []);
         line[mode] = s;
-        parts.push(`${mode.padEnd(7)} min ${s.min.toFixed(3)} µs, median ${s.median.toFixed(3)} µs`);
+        parts.push(`${mode.padEnd(8)} min ${s.min.toFixed(3)} µs, median ${s.median.toFixed(3)} µs`);
       }
       const ratio = (a: Mode, b: Mode): string => {
         const x = line[a] as { min: number; median: number };
@@ -158,7 +164,7 @@ function main(): void {
         line[`${a}/${b}`] = { min: x.min / y.min, median: x.median / y.median };
         return `${a}/${b}: ${(x.min / y.min).toFixed(3)}× (min), ${(x.median / y.median).toFixed(3)}× (median)`;
       };
-      parts.push(ratio('on', 'off'));
+      parts.push(ratio('on', 'offAfter'));
       if (AGAINST) parts.push(ratio('off', 'against'));
       console.log(`${name}\n  ${parts.join('\n  ')}`);
       lines.push(line);
