@@ -28,6 +28,7 @@ import { StatementCache } from '../parser/statement-cache';
 import type { LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
+import type { LogicalPlan } from '../planner/logical';
 import type { ExecStats, Source } from '../planner/execute';
 import { explainLines, explainWriteLines } from '../planner/explain';
 import { writeAccessPlan } from '../planner/write';
@@ -39,6 +40,8 @@ import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
 import { journalMode } from './pragmas';
+import { active, channels, planSummary } from '../storage/trace';
+import type { QueryTraceContext } from '../storage/trace';
 
 export type RunOutcome =
   | {
@@ -49,10 +52,24 @@ export type RunOutcome =
       /** A write with RETURNING: the rows it changed, which rowCount reports rather than rows fetched. */
       rowCount?: number;
       lastRowId?: number | bigint;
+      /** The statement's `modelvault:query` context: the cursor publishes asyncEnd when the rows are read. */
+      trace?: QueryTraceContext;
     }
   | { kind: 'done'; rowCount: number; lastRowId?: number | bigint };
 
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
+
+/** Plan summaries for trace contexts, once per physical plan (plans are cached and immutable). */
+const summaries = new WeakMap<PhysicalPlan, string | null>();
+
+function summarize(plan: PhysicalPlan, sub: (p: LogicalPlan) => PhysicalPlan): string | null {
+  let summary = summaries.get(plan);
+  if (summary === undefined) {
+    summary = planSummary(explainLines(plan, sub));
+    summaries.set(plan, summary);
+  }
+  return summary;
+}
 
 /** Open a connection to the database file at `path` (':memory:' for a private in-memory database). */
 /**
@@ -101,6 +118,7 @@ export class Connection<Row = ResultRow> {
   private _autocommit: boolean;
   /** @internal */ readonly _rowMode: 'array' | 'object';
   /** @internal */ readonly _safeIntegers: boolean;
+  private readonly traceParams: boolean;
   private readonly cache: StatementCache;
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
   private readonly cursors = new Set<Cursor<unknown>>();
@@ -120,6 +138,7 @@ export class Connection<Row = ResultRow> {
     this._autocommit = opts.autocommit === true;
     this._rowMode = opts.rowMode ?? 'array';
     this._safeIntegers = opts.safeIntegers === true;
+    this.traceParams = opts.traceParams === true;
     this.cache = new StatementCache(opts.statementCacheSize ?? 256);
   }
 
@@ -262,16 +281,52 @@ export class Connection<Row = ResultRow> {
 
   /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
   _run(sql: string, params: unknown, many = false): RunOutcome {
+    if (!active(channels.query)) return this.runStatement(sql, params, many, null);
+    const ctx: QueryTraceContext = {
+      sql: typeof sql === 'string' ? sql : null,
+      collection: null,
+      statement: null,
+      plan: null,
+      streaming: false,
+      rows: null,
+      rowsChanged: null,
+      complete: false,
+    };
+    if (this.traceParams) ctx.params = params;
+    // The outcome (internal) goes back to the cursor, not into the context's `result`.
+    let traced: RunOutcome | null = null;
+    channels.query.traceSync(() => {
+      const outcome = this.runStatement(sql, params, many, ctx);
+      traced = outcome;
+      if (outcome.kind === 'rows') {
+        ctx.streaming = true;
+        if (outcome.rowCount !== undefined) ctx.rowsChanged = outcome.rowCount;
+        outcome.trace = ctx;
+      } else {
+        ctx.complete = true;
+        if (outcome.rowCount >= 0) ctx.rowsChanged = outcome.rowCount;
+      }
+    }, ctx);
+    return traced as unknown as RunOutcome;
+  }
+
+  private runStatement(
+    sql: string,
+    params: unknown,
+    many: boolean,
+    ctx: QueryTraceContext | null,
+  ): RunOutcome {
     this._assertOpen();
     // Live read-only connections pick up what another process committed since the last statement.
     const engine = this.database.storage;
     if (engine.readOnly) engine.refresh();
     try {
       const lowered = this.lower(sql);
+      if (ctx) ctx.statement = lowered.stmt.kind;
       // Refused before anything is written: executeMany has nowhere to put RETURNING rows.
       if (many && 'returning' in lowered.stmt && lowered.stmt.returning !== null)
         throw new ProgrammingError('executeMany cannot run a statement with RETURNING', 'PROGRAMMING');
-      return this.runLowered(lowered, params);
+      return this.runLowered(lowered, params, ctx);
     } catch (err) {
       if (err instanceof ModelVaultError && err.sql === undefined)
         Object.defineProperty(err, 'sql', { value: sql });
@@ -279,7 +334,7 @@ export class Connection<Row = ResultRow> {
     }
   }
 
-  private runLowered(lowered: LoweredStatement, params: unknown): RunOutcome {
+  private runLowered(lowered: LoweredStatement, params: unknown, ctx: QueryTraceContext | null): RunOutcome {
     const bound: Params = bindParams(lowered.params, params);
     const stmt = lowered.stmt;
     const db = this.database;
@@ -287,7 +342,9 @@ export class Connection<Row = ResultRow> {
       case 'select': {
         const view = db.readView();
         const engine = db.storage;
-        const { source, stats } = openResult(this.plan(lowered, stmt), view, {
+        const plan = this.plan(lowered, stmt);
+        if (ctx) ctx.plan = summarize(plan, (sub) => physicalPlan(sub, view));
+        const { source, stats } = openResult(plan, view, {
           readers: engine.readersFor(view),
           params: bound,
           session: this.session,
@@ -297,6 +354,7 @@ export class Connection<Row = ResultRow> {
       case 'explain': {
         const view = db.readView();
         const lines = explainLines(physicalPlan(stmt.select.plan, view), (sub) => physicalPlan(sub, view));
+        if (ctx) ctx.plan = planSummary(lines);
         let i = 0;
         return {
           kind: 'rows',

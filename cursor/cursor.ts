@@ -19,6 +19,8 @@ import type { ColumnDescription } from './description';
 import { outputValue } from './values';
 import { withDeadline } from '../planner/interrupt';
 import type { Connection } from './connection';
+import { channels } from '../storage/trace';
+import type { QueryTraceContext } from '../storage/trace';
 
 export type CursorState = 'idle' | 'rows' | 'exhausted' | 'done' | 'closed';
 export type ResultRow = unknown[] | Record<string, unknown>;
@@ -54,6 +56,8 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
   private changedRows = false;
   /** The statement's per-call time limit (execute option); 0 for none. */
   private timeoutMs = 0;
+  /** The result's `modelvault:query` context while its rows are being read (only when traced). */
+  private trace: QueryTraceContext | null = null;
 
   /** @internal Created by Connection.cursor(). */
   constructor(private readonly conn: Connection<unknown>) {}
@@ -143,6 +147,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
         this.changedRows = true;
       }
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
+      if (outcome.trace) this.trace = outcome.trace;
     } else {
       this._rowCount = outcome.rowCount;
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
@@ -237,7 +242,37 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
 
   /** Run statement work under this cursor's timeoutMs (free when there is none). */
   private timed<T>(fn: () => T): T {
+    if (this.trace !== null) return this.tracedFetch(fn);
     return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
+  }
+
+  /** A fetch from a traced result: a failure ends the statement's trace with an error event. */
+  private tracedFetch<T>(fn: () => T): T {
+    try {
+      return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
+    } catch (err) {
+      const ctx = this.trace;
+      if (ctx) {
+        ctx.error = err;
+        channels.query.error.publish(ctx);
+        this.finishTrace(false);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The result's rows are read (or abandoned): publish asyncStart/asyncEnd with the rows fetched,
+   * as a traced promise does when it settles.
+   */
+  private finishTrace(complete: boolean): void {
+    const ctx = this.trace;
+    if (ctx === null) return;
+    this.trace = null;
+    ctx.rows = this.fetched;
+    ctx.complete = complete;
+    channels.query.asyncStart.publish(ctx);
+    channels.query.asyncEnd.publish(ctx);
   }
 
   private shape(row: readonly unknown[], columns: readonly OutputColumn[]): Row {
@@ -264,6 +299,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
     if (this._state === 'rows') {
       this._state = 'exhausted';
       if (!this.changedRows) this._rowCount = this.fetched;
+      if (this.trace !== null) this.finishTrace(true);
     }
   }
 
@@ -274,6 +310,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
   }
 
   private reset(): void {
+    if (this.trace !== null) this.finishTrace(false);
     this.result = null;
     this._description = null;
     this.describe = null;

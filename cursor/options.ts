@@ -9,6 +9,8 @@ export interface ConnectOptions extends OpenOptions {
   rowMode?: 'array' | 'object';
   /** Capacity of the per-connection statement cache (default 256 statements). */
   statementCacheSize?: number;
+  /** Put each statement's parameters in its `modelvault:query` trace context (default false: they may hold secrets). */
+  traceParams?: boolean;
 }
 
 export function checkConnectOptions(opts: unknown): ConnectOptions {
@@ -17,5 +19,6 @@ export function checkConnectOptions(opts: unknown): ConnectOptions {
     autocommit: 'boolean',
     rowMode: ['array', 'object'],
     statementCacheSize: 'number',
+    traceParams: 'boolean',
   });
 }

@@ -43,6 +43,15 @@ export type {
   Collation,
 } from '../storage/schema/descriptors';
 export type { RecoveryMode } from '../storage/engine';
+export { channels } from '../storage/trace';
+export type {
+  QueryTraceContext,
+  CommitTraceContext,
+  CheckpointTraceContext,
+  CompactTraceContext,
+  OpenTraceContext,
+  OpenRecoverySummary,
+} from '../storage/trace';
 export {
   AsyncDatabase,
   AsyncTransaction,

@@ -15,7 +15,10 @@ import { valueTypeOf } from '../planner/value-type';
 import { L } from '../planner/logical';
 import type { LogicalPlan, ProjectColumn } from '../planner/logical';
 import { physicalPlan, openResult } from '../planner/run';
-import { explain as explainPlan } from '../planner/explain';
+import type { PhysicalPlan } from '../planner/physical';
+import { explain as explainPlan, explainLines } from '../planner/explain';
+import { active, channels, planSummary } from '../storage/trace';
+import type { QueryTraceContext } from '../storage/trace';
 import type { ExecStats, Source } from '../planner/execute';
 import { DataError, QueryError } from './errors';
 
@@ -121,6 +124,9 @@ function successor(prefix: string): string | null {
   return null;
 }
 
+/** While a traced typed query runs: receives each physical plan it opens (calls are synchronous). */
+let planSink: ((plan: PhysicalPlan) => void) | null = null;
+
 export class Query {
   constructor(
     private readonly host: QueryHost,
@@ -206,11 +212,26 @@ export class Query {
   }
 
   all(): Row[] {
-    return [...this.iterate()];
+    if (!active(channels.query)) return [...this.iterate()];
+    return this.traced(
+      'all',
+      () => [...this.iterate()],
+      (rows) => rows.length,
+    );
   }
 
   first(): Row | null {
-    const it = this.limit(1).iterate().next();
+    const one = this.limit(1);
+    if (!active(channels.query)) return one.firstRow();
+    return this.traced(
+      'first',
+      () => one.firstRow(),
+      (row) => (row === null ? 0 : 1),
+    );
+  }
+
+  private firstRow(): Row | null {
+    const it = this.iterate().next();
     return it.done ? null : it.value;
   }
 
@@ -239,6 +260,15 @@ export class Query {
    * output names, limit/offset cut them.
    */
   aggregate(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
+    if (!active(channels.query)) return this.aggregateNow(spec);
+    return this.traced(
+      'aggregate',
+      () => this.aggregateNow(spec),
+      (rows) => rows.length,
+    );
+  }
+
+  private aggregateNow(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
     const state = this.coll();
     const width = state.compiled.columnCount;
     const names = Object.keys(spec);
@@ -324,6 +354,15 @@ export class Query {
   }
 
   count(): number {
+    if (!active(channels.query)) return this.countNow();
+    return this.traced(
+      'count',
+      () => this.countNow(),
+      () => 1,
+    );
+  }
+
+  private countNow(): number {
     if (this.state.limit !== null || this.state.offset !== null) {
       let n = 0;
       for (const _row of this.iterateRaw()) n++;
@@ -331,6 +370,42 @@ export class Query {
     }
     const row = this.open(this.logical(true)).next();
     return Number(row?.[0] ?? 0);
+  }
+
+  /**
+   * Run `run` under `modelvault:query` (callers check that someone listens first, so an untraced
+   * call allocates none of these closures). Typed queries read their rows inside the call, so
+   * the context is complete at `end`; the plan summary is taken from the plan the query opens.
+   */
+  private traced<T>(statement: string, run: () => T, rowsOf: (result: T) => number): T {
+    const ctx: QueryTraceContext = {
+      sql: null,
+      collection: this.name,
+      statement,
+      plan: null,
+      streaming: false,
+      rows: null,
+      rowsChanged: null,
+      complete: false,
+    };
+    // Rows go back to the caller, not into the context's `result`.
+    let out: { v: T } | null = null;
+    channels.query.traceSync(() => {
+      const outer = planSink;
+      // The summary is of the first plan the query opens (the one that produces its rows).
+      planSink = (plan) => {
+        if (ctx.plan === null) ctx.plan = planSummary(explainLines(plan));
+      };
+      try {
+        const result = run();
+        ctx.rows = rowsOf(result);
+        ctx.complete = true;
+        out = { v: result };
+      } finally {
+        planSink = outer;
+      }
+    }, ctx);
+    return (out as unknown as { v: T }).v;
   }
 
   // ───────────────────────── lowering ─────────────────────────
@@ -452,7 +527,9 @@ export class Query {
   private open(plan: LogicalPlan, stats?: ExecStats): Source {
     const view = this.host.view();
     const engine = this.host.engine;
-    return openResult(physicalPlan(plan, view), view, { readers: engine.readersFor(view), stats }).source;
+    const physical = physicalPlan(plan, view);
+    if (planSink !== null) planSink(physical);
+    return openResult(physical, view, { readers: engine.readersFor(view), stats }).source;
   }
 
   /** Scan + the AND of the where conditions: the bottom of every plan this builder makes. */

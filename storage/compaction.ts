@@ -11,6 +11,36 @@ import { MemoryStore } from './memory-store';
 import { renameDurably } from './file-store';
 import { WriterLock, resolveRealPath } from './lock';
 import { InterfaceError, OperationalError } from '../src/errors';
+import { active, channels } from './trace';
+import type { CompactTraceContext } from './trace';
+
+/**
+ * Run a compaction under `modelvault:compact` when someone listens. `run` returns the size of the
+ * compacted copy. The copy's own engine publishes nothing (trace: false): its opens and commits
+ * are the compaction's inner workings, not the application's.
+ */
+function traceCompact<T>(
+  source: Engine,
+  mode: CompactTraceContext['mode'],
+  dest: string | null,
+  run: () => { bytes: number; value: T },
+): T {
+  if (!active(channels.compact)) return run().value;
+  const ctx: CompactTraceContext = {
+    path: source.path,
+    mode,
+    dest,
+    bytesBefore: source.fileSize,
+    bytesAfter: null,
+  };
+  let value: { v: T } | null = null;
+  channels.compact.traceSync(() => {
+    const out = run();
+    ctx.bytesAfter = out.bytes;
+    value = { v: out.value };
+  }, ctx);
+  return (value as unknown as { v: T }).v;
+}
 
 /** Rows per transaction in the copy, so staging memory stays bounded for big databases. */
 const ROWS_PER_TXN = 20_000;
@@ -46,32 +76,38 @@ export function copyLiveState(source: Engine, target: Engine): void {
 }
 
 /** Build the compacted copy of `source` as `<dest>.compact-<pid>.tmp` (synced); returns its path. */
-function writeCopy(source: Engine, realDest: string): string {
+function writeCopy(source: Engine, realDest: string): { tmp: string; bytes: number } {
   const tmp = `${realDest}.compact-${process.pid}.tmp`;
   fs.rmSync(tmp, { force: true });
   // A private name nobody else opens: no lock. Automatic checkpoints would only be dead weight.
-  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0, lock: false });
+  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0, lock: false, trace: false });
+  let bytes = 0;
   try {
     copyLiveState(source, out);
+    bytes = out.fileSize;
   } catch (err) {
     out.close();
     fs.rmSync(tmp, { force: true });
     throw err;
   }
   out.close(); // data and checkpoint are already synced by commit/checkpoint
-  return tmp;
+  return { tmp, bytes };
 }
 
 /** Rewrite `engine`'s own file with only its live state; the engine switches to the new file. */
 export function compactInPlace(engine: Engine): void {
-  if (!engine.path) throw new OperationalError('compact() needs a file database', 'OPERATIONAL');
-  const tmp = writeCopy(engine, engine.path);
-  try {
-    engine.replaceFileWith(tmp);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  const path = engine.path;
+  if (!path) throw new OperationalError('compact() needs a file database', 'OPERATIONAL');
+  traceCompact(engine, 'inPlace', null, () => {
+    const { tmp, bytes } = writeCopy(engine, path);
+    try {
+      engine.replaceFileWith(tmp);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    return { bytes, value: undefined };
+  });
 }
 
 function fileId(path: string): { dev: number; ino: number } | null {
@@ -91,26 +127,31 @@ export function compactToFile(source: Engine, dest: string): void {
   const realDest = resolveRealPath(dest);
   if (source.sameFile(realDest, fileId(realDest)))
     throw new InterfaceError('compactTo: dest is the database itself; use compact()', 'BAD_OPTION');
-  const tmp = writeCopy(source, realDest);
-  let lock: WriterLock | null = null;
-  try {
-    lock = WriterLock.acquire(realDest);
-    const id = fileId(realDest);
-    if (id) lock.bindFile(id.dev, id.ino);
-    renameDurably(tmp, realDest);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  } finally {
-    lock?.dispose();
-  }
+  traceCompact(source, 'file', realDest, () => {
+    const { tmp, bytes } = writeCopy(source, realDest);
+    let lock: WriterLock | null = null;
+    try {
+      lock = WriterLock.acquire(realDest);
+      const id = fileId(realDest);
+      if (id) lock.bindFile(id.dev, id.ino);
+      renameDurably(tmp, realDest);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    } finally {
+      lock?.dispose();
+    }
+    return { bytes, value: undefined };
+  });
 }
 
 /** The compacted bytes of `source`, built in memory (snapshots of in-memory databases). */
 export function compactToBytes(source: Engine): Buffer {
-  const out = Engine.openStore(new MemoryStore(), { checkpointEveryBytes: 0 });
-  copyLiveState(source, out);
-  const bytes = out.bytes();
-  out.close();
-  return bytes;
+  return traceCompact(source, 'bytes', null, () => {
+    const out = Engine.openStore(new MemoryStore(), { checkpointEveryBytes: 0, trace: false });
+    copyLiveState(source, out);
+    const copy = out.bytes();
+    out.close();
+    return { bytes: copy.length, value: copy };
+  });
 }

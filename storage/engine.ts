@@ -77,6 +77,8 @@ import { noteKey, readSequence } from './sequence';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import type { NormalizedIndex } from './schema/normalize';
+import { active, channels } from './trace';
+import type { CheckpointTraceContext, CommitTraceContext, OpenTraceContext } from './trace';
 import { indexDesc, indexPaths, keyColumnsText } from './schema/normalize';
 import {
   DataError,
@@ -108,6 +110,8 @@ export interface EngineOptions {
    * since the last one (default 64 MiB; 0 disables), so open time stays bounded without user action.
    */
   checkpointEveryBytes?: number;
+  /** false: publish nothing on the diagnostics channels (compaction's private copy). */
+  trace?: boolean;
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
@@ -257,6 +261,8 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly checkpointEvery: number;
+  /** Whether this engine publishes commits and checkpoints on the diagnostics channels. */
+  private readonly traced: boolean;
   private readonly recordScratch: unknown[] = [0, 0, null];
   /** What recovery did on open (for `inspect` and tests). */
   recoveryReport: RecoveryReport = emptyRecoveryReport();
@@ -294,6 +300,37 @@ export class Engine {
       opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
     );
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
+    this.traced = opts.trace !== false;
+  }
+
+  /** Run an open under `modelvault:open` when someone listens (see storage/trace.ts). */
+  private static traceOpen(path: string | null, opts: EngineOptions, open: () => Engine): Engine {
+    if (opts.trace === false || !active(channels.open)) return open();
+    const ctx: OpenTraceContext = {
+      path,
+      readOnly: opts.readOnly === true,
+      bytes: null,
+      lastTxnId: null,
+      recovery: null,
+    };
+    // The engine goes back to the caller, not into the context (`result`) where subscribers see it.
+    let opened: Engine | null = null;
+    channels.open.traceSync(() => {
+      const engine = open();
+      opened = engine;
+      const r = engine.recoveryReport;
+      ctx.bytes = engine.fileSize;
+      ctx.lastTxnId = engine.lastTxnId;
+      ctx.recovery = {
+        usedCheckpoint: r.usedCheckpoint,
+        truncatedFrom: r.truncatedFrom,
+        reason: r.reason,
+        committedAfter: r.committedAfter,
+        rebuiltIndexes: r.rebuiltIndexes.length,
+        rejectedSuperblocks: r.rejectedSuperblocks.length,
+      };
+    }, ctx);
+    return opened as unknown as Engine;
   }
 
   /**
@@ -302,6 +339,10 @@ export class Engine {
    * is still the one they opened; read-only opens take no lock.
    */
   static openFile(path: string, opts: EngineOptions = {}): Engine {
+    return Engine.traceOpen(path, opts, () => Engine.openFileNow(path, opts));
+  }
+
+  private static openFileNow(path: string, opts: EngineOptions): Engine {
     const readOnly = opts.readOnly === true;
     const real = resolveRealPath(path);
     const deadline = Date.now() + (opts.busyTimeoutMs ?? 0);
@@ -336,16 +377,20 @@ export class Engine {
 
   /** Open a database held in memory; `bytes` (a snapshot) seeds it. */
   static openMemory(bytes?: Uint8Array, opts: EngineOptions = {}): Engine {
-    const engine = new Engine(new MemoryStore(bytes), null, null, opts);
-    engine.recover(opts.recovery ?? 'autoTruncate');
-    return engine;
+    return Engine.traceOpen(null, opts, () => {
+      const engine = new Engine(new MemoryStore(bytes), null, null, opts);
+      engine.recover(opts.recovery ?? 'autoTruncate');
+      return engine;
+    });
   }
 
   /** Open over an existing store (tests inject MemoryStores holding damaged bytes). */
   static openStore(store: ByteStore, opts: EngineOptions = {}): Engine {
-    const engine = new Engine(store, null, null, opts);
-    engine.recover(opts.recovery ?? (store.readOnly ? 'strict' : 'autoTruncate'));
-    return engine;
+    return Engine.traceOpen(null, { ...opts, readOnly: store.readOnly }, () => {
+      const engine = new Engine(store, null, null, opts);
+      engine.recover(opts.recovery ?? (store.readOnly ? 'strict' : 'autoTruncate'));
+      return engine;
+    });
   }
 
   // ───────────────────────────── recovery ─────────────────────────────
@@ -1006,6 +1051,12 @@ export class Engine {
   }
 
   commit(): void {
+    if (!this.traced || !active(channels.commit)) return this.commitTxn(null);
+    const ctx: CommitTraceContext = { path: this.path, txnId: this.txn?.id ?? null, bytes: 0, frames: 0 };
+    channels.commit.traceSync(() => this.commitTxn(ctx), ctx);
+  }
+
+  private commitTxn(ctx: CommitTraceContext | null): void {
     const txn = this.requireTxn();
     if (txn.frameCount === 0 && txn.metaFrames === 0) {
       this.txn = null; // nothing written: an empty transaction leaves no trace in the file
@@ -1023,6 +1074,10 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
+    if (ctx) {
+      ctx.bytes = bytes.length;
+      ctx.frames = txn.frameCount + 1;
+    }
     for (let i = 0; i < txn.rowLocations.length; i++)
       this.rows.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
     this.txn = null;
@@ -1309,6 +1364,23 @@ export class Engine {
    * Refused inside a transaction: a checkpoint describes committed state only.
    */
   checkpoint(): void {
+    if (!this.traced || !active(channels.checkpoint)) {
+      this.writeCheckpoint();
+      return;
+    }
+    const ctx: CheckpointTraceContext = {
+      path: this.path,
+      txnId: this.lastTxnId,
+      logBytes: this.logBytesSinceCheckpoint,
+      bytes: 0,
+    };
+    channels.checkpoint.traceSync(() => {
+      ctx.bytes = this.writeCheckpoint();
+    }, ctx);
+  }
+
+  /** Returns the checkpoint frame's size. */
+  private writeCheckpoint(): number {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
     this.verifyOwnership(this.durableEnd);
@@ -1344,6 +1416,7 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     staged.reset();
+    return frame.length;
   }
 
   /**
