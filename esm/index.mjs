@@ -3,6 +3,7 @@ import cjs from '../dist/src/index.js';
 
 export const {
   version,
+  channels,
   Database,
   Query,
   AsyncDatabase,
