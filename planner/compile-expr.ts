@@ -672,8 +672,10 @@ function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: un
   if (!involvesCast(l) && !involvesCast(r) && !columns) return null;
   const la = affinity(l);
   const ra = affinity(r);
-  if (la === 'numeric' && ra !== 'numeric') return [identity, numericAffinity];
-  if (ra === 'numeric' && la !== 'numeric') return [numericAffinity, identity];
+  // Values may come tagged (a scalar subquery read with its storage class): unwrap them.
+  const numeric = (v: unknown): unknown => numericAffinity(untag(v));
+  if (la === 'numeric' && ra !== 'numeric') return [untag, numeric];
+  if (ra === 'numeric' && la !== 'numeric') return [numeric, untag];
   const lReal = typeOf(l) === 'real';
   const rReal = typeOf(r) === 'real';
   const textAff = (isReal: boolean) => (v: unknown) =>

@@ -40,6 +40,7 @@ const QUERIES = [
   // A scalar subquery's whole-number REAL stays REAL: typeof, ||, and text affinity ('10.0').
   "SELECT id, typeof((SELECT sum(s) FROM t WHERE id <> 2)), (SELECT sum(s) FROM t WHERE id <> 2) || '' FROM t ORDER BY id",
   'SELECT id, s = (SELECT sum(s) FROM t WHERE id = 1), (SELECT sum(s) FROM t WHERE id = 1) = s FROM t ORDER BY id',
+  'SELECT id, r > (SELECT sum(s) FROM t WHERE id = 1), a = (SELECT sum(s) FROM t WHERE id = 2) FROM t ORDER BY id',
   `SELECT id, (SELECT ${MIXED} FROM t AS u WHERE u.id = t.id) || '' FROM t ORDER BY id`,
 ];
 
