@@ -18,6 +18,9 @@ import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 import { lowerCreateTableAs } from './lower-create-as';
 import { lowerPragma, refuseSystemNames } from './lower-introspect';
+import { withCtes } from './cte-scope';
+import { lowerCteBody } from './lower-cte';
+import type { WithAst } from './sql/ast';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
@@ -84,6 +87,24 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
   }
 }
 
+/** The WITH clause that starts a statement (its CTEs are visible to all of it). */
+function statementWith(ast: StatementAst): WithAst | undefined {
+  switch (ast.t) {
+    case 'select':
+    case 'compound':
+    case 'update':
+    case 'delete':
+      return ast.with;
+    case 'insert':
+      return ast.with ?? (ast.source.t === 'select' ? ast.source.select.with : undefined);
+    case 'explain':
+    case 'createTableAs':
+      return ast.select.with;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Parse and lower one statement against the catalog. Throws QueryError (SYNTAX) for malformed
  * SQL, NotSupportedError for SQL outside the subset, ProgrammingError / QueryError / DataError /
@@ -93,12 +114,22 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
   try {
     const ast = parseSql(sql);
     const params = new ParamCollector(sql);
-    if (QUERYING.has(ast.t))
-      params.queryLowerer = (q) =>
-        q.t === 'compound'
-          ? lowerCompound(q, catalog, params, sql)
-          : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql);
-    const stmt = lower(ast, catalog, params, sql);
+    if (QUERYING.has(ast.t)) {
+      params.queryLowerer = (q) => {
+        params.nestDepth++;
+        try {
+          return withCtes(q.with, params, sql, () =>
+            q.t === 'compound'
+              ? lowerCompound(q, catalog, params, sql)
+              : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql),
+          );
+        } finally {
+          params.nestDepth--;
+        }
+      };
+      params.cteLowerer = (entry) => lowerCteBody(entry, catalog, params, sql);
+    }
+    const stmt = withCtes(statementWith(ast), params, sql, () => lower(ast, catalog, params, sql));
     return { sql, stmt, params: params.info() };
   } catch (err) {
     if (err instanceof ModelVaultError) throw err;

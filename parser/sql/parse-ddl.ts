@@ -211,7 +211,8 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
   const name = p.name('a table name');
   if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
   if (p.acceptWord('AS')) {
-    if (!p.isWord('SELECT')) throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
+    if (!p.isWord('SELECT') && !p.isWord('WITH'))
+      throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
     return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
   }
   p.expectOp('(');
