@@ -40,7 +40,9 @@ function readsTable(node: unknown, name: string): boolean {
 function columnsOf(entry: CteEntry, stmt: SelectStmt, sql: string, anyType: boolean): DerivedColumn[] {
   if (entry.columns && entry.columns.length !== stmt.columns.length)
     throw new QueryError(
-      `table ${entry.name} has ${stmt.columns.length} values for ${entry.columns.length} columns`,
+      entry.view
+        ? `expected ${entry.columns.length} columns for '${entry.name}' but got ${stmt.columns.length}`
+        : `table ${entry.name} has ${stmt.columns.length} values for ${entry.columns.length} columns`,
       'QUERY',
       { sql },
     );

@@ -15,6 +15,8 @@ import { comparisonCollation, exprCollation } from '../planner/sql-text';
 import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
 import type { CteEntry, ParamCollector } from './params';
 import { findCte } from './cte-scope';
+import { findView, viewEntry } from './lower-view';
+import type { CatalogView } from './scope';
 import type { CatalogReader, TableScope } from './scope';
 import { scopeFor, visibleColumns } from './scope';
 import { virtualScope } from './lower-introspect';
@@ -31,8 +33,8 @@ export function fromScope(
 ): Scope | null {
   if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
   if (ast.table === null) return null;
-  // A CTE is read like a derived table, through the FROM clause machinery.
-  if (!ast.tableArgs && findCte(params, ast.table))
+  // A CTE or view is read like a derived table, through the FROM clause machinery.
+  if (!ast.tableArgs && (findCte(params, ast.table) || findView(catalog, ast.table)))
     return lowerFrom(
       { first: { t: 'table', name: ast.table, alias: ast.tableAlias, start: 0, end: 0 }, joins: [] },
       catalog,
@@ -97,13 +99,35 @@ function cteLeaf(
   const body = params.cteLowerer(entry);
   return {
     member: { qualifiers, width: body.columns.length, table: null, derived: [...body.columns] },
-    plan: L.derived(body.plan, src.alias, body.columns.length, entry.name),
+    plan: entry.view
+      ? L.derived(body.plan, src.alias ?? entry.name, body.columns.length)
+      : L.derived(body.plan, src.alias, body.columns.length, entry.name),
   };
+}
+
+/** A FROM source naming a view: its stored query, expanded like a CTE. */
+function viewLeaf(
+  view: CatalogView,
+  src: { name: string; alias: string | null },
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const key = view.name.toLowerCase();
+  if (params.viewsLowering.has(key))
+    throw new QueryError(`view ${view.name} is circularly defined`, 'QUERY', { sql });
+  params.viewsLowering.add(key);
+  try {
+    return cteLeaf(viewEntry(view), src, params, sql);
+  } finally {
+    params.viewsLowering.delete(key);
+  }
 }
 
 function leaf(src: FromSourceAst, catalog: CatalogReader, params: ParamCollector, sql: string): Leaf {
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
+  const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
+  if (view && src.t === 'table') return viewLeaf(view, src, params, sql);
   if (src.t === 'table') {
     const scope: TableScope =
       virtualScope({ table: src.name, tableArgs: src.args, tableAlias: src.alias }, params, sql) ??

@@ -20,6 +20,7 @@ import { lowerCreateTableAs } from './lower-create-as';
 import { lowerPragma, refuseSystemNames } from './lower-introspect';
 import { withCtes } from './cte-scope';
 import { lowerCteBody } from './lower-cte';
+import { lowerCreateView, refuseViewWrites } from './lower-view';
 import type { WithAst } from './sql/ast';
 
 export type { CatalogEntry, CatalogReader } from './scope';
@@ -47,6 +48,7 @@ const QUERYING: ReadonlySet<StatementAst['t']> = new Set([
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
   refuseSystemNames(ast, catalog, sql);
+  refuseViewWrites(ast, catalog, sql);
   switch (ast.t) {
     case 'select':
       return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);
@@ -82,6 +84,10 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return { kind: ast.t, name: ast.name };
     case 'pragma':
       return lowerPragma(ast, sql);
+    case 'createView':
+      return lowerCreateView(ast, sql);
+    case 'dropView':
+      return { kind: 'dropView', name: ast.name, ifExists: ast.ifExists };
     default:
       return lowerDdl(ast, catalog, sql);
   }

@@ -32,6 +32,8 @@ export interface CteEntry {
     refs: number;
     readonly columns: DerivedColumn[];
   } | null;
+  /** A view read like a CTE (parser/lower-view.ts): SQLite words its errors differently. */
+  readonly view?: boolean;
 }
 
 /** A CTE's body lowered for one reference: its plan and its columns (named by the column list). */
@@ -65,6 +67,8 @@ export class ParamCollector {
   nestDepth = 0;
   /** Lowers a CTE's body for a reference to it; set with queryLowerer. */
   cteLowerer: ((entry: CteEntry) => CteBody) | null = null;
+  /** Lower-cased names of the views being expanded (a view that reads itself is an error). */
+  readonly viewsLowering = new Set<string>();
 
   constructor(private readonly sql: string) {}
 

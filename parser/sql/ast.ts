@@ -338,6 +338,18 @@ export type StatementAst =
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
   | {
+      readonly t: 'createView';
+      readonly name: string;
+      readonly temp: boolean;
+      readonly ifNotExists: boolean;
+      /** `v(a, b)`: names for the query's columns (null: the query's own names). */
+      readonly columns: readonly string[] | null;
+      readonly select: QueryAst;
+      /** The statement's text from CREATE to the end of the query (what sqlite_master shows). */
+      readonly text: string;
+    }
+  | { readonly t: 'dropView'; readonly name: string; readonly ifExists: boolean }
+  | {
       readonly t: 'createIndex';
       readonly name: string;
       readonly table: string;

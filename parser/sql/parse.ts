@@ -97,7 +97,7 @@ class StatementParser extends ExprParser {
       case 'DELETE':
         return this.delete();
       case 'CREATE':
-        return parseCreate(this, () => (this.isWord('WITH') ? this.query() : this.select()));
+        return parseCreate(this, () => (this.isWord('SELECT') ? this.select() : this.query()));
       case 'DROP':
         return parseDrop(this);
       case 'ALTER':
