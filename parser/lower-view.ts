@@ -27,8 +27,28 @@ export function lowerCreateView(
   return { kind: 'createView', name: ast.name, temp: ast.temp, ifNotExists: ast.ifNotExists, sql: ast.text };
 }
 
-/** SQLite: "cannot modify v because it is a view"; ModelVault raises it as a NotSupportedError. */
+/** ALTER TABLE and CREATE INDEX on a view, in SQLite's words. */
+function refuseViewDdl(ast: StatementAst, catalog: CatalogReader, sql: string): void {
+  if (ast.t !== 'addColumn' && ast.t !== 'renameTable' && ast.t !== 'renameColumn' && ast.t !== 'createIndex')
+    return;
+  if (findTable(catalog, ast.table)) return;
+  const view = catalog.view?.(ast.table);
+  if (!view) return;
+  const message =
+    ast.t === 'createIndex'
+      ? 'views may not be indexed'
+      : ast.t === 'addColumn'
+        ? 'Cannot add a column to a view'
+        : `view ${view.name} may not be altered`;
+  throw new QueryError(message, 'QUERY', { sql });
+}
+
+/**
+ * SQLite: "cannot modify v because it is a view"; ModelVault raises it as a NotSupportedError.
+ * ALTER TABLE and CREATE INDEX on a view are SQLite's errors.
+ */
 export function refuseViewWrites(ast: StatementAst, catalog: CatalogReader, sql: string): void {
+  refuseViewDdl(ast, catalog, sql);
   if (ast.t !== 'insert' && ast.t !== 'update' && ast.t !== 'delete') return;
   if (findTable(catalog, ast.table)) return;
   const view = catalog.view?.(ast.table);

@@ -75,6 +75,10 @@ describe('view errors equal SQLite', () => {
     'DROP VIEW t',
     'DROP VIEW nope',
     'CREATE VIEW p AS SELECT ?',
+    'ALTER TABLE big RENAME TO big2',
+    'ALTER TABLE big ADD COLUMN z INTEGER',
+    'ALTER TABLE big RENAME COLUMN a TO aa',
+    'CREATE INDEX ib ON big (a)',
   ])('%s', (sql) => {
     expect(compare(sql)).toBe(false);
   });
@@ -98,6 +102,8 @@ describe('view errors equal SQLite', () => {
     expect(() => o.conn.execute('DROP TABLE big')).toThrow('use DROP VIEW to delete view big');
     expect(() => o.conn.execute('DROP VIEW t')).toThrow('use DROP TABLE to delete table t');
     expect(() => o.conn.execute('DROP VIEW nope')).toThrow('no such view: nope');
+    expect(() => o.conn.execute('ALTER TABLE big RENAME TO b2')).toThrow('view big may not be altered');
+    expect(() => o.conn.execute('CREATE INDEX ib ON big (a)')).toThrow('views may not be indexed');
   });
 });
 
