@@ -350,11 +350,10 @@ export class Connection<Row = ResultRow> {
   private createTempView(stmt: CreateViewStmt): RunOutcome {
     const db = this.database;
     const key = stmt.name.toLowerCase();
-    if (db.visibleCollectionNames().some((n) => n.toLowerCase() === key))
-      throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
-    if (this.tempViews.has(key)) {
+    const table = db.visibleCollectionNames().some((n) => n.toLowerCase() === key);
+    if (table || this.tempViews.has(key)) {
       if (stmt.ifNotExists) return { kind: 'done', rowCount: -1 };
-      throw new SchemaError(`view ${stmt.name} already exists`, 'SCHEMA');
+      throw new SchemaError(`${table ? 'table' : 'view'} ${stmt.name} already exists`, 'SCHEMA');
     }
     this.tempViews.set(key, { name: stmt.name, sql: stmt.sql });
     // Statements lowered before may have read a table or view this one now hides.

@@ -157,12 +157,11 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
     case 'createView': {
       const key = stmt.name.toLowerCase();
       const table = engine.collectionNames().find((n) => n.toLowerCase() === key);
-      if (table !== undefined) throw new SchemaError(`table ${table} already exists`, 'SCHEMA');
       const views = engine.sqlViewList();
       const old = views.find((v) => v.name.toLowerCase() === key);
-      if (old) {
+      if (table !== undefined || old) {
         if (stmt.ifNotExists) return { rowCount: 0 };
-        throw new SchemaError(`view ${old.name} already exists`, 'SCHEMA');
+        throw new SchemaError(`${old ? 'view' : 'table'} ${stmt.name} already exists`, 'SCHEMA');
       }
       engine.setSqlViews([...views, { name: stmt.name, sql: stmt.sql }]);
       return { rowCount: 0 };
@@ -181,7 +180,10 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
     }
     case 'createTable': {
       const viewName = engine.sqlViewList().find((v) => v.name.toLowerCase() === stmt.name.toLowerCase());
-      if (viewName) throw new SchemaError(`view ${viewName.name} already exists`, 'SCHEMA');
+      if (viewName) {
+        if (stmt.ifNotExists) return { rowCount: 0 };
+        throw new SchemaError(`view ${stmt.name} already exists`, 'SCHEMA');
+      }
       if (engine.collection(stmt.name)) {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');

@@ -85,6 +85,9 @@ describe('view errors equal SQLite', () => {
 
   test('IF NOT EXISTS / IF EXISTS and a view over a dropped table', () => {
     expect(compare('CREATE VIEW IF NOT EXISTS big AS SELECT 1')).toBe(true);
+    expect(compare('CREATE VIEW IF NOT EXISTS t AS SELECT 1')).toBe(true);
+    expect(compare('CREATE TABLE IF NOT EXISTS big (x INTEGER)')).toBe(true);
+    expect(() => o.conn.execute('CREATE VIEW BIG AS SELECT 1')).toThrow('view BIG already exists');
     compare('SELECT * FROM big ORDER BY id');
     expect(compare('DROP VIEW IF EXISTS nope')).toBe(true);
     expect(compare('DROP VIEW big')).toBe(true);
