@@ -18,6 +18,7 @@ import {
   NotSupportedError,
   OperationalError,
   ProgrammingError,
+  QueryError,
   SchemaError,
   TransactionError,
   Warning,
@@ -29,7 +30,8 @@ import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, Savepo
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { ExecStats, Source } from '../planner/execute';
-import { explainLines } from '../planner/explain';
+import { explainLines, explainWriteLines } from '../planner/explain';
+import { writeAccessPlan } from '../planner/write';
 import { Cursor } from './cursor';
 import type { ResultRow } from './cursor';
 import { checkConnectOptions } from './options';
@@ -302,6 +304,22 @@ export class Connection<Row = ResultRow> {
       case 'explain': {
         const view = db.readView();
         const lines = explainLines(physicalPlan(stmt.select.plan, view), (sub) => physicalPlan(sub, view));
+        let i = 0;
+        return {
+          kind: 'rows',
+          source: { next: () => (i < lines.length ? [lines[i++]] : null) },
+          columns: EXPLAIN_COLUMNS,
+          stats: { rowsRead: 0, indexEntries: 0 },
+        };
+      }
+      case 'explainWrite': {
+        const view = db.readView();
+        const w = stmt.write;
+        const coll = view.collections.get(w.collection);
+        if (!coll) throw new QueryError(`no such table: ${w.collection}`, 'QUERY');
+        const access = physicalPlan(writeAccessPlan(coll.compiled.pkColumn, w.collection, w.where), view);
+        const names = coll.meta.schema.fields.map((f) => f.path.join('.'));
+        const lines = explainWriteLines(w, names, access, (sub) => physicalPlan(sub, view));
         let i = 0;
         return {
           kind: 'rows',

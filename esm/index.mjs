@@ -2,6 +2,7 @@
 import cjs from '../dist/src/index.js';
 
 export const {
+  version,
   Database,
   Query,
   AsyncDatabase,

@@ -41,6 +41,12 @@ export interface ExplainStmt {
   readonly select: SelectStmt;
 }
 
+/** `EXPLAIN UPDATE …` / `EXPLAIN DELETE …`: the write's plan, shown and never run. */
+export interface ExplainWriteStmt {
+  readonly kind: 'explainWrite';
+  readonly write: UpdateStmt | DeleteStmt;
+}
+
 export type { ConflictAction, UpsertAction } from '../planner/write-plan';
 
 /** RETURNING with the result columns the cursor describes (named like a select list). */
@@ -195,6 +201,7 @@ export interface SetUserVersionStmt {
 export type Statement =
   | SelectStmt
   | ExplainStmt
+  | ExplainWriteStmt
   | InsertStmt
   | UpdateStmt
   | DeleteStmt

@@ -40,6 +40,7 @@ const QUERYING: ReadonlySet<StatementAst['t']> = new Set([
   'values',
   'compound',
   'explain',
+  'explainWrite',
   'insert',
   'update',
   'delete',
@@ -64,6 +65,15 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
           select.t === 'compound'
             ? lowerCompound(select, catalog, params, sql)
             : lowerSelect(select, selectScope(select, catalog, params, sql), params, sql),
+      };
+    }
+    case 'explainWrite': {
+      const w = ast.write;
+      if (w.t !== 'update' && w.t !== 'delete')
+        throw new InternalError('EXPLAIN of a write other than UPDATE or DELETE', 'INTERNAL');
+      return {
+        kind: 'explainWrite',
+        write: w.t === 'update' ? lowerUpdate(w, catalog, params, sql) : lowerDelete(w, catalog, params, sql),
       };
     }
     case 'insert':

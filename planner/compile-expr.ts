@@ -11,7 +11,7 @@ import { scalarFunction } from './functions';
 import type { CallSite } from './functions';
 import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
-import { intArith, intDiv, intMod, realArith, truth } from './sql-values';
+import { intArith, intDiv, intMod, mixedMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
 import { compareCollated } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
@@ -604,12 +604,14 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext, t
         if (a === null || b === null) return null;
         const x = asNumber(a);
         const y = asNumber(b);
-        if (isIntegral(a, lt) && isIntegral(b, rt)) {
+        const xi = isIntegral(a, lt);
+        const yi = isIntegral(b, rt);
+        if (xi && yi) {
           if (op === '/') return intDiv(x, y);
           if (op === '%') return intMod(x, y);
           return intArith(op, x, y);
         }
-        const r = realArith(op, Number(x), Number(y));
+        const r = op === '%' && (xi || yi) ? mixedMod(x, xi, y, yi) : realArith(op, Number(x), Number(y));
         return tagged ? tagReal(r) : r;
       };
     }

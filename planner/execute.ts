@@ -814,11 +814,9 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
       acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
       if (i === extremeIdx && isExtreme(acc)) improved = acc.improved;
     }
-    if (extremeIdx >= 0) {
-      if (improved) g.rep = row;
-    } else {
-      g.rep = row;
-    }
+    // Bare columns read the row min()/max() chose, else the group's first row in scan order (what
+    // SQLite 3.4x+ returns; older releases gave the last).
+    if (extremeIdx >= 0 && improved) g.rep = row;
   }
   if (groups.size === 0 && node.groupBy.length === 0) {
     groups.add([], { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });

@@ -2,6 +2,7 @@
 import type { Expr, SubqueryExpr } from './expr';
 import type { PhysicalKind, PhysicalPlan } from './physical';
 import type { LogicalPlan, SortKey } from './logical';
+import type { DeletePlan, UpdatePlan } from './write-plan';
 
 const BINARY_TEXT: Readonly<Partial<Record<string, string>>> = {
   and: 'AND',
@@ -181,6 +182,23 @@ export function explainLines(plan: PhysicalPlan, planSub?: (sub: LogicalPlan) =>
       for (const line of explainLines(planSub(sub.plan), planSub)) out.push(`    ${line}`);
     });
   return out;
+}
+
+/**
+ * `EXPLAIN UPDATE/DELETE`: the write on top (the columns an UPDATE sets, by `columnNames`), then,
+ * indented, the query that finds its rows (planner/write.ts writeAccessPlan).
+ */
+export function explainWriteLines(
+  write: UpdatePlan | DeletePlan,
+  columnNames: readonly string[],
+  access: PhysicalPlan,
+  planSub?: (sub: LogicalPlan) => PhysicalPlan,
+): string[] {
+  const head =
+    write.kind === 'update'
+      ? `Update ${write.collection} SET ${write.sets.map((s) => columnNames[s.column]).join(', ')}`
+      : `Delete ${write.collection}`;
+  return [head, ...explainLines(access, planSub).map((l) => `  ${l}`)];
 }
 
 export function explain(plan: PhysicalPlan): string {

@@ -94,6 +94,24 @@ export function intMod(a: number | bigint, b: number | bigint): number | bigint 
   return fromBigInt(toBigInt(a) % y);
 }
 
+/**
+ * `%` with one INTEGER and one REAL operand: SQLite takes each operand's integer value (the
+ * INTEGER exactly, even past 2^53; the REAL truncated and saturated) and returns the remainder as
+ * REAL, so `9007199254740993 % 2.0` is 1.0, where going through a double would give 0.
+ */
+export function mixedMod(
+  x: number | bigint,
+  xInt: boolean,
+  y: number | bigint,
+  yInt: boolean,
+): number | null {
+  const a = xInt ? BigInt(x) : realToInt64(Number(x));
+  const b = yInt ? BigInt(y) : realToInt64(Number(y));
+  if (b === 0n) return null;
+  // A divisor of -1 is 1 in SQLite (INT64_MIN % -1 would trap).
+  return Number(a % (b === -1n ? 1n : b)) + 0;
+}
+
 /** REAL arithmetic; division by zero and NaN results are NULL. */
 export function realArith(op: '+' | '-' | '*' | '/' | '%', a: number, b: number): number | null {
   let r: number;

@@ -398,6 +398,16 @@ function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
 }
 
 /** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
+/**
+ * The query an UPDATE or DELETE finds its rows with: the primary keys of the rows `where` accepts,
+ * planned like any SELECT (so it uses an index), and what `EXPLAIN UPDATE/DELETE` shows.
+ */
+export function writeAccessPlan(pkColumn: number, collection: string, where: Expr | null): LogicalPlan {
+  let plan: LogicalPlan = L.scan(collection);
+  if (where) plan = L.filter(plan, where);
+  return L.project(plan, [{ expr: E.column(pkColumn, [], 'any', 'pk'), name: 'pk' }]);
+}
+
 function matchingKeys(
   engine: Engine,
   collection: string,
@@ -405,12 +415,11 @@ function matchingKeys(
   params: ExecContext['params'],
   session: ExecContext['session'],
 ): unknown[] {
-  const state = collectionOrThrow(engine, collection);
-  let plan: LogicalPlan = L.scan(collection);
-  if (where) plan = L.filter(plan, where);
-  const projected = L.project(plan, [
-    { expr: E.column(state.compiled.pkColumn, [], 'any', 'pk'), name: 'pk' },
-  ]);
+  const projected = writeAccessPlan(
+    collectionOrThrow(engine, collection).compiled.pkColumn,
+    collection,
+    where,
+  );
   const view = engine.currentView();
   const { source } = openResult(physicalPlan(projected, view), view, {
     readers: engine.readersFor(view),

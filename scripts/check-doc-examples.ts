@@ -1,8 +1,10 @@
 /**
- * Doc-example check: every ```ts block in README.md and docs/*.md that ends with a `// prints:`
- * comment is transpiled, run in a fresh temporary directory against the built package, and its
- * stdout compared line by line with the lines after `// prints:`. Blocks without `// prints:`
- * are type-only illustrations and are skipped. Exit code 1 on any mismatch.
+ * Doc-example check: every ```ts (or ```js) block in README.md and docs/ (subfolders too) that
+ * ends with a `// prints:` comment is transpiled, run in a fresh temporary directory against the built
+ * package, and its stdout compared line by line with the lines after `// prints:`. Blocks
+ * without `// prints:` are fragments (a signature, one call on a `db` from context, code that
+ * must not compile): they are not run, and are listed and counted so that none hides.
+ * Exit code 1 on any mismatch.
  *
  *   node dist/scripts/check-doc-examples.js [files...]
  */
@@ -22,9 +24,18 @@ interface Example {
   expected: string[];
 }
 
+const BLOCK = /```(?:ts|typescript|js|javascript)\n([\s\S]*?)```/g;
+
+/** Line numbers of the TypeScript/JavaScript blocks that have no `// prints:` (not run). */
+export function extractFragments(text: string): number[] {
+  return [...text.matchAll(BLOCK)]
+    .filter((m) => !m[1].includes('// prints:'))
+    .map((m) => text.slice(0, m.index).split('\n').length);
+}
+
 export function extractExamples(file: string, text: string): Example[] {
   const out: Example[] = [];
-  const re = /```ts\n([\s\S]*?)```/g;
+  const re = new RegExp(BLOCK);
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const body = m[1];
     const marker = body.indexOf('// prints:');
@@ -75,15 +86,22 @@ function main(): void {
     ? process.argv.slice(2)
     : [
         'README.md',
+        // Recursive: pages in subfolders (docs/ops/) are checked too.
         ...fs
-          .readdirSync(path.join(root, 'docs'))
+          .readdirSync(path.join(root, 'docs'), { recursive: true, encoding: 'utf8' })
           .filter((f) => f.endsWith('.md'))
+          .sort()
           .map((f) => path.join('docs', f)),
       ];
   let failed = 0;
   let count = 0;
+  let fragments = 0;
   for (const f of files) {
     const text = fs.readFileSync(path.join(root, f), 'utf8');
+    for (const line of extractFragments(text)) {
+      fragments++;
+      console.log(`- ${f}:${line} fragment (no // prints:), not run`);
+    }
     for (const ex of extractExamples(f, text)) {
       count++;
       const problem = run(ex);
@@ -93,7 +111,7 @@ function main(): void {
       } else console.log(`✓ ${ex.file}:${ex.line}`);
     }
   }
-  console.log(`${count - failed}/${count} doc examples print what they say`);
+  console.log(`${count - failed}/${count} doc examples print what they say; ${fragments} fragments not run`);
   if (failed > 0) process.exitCode = 1;
 }
 

@@ -1,4 +1,5 @@
 /** Public entry point: wiring and re-exports only. */
+export { version } from './version';
 export { Database } from './database';
 export {
   connect,

@@ -282,6 +282,8 @@ export type StatementAst =
   | SelectAst
   | CompoundAst
   | { readonly t: 'explain'; readonly select: QueryAst }
+  /** `EXPLAIN UPDATE …` / `EXPLAIN DELETE …`: `write` is the update or delete statement. */
+  | { readonly t: 'explainWrite'; readonly write: StatementAst }
   /** `VALUES (...), (...)` as a statement: rows of equal length, columns named column1, column2, .... */
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | {

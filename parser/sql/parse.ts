@@ -84,10 +84,13 @@ class StatementParser extends ExprParser {
         if (this.isWord('WITH')) {
           const stmt = this.withStatement();
           if (stmt.t !== 'select' && stmt.t !== 'compound')
-            throw this.unsupported('EXPLAIN of anything but SELECT');
+            throw this.unsupported('EXPLAIN of WITH … INSERT, UPDATE or DELETE');
           return { t: 'explain', select: stmt };
         }
-        if (!this.isWord('SELECT')) throw this.unsupported('EXPLAIN of anything but SELECT');
+        if (this.isWord('UPDATE')) return { t: 'explainWrite', write: this.update() };
+        if (this.isWord('DELETE')) return { t: 'explainWrite', write: this.delete() };
+        if (!this.isWord('SELECT'))
+          throw this.unsupported('EXPLAIN of anything but SELECT, UPDATE or DELETE');
         return { t: 'explain', select: this.select() };
       case 'INSERT':
       case 'REPLACE':

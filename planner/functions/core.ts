@@ -204,16 +204,21 @@ export const CORE: readonly ScalarFunction[] = [
     name: 'nullif',
     minArgs: 2,
     maxArgs: 2,
-    summary: 'NULL when both arguments are equal, else the first.',
+    summary:
+      "NULL when both arguments are equal (under the first argument's collation that has one, as min() and max()), else the first.",
     returns: ([t]) => t,
     compile: (site) => {
       const a = site.types[0] === 'any' ? site.tagged[0] : site.args[0];
       const b = site.args[1];
+      const collation = site.exprs ? argumentsCollation(site.exprs) : undefined;
       return (row) => {
         const x = a(row);
         if (x === null) return null;
         const y = b(row);
-        return y !== null && compareValues(untag(x), y) === 0 ? null : x;
+        if (y === null) return x;
+        const c =
+          collation === undefined ? compareValues(untag(x), y) : compareCollated(untag(x), y, collation);
+        return c === 0 ? null : x;
       };
     },
   }),

@@ -3,7 +3,6 @@
  * one turns options into calls, errors into the one-line format and both into exit codes.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, UsageError, reportError } from './io';
 import type { ExitCode, Io } from './io';
@@ -17,18 +16,8 @@ import { dumpCommand } from './dump';
 import { exportCommand, importCommand } from './transfer';
 import { salvageCommand } from './salvage';
 import { shellCommand } from './shell';
-
-export function packageVersion(): string {
-  // dist/src/cli/program.js and src/cli/program.ts both sit three levels below the package root.
-  for (const up of ['../../..', '../..']) {
-    const file = path.join(__dirname, up, 'package.json');
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'modelvault' && pkg.version) return pkg.version;
-    }
-  }
-  return 'unknown';
-}
+import { migrateCommand, typesCommand } from './models';
+import { version } from '../version';
 
 function milliseconds(value: string): number {
   const n = Number(value);
@@ -55,7 +44,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   const program = new Command('modelvault');
   program
     .description('Inspect, verify, query, back up and repair ModelVault database files.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput({
       writeOut: (s) => io.out(s),
@@ -242,6 +231,41 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     });
 
   program
+    .command('types')
+    .description('print TypeScript row interfaces for every table (docs/models.md)')
+    .argument('<file>', 'database file')
+    .option('--document', 'the nested shape db.get() returns instead of SQL result rows')
+    .option('--bigint', '64-bit integers as bigint (connections opened with safeIntegers)')
+    .action((file: string, opts: { document?: boolean; bigint?: boolean }) => {
+      typesCommand(io, file, opts);
+    });
+
+  const migrate = program
+    .command('migrate')
+    .description('compare models with the catalog, and apply them (docs/migrations.md)');
+  migrate
+    .command('plan')
+    .description(
+      'classify what each exported model would change, with row counts; exit 1 unless all compatible',
+    )
+    .argument('<file>', 'database file')
+    .argument('<models>', 'CommonJS module (.js) exporting models built with model() or fromZod()')
+    .option('--json', 'print the plans as JSON')
+    .action((file: string, models: string, opts: { json?: boolean }) => {
+      if (!migrateCommand(io, file, models, 'plan', opts)) code = EXIT.ERROR;
+    });
+  migrate
+    .command('apply')
+    .description('apply compatible changes; with --force also migrations once every row fits')
+    .argument('<file>', 'database file (created when missing)')
+    .argument('<models>', 'CommonJS module (.js) exporting models built with model() or fromZod()')
+    .option('--force', 'apply changes that need a migration (never breaking ones)')
+    .addOption(busyOption())
+    .action((file: string, models: string, opts: { force?: boolean; busyTimeout?: number }) => {
+      migrateCommand(io, file, models, 'apply', { force: opts.force, busyTimeoutMs: opts.busyTimeout });
+    });
+
+  program
     .command('shell')
     .description('interactive SQL shell (same as modelvault <file>)')
     .argument('<file>', 'database file')
@@ -249,7 +273,7 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
       code = await shellCommand(io, file);
     });
 
-  for (const cmd of program.commands) {
+  for (const cmd of [...program.commands, ...migrate.commands]) {
     cmd.helpOption('-h, --help', 'show help for this command');
   }
 

@@ -27,6 +27,8 @@ const COMMANDS = [
   'import',
   'export',
   'salvage',
+  'types',
+  'migrate',
   'shell',
 ];
 

@@ -35,14 +35,15 @@ describe('package.json and the tarball (item 16)', () => {
   });
 
   test('every file main, types and exports point to is inside the shipped files', () => {
-    const exportsMap = pkg.exports as Record<string, Record<string, string> | string>;
+    const exportsMap = pkg.exports as Record<string, unknown>;
     const targets = [
       pkg.main as string,
       pkg.types as string,
       ...Object.values(pkg.bin as Record<string, string>),
     ];
-    for (const v of Object.values(exportsMap))
-      targets.push(...(typeof v === 'string' ? [v] : Object.values(v)));
+    const leaves = (v: unknown): string[] =>
+      typeof v === 'string' ? [v] : Object.values(v as object).flatMap(leaves);
+    for (const v of Object.values(exportsMap)) targets.push(...leaves(v));
     const files = pkg.files as string[];
     for (const t of targets) {
       const rel = t.replace(/^\.\//, '');
@@ -90,5 +91,65 @@ describe('tests from a fresh clone (item 17)', () => {
     for (const name of ['test:unit', 'fuzz']) expect(scripts[name]).toMatch(/^jest\b/);
     expect(scripts['test:differential']).toBe('node scripts/run-differential.js');
     expect(fs.readFileSync(path.join(root, 'scripts', 'run-differential.js'), 'utf8')).toMatch(/jest/);
+  });
+});
+
+describe('version, sideEffects and engines (issue 17 item 3)', () => {
+  test('`version` is exported and equals package.json (src/version.ts is generated from it)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const built = require(path.join(root, 'dist', 'src', 'index.js')) as { version: string };
+    expect(built.version).toBe(pkg.version);
+    const res = spawnSync(process.execPath, [path.join(root, 'scripts', 'sync-version.js'), '--check'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(res.status).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'src', 'version.ts'), 'utf8')).toContain(
+      `export const version = '${pkg.version}';`,
+    );
+    expect((pkg.scripts as Record<string, string>).version).toMatch(/sync-version\.js/);
+    expect(fs.readFileSync(path.join(root, 'esm', 'index.mjs'), 'utf8')).toMatch(/^ {2}version,$/m);
+  });
+
+  test('sideEffects lists exactly the entry files whose top level acts; nothing the main entry imports', () => {
+    // Top-level statements other than imports, exports and declarations are side effects a
+    // bundler must keep. The one tolerated in library code (planner/functions/index.ts) only fills
+    // that module's own lookup maps, which its exports read: dropping the module drops them too.
+    // A new file in this list needs that same argument, or an entry in sideEffects.
+    const ts = require('typescript') as typeof import('typescript'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const acting: string[] = [];
+    for (const dir of ['src', 'cursor', 'parser', 'planner', 'storage'])
+      for (const f of fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })) {
+        if (!f.endsWith('.ts')) continue;
+        const rel = `${dir}/${f.split(path.sep).join('/')}`;
+        const sf = ts.createSourceFile(
+          rel,
+          fs.readFileSync(path.join(root, rel), 'utf8'),
+          ts.ScriptTarget.ES2022,
+        );
+        const acts = sf.statements.some(
+          (st) =>
+            !ts.isImportDeclaration(st) &&
+            !ts.isImportEqualsDeclaration(st) &&
+            !ts.isExportDeclaration(st) &&
+            !ts.isExportAssignment(st) &&
+            !ts.isFunctionDeclaration(st) &&
+            !ts.isClassDeclaration(st) &&
+            !ts.isInterfaceDeclaration(st) &&
+            !ts.isTypeAliasDeclaration(st) &&
+            !ts.isEnumDeclaration(st) &&
+            !ts.isModuleDeclaration(st) &&
+            !ts.isVariableStatement(st),
+        );
+        if (acts) acting.push(rel);
+      }
+    expect(acting.sort()).toEqual(['planner/functions/index.ts', 'src/async/worker.ts', 'src/cli/main.ts']);
+    // worker.ts runs in a Worker (never imported), main.ts is the bin: both are declared.
+    expect(pkg.sideEffects).toEqual(['./dist/src/cli/main.js', './dist/src/async/worker.js']);
+  });
+
+  test('engines says node >=20, the version CI and these tests run on', () => {
+    expect(pkg.engines).toEqual({ node: '>=20' });
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
   });
 });

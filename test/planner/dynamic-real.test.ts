@@ -35,6 +35,8 @@ const QUERIES = [
   // log(B, X) reads X as sqlite3_value_double does: text by its numeric prefix.
   "SELECT log(1.5, '12abc'), log(2, NULL), log(2, x'3132'), log('2', '8'), log(2, 'abc') FROM t WHERE id = 1",
   'SELECT 1e20 % 10, 1e400 % 3, -1e400 % 7, 5.5 % -1, -9.3e18 % 1000, 7.9 % 2.5, -7.9 % 2.5, 2e16 % 3',
+  // An INTEGER beside a REAL keeps its exact value (past 2^53) for %; the result is REAL.
+  'SELECT 9007199254740993 % 2.0, -9007199254740993 % 2.5, 9223372036854775807 % 2.0, 7 % 1e20, typeof(7 % 2.5)',
 ];
 
 describe('REAL values whose type is decided per row', () => {
