@@ -19,13 +19,14 @@ import {
   OperationalError,
   ProgrammingError,
   QueryError,
+  SchemaError,
   TransactionError,
   Warning,
 } from '../src/errors';
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
 import { StatementCache } from '../parser/statement-cache';
-import type { LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
+import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { LogicalPlan } from '../planner/logical';
@@ -120,6 +121,8 @@ export class Connection<Row = ResultRow> {
   /** @internal */ readonly _safeIntegers: boolean;
   private readonly traceParams: boolean;
   private readonly cache: StatementCache;
+  /** CREATE TEMP VIEW: views of this connection only, by lower-cased name (never stored). */
+  private readonly tempViews = new Map<string, { name: string; sql: string }>();
   private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
   private readonly cursors = new Set<Cursor<unknown>>();
   /** Open SQL savepoints, oldest first (see runSavepoint). */
@@ -262,6 +265,10 @@ export class Connection<Row = ResultRow> {
         const state = db.visibleCollection(name);
         return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
       },
+      view: (name) => {
+        const key = name.toLowerCase();
+        return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
+      },
     });
     this.cache.set(sql, version, lowered);
     return lowered;
@@ -401,9 +408,33 @@ export class Connection<Row = ResultRow> {
         return { kind: 'done', rowCount: -1 };
       case 'pragma':
         return this.runPragma(stmt);
+      case 'createView':
+        if (stmt.temp) return this.createTempView(stmt);
+        return this.runWriteStatement(stmt, bound);
+      case 'dropView':
+        if (this.tempViews.delete(stmt.name.toLowerCase())) {
+          this.cache.clear();
+          return { kind: 'done', rowCount: -1 };
+        }
+        return this.runWriteStatement(stmt, bound);
       default:
         return this.runWriteStatement(stmt, bound);
     }
+  }
+
+  /** A TEMP view: checked against the names this connection sees, kept in memory. */
+  private createTempView(stmt: CreateViewStmt): RunOutcome {
+    const db = this.database;
+    const key = stmt.name.toLowerCase();
+    const table = db.visibleCollectionNames().some((n) => n.toLowerCase() === key);
+    if (table || this.tempViews.has(key)) {
+      if (stmt.ifNotExists) return { kind: 'done', rowCount: -1 };
+      throw new SchemaError(`${table ? 'table' : 'view'} ${stmt.name} already exists`, 'SCHEMA');
+    }
+    this.tempViews.set(key, { name: stmt.name, sql: stmt.sql });
+    // Statements lowered before may have read a table or view this one now hides.
+    this.cache.clear();
+    return { kind: 'done', rowCount: -1 };
   }
 
   /** Settings PRAGMAs: a read answers one row; foreign_keys and synchronous set without rows. */

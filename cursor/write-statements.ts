@@ -22,7 +22,7 @@ import type { WriteResult } from '../planner/write';
 import { collectionOrThrow } from '../planner/write-values';
 import type { SessionState } from '../planner/compile-expr';
 import type { Statement } from '../parser/ir';
-import { ProgrammingError, SchemaError } from '../src/errors';
+import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { Params } from './values';
 import type { ForeignKeyGuard } from '../planner/foreign-keys';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
@@ -154,7 +154,36 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
 
 function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): WriteResult {
   switch (stmt.kind) {
+    case 'createView': {
+      const key = stmt.name.toLowerCase();
+      const table = engine.collectionNames().find((n) => n.toLowerCase() === key);
+      const views = engine.sqlViewList();
+      const old = views.find((v) => v.name.toLowerCase() === key);
+      if (table !== undefined || old) {
+        if (stmt.ifNotExists) return { rowCount: 0 };
+        throw new SchemaError(`${old ? 'view' : 'table'} ${stmt.name} already exists`, 'SCHEMA');
+      }
+      engine.setSqlViews([...views, { name: stmt.name, sql: stmt.sql }]);
+      return { rowCount: 0 };
+    }
+    case 'dropView': {
+      const key = stmt.name.toLowerCase();
+      const views = engine.sqlViewList();
+      if (!views.some((v) => v.name.toLowerCase() === key)) {
+        const table = engine.collectionNames().find((n) => n.toLowerCase() === key);
+        if (table !== undefined) throw new QueryError(`use DROP TABLE to delete table ${table}`, 'QUERY');
+        if (stmt.ifExists) return { rowCount: 0 };
+        throw new ProgrammingError(`no such view: ${stmt.name}`, 'NO_SUCH_COLLECTION');
+      }
+      engine.setSqlViews(views.filter((v) => v.name.toLowerCase() !== key));
+      return { rowCount: 0 };
+    }
     case 'createTable': {
+      const viewName = engine.sqlViewList().find((v) => v.name.toLowerCase() === stmt.name.toLowerCase());
+      if (viewName) {
+        if (stmt.ifNotExists) return { rowCount: 0 };
+        throw new SchemaError(`view ${stmt.name} already exists`, 'SCHEMA');
+      }
       if (engine.collection(stmt.name)) {
         if (stmt.ifNotExists) return { rowCount: 0 };
         throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
@@ -170,6 +199,10 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
     }
     case 'dropTable': {
       const state = engine.collection(stmt.name);
+      const asView = state
+        ? undefined
+        : engine.sqlViewList().find((v) => v.name.toLowerCase() === stmt.name.toLowerCase());
+      if (asView) throw new QueryError(`use DROP VIEW to delete view ${asView.name}`, 'QUERY');
       if (state && fk !== null) fk.emptyBeforeDrop(state);
       if (!engine.dropCollection(stmt.name) && !stmt.ifExists)
         throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');

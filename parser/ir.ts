@@ -102,6 +102,22 @@ export interface CreateTableAsStmt {
   readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
 }
 
+/** CREATE VIEW: `sql` is the statement text stored in the catalog (and shown by sqlite_master). */
+export interface CreateViewStmt {
+  readonly kind: 'createView';
+  readonly name: string;
+  /** TEMP: the view lives in the connection only. */
+  readonly temp: boolean;
+  readonly ifNotExists: boolean;
+  readonly sql: string;
+}
+
+export interface DropViewStmt {
+  readonly kind: 'dropView';
+  readonly name: string;
+  readonly ifExists: boolean;
+}
+
 export interface DropTableStmt {
   readonly kind: 'dropTable';
   readonly name: string;
@@ -192,6 +208,8 @@ export type Statement =
   | CreateTableStmt
   | CreateTableAsStmt
   | DropTableStmt
+  | CreateViewStmt
+  | DropViewStmt
   | CreateIndexStmt
   | DropIndexStmt
   | AddColumnStmt

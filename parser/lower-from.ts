@@ -13,7 +13,10 @@ import { L } from '../planner/logical';
 import type { JoinType, LogicalPlan } from '../planner/logical';
 import { comparisonCollation, exprCollation } from '../planner/sql-text';
 import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
-import type { ParamCollector } from './params';
+import type { CteEntry, ParamCollector } from './params';
+import { findCte } from './cte-scope';
+import { findView, viewEntry } from './lower-view';
+import type { CatalogView } from './scope';
 import type { CatalogReader, TableScope } from './scope';
 import { scopeFor, visibleColumns } from './scope';
 import { virtualScope } from './lower-introspect';
@@ -30,11 +33,19 @@ export function fromScope(
 ): Scope | null {
   if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
   if (ast.table === null) return null;
+  // A CTE or view is read like a derived table, through the FROM clause machinery.
+  if (!ast.tableArgs && (findCte(params, ast.table) || findView(catalog, ast.table)))
+    return lowerFrom(
+      { first: { t: 'table', name: ast.table, alias: ast.tableAlias, start: 0, end: 0 }, joins: [] },
+      catalog,
+      params,
+      sql,
+    );
   return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
 }
 
 /** The projected expressions of a query plan (the leftmost arm's, for a compound). */
-function projected(plan: LogicalPlan): readonly Expr[] {
+export function projected(plan: LogicalPlan): readonly Expr[] {
   switch (plan.kind) {
     case 'project':
       return plan.columns.map((c) => c.expr);
@@ -51,7 +62,7 @@ function projected(plan: LogicalPlan): readonly Expr[] {
 }
 
 /** SQLite makes a derived table's column names unique by appending `:1`, `:2`, … to repeats. */
-function uniqueNames(names: readonly string[]): string[] {
+export function uniqueNames(names: readonly string[]): string[] {
   const seen = new Set<string>();
   return names.map((name) => {
     let out = name;
@@ -66,7 +77,57 @@ interface Leaf {
   plan: LogicalPlan;
 }
 
+/** A FROM source naming a CTE: its body as a derived table, or the working table of a recursive arm. */
+function cteLeaf(
+  entry: CteEntry,
+  src: { name: string; alias: string | null },
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const qualifiers = [(src.alias ?? src.name).toLowerCase()];
+  const w = entry.working;
+  if (w && w.depth === params.nestDepth) {
+    if (++w.refs > 1)
+      throw new QueryError(`multiple references to recursive table: ${entry.name}`, 'QUERY', { sql });
+    return {
+      member: { qualifiers, width: w.columns.length, table: null, derived: w.columns },
+      plan: L.workingTable(entry.name, w.id, w.columns.length),
+    };
+  }
+  if (entry.lowering || !params.cteLowerer)
+    throw new QueryError(`circular reference: ${entry.name}`, 'QUERY', { sql });
+  const body = params.cteLowerer(entry);
+  return {
+    member: { qualifiers, width: body.columns.length, table: null, derived: [...body.columns] },
+    plan: entry.view
+      ? L.derived(body.plan, src.alias ?? entry.name, body.columns.length)
+      : L.derived(body.plan, src.alias, body.columns.length, entry.name),
+  };
+}
+
+/** A FROM source naming a view: its stored query, expanded like a CTE. */
+function viewLeaf(
+  view: CatalogView,
+  src: { name: string; alias: string | null },
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const key = view.name.toLowerCase();
+  if (params.viewsLowering.has(key))
+    throw new QueryError(`view ${view.name} is circularly defined`, 'QUERY', { sql });
+  params.viewsLowering.add(key);
+  try {
+    return cteLeaf(viewEntry(view), src, params, sql);
+  } finally {
+    params.viewsLowering.delete(key);
+  }
+}
+
 function leaf(src: FromSourceAst, catalog: CatalogReader, params: ParamCollector, sql: string): Leaf {
+  const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
+  if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
+  const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
+  if (view && src.t === 'table') return viewLeaf(view, src, params, sql);
   if (src.t === 'table') {
     const scope: TableScope =
       virtualScope({ table: src.name, tableArgs: src.args, tableAlias: src.alias }, params, sql) ??
@@ -143,6 +204,9 @@ export function lowerFrom(
   for (const j of from.joins) {
     const right = leaf(j.source, catalog, params, sql);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
+    // SQLite refuses a recursive CTE's working table on the right of an outer join, in these words.
+    if (right.plan.kind === 'workingTable' && type !== 'inner')
+      throw new QueryError('ON clause references tables to its right', 'QUERY', { sql });
     const last = members[members.length - 1];
     // Every source to the left of a RIGHT / FULL join may be NULL-extended.
     if (type === 'right' || type === 'full')

@@ -18,6 +18,10 @@ import { lowerDelete, lowerInsert, lowerUpdate } from './lower-dml';
 import { lowerDdl } from './lower-ddl';
 import { lowerCreateTableAs } from './lower-create-as';
 import { lowerPragma, refuseSystemNames } from './lower-introspect';
+import { withCtes } from './cte-scope';
+import { lowerCteBody } from './lower-cte';
+import { lowerCreateView, refuseViewWrites } from './lower-view';
+import type { WithAst } from './sql/ast';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
@@ -45,6 +49,7 @@ const QUERYING: ReadonlySet<StatementAst['t']> = new Set([
 
 function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector, sql: string): Statement {
   refuseSystemNames(ast, catalog, sql);
+  refuseViewWrites(ast, catalog, sql);
   switch (ast.t) {
     case 'select':
       return lowerSelect(ast, selectScope(ast, catalog, params, sql), params, sql);
@@ -89,8 +94,30 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return { kind: ast.t, name: ast.name };
     case 'pragma':
       return lowerPragma(ast, sql);
+    case 'createView':
+      return lowerCreateView(ast, sql);
+    case 'dropView':
+      return { kind: 'dropView', name: ast.name, ifExists: ast.ifExists };
     default:
       return lowerDdl(ast, catalog, sql);
+  }
+}
+
+/** The WITH clause that starts a statement (its CTEs are visible to all of it). */
+function statementWith(ast: StatementAst): WithAst | undefined {
+  switch (ast.t) {
+    case 'select':
+    case 'compound':
+    case 'update':
+    case 'delete':
+      return ast.with;
+    case 'insert':
+      return ast.with ?? (ast.source.t === 'select' ? ast.source.select.with : undefined);
+    case 'explain':
+    case 'createTableAs':
+      return ast.select.with;
+    default:
+      return undefined;
   }
 }
 
@@ -103,12 +130,22 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
   try {
     const ast = parseSql(sql);
     const params = new ParamCollector(sql);
-    if (QUERYING.has(ast.t))
-      params.queryLowerer = (q) =>
-        q.t === 'compound'
-          ? lowerCompound(q, catalog, params, sql)
-          : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql);
-    const stmt = lower(ast, catalog, params, sql);
+    if (QUERYING.has(ast.t)) {
+      params.queryLowerer = (q) => {
+        params.nestDepth++;
+        try {
+          return withCtes(q.with, params, sql, () =>
+            q.t === 'compound'
+              ? lowerCompound(q, catalog, params, sql)
+              : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql),
+          );
+        } finally {
+          params.nestDepth--;
+        }
+      };
+      params.cteLowerer = (entry) => lowerCteBody(entry, catalog, params, sql);
+    }
+    const stmt = withCtes(statementWith(ast), params, sql, () => lower(ast, catalog, params, sql));
     return { sql, stmt, params: params.info() };
   } catch (err) {
     if (err instanceof ModelVaultError) throw err;

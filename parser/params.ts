@@ -8,11 +8,38 @@ import { ProgrammingError } from '../src/errors';
 import type { ParamInfo, SelectStmt } from './ir';
 import type { QueryAst } from './sql/ast';
 import type { Expr } from '../planner/expr';
-import type { Scope } from './join-scope';
+import type { DerivedColumn, Scope } from './join-scope';
+import type { LogicalPlan } from '../planner/logical';
 
 export interface OuterFrame {
   readonly scope: Scope | null;
   readonly refs: { key: string; expr: Expr }[];
+}
+
+/** A CTE in scope while a statement is lowered (parser/lower-cte.ts). */
+export interface CteEntry {
+  readonly name: string;
+  readonly columns: readonly string[] | null;
+  readonly query: QueryAst;
+  /** Length of the CTE stack at the end of its WITH clause: the CTEs its body can see. */
+  readonly visible: number;
+  /** Its body is being lowered: reading it again is a circular reference. */
+  lowering: boolean;
+  /** Set while the FROM of a recursive arm is lowered: the self-reference reads the working table. */
+  working: {
+    readonly id: number;
+    readonly depth: number;
+    refs: number;
+    readonly columns: DerivedColumn[];
+  } | null;
+  /** A view read like a CTE (parser/lower-view.ts): SQLite words its errors differently. */
+  readonly view?: boolean;
+}
+
+/** A CTE's body lowered for one reference: its plan and its columns (named by the column list). */
+export interface CteBody {
+  readonly plan: LogicalPlan;
+  readonly columns: readonly DerivedColumn[];
 }
 
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER. */
@@ -34,6 +61,14 @@ export class ParamCollector {
    * outer columns its subquery must bind per row.
    */
   readonly outerFrames: OuterFrame[] = [];
+  /** CTEs in scope, innermost WITH last (a new array per WITH, so saved copies stay valid). */
+  ctes: CteEntry[] = [];
+  /** How many query lowerings deep the lowering is (a subquery or CTE body is one deeper). */
+  nestDepth = 0;
+  /** Lowers a CTE's body for a reference to it; set with queryLowerer. */
+  cteLowerer: ((entry: CteEntry) => CteBody) | null = null;
+  /** Lower-cased names of the views being expanded (a view that reads itself is an error). */
+  readonly viewsLowering = new Set<string>();
 
   constructor(private readonly sql: string) {}
 

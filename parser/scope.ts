@@ -21,6 +21,14 @@ export interface CatalogReader {
   collection(name: string): CatalogEntry | undefined;
   /** All collection names; lets `FROM Books` find `books` (SQLite table names ignore case). */
   names?(): string[];
+  /** The view called `name` (any case; TEMP views first), or undefined. */
+  view?(name: string): CatalogView | undefined;
+}
+
+/** A view as the catalog keeps it: its name and CREATE VIEW text. */
+export interface CatalogView {
+  readonly name: string;
+  readonly sql: string;
 }
 
 export interface TableScope {

@@ -11,7 +11,7 @@ import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
-import { DataError, InternalError, QueryError } from '../src/errors';
+import { DataError, InternalError, OperationalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowRows } from './window-exec';
 import { polled } from './interrupt';
@@ -19,7 +19,13 @@ import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
-import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
+import type {
+  CompoundPNode,
+  IndexRangeScanNode,
+  PhysicalKind,
+  PhysicalPlan,
+  RecursiveUnionNode,
+} from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { isExtreme, makeAccumulator } from './aggregates';
 import { jsonMode } from './json-subtype';
@@ -378,6 +384,13 @@ const builders: Builders = {
   HashJoin: (node, env) => hashJoinSource(node, env, build),
   IndexNestedLoopJoin: (node, env) => indexNestedLoopJoinSource(node, env, build),
   Subquery: (node, env) => build(node.input, env),
+  CteScan: (node, env) => build(node.input, env),
+  RecursiveUnion: (node, env) => recursiveSource(node, env),
+  WorkingTable(node, env) {
+    const rows = workingTables(env).get(node.id) ?? [];
+    let i = 0;
+    return { next: () => (i < rows.length ? rows[i++] : null) };
+  },
 
   Limit(node, env) {
     const { limit, offset } = limitOffset(node.limit, node.offset, env);
@@ -399,6 +412,84 @@ const builders: Builders = {
     };
   },
 };
+
+const working = new WeakMap<ExecEnv, Map<number, Row[]>>();
+
+/** The working tables of the recursive CTEs running in `env`, by id. */
+function workingTables(env: ExecEnv): Map<number, Row[]> {
+  let m = working.get(env);
+  if (!m) {
+    m = new Map();
+    working.set(env, m);
+  }
+  return m;
+}
+
+/**
+ * SQLite's recursive CTE loop: the initial rows are queued as produced; each queued row, oldest
+ * first, becomes the working table of every recursive arm, whose rows are queued in turn. Rows
+ * stream out as queued, so a LIMIT above stops the recursion. UNION drops rows seen before.
+ */
+function recursiveSource(node: RecursiveUnionNode, env: ExecEnv): Source {
+  const tables = workingTables(env);
+  let init: Source | null = build(node.init, env);
+  let queue: Row[] = [];
+  let head = 0;
+  let current: Row | null = null;
+  let step = 0;
+  let pending: Source | null = null;
+  let produced = 0;
+  const seen = node.all ? null : new Set<string>();
+  const accept = (row: Row): boolean => {
+    if (seen) {
+      const k = tupleKey(row);
+      if (seen.has(k)) return false;
+      seen.add(k);
+    }
+    if (++produced > node.maxRows)
+      throw new OperationalError(
+        `recursive CTE ${node.name} produced more than ${node.maxRows} rows (ModelVault's limit; add a WHERE or LIMIT that ends the recursion)`,
+        'RECURSION_LIMIT',
+      );
+    queue.push(row);
+    return true;
+  };
+  return {
+    next() {
+      for (;;) {
+        if (init) {
+          const row = init.next();
+          if (row === null) init = null;
+          else if (accept(row)) return row;
+          continue;
+        }
+        if (pending) {
+          const row = pending.next();
+          if (row !== null) {
+            if (accept(row)) return row;
+            continue;
+          }
+          pending = null;
+          if (current && ++step < node.steps.length) {
+            tables.set(node.id, [current]);
+            pending = build(node.steps[step], env);
+            continue;
+          }
+        }
+        if (head >= queue.length) return null;
+        current = queue[head++];
+        // Drop expanded rows now and then so a long recursion keeps only its pending rows.
+        if (head > 4096 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        step = 0;
+        tables.set(node.id, [current]);
+        pending = build(node.steps[0], env);
+      }
+    },
+  };
+}
 
 /** UNION ALL streams its arms; the deduplicating operators read both arms on the first pull. */
 function compoundSource(node: CompoundPNode, env: ExecEnv): Source {

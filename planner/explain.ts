@@ -129,6 +129,9 @@ const describe: Describers = {
     return `IndexNestedLoopJoin ${n.type} ${n.collection} using ${using} (${keys})${filter}${residual}`;
   },
   Subquery: (n) => `Subquery${n.alias === null ? '' : ` ${n.alias}`}`,
+  CteScan: (n) => `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}`,
+  RecursiveUnion: (n) => `RecursiveUnion ${n.name}${n.all ? ' all' : ''}`,
+  WorkingTable: (n) => `WorkingTable ${n.name}`,
   Limit: (n) =>
     `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
 };
@@ -138,6 +141,7 @@ function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'Union' || n.kind === 'Intersect' || n.kind === 'Except') return [n.left, n.right];
   if (n.kind === 'NestedLoopJoin' || n.kind === 'HashJoin') return [n.left, n.right];
   if (n.kind === 'IndexNestedLoopJoin') return [n.outer];
+  if (n.kind === 'RecursiveUnion') return [n.init, ...n.steps];
   return 'input' in n ? [n.input] : [];
 }
 

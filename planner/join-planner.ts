@@ -71,8 +71,16 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
     }
     case 'virtual':
       return filtered({ kind: 'VirtualScan', source: plan.source }, preds, -base);
-    case 'derived':
-      return filtered({ kind: 'Subquery', alias: plan.alias, input: ctx.query(plan.plan) }, preds, -base);
+    case 'derived': {
+      const input = ctx.query(plan.plan);
+      const node: PhysicalPlan =
+        plan.cte !== undefined
+          ? { kind: 'CteScan', name: plan.cte, alias: plan.alias, input }
+          : { kind: 'Subquery', alias: plan.alias, input };
+      return filtered(node, preds, -base);
+    }
+    case 'workingTable':
+      return filtered({ kind: 'WorkingTable', name: plan.name, id: plan.id }, preds, -base);
     default:
       throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
   }

@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values | Virtual | Derived | Join → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual | Derived | Join | RecursiveCte | WorkingTable → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
  * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
  * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
@@ -139,6 +139,32 @@ export interface DerivedNode {
   /** The alias, for EXPLAIN (null: none). */
   readonly alias: string | null;
   readonly width: number;
+  /** Set when the source is a CTE (or view): its name, for EXPLAIN's CteScan. */
+  readonly cte?: string;
+}
+
+/**
+ * A recursive CTE: the `init` rows, then for each row produced (oldest first, as SQLite's queue)
+ * every `steps` plan run with the working table holding that one row; UNION (`all` false) drops
+ * rows already produced. Rows are the CTE's columns; a leaf as far as the layer order goes.
+ */
+export interface RecursiveCteNode {
+  readonly kind: 'recursiveCte';
+  readonly name: string;
+  /** Identifies the working table the steps' WorkingTable leaves read. */
+  readonly id: number;
+  readonly init: LogicalPlan;
+  readonly steps: readonly LogicalPlan[];
+  readonly all: boolean;
+  readonly width: number;
+}
+
+/** The recursive arm's reference to its own CTE: the row being expanded. */
+export interface WorkingTableNode {
+  readonly kind: 'workingTable';
+  readonly name: string;
+  readonly id: number;
+  readonly width: number;
 }
 
 export type LogicalPlan =
@@ -154,7 +180,9 @@ export type LogicalPlan =
   | LimitNode
   | CompoundNode
   | JoinNode
-  | DerivedNode;
+  | DerivedNode
+  | RecursiveCteNode
+  | WorkingTableNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
@@ -199,10 +227,21 @@ export const L = Object.freeze({
     leftWidth: number,
     rightWidth: number,
   ): JoinNode => ({ kind: 'join', type, left, right, on, leftWidth, rightWidth }),
-  derived: (plan: LogicalPlan, alias: string | null, width: number): DerivedNode => ({
+  derived: (plan: LogicalPlan, alias: string | null, width: number, cte?: string): DerivedNode => ({
     kind: 'derived',
     plan,
     alias,
+    width,
+    ...(cte !== undefined ? { cte } : {}),
+  }),
+  recursiveCte: (fields: Omit<RecursiveCteNode, 'kind'>): RecursiveCteNode => ({
+    kind: 'recursiveCte',
+    ...fields,
+  }),
+  workingTable: (name: string, id: number, width: number): WorkingTableNode => ({
+    kind: 'workingTable',
+    name,
+    id,
     width,
   }),
   distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),

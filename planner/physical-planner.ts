@@ -50,8 +50,9 @@ interface Layers {
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
   virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
   compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
+  recursive: Extract<LogicalPlan, { kind: 'recursiveCte' }> | null;
   /** A FROM clause of several sources or a derived table (planner/join-planner.ts). */
-  from: Extract<LogicalPlan, { kind: 'join' | 'derived' }> | null;
+  from: Extract<LogicalPlan, { kind: 'join' | 'derived' | 'workingTable' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -69,6 +70,7 @@ function layers(plan: LogicalPlan): Layers {
     values: null,
     virtual: null,
     compound: null,
+    recursive: null,
     from: null,
     where: null,
     aggregate: null,
@@ -115,7 +117,8 @@ function layers(plan: LogicalPlan): Layers {
   if (node.kind === 'values') out.values = node;
   else if (node.kind === 'virtual') out.virtual = node;
   else if (node.kind === 'compound') out.compound = node;
-  else if (node.kind === 'join' || node.kind === 'derived') out.from = node;
+  else if (node.kind === 'recursiveCte') out.recursive = node;
+  else if (node.kind === 'join' || node.kind === 'derived' || node.kind === 'workingTable') out.from = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
@@ -623,6 +626,30 @@ function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog:
   };
 }
 
+/**
+ * Rows a recursive CTE may produce before the statement fails (RECURSION_LIMIT): a query that
+ * would recurse forever stops with an error instead (SQLite would loop). docs/sql.md documents it.
+ */
+export const RECURSIVE_CTE_ROW_LIMIT = 10_000_000;
+let recursiveRowLimit = RECURSIVE_CTE_ROW_LIMIT;
+
+/** Tests only: lower the recursive CTE row limit (null restores the default). */
+export function setRecursiveRowLimitForTests(limit: number | null): void {
+  recursiveRowLimit = limit ?? RECURSIVE_CTE_ROW_LIMIT;
+}
+
+function recursiveNode(node: Extract<LogicalPlan, { kind: 'recursiveCte' }>, catalog: Catalog): PhysicalPlan {
+  return {
+    kind: 'RecursiveUnion',
+    name: node.name,
+    id: node.id,
+    all: node.all,
+    init: planQuery(node.init, catalog),
+    steps: node.steps.map((s) => planQuery(s, catalog)),
+    maxRows: recursiveRowLimit,
+  };
+}
+
 function joinPlanning(catalog: Catalog): JoinPlanning {
   return {
     collection: (name) => catalog.collection(name),
@@ -649,7 +676,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       ? { kind: 'VirtualScan', source: l.virtual.source }
       : l.compound
         ? compoundNode(l.compound, catalog)
-        : null;
+        : l.recursive
+          ? recursiveNode(l.recursive, catalog)
+          : null;
   if (l.from) {
     // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
     node = planFrom(l.from, 0, conjuncts(l.where), joinPlanning(catalog));

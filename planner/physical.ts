@@ -222,6 +222,35 @@ export interface SubqueryScanNode {
   readonly input: PhysicalPlan;
 }
 
+/** A CTE (or view) read in FROM: its rows are `input`'s. */
+export interface CteScanNode {
+  readonly kind: 'CteScan';
+  readonly name: string;
+  readonly alias: string | null;
+  readonly input: PhysicalPlan;
+}
+
+/**
+ * A recursive CTE's rows (planner/logical.ts RecursiveCteNode): `init`, then `steps` per queued
+ * row; more than `maxRows` rows is an OperationalError (code RECURSION_LIMIT).
+ */
+export interface RecursiveUnionNode {
+  readonly kind: 'RecursiveUnion';
+  readonly name: string;
+  readonly id: number;
+  readonly all: boolean;
+  readonly init: PhysicalPlan;
+  readonly steps: readonly PhysicalPlan[];
+  readonly maxRows: number;
+}
+
+/** The row of a recursive CTE being expanded, read by its recursive arm. */
+export interface WorkingTablePNode {
+  readonly kind: 'WorkingTable';
+  readonly name: string;
+  readonly id: number;
+}
+
 export type JoinPNode = NestedLoopJoinNode | HashJoinNode | IndexNestedLoopJoinNode;
 
 export type AccessNode =
@@ -241,6 +270,9 @@ export type PhysicalPlan =
   | LimitPNode
   | CompoundPNode
   | JoinPNode
-  | SubqueryScanNode;
+  | SubqueryScanNode
+  | CteScanNode
+  | RecursiveUnionNode
+  | WorkingTablePNode;
 
 export type PhysicalKind = PhysicalPlan['kind'];

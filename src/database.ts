@@ -4,6 +4,7 @@
  * transaction (its own, or the one `transaction(fn)` opened) and converts stored rows back to
  * plain objects. It may call storage/ and the error module; nothing calls upward into it.
  */
+import type { StoredView } from '../storage/sql-views';
 import * as fs from 'node:fs';
 import { Engine } from '../storage/engine';
 import { compactInPlace, compactToBytes, compactToFile } from '../storage/compaction';
@@ -358,6 +359,13 @@ export class Database {
     const engine = this.live();
     if (this.readsLiveCatalog(engine)) return engine.collectionNames();
     return [...engine.committedView().collections.keys()].sort();
+  }
+
+  /** @internal The SQL views this handle's statements see (the same rule as visibleCollection). */
+  visibleSqlViews(): readonly StoredView[] {
+    const engine = this.live();
+    if (this.readsLiveCatalog(engine)) return engine.sqlViewList();
+    return engine.committedView().sqlViews ?? [];
   }
 
   /** With no transaction open the live catalog is the committed one. */

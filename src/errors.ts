@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'NESTED_TRANSACTION'
   | 'WORKER_EXITED'
   | 'INTERRUPTED'
+  | 'RECURSION_LIMIT'
   // IntegrityError
   | 'UNIQUE'
   | 'PRIMARY_KEY'

@@ -19,12 +19,16 @@ import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
 import { isInt32 } from './format';
+import { encodeStoredViews, readStoredViews } from './sql-views';
+import type { StoredView } from './sql-views';
 
 export interface CheckpointData {
   txnId: number;
   nextCollectionId: number;
   /** SQLite's user_version (absent from checkpoints written before it existed: 0). */
   userVersion: number;
+  /** SQL views (absent from checkpoints written before views existed: none). */
+  sqlViews: readonly StoredView[];
   collections: CollectionState[];
 }
 
@@ -59,6 +63,7 @@ export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout
     nextCollectionId: data.nextCollectionId,
     // Older readers ignore the key; written only when set so unchanged files keep their bytes.
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
+    ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
     collections: data.collections.map((c): EncodedCollection => {
       const pk = c.pk.toArrays();
       return {
@@ -153,7 +158,9 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
   const layout: CheckpointLayout = payload.v;
   const { txnId, nextCollectionId, collections } = payload;
   const userVersion = payload.userVersion ?? 0;
+  const sqlViews = payload.views === undefined ? [] : readStoredViews(payload.views);
   if (
+    sqlViews === null ||
     !isInt32(userVersion) ||
     !Number.isSafeInteger(txnId) ||
     !Number.isSafeInteger(nextCollectionId) ||
@@ -234,6 +241,7 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
     txnId: txnId as number,
     nextCollectionId: nextCollectionId as number,
     userVersion,
+    sqlViews,
     collections: states,
   };
 }

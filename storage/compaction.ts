@@ -53,6 +53,11 @@ export function copyLiveState(source: Engine, target: Engine): void {
     target.setUserVersion(view.userVersion);
     target.commit();
   }
+  if (view.sqlViews && view.sqlViews.length > 0) {
+    target.begin();
+    target.setSqlViews(view.sqlViews);
+    target.commit();
+  }
   for (const [, coll] of view.collections) {
     target.begin();
     // The sequence goes along: the copied rows alone would not say which keys were used.

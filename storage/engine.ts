@@ -30,6 +30,8 @@
  *                    ▼
  *                  broken  (every later write throws; reopen to recover)
  */
+import { encodeStoredViews, readStoredViews } from './sql-views';
+import type { StoredView } from './sql-views';
 import { FileStore, renameDurably } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
@@ -164,6 +166,7 @@ interface Savepoint {
   collections: Map<string, CollectionState>;
   nextCollectionId: number;
   userVersion: number;
+  sqlViews: readonly StoredView[];
   metaFrames: number;
   views: CollectionView[];
   /** Length of the statement undo journal: entries after it are undone by restoring the views. */
@@ -231,6 +234,7 @@ export class Engine {
   private nextCollectionId = 1;
   /** user_version as of the open transaction (or the last commit). */
   private userVersion = 0;
+  private sqlViews: readonly StoredView[] = [];
   private lastTxnId = 0;
   private durableEnd = LOG_START;
   private superblock: Superblock = {
@@ -602,6 +606,7 @@ export class Engine {
     this.byId = new Map();
     this.nextCollectionId = 1;
     this.userVersion = 0;
+    this.sqlViews = [];
     this.lastTxnId = 0;
   }
 
@@ -625,6 +630,7 @@ export class Engine {
     for (const state of data.collections) this.addCollection(state);
     this.nextCollectionId = data.nextCollectionId;
     this.userVersion = data.userVersion;
+    this.sqlViews = data.sqlViews;
     this.lastTxnId = data.txnId;
   }
 
@@ -684,7 +690,13 @@ export class Engine {
   private replayMeta(body: unknown, offset: number): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw corruptAt(offset, 'settings frame payload');
-    const { userVersion, sequence } = body as Record<string, unknown>;
+    const { userVersion, sequence, views } = body as Record<string, unknown>;
+    if (views !== undefined) {
+      const list = readStoredViews(views);
+      if (list === null) throw corruptAt(offset, 'views');
+      this.sqlViews = list;
+      this.catalogGen++;
+    }
     if (sequence !== undefined) {
       const [collectionId, value] = Array.isArray(sequence) ? (sequence as unknown[]) : [];
       const key = readSequence(value);
@@ -837,12 +849,14 @@ export class Engine {
       views.set(name, snapshotCollection(state));
       if (before.get(name)?.state !== state) catalogChanged = true;
     }
+    if (this.committed.sqlViews !== this.sqlViews) catalogChanged = true;
     if (catalogChanged) this.catalogGen++;
     this.committed = {
       txnId: this.lastTxnId,
       collections: views,
       store: this.store,
       userVersion: this.userVersion,
+      sqlViews: this.sqlViews,
     };
   }
 
@@ -868,7 +882,14 @@ export class Engine {
       locations: txn.rowLocations,
       entries: txn.rowEntries,
     };
-    return { txnId: txn.id, collections: views, store: this.store, userVersion: this.userVersion, staged };
+    return {
+      txnId: txn.id,
+      collections: views,
+      store: this.store,
+      userVersion: this.userVersion,
+      sqlViews: this.sqlViews,
+      staged,
+    };
   }
 
   get catalogVersion(): number {
@@ -882,6 +903,12 @@ export class Engine {
   collectionNames(): string[] {
     this.assertOpen();
     return [...this.collections.keys()].sort();
+  }
+
+  /** The SQL views as the open transaction (or the last commit) has them. */
+  sqlViewList(): readonly StoredView[] {
+    this.assertOpen();
+    return this.sqlViews;
   }
 
   /**
@@ -957,6 +984,7 @@ export class Engine {
       collections: new Map(this.collections),
       nextCollectionId: this.nextCollectionId,
       userVersion: this.userVersion,
+      sqlViews: this.sqlViews,
       metaFrames: this.txn?.metaFrames ?? 0,
       views,
       journalAt: this.txn?.journal?.length ?? 0,
@@ -1031,6 +1059,7 @@ export class Engine {
     this.byId = new Map([...this.collections.values()].map((s) => [s.meta.id, s] as const));
     this.nextCollectionId = sp.nextCollectionId;
     this.userVersion = sp.userVersion;
+    this.sqlViews = sp.sqlViews;
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
@@ -1330,6 +1359,24 @@ export class Engine {
   }
 
   /**
+   * Replace the SQL views inside the open transaction: a META frame with the whole list (`views`),
+   * which readers that predate views skip (docs/format.md §3.3).
+   */
+  setSqlViews(views: readonly StoredView[]): void {
+    const txn = this.requireTxn();
+    writeFrameEncoded(
+      txn.staged,
+      FrameKind.META,
+      txn.id,
+      { views: encodeStoredViews(views) },
+      FRAME_FLAG_IGNORABLE,
+    );
+    txn.metaFrames++;
+    this.sqlViews = [...views];
+    this.catalogGen++;
+  }
+
+  /**
    * SQLite advances an AUTOINCREMENT table's sequence to the key of a row it then skipped (OR
    * IGNORE, DO NOTHING) or turned into an update of another row (DO UPDATE on a unique index):
    * the key was allocated. No record carries that key, so a META frame does, for replay.
@@ -1392,6 +1439,7 @@ export class Engine {
           txnId: this.lastTxnId,
           nextCollectionId: this.nextCollectionId,
           userVersion: this.userVersion,
+          sqlViews: this.sqlViews,
           collections: [...this.collections.values()],
         },
         // Packed columns are format 1.1: a 1.0 file keeps checkpoints its own readers can load.

@@ -5,6 +5,7 @@
  * the database itself: the engine's current file, durable end and transaction are read through
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
+import type { StoredView } from './sql-views';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
@@ -30,6 +31,8 @@ export interface ReadView {
   readonly store: ByteStore;
   /** SQLite's `PRAGMA user_version`: a 32-bit signed integer the application owns (0 by default). */
   readonly userVersion: number;
+  /** SQL views (CREATE VIEW), in creation order; absent: none. */
+  readonly sqlViews?: readonly StoredView[];
   /**
    * A view taken inside a write transaction: the rows that transaction had put so far. Their
    * locations lie past the durable end, where a rollback lets later writes land, so the view

@@ -124,8 +124,25 @@ export interface OrderItem {
   readonly desc: boolean;
 }
 
+/** One `name [(cols)] AS [[NOT] MATERIALIZED] (query)` of a WITH clause. */
+export interface CteAst extends Span {
+  readonly name: string;
+  /** The column list `name(a, b)`; null when none (the query names the columns). */
+  readonly columns: readonly string[] | null;
+  readonly query: QueryAst;
+}
+
+/** `WITH [RECURSIVE] cte, cte …` before a query or a write statement. */
+export interface WithAst {
+  /** Accepted and ignored as in SQLite: a CTE whose body reads itself is recursive either way. */
+  readonly recursive: boolean;
+  readonly ctes: readonly CteAst[];
+}
+
 export interface SelectAst {
   readonly t: 'select';
+  /** The WITH clause that starts this query (absent: none). */
+  readonly with?: WithAst;
   readonly distinct: boolean;
   readonly items: readonly SelectItem[];
   /** null for a SELECT without FROM (one row of no columns). */
@@ -192,6 +209,8 @@ export interface ValuesArmAst {
  */
 export interface CompoundAst {
   readonly t: 'compound';
+  /** The WITH clause that starts this query (absent: none). */
+  readonly with?: WithAst;
   readonly arms: readonly (SelectAst | ValuesArmAst)[];
   /** `ops[i]` joins the result so far with `arms[i + 1]`. */
   readonly ops: readonly CompoundOp[];
@@ -269,6 +288,8 @@ export type StatementAst =
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | {
       readonly t: 'insert';
+      /** `WITH … INSERT …`: CTEs visible to the whole statement (absent: none). */
+      readonly with?: WithAst;
       readonly or: 'ignore' | 'replace' | 'abort' | null;
       readonly table: string;
       readonly columns: readonly string[] | null;
@@ -280,6 +301,8 @@ export type StatementAst =
     }
   | {
       readonly t: 'update';
+      /** `WITH … UPDATE …`: CTEs visible to the whole statement (absent: none). */
+      readonly with?: WithAst;
       readonly table: string;
       readonly sets: readonly SetClause[];
       readonly where: SqlExpr | null;
@@ -287,6 +310,8 @@ export type StatementAst =
     }
   | {
       readonly t: 'delete';
+      /** `WITH … DELETE …`: CTEs visible to the whole statement (absent: none). */
+      readonly with?: WithAst;
       readonly table: string;
       readonly where: SqlExpr | null;
       readonly returning: readonly SelectItem[] | null;
@@ -314,6 +339,18 @@ export type StatementAst =
       readonly select: QueryAst;
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
+  | {
+      readonly t: 'createView';
+      readonly name: string;
+      readonly temp: boolean;
+      readonly ifNotExists: boolean;
+      /** `v(a, b)`: names for the query's columns (null: the query's own names). */
+      readonly columns: readonly string[] | null;
+      readonly select: QueryAst;
+      /** The statement's text from CREATE to the end of the query (what sqlite_master shows). */
+      readonly text: string;
+    }
+  | { readonly t: 'dropView'; readonly name: string; readonly ifExists: boolean }
   | {
       readonly t: 'createIndex';
       readonly name: string;

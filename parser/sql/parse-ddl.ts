@@ -211,7 +211,8 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
   const name = p.name('a table name');
   if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
   if (p.acceptWord('AS')) {
-    if (!p.isWord('SELECT')) throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
+    if (!p.isWord('SELECT') && !p.isWord('WITH'))
+      throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
     return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
   }
   p.expectOp('(');
@@ -272,11 +273,40 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   return { t: 'createIndex', name, table, columns, desc, unique, ifNotExists: exists };
 }
 
+/** `CREATE [TEMP] VIEW [IF NOT EXISTS] v [(cols)] AS query` after the VIEW keyword. */
+function createView(p: ExprParser, select: SelectParser, temp: boolean, start: number): StatementAst {
+  const exists = ifNotExists(p);
+  const name = p.name('a view name');
+  if (p.isOp('.')) throw p.unsupported('schema-qualified view names');
+  let columns: string[] | null = null;
+  if (p.acceptOp('(')) {
+    columns = [];
+    do columns.push(p.name('a column name'));
+    while (p.acceptOp(','));
+    p.expectOp(')');
+  }
+  p.expectWord('AS');
+  if (!p.isAnyWord(['SELECT', 'WITH', 'VALUES'])) throw p.error('expected SELECT after AS');
+  const query = select();
+  return {
+    t: 'createView',
+    name,
+    temp,
+    ifNotExists: exists,
+    columns,
+    select: query,
+    text: p.sql.slice(start, p.prev.end),
+  };
+}
+
 export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
+  const start = p.tok.start;
   p.expectWord('CREATE');
-  if (p.isWord('TEMP') || p.isWord('TEMPORARY')) throw p.unsupported('temporary tables');
-  if (p.isWord('VIEW') || p.isWord('TRIGGER') || p.isWord('VIRTUAL'))
-    throw p.unsupported(`CREATE ${p.tok.upper}`);
+  const temp = p.isWord('TEMP') || p.isWord('TEMPORARY');
+  if (temp && !p.isWord('VIEW', p.peek())) throw p.unsupported('temporary tables');
+  if (temp) p.i++;
+  if (p.acceptWord('VIEW')) return createView(p, select, temp, start);
+  if (p.isWord('TRIGGER') || p.isWord('VIRTUAL')) throw p.unsupported(`CREATE ${p.tok.upper}`);
   const unique = p.acceptWord('UNIQUE');
   if (p.acceptWord('INDEX')) return createIndex(p, unique);
   if (unique) throw p.error('expected INDEX');
@@ -293,7 +323,13 @@ export function parseDrop(p: ExprParser): StatementAst {
     const exists = ifExists(p);
     return { t: 'dropIndex', ifExists: exists, name: p.name('an index name') };
   }
-  if (p.isWord('VIEW') || p.isWord('TRIGGER')) throw p.unsupported(`DROP ${p.tok.upper}`);
+  if (p.acceptWord('VIEW')) {
+    const exists = ifExists(p);
+    const name = p.name('a view name');
+    if (p.isOp('.')) throw p.unsupported('schema-qualified view names');
+    return { t: 'dropView', name, ifExists: exists };
+  }
+  if (p.isWord('TRIGGER')) throw p.unsupported(`DROP ${p.tok.upper}`);
   throw p.error('expected TABLE or INDEX');
 }
 

@@ -53,7 +53,6 @@ export class ExprParser extends TokenStream {
 
   /** `( SELECT … )` after EXISTS or IN, or where an operand starts: the cursor is on the query. */
   private subqueryBody(): QueryAst {
-    if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
     if (++this.nesting > MAX_NESTING) throw this.tooDeep();
     try {
       const q = this.query();

@@ -1,6 +1,6 @@
 /**
  * Recursive-descent parser for the SQL subset (SPEC §7 Tier 1): one statement, optional
- * trailing semicolons. Valid SQL outside the subset (WITH, views, windows,
+ * trailing semicolons. Valid SQL outside the subset (triggers, ATTACH,
  ...) is a NotSupportedError naming the construct; anything malformed is a
  * QueryError (code SYNTAX) with line, column and offset. Expressions are in parse-expr.ts,
  * DDL in parse-ddl.ts.
@@ -10,6 +10,7 @@ import { syntaxError, tokenize } from './lexer';
 import type {
   CompoundAst,
   CompoundOp,
+  CteAst,
   FromAst,
   FromSourceAst,
   InsertSource,
@@ -24,6 +25,7 @@ import type {
   StatementAst,
   UpsertClause,
   ValuesArmAst,
+  WithAst,
 } from './ast';
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
@@ -79,6 +81,12 @@ class StatementParser extends ExprParser {
       case 'EXPLAIN':
         this.i++;
         if (this.acceptWord('QUERY')) this.expectWord('PLAN');
+        if (this.isWord('WITH')) {
+          const stmt = this.withStatement();
+          if (stmt.t !== 'select' && stmt.t !== 'compound')
+            throw this.unsupported('EXPLAIN of WITH … INSERT, UPDATE or DELETE');
+          return { t: 'explain', select: stmt };
+        }
         if (this.isWord('UPDATE')) return { t: 'explainWrite', write: this.update() };
         if (this.isWord('DELETE')) return { t: 'explainWrite', write: this.delete() };
         if (!this.isWord('SELECT'))
@@ -92,7 +100,7 @@ class StatementParser extends ExprParser {
       case 'DELETE':
         return this.delete();
       case 'CREATE':
-        return parseCreate(this, () => this.select());
+        return parseCreate(this, () => (this.isWord('SELECT') ? this.select() : this.query()));
       case 'DROP':
         return parseDrop(this);
       case 'ALTER':
@@ -123,7 +131,7 @@ class StatementParser extends ExprParser {
         this.acceptWord('SAVEPOINT');
         return { t: 'release', name: this.name('a savepoint name') };
       case 'WITH':
-        throw this.unsupported('WITH (common table expressions)');
+        return this.withStatement();
       case 'VALUES':
         return this.values();
       case 'PRAGMA':
@@ -134,11 +142,52 @@ class StatementParser extends ExprParser {
   }
 
   protected override query(): QueryAst {
+    if (this.isWord('WITH')) {
+      const w = this.withClause();
+      return { ...this.query(), with: w };
+    }
     if (!this.acceptWord('VALUES')) return this.select();
     const rows = this.valueRows();
     if (this.isAnyWord(COMPOUND_WORDS)) return this.compound({ t: 'values', rows });
     // A lone VALUES is a one-arm compound: QueryAst has no bare VALUES form.
     return { t: 'compound', arms: [{ t: 'values', rows }], ops: [], orderBy: [], limit: null, offset: null };
+  }
+
+  /** `WITH …` then a query, INSERT, UPDATE or DELETE, which carries the clause. */
+  private withStatement(): StatementAst {
+    const w = this.withClause();
+    if (this.isAnyWord(['SELECT', 'VALUES'])) return { ...this.query(), with: w };
+    if (this.isAnyWord(['INSERT', 'REPLACE'])) return { ...this.insert(), with: w } as StatementAst;
+    if (this.isWord('UPDATE')) return { ...this.update(), with: w } as StatementAst;
+    if (this.isWord('DELETE')) return { ...this.delete(), with: w } as StatementAst;
+    throw this.error('expected SELECT, VALUES, INSERT, UPDATE or DELETE after the WITH clause');
+  }
+
+  /** `WITH [RECURSIVE] name [(cols)] AS [[NOT] MATERIALIZED] (query), …`. */
+  private withClause(): WithAst {
+    this.expectWord('WITH');
+    const recursive = this.acceptWord('RECURSIVE');
+    const ctes: CteAst[] = [];
+    do {
+      const start = this.tok.start;
+      const name = this.name('a table name');
+      let columns: string[] | null = null;
+      if (this.acceptOp('(')) {
+        columns = [];
+        do columns.push(this.name('a column name'));
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      }
+      this.expectWord('AS');
+      // Planner hints: ModelVault computes a CTE where it is read either way.
+      if (this.acceptWord('NOT')) this.expectWord('MATERIALIZED');
+      else this.acceptWord('MATERIALIZED');
+      this.expectOp('(');
+      const query = this.query();
+      this.expectOp(')');
+      ctes.push({ name, columns, query, start, end: this.prev.end });
+    } while (this.acceptOp(','));
+    return { recursive, ctes };
   }
 
   /** A SELECT, or a compound of SELECT / VALUES arms, with the ORDER BY and LIMIT that end it. */
@@ -160,7 +209,6 @@ class StatementParser extends ExprParser {
       ops.push(word === 'UNION' && this.acceptWord('ALL') ? 'UNION ALL' : (word as CompoundOp));
       if (this.isWord('SELECT')) arms.push(this.selectCore());
       else if (this.acceptWord('VALUES')) arms.push({ t: 'values', rows: this.valueRows() });
-      else if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
       else throw this.error('expected SELECT or VALUES');
     }
     // SQLite's grammar ends a compound whose last arm is VALUES there: no ORDER BY or LIMIT.
@@ -255,8 +303,7 @@ class StatementParser extends ExprParser {
     const start = this.tok.start;
     let source: FromSourceAst;
     if (this.acceptOp('(')) {
-      if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
-      if (!this.isWord('SELECT') && !this.isWord('VALUES'))
+      if (!this.isAnyWord(['SELECT', 'VALUES', 'WITH']))
         throw this.unsupported('parenthesized joins in FROM');
       const query = this.query();
       this.expectOp(')');
@@ -428,7 +475,7 @@ class StatementParser extends ExprParser {
   }
 
   private insertSource(): InsertSource {
-    if (this.isWord('WITH')) throw this.unsupported('WITH (common table expressions)');
+    if (this.isWord('WITH')) return { t: 'select', select: this.query() };
     if (this.isWord('SELECT')) return { t: 'select', select: this.select() };
     if (this.acceptWord('DEFAULT')) {
       this.expectWord('VALUES');

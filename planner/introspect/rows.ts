@@ -110,6 +110,8 @@ function masterRows(view: ReadView): Row[] {
       rows.push(['table', 'sqlite_sequence', 'sqlite_sequence', 0, 'CREATE TABLE sqlite_sequence(name,seq)']);
     }
   }
+  // Views follow the tables (SQLite lists every entry in creation order); rootpage is 0 as in SQLite.
+  for (const v of view.sqlViews ?? []) rows.push(['view', v.name, v.name, 0, v.sql]);
   return rows;
 }
 

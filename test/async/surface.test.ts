@@ -13,6 +13,7 @@ const NOT_MIRRORED = new Set([
   'readView',
   'visibleCollection',
   'visibleCollectionNames',
+  'visibleSqlViews',
 ]);
 const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'async.md'), 'utf8');
 // `private` is invisible at runtime: read it from the source, as test/docs/api-reference does.

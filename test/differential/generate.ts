@@ -21,6 +21,7 @@ import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
 import { foreignKeyCaseArb } from './generate-fk';
 import { joinCaseArb } from './generate-join';
+import { cteStatementArb } from './generate-cte';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -516,6 +517,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: compoundSelectArb(cols) },
     { weight: 1, arbitrary: subqueryStatementArb(cols) },
     { weight: 2, arbitrary: windowStatementArb(cols) },
+    { weight: 1, arbitrary: cteStatementArb(cols) },
   );
 }
 

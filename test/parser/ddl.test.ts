@@ -253,7 +253,7 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a INT) STRICT', NotSupportedError, 'STRICT'],
     ['CREATE TEMP TABLE t (a INT)', NotSupportedError, 'temporary'],
     ['CREATE TABLE t AS VALUES (1)', NotSupportedError, 'AS with anything but SELECT'],
-    ['CREATE VIEW v AS SELECT * FROM books', NotSupportedError, 'CREATE VIEW'],
+    ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', NotSupportedError, 'CREATE TRIGGER'],
     ['CREATE TABLE t (a INT,)', QueryError, 'expected a column name'],
   ])('%s → %p', (sql, cls, message) => {
     const err = caught(() => lower(sql));
@@ -321,7 +321,15 @@ describe('indexes and DROP', () => {
     expect(lower('DROP TABLE nope').stmt).toEqual({ kind: 'dropTable', name: 'nope', ifExists: false });
     expect(lower('DROP INDEX ix').stmt).toEqual({ kind: 'dropIndex', name: 'ix', ifExists: false });
     expect(lower('DROP INDEX IF EXISTS ix').stmt).toEqual({ kind: 'dropIndex', name: 'ix', ifExists: true });
-    expect(caught(() => lower('DROP VIEW v'))).toBeInstanceOf(NotSupportedError);
+    expect(lower('DROP VIEW IF EXISTS v').stmt).toEqual({ kind: 'dropView', name: 'v', ifExists: true });
+    expect(lower('CREATE TEMP VIEW v (a) AS SELECT 1;').stmt).toEqual({
+      kind: 'createView',
+      name: 'v',
+      temp: true,
+      ifNotExists: false,
+      sql: 'CREATE TEMP VIEW v (a) AS SELECT 1',
+    });
+    expect(caught(() => lower('DROP TRIGGER tr'))).toBeInstanceOf(NotSupportedError);
   });
 });
 
