@@ -5,7 +5,6 @@
  * tables afterwards.
  */
 import { Oracle } from '../helpers/sqlite-oracle';
-import type { Outcome } from '../helpers/sqlite-oracle';
 
 let o: Oracle;
 
@@ -23,13 +22,9 @@ beforeEach(() => {
 });
 afterEach(() => o.close());
 
-function outcome(r: Outcome): Outcome {
-  return r.ok ? { ...r, changes: -1 } : r;
-}
-
 function compare(sql: string): boolean {
-  const mv = outcome(o.runMv(sql));
-  expect({ sql, ...mv }).toEqual({ sql, ...outcome(o.runSqlite(sql)) });
+  const { mv, sqlite } = o.query(sql);
+  expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
   return mv.ok;
 }
 

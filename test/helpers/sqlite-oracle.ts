@@ -66,6 +66,16 @@ export class Oracle {
     }
   }
 
+  /**
+   * A statement's outcome on both engines with `changes` blanked: for a query, ModelVault's
+   * rowCount and SQLite's changes() (the last write's) do not compare.
+   */
+  query(sql: string): { mv: Outcome; sqlite: Outcome } {
+    const blank = (r: Outcome): Outcome => (r.ok ? { ...r, changes: -1 } : r);
+    const mv = blank(this.runMv(sql));
+    return { mv, sqlite: blank(this.runSqlite(sql)) };
+  }
+
   /** Both outcomes, plus each table's rows afterwards, for one toEqual. */
   both(sql: string, tables: readonly string[], params: unknown[] = []): { mv: unknown; sqlite: unknown } {
     const sqlite = this.runSqlite(sql, params);
