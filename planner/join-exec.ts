@@ -46,20 +46,37 @@ const nulls = (n: number): Row => new Array<unknown>(n).fill(null);
 function* nestedLoop(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
   const left = build(node.left, env);
   const right = drainAll(build(node.right, env));
-  const pred = predicateOf(node.predicate, env);
+  const every = right.map((_r, i) => i);
+  yield* joinRows(node, left, right, () => every, predicateOf(node.predicate, env));
+}
+
+/**
+ * What the in-memory joins share: each left row paired with the right rows `candidates` names
+ * that pass `pred`; a left row with none NULL-extended (LEFT, FULL), then every right row no left
+ * row matched (RIGHT, FULL).
+ */
+function* joinRows(
+  node: NestedLoopJoinNode | HashJoinNode,
+  left: Source,
+  right: readonly Row[],
+  candidates: (l: Row) => readonly number[] | undefined,
+  pred: ((row: Row) => boolean) | null,
+): Generator<Row, void, void> {
   const keepLeft = node.type === 'left' || node.type === 'full';
   const keepRight = node.type === 'right' || node.type === 'full';
   const matched = keepRight ? new Uint8Array(right.length) : null;
   const noRight = nulls(node.rightWidth);
   for (let l = left.next(); l !== null; l = left.next()) {
     let any = false;
-    for (let i = 0; i < right.length; i++) {
-      const row = l.concat(right[i]);
-      if (pred && !pred(row)) continue;
-      any = true;
-      if (matched) matched[i] = 1;
-      yield row;
-    }
+    const hits = candidates(l);
+    if (hits)
+      for (const i of hits) {
+        const row = l.concat(right[i]);
+        if (pred && !pred(row)) continue;
+        any = true;
+        if (matched) matched[i] = 1;
+        yield row;
+      }
     if (!any && keepLeft) yield l.concat(noRight);
   }
   if (matched) {
@@ -90,29 +107,11 @@ function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Ro
     if (list) list.push(i);
     else table.set(k, [i]);
   });
-  const residual = predicateOf(node.residual, env);
-  const keepLeft = node.type === 'left' || node.type === 'full';
-  const keepRight = node.type === 'right' || node.type === 'full';
-  const matched = keepRight ? new Uint8Array(right.length) : null;
-  const noRight = nulls(node.rightWidth);
-  for (let l = left.next(); l !== null; l = left.next()) {
-    let any = false;
+  const hits = (l: Row): number[] | undefined => {
     const k = keyOf(leftKeys, l);
-    const hits = k === null ? undefined : table.get(k);
-    if (hits)
-      for (const i of hits) {
-        const row = l.concat(right[i]);
-        if (residual && !residual(row)) continue;
-        any = true;
-        if (matched) matched[i] = 1;
-        yield row;
-      }
-    if (!any && keepLeft) yield l.concat(noRight);
-  }
-  if (matched) {
-    const noLeft = nulls(node.leftWidth);
-    for (let i = 0; i < right.length; i++) if (!matched[i]) yield noLeft.concat(right[i]);
-  }
+    return k === null ? undefined : table.get(k);
+  };
+  yield* joinRows(node, left, right, hits, predicateOf(node.residual, env));
 }
 
 /** The inner rows matching one key: started per outer row, then pulled until null. */
