@@ -3,6 +3,7 @@
  * (storage/engine.ts scanRowWhere): the scan decodes only these columns of a row it has not
  * cached before testing it.
  */
+import { exprChildren } from './expr';
 import type { Expr } from './expr';
 
 /**
@@ -133,46 +134,5 @@ export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
 
 /** Whether `expr` runs a subquery anywhere inside it. */
 export function hasSubquery(e: Expr): boolean {
-  switch (e.kind) {
-    case 'subquery':
-      return true;
-    case 'column':
-    case 'literal':
-    case 'param':
-    case 'slot':
-      return false;
-    case 'unary':
-    case 'isNull':
-    case 'cast':
-    case 'collate':
-      return hasSubquery(e.arg);
-    case 'binary':
-      return hasSubquery(e.left) || hasSubquery(e.right);
-    case 'in':
-      return hasSubquery(e.arg) || e.list.some(hasSubquery);
-    case 'between':
-      return hasSubquery(e.arg) || hasSubquery(e.lo) || hasSubquery(e.hi);
-    case 'like':
-      return hasSubquery(e.arg) || hasSubquery(e.pattern) || (e.escape !== null && hasSubquery(e.escape));
-    case 'glob':
-      return hasSubquery(e.arg) || hasSubquery(e.pattern);
-    case 'case':
-      return (
-        (e.base !== null && hasSubquery(e.base)) ||
-        e.whens.some((w) => hasSubquery(w.when) || hasSubquery(w.then)) ||
-        (e.otherwise !== null && hasSubquery(e.otherwise))
-      );
-    case 'call':
-      return e.args.some(hasSubquery);
-    case 'aggregate':
-      return (
-        (e.arg !== null && hasSubquery(e.arg)) ||
-        e.more.some(hasSubquery) ||
-        (e.filter !== null && hasSubquery(e.filter))
-      );
-    default: {
-      const unreachable: never = e;
-      return unreachable;
-    }
-  }
+  return e.kind === 'subquery' || exprChildren(e).some(hasSubquery);
 }
