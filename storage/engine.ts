@@ -1250,8 +1250,9 @@ export class Engine {
       const tree = indexes[i].tree;
       if (tree.add(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
     }
-    if (j !== null && state.meta.schema.autoIncrement === true) j.push(UNDO_SEQ, state, state.seq, undefined);
+    const seqBefore = state.seq;
     noteKey(state, pk);
+    if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
     txn.rowLocations.push(location);
     txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
     return previous === undefined ? 'inserted' : 'replaced';
