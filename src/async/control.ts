@@ -28,9 +28,21 @@ export class StatementControl {
     this.signal = null;
   }
 
-  /** Throws INTERRUPTED when the followed signal fired (checked before each request is sent). */
+  /** Set by stop(): every later request of the statement fails at once. */
+  private stopped = false;
+
+  /** Throws INTERRUPTED when the followed signal fired or stop() was called (checked before each request is sent). */
   assertLive(): void {
-    if (this.signal?.aborted) throw interrupted();
+    if (this.stopped || this.signal?.aborted) throw interrupted();
+  }
+
+  /**
+   * interrupt(), and the statement's later requests (the next batch of an iteration) fail too:
+   * what AsyncDatabase.interrupt() does to a query it catches between two batches.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.interrupt();
   }
 
   get deadline(): number {

@@ -2,6 +2,9 @@
  * The query builder of AsyncDatabase (docs/queries.md, with promises): builder calls are recorded
  * on the main thread and replayed on the worker by the terminal call, so a chain costs one round
  * trip. Builder arguments are checked when the terminal call runs, not when they are given.
+ * Every terminal call is one statement with its own StatementControl: `timeoutMs` bounds each
+ * engine call (the call itself, or each batch of an iteration), `signal` and the handle's
+ * interrupt() stop it with OperationalError INTERRUPTED.
  */
 import { Readable } from 'node:stream';
 import type { AggregateSpec, Condition, WhereOp } from '../query';
@@ -10,16 +13,39 @@ import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
 import { RemoteRows } from './rows';
 import { resultId } from './pool';
+import { StatementControl } from './control';
+import { InterfaceError } from '../errors';
 
 type Row = Record<string, unknown>;
 type Path = string | readonly string[];
 export type Chain = [string, unknown[]][];
 
-/** Sends one request for a handle where it belongs and reports which worker (and generation) served it. */
+/**
+ * Sends one request for a handle where it belongs and reports which worker (and generation)
+ * served it; with `ctl`, the request is interruptible and time-limited.
+ */
 export type Runner = <T>(
   op: string,
   args: unknown[],
+  ctl?: StatementControl,
 ) => Promise<{ value: T; host: WorkerHost; generation: number }>;
+
+/** Options of an async query's terminal call. */
+export interface AsyncQueryOptions {
+  /**
+   * Limit each engine call of the query to this many ms (0 or absent: none): the call for
+   * all/first/count/aggregate/explain, the open and each batch of iterate()/stream(). Past it the
+   * query fails with OperationalError INTERRUPTED.
+   */
+  timeoutMs?: number;
+  /** Interrupt the query when this signal aborts (OperationalError INTERRUPTED). */
+  signal?: AbortSignal;
+}
+
+/** Options of iterate(): the terminal options and how many rows each request brings back. */
+export interface AsyncIterateOptions extends AsyncQueryOptions {
+  batchSize?: number;
+}
 
 /** Rows per request when iterating or streaming a query. */
 const BATCH = 256;
@@ -30,10 +56,31 @@ export class AsyncQuery {
     private readonly run: Runner,
     private readonly name: string,
     private readonly chain: Chain = [],
+    /** The handle's running statements, which its interrupt() stops. */
+    private readonly live: Set<StatementControl> | null = null,
   ) {}
 
   private with(method: string, args: unknown[]): AsyncQuery {
-    return new AsyncQuery(this.run, this.name, [...this.chain, [method, args]]);
+    return new AsyncQuery(this.run, this.name, [...this.chain, [method, args]], this.live);
+  }
+
+  /** A control for one statement, following the options' time limit and signal, tracked by the handle. */
+  private control(options: AsyncQueryOptions | undefined): StatementControl {
+    if (options !== undefined && (typeof options !== 'object' || options === null))
+      throw new InterfaceError('query options must be an object', 'BAD_OPTION');
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)))
+      throw new InterfaceError('timeoutMs must be a non-negative number', 'BAD_OPTION');
+    const ctl = new StatementControl();
+    ctl.timeoutMs = timeoutMs ?? 0;
+    ctl.watch(options?.signal);
+    this.live?.add(ctl);
+    return ctl;
+  }
+
+  private finish(ctl: StatementControl): void {
+    ctl.release();
+    this.live?.delete(ctl);
   }
 
   where(path: Path, value: unknown): AsyncQuery;
@@ -63,38 +110,55 @@ export class AsyncQuery {
     return this.with('groupBy', paths);
   }
 
-  private async terminal<T>(method: string, args: unknown[] = []): Promise<T> {
-    const { value } = await this.run<T>('query', [this.name, this.chain, method, args]);
-    return restoreBuffers(value) as T;
+  private async terminal<T>(
+    method: string,
+    args: unknown[],
+    options: AsyncQueryOptions | undefined,
+  ): Promise<T> {
+    const ctl = this.control(options);
+    try {
+      const { value } = await this.run<T>('query', [this.name, this.chain, method, args], ctl);
+      return restoreBuffers(value) as T;
+    } finally {
+      this.finish(ctl);
+    }
   }
 
-  all(): Promise<Row[]> {
-    return this.terminal('all');
+  all(options?: AsyncQueryOptions): Promise<Row[]> {
+    return this.terminal('all', [], options);
   }
-  first(): Promise<Row | null> {
-    return this.terminal('first');
+  first(options?: AsyncQueryOptions): Promise<Row | null> {
+    return this.terminal('first', [], options);
   }
-  explain(): Promise<string> {
-    return this.terminal('explain');
+  explain(options?: AsyncQueryOptions): Promise<string> {
+    return this.terminal('explain', [], options);
   }
-  count(): Promise<number> {
-    return this.terminal('count');
+  count(options?: AsyncQueryOptions): Promise<number> {
+    return this.terminal('count', [], options);
   }
-  aggregate(spec: Readonly<Record<string, AggregateSpec>>): Promise<Row[]> {
-    return this.terminal('aggregate', [spec]);
+  aggregate(spec: Readonly<Record<string, AggregateSpec>>, options?: AsyncQueryOptions): Promise<Row[]> {
+    return this.terminal('aggregate', [spec], options);
   }
 
-  /** The matching rows, fetched from the worker `batchSize` at a time. */
-  async *iterate(batchSize = BATCH): AsyncGenerator<Row, void, undefined> {
-    const id = resultId();
-    const { value, host, generation } = await this.run<Batch>('queryOpen', [
-      id,
-      this.name,
-      this.chain,
-      batchSize,
-    ]);
-    const rows = new RemoteRows(host, generation, id, value);
-    yield* rows.iterate(batchSize) as AsyncGenerator<Row, void, undefined>;
+  /** The matching rows, fetched from the worker `batchSize` (default 256) at a time. */
+  async *iterate(options?: number | AsyncIterateOptions): AsyncGenerator<Row, void, undefined> {
+    const opts = typeof options === 'number' ? { batchSize: options } : options;
+    const batchSize = opts?.batchSize ?? BATCH;
+    if (typeof batchSize !== 'number' || !Number.isSafeInteger(batchSize) || batchSize < 1)
+      throw new InterfaceError('batchSize must be a positive integer', 'BAD_OPTION');
+    const ctl = this.control(opts);
+    try {
+      const id = resultId();
+      const { value, host, generation } = await this.run<Batch>(
+        'queryOpen',
+        [id, this.name, this.chain, batchSize],
+        ctl,
+      );
+      const rows = new RemoteRows(host, generation, id, value, ctl);
+      yield* rows.iterate(batchSize) as AsyncGenerator<Row, void, undefined>;
+    } finally {
+      this.finish(ctl);
+    }
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
@@ -102,7 +166,10 @@ export class AsyncQuery {
   }
 
   /** An object-mode Readable of the matching rows; backpressure holds back the worker. */
-  stream(highWaterMark = BATCH): Readable {
-    return Readable.from(this.iterate(highWaterMark), { objectMode: true, highWaterMark });
+  stream(highWaterMark = BATCH, options?: AsyncQueryOptions): Readable {
+    return Readable.from(this.iterate({ ...options, batchSize: highWaterMark }), {
+      objectMode: true,
+      highWaterMark,
+    });
   }
 }
