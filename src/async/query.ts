@@ -15,6 +15,8 @@ import { RemoteRows } from './rows';
 import { resultId } from './pool';
 import { StatementControl } from './control';
 import { InterfaceError } from '../errors';
+import type { QueryTraceContext } from '../../storage/trace';
+import { queryContext, startTrace } from './trace';
 
 type Row = Record<string, unknown>;
 type Path = string | readonly string[];
@@ -45,6 +47,12 @@ export interface AsyncQueryOptions {
 /** Options of iterate(): the terminal options and how many rows each request brings back. */
 export interface AsyncIterateOptions extends AsyncQueryOptions {
   batchSize?: number;
+}
+
+/** A typed terminal's traced row count, as the sync builder reports it. */
+function counted(ctx: QueryTraceContext, method: string, value: unknown): boolean {
+  ctx.rows = Array.isArray(value) ? value.length : method === 'first' ? (value === null ? 0 : 1) : 1;
+  return true;
 }
 
 /** Rows per request when iterating or streaming a query. */
@@ -116,8 +124,12 @@ export class AsyncQuery {
     options: AsyncQueryOptions | undefined,
   ): Promise<T> {
     const ctl = this.control(options);
+    // Traced like the sync builder's terminals (explain is not a query run).
+    const ctx = method === 'explain' ? null : queryContext(null, this.name, method);
+    ctl.trace = ctx;
     try {
-      const { value } = await this.run<T>('query', [this.name, this.chain, method, args], ctl);
+      const send = (): ReturnType<Runner> => this.run<T>('query', [this.name, this.chain, method, args], ctl);
+      const { value } = await (ctx ? startTrace(ctx, send, (r) => counted(ctx, method, r.value)) : send());
       return restoreBuffers(value) as T;
     } finally {
       this.finish(ctl);

@@ -16,6 +16,8 @@ export class RemoteRows {
   private head = 0;
   private done: boolean;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Rows the worker sent so far (the traced `rows` of the statement). */
+  received: number;
 
   constructor(
     private readonly host: WorkerHost,
@@ -27,6 +29,12 @@ export class RemoteRows {
   ) {
     this.buffer = restoreBuffers(first.rows) as unknown[];
     this.done = first.done;
+    this.received = first.rows.length;
+  }
+
+  /** True once the worker reported the end of the result (rows may still be buffered here). */
+  get finished(): boolean {
+    return this.done;
   }
 
   /** True once the worker reported the end and every buffered row was taken. */
@@ -60,6 +68,7 @@ export class RemoteRows {
         this.head = 0;
       }
       for (const r of batch.rows) this.buffer.push(r);
+      this.received += batch.rows.length;
       this.done = batch.done;
     }
     return this.slice(want < 0 ? this.buffer.length - this.head : want);

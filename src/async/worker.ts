@@ -18,6 +18,7 @@ import type { Query } from '../query';
 import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } from '../errors';
 import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
+import { beginCapture, endCapture } from './worker-trace';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 
 export interface OpenSpec {
@@ -281,13 +282,18 @@ if (port) {
   const run = (req: Request): Reply => {
     running = req.id;
     deadline = req.deadline ?? 0;
+    beginCapture(req.trace === true);
+    let reply: Reply;
     try {
       const fn = ops[req.op] as ((...a: unknown[]) => unknown) | undefined;
       if (!fn) throw new InterfaceError(`unknown worker request ${req.op}`, 'INTERFACE');
-      return { id: req.id, ok: true, value: fn(...req.args) };
+      reply = { id: req.id, ok: true, value: fn(...req.args) };
     } catch (err) {
-      return { id: req.id, ok: false, error: toWireError(err) };
+      reply = { id: req.id, ok: false, error: toWireError(err) };
     }
+    const trace = endCapture();
+    if (trace) reply.trace = trace;
+    return reply;
   };
   const send = (replies: Reply[]): void => {
     try {
