@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, connectAsync } from '../src/index';
+import { AsyncDatabase, connect, connectAsync } from '../src/index';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SORT = 'SELECT id, note FROM items ORDER BY note';
@@ -68,6 +68,7 @@ const db = new Database(workerData.file, { readonly: true });
 const iters = new Map();
 parentPort.on('message', ({ id, op, sql, params, n, it }) => {
   try {
+    if (op === 'echo') return parentPort.postMessage({ id });
     if (op === 'get') return parentPort.postMessage({ id, value: db.prepare(sql).get(...params) });
     if (op === 'open') { iters.set(it, db.prepare(sql).iterate(...params)); return parentPort.postMessage({ id }); }
     if (op === 'next') {
@@ -191,6 +192,19 @@ async function main(): Promise<void> {
     };
     lag.sort.async = await withLag(() => drainAsync(SORT));
     lag.scan.async = await withLag(() => drainAsync(SCAN));
+    // Whole results in one call: the rows arrive in bounded batches, never as one huge reply.
+    lag.sort['async, fetchAll()'] = await withLag(async () => {
+      const cur = await conn.execute(SORT);
+      if ((await cur.fetchAll()).length !== N) throw new Error('fetchAll lost rows');
+    });
+    {
+      const db = await AsyncDatabase.open(mvFile, { readers: 1 });
+      lag.sort['async typed all()'] = await withLag(async () => {
+        if ((await db.collection('items').orderBy('note').all()).length !== N)
+          throw new Error('all() lost rows');
+      });
+      await db.close();
+    }
 
     const peer = new PeerWorker(sqFile);
     await peer.call({ op: 'get', sql: GET, params: [1] });
@@ -205,6 +219,8 @@ async function main(): Promise<void> {
     point['better-sqlite3 in a worker, one by one'] = await sequential(10_000, (i) =>
       peer.call({ op: 'get', sql: GET, params: [rid(i)] }),
     );
+    // The floor of any worker round trip on this machine: a postMessage there and back, no work.
+    point['bare worker echo, one by one (floor)'] = await sequential(10_000, () => peer.call({ op: 'echo' }));
     point['async, 32 in flight'] = {
       perSec: await concurrent(32, 1500, async (i) => (await conn.execute(GET, [rid(i)])).fetchOne()),
     };

@@ -11,12 +11,12 @@ import type { AggregateSpec, Condition, WhereOp } from '../query';
 import type { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
-import { RemoteRows } from './rows';
+import { MAX_BATCH, RemoteRows } from './rows';
 import { resultId } from './pool';
 import { StatementControl } from './control';
 import { InterfaceError } from '../errors';
 import type { QueryTraceContext } from '../../storage/trace';
-import { queryContext, startTrace } from './trace';
+import { failTrace, finishTrace, queryContext, startTrace } from './trace';
 
 type Row = Record<string, unknown>;
 type Path = string | readonly string[];
@@ -54,6 +54,16 @@ function counted(ctx: QueryTraceContext, method: string, value: unknown): boolea
   ctx.rows = Array.isArray(value) ? value.length : method === 'first' ? (value === null ? 0 : 1) : 1;
   return true;
 }
+
+/** A rows terminal whose rows all came with the first reply is finished then. */
+function oneBatch(ctx: QueryTraceContext, batch: Batch): boolean {
+  if (!batch.done) return false;
+  ctx.rows = batch.rows.length;
+  return true;
+}
+
+/** Rows per reply of all()/aggregate(): one reply for most results, bounded decoding for big ones. */
+const ROWS_BATCH = MAX_BATCH;
 
 /** Rows per request when iterating or streaming a query. */
 const BATCH = 256;
@@ -136,8 +146,46 @@ export class AsyncQuery {
     }
   }
 
+  /**
+   * A terminal that returns rows (all, aggregate): run to its end by the worker, its rows brought
+   * back ROWS_BATCH at a time so no single reply is huge (the event loop stays responsive).
+   */
+  private async rowsTerminal(
+    method: string,
+    args: unknown[],
+    options: AsyncQueryOptions | undefined,
+  ): Promise<Row[]> {
+    const ctl = this.control(options);
+    const ctx = queryContext(null, this.name, method);
+    ctl.trace = ctx;
+    let rows: RemoteRows | null = null;
+    // Whether the trace is still open after its first reply (a result of several batches).
+    let open = false;
+    try {
+      const id = resultId();
+      const send = (): Promise<{ value: Batch; host: WorkerHost; generation: number }> =>
+        this.run<Batch>('queryRows', [id, this.name, this.chain, method, args, ROWS_BATCH], ctl);
+      const first = await (ctx ? startTrace(ctx, send, (r) => oneBatch(ctx, r.value)) : send());
+      open = ctx !== null && !first.value.done;
+      rows = new RemoteRows(first.host, first.generation, id, first.value, ctl);
+      const all = (await rows.take(-1)) as Row[];
+      if (ctx && open) {
+        open = false;
+        ctx.rows = all.length;
+        finishTrace(ctx, true);
+      }
+      return all;
+    } catch (err) {
+      if (ctx && open) failTrace(ctx, err);
+      throw err;
+    } finally {
+      await rows?.close();
+      this.finish(ctl);
+    }
+  }
+
   all(options?: AsyncQueryOptions): Promise<Row[]> {
-    return this.terminal('all', [], options);
+    return this.rowsTerminal('all', [], options);
   }
   first(options?: AsyncQueryOptions): Promise<Row | null> {
     return this.terminal('first', [], options);
@@ -149,7 +197,7 @@ export class AsyncQuery {
     return this.terminal('count', [], options);
   }
   aggregate(spec: Readonly<Record<string, AggregateSpec>>, options?: AsyncQueryOptions): Promise<Row[]> {
-    return this.terminal('aggregate', [spec], options);
+    return this.rowsTerminal('aggregate', [spec], options);
   }
 
   /** The matching rows, fetched from the worker `batchSize` (default 256) at a time. */
@@ -161,9 +209,10 @@ export class AsyncQuery {
     const ctl = this.control(opts);
     try {
       const id = resultId();
+      // The first batch is bounded like every later one (RemoteRows caps fetches at MAX_BATCH).
       const { value, host, generation } = await this.run<Batch>(
         'queryOpen',
-        [id, this.name, this.chain, batchSize],
+        [id, this.name, this.chain, Math.min(batchSize, MAX_BATCH)],
         ctl,
       );
       const rows = new RemoteRows(host, generation, id, value, ctl);

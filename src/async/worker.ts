@@ -184,13 +184,40 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   db(h: number, method: string, args: unknown[]) {
     if (!DB_METHODS.has(method)) throw new ProgrammingError(`no database method ${method}`, 'PROGRAMMING');
     const db = handle(h).db as unknown as Record<string, (...a: unknown[]) => unknown>;
-    return db[method](...args);
+    const value = db[method](...args);
+    // A snapshot is a fresh buffer nobody here keeps: move its memory instead of copying it.
+    if (method === 'snapshotBytes' && value instanceof Uint8Array) transferable(value);
+    return value;
   },
   query(h: number, name: string, chain: Chain, terminal: string, targs: unknown[]) {
     if (!QUERY_TERMINALS.has(terminal))
       throw new ProgrammingError(`no query method ${terminal}`, 'PROGRAMMING');
     const q = runQuery(h, name, chain) as unknown as Record<string, (...a: unknown[]) => unknown>;
     return q[terminal](...targs);
+  },
+  /**
+   * A terminal that returns rows (all, aggregate), run to its end here as the sync builder runs
+   * it; the rows go back `n` at a time (the rest is fetched like a result set), so the main
+   * thread never decodes a huge reply at once.
+   */
+  queryRows(
+    h: number,
+    cid: number,
+    name: string,
+    chain: Chain,
+    terminal: string,
+    targs: unknown[],
+    n: number,
+  ): Batch {
+    if (terminal !== 'all' && terminal !== 'aggregate')
+      throw new ProgrammingError(`no query method ${terminal}`, 'PROGRAMMING');
+    const q = runQuery(h, name, chain) as unknown as Record<string, (...a: unknown[]) => unknown[]>;
+    const rows = q[terminal](...targs);
+    if (rows.length <= n) return { rows, done: true };
+    const rest = rows.values();
+    for (let i = 0; i < n; i++) rest.next();
+    cursors.set(cid, rest);
+    return { rows: rows.slice(0, n), done: false };
   },
   queryOpen(h: number, cid: number, name: string, chain: Chain, n: number): Batch {
     const it = runQuery(h, name, chain).iterate();
@@ -264,6 +291,16 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   },
 };
 
+/** Memory the replies being built may move to the main thread instead of copying. */
+let transfers: ArrayBuffer[] = [];
+
+function transferable(bytes: Uint8Array): void {
+  const buf = bytes.buffer;
+  // Only a buffer the value owns whole (not a slice of Node's pool or of a shared one).
+  if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength)
+    transfers.push(buf);
+}
+
 /** The request running now and its statement deadline, for the interrupt check. */
 let running = 0;
 let deadline = 0;
@@ -296,8 +333,10 @@ if (port) {
     return reply;
   };
   const send = (replies: Reply[]): void => {
+    const moved = transfers;
+    transfers = [];
     try {
-      port.postMessage(replies.length === 1 ? replies[0] : replies);
+      port.postMessage(replies.length === 1 ? replies[0] : replies, moved);
     } catch {
       // A value structured cloning cannot carry (a function in a row, say): report it for the
       // request it belongs to, do not die.
