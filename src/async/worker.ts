@@ -63,10 +63,19 @@ const DB_METHODS = new Set([
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);
 
+/**
+ * Reader handles already refreshed for the message being run. Its requests were all issued in
+ * one tick of the main thread, before any reply to them: one refresh (an fstat) serves them all.
+ */
+const refreshed = new Set<number>();
+
 function handle(h: number): Handle {
   const found = handles.get(h);
   if (!found) throw new InterfaceError('database is closed', 'CLOSED');
-  if (found.role === 'reader') found.db.storage.refresh();
+  if (found.role === 'reader' && !refreshed.has(h)) {
+    found.db.storage.refresh();
+    refreshed.add(h);
+  }
   return found;
 }
 
@@ -352,6 +361,7 @@ if (port) {
   // Requests issued in the same tick on the main thread arrive as one array; their replies go back
   // together, except that a long request does not hold back the replies of the ones before it.
   port.on('message', (msg: Request | Request[]) => {
+    refreshed.clear();
     if (!Array.isArray(msg)) return send([run(msg)]);
     let replies: Reply[] = [];
     let since = Date.now();
