@@ -205,9 +205,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
 
   private async fetching(p: Promise<unknown[]>): Promise<unknown[]> {
     try {
-      const rows = await p;
-      if (this.trace) this.traceProgress();
-      return rows;
+      return await p;
     } catch (err) {
       this.traceFailed(err);
       throw err;
@@ -265,6 +263,8 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
     if (reply.hasRows) {
       this._description = reply.description as ColumnDescription[];
       this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
+      // A traced result read through stream() ends its trace too.
+      if (this.trace) this.rows.onBatch = () => this.traceProgress();
       this._rowCount = reply.rowCount;
       // A SELECT reports the rows fetched once exhausted; a write's RETURNING reports rows changed.
       this.countsFetched = reply.rowCount === -1;

@@ -21,6 +21,8 @@ export class RemoteRows {
   private chain: Promise<unknown> = Promise.resolve();
   /** Rows the worker sent so far (the traced `rows` of the statement). */
   received: number;
+  /** Called after each batch arrives, whoever asked for it (fetches, iteration, stream()). */
+  onBatch: (() => void) | null = null;
 
   constructor(
     private readonly host: WorkerHost,
@@ -77,6 +79,7 @@ export class RemoteRows {
       else for (const r of batch.rows) this.buffer.push(r);
       this.received += batch.rows.length;
       this.done = batch.done;
+      this.onBatch?.();
     }
   }
 

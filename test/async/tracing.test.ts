@@ -127,10 +127,14 @@ describe('connectAsync', () => {
       const partial = await conn.execute('SELECT v FROM t');
       await partial.fetchOne();
       await partial.close();
+      const streamed: unknown[] = [];
+      for await (const row of (await conn.execute('SELECT id FROM t')).stream(50)) streamed.push(row);
+      expect(streamed).toHaveLength(302);
     } finally {
       rec.stop();
     }
-    const [full, partial] = queries(rec.events);
+    const [full, partial, streamed] = queries(rec.events);
+    expect(at(rec.events, streamed, 'asyncEnd')).toMatchObject({ rows: 302, complete: true });
     expect(phases(rec.events, full.same)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd']);
     expect(at(rec.events, full, 'end').rows).toBeNull();
     expect(at(rec.events, full, 'asyncEnd')).toMatchObject({
