@@ -15,6 +15,7 @@ import type {
   OpenTraceContext,
   QueryTraceContext,
 } from '../../src/index';
+import type { Worker } from 'node:worker_threads';
 import { tmpDir } from '../helpers/tmp';
 
 const tmp = tmpDir('mv-async-tracing-');
@@ -174,7 +175,7 @@ describe('connectAsync', () => {
     expect(at(rec.events, bad, 'asyncEnd').complete).toBe(false);
   });
 
-  test('traceParams adds the parameters; with nobody subscribed requests carry no trace sink', async () => {
+  test('traceParams adds the parameters; with nobody subscribed requests are not marked and replies carry no trace', async () => {
     const withParams = await connectAsync(':memory:', { autocommit: true, traceParams: true });
     try {
       const rec = recorder(['query']);
@@ -193,9 +194,23 @@ describe('connectAsync', () => {
         sent.push(args[3]);
         return out;
       }) as typeof host.request;
+      // Raw replies: a worker reports traces only for marked requests.
+      const worker = (host as unknown as { worker: Worker }).worker;
+      const replies: unknown[] = [];
+      const seeReply = (msg: unknown): void => void replies.push(...(Array.isArray(msg) ? msg : [msg]));
+      worker.on('message', seeReply);
       const cur = await withParams.execute('SELECT 1');
       expect(await cur.fetchAll()).toEqual([[1]]);
       expect(sent).toEqual([undefined]);
+      const commits = recorder(['commit']);
+      try {
+        await withParams.execute('CREATE TABLE x (a INTEGER)');
+      } finally {
+        commits.stop();
+        worker.off('message', seeReply);
+      }
+      expect(replies.map((r) => 'trace' in (r as object))).toEqual([false, true]);
+      expect(commits.events.map((e) => e.phase)).toEqual(['start', 'end']);
     } finally {
       await withParams.close();
     }
