@@ -189,15 +189,20 @@ function usingCondition(left: readonly Member[], right: Member, name: string, sq
 
 const rightOf = (m: Member): number => m.offset + m.width;
 
+/**
+ * `base`: the global column the FROM clause's row starts at (0, except for a FROM clause nested
+ * to the right of other sources, as UPDATE … FROM's is): members and expressions use global columns.
+ */
 export function lowerFrom(
   from: FromAst,
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
+  base = 0,
 ): MultiScope {
   const first = leaf(from.first, catalog, params, sql);
   let members: Member[] = [
-    { ...first.member, offset: 0, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
+    { ...first.member, offset: base, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
   ];
   const plans = [first.plan];
   const usingConds: Expr[][] = [];
@@ -253,7 +258,7 @@ export function lowerFrom(
       }
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
-    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset, r.width);
+    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset - base, r.width);
   });
   return { ...multi(members, plan), where };
 }

@@ -304,6 +304,10 @@ export type StatementAst =
       /** `WITH … UPDATE …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
       readonly table: string;
+      /** `UPDATE t AS x`: the target's alias (null: none). */
+      readonly alias: string | null;
+      /** `UPDATE … FROM …` (SQLite ≥ 3.33): sources joined with the target (absent: none). */
+      readonly from?: FromAst;
       readonly sets: readonly SetClause[];
       readonly where: SqlExpr | null;
       readonly returning: readonly SelectItem[] | null;

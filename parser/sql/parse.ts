@@ -242,34 +242,12 @@ class StatementParser extends ExprParser {
     let from: FromAst | undefined;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
-      const first = this.fromSource();
-      const joins: JoinAst[] = [];
-      for (;;) {
-        const join = this.joinOperator();
-        if (join === null) break;
-        const source = this.fromSource();
-        let on: SqlExpr | null = null;
-        let using: string[] | null = null;
-        if (this.acceptWord('ON')) on = this.expr();
-        else if (this.acceptWord('USING')) {
-          this.expectOp('(');
-          using = [];
-          do using.push(this.name('a column name'));
-          while (this.acceptOp(','));
-          this.expectOp(')');
-        }
-        if (join.natural && (on || using))
-          throw new QueryError('a NATURAL join may not have an ON or USING clause', 'QUERY', {
-            sql: this.sql,
-            offset: source.start,
-          });
-        joins.push({ ...join, source, on, using });
-      }
-      if (joins.length === 0 && first.t === 'table') {
-        table = first.name;
-        tableArgs = first.args;
-        tableAlias = first.alias;
-      } else from = { first, joins };
+      const list = this.fromList();
+      if (list.joins.length === 0 && list.first.t === 'table') {
+        table = list.first.name;
+        tableArgs = list.first.args;
+        tableAlias = list.first.alias;
+      } else from = list;
     }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const groupBy: SqlExpr[] = [];
@@ -296,6 +274,34 @@ class StatementParser extends ExprParser {
       limit: null,
       offset: null,
     };
+  }
+
+  /** The sources of a FROM clause (after the FROM keyword): SELECT's and UPDATE … FROM's. */
+  private fromList(): FromAst {
+    const first = this.fromSource();
+    const joins: JoinAst[] = [];
+    for (;;) {
+      const join = this.joinOperator();
+      if (join === null) break;
+      const source = this.fromSource();
+      let on: SqlExpr | null = null;
+      let using: string[] | null = null;
+      if (this.acceptWord('ON')) on = this.expr();
+      else if (this.acceptWord('USING')) {
+        this.expectOp('(');
+        using = [];
+        do using.push(this.name('a column name'));
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      }
+      if (join.natural && (on || using))
+        throw new QueryError('a NATURAL join may not have an ON or USING clause', 'QUERY', {
+          sql: this.sql,
+          offset: source.start,
+        });
+      joins.push({ ...join, source, on, using });
+    }
+    return { first, joins };
   }
 
   /** A table (`main.t`, `pragma_x(args)`) or `(SELECT …)`, with its alias. */
@@ -543,14 +549,15 @@ class StatementParser extends ExprParser {
     this.expectWord('UPDATE');
     if (this.isWord('OR')) throw this.unsupported('UPDATE OR ...');
     const table = this.tableName();
-    if (this.isWord('AS') || this.atName()) throw this.unsupported('UPDATE table aliases');
+    // SQLite's UPDATE takes an alias only after AS (its grammar has no bare alias there).
+    const alias = this.acceptWord('AS') ? this.name('a table alias') : null;
     this.expectWord('SET');
     const sets = this.setList();
-    if (this.isWord('FROM')) throw this.unsupported('UPDATE ... FROM');
+    const from = this.acceptWord('FROM') ? this.fromList() : undefined;
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('UPDATE ... ORDER BY/LIMIT');
-    return { t: 'update', table, sets, where, returning };
+    return { t: 'update', table, alias, ...(from ? { from } : {}), sets, where, returning };
   }
 
   private delete(): StatementAst {
