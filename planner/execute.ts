@@ -19,6 +19,7 @@ import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SortKey } from './logical';
+import { compareUnderKey } from './logical';
 import type {
   CompoundPNode,
   IndexRangeScanNode,
@@ -557,8 +558,9 @@ export function compareByKeys(
   keys: readonly SortKey[],
 ): number {
   for (let i = 0; i < keys.length; i++) {
-    const c = compareValues(a[i], b[i]);
-    if (c !== 0) return keys[i].desc ? -c : c;
+    const k = keys[i];
+    const c = k.nulls ? compareUnderKey(k, a[i], b[i], compareValues) : compareValues(a[i], b[i]);
+    if (c !== 0) return k.nulls || !k.desc ? c : -c;
   }
   return 0;
 }

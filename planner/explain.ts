@@ -84,7 +84,12 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
 }
 
 function keysText(keys: readonly SortKey[]): string {
-  return keys.map((k) => `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
+  return keys
+    .map(
+      (k) =>
+        `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ''}`,
+    )
+    .join(', ');
 }
 
 type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>) => string };

@@ -66,6 +66,38 @@ export interface WindowNode {
 export interface SortKey {
   readonly expr: Expr;
   readonly desc: boolean;
+  /**
+   * Set only when NULLs go where the direction would not put them (`ASC NULLS LAST`, `DESC NULLS
+   * FIRST`): NULLs then sort after (`last`) or before (`first`) every value, whatever the direction.
+   */
+  readonly nulls?: 'first' | 'last';
+}
+
+/** A SortKey from an ORDER BY term: `nulls` kept only when it differs from the direction's default. */
+export function sortKey(expr: Expr, desc: boolean, nulls?: 'first' | 'last'): SortKey {
+  const moved = nulls !== undefined && (nulls === 'first') === desc;
+  return moved ? { expr, desc, nulls } : { expr, desc };
+}
+
+/** Whether NULLs come first in the key's output order. */
+export function nullsFirst(k: Pick<SortKey, 'desc' | 'nulls'>): boolean {
+  return k.nulls === undefined ? !k.desc : k.nulls === 'first';
+}
+
+/** `a` against `b` under key `k`: NULLs placed as the key says, other values by `compare`, reversed for DESC. */
+export function compareUnderKey(
+  k: SortKey,
+  a: unknown,
+  b: unknown,
+  compare: (x: unknown, y: unknown) => number,
+): number {
+  if (k.nulls !== undefined) {
+    const an = a === null || a === undefined;
+    const bn = b === null || b === undefined;
+    if (an || bn) return an && bn ? 0 : (an ? -1 : 1) * (k.nulls === 'first' ? 1 : -1);
+  }
+  const c = compare(a, b);
+  return k.desc ? -c : c;
 }
 
 export interface SortNode {

@@ -691,10 +691,12 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     if (!view) throw new QueryError(`no such collection: ${l.scan ?? ''}`, 'QUERY');
     // Sorting below an aggregate is over groups, above a window over its reordered rows: the
     // access path can't provide either order.
-    const accessSort = l.aggregate || l.window ? null : l.sort;
+    // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
+    const movesNulls = l.sort?.some((k) => k.nulls) === true;
+    const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
     const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
     node = coveringAccess(view, choice, l);
-    ordered = choice.ordered;
+    ordered = choice.ordered && !movesNulls;
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
   }

@@ -122,6 +122,8 @@ export interface SelectItem extends Span {
 export interface OrderItem {
   readonly expr: SqlExpr;
   readonly desc: boolean;
+  /** `NULLS FIRST` / `NULLS LAST` as written (absent: SQLite's default, NULLs sort smallest). */
+  readonly nulls?: 'first' | 'last';
 }
 
 /** One `name [(cols)] AS [[NOT] MATERIALIZED] (query)` of a WITH clause. */

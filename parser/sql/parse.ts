@@ -30,7 +30,7 @@ import type {
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
-import { parseWindowClause } from './parse-window';
+import { nullsOrder, parseWindowClause } from './parse-window';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
@@ -416,8 +416,7 @@ class StatementParser extends ExprParser {
       let desc = false;
       if (this.acceptWord('DESC')) desc = true;
       else this.acceptWord('ASC');
-      if (this.isWord('NULLS')) throw this.unsupported('NULLS FIRST/LAST');
-      out.push({ expr, desc });
+      out.push({ expr, desc, ...nullsOrder(this) });
     } while (this.acceptOp(','));
     return out;
   }
