@@ -177,6 +177,12 @@ export type FromSourceAst = Span &
         readonly alias: string | null;
       }
     | { readonly t: 'derived'; readonly query: QueryAst; readonly alias: string | null }
+    /**
+     * A parenthesized join `(a JOIN b ON …)` that SQLite reads as a nested FROM: a source of its
+     * own (columns named uniquely, its tables still qualifiable by name). A lone source in
+     * parentheses and a leading group without alias are unwrapped by the parser instead.
+     */
+    | { readonly t: 'group'; readonly from: FromAst; readonly alias: string | null }
   );
 
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross';

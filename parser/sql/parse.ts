@@ -278,8 +278,13 @@ class StatementParser extends ExprParser {
 
   /** The sources of a FROM clause (after the FROM keyword): SELECT's and UPDATE … FROM's. */
   private fromList(): FromAst {
-    const first = this.fromSource();
+    let first = this.fromSource();
     const joins: JoinAst[] = [];
+    // SQLite reads a leading parenthesized join without alias as if written without parentheses.
+    if (first.t === 'group' && first.alias === null) {
+      joins.push(...first.from.joins);
+      first = first.from.first;
+    }
     for (;;) {
       const join = this.joinOperator();
       if (join === null) break;
@@ -309,8 +314,7 @@ class StatementParser extends ExprParser {
     const start = this.tok.start;
     let source: FromSourceAst;
     if (this.acceptOp('(')) {
-      if (!this.isAnyWord(['SELECT', 'VALUES', 'WITH']))
-        throw this.unsupported('parenthesized joins in FROM');
+      if (!this.isAnyWord(['SELECT', 'VALUES', 'WITH'])) return this.groupSource(start);
       const query = this.query();
       this.expectOp(')');
       source = { t: 'derived', query, alias: this.tableAliasOpt(), start, end: this.prev.end };
@@ -340,6 +344,16 @@ class StatementParser extends ExprParser {
     if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
       throw this.unsupported('INDEXED BY');
     return source;
+  }
+
+  /** `( sources )` after the `(`: one source unwrapped (taking the outer alias), else a group. */
+  private groupSource(start: number): FromSourceAst {
+    const inner = this.fromList();
+    this.expectOp(')');
+    const alias = this.tableAliasOpt();
+    if (inner.joins.length > 0) return { t: 'group', from: inner, alias, start, end: this.prev.end };
+    const only = inner.first;
+    return alias === null ? only : { ...only, alias, start, end: this.prev.end };
   }
 
   private tableAliasOpt(): string | null {
