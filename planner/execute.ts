@@ -38,6 +38,7 @@ import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
+import { semiJoinSource } from './semi-join-exec';
 
 export interface Source {
   next(): Row | null;
@@ -384,6 +385,8 @@ const builders: Builders = {
   NestedLoopJoin: (node, env) => nestedLoopJoinSource(node, env, build),
   HashJoin: (node, env) => hashJoinSource(node, env, build),
   IndexNestedLoopJoin: (node, env) => indexNestedLoopJoinSource(node, env, build),
+  SemiJoin: (node, env) => semiJoinSource(node, env, build),
+  AntiJoin: (node, env) => semiJoinSource(node, env, build),
   Subquery: (node, env) => build(node.input, env),
   CteScan: (node, env) => build(node.input, env),
   RecursiveUnion: (node, env) => recursiveSource(node, env),
