@@ -10,10 +10,10 @@ import { E, conjuncts } from '../planner/expr';
 import { rowColumnsOf } from '../planner/expr-columns';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
-import type { JoinType, LogicalPlan } from '../planner/logical';
+import type { JoinType, LogicalPlan, SharedCte } from '../planner/logical';
 import { comparisonCollation, exprCollation } from '../planner/sql-text';
 import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
-import type { CteEntry, ParamCollector } from './params';
+import type { CteBody, CteEntry, ParamCollector } from './params';
 import { findCte } from './cte-scope';
 import { findView, viewEntry } from './lower-view';
 import type { CatalogView } from './scope';
@@ -77,6 +77,41 @@ interface Leaf {
   plan: LogicalPlan;
 }
 
+/** Whether a plan reads an outer query's column (a correlated reference) anywhere. */
+function readsOuter(root: unknown): boolean {
+  const seen = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || ArrayBuffer.isView(v)) return false;
+    seen.add(v);
+    if ((v as { kind?: unknown }).kind === 'param' && 'outer' in v) return true;
+    return Object.values(v).some(walk);
+  };
+  return walk(root);
+}
+
+/**
+ * A CTE's body for one reference. A non-recursive CTE without NOT MATERIALIZED whose body reads
+ * nothing of the query around it is lowered once and shared by every reference, so the planner
+ * computes it once per execution when it is read more than once (SQLite materializes it then).
+ */
+function cteBody(
+  entry: CteEntry,
+  lower: (entry: CteEntry) => CteBody,
+): { body: CteBody; info: SharedCte | undefined } {
+  if (entry.view || entry.notMaterialized) return { body: lower(entry), info: undefined };
+  if (entry.shared) {
+    entry.shared.info.refs++;
+    return entry.shared;
+  }
+  const body = lower(entry);
+  const recursive =
+    body.plan.kind === 'recursiveCte' ||
+    (body.plan.kind === 'limit' && body.plan.input.kind === 'recursiveCte');
+  if (recursive || readsOuter(body.plan)) return { body, info: undefined };
+  entry.shared = { body, info: { refs: 1 } };
+  return entry.shared;
+}
+
 /** A FROM source naming a CTE: its body as a derived table, or the working table of a recursive arm. */
 function cteLeaf(
   entry: CteEntry,
@@ -96,12 +131,12 @@ function cteLeaf(
   }
   if (entry.lowering || !params.cteLowerer)
     throw new QueryError(`circular reference: ${entry.name}`, 'QUERY', { sql });
-  const body = params.cteLowerer(entry);
+  const { body, info } = cteBody(entry, params.cteLowerer);
   return {
     member: { qualifiers, width: body.columns.length, table: null, derived: [...body.columns] },
     plan: entry.view
       ? L.derived(body.plan, src.alias ?? entry.name, body.columns.length)
-      : L.derived(body.plan, src.alias, body.columns.length, entry.name),
+      : L.derived(body.plan, src.alias, body.columns.length, entry.name, info),
   };
 }
 

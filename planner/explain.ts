@@ -143,7 +143,8 @@ const describe: Describers = {
   SemiJoin: (n) => semiText(n),
   AntiJoin: (n) => semiText(n),
   Subquery: (n) => `Subquery${n.alias === null ? '' : ` ${n.alias}`}`,
-  CteScan: (n) => `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}`,
+  CteScan: (n) =>
+    `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}${n.shared ? ` (computed once, ${n.shared.refs} references)` : ''}`,
   RecursiveUnion: (n) => `RecursiveUnion ${n.name}${n.all ? ' all' : ''}`,
   WorkingTable: (n) => `WorkingTable ${n.name}`,
   Limit: (n) =>

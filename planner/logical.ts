@@ -164,6 +164,14 @@ export interface JoinNode {
   readonly rightWidth: number;
 }
 
+/**
+ * A CTE body read by several references of one statement: computed once per execution and its
+ * rows reused (the references share this object; `refs` counts them, final once lowering ends).
+ */
+export interface SharedCte {
+  refs: number;
+}
+
 /** A derived table `(SELECT …)`: its rows are the inner plan's projected rows. */
 export interface DerivedNode {
   readonly kind: 'derived';
@@ -173,6 +181,8 @@ export interface DerivedNode {
   readonly width: number;
   /** Set when the source is a CTE (or view): its name, for EXPLAIN's CteScan. */
   readonly cte?: string;
+  /** A CTE whose body every reference shares (computed once when there are several). */
+  readonly shared?: SharedCte;
 }
 
 /**
@@ -259,12 +269,19 @@ export const L = Object.freeze({
     leftWidth: number,
     rightWidth: number,
   ): JoinNode => ({ kind: 'join', type, left, right, on, leftWidth, rightWidth }),
-  derived: (plan: LogicalPlan, alias: string | null, width: number, cte?: string): DerivedNode => ({
+  derived: (
+    plan: LogicalPlan,
+    alias: string | null,
+    width: number,
+    cte?: string,
+    shared?: SharedCte,
+  ): DerivedNode => ({
     kind: 'derived',
     plan,
     alias,
     width,
     ...(cte !== undefined ? { cte } : {}),
+    ...(shared !== undefined ? { shared } : {}),
   }),
   recursiveCte: (fields: Omit<RecursiveCteNode, 'kind'>): RecursiveCteNode => ({
     kind: 'recursiveCte',

@@ -4,7 +4,7 @@
  * so adding a node kind without an operator is a type error.
  */
 import type { AggregateExpr, Collation, Expr, SubqueryExpr } from './expr';
-import type { JoinType, ProjectColumn, SortKey } from './logical';
+import type { JoinType, ProjectColumn, SharedCte, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 
@@ -225,6 +225,8 @@ export interface SubqueryScanNode {
 /** A CTE (or view) read in FROM: its rows are `input`'s. */
 export interface CteScanNode {
   readonly kind: 'CteScan';
+  /** Set when several references read the CTE: its rows are computed once per execution. */
+  readonly shared?: SharedCte;
   readonly name: string;
   readonly alias: string | null;
   readonly input: PhysicalPlan;

@@ -5,7 +5,7 @@
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition } from '../storage/row-readers';
 import type { ExecContext, Row } from './compile-expr';
-import type { LogicalPlan } from './logical';
+import type { LogicalPlan, SharedCte } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
@@ -19,6 +19,8 @@ export interface RunOptions {
   session?: ExecContext['session'];
   sortBudgetRows?: number;
   stats?: ExecStats;
+  /** Rows of shared CTEs, when several runs make up one statement execution (a write's queries). */
+  sharedCtes?: Map<SharedCte, Row[]>;
 }
 
 export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
@@ -44,6 +46,7 @@ export function openResult(
     ctx,
     stats,
     sortBudgetRows: opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS,
+    sharedCtes: opts.sharedCtes ?? new Map<SharedCte, Row[]>(),
   };
   // Subqueries run on this execution's snapshot and bindings, planned like any query.
   // A correlated subquery runs once per outer row: plan it once per execution.

@@ -11,13 +11,14 @@ import { compareValues, keyHasNull } from '../storage/compare';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
 import { compileExpr } from './compile-expr';
-import type { ExecContext } from './compile-expr';
+import type { ExecContext, Row as ExecRow } from './compile-expr';
 import { truth } from './sql-values';
 import { E } from './expr';
 import type { Expr } from './expr';
 import { L } from './logical';
-import type { LogicalPlan } from './logical';
+import type { LogicalPlan, SharedCte } from './logical';
 import { physicalPlan, openResult } from './run';
+import type { RunOptions } from './run';
 import { hasSubquery } from './expr-columns';
 import { exprText } from './explain';
 import type {
@@ -262,18 +263,9 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
  * Every row of an INSERT … SELECT, read before the first write: SQLite evaluates a SELECT from
  * the table being inserted into in full first, so the new rows never feed the query.
  */
-function selectedRows(
-  engine: Engine,
-  select: { readonly plan: LogicalPlan },
-  params: ExecContext['params'],
-  session: ExecContext['session'],
-): unknown[][] {
+function selectedRows(engine: Engine, select: { readonly plan: LogicalPlan }, ctx: ExecContext): unknown[][] {
   const view = engine.currentView();
-  const { source } = openResult(physicalPlan(select.plan, view), view, {
-    readers: engine.readersFor(view),
-    params,
-    session,
-  });
+  const { source } = openResult(physicalPlan(select.plan, view), view, runOptions(engine, view, ctx));
   const rows: unknown[][] = [];
   for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
   return rows;
@@ -374,7 +366,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
     if (project) returned.push(project(stored));
   };
   if (stmt.select) {
-    for (const values of selectedRows(engine, stmt.select, ctx.params, ctx.session)) put(values);
+    for (const values of selectedRows(engine, stmt.select, ctx)) put(values);
   } else {
     // Reused across rows: storedRow copies what it needs out of it.
     const scratch: unknown[] = [];
@@ -413,31 +405,28 @@ export function writeAccessPlan(pkColumn: number, write: UpdatePlan | DeletePlan
 }
 
 /** The rows of a write's access plan, read in full before any change (no Halloween problem). */
-function accessRows(
-  engine: Engine,
-  write: UpdatePlan | DeletePlan,
-  params: ExecContext['params'],
-  session: ExecContext['session'],
-): unknown[][] {
+function accessRows(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[][] {
   const projected = writeAccessPlan(collectionOrThrow(engine, write.collection).compiled.pkColumn, write);
   const view = engine.currentView();
-  const { source } = openResult(physicalPlan(projected, view), view, {
-    readers: engine.readersFor(view),
-    params,
-    session,
-  });
+  const { source } = openResult(physicalPlan(projected, view), view, runOptions(engine, view, ctx));
   const rows: unknown[][] = [];
   for (let r = source.next(); r !== null; r = source.next()) rows.push(r.length === 1 ? [r[0]] : [...r]);
   return rows;
 }
 
-function matchingKeys(
-  engine: Engine,
-  write: UpdatePlan | DeletePlan,
-  params: ExecContext['params'],
-  session: ExecContext['session'],
-): unknown[] {
-  return accessRows(engine, write, params, session).map((r) => r[0]);
+function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {
+  return accessRows(engine, write, ctx).map((r) => r[0]);
+}
+
+/** Rows of shared CTEs per statement execution: every query a write runs reuses them. */
+const statementCtes = new WeakMap<ExecContext, Map<SharedCte, ExecRow[]>>();
+
+function runOptions(engine: Engine, view: ReturnType<Engine['currentView']>, ctx: ExecContext): RunOptions {
+  let shared = statementCtes.get(ctx);
+  if (!shared) statementCtes.set(ctx, (shared = new Map()));
+  const opts: RunOptions = { readers: engine.readersFor(view), params: ctx.params, sharedCtes: shared };
+  if (ctx.session) opts.session = ctx.session;
+  return opts;
 }
 
 /**
@@ -450,7 +439,7 @@ function joinedTargets(
   stmt: UpdatePlan,
   ctx: ExecContext,
 ): { key: unknown; values: unknown[] }[] {
-  const rows = accessRows(engine, stmt, ctx.params, ctx.session);
+  const rows = accessRows(engine, stmt, ctx);
   // A stable sort keeps each key's joined rows in the order the join produced them.
   rows.sort((a, b) => compareValues(a[0], b[0]));
   const out: { key: unknown; values: unknown[] }[] = [];
@@ -507,7 +496,7 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
   // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
   const targets = stmt.from
     ? joinedTargets(engine, stmt, ctx)
-    : matchingKeys(engine, stmt, ctx.params, ctx.session)
+    : matchingKeys(engine, stmt, ctx)
         .sort(compareValues)
         .map((key) => ({ key, values: null }));
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
@@ -528,7 +517,7 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
 
 function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
   if (fk !== null) fk.prepare(stmt.collection, 'delete');
-  const keys = matchingKeys(engine, stmt, ctx.params, ctx.session);
+  const keys = matchingKeys(engine, stmt, ctx);
   const state = collectionOrThrow(engine, stmt.collection);
   const project = returningOf(stmt.returning, ctx);
   const del = (key: unknown): boolean =>
@@ -563,11 +552,7 @@ export function executeWrite(
   const view = engine.currentView();
   ctx.runPlan = (sub) => {
     const rows: unknown[][] = [];
-    const { source } = openResult(physicalPlan(sub, view), view, {
-      readers: engine.readersFor(view),
-      params,
-      session,
-    });
+    const { source } = openResult(physicalPlan(sub, view), view, runOptions(engine, view, ctx));
     for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
     return rows;
   };

@@ -132,6 +132,8 @@ export interface CteAst extends Span {
   /** The column list `name(a, b)`; null when none (the query names the columns). */
   readonly columns: readonly string[] | null;
   readonly query: QueryAst;
+  /** `AS NOT MATERIALIZED` (absent: no hint, or MATERIALIZED). */
+  readonly notMaterialized?: boolean;
 }
 
 /** `WITH [RECURSIVE] cte, cte …` before a query or a write statement. */

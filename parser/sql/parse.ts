@@ -179,13 +179,23 @@ class StatementParser extends ExprParser {
         this.expectOp(')');
       }
       this.expectWord('AS');
-      // Planner hints: ModelVault computes a CTE where it is read either way.
-      if (this.acceptWord('NOT')) this.expectWord('MATERIALIZED');
-      else this.acceptWord('MATERIALIZED');
+      // NOT MATERIALIZED: expanded where it is read even when read twice (planner/logical.ts SharedCte).
+      let notMaterialized = false;
+      if (this.acceptWord('NOT')) {
+        this.expectWord('MATERIALIZED');
+        notMaterialized = true;
+      } else this.acceptWord('MATERIALIZED');
       this.expectOp('(');
       const query = this.query();
       this.expectOp(')');
-      ctes.push({ name, columns, query, start, end: this.prev.end });
+      ctes.push({
+        name,
+        columns,
+        query,
+        start,
+        end: this.prev.end,
+        ...(notMaterialized ? { notMaterialized } : {}),
+      });
     } while (this.acceptOp(','));
     return { recursive, ctes };
   }
