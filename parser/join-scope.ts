@@ -197,7 +197,10 @@ export function lookupColumn(
       const c = lookupColumn(m.nested.scope, parts, quoted, sql);
       if (!c) continue;
       if (found) throw ambiguous(parts.join('.'), sql);
-      found = m.nullable ? { ...c, nullable: true } : c;
+      // Named as the nested FROM names it (`id:1`), as SQLite names such a result column.
+      const own = m.nested.columns.find((x) => sameColumn(x.ref.expr, c.expr));
+      const named = own ? { ...c, declared: own.name } : c;
+      found = m.nullable ? { ...named, nullable: true } : named;
     }
     if (found) return found;
   }
