@@ -6,6 +6,7 @@
  * at a row offset after the target's columns, which stay at their stored positions; WHERE and
  * the SET expressions read that joined row.
  */
+import { QueryError } from '../src/errors';
 import { L } from '../planner/logical';
 import type { FromAst } from './sql/ast';
 import type { ParamCollector } from './params';
@@ -22,6 +23,19 @@ export function updateFromScope(
 ): MultiScope {
   const width = target.compiled.columnCount;
   const sources = lowerFrom(from, catalog, params, sql, width);
+  // SQLite's rule: an unaliased target may not be read again, unaliased, as a FROM source.
+  const name = target.schema.name.toLowerCase();
+  const again = [from.first, ...from.joins.map((j) => j.source)].some(
+    (src) => src.t === 'table' && src.alias === null && src.name.toLowerCase() === name,
+  );
+  if (target.qualifiers.includes(name) && again)
+    throw new QueryError(
+      `target object/alias may not appear in FROM clause: ${target.schema.name}`,
+      'QUERY',
+      {
+        sql,
+      },
+    );
   const own: Member = {
     qualifiers: target.qualifiers,
     offset: 0,

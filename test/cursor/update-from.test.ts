@@ -74,6 +74,10 @@ describe('UPDATE … FROM equals SQLite', () => {
     same('UPDATE t SET a = u.v FROM u WHERE u.tid = t.id RETURNING u.v');
     same('UPDATE t SET a = id FROM u');
     same('UPDATE t SET a = 1 FROM nope');
+    same('UPDATE t SET a = 1 FROM t');
+    same('UPDATE t SET a = 1 FROM u JOIN T ON 1');
+    same('UPDATE t SET a = 1 FROM u JOIN t AS z ON z.id = u.id WHERE t.id = z.id');
+    same('UPDATE t AS x SET a = 1 FROM t WHERE t.id = x.id');
     same('UPDATE t SET a = u.nope FROM u');
     same('UPDATE t SET a = 1 FROM u JOIN w ON w.zz = 1');
   });
