@@ -75,6 +75,7 @@ import {
 } from './collection-state';
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
+import { PageSink } from './index-pages';
 import { noteKey, readSequence } from './sequence';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
@@ -634,7 +635,7 @@ export class Engine {
     ) {
       throw new FormatError(`checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', { offset: at });
     }
-    const data = loadCheckpoint(decodePayload(frame.payload, at), at);
+    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store);
     if (data.txnId !== sb.checkpointTxnId) {
       throw new FormatError(`checkpoint at offset ${at} does not match its superblock`, 'CORRUPT', {
         offset: at,
@@ -1441,13 +1442,17 @@ export class Engine {
     }, ctx);
   }
 
-  /** Returns the checkpoint frame's size. */
+  /** Returns the bytes written (the CHECKPOINT frame and the PAGES frame before it, if any). */
   private writeCheckpoint(): number {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
     this.verifyOwnership(this.durableEnd);
     const staged = this.stagingBuffer;
     staged.reset();
+    const at = this.durableEnd;
+    // Each file gets the layout its own minor's readers load: packed columns are 1.1, pages 1.2.
+    const layout = this.fileMinor >= 2 ? 3 : this.fileMinor >= 1 ? 2 : 1;
+    const sink = layout === 3 ? new PageSink(this.store, at + FRAME_HEADER_SIZE) : null;
     const payload = encodePayload(
       checkpointPayload(
         {
@@ -1457,20 +1462,23 @@ export class Engine {
           sqlViews: this.sqlViews,
           collections: [...this.collections.values()],
         },
-        // Packed columns are format 1.1: a 1.0 file keeps checkpoints its own readers can load.
-        this.fileMinor >= 1 ? 2 : 1,
+        layout,
+        sink,
       ),
     );
+    // The pages go first, in the same append: the checkpoint's directory points back into them.
+    if (sink && sink.length > 0)
+      writeFrame(staged, FrameKind.PAGES, this.lastTxnId, sink.bytes(), FRAME_FLAG_IGNORABLE);
+    const checkpointAt = at + staged.length;
     writeFrame(staged, FrameKind.CHECKPOINT, this.lastTxnId, payload);
-    const at = this.durableEnd;
     const frame = staged.view();
     this.append(frame, at);
     this.store.sync();
     this.durableEnd = at + frame.length;
     const next: Superblock = {
       generation: this.superblock.generation + 1,
-      checkpointOffset: at,
-      checkpointLength: frame.length,
+      checkpointOffset: checkpointAt,
+      checkpointLength: this.durableEnd - checkpointAt,
       checkpointTxnId: this.lastTxnId,
       replayFrom: this.durableEnd,
     };
