@@ -84,7 +84,14 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
       pk: directory(c.pk as BTree<unknown, unknown>),
-      indexes: c.indexes.map((ix) => ({ name: ix.def.name, pages: directory(ix.tree) })),
+      indexes: c.indexes.map((ix) => {
+        // An index nobody touched since the checkpoint points at its pages again, unbuilt.
+        const pending = ix.packed;
+        const pages = pending?.forEachPage
+          ? sink.directory((visit) => pending.forEachPage?.(visit))
+          : directory(ix.tree);
+        return { name: ix.def.name, pages };
+      }),
     })),
   };
 }
@@ -118,7 +125,7 @@ export function checkpointPayload(
         indexes: c.indexes.map((ix) => {
           // An index nobody touched since the last checkpoint is copied over still packed.
           const packed = layout === 2 ? ix.packed : null;
-          if (packed) return { name: ix.def.name, keys: packed.keys, pks: packed.pks };
+          if (packed?.keys && packed.pks) return { name: ix.def.name, keys: packed.keys, pks: packed.pks };
           const arrays = ix.tree.toArrays();
           return { name: ix.def.name, keys: column(arrays.keys), pks: column(arrays.values) };
         }),
@@ -252,11 +259,17 @@ function pagedTrees(
       width: def ? indexPaths(def).length : 1,
       locations: false,
     };
-    const pages = readDirectory(ix.pages, source, rules, rows as number, offset);
-    trees.set(
-      ix.name,
-      BTree.fromPages<unknown, unknown>(pages, { compare, multi: true, valueCompare: compareValues }),
-    );
+    // Like a layout-2 index, the directory is read only when the index is first used (or copied).
+    let pages: PageEntry<unknown, unknown>[] | null = null;
+    const directory = (): PageEntry<unknown, unknown>[] =>
+      (pages ??= readDirectory(ix.pages, source, rules, rows as number, offset));
+    trees.set(ix.name, {
+      forEachPage: (visit) => {
+        for (const p of directory()) visit(p.page, null, null);
+      },
+      build: () =>
+        BTree.fromPages<unknown, unknown>(directory(), { compare, multi: true, valueCompare: compareValues }),
+    });
   }
   return { pk, trees };
 }

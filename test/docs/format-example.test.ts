@@ -2,6 +2,7 @@
 import { Database } from '../../src/index';
 import { listFrames } from '../helpers/engine-util';
 import { FrameKind } from '../../storage/format';
+import { encodePage } from '../../storage/index-pages';
 
 test('docs/format.md worked example matches the bytes the engine writes', () => {
   const db = Database.openInMemory();
@@ -33,4 +34,8 @@ test('docs/format.md worked example matches the bytes the engine writes', () => 
   expect(commit.length).toBe(1);
   expect(bytes[commit.offset + 20]).toBe(0x02);
   expect(commit.offset + 21).toBe(bytes.length);
+});
+
+test('docs/format.md §4.2 page example matches the page encoder', () => {
+  expect(encodePage([1, 2], [300, 340]).toString('hex')).toBe('02040102020201' + '02d80450');
 });
