@@ -276,6 +276,11 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly checkpointEvery: number;
+  /**
+   * Bytes the last checkpoint this engine wrote appended, pages included (the superblock records
+   * the CHECKPOINT frame only, which in format 1.2 is just the directories).
+   */
+  private lastCheckpointBytes = 0;
   /** Whether this engine publishes commits and checkpoints on the diagnostics channels. */
   private readonly traced: boolean;
   private readonly recordScratch: unknown[] = [0, 0, null];
@@ -1138,7 +1143,8 @@ export class Engine {
    */
   private checkpointDue(): boolean {
     if (this.checkpointEvery <= 0) return false;
-    const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * this.superblock.checkpointLength);
+    const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
+    const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
     return this.logBytesSinceCheckpoint >= spacing;
   }
 
@@ -1486,6 +1492,7 @@ export class Engine {
     this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
     this.store.sync();
     this.superblock = next;
+    this.lastCheckpointBytes = frame.length;
     staged.reset();
     return frame.length;
   }
@@ -1583,6 +1590,7 @@ export class Engine {
     while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
     this.store = FileStore.open(this.path, this.readOnly, false);
     this.reservedEnd = 0;
+    this.lastCheckpointBytes = 0;
     this.rows.clear();
     this.resetState();
     this.superblock = {
