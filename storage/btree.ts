@@ -490,7 +490,7 @@ abstract class BTreeReader<K, V> {
     walk(this.rootNode());
   }
 
-  /** Whether every leaf is decoded (tests and diagnostics: how much a paged tree has loaded). */
+  /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */
   coldLeaves(): number {
     let cold = 0;
     const walk = (n: Node<K, V>): void => {
