@@ -27,9 +27,89 @@ import type { Params } from './values';
 import type { ForeignKeyGuard } from '../planner/foreign-keys';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
-import type { AddColumnStmt } from '../parser/ir';
+import type { AddColumnStmt, DropColumnStmt } from '../parser/ir';
+import { lowerStatement } from '../parser/lower-statement';
+import type { CatalogReader } from '../parser/scope';
+import { compileSchema } from '../storage/schema/compile';
+import { planChange } from '../src/schema-versions';
+import type { SchemaPlan } from '../src/schema-versions';
+import { storedRows, withoutColumn } from '../src/schema-rewrite';
 
 export type { WriteResult } from '../planner/write';
+
+/** A statement's result; an ALTER TABLE also says how the schema-version classification saw it. */
+export type StatementResult = WriteResult & { schemaPlan?: SchemaPlan };
+
+/**
+ * ALTER TABLE goes through the classification schema versions use (src/schema-versions.ts): the
+ * plan of changing `before` into `after`, with counts read from the table's rows. The SQL
+ * statement itself is the explicit decision `force` is for a schema version.
+ */
+function alterPlan(
+  engine: Engine,
+  before: CollectionState,
+  after: CollectionSchema,
+  renamed?: ReadonlyMap<string, string>,
+): SchemaPlan {
+  const source = {
+    *rows(): Generator<Record<string, unknown>> {
+      for (const row of storedRows(engine, before)) yield before.compiled.toObject(row, true);
+    },
+    count: (): number => before.pk.size,
+  };
+  return planChange(before.meta.schema, after, source, before.meta.version, renamed);
+}
+
+/**
+ * The catalog with `table` replaced by `schema`: what the views would read after the change.
+ * SQLite re-reads every view after DROP COLUMN and refuses the change when one breaks.
+ */
+function checkViewsWith(engine: Engine, table: string, schema: CollectionSchema): void {
+  const compiled = compileSchema(schema);
+  const catalog: CatalogReader = {
+    names: () => engine.collectionNames(),
+    collection: (name) => {
+      if (name === table) return { schema, compiled };
+      const state = engine.collection(name);
+      return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
+    },
+    view: (name) => engine.sqlViewList().find((v) => v.name.toLowerCase() === name.toLowerCase()),
+  };
+  for (const view of engine.sqlViewList()) {
+    try {
+      lowerStatement(`SELECT * FROM "${view.name.replace(/"/g, '""')}"`, catalog);
+    } catch (err) {
+      if (!(err instanceof ProgrammingError)) throw err;
+      throw new SchemaError(`error in view ${view.name} after drop column: ${err.message}`, 'SCHEMA', {
+        cause: err,
+      });
+    }
+  }
+}
+
+/** ALTER TABLE DROP COLUMN: the schema without the column (and a one-column foreign key on it), every row rewritten. */
+function dropColumn(engine: Engine, stmt: DropColumnStmt): StatementResult {
+  const state = collectionOrThrow(engine, stmt.collection);
+  const schema = state.meta.schema;
+  const name = schema.fields[stmt.column].path[0];
+  const next = normalizeCollection(
+    schema.name,
+    schema.fields.filter((_f, i) => i !== stmt.column).map(toDescriptor),
+    [...schema.primaryKey],
+    schema.indexes.map(indexDescriptor),
+    keyOptions(schema),
+  );
+  const fks = schema.foreignKeys?.filter((k) => !(k.columns.length === 1 && sameName(k.columns[0], name)));
+  const withOptions: CollectionSchema = {
+    ...next,
+    ...(schema.autoIncrement ? { autoIncrement: true as const } : {}),
+    ...(fks && fks.length > 0 ? { foreignKeys: fks } : {}),
+  };
+  checkViewsWith(engine, schema.name, withOptions);
+  const schemaPlan = alterPlan(engine, state, withOptions);
+  engine.rewriteCollection(schema.name, withOptions, withoutColumn(engine, state, stmt.column));
+  return { rowCount: 0, schemaPlan };
+}
 
 /** NormalizedType → descriptor, to re-normalize a schema with an added column. */
 function toDescriptorType(t: NormalizedType): TypeDescriptor {
@@ -152,7 +232,7 @@ function renamedColumn(schema: CollectionSchema, column: number, to: string): Co
   };
 }
 
-function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): WriteResult {
+function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): StatementResult {
   switch (stmt.kind) {
     case 'createView': {
       const key = stmt.name.toLowerCase();
@@ -264,20 +344,29 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
       );
-      engine.alterCollection(withForeignKey(keepTableOptions(schema, next), stmt, enforced));
-      return { rowCount: 0 };
+      const after = withForeignKey(keepTableOptions(schema, next), stmt, enforced);
+      const schemaPlan = alterPlan(engine, state, after);
+      engine.alterCollection(after);
+      return { rowCount: 0, schemaPlan };
     }
     case 'renameTable': {
       const state = collectionOrThrow(engine, stmt.from);
-      engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt.to));
+      const after = renamedTable(state.meta.schema, stmt.to);
+      const schemaPlan = alterPlan(engine, state, after);
+      engine.renameCollection(stmt.from, after);
       renameReferences(engine, (k) => (sameName(k.table, stmt.from) ? { ...k, table: stmt.to } : k));
-      return { rowCount: 0 };
+      return { rowCount: 0, schemaPlan };
     }
+    case 'dropColumn':
+      return dropColumn(engine, stmt);
     case 'renameColumn': {
       const state = collectionOrThrow(engine, stmt.collection);
       const from = state.meta.schema.fields[stmt.column].path.join('.');
       const table = stmt.collection;
-      engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
+      const after = renamedColumn(state.meta.schema, stmt.column, stmt.to);
+      const schemaPlan =
+        from === stmt.to ? undefined : alterPlan(engine, state, after, new Map([[from, stmt.to]]));
+      engine.renameCollection(stmt.collection, after);
       const swap = (cols: string[]): string[] => cols.map((c) => (sameName(c, from) ? stmt.to : c));
       renameReferences(engine, (k, child) => {
         const own = sameName(child, table) && k.columns.some((c) => sameName(c, from));
@@ -287,7 +376,7 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
         if (parent && k.parentColumns) next.parentColumns = swap(k.parentColumns);
         return next;
       });
-      return { rowCount: 0 };
+      return schemaPlan ? { rowCount: 0, schemaPlan } : { rowCount: 0 };
     }
     case 'setUserVersion':
       engine.setUserVersion(stmt.value);
@@ -298,7 +387,12 @@ function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforc
 }
 
 /** Run one DML/DDL statement in the handle's open transaction. */
-export function runWrite(db: Database, stmt: Statement, params: Params, session?: SessionState): WriteResult {
+export function runWrite(
+  db: Database,
+  stmt: Statement,
+  params: Params,
+  session?: SessionState,
+): StatementResult {
   const engine = db.storage;
   switch (stmt.kind) {
     case 'insert':

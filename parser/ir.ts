@@ -167,6 +167,13 @@ export interface RenameColumnStmt {
   readonly to: string;
 }
 
+/** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */
+export interface DropColumnStmt {
+  readonly kind: 'dropColumn';
+  readonly collection: string;
+  readonly column: number;
+}
+
 export interface TxnStmt {
   readonly kind: 'begin' | 'commit' | 'rollback';
 }
@@ -215,6 +222,7 @@ export type Statement =
   | AddColumnStmt
   | RenameTableStmt
   | RenameColumnStmt
+  | DropColumnStmt
   | TxnStmt
   | SavepointStmt
   | PragmaStmt
