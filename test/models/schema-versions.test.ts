@@ -3,16 +3,7 @@
  * its row counts, applying compatible and forced changes, backfill (nested, batched, resumable),
  * rebuildIndexes, and model plan/apply.
  */
-import {
-  Database,
-  SchemaError,
-  ValidationError,
-  apply,
-  connect,
-  model,
-  plan,
-  t,
-} from '../../src/index';
+import { Database, SchemaError, ValidationError, apply, connect, model, plan, t } from '../../src/index';
 import type { FieldDescriptor, IndexDescriptor, SchemaPlan } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
