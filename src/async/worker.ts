@@ -19,6 +19,7 @@ import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } f
 import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
+import { checkSubset } from '../schema-versions';
 
 export interface OpenSpec {
   kind: 'db' | 'conn';
@@ -181,6 +182,11 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     else found?.db.close();
   },
   db(h: number, method: string, args: unknown[]) {
+    // A subset model's check (AsyncDatabase.register with { subset: true }), against this handle's catalog.
+    if (method === 'checkSubset') {
+      const d = args[0] as Parameters<typeof checkSubset>[1];
+      return checkSubset(handle(h).db.visibleCollection(d.name)?.meta.schema, d);
+    }
     if (!DB_METHODS.has(method)) throw new ProgrammingError(`no database method ${method}`, 'PROGRAMMING');
     const db = handle(h).db as unknown as Record<string, (...a: unknown[]) => unknown>;
     return db[method](...args);
