@@ -521,11 +521,13 @@ function describeSteps(plan: SchemaPlan): string {
   return plan.steps
     .filter((s) => s.classification !== 'compatible')
     .map((s) => {
+      const n = (k: number | undefined, one: string, many: string): string =>
+        k ? `${k} ${k === 1 ? one : many}` : '';
       const counts = [
-        s.violatingRows ? `${s.violatingRows} rows violate` : '',
-        s.rowsNeedingValue ? `${s.rowsNeedingValue} rows need a value` : '',
-        s.rowsWithValue ? `${s.rowsWithValue} rows have a value` : '',
-        s.duplicateRows ? `${s.duplicateRows} duplicate rows` : '',
+        n(s.violatingRows, 'row violates', 'rows violate'),
+        n(s.rowsNeedingValue, 'row needs a value', 'rows need a value'),
+        n(s.rowsWithValue, 'row has a value', 'rows have a value'),
+        n(s.duplicateRows, 'duplicate row', 'duplicate rows'),
       ].filter((x) => x !== '');
       return `${s.kind} (${s.classification}): ${s.detail}${counts.length ? ` [${counts.join(', ')}]` : ''}`;
     })
