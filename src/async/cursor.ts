@@ -21,6 +21,7 @@ export interface StatementOptions {
   signal?: AbortSignal;
 }
 import type { WorkerHost } from './host';
+import type { SchemaPlan } from '../schema-versions';
 
 /** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
 const READ_AHEAD = 64;
@@ -33,6 +34,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   private _description: ColumnDescription[] | null = null;
   private _rowCount = -1;
   private _lastRowId: number | bigint | null = null;
+  private _schemaPlan: SchemaPlan | null = null;
   private fetched = 0;
   private countsFetched = false;
   private closed = false;
@@ -57,6 +59,12 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   get lastRowId(): number | bigint | null {
     this.assertOpen();
     return this._lastRowId;
+  }
+
+  /** After ALTER TABLE: the schema-version plan it applied (see Cursor.schemaPlan); else null. */
+  get schemaPlan(): SchemaPlan | null {
+    this.assertOpen();
+    return this._schemaPlan;
   }
 
   get connection(): AsyncConnection {
@@ -177,6 +185,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
 
   private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
     this._lastRowId = reply.lastRowId ?? this._lastRowId;
+    this._schemaPlan = reply.schemaPlan ?? null;
     if (reply.hasRows) {
       this._description = reply.description as ColumnDescription[];
       this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
@@ -205,6 +214,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
     this.rows = null;
     this._description = null;
     this._rowCount = -1;
+    this._schemaPlan = null;
     this.fetched = 0;
     this.countsFetched = false;
     await old?.close();

@@ -163,6 +163,7 @@ function exec(h: number, cid: number, sql: string, params: unknown, prefetch: nu
     description: cur.description,
     rowCount,
     lastRowId: cur.lastRowId,
+    schemaPlan: cur.schemaPlan,
     inTransaction: conn.inTransaction,
   };
   // Nothing more to fetch: the main thread never asks again for this id.

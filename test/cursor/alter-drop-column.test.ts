@@ -5,7 +5,7 @@
  * schema-version plan ALTER TABLE reports (cursor.schemaPlan).
  */
 import * as fs from 'node:fs';
-import { connect } from '../../src/index';
+import { connect, connectAsync } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { tmpDir } from '../helpers/tmp';
@@ -375,4 +375,23 @@ describe('ALTER TABLE goes through the schema-version classification', () => {
     expect(cur.execute('ALTER TABLE u ADD COLUMN d INT').schemaPlan?.fromVersion).toBe(5);
     con.close();
   });
+});
+
+test('the async cursor reports the plan too', async () => {
+  const conn = await connectAsync(':memory:', { autocommit: true });
+  try {
+    await conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER)');
+    await conn.execute("INSERT INTO t VALUES (1, 'x', 1)");
+    const cur = conn.cursor();
+    await cur.execute('ALTER TABLE t DROP COLUMN a');
+    expect(cur.schemaPlan).toMatchObject({
+      classification: 'breaking',
+      steps: [{ kind: 'dropField', target: 'a', rowsWithValue: 1 }],
+    });
+    await cur.execute('SELECT * FROM t');
+    expect(cur.schemaPlan).toBeNull();
+    expect(await cur.fetchAll()).toEqual([[1, 1]]);
+  } finally {
+    await conn.close();
+  }
 });
