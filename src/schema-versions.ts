@@ -12,7 +12,13 @@
 import type { Database } from './database';
 import type { FieldDescriptor, IndexDescriptor, PrimaryKeyDescriptor } from '../storage/schema/descriptors';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
-import { HIDDEN_ROWID, indexDescriptor, normalizeCollection } from '../storage/schema/normalize';
+import {
+  HIDDEN_ROWID,
+  indexDescriptor,
+  indexPaths,
+  isCompositeIndex,
+  normalizeCollection,
+} from '../storage/schema/normalize';
 import { compileToStored } from '../storage/schema/to-stored';
 import { INVALID } from '../storage/schema/failure';
 import { pathText, setPath } from '../storage/schema/paths';
@@ -304,7 +310,20 @@ export function planChange(
   const drops: { step: SchemaStep; path: string[] }[] = [];
   const step = (s: SchemaStep): SchemaStep => (steps.push(s), s);
 
-  if (pathText(target.primaryKey) !== pathText(current.primaryKey))
+  // The current key and indexes under the names `target` gives them: a rename is not a key or index change.
+  const follow = (p: readonly string[]): string[] => {
+    const to = renamed.get(p[0]);
+    return to === undefined ? [...p] : [to, ...p.slice(1)];
+  };
+  const autoPrefix = `sqlite_autoindex_${current.name}_`;
+  const currentIndexes = current.indexes.map((ix) => ({
+    ...ix,
+    name: ix.name.startsWith(autoPrefix)
+      ? `sqlite_autoindex_${target.name}_${ix.name.slice(autoPrefix.length)}`
+      : ix.name,
+    path: isCompositeIndex(ix) ? indexPaths(ix).map(follow) : follow(ix.path as string[]),
+  }));
+  if (pathText(target.primaryKey) !== pathText(follow(current.primaryKey)))
     step({
       kind: 'changePrimaryKey',
       classification: 'breaking',
@@ -455,7 +474,7 @@ export function planChange(
     if (needsCheck) checks.push({ step: steps[steps.length - 1], path: old.path, accepts, required });
   }
 
-  const oldIx = new Map(current.indexes.map((ix) => [ix.name, ix]));
+  const oldIx = new Map(currentIndexes.map((ix) => [ix.name, ix]));
   const newIx = new Map(target.indexes.map((ix) => [ix.name, ix]));
   const uniques: { step: SchemaStep; paths: string[][] }[] = [];
   for (const [n, ix] of oldIx) {

@@ -395,3 +395,15 @@ test('the async cursor reports the plan too', async () => {
     await conn.close();
   }
 });
+
+test('a renamed key column or table keeps its key and indexes in the plan', () => {
+  const con = connect(':memory:', { autocommit: true });
+  con.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER UNIQUE, b INTEGER)');
+  con.execute('CREATE INDEX t_b ON t (b)');
+  const cur = con.cursor();
+  const kinds = (sql: string): unknown => cur.execute(sql).schemaPlan?.steps.map((s) => [s.kind, s.target]);
+  expect(kinds('ALTER TABLE t RENAME COLUMN id TO k')).toEqual([['renameField', 'k']]);
+  expect(kinds('ALTER TABLE t RENAME COLUMN b TO c')).toEqual([['renameField', 'c']]);
+  expect(kinds('ALTER TABLE t RENAME TO u')).toEqual([['renameCollection', 'u']]);
+  con.close();
+});
