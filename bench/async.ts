@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, connectAsync } from '../src/index';
+import { AsyncDatabase, connect, connectAsync } from '../src/index';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SORT = 'SELECT id, note FROM items ORDER BY note';
@@ -68,6 +68,7 @@ const db = new Database(workerData.file, { readonly: true });
 const iters = new Map();
 parentPort.on('message', ({ id, op, sql, params, n, it }) => {
   try {
+    if (op === 'echo') return parentPort.postMessage({ id });
     if (op === 'get') return parentPort.postMessage({ id, value: db.prepare(sql).get(...params) });
     if (op === 'open') { iters.set(it, db.prepare(sql).iterate(...params)); return parentPort.postMessage({ id }); }
     if (op === 'next') {
@@ -116,25 +117,37 @@ class PeerWorker {
   }
 }
 
-/** Calls per second and mean µs per call of `fn` run `count` times one after another. */
+/**
+ * Calls per second and mean µs per call of `fn` run `count` times one after another, and the CPU
+ * time per call of the whole process (every thread): on a shared machine wall time mostly
+ * measures waiting to be scheduled, CPU time what the call costs.
+ */
 async function sequential(
   count: number,
   fn: (i: number) => unknown,
-): Promise<{ perSec: number; usPerCall: number }> {
+): Promise<{ perSec: number; usPerCall: number; cpuUsPerCall: number }> {
   for (let i = 0; i < Math.min(1000, count); i++) await fn(i);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < count; i++) await fn(i);
   const ms = performance.now() - t0;
-  return { perSec: Math.round((count / ms) * 1000), usPerCall: Math.round((ms * 1000) / count) };
+  const cpu = process.cpuUsage(c0);
+  return {
+    perSec: Math.round((count / ms) * 1000),
+    usPerCall: Math.round((ms * 1000) / count),
+    cpuUsPerCall: Math.round((cpu.user + cpu.system) / count),
+  };
 }
 
-/** Calls per second with `inFlight` concurrent loops for `ms`. */
+/** Calls per second with `inFlight` concurrent loops for `ms`; `cpu` receives the CPU µs per call. */
 async function concurrent(
   inFlight: number,
   ms: number,
   fn: (i: number) => Promise<unknown>,
+  cpu?: (usPerCall: number) => void,
 ): Promise<number> {
   let done = 0;
+  const c0 = process.cpuUsage();
   const end = performance.now() + ms;
   await Promise.all(
     Array.from({ length: inFlight }, async (_, k) => {
@@ -144,6 +157,8 @@ async function concurrent(
       }
     }),
   );
+  const used = process.cpuUsage(c0);
+  cpu?.(Math.round((used.user + used.system) / Math.max(1, done)));
   return Math.round((done / ms) * 1000);
 }
 
@@ -177,7 +192,8 @@ async function main(): Promise<void> {
     };
     lag.sort.sync = await withLag(() => drainSync(SORT));
     lag.scan.sync = await withLag(() => drainSync(SCAN));
-    const point: Record<string, { perSec: number; usPerCall?: number }> = {};
+    const point: Record<string, { perSec: number; usPerCall?: number; cpuUsPerCall?: number }> = {};
+    const cpu32: Record<string, number> = {};
     const syncCur = sync.cursor();
     point['sync cursor'] = await sequential(50_000, (i) => syncCur.execute(GET, [rid(i)]).fetchOne());
     // One writer per file per process: the async pool's writer worker takes the lock next.
@@ -191,6 +207,19 @@ async function main(): Promise<void> {
     };
     lag.sort.async = await withLag(() => drainAsync(SORT));
     lag.scan.async = await withLag(() => drainAsync(SCAN));
+    // Whole results in one call: the rows arrive in bounded batches, never as one huge reply.
+    lag.sort['async, fetchAll()'] = await withLag(async () => {
+      const cur = await conn.execute(SORT);
+      if ((await cur.fetchAll()).length !== N) throw new Error('fetchAll lost rows');
+    });
+    {
+      const db = await AsyncDatabase.open(mvFile, { readers: 1 });
+      lag.sort['async typed all()'] = await withLag(async () => {
+        if ((await db.collection('items').orderBy('note').all()).length !== N)
+          throw new Error('all() lost rows');
+      });
+      await db.close();
+    }
 
     const peer = new PeerWorker(sqFile);
     await peer.call({ op: 'get', sql: GET, params: [1] });
@@ -205,12 +234,26 @@ async function main(): Promise<void> {
     point['better-sqlite3 in a worker, one by one'] = await sequential(10_000, (i) =>
       peer.call({ op: 'get', sql: GET, params: [rid(i)] }),
     );
+    // The floor of any worker round trip on this machine: a postMessage there and back, no work.
+    point['bare worker echo, one by one (floor)'] = await sequential(10_000, () => peer.call({ op: 'echo' }));
     point['async, 32 in flight'] = {
-      perSec: await concurrent(32, 1500, async (i) => (await conn.execute(GET, [rid(i)])).fetchOne()),
+      perSec: await concurrent(
+        32,
+        1500,
+        async (i) => (await conn.execute(GET, [rid(i)])).fetchOne(),
+        (us) => (cpu32.async = us),
+      ),
     };
+    point['async, 32 in flight'].cpuUsPerCall = cpu32.async;
     point['better-sqlite3 in a worker, 32 in flight'] = {
-      perSec: await concurrent(32, 1500, (i) => peer.call({ op: 'get', sql: GET, params: [rid(i)] })),
+      perSec: await concurrent(
+        32,
+        1500,
+        (i) => peer.call({ op: 'get', sql: GET, params: [rid(i)] }),
+        (us) => (cpu32.peer = us),
+      ),
     };
+    point['better-sqlite3 in a worker, 32 in flight'].cpuUsPerCall = cpu32.peer;
     await conn.close();
     await peer.close();
 
@@ -232,7 +275,9 @@ async function main(): Promise<void> {
     console.log('\nPoint get by primary key');
     for (const [api, f] of Object.entries(point))
       console.log(
-        `  ${api.padEnd(42)} ${f.perSec.toLocaleString()} /s${f.usPerCall ? `   ${f.usPerCall} µs per call` : ''}`,
+        `  ${api.padEnd(42)} ${f.perSec.toLocaleString()} /s${f.usPerCall ? `   ${f.usPerCall} µs per call` : ''}${
+          f.cpuUsPerCall ? `   ${f.cpuUsPerCall} µs CPU per call` : ''
+        }`,
       );
     console.log('\nBy reader pool size: point gets/s (32 in flight), full scans/s (4 in flight)');
     for (const [n, f] of Object.entries(readers))

@@ -130,7 +130,10 @@ export class Connection<Row = ResultRow> {
   private readonly cache: StatementCache;
   /** CREATE TEMP VIEW: views of this connection only, by lower-cased name (never stored). */
   private readonly tempViews = new Map<string, { name: string; sql: string }>();
-  private readonly plans = new WeakMap<LoweredStatement, { version: number; plan: PhysicalPlan }>();
+  private readonly plans = new WeakMap<
+    LoweredStatement,
+    { version: number; plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> }
+  >();
   private readonly cursors = new Set<Cursor<unknown>>();
   /** Open SQL savepoints, oldest first (see runSavepoint). */
   private readonly savepoints: {
@@ -284,13 +287,13 @@ export class Connection<Row = ResultRow> {
   private plan(
     lowered: LoweredStatement,
     stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>,
-  ): PhysicalPlan {
+  ): { plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> } {
     const version = this.database.storage.catalogVersion;
     const cached = this.plans.get(lowered);
-    if (cached && cached.version === version) return cached.plan;
-    const plan = physicalPlan(stmt.plan, this.database.readView());
-    this.plans.set(lowered, { version, plan });
-    return plan;
+    if (cached && cached.version === version) return cached;
+    const entry = { version, plan: physicalPlan(stmt.plan, this.database.readView()), subplans: new Map() };
+    this.plans.set(lowered, entry);
+    return entry;
   }
 
   /** @internal Execute one statement; `many` marks executeMany (SELECT refused by the caller). */
@@ -356,12 +359,13 @@ export class Connection<Row = ResultRow> {
       case 'select': {
         const view = db.readView();
         const engine = db.storage;
-        const plan = this.plan(lowered, stmt);
+        const { plan, subplans } = this.plan(lowered, stmt);
         if (ctx) ctx.plan = summarize(plan, (sub) => physicalPlan(sub, view));
         const { source, stats } = openResult(plan, view, {
           readers: engine.readersFor(view),
           params: bound,
           session: this.session,
+          subplans,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }

@@ -6,8 +6,8 @@
  * with `timeoutMs`); with none installed, operators are not wrapped at all and pay nothing.
  */
 import { OperationalError } from '../src/errors';
-import type { Row } from './compile-expr';
 import type { Source } from './execute';
+import { source } from './source';
 
 /** A power of two minus one: the poll is a mask test. */
 const POLL_MASK = 1023;
@@ -42,10 +42,8 @@ export function withDeadline<T>(deadline: number, fn: () => T): T {
 export function polled(src: Source): Source {
   if (check === null) return src;
   let n = 0;
-  return {
-    next(): Row | null {
-      if ((++n & POLL_MASK) === 0) check?.();
-      return src.next();
-    },
-  };
+  return source(() => {
+    if ((++n & POLL_MASK) === 0) check?.();
+    return src.next();
+  }, src.want);
 }

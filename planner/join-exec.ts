@@ -7,7 +7,7 @@
  */
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
-import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { BTreeSnapshot } from '../storage/btree';
 import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
 import { InternalError, QueryError } from '../src/errors';
 import { compileExpr } from './compile-expr';
@@ -17,16 +17,16 @@ import type { HashJoinNode, IndexNestedLoopJoinNode, NestedLoopJoinNode, Physica
 import { truth } from './sql-values';
 import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
+import { source } from './source';
+import { Bounds } from './bounds';
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
 function fromGenerator(gen: Generator<Row, void, void>): Source {
-  return {
-    next() {
-      const r = gen.next();
-      return r.done ? null : r.value;
-    },
-  };
+  return source(() => {
+    const r = gen.next();
+    return r.done ? null : r.value;
+  });
 }
 
 function predicateOf(e: Expr | null, env: ExecEnv): ((row: Row) => boolean) | null {
@@ -151,10 +151,7 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
   let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
   return {
     start(key) {
-      const opts: CursorOptions<unknown> = composite
-        ? { lo: key, loInclusive: true, hi: [...(key as unknown[]), last], hiInclusive: true }
-        : { lo: key, loInclusive: true, hi: key, hiInclusive: true };
-      cur = tree.cursor(opts);
+      cur = tree.cursor(composite ? Bounds.between(key, [...(key as unknown[]), last]) : Bounds.exactly(key));
     },
     next() {
       if (cur === null || !cur.next()) return null;
@@ -186,38 +183,36 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
   let o: Row | null = null;
   let any = false;
   let live = false;
-  return {
-    next() {
-      outer ??= build(node.outer, env);
-      for (;;) {
-        if (o === null) {
-          o = outer.next();
-          if (o === null) return null;
-          any = false;
-          let key: unknown;
-          if (single) key = single(o);
-          else {
-            const values = keys.map((f) => f(o as Row));
-            key = values.includes(null) ? null : values;
-          }
-          live = key !== null;
-          if (live) inner.start(key);
+  return source(() => {
+    outer ??= build(node.outer, env);
+    for (;;) {
+      if (o === null) {
+        o = outer.next();
+        if (o === null) return null;
+        any = false;
+        let key: unknown;
+        if (single) key = single(o);
+        else {
+          const values = keys.map((f) => f(o as Row));
+          key = values.includes(null) ? null : values;
         }
-        const i = live ? inner.next() : null;
-        if (i === null) {
-          const done = o;
-          o = null;
-          if (!any && keepOuter) return done.concat(noInner);
-          continue;
-        }
-        if (innerFilter && !innerFilter(i)) continue;
-        const row = node.swapped ? i.concat(o) : o.concat(i);
-        if (residual && !residual(row)) continue;
-        any = true;
-        return row;
+        live = key !== null;
+        if (live) inner.start(key);
       }
-    },
-  };
+      const i = live ? inner.next() : null;
+      if (i === null) {
+        const done = o;
+        o = null;
+        if (!any && keepOuter) return done.concat(noInner);
+        continue;
+      }
+      if (innerFilter && !innerFilter(i)) continue;
+      const row = node.swapped ? i.concat(o) : o.concat(i);
+      if (residual && !residual(row)) continue;
+      any = true;
+      return row;
+    }
+  });
 }
 
 export function nestedLoopJoinSource(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Source {

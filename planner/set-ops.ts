@@ -7,6 +7,7 @@ import type { Collation } from './expr';
 import type { Row } from './compile-expr';
 import { collationKey, compareCollated } from './sql-text';
 import { tupleKey } from './value-key';
+import { source } from './source';
 
 export interface RowStream {
   next(): Row | null;
@@ -15,16 +16,14 @@ export interface RowStream {
 /** UNION ALL: every left row, then every right row. */
 export function concatRows(left: RowStream, right: RowStream): RowStream {
   let leftDone = false;
-  return {
-    next() {
-      if (!leftDone) {
-        const row = left.next();
-        if (row !== null) return row;
-        leftDone = true;
-      }
-      return right.next();
-    },
-  };
+  return source(() => {
+    if (!leftDone) {
+      const row = left.next();
+      if (row !== null) return row;
+      leftDone = true;
+    }
+    return right.next();
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ import { FRAME_HEADER_SIZE, FrameKind } from '../storage/format';
 import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
 import { InternalError } from '../src/errors';
+import { source } from './source';
 
 export interface RowSource {
   next(): Row | null;
@@ -65,7 +66,7 @@ export function sortSource(
   chunk.sort(cmp); // Array.prototype.sort is stable: ties keep input order
   if (!spill) {
     let i = 0;
-    return { next: () => (i < chunk.length ? chunk[i++].row : null) };
+    return source(() => (i < chunk.length ? chunk[i++].row : null));
   }
   return spill.merge(chunk, cmp);
 }
@@ -78,7 +79,12 @@ export function sortRows(
   budgetRows: number,
 ): Row[] {
   let i = 0;
-  const src = sortSource({ next: () => (i < rows.length ? rows[i++] : null) }, evals, keys, budgetRows);
+  const src = sortSource(
+    source(() => (i < rows.length ? rows[i++] : null)),
+    evals,
+    keys,
+    budgetRows,
+  );
   const out: Row[] = [];
   for (let r = src.next(); r !== null; r = src.next()) out.push(r);
   return out;

@@ -107,6 +107,8 @@ export class Database {
    * could no longer undo what `fn` wrote.
    */
   private scopes = 0;
+  /** Calls of interrupt(), compared by running queries (src/query.ts). */
+  private interruptCount = 0;
   /** Checks of deferred foreign keys that the open transaction's commit must run. */
   private readonly deferredKeys: DeferredForeignKeys;
 
@@ -340,8 +342,19 @@ export class Database {
       view: () => this.readView(),
       collection: (n) => this.visibleCollection(n),
       safeIntegers: this.safeIntegers,
+      interrupts: () => this.interruptCount,
     };
     return new Query(host, name);
+  }
+
+  /**
+   * Stop the typed queries of this handle that are running now (an iterate() not yet exhausted):
+   * their next pull fails with OperationalError INTERRUPTED. Queries started afterwards run
+   * normally, and the handle stays usable. A single call cannot be interrupted from its own
+   * thread; for those, give `timeoutMs` (docs/queries.md "Time limits and interrupt").
+   */
+  interrupt(): void {
+    this.interruptCount++;
   }
 
   /**

@@ -35,7 +35,7 @@ export type {
 export type { OpenOptions, RegisteredCollection, CollectionOptions } from './database';
 export type { ForeignKeyDescriptor, ForeignKeyAction } from '../storage/schema/foreign-keys';
 export { Query } from './query';
-export type { Condition, WhereOp } from './query';
+export type { Condition, WhereOp, QueryRunOptions } from './query';
 export * from './errors';
 export type {
   PrimitiveTypeName,
@@ -69,6 +69,8 @@ export type {
   AsyncConnectOptions,
   AsyncPoolOptions,
   StatementOptions,
+  AsyncQueryOptions,
+  AsyncIterateOptions,
 } from './async/index';
 export * from './models/index';
 export type { InsertOptions } from './database';

@@ -20,7 +20,8 @@ import { explain as explainPlan, explainLines } from '../planner/explain';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
 import type { ExecStats, Source } from '../planner/execute';
-import { DataError, QueryError } from './errors';
+import { withDeadline } from '../planner/interrupt';
+import { DataError, InterfaceError, OperationalError, QueryError } from './errors';
 
 export type WhereOp =
   | '='
@@ -59,6 +60,43 @@ export interface QueryHost {
   /** The collection as the handle sees it (another handle's uncommitted DDL is not visible). */
   collection(name: string): CollectionState | undefined;
   readonly safeIntegers: boolean;
+  /**
+   * How many times interrupt() was called on the handle: a query being iterated stops (INTERRUPTED)
+   * when this moves past the count it started with.
+   */
+  interrupts?(): number;
+}
+
+/** Options of a query's terminal call (all, first, iterate, count, aggregate). */
+export interface QueryRunOptions {
+  /**
+   * Stop the call with OperationalError INTERRUPTED once it has run this many ms (0 or absent: no
+   * limit). For iterate() the limit applies to each pull, as a cursor's does to each fetch: time
+   * the caller spends between rows does not count.
+   */
+  timeoutMs?: number;
+  /** @internal Planner tests: rows read and index entries visited. */
+  stats?: ExecStats;
+}
+
+function timeoutOf(options: QueryRunOptions | undefined): number {
+  if (options === undefined) return 0;
+  if (typeof options !== 'object' || options === null)
+    throw new InterfaceError('query options must be an object', 'BAD_OPTION');
+  const t = options.timeoutMs;
+  if (t === undefined) return 0;
+  if (typeof t !== 'number' || !(t >= 0))
+    throw new InterfaceError('timeoutMs must be a non-negative number', 'BAD_OPTION');
+  return t;
+}
+
+/** `fn` under a time limit of `timeoutMs` (free when there is none). */
+function limited<T>(timeoutMs: number, fn: () => T): T {
+  return timeoutMs > 0 ? withDeadline(Date.now() + timeoutMs, fn) : fn();
+}
+
+function interruptedError(): OperationalError {
+  return new OperationalError('statement interrupted', 'INTERRUPTED');
 }
 
 interface QueryState {
@@ -211,35 +249,57 @@ export class Query {
     return explainPlan(physicalPlan(this.logical(false), this.host.view()));
   }
 
-  all(): Row[] {
-    if (!active(channels.query)) return [...this.iterate()];
+  /** Every matching row. `timeoutMs` limits the whole call. */
+  all(options?: QueryRunOptions): Row[] {
+    const timeoutMs = timeoutOf(options);
+    const stats = options?.stats;
+    if (!active(channels.query)) return limited(timeoutMs, () => [...this.rows(0, stats)]);
     return this.traced(
       'all',
-      () => [...this.iterate()],
+      () => limited(timeoutMs, () => [...this.rows(0, stats)]),
       (rows) => rows.length,
     );
   }
 
-  first(): Row | null {
+  first(options?: QueryRunOptions): Row | null {
+    const timeoutMs = timeoutOf(options);
     const one = this.limit(1);
-    if (!active(channels.query)) return one.firstRow();
+    if (!active(channels.query)) return limited(timeoutMs, () => one.firstRow());
     return this.traced(
       'first',
-      () => one.firstRow(),
+      () => limited(timeoutMs, () => one.firstRow()),
       (row) => (row === null ? 0 : 1),
     );
   }
 
   private firstRow(): Row | null {
-    const it = this.iterate().next();
+    const it = this.rows(0).next();
     return it.done ? null : it.value;
   }
 
-  /** Rows one at a time: the result is produced as it is consumed, against a snapshot taken now. */
-  *iterate(stats?: ExecStats): Generator<Row, void, undefined> {
-    const source = this.open(this.logical(false), stats);
+  /**
+   * Rows one at a time: the result is produced as it is consumed, against a snapshot taken now.
+   * `timeoutMs` limits each pull; the handle's interrupt() stops the iteration at the next pull.
+   */
+  iterate(options?: QueryRunOptions): Generator<Row, void, undefined> {
+    const timeoutMs = timeoutOf(options);
+    return this.rows(timeoutMs, options?.stats);
+  }
+
+  private *rows(timeoutMs: number, stats?: ExecStats): Generator<Row, void, undefined> {
+    const interrupts = this.host.interrupts;
+    const since = interrupts ? interrupts() : 0;
+    // Opening plans the query: under the time limit too, and with the interrupt check installed
+    // while operators are built so they poll it (planner/interrupt.ts).
+    const source = limited(timeoutMs, () => this.open(this.logical(false), stats));
     const convert = this.converter();
-    for (let row = source.next(); row !== null; row = source.next()) yield convert(row);
+    const pull = timeoutMs > 0 ? () => limited(timeoutMs, () => source.next()) : () => source.next();
+    for (;;) {
+      if (interrupts && interrupts() !== since) throw interruptedError();
+      const row = pull();
+      if (row === null) return;
+      yield convert(row);
+    }
   }
 
   /** Group by these paths (use with aggregate()). */
@@ -259,11 +319,12 @@ export class Query {
    * integers stays an integer, AVG is a float, MIN/MAX skip NULLs; orderBy sorts the groups by
    * output names, limit/offset cut them.
    */
-  aggregate(spec: Readonly<Record<string, AggregateSpec>>): Row[] {
-    if (!active(channels.query)) return this.aggregateNow(spec);
+  aggregate(spec: Readonly<Record<string, AggregateSpec>>, options?: QueryRunOptions): Row[] {
+    const timeoutMs = timeoutOf(options);
+    if (!active(channels.query)) return limited(timeoutMs, () => this.aggregateNow(spec));
     return this.traced(
       'aggregate',
-      () => this.aggregateNow(spec),
+      () => limited(timeoutMs, () => this.aggregateNow(spec)),
       (rows) => rows.length,
     );
   }
@@ -353,11 +414,12 @@ export class Query {
     return out;
   }
 
-  count(): number {
-    if (!active(channels.query)) return this.countNow();
+  count(options?: QueryRunOptions): number {
+    const timeoutMs = timeoutOf(options);
+    if (!active(channels.query)) return limited(timeoutMs, () => this.countNow());
     return this.traced(
       'count',
-      () => this.countNow(),
+      () => limited(timeoutMs, () => this.countNow()),
       () => 1,
     );
   }

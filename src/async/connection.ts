@@ -51,7 +51,7 @@ export async function connectAsync(path: string, options?: AsyncConnectOptions):
   const { readers, busyTimeoutMs, rest } = splitPoolOptions(opts);
   const pool = EnginePool.forPath(path, readers, rest.readOnly === true);
   const h = await pool.open({ kind: 'conn', path, opts: rest, role: 'writer' });
-  return new AsyncConnection(pool, h, busyTimeoutMs, rest.autocommit === true);
+  return new AsyncConnection(pool, h, busyTimeoutMs, rest.autocommit === true, rest.traceParams === true);
 }
 
 export class AsyncConnection {
@@ -67,6 +67,8 @@ export class AsyncConnection {
     private readonly busyTimeoutMs: number,
     /** Fixed at connect time (the sync connection's setter is not mirrored). */
     readonly autocommit: boolean,
+    /** @internal Query traces carry the parameters (the traceParams option). */
+    readonly _traceParams = false,
   ) {}
 
   /** Whether this connection has a transaction open (it then holds the write queue). */

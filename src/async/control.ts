@@ -5,7 +5,9 @@
  * fails with OperationalError INTERRUPTED (a write is rolled back to its savepoint).
  */
 import { OperationalError } from '../errors';
-import type { WorkerHost } from './host';
+import type { TraceSink, WorkerHost } from './host';
+import type { QueryTraceContext } from '../../storage/trace';
+import { absorb } from './trace';
 
 export class StatementControl {
   /** Time limit of each engine call of the statement, in ms; 0 for none. */
@@ -13,6 +15,11 @@ export class StatementControl {
   private signal: AbortSignal | null = null;
   private readonly onAbort = (): void => this.interrupt();
   private readonly inflight = new Set<{ host: WorkerHost; id: number }>();
+  /** The main-thread trace of the statement (src/async/trace.ts); null when nobody listens. */
+  trace: QueryTraceContext | null = null;
+  private readonly sink: TraceSink = (q) => {
+    if (this.trace) absorb(this.trace, q);
+  };
 
   /** Follow `signal` (until the next watch() or release()); throws at once when it already fired. */
   watch(signal: AbortSignal | undefined): void {
@@ -28,9 +35,21 @@ export class StatementControl {
     this.signal = null;
   }
 
-  /** Throws INTERRUPTED when the followed signal fired (checked before each request is sent). */
+  /** Set by stop(): every later request of the statement fails at once. */
+  private stopped = false;
+
+  /** Throws INTERRUPTED when the followed signal fired or stop() was called (checked before each request is sent). */
   assertLive(): void {
-    if (this.signal?.aborted) throw interrupted();
+    if (this.stopped || this.signal?.aborted) throw interrupted();
+  }
+
+  /**
+   * interrupt(), and the statement's later requests (the next batch of an iteration) fail too:
+   * what AsyncDatabase.interrupt() does to a query it catches between two batches.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.interrupt();
   }
 
   get deadline(): number {
@@ -40,7 +59,7 @@ export class StatementControl {
   /** Send `op` on `host`, tracked so interrupt() can reach it. */
   send<T>(host: WorkerHost, op: string, args: unknown[]): Promise<T> {
     this.assertLive();
-    const { id, result } = host.request<T>(op, args, this.deadline);
+    const { id, result } = host.request<T>(op, args, this.deadline, this.trace ? this.sink : undefined);
     const entry = { host, id };
     this.inflight.add(entry);
     const done = (): void => void this.inflight.delete(entry);

@@ -12,6 +12,8 @@ import type { AsyncConnection } from './connection';
 import type { ExecReply } from './protocol';
 import { RemoteRows } from './rows';
 import { StatementControl } from './control';
+import type { QueryTraceContext } from '../../storage/trace';
+import { failTrace, finishTrace, queryContext, startTrace } from './trace';
 
 /** Per-statement options of execute()/executeMany(). */
 export interface StatementOptions {
@@ -22,6 +24,14 @@ export interface StatementOptions {
 }
 import type { WorkerHost } from './host';
 import type { SchemaPlan } from '../schema-versions';
+
+/** Whether a statement's first reply is its whole outcome (then its traced rows are known). */
+function resultFinished(ctx: QueryTraceContext, reply: ExecReply): boolean {
+  if (!reply.hasRows) return true;
+  if (!reply.done) return false;
+  ctx.rows = reply.rows.length;
+  return true;
+}
 
 /** Rows fetched ahead when a single row is asked for (fetchOne, iteration). */
 const READ_AHEAD = 64;
@@ -39,6 +49,8 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   private countsFetched = false;
   private closed = false;
   private readonly ctl = new StatementControl();
+  /** The main-thread trace of the current statement until its outcome is published. */
+  private trace: QueryTraceContext | null = null;
 
   /** @internal Use AsyncConnection.cursor(). */
   constructor(private readonly conn: AsyncConnection) {}
@@ -84,10 +96,20 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
     this.assertOpen();
     await this.reset();
     this.prepare(options);
+    const ctx = this.traceStatement(sql, params);
     this.conn._active(this, true);
     try {
-      const { reply, host, generation, id } = await this.conn._execute(sql, params, READ_AHEAD, this.ctl);
+      const issue = (): ReturnType<AsyncConnection['_execute']> =>
+        this.conn._execute(sql, params, READ_AHEAD, this.ctl);
+      const { reply, host, generation, id } = await (ctx
+        ? startTrace(ctx, issue, (r) => resultFinished(ctx, r.reply))
+        : issue());
       this.adopt(reply, host, generation, id);
+      if (ctx && (!this.rows || this.rows.finished)) this.endTrace();
+    } catch (err) {
+      // startTrace published the failure.
+      if (ctx) this.endTrace();
+      throw err;
     } finally {
       this.settle();
     }
@@ -104,11 +126,24 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
       throw new ProgrammingError('executeMany needs an iterable of parameter sets', 'PARAMETER');
     await this.reset();
     this.prepare(options);
+    const seq = [...seqOfParams];
+    const ctx = this.traceStatement(sql, seq);
     this.conn._active(this, true);
     try {
-      const reply = await this.conn._executeMany(sql, [...seqOfParams], this.ctl);
+      const issue = (): ReturnType<AsyncConnection['_executeMany']> =>
+        this.conn._executeMany(sql, seq, this.ctl);
+      // The worker traced each parameter set; the caller's trace is the whole call.
+      const total = (r: { rowCount: number }, c: QueryTraceContext): boolean => {
+        c.rowsChanged = r.rowCount;
+        return true;
+      };
+      const reply = await (ctx ? startTrace(ctx, issue, (r) => total(r, ctx)) : issue());
+      if (ctx) this.endTrace();
       this._rowCount = reply.rowCount;
       if (reply.lastRowId !== null) this._lastRowId = reply.lastRowId;
+    } catch (err) {
+      if (ctx) this.endTrace();
+      throw err;
     } finally {
       this.settle();
     }
@@ -150,6 +185,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.traceAbandoned();
     this.closed = true;
     this.conn._active(this, false);
     this.ctl.release();
@@ -178,9 +214,56 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   private async fetching(p: Promise<unknown[]>): Promise<unknown[]> {
     try {
       return await p;
+    } catch (err) {
+      this.traceFailed(err);
+      throw err;
     } finally {
       this.settle();
     }
+  }
+
+  // ───────────────────────── tracing (src/async/trace.ts) ─────────────────────────
+
+  /** Open the statement's main-thread trace when someone listens on `modelvault:query`. */
+  private traceStatement(sql: string, params: unknown): QueryTraceContext | null {
+    const ctx = typeof sql === 'string' ? queryContext(sql, null, null) : null;
+    if (ctx && this.conn._traceParams) ctx.params = params;
+    this.trace = ctx;
+    this.ctl.trace = ctx;
+    return ctx;
+  }
+
+  /** Publish the outcome once it is known: no result set, or the worker sent its last row. */
+  private traceProgress(): void {
+    const ctx = this.trace;
+    if (!ctx) return;
+    if (this.rows) {
+      if (!this.rows.finished) return;
+      ctx.rows = this.rows.received;
+    }
+    this.endTrace();
+    finishTrace(ctx, true);
+  }
+
+  private traceFailed(err: unknown): void {
+    const ctx = this.trace;
+    if (!ctx) return;
+    this.endTrace();
+    failTrace(ctx, err);
+  }
+
+  /** The result set is dropped before its end (re-execute, close). */
+  private traceAbandoned(): void {
+    const ctx = this.trace;
+    if (!ctx) return;
+    ctx.rows = this.rows?.received ?? null;
+    this.endTrace();
+    finishTrace(ctx, false);
+  }
+
+  private endTrace(): void {
+    this.trace = null;
+    this.ctl.trace = null;
   }
 
   private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
@@ -189,6 +272,8 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
     if (reply.hasRows) {
       this._description = reply.description as ColumnDescription[];
       this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
+      // A traced result read through stream() ends its trace too.
+      if (this.trace) this.rows.onBatch = () => this.traceProgress();
       this._rowCount = reply.rowCount;
       // A SELECT reports the rows fetched once exhausted; a write's RETURNING reports rows changed.
       this.countsFetched = reply.rowCount === -1;
@@ -210,6 +295,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   }
 
   private async reset(): Promise<void> {
+    this.traceAbandoned();
     const old = this.rows;
     this.rows = null;
     this._description = null;

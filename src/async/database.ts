@@ -21,6 +21,7 @@ import type { Runner } from './query';
 import { checkAsyncOpenOptions, splitPoolOptions } from './options';
 import type { AsyncOpenOptions } from './options';
 import type { Release } from './write-queue';
+import type { StatementControl } from './control';
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +42,8 @@ export class AsyncDatabase {
   private explicit: { release: Release; generation: number } | null = null;
   /** Open transaction(fn) scopes of this handle. */
   private scopes = 0;
+  /** Queries of this handle (and of its transactions) that are running: what interrupt() stops. */
+  private readonly live = new Set<StatementControl>();
 
   private constructor(
     private readonly pool: EnginePool,
@@ -198,7 +201,16 @@ export class AsyncDatabase {
   /** A query builder over collection `name`; reads the committed state (or this handle's begin() transaction). */
   collection(name: string): AsyncQuery {
     this.assertOpen();
-    return new AsyncQuery(this.readRunner(), name);
+    return new AsyncQuery(this.readRunner(), name, [], this.live);
+  }
+
+  /**
+   * Stop the queries of this handle and of its transactions that are running now, including an
+   * iteration between two batches: they fail with OperationalError INTERRUPTED. Queries started
+   * afterwards run normally; the handle stays usable.
+   */
+  interrupt(): void {
+    for (const ctl of this.live) ctl.stop();
   }
 
   checkpoint(): Promise<void> {
@@ -233,14 +245,14 @@ export class AsyncDatabase {
     if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
     if (this.explicit) {
       // Inside begin(): a savepoint of that transaction.
-      const tx = new AsyncTransaction(this.pool, this.h, this.explicit.generation, 1);
+      const tx = new AsyncTransaction(this.pool, this.h, this.explicit.generation, 1, this.live);
       return tx.transaction(fn);
     }
     const release = await this.pool.queue.acquire(this.busyTimeoutMs);
     this.scopes++;
     try {
       await this.pool.onWriter(this.h, 'begin');
-      const tx = new AsyncTransaction(this.pool, this.h, this.pool.writer.generation, 0);
+      const tx = new AsyncTransaction(this.pool, this.h, this.pool.writer.generation, 0, this.live);
       let result: T;
       try {
         result = await fn(tx);
@@ -358,10 +370,13 @@ export class AsyncDatabase {
     return restoreBuffers(value) as T;
   }
 
-  private async inExplicit<T>(op: string, args: unknown[]): Promise<T> {
+  private async inExplicit<T>(op: string, args: unknown[], ctl?: StatementControl): Promise<T> {
     const held = this.explicit;
     if (!held || held.generation !== this.pool.writer.generation) throw lost();
-    return restoreBuffers(await this.pool.onWriter<T>(this.h, op, ...args)) as T;
+    const result = ctl
+      ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
+      : this.pool.onWriter<T>(this.h, op, ...args);
+    return restoreBuffers(await result) as T;
   }
 
   /**
@@ -370,20 +385,25 @@ export class AsyncDatabase {
    * transaction(fn) of this handle that is still open.
    */
   private readRunner(): Runner {
-    return async <T>(op: string, args: unknown[]) => {
+    return async <T>(op: string, args: unknown[], ctl?: StatementControl) => {
       this.assertOpen();
       if (this.explicit) {
-        const value = await this.inExplicit<T>(op, args);
+        const value = await this.inExplicit<T>(op, args, ctl);
         return { value, host: this.pool.writer, generation: this.pool.writer.generation };
       }
       if (this.pool.hasReaders) {
-        const { host, result } = this.pool.onReader<T>(this.h, op, ...args);
+        const { host, result } = ctl
+          ? this.pool.statement<T>('reader', ctl, this.h, op, ...args)
+          : this.pool.onReader<T>(this.h, op, ...args);
         const generation = host.generation;
         return { value: await result, host, generation };
       }
       const release = await this.pool.queue.acquire(this.busyTimeoutMs);
       try {
-        const result = this.pool.onWriter<T>(this.h, op, ...args);
+        ctl?.assertLive();
+        const result = ctl
+          ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
+          : this.pool.onWriter<T>(this.h, op, ...args);
         const generation = this.pool.writer.generation;
         return { value: await result, host: this.pool.writer, generation };
       } finally {
@@ -407,6 +427,8 @@ export class AsyncTransaction {
     /** @internal The writer generation the transaction began on: a restarted worker lost it. */
     readonly generation: number,
     private readonly depth: number,
+    /** @internal The database handle's running queries (its interrupt() reaches these too). */
+    private readonly live: Set<StatementControl> | null = null,
   ) {}
 
   /** @internal */
@@ -414,10 +436,17 @@ export class AsyncTransaction {
     this.ended = true;
   }
 
-  private async call<T>(op: string, ...args: unknown[]): Promise<T> {
+  private call<T>(op: string, ...args: unknown[]): Promise<T> {
+    return this.controlled<T>(null, op, args);
+  }
+
+  private async controlled<T>(ctl: StatementControl | null, op: string, args: unknown[]): Promise<T> {
     if (this.ended) throw new TransactionError('this transaction has ended; use the database handle');
     if (this.generation !== this.pool.writer.generation) throw lost();
-    return restoreBuffers(await this.pool.onWriter<T>(this.h, op, ...args)) as T;
+    const result = ctl
+      ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
+      : this.pool.onWriter<T>(this.h, op, ...args);
+    return restoreBuffers(await result) as T;
   }
 
   registerCollection(
@@ -447,18 +476,18 @@ export class AsyncTransaction {
   }
 
   collection(name: string): AsyncQuery {
-    const run: Runner = async <T>(op: string, args: unknown[]) => {
-      const value = await this.call<T>(op, ...args);
+    const run: Runner = async <T>(op: string, args: unknown[], ctl?: StatementControl) => {
+      const value = await this.controlled<T>(ctl ?? null, op, args);
       return { value, host: this.pool.writer, generation: this.generation };
     };
-    return new AsyncQuery(run, name);
+    return new AsyncQuery(run, name, [], this.live);
   }
 
   /** A nested transaction: a savepoint, rolled back alone when `fn` rejects. */
   async transaction<T>(fn: (tx: AsyncTransaction) => T | Promise<T>): Promise<T> {
     if (typeof fn !== 'function') throw new InterfaceError('transaction() needs a function', 'BAD_OPTION');
     const sp = await this.call<number>('savepoint');
-    const inner = new AsyncTransaction(this.pool, this.h, this.generation, this.depth + 1);
+    const inner = new AsyncTransaction(this.pool, this.h, this.generation, this.depth + 1, this.live);
     try {
       const result = await fn(inner);
       inner._end();

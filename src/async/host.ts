@@ -9,12 +9,17 @@ import * as nodePath from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
-import type { Reply, Request } from './protocol';
+import type { Reply, Request, WorkerTrace } from './protocol';
 import type { OpenSpec } from './worker';
+import { republish, tracing } from './trace';
+
+/** Receives what the worker reported of the statement a request ran (only while tracing). */
+export type TraceSink = (query: NonNullable<WorkerTrace['query']>) => void;
 
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
+  sink?: TraceSink;
 }
 
 /** The compiled worker: beside this file in dist/, or dist/'s copy when running from sources (ts-jest). */
@@ -60,6 +65,10 @@ export class WorkerHost {
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
+      if (reply.trace) {
+        if (reply.trace.query && p.sink) p.sink(reply.trace.query);
+        if (reply.trace.events) republish(reply.trace.events);
+      }
       if (reply.ok) p.resolve(reply.value);
       else p.reject(fromWireError(reply.error));
     };
@@ -98,14 +107,24 @@ export class WorkerHost {
     Atomics.store(this.interrupts, 0, id);
   }
 
-  /** Send one request and say which id it got (for interrupt); `deadline` bounds its statement. */
-  request<T>(op: string, args: unknown[], deadline = 0): { id: number; result: Promise<T> } {
+  /**
+   * Send one request and say which id it got (for interrupt); `deadline` bounds its statement,
+   * `sink` receives the worker's report of it when tracing.
+   */
+  request<T>(
+    op: string,
+    args: unknown[],
+    deadline = 0,
+    sink?: TraceSink,
+  ): { id: number; result: Promise<T> } {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
     const result = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, sink });
       if (this.pending.size === 1) worker.ref();
-      this.outbox.push(deadline > 0 ? { id, op, args, deadline } : { id, op, args });
+      const req: Request = deadline > 0 ? { id, op, args, deadline } : { id, op, args };
+      if (tracing()) req.trace = true;
+      this.outbox.push(req);
       // Requests issued in the same tick travel as one message (one wake-up of the thread).
       if (this.outbox.length === 1) queueMicrotask(() => this.flush(worker));
     });

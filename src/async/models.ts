@@ -11,7 +11,7 @@ import type { AnyModel, Infer, InferInput, KeyOf } from '../models/model';
 import type { Patch } from '../models/collection';
 import { ABORT, merge, nowFiller, pick, sameValue } from '../models/rows';
 import type { AsyncDatabase } from './database';
-import type { AsyncQuery } from './query';
+import type { AsyncIterateOptions, AsyncQuery, AsyncQueryOptions } from './query';
 
 type Row = Record<string, unknown>;
 
@@ -85,11 +85,16 @@ export class AsyncModelCollection<M extends AnyModel> {
     return this.subset ? q.select(this.subset) : q;
   }
 
-  count(): Promise<number> {
-    return this.query().count();
+  count(options?: AsyncQueryOptions): Promise<number> {
+    return this.query().count(options);
   }
 
-  async all(): Promise<Infer<M>[]> {
-    return (await this.query().all()) as Infer<M>[];
+  async all(options?: AsyncQueryOptions): Promise<Infer<M>[]> {
+    return (await this.query().all(options)) as Infer<M>[];
+  }
+
+  /** Every row, fetched in batches (see AsyncQuery.iterate). */
+  iterate(options?: number | AsyncIterateOptions): AsyncGenerator<Infer<M>, void, undefined> {
+    return this.query().iterate(options) as AsyncGenerator<Infer<M>, void, undefined>;
   }
 }

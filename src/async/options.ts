@@ -35,6 +35,7 @@ export function checkAsyncConnectOptions(options: unknown): AsyncConnectOptions 
     autocommit: 'boolean',
     rowMode: ['array', 'object'],
     statementCacheSize: 'number',
+    traceParams: 'boolean',
   });
 }
 

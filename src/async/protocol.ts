@@ -30,9 +30,34 @@ export interface Request {
   args: unknown[];
   /** Date.now() after which the statement this request runs is interrupted (0: none). */
   deadline?: number;
+  /** Set while the main thread has trace subscribers: report what the request traced. */
+  trace?: true;
 }
 
-export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
+export type Reply = (
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError }
+) & {
+  trace?: WorkerTrace;
+};
+
+/** The channels whose worker-side traces the main thread publishes again (src/async/trace.ts). */
+export type ForwardedChannel = 'commit' | 'checkpoint' | 'compact' | 'open';
+
+/** One trace a worker published, as plain data: its context at `end`, and the traces nested in it. */
+export interface TraceEvent {
+  channel: ForwardedChannel;
+  ctx: Record<string, unknown>;
+  error?: WireError;
+  children?: TraceEvent[];
+}
+
+/** What a worker traced while it ran one request. */
+export interface WorkerTrace {
+  /** What only the worker knows of the first statement or typed query the request ran. */
+  query?: { statement: string | null; plan: string | null; rowsChanged: number | null };
+  /** Commit, checkpoint, compact and open traces, in the order they started. */
+  events?: TraceEvent[];
+}
 
 export interface WireError {
   name: string;

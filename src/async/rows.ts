@@ -11,11 +11,18 @@ import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
 import type { StatementControl } from './control';
 
+/** Most rows one fetch request brings back (docs/async.md "Measurements"). */
+export const MAX_BATCH = 2048;
+
 export class RemoteRows {
   private buffer: unknown[];
   private head = 0;
   private done: boolean;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Rows the worker sent so far (the traced `rows` of the statement). */
+  received: number;
+  /** Called after each batch arrives, whoever asked for it (fetches, iteration, stream()). */
+  onBatch: (() => void) | null = null;
 
   constructor(
     private readonly host: WorkerHost,
@@ -27,6 +34,12 @@ export class RemoteRows {
   ) {
     this.buffer = restoreBuffers(first.rows) as unknown[];
     this.done = first.done;
+    this.received = first.rows.length;
+  }
+
+  /** True once the worker reported the end of the result (rows may still be buffered here). */
+  get finished(): boolean {
+    return this.done;
   }
 
   /** True once the worker reported the end and every buffered row was taken. */
@@ -45,12 +58,15 @@ export class RemoteRows {
   }
 
   private async takeNow(want: number, ask: number): Promise<unknown[]> {
-    const have = this.buffer.length - this.head;
-    if (want >= 0 && have >= want) return this.slice(want);
-    if (!this.done) {
+    // One request brings at most MAX_BATCH rows, so the main thread never decodes a huge reply at
+    // once (event-loop lag stays bounded); a larger take loops, yielding between batches.
+    for (;;) {
+      const have = this.buffer.length - this.head;
+      if (want >= 0 && have >= want) return this.slice(want);
+      if (this.done) return this.slice(want < 0 ? have : want);
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
-      const need = want < 0 ? -1 : Math.max(want - have, ask - have);
+      const need = want < 0 ? MAX_BATCH : Math.min(MAX_BATCH, Math.max(want - have, ask - have));
       const batch = this.ctl
         ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
         : await this.host.call<Batch>('fetch', this.id, need);
@@ -59,14 +75,22 @@ export class RemoteRows {
         this.buffer = this.buffer.slice(this.head);
         this.head = 0;
       }
-      for (const r of batch.rows) this.buffer.push(r);
+      if (this.buffer.length === 0) this.buffer = batch.rows;
+      else for (const r of batch.rows) this.buffer.push(r);
+      this.received += batch.rows.length;
       this.done = batch.done;
+      this.onBatch?.();
     }
-    return this.slice(want < 0 ? this.buffer.length - this.head : want);
   }
 
   private slice(n: number): unknown[] {
     const end = Math.min(this.head + n, this.buffer.length);
+    if (this.head === 0 && end === this.buffer.length) {
+      // Everything buffered: hand the array over instead of copying it.
+      const all = this.buffer;
+      this.buffer = [];
+      return all;
+    }
     const out = this.buffer.slice(this.head, end);
     this.head = end;
     if (this.head === this.buffer.length) {

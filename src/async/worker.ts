@@ -18,6 +18,7 @@ import type { Query } from '../query';
 import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } from '../errors';
 import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
+import { beginCapture, endCapture } from './worker-trace';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 import { checkSubset } from '../schema-versions';
 
@@ -63,10 +64,19 @@ const DB_METHODS = new Set([
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);
 
+/**
+ * Reader handles already refreshed for the message being run. Its requests were all issued in
+ * one tick of the main thread, before any reply to them: one refresh (an fstat) serves them all.
+ */
+const refreshed = new Set<number>();
+
 function handle(h: number): Handle {
   const found = handles.get(h);
   if (!found) throw new InterfaceError('database is closed', 'CLOSED');
-  if (found.role === 'reader') found.db.storage.refresh();
+  if (found.role === 'reader' && !refreshed.has(h)) {
+    found.db.storage.refresh();
+    refreshed.add(h);
+  }
   return found;
 }
 
@@ -190,13 +200,40 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     }
     if (!DB_METHODS.has(method)) throw new ProgrammingError(`no database method ${method}`, 'PROGRAMMING');
     const db = handle(h).db as unknown as Record<string, (...a: unknown[]) => unknown>;
-    return db[method](...args);
+    const value = db[method](...args);
+    // A snapshot is a fresh buffer nobody here keeps: move its memory instead of copying it.
+    if (method === 'snapshotBytes' && value instanceof Uint8Array) transferable(value);
+    return value;
   },
   query(h: number, name: string, chain: Chain, terminal: string, targs: unknown[]) {
     if (!QUERY_TERMINALS.has(terminal))
       throw new ProgrammingError(`no query method ${terminal}`, 'PROGRAMMING');
     const q = runQuery(h, name, chain) as unknown as Record<string, (...a: unknown[]) => unknown>;
     return q[terminal](...targs);
+  },
+  /**
+   * A terminal that returns rows (all, aggregate), run to its end here as the sync builder runs
+   * it; the rows go back `n` at a time (the rest is fetched like a result set), so the main
+   * thread never decodes a huge reply at once.
+   */
+  queryRows(
+    h: number,
+    cid: number,
+    name: string,
+    chain: Chain,
+    terminal: string,
+    targs: unknown[],
+    n: number,
+  ): Batch {
+    if (terminal !== 'all' && terminal !== 'aggregate')
+      throw new ProgrammingError(`no query method ${terminal}`, 'PROGRAMMING');
+    const q = runQuery(h, name, chain) as unknown as Record<string, (...a: unknown[]) => unknown[]>;
+    const rows = q[terminal](...targs);
+    if (rows.length <= n) return { rows, done: true };
+    const rest = rows.values();
+    for (let i = 0; i < n; i++) rest.next();
+    cursors.set(cid, rest);
+    return { rows: rows.slice(0, n), done: false };
   },
   queryOpen(h: number, cid: number, name: string, chain: Chain, n: number): Batch {
     const it = runQuery(h, name, chain).iterate();
@@ -270,6 +307,16 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   },
 };
 
+/** Memory the replies being built may move to the main thread instead of copying. */
+let transfers: ArrayBuffer[] = [];
+
+function transferable(bytes: Uint8Array): void {
+  const buf = bytes.buffer;
+  // Only a buffer the value owns whole (not a slice of Node's pool or of a shared one).
+  if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength)
+    transfers.push(buf);
+}
+
 /** The request running now and its statement deadline, for the interrupt check. */
 let running = 0;
 let deadline = 0;
@@ -288,17 +335,24 @@ if (port) {
   const run = (req: Request): Reply => {
     running = req.id;
     deadline = req.deadline ?? 0;
+    beginCapture(req.trace === true);
+    let reply: Reply;
     try {
       const fn = ops[req.op] as ((...a: unknown[]) => unknown) | undefined;
       if (!fn) throw new InterfaceError(`unknown worker request ${req.op}`, 'INTERFACE');
-      return { id: req.id, ok: true, value: fn(...req.args) };
+      reply = { id: req.id, ok: true, value: fn(...req.args) };
     } catch (err) {
-      return { id: req.id, ok: false, error: toWireError(err) };
+      reply = { id: req.id, ok: false, error: toWireError(err) };
     }
+    const trace = endCapture();
+    if (trace) reply.trace = trace;
+    return reply;
   };
   const send = (replies: Reply[]): void => {
+    const moved = transfers;
+    transfers = [];
     try {
-      port.postMessage(replies.length === 1 ? replies[0] : replies);
+      port.postMessage(replies.length === 1 ? replies[0] : replies, moved);
     } catch {
       // A value structured cloning cannot carry (a function in a row, say): report it for the
       // request it belongs to, do not die.
@@ -314,6 +368,7 @@ if (port) {
   // Requests issued in the same tick on the main thread arrive as one array; their replies go back
   // together, except that a long request does not hold back the replies of the ones before it.
   port.on('message', (msg: Request | Request[]) => {
+    refreshed.clear();
     if (!Array.isArray(msg)) return send([run(msg)]);
     let replies: Reply[] = [];
     let since = Date.now();

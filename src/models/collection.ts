@@ -6,7 +6,7 @@
  */
 import type { Database } from '../database';
 import { InterfaceError, ValidationError } from '../errors';
-import type { Query } from '../query';
+import type { Query, QueryRunOptions } from '../query';
 import { isRecord } from '../../storage/schema/to-stored';
 import { ABORT, merge, nowFiller, pick, sameValue } from './rows';
 import type {
@@ -121,24 +121,25 @@ export class ModelQuery<S extends Shape, R> {
     return new ModelQuery(this.q.select(paths));
   }
 
-  all(): R[] {
-    return this.q.all() as R[];
+  /** `timeoutMs` limits the call (each pull for iterate()): see Query. */
+  all(options?: QueryRunOptions): R[] {
+    return this.q.all(options) as R[];
   }
 
-  first(): R | null {
-    return this.q.first() as R | null;
+  first(options?: QueryRunOptions): R | null {
+    return this.q.first(options) as R | null;
   }
 
-  iterate(): Generator<R, void, undefined> {
-    return this.q.iterate() as Generator<R, void, undefined>;
+  iterate(options?: QueryRunOptions): Generator<R, void, undefined> {
+    return this.q.iterate(options) as Generator<R, void, undefined>;
   }
 
   [Symbol.iterator](): Iterator<R> {
     return this.iterate();
   }
 
-  count(): number {
-    return this.q.count();
+  count(options?: QueryRunOptions): number {
+    return this.q.count(options);
   }
 
   explain(): string {
@@ -265,16 +266,16 @@ export class ModelCollection<M extends AnyModel> {
     return this.query().limit(n);
   }
 
-  all(): Infer<M>[] {
-    return this.query().all();
+  all(options?: QueryRunOptions): Infer<M>[] {
+    return this.query().all(options);
   }
 
-  iterate(): Generator<Infer<M>, void, undefined> {
-    return this.query().iterate();
+  iterate(options?: QueryRunOptions): Generator<Infer<M>, void, undefined> {
+    return this.query().iterate(options);
   }
 
-  count(): number {
-    return this.query().count();
+  count(options?: QueryRunOptions): number {
+    return this.query().count(options);
   }
 
   explain(): string {

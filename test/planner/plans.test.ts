@@ -128,7 +128,7 @@ describe('bounded work', () => {
 
   test('ORDER BY indexed LIMIT 10 on 100k rows reads O(10) rows', () => {
     const s = stats();
-    const rows = [...db.collection('items').orderBy('qty', 'desc').limit(10).iterate(s)];
+    const rows = [...db.collection('items').orderBy('qty', 'desc').limit(10).iterate({ stats: s })];
     expect(rows).toHaveLength(10);
     expect(rows.map((r) => r.qty)).toEqual([...rows.map((r) => r.qty as number)].sort((a, b) => b - a));
     expect(rows[0].qty).toBe(999);
@@ -145,7 +145,7 @@ describe('bounded work', () => {
         .where('status', 'paid')
         .orderBy('qty')
         .limit(5)
-        .iterate(s),
+        .iterate({ stats: s }),
     ];
     const all = db
       .collection('items')
@@ -158,7 +158,7 @@ describe('bounded work', () => {
 
   test('taking k rows of a scan does O(k) work', () => {
     const s = stats();
-    const it = db.collection('items').iterate(s);
+    const it = db.collection('items').iterate({ stats: s });
     for (let i = 0; i < 25; i++) it.next();
     expect(s.rowsRead).toBe(25);
     it.return();
