@@ -386,7 +386,7 @@ export class Connection<Row = ResultRow> {
         const w = stmt.write;
         const coll = view.collections.get(w.collection);
         if (!coll) throw new QueryError(`no such table: ${w.collection}`, 'QUERY');
-        const access = physicalPlan(writeAccessPlan(coll.compiled.pkColumn, w.collection, w.where), view);
+        const access = physicalPlan(writeAccessPlan(coll.compiled.pkColumn, w), view);
         const names = coll.meta.schema.fields.map((f) => f.path.join('.'));
         const lines = explainWriteLines(w, names, access, (sub) => physicalPlan(sub, view));
         let i = 0;

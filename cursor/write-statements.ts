@@ -1,54 +1,47 @@
 /**
  * Runs SQL statements that change the database for the connection, inside the handle's open
  * write transaction: INSERT/UPDATE/DELETE plans go to the planner's write executor
- * (planner/write.ts); DDL is applied to the engine's catalog here. Every statement is atomic:
- * the caller wraps it in a savepoint.
+ * (planner/write.ts), CREATE TABLE … AS to planner/create-as.ts, DDL plans to planner/ddl.ts. This
+ * layer only supplies what the connection knows (bound parameters, the session counters, whether
+ * foreign keys are enforced), and what needs the layers above the planner: every ALTER TABLE is
+ * classified like a schema version (src/schema-versions.ts) and DROP COLUMN re-reads the views
+ * (the parser). Every statement is atomic: the caller wraps it in a savepoint.
  */
 import type { Database } from '../src/database';
 import { foreignKeyGuard, foreignKeysEnabled } from '../src/database';
-import type { Engine } from '../storage/engine';
-import type { CollectionState } from '../storage/collection-state';
-import {
-  indexDescriptor,
-  indexPaths,
-  isCompositeIndex,
-  normalizeCollection,
-} from '../storage/schema/normalize';
-import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
-import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import { executeWrite } from '../planner/write';
 import { createTableAs } from '../planner/create-as';
+import { executeDdl } from '../planner/ddl';
 import type { WriteResult } from '../planner/write';
-import { collectionOrThrow } from '../planner/write-values';
 import type { SessionState } from '../planner/compile-expr';
 import type { Statement } from '../parser/ir';
-import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import { ProgrammingError, SchemaError } from '../src/errors';
 import type { Params } from './values';
-import type { ForeignKeyGuard } from '../planner/foreign-keys';
-import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
-import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
-import type { AddColumnStmt, DropColumnStmt } from '../parser/ir';
+import type { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import type { AddColumnStmt, DropColumnStmt, RenameColumnStmt, RenameTableStmt } from '../parser/ir';
 import { lowerStatement } from '../parser/lower-statement';
 import type { CatalogReader } from '../parser/scope';
-import { compileSchema } from '../storage/schema/compile';
 import { planChange } from '../src/schema-versions';
 import type { SchemaPlan } from '../src/schema-versions';
-import { storedRows, withoutColumn } from '../src/schema-rewrite';
+import { storedRows } from '../src/schema-rewrite';
 
 export type { WriteResult } from '../planner/write';
 
 /** A statement's result; an ALTER TABLE also says how the schema-version classification saw it. */
 export type StatementResult = WriteResult & { schemaPlan?: SchemaPlan };
 
+type AlterStmt = AddColumnStmt | DropColumnStmt | RenameColumnStmt | RenameTableStmt;
+
 /**
- * ALTER TABLE goes through the classification schema versions use (src/schema-versions.ts): the
- * plan of changing `before` into `after`, with counts read from the table's rows. The SQL
- * statement itself is the explicit decision `force` is for a schema version.
+ * The plan of the change from `before` (the table's state before the statement, whose rows stay
+ * readable) to `after`, with counts read from the rows. The SQL statement itself is the explicit
+ * decision `force` is for a schema version.
  */
 function alterPlan(
   engine: Engine,
   before: CollectionState,
-  after: CollectionSchema,
+  after: CollectionState['meta']['schema'],
   renamed?: ReadonlyMap<string, string>,
 ): SchemaPlan {
   const source = {
@@ -60,16 +53,11 @@ function alterPlan(
   return planChange(before.meta.schema, after, source, before.meta.version, renamed);
 }
 
-/**
- * The catalog with `table` replaced by `schema`: what the views would read after the change.
- * SQLite re-reads every view after DROP COLUMN and refuses the change when one breaks.
- */
-function checkViewsWith(engine: Engine, table: string, schema: CollectionSchema): void {
-  const compiled = compileSchema(schema);
+/** SQLite re-reads every view after DROP COLUMN and refuses the change when one no longer reads. */
+function checkViews(engine: Engine): void {
   const catalog: CatalogReader = {
     names: () => engine.collectionNames(),
     collection: (name) => {
-      if (name === table) return { schema, compiled };
       const state = engine.collection(name);
       return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
     },
@@ -87,303 +75,21 @@ function checkViewsWith(engine: Engine, table: string, schema: CollectionSchema)
   }
 }
 
-/** ALTER TABLE DROP COLUMN: the schema without the column (and a one-column foreign key on it), every row rewritten. */
-function dropColumn(engine: Engine, stmt: DropColumnStmt): StatementResult {
-  const state = collectionOrThrow(engine, stmt.collection);
-  const schema = state.meta.schema;
-  const name = schema.fields[stmt.column].path[0];
-  const next = normalizeCollection(
-    schema.name,
-    schema.fields.filter((_f, i) => i !== stmt.column).map(toDescriptor),
-    [...schema.primaryKey],
-    schema.indexes.map(indexDescriptor),
-    keyOptions(schema),
-  );
-  const fks = schema.foreignKeys?.filter((k) => !(k.columns.length === 1 && sameName(k.columns[0], name)));
-  const withOptions: CollectionSchema = {
-    ...next,
-    ...(schema.autoIncrement ? { autoIncrement: true as const } : {}),
-    ...(fks && fks.length > 0 ? { foreignKeys: fks } : {}),
-  };
-  checkViewsWith(engine, schema.name, withOptions);
-  const schemaPlan = alterPlan(engine, state, withOptions);
-  engine.rewriteCollection(schema.name, withOptions, withoutColumn(engine, state, stmt.column));
-  return { rowCount: 0, schemaPlan };
-}
-
-/** NormalizedType → descriptor, to re-normalize a schema with an added column. */
-function toDescriptorType(t: NormalizedType): TypeDescriptor {
-  switch (t.kind) {
-    case 'optional':
-      return { optional: toDescriptorType(t.of) };
-    case 'list':
-      return { list: toDescriptorType(t.of) };
-    case 'object':
-      return { object: t.fields.map(toDescriptor) };
-    case 'enum':
-      return { enum: [...t.values] };
-    default:
-      return t.kind;
+/** Run an ALTER TABLE, then check the views (DROP COLUMN) and classify what it changed. */
+function alter(engine: Engine, stmt: AlterStmt, run: () => WriteResult): StatementResult {
+  const table = stmt.kind === 'renameTable' ? stmt.from : stmt.collection;
+  const before = engine.collection(table);
+  const result = run();
+  if (stmt.kind === 'dropColumn') checkViews(engine);
+  const after = engine.collection(stmt.kind === 'renameTable' ? stmt.to : table);
+  if (!before || !after) return result;
+  let renamed: Map<string, string> | undefined;
+  if (stmt.kind === 'renameColumn') {
+    const from = before.meta.schema.fields[stmt.column].path.join('.');
+    if (from === stmt.to) return result;
+    renamed = new Map([[from, stmt.to]]);
   }
-}
-
-function toDescriptor(f: NormalizedField): FieldDescriptor {
-  const d: FieldDescriptor = {
-    path: [...f.path],
-    type: toDescriptorType(f.type),
-    constraints: [...f.constraints],
-  };
-  if (f.collate) d.collate = f.collate;
-  if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
-  if (f.sqlType !== undefined) d.sqlType = f.sqlType;
-  return f.default === undefined ? d : { ...d, default: f.default };
-}
-
-function findIndexOwner(engine: Engine, name: string): CollectionState | undefined {
-  for (const c of engine.collectionNames()) {
-    const state = engine.collection(c);
-    if (state?.meta.schema.indexes.some((ix) => ix.name === name)) return state;
-  }
-  return undefined;
-}
-
-/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT, foreign keys). */
-function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
-  const out = before.autoIncrement ? { ...next, autoIncrement: true as const } : next;
-  return before.foreignKeys ? { ...out, foreignKeys: before.foreignKeys } : out;
-}
-
-/**
- * SQLite rewrites the foreign keys of every table that references a renamed table or column:
- * `rename(fk)` returns the changed constraint, or the same object when it is unaffected.
- */
-function renameReferences(
-  engine: Engine,
-  rename: (fk: NormalizedForeignKey, child: string) => NormalizedForeignKey,
-): void {
-  for (const name of engine.collectionNames()) {
-    const state = engine.collection(name);
-    const fks = state?.meta.schema.foreignKeys;
-    if (!state || !fks) continue;
-    const next = fks.map((fk) => rename(fk, name));
-    if (next.some((fk, i) => fk !== fks[i]))
-      engine.alterCollection({ ...state.meta.schema, foreignKeys: next });
-  }
-}
-
-/**
- * ADD COLUMN … REFERENCES: the new column's constraint joins the table's. With enforcement on,
- * SQLite refuses a non-NULL default (every existing row would reference it unchecked).
- */
-function withForeignKey(schema: CollectionSchema, stmt: AddColumnStmt, enforced: boolean): CollectionSchema {
-  if (!stmt.foreignKey) return schema;
-  if (enforced && (stmt.field.default !== undefined || stmt.field.defaultSql !== undefined))
-    throw new SchemaError('Cannot add a REFERENCES column with non-NULL default value', 'SCHEMA');
-  const names = schema.fields.filter((f) => f.path.length === 1).map((f) => f.path[0]);
-  const added = normalizeForeignKeys(schema.name, [stmt.foreignKey], names);
-  return { ...schema, foreignKeys: [...(schema.foreignKeys ?? []), ...added] };
-}
-
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-/** A composite primary key survives re-normalizing its schema. */
-function keyOptions(schema: CollectionSchema): { keyIndex?: string } {
-  return schema.keyIndex === undefined ? {} : { keyIndex: schema.keyIndex };
-}
-
-function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexes']): CollectionSchema {
-  return { ...schema, indexes };
-}
-
-/**
- * The schema under a new table name. SQLite renames the indexes of UNIQUE constraints with the
- * table (sqlite_autoindex_<table>_<n>); other index names stay. Renamed index trees are kept
- * in memory and rebuilt from the rows when the log is replayed.
- */
-function renamedTable(schema: CollectionSchema, to: string): CollectionSchema {
-  const prefix = `sqlite_autoindex_${schema.name}_`;
-  const indexes = schema.indexes.map((ix) =>
-    ix.name.startsWith(prefix) && /^\d+$/.test(ix.name.slice(prefix.length))
-      ? { ...ix, name: `sqlite_autoindex_${to}_${ix.name.slice(prefix.length)}` }
-      : ix,
-  );
-  const renamed = (name: string): string =>
-    indexes[schema.indexes.findIndex((ix) => ix.name === name)]?.name ?? name;
-  const next = { ...schema, name: to, indexes };
-  return schema.keyIndex === undefined ? next : { ...next, keyIndex: renamed(schema.keyIndex) };
-}
-
-/** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
-function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
-  const from = schema.fields[column].path[0];
-  const rename = (path: readonly string[]): string[] =>
-    path[0] === from ? [to, ...path.slice(1)] : [...path];
-  return {
-    ...schema,
-    fields: schema.fields.map((f, i) => (i === column ? { ...f, path: [to] } : f)),
-    primaryKey: rename(schema.primaryKey),
-    indexes: schema.indexes.map((ix) =>
-      isCompositeIndex(ix)
-        ? { ...ix, path: indexPaths(ix).map(rename) }
-        : { ...ix, path: rename(ix.path as string[]) },
-    ),
-  };
-}
-
-function ddl(engine: Engine, stmt: Statement, fk: ForeignKeyGuard | null, enforced = false): StatementResult {
-  switch (stmt.kind) {
-    case 'createView': {
-      const key = stmt.name.toLowerCase();
-      const table = engine.collectionNames().find((n) => n.toLowerCase() === key);
-      const views = engine.sqlViewList();
-      const old = views.find((v) => v.name.toLowerCase() === key);
-      if (table !== undefined || old) {
-        if (stmt.ifNotExists) return { rowCount: 0 };
-        throw new SchemaError(`${old ? 'view' : 'table'} ${stmt.name} already exists`, 'SCHEMA');
-      }
-      engine.setSqlViews([...views, { name: stmt.name, sql: stmt.sql }]);
-      return { rowCount: 0 };
-    }
-    case 'dropView': {
-      const key = stmt.name.toLowerCase();
-      const views = engine.sqlViewList();
-      if (!views.some((v) => v.name.toLowerCase() === key)) {
-        const table = engine.collectionNames().find((n) => n.toLowerCase() === key);
-        if (table !== undefined) throw new QueryError(`use DROP TABLE to delete table ${table}`, 'QUERY');
-        if (stmt.ifExists) return { rowCount: 0 };
-        throw new ProgrammingError(`no such view: ${stmt.name}`, 'NO_SUCH_COLLECTION');
-      }
-      engine.setSqlViews(views.filter((v) => v.name.toLowerCase() !== key));
-      return { rowCount: 0 };
-    }
-    case 'createTable': {
-      const viewName = engine.sqlViewList().find((v) => v.name.toLowerCase() === stmt.name.toLowerCase());
-      if (viewName) {
-        if (stmt.ifNotExists) return { rowCount: 0 };
-        throw new SchemaError(`view ${stmt.name} already exists`, 'SCHEMA');
-      }
-      if (engine.collection(stmt.name)) {
-        if (stmt.ifNotExists) return { rowCount: 0 };
-        throw new SchemaError(`table ${stmt.name} already exists`, 'SCHEMA');
-      }
-      const options = {
-        ...(stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex }),
-        ...(stmt.foreignKeys === undefined ? {} : { foreignKeys: stmt.foreignKeys }),
-      };
-      const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
-      if (stmt.autoIncrement) schema.autoIncrement = true;
-      engine.registerCollection(schema);
-      return { rowCount: 0 };
-    }
-    case 'dropTable': {
-      const state = engine.collection(stmt.name);
-      const asView = state
-        ? undefined
-        : engine.sqlViewList().find((v) => v.name.toLowerCase() === stmt.name.toLowerCase());
-      if (asView) throw new QueryError(`use DROP VIEW to delete view ${asView.name}`, 'QUERY');
-      if (state && fk !== null) fk.emptyBeforeDrop(state);
-      if (!engine.dropCollection(stmt.name) && !stmt.ifExists)
-        throw new ProgrammingError(`no such table: ${stmt.name}`, 'NO_SUCH_COLLECTION');
-      return { rowCount: 0 };
-    }
-    case 'createIndex': {
-      const state = collectionOrThrow(engine, stmt.collection);
-      if (findIndexOwner(engine, stmt.name)) {
-        if (stmt.ifNotExists) return { rowCount: 0 };
-        throw new SchemaError(`index ${stmt.name} already exists`, 'SCHEMA');
-      }
-      const schema = state.meta.schema;
-      const descriptors = schema.indexes.map(indexDescriptor);
-      const next = normalizeCollection(
-        schema.name,
-        schema.fields.map(toDescriptor),
-        [...schema.primaryKey],
-        [
-          ...descriptors,
-          stmt.paths.length === 1
-            ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
-            : { name: stmt.name, paths: stmt.paths, desc: stmt.desc, kind: stmt.unique ? 'unique' : 'index' },
-        ],
-        keyOptions(schema),
-      );
-      engine.alterCollection(keepTableOptions(schema, next));
-      return { rowCount: 0 };
-    }
-    case 'dropIndex': {
-      const state = findIndexOwner(engine, stmt.name);
-      if (!state) {
-        if (stmt.ifExists) return { rowCount: 0 };
-        throw new ProgrammingError(`no such index: ${stmt.name}`, 'NO_SUCH_INDEX');
-      }
-      // SQLite's words: the index a PRIMARY KEY made goes only with its table.
-      if (state.meta.schema.keyIndex === stmt.name)
-        throw new SchemaError(
-          `index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped`,
-          'SCHEMA',
-        );
-      engine.alterCollection(
-        withIndexes(
-          state.meta.schema,
-          state.meta.schema.indexes.filter((ix) => ix.name !== stmt.name),
-        ),
-      );
-      return { rowCount: 0 };
-    }
-    case 'addColumn': {
-      const state = collectionOrThrow(engine, stmt.collection);
-      // Existing rows would need the expression's value: SQLite refuses it unless the table is empty.
-      if (stmt.field.defaultSql !== undefined && state.pk.size > 0)
-        throw new SchemaError('Cannot add a column with non-constant default', 'SCHEMA');
-      const schema = state.meta.schema;
-      const next = normalizeCollection(
-        schema.name,
-        [...schema.fields.map(toDescriptor), stmt.field],
-        [...schema.primaryKey],
-        schema.indexes.map(indexDescriptor),
-        keyOptions(schema),
-      );
-      const after = withForeignKey(keepTableOptions(schema, next), stmt, enforced);
-      const schemaPlan = alterPlan(engine, state, after);
-      engine.alterCollection(after);
-      return { rowCount: 0, schemaPlan };
-    }
-    case 'renameTable': {
-      const state = collectionOrThrow(engine, stmt.from);
-      const after = renamedTable(state.meta.schema, stmt.to);
-      const schemaPlan = alterPlan(engine, state, after);
-      engine.renameCollection(stmt.from, after);
-      renameReferences(engine, (k) => (sameName(k.table, stmt.from) ? { ...k, table: stmt.to } : k));
-      return { rowCount: 0, schemaPlan };
-    }
-    case 'dropColumn':
-      return dropColumn(engine, stmt);
-    case 'renameColumn': {
-      const state = collectionOrThrow(engine, stmt.collection);
-      const from = state.meta.schema.fields[stmt.column].path.join('.');
-      const table = stmt.collection;
-      const after = renamedColumn(state.meta.schema, stmt.column, stmt.to);
-      const schemaPlan =
-        from === stmt.to ? undefined : alterPlan(engine, state, after, new Map([[from, stmt.to]]));
-      engine.renameCollection(stmt.collection, after);
-      const swap = (cols: string[]): string[] => cols.map((c) => (sameName(c, from) ? stmt.to : c));
-      renameReferences(engine, (k, child) => {
-        const own = sameName(child, table) && k.columns.some((c) => sameName(c, from));
-        const parent = sameName(k.table, table) && k.parentColumns?.some((c) => sameName(c, from)) === true;
-        if (!own && !parent) return k;
-        const next = own ? { ...k, columns: swap(k.columns) } : { ...k };
-        if (parent && k.parentColumns) next.parentColumns = swap(k.parentColumns);
-        return next;
-      });
-      return schemaPlan ? { rowCount: 0, schemaPlan } : { rowCount: 0 };
-    }
-    case 'setUserVersion':
-      engine.setUserVersion(stmt.value);
-      return { rowCount: 0 };
-    default:
-      throw new ProgrammingError(`not a DDL statement: ${stmt.kind}`, 'PROGRAMMING');
-  }
+  return { ...result, schemaPlan: alterPlan(engine, before, after.meta.schema, renamed) };
 }
 
 /** Run one DML/DDL statement in the handle's open transaction. */
@@ -403,11 +109,22 @@ export function runWrite(
       createTableAs(engine, stmt, { params, session });
       return { rowCount: 0 };
     case 'dropTable':
-      return ddl(engine, stmt, foreignKeyGuard(db, engine));
+      return executeDdl(engine, stmt, foreignKeyGuard(db, engine));
     case 'addColumn':
       // Whether enforcement is on decides whether a REFERENCES column may have a default.
-      return ddl(engine, stmt, null, foreignKeysEnabled(db));
+      return alter(engine, stmt, () => executeDdl(engine, stmt, null, foreignKeysEnabled(db)));
+    case 'renameTable':
+    case 'renameColumn':
+    case 'dropColumn':
+      return alter(engine, stmt, () => executeDdl(engine, stmt, null));
+    case 'createTable':
+    case 'createView':
+    case 'dropView':
+    case 'createIndex':
+    case 'dropIndex':
+    case 'setUserVersion':
+      return executeDdl(engine, stmt, null);
     default:
-      return ddl(engine, stmt, null);
+      throw new ProgrammingError(`not a write statement: ${stmt.kind}`, 'PROGRAMMING');
   }
 }

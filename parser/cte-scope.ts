@@ -27,6 +27,7 @@ export function withCtes<T>(w: WithAst | undefined, params: ParamCollector, sql:
       visible,
       lowering: false,
       working: null,
+      ...(c.notMaterialized ? { notMaterialized: true } : {}),
     })),
   ];
   try {

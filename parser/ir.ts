@@ -8,8 +8,19 @@
 import type { ValueType } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import type { DeletePlan, InsertPlan, ReturningPlan, UpdatePlan } from '../planner/write-plan';
-import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
-import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
+import type {
+  AddColumnStmt,
+  CreateIndexStmt,
+  CreateTableStmt,
+  CreateViewStmt,
+  DropIndexStmt,
+  DropTableStmt,
+  DropViewStmt,
+  RenameColumnStmt,
+  DropColumnStmt,
+  RenameTableStmt,
+  SetUserVersionStmt,
+} from '../planner/ddl-plan';
 
 /** How parameters are referenced in the statement. */
 export interface ParamInfo {
@@ -48,6 +59,20 @@ export interface ExplainWriteStmt {
 }
 
 export type { ConflictAction, UpsertAction } from '../planner/write-plan';
+/** DDL statements are the planner's DDL plans (planner/ddl-plan.ts). */
+export type {
+  AddColumnStmt,
+  CreateIndexStmt,
+  CreateTableStmt,
+  CreateViewStmt,
+  DropIndexStmt,
+  DropTableStmt,
+  DropViewStmt,
+  RenameColumnStmt,
+  DropColumnStmt,
+  RenameTableStmt,
+  SetUserVersionStmt,
+} from '../planner/ddl-plan';
 
 /** RETURNING with the result columns the cursor describes (named like a select list). */
 export interface Returning extends ReturningPlan {
@@ -68,26 +93,6 @@ export interface DeleteStmt extends DeletePlan {
   readonly returning: Returning | null;
 }
 
-export interface CreateTableStmt {
-  readonly kind: 'createTable';
-  readonly name: string;
-  readonly ifNotExists: boolean;
-  readonly fields: readonly FieldDescriptor[];
-  /** The primary-key field path; a hidden rowid field when the table declares none. */
-  readonly primaryKey: string;
-  readonly indexes: readonly IndexDescriptor[];
-  /** A composite PRIMARY KEY: the unique index over its columns (primaryKey is the hidden rowid). */
-  readonly keyIndex?: string;
-  /** REFERENCES / FOREIGN KEY clauses in declaration order (absent: none). */
-  readonly foreignKeys?: readonly ForeignKeyDescriptor[];
-  /** The primary key auto-assigns max+1 when omitted (INTEGER PRIMARY KEY, hidden rowid). */
-  readonly autoIncrementKey: boolean;
-  /** AUTOINCREMENT: keys are never reused (CollectionSchema.autoIncrement). */
-  readonly autoIncrement: boolean;
-  /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */
-  readonly notNull: readonly string[];
-}
-
 /**
  * CREATE TABLE … AS SELECT: the new table's columns are the query's, named as SQLite names them;
  * their types are decided when it runs (planner/create-as.ts), from `type` or, where the query
@@ -100,78 +105,6 @@ export interface CreateTableAsStmt {
   /** null when IF NOT EXISTS found the table already there (nothing to do). */
   readonly select: SelectStmt | null;
   readonly columns: readonly { readonly name: string; readonly type: ValueType }[];
-}
-
-/** CREATE VIEW: `sql` is the statement text stored in the catalog (and shown by sqlite_master). */
-export interface CreateViewStmt {
-  readonly kind: 'createView';
-  readonly name: string;
-  /** TEMP: the view lives in the connection only. */
-  readonly temp: boolean;
-  readonly ifNotExists: boolean;
-  readonly sql: string;
-}
-
-export interface DropViewStmt {
-  readonly kind: 'dropView';
-  readonly name: string;
-  readonly ifExists: boolean;
-}
-
-export interface DropTableStmt {
-  readonly kind: 'dropTable';
-  readonly name: string;
-  readonly ifExists: boolean;
-}
-
-export interface CreateIndexStmt {
-  readonly kind: 'createIndex';
-  readonly name: string;
-  readonly collection: string;
-  /** The first column's dotted path (the only one of a single-column index). */
-  readonly path: string;
-  /** Every column's dotted path, in key order (two or more make a composite index). */
-  readonly paths: readonly string[];
-  /** Per entry of `paths`, declared DESC. */
-  readonly desc: readonly boolean[];
-  readonly unique: boolean;
-  readonly ifNotExists: boolean;
-}
-
-export interface DropIndexStmt {
-  readonly kind: 'dropIndex';
-  readonly name: string;
-  readonly ifExists: boolean;
-}
-
-export interface AddColumnStmt {
-  readonly kind: 'addColumn';
-  readonly collection: string;
-  readonly field: FieldDescriptor;
-  /** The column's REFERENCES clause, added to the table's foreign keys. */
-  readonly foreignKey?: ForeignKeyDescriptor;
-}
-
-/** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */
-export interface RenameTableStmt {
-  readonly kind: 'renameTable';
-  readonly from: string;
-  readonly to: string;
-}
-
-/** ALTER TABLE … RENAME COLUMN: `column` is the top-level field index. */
-export interface RenameColumnStmt {
-  readonly kind: 'renameColumn';
-  readonly collection: string;
-  readonly column: number;
-  readonly to: string;
-}
-
-/** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */
-export interface DropColumnStmt {
-  readonly kind: 'dropColumn';
-  readonly collection: string;
-  readonly column: number;
 }
 
 export interface TxnStmt {
@@ -197,12 +130,6 @@ export interface PragmaStmt {
   readonly name: PragmaSetting;
   readonly value: string | number | null;
   readonly columns: readonly OutputColumn[];
-}
-
-/** `PRAGMA user_version = n`: a write, stored in the file inside the transaction. */
-export interface SetUserVersionStmt {
-  readonly kind: 'setUserVersion';
-  readonly value: number;
 }
 
 export type Statement =

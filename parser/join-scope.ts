@@ -27,6 +27,8 @@ export interface NameRef {
   readonly expr: Expr;
   readonly declared: string;
   readonly nullable: boolean;
+  /** A parenthesized join's column: its table's own name (`declared` is then the unique `id:1`). */
+  readonly base?: string;
 }
 
 export interface Member {
@@ -45,7 +47,25 @@ export interface Member {
   readonly leftOfRight: boolean;
   /** Lower-cased names of this source's USING (or NATURAL) columns, merged into a column to the left. */
   readonly mergedAway: ReadonlySet<string>;
+  /**
+   * A parenthesized join (SQLite's nested FROM): its own sources, and its columns as `*` lists
+   * them, named uniquely (`id`, `id:1`) — the names a bare or alias-qualified reference uses.
+   */
+  readonly nested?: NestedFrom;
 }
+
+export interface NestedFrom {
+  readonly scope: MultiScope;
+  /** `name`: unique (`id:1`), what USING / NATURAL and `*` see; `ref.declared`: the table's own name. */
+  readonly columns: readonly { readonly name: string; readonly ref: NameRef }[];
+}
+
+/**
+ * How a name is looked up in a parenthesized join, as SQLite's nested FROM does it: a bare name by
+ * its tables' own column names (two matches are ambiguous), an alias-qualified one likewise but
+ * the first match wins, a USING / NATURAL column by the unique names.
+ */
+export type NestedLookup = 'bare' | 'alias' | 'using';
 
 export interface MultiScope {
   readonly kind: 'multi';
@@ -90,7 +110,22 @@ function derivedColumn(m: Member, i: number): ResolvedColumn {
 }
 
 /** A column of one member, by unqualified parts. */
-export function inMember(m: Member, parts: readonly string[], quoted: boolean): ResolvedColumn | null {
+export function inMember(
+  m: Member,
+  parts: readonly string[],
+  quoted: boolean,
+  how: NestedLookup = 'bare',
+  sql?: string,
+): NameRef | null {
+  if (m.nested) {
+    const key = parts.join('.').toLowerCase();
+    const hits = m.nested.columns.filter(
+      (x) => (how === 'using' ? x.name : (x.ref.base ?? x.ref.declared)).toLowerCase() === key,
+    );
+    if (hits.length > 1 && how === 'bare') throw ambiguous(parts.join('.'), sql);
+    const c = hits[0];
+    return c ? { ...c.ref, declared: c.name, nullable: c.ref.nullable || m.nullable } : null;
+  }
   if (m.table) {
     const found = tryColumn({ ...m.table, qualifiers: [] }, parts, quoted);
     return found ? shifted(found, m) : null;
@@ -118,7 +153,7 @@ export function resolveUnqualified(
   const key = parts.join('.').toLowerCase();
   let found: NameRef | null = null;
   for (const member of members) {
-    const c = inMember(member, parts, quoted);
+    const c = inMember(member, parts, quoted, 'bare', sql);
     if (!c) continue;
     if (!found) found = c;
     else if (!member.mergedAway.has(key)) throw ambiguous(parts.join('.'), sql);
@@ -151,14 +186,34 @@ export function lookupColumn(
     const owners = scope.members.filter((m) => m.qualifiers.includes(q));
     let found: NameRef | null = null;
     for (const m of owners) {
-      const c = inMember(m, parts.slice(1), quoted);
+      const c = inMember(m, parts.slice(1), quoted, 'alias', sql);
       if (!c) continue;
       if (found) throw ambiguous(parts.join('.'), sql);
       found = c;
     }
+    // The tables of a parenthesized join stay qualifiable by their own names (SQLite's nested FROM).
+    for (const m of scope.members) {
+      if (!m.nested || !qualifies(m.nested.scope, q)) continue;
+      const c = lookupColumn(m.nested.scope, parts, quoted, sql);
+      if (!c) continue;
+      if (found) throw ambiguous(parts.join('.'), sql);
+      // Named as the nested FROM names it (`id:1`), as SQLite names such a result column.
+      const own = m.nested.columns.find((x) => sameColumn(x.ref.expr, c.expr));
+      const named = own ? { ...c, declared: own.name } : c;
+      found = m.nullable ? { ...named, nullable: true } : named;
+    }
     if (found) return found;
   }
   return resolveUnqualified(scope.members, parts, quoted, sql);
+}
+
+function sameColumn(a: Expr, b: Expr): boolean {
+  return a.kind === 'column' && b.kind === 'column' && a.column === b.column && a.sub.length === b.sub.length;
+}
+
+/** Whether a source of `scope` (at any nesting) is called `q`. */
+function qualifies(scope: MultiScope, q: string): boolean {
+  return scope.members.some((m) => m.qualifiers.includes(q) || (m.nested && qualifies(m.nested.scope, q)));
 }
 
 /** The members' columns in `*` order; with a qualifier, that member's columns only (null: no such table). */
@@ -175,11 +230,41 @@ export function starColumns(
   const out: { expr: Expr; column: NameRef }[] = [];
   let matched = false;
   scope.members.forEach((m, k) => {
-    if (q !== null && !m.qualifiers.includes(q)) return;
+    if (q !== null && !m.qualifiers.includes(q)) {
+      // `t.*` for a table inside a parenthesized join: its columns under the join's unique names.
+      const nested = m.nested;
+      const inner = nested && qualifies(nested.scope, q) ? starColumns(nested.scope, q, sql) : null;
+      if (nested && inner) {
+        matched = true;
+        for (const c of inner) {
+          const own = nested.columns.find((x) => sameColumn(x.ref.expr, c.expr));
+          out.push(own ? { expr: c.expr, column: { ...c.column, declared: own.name } } : c);
+        }
+      }
+      return;
+    }
+    // SQLite: an aliased parenthesized join has no `x.*`, and its `*` finds repeated names ambiguous.
+    if (m.nested && q !== null) return;
+    if (m.nested && m.qualifiers.length > 0) {
+      const seen = new Set<string>();
+      for (const c of m.nested.columns) {
+        const name = c.ref.base ?? c.ref.declared;
+        const key = name.toLowerCase();
+        if (seen.has(key)) throw ambiguous(name, sql);
+        seen.add(key);
+      }
+    }
     matched = true;
-    const cols = m.table
-      ? visibleColumns(m.table).map((c) => shifted(c, m))
-      : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
+    const cols: NameRef[] = m.nested
+      ? m.nested.columns.map((c) => ({
+          ...c.ref,
+          declared: c.name,
+          nullable: true,
+          base: c.ref.base ?? c.ref.declared,
+        }))
+      : m.table
+        ? visibleColumns(m.table).map((c) => shifted(c, m))
+        : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
     const later = scope.members.slice(k + 1);
     // SQLite expands `*` to `t.col` terms: two sources called t make the first one ambiguous.
     const name = m.qualifiers[0];

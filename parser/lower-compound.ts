@@ -12,7 +12,7 @@
 import { ModelVaultError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { Collation, Expr, ValueType } from '../planner/expr';
-import { L } from '../planner/logical';
+import { L, sortKey } from '../planner/logical';
 import type { CompoundOp, LogicalPlan, SortKey } from '../planner/logical';
 import { parseCollation, resultCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
@@ -176,7 +176,11 @@ function orderKey(
     );
   const slot = E.slot(k, columns[k].type, columns[k].name);
   const collation = explicit ?? collations[k];
-  return { expr: collation && collation !== 'binary' ? E.collate(slot, collation) : slot, desc: item.desc };
+  return sortKey(
+    collation && collation !== 'binary' ? E.collate(slot, collation) : slot,
+    item.desc,
+    item.nulls,
+  );
 }
 
 export function lowerCompound(

@@ -7,6 +7,7 @@
  */
 import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { typeOf } from '../planner/compile-expr';
+import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt, UpsertAction } from './ir';
 import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
@@ -20,6 +21,7 @@ import { lowerSelect } from './lower-select';
 import { lowerCompound } from './lower-compound';
 import { defaultExprs } from './lower-default';
 import { fromScope } from './lower-from';
+import { updateFromScope } from './lower-update-from';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -188,21 +190,26 @@ export function lowerUpdate(
   params: ParamCollector,
   sql: string,
 ): UpdateStmt {
-  const scope = scopeFor(catalog, ast.table, null, sql);
-  const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: true };
+  const scope = scopeFor(catalog, ast.table, ast.alias, sql);
+  // UPDATE … FROM: SET and WHERE read the target joined with the FROM sources.
+  const joined = ast.from ? updateFromScope(ast.from, scope, catalog, params, sql) : null;
+  const cx: ExprContext = { scope: joined ?? scope, params, sql, aggregates: null, allowColumns: true };
   const sets = ast.sets.map((s) => ({
     column: targetColumn(scope, s.column, sql),
     expr: lowerExpr(s.expr, cx),
   }));
   if (new Set(sets.map((s) => s.column)).size !== sets.length)
     throw new ProgrammingError('a column is assigned twice in UPDATE', 'PROGRAMMING', { sql });
-  const where = ast.where ? lowerExpr(ast.where, cx) : null;
+  const terms = [...(ast.where ? [lowerExpr(ast.where, cx)] : []), ...(joined?.where ?? [])];
+  const where = terms.length === 0 ? null : terms.reduce((a, b) => E.and(a, b));
   return {
     kind: 'update',
     collection: scope.schema.name,
     sets,
     where,
+    // RETURNING reads the updated row only: SQLite refuses the FROM sources there.
     returning: lowerReturning(ast.returning, scope, params, sql),
+    ...(joined ? { from: joined.plan } : {}),
   };
 }
 

@@ -10,10 +10,10 @@ import { E, conjuncts } from '../planner/expr';
 import { rowColumnsOf } from '../planner/expr-columns';
 import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
-import type { JoinType, LogicalPlan } from '../planner/logical';
+import type { JoinType, LogicalPlan, SharedCte } from '../planner/logical';
 import { comparisonCollation, exprCollation } from '../planner/sql-text';
 import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
-import type { CteEntry, ParamCollector } from './params';
+import type { CteBody, CteEntry, ParamCollector } from './params';
 import { findCte } from './cte-scope';
 import { findView, viewEntry } from './lower-view';
 import type { CatalogView } from './scope';
@@ -22,7 +22,7 @@ import { scopeFor, visibleColumns } from './scope';
 import { virtualScope } from './lower-introspect';
 import { lowerExpr } from './lower-expr';
 import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
-import { inMember, resolveUnqualified } from './join-scope';
+import { inMember, resolveUnqualified, starColumns } from './join-scope';
 
 /** The scope of a SELECT's FROM clause; null without FROM. */
 export function fromScope(
@@ -77,6 +77,41 @@ interface Leaf {
   plan: LogicalPlan;
 }
 
+/** Whether a plan reads an outer query's column (a correlated reference) anywhere. */
+function readsOuter(root: unknown): boolean {
+  const seen = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || ArrayBuffer.isView(v)) return false;
+    seen.add(v);
+    if ((v as { kind?: unknown }).kind === 'param' && 'outer' in v) return true;
+    return Object.values(v).some(walk);
+  };
+  return walk(root);
+}
+
+/**
+ * A CTE's body for one reference. A non-recursive CTE without NOT MATERIALIZED whose body reads
+ * nothing of the query around it is lowered once and shared by every reference, so the planner
+ * computes it once per execution when it is read more than once (SQLite materializes it then).
+ */
+function cteBody(
+  entry: CteEntry,
+  lower: (entry: CteEntry) => CteBody,
+): { body: CteBody; info: SharedCte | undefined } {
+  if (entry.view || entry.notMaterialized) return { body: lower(entry), info: undefined };
+  if (entry.shared) {
+    entry.shared.info.refs++;
+    return entry.shared;
+  }
+  const body = lower(entry);
+  const recursive =
+    body.plan.kind === 'recursiveCte' ||
+    (body.plan.kind === 'limit' && body.plan.input.kind === 'recursiveCte');
+  if (recursive || readsOuter(body.plan)) return { body, info: undefined };
+  entry.shared = { body, info: { refs: 1 } };
+  return entry.shared;
+}
+
 /** A FROM source naming a CTE: its body as a derived table, or the working table of a recursive arm. */
 function cteLeaf(
   entry: CteEntry,
@@ -96,12 +131,12 @@ function cteLeaf(
   }
   if (entry.lowering || !params.cteLowerer)
     throw new QueryError(`circular reference: ${entry.name}`, 'QUERY', { sql });
-  const body = params.cteLowerer(entry);
+  const { body, info } = cteBody(entry, params.cteLowerer);
   return {
     member: { qualifiers, width: body.columns.length, table: null, derived: [...body.columns] },
     plan: entry.view
       ? L.derived(body.plan, src.alias ?? entry.name, body.columns.length)
-      : L.derived(body.plan, src.alias, body.columns.length, entry.name),
+      : L.derived(body.plan, src.alias, body.columns.length, entry.name, info),
   };
 }
 
@@ -123,7 +158,57 @@ function viewLeaf(
   }
 }
 
-function leaf(src: FromSourceAst, catalog: CatalogReader, params: ParamCollector, sql: string): Leaf {
+/**
+ * A parenthesized join, lowered at global column `offset` as SQLite's nested FROM: one source
+ * whose columns are what `*` lists inside it, named uniquely; its ON terms see its own sources only.
+ */
+function groupLeaf(
+  src: Extract<FromSourceAst, { t: 'group' }>,
+  offset: number,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const inner = lowerFrom(src.from, catalog, params, sql, offset);
+  let plan = inner.plan;
+  if (inner.where.length > 0) {
+    // An inner join's ON term reading a source to its right filters the group's rows: it joins
+    // the ON of the group's last join when that one is inner (the same rows), else it is refused.
+    if (plan.kind !== 'join' || plan.type !== 'inner')
+      throw new NotSupportedError(
+        'an ON term reading a later source inside a parenthesized join that ends in an outer join',
+        'NOT_SUPPORTED',
+        { sql },
+      );
+    const terms = inner.where.reduce((a, b) => E.and(a, b));
+    plan = { ...plan, on: plan.on ? E.and(plan.on, terms) : terms };
+  }
+  const star = starColumns(inner, null, sql) ?? [];
+  // Named from the tables' own column names, as SQLite names a nested FROM's columns.
+  const names = uniqueNames(star.map((c) => c.column.base ?? c.column.declared));
+  return {
+    member: {
+      qualifiers: src.alias !== null ? [src.alias.toLowerCase()] : [],
+      width: inner.width - offset,
+      table: null,
+      derived: null,
+      nested: {
+        scope: inner,
+        columns: star.map((c, i) => ({ name: names[i], ref: { ...c.column, expr: c.expr } })),
+      },
+    },
+    plan,
+  };
+}
+
+function leaf(
+  src: FromSourceAst,
+  offset: number,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
   const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
@@ -165,6 +250,7 @@ function leaf(src: FromSourceAst, catalog: CatalogReader, params: ParamCollector
 
 /** Declared names of a member's columns, in order (what NATURAL compares). */
 function memberNames(m: Member): string[] {
+  if (m.nested) return m.nested.columns.map((c) => c.name);
   if (m.table) return visibleColumns(m.table).map((c) => c.declared);
   return (m.derived ?? []).map((d) => d.name);
 }
@@ -177,7 +263,7 @@ function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
 /** `left.x = right.x` for a USING / NATURAL column, under the collation SQLite's `=` picks. */
 function usingCondition(left: readonly Member[], right: Member, name: string, sql: string): Expr {
   const l = resolveUnqualified(left, [name], false, sql);
-  const r = inMember(right, [name], false);
+  const r = inMember(right, [name], false, 'using', sql);
   if (!l || !r)
     throw new QueryError(`cannot join using column ${name} - column not present in both tables`, 'QUERY', {
       sql,
@@ -189,20 +275,25 @@ function usingCondition(left: readonly Member[], right: Member, name: string, sq
 
 const rightOf = (m: Member): number => m.offset + m.width;
 
+/**
+ * `base`: the global column the FROM clause's row starts at (0, except for a FROM clause nested
+ * to the right of other sources, as UPDATE … FROM's is): members and expressions use global columns.
+ */
 export function lowerFrom(
   from: FromAst,
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
+  base = 0,
 ): MultiScope {
-  const first = leaf(from.first, catalog, params, sql);
+  const first = leaf(from.first, base, catalog, params, sql);
   let members: Member[] = [
-    { ...first.member, offset: 0, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
+    { ...first.member, offset: base, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
   ];
   const plans = [first.plan];
   const usingConds: Expr[][] = [];
   for (const j of from.joins) {
-    const right = leaf(j.source, catalog, params, sql);
+    const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
     // SQLite refuses a recursive CTE's working table on the right of an outer join, in these words.
     if (right.plan.kind === 'workingTable' && type !== 'inner')
@@ -223,7 +314,7 @@ export function lowerFrom(
     let using: readonly string[] = j.using ?? [];
     if (j.natural) {
       using = memberNames(r0).filter((n) =>
-        left.some((m) => !m.mergedAway.has(n.toLowerCase()) && inMember(m, [n], false)),
+        left.some((m) => !m.mergedAway.has(n.toLowerCase()) && inMember(m, [n], false, 'using', sql)),
       );
     }
     const keys = [...new Set(using.map((n) => n.toLowerCase()))];
@@ -253,7 +344,7 @@ export function lowerFrom(
       }
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
-    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset, r.width);
+    plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset - base, r.width);
   });
   return { ...multi(members, plan), where };
 }

@@ -13,7 +13,7 @@
 import { NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { Expr, ValueType } from '../planner/expr';
-import { L } from '../planner/logical';
+import { L, sortKey } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
 import { typeOf } from '../planner/compile-expr';
 import { checkOrderingCollation, exprCollation, parseCollation } from '../planner/sql-text';
@@ -116,13 +116,13 @@ function lowerOrder(ast: SelectAst, outputs: readonly Output[], cx: ExprContext)
   return ast.orderBy.map((o, i) => {
     const { inner, wrap } = throughCollate(o.expr, cx);
     const pos = position(inner, i, outputs, 'ORDER BY', cx.sql);
-    if (pos) return { expr: wrap(pos), desc: o.desc };
+    if (pos) return sortKey(wrap(pos), o.desc, o.nulls);
     // An ORDER BY term that is exactly an alias means the alias, even if a column has that name.
     if (inner.t === 'col' && inner.parts.length === 1) {
       const alias = cx.aliases?.get(inner.parts[0].toLowerCase());
-      if (alias) return { expr: wrap(alias), desc: o.desc };
+      if (alias) return sortKey(wrap(alias), o.desc, o.nulls);
     }
-    return { expr: lowerExpr(o.expr, cx), desc: o.desc };
+    return sortKey(lowerExpr(o.expr, cx), o.desc, o.nulls);
   });
 }
 
@@ -180,7 +180,7 @@ function lowerGrouping(
       expr: toSlots(o.expr),
       column: oneGroup ? { ...o.column, nullable: true } : o.column,
     })),
-    keys: keys.map((k) => ({ expr: toSlots(k.expr), desc: k.desc })),
+    keys: keys.map((k) => ({ ...k, expr: toSlots(k.expr) })),
     toSlots,
   };
 }
@@ -249,7 +249,7 @@ export function lowerSelect(
       base,
     );
     outputs = outputs.map((o) => ({ ...o, expr: place(o.expr) }));
-    keys = keys.map((k) => ({ expr: place(k.expr), desc: k.desc }));
+    keys = keys.map((k) => ({ ...k, expr: place(k.expr) }));
   }
 
   // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.

@@ -17,6 +17,7 @@ import type { FunctionDef } from '../planner/functions';
 import { typeOf } from '../planner/compile-expr';
 import { checkOrderingCollation } from '../planner/sql-text';
 import { DEFAULT_FRAME } from '../planner/window';
+import { sortKey } from '../planner/logical';
 import type { FrameBound, WindowCall, WindowFrame, WindowSpec } from '../planner/window';
 import type { FrameBoundAst, NamedWindowAst, SqlExpr, WindowSpecAst } from './sql/ast';
 import type { ExprContext } from './lower-expr';
@@ -111,7 +112,7 @@ export function lowerWindowCall(e: CallAst, def: FunctionDef, cx: ExprContext, l
 
   // Arguments, partition and order keys read the rows the Window node sees; no window nests.
   const argCx: ExprContext = { ...cx, windows: null };
-  const orderBy = ast.orderBy.map((o) => ({ expr: lower(o.expr, argCx), desc: o.desc }));
+  const orderBy = ast.orderBy.map((o) => sortKey(lower(o.expr, argCx), o.desc, o.nulls));
   const partitionBy = ast.partitionBy.map((p) => lower(p, argCx));
   [...partitionBy, ...orderBy.map((o) => o.expr)].forEach(checkOrderingCollation);
   const spec: WindowSpec = { partitionBy, orderBy, frame: lowerFrame(ast, cx, lower) };

@@ -7,6 +7,7 @@
 import { ProgrammingError } from '../src/errors';
 import type { ParamInfo, SelectStmt } from './ir';
 import type { QueryAst } from './sql/ast';
+import type { SharedCte } from '../planner/logical';
 import type { Expr } from '../planner/expr';
 import type { DerivedColumn, Scope } from './join-scope';
 import type { LogicalPlan } from '../planner/logical';
@@ -34,6 +35,10 @@ export interface CteEntry {
   } | null;
   /** A view read like a CTE (parser/lower-view.ts): SQLite words its errors differently. */
   readonly view?: boolean;
+  /** Declared NOT MATERIALIZED: every reference expands the body. */
+  readonly notMaterialized?: boolean;
+  /** The body shared by every reference (set by the first, when it may be computed once). */
+  shared?: { readonly body: CteBody; readonly info: SharedCte };
 }
 
 /** A CTE's body lowered for one reference: its plan and its columns (named by the column list). */

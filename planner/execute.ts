@@ -18,7 +18,8 @@ import { polled } from './interrupt';
 import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
-import type { SortKey } from './logical';
+import type { SharedCte, SortKey } from './logical';
+import { compareUnderKey } from './logical';
 import type {
   CompoundPNode,
   IndexRangeScanNode,
@@ -37,6 +38,7 @@ import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
+import { semiJoinSource } from './semi-join-exec';
 import { source } from './source';
 import { Bounds } from './bounds';
 import type { Source } from './source';
@@ -64,6 +66,8 @@ export interface ExecEnv {
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
   readonly sortBudgetRows: number;
+  /** Rows of the CTEs several references share, computed once per statement execution. */
+  readonly sharedCtes?: Map<SharedCte, Row[]>;
 }
 
 const EMPTY: Source = source(() => null);
@@ -439,8 +443,21 @@ const builders: Builders = {
   NestedLoopJoin: (node, env) => nestedLoopJoinSource(node, env, build),
   HashJoin: (node, env) => hashJoinSource(node, env, build),
   IndexNestedLoopJoin: (node, env) => indexNestedLoopJoinSource(node, env, build),
+  SemiJoin: (node, env) => semiJoinSource(node, env, build),
+  AntiJoin: (node, env) => semiJoinSource(node, env, build),
   Subquery: (node, env) => build(node.input, env),
-  CteScan: (node, env) => build(node.input, env),
+  CteScan(node, env) {
+    const shared = node.shared;
+    if (shared === undefined) return build(node.input, env);
+    // Read by several references: the first computes the rows, every reference reads them.
+    let computed = env.sharedCtes ?? sharedCtes.get(env);
+    if (!computed) sharedCtes.set(env, (computed = new Map()));
+    let rows = computed.get(shared);
+    if (!rows) computed.set(shared, (rows = drain(build(node.input, env))));
+    const all = rows;
+    let i = 0;
+    return source(() => (i < all.length ? all[i++] : null));
+  },
   RecursiveUnion: (node, env) => recursiveSource(node, env),
   WorkingTable(node, env) {
     const rows = workingTables(env).get(node.id) ?? [];
@@ -469,6 +486,9 @@ const builders: Builders = {
 };
 
 const working = new WeakMap<ExecEnv, Map<number, Row[]>>();
+
+/** The rows of the shared CTEs computed in an `env` made without a map of its own. */
+const sharedCtes = new WeakMap<ExecEnv, Map<SharedCte, Row[]>>();
 
 /** The working tables of the recursive CTEs running in `env`, by id. */
 function workingTables(env: ExecEnv): Map<number, Row[]> {
@@ -608,8 +628,9 @@ export function compareByKeys(
   keys: readonly SortKey[],
 ): number {
   for (let i = 0; i < keys.length; i++) {
-    const c = compareValues(a[i], b[i]);
-    if (c !== 0) return keys[i].desc ? -c : c;
+    const k = keys[i];
+    const c = k.nulls ? compareUnderKey(k, a[i], b[i], compareValues) : compareValues(a[i], b[i]);
+    if (c !== 0) return k.nulls || !k.desc ? c : -c;
   }
   return 0;
 }

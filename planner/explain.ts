@@ -1,6 +1,6 @@
 /** Physical plan → indented text, one node per line, with the index and bounds each node uses. */
 import type { Expr, SubqueryExpr } from './expr';
-import type { PhysicalKind, PhysicalPlan } from './physical';
+import type { PhysicalKind, PhysicalPlan, SemiJoinPNode } from './physical';
 import type { LogicalPlan, SortKey } from './logical';
 import type { DeletePlan, UpdatePlan } from './write-plan';
 
@@ -84,7 +84,19 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
 }
 
 function keysText(keys: readonly SortKey[]): string {
-  return keys.map((k) => `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
+  return keys
+    .map(
+      (k) =>
+        `${exprText(k.expr)} ${k.desc ? 'DESC' : 'ASC'}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ''}`,
+    )
+    .join(', ');
+}
+
+/** `SemiJoin t.a IN (subquery)`, `AntiJoin NOT EXISTS keys=[t.id] = [u.tid]`: the subquery plan follows. */
+function semiText(n: SemiJoinPNode): string {
+  const not = n.kind === 'AntiJoin' ? 'NOT ' : '';
+  if (n.in) return `${n.kind} ${exprText(n.keys[0])} ${not}IN (subquery)`;
+  return `${n.kind} ${not}EXISTS keys=[${n.keys.map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
 }
 
 type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>) => string };
@@ -128,8 +140,11 @@ const describe: Describers = {
     const residual = n.residual ? ` residual ${exprText(n.residual)}` : '';
     return `IndexNestedLoopJoin ${n.type} ${n.collection} using ${using} (${keys})${filter}${residual}`;
   },
+  SemiJoin: (n) => semiText(n),
+  AntiJoin: (n) => semiText(n),
   Subquery: (n) => `Subquery${n.alias === null ? '' : ` ${n.alias}`}`,
-  CteScan: (n) => `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}`,
+  CteScan: (n) =>
+    `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}${n.shared ? ` (computed once, ${n.shared.refs} references)` : ''}`,
   RecursiveUnion: (n) => `RecursiveUnion ${n.name}${n.all ? ' all' : ''}`,
   WorkingTable: (n) => `WorkingTable ${n.name}`,
   Limit: (n) =>
@@ -140,6 +155,7 @@ function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'IndexUnion') return [...n.inputs];
   if (n.kind === 'Union' || n.kind === 'Intersect' || n.kind === 'Except') return [n.left, n.right];
   if (n.kind === 'NestedLoopJoin' || n.kind === 'HashJoin') return [n.left, n.right];
+  if (n.kind === 'SemiJoin' || n.kind === 'AntiJoin') return [n.input, n.sub];
   if (n.kind === 'IndexNestedLoopJoin') return [n.outer];
   if (n.kind === 'RecursiveUnion') return [n.init, ...n.steps];
   return 'input' in n ? [n.input] : [];
@@ -152,7 +168,14 @@ function subqueriesOf(root: PhysicalPlan): SubqueryExpr[] {
   const search = (v: unknown): void => {
     if (typeof v !== 'object' || v === null || seen.has(v) || Buffer.isBuffer(v)) return;
     seen.add(v);
-    if ((v as { kind?: unknown }).kind === 'subquery' && 'plan' in v) {
+    const kind = (v as { kind?: unknown }).kind;
+    // A semi / anti join shows its subquery as its own child, not as a Subquery #n.
+    if (kind === 'SemiJoin' || kind === 'AntiJoin') {
+      const n = v as SemiJoinPNode;
+      for (const x of [n.input, n.sub, n.keys, n.subKeys]) search(x);
+      return;
+    }
+    if (kind === 'subquery' && 'plan' in v) {
       const sub = v as SubqueryExpr;
       out.push(sub);
       search(sub.arg);

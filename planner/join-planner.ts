@@ -75,7 +75,13 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
       const input = ctx.query(plan.plan);
       const node: PhysicalPlan =
         plan.cte !== undefined
-          ? { kind: 'CteScan', name: plan.cte, alias: plan.alias, input }
+          ? {
+              kind: 'CteScan',
+              name: plan.cte,
+              alias: plan.alias,
+              input,
+              ...(plan.shared && plan.shared.refs > 1 ? { shared: plan.shared } : {}),
+            }
           : { kind: 'Subquery', alias: plan.alias, input };
       return filtered(node, preds, -base);
     }

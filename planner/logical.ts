@@ -66,6 +66,38 @@ export interface WindowNode {
 export interface SortKey {
   readonly expr: Expr;
   readonly desc: boolean;
+  /**
+   * Set only when NULLs go where the direction would not put them (`ASC NULLS LAST`, `DESC NULLS
+   * FIRST`): NULLs then sort after (`last`) or before (`first`) every value, whatever the direction.
+   */
+  readonly nulls?: 'first' | 'last';
+}
+
+/** A SortKey from an ORDER BY term: `nulls` kept only when it differs from the direction's default. */
+export function sortKey(expr: Expr, desc: boolean, nulls?: 'first' | 'last'): SortKey {
+  const moved = nulls !== undefined && (nulls === 'first') === desc;
+  return moved ? { expr, desc, nulls } : { expr, desc };
+}
+
+/** Whether NULLs come first in the key's output order. */
+export function nullsFirst(k: Pick<SortKey, 'desc' | 'nulls'>): boolean {
+  return k.nulls === undefined ? !k.desc : k.nulls === 'first';
+}
+
+/** `a` against `b` under key `k`: NULLs placed as the key says, other values by `compare`, reversed for DESC. */
+export function compareUnderKey(
+  k: SortKey,
+  a: unknown,
+  b: unknown,
+  compare: (x: unknown, y: unknown) => number,
+): number {
+  if (k.nulls !== undefined) {
+    const an = a === null || a === undefined;
+    const bn = b === null || b === undefined;
+    if (an || bn) return an && bn ? 0 : (an ? -1 : 1) * (k.nulls === 'first' ? 1 : -1);
+  }
+  const c = compare(a, b);
+  return k.desc ? -c : c;
 }
 
 export interface SortNode {
@@ -132,6 +164,14 @@ export interface JoinNode {
   readonly rightWidth: number;
 }
 
+/**
+ * A CTE body read by several references of one statement: computed once per execution and its
+ * rows reused (the references share this object; `refs` counts them, final once lowering ends).
+ */
+export interface SharedCte {
+  refs: number;
+}
+
 /** A derived table `(SELECT …)`: its rows are the inner plan's projected rows. */
 export interface DerivedNode {
   readonly kind: 'derived';
@@ -141,6 +181,8 @@ export interface DerivedNode {
   readonly width: number;
   /** Set when the source is a CTE (or view): its name, for EXPLAIN's CteScan. */
   readonly cte?: string;
+  /** A CTE whose body every reference shares (computed once when there are several). */
+  readonly shared?: SharedCte;
 }
 
 /**
@@ -227,12 +269,19 @@ export const L = Object.freeze({
     leftWidth: number,
     rightWidth: number,
   ): JoinNode => ({ kind: 'join', type, left, right, on, leftWidth, rightWidth }),
-  derived: (plan: LogicalPlan, alias: string | null, width: number, cte?: string): DerivedNode => ({
+  derived: (
+    plan: LogicalPlan,
+    alias: string | null,
+    width: number,
+    cte?: string,
+    shared?: SharedCte,
+  ): DerivedNode => ({
     kind: 'derived',
     plan,
     alias,
     width,
     ...(cte !== undefined ? { cte } : {}),
+    ...(shared !== undefined ? { shared } : {}),
   }),
   recursiveCte: (fields: Omit<RecursiveCteNode, 'kind'>): RecursiveCteNode => ({
     kind: 'recursiveCte',

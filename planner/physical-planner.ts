@@ -34,6 +34,7 @@ import { likePrefix } from './sql-values';
 import { rowColumnsOf } from './expr-columns';
 import { planFrom } from './join-planner';
 import type { JoinPlanning } from './join-planner';
+import { semiJoinTerms } from './decorrelate';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
@@ -679,25 +680,31 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         : l.recursive
           ? recursiveNode(l.recursive, catalog)
           : null;
+  // Subquery tests of the WHERE that run as semi / anti joins over the rows the rest selects.
+  const semi = semiJoinTerms(l.where);
+  const semiReads = semi.terms.flatMap((t) => t.reads);
   if (l.from) {
     // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
-    node = planFrom(l.from, 0, conjuncts(l.where), joinPlanning(catalog));
+    node = planFrom(l.from, 0, conjuncts(semi.rest), joinPlanning(catalog));
   } else if (leaf) {
     // No indexes: a Values or virtual leaf is filtered row by row.
     node = leaf;
-    if (l.where) node = { kind: 'Filter', input: node, predicate: l.where };
+    if (semi.rest) node = { kind: 'Filter', input: node, predicate: semi.rest };
   } else {
     const view = l.scan === null ? undefined : catalog.collection(l.scan);
     if (!view) throw new QueryError(`no such collection: ${l.scan ?? ''}`, 'QUERY');
     // Sorting below an aggregate is over groups, above a window over its reordered rows: the
     // access path can't provide either order.
-    const accessSort = l.aggregate || l.window ? null : l.sort;
-    const choice = chooseAccess(view, l.where, accessSort, l.limit?.limit != null);
-    node = coveringAccess(view, choice, l);
-    ordered = choice.ordered;
+    // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
+    const movesNulls = l.sort?.some((k) => k.nulls) === true;
+    const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
+    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null);
+    node = coveringAccess(view, { ...choice, residual: [...choice.residual, ...semiReads] }, l);
+    ordered = choice.ordered && !movesNulls;
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
   }
+  for (const t of semi.terms) node = t.build(node, (sub) => planQuery(sub, catalog));
   if (l.aggregate) {
     node = {
       kind: 'Aggregate',

@@ -3,8 +3,8 @@
  * The executor (planner/execute.ts) dispatches on `kind` through a Record the compiler checks,
  * so adding a node kind without an operator is a type error.
  */
-import type { AggregateExpr, Collation, Expr } from './expr';
-import type { JoinType, ProjectColumn, SortKey } from './logical';
+import type { AggregateExpr, Collation, Expr, SubqueryExpr } from './expr';
+import type { JoinType, ProjectColumn, SharedCte, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 
@@ -225,6 +225,8 @@ export interface SubqueryScanNode {
 /** A CTE (or view) read in FROM: its rows are `input`'s. */
 export interface CteScanNode {
   readonly kind: 'CteScan';
+  /** Set when several references read the CTE: its rows are computed once per execution. */
+  readonly shared?: SharedCte;
   readonly name: string;
   readonly alias: string | null;
   readonly input: PhysicalPlan;
@@ -251,6 +253,26 @@ export interface WorkingTablePNode {
   readonly id: number;
 }
 
+/**
+ * A WHERE term `x [NOT] IN (SELECT …)` or a correlated `[NOT] EXISTS (SELECT … WHERE inner = outer
+ * …)` run as a join (planner/decorrelate.ts): the subquery's rows are read once per execution and
+ * hashed on their key columns, each input row probes with `keys`. SemiJoin keeps the input rows
+ * the term is true for, AntiJoin (NOT IN, NOT EXISTS) likewise for the negated term, with
+ * SQLite's NULL rules for IN (`in`: the IN's comparison collation and affinity apply).
+ */
+interface SemiFields {
+  readonly input: PhysicalPlan;
+  /** Rows of the key columns, one per entry of `keys`. */
+  readonly sub: PhysicalPlan;
+  readonly keys: readonly Expr[];
+  /** The inner side of each key, for explain() (EXISTS only). */
+  readonly subKeys: readonly Expr[];
+  readonly in: SubqueryExpr | null;
+}
+
+export type SemiJoinPNode =
+  (SemiFields & { readonly kind: 'SemiJoin' }) | (SemiFields & { readonly kind: 'AntiJoin' });
+
 export type JoinPNode = NestedLoopJoinNode | HashJoinNode | IndexNestedLoopJoinNode;
 
 export type AccessNode =
@@ -270,6 +292,7 @@ export type PhysicalPlan =
   | LimitPNode
   | CompoundPNode
   | JoinPNode
+  | SemiJoinPNode
   | SubqueryScanNode
   | CteScanNode
   | RecursiveUnionNode

@@ -5,7 +5,7 @@
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition } from '../storage/row-readers';
 import type { ExecContext, Row } from './compile-expr';
-import type { LogicalPlan } from './logical';
+import type { LogicalPlan, SharedCte } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
@@ -25,6 +25,8 @@ export interface RunOptions {
    * per execution.
    */
   subplans?: Map<LogicalPlan, PhysicalPlan>;
+  /** Rows of shared CTEs, when several runs make up one statement execution (a write's queries). */
+  sharedCtes?: Map<SharedCte, Row[]>;
 }
 
 export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
@@ -65,6 +67,7 @@ class Execution implements ExecEnv, Source {
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly sortBudgetRows: number;
+  readonly sharedCtes: Map<SharedCte, Row[]>;
   /** Subquery plans of this execution (a correlated one runs once per outer row: planned once). */
   private planned: Map<LogicalPlan, PhysicalPlan> | null = null;
   private source_: Source | null = null;
@@ -81,6 +84,7 @@ class Execution implements ExecEnv, Source {
     this.scanRowWhere = readers.scanRowWhere;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
     this.planned = opts.subplans ?? null;
+    this.sharedCtes = opts.sharedCtes ?? new Map<SharedCte, Row[]>();
     // Subqueries run on this execution's snapshot and bindings; a new function per execution is
     // what tells cached subquery results apart (ExecContext.runPlan).
     this.ctx = new Context(opts.params ?? [], opts.session, (sub) => this.runSubquery(sub));

@@ -14,6 +14,7 @@ import { writeFrame, parseFrameHeader } from '../storage/frame';
 import { FRAME_HEADER_SIZE, FrameKind } from '../storage/format';
 import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
+import { compareUnderKey } from './logical';
 import { InternalError } from '../src/errors';
 import { source } from './source';
 
@@ -32,8 +33,9 @@ export const spillStats = { runsWritten: 0, filesCreated: 0, filesRemoved: 0 };
 function compareKeyed(keys: readonly SortKey[]): (a: Keyed, b: Keyed) => number {
   return (a, b) => {
     for (let i = 0; i < keys.length; i++) {
-      const c = compareValues(a.k[i], b.k[i]);
-      if (c !== 0) return keys[i].desc ? -c : c;
+      const k = keys[i];
+      const c = k.nulls ? compareUnderKey(k, a.k[i], b.k[i], compareValues) : compareValues(a.k[i], b.k[i]);
+      if (c !== 0) return k.nulls || !k.desc ? c : -c;
     }
     return 0;
   };

@@ -25,6 +25,17 @@ interface InSet {
   readonly keys: ReadonlySet<string>;
 }
 
+/**
+ * The hash key under which IN (SELECT …) compares a value: equal keys for exactly the values the
+ * comparison finds equal (its collation and affinity).
+ */
+export function inKeyOf(e: SubqueryExpr, numericAffinity: (v: unknown) => unknown): (v: unknown) => string {
+  const convert =
+    e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
+  const collation = e.collation ?? 'binary';
+  return (v) => valueKey(collationKey(convert(v), collation));
+}
+
 export function compileSubquery(
   e: SubqueryExpr,
   ctx: ExecContext,
@@ -69,10 +80,7 @@ export function compileSubquery(
     return (row) => (rowsOf(row).length > 0 ? yes : 1 - yes);
   }
   if (!arg) throw new InternalError('IN subquery without a left operand', 'INTERNAL');
-  const convert =
-    e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
-  const collation = e.collation ?? 'binary';
-  const key = (v: unknown): string => valueKey(collationKey(convert(v), collation));
+  const key = inKeyOf(e, numericAffinity);
   const setOf = (row: Row): InSet => {
     const all = rowsOf(row);
     if (inSet) return inSet;

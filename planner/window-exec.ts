@@ -26,6 +26,8 @@ import { truth } from './sql-values';
 import { GroupIndex } from './value-key';
 import { tagReal } from './tagged-real';
 import type { FrameBound, WindowCall, WindowSpec } from './window';
+import type { SortKey } from './logical';
+import { nullsFirst } from './logical';
 
 /** A number from a value as SQLite's numeric checks read it (text that looks numeric counts); else null. */
 function numeric(v: unknown): number | null {
@@ -151,6 +153,7 @@ function rangeEdge(
   i: number,
   offset: number,
   desc: boolean,
+  nullsAtStart: boolean,
   b: FrameBound,
   isStart: boolean,
 ): number {
@@ -164,6 +167,8 @@ function rangeEdge(
   const n = p.rows.length;
   // Row j is "before" the bound when it sorts strictly before target (or at/before it for an end).
   const before = (j: number): boolean => {
+    // NULLs sit at one end of the order (NULLS FIRST/LAST may move them from where they compare).
+    if (p.first[j] == null) return nullsAtStart;
     const c = compareValues(p.first[j], target);
     const s = desc ? -c : c;
     return isStart ? s < 0 : s <= 0;
@@ -185,6 +190,7 @@ function frameRange(p: Partition, i: number, spec: WindowSpec, off: FrameOffsets
   const g = p.groupOf[i];
   const groups = p.groupStart.length - 1;
   const desc = spec.orderBy[0]?.desc === true;
+  const nullsAtStart = spec.orderBy[0] ? nullsFirst(spec.orderBy[0]) : true;
   const edge = (b: FrameBound, offset: number, isStart: boolean): number => {
     switch (b.kind) {
       case 'unboundedPreceding':
@@ -201,7 +207,7 @@ function frameRange(p: Partition, i: number, spec: WindowSpec, off: FrameOffsets
           const t = g + sign * offset + (isStart ? 0 : 1);
           return p.groupStart[Math.min(groups, Math.max(0, t))];
         }
-        return rangeEdge(p, i, offset, desc, b, isStart);
+        return rangeEdge(p, i, offset, desc, nullsAtStart, b, isStart);
       }
     }
   };
@@ -407,9 +413,14 @@ function aggregateRunner(c: Extract<WindowCall, { kind: 'aggregate' }>, ctx: Exe
 }
 
 /** A comparator of row indexes by key columns `from`.. (each ascending or descending), ties by index. */
+function movedNulls(k: SortKey): number {
+  return k.nulls === undefined ? 0 : k.nulls === 'first' ? 1 : -1;
+}
+
 function byKeys(
   cols: readonly unknown[][],
   sign: readonly number[],
+  nulls: readonly number[],
   from: number,
 ): (a: number, b: number) => number {
   const nk = cols.length;
@@ -419,6 +430,10 @@ function byKeys(
       const x = col[a];
       const y = col[b];
       if (x === y) continue;
+      if (nulls[j] !== 0 && (x == null || y == null)) {
+        if (x == null && y == null) continue;
+        return x == null ? -nulls[j] : nulls[j];
+      }
       const c = typeof x === 'number' && typeof y === 'number' ? (x < y ? -1 : 1) : compareValues(x, y);
       if (c !== 0) return sign[j] * c;
     }
@@ -431,10 +446,16 @@ function byKeys(
  * keys, ties in their current order. Rows are first hashed into partitions, so only the distinct
  * partition keys and each partition's own rows are sorted (many small sorts instead of one big).
  */
-function windowOrder(n: number, cols: readonly unknown[][], sign: readonly number[], np: number): number[] {
+function windowOrder(
+  n: number,
+  cols: readonly unknown[][],
+  sign: readonly number[],
+  nulls: readonly number[],
+  np: number,
+): number[] {
   if (np === 0) {
     const all = Array.from({ length: n }, (_, i) => i);
-    return cols.length === 0 ? all : all.sort(byKeys(cols, sign, 0));
+    return cols.length === 0 ? all : all.sort(byKeys(cols, sign, nulls, 0));
   }
   const parts = new GroupIndex<number[]>();
   const list: number[][] = [];
@@ -449,9 +470,9 @@ function windowOrder(n: number, cols: readonly unknown[][], sign: readonly numbe
     }
     members.push(i);
   }
-  const partKeys = byKeys(cols.slice(0, np), sign, 0);
+  const partKeys = byKeys(cols.slice(0, np), sign, nulls, 0);
   list.sort((a, b) => partKeys(a[0], b[0]));
-  const within = byKeys(cols, sign, np);
+  const within = byKeys(cols, sign, nulls, np);
   const out: number[] = [];
   for (const members of list) {
     if (members.length > 1 && cols.length > np) members.sort(within);
@@ -487,7 +508,9 @@ export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecCo
     const evals = keyEvals([...spec.partitionBy, ...spec.orderBy.map((o) => o.expr)], ctx);
     const cols = evals.map((f) => rows.map((row) => f(row)));
     const sign = [...spec.partitionBy.map(() => 1), ...spec.orderBy.map((o) => (o.desc ? -1 : 1))];
-    const order = windowOrder(n, cols, sign, spec.partitionBy.length);
+    // Per key: 0 when NULLs sort as values do, else 1 (NULLS FIRST) or -1 (NULLS LAST).
+    const nulls = [...spec.partitionBy.map(() => 0), ...spec.orderBy.map((o) => movedNulls(o))];
+    const order = windowOrder(n, cols, sign, nulls, spec.partitionBy.length);
     rows = order.map((i) => rows[i]);
     const sorted = cols.map((col) => order.map((i) => col[i]));
     const partCols = sorted.slice(0, spec.partitionBy.length);

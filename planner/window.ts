@@ -76,7 +76,7 @@ export function windowCallExprs(c: WindowCall): Expr[] {
 export function mapWindowCall(c: WindowCall, f: (e: Expr) => Expr): WindowCall {
   const spec: WindowSpec = {
     partitionBy: c.spec.partitionBy.map(f),
-    orderBy: c.spec.orderBy.map((k) => ({ expr: f(k.expr), desc: k.desc })),
+    orderBy: c.spec.orderBy.map((k) => ({ ...k, expr: f(k.expr) })),
     frame: c.spec.frame,
   };
   if (c.kind === 'builtin') return { ...c, args: c.args.map(f), spec };

@@ -57,6 +57,11 @@ export interface UpdatePlan {
   readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
   readonly where: Expr | null;
   readonly returning: ReturningPlan | null;
+  /**
+   * UPDATE … FROM: the target joined with the FROM sources, the target's columns first at their
+   * stored positions; `where` and the SET expressions read that joined row (absent: plain UPDATE).
+   */
+  readonly from?: LogicalPlan;
 }
 
 export interface DeletePlan {

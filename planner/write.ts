@@ -11,14 +11,16 @@ import { compareValues, keyHasNull } from '../storage/compare';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
 import { compileExpr } from './compile-expr';
-import type { ExecContext } from './compile-expr';
+import type { ExecContext, Row as ExecRow } from './compile-expr';
 import { truth } from './sql-values';
 import { E } from './expr';
 import type { Expr } from './expr';
 import { L } from './logical';
-import type { LogicalPlan } from './logical';
+import type { LogicalPlan, SharedCte } from './logical';
 import { physicalPlan, openResult } from './run';
+import type { RunOptions } from './run';
 import { hasSubquery } from './expr-columns';
+import { exprText } from './explain';
 import type {
   DeletePlan,
   InsertPlan,
@@ -261,18 +263,9 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
  * Every row of an INSERT … SELECT, read before the first write: SQLite evaluates a SELECT from
  * the table being inserted into in full first, so the new rows never feed the query.
  */
-function selectedRows(
-  engine: Engine,
-  select: { readonly plan: LogicalPlan },
-  params: ExecContext['params'],
-  session: ExecContext['session'],
-): unknown[][] {
+function selectedRows(engine: Engine, select: { readonly plan: LogicalPlan }, ctx: ExecContext): unknown[][] {
   const view = engine.currentView();
-  const { source } = openResult(physicalPlan(select.plan, view), view, {
-    readers: engine.readersFor(view),
-    params,
-    session,
-  });
+  const { source } = openResult(physicalPlan(select.plan, view), view, runOptions(engine, view, ctx));
   const rows: unknown[][] = [];
   for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
   return rows;
@@ -373,7 +366,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
     if (project) returned.push(project(stored));
   };
   if (stmt.select) {
-    for (const values of selectedRows(engine, stmt.select, ctx.params, ctx.session)) put(values);
+    for (const values of selectedRows(engine, stmt.select, ctx)) put(values);
   } else {
     // Reused across rows: storedRow copies what it needs out of it.
     const scratch: unknown[] = [];
@@ -397,38 +390,65 @@ function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
   });
 }
 
-/** Primary keys of the rows a WHERE selects, collected before any change (no Halloween problem). */
 /**
  * The query an UPDATE or DELETE finds its rows with: the primary keys of the rows `where` accepts,
- * planned like any SELECT (so it uses an index), and what `EXPLAIN UPDATE/DELETE` shows.
+ * planned like any SELECT (so it uses an index), and what `EXPLAIN UPDATE/DELETE` shows. For
+ * UPDATE … FROM it reads the join and also yields each SET expression's value per joined row.
  */
-export function writeAccessPlan(pkColumn: number, collection: string, where: Expr | null): LogicalPlan {
-  let plan: LogicalPlan = L.scan(collection);
-  if (where) plan = L.filter(plan, where);
-  return L.project(plan, [{ expr: E.column(pkColumn, [], 'any', 'pk'), name: 'pk' }]);
+export function writeAccessPlan(pkColumn: number, write: UpdatePlan | DeletePlan): LogicalPlan {
+  const pk = { expr: E.column(pkColumn, [], 'any', 'pk'), name: 'pk' };
+  const from = write.kind === 'update' ? write.from : undefined;
+  let plan: LogicalPlan = from ?? L.scan(write.collection);
+  if (write.where) plan = L.filter(plan, write.where);
+  if (from === undefined || write.kind !== 'update') return L.project(plan, [pk]);
+  return L.project(plan, [pk, ...write.sets.map((s) => ({ expr: s.expr, name: exprText(s.expr) }))]);
 }
 
-function matchingKeys(
-  engine: Engine,
-  collection: string,
-  where: Expr | null,
-  params: ExecContext['params'],
-  session: ExecContext['session'],
-): unknown[] {
-  const projected = writeAccessPlan(
-    collectionOrThrow(engine, collection).compiled.pkColumn,
-    collection,
-    where,
-  );
+/** The rows of a write's access plan, read in full before any change (no Halloween problem). */
+function accessRows(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[][] {
+  const projected = writeAccessPlan(collectionOrThrow(engine, write.collection).compiled.pkColumn, write);
   const view = engine.currentView();
-  const { source } = openResult(physicalPlan(projected, view), view, {
-    readers: engine.readersFor(view),
-    params,
-    session,
-  });
-  const keys: unknown[] = [];
-  for (let r = source.next(); r !== null; r = source.next()) keys.push(r[0]);
-  return keys;
+  const { source } = openResult(physicalPlan(projected, view), view, runOptions(engine, view, ctx));
+  const rows: unknown[][] = [];
+  for (let r = source.next(); r !== null; r = source.next()) rows.push(r.length === 1 ? [r[0]] : [...r]);
+  return rows;
+}
+
+function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {
+  return accessRows(engine, write, ctx).map((r) => r[0]);
+}
+
+/** Rows of shared CTEs per statement execution: every query a write runs reuses them. */
+const statementCtes = new WeakMap<ExecContext, Map<SharedCte, ExecRow[]>>();
+
+function runOptions(engine: Engine, view: ReturnType<Engine['currentView']>, ctx: ExecContext): RunOptions {
+  let shared = statementCtes.get(ctx);
+  if (!shared) statementCtes.set(ctx, (shared = new Map()));
+  const opts: RunOptions = { readers: engine.readersFor(view), params: ctx.params, sharedCtes: shared };
+  if (ctx.session) opts.session = ctx.session;
+  return opts;
+}
+
+/**
+ * UPDATE … FROM: each target row matched by the join, in primary-key order, with the SET values
+ * of its first joined row. SQLite updates a row once however many rows it joins with, from an
+ * unspecified one of them; ModelVault takes the first the join produces.
+ */
+function joinedTargets(
+  engine: Engine,
+  stmt: UpdatePlan,
+  ctx: ExecContext,
+): { key: unknown; values: unknown[] }[] {
+  const rows = accessRows(engine, stmt, ctx);
+  // A stable sort keeps each key's joined rows in the order the join produced them.
+  rows.sort((a, b) => compareValues(a[0], b[0]));
+  const out: { key: unknown; values: unknown[] }[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last !== undefined && compareValues(last.key, r[0]) === 0) continue;
+    out.push({ key: r[0], values: r.slice(1) });
+  }
+  return out;
 }
 
 /**
@@ -474,23 +494,20 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
   // Rows change one at a time and each is checked against the table as it is by then, so the
   // order decides whether a key shifted onto another row's (UNIQUE) clashes: primary-key order,
   // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session).sort(compareValues);
+  const targets = stmt.from
+    ? joinedTargets(engine, stmt, ctx)
+    : matchingKeys(engine, stmt, ctx)
+        .sort(compareValues)
+        .map((key) => ({ key, values: null }));
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
   let rowCount = 0;
-  for (const key of keys) {
+  for (const { key, values } of targets) {
     const state = collectionOrThrow(engine, stmt.collection);
     const old = engine.getRow(state, key);
     if (!old) continue;
-    const stored = rewriteRow(
-      engine,
-      state,
-      key,
-      old,
-      sets,
-      sets.map((s) => s.eval(old)),
-    );
+    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)));
     if (fk !== null) fk.updated(state, old, stored, setColumns);
     rowCount++;
     if (project) returned.push(project(stored));
@@ -500,7 +517,7 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
 
 function remove(engine: Engine, stmt: DeletePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
   if (fk !== null) fk.prepare(stmt.collection, 'delete');
-  const keys = matchingKeys(engine, stmt.collection, stmt.where, ctx.params, ctx.session);
+  const keys = matchingKeys(engine, stmt, ctx);
   const state = collectionOrThrow(engine, stmt.collection);
   const project = returningOf(stmt.returning, ctx);
   const del = (key: unknown): boolean =>
@@ -535,11 +552,7 @@ export function executeWrite(
   const view = engine.currentView();
   ctx.runPlan = (sub) => {
     const rows: unknown[][] = [];
-    const { source } = openResult(physicalPlan(sub, view), view, {
-      readers: engine.readersFor(view),
-      params,
-      session,
-    });
+    const { source } = openResult(physicalPlan(sub, view), view, runOptions(engine, view, ctx));
     for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
     return rows;
   };

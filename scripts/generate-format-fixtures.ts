@@ -98,7 +98,8 @@ export function build(dir: string): void {
     db.delete('users', 10);
   });
   db.insert('notes', { key: 'b', body: null });
-  const size = fs.statSync(file).size;
+  // The log's end, not the file's: a writer keeps reserved zeros past it while open (format 1.1).
+  const size = db.storage.fileSize;
   db.insert('notes', { key: 'c', body: 'the torn transaction' });
   const expected = {
     users: db.collection('users').orderBy('id').all().map(encodeRow),

@@ -1,7 +1,7 @@
 /**
- * Changes that move or drop stored columns: SQL's ALTER TABLE DROP COLUMN and forced breaking
- * schema versions. Stored rows are positional arrays, so these write every row again in the new
- * layout through Engine.rewriteCollection, inside the caller's transaction: a failure (a value
+ * Forced breaking schema versions (SQL's ALTER TABLE DROP COLUMN is planner/ddl.ts). Stored rows
+ * are positional arrays, so these write every row again in the new layout through
+ * Engine.rewriteCollection, inside the caller's transaction: a failure (a value
  * the new schema refuses, a duplicate key) undoes the whole change, and after the commit the
  * dropped values are gone from every read (and from the file once it is compacted).
  */
@@ -16,15 +16,6 @@ import { pathText, setPath } from '../storage/schema/paths';
 export function* storedRows(engine: Engine, state: CollectionState): Generator<unknown[]> {
   const cur = state.pk.cursor();
   while (cur.next()) yield rowOfState(state, engine.readRow(cur.value));
-}
-
-/** The stored rows without top-level column `column` (ALTER TABLE DROP COLUMN). */
-export function* withoutColumn(engine: Engine, state: CollectionState, column: number): Generator<unknown[]> {
-  for (const row of storedRows(engine, state)) {
-    const next = row.slice();
-    next.splice(column, 1);
-    yield next;
-  }
 }
 
 /** Keep only what `t` declares: an object value loses the fields a new version dropped. */

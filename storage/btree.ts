@@ -28,6 +28,14 @@
  *
  * Modes: unique (one entry per key) and multi (entries are (key, value) pairs ordered by key then
  * value: secondary indexes store (key, primary key)). Cursor bounds apply to keys only.
+ *
+ * Paged trees (`fromPages`, checkpoint layout 3): every leaf starts **cold**, its entries still on
+ * disk in a checkpoint page, and is warmed (decoded in place) the first time anything reads or
+ * writes it. Warming changes no content, so doing it in place on a node snapshots share is safe.
+ * A page leaf may hold more than nodeSize entries: the first insert into it splits it in halves
+ * until the halves fit, and it never underflows. Cold nodes are created in a generation no tree
+ * owns, so a write copies them first, and a leaf keeps its `page` only while it is the page's
+ * exact content: the next checkpoint writes such a leaf by pointing at the page again.
  */
 
 import { InternalError } from '../src/errors';
@@ -53,6 +61,24 @@ interface Leaf<K, V> {
   gen: number;
   keys: K[];
   vals: V[];
+  /** The checkpoint page this leaf's entries equal (null for a leaf built or changed in memory). */
+  page: LeafPage<K, V> | null;
+  /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
+  cold: boolean;
+}
+
+/** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
+export interface LeafPage<K, V> {
+  readonly count: number;
+  /** Decode the entries; a FormatError when the stored bytes are damaged. */
+  load(): { keys: K[]; vals: V[] };
+}
+
+/** One page of a paged tree, in tree order: its first entry is the separator in front of it. */
+export interface PageEntry<K, V> {
+  firstKey: K;
+  firstVal: V;
+  page: LeafPage<K, V>;
 }
 
 interface Inner<K, V> {
@@ -125,6 +151,22 @@ interface Shape<K, V> {
   /** Kind of every key stored so far (MIXED for a comparator other than compareValues). */
   keyKind: number;
   valKind: number;
+  /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
+  paged: boolean;
+}
+
+/** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
+function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
+  if (!n.cold) return;
+  const page = n.page as LeafPage<K, V>;
+  const { keys, vals } = page.load();
+  if (keys.length !== page.count || vals.length !== page.count)
+    throw new InternalError('BTree: a page decoded to the wrong number of entries');
+  for (let i = 0; i < keys.length && s.keyKind !== MIXED; i++) s.keyKind = widen(s.keyKind, keys[i]);
+  for (let i = 0; i < vals.length && s.valKind !== MIXED; i++) s.valKind = widen(s.valKind, vals[i]);
+  n.keys = keys;
+  n.vals = vals;
+  n.cold = false;
 }
 
 /** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
@@ -242,6 +284,7 @@ export class BTreeCursor<K, V> {
       this.idx.push(c);
       node = node.children[c];
     }
+    warm(this.s, node);
     this.leafNode = node;
   }
 
@@ -379,6 +422,7 @@ abstract class BTreeReader<K, V> {
         rightmost = rightmost && c === node.children.length - 1;
         node = node.children[c];
       }
+      warm(s, node);
       const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
       if (i < node.keys.length) return s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
       // Past the end of the last leaf: the key is above every entry (ascending inserts land here).
@@ -387,6 +431,7 @@ abstract class BTreeReader<K, V> {
       return cur.next() ? cur.value : undefined;
     }
     while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
+    warm(s, node);
     const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
     return i < node.keys.length && s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
   }
@@ -420,6 +465,7 @@ abstract class BTreeReader<K, V> {
     const values: V[] = [];
     const walk = (n: Node<K, V>): void => {
       if (n.leaf) {
+        warm(this.shape, n);
         for (let i = 0; i < n.keys.length; i++) {
           keys.push(n.keys[i]);
           values.push(n.vals[i]);
@@ -428,6 +474,31 @@ abstract class BTreeReader<K, V> {
     };
     walk(this.rootNode());
     return { keys, values };
+  }
+
+  /**
+   * @internal Visit the leaves in order without warming any (checkpoint writers): a leaf that
+   * still equals its page gets that page, with its entries when they are decoded (null when cold);
+   * any other leaf gets null and its entries.
+   */
+  forEachLeaf(visit: (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void): void {
+    const walk = (n: Node<K, V>): void => {
+      if (!n.leaf) for (const c of n.children) walk(c);
+      else if (n.cold) visit(n.page, null, null);
+      else if (n.keys.length > 0) visit(n.page, n.keys, n.vals);
+    };
+    walk(this.rootNode());
+  }
+
+  /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */
+  coldLeaves(): number {
+    let cold = 0;
+    const walk = (n: Node<K, V>): void => {
+      if (!n.leaf) for (const c of n.children) walk(c);
+      else if (n.cold) cold++;
+    };
+    walk(this.rootNode());
+    return cold;
   }
 }
 
@@ -547,6 +618,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       // Only compareValues's order is known to match `<` on same-kind operands.
       keyKind: opts.compare === compareValues ? NONE : MIXED,
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
+      paged: false,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -587,6 +659,49 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return tree;
   }
 
+  /**
+   * A tree over `pages` (in tree order, each page's entries below the next page's first entry),
+   * all leaves cold: O(pages), and nothing is decoded until a leaf is first touched.
+   */
+  static fromPages<K, V>(pages: readonly PageEntry<K, V>[], opts: BTreeOptions<K, V>): BTree<K, V> {
+    const tree = new BTree<K, V>(opts);
+    if (pages.length === 0) return tree;
+    const shape = tree.shape;
+    shape.paged = true;
+    for (const p of pages) {
+      if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, p.firstKey);
+      if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, p.firstVal);
+    }
+    const gen = tree.gen;
+    let count = 0;
+    let level: { node: Node<K, V>; key: K; val: V }[] = pages.map((p) => {
+      count += p.page.count;
+      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true };
+      return { node: leaf, key: p.firstKey, val: p.firstVal };
+    });
+    const max = shape.nodeSize;
+    while (level.length > 1) {
+      const below = level;
+      level = [];
+      forEachRun(below.length, max, (a, b) => {
+        const run = below.slice(a, b);
+        const inner: Inner<K, V> = {
+          leaf: false,
+          gen,
+          sepKeys: run.slice(1).map((r) => r.key),
+          sepVals: run.slice(1).map((r) => r.val),
+          children: run.map((r) => r.node),
+        };
+        level.push({ node: inner, key: run[0].key, val: run[0].val });
+      });
+    }
+    tree.root = level[0].node;
+    tree.count = count;
+    // The nodes belong to a generation no tree writes in place: the first write copies them.
+    tree.gen = generationCounter++;
+    return tree;
+  }
+
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
   get editCount(): number {
@@ -613,6 +728,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (shapeOf(snap) !== this.shape) {
       this.shape.keyKind = MIXED;
       this.shape.valKind = MIXED;
+      if (shapeOf(snap).paged) this.shape.paged = true;
     }
   }
 
@@ -677,6 +793,9 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   delete(key: K, value?: V): boolean {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
+    // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
+    // the delete with the tree untouched, never halfway through a rebalance.
+    if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
     const root = this.deleteFrom(this.root, key, s.multi ? value : undefined);
     if (root === null) return false;
     this.edits++;
@@ -690,7 +809,23 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   private leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals };
+    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false };
+  }
+
+  /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
+  private warmForDelete(key: K, value: V | undefined): void {
+    const s = this.shape;
+    let node = this.root;
+    while (!node.leaf) {
+      const c = childFor(s, node, key, value);
+      const child = node.children[c];
+      if (child.leaf) {
+        for (let i = Math.max(0, c - 1); i <= Math.min(node.children.length - 1, c + 1); i++)
+          warm(s, node.children[i] as Leaf<K, V>);
+      }
+      node = child;
+    }
+    warm(s, node);
   }
 
   /** An inner node over `children`, each separator being the first entry of its child. */
@@ -708,7 +843,10 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   /** `n` itself when this generation created it (nothing else can see it), else a private copy. */
   private own<N extends Node<K, V>>(n: N): N {
     if (n.gen === this.gen) return n;
-    if (n.leaf) return this.leafNode(n.keys.slice(), n.vals.slice()) as N;
+    if (n.leaf) {
+      warm(this.shape, n);
+      return this.leafNode(n.keys.slice(), n.vals.slice()) as N;
+    }
     return {
       leaf: false,
       gen: this.gen,
@@ -756,7 +894,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (this.added) this.count++;
     let n = this.root;
     while (!n.leaf) n = n.children[n.children.length - 1];
-    this.tail = n;
+    this.tail = n.cold ? null : n;
   }
 
   /**
@@ -789,6 +927,13 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   private insertIntoLeaf(leaf: Leaf<K, V>, key: K, value: V, replace: boolean): Leaf<K, V> | null {
     const s = this.shape;
+    if (leaf.cold) {
+      // Nothing has changed yet on the way down, so a damaged page fails the insert cleanly. Its
+      // keys may widen the kinds: the probe modes are taken again.
+      warm(s, leaf);
+      this.mk = probeMode(s.keyKind, key);
+      this.mv = probeMode(s.valKind, value);
+    }
     const n = leaf.keys.length;
     const mk = this.mk;
     const mv = this.mv;
@@ -839,6 +984,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private deleteFrom(node: Node<K, V>, key: K, value: V | undefined): Node<K, V> | null {
     const s = this.shape;
     if (node.leaf) {
+      warm(s, node);
       const i = lowerIndex(s, node.keys, node.vals, key, value, !s.multi);
       if (i >= node.keys.length || entryCmp(s, node.keys[i], node.vals[i], key, value as V) !== 0)
         return null;

@@ -7,9 +7,16 @@
  *   collection := { id, version, schema, pkKeys, pkLocs, indexes: [{ name, keys, pks }...] }
  *
  * Layout 1 (format 1.0) stores each array as a MessagePack array; layout 2 (format 1.1) stores
- * each as a packed column (storage/packed-column.ts), about 4× smaller and faster to load.
+ * each as a packed column (storage/packed-column.ts), about 4× smaller and faster to load. Layout
+ * 3 (format 1.2) stores each tree as checkpoint pages and a directory (storage/index-pages.ts):
+ *
+ *   collection := { id, version, schema, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
+ *
+ * so open reads the directories only and a leaf is decoded from its page on first touch.
  */
 import { BTree } from './btree';
+import type { PageEntry } from './btree';
+import type { ByteStore } from './byte-store';
 import { compareValues } from './compare';
 import { CollectionState, indexKeyCompare } from './collection-state';
 import type { CollectionMeta, IndexSource } from './collection-state';
@@ -17,10 +24,12 @@ import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
 import { indexPaths } from './schema/normalize';
 import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
-import { FormatError } from '../src/errors';
+import { FormatError, InternalError } from '../src/errors';
 import { isInt32 } from './format';
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
+import { readDirectory } from './index-pages';
+import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
 
 export interface CheckpointData {
   txnId: number;
@@ -52,10 +61,50 @@ interface EncodedCollection {
   indexes: EncodedIndex[];
 }
 
-/** Layout 1 is written only into format 1.0 files, which older readers must keep opening. */
-export type CheckpointLayout = 1 | 2;
+/**
+ * Layout 1 is written only into format 1.0 files and layout 2 only into format 1.1 files, which
+ * older readers must keep opening; layout 3 into files created as format 1.2.
+ */
+export type CheckpointLayout = 1 | 2 | 3;
 
-export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout = 2): unknown {
+/** Layout 3: the catalog with a page directory per tree; the pages go into `sink`. */
+function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
+  const directory = (tree: BTree<unknown, unknown>): EncodedDirectory =>
+    sink.directory((visit) => tree.forEachLeaf(visit));
+  return {
+    v: 3,
+    txnId: data.txnId,
+    nextCollectionId: data.nextCollectionId,
+    ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
+    ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
+    collections: data.collections.map((c) => ({
+      id: c.meta.id,
+      version: c.meta.version,
+      schema: c.meta.schema,
+      ...(c.seq === null ? {} : { seq: c.seq }),
+      rows: c.pk.size,
+      pk: directory(c.pk as BTree<unknown, unknown>),
+      indexes: c.indexes.map((ix) => {
+        // An index nobody touched since the checkpoint points at its pages again, unbuilt.
+        const pending = ix.packed;
+        const pages = pending?.forEachPage
+          ? sink.directory((visit) => pending.forEachPage?.(visit))
+          : directory(ix.tree);
+        return { name: ix.def.name, pages };
+      }),
+    })),
+  };
+}
+
+export function checkpointPayload(
+  data: CheckpointData,
+  layout: CheckpointLayout = 2,
+  sink: PageSink | null = null,
+): unknown {
+  if (layout === 3) {
+    if (!sink) throw new InternalError('checkpoint layout 3 needs a page sink');
+    return pagedPayload(data, sink);
+  }
   const column = layout === 2 ? packColumn : (values: unknown[]): unknown[] => values;
   return {
     v: layout,
@@ -76,7 +125,7 @@ export function checkpointPayload(data: CheckpointData, layout: CheckpointLayout
         indexes: c.indexes.map((ix) => {
           // An index nobody touched since the last checkpoint is copied over still packed.
           const packed = layout === 2 ? ix.packed : null;
-          if (packed) return { name: ix.def.name, keys: packed.keys, pks: packed.pks };
+          if (packed?.keys && packed.pks) return { name: ix.def.name, keys: packed.keys, pks: packed.pks };
           const arrays = ix.tree.toArrays();
           return { name: ix.def.name, keys: column(arrays.keys), pks: column(arrays.values) };
         }),
@@ -152,9 +201,90 @@ function locationsBefore(locs: readonly number[], end: number): boolean {
   return true;
 }
 
-/** Rebuild collection states from a decoded payload; every shape defect is a FormatError. */
-export function loadCheckpoint(payload: unknown, offset: number): CheckpointData {
-  if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2)) throw bad('unknown layout', offset);
+function collectionState(
+  meta: CollectionMeta,
+  pk: BTree<unknown, number>,
+  trees: Map<string, IndexSource>,
+  seq: unknown,
+  offset: number,
+): CollectionState {
+  try {
+    const state = new CollectionState(meta, pk, trees);
+    state.seq = readSequence(seq);
+    return state;
+  } catch (err) {
+    throw new FormatError(
+      `corrupt checkpoint: collection ${String(meta.id)} has an invalid schema`,
+      'CORRUPT',
+      {
+        offset,
+        cause: err,
+      },
+    );
+  }
+}
+
+/** The definition of index `name` in a schema not validated yet (read defensively). */
+function indexDefIn(schema: Record<string, unknown>, name: unknown): NormalizedIndex | undefined {
+  const defs: unknown = schema.indexes;
+  const found: unknown = Array.isArray(defs)
+    ? defs.find((d: unknown) => isRecord(d) && d.name === name)
+    : undefined;
+  return isRecord(found) && Array.isArray(found.path) ? (found as unknown as NormalizedIndex) : undefined;
+}
+
+/** Layout 3 trees: cold trees over the page directories; nothing but the directories is decoded. */
+function pagedTrees(
+  raw: Record<string, unknown>,
+  schema: Record<string, unknown>,
+  source: PageSource,
+  offset: number,
+): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
+  const { rows, pk: pkDir, indexes } = raw;
+  if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
+    throw bad('collection header', offset);
+  const pkRules: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
+  const pk = BTree.fromPages<unknown, number>(
+    readDirectory(pkDir, source, pkRules, rows as number, offset) as PageEntry<unknown, number>[],
+    { compare: compareValues },
+  );
+  const trees = new Map<string, IndexSource>();
+  for (const ix of indexes as unknown[]) {
+    if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
+    const def = indexDefIn(schema, ix.name);
+    const compare = indexKeyCompare(def);
+    const rules: PageRules = {
+      compare,
+      multi: true,
+      width: def ? indexPaths(def).length : 1,
+      locations: false,
+    };
+    // Like a layout-2 index, the directory is read only when the index is first used (or copied).
+    let pages: PageEntry<unknown, unknown>[] | null = null;
+    const directory = (): PageEntry<unknown, unknown>[] =>
+      (pages ??= readDirectory(ix.pages, source, rules, rows as number, offset));
+    trees.set(ix.name, {
+      forEachPage: (visit) => {
+        for (const p of directory()) visit(p.page, null, null);
+      },
+      build: () =>
+        BTree.fromPages<unknown, unknown>(directory(), { compare, multi: true, valueCompare: compareValues }),
+    });
+  }
+  return { pk, trees };
+}
+
+/**
+ * Rebuild collection states from a decoded payload; every shape defect is a FormatError. `store`
+ * holds the pages of a layout-3 checkpoint (read later, as the trees are touched).
+ */
+export function loadCheckpoint(
+  payload: unknown,
+  offset: number,
+  store: ByteStore | null = null,
+): CheckpointData {
+  if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3))
+    throw bad('unknown layout', offset);
   const layout: CheckpointLayout = payload.v;
   const { txnId, nextCollectionId, collections } = payload;
   const userVersion = payload.userVersion ?? 0;
@@ -174,6 +304,16 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(version) || !isRecord(schema)) {
       throw bad('collection header', offset);
     }
+    const meta: CollectionMeta = {
+      id: id as number,
+      version: version as number,
+      schema: schema as unknown as CollectionSchema,
+    };
+    if (layout === 3) {
+      if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');
+      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset);
+      return collectionState(meta, pk, trees, raw.seq, offset);
+    }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);
     // A packed integer column holds safe integers by construction; a wrong location still fails its
     // frame checksum when the row is read.
@@ -184,11 +324,6 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
     if (!locationsBefore(pkPair[1] as number[], offset))
       throw bad('a row location past the checkpoint', offset);
     const rowCount = pkPair[0].length;
-    const meta: CollectionMeta = {
-      id: id as number,
-      version: version as number,
-      schema: schema as unknown as CollectionSchema,
-    };
     const pk = BTree.fromSorted<unknown, number>(pkPair[0], pkPair[1] as number[], {
       compare: compareValues,
     });
@@ -197,12 +332,7 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
       if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index arrays', offset);
       const { keys, pks } = ix;
       // The schema is checked when the collection state is built below; read it defensively here.
-      const defs: unknown = meta.schema.indexes;
-      const found: unknown = Array.isArray(defs)
-        ? defs.find((d: unknown) => isRecord(d) && d.name === ix.name)
-        : undefined;
-      const def =
-        isRecord(found) && Array.isArray(found.path) ? (found as unknown as NormalizedIndex) : undefined;
+      const def = indexDefIn(schema, ix.name);
       const width = def ? indexPaths(def).length : 1;
       const compare = indexKeyCompare(def);
       const build = (): BTree<unknown, unknown> => {
@@ -226,16 +356,7 @@ export function loadCheckpoint(payload: unknown, offset: number): CheckpointData
         trees.set(ix.name, { keys, pks, build });
       else trees.set(ix.name, build());
     }
-    try {
-      const state = new CollectionState(meta, pk, trees);
-      state.seq = readSequence(raw.seq);
-      return state;
-    } catch (err) {
-      throw new FormatError(`corrupt checkpoint: collection ${String(id)} has an invalid schema`, 'CORRUPT', {
-        offset,
-        cause: err,
-      });
-    }
+    return collectionState(meta, pk, trees, raw.seq, offset);
   });
   return {
     txnId: txnId as number,

@@ -5,7 +5,7 @@
  * way; uniqueness is enforced on write (several NULL keys are allowed, as in SQLite).
  */
 import { BTree } from './btree';
-import type { BTreeSnapshot } from './btree';
+import type { BTreeSnapshot, LeafPage } from './btree';
 import { compareKeys, compareValues, directedKeyCompare } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
@@ -20,10 +20,16 @@ export interface CollectionMeta {
   schema: CollectionSchema;
 }
 
-/** An index as a checkpoint stored it: packed columns (layout 2) and how to build its tree. */
+/**
+ * An index as a checkpoint stored it, and how to build its tree: packed columns (layout 2) or
+ * pages (layout 3). Either is written into the next checkpoint of its layout without a build.
+ */
 export interface PackedIndex {
-  readonly keys: Uint8Array;
-  readonly pks: Uint8Array;
+  /** Layout 2: the packed columns. */
+  readonly keys?: Uint8Array;
+  readonly pks?: Uint8Array;
+  /** Layout 3: visit the stored pages in order, as BTree.forEachLeaf visits cold leaves. */
+  forEachPage?(visit: (page: LeafPage<unknown, unknown>, keys: null, vals: null) => void): void;
   build(): BTree<unknown, unknown>;
 }
 

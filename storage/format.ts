@@ -7,7 +7,8 @@
 /** "MVAULT" + CR LF: the line-ending bytes catch files mangled by text-mode transfers. */
 export const FILE_MAGIC = Buffer.from([0x4d, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x0d, 0x0a]);
 export const FORMAT_MAJOR = 1;
-export const FORMAT_MINOR = 1;
+/** 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames). */
+export const FORMAT_MINOR = 2;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;
@@ -42,6 +43,11 @@ export const FrameKind = {
    * not counted by TXN_COMMIT: readers that predate it skip it and still see a consistent count.
    */
   META: 11,
+  /**
+   * Checkpoint pages (format 1.2): the index pages of the CHECKPOINT frame that follows, always
+   * written IGNORABLE outside a transaction; replay skips it like SCRATCH.
+   */
+  PAGES: 12,
 } as const;
 export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];
 

@@ -76,6 +76,14 @@ export function decodeHeader(b: Buffer): FileHeader {
       'UNSUPPORTED_VERSION',
     );
   }
+  // A newer minor may store what this build cannot read (a 1.1 reader meets 1.2's paged
+  // checkpoints): refused up front with the versions named, rather than misread later.
+  if (minor > FORMAT_MINOR) {
+    throw new FormatError(
+      `file format ${major}.${minor} is newer than this build reads (up to ${FORMAT_MAJOR}.${FORMAT_MINOR}): upgrade ModelVault to open it`,
+      'UNSUPPORTED_VERSION',
+    );
+  }
   const logStart = b.readUInt32LE(20);
   if (b.readUInt32LE(16) !== SUPERBLOCK_SIZE || logStart !== LOG_START) {
     throw new FormatError('file header has an unexpected layout', 'CORRUPT', { offset: 0 });

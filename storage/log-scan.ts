@@ -180,7 +180,7 @@ export function scanLog(
           );
         }
         open = { txnId, begin: pos, frames: [], meta: 0 };
-      } else if (kind === FrameKind.CHECKPOINT || kind === FrameKind.SCRATCH) {
+      } else if (kind === FrameKind.CHECKPOINT || kind === FrameKind.SCRATCH || kind === FrameKind.PAGES) {
         goodEnd = frameEnd;
       } else {
         return stop('CORRUPT', `frame of kind ${kind} outside a transaction at offset ${pos} (orphan)`);

@@ -122,6 +122,8 @@ export interface SelectItem extends Span {
 export interface OrderItem {
   readonly expr: SqlExpr;
   readonly desc: boolean;
+  /** `NULLS FIRST` / `NULLS LAST` as written (absent: SQLite's default, NULLs sort smallest). */
+  readonly nulls?: 'first' | 'last';
 }
 
 /** One `name [(cols)] AS [[NOT] MATERIALIZED] (query)` of a WITH clause. */
@@ -130,6 +132,8 @@ export interface CteAst extends Span {
   /** The column list `name(a, b)`; null when none (the query names the columns). */
   readonly columns: readonly string[] | null;
   readonly query: QueryAst;
+  /** `AS NOT MATERIALIZED` (absent: no hint, or MATERIALIZED). */
+  readonly notMaterialized?: boolean;
 }
 
 /** `WITH [RECURSIVE] cte, cte …` before a query or a write statement. */
@@ -175,6 +179,12 @@ export type FromSourceAst = Span &
         readonly alias: string | null;
       }
     | { readonly t: 'derived'; readonly query: QueryAst; readonly alias: string | null }
+    /**
+     * A parenthesized join `(a JOIN b ON …)` that SQLite reads as a nested FROM: a source of its
+     * own (columns named uniquely, its tables still qualifiable by name). A lone source in
+     * parentheses and a leading group without alias are unwrapped by the parser instead.
+     */
+    | { readonly t: 'group'; readonly from: FromAst; readonly alias: string | null }
   );
 
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross';
@@ -304,6 +314,10 @@ export type StatementAst =
       /** `WITH … UPDATE …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
       readonly table: string;
+      /** `UPDATE t AS x`: the target's alias (null: none). */
+      readonly alias: string | null;
+      /** `UPDATE … FROM …` (SQLite ≥ 3.33): sources joined with the target (absent: none). */
+      readonly from?: FromAst;
       readonly sets: readonly SetClause[];
       readonly where: SqlExpr | null;
       readonly returning: readonly SelectItem[] | null;

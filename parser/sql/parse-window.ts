@@ -11,6 +11,14 @@ import type { ExprParser } from './parse-expr';
 
 const SPEC_WORDS = ['PARTITION', 'ORDER', 'ROWS', 'RANGE', 'GROUPS'];
 
+/** `NULLS FIRST | NULLS LAST` after an ordering term, if present. */
+export function nullsOrder(p: ExprParser): { nulls?: 'first' | 'last' } {
+  if (!p.acceptWord('NULLS')) return {};
+  if (p.acceptWord('FIRST')) return { nulls: 'first' };
+  p.expectWord('LAST');
+  return { nulls: 'last' };
+}
+
 function orderItems(p: ExprParser): OrderItem[] {
   const out: OrderItem[] = [];
   do {
@@ -18,8 +26,7 @@ function orderItems(p: ExprParser): OrderItem[] {
     let desc = false;
     if (p.acceptWord('DESC')) desc = true;
     else p.acceptWord('ASC');
-    if (p.isWord('NULLS')) throw p.unsupported('NULLS FIRST/LAST');
-    out.push({ expr, desc });
+    out.push({ expr, desc, ...nullsOrder(p) });
   } while (p.acceptOp(','));
   return out;
 }

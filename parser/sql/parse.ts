@@ -30,7 +30,7 @@ import type {
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
-import { parseWindowClause } from './parse-window';
+import { nullsOrder, parseWindowClause } from './parse-window';
 
 type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
@@ -179,13 +179,23 @@ class StatementParser extends ExprParser {
         this.expectOp(')');
       }
       this.expectWord('AS');
-      // Planner hints: ModelVault computes a CTE where it is read either way.
-      if (this.acceptWord('NOT')) this.expectWord('MATERIALIZED');
-      else this.acceptWord('MATERIALIZED');
+      // NOT MATERIALIZED: expanded where it is read even when read twice (planner/logical.ts SharedCte).
+      let notMaterialized = false;
+      if (this.acceptWord('NOT')) {
+        this.expectWord('MATERIALIZED');
+        notMaterialized = true;
+      } else this.acceptWord('MATERIALIZED');
       this.expectOp('(');
       const query = this.query();
       this.expectOp(')');
-      ctes.push({ name, columns, query, start, end: this.prev.end });
+      ctes.push({
+        name,
+        columns,
+        query,
+        start,
+        end: this.prev.end,
+        ...(notMaterialized ? { notMaterialized } : {}),
+      });
     } while (this.acceptOp(','));
     return { recursive, ctes };
   }
@@ -242,34 +252,12 @@ class StatementParser extends ExprParser {
     let from: FromAst | undefined;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
-      const first = this.fromSource();
-      const joins: JoinAst[] = [];
-      for (;;) {
-        const join = this.joinOperator();
-        if (join === null) break;
-        const source = this.fromSource();
-        let on: SqlExpr | null = null;
-        let using: string[] | null = null;
-        if (this.acceptWord('ON')) on = this.expr();
-        else if (this.acceptWord('USING')) {
-          this.expectOp('(');
-          using = [];
-          do using.push(this.name('a column name'));
-          while (this.acceptOp(','));
-          this.expectOp(')');
-        }
-        if (join.natural && (on || using))
-          throw new QueryError('a NATURAL join may not have an ON or USING clause', 'QUERY', {
-            sql: this.sql,
-            offset: source.start,
-          });
-        joins.push({ ...join, source, on, using });
-      }
-      if (joins.length === 0 && first.t === 'table') {
-        table = first.name;
-        tableArgs = first.args;
-        tableAlias = first.alias;
-      } else from = { first, joins };
+      const list = this.fromList();
+      if (list.joins.length === 0 && list.first.t === 'table') {
+        table = list.first.name;
+        tableArgs = list.first.args;
+        tableAlias = list.first.alias;
+      } else from = list;
     }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const groupBy: SqlExpr[] = [];
@@ -298,13 +286,45 @@ class StatementParser extends ExprParser {
     };
   }
 
+  /** The sources of a FROM clause (after the FROM keyword): SELECT's and UPDATE … FROM's. */
+  private fromList(): FromAst {
+    let first = this.fromSource();
+    const joins: JoinAst[] = [];
+    // SQLite reads a leading parenthesized join without alias as if written without parentheses.
+    if (first.t === 'group' && first.alias === null) {
+      joins.push(...first.from.joins);
+      first = first.from.first;
+    }
+    for (;;) {
+      const join = this.joinOperator();
+      if (join === null) break;
+      const source = this.fromSource();
+      let on: SqlExpr | null = null;
+      let using: string[] | null = null;
+      if (this.acceptWord('ON')) on = this.expr();
+      else if (this.acceptWord('USING')) {
+        this.expectOp('(');
+        using = [];
+        do using.push(this.name('a column name'));
+        while (this.acceptOp(','));
+        this.expectOp(')');
+      }
+      if (join.natural && (on || using))
+        throw new QueryError('a NATURAL join may not have an ON or USING clause', 'QUERY', {
+          sql: this.sql,
+          offset: source.start,
+        });
+      joins.push({ ...join, source, on, using });
+    }
+    return { first, joins };
+  }
+
   /** A table (`main.t`, `pragma_x(args)`) or `(SELECT …)`, with its alias. */
   private fromSource(): FromSourceAst {
     const start = this.tok.start;
     let source: FromSourceAst;
     if (this.acceptOp('(')) {
-      if (!this.isAnyWord(['SELECT', 'VALUES', 'WITH']))
-        throw this.unsupported('parenthesized joins in FROM');
+      if (!this.isAnyWord(['SELECT', 'VALUES', 'WITH'])) return this.groupSource(start);
       const query = this.query();
       this.expectOp(')');
       source = { t: 'derived', query, alias: this.tableAliasOpt(), start, end: this.prev.end };
@@ -334,6 +354,16 @@ class StatementParser extends ExprParser {
     if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
       throw this.unsupported('INDEXED BY');
     return source;
+  }
+
+  /** `( sources )` after the `(`: one source unwrapped (taking the outer alias), else a group. */
+  private groupSource(start: number): FromSourceAst {
+    const inner = this.fromList();
+    this.expectOp(')');
+    const alias = this.tableAliasOpt();
+    if (inner.joins.length > 0) return { t: 'group', from: inner, alias, start, end: this.prev.end };
+    const only = inner.first;
+    return alias === null ? only : { ...only, alias, start, end: this.prev.end };
   }
 
   private tableAliasOpt(): string | null {
@@ -410,8 +440,7 @@ class StatementParser extends ExprParser {
       let desc = false;
       if (this.acceptWord('DESC')) desc = true;
       else this.acceptWord('ASC');
-      if (this.isWord('NULLS')) throw this.unsupported('NULLS FIRST/LAST');
-      out.push({ expr, desc });
+      out.push({ expr, desc, ...nullsOrder(this) });
     } while (this.acceptOp(','));
     return out;
   }
@@ -543,14 +572,15 @@ class StatementParser extends ExprParser {
     this.expectWord('UPDATE');
     if (this.isWord('OR')) throw this.unsupported('UPDATE OR ...');
     const table = this.tableName();
-    if (this.isWord('AS') || this.atName()) throw this.unsupported('UPDATE table aliases');
+    // SQLite's UPDATE takes an alias only after AS (its grammar has no bare alias there).
+    const alias = this.acceptWord('AS') ? this.name('a table alias') : null;
     this.expectWord('SET');
     const sets = this.setList();
-    if (this.isWord('FROM')) throw this.unsupported('UPDATE ... FROM');
+    const from = this.acceptWord('FROM') ? this.fromList() : undefined;
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('UPDATE ... ORDER BY/LIMIT');
-    return { t: 'update', table, sets, where, returning };
+    return { t: 'update', table, alias, ...(from ? { from } : {}), sets, where, returning };
   }
 
   private delete(): StatementAst {

@@ -227,7 +227,12 @@ function checkFrames(
     report.framesChecked++;
     if (header.kind === FrameKind.CHECKPOINT) {
       try {
-        loadCheckpoint(decodePayload(whole.subarray(FRAME_HEADER_SIZE), pos), pos);
+        const data = loadCheckpoint(decodePayload(whole.subarray(FRAME_HEADER_SIZE), pos), pos, store);
+        // A paged checkpoint (format 1.2) leaves its pages on disk until touched: read them all.
+        for (const c of data.collections) {
+          c.pk.toArrays();
+          for (const ix of c.indexes) ix.tree.toArrays();
+        }
         report.checkpointsChecked++;
       } catch (err) {
         if (!(err instanceof FormatError)) throw err;

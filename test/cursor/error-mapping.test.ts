@@ -35,7 +35,6 @@ function caught(fn: () => unknown): ModelVaultError {
 const cases: [string, string, new (...a: never[]) => Error, string][] = [
   ['malformed SQL', 'SELEKT * FROM t', QueryError, 'SYNTAX'],
   ['unterminated string', "SELECT * FROM t WHERE name = 'x", QueryError, 'SYNTAX'],
-  ['parenthesized join', 'SELECT * FROM (t JOIN t AS u ON t.id = u.id)', NotSupportedError, 'NOT_SUPPORTED'],
   ['trigger', 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END', NotSupportedError, 'NOT_SUPPORTED'],
   ['unknown view', 'DROP VIEW nope', ProgrammingError, 'NO_SUCH_COLLECTION'],
   ['window function misuse', 'SELECT * FROM t WHERE row_number() OVER () > 1', QueryError, 'QUERY'],

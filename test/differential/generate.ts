@@ -23,6 +23,7 @@ import { subqueryStatementArb } from './generate-subquery';
 import { foreignKeyCaseArb } from './generate-fk';
 import { joinCaseArb } from './generate-join';
 import { cteStatementArb } from './generate-cte';
+import { joinFormsCaseArb } from './generate-join-forms';
 
 const colArb = (i: number): fc.Arbitrary<Col> =>
   fc
@@ -538,12 +539,14 @@ export function createTableSql(cols: Col[]): string[] {
 export function caseArb(statements: number): fc.Arbitrary<Case> {
   // One case in eight is over a table with composite keys (generate-composite.ts), one over a
   // parent and a child table joined by foreign keys (generate-fk.ts), one over three tables
-  // joined (generate-join.ts).
+  // joined (generate-join.ts), one over UPDATE … FROM, NULLS FIRST/LAST, parenthesized joins and
+  // semi joins (generate-join-forms.ts).
   return fc.oneof(
     { weight: 5, arbitrary: plainCaseArb(statements) },
     { weight: 1, arbitrary: compositeCaseArb(statements) },
     { weight: 1, arbitrary: foreignKeyCaseArb(statements) },
     { weight: 1, arbitrary: joinCaseArb(statements) },
+    { weight: 1, arbitrary: joinFormsCaseArb(statements) },
   );
 }
 

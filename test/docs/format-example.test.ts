@@ -2,6 +2,7 @@
 import { Database } from '../../src/index';
 import { listFrames } from '../helpers/engine-util';
 import { FrameKind } from '../../storage/format';
+import { encodePage } from '../../storage/index-pages';
 
 test('docs/format.md worked example matches the bytes the engine writes', () => {
   const db = Database.openInMemory();
@@ -11,9 +12,9 @@ test('docs/format.md worked example matches the bytes the engine writes', () => 
   });
   const bytes = db.storage.bytes();
   db.close();
-  // magic, major 1, minor 1, flags 0, superblock size 64, log start 192
+  // magic, major 1, minor 2, flags 0, superblock size 64, log start 192
   expect(bytes.subarray(0, 24).toString('hex')).toBe(
-    '4d5641554c540d0a' + '0100' + '0100' + '00000000' + '40000000' + 'c0000000',
+    '4d5641554c540d0a' + '0100' + '0200' + '00000000' + '40000000' + 'c0000000',
   );
   expect(bytes.subarray(128, 192).every((b) => b === 0)).toBe(true);
   const frames = listFrames(bytes);
@@ -33,4 +34,8 @@ test('docs/format.md worked example matches the bytes the engine writes', () => 
   expect(commit.length).toBe(1);
   expect(bytes[commit.offset + 20]).toBe(0x02);
   expect(commit.offset + 21).toBe(bytes.length);
+});
+
+test('docs/format.md §4.2 page example matches the page encoder', () => {
+  expect(encodePage([1, 2], [300, 340]).toString('hex')).toBe('02040102020201' + '02d80450');
 });

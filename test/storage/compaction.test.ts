@@ -149,7 +149,15 @@ describe('compaction', () => {
     db.registerCollection('items', FIELDS, 'id', INDEXES);
     for (let i = 0; i < 200; i++)
       db.insert('items', { id: i, grp: 'a', n: i, meta: { tag: 'x'.repeat(20) } });
-    expect(db.storage.logBytesSinceCheckpoint).toBeLessThan(4096);
+    // After every commit the log since the last checkpoint is below the spacing: checkpointEveryBytes,
+    // or four times what the last checkpoint wrote (its PAGES and CHECKPOINT frames) if more.
+    const frames = listFrames(db.storage.bytes());
+    const last = frames.filter((f) => f.kind === FrameKind.CHECKPOINT).pop();
+    if (!last) throw new Error('no automatic checkpoint');
+    const pages = frames[frames.indexOf(last) - 1];
+    const from = pages.kind === FrameKind.PAGES ? pages.offset : last.offset;
+    const written = last.offset + FRAME_HEADER_SIZE + last.length - from;
+    expect(db.storage.logBytesSinceCheckpoint).toBeLessThan(Math.max(4096, 4 * written));
     db.close();
     const again = Database.open(file);
     expect(again.storage.recoveryReport.usedCheckpoint).toBe(true);
@@ -176,7 +184,7 @@ describe('compaction', () => {
     db.close();
   });
 
-  test('a compacted file holds the rows and exactly one checkpoint, in layout 2', () => {
+  test('a compacted file holds the rows and exactly one checkpoint, in layout 3 (paged)', () => {
     const file = tmp.file();
     const db = Database.open(file, { checkpointEveryBytes: 2048 });
     fill(db, 5);
@@ -186,7 +194,9 @@ describe('compaction', () => {
     expect(checkpoints).toHaveLength(1);
     const bytes = fs.readFileSync(file);
     const at = checkpoints[0].offset + FRAME_HEADER_SIZE;
-    expect(decodePayload(bytes.subarray(at, at + checkpoints[0].length))).toMatchObject({ v: 2 });
+    expect(decodePayload(bytes.subarray(at, at + checkpoints[0].length))).toMatchObject({ v: 3 });
+    // Its pages come in one PAGES frame right before it.
+    expect(frames[frames.indexOf(checkpoints[0]) - 1].kind).toBe(FrameKind.PAGES);
     db.close();
   });
 

@@ -12,7 +12,7 @@ import { compileStoredCheck } from '../../storage/schema/stored-check';
 import { decodePayload } from '../../storage/codec';
 import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { loadCheckpoint } from '../../storage/checkpoint';
-import { unpackColumn } from '../../storage/packed-column';
+import { MemoryStore } from '../../storage/memory-store';
 import { listFrames } from '../helpers/engine-util';
 
 const FIELDS: FieldDescriptor[] = [
@@ -117,7 +117,7 @@ describe('stored-form checks', () => {
 describe('forged checkpoints: cheap cross-checks', () => {
   type Coll = { pkKeys: unknown[]; pkLocs: number[]; indexes: { keys: unknown[]; pks: unknown[] }[] };
 
-  /** A real checkpoint payload, as layout-1 arrays (easy to edit), and its offset. */
+  /** A real checkpoint payload, rewritten as layout-1 arrays (easy to edit), and its offset. */
   function checkpointed(): { payload: Record<string, unknown>; offset: number } {
     const db = Database.openInMemory();
     db.registerCollection('c', FIELDS, 'id', [{ name: 'c_ts', path: 'ts', kind: 'index' }]);
@@ -133,15 +133,21 @@ describe('forged checkpoints: cheap cross-checks', () => {
     if (!frame) throw new Error('no checkpoint');
     const start = frame.offset + FRAME_HEADER_SIZE;
     const payload = decodePayload(bytes.subarray(start, start + frame.length)) as Record<string, unknown>;
+    // The file's own checkpoint is paged (layout 3): read its trees and store them as arrays.
+    const loaded = loadCheckpoint(payload, frame.offset, new MemoryStore(bytes, true));
     payload.v = 1;
-    for (const c of payload.collections as Record<string, unknown>[]) {
-      c.pkKeys = unpackColumn(c.pkKeys as Uint8Array, 0);
-      c.pkLocs = unpackColumn(c.pkLocs as Uint8Array, 0);
-      for (const ix of c.indexes as Record<string, unknown>[]) {
-        ix.keys = unpackColumn(ix.keys as Uint8Array, 0);
-        ix.pks = unpackColumn(ix.pks as Uint8Array, 0);
-      }
-    }
+    (payload.collections as Record<string, unknown>[]).forEach((c, i) => {
+      const state = loaded.collections[i];
+      const pk = state.pk.toArrays();
+      c.pkKeys = pk.keys;
+      c.pkLocs = pk.values;
+      delete c.pk;
+      delete c.rows;
+      c.indexes = state.indexes.map((ix) => {
+        const arrays = ix.tree.toArrays();
+        return { name: ix.def.name, keys: arrays.keys, pks: arrays.values };
+      });
+    });
     return { payload, offset: frame.offset };
   }
 

@@ -9,11 +9,13 @@ import { Database, FormatError } from '../../src/index';
 import { encodeRow } from '../../scripts/generate-format-fixtures';
 import { crc32c } from '../../storage/crc32c';
 import { frameBytes, listFrames } from '../helpers/engine-util';
-import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
+import { FORMAT_MINOR, FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { decodePayload } from '../../storage/codec';
 import { tmpDir } from '../helpers/tmp';
 
-const VERSIONS = ['1.0', '1.1'];
+const VERSIONS = ['1.0', '1.1', '1.2'];
+/** The checkpoint layout each format version writes (docs/format.md §4). */
+const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 3 };
 
 describe.each(VERSIONS)('format %s fixtures', (version) => {
   const DIR = path.join(__dirname, '..', '..', 'fixtures', 'format', `v${version}`);
@@ -67,7 +69,7 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
     expect(last).toBeDefined();
     const at = (last?.offset ?? 0) + FRAME_HEADER_SIZE;
     const payload = decodePayload(bytes.subarray(at, at + (last?.length ?? 0)));
-    expect(payload).toMatchObject({ v: version === '1.0' ? 1 : 2 });
+    expect(payload).toMatchObject({ v: LAYOUT[version] });
     const again = Database.open(file, { readOnly: true, recovery: 'strict', safeIntegers: true });
     expect(again.storage.recoveryReport.usedCheckpoint).toBe(true);
     expect(again.get('notes', 'cp')).toEqual({ key: 'cp', body: 'before a checkpoint' });
@@ -85,6 +87,43 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
       (expected.notes as { key: string }[]).filter((n) => n.key !== 'c'),
     );
     db.close();
+  });
+
+  test('compaction upgrades the fixture to the current format, paged checkpoint included', () => {
+    const file = copy('all-types.modelvault');
+    const db = Database.open(file, { safeIntegers: true });
+    db.insert('notes', { key: 'up', body: 'before the upgrade' });
+    db.compact();
+    db.close();
+    const bytes = fs.readFileSync(file);
+    expect(bytes.readUInt16LE(10)).toBe(FORMAT_MINOR);
+    const frames = listFrames(bytes);
+    expect(frames.some((f) => f.kind === FrameKind.PAGES)).toBe(true);
+    const again = Database.open(file, { readOnly: true, recovery: 'strict', safeIntegers: true });
+    expect(again.storage.recoveryReport.replayedTransactions).toBe(0);
+    expect(again.collection('users').orderBy('id').all().map(encodeRow)).toEqual(expected.users);
+    expect(again.get('notes', 'up')).toEqual({ key: 'up', body: 'before the upgrade' });
+    expect(again.collection('users').where('address.city', 'Lima').count()).toBe(
+      (expected.users as { address: { city: string } }[]).filter((u) => u.address.city === 'Lima').length,
+    );
+    again.close();
+  });
+
+  test('a newer minor in the header is refused with the versions named', () => {
+    const file = copy('all-types.modelvault');
+    const bytes = fs.readFileSync(file);
+    bytes.writeUInt16LE(FORMAT_MINOR + 1, 10);
+    bytes.writeUInt32LE(crc32c(bytes, 0, 60), 60);
+    fs.writeFileSync(file, bytes);
+    for (const opts of [{ readOnly: true }, {}]) {
+      expect(() => Database.open(file, opts)).toThrow(
+        expect.objectContaining({
+          code: 'UNSUPPORTED_VERSION',
+          message: expect.stringContaining(`1.${FORMAT_MINOR + 1} is newer`) as unknown,
+        }),
+      );
+    }
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
   });
 
   test('an unknown major version is refused', () => {

@@ -1,0 +1,298 @@
+/**
+ * Index pages (docs/format.md §4.2, checkpoint layout 3): a checkpoint stores each index tree as
+ * independently decodable pages, each a sorted run of entries, plus a directory in the CHECKPOINT
+ * frame naming every page's first entry, entry count, place and checksum. Open decodes only the
+ * directories and builds cold trees over them (btree.ts `fromPages`); a leaf's page is read and
+ * checked the first time the leaf is touched.
+ *
+ *   page      := count:varint keysBytes:varint keys[keysBytes] values[rest]
+ *                (keys, values: packed columns of `count` entries, §4.1)
+ *   directory := [firstKeys, firstValues, counts, offsets, lengths, crcs]   (six packed columns)
+ *
+ * Pages of one checkpoint travel in one PAGES frame written just before it; a later checkpoint
+ * points again at the pages of leaves that have not changed since, so it writes only what changed.
+ */
+import type { LeafPage, PageEntry } from './btree';
+import type { ByteStore } from './byte-store';
+import { readExact } from './byte-store';
+import { compareValues } from './compare';
+import { crc32c } from './crc32c';
+import { LOG_START, MAX_FRAME_PAYLOAD } from './format';
+import { GrowableBuffer } from './growable-buffer';
+import { packColumn, unpackColumn } from './packed-column';
+import { FormatError } from '../src/errors';
+
+/** Entries a writer puts in one page at most: a warmed page is one leaf, copied on its first write. */
+export const PAGE_MAX_ENTRIES = 512;
+/** Encoded bytes of one page at most, unless it holds a single entry (a key that large). */
+export const PAGE_MAX_BYTES = 16 * 1024;
+
+/** What a page's entries must satisfy beyond their checksum (a forged page must not mislead the tree). */
+export interface PageRules {
+  /** Key order of the tree. */
+  readonly compare: (a: unknown, b: unknown) => number;
+  /** Secondary index: entries are (key, primary key) pairs ordered by key, then primary key. */
+  readonly multi: boolean;
+  /** Composite index width (keys are tuples of this length); 1 for single-column keys. */
+  readonly width: number;
+  /** Primary-key tree: values are row locations, which lie before the checkpoint. */
+  readonly locations: boolean;
+}
+
+/** Where a checkpoint's pages are read from: the file, and the checkpoint's own offset (a bound). */
+export interface PageSource {
+  readonly store: ByteStore;
+  readonly limit: number;
+}
+
+function corrupt(message: string, offset: number): FormatError {
+  return new FormatError(`corrupt index page at offset ${offset}: ${message}`, 'CORRUPT', { offset });
+}
+
+function corruptDirectory(message: string, offset: number): FormatError {
+  return new FormatError(`corrupt checkpoint: index directory ${message}`, 'CORRUPT', { offset });
+}
+
+/** Unsigned LEB128 into `out` (values < 2^53). */
+function varint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+/** Read a varint of at most 8 bytes at `pos`; [value, next position], or null when malformed. */
+function readVarint(buf: Uint8Array, pos: number): [number, number] | null {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (pos >= buf.length) return null;
+    const b = buf[pos++];
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) return [v, pos];
+    scale *= 0x80;
+  }
+  return null;
+}
+
+export function encodePage(keys: readonly unknown[], vals: readonly unknown[]): Buffer {
+  const k = packColumn(keys);
+  const v = packColumn(vals);
+  const head: number[] = [];
+  varint(head, keys.length);
+  varint(head, k.length);
+  return Buffer.concat([Buffer.from(head), k, v]);
+}
+
+/** Decode a page's bytes (checksum already verified); every defect is a FormatError at `offset`. */
+export function decodePage(buf: Uint8Array, offset: number): { keys: unknown[]; vals: unknown[] } {
+  const count = readVarint(buf, 0);
+  const keysBytes = count && readVarint(buf, count[1]);
+  if (!count || !keysBytes) throw corrupt('header is malformed', offset);
+  const start = keysBytes[1];
+  const split = start + keysBytes[0];
+  if (split > buf.length) throw corrupt('key column runs past the page', offset);
+  const keys = unpackColumn(buf.subarray(start, split), offset);
+  const vals = unpackColumn(buf.subarray(split), offset);
+  if (keys.length !== count[0] || vals.length !== count[0])
+    throw corrupt(`holds ${keys.length} keys and ${vals.length} values, not ${count[0]}`, offset);
+  return { keys, vals };
+}
+
+/** Entry order of a tree with `rules` (key, then value for a secondary index). */
+function entryCompare(rules: PageRules, k1: unknown, v1: unknown, k2: unknown, v2: unknown): number {
+  const c = rules.compare(k1, k2);
+  return c !== 0 || !rules.multi ? c : compareValues(v1, v2);
+}
+
+function keyShaped(k: unknown, width: number): boolean {
+  return Array.isArray(k) === width > 1 && (width <= 1 || (k as unknown[]).length === width);
+}
+
+function isLocation(v: unknown, limit: number): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < limit;
+}
+
+/** A page of a loaded checkpoint: read, verified and decoded when its leaf is first touched. */
+export class StoredPage implements LeafPage<unknown, unknown> {
+  constructor(
+    readonly source: PageSource,
+    readonly rules: PageRules,
+    readonly offset: number,
+    readonly length: number,
+    readonly crc: number,
+    readonly count: number,
+    readonly firstKey: unknown,
+    readonly firstVal: unknown,
+    /** The next page's first entry: every entry of this page lies below it (null for the last page). */
+    private readonly next: { key: unknown; val: unknown } | null,
+  ) {}
+
+  load(): { keys: unknown[]; vals: unknown[] } {
+    const { offset, rules } = this;
+    const buf = readExact(this.source.store, offset, this.length);
+    if (!buf) throw corrupt('cut off', offset);
+    if (crc32c(buf, 0, buf.length) !== this.crc) throw corrupt('checksum mismatch', offset);
+    const { keys, vals } = decodePage(buf, offset);
+    if (keys.length !== this.count) throw corrupt(`holds ${keys.length} entries, not ${this.count}`, offset);
+    if (entryCompare(rules, keys[0], vals[0], this.firstKey, this.firstVal) !== 0)
+      throw corrupt('first entry differs from its directory entry', offset);
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0 && entryCompare(rules, keys[i - 1], vals[i - 1], keys[i], vals[i]) >= 0)
+        throw corrupt('entries out of order', offset);
+      if (rules.locations ? !isLocation(vals[i], this.source.limit) : !keyShaped(keys[i], rules.width))
+        throw corrupt(
+          rules.locations ? 'a row location past the checkpoint' : 'a key of the wrong shape',
+          offset,
+        );
+    }
+    const last = keys.length - 1;
+    if (this.next && entryCompare(rules, keys[last], vals[last], this.next.key, this.next.val) >= 0)
+      throw corrupt("entries reach into the next page's range", offset);
+    return { keys, vals };
+  }
+}
+
+/** A directory as stored: six packed columns. */
+export type EncodedDirectory = Uint8Array[];
+
+/** Decode and check a directory: O(pages), reads no page. `rows` is the entry count it must add up to. */
+export function readDirectory(
+  raw: unknown,
+  source: PageSource,
+  rules: PageRules,
+  rows: number,
+  at: number,
+): PageEntry<unknown, unknown>[] {
+  if (!Array.isArray(raw) || raw.length !== 6 || !raw.every((c) => c instanceof Uint8Array))
+    throw corruptDirectory('is not six packed columns', at);
+  const [firstKeys, firstVals, counts, offsets, lengths, crcs] = (raw as Uint8Array[]).map((c) =>
+    unpackColumn(c, at),
+  );
+  const n = firstKeys.length;
+  if ([firstVals, counts, offsets, lengths, crcs].some((c) => c.length !== n))
+    throw corruptDirectory('columns differ in length', at);
+  const out: PageEntry<unknown, unknown>[] = new Array<PageEntry<unknown, unknown>>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const count = counts[i] as number;
+    const offset = offsets[i] as number;
+    const length = lengths[i] as number;
+    const crc = crcs[i] as number;
+    if (!Number.isSafeInteger(count) || count < 1) throw corruptDirectory('has an empty page', at);
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      length < 1 ||
+      length > MAX_FRAME_PAYLOAD
+    )
+      throw corruptDirectory('has a malformed page extent', at);
+    if (offset < LOG_START || offset + length > source.limit)
+      throw corruptDirectory(`places a page at ${offset}, outside the log before the checkpoint`, at);
+    if (!Number.isSafeInteger(crc) || crc < 0 || crc > 0xffffffff)
+      throw corruptDirectory('has a bad checksum', at);
+    const key = firstKeys[i];
+    const val = firstVals[i];
+    if (i > 0 && entryCompare(rules, firstKeys[i - 1], firstVals[i - 1], key, val) >= 0)
+      throw corruptDirectory('pages out of order', at);
+    if (rules.locations ? !isLocation(val, source.limit) : !keyShaped(key, rules.width))
+      throw corruptDirectory('has a first entry of the wrong shape', at);
+    total += count;
+    const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : null;
+    const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
+    out[i] = { firstKey: key, firstVal: val, page };
+  }
+  if (total !== rows) throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
+  return out;
+}
+
+/**
+ * The pages a checkpoint writes, gathered into the payload of one PAGES frame whose payload
+ * starts at file offset `base`, and the directories that name them.
+ */
+export class PageSink {
+  private readonly out = new GrowableBuffer(1 << 16);
+
+  constructor(
+    /** The file the checkpoint goes into: only its own pages may be pointed at again. */
+    private readonly store: ByteStore,
+    private readonly base: number,
+  ) {}
+
+  get length(): number {
+    return this.out.length;
+  }
+
+  bytes(): Buffer {
+    return this.out.view();
+  }
+
+  /**
+   * The directory of a tree, given its leaves in order (BTree.forEachLeaf): a leaf that still
+   * equals a page of this file is pointed at again; runs of other entries are cut into new pages.
+   */
+  directory(
+    forEachLeaf: (
+      visit: (
+        page: LeafPage<unknown, unknown> | null,
+        keys: unknown[] | null,
+        vals: unknown[] | null,
+      ) => void,
+    ) => void,
+  ): EncodedDirectory {
+    const dir: unknown[][] = [[], [], [], [], [], []];
+    const add = (
+      key: unknown,
+      val: unknown,
+      count: number,
+      offset: number,
+      length: number,
+      crc: number,
+    ): void => {
+      dir[0].push(key);
+      dir[1].push(val);
+      dir[2].push(count);
+      dir[3].push(offset);
+      dir[4].push(length);
+      dir[5].push(crc);
+    };
+    let keys: unknown[] = [];
+    let vals: unknown[] = [];
+    const flush = (all: boolean): void => {
+      let from = 0;
+      while (keys.length - from >= (all ? 1 : PAGE_MAX_ENTRIES)) {
+        let n = Math.min(PAGE_MAX_ENTRIES, keys.length - from);
+        let page = encodePage(keys.slice(from, from + n), vals.slice(from, from + n));
+        while (page.length > PAGE_MAX_BYTES && n > 1) {
+          n = n >>> 1;
+          page = encodePage(keys.slice(from, from + n), vals.slice(from, from + n));
+        }
+        const at = this.out.reserve(page.length);
+        page.copy(this.out.buf, at);
+        add(keys[from], vals[from], n, this.base + at, page.length, crc32c(page, 0, page.length));
+        from += n;
+      }
+      keys = keys.slice(from);
+      vals = vals.slice(from);
+    };
+    forEachLeaf((page, leafKeys, leafVals) => {
+      if (page instanceof StoredPage && page.source.store === this.store) {
+        flush(true);
+        add(page.firstKey, page.firstVal, page.count, page.offset, page.length, page.crc);
+        return;
+      }
+      const entries =
+        leafKeys && leafVals
+          ? { keys: leafKeys, vals: leafVals }
+          : (page as LeafPage<unknown, unknown>).load();
+      for (let i = 0; i < entries.keys.length; i++) {
+        keys.push(entries.keys[i]);
+        vals.push(entries.vals[i]);
+      }
+      if (keys.length >= 4 * PAGE_MAX_ENTRIES) flush(false);
+    });
+    flush(true);
+    return dir.map((column) => packColumn(column));
+  }
+}
