@@ -25,6 +25,7 @@ import {
 } from '../src/errors';
 import type { OpenOptions } from '../src/options';
 import { lowerStatement } from '../parser/lower-statement';
+import type { SchemaPlan } from '../src/schema-versions';
 import { StatementCache } from '../parser/statement-cache';
 import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
@@ -56,7 +57,13 @@ export type RunOutcome =
       /** The statement's `modelvault:query` context: the cursor publishes asyncEnd when the rows are read. */
       trace?: QueryTraceContext;
     }
-  | { kind: 'done'; rowCount: number; lastRowId?: number | bigint };
+  | {
+      kind: 'done';
+      rowCount: number;
+      lastRowId?: number | bigint;
+      /** ALTER TABLE: the schema-version plan the statement applied. */
+      schemaPlan?: SchemaPlan;
+    };
 
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
 
@@ -561,6 +568,7 @@ export class Connection<Row = ResultRow> {
           ...(result.lastRowId === undefined ? {} : { lastRowId: result.lastRowId }),
         };
       }
+      if (result.schemaPlan) return { kind: 'done', rowCount, schemaPlan: result.schemaPlan };
       // Two literals rather than a spread: this runs once per row of executeMany.
       return result.lastRowId === undefined
         ? { kind: 'done', rowCount }

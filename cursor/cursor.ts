@@ -21,6 +21,7 @@ import { withDeadline } from '../planner/interrupt';
 import type { Connection } from './connection';
 import { channels } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
+import type { SchemaPlan } from '../src/schema-versions';
 
 export type CursorState = 'idle' | 'rows' | 'exhausted' | 'done' | 'closed';
 export type ResultRow = unknown[] | Record<string, unknown>;
@@ -51,6 +52,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
   private describe: readonly OutputColumn[] | null = null;
   private _rowCount = -1;
   private _lastRowId: number | bigint | null = null;
+  private _schemaPlan: SchemaPlan | null = null;
   private fetched = 0;
   /** The result set is a write's RETURNING rows: rowCount is the rows changed, not the rows fetched. */
   private changedRows = false;
@@ -89,6 +91,16 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
   get lastRowId(): number | bigint | null {
     this.assertOpen();
     return this._lastRowId;
+  }
+
+  /**
+   * After ALTER TABLE (ADD COLUMN, DROP COLUMN, RENAME COLUMN, RENAME TO): the schema-version plan
+   * it applied — the same classification and steps as db.planSchemaVersion (docs/migrations.md);
+   * null after any other statement.
+   */
+  get schemaPlan(): SchemaPlan | null {
+    this.assertOpen();
+    return this._schemaPlan;
   }
 
   /** The connection this cursor was created from (PEP 249 extension). */
@@ -151,6 +163,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
     } else {
       this._rowCount = outcome.rowCount;
       if (outcome.lastRowId !== undefined) this._lastRowId = outcome.lastRowId;
+      if (outcome.schemaPlan) this._schemaPlan = outcome.schemaPlan;
       this._state = 'done';
     }
     return this as unknown as Cursor<R>;
@@ -315,6 +328,7 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
     this._description = null;
     this.describe = null;
     this._rowCount = -1;
+    this._schemaPlan = null;
     this.fetched = 0;
     this.changedRows = false;
     this._state = this._state === 'closed' ? 'closed' : 'idle';

@@ -17,6 +17,7 @@ import type {
   DropTableStmt,
   DropViewStmt,
   RenameColumnStmt,
+  DropColumnStmt,
   RenameTableStmt,
   SetUserVersionStmt,
 } from '../planner/ddl-plan';
@@ -68,6 +69,7 @@ export type {
   DropTableStmt,
   DropViewStmt,
   RenameColumnStmt,
+  DropColumnStmt,
   RenameTableStmt,
   SetUserVersionStmt,
 } from '../planner/ddl-plan';
@@ -147,6 +149,7 @@ export type Statement =
   | AddColumnStmt
   | RenameTableStmt
   | RenameColumnStmt
+  | DropColumnStmt
   | TxnStmt
   | SavepointStmt
   | PragmaStmt

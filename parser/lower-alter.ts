@@ -1,10 +1,11 @@
 /**
- * ALTER TABLE … RENAME TO and RENAME [COLUMN] … TO lowering: names are checked against the catalog
+ * ALTER TABLE … RENAME TO, RENAME [COLUMN] … TO and DROP [COLUMN] lowering: names are checked against the catalog
  * the way SQLite checks them (tables and indexes share one case-insensitive namespace; a column's
  * new name must not clash with another column). Only top-level declared columns can be renamed.
  */
 import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
-import type { RenameColumnStmt, RenameTableStmt } from './ir';
+import type { DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ir';
+import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
 import type { StatementAst } from './sql/ast';
 import type { CatalogReader } from './scope';
 import { findTable, isHidden, scopeFor } from './scope';
@@ -64,4 +65,48 @@ export function lowerRenameColumn(
       sql,
     });
   return { kind: 'renameColumn', collection: scope.schema.name, column, to: ast.to };
+}
+
+/**
+ * ALTER TABLE … DROP [COLUMN]: SQLite's rules for what may go, with its messages, in its order —
+ * not a key column, not the only column, not in a UNIQUE constraint or an index, not a child
+ * column of a multi-column foreign key. (A single-column foreign key goes with its column, as
+ * SQLite's column-level REFERENCES does.) Views are checked when the statement runs, against the
+ * catalog without the column (cursor/write-statements.ts).
+ */
+export function lowerDropColumn(ast: Ast<'dropColumn'>, catalog: CatalogReader, sql: string): DropColumnStmt {
+  const scope = scopeFor(catalog, ast.table, null, sql);
+  const schema = scope.schema;
+  const lower = ast.column.toLowerCase();
+  const column = schema.fields.findIndex(
+    (f) => f.path.length === 1 && !isHidden(f.path) && f.path[0].toLowerCase() === lower,
+  );
+  if (column < 0) throw new QueryError(`no such column: "${ast.column}"`, 'QUERY', { sql });
+  const name = schema.fields[column].path[0];
+  const fail = (message: string): never => {
+    throw new SchemaError(message, 'SCHEMA', { sql });
+  };
+  const uses = (paths: readonly (readonly string[])[]): boolean => paths.some((p) => p[0] === name);
+  const keyIndex = keyIndexOf(schema);
+  if (keyIndex ? uses(indexPaths(keyIndex)) : schema.primaryKey[0] === name)
+    fail(`cannot drop PRIMARY KEY column: "${name}"`);
+  const autoIndex = (ix: { name: string }): boolean =>
+    ix.name.toLowerCase().startsWith(`sqlite_autoindex_${schema.name.toLowerCase()}_`);
+  if (schema.indexes.some((ix) => autoIndex(ix) && indexPaths(ix).length === 1 && uses(indexPaths(ix))))
+    fail(`cannot drop UNIQUE column: "${name}"`);
+  if (schema.fields.filter((f) => f.path.length === 1 && !isHidden(f.path)).length <= 1)
+    fail(`cannot drop column "${name}": no other columns exist`);
+  const after = `error in table ${schema.name} after drop column`;
+  for (const fk of schema.foreignKeys ?? [])
+    if (fk.columns.length > 1 && fk.columns.some((c) => c.toLowerCase() === lower))
+      fail(`${after}: unknown column "${name}" in foreign key definition`);
+  for (const ix of schema.indexes) {
+    if (ix === keyIndex || !uses(indexPaths(ix))) continue;
+    fail(
+      autoIndex(ix)
+        ? `${after}: no such column: ${name}`
+        : `error in index ${ix.name} after drop column: no such column: ${name}`,
+    );
+  }
+  return { kind: 'dropColumn', collection: schema.name, column };
 }

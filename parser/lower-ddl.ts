@@ -22,7 +22,7 @@ import { applyCheck, checkColumns } from './column-checks';
 import { parseCollation } from '../planner/sql-text';
 import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
-import { lowerRenameColumn, lowerRenameTable } from './lower-alter';
+import { lowerDropColumn, lowerRenameColumn, lowerRenameTable } from './lower-alter';
 import { defaultSqlOf, isLiteralDefault } from './lower-default';
 import { derivedSqlType } from '../planner/introspect/create-sql';
 
@@ -406,6 +406,8 @@ export function lowerDdl(ast: StatementAst, catalog: CatalogReader, sql: string)
       return lowerRenameTable(ast, catalog, sql);
     case 'renameColumn':
       return lowerRenameColumn(ast, catalog, sql);
+    case 'dropColumn':
+      return lowerDropColumn(ast, catalog, sql);
     default:
       throw new ProgrammingError(`not a DDL statement: ${ast.t}`, 'PROGRAMMING', { sql });
   }

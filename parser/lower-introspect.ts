@@ -96,6 +96,7 @@ export function refuseSystemNames(ast: StatementAst, catalog: CatalogReader, sql
     case 'addColumn':
     case 'renameTable':
     case 'renameColumn':
+    case 'dropColumn':
       if (schemaTable(ast.table)) fail(`table ${ast.table} may not be altered`);
       return;
     case 'createIndex':

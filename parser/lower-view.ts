@@ -29,7 +29,13 @@ export function lowerCreateView(
 
 /** ALTER TABLE and CREATE INDEX on a view, in SQLite's words. */
 function refuseViewDdl(ast: StatementAst, catalog: CatalogReader, sql: string): void {
-  if (ast.t !== 'addColumn' && ast.t !== 'renameTable' && ast.t !== 'renameColumn' && ast.t !== 'createIndex')
+  if (
+    ast.t !== 'addColumn' &&
+    ast.t !== 'renameTable' &&
+    ast.t !== 'renameColumn' &&
+    ast.t !== 'dropColumn' &&
+    ast.t !== 'createIndex'
+  )
     return;
   if (findTable(catalog, ast.table)) return;
   const view = catalog.view?.(ast.table);
@@ -39,7 +45,9 @@ function refuseViewDdl(ast: StatementAst, catalog: CatalogReader, sql: string): 
       ? 'views may not be indexed'
       : ast.t === 'addColumn'
         ? 'Cannot add a column to a view'
-        : `view ${view.name} may not be altered`;
+        : ast.t === 'dropColumn'
+          ? `cannot drop column from view "${view.name}"`
+          : `view ${view.name} may not be altered`;
   throw new QueryError(message, 'QUERY', { sql });
 }
 

@@ -90,6 +90,13 @@ export interface RenameColumnStmt {
   readonly to: string;
 }
 
+/** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */
+export interface DropColumnStmt {
+  readonly kind: 'dropColumn';
+  readonly collection: string;
+  readonly column: number;
+}
+
 /** `PRAGMA user_version = n`: a write, stored in the file inside the transaction. */
 export interface SetUserVersionStmt {
   readonly kind: 'setUserVersion';
@@ -106,4 +113,5 @@ export type DdlPlan =
   | AddColumnStmt
   | RenameTableStmt
   | RenameColumnStmt
+  | DropColumnStmt
   | SetUserVersionStmt;

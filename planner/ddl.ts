@@ -17,7 +17,8 @@ import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descript
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
 import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
-import type { AddColumnStmt, DdlPlan } from './ddl-plan';
+import type { AddColumnStmt, DdlPlan, DropColumnStmt } from './ddl-plan';
+import { rowOfState } from '../storage/collection-state';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteResult } from './write';
 import { collectionOrThrow } from './write-values';
@@ -289,8 +290,47 @@ export function executeDdl(
       });
       return { rowCount: 0 };
     }
+    case 'dropColumn':
+      return dropColumn(engine, stmt);
     case 'setUserVersion':
       engine.setUserVersion(stmt.value);
       return { rowCount: 0 };
   }
+}
+
+/** Every live row of `state` in its stored layout without top-level column `column`. */
+function* withoutColumn(engine: Engine, state: CollectionState, column: number): Generator<unknown[]> {
+  const cur = state.pk.cursor();
+  while (cur.next()) {
+    // Older rows are padded with later columns' defaults first, so every row has the full layout.
+    const row = rowOfState(state, engine.readRow(cur.value)).slice();
+    row.splice(column, 1);
+    yield row;
+  }
+}
+
+/**
+ * ALTER TABLE DROP COLUMN (the SQLite rules were checked when it was lowered; the views that read
+ * the column, by the cursor layer afterwards): the schema without the column and a one-column
+ * foreign key on it, and every row written again without the value (Engine.rewriteCollection).
+ */
+function dropColumn(engine: Engine, stmt: DropColumnStmt): WriteResult {
+  const state = collectionOrThrow(engine, stmt.collection);
+  const schema = state.meta.schema;
+  const name = schema.fields[stmt.column].path[0];
+  const next = normalizeCollection(
+    schema.name,
+    schema.fields.filter((_f, i) => i !== stmt.column).map(toDescriptor),
+    [...schema.primaryKey],
+    schema.indexes.map(indexDescriptor),
+    keyOptions(schema),
+  );
+  const fks = schema.foreignKeys?.filter((k) => !(k.columns.length === 1 && sameName(k.columns[0], name)));
+  const after: CollectionSchema = {
+    ...next,
+    ...(schema.autoIncrement ? { autoIncrement: true as const } : {}),
+    ...(fks && fks.length > 0 ? { foreignKeys: fks } : {}),
+  };
+  engine.rewriteCollection(schema.name, after, withoutColumn(engine, state, stmt.column));
+  return { rowCount: 0 };
 }

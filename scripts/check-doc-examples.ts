@@ -1,10 +1,11 @@
 /**
  * Doc-example check: every ```ts (or ```js) block in README.md and docs/ (subfolders too) that
  * ends with a `// prints:` comment is transpiled, run in a fresh temporary directory against the built
- * package, and its stdout compared line by line with the lines after `// prints:`. Blocks
- * without `// prints:` are fragments (a signature, one call on a `db` from context, code that
- * must not compile): they are not run, and are listed and counted so that none hides.
- * Exit code 1 on any mismatch.
+ * package, and its stdout compared line by line with the lines after `// prints:`. A block that
+ * cannot run (a type declaration, code that must not compile, call shapes with placeholders)
+ * says why in a `// not run: <reason>` line: it is listed with its reason and counted. A block
+ * with neither marker fails the check, so no fragment hides. Exit code 1 on any mismatch or
+ * unmarked block.
  *
  *   node dist/scripts/check-doc-examples.js [files...]
  */
@@ -26,11 +27,19 @@ interface Example {
 
 const BLOCK = /```(?:ts|typescript|js|javascript)\n([\s\S]*?)```/g;
 
-/** Line numbers of the TypeScript/JavaScript blocks that have no `// prints:` (not run). */
-export function extractFragments(text: string): number[] {
+const NOT_RUN = /^\/\/ not run: (.+)$/m;
+
+/**
+ * The TypeScript/JavaScript blocks that have no `// prints:` (not run): line number and the
+ * reason their `// not run:` line gives, or null when they give none (a failure).
+ */
+export function extractFragments(text: string): { line: number; reason: string | null }[] {
   return [...text.matchAll(BLOCK)]
     .filter((m) => !m[1].includes('// prints:'))
-    .map((m) => text.slice(0, m.index).split('\n').length);
+    .map((m) => ({
+      line: text.slice(0, m.index).split('\n').length,
+      reason: NOT_RUN.exec(m[1])?.[1].trim() ?? null,
+    }));
 }
 
 export function extractExamples(file: string, text: string): Example[] {
@@ -89,18 +98,25 @@ function main(): void {
         // Recursive: pages in subfolders (docs/ops/) are checked too.
         ...fs
           .readdirSync(path.join(root, 'docs'), { recursive: true, encoding: 'utf8' })
-          .filter((f) => f.endsWith('.md'))
+          // The generated API reference shows signatures, not examples (its own check: docs:api).
+          .filter((f) => f.endsWith('.md') && !f.startsWith(`api-reference${path.sep}`))
           .sort()
           .map((f) => path.join('docs', f)),
       ];
   let failed = 0;
+  let unmarked = 0;
   let count = 0;
   let fragments = 0;
   for (const f of files) {
     const text = fs.readFileSync(path.join(root, f), 'utf8');
-    for (const line of extractFragments(text)) {
+    for (const { line, reason } of extractFragments(text)) {
+      if (reason === null) {
+        unmarked++;
+        console.error(`✗ ${f}:${line} has neither // prints: nor a // not run: <reason> line`);
+        continue;
+      }
       fragments++;
-      console.log(`- ${f}:${line} fragment (no // prints:), not run`);
+      console.log(`- ${f}:${line} not run: ${reason}`);
     }
     for (const ex of extractExamples(f, text)) {
       count++;
@@ -112,7 +128,7 @@ function main(): void {
     }
   }
   console.log(`${count - failed}/${count} doc examples print what they say; ${fragments} fragments not run`);
-  if (failed > 0) process.exitCode = 1;
+  if (failed > 0 || unmarked > 0) process.exitCode = 1;
 }
 
 if (require.main === module) main();

@@ -286,8 +286,9 @@ export class Database {
   }
 
   /**
-   * Apply a schema version: compatible changes directly, needsMigration ones with `force` once no
-   * row violates them; breaking ones are refused. Recorded in the catalog as a new version.
+   * Apply a schema version: compatible changes directly, needsMigration and breaking ones with
+   * `force` once no row violates them (a breaking one rewrites every row: dropped fields' values
+   * go); a new primary key is refused. Recorded in the catalog as a new version.
    */
   registerSchemaVersion(
     name: string,

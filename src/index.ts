@@ -1,4 +1,7 @@
-/** Public entry point: wiring and re-exports only. */
+/**
+ * Public entry point: wiring and re-exports only.
+ * @module
+ */
 export { version } from './version';
 export { Database } from './database';
 export {

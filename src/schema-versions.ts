@@ -12,12 +12,19 @@
 import type { Database } from './database';
 import type { FieldDescriptor, IndexDescriptor, PrimaryKeyDescriptor } from '../storage/schema/descriptors';
 import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
-import { HIDDEN_ROWID, indexDescriptor, normalizeCollection } from '../storage/schema/normalize';
+import {
+  HIDDEN_ROWID,
+  indexDescriptor,
+  indexPaths,
+  isCompositeIndex,
+  normalizeCollection,
+} from '../storage/schema/normalize';
 import { compileToStored } from '../storage/schema/to-stored';
 import { INVALID } from '../storage/schema/failure';
 import { pathText, setPath } from '../storage/schema/paths';
 import type { CollectionState } from '../storage/collection-state';
 import { InterfaceError, NotSupportedError, SchemaError, ValidationError } from './errors';
+import { prune, rowsForVersion } from './schema-rewrite';
 
 export type ChangeClass = 'compatible' | 'needsMigration' | 'breaking';
 
@@ -27,6 +34,8 @@ export interface SchemaStep {
     | 'addField'
     | 'addRequiredField'
     | 'dropField'
+    | 'renameField'
+    | 'renameCollection'
     | 'reorderFields'
     | 'changeType'
     | 'widenType'
@@ -69,6 +78,17 @@ export interface SchemaVersionInput {
   fields: readonly FieldDescriptor[];
   primaryKey?: PrimaryKeyDescriptor;
   indexes?: readonly IndexDescriptor[];
+  /**
+   * Top-level fields renamed by this version, old name → new name: their values move to the new
+   * name (a `renameField` step) instead of being dropped and the new field added empty.
+   */
+  renames?: Readonly<Record<string, string>>;
+}
+
+/** Where a plan reads rows from when some step needs counts. */
+export interface PlanRows {
+  rows(): Iterable<Record<string, unknown>>;
+  count(): number;
 }
 
 export interface BackfillOptions {
@@ -83,11 +103,21 @@ const SEVERITY: Record<ChangeClass, number> = { compatible: 0, needsMigration: 1
 function normalizeNext(current: CollectionSchema, next: SchemaVersionInput): CollectionSchema {
   if (typeof next !== 'object' || next === null || !Array.isArray(next.fields))
     throw new InterfaceError('a schema version is { fields, primaryKey?, indexes? }', 'BAD_OPTION');
+  // The current indexes follow renamed fields when the version does not list its own.
+  const renames = next.renames ?? {};
+  const follow = (p: string | readonly string[] | undefined): string[] => {
+    const path = typeof p === 'string' ? p.split('.') : [...(p ?? [])];
+    return path.length > 0 && Object.hasOwn(renames, path[0]) ? [renames[path[0]], ...path.slice(1)] : path;
+  };
+  const indexes = current.indexes.map((ix): IndexDescriptor => {
+    const d = indexDescriptor(ix);
+    return d.paths ? { ...d, paths: d.paths.map(follow) } : { ...d, path: follow(d.path) };
+  });
   const schema = normalizeCollection(
     current.name,
     next.fields,
     next.primaryKey ?? [...current.primaryKey],
-    next.indexes ?? current.indexes.map(indexDescriptor),
+    next.indexes ?? indexes,
   );
   const keyed =
     current.autoIncrement && pathText(schema.primaryKey) === pathText(current.primaryKey)
@@ -152,6 +182,22 @@ function objectRelation(a: readonly NormalizedField[], b: readonly NormalizedFie
   return 'nested';
 }
 
+/** Nested object fields `a` declares and `b` does not, as dotted paths under `at`. */
+function droppedNested(a: NormalizedType, b: NormalizedType, at: string): string[] {
+  const x = base(a);
+  const y = base(b);
+  if (x.kind === 'list' && y.kind === 'list') return droppedNested(x.of, y.of, at);
+  if (x.kind !== 'object' || y.kind !== 'object') return [];
+  const out: string[] = [];
+  for (const f of x.fields) {
+    const p = pathText(f.path);
+    const now = y.fields.find((g) => pathText(g.path) === p);
+    if (!now) out.push(`${at}.${p}`);
+    else out.push(...droppedNested(f.type, now.type, `${at}.${p}`));
+  }
+  return out;
+}
+
 type Bound = number | bigint;
 
 /** 'same', 'widen' or 'tighten' for the constraint lists of one field. */
@@ -213,12 +259,71 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
   const state = liveState(db, name);
   const current = state.meta.schema;
   const target = normalizeNext(current, next);
+  const source: PlanRows = {
+    rows: () => db.collection(name).iterate(),
+    count: () => db.collection(name).count(),
+  };
+  return planChange(current, target, source, state.meta.version, renamesOf(current, target, next.renames));
+}
+
+/** The renames of a schema version, checked: each old name a top-level field of `current`, each new one of `target`. */
+function renamesOf(
+  current: CollectionSchema,
+  target: CollectionSchema,
+  renames: SchemaVersionInput['renames'],
+): Map<string, string> {
+  const out = new Map<string, string>();
+  if (renames === undefined) return out;
+  if (typeof renames !== 'object' || renames === null)
+    throw new InterfaceError('renames is an object of old name → new name', 'BAD_OPTION');
+  for (const [from, to] of Object.entries(renames)) {
+    if (typeof to !== 'string' || !current.fields.some((f) => pathText(f.path) === from))
+      throw new SchemaError(`rename ${from}: not a field of ${current.name}`, 'SCHEMA');
+    if (
+      !target.fields.some((f) => pathText(f.path) === to) ||
+      current.fields.some((f) => pathText(f.path) === to)
+    )
+      throw new SchemaError(
+        `rename ${from} → ${String(to)}: ${String(to)} must be a new field of the next version`,
+        'SCHEMA',
+      );
+    out.set(from, to);
+  }
+  return out;
+}
+
+/**
+ * The classification shared by schema versions and SQL's ALTER TABLE: every step of changing
+ * `current` into `target` with its class, and row counts read from `source` when a step needs
+ * them. `renamed` maps old top-level paths to new ones.
+ */
+export function planChange(
+  current: CollectionSchema,
+  target: CollectionSchema,
+  source: PlanRows,
+  fromVersion: number,
+  renamed: ReadonlyMap<string, string> = new Map(),
+): SchemaPlan {
+  const name = current.name;
   const steps: SchemaStep[] = [];
   const checks: FieldCheck[] = [];
   const drops: { step: SchemaStep; path: string[] }[] = [];
   const step = (s: SchemaStep): SchemaStep => (steps.push(s), s);
 
-  if (pathText(target.primaryKey) !== pathText(current.primaryKey))
+  // The current key and indexes under the names `target` gives them: a rename is not a key or index change.
+  const follow = (p: readonly string[]): string[] => {
+    const to = renamed.get(p[0]);
+    return to === undefined ? [...p] : [to, ...p.slice(1)];
+  };
+  const autoPrefix = `sqlite_autoindex_${current.name}_`;
+  const currentIndexes = current.indexes.map((ix) => ({
+    ...ix,
+    name: ix.name.startsWith(autoPrefix)
+      ? `sqlite_autoindex_${target.name}_${ix.name.slice(autoPrefix.length)}`
+      : ix.name,
+    path: isCompositeIndex(ix) ? indexPaths(ix).map(follow) : follow(ix.path as string[]),
+  }));
+  if (pathText(target.primaryKey) !== pathText(follow(current.primaryKey)))
     step({
       kind: 'changePrimaryKey',
       classification: 'breaking',
@@ -226,16 +331,33 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
       detail: `primary key ${pathText(current.primaryKey)} → ${pathText(target.primaryKey)}`,
     });
 
-  const oldByPath = new Map(current.fields.map((f, i) => [pathText(f.path), { f, i }]));
+  if (target.name !== current.name)
+    step({
+      kind: 'renameCollection',
+      classification: 'breaking',
+      target: target.name,
+      detail: `collection ${current.name} is renamed ${target.name} (rows kept)`,
+    });
+  // Old fields under the name they have in `target`: a renamed field is compared as itself.
+  const oldByPath = new Map(
+    current.fields.map((f, i) => [renamed.get(pathText(f.path)) ?? pathText(f.path), { f, i }]),
+  );
   const newByPath = new Map(target.fields.map((f, i) => [pathText(f.path), { f, i }]));
+  for (const [from, to] of renamed)
+    step({
+      kind: 'renameField',
+      classification: 'breaking',
+      target: to,
+      detail: `field ${from} is renamed ${to} (values kept)`,
+    });
   for (const [p, { f }] of oldByPath) {
     if (!newByPath.has(p))
       drops.push({
         step: step({
           kind: 'dropField',
           classification: 'breaking',
-          target: p,
-          detail: `field ${p} is dropped`,
+          target: pathText(f.path),
+          detail: `field ${pathText(f.path)} is dropped with its values`,
         }),
         path: f.path,
       });
@@ -279,7 +401,20 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
     }
     const rel = typeRelation(old.type, f.type);
     if (rel === 'change') {
-      step({ kind: 'changeType', classification: 'breaking', target: p, detail: `${p}: type changes` });
+      // Counted so a forced retype can tell which rows the new type refuses (after the nested
+      // fields it no longer declares are left out, as the rewrite does).
+      const lost = droppedNested(old.type, f.type, p);
+      checks.push({
+        step: step({
+          kind: 'changeType',
+          classification: 'breaking',
+          target: p,
+          detail: `${p}: type changes${lost.length ? ` (drops ${lost.join(', ')})` : ''}`,
+        }),
+        path: old.path,
+        accepts: (v) => accepts(prune(v, f.type)),
+        required,
+      });
       continue;
     }
     if ((old.collate ?? 'binary') !== (f.collate ?? 'binary'))
@@ -336,10 +471,10 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
         target: p,
         detail: `${p}: default changes`,
       });
-    if (needsCheck) checks.push({ step: steps[steps.length - 1], path: f.path, accepts, required });
+    if (needsCheck) checks.push({ step: steps[steps.length - 1], path: old.path, accepts, required });
   }
 
-  const oldIx = new Map(current.indexes.map((ix) => [ix.name, ix]));
+  const oldIx = new Map(currentIndexes.map((ix) => [ix.name, ix]));
   const newIx = new Map(target.indexes.map((ix) => [ix.name, ix]));
   const uniques: { step: SchemaStep; paths: string[][] }[] = [];
   for (const [n, ix] of oldIx) {
@@ -373,7 +508,7 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
   const seen = uniques.map(() => new Set<string>());
   for (const u of uniques) u.step.duplicateRows = 0;
   if (needRows) {
-    for (const row of db.collection(name).iterate()) {
+    for (const row of source.rows()) {
       rows++;
       for (const c of checks) {
         const v = valueAt(row, c.path);
@@ -391,25 +526,27 @@ export function planSchemaVersion(db: Database, name: string, next: SchemaVersio
         else seen[i].add(k);
       });
     }
-  } else rows = db.collection(name).count();
+  } else rows = source.count();
   for (const u of uniques) if ((u.step.duplicateRows ?? 0) > 0) u.step.classification = 'needsMigration';
 
   const worst = steps.reduce<ChangeClass | 'unchanged'>(
     (w, s) => (w === 'unchanged' || SEVERITY[s.classification] > SEVERITY[w] ? s.classification : w),
     'unchanged',
   );
-  return { collection: name, fromVersion: state.meta.version, classification: worst, steps, rows };
+  return { collection: name, fromVersion, classification: worst, steps, rows };
 }
 
 function describeSteps(plan: SchemaPlan): string {
   return plan.steps
     .filter((s) => s.classification !== 'compatible')
     .map((s) => {
+      const n = (k: number | undefined, one: string, many: string): string =>
+        k ? `${k} ${k === 1 ? one : many}` : '';
       const counts = [
-        s.violatingRows ? `${s.violatingRows} rows violate` : '',
-        s.rowsNeedingValue ? `${s.rowsNeedingValue} rows need a value` : '',
-        s.rowsWithValue ? `${s.rowsWithValue} rows have a value` : '',
-        s.duplicateRows ? `${s.duplicateRows} duplicate rows` : '',
+        n(s.violatingRows, 'row violates', 'rows violate'),
+        n(s.rowsNeedingValue, 'row needs a value', 'rows need a value'),
+        n(s.rowsWithValue, 'row has a value', 'rows have a value'),
+        n(s.duplicateRows, 'duplicate row', 'duplicate rows'),
       ].filter((x) => x !== '');
       return `${s.kind} (${s.classification}): ${s.detail}${counts.length ? ` [${counts.join(', ')}]` : ''}`;
     })
@@ -417,10 +554,12 @@ function describeSteps(plan: SchemaPlan): string {
 }
 
 /**
- * Apply a schema version: compatible changes directly; needsMigration ones only with `force`,
- * and only when no row violates the new schema (the plan's backfills and fixes ran), else a
- * ValidationError and nothing changes. Breaking changes are refused (SchemaError; with `force`,
- * NotSupportedError: they would move or drop stored data). Returns the plan it applied.
+ * Apply a schema version: compatible changes directly; needsMigration and breaking ones only
+ * with `force`, and only when no row violates the new schema (the plan's backfills and fixes
+ * ran), else a ValidationError and nothing changes. A forced breaking version writes every row
+ * again in the new layout (dropped fields' values are gone; the plan's dropField steps say how
+ * many rows had one); a new primary key stays refused (NotSupportedError). Returns the plan it
+ * applied.
  */
 export function registerSchemaVersion(
   db: Database,
@@ -432,14 +571,17 @@ export function registerSchemaVersion(
     const plan = planSchemaVersion(db, name, next);
     const state = liveState(db, name);
     if (plan.classification === 'unchanged') return { ...plan, schemaVersion: state.meta.version };
-    if (plan.classification === 'breaking') {
-      if (options.force === true)
-        throw new NotSupportedError(
-          `${name}: breaking schema changes are not applied yet: ${describeSteps(plan)}`,
-        );
-      throw new SchemaError(`${name}: breaking schema change: ${describeSteps(plan)}`, 'SCHEMA');
-    }
-    if (plan.classification === 'needsMigration') {
+    if (plan.classification === 'breaking' && options.force !== true)
+      throw new SchemaError(
+        `${name}: breaking schema change (pass { force: true } to apply it): ${describeSteps(plan)}`,
+        'SCHEMA',
+      );
+    // A key change is a new collection: every reference to a row by its key would change meaning.
+    if (plan.steps.some((s) => s.kind === 'changePrimaryKey'))
+      throw new NotSupportedError(
+        `${name}: a schema version cannot change the primary key; create a new collection and copy the rows: ${describeSteps(plan)}`,
+      );
+    if (plan.classification !== 'compatible') {
       if (options.force !== true)
         throw new SchemaError(
           `${name}: the change needs a migration (pass { force: true } once the data fits): ${describeSteps(plan)}`,
@@ -453,7 +595,11 @@ export function registerSchemaVersion(
         );
     }
     const target = normalizeNext(state.meta.schema, next);
-    const { schemaVersion } = db.storage.alterCollection(target);
+    const renamed = renamesOf(state.meta.schema, target, next.renames);
+    const { schemaVersion } =
+      plan.classification === 'breaking'
+        ? db.storage.rewriteCollection(name, target, rowsForVersion(db.storage, state, target, renamed))
+        : db.storage.alterCollection(target);
     return { ...plan, schemaVersion };
   });
 }

@@ -847,6 +847,40 @@ export class Engine {
     return { collectionId: meta.id, schemaVersion: meta.version };
   }
 
+  /**
+   * Replace a collection's schema and write every row again in the new layout (ALTER TABLE DROP
+   * COLUMN, forced schema versions): stored rows are positional, so a dropped or moved column
+   * cannot be read through the old records. The catalog entry is dropped and put back under a
+   * new collection id with the next version: records are checked against their collection id's
+   * schema when decoded, so an old-layout record (still read by older snapshots, and by `rows`
+   * while this runs) must never resolve to the new schema; replay likewise starts the new entry
+   * with empty trees. `rows` are validated
+   * stored rows of `schema`; a duplicate key or unique value throws and the caller's savepoint
+   * undoes the whole change. The old records stay in the log until compaction removes them.
+   */
+  rewriteCollection(
+    from: string,
+    schema: CollectionSchema,
+    rows: Iterable<unknown[]>,
+  ): { collectionId: number; schemaVersion: number } {
+    const txn = this.requireTxn();
+    const previous = this.collections.get(from);
+    if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
+    if (schema.name !== from && this.collections.has(schema.name))
+      throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
+    const meta: CollectionMeta = { id: this.nextCollectionId, version: previous.meta.version + 1, schema };
+    this.stage(txn, FrameKind.CATALOG, [CatalogOp.DROP_COLLECTION, previous.meta.id]);
+    this.removeCollection(previous);
+    this.nextCollectionId++;
+    const state = new CollectionState(meta);
+    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.addCollection(state);
+    for (const row of rows) this.putRow(state, row, 'abort');
+    // The AUTOINCREMENT sequence may be past every key (deleted rows): carry it over.
+    if (previous.seq !== null) this.advanceSequence(state, previous.seq);
+    return { collectionId: meta.id, schemaVersion: meta.version };
+  }
+
   private addCollection(state: CollectionState): void {
     this.catalogGen++;
     this.collections.set(state.name, state);

@@ -379,6 +379,7 @@ export type StatementAst =
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }
   | { readonly t: 'renameTable'; readonly table: string; readonly to: string }
   | { readonly t: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  | { readonly t: 'dropColumn'; readonly table: string; readonly column: string }
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }

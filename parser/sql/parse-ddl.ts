@@ -350,6 +350,10 @@ export function parseAlter(p: ExprParser): StatementAst {
     p.expectWord('TO');
     return { t: 'renameColumn', table, from, to: p.name('a column name') };
   }
-  if (p.isWord('DROP') || p.isWord('ALTER')) throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
-  throw p.error('expected ADD COLUMN or RENAME');
+  if (p.acceptWord('DROP')) {
+    p.acceptWord('COLUMN');
+    return { t: 'dropColumn', table, column: p.name('a column name') };
+  }
+  if (p.isWord('ALTER')) throw p.unsupported(`ALTER TABLE ${p.tok.upper}`);
+  throw p.error('expected ADD COLUMN, DROP COLUMN or RENAME');
 }

@@ -23,6 +23,7 @@ export interface StatementOptions {
   signal?: AbortSignal;
 }
 import type { WorkerHost } from './host';
+import type { SchemaPlan } from '../schema-versions';
 
 /** Whether a statement's first reply is its whole outcome (then its traced rows are known). */
 function resultFinished(ctx: QueryTraceContext, reply: ExecReply): boolean {
@@ -43,6 +44,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   private _description: ColumnDescription[] | null = null;
   private _rowCount = -1;
   private _lastRowId: number | bigint | null = null;
+  private _schemaPlan: SchemaPlan | null = null;
   private fetched = 0;
   private countsFetched = false;
   private closed = false;
@@ -69,6 +71,12 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
   get lastRowId(): number | bigint | null {
     this.assertOpen();
     return this._lastRowId;
+  }
+
+  /** After ALTER TABLE: the schema-version plan it applied (see Cursor.schemaPlan); else null. */
+  get schemaPlan(): SchemaPlan | null {
+    this.assertOpen();
+    return this._schemaPlan;
   }
 
   get connection(): AsyncConnection {
@@ -260,6 +268,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
 
   private adopt(reply: ExecReply, host: WorkerHost, generation: number, id: number): void {
     this._lastRowId = reply.lastRowId ?? this._lastRowId;
+    this._schemaPlan = reply.schemaPlan ?? null;
     if (reply.hasRows) {
       this._description = reply.description as ColumnDescription[];
       this.rows = new RemoteRows(host, generation, id, reply, this.ctl);
@@ -291,6 +300,7 @@ export class AsyncCursor<Row = ResultRow> implements AsyncIterable<Row> {
     this.rows = null;
     this._description = null;
     this._rowCount = -1;
+    this._schemaPlan = null;
     this.fetched = 0;
     this.countsFetched = false;
     await old?.close();

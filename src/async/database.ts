@@ -6,13 +6,7 @@
  * queue across any number of awaits: other writers wait (FIFO, busyTimeoutMs), and what `fn` does
  * through its `tx` commits when `fn`'s promise resolves and rolls back when it rejects.
  */
-import {
-  InterfaceError,
-  NotSupportedError,
-  OperationalError,
-  SchemaError,
-  TransactionError,
-} from '../errors';
+import { InterfaceError, OperationalError, SchemaError, TransactionError } from '../errors';
 import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/descriptors';
 import type { CollectionOptions, InsertOptions, RegisteredCollection } from '../database';
 import { Model } from '../models/model';
@@ -131,9 +125,11 @@ export class AsyncDatabase {
   async register<M extends AnyModel>(m: M, options?: { subset?: boolean }): Promise<AsyncModelCollection<M>> {
     if (!(m instanceof Model))
       throw new InterfaceError('register() needs a model from model() or fromZod()', 'BAD_OPTION');
-    if (options?.subset === true)
-      throw new NotSupportedError('AsyncDatabase.register: subset models are not supported yet');
     const d = m.descriptor;
+    if (options?.subset === true) {
+      await this.read('checkSubset', [{ name: d.name, fields: d.fields, primaryKey: d.primaryKey }]);
+      return new AsyncModelCollection(this, m, { subset: true });
+    }
     try {
       await this.registerCollection(d.name, d.fields, d.primaryKey, d.indexes);
     } catch (err) {

@@ -1,13 +1,15 @@
 /**
  * The typed collection of AsyncDatabase.register(model): the sync ModelCollection's writes and
  * reads with promises, over the async database (its worker runs the one validator). Queries are
- * the untyped AsyncQuery for now (`query()`); update() runs in one transaction.
+ * the untyped AsyncQuery for now (`query()`); update() runs in one transaction. A subset model
+ * (`register(m, { subset: true })`) reads its declared fields only and its writes keep the others,
+ * as the sync ModelCollection's do.
  */
 import { InterfaceError, ValidationError } from '../errors';
 import { isRecord } from '../../storage/schema/to-stored';
 import type { AnyModel, Infer, InferInput, KeyOf } from '../models/model';
 import type { Patch } from '../models/collection';
-import { ABORT, merge, nowFiller, sameValue } from '../models/rows';
+import { ABORT, merge, nowFiller, pick, sameValue } from '../models/rows';
 import type { AsyncDatabase } from './database';
 import type { AsyncIterateOptions, AsyncQuery, AsyncQueryOptions } from './query';
 
@@ -16,14 +18,22 @@ type Row = Record<string, unknown>;
 export class AsyncModelCollection<M extends AnyModel> {
   readonly name: string;
   private readonly fill: (row: Row) => Row;
+  /** For a subset model: the declared top-level fields, which reads are cut down to. */
+  private readonly subset: readonly string[] | null;
 
   /** @internal Created by AsyncDatabase.register(). */
   constructor(
     private readonly db: AsyncDatabase,
     readonly model: M,
+    options: { subset?: boolean } = {},
   ) {
     this.name = model.name;
     this.fill = nowFiller(model.nowPaths);
+    this.subset = options.subset === true ? Object.keys(model.shape) : null;
+  }
+
+  private cut(row: Row | null): Infer<M> | null {
+    return (this.subset && row ? pick(row, this.subset) : row) as Infer<M> | null;
   }
 
   /** Insert a new row; an existing row with the same primary key is an IntegrityError. */
@@ -32,11 +42,21 @@ export class AsyncModelCollection<M extends AnyModel> {
   }
 
   upsert(row: InferInput<M>): Promise<'inserted' | 'replaced'> {
-    return this.db.insert(this.name, this.fill(row as Row));
+    const filled = this.fill(row as Row);
+    const subset = this.subset;
+    if (!subset) return this.db.insert(this.name, filled);
+    // A subset model's replace keeps the fields it does not declare, read in the same transaction.
+    return this.db.transaction(async (tx) => {
+      const key = filled[this.model.primaryKey];
+      const current = key === undefined || key === null ? null : await tx.get(this.name, key);
+      const out: Row = { ...filled };
+      if (current) for (const k of Object.keys(current)) if (!subset.includes(k)) out[k] = current[k];
+      return tx.insert(this.name, out);
+    });
   }
 
   async get(pk: KeyOf<M>): Promise<Infer<M> | null> {
-    return (await this.db.get(this.name, pk)) as Infer<M> | null;
+    return this.cut(await this.db.get(this.name, pk));
   }
 
   /** As ModelCollection.update: a nested partial patch, validated as a whole row, one transaction. */
@@ -51,7 +71,7 @@ export class AsyncModelCollection<M extends AnyModel> {
       if (!sameValue(next[key], current[key]))
         throw new ValidationError(`${key}: update() cannot change the primary key`, key);
       await tx.insert(this.name, next);
-      return (await tx.get(this.name, pk)) as Infer<M>;
+      return this.cut(await tx.get(this.name, pk)) as Infer<M>;
     });
   }
 
@@ -59,9 +79,10 @@ export class AsyncModelCollection<M extends AnyModel> {
     return this.db.delete(this.name, pk);
   }
 
-  /** The untyped async query builder over the collection. */
+  /** The untyped async query builder over the collection (a subset model's selects its own fields). */
   query(): AsyncQuery {
-    return this.db.collection(this.name);
+    const q = this.db.collection(this.name);
+    return this.subset ? q.select(this.subset) : q;
   }
 
   count(options?: AsyncQueryOptions): Promise<number> {

@@ -22,6 +22,7 @@ import {
   ValidationError,
 } from '../errors';
 import type { ErrorCode } from '../errors';
+import type { SchemaPlan } from '../schema-versions';
 
 export interface Request {
   id: number;
@@ -81,6 +82,8 @@ export interface ExecReply extends Batch {
   description: unknown[] | null;
   rowCount: number;
   lastRowId: number | bigint | null;
+  /** ALTER TABLE: the schema-version plan it applied (Cursor.schemaPlan). */
+  schemaPlan: SchemaPlan | null;
   inTransaction: boolean;
 }
 

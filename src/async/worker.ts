@@ -20,6 +20,7 @@ import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
 import { beginCapture, endCapture } from './worker-trace';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
+import { checkSubset } from '../schema-versions';
 
 export interface OpenSpec {
   kind: 'db' | 'conn';
@@ -172,6 +173,7 @@ function exec(h: number, cid: number, sql: string, params: unknown, prefetch: nu
     description: cur.description,
     rowCount,
     lastRowId: cur.lastRowId,
+    schemaPlan: cur.schemaPlan,
     inTransaction: conn.inTransaction,
   };
   // Nothing more to fetch: the main thread never asks again for this id.
@@ -191,6 +193,11 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     else found?.db.close();
   },
   db(h: number, method: string, args: unknown[]) {
+    // A subset model's check (AsyncDatabase.register with { subset: true }), against this handle's catalog.
+    if (method === 'checkSubset') {
+      const d = args[0] as Parameters<typeof checkSubset>[1];
+      return checkSubset(handle(h).db.visibleCollection(d.name)?.meta.schema, d);
+    }
     if (!DB_METHODS.has(method)) throw new ProgrammingError(`no database method ${method}`, 'PROGRAMMING');
     const db = handle(h).db as unknown as Record<string, (...a: unknown[]) => unknown>;
     const value = db[method](...args);

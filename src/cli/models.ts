@@ -76,7 +76,8 @@ function printPlan(io: Io, p: SchemaPlan): void {
 
 /**
  * `migrate plan` lists what each model would change, read-only; `migrate apply` applies the
- * compatible changes, and with `--force` the ones that need a migration once every row fits.
+ * compatible changes, and with `--force` the ones that need a migration or break (dropped
+ * fields' values go, as `plan` counts) once every row fits.
  * Returns whether every model is now (or could be) applied without force.
  */
 export function migrateCommand(

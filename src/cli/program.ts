@@ -256,10 +256,15 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     });
   migrate
     .command('apply')
-    .description('apply compatible changes; with --force also migrations once every row fits')
+    .description(
+      'apply compatible changes; with --force also migrations and breaking changes once every row fits',
+    )
     .argument('<file>', 'database file (created when missing)')
     .argument('<models>', 'CommonJS module (.js) exporting models built with model() or fromZod()')
-    .option('--force', 'apply changes that need a migration (never breaking ones)')
+    .option(
+      '--force',
+      'apply changes that need a migration or break (drop, rename, retype) once every row fits',
+    )
     .addOption(busyOption())
     .action((file: string, models: string, opts: { force?: boolean; busyTimeout?: number }) => {
       migrateCommand(io, file, models, 'apply', { force: opts.force, busyTimeoutMs: opts.busyTimeout });

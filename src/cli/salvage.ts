@@ -6,6 +6,7 @@
  *   2. its rows are copied one by one, so one unreadable row costs only itself;
  *   3. complete committed transactions found after damage inside the log (each frame still
  *      checksummed) are replayed on top, as long as they change rows of known collections.
+ * The SQL views and user_version go with the rows (a later transaction's new view list too).
  */
 import * as fs from 'node:fs';
 import { Engine } from '../../storage/engine';
@@ -15,6 +16,7 @@ import { FrameKind } from '../../storage/format';
 import type { CollectionState } from '../../storage/collection-state';
 import { Database } from '../database';
 import { FormatError, OperationalError } from '../errors';
+import { readStoredViews } from '../../storage/sql-views';
 import { requireFile } from './open';
 import { EXIT, style } from './io';
 import type { ExitCode, Io } from './io';
@@ -23,6 +25,8 @@ export interface SalvageReport {
   file: string;
   dest: string;
   collections: number;
+  /** SQL views in the salvaged file (their CREATE VIEW text is copied as stored). */
+  views: number;
   rowsCopied: number;
   unreadableRows: { collection: string; offset: number; reason: string }[];
   /** Where the log became unreadable (null: it was read to its end). */
@@ -60,6 +64,7 @@ export function salvage(file: string, dest: string): SalvageReport {
     file,
     dest,
     collections: 0,
+    views: 0,
     rowsCopied: 0,
     unreadableRows: [],
     damageAt: null,
@@ -76,9 +81,11 @@ export function salvage(file: string, dest: string): SalvageReport {
     report.damageAt = rec.truncatedFrom;
     report.damageReason = rec.reason;
     const byId = new Map<number, string>();
-    if (view.userVersion !== 0) {
+    const sqlViews = view.sqlViews ?? [];
+    if (view.userVersion !== 0 || sqlViews.length > 0) {
       out.begin();
-      out.setUserVersion(view.userVersion);
+      if (view.userVersion !== 0) out.setUserVersion(view.userVersion);
+      if (sqlViews.length > 0) out.setSqlViews(sqlViews);
       out.commit();
     }
     for (const [name, coll] of view.collections) {
@@ -113,6 +120,7 @@ export function salvage(file: string, dest: string): SalvageReport {
     }
     for (const name of out.collectionNames())
       report.rowsWritten += out.committedView().collections.get(name)?.pk.size ?? 0;
+    report.views = out.sqlViewList().length;
     out.checkpoint();
     out.close();
     renameDurably(tmp, dest);
@@ -152,7 +160,9 @@ function replayLater(
             out.putRow(state, body[2] as unknown[], 'replacePk');
           } else if (frame.kind === FrameKind.RECORD_DELETE && state) {
             out.deleteRow(state, body[1]);
-          } else if (frame.kind !== FrameKind.META) {
+          } else if (frame.kind === FrameKind.META) {
+            laterMeta(out, frame.body);
+          } else {
             report.laterFramesSkipped++;
           }
         }
@@ -169,6 +179,15 @@ function replayLater(
   }
 }
 
+/** A later transaction's settings: its view list and user_version carry over (the sequence follows the rows). */
+function laterMeta(out: Engine, body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { views, userVersion } = body as Record<string, unknown>;
+  const list = views === undefined ? null : readStoredViews(views);
+  if (list) out.setSqlViews(list);
+  if (typeof userVersion === 'number' && Number.isInteger(userVersion)) out.setUserVersion(userVersion);
+}
+
 function lostSomething(r: SalvageReport): boolean {
   return r.unreadableRows.length > 0 || r.laterFramesSkipped > 0 || r.lostRange !== null;
 }
@@ -177,7 +196,7 @@ function printReport(io: Io, r: SalvageReport): void {
   const s = style(io, 'out');
   io.out(
     `salvaged ${r.rowsWritten} row${r.rowsWritten === 1 ? '' : 's'} in ${r.collections} collection${r.collections === 1 ? '' : 's'} ` +
-      `from ${r.file} into ${r.dest}\n`,
+      `${r.views > 0 ? `and ${r.views} view${r.views === 1 ? '' : 's'} ` : ''}from ${r.file} into ${r.dest}\n`,
   );
   if (r.lostRange)
     io.out(

@@ -1,4 +1,7 @@
-/** Typed models: the `t` builder, model(), fromZod(), the typed collection and the type emitter. */
+/**
+ * Typed models: the `t` builder, model(), fromZod(), the typed collection and the type emitter.
+ * @module
+ */
 export { t, Field, StringField, NumberField, ListField, TimestampField } from './fields';
 export type { AnyField, Shape, IndexSpec, ShapeIn, ShapeOut, OutOf, InOf } from './fields';
 export { model, Model } from './model';

@@ -1,7 +1,7 @@
 /**
  * Model migrations: compare a model with the stored catalog (plan) and bring the catalog to it
  * (apply) through the schema-version flow: compatible changes apply, needsMigration ones need
- * `force` once the data fits, breaking ones are refused (see docs/models.md).
+ * `force` once the data fits, and so do breaking ones, rewriting the rows (docs/migrations.md).
  */
 import type { Database } from '../database';
 import type { SchemaPlan } from '../schema-versions';

@@ -212,3 +212,39 @@ test('the golden fixtures of both format versions verify clean; their torn-tail 
     expect(inspect.formatVersion).toBe(version.slice(1));
   }
 });
+
+test('salvage carries the SQL views: those before the damage and those a later intact transaction made', () => {
+  const file = tmp.file();
+  const conn = connect(file, { autocommit: true });
+  conn.execute('PRAGMA user_version = 7');
+  conn.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, grp INTEGER, note TEXT)');
+  conn.execute('CREATE VIEW evens AS SELECT id FROM items WHERE id % 2 = 0');
+  conn.autocommit = false;
+  for (let t = 0; t < 3; t++) {
+    conn.executeMany(
+      'INSERT INTO items VALUES (?, ?, ?)',
+      Array.from({ length: 10 }, (_, i) => [t * 10 + i, i % 3, `note ${t}.${i}`]),
+    );
+    if (t === 2) conn.execute('CREATE VIEW grp1 (k) AS SELECT id FROM items WHERE grp = 1');
+    conn.commit();
+    if (t === 0) conn.database.checkpoint();
+  }
+  conn.close();
+  const puts = frames(file).filter((f) => f.kind === RECORD_PUT);
+  flip(file, puts[15].offset + 25); // the second batch (ids 10..19), after the checkpoint
+  const dest = tmp.file();
+  const r = cli(['salvage', file, '--to', dest]);
+  expect(r.code).toBe(3);
+  expect(r.stdout).toMatch(/^salvaged 20 rows in 1 collection and 2 views from /);
+  const out = connect(dest, { readOnly: true });
+  expect(out.execute('SELECT count(*) FROM evens').fetchAll()).toEqual([[10]]);
+  expect(out.execute('SELECT k FROM grp1 ORDER BY k').fetchAll()).toEqual([[1], [4], [7], [21], [24], [27]]);
+  expect(out.execute("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").fetchAll()).toEqual([
+    ['evens'],
+    ['grp1'],
+  ]);
+  expect(out.execute('PRAGMA user_version').fetchAll()).toEqual([[7]]);
+  out.close();
+  const json = JSON.parse(cli(['salvage', file, '--to', tmp.file(), '--json']).stdout) as { views: number };
+  expect(json.views).toBe(2);
+});

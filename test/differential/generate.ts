@@ -14,6 +14,7 @@ import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
 import { windowStatementArb } from './generate-window';
 import { ddlStatementArb } from './generate-ddl';
+import { alterStatementArb } from './generate-alter';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
@@ -514,6 +515,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: upsert(cols) },
     { weight: 2, arbitrary: returningWrite(cols, nextId) },
     { weight: 2, arbitrary: ddlStatementArb(cols) },
+    { weight: 1, arbitrary: alterStatementArb(cols) },
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
     { weight: 1, arbitrary: compoundSelectArb(cols) },
     { weight: 1, arbitrary: subqueryStatementArb(cols) },

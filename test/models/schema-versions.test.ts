@@ -3,17 +3,7 @@
  * its row counts, applying compatible and forced changes, backfill (nested, batched, resumable),
  * rebuildIndexes, and model plan/apply.
  */
-import {
-  Database,
-  NotSupportedError,
-  SchemaError,
-  ValidationError,
-  apply,
-  connect,
-  model,
-  plan,
-  t,
-} from '../../src/index';
+import { Database, SchemaError, ValidationError, apply, connect, model, plan, t } from '../../src/index';
 import type { FieldDescriptor, IndexDescriptor, SchemaPlan } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
@@ -246,15 +236,13 @@ describe('applying', () => {
     );
   });
 
-  test('breaking changes are refused, with force too, and nothing changes', () => {
+  test('breaking changes need force (test/models/forced-breaking.test.ts), and nothing changes without it', () => {
     const dropped = V1.filter((f) => f.path !== 'score');
     expect(() => db.registerSchemaVersion('u', { fields: dropped })).toThrow(
-      /breaking schema change: dropField/,
-    );
-    expect(() => db.registerSchemaVersion('u', { fields: dropped }, { force: true })).toThrow(
-      NotSupportedError,
+      /breaking schema change \(pass \{ force: true \} to apply it\): dropField/,
     );
     expect(db.get('u', 1)?.score).toBe(5);
+    expect(db.storage.collection('u')?.meta.version).toBe(1);
   });
 
   test('backfill of a nested required field, then forced registration', () => {

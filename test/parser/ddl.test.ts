@@ -367,7 +367,8 @@ describe('ALTER TABLE ADD COLUMN', () => {
     ['ALTER TABLE nope ADD COLUMN k INT', ProgrammingError, 'no such table: nope'],
     ['ALTER TABLE books RENAME TO Books', SchemaError, 'there is already another table or index'],
     ['ALTER TABLE books RENAME COLUMN nope TO b', QueryError, 'no such column: "nope"'],
-    ['ALTER TABLE books DROP COLUMN year', NotSupportedError, 'DROP'],
+    ['ALTER TABLE books DROP COLUMN nope', QueryError, 'no such column: "nope"'],
+    ['ALTER TABLE books ALTER COLUMN year', NotSupportedError, 'ALTER TABLE ALTER'],
   ])('%s → %p', (sql, cls, message) => {
     const err = caught(() => lower(sql));
     expect(err).toBeInstanceOf(cls);

@@ -86,6 +86,8 @@ test('InferInput: optional and defaulted keys may be left out, nullable ones may
   expect(() => coll.insert({ ...row, id: 4, score: 1, status: 'deleted' })).toThrow(ValidationError);
   // @ts-expect-error unknown field
   expect(() => coll.upsert({ ...row, id: 5, score: 1, nope: 1 })).toThrow(ValidationError);
+  // @ts-expect-error required fields missing (docs/models.md shows this line)
+  expect(() => coll.insert({ id: 6, email: 'c@d.co' })).toThrow(ValidationError);
 });
 
 test('where: paths, operators and values follow the field types', () => {
