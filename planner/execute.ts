@@ -278,6 +278,19 @@ const builders: Builders = {
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+    if (node.covering) {
+      const build = coveringRow(coll, node.index);
+      return source(() => {
+        for (;;) {
+          if (cur && cur.next()) {
+            env.stats.indexEntries++;
+            return build(cur.key, cur.value);
+          }
+          if (i >= keys.length) return null;
+          cur = tree.cursor(Bounds.exactly(keys[i++]));
+        }
+      });
+    }
     return fetchInBatches(env, rows, coll, node.index, () => {
       for (;;) {
         if (cur && cur.next()) {
@@ -309,7 +322,17 @@ const builders: Builders = {
     if (!tree) return EMPTY;
     const cur = tree.cursor(opts);
     const index = node.index;
-    if (node.covering) return coveringRows(coll, index, cur, env);
+    if (node.covering) {
+      const build = coveringRow(coll, index);
+      return source(() => {
+        while (cur.next()) {
+          env.stats.indexEntries++;
+          if (node.skipNulls && cur.key === null && !node.prefix) continue;
+          return build(cur.key, cur.value);
+        }
+        return null;
+      });
+    }
     return fetchInBatches(env, rows, coll, index, () => {
       while (cur.next()) {
         env.stats.indexEntries++;
@@ -729,30 +752,26 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
 }
 
 /**
- * Rows of a covering composite index scan, built from the entries: the key's values at their
- * columns, the primary key at its column, NULL elsewhere (the planner checked that the query
- * reads no other column).
+ * Rows of a covering index read, built from an entry: the key's values at their columns (a
+ * composite index's key is a tuple, a single-column index's a plain value), the primary key at
+ * its column, NULL elsewhere (the planner checked that the query reads no other column).
  */
-function coveringRows(
-  coll: CollectionView,
-  index: string,
-  cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']>,
-  env: ExecEnv,
-): Source {
+function coveringRow(coll: CollectionView, index: string): (key: unknown, pk: unknown) => Row {
   const ix = coll.indexes.find((i) => i.def.name === index);
   if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
   const columns = ix.columns.map((c) => c.column);
   const width = coll.compiled.columnCount;
   const pkColumn = coll.compiled.pkColumn;
-  return source(() => {
-    if (!cur.next()) return null;
-    env.stats.indexEntries++;
+  const composite = ix.composite;
+  return (key, pk) => {
     const row: unknown[] = new Array<unknown>(width).fill(null);
-    const key = cur.key as readonly unknown[];
-    for (let i = 0; i < columns.length; i++) row[columns[i]] = key[i];
-    row[pkColumn] = cur.value;
+    if (composite) {
+      const tuple = key as readonly unknown[];
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = tuple[i];
+    } else if (ix.columns[0].sub.length === 0) row[columns[0]] = key;
+    row[pkColumn] = pk;
     return row;
-  });
+  };
 }
 
 /** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */

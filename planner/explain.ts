@@ -104,13 +104,13 @@ type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>)
 const describe: Describers = {
   PrimaryKeyLookup: (n) => `PrimaryKeyLookup ${n.collection} keys=[${n.keys.map(exprText).join(', ')}]`,
   IndexLookup: (n) =>
-    `IndexLookup ${n.collection} using ${n.index}${n.unique ? ' (unique)' : ''} keys=[${n.keys.map(exprText).join(', ')}]`,
+    `IndexLookup ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index}${n.unique ? ' (unique)' : ''} keys=[${n.keys.map(exprText).join(', ')}]`,
   IndexRangeScan: (n) => {
     if (n.prefix && n.columns) return compositeScanText(n);
     const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
     const hi = n.hi ? `${n.hi.inclusive ? '<=' : '<'} ${exprText(n.hi.expr)}` : '';
     const range = [lo, hi].filter(Boolean).join(' AND ') || 'full';
-    return `IndexRangeScan ${n.collection} using ${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
+    return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
   VirtualScan: (n) =>

@@ -592,9 +592,14 @@ function chooseAccess(
  */
 function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): AccessNode {
   const access = choice.access;
-  if (access.kind !== 'IndexRangeScan' || !access.prefix || !l.project) return access;
+  if (!l.project) return access;
+  if (access.kind !== 'IndexRangeScan' && access.kind !== 'IndexLookup') return access;
+  if (access.index === null) return access;
   const ix = view.indexes.find((i) => i.def.name === access.index);
   if (!ix) return access;
+  // A composite index scan's entries carry a tuple; a single-column index's a plain value (both
+  // readers below). Composite lookups (IndexLookup over a tuple index) are not planned.
+  if (access.kind === 'IndexRangeScan' ? !access.prefix && ix.composite : ix.composite) return access;
   const have = new Set(ix.columns.filter((c) => c.sub.length === 0).map((c) => c.column));
   have.add(view.compiled.pkColumn);
   const read = rowColumnsOf([

@@ -28,6 +28,8 @@ export interface IndexLookupNode {
   readonly keys: readonly Expr[];
   /** IS NULL lookups: a NULL key matches NULL entries (an `=` lookup with a NULL key matches nothing). */
   readonly matchNull?: boolean;
+  /** Rows are built from the index entries alone (the query reads only the key and the primary key). */
+  readonly covering?: boolean;
 }
 
 /** Ordered iteration over the primary key (index null) or a secondary index between bounds. */

@@ -31,7 +31,7 @@ describe('EXPLAIN of writes', () => {
     expect(plan('EXPLAIN QUERY PLAN DELETE FROM t WHERE a > 5')).toEqual([
       'Delete t',
       '  Project pk',
-      '    IndexRangeScan t using t_a range=[> 5]',
+      '    IndexRangeScan t using covering t_a range=[> 5]',
     ]);
     expect(plan('EXPLAIN DELETE FROM t')).toEqual(['Delete t', '  Project pk', '    CollectionScan t']);
   });
