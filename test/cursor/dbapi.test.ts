@@ -256,7 +256,9 @@ describe('statement cache', () => {
     const beforeDdl = conn.statementCacheStats;
     expect(conn.execute(sql, [2]).fetchAll()).toEqual([[2]]);
     expect(conn.statementCacheStats.misses - beforeDdl.misses).toBe(1); // re-lowered after DDL
-    expect(conn.execute(`EXPLAIN ${sql}`, [1]).fetchAll().join('\n')).toContain('IndexLookup t using covering t_v');
+    expect(conn.execute(`EXPLAIN ${sql}`, [1]).fetchAll().join('\n')).toContain(
+      'IndexLookup t using covering t_v',
+    );
     conn.close();
   });
 });
