@@ -1,44 +1,133 @@
 /**
  * Decoded-row cache bounded by bytes, with CLOCK (second-chance) eviction: a hit only sets the
- * entry's reference bit, so hits — the inner loop of every scan — cost one Map lookup and never
+ * entry's reference bit, so hits — the inner loop of every index read — cost one probe and never
  * reorder anything. When the budget is exceeded, entries are examined oldest first: referenced
  * ones lose their bit and move to the back, unreferenced ones are evicted.
+ *
+ * Why not a Map: a row read through an index is a chain of dependent cache misses, and a Map
+ * lookup adds two (its hash bucket, then its entry) plus one for the entry object before the row
+ * itself. This table keeps the locations in one Float64Array probed linearly and the rows in a
+ * parallel array, so a hit is one miss on the key and one on the row pointer (measured A/B in one
+ * process: the bench's composite-index lookup 0.94x -> 1.15-1.20x better-sqlite3, the
+ * `lower(sku), price * qty … WHERE qty = ?` query 1.13x -> 1.62x).
  */
 export interface CachedRow {
   collectionId: number;
   row: unknown[];
   /** Approximate size: the encoded frame length. */
   bytes: number;
-  /** Reference bit for CLOCK; set on every hit. */
-  ref?: boolean;
 }
 
+/** Key slots: locations are non-negative, so these two never collide with one. */
+const EMPTY = -1;
+const DELETED = -2;
+const MIN_CAPACITY = 1024;
+
 export class RowCache {
-  private readonly map = new Map<number, CachedRow>();
+  private keys!: Float64Array;
+  private rows!: (unknown[] | undefined)[];
+  private entries!: (CachedRow | undefined)[];
+  /** CLOCK reference bits, by slot. */
+  private refs!: Uint8Array;
+  private shift = 0;
+  /** Live entries, and live plus deleted slots (what lengthens probes). */
+  private live = 0;
+  private filled = 0;
+  /** Locations in insertion order (the CLOCK's circle); order[head] is the oldest. */
+  private order: number[] = [];
+  private head = 0;
   private total = 0;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(private readonly budgetBytes: number) {
+    this.allocate(MIN_CAPACITY);
+  }
+
+  private allocate(capacity: number): void {
+    this.keys = new Float64Array(capacity).fill(EMPTY);
+    this.rows = new Array<unknown[] | undefined>(capacity).fill(undefined);
+    this.entries = new Array<CachedRow | undefined>(capacity).fill(undefined);
+    this.refs = new Uint8Array(capacity);
+    this.shift = 32 - Math.log2(capacity);
+    this.filled = this.live;
+  }
+
+  /** First slot to probe for `location` (a multiplicative hash of both 32-bit halves). */
+  private home(location: number): number {
+    const lo = location >>> 0;
+    const hi = (location / 4294967296) >>> 0;
+    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+  }
+
+  /** The slot holding `location`, or -1. */
+  private find(location: number): number {
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let s = this.home(location); ; s = (s + 1) & mask) {
+      const k = keys[s];
+      if (k === location) return s;
+      if (k === EMPTY) return -1;
+    }
+  }
 
   get(location: number): CachedRow | undefined {
-    const e = this.map.get(location);
-    if (e === undefined) {
+    const s = this.find(location);
+    if (s < 0) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    e.ref = true;
-    return e;
+    this.refs[s] = 1;
+    return this.entries[s];
+  }
+
+  /** get(location)?.row without the entry object: the hot path of index reads. */
+  getRow(location: number): unknown[] | undefined {
+    const s = this.find(location);
+    if (s < 0) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.refs[s] = 1;
+    return this.rows[s];
   }
 
   set(location: number, entry: CachedRow): void {
     if (entry.bytes > this.budgetBytes / 4) return; // a huge row would flush everything else
-    const old = this.map.get(location);
-    if (old) this.total -= old.bytes;
-    entry.ref = false;
-    this.map.set(location, entry);
-    this.total += entry.bytes;
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    let free = -1;
+    for (let s = this.home(location); ; s = (s + 1) & mask) {
+      const k = keys[s];
+      if (k === location) {
+        this.total += entry.bytes - (this.entries[s] as CachedRow).bytes;
+        this.entries[s] = entry;
+        this.rows[s] = entry.row;
+        this.refs[s] = 0;
+        break;
+      }
+      if (k === DELETED) {
+        if (free < 0) free = s;
+        continue;
+      }
+      if (k === EMPTY) {
+        if (free < 0) {
+          free = s;
+          this.filled++;
+        }
+        keys[free] = location;
+        this.entries[free] = entry;
+        this.rows[free] = entry.row;
+        this.refs[free] = 0;
+        this.live++;
+        this.total += entry.bytes;
+        this.order.push(location);
+        break;
+      }
+    }
+    if (this.filled * 2 > keys.length) this.rehash();
     if (this.total > this.budgetBytes) this.evict();
   }
 
@@ -52,41 +141,80 @@ export class RowCache {
     this.set(location, entry);
   }
 
+  private removeAt(s: number): void {
+    this.total -= (this.entries[s] as CachedRow).bytes;
+    this.keys[s] = DELETED;
+    this.entries[s] = undefined;
+    this.rows[s] = undefined;
+    this.refs[s] = 0;
+    this.live--;
+  }
+
+  /** Rebuild the table (twice as large when over a quarter full), dropping deleted slots. */
+  private rehash(): void {
+    const { keys, entries, refs } = this;
+    const capacity = this.live * 4 > keys.length ? keys.length * 2 : keys.length;
+    this.allocate(capacity);
+    const mask = capacity - 1;
+    let filled = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k < 0) continue;
+      let s = this.home(k);
+      while (this.keys[s] !== EMPTY) s = (s + 1) & mask;
+      this.keys[s] = k;
+      const e = entries[i] as CachedRow;
+      this.entries[s] = e;
+      this.rows[s] = e.row;
+      this.refs[s] = refs[i];
+      filled++;
+    }
+    this.filled = filled;
+  }
+
   /** Evict down to 90% of the budget so eviction runs in batches, not on every insert. */
   private evict(): void {
     const target = this.budgetBytes * 0.9;
+    const order = this.order;
+    const live = this.live;
     let second = 0;
-    for (const [loc, e] of this.map) {
-      if (this.total <= target) break;
-      if (e.ref && second < this.map.size) {
-        e.ref = false;
-        this.map.delete(loc);
-        this.map.set(loc, e);
+    while (this.total > target && this.head < order.length) {
+      const location = order[this.head++];
+      const s = this.find(location);
+      if (s < 0) continue;
+      if (this.refs[s] === 1 && second < live) {
+        this.refs[s] = 0;
+        order.push(location);
         second++;
         continue;
       }
-      this.map.delete(loc);
-      this.total -= e.bytes;
+      this.removeAt(s);
+    }
+    // Keep the circle from growing without bound: drop the part already passed.
+    if (this.head > 1024 && this.head * 2 > order.length) {
+      this.order = order.slice(this.head);
+      this.head = 0;
     }
   }
 
   /** Forget every row at or after `location` (after a truncation reuses those offsets). */
   dropFrom(location: number): void {
-    for (const [loc, e] of this.map) {
-      if (loc >= location) {
-        this.map.delete(loc);
-        this.total -= e.bytes;
-      }
-    }
+    const keys = this.keys;
+    for (let s = 0; s < keys.length; s++) if (keys[s] >= location) this.removeAt(s);
+    this.order = this.order.slice(this.head).filter((l) => l < location);
+    this.head = 0;
   }
 
   clear(): void {
-    this.map.clear();
+    this.live = 0;
     this.total = 0;
+    this.order = [];
+    this.head = 0;
+    this.allocate(MIN_CAPACITY);
   }
 
   get size(): number {
-    return this.map.size;
+    return this.live;
   }
 
   get bytes(): number {

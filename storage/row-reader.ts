@@ -103,8 +103,8 @@ export class RowReader {
    * to the schema they read with (collection-state.ts widenRow); the cache never holds it widened.
    */
   readRow(location: number): unknown[] {
-    const cached = this.cache.get(location);
-    if (cached) return cached.row;
+    const hit = this.cache.getRow(location);
+    if (hit !== undefined) return hit;
     const txn = this.src.staging;
     if (txn && location >= txn.base)
       return this.decodeRecord(

@@ -1,5 +1,6 @@
 /** The row cache stays within its byte budget and keeps recently used rows (second chance). */
 import { RowCache } from '../../storage/row-cache';
+import fc from 'fast-check';
 
 const entry = (bytes: number) => ({ collectionId: 1, row: [bytes], bytes });
 
@@ -35,5 +36,114 @@ describe('row cache', () => {
     expect(cache.get(5)).toBeDefined();
     expect(cache.get(50)).toBeUndefined();
     expect(cache.bytes).toBe(10);
+  });
+});
+
+/** The CLOCK policy the table implements, written over a Map (insertion order is the circle). */
+class MapClock {
+  private readonly map = new Map<number, { bytes: number; ref: boolean }>();
+  total = 0;
+  constructor(private readonly budget: number) {}
+  get(k: number): boolean {
+    const e = this.map.get(k);
+    if (e) e.ref = true;
+    return e !== undefined;
+  }
+  set(k: number, bytes: number): void {
+    if (bytes > this.budget / 4) return;
+    const old = this.map.get(k);
+    if (old) this.total -= old.bytes;
+    this.map.set(k, { bytes, ref: false });
+    this.total += bytes;
+    if (this.total <= this.budget) return;
+    let second = 0;
+    for (const [loc, e] of this.map) {
+      if (this.total <= this.budget * 0.9) break;
+      if (e.ref && second < this.map.size) {
+        e.ref = false;
+        this.map.delete(loc);
+        this.map.set(loc, e);
+        second++;
+        continue;
+      }
+      this.map.delete(loc);
+      this.total -= e.bytes;
+    }
+  }
+  offer(k: number, bytes: number): void {
+    if (this.total + bytes <= this.budget) this.set(k, bytes);
+  }
+  dropFrom(from: number): void {
+    for (const [loc, e] of this.map) {
+      if (loc >= from) {
+        this.map.delete(loc);
+        this.total -= e.bytes;
+      }
+    }
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+describe('row cache table', () => {
+  test('behaves exactly like CLOCK over a Map under random operations (seeded)', () => {
+    // Locations from a small pool (so keys repeat) spread over the whole 2^53 range.
+    const pool = [
+      0,
+      1,
+      2,
+      3,
+      1023,
+      1024,
+      4096,
+      65_537,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 32 + 1,
+      2 ** 40 + 7,
+      2 ** 53 - 1,
+    ];
+    for (let i = 0; i < 300; i++) pool.push(192 + i * 97);
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('set' as const),
+        k: fc.constantFrom(...pool),
+        bytes: fc.integer({ min: 1, max: 300 }),
+      }),
+      fc.record({
+        kind: fc.constant('offer' as const),
+        k: fc.constantFrom(...pool),
+        bytes: fc.integer({ min: 1, max: 300 }),
+      }),
+      fc.record({ kind: fc.constant('get' as const), k: fc.constantFrom(...pool) }),
+      fc.record({ kind: fc.constant('drop' as const), k: fc.constantFrom(...pool) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 400, max: 20_000 }), fc.array(op, { maxLength: 400 }), (budget, ops) => {
+        const cache = new RowCache(budget);
+        const model = new MapClock(budget);
+        for (const o of ops) {
+          if (o.kind === 'set') {
+            cache.set(o.k, entry(o.bytes));
+            model.set(o.k, o.bytes);
+          } else if (o.kind === 'offer') {
+            cache.offer(o.k, entry(o.bytes));
+            model.offer(o.k, o.bytes);
+          } else if (o.kind === 'get') {
+            const row = cache.getRow(o.k);
+            expect(row !== undefined).toBe(model.get(o.k));
+            if (row !== undefined) expect(cache.get(o.k)?.row).toBe(row);
+          } else {
+            cache.dropFrom(o.k);
+            model.dropFrom(o.k);
+          }
+          expect(cache.size).toBe(model.size);
+          expect(cache.bytes).toBe(model.total);
+        }
+        for (const k of pool) expect(cache.getRow(k) !== undefined).toBe(model.get(k));
+      }),
+      { seed: 20261205, numRuns: 300 },
+    );
   });
 });
