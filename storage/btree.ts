@@ -40,6 +40,7 @@
 
 import { InternalError } from '../src/errors';
 import { compareValues } from './compare';
+import { NumberMemo } from './number-memo';
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -600,6 +601,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full.
    */
   private lookups: Map<K, V> | null = null;
+  /** The same memo for number keys with number values (the primary-key tree): see NumberMemo. */
+  private numberLookups: NumberMemo | null = null;
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
 
@@ -741,6 +744,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   private forget(): void {
     this.lookups = null;
+    this.numberLookups = null;
     this.edits++;
   }
 
@@ -753,18 +757,29 @@ export class BTree<K, V> extends BTreeReader<K, V> {
         return undefined;
     }
     const s = this.shape;
-    if (s.multi || probeMode(s.keyKind, key) === MIXED) return super.get(key);
+    const mode = probeMode(s.keyKind, key);
+    if (s.multi || mode === MIXED) return super.get(key);
+    if (mode === NUM) {
+      const known = this.numberLookups?.get(key as number);
+      if (known !== undefined) return known as V;
+    }
     let memo = this.lookups;
     if (memo !== null) {
       const known = memo.get(key);
       if (known !== undefined) return known;
     }
     const found = super.get(key);
-    if (found !== undefined) {
-      if (memo === null) memo = this.lookups = new Map();
-      else if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(key, found);
+    if (found === undefined) return found;
+    if (mode === NUM && typeof found === 'number') {
+      let numbers = this.numberLookups;
+      if (numbers === null) numbers = this.numberLookups = new NumberMemo();
+      else if (numbers.size >= MEMO_LIMIT) numbers.clear();
+      numbers.set(key as number, found);
+      return found;
     }
+    if (memo === null) memo = this.lookups = new Map();
+    else if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
     return found;
   }
 
@@ -773,6 +788,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.insert(key, value, true);
     this.edits++;
     this.lookups?.delete(key);
+    if (typeof key === 'number') this.numberLookups?.delete(key);
     const previous = this.previous;
     this.previous = undefined; // do not keep a replaced value alive
     return previous;
@@ -800,6 +816,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (root === null) return false;
     this.edits++;
     this.lookups?.delete(key);
+    if (typeof key === 'number') this.numberLookups?.delete(key);
     this.tail = null;
     let top = root;
     while (!top.leaf && top.children.length === 1) top = top.children[0];
