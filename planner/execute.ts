@@ -710,43 +710,72 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
  * matches nothing (unless it came from IS NULL), a NULL bound nothing, and a range skips NULLs.
  */
 function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
-  const p: unknown[] = [];
-  for (const k of node.prefix ?? []) {
-    const v = evalConst(k.expr, env);
-    if (v === null && !k.matchNull) return null;
-    p.push(v);
+  const prefix = node.prefix ?? [];
+  const k = prefix.length;
+  // Bounds are the prefix values followed by up to two more: a bound value and an end marker.
+  const key = (extra: number): unknown[] => new Array<unknown>(k + extra);
+  const p = key(0);
+  for (let i = 0; i < k; i++) {
+    const v = evalConst(prefix[i].expr, env);
+    if (v === null && !prefix[i].matchNull) return null;
+    p[i] = v;
   }
   const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
   const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
   if (lo === null || hi === null) return null;
   const desc = node.desc ?? [];
-  const k = p.length;
-  const end = (i: number): unknown => (desc[i] === true ? KEY_BOTTOM : KEY_TOP);
-  const before = (v: unknown): unknown[] => [...p, v];
-  const after = (v: unknown): unknown[] => [...p, v, end(k + 1)];
+  // The prefix, then v (before: keys ≥ [p, v]), or then v and the end marker (after: keys > [p, v, …]).
+  const before = (v: unknown): unknown[] => {
+    const out = key(1);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = v;
+    return out;
+  };
+  const after = (v: unknown): unknown[] => {
+    const out = key(2);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = v;
+    out[k + 1] = desc[k + 1] === true ? KEY_BOTTOM : KEY_TOP;
+    return out;
+  };
+  const whole = (): unknown[] => {
+    const out = key(1);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = desc[k] === true ? KEY_BOTTOM : KEY_TOP;
+    return out;
+  };
   const loIncl = node.lo?.inclusive === true;
   const hiIncl = node.hi?.inclusive === true;
   const opts = new Bounds(node.reverse);
-  const start = (key: unknown[], inclusive: boolean): void => {
-    opts.lo = key;
-    opts.loInclusive = inclusive;
-  };
-  const stop = (key: unknown[], inclusive: boolean): void => {
-    opts.hi = key;
-    opts.hiInclusive = inclusive;
-  };
+  let start: unknown[] | undefined;
+  let stop: unknown[] | undefined;
+  let stopIncl = true;
   if (desc[k] !== true) {
-    if (lo !== undefined) start(loIncl ? before(lo) : after(lo), true);
-    else if (node.skipNulls) start(after(null), true);
-    else if (k > 0) start(p, true);
-    if (hi !== undefined) stop(hiIncl ? after(hi) : before(hi), hiIncl);
-    else if (k > 0) stop([...p, end(k)], true);
+    if (lo !== undefined) start = loIncl ? before(lo) : after(lo);
+    else if (node.skipNulls) start = after(null);
+    else if (k > 0) start = p;
+    if (hi !== undefined) {
+      stop = hiIncl ? after(hi) : before(hi);
+      stopIncl = hiIncl;
+    } else if (k > 0) stop = whole();
   } else {
-    if (hi !== undefined) start(hiIncl ? before(hi) : after(hi), true);
-    else if (k > 0) start(p, true);
-    if (lo !== undefined) stop(loIncl ? after(lo) : before(lo), loIncl);
-    else if (node.skipNulls) stop(before(null), false);
-    else if (k > 0) stop([...p, end(k)], true);
+    if (hi !== undefined) start = hiIncl ? before(hi) : after(hi);
+    else if (k > 0) start = p;
+    if (lo !== undefined) {
+      stop = loIncl ? after(lo) : before(lo);
+      stopIncl = loIncl;
+    } else if (node.skipNulls) {
+      stop = before(null);
+      stopIncl = false;
+    } else if (k > 0) stop = whole();
+  }
+  if (start !== undefined) {
+    opts.lo = start;
+    opts.loInclusive = true;
+  }
+  if (stop !== undefined) {
+    opts.hi = stop;
+    opts.hiInclusive = stopIncl;
   }
   return opts;
 }

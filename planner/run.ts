@@ -67,7 +67,8 @@ class Execution implements ExecEnv, Source {
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly sortBudgetRows: number;
-  readonly sharedCtes: Map<SharedCte, Row[]>;
+  /** Absent unless the caller shares them; the executor makes its own on first use. */
+  readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
   /** Subquery plans of this execution (a correlated one runs once per outer row: planned once). */
   private planned: Map<LogicalPlan, PhysicalPlan> | null = null;
   private source_: Source | null = null;
@@ -84,7 +85,7 @@ class Execution implements ExecEnv, Source {
     this.scanRowWhere = readers.scanRowWhere;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
     this.planned = opts.subplans ?? null;
-    this.sharedCtes = opts.sharedCtes ?? new Map<SharedCte, Row[]>();
+    this.sharedCtes = opts.sharedCtes;
     // Subqueries run on this execution's snapshot and bindings; a new function per execution is
     // what tells cached subquery results apart (ExecContext.runPlan).
     this.ctx = new Context(opts.params ?? [], opts.session, (sub) => this.runSubquery(sub));
