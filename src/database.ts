@@ -520,7 +520,7 @@ export class Database {
       // A writer reaching dest through another link holds its identity lock: refuse then too.
       if (fs.existsSync(target)) {
         const st = fs.statSync(target);
-        lock.bindFile(st.dev, st.ino);
+        lock.bindFile({ dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs });
       }
       const tmp = `${target}.restore-${process.pid}.tmp`;
       fs.copyFileSync(src, tmp);

@@ -10,6 +10,7 @@ import { Engine } from './engine';
 import { MemoryStore } from './memory-store';
 import { renameDurably } from './file-store';
 import { WriterLock, resolveRealPath } from './lock';
+import type { FileIdentity } from './lock';
 import { InterfaceError, OperationalError } from '../src/errors';
 import { active, channels } from './trace';
 import type { CompactTraceContext } from './trace';
@@ -115,10 +116,10 @@ export function compactInPlace(engine: Engine): void {
   });
 }
 
-function fileId(path: string): { dev: number; ino: number } | null {
+function fileId(path: string): FileIdentity | null {
   try {
     const st = fs.statSync(path);
-    return { dev: st.dev, ino: st.ino };
+    return { dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs };
   } catch {
     return null;
   }
@@ -138,7 +139,7 @@ export function compactToFile(source: Engine, dest: string): void {
     try {
       lock = WriterLock.acquire(realDest);
       const id = fileId(realDest);
-      if (id) lock.bindFile(id.dev, id.ino);
+      if (id) lock.bindFile(id);
       renameDurably(tmp, realDest);
     } catch (err) {
       fs.rmSync(tmp, { force: true });

@@ -372,7 +372,7 @@ export class Engine {
       store = FileStore.open(real, readOnly, !readOnly);
       if (lock) {
         const id = store.fileId();
-        lock.bindFile(id.dev, id.ino, Math.max(0, deadline - Date.now()));
+        lock.bindFile(id, Math.max(0, deadline - Date.now()));
         const moved = store.checkOwnPlace(null);
         if (moved) throw new OperationalError(`cannot open ${real}: ${moved} while opening`, 'IO');
         removeLeftovers(real);
@@ -1726,7 +1726,7 @@ export class Engine {
     const id = next.fileId();
     next.close();
     this.verifyOwnership(null);
-    const swap = this.lock?.rebindFile(id.dev, id.ino);
+    const swap = this.lock?.rebindFile(id);
     try {
       renameDurably(tmp, this.path);
     } catch (err) {

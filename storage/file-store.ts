@@ -40,9 +40,9 @@ export class FileStore implements ByteStore {
   }
 
   /** Device, inode and link count of the open file. */
-  fileId(): { dev: number; ino: number; nlink: number } {
+  fileId(): { dev: number; ino: number; nlink: number; birthMs: number } {
     const st = fs.fstatSync(this.fd);
-    return { dev: st.dev, ino: st.ino, nlink: st.nlink };
+    return { dev: st.dev, ino: st.ino, nlink: st.nlink, birthMs: st.birthtimeMs };
   }
 
   /**

@@ -4,7 +4,7 @@
  * Two locks, both LockDir (see lock-dir.ts for the protocol and why it is atomic among racers):
  *   - by real path: `<realpath>.lock/` beside the file. Every spelling of the path (relative,
  *     `..`, a symlink) resolves to the same real path, so the same lock.
- *   - by file identity: `<tmpdir>/modelvault-locks/<dev>-<ino>/`. Hard links are one file under
+ *   - by file identity: `<tmpdir>/modelvault-locks/<dev>-<ino>-<birth>/`. Hard links are one file under
  *     several real paths; device and inode are what they share. Taken once the file is open.
  * A lock is taken over only when its owner process is gone (pid probe, start time, boot id), never
  * because time passed: a writer whose event loop is busy for an hour keeps its lock. A lock held
@@ -25,8 +25,22 @@ export function identityLockRoot(): string {
   return nodePath.join(os.tmpdir(), 'modelvault-locks');
 }
 
-export function identityLockDir(dev: number, ino: number): string {
-  return nodePath.join(identityLockRoot(), `${dev}-${ino}`);
+/** What names one file while it exists: device, inode and (where the file system keeps it) birth time. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  /** `birthtimeMs` of the file's stat; 0 where the file system does not record it. */
+  readonly birthMs?: number;
+}
+
+/**
+ * The identity lock's folder. The birth time is part of the name because inode numbers are
+ * reused: a file deleted while a writer still held it (a test's temp folder removed under an open
+ * database) would otherwise lock out a new, unrelated file that got its inode.
+ */
+export function identityLockDir(id: FileIdentity): string {
+  const birth = id.birthMs !== undefined && id.birthMs > 0 ? `-${Math.round(id.birthMs * 1000)}` : '';
+  return nodePath.join(identityLockRoot(), `${id.dev}-${id.ino}${birth}`);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -93,8 +107,8 @@ export class WriterLock {
   }
 
   /** Take the identity lock of the open file (device + inode), so hard links share one lock. */
-  bindFile(dev: number, ino: number, busyTimeoutMs = 0): void {
-    const held = this.takeIdentity(dev, ino, Date.now() + busyTimeoutMs);
+  bindFile(id: FileIdentity, busyTimeoutMs = 0): void {
+    const held = this.takeIdentity(id, Date.now() + busyTimeoutMs);
     this.byFile = held;
   }
 
@@ -103,9 +117,9 @@ export class WriterLock {
    * lock first, so nobody can open the new file through another link and write before we do.
    * `done` then drops the old file's identity lock; `undo` (the rename failed) goes back to it.
    */
-  rebindFile(dev: number, ino: number): { done(oldFileUnlinked: boolean): void; undo(): void } {
+  rebindFile(id: FileIdentity): { done(oldFileUnlinked: boolean): void; undo(): void } {
     const old = this.byFile;
-    const fresh = this.takeIdentity(dev, ino, Date.now());
+    const fresh = this.takeIdentity(id, Date.now());
     this.byFile = fresh;
     return {
       done: (oldFileUnlinked) => {
@@ -126,7 +140,7 @@ export class WriterLock {
     this.lost ??= reason;
   }
 
-  private takeIdentity(dev: number, ino: number, deadline: number): Held {
+  private takeIdentity(id: FileIdentity, deadline: number): Held {
     const root = identityLockRoot();
     try {
       fs.mkdirSync(root, { recursive: true });
@@ -136,11 +150,11 @@ export class WriterLock {
       if ((err as NodeJS.ErrnoException).code !== 'EPERM')
         throw new OperationalError(`cannot create ${root}: ${(err as Error).message}`, 'IO', { cause: err });
     }
-    const dir = new LockDir(identityLockDir(dev, ino), this.owner);
+    const dir = new LockDir(identityLockDir(id), this.owner);
     const held = takeWithin(
       dir,
       deadline,
-      `${this.path} (inode ${ino}, also reachable through another link)`,
+      `${this.path} (inode ${id.ino}, also reachable through another link)`,
     );
     try {
       fs.chmodSync(dir.dir, 0o1777);

@@ -164,7 +164,7 @@ export class EnginePool {
     const dirs = [`${this.realPath}.lock`];
     try {
       const st = fs.statSync(this.realPath);
-      dirs.push(identityLockDir(st.dev, st.ino));
+      dirs.push(identityLockDir({ dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs }));
     } catch {
       // the file is gone: only the path lock remains to free
     }

@@ -166,7 +166,10 @@ describe('a displaced writer stops writing and never truncates', () => {
     // An operator (wrongly) deletes the lock; a second writer then opens the file and commits.
     fs.rmSync(`${file}.lock`, { recursive: true, force: true });
     const st = fs.statSync(file);
-    fs.rmSync(identityLockDir(st.dev, st.ino), { recursive: true, force: true });
+    fs.rmSync(identityLockDir({ dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs }), {
+      recursive: true,
+      force: true,
+    });
     const second = Database.open(file);
     for (let i = 100; i < 200; i++) second.insert('items', { id: i, txn: 2, note: 'second owner' });
     first.send('go');
