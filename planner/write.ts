@@ -133,22 +133,36 @@ function insertFailure(stmt: InsertPlan, state: CollectionState, err: unknown, o
 }
 
 /**
- * VALUES expressions compiled once per lowered statement: the closures read parameters from a
- * per-statement context whose `params` is swapped before each execution (executeMany's hot path).
+ * Something compiled once per lowered statement (a write runs to completion before the next
+ * execution starts, so one context can serve them all): the closures read parameters from a
+ * per-statement context whose `params`, `session` and `runPlan` are swapped in before each
+ * execution. The lowered statement is recompiled when the catalog changes.
  */
-const insertCache = new WeakMap<object, { ctx: ExecContext; rows: ReturnType<typeof compileExpr>[][] }>();
-
-function compiledInsertRows(stmt: InsertPlan, ctx: ExecContext): ReturnType<typeof compileExpr>[][] {
-  let entry = insertCache.get(stmt);
+function compiledOnce<T>(
+  cache: WeakMap<object, { ctx: ExecContext; value: T }>,
+  stmt: object,
+  ctx: ExecContext,
+  compile: (shared: ExecContext) => T,
+): T {
+  let entry = cache.get(stmt);
   if (!entry) {
     const shared: ExecContext = { params: ctx.params, session: ctx.session, runPlan: ctx.runPlan };
-    entry = { ctx: shared, rows: stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))) };
-    insertCache.set(stmt, entry);
+    entry = { ctx: shared, value: compile(shared) };
+    cache.set(stmt, entry);
   }
   entry.ctx.params = ctx.params;
   entry.ctx.session = ctx.session;
   entry.ctx.runPlan = ctx.runPlan;
-  return entry.rows;
+  return entry.value;
+}
+
+/** VALUES expressions, compiled once per lowered statement (executeMany's hot path). */
+const insertCache = new WeakMap<object, { ctx: ExecContext; value: ReturnType<typeof compileExpr>[][] }>();
+
+function compiledInsertRows(stmt: InsertPlan, ctx: ExecContext): ReturnType<typeof compileExpr>[][] {
+  return compiledOnce(insertCache, stmt, ctx, (shared) =>
+    stmt.rows.map((r) => r.map((e) => compileExpr(e, shared))),
+  );
 }
 
 /** RETURNING expressions compiled for one execution; null when the statement has none. */
@@ -221,24 +235,16 @@ interface UpsertClause {
  * (compiledInsertRows): an UPSERT loop re-executes one statement, and compiling its SET and
  * WHERE expressions on every execution was a tenth of its time.
  */
-const upsertCache = new WeakMap<object, { ctx: ExecContext; clauses: UpsertClause[] }>();
+const upsertCache = new WeakMap<object, { ctx: ExecContext; value: UpsertClause[] }>();
 
 function upsertClauses(stmt: InsertPlan, ctx: ExecContext): UpsertClause[] {
-  let entry = upsertCache.get(stmt);
-  if (!entry) {
-    const shared: ExecContext = { params: ctx.params, session: ctx.session, runPlan: ctx.runPlan };
-    const clauses = stmt.upserts.map((u) => ({
+  return compiledOnce(upsertCache, stmt, ctx, (shared) =>
+    stmt.upserts.map((u) => ({
       u,
       sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, shared).eval })) ?? null,
       where: u.where ? compileExpr(u.where, shared).eval : null,
-    }));
-    entry = { ctx: shared, clauses };
-    upsertCache.set(stmt, entry);
-  }
-  entry.ctx.params = ctx.params;
-  entry.ctx.session = ctx.session;
-  entry.ctx.runPlan = ctx.runPlan;
-  return entry.clauses;
+    })),
+  );
 }
 
 /**
@@ -304,7 +310,7 @@ function selectedRows(engine: Engine, select: { readonly plan: LogicalPlan }, ct
  * the given ones. The lowered statement is recompiled when the catalog changes, so the target
  * column types cannot change under the cached closures.
  */
-const defaultsCache = new WeakMap<object, { ctx: ExecContext; fill: (values: unknown[]) => void }>();
+const defaultsCache = new WeakMap<object, { ctx: ExecContext; value: (values: unknown[]) => void }>();
 
 function compiledDefaults(
   engine: Engine,
@@ -312,28 +318,20 @@ function compiledDefaults(
   ctx: ExecContext,
 ): ((values: unknown[]) => void) | null {
   if (stmt.defaults.length === 0) return null;
-  let entry = defaultsCache.get(stmt);
-  if (!entry) {
-    const shared: ExecContext = { params: ctx.params, session: ctx.session, runPlan: ctx.runPlan };
+  return compiledOnce(defaultsCache, stmt, ctx, (shared) => {
     const evals = stmt.defaults.map((e) => compileExpr(e, shared).eval);
     const given = stmt.columns.length - evals.length;
     const fields = collectionOrThrow(engine, stmt.collection).meta.schema.fields;
     const timestamps = evals.map(
       (_, j) => baseType(fields[stmt.columns[given + j]].type).kind === 'timestamp',
     );
-    const fill = (values: unknown[]): void => {
+    return (values: unknown[]): void => {
       for (let j = 0; j < evals.length; j++) {
         const v = evals[j](NO_ROW);
         values[given + j] = timestamps[j] ? sqliteTextToDate(v) : v;
       }
     };
-    entry = { ctx: shared, fill };
-    defaultsCache.set(stmt, entry);
-  }
-  entry.ctx.params = ctx.params;
-  entry.ctx.session = ctx.session;
-  entry.ctx.runPlan = ctx.runPlan;
-  return entry.fill;
+  });
 }
 
 function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {

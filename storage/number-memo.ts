@@ -8,6 +8,17 @@
  */
 const MIN_CAPACITY = 1024;
 
+/**
+ * First slot to probe for a number key in a power-of-two table of 2^(32 - shift) slots: a
+ * multiplicative hash of both 32-bit halves (row locations pass 2^32 in large files). Shared with
+ * storage/row-cache.ts.
+ */
+export function homeSlot(key: number, shift: number): number {
+  const lo = key >>> 0;
+  const hi = (key / 4294967296) >>> 0;
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
+}
+
 export class NumberMemo {
   private keys = new Float64Array(MIN_CAPACITY).fill(NaN);
   private vals = new Float64Array(MIN_CAPACITY);
@@ -19,9 +30,7 @@ export class NumberMemo {
   }
 
   private home(key: number): number {
-    const lo = key >>> 0;
-    const hi = (key / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+    return homeSlot(key, this.shift);
   }
 
   get(key: number): number | undefined {

@@ -11,6 +11,8 @@
  * process: the bench's composite-index lookup 0.94x -> 1.15-1.20x better-sqlite3, the
  * `lower(sku), price * qty … WHERE qty = ?` query 1.13x -> 1.62x).
  */
+import { homeSlot } from './number-memo';
+
 export interface CachedRow {
   collectionId: number;
   row: unknown[];
@@ -53,11 +55,8 @@ export class RowCache {
     this.filled = this.live;
   }
 
-  /** First slot to probe for `location` (a multiplicative hash of both 32-bit halves). */
   private home(location: number): number {
-    const lo = location >>> 0;
-    const hi = (location / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+    return homeSlot(location, this.shift);
   }
 
   /** The slot holding `location`, or -1. */
