@@ -123,6 +123,7 @@ export function runWrite(
     case 'createIndex':
     case 'dropIndex':
     case 'setUserVersion':
+    case 'analyze':
       return executeDdl(engine, stmt, null);
     default:
       throw new ProgrammingError(`not a write statement: ${stmt.kind}`, 'PROGRAMMING');

@@ -345,6 +345,8 @@ export function lowerFrom(
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
     plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset - base, r.width);
+    // SQLite never reorders around a CROSS JOIN: users write it to fix the loop order.
+    if (j.kind === 'cross') plan = { ...plan, fixed: true };
   });
   return { ...multi(members, plan), where };
 }

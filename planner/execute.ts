@@ -40,6 +40,7 @@ import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
 import { source } from './source';
+import { touchRows } from './touch';
 import { Bounds } from './bounds';
 import type { Source } from './source';
 
@@ -101,9 +102,6 @@ function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
   };
 }
 
-/** Where fetchInBatches's touches go, so the loads cannot be optimized away. */
-const touched = { sum: 0 };
-
 /** What an index walk's `nextPk` returns once it has no more entries. */
 const NO_KEY: unique symbol = Symbol('no key');
 
@@ -159,17 +157,7 @@ function fetchInBatches(
       buf.push(rows.readRow(loc));
     }
     env.stats.rowsRead += pks.length;
-    // Touch each row's values (and each string's header) here, where rows are independent, so
-    // their cache misses overlap instead of stalling the operators above one row at a time.
-    let sink = 0;
-    for (let k = 0; k < buf.length; k++) {
-      const r = buf[k];
-      for (let c = 0; c < r.length; c++) {
-        const v = r[c];
-        if (typeof v === 'string') sink += v.length;
-      }
-    }
-    touched.sum ^= sink;
+    touchRows(buf);
   };
   return source(
     () => {
@@ -191,6 +179,15 @@ function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
     `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
     'STALE_INDEX',
   );
+}
+
+/** A lookup's key values: its constant keys, or the first column of its key subquery's rows. */
+function lookupKeyValues(node: { keys: readonly Expr[]; keysFrom?: PhysicalPlan }, env: ExecEnv): unknown[] {
+  if (!node.keysFrom) return node.keys.map((k) => evalConst(k, env));
+  const out: unknown[] = [];
+  const src = build(node.keysFrom, env);
+  for (let row = src.next(); row !== null; row = src.next()) out.push(row[0] ?? null);
+  return out;
 }
 
 function sortedDistinctKeys(values: unknown[]): unknown[] {
@@ -241,7 +238,7 @@ const builders: Builders = {
   PrimaryKeyLookup(node, env) {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
-    if (node.keys.length === 1) {
+    if (node.keys.length === 1 && !node.keysFrom) {
       // `pk = ?`, the commonest query there is: no key list to sort.
       let key = evalConst(node.keys[0], env);
       return source(() => {
@@ -254,7 +251,7 @@ const builders: Builders = {
         return rows.readRow(loc);
       });
     }
-    const keys = sortedDistinctKeys(node.keys.map((k) => evalConst(k, env)).filter((k) => k !== null));
+    const keys = sortedDistinctKeys(lookupKeyValues(node, env).filter((k) => k !== null));
     let i = 0;
     return source(() => {
       while (i < keys.length) {
@@ -274,7 +271,7 @@ const builders: Builders = {
     const rows = rowsOf(env, coll);
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
-    const raw = node.keys.map((k) => evalConst(k, env));
+    const raw = lookupKeyValues(node, env);
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;

@@ -19,6 +19,10 @@ import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
 import { source } from './source';
 import { Bounds } from './bounds';
+import { touchRows } from './touch';
+
+/** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
+const INNER_BATCH = 64;
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
@@ -149,20 +153,46 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
   // Every key that starts with the prefix p: from p itself to p followed by the last value.
   const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
   let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+  // One key's matches are fetched a batch at a time, each step over the whole batch (entries,
+  // then locations, then rows, then a touch of each row) so their cache misses overlap
+  // (planner/touch.ts); a foreign-key join's ~10 matches a key are one batch.
+  const pks: unknown[] = [];
+  const locs: (number | undefined)[] = [];
+  const batch: Row[] = [];
+  let at = 0;
+  let more = false;
+  const fill = (): void => {
+    pks.length = 0;
+    batch.length = 0;
+    at = 0;
+    const c = cur;
+    if (c === null) return;
+    while (pks.length < INNER_BATCH && c.next()) pks.push(c.value);
+    more = pks.length === INNER_BATCH;
+    env.stats.indexEntries += pks.length;
+    locs.length = pks.length;
+    for (let k = 0; k < pks.length; k++) locs[k] = coll.pk.get(pks[k]);
+    for (let k = 0; k < pks.length; k++) {
+      const loc = locs[k];
+      if (loc === undefined)
+        throw new InternalError(
+          `stale index ${ix.def.name}: entry points at missing row ${String(pks[k])} of ${coll.meta.schema.name}`,
+          'STALE_INDEX',
+        );
+      batch.push(read(loc));
+    }
+    touchRows(batch);
+  };
   return {
     start(key) {
       cur = tree.cursor(composite ? Bounds.between(key, [...(key as unknown[]), last]) : Bounds.exactly(key));
+      fill();
     },
     next() {
-      if (cur === null || !cur.next()) return null;
-      env.stats.indexEntries++;
-      const loc = coll.pk.get(cur.value);
-      if (loc === undefined)
-        throw new InternalError(
-          `stale index ${ix.def.name}: entry points at missing row ${String(cur.value)} of ${coll.meta.schema.name}`,
-          'STALE_INDEX',
-        );
-      return read(loc);
+      if (at < batch.length) return batch[at++];
+      if (!more) return null;
+      fill();
+      return at < batch.length ? batch[at++] : null;
     },
   };
 }

@@ -162,6 +162,8 @@ export interface JoinNode {
   readonly on: Expr | null;
   readonly leftWidth: number;
   readonly rightWidth: number;
+  /** Written as CROSS JOIN: the planner keeps the written loop order (SQLite's rule). */
+  readonly fixed?: true;
 }
 
 /**

@@ -3,6 +3,7 @@
  * against a read view and open a pull-based result over it.
  */
 import type { ReadView } from '../storage/engine';
+import type { CollectionView } from '../storage/collection-state';
 import type { RowReaders, ScanPosition } from '../storage/row-readers';
 import type { ExecContext, Row } from './compile-expr';
 import type { LogicalPlan, SharedCte } from './logical';
@@ -29,8 +30,19 @@ export interface RunOptions {
   sharedCtes?: Map<SharedCte, Row[]>;
 }
 
-export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
-  return planQuery(plan, { collection: (name) => view.collections.get(name) });
+export function physicalPlan(
+  plan: LogicalPlan,
+  view: ReadView,
+  consulted?: (view: CollectionView) => void,
+): PhysicalPlan {
+  return planQuery(plan, {
+    collection: (name) => {
+      const c = view.collections.get(name);
+      if (c && consulted) consulted(c);
+      return c;
+    },
+    stats: (table) => view.sqlStats?.find((t) => t.table.toLowerCase() === table.toLowerCase()),
+  });
 }
 
 /**

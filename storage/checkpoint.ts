@@ -28,6 +28,8 @@ import { FormatError, InternalError } from '../src/errors';
 import { isInt32 } from './format';
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
+import { encodeStoredStats, readStoredStats } from './sql-stats';
+import type { TableStats } from './sql-stats';
 import { readDirectory } from './index-pages';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
 
@@ -38,6 +40,8 @@ export interface CheckpointData {
   userVersion: number;
   /** SQL views (absent from checkpoints written before views existed: none). */
   sqlViews: readonly StoredView[];
+  /** ANALYZE's figures (absent from checkpoints written before ANALYZE existed: none). */
+  sqlStats: readonly TableStats[];
   collections: CollectionState[];
 }
 
@@ -77,6 +81,7 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
     nextCollectionId: data.nextCollectionId,
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
     ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
+    ...(data.sqlStats.length === 0 ? {} : { stats: encodeStoredStats(data.sqlStats) }),
     collections: data.collections.map((c) => ({
       id: c.meta.id,
       version: c.meta.version,
@@ -113,6 +118,7 @@ export function checkpointPayload(
     // Older readers ignore the key; written only when set so unchanged files keep their bytes.
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
     ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
+    ...(data.sqlStats.length === 0 ? {} : { stats: encodeStoredStats(data.sqlStats) }),
     collections: data.collections.map((c): EncodedCollection => {
       const pk = c.pk.toArrays();
       return {
@@ -289,8 +295,10 @@ export function loadCheckpoint(
   const { txnId, nextCollectionId, collections } = payload;
   const userVersion = payload.userVersion ?? 0;
   const sqlViews = payload.views === undefined ? [] : readStoredViews(payload.views);
+  const sqlStats = payload.stats === undefined ? [] : readStoredStats(payload.stats);
   if (
     sqlViews === null ||
+    sqlStats === null ||
     !isInt32(userVersion) ||
     !Number.isSafeInteger(txnId) ||
     !Number.isSafeInteger(nextCollectionId) ||
@@ -363,6 +371,7 @@ export function loadCheckpoint(
     nextCollectionId: nextCollectionId as number,
     userVersion,
     sqlViews,
+    sqlStats,
     collections: states,
   };
 }

@@ -32,6 +32,8 @@
  */
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
+import { encodeStoredStats, readStoredStats } from './sql-stats';
+import type { TableStats } from './sql-stats';
 import { FileStore, renameDurably } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
@@ -171,6 +173,7 @@ interface Savepoint {
   nextCollectionId: number;
   userVersion: number;
   sqlViews: readonly StoredView[];
+  sqlStats: readonly TableStats[];
   metaFrames: number;
   views: CollectionView[];
   /** Length of the statement undo journal: entries after it are undone by restoring the views. */
@@ -246,6 +249,8 @@ export class Engine {
   /** user_version as of the open transaction (or the last commit). */
   private userVersion = 0;
   private sqlViews: readonly StoredView[] = [];
+  /** ANALYZE's figures (storage/sql-stats.ts), as of the open transaction or the last commit. */
+  private sqlStats: readonly TableStats[] = [];
   private lastTxnId = 0;
   private durableEnd = LOG_START;
   private superblock: Superblock = {
@@ -627,6 +632,7 @@ export class Engine {
     this.nextCollectionId = 1;
     this.userVersion = 0;
     this.sqlViews = [];
+    this.sqlStats = [];
     this.lastTxnId = 0;
   }
 
@@ -651,6 +657,7 @@ export class Engine {
     this.nextCollectionId = data.nextCollectionId;
     this.userVersion = data.userVersion;
     this.sqlViews = data.sqlViews;
+    this.sqlStats = data.sqlStats;
     this.lastTxnId = data.txnId;
   }
 
@@ -710,11 +717,17 @@ export class Engine {
   private replayMeta(body: unknown, offset: number): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw corruptAt(offset, 'settings frame payload');
-    const { userVersion, sequence, views } = body as Record<string, unknown>;
+    const { userVersion, sequence, views, stats } = body as Record<string, unknown>;
     if (views !== undefined) {
       const list = readStoredViews(views);
       if (list === null) throw corruptAt(offset, 'views');
       this.sqlViews = list;
+      this.catalogGen++;
+    }
+    if (stats !== undefined) {
+      const list = readStoredStats(stats);
+      if (list === null) throw corruptAt(offset, 'statistics');
+      this.sqlStats = list;
       this.catalogGen++;
     }
     if (sequence !== undefined) {
@@ -903,7 +916,8 @@ export class Engine {
       views.set(name, snapshotCollection(state));
       if (before.get(name)?.state !== state) catalogChanged = true;
     }
-    if (this.committed.sqlViews !== this.sqlViews) catalogChanged = true;
+    if (this.committed.sqlViews !== this.sqlViews || this.committed.sqlStats !== this.sqlStats)
+      catalogChanged = true;
     if (catalogChanged) this.catalogGen++;
     this.committed = {
       txnId: this.lastTxnId,
@@ -911,6 +925,7 @@ export class Engine {
       store: this.store,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
     };
   }
 
@@ -942,6 +957,7 @@ export class Engine {
       store: this.store,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
       staged,
     };
   }
@@ -1039,6 +1055,7 @@ export class Engine {
       nextCollectionId: this.nextCollectionId,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
       metaFrames: this.txn?.metaFrames ?? 0,
       views,
       journalAt: this.txn?.journal?.length ?? 0,
@@ -1114,6 +1131,7 @@ export class Engine {
     this.nextCollectionId = sp.nextCollectionId;
     this.userVersion = sp.userVersion;
     this.sqlViews = sp.sqlViews;
+    this.sqlStats = sp.sqlStats;
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
@@ -1432,6 +1450,26 @@ export class Engine {
     this.catalogGen++;
   }
 
+  /** ANALYZE's figures as the open transaction has them. */
+  sqlStatsList(): readonly TableStats[] {
+    return this.sqlStats;
+  }
+
+  /** Replace the planner statistics inside the open transaction (a META frame, like setSqlViews). */
+  setSqlStats(stats: readonly TableStats[]): void {
+    const txn = this.requireTxn();
+    writeFrameEncoded(
+      txn.staged,
+      FrameKind.META,
+      txn.id,
+      { stats: encodeStoredStats(stats) },
+      FRAME_FLAG_IGNORABLE,
+    );
+    txn.metaFrames++;
+    this.sqlStats = [...stats];
+    this.catalogGen++;
+  }
+
   /**
    * SQLite advances an AUTOINCREMENT table's sequence to the key of a row it then skipped (OR
    * IGNORE, DO NOTHING) or turned into an update of another row (DO UPDATE on a unique index):
@@ -1500,6 +1538,7 @@ export class Engine {
           nextCollectionId: this.nextCollectionId,
           userVersion: this.userVersion,
           sqlViews: this.sqlViews,
+          sqlStats: this.sqlStats,
           collections: [...this.collections.values()],
         },
         layout,

@@ -6,6 +6,7 @@
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
 import type { StoredView } from './sql-views';
+import type { TableStats } from './sql-stats';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
@@ -33,6 +34,8 @@ export interface ReadView {
   readonly userVersion: number;
   /** SQL views (CREATE VIEW), in creation order; absent: none. */
   readonly sqlViews?: readonly StoredView[];
+  /** ANALYZE's figures (storage/sql-stats.ts); absent: none. */
+  readonly sqlStats?: readonly TableStats[];
   /**
    * A view taken inside a write transaction: the rows that transaction had put so far. Their
    * locations lie past the durable end, where a rollback lets later writes land, so the view
