@@ -23,6 +23,9 @@ import { touchRows } from './touch';
 
 /** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
 const INNER_BATCH = 64;
+/** Outer rows per batch of primary-key probes (see primaryKeyProbes): the first small, then doubling. */
+const FIRST_OUTER_BATCH = 8;
+const MAX_OUTER_BATCH = 256;
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
@@ -209,6 +212,8 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
   const residual = predicateOf(node.residual, env);
   const keepOuter = node.type === 'left';
   const noInner = nulls(node.innerWidth);
+  if (node.index === null && single)
+    return primaryKeyProbes(node, coll, env, build, single, innerFilter, residual);
   let outer: Source | null = null;
   let o: Row | null = null;
   let any = false;
@@ -243,6 +248,95 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
       return row;
     }
   });
+}
+
+/**
+ * IndexNestedLoopJoin on the inner table's primary key, outer rows taken a batch at a time: every
+ * key of the batch looked up, then every row read, then touched (planner/touch.ts), so the cache
+ * misses of independent probes overlap (a join over all orders probing customers: one probe per
+ * outer row). At most one inner row matches an outer row. Batches start small and double, and
+ * stop at what a LIMIT above still wants, so a LIMIT reads few rows ahead.
+ */
+function primaryKeyProbes(
+  node: IndexNestedLoopJoinNode,
+  coll: CollectionView,
+  env: ExecEnv,
+  build: Build,
+  key: Evaluator,
+  innerFilter: ((row: Row) => boolean) | null,
+  residual: ((row: Row) => boolean) | null,
+): Source {
+  const defaults = widenDefaults(coll.meta, coll.compiled);
+  const keepOuter = node.type === 'left';
+  const noInner = nulls(node.innerWidth);
+  const outers: Row[] = [];
+  const locs: (number | undefined)[] = [];
+  const inners: (Row | null)[] = [];
+  const found: Row[] = [];
+  let outer: Source | null = null;
+  let at = 0;
+  let size = FIRST_OUTER_BATCH;
+  let cap = Infinity;
+  let exhausted = false;
+  const fill = (src: Source): void => {
+    outers.length = 0;
+    at = 0;
+    const take = size < cap ? size : cap;
+    while (outers.length < take) {
+      const r = src.next();
+      if (r === null) {
+        exhausted = true;
+        break;
+      }
+      outers.push(r);
+    }
+    if (size < MAX_OUTER_BATCH) size *= 2;
+    const n = outers.length;
+    locs.length = n;
+    for (let k = 0; k < n; k++) {
+      const v = key(outers[k]);
+      locs[k] = v === null || v === undefined ? undefined : coll.pk.get(v);
+    }
+    env.stats.indexEntries += n;
+    inners.length = n;
+    found.length = 0;
+    for (let k = 0; k < n; k++) {
+      const loc = locs[k];
+      if (loc === undefined) inners[k] = null;
+      else {
+        env.stats.rowsRead++;
+        const row = env.readRow(loc);
+        const wide = defaults === null ? row : widenRow(row, defaults);
+        inners[k] = wide;
+        found.push(wide);
+      }
+    }
+    touchRows(found);
+  };
+  return source(
+    () => {
+      outer ??= build(node.outer, env);
+      for (;;) {
+        if (at >= outers.length) {
+          if (exhausted) return null;
+          fill(outer);
+          if (outers.length === 0) return null;
+        }
+        const o = outers[at];
+        const i = inners[at];
+        at++;
+        if (i !== null && (!innerFilter || innerFilter(i))) {
+          const row = node.swapped ? i.concat(o) : o.concat(i);
+          if (!residual || residual(row)) return row;
+        }
+        if (keepOuter) return o.concat(noInner);
+      }
+    },
+    (n) => {
+      // A consumer that wants n more rows needs at most n more outer rows (one match each).
+      cap = n;
+    },
+  );
 }
 
 export function nestedLoopJoinSource(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Source {
