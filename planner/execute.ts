@@ -378,6 +378,7 @@ const builders: Builders = {
   },
 
   Aggregate(node, env) {
+    if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
     return materialized(() => aggregateRows(node, env));
   },
 
@@ -859,6 +860,30 @@ function filteredScan(
     }
     return null;
   });
+}
+
+/** `count(*)` of a whole table and nothing else: the primary-key tree knows its size. */
+function countsWholeTable(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
+  if (node.groupBy.length !== 0 || node.aggregates.length !== 1 || node.input.kind !== 'CollectionScan')
+    return false;
+  const a = node.aggregates[0];
+  return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
+}
+
+/**
+ * aggregateRows' one row for countsWholeTable without reading every row (SQLite answers it from
+ * its tree too). Bare columns read the first row in scan order, as aggregateRows gives them.
+ */
+function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
+  const input = node.input as Extract<PhysicalPlan, { kind: 'CollectionScan' }>;
+  const coll = collectionOf(env, input.collection);
+  const cur = coll.pk.cursor();
+  const first = cur.next() ? rowsOf(env, coll).readRowSequential(cur) : null;
+  if (first) env.stats.rowsRead++;
+  const row = new Array<unknown>(node.inputWidth + 1);
+  for (let i = 0; i < node.inputWidth; i++) row[i] = first?.[i] ?? null;
+  row[node.inputWidth] = coll.pk.size;
+  return [row];
 }
 
 /** One group of an aggregation (a class, not a literal: see planner/source.ts). */
