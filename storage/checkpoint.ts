@@ -4,13 +4,13 @@
  * replaying the log; row bodies stay where they are in the log.
  *
  *   checkpoint := { v: 1 | 2, txnId, nextCollectionId, collections: [collection...] }
- *   collection := { id, version, schema, pkKeys, pkLocs, indexes: [{ name, keys, pks }...] }
+ *   collection := { id, version, schema, versions?, pkKeys, pkLocs, indexes: [{ name, keys, pks }...] }
  *
  * Layout 1 (format 1.0) stores each array as a MessagePack array; layout 2 (format 1.1) stores
  * each as a packed column (storage/packed-column.ts), about 4× smaller and faster to load. Layout
  * 3 (format 1.2) stores each tree as checkpoint pages and a directory (storage/index-pages.ts):
  *
- *   collection := { id, version, schema, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
+ *   collection := { id, version, schema, versions?, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
  *
  * so open reads the directories only and a leaf is decoded from its page on first touch.
  */
@@ -31,6 +31,7 @@ import type { StoredView } from './sql-views';
 import { encodeStoredStats, readStoredStats } from './sql-stats';
 import type { TableStats } from './sql-stats';
 import { readDirectory } from './index-pages';
+import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
 
 export interface CheckpointData {
@@ -62,6 +63,8 @@ interface EncodedCollection {
   pkLocs: EncodedColumn;
   /** AUTOINCREMENT collections: the largest key ever written (absent in older files). */
   seq?: number | bigint;
+  /** The schema version history (absent in older files and when nothing was recorded). */
+  versions?: [number, number, string][];
   indexes: EncodedIndex[];
 }
 
@@ -70,6 +73,12 @@ interface EncodedCollection {
  * older readers must keep opening; layout 3 into files created as format 1.2.
  */
 export type CheckpointLayout = 1 | 2 | 3;
+
+/** The `versions` key of a collection entry: written only when there is a history (older readers ignore it). */
+function historyKey(c: CollectionState): { versions?: [number, number, string][] } {
+  const history = c.meta.history;
+  return history && history.length > 0 ? { versions: encodeHistory(history) } : {};
+}
 
 /** Layout 3: the catalog with a page directory per tree; the pages go into `sink`. */
 function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
@@ -86,6 +95,7 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
       id: c.meta.id,
       version: c.meta.version,
       schema: c.meta.schema,
+      ...historyKey(c),
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
       pk: directory(c.pk as BTree<unknown, unknown>),
@@ -125,6 +135,7 @@ export function checkpointPayload(
         id: c.meta.id,
         version: c.meta.version,
         schema: c.meta.schema,
+        ...historyKey(c),
         pkKeys: column(pk.keys),
         pkLocs: column(pk.values),
         ...(c.seq === null ? {} : { seq: c.seq }),
@@ -312,10 +323,13 @@ export function loadCheckpoint(
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(version) || !isRecord(schema)) {
       throw bad('collection header', offset);
     }
+    const history = raw.versions === undefined ? [] : readHistory(raw.versions, version as number);
+    if (history === null) throw bad('schema version history', offset);
     const meta: CollectionMeta = {
       id: id as number,
       version: version as number,
       schema: schema as unknown as CollectionSchema,
+      ...(history.length > 0 ? { history } : {}),
     };
     if (layout === 3) {
       if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');

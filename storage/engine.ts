@@ -79,6 +79,8 @@ import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { PageSink } from './index-pages';
 import { noteKey, readSequence } from './sequence';
+import { encodeHistory, readHistory, withVersion } from './schema-history';
+import type { SchemaChange } from './schema-history';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import type { NormalizedIndex } from './schema/normalize';
@@ -751,15 +753,25 @@ export class Engine {
     const [op, id] = body;
     if (typeof id !== 'number') throw corruptAt(offset, 'catalog entry without id');
     if (op === CatalogOp.PUT_COLLECTION) {
-      const [, , version, schema] = body;
+      const [, , version, schema, stored] = body;
       if (typeof version !== 'number' || typeof schema !== 'object' || schema === null)
         throw corruptAt(offset, 'catalog entry');
       const previous = this.byId.get(id);
+      // An entry without a history (an older writer's) keeps what the collection had recorded.
+      const history =
+        stored === undefined
+          ? previous?.meta.history?.filter((r) => r.version < version)
+          : readHistory(stored, version);
+      if (history === null) throw corruptAt(offset, 'schema version history');
+      const meta: CollectionMeta = {
+        id,
+        version,
+        schema: schema as CollectionSchema,
+        ...(history && history.length > 0 ? { history } : {}),
+      };
       let state: CollectionState;
       try {
-        state = previous
-          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema }, true)
-          : new CollectionState({ id, version, schema: schema as CollectionSchema });
+        state = previous ? this.rebuildState(previous, meta, true) : new CollectionState(meta);
       } catch (err) {
         throw new FormatError(`catalog entry at offset ${offset} holds an invalid schema`, 'CORRUPT', {
           offset,
@@ -827,13 +839,16 @@ export class Engine {
    * Field changes are the caller's responsibility to classify (only additions of optional or
    * defaulted fields keep old rows readable).
    */
-  alterCollection(schema: CollectionSchema): { collectionId: number; schemaVersion: number } {
+  alterCollection(
+    schema: CollectionSchema,
+    change: SchemaChange = 'compatible',
+  ): { collectionId: number; schemaVersion: number } {
     const txn = this.requireTxn();
     const previous = this.collections.get(schema.name);
     if (!previous) throw new SchemaError(`no such collection: ${schema.name}`, 'NO_SUCH_COLLECTION');
-    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, previous.meta.id, schema, change);
     const state = this.rebuildState(previous, meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.removeCollection(previous);
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -850,11 +865,11 @@ export class Engine {
     if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
     if (schema.name !== from && this.collections.has(schema.name))
       throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
-    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, previous.meta.id, schema, 'breaking');
     const trees = new Map(previous.indexes.map((ix, i) => [schema.indexes[i].name, ix.packed ?? ix.tree]));
     const state = new CollectionState(meta, previous.pk, trees);
     state.seq = previous.seq;
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.removeCollection(previous);
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -881,12 +896,12 @@ export class Engine {
     if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
     if (schema.name !== from && this.collections.has(schema.name))
       throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
-    const meta: CollectionMeta = { id: this.nextCollectionId, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, this.nextCollectionId, schema, 'breaking');
     this.stage(txn, FrameKind.CATALOG, [CatalogOp.DROP_COLLECTION, previous.meta.id]);
     this.removeCollection(previous);
     this.nextCollectionId++;
     const state = new CollectionState(meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.addCollection(state);
     for (const row of rows) this.putRow(state, row, 'abort');
     // The AUTOINCREMENT sequence may be past every key (deleted rows): carry it over.
@@ -1241,9 +1256,14 @@ export class Engine {
       }
       throw new SchemaError(`collection ${schema.name} already exists with a different schema`, 'SCHEMA');
     }
-    const meta: CollectionMeta = { id: this.nextCollectionId, version: 1, schema };
+    const meta: CollectionMeta = {
+      id: this.nextCollectionId,
+      version: 1,
+      schema,
+      history: withVersion(undefined, 1, 'create'),
+    };
     const state = new CollectionState(meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.nextCollectionId++;
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -1256,9 +1276,19 @@ export class Engine {
       throw new SchemaError(`collection ${meta.schema.name} already exists`, 'SCHEMA');
     const state = new CollectionState({ ...meta });
     state.seq = seq;
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema]);
+    this.stagePut(txn, meta);
     this.nextCollectionId = Math.max(this.nextCollectionId, meta.id + 1);
     this.addCollection(state);
+  }
+
+  /**
+   * Stage a PUT_COLLECTION: `[1, id, version, schema]`, and the collection's history as a fifth
+   * element when it has one (readers that predate it read the first four only).
+   */
+  private stagePut(txn: ActiveTxn, meta: CollectionMeta): void {
+    const body: unknown[] = [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema];
+    if (meta.history && meta.history.length > 0) body.push(encodeHistory(meta.history));
+    this.stage(txn, FrameKind.CATALOG, body);
   }
 
   dropCollection(name: string): boolean {
@@ -1798,6 +1828,17 @@ export class Engine {
 }
 
 /** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
+/** The catalog entry of `previous`'s next version under `id`, its history recording it now. */
+function nextVersion(
+  previous: CollectionMeta,
+  id: number,
+  schema: CollectionSchema,
+  change: SchemaChange,
+): CollectionMeta {
+  const version = previous.version + 1;
+  return { id, version, schema, history: withVersion(previous.history, version, change) };
+}
+
 function compareSchemas(a: CollectionSchema, b: CollectionSchema): boolean {
   return JSON.stringify(a, bigintSafe) === JSON.stringify(b, bigintSafe);
 }
