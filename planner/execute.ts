@@ -9,7 +9,7 @@ import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
-import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
+import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, OperationalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
@@ -17,7 +17,8 @@ import { windowRows } from './window-exec';
 import { polled } from './interrupt';
 import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
-import type { Expr } from './expr';
+import type { CompareOp, Expr } from './expr';
+import { conjuncts, isConstant } from './expr';
 import type { SharedCte, SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import type {
@@ -63,6 +64,8 @@ export interface ExecEnv {
    * accepts it, else null; only `columns` need be present in the row `test` sees.
    */
   readonly scanRowWhere?: ScanRowWhere;
+  /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
+  readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
@@ -367,7 +370,7 @@ const builders: Builders = {
     const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
     const columns = walk ? columnsOf(node.predicate) : null;
     if (walk && columns && env.scanRowWhere) {
-      return filteredScan(walk, env, env.scanRowWhere, columns, pred);
+      return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env));
     }
     const input = build(node.input, env);
     return source(() => {
@@ -846,20 +849,141 @@ function filteredScan(
   scanRowWhere: ScanRowWhere,
   columns: readonly number[],
   pred: (row: Row) => unknown,
+  numbers: NumberTests | null,
 ): Source {
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
   const test = (row: unknown[]): boolean => truth(pred(row)) === true;
+  const pass = (): boolean => true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
+  const columnOf = numbers ? env.scanNumberColumn : undefined;
+  // The current leaf's column vectors (null: none for this leaf, test rows one by one).
+  let leaf: object | null = null;
+  let vectors: NumberColumnView[] | null = null;
   return source(() => {
     while (cur.next()) {
       if (countsEntries) env.stats.indexEntries++;
       env.stats.rowsRead++;
+      if (numbers && columnOf) {
+        if (cur.leaf !== leaf) {
+          leaf = cur.leaf;
+          vectors = numbers.vectors(cur, columnOf);
+        }
+        if (vectors !== null) {
+          // Every term tested on the leaf's column vectors; the row is read only when all pass.
+          const verdict = numbers.test(vectors, cur.position, cur.value);
+          if (verdict === false) continue;
+          if (verdict === true) {
+            const row = scanRowWhere(cur, columns, pass, defaults);
+            if (row !== null) return row;
+            continue;
+          }
+        }
+      }
       const row = scanRowWhere(cur, columns, test, defaults);
       if (row !== null) return row;
     }
     return null;
   });
+}
+
+type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumberColumn']>>>;
+
+/**
+ * A WHERE made only of comparisons between a numeric column and a number, tested on the scan
+ * memo's column vectors (storage/scan-memo.ts): NaN stands for NULL there, and every comparison
+ * with NaN is false, as a comparison with NULL is never true. `!=` checks for NaN itself.
+ */
+class NumberTests {
+  constructor(
+    private readonly columns: Int32Array,
+    private readonly ops: readonly CompareOp[],
+    private readonly values: Float64Array,
+  ) {}
+
+  /** The vectors of the leaf at `at`, one per term, or null when a column has none. */
+  vectors(
+    at: ScanPosition,
+    columnOf: NonNullable<RowReaders['scanNumberColumn']>,
+  ): NumberColumnView[] | null {
+    const out: NumberColumnView[] = [];
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = columnOf(at, this.columns[i]);
+      if (v === undefined) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** true / false from the vectors, undefined when the entry moved since they were built. */
+  test(vectors: readonly NumberColumnView[], position: number, location: number): boolean | undefined {
+    const { ops, values } = this;
+    for (let i = 0; i < vectors.length; i++) {
+      const vec = vectors[i];
+      if (vec.locations[position] !== location) return undefined;
+      const v = vec.values[position];
+      const c = values[i];
+      switch (ops[i]) {
+        case '<':
+          if (!(v < c)) return false;
+          break;
+        case '<=':
+          if (!(v <= c)) return false;
+          break;
+        case '>':
+          if (!(v > c)) return false;
+          break;
+        case '>=':
+          if (!(v >= c)) return false;
+          break;
+        case '=':
+          if (!(v === c)) return false;
+          break;
+        case '!=':
+          if (Number.isNaN(v) || v === c) return false;
+          break;
+      }
+    }
+    return true;
+  }
+}
+
+const FLIPPED: Readonly<Record<CompareOp, CompareOp>> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '=': '=',
+  '!=': '!=',
+};
+
+/**
+ * The NumberTests for `predicate` when all of its conjuncts compare a top-level INTEGER or REAL
+ * column with a constant that is a number at this execution (no affinity or collation can then
+ * change the answer); null otherwise.
+ */
+function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
+  if (!env.scanNumberColumn) return null;
+  const parts = conjuncts(predicate);
+  const columns = new Int32Array(parts.length);
+  const ops: CompareOp[] = [];
+  const values = new Float64Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const e = parts[i];
+    if (e.kind !== 'binary' || e.collation !== undefined) return null;
+    const op = e.op as CompareOp;
+    if (!(op in FLIPPED)) return null;
+    const [col, other, o] = e.left.kind === 'column' ? [e.left, e.right, op] : [e.right, e.left, FLIPPED[op]];
+    if (col.kind !== 'column' || col.sub.length !== 0 || (col.type !== 'integer' && col.type !== 'real'))
+      return null;
+    if (!isConstant(other)) return null;
+    const v = evalConst(other, env);
+    if (typeof v !== 'number' || Number.isNaN(v)) return null;
+    columns[i] = col.column;
+    ops.push(o);
+    values[i] = v;
+  }
+  return new NumberTests(columns, ops, values);
 }
 
 /** `count(*)` of a whole table and nothing else: the primary-key tree knows its size. */

@@ -78,6 +78,7 @@ class Execution implements ExecEnv, Source {
   readonly readRow: ExecEnv['readRow'];
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
+  readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly sortBudgetRows: number;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
@@ -95,6 +96,7 @@ class Execution implements ExecEnv, Source {
     this.readRow = readers.readRow;
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
+    this.scanNumberColumn = readers.scanNumberColumn;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;

@@ -402,6 +402,11 @@ export class BTreeCursor<K, V> {
   get position(): number {
     return this.i;
   }
+
+  /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
+  get leafValues(): readonly V[] {
+    return this.leafNode?.vals ?? [];
+  }
 }
 
 /** Read operations shared by live trees and snapshots. */
