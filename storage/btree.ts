@@ -41,12 +41,16 @@
 import { InternalError } from '../src/errors';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
+import { decodedBytes } from './leaf-cache';
+import type { LeafCache } from './leaf-cache';
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
   multi?: boolean;
   valueCompare?: (a: V, b: V) => number;
   nodeSize?: number;
+  /** Where decoded pages of a paged tree are accounted and evicted (storage/leaf-cache.ts). */
+  cache?: LeafCache | null;
 }
 
 export interface CursorOptions<K> {
@@ -66,6 +70,8 @@ interface Leaf<K, V> {
   page: LeafPage<K, V> | null;
   /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
   cold: boolean;
+  /** Touched since the leaf cache last looked (its CLOCK reference bit). */
+  hot: boolean;
 }
 
 /** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
@@ -154,11 +160,16 @@ interface Shape<K, V> {
   valKind: number;
   /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
   paged: boolean;
+  /** Accounts decoded pages and cools leaves past its budget; null: decoded leaves stay. */
+  cache: LeafCache | null;
 }
 
 /** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
 function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
-  if (!n.cold) return;
+  if (!n.cold) {
+    n.hot = true;
+    return;
+  }
   const page = n.page as LeafPage<K, V>;
   const { keys, vals } = page.load();
   if (keys.length !== page.count || vals.length !== page.count)
@@ -168,6 +179,14 @@ function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
   n.keys = keys;
   n.vals = vals;
   n.cold = false;
+  n.hot = true;
+  s.cache?.admit(n, decodedBytes(keys, vals));
+}
+
+/** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
+function sweep<K, V>(s: Shape<K, V>): void {
+  const c = s.cache;
+  if (c !== null && c.over) c.sweep();
 }
 
 /** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
@@ -268,6 +287,12 @@ export class BTreeCursor<K, V> {
   private readonly nodes: Node<K, V>[] = [];
   private readonly idx: number[] = [];
   private leafNode: Leaf<K, V> | null = null;
+  /**
+   * The current leaf's entries, held by the cursor: the leaf cache may cool the leaf between two
+   * steps (storage/leaf-cache.ts), and the cursor must still read what it was positioned on.
+   */
+  private lk: K[] = [];
+  private lv: V[] = [];
   private i = 0;
   private started = false;
   private done = false;
@@ -279,6 +304,7 @@ export class BTreeCursor<K, V> {
   ) {}
 
   private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
+    sweep(this.s);
     while (!node.leaf) {
       const c = pick(node);
       this.nodes.push(node);
@@ -287,6 +313,8 @@ export class BTreeCursor<K, V> {
     }
     warm(this.s, node);
     this.leafNode = node;
+    this.lk = node.keys;
+    this.lv = node.vals;
   }
 
   /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
@@ -296,10 +324,7 @@ export class BTreeCursor<K, V> {
     this.descend(this.root, (n) =>
       inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
     );
-    const leaf = this.leafNode as Leaf<K, V>;
-    this.i = inclusive
-      ? lowerIndex(s, leaf.keys, leaf.vals, k, undefined, true)
-      : upperIndexKey(s, leaf.keys, k);
+    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
   }
 
   private seekFirst(): void {
@@ -309,13 +334,12 @@ export class BTreeCursor<K, V> {
 
   private seekLast(): void {
     this.descend(this.root, (n) => n.children.length - 1);
-    this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+    this.i = this.lk.length - 1;
   }
 
   /** Move forward until (leaf, i) is a real entry; false at the end. */
   private settleForward(): boolean {
-    let leaf = this.leafNode as Leaf<K, V>;
-    while (this.i >= leaf.keys.length) {
+    while (this.i >= this.lk.length) {
       let depth = this.nodes.length - 1;
       while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
       if (depth < 0) return false;
@@ -323,7 +347,6 @@ export class BTreeCursor<K, V> {
       this.idx.length = depth + 1;
       this.idx[depth]++;
       this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
-      leaf = this.leafNode as Leaf<K, V>;
       this.i = 0;
     }
     return true;
@@ -342,7 +365,7 @@ export class BTreeCursor<K, V> {
         (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
         (n) => n.children.length - 1,
       );
-      this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+      this.i = this.lk.length - 1;
     }
     return true;
   }
@@ -358,14 +381,13 @@ export class BTreeCursor<K, V> {
         else this.seekFirst();
       } else this.i++;
       if (!this.settleForward()) return this.finish();
-      const leaf = this.leafNode as Leaf<K, V>;
-      const k = leaf.keys[this.i];
+      const k = this.lk[this.i];
       if (o.hi !== undefined) {
         const c = s.compare(k, o.hi);
         if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
       }
       this.key = k;
-      this.value = leaf.vals[this.i];
+      this.value = this.lv[this.i];
       return true;
     }
     if (!this.started) {
@@ -377,14 +399,13 @@ export class BTreeCursor<K, V> {
       } else this.seekLast();
     } else this.i--;
     if (!this.settleBackward()) return this.finish();
-    const leaf = this.leafNode as Leaf<K, V>;
-    const k = leaf.keys[this.i];
+    const k = this.lk[this.i];
     if (o.lo !== undefined) {
       const c = s.compare(k, o.lo);
       if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
     }
     this.key = k;
-    this.value = leaf.vals[this.i];
+    this.value = this.lv[this.i];
     return true;
   }
 
@@ -413,6 +434,7 @@ abstract class BTreeReader<K, V> {
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
     const s = this.shape;
+    sweep(s);
     let node = this.rootNode();
     if (s.multi) {
       // First entry with this key: descend by key-only lower bound; only when it sits past the
@@ -622,6 +644,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       keyKind: opts.compare === compareValues ? NONE : MIXED,
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
       paged: false,
+      cache: opts.cache ?? null,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -679,7 +702,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     let count = 0;
     let level: { node: Node<K, V>; key: K; val: V }[] = pages.map((p) => {
       count += p.page.count;
-      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true };
+      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
       return { node: leaf, key: p.firstKey, val: p.firstVal };
     });
     const max = shape.nodeSize;
@@ -732,6 +755,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       this.shape.keyKind = MIXED;
       this.shape.valKind = MIXED;
       if (shapeOf(snap).paged) this.shape.paged = true;
+      this.shape.cache ??= shapeOf(snap).cache;
     }
   }
 
@@ -809,6 +833,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   delete(key: K, value?: V): boolean {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
+    sweep(s);
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
@@ -826,7 +851,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   private leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false };
+    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false };
   }
 
   /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
@@ -876,6 +901,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private insert(key: K, value: V, replace: boolean): void {
     this.added = false;
     const s = this.shape;
+    sweep(s);
     // Widen before comparing: from here on `key` counts as a stored key.
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);

@@ -30,6 +30,7 @@ import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
 import { readDirectory } from './index-pages';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
+import type { LeafCache } from './leaf-cache';
 
 export interface CheckpointData {
   txnId: number;
@@ -239,6 +240,7 @@ function pagedTrees(
   schema: Record<string, unknown>,
   source: PageSource,
   offset: number,
+  cache: LeafCache | null,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
@@ -246,7 +248,7 @@ function pagedTrees(
   const pkRules: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
   const pk = BTree.fromPages<unknown, number>(
     readDirectory(pkDir, source, pkRules, rows as number, offset) as PageEntry<unknown, number>[],
-    { compare: compareValues },
+    { compare: compareValues, cache },
   );
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
@@ -268,7 +270,12 @@ function pagedTrees(
         for (const p of directory()) visit(p.page, null, null);
       },
       build: () =>
-        BTree.fromPages<unknown, unknown>(directory(), { compare, multi: true, valueCompare: compareValues }),
+        BTree.fromPages<unknown, unknown>(directory(), {
+          compare,
+          multi: true,
+          valueCompare: compareValues,
+          cache,
+        }),
     });
   }
   return { pk, trees };
@@ -276,12 +283,14 @@ function pagedTrees(
 
 /**
  * Rebuild collection states from a decoded payload; every shape defect is a FormatError. `store`
- * holds the pages of a layout-3 checkpoint (read later, as the trees are touched).
+ * holds the pages of a layout-3 checkpoint (read later, as the trees are touched), and `cache`
+ * bounds how many of them stay decoded.
  */
 export function loadCheckpoint(
   payload: unknown,
   offset: number,
   store: ByteStore | null = null,
+  cache: LeafCache | null = null,
 ): CheckpointData {
   if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3))
     throw bad('unknown layout', offset);
@@ -311,7 +320,7 @@ export function loadCheckpoint(
     };
     if (layout === 3) {
       if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');
-      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset);
+      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset, cache);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);

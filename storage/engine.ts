@@ -76,6 +76,7 @@ import {
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { PageSink } from './index-pages';
+import { LeafCache } from './leaf-cache';
 import { noteKey, readSequence } from './sequence';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
@@ -118,6 +119,17 @@ export interface EngineOptions {
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** See Engine.pageCache. */
+export interface PageCacheStats {
+  budgetBytes: number;
+  /** Bytes of decoded leaves held now, and the most ever held. */
+  bytes: number;
+  peakBytes: number;
+  /** Pages decoded, and decoded leaves dropped again to stay within the budget. */
+  decoded: number;
+  evicted: number;
+}
 
 /** What recovery did on open (for `inspect`, operators and tests). */
 export interface RecoveryReport {
@@ -272,6 +284,8 @@ export class Engine {
   private readonly retired: ByteStore[] = [];
   /** Decoded rows: the row cache, the scan memo and the read-ahead window (storage/row-reader.ts). */
   private readonly rows: RowReader;
+  /** Index leaves decoded from checkpoint pages, bounded by the same `cacheBytes` (leaf-cache.ts). */
+  private readonly leafCache: LeafCache;
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
@@ -319,6 +333,7 @@ export class Engine {
       },
       opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
     );
+    this.leafCache = new LeafCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
     this.traced = opts.trace !== false;
   }
@@ -640,7 +655,7 @@ export class Engine {
     ) {
       throw new FormatError(`checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', { offset: at });
     }
-    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store);
+    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store, this.leafCache);
     if (data.txnId !== sb.checkpointTxnId) {
       throw new FormatError(`checkpoint at offset ${at} does not match its superblock`, 'CORRUPT', {
         offset: at,
@@ -1553,6 +1568,18 @@ export class Engine {
     return this.durableEnd;
   }
 
+  /** Decoded index pages: counts and bytes held against the budget (tests and diagnostics). */
+  get pageCache(): PageCacheStats {
+    const c = this.leafCache;
+    return {
+      budgetBytes: c.budgetBytes,
+      bytes: c.bytes,
+      peakBytes: c.peakBytes,
+      decoded: c.decoded,
+      evicted: c.evicted,
+    };
+  }
+
   get lastCommittedTxnId(): number {
     return this.lastTxnId;
   }
@@ -1626,6 +1653,7 @@ export class Engine {
     this.reservedEnd = 0;
     this.lastCheckpointBytes = 0;
     this.rows.clear();
+    this.leafCache.forget();
     this.resetState();
     this.superblock = {
       generation: 0,
