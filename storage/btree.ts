@@ -88,6 +88,12 @@ export interface PageEntry<K, V> {
   page: LeafPage<K, V>;
 }
 
+/** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
+export interface AdoptedPage<K, V> extends PageEntry<K, V> {
+  keys: K[] | null;
+  vals: V[] | null;
+}
+
 interface Inner<K, V> {
   leaf: false;
   gen: number;
@@ -693,39 +699,76 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const tree = new BTree<K, V>(opts);
     if (pages.length === 0) return tree;
     const shape = tree.shape;
-    shape.paged = true;
     for (const p of pages) {
       if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, p.firstKey);
       if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, p.firstVal);
     }
-    const gen = tree.gen;
+    tree.standOn(pages);
+    return tree;
+  }
+
+  /**
+   * @internal After a checkpoint published `pages` (this tree's entries, in order): stand on them,
+   * so that the leaves the tree has decoded become evictable by `cache` (leaf-cache.ts) and the next
+   * checkpoint points at every page no write has changed since. Content is unchanged: snapshots
+   * and the lookup memo stay valid; the old nodes stay with the snapshots that hold them.
+   */
+  adoptPages(pages: readonly AdoptedPage<K, V>[], cache: LeafCache | null): void {
+    this.shape.cache ??= cache;
     let count = 0;
-    let level: { node: Node<K, V>; key: K; val: V }[] = pages.map((p) => {
+    for (const p of pages) count += p.page.count;
+    if (count !== this.count) throw new InternalError('BTree.adoptPages: the pages hold another entry count');
+    if (pages.length === 0) return;
+    this.tail = null;
+    this.standOn(pages);
+  }
+
+  /** Root this tree on leaves over `pages`, cold unless their entries come along (adoptPages). */
+  private standOn(pages: readonly PageEntry<K, V>[]): void {
+    const shape = this.shape;
+    shape.paged = true;
+    // The nodes belong to a generation no tree writes in place: the first write copies them.
+    const gen = generationCounter++;
+    let count = 0;
+    let level: { node: Node<K, V>; key: K; val: V }[] = new Array<{ node: Node<K, V>; key: K; val: V }>(
+      pages.length,
+    );
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i];
       count += p.page.count;
-      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
-      return { node: leaf, key: p.firstKey, val: p.firstVal };
-    });
+      const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
+      const leaf: Leaf<K, V> =
+        keys && vals
+          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false }
+          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
+      if (!leaf.cold) shape.cache?.admit(leaf, decodedBytes(leaf.keys, leaf.vals));
+      level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
+    }
     const max = shape.nodeSize;
     while (level.length > 1) {
       const below = level;
       level = [];
       forEachRun(below.length, max, (a, b) => {
-        const run = below.slice(a, b);
-        const inner: Inner<K, V> = {
-          leaf: false,
-          gen,
-          sepKeys: run.slice(1).map((r) => r.key),
-          sepVals: run.slice(1).map((r) => r.val),
-          children: run.map((r) => r.node),
-        };
-        level.push({ node: inner, key: run[0].key, val: run[0].val });
+        const sepKeys = new Array<K>(b - a - 1);
+        const sepVals = new Array<V>(b - a - 1);
+        const children = new Array<Node<K, V>>(b - a);
+        for (let i = a; i < b; i++) {
+          children[i - a] = below[i].node;
+          if (i > a) {
+            sepKeys[i - a - 1] = below[i].key;
+            sepVals[i - a - 1] = below[i].val;
+          }
+        }
+        level.push({
+          node: { leaf: false, gen, sepKeys, sepVals, children },
+          key: below[a].key,
+          val: below[a].val,
+        });
       });
     }
-    tree.root = level[0].node;
-    tree.count = count;
-    // The nodes belong to a generation no tree writes in place: the first write copies them.
-    tree.gen = generationCounter++;
-    return tree;
+    this.root = level[0].node;
+    this.count = count;
+    this.gen = generationCounter++;
   }
 
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */

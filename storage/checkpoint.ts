@@ -68,10 +68,25 @@ interface EncodedCollection {
  */
 export type CheckpointLayout = 1 | 2 | 3;
 
-/** Layout 3: the catalog with a page directory per tree; the pages go into `sink`. */
+/** Page rules of the primary-key tree (values are row locations). */
+const PK_RULES: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
+
+function indexRules(def: NormalizedIndex | undefined): PageRules {
+  return {
+    compare: indexKeyCompare(def),
+    multi: true,
+    width: def ? indexPaths(def).length : 1,
+    locations: false,
+  };
+}
+
+/**
+ * Layout 3: the catalog with a page directory per tree; the pages go into `sink`, which also
+ * keeps each tree's pages for BTree.adoptPages once the checkpoint is published.
+ */
 function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
-  const directory = (tree: BTree<unknown, unknown>): EncodedDirectory =>
-    sink.directory((visit) => tree.forEachLeaf(visit));
+  const directory = (tree: BTree<unknown, unknown>, rules: PageRules): EncodedDirectory =>
+    sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules });
   return {
     v: 3,
     txnId: data.txnId,
@@ -84,13 +99,13 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
       schema: c.meta.schema,
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
-      pk: directory(c.pk as BTree<unknown, unknown>),
+      pk: directory(c.pk as BTree<unknown, unknown>, PK_RULES),
       indexes: c.indexes.map((ix) => {
         // An index nobody touched since the checkpoint points at its pages again, unbuilt.
         const pending = ix.packed;
         const pages = pending?.forEachPage
           ? sink.directory((visit) => pending.forEachPage?.(visit))
-          : directory(ix.tree);
+          : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
       }),
     })),
@@ -245,22 +260,15 @@ function pagedTrees(
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
     throw bad('collection header', offset);
-  const pkRules: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
   const pk = BTree.fromPages<unknown, number>(
-    readDirectory(pkDir, source, pkRules, rows as number, offset) as PageEntry<unknown, number>[],
+    readDirectory(pkDir, source, PK_RULES, rows as number, offset) as PageEntry<unknown, number>[],
     { compare: compareValues, cache },
   );
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
     if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
-    const def = indexDefIn(schema, ix.name);
-    const compare = indexKeyCompare(def);
-    const rules: PageRules = {
-      compare,
-      multi: true,
-      width: def ? indexPaths(def).length : 1,
-      locations: false,
-    };
+    const rules = indexRules(indexDefIn(schema, ix.name));
+    const compare = rules.compare;
     // Like a layout-2 index, the directory is read only when the index is first used (or copied).
     let pages: PageEntry<unknown, unknown>[] | null = null;
     const directory = (): PageEntry<unknown, unknown>[] =>

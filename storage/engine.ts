@@ -1542,6 +1542,12 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     this.lastCheckpointBytes = frame.length;
+    if (sink) {
+      // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
+      // the next checkpoint writes only the pages changed after this one).
+      sink.source.limit = checkpointAt;
+      for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
+    }
     staged.reset();
     return frame.length;
   }

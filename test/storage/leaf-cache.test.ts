@@ -4,6 +4,7 @@
  * evictions and writes see their snapshot, and reading a large file end to end keeps the bytes
  * accounted for decoded pages within the budget (counted, not timed).
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import type { BTreeCursor, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { LeafCache, decodedBytes } from '../../storage/leaf-cache';
 import { Database } from '../../src/index';
+import type { CheckpointTraceContext } from '../../src/index';
 
 class ArrayPage implements LeafPage<number, number> {
   loads = 0;
@@ -268,5 +270,68 @@ describe('leaf cache through the engine (a real file)', () => {
     expect(seenQty).toEqual(want);
     expect(db.storage.pageCache.evicted).toBeGreaterThan(0);
     db.close();
+  });
+
+  /** Bytes each checkpoint `fn` makes appends (pages and directories), from modelvault:checkpoint. */
+  function checkpointBytes(fn: () => void): number[] {
+    const sizes: number[] = [];
+    const end = (ctx: unknown): void => {
+      sizes.push((ctx as CheckpointTraceContext).bytes);
+    };
+    const ch = diagnostics.tracingChannel('modelvault:checkpoint');
+    const handlers = {
+      start: () => undefined,
+      end,
+      asyncStart: () => undefined,
+      asyncEnd: () => undefined,
+      error: () => undefined,
+    };
+    ch.subscribe(handlers);
+    try {
+      fn();
+    } finally {
+      ch.unsubscribe(handlers);
+    }
+    return sizes;
+  }
+
+  test("a writer's trees stand on the pages its checkpoint wrote: the next one writes only changed pages", () => {
+    const file = path.join(dir, 'writer.mv');
+    const db = Database.open(file, { cacheBytes: 30_000, checkpointEveryBytes: 0 });
+    db.registerCollection(
+      'items',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'qty', type: 'int64' },
+      ],
+      'id',
+      [{ name: 'items_qty', path: 'qty', kind: 'index' }],
+    );
+    const sizes = checkpointBytes(() => {
+      db.transaction(() => {
+        for (let i = 1; i <= ROWS; i++) db.insert('items', { id: i, qty: i % 100 });
+      });
+      db.checkpoint();
+      // Appended keys change the last primary-key page only, and one page per touched qty run.
+      db.transaction(() => {
+        for (let i = ROWS + 1; i <= ROWS + 10; i++) db.insert('items', { id: i, qty: 7 });
+      });
+      db.checkpoint();
+    });
+    expect(sizes).toHaveLength(2);
+    // Before, a tree built in this session was written whole at every checkpoint.
+    expect(sizes[1] * 10).toBeLessThan(sizes[0]);
+    // The leaves decoded in memory are now pages: reading everything stays within the budget.
+    let n = 0;
+    for (const _row of db.collection('items').orderBy('qty').iterate()) n++;
+    expect(n).toBe(ROWS + 10);
+    const stats = db.storage.pageCache;
+    expect(stats.evicted).toBeGreaterThan(0);
+    expect(stats.bytes).toBeLessThanOrEqual(stats.budgetBytes + 8 * 1024);
+    db.close();
+    const again = Database.open(file, { readOnly: true });
+    expect(again.get('items', ROWS + 3)).toEqual({ id: ROWS + 3, qty: 7 });
+    expect(again.collection('items').where('qty', 7).count()).toBe(ROWS / 100 + 10);
+    again.close();
   });
 });
