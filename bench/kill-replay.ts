@@ -11,30 +11,52 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import * as diagnostics from 'node:diagnostics_channel';
 import { Database } from '../src/index';
 import { ITEM_FIELDS, ITEM_INDEXES, arg, makeItems } from './data';
+import type { KeyOrder } from './data';
+import type { CheckpointTraceContext } from '../src/index';
 
 import type { Probe } from './open-probe';
 
 if (process.argv[2] === '--write') {
-  const [file, n, txn, every] = process.argv.slice(3).map((x, i) => (i === 0 ? x : Number(x))) as [
+  const [file, n, txn, every, frames] = process.argv.slice(3).map((x, i) => (i === 0 ? x : Number(x))) as [
     string,
     number,
     number,
     number,
+    number,
   ];
-  const db = Database.open(file, { checkpointEveryBytes: every, lockStaleMs: 3_600_000 });
+  const order = process.argv[8] as KeyOrder;
+  const checkpoints: number[] = [];
+  const end = (ctx: unknown): void => {
+    checkpoints.push((ctx as CheckpointTraceContext).bytes);
+  };
+  const none = (): void => undefined;
+  diagnostics
+    .tracingChannel('modelvault:checkpoint')
+    .subscribe({ start: none, end, asyncStart: none, asyncEnd: none, error: none });
+  const db = Database.open(file, {
+    checkpointEveryBytes: every,
+    ...(frames >= 0 ? { checkpointEveryFrames: frames } : {}),
+    lockStaleMs: 3_600_000,
+  });
   db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
   const t0 = process.hrtime.bigint();
   for (let start = 0; start < n; start += txn) {
-    const rows = makeItems(Math.min(txn, n - start), start + 1, 'random', start + 1);
+    const rows = makeItems(Math.min(txn, n - start), start + 1, order, start + 1);
     db.transaction(() => {
       for (const r of rows) db.insert('items', r as unknown as Record<string, unknown>);
     });
   }
   const writeMs = Number(process.hrtime.bigint() - t0) / 1e6;
   // Committed and durable: tell the parent, then wait to be killed (never closed).
-  process.stdout.write(`${JSON.stringify({ writeMs, tail: db.storage.logBytesSinceCheckpoint })}\n`);
+  const checkpointMiB = checkpoints.reduce((a, b) => a + b, 0) / 1048576;
+  const lastCheckpointMiB = (checkpoints.at(-1) ?? 0) / 1048576;
+  const tail = db.storage.logBytesSinceCheckpoint;
+  process.stdout.write(
+    `${JSON.stringify({ writeMs, tail, checkpoints: checkpoints.length, checkpointMiB, lastCheckpointMiB })}\n`,
+  );
   setInterval(() => undefined, 1000);
 } else {
   const n = Number(arg('n', '1000000'));
@@ -42,6 +64,8 @@ if (process.argv[2] === '--write') {
   const thresholds = arg('every', `${4 * 1024 * 1024},${64 * 1024 * 1024}`)
     .split(',')
     .map(Number);
+  const frames = arg('frames', '-1');
+  const order = arg('order', 'random');
   const opens = Number(arg('opens', '5'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-kill-'));
   void (async () => {
@@ -49,7 +73,7 @@ if (process.argv[2] === '--write') {
       const file = path.join(dir, `kill-${every}.modelvault`);
       const child = spawn(
         process.execPath,
-        [__filename, '--write', file, String(n), String(txn), String(every)],
+        [__filename, '--write', file, String(n), String(txn), String(every), frames, order],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
@@ -64,7 +88,13 @@ if (process.argv[2] === '--write') {
       });
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
-      const written = JSON.parse(line) as { writeMs: number; tail: number };
+      const written = JSON.parse(line) as {
+        writeMs: number;
+        tail: number;
+        checkpoints: number;
+        checkpointMiB: number;
+        lastCheckpointMiB: number;
+      };
       const probes: Probe[] = [];
       for (let i = 0; i < opens; i++) {
         const r = spawnSync(process.execPath, [path.join(__dirname, 'open-probe.js'), file], {
@@ -79,6 +109,11 @@ if (process.argv[2] === '--write') {
       console.log(
         JSON.stringify({
           checkpointEveryBytes: every,
+          checkpointEveryFrames: frames,
+          order,
+          checkpoints: written.checkpoints,
+          checkpointMiBWritten: +written.checkpointMiB.toFixed(1),
+          lastCheckpointMiB: +written.lastCheckpointMiB.toFixed(2),
           rows: n,
           txnRows: txn,
           writeSeconds: +(written.writeMs / 1000).toFixed(1),

@@ -98,6 +98,8 @@ export function connect(path: string, options?: ConnectOptions): Connection<unkn
     'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
+    'replayLimitBytes',
+    'replayLimitFrames',
     'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];

@@ -111,9 +111,18 @@ export interface EngineOptions {
   cacheBytes?: number;
   /**
    * Write a checkpoint automatically after a commit once this many bytes of log have accumulated
-   * since the last one (default 64 MiB; 0 disables), so open time stays bounded without user action.
+   * since the last one and at least CHECKPOINT_SPACING times the last checkpoint's size (default
+   * 8 MiB; 0 disables every automatic checkpoint), so open time stays short without user action.
    */
   checkpointEveryBytes?: number;
+  /**
+   * The most log a crash may leave for the next open to replay: a commit leaving more than this
+   * many bytes after the last checkpoint writes one, whatever the spacing rule says (default
+   * 64 MiB; 0: no bound beyond the spacing rule).
+   */
+  replayLimitBytes?: number;
+  /** The same bound counted in frames, which is what replay's cost follows (default 250,000; 0: none). */
+  replayLimitFrames?: number;
   /** false: publish nothing on the diagnostics channels (compaction's private copy). */
   trace?: boolean;
 }
@@ -234,7 +243,14 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * Default bounds on what a killed writer leaves to replay (docs/operations.md "Checkpoints"): past
+ * them a commit checkpoints even when the spacing rule would wait, trading write amplification
+ * (a random-key index rewrites most of its pages at every checkpoint) for a bounded open.
+ */
+export const DEFAULT_REPLAY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_REPLAY_LIMIT_FRAMES = 250_000;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
 /**
@@ -290,6 +306,10 @@ export class Engine {
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly checkpointEvery: number;
+  private readonly replayLimitBytes: number;
+  private readonly replayLimitFrames: number;
+  /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
+  private framesSinceCheckpoint = 0;
   /**
    * Bytes the last checkpoint this engine wrote appended, pages included (the superblock records
    * the CHECKPOINT frame only, which in format 1.2 is just the directories).
@@ -335,6 +355,8 @@ export class Engine {
     );
     this.leafCache = new LeafCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
+    this.replayLimitBytes = opts.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT_BYTES;
+    this.replayLimitFrames = opts.replayLimitFrames ?? DEFAULT_REPLAY_LIMIT_FRAMES;
     this.traced = opts.trace !== false;
   }
 
@@ -509,6 +531,7 @@ export class Engine {
       (txnId, frames) => {
         this.applyCommitted(txnId, frames);
         report.replayedTransactions++;
+        this.framesSinceCheckpoint += frames.length + 1;
       },
       damaged,
     );
@@ -637,6 +660,7 @@ export class Engine {
   }
 
   private resetState(): void {
+    this.framesSinceCheckpoint = 0;
     this.collections = new Map();
     this.byId = new Map();
     this.nextCollectionId = 1;
@@ -1172,6 +1196,7 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
+    this.framesSinceCheckpoint += txn.frameCount + txn.metaFrames + 1;
     if (ctx) {
       ctx.bytes = bytes.length;
       ctx.frames = txn.frameCount + 1;
@@ -1186,15 +1211,20 @@ export class Engine {
   /**
    * The automatic checkpoint policy: after `checkpointEvery` bytes of log, and never before the
    * log since the last checkpoint is CHECKPOINT_SPACING times that checkpoint's size. A checkpoint
-   * holds every index, so a fixed spacing would fill a growing file with superseded checkpoints
-   * (O(n²) bytes); spacing them in proportion keeps those under a fixed fraction of the file,
-   * while the log left to replay after a crash stays proportional to the index size.
+   * rewrites every index page changed since the last one (with random keys, most of them), so a
+   * fixed spacing would fill a growing file with superseded pages (O(n²) bytes); spacing them in
+   * proportion keeps those under a fixed fraction of the file. That lets the log left to replay
+   * after a crash grow with the index size, so past the replay limits (bytes or frames) a
+   * checkpoint is written regardless: the bound a killed writer's next open replays.
    */
   private checkpointDue(): boolean {
     if (this.checkpointEvery <= 0) return false;
+    const tail = this.logBytesSinceCheckpoint;
+    if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
+    if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
     const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
     const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
-    return this.logBytesSinceCheckpoint >= spacing;
+    return tail >= spacing;
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
@@ -1542,6 +1572,7 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     this.lastCheckpointBytes = frame.length;
+    this.framesSinceCheckpoint = 0;
     if (sink) {
       // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
       // the next checkpoint writes only the pages changed after this one).
