@@ -1,6 +1,8 @@
 /**
- * `node dist/bench/kill-replay.js [--n 1000000] [--txn 1000] [--every 4194304,67108864]`: what a
- * killed writer leaves to replay. For each automatic-checkpoint threshold (`checkpointEveryBytes`),
+ * `node dist/bench/kill-replay.js [--n 1000000] [--txn 1000] [--every 4194304,67108864]
+ * [--limit-bytes B] [--limit-frames F] [--order random|ascending]`: what a killed writer leaves to
+ * replay. For each automatic-checkpoint threshold (`checkpointEveryBytes`; the replay limits are
+ * the defaults unless given),
  * a child process writes N rows of the standard workload (random `sku`/`uuid`, four indexes) in
  * transactions of `txn` rows and is killed with SIGKILL once it has committed them all (no clean
  * close, so no close checkpoint). Then, each in a fresh process: open read-only + first point get,
@@ -20,14 +22,10 @@ import type { CheckpointTraceContext } from '../src/index';
 import type { Probe } from './open-probe';
 
 if (process.argv[2] === '--write') {
-  const [file, n, txn, every, frames] = process.argv.slice(3).map((x, i) => (i === 0 ? x : Number(x))) as [
-    string,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const order = process.argv[8] as KeyOrder;
+  const [file, n, txn, every, limitBytes, limitFrames] = process.argv
+    .slice(3)
+    .map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number, number, number, number];
+  const order = process.argv[9] as KeyOrder;
   const checkpoints: number[] = [];
   const end = (ctx: unknown): void => {
     checkpoints.push((ctx as CheckpointTraceContext).bytes);
@@ -38,7 +36,9 @@ if (process.argv[2] === '--write') {
     .subscribe({ start: none, end, asyncStart: none, asyncEnd: none, error: none });
   const db = Database.open(file, {
     checkpointEveryBytes: every,
-    ...(frames >= 0 ? { checkpointEveryFrames: frames } : {}),
+    // Negative: the default.
+    ...(limitBytes >= 0 ? { replayLimitBytes: limitBytes } : {}),
+    ...(limitFrames >= 0 ? { replayLimitFrames: limitFrames } : {}),
     lockStaleMs: 3_600_000,
   });
   db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
@@ -64,7 +64,8 @@ if (process.argv[2] === '--write') {
   const thresholds = arg('every', `${4 * 1024 * 1024},${64 * 1024 * 1024}`)
     .split(',')
     .map(Number);
-  const frames = arg('frames', '-1');
+  const limitBytes = arg('limit-bytes', '-1');
+  const limitFrames = arg('limit-frames', '-1');
   const order = arg('order', 'random');
   const opens = Number(arg('opens', '5'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-kill-'));
@@ -73,7 +74,7 @@ if (process.argv[2] === '--write') {
       const file = path.join(dir, `kill-${every}.modelvault`);
       const child = spawn(
         process.execPath,
-        [__filename, '--write', file, String(n), String(txn), String(every), frames, order],
+        [__filename, '--write', file, String(n), String(txn), String(every), limitBytes, limitFrames, order],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
@@ -109,7 +110,8 @@ if (process.argv[2] === '--write') {
       console.log(
         JSON.stringify({
           checkpointEveryBytes: every,
-          checkpointEveryFrames: frames,
+          replayLimitBytes: limitBytes,
+          replayLimitFrames: limitFrames,
           order,
           checkpoints: written.checkpoints,
           checkpointMiBWritten: +written.checkpointMiB.toFixed(1),

@@ -709,8 +709,10 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   /**
    * @internal After a checkpoint published `pages` (this tree's entries, in order): stand on them,
-   * so that the leaves the tree has decoded become evictable by `cache` (leaf-cache.ts) and the next
-   * checkpoint points at every page no write has changed since. Content is unchanged: snapshots
+   * so that the next checkpoint points at every page no write has changed since. Leaves whose
+   * entries come along stay decoded and are not handed to `cache`: they are what this session
+   * wrote, kept in memory as before (evicting them made random-key writers re-decode the pages of
+   * every index they insert into; bench/kill-replay.ts); the pages decoded later are bounded. Content is unchanged: snapshots
    * and the lookup memo stay valid; the old nodes stay with the snapshots that hold them.
    */
   adoptPages(pages: readonly AdoptedPage<K, V>[], cache: LeafCache | null): void {
@@ -741,7 +743,6 @@ export class BTree<K, V> extends BTreeReader<K, V> {
         keys && vals
           ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false }
           : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
-      if (!leaf.cold) shape.cache?.admit(leaf, decodedBytes(leaf.keys, leaf.vals));
       level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
     }
     const max = shape.nodeSize;

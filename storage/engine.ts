@@ -453,6 +453,15 @@ export class Engine {
   // ───────────────────────────── recovery ─────────────────────────────
 
   private recover(mode: RecoveryMode): void {
+    this.leafCache.holding = true;
+    try {
+      this.recoverNow(mode);
+    } finally {
+      this.leafCache.holding = false;
+    }
+  }
+
+  private recoverNow(mode: RecoveryMode): void {
     const size = this.store.size;
     if (size === 0) {
       if (this.readOnly) throw new FormatError('file is empty: not a ModelVault database', 'BAD_MAGIC');

@@ -116,6 +116,12 @@ function isLocation(v: unknown, limit: number): boolean {
 
 /** A page of a loaded checkpoint: read, verified and decoded when its leaf is first touched. */
 export class StoredPage implements LeafPage<unknown, unknown> {
+  /**
+   * Set once the entries passed every check below: a page decoded again after its leaf was
+   * evicted (leaf-cache.ts) has the same bytes when its checksum holds, so only that is checked.
+   */
+  private checked = false;
+
   constructor(
     readonly source: PageSource,
     readonly rules: PageRules,
@@ -136,6 +142,7 @@ export class StoredPage implements LeafPage<unknown, unknown> {
     if (crc32c(buf, 0, buf.length) !== this.crc) throw corrupt('checksum mismatch', offset);
     const { keys, vals } = decodePage(buf, offset);
     if (keys.length !== this.count) throw corrupt(`holds ${keys.length} entries, not ${this.count}`, offset);
+    if (this.checked) return { keys, vals };
     if (entryCompare(rules, keys[0], vals[0], this.firstKey, this.firstVal) !== 0)
       throw corrupt('first entry differs from its directory entry', offset);
     for (let i = 0; i < keys.length; i++) {
@@ -150,6 +157,7 @@ export class StoredPage implements LeafPage<unknown, unknown> {
     const last = keys.length - 1;
     if (this.next && entryCompare(rules, keys[last], vals[last], this.next.key, this.next.val) >= 0)
       throw corrupt("entries reach into the next page's range", offset);
+    this.checked = true;
     return { keys, vals };
   }
 }

@@ -79,6 +79,12 @@ export class LeafCache {
 
   /** Whether a sweep has work: checked on every tree operation, so it is a plain field. */
   over = false;
+  /**
+   * While set, sweeps do nothing (recovery: replaying a random-key tail touches pages all over
+   * the indexes, and cooling them in between would decode each many times); the first operation
+   * after it is cleared brings the cache back within its budget.
+   */
+  holding = false;
 
   /** A leaf was just decoded from its page (`bytes`: decodedBytes of its entries). */
   admit(leaf: CacheableLeaf, bytes: number): void {
@@ -96,6 +102,7 @@ export class LeafCache {
    * nothing sets a bit during a sweep, so one turn of the hand clears them all and it ends.
    */
   sweep(): void {
+    if (this.holding) return;
     const ring = this.ring;
     const sizes = this.sizes;
     while (this.bytes > this.budgetBytes && ring.length > 0) {
