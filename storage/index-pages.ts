@@ -310,7 +310,9 @@ export class PageSink {
         add(page.firstKey, page.firstVal, page.count, page.offset, page.length, page.crc);
         if (adopt) {
           reused.push(page);
-          fresh.push(null);
+          // A leaf decoded in this session stays decoded: cooling it here would make a writer
+          // decode again the pages it keeps inserting into.
+          fresh.push(leafKeys && leafVals ? [leafKeys, leafVals] : null);
         }
         return;
       }
