@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
-import type { BTreeCursor, LeafPage, PageEntry } from '../../storage/btree';
+import type { AdoptedPage, BTreeCursor, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { LeafCache, decodedBytes } from '../../storage/leaf-cache';
 import { Database } from '../../src/index';
@@ -43,6 +43,42 @@ function paginate(keys: number[], vals: number[], size: number): PageEntry<numbe
 }
 
 const compare = compareValues as (a: number, b: number) => number;
+
+/**
+ * What a checkpoint hands BTree.adoptPages: pages of unchanged leaves again (decoded or not), the
+ * other entries cut into new pages of `size` that come with their entries.
+ */
+function adoption(tree: BTree<number, number>, size: number): AdoptedPage<number, number>[] {
+  const out: AdoptedPage<number, number>[] = [];
+  let keys: number[] = [];
+  let vals: number[] = [];
+  const flush = (): void => {
+    for (const p of paginate(keys, vals, size)) {
+      const page = p.page as ArrayPage;
+      out.push({ ...p, keys: page.keys.slice(), vals: page.vals.slice() });
+    }
+    keys = [];
+    vals = [];
+  };
+  tree.forEachLeaf((page, k, v) => {
+    if (page) {
+      flush();
+      const p = page as ArrayPage;
+      out.push({
+        firstKey: p.keys[0],
+        firstVal: p.vals[0],
+        page: p,
+        keys: k as number[] | null,
+        vals: v as number[] | null,
+      });
+    } else {
+      keys.push(...(k as number[]));
+      vals.push(...(v as number[]));
+    }
+  });
+  flush();
+  return out;
+}
 
 describe('leaf cache: decoded pages past the budget are cooled again', () => {
   test('a full scan of a paged tree decodes every page once and holds about the budget', () => {
@@ -95,7 +131,8 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
     | { t: 'del'; k: number }
     | { t: 'get'; k: number }
     | { t: 'open'; lo: number; reverse: boolean }
-    | { t: 'step'; n: number };
+    | { t: 'step'; n: number }
+    | { t: 'adopt' };
 
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 4, arbitrary: fc.record({ t: fc.constant('set' as const), k: fc.nat(400), v: fc.nat(1000) }) },
@@ -109,9 +146,10 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
       weight: 3,
       arbitrary: fc.record({ t: fc.constant('step' as const), n: fc.integer({ min: 1, max: 40 }) }),
     },
+    { weight: 1, arbitrary: fc.constant({ t: 'adopt' as const }) },
   );
 
-  test('writes, lookups and open snapshot cursors agree with a model while pages are evicted', () => {
+  test('writes, lookups, checkpoints (adoptPages) and open snapshot cursors agree with a model while pages are evicted', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.nat(400), { minLength: 20, maxLength: 300 }),
@@ -152,6 +190,9 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
                 open.push({ cur, want, at: 0 });
                 break;
               }
+              case 'adopt':
+                tree.adoptPages(adoption(tree, pageSize), cache);
+                break;
               case 'step':
                 for (const c of open) {
                   for (let i = 0; i < o.n; i++) {
@@ -233,7 +274,7 @@ describe('leaf cache through the engine (a real file)', () => {
     db.close();
   });
 
-  test('a query iterated across writes and evictions returns its snapshot', () => {
+  test('a query iterated across writes, checkpoints and evictions returns its snapshot', () => {
     const file = path.join(dir, 'snap.mv');
     build(file);
     const db = Database.open(file, { cacheBytes: 10_000 });
@@ -258,6 +299,8 @@ describe('leaf cache through the engine (a real file)', () => {
         }
         db.insert('items', { id: ROWS + 1 + round, qty: 0, name: 'new' });
       });
+      // Checkpoints now and then: the trees move onto the new pages under the open cursors.
+      if (round % 3 === 1) db.checkpoint();
       // Lookups all over the file, so other leaves are decoded and cooled between pulls.
       for (let k = 1; k <= ROWS; k += 1013) db.get('items', k);
       pull(1500);
