@@ -25,9 +25,9 @@ import {
   Warning,
 } from '../src/errors';
 import type { OpenOptions } from '../src/options';
-import { lowerStatement } from '../parser/lower-statement';
 import type { SchemaPlan } from '../src/schema-versions';
-import { StatementCache } from '../parser/statement-cache';
+import type { StatementCache } from '../parser/statement-cache';
+import { sqlFront } from './sql-front';
 import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
@@ -109,6 +109,8 @@ export function connect(path: string, options?: ConnectOptions): Connection<unkn
     'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
+    'replayLimitBytes',
+    'replayLimitFrames',
     'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
@@ -169,7 +171,7 @@ export class Connection<Row = ResultRow> {
     this._rowMode = opts.rowMode ?? 'array';
     this._safeIntegers = opts.safeIntegers === true;
     this.traceParams = opts.traceParams === true;
-    this.cache = new StatementCache(opts.statementCacheSize ?? 256);
+    this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
   }
 
   get autocommit(): boolean {
@@ -286,7 +288,7 @@ export class Connection<Row = ResultRow> {
     const hit = this.cache.get(sql, version);
     if (hit) return hit;
     // The catalog this connection may see: another connection's uncommitted DDL is not in it.
-    const lowered = lowerStatement(sql, {
+    const lowered = sqlFront().lowerStatement(sql, {
       names: () => db.visibleCollectionNames(),
       collection: (name) => {
         const state = db.visibleCollection(name);

@@ -41,12 +41,16 @@
 import { InternalError } from '../src/errors';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
+import { decodedBytes } from './leaf-cache';
+import type { LeafCache } from './leaf-cache';
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
   multi?: boolean;
   valueCompare?: (a: V, b: V) => number;
   nodeSize?: number;
+  /** Where decoded pages of a paged tree are accounted and evicted (storage/leaf-cache.ts). */
+  cache?: LeafCache | null;
 }
 
 export interface CursorOptions<K> {
@@ -66,6 +70,8 @@ interface Leaf<K, V> {
   page: LeafPage<K, V> | null;
   /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
   cold: boolean;
+  /** Touched since the leaf cache last looked (its CLOCK reference bit). */
+  hot: boolean;
 }
 
 /** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
@@ -80,6 +86,12 @@ export interface PageEntry<K, V> {
   firstKey: K;
   firstVal: V;
   page: LeafPage<K, V>;
+}
+
+/** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
+export interface AdoptedPage<K, V> extends PageEntry<K, V> {
+  keys: K[] | null;
+  vals: V[] | null;
 }
 
 interface Inner<K, V> {
@@ -154,11 +166,16 @@ interface Shape<K, V> {
   valKind: number;
   /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
   paged: boolean;
+  /** Accounts decoded pages and cools leaves past its budget; null: decoded leaves stay. */
+  cache: LeafCache | null;
 }
 
 /** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
 function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
-  if (!n.cold) return;
+  if (!n.cold) {
+    n.hot = true;
+    return;
+  }
   const page = n.page as LeafPage<K, V>;
   const { keys, vals } = page.load();
   if (keys.length !== page.count || vals.length !== page.count)
@@ -168,6 +185,14 @@ function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
   n.keys = keys;
   n.vals = vals;
   n.cold = false;
+  n.hot = true;
+  s.cache?.admit(n, decodedBytes(keys, vals));
+}
+
+/** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
+function sweep<K, V>(s: Shape<K, V>): void {
+  const c = s.cache;
+  if (c !== null && c.over) c.sweep();
 }
 
 /** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
@@ -268,6 +293,12 @@ export class BTreeCursor<K, V> {
   private readonly nodes: Node<K, V>[] = [];
   private readonly idx: number[] = [];
   private leafNode: Leaf<K, V> | null = null;
+  /**
+   * The current leaf's entries, held by the cursor: the leaf cache may cool the leaf between two
+   * steps (storage/leaf-cache.ts), and the cursor must still read what it was positioned on.
+   */
+  private lk: K[] = [];
+  private lv: V[] = [];
   private i = 0;
   private started = false;
   private done = false;
@@ -279,6 +310,7 @@ export class BTreeCursor<K, V> {
   ) {}
 
   private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
+    sweep(this.s);
     while (!node.leaf) {
       const c = pick(node);
       this.nodes.push(node);
@@ -287,6 +319,8 @@ export class BTreeCursor<K, V> {
     }
     warm(this.s, node);
     this.leafNode = node;
+    this.lk = node.keys;
+    this.lv = node.vals;
   }
 
   /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
@@ -296,10 +330,7 @@ export class BTreeCursor<K, V> {
     this.descend(this.root, (n) =>
       inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
     );
-    const leaf = this.leafNode as Leaf<K, V>;
-    this.i = inclusive
-      ? lowerIndex(s, leaf.keys, leaf.vals, k, undefined, true)
-      : upperIndexKey(s, leaf.keys, k);
+    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
   }
 
   private seekFirst(): void {
@@ -309,13 +340,12 @@ export class BTreeCursor<K, V> {
 
   private seekLast(): void {
     this.descend(this.root, (n) => n.children.length - 1);
-    this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+    this.i = this.lk.length - 1;
   }
 
   /** Move forward until (leaf, i) is a real entry; false at the end. */
   private settleForward(): boolean {
-    let leaf = this.leafNode as Leaf<K, V>;
-    while (this.i >= leaf.keys.length) {
+    while (this.i >= this.lk.length) {
       let depth = this.nodes.length - 1;
       while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
       if (depth < 0) return false;
@@ -323,7 +353,6 @@ export class BTreeCursor<K, V> {
       this.idx.length = depth + 1;
       this.idx[depth]++;
       this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
-      leaf = this.leafNode as Leaf<K, V>;
       this.i = 0;
     }
     return true;
@@ -342,7 +371,7 @@ export class BTreeCursor<K, V> {
         (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
         (n) => n.children.length - 1,
       );
-      this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+      this.i = this.lk.length - 1;
     }
     return true;
   }
@@ -358,14 +387,13 @@ export class BTreeCursor<K, V> {
         else this.seekFirst();
       } else this.i++;
       if (!this.settleForward()) return this.finish();
-      const leaf = this.leafNode as Leaf<K, V>;
-      const k = leaf.keys[this.i];
+      const k = this.lk[this.i];
       if (o.hi !== undefined) {
         const c = s.compare(k, o.hi);
         if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
       }
       this.key = k;
-      this.value = leaf.vals[this.i];
+      this.value = this.lv[this.i];
       return true;
     }
     if (!this.started) {
@@ -377,14 +405,13 @@ export class BTreeCursor<K, V> {
       } else this.seekLast();
     } else this.i--;
     if (!this.settleBackward()) return this.finish();
-    const leaf = this.leafNode as Leaf<K, V>;
-    const k = leaf.keys[this.i];
+    const k = this.lk[this.i];
     if (o.lo !== undefined) {
       const c = s.compare(k, o.lo);
       if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
     }
     this.key = k;
-    this.value = leaf.vals[this.i];
+    this.value = this.lv[this.i];
     return true;
   }
 
@@ -405,7 +432,7 @@ export class BTreeCursor<K, V> {
 
   /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
   get leafValues(): readonly V[] {
-    return this.leafNode?.vals ?? [];
+    return this.lv;
   }
 }
 
@@ -418,6 +445,7 @@ abstract class BTreeReader<K, V> {
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
     const s = this.shape;
+    sweep(s);
     let node = this.rootNode();
     if (s.multi) {
       // First entry with this key: descend by key-only lower bound; only when it sits past the
@@ -627,6 +655,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       keyKind: opts.compare === compareValues ? NONE : MIXED,
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
       paged: false,
+      cache: opts.cache ?? null,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -675,39 +704,77 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const tree = new BTree<K, V>(opts);
     if (pages.length === 0) return tree;
     const shape = tree.shape;
-    shape.paged = true;
     for (const p of pages) {
       if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, p.firstKey);
       if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, p.firstVal);
     }
-    const gen = tree.gen;
+    tree.standOn(pages);
+    return tree;
+  }
+
+  /**
+   * @internal After a checkpoint published `pages` (this tree's entries, in order): stand on them,
+   * so that the next checkpoint points at every page no write has changed since. Leaves whose
+   * entries come along stay decoded and are not handed to `cache`: they are what this session
+   * wrote, kept in memory as before (evicting them made random-key writers re-decode the pages of
+   * every index they insert into; bench/kill-replay.ts); the pages decoded later are bounded. Content is unchanged: snapshots
+   * and the lookup memo stay valid; the old nodes stay with the snapshots that hold them.
+   */
+  adoptPages(pages: readonly AdoptedPage<K, V>[], cache: LeafCache | null): void {
+    this.shape.cache ??= cache;
     let count = 0;
-    let level: { node: Node<K, V>; key: K; val: V }[] = pages.map((p) => {
+    for (const p of pages) count += p.page.count;
+    if (count !== this.count) throw new InternalError('BTree.adoptPages: the pages hold another entry count');
+    if (pages.length === 0) return;
+    this.tail = null;
+    this.standOn(pages);
+  }
+
+  /** Root this tree on leaves over `pages`, cold unless their entries come along (adoptPages). */
+  private standOn(pages: readonly PageEntry<K, V>[]): void {
+    const shape = this.shape;
+    shape.paged = true;
+    // The nodes belong to a generation no tree writes in place: the first write copies them.
+    const gen = generationCounter++;
+    let count = 0;
+    let level: { node: Node<K, V>; key: K; val: V }[] = new Array<{ node: Node<K, V>; key: K; val: V }>(
+      pages.length,
+    );
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i];
       count += p.page.count;
-      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true };
-      return { node: leaf, key: p.firstKey, val: p.firstVal };
-    });
+      const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
+      const leaf: Leaf<K, V> =
+        keys && vals
+          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false }
+          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
+      level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
+    }
     const max = shape.nodeSize;
     while (level.length > 1) {
       const below = level;
       level = [];
       forEachRun(below.length, max, (a, b) => {
-        const run = below.slice(a, b);
-        const inner: Inner<K, V> = {
-          leaf: false,
-          gen,
-          sepKeys: run.slice(1).map((r) => r.key),
-          sepVals: run.slice(1).map((r) => r.val),
-          children: run.map((r) => r.node),
-        };
-        level.push({ node: inner, key: run[0].key, val: run[0].val });
+        const sepKeys = new Array<K>(b - a - 1);
+        const sepVals = new Array<V>(b - a - 1);
+        const children = new Array<Node<K, V>>(b - a);
+        for (let i = a; i < b; i++) {
+          children[i - a] = below[i].node;
+          if (i > a) {
+            sepKeys[i - a - 1] = below[i].key;
+            sepVals[i - a - 1] = below[i].val;
+          }
+        }
+        level.push({
+          node: { leaf: false, gen, sepKeys, sepVals, children },
+          key: below[a].key,
+          val: below[a].val,
+        });
       });
     }
-    tree.root = level[0].node;
-    tree.count = count;
-    // The nodes belong to a generation no tree writes in place: the first write copies them.
-    tree.gen = generationCounter++;
-    return tree;
+    this.root = level[0].node;
+    this.count = count;
+    this.gen = generationCounter++;
   }
 
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
@@ -737,6 +804,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       this.shape.keyKind = MIXED;
       this.shape.valKind = MIXED;
       if (shapeOf(snap).paged) this.shape.paged = true;
+      this.shape.cache ??= shapeOf(snap).cache;
     }
   }
 
@@ -814,6 +882,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   delete(key: K, value?: V): boolean {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
+    sweep(s);
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
@@ -831,7 +900,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   private leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false };
+    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false };
   }
 
   /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
@@ -881,6 +950,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private insert(key: K, value: V, replace: boolean): void {
     this.added = false;
     const s = this.shape;
+    sweep(s);
     // Widen before comparing: from here on `key` counts as a stored key.
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);

@@ -33,6 +33,7 @@ import type { TableStats } from './sql-stats';
 import { readDirectory } from './index-pages';
 import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
+import type { LeafCache } from './leaf-cache';
 
 export interface CheckpointData {
   txnId: number;
@@ -80,10 +81,25 @@ function historyKey(c: CollectionState): { versions?: [number, number, string][]
   return history && history.length > 0 ? { versions: encodeHistory(history) } : {};
 }
 
-/** Layout 3: the catalog with a page directory per tree; the pages go into `sink`. */
+/** Page rules of the primary-key tree (values are row locations). */
+const PK_RULES: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
+
+function indexRules(def: NormalizedIndex | undefined): PageRules {
+  return {
+    compare: indexKeyCompare(def),
+    multi: true,
+    width: def ? indexPaths(def).length : 1,
+    locations: false,
+  };
+}
+
+/**
+ * Layout 3: the catalog with a page directory per tree; the pages go into `sink`, which also
+ * keeps each tree's pages for BTree.adoptPages once the checkpoint is published.
+ */
 function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
-  const directory = (tree: BTree<unknown, unknown>): EncodedDirectory =>
-    sink.directory((visit) => tree.forEachLeaf(visit));
+  const directory = (tree: BTree<unknown, unknown>, rules: PageRules): EncodedDirectory =>
+    sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules });
   return {
     v: 3,
     txnId: data.txnId,
@@ -98,13 +114,13 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
       ...historyKey(c),
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
-      pk: directory(c.pk as BTree<unknown, unknown>),
+      pk: directory(c.pk as BTree<unknown, unknown>, PK_RULES),
       indexes: c.indexes.map((ix) => {
         // An index nobody touched since the checkpoint points at its pages again, unbuilt.
         const pending = ix.packed;
         const pages = pending?.forEachPage
           ? sink.directory((visit) => pending.forEachPage?.(visit))
-          : directory(ix.tree);
+          : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
       }),
     })),
@@ -256,26 +272,20 @@ function pagedTrees(
   schema: Record<string, unknown>,
   source: PageSource,
   offset: number,
+  cache: LeafCache | null,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
     throw bad('collection header', offset);
-  const pkRules: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
   const pk = BTree.fromPages<unknown, number>(
-    readDirectory(pkDir, source, pkRules, rows as number, offset) as PageEntry<unknown, number>[],
-    { compare: compareValues },
+    readDirectory(pkDir, source, PK_RULES, rows as number, offset) as PageEntry<unknown, number>[],
+    { compare: compareValues, cache },
   );
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
     if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
-    const def = indexDefIn(schema, ix.name);
-    const compare = indexKeyCompare(def);
-    const rules: PageRules = {
-      compare,
-      multi: true,
-      width: def ? indexPaths(def).length : 1,
-      locations: false,
-    };
+    const rules = indexRules(indexDefIn(schema, ix.name));
+    const compare = rules.compare;
     // Like a layout-2 index, the directory is read only when the index is first used (or copied).
     let pages: PageEntry<unknown, unknown>[] | null = null;
     const directory = (): PageEntry<unknown, unknown>[] =>
@@ -285,7 +295,12 @@ function pagedTrees(
         for (const p of directory()) visit(p.page, null, null);
       },
       build: () =>
-        BTree.fromPages<unknown, unknown>(directory(), { compare, multi: true, valueCompare: compareValues }),
+        BTree.fromPages<unknown, unknown>(directory(), {
+          compare,
+          multi: true,
+          valueCompare: compareValues,
+          cache,
+        }),
     });
   }
   return { pk, trees };
@@ -293,12 +308,14 @@ function pagedTrees(
 
 /**
  * Rebuild collection states from a decoded payload; every shape defect is a FormatError. `store`
- * holds the pages of a layout-3 checkpoint (read later, as the trees are touched).
+ * holds the pages of a layout-3 checkpoint (read later, as the trees are touched), and `cache`
+ * bounds how many of them stay decoded.
  */
 export function loadCheckpoint(
   payload: unknown,
   offset: number,
   store: ByteStore | null = null,
+  cache: LeafCache | null = null,
 ): CheckpointData {
   if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3))
     throw bad('unknown layout', offset);
@@ -333,7 +350,7 @@ export function loadCheckpoint(
     };
     if (layout === 3) {
       if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');
-      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset);
+      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset, cache);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);

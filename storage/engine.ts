@@ -78,6 +78,7 @@ import {
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { PageSink } from './index-pages';
+import { LeafCache } from './leaf-cache';
 import { noteKey, readSequence } from './sequence';
 import { encodeHistory, readHistory, withVersion } from './schema-history';
 import type { SchemaChange } from './schema-history';
@@ -114,14 +115,34 @@ export interface EngineOptions {
   cacheBytes?: number;
   /**
    * Write a checkpoint automatically after a commit once this many bytes of log have accumulated
-   * since the last one (default 64 MiB; 0 disables), so open time stays bounded without user action.
+   * since the last one and at least CHECKPOINT_SPACING times the last checkpoint's size (default
+   * 8 MiB; 0 disables every automatic checkpoint), so open time stays short without user action.
    */
   checkpointEveryBytes?: number;
+  /**
+   * The most log a crash may leave for the next open to replay: a commit leaving more than this
+   * many bytes after the last checkpoint writes one, whatever the spacing rule says (default
+   * 64 MiB; 0: no bound beyond the spacing rule).
+   */
+  replayLimitBytes?: number;
+  /** The same bound counted in frames, which is what replay's cost follows (default 250,000; 0: none). */
+  replayLimitFrames?: number;
   /** false: publish nothing on the diagnostics channels (compaction's private copy). */
   trace?: boolean;
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** See Engine.pageCache. */
+export interface PageCacheStats {
+  budgetBytes: number;
+  /** Bytes of decoded leaves held now, and the most ever held. */
+  bytes: number;
+  peakBytes: number;
+  /** Pages decoded, and decoded leaves dropped again to stay within the budget. */
+  decoded: number;
+  evicted: number;
+}
 
 /** What recovery did on open (for `inspect`, operators and tests). */
 export interface RecoveryReport {
@@ -227,7 +248,14 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * Default bounds on what a killed writer leaves to replay (docs/operations.md "Checkpoints"): past
+ * them a commit checkpoints even when the spacing rule would wait, trading write amplification
+ * (a random-key index rewrites most of its pages at every checkpoint) for a bounded open.
+ */
+export const DEFAULT_REPLAY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_REPLAY_LIMIT_FRAMES = 250_000;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
 /**
@@ -279,10 +307,16 @@ export class Engine {
   private readonly retired: ByteStore[] = [];
   /** Decoded rows: the row cache, the scan memo and the read-ahead window (storage/row-reader.ts). */
   private readonly rows: RowReader;
+  /** Index leaves decoded from checkpoint pages, bounded by the same `cacheBytes` (leaf-cache.ts). */
+  private readonly leafCache: LeafCache;
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly checkpointEvery: number;
+  private readonly replayLimitBytes: number;
+  private readonly replayLimitFrames: number;
+  /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
+  private framesSinceCheckpoint = 0;
   /**
    * Bytes the last checkpoint this engine wrote appended, pages included (the superblock records
    * the CHECKPOINT frame only, which in format 1.2 is just the directories).
@@ -326,7 +360,10 @@ export class Engine {
       },
       opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
     );
+    this.leafCache = new LeafCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
+    this.replayLimitBytes = opts.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT_BYTES;
+    this.replayLimitFrames = opts.replayLimitFrames ?? DEFAULT_REPLAY_LIMIT_FRAMES;
     this.traced = opts.trace !== false;
   }
 
@@ -423,6 +460,15 @@ export class Engine {
   // ───────────────────────────── recovery ─────────────────────────────
 
   private recover(mode: RecoveryMode): void {
+    this.leafCache.holding = true;
+    try {
+      this.recoverNow(mode);
+    } finally {
+      this.leafCache.holding = false;
+    }
+  }
+
+  private recoverNow(mode: RecoveryMode): void {
     const size = this.store.size;
     if (size === 0) {
       if (this.readOnly) throw new FormatError('file is empty: not a ModelVault database', 'BAD_MAGIC');
@@ -501,6 +547,7 @@ export class Engine {
       (txnId, frames) => {
         this.applyCommitted(txnId, frames);
         report.replayedTransactions++;
+        this.framesSinceCheckpoint += frames.length + 1;
       },
       damaged,
     );
@@ -629,6 +676,7 @@ export class Engine {
   }
 
   private resetState(): void {
+    this.framesSinceCheckpoint = 0;
     this.collections = new Map();
     this.byId = new Map();
     this.nextCollectionId = 1;
@@ -648,7 +696,7 @@ export class Engine {
     ) {
       throw new FormatError(`checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', { offset: at });
     }
-    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store);
+    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store, this.leafCache);
     if (data.txnId !== sb.checkpointTxnId) {
       throw new FormatError(`checkpoint at offset ${at} does not match its superblock`, 'CORRUPT', {
         offset: at,
@@ -1190,6 +1238,7 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
+    this.framesSinceCheckpoint += txn.frameCount + txn.metaFrames + 1;
     if (ctx) {
       ctx.bytes = bytes.length;
       ctx.frames = txn.frameCount + 1;
@@ -1204,15 +1253,20 @@ export class Engine {
   /**
    * The automatic checkpoint policy: after `checkpointEvery` bytes of log, and never before the
    * log since the last checkpoint is CHECKPOINT_SPACING times that checkpoint's size. A checkpoint
-   * holds every index, so a fixed spacing would fill a growing file with superseded checkpoints
-   * (O(n²) bytes); spacing them in proportion keeps those under a fixed fraction of the file,
-   * while the log left to replay after a crash stays proportional to the index size.
+   * rewrites every index page changed since the last one (with random keys, most of them), so a
+   * fixed spacing would fill a growing file with superseded pages (O(n²) bytes); spacing them in
+   * proportion keeps those under a fixed fraction of the file. That lets the log left to replay
+   * after a crash grow with the index size, so past the replay limits (bytes or frames) a
+   * checkpoint is written regardless: the bound a killed writer's next open replays.
    */
   private checkpointDue(): boolean {
     if (this.checkpointEvery <= 0) return false;
+    const tail = this.logBytesSinceCheckpoint;
+    if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
+    if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
     const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
     const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
-    return this.logBytesSinceCheckpoint >= spacing;
+    return tail >= spacing;
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
@@ -1596,6 +1650,13 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     this.lastCheckpointBytes = frame.length;
+    this.framesSinceCheckpoint = 0;
+    if (sink) {
+      // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
+      // the next checkpoint writes only the pages changed after this one).
+      sink.source.limit = checkpointAt;
+      for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
+    }
     staged.reset();
     return frame.length;
   }
@@ -1620,6 +1681,18 @@ export class Engine {
 
   get fileSize(): number {
     return this.durableEnd;
+  }
+
+  /** Decoded index pages: counts and bytes held against the budget (tests and diagnostics). */
+  get pageCache(): PageCacheStats {
+    const c = this.leafCache;
+    return {
+      budgetBytes: c.budgetBytes,
+      bytes: c.bytes,
+      peakBytes: c.peakBytes,
+      decoded: c.decoded,
+      evicted: c.evicted,
+    };
   }
 
   get lastCommittedTxnId(): number {
@@ -1695,6 +1768,7 @@ export class Engine {
     this.reservedEnd = 0;
     this.lastCheckpointBytes = 0;
     this.rows.clear();
+    this.leafCache.forget();
     this.resetState();
     this.superblock = {
       generation: 0,
