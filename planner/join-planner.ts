@@ -66,15 +66,11 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
       return filtered({ kind: 'VirtualScan', source: plan.source }, preds, -base);
     case 'derived': {
       const input = ctx.query(plan.plan);
+      const shared = plan.shared && plan.shared.refs > 1 ? plan.shared : undefined;
+      // A view read once shows as the Subquery it is; several references share one CteScan body.
       const node: PhysicalPlan =
-        plan.cte !== undefined
-          ? {
-              kind: 'CteScan',
-              name: plan.cte,
-              alias: plan.alias,
-              input,
-              ...(plan.shared && plan.shared.refs > 1 ? { shared: plan.shared } : {}),
-            }
+        plan.cte !== undefined && (!plan.view || shared)
+          ? { kind: 'CteScan', name: plan.cte, alias: plan.alias, input, ...(shared ? { shared } : {}) }
           : { kind: 'Subquery', alias: plan.alias, input };
       return filtered(node, preds, -base);
     }
