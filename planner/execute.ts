@@ -66,6 +66,7 @@ export interface ExecEnv {
   readonly scanRowWhere?: ScanRowWhere;
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
+  readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
@@ -255,6 +256,10 @@ const builders: Builders = {
       });
     }
     const keys = sortedDistinctKeys(lookupKeyValues(node, env).filter((k) => k !== null));
+    const many = node.keysFrom
+      ? keySetScan(env, coll, { column: coll.compiled.pkColumn, sub: [] }, keys)
+      : null;
+    if (many) return many;
     let i = 0;
     return source(() => {
       while (i < keys.length) {
@@ -276,6 +281,9 @@ const builders: Builders = {
     if (!tree) return EMPTY;
     const raw = lookupKeyValues(node, env);
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
+    const ix = node.keysFrom ? coll.indexes.find((x) => x.def.name === node.index) : undefined;
+    const many = ix && !ix.composite ? keySetScan(env, coll, ix.columns[0], keys) : null;
+    if (many) return many;
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
     if (node.covering) {
@@ -857,17 +865,28 @@ function filteredScan(
   const pass = (): boolean => true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
   const columnOf = numbers ? env.scanNumberColumn : undefined;
+  const keep = numbers && defaults === null ? env.keepNumberColumn : undefined;
   // The current leaf's column vectors (null: none for this leaf, test rows one by one).
   let leaf: object | null = null;
   let vectors: NumberColumnView[] | null = null;
+  // Without vectors, the rows tested fill them for the next scan (rows rejected while cold are
+  // never memoized, so the memo could not build them): complete once every entry was tested.
+  let fill: LeafFill | null = null;
+  let at = 0;
+  const record = (row: unknown[]): boolean => {
+    if (fill) fill.record(at, cur.value, row);
+    return test(row);
+  };
   return source(() => {
     while (cur.next()) {
       if (countsEntries) env.stats.indexEntries++;
       env.stats.rowsRead++;
       if (numbers && columnOf) {
         if (cur.leaf !== leaf) {
+          if (fill && leaf && keep) fill.keep(leaf, keep);
           leaf = cur.leaf;
           vectors = numbers.vectors(cur, columnOf);
+          fill = vectors === null && keep && cur.position === 0 ? numbers.fill(cur.leafValues.length) : null;
         }
         if (vectors !== null) {
           // Every term tested on the leaf's column vectors; the row is read only when all pass.
@@ -879,12 +898,57 @@ function filteredScan(
             continue;
           }
         }
+        if (fill) {
+          at = cur.position;
+          const row = scanRowWhere(cur, columns, record, defaults);
+          if (row !== null) return row;
+          continue;
+        }
       }
       const row = scanRowWhere(cur, columns, test, defaults);
       if (row !== null) return row;
     }
+    if (fill && leaf && keep) fill.keep(leaf, keep);
+    fill = null;
     return null;
   });
+}
+
+/** Column vectors of one leaf being filled from the rows a scan tests, entry by entry. */
+class LeafFill {
+  private filled = 0;
+  private ok = true;
+  readonly locations: Float64Array;
+  readonly values: Float64Array[];
+
+  constructor(
+    private readonly columns: Int32Array,
+    readonly size: number,
+  ) {
+    this.locations = new Float64Array(size);
+    this.values = Array.from(columns, () => new Float64Array(size));
+  }
+
+  record(position: number, location: number, row: readonly unknown[]): void {
+    // Entries must come in order, each once: a scan that starts inside the leaf keeps nothing.
+    if (!this.ok || position !== this.filled) {
+      this.ok = false;
+      return;
+    }
+    this.locations[position] = location;
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = row[this.columns[i]];
+      if (typeof v === 'number' && !Number.isNaN(v)) this.values[i][position] = v;
+      else if (v === null || v === undefined) this.values[i][position] = NaN;
+      else this.ok = false;
+    }
+    this.filled++;
+  }
+
+  keep(leaf: object, keep: NonNullable<RowReaders['keepNumberColumn']>): void {
+    if (!this.ok || this.filled !== this.size) return;
+    for (let i = 0; i < this.columns.length; i++) keep(leaf, this.columns[i], this.locations, this.values[i]);
+  }
 }
 
 type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumberColumn']>>>;
@@ -897,9 +961,16 @@ type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumbe
 class NumberTests {
   constructor(
     private readonly columns: Int32Array,
-    private readonly ops: readonly CompareOp[],
+    private readonly ops: readonly (CompareOp | 'in')[],
     private readonly values: Float64Array,
+    /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
+    private readonly sets: readonly (ReadonlySet<number> | null)[] = [],
   ) {}
+
+  /** A fill of this filter's columns for a leaf of `size` entries. */
+  fill(size: number): LeafFill {
+    return new LeafFill(this.columns, size);
+  }
 
   /** The vectors of the leaf at `at`, one per term, or null when a column has none. */
   vectors(
@@ -941,6 +1012,9 @@ class NumberTests {
           break;
         case '!=':
           if (Number.isNaN(v) || v === c) return false;
+          break;
+        case 'in':
+          if (!(this.sets[i] as ReadonlySet<number>).has(v)) return false;
           break;
       }
     }
@@ -1008,6 +1082,35 @@ function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: Exe
   for (let i = 0; i < node.inputWidth; i++) row[i] = first?.[i] ?? null;
   row[node.inputWidth] = coll.pk.size;
   return [row];
+}
+
+/**
+ * A lookup by the values of an `IN (SELECT …)` (keysFrom) that found many keys: a table scan
+ * testing membership instead, when the keys number at least 1/64 of the table's rows (each
+ * would fetch a row from anywhere in the heap; a warm scan tests a leaf's column vector without
+ * touching its rows). Number keys only (the set compares them as `=` does; a bigint row value is
+ * compared exactly); tables under 1,024 rows keep their lookups and so SQLite's key order.
+ */
+function keySetScan(
+  env: ExecEnv,
+  coll: CollectionView,
+  column: { column: number; sub: readonly number[] },
+  keys: readonly unknown[],
+): Source | null {
+  const scanRowWhere = env.scanRowWhere;
+  if (!scanRowWhere || column.sub.length > 0) return null;
+  const rows = coll.pk.size;
+  if (rows < 1024 || keys.length * 64 < rows) return null;
+  if (!keys.every((k) => typeof k === 'number')) return null;
+  const set = new Set(keys as number[]);
+  const c = column.column;
+  const pred = (row: Row): boolean => {
+    const v = row[c];
+    if (typeof v === 'number') return set.has(v);
+    return typeof v === 'bigint' && keys.some((k) => compareValues(k, v) === 0);
+  };
+  const numbers = new NumberTests(Int32Array.of(c), ['in'], Float64Array.of(0), [set]);
+  return filteredScan({ coll, opts: {}, countsEntries: false }, env, scanRowWhere, [c], pred, numbers);
 }
 
 /** One group of an aggregation (a class, not a literal: see planner/source.ts). */

@@ -79,6 +79,7 @@ class Execution implements ExecEnv, Source {
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
+  readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly sortBudgetRows: number;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
@@ -97,6 +98,7 @@ class Execution implements ExecEnv, Source {
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
     this.scanNumberColumn = readers.scanNumberColumn;
+    this.keepNumberColumn = readers.keepNumberColumn;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;

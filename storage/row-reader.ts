@@ -284,6 +284,20 @@ export class RowReader {
     return values === undefined ? undefined : this.memo.numberColumn(at, column, values);
   }
 
+  /** RowReaders.keepNumberColumn: only for a leaf of the current file's committed rows. */
+  keepNumberColumn(
+    view: ReadView,
+    leaf: object,
+    column: number,
+    locations: Float64Array,
+    values: Float64Array,
+  ): void {
+    if (view.store !== this.src.store) return;
+    const limit = Math.min(view.staged?.base ?? Infinity, this.src.staging?.base ?? Infinity);
+    for (let k = 0; k < locations.length; k++) if (locations[k] >= limit) return;
+    this.memo.putNumberColumn(leaf, column, { locations, values });
+  }
+
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
     this.cache.offer(at.value, entry);
@@ -308,6 +322,8 @@ export class RowReader {
         readRowSequential: (at) => this.readRowAhead(view, at),
         scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
         scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
+        keepNumberColumn: (leaf, column, locations, values) =>
+          this.keepNumberColumn(view, leaf, column, locations, values),
       };
     }
     return this.readers;

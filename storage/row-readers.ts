@@ -42,4 +42,6 @@ export interface RowReaders {
     at: ScanPosition,
     column: number,
   ) => { readonly locations: Float64Array; readonly values: Float64Array } | undefined;
+  /** Keep a column vector of a whole leaf that a scan filled from the rows it tested. */
+  keepNumberColumn?: (leaf: object, column: number, locations: Float64Array, values: Float64Array) => void;
 }

@@ -134,6 +134,30 @@ export class ScanMemo {
     return col === null ? undefined : col;
   }
 
+  /**
+   * Keep a column vector a scan filled itself from the rows it tested (rows it rejected while
+   * cold are never memoized, so numberColumn could not build it from the memo).
+   */
+  putNumberColumn(leaf: object, column: number, col: NumberColumn): void {
+    let s = this.slotsOf(leaf);
+    if (s === undefined) {
+      s = { locations: [], rows: [], bytes: 0, queued: false, columns: null };
+      this.slots.set(leaf, s);
+      this.lastSlots = s;
+    }
+    if (!s.queued) {
+      s.queued = true;
+      this.order.push(s);
+    }
+    s.columns ??= new Map();
+    if (s.columns.get(column)) return;
+    s.columns.set(column, col);
+    const bytes = col.values.byteLength * 2;
+    s.bytes += bytes;
+    this.total += bytes;
+    if (this.total > this.budgetBytes) this.evict();
+  }
+
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
     this.slots = new WeakMap();

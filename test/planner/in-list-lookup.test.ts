@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
+import { RowReader } from '../../storage/row-reader';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
@@ -137,5 +138,73 @@ describe('IN (SELECT …) as lookups', () => {
       ),
       { seed: 2026, numRuns: 120 },
     );
+  });
+});
+
+describe('many IN values: a scan testing membership', () => {
+  test('answers equal SQLite; past the first pass the rejected rows are not read', () => {
+    const conn = connect(':memory:');
+    const sqlite = new BetterSqlite3(':memory:');
+    const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
+    try {
+      const cur = conn.cursor();
+      const DDL = [
+        'CREATE TABLE k (id INTEGER PRIMARY KEY, grp INTEGER)',
+        'CREATE TABLE big (id INTEGER PRIMARY KEY, kid INTEGER, v REAL)',
+        'CREATE INDEX big_kid ON big (kid)',
+      ];
+      for (const sql of DDL) {
+        cur.execute(sql);
+        sqlite.exec(sql);
+      }
+      const k = Array.from({ length: 1000 }, (_, i) => [i + 1, i % 10]);
+      const big = Array.from({ length: 8000 }, (_, i) => [
+        i + 1,
+        i % 53 === 0 ? null : 1 + ((i * 7919) % 1200),
+        i % 17 === 0 ? null : (i % 100) / 4,
+      ]);
+      cur.executeMany('INSERT INTO k VALUES (?, ?)', k);
+      cur.executeMany('INSERT INTO big VALUES (?, ?, ?)', big);
+      conn.commit();
+      sqlite.transaction(() => {
+        for (const r of k) sqlite.prepare('INSERT INTO k VALUES (?, ?)').run(r);
+        for (const r of big) sqlite.prepare('INSERT INTO big VALUES (?, ?, ?)').run(r);
+      })();
+      const same = (sql: string, params: unknown[]): unknown[] => {
+        const rows = cur.execute(sql, params).fetchAll();
+        expect({ sql, rows: bag(rows) }).toEqual({
+          sql,
+          rows: bag(
+            sqlite
+              .prepare(sql)
+              .raw(true)
+              .all(...params) as unknown[][],
+          ),
+        });
+        return rows;
+      };
+      const sql = 'SELECT id, kid, v FROM big WHERE kid IN (SELECT id FROM k WHERE grp = ?)';
+      for (const g of [0, 3, 9]) same(sql, [g]);
+      // 200 keys of 8,000 rows: a scan (every row counted), not 200 lookups.
+      const wide = 'SELECT id, kid, v FROM big WHERE kid IN (SELECT id FROM k WHERE grp < ?)';
+      same(wide, [2]);
+      cur.execute(wide, [2]).fetchAll();
+      // The 1,000 rows of k the subquery reads, then every row of big once.
+      expect(cur.executionStats?.rowsRead).toBe(9000);
+      spy.mockClear();
+      const rows = same(wide, [2]);
+      // The 200 keys the subquery's own (vector-tested) scan of k reads, then the matches of big.
+      expect(spy.mock.calls.length).toBe(200 + rows.length);
+      // The primary key, and aggregates over the scan.
+      same('SELECT count(*), sum(v) FROM big WHERE id IN (SELECT id * 7 FROM k WHERE grp < ?)', [5]);
+      same('SELECT count(*) FROM big WHERE kid IN (SELECT id FROM k WHERE grp >= ?) AND v > 10', [2]);
+      // Few keys: lookups still.
+      cur.execute(sql.replace('grp = ?', 'id < ?'), [5]).fetchAll();
+      expect(cur.executionStats?.rowsRead).toBeLessThan(50);
+    } finally {
+      spy.mockRestore();
+      conn.close();
+      sqlite.close();
+    }
   });
 });

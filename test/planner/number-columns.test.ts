@@ -5,6 +5,9 @@
  * real values, writes inside an open transaction (leaves changed in place), deletes, updates,
  * ALTER TABLE ADD COLUMN (rows too short for the column) and rollback.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
@@ -130,3 +133,33 @@ test('number filters agree with SQLite through NULLs, writes in place, ALTER and
 function flip(op: string): string {
   return ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as Record<string, string>)[op] ?? op;
 }
+
+test('a file opened cold gets its vectors from the first scan (rejected rows are never decoded whole)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-numcol-'));
+  const file = path.join(dir, 'cold.mv');
+  const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
+  try {
+    const w = connect(file);
+    w.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT)');
+    w.cursor().executeMany(
+      'INSERT INTO t VALUES (?, ?, ?)',
+      Array.from({ length: 3000 }, (_, i) => [i + 1, i % 300, `s${i}`]),
+    );
+    w.commit();
+    w.close();
+    const conn = connect(file);
+    try {
+      const cur = conn.cursor();
+      const first = cur.execute('SELECT id FROM t WHERE n = 7').fetchAll();
+      expect(first).toHaveLength(10);
+      spy.mockClear();
+      expect(cur.execute('SELECT id FROM t WHERE n = 7').fetchAll()).toEqual(first);
+      expect(spy.mock.calls.length).toBe(10);
+    } finally {
+      conn.close();
+    }
+  } finally {
+    spy.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
