@@ -10,6 +10,10 @@
  *   equalities (top-level conjuncts of its WHERE, both sides of one storage class, compared
  *   BINARY): the subquery runs once without them, projected to the inner sides, and each outer
  *   row probes with the outer sides (a NULL never matches, as `=` is never true for it).
+ * - `x [NOT] IN (SELECT col FROM … WHERE inner = outer AND …)` correlated the same way (and `col`
+ *   reading no outer column): projected to the inner sides and `col`, one IN set per group of
+ *   inner keys; NOT IN's NULL rules then hold per group — a NULL in the outer row's own group
+ *   keeps no row, an empty group (no row of the subquery for it) keeps every row, NULL `x` too.
  *
  * Only top-level conjuncts of a WHERE qualify, so a term's NULL counts as false: a SemiJoin row is
  * kept exactly when the term is true. Any other subquery stays an expression, run per outer row.
@@ -103,36 +107,55 @@ function correlation(where: Expr | null, e: SubqueryExpr): Correlation | null {
   return out.inner.length > 0 ? out : null;
 }
 
+/** A subquery body's FROM and WHERE, under the layers that do not change which rows it yields. */
+interface Body {
+  from: LogicalPlan;
+  where: Expr | null;
+  columns: readonly { expr: Expr }[];
+}
+
 /**
- * An EXISTS body as a plan of its correlation keys: `Project inner keys ← Filter rest ← FROM`.
- * ORDER BY and DISTINCT do not change whether a row exists; a LIMIT, an aggregate, a window or a
- * compound might, so those stay correlated.
+ * `Distinct? → Project → Sort? → Filter? → FROM`: ORDER BY and DISTINCT change neither whether a
+ * row exists nor which values an IN set holds; a LIMIT, an aggregate, a window or a compound
+ * might, so those stay correlated.
  */
-function existsPlan(e: SubqueryExpr): { plan: LogicalPlan; c: Correlation } | null {
-  let node = e.plan;
+function bodyOf(plan: LogicalPlan): Body | null {
+  let node = plan;
   if (node.kind === 'distinct') node = node.input;
   if (node.kind !== 'project') return null;
+  const columns = node.columns;
   node = node.input;
   if (node.kind === 'sort') node = node.input;
   const where = node.kind === 'filter' ? node.predicate : null;
   const from = node.kind === 'filter' ? node.input : node;
   if (!['scan', 'join', 'derived', 'virtual'].includes(from.kind)) return null;
-  const c = correlation(where, e);
+  return { from, where, columns };
+}
+
+/**
+ * A correlated body as a plan of its correlation keys (then `extra`, when given):
+ * `Project inner keys, extra ← Filter rest ← FROM`. Null when an outer reference sits anywhere
+ * but an equality conjunct of the WHERE (a derived table, a nested subquery, `extra` itself).
+ */
+function keyedPlan(
+  e: SubqueryExpr,
+  body: Body,
+  extra: Expr | null,
+): { plan: LogicalPlan; c: Correlation } | null {
+  const c = correlation(body.where, e);
   if (c === null) return null;
-  // Outer references anywhere else (a derived table, a nested subquery) keep it correlated.
   const keys = new Set((e.correlated ?? []).map((b) => b.key));
-  if (outerKeysIn(from, keys).size > 0) return null;
-  let plan: LogicalPlan = from;
+  if (outerKeysIn(body.from, keys).size > 0) return null;
+  if (extra !== null && outerKeysIn(extra, keys).size > 0) return null;
+  let plan: LogicalPlan = body.from;
   if (c.rest.length > 0)
     plan = L.filter(
       plan,
       c.rest.reduce((a, b) => E.and(a, b)),
     );
-  plan = L.project(
-    plan,
-    c.inner.map((x, i) => ({ expr: x, name: `key${i + 1}` })),
-  );
-  return { plan, c };
+  const columns = c.inner.map((x, i) => ({ expr: x, name: `key${i + 1}` }));
+  if (extra !== null) columns.push({ expr: extra, name: 'value' });
+  return { plan: L.project(plan, columns), c };
 }
 
 function termOf(c: Expr): SemiTerm | null {
@@ -145,8 +168,23 @@ function termOf(c: Expr): SemiTerm | null {
       reads: [arg],
     };
   }
-  if (c.mode === 'exists' && c.correlated !== undefined) {
-    const found = existsPlan(c);
+  if (c.correlated === undefined) return null;
+  const body = bodyOf(c.plan);
+  if (body === null) return null;
+  if (c.mode === 'in' && c.arg !== null) {
+    // Correlated IN: the set is hashed per correlation group (keys first, the IN column last), so
+    // NOT IN's NULL rules apply to the outer row's own group.
+    if (body.columns.length !== 1) return null;
+    const found = keyedPlan(c, body, body.columns[0].expr);
+    if (found === null) return null;
+    const keys = [...found.c.outer, c.arg];
+    return {
+      build: (input, plan) => ({ kind, input, sub: plan(found.plan), keys, subKeys: found.c.inner, in: c }),
+      reads: keys,
+    };
+  }
+  if (c.mode === 'exists') {
+    const found = keyedPlan(c, body, null);
     if (found === null) return null;
     return {
       build: (input, plan) => ({

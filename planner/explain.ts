@@ -92,11 +92,16 @@ function keysText(keys: readonly SortKey[]): string {
     .join(', ');
 }
 
-/** `SemiJoin t.a IN (subquery)`, `AntiJoin NOT EXISTS keys=[t.id] = [u.tid]`: the subquery plan follows. */
+/**
+ * `SemiJoin t.a IN (subquery)`, `AntiJoin t.a NOT IN (subquery) keys=[t.id] = [u.tid]` (correlated),
+ * `AntiJoin NOT EXISTS keys=[t.id] = [u.tid]`: the subquery plan follows.
+ */
 function semiText(n: SemiJoinPNode): string {
   const not = n.kind === 'AntiJoin' ? 'NOT ' : '';
-  if (n.in) return `${n.kind} ${exprText(n.keys[0])} ${not}IN (subquery)`;
-  return `${n.kind} ${not}EXISTS keys=[${n.keys.map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
+  if (n.in && n.keys.length === 1) return `${n.kind} ${exprText(n.keys[0])} ${not}IN (subquery)`;
+  const keys = `keys=[${n.keys.slice(0, n.subKeys.length).map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
+  if (n.in) return `${n.kind} ${exprText(n.keys[n.keys.length - 1])} ${not}IN (subquery) ${keys}`;
+  return `${n.kind} ${not}EXISTS ${keys}`;
 }
 
 type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>) => string };
