@@ -7,7 +7,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { connect } from '../src/index';
-import { setDecorrelationForTests } from '../planner/decorrelate';
+import { setCorrelatedFormForTests, setDecorrelationForTests } from '../planner/decorrelate';
 import { arg, rng } from './data';
 
 const N = Number(arg('n', '200000'));
@@ -20,14 +20,28 @@ const DDL = [
   'CREATE INDEX orders_customer ON orders (customer_id)',
 ];
 
-const QUERIES: { name: string; sql: string }[] = [
+const QUERIES: { name: string; sql: string; force?: 'hashed' }[] = [
   {
     name: 'scalar count(*), indexed key',
     sql: 'SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c',
   },
   {
-    name: 'scalar max(), unindexed key',
-    sql: 'SELECT c.id, (SELECT max(o.total) FROM orders o WHERE o.ship_to = c.id) FROM customers c',
+    name: 'same, grouped form forced',
+    sql: 'SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c',
+    force: 'hashed',
+  },
+  {
+    name: 'same, 100 outer rows, grouped forced',
+    sql: 'SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c WHERE c.id <= 100',
+    force: 'hashed',
+  },
+  {
+    name: 'same, 100 outer rows',
+    sql: 'SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c WHERE c.id <= 100',
+  },
+  {
+    name: 'scalar max(), unindexed key, 100 outer rows',
+    sql: 'SELECT c.id, (SELECT max(o.total) FROM orders o WHERE o.ship_to = c.id) FROM customers c WHERE c.id <= 100',
   },
   {
     name: 'scalar lookup, repeated keys',
@@ -36,6 +50,19 @@ const QUERIES: { name: string; sql: string }[] = [
   {
     name: 'correlated IN, indexed key',
     sql: 'SELECT count(*) FROM customers c WHERE c.region IN (SELECT o.tag FROM orders o WHERE o.customer_id = c.id)',
+  },
+  {
+    name: 'same, SemiJoin forced',
+    sql: 'SELECT count(*) FROM customers c WHERE c.region IN (SELECT o.tag FROM orders o WHERE o.customer_id = c.id)',
+    force: 'hashed',
+  },
+  {
+    name: 'correlated IN, unindexed key, 100 outer rows',
+    sql: 'SELECT count(*) FROM customers c WHERE c.id <= 100 AND c.region IN (SELECT o.tag FROM orders o WHERE o.ship_to = c.id)',
+  },
+  {
+    name: 'correlated EXISTS, indexed key (SemiJoin)',
+    sql: 'SELECT count(*) FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.tag = 3)',
   },
   {
     name: 'correlated NOT IN, indexed key',
@@ -86,15 +113,18 @@ function main(): void {
     const stmt = sqlite.prepare(q.sql).raw(true);
     const run = (on: boolean) => (): unknown => {
       setDecorrelationForTests(on);
-      return cur.execute(q.sql).fetchAll();
+      setCorrelatedFormForTests(on && q.force ? q.force : 'auto');
+      // Other SQL text per form: the connection caches a statement's plan by its text.
+      return cur.execute(`/* ${on ? 'on' : 'off'} */ ${q.sql}`).fetchAll();
     };
     const plan = (on: boolean): string => {
       setDecorrelationForTests(on);
+      setCorrelatedFormForTests(on && q.force ? q.force : 'auto');
       return cur
         .execute(`EXPLAIN ${q.sql}`)
         .fetchAll()
         .map((x) => String((x as unknown[])[0]).trim())
-        .filter((l) => /Join|Subquery|Grouped|Memo/.test(l))
+        .filter((l) => /Join|Subquery #/.test(l))
         .join(' / ');
     };
     const expect = JSON.stringify(stmt.all());
@@ -121,6 +151,7 @@ function main(): void {
     ]);
   }
   setDecorrelationForTests(true);
+  setCorrelatedFormForTests('auto');
   sqlite.close();
   mv.close();
   const header = ['query', 'sqlite ms', 'off ms', 'on ms', 'off/sqlite', 'on/sqlite', 'plan (on)'];

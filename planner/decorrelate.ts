@@ -26,8 +26,58 @@ import type { PhysicalPlan } from './physical';
 import { comparisonCollation } from './sql-text';
 import { typeOf } from './compile-expr';
 
-/** Subquery tests run as joins; set false to keep them expressions (the property tests compare both). */
+/**
+ * Subquery tests run as joins and correlated scalar subqueries grouped or memoized
+ * (planner/scalar-decorrelate.ts); set false to keep them per row (the property tests compare both).
+ */
 let enabled = true;
+
+export function decorrelationEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Tests and the bench only: 'hashed' runs every exact correlated form hashed (SemiJoin, grouped)
+ * even where the per-row plan looks the correlation up in an index; 'memo' keeps correlated
+ * scalars per row, memoized; 'auto' restores the cost rule.
+ */
+let forced: 'auto' | 'hashed' | 'memo' = 'auto';
+export function setCorrelatedFormForTests(f: 'auto' | 'hashed' | 'memo'): void {
+  forced = f;
+}
+export function forcedCorrelatedForm(): 'auto' | 'hashed' | 'memo' {
+  return forced;
+}
+
+const ACCESS = new Set(['PrimaryKeyLookup', 'IndexLookup', 'IndexRangeScan', 'IndexUnion']);
+
+/**
+ * Whether an access path of a correlated subquery's per-row plan reads one of the outer keys: it
+ * then looks its rows up in an index for each outer row, which beats hashing the whole inner
+ * side once unless the outer side is large (bench/decorrelate.ts), so the per-row form stays.
+ */
+export function keyedAccess(p: PhysicalPlan, keys: ReadonlySet<string>): boolean {
+  let found = false;
+  const walk = (v: unknown): void => {
+    if (found || typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return;
+    const kind = (v as { kind?: unknown }).kind;
+    if (typeof kind === 'string' && ACCESS.has(kind) && outerKeysIn(v, keys).size > 0) {
+      found = true;
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
+  };
+  walk(p);
+  return found;
+}
+
+type PlanOf = (plan: LogicalPlan) => PhysicalPlan;
+
+/** Whether the correlated subquery `e`, correlated through `c`, should run hashed. */
+function hashedBeatsPerRow(e: SubqueryExpr, c: Correlation, planOf: PlanOf | undefined): boolean {
+  if (forced === 'hashed') return true;
+  return planOf !== undefined && !keyedAccess(planOf(e.plan), new Set(c.params));
+}
 
 /** Tests only: turn decorrelation off (false) or back on. */
 export function setDecorrelationForTests(on: boolean): void {
@@ -47,7 +97,7 @@ function storageClass(t: ValueType): string | null {
 }
 
 /** Every outer-reference key the plan (or an expression) reads, at any depth. */
-function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
+export function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   const seen = new Set<object>();
   const walk = (v: unknown): void => {
@@ -61,11 +111,13 @@ function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
   return found;
 }
 
-interface Correlation {
+export interface Correlation {
   /** The inner side of each equality, over the subquery's FROM row. */
   inner: Expr[];
   /** The outer side, over the outer query's row. */
   outer: Expr[];
+  /** The outer-reference key of each equality (SubqueryExpr.correlated's `key`). */
+  params: string[];
   rest: Expr[];
 }
 
@@ -74,7 +126,7 @@ function equality(
   c: Expr,
   refs: ReadonlyMap<string, Expr>,
   keys: ReadonlySet<string>,
-): { inner: Expr; outer: Expr } | null {
+): { inner: Expr; outer: Expr; param: string } | null {
   if (c.kind !== 'binary' || c.op !== '=' || c.collation !== undefined) return null;
   const sides: [Expr, Expr][] = [
     [c.left, c.right],
@@ -86,21 +138,22 @@ function equality(
     const cls = storageClass(typeOf(inner));
     if (cls === null || cls !== storageClass(typeOf(param))) continue;
     if (comparisonCollation(inner, param) !== undefined) continue;
-    return { inner, outer: refs.get(param.key) as Expr };
+    return { inner, outer: refs.get(param.key) as Expr, param: param.key };
   }
   return null;
 }
 
-/** The equalities correlating an EXISTS body, when they are its only outer references. */
-function correlation(where: Expr | null, e: SubqueryExpr): Correlation | null {
+/** The equalities correlating a subquery's WHERE, when they are its only outer references. */
+export function correlation(where: Expr | null, e: SubqueryExpr): Correlation | null {
   const refs = new Map((e.correlated ?? []).map((b) => [b.key, b.expr]));
   const keys = new Set(refs.keys());
-  const out: Correlation = { inner: [], outer: [], rest: [] };
+  const out: Correlation = { inner: [], outer: [], params: [], rest: [] };
   for (const c of conjuncts(where)) {
     const eq = equality(c, refs, keys);
     if (eq) {
       out.inner.push(eq.inner);
       out.outer.push(eq.outer);
+      out.params.push(eq.param);
     } else if (outerKeysIn(c, keys).size > 0) return null;
     else out.rest.push(c);
   }
@@ -158,7 +211,7 @@ function keyedPlan(
   return { plan: L.project(plan, columns), c };
 }
 
-function termOf(c: Expr): SemiTerm | null {
+function termOf(c: Expr, planOf: PlanOf | undefined): SemiTerm | null {
   if (c.kind !== 'subquery') return null;
   const kind = c.negated ? 'AntiJoin' : 'SemiJoin';
   if (c.mode === 'in' && c.arg !== null && c.correlated === undefined) {
@@ -176,7 +229,7 @@ function termOf(c: Expr): SemiTerm | null {
     // NOT IN's NULL rules apply to the outer row's own group.
     if (body.columns.length !== 1) return null;
     const found = keyedPlan(c, body, body.columns[0].expr);
-    if (found === null) return null;
+    if (found === null || !hashedBeatsPerRow(c, found.c, planOf)) return null;
     const keys = [...found.c.outer, c.arg];
     return {
       build: (input, plan) => ({ kind, input, sub: plan(found.plan), keys, subKeys: found.c.inner, in: c }),
@@ -205,12 +258,15 @@ function termOf(c: Expr): SemiTerm | null {
  * Split a WHERE clause: the terms run as semi/anti joins, and the rest (null: none). The joins
  * apply in the terms' written order, above the node the rest produces.
  */
-export function semiJoinTerms(where: Expr | null): { terms: SemiTerm[]; rest: Expr | null } {
+export function semiJoinTerms(
+  where: Expr | null,
+  planOf?: PlanOf,
+): { terms: SemiTerm[]; rest: Expr | null } {
   if (!enabled || where === null) return { terms: [], rest: where };
   const terms: SemiTerm[] = [];
   const rest: Expr[] = [];
   for (const c of conjuncts(where)) {
-    const t = termOf(c);
+    const t = termOf(c, planOf);
     if (t) terms.push(t);
     else rest.push(c);
   }

@@ -50,12 +50,15 @@ class Counters implements ExecStats {
 
 class Context implements ExecContext {
   runPlan: (plan: LogicalPlan) => readonly Row[];
+  planOf: (plan: LogicalPlan) => PhysicalPlan;
   constructor(
     readonly params: ExecContext['params'],
     readonly session: ExecContext['session'],
     run: (plan: LogicalPlan) => readonly Row[],
+    planOf: (plan: LogicalPlan) => PhysicalPlan,
   ) {
     this.runPlan = run;
+    this.planOf = planOf;
   }
 }
 
@@ -88,7 +91,12 @@ class Execution implements ExecEnv, Source {
     this.sharedCtes = opts.sharedCtes;
     // Subqueries run on this execution's snapshot and bindings; a new function per execution is
     // what tells cached subquery results apart (ExecContext.runPlan).
-    this.ctx = new Context(opts.params ?? [], opts.session, (sub) => this.runSubquery(sub));
+    this.ctx = new Context(
+      opts.params ?? [],
+      opts.session,
+      (sub) => this.runSubquery(sub),
+      (sub) => this.subplan(sub),
+    );
   }
 
   /** The result's rows (this object: openResult's callers take `source` and `stats` apart). */
@@ -101,14 +109,18 @@ class Execution implements ExecEnv, Source {
     return this.source_.next();
   }
 
-  private runSubquery(sub: LogicalPlan): readonly Row[] {
+  private subplan(sub: LogicalPlan): PhysicalPlan {
     this.planned ??= new Map();
     let p = this.planned.get(sub);
     if (!p) {
       p = physicalPlan(sub, this.view);
       this.planned.set(sub, p);
     }
-    return drain(build(p, this));
+    return p;
+  }
+
+  private runSubquery(sub: LogicalPlan): readonly Row[] {
+    return drain(build(this.subplan(sub), this));
   }
 }
 
