@@ -258,10 +258,7 @@ function termOf(c: Expr, planOf: PlanOf | undefined): SemiTerm | null {
  * Split a WHERE clause: the terms run as semi/anti joins, and the rest (null: none). The joins
  * apply in the terms' written order, above the node the rest produces.
  */
-export function semiJoinTerms(
-  where: Expr | null,
-  planOf?: PlanOf,
-): { terms: SemiTerm[]; rest: Expr | null } {
+export function semiJoinTerms(where: Expr | null, planOf?: PlanOf): { terms: SemiTerm[]; rest: Expr | null } {
   if (!enabled || where === null) return { terms: [], rest: where };
   const terms: SemiTerm[] = [];
   const rest: Expr[] = [];

@@ -24,7 +24,13 @@ import { E, exprChildren } from './expr';
 import type { AggregateNode, LogicalPlan } from './logical';
 import { L } from './logical';
 import type { PhysicalPlan } from './physical';
-import { correlation, decorrelationEnabled, forcedCorrelatedForm, keyedAccess, outerKeysIn } from './decorrelate';
+import {
+  correlation,
+  decorrelationEnabled,
+  forcedCorrelatedForm,
+  keyedAccess,
+  outerKeysIn,
+} from './decorrelate';
 import { typeOf } from './compile-expr';
 import { scalarFunction } from './functions';
 
@@ -149,7 +155,10 @@ function buildGrouped(e: SubqueryExpr): GroupedScalar | null {
     );
   plan = L.aggregate(plan, c.inner, agg.aggregates, w);
   if (having !== null) plan = L.filter(plan, shiftSlots(having, w, n));
-  const keyCols = c.inner.map((x, i) => ({ expr: E.slot(w + i, typeOf(x), `key${i + 1}`), name: `key${i + 1}` }));
+  const keyCols = c.inner.map((x, i) => ({
+    expr: E.slot(w + i, typeOf(x), `key${i + 1}`),
+    name: `key${i + 1}`,
+  }));
   const cols = project.columns.map((col) => ({ expr: shiftSlots(col.expr, w, n), name: col.name }));
   plan = L.project(plan, [...keyCols, ...cols]);
   const order = e.correlated.map((b) => b.key);

@@ -58,7 +58,8 @@ function exactKey(values: readonly unknown[]): string | null {
     else if (typeof v === 'string') k = `s${v.length}:${v}`;
     else if (typeof v === 'boolean') k = v ? 't' : 'f';
     else if (v instanceof TaggedReal) k = `r${v.value}`;
-    else if (v instanceof Uint8Array) k = `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+    else if (v instanceof Uint8Array)
+      k = `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
     else return null;
     out += `${k}\u0000`;
   }
@@ -157,7 +158,12 @@ export function compileSubquery(
       }
       // A correlated subquery runs again for every outer row, its outer columns bound first.
       rows = withOuterValues(keys, bound, () => run(e.plan));
-      if (m !== null && mk !== null && m.results.size < MEMO_MAX_KEYS && m.rows + rows.length <= MEMO_MAX_ROWS) {
+      if (
+        m !== null &&
+        mk !== null &&
+        m.results.size < MEMO_MAX_KEYS &&
+        m.rows + rows.length <= MEMO_MAX_ROWS
+      ) {
         m.results.set(mk, rows);
         m.rows += rows.length;
       }
