@@ -48,6 +48,10 @@ const QUERIES: { name: string; sql: string; force?: 'hashed' }[] = [
     sql: 'SELECT o.id, (SELECT c.name FROM customers c WHERE c.id = o.customer_id) FROM orders o WHERE o.id <= 50000',
   },
   {
+    name: 'scalar group_concat, unindexed, repeated keys',
+    sql: 'SELECT o.id, (SELECT group_concat(c.id) FROM customers c WHERE c.region = o.tag) FROM orders o WHERE o.id <= 300',
+  },
+  {
     name: 'correlated IN, indexed key',
     sql: 'SELECT count(*) FROM customers c WHERE c.region IN (SELECT o.tag FROM orders o WHERE o.customer_id = c.id)',
   },

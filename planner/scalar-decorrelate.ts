@@ -10,9 +10,9 @@
  *   and a HAVING decides as it would over an empty group. Chosen only when the per-row form
  *   cannot look the correlation up in an index (it would scan per outer row): with an index, one
  *   lookup per row beats a pass over the whole inner table when the outer side is small.
- * - Memoized: any other correlated subquery whose plan calls no non-deterministic function keeps
- *   its per-row plan but remembers each result by the exact bound values (type included), so
- *   repeated keys run it once per execution.
+ * - Memoized: any other correlated subquery whose plan calls no non-deterministic function and
+ *   scans (no index looks an outer value up) keeps its per-row plan but remembers each result by
+ *   the exact bound values (type included), so repeated keys run it once per execution.
  *
  * Grouping reads rows no outer row asks for, so what it evaluates must not fail or depend on row
  * order: aggregates are count, min/max over a BINARY-compared value of one storage class, and
@@ -206,5 +206,10 @@ export function correlatedForm(
     const keys = new Set(grouped.binding.map((i) => (e.correlated ?? [])[i].key));
     if (planOf !== undefined && !keyedAccess(planOf(e.plan), keys)) return { kind: 'grouped', grouped };
   }
-  return memoizable(e) ? { kind: 'memo' } : { kind: 'perRow' };
+  if (!memoizable(e)) return { kind: 'perRow' };
+  if (forced === 'memo') return { kind: 'memo' };
+  // A run that looks its rows up by index costs about what remembering it does (the bench's
+  // repeated-key lookup gained nothing): only runs that scan are remembered.
+  const all = new Set(e.correlated.map((b) => b.key));
+  return planOf !== undefined && !keyedAccess(planOf(e.plan), all) ? { kind: 'memo' } : { kind: 'perRow' };
 }

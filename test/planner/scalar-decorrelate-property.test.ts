@@ -153,9 +153,14 @@ describe('the cost rule picks the form EXPLAIN shows', () => {
       'SELECT id, (SELECT max(total) FROM o WHERE o.ship = c.k) FROM c ORDER BY id',
       'Subquery #1 (correlated, grouped once, hash probe keys=[k] = [ship])',
     ],
-    // o_cid looks the correlation up per row: kept per row, results remembered by key.
+    // o_cid looks the correlation up per row: kept per row, each run as cheap as remembering it.
     [
       'SELECT id, (SELECT count(*) FROM o WHERE o.cid = c.k) FROM c ORDER BY id',
+      'Subquery #1 (correlated, per row)',
+    ],
+    // Not groupable and scanning per row: results remembered by key.
+    [
+      'SELECT id, (SELECT group_concat(total) FROM o WHERE o.ship = c.k) FROM c ORDER BY id',
       'Subquery #1 (correlated, per row, memoized)',
     ],
     // random() must run per row.
