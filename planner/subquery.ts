@@ -13,7 +13,7 @@ import type { SubqueryExpr } from './expr';
 import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
 import { withOuterValues } from './outer-refs';
-import { TaggedReal, tagReal } from './tagged-real';
+import { TaggedReal, tagReal, untag } from './tagged-real';
 import { GroupIndex, valueKey } from './value-key';
 import { correlatedForm } from './scalar-decorrelate';
 import type { CorrelatedForm, GroupedScalar } from './scalar-decorrelate';
@@ -122,7 +122,8 @@ export function compileSubquery(
     const out = new GroupedRows(empty);
     const n = g.binding.length;
     for (const r of run(g.plan)) {
-      const k = r.slice(0, n);
+      // Keys compare as `=` does: a tagged whole REAL equals its number.
+      const k = r.slice(0, n).map(untag);
       // A NULL group key never equals an outer key; the first row of a group is its answer.
       if (!k.includes(null) && out.byKey.find(k) === undefined) out.byKey.add(k, r.slice(n));
     }
@@ -138,7 +139,7 @@ export function compileSubquery(
       if (form.kind === 'grouped') {
         const g = form.grouped;
         grouped ??= groupedRows(run, g);
-        const k = g.binding.map((i) => bound[i] ?? null);
+        const k = g.binding.map((i) => untag(bound[i] ?? null));
         const hit = k.includes(null) ? undefined : grouped.byKey.find(k);
         const answer = hit ?? grouped.empty;
         rows = answer === undefined ? [] : [answer];
