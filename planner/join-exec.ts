@@ -104,7 +104,7 @@ function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Ro
   const rightSource = build(node.right, env);
   const right: Row[] = [];
   // Past the memory budget, the join partitions both sides to temp files (planner/hash-spill.ts).
-  const budget = hashJoinBudget();
+  const budget = env.hashJoinBudgetBytes ?? hashJoinBudget();
   let bytes = 0;
   for (let r = rightSource.next(); r !== null; r = rightSource.next()) {
     right.push(r);

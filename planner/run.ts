@@ -27,6 +27,8 @@ export interface RunOptions {
   subplans?: Map<LogicalPlan, PhysicalPlan>;
   /** Rows of shared CTEs, when several runs make up one statement execution (a write's queries). */
   sharedCtes?: Map<SharedCte, Row[]>;
+  /** HashJoin memory budget in bytes (planner/hash-spill.ts); absent: the default. */
+  hashJoinBudgetBytes?: number | undefined;
 }
 
 export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
@@ -70,6 +72,7 @@ class Execution implements ExecEnv, Source {
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly sortBudgetRows: number;
+  readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
   /** Subquery plans of this execution (a correlated one runs once per outer row: planned once). */
@@ -87,6 +90,7 @@ class Execution implements ExecEnv, Source {
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
+    this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;
     // Subqueries run on this execution's snapshot and bindings; a new function per execution is

@@ -8,7 +8,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
+import { connect } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { hashSpillStats, setHashJoinBudgetForTests } from '../../planner/hash-spill';
 
@@ -134,4 +136,35 @@ describe('an abandoned spilled join (LIMIT, a cursor not read to the end)', () =
     expect(out).toMatch(/AFTER GC DIRS 0/);
     expect(left).toEqual([]);
   });
+});
+
+test('the hashJoinBudgetBytes connect option sets the budget per connection', () => {
+  const sqlite = new BetterSqlite3(':memory:');
+  const plain = connect(':memory:', { autocommit: true });
+  const small = connect(':memory:', { autocommit: true, hashJoinBudgetBytes: 300 });
+  try {
+    const setup = [
+      'CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER)',
+      'CREATE TABLE b (id INTEGER PRIMARY KEY, k INTEGER)',
+      `INSERT INTO a VALUES ${Array.from({ length: 80 }, (_v, i) => `(${i + 1}, ${i % 11})`).join(', ')}`,
+      `INSERT INTO b VALUES ${Array.from({ length: 80 }, (_v, i) => `(${i + 1}, ${i % 13})`).join(', ')}`,
+    ];
+    for (const sql of setup) {
+      sqlite.exec(sql);
+      plain.execute(sql);
+      small.execute(sql);
+    }
+    const sql = 'SELECT a.id, b.id FROM a LEFT JOIN b ON b.k = a.k ORDER BY 1, 2';
+    const expected = sqlite.prepare(sql).raw(true).all();
+    const before = hashSpillStats.joinsSpilled;
+    expect(plain.execute(sql).fetchAll()).toEqual(expected);
+    expect(hashSpillStats.joinsSpilled).toBe(before);
+    expect(small.execute(sql).fetchAll()).toEqual(expected);
+    expect(hashSpillStats.joinsSpilled).toBe(before + 1);
+    expect(() => connect(':memory:', { hashJoinBudgetBytes: 'big' } as never)).toThrow(/hashJoinBudgetBytes/);
+  } finally {
+    small.close();
+    plain.close();
+    sqlite.close();
+  }
 });
