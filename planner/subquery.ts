@@ -87,7 +87,8 @@ const MEMO_MIN_HIT_RATIO = 4;
  */
 class GroupedRows {
   readonly byKey = new GroupIndex<Row>();
-  constructor(readonly empty: Row | undefined) {}
+  /** Computed on the first probe without a group (it costs a run of the per-row plan). */
+  empty: Row | undefined | null = null;
 }
 
 export function compileSubquery(
@@ -113,13 +114,7 @@ export function compileSubquery(
     grouped = null;
   };
   const groupedRows = (run: NonNullable<ExecContext['runPlan']>, g: GroupedScalar): GroupedRows => {
-    // The empty group's answer: the per-row form with every key NULL sees no row (`=` never holds).
-    const empty = withOuterValues(
-      keys,
-      keys.map(() => null),
-      () => run(e.plan),
-    )[0];
-    const out = new GroupedRows(empty);
+    const out = new GroupedRows();
     const n = g.binding.length;
     for (const r of run(g.plan)) {
       // Keys compare as `=` does: a tagged whole REAL equals its number.
@@ -140,8 +135,16 @@ export function compileSubquery(
         const g = form.grouped;
         grouped ??= groupedRows(run, g);
         const k = g.binding.map((i) => untag(bound[i] ?? null));
-        const hit = k.includes(null) ? undefined : grouped.byKey.find(k);
-        const answer = hit ?? grouped.empty;
+        let answer = k.includes(null) ? undefined : grouped.byKey.find(k);
+        // The empty group's answer: the per-row form with every key NULL sees no row (`=` never
+        // holds for NULL).
+        if (answer === undefined && grouped.empty === null)
+          grouped.empty = withOuterValues(
+            keys,
+            keys.map(() => null),
+            () => run(e.plan),
+          )[0];
+        answer ??= grouped.empty ?? undefined;
         rows = answer === undefined ? [] : [answer];
         return rows;
       }
