@@ -140,6 +140,7 @@ export class Connection<Row = ResultRow> {
   /** @internal */ readonly _rowMode: 'array' | 'object';
   /** @internal */ readonly _safeIntegers: boolean;
   private readonly traceParams: boolean;
+  private readonly hashJoinBudgetBytes: number | undefined;
   private readonly cache: StatementCache;
   /** CREATE TEMP VIEW: views of this connection only, by lower-cased name (never stored). */
   private readonly tempViews = new Map<string, { name: string; sql: string }>();
@@ -171,6 +172,7 @@ export class Connection<Row = ResultRow> {
     this._rowMode = opts.rowMode ?? 'array';
     this._safeIntegers = opts.safeIntegers === true;
     this.traceParams = opts.traceParams === true;
+    this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
   }
 
@@ -393,6 +395,7 @@ export class Connection<Row = ResultRow> {
           params: bound,
           session: this.session,
           subplans,
+          hashJoinBudgetBytes: this.hashJoinBudgetBytes,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }

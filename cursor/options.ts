@@ -11,6 +11,11 @@ export interface ConnectOptions extends OpenOptions {
   statementCacheSize?: number;
   /** Put each statement's parameters in its `modelvault:query` trace context (default false: they may hold secrets). */
   traceParams?: boolean;
+  /**
+   * Bytes of build-side rows a query's `HashJoin` holds in memory before it partitions both
+   * inputs to temp files (default 64 MiB; docs/queries.md "Joins").
+   */
+  hashJoinBudgetBytes?: number;
 }
 
 export function checkConnectOptions(opts: unknown): ConnectOptions {
@@ -20,5 +25,6 @@ export function checkConnectOptions(opts: unknown): ConnectOptions {
     rowMode: ['array', 'object'],
     statementCacheSize: 'number',
     traceParams: 'boolean',
+    hashJoinBudgetBytes: 'number',
   });
 }

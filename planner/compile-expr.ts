@@ -16,6 +16,7 @@ import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast
 import { compareCollated } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
 import type { LogicalPlan } from './logical';
+import type { PhysicalPlan } from './physical';
 import { compileSubquery } from './subquery';
 import { isOuterKey, outerValue } from './outer-refs';
 
@@ -39,6 +40,11 @@ export interface ExecContext {
    * import it). A new function per execution, which is what tells cached subquery results apart.
    */
   runPlan?: (plan: LogicalPlan) => readonly Row[];
+  /**
+   * The physical plan runPlan would run (set by the executor): how a correlated subquery runs
+   * depends on it (planner/scalar-decorrelate.ts). Absent: correlated subqueries never group.
+   */
+  planOf?: (plan: LogicalPlan) => PhysicalPlan;
 }
 
 export interface Compiled {

@@ -10,6 +10,10 @@
  *   equalities (top-level conjuncts of its WHERE, both sides of one storage class, compared
  *   BINARY): the subquery runs once without them, projected to the inner sides, and each outer
  *   row probes with the outer sides (a NULL never matches, as `=` is never true for it).
+ * - `x [NOT] IN (SELECT col FROM … WHERE inner = outer AND …)` correlated the same way (and `col`
+ *   reading no outer column): projected to the inner sides and `col`, one IN set per group of
+ *   inner keys; NOT IN's NULL rules then hold per group — a NULL in the outer row's own group
+ *   keeps no row, an empty group (no row of the subquery for it) keeps every row, NULL `x` too.
  *
  * Only top-level conjuncts of a WHERE qualify, so a term's NULL counts as false: a SemiJoin row is
  * kept exactly when the term is true. Any other subquery stays an expression, run per outer row.
@@ -22,8 +26,58 @@ import type { PhysicalPlan } from './physical';
 import { comparisonCollation } from './sql-text';
 import { typeOf } from './compile-expr';
 
-/** Subquery tests run as joins; set false to keep them expressions (the property tests compare both). */
+/**
+ * Subquery tests run as joins and correlated scalar subqueries grouped or memoized
+ * (planner/scalar-decorrelate.ts); set false to keep them per row (the property tests compare both).
+ */
 let enabled = true;
+
+export function decorrelationEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Tests and the bench only: 'hashed' runs every exact correlated form hashed (SemiJoin, grouped)
+ * even where the per-row plan looks the correlation up in an index; 'memo' keeps correlated
+ * scalars per row, memoized; 'auto' restores the cost rule.
+ */
+let forced: 'auto' | 'hashed' | 'memo' = 'auto';
+export function setCorrelatedFormForTests(f: 'auto' | 'hashed' | 'memo'): void {
+  forced = f;
+}
+export function forcedCorrelatedForm(): 'auto' | 'hashed' | 'memo' {
+  return forced;
+}
+
+const ACCESS = new Set(['PrimaryKeyLookup', 'IndexLookup', 'IndexRangeScan', 'IndexUnion']);
+
+/**
+ * Whether an access path of a correlated subquery's per-row plan reads one of the outer keys: it
+ * then looks its rows up in an index for each outer row, which beats hashing the whole inner
+ * side once unless the outer side is large (bench/decorrelate.ts), so the per-row form stays.
+ */
+export function keyedAccess(p: PhysicalPlan, keys: ReadonlySet<string>): boolean {
+  let found = false;
+  const walk = (v: unknown): void => {
+    if (found || typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return;
+    const kind = (v as { kind?: unknown }).kind;
+    if (typeof kind === 'string' && ACCESS.has(kind) && outerKeysIn(v, keys).size > 0) {
+      found = true;
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
+  };
+  walk(p);
+  return found;
+}
+
+type PlanOf = (plan: LogicalPlan) => PhysicalPlan;
+
+/** Whether the correlated subquery `e`, correlated through `c`, should run hashed. */
+function hashedBeatsPerRow(e: SubqueryExpr, c: Correlation, planOf: PlanOf | undefined): boolean {
+  if (forced === 'hashed') return true;
+  return planOf !== undefined && !keyedAccess(planOf(e.plan), new Set(c.params));
+}
 
 /** Tests only: turn decorrelation off (false) or back on. */
 export function setDecorrelationForTests(on: boolean): void {
@@ -45,7 +99,7 @@ function storageClass(t: ValueType): string | null {
 }
 
 /** Every outer-reference key the plan (or an expression) reads, at any depth. */
-function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
+export function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
   const found = new Set<string>();
   const seen = new Set<object>();
   const walk = (v: unknown): void => {
@@ -59,11 +113,13 @@ function outerKeysIn(root: unknown, keys: ReadonlySet<string>): Set<string> {
   return found;
 }
 
-interface Correlation {
+export interface Correlation {
   /** The inner side of each equality, over the subquery's FROM row. */
   inner: Expr[];
   /** The outer side, over the outer query's row. */
   outer: Expr[];
+  /** The outer-reference key of each equality (SubqueryExpr.correlated's `key`). */
+  params: string[];
   rest: Expr[];
 }
 
@@ -72,7 +128,7 @@ function equality(
   c: Expr,
   refs: ReadonlyMap<string, Expr>,
   keys: ReadonlySet<string>,
-): { inner: Expr; outer: Expr } | null {
+): { inner: Expr; outer: Expr; param: string } | null {
   if (c.kind !== 'binary' || c.op !== '=' || c.collation !== undefined) return null;
   const sides: [Expr, Expr][] = [
     [c.left, c.right],
@@ -84,60 +140,80 @@ function equality(
     const cls = storageClass(typeOf(inner));
     if (cls === null || cls !== storageClass(typeOf(param))) continue;
     if (comparisonCollation(inner, param) !== undefined) continue;
-    return { inner, outer: refs.get(param.key) as Expr };
+    return { inner, outer: refs.get(param.key) as Expr, param: param.key };
   }
   return null;
 }
 
-/** The equalities correlating an EXISTS body, when they are its only outer references. */
-function correlation(where: Expr | null, e: SubqueryExpr): Correlation | null {
+/** The equalities correlating a subquery's WHERE, when they are its only outer references. */
+export function correlation(where: Expr | null, e: SubqueryExpr): Correlation | null {
   const refs = new Map((e.correlated ?? []).map((b) => [b.key, b.expr]));
   const keys = new Set(refs.keys());
-  const out: Correlation = { inner: [], outer: [], rest: [] };
+  const out: Correlation = { inner: [], outer: [], params: [], rest: [] };
   for (const c of conjuncts(where)) {
     const eq = equality(c, refs, keys);
     if (eq) {
       out.inner.push(eq.inner);
       out.outer.push(eq.outer);
+      out.params.push(eq.param);
     } else if (outerKeysIn(c, keys).size > 0) return null;
     else out.rest.push(c);
   }
   return out.inner.length > 0 ? out : null;
 }
 
+/** A subquery body's FROM and WHERE, under the layers that do not change which rows it yields. */
+interface Body {
+  from: LogicalPlan;
+  where: Expr | null;
+  columns: readonly { expr: Expr }[];
+}
+
 /**
- * An EXISTS body as a plan of its correlation keys: `Project inner keys ← Filter rest ← FROM`.
- * ORDER BY and DISTINCT do not change whether a row exists; a LIMIT, an aggregate, a window or a
- * compound might, so those stay correlated.
+ * `Distinct? → Project → Sort? → Filter? → FROM`: ORDER BY and DISTINCT change neither whether a
+ * row exists nor which values an IN set holds; a LIMIT, an aggregate, a window or a compound
+ * might, so those stay correlated.
  */
-function existsPlan(e: SubqueryExpr): { plan: LogicalPlan; c: Correlation } | null {
-  let node = e.plan;
+function bodyOf(plan: LogicalPlan): Body | null {
+  let node = plan;
   if (node.kind === 'distinct') node = node.input;
   if (node.kind !== 'project') return null;
+  const columns = node.columns;
   node = node.input;
   if (node.kind === 'sort') node = node.input;
   const where = node.kind === 'filter' ? node.predicate : null;
   const from = node.kind === 'filter' ? node.input : node;
   if (!['scan', 'join', 'derived', 'virtual'].includes(from.kind)) return null;
-  const c = correlation(where, e);
+  return { from, where, columns };
+}
+
+/**
+ * A correlated body as a plan of its correlation keys (then `extra`, when given):
+ * `Project inner keys, extra ← Filter rest ← FROM`. Null when an outer reference sits anywhere
+ * but an equality conjunct of the WHERE (a derived table, a nested subquery, `extra` itself).
+ */
+function keyedPlan(
+  e: SubqueryExpr,
+  body: Body,
+  extra: Expr | null,
+): { plan: LogicalPlan; c: Correlation } | null {
+  const c = correlation(body.where, e);
   if (c === null) return null;
-  // Outer references anywhere else (a derived table, a nested subquery) keep it correlated.
   const keys = new Set((e.correlated ?? []).map((b) => b.key));
-  if (outerKeysIn(from, keys).size > 0) return null;
-  let plan: LogicalPlan = from;
+  if (outerKeysIn(body.from, keys).size > 0) return null;
+  if (extra !== null && outerKeysIn(extra, keys).size > 0) return null;
+  let plan: LogicalPlan = body.from;
   if (c.rest.length > 0)
     plan = L.filter(
       plan,
       c.rest.reduce((a, b) => E.and(a, b)),
     );
-  plan = L.project(
-    plan,
-    c.inner.map((x, i) => ({ expr: x, name: `key${i + 1}` })),
-  );
-  return { plan, c };
+  const columns = c.inner.map((x, i) => ({ expr: x, name: `key${i + 1}` }));
+  if (extra !== null) columns.push({ expr: extra, name: 'value' });
+  return { plan: L.project(plan, columns), c };
 }
 
-function termOf(c: Expr): SemiTerm | null {
+function termOf(c: Expr, planOf: PlanOf | undefined): SemiTerm | null {
   if (c.kind !== 'subquery') return null;
   const kind = c.negated ? 'AntiJoin' : 'SemiJoin';
   if (c.mode === 'in' && c.arg !== null && c.correlated === undefined) {
@@ -148,8 +224,23 @@ function termOf(c: Expr): SemiTerm | null {
       ...(c.negated ? {} : { inList: c }),
     };
   }
-  if (c.mode === 'exists' && c.correlated !== undefined) {
-    const found = existsPlan(c);
+  if (c.correlated === undefined) return null;
+  const body = bodyOf(c.plan);
+  if (body === null) return null;
+  if (c.mode === 'in' && c.arg !== null) {
+    // Correlated IN: the set is hashed per correlation group (keys first, the IN column last), so
+    // NOT IN's NULL rules apply to the outer row's own group.
+    if (body.columns.length !== 1) return null;
+    const found = keyedPlan(c, body, body.columns[0].expr);
+    if (found === null || !hashedBeatsPerRow(c, found.c, planOf)) return null;
+    const keys = [...found.c.outer, c.arg];
+    return {
+      build: (input, plan) => ({ kind, input, sub: plan(found.plan), keys, subKeys: found.c.inner, in: c }),
+      reads: keys,
+    };
+  }
+  if (c.mode === 'exists') {
+    const found = keyedPlan(c, body, null);
     if (found === null) return null;
     return {
       build: (input, plan) => ({
@@ -170,12 +261,12 @@ function termOf(c: Expr): SemiTerm | null {
  * Split a WHERE clause: the terms run as semi/anti joins, and the rest (null: none). The joins
  * apply in the terms' written order, above the node the rest produces.
  */
-export function semiJoinTerms(where: Expr | null): { terms: SemiTerm[]; rest: Expr | null } {
+export function semiJoinTerms(where: Expr | null, planOf?: PlanOf): { terms: SemiTerm[]; rest: Expr | null } {
   if (!enabled || where === null) return { terms: [], rest: where };
   const terms: SemiTerm[] = [];
   const rest: Expr[] = [];
   for (const c of conjuncts(where)) {
-    const t = termOf(c);
+    const t = termOf(c, planOf);
     if (t) terms.push(t);
     else rest.push(c);
   }

@@ -71,6 +71,8 @@ export interface ExecEnv {
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
   readonly sortBudgetRows: number;
+  /** Bytes of build-side rows a HashJoin holds before spilling (absent: planner/hash-spill.ts default). */
+  readonly hashJoinBudgetBytes?: number | undefined;
   /** Rows of the CTEs several references share, computed once per statement execution. */
   readonly sharedCtes?: Map<SharedCte, Row[]>;
 }

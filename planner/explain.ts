@@ -1,6 +1,8 @@
 /** Physical plan → indented text, one node per line, with the index and bounds each node uses. */
 import type { Expr, SubqueryExpr } from './expr';
 import type { PhysicalKind, PhysicalPlan, SemiJoinPNode } from './physical';
+import { correlatedForm } from './scalar-decorrelate';
+import type { CorrelatedForm } from './scalar-decorrelate';
 import type { LogicalPlan, SortKey } from './logical';
 import type { DeletePlan, UpdatePlan } from './write-plan';
 
@@ -92,11 +94,16 @@ function keysText(keys: readonly SortKey[]): string {
     .join(', ');
 }
 
-/** `SemiJoin t.a IN (subquery)`, `AntiJoin NOT EXISTS keys=[t.id] = [u.tid]`: the subquery plan follows. */
+/**
+ * `SemiJoin t.a IN (subquery)`, `AntiJoin t.a NOT IN (subquery) keys=[t.id] = [u.tid]` (correlated),
+ * `AntiJoin NOT EXISTS keys=[t.id] = [u.tid]`: the subquery plan follows.
+ */
 function semiText(n: SemiJoinPNode): string {
   const not = n.kind === 'AntiJoin' ? 'NOT ' : '';
-  if (n.in) return `${n.kind} ${exprText(n.keys[0])} ${not}IN (subquery)`;
-  return `${n.kind} ${not}EXISTS keys=[${n.keys.map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
+  if (n.in && n.keys.length === 1) return `${n.kind} ${exprText(n.keys[0])} ${not}IN (subquery)`;
+  const keys = `keys=[${n.keys.slice(0, n.subKeys.length).map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
+  if (n.in) return `${n.kind} ${exprText(n.keys[n.keys.length - 1])} ${not}IN (subquery) ${keys}`;
+  return `${n.kind} ${not}EXISTS ${keys}`;
 }
 
 /** `[k1, k2]`, or `IN (subquery)` when the keys come from a subquery (shown as the child). */
@@ -199,6 +206,20 @@ function subqueriesOf(root: PhysicalPlan): SubqueryExpr[] {
 }
 
 /**
+ * How a correlated subquery runs (planner/scalar-decorrelate.ts): ` (correlated, grouped once,
+ * hash probe keys=[c.id] = [customer_id])`, ` (correlated, per row, memoized)`, ` (correlated,
+ * per row)`; nothing for an uncorrelated one (run once).
+ */
+function formText(sub: SubqueryExpr, form: CorrelatedForm): string {
+  if (sub.correlated === undefined) return '';
+  if (form.kind === 'grouped') {
+    const g = form.grouped;
+    return ` (correlated, grouped once, hash probe keys=[${g.outer.map(exprText).join(', ')}] = [${g.inner.map(exprText).join(', ')}])`;
+  }
+  return form.kind === 'memo' ? ' (correlated, per row, memoized)' : ' (correlated, per row)';
+}
+
+/**
  * The plan as lines, root first, children indented by two spaces. With `plan` (the planner for a
  * subquery's logical plan), each subquery follows as a `Subquery #n` node over its own plan.
  */
@@ -212,8 +233,10 @@ export function explainLines(plan: PhysicalPlan, planSub?: (sub: LogicalPlan) =>
   walk(plan, 0);
   if (planSub)
     subqueriesOf(plan).forEach((sub, i) => {
-      out.push(`  Subquery #${i + 1}`);
-      for (const line of explainLines(planSub(sub.plan), planSub)) out.push(`    ${line}`);
+      const form = correlatedForm(sub, planSub);
+      out.push(`  Subquery #${i + 1}${formText(sub, form)}`);
+      const shown = form.kind === 'grouped' ? form.grouped.plan : sub.plan;
+      for (const line of explainLines(planSub(shown), planSub)) out.push(`    ${line}`);
     });
   return out;
 }

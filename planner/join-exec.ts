@@ -20,6 +20,7 @@ import type { ExecEnv, Source } from './execute';
 import { source } from './source';
 import { Bounds } from './bounds';
 import { touchRows } from './touch';
+import { graceHashJoin, hashJoinBudget, rowBytes } from './hash-spill';
 
 /** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
 const INNER_BATCH = 64;
@@ -101,11 +102,28 @@ function keyOf(evals: readonly Evaluator[], row: Row): string | null {
   return vs.includes(null) ? null : tupleKey(vs);
 }
 
+class SpillOwner {}
+
 function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
   const left = build(node.left, env);
   const leftKeys = node.leftKeys.map((k) => compileExpr(k, env.ctx).eval);
   const rightKeys = node.rightKeys.map((k) => compileExpr(k, env.ctx).eval);
-  const right = drainAll(build(node.right, env));
+  const rightSource = build(node.right, env);
+  const right: Row[] = [];
+  // Past the memory budget, the join partitions both sides to temp files (planner/hash-spill.ts).
+  const budget = env.hashJoinBudgetBytes ?? hashJoinBudget();
+  let bytes = 0;
+  for (let r = rightSource.next(); r !== null; r = rightSource.next()) {
+    right.push(r);
+    if ((bytes += rowBytes(r)) > budget) {
+      const pred = predicateOf(node.residual, env);
+      // Lives exactly as long as this generator: its collection means the join was abandoned.
+      const owner = new SpillOwner();
+      const g = { node, left, head: right, rest: rightSource, keyOf, leftKeys, rightKeys, pred, owner };
+      yield* graceHashJoin(g, joinRows);
+      return;
+    }
+  }
   const table = new Map<string, number[]>();
   right.forEach((r, i) => {
     const k = keyOf(rightKeys, r);

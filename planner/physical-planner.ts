@@ -735,7 +735,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
           ? recursiveNode(l.recursive, catalog)
           : null;
   // Subquery tests of the WHERE that run as semi / anti joins over the rows the rest selects.
-  const semi = semiJoinTerms(l.where);
+  const semi = semiJoinTerms(l.where, (sub) => planQuery(sub, catalog));
   const semiReads = semi.terms.flatMap((t) => t.reads);
   let semiTerms = semi.terms;
   if (l.from) {

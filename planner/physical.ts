@@ -260,9 +260,10 @@ export interface WorkingTablePNode {
 }
 
 /**
- * A WHERE term `x [NOT] IN (SELECT …)` or a correlated `[NOT] EXISTS (SELECT … WHERE inner = outer
- * …)` run as a join (planner/decorrelate.ts): the subquery's rows are read once per execution and
- * hashed on their key columns, each input row probes with `keys`. SemiJoin keeps the input rows
+ * A WHERE term `x [NOT] IN (SELECT …)` or a `[NOT] EXISTS (SELECT … WHERE inner = outer …)` /
+ * `x [NOT] IN (SELECT col … WHERE inner = outer …)` correlated on equalities, run as a join
+ * (planner/decorrelate.ts): the subquery's rows are read once per execution and hashed on their
+ * key columns, each input row probes with `keys` (a correlated IN: the outer sides, then `x`). SemiJoin keeps the input rows
  * the term is true for, AntiJoin (NOT IN, NOT EXISTS) likewise for the negated term, with
  * SQLite's NULL rules for IN (`in`: the IN's comparison collation and affinity apply).
  */
@@ -271,7 +272,7 @@ interface SemiFields {
   /** Rows of the key columns, one per entry of `keys`. */
   readonly sub: PhysicalPlan;
   readonly keys: readonly Expr[];
-  /** The inner side of each key, for explain() (EXISTS only). */
+  /** The inner side of each correlation key (correlated forms only). */
   readonly subKeys: readonly Expr[];
   readonly in: SubqueryExpr | null;
 }

@@ -28,6 +28,8 @@ export interface RunOptions {
   subplans?: Map<LogicalPlan, PhysicalPlan>;
   /** Rows of shared CTEs, when several runs make up one statement execution (a write's queries). */
   sharedCtes?: Map<SharedCte, Row[]>;
+  /** HashJoin memory budget in bytes (planner/hash-spill.ts); absent: the default. */
+  hashJoinBudgetBytes?: number | undefined;
 }
 
 export function physicalPlan(
@@ -62,12 +64,15 @@ class Counters implements ExecStats {
 
 class Context implements ExecContext {
   runPlan: (plan: LogicalPlan) => readonly Row[];
+  planOf: (plan: LogicalPlan) => PhysicalPlan;
   constructor(
     readonly params: ExecContext['params'],
     readonly session: ExecContext['session'],
     run: (plan: LogicalPlan) => readonly Row[],
+    planOf: (plan: LogicalPlan) => PhysicalPlan,
   ) {
     this.runPlan = run;
+    this.planOf = planOf;
   }
 }
 
@@ -81,6 +86,7 @@ class Execution implements ExecEnv, Source {
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly sortBudgetRows: number;
+  readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
   /** Subquery plans of this execution (a correlated one runs once per outer row: planned once). */
@@ -100,11 +106,17 @@ class Execution implements ExecEnv, Source {
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
+    this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;
     // Subqueries run on this execution's snapshot and bindings; a new function per execution is
     // what tells cached subquery results apart (ExecContext.runPlan).
-    this.ctx = new Context(opts.params ?? [], opts.session, (sub) => this.runSubquery(sub));
+    this.ctx = new Context(
+      opts.params ?? [],
+      opts.session,
+      (sub) => this.runSubquery(sub),
+      (sub) => this.subplan(sub),
+    );
   }
 
   /** The result's rows (this object: openResult's callers take `source` and `stats` apart). */
@@ -117,14 +129,18 @@ class Execution implements ExecEnv, Source {
     return this.source_.next();
   }
 
-  private runSubquery(sub: LogicalPlan): readonly Row[] {
+  private subplan(sub: LogicalPlan): PhysicalPlan {
     this.planned ??= new Map();
     let p = this.planned.get(sub);
     if (!p) {
       p = physicalPlan(sub, this.view);
       this.planned.set(sub, p);
     }
-    return drain(build(p, this));
+    return p;
+  }
+
+  private runSubquery(sub: LogicalPlan): readonly Row[] {
+    return drain(build(this.subplan(sub), this));
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * Subqueries at run time: an uncorrelated plan runs at most once per statement execution (on
  * first use, through ExecContext.runPlan) and its rows are kept for the rest of the execution;
- * a correlated one runs for each outer row, with its outer columns bound (planner/outer-refs.ts).
+ * a correlated one runs for each outer row, with its outer columns bound (planner/outer-refs.ts),
+ * unless planner/scalar-decorrelate.ts picks, once per execution, a grouped form (computed once,
+ * hash-probed) or memoized per-row runs.
  * IN builds a hash set keyed the way the comparison sees values (collation, affinity), so NOT IN
  * over a large set stays one lookup per row.
  */
@@ -10,9 +12,11 @@ import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { SubqueryExpr } from './expr';
 import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
-import { valueKey } from './value-key';
 import { withOuterValues } from './outer-refs';
-import { tagReal } from './tagged-real';
+import { TaggedReal, tagReal, untag } from './tagged-real';
+import { GroupIndex, valueKey } from './value-key';
+import { correlatedForm } from './scalar-decorrelate';
+import type { CorrelatedForm, GroupedScalar } from './scalar-decorrelate';
 
 /** SQLite's text affinity applied to a comparison operand: numbers become their text. */
 function textAffinity(v: unknown): unknown {
@@ -36,6 +40,57 @@ export function inKeyOf(e: SubqueryExpr, numericAffinity: (v: unknown) => unknow
   return (v) => valueKey(collationKey(convert(v), collation));
 }
 
+/** Correlated results remembered per execution, by exact bound values. */
+const MEMO_MAX_KEYS = 50_000;
+const MEMO_MAX_ROWS = 500_000;
+
+/**
+ * A key telling bound values apart exactly as a subquery could (1 from '1', a REAL from an
+ * INTEGER, 'a' from 'A'); null for a value it does not know, which is then not remembered.
+ */
+function exactKey(values: readonly unknown[]): string | null {
+  let out = '';
+  for (const v of values) {
+    let k: string;
+    if (v === null || v === undefined) k = 'z';
+    else if (typeof v === 'number') k = Object.is(v, -0) ? 'n-0' : `n${v}`;
+    else if (typeof v === 'bigint') k = `i${v}`;
+    else if (typeof v === 'string') k = `s${v.length}:${v}`;
+    else if (typeof v === 'boolean') k = v ? 't' : 'f';
+    else if (v instanceof TaggedReal) k = `r${v.value}`;
+    else if (v instanceof Uint8Array)
+      k = `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+    else return null;
+    out += `${k}\u0000`;
+  }
+  return out;
+}
+
+/**
+ * Results of one correlated subquery for one execution (a class: see planner/run.ts). Keeping
+ * results alive costs more than it saves when keys rarely repeat (every key unique: the bench's
+ * customers), so after MEMO_TRIAL runs a memo with fewer than one hit in MEMO_MIN_HIT_RATIO
+ * probes lets its results go and stops remembering.
+ */
+class Memo {
+  readonly results = new Map<string, readonly Row[]>();
+  rows = 0;
+  probes = 0;
+  hits = 0;
+}
+const MEMO_TRIAL = 1024;
+const MEMO_MIN_HIT_RATIO = 4;
+
+/**
+ * A grouped correlated scalar (planner/scalar-decorrelate.ts): rows per group key, the empty
+ * group's answer, for one execution.
+ */
+class GroupedRows {
+  readonly byKey = new GroupIndex<Row>();
+  /** Computed on the first probe without a group (it costs a run of the per-row plan). */
+  empty: Row | undefined | null = null;
+}
+
 export function compileSubquery(
   e: SubqueryExpr,
   ctx: ExecContext,
@@ -48,17 +103,74 @@ export function compileSubquery(
   let inSet: InSet | null = null;
   const keys = (e.correlated ?? []).map((b) => b.key);
   const correlated = keys.length > 0;
+  // How a correlated subquery runs is decided once per execution (planner/scalar-decorrelate.ts).
+  let form: CorrelatedForm = { kind: 'perRow' };
+  let memo: Memo | null = null;
+  let grouped: GroupedRows | null = null;
+  const fresh = (run: NonNullable<ExecContext['runPlan']>): void => {
+    runner = run;
+    form = correlatedForm(e, ctx.planOf);
+    memo = form.kind === 'memo' ? new Memo() : null;
+    grouped = null;
+  };
+  const groupedRows = (run: NonNullable<ExecContext['runPlan']>, g: GroupedScalar): GroupedRows => {
+    const out = new GroupedRows();
+    const n = g.binding.length;
+    for (const r of run(g.plan)) {
+      // Keys compare as `=` does: a tagged whole REAL equals its number.
+      const k = r.slice(0, n).map(untag);
+      // A NULL group key never equals an outer key; the first row of a group is its answer.
+      if (!k.includes(null) && out.byKey.find(k) === undefined) out.byKey.add(k, r.slice(n));
+    }
+    return out;
+  };
   const rowsOf = (row: Row): readonly Row[] => {
     const run = ctx.runPlan;
     if (run === undefined) throw new InternalError('subquery run without an executor', 'INTERNAL');
     if (correlated) {
-      // A correlated subquery runs again for every outer row, its outer columns bound first.
-      rows = withOuterValues(
-        keys,
-        bindings.map((f) => f(row)),
-        () => run(e.plan),
-      );
+      if (runner !== run) fresh(run);
+      const bound = bindings.map((f) => f(row));
       inSet = null;
+      if (form.kind === 'grouped') {
+        const g = form.grouped;
+        grouped ??= groupedRows(run, g);
+        const k = g.binding.map((i) => untag(bound[i] ?? null));
+        let answer = k.includes(null) ? undefined : grouped.byKey.find(k);
+        // The empty group's answer: the per-row form with every key NULL sees no row (`=` never
+        // holds for NULL).
+        if (answer === undefined && grouped.empty === null)
+          grouped.empty = withOuterValues(
+            keys,
+            keys.map(() => null),
+            () => run(e.plan),
+          )[0];
+        answer ??= grouped.empty ?? undefined;
+        rows = answer === undefined ? [] : [answer];
+        return rows;
+      }
+      let m = memo as Memo | null;
+      if (m !== null && ++m.probes === MEMO_TRIAL && m.hits * MEMO_MIN_HIT_RATIO < m.probes) {
+        memo = m = null;
+      }
+      const mk = m === null ? null : exactKey(bound);
+      if (m !== null && mk !== null) {
+        const hit = m.results.get(mk);
+        if (hit !== undefined) {
+          m.hits++;
+          return (rows = hit);
+        }
+      }
+      // A correlated subquery runs again for every outer row, its outer columns bound first.
+      rows = withOuterValues(keys, bound, () => run(e.plan));
+      if (
+        m !== null &&
+        mk !== null &&
+        m.results.size < MEMO_MAX_KEYS &&
+        m.rows + rows.length <= MEMO_MAX_ROWS
+      ) {
+        m.results.set(mk, rows);
+        m.rows += rows.length;
+      }
     } else if (runner !== run) {
       runner = run;
       rows = run(e.plan);
@@ -81,9 +193,13 @@ export function compileSubquery(
   }
   if (!arg) throw new InternalError('IN subquery without a left operand', 'INTERNAL');
   const key = inKeyOf(e, numericAffinity);
+  // A memoized correlated IN meets the same rows again: their set is kept with them.
+  const sets = new WeakMap<readonly Row[], InSet>();
   const setOf = (row: Row): InSet => {
     const all = rowsOf(row);
     if (inSet) return inSet;
+    const known = sets.get(all);
+    if (known) return (inSet = known);
     const keys = new Set<string>();
     let sawNull = false;
     for (const r of all) {
@@ -92,6 +208,7 @@ export function compileSubquery(
       else keys.add(key(v));
     }
     inSet = { empty: all.length === 0, sawNull, keys };
+    sets.set(all, inSet);
     return inSet;
   };
   const negated = e.negated;

@@ -36,6 +36,7 @@ export function checkAsyncConnectOptions(options: unknown): AsyncConnectOptions 
     rowMode: ['array', 'object'],
     statementCacheSize: 'number',
     traceParams: 'boolean',
+    hashJoinBudgetBytes: 'number',
   });
 }
 

@@ -72,6 +72,25 @@ describe('decorrelated forms equal SQLite and show as SemiJoin / AntiJoin', () =
       'AntiJoin',
     ],
     ['SELECT a, count(*) FROM t WHERE a IN (SELECT x FROM u) GROUP BY a ORDER BY a', 'SemiJoin'],
+    // Correlated IN without an index for the correlation: one IN set per correlation group,
+    // NULLs in a group and empty groups.
+    [
+      'SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE u.w = t.b) ORDER BY id',
+      'SemiJoin a IN (subquery) keys=[b] = [w]',
+    ],
+    [
+      'SELECT id FROM t WHERE a NOT IN (SELECT x FROM u WHERE u.w = t.b) ORDER BY id',
+      'AntiJoin a NOT IN (subquery) keys=[b] = [w]',
+    ],
+    [
+      'SELECT id FROM t WHERE id NOT IN (SELECT x FROM u WHERE u.w = t.b AND u.id < 4) ORDER BY id',
+      'AntiJoin id NOT IN (subquery) keys=[b] = [w]',
+    ],
+    [
+      'SELECT id FROM t WHERE b IN (SELECT DISTINCT w FROM u WHERE u.z = t.r ORDER BY 1) ORDER BY id',
+      'SemiJoin b IN',
+    ],
+    ['SELECT id FROM t WHERE c IN (SELECT y FROM u WHERE u.w = t.b) ORDER BY id', 'SemiJoin c IN'],
     [
       'SELECT id FROM t WHERE a IN (SELECT x FROM u) AND NOT EXISTS (SELECT 1 FROM u WHERE u.w = t.b) ORDER BY id',
       'AntiJoin NOT EXISTS',
@@ -90,7 +109,13 @@ describe('forms that stay per-row subqueries', () => {
     'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.a LIMIT 1) ORDER BY id',
     'SELECT id FROM t WHERE EXISTS (SELECT count(*) FROM u WHERE u.x = t.a) ORDER BY id',
     'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.a OR u.x IS NULL) ORDER BY id',
+    // A correlated IN whose index looks the correlation up per row: cheaper than hashing u.
     'SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE u.id = t.id) ORDER BY id',
+    'SELECT id FROM t WHERE a NOT IN (SELECT z FROM u WHERE u.x = t.a) ORDER BY id',
+    // A correlated IN whose column reads the outer row, or correlated by a range.
+    'SELECT id FROM t WHERE a IN (SELECT x + t.id FROM u WHERE u.id = t.id) ORDER BY id',
+    'SELECT id FROM t WHERE a IN (SELECT x FROM u WHERE u.id > t.id) ORDER BY id',
+    'SELECT id FROM t WHERE a IN (SELECT max(x) FROM u WHERE u.id = t.id) ORDER BY id',
     'SELECT id FROM t WHERE a IN (SELECT x FROM u) OR b IS NULL ORDER BY id',
     'SELECT id FROM t WHERE NOT (a IN (SELECT x FROM u)) ORDER BY id',
     // An integer column against a text column: SQLite's affinity, not one storage class.
