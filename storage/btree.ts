@@ -184,6 +184,21 @@ function cmpMode<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): num
   return compare(a, b);
 }
 
+/**
+ * compare(a, b) < 0, or ≤ 0 when `orEqual`, for a stored `a` and a probe `b` of mode `m`: one
+ * relational operator where cmpMode needs an equality test as well (for two strings both look
+ * at their contents), which matters in binary searches over keys spread across the heap.
+ */
+function before<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T, orEqual: boolean): boolean {
+  if (m === MIXED) return orEqual ? compare(a, b) <= 0 : compare(a, b) < 0;
+  return orEqual ? a <= b : a < b;
+}
+
+/** compare(a, b) === 0 for a stored `a` and a probe `b` of mode `m`. */
+function same<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): boolean {
+  return m === MIXED ? compare(a, b) === 0 : a === b;
+}
+
 /** Entry order for a stored (k1, v1) and a probe (k2, v2) of modes mk, mv. */
 function entryCmpMode<K, V>(s: Shape<K, V>, mk: number, mv: number, k1: K, v1: V, k2: K, v2: V): number {
   const c = cmpMode(mk, s.compare, k1, k2);
@@ -210,7 +225,7 @@ function lowerIndex<K, V>(
   if (keyOnly || v === undefined || !s.multi) {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmpMode(mk, s.compare, keys[mid], k) < 0) lo = mid + 1;
+      if (before(mk, s.compare, keys[mid], k, false)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -231,7 +246,7 @@ function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cmpMode(mk, s.compare, keys[mid], k) <= 0) lo = mid + 1;
+    if (before(mk, s.compare, keys[mid], k, true)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -246,7 +261,7 @@ function childFor<K, V>(s: Shape<K, V>, node: Inner<K, V>, k: K, v: V | undefine
   if (!s.multi || v === undefined) {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmpMode(mk, s.compare, sepKeys[mid], k) <= 0) lo = mid + 1;
+      if (before(mk, s.compare, sepKeys[mid], k, true)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -409,11 +424,17 @@ abstract class BTreeReader<K, V> {
   protected abstract rootNode(): Node<K, V>;
   abstract readonly size: number;
   protected abstract readonly shape: Shape<K, V>;
+  /**
+   * @internal Root-to-leaf descents by point operations (get, probe, insert, delete) so far: tests
+   * count work with it, not time.
+   */
+  descents = 0;
 
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
     const s = this.shape;
     let node = this.rootNode();
+    this.descents++;
     if (s.multi) {
       // First entry with this key: descend by key-only lower bound; only when it sits past the
       // end of its leaf does the answer live in the next leaf (then a cursor finds it).
@@ -434,7 +455,9 @@ abstract class BTreeReader<K, V> {
     while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
     warm(s, node);
     const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
-    return i < node.keys.length && s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
+    return i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key)
+      ? node.vals[i]
+      : undefined;
   }
 
   has(key: K): boolean {
@@ -605,6 +628,19 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private numberLookups: NumberMemo | null = null;
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
+  /**
+   * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
+   * taken in each, the leaf, the key's position in it and whether it was there. Valid while
+   * `probeEdits` equals `edits` (no content change since) and for `probeKey` only; the arrays are
+   * reused so that a probe allocates nothing.
+   */
+  private readonly probePath: Inner<K, V>[] = [];
+  private readonly probeChild: number[] = [];
+  private probeLeaf: Leaf<K, V> | null = null;
+  private probeAt = 0;
+  private probeFound = false;
+  private probeKey: K | undefined = undefined;
+  private probeEdits = -1;
 
   constructor(opts: BTreeOptions<K, V>) {
     super();
@@ -783,6 +819,115 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return found;
   }
 
+  /**
+   * get(key), remembering where its descent ended so that addProbed(key, value) next inserts there
+   * without descending again: a unique index checks that a key is absent, then adds it.
+   */
+  probe(key: K): V | undefined {
+    this.probeEdits = -1;
+    const s = this.shape;
+    const mode = probeMode(s.keyKind, key);
+    // Keys above the last one, and keys a memo answers, take add()'s own paths.
+    if (mode === MIXED) return this.get(key);
+    const t = this.tail;
+    if (t !== null) {
+      const n = t.keys.length;
+      if (n > 0 && before(mode, s.compare, t.keys[n - 1], key, false)) return undefined;
+    }
+    if (!s.multi) {
+      if (mode === NUM) {
+        const known = this.numberLookups?.get(key as number);
+        if (known !== undefined) return known as V;
+      }
+      const known = this.lookups?.get(key);
+      if (known !== undefined) return known;
+    }
+    const path = this.probePath;
+    const taken = this.probeChild;
+    path.length = 0;
+    taken.length = 0;
+    let node = this.root;
+    while (!node.leaf) {
+      let c: number;
+      if (s.multi) {
+        // Key-only lower bound, as get() descends. A separator equal to the key means entries of
+        // the key may sit right of it (get() then looks there), and that an entry of the key put
+        // in this child could be above the separator: no shortcut.
+        c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
+        if (c < node.sepKeys.length && same(mode, s.compare, node.sepKeys[c], key)) return this.get(key);
+      } else c = childFor(s, node, key, undefined);
+      path.push(node);
+      taken.push(c);
+      node = node.children[c];
+    }
+    this.descents++;
+    warm(s, node);
+    const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
+    // No separator on the way equals the key, so an entry of it can only be at position i.
+    const found = i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key);
+    this.probeLeaf = node;
+    this.probeAt = i;
+    this.probeFound = found;
+    this.probeKey = key;
+    this.probeEdits = this.edits;
+    return found ? node.vals[i] : undefined;
+  }
+
+  /**
+   * add(key, value), at the position the last probe(key) found when nothing has changed the tree
+   * since; otherwise (or after a probe that took a shortcut) a plain add.
+   */
+  addProbed(key: K, value: V): boolean {
+    if (this.probeEdits !== this.edits || this.probeKey !== key) return this.add(key, value);
+    this.probeEdits = -1;
+    this.probeKey = undefined;
+    const leaf = this.probeLeaf as Leaf<K, V>;
+    this.probeLeaf = null;
+    const s = this.shape;
+    // A present key: unique mode adds nothing; multi mode orders the entry among the key's own.
+    if (this.probeFound) return s.multi ? this.add(key, value) : false;
+    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+    const w = this.own(leaf);
+    insertAt(w.keys, this.probeAt, key);
+    insertAt(w.vals, this.probeAt, value);
+    let split = w.keys.length > s.nodeSize ? this.splitLeaf(w) : null;
+    let child: Node<K, V> = w;
+    const path = this.probePath;
+    const taken = this.probeChild;
+    let d = path.length - 1;
+    // Up the path while a node was copied or split: its parent must point at the copy or take the
+    // new sibling; above an unchanged node nothing changes.
+    for (; d >= 0; d--) {
+      const parent = path[d];
+      const c = taken[d];
+      if (split === null && parent.children[c] === child) break;
+      const p = this.own(parent);
+      p.children[c] = child;
+      if (split !== null) {
+        insertAt(p.children, c + 1, split.node);
+        insertAt(p.sepKeys, c, split.key);
+        insertAt(p.sepVals, c, split.val);
+        split = p.children.length > s.nodeSize ? this.splitInner(p) : null;
+      }
+      child = p;
+    }
+    if (d < 0) {
+      this.root =
+        split === null
+          ? child
+          : { leaf: false, gen: this.gen, sepKeys: [split.key], sepVals: [split.val], children: [child, split.node] };
+    }
+    path.length = 0;
+    taken.length = 0;
+    this.count++;
+    this.edits++;
+    let n = this.root;
+    while (!n.leaf) n = n.children[n.children.length - 1];
+    this.tail = n.cold ? null : n;
+    return true;
+  }
+
   /** Unique mode: insert or replace; returns the previous value. */
   set(key: K, value: V): V | undefined {
     this.insert(key, value, true);
@@ -812,6 +957,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
+    this.descents++;
     const root = this.deleteFrom(this.root, key, s.multi ? value : undefined);
     if (root === null) return false;
     this.edits++;
@@ -894,6 +1040,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     }
     this.mk = mk;
     this.mv = mv;
+    this.descents++;
     const root = this.insertInto(this.root, key, value, replace);
     if (root === null) return;
     const split = this.split;
