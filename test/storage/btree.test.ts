@@ -21,7 +21,12 @@ type Op =
   | { t: 'clear' }
   | { t: 'rebuild' }
   /** Lookups between writes: the lookup memo of unique trees must follow every write. */
-  | { t: 'get'; k: number };
+  | { t: 'get'; k: number }
+  /** A unique-index insert: probe(k), then addProbed(k, v) at once when k is absent. */
+  | { t: 'uput'; k: number; v: number }
+  /** probe() and addProbed() apart, so other writes may come between them (a stale probe). */
+  | { t: 'probe'; k: number }
+  | { t: 'padd'; k: number; v: number };
 
 const MAX_KEY = 40;
 const keyArb = fc.integer({ min: 0, max: MAX_KEY });
@@ -35,6 +40,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('restore' as const), i: fc.nat() }) },
   { weight: 3, arbitrary: fc.constant({ t: 'rebuild' as const }) },
   { weight: 30, arbitrary: fc.record({ t: fc.constant('get' as const), k: keyArb }) },
+  { weight: 40, arbitrary: fc.record({ t: fc.constant('uput' as const), k: keyArb, v: valArb }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('probe' as const), k: keyArb }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('padd' as const), k: keyArb, v: valArb }) },
   // Rare: clearing often would keep trees too small to be deep.
   { weight: 1, arbitrary: fc.constant({ t: 'clear' as const }) },
 );
@@ -163,6 +171,17 @@ function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
     } else if (op.t === 'clear') {
       tree.clear();
       model = [];
+    } else if (op.t === 'uput' || op.t === 'padd') {
+      const first = model.find(([mk]) => mk === op.k);
+      if (op.t === 'uput') same(tree.probe(op.k), first?.[1], `probe(${op.k})`);
+      // addProbed is add(): in multi mode a new (key, value) pair, in unique mode a new key.
+      if (op.t === 'padd' || first === undefined) {
+        const i = multi ? indexIn(model, op.k, op.v, true) : first === undefined ? -1 : 0;
+        same(tree.addProbed(op.k, op.v), i < 0, `addProbed(${op.k}, ${op.v})`);
+        if (i < 0) model = [...model, [op.k, op.v] as Entry].sort(byEntry);
+      }
+    } else if (op.t === 'probe') {
+      same(tree.probe(op.k), model.find(([mk]) => mk === op.k)?.[1], `probe(${op.k})`);
     } else if (op.t === 'get') {
       same(tree.get(op.k), model.find(([mk]) => mk === op.k)?.[1], `get(${op.k})`);
       // A snapshot answers from the tree's memo only while the tree is unchanged since it.
@@ -419,6 +438,8 @@ describe('B+tree comparisons specialized by key kind', () => {
   type MEntry = [Key, Key];
   type MOp =
     | { t: 'put'; k: Key; v: Key }
+    /** probe(k), then addProbed(k, v) when k is absent: a unique-index insert. */
+    | { t: 'uput'; k: Key; v: Key }
     | { t: 'append'; v: Key }
     | { t: 'del'; k: Key; v: Key }
     | { t: 'snap' }
@@ -486,6 +507,10 @@ describe('B+tree comparisons specialized by key kind', () => {
           },
           { weight: 30, arbitrary: fc.record({ t: fc.constant('append' as const), v: domain.val }) },
           {
+            weight: 30,
+            arbitrary: fc.record({ t: fc.constant('uput' as const), k: domain.key, v: domain.val }),
+          },
+          {
             weight: 20,
             arbitrary: fc.record({ t: fc.constant('del' as const), k: domain.key, v: domain.val }),
           },
@@ -525,6 +550,18 @@ describe('B+tree comparisons specialized by key kind', () => {
                     i >= 0
                       ? model.map((e, j): MEntry => (j === i ? [e[0], o.v] : e))
                       : [...model, [k, o.v] as MEntry].sort(order);
+                } else if (o.t === 'uput') {
+                  const first = model.find(([mk]) => compareValues(mk, o.k) === 0);
+                  const got = tree.probe(o.k);
+                  same(
+                    first === undefined ? got === undefined : compareValues(got, first[1]) === 0,
+                    true,
+                    'probe',
+                  );
+                  if (first === undefined) {
+                    same(tree.addProbed(o.k, o.v), true, 'addProbed');
+                    model = [...model, [o.k, o.v] as MEntry].sort(order);
+                  }
                 } else if (o.t === 'del') {
                   const i = find(o.k, o.v);
                   same(multi ? tree.delete(o.k, o.v) : tree.delete(o.k), i >= 0, 'delete');
