@@ -916,7 +916,13 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       this.root =
         split === null
           ? child
-          : { leaf: false, gen: this.gen, sepKeys: [split.key], sepVals: [split.val], children: [child, split.node] };
+          : {
+              leaf: false,
+              gen: this.gen,
+              sepKeys: [split.key],
+              sepVals: [split.val],
+              children: [child, split.node],
+            };
     }
     path.length = 0;
     taken.length = 0;
