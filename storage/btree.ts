@@ -47,6 +47,11 @@ export interface BTreeOptions<K, V> {
   multi?: boolean;
   valueCompare?: (a: V, b: V) => number;
   nodeSize?: number;
+  /**
+   * @internal addProbed() stages entries while the nodes hold at most this many (default
+   * STAGE_WHILE_NODES_AT_MOST; -1: never). Tests set it to reach both of addProbed's paths.
+   */
+  stageUpTo?: number;
 }
 
 export interface CursorOptions<K> {
@@ -116,6 +121,13 @@ const DEFAULT_NODE_SIZE = 64;
 const MEMO_LIMIT = 1 << 18;
 
 /**
+ * Staging (see BTree.pending) applies while the nodes hold at most this many entries: a probe of so
+ * small a tree stays in cache, and past it the probe's descent costs the misses staging avoids,
+ * so the insert is made at once where the probe ended.
+ */
+const STAGE_WHILE_NODES_AT_MOST = 1024;
+
+/**
  * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
  * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
  * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
@@ -154,6 +166,8 @@ interface Shape<K, V> {
   valKind: number;
   /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
   paged: boolean;
+  /** See BTreeOptions.stageUpTo. */
+  readonly stageUpTo: number;
 }
 
 /** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
@@ -588,6 +602,19 @@ function forEachRun(n: number, max: number, visit: (start: number, end: number) 
   }
 }
 
+/** Append the entries below `n`, in order, to keys/values (warming cold leaves). */
+function collect<K, V>(s: Shape<K, V>, n: Node<K, V>, keys: K[], values: V[]): void {
+  if (!n.leaf) {
+    for (const c of n.children) collect(s, c, keys, values);
+    return;
+  }
+  warm(s, n);
+  for (let i = 0; i < n.keys.length; i++) {
+    keys.push(n.keys[i]);
+    values.push(n.vals[i]);
+  }
+}
+
 function firstEntry<K, V>(n: Node<K, V>): Leaf<K, V> {
   while (!n.leaf) n = n.children[0];
   return n;
@@ -629,6 +656,18 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
   /**
+   * Entries added by addProbed() but not yet in the nodes: key → value, keys distinct and absent
+   * from the nodes. A bulk load into an empty index (random keys: UUIDs, e-mail addresses) would
+   * otherwise pay one descent per row whose comparisons each load a string from a random place
+   * in the heap; here a row costs two hash operations, and flush() sorts the run once and inserts
+   * it in key order, each insert landing next to the previous one. Every other operation
+   * flushes first, so nothing but probe() and addProbed() ever sees a staged entry. Only keys of
+   * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: Map equality is then the
+   * tree's key equality.
+   */
+  private pending: Map<K, V> | null = null;
+  private pendingMode = MIXED;
+  /**
    * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
    * taken in each, the leaf, the key's position in it and whether it was there. Valid while
    * `probeEdits` equals `edits` (no content change since) and for `probeKey` only; the arrays are
@@ -658,6 +697,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       keyKind: opts.compare === compareValues ? NONE : MIXED,
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
       paged: false,
+      stageUpTo: opts.stageUpTo ?? STAGE_WHILE_NODES_AT_MOST,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -668,7 +708,43 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   protected rootNode(): Node<K, V> {
+    if (this.pending !== null) this.flush();
     return this.root;
+  }
+
+  /** Move the staged entries into the nodes, in key order (see `pending`). */
+  private flush(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    const run = Array.from(p.keys());
+    // Distinct keys of one kind: `<` alone orders them.
+    run.sort((a, b) => (a < b ? -1 : 1));
+    // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
+    // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
+    const s = this.shape;
+    const old: { keys: K[]; values: V[] } = { keys: [], values: [] };
+    collect(s, this.root, old.keys, old.values);
+    const keys: K[] = new Array<K>(run.length + old.keys.length);
+    const values: V[] = new Array<V>(keys.length);
+    let i = 0;
+    let j = 0;
+    for (let o = 0; o < keys.length; o++) {
+      const k = i < run.length ? run[i] : undefined;
+      const fromRun =
+        j >= old.keys.length ||
+        (i < run.length && entryCmp(s, k as K, p.get(k as K) as V, old.keys[j], old.values[j]) < 0);
+      if (fromRun) {
+        keys[o] = k as K;
+        values[o] = p.get(k as K) as V;
+        i++;
+      } else {
+        keys[o] = old.keys[j];
+        values[o] = old.values[j];
+        j++;
+      }
+    }
+    this.build(keys, values);
   }
 
   /**
@@ -685,17 +761,26 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       shape.keyKind = widen(shape.keyKind, keys[i]);
     for (let i = 0; i < values.length && shape.valKind !== MIXED; i++)
       shape.valKind = widen(shape.valKind, values[i]);
-    const max = tree.shape.nodeSize;
+    tree.build(keys, values);
+    return tree;
+  }
+
+  /** Replace the content with `keys`/`values` (in tree order, not empty), packed evenly: O(n). */
+  private build(keys: readonly K[], values: readonly V[]): void {
+    const max = this.shape.nodeSize;
     let level: Node<K, V>[] = [];
-    forEachRun(keys.length, max, (a, b) => level.push(tree.leafNode(keys.slice(a, b), values.slice(a, b))));
+    forEachRun(keys.length, max, (a, b) => level.push(this.leafNode(keys.slice(a, b), values.slice(a, b))));
     while (level.length > 1) {
       const below = level;
       level = [];
-      forEachRun(below.length, max, (a, b) => level.push(tree.innerNode(below.slice(a, b))));
+      forEachRun(below.length, max, (a, b) => level.push(this.innerNode(below.slice(a, b))));
     }
-    tree.root = level[0];
-    tree.count = keys.length;
-    return tree;
+    this.root = level[0];
+    this.count = keys.length;
+    const last = level[0];
+    let n = last;
+    while (!n.leaf) n = n.children[n.children.length - 1];
+    this.tail = n;
   }
 
   /**
@@ -741,13 +826,19 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return tree;
   }
 
-  /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
+  /** @internal Entries staged by addProbed and not yet in the nodes (tests: see `pending`). */
+  get stagedCount(): number {
+    return this.pending === null ? 0 : this.pending.size;
+  }
+
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
   get editCount(): number {
     return this.edits;
   }
 
+  /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
+    if (this.pending !== null) this.flush();
     const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
     this.gen = generationCounter++;
     return snap;
@@ -758,6 +849,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * read-only whichever tree they came from (see the header); the fresh generation is insurance.
    */
   restore(snap: BTreeSnapshot<K, V>): void {
+    this.pending = null;
     this.root = snap.root;
     this.count = snap.size;
     this.gen = generationCounter++;
@@ -772,6 +864,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   clear(): void {
+    this.pending = null;
     this.root = this.leafNode([], []);
     this.count = 0;
     this.tail = null;
@@ -786,6 +879,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
   override get(key: K): V | undefined {
+    if (this.pending !== null) this.flush();
     const t = this.tail;
     if (t !== null) {
       const n = t.keys.length;
@@ -829,10 +923,25 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const mode = probeMode(s.keyKind, key);
     // Keys above the last one, and keys a memo answers, take add()'s own paths.
     if (mode === MIXED) return this.get(key);
+    const p = this.pending;
+    let staged = 0;
+    if (p !== null) {
+      if (mode !== this.pendingMode) return this.get(key);
+      const known = p.get(key);
+      if (known !== undefined) return known;
+      staged = p.size;
+    }
     const t = this.tail;
-    if (t !== null) {
-      const n = t.keys.length;
-      if (n > 0 && before(mode, s.compare, t.keys[n - 1], key, false)) return undefined;
+    // Nothing in the nodes, or a key above their last one: absent, without a descent.
+    if (
+      this.count === staged ||
+      (t !== null && t.keys.length > 0 && before(mode, s.compare, t.keys[t.keys.length - 1], key, false))
+    ) {
+      this.probeLeaf = null;
+      this.probeFound = false;
+      this.probeKey = key;
+      this.probeEdits = this.edits;
+      return undefined;
     }
     if (!s.multi) {
       if (mode === NUM) {
@@ -881,13 +990,33 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (this.probeEdits !== this.edits || this.probeKey !== key) return this.add(key, value);
     this.probeEdits = -1;
     this.probeKey = undefined;
-    const leaf = this.probeLeaf as Leaf<K, V>;
+    const leaf = this.probeLeaf;
     this.probeLeaf = null;
     const s = this.shape;
     // A present key: unique mode adds nothing; multi mode orders the entry among the key's own.
     if (this.probeFound) return s.multi ? this.add(key, value) : false;
+    const p = this.pending;
+    // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
+    // run is being staged: staging starts with a key that took a descent, so an ascending load
+    // never stages.
+    if ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged) {
+      // Stage (see `pending`): the probe found the key neither staged nor in the nodes. A key
+      // that widens the kind (a string with high units) or is of another kind is not staged.
+      if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+      const mode = probeMode(s.keyKind, key);
+      if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
+      if (p === null) {
+        this.pending = new Map([[key, value]]);
+        this.pendingMode = mode;
+      } else p.set(key, value);
+      if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+      this.count++;
+      this.edits++;
+      return true;
+    }
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+    if (p !== null || leaf === null) return this.add(key, value);
     const w = this.own(leaf);
     insertAt(w.keys, this.probeAt, key);
     insertAt(w.vals, this.probeAt, value);
@@ -936,6 +1065,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   /** Unique mode: insert or replace; returns the previous value. */
   set(key: K, value: V): V | undefined {
+    if (this.pending !== null) this.flush();
     this.insert(key, value, true);
     this.edits++;
     this.lookups?.delete(key);
@@ -950,6 +1080,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * the (key, value) pair; unique mode: the key.
    */
   add(key: K, value: V): boolean {
+    if (this.pending !== null) this.flush();
     this.insert(key, value, false);
     // A unique tree adds only an absent key, which the memo cannot hold.
     if (this.added) this.edits++;
@@ -960,6 +1091,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   delete(key: K, value?: V): boolean {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
+    if (this.pending !== null) this.flush();
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);

@@ -91,6 +91,8 @@ interface RawNode {
  * collected and asserted once: an expect() per entry would dominate the run time.
  */
 function checkShape(tree: BTree<number, number>, nodeSize: number, multi: boolean): number {
+  // Any read moves staged entries (BTree.pending) into the nodes before they are walked raw.
+  tree.min();
   const root = (tree as unknown as { root: RawNode }).root;
   const cmp = (a: Entry, b: Entry): number => (multi ? byEntry(a, b) : a[0] - b[0]);
   const problems: string[] = [];
@@ -129,9 +131,12 @@ function indexIn(model: readonly Entry[], k: number, v: number, multi: boolean):
   return model.findIndex(([mk, mv]) => mk === k && (!multi || mv === v));
 }
 
-function options(multi: boolean, nodeSize?: number): BTreeOptions<number, number> {
-  return { compare: compareValues, multi, valueCompare: compareValues, nodeSize };
+function options(multi: boolean, nodeSize?: number, stageUpTo?: number): BTreeOptions<number, number> {
+  return { compare: compareValues, multi, valueCompare: compareValues, nodeSize, stageUpTo };
 }
+
+/** Stage limits reaching each of addProbed's paths: never, into empty nodes, small, always here. */
+const stageArb = fc.constantFrom(-1, 0, 6, 1024);
 
 /** Throws on a mismatch: far cheaper than expect() for the thousands of checks per property run. */
 function same(actual: unknown, expected: unknown, what: string): void {
@@ -142,8 +147,8 @@ function same(actual: unknown, expected: unknown, what: string): void {
  * Applies `ops` to a tree and the model, checking each write's result; returns the end state.
  * Model arrays are never changed in place: snapshots keep references to them.
  */
-function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
-  const opts = options(multi, nodeSize);
+function replay(multi: boolean, nodeSize: number, ops: readonly Op[], stageUpTo?: number) {
+  const opts = options(multi, nodeSize, stageUpTo);
   let tree = new BTree<number, number>(opts);
   let model: readonly Entry[] = [];
   const snaps: { snap: BTreeSnapshot<number, number>; model: readonly Entry[] }[] = [];
@@ -207,8 +212,9 @@ describe('B+tree against a sorted model', () => {
           opsArb,
           fc.array(rangeArb, { minLength: 1, maxLength: 4 }),
           fc.array(keyArb, { maxLength: 6 }),
-          (nodeSize, ops, ranges, probes) => {
-            const { tree, model, snaps } = replay(multi, nodeSize, ops);
+          stageArb,
+          (nodeSize, ops, ranges, probes, stageUpTo) => {
+            const { tree, model, snaps } = replay(multi, nodeSize, ops, stageUpTo);
             checkShape(tree, nodeSize, multi);
             expect([...tree.entries()]).toEqual(model);
             for (const r of ranges) expectRange(tree, model, r);
@@ -523,13 +529,15 @@ describe('B+tree comparisons specialized by key kind', () => {
             fc.constantFrom(4, 5),
             fc.array(op, { minLength: 1, maxLength: 200, size: 'max' }),
             fc.array(fc.oneof(domain.key, nums, text, highText, other), { maxLength: 8 }),
-            (nodeSize, ops, probes) => {
+            stageArb,
+            (nodeSize, ops, probes, stageUpTo) => {
               const order = entryOrder(multi);
               const opts: BTreeOptions<Key, Key> = {
                 compare: compareValues,
                 multi,
                 valueCompare: compareValues,
                 nodeSize,
+                stageUpTo,
               };
               let tree = new BTree<Key, Key>(opts);
               let model: readonly MEntry[] = [];
