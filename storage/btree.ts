@@ -41,6 +41,7 @@
 import { InternalError } from '../src/errors';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
+import { numberOrder, stringOrder } from './sort-keys';
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -665,7 +666,10 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: Map equality is then the
    * tree's key equality.
    */
-  private pending: Map<K, V> | null = null;
+  private pending: Map<K, number> | null = null;
+  /** The staged entries in the order they came: `pending` maps a key to its position here. */
+  private stagedKeys: K[] = [];
+  private stagedVals: V[] = [];
   private pendingMode = MIXED;
   /**
    * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
@@ -712,35 +716,48 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return this.root;
   }
 
+  private dropStaged(): void {
+    this.pending = null;
+    this.stagedKeys = [];
+    this.stagedVals = [];
+  }
+
   /** Move the staged entries into the nodes, in key order (see `pending`). */
   private flush(): void {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
-    const run = Array.from(p.keys());
-    // Distinct keys of one kind: `<` alone orders them.
-    run.sort((a, b) => (a < b ? -1 : 1));
+    const sk = this.stagedKeys;
+    const sv = this.stagedVals;
+    this.stagedKeys = [];
+    this.stagedVals = [];
+    // Distinct keys of one kind (see `pending`), ordered by `<`.
+    const order =
+      this.pendingMode === STR
+        ? stringOrder(sk as unknown as string[])
+        : numberOrder(sk as unknown as number[]);
     // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
     // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
     const s = this.shape;
-    const old: { keys: K[]; values: V[] } = { keys: [], values: [] };
-    collect(s, this.root, old.keys, old.values);
-    const keys: K[] = new Array<K>(run.length + old.keys.length);
+    const oldKeys: K[] = [];
+    const oldVals: V[] = [];
+    collect(s, this.root, oldKeys, oldVals);
+    const keys: K[] = new Array<K>(sk.length + oldKeys.length);
     const values: V[] = new Array<V>(keys.length);
     let i = 0;
     let j = 0;
     for (let o = 0; o < keys.length; o++) {
-      const k = i < run.length ? run[i] : undefined;
-      const fromRun =
-        j >= old.keys.length ||
-        (i < run.length && entryCmp(s, k as K, p.get(k as K) as V, old.keys[j], old.values[j]) < 0);
-      if (fromRun) {
-        keys[o] = k as K;
-        values[o] = p.get(k as K) as V;
+      const x = i < order.length ? order[i] : 0;
+      if (
+        j >= oldKeys.length ||
+        (i < order.length && entryCmp(s, sk[x], sv[x], oldKeys[j], oldVals[j]) < 0)
+      ) {
+        keys[o] = sk[x];
+        values[o] = sv[x];
         i++;
       } else {
-        keys[o] = old.keys[j];
-        values[o] = old.values[j];
+        keys[o] = oldKeys[j];
+        values[o] = oldVals[j];
         j++;
       }
     }
@@ -849,7 +866,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * read-only whichever tree they came from (see the header); the fresh generation is insurance.
    */
   restore(snap: BTreeSnapshot<K, V>): void {
-    this.pending = null;
+    this.dropStaged();
     this.root = snap.root;
     this.count = snap.size;
     this.gen = generationCounter++;
@@ -864,7 +881,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   clear(): void {
-    this.pending = null;
+    this.dropStaged();
     this.root = this.leafNode([], []);
     this.count = 0;
     this.tail = null;
@@ -927,8 +944,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     let staged = 0;
     if (p !== null) {
       if (mode !== this.pendingMode) return this.get(key);
-      const known = p.get(key);
-      if (known !== undefined) return known;
+      const at = p.get(key);
+      if (at !== undefined) return this.stagedVals[at];
       staged = p.size;
     }
     const t = this.tail;
@@ -1006,9 +1023,11 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       const mode = probeMode(s.keyKind, key);
       if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
       if (p === null) {
-        this.pending = new Map([[key, value]]);
+        this.pending = new Map([[key, 0]]);
         this.pendingMode = mode;
-      } else p.set(key, value);
+      } else p.set(key, this.stagedKeys.length);
+      this.stagedKeys.push(key);
+      this.stagedVals.push(value);
       if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
       this.count++;
       this.edits++;
