@@ -39,9 +39,36 @@
  */
 
 import { InternalError } from '../src/errors';
+import { BTreeCursor } from './btree-cursor';
+import {
+  MIXED,
+  NONE,
+  NUM,
+  STR,
+  before,
+  childFor,
+  cmpMode,
+  collect,
+  entryCmp,
+  entryCmpMode,
+  fill,
+  firstEntry,
+  forEachRun,
+  insertAt,
+  lowerIndex,
+  probeMode,
+  removeAt,
+  same,
+  warm,
+  widen,
+} from './btree-nodes';
+import type { CursorOptions, Inner, Leaf, LeafPage, Node, PageEntry, Shape, Split } from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
 import { numberOrder, stringOrder } from './sort-keys';
+
+export { BTreeCursor };
+export type { CursorOptions, LeafPage, PageEntry };
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -55,59 +82,8 @@ export interface BTreeOptions<K, V> {
   stageUpTo?: number;
 }
 
-export interface CursorOptions<K> {
-  lo?: K;
-  loInclusive?: boolean;
-  hi?: K;
-  hiInclusive?: boolean;
-  reverse?: boolean;
-}
-
-interface Leaf<K, V> {
-  leaf: true;
-  gen: number;
-  keys: K[];
-  vals: V[];
-  /** The checkpoint page this leaf's entries equal (null for a leaf built or changed in memory). */
-  page: LeafPage<K, V> | null;
-  /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
-  cold: boolean;
-}
-
-/** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
-export interface LeafPage<K, V> {
-  readonly count: number;
-  /** Decode the entries; a FormatError when the stored bytes are damaged. */
-  load(): { keys: K[]; vals: V[] };
-}
-
-/** One page of a paged tree, in tree order: its first entry is the separator in front of it. */
-export interface PageEntry<K, V> {
-  firstKey: K;
-  firstVal: V;
-  page: LeafPage<K, V>;
-}
-
-interface Inner<K, V> {
-  leaf: false;
-  gen: number;
-  /** sepKeys[i] / sepVals[i]: the smallest entry of children[i + 1]. */
-  sepKeys: K[];
-  sepVals: V[];
-  children: Node<K, V>[];
-}
-
-type Node<K, V> = Leaf<K, V> | Inner<K, V>;
-
 let generationCounter = 1;
 
-/** Insert at position i; a plain shift loop beats Array.prototype.splice on small arrays. */
-function insertAt<T>(a: T[], i: number, x: T): void {
-  let j = a.length;
-  a.push(x);
-  for (; j > i; j--) a[j] = a[j - 1];
-  a[i] = x;
-}
 /**
  * Measured on 200k random number keys (Node.js 20, median of 7): 32 / 64 / 128 gave insert 110 / 105 /
  * 120 ns, get 59 / 54 / 51 ns, delete 26 / 31 / 35 ns. 64 is the best all-round; larger nodes also
@@ -127,312 +103,6 @@ const MEMO_LIMIT = 1 << 18;
  * so the insert is made at once where the probe ended.
  */
 const STAGE_WHILE_NODES_AT_MOST = 1024;
-
-/**
- * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
- * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
- * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
- * the key's unit is below U+D800, so `<` on units agrees with compareValues's code-point order
- * whatever the other string holds (a surrogate or a unit ≥ U+E000 is above it in both orders).
- * The kind only widens (NONE → NUM or STR → MIXED) because snapshots share it: a snapshot's keys
- * are a subset of every key the tree ever held.
- */
-const NONE = 0;
-const NUM = 1;
-const STR = 2;
-const MIXED = 3;
-
-/** Units that make `<` disagree with code-point order somewhere (no `u` flag: units, not code points). */
-const HIGH_UNIT = /[\ud800-\uffff]/;
-
-function kindOf(x: unknown): number {
-  if (typeof x === 'number') return x === x ? NUM : MIXED;
-  if (typeof x === 'string') return HIGH_UNIT.test(x) ? MIXED : STR;
-  return MIXED;
-}
-
-function widen(kind: number, x: unknown): number {
-  if (kind === MIXED) return MIXED;
-  const k = kindOf(x);
-  return kind === NONE || kind === k ? k : MIXED;
-}
-
-interface Shape<K, V> {
-  readonly compare: (a: K, b: K) => number;
-  readonly multi: boolean;
-  readonly valueCompare: (a: V, b: V) => number;
-  readonly nodeSize: number;
-  /** Kind of every key stored so far (MIXED for a comparator other than compareValues). */
-  keyKind: number;
-  valKind: number;
-  /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
-  paged: boolean;
-  /** See BTreeOptions.stageUpTo. */
-  readonly stageUpTo: number;
-}
-
-/** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
-function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
-  if (!n.cold) return;
-  const page = n.page as LeafPage<K, V>;
-  const { keys, vals } = page.load();
-  if (keys.length !== page.count || vals.length !== page.count)
-    throw new InternalError('BTree: a page decoded to the wrong number of entries');
-  for (let i = 0; i < keys.length && s.keyKind !== MIXED; i++) s.keyKind = widen(s.keyKind, keys[i]);
-  for (let i = 0; i < vals.length && s.valKind !== MIXED; i++) s.valKind = widen(s.valKind, vals[i]);
-  n.keys = keys;
-  n.vals = vals;
-  n.cold = false;
-}
-
-/** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
-function probeMode(kind: number, k: unknown): number {
-  if (kind === NUM) return typeof k === 'number' && k === k ? NUM : MIXED;
-  if (kind === STR) return typeof k === 'string' ? STR : MIXED;
-  return MIXED;
-}
-
-/** compare(a, b) for a stored `a` and a probe `b` of mode `m` (see probeMode). */
-function cmpMode<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): number {
-  if (m === NUM) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-  if (m === STR) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
-  return compare(a, b);
-}
-
-/**
- * compare(a, b) < 0, or ≤ 0 when `orEqual`, for a stored `a` and a probe `b` of mode `m`: one
- * relational operator where cmpMode needs an equality test as well (for two strings both look
- * at their contents), which matters in binary searches over keys spread across the heap.
- */
-function before<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T, orEqual: boolean): boolean {
-  if (m === MIXED) return orEqual ? compare(a, b) <= 0 : compare(a, b) < 0;
-  return orEqual ? a <= b : a < b;
-}
-
-/** compare(a, b) === 0 for a stored `a` and a probe `b` of mode `m`. */
-function same<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): boolean {
-  return m === MIXED ? compare(a, b) === 0 : a === b;
-}
-
-/** Entry order for a stored (k1, v1) and a probe (k2, v2) of modes mk, mv. */
-function entryCmpMode<K, V>(s: Shape<K, V>, mk: number, mv: number, k1: K, v1: V, k2: K, v2: V): number {
-  const c = cmpMode(mk, s.compare, k1, k2);
-  return c !== 0 || !s.multi ? c : cmpMode(mv, s.valueCompare, v1, v2);
-}
-
-function entryCmp<K, V>(s: Shape<K, V>, k1: K, v1: V, k2: K, v2: V): number {
-  const c = s.compare(k1, k2);
-  return c !== 0 || !s.multi ? c : s.valueCompare(v1, v2);
-}
-
-/** Number of entries of `keys/vals` that are < (k, v) (lower bound). */
-function lowerIndex<K, V>(
-  s: Shape<K, V>,
-  keys: K[],
-  vals: V[],
-  k: K,
-  v: V | undefined,
-  keyOnly: boolean,
-): number {
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = keys.length;
-  if (keyOnly || v === undefined || !s.multi) {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(mk, s.compare, keys[mid], k, false)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  const mv = probeMode(s.valKind, v);
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of entries ≤ k on the key alone (upper bound). */
-function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (before(mk, s.compare, keys[mid], k, true)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Child to descend into for an exact entry lookup: the number of separators ≤ (k, v). */
-function childFor<K, V>(s: Shape<K, V>, node: Inner<K, V>, k: K, v: V | undefined): number {
-  const sepKeys = node.sepKeys;
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = sepKeys.length;
-  if (!s.multi || v === undefined) {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (before(mk, s.compare, sepKeys[mid], k, true)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  const mv = probeMode(s.valKind, v);
-  const sepVals = node.sepVals;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entryCmpMode(s, mk, mv, sepKeys[mid], sepVals[mid], k, v) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Allocation-free ordered iteration: call next(), then read key/value. */
-export class BTreeCursor<K, V> {
-  key!: K;
-  value!: V;
-  private readonly nodes: Node<K, V>[] = [];
-  private readonly idx: number[] = [];
-  private leafNode: Leaf<K, V> | null = null;
-  private i = 0;
-  private started = false;
-  private done = false;
-
-  constructor(
-    private readonly s: Shape<K, V>,
-    private readonly root: Node<K, V>,
-    private readonly o: CursorOptions<K>,
-  ) {}
-
-  private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
-    while (!node.leaf) {
-      const c = pick(node);
-      this.nodes.push(node);
-      this.idx.push(c);
-      node = node.children[c];
-    }
-    warm(this.s, node);
-    this.leafNode = node;
-  }
-
-  /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
-  private seekForward(k: K, inclusive: boolean): void {
-    const s = this.s;
-    // A separator strictly below k (or ≤ k for exclusive) rules out everything left of it.
-    this.descend(this.root, (n) =>
-      inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
-    );
-    const leaf = this.leafNode as Leaf<K, V>;
-    this.i = inclusive
-      ? lowerIndex(s, leaf.keys, leaf.vals, k, undefined, true)
-      : upperIndexKey(s, leaf.keys, k);
-  }
-
-  private seekFirst(): void {
-    this.descend(this.root, () => 0);
-    this.i = 0;
-  }
-
-  private seekLast(): void {
-    this.descend(this.root, (n) => n.children.length - 1);
-    this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
-  }
-
-  /** Move forward until (leaf, i) is a real entry; false at the end. */
-  private settleForward(): boolean {
-    let leaf = this.leafNode as Leaf<K, V>;
-    while (this.i >= leaf.keys.length) {
-      let depth = this.nodes.length - 1;
-      while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
-      if (depth < 0) return false;
-      this.nodes.length = depth + 1;
-      this.idx.length = depth + 1;
-      this.idx[depth]++;
-      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
-      leaf = this.leafNode as Leaf<K, V>;
-      this.i = 0;
-    }
-    return true;
-  }
-
-  /** Move backward until (leaf, i) is a real entry; false before the start. */
-  private settleBackward(): boolean {
-    while (this.i < 0) {
-      let depth = this.nodes.length - 1;
-      while (depth >= 0 && this.idx[depth] === 0) depth--;
-      if (depth < 0) return false;
-      this.nodes.length = depth + 1;
-      this.idx.length = depth + 1;
-      this.idx[depth]--;
-      this.descend(
-        (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
-        (n) => n.children.length - 1,
-      );
-      this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
-    }
-    return true;
-  }
-
-  next(): boolean {
-    if (this.done) return false;
-    const o = this.o;
-    const s = this.s;
-    if (!o.reverse) {
-      if (!this.started) {
-        this.started = true;
-        if (o.lo !== undefined) this.seekForward(o.lo, o.loInclusive !== false);
-        else this.seekFirst();
-      } else this.i++;
-      if (!this.settleForward()) return this.finish();
-      const leaf = this.leafNode as Leaf<K, V>;
-      const k = leaf.keys[this.i];
-      if (o.hi !== undefined) {
-        const c = s.compare(k, o.hi);
-        if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
-      }
-      this.key = k;
-      this.value = leaf.vals[this.i];
-      return true;
-    }
-    if (!this.started) {
-      this.started = true;
-      if (o.hi !== undefined) {
-        // Last entry ≤ hi (or < hi): one before the first entry > hi (or ≥ hi).
-        this.seekForward(o.hi, o.hiInclusive === false);
-        this.i--;
-      } else this.seekLast();
-    } else this.i--;
-    if (!this.settleBackward()) return this.finish();
-    const leaf = this.leafNode as Leaf<K, V>;
-    const k = leaf.keys[this.i];
-    if (o.lo !== undefined) {
-      const c = s.compare(k, o.lo);
-      if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
-    }
-    this.key = k;
-    this.value = leaf.vals[this.i];
-    return true;
-  }
-
-  private finish(): false {
-    this.done = true;
-    return false;
-  }
-
-  /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
-  get leaf(): object | null {
-    return this.leafNode;
-  }
-
-  /** The current entry's index inside `leaf`. */
-  get position(): number {
-    return this.i;
-  }
-}
 
 /** Read operations shared by live trees and snapshots. */
 abstract class BTreeReader<K, V> {
@@ -569,56 +239,6 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
 /** The shape a snapshot shares with its tree (protected on the class: not part of the public API). */
 function shapeOf<K, V>(snap: BTreeSnapshot<K, V>): Shape<K, V> {
   return (snap as unknown as { shape: Shape<K, V> }).shape;
-}
-
-/** The new right sibling produced by a split, with the separator that goes up to the parent. */
-interface Split<K, V> {
-  key: K;
-  val: V;
-  node: Node<K, V>;
-}
-
-/** Entries of a leaf or children of an inner node: the quantity nodeSize bounds. */
-function fill<K, V>(n: Node<K, V>): number {
-  return n.leaf ? n.keys.length : n.children.length;
-}
-
-/** Remove position i; like insertAt, a shift loop beats splice on small arrays. */
-function removeAt<T>(a: T[], i: number): void {
-  const n = a.length - 1;
-  for (; i < n; i++) a[i] = a[i + 1];
-  a.length = n;
-}
-
-/** Cut n items into ceil(n / max) runs whose lengths differ by at most one, so none is underfull. */
-function forEachRun(n: number, max: number, visit: (start: number, end: number) => void): void {
-  const runs = Math.ceil(n / max);
-  const base = Math.floor(n / runs);
-  const longer = n % runs;
-  let start = 0;
-  for (let r = 0; r < runs; r++) {
-    const end = start + base + (r < longer ? 1 : 0);
-    visit(start, end);
-    start = end;
-  }
-}
-
-/** Append the entries below `n`, in order, to keys/values (warming cold leaves). */
-function collect<K, V>(s: Shape<K, V>, n: Node<K, V>, keys: K[], values: V[]): void {
-  if (!n.leaf) {
-    for (const c of n.children) collect(s, c, keys, values);
-    return;
-  }
-  warm(s, n);
-  for (let i = 0; i < n.keys.length; i++) {
-    keys.push(n.keys[i]);
-    values.push(n.vals[i]);
-  }
-}
-
-function firstEntry<K, V>(n: Node<K, V>): Leaf<K, V> {
-  while (!n.leaf) n = n.children[0];
-  return n;
 }
 
 /** Unique mode never looks at values, so their order is irrelevant there. */
