@@ -356,9 +356,17 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       this.pendingMode === STR
         ? stringOrder(sk as unknown as string[])
         : numberOrder(sk as unknown as number[]);
+    const s = this.shape;
+    const inNodes = this.count - sk.length;
+    if (sk.length * 8 < inNodes) {
+      // A short run (a few rows per commit into a small table): inserting it costs less than
+      // rebuilding the nodes, each insert a descent into a tree small enough to stay cached.
+      this.count = inNodes;
+      for (let i = 0; i < order.length; i++) this.insert(sk[order[i]], sv[order[i]], false);
+      return;
+    }
     // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
     // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
-    const s = this.shape;
     const oldKeys: K[] = [];
     const oldVals: V[] = [];
     collect(s, this.root, oldKeys, oldVals);
