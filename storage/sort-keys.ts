@@ -13,15 +13,23 @@
 
 /** Bits a packed number can hold exactly. */
 const EXACT_BITS = 53;
+/** Runs shorter than this are sorted with a comparator. */
+const SHORT_RUN = 512;
 /** Units scanned for the alphabet: more than any packing can use (53 bits / 1 bit per unit). */
 const SCAN_UNITS = 24;
 
-/** Positions of `keys` (distinct strings) in ascending `<` order. */
-export function stringOrder(keys: readonly string[]): Uint32Array {
+/**
+ * Positions of `keys` (distinct strings) in ascending `<` order. `shortRun`: below this many keys
+ * a comparator sorts them (tests lower it to reach the packed sort with small inputs).
+ */
+export function stringOrder(keys: readonly string[], shortRun = SHORT_RUN): Uint32Array {
   const n = keys.length;
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
+  // The alphabet tables cost a fixed 320 KiB and a pass over 65,536 units: not worth it for a
+  // short run, which a comparator sorts in a few hundred comparisons.
+  if (n < shortRun) return comparatorOrder(keys, order);
   const indexBits = Math.max(1, Math.ceil(Math.log2(n)));
   if (indexBits > 32) return comparatorOrder(keys, order);
   // The common prefix orders nothing: skip it.

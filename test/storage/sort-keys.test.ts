@@ -27,6 +27,8 @@ describe('stringOrder', () => {
           fc.array(fc.stringOf(fc.constantFrom(...chars.split('')), { maxLength: 14 }), { maxLength: 300 }),
           (prefix, tails) => {
             const keys = [...new Set(tails.map((t) => prefix + t))];
+            // The packed sort (short-run threshold lowered) and the default, comparator here.
+            expectOrder(keys, stringOrder(keys, 2));
             expectOrder(keys, stringOrder(keys));
           },
         ),
@@ -40,6 +42,7 @@ describe('stringOrder', () => {
     const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
     const uuids = Array.from({ length: 20000 }, (_, i) => `${next().toString(16)}-${i}`);
     expectOrder(uuids, stringOrder(uuids));
+    expectOrder(uuids.slice(0, 100), stringOrder(uuids.slice(0, 100)));
     // After a differing first unit, twenty equal ones: every packed number ties with many
     // (long runs) or a few (short runs) others, and the keys decide.
     const long = Array.from(
