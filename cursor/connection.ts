@@ -7,6 +7,7 @@
  * Statements are lowered once per SQL text (LRU cache, invalidated by DDL) and physical plans are
  * cached with them, so re-executing a statement only binds parameters.
  */
+import type { CollectionState } from '../storage/collection-state';
 import { Database, foreignKeyGuard, foreignKeysEnabled, setForeignKeys } from '../src/database';
 import {
   DatabaseError,
@@ -24,9 +25,9 @@ import {
   Warning,
 } from '../src/errors';
 import type { OpenOptions } from '../src/options';
-import { lowerStatement } from '../parser/lower-statement';
 import type { SchemaPlan } from '../src/schema-versions';
-import { StatementCache } from '../parser/statement-cache';
+import type { StatementCache } from '../parser/statement-cache';
+import { sqlFront } from './sql-front';
 import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
@@ -65,6 +66,16 @@ export type RunOutcome =
       schemaPlan?: SchemaPlan;
     };
 
+/** Size class of a table: changes when its row count grows or shrinks about fourfold. */
+function sizeClass(rows: number): number {
+  return Math.floor(Math.log2(rows + 1) / 2);
+}
+
+function sameSizes(sizes: readonly { state: CollectionState; size: number }[]): boolean {
+  for (const s of sizes) if (sizeClass(s.state.pk.size) !== s.size) return false;
+  return true;
+}
+
 const EXPLAIN_COLUMNS: readonly OutputColumn[] = [{ name: 'plan', type: 'text', nullable: false }];
 
 /** Plan summaries for trace contexts, once per physical plan (plans are cached and immutable). */
@@ -98,6 +109,8 @@ export function connect(path: string, options?: ConnectOptions): Connection<unkn
     'busyTimeoutMs',
     'cacheBytes',
     'checkpointEveryBytes',
+    'replayLimitBytes',
+    'replayLimitFrames',
     'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];
@@ -132,7 +145,13 @@ export class Connection<Row = ResultRow> {
   private readonly tempViews = new Map<string, { name: string; sql: string }>();
   private readonly plans = new WeakMap<
     LoweredStatement,
-    { version: number; plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> }
+    {
+      version: number;
+      plan: PhysicalPlan;
+      subplans: Map<LogicalPlan, PhysicalPlan>;
+      /** A join's tables and their size class when planned (join order depends on sizes). */
+      sizes: readonly { state: CollectionState; size: number }[] | null;
+    }
   >();
   private readonly cursors = new Set<Cursor<unknown>>();
   /** Open SQL savepoints, oldest first (see runSavepoint). */
@@ -152,7 +171,7 @@ export class Connection<Row = ResultRow> {
     this._rowMode = opts.rowMode ?? 'array';
     this._safeIntegers = opts.safeIntegers === true;
     this.traceParams = opts.traceParams === true;
-    this.cache = new StatementCache(opts.statementCacheSize ?? 256);
+    this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
   }
 
   get autocommit(): boolean {
@@ -269,7 +288,7 @@ export class Connection<Row = ResultRow> {
     const hit = this.cache.get(sql, version);
     if (hit) return hit;
     // The catalog this connection may see: another connection's uncommitted DDL is not in it.
-    const lowered = lowerStatement(sql, {
+    const lowered = sqlFront().lowerStatement(sql, {
       names: () => db.visibleCollectionNames(),
       collection: (name) => {
         const state = db.visibleCollection(name);
@@ -290,8 +309,16 @@ export class Connection<Row = ResultRow> {
   ): { plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> } {
     const version = this.database.storage.catalogVersion;
     const cached = this.plans.get(lowered);
-    if (cached && cached.version === version) return cached;
-    const entry = { version, plan: physicalPlan(stmt.plan, this.database.readView()), subplans: new Map() };
+    if (cached && cached.version === version && (cached.sizes === null || sameSizes(cached.sizes)))
+      return cached;
+    const seen = new Map<CollectionState, number>();
+    const plan = physicalPlan(stmt.plan, this.database.readView(), (c) =>
+      seen.set(c.state, sizeClass(c.pk.size)),
+    );
+    // Plans of one table do not depend on its size; a join's order does, so it is re-planned when
+    // a table it reads has grown or shrunk about fourfold since.
+    const sizes = seen.size < 2 ? null : [...seen].map(([state, size]) => ({ state, size }));
+    const entry = { version, plan, subplans: new Map(), sizes };
     this.plans.set(lowered, entry);
     return entry;
   }

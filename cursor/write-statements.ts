@@ -20,7 +20,7 @@ import type { Params } from './values';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import type { AddColumnStmt, DropColumnStmt, RenameColumnStmt, RenameTableStmt } from '../parser/ir';
-import { lowerStatement } from '../parser/lower-statement';
+import { sqlFront } from './sql-front';
 import type { CatalogReader } from '../parser/scope';
 import { planChange } from '../src/schema-versions';
 import type { SchemaPlan } from '../src/schema-versions';
@@ -65,7 +65,7 @@ function checkViews(engine: Engine): void {
   };
   for (const view of engine.sqlViewList()) {
     try {
-      lowerStatement(`SELECT * FROM "${view.name.replace(/"/g, '""')}"`, catalog);
+      sqlFront().lowerStatement(`SELECT * FROM "${view.name.replace(/"/g, '""')}"`, catalog);
     } catch (err) {
       if (!(err instanceof ProgrammingError)) throw err;
       throw new SchemaError(`error in view ${view.name} after drop column: ${err.message}`, 'SCHEMA', {
@@ -123,6 +123,7 @@ export function runWrite(
     case 'createIndex':
     case 'dropIndex':
     case 'setUserVersion':
+    case 'analyze':
       return executeDdl(engine, stmt, null);
     default:
       throw new ProgrammingError(`not a write statement: ${stmt.kind}`, 'PROGRAMMING');

@@ -20,6 +20,7 @@ import type {
   DropColumnStmt,
   RenameTableStmt,
   SetUserVersionStmt,
+  AnalyzeStmt,
 } from '../planner/ddl-plan';
 
 /** How parameters are referenced in the statement. */
@@ -72,6 +73,7 @@ export type {
   DropColumnStmt,
   RenameTableStmt,
   SetUserVersionStmt,
+  AnalyzeStmt,
 } from '../planner/ddl-plan';
 
 /** RETURNING with the result columns the cursor describes (named like a select list). */
@@ -153,7 +155,8 @@ export type Statement =
   | TxnStmt
   | SavepointStmt
   | PragmaStmt
-  | SetUserVersionStmt;
+  | SetUserVersionStmt
+  | AnalyzeStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

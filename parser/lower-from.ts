@@ -98,7 +98,7 @@ function cteBody(
   entry: CteEntry,
   lower: (entry: CteEntry) => CteBody,
 ): { body: CteBody; info: SharedCte | undefined } {
-  if (entry.view || entry.notMaterialized) return { body: lower(entry), info: undefined };
+  if (entry.notMaterialized) return { body: lower(entry), info: undefined };
   if (entry.shared) {
     entry.shared.info.refs++;
     return entry.shared;
@@ -135,7 +135,10 @@ function cteLeaf(
   return {
     member: { qualifiers, width: body.columns.length, table: null, derived: [...body.columns] },
     plan: entry.view
-      ? L.derived(body.plan, src.alias ?? entry.name, body.columns.length)
+      ? {
+          ...L.derived(body.plan, src.alias ?? entry.name, body.columns.length, entry.name, info),
+          view: true,
+        }
       : L.derived(body.plan, src.alias, body.columns.length, entry.name, info),
   };
 }
@@ -152,7 +155,13 @@ function viewLeaf(
     throw new QueryError(`view ${view.name} is circularly defined`, 'QUERY', { sql });
   params.viewsLowering.add(key);
   try {
-    return cteLeaf(viewEntry(view), src, params, sql);
+    // One entry per view and statement, so a view read twice is computed once, like a CTE.
+    let entry = params.viewEntries.get(key);
+    if (!entry) {
+      entry = viewEntry(view);
+      params.viewEntries.set(key, entry);
+    }
+    return cteLeaf(entry, src, params, sql);
   } finally {
     params.viewsLowering.delete(key);
   }
@@ -345,6 +354,8 @@ export function lowerFrom(
     }
     const on = conds.length === 0 ? null : conds.reduce((a, b) => E.and(a, b));
     plan = L.join(r.join ?? 'inner', plan, plans[i + 1], on, r.offset - base, r.width);
+    // SQLite never reorders around a CROSS JOIN: users write it to fix the loop order.
+    if (j.kind === 'cross') plan = { ...plan, fixed: true };
   });
   return { ...multi(members, plan), where };
 }

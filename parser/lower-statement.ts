@@ -98,6 +98,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return lowerCreateView(ast, sql);
     case 'dropView':
       return { kind: 'dropView', name: ast.name, ifExists: ast.ifExists };
+    case 'analyze':
+      return { kind: 'analyze', schema: ast.schema, name: ast.name };
     default:
       return lowerDdl(ast, catalog, sql);
   }

@@ -74,6 +74,8 @@ export class ParamCollector {
   cteLowerer: ((entry: CteEntry) => CteBody) | null = null;
   /** Lower-cased names of the views being expanded (a view that reads itself is an error). */
   readonly viewsLowering = new Set<string>();
+  /** The views this statement reads, by lower-cased name: every reference shares one entry (and body). */
+  readonly viewEntries = new Map<string, CteEntry>();
 
   constructor(private readonly sql: string) {}
 

@@ -103,7 +103,18 @@ export interface SetUserVersionStmt {
   readonly value: number;
 }
 
+/**
+ * `ANALYZE [schema | [schema.]name]`: gather the planner statistics (storage/sql-stats.ts) of
+ * every table, or of the table `name` names (or the table of the index it names).
+ */
+export interface AnalyzeStmt {
+  readonly kind: 'analyze';
+  readonly schema: string | null;
+  readonly name: string | null;
+}
+
 export type DdlPlan =
+  | AnalyzeStmt
   | CreateTableStmt
   | DropTableStmt
   | CreateViewStmt

@@ -22,6 +22,7 @@ import { rowOfState } from '../storage/collection-state';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteResult } from './write';
 import { collectionOrThrow } from './write-values';
+import { analyze } from './analyze';
 
 /** NormalizedType → descriptor, to re-normalize a schema with an added column. */
 function toDescriptorType(t: NormalizedType): TypeDescriptor {
@@ -294,6 +295,9 @@ export function executeDdl(
       return dropColumn(engine, stmt);
     case 'setUserVersion':
       engine.setUserVersion(stmt.value);
+      return { rowCount: 0 };
+    case 'analyze':
+      analyze(engine, stmt);
       return { rowCount: 0 };
   }
 }

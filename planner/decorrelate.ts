@@ -34,6 +34,8 @@ export function setDecorrelationForTests(on: boolean): void {
 export interface SemiTerm {
   build(input: PhysicalPlan, plan: (l: LogicalPlan) => PhysicalPlan): PhysicalPlan;
   reads: readonly Expr[];
+  /** An uncorrelated `x IN (SELECT …)`: the planner may look x up by the subquery's values instead. */
+  inList?: SubqueryExpr;
 }
 
 function storageClass(t: ValueType): string | null {
@@ -143,6 +145,7 @@ function termOf(c: Expr): SemiTerm | null {
     return {
       build: (input, plan) => ({ kind, input, sub: plan(c.plan), keys: [arg], subKeys: [], in: c }),
       reads: [arg],
+      ...(c.negated ? {} : { inList: c }),
     };
   }
   if (c.mode === 'exists' && c.correlated !== undefined) {

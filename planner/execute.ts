@@ -9,7 +9,7 @@ import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
-import type { ScanPosition, ScanRowWhere } from '../storage/row-readers';
+import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, OperationalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
@@ -17,7 +17,8 @@ import { windowRows } from './window-exec';
 import { polled } from './interrupt';
 import { evalConstant, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
-import type { Expr } from './expr';
+import type { CompareOp, Expr } from './expr';
+import { conjuncts, isConstant } from './expr';
 import type { SharedCte, SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import type {
@@ -40,6 +41,7 @@ import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
 import { source } from './source';
+import { touchRows } from './touch';
 import { Bounds } from './bounds';
 import type { Source } from './source';
 
@@ -62,6 +64,8 @@ export interface ExecEnv {
    * accepts it, else null; only `columns` need be present in the row `test` sees.
    */
   readonly scanRowWhere?: ScanRowWhere;
+  /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
+  readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
@@ -100,9 +104,6 @@ function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
     readRowSequential: (at) => widenRow(env.readRowSequential(at), defaults),
   };
 }
-
-/** Where fetchInBatches's touches go, so the loads cannot be optimized away. */
-const touched = { sum: 0 };
 
 /** What an index walk's `nextPk` returns once it has no more entries. */
 const NO_KEY: unique symbol = Symbol('no key');
@@ -159,17 +160,7 @@ function fetchInBatches(
       buf.push(rows.readRow(loc));
     }
     env.stats.rowsRead += pks.length;
-    // Touch each row's values (and each string's header) here, where rows are independent, so
-    // their cache misses overlap instead of stalling the operators above one row at a time.
-    let sink = 0;
-    for (let k = 0; k < buf.length; k++) {
-      const r = buf[k];
-      for (let c = 0; c < r.length; c++) {
-        const v = r[c];
-        if (typeof v === 'string') sink += v.length;
-      }
-    }
-    touched.sum ^= sink;
+    touchRows(buf);
   };
   return source(
     () => {
@@ -191,6 +182,15 @@ function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
     `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
     'STALE_INDEX',
   );
+}
+
+/** A lookup's key values: its constant keys, or the first column of its key subquery's rows. */
+function lookupKeyValues(node: { keys: readonly Expr[]; keysFrom?: PhysicalPlan }, env: ExecEnv): unknown[] {
+  if (!node.keysFrom) return node.keys.map((k) => evalConst(k, env));
+  const out: unknown[] = [];
+  const src = build(node.keysFrom, env);
+  for (let row = src.next(); row !== null; row = src.next()) out.push(row[0] ?? null);
+  return out;
 }
 
 function sortedDistinctKeys(values: unknown[]): unknown[] {
@@ -241,7 +241,7 @@ const builders: Builders = {
   PrimaryKeyLookup(node, env) {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
-    if (node.keys.length === 1) {
+    if (node.keys.length === 1 && !node.keysFrom) {
       // `pk = ?`, the commonest query there is: no key list to sort.
       let key = evalConst(node.keys[0], env);
       return source(() => {
@@ -254,7 +254,7 @@ const builders: Builders = {
         return rows.readRow(loc);
       });
     }
-    const keys = sortedDistinctKeys(node.keys.map((k) => evalConst(k, env)).filter((k) => k !== null));
+    const keys = sortedDistinctKeys(lookupKeyValues(node, env).filter((k) => k !== null));
     let i = 0;
     return source(() => {
       while (i < keys.length) {
@@ -274,7 +274,7 @@ const builders: Builders = {
     const rows = rowsOf(env, coll);
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
-    const raw = node.keys.map((k) => evalConst(k, env));
+    const raw = lookupKeyValues(node, env);
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
@@ -370,7 +370,7 @@ const builders: Builders = {
     const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
     const columns = walk ? columnsOf(node.predicate) : null;
     if (walk && columns && env.scanRowWhere) {
-      return filteredScan(walk, env, env.scanRowWhere, columns, pred);
+      return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env));
     }
     const input = build(node.input, env);
     return source(() => {
@@ -381,6 +381,7 @@ const builders: Builders = {
   },
 
   Aggregate(node, env) {
+    if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
     return materialized(() => aggregateRows(node, env));
   },
 
@@ -848,20 +849,165 @@ function filteredScan(
   scanRowWhere: ScanRowWhere,
   columns: readonly number[],
   pred: (row: Row) => unknown,
+  numbers: NumberTests | null,
 ): Source {
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
   const test = (row: unknown[]): boolean => truth(pred(row)) === true;
+  const pass = (): boolean => true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
+  const columnOf = numbers ? env.scanNumberColumn : undefined;
+  // The current leaf's column vectors (null: none for this leaf, test rows one by one).
+  let leaf: object | null = null;
+  let vectors: NumberColumnView[] | null = null;
   return source(() => {
     while (cur.next()) {
       if (countsEntries) env.stats.indexEntries++;
       env.stats.rowsRead++;
+      if (numbers && columnOf) {
+        if (cur.leaf !== leaf) {
+          leaf = cur.leaf;
+          vectors = numbers.vectors(cur, columnOf);
+        }
+        if (vectors !== null) {
+          // Every term tested on the leaf's column vectors; the row is read only when all pass.
+          const verdict = numbers.test(vectors, cur.position, cur.value);
+          if (verdict === false) continue;
+          if (verdict === true) {
+            const row = scanRowWhere(cur, columns, pass, defaults);
+            if (row !== null) return row;
+            continue;
+          }
+        }
+      }
       const row = scanRowWhere(cur, columns, test, defaults);
       if (row !== null) return row;
     }
     return null;
   });
+}
+
+type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumberColumn']>>>;
+
+/**
+ * A WHERE made only of comparisons between a numeric column and a number, tested on the scan
+ * memo's column vectors (storage/scan-memo.ts): NaN stands for NULL there, and every comparison
+ * with NaN is false, as a comparison with NULL is never true. `!=` checks for NaN itself.
+ */
+class NumberTests {
+  constructor(
+    private readonly columns: Int32Array,
+    private readonly ops: readonly CompareOp[],
+    private readonly values: Float64Array,
+  ) {}
+
+  /** The vectors of the leaf at `at`, one per term, or null when a column has none. */
+  vectors(
+    at: ScanPosition,
+    columnOf: NonNullable<RowReaders['scanNumberColumn']>,
+  ): NumberColumnView[] | null {
+    const out: NumberColumnView[] = [];
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = columnOf(at, this.columns[i]);
+      if (v === undefined) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** true / false from the vectors, undefined when the entry moved since they were built. */
+  test(vectors: readonly NumberColumnView[], position: number, location: number): boolean | undefined {
+    const { ops, values } = this;
+    for (let i = 0; i < vectors.length; i++) {
+      const vec = vectors[i];
+      if (vec.locations[position] !== location) return undefined;
+      const v = vec.values[position];
+      const c = values[i];
+      switch (ops[i]) {
+        case '<':
+          if (!(v < c)) return false;
+          break;
+        case '<=':
+          if (!(v <= c)) return false;
+          break;
+        case '>':
+          if (!(v > c)) return false;
+          break;
+        case '>=':
+          if (!(v >= c)) return false;
+          break;
+        case '=':
+          if (!(v === c)) return false;
+          break;
+        case '!=':
+          if (Number.isNaN(v) || v === c) return false;
+          break;
+      }
+    }
+    return true;
+  }
+}
+
+const FLIPPED: Readonly<Record<CompareOp, CompareOp>> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '=': '=',
+  '!=': '!=',
+};
+
+/**
+ * The NumberTests for `predicate` when all of its conjuncts compare a top-level INTEGER or REAL
+ * column with a constant that is a number at this execution (no affinity or collation can then
+ * change the answer); null otherwise.
+ */
+function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
+  if (!env.scanNumberColumn) return null;
+  const parts = conjuncts(predicate);
+  const columns = new Int32Array(parts.length);
+  const ops: CompareOp[] = [];
+  const values = new Float64Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const e = parts[i];
+    if (e.kind !== 'binary' || e.collation !== undefined) return null;
+    const op = e.op as CompareOp;
+    if (!(op in FLIPPED)) return null;
+    const [col, other, o] = e.left.kind === 'column' ? [e.left, e.right, op] : [e.right, e.left, FLIPPED[op]];
+    if (col.kind !== 'column' || col.sub.length !== 0 || (col.type !== 'integer' && col.type !== 'real'))
+      return null;
+    if (!isConstant(other)) return null;
+    const v = evalConst(other, env);
+    if (typeof v !== 'number' || Number.isNaN(v)) return null;
+    columns[i] = col.column;
+    ops.push(o);
+    values[i] = v;
+  }
+  return new NumberTests(columns, ops, values);
+}
+
+/** `count(*)` of a whole table and nothing else: the primary-key tree knows its size. */
+function countsWholeTable(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
+  if (node.groupBy.length !== 0 || node.aggregates.length !== 1 || node.input.kind !== 'CollectionScan')
+    return false;
+  const a = node.aggregates[0];
+  return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
+}
+
+/**
+ * aggregateRows' one row for countsWholeTable without reading every row (SQLite answers it from
+ * its tree too). Bare columns read the first row in scan order, as aggregateRows gives them.
+ */
+function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
+  const input = node.input as Extract<PhysicalPlan, { kind: 'CollectionScan' }>;
+  const coll = collectionOf(env, input.collection);
+  const cur = coll.pk.cursor();
+  const first = cur.next() ? rowsOf(env, coll).readRowSequential(cur) : null;
+  if (first) env.stats.rowsRead++;
+  const row = new Array<unknown>(node.inputWidth + 1);
+  for (let i = 0; i < node.inputWidth; i++) row[i] = first?.[i] ?? null;
+  row[node.inputWidth] = coll.pk.size;
+  return [row];
 }
 
 /** One group of an aggregation (a class, not a literal: see planner/source.ts). */

@@ -99,12 +99,17 @@ function semiText(n: SemiJoinPNode): string {
   return `${n.kind} ${not}EXISTS keys=[${n.keys.map(exprText).join(', ')}] = [${n.subKeys.map(exprText).join(', ')}]`;
 }
 
+/** `[k1, k2]`, or `IN (subquery)` when the keys come from a subquery (shown as the child). */
+function lookupKeys(n: { keys: readonly Expr[]; keysFrom?: PhysicalPlan }): string {
+  return n.keysFrom ? 'IN (subquery)' : `[${n.keys.map(exprText).join(', ')}]`;
+}
+
 type Describers = { [K in PhysicalKind]: (n: Extract<PhysicalPlan, { kind: K }>) => string };
 
 const describe: Describers = {
-  PrimaryKeyLookup: (n) => `PrimaryKeyLookup ${n.collection} keys=[${n.keys.map(exprText).join(', ')}]`,
+  PrimaryKeyLookup: (n) => `PrimaryKeyLookup ${n.collection} keys=${lookupKeys(n)}`,
   IndexLookup: (n) =>
-    `IndexLookup ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index}${n.unique ? ' (unique)' : ''} keys=[${n.keys.map(exprText).join(', ')}]`,
+    `IndexLookup ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index}${n.unique ? ' (unique)' : ''} keys=${lookupKeys(n)}`,
   IndexRangeScan: (n) => {
     if (n.prefix && n.columns) return compositeScanText(n);
     const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
@@ -124,7 +129,12 @@ const describe: Describers = {
   Sort: (n) => `Sort ${keysText(n.keys)}`,
   TopN: (n) =>
     `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
-  Project: (n) => `Project ${n.columns.map((c) => c.name).join(', ')}`,
+  // A join run planned out of its written order names each table once (planner/join-planner.ts).
+  Project: (n) =>
+    `Project ${n.columns
+      .map((c) => c.name)
+      .filter((x) => x !== '')
+      .join(', ')}`,
   Distinct: () => 'Distinct',
   Union: (n) => (n.all ? 'Union all' : 'Union'),
   Intersect: () => 'Intersect',
@@ -157,6 +167,7 @@ function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'NestedLoopJoin' || n.kind === 'HashJoin') return [n.left, n.right];
   if (n.kind === 'SemiJoin' || n.kind === 'AntiJoin') return [n.input, n.sub];
   if (n.kind === 'IndexNestedLoopJoin') return [n.outer];
+  if ((n.kind === 'PrimaryKeyLookup' || n.kind === 'IndexLookup') && n.keysFrom) return [n.keysFrom];
   if (n.kind === 'RecursiveUnion') return [n.init, ...n.steps];
   return 'input' in n ? [n.input] : [];
 }

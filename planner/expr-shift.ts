@@ -5,13 +5,13 @@
  */
 import type { Expr } from './expr';
 
-function shift(v: unknown, delta: number): unknown {
-  if (Array.isArray(v)) return v.map((x) => shift(x, delta));
+function shift(v: unknown, to: (column: number) => number): unknown {
+  if (Array.isArray(v)) return v.map((x) => shift(x, to));
   if (v === null || typeof v !== 'object') return v;
   const node = v as { readonly kind?: unknown } & Record<string, unknown>;
   switch (node.kind) {
     case 'column':
-      return { ...node, column: (node.column as number) + delta };
+      return { ...node, column: to(node.column as number) };
     case 'literal':
     case 'param':
     case 'slot':
@@ -20,17 +20,22 @@ function shift(v: unknown, delta: number): unknown {
       // The plan reads its own rows; the arg and a correlated subquery's outer bindings read ours.
       return {
         ...node,
-        arg: node.arg === null ? null : shift(node.arg, delta),
-        ...(node.correlated ? { correlated: shift(node.correlated, delta) } : {}),
+        arg: node.arg === null ? null : shift(node.arg, to),
+        ...(node.correlated ? { correlated: shift(node.correlated, to) } : {}),
       };
     default: {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(node)) out[k] = shift(x, delta);
+      for (const [k, x] of Object.entries(node)) out[k] = shift(x, to);
       return out;
     }
   }
 }
 
 export function shiftColumns(e: Expr, delta: number): Expr {
-  return delta === 0 ? e : (shift(e, delta) as Expr);
+  return delta === 0 ? e : (shift(e, (c) => c + delta) as Expr);
+}
+
+/** Move every column reference to `to(column)` (a join planned in another order than written). */
+export function remapColumns(e: Expr, to: (column: number) => number): Expr {
+  return shift(e, to) as Expr;
 }

@@ -19,6 +19,13 @@ import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
 import { source } from './source';
 import { Bounds } from './bounds';
+import { touchRows } from './touch';
+
+/** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
+const INNER_BATCH = 64;
+/** Outer rows per batch of primary-key probes (see primaryKeyProbes): the first small, then doubling. */
+const FIRST_OUTER_BATCH = 8;
+const MAX_OUTER_BATCH = 256;
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
@@ -149,20 +156,46 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
   // Every key that starts with the prefix p: from p itself to p followed by the last value.
   const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
   let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
+  // One key's matches are fetched a batch at a time, each step over the whole batch (entries,
+  // then locations, then rows, then a touch of each row) so their cache misses overlap
+  // (planner/touch.ts); a foreign-key join's ~10 matches a key are one batch.
+  const pks: unknown[] = [];
+  const locs: (number | undefined)[] = [];
+  const batch: Row[] = [];
+  let at = 0;
+  let more = false;
+  const fill = (): void => {
+    pks.length = 0;
+    batch.length = 0;
+    at = 0;
+    const c = cur;
+    if (c === null) return;
+    while (pks.length < INNER_BATCH && c.next()) pks.push(c.value);
+    more = pks.length === INNER_BATCH;
+    env.stats.indexEntries += pks.length;
+    locs.length = pks.length;
+    for (let k = 0; k < pks.length; k++) locs[k] = coll.pk.get(pks[k]);
+    for (let k = 0; k < pks.length; k++) {
+      const loc = locs[k];
+      if (loc === undefined)
+        throw new InternalError(
+          `stale index ${ix.def.name}: entry points at missing row ${String(pks[k])} of ${coll.meta.schema.name}`,
+          'STALE_INDEX',
+        );
+      batch.push(read(loc));
+    }
+    touchRows(batch);
+  };
   return {
     start(key) {
       cur = tree.cursor(composite ? Bounds.between(key, [...(key as unknown[]), last]) : Bounds.exactly(key));
+      fill();
     },
     next() {
-      if (cur === null || !cur.next()) return null;
-      env.stats.indexEntries++;
-      const loc = coll.pk.get(cur.value);
-      if (loc === undefined)
-        throw new InternalError(
-          `stale index ${ix.def.name}: entry points at missing row ${String(cur.value)} of ${coll.meta.schema.name}`,
-          'STALE_INDEX',
-        );
-      return read(loc);
+      if (at < batch.length) return batch[at++];
+      if (!more) return null;
+      fill();
+      return at < batch.length ? batch[at++] : null;
     },
   };
 }
@@ -179,6 +212,8 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
   const residual = predicateOf(node.residual, env);
   const keepOuter = node.type === 'left';
   const noInner = nulls(node.innerWidth);
+  if (node.index === null && single)
+    return primaryKeyProbes(node, coll, env, build, single, innerFilter, residual);
   let outer: Source | null = null;
   let o: Row | null = null;
   let any = false;
@@ -213,6 +248,95 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
       return row;
     }
   });
+}
+
+/**
+ * IndexNestedLoopJoin on the inner table's primary key, outer rows taken a batch at a time: every
+ * key of the batch looked up, then every row read, then touched (planner/touch.ts), so the cache
+ * misses of independent probes overlap (a join over all orders probing customers: one probe per
+ * outer row). At most one inner row matches an outer row. Batches start small and double, and
+ * stop at what a LIMIT above still wants, so a LIMIT reads few rows ahead.
+ */
+function primaryKeyProbes(
+  node: IndexNestedLoopJoinNode,
+  coll: CollectionView,
+  env: ExecEnv,
+  build: Build,
+  key: Evaluator,
+  innerFilter: ((row: Row) => boolean) | null,
+  residual: ((row: Row) => boolean) | null,
+): Source {
+  const defaults = widenDefaults(coll.meta, coll.compiled);
+  const keepOuter = node.type === 'left';
+  const noInner = nulls(node.innerWidth);
+  const outers: Row[] = [];
+  const locs: (number | undefined)[] = [];
+  const inners: (Row | null)[] = [];
+  const found: Row[] = [];
+  let outer: Source | null = null;
+  let at = 0;
+  let size = FIRST_OUTER_BATCH;
+  let cap = Infinity;
+  let exhausted = false;
+  const fill = (src: Source): void => {
+    outers.length = 0;
+    at = 0;
+    const take = size < cap ? size : cap;
+    while (outers.length < take) {
+      const r = src.next();
+      if (r === null) {
+        exhausted = true;
+        break;
+      }
+      outers.push(r);
+    }
+    if (size < MAX_OUTER_BATCH) size *= 2;
+    const n = outers.length;
+    locs.length = n;
+    for (let k = 0; k < n; k++) {
+      const v = key(outers[k]);
+      locs[k] = v === null || v === undefined ? undefined : coll.pk.get(v);
+    }
+    env.stats.indexEntries += n;
+    inners.length = n;
+    found.length = 0;
+    for (let k = 0; k < n; k++) {
+      const loc = locs[k];
+      if (loc === undefined) inners[k] = null;
+      else {
+        env.stats.rowsRead++;
+        const row = env.readRow(loc);
+        const wide = defaults === null ? row : widenRow(row, defaults);
+        inners[k] = wide;
+        found.push(wide);
+      }
+    }
+    touchRows(found);
+  };
+  return source(
+    () => {
+      outer ??= build(node.outer, env);
+      for (;;) {
+        if (at >= outers.length) {
+          if (exhausted) return null;
+          fill(outer);
+          if (outers.length === 0) return null;
+        }
+        const o = outers[at];
+        const i = inners[at];
+        at++;
+        if (i !== null && (!innerFilter || innerFilter(i))) {
+          const row = node.swapped ? i.concat(o) : o.concat(i);
+          if (!residual || residual(row)) return row;
+        }
+        if (keepOuter) return o.concat(noInner);
+      }
+    },
+    (n) => {
+      // A consumer that wants n more rows needs at most n more outer rows (one match each).
+      cap = n;
+    },
+  );
 }
 
 export function nestedLoopJoinSource(node: NestedLoopJoinNode, env: ExecEnv, build: Build): Source {

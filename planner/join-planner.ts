@@ -14,15 +14,19 @@
  * node evaluating it (planner/expr-shift.ts).
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
+import type { TableStats } from '../storage/sql-stats';
 import { indexPaths } from '../storage/schema/normalize';
 import { QueryError } from '../src/errors';
-import type { Expr, ValueType } from './expr';
+import type { Expr } from './expr';
 import { balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan } from './logical';
 import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
-import { rowColumnsOf } from './expr-columns';
-import { shiftColumns } from './expr-shift';
 import { typeOf } from './compile-expr';
+import { remapColumns, shiftColumns } from './expr-shift';
+import { chooseJoinOrder } from './join-order';
+import type { OrderLeaf } from './join-order';
+import { equiSides, reads, typeClass, within } from './join-terms';
+import type { Span } from './join-terms';
 
 export interface JoinPlanning {
   collection(name: string): CollectionView | undefined;
@@ -32,21 +36,10 @@ export interface JoinPlanning {
   access(view: CollectionView, preds: readonly Expr[]): PhysicalPlan;
   /** A whole query (a derived table's). */
   query(plan: LogicalPlan): PhysicalPlan;
-}
-
-interface Span {
-  lo: number;
-  hi: number;
-}
-
-/** Whether every column `e` reads is inside `s` (true for an expression reading none). */
-function within(e: Expr, s: Span): boolean {
-  for (const c of rowColumnsOf([e])) if (c < s.lo || c >= s.hi) return false;
-  return true;
-}
-
-function reads(e: Expr): boolean {
-  return rowColumnsOf([e]).size > 0;
+  /** ANALYZE's figures for a table (planner/join-order.ts). */
+  stats(table: string): TableStats | undefined;
+  /** False inside a join run whose order was already decided. */
+  readonly reorder?: boolean;
 }
 
 function and(parts: readonly Expr[], delta: number): Expr | null {
@@ -73,15 +66,11 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
       return filtered({ kind: 'VirtualScan', source: plan.source }, preds, -base);
     case 'derived': {
       const input = ctx.query(plan.plan);
+      const shared = plan.shared && plan.shared.refs > 1 ? plan.shared : undefined;
+      // A view read once shows as the Subquery it is; several references share one CteScan body.
       const node: PhysicalPlan =
-        plan.cte !== undefined
-          ? {
-              kind: 'CteScan',
-              name: plan.cte,
-              alias: plan.alias,
-              input,
-              ...(plan.shared && plan.shared.refs > 1 ? { shared: plan.shared } : {}),
-            }
+        plan.cte !== undefined && (!plan.view || shared)
+          ? { kind: 'CteScan', name: plan.cte, alias: plan.alias, input, ...(shared ? { shared } : {}) }
           : { kind: 'Subquery', alias: plan.alias, input };
       return filtered(node, preds, -base);
     }
@@ -90,24 +79,6 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
     default:
       throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
   }
-}
-
-function typeClass(t: ValueType): string | null {
-  if (t === 'integer' || t === 'real' || t === 'boolean' || t === 'timestamp') return 'number';
-  if (t === 'text' || t === 'blob') return t;
-  return null;
-}
-
-/** `l = r` with one side reading only `a` and the other only `b`, compared exactly (BINARY, one storage class). */
-function equiSides(e: Expr, a: Span, b: Span): { a: Expr; b: Expr } | null {
-  if (e.kind !== 'binary' || e.op !== '=' || e.collation !== undefined) return null;
-  const lt = typeClass(typeOf(e.left));
-  if (lt === null || lt !== typeClass(typeOf(e.right))) return null;
-  if (e.left.kind === 'collate' || e.right.kind === 'collate') return null;
-  if (!reads(e.left) || !reads(e.right)) return null;
-  if (within(e.left, a) && within(e.right, b)) return { a: e.left, b: e.right };
-  if (within(e.right, a) && within(e.left, b)) return { a: e.right, b: e.left };
-  return null;
 }
 
 interface IndexProbe {
@@ -247,6 +218,11 @@ export function planFrom(
 ): PhysicalPlan {
   if (plan.kind !== 'join') return planLeaf(plan, base, preds, ctx);
   const { type } = plan;
+  if (type === 'inner' && !ctx.naive && ctx.reorder !== false) {
+    const reordered = reorderInner(plan, base, preds, ctx);
+    if (reordered) return reordered;
+    ctx = { ...ctx, reorder: false };
+  }
   if (ctx.naive) {
     const node: PhysicalPlan = {
       kind: 'NestedLoopJoin',
@@ -301,7 +277,7 @@ function planJoin(
     rightView && (type === 'inner' || type === 'left')
       ? bestProbe(rightView, joinConds, L, R, rightPreds)
       : null;
-  if (type === 'inner' && leftView && rightView) {
+  if (type === 'inner' && leftView && rightView && !plan.fixed) {
     // An inner join may run either way round: drive from the side that is a lookup.
     const back = bestProbe(leftView, joinConds, R, L, leftPreds);
     const rightPlan = planLeaf(plan.right, R.lo, rightPreds, ctx);
@@ -343,4 +319,91 @@ function planJoin(
     };
   }
   return { kind: 'NestedLoopJoin', ...fields, predicate: and(joinConds, -base) };
+}
+
+/**
+ * A run of inner joins over tables planned in the order planner/join-order.ts finds cheapest, or
+ * null to keep the written order. The tables are laid out in the new order (every term's columns
+ * moved to match), planned left-deep, and a Project puts the columns back where the rest of the
+ * query reads them.
+ */
+function reorderInner(
+  plan: Extract<LogicalPlan, { kind: 'join' }>,
+  base: number,
+  preds: readonly Expr[],
+  ctx: JoinPlanning,
+): PhysicalPlan | null {
+  const leaves: (OrderLeaf & { plan: LogicalPlan })[] = [];
+  const terms: Expr[] = [...preds];
+  let fixed = false;
+  const walk = (p: LogicalPlan, lo: number, width: number): void => {
+    if (p.kind === 'join' && p.type === 'inner') {
+      if (p.fixed) fixed = true;
+      walk(p.left, lo, p.leftWidth);
+      walk(p.right, lo + p.leftWidth, p.rightWidth);
+      terms.push(...conjuncts(p.on));
+      return;
+    }
+    const view = p.kind === 'scan' ? ctx.collection(p.collection) : undefined;
+    if (!view) fixed = true;
+    else leaves.push({ plan: p, view, lo, hi: lo + width });
+  };
+  walk(plan, base, plan.leftWidth + plan.rightWidth);
+  if (fixed) return null;
+  const order = chooseJoinOrder(leaves, terms, {
+    stats: (table) => ctx.stats(table),
+    access: (leaf, local) =>
+      ctx.access(
+        leaf.view,
+        local.map((e) => shiftColumns(e, -leaf.lo)),
+      ),
+  });
+  if (!order) return null;
+  // Old global column → new global column.
+  const moved = new Map<number, number>();
+  let at = base;
+  for (const i of order) {
+    const l = leaves[i];
+    for (let c = l.lo; c < l.hi; c++) moved.set(c, at + (c - l.lo));
+    at += l.hi - l.lo;
+  }
+  const to = (c: number): number => moved.get(c) ?? c;
+  let tree: LogicalPlan = leaves[order[0]].plan;
+  let width = leaves[order[0]].hi - leaves[order[0]].lo;
+  for (const i of order.slice(1)) {
+    const w = leaves[i].hi - leaves[i].lo;
+    tree = {
+      kind: 'join',
+      type: 'inner',
+      left: tree,
+      right: leaves[i].plan,
+      on: null,
+      leftWidth: width,
+      rightWidth: w,
+      fixed: true,
+    };
+    width += w;
+  }
+  const node = planFrom(
+    tree,
+    base,
+    terms.map((e) => remapColumns(e, to)),
+    { ...ctx, reorder: false },
+  );
+  const columns = [];
+  for (const l of leaves) {
+    const name = l.plan.kind === 'scan' ? l.plan.collection : '?';
+    for (let c = l.lo; c < l.hi; c++)
+      columns.push({
+        expr: {
+          kind: 'column' as const,
+          column: to(c) - base,
+          sub: [],
+          type: 'any' as const,
+          name: `${name}.${c - l.lo}`,
+        },
+        name: c === l.lo ? `${name}.*` : '',
+      });
+  }
+  return { kind: 'Project', input: node, columns };
 }

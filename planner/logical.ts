@@ -162,6 +162,8 @@ export interface JoinNode {
   readonly on: Expr | null;
   readonly leftWidth: number;
   readonly rightWidth: number;
+  /** Written as CROSS JOIN: the planner keeps the written loop order (SQLite's rule). */
+  readonly fixed?: true;
 }
 
 /**
@@ -183,6 +185,8 @@ export interface DerivedNode {
   readonly cte?: string;
   /** A CTE whose body every reference shares (computed once when there are several). */
   readonly shared?: SharedCte;
+  /** A view: shown as `Subquery` unless several references share its body (then a CteScan). */
+  readonly view?: true;
 }
 
 /**

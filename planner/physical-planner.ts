@@ -15,9 +15,11 @@
  *   4. Otherwise ORDER BY + LIMIT becomes TopN (a bounded heap), ORDER BY alone a Sort.
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
+import type { TableStats } from '../storage/sql-stats';
 import { QueryError } from '../src/errors';
 import { windowCallExprs } from './window';
-import type { ColumnExpr, Expr } from './expr';
+import type { ColumnExpr, Expr, ValueType } from './expr';
+import { typeOf } from './compile-expr';
 import { E, balancedTree, conjuncts, isConstant } from './expr';
 import type { LogicalPlan, SortKey } from './logical';
 import type {
@@ -35,6 +37,7 @@ import { rowColumnsOf } from './expr-columns';
 import { planFrom } from './join-planner';
 import type { JoinPlanning } from './join-planner';
 import { semiJoinTerms } from './decorrelate';
+import type { SemiTerm } from './decorrelate';
 
 export interface Catalog {
   collection(name: string): CollectionView | undefined;
@@ -43,6 +46,8 @@ export interface Catalog {
    * reference the join property tests compare the chosen plans with.
    */
   readonly naiveJoins?: boolean;
+  /** ANALYZE's figures for a table (none: the join planner's default guesses). */
+  stats?(table: string): TableStats | undefined;
 }
 
 interface Layers {
@@ -668,7 +673,51 @@ function joinPlanning(catalog: Catalog): JoinPlanning {
         : node;
     },
     query: (plan) => planQuery(plan, catalog),
+    stats: (table) => catalog.stats?.(table),
   };
+}
+
+/** The type of the first result column of a subquery's plan, when it is a plain projection. */
+function firstColumnType(plan: LogicalPlan): ValueType | null {
+  let p = plan;
+  while (p.kind === 'distinct' || p.kind === 'sort' || p.kind === 'limit') p = p.input;
+  return p.kind === 'project' && p.columns.length > 0 ? typeOf(p.columns[0].expr) : null;
+}
+
+/**
+ * `col IN (SELECT …)` (uncorrelated) over the primary key or a one-column index, as a lookup of
+ * each value the subquery returns. Only where no affinity converts a value (both sides hold one
+ * storage class) and the column has no collation of its own.
+ */
+function inListAccess(
+  view: CollectionView,
+  terms: readonly SemiTerm[],
+  catalog: Catalog,
+): { term: SemiTerm; node: PrimaryKeyLookupNode | IndexLookupNode } | null {
+  for (const term of terms) {
+    const e = term.inList;
+    const arg = e?.arg;
+    if (!e || !arg || arg.kind !== 'column' || arg.collation !== undefined) continue;
+    // A COLLATE on the subquery's column does not stop it: SQLite, too, then looks the values up
+    // in the column's index, whose BINARY order decides (a scan would have compared under it).
+    const sub = firstColumnType(e.plan);
+    const cls = (t: ValueType): string | null =>
+      t === 'integer' || t === 'real' ? 'number' : t === 'text' || t === 'blob' ? t : null;
+    if (sub === null || cls(sub) === null || cls(sub) !== cls(arg.type)) continue;
+    const collection = view.meta.schema.name;
+    const keysFrom = planQuery(e.plan, catalog);
+    if (arg.column === view.compiled.pkColumn && arg.sub.length === 0)
+      return { term, node: { kind: 'PrimaryKeyLookup', collection, keys: [], keysFrom } };
+    const ix = view.indexes.find(
+      (i) => !i.composite && sameColumn(arg, i.columns[0].column, i.columns[0].sub),
+    );
+    if (ix)
+      return {
+        term,
+        node: { kind: 'IndexLookup', collection, index: ix.def.name, unique: ix.unique, keys: [], keysFrom },
+      };
+  }
+  return null;
 }
 
 /** Build the physical plan for a logical plan against the collections in `catalog`. */
@@ -688,6 +737,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   // Subquery tests of the WHERE that run as semi / anti joins over the rows the rest selects.
   const semi = semiJoinTerms(l.where);
   const semiReads = semi.terms.flatMap((t) => t.reads);
+  let semiTerms = semi.terms;
   if (l.from) {
     // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
     node = planFrom(l.from, 0, conjuncts(semi.rest), joinPlanning(catalog));
@@ -704,12 +754,28 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     const movesNulls = l.sort?.some((k) => k.nulls) === true;
     const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
     const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null);
-    node = coveringAccess(view, { ...choice, residual: [...choice.residual, ...semiReads] }, l);
-    ordered = choice.ordered && !movesNulls;
+    // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
+    // values instead of hashing them and scanning (SQLite's plan for it too).
+    const probe = choice.access.kind === 'CollectionScan' ? inListAccess(view, semi.terms, catalog) : null;
+    if (probe) {
+      semiTerms = semi.terms.filter((t) => t !== probe.term);
+      node = coveringAccess(
+        view,
+        {
+          ...choice,
+          access: probe.node,
+          residual: [...choice.residual, ...semiTerms.flatMap((t) => t.reads)],
+        },
+        l,
+      );
+    } else {
+      node = coveringAccess(view, { ...choice, residual: [...choice.residual, ...semiReads] }, l);
+      ordered = choice.ordered && !movesNulls;
+    }
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
   }
-  for (const t of semi.terms) node = t.build(node, (sub) => planQuery(sub, catalog));
+  for (const t of semiTerms) node = t.build(node, (sub) => planQuery(sub, catalog));
   if (l.aggregate) {
     node = {
       kind: 'Aggregate',

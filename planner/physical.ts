@@ -18,6 +18,8 @@ export interface PrimaryKeyLookupNode {
   readonly kind: 'PrimaryKeyLookup';
   readonly collection: string;
   readonly keys: readonly Expr[];
+  /** `pk IN (SELECT …)` (uncorrelated): the keys are these rows' first column, NULLs skipped. */
+  readonly keysFrom?: PhysicalPlan;
 }
 
 export interface IndexLookupNode {
@@ -26,6 +28,8 @@ export interface IndexLookupNode {
   readonly index: string;
   readonly unique: boolean;
   readonly keys: readonly Expr[];
+  /** `col IN (SELECT …)` (uncorrelated): the keys are these rows' first column, NULLs skipped. */
+  readonly keysFrom?: PhysicalPlan;
   /** IS NULL lookups: a NULL key matches NULL entries (an `=` lookup with a NULL key matches nothing). */
   readonly matchNull?: boolean;
   /** Rows are built from the index entries alone (the query reads only the key and the primary key). */

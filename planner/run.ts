@@ -3,6 +3,7 @@
  * against a read view and open a pull-based result over it.
  */
 import type { ReadView } from '../storage/engine';
+import type { CollectionView } from '../storage/collection-state';
 import type { RowReaders, ScanPosition } from '../storage/row-readers';
 import type { ExecContext, Row } from './compile-expr';
 import type { LogicalPlan, SharedCte } from './logical';
@@ -29,8 +30,19 @@ export interface RunOptions {
   sharedCtes?: Map<SharedCte, Row[]>;
 }
 
-export function physicalPlan(plan: LogicalPlan, view: ReadView): PhysicalPlan {
-  return planQuery(plan, { collection: (name) => view.collections.get(name) });
+export function physicalPlan(
+  plan: LogicalPlan,
+  view: ReadView,
+  consulted?: (view: CollectionView) => void,
+): PhysicalPlan {
+  return planQuery(plan, {
+    collection: (name) => {
+      const c = view.collections.get(name);
+      if (c && consulted) consulted(c);
+      return c;
+    },
+    stats: (table) => view.sqlStats?.find((t) => t.table.toLowerCase() === table.toLowerCase()),
+  });
 }
 
 /**
@@ -66,6 +78,7 @@ class Execution implements ExecEnv, Source {
   readonly readRow: ExecEnv['readRow'];
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
+  readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly sortBudgetRows: number;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
@@ -83,6 +96,7 @@ class Execution implements ExecEnv, Source {
     this.readRow = readers.readRow;
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
+    this.scanNumberColumn = readers.scanNumberColumn;
     this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;

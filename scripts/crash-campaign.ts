@@ -23,10 +23,10 @@ interface Args {
   out: string | null;
 }
 
+const USAGE = 'usage: npm run crash -- --kills N [--seed S] [--dir D] [--fresh-every R] [--out [FILE]]';
+
 function usage(problem: string): never {
-  process.stderr.write(
-    `${problem}\nusage: npm run crash -- --kills N [--seed S] [--dir D] [--fresh-every R] [--out [FILE]]\n`,
-  );
+  process.stderr.write(`${problem}\n${USAGE}\n`);
   process.exit(2);
 }
 
@@ -42,6 +42,11 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     switch (flag) {
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
       case '--kills':
         args.kills = count();
         break;

@@ -32,8 +32,9 @@ import {
   planSchemaVersion,
   rebuildIndexes,
   registerSchemaVersion,
+  schemaVersions,
 } from './schema-versions';
-import type { BackfillOptions, SchemaPlan, SchemaVersionInput } from './schema-versions';
+import type { BackfillOptions, SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from './schema-versions';
 
 import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
@@ -311,6 +312,15 @@ export class Database {
   /** Rebuild every secondary index of `name` from its rows; returns how many. */
   rebuildIndexes(name: string): number {
     return rebuildIndexes(this, name);
+  }
+
+  /**
+   * The schema versions of `name` as the catalog records them, oldest first: each version's
+   * number, when it was registered and what kind of change it was (both null for versions a file
+   * written by an older release holds without them). See docs/migrations.md.
+   */
+  schemaVersions(name: string): SchemaVersionInfo[] {
+    return schemaVersions(this, name);
   }
 
   /** The row with primary key `pk`, or null. */

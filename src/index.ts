@@ -79,5 +79,7 @@ export type {
   SchemaStep,
   ChangeClass,
   SchemaVersionInput,
+  SchemaVersionInfo,
+  SchemaChange,
   BackfillOptions,
 } from './schema-versions';

@@ -21,8 +21,18 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Decoded-row cache budget in bytes. Default 64 MiB. */
   cacheBytes?: number;
-  /** Checkpoint automatically once this much log follows the last checkpoint. Default 64 MiB; 0 disables. */
+  /**
+   * Checkpoint automatically once this much log follows the last checkpoint (and at least 4× the
+   * last checkpoint's size). Default 8 MiB; 0 disables automatic checkpoints.
+   */
   checkpointEveryBytes?: number;
+  /**
+   * The most log a killed writer can leave for the next open to replay: past it a commit
+   * checkpoints whatever the 4× spacing says. Default 64 MiB; 0: no bound beyond the spacing.
+   */
+  replayLimitBytes?: number;
+  /** The same bound in log frames (about one per row written). Default 250,000; 0: none. */
+  replayLimitFrames?: number;
   /**
    * Enforce foreign keys on this handle's writes (default true; docs/sql.md "Foreign keys"). SQL
    * connections switch it with `PRAGMA foreign_keys`.
@@ -42,6 +52,8 @@ export const OPEN_OPTIONS: OptionSpec = {
   busyTimeoutMs: 'number',
   cacheBytes: 'number',
   checkpointEveryBytes: 'number',
+  replayLimitBytes: 'number',
+  replayLimitFrames: 'number',
   foreignKeys: 'boolean',
 };
 

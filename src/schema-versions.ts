@@ -25,6 +25,10 @@ import { pathText, setPath } from '../storage/schema/paths';
 import type { CollectionState } from '../storage/collection-state';
 import { InterfaceError, NotSupportedError, SchemaError, ValidationError } from './errors';
 import { prune, rowsForVersion } from './schema-rewrite';
+import { listHistory } from '../storage/schema-history';
+import type { SchemaChange } from '../storage/schema-history';
+
+export type { SchemaChange };
 
 export type ChangeClass = 'compatible' | 'needsMigration' | 'breaking';
 
@@ -599,7 +603,7 @@ export function registerSchemaVersion(
     const { schemaVersion } =
       plan.classification === 'breaking'
         ? db.storage.rewriteCollection(name, target, rowsForVersion(db.storage, state, target, renamed))
-        : db.storage.alterCollection(target);
+        : db.storage.alterCollection(target, plan.classification);
     return { ...plan, schemaVersion };
   });
 }
@@ -653,13 +657,36 @@ export function backfill(
   return done;
 }
 
+/** One schema version of a collection as the catalog records it (`db.schemaVersions(name)`). */
+export interface SchemaVersionInfo {
+  version: number;
+  /** When the version was registered; null for versions written by a release that did not record it. */
+  time: Date | null;
+  /** What it changed; null where `time` is null. */
+  change: SchemaChange | null;
+}
+
+/**
+ * Every schema version of `name`, oldest first, from 1 to the current one. A collection dropped
+ * and created again starts over at 1; versions older writers registered have no time or change.
+ */
+export function schemaVersions(db: Database, name: string): SchemaVersionInfo[] {
+  const state = db.visibleCollection(name);
+  if (!state) throw new SchemaError(`no such collection: ${name}`, 'NO_SUCH_COLLECTION');
+  return listHistory(state.meta.history, state.meta.version).map((e) => ({
+    version: e.version,
+    time: e.time === null ? null : new Date(e.time),
+    change: e.change,
+  }));
+}
+
 /** Drop and rebuild every secondary index of `name` in one transaction; returns how many. */
 export function rebuildIndexes(db: Database, name: string): number {
   return db.transaction(() => {
     const schema = liveState(db, name).meta.schema;
     if (schema.indexes.length === 0) return 0;
-    db.storage.alterCollection({ ...schema, indexes: [] });
-    db.storage.alterCollection(schema);
+    db.storage.alterCollection({ ...schema, indexes: [] }, 'rebuildIndexes');
+    db.storage.alterCollection(schema, 'rebuildIndexes');
     return schema.indexes.length;
   });
 }

@@ -1,6 +1,6 @@
 /** Ordered iteration over a B+tree's nodes (storage/btree.ts). */
 
-import { lowerIndex, upperIndexKey, warm } from './btree-nodes';
+import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
 import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
 
 /** Allocation-free ordered iteration: call next(), then read key/value. */
@@ -10,6 +10,12 @@ export class BTreeCursor<K, V> {
   private readonly nodes: Node<K, V>[] = [];
   private readonly idx: number[] = [];
   private leafNode: Leaf<K, V> | null = null;
+  /**
+   * The current leaf's entries, held by the cursor: the leaf cache may cool the leaf between two
+   * steps (storage/leaf-cache.ts), and the cursor must still read what it was positioned on.
+   */
+  private lk: K[] = [];
+  private lv: V[] = [];
   private i = 0;
   private started = false;
   private done = false;
@@ -21,6 +27,7 @@ export class BTreeCursor<K, V> {
   ) {}
 
   private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
+    sweep(this.s);
     while (!node.leaf) {
       const c = pick(node);
       this.nodes.push(node);
@@ -29,6 +36,8 @@ export class BTreeCursor<K, V> {
     }
     warm(this.s, node);
     this.leafNode = node;
+    this.lk = node.keys;
+    this.lv = node.vals;
   }
 
   /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
@@ -38,10 +47,7 @@ export class BTreeCursor<K, V> {
     this.descend(this.root, (n) =>
       inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
     );
-    const leaf = this.leafNode as Leaf<K, V>;
-    this.i = inclusive
-      ? lowerIndex(s, leaf.keys, leaf.vals, k, undefined, true)
-      : upperIndexKey(s, leaf.keys, k);
+    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
   }
 
   private seekFirst(): void {
@@ -51,13 +57,12 @@ export class BTreeCursor<K, V> {
 
   private seekLast(): void {
     this.descend(this.root, (n) => n.children.length - 1);
-    this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+    this.i = this.lk.length - 1;
   }
 
   /** Move forward until (leaf, i) is a real entry; false at the end. */
   private settleForward(): boolean {
-    let leaf = this.leafNode as Leaf<K, V>;
-    while (this.i >= leaf.keys.length) {
+    while (this.i >= this.lk.length) {
       let depth = this.nodes.length - 1;
       while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
       if (depth < 0) return false;
@@ -65,7 +70,6 @@ export class BTreeCursor<K, V> {
       this.idx.length = depth + 1;
       this.idx[depth]++;
       this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
-      leaf = this.leafNode as Leaf<K, V>;
       this.i = 0;
     }
     return true;
@@ -84,7 +88,7 @@ export class BTreeCursor<K, V> {
         (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
         (n) => n.children.length - 1,
       );
-      this.i = (this.leafNode as Leaf<K, V>).keys.length - 1;
+      this.i = this.lk.length - 1;
     }
     return true;
   }
@@ -100,14 +104,13 @@ export class BTreeCursor<K, V> {
         else this.seekFirst();
       } else this.i++;
       if (!this.settleForward()) return this.finish();
-      const leaf = this.leafNode as Leaf<K, V>;
-      const k = leaf.keys[this.i];
+      const k = this.lk[this.i];
       if (o.hi !== undefined) {
         const c = s.compare(k, o.hi);
         if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
       }
       this.key = k;
-      this.value = leaf.vals[this.i];
+      this.value = this.lv[this.i];
       return true;
     }
     if (!this.started) {
@@ -119,14 +122,13 @@ export class BTreeCursor<K, V> {
       } else this.seekLast();
     } else this.i--;
     if (!this.settleBackward()) return this.finish();
-    const leaf = this.leafNode as Leaf<K, V>;
-    const k = leaf.keys[this.i];
+    const k = this.lk[this.i];
     if (o.lo !== undefined) {
       const c = s.compare(k, o.lo);
       if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
     }
     this.key = k;
-    this.value = leaf.vals[this.i];
+    this.value = this.lv[this.i];
     return true;
   }
 
@@ -143,5 +145,10 @@ export class BTreeCursor<K, V> {
   /** The current entry's index inside `leaf`. */
   get position(): number {
     return this.i;
+  }
+
+  /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
+  get leafValues(): readonly V[] {
+    return this.lv;
   }
 }

@@ -5,6 +5,8 @@
  */
 
 import { InternalError } from '../src/errors';
+import { decodedBytes } from './leaf-cache';
+import type { LeafCache } from './leaf-cache';
 
 export interface CursorOptions<K> {
   lo?: K;
@@ -23,6 +25,8 @@ export interface Leaf<K, V> {
   page: LeafPage<K, V> | null;
   /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
   cold: boolean;
+  /** Touched since the leaf cache last looked (its CLOCK reference bit). */
+  hot: boolean;
 }
 
 /** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
@@ -37,6 +41,12 @@ export interface PageEntry<K, V> {
   firstKey: K;
   firstVal: V;
   page: LeafPage<K, V>;
+}
+
+/** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
+export interface AdoptedPage<K, V> extends PageEntry<K, V> {
+  keys: K[] | null;
+  vals: V[] | null;
 }
 
 export interface Inner<K, V> {
@@ -99,11 +109,16 @@ export interface Shape<K, V> {
   paged: boolean;
   /** See BTreeOptions.stageUpTo. */
   readonly stageUpTo: number;
+  /** Accounts decoded pages and cools leaves past its budget; null: decoded leaves stay. */
+  cache: LeafCache | null;
 }
 
 /** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
 export function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
-  if (!n.cold) return;
+  if (!n.cold) {
+    n.hot = true;
+    return;
+  }
   const page = n.page as LeafPage<K, V>;
   const { keys, vals } = page.load();
   if (keys.length !== page.count || vals.length !== page.count)
@@ -113,6 +128,14 @@ export function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
   n.keys = keys;
   n.vals = vals;
   n.cold = false;
+  n.hot = true;
+  s.cache?.admit(n, decodedBytes(keys, vals));
+}
+
+/** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
+export function sweep<K, V>(s: Shape<K, V>): void {
+  const c = s.cache;
+  if (c !== null && c.over) c.sweep();
 }
 
 /** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */

@@ -59,16 +59,28 @@ import {
   probeMode,
   removeAt,
   same,
+  sweep,
   warm,
   widen,
 } from './btree-nodes';
-import type { CursorOptions, Inner, Leaf, LeafPage, Node, PageEntry, Shape, Split } from './btree-nodes';
+import type {
+  AdoptedPage,
+  CursorOptions,
+  Inner,
+  Leaf,
+  LeafPage,
+  Node,
+  PageEntry,
+  Shape,
+  Split,
+} from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
+import type { LeafCache } from './leaf-cache';
 import { numberOrder, stringOrder } from './sort-keys';
 
 export { BTreeCursor };
-export type { CursorOptions, LeafPage, PageEntry };
+export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -80,6 +92,8 @@ export interface BTreeOptions<K, V> {
    * STAGE_WHILE_NODES_AT_MOST; -1: never). Tests set it to reach both of addProbed's paths.
    */
   stageUpTo?: number;
+  /** Where decoded pages of a paged tree are accounted and evicted (storage/leaf-cache.ts). */
+  cache?: LeafCache | null;
 }
 
 let generationCounter = 1;
@@ -118,6 +132,7 @@ abstract class BTreeReader<K, V> {
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
     const s = this.shape;
+    sweep(s);
     let node = this.rootNode();
     this.descents++;
     if (s.multi) {
@@ -322,6 +337,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
       paged: false,
       stageUpTo: opts.stageUpTo ?? STAGE_WHILE_NODES_AT_MOST,
+      cache: opts.cache ?? null,
     };
     this.gen = generationCounter++;
     this.root = this.leafNode([], []);
@@ -436,39 +452,84 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const tree = new BTree<K, V>(opts);
     if (pages.length === 0) return tree;
     const shape = tree.shape;
-    shape.paged = true;
     for (const p of pages) {
       if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, p.firstKey);
       if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, p.firstVal);
     }
-    const gen = tree.gen;
+    tree.standOn(pages);
+    return tree;
+  }
+
+  /**
+   * @internal After a checkpoint published `pages` (this tree's entries, in order): stand on them,
+   * so that the next checkpoint points at every page no write has changed since. Leaves whose
+   * entries come along stay decoded and are not handed to `cache`: they are what this session
+   * wrote, kept in memory as before (evicting them made random-key writers re-decode the pages of
+   * every index they insert into; bench/kill-replay.ts); the pages decoded later are bounded. Content is unchanged: snapshots
+   * and the lookup memo stay valid; the old nodes stay with the snapshots that hold them.
+   */
+  adoptPages(pages: readonly AdoptedPage<K, V>[], cache: LeafCache | null): void {
+    // The pages were cut from the nodes (forEachLeaf flushes staged entries first); anything
+    // staged since would be missing from them, and the count check below catches it either way.
+    if (this.pending !== null) this.flush();
+    this.shape.cache ??= cache;
     let count = 0;
-    let level: { node: Node<K, V>; key: K; val: V }[] = pages.map((p) => {
+    for (const p of pages) count += p.page.count;
+    if (count !== this.count) throw new InternalError('BTree.adoptPages: the pages hold another entry count');
+    if (pages.length === 0) return;
+    this.tail = null;
+    // The content stays, so `edits` does not move; but the path the last probe() remembered is
+    // of the old nodes, and addProbed must not write there.
+    this.probeEdits = -1;
+    this.probeLeaf = null;
+    this.standOn(pages);
+  }
+
+  /** Root this tree on leaves over `pages`, cold unless their entries come along (adoptPages). */
+  private standOn(pages: readonly PageEntry<K, V>[]): void {
+    const shape = this.shape;
+    shape.paged = true;
+    // The nodes belong to a generation no tree writes in place: the first write copies them.
+    const gen = generationCounter++;
+    let count = 0;
+    let level: { node: Node<K, V>; key: K; val: V }[] = new Array<{ node: Node<K, V>; key: K; val: V }>(
+      pages.length,
+    );
+    for (let i = 0; i < pages.length; i++) {
+      const p = pages[i];
       count += p.page.count;
-      const leaf: Leaf<K, V> = { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true };
-      return { node: leaf, key: p.firstKey, val: p.firstVal };
-    });
+      const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
+      const leaf: Leaf<K, V> =
+        keys && vals
+          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false }
+          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
+      level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
+    }
     const max = shape.nodeSize;
     while (level.length > 1) {
       const below = level;
       level = [];
       forEachRun(below.length, max, (a, b) => {
-        const run = below.slice(a, b);
-        const inner: Inner<K, V> = {
-          leaf: false,
-          gen,
-          sepKeys: run.slice(1).map((r) => r.key),
-          sepVals: run.slice(1).map((r) => r.val),
-          children: run.map((r) => r.node),
-        };
-        level.push({ node: inner, key: run[0].key, val: run[0].val });
+        const sepKeys = new Array<K>(b - a - 1);
+        const sepVals = new Array<V>(b - a - 1);
+        const children = new Array<Node<K, V>>(b - a);
+        for (let i = a; i < b; i++) {
+          children[i - a] = below[i].node;
+          if (i > a) {
+            sepKeys[i - a - 1] = below[i].key;
+            sepVals[i - a - 1] = below[i].val;
+          }
+        }
+        level.push({
+          node: { leaf: false, gen, sepKeys, sepVals, children },
+          key: below[a].key,
+          val: below[a].val,
+        });
       });
     }
-    tree.root = level[0].node;
-    tree.count = count;
-    // The nodes belong to a generation no tree writes in place: the first write copies them.
-    tree.gen = generationCounter++;
-    return tree;
+    this.root = level[0].node;
+    this.count = count;
+    this.gen = generationCounter++;
   }
 
   /** @internal Entries staged by addProbed and not yet in the nodes (tests: see `pending`). */
@@ -505,6 +566,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       this.shape.keyKind = MIXED;
       this.shape.valKind = MIXED;
       if (shapeOf(snap).paged) this.shape.paged = true;
+      this.shape.cache ??= shapeOf(snap).cache;
     }
   }
 
@@ -565,6 +627,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   probe(key: K): V | undefined {
     this.probeEdits = -1;
     const s = this.shape;
+    // The start of an operation: the only place the leaf cache may cool leaves (leaf-cache.ts).
+    sweep(s);
     const mode = probeMode(s.keyKind, key);
     // Keys above the last one, and keys a memo answers, take add()'s own paths.
     if (mode === MIXED) return this.get(key);
@@ -663,7 +727,10 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     }
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
-    if (p !== null || leaf === null) return this.add(key, value);
+    // A leaf the leaf cache cooled since the probe (another tree's operation swept it) holds no
+    // entries until decoded again. own() would decode it (a cooled leaf has a page, so no tree
+    // owns it), but a plain add does not depend on that: it descends afresh.
+    if (p !== null || leaf === null || leaf.cold) return this.add(key, value);
     const w = this.own(leaf);
     insertAt(w.keys, this.probeAt, key);
     insertAt(w.vals, this.probeAt, value);
@@ -739,6 +806,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
     if (this.pending !== null) this.flush();
+    sweep(s);
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
@@ -757,7 +825,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   private leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false };
+    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false };
   }
 
   /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
@@ -807,6 +875,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private insert(key: K, value: V, replace: boolean): void {
     this.added = false;
     const s = this.shape;
+    sweep(s);
     // Widen before comparing: from here on `key` counts as a stored key.
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);

@@ -4,13 +4,13 @@
  * replaying the log; row bodies stay where they are in the log.
  *
  *   checkpoint := { v: 1 | 2, txnId, nextCollectionId, collections: [collection...] }
- *   collection := { id, version, schema, pkKeys, pkLocs, indexes: [{ name, keys, pks }...] }
+ *   collection := { id, version, schema, versions?, pkKeys, pkLocs, indexes: [{ name, keys, pks }...] }
  *
  * Layout 1 (format 1.0) stores each array as a MessagePack array; layout 2 (format 1.1) stores
  * each as a packed column (storage/packed-column.ts), about 4× smaller and faster to load. Layout
  * 3 (format 1.2) stores each tree as checkpoint pages and a directory (storage/index-pages.ts):
  *
- *   collection := { id, version, schema, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
+ *   collection := { id, version, schema, versions?, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
  *
  * so open reads the directories only and a leaf is decoded from its page on first touch.
  */
@@ -28,8 +28,12 @@ import { FormatError, InternalError } from '../src/errors';
 import { isInt32 } from './format';
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
+import { encodeStoredStats, readStoredStats } from './sql-stats';
+import type { TableStats } from './sql-stats';
 import { readDirectory } from './index-pages';
+import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
+import type { LeafCache } from './leaf-cache';
 
 export interface CheckpointData {
   txnId: number;
@@ -38,6 +42,8 @@ export interface CheckpointData {
   userVersion: number;
   /** SQL views (absent from checkpoints written before views existed: none). */
   sqlViews: readonly StoredView[];
+  /** ANALYZE's figures (absent from checkpoints written before ANALYZE existed: none). */
+  sqlStats: readonly TableStats[];
   collections: CollectionState[];
 }
 
@@ -58,6 +64,8 @@ interface EncodedCollection {
   pkLocs: EncodedColumn;
   /** AUTOINCREMENT collections: the largest key ever written (absent in older files). */
   seq?: number | bigint;
+  /** The schema version history (absent in older files and when nothing was recorded). */
+  versions?: [number, number, string][];
   indexes: EncodedIndex[];
 }
 
@@ -67,29 +75,52 @@ interface EncodedCollection {
  */
 export type CheckpointLayout = 1 | 2 | 3;
 
-/** Layout 3: the catalog with a page directory per tree; the pages go into `sink`. */
+/** The `versions` key of a collection entry: written only when there is a history (older readers ignore it). */
+function historyKey(c: CollectionState): { versions?: [number, number, string][] } {
+  const history = c.meta.history;
+  return history && history.length > 0 ? { versions: encodeHistory(history) } : {};
+}
+
+/** Page rules of the primary-key tree (values are row locations). */
+const PK_RULES: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
+
+function indexRules(def: NormalizedIndex | undefined): PageRules {
+  return {
+    compare: indexKeyCompare(def),
+    multi: true,
+    width: def ? indexPaths(def).length : 1,
+    locations: false,
+  };
+}
+
+/**
+ * Layout 3: the catalog with a page directory per tree; the pages go into `sink`, which also
+ * keeps each tree's pages for BTree.adoptPages once the checkpoint is published.
+ */
 function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
-  const directory = (tree: BTree<unknown, unknown>): EncodedDirectory =>
-    sink.directory((visit) => tree.forEachLeaf(visit));
+  const directory = (tree: BTree<unknown, unknown>, rules: PageRules): EncodedDirectory =>
+    sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules });
   return {
     v: 3,
     txnId: data.txnId,
     nextCollectionId: data.nextCollectionId,
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
     ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
+    ...(data.sqlStats.length === 0 ? {} : { stats: encodeStoredStats(data.sqlStats) }),
     collections: data.collections.map((c) => ({
       id: c.meta.id,
       version: c.meta.version,
       schema: c.meta.schema,
+      ...historyKey(c),
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
-      pk: directory(c.pk as BTree<unknown, unknown>),
+      pk: directory(c.pk as BTree<unknown, unknown>, PK_RULES),
       indexes: c.indexes.map((ix) => {
         // An index nobody touched since the checkpoint points at its pages again, unbuilt.
         const pending = ix.packed;
         const pages = pending?.forEachPage
           ? sink.directory((visit) => pending.forEachPage?.(visit))
-          : directory(ix.tree);
+          : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
       }),
     })),
@@ -113,12 +144,14 @@ export function checkpointPayload(
     // Older readers ignore the key; written only when set so unchanged files keep their bytes.
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
     ...(data.sqlViews.length === 0 ? {} : { views: encodeStoredViews(data.sqlViews) }),
+    ...(data.sqlStats.length === 0 ? {} : { stats: encodeStoredStats(data.sqlStats) }),
     collections: data.collections.map((c): EncodedCollection => {
       const pk = c.pk.toArrays();
       return {
         id: c.meta.id,
         version: c.meta.version,
         schema: c.meta.schema,
+        ...historyKey(c),
         pkKeys: column(pk.keys),
         pkLocs: column(pk.values),
         ...(c.seq === null ? {} : { seq: c.seq }),
@@ -239,26 +272,20 @@ function pagedTrees(
   schema: Record<string, unknown>,
   source: PageSource,
   offset: number,
+  cache: LeafCache | null,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
     throw bad('collection header', offset);
-  const pkRules: PageRules = { compare: compareValues, multi: false, width: 1, locations: true };
   const pk = BTree.fromPages<unknown, number>(
-    readDirectory(pkDir, source, pkRules, rows as number, offset) as PageEntry<unknown, number>[],
-    { compare: compareValues },
+    readDirectory(pkDir, source, PK_RULES, rows as number, offset) as PageEntry<unknown, number>[],
+    { compare: compareValues, cache },
   );
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
     if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
-    const def = indexDefIn(schema, ix.name);
-    const compare = indexKeyCompare(def);
-    const rules: PageRules = {
-      compare,
-      multi: true,
-      width: def ? indexPaths(def).length : 1,
-      locations: false,
-    };
+    const rules = indexRules(indexDefIn(schema, ix.name));
+    const compare = rules.compare;
     // Like a layout-2 index, the directory is read only when the index is first used (or copied).
     let pages: PageEntry<unknown, unknown>[] | null = null;
     const directory = (): PageEntry<unknown, unknown>[] =>
@@ -268,7 +295,12 @@ function pagedTrees(
         for (const p of directory()) visit(p.page, null, null);
       },
       build: () =>
-        BTree.fromPages<unknown, unknown>(directory(), { compare, multi: true, valueCompare: compareValues }),
+        BTree.fromPages<unknown, unknown>(directory(), {
+          compare,
+          multi: true,
+          valueCompare: compareValues,
+          cache,
+        }),
     });
   }
   return { pk, trees };
@@ -276,12 +308,14 @@ function pagedTrees(
 
 /**
  * Rebuild collection states from a decoded payload; every shape defect is a FormatError. `store`
- * holds the pages of a layout-3 checkpoint (read later, as the trees are touched).
+ * holds the pages of a layout-3 checkpoint (read later, as the trees are touched), and `cache`
+ * bounds how many of them stay decoded.
  */
 export function loadCheckpoint(
   payload: unknown,
   offset: number,
   store: ByteStore | null = null,
+  cache: LeafCache | null = null,
 ): CheckpointData {
   if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3))
     throw bad('unknown layout', offset);
@@ -289,8 +323,10 @@ export function loadCheckpoint(
   const { txnId, nextCollectionId, collections } = payload;
   const userVersion = payload.userVersion ?? 0;
   const sqlViews = payload.views === undefined ? [] : readStoredViews(payload.views);
+  const sqlStats = payload.stats === undefined ? [] : readStoredStats(payload.stats);
   if (
     sqlViews === null ||
+    sqlStats === null ||
     !isInt32(userVersion) ||
     !Number.isSafeInteger(txnId) ||
     !Number.isSafeInteger(nextCollectionId) ||
@@ -304,14 +340,17 @@ export function loadCheckpoint(
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(version) || !isRecord(schema)) {
       throw bad('collection header', offset);
     }
+    const history = raw.versions === undefined ? [] : readHistory(raw.versions, version as number);
+    if (history === null) throw bad('schema version history', offset);
     const meta: CollectionMeta = {
       id: id as number,
       version: version as number,
       schema: schema as unknown as CollectionSchema,
+      ...(history.length > 0 ? { history } : {}),
     };
     if (layout === 3) {
       if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');
-      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset);
+      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset, cache);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);
@@ -363,6 +402,7 @@ export function loadCheckpoint(
     nextCollectionId: nextCollectionId as number,
     userVersion,
     sqlViews,
+    sqlStats,
     collections: states,
   };
 }

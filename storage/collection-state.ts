@@ -12,12 +12,18 @@ import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
 import { indexDesc, indexPaths, isCompositeIndex } from './schema/normalize';
 import { SchemaError } from '../src/errors';
+import type { SchemaVersionRecord } from './schema-history';
 
 export interface CollectionMeta {
   id: number;
   /** Schema version, starting at 1. */
   version: number;
   schema: CollectionSchema;
+  /**
+   * When each version was registered and what it changed (storage/schema-history.ts); absent or
+   * partial in files written before the history existed.
+   */
+  history?: readonly SchemaVersionRecord[];
 }
 
 /**

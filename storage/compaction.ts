@@ -59,6 +59,11 @@ export function copyLiveState(source: Engine, target: Engine): void {
     target.setSqlViews(view.sqlViews);
     target.commit();
   }
+  if (view.sqlStats && view.sqlStats.length > 0) {
+    target.begin();
+    target.setSqlStats(view.sqlStats);
+    target.commit();
+  }
   for (const [, coll] of view.collections) {
     target.begin();
     // The sequence goes along: the copied rows alone would not say which keys were used.

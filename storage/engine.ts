@@ -32,6 +32,8 @@
  */
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
+import { encodeStoredStats, readStoredStats } from './sql-stats';
+import type { TableStats } from './sql-stats';
 import { FileStore, renameDurably } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
@@ -76,7 +78,10 @@ import {
 import type { CollectionMeta, CollectionView } from './collection-state';
 import { checkpointPayload, loadCheckpoint } from './checkpoint';
 import { PageSink } from './index-pages';
+import { LeafCache } from './leaf-cache';
 import { noteKey, readSequence } from './sequence';
+import { encodeHistory, readHistory, withVersion } from './schema-history';
+import type { SchemaChange } from './schema-history';
 import { compareValues, keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import type { NormalizedIndex } from './schema/normalize';
@@ -110,14 +115,34 @@ export interface EngineOptions {
   cacheBytes?: number;
   /**
    * Write a checkpoint automatically after a commit once this many bytes of log have accumulated
-   * since the last one (default 64 MiB; 0 disables), so open time stays bounded without user action.
+   * since the last one and at least CHECKPOINT_SPACING times the last checkpoint's size (default
+   * 8 MiB; 0 disables every automatic checkpoint), so open time stays short without user action.
    */
   checkpointEveryBytes?: number;
+  /**
+   * The most log a crash may leave for the next open to replay: a commit leaving more than this
+   * many bytes after the last checkpoint writes one, whatever the spacing rule says (default
+   * 64 MiB; 0: no bound beyond the spacing rule).
+   */
+  replayLimitBytes?: number;
+  /** The same bound counted in frames, which is what replay's cost follows (default 250,000; 0: none). */
+  replayLimitFrames?: number;
   /** false: publish nothing on the diagnostics channels (compaction's private copy). */
   trace?: boolean;
 }
 
 export type TxnState = 'idle' | 'active' | 'broken';
+
+/** See Engine.pageCache. */
+export interface PageCacheStats {
+  budgetBytes: number;
+  /** Bytes of decoded leaves held now, and the most ever held. */
+  bytes: number;
+  peakBytes: number;
+  /** Pages decoded, and decoded leaves dropped again to stay within the budget. */
+  decoded: number;
+  evicted: number;
+}
 
 /** What recovery did on open (for `inspect`, operators and tests). */
 export interface RecoveryReport {
@@ -171,6 +196,7 @@ interface Savepoint {
   nextCollectionId: number;
   userVersion: number;
   sqlViews: readonly StoredView[];
+  sqlStats: readonly TableStats[];
   metaFrames: number;
   views: CollectionView[];
   /** Length of the statement undo journal: entries after it are undone by restoring the views. */
@@ -222,7 +248,14 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * Default bounds on what a killed writer leaves to replay (docs/operations.md "Checkpoints"): past
+ * them a commit checkpoints even when the spacing rule would wait, trading write amplification
+ * (a random-key index rewrites most of its pages at every checkpoint) for a bounded open.
+ */
+export const DEFAULT_REPLAY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_REPLAY_LIMIT_FRAMES = 250_000;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
 /**
@@ -246,6 +279,8 @@ export class Engine {
   /** user_version as of the open transaction (or the last commit). */
   private userVersion = 0;
   private sqlViews: readonly StoredView[] = [];
+  /** ANALYZE's figures (storage/sql-stats.ts), as of the open transaction or the last commit. */
+  private sqlStats: readonly TableStats[] = [];
   private lastTxnId = 0;
   private durableEnd = LOG_START;
   private superblock: Superblock = {
@@ -272,10 +307,16 @@ export class Engine {
   private readonly retired: ByteStore[] = [];
   /** Decoded rows: the row cache, the scan memo and the read-ahead window (storage/row-reader.ts). */
   private readonly rows: RowReader;
+  /** Index leaves decoded from checkpoint pages, bounded by the same `cacheBytes` (leaf-cache.ts). */
+  private readonly leafCache: LeafCache;
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly checkpointEvery: number;
+  private readonly replayLimitBytes: number;
+  private readonly replayLimitFrames: number;
+  /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
+  private framesSinceCheckpoint = 0;
   /**
    * Bytes the last checkpoint this engine wrote appended, pages included (the superblock records
    * the CHECKPOINT frame only, which in format 1.2 is just the directories).
@@ -319,7 +360,10 @@ export class Engine {
       },
       opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
     );
+    this.leafCache = new LeafCache(opts.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
+    this.replayLimitBytes = opts.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT_BYTES;
+    this.replayLimitFrames = opts.replayLimitFrames ?? DEFAULT_REPLAY_LIMIT_FRAMES;
     this.traced = opts.trace !== false;
   }
 
@@ -416,6 +460,15 @@ export class Engine {
   // ───────────────────────────── recovery ─────────────────────────────
 
   private recover(mode: RecoveryMode): void {
+    this.leafCache.holding = true;
+    try {
+      this.recoverNow(mode);
+    } finally {
+      this.leafCache.holding = false;
+    }
+  }
+
+  private recoverNow(mode: RecoveryMode): void {
     const size = this.store.size;
     if (size === 0) {
       if (this.readOnly) throw new FormatError('file is empty: not a ModelVault database', 'BAD_MAGIC');
@@ -494,6 +547,7 @@ export class Engine {
       (txnId, frames) => {
         this.applyCommitted(txnId, frames);
         report.replayedTransactions++;
+        this.framesSinceCheckpoint += frames.length + 1;
       },
       damaged,
     );
@@ -622,11 +676,13 @@ export class Engine {
   }
 
   private resetState(): void {
+    this.framesSinceCheckpoint = 0;
     this.collections = new Map();
     this.byId = new Map();
     this.nextCollectionId = 1;
     this.userVersion = 0;
     this.sqlViews = [];
+    this.sqlStats = [];
     this.lastTxnId = 0;
   }
 
@@ -640,7 +696,7 @@ export class Engine {
     ) {
       throw new FormatError(`checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', { offset: at });
     }
-    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store);
+    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store, this.leafCache);
     if (data.txnId !== sb.checkpointTxnId) {
       throw new FormatError(`checkpoint at offset ${at} does not match its superblock`, 'CORRUPT', {
         offset: at,
@@ -651,6 +707,7 @@ export class Engine {
     this.nextCollectionId = data.nextCollectionId;
     this.userVersion = data.userVersion;
     this.sqlViews = data.sqlViews;
+    this.sqlStats = data.sqlStats;
     this.lastTxnId = data.txnId;
   }
 
@@ -710,11 +767,17 @@ export class Engine {
   private replayMeta(body: unknown, offset: number): void {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw corruptAt(offset, 'settings frame payload');
-    const { userVersion, sequence, views } = body as Record<string, unknown>;
+    const { userVersion, sequence, views, stats } = body as Record<string, unknown>;
     if (views !== undefined) {
       const list = readStoredViews(views);
       if (list === null) throw corruptAt(offset, 'views');
       this.sqlViews = list;
+      this.catalogGen++;
+    }
+    if (stats !== undefined) {
+      const list = readStoredStats(stats);
+      if (list === null) throw corruptAt(offset, 'statistics');
+      this.sqlStats = list;
       this.catalogGen++;
     }
     if (sequence !== undefined) {
@@ -738,15 +801,25 @@ export class Engine {
     const [op, id] = body;
     if (typeof id !== 'number') throw corruptAt(offset, 'catalog entry without id');
     if (op === CatalogOp.PUT_COLLECTION) {
-      const [, , version, schema] = body;
+      const [, , version, schema, stored] = body;
       if (typeof version !== 'number' || typeof schema !== 'object' || schema === null)
         throw corruptAt(offset, 'catalog entry');
       const previous = this.byId.get(id);
+      // An entry without a history (an older writer's) keeps what the collection had recorded.
+      const history =
+        stored === undefined
+          ? previous?.meta.history?.filter((r) => r.version < version)
+          : readHistory(stored, version);
+      if (history === null) throw corruptAt(offset, 'schema version history');
+      const meta: CollectionMeta = {
+        id,
+        version,
+        schema: schema as CollectionSchema,
+        ...(history && history.length > 0 ? { history } : {}),
+      };
       let state: CollectionState;
       try {
-        state = previous
-          ? this.rebuildState(previous, { id, version, schema: schema as CollectionSchema }, true)
-          : new CollectionState({ id, version, schema: schema as CollectionSchema });
+        state = previous ? this.rebuildState(previous, meta, true) : new CollectionState(meta);
       } catch (err) {
         throw new FormatError(`catalog entry at offset ${offset} holds an invalid schema`, 'CORRUPT', {
           offset,
@@ -814,13 +887,16 @@ export class Engine {
    * Field changes are the caller's responsibility to classify (only additions of optional or
    * defaulted fields keep old rows readable).
    */
-  alterCollection(schema: CollectionSchema): { collectionId: number; schemaVersion: number } {
+  alterCollection(
+    schema: CollectionSchema,
+    change: SchemaChange = 'compatible',
+  ): { collectionId: number; schemaVersion: number } {
     const txn = this.requireTxn();
     const previous = this.collections.get(schema.name);
     if (!previous) throw new SchemaError(`no such collection: ${schema.name}`, 'NO_SUCH_COLLECTION');
-    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, previous.meta.id, schema, change);
     const state = this.rebuildState(previous, meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.removeCollection(previous);
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -837,11 +913,11 @@ export class Engine {
     if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
     if (schema.name !== from && this.collections.has(schema.name))
       throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
-    const meta: CollectionMeta = { id: previous.meta.id, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, previous.meta.id, schema, 'breaking');
     const trees = new Map(previous.indexes.map((ix, i) => [schema.indexes[i].name, ix.packed ?? ix.tree]));
     const state = new CollectionState(meta, previous.pk, trees);
     state.seq = previous.seq;
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.removeCollection(previous);
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -868,12 +944,12 @@ export class Engine {
     if (!previous) throw new SchemaError(`no such collection: ${from}`, 'NO_SUCH_COLLECTION');
     if (schema.name !== from && this.collections.has(schema.name))
       throw new SchemaError(`collection ${schema.name} already exists`, 'SCHEMA');
-    const meta: CollectionMeta = { id: this.nextCollectionId, version: previous.meta.version + 1, schema };
+    const meta = nextVersion(previous.meta, this.nextCollectionId, schema, 'breaking');
     this.stage(txn, FrameKind.CATALOG, [CatalogOp.DROP_COLLECTION, previous.meta.id]);
     this.removeCollection(previous);
     this.nextCollectionId++;
     const state = new CollectionState(meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.addCollection(state);
     for (const row of rows) this.putRow(state, row, 'abort');
     // The AUTOINCREMENT sequence may be past every key (deleted rows): carry it over.
@@ -903,7 +979,8 @@ export class Engine {
       views.set(name, snapshotCollection(state));
       if (before.get(name)?.state !== state) catalogChanged = true;
     }
-    if (this.committed.sqlViews !== this.sqlViews) catalogChanged = true;
+    if (this.committed.sqlViews !== this.sqlViews || this.committed.sqlStats !== this.sqlStats)
+      catalogChanged = true;
     if (catalogChanged) this.catalogGen++;
     this.committed = {
       txnId: this.lastTxnId,
@@ -911,6 +988,7 @@ export class Engine {
       store: this.store,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
     };
   }
 
@@ -942,6 +1020,7 @@ export class Engine {
       store: this.store,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
       staged,
     };
   }
@@ -1039,6 +1118,7 @@ export class Engine {
       nextCollectionId: this.nextCollectionId,
       userVersion: this.userVersion,
       sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
       metaFrames: this.txn?.metaFrames ?? 0,
       views,
       journalAt: this.txn?.journal?.length ?? 0,
@@ -1114,6 +1194,7 @@ export class Engine {
     this.nextCollectionId = sp.nextCollectionId;
     this.userVersion = sp.userVersion;
     this.sqlViews = sp.sqlViews;
+    this.sqlStats = sp.sqlStats;
     for (const view of sp.views) restoreCollection(view);
     txn.staged.length = sp.stagedLength;
     txn.frameCount = sp.frameCount;
@@ -1157,6 +1238,7 @@ export class Engine {
     }
     this.durableEnd = txn.base + bytes.length;
     this.lastTxnId = txn.id;
+    this.framesSinceCheckpoint += txn.frameCount + txn.metaFrames + 1;
     if (ctx) {
       ctx.bytes = bytes.length;
       ctx.frames = txn.frameCount + 1;
@@ -1171,15 +1253,20 @@ export class Engine {
   /**
    * The automatic checkpoint policy: after `checkpointEvery` bytes of log, and never before the
    * log since the last checkpoint is CHECKPOINT_SPACING times that checkpoint's size. A checkpoint
-   * holds every index, so a fixed spacing would fill a growing file with superseded checkpoints
-   * (O(n²) bytes); spacing them in proportion keeps those under a fixed fraction of the file,
-   * while the log left to replay after a crash stays proportional to the index size.
+   * rewrites every index page changed since the last one (with random keys, most of them), so a
+   * fixed spacing would fill a growing file with superseded pages (O(n²) bytes); spacing them in
+   * proportion keeps those under a fixed fraction of the file. That lets the log left to replay
+   * after a crash grow with the index size, so past the replay limits (bytes or frames) a
+   * checkpoint is written regardless: the bound a killed writer's next open replays.
    */
   private checkpointDue(): boolean {
     if (this.checkpointEvery <= 0) return false;
+    const tail = this.logBytesSinceCheckpoint;
+    if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
+    if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
     const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
     const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
-    return this.logBytesSinceCheckpoint >= spacing;
+    return tail >= spacing;
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
@@ -1223,9 +1310,14 @@ export class Engine {
       }
       throw new SchemaError(`collection ${schema.name} already exists with a different schema`, 'SCHEMA');
     }
-    const meta: CollectionMeta = { id: this.nextCollectionId, version: 1, schema };
+    const meta: CollectionMeta = {
+      id: this.nextCollectionId,
+      version: 1,
+      schema,
+      history: withVersion(undefined, 1, 'create'),
+    };
     const state = new CollectionState(meta);
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, schema]);
+    this.stagePut(txn, meta);
     this.nextCollectionId++;
     this.addCollection(state);
     return { collectionId: meta.id, schemaVersion: meta.version };
@@ -1238,9 +1330,19 @@ export class Engine {
       throw new SchemaError(`collection ${meta.schema.name} already exists`, 'SCHEMA');
     const state = new CollectionState({ ...meta });
     state.seq = seq;
-    this.stage(txn, FrameKind.CATALOG, [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema]);
+    this.stagePut(txn, meta);
     this.nextCollectionId = Math.max(this.nextCollectionId, meta.id + 1);
     this.addCollection(state);
+  }
+
+  /**
+   * Stage a PUT_COLLECTION: `[1, id, version, schema]`, and the collection's history as a fifth
+   * element when it has one (readers that predate it read the first four only).
+   */
+  private stagePut(txn: ActiveTxn, meta: CollectionMeta): void {
+    const body: unknown[] = [CatalogOp.PUT_COLLECTION, meta.id, meta.version, meta.schema];
+    if (meta.history && meta.history.length > 0) body.push(encodeHistory(meta.history));
+    this.stage(txn, FrameKind.CATALOG, body);
   }
 
   dropCollection(name: string): boolean {
@@ -1433,6 +1535,26 @@ export class Engine {
     this.catalogGen++;
   }
 
+  /** ANALYZE's figures as the open transaction has them. */
+  sqlStatsList(): readonly TableStats[] {
+    return this.sqlStats;
+  }
+
+  /** Replace the planner statistics inside the open transaction (a META frame, like setSqlViews). */
+  setSqlStats(stats: readonly TableStats[]): void {
+    const txn = this.requireTxn();
+    writeFrameEncoded(
+      txn.staged,
+      FrameKind.META,
+      txn.id,
+      { stats: encodeStoredStats(stats) },
+      FRAME_FLAG_IGNORABLE,
+    );
+    txn.metaFrames++;
+    this.sqlStats = [...stats];
+    this.catalogGen++;
+  }
+
   /**
    * SQLite advances an AUTOINCREMENT table's sequence to the key of a row it then skipped (OR
    * IGNORE, DO NOTHING) or turned into an update of another row (DO UPDATE on a unique index):
@@ -1501,6 +1623,7 @@ export class Engine {
           nextCollectionId: this.nextCollectionId,
           userVersion: this.userVersion,
           sqlViews: this.sqlViews,
+          sqlStats: this.sqlStats,
           collections: [...this.collections.values()],
         },
         layout,
@@ -1528,6 +1651,13 @@ export class Engine {
     this.store.sync();
     this.superblock = next;
     this.lastCheckpointBytes = frame.length;
+    this.framesSinceCheckpoint = 0;
+    if (sink) {
+      // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
+      // the next checkpoint writes only the pages changed after this one).
+      sink.source.limit = checkpointAt;
+      for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
+    }
     staged.reset();
     return frame.length;
   }
@@ -1552,6 +1682,18 @@ export class Engine {
 
   get fileSize(): number {
     return this.durableEnd;
+  }
+
+  /** Decoded index pages: counts and bytes held against the budget (tests and diagnostics). */
+  get pageCache(): PageCacheStats {
+    const c = this.leafCache;
+    return {
+      budgetBytes: c.budgetBytes,
+      bytes: c.bytes,
+      peakBytes: c.peakBytes,
+      decoded: c.decoded,
+      evicted: c.evicted,
+    };
   }
 
   get lastCommittedTxnId(): number {
@@ -1627,6 +1769,7 @@ export class Engine {
     this.reservedEnd = 0;
     this.lastCheckpointBytes = 0;
     this.rows.clear();
+    this.leafCache.forget();
     this.resetState();
     this.superblock = {
       generation: 0,
@@ -1760,6 +1903,17 @@ export class Engine {
 }
 
 /** The row a transaction staged at `location`, as a view of that transaction captured it (I7). */
+/** The catalog entry of `previous`'s next version under `id`, its history recording it now. */
+function nextVersion(
+  previous: CollectionMeta,
+  id: number,
+  schema: CollectionSchema,
+  change: SchemaChange,
+): CollectionMeta {
+  const version = previous.version + 1;
+  return { id, version, schema, history: withVersion(previous.history, version, change) };
+}
+
 function compareSchemas(a: CollectionSchema, b: CollectionSchema): boolean {
   return JSON.stringify(a, bigintSafe) === JSON.stringify(b, bigintSafe);
 }

@@ -12,7 +12,7 @@
  * Pages of one checkpoint travel in one PAGES frame written just before it; a later checkpoint
  * points again at the pages of leaves that have not changed since, so it writes only what changed.
  */
-import type { LeafPage, PageEntry } from './btree';
+import type { AdoptedPage, BTree, LeafPage, PageEntry } from './btree';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
 import { compareValues } from './compare';
@@ -116,6 +116,12 @@ function isLocation(v: unknown, limit: number): boolean {
 
 /** A page of a loaded checkpoint: read, verified and decoded when its leaf is first touched. */
 export class StoredPage implements LeafPage<unknown, unknown> {
+  /**
+   * Set once the entries passed every check below: a page decoded again after its leaf was
+   * evicted (leaf-cache.ts) has the same bytes when its checksum holds, so only that is checked.
+   */
+  private checked = false;
+
   constructor(
     readonly source: PageSource,
     readonly rules: PageRules,
@@ -136,6 +142,7 @@ export class StoredPage implements LeafPage<unknown, unknown> {
     if (crc32c(buf, 0, buf.length) !== this.crc) throw corrupt('checksum mismatch', offset);
     const { keys, vals } = decodePage(buf, offset);
     if (keys.length !== this.count) throw corrupt(`holds ${keys.length} entries, not ${this.count}`, offset);
+    if (this.checked) return { keys, vals };
     if (entryCompare(rules, keys[0], vals[0], this.firstKey, this.firstVal) !== 0)
       throw corrupt('first entry differs from its directory entry', offset);
     for (let i = 0; i < keys.length; i++) {
@@ -150,6 +157,7 @@ export class StoredPage implements LeafPage<unknown, unknown> {
     const last = keys.length - 1;
     if (this.next && entryCompare(rules, keys[last], vals[last], this.next.key, this.next.val) >= 0)
       throw corrupt("entries reach into the next page's range", offset);
+    this.checked = true;
     return { keys, vals };
   }
 }
@@ -213,12 +221,21 @@ export function readDirectory(
  */
 export class PageSink {
   private readonly out = new GrowableBuffer(1 << 16);
+  /**
+   * Where the pages this sink writes are read back from once the checkpoint is published: the
+   * bound (`limit`, the CHECKPOINT frame's offset) is set by the writer when it knows it.
+   */
+  readonly source: { store: ByteStore; limit: number };
+  /** Per tree asked for (see `directory`): its leaves as pages of this checkpoint, in order. */
+  readonly adopted = new Map<BTree<unknown, unknown>, AdoptedPage<unknown, unknown>[]>();
 
   constructor(
     /** The file the checkpoint goes into: only its own pages may be pointed at again. */
     private readonly store: ByteStore,
     private readonly base: number,
-  ) {}
+  ) {
+    this.source = { store, limit: Number.MAX_SAFE_INTEGER };
+  }
 
   get length(): number {
     return this.out.length;
@@ -231,6 +248,9 @@ export class PageSink {
   /**
    * The directory of a tree, given its leaves in order (BTree.forEachLeaf): a leaf that still
    * equals a page of this file is pointed at again; runs of other entries are cut into new pages.
+   * With `adopt` (the tree and its page rules), the pages are also kept in `adopted` under the
+   * tree, new ones with their entries, so that once the checkpoint is published the tree can
+   * stand on them (BTree.adoptPages): the next checkpoint then writes only what changes after it.
    */
   directory(
     forEachLeaf: (
@@ -240,8 +260,12 @@ export class PageSink {
         vals: unknown[] | null,
       ) => void,
     ) => void,
+    adopt: { tree: BTree<unknown, unknown>; rules: PageRules } | null = null,
   ): EncodedDirectory {
     const dir: unknown[][] = [[], [], [], [], [], []];
+    // Per page, for adoption: the page pointed at again, or the entries of a new one.
+    const reused: (LeafPage<unknown, unknown> | null)[] = [];
+    const fresh: ([unknown[], unknown[]] | null)[] = [];
     const add = (
       key: unknown,
       val: unknown,
@@ -271,6 +295,10 @@ export class PageSink {
         const at = this.out.reserve(page.length);
         page.copy(this.out.buf, at);
         add(keys[from], vals[from], n, this.base + at, page.length, crc32c(page, 0, page.length));
+        if (adopt) {
+          reused.push(null);
+          fresh.push([keys.slice(from, from + n), vals.slice(from, from + n)]);
+        }
         from += n;
       }
       keys = keys.slice(from);
@@ -280,6 +308,12 @@ export class PageSink {
       if (page instanceof StoredPage && page.source.store === this.store) {
         flush(true);
         add(page.firstKey, page.firstVal, page.count, page.offset, page.length, page.crc);
+        if (adopt) {
+          reused.push(page);
+          // A leaf decoded in this session stays decoded: cooling it here would make a writer
+          // decode again the pages it keeps inserting into.
+          fresh.push(leafKeys && leafVals ? [leafKeys, leafVals] : null);
+        }
         return;
       }
       const entries =
@@ -293,6 +327,43 @@ export class PageSink {
       if (keys.length >= 4 * PAGE_MAX_ENTRIES) flush(false);
     });
     flush(true);
+    if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules));
     return dir.map((column) => packColumn(column));
+  }
+
+  private adoption(
+    dir: unknown[][],
+    reused: (LeafPage<unknown, unknown> | null)[],
+    fresh: ([unknown[], unknown[]] | null)[],
+    rules: PageRules,
+  ): AdoptedPage<unknown, unknown>[] {
+    const [firstKeys, firstVals, counts, offsets, lengths, crcs] = dir;
+    const n = firstKeys.length;
+    const out: AdoptedPage<unknown, unknown>[] = new Array<AdoptedPage<unknown, unknown>>(n);
+    for (let i = 0; i < n; i++) {
+      const entries = fresh[i];
+      const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : null;
+      const page =
+        reused[i] ??
+        new StoredPage(
+          this.source,
+          rules,
+          offsets[i] as number,
+          lengths[i] as number,
+          crcs[i] as number,
+          counts[i] as number,
+          firstKeys[i],
+          firstVals[i],
+          next,
+        );
+      out[i] = {
+        firstKey: firstKeys[i],
+        firstVal: firstVals[i],
+        page,
+        keys: entries ? entries[0] : null,
+        vals: entries ? entries[1] : null,
+      };
+    }
+    return out;
   }
 }

@@ -6,6 +6,7 @@
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
 import type { StoredView } from './sql-views';
+import type { TableStats } from './sql-stats';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
@@ -21,6 +22,7 @@ import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
+import type { NumberColumn } from './scan-memo';
 import type { CompiledSchema } from './schema/compile';
 
 /** A frozen view of the committed catalog and trees. */
@@ -33,6 +35,8 @@ export interface ReadView {
   readonly userVersion: number;
   /** SQL views (CREATE VIEW), in creation order; absent: none. */
   readonly sqlViews?: readonly StoredView[];
+  /** ANALYZE's figures (storage/sql-stats.ts); absent: none. */
+  readonly sqlStats?: readonly TableStats[];
   /**
    * A view taken inside a write transaction: the rows that transaction had put so far. Their
    * locations lie past the durable end, where a rollback lets later writes land, so the view
@@ -270,6 +274,16 @@ export class RowReader {
     return cached.row;
   }
 
+  /**
+   * RowReaders.scanNumberColumn: only over rows of the current file (the memo holds no other);
+   * a leaf holding rows of an open transaction never has every row memoized, so gets none.
+   */
+  scanNumberColumn(view: ReadView, at: ScanPosition, column: number): NumberColumn | undefined {
+    if (view.store !== this.src.store) return undefined;
+    const values = at.leafValues;
+    return values === undefined ? undefined : this.memo.numberColumn(at, column, values);
+  }
+
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
     this.cache.offer(at.value, entry);
@@ -293,6 +307,7 @@ export class RowReader {
         readRow: (l) => this.readRowFor(view, l),
         readRowSequential: (at) => this.readRowAhead(view, at),
         scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
+        scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
       };
     }
     return this.readers;

@@ -9,6 +9,8 @@ export interface ScanPosition {
   /** The leaf holding the entry (identity only), or null before the first entry. */
   readonly leaf: object | null;
   readonly position: number;
+  /** The values (row locations) of every entry of `leaf`, when the walk can tell them. */
+  readonly leafValues?: readonly unknown[];
 }
 
 /**
@@ -30,4 +32,14 @@ export interface RowReaders {
   readRowSequential?: (at: ScanPosition) => unknown[];
   /** Filtered scans push their predicate into the reads through this when given. */
   scanRowWhere?: ScanRowWhere;
+  /**
+   * A numeric column of the rows of the leaf at a scan position, NaN for NULL, kept beside the
+   * leaf (storage/scan-memo.ts), or undefined when there is none yet: a filter on numbers then
+   * tests rows without touching them. Valid for an entry whose location equals
+   * `locations[position]`.
+   */
+  scanNumberColumn?: (
+    at: ScanPosition,
+    column: number,
+  ) => { readonly locations: Float64Array; readonly values: Float64Array } | undefined;
 }

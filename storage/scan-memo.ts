@@ -22,6 +22,18 @@ interface LeafSlots {
   bytes: number;
   /** In `order` (false once evicted: the next set() queues it again). */
   queued: boolean;
+  /** Per column: its values over the whole leaf (see numberAt), or null when it cannot have one. */
+  columns: Map<number, NumberColumn | null> | null;
+}
+
+/**
+ * One column of a leaf's rows as numbers, NaN for NULL, beside the locations they were read at:
+ * a filter on a numeric column tests these in order without touching the rows (which lie all
+ * over the heap; the vector is contiguous).
+ */
+export interface NumberColumn {
+  readonly locations: Float64Array;
+  readonly values: Float64Array;
 }
 
 export class ScanMemo {
@@ -56,7 +68,7 @@ export class ScanMemo {
     if (leaf === null || bytes > this.budgetBytes / 4) return;
     let s = this.slotsOf(leaf);
     if (s === undefined) {
-      s = { locations: [], rows: [], bytes: 0, queued: false };
+      s = { locations: [], rows: [], bytes: 0, queued: false, columns: null };
       this.slots.set(leaf, s);
       this.lastSlots = s;
     }
@@ -82,11 +94,44 @@ export class ScanMemo {
       s.rows = [];
       s.bytes = 0;
       s.queued = false;
+      s.columns = null;
     }
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order = this.order.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Column `column` of the rows of the leaf at `at` as numbers (NaN for NULL), or undefined when
+   * there is no such vector: some row of the leaf not memoized yet, a value that is not a number
+   * or NULL, or a row too short to hold the column. The vector is built on first ask once every
+   * row is memoized. A reader checks each entry's location against `locations` (the writer's
+   * own leaves change in place).
+   */
+  numberColumn(
+    at: ScanPosition,
+    column: number,
+    leafLocations: readonly unknown[],
+  ): NumberColumn | undefined {
+    const leaf = at.leaf;
+    if (leaf === null) return undefined;
+    const s = this.slotsOf(leaf);
+    if (s === undefined) return undefined;
+    let col = s.columns?.get(column);
+    if (col === undefined) {
+      col = buildColumn(s, column, leafLocations);
+      // Not built while rows are missing (the scan memoizes them as it goes): ask again later.
+      if (col === undefined) return undefined;
+      s.columns ??= new Map();
+      s.columns.set(column, col);
+      if (col !== null) {
+        const bytes = col.values.byteLength * 2;
+        s.bytes += bytes;
+        this.total += bytes;
+      }
+    }
+    return col === null ? undefined : col;
   }
 
   /** Forget everything (locations are about to name other rows). */
@@ -103,4 +148,32 @@ export class ScanMemo {
   get bytes(): number {
     return this.total;
   }
+}
+
+/**
+ * The column vector of `column` over a leaf whose every entry has its row memoized: null when a
+ * value is neither a number nor NULL (or a row lacks the column), undefined while rows are missing.
+ */
+function buildColumn(
+  s: LeafSlots,
+  column: number,
+  leafLocations: readonly unknown[],
+): NumberColumn | null | undefined {
+  const n = leafLocations.length;
+  if (s.locations.length < n) return undefined;
+  const locations = new Float64Array(n);
+  const values = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const loc = leafLocations[k];
+    if (typeof loc !== 'number' || s.locations[k] !== loc) return undefined;
+    const row = s.rows[k];
+    if (row.length <= column) return null;
+    const v = row[column];
+    // NaN stands for NULL: a stored NaN (not a value SQL has) keeps the column off the fast path.
+    if (typeof v === 'number' && !Number.isNaN(v)) values[k] = v;
+    else if (v === null) values[k] = NaN;
+    else return null;
+    locations[k] = loc;
+  }
+  return { locations, values };
 }

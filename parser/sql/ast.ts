@@ -383,6 +383,8 @@ export type StatementAst =
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
+  /** `ANALYZE`, `ANALYZE name` (a schema, table or index), `ANALYZE schema.name`. */
+  | { readonly t: 'analyze'; readonly schema: string | null; readonly name: string | null }
   | PragmaAst;
 
 /** `PRAGMA [schema.]name [= value | (value)]`. */

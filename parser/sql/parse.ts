@@ -55,8 +55,9 @@ const STATEMENT_WORDS = [
   'SAVEPOINT',
   'RELEASE',
   'PRAGMA',
+  'ANALYZE',
 ];
-const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH', 'ANALYZE', 'REINDEX'];
+const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH', 'REINDEX'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -136,6 +137,14 @@ class StatementParser extends ExprParser {
         return this.values();
       case 'PRAGMA':
         return parsePragma(this);
+      case 'ANALYZE': {
+        // `ANALYZE [schema | [schema.]table-or-index]`, as SQLite takes it.
+        this.i++;
+        if (this.tok.kind === 'eof' || this.isOp(';')) return { t: 'analyze', schema: null, name: null };
+        const first = this.name('a table or index name');
+        if (!this.acceptOp('.')) return { t: 'analyze', schema: null, name: first };
+        return { t: 'analyze', schema: first, name: this.name('a table or index name') };
+      }
     }
     if (UNSUPPORTED_STATEMENTS.includes(word)) throw this.unsupported(word);
     throw this.error(`unknown statement '${text}'`);

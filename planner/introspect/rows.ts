@@ -124,6 +124,16 @@ function sequenceRows(view: ReadView): Row[] {
   return rows;
 }
 
+/** What ANALYZE gathered, as SQLite's sqlite_stat1 shows it: "rows avg1 avg2 …" per index. */
+function statRows(view: ReadView): Row[] {
+  const rows: Row[] = [];
+  for (const t of view.sqlStats ?? []) {
+    if (t.indexes.length === 0) rows.push([t.table, null, String(t.rows)]);
+    for (const ix of t.indexes) rows.push([t.table, ix.name, [t.rows, ...ix.avgRows].join(' ')]);
+  }
+  return rows;
+}
+
 /** SQLite shows NOT NULL as declared; a primary key is not NOT NULL unless declared so (not recorded: 0). */
 function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
   const keys = primaryKeyPaths(schema);
@@ -195,6 +205,8 @@ function rowsOf(
       return [];
     case 'sqlite_sequence':
       return sequenceRows(view);
+    case 'sqlite_stat1':
+      return statRows(view);
     case 'table_info':
     case 'table_xinfo': {
       const found = arg === null ? null : findTable(view, arg);

@@ -1,6 +1,7 @@
 /**
  * Virtual tables: `sqlite_master` (alias `sqlite_schema`), the empty `sqlite_temp_master`,
- * `sqlite_sequence` (the AUTOINCREMENT counters each collection keeps), and
+ * `sqlite_sequence` (the AUTOINCREMENT counters each collection keeps), `sqlite_stat1` (what
+ * ANALYZE gathered, in SQLite's text form), and
  * the result sets of the catalog PRAGMAs (`table_info`, `table_xinfo`, `index_list`,
  * `index_info`, `index_xinfo`, `foreign_key_list`, `foreign_key_check`). They are leaves of the one logical plan (planner/logical.ts
  * `virtual`), so WHERE, ORDER BY, aggregates and projections over them run on the ordinary
@@ -13,6 +14,7 @@ export type VirtualTable =
   | 'sqlite_master'
   | 'sqlite_temp_master'
   | 'sqlite_sequence'
+  | 'sqlite_stat1'
   | 'table_info'
   | 'table_xinfo'
   | 'index_list'
@@ -68,6 +70,7 @@ export const VIRTUAL_COLUMNS: Readonly<Record<VirtualTable, readonly VirtualColu
   sqlite_master: MASTER,
   sqlite_temp_master: MASTER,
   sqlite_sequence: [col('name', 'text'), col('seq', 'integer')],
+  sqlite_stat1: [col('tbl', 'text'), col('idx', 'text', true), col('stat', 'text')],
   table_info: TABLE_INFO,
   table_xinfo: [...TABLE_INFO, col('hidden', 'integer')],
   index_list: [
@@ -104,6 +107,7 @@ const SCHEMA_TABLES: Readonly<Record<string, VirtualTable>> = {
   sqlite_temp_master: 'sqlite_temp_master',
   sqlite_temp_schema: 'sqlite_temp_master',
   sqlite_sequence: 'sqlite_sequence',
+  sqlite_stat1: 'sqlite_stat1',
 };
 
 /** The schema table `name` denotes, or null. */

@@ -11,7 +11,7 @@ import type { FieldDescriptor, IndexDescriptor } from '../../storage/schema/desc
 import type { CollectionOptions, InsertOptions, RegisteredCollection } from '../database';
 import { Model } from '../models/model';
 import type { AnyModel } from '../models/model';
-import type { SchemaPlan, SchemaVersionInput } from '../schema-versions';
+import type { SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from '../schema-versions';
 import { AsyncModelCollection } from './models';
 import { EnginePool } from './pool';
 import { WorkerHost } from './host';
@@ -184,6 +184,11 @@ export class AsyncDatabase {
   /** See Database.rebuildIndexes. */
   rebuildIndexes(name: string): Promise<number> {
     return this.write('rebuildIndexes', [name]);
+  }
+
+  /** See Database.schemaVersions and docs/migrations.md. */
+  schemaVersions(name: string): Promise<SchemaVersionInfo[]> {
+    return this.read('schemaVersions', [name]);
   }
 
   delete(name: string, pk: unknown): Promise<boolean> {

@@ -60,6 +60,7 @@ const DB_METHODS = new Set([
   'registerSchemaVersion',
   'backfill',
   'rebuildIndexes',
+  'schemaVersions',
 ]);
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);

@@ -10,6 +10,8 @@ import { HEADER_SIZE, SUPERBLOCK_OFFSETS, SUPERBLOCK_SIZE } from '../../storage/
 import { indexPaths } from '../../storage/schema/normalize';
 import type { CollectionSchema, NormalizedType } from '../../storage/schema/normalize';
 import type { RecoveryReport } from '../../storage/engine';
+import type { CollectionMeta } from '../../storage/collection-state';
+import { listHistory } from '../../storage/schema-history';
 import { openReader, requireFile, using } from './open';
 import { style } from './io';
 import type { Io } from './io';
@@ -20,10 +22,19 @@ export interface IndexInfo {
   columns: string[];
 }
 
+/** A schema version as the catalog records it; time (ISO 8601) and change are null where an older writer recorded none. */
+export interface VersionInfo {
+  version: number;
+  time: string | null;
+  change: string | null;
+}
+
 export interface CollectionInfo {
   name: string;
   id: number;
   schemaVersion: number;
+  /** When the current schema version was registered (null: not recorded). */
+  schemaVersionTime: string | null;
   rows: number;
   indexes: IndexInfo[];
 }
@@ -64,6 +75,7 @@ export function inspectFile(file: string): InspectReport {
         name: c.meta.schema.name,
         id: c.meta.id,
         schemaVersion: c.meta.version,
+        schemaVersionTime: versionsOf(c.meta).at(-1)?.time ?? null,
         rows: c.pk.size,
         indexes: c.meta.schema.indexes.map(indexInfo),
       }))
@@ -93,6 +105,14 @@ export function inspectFile(file: string): InspectReport {
       recovery: engine.recoveryReport,
     };
   });
+}
+
+function versionsOf(meta: CollectionMeta): VersionInfo[] {
+  return listHistory(meta.history, meta.version).map((e) => ({
+    version: e.version,
+    time: e.time === null ? null : new Date(e.time).toISOString(),
+    change: e.change,
+  }));
 }
 
 function indexInfo(ix: CollectionSchema['indexes'][number]): IndexInfo {
@@ -169,11 +189,15 @@ export function printInspect(io: Io, r: InspectReport): void {
   io.out(`${s.bold(`collections (${r.collections.length}):`)}\n`);
   for (const c of r.collections) {
     io.out(
-      `  ${c.name}  ${c.rows} row${c.rows === 1 ? '' : 's'}  ${s.dim(`(id ${c.id}, schema v${c.schemaVersion})`)}\n`,
+      `  ${c.name}  ${c.rows} row${c.rows === 1 ? '' : 's'}  ${s.dim(`(id ${c.id}, schema v${c.schemaVersion}, ${versionTime(c.schemaVersionTime)})`)}\n`,
     );
     for (const ix of c.indexes)
       io.out(`    ${ix.unique ? 'unique ' : ''}index ${ix.name} (${ix.columns.join(', ')})\n`);
   }
+}
+
+function versionTime(time: string | null): string {
+  return time === null ? 'time not recorded' : `registered ${time}`;
 }
 
 function bytes(n: number): string {
@@ -194,6 +218,8 @@ export interface CatalogEntry {
   name: string;
   id: number;
   schemaVersion: number;
+  /** Every version from 1 to schemaVersion, oldest first. */
+  versions: VersionInfo[];
   primaryKey: string[];
   autoIncrement: boolean;
   fields: { path: string; type: string; constraints: unknown[]; collate?: string; default?: unknown }[];
@@ -214,6 +240,7 @@ export function readCatalog(file: string): CatalogEntry[] {
           name: schema.name,
           id: meta.id,
           schemaVersion: meta.version,
+          versions: versionsOf(meta),
           primaryKey: keyColumns(schema),
           autoIncrement: schema.autoIncrement === true,
           fields: schema.fields.map((f) => ({
@@ -272,6 +299,10 @@ export function printCatalog(io: Io, entries: CatalogEntry[]): void {
     }
     for (const ix of e.indexes)
       io.out(`  ${ix.unique ? 'unique ' : ''}index ${ix.name} (${ix.columns.join(', ')})\n`);
+    for (const v of e.versions)
+      io.out(
+        `  ${s.dim(`version ${v.version}: ${v.time === null ? 'not recorded' : `${v.change ?? '?'}, ${versionTime(v.time)}`}`)}\n`,
+      );
     if (e.sql) io.out(`  ${s.dim(e.sql)}\n`);
   }
   if (entries.length === 0) io.out('(no collections)\n');

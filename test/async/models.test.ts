@@ -91,7 +91,7 @@ describe('subset models', () => {
   });
 });
 
-test('schema versions, backfill and rebuildIndexes', async () => {
+test('schema versions, backfill, rebuildIndexes and the version history', async () => {
   const db = await AsyncDatabase.openInMemory();
   try {
     const coll = await db.register(users);
@@ -115,6 +115,14 @@ test('schema versions, backfill and rebuildIndexes', async () => {
     await expect(db.backfill('users', 'nick', () => 'x')).rejects.toBeInstanceOf(InterfaceError);
     expect((await db.register(v2).then((c) => c.get(1)))?.nick).toBe('n');
     expect(await db.rebuildIndexes('users')).toBe(1);
+    const versions = await db.schemaVersions('users');
+    expect(versions.map((v) => [v.version, v.change])).toEqual([
+      [1, 'create'],
+      [2, 'compatible'],
+      [3, 'rebuildIndexes'],
+      [4, 'rebuildIndexes'],
+    ]);
+    expect(versions.every((v) => v.time instanceof Date)).toBe(true);
     await expect(
       db.registerSchemaVersion('users', { fields: [{ path: 'id', type: 'int64' }] }),
     ).rejects.toBeInstanceOf(SchemaError);

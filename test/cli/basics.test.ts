@@ -32,6 +32,9 @@ const COMMANDS = [
   'shell',
 ];
 
+/** An ISO 8601 time as the catalog's version records print. */
+const ISO = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+
 function seeded(): string {
   const file = tmp.file();
   const r = cli([
@@ -251,12 +254,19 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
     expect(text.stdout).toContain('last transaction:         3\n');
     expect(text.stdout).toContain('checkpoint:               none (opening replays the whole log)\n');
     expect(text.stdout).toContain('reserved space:           0 B\n');
-    expect(text.stdout).toContain('  t  3 rows  (id 1, schema v2)\n    index t_name (name)\n');
+    expect(text.stdout).toMatch(
+      new RegExp(`\n  t  3 rows  \\(id 1, schema v2, registered ${ISO}\\)\n    index t_name \\(name\\)\n`),
+    );
     const json = JSON.parse(cli(['inspect', file, '--json']).stdout) as {
       fileBytes: number;
       lastTxnId: number;
       logBytesSinceCheckpoint: number;
-      collections: { name: string; rows: number; indexes: { name: string; columns: string[] }[] }[];
+      collections: {
+        name: string;
+        rows: number;
+        schemaVersionTime: string;
+        indexes: { name: string; columns: string[] }[];
+      }[];
       checkpoint: unknown;
     };
     expect(json.fileBytes).toBe(size);
@@ -266,9 +276,11 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
       expect.objectContaining({
         name: 't',
         rows: 3,
+        schemaVersion: 2,
         indexes: [{ name: 't_name', unique: false, columns: ['name'] }],
       }),
     ]);
+    expect(json.collections[0].schemaVersionTime).toMatch(new RegExp(`^${ISO}$`));
     expect(json.checkpoint).toBeNull();
   });
 
@@ -295,7 +307,7 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
   test('dump-catalog prints schemas, and --json the catalog as data', () => {
     const file = seeded();
     const text = cli(['dump-catalog', file]);
-    expect(text.stdout).toBe(
+    expect(text.stdout.replace(new RegExp(ISO, 'g'), '<time>')).toBe(
       [
         't (id 1, schema v2)',
         '  primary key: id',
@@ -304,6 +316,8 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
         '  r: float64?',
         '  b: bytes?',
         '  index t_name (name)',
+        '  version 1: create, registered <time>',
+        '  version 2: compatible, registered <time>',
         '  CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, r REAL, b BLOB)',
         '',
       ].join('\n'),
@@ -320,6 +334,14 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
           { path: 'b', type: 'bytes?', constraints: [] },
         ],
         indexes: [{ name: 't_name', unique: false, columns: ['name'] }],
+        versions: [
+          { version: 1, change: 'create', time: expect.stringMatching(new RegExp(`^${ISO}$`)) as unknown },
+          {
+            version: 2,
+            change: 'compatible',
+            time: expect.stringMatching(new RegExp(`^${ISO}$`)) as unknown,
+          },
+        ],
       }),
     ]);
   });

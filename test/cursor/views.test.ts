@@ -61,6 +61,28 @@ describe('reads through views equal SQLite', () => {
   });
 });
 
+test('a view read twice by one statement is computed once (rows read counted)', () => {
+  const sql = 'SELECT x.a, y.b FROM big AS x JOIN big AS y ON x.b = y.b AND x.id < y.id';
+  compare(sql);
+  const cur = o.conn.cursor();
+  const plan = cur
+    .execute(`EXPLAIN ${sql}`)
+    .fetchAll()
+    .map((r) => String((r as unknown[])[0]))
+    .join('\n');
+  expect(plan).toMatch(/CteScan big AS x \(computed once, 2 references\)/);
+  cur.execute(sql).fetchAll();
+  // t has 5 rows: one scan for both references.
+  expect(cur.executionStats?.rowsRead).toBe(5);
+  // Read once, a view is still the Subquery it was.
+  expect(
+    cur
+      .execute('EXPLAIN SELECT * FROM big')
+      .fetchAll()
+      .map((r) => String((r as unknown[])[0])),
+  ).toContain('  Subquery big');
+});
+
 describe('view errors equal SQLite', () => {
   test.each([
     'CREATE VIEW big AS SELECT 1',

@@ -1,7 +1,7 @@
 /**
  * A writer killed (SIGKILL) during a backfill or while registering schema versions: on reopen the
- * catalog holds a whole version (never a half-applied one) and every backfill batch whose
- * progress was reported is there, each batch whole.
+ * catalog holds a whole version (never a half-applied one), with every version's recorded time,
+ * and every backfill batch whose progress was reported is there, each batch whole.
  */
 import * as path from 'node:path';
 import { Database } from '../../src/index';
@@ -62,8 +62,9 @@ test.each([0, 15, 40])('backfill killed %i ms after its first batch keeps whole 
   }
 });
 
-test('registering versions killed midway leaves a whole version in the catalog', async () => {
+test('registering versions killed midway leaves a whole version in the catalog, each with its time', async () => {
   const file = tmp.file();
+  const start = Date.now();
   seed(file, 200);
   const child = startChild(CHILD, ['versions', file]);
   await child.waitFor('V 5');
@@ -78,6 +79,15 @@ test('registering versions killed midway leaves a whole version in the catalog',
     expect(state?.meta.schema.fields.length).toBe(2 + (version - 1));
     expect(db.collection('users').count()).toBe(200);
     expect(db.get('users', 7)).toMatchObject({ id: 7, profile: { tz: 'UTC', lang: null } });
+    // Replay restored every version's record: the seed's create, then one compatible version each.
+    const versions = db.schemaVersions('users');
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: version }, (_x, i) => i + 1));
+    expect(versions.map((v) => v.change)).toEqual([
+      'create',
+      ...Array<string>(version - 1).fill('compatible'),
+    ]);
+    const times = versions.map((v) => v.time?.getTime() ?? NaN);
+    expect(times.every((t, i) => t >= (i === 0 ? start : times[i - 1]) && t <= Date.now())).toBe(true);
   } finally {
     db.close();
   }

@@ -37,7 +37,12 @@ describe('reserved space past the log', () => {
     expect(sizes.size).toBe(1);
     expect(fs.statSync(file).size).toBeGreaterThan(db.storage.fileSize);
     db.close();
-    expect(fs.statSync(file).size).toBe(Database.open(file, { readOnly: true }).storage.fileSize);
+    const reader = Database.open(file, { readOnly: true });
+    try {
+      expect(fs.statSync(file).size).toBe(reader.storage.fileSize);
+    } finally {
+      reader.close();
+    }
   });
 
   test('after compact() the writer reserves space in the new file too', () => {
