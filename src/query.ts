@@ -165,6 +165,28 @@ function successor(prefix: string): string | null {
 /** While a traced typed query runs: receives each physical plan it opens (calls are synchronous). */
 let planSink: ((plan: PhysicalPlan) => void) | null = null;
 
+/**
+ * Physical plans of row queries (all, first, iterate) by query shape, per engine: collection,
+ * condition paths and operators, order, limit, offset and projection, with the compared values
+ * bound as parameters. A plan holds while the catalog is the one it was made for (the engine's
+ * catalogVersion moves with every schema or index change) and the handle sees the same
+ * collection state, as the SQL front end's cached statement plans do (cursor/connection.ts).
+ */
+interface CachedPlan {
+  readonly version: number;
+  readonly state: CollectionState;
+  readonly plan: PhysicalPlan;
+}
+const typedPlans = new WeakMap<Engine, Map<string, CachedPlan>>();
+/** Shapes kept per engine before the cache starts over (an application has a few dozen). */
+const TYPED_PLAN_LIMIT = 512;
+let typedPlansMade = 0;
+
+/** @internal Physical plans row queries have made so far (tests count planning work with it). */
+export function typedPlanCount(): number {
+  return typedPlansMade;
+}
+
 export class Query {
   constructor(
     private readonly host: QueryHost,
@@ -178,6 +200,13 @@ export class Query {
       groupBy: [],
     },
   ) {}
+
+  /**
+   * While rows() lowers its conditions: compared values go here and become parameters, and the
+   * shape of each condition goes to `shape` (the plan cache's key). Null otherwise: literals.
+   */
+  private binds: unknown[] | null = null;
+  private shape: string[] | null = null;
 
   private with(patch: Partial<QueryState>): Query {
     return new Query(this.host, this.name, { ...this.state, ...patch });
@@ -291,7 +320,7 @@ export class Query {
     const since = interrupts ? interrupts() : 0;
     // Opening plans the query: under the time limit too, and with the interrupt check installed
     // while operators are built so they poll it (planner/interrupt.ts).
-    const source = limited(timeoutMs, () => this.open(this.logical(false), stats));
+    const source = limited(timeoutMs, () => this.openRows(stats));
     const convert = this.converter();
     const pull = timeoutMs > 0 ? () => limited(timeoutMs, () => source.next()) : () => source.next();
     for (;;) {
@@ -481,7 +510,11 @@ export class Query {
   private value(segs: readonly string[], v: unknown): Expr {
     const compiled = this.coll().compiled;
     try {
-      return E.literal(compiled.canonicalValue(segs, v));
+      const canonical = compiled.canonicalValue(segs, v);
+      const binds = this.binds;
+      if (binds === null) return E.literal(canonical);
+      binds.push(canonical);
+      return E.param(binds.length - 1);
     } catch (err) {
       throw new QueryError(
         `value for '${segs.join('.')}' does not fit its type: ${err instanceof Error ? err.message : String(err)}`,
@@ -496,10 +529,24 @@ export class Query {
     if (depth > MAX_CONDITION_DEPTH)
       throw new QueryError(`condition nests too deeply (maximum depth ${MAX_CONDITION_DEPTH})`, 'QUERY');
     if (typeof c !== 'object' || c === null) throw new QueryError('a condition must be an object', 'QUERY');
+    const shape = this.shape;
     if ('and' in c) return this.combine(c.and, 'and', depth);
     if ('or' in c) return this.combine(c.or, 'or', depth);
-    if ('not' in c) return E.unary('not', this.lower(c.not, depth + 1));
+    if ('not' in c) {
+      shape?.push('not(');
+      const inner = E.unary('not', this.lower(c.not, depth + 1));
+      shape?.push(')');
+      return inner;
+    }
     const segs = parsePath(c.path);
+    // Values that lower() binds as parameters count only by number; like and startsWith keep
+    // their pattern as a literal (the planner reads a prefix from it), so it is part of the shape.
+    if (shape !== null) {
+      const v = c.value;
+      const arity = Array.isArray(v) ? v.length : 1;
+      const literal = c.op === 'like' || c.op === 'startsWith' ? JSON.stringify(v) : String(arity);
+      shape.push(segs.join('\u0000'), '\u0001', String(c.op), '\u0001', literal, ';');
+    }
     const { expr: col, type } = this.column(segs);
     if (type.kind === 'list' || type.kind === 'object')
       throw new QueryError(`'${segs.join('.')}' is not a scalar path`, 'QUERY');
@@ -549,10 +596,13 @@ export class Query {
     if (!Array.isArray(conds) || conds.length === 0)
       throw new QueryError(`'${op}' needs at least one condition`, 'QUERY');
     const below = depth + Math.ceil(Math.log2(conds.length));
-    return balancedTree(
+    this.shape?.push(`${op}(`);
+    const tree = balancedTree(
       conds.map((x) => this.lower(x, below)),
       op,
     );
+    this.shape?.push(')');
+    return tree;
   }
 
   private logical(countOnly: boolean): LogicalPlan {
@@ -583,6 +633,44 @@ export class Query {
       );
     }
     return plan;
+  }
+
+  /** The rows of this query, planned once per shape (see typedPlans), against a snapshot taken now. */
+  private openRows(stats?: ExecStats): Source {
+    const binds: unknown[] = [];
+    const shape: string[] = [];
+    let logical: LogicalPlan;
+    this.binds = binds;
+    this.shape = shape;
+    try {
+      logical = this.logical(false);
+    } finally {
+      this.binds = null;
+      this.shape = null;
+    }
+    // Segments are joined with U+0000 and fields split by U+0001..U+0003, which keeps distinct
+    // shapes distinct without the cost of JSON on every call.
+    const st = this.state;
+    let key = `${this.name}\u0002${shape.join('')}\u0002${st.limit ?? ''},${st.offset ?? ''}`;
+    for (const o of st.order) key += `\u0003${o.path.join('\u0000')}${o.desc ? '-' : '+'}`;
+    if (st.select !== null) {
+      key += '\u0002';
+      for (const sel of st.select) key += `\u0003${sel.join('\u0000')}`;
+    }
+    const view = this.host.view();
+    const engine = this.host.engine;
+    const state = this.coll();
+    let plans = typedPlans.get(engine);
+    if (plans === undefined) typedPlans.set(engine, (plans = new Map()));
+    let cached = plans.get(key);
+    if (cached === undefined || cached.version !== engine.catalogVersion || cached.state !== state) {
+      typedPlansMade++;
+      cached = { version: engine.catalogVersion, state, plan: physicalPlan(logical, view) };
+      if (plans.size >= TYPED_PLAN_LIMIT) plans.clear();
+      plans.set(key, cached);
+    }
+    if (planSink !== null) planSink(cached.plan);
+    return openResult(cached.plan, view, { readers: engine.readersFor(view), stats, params: binds }).source;
   }
 
   /** Plan `plan` against a snapshot taken now and open its result (nothing runs until pulled). */

@@ -39,81 +39,65 @@
  */
 
 import { InternalError } from '../src/errors';
+import { BTreeCursor } from './btree-cursor';
+import {
+  MIXED,
+  NONE,
+  NUM,
+  STR,
+  before,
+  childFor,
+  cmpMode,
+  collect,
+  entryCmp,
+  entryCmpMode,
+  fill,
+  firstEntry,
+  forEachRun,
+  insertAt,
+  lowerIndex,
+  probeMode,
+  removeAt,
+  same,
+  sweep,
+  warm,
+  widen,
+} from './btree-nodes';
+import type {
+  AdoptedPage,
+  CursorOptions,
+  Inner,
+  Leaf,
+  LeafPage,
+  Node,
+  PageEntry,
+  Shape,
+  Split,
+} from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
-import { decodedBytes } from './leaf-cache';
 import type { LeafCache } from './leaf-cache';
+import { numberOrder, stringOrder } from './sort-keys';
+
+export { BTreeCursor };
+export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
   multi?: boolean;
   valueCompare?: (a: V, b: V) => number;
   nodeSize?: number;
+  /**
+   * @internal addProbed() stages entries while the nodes hold at most this many (default
+   * STAGE_WHILE_NODES_AT_MOST; -1: never). Tests set it to reach both of addProbed's paths.
+   */
+  stageUpTo?: number;
   /** Where decoded pages of a paged tree are accounted and evicted (storage/leaf-cache.ts). */
   cache?: LeafCache | null;
 }
 
-export interface CursorOptions<K> {
-  lo?: K;
-  loInclusive?: boolean;
-  hi?: K;
-  hiInclusive?: boolean;
-  reverse?: boolean;
-}
-
-interface Leaf<K, V> {
-  leaf: true;
-  gen: number;
-  keys: K[];
-  vals: V[];
-  /** The checkpoint page this leaf's entries equal (null for a leaf built or changed in memory). */
-  page: LeafPage<K, V> | null;
-  /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
-  cold: boolean;
-  /** Touched since the leaf cache last looked (its CLOCK reference bit). */
-  hot: boolean;
-}
-
-/** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
-export interface LeafPage<K, V> {
-  readonly count: number;
-  /** Decode the entries; a FormatError when the stored bytes are damaged. */
-  load(): { keys: K[]; vals: V[] };
-}
-
-/** One page of a paged tree, in tree order: its first entry is the separator in front of it. */
-export interface PageEntry<K, V> {
-  firstKey: K;
-  firstVal: V;
-  page: LeafPage<K, V>;
-}
-
-/** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
-export interface AdoptedPage<K, V> extends PageEntry<K, V> {
-  keys: K[] | null;
-  vals: V[] | null;
-}
-
-interface Inner<K, V> {
-  leaf: false;
-  gen: number;
-  /** sepKeys[i] / sepVals[i]: the smallest entry of children[i + 1]. */
-  sepKeys: K[];
-  sepVals: V[];
-  children: Node<K, V>[];
-}
-
-type Node<K, V> = Leaf<K, V> | Inner<K, V>;
-
 let generationCounter = 1;
 
-/** Insert at position i; a plain shift loop beats Array.prototype.splice on small arrays. */
-function insertAt<T>(a: T[], i: number, x: T): void {
-  let j = a.length;
-  a.push(x);
-  for (; j > i; j--) a[j] = a[j - 1];
-  a[i] = x;
-}
 /**
  * Measured on 200k random number keys (Node.js 20, median of 7): 32 / 64 / 128 gave insert 110 / 105 /
  * 120 ns, get 59 / 54 / 51 ns, delete 26 / 31 / 35 ns. 64 is the best all-round; larger nodes also
@@ -128,325 +112,29 @@ const DEFAULT_NODE_SIZE = 64;
 const MEMO_LIMIT = 1 << 18;
 
 /**
- * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
- * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
- * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
- * the key's unit is below U+D800, so `<` on units agrees with compareValues's code-point order
- * whatever the other string holds (a surrogate or a unit ≥ U+E000 is above it in both orders).
- * The kind only widens (NONE → NUM or STR → MIXED) because snapshots share it: a snapshot's keys
- * are a subset of every key the tree ever held.
+ * Staging (see BTree.pending) applies while the nodes hold at most this many entries: a probe of so
+ * small a tree stays in cache, and past it the probe's descent costs the misses staging avoids,
+ * so the insert is made at once where the probe ended.
  */
-const NONE = 0;
-const NUM = 1;
-const STR = 2;
-const MIXED = 3;
-
-/** Units that make `<` disagree with code-point order somewhere (no `u` flag: units, not code points). */
-const HIGH_UNIT = /[\ud800-\uffff]/;
-
-function kindOf(x: unknown): number {
-  if (typeof x === 'number') return x === x ? NUM : MIXED;
-  if (typeof x === 'string') return HIGH_UNIT.test(x) ? MIXED : STR;
-  return MIXED;
-}
-
-function widen(kind: number, x: unknown): number {
-  if (kind === MIXED) return MIXED;
-  const k = kindOf(x);
-  return kind === NONE || kind === k ? k : MIXED;
-}
-
-interface Shape<K, V> {
-  readonly compare: (a: K, b: K) => number;
-  readonly multi: boolean;
-  readonly valueCompare: (a: V, b: V) => number;
-  readonly nodeSize: number;
-  /** Kind of every key stored so far (MIXED for a comparator other than compareValues). */
-  keyKind: number;
-  valKind: number;
-  /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
-  paged: boolean;
-  /** Accounts decoded pages and cools leaves past its budget; null: decoded leaves stay. */
-  cache: LeafCache | null;
-}
-
-/** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
-function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
-  if (!n.cold) {
-    n.hot = true;
-    return;
-  }
-  const page = n.page as LeafPage<K, V>;
-  const { keys, vals } = page.load();
-  if (keys.length !== page.count || vals.length !== page.count)
-    throw new InternalError('BTree: a page decoded to the wrong number of entries');
-  for (let i = 0; i < keys.length && s.keyKind !== MIXED; i++) s.keyKind = widen(s.keyKind, keys[i]);
-  for (let i = 0; i < vals.length && s.valKind !== MIXED; i++) s.valKind = widen(s.valKind, vals[i]);
-  n.keys = keys;
-  n.vals = vals;
-  n.cold = false;
-  n.hot = true;
-  s.cache?.admit(n, decodedBytes(keys, vals));
-}
-
-/** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
-function sweep<K, V>(s: Shape<K, V>): void {
-  const c = s.cache;
-  if (c !== null && c.over) c.sweep();
-}
-
-/** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
-function probeMode(kind: number, k: unknown): number {
-  if (kind === NUM) return typeof k === 'number' && k === k ? NUM : MIXED;
-  if (kind === STR) return typeof k === 'string' ? STR : MIXED;
-  return MIXED;
-}
-
-/** compare(a, b) for a stored `a` and a probe `b` of mode `m` (see probeMode). */
-function cmpMode<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): number {
-  if (m === NUM) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
-  if (m === STR) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
-  return compare(a, b);
-}
-
-/** Entry order for a stored (k1, v1) and a probe (k2, v2) of modes mk, mv. */
-function entryCmpMode<K, V>(s: Shape<K, V>, mk: number, mv: number, k1: K, v1: V, k2: K, v2: V): number {
-  const c = cmpMode(mk, s.compare, k1, k2);
-  return c !== 0 || !s.multi ? c : cmpMode(mv, s.valueCompare, v1, v2);
-}
-
-function entryCmp<K, V>(s: Shape<K, V>, k1: K, v1: V, k2: K, v2: V): number {
-  const c = s.compare(k1, k2);
-  return c !== 0 || !s.multi ? c : s.valueCompare(v1, v2);
-}
-
-/** Number of entries of `keys/vals` that are < (k, v) (lower bound). */
-function lowerIndex<K, V>(
-  s: Shape<K, V>,
-  keys: K[],
-  vals: V[],
-  k: K,
-  v: V | undefined,
-  keyOnly: boolean,
-): number {
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = keys.length;
-  if (keyOnly || v === undefined || !s.multi) {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmpMode(mk, s.compare, keys[mid], k) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  const mv = probeMode(s.valKind, v);
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of entries ≤ k on the key alone (upper bound). */
-function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmpMode(mk, s.compare, keys[mid], k) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Child to descend into for an exact entry lookup: the number of separators ≤ (k, v). */
-function childFor<K, V>(s: Shape<K, V>, node: Inner<K, V>, k: K, v: V | undefined): number {
-  const sepKeys = node.sepKeys;
-  const mk = probeMode(s.keyKind, k);
-  let lo = 0;
-  let hi = sepKeys.length;
-  if (!s.multi || v === undefined) {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cmpMode(mk, s.compare, sepKeys[mid], k) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-  const mv = probeMode(s.valKind, v);
-  const sepVals = node.sepVals;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entryCmpMode(s, mk, mv, sepKeys[mid], sepVals[mid], k, v) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Allocation-free ordered iteration: call next(), then read key/value. */
-export class BTreeCursor<K, V> {
-  key!: K;
-  value!: V;
-  private readonly nodes: Node<K, V>[] = [];
-  private readonly idx: number[] = [];
-  private leafNode: Leaf<K, V> | null = null;
-  /**
-   * The current leaf's entries, held by the cursor: the leaf cache may cool the leaf between two
-   * steps (storage/leaf-cache.ts), and the cursor must still read what it was positioned on.
-   */
-  private lk: K[] = [];
-  private lv: V[] = [];
-  private i = 0;
-  private started = false;
-  private done = false;
-
-  constructor(
-    private readonly s: Shape<K, V>,
-    private readonly root: Node<K, V>,
-    private readonly o: CursorOptions<K>,
-  ) {}
-
-  private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
-    sweep(this.s);
-    while (!node.leaf) {
-      const c = pick(node);
-      this.nodes.push(node);
-      this.idx.push(c);
-      node = node.children[c];
-    }
-    warm(this.s, node);
-    this.leafNode = node;
-    this.lk = node.keys;
-    this.lv = node.vals;
-  }
-
-  /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
-  private seekForward(k: K, inclusive: boolean): void {
-    const s = this.s;
-    // A separator strictly below k (or ≤ k for exclusive) rules out everything left of it.
-    this.descend(this.root, (n) =>
-      inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
-    );
-    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
-  }
-
-  private seekFirst(): void {
-    this.descend(this.root, () => 0);
-    this.i = 0;
-  }
-
-  private seekLast(): void {
-    this.descend(this.root, (n) => n.children.length - 1);
-    this.i = this.lk.length - 1;
-  }
-
-  /** Move forward until (leaf, i) is a real entry; false at the end. */
-  private settleForward(): boolean {
-    while (this.i >= this.lk.length) {
-      let depth = this.nodes.length - 1;
-      while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
-      if (depth < 0) return false;
-      this.nodes.length = depth + 1;
-      this.idx.length = depth + 1;
-      this.idx[depth]++;
-      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
-      this.i = 0;
-    }
-    return true;
-  }
-
-  /** Move backward until (leaf, i) is a real entry; false before the start. */
-  private settleBackward(): boolean {
-    while (this.i < 0) {
-      let depth = this.nodes.length - 1;
-      while (depth >= 0 && this.idx[depth] === 0) depth--;
-      if (depth < 0) return false;
-      this.nodes.length = depth + 1;
-      this.idx.length = depth + 1;
-      this.idx[depth]--;
-      this.descend(
-        (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
-        (n) => n.children.length - 1,
-      );
-      this.i = this.lk.length - 1;
-    }
-    return true;
-  }
-
-  next(): boolean {
-    if (this.done) return false;
-    const o = this.o;
-    const s = this.s;
-    if (!o.reverse) {
-      if (!this.started) {
-        this.started = true;
-        if (o.lo !== undefined) this.seekForward(o.lo, o.loInclusive !== false);
-        else this.seekFirst();
-      } else this.i++;
-      if (!this.settleForward()) return this.finish();
-      const k = this.lk[this.i];
-      if (o.hi !== undefined) {
-        const c = s.compare(k, o.hi);
-        if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
-      }
-      this.key = k;
-      this.value = this.lv[this.i];
-      return true;
-    }
-    if (!this.started) {
-      this.started = true;
-      if (o.hi !== undefined) {
-        // Last entry ≤ hi (or < hi): one before the first entry > hi (or ≥ hi).
-        this.seekForward(o.hi, o.hiInclusive === false);
-        this.i--;
-      } else this.seekLast();
-    } else this.i--;
-    if (!this.settleBackward()) return this.finish();
-    const k = this.lk[this.i];
-    if (o.lo !== undefined) {
-      const c = s.compare(k, o.lo);
-      if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
-    }
-    this.key = k;
-    this.value = this.lv[this.i];
-    return true;
-  }
-
-  private finish(): false {
-    this.done = true;
-    return false;
-  }
-
-  /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
-  get leaf(): object | null {
-    return this.leafNode;
-  }
-
-  /** The current entry's index inside `leaf`. */
-  get position(): number {
-    return this.i;
-  }
-
-  /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
-  get leafValues(): readonly V[] {
-    return this.lv;
-  }
-}
+const STAGE_WHILE_NODES_AT_MOST = 1024;
 
 /** Read operations shared by live trees and snapshots. */
 abstract class BTreeReader<K, V> {
   protected abstract rootNode(): Node<K, V>;
   abstract readonly size: number;
   protected abstract readonly shape: Shape<K, V>;
+  /**
+   * @internal Root-to-leaf descents by point operations (get, probe, insert, delete) so far: tests
+   * count work with it, not time.
+   */
+  descents = 0;
 
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
     const s = this.shape;
     sweep(s);
     let node = this.rootNode();
+    this.descents++;
     if (s.multi) {
       // First entry with this key: descend by key-only lower bound; only when it sits past the
       // end of its leaf does the answer live in the next leaf (then a cursor finds it).
@@ -467,7 +155,9 @@ abstract class BTreeReader<K, V> {
     while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
     warm(s, node);
     const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
-    return i < node.keys.length && s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
+    return i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key)
+      ? node.vals[i]
+      : undefined;
   }
 
   has(key: K): boolean {
@@ -566,43 +256,6 @@ function shapeOf<K, V>(snap: BTreeSnapshot<K, V>): Shape<K, V> {
   return (snap as unknown as { shape: Shape<K, V> }).shape;
 }
 
-/** The new right sibling produced by a split, with the separator that goes up to the parent. */
-interface Split<K, V> {
-  key: K;
-  val: V;
-  node: Node<K, V>;
-}
-
-/** Entries of a leaf or children of an inner node: the quantity nodeSize bounds. */
-function fill<K, V>(n: Node<K, V>): number {
-  return n.leaf ? n.keys.length : n.children.length;
-}
-
-/** Remove position i; like insertAt, a shift loop beats splice on small arrays. */
-function removeAt<T>(a: T[], i: number): void {
-  const n = a.length - 1;
-  for (; i < n; i++) a[i] = a[i + 1];
-  a.length = n;
-}
-
-/** Cut n items into ceil(n / max) runs whose lengths differ by at most one, so none is underfull. */
-function forEachRun(n: number, max: number, visit: (start: number, end: number) => void): void {
-  const runs = Math.ceil(n / max);
-  const base = Math.floor(n / runs);
-  const longer = n % runs;
-  let start = 0;
-  for (let r = 0; r < runs; r++) {
-    const end = start + base + (r < longer ? 1 : 0);
-    visit(start, end);
-    start = end;
-  }
-}
-
-function firstEntry<K, V>(n: Node<K, V>): Leaf<K, V> {
-  while (!n.leaf) n = n.children[0];
-  return n;
-}
-
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
@@ -638,6 +291,34 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private numberLookups: NumberMemo | null = null;
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
+  /**
+   * Entries added by addProbed() but not yet in the nodes: key → value, keys distinct and absent
+   * from the nodes. A bulk load into an empty index (random keys: UUIDs, e-mail addresses) would
+   * otherwise pay one descent per row whose comparisons each load a string from a random place
+   * in the heap; here a row costs two hash operations, and flush() sorts the run once and inserts
+   * it in key order, each insert landing next to the previous one. Every other operation
+   * flushes first, so nothing but probe() and addProbed() ever sees a staged entry. Only keys of
+   * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: Map equality is then the
+   * tree's key equality.
+   */
+  private pending: Map<K, number> | null = null;
+  /** The staged entries in the order they came: `pending` maps a key to its position here. */
+  private stagedKeys: K[] = [];
+  private stagedVals: V[] = [];
+  private pendingMode = MIXED;
+  /**
+   * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
+   * taken in each, the leaf, the key's position in it and whether it was there. Valid while
+   * `probeEdits` equals `edits` (no content change since) and for `probeKey` only; the arrays are
+   * reused so that a probe allocates nothing.
+   */
+  private readonly probePath: Inner<K, V>[] = [];
+  private readonly probeChild: number[] = [];
+  private probeLeaf: Leaf<K, V> | null = null;
+  private probeAt = 0;
+  private probeFound = false;
+  private probeKey: K | undefined = undefined;
+  private probeEdits = -1;
 
   constructor(opts: BTreeOptions<K, V>) {
     super();
@@ -655,6 +336,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       keyKind: opts.compare === compareValues ? NONE : MIXED,
       valKind: multi && valueCompare === compareValues ? NONE : MIXED,
       paged: false,
+      stageUpTo: opts.stageUpTo ?? STAGE_WHILE_NODES_AT_MOST,
       cache: opts.cache ?? null,
     };
     this.gen = generationCounter++;
@@ -666,7 +348,64 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   protected rootNode(): Node<K, V> {
+    if (this.pending !== null) this.flush();
     return this.root;
+  }
+
+  private dropStaged(): void {
+    this.pending = null;
+    this.stagedKeys = [];
+    this.stagedVals = [];
+  }
+
+  /** Move the staged entries into the nodes, in key order (see `pending`). */
+  private flush(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    const sk = this.stagedKeys;
+    const sv = this.stagedVals;
+    this.stagedKeys = [];
+    this.stagedVals = [];
+    // Distinct keys of one kind (see `pending`), ordered by `<`.
+    const order =
+      this.pendingMode === STR
+        ? stringOrder(sk as unknown as string[])
+        : numberOrder(sk as unknown as number[]);
+    const s = this.shape;
+    const inNodes = this.count - sk.length;
+    if (sk.length * 8 < inNodes) {
+      // A short run (a few rows per commit into a small table): inserting it costs less than
+      // rebuilding the nodes, each insert a descent into a tree small enough to stay cached.
+      this.count = inNodes;
+      for (let i = 0; i < order.length; i++) this.insert(sk[order[i]], sv[order[i]], false);
+      return;
+    }
+    // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
+    // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
+    const oldKeys: K[] = [];
+    const oldVals: V[] = [];
+    collect(s, this.root, oldKeys, oldVals);
+    const keys: K[] = new Array<K>(sk.length + oldKeys.length);
+    const values: V[] = new Array<V>(keys.length);
+    let i = 0;
+    let j = 0;
+    for (let o = 0; o < keys.length; o++) {
+      const x = i < order.length ? order[i] : 0;
+      if (
+        j >= oldKeys.length ||
+        (i < order.length && entryCmp(s, sk[x], sv[x], oldKeys[j], oldVals[j]) < 0)
+      ) {
+        keys[o] = sk[x];
+        values[o] = sv[x];
+        i++;
+      } else {
+        keys[o] = oldKeys[j];
+        values[o] = oldVals[j];
+        j++;
+      }
+    }
+    this.build(keys, values);
   }
 
   /**
@@ -683,17 +422,26 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       shape.keyKind = widen(shape.keyKind, keys[i]);
     for (let i = 0; i < values.length && shape.valKind !== MIXED; i++)
       shape.valKind = widen(shape.valKind, values[i]);
-    const max = tree.shape.nodeSize;
+    tree.build(keys, values);
+    return tree;
+  }
+
+  /** Replace the content with `keys`/`values` (in tree order, not empty), packed evenly: O(n). */
+  private build(keys: readonly K[], values: readonly V[]): void {
+    const max = this.shape.nodeSize;
     let level: Node<K, V>[] = [];
-    forEachRun(keys.length, max, (a, b) => level.push(tree.leafNode(keys.slice(a, b), values.slice(a, b))));
+    forEachRun(keys.length, max, (a, b) => level.push(this.leafNode(keys.slice(a, b), values.slice(a, b))));
     while (level.length > 1) {
       const below = level;
       level = [];
-      forEachRun(below.length, max, (a, b) => level.push(tree.innerNode(below.slice(a, b))));
+      forEachRun(below.length, max, (a, b) => level.push(this.innerNode(below.slice(a, b))));
     }
-    tree.root = level[0];
-    tree.count = keys.length;
-    return tree;
+    this.root = level[0];
+    this.count = keys.length;
+    const last = level[0];
+    let n = last;
+    while (!n.leaf) n = n.children[n.children.length - 1];
+    this.tail = n;
   }
 
   /**
@@ -721,12 +469,19 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * and the lookup memo stay valid; the old nodes stay with the snapshots that hold them.
    */
   adoptPages(pages: readonly AdoptedPage<K, V>[], cache: LeafCache | null): void {
+    // The pages were cut from the nodes (forEachLeaf flushes staged entries first); anything
+    // staged since would be missing from them, and the count check below catches it either way.
+    if (this.pending !== null) this.flush();
     this.shape.cache ??= cache;
     let count = 0;
     for (const p of pages) count += p.page.count;
     if (count !== this.count) throw new InternalError('BTree.adoptPages: the pages hold another entry count');
     if (pages.length === 0) return;
     this.tail = null;
+    // The content stays, so `edits` does not move; but the path the last probe() remembered is
+    // of the old nodes, and addProbed must not write there.
+    this.probeEdits = -1;
+    this.probeLeaf = null;
     this.standOn(pages);
   }
 
@@ -777,13 +532,19 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.gen = generationCounter++;
   }
 
-  /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
+  /** @internal Entries staged by addProbed and not yet in the nodes (tests: see `pending`). */
+  get stagedCount(): number {
+    return this.pending === null ? 0 : this.pending.size;
+  }
+
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
   get editCount(): number {
     return this.edits;
   }
 
+  /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
+    if (this.pending !== null) this.flush();
     const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
     this.gen = generationCounter++;
     return snap;
@@ -794,6 +555,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * read-only whichever tree they came from (see the header); the fresh generation is insurance.
    */
   restore(snap: BTreeSnapshot<K, V>): void {
+    this.dropStaged();
     this.root = snap.root;
     this.count = snap.size;
     this.gen = generationCounter++;
@@ -809,6 +571,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   }
 
   clear(): void {
+    this.dropStaged();
     this.root = this.leafNode([], []);
     this.count = 0;
     this.tail = null;
@@ -823,6 +586,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
 
   /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
   override get(key: K): V | undefined {
+    if (this.pending !== null) this.flush();
     const t = this.tail;
     if (t !== null) {
       const n = t.keys.length;
@@ -856,8 +620,166 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return found;
   }
 
+  /**
+   * get(key), remembering where its descent ended so that addProbed(key, value) next inserts there
+   * without descending again: a unique index checks that a key is absent, then adds it.
+   */
+  probe(key: K): V | undefined {
+    this.probeEdits = -1;
+    const s = this.shape;
+    // The start of an operation: the only place the leaf cache may cool leaves (leaf-cache.ts).
+    sweep(s);
+    const mode = probeMode(s.keyKind, key);
+    // Keys above the last one, and keys a memo answers, take add()'s own paths.
+    if (mode === MIXED) return this.get(key);
+    const p = this.pending;
+    let staged = 0;
+    if (p !== null) {
+      if (mode !== this.pendingMode) return this.get(key);
+      const at = p.get(key);
+      if (at !== undefined) return this.stagedVals[at];
+      staged = p.size;
+    }
+    const t = this.tail;
+    // Nothing in the nodes, or a key above their last one: absent, without a descent.
+    if (
+      this.count === staged ||
+      (t !== null && t.keys.length > 0 && before(mode, s.compare, t.keys[t.keys.length - 1], key, false))
+    ) {
+      this.probeLeaf = null;
+      this.probeFound = false;
+      this.probeKey = key;
+      this.probeEdits = this.edits;
+      return undefined;
+    }
+    if (!s.multi) {
+      if (mode === NUM) {
+        const known = this.numberLookups?.get(key as number);
+        if (known !== undefined) return known as V;
+      }
+      const known = this.lookups?.get(key);
+      if (known !== undefined) return known;
+    }
+    const path = this.probePath;
+    const taken = this.probeChild;
+    path.length = 0;
+    taken.length = 0;
+    let node = this.root;
+    while (!node.leaf) {
+      let c: number;
+      if (s.multi) {
+        // Key-only lower bound, as get() descends. A separator equal to the key means entries of
+        // the key may sit right of it (get() then looks there), and that an entry of the key put
+        // in this child could be above the separator: no shortcut.
+        c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
+        if (c < node.sepKeys.length && same(mode, s.compare, node.sepKeys[c], key)) return this.get(key);
+      } else c = childFor(s, node, key, undefined);
+      path.push(node);
+      taken.push(c);
+      node = node.children[c];
+    }
+    this.descents++;
+    warm(s, node);
+    const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
+    // No separator on the way equals the key, so an entry of it can only be at position i.
+    const found = i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key);
+    this.probeLeaf = node;
+    this.probeAt = i;
+    this.probeFound = found;
+    this.probeKey = key;
+    this.probeEdits = this.edits;
+    return found ? node.vals[i] : undefined;
+  }
+
+  /**
+   * add(key, value), at the position the last probe(key) found when nothing has changed the tree
+   * since; otherwise (or after a probe that took a shortcut) a plain add.
+   */
+  addProbed(key: K, value: V): boolean {
+    if (this.probeEdits !== this.edits || this.probeKey !== key) return this.add(key, value);
+    this.probeEdits = -1;
+    this.probeKey = undefined;
+    const leaf = this.probeLeaf;
+    this.probeLeaf = null;
+    const s = this.shape;
+    // A present key: unique mode adds nothing; multi mode orders the entry among the key's own.
+    if (this.probeFound) return s.multi ? this.add(key, value) : false;
+    const p = this.pending;
+    // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
+    // run is being staged: staging starts with a key that took a descent, so an ascending load
+    // never stages.
+    if ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged) {
+      // Stage (see `pending`): the probe found the key neither staged nor in the nodes. A key
+      // that widens the kind (a string with high units) or is of another kind is not staged.
+      if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+      const mode = probeMode(s.keyKind, key);
+      if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
+      if (p === null) {
+        this.pending = new Map([[key, 0]]);
+        this.pendingMode = mode;
+      } else p.set(key, this.stagedKeys.length);
+      this.stagedKeys.push(key);
+      this.stagedVals.push(value);
+      if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+      this.count++;
+      this.edits++;
+      return true;
+    }
+    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+    // A leaf the leaf cache cooled since the probe (another tree's operation swept it) holds no
+    // entries until decoded again. own() would decode it (a cooled leaf has a page, so no tree
+    // owns it), but a plain add does not depend on that: it descends afresh.
+    if (p !== null || leaf === null || leaf.cold) return this.add(key, value);
+    const w = this.own(leaf);
+    insertAt(w.keys, this.probeAt, key);
+    insertAt(w.vals, this.probeAt, value);
+    let split = w.keys.length > s.nodeSize ? this.splitLeaf(w) : null;
+    let child: Node<K, V> = w;
+    const path = this.probePath;
+    const taken = this.probeChild;
+    let d = path.length - 1;
+    // Up the path while a node was copied or split: its parent must point at the copy or take the
+    // new sibling; above an unchanged node nothing changes.
+    for (; d >= 0; d--) {
+      const parent = path[d];
+      const c = taken[d];
+      if (split === null && parent.children[c] === child) break;
+      const p = this.own(parent);
+      p.children[c] = child;
+      if (split !== null) {
+        insertAt(p.children, c + 1, split.node);
+        insertAt(p.sepKeys, c, split.key);
+        insertAt(p.sepVals, c, split.val);
+        split = p.children.length > s.nodeSize ? this.splitInner(p) : null;
+      }
+      child = p;
+    }
+    if (d < 0) {
+      this.root =
+        split === null
+          ? child
+          : {
+              leaf: false,
+              gen: this.gen,
+              sepKeys: [split.key],
+              sepVals: [split.val],
+              children: [child, split.node],
+            };
+    }
+    path.length = 0;
+    taken.length = 0;
+    this.count++;
+    this.edits++;
+    let n = this.root;
+    while (!n.leaf) n = n.children[n.children.length - 1];
+    this.tail = n.cold ? null : n;
+    return true;
+  }
+
   /** Unique mode: insert or replace; returns the previous value. */
   set(key: K, value: V): V | undefined {
+    if (this.pending !== null) this.flush();
     this.insert(key, value, true);
     this.edits++;
     this.lookups?.delete(key);
@@ -872,6 +794,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * the (key, value) pair; unique mode: the key.
    */
   add(key: K, value: V): boolean {
+    if (this.pending !== null) this.flush();
     this.insert(key, value, false);
     // A unique tree adds only an absent key, which the memo cannot hold.
     if (this.added) this.edits++;
@@ -882,10 +805,12 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   delete(key: K, value?: V): boolean {
     const s = this.shape;
     if (s.multi && value === undefined) throw new InternalError('BTree.delete in multi mode needs the value');
+    if (this.pending !== null) this.flush();
     sweep(s);
     // Warm, before anything changes, every leaf the delete may touch: a damaged page then fails
     // the delete with the tree untouched, never halfway through a rebalance.
     if (s.paged) this.warmForDelete(key, s.multi ? value : undefined);
+    this.descents++;
     const root = this.deleteFrom(this.root, key, s.multi ? value : undefined);
     if (root === null) return false;
     this.edits++;
@@ -969,6 +894,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     }
     this.mk = mk;
     this.mv = mv;
+    this.descents++;
     const root = this.insertInto(this.root, key, value, replace);
     if (root === null) return;
     const split = this.split;

@@ -1381,7 +1381,8 @@ export class Engine {
       const ix = indexes[i];
       const key = keys[i];
       if (!ix.unique || keyHasNull(key)) continue;
-      const other = ix.tree.get(key);
+      // probe() remembers the leaf: the add below inserts there without a second descent.
+      const other = ix.tree.probe(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
       if (mode === 'ignore') return 'ignored';
       if (mode !== 'replaceAll') {
@@ -1405,7 +1406,7 @@ export class Engine {
     if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
     for (let i = 0; i < indexes.length; i++) {
       const tree = indexes[i].tree;
-      if (tree.add(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+      if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
     }
     const seqBefore = state.seq;
     noteKey(state, pk);

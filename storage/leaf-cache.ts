@@ -9,11 +9,11 @@
  *
  * "Nobody is reading them": eviction runs only at the start of a tree operation (a lookup, a
  * write, a cursor step onto another leaf) via `sweep`, never inside one, and a cursor keeps its
- * current leaf's entry arrays itself, so a leaf cooled under it is not missed (btree.ts
+ * current leaf's entry arrays itself, so a leaf cooled under it is not missed (btree-cursor.ts
  * BTreeCursor). Snapshots share leaves: cooling a shared leaf changes no content any of them sees.
  */
 
-/** The fields of a btree.ts leaf the cache reads and writes. */
+/** The fields of a B+tree leaf (storage/btree-nodes.ts) the cache reads and writes. */
 export interface CacheableLeaf {
   keys: unknown[];
   vals: unknown[];

@@ -21,7 +21,12 @@ type Op =
   | { t: 'clear' }
   | { t: 'rebuild' }
   /** Lookups between writes: the lookup memo of unique trees must follow every write. */
-  | { t: 'get'; k: number };
+  | { t: 'get'; k: number }
+  /** A unique-index insert: probe(k), then addProbed(k, v) at once when k is absent. */
+  | { t: 'uput'; k: number; v: number }
+  /** probe() and addProbed() apart, so other writes may come between them (a stale probe). */
+  | { t: 'probe'; k: number }
+  | { t: 'padd'; k: number; v: number };
 
 const MAX_KEY = 40;
 const keyArb = fc.integer({ min: 0, max: MAX_KEY });
@@ -35,6 +40,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('restore' as const), i: fc.nat() }) },
   { weight: 3, arbitrary: fc.constant({ t: 'rebuild' as const }) },
   { weight: 30, arbitrary: fc.record({ t: fc.constant('get' as const), k: keyArb }) },
+  { weight: 40, arbitrary: fc.record({ t: fc.constant('uput' as const), k: keyArb, v: valArb }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('probe' as const), k: keyArb }) },
+  { weight: 10, arbitrary: fc.record({ t: fc.constant('padd' as const), k: keyArb, v: valArb }) },
   // Rare: clearing often would keep trees too small to be deep.
   { weight: 1, arbitrary: fc.constant({ t: 'clear' as const }) },
 );
@@ -83,6 +91,8 @@ interface RawNode {
  * collected and asserted once: an expect() per entry would dominate the run time.
  */
 function checkShape(tree: BTree<number, number>, nodeSize: number, multi: boolean): number {
+  // Any read moves staged entries (BTree.pending) into the nodes before they are walked raw.
+  tree.min();
   const root = (tree as unknown as { root: RawNode }).root;
   const cmp = (a: Entry, b: Entry): number => (multi ? byEntry(a, b) : a[0] - b[0]);
   const problems: string[] = [];
@@ -121,9 +131,12 @@ function indexIn(model: readonly Entry[], k: number, v: number, multi: boolean):
   return model.findIndex(([mk, mv]) => mk === k && (!multi || mv === v));
 }
 
-function options(multi: boolean, nodeSize?: number): BTreeOptions<number, number> {
-  return { compare: compareValues, multi, valueCompare: compareValues, nodeSize };
+function options(multi: boolean, nodeSize?: number, stageUpTo?: number): BTreeOptions<number, number> {
+  return { compare: compareValues, multi, valueCompare: compareValues, nodeSize, stageUpTo };
 }
+
+/** Stage limits reaching each of addProbed's paths: never, into empty nodes, small, always here. */
+const stageArb = fc.constantFrom(-1, 0, 6, 1024);
 
 /** Throws on a mismatch: far cheaper than expect() for the thousands of checks per property run. */
 function same(actual: unknown, expected: unknown, what: string): void {
@@ -134,8 +147,8 @@ function same(actual: unknown, expected: unknown, what: string): void {
  * Applies `ops` to a tree and the model, checking each write's result; returns the end state.
  * Model arrays are never changed in place: snapshots keep references to them.
  */
-function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
-  const opts = options(multi, nodeSize);
+function replay(multi: boolean, nodeSize: number, ops: readonly Op[], stageUpTo?: number) {
+  const opts = options(multi, nodeSize, stageUpTo);
   let tree = new BTree<number, number>(opts);
   let model: readonly Entry[] = [];
   const snaps: { snap: BTreeSnapshot<number, number>; model: readonly Entry[] }[] = [];
@@ -163,6 +176,17 @@ function replay(multi: boolean, nodeSize: number, ops: readonly Op[]) {
     } else if (op.t === 'clear') {
       tree.clear();
       model = [];
+    } else if (op.t === 'uput' || op.t === 'padd') {
+      const first = model.find(([mk]) => mk === op.k);
+      if (op.t === 'uput') same(tree.probe(op.k), first?.[1], `probe(${op.k})`);
+      // addProbed is add(): in multi mode a new (key, value) pair, in unique mode a new key.
+      if (op.t === 'padd' || first === undefined) {
+        const i = multi ? indexIn(model, op.k, op.v, true) : first === undefined ? -1 : 0;
+        same(tree.addProbed(op.k, op.v), i < 0, `addProbed(${op.k}, ${op.v})`);
+        if (i < 0) model = [...model, [op.k, op.v] as Entry].sort(byEntry);
+      }
+    } else if (op.t === 'probe') {
+      same(tree.probe(op.k), model.find(([mk]) => mk === op.k)?.[1], `probe(${op.k})`);
     } else if (op.t === 'get') {
       same(tree.get(op.k), model.find(([mk]) => mk === op.k)?.[1], `get(${op.k})`);
       // A snapshot answers from the tree's memo only while the tree is unchanged since it.
@@ -188,8 +212,9 @@ describe('B+tree against a sorted model', () => {
           opsArb,
           fc.array(rangeArb, { minLength: 1, maxLength: 4 }),
           fc.array(keyArb, { maxLength: 6 }),
-          (nodeSize, ops, ranges, probes) => {
-            const { tree, model, snaps } = replay(multi, nodeSize, ops);
+          stageArb,
+          (nodeSize, ops, ranges, probes, stageUpTo) => {
+            const { tree, model, snaps } = replay(multi, nodeSize, ops, stageUpTo);
             checkShape(tree, nodeSize, multi);
             expect([...tree.entries()]).toEqual(model);
             for (const r of ranges) expectRange(tree, model, r);
@@ -419,6 +444,8 @@ describe('B+tree comparisons specialized by key kind', () => {
   type MEntry = [Key, Key];
   type MOp =
     | { t: 'put'; k: Key; v: Key }
+    /** probe(k), then addProbed(k, v) when k is absent: a unique-index insert. */
+    | { t: 'uput'; k: Key; v: Key }
     | { t: 'append'; v: Key }
     | { t: 'del'; k: Key; v: Key }
     | { t: 'snap' }
@@ -486,6 +513,10 @@ describe('B+tree comparisons specialized by key kind', () => {
           },
           { weight: 30, arbitrary: fc.record({ t: fc.constant('append' as const), v: domain.val }) },
           {
+            weight: 30,
+            arbitrary: fc.record({ t: fc.constant('uput' as const), k: domain.key, v: domain.val }),
+          },
+          {
             weight: 20,
             arbitrary: fc.record({ t: fc.constant('del' as const), k: domain.key, v: domain.val }),
           },
@@ -498,13 +529,15 @@ describe('B+tree comparisons specialized by key kind', () => {
             fc.constantFrom(4, 5),
             fc.array(op, { minLength: 1, maxLength: 200, size: 'max' }),
             fc.array(fc.oneof(domain.key, nums, text, highText, other), { maxLength: 8 }),
-            (nodeSize, ops, probes) => {
+            stageArb,
+            (nodeSize, ops, probes, stageUpTo) => {
               const order = entryOrder(multi);
               const opts: BTreeOptions<Key, Key> = {
                 compare: compareValues,
                 multi,
                 valueCompare: compareValues,
                 nodeSize,
+                stageUpTo,
               };
               let tree = new BTree<Key, Key>(opts);
               let model: readonly MEntry[] = [];
@@ -525,6 +558,18 @@ describe('B+tree comparisons specialized by key kind', () => {
                     i >= 0
                       ? model.map((e, j): MEntry => (j === i ? [e[0], o.v] : e))
                       : [...model, [k, o.v] as MEntry].sort(order);
+                } else if (o.t === 'uput') {
+                  const first = model.find(([mk]) => compareValues(mk, o.k) === 0);
+                  const got = tree.probe(o.k);
+                  same(
+                    first === undefined ? got === undefined : compareValues(got, first[1]) === 0,
+                    true,
+                    'probe',
+                  );
+                  if (first === undefined) {
+                    same(tree.addProbed(o.k, o.v), true, 'addProbed');
+                    model = [...model, [o.k, o.v] as MEntry].sort(order);
+                  }
                 } else if (o.t === 'del') {
                   const i = find(o.k, o.v);
                   same(multi ? tree.delete(o.k, o.v) : tree.delete(o.k), i >= 0, 'delete');

@@ -132,7 +132,10 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
     | { t: 'get'; k: number }
     | { t: 'open'; lo: number; reverse: boolean }
     | { t: 'step'; n: number }
-    | { t: 'adopt' };
+    | { t: 'adopt' }
+    | { t: 'probe'; k: number }
+    | { t: 'addProbed'; k: number; v: number }
+    | { t: 'other'; k: number };
 
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 4, arbitrary: fc.record({ t: fc.constant('set' as const), k: fc.nat(400), v: fc.nat(1000) }) },
@@ -147,6 +150,14 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
       arbitrary: fc.record({ t: fc.constant('step' as const), n: fc.integer({ min: 1, max: 40 }) }),
     },
     { weight: 1, arbitrary: fc.constant({ t: 'adopt' as const }) },
+    // A unique-index insert apart: between probe and addProbed, adoptPages or another tree's
+    // operation (whose sweep may cool the probed leaf) can come.
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('probe' as const), k: fc.nat(400) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ t: fc.constant('addProbed' as const), k: fc.nat(400), v: fc.nat(1000) }),
+    },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('other' as const), k: fc.nat(400) }) },
   );
 
   test('writes, lookups, checkpoints (adoptPages) and open snapshot cursors agree with a model while pages are evicted', () => {
@@ -167,6 +178,9 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
           // Budgets from zero (every sweep cools all it may) to a few pages.
           const cache = new LeafCache(budgetPages * (96 + 8 * pageSize));
           const tree = BTree.fromPages<number, number>(pages, { compare, cache, nodeSize: 4 });
+          // Another index of the same engine: its operations sweep the shared cache.
+          const other = BTree.fromPages<number, number>(pages, { compare, cache, nodeSize: 4 });
+          let probed: number | null = null;
           const open: { cur: BTreeCursor<number, number>; want: [number, number][]; at: number }[] = [];
           for (const o of ops) {
             switch (o.t) {
@@ -193,6 +207,22 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
               case 'adopt':
                 tree.adoptPages(adoption(tree, pageSize), cache);
                 break;
+              case 'probe':
+                expect(tree.probe(o.k)).toBe(model.get(o.k));
+                probed = o.k;
+                break;
+              case 'addProbed': {
+                // Mostly the probed key (the engine's pattern), sometimes another (a plain add).
+                const k = probed !== null && o.v % 4 !== 0 ? probed : o.k;
+                const absent = !model.has(k);
+                expect(tree.addProbed(k, o.v)).toBe(absent);
+                if (absent) model.set(k, o.v);
+                probed = null;
+                break;
+              }
+              case 'other':
+                expect(other.get(o.k)).toBe(keys.includes(o.k) ? o.k * 10 : undefined);
+                break;
               case 'step':
                 for (const c of open) {
                   for (let i = 0; i < o.n; i++) {
@@ -214,6 +244,74 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
       ),
       { numRuns: 200, seed: 151515 },
     );
+  });
+});
+
+describe('probe / addProbed with the leaf cache', () => {
+  test('a leaf cooled between probe and addProbed (another tree swept) still takes the entry and keeps every entry of its page', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => i * 2);
+    const pages = paginate(keys, keys, 100);
+    const cache = new LeafCache(decodedBytes(keys.slice(0, 100), keys.slice(0, 100)));
+    const a = BTree.fromPages<number, number>(pages, { compare, cache });
+    const b = BTree.fromPages<number, number>(paginate(keys, keys, 100), { compare, cache });
+    expect(a.probe(501)).toBeUndefined();
+    // b decodes pages until the cache is over its budget; its next operation sweeps, and a's
+    // probed leaf (touched once) goes on the second pass of the hand.
+    for (let i = 0; i < 6; i++) expect(b.get(i * 200)).toBe(i * 200);
+    expect(a.coldLeaves()).toBe(10);
+    expect(a.addProbed(501, 7)).toBe(true);
+    expect(a.size).toBe(1001);
+    expect(a.get(501)).toBe(7);
+    expect([...a.entries()].map(([k]) => k)).toEqual([...keys, 501].sort((x, y) => x - y));
+  });
+
+  test('addProbed after adoptPages inserts into the adopted nodes, not the path the probe took', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => i * 2);
+    const tree = BTree.fromSorted<number, number>(keys, keys, { compare, nodeSize: 16, stageUpTo: -1 });
+    expect(tree.probe(501)).toBeUndefined();
+    tree.adoptPages(adoption(tree, 50), null);
+    expect(tree.addProbed(501, 7)).toBe(true);
+    expect(tree.get(501)).toBe(7);
+    // Only the page 501 went into lost its page: the other 19 leaves still stand on theirs.
+    let onPages = 0;
+    tree.forEachLeaf((page) => {
+      if (page !== null) onPages++;
+    });
+    expect(onPages).toBe(19);
+    expect([...tree.entries()].map(([k]) => k)).toEqual([...keys, 501].sort((x, y) => x - y));
+  });
+
+  test('entries staged by addProbed are in the pages a checkpoint adopts, and writes go on after', () => {
+    let stagedAtAdopt = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.nat(5000), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 399 }),
+        fc.integer({ min: 1, max: 20 }),
+        (ks, adoptAt, pageSize) => {
+          const cache = new LeafCache(0);
+          const tree = new BTree<number, number>({ compare, cache, nodeSize: 8, stageUpTo: 1 << 20 });
+          const model = new Map<number, number>();
+          ks.forEach((k, i) => {
+            if (i === adoptAt) {
+              stagedAtAdopt += tree.stagedCount;
+              tree.adoptPages(adoption(tree, pageSize), cache);
+              expect(tree.stagedCount).toBe(0);
+            }
+            expect(tree.probe(k)).toBeUndefined();
+            expect(tree.addProbed(k, k + 1)).toBe(true);
+            model.set(k, k + 1);
+            // A repeat is found whether it is staged, in the nodes or on a page.
+            expect(tree.probe(ks[i >> 1])).toBe(ks[i >> 1] + 1);
+          });
+          expect(tree.stagedCount).toBeLessThanOrEqual(ks.length);
+          expect([...tree.entries()]).toEqual([...model.entries()].sort((x, y) => x[0] - y[0]));
+        },
+      ),
+      { numRuns: 100, seed: 1515 },
+    );
+    // The runs did reach adoptPages with entries staged.
+    expect(stagedAtAdopt).toBeGreaterThan(0);
   });
 });
 

@@ -1,0 +1,154 @@
+/** Ordered iteration over a B+tree's nodes (storage/btree.ts). */
+
+import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
+import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
+
+/** Allocation-free ordered iteration: call next(), then read key/value. */
+export class BTreeCursor<K, V> {
+  key!: K;
+  value!: V;
+  private readonly nodes: Node<K, V>[] = [];
+  private readonly idx: number[] = [];
+  private leafNode: Leaf<K, V> | null = null;
+  /**
+   * The current leaf's entries, held by the cursor: the leaf cache may cool the leaf between two
+   * steps (storage/leaf-cache.ts), and the cursor must still read what it was positioned on.
+   */
+  private lk: K[] = [];
+  private lv: V[] = [];
+  private i = 0;
+  private started = false;
+  private done = false;
+
+  constructor(
+    private readonly s: Shape<K, V>,
+    private readonly root: Node<K, V>,
+    private readonly o: CursorOptions<K>,
+  ) {}
+
+  private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
+    sweep(this.s);
+    while (!node.leaf) {
+      const c = pick(node);
+      this.nodes.push(node);
+      this.idx.push(c);
+      node = node.children[c];
+    }
+    warm(this.s, node);
+    this.leafNode = node;
+    this.lk = node.keys;
+    this.lv = node.vals;
+  }
+
+  /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
+  private seekForward(k: K, inclusive: boolean): void {
+    const s = this.s;
+    // A separator strictly below k (or ≤ k for exclusive) rules out everything left of it.
+    this.descend(this.root, (n) =>
+      inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
+    );
+    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
+  }
+
+  private seekFirst(): void {
+    this.descend(this.root, () => 0);
+    this.i = 0;
+  }
+
+  private seekLast(): void {
+    this.descend(this.root, (n) => n.children.length - 1);
+    this.i = this.lk.length - 1;
+  }
+
+  /** Move forward until (leaf, i) is a real entry; false at the end. */
+  private settleForward(): boolean {
+    while (this.i >= this.lk.length) {
+      let depth = this.nodes.length - 1;
+      while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
+      if (depth < 0) return false;
+      this.nodes.length = depth + 1;
+      this.idx.length = depth + 1;
+      this.idx[depth]++;
+      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
+      this.i = 0;
+    }
+    return true;
+  }
+
+  /** Move backward until (leaf, i) is a real entry; false before the start. */
+  private settleBackward(): boolean {
+    while (this.i < 0) {
+      let depth = this.nodes.length - 1;
+      while (depth >= 0 && this.idx[depth] === 0) depth--;
+      if (depth < 0) return false;
+      this.nodes.length = depth + 1;
+      this.idx.length = depth + 1;
+      this.idx[depth]--;
+      this.descend(
+        (this.nodes[depth] as Inner<K, V>).children[this.idx[depth]],
+        (n) => n.children.length - 1,
+      );
+      this.i = this.lk.length - 1;
+    }
+    return true;
+  }
+
+  next(): boolean {
+    if (this.done) return false;
+    const o = this.o;
+    const s = this.s;
+    if (!o.reverse) {
+      if (!this.started) {
+        this.started = true;
+        if (o.lo !== undefined) this.seekForward(o.lo, o.loInclusive !== false);
+        else this.seekFirst();
+      } else this.i++;
+      if (!this.settleForward()) return this.finish();
+      const k = this.lk[this.i];
+      if (o.hi !== undefined) {
+        const c = s.compare(k, o.hi);
+        if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
+      }
+      this.key = k;
+      this.value = this.lv[this.i];
+      return true;
+    }
+    if (!this.started) {
+      this.started = true;
+      if (o.hi !== undefined) {
+        // Last entry ≤ hi (or < hi): one before the first entry > hi (or ≥ hi).
+        this.seekForward(o.hi, o.hiInclusive === false);
+        this.i--;
+      } else this.seekLast();
+    } else this.i--;
+    if (!this.settleBackward()) return this.finish();
+    const k = this.lk[this.i];
+    if (o.lo !== undefined) {
+      const c = s.compare(k, o.lo);
+      if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
+    }
+    this.key = k;
+    this.value = this.lv[this.i];
+    return true;
+  }
+
+  private finish(): false {
+    this.done = true;
+    return false;
+  }
+
+  /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
+  get leaf(): object | null {
+    return this.leafNode;
+  }
+
+  /** The current entry's index inside `leaf`. */
+  get position(): number {
+    return this.i;
+  }
+
+  /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
+  get leafValues(): readonly V[] {
+    return this.lv;
+  }
+}

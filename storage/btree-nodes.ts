@@ -1,0 +1,303 @@
+/**
+ * The nodes of the copy-on-write B+tree (storage/btree.ts, whose header describes the scheme) and
+ * the helpers every reader and writer of them shares: key kinds, the comparisons they allow, the
+ * binary searches, and small array operations.
+ */
+
+import { InternalError } from '../src/errors';
+import { decodedBytes } from './leaf-cache';
+import type { LeafCache } from './leaf-cache';
+
+export interface CursorOptions<K> {
+  lo?: K;
+  loInclusive?: boolean;
+  hi?: K;
+  hiInclusive?: boolean;
+  reverse?: boolean;
+}
+
+export interface Leaf<K, V> {
+  leaf: true;
+  gen: number;
+  keys: K[];
+  vals: V[];
+  /** The checkpoint page this leaf's entries equal (null for a leaf built or changed in memory). */
+  page: LeafPage<K, V> | null;
+  /** Entries not decoded yet: keys and vals are empty until warm() loads `page`. */
+  cold: boolean;
+  /** Touched since the leaf cache last looked (its CLOCK reference bit). */
+  hot: boolean;
+}
+
+/** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */
+export interface LeafPage<K, V> {
+  readonly count: number;
+  /** Decode the entries; a FormatError when the stored bytes are damaged. */
+  load(): { keys: K[]; vals: V[] };
+}
+
+/** One page of a paged tree, in tree order: its first entry is the separator in front of it. */
+export interface PageEntry<K, V> {
+  firstKey: K;
+  firstVal: V;
+  page: LeafPage<K, V>;
+}
+
+/** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
+export interface AdoptedPage<K, V> extends PageEntry<K, V> {
+  keys: K[] | null;
+  vals: V[] | null;
+}
+
+export interface Inner<K, V> {
+  leaf: false;
+  gen: number;
+  /** sepKeys[i] / sepVals[i]: the smallest entry of children[i + 1]. */
+  sepKeys: K[];
+  sepVals: V[];
+  children: Node<K, V>[];
+}
+
+export type Node<K, V> = Leaf<K, V> | Inner<K, V>;
+
+/** Insert at position i; a plain shift loop beats Array.prototype.splice on small arrays. */
+export function insertAt<T>(a: T[], i: number, x: T): void {
+  let j = a.length;
+  a.push(x);
+  for (; j > i; j--) a[j] = a[j - 1];
+  a[i] = x;
+}
+
+/**
+ * Kinds of the keys (or values) a tree has ever stored, for comparisons that skip compareValues.
+ * NUM: all numbers other than NaN, ordered by `<` exactly as compareValues orders them. STR: all
+ * strings without a UTF-16 unit at or above U+D800: where such a key and any string first differ,
+ * the key's unit is below U+D800, so `<` on units agrees with compareValues's code-point order
+ * whatever the other string holds (a surrogate or a unit ≥ U+E000 is above it in both orders).
+ * The kind only widens (NONE → NUM or STR → MIXED) because snapshots share it: a snapshot's keys
+ * are a subset of every key the tree ever held.
+ */
+export const NONE = 0;
+export const NUM = 1;
+export const STR = 2;
+export const MIXED = 3;
+
+/** Units that make `<` disagree with code-point order somewhere (no `u` flag: units, not code points). */
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+export function kindOf(x: unknown): number {
+  if (typeof x === 'number') return x === x ? NUM : MIXED;
+  if (typeof x === 'string') return HIGH_UNIT.test(x) ? MIXED : STR;
+  return MIXED;
+}
+
+export function widen(kind: number, x: unknown): number {
+  if (kind === MIXED) return MIXED;
+  const k = kindOf(x);
+  return kind === NONE || kind === k ? k : MIXED;
+}
+
+export interface Shape<K, V> {
+  readonly compare: (a: K, b: K) => number;
+  readonly multi: boolean;
+  readonly valueCompare: (a: V, b: V) => number;
+  readonly nodeSize: number;
+  /** Kind of every key stored so far (MIXED for a comparator other than compareValues). */
+  keyKind: number;
+  valKind: number;
+  /** Whether cold leaves may exist (a paged tree, or one that adopted a paged snapshot). */
+  paged: boolean;
+  /** See BTreeOptions.stageUpTo. */
+  readonly stageUpTo: number;
+  /** Accounts decoded pages and cools leaves past its budget; null: decoded leaves stay. */
+  cache: LeafCache | null;
+}
+
+/** Decode a cold leaf in place; its keys join the shape's kinds before anything compares them. */
+export function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
+  if (!n.cold) {
+    n.hot = true;
+    return;
+  }
+  const page = n.page as LeafPage<K, V>;
+  const { keys, vals } = page.load();
+  if (keys.length !== page.count || vals.length !== page.count)
+    throw new InternalError('BTree: a page decoded to the wrong number of entries');
+  for (let i = 0; i < keys.length && s.keyKind !== MIXED; i++) s.keyKind = widen(s.keyKind, keys[i]);
+  for (let i = 0; i < vals.length && s.valKind !== MIXED; i++) s.valKind = widen(s.valKind, vals[i]);
+  n.keys = keys;
+  n.vals = vals;
+  n.cold = false;
+  n.hot = true;
+  s.cache?.admit(n, decodedBytes(keys, vals));
+}
+
+/** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
+export function sweep<K, V>(s: Shape<K, V>): void {
+  const c = s.cache;
+  if (c !== null && c.over) c.sweep();
+}
+
+/** How to compare stored keys of `s` with probe `k`: NUM or STR when `<` is exact, else MIXED. */
+export function probeMode(kind: number, k: unknown): number {
+  if (kind === NUM) return typeof k === 'number' && k === k ? NUM : MIXED;
+  if (kind === STR) return typeof k === 'string' ? STR : MIXED;
+  return MIXED;
+}
+
+/** compare(a, b) for a stored `a` and a probe `b` of mode `m` (see probeMode). */
+export function cmpMode<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): number {
+  if (m === NUM) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (m === STR) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+  return compare(a, b);
+}
+
+/**
+ * compare(a, b) < 0, or ≤ 0 when `orEqual`, for a stored `a` and a probe `b` of mode `m`: one
+ * relational operator where cmpMode needs an equality test as well (for two strings both look
+ * at their contents), which matters in binary searches over keys spread across the heap.
+ */
+export function before<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T, orEqual: boolean): boolean {
+  if (m === MIXED) return orEqual ? compare(a, b) <= 0 : compare(a, b) < 0;
+  return orEqual ? a <= b : a < b;
+}
+
+/** compare(a, b) === 0 for a stored `a` and a probe `b` of mode `m`. */
+export function same<T>(m: number, compare: (a: T, b: T) => number, a: T, b: T): boolean {
+  return m === MIXED ? compare(a, b) === 0 : a === b;
+}
+
+/** Entry order for a stored (k1, v1) and a probe (k2, v2) of modes mk, mv. */
+export function entryCmpMode<K, V>(
+  s: Shape<K, V>,
+  mk: number,
+  mv: number,
+  k1: K,
+  v1: V,
+  k2: K,
+  v2: V,
+): number {
+  const c = cmpMode(mk, s.compare, k1, k2);
+  return c !== 0 || !s.multi ? c : cmpMode(mv, s.valueCompare, v1, v2);
+}
+
+export function entryCmp<K, V>(s: Shape<K, V>, k1: K, v1: V, k2: K, v2: V): number {
+  const c = s.compare(k1, k2);
+  return c !== 0 || !s.multi ? c : s.valueCompare(v1, v2);
+}
+
+/** Number of entries of `keys/vals` that are < (k, v) (lower bound). */
+export function lowerIndex<K, V>(
+  s: Shape<K, V>,
+  keys: K[],
+  vals: V[],
+  k: K,
+  v: V | undefined,
+  keyOnly: boolean,
+): number {
+  const mk = probeMode(s.keyKind, k);
+  let lo = 0;
+  let hi = keys.length;
+  if (keyOnly || v === undefined || !s.multi) {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(mk, s.compare, keys[mid], k, false)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const mv = probeMode(s.valKind, v);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Number of entries ≤ k on the key alone (upper bound). */
+export function upperIndexKey<K, V>(s: Shape<K, V>, keys: K[], k: K): number {
+  const mk = probeMode(s.keyKind, k);
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(mk, s.compare, keys[mid], k, true)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Child to descend into for an exact entry lookup: the number of separators ≤ (k, v). */
+export function childFor<K, V>(s: Shape<K, V>, node: Inner<K, V>, k: K, v: V | undefined): number {
+  const sepKeys = node.sepKeys;
+  const mk = probeMode(s.keyKind, k);
+  let lo = 0;
+  let hi = sepKeys.length;
+  if (!s.multi || v === undefined) {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(mk, s.compare, sepKeys[mid], k, true)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const mv = probeMode(s.valKind, v);
+  const sepVals = node.sepVals;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entryCmpMode(s, mk, mv, sepKeys[mid], sepVals[mid], k, v) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The new right sibling produced by a split, with the separator that goes up to the parent. */
+export interface Split<K, V> {
+  key: K;
+  val: V;
+  node: Node<K, V>;
+}
+
+/** Entries of a leaf or children of an inner node: the quantity nodeSize bounds. */
+export function fill<K, V>(n: Node<K, V>): number {
+  return n.leaf ? n.keys.length : n.children.length;
+}
+
+/** Remove position i; like insertAt, a shift loop beats splice on small arrays. */
+export function removeAt<T>(a: T[], i: number): void {
+  const n = a.length - 1;
+  for (; i < n; i++) a[i] = a[i + 1];
+  a.length = n;
+}
+
+/** Cut n items into ceil(n / max) runs whose lengths differ by at most one, so none is underfull. */
+export function forEachRun(n: number, max: number, visit: (start: number, end: number) => void): void {
+  const runs = Math.ceil(n / max);
+  const base = Math.floor(n / runs);
+  const longer = n % runs;
+  let start = 0;
+  for (let r = 0; r < runs; r++) {
+    const end = start + base + (r < longer ? 1 : 0);
+    visit(start, end);
+    start = end;
+  }
+}
+
+/** Append the entries below `n`, in order, to keys/values (warming cold leaves). */
+export function collect<K, V>(s: Shape<K, V>, n: Node<K, V>, keys: K[], values: V[]): void {
+  if (!n.leaf) {
+    for (const c of n.children) collect(s, c, keys, values);
+    return;
+  }
+  warm(s, n);
+  for (let i = 0; i < n.keys.length; i++) {
+    keys.push(n.keys[i]);
+    values.push(n.vals[i]);
+  }
+}
+
+export function firstEntry<K, V>(n: Node<K, V>): Leaf<K, V> {
+  while (!n.leaf) n = n.children[0];
+  return n;
+}
