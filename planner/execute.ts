@@ -865,6 +865,7 @@ function filteredScan(
   const cur = coll.pk.cursor(opts);
   const test = (row: unknown[]): boolean => truth(pred(row)) === true;
   const pass = (): boolean => true;
+  const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
   const columnOf = numbers ? env.scanNumberColumn : undefined;
   const keep = numbers && defaults === null ? env.keepNumberColumn : undefined;
@@ -892,7 +893,19 @@ function filteredScan(
         }
         if (vectors !== null) {
           // Every term tested on the leaf's column vectors; the row is read only when all pass.
-          const verdict = numbers.test(vectors, cur.position, cur.value);
+          let verdict = numbers.test(vectors, cur.position, cur.value);
+          if (verdict === false && skipping) {
+            // A whole-table walk tests the rest of the leaf straight off the vectors, without a
+            // step of the cursor per rejected entry, and moves to the first that is not rejected.
+            const values = cur.leafValues;
+            let p = cur.position;
+            while (verdict === false && p + 1 < values.length) {
+              p++;
+              env.stats.rowsRead++;
+              verdict = numbers.test(vectors, p, values[p]);
+            }
+            if (p !== cur.position) cur.moveWithinLeaf(p);
+          }
           if (verdict === false) continue;
           if (verdict === true) {
             const row = scanRowWhere(cur, columns, pass, defaults);

@@ -2,6 +2,7 @@
 
 import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
 import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
+import { InternalError } from '../src/errors';
 
 /** Allocation-free ordered iteration: call next(), then read key/value. */
 export class BTreeCursor<K, V> {
@@ -150,5 +151,18 @@ export class BTreeCursor<K, V> {
   /** The values of every entry of `leaf`, in order (storage/scan-memo.ts column vectors). */
   get leafValues(): readonly V[] {
     return this.lv;
+  }
+
+  /**
+   * Move forward to entry `position` of the current leaf, for a walk that tested the entries in
+   * between on something else (a scan's column vectors). Only for forward walks without an upper
+   * bound: the skipped entries' keys are not checked against one.
+   */
+  moveWithinLeaf(position: number): void {
+    if (this.o.reverse || this.o.hi !== undefined || position < this.i || position >= this.lk.length)
+      throw new InternalError('cursor moved outside its leaf or against its bounds', 'INTERNAL');
+    this.i = position;
+    this.key = this.lk[position];
+    this.value = this.lv[position];
   }
 }
