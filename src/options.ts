@@ -23,7 +23,7 @@ export interface OpenOptions {
   cacheBytes?: number;
   /**
    * Checkpoint automatically once this much log follows the last checkpoint (and at least 4× the
-   * last checkpoint's size). Default 8 MiB; 0 disables automatic checkpoints.
+   * last checkpoint's size). Default 64 MiB; 0 disables automatic checkpoints.
    */
   checkpointEveryBytes?: number;
   /**

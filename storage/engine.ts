@@ -116,7 +116,7 @@ export interface EngineOptions {
   /**
    * Write a checkpoint automatically after a commit once this many bytes of log have accumulated
    * since the last one and at least CHECKPOINT_SPACING times the last checkpoint's size (default
-   * 8 MiB; 0 disables every automatic checkpoint), so open time stays short without user action.
+   * 64 MiB; 0 disables every automatic checkpoint), so open time stays short without user action.
    */
   checkpointEveryBytes?: number;
   /**
@@ -248,7 +248,7 @@ interface ActiveTxn {
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 const MAX_RETIRED_STORES = 4;
-export const DEFAULT_CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /**
  * Default bounds on what a killed writer leaves to replay (docs/operations.md "Checkpoints"): past
  * them a commit checkpoints even when the spacing rule would wait, trading write amplification
