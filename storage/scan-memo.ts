@@ -63,9 +63,8 @@ export class ScanMemo {
     return s.rows[at.position];
   }
 
-  set(at: ScanPosition, row: unknown[], bytes: number): void {
-    const leaf = at.leaf;
-    if (leaf === null || bytes > this.budgetBytes / 4) return;
+  /** The leaf's slots, made if it has none, and queued for eviction in arrival order. */
+  private queuedSlots(leaf: object): LeafSlots {
     let s = this.slotsOf(leaf);
     if (s === undefined) {
       s = { locations: [], rows: [], bytes: 0, queued: false, columns: null };
@@ -76,6 +75,13 @@ export class ScanMemo {
       s.queued = true;
       this.order.push(s);
     }
+    return s;
+  }
+
+  set(at: ScanPosition, row: unknown[], bytes: number): void {
+    const leaf = at.leaf;
+    if (leaf === null || bytes > this.budgetBytes / 4) return;
+    const s = this.queuedSlots(leaf);
     if (s.locations[at.position] === at.value) return;
     s.locations[at.position] = at.value;
     s.rows[at.position] = row;
@@ -139,16 +145,7 @@ export class ScanMemo {
    * cold are never memoized, so numberColumn could not build it from the memo).
    */
   putNumberColumn(leaf: object, column: number, col: NumberColumn): void {
-    let s = this.slotsOf(leaf);
-    if (s === undefined) {
-      s = { locations: [], rows: [], bytes: 0, queued: false, columns: null };
-      this.slots.set(leaf, s);
-      this.lastSlots = s;
-    }
-    if (!s.queued) {
-      s.queued = true;
-      this.order.push(s);
-    }
+    const s = this.queuedSlots(leaf);
     s.columns ??= new Map();
     if (s.columns.get(column)) return;
     s.columns.set(column, col);

@@ -9,18 +9,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
+import { explain } from '../helpers/explain';
 import { RowReader } from '../../storage/row-reader';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
-
-function explain(conn: Connection, sql: string, params: unknown[] = []): string {
-  return conn
-    .cursor()
-    .execute(`EXPLAIN ${sql}`, params)
-    .fetchAll()
-    .map((r) => String((r as unknown[])[0]))
-    .join('\n');
-}
 
 describe('IN (SELECT …) as lookups', () => {
   let conn: Connection;

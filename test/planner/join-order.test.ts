@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
+import { explain } from '../helpers/explain';
 import { setJoinReorderForTests } from '../../planner/join-order';
 import { QueryError } from '../../src/errors';
 
@@ -44,15 +45,6 @@ function load(conn: Connection, sqlite: BetterSqlite3.Database, customers: numbe
 }
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
-
-function explain(conn: Connection, sql: string, params: unknown[] = []): string {
-  return conn
-    .cursor()
-    .execute(`EXPLAIN ${sql}`, params)
-    .fetchAll()
-    .map((r) => String((r as unknown[])[0]))
-    .join('\n');
-}
 
 describe('join order from estimates', () => {
   let conn: Connection;
