@@ -112,19 +112,6 @@ const DEFAULT_NODE_SIZE = 64;
 const MEMO_LIMIT = 1 << 18;
 
 /**
- * The number memo (a primary-key tree's key → row location) may grow with the cache budget the
- * user gave: cacheBytes / 128 entries (about a quarter of cacheBytes at full, its Float64Array
- * table being half empty), between MEMO_LIMIT and this. At 1M orders, a point join fetching rows
- * by primary key ran 0.76x SQLite with 262,144 entries and 1.10x with 2M (A/B, 256 MiB cache).
- */
-const MAX_NUMBER_MEMO = 1 << 21;
-
-export function numberMemoLimit(cache: { readonly budgetBytes: number } | null): number {
-  if (cache === null) return MEMO_LIMIT;
-  return Math.min(MAX_NUMBER_MEMO, Math.max(MEMO_LIMIT, Math.floor(cache.budgetBytes / 128)));
-}
-
-/**
  * Staging (see BTree.pending) applies while the nodes hold at most this many entries: a probe of so
  * small a tree stays in cache, and past it the probe's descent costs the misses staging avoids,
  * so the insert is made at once where the probe ended.
@@ -623,7 +610,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     if (mode === NUM && typeof found === 'number') {
       let numbers = this.numberLookups;
       if (numbers === null) numbers = this.numberLookups = new NumberMemo();
-      else if (numbers.size >= numberMemoLimit(s.cache)) numbers.clear();
+      else if (numbers.size >= MEMO_LIMIT) numbers.clear();
       numbers.set(key as number, found);
       return found;
     }

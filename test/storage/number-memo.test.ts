@@ -1,7 +1,6 @@
 /** The numeric lookup memo behaves as a Map<number, number> under random sets, deletes and gets, then a clear. */
 import fc from 'fast-check';
 import { NumberMemo } from '../../storage/number-memo';
-import { numberMemoLimit } from '../../storage/btree';
 
 describe('NumberMemo', () => {
   test('equals a Map under random operations (seeded), through growth and backward-shift deletes', () => {
@@ -59,12 +58,4 @@ describe('NumberMemo', () => {
     );
     expect(largest).toBeGreaterThan(1024);
   });
-});
-
-test('the primary-key memo may grow with the cache budget: cacheBytes / 128 entries, within bounds', () => {
-  expect(numberMemoLimit(null)).toBe(1 << 18);
-  expect(numberMemoLimit({ budgetBytes: 1 << 20 })).toBe(1 << 18);
-  expect(numberMemoLimit({ budgetBytes: 64 << 20 })).toBe(1 << 19);
-  expect(numberMemoLimit({ budgetBytes: 256 << 20 })).toBe(1 << 21);
-  expect(numberMemoLimit({ budgetBytes: 4096 * 2 ** 20 })).toBe(1 << 21);
 });
