@@ -8,11 +8,31 @@
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
-import type { Connection } from '../../src/index';
+import type { Connection, Cursor } from '../../src/index';
 import { explain } from '../helpers/explain';
 import { RowReader } from '../../storage/row-reader';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
+
+/** The rows of `sql` on ModelVault, checked to be SQLite's bag. */
+function sameAsSqlite(
+  cur: Cursor,
+  sqlite: BetterSqlite3.Database,
+  sql: string,
+  params: unknown[],
+): unknown[] {
+  const rows = cur.execute(sql, params).fetchAll();
+  expect({ sql, rows: bag(rows) }).toEqual({
+    sql,
+    rows: bag(
+      sqlite
+        .prepare(sql)
+        .raw(true)
+        .all(...params) as unknown[][],
+    ),
+  });
+  return rows;
+}
 
 describe('IN (SELECT …) as lookups', () => {
   let conn: Connection;
@@ -53,20 +73,8 @@ describe('IN (SELECT …) as lookups', () => {
     sqlite.close();
   });
 
-  const same = (sql: string, params: unknown[] = []): unknown[] => {
-    const cur = conn.cursor();
-    const ours = cur.execute(sql, params).fetchAll();
-    expect({ sql, rows: bag(ours) }).toEqual({
-      sql,
-      rows: bag(
-        sqlite
-          .prepare(sql)
-          .raw(true)
-          .all(...params) as unknown[][],
-      ),
-    });
-    return ours;
-  };
+  const same = (sql: string, params: unknown[] = []): unknown[] =>
+    sameAsSqlite(conn.cursor(), sqlite, sql, params);
 
   test('an indexed column is looked up by each value; work follows the rows found', () => {
     const sql = 'SELECT id, total FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE id <= ?)';
@@ -162,19 +170,7 @@ describe('many IN values: a scan testing membership', () => {
         for (const r of k) sqlite.prepare('INSERT INTO k VALUES (?, ?)').run(r);
         for (const r of big) sqlite.prepare('INSERT INTO big VALUES (?, ?, ?)').run(r);
       })();
-      const same = (sql: string, params: unknown[]): unknown[] => {
-        const rows = cur.execute(sql, params).fetchAll();
-        expect({ sql, rows: bag(rows) }).toEqual({
-          sql,
-          rows: bag(
-            sqlite
-              .prepare(sql)
-              .raw(true)
-              .all(...params) as unknown[][],
-          ),
-        });
-        return rows;
-      };
+      const same = (sql: string, params: unknown[]): unknown[] => sameAsSqlite(cur, sqlite, sql, params);
       const sql = 'SELECT id, kid, v FROM big WHERE kid IN (SELECT id FROM k WHERE grp = ?)';
       for (const g of [0, 3, 9]) same(sql, [g]);
       // 200 keys of 8,000 rows: a scan (every row counted), not 200 lookups.
