@@ -868,7 +868,9 @@ function filteredScan(
   const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
   const columnOf = numbers ? env.scanNumberColumn : undefined;
-  const keep = numbers && defaults === null ? env.keepNumberColumn : undefined;
+  // Kept vectors hold stored values only (a leaf with a defaulted value keeps none): a default
+  // belongs to a schema version, and a rolled-back ADD COLUMN can reuse its column number.
+  const keep = numbers ? env.keepNumberColumn : undefined;
   // The current leaf's column vectors (null: none for this leaf, test rows one by one).
   let leaf: object | null = null;
   let vectors: NumberColumnView[] | null = null;
@@ -876,8 +878,8 @@ function filteredScan(
   // never memoized, so the memo could not build them): complete once every entry was tested.
   let fill: LeafFill | null = null;
   let at = 0;
-  const record = (row: unknown[]): boolean => {
-    if (fill) fill.record(at, cur.value, row);
+  const record = (row: unknown[], defaulted: boolean): boolean => {
+    if (fill) fill.record(at, cur.value, row, defaulted);
     return test(row);
   };
   return source(() => {
@@ -944,9 +946,9 @@ class LeafFill {
     this.values = Array.from(columns, () => new Float64Array(size));
   }
 
-  record(position: number, location: number, row: readonly unknown[]): void {
+  record(position: number, location: number, row: readonly unknown[], defaulted: boolean): void {
     // Entries must come in order, each once: a scan that starts inside the leaf keeps nothing.
-    if (!this.ok || position !== this.filled) {
+    if (!this.ok || defaulted || position !== this.filled) {
       this.ok = false;
       return;
     }

@@ -204,20 +204,20 @@ export class RowReader {
     view: ReadView,
     at: ScanPosition,
     columns: readonly number[],
-    test: (row: unknown[]) => boolean,
+    test: (row: unknown[], defaulted: boolean) => boolean,
     defaults: readonly unknown[] | null = null,
   ): unknown[] | null {
     const known = this.rowAtHand(view, at);
     if (known) {
       const row = defaults ? widenRow(known, defaults) : known;
-      return test(row) ? row : null;
+      return test(row, row !== known) ? row : null;
     }
     const location = at.value;
     const frame = this.windowFrame(location);
     if (!frame) {
       const raw = this.readRow(location);
       const row = defaults ? widenRow(raw, defaults) : raw;
-      return test(row) ? row : null;
+      return test(row, row !== raw) ? row : null;
     }
     const { buf, at: offset, header } = frame;
     const start = offset + FRAME_HEADER_SIZE;
@@ -237,8 +237,10 @@ export class RowReader {
     const schema = this.src.schemaOf(collectionId);
     const fill = defaults ?? schema?.storedDefaults;
     const checks = schema?.storedColumnChecks;
+    let defaulted = false;
     for (const c of columns) {
       if (probe[c] === MISSING) {
+        defaulted = true;
         if (fill) probe[c] = fill[c];
         continue;
       }
@@ -248,7 +250,7 @@ export class RowReader {
         throw corruptAt(location, 'record that does not match its collection schema');
       }
     }
-    const pass = test(probe);
+    const pass = test(probe, defaulted);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
     const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));

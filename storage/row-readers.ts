@@ -17,12 +17,13 @@ export interface ScanPosition {
  * A scan's read with a filter pushed down: the row when `test` accepts it, else null; only
  * `columns` need be present in the row `test` sees. With `defaults` (the collection's stored
  * defaults, when some rows predate an ADD COLUMN), rows `test` sees and the row returned are
- * widened to their length.
+ * widened to their length; `test`'s second argument is then true when some of the row's `columns`
+ * were not stored and read as defaults (a value a later schema change could make different).
  */
 export type ScanRowWhere = (
   at: ScanPosition,
   columns: readonly number[],
-  test: (row: unknown[]) => boolean,
+  test: (row: unknown[], defaulted: boolean) => boolean,
   defaults?: readonly unknown[] | null,
 ) => unknown[] | null;
 
