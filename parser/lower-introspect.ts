@@ -67,7 +67,9 @@ export function virtualScope(
   const qualifiers = [name.toLowerCase(), table];
   if (ast.tableAlias !== null) qualifiers.push(ast.tableAlias.toLowerCase());
   const base = schemaScope(table);
-  const source = { table, arg: lowered[0] ?? null };
+  const arg = lowered[0] ?? null;
+  const named = arg?.kind === 'literal' && typeof arg.value === 'string' ? arg.value : null;
+  const source = { table, arg, ...viewRows(table, named, params) };
   return { ...base, source, qualifiers };
 }
 
@@ -118,13 +120,24 @@ export function refuseSystemNames(ast: StatementAst, catalog: CatalogReader, sql
   }
 }
 
+/** `table_info(v)` of a view `v`: its rows, worked out now (the catalog keeps only the view's SQL). */
+function viewRows(
+  table: VirtualTable,
+  name: string | null,
+  params: ParamCollector,
+): { rows: unknown[][] } | Record<string, never> {
+  if ((table !== 'table_info' && table !== 'table_xinfo') || name === null) return {};
+  const rows = params.viewInfo?.(name, table === 'table_xinfo') ?? null;
+  return rows === null ? {} : { rows };
+}
+
 /** SELECT * over a catalog PRAGMA's virtual table. */
-function catalogPragma(table: VirtualTable, value: string | null): SelectStmt {
+function catalogPragma(table: VirtualTable, value: string | null, params: ParamCollector): SelectStmt {
   const arg = value === null ? null : E.literal(value, 'text');
   const cols = VIRTUAL_COLUMNS[table];
   const columns: OutputColumn[] = cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
   const plan = L.project(
-    L.virtual({ table, arg }),
+    L.virtual({ table, arg, ...viewRows(table, value, params) }),
     cols.map((c, i) => ({ expr: E.column(i, [], c.type, c.name), name: c.name })),
   );
   return { kind: 'select', plan, columns, collection: null };
@@ -198,7 +211,7 @@ const SETTINGS: ReadonlySet<string> = new Set<PragmaSetting>([
   'synchronous',
 ]);
 
-export function lowerPragma(ast: PragmaAst, sql: string): Statement {
+export function lowerPragma(ast: PragmaAst, params: ParamCollector, sql: string): Statement {
   const name = ast.name.toLowerCase();
   if (ast.schema !== null && ast.schema.toLowerCase() !== 'main') {
     throw new NotSupportedError(
@@ -208,7 +221,7 @@ export function lowerPragma(ast: PragmaAst, sql: string): Statement {
     );
   }
   if ((CATALOG_PRAGMAS as readonly string[]).includes(name))
-    return catalogPragma(name as VirtualTable, ast.value);
+    return catalogPragma(name as VirtualTable, ast.value, params);
   if (SETTINGS.has(name)) return settingPragma(name as PragmaSetting, ast, sql);
   throw new NotSupportedError(`PRAGMA ${ast.name}`, 'NOT_SUPPORTED', { sql });
 }

@@ -22,6 +22,8 @@ import { withCtes } from './cte-scope';
 import { lowerCteBody } from './lower-cte';
 import { lowerCreateView, refuseViewWrites } from './lower-view';
 import type { WithAst } from './sql/ast';
+import type { LogicalPlan } from '../planner/logical';
+import { viewColumnRows } from './view-columns';
 
 export type { CatalogEntry, CatalogReader } from './scope';
 
@@ -93,7 +95,7 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
     case 'rollbackTo':
       return { kind: ast.t, name: ast.name };
     case 'pragma':
-      return lowerPragma(ast, sql);
+      return lowerPragma(ast, params, sql);
     case 'createView':
       return lowerCreateView(ast, sql);
     case 'dropView':
@@ -123,6 +125,19 @@ function statementWith(ast: StatementAst): WithAst | undefined {
   }
 }
 
+/** table_info rows of the view `name`, or null when no view (or a table) has that name. */
+function viewInfo(name: string, extended: boolean, catalog: CatalogReader): unknown[][] | null {
+  const view = catalog.view?.(name);
+  const key = name.toLowerCase();
+  if (!view || (catalog.names?.() ?? []).some((t) => t.toLowerCase() === key)) return null;
+  const selectAll = (n: string): { names: string[]; plan: LogicalPlan } => {
+    const { stmt } = lowerStatement(`SELECT * FROM "${n.replace(/"/g, '""')}"`, catalog);
+    if (stmt.kind !== 'select') throw new InternalError('SELECT * lowered to another statement', 'INTERNAL');
+    return { names: stmt.columns.map((c) => c.name), plan: stmt.plan };
+  };
+  return viewColumnRows(view, catalog, selectAll, extended);
+}
+
 /**
  * Parse and lower one statement against the catalog. Throws QueryError (SYNTAX) for malformed
  * SQL, NotSupportedError for SQL outside the subset, ProgrammingError / QueryError / DataError /
@@ -132,6 +147,7 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
   try {
     const ast = parseSql(sql);
     const params = new ParamCollector(sql);
+    params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {
         params.nestDepth++;

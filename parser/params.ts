@@ -70,6 +70,11 @@ export class ParamCollector {
   ctes: CteEntry[] = [];
   /** How many query lowerings deep the lowering is (a subquery or CTE body is one deeper). */
   nestDepth = 0;
+  /**
+   * `table_info` / `table_xinfo` rows of the view `name` (null when it names no view, or names a
+   * table too: tables win, as in SQLite); set by lowerStatement.
+   */
+  viewInfo: ((name: string, extended: boolean) => unknown[][] | null) | null = null;
   /** Lowers a CTE's body for a reference to it; set with queryLowerer. */
   cteLowerer: ((entry: CteEntry) => CteBody) | null = null;
   /** Lower-cased names of the views being expanded (a view that reads itself is an error). */

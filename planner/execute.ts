@@ -225,7 +225,9 @@ const builders: Builders = {
     const arg = node.source.arg === null ? null : evalConst(node.source.arg, env);
     // SQLite reads the argument as text; NULL (or none) names nothing.
     const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
-    const rows = virtualRows(node.source.table, name, env.view, env.readRow);
+    const rows = node.source.rows
+      ? node.source.rows.map((r, i) => [...r, i + 1])
+      : virtualRows(node.source.table, name, env.view, env.readRow);
     let i = 0;
     return source(() => (i < rows.length ? rows[i++] : null));
   },

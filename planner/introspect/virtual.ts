@@ -30,6 +30,11 @@ export interface VirtualSource {
    * `pragma_table_info(?)` binds like any parameter; null for the schema tables.
    */
   readonly arg: Expr | null;
+  /**
+   * The rows, when lowering could compute them: `table_info` of a view, whose columns only the
+   * SQL front end can work out (parser/view-columns.ts). Without the trailing rowid.
+   */
+  readonly rows?: readonly (readonly unknown[])[];
 }
 
 export interface VirtualColumn {
