@@ -222,3 +222,43 @@ export function lowerCompound(
   }
   return { kind: 'select', plan, columns, collection: null };
 }
+
+/**
+ * A recursive CTE's own ORDER BY as sort keys over the CTE's rows. SQLite matches its terms
+ * against the arms as it does a compound's (a position, an arm's alias, an arm's result
+ * expression): `stmts` are the lowered initial SELECT (the first arms as one compound) and each
+ * recursive arm, in order. Terms are matched as written, the way a compound's terms that do not
+ * resolve in an arm's scope are.
+ */
+export function recursiveOrderKeys(
+  ast: CompoundAst,
+  stmts: readonly SelectStmt[],
+  params: ParamCollector,
+  sql: string,
+): SortKey[] {
+  if (ast.orderBy.length === 0) return [];
+  const initArms = ast.arms.length - (stmts.length - 1);
+  // Several initial arms were lowered as one compound: each still names its items (aliases,
+  // terms), but has no result expressions of its own to compare with.
+  const armOf = (stmt: SelectStmt, i: number, own: boolean): Arm => {
+    const source = ast.arms[i];
+    return {
+      stmt,
+      ast: source.t === 'select' ? source : null,
+      scope: null,
+      exprs: own ? projectedExprs(stmt.plan) : [],
+    };
+  };
+  const arms: Arm[] = [];
+  for (let i = 0; i < initArms; i++) arms.push(armOf(stmts[0], i, initArms === 1));
+  stmts.slice(1).forEach((stmt, j) => arms.push(armOf(stmt, initArms + j, true)));
+  const columns = stmts[0].columns;
+  const collations = columns.map((_, i) => {
+    for (const arm of arms) {
+      const c = arm.exprs[i] ? resultCollation(arm.exprs[i]) : null;
+      if (c !== null) return c;
+    }
+    return undefined;
+  });
+  return ast.orderBy.map((o, i) => orderKey(o, i, arms, columns, collations, params, sql));
+}

@@ -23,7 +23,7 @@ import type { CatalogReader } from './scope';
 import type { DerivedColumn } from './join-scope';
 import { fromScope, projected, uniqueNames } from './lower-from';
 import { lowerSelect } from './lower-select';
-import { lowerCompound } from './lower-compound';
+import { lowerCompound, recursiveOrderKeys } from './lower-compound';
 import { containsAggregateCall, lowerExpr } from './lower-expr';
 
 let nextWorkingId = 1;
@@ -82,8 +82,6 @@ function lowerRecursive(
         { sql },
       );
   });
-  if (q.orderBy.length > 0)
-    throw new NotSupportedError('ORDER BY in a recursive common table expression', 'NOT_SUPPORTED', { sql });
   const initAst: CompoundAst = {
     t: 'compound',
     arms: q.arms.slice(0, k),
@@ -129,6 +127,7 @@ function lowerRecursive(
     steps = lowerSteps(columns);
   }
   const width = columns.length;
+  const order = recursiveOrderKeys(q, [init, ...steps], params, sql);
   let plan: LogicalPlan = L.recursiveCte({
     name: entry.name,
     id,
@@ -136,6 +135,7 @@ function lowerRecursive(
     steps: steps.map((s) => s.plan),
     all: op === 'UNION ALL',
     width,
+    ...(order.length > 0 ? { order } : {}),
   });
   if (q.limit) {
     const cx = { scope: null, params, sql, aggregates: null, allowColumns: false };

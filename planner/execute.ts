@@ -11,7 +11,7 @@ import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
-import { DataError, InternalError, OperationalError, QueryError } from '../src/errors';
+import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowRows } from './window-exec';
 import { polled } from './interrupt';
@@ -21,19 +21,14 @@ import type { CompareOp, Expr } from './expr';
 import { conjuncts, isConstant } from './expr';
 import type { SharedCte, SortKey } from './logical';
 import { compareUnderKey } from './logical';
-import type {
-  CompoundPNode,
-  IndexRangeScanNode,
-  PhysicalKind,
-  PhysicalPlan,
-  RecursiveUnionNode,
-} from './physical';
+import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { isExtreme, makeAccumulator } from './aggregates';
 import { jsonMode } from './json-subtype';
 import { valueCollation } from './sql-text';
 import type { Accumulator } from './aggregates';
 import { GroupIndex, tupleKey, valueKey } from './value-key';
+import { recursiveSource, workingTables } from './recursive-exec';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
 import { collationKey, exprCollation } from './sql-text';
@@ -494,7 +489,7 @@ const builders: Builders = {
     let i = 0;
     return source(() => (i < all.length ? all[i++] : null));
   },
-  RecursiveUnion: (node, env) => recursiveSource(node, env),
+  RecursiveUnion: (node, env) => recursiveSource(node, env, build, sortKeyEvals(node.order ?? [], env)),
   WorkingTable(node, env) {
     const rows = workingTables(env).get(node.id) ?? [];
     let i = 0;
@@ -521,84 +516,8 @@ const builders: Builders = {
   },
 };
 
-const working = new WeakMap<ExecEnv, Map<number, Row[]>>();
-
 /** The rows of the shared CTEs computed in an `env` made without a map of its own. */
 const sharedCtes = new WeakMap<ExecEnv, Map<SharedCte, Row[]>>();
-
-/** The working tables of the recursive CTEs running in `env`, by id. */
-function workingTables(env: ExecEnv): Map<number, Row[]> {
-  let m = working.get(env);
-  if (!m) {
-    m = new Map();
-    working.set(env, m);
-  }
-  return m;
-}
-
-/**
- * SQLite's recursive CTE loop: the initial rows are queued as produced; each queued row, oldest
- * first, becomes the working table of every recursive arm, whose rows are queued in turn. Rows
- * stream out as queued, so a LIMIT above stops the recursion. UNION drops rows seen before.
- */
-function recursiveSource(node: RecursiveUnionNode, env: ExecEnv): Source {
-  const tables = workingTables(env);
-  let init: Source | null = build(node.init, env);
-  let queue: Row[] = [];
-  let head = 0;
-  let current: Row | null = null;
-  let step = 0;
-  let pending: Source | null = null;
-  let produced = 0;
-  const seen = node.all ? null : new Set<string>();
-  const accept = (row: Row): boolean => {
-    if (seen) {
-      const k = tupleKey(row);
-      if (seen.has(k)) return false;
-      seen.add(k);
-    }
-    if (++produced > node.maxRows)
-      throw new OperationalError(
-        `recursive CTE ${node.name} produced more than ${node.maxRows} rows (ModelVault's limit; add a WHERE or LIMIT that ends the recursion)`,
-        'RECURSION_LIMIT',
-      );
-    queue.push(row);
-    return true;
-  };
-  return source(() => {
-    for (;;) {
-      if (init) {
-        const row = init.next();
-        if (row === null) init = null;
-        else if (accept(row)) return row;
-        continue;
-      }
-      if (pending) {
-        const row = pending.next();
-        if (row !== null) {
-          if (accept(row)) return row;
-          continue;
-        }
-        pending = null;
-        if (current && ++step < node.steps.length) {
-          tables.set(node.id, [current]);
-          pending = build(node.steps[step], env);
-          continue;
-        }
-      }
-      if (head >= queue.length) return null;
-      current = queue[head++];
-      // Drop expanded rows now and then so a long recursion keeps only its pending rows.
-      if (head > 4096 && head * 2 > queue.length) {
-        queue = queue.slice(head);
-        head = 0;
-      }
-      step = 0;
-      tables.set(node.id, [current]);
-      pending = build(node.steps[0], env);
-    }
-  });
-}
 
 /** UNION ALL streams its arms; the deduplicating operators read both arms on the first pull. */
 function compoundSource(node: CompoundPNode, env: ExecEnv): Source {

@@ -162,7 +162,8 @@ const describe: Describers = {
   Subquery: (n) => `Subquery${n.alias === null ? '' : ` ${n.alias}`}`,
   CteScan: (n) =>
     `CteScan ${n.name}${n.alias === null || n.alias === n.name ? '' : ` AS ${n.alias}`}${n.shared ? ` (computed once, ${n.shared.refs} references)` : ''}`,
-  RecursiveUnion: (n) => `RecursiveUnion ${n.name}${n.all ? ' all' : ''}`,
+  RecursiveUnion: (n) =>
+    `RecursiveUnion ${n.name}${n.all ? ' all' : ''}${n.order ? ` queue ordered by ${keysText(n.order)}` : ''}`,
   WorkingTable: (n) => `WorkingTable ${n.name}`,
   Limit: (n) =>
     `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,

@@ -203,6 +203,11 @@ export interface RecursiveCteNode {
   readonly steps: readonly LogicalPlan[];
   readonly all: boolean;
   readonly width: number;
+  /**
+   * The CTE's own ORDER BY (slots of its row): the queue is then a priority queue, the smallest
+   * row (first queued among equals) expanded and produced next, as in SQLite.
+   */
+  readonly order?: readonly SortKey[];
 }
 
 /** The recursive arm's reference to its own CTE: the row being expanded. */

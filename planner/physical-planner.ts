@@ -658,6 +658,7 @@ function recursiveNode(node: Extract<LogicalPlan, { kind: 'recursiveCte' }>, cat
     init: planQuery(node.init, catalog),
     steps: node.steps.map((s) => planQuery(s, catalog)),
     maxRows: recursiveRowLimit,
+    ...(node.order ? { order: node.order } : {}),
   };
 }
 

@@ -250,6 +250,8 @@ export interface RecursiveUnionNode {
   readonly init: PhysicalPlan;
   readonly steps: readonly PhysicalPlan[];
   readonly maxRows: number;
+  /** The CTE's ORDER BY: rows leave the queue smallest first (logical RecursiveCteNode.order). */
+  readonly order?: readonly SortKey[];
 }
 
 /** The row of a recursive CTE being expanded, read by its recursive arm. */

@@ -77,7 +77,7 @@ test('a view dropped and created again is listed afresh; a temporary view is lis
       cur
         .execute('PRAGMA table_info(v)')
         .fetchAll()
-        .map((r) => r[1]),
+        .map((r) => (r as unknown[])[1]),
     ).toEqual(['id', 's']);
     both('DROP VIEW v');
     expect(cur.execute('PRAGMA table_info(v)').fetchAll()).toEqual([]);
