@@ -902,7 +902,7 @@ class NumberTests {
     private readonly ops: readonly (CompareOp | 'in')[],
     private readonly values: Float64Array,
     /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
-    private readonly sets: readonly (ReadonlySet<number> | null)[] = [],
+    private readonly sets: readonly (NumberSet | null)[] = [],
   ) {}
 
   /** A fill of this filter's columns for a leaf of `size` entries. */
@@ -952,7 +952,7 @@ class NumberTests {
           if (Number.isNaN(v) || v === c) return false;
           break;
         case 'in':
-          if (!(this.sets[i] as ReadonlySet<number>).has(v)) return false;
+          if (!(this.sets[i] as NumberSet).has(v)) return false;
           break;
       }
     }
@@ -1040,7 +1040,7 @@ function keySetScan(
   const rows = coll.pk.size;
   if (rows < 1024 || keys.length * 64 < rows) return null;
   if (!keys.every((k) => typeof k === 'number')) return null;
-  const set = new Set(keys as number[]);
+  const set = numberSet(keys as number[]);
   const c = column.column;
   const pred = (row: Row): boolean => {
     const v = row[c];
@@ -1049,6 +1049,33 @@ function keySetScan(
   };
   const numbers = new NumberTests(Int32Array.of(c), ['in'], Float64Array.of(0), [set]);
   return filteredScan({ coll, opts: {}, countsEntries: false }, env, scanRowWhere, [c], pred, numbers);
+}
+
+/** Membership of numbers: `has` is false for NaN, which stands for NULL. */
+interface NumberSet {
+  has(v: number): boolean;
+}
+
+/**
+ * Whole numbers in a range at most 8 times their count (ids a subquery selected, say) are
+ * tested on a bitmap, one byte read per row instead of a hash lookup; others go in a Set.
+ */
+function numberSet(keys: readonly number[]): NumberSet {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of keys) {
+    if (!Number.isSafeInteger(k)) return new Set(keys);
+    if (k < lo) lo = k;
+    if (k > hi) hi = k;
+  }
+  const span = hi - lo + 1;
+  if (keys.length === 0 || span > 8 * keys.length + 1024) return new Set(keys);
+  const bits = new Uint8Array(span);
+  for (const k of keys) bits[k - lo] = 1;
+  return {
+    // A whole number out of range indexes past the array (undefined); a fraction indexes nothing.
+    has: (v) => bits[v - lo] === 1,
+  };
 }
 
 /** One group of an aggregation (a class, not a literal: see planner/source.ts). */
