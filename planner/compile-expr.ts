@@ -559,7 +559,9 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext, t
         const r = classedSubquery(e.right) ? compile(e.right, ctx, true) : right;
         return (row) => bool(cmpTruth(cl(l(row)), cr(r(row)), op, collation));
       }
-      if (collation) return (row) => bool(cmpTruth(left(row), right(row), op, collation));
+      // BINARY compares as compareValues does: the plain path, which inlines.
+      if (collation && collation !== 'binary')
+        return (row) => bool(cmpTruth(left(row), right(row), op, collation));
       return (row) => bool(cmpBinary(left(row), right(row), op));
     }
     case 'is':

@@ -1125,9 +1125,17 @@ function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: 
         valueModes[i],
       ),
     );
+  // Without GROUP BY every row is in the one group: no key to compute or look up per row.
+  let whole: Group | null = null;
   for (let row = input.next(); row !== null; row = input.next()) {
     let g: Group | undefined;
-    if (single && !folding) {
+    if (groupEvals.length === 0) {
+      if (whole === null) {
+        whole = new Group([], newAccs(), row);
+        groups.add([], whole);
+      }
+      g = whole;
+    } else if (single && !folding) {
       // One grouping value (the common case): no per-row key array or key string.
       const v = single(row);
       g = groups.findOne(v);
