@@ -6,8 +6,9 @@
  * partitions one by one — each right partition hashed in memory, its left partition streamed
  * past it — gives every match, and each outer join's NULL-extended rows, exactly once. Rows then
  * come out partition by partition rather than in left-input order (the planner never relies on
- * a join's output order: ORDER BY always sorts above a join). A partition that alone exceeds the
- * budget (heavily repeated keys) is still joined in memory.
+ * a join's output order: ORDER BY always sorts above a join). A partition whose build rows alone
+ * exceed the budget is partitioned again, with another hash, up to MAX_LEVELS deep; one that
+ * still does (rows sharing one key, which no hash can split) is joined in memory.
  *
  * The temp directory is removed when the join finishes or fails (an interrupt is a failure
  * thrown from a pull), when a join abandoned mid-way is garbage collected, and at process exit.
@@ -25,6 +26,8 @@ import { source } from './source';
 /** Bytes of build-side rows a HashJoin keeps in memory before partitioning to temp files. */
 export const DEFAULT_HASH_JOIN_BUDGET_BYTES = 64 * 1024 * 1024;
 const PARTITIONS = 64;
+/** Partitioning passes at most: 64^3 partitions split any realistic key spread. */
+const MAX_LEVELS = 3;
 const ROWS_PER_FRAME = 256;
 
 let budgetBytes = DEFAULT_HASH_JOIN_BUDGET_BYTES;
@@ -39,7 +42,15 @@ export function hashJoinBudget(): number {
 }
 
 /** Spill statistics (tests check that a spill really happened and left nothing behind). */
-export const hashSpillStats = { joinsSpilled: 0, dirsCreated: 0, dirsRemoved: 0 };
+export const hashSpillStats = {
+  joinsSpilled: 0,
+  dirsCreated: 0,
+  dirsRemoved: 0,
+  /** Partitions partitioned again because their build rows exceeded the budget. */
+  repartitioned: 0,
+  /** The most build-row bytes (rowBytes) one spilled partition held in memory. */
+  largestPartitionBytes: 0,
+};
 
 /** An estimate of a row's heap size: enough to tell a budget from ten times it. */
 export function rowBytes(row: Row): number {
@@ -85,6 +96,8 @@ class PartitionFiles {
   private readonly state: SpillState;
   private readonly sizes: number[];
   private readonly pending: Row[][];
+  /** Each partition's file (-1 until its first rows are written: most partitions of a small split get none). */
+  private readonly fdOf: number[];
 
   constructor(count: number, owner: object) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-hash-'));
@@ -98,7 +111,15 @@ class PartitionFiles {
     abandoned.register(owner, this.state, this.state);
     this.sizes = new Array<number>(count).fill(0);
     this.pending = Array.from({ length: count }, () => []);
-    for (let i = 0; i < count; i++) this.state.fds.push(fs.openSync(path.join(dir, `p${i}`), 'w+'));
+    this.fdOf = new Array<number>(count).fill(-1);
+  }
+
+  private fd(p: number): number {
+    if (this.fdOf[p] < 0) {
+      this.fdOf[p] = fs.openSync(path.join(this.state.dir, `p${p}`), 'w+');
+      this.state.fds.push(this.fdOf[p]);
+    }
+    return this.fdOf[p];
   }
 
   add(p: number, row: Row): void {
@@ -117,15 +138,16 @@ class PartitionFiles {
     const payload = encodePayload(rows);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(payload.length, 0);
-    fs.writeSync(this.state.fds[p], head, 0, 4, this.sizes[p]);
-    fs.writeSync(this.state.fds[p], payload, 0, payload.length, this.sizes[p] + 4);
+    const fd = this.fd(p);
+    fs.writeSync(fd, head, 0, 4, this.sizes[p]);
+    fs.writeSync(fd, payload, 0, payload.length, this.sizes[p] + 4);
     this.sizes[p] += 4 + payload.length;
     this.pending[p] = [];
   }
 
   /** The rows of partition `p`, in the order they were added. */
   reader(p: number): Source {
-    const fd = this.state.fds[p];
+    const fd = this.fdOf[p];
     const end = this.sizes[p];
     let pos = 0;
     let batch: Row[] = [];
@@ -153,11 +175,15 @@ class PartitionFiles {
   }
 }
 
-/** FNV-1a over the key's characters: a partition number independent of the in-memory table. */
-function partitionOf(key: string | null): number {
+/**
+ * FNV-1a over the key's characters, seeded by the partitioning level so that a partition split
+ * again spreads over all the new ones: a partition number independent of the in-memory table.
+ */
+function partitionOf(key: string | null, level: number): number {
   if (key === null) return 0;
-  let h = 0x811c9dc5;
+  let h = (0x811c9dc5 ^ Math.imul(level, 0x9e3779b9)) >>> 0;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
   return (h >>> 0) % PARTITIONS;
 }
 
@@ -182,24 +208,51 @@ export interface GraceInput {
   readonly pred: ((row: Row) => boolean) | null;
   /** The object whose collection means the join was abandoned (the operator's source). */
   readonly owner: object;
+  /** Bytes (rowBytes) of build rows one partition may hold in memory. */
+  readonly budget: number;
 }
 
 export function* graceHashJoin(g: GraceInput, joinRows: JoinRows): Generator<Row, void, void> {
   hashSpillStats.joinsSpilled++;
+  yield* partitioned(g, concatSources(listSource(g.head.splice(0)), g.rest), g.left, 0, joinRows);
+}
+
+/** Partition `right` and `left` at `level`, then join each partition (partitioned again if too big). */
+function* partitioned(
+  g: GraceInput,
+  right: Source,
+  left: Source,
+  level: number,
+  joinRows: JoinRows,
+): Generator<Row, void, void> {
   const files = new PartitionFiles(2 * PARTITIONS, g.owner);
   try {
-    for (const r of g.head.splice(0)) files.add(PARTITIONS + partitionOf(g.keyOf(g.rightKeys, r)), r);
-    for (let r = g.rest.next(); r !== null; r = g.rest.next())
-      files.add(PARTITIONS + partitionOf(g.keyOf(g.rightKeys, r)), r);
-    for (let l = g.left.next(); l !== null; l = g.left.next())
-      files.add(partitionOf(g.keyOf(g.leftKeys, l)), l);
+    for (let r = right.next(); r !== null; r = right.next())
+      files.add(PARTITIONS + partitionOf(g.keyOf(g.rightKeys, r), level), r);
+    for (let l = left.next(); l !== null; l = left.next())
+      files.add(partitionOf(g.keyOf(g.leftKeys, l), level), l);
     files.flushAll();
     for (let p = 0; p < PARTITIONS; p++) {
-      const right: Row[] = [];
+      const rows: Row[] = [];
       const rs = files.reader(PARTITIONS + p);
-      for (let r = rs.next(); r !== null; r = rs.next()) right.push(r);
+      let bytes = 0;
+      let over = false;
+      for (let r = rs.next(); r !== null; r = rs.next()) {
+        rows.push(r);
+        bytes += rowBytes(r);
+        if (bytes > g.budget && level + 1 < MAX_LEVELS) {
+          over = true;
+          break;
+        }
+      }
+      if (over) {
+        hashSpillStats.repartitioned++;
+        yield* partitioned(g, concatSources(listSource(rows), rs), files.reader(p), level + 1, joinRows);
+        continue;
+      }
+      hashSpillStats.largestPartitionBytes = Math.max(hashSpillStats.largestPartitionBytes, bytes);
       const table = new Map<string, number[]>();
-      right.forEach((r, i) => {
+      rows.forEach((r, i) => {
         const k = g.keyOf(g.rightKeys, r);
         if (k === null) return;
         const list = table.get(k);
@@ -210,9 +263,26 @@ export function* graceHashJoin(g: GraceInput, joinRows: JoinRows): Generator<Row
         const k = g.keyOf(g.leftKeys, l);
         return k === null ? undefined : table.get(k);
       };
-      yield* joinRows(g.node, files.reader(p), right, hits, g.pred);
+      yield* joinRows(g.node, files.reader(p), rows, hits, g.pred);
     }
   } finally {
     files.dispose();
   }
+}
+
+function listSource(rows: Row[]): Source {
+  let i = 0;
+  return source(() => (i < rows.length ? rows[i++] : null));
+}
+
+function concatSources(a: Source, b: Source): Source {
+  let first = true;
+  return source(() => {
+    if (first) {
+      const row = a.next();
+      if (row !== null) return row;
+      first = false;
+    }
+    return b.next();
+  });
 }

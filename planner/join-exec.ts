@@ -119,7 +119,18 @@ function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Ro
       const pred = predicateOf(node.residual, env);
       // Lives exactly as long as this generator: its collection means the join was abandoned.
       const owner = new SpillOwner();
-      const g = { node, left, head: right, rest: rightSource, keyOf, leftKeys, rightKeys, pred, owner };
+      const g = {
+        node,
+        left,
+        head: right,
+        rest: rightSource,
+        keyOf,
+        leftKeys,
+        rightKeys,
+        pred,
+        owner,
+        budget,
+      };
       yield* graceHashJoin(g, joinRows);
       return;
     }

@@ -83,6 +83,37 @@ test('a spilled HashJoin returns what SQLite returns, and leaves no files', () =
   expect(spilled).toBeGreaterThan(60);
 });
 
+test('a partition over the budget is partitioned again: every partition joined in memory fits it', () => {
+  const o = new Oracle();
+  try {
+    o.exec('CREATE TABLE a (id INTEGER PRIMARY KEY, k INTEGER, s TEXT)');
+    o.exec('CREATE TABLE b (id INTEGER PRIMARY KEY, k INTEGER, s TEXT)');
+    // 2,000 build rows over 1,500 keys: one pass of 64 partitions leaves ~30 rows in each, far
+    // over a 600-byte budget; a second pass leaves one or two.
+    const rows = (n: number, mul: number): string =>
+      Array.from({ length: n }, (_, i) => `(${i + 1}, ${(i * mul) % 1500}, 's${i % 7}')`).join(', ');
+    o.exec(`INSERT INTO a VALUES ${rows(1200, 7)}`);
+    o.exec(`INSERT INTO b VALUES ${rows(2000, 11)}`);
+    for (const join of JOINS) {
+      const sql = `${join} ORDER BY 1, 2, 3`;
+      expect(explain(o, sql)).toContain('HashJoin');
+      setHashJoinBudgetForTests(600);
+      const before = { ...hashSpillStats };
+      hashSpillStats.largestPartitionBytes = 0;
+      const { mv, sqlite } = o.query(sql);
+      expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
+      expect(hashSpillStats.joinsSpilled).toBe(before.joinsSpilled + 1);
+      expect(hashSpillStats.repartitioned).toBeGreaterThan(before.repartitioned + 30);
+      expect(hashSpillStats.largestPartitionBytes).toBeLessThanOrEqual(600);
+      expect(hashSpillStats.largestPartitionBytes).toBeGreaterThan(0);
+      expect(hashSpillStats.dirsRemoved).toBe(hashSpillStats.dirsCreated);
+      setHashJoinBudgetForTests(null);
+    }
+  } finally {
+    o.close();
+  }
+});
+
 test('a join failing after it spilled removes its files', () => {
   const o = new Oracle();
   try {
