@@ -242,6 +242,9 @@ function termOf(c: Expr, planOf: PlanOf | undefined): SemiTerm | null {
   if (c.mode === 'exists') {
     const found = keyedPlan(c, body, null);
     if (found === null) return null;
+    // An index that looks the correlation up answers each outer row with a probe, as SQLite
+    // plans EXISTS: hashing the whole inner side instead costs its size even for one outer row.
+    if (planOf !== undefined && !hashedBeatsPerRow(c, found.c, planOf)) return null;
     return {
       build: (input, plan) => ({
         kind,
