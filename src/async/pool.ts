@@ -193,6 +193,11 @@ export class EnginePool {
     Atomics.store(this.changes, LOCKED, 1);
   }
 
+  /** @internal Tests: the pool's change counter (src/async/changes.ts). */
+  get _changes(): Int32Array {
+    return this.changes;
+  }
+
   /** @internal Tests: the worker hosts (writer first). */
   get hosts(): WorkerHost[] {
     return [this.writer, ...this.readers];
