@@ -44,6 +44,8 @@ const FAST_OPS = new Set([
 ]);
 
 interface Pending {
+  /** Sent through the shared-memory channel. */
+  fast?: true;
   resolve(value: unknown): void;
   reject(err: Error): void;
   sink?: TraceSink;
@@ -106,7 +108,10 @@ export class WorkerHost {
     this.opened = new Map();
     worker.unref();
     let died: Error | null = null;
-    const settle = (reply: Reply): void => this.settle(worker, reply);
+    const settle = (reply: Reply): void => {
+      if (this.pending.get(reply.id)?.fast) this.stats.fastRepliedByPort++;
+      this.settle(worker, reply);
+    };
     worker.on('message', (msg: Reply | Reply[]) => {
       if (Array.isArray(msg)) msg.forEach(settle);
       else settle(msg);
@@ -228,13 +233,12 @@ export class WorkerHost {
       return false;
     if (!channel.send({ id: req.id, op: req.op, args: req.args, deadline: req.deadline ?? 0 })) return false;
     this.stats.fast++;
+    const p = this.pending.get(req.id);
+    if (p) p.fast = true;
     const done = (): void => {
       const reply = channel.reply();
       // Abandoned (the thread died: its exit rejected the request), or the reply was posted.
-      if (!reply) {
-        if (this.channel === channel) this.stats.fastRepliedByPort++;
-        return;
-      }
+      if (!reply) return;
       this.settle(
         worker,
         reply.ok

@@ -102,6 +102,7 @@ test('concurrent calls, large replies and values the codec refuses go by message
     let fetched: unknown[] = [];
     // execute() goes fast and its reply comes by message; the fetch of the other 36 rows goes
     // either way (the channel is free again only once its wait ended), its reply by message.
+    // (Replies by message are counted as they arrive, before the caller resumes.)
     const [f, p, byPort] = await paths(
       host,
       async () => (fetched = await (await conn.execute(big)).fetchAll()),
