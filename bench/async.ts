@@ -8,8 +8,10 @@
  *    (ORDER BY a text column, drained with fetchMany(1000)) and a filtered full scan run — through
  *    the sync API, the async API, and better-sqlite3 driven by hand inside a worker thread (it has
  *    no async API of its own).
- * 2. Point get by primary key: sync call; async round trip awaited one at a time; async with 32
- *    calls in flight; better-sqlite3 direct and through its worker.
+ * 2. Point get by primary key: sync call; async round trip awaited one at a time (cursor, and the
+ *    typed get); async with 32 calls in flight; better-sqlite3 direct and through its worker; the
+ *    floors of a worker round trip: a bare postMessage echo and an echo through the async API's
+ *    shared-memory channel (src/async/channel.ts).
  * 3. Concurrent point gets (32 in flight) and filtered full scans (4 in flight) with a reader
  *    pool of 1, 2 and 4 workers.
  */
@@ -19,6 +21,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { AsyncDatabase, connect, connectAsync } from '../src/index';
+import { MainChannel } from '../src/async/channel';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SORT = 'SELECT id, note FROM items ORDER BY note';
@@ -117,6 +120,33 @@ class PeerWorker {
   }
 }
 
+/** The async API's shared-memory channel with a worker that answers every request at once. */
+const CHANNEL_ECHO = `
+const { workerData } = require('node:worker_threads');
+const { WorkerChannel } = require(workerData.module);
+const channel = new WorkerChannel(workerData.buffer);
+setImmediate(() => channel.park((req) => ({ id: req.id, ok: true, value: null }), () => {}));`;
+
+class ChannelEcho {
+  private readonly channel = new MainChannel();
+  private readonly worker = new Worker(CHANNEL_ECHO, {
+    eval: true,
+    workerData: { buffer: this.channel.buffer, module: require.resolve('../src/async/channel') },
+  });
+  private next = 1;
+  async call(): Promise<unknown> {
+    if (!this.channel.send({ id: this.next++, op: 'echo', args: [], deadline: 0 })) throw new Error('echo');
+    for (;;) {
+      const waiting = this.channel.replied();
+      if (waiting) await waiting;
+      if (this.channel.answered) return this.channel.reply();
+    }
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
 /**
  * Calls per second and mean µs per call of `fn` run `count` times one after another, and the CPU
  * time per call of the whole process (every thread): on a shared machine wall time mostly
@@ -171,8 +201,9 @@ async function main(): Promise<void> {
   const mvFile = path.join(dir, 'items.modelvault');
   const sqFile = path.join(dir, 'items.sqlite');
   try {
+    const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
     console.log(
-      `async bench: ${N.toLocaleString()} rows, ${os.availableParallelism()} cores, node ${process.version}`,
+      `async bench: ${N.toLocaleString()} rows, ${os.availableParallelism()} cores, node ${process.version}, load average ${loadBefore.join(' ')}`,
     );
     const rows = Array.from({ length: N }, (_, i) => [i, (i * 7919) % 1000, `note ${(i * 104729) % N}`]);
     const sync = connect(mvFile);
@@ -231,11 +262,23 @@ async function main(): Promise<void> {
     point['async, awaited one by one'] = await sequential(10_000, async (i) =>
       (await conn.execute(GET, [rid(i)])).fetchOne(),
     );
+    {
+      const db = await AsyncDatabase.open(mvFile, { readers: 1 });
+      await db.get('items', 1);
+      point['async typed get, awaited one by one'] = await sequential(10_000, (i) => db.get('items', rid(i)));
+      await db.close();
+    }
     point['better-sqlite3 in a worker, one by one'] = await sequential(10_000, (i) =>
       peer.call({ op: 'get', sql: GET, params: [rid(i)] }),
     );
     // The floor of any worker round trip on this machine: a postMessage there and back, no work.
     point['bare worker echo, one by one (floor)'] = await sequential(10_000, () => peer.call({ op: 'echo' }));
+    {
+      // The floor of the async API's fast path: its shared-memory channel, no work.
+      const echo = new ChannelEcho();
+      point['shared-memory channel echo (fast-path floor)'] = await sequential(10_000, () => echo.call());
+      await echo.close();
+    }
     point['async, 32 in flight'] = {
       perSec: await concurrent(
         32,
@@ -294,7 +337,15 @@ async function main(): Promise<void> {
     fs.writeFileSync(
       out,
       JSON.stringify(
-        { rows: N, cores: os.availableParallelism(), node: process.version, lag, point, readers },
+        {
+          rows: N,
+          cores: os.availableParallelism(),
+          node: process.version,
+          load: { before: loadBefore, after: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+          lag,
+          point,
+          readers,
+        },
         null,
         2,
       ),

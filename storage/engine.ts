@@ -312,6 +312,12 @@ export class Engine {
   private readonly stagingBuffer = new GrowableBuffer();
   private readonly keyScratch: unknown[] = [];
   private readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
+  /**
+   * Live reads: asked before each look at the file; false means nothing can have been committed
+   * since the last look, so refresh() skips it (an fstat and often a read). Set by an owner that
+   * knows who can write the file (src/async/changes.ts); null: always look.
+   */
+  refreshGate: (() => boolean) | null = null;
   private readonly checkpointEvery: number;
   private readonly replayLimitBytes: number;
   private readonly replayLimitFrames: number;
@@ -1718,6 +1724,7 @@ export class Engine {
   refresh(): boolean {
     this.assertOpen();
     if (!this.readOnly || !(this.store instanceof FileStore)) return false;
+    if (this.refreshGate && !this.refreshGate()) return false;
     const { size, replaced } = this.store.watch();
     if (replaced) {
       this.reattach();

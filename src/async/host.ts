@@ -10,13 +10,42 @@ import { Worker } from 'node:worker_threads';
 import { DataError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
 import type { Reply, Request, WorkerTrace } from './protocol';
+import { MainChannel } from './channel';
 import type { OpenSpec } from './worker';
 import { republish, tracing } from './trace';
 
 /** Receives what the worker reported of the statement a request ran (only while tracing). */
 export type TraceSink = (query: NonNullable<WorkerTrace['query']>) => void;
 
+/**
+ * Requests that may take the shared-memory fast path (channel.ts): the per-statement ones. Not
+ * `open` (it may carry snapshot bytes), `close`, or the test hook `crash` (it needs the worker's
+ * event loop to run, which a parked worker does not).
+ */
+const FAST_OPS = new Set([
+  'exec',
+  'execMany',
+  'fetch',
+  'closeCursor',
+  'db',
+  'query',
+  'queryOpen',
+  'queryRows',
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'rollbackTo',
+  'dropSavepoint',
+  'connCommit',
+  'connRollback',
+  'inTransaction',
+  'spin',
+]);
+
 interface Pending {
+  /** Sent through the shared-memory channel. */
+  fast?: true;
   resolve(value: unknown): void;
   reject(err: Error): void;
   sink?: TraceSink;
@@ -47,30 +76,41 @@ export class WorkerHost {
    * while a statement runs (planner/interrupt.ts), so a cancel reaches a thread that is busy.
    */
   private readonly interrupts = new Int32Array(new SharedArrayBuffer(4));
+  /** The current thread's shared-memory channel (a fresh one per thread). */
+  private channel: MainChannel | null = null;
+  /** @internal Tests: how requests travelled (fast: the shared-memory channel; posted: messages sent; replies that came back by message instead). */
+  readonly stats = { fast: 0, posted: 0, fastRepliedByPort: 0 };
   /** Requests sent and not yet answered: a cheap load figure for picking a reader. */
   get load(): number {
     return this.pending.size;
   }
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** The pool's change counter (src/async/changes.ts), and whether this thread is the one that bumps it. */
+    private readonly changes: Int32Array | null = null,
+    private readonly bumps = false,
+  ) {}
 
   private start(): Worker {
-    const worker = new Worker(workerFile(), { name: this.name, workerData: { interrupts: this.interrupts } });
+    const channel = new MainChannel();
+    const worker = new Worker(workerFile(), {
+      name: this.name,
+      workerData: {
+        interrupts: this.interrupts,
+        channel: channel.buffer,
+        changes: this.changes,
+        bumps: this.bumps,
+      },
+    });
+    this.channel = channel;
     this.generation++;
     this.opened = new Map();
     worker.unref();
     let died: Error | null = null;
     const settle = (reply: Reply): void => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (reply.trace) {
-        if (reply.trace.query && p.sink) p.sink(reply.trace.query);
-        if (reply.trace.events) republish(reply.trace.events);
-      }
-      if (reply.ok) p.resolve(reply.value);
-      else p.reject(fromWireError(reply.error));
+      if (this.pending.get(reply.id)?.fast) this.stats.fastRepliedByPort++;
+      this.settle(worker, reply);
     };
     worker.on('message', (msg: Reply | Reply[]) => {
       if (Array.isArray(msg)) msg.forEach(settle);
@@ -81,6 +121,8 @@ export class WorkerHost {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
+      if (this.channel === channel) this.channel = null;
+      channel.abandon();
       // What the dead thread held (handles, result sets, a transaction) is gone from now on.
       this.generation++;
       this.opened = new Map();
@@ -95,6 +137,19 @@ export class WorkerHost {
     });
     this.worker = worker;
     return worker;
+  }
+
+  private settle(worker: Worker, reply: Reply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) worker.unref();
+    if (reply.trace) {
+      if (reply.trace.query && p.sink) p.sink(reply.trace.query);
+      if (reply.trace.events) republish(reply.trace.events);
+    }
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(fromWireError(reply.error));
   }
 
   /** Send one request; starts the thread if it is not running. */
@@ -134,14 +189,18 @@ export class WorkerHost {
   private flush(worker: Worker): void {
     const batch = this.outbox;
     this.outbox = [];
+    if (batch.length === 1 && this.pending.size === 1 && this.sendFast(worker, batch[0])) return;
+    const channel = this.channel;
     try {
       worker.postMessage(batch.length === 1 ? batch[0] : batch);
+      this.posted(channel);
     } catch {
       // DataCloneError: some parameter structured cloning cannot carry (a function, a symbol).
       // Send one by one so only the request it belongs to fails.
       for (const req of batch) {
         try {
           worker.postMessage(req);
+          this.posted(channel);
         } catch (err) {
           const p = this.pending.get(req.id);
           this.pending.delete(req.id);
@@ -155,6 +214,45 @@ export class WorkerHost {
         }
       }
     }
+  }
+
+  /** A message went to the worker: tell the channel, so a parked worker goes to receive it. */
+  private posted(channel: MainChannel | null): void {
+    this.stats.posted++;
+    // A thread that died (and was replaced) meanwhile has nothing to receive.
+    if (channel && channel === this.channel) channel.posted();
+  }
+
+  /**
+   * The lone request in flight on this worker goes through shared memory when it can: a
+   * per-statement op, not traced, values the codec carries, small enough. False: post it.
+   */
+  private sendFast(worker: Worker, req: Request): boolean {
+    const channel = this.channel;
+    if (!channel || worker !== this.worker || channel.busy || req.trace || !FAST_OPS.has(req.op))
+      return false;
+    if (!channel.send({ id: req.id, op: req.op, args: req.args, deadline: req.deadline ?? 0 })) return false;
+    this.stats.fast++;
+    const p = this.pending.get(req.id);
+    if (p) p.fast = true;
+    const done = (): void => {
+      const reply = channel.reply();
+      // Abandoned (the thread died: its exit rejected the request), or the reply was posted.
+      if (!reply) return;
+      this.settle(
+        worker,
+        reply.ok
+          ? { id: req.id, ok: true, value: reply.value }
+          : { id: req.id, ok: false, error: reply.error },
+      );
+    };
+    const wait = (): void => {
+      const waiting = channel.replied();
+      if (waiting) void waiting.then(() => (channel.answered ? done() : wait()));
+      else queueMicrotask(done);
+    };
+    wait();
+    return true;
   }
 
   /**

@@ -13,6 +13,7 @@ import { LockDir } from '../../storage/lock-dir';
 import { InternalError } from '../errors';
 import { WorkerHost } from './host';
 import { WriteQueue } from './write-queue';
+import { LOCKED, newChanges } from './changes';
 import type { OpenSpec } from './worker';
 import type { StatementControl } from './control';
 
@@ -34,6 +35,8 @@ export class EnginePool {
   private readonly specs = new Map<number, OpenSpec>();
   private readonly lockTokens = new Set<string>();
   private closed = false;
+  /** Shared with every worker of the pool: when readers may skip their refresh (changes.ts). */
+  private readonly changes = newChanges();
 
   private constructor(
     private readonly key: string | null,
@@ -41,7 +44,7 @@ export class EnginePool {
     private readonly realPath: string | null,
     private readonly maxReaders: number,
   ) {
-    this.writer = new WorkerHost('modelvault-writer');
+    this.writer = new WorkerHost('modelvault-writer', this.changes, true);
     this.writer.onDeath = () => this.writerDied();
   }
 
@@ -64,7 +67,7 @@ export class EnginePool {
     this.specs.set(h, spec);
     try {
       const info = (await this.writer.ensureOpen(h, spec)) as { lockToken: string | null };
-      if (info.lockToken) this.lockTokens.add(info.lockToken);
+      if (info.lockToken) this.holdsLock(info.lockToken);
     } catch (err) {
       this.specs.delete(h);
       this.writer.forget(h);
@@ -128,7 +131,7 @@ export class EnginePool {
     let best: WorkerHost | null = null;
     for (const r of this.readers) if (!best || r.load < best.load) best = r;
     if ((!best || best.load > 0) && this.readers.length < this.maxReaders) {
-      best = new WorkerHost(`modelvault-reader-${this.readers.length + 1}`);
+      best = new WorkerHost(`modelvault-reader-${this.readers.length + 1}`, this.changes);
       this.readers.push(best);
     }
     if (!best) throw new InternalError('a reader pool of size 0 has no readers', 'INTERNAL');
@@ -160,6 +163,8 @@ export class EnginePool {
    * ever take the lock over: free the entries the dead thread held (matched by owner token).
    */
   private writerDied(): void {
+    // First: readers look at the file again before another process can take the lock over.
+    Atomics.store(this.changes, LOCKED, 0);
     if (!this.realPath) return;
     const dirs = [`${this.realPath}.lock`];
     try {
@@ -176,10 +181,21 @@ export class EnginePool {
         .ensureOpen(h, spec)
         .then((info) => {
           const token = (info as { lockToken: string | null }).lockToken;
-          if (token) this.lockTokens.add(token);
+          if (token) this.holdsLock(token);
         })
         .catch(() => undefined);
     }
+  }
+
+  /** The writer thread took the file's writer lock: no other process can commit while it lives. */
+  private holdsLock(token: string): void {
+    this.lockTokens.add(token);
+    Atomics.store(this.changes, LOCKED, 1);
+  }
+
+  /** @internal Tests: the pool's change counter (src/async/changes.ts). */
+  get _changes(): Int32Array {
+    return this.changes;
   }
 
   /** @internal Tests: the worker hosts (writer first). */

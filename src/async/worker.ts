@@ -19,6 +19,8 @@ import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } f
 import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
 import { beginCapture, endCapture } from './worker-trace';
+import { WorkerChannel } from './channel';
+import { COUNT, refreshGate } from './changes';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 import { checkSubset } from '../schema-versions';
 
@@ -71,6 +73,11 @@ const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate'
  */
 const refreshed = new Set<number>();
 
+/** The pool's change counter (src/async/changes.ts); this thread bumps it if it is the writer. */
+const shared = workerData as { changes?: Int32Array; bumps?: boolean } | null;
+const changes = shared?.changes ?? null;
+const bumps = shared?.bumps === true && changes !== null;
+
 function handle(h: number): Handle {
   const found = handles.get(h);
   if (!found) throw new InterfaceError('database is closed', 'CLOSED');
@@ -104,6 +111,8 @@ function open(h: number, spec: OpenSpec): { lockToken: string | null } {
     const { autocommit: _a, rowMode: _r, statementCacheSize: _s, ...storage } = opts;
     db = Database.open(spec.path, storage);
   }
+  // Handles of one file share an engine; its gate skips looks at the file while nothing changed.
+  if (reader && changes && !db.storage.refreshGate) db.storage.refreshGate = refreshGate(changes);
   handles.set(h, { db, conn, role: spec.role, savepoints: new Map() });
   return { lockToken: reader || spec.path.startsWith(':') ? null : lockToken(spec.path) };
 }
@@ -332,6 +341,7 @@ if (interrupts) {
 }
 
 const port = parentPort;
+const channelBuffer = (workerData as { channel?: SharedArrayBuffer } | null)?.channel;
 if (port) {
   const run = (req: Request): Reply => {
     running = req.id;
@@ -345,6 +355,8 @@ if (port) {
     } catch (err) {
       reply = { id: req.id, ok: false, error: toWireError(err) };
     }
+    // Before the reply leaves: a read issued after it must see whatever this request committed.
+    if (bumps) Atomics.add(changes, COUNT, 1);
     const trace = endCapture();
     if (trace) reply.trace = trace;
     return reply;
@@ -366,9 +378,34 @@ if (port) {
       }
     }
   };
+  // Between messages the thread parks on the shared-memory channel (src/async/channel.ts): it
+  // serves the requests written there and comes back to the event loop when a message is posted.
+  // Nothing else may need this thread's event loop: a parked worker runs no timers or callbacks.
+  const channel = channelBuffer ? new WorkerChannel(channelBuffer) : null;
+  const fast = (req: Request): Reply | null => {
+    refreshed.clear();
+    const reply = run(req);
+    // Moved memory (a snapshot) only travels by message.
+    if (transfers.length === 0) return reply;
+    send([reply]);
+    return null;
+  };
+  const post = (reply: Reply): void => send([reply]);
+  let parking = false;
+  const park = (): void => {
+    parking = false;
+    channel?.park(fast, post);
+  };
+  const parkSoon = (): void => {
+    if (channel && !parking) {
+      parking = true;
+      setImmediate(park);
+    }
+  };
+  parkSoon();
   // Requests issued in the same tick on the main thread arrive as one array; their replies go back
   // together, except that a long request does not hold back the replies of the ones before it.
-  port.on('message', (msg: Request | Request[]) => {
+  const receive = (msg: Request | Request[]): void => {
     refreshed.clear();
     if (!Array.isArray(msg)) return send([run(msg)]);
     let replies: Reply[] = [];
@@ -382,5 +419,12 @@ if (port) {
       }
     }
     if (replies.length > 0) send(replies);
+  };
+  port.on('message', (msg: Request | Request[]) => {
+    channel?.countMessage();
+    receive(msg);
+    // After the requests ran: what they scheduled on this thread's event loop (the crash test
+    // hook's setImmediate) runs before the thread parks again.
+    parkSoon();
   });
 }
