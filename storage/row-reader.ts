@@ -19,6 +19,7 @@ import { frameChecksumOk, frameChecksumOkAt, parseFrameHeader, u32 } from './fra
 import type { GrowableBuffer } from './growable-buffer';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
+import { ACCEPTED_ROW } from './row-readers';
 import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
 import type { NumberColumn } from './scan-memo';
@@ -215,6 +216,7 @@ export class RowReader {
     columns: readonly number[],
     test: (row: unknown[]) => boolean,
     defaults: readonly unknown[] | null = null,
+    whole = true,
   ): unknown[] | null {
     const location = at.value;
     const known = this.rowAtHand(view, at, !this.inWindow(location));
@@ -262,6 +264,7 @@ export class RowReader {
     const pass = test(probe);
     for (const c of columns) probe[c] = MISSING;
     if (!pass) return null;
+    if (!whole) return ACCEPTED_ROW;
     const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
     return defaults ? widenRow(row, defaults) : row;
   }
@@ -336,7 +339,8 @@ export class RowReader {
         view,
         readRow: (l) => this.readRowFor(view, l),
         readRowSequential: (at) => this.readRowAhead(view, at),
-        scanRowWhere: (at, columns, test, defaults) => this.scanRowWhere(view, at, columns, test, defaults),
+        scanRowWhere: (at, columns, test, defaults, whole) =>
+          this.scanRowWhere(view, at, columns, test, defaults, whole),
         scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
         keepNumberColumn: (leaf, column, locations, values) =>
           this.keepNumberColumn(view, leaf, column, locations, values),

@@ -17,14 +17,22 @@ export interface ScanPosition {
  * A scan's read with a filter pushed down: the row when `test` accepts it, else null; only
  * `columns` need be present in the row `test` sees. With `defaults` (the collection's stored
  * defaults, when some rows predate an ADD COLUMN), rows `test` sees and the row returned are
- * widened to their length.
+ * widened to their length. With `whole` false the caller needs no values of an accepted row:
+ * one not in memory comes back as ACCEPTED_ROW.
  */
 export type ScanRowWhere = (
   at: ScanPosition,
   columns: readonly number[],
   test: (row: unknown[]) => boolean,
   defaults?: readonly unknown[] | null,
+  whole?: boolean,
 ) => unknown[] | null;
+
+/**
+ * What a ScanRowWhere called with `whole` false returns for an accepted row it did not have in
+ * memory: the caller only counts rows, so the row is neither decoded whole nor kept.
+ */
+export const ACCEPTED_ROW: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 export interface RowReaders {
   readRow: (location: number) => unknown[];
