@@ -122,6 +122,7 @@ export function build(
 
 interface Reader {
   get: (id: number) => unknown;
+  warmUp: () => void;
   count: () => number;
   scan: () => number;
   close: () => void;
@@ -134,6 +135,7 @@ function openReader(engine: Engine, file: string): Reader {
     const cur = conn.cursor();
     return {
       get: (id) => db.get('items', id),
+      warmUp: () => cur.execute('SELECT count(*) FROM items WHERE id = ?', [1]).fetchAll(),
       count: () =>
         (
           cur.execute('SELECT count(*) FROM items WHERE price > ?', [PRICE]).fetchOne() as unknown[]
@@ -154,6 +156,7 @@ function openReader(engine: Engine, file: string): Reader {
   const sc = db.prepare('SELECT * FROM items WHERE price > ?');
   return {
     get: (id) => g.get(id),
+    warmUp: () => db.prepare('SELECT count(*) FROM items WHERE id = ?').get(1),
     count: () => c.get(PRICE) as number,
     scan: () => {
       let k = 0;
@@ -183,6 +186,9 @@ function probe(engine: Engine, file: string, n: number): Probe & { count: ScanPr
   t = process.hrtime.bigint();
   for (const id of ids) r.get(id);
   const warmGetUs = (seconds(t) * 1e6) / ids.length;
+  // A first statement loads and compiles the SQL layer (ModelVault defers its parser to first
+  // use): not part of the scan. A primary-key lookup touches none of the scan's rows.
+  r.warmUp();
   const count = scanTwice(r.count, n);
   r.close();
   return {
