@@ -196,7 +196,7 @@ export class RowReader {
    * positional read per row (a cold scan would otherwise be one system call per row).
    */
   readRowAhead(view: ReadView, at: ScanPosition): unknown[] {
-    const known = this.rowAtHand(view, at, !this.inWindow(at.value));
+    const known = this.rowAtHand(view, at);
     if (known) return known;
     const offset = this.frameOffset(at.value);
     if (offset < 0) return this.readRow(at.value); // a frame larger than the window: plain read
@@ -219,7 +219,7 @@ export class RowReader {
     whole = true,
   ): unknown[] | null {
     const location = at.value;
-    const known = this.rowAtHand(view, at, !this.inWindow(location));
+    const known = this.rowAtHand(view, at);
     if (known) {
       const row = defaults ? widenRow(known, defaults) : known;
       return test(row) ? row : null;
@@ -273,12 +273,12 @@ export class RowReader {
    * The row at a scan position when it needs no decoding from the current file: memoized beside
    * its leaf, in the row cache (then memoized), or read for a view of a replaced file or of the
    * open transaction (never memoized: those locations are not the current file's committed rows).
-   * Without `probeCache` the row cache is not asked: a scan reading a window of the file decodes
-   * from it instead, because on a cold scan that probe — a random access into a table as large
-   * as the cache — missed for every row and cost more than the decode (profile: 11 % of a cold
-   * 1M-row filtered scan).
+   * A row whose frame lies in the read-ahead window is not looked up in the row cache: the scan
+   * decodes it from the window instead, because on a cold scan that probe — a random access into
+   * a table as large as the cache — missed for every row and cost more than the decode (profile:
+   * 11 % of a cold 1M-row filtered scan).
    */
-  private rowAtHand(view: ReadView, at: ScanPosition, probeCache: boolean): unknown[] | undefined {
+  private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
     const location = at.value;
     const staged = view.staged;
     if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
@@ -286,7 +286,7 @@ export class RowReader {
     if (memo) return memo;
     if (view.store !== this.src.store || (this.src.staging && location >= this.src.staging.base))
       return this.readRowFor(view, location);
-    if (!probeCache) return undefined;
+    if (this.inWindow(location)) return undefined;
     const cached = this.cache.get(location);
     if (!cached) return undefined;
     this.memo.set(at, cached.row, cached.bytes);
