@@ -5,7 +5,7 @@
  * insert), then measures each engine in fresh child processes (cold caches, own heap): open +
  * first point get, heap and RSS after open, random point gets cold then warm, a filtered
  * `count(*)` cold then warm, the filtered rows themselves cold then warm, and finally compaction
- * (ModelVault `compact()`, SQLite `VACUUM`). Writes bench/results/scale-*.json, prints a table
+ * (ModelVault `compact()`, SQLite `VACUUM`; up to `--compact-max` rows). Writes bench/results/scale-*.json, prints a table
  * and redraws docs/performance-scale.svg (bench/scale-chart.ts).
  */
 import * as fs from 'node:fs';
@@ -54,6 +54,7 @@ export interface ScaleRow {
   mvFileMiB: number;
   sqliteFileMiB: number;
   build: { mv: BuildStats; sqlite: BuildStats };
+  /** compactSec is NaN (null in the JSON) above `--compact-max`. */
   mv: Probe & { count: ScanProbe; scan: ScanProbe; compactSec: number; fileAfterCompactMiB: number };
   sqlite: Probe & { count: ScanProbe; scan: ScanProbe; compactSec: number; fileAfterCompactMiB: number };
   loadAverage: number[];
@@ -269,6 +270,9 @@ export function defaultSizes(max: number): number[] {
   return [100_000, 1_000_000, 10_000_000].filter((n) => n <= max);
 }
 
+/** Compaction is measured up to this many rows (`--compact-max`; a 10M-row compaction takes many minutes). */
+const COMPACT_MAX = Number(arg('compact-max', 'Infinity'));
+
 function measure(dir: string, n: number): ScaleRow {
   const built = build(dir, n);
   const mib = (f: string): number => fs.statSync(f).size / 1048576;
@@ -276,7 +280,8 @@ function measure(dir: string, n: number): ScaleRow {
   const engine = (e: Engine): ScaleRow['mv'] => {
     const p = inChild<Probe & { count: ScanProbe }>(['--probe', e, built[e], String(n)]);
     const scan = inChild<ScanProbe>(['--scan', e, built[e], String(n)]);
-    const compact = inChild<{ sec: number }>(['--compact', e, built[e], String(n)]);
+    const compact =
+      n <= COMPACT_MAX ? inChild<{ sec: number }>(['--compact', e, built[e], String(n)]) : { sec: NaN };
     return { ...p, scan, compactSec: compact.sec, fileAfterCompactMiB: mib(built[e]) };
   };
   const out: ScaleRow = { ...row, mv: engine('mv'), sqlite: engine('sqlite'), loadAverage: os.loadavg() };
@@ -297,7 +302,7 @@ function printTable(table: readonly ScaleRow[]): void {
   for (const r of table) {
     const { mv, sqlite: s } = r;
     console.log(
-      `| ${r.rows.toLocaleString('en')} | ${pair(r.mvFileMiB, r.sqliteFileMiB)} | ${pair(mv.openMs, s.openMs, 0)} | ${pair(mv.heapMiB, s.heapMiB)} | ${pair(mv.rssMiB, s.rssMiB, 0)} | ${pair(mv.getUs, mv.warmGetUs, 2)} | ${pair(s.getUs, s.warmGetUs, 2)} | ${m(mv.count.coldRowsPerSec)} / ${m(mv.count.warmRowsPerSec)} | ${m(s.count.coldRowsPerSec)} / ${m(s.count.warmRowsPerSec)} | ${m(mv.scan.coldRowsPerSec)} / ${m(mv.scan.warmRowsPerSec)} | ${m(s.scan.coldRowsPerSec)} / ${m(s.scan.warmRowsPerSec)} | ${pair(r.build.mv.insertRowsPerSec / 1e3, r.build.sqlite.insertRowsPerSec / 1e3, 0)} | ${pair(mv.compactSec, s.compactSec)} | ${r.loadAverage.map((x) => f(x, 1)).join(' ')} |`,
+      `| ${r.rows.toLocaleString('en')} | ${pair(r.mvFileMiB, r.sqliteFileMiB)} | ${pair(mv.openMs, s.openMs, 0)} | ${pair(mv.heapMiB, s.heapMiB)} | ${pair(mv.rssMiB, s.rssMiB, 0)} | ${pair(mv.getUs, mv.warmGetUs, 2)} | ${pair(s.getUs, s.warmGetUs, 2)} | ${m(mv.count.coldRowsPerSec)} / ${m(mv.count.warmRowsPerSec)} | ${m(s.count.coldRowsPerSec)} / ${m(s.count.warmRowsPerSec)} | ${m(mv.scan.coldRowsPerSec)} / ${m(mv.scan.warmRowsPerSec)} | ${m(s.scan.coldRowsPerSec)} / ${m(s.scan.warmRowsPerSec)} | ${pair(r.build.mv.insertRowsPerSec / 1e3, r.build.sqlite.insertRowsPerSec / 1e3, 0)} | ${Number.isFinite(mv.compactSec) ? pair(mv.compactSec, s.compactSec) : 'not run'} | ${r.loadAverage.map((x) => f(x, 1)).join(' ')} |`,
     );
   }
 }
