@@ -166,6 +166,41 @@ describe('cold filtered scans', () => {
     }
   });
 
+  test('rows straddling read-ahead windows or larger than one read the same cold as warm', () => {
+    // Sizes from a few bytes to 1.5 MiB (the window grows from 16 KiB to 1 MiB), so frames start
+    // near window ends, run past them, and some never fit a window at all.
+    const sizes = [10, 16_000, 40, 300_000, 5, 700_000, 1_500_000, 20, 1_100_000, 60_000, 15];
+    const file = tmp.file();
+    const conn = connect(file);
+    const cur = conn.cursor();
+    cur.execute('CREATE TABLE b (id INTEGER PRIMARY KEY, n INTEGER, blob BLOB)');
+    const rows = Array.from({ length: 120 }, (_, i) => [
+      i + 1,
+      i % 5,
+      Buffer.alloc(sizes[i % sizes.length], i % 251),
+    ]);
+    cur.executeMany('INSERT INTO b VALUES (?, ?, ?)', rows);
+    conn.commit();
+    conn.database.checkpoint();
+    const warm = (sql: string): unknown[] => cur.execute(sql).fetchAll();
+    const queries = [
+      'SELECT id, length(blob), hex(substr(blob, 1, 2)) FROM b WHERE n >= 3',
+      'SELECT count(*) FROM b WHERE n = 1',
+      'SELECT id FROM b WHERE length(blob) > 100000',
+    ];
+    const expected = queries.map(warm);
+    conn.close();
+    for (const cacheBytes of [0, 64 << 20]) {
+      const cold = connect(file, { readOnly: true, cacheBytes });
+      try {
+        queries.forEach((sql, k) => expect(cold.cursor().execute(sql).fetchAll()).toEqual(expected[k]));
+      } finally {
+        cold.close();
+      }
+    }
+    expect((expected[0] as unknown[]).length).toBe(48);
+  });
+
   test('a damaged frame is a FormatError for a cold count(*), accepted or rejected', () => {
     const { file, sqlite } = files(rowsOf(200));
     sqlite.close();
