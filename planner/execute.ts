@@ -1172,7 +1172,8 @@ class Group {
 function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
   const lean =
     countsRowsOnly(node) && node.input.kind === 'Filter' ? pushedFilter(node.input, env, true) : null;
-  const input = lean ?? build(node.input, env);
+  // polled as build() would: the interrupt check (timeoutMs, cancel) must reach a lean count too.
+  const input = lean ? polled(lean) : build(node.input, env);
   const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
   // A group key under NOCASE/RTRIM groups by its folded form and shows its first value.
   const groupFolds = node.groupBy.map((g) => {
