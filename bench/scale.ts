@@ -51,6 +51,8 @@ export interface BuildStats {
 
 export interface ScaleRow {
   rows: number;
+  /** SQLite's row count when it differs (a run stopped before both builds were complete). */
+  sqliteRows?: number;
   mvFileMiB: number;
   sqliteFileMiB: number;
   build: { mv: BuildStats; sqlite: BuildStats };
