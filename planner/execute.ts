@@ -9,6 +9,7 @@ import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
+import { ACCEPTED_ROW } from '../storage/row-readers';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
@@ -373,12 +374,9 @@ const builders: Builders = {
   },
 
   Filter(node, env) {
+    const pushed = pushedFilter(node, env, false);
+    if (pushed) return pushed;
     const pred = compileExpr(node.predicate, env.ctx).eval;
-    const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
-    const columns = walk ? columnsOf(node.predicate) : null;
-    if (walk && columns && env.scanRowWhere) {
-      return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env));
-    }
     const input = build(node.input, env);
     return source(() => {
       for (let row = input.next(); row !== null; row = input.next())
@@ -771,8 +769,26 @@ interface PkWalk {
 }
 
 /**
+ * A Filter over a primary-key walk run as filteredScan, or null when it cannot be. `lean`: the
+ * consumer only counts rows (countsRowsOnly), so accepted rows after the first are not read.
+ */
+function pushedFilter(
+  node: Extract<PhysicalPlan, { kind: 'Filter' }>,
+  env: ExecEnv,
+  lean: boolean,
+): Source | null {
+  const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
+  const columns = walk ? columnsOf(node.predicate) : null;
+  if (!walk || !columns || !env.scanRowWhere) return null;
+  const pred = compileExpr(node.predicate, env.ctx).eval;
+  return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env), lean);
+}
+
+/**
  * Filter over a primary-key walk with the predicate pushed into the row reads: the same rows in
- * the same order, but a row that is not cached is tested on the predicate's columns alone.
+ * the same order, but a row that is not cached is tested on the predicate's columns alone. With
+ * `lean` every accepted row after the first may come back as ACCEPTED_ROW (the consumer counts
+ * them; the first is read whole for bare columns): a count over cold rows decodes none of them.
  */
 function filteredScan(
   { coll, opts, countsEntries }: PkWalk,
@@ -781,6 +797,7 @@ function filteredScan(
   columns: readonly number[],
   pred: (row: Row) => unknown,
   numbers: NumberTests | null,
+  lean = false,
 ): Source {
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
@@ -802,6 +819,12 @@ function filteredScan(
   const record = (row: unknown[], defaulted: boolean): boolean => {
     if (fill) fill.record(at, cur.value, row, defaulted);
     return test(row);
+  };
+  // Whether the next accepted row must be read whole (always, unless lean and one was).
+  let whole = true;
+  const accept = (row: unknown[]): unknown[] => {
+    if (lean) whole = false;
+    return row;
   };
   return source(() => {
     while (cur.next()) {
@@ -831,20 +854,21 @@ function filteredScan(
           }
           if (verdict === false) continue;
           if (verdict === true) {
+            if (!whole) return ACCEPTED_ROW;
             const row = scanRowWhere(cur, columns, pass, defaults);
-            if (row !== null) return row;
+            if (row !== null) return accept(row);
             continue;
           }
         }
         if (fill) {
           at = cur.position;
-          const row = scanRowWhere(cur, columns, record, defaults);
-          if (row !== null) return row;
+          const row = scanRowWhere(cur, columns, record, defaults, whole);
+          if (row !== null) return accept(row);
           continue;
         }
       }
-      const row = scanRowWhere(cur, columns, test, defaults);
-      if (row !== null) return row;
+      const row = scanRowWhere(cur, columns, test, defaults, whole);
+      if (row !== null) return accept(row);
     }
     if (fill && leaf && keep) fill.keep(leaf, keep);
     fill = null;
@@ -998,6 +1022,13 @@ function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
   return new NumberTests(columns, ops, values);
 }
 
+/** `count(*)` and nothing else, without GROUP BY: only the first row's values are ever read (bare columns). */
+function countsRowsOnly(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
+  if (node.groupBy.length !== 0 || node.aggregates.length !== 1) return false;
+  const a = node.aggregates[0];
+  return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
+}
+
 /** `count(*)` of a whole table and nothing else: the primary-key tree knows its size. */
 function countsWholeTable(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
   if (node.groupBy.length !== 0 || node.aggregates.length !== 1 || node.input.kind !== 'CollectionScan')
@@ -1089,7 +1120,10 @@ class Group {
 }
 
 function aggregateRows(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
-  const input = build(node.input, env);
+  const lean =
+    countsRowsOnly(node) && node.input.kind === 'Filter' ? pushedFilter(node.input, env, true) : null;
+  // polled as build() would: the interrupt check (timeoutMs, cancel) must reach a lean count too.
+  const input = lean ? polled(lean) : build(node.input, env);
   const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
   // A group key under NOCASE/RTRIM groups by its folded form and shows its first value.
   const groupFolds = node.groupBy.map((g) => {

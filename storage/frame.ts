@@ -81,7 +81,8 @@ export function parseFrameHeader(b: Uint8Array, at: number, available: number): 
   };
 }
 
-function u32(b: Uint8Array, at: number): number {
+/** The little-endian u32 at `at` (byte arithmetic: no view allocated on the per-row path). */
+export function u32(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
 }
 

@@ -19,13 +19,22 @@ export interface ScanPosition {
  * defaults, when some rows predate an ADD COLUMN), rows `test` sees and the row returned are
  * widened to their length; `test`'s second argument is then true when some of the row's `columns`
  * were not stored and read as defaults (a value a later schema change could make different).
+ * With `whole` false the caller needs no values of an accepted row: one not in memory comes back
+ * as ACCEPTED_ROW.
  */
 export type ScanRowWhere = (
   at: ScanPosition,
   columns: readonly number[],
   test: (row: unknown[], defaulted: boolean) => boolean,
   defaults?: readonly unknown[] | null,
+  whole?: boolean,
 ) => unknown[] | null;
+
+/**
+ * What a ScanRowWhere called with `whole` false returns for an accepted row it did not have in
+ * memory: the caller only counts rows, so the row is neither decoded whole nor kept.
+ */
+export const ACCEPTED_ROW: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 export interface RowReaders {
   readRow: (location: number) => unknown[];
