@@ -23,6 +23,14 @@ import { virtualScope } from './lower-introspect';
 import { lowerExpr } from './lower-expr';
 import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
 import { inMember, resolveUnqualified, starColumns } from './join-scope';
+import {
+  ATOM_COLUMN,
+  JSON_TABLE_COLUMNS,
+  TYPE_COLUMN,
+  VALUE_COLUMN,
+  isJsonTableFn,
+} from '../planner/json-table';
+import type { JsonTableFn } from '../planner/json-table';
 
 /** The scope of a SELECT's FROM clause; null without FROM. */
 export function fromScope(
@@ -33,7 +41,18 @@ export function fromScope(
 ): Scope | null {
   if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
   if (ast.table === null) return null;
-  // A CTE or view is read like a derived table, through the FROM clause machinery.
+  // A CTE, a view or json_each is read like a derived table, through the FROM clause machinery.
+  const tableFn = ast.tableArgs !== undefined && isJsonTableFn(ast.table);
+  if (tableFn)
+    return lowerFrom(
+      {
+        first: { t: 'table', name: ast.table, args: ast.tableArgs, alias: ast.tableAlias, start: 0, end: 0 },
+        joins: [],
+      },
+      catalog,
+      params,
+      sql,
+    );
   if (!ast.tableArgs && (findCte(params, ast.table) || findView(catalog, ast.table)))
     return lowerFrom(
       { first: { t: 'table', name: ast.table, alias: ast.tableAlias, start: 0, end: 0 }, joins: [] },
@@ -210,14 +229,50 @@ function groupLeaf(
   };
 }
 
+/** JSON_TABLE_COLUMNS as a source's columns; value and atom know where their row's type is. */
+const JSON_TABLE_DERIVED: readonly DerivedColumn[] = JSON_TABLE_COLUMNS.map((c, i) => ({
+  name: c.name,
+  type: c.type,
+  ...(c.hidden ? { hidden: true as const } : {}),
+  ...(i === VALUE_COLUMN || i === ATOM_COLUMN ? { jsonTypeAt: TYPE_COLUMN - i } : {}),
+}));
+
+/**
+ * `json_each(…)` / `json_tree(…)` in FROM: its arguments may read the sources to its left (`left`,
+ * a lateral join) and an enclosing query's columns; it is qualified by its alias, else its name.
+ */
+function jsonTableLeaf(
+  src: Extract<FromSourceAst, { t: 'table' }>,
+  left: Scope | null,
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const fn: JsonTableFn = src.name.toLowerCase() === 'json_tree' ? 'json_tree' : 'json_each';
+  const args = src.args ?? [];
+  if (args.length > 2) throw new QueryError(`too many arguments on ${fn}() - max 2`, 'QUERY', { sql });
+  const cx = { scope: left, params, sql, aggregates: null, allowColumns: true };
+  const lowered = args.map((a) => lowerExpr(a, cx));
+  return {
+    member: {
+      qualifiers: [(src.alias ?? src.name).toLowerCase()],
+      width: JSON_TABLE_DERIVED.length,
+      table: null,
+      derived: JSON_TABLE_DERIVED,
+    },
+    plan: L.tableFunction(fn, lowered, src.alias, JSON_TABLE_DERIVED.length),
+  };
+}
+
 function leaf(
   src: FromSourceAst,
   offset: number,
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
+  left: Scope | null = null,
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
+  if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, left, params, sql);
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
   const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
@@ -261,7 +316,7 @@ function leaf(
 function memberNames(m: Member): string[] {
   if (m.nested) return m.nested.columns.map((c) => c.name);
   if (m.table) return visibleColumns(m.table).map((c) => c.declared);
-  return (m.derived ?? []).map((d) => d.name);
+  return (m.derived ?? []).filter((d) => !d.hidden).map((d) => d.name);
 }
 
 function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
@@ -302,7 +357,8 @@ export function lowerFrom(
   const plans = [first.plan];
   const usingConds: Expr[][] = [];
   for (const j of from.joins) {
-    const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql);
+    const leftScope = multi(members, first.plan);
+    const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql, leftScope);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
     // SQLite refuses a recursive CTE's working table on the right of an outer join, in these words.
     if (right.plan.kind === 'workingTable' && type !== 'inner')

@@ -46,6 +46,12 @@ export interface ColumnExpr {
    * all, so comparisons and max()/min() look for one in their other operands.
    */
   readonly rowid?: true;
+  /**
+   * json_each / json_tree's `value` or `atom` (planner/json-table.ts): the row's column
+   * `column + jsonTypeAt` holds the value's JSON type, which says what a plain JS value cannot:
+   * that a whole number is REAL, or that text is an array or object (SQLite's JSON subtype).
+   */
+  readonly jsonTypeAt?: number;
 }
 
 export interface LiteralExpr {
