@@ -94,6 +94,8 @@ export function uniqueNames(names: readonly string[]): string[] {
 interface Leaf {
   member: Omit<Member, 'offset' | 'join' | 'nullable' | 'leftOfRight' | 'mergedAway'>;
   plan: LogicalPlan;
+  /** json_each's plan, once the whole FROM clause is known (its arguments may read any source). */
+  finish?: (whole: MultiScope) => LogicalPlan;
 }
 
 /** Whether a plan reads an outer query's column (a correlated reference) anywhere. */
@@ -238,28 +240,36 @@ const JSON_TABLE_DERIVED: readonly DerivedColumn[] = JSON_TABLE_COLUMNS.map((c, 
 }));
 
 /**
- * `json_each(…)` / `json_tree(…)` in FROM: its arguments may read the sources to its left (`left`,
- * a lateral join) and an enclosing query's columns; it is qualified by its alias, else its name.
+ * `json_each(…)` / `json_tree(…)` in FROM, qualified by its alias, else its name. Its arguments
+ * are lowered once the whole FROM clause is known: as in SQLite they may read any of its sources
+ * (the planner runs the function after them, planner/lateral-order.ts) or an enclosing query's.
  */
 function jsonTableLeaf(
   src: Extract<FromSourceAst, { t: 'table' }>,
-  left: Scope | null,
   params: ParamCollector,
   sql: string,
 ): Leaf {
   const fn: JsonTableFn = src.name.toLowerCase() === 'json_tree' ? 'json_tree' : 'json_each';
   const args = src.args ?? [];
   if (args.length > 2) throw new QueryError(`too many arguments on ${fn}() - max 2`, 'QUERY', { sql });
-  const cx = { scope: left, params, sql, aggregates: null, allowColumns: true };
-  const lowered = args.map((a) => lowerExpr(a, cx));
+  const width = JSON_TABLE_DERIVED.length;
   return {
     member: {
       qualifiers: [(src.alias ?? src.name).toLowerCase()],
-      width: JSON_TABLE_DERIVED.length,
+      width,
       table: null,
       derived: JSON_TABLE_DERIVED,
     },
-    plan: L.tableFunction(fn, lowered, src.alias, JSON_TABLE_DERIVED.length),
+    plan: L.tableFunction(fn, [], src.alias, width),
+    finish: (whole) => {
+      const cx = { scope: whole, params, sql, aggregates: null, allowColumns: true };
+      return L.tableFunction(
+        fn,
+        args.map((a) => lowerExpr(a, cx)),
+        src.alias,
+        width,
+      );
+    },
   };
 }
 
@@ -269,10 +279,9 @@ function leaf(
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
-  left: Scope | null = null,
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
-  if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, left, params, sql);
+  if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, params, sql);
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
   const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
@@ -355,10 +364,11 @@ export function lowerFrom(
     { ...first.member, offset: base, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
   ];
   const plans = [first.plan];
+  const finish = [first.finish];
   const usingConds: Expr[][] = [];
   for (const j of from.joins) {
-    const leftScope = multi(members, first.plan);
-    const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql, leftScope);
+    const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql);
+    finish.push(right.finish);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
     // SQLite refuses a recursive CTE's working table on the right of an outer join, in these words.
     if (right.plan.kind === 'workingTable' && type !== 'inner')
@@ -393,8 +403,11 @@ export function lowerFrom(
   // source to its right is a WHERE term (unless a RIGHT / FULL join follows, which would change
   // its meaning); an outer join's is an error.
   const whole = multi(members, first.plan);
+  finish.forEach((f, i) => {
+    if (f) plans[i] = f(whole);
+  });
   const where: Expr[] = [];
-  let plan = first.plan;
+  let plan = plans[0];
   from.joins.forEach((j, i) => {
     const r = members[i + 1];
     const conds = [...usingConds[i]];

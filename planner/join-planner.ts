@@ -26,6 +26,7 @@ import { remapColumns, shiftColumns } from './expr-shift';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
+import { planReadingAhead, readsAhead } from './lateral-order';
 import type { Span } from './join-terms';
 
 export interface JoinPlanning {
@@ -78,6 +79,9 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
       return filtered({ kind: 'WorkingTable', name: plan.name, id: plan.id }, preds, -base);
     case 'tableFunction': {
       const { fn, args, alias, width } = plan;
+      // Reading another source is a lateral join (planLateral), possibly after moving it there.
+      if (args.some(reads))
+        throw new QueryError(`${fn}() reads a table that cannot be joined before it`, 'QUERY');
       return filtered({ kind: 'TableFunction', fn, args, alias, width }, preds, -base);
     }
     default:
@@ -221,6 +225,8 @@ export function planFrom(
   ctx: JoinPlanning,
 ): PhysicalPlan {
   if (plan.kind !== 'join') return planLeaf(plan, base, preds, ctx);
+  if (readsAhead(plan, base))
+    return planReadingAhead(plan, base, preds, (p, b, t) => planFrom(p, b, t, { ...ctx, reorder: false }));
   if (plan.right.kind === 'tableFunction' && plan.right.args.some(reads))
     return planLateral(plan, plan.right, base, preds, ctx);
   const { type } = plan;
@@ -281,7 +287,7 @@ function planLateral(
 ): PhysicalPlan {
   const L: Span = { lo: base, hi: base + plan.leftWidth };
   if (!fn.args.every((a) => within(a, L)))
-    throw new QueryError(`${fn.fn}() reads a table to its right`, 'QUERY');
+    throw new QueryError(`${fn.fn}() reads a table that cannot be joined before it`, 'QUERY');
   const type = plan.type === 'left' || plan.type === 'full' ? 'left' : 'inner';
   const leftPreds: Expr[] = [];
   const matches: Expr[] = [];

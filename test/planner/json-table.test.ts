@@ -197,7 +197,33 @@ describe('as a FROM source', () => {
     "WITH d(x) AS (SELECT '[7,8]') SELECT value FROM d, json_each(d.x)",
     "SELECT v.value FROM (SELECT * FROM json_each('[1,2]')) v",
     "SELECT (SELECT max(value) FROM json_each('[4,9,2]'))",
+    // Arguments that read a source written after the function: SQLite runs it after that source.
+    'SELECT t.id, j.value FROM json_each(t.doc) AS j, t',
+    'SELECT t.id, j.value, u.name FROM json_each(t.doc) AS j JOIN t JOIN u ON u.id = t.id',
+    'SELECT t.id, j.value FROM u, json_each(t.doc) AS j, t WHERE u.id = 1',
+    "SELECT * FROM json_each(t.doc) AS j, t WHERE j.type = 'integer' AND t.id < 5",
+    "SELECT b.value FROM json_each(a.value) b, json_each('[[1,2],[3]]') a",
   ])('%s', (sql) => same(sql));
+
+  test('functions reading each other are an error, as in SQLite ("no query solution")', () => {
+    const sql = 'SELECT * FROM json_each(b.value) a, json_each(a.value) b';
+    expect(onSqlite(sql, [])).toEqual({ error: 'no query solution' });
+    expect(onMv(sql, [])).toEqual({
+      error: expect.stringContaining('cannot be joined before it') as unknown,
+    });
+  });
+
+  test.each(['SELECT * FROM json_each(t.doc) AS j LEFT JOIN t', 'SELECT * FROM json_each(json_each.value)'])(
+    'arguments no join order can supply are an error (SQLite finds no rows): %s',
+    (sql) => {
+      expect(onSqlite(sql, [])).toMatchObject({ rows: [] });
+      expect(onMv(sql, [])).toEqual({
+        error: expect.stringMatching(
+          /json_each\(\) reads a table that cannot be joined before it/,
+        ) as unknown,
+      });
+    },
+  );
 
   test('with parameters as arguments', () => {
     same('SELECT * FROM json_each(?)', ['[1,{"a":2}]']);
