@@ -41,6 +41,12 @@ export function readsAhead(plan: LogicalPlan, base: number): boolean {
   return plan.kind === 'tableFunction' && needs({ plan, lo: base, hi: base }).some((c) => c >= base);
 }
 
+function leafName(p: LogicalPlan): string {
+  if (p.kind === 'tableFunction') return p.alias ?? p.fn;
+  if (p.kind === 'scan') return p.collection;
+  return p.kind === 'derived' && p.alias !== null ? p.alias : '?';
+}
+
 export function planReadingAhead(
   plan: Extract<LogicalPlan, { kind: 'join' }>,
   base: number,
@@ -107,7 +113,8 @@ export function planReadingAhead(
     for (let c = l.lo; c < l.hi; c++)
       columns.push({
         expr: { kind: 'column', column: to(c) - base, sub: [], type: 'any', name: `${c}` },
-        name: '',
+        // EXPLAIN names each source once, as the join-order search's Project does.
+        name: c === l.lo ? `${leafName(l.plan)}.*` : '',
       });
   return { kind: 'Project', input: node, columns };
 }

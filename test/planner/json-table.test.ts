@@ -238,6 +238,11 @@ describe('as a FROM source', () => {
     );
     const lateral = explain(conn, 'SELECT t.id, j.value FROM t LEFT JOIN json_tree(t.doc) j');
     expect(lateral).toMatch(/TableFunction json_tree\(t\.doc\) AS j lateral left\n\s+CollectionScan t/);
+    // Written before the table it reads: run after it, the columns put back by a Project.
+    const ahead = explain(conn, 'SELECT t.id, j.value FROM json_each(t.doc) AS j, t WHERE t.id > 2');
+    expect(ahead).toMatch(
+      /Project j\.\*, t\.\*\n\s+TableFunction json_each\(t\.doc\) AS j lateral inner\n\s+IndexRangeScan t/,
+    );
   });
 
   test('an unknown table-valued function stays refused', () => {
