@@ -225,6 +225,25 @@ describe('as a FROM source', () => {
     },
   );
 
+  test('a view over json_each: its rows and PRAGMA table_info', () => {
+    const view = "CREATE VIEW jv AS SELECT key, value AS v, id + 1 AS n, j.type FROM json_tree('[1,[2]]') j";
+    sqlite.exec(view);
+    conn.execute(view);
+    same('PRAGMA table_info(jv)');
+    same('SELECT * FROM jv');
+    same('SELECT t.id, jv.v FROM t, jv WHERE t.id = jv.n');
+  });
+
+  test('INSERT … SELECT from json_each, and json_each in a recursive CTE', () => {
+    const ins = `INSERT INTO u SELECT key + 10, value FROM json_each('["p","q"]')`;
+    sqlite.exec(ins);
+    conn.execute(ins);
+    same('SELECT * FROM u ORDER BY id');
+    same(
+      `WITH RECURSIVE r(d, x) AS (SELECT 0, '[[1,[2,[3]]],4]' UNION ALL SELECT r.d + 1, j.value FROM r, json_each(r.x) j WHERE j.type = 'array') SELECT d, x FROM r`,
+    );
+  });
+
   test('with parameters as arguments', () => {
     same('SELECT * FROM json_each(?)', ['[1,{"a":2}]']);
     same('SELECT * FROM json_tree(?, ?)', ['{"a":[1,[2]]}', '$.a']);
