@@ -24,6 +24,8 @@ export interface DerivedColumn {
   readonly hidden?: true;
   /** json_each's value and atom: see ColumnExpr.jsonTypeAt. */
   readonly jsonTypeAt?: number;
+  /** Declared without a type (json_each's columns): see ColumnExpr.blobAffinity. */
+  readonly blobAffinity?: true;
 }
 
 /** A resolved name: a column, or the COALESCE a merged USING column stands for. */
@@ -106,7 +108,11 @@ function shifted(c: ResolvedColumn, m: Member): ResolvedColumn {
 function derivedColumn(m: Member, i: number): ResolvedColumn {
   const d = (m.derived ?? [])[i];
   const column = E.column(m.offset + i, [], d.type, qualified(m, d.name));
-  const plain = d.jsonTypeAt === undefined ? column : { ...column, jsonTypeAt: d.jsonTypeAt };
+  const plain = {
+    ...column,
+    ...(d.jsonTypeAt === undefined ? {} : { jsonTypeAt: d.jsonTypeAt }),
+    ...(d.blobAffinity ? { blobAffinity: true as const } : {}),
+  };
   return {
     expr: d.collation ? { ...plain, collation: d.collation } : plain,
     declared: d.name,

@@ -235,6 +235,7 @@ function groupLeaf(
 const JSON_TABLE_DERIVED: readonly DerivedColumn[] = JSON_TABLE_COLUMNS.map((c, i) => ({
   name: c.name,
   type: c.type,
+  blobAffinity: true,
   ...(c.hidden ? { hidden: true as const } : {}),
   ...(i === VALUE_COLUMN || i === ATOM_COLUMN ? { jsonTypeAt: TYPE_COLUMN - i } : {}),
 }));
@@ -307,8 +308,16 @@ function leaf(
   const exprs = projected(inner.plan);
   const names = uniqueNames(inner.columns.map((c) => c.name));
   const derived: DerivedColumn[] = inner.columns.map((c, i) => {
-    const collation = exprs[i] ? exprCollation(exprs[i]) : undefined;
-    return { name: names[i], type: c.type, ...(collation ? { collation } : {}) };
+    const e = exprs[i] as Expr | undefined;
+    const collation = e ? exprCollation(e) : undefined;
+    // A json_each column keeps its BLOB affinity through the subquery, as in SQLite.
+    const blob = e?.kind === 'column' && e.blobAffinity === true;
+    return {
+      name: names[i],
+      type: c.type,
+      ...(collation ? { collation } : {}),
+      ...(blob ? { blobAffinity: true as const } : {}),
+    };
   });
   return {
     member: {

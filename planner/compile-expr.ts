@@ -650,11 +650,12 @@ function identity(v: unknown): unknown {
   return v;
 }
 
-export type Affinity = 'numeric' | 'text' | 'none';
+export type Affinity = 'numeric' | 'text' | 'blob' | 'none';
 
 /** Affinity of an operand for comparisons: columns and CASTs carry one, other expressions none. */
 export function affinity(e: Expr): Affinity {
   if (e.kind === 'collate') return affinity(e.arg);
+  if (e.kind === 'column' && e.blobAffinity) return 'blob';
   // A scalar subquery has its result column's affinity, as in SQLite.
   if (e.kind === 'subquery') return e.mode === 'scalar' ? (e.affinity ?? 'none') : 'none';
   if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';

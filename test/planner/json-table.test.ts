@@ -197,6 +197,15 @@ describe('as a FROM source', () => {
     "WITH d(x) AS (SELECT '[7,8]') SELECT value FROM d, json_each(d.x)",
     "SELECT v.value FROM (SELECT * FROM json_each('[1,2]')) v",
     "SELECT (SELECT max(value) FROM json_each('[4,9,2]'))",
+    // Columns declared without a type: BLOB affinity, so TEXT converts nothing, NUMERIC converts.
+    'SELECT u.id, j.value FROM u, json_each(\'[1, "1", "x", 2.5, "2.5", 3]\') j WHERE u.name = j.value',
+    'SELECT u.id, j.key FROM u, json_each(\'["a", "b"]\') j WHERE u.id = j.key',
+    'SELECT t.id, j.key FROM t, json_each(\'[1, "1"]\') j WHERE CAST(t.id AS TEXT) = j.key',
+    'SELECT j.value FROM json_each(\'[1, "1", "a", "x"]\') j WHERE j.value IN (SELECT name FROM u)',
+    'SELECT j.value FROM json_each(\'[1, "1", 2]\') j WHERE j.value IN (SELECT id FROM u)',
+    'SELECT name FROM u WHERE name = (SELECT value FROM json_each(\'["x", 1]\'))',
+    'SELECT u.id, v.x FROM u, (SELECT value AS x FROM json_each(\'[1, "1", "a"]\')) v WHERE u.name = v.x',
+    'SELECT u.id, j.value FROM u JOIN json_each(\'[1, "2", "zz"]\') j ON j.value = u.id OR j.value = u.name',
     // Arguments that read a source written after the function: SQLite runs it after that source.
     'SELECT t.id, j.value FROM json_each(t.doc) AS j, t',
     'SELECT t.id, j.value, u.name FROM json_each(t.doc) AS j JOIN t JOIN u ON u.id = t.id',
