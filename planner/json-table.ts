@@ -54,6 +54,8 @@ export const JSON_TABLE_COLUMNS: readonly JsonTableColumn[] = [
   { name: 'path', type: 'any' },
   { name: 'json', type: 'any', hidden: true },
   { name: 'root', type: 'any', hidden: true },
+  // The virtual table's rowid: the row's number within one call, from 0 (not as _rowid_ or oid).
+  { name: 'rowid', type: 'any', hidden: true },
 ];
 
 /** Column positions the executor and the column readers rely on. */
@@ -211,6 +213,7 @@ export function* jsonTableRows(
   if (target === NOT_FOUND) return;
   if (target === PATH_ERROR) throw badPath(rootPath);
   const recursive = fn === 'json_tree';
+  let rowid = 0;
   const row = (
     n: JsonNode,
     key: unknown,
@@ -221,7 +224,8 @@ export function* jsonTableRows(
   ) => {
     const container = n.t === 'arr' || n.t === 'obj';
     const value = valueOf(n);
-    return [key, value, jsonTypeName(n), container ? null : value, id, parent, fullkey, path, json, rootPath];
+    const type = jsonTypeName(n);
+    return [key, value, type, container ? null : value, id, parent, fullkey, path, json, rootPath, rowid++];
   };
   /** Rows for the children of container `n` at offset `at` (row id `id`, fullkey `fullkey`). */
   function* children(

@@ -197,6 +197,9 @@ describe('as a FROM source', () => {
     "WITH d(x) AS (SELECT '[7,8]') SELECT value FROM d, json_each(d.x)",
     "SELECT v.value FROM (SELECT * FROM json_each('[1,2]')) v",
     "SELECT (SELECT max(value) FROM json_each('[4,9,2]'))",
+    'SELECT rowid, key FROM json_tree(\'{"a":[1,2],"b":3}\')',
+    'SELECT t.id, j.rowid, j.value FROM t, json_each(t.doc) j',
+    "SELECT j.rowid FROM json_each('[5,6]') j WHERE j.rowid = 1",
     // Columns declared without a type: BLOB affinity, so TEXT converts nothing, NUMERIC converts.
     'SELECT u.id, j.value FROM u, json_each(\'[1, "1", "x", 2.5, "2.5", 3]\') j WHERE u.name = j.value',
     'SELECT u.id, j.key FROM u, json_each(\'["a", "b"]\') j WHERE u.id = j.key',
