@@ -20,6 +20,12 @@ export interface DerivedColumn {
   readonly name: string;
   readonly type: ValueType;
   readonly collation?: Collation;
+  /** A table-valued function's HIDDEN column (its argument): found by name, not listed by `*`. */
+  readonly hidden?: true;
+  /** json_each's value and atom: see ColumnExpr.jsonTypeAt. */
+  readonly jsonTypeAt?: number;
+  /** Declared without a type (json_each's columns): see ColumnExpr.blobAffinity. */
+  readonly blobAffinity?: true;
 }
 
 /** A resolved name: a column, or the COALESCE a merged USING column stands for. */
@@ -101,7 +107,12 @@ function shifted(c: ResolvedColumn, m: Member): ResolvedColumn {
 
 function derivedColumn(m: Member, i: number): ResolvedColumn {
   const d = (m.derived ?? [])[i];
-  const plain = E.column(m.offset + i, [], d.type, qualified(m, d.name));
+  const column = E.column(m.offset + i, [], d.type, qualified(m, d.name));
+  const plain = {
+    ...column,
+    ...(d.jsonTypeAt === undefined ? {} : { jsonTypeAt: d.jsonTypeAt }),
+    ...(d.blobAffinity ? { blobAffinity: true as const } : {}),
+  };
   return {
     expr: d.collation ? { ...plain, collation: d.collation } : plain,
     declared: d.name,
@@ -264,7 +275,7 @@ export function starColumns(
         }))
       : m.table
         ? visibleColumns(m.table).map((c) => shifted(c, m))
-        : (m.derived ?? []).map((_, i) => derivedColumn(m, i));
+        : (m.derived ?? []).flatMap((d, i) => (d.hidden ? [] : [derivedColumn(m, i)]));
     const later = scope.members.slice(k + 1);
     // SQLite expands `*` to `t.col` terms: two sources called t make the first one ambiguous.
     const name = m.qualifiers[0];

@@ -23,6 +23,14 @@ import { virtualScope } from './lower-introspect';
 import { lowerExpr } from './lower-expr';
 import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
 import { inMember, resolveUnqualified, starColumns } from './join-scope';
+import {
+  ATOM_COLUMN,
+  JSON_TABLE_COLUMNS,
+  TYPE_COLUMN,
+  VALUE_COLUMN,
+  isJsonTableFn,
+} from '../planner/json-table';
+import type { JsonTableFn } from '../planner/json-table';
 
 /** The scope of a SELECT's FROM clause; null without FROM. */
 export function fromScope(
@@ -33,7 +41,18 @@ export function fromScope(
 ): Scope | null {
   if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
   if (ast.table === null) return null;
-  // A CTE or view is read like a derived table, through the FROM clause machinery.
+  // A CTE, a view or json_each is read like a derived table, through the FROM clause machinery.
+  const tableFn = ast.tableArgs !== undefined && isJsonTableFn(ast.table);
+  if (tableFn)
+    return lowerFrom(
+      {
+        first: { t: 'table', name: ast.table, args: ast.tableArgs, alias: ast.tableAlias, start: 0, end: 0 },
+        joins: [],
+      },
+      catalog,
+      params,
+      sql,
+    );
   if (!ast.tableArgs && (findCte(params, ast.table) || findView(catalog, ast.table)))
     return lowerFrom(
       { first: { t: 'table', name: ast.table, alias: ast.tableAlias, start: 0, end: 0 }, joins: [] },
@@ -75,6 +94,8 @@ export function uniqueNames(names: readonly string[]): string[] {
 interface Leaf {
   member: Omit<Member, 'offset' | 'join' | 'nullable' | 'leftOfRight' | 'mergedAway'>;
   plan: LogicalPlan;
+  /** json_each's plan, once the whole FROM clause is known (its arguments may read any source). */
+  finish?: (whole: MultiScope) => LogicalPlan;
 }
 
 /** Whether a plan reads an outer query's column (a correlated reference) anywhere. */
@@ -210,6 +231,49 @@ function groupLeaf(
   };
 }
 
+/** JSON_TABLE_COLUMNS as a source's columns; value and atom know where their row's type is. */
+const JSON_TABLE_DERIVED: readonly DerivedColumn[] = JSON_TABLE_COLUMNS.map((c, i) => ({
+  name: c.name,
+  type: c.type,
+  blobAffinity: true,
+  ...(c.hidden ? { hidden: true as const } : {}),
+  ...(i === VALUE_COLUMN || i === ATOM_COLUMN ? { jsonTypeAt: TYPE_COLUMN - i } : {}),
+}));
+
+/**
+ * `json_each(…)` / `json_tree(…)` in FROM, qualified by its alias, else its name. Its arguments
+ * are lowered once the whole FROM clause is known: as in SQLite they may read any of its sources
+ * (the planner runs the function after them, planner/lateral-order.ts) or an enclosing query's.
+ */
+function jsonTableLeaf(
+  src: Extract<FromSourceAst, { t: 'table' }>,
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const fn: JsonTableFn = src.name.toLowerCase() === 'json_tree' ? 'json_tree' : 'json_each';
+  const args = src.args ?? [];
+  if (args.length > 2) throw new QueryError(`too many arguments on ${fn}() - max 2`, 'QUERY', { sql });
+  const width = JSON_TABLE_DERIVED.length;
+  return {
+    member: {
+      qualifiers: [(src.alias ?? src.name).toLowerCase()],
+      width,
+      table: null,
+      derived: JSON_TABLE_DERIVED,
+    },
+    plan: L.tableFunction(fn, [], src.alias, width),
+    finish: (whole) => {
+      const cx = { scope: whole, params, sql, aggregates: null, allowColumns: true };
+      return L.tableFunction(
+        fn,
+        args.map((a) => lowerExpr(a, cx)),
+        src.alias,
+        width,
+      );
+    },
+  };
+}
+
 function leaf(
   src: FromSourceAst,
   offset: number,
@@ -218,6 +282,7 @@ function leaf(
   sql: string,
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
+  if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, params, sql);
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
   const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
@@ -243,8 +308,16 @@ function leaf(
   const exprs = projected(inner.plan);
   const names = uniqueNames(inner.columns.map((c) => c.name));
   const derived: DerivedColumn[] = inner.columns.map((c, i) => {
-    const collation = exprs[i] ? exprCollation(exprs[i]) : undefined;
-    return { name: names[i], type: c.type, ...(collation ? { collation } : {}) };
+    const e = exprs[i] as Expr | undefined;
+    const collation = e ? exprCollation(e) : undefined;
+    // A json_each column keeps its BLOB affinity through the subquery, as in SQLite.
+    const blob = e?.kind === 'column' && e.blobAffinity === true;
+    return {
+      name: names[i],
+      type: c.type,
+      ...(collation ? { collation } : {}),
+      ...(blob ? { blobAffinity: true as const } : {}),
+    };
   });
   return {
     member: {
@@ -261,7 +334,7 @@ function leaf(
 function memberNames(m: Member): string[] {
   if (m.nested) return m.nested.columns.map((c) => c.name);
   if (m.table) return visibleColumns(m.table).map((c) => c.declared);
-  return (m.derived ?? []).map((d) => d.name);
+  return (m.derived ?? []).filter((d) => !d.hidden).map((d) => d.name);
 }
 
 function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
@@ -300,9 +373,11 @@ export function lowerFrom(
     { ...first.member, offset: base, join: null, nullable: false, leftOfRight: false, mergedAway: new Set() },
   ];
   const plans = [first.plan];
+  const finish = [first.finish];
   const usingConds: Expr[][] = [];
   for (const j of from.joins) {
     const right = leaf(j.source, rightOf(members[members.length - 1]), catalog, params, sql);
+    finish.push(right.finish);
     const type: JoinType = j.kind === 'cross' ? 'inner' : j.kind;
     // SQLite refuses a recursive CTE's working table on the right of an outer join, in these words.
     if (right.plan.kind === 'workingTable' && type !== 'inner')
@@ -337,8 +412,11 @@ export function lowerFrom(
   // source to its right is a WHERE term (unless a RIGHT / FULL join follows, which would change
   // its meaning); an outer join's is an error.
   const whole = multi(members, first.plan);
+  finish.forEach((f, i) => {
+    if (f) plans[i] = f(whole);
+  });
   const where: Expr[] = [];
-  let plan = first.plan;
+  let plan = plans[0];
   from.joins.forEach((j, i) => {
     const r = members[i + 1];
     const conds = [...usingConds[i]];

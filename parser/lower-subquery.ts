@@ -159,11 +159,18 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
   };
   const innerExpr = firstColumnExpr(inner.plan);
   const collation = innerExpr ? comparisonCollation(arg, innerExpr) : undefined;
-  // SQLite's comparison affinity of IN (SELECT): numeric if either side has it, else the one there is.
+  // SQLite's comparison affinity of IN (SELECT): numeric if either side has it, none when a side
+  // has BLOB affinity (sqlite3CompareAffinity), else the one there is.
   const la = affinity(arg);
   const ra = innerExpr ? affinity(innerExpr) : 'none';
   const aff =
-    la === 'numeric' || ra === 'numeric' ? 'numeric' : la === 'text' || ra === 'text' ? 'text' : null;
+    la === 'numeric' || ra === 'numeric'
+      ? 'numeric'
+      : la === 'blob' || ra === 'blob'
+        ? null
+        : la === 'text' || ra === 'text'
+          ? 'text'
+          : null;
   return {
     ...node,
     ...(collation ? { collation } : {}),

@@ -195,6 +195,9 @@ class DeclTypes {
         return i < plan.leftWidth ? this.source(plan.left, i) : this.source(plan.right, i - plan.leftWidth);
       case 'derived':
         return { plan: plan.plan, index: i };
+      case 'tableFunction':
+        // json_each's columns are declared without a type, which SQLite shows as BLOB.
+        return { declared: 'BLOB' };
       default:
         return null;
     }

@@ -15,6 +15,7 @@ import { intArith, intDiv, intMod, mixedMod, realArith, truth } from './sql-valu
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
 import { compareCollated } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
+import { markJson } from './json-subtype';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
 import { compileSubquery } from './subquery';
@@ -177,6 +178,8 @@ function mayTag(e: Expr): boolean {
     case 'cast':
     case 'subquery':
       return true;
+    case 'column':
+      return e.jsonTypeAt !== undefined;
     default:
       return false;
   }
@@ -214,6 +217,7 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
   switch (e.kind) {
     case 'column': {
       const { column, sub } = e;
+      if (e.jsonTypeAt !== undefined) return jsonTableColumn(column, column + e.jsonTypeAt, tagged);
       if (sub.length === 0) return (row) => row[column] ?? null;
       return (row) => {
         let v: unknown = row[column];
@@ -350,6 +354,20 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       return def.tagsReal && !tagged ? (row) => untag(f(row)) : f;
     }
   }
+}
+
+/**
+ * json_each's value or atom, told apart by the row's `type` column: a REAL is tagged (when the
+ * consumer asked) and an array or object is marked as carrying the JSON subtype.
+ */
+function jsonTableColumn(column: number, typeColumn: number, tagged: boolean): Evaluator {
+  return (row) => {
+    const v = row[column] ?? null;
+    const t = row[typeColumn];
+    if (t === 'real') return tagged ? tagReal(v) : v;
+    if ((t === 'array' || t === 'object') && typeof v === 'string') markJson(v);
+    return v;
+  };
 }
 
 /** A call's arguments; the tagged evaluators are compiled only for functions that ask. */
@@ -634,11 +652,12 @@ function identity(v: unknown): unknown {
   return v;
 }
 
-export type Affinity = 'numeric' | 'text' | 'none';
+export type Affinity = 'numeric' | 'text' | 'blob' | 'none';
 
 /** Affinity of an operand for comparisons: columns and CASTs carry one, other expressions none. */
 export function affinity(e: Expr): Affinity {
   if (e.kind === 'collate') return affinity(e.arg);
+  if (e.kind === 'column' && e.blobAffinity) return 'blob';
   // A scalar subquery has its result column's affinity, as in SQLite.
   if (e.kind === 'subquery') return e.mode === 'scalar' ? (e.affinity ?? 'none') : 'none';
   if (e.kind === 'cast') return e.to === 'blob' ? 'none' : e.to === 'text' ? 'text' : 'numeric';

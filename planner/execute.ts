@@ -36,6 +36,7 @@ import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
+import { tableFunctionSource } from './table-function';
 import { source } from './source';
 import { touchRows } from './touch';
 import { Bounds } from './bounds';
@@ -475,6 +476,7 @@ const builders: Builders = {
   SemiJoin: (node, env) => semiJoinSource(node, env, build),
   AntiJoin: (node, env) => semiJoinSource(node, env, build),
   Subquery: (node, env) => build(node.input, env),
+  TableFunction: (node, env) => tableFunctionSource(node, env, build),
   CteScan(node, env) {
     const shared = node.shared;
     if (shared === undefined) return build(node.input, env);

@@ -165,6 +165,12 @@ const describe: Describers = {
   RecursiveUnion: (n) =>
     `RecursiveUnion ${n.name}${n.all ? ' all' : ''}${n.order ? ` queue ordered by ${keysText(n.order)}` : ''}`,
   WorkingTable: (n) => `WorkingTable ${n.name}`,
+  TableFunction: (n) => {
+    const call = `TableFunction ${n.fn}(${n.args.map(exprText).join(', ')})${n.alias === null ? '' : ` AS ${n.alias}`}`;
+    const l = n.lateral;
+    if (!l) return call;
+    return `${call} lateral ${l.type}${l.predicate ? ` on ${exprText(l.predicate)}` : ''}`;
+  },
   Limit: (n) =>
     `Limit${n.limit ? ` limit=${exprText(n.limit)}` : ''}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
 };
@@ -177,6 +183,7 @@ function children(n: PhysicalPlan): PhysicalPlan[] {
   if (n.kind === 'IndexNestedLoopJoin') return [n.outer];
   if ((n.kind === 'PrimaryKeyLookup' || n.kind === 'IndexLookup') && n.keysFrom) return [n.keysFrom];
   if (n.kind === 'RecursiveUnion') return [n.init, ...n.steps];
+  if (n.kind === 'TableFunction') return n.lateral ? [n.lateral.input] : [];
   return 'input' in n ? [n.input] : [];
 }
 

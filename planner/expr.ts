@@ -46,6 +46,17 @@ export interface ColumnExpr {
    * all, so comparisons and max()/min() look for one in their other operands.
    */
   readonly rowid?: true;
+  /**
+   * json_each / json_tree's `value` or `atom` (planner/json-table.ts): the row's column
+   * `column + jsonTypeAt` holds the value's JSON type, which says what a plain JS value cannot:
+   * that a whole number is REAL, or that text is an array or object (SQLite's JSON subtype).
+   */
+  readonly jsonTypeAt?: number;
+  /**
+   * A column declared without a type (json_each's): SQLite gives it BLOB affinity, so comparing
+   * it with a TEXT column converts neither side (a NUMERIC one still converts it).
+   */
+  readonly blobAffinity?: true;
 }
 
 export interface LiteralExpr {
@@ -220,7 +231,7 @@ export interface SubqueryExpr {
    * picks them). Scalar: the result column's own affinity and collation.
    */
   readonly collation?: Collation;
-  readonly affinity?: 'numeric' | 'text';
+  readonly affinity?: 'numeric' | 'text' | 'blob';
   /**
    * Scalar with an 'any'-typed column: the plan has a second column, the first's `typeof()`, so a
    * whole-number REAL result stays REAL (a plain row value cannot say so; tagged-real.ts).

@@ -26,6 +26,7 @@ import { remapColumns, shiftColumns } from './expr-shift';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
+import { planReadingAhead, readsAhead } from './lateral-order';
 import type { Span } from './join-terms';
 
 export interface JoinPlanning {
@@ -76,6 +77,13 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
     }
     case 'workingTable':
       return filtered({ kind: 'WorkingTable', name: plan.name, id: plan.id }, preds, -base);
+    case 'tableFunction': {
+      const { fn, args, alias, width } = plan;
+      // Reading another source is a lateral join (planLateral), possibly after moving it there.
+      if (args.some(reads))
+        throw new QueryError(`${fn}() reads a table that cannot be joined before it`, 'QUERY');
+      return filtered({ kind: 'TableFunction', fn, args, alias, width }, preds, -base);
+    }
     default:
       throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
   }
@@ -217,6 +225,10 @@ export function planFrom(
   ctx: JoinPlanning,
 ): PhysicalPlan {
   if (plan.kind !== 'join') return planLeaf(plan, base, preds, ctx);
+  if (readsAhead(plan, base))
+    return planReadingAhead(plan, base, preds, (p, b, t) => planFrom(p, b, t, { ...ctx, reorder: false }));
+  if (plan.right.kind === 'tableFunction' && plan.right.args.some(reads))
+    return planLateral(plan, plan.right, base, preds, ctx);
   const { type } = plan;
   if (type === 'inner' && !ctx.naive && ctx.reorder !== false) {
     const reordered = reorderInner(plan, base, preds, ctx);
@@ -257,6 +269,52 @@ export function planFrom(
     else joinConds.push(c);
   }
   const node = planJoin(plan, base, L, R, leftPreds, rightPreds, joinConds, ctx);
+  return filtered(node, above, -base);
+}
+
+/**
+ * A join whose right side is a table-valued function reading the left side's columns: the
+ * function runs per left row (a lateral TableFunction over the left plan). It has rows only
+ * beside a left row, so RIGHT adds nothing to INNER and FULL nothing to LEFT (SQLite's results
+ * too). WHERE terms on the left go down into it; the rest decide matches or filter above.
+ */
+function planLateral(
+  plan: Extract<LogicalPlan, { kind: 'join' }>,
+  fn: Extract<LogicalPlan, { kind: 'tableFunction' }>,
+  base: number,
+  preds: readonly Expr[],
+  ctx: JoinPlanning,
+): PhysicalPlan {
+  const L: Span = { lo: base, hi: base + plan.leftWidth };
+  if (!fn.args.every((a) => within(a, L)))
+    throw new QueryError(`${fn.fn}() reads a table that cannot be joined before it`, 'QUERY');
+  const type = plan.type === 'left' || plan.type === 'full' ? 'left' : 'inner';
+  const leftPreds: Expr[] = [];
+  const matches: Expr[] = [];
+  const above: Expr[] = [];
+  for (const p of preds) {
+    if (reads(p) && within(p, L)) leftPreds.push(p);
+    else if (type === 'inner') matches.push(p);
+    else above.push(p);
+  }
+  for (const c of conjuncts(plan.on)) {
+    // A LEFT join's ON term on the left side decides matches; it does not drop left rows.
+    if (type === 'inner' && reads(c) && within(c, L)) leftPreds.push(c);
+    else matches.push(c);
+  }
+  const node: PhysicalPlan = {
+    kind: 'TableFunction',
+    fn: fn.fn,
+    args: fn.args.map((a) => shiftColumns(a, -base)),
+    alias: fn.alias,
+    width: fn.width,
+    lateral: {
+      input: planFrom(plan.left, base, leftPreds, ctx),
+      inputWidth: plan.leftWidth,
+      type,
+      predicate: and(matches, -base),
+    },
+  };
   return filtered(node, above, -base);
 }
 

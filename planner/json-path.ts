@@ -37,8 +37,11 @@ interface Key {
 function parseKey(path: string, i: number): Key | null {
   // `i` is just past the '.'.
   if (path[i] === '"') {
-    const close = path.indexOf('"', i + 1);
-    if (close < 0) return null;
+    // A backslash escapes the next character, a quote included (SQLite 3.53's jsonLookupStep).
+    let close = i + 1;
+    while (close < path.length && path[close] !== '"')
+      close += path[close] === '\\' && close + 1 < path.length ? 2 : 1;
+    if (close >= path.length) return null;
     const body = path.slice(i + 1, close);
     const escaped = body.includes('\\');
     return {
@@ -93,7 +96,15 @@ function substructure(tail: string, edit: Edit): Lookup {
   return typeof r === 'string' ? r : made;
 }
 
-function step(node: JsonNode, path: string, i: number, edit: Edit | null, place: Place | null): Lookup {
+/** `trail`, when given, collects the child index each step took (entry index in an object). */
+function step(
+  node: JsonNode,
+  path: string,
+  i: number,
+  edit: Edit | null,
+  place: Place | null,
+  trail?: number[],
+): Lookup {
   if (i >= path.length) {
     if (edit && place) {
       if (edit.mode === 'del') place.remove();
@@ -110,10 +121,18 @@ function step(node: JsonNode, path: string, i: number, edit: Edit | null, place:
       const label = entries[e][0];
       if ((label.includes('\\') ? unescapeString(label) : label) !== key.name) continue;
       const entry = entries[e];
-      return step(entry[1], path, key.end, edit, {
-        set: (n) => (entry[1] = n),
-        remove: () => entries.splice(entries.indexOf(entry), 1),
-      });
+      trail?.push(e);
+      return step(
+        entry[1],
+        path,
+        key.end,
+        edit,
+        {
+          set: (n) => (entry[1] = n),
+          remove: () => entries.splice(entries.indexOf(entry), 1),
+        },
+        trail,
+      );
     }
     if (edit && (edit.mode === 'ins' || edit.mode === 'set')) {
       const made = substructure(path.slice(key.end), edit);
@@ -131,10 +150,18 @@ function step(node: JsonNode, path: string, i: number, edit: Edit | null, place:
     if (ix.k < 0) return NOT_FOUND;
     if (ix.k < items.length) {
       const at = ix.k;
-      return step(items[at], path, ix.end, edit, {
-        set: (n) => (items[at] = n),
-        remove: () => items.splice(at, 1),
-      });
+      trail?.push(at);
+      return step(
+        items[at],
+        path,
+        ix.end,
+        edit,
+        {
+          set: (n) => (items[at] = n),
+          remove: () => items.splice(at, 1),
+        },
+        trail,
+      );
     }
     if (ix.k === items.length && edit && (edit.mode === 'ins' || edit.mode === 'set')) {
       const made = substructure(path.slice(ix.end), edit);
@@ -147,9 +174,12 @@ function step(node: JsonNode, path: string, i: number, edit: Edit | null, place:
   return PATH_ERROR;
 }
 
-/** The node at `path` (which starts with '$'). */
-export function lookup(root: JsonNode, path: string): Lookup {
-  return step(root, path, 1, null, null);
+/**
+ * The node at `path` (which starts with '$'). With `trail`, the child index taken at each step
+ * is pushed to it (json_each needs where the node sits, not only what it is).
+ */
+export function lookup(root: JsonNode, path: string, trail?: number[]): Lookup {
+  return step(root, path, 1, null, null, trail);
 }
 
 /**

@@ -92,6 +92,9 @@ export function jsonMode(e: Expr | null): JsonMode {
       return 'never';
     case 'slot':
       return e.json === true ? 'always' : 'never';
+    case 'column':
+      // json_each's value: JSON when its row says array or object.
+      return e.jsonTypeAt !== undefined ? 'maybe' : 'never';
     case 'collate':
       return jsonMode(e.arg);
     case 'unary':

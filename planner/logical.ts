@@ -3,7 +3,7 @@
  * query builder both lower into this tree; planner/physical-planner.ts turns it into a physical
  * plan. Node order from the leaf up is fixed:
  *
- *   Scan | Values | Virtual | Derived | Join | RecursiveCte | WorkingTable → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
+ *   Scan | Values | Virtual | Derived | Join | RecursiveCte | WorkingTable | TableFunction → Filter? → Aggregate? → Filter(having)? → Sort? → Project → Distinct? → Limit?
  *
  * A compound SELECT is a Compound node (a leaf as far as this order goes) under Sort? → Limit?:
  * its arms are ordinary plans, its rows are the arms' projected rows (SlotExprs read them).
@@ -21,6 +21,7 @@
 import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
+import type { JsonTableFn } from './json-table';
 
 export interface ScanNode {
   readonly kind: 'scan';
@@ -218,6 +219,21 @@ export interface WorkingTableNode {
   readonly width: number;
 }
 
+/**
+ * A table-valued function in FROM (json_each, json_tree: planner/json-table.ts), a leaf. Its
+ * arguments may read columns of the sources to its left (global columns): the join that adds it
+ * is then lateral, the function run once per left row. An enclosing query's columns are outer
+ * parameters, as in any correlated subquery.
+ */
+export interface TableFunctionNode {
+  readonly kind: 'tableFunction';
+  readonly fn: JsonTableFn;
+  readonly args: readonly Expr[];
+  /** The alias, for EXPLAIN (null: none). */
+  readonly alias: string | null;
+  readonly width: number;
+}
+
 export type LogicalPlan =
   | ScanNode
   | ValuesNode
@@ -233,7 +249,8 @@ export type LogicalPlan =
   | JoinNode
   | DerivedNode
   | RecursiveCteNode
-  | WorkingTableNode;
+  | WorkingTableNode
+  | TableFunctionNode;
 
 export const L = Object.freeze({
   scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
@@ -302,6 +319,12 @@ export const L = Object.freeze({
     id,
     width,
   }),
+  tableFunction: (
+    fn: JsonTableFn,
+    args: readonly Expr[],
+    alias: string | null,
+    width: number,
+  ): TableFunctionNode => ({ kind: 'tableFunction', fn, args, alias, width }),
   distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
   limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
     kind: 'limit',

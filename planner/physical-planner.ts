@@ -58,7 +58,7 @@ interface Layers {
   compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
   recursive: Extract<LogicalPlan, { kind: 'recursiveCte' }> | null;
   /** A FROM clause of several sources or a derived table (planner/join-planner.ts). */
-  from: Extract<LogicalPlan, { kind: 'join' | 'derived' | 'workingTable' }> | null;
+  from: Extract<LogicalPlan, { kind: 'join' | 'derived' | 'workingTable' | 'tableFunction' }> | null;
   where: Expr | null;
   aggregate: Extract<LogicalPlan, { kind: 'aggregate' }> | null;
   having: Expr | null;
@@ -124,7 +124,13 @@ function layers(plan: LogicalPlan): Layers {
   else if (node.kind === 'virtual') out.virtual = node;
   else if (node.kind === 'compound') out.compound = node;
   else if (node.kind === 'recursiveCte') out.recursive = node;
-  else if (node.kind === 'join' || node.kind === 'derived' || node.kind === 'workingTable') out.from = node;
+  else if (
+    node.kind === 'join' ||
+    node.kind === 'derived' ||
+    node.kind === 'workingTable' ||
+    node.kind === 'tableFunction'
+  )
+    out.from = node;
   else if (node.kind === 'scan') out.scan = node.collection;
   else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;

@@ -7,6 +7,7 @@ import type { AggregateExpr, Collation, Expr, SubqueryExpr } from './expr';
 import type { JoinType, ProjectColumn, SharedCte, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
+import type { JsonTableFn } from './json-table';
 
 export interface Bound {
   readonly expr: Expr;
@@ -282,6 +283,28 @@ interface SemiFields {
 export type SemiJoinPNode =
   (SemiFields & { readonly kind: 'SemiJoin' }) | (SemiFields & { readonly kind: 'AntiJoin' });
 
+/**
+ * A table-valued function's rows (planner/table-function.ts), `args` evaluated once per run.
+ * With `lateral`, the arguments read the rows of `lateral.input` instead: for each input row the
+ * function runs and its rows are joined to it (`left`: an input row without a match comes out
+ * once, the function's columns NULL), `predicate` deciding the matches over the joined row.
+ */
+export interface TableFunctionPNode {
+  readonly kind: 'TableFunction';
+  readonly fn: JsonTableFn;
+  readonly args: readonly Expr[];
+  readonly alias: string | null;
+  readonly width: number;
+  readonly lateral?: LateralInput;
+}
+
+export interface LateralInput {
+  readonly input: PhysicalPlan;
+  readonly inputWidth: number;
+  readonly type: 'inner' | 'left';
+  readonly predicate: Expr | null;
+}
+
 export type JoinPNode = NestedLoopJoinNode | HashJoinNode | IndexNestedLoopJoinNode;
 
 export type AccessNode =
@@ -305,6 +328,7 @@ export type PhysicalPlan =
   | SubqueryScanNode
   | CteScanNode
   | RecursiveUnionNode
-  | WorkingTablePNode;
+  | WorkingTablePNode
+  | TableFunctionPNode;
 
 export type PhysicalKind = PhysicalPlan['kind'];

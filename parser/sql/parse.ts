@@ -345,9 +345,10 @@ class StatementParser extends ExprParser {
         name = this.name('a table name');
       }
       let args: SqlExpr[] | undefined;
-      // Table-valued functions: only the catalog PRAGMAs' (`pragma_table_info('t')`) exist.
+      // Table-valued functions: the catalog PRAGMAs' (`pragma_table_info('t')`), json_each and json_tree.
       if (this.isOp('(')) {
-        if (!name.toLowerCase().startsWith('pragma_'))
+        const lower = name.toLowerCase();
+        if (!lower.startsWith('pragma_') && lower !== 'json_each' && lower !== 'json_tree')
           throw this.unsupported(`the table-valued function ${name}()`);
         this.i++;
         args = [];

@@ -243,8 +243,38 @@ export function jsonSelectArb(cols: Col[]): fc.Arbitrary<{ sql: string }> {
       { weight: 6, arbitrary: calls },
       { weight: 1, arbitrary: aggregates },
       { weight: 1, arbitrary: whole },
+      { weight: 1, arbitrary: tableFunctionArb(cols) },
     )
     .map((sql) => ({ sql }));
+}
+
+/**
+ * json_each / json_tree: over a literal document (RFC JSON only: SQLite's ids for JSON5 text
+ * count its bytes as written, docs/sql.md) with or without a path, and joined to the table over
+ * a document built from the row.
+ */
+function tableFunctionArb(cols: Col[]): fc.Arbitrary<string> {
+  const v = fc.constantFrom(...valueCols(cols));
+  const fn = fc.constantFrom('json_each', 'json_tree');
+  const doc = fc.oneof(
+    { weight: 6, arbitrary: jsonValueArb(3).map(q) },
+    { weight: 1, arbitrary: fc.constantFrom('NULL', "'[1, 2'", "'not json'") },
+  );
+  const path = fc.option(pathArb(), { freq: 2 });
+  const literal = fc
+    .tuple(fn, doc, path)
+    .map(([f, d, p]) => `SELECT *, json, root FROM ${f}(${d}${p === null ? '' : `, ${p}`})`);
+  const built = fc.oneof(
+    fc.tuple(v, v).map(([a, b]) => `json_array(${a}, ${b})`),
+    fc.tuple(v, v).map(([a, b]) => `json_object('a', ${a}, 'k y', json_array(${b}, id))`),
+  );
+  const lateral = fc
+    .tuple(fn, built, fc.constantFrom('', 'LEFT '))
+    .map(
+      ([f, d, join]) =>
+        `SELECT t.id, j.key, j.value, j.type, j.id, j.parent, j.fullkey, j.path FROM t ${join}JOIN ${f}(${d}) AS j ON j.atom IS NOT NULL ORDER BY t.id, j.id`,
+    );
+  return fc.oneof(literal, lateral);
 }
 
 /** A WHERE condition on JSON built from the row. */
