@@ -164,6 +164,14 @@ abstract class BTreeReader<K, V> {
     return this.get(key) !== undefined;
   }
 
+  /**
+   * get(key) for a key a multi-mode tree holds at most once (a UNIQUE index's non-NULL key): the
+   * live tree answers repeated keys from its lookup memo (see BTree.lookups).
+   */
+  firstValue(key: K): V | undefined {
+    return this.get(key);
+  }
+
   cursor(opts: CursorOptions<K> = {}): BTreeCursor<K, V> {
     return new BTreeCursor(this.shape, this.rootNode(), opts);
   }
@@ -246,6 +254,11 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
     return o !== null && o.editCount === this.edits ? o.get(key) : super.get(key);
   }
 
+  override firstValue(key: K): V | undefined {
+    const o = this.owner;
+    return o !== null && o.editCount === this.edits ? o.firstValue(key) : super.get(key);
+  }
+
   protected rootNode(): Node<K, V> {
     return this.root;
   }
@@ -284,7 +297,9 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * over the heap (a cache miss each on a large tree) dominate a secondary-index read, which
    * looks every row up by primary key. Only keys whose `<` order is exact (probeMode NUM or STR)
    * use it, so Map equality is the tree's equality. Every write keeps it exact (a written or
-   * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full.
+   * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full. A multi-mode
+   * tree (a secondary index) fills it only through firstValue(), with a key's first value, and
+   * every entry added or deleted drops its key.
    */
   private lookups: Map<K, V> | null = null;
   /** The same memo for number keys with number values (the primary-key tree): see NumberMemo. */
@@ -620,6 +635,24 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return found;
   }
 
+  override firstValue(key: K): V | undefined {
+    const s = this.shape;
+    if (!s.multi) return this.get(key);
+    if (this.pending !== null) this.flush();
+    if (probeMode(s.keyKind, key) === MIXED) return super.get(key);
+    let memo = this.lookups;
+    if (memo !== null) {
+      const known = memo.get(key);
+      if (known !== undefined) return known;
+    }
+    const found = super.get(key);
+    if (found === undefined) return found;
+    if (memo === null) memo = this.lookups = new Map();
+    else if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
+    return found;
+  }
+
   /**
    * get(key), remembering where its descent ended so that addProbed(key, value) next inserts there
    * without descending again: a unique index checks that a key is absent, then adds it.
@@ -704,6 +737,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const s = this.shape;
     // A present key: unique mode adds nothing; multi mode orders the entry among the key's own.
     if (this.probeFound) return s.multi ? this.add(key, value) : false;
+    // The key's first value may change (firstValue's memo); unique mode's memo cannot hold it.
+    if (s.multi) this.lookups?.delete(key);
     const p = this.pending;
     // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
     // run is being staged: staging starts with a key that took a descent, so an ascending load
@@ -796,8 +831,12 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   add(key: K, value: V): boolean {
     if (this.pending !== null) this.flush();
     this.insert(key, value, false);
-    // A unique tree adds only an absent key, which the memo cannot hold.
-    if (this.added) this.edits++;
+    // A unique tree adds only an absent key, which the memo cannot hold; in a multi-mode tree the
+    // key's first value may change (firstValue).
+    if (this.added) {
+      this.edits++;
+      if (this.shape.multi) this.lookups?.delete(key);
+    }
     return this.added;
   }
 
