@@ -749,10 +749,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
       const mode = probeMode(s.keyKind, key);
       if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
-      if (p === null) {
-        this.pending = new Map([[key, 0]]);
-        this.pendingMode = mode;
-      } else p.set(key, this.stagedKeys.length);
+      if (p === null) this.startStaging(key, mode);
+      else p.set(key, this.stagedKeys.length);
       this.stagedKeys.push(key);
       this.stagedVals.push(value);
       if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
@@ -810,6 +808,36 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     while (!n.leaf) n = n.children[n.children.length - 1];
     this.tail = n.cold ? null : n;
     return true;
+  }
+
+  /**
+   * Begin a staged run with `key`. The entries already in the nodes (at most stageUpTo) join the
+   * run and the nodes are left empty, so that until the flush a probe is one hash lookup with no
+   * descent (probe's `count === staged` shortcut); flush() then builds from the run alone. Keys
+   * of another kind or repeated (never so for a unique index's tree) leave the nodes as they are.
+   */
+  private startStaging(key: K, mode: number): void {
+    const s = this.shape;
+    const pending = new Map<K, number>();
+    const keys: K[] = [];
+    const vals: V[] = [];
+    collect(s, this.root, keys, vals);
+    let movable = true;
+    for (let i = 0; i < keys.length && movable; i++) {
+      const k = keys[i];
+      if (probeMode(s.keyKind, k) !== mode || pending.has(k)) movable = false;
+      else pending.set(k, i);
+    }
+    if (movable) {
+      // A new root of this generation: nodes a snapshot shares are left as they were.
+      this.root = this.leafNode([], []);
+      this.tail = null;
+      this.stagedKeys = keys;
+      this.stagedVals = vals;
+    } else pending.clear();
+    pending.set(key, this.stagedKeys.length);
+    this.pending = pending;
+    this.pendingMode = mode;
   }
 
   /** Unique mode: insert or replace; returns the previous value. */
