@@ -177,6 +177,34 @@ function fetchInBatches(
   );
 }
 
+/**
+ * `col = ?` on a single-column UNIQUE index: at most one entry holds a non-NULL key, so one
+ * descent of the index tree answers it (or the tree's lookup memo, for a key seen before:
+ * BTree.firstValue), where a cursor would descend, step, and step again to find the next key
+ * different, and the batch machinery would buffer one row.
+ */
+function uniqueLookup(
+  env: ExecEnv,
+  rows: CollectionRows,
+  coll: CollectionView,
+  from: string,
+  tree: BTreeSnapshot<unknown, unknown>,
+  key: unknown,
+): Source {
+  let pending = key !== null;
+  return source(() => {
+    if (!pending) return null;
+    pending = false;
+    const pk = tree.firstValue(key);
+    if (pk === undefined) return null;
+    env.stats.indexEntries++;
+    const loc = coll.pk.get(pk);
+    if (loc === undefined) staleEntry(coll, pk, from);
+    env.stats.rowsRead++;
+    return rows.readRow(loc);
+  });
+}
+
 function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
   throw new InternalError(
     `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
@@ -280,6 +308,8 @@ const builders: Builders = {
     const rows = rowsOf(env, coll);
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
+    if (node.unique && node.keys.length === 1 && !node.keysFrom && !node.matchNull && !node.covering)
+      return uniqueLookup(env, rows, coll, node.index, tree, evalConst(node.keys[0], env));
     const raw = lookupKeyValues(node, env);
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
     const ix = node.keysFrom ? coll.indexes.find((x) => x.def.name === node.index) : undefined;

@@ -101,6 +101,16 @@ function interruptedError(): OperationalError {
 
 interface QueryState {
   readonly where: readonly Condition[];
+  /**
+   * The where conditions as lowered when they were added (where, and, or): their shape (the
+   * plan cache's key) and the values they bind, in parameter order, against `whereFor`. A row
+   * query whose collection state is still `whereFor` runs a cached plan with these and lowers
+   * nothing again; null `whereFor`: conditions lowered against different states (a schema change
+   * between two where calls), so the query lowers them again when it runs.
+   */
+  readonly whereShape: string;
+  readonly whereBinds: readonly unknown[];
+  readonly whereFor: CollectionState | null;
   readonly order: readonly { path: string[]; desc: boolean }[];
   readonly limit: number | null;
   readonly offset: number | null;
@@ -187,12 +197,22 @@ export function typedPlanCount(): number {
   return typedPlansMade;
 }
 
+let conditionsLowered = 0;
+
+/** @internal Conditions lowered so far, one per where/and/or condition per lowering (tests count work). */
+export function typedLoweringCount(): number {
+  return conditionsLowered;
+}
+
 export class Query {
   constructor(
     private readonly host: QueryHost,
     private readonly name: string,
     private readonly state: QueryState = {
       where: [],
+      whereShape: '',
+      whereBinds: [],
+      whereFor: null,
       order: [],
       limit: null,
       offset: null,
@@ -227,20 +247,41 @@ export class Query {
       arguments.length === 2 && opOrValue !== 'isNull' && opOrValue !== 'isNotNull'
         ? { path, op: '=', value: opOrValue }
         : { path, op: opOrValue as WhereOp, value };
-    this.lower(cond); // check now: errors surface where the query is built
-    return this.with({ where: [...this.state.where, cond] });
+    return this.withCondition(cond);
   }
 
   and(...conds: Condition[]): Query {
-    const cond: Condition = { and: conds };
-    this.lower(cond);
-    return this.with({ where: [...this.state.where, cond] });
+    return this.withCondition({ and: conds });
   }
 
   or(...conds: Condition[]): Query {
-    const cond: Condition = { or: conds };
-    this.lower(cond);
-    return this.with({ where: [...this.state.where, cond] });
+    return this.withCondition({ or: conds });
+  }
+
+  /**
+   * Add `cond`, lowered now: errors surface where the query is built, and the shape and bound
+   * values it yields are kept, so that running the query does not lower it again.
+   */
+  private withCondition(cond: Condition): Query {
+    const st = this.state;
+    const state = this.coll();
+    const binds = st.whereBinds.slice();
+    const shape: string[] = [];
+    this.binds = binds;
+    this.shape = shape;
+    try {
+      this.lower(cond);
+      conditionsLowered++;
+    } finally {
+      this.binds = null;
+      this.shape = null;
+    }
+    return this.with({
+      where: [...st.where, cond],
+      whereShape: st.whereShape + shape.join(''),
+      whereBinds: binds,
+      whereFor: st.where.length === 0 || st.whereFor === state ? state : null,
+    });
   }
 
   orderBy(path: string | readonly string[], direction: 'asc' | 'desc' = 'asc'): Query {
@@ -293,17 +334,21 @@ export class Query {
   first(options?: QueryRunOptions): Row | null {
     const timeoutMs = timeoutOf(options);
     const one = this.limit(1);
-    if (!active(channels.query)) return limited(timeoutMs, () => one.firstRow());
+    const stats = options?.stats;
+    if (!active(channels.query)) return limited(timeoutMs, () => one.firstRow(stats));
     return this.traced(
       'first',
-      () => limited(timeoutMs, () => one.firstRow()),
+      () => limited(timeoutMs, () => one.firstRow(stats)),
       (row) => (row === null ? 0 : 1),
     );
   }
 
-  private firstRow(): Row | null {
-    const it = this.rows(0).next();
-    return it.done ? null : it.value;
+  /** rows(0)'s first row, without the generator and closures a lookup by key would pay for per call. */
+  private firstRow(stats: ExecStats | undefined): Row | null {
+    const row = this.openRows(stats).next();
+    if (row === null) return null;
+    if (this.state.select !== null) return this.converter()(row);
+    return this.coll().compiled.toObject(row, this.host.safeIntegers);
   }
 
   /**
@@ -635,23 +680,34 @@ export class Query {
     return plan;
   }
 
-  /** The rows of this query, planned once per shape (see typedPlans), against a snapshot taken now. */
+  /**
+   * The rows of this query, planned once per shape (see typedPlans), against a snapshot taken now.
+   * The conditions' shape and values come from when they were added (QueryState.whereFor); they
+   * are lowered again only to plan a shape not cached yet, or when the collection changed since.
+   */
   private openRows(stats?: ExecStats): Source {
-    const binds: unknown[] = [];
-    const shape: string[] = [];
-    let logical: LogicalPlan;
-    this.binds = binds;
-    this.shape = shape;
-    try {
-      logical = this.logical(false);
-    } finally {
-      this.binds = null;
-      this.shape = null;
+    const st = this.state;
+    const state = this.coll();
+    let logical: LogicalPlan | null = null;
+    let binds = st.whereBinds;
+    let shape = st.whereShape;
+    if (st.where.length > 0 && st.whereFor !== state) {
+      const fresh: unknown[] = [];
+      const parts: string[] = [];
+      this.binds = fresh;
+      this.shape = parts;
+      try {
+        logical = this.logical(false);
+      } finally {
+        this.binds = null;
+        this.shape = null;
+      }
+      binds = fresh;
+      shape = parts.join('');
     }
     // Segments are joined with U+0000 and fields split by U+0001..U+0003, which keeps distinct
     // shapes distinct without the cost of JSON on every call.
-    const st = this.state;
-    let key = `${this.name}\u0002${shape.join('')}\u0002${st.limit ?? ''},${st.offset ?? ''}`;
+    let key = `${this.name}\u0002${shape}\u0002${st.limit ?? ''},${st.offset ?? ''}`;
     for (const o of st.order) key += `\u0003${o.path.join('\u0000')}${o.desc ? '-' : '+'}`;
     if (st.select !== null) {
       key += '\u0002';
@@ -659,18 +715,30 @@ export class Query {
     }
     const view = this.host.view();
     const engine = this.host.engine;
-    const state = this.coll();
     let plans = typedPlans.get(engine);
     if (plans === undefined) typedPlans.set(engine, (plans = new Map()));
     let cached = plans.get(key);
     if (cached === undefined || cached.version !== engine.catalogVersion || cached.state !== state) {
+      if (logical === null) {
+        // Parameters are numbered in lowering order, so this numbering matches `binds`.
+        this.binds = [];
+        try {
+          logical = this.logical(false);
+        } finally {
+          this.binds = null;
+        }
+      }
       typedPlansMade++;
       cached = { version: engine.catalogVersion, state, plan: physicalPlan(logical, view) };
       if (plans.size >= TYPED_PLAN_LIMIT) plans.clear();
       plans.set(key, cached);
     }
     if (planSink !== null) planSink(cached.plan);
-    return openResult(cached.plan, view, { readers: engine.readersFor(view), stats, params: binds }).source;
+    return openResult(cached.plan, view, {
+      readers: engine.readersFor(view),
+      stats,
+      params: binds,
+    }).source;
   }
 
   /** Plan `plan` against a snapshot taken now and open its result (nothing runs until pulled). */
@@ -686,6 +754,7 @@ export class Query {
   private filteredScan(): LogicalPlan {
     const scan: LogicalPlan = L.scan(this.name);
     const where = this.state.where.map((c) => this.lower(c));
+    conditionsLowered += where.length;
     return where.length ? L.filter(scan, balancedTree(where, 'and')) : scan;
   }
 

@@ -40,6 +40,7 @@
 
 import { InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
+import { BTreeReader, BTreeSnapshot, shapeOf } from './btree-reader';
 import {
   MIXED,
   NONE,
@@ -79,7 +80,7 @@ import { NumberMemo } from './number-memo';
 import type { LeafCache } from './leaf-cache';
 import { numberOrder, stringOrder } from './sort-keys';
 
-export { BTreeCursor };
+export { BTreeCursor, BTreeSnapshot };
 export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
 
 export interface BTreeOptions<K, V> {
@@ -118,144 +119,6 @@ const MEMO_LIMIT = 1 << 18;
  */
 const STAGE_WHILE_NODES_AT_MOST = 1024;
 
-/** Read operations shared by live trees and snapshots. */
-abstract class BTreeReader<K, V> {
-  protected abstract rootNode(): Node<K, V>;
-  abstract readonly size: number;
-  protected abstract readonly shape: Shape<K, V>;
-  /**
-   * @internal Root-to-leaf descents by point operations (get, probe, insert, delete) so far: tests
-   * count work with it, not time.
-   */
-  descents = 0;
-
-  /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
-  get(key: K): V | undefined {
-    const s = this.shape;
-    sweep(s);
-    let node = this.rootNode();
-    this.descents++;
-    if (s.multi) {
-      // First entry with this key: descend by key-only lower bound; only when it sits past the
-      // end of its leaf does the answer live in the next leaf (then a cursor finds it).
-      let rightmost = true;
-      while (!node.leaf) {
-        const c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
-        rightmost = rightmost && c === node.children.length - 1;
-        node = node.children[c];
-      }
-      warm(s, node);
-      const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
-      if (i < node.keys.length) return s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
-      // Past the end of the last leaf: the key is above every entry (ascending inserts land here).
-      if (rightmost) return undefined;
-      const cur = new BTreeCursor(s, this.rootNode(), { lo: key, hi: key });
-      return cur.next() ? cur.value : undefined;
-    }
-    while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
-    warm(s, node);
-    const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
-    return i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key)
-      ? node.vals[i]
-      : undefined;
-  }
-
-  has(key: K): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  cursor(opts: CursorOptions<K> = {}): BTreeCursor<K, V> {
-    return new BTreeCursor(this.shape, this.rootNode(), opts);
-  }
-
-  *entries(opts: CursorOptions<K> = {}): Generator<[K, V]> {
-    const cur = this.cursor(opts);
-    while (cur.next()) yield [cur.key, cur.value];
-  }
-
-  min(): [K, V] | undefined {
-    const cur = this.cursor();
-    return cur.next() ? [cur.key, cur.value] : undefined;
-  }
-
-  max(): [K, V] | undefined {
-    const cur = this.cursor({ reverse: true });
-    return cur.next() ? [cur.key, cur.value] : undefined;
-  }
-
-  /** All entries as sorted parallel arrays (checkpoints). */
-  toArrays(): { keys: K[]; values: V[] } {
-    const keys: K[] = [];
-    const values: V[] = [];
-    const walk = (n: Node<K, V>): void => {
-      if (n.leaf) {
-        warm(this.shape, n);
-        for (let i = 0; i < n.keys.length; i++) {
-          keys.push(n.keys[i]);
-          values.push(n.vals[i]);
-        }
-      } else for (const c of n.children) walk(c);
-    };
-    walk(this.rootNode());
-    return { keys, values };
-  }
-
-  /**
-   * @internal Visit the leaves in order without warming any (checkpoint writers): a leaf that
-   * still equals its page gets that page, with its entries when they are decoded (null when cold);
-   * any other leaf gets null and its entries.
-   */
-  forEachLeaf(visit: (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void): void {
-    const walk = (n: Node<K, V>): void => {
-      if (!n.leaf) for (const c of n.children) walk(c);
-      else if (n.cold) visit(n.page, null, null);
-      else if (n.keys.length > 0) visit(n.page, n.keys, n.vals);
-    };
-    walk(this.rootNode());
-  }
-
-  /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */
-  coldLeaves(): number {
-    let cold = 0;
-    const walk = (n: Node<K, V>): void => {
-      if (!n.leaf) for (const c of n.children) walk(c);
-      else if (n.cold) cold++;
-    };
-    walk(this.rootNode());
-    return cold;
-  }
-}
-
-/** An immutable view of a tree at one moment. */
-export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
-  /** @internal */
-  constructor(
-    protected readonly shape: Shape<K, V>,
-    /** @internal */ readonly root: Node<K, V>,
-    readonly size: number,
-    /** The tree it was taken from, and that tree's edit count then (see BTree.lookups). */
-    private readonly owner: BTree<K, V> | null = null,
-    private readonly edits = 0,
-  ) {
-    super();
-  }
-
-  /** While the tree it came from is unchanged, its lookup memo answers for the snapshot too. */
-  override get(key: K): V | undefined {
-    const o = this.owner;
-    return o !== null && o.editCount === this.edits ? o.get(key) : super.get(key);
-  }
-
-  protected rootNode(): Node<K, V> {
-    return this.root;
-  }
-}
-
-/** The shape a snapshot shares with its tree (protected on the class: not part of the public API). */
-function shapeOf<K, V>(snap: BTreeSnapshot<K, V>): Shape<K, V> {
-  return (snap as unknown as { shape: Shape<K, V> }).shape;
-}
-
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
@@ -284,7 +147,9 @@ export class BTree<K, V> extends BTreeReader<K, V> {
    * over the heap (a cache miss each on a large tree) dominate a secondary-index read, which
    * looks every row up by primary key. Only keys whose `<` order is exact (probeMode NUM or STR)
    * use it, so Map equality is the tree's equality. Every write keeps it exact (a written or
-   * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full.
+   * deleted key leaves it); it is bounded by MEMO_LIMIT and starts over when full. A multi-mode
+   * tree (a secondary index) fills it only through firstValue(), with a key's first value, and
+   * every entry added or deleted drops its key.
    */
   private lookups: Map<K, V> | null = null;
   /** The same memo for number keys with number values (the primary-key tree): see NumberMemo. */
@@ -620,6 +485,24 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return found;
   }
 
+  override firstValue(key: K): V | undefined {
+    const s = this.shape;
+    if (!s.multi) return this.get(key);
+    if (this.pending !== null) this.flush();
+    if (probeMode(s.keyKind, key) === MIXED) return super.get(key);
+    let memo = this.lookups;
+    if (memo !== null) {
+      const known = memo.get(key);
+      if (known !== undefined) return known;
+    }
+    const found = super.get(key);
+    if (found === undefined) return found;
+    if (memo === null) memo = this.lookups = new Map();
+    else if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
+    return found;
+  }
+
   /**
    * get(key), remembering where its descent ended so that addProbed(key, value) next inserts there
    * without descending again: a unique index checks that a key is absent, then adds it.
@@ -704,6 +587,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     const s = this.shape;
     // A present key: unique mode adds nothing; multi mode orders the entry among the key's own.
     if (this.probeFound) return s.multi ? this.add(key, value) : false;
+    // The key's first value may change (firstValue's memo); unique mode's memo cannot hold it.
+    if (s.multi) this.lookups?.delete(key);
     const p = this.pending;
     // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
     // run is being staged: staging starts with a key that took a descent, so an ascending load
@@ -714,10 +599,8 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
       const mode = probeMode(s.keyKind, key);
       if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
-      if (p === null) {
-        this.pending = new Map([[key, 0]]);
-        this.pendingMode = mode;
-      } else p.set(key, this.stagedKeys.length);
+      if (p === null) this.startStaging(key, mode);
+      else p.set(key, this.stagedKeys.length);
       this.stagedKeys.push(key);
       this.stagedVals.push(value);
       if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
@@ -777,6 +660,36 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     return true;
   }
 
+  /**
+   * Begin a staged run with `key`. The entries already in the nodes (at most stageUpTo) join the
+   * run and the nodes are left empty, so that until the flush a probe is one hash lookup with no
+   * descent (probe's `count === staged` shortcut); flush() then builds from the run alone. Keys
+   * of another kind or repeated (never so for a unique index's tree) leave the nodes as they are.
+   */
+  private startStaging(key: K, mode: number): void {
+    const s = this.shape;
+    const pending = new Map<K, number>();
+    const keys: K[] = [];
+    const vals: V[] = [];
+    collect(s, this.root, keys, vals);
+    let movable = true;
+    for (let i = 0; i < keys.length && movable; i++) {
+      const k = keys[i];
+      if (probeMode(s.keyKind, k) !== mode || pending.has(k)) movable = false;
+      else pending.set(k, i);
+    }
+    if (movable) {
+      // A new root of this generation: nodes a snapshot shares are left as they were.
+      this.root = this.leafNode([], []);
+      this.tail = null;
+      this.stagedKeys = keys;
+      this.stagedVals = vals;
+    } else pending.clear();
+    pending.set(key, this.stagedKeys.length);
+    this.pending = pending;
+    this.pendingMode = mode;
+  }
+
   /** Unique mode: insert or replace; returns the previous value. */
   set(key: K, value: V): V | undefined {
     if (this.pending !== null) this.flush();
@@ -796,8 +709,12 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   add(key: K, value: V): boolean {
     if (this.pending !== null) this.flush();
     this.insert(key, value, false);
-    // A unique tree adds only an absent key, which the memo cannot hold.
-    if (this.added) this.edits++;
+    // A unique tree adds only an absent key, which the memo cannot hold; in a multi-mode tree the
+    // key's first value may change (firstValue).
+    if (this.added) {
+      this.edits++;
+      if (this.shape.multi) this.lookups?.delete(key);
+    }
     return this.added;
   }
 

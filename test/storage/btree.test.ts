@@ -189,9 +189,18 @@ function replay(multi: boolean, nodeSize: number, ops: readonly Op[], stageUpTo?
       same(tree.probe(op.k), model.find(([mk]) => mk === op.k)?.[1], `probe(${op.k})`);
     } else if (op.t === 'get') {
       same(tree.get(op.k), model.find(([mk]) => mk === op.k)?.[1], `get(${op.k})`);
+      // firstValue memoizes in multi mode too: every write must keep it exact, twice in a row.
+      for (let twice = 0; twice < 2; twice++)
+        same(tree.firstValue(op.k), model.find(([mk]) => mk === op.k)?.[1], `firstValue(${op.k})`);
       // A snapshot answers from the tree's memo only while the tree is unchanged since it.
-      for (const sn of snaps)
+      for (const sn of snaps) {
         same(sn.snap.get(op.k), sn.model.find(([mk]) => mk === op.k)?.[1], `snapshot get(${op.k})`);
+        same(
+          sn.snap.firstValue(op.k),
+          sn.model.find(([mk]) => mk === op.k)?.[1],
+          `snapshot firstValue(${op.k})`,
+        );
+      }
     } else {
       // Checkpoint round trip; older snapshots stay restorable into the rebuilt tree.
       const { keys, values } = tree.toArrays();
@@ -397,6 +406,36 @@ describe('B+tree bulk build and API details', () => {
     expect(tree.add(3, 1)).toBe(false);
     expect(tree.add(3, 5)).toBe(true);
     expect(tree.toArrays().values.slice(5, 10)).toEqual([0, 1, 2, 5, 9]);
+  });
+
+  test('multi mode firstValue: one descent for a key, none when asked again, until it is written', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${String(i).padStart(5, '0')}`);
+    const tree = BTree.fromSorted(
+      keys,
+      keys.map((_, i) => i),
+      { compare: compareValues, multi: true, valueCompare: compareValues },
+    );
+    const d0 = tree.descents;
+    expect(tree.firstValue('k01234')).toBe(1234);
+    expect(tree.descents - d0).toBe(1);
+    for (let i = 0; i < 10; i++) expect(tree.firstValue('k01234')).toBe(1234);
+    expect(tree.descents - d0).toBe(1);
+    // A snapshot taken while nothing changed answers from the same memo.
+    const snap = tree.snapshot();
+    expect(snap.firstValue('k01234')).toBe(1234);
+    expect(tree.descents - d0).toBe(1);
+    // An entry of the key below its first value becomes the first value.
+    expect(tree.add('k01234', -1)).toBe(true);
+    expect(tree.firstValue('k01234')).toBe(-1);
+    expect(snap.firstValue('k01234')).toBe(1234);
+    expect(tree.delete('k01234', -1)).toBe(true);
+    expect(tree.firstValue('k01234')).toBe(1234);
+    expect(tree.delete('k01234', 1234)).toBe(true);
+    expect(tree.firstValue('k01234')).toBeUndefined();
+    // Misses are not memoized: the key found after an insert through probe/addProbed.
+    expect(tree.probe('k01234')).toBeUndefined();
+    expect(tree.addProbed('k01234', 7)).toBe(true);
+    expect(tree.firstValue('k01234')).toBe(7);
   });
 
   test('unique mode: set replaces and returns the previous value; add never replaces', () => {

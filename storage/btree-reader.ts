@@ -1,0 +1,160 @@
+/**
+ * The read side of the copy-on-write B+tree (storage/btree.ts, whose header describes the
+ * scheme): the operations live trees and snapshots share, and the immutable snapshot itself.
+ */
+
+import { BTreeCursor } from './btree-cursor';
+import { childFor, lowerIndex, probeMode, same, sweep, warm } from './btree-nodes';
+import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
+import type { BTree } from './btree';
+
+/** Read operations shared by live trees and snapshots. */
+export abstract class BTreeReader<K, V> {
+  protected abstract rootNode(): Node<K, V>;
+  abstract readonly size: number;
+  protected abstract readonly shape: Shape<K, V>;
+  /**
+   * @internal Root-to-leaf descents by point operations (get, probe, insert, delete) so far: tests
+   * count work with it, not time.
+   */
+  descents = 0;
+
+  /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
+  get(key: K): V | undefined {
+    const s = this.shape;
+    sweep(s);
+    let node = this.rootNode();
+    this.descents++;
+    if (s.multi) {
+      // First entry with this key: descend by key-only lower bound; only when it sits past the
+      // end of its leaf does the answer live in the next leaf (then a cursor finds it).
+      let rightmost = true;
+      while (!node.leaf) {
+        const c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
+        rightmost = rightmost && c === node.children.length - 1;
+        node = node.children[c];
+      }
+      warm(s, node);
+      const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
+      if (i < node.keys.length) return s.compare(node.keys[i], key) === 0 ? node.vals[i] : undefined;
+      // Past the end of the last leaf: the key is above every entry (ascending inserts land here).
+      if (rightmost) return undefined;
+      const cur = new BTreeCursor(s, this.rootNode(), { lo: key, hi: key });
+      return cur.next() ? cur.value : undefined;
+    }
+    while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
+    warm(s, node);
+    const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
+    return i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key)
+      ? node.vals[i]
+      : undefined;
+  }
+
+  has(key: K): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * get(key) for a key a multi-mode tree holds at most once (a UNIQUE index's non-NULL key): the
+   * live tree answers repeated keys from its lookup memo (see BTree.lookups).
+   */
+  firstValue(key: K): V | undefined {
+    return this.get(key);
+  }
+
+  cursor(opts: CursorOptions<K> = {}): BTreeCursor<K, V> {
+    return new BTreeCursor(this.shape, this.rootNode(), opts);
+  }
+
+  *entries(opts: CursorOptions<K> = {}): Generator<[K, V]> {
+    const cur = this.cursor(opts);
+    while (cur.next()) yield [cur.key, cur.value];
+  }
+
+  min(): [K, V] | undefined {
+    const cur = this.cursor();
+    return cur.next() ? [cur.key, cur.value] : undefined;
+  }
+
+  max(): [K, V] | undefined {
+    const cur = this.cursor({ reverse: true });
+    return cur.next() ? [cur.key, cur.value] : undefined;
+  }
+
+  /** All entries as sorted parallel arrays (checkpoints). */
+  toArrays(): { keys: K[]; values: V[] } {
+    const keys: K[] = [];
+    const values: V[] = [];
+    const walk = (n: Node<K, V>): void => {
+      if (n.leaf) {
+        warm(this.shape, n);
+        for (let i = 0; i < n.keys.length; i++) {
+          keys.push(n.keys[i]);
+          values.push(n.vals[i]);
+        }
+      } else for (const c of n.children) walk(c);
+    };
+    walk(this.rootNode());
+    return { keys, values };
+  }
+
+  /**
+   * @internal Visit the leaves in order without warming any (checkpoint writers): a leaf that
+   * still equals its page gets that page, with its entries when they are decoded (null when cold);
+   * any other leaf gets null and its entries.
+   */
+  forEachLeaf(visit: (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void): void {
+    const walk = (n: Node<K, V>): void => {
+      if (!n.leaf) for (const c of n.children) walk(c);
+      else if (n.cold) visit(n.page, null, null);
+      else if (n.keys.length > 0) visit(n.page, n.keys, n.vals);
+    };
+    walk(this.rootNode());
+  }
+
+  /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */
+  coldLeaves(): number {
+    let cold = 0;
+    const walk = (n: Node<K, V>): void => {
+      if (!n.leaf) for (const c of n.children) walk(c);
+      else if (n.cold) cold++;
+    };
+    walk(this.rootNode());
+    return cold;
+  }
+}
+
+/** An immutable view of a tree at one moment. */
+export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
+  /** @internal */
+  constructor(
+    protected readonly shape: Shape<K, V>,
+    /** @internal */ readonly root: Node<K, V>,
+    readonly size: number,
+    /** The tree it was taken from, and that tree's edit count then (see BTree.lookups). */
+    private readonly owner: BTree<K, V> | null = null,
+    private readonly edits = 0,
+  ) {
+    super();
+  }
+
+  /** While the tree it came from is unchanged, its lookup memo answers for the snapshot too. */
+  override get(key: K): V | undefined {
+    const o = this.owner;
+    return o !== null && o.editCount === this.edits ? o.get(key) : super.get(key);
+  }
+
+  override firstValue(key: K): V | undefined {
+    const o = this.owner;
+    return o !== null && o.editCount === this.edits ? o.firstValue(key) : super.get(key);
+  }
+
+  protected rootNode(): Node<K, V> {
+    return this.root;
+  }
+}
+
+/** The shape a snapshot shares with its tree (protected on the class: not part of the public API). */
+export function shapeOf<K, V>(snap: BTreeSnapshot<K, V>): Shape<K, V> {
+  return (snap as unknown as { shape: Shape<K, V> }).shape;
+}
