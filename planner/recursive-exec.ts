@@ -13,6 +13,7 @@ import { compareUnderKey } from './logical';
 import type { SortKey } from './logical';
 import type { PhysicalPlan, RecursiveUnionNode } from './physical';
 import type { ExecEnv, Source } from './execute';
+import { Heap } from './heap';
 import { source } from './source';
 import { tupleKey } from './value-key';
 
@@ -129,9 +130,9 @@ function orderedLoop(
   const heap = new Heap<Queued>((a, b) => {
     for (let i = 0; i < order.length; i++) {
       const c = compareUnderKey(order[i], a.k[i], b.k[i], compareValues);
-      if (c !== 0) return c;
+      if (c !== 0) return c < 0;
     }
-    return a.seq - b.seq;
+    return a.seq < b.seq;
   });
   let seq = 0;
   const enqueue = (rows: Source): void => {
@@ -159,45 +160,4 @@ function orderedLoop(
     expand = next.row;
     return next.row;
   });
-}
-
-/** A binary min-heap under `cmp`. */
-class Heap<T> {
-  private readonly items: T[] = [];
-
-  constructor(private readonly cmp: (a: T, b: T) => number) {}
-
-  push(item: T): void {
-    const a = this.items;
-    a.push(item);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.cmp(a[i], a[p]) >= 0) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-
-  pop(): T | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop() as T;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.cmp(a[l], a[m]) < 0) m = l;
-        if (r < a.length && this.cmp(a[r], a[m]) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }

@@ -16,6 +16,7 @@ import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import { InternalError } from '../src/errors';
+import { Heap } from './heap';
 import { source } from './source';
 
 export interface RowSource {
@@ -129,40 +130,13 @@ class SpillFile {
       item: Keyed;
       src: number;
     }
-    const heap: Head[] = [];
-    const less = (a: Head, b: Head): boolean => {
+    // Ties go to the earlier run, so the merge is stable as the in-memory sort is.
+    const heap = new Heap<Head>((a, b) => {
       const c = cmp(a.item, b.item);
       return c < 0 || (c === 0 && a.src < b.src);
-    };
-    const push = (h: Head): void => {
-      heap.push(h);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!less(heap[i], heap[p])) break;
-        [heap[i], heap[p]] = [heap[p], heap[i]];
-        i = p;
-      }
-    };
-    const pop = (): Head | undefined => {
-      const top = heap[0];
-      const last = heap.pop();
-      if (heap.length > 0 && last) {
-        heap[0] = last;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          if (l < heap.length && less(heap[l], heap[m])) m = l;
-          if (r < heap.length && less(heap[r], heap[m])) m = r;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m], heap[i]];
-          i = m;
-        }
-      }
-      return top;
-    };
+    });
+    const push = (h: Head): void => heap.push(h);
+    const pop = (): Head | undefined => heap.pop();
     try {
       readers.forEach((read, src) => {
         const item = read();
