@@ -1,0 +1,323 @@
+/**
+ * Filtered primary-key walks: a WHERE pushed into the row reads (a row not in memory is tested on
+ * the predicate's columns alone), number comparisons tested on the scan memo's per-leaf column
+ * vectors (storage/scan-memo.ts) without touching rows, and the membership scan an
+ * `IN (SELECT …)` with many keys becomes.
+ */
+import type { CollectionView } from '../storage/collection-state';
+import { widenDefaults } from '../storage/collection-state';
+import type { CursorOptions } from '../storage/btree';
+import { ACCEPTED_ROW } from '../storage/row-readers';
+import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
+import { compareValues } from '../storage/compare';
+import { evalConstant } from './compile-expr';
+import type { Row } from './compile-expr';
+import type { CompareOp, Expr } from './expr';
+import { conjuncts, isConstant } from './expr';
+import { truth } from './sql-values';
+import { source } from './source';
+import type { Source } from './source';
+import type { ExecEnv } from './execute';
+
+const EMPTY: Source = source(() => null);
+
+export interface PkWalk {
+  coll: CollectionView;
+  opts: CursorOptions<unknown> | null;
+  /** Range scans count the index entries they visit (ExecStats); collection scans do not. */
+  countsEntries: boolean;
+}
+
+/**
+ * Filter over a primary-key walk with the predicate pushed into the row reads: the same rows in
+ * the same order, but a row that is not cached is tested on the predicate's columns alone. With
+ * `lean` every accepted row after the first may come back as ACCEPTED_ROW (the consumer counts
+ * them; the first is read whole for bare columns): a count over cold rows decodes none of them.
+ */
+export function filteredScan(
+  { coll, opts, countsEntries }: PkWalk,
+  env: ExecEnv,
+  scanRowWhere: ScanRowWhere,
+  columns: readonly number[],
+  pred: (row: Row) => unknown,
+  numbers: NumberTests | null,
+  lean = false,
+): Source {
+  if (opts === null) return EMPTY;
+  const cur = coll.pk.cursor(opts);
+  const test = (row: unknown[]): boolean => truth(pred(row)) === true;
+  const pass = (): boolean => true;
+  const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
+  const defaults = widenDefaults(coll.meta, coll.compiled);
+  const columnOf = numbers ? env.scanNumberColumn : undefined;
+  // Kept vectors hold stored values only (a leaf with a defaulted value keeps none): a default
+  // belongs to a schema version, and a rolled-back ADD COLUMN can reuse its column number.
+  const keep = numbers ? env.keepNumberColumn : undefined;
+  // The current leaf's column vectors (null: none for this leaf, test rows one by one).
+  let leaf: object | null = null;
+  let vectors: NumberColumnView[] | null = null;
+  // Without vectors, the rows tested fill them for the next scan (rows rejected while cold are
+  // never memoized, so the memo could not build them): complete once every entry was tested.
+  let fill: LeafFill | null = null;
+  let at = 0;
+  const record = (row: unknown[], defaulted: boolean): boolean => {
+    if (fill) fill.record(at, cur.value, row, defaulted);
+    return test(row);
+  };
+  // Whether the next accepted row must be read whole (always, unless lean and one was).
+  let whole = true;
+  const accept = (row: unknown[]): unknown[] => {
+    if (lean) whole = false;
+    return row;
+  };
+  return source(() => {
+    while (cur.next()) {
+      if (countsEntries) env.stats.indexEntries++;
+      env.stats.rowsRead++;
+      if (numbers && columnOf) {
+        if (cur.leaf !== leaf) {
+          if (fill && leaf && keep) fill.keep(leaf, keep);
+          leaf = cur.leaf;
+          vectors = numbers.vectors(cur, columnOf);
+          fill = vectors === null && keep && cur.position === 0 ? numbers.fill(cur.leafValues.length) : null;
+        }
+        if (vectors !== null) {
+          // Every term tested on the leaf's column vectors; the row is read only when all pass.
+          let verdict = numbers.test(vectors, cur.position, cur.value);
+          if (verdict === false && skipping) {
+            // A whole-table walk tests the rest of the leaf straight off the vectors, without a
+            // step of the cursor per rejected entry, and moves to the first that is not rejected.
+            const values = cur.leafValues;
+            let p = cur.position;
+            while (verdict === false && p + 1 < values.length) {
+              p++;
+              env.stats.rowsRead++;
+              verdict = numbers.test(vectors, p, values[p]);
+            }
+            if (p !== cur.position) cur.moveWithinLeaf(p);
+          }
+          if (verdict === false) continue;
+          if (verdict === true) {
+            if (!whole) return ACCEPTED_ROW;
+            const row = scanRowWhere(cur, columns, pass, defaults);
+            if (row !== null) return accept(row);
+            continue;
+          }
+        }
+        if (fill) {
+          at = cur.position;
+          const row = scanRowWhere(cur, columns, record, defaults, whole);
+          if (row !== null) return accept(row);
+          continue;
+        }
+      }
+      const row = scanRowWhere(cur, columns, test, defaults, whole);
+      if (row !== null) return accept(row);
+    }
+    if (fill && leaf && keep) fill.keep(leaf, keep);
+    fill = null;
+    return null;
+  });
+}
+
+/** Column vectors of one leaf being filled from the rows a scan tests, entry by entry. */
+class LeafFill {
+  private filled = 0;
+  private ok = true;
+  readonly locations: Float64Array;
+  readonly values: Float64Array[];
+
+  constructor(
+    private readonly columns: Int32Array,
+    readonly size: number,
+  ) {
+    this.locations = new Float64Array(size);
+    this.values = Array.from(columns, () => new Float64Array(size));
+  }
+
+  record(position: number, location: number, row: readonly unknown[], defaulted: boolean): void {
+    // Entries must come in order, each once: a scan that starts inside the leaf keeps nothing.
+    if (!this.ok || defaulted || position !== this.filled) {
+      this.ok = false;
+      return;
+    }
+    this.locations[position] = location;
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = row[this.columns[i]];
+      if (typeof v === 'number' && !Number.isNaN(v)) this.values[i][position] = v;
+      else if (v === null || v === undefined) this.values[i][position] = NaN;
+      else this.ok = false;
+    }
+    this.filled++;
+  }
+
+  keep(leaf: object, keep: NonNullable<RowReaders['keepNumberColumn']>): void {
+    if (!this.ok || this.filled !== this.size) return;
+    for (let i = 0; i < this.columns.length; i++) keep(leaf, this.columns[i], this.locations, this.values[i]);
+  }
+}
+
+type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumberColumn']>>>;
+
+/**
+ * A WHERE made only of comparisons between a numeric column and a number, tested on the scan
+ * memo's column vectors (storage/scan-memo.ts): NaN stands for NULL there, and every comparison
+ * with NaN is false, as a comparison with NULL is never true. `!=` checks for NaN itself.
+ */
+class NumberTests {
+  constructor(
+    private readonly columns: Int32Array,
+    private readonly ops: readonly (CompareOp | 'in')[],
+    private readonly values: Float64Array,
+    /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
+    private readonly sets: readonly (NumberSet | null)[] = [],
+  ) {}
+
+  /** A fill of this filter's columns for a leaf of `size` entries. */
+  fill(size: number): LeafFill {
+    return new LeafFill(this.columns, size);
+  }
+
+  /** The vectors of the leaf at `at`, one per term, or null when a column has none. */
+  vectors(
+    at: ScanPosition,
+    columnOf: NonNullable<RowReaders['scanNumberColumn']>,
+  ): NumberColumnView[] | null {
+    const out: NumberColumnView[] = [];
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = columnOf(at, this.columns[i]);
+      if (v === undefined) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
+  /** true / false from the vectors, undefined when the entry moved since they were built. */
+  test(vectors: readonly NumberColumnView[], position: number, location: number): boolean | undefined {
+    const { ops, values } = this;
+    for (let i = 0; i < vectors.length; i++) {
+      const vec = vectors[i];
+      if (vec.locations[position] !== location) return undefined;
+      const v = vec.values[position];
+      const c = values[i];
+      switch (ops[i]) {
+        case '<':
+          if (!(v < c)) return false;
+          break;
+        case '<=':
+          if (!(v <= c)) return false;
+          break;
+        case '>':
+          if (!(v > c)) return false;
+          break;
+        case '>=':
+          if (!(v >= c)) return false;
+          break;
+        case '=':
+          if (!(v === c)) return false;
+          break;
+        case '!=':
+          if (Number.isNaN(v) || v === c) return false;
+          break;
+        case 'in':
+          if (!(this.sets[i] as NumberSet).has(v)) return false;
+          break;
+      }
+    }
+    return true;
+  }
+}
+
+const FLIPPED: Readonly<Record<CompareOp, CompareOp>> = {
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  '=': '=',
+  '!=': '!=',
+};
+
+/**
+ * The NumberTests for `predicate` when all of its conjuncts compare a top-level INTEGER or REAL
+ * column with a constant that is a number at this execution (no affinity or collation can then
+ * change the answer); null otherwise.
+ */
+export function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
+  if (!env.scanNumberColumn) return null;
+  const parts = conjuncts(predicate);
+  const columns = new Int32Array(parts.length);
+  const ops: CompareOp[] = [];
+  const values = new Float64Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const e = parts[i];
+    if (e.kind !== 'binary' || e.collation !== undefined) return null;
+    const op = e.op as CompareOp;
+    if (!(op in FLIPPED)) return null;
+    const [col, other, o] = e.left.kind === 'column' ? [e.left, e.right, op] : [e.right, e.left, FLIPPED[op]];
+    if (col.kind !== 'column' || col.sub.length !== 0 || (col.type !== 'integer' && col.type !== 'real'))
+      return null;
+    if (!isConstant(other)) return null;
+    const v = evalConstant(other, env.ctx);
+    if (typeof v !== 'number' || Number.isNaN(v)) return null;
+    columns[i] = col.column;
+    ops.push(o);
+    values[i] = v;
+  }
+  return new NumberTests(columns, ops, values);
+}
+
+/**
+ * A lookup by the values of an `IN (SELECT …)` (keysFrom) that found many keys: a table scan
+ * testing membership instead, when the keys number at least 1/64 of the table's rows (each
+ * would fetch a row from anywhere in the heap; a warm scan tests a leaf's column vector without
+ * touching its rows). Number keys only (the set compares them as `=` does; a bigint row value is
+ * compared exactly); tables under 1,024 rows keep their lookups and so SQLite's key order.
+ */
+export function keySetScan(
+  env: ExecEnv,
+  coll: CollectionView,
+  column: { column: number; sub: readonly number[] },
+  keys: readonly unknown[],
+): Source | null {
+  const scanRowWhere = env.scanRowWhere;
+  if (!scanRowWhere || column.sub.length > 0) return null;
+  const rows = coll.pk.size;
+  if (rows < 1024 || keys.length * 64 < rows) return null;
+  if (!keys.every((k) => typeof k === 'number')) return null;
+  const set = numberSet(keys as number[]);
+  const c = column.column;
+  const pred = (row: Row): boolean => {
+    const v = row[c];
+    if (typeof v === 'number') return set.has(v);
+    return typeof v === 'bigint' && keys.some((k) => compareValues(k, v) === 0);
+  };
+  const numbers = new NumberTests(Int32Array.of(c), ['in'], Float64Array.of(0), [set]);
+  return filteredScan({ coll, opts: {}, countsEntries: false }, env, scanRowWhere, [c], pred, numbers);
+}
+
+/** Membership of numbers: `has` is false for NaN, which stands for NULL. */
+interface NumberSet {
+  has(v: number): boolean;
+}
+
+/**
+ * Whole numbers in a range at most 8 times their count (ids a subquery selected, say) are
+ * tested on a bitmap, one byte read per row instead of a hash lookup; others go in a Set.
+ */
+function numberSet(keys: readonly number[]): NumberSet {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of keys) {
+    if (!Number.isSafeInteger(k)) return new Set(keys);
+    if (k < lo) lo = k;
+    if (k > hi) hi = k;
+  }
+  const span = hi - lo + 1;
+  if (keys.length === 0 || span > 8 * keys.length + 1024) return new Set(keys);
+  const bits = new Uint8Array(span);
+  for (const k of keys) bits[k - lo] = 1;
+  return {
+    // A whole number out of range indexes past the array (undefined); a fraction indexes nothing.
+    has: (v) => bits[v - lo] === 1,
+  };
+}
