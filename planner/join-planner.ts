@@ -27,6 +27,7 @@ import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
 import { planReadingAhead, readsAhead } from './lateral-order';
+import { leftDeep } from './left-deep';
 import type { Span } from './join-terms';
 
 export interface JoinPlanning {
@@ -417,31 +418,10 @@ function reorderInner(
       ),
   });
   if (!order) return null;
-  // Old global column → new global column.
-  const moved = new Map<number, number>();
-  let at = base;
-  for (const i of order) {
-    const l = leaves[i];
-    for (let c = l.lo; c < l.hi; c++) moved.set(c, at + (c - l.lo));
-    at += l.hi - l.lo;
-  }
-  const to = (c: number): number => moved.get(c) ?? c;
-  let tree: LogicalPlan = leaves[order[0]].plan;
-  let width = leaves[order[0]].hi - leaves[order[0]].lo;
-  for (const i of order.slice(1)) {
-    const w = leaves[i].hi - leaves[i].lo;
-    tree = {
-      kind: 'join',
-      type: 'inner',
-      left: tree,
-      right: leaves[i].plan,
-      on: null,
-      leftWidth: width,
-      rightWidth: w,
-      fixed: true,
-    };
-    width += w;
-  }
+  const { tree, to } = leftDeep(
+    order.map((i) => leaves[i]),
+    base,
+  );
   const node = planFrom(
     tree,
     base,

@@ -15,6 +15,7 @@ import { rowColumnsOf } from './expr-columns';
 import { remapColumns } from './expr-shift';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan, ProjectPNode } from './physical';
+import { leftDeep } from './left-deep';
 
 type PlanFrom = (plan: LogicalPlan, base: number, preds: readonly Expr[]) => PhysicalPlan;
 
@@ -76,33 +77,11 @@ export function planReadingAhead(
     order.push(...waiting.splice(next, 1));
   }
   // Old global column → new global column.
-  const moved = new Map<number, number>();
-  let at = base;
-  for (const l of order) {
-    for (let c = l.lo; c < l.hi; c++) moved.set(c, at + (c - l.lo));
-    at += l.hi - l.lo;
-  }
-  const to = (c: number): number => moved.get(c) ?? c;
-  const relaid = (l: Placed): LogicalPlan =>
+  const { tree, to } = leftDeep(order, base, (l, moveTo) =>
     l.plan.kind === 'tableFunction'
-      ? { ...l.plan, args: l.plan.args.map((a) => remapColumns(a, to)) }
-      : l.plan;
-  let tree = relaid(order[0]);
-  let width = order[0].hi - order[0].lo;
-  for (const l of order.slice(1)) {
-    const w = l.hi - l.lo;
-    tree = {
-      kind: 'join',
-      type: 'inner',
-      left: tree,
-      right: relaid(l),
-      on: null,
-      leftWidth: width,
-      rightWidth: w,
-      fixed: true,
-    };
-    width += w;
-  }
+      ? { ...l.plan, args: l.plan.args.map((arg) => remapColumns(arg, moveTo)) }
+      : l.plan,
+  );
   const node = planFrom(
     tree,
     base,

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { setCorrelatedFormForTests, setDecorrelationForTests } from '../../planner/decorrelate';
+import { explain } from '../helpers/explain';
 
 interface Tables {
   t: [number, number | null, string | null][];
@@ -99,15 +100,6 @@ const queryArb: fc.Arbitrary<string> = fc.oneof(
     ),
 );
 
-function explain(o: Oracle, sql: string): string {
-  return o.conn
-    .cursor()
-    .execute(`EXPLAIN ${sql}`)
-    .fetchAll()
-    .map((r) => String((r as unknown[])[0]))
-    .join('\n');
-}
-
 afterEach(() => {
   setDecorrelationForTests(true);
   setCorrelatedFormForTests('auto');
@@ -133,17 +125,17 @@ test('decorrelated subquery tests equal their per-row form and SQLite', () => {
         setCorrelatedFormForTests('hashed');
         const joined = o.query(sql);
         // A test under OR is no WHERE conjunct: it stays an expression.
-        if (/ OR /.test(sql)) expect(explain(o, sql)).not.toMatch(/SemiJoin|AntiJoin/);
+        if (/ OR /.test(sql)) expect(explain(o.conn, sql)).not.toMatch(/SemiJoin|AntiJoin/);
         else {
           // Decorrelated: a semi / anti join, or lookups by the IN list's values.
-          expect(explain(o, sql)).toMatch(/SemiJoin|AntiJoin|keys=IN \(subquery\)/);
+          expect(explain(o.conn, sql)).toMatch(/SemiJoin|AntiJoin|keys=IN \(subquery\)/);
           decorrelated++;
         }
         setDecorrelationForTests(false);
         // Other SQL text: the connection caches the plan of `sql`, made with decorrelation on.
         const perRowSql = `/* per row */ ${sql}`;
         const perRow = o.query(perRowSql);
-        expect(explain(o, perRowSql)).not.toMatch(/SemiJoin|AntiJoin/);
+        expect(explain(o.conn, perRowSql)).not.toMatch(/SemiJoin|AntiJoin/);
         expect({ sql, ...joined.mv }).toEqual({ sql, ...perRow.mv });
         expect({ sql, ...joined.mv }).toEqual({ sql, ...joined.sqlite });
       } finally {

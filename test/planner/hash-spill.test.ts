@@ -13,17 +13,9 @@ import fc from 'fast-check';
 import { connect } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { hashSpillStats, setHashJoinBudgetForTests } from '../../planner/hash-spill';
+import { explain } from '../helpers/explain';
 
 const CHILD = path.join(__dirname, '..', 'helpers', 'hash-spill-child.js');
-
-function explain(o: Oracle, sql: string): string {
-  return o.conn
-    .cursor()
-    .execute(`EXPLAIN ${sql}`)
-    .fetchAll()
-    .map((r) => String((r as unknown[])[0]))
-    .join('\n');
-}
 
 afterEach(() => setHashJoinBudgetForTests(null));
 
@@ -66,7 +58,7 @@ test('a spilled HashJoin returns what SQLite returns, and leaves no files', () =
         ins('a', a);
         ins('b', b);
         const sql = `${join} ORDER BY 1, 2, 3`;
-        expect(explain(o, sql)).toContain('HashJoin');
+        expect(explain(o.conn, sql)).toContain('HashJoin');
         setHashJoinBudgetForTests(300);
         const before = hashSpillStats.joinsSpilled;
         const { mv, sqlite } = o.query(sql);
@@ -96,7 +88,7 @@ test('a partition over the budget is partitioned again: every partition joined i
     o.exec(`INSERT INTO b VALUES ${rows(2000, 11)}`);
     for (const join of JOINS) {
       const sql = `${join} ORDER BY 1, 2, 3`;
-      expect(explain(o, sql)).toContain('HashJoin');
+      expect(explain(o.conn, sql)).toContain('HashJoin');
       setHashJoinBudgetForTests(600);
       const before = { ...hashSpillStats };
       hashSpillStats.largestPartitionBytes = 0;
@@ -131,7 +123,7 @@ test('a join failing after it spilled removes its files', () => {
     const before = { ...hashSpillStats };
     // The left side raises "malformed JSON" at its 150th row, while the join is partitioning it.
     const sql = 'SELECT x.id, b.id FROM (SELECT id, k, json(j) AS j FROM a) AS x JOIN b ON b.k = x.k';
-    expect(explain(o, sql)).toContain('HashJoin');
+    expect(explain(o.conn, sql)).toContain('HashJoin');
     expect(() => o.conn.cursor().execute(sql).fetchAll()).toThrow(/malformed JSON/);
     expect(hashSpillStats.joinsSpilled).toBe(before.joinsSpilled + 1);
     expect(hashSpillStats.dirsRemoved).toBe(hashSpillStats.dirsCreated);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
+import type { Connection, Cursor } from '../../src/index';
 import { RowReader } from '../../storage/row-reader';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
@@ -134,33 +135,25 @@ function flip(op: string): string {
   return ({ '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as Record<string, string>)[op] ?? op;
 }
 
-test.each([
-  ['', 'a table at its first schema version'],
-  ['CREATE INDEX t_s ON t (s)', 'a table indexed after its rows were written (schema version 2)'],
-  ['ALTER TABLE t ADD COLUMN y REAL DEFAULT 3', 'rows shorter than the schema (ADD COLUMN)'],
-])('a file opened cold gets its vectors from the first scan (%s: %s)', (ddl) => {
-  // Rejected rows are never decoded whole, so the first scan must fill the vectors itself.
+/**
+ * A file written by `write` and closed, then opened again cold for `read`, with scanRowWhere
+ * counted through `spy` (rows the reader had to test one by one).
+ */
+function onReopenedFile(
+  write: (w: Connection) => void,
+  read: (cur: Cursor, conn: Connection, spy: jest.SpyInstance) => void,
+): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-numcol-'));
   const file = path.join(dir, 'cold.mv');
   const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
   try {
     const w = connect(file);
-    w.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT)');
-    w.cursor().executeMany(
-      'INSERT INTO t VALUES (?, ?, ?)',
-      Array.from({ length: 3000 }, (_, i) => [i + 1, i % 300, `s${i}`]),
-    );
-    if (ddl) w.execute(ddl);
+    write(w);
     w.commit();
     w.close();
     const conn = connect(file);
     try {
-      const cur = conn.cursor();
-      const first = cur.execute('SELECT id FROM t WHERE n = 7').fetchAll();
-      expect(first).toHaveLength(10);
-      spy.mockClear();
-      expect(cur.execute('SELECT id FROM t WHERE n = 7').fetchAll()).toEqual(first);
-      expect(spy.mock.calls.length).toBe(10);
+      read(conn.cursor(), conn, spy);
     } finally {
       conn.close();
     }
@@ -168,24 +161,43 @@ test.each([
     spy.mockRestore();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test.each([
+  ['', 'a table at its first schema version'],
+  ['CREATE INDEX t_s ON t (s)', 'a table indexed after its rows were written (schema version 2)'],
+  ['ALTER TABLE t ADD COLUMN y REAL DEFAULT 3', 'rows shorter than the schema (ADD COLUMN)'],
+])('a file opened cold gets its vectors from the first scan (%s: %s)', (ddl) => {
+  // Rejected rows are never decoded whole, so the first scan must fill the vectors itself.
+  onReopenedFile(
+    (w) => {
+      w.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT)');
+      w.cursor().executeMany(
+        'INSERT INTO t VALUES (?, ?, ?)',
+        Array.from({ length: 3000 }, (_, i) => [i + 1, i % 300, `s${i}`]),
+      );
+      if (ddl) w.execute(ddl);
+    },
+    (cur, _conn, spy) => {
+      const first = cur.execute('SELECT id FROM t WHERE n = 7').fetchAll();
+      expect(first).toHaveLength(10);
+      spy.mockClear();
+      expect(cur.execute('SELECT id FROM t WHERE n = 7').fetchAll()).toEqual(first);
+      expect(spy.mock.calls.length).toBe(10);
+    },
+  );
 });
 
 test('a value read as a default never fills a vector: a rolled-back ADD COLUMN reuses its number', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-numcol-'));
-  const file = path.join(dir, 'short.mv');
-  const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
-  try {
-    const w = connect(file);
-    w.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
-    w.cursor().executeMany(
-      'INSERT INTO t VALUES (?, ?)',
-      Array.from({ length: 2000 }, (_, i) => [i + 1, i % 200]),
-    );
-    w.commit();
-    w.close();
-    const conn = connect(file);
-    try {
-      const cur = conn.cursor();
+  onReopenedFile(
+    (w) => {
+      w.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+      w.cursor().executeMany(
+        'INSERT INTO t VALUES (?, ?)',
+        Array.from({ length: 2000 }, (_, i) => [i + 1, i % 200]),
+      );
+    },
+    (cur, conn, spy) => {
       cur.execute('ALTER TABLE t ADD COLUMN y INTEGER DEFAULT 5');
       // Every stored row lacks y: each scan tests every row on its default, twice over.
       for (let k = 0; k < 2; k++) {
@@ -203,11 +215,6 @@ test('a value read as a default never fills a vector: a rolled-back ADD COLUMN r
       spy.mockClear();
       expect(cur.execute('SELECT id FROM t WHERE n = 7').fetchAll()).toHaveLength(10);
       expect(spy.mock.calls.length).toBe(10);
-    } finally {
-      conn.close();
-    }
-  } finally {
-    spy.mockRestore();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    },
+  );
 });

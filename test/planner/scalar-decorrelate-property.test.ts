@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { setCorrelatedFormForTests, setDecorrelationForTests } from '../../planner/decorrelate';
+import { explain } from '../helpers/explain';
 
 type Value = number | string | null;
 
@@ -68,15 +69,6 @@ const queryArb = fc
     return { sql: `SELECT id, ${sub} AS s FROM t ORDER BY id`, col };
   });
 
-function explain(o: Oracle, sql: string): string {
-  return o.conn
-    .cursor()
-    .execute(`EXPLAIN ${sql}`)
-    .fetchAll()
-    .map((r) => String((r as unknown[])[0]))
-    .join('\n');
-}
-
 afterEach(() => {
   setDecorrelationForTests(true);
   setCorrelatedFormForTests('auto');
@@ -101,18 +93,18 @@ test('grouped and memoized correlated subqueries equal their per-row form and SQ
         // Each form under its own SQL text: the connection caches plans by text.
         setDecorrelationForTests(false);
         const perRow = o.query(`/* per row */ ${sql}`);
-        expect(explain(o, `/* per row */ ${sql}`)).toMatch(/\(correlated, per row\)/);
+        expect(explain(o.conn, `/* per row */ ${sql}`)).toMatch(/\(correlated, per row\)/);
         setDecorrelationForTests(true);
         setCorrelatedFormForTests('hashed');
         const hashed = o.query(`/* hashed */ ${sql}`);
-        const plan = explain(o, `/* hashed */ ${sql}`);
+        const plan = explain(o.conn, `/* hashed */ ${sql}`);
         if (GROUPED.includes(col)) {
           expect(plan).toMatch(/grouped once, hash probe/);
           grouped++;
         } else expect(plan).not.toMatch(/grouped once/);
         setCorrelatedFormForTests('memo');
         const memoized = o.query(`/* memo */ ${sql}`);
-        expect(explain(o, `/* memo */ ${sql}`)).toMatch(/per row, memoized/);
+        expect(explain(o.conn, `/* memo */ ${sql}`)).toMatch(/per row, memoized/);
         memo++;
         expect({ sql, ...hashed.mv }).toEqual({ sql, ...perRow.mv });
         expect({ sql, ...memoized.mv }).toEqual({ sql, ...perRow.mv });
@@ -176,6 +168,6 @@ describe('the cost rule picks the form EXPLAIN shows', () => {
   ])('%s', (sql, line) => {
     const { mv, sqlite } = o.query(sql);
     expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
-    expect(explain(o, sql)).toContain(line);
+    expect(explain(o.conn, sql)).toContain(line);
   });
 });
