@@ -19,7 +19,7 @@ import { compareValues } from './compare';
 import { crc32c } from './crc32c';
 import { LOG_START, MAX_FRAME_PAYLOAD } from './format';
 import { GrowableBuffer } from './growable-buffer';
-import { packColumn, unpackColumn } from './packed-column';
+import { packColumn, packColumnInto, unpackColumn } from './packed-column';
 import { FormatError } from '../src/errors';
 
 /** Entries a writer puts in one page at most: a warmed page is one leaf, copied on its first write. */
@@ -76,13 +76,37 @@ function readVarint(buf: Uint8Array, pos: number): [number, number] | null {
   return null;
 }
 
-export function encodePage(keys: readonly unknown[], vals: readonly unknown[]): Buffer {
-  const k = packColumn(keys);
-  const v = packColumn(vals);
+/** Key columns are packed here first: the page header gives their length before them. */
+const keyScratch = new GrowableBuffer(1 << 14);
+
+/**
+ * Append the page of entries [from, to) to `out`; returns its length. The page is written in
+ * place (no buffer per column): a checkpoint encodes every changed page of every index.
+ */
+export function encodePageInto(
+  out: GrowableBuffer,
+  keys: readonly unknown[],
+  vals: readonly unknown[],
+  from = 0,
+  to = keys.length,
+): number {
+  keyScratch.reset();
+  packColumnInto(keyScratch, keys, from, to);
   const head: number[] = [];
-  varint(head, keys.length);
-  varint(head, k.length);
-  return Buffer.concat([Buffer.from(head), k, v]);
+  varint(head, to - from);
+  varint(head, keyScratch.length);
+  const start = out.length;
+  const at = out.reserve(head.length + keyScratch.length);
+  for (let i = 0; i < head.length; i++) out.buf[at + i] = head[i];
+  keyScratch.buf.copy(out.buf, at + head.length, 0, keyScratch.length);
+  packColumnInto(out, vals, from, to);
+  return out.length - start;
+}
+
+export function encodePage(keys: readonly unknown[], vals: readonly unknown[]): Buffer {
+  const out = new GrowableBuffer(1 << 12);
+  encodePageInto(out, keys, vals);
+  return Buffer.from(out.view());
 }
 
 /** Decode a page's bytes (checksum already verified); every defect is a FormatError at `offset`. */
@@ -287,14 +311,14 @@ export class PageSink {
       let from = 0;
       while (keys.length - from >= (all ? 1 : PAGE_MAX_ENTRIES)) {
         let n = Math.min(PAGE_MAX_ENTRIES, keys.length - from);
-        let page = encodePage(keys.slice(from, from + n), vals.slice(from, from + n));
-        while (page.length > PAGE_MAX_BYTES && n > 1) {
+        const at = this.out.length;
+        let length = encodePageInto(this.out, keys, vals, from, from + n);
+        while (length > PAGE_MAX_BYTES && n > 1) {
           n = n >>> 1;
-          page = encodePage(keys.slice(from, from + n), vals.slice(from, from + n));
+          this.out.length = at;
+          length = encodePageInto(this.out, keys, vals, from, from + n);
         }
-        const at = this.out.reserve(page.length);
-        page.copy(this.out.buf, at);
-        add(keys[from], vals[from], n, this.base + at, page.length, crc32c(page, 0, page.length));
+        add(keys[from], vals[from], n, this.base + at, length, crc32c(this.out.buf, at, at + length));
         if (adopt) {
           reused.push(null);
           fresh.push([keys.slice(from, from + n), vals.slice(from, from + n)]);

@@ -18,6 +18,7 @@
  * A varint is unsigned LEB128 (7 bits per byte, low first) of at most 8 bytes (values < 2^53).
  */
 import { decodePayload, encodePayload } from './codec';
+import { GrowableBuffer } from './growable-buffer';
 import { FormatError } from '../src/errors';
 
 const enum Tag {
@@ -31,48 +32,73 @@ const TWO_POW_52 = 2 ** 52;
 /** No index holds more entries than an array can (2^32 - 1). */
 const MAX_ENTRIES = 2 ** 32 - 1;
 
-/** A growable byte sink for the encoder. */
+/**
+ * The encoder's byte sink: writes at the end of a GrowableBuffer. A checkpoint packs two columns
+ * per page for every page of every index, so the sink writes straight into the page buffer
+ * (`packColumnInto`) instead of allocating a buffer per column and concatenating them.
+ */
 class Sink {
-  buf = Buffer.allocUnsafe(1 << 12);
-  length = 0;
+  constructor(readonly g: GrowableBuffer) {}
 
-  private grow(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(next, 0, 0, this.length);
-    this.buf = next;
+  /** Room for `n` more bytes at `g.length` (the length itself does not move). */
+  room(n: number): Buffer {
+    const g = this.g;
+    if (g.length + n > g.buf.length) g.length = g.reserve(n);
+    return g.buf;
   }
 
   byte(b: number): void {
-    this.grow(1);
-    this.buf[this.length++] = b;
+    const buf = this.room(1);
+    buf[this.g.length++] = b;
   }
 
   varint(v: number): void {
-    this.grow(8);
+    const buf = this.room(8);
+    const g = this.g;
     while (v >= 0x80) {
-      this.buf[this.length++] = (v % 0x80) | 0x80;
+      buf[g.length++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    this.buf[this.length++] = v;
+    buf[g.length++] = v;
   }
 
   bytes(b: Uint8Array): void {
-    this.grow(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    this.room(b.length).set(b, this.g.length);
+    this.g.length += b.length;
   }
 
   /** Write `s` as UTF-8. */
   utf8(s: string): number {
-    this.grow(s.length * 3);
-    const n = this.buf.write(s, this.length, 'utf8');
-    this.length += n;
+    const n = this.room(s.length * 3).write(s, this.g.length, 'utf8');
+    this.g.length += n;
     return n;
   }
 
-  result(): Buffer {
-    return this.buf.subarray(0, this.length);
+  /**
+   * suffixBytes:varint and the UTF-8 of `s` from code unit `from`. Index keys are mostly short
+   * ASCII (codes, ids, UUIDs): those are copied unit by unit without slicing a suffix string.
+   */
+  suffix(s: string, from: number): void {
+    const n = s.length - from;
+    if (n < 0x80) {
+      const buf = this.room(n + 1);
+      const g = this.g;
+      const at = g.length;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(from + i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i] = c;
+      }
+      if (i === n) {
+        buf[at] = n;
+        g.length = at + 1 + n;
+        return;
+      }
+    }
+    const rest = s.slice(from);
+    this.varint(Buffer.byteLength(rest, 'utf8'));
+    this.utf8(rest);
   }
 }
 
@@ -80,9 +106,10 @@ function isPackableInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && !Object.is(v, -0);
 }
 
-function allInts(values: readonly unknown[]): boolean {
+function allInts(values: readonly unknown[], from: number, to: number): boolean {
   let prev = 0;
-  for (const v of values) {
+  for (let i = from; i < to; i++) {
+    const v = values[i];
     if (!isPackableInt(v)) return false;
     // A delta beyond 2^52 would not survive zigzag doubling exactly.
     if (Math.abs(v - prev) >= TWO_POW_52) return false;
@@ -91,8 +118,8 @@ function allInts(values: readonly unknown[]): boolean {
   return true;
 }
 
-function allStrings(values: readonly unknown[]): boolean {
-  for (const v of values) if (typeof v !== 'string') return false;
+function allStrings(values: readonly unknown[], from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (typeof values[i] !== 'string') return false;
   return true;
 }
 
@@ -108,35 +135,36 @@ function sharedPrefix(a: string, b: string): number {
   return i;
 }
 
-function writePlain(out: Sink, values: readonly unknown[]): void {
-  if (values.length > 0 && allInts(values)) {
+function writePlain(out: Sink, values: readonly unknown[], from: number, to: number): void {
+  const n = to - from;
+  if (n > 0 && allInts(values, from, to)) {
     out.byte(Tag.INTS);
-    out.varint(values.length);
+    out.varint(n);
     let prev = 0;
-    for (const v of values as readonly number[]) {
+    for (let i = from; i < to; i++) {
+      const v = values[i] as number;
       const d = v - prev;
       out.varint(d >= 0 ? d * 2 : -d * 2 - 1);
       prev = v;
     }
     return;
   }
-  if (values.length > 0 && allStrings(values)) {
+  if (n > 0 && allStrings(values, from, to)) {
     out.byte(Tag.STRINGS);
-    out.varint(values.length);
+    out.varint(n);
     let prev = '';
-    for (const s of values as readonly string[]) {
+    for (let i = from; i < to; i++) {
+      const s = values[i] as string;
       const shared = sharedPrefix(prev, s);
       out.varint(shared);
-      const suffix = s.slice(shared);
-      out.varint(Buffer.byteLength(suffix, 'utf8'));
-      out.utf8(suffix);
+      out.suffix(s, shared);
       prev = s;
     }
     return;
   }
   out.byte(Tag.MSGPACK);
-  out.varint(values.length);
-  out.bytes(encodePayload(values));
+  out.varint(n);
+  out.bytes(encodePayload(from === 0 && to === values.length ? values : values.slice(from, to)));
 }
 
 /** Primitive equality for run detection (Buffers and other objects never form runs). */
@@ -144,30 +172,48 @@ function sameRunValue(a: unknown, b: unknown): boolean {
   return a === b && (typeof a !== 'number' || !Object.is(a, -0) === !Object.is(b, -0));
 }
 
-/** Encode `values` as a packed column, choosing the smallest of the encodings that apply. */
-export function packColumn(values: readonly unknown[]): Buffer {
-  const out = new Sink();
-  let runs = values.length > 0 ? 1 : 0;
-  for (let i = 1; i < values.length; i++) if (!sameRunValue(values[i], values[i - 1])) runs++;
-  if (runs * 2 <= values.length) {
+/**
+ * Append `values[from, to)` as a packed column to `g`, choosing the smallest of the encodings
+ * that apply.
+ */
+export function packColumnInto(
+  g: GrowableBuffer,
+  values: readonly unknown[],
+  from = 0,
+  to = values.length,
+): void {
+  const out = new Sink(g);
+  const n = to - from;
+  let runs = n > 0 ? 1 : 0;
+  for (let i = from + 1; i < to; i++) if (!sameRunValue(values[i], values[i - 1])) runs++;
+  if (runs * 2 <= n) {
     const distinct: unknown[] = [];
     const lengths: number[] = [];
-    for (let i = 0; i < values.length; i++) {
-      if (i > 0 && sameRunValue(values[i], values[i - 1])) lengths[lengths.length - 1]++;
+    for (let i = from; i < to; i++) {
+      if (i > from && sameRunValue(values[i], values[i - 1])) lengths[lengths.length - 1]++;
       else {
         distinct.push(values[i]);
         lengths.push(1);
       }
     }
     out.byte(Tag.RUNS);
-    out.varint(values.length);
+    out.varint(n);
     out.varint(runs);
-    for (const n of lengths) out.varint(n);
-    writePlain(out, distinct);
+    for (const len of lengths) out.varint(len);
+    writePlain(out, distinct, 0, distinct.length);
   } else {
-    writePlain(out, values);
+    writePlain(out, values, from, to);
   }
-  return Buffer.from(out.result());
+}
+
+/** One scratch buffer for `packColumn`: nothing packs re-entrantly. */
+const scratch = new GrowableBuffer(1 << 16);
+
+/** Encode `values` as a packed column (a buffer of its own). */
+export function packColumn(values: readonly unknown[]): Buffer {
+  scratch.reset();
+  packColumnInto(scratch, values);
+  return Buffer.from(scratch.view());
 }
 
 class Reader {

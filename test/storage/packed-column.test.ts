@@ -1,6 +1,7 @@
 /** Packed columns (docs/format.md §4.1): exact round trips, the documented bytes, corruption. */
 import fc from 'fast-check';
-import { packColumn, unpackColumn } from '../../storage/packed-column';
+import { packColumn, packColumnInto, unpackColumn } from '../../storage/packed-column';
+import { GrowableBuffer } from '../../storage/growable-buffer';
 import { FormatError } from '../../src/errors';
 import { compareValues } from '../../storage/compare';
 
@@ -48,6 +49,77 @@ describe('packed columns', () => {
         expectSame(unpackColumn(packColumn(values), 0), values);
       }),
       { numRuns: 400, seed: 20261201 },
+    );
+  });
+
+  /** docs/format.md §4.1 written out plainly: tag 2, count, then (shared, suffixBytes, UTF-8). */
+  function referenceStrings(values: readonly string[]): Buffer {
+    const out: number[] = [];
+    const varint = (v: number): void => {
+      while (v >= 0x80) {
+        out.push((v % 0x80) | 0x80);
+        v = Math.floor(v / 0x80);
+      }
+      out.push(v);
+    };
+    out.push(2);
+    varint(values.length);
+    let prev = '';
+    for (const s of values) {
+      let shared = 0;
+      while (shared < Math.min(prev.length, s.length) && prev.charCodeAt(shared) === s.charCodeAt(shared))
+        shared++;
+      const hi = s.charCodeAt(shared - 1);
+      if (shared > 0 && shared < s.length && hi >= 0xd800 && hi <= 0xdbff) shared--;
+      const suffix = Buffer.from(s.slice(shared), 'utf8');
+      varint(shared);
+      varint(suffix.length);
+      out.push(...suffix);
+      prev = s;
+    }
+    return Buffer.from(out);
+  }
+
+  test('property: string columns are the documented bytes (short ASCII, long and non-ASCII suffixes)', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.string({ minLength: 120, maxLength: 300 }),
+      fc.fullUnicodeString({ maxLength: 140 }),
+      fc.constantFrom('a'.repeat(127), 'a'.repeat(128), 'b'.repeat(127) + 'é', 'x\u{1F600}'),
+    );
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 60 }), (raw) => {
+        // Distinct values, so the column is never written as runs.
+        const values = [...new Set(raw)].sort(compareValues) as string[];
+        expect(packColumn(values).equals(referenceStrings(values))).toBe(true);
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+  });
+
+  test('property: a packed range equals the packed slice, appended after what the buffer holds', () => {
+    fc.assert(
+      fc.property(column, fc.nat(), fc.nat(), (values, a, b) => {
+        const from = values.length === 0 ? 0 : a % (values.length + 1);
+        const to = from + (values.length === 0 ? 0 : b % (values.length - from + 1));
+        const out = new GrowableBuffer(16);
+        out.reserve(3);
+        out.buf.fill(7, 0, 3);
+        packColumnInto(out, values, from, to);
+        expect(
+          out
+            .view()
+            .subarray(0, 3)
+            .equals(Buffer.from([7, 7, 7])),
+        ).toBe(true);
+        expect(
+          out
+            .view()
+            .subarray(3)
+            .equals(packColumn(values.slice(from, to))),
+        ).toBe(true);
+      }),
+      { numRuns: 300, seed: 20261204 },
     );
   });
 
