@@ -190,7 +190,7 @@ export function lowerUpdate(
   params: ParamCollector,
   sql: string,
 ): UpdateStmt {
-  const scope = scopeFor(catalog, ast.table, ast.alias, sql);
+  const scope = scopeFor(catalog, ast.table, ast.alias, sql, ast.hint);
   // UPDATE … FROM: SET and WHERE read the target joined with the FROM sources.
   const joined = ast.from ? updateFromScope(ast.from, scope, catalog, params, sql) : null;
   const cx: ExprContext = { scope: joined ?? scope, params, sql, aggregates: null, allowColumns: true };
@@ -205,10 +205,12 @@ export function lowerUpdate(
   return {
     kind: 'update',
     collection: scope.schema.name,
+    ...(scope.hint ? { hint: scope.hint } : {}),
     sets,
     where,
-    // RETURNING reads the updated row only: SQLite refuses the FROM sources there.
-    returning: lowerReturning(ast.returning, scope, params, sql),
+    // RETURNING reads the updated row only: SQLite refuses the FROM sources there, and it names
+    // the table by its own name, not the alias.
+    returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
     ...(joined ? { from: joined.plan } : {}),
   };
 }
@@ -219,13 +221,24 @@ export function lowerDelete(
   params: ParamCollector,
   sql: string,
 ): DeleteStmt {
-  const scope = scopeFor(catalog, ast.table, null, sql);
+  const scope = scopeFor(catalog, ast.table, ast.alias, sql, ast.hint);
   const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: true };
   const where = ast.where ? lowerExpr(ast.where, cx) : null;
   return {
     kind: 'delete',
     collection: scope.schema.name,
+    ...(scope.hint ? { hint: scope.hint } : {}),
     where,
-    returning: lowerReturning(ast.returning, scope, params, sql),
+    returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
   };
+}
+
+/** The target as RETURNING sees it: SQLite resolves `t.col` there by the table's name, never the alias. */
+function unaliased(
+  scope: TableScope,
+  catalog: CatalogReader,
+  ast: { readonly table: string; readonly alias: string | null },
+  sql: string,
+): TableScope {
+  return ast.alias === null ? scope : scopeFor(catalog, ast.table, null, sql);
 }

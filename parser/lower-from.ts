@@ -55,12 +55,22 @@ export function fromScope(
     );
   if (!ast.tableArgs && (findCte(params, ast.table) || findView(catalog, ast.table)))
     return lowerFrom(
-      { first: { t: 'table', name: ast.table, alias: ast.tableAlias, start: 0, end: 0 }, joins: [] },
+      {
+        first: {
+          t: 'table',
+          name: ast.table,
+          alias: ast.tableAlias,
+          ...(ast.tableHint ? { hint: ast.tableHint } : {}),
+          start: 0,
+          end: 0,
+        },
+        joins: [],
+      },
       catalog,
       params,
       sql,
     );
-  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql);
+  return virtualScope(ast, params, sql) ?? scopeFor(catalog, ast.table, ast.tableAlias, sql, ast.tableHint);
 }
 
 /** The projected expressions of a query plan (the leftmost arm's, for a compound). */
@@ -283,6 +293,13 @@ function leaf(
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
   if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, params, sql);
+  // A CTE or a view has no indexes to name (NOT INDEXED is accepted and changes nothing).
+  if (
+    src.t === 'table' &&
+    src.hint?.t === 'indexedBy' &&
+    (findCte(params, src.name) || findView(catalog, src.name))
+  )
+    throw new QueryError(`no such index: ${src.hint.index}`, 'QUERY', { sql });
   const cte = src.t === 'table' && !src.args ? findCte(params, src.name) : undefined;
   if (cte && src.t === 'table') return cteLeaf(cte, src, params, sql);
   const view = src.t === 'table' && !src.args ? findView(catalog, src.name) : undefined;
@@ -290,7 +307,7 @@ function leaf(
   if (src.t === 'table') {
     const scope: TableScope =
       virtualScope({ table: src.name, tableArgs: src.args, tableAlias: src.alias }, params, sql) ??
-      scopeFor(catalog, src.name, src.alias, sql);
+      scopeFor(catalog, src.name, src.alias, sql, src.hint);
     return {
       member: {
         qualifiers: scope.qualifiers,
@@ -298,7 +315,7 @@ function leaf(
         table: scope,
         derived: null,
       },
-      plan: scope.source ? L.virtual(scope.source) : L.scan(scope.schema.name),
+      plan: scope.source ? L.virtual(scope.source) : L.scan(scope.schema.name, scope.hint),
     };
   }
   const lowerQuery = params.queryLowerer;

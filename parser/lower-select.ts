@@ -212,7 +212,7 @@ export function lowerSelect(
       ? scope.plan
       : scope.source
         ? L.virtual(scope.source)
-        : L.scan(scope.schema.name)
+        : L.scan(scope.schema.name, scope.hint)
     : L.values([[]]);
   const where = [
     ...(ast.where ? [lowerExpr(ast.where, rowCx)] : []),

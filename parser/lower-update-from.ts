@@ -51,7 +51,14 @@ export function updateFromScope(
     kind: 'multi',
     members: [own, ...sources.members],
     width: sources.width,
-    plan: L.join('inner', L.scan(target.schema.name), sources.plan, null, width, sources.width - width),
+    plan: L.join(
+      'inner',
+      L.scan(target.schema.name, target.hint),
+      sources.plan,
+      null,
+      width,
+      sources.width - width,
+    ),
     where: sources.where,
   };
 }

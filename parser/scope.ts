@@ -11,6 +11,8 @@ import { E } from '../planner/expr';
 import type { ColumnExpr } from '../planner/expr';
 import { valueTypeOf } from '../planner/value-type';
 import type { VirtualSource } from '../planner/introspect/virtual';
+import type { IndexHint } from '../planner/logical';
+import type { IndexHintAst } from './sql/ast';
 
 export interface CatalogEntry {
   schema: CollectionSchema;
@@ -38,6 +40,8 @@ export interface TableScope {
   readonly qualifiers: readonly string[];
   /** Set when the table is virtual (sqlite_master): its rows come from the catalog. */
   readonly source?: VirtualSource;
+  /** `INDEXED BY` / `NOT INDEXED` after the table, the index named as the catalog spells it. */
+  readonly hint?: IndexHint;
 }
 
 export interface ResolvedColumn {
@@ -68,14 +72,25 @@ export function scopeFor(
   name: string,
   alias: string | null,
   sql: string,
+  hintAst?: IndexHintAst,
 ): TableScope {
   const table = findTable(catalog, name);
   if (!table) throw new ProgrammingError(`no such table: ${name}`, 'NO_SUCH_COLLECTION', { sql });
+  const hint = hintAst ? resolveHint(table, hintAst, sql) : undefined;
   // An alias hides the table's own name (SQLite: `SELECT t.a FROM t AS x` is "no such column"),
   // which is also what keeps `t.a` in a subquery over `t AS x` pointing at an outer `t`.
   const qualifiers =
     alias !== null ? [alias.toLowerCase()] : [name.toLowerCase(), table.schema.name.toLowerCase()];
-  return { schema: table.schema, compiled: table.compiled, qualifiers };
+  return { schema: table.schema, compiled: table.compiled, qualifiers, ...(hint ? { hint } : {}) };
+}
+
+/** An index hint against `table`'s indexes (names ignore case, as SQLite's do). */
+function resolveHint(table: CatalogEntry, hint: IndexHintAst, sql: string): IndexHint {
+  if (hint.t === 'notIndexed') return { kind: 'notIndexed' };
+  const lower = hint.index.toLowerCase();
+  const ix = table.schema.indexes.find((i) => i.name.toLowerCase() === lower);
+  if (!ix) throw new QueryError(`no such index: ${hint.index}`, 'QUERY', { sql });
+  return { kind: 'indexedBy', index: ix.name };
 }
 
 /** Case-insensitive resolution of a path (SQLite identifiers ignore case). */

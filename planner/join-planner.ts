@@ -19,7 +19,7 @@ import { indexPaths } from '../storage/schema/normalize';
 import { QueryError } from '../src/errors';
 import type { Expr } from './expr';
 import { balancedTree, conjuncts, isConstant } from './expr';
-import type { LogicalPlan } from './logical';
+import type { IndexHint, LogicalPlan } from './logical';
 import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
 import { typeOf } from './compile-expr';
 import { remapColumns, shiftColumns } from './expr-shift';
@@ -31,7 +31,8 @@ import { leftDeep } from './left-deep';
 import type { Span } from './join-terms';
 
 export interface JoinPlanning {
-  collection(name: string): CollectionView | undefined;
+  /** A FROM source's table, under its index hint (physical-planner.ts hintedView). */
+  collection(name: string, hint?: IndexHint): CollectionView | undefined;
   /** Nested loops over whole inputs, every predicate evaluated above the join (a test reference). */
   readonly naive: boolean;
   /** Access path plus residual Filter for one collection under local predicates. */
@@ -57,7 +58,7 @@ function filtered(node: PhysicalPlan, parts: readonly Expr[], delta: number): Ph
 function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: JoinPlanning): PhysicalPlan {
   switch (plan.kind) {
     case 'scan': {
-      const view = ctx.collection(plan.collection);
+      const view = ctx.collection(plan.collection, plan.hint);
       if (!view) throw new QueryError(`no such collection: ${plan.collection}`, 'QUERY');
       return ctx.access(
         view,
@@ -330,8 +331,10 @@ function planJoin(
   ctx: JoinPlanning,
 ): PhysicalPlan {
   const { type } = plan;
-  const rightView = plan.right.kind === 'scan' ? ctx.collection(plan.right.collection) : undefined;
-  const leftView = plan.left.kind === 'scan' ? ctx.collection(plan.left.collection) : undefined;
+  const rightView =
+    plan.right.kind === 'scan' ? ctx.collection(plan.right.collection, plan.right.hint) : undefined;
+  const leftView =
+    plan.left.kind === 'scan' ? ctx.collection(plan.left.collection, plan.left.hint) : undefined;
   const probe =
     rightView && (type === 'inner' || type === 'left')
       ? bestProbe(rightView, joinConds, L, R, rightPreds)
@@ -403,7 +406,7 @@ function reorderInner(
       terms.push(...conjuncts(p.on));
       return;
     }
-    const view = p.kind === 'scan' ? ctx.collection(p.collection) : undefined;
+    const view = p.kind === 'scan' ? ctx.collection(p.collection, p.hint) : undefined;
     if (!view) fixed = true;
     else leaves.push({ plan: p, view, lo, hi: lo + width });
   };

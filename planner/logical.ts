@@ -23,9 +23,17 @@ import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 import type { JsonTableFn } from './json-table';
 
+/**
+ * SQLite's index hints: `NOT INDEXED` plans the table without its indexes (the primary key still
+ * serves lookups and gives the scan order), `INDEXED BY` reads it through that index only.
+ */
+export type IndexHint =
+  { readonly kind: 'notIndexed' } | { readonly kind: 'indexedBy'; readonly index: string };
+
 export interface ScanNode {
   readonly kind: 'scan';
   readonly collection: string;
+  readonly hint?: IndexHint;
 }
 
 /** A virtual table (sqlite_master, the catalog PRAGMAs): rows computed from the read view's catalog. */
@@ -253,7 +261,8 @@ export type LogicalPlan =
   | TableFunctionNode;
 
 export const L = Object.freeze({
-  scan: (collection: string): ScanNode => ({ kind: 'scan', collection }),
+  scan: (collection: string, hint?: IndexHint): ScanNode =>
+    hint ? { kind: 'scan', collection, hint } : { kind: 'scan', collection },
   values: (rows: readonly (readonly Expr[])[]): ValuesNode => ({ kind: 'values', rows }),
   virtual: (source: VirtualSource): VirtualNode => ({ kind: 'virtual', source }),
   filter: (input: LogicalPlan, predicate: Expr): FilterNode => ({ kind: 'filter', input, predicate }),

@@ -4,7 +4,7 @@
  * access paths as queries). Expressions are planner Exprs; parameters stay unbound.
  */
 import type { Expr } from './expr';
-import type { LogicalPlan } from './logical';
+import type { IndexHint, LogicalPlan } from './logical';
 
 export type ConflictAction = 'abort' | 'ignore' | 'replace';
 
@@ -57,6 +57,8 @@ export interface UpdatePlan {
   readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
   readonly where: Expr | null;
   readonly returning: ReturningPlan | null;
+  /** `UPDATE t INDEXED BY … / NOT INDEXED` (absent: none). */
+  readonly hint?: IndexHint;
   /**
    * UPDATE … FROM: the target joined with the FROM sources, the target's columns first at their
    * stored positions; `where` and the SET expressions read that joined row (absent: plain UPDATE).
@@ -69,6 +71,8 @@ export interface DeletePlan {
   readonly collection: string;
   readonly where: Expr | null;
   readonly returning: ReturningPlan | null;
+  /** `DELETE FROM t INDEXED BY … / NOT INDEXED` (absent: none). */
+  readonly hint?: IndexHint;
 }
 
 export type WritePlan = InsertPlan | UpdatePlan | DeletePlan;

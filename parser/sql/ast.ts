@@ -154,6 +154,8 @@ export interface SelectAst {
   /** Arguments of a table-valued function (`FROM pragma_table_info('t')`); absent for a table. */
   readonly tableArgs?: readonly SqlExpr[];
   readonly tableAlias: string | null;
+  /** `INDEXED BY name` / `NOT INDEXED` after the table (absent: none). */
+  readonly tableHint?: IndexHintAst;
   /**
    * Set when FROM is more than one table (joins, comma joins) or a derived table: then `table`
    * is null and the sources are here, in written order.
@@ -169,6 +171,12 @@ export interface SelectAst {
   readonly offset: SqlExpr | null;
 }
 
+/**
+ * SQLite's index hint after a table name: `NOT INDEXED` (no index, the rowid still may be used) or
+ * `INDEXED BY name` (that index must be used).
+ */
+export type IndexHintAst = { readonly t: 'notIndexed' } | { readonly t: 'indexedBy'; readonly index: string };
+
 /** One source of a FROM clause: a table (or table-valued function), or `(SELECT …)`. */
 export type FromSourceAst = Span &
   (
@@ -177,6 +185,7 @@ export type FromSourceAst = Span &
         readonly name: string;
         readonly args?: readonly SqlExpr[];
         readonly alias: string | null;
+        readonly hint?: IndexHintAst;
       }
     | { readonly t: 'derived'; readonly query: QueryAst; readonly alias: string | null }
     /**
@@ -316,6 +325,7 @@ export type StatementAst =
       readonly table: string;
       /** `UPDATE t AS x`: the target's alias (null: none). */
       readonly alias: string | null;
+      readonly hint?: IndexHintAst;
       /** `UPDATE … FROM …` (SQLite ≥ 3.33): sources joined with the target (absent: none). */
       readonly from?: FromAst;
       readonly sets: readonly SetClause[];
@@ -327,6 +337,9 @@ export type StatementAst =
       /** `WITH … DELETE …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
       readonly table: string;
+      /** `DELETE FROM t AS x`: the target's alias (null: none). */
+      readonly alias: string | null;
+      readonly hint?: IndexHintAst;
       readonly where: SqlExpr | null;
       readonly returning: readonly SelectItem[] | null;
     }

@@ -13,6 +13,7 @@ import type {
   CteAst,
   FromAst,
   FromSourceAst,
+  IndexHintAst,
   InsertSource,
   JoinAst,
   JoinKind,
@@ -258,6 +259,7 @@ class StatementParser extends ExprParser {
     let table: string | null = null;
     let tableArgs: readonly SqlExpr[] | undefined;
     let tableAlias: string | null = null;
+    let tableHint: IndexHintAst | undefined;
     let from: FromAst | undefined;
     // Without FROM the select list is evaluated over one row of no columns.
     if (this.acceptWord('FROM')) {
@@ -266,6 +268,7 @@ class StatementParser extends ExprParser {
         table = list.first.name;
         tableArgs = list.first.args;
         tableAlias = list.first.alias;
+        tableHint = list.first.hint;
       } else from = list;
     }
     const where = this.acceptWord('WHERE') ? this.expr() : null;
@@ -284,6 +287,7 @@ class StatementParser extends ExprParser {
       table,
       ...(tableArgs ? { tableArgs } : {}),
       tableAlias,
+      ...(tableHint ? { tableHint } : {}),
       ...(from ? { from } : {}),
       where,
       groupBy,
@@ -359,11 +363,31 @@ class StatementParser extends ExprParser {
       }
       if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
       const alias = this.tableAliasOpt();
-      source = { t: 'table', name, ...(args ? { args } : {}), alias, start, end: this.prev.end };
+      const hint = args ? null : this.indexHint();
+      source = {
+        t: 'table',
+        name,
+        ...(args ? { args } : {}),
+        alias,
+        ...(hint ? { hint } : {}),
+        start,
+        end: this.prev.end,
+      };
     }
-    if (this.isWord('INDEXED') || (this.isWord('NOT') && this.isWord('INDEXED', this.peek())))
-      throw this.unsupported('INDEXED BY');
     return source;
+  }
+
+  /** `INDEXED BY name` or `NOT INDEXED` after a table name (and its alias), or null. */
+  private indexHint(): IndexHintAst | null {
+    if (this.acceptWord('INDEXED')) {
+      this.expectWord('BY');
+      return { t: 'indexedBy', index: this.name('an index name') };
+    }
+    if (this.isWord('NOT') && this.isWord('INDEXED', this.peek())) {
+      this.i += 2;
+      return { t: 'notIndexed' };
+    }
+    return null;
   }
 
   /** `( sources )` after the `(`: one source unwrapped (taking the outer alias), else a group. */
@@ -584,24 +608,36 @@ class StatementParser extends ExprParser {
     const table = this.tableName();
     // SQLite's UPDATE takes an alias only after AS (its grammar has no bare alias there).
     const alias = this.acceptWord('AS') ? this.name('a table alias') : null;
+    const hint = this.indexHint();
     this.expectWord('SET');
     const sets = this.setList();
     const from = this.acceptWord('FROM') ? this.fromList() : undefined;
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('UPDATE ... ORDER BY/LIMIT');
-    return { t: 'update', table, alias, ...(from ? { from } : {}), sets, where, returning };
+    return {
+      t: 'update',
+      table,
+      alias,
+      ...(hint ? { hint } : {}),
+      ...(from ? { from } : {}),
+      sets,
+      where,
+      returning,
+    };
   }
 
   private delete(): StatementAst {
     this.expectWord('DELETE');
     this.expectWord('FROM');
     const table = this.tableName();
-    if (this.isWord('AS') || this.atName()) throw this.unsupported('DELETE table aliases');
+    // As in SQLite, DELETE's alias needs AS (a bare name after the table is a syntax error).
+    const alias = this.acceptWord('AS') ? this.name('a table alias') : null;
+    const hint = this.indexHint();
     const where = this.acceptWord('WHERE') ? this.expr() : null;
     const returning = this.returning();
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('DELETE ... ORDER BY/LIMIT');
-    return { t: 'delete', table, where, returning };
+    return { t: 'delete', table, alias, ...(hint ? { hint } : {}), where, returning };
   }
 }
 

@@ -1,0 +1,533 @@
+/**
+ * Access paths of one table: which tree (the primary key or an index) a query reads, and how
+ * (lookup, range, whole walk), from the WHERE conjuncts, the ORDER BY and an index hint. The
+ * rules, in order (docs/queries.md explains them):
+ *
+ *   1. Primary-key equality/IN > unique index equality/IN > non-unique index equality/IN > range
+ *      (or LIKE prefix) on the primary key or an index > OR of indexable branches (IndexUnion) >
+ *      CollectionScan. Among candidates of one rank, the one with fewer lookup keys wins.
+ *   2. Conjuncts an access path answers exactly are dropped; everything else stays as a residual.
+ *   3. A single-key ORDER BY on the primary key or an indexed path is answered by iterating that
+ *      tree in order when the access path is a scan or a range on that same tree; with a LIMIT and
+ *      a range on the sort key, that in-order walk is preferred over lookups that must sort.
+ *   4. `NOT INDEXED` leaves the primary key only; `INDEXED BY ix` only `ix` (its whole walk when
+ *      nothing else applies).
+ */
+import type { CollectionView, IndexView } from '../storage/collection-state';
+import type { ColumnExpr, Expr } from './expr';
+import { E, conjuncts, isConstant } from './expr';
+import type { IndexHint, SortKey } from './logical';
+import type {
+  AccessNode,
+  Bound,
+  IndexLookupNode,
+  IndexRangeScanNode,
+  PrefixKey,
+  PrimaryKeyLookupNode,
+} from './physical';
+import { indexPaths } from '../storage/schema/normalize';
+import { likePrefix } from './sql-values';
+
+/** A path is "on" a tree when the column expression reads exactly the tree's key. */
+export function sameColumn(e: Expr, column: number, sub: readonly number[]): boolean {
+  return (
+    e.kind === 'column' &&
+    e.column === column &&
+    e.sub.length === sub.length &&
+    e.sub.every((s, i) => s === sub[i])
+  );
+}
+
+interface Target {
+  /** null = the primary key tree. */
+  index: IndexView | null;
+  column: number;
+  sub: readonly number[];
+}
+
+function targets(view: CollectionView): Target[] {
+  const pkColumn = view.compiled.pkColumn;
+  return [
+    { index: null, column: pkColumn, sub: [] },
+    // A composite index answers through compositeCandidates (its key is a tuple).
+    ...view.indexes
+      .filter((ix) => !ix.composite)
+      .map((ix) => ({ index: ix, column: ix.columns[0].column, sub: ix.columns[0].sub })),
+  ];
+}
+
+function targetOf(e: Expr, view: CollectionView): Target | null {
+  if (e.kind !== 'column') return null;
+  return targets(view).find((t) => sameColumn(e, t.column, t.sub)) ?? null;
+}
+
+interface Candidate {
+  rank: number;
+  keys: number;
+  node: AccessNode;
+  covers: Expr[];
+}
+
+const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' };
+
+/** Normalize `const op col` to `col op const`; null when the conjunct is not column-vs-constant. */
+function columnComparison(e: Expr): { col: ColumnExpr; op: string; value: Expr } | null {
+  if (e.kind !== 'binary' || !(e.op in FLIP)) return null;
+  if (e.left.kind === 'column' && isConstant(e.right)) return { col: e.left, op: e.op, value: e.right };
+  if (e.right.kind === 'column' && isConstant(e.left)) return { col: e.right, op: FLIP[e.op], value: e.left };
+  return null;
+}
+
+function lookupNode(
+  view: CollectionView,
+  t: Target,
+  keys: readonly Expr[],
+): PrimaryKeyLookupNode | IndexLookupNode {
+  const collection = view.meta.schema.name;
+  return t.index
+    ? { kind: 'IndexLookup', collection, index: t.index.def.name, unique: t.index.unique, keys }
+    : { kind: 'PrimaryKeyLookup', collection, keys };
+}
+
+function rangeNode(
+  view: CollectionView,
+  t: Target,
+  lo: Bound | null,
+  hi: Bound | null,
+  reverse = false,
+): IndexRangeScanNode {
+  return {
+    kind: 'IndexRangeScan',
+    collection: view.meta.schema.name,
+    index: t.index ? t.index.def.name : null,
+    lo,
+    hi,
+    reverse,
+    skipNulls: t.index !== null,
+  };
+}
+
+function equalityRank(t: Target): number {
+  return t.index === null ? 0 : t.index.unique ? 1 : 2;
+}
+
+/**
+ * Trees are ordered by BINARY collation and hold values as stored: a conjunct comparing under
+ * another collation, or against a CAST (which converts by affinity), needs the residual filter.
+ */
+function treeComparable(e: Expr): boolean {
+  if ((e.kind === 'binary' || e.kind === 'between') && e.collation !== undefined) return false;
+  if (e.kind === 'in' && e.collations?.some((c) => c !== undefined)) return false;
+  const operands = e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? e.list : [];
+  // An outer column of a correlated subquery of another type converts by affinity, as a CAST does.
+  const classOf = (t: string): string => (t === 'text' || t === 'blob' || t === 'any' ? t : 'number');
+  const column = (e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? [e.arg] : []).find(
+    (x) => x.kind === 'column',
+  );
+  const mismatched = (x: Expr): boolean =>
+    x.kind === 'param' &&
+    x.outer !== undefined &&
+    column !== undefined &&
+    classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any');
+  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x));
+}
+
+/** Candidates answering one conjunct through one tree. */
+function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
+  const out: Candidate[] = [];
+  if (!treeComparable(e)) return out;
+  const cmp = columnComparison(e);
+  if (cmp) {
+    const t = targetOf(cmp.col, view);
+    if (!t) return out;
+    if (cmp.op === '=')
+      out.push({ rank: equalityRank(t), keys: 1, node: lookupNode(view, t, [cmp.value]), covers: [e] });
+    else {
+      const bound: Bound = { expr: cmp.value, inclusive: cmp.op === '<=' || cmp.op === '>=' };
+      const isLower = cmp.op === '>' || cmp.op === '>=';
+      out.push({
+        rank: 3,
+        keys: 2,
+        node: rangeNode(view, t, isLower ? bound : null, isLower ? null : bound),
+        covers: [e],
+      });
+    }
+    return out;
+  }
+  if (e.kind === 'in' && !e.negated && e.list.every(isConstant)) {
+    const t = targetOf(e.arg, view);
+    if (t)
+      out.push({
+        rank: equalityRank(t),
+        keys: e.list.length,
+        node: lookupNode(view, t, e.list),
+        covers: [e],
+      });
+    return out;
+  }
+  if (e.kind === 'between' && !e.negated && isConstant(e.lo) && isConstant(e.hi)) {
+    const t = targetOf(e.arg, view);
+    if (t) {
+      const node = rangeNode(view, t, { expr: e.lo, inclusive: true }, { expr: e.hi, inclusive: true });
+      out.push({ rank: 3, keys: 2, node, covers: [e] });
+    }
+    return out;
+  }
+  if (
+    e.kind === 'like' &&
+    !e.negated &&
+    !e.glob &&
+    e.pattern.kind === 'literal' &&
+    typeof e.pattern.value === 'string' &&
+    !e.escape
+  ) {
+    const t = targetOf(e.arg, view);
+    const prefix = likePrefix(e.pattern.value);
+    if (t && prefix.length > 0 && e.arg.kind === 'column' && e.arg.type === 'text') {
+      // LIKE folds ASCII case, so scan from the upper-case to past the lower-case spelling; the LIKE stays as residual.
+      const lo: Bound = { expr: E.literal(prefix.toUpperCase(), 'text'), inclusive: true };
+      const hi: Bound = { expr: E.literal(`${prefix.toLowerCase()}\u{10FFFF}`, 'text'), inclusive: true };
+      out.push({ rank: 4, keys: 2, node: rangeNode(view, t, lo, hi), covers: [] });
+    }
+    return out;
+  }
+  if (e.kind === 'isNull' && !e.negated) {
+    const t = targetOf(e.arg, view);
+    if (t && t.index) {
+      const collection = view.meta.schema.name;
+      const node: IndexLookupNode = {
+        kind: 'IndexLookup',
+        collection,
+        index: t.index.def.name,
+        unique: t.index.unique,
+        keys: [E.literal(null, 'null')],
+        matchNull: true,
+      };
+      out.push({ rank: 2, keys: 1, node, covers: [e] });
+    }
+    return out;
+  }
+  if (e.kind === 'binary' && e.op === 'or') {
+    const branches = orBranches(e);
+    const inputs: (PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode)[] = [];
+    for (const b of branches) {
+      const best = pickBest(conjunctCandidates(b, view));
+      if (!best || best.node.kind === 'CollectionScan' || best.node.kind === 'IndexUnion') return out;
+      inputs.push(best.node as PrimaryKeyLookupNode | IndexLookupNode | IndexRangeScanNode);
+    }
+    // The OR itself stays as residual: branches may overlap and carry LIKE residuals.
+    out.push({
+      rank: 5,
+      keys: inputs.length,
+      node: { kind: 'IndexUnion', collection: view.meta.schema.name, inputs },
+      covers: [],
+    });
+  }
+  return out;
+}
+
+function orBranches(e: Expr): Expr[] {
+  if (e.kind === 'binary' && e.op === 'or') return [...orBranches(e.left), ...orBranches(e.right)];
+  return [e];
+}
+
+function pickBest(cands: Candidate[]): Candidate | null {
+  let best: Candidate | null = null;
+  for (const c of cands)
+    if (!best || c.rank < best.rank || (c.rank === best.rank && c.keys < best.keys)) best = c;
+  return best;
+}
+
+/** Merge a lower and an upper bound on the same tree from two conjuncts into one range. */
+function mergeRanges(cands: Candidate[]): Candidate[] {
+  const ranges = cands.filter(
+    (c) => c.node.kind === 'IndexRangeScan' && c.covers.length === 1,
+  ) as (Candidate & {
+    node: IndexRangeScanNode;
+  })[];
+  const merged: Candidate[] = [];
+  for (const a of ranges) {
+    for (const b of ranges) {
+      if (a === b || a.node.index !== b.node.index) continue;
+      if (a.node.lo && !a.node.hi && b.node.hi && !b.node.lo) {
+        merged.push({
+          rank: 3,
+          keys: 1,
+          node: { ...a.node, hi: b.node.hi },
+          covers: [...a.covers, ...b.covers],
+        });
+      }
+    }
+  }
+  return [...cands, ...merged];
+}
+
+/**
+ * Composite indexes: equality on a leftmost prefix of the columns, then at most one lower and
+ * one upper bound on the next column (SQLite's rule). The conjuncts used are answered exactly.
+ */
+interface CompositeMatch {
+  index: IndexView;
+  prefix: PrefixKey[];
+  /** Conjuncts the prefix answers, by column. */
+  eqCovers: Expr[];
+  lo: Bound | null;
+  hi: Bound | null;
+  rangeCovers: Expr[];
+}
+
+function columnIs(e: Expr, ix: IndexView, i: number): boolean {
+  return sameColumn(e, ix.columns[i].column, ix.columns[i].sub);
+}
+
+function compositeMatch(ix: IndexView, parts: readonly Expr[]): CompositeMatch {
+  const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
+  const usable = parts.filter(treeComparable);
+  for (let i = 0; i < ix.columns.length; i++) {
+    let found = false;
+    for (const e of usable) {
+      const cmp = columnComparison(e);
+      if (cmp && cmp.op === '=' && columnIs(cmp.col, ix, i)) {
+        m.prefix.push({ expr: cmp.value, matchNull: false });
+        m.eqCovers.push(e);
+        found = true;
+        break;
+      }
+      if (e.kind === 'isNull' && !e.negated && columnIs(e.arg, ix, i)) {
+        m.prefix.push({ expr: E.literal(null, 'null'), matchNull: true });
+        m.eqCovers.push(e);
+        found = true;
+        break;
+      }
+    }
+    if (!found) break;
+  }
+  const next = m.prefix.length;
+  if (next >= ix.columns.length) return m;
+  for (const e of usable) {
+    const cmp = columnComparison(e);
+    if (cmp && cmp.op !== '=' && columnIs(cmp.col, ix, next)) {
+      const bound: Bound = { expr: cmp.value, inclusive: cmp.op === '<=' || cmp.op === '>=' };
+      if ((cmp.op === '>' || cmp.op === '>=') && !m.lo) m.lo = bound;
+      else if ((cmp.op === '<' || cmp.op === '<=') && !m.hi) m.hi = bound;
+      else continue;
+      m.rangeCovers.push(e);
+    } else if (
+      e.kind === 'between' &&
+      !e.negated &&
+      isConstant(e.lo) &&
+      isConstant(e.hi) &&
+      !m.lo &&
+      !m.hi &&
+      columnIs(e.arg, ix, next)
+    ) {
+      m.lo = { expr: e.lo, inclusive: true };
+      m.hi = { expr: e.hi, inclusive: true };
+      m.rangeCovers.push(e);
+    }
+  }
+  return m;
+}
+
+function compositeNode(view: CollectionView, m: CompositeMatch, reverse = false): IndexRangeScanNode {
+  return {
+    kind: 'IndexRangeScan',
+    collection: view.meta.schema.name,
+    index: m.index.def.name,
+    lo: m.lo,
+    hi: m.hi,
+    reverse,
+    skipNulls: m.lo !== null || m.hi !== null,
+    prefix: m.prefix,
+    columns: indexPaths(m.index.def).map((p) => p.join('.')),
+    ...(m.index.desc ? { desc: m.index.desc } : {}),
+  };
+}
+
+function compositeCandidates(view: CollectionView, parts: readonly Expr[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const ix of view.indexes) {
+    if (!ix.composite) continue;
+    const m = compositeMatch(ix, parts);
+    const used = m.prefix.length + (m.lo || m.hi ? 1 : 0);
+    if (used === 0) continue;
+    const full = m.prefix.length === ix.columns.length;
+    // Equality on the whole unique key finds at most one row; an equality prefix is a lookup;
+    // a range on the first column alone is a range. More columns used = fewer entries read.
+    const rank = full && ix.unique ? 1 : m.prefix.length > 0 ? 2 : 3;
+    out.push({
+      rank,
+      keys: 1 / (1 + used),
+      node: compositeNode(view, m),
+      covers: [...m.eqCovers, ...m.rangeCovers],
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether walking composite index `ix` forwards or backwards yields rows in the order of `sort`,
+ * given the columns fixed by an equality prefix of `fixed` columns: the sort keys, leaving out
+ * fixed columns, must be the next index columns in order, each in its column's direction
+ * (forwards) or each against it (backwards); the primary key may follow the last index column
+ * (ties are in primary-key order, ascending forwards). Returns whether to walk backwards, or null.
+ */
+function compositeOrder(
+  view: CollectionView,
+  ix: IndexView,
+  fixed: number,
+  sort: readonly SortKey[],
+): { desc: boolean } | null {
+  let j = fixed;
+  let reverse: boolean | null = null;
+  const pk = view.compiled.pkColumn;
+  const direction = (i: number): boolean => ix.desc?.[i] === true;
+  for (const k of sort) {
+    const e = k.expr;
+    if (e.kind !== 'column' || e.collation) return null;
+    let i = -1;
+    for (let c = 0; c < ix.columns.length; c++) if (columnIs(e, ix, c)) i = c;
+    if (i >= 0 && i < fixed) continue;
+    if (i === j) {
+      const walkBack = k.desc !== direction(i);
+      if (reverse !== null && walkBack !== reverse) return null;
+      reverse = walkBack;
+      j++;
+      continue;
+    }
+    if (j === ix.columns.length && sameColumn(e, pk, [])) {
+      if (reverse !== null && k.desc !== reverse) return null;
+      return { desc: k.desc };
+    }
+    return null;
+  }
+  return { desc: reverse ?? false };
+}
+
+/** A table as one FROM source sees it: an index hint narrows the indexes it may use. */
+export type HintedView = CollectionView & { readonly hint?: IndexHint };
+
+/**
+ * `view` under `hint`: NOT INDEXED leaves the primary key only (SQLite still uses the rowid);
+ * INDEXED BY keeps the one index, and chooseAccess then reads the table through it.
+ */
+export function hintedView(view: CollectionView, hint: IndexHint | undefined): HintedView {
+  if (!hint) return view;
+  const indexes = hint.kind === 'notIndexed' ? [] : view.indexes.filter((ix) => ix.def.name === hint.index);
+  return { ...view, indexes, hint };
+}
+
+export interface AccessChoice {
+  access: AccessNode;
+  residual: Expr[];
+  /** The access path yields rows already ordered by this sort (no Sort needed). */
+  ordered: boolean;
+}
+
+export function chooseAccess(
+  view: HintedView,
+  where: Expr | null,
+  sort: readonly SortKey[] | null,
+  hasLimit: boolean,
+): AccessChoice {
+  const parts = conjuncts(where);
+  const forced = view.hint?.kind === 'indexedBy' ? view.indexes[0] : undefined;
+  const cands = [
+    ...mergeRanges(parts.flatMap((p) => conjunctCandidates(p, view))),
+    ...compositeCandidates(view, parts),
+  ].filter((c) => !forced || usesIndex(c.node, forced.def.name));
+  let best = pickBest(cands);
+  const collection = view.meta.schema.name;
+  const first = sort && sort.length >= 1 ? sort[0].expr : null;
+  // Trees are in BINARY order: a column declared COLLATE NOCASE / RTRIM must be sorted.
+  let sortTarget = first && !(first.kind === 'column' && first.collation) ? targetOf(first, view) : null;
+  // INDEXED BY: the primary key's order is not the forced index's.
+  if (forced && sortTarget?.index === null) sortTarget = null;
+  // Only a single key (or the primary key first: it is unique) makes tree order the full order.
+  const sortUsable =
+    sortTarget !== null && (sort?.length === 1 || sortTarget.index === null) ? sortTarget : null;
+  const desc = sort?.[0]?.desc === true;
+
+  // With ORDER BY ... LIMIT and a range on the sort key, walking that range in order stops after
+  // LIMIT matches; that beats a non-unique lookup or another range that must read every match and
+  // then sort. (Without a range on it, a full in-order walk could read the whole index for a
+  // selective lookup, so the lookup keeps priority.)
+  if (best && hasLimit && sortUsable && best.rank >= 2) {
+    const sortIndex = sortUsable.index?.def.name ?? null;
+    const onSortTree = cands.filter((c) => c.node.kind === 'IndexRangeScan' && c.node.index === sortIndex);
+    const ordered = onSortTree.sort((a, b) => b.covers.length - a.covers.length)[0];
+    if (ordered) best = ordered;
+  }
+
+  // A composite index answering the WHERE may also give the ORDER BY (forwards or backwards).
+  if (best && sort && sort.length > 0 && best.node.kind === 'IndexRangeScan' && best.node.prefix) {
+    const node = best.node;
+    const ix = view.indexes.find((i) => i.def.name === node.index);
+    const order = ix ? compositeOrder(view, ix, node.prefix?.length ?? 0, sort) : null;
+    if (order) {
+      const residual = parts.filter((p) => !best.covers.includes(p));
+      return { access: { ...node, reverse: order.desc }, residual, ordered: true };
+    }
+  }
+  // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the sort.
+  if (!best && sort && sort.length > 0 && !sortUsable) {
+    for (const ix of view.indexes) {
+      if (!ix.composite) continue;
+      const order = compositeOrder(view, ix, 0, sort);
+      if (!order) continue;
+      const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
+      return { access: { ...compositeNode(view, m, order.desc) }, residual: parts, ordered: true };
+    }
+  }
+
+  // INDEXED BY with nothing the index answers: a walk of the whole index, in its order.
+  if (!best && forced) {
+    if (forced.composite) {
+      const m: CompositeMatch = {
+        index: forced,
+        prefix: [],
+        eqCovers: [],
+        lo: null,
+        hi: null,
+        rangeCovers: [],
+      };
+      const order = sort && sort.length > 0 ? compositeOrder(view, forced, 0, sort) : null;
+      return {
+        access: compositeNode(view, m, order?.desc === true),
+        residual: parts,
+        ordered: order !== null,
+      };
+    }
+    const t: Target = { index: forced, column: forced.columns[0].column, sub: forced.columns[0].sub };
+    const reverse = sortUsable !== null && desc;
+    const node = rangeNode(view, t, null, null, reverse);
+    return { access: { ...node, skipNulls: false }, residual: parts, ordered: sortUsable !== null };
+  }
+
+  if (!best) {
+    if (sortUsable && sort) {
+      if (sortUsable.index === null && !desc)
+        return { access: { kind: 'CollectionScan', collection }, residual: parts, ordered: true };
+      const node = rangeNode(view, sortUsable, null, null, desc);
+      return { access: { ...node, skipNulls: false }, residual: parts, ordered: true };
+    }
+    return { access: { kind: 'CollectionScan', collection }, residual: parts, ordered: sort === null };
+  }
+  const residual = parts.filter((p) => !best.covers.includes(p));
+  let access = best.node;
+  let ordered = false;
+  if (
+    access.kind === 'IndexRangeScan' &&
+    sortUsable &&
+    (sortUsable.index?.def.name ?? null) === access.index
+  ) {
+    access = { ...access, reverse: desc };
+    ordered = true;
+  }
+  return { access, residual, ordered };
+}
+
+/** Whether an access path reads index `name` (INDEXED BY allows no other). */
+function usesIndex(node: AccessNode, name: string): boolean {
+  return (node.kind === 'IndexLookup' || node.kind === 'IndexRangeScan') && node.index === name;
+}
