@@ -124,6 +124,7 @@ export function runWrite(
     case 'dropIndex':
     case 'setUserVersion':
     case 'analyze':
+    case 'reindex':
       return executeDdl(engine, stmt, null);
     default:
       throw new ProgrammingError(`not a write statement: ${stmt.kind}`, 'PROGRAMMING');

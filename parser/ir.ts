@@ -21,6 +21,7 @@ import type {
   RenameTableStmt,
   SetUserVersionStmt,
   AnalyzeStmt,
+  ReindexStmt,
 } from '../planner/ddl-plan';
 
 /** How parameters are referenced in the statement. */
@@ -74,6 +75,7 @@ export type {
   RenameTableStmt,
   SetUserVersionStmt,
   AnalyzeStmt,
+  ReindexStmt,
 } from '../planner/ddl-plan';
 
 /** RETURNING with the result columns the cursor describes (named like a select list). */
@@ -156,7 +158,8 @@ export type Statement =
   | SavepointStmt
   | PragmaStmt
   | SetUserVersionStmt
-  | AnalyzeStmt;
+  | AnalyzeStmt
+  | ReindexStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

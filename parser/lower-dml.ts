@@ -119,12 +119,12 @@ function lowerUpsert(u: UpsertClause, scope: TableScope, params: ParamCollector,
     allowColumns: true,
     excludedOffset: scope.compiled.columnCount,
   };
-  const sets = u.sets.map((s) => ({
-    column: targetColumn(scope, s.column, sql),
-    expr: lowerExpr(s.expr, cx),
-  }));
-  if (new Set(sets.map((s) => s.column)).size !== sets.length)
-    throw new ProgrammingError('a column is assigned twice in DO UPDATE', 'PROGRAMMING', { sql });
+  const sets = rightmost(
+    u.sets.map((s) => ({
+      column: targetColumn(scope, s.column, sql),
+      expr: lowerExpr(s.expr, cx),
+    })),
+  );
   return { target, sets, where: u.where ? lowerExpr(u.where, cx) : null };
 }
 
@@ -194,12 +194,12 @@ export function lowerUpdate(
   // UPDATE … FROM: SET and WHERE read the target joined with the FROM sources.
   const joined = ast.from ? updateFromScope(ast.from, scope, catalog, params, sql) : null;
   const cx: ExprContext = { scope: joined ?? scope, params, sql, aggregates: null, allowColumns: true };
-  const sets = ast.sets.map((s) => ({
-    column: targetColumn(scope, s.column, sql),
-    expr: lowerExpr(s.expr, cx),
-  }));
-  if (new Set(sets.map((s) => s.column)).size !== sets.length)
-    throw new ProgrammingError('a column is assigned twice in UPDATE', 'PROGRAMMING', { sql });
+  const sets = rightmost(
+    ast.sets.map((s) => ({
+      column: targetColumn(scope, s.column, sql),
+      expr: lowerExpr(s.expr, cx),
+    })),
+  );
   const terms = [...(ast.where ? [lowerExpr(ast.where, cx)] : []), ...(joined?.where ?? [])];
   const where = terms.length === 0 ? null : terms.reduce((a, b) => E.and(a, b));
   return {
@@ -231,6 +231,15 @@ export function lowerDelete(
     where,
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
   };
+}
+
+/**
+ * SET assignments with only the rightmost of a column's kept, as SQLite does (`SET x = 1, x = 2`
+ * sets 2; every expression reads the row as it was, so dropping the others changes nothing else).
+ * The ignored ones are still lowered first: an unknown column there is an error as in SQLite.
+ */
+function rightmost<T extends { readonly column: number }>(sets: readonly T[]): T[] {
+  return sets.filter((s, i) => !sets.some((later, j) => j > i && later.column === s.column));
 }
 
 /** The target as RETURNING sees it: SQLite resolves `t.col` there by the table's name, never the alias. */

@@ -4,12 +4,15 @@
  * lower-select.ts, DML in lower-dml.ts, DDL in lower-ddl.ts. May import planner/ (expression and
  * plan factories), storage/schema types and src/errors.ts only.
  */
-import { InternalError, ModelVaultError } from '../src/errors';
+import { InternalError, ModelVaultError, QueryError } from '../src/errors';
 import { parseSql } from './sql/parse';
 import type { LoweredStatement, Statement } from './ir';
 import type { SelectAst, StatementAst } from './sql/ast';
 import { ParamCollector } from './params';
 import type { CatalogReader } from './scope';
+import { findTable } from './scope';
+import type { ReindexStmt } from '../planner/ddl-plan';
+import { parseCollation } from '../planner/sql-text';
 import type { Scope } from './join-scope';
 import { fromScope } from './lower-from';
 import { lowerSelect, lowerValues } from './lower-select';
@@ -20,7 +23,7 @@ import { lowerCreateTableAs } from './lower-create-as';
 import { lowerPragma, refuseSystemNames } from './lower-introspect';
 import { withCtes } from './cte-scope';
 import { lowerCteBody } from './lower-cte';
-import { lowerCreateView, refuseViewWrites } from './lower-view';
+import { findView, lowerCreateView, refuseViewWrites } from './lower-view';
 import type { WithAst } from './sql/ast';
 import type { LogicalPlan } from '../planner/logical';
 import { viewColumnRows } from './view-columns';
@@ -102,6 +105,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return { kind: 'dropView', name: ast.name, ifExists: ast.ifExists };
     case 'analyze':
       return { kind: 'analyze', schema: ast.schema, name: ast.name };
+    case 'reindex':
+      return lowerReindex(ast, catalog, sql);
     default:
       return lowerDdl(ast, catalog, sql);
   }
@@ -174,4 +179,34 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
       { sql: typeof sql === 'string' ? sql : undefined, cause: err },
     );
   }
+}
+
+/**
+ * REINDEX's target as SQLite resolves it: no name (everything), a collating sequence (a name
+ * SQLite has one for wins over a table of that name), a table or view, or an index; `main.` may qualify
+ * the last two. Anything else is SQLite's error.
+ */
+function lowerReindex(
+  ast: Extract<StatementAst, { t: 'reindex' }>,
+  catalog: CatalogReader,
+  sql: string,
+): ReindexStmt {
+  const { schema, name } = ast;
+  if (name === null) return { kind: 'reindex' };
+  const qualified = schema !== null;
+  const known =
+    (!qualified && parseCollation(name) !== null) ||
+    ((!qualified || schema.toLowerCase() === 'main') &&
+      (findTable(catalog, name) !== undefined ||
+        findView(catalog, name) !== undefined ||
+        indexNamed(catalog, name)));
+  if (!known) throw new QueryError('unable to identify the object to be reindexed', 'QUERY', { sql });
+  return { kind: 'reindex' };
+}
+
+function indexNamed(catalog: CatalogReader, name: string): boolean {
+  const lower = name.toLowerCase();
+  return (catalog.names?.() ?? []).some((t) =>
+    catalog.collection(t)?.schema.indexes.some((ix) => ix.name.toLowerCase() === lower),
+  );
 }

@@ -113,8 +113,17 @@ export interface AnalyzeStmt {
   readonly name: string | null;
 }
 
+/**
+ * `REINDEX [name]`, its target already resolved. Every index is kept in step with its table by
+ * each write, so there is nothing to rebuild: it runs as SQLite's does, in a write transaction.
+ */
+export interface ReindexStmt {
+  readonly kind: 'reindex';
+}
+
 export type DdlPlan =
   | AnalyzeStmt
+  | ReindexStmt
   | CreateTableStmt
   | DropTableStmt
   | CreateViewStmt

@@ -299,6 +299,8 @@ export function executeDdl(
     case 'analyze':
       analyze(engine, stmt);
       return { rowCount: 0 };
+    case 'reindex':
+      return { rowCount: 0 };
   }
 }
 

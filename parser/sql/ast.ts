@@ -396,6 +396,8 @@ export type StatementAst =
   | { readonly t: 'begin' | 'commit' | 'rollback' }
   /** SAVEPOINT name / RELEASE [SAVEPOINT] name / ROLLBACK [TRANSACTION] TO [SAVEPOINT] name. */
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
+  /** `REINDEX`, `REINDEX name` (a collation, table or index), `REINDEX schema.name`. */
+  | { readonly t: 'reindex'; readonly schema: string | null; readonly name: string | null }
   /** `ANALYZE`, `ANALYZE name` (a schema, table or index), `ANALYZE schema.name`. */
   | { readonly t: 'analyze'; readonly schema: string | null; readonly name: string | null }
   | PragmaAst;

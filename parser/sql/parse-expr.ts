@@ -197,7 +197,7 @@ export class ExprParser extends TokenStream {
 
   private inList(): SqlExpr[] | QueryAst {
     if (!this.isOp('(')) {
-      if (this.atName()) throw this.unsupported('IN with a table name');
+      if (this.atName()) return this.inTable();
       throw this.error("expected '('");
     }
     this.i++;
@@ -209,6 +209,34 @@ export class ExprParser extends TokenStream {
     }
     this.expectOp(')');
     return list;
+  }
+
+  /**
+   * `x IN t` (also `main.t`): SQLite reads it as `x IN (SELECT * FROM t)`, so a table (or view,
+   * or CTE) of more than one column is its "sub-select returns N columns" error.
+   */
+  private inTable(): QueryAst {
+    const start = this.tok.start;
+    let table = this.name('a table name');
+    if (this.isOp('.') && table.toLowerCase() === 'main') {
+      this.i++;
+      table = this.name('a table name');
+    }
+    if (this.isOp('(')) throw this.unsupported('IN with a table-valued function');
+    const end = this.prev.end;
+    return {
+      t: 'select',
+      distinct: false,
+      items: [{ expr: null, qualifier: null, alias: null, start, end }],
+      table,
+      tableAlias: null,
+      where: null,
+      groupBy: [],
+      having: null,
+      orderBy: [],
+      limit: null,
+      offset: null,
+    };
   }
 
   private comparison(): SqlExpr {

@@ -57,8 +57,9 @@ const STATEMENT_WORDS = [
   'RELEASE',
   'PRAGMA',
   'ANALYZE',
+  'REINDEX',
 ];
-const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH', 'REINDEX'];
+const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -138,13 +139,15 @@ class StatementParser extends ExprParser {
         return this.values();
       case 'PRAGMA':
         return parsePragma(this);
-      case 'ANALYZE': {
-        // `ANALYZE [schema | [schema.]table-or-index]`, as SQLite takes it.
+      case 'ANALYZE':
+      case 'REINDEX': {
+        // `ANALYZE [schema | [schema.]table-or-index]` and `REINDEX [collation | [schema.]table-or-index]`.
+        const t = word === 'ANALYZE' ? 'analyze' : 'reindex';
         this.i++;
-        if (this.tok.kind === 'eof' || this.isOp(';')) return { t: 'analyze', schema: null, name: null };
+        if (this.tok.kind === 'eof' || this.isOp(';')) return { t, schema: null, name: null };
         const first = this.name('a table or index name');
-        if (!this.acceptOp('.')) return { t: 'analyze', schema: null, name: first };
-        return { t: 'analyze', schema: first, name: this.name('a table or index name') };
+        if (!this.acceptOp('.')) return { t, schema: null, name: first };
+        return { t, schema: first, name: this.name('a table or index name') };
       }
     }
     if (UNSUPPORTED_STATEMENTS.includes(word)) throw this.unsupported(word);

@@ -161,7 +161,7 @@ describe('UPDATE', () => {
 
   test.each([
     ['UPDATE books SET nope = 1', QueryError, 'table books has no column named nope'],
-    ['UPDATE books SET year = 1, year = 2', ProgrammingError, 'assigned twice'],
+    ['UPDATE books SET year = 1, year = 2, nope = 3', QueryError, 'no column named nope'],
     ['UPDATE books SET year = COUNT(*)', QueryError, 'misuse of aggregate'],
     ["UPDATE users SET address.city = 'x'", NotSupportedError, 'inside an object column'],
     // SQLite's UPDATE takes an alias only after AS.
