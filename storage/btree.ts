@@ -36,11 +36,16 @@
  * until the halves fit, and it never underflows. Cold nodes are created in a generation no tree
  * owns, so a write copies them first, and a leaf keeps its `page` only while it is the page's
  * exact content: the next checkpoint writes such a leaf by pointing at the page again.
+ *
+ * Files: this class (the public API, the lookup memo, bulk staging, paged trees) extends
+ * btree-edits.ts (the recursive writers: insert with splits, delete with merges), which extends
+ * btree-reader.ts (every read, shared with snapshots); btree-nodes.ts holds the node helpers.
  */
 
 import { InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
-import { BTreeReader, BTreeSnapshot, shapeOf } from './btree-reader';
+import { BTreeSnapshot, shapeOf } from './btree-reader';
+import { BTreeEdits } from './btree-edits';
 import {
   MIXED,
   NONE,
@@ -51,14 +56,10 @@ import {
   cmpMode,
   collect,
   entryCmp,
-  entryCmpMode,
-  fill,
-  firstEntry,
   forEachRun,
   insertAt,
   lowerIndex,
   probeMode,
-  removeAt,
   same,
   sweep,
   warm,
@@ -73,7 +74,6 @@ import type {
   Node,
   PageEntry,
   Shape,
-  Split,
 } from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
@@ -122,25 +122,8 @@ const STAGE_WHILE_NODES_AT_MOST = 1024;
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
-export class BTree<K, V> extends BTreeReader<K, V> {
+export class BTree<K, V> extends BTreeEdits<K, V> {
   protected readonly shape: Shape<K, V>;
-  private root: Node<K, V>;
-  private gen: number;
-  private count = 0;
-  // Out-parameters of the recursive writers, kept on the tree so a write allocates nothing itself.
-  private split: Split<K, V> | null = null;
-  private previous: V | undefined = undefined;
-  private added = false;
-  /**
-   * The rightmost leaf of `root`, or null when not known. Ascending inserts (auto-increment keys,
-   * bulk loads) append to it without a descent while this generation owns it; appending past the
-   * last entry changes no separator, so its ancestors need no update. A lookup of a key above its
-   * last entry is answered without a descent too.
-   */
-  private tail: Leaf<K, V> | null = null;
-  // Probe modes of the entry being inserted (see probeMode), shared by the recursive writers.
-  private mk = MIXED;
-  private mv = MIXED;
   /**
    * Exact-key lookup memo of a unique tree: key → value for keys `get` found, so a repeated lookup
    * costs one hash probe instead of a descent, whose few dozen dependent loads from nodes spread
@@ -186,7 +169,7 @@ export class BTree<K, V> extends BTreeReader<K, V> {
   private probeEdits = -1;
 
   constructor(opts: BTreeOptions<K, V>) {
-    super();
+    super(generationCounter++);
     const multi = opts.multi === true;
     // Without a value order, multi mode would silently fold all entries of a key into one.
     if (multi && opts.valueCompare === undefined)
@@ -204,8 +187,6 @@ export class BTree<K, V> extends BTreeReader<K, V> {
       stageUpTo: opts.stageUpTo ?? STAGE_WHILE_NODES_AT_MOST,
       cache: opts.cache ?? null,
     };
-    this.gen = generationCounter++;
-    this.root = this.leafNode([], []);
   }
 
   get size(): number {
@@ -739,280 +720,5 @@ export class BTree<K, V> extends BTreeReader<K, V> {
     this.root = top;
     this.count--;
     return true;
-  }
-
-  private leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false };
-  }
-
-  /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
-  private warmForDelete(key: K, value: V | undefined): void {
-    const s = this.shape;
-    let node = this.root;
-    while (!node.leaf) {
-      const c = childFor(s, node, key, value);
-      const child = node.children[c];
-      if (child.leaf) {
-        for (let i = Math.max(0, c - 1); i <= Math.min(node.children.length - 1, c + 1); i++)
-          warm(s, node.children[i] as Leaf<K, V>);
-      }
-      node = child;
-    }
-    warm(s, node);
-  }
-
-  /** An inner node over `children`, each separator being the first entry of its child. */
-  private innerNode(children: Node<K, V>[]): Inner<K, V> {
-    const sepKeys: K[] = [];
-    const sepVals: V[] = [];
-    for (let i = 1; i < children.length; i++) {
-      const first = firstEntry(children[i]);
-      sepKeys.push(first.keys[0]);
-      sepVals.push(first.vals[0]);
-    }
-    return { leaf: false, gen: this.gen, sepKeys, sepVals, children };
-  }
-
-  /** `n` itself when this generation created it (nothing else can see it), else a private copy. */
-  private own<N extends Node<K, V>>(n: N): N {
-    if (n.gen === this.gen) return n;
-    if (n.leaf) {
-      warm(this.shape, n);
-      return this.leafNode(n.keys.slice(), n.vals.slice()) as N;
-    }
-    return {
-      leaf: false,
-      gen: this.gen,
-      sepKeys: n.sepKeys.slice(),
-      sepVals: n.sepVals.slice(),
-      children: n.children.slice(),
-    } as N;
-  }
-
-  private insert(key: K, value: V, replace: boolean): void {
-    this.added = false;
-    const s = this.shape;
-    sweep(s);
-    // Widen before comparing: from here on `key` counts as a stored key.
-    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
-    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
-    const mk = probeMode(s.keyKind, key);
-    const mv = probeMode(s.valKind, value);
-    const t = this.tail;
-    if (t !== null && t.gen === this.gen) {
-      const n = t.keys.length;
-      if (n > 0 && n < s.nodeSize && entryCmpMode(s, mk, mv, t.keys[n - 1], t.vals[n - 1], key, value) < 0) {
-        t.keys.push(key);
-        t.vals.push(value);
-        this.added = true;
-        this.count++;
-        return;
-      }
-    }
-    this.mk = mk;
-    this.mv = mv;
-    this.descents++;
-    const root = this.insertInto(this.root, key, value, replace);
-    if (root === null) return;
-    const split = this.split;
-    if (split === null) this.root = root;
-    else {
-      this.split = null;
-      this.root = {
-        leaf: false,
-        gen: this.gen,
-        sepKeys: [split.key],
-        sepVals: [split.val],
-        children: [root, split.node],
-      };
-    }
-    if (this.added) this.count++;
-    let n = this.root;
-    while (!n.leaf) n = n.children[n.children.length - 1];
-    this.tail = n.cold ? null : n;
-  }
-
-  /**
-   * Insert below `node`. Returns the node to put in its place (itself when owned, else a copy), or
-   * null when nothing changed so that no ancestor is copied either; a split leaves its new right
-   * sibling in `this.split`.
-   */
-  private insertInto(node: Node<K, V>, key: K, value: V, replace: boolean): Node<K, V> | null {
-    if (node.leaf) return this.insertIntoLeaf(node, key, value, replace);
-    const s = this.shape;
-    const last = node.sepKeys.length - 1;
-    // Ascending inserts (auto-increment keys, bulk loads) go right: skip the search.
-    const c =
-      last >= 0 && entryCmpMode(s, this.mk, this.mv, node.sepKeys[last], node.sepVals[last], key, value) <= 0
-        ? last + 1
-        : childFor(s, node, key, s.multi ? value : undefined);
-    const child = this.insertInto(node.children[c], key, value, replace);
-    if (child === null) return null;
-    const w = this.own(node);
-    w.children[c] = child;
-    const split = this.split;
-    if (split === null) return w;
-    this.split = null;
-    insertAt(w.children, c + 1, split.node);
-    insertAt(w.sepKeys, c, split.key);
-    insertAt(w.sepVals, c, split.val);
-    if (w.children.length > s.nodeSize) this.split = this.splitInner(w);
-    return w;
-  }
-
-  private insertIntoLeaf(leaf: Leaf<K, V>, key: K, value: V, replace: boolean): Leaf<K, V> | null {
-    const s = this.shape;
-    if (leaf.cold) {
-      // Nothing has changed yet on the way down, so a damaged page fails the insert cleanly. Its
-      // keys may widen the kinds: the probe modes are taken again.
-      warm(s, leaf);
-      this.mk = probeMode(s.keyKind, key);
-      this.mv = probeMode(s.valKind, value);
-    }
-    const n = leaf.keys.length;
-    const mk = this.mk;
-    const mv = this.mv;
-    const i =
-      n > 0 && entryCmpMode(s, mk, mv, leaf.keys[n - 1], leaf.vals[n - 1], key, value) < 0
-        ? n
-        : lowerIndex(s, leaf.keys, leaf.vals, key, value, !s.multi);
-    if (i < n && entryCmpMode(s, mk, mv, leaf.keys[i], leaf.vals[i], key, value) === 0) {
-      if (!replace || s.multi) return null;
-      this.previous = leaf.vals[i];
-      if (leaf.vals[i] === value) return null;
-      const w = this.own(leaf);
-      w.vals[i] = value;
-      return w;
-    }
-    const w = this.own(leaf);
-    insertAt(w.keys, i, key);
-    insertAt(w.vals, i, value);
-    this.added = true;
-    if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w);
-    return w;
-  }
-
-  private splitLeaf(w: Leaf<K, V>): Split<K, V> {
-    const mid = w.keys.length >>> 1;
-    const right = this.leafNode(w.keys.splice(mid), w.vals.splice(mid));
-    return { key: right.keys[0], val: right.vals[0], node: right };
-  }
-
-  private splitInner(w: Inner<K, V>): Split<K, V> {
-    const mid = w.children.length >>> 1;
-    // The separator in front of children[mid] moves up instead of into either half.
-    const key = w.sepKeys[mid - 1];
-    const val = w.sepVals[mid - 1];
-    const node: Inner<K, V> = {
-      leaf: false,
-      gen: this.gen,
-      sepKeys: w.sepKeys.splice(mid),
-      sepVals: w.sepVals.splice(mid),
-      children: w.children.splice(mid),
-    };
-    w.sepKeys.length = mid - 1;
-    w.sepVals.length = mid - 1;
-    return { key, val, node };
-  }
-
-  /** Delete below `node`; the node to put in its place, or null when the entry was absent. */
-  private deleteFrom(node: Node<K, V>, key: K, value: V | undefined): Node<K, V> | null {
-    const s = this.shape;
-    if (node.leaf) {
-      warm(s, node);
-      const i = lowerIndex(s, node.keys, node.vals, key, value, !s.multi);
-      if (i >= node.keys.length || entryCmp(s, node.keys[i], node.vals[i], key, value as V) !== 0)
-        return null;
-      const w = this.own(node);
-      removeAt(w.keys, i);
-      removeAt(w.vals, i);
-      return w;
-    }
-    const c = childFor(s, node, key, value);
-    const child = this.deleteFrom(node.children[c], key, value);
-    if (child === null) return null;
-    const w = this.own(node);
-    w.children[c] = child;
-    if (fill(child) < s.nodeSize >>> 1 && w.children.length > 1) this.rebalance(w, c);
-    else if (c > 0 && child.leaf) {
-      // Keep the separator on a live entry so a deleted key is not kept reachable.
-      w.sepKeys[c - 1] = child.keys[0];
-      w.sepVals[c - 1] = child.vals[0];
-    }
-    return w;
-  }
-
-  /**
-   * Children[c] of the owned `parent` fell below half full: merge it with a neighbour when both fit
-   * in one node, else share their entries evenly. This bounds height and memory under deletes.
-   */
-  private rebalance(parent: Inner<K, V>, c: number): void {
-    const j = c > 0 ? c - 1 : c;
-    const left = parent.children[j];
-    const right = parent.children[j + 1];
-    if (fill(left) + fill(right) <= this.shape.nodeSize) {
-      parent.children[j] = this.merge(left, right, parent.sepKeys[j], parent.sepVals[j]);
-      removeAt(parent.children, j + 1);
-      removeAt(parent.sepKeys, j);
-      removeAt(parent.sepVals, j);
-    } else if (left.leaf && right.leaf) this.shareLeaves(parent, j, left, right);
-    else this.shareInner(parent, j, left as Inner<K, V>, right as Inner<K, V>);
-  }
-
-  /** `right` appended to `left`; `sepKey/sepVal` (their separator) joins inner nodes. */
-  private merge(left: Node<K, V>, right: Node<K, V>, sepKey: K, sepVal: V): Node<K, V> {
-    const m = this.own(left);
-    if (m.leaf) {
-      const r = right as Leaf<K, V>;
-      for (let i = 0; i < r.keys.length; i++) {
-        m.keys.push(r.keys[i]);
-        m.vals.push(r.vals[i]);
-      }
-      return m;
-    }
-    const r = right as Inner<K, V>;
-    m.sepKeys.push(sepKey);
-    m.sepVals.push(sepVal);
-    for (let i = 0; i < r.sepKeys.length; i++) {
-      m.sepKeys.push(r.sepKeys[i]);
-      m.sepVals.push(r.sepVals[i]);
-    }
-    for (let i = 0; i < r.children.length; i++) m.children.push(r.children[i]);
-    return m;
-  }
-
-  private shareLeaves(parent: Inner<K, V>, j: number, left: Leaf<K, V>, right: Leaf<K, V>): void {
-    const keys = left.keys.concat(right.keys);
-    const vals = left.vals.concat(right.vals);
-    const mid = keys.length >>> 1;
-    parent.children[j] = this.leafNode(keys.slice(0, mid), vals.slice(0, mid));
-    parent.children[j + 1] = this.leafNode(keys.slice(mid), vals.slice(mid));
-    parent.sepKeys[j] = keys[mid];
-    parent.sepVals[j] = vals[mid];
-  }
-
-  private shareInner(parent: Inner<K, V>, j: number, left: Inner<K, V>, right: Inner<K, V>): void {
-    // The parent's separator sits between the two runs of separators, as in a merge.
-    const children = left.children.concat(right.children);
-    const sepKeys = left.sepKeys.concat([parent.sepKeys[j]], right.sepKeys);
-    const sepVals = left.sepVals.concat([parent.sepVals[j]], right.sepVals);
-    const mid = children.length >>> 1;
-    const gen = this.gen;
-    parent.children[j] = {
-      leaf: false,
-      gen,
-      sepKeys: sepKeys.slice(0, mid - 1),
-      sepVals: sepVals.slice(0, mid - 1),
-      children: children.slice(0, mid),
-    };
-    parent.children[j + 1] = {
-      leaf: false,
-      gen,
-      sepKeys: sepKeys.slice(mid),
-      sepVals: sepVals.slice(mid),
-      children: children.slice(mid),
-    };
-    parent.sepKeys[j] = sepKeys[mid - 1];
-    parent.sepVals[j] = sepVals[mid - 1];
   }
 }

@@ -27,7 +27,7 @@ export function newChanges(): Int32Array {
 }
 
 /**
- * A reader engine's refreshGate (storage/engine.ts): whether it must look at the file. The count
+ * A reader engine's refreshGate (storage/engine-core.ts): whether it must look at the file. The count
  * is read before the look, so a commit that lands during it makes the next call look again.
  */
 export function refreshGate(changes: Int32Array): () => boolean {

@@ -1,0 +1,264 @@
+/**
+ * The engine and its file as a whole (storage/engine.ts explains the layers): checkpoints (I3),
+ * live refresh of read-only engines, re-attaching after a compaction, close, and the replacement
+ * of the file by a compacted copy.
+ */
+import { FileStore, renameDurably } from './file-store';
+import { readExact } from './byte-store';
+import { encodePayload } from './codec';
+import { writeFrame } from './frame';
+import { encodeSuperblock } from './header';
+import type { Superblock } from './header';
+import { FRAME_HEADER_SIZE, FrameKind, LOG_START, SUPERBLOCK_OFFSETS, FRAME_FLAG_IGNORABLE } from './format';
+import { isZeroHeader, scanLog } from './log-scan';
+import { checkpointPayload } from './checkpoint';
+import { PageSink } from './index-pages';
+import { active, channels } from './trace';
+import type { CheckpointTraceContext } from './trace';
+import { OperationalError, TransactionError } from '../src/errors';
+import {
+  CLOSE_CHECKPOINT_BYTES,
+  MAX_RETIRED_STORES,
+  RESERVE_BYTES,
+  emptyRecoveryReport,
+} from './engine-types';
+import { EngineTransactions } from './engine-transactions';
+
+export abstract class EngineFile extends EngineTransactions {
+  /**
+   * Persist the catalog and all index trees so the next open replays only what follows (I3).
+   * Refused inside a transaction: a checkpoint describes committed state only.
+   */
+  checkpoint(): void {
+    if (!this.traced || !active(channels.checkpoint)) {
+      this.writeCheckpoint();
+      return;
+    }
+    const ctx: CheckpointTraceContext = {
+      path: this.path,
+      txnId: this.lastTxnId,
+      logBytes: this.logBytesSinceCheckpoint,
+      bytes: 0,
+    };
+    channels.checkpoint.traceSync(() => {
+      ctx.bytes = this.writeCheckpoint();
+    }, ctx);
+  }
+
+  /** Returns the bytes written (the CHECKPOINT frame and the PAGES frame before it, if any). */
+  private writeCheckpoint(): number {
+    this.assertWritable();
+    if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
+    this.verifyOwnership(this.durableEnd);
+    const staged = this.stagingBuffer;
+    staged.reset();
+    const at = this.durableEnd;
+    // Each file gets the layout its own minor's readers load: packed columns are 1.1, pages 1.2.
+    const layout = this.fileMinor >= 2 ? 3 : this.fileMinor >= 1 ? 2 : 1;
+    const sink = layout === 3 ? new PageSink(this.store, at + FRAME_HEADER_SIZE) : null;
+    const payload = encodePayload(
+      checkpointPayload(
+        {
+          txnId: this.lastTxnId,
+          nextCollectionId: this.nextCollectionId,
+          userVersion: this.userVersion,
+          sqlViews: this.sqlViews,
+          sqlStats: this.sqlStats,
+          collections: [...this.collections.values()],
+        },
+        layout,
+        sink,
+      ),
+    );
+    // The pages go first, in the same append: the checkpoint's directory points back into them.
+    if (sink && sink.length > 0)
+      writeFrame(staged, FrameKind.PAGES, this.lastTxnId, sink.bytes(), FRAME_FLAG_IGNORABLE);
+    const checkpointAt = at + staged.length;
+    writeFrame(staged, FrameKind.CHECKPOINT, this.lastTxnId, payload);
+    const frame = staged.view();
+    this.append(frame, at);
+    this.store.sync();
+    this.durableEnd = at + frame.length;
+    const next: Superblock = {
+      generation: this.superblock.generation + 1,
+      checkpointOffset: checkpointAt,
+      checkpointLength: this.durableEnd - checkpointAt,
+      checkpointTxnId: this.lastTxnId,
+      replayFrom: this.durableEnd,
+    };
+    this.verifyOwnership(null);
+    this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
+    this.store.sync();
+    this.superblock = next;
+    this.lastCheckpointBytes = frame.length;
+    this.framesSinceCheckpoint = 0;
+    if (sink) {
+      // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
+      // the next checkpoint writes only the pages changed after this one).
+      sink.source.limit = checkpointAt;
+      for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
+    }
+    staged.reset();
+    return frame.length;
+  }
+
+  /**
+   * Live reads (read-only engines on a file another process writes): pick up what the writer
+   * committed since the last look. Appended transactions are replayed incrementally (a
+   * transaction still being written is left for the next look); a file replaced by compaction or
+   * restore, or cut shorter, is re-attached from scratch. Returns whether anything changed.
+   */
+  refresh(): boolean {
+    this.assertOpen();
+    if (!this.readOnly || !(this.store instanceof FileStore)) return false;
+    if (this.refreshGate && !this.refreshGate()) return false;
+    const { size, replaced } = this.store.watch();
+    if (replaced) {
+      this.reattach();
+      return true;
+    }
+    if (size === this.durableEnd) return false;
+    if (size < this.durableEnd) {
+      this.reattach();
+      return true;
+    }
+    // The writer's reserved space: zeros where the next frame would start mean nothing new.
+    const head = this.headProbe;
+    if (
+      size >= this.durableEnd + FRAME_HEADER_SIZE &&
+      this.store.readInto(head, 0, FRAME_HEADER_SIZE, this.durableEnd) === FRAME_HEADER_SIZE &&
+      isZeroHeader(head)
+    )
+      return false;
+    const before = this.lastTxnId;
+    const scanEnd = this.durableEnd;
+    this.durableEnd = size;
+    const result = scanLog(this.store, scanEnd, this.lastTxnId, (txnId, frames) =>
+      this.applyCommitted(txnId, frames),
+    );
+    this.lastTxnId = result.lastTxnId;
+    this.durableEnd = result.goodEnd;
+    this.rebuildStaleIndexes();
+    if (this.lastTxnId !== before) {
+      this.catalogGen++;
+      this.publishView();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Switch to the file now at `this.path` (after compaction renamed a new file over it): the old
+   * descriptor is closed and the state is reloaded from the new file. Locations held by views taken
+   * before are meaningless afterwards, so callers must not keep result sets across a compaction.
+   */
+  reattach(): void {
+    this.assertOpen();
+    if (this.txn) throw new TransactionError('cannot reattach inside a transaction');
+    if (!this.path) throw new OperationalError('only file databases can reattach', 'OPERATIONAL');
+    // Keep the replaced file open for result sets still reading it; only the last few are kept.
+    this.retired.push(this.store);
+    while (this.retired.length > MAX_RETIRED_STORES) this.retired.shift()?.close();
+    this.store = FileStore.open(this.path, this.readOnly, false);
+    this.reservedEnd = 0;
+    this.lastCheckpointBytes = 0;
+    this.rows.clear();
+    this.leafCache.forget();
+    this.resetState();
+    this.superblock = {
+      generation: 0,
+      checkpointOffset: 0,
+      checkpointLength: 0,
+      checkpointTxnId: 0,
+      replayFrom: LOG_START,
+    };
+    this.recoveryReport = emptyRecoveryReport();
+    // A live reader may see the writer mid-append: use the committed prefix (read-only never writes).
+    this.recover(this.readOnly ? 'autoTruncate' : 'strict');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.txn) this.rollback();
+    this.checkpointOnClose();
+    this.closed = true;
+    // A clean close leaves no reserved space: the file ends where the log does. Only a writer
+    // that still owns the file and finds nothing but its own zeros there cuts anything.
+    if (!this.readOnly && !this.broken && this.store.size > this.durableEnd && this.ownsReservedTail()) {
+      try {
+        this.store.truncate(this.durableEnd);
+      } catch {
+        // The reserved zeros are harmless: the next open drops them.
+      }
+    }
+    this.store.close();
+    for (const old of this.retired.splice(0)) old.close();
+    this.lock?.dispose();
+    this.rows.clear();
+  }
+
+  /**
+   * A clean close leaves a checkpoint behind when enough log follows the last one, so the next
+   * open replays nothing (docs/format.md §5). Best effort: the log already holds every commit, so
+   * a failure here loses nothing; a partial append it leaves is cut back like a failed commit's.
+   */
+  private checkpointOnClose(): void {
+    if (this.readOnly || this.broken || !(this.store instanceof FileStore)) return;
+    if (this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+    try {
+      this.writeCheckpoint();
+    } catch {
+      try {
+        this.verifyOwnership(null);
+        this.store.truncate(this.durableEnd);
+        this.reservedEnd = this.durableEnd;
+      } catch {
+        // Not ours any more, or the disk refuses: the next writer's open cuts the torn append.
+      }
+    }
+  }
+
+  /** Whether everything past the log's end is this writer's unused reservation (zeros only). */
+  private ownsReservedTail(): boolean {
+    try {
+      this.verifyOwnership(null);
+    } catch {
+      return false;
+    }
+    const length = this.store.size - this.durableEnd;
+    if (length > RESERVE_BYTES) return false;
+    const tail = readExact(this.store, this.durableEnd, length);
+    return tail !== null && tail.every((b) => b === 0);
+  }
+
+  /**
+   * Compaction's last step: rename the finished copy `tmp` over this engine's file and switch to
+   * it. The lock and the file are verified first, and the new file's identity lock is taken before
+   * the rename, so at no moment can another writer reach either file.
+   */
+  replaceFileWith(tmp: string): void {
+    this.assertWritable();
+    if (this.txn) throw new TransactionError('cannot replace the file inside a transaction');
+    if (!this.path || !(this.store instanceof FileStore))
+      throw new OperationalError('only file databases can be compacted in place', 'OPERATIONAL');
+    const next = FileStore.open(tmp, true, false);
+    const id = next.fileId();
+    next.close();
+    this.verifyOwnership(null);
+    const swap = this.lock?.rebindFile(id);
+    try {
+      renameDurably(tmp, this.path);
+    } catch (err) {
+      swap?.undo();
+      throw err;
+    }
+    const old = this.store;
+    this.reattach();
+    const now = (this.store as FileStore).fileId();
+    if (now.dev !== id.dev || now.ino !== id.ino) {
+      this.lock?.markLost(`another file appeared at ${this.path} during compaction`);
+    }
+    swap?.done(old.fileId().nlink === 0);
+    this.lock?.assertHeld();
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Row writes (storage/engine.ts explains the layers): putRow and deleteRow inside the open
+ * transaction, with their undo journal entries, and replay's same tree updates without staging,
+ * including the end-of-replay rebuild of indexes it could not keep exact (I9).
+ */
+import { writeFrameEncoded } from './frame';
+import { FrameKind, FRAME_FLAG_IGNORABLE } from './format';
+import { corruptAt } from './row-reader';
+import { CollectionState, IndexState, newIndexTree, rowOfState } from './collection-state';
+import { noteKey } from './sequence';
+import { compareValues, keyHasNull } from './compare';
+import { indexPaths, keyColumnsText } from './schema/normalize';
+import { FormatError, IntegrityError } from '../src/errors';
+import type { ConflictMode, PutResult } from './engine-types';
+import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
+import { EngineCore } from './engine-core';
+
+export abstract class EngineRows extends EngineCore {
+  /**
+   * Insert a validated stored row (see CompiledSchema.toRow). All checks run before any
+   * mutation (I4); returns what happened.
+   */
+  putRow(state: CollectionState, row: unknown[], mode: ConflictMode = 'replacePk'): PutResult {
+    const txn = this.requireTxn();
+    const pk = state.pkOf(row);
+    // abort/ignore must know about an existing key before anything else; the replacing modes learn
+    // it from pk.set() below, which saves a second descent on the bulk-insert path.
+    if ((mode === 'abort' || mode === 'ignore') && state.pk.get(pk) !== undefined) {
+      if (mode === 'ignore') return 'ignored';
+      throw new IntegrityError(
+        `UNIQUE constraint failed: ${state.name}.${state.meta.schema.primaryKey.join('.')}`,
+        'PRIMARY_KEY',
+      );
+    }
+    const indexes = state.indexes;
+    // Reused between calls: putRow never re-enters itself before it is done with the keys.
+    const keys = this.keyScratch;
+    keys.length = indexes.length;
+    let clashes: unknown[] | null = null;
+    for (let i = 0; i < indexes.length; i++) keys[i] = indexes[i].accessor.get(row) ?? null;
+    // SQLite checks the most recently created unique index first: its clash names the error.
+    for (let i = indexes.length - 1; i >= 0; i--) {
+      const ix = indexes[i];
+      const key = keys[i];
+      if (!ix.unique || keyHasNull(key)) continue;
+      // probe() remembers the leaf: the add below inserts there without a second descent.
+      const other = ix.tree.probe(key);
+      if (other === undefined || compareValues(other, pk) === 0) continue;
+      if (mode === 'ignore') return 'ignored';
+      if (mode !== 'replaceAll') {
+        throw new IntegrityError(
+          `UNIQUE constraint failed: ${keyColumnsText(state.name, indexPaths(ix.def))}`,
+          'UNIQUE',
+        );
+      }
+      (clashes ??= []).push(other);
+    }
+    // Every check has passed (I4): from here on nothing can fail.
+    if (clashes) for (const other of clashes) this.deleteByPk(state, other);
+    const record = this.recordScratch;
+    record[0] = state.meta.id;
+    record[1] = state.meta.version;
+    record[2] = row;
+    const location = this.stage(txn, FrameKind.RECORD_PUT, record);
+    const previous = state.pk.set(pk, location);
+    const j = txn.journal;
+    if (j !== null) j.push(UNDO_PK, state.pk, pk, previous);
+    if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
+    for (let i = 0; i < indexes.length; i++) {
+      const tree = indexes[i].tree;
+      if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+    }
+    const seqBefore = state.seq;
+    noteKey(state, pk);
+    if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
+    txn.rowLocations.push(location);
+    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
+    return previous === undefined ? 'inserted' : 'replaced';
+  }
+
+  /** Delete the row with primary key `pk`; false when there is none. */
+  deleteRow(state: CollectionState, pk: unknown): boolean {
+    this.requireTxn();
+    return this.deleteByPk(state, pk);
+  }
+
+  private deleteByPk(state: CollectionState, pk: unknown): boolean {
+    const txn = this.requireTxn();
+    const loc = state.pk.get(pk);
+    if (loc === undefined) return false;
+    this.unindex(state, this.readRow(loc), pk);
+    state.pk.delete(pk);
+    txn.journal?.push(UNDO_PK, state.pk, pk, loc);
+    this.stage(txn, FrameKind.RECORD_DELETE, [state.meta.id, pk]);
+    return true;
+  }
+
+  private unindex(state: CollectionState, stored: unknown[], pk: unknown): void {
+    // A row older than an ADD COLUMN was indexed under the column's default.
+    const row = rowOfState(state, stored);
+    const j = this.txn?.journal ?? null;
+    for (const ix of state.indexes) {
+      const key = ix.accessor.get(row) ?? null;
+      if (ix.tree.delete(key, pk) && j !== null) j.push(UNDO_REMOVED, ix.tree, key, pk);
+    }
+  }
+
+  /** Replay of a RECORD_PUT: the same tree updates as putRow, without staging. */
+  protected applyPut(state: CollectionState, row: unknown[], location: number): void {
+    const pk = state.pkOf(row);
+    const oldLoc = state.pk.get(pk);
+    if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
+    state.pk.set(pk, location);
+    for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
+    noteKey(state, pk);
+  }
+
+  protected applyDelete(state: CollectionState, pk: unknown): void {
+    const loc = state.pk.get(pk);
+    if (loc === undefined) return;
+    this.unindexSuperseded(state, loc, pk);
+    state.pk.delete(pk);
+  }
+
+  /**
+   * Replay: remove the index entries of the row at `loc`, which the frame being replayed
+   * supersedes. Its body is read only to find those entries and is never needed again, so an
+   * unreadable one is not damage to the database (I9): the collection's indexes are marked for a
+   * rebuild from its live rows when replay ends, and until then no longer maintained entry by entry.
+   */
+  private unindexSuperseded(state: CollectionState, loc: number, pk: unknown): void {
+    if (state.indexes.length === 0 || this.staleIndexes.has(state.meta.id)) return;
+    let row: unknown[];
+    try {
+      row = this.readRow(loc);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.staleIndexes.add(state.meta.id);
+      return;
+    }
+    this.unindex(state, row, pk);
+  }
+
+  /**
+   * End of replay: give every collection marked by unindexSuperseded fresh secondary indexes
+   * built from its live rows. A live row that cannot be read is real damage and stays a
+   * FormatError, as is a unique key held by two live rows (writes never let that happen).
+   */
+  protected rebuildStaleIndexes(): void {
+    if (this.staleIndexes.size === 0) return;
+    for (const id of this.staleIndexes) {
+      const state = this.byId.get(id);
+      if (!state) continue;
+      const trees = state.indexes.map((ix) => newIndexTree(ix.def));
+      const cur = state.pk.cursor();
+      while (cur.next()) {
+        const row = this.readRow(cur.value);
+        state.indexes.forEach((ix, i) => {
+          const key = ix.accessor.get(row) ?? null;
+          if (ix.unique && !keyHasNull(key) && trees[i].get(key) !== undefined)
+            throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
+          trees[i].add(key, cur.key);
+        });
+      }
+      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.columns, trees[i]));
+      this.recoveryReport.rebuiltIndexes.push(state.name);
+    }
+    this.staleIndexes.clear();
+    this.catalogGen++;
+  }
+
+  /**
+   * SQLite advances an AUTOINCREMENT table's sequence to the key of a row it then skipped (OR
+   * IGNORE, DO NOTHING) or turned into an update of another row (DO UPDATE on a unique index):
+   * the key was allocated. No record carries that key, so a META frame does, for replay.
+   */
+  advanceSequence(state: CollectionState, pk: unknown): void {
+    const txn = this.requireTxn();
+    if (state.meta.schema.autoIncrement !== true) return;
+    if (typeof pk !== 'number' && typeof pk !== 'bigint') return;
+    if (state.seq !== null && state.seq >= pk) return;
+    writeFrameEncoded(
+      txn.staged,
+      FrameKind.META,
+      txn.id,
+      { sequence: [state.meta.id, pk] },
+      FRAME_FLAG_IGNORABLE,
+    );
+    txn.metaFrames++;
+    txn.journal?.push(UNDO_SEQ, state, state.seq, undefined);
+    noteKey(state, pk);
+  }
+}

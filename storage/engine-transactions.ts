@@ -1,0 +1,232 @@
+/**
+ * The write transaction (storage/engine.ts draws its states): begin, savepoints, statement marks
+ * and their undo journal, commit (I1) and rollback.
+ */
+import { GrowableBuffer } from './growable-buffer';
+import { encodePayload } from './codec';
+import { writeFrame } from './frame';
+import { FrameKind } from './format';
+import type { BTree } from './btree';
+import { CollectionState, restoreCollection, snapshotCollection } from './collection-state';
+import type { CollectionView } from './collection-state';
+import { active, channels } from './trace';
+import type { CommitTraceContext } from './trace';
+import { InternalError, TransactionError } from '../src/errors';
+import type { ActiveTxn, Savepoint, StatementMark, TxnState } from './engine-types';
+import { CHECKPOINT_SPACING, UNDO_ADDED, UNDO_PK, UNDO_SEQ } from './engine-types';
+import { EngineRecovery } from './engine-recovery';
+
+export abstract class EngineTransactions extends EngineRecovery {
+  get txnState(): TxnState {
+    return this.broken ? 'broken' : this.txn ? 'active' : 'idle';
+  }
+
+  get inTransaction(): boolean {
+    return this.txn !== null;
+  }
+
+  begin(): void {
+    this.assertWritable();
+    if (this.txn) throw new TransactionError('a transaction is already active', 'NESTED_TRANSACTION');
+    const staged = this.stagingBuffer;
+    staged.reset();
+    const id = this.lastTxnId + 1;
+    this.txn = {
+      id,
+      base: this.durableEnd,
+      staged,
+      frameCount: 0,
+      metaFrames: 0,
+      rowLocations: [],
+      rowEntries: [],
+      rowsShared: false,
+      journal: null,
+      marks: 0,
+      begin: this.savepoint(staged),
+    };
+    writeFrame(staged, FrameKind.TXN_BEGIN, id, encodePayload(null));
+  }
+
+  /** Capture the transaction's current state so `rollbackTo` can return to it (nested transactions, statements). */
+  savepoint(staged: GrowableBuffer | null = this.txn?.staged ?? null): Savepoint {
+    const views: CollectionView[] = [];
+    for (const state of this.collections.values()) views.push(snapshotCollection(state));
+    return {
+      stagedLength: staged?.length ?? 0,
+      frameCount: this.txn?.frameCount ?? 0,
+      stagedRows: this.txn?.rowLocations.length ?? 0,
+      collections: new Map(this.collections),
+      nextCollectionId: this.nextCollectionId,
+      userVersion: this.userVersion,
+      sqlViews: this.sqlViews,
+      sqlStats: this.sqlStats,
+      metaFrames: this.txn?.metaFrames ?? 0,
+      views,
+      journalAt: this.txn?.journal?.length ?? 0,
+    };
+  }
+
+  /**
+   * A rollback point for one statement (INSERT, UPDATE, DELETE and the writes they cascade to;
+   * never DDL, whose catalog changes only `savepoint` captures). Until `release`, every tree change
+   * is journaled so `rollbackToMark` can undo it in reverse.
+   */
+  mark(): StatementMark {
+    const txn = this.requireTxn();
+    txn.journal ??= [];
+    txn.marks++;
+    return {
+      stagedLength: txn.staged.length,
+      frameCount: txn.frameCount,
+      metaFrames: txn.metaFrames,
+      stagedRows: txn.rowLocations.length,
+      journalAt: txn.journal.length,
+    };
+  }
+
+  /** The statement of `mark` is done: its changes stay, and no longer need undoing on its behalf. */
+  release(mark: StatementMark): void {
+    const txn = this.txn;
+    if (!txn || txn.journal === null) return; // the transaction ended meanwhile
+    if (--txn.marks <= 0) {
+      txn.journal = null;
+      txn.marks = 0;
+    } else if (txn.journal.length < mark.journalAt) txn.journal.length = mark.journalAt;
+  }
+
+  /** Undo every change since `mark` and release it. */
+  rollbackToMark(mark: StatementMark): void {
+    const txn = this.requireTxn();
+    const j = txn.journal;
+    if (j === null) throw new InternalError('statement mark rolled back after its release', 'INTERNAL');
+    // Undoing writes through the trees, which journal nothing while `journal` is detached.
+    txn.journal = null;
+    for (let i = j.length - 4; i >= mark.journalAt; i -= 4) {
+      const op = j[i] as number;
+      const key = j[i + 2];
+      const value = j[i + 3];
+      if (op === UNDO_SEQ) {
+        (j[i + 1] as CollectionState).seq = key as CollectionState['seq'];
+        continue;
+      }
+      const tree = j[i + 1] as BTree<unknown, unknown>;
+      if (op === UNDO_PK) {
+        if (value === undefined) tree.delete(key);
+        else tree.set(key, value);
+      } else if (op === UNDO_ADDED) tree.delete(key, value);
+      else tree.add(key, value);
+    }
+    j.length = mark.journalAt;
+    txn.journal = j;
+    txn.staged.length = mark.stagedLength;
+    txn.frameCount = mark.frameCount;
+    txn.metaFrames = mark.metaFrames;
+    this.truncateStagedRows(txn, mark.stagedRows);
+    this.release(mark);
+  }
+
+  rollbackTo(sp: Savepoint): void {
+    const txn = this.requireTxn();
+    // Restoring the views undoes what the journal recorded since the savepoint.
+    if (txn.journal !== null && txn.journal.length > sp.journalAt) txn.journal.length = sp.journalAt;
+    this.catalogGen++;
+    this.collections = new Map(sp.collections);
+    this.byId = new Map([...this.collections.values()].map((s) => [s.meta.id, s] as const));
+    this.nextCollectionId = sp.nextCollectionId;
+    this.userVersion = sp.userVersion;
+    this.sqlViews = sp.sqlViews;
+    this.sqlStats = sp.sqlStats;
+    for (const view of sp.views) restoreCollection(view);
+    txn.staged.length = sp.stagedLength;
+    txn.frameCount = sp.frameCount;
+    txn.metaFrames = sp.metaFrames;
+    this.truncateStagedRows(txn, sp.stagedRows);
+  }
+
+  private truncateStagedRows(txn: ActiveTxn, count: number): void {
+    if (txn.rowsShared && txn.rowLocations.length > count) {
+      // Views still read the undone rows (I7): later puts go to fresh arrays.
+      txn.rowLocations = txn.rowLocations.slice(0, count);
+      txn.rowEntries = txn.rowEntries.slice(0, count);
+      txn.rowsShared = false;
+    } else {
+      txn.rowLocations.length = count;
+      txn.rowEntries.length = count;
+    }
+  }
+
+  commit(): void {
+    if (!this.traced || !active(channels.commit)) return this.commitTxn(null);
+    const ctx: CommitTraceContext = { path: this.path, txnId: this.txn?.id ?? null, bytes: 0, frames: 0 };
+    channels.commit.traceSync(() => this.commitTxn(ctx), ctx);
+  }
+
+  private commitTxn(ctx: CommitTraceContext | null): void {
+    const txn = this.requireTxn();
+    if (txn.frameCount === 0 && txn.metaFrames === 0) {
+      this.txn = null; // nothing written: an empty transaction leaves no trace in the file
+      return;
+    }
+    this.verifyOwnership(txn.base);
+    writeFrame(txn.staged, FrameKind.TXN_COMMIT, txn.id, encodePayload(txn.frameCount));
+    const bytes = txn.staged.view();
+    try {
+      this.append(bytes, txn.base);
+      this.store.sync();
+    } catch (err) {
+      this.failCommit(txn, err);
+      throw err;
+    }
+    this.durableEnd = txn.base + bytes.length;
+    this.lastTxnId = txn.id;
+    this.framesSinceCheckpoint += txn.frameCount + txn.metaFrames + 1;
+    if (ctx) {
+      ctx.bytes = bytes.length;
+      ctx.frames = txn.frameCount + 1;
+    }
+    for (let i = 0; i < txn.rowLocations.length; i++)
+      this.rows.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
+    this.txn = null;
+    this.publishView();
+    if (this.checkpointDue()) this.checkpoint();
+  }
+
+  /**
+   * The automatic checkpoint policy: after `checkpointEvery` bytes of log, and never before the
+   * log since the last checkpoint is CHECKPOINT_SPACING times that checkpoint's size. A checkpoint
+   * rewrites every index page changed since the last one (with random keys, most of them), so a
+   * fixed spacing would fill a growing file with superseded pages (O(n²) bytes); spacing them in
+   * proportion keeps those under a fixed fraction of the file. That lets the log left to replay
+   * after a crash grow with the index size, so past the replay limits (bytes or frames) a
+   * checkpoint is written regardless: the bound a killed writer's next open replays.
+   */
+  private checkpointDue(): boolean {
+    if (this.checkpointEvery <= 0) return false;
+    const tail = this.logBytesSinceCheckpoint;
+    if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
+    if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
+    const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
+    const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
+    return tail >= spacing;
+  }
+
+  /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
+  private failCommit(txn: ActiveTxn, err: unknown): void {
+    this.rollbackTo(txn.begin);
+    this.txn = null;
+    try {
+      this.verifyOwnership(null);
+      this.store.truncate(txn.base);
+      this.reservedEnd = txn.base;
+      this.store.sync();
+    } catch {
+      this.broken = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  rollback(): void {
+    const txn = this.requireTxn();
+    this.rollbackTo(txn.begin);
+    this.txn = null;
+  }
+}
