@@ -54,7 +54,7 @@ export interface ExecEnv {
   /** Like readRow, for scans that visit rows roughly in file order (may read ahead in large chunks). */
   readonly readRowSequential: (at: ScanPosition) => unknown[];
   /**
-   * A scan's read with a filter pushed down (storage/engine.ts scanRowWhere): the row when `test`
+   * A scan's read with a filter pushed down (storage/row-reader.ts scanRowWhere): the row when `test`
    * accepts it, else null; only `columns` need be present in the row `test` sees.
    */
   readonly scanRowWhere?: ScanRowWhere;

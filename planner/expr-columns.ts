@@ -1,6 +1,6 @@
 /**
  * The stored-row columns an expression reads, for pushing a filter down into a scan
- * (storage/engine.ts scanRowWhere): the scan decodes only these columns of a row it has not
+ * (storage/row-reader.ts scanRowWhere): the scan decodes only these columns of a row it has not
  * cached before testing it.
  */
 import { exprChildren } from './expr';

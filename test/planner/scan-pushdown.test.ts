@@ -1,5 +1,5 @@
 /**
- * Filter pushdown into scans (storage/engine.ts scanRowWhere, storage/column-reader.ts): a
+ * Filter pushdown into scans (storage/row-reader.ts scanRowWhere, storage/column-reader.ts): a
  * filtered scan over rows that are not cached tests each row on just the columns its predicate
  * reads. Property: for every field type and random predicates, a cold read (no row cache, so
  * every row goes through the partial decoder) answers exactly like a warm one (every row cached
