@@ -522,7 +522,9 @@ function main(): void {
 
   if (want('durable')) {
     // 10. Autocommit durable single-row inserts: every commit is fsynced before it returns.
-    const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, id: N + 1 + k, sku: `D-${k}` }));
+    // Keys above every id the earlier workloads wrote (the UPSERT one reaches 2N).
+    const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, sku: `D-${k}` }));
+    const durableId = (d: number): number => 3 * N + 1 + d;
     const dSqlite = openSqlite(sqliteFile);
     const dStmt = dSqlite.prepare(INSERT_ITEM);
     let d = 0;
@@ -533,7 +535,7 @@ function main(): void {
       () => {
         for (let k = 0; k < 100; k++, d++) {
           const r = durableRows[d % durableRows.length];
-          dStmt.run(r.id + d * 1000, `${r.sku}-${d}`, `${r.uuid}-${d}`, r.qty, r.price, r.status, r.note);
+          dStmt.run(durableId(d), `${r.sku}-${d}`, `${r.uuid}-${d}`, r.qty, r.price, r.status, r.note);
         }
       },
     );
@@ -549,7 +551,7 @@ function main(): void {
         for (let k = 0; k < 100; k++, d++) {
           const r = durableRows[d % durableRows.length];
           dCur.execute(INSERT_ITEM, [
-            r.id + d * 1000,
+            durableId(d),
             `${r.sku}-${d}`,
             `${r.uuid}-${d}`,
             r.qty,
@@ -572,7 +574,7 @@ function main(): void {
           const r = durableRows[d % durableRows.length];
           dDb.insert('items', {
             ...r,
-            id: r.id + d * 1000,
+            id: durableId(d),
             sku: `${r.sku}-${d}`,
             uuid: `${r.uuid}-${d}`,
           } as unknown as Record<string, unknown>);
