@@ -6,9 +6,12 @@
  * either the old file or the new one, never a mix; a leftover temp file is ignored and replaced.
  */
 import * as fs from 'node:fs';
-import { Engine } from './engine';
+import type { Engine } from './engine';
 import { MemoryStore } from './memory-store';
-import { renameDurably } from './file-store';
+import { FileStore, renameDurably } from './file-store';
+import { readExact } from './byte-store';
+import type { ByteStore } from './byte-store';
+import { writeCompactedCopy } from './compact-copy';
 import { WriterLock, resolveRealPath } from './lock';
 import type { FileIdentity } from './lock';
 import { InterfaceError, OperationalError } from '../src/errors';
@@ -17,8 +20,7 @@ import type { CompactTraceContext } from './trace';
 
 /**
  * Run a compaction under `modelvault:compact` when someone listens. `run` returns the size of the
- * compacted copy. The copy's own engine publishes nothing (trace: false): its opens and commits
- * are the compaction's inner workings, not the application's.
+ * compacted copy. The copy is written without an engine, so it publishes nothing of its own.
  */
 function traceCompact<T>(
   source: Engine,
@@ -43,65 +45,29 @@ function traceCompact<T>(
   return (value as unknown as { v: T }).v;
 }
 
-/** Rows per transaction in the copy, so staging memory stays bounded for big databases. */
-const ROWS_PER_TXN = 20_000;
-
-/** Copy the committed state of `source` into `target` (a fresh, empty engine), then checkpoint it. */
-export function copyLiveState(source: Engine, target: Engine): void {
-  const view = source.committedView();
-  if (view.userVersion !== 0) {
-    target.begin();
-    target.setUserVersion(view.userVersion);
-    target.commit();
-  }
-  if (view.sqlViews && view.sqlViews.length > 0) {
-    target.begin();
-    target.setSqlViews(view.sqlViews);
-    target.commit();
-  }
-  if (view.sqlStats && view.sqlStats.length > 0) {
-    target.begin();
-    target.setSqlStats(view.sqlStats);
-    target.commit();
-  }
-  for (const [, coll] of view.collections) {
-    target.begin();
-    // The sequence goes along: the copied rows alone would not say which keys were used.
-    target.importCollection(coll.meta, coll.seq);
-    let n = 0;
-    const cur = coll.pk.cursor();
-    while (cur.next()) {
-      const row = source.readRow(cur.value);
-      const state = target.collection(coll.meta.schema.name);
-      if (!state)
-        throw new OperationalError(`compaction lost collection ${coll.meta.schema.name}`, 'INTERNAL');
-      target.putRow(state, row, 'replacePk');
-      if (++n % ROWS_PER_TXN === 0) {
-        target.commit();
-        target.begin();
-      }
-    }
-    target.commit();
-  }
-  target.checkpoint();
+/**
+ * Write the compacted copy of `source`'s committed state into `store` (empty) and sync it
+ * (storage/compact-copy.ts: records copied as bytes, indexes bulk-loaded); returns its size.
+ */
+export function copyLiveState(source: Engine, store: ByteStore): number {
+  return writeCompactedCopy(source.committedView(), store).bytes;
 }
 
 /** Build the compacted copy of `source` as `<dest>.compact-<pid>.tmp` (synced); returns its path. */
 function writeCopy(source: Engine, realDest: string): { tmp: string; bytes: number } {
   const tmp = `${realDest}.compact-${process.pid}.tmp`;
   fs.rmSync(tmp, { force: true });
-  // A private name nobody else opens: no lock. Automatic checkpoints would only be dead weight.
-  const out = Engine.openFile(tmp, { checkpointEveryBytes: 0, lock: false, trace: false });
+  // A private name nobody else opens: no lock.
+  const out = FileStore.open(tmp, false, true);
   let bytes = 0;
   try {
-    copyLiveState(source, out);
-    bytes = out.fileSize;
+    bytes = copyLiveState(source, out);
   } catch (err) {
     out.close();
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  out.close(); // data and checkpoint are already synced by commit/checkpoint
+  out.close(); // synced by the copy
   return { tmp, bytes };
 }
 
@@ -159,10 +125,10 @@ export function compactToFile(source: Engine, dest: string): void {
 /** The compacted bytes of `source`, built in memory (snapshots of in-memory databases). */
 export function compactToBytes(source: Engine): Buffer {
   return traceCompact(source, 'bytes', null, () => {
-    const out = Engine.openStore(new MemoryStore(), { checkpointEveryBytes: 0, trace: false });
-    copyLiveState(source, out);
-    const copy = out.bytes();
-    out.close();
-    return { bytes: copy.length, value: copy };
+    const out = new MemoryStore();
+    const size = copyLiveState(source, out);
+    const copy = readExact(out, 0, size);
+    if (!copy) throw new OperationalError('compaction lost its own copy', 'INTERNAL');
+    return { bytes: size, value: copy };
   });
 }

@@ -92,3 +92,17 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): n
   for (; i < end; i++) c = T0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+/**
+ * Given `crc` = crc32c(data, s, s + length, from), return crc32c(data, s, s + length, to) without
+ * reading `data`: the CRC register is linear over GF(2) in its starting value, so the two differ by
+ * `from ^ to` carried through `length` zero bytes (four table lookups per eight bytes). A frame
+ * copied under a new header is re-checksummed this way from the checksum just verified.
+ */
+export function crc32cRechain(crc: number, from: number, to: number, length: number): number {
+  let c = from ^ to;
+  let n = length;
+  for (; n >= 8; n -= 8) c = T7[c & 0xff] ^ T6[(c >>> 8) & 0xff] ^ T5[(c >>> 16) & 0xff] ^ T4[c >>> 24];
+  for (; n > 0; n--) c = T0[c & 0xff] ^ (c >>> 8);
+  return (crc ^ c) >>> 0;
+}

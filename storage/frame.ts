@@ -42,6 +42,18 @@ export function writeFrame(
   return at;
 }
 
+/** The 20-byte header of a frame carrying `payload`, for a writer that writes the payload apart. */
+export function frameHeader(kind: number, txnId: number, payload: Uint8Array, flags = 0): Buffer {
+  const b = Buffer.alloc(FRAME_HEADER_SIZE);
+  b.writeUInt32LE(payload.length, 0);
+  b[4] = kind;
+  b[5] = flags;
+  b.writeUInt32LE(txnId % 0x100000000, 8);
+  b.writeUInt32LE(Math.floor(txnId / 0x100000000), 12);
+  b.writeUInt32LE(crc32c(payload, 0, payload.length, crc32c(b, 0, 16)), 16);
+  return b;
+}
+
 /** Append one frame whose payload is `body` encoded in place (the record hot path); returns its offset. */
 export function writeFrameEncoded(
   out: GrowableBuffer,

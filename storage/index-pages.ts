@@ -329,6 +329,24 @@ export class PageSink {
       vals = vals.slice(from);
     };
     forEachLeaf((page, leafKeys, leafVals) => {
+      if (
+        page instanceof StoredPage &&
+        page.source.store !== this.store &&
+        !leafKeys &&
+        !page.rules.locations
+      ) {
+        // A cold secondary-index page of another file (a compaction's source) means the same
+        // anywhere: its bytes are copied, checksum checked, not decoded and encoded again (the
+        // copy's reader checks its entries as any reader does). Row locations would not carry over.
+        flush(true);
+        const at = this.copyPage(page);
+        add(page.firstKey, page.firstVal, page.count, this.base + at, page.length, page.crc);
+        if (adopt) {
+          reused.push(null);
+          fresh.push(null);
+        }
+        return;
+      }
       if (page instanceof StoredPage && page.source.store === this.store) {
         flush(true);
         add(page.firstKey, page.firstVal, page.count, page.offset, page.length, page.crc);
@@ -353,6 +371,16 @@ export class PageSink {
     flush(true);
     if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules));
     return dir.map((column) => packColumn(column));
+  }
+
+  /** Append the bytes of `page` (of another file) after checking its checksum; their offset in the frame. */
+  private copyPage(page: StoredPage): number {
+    const at = this.out.reserve(page.length);
+    const got = page.source.store.readInto(this.out.buf, at, page.length, page.offset);
+    if (got !== page.length) throw corrupt('cut off', page.offset);
+    if (crc32c(this.out.buf, at, at + page.length) !== page.crc)
+      throw corrupt('checksum mismatch', page.offset);
+    return at;
   }
 
   private adoption(

@@ -1,0 +1,230 @@
+/**
+ * The compacted copy of a committed view, written straight into an empty byte store: no engine,
+ * no per-row tree insert, one sync.
+ *
+ *   1. One transaction with the settings (user_version, views, ANALYZE figures), every
+ *      collection's catalog entry (id, schema version, history) and AUTOINCREMENT sequence.
+ *   2. Per collection, its live records in source-file order — each copied as bytes, so the
+ *      source is read and the copy written sequentially — in transactions of ROWS_PER_TXN.
+ *   3. One checkpoint: the primary-key tree built bottom-up from (key, new location) in key order
+ *      (BTree.fromSorted); each secondary index's pages cut straight from the source index's
+ *      leaves, already in (key, primary key) order, without building a tree. The source was
+ *      valid, so nothing is re-checked for uniqueness: the copy has exactly its entries.
+ *   4. The superblock that publishes the checkpoint, then one sync.
+ *
+ * The destination is private to the compaction until it is complete and synced (a temp file,
+ * renamed by the caller), so ordering syncs inside it would buy nothing.
+ *
+ * Memory: per collection, the primary keys with their old and new locations (about 24 B per row
+ * in arrays plus the keys themselves, and the key-ordered primary-key tree the checkpoint is cut
+ * from, about as much again), and the checkpoint's pages until they are written (the size of the
+ * PAGES frame, as any checkpoint). Secondary indexes stream page by page.
+ */
+import { BTree } from './btree';
+import type { BTreeSnapshot, LeafPage } from './btree';
+import type { ByteStore } from './byte-store';
+import { encodePayload } from './codec';
+import { compareValues } from './compare';
+import { checkpointPayload } from './checkpoint';
+import { CollectionState, indexKeyCompare } from './collection-state';
+import type { CollectionView, IndexSource, PackedIndex } from './collection-state';
+import { encodeHeader, encodeSuperblock } from './header';
+import { PageSink } from './index-pages';
+import {
+  CatalogOp,
+  FRAME_FLAG_IGNORABLE,
+  FRAME_HEADER_SIZE,
+  FrameKind,
+  LOG_START,
+  SUPERBLOCK_OFFSETS,
+} from './format';
+import { FrameWindow, LogWriter } from './record-copier';
+import type { ReadView } from './row-reader';
+import { encodeHistory } from './schema-history';
+import { encodeStoredStats } from './sql-stats';
+import { encodeStoredViews } from './sql-views';
+import type { NormalizedIndex } from './schema/normalize';
+
+/** What a copy did (tests count work with it; the compaction trace reports the bytes). */
+export interface CopyStats {
+  /** Size of the new file. */
+  bytes: number;
+  /** Records copied. */
+  rows: number;
+  /** Bytes read from the source for the records. */
+  sourceBytesRead: number;
+}
+
+/** Write the compacted copy of `view` into `out` (an empty store) and sync it. */
+export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
+  const init = Buffer.alloc(LOG_START);
+  encodeHeader().copy(init, 0);
+  encodeSuperblock({
+    generation: 0,
+    checkpointOffset: 0,
+    checkpointLength: 0,
+    checkpointTxnId: 0,
+    replayFrom: LOG_START,
+  }).copy(init, SUPERBLOCK_OFFSETS[0]);
+  out.writeAt(init, 0);
+
+  const log = new LogWriter(out);
+  const colls = [...view.collections.values()];
+  writeCatalog(log, view, colls);
+  const source = new FrameWindow(view.store);
+  let rows = 0;
+  const states = colls.map((c) => {
+    const state = copyCollection(log, source, c);
+    rows += state.pk.size;
+    return state;
+  });
+  log.finishTxn();
+  log.flush();
+
+  const txnId = log.lastTxnId;
+  const pagesAt = log.position;
+  const sink = new PageSink(out, pagesAt + FRAME_HEADER_SIZE);
+  const payload = encodePayload(
+    checkpointPayload(
+      {
+        txnId,
+        nextCollectionId: colls.reduce((next, c) => Math.max(next, c.meta.id + 1), 1),
+        userVersion: view.userVersion,
+        sqlViews: view.sqlViews ?? [],
+        sqlStats: view.sqlStats ?? [],
+        collections: states,
+      },
+      3,
+      sink,
+    ),
+  );
+  if (sink.length > 0) log.standalone(FrameKind.PAGES, txnId, sink.bytes(), FRAME_FLAG_IGNORABLE);
+  const checkpointAt = log.standalone(FrameKind.CHECKPOINT, txnId, payload);
+  const end = log.position;
+  out.writeAt(
+    encodeSuperblock({
+      generation: 1,
+      checkpointOffset: checkpointAt,
+      checkpointLength: end - checkpointAt,
+      checkpointTxnId: txnId,
+      replayFrom: end,
+    }),
+    SUPERBLOCK_OFFSETS[1],
+  );
+  out.sync();
+  return { bytes: end, rows, sourceBytesRead: source.bytesRead };
+}
+
+/** The first transaction: settings, then each collection's catalog entry and sequence. */
+function writeCatalog(log: LogWriter, view: ReadView, colls: readonly CollectionView[]): void {
+  const settings =
+    view.userVersion !== 0 || (view.sqlViews?.length ?? 0) > 0 || (view.sqlStats?.length ?? 0) > 0;
+  // An empty database has no transaction at all, as an engine leaves none for nothing written.
+  if (!settings && colls.length === 0) return;
+  log.begin();
+  const meta = (body: unknown): void => log.frame(FrameKind.META, body, FRAME_FLAG_IGNORABLE, false);
+  if (view.userVersion !== 0) meta({ userVersion: view.userVersion });
+  if (view.sqlViews && view.sqlViews.length > 0) meta({ views: encodeStoredViews(view.sqlViews) });
+  if (view.sqlStats && view.sqlStats.length > 0) meta({ stats: encodeStoredStats(view.sqlStats) });
+  for (const c of colls) {
+    const body: unknown[] = [CatalogOp.PUT_COLLECTION, c.meta.id, c.meta.version, c.meta.schema];
+    if (c.meta.history && c.meta.history.length > 0) body.push(encodeHistory(c.meta.history));
+    log.frame(FrameKind.CATALOG, body);
+    // The checkpoint carries the sequence; the log does too, for a reader that replays it.
+    if (c.seq !== null) meta({ sequence: [c.meta.id, c.seq] });
+  }
+  log.commit();
+}
+
+/**
+ * Copy one collection's live records (in source-file order) and return its state for the
+ * checkpoint: the primary-key tree over the new locations, each index standing on the source's.
+ */
+function copyCollection(log: LogWriter, source: FrameWindow, c: CollectionView): CollectionState {
+  const keys: unknown[] = [];
+  const locs: number[] = [];
+  forEachEntry(c.pk, (k, v) => {
+    keys.push(k);
+    locs.push(v);
+  });
+  const n = keys.length;
+  const id = c.meta.id;
+  const copy = (loc: number): number => log.record(source, source.recordAt(loc, id));
+  const newLocs: number[] = new Array<number>(n);
+  let ascending = true;
+  for (let i = 1; i < n && ascending; i++) ascending = locs[i - 1] < locs[i];
+  if (ascending) {
+    for (let i = 0; i < n; i++) newLocs[i] = copy(locs[i]);
+  } else {
+    // Key order is not file order: copy in file order, then map each old location to its new one.
+    const sorted = Float64Array.from(locs).sort();
+    const moved = new Float64Array(n);
+    for (let j = 0; j < n; j++) moved[j] = copy(sorted[j]);
+    for (let i = 0; i < n; i++) newLocs[i] = moved[lowerBound(sorted, locs[i])];
+  }
+  const pk = BTree.fromSorted<unknown, number>(keys, newLocs, { compare: compareValues });
+  const indexes = new Map<string, IndexSource>();
+  c.indexes.forEach((ix) => indexes.set(ix.def.name, streamedIndex(ix.def, ix.tree)));
+  const state = new CollectionState({ ...c.meta }, pk, indexes);
+  state.seq = c.seq;
+  return state;
+}
+
+/** Index of `x` in ascending `sorted` (which holds it). */
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Visit every entry of `tree` in order, decoding cold leaves without warming them. */
+function forEachEntry<K, V>(tree: BTreeSnapshot<K, V>, visit: (key: K, value: V) => void): void {
+  tree.forEachLeaf((page, keys, vals) => {
+    const entries = keys && vals ? { keys, vals } : (page as LeafPage<K, V>).load();
+    for (let i = 0; i < entries.keys.length; i++) visit(entries.keys[i], entries.vals[i]);
+  });
+}
+
+/** A leaf's entries as a page (the checkpoint writer reads pages through `load`). */
+class EntriesPage implements LeafPage<unknown, unknown> {
+  constructor(
+    private readonly keys: unknown[],
+    private readonly vals: unknown[],
+  ) {}
+
+  get count(): number {
+    return this.keys.length;
+  }
+
+  load(): { keys: unknown[]; vals: unknown[] } {
+    return { keys: this.keys, vals: this.vals };
+  }
+}
+
+/**
+ * An index of the copy as the source index's leaves: the checkpoint writer cuts its pages from
+ * them in order (PackedIndex.forEachPage), so no tree is built; `build` is there for the
+ * interface and builds one bottom-up.
+ */
+function streamedIndex(def: NormalizedIndex, tree: BTreeSnapshot<unknown, unknown>): PackedIndex {
+  return {
+    forEachPage(visit) {
+      tree.forEachLeaf((page, keys, vals) =>
+        visit(keys && vals ? new EntriesPage(keys, vals) : (page as LeafPage<unknown, unknown>), null, null),
+      );
+    },
+    build() {
+      const { keys, values } = tree.toArrays();
+      return BTree.fromSorted(keys, values, {
+        compare: indexKeyCompare(def),
+        multi: true,
+        valueCompare: compareValues,
+      });
+    },
+  };
+}
