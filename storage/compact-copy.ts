@@ -2,10 +2,11 @@
  * The compacted copy of a committed view, written straight into an empty byte store: no engine,
  * no per-row tree insert, one sync.
  *
- *   1. One transaction with the settings (user_version, views, ANALYZE figures), every
- *      collection's catalog entry (id, schema version, history) and AUTOINCREMENT sequence.
- *   2. Per collection, its live records in source-file order — each copied as bytes, so the
- *      source is read and the copy written sequentially — in transactions of ROWS_PER_TXN.
+ *   1. The settings (user_version, views, ANALYZE figures), every collection's catalog entry
+ *      (id, schema version, history) and AUTOINCREMENT sequence, at the start of the first
+ *      transaction.
+ *   2. The live records of all collections in source-file order — each copied as bytes, so the
+ *      source is read and the copy written sequentially — in transactions of ROWS_PER_TXN frames.
  *   3. One checkpoint: the primary-key tree built bottom-up from (key, new location) in key order
  *      (BTree.fromSorted); each secondary index's pages cut straight from the source index's
  *      leaves, already in (key, primary key) order, without building a tree. The source was
@@ -15,10 +16,11 @@
  * The destination is private to the compaction until it is complete and synced (a temp file,
  * renamed by the caller), so ordering syncs inside it would buy nothing.
  *
- * Memory: per collection, the primary keys with their old and new locations (about 24 B per row
- * in arrays plus the keys themselves, and the key-ordered primary-key tree the checkpoint is cut
- * from, about as much again), and the checkpoint's pages until they are written (the size of the
- * PAGES frame, as any checkpoint). Secondary indexes stream page by page.
+ * Memory: every primary key with its old and new location (16 B per row in arrays, plus the keys
+ * themselves), 24 B per row more when rows are not in key order (the sort), the key-ordered
+ * primary-key trees the checkpoint is cut from (about as much again as the arrays), and the
+ * checkpoint's pages until they are written (the size of the PAGES frame, as for any
+ * checkpoint). Secondary indexes stream page by page. docs/performance.md gives the figures.
  */
 import { BTree } from './btree';
 import type { BTreeSnapshot, LeafPage } from './btree';
@@ -72,11 +74,12 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
   const colls = [...view.collections.values()];
   writeCatalog(log, view, colls);
   const source = new FrameWindow(view.store);
+  const gathered = colls.map(gather);
+  copyRecords(log, source, gathered);
   let rows = 0;
-  const states = colls.map((c) => {
-    const state = copyCollection(log, source, c);
-    rows += state.pk.size;
-    return state;
+  const states = gathered.map((g) => {
+    rows += g.keys.length;
+    return stateOf(g);
   });
   log.finishTxn();
   log.flush();
@@ -115,7 +118,7 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
   return { bytes: end, rows, sourceBytesRead: source.bytesRead };
 }
 
-/** The first transaction: settings, then each collection's catalog entry and sequence. */
+/** The first transaction's start: settings, then each collection's catalog entry and sequence. */
 function writeCatalog(log: LogWriter, view: ReadView, colls: readonly CollectionView[]): void {
   const settings =
     view.userVersion !== 0 || (view.sqlViews?.length ?? 0) > 0 || (view.sqlStats?.length ?? 0) > 0;
@@ -133,36 +136,80 @@ function writeCatalog(log: LogWriter, view: ReadView, colls: readonly Collection
     // The checkpoint carries the sequence; the log does too, for a reader that replays it.
     if (c.seq !== null) meta({ sequence: [c.meta.id, c.seq] });
   }
-  log.commit();
+  // Left open: the first records join this transaction.
 }
 
-/**
- * Copy one collection's live records (in source-file order) and return its state for the
- * checkpoint: the primary-key tree over the new locations, each index standing on the source's.
- */
-function copyCollection(log: LogWriter, source: FrameWindow, c: CollectionView): CollectionState {
+/** A collection's primary-key entries, in key order, and where its rows go in the copy. */
+interface Gathered {
+  readonly c: CollectionView;
+  readonly keys: unknown[];
+  readonly locs: number[];
+  /** Filled by copyRecords: the new location of the row at locs[i]. */
+  readonly newLocs: number[];
+}
+
+function gather(c: CollectionView): Gathered {
   const keys: unknown[] = [];
   const locs: number[] = [];
   forEachEntry(c.pk, (k, v) => {
     keys.push(k);
     locs.push(v);
   });
-  const n = keys.length;
-  const id = c.meta.id;
-  const copy = (loc: number): number => log.record(source, source.recordAt(loc, id));
-  const newLocs: number[] = new Array<number>(n);
+  return { c, keys, locs, newLocs: new Array<number>(keys.length) };
+}
+
+/**
+ * Copy every live record, all collections together in source-file order, so that the source is
+ * read in one sequential pass (each byte at most once) whatever order the keys and collections
+ * have. When the rows already lie in key order collection after collection (a file written in key
+ * order, or compacted before) they are copied as they come; otherwise the locations are sorted
+ * once (a typed-array sort) and each row finds its new location by binary search.
+ */
+function copyRecords(log: LogWriter, source: FrameWindow, all: readonly Gathered[]): void {
+  let total = 0;
   let ascending = true;
-  for (let i = 1; i < n && ascending; i++) ascending = locs[i - 1] < locs[i];
-  if (ascending) {
-    for (let i = 0; i < n; i++) newLocs[i] = copy(locs[i]);
-  } else {
-    // Key order is not file order: copy in file order, then map each old location to its new one.
-    const sorted = Float64Array.from(locs).sort();
-    const moved = new Float64Array(n);
-    for (let j = 0; j < n; j++) moved[j] = copy(sorted[j]);
-    for (let i = 0; i < n; i++) newLocs[i] = moved[lowerBound(sorted, locs[i])];
+  let last = -1;
+  for (const g of all) {
+    total += g.locs.length;
+    for (let i = 0; i < g.locs.length && ascending; i++) {
+      ascending = g.locs[i] > last;
+      last = g.locs[i];
+    }
   }
-  const pk = BTree.fromSorted<unknown, number>(keys, newLocs, { compare: compareValues });
+  if (ascending) {
+    for (const g of all) {
+      const id = g.c.meta.id;
+      for (let i = 0; i < g.locs.length; i++)
+        g.newLocs[i] = log.record(source, source.recordAt(g.locs[i], id));
+    }
+    return;
+  }
+  const sorted = new Float64Array(total);
+  let n = 0;
+  for (const g of all) for (const loc of g.locs) sorted[n++] = loc;
+  sorted.sort();
+  // Where each row's location sits in file order, and whose row each sorted location is.
+  const owner = new Uint32Array(total);
+  const at: Int32Array[] = all.map((g) => {
+    const pos = new Int32Array(g.locs.length);
+    for (let i = 0; i < pos.length; i++) {
+      pos[i] = lowerBound(sorted, g.locs[i]);
+      owner[pos[i]] = g.c.meta.id;
+    }
+    return pos;
+  });
+  const moved = new Float64Array(total);
+  for (let j = 0; j < total; j++) moved[j] = log.record(source, source.recordAt(sorted[j], owner[j]));
+  all.forEach((g, k) => {
+    const pos = at[k];
+    for (let i = 0; i < pos.length; i++) g.newLocs[i] = moved[pos[i]];
+  });
+}
+
+/** The copy's state of a collection: the primary-key tree over the new locations, each index standing on the source's. */
+function stateOf(g: Gathered): CollectionState {
+  const { c } = g;
+  const pk = BTree.fromSorted<unknown, number>(g.keys, g.newLocs, { compare: compareValues });
   const indexes = new Map<string, IndexSource>();
   c.indexes.forEach((ix) => indexes.set(ix.def.name, streamedIndex(ix.def, ix.tree)));
   const state = new CollectionState({ ...c.meta }, pk, indexes);
