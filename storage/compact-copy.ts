@@ -77,16 +77,18 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
   const gathered = colls.map(gather);
   copyRecords(log, source, gathered);
   let rows = 0;
-  const states = gathered.map((g) => {
+  // Each tree holds what the checkpoint needs: the arrays go (shift) before the pages are cut.
+  const states: CollectionState[] = [];
+  for (let g = gathered.shift(); g; g = gathered.shift()) {
     rows += g.keys.length;
-    return stateOf(g);
-  });
+    states.push(stateOf(g));
+  }
   log.finishTxn();
   log.flush();
 
   const txnId = log.lastTxnId;
   const pagesAt = log.position;
-  const sink = new PageSink(out, pagesAt + FRAME_HEADER_SIZE);
+  const sink = new PageSink(out, pagesAt + FRAME_HEADER_SIZE, false);
   const payload = encodePayload(
     checkpointPayload(
       {

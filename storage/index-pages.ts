@@ -257,6 +257,11 @@ export class PageSink {
     /** The file the checkpoint goes into: only its own pages may be pointed at again. */
     private readonly store: ByteStore,
     private readonly base: number,
+    /**
+     * Whether trees will stand on the pages (`adopted`); a writer whose trees are thrown away
+     * after the checkpoint (a compaction's copy) keeps no page entries in memory.
+     */
+    private readonly keepAdopted = true,
   ) {
     this.source = { store, limit: Number.MAX_SAFE_INTEGER };
   }
@@ -284,8 +289,9 @@ export class PageSink {
         vals: unknown[] | null,
       ) => void,
     ) => void,
-    adopt: { tree: BTree<unknown, unknown>; rules: PageRules } | null = null,
+    wanted: { tree: BTree<unknown, unknown>; rules: PageRules } | null = null,
   ): EncodedDirectory {
+    const adopt = this.keepAdopted ? wanted : null;
     const dir: unknown[][] = [[], [], [], [], [], []];
     // Per page, for adoption: the page pointed at again, or the entries of a new one.
     const reused: (LeafPage<unknown, unknown> | null)[] = [];
