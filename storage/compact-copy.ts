@@ -88,7 +88,8 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
 
   const txnId = log.lastTxnId;
   const pagesAt = log.position;
-  const sink = new PageSink(out, pagesAt + FRAME_HEADER_SIZE, false);
+  // The pages stream into the file behind the PAGES frame's header, written once they are all out.
+  const sink = new PageSink(out, pagesAt + FRAME_HEADER_SIZE, false, true);
   const payload = encodePayload(
     checkpointPayload(
       {
@@ -103,7 +104,8 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
       sink,
     ),
   );
-  if (sink.length > 0) log.standalone(FrameKind.PAGES, txnId, sink.bytes(), FRAME_FLAG_IGNORABLE);
+  const pages = sink.finish();
+  if (pages.length > 0) log.headerFor(FrameKind.PAGES, txnId, pages.length, pages.crc, FRAME_FLAG_IGNORABLE);
   const checkpointAt = log.standalone(FrameKind.CHECKPOINT, txnId, payload);
   const end = log.position;
   out.writeAt(

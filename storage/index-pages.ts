@@ -20,12 +20,14 @@ import { crc32c } from './crc32c';
 import { LOG_START, MAX_FRAME_PAYLOAD } from './format';
 import { GrowableBuffer } from './growable-buffer';
 import { packColumn, packColumnInto, unpackColumn } from './packed-column';
-import { FormatError } from '../src/errors';
+import { FormatError, InternalError } from '../src/errors';
 
 /** Entries a writer puts in one page at most: a warmed page is one leaf, copied on its first write. */
 export const PAGE_MAX_ENTRIES = 512;
 /** Encoded bytes of one page at most, unless it holds a single entry (a key that large). */
 export const PAGE_MAX_BYTES = 16 * 1024;
+/** A streamed sink writes its pages out in chunks of this many bytes. */
+const STREAM_BYTES = 4 << 20;
 
 /** What a page's entries must satisfy beyond their checksum (a forged page must not mislead the tree). */
 export interface PageRules {
@@ -245,6 +247,9 @@ export function readDirectory(
  */
 export class PageSink {
   private readonly out = new GrowableBuffer(1 << 16);
+  /** Streamed: bytes already written to the store, and their crc32c. */
+  private written = 0;
+  private writtenCrc = 0;
   /**
    * Where the pages this sink writes are read back from once the checkpoint is published: the
    * bound (`limit`, the CHECKPOINT frame's offset) is set by the writer when it knows it.
@@ -262,16 +267,44 @@ export class PageSink {
      * after the checkpoint (a compaction's copy) keeps no page entries in memory.
      */
     private readonly keepAdopted = true,
+    /**
+     * Write the pages through to `store` (at `base` on) as they are cut, in chunks of
+     * STREAM_BYTES, instead of holding them all until the frame is written: the caller then
+     * writes the PAGES frame's header itself from finish(). A compaction's copy does this.
+     */
+    private readonly streamed = false,
   ) {
     this.source = { store, limit: Number.MAX_SAFE_INTEGER };
   }
 
+  /** Bytes of pages so far (written through or held). */
   get length(): number {
-    return this.out.length;
+    return this.written + this.out.length;
   }
 
   bytes(): Buffer {
+    if (this.streamed) throw new InternalError('PageSink: a streamed sink holds no bytes');
     return this.out.view();
+  }
+
+  /** Streamed: write what is held; the pages' total length and crc32c (to chain the frame's from). */
+  finish(): { length: number; crc: number } {
+    this.writeThrough(0);
+    return { length: this.written, crc: this.writtenCrc };
+  }
+
+  /** File offset of byte `at` of the held bytes. */
+  private offsetOf(at: number): number {
+    return this.base + this.written + at;
+  }
+
+  private writeThrough(atLeast = STREAM_BYTES): void {
+    if (!this.streamed || this.out.length === 0 || this.out.length < atLeast) return;
+    const chunk = this.out.view();
+    this.store.writeAt(chunk, this.base + this.written);
+    this.writtenCrc = crc32c(chunk, 0, chunk.length, this.writtenCrc);
+    this.written += chunk.length;
+    this.out.length = 0;
   }
 
   /**
@@ -324,12 +357,13 @@ export class PageSink {
           this.out.length = at;
           length = encodePageInto(this.out, keys, vals, from, from + n);
         }
-        add(keys[from], vals[from], n, this.base + at, length, crc32c(this.out.buf, at, at + length));
+        add(keys[from], vals[from], n, this.offsetOf(at), length, crc32c(this.out.buf, at, at + length));
         if (adopt) {
           reused.push(null);
           fresh.push([keys.slice(from, from + n), vals.slice(from, from + n)]);
         }
         from += n;
+        this.writeThrough();
       }
       keys = keys.slice(from);
       vals = vals.slice(from);
@@ -346,7 +380,8 @@ export class PageSink {
         // copy's reader checks its entries as any reader does). Row locations would not carry over.
         flush(true);
         const at = this.copyPage(page);
-        add(page.firstKey, page.firstVal, page.count, this.base + at, page.length, page.crc);
+        add(page.firstKey, page.firstVal, page.count, this.offsetOf(at), page.length, page.crc);
+        this.writeThrough();
         if (adopt) {
           reused.push(null);
           fresh.push(null);

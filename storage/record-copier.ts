@@ -179,6 +179,25 @@ export class LogWriter {
     return at;
   }
 
+  /**
+   * The header of a frame outside any transaction whose `length` payload bytes were already
+   * written right after it (a streamed PAGES frame), given the payload's crc32c.
+   */
+  headerFor(kind: number, txnId: number, length: number, payloadCrc: number, flags = 0): number {
+    this.flush();
+    const at = this.position;
+    const b = Buffer.alloc(FRAME_HEADER_SIZE);
+    b.writeUInt32LE(length, 0);
+    b[4] = kind;
+    b[5] = flags;
+    b.writeUInt32LE(txnId % 0x100000000, 8);
+    b.writeUInt32LE(Math.floor(txnId / 0x100000000), 12);
+    b.writeUInt32LE(crc32cRechain(payloadCrc, 0, crc32c(b, 0, 16), length), 16);
+    this.store.writeAt(b, at);
+    this.base = at + FRAME_HEADER_SIZE + length;
+    return at;
+  }
+
   flush(): void {
     if (this.out.length === 0) return;
     this.store.writeAt(this.out.view(), this.base);
