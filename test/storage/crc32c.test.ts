@@ -1,6 +1,6 @@
 /** The table-driven CRC32C against a bit-at-a-time reference, at every alignment and length. */
 import fc from 'fast-check';
-import { crc32c } from '../../storage/crc32c';
+import { crc32c, crc32cRechain } from '../../storage/crc32c';
 
 function reference(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
@@ -38,6 +38,17 @@ describe('crc32c', () => {
         },
       ),
       { numRuns: 2000, seed: 5 },
+    );
+  });
+
+  test('crc32cRechain turns the CRC chained from one start into the CRC chained from another, without the data', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.nat(), fc.nat(), (data, from, to) => {
+        const a = from >>> 0;
+        const b = to >>> 0;
+        expect(crc32cRechain(reference(data, a), a, b, data.length)).toBe(reference(data, b));
+      }),
+      { numRuns: 1000, seed: 15 },
     );
   });
 });
