@@ -220,6 +220,35 @@ describe('compacted database equals the original', () => {
     again.close();
   });
 
+  test('rows larger than the read window, between small ones, are copied whole', () => {
+    const file = tmp.file();
+    const db = Database.open(file);
+    db.registerCollection(
+      'blobs',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'data', type: 'bytes' },
+      ],
+      'id',
+    );
+    const big = (i: number): Buffer => Buffer.alloc((5 << 20) + i * 1000, i);
+    db.transaction(() => {
+      for (let i = 0; i < 6; i++)
+        db.insert('blobs', { id: i, data: i % 2 === 0 ? big(i) : Buffer.from([i]) });
+    });
+    db.delete('blobs', 2);
+    db.compact();
+    db.close();
+    const again = Database.open(file);
+    for (let i = 0; i < 6; i++) {
+      const row = again.get('blobs', i) as { data: Buffer } | null;
+      if (i === 2) expect(row).toBeNull();
+      else
+        expect(Buffer.compare(row?.data ?? Buffer.alloc(0), i % 2 === 0 ? big(i) : Buffer.from([i]))).toBe(0);
+    }
+    again.close();
+  });
+
   test('a damaged live row stops the compaction with CORRUPT and leaves the file as it was', () => {
     const file = tmp.file();
     const db = Database.open(file);
