@@ -58,8 +58,9 @@ export class RemoteRows {
   }
 
   private async takeNow(want: number, ask: number): Promise<unknown[]> {
-    // One request brings at most MAX_BATCH rows, so the main thread never decodes a huge reply at
-    // once (event-loop lag stays bounded); a larger take loops, yielding between batches.
+    // One request brings at most MAX_BATCH rows, and the worker cuts them at about BATCH_BYTES
+    // (batch.ts), so the main thread never decodes a huge reply at once (event-loop lag stays
+    // bounded); a larger take loops, batch by batch.
     for (;;) {
       const have = this.buffer.length - this.head;
       if (want >= 0 && have >= want) return this.slice(want);
