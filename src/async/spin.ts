@@ -46,7 +46,8 @@ const TRIAL = 8;
 export class SpinControl {
   private score = 0;
   private resting = 0;
-  private lastReply = -Infinity;
+  /** When the last reply was taken (performance.now()); -1 before the first. */
+  private lastReply = -1;
   private probing = false;
   private probeEvery = PROBE_EVERY;
   /** Polls that caught since polling resumed after a probe (it counts as a success from TRIAL on). */
@@ -70,7 +71,7 @@ export class SpinControl {
     if (this.mainPollUs <= 0) return 0;
     if (this.score < REST_SCORE) {
       // The worker polled for this request only that long after the last reply.
-      if ((now - this.lastReply) * 1000 > this.workerSpinUs) this.failed();
+      if (this.lastReply >= 0 && (now - this.lastReply) * 1000 > this.workerSpinUs) this.failed();
       if (this.score < REST_SCORE) return this.mainPollUs;
     }
     if (++this.resting < this.probeEvery) return 0;
