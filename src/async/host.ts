@@ -80,7 +80,7 @@ export class WorkerHost {
    * while a statement runs (planner/interrupt.ts), so a cancel reaches a thread that is busy.
    */
   private readonly interrupts = new Int32Array(new SharedArrayBuffer(4));
-  /** The current thread's shared-memory channel (a fresh one per thread). */
+  /** @internal The current thread's shared-memory channel (a fresh one per thread); read by tests and the bench. */
   channel: MainChannel | null = null;
   /** @internal Tests: how requests travelled (fast: the shared-memory channel; posted: messages sent; replies that came back by message instead). */
   readonly stats = { fast: 0, posted: 0, fastRepliedByPort: 0 };
