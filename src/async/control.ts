@@ -67,8 +67,16 @@ export class StatementControl {
     return result;
   }
 
+  /**
+   * Bumped by interrupt(): a fetch that spans several requests (batches) compares it before each
+   * one, so a cancel caught between two batches stops the fetch too, not only the request that
+   * happened to be running.
+   */
+  interrupts = 0;
+
   /** Interrupt every request of this statement that is still running. */
   interrupt(): void {
+    this.interrupts++;
     for (const { host, id } of this.inflight) host.interrupt(id);
   }
 }

@@ -11,6 +11,7 @@ import { DataError, OperationalError } from '../errors';
 import { fromWireError } from './protocol';
 import type { Reply, Request, WorkerTrace } from './protocol';
 import { MainChannel } from './channel';
+import { SpinControl, TurnBudget } from './spin';
 import type { OpenSpec } from './worker';
 import { republish, tracing } from './trace';
 
@@ -42,6 +43,9 @@ const FAST_OPS = new Set([
   'inTransaction',
   'spin',
 ]);
+
+/** The main thread's budget for polling in one macrotask (spin.ts), whichever worker answers. */
+const turn = new TurnBudget();
 
 interface Pending {
   /** Sent through the shared-memory channel. */
@@ -76,10 +80,12 @@ export class WorkerHost {
    * while a statement runs (planner/interrupt.ts), so a cancel reaches a thread that is busy.
    */
   private readonly interrupts = new Int32Array(new SharedArrayBuffer(4));
-  /** The current thread's shared-memory channel (a fresh one per thread). */
-  private channel: MainChannel | null = null;
+  /** @internal The current thread's shared-memory channel (a fresh one per thread); read by tests and the bench. */
+  channel: MainChannel | null = null;
   /** @internal Tests: how requests travelled (fast: the shared-memory channel; posted: messages sent; replies that came back by message instead). */
   readonly stats = { fast: 0, posted: 0, fastRepliedByPort: 0 };
+  /** @internal Polling on both ends of the current thread's channel (spin.ts); tests may replace it. */
+  spin: SpinControl | null = null;
   /** Requests sent and not yet answered: a cheap load figure for picking a reader. */
   get load(): number {
     return this.pending.size;
@@ -104,6 +110,7 @@ export class WorkerHost {
       },
     });
     this.channel = channel;
+    this.spin = new SpinControl((us) => (channel.workerSpinUs = us));
     this.generation++;
     this.opened = new Map();
     worker.unref();
@@ -235,8 +242,10 @@ export class WorkerHost {
     this.stats.fast++;
     const p = this.pending.get(req.id);
     if (p) p.fast = true;
+    const spin = this.spin;
     const done = (): void => {
       const reply = channel.reply();
+      spin?.replied(performance.now());
       // Abandoned (the thread died: its exit rejected the request), or the reply was posted.
       if (!reply) return;
       this.settle(
@@ -249,8 +258,22 @@ export class WorkerHost {
     const wait = (): void => {
       const waiting = channel.replied();
       if (waiting) void waiting.then(() => (channel.answered ? done() : wait()));
-      else queueMicrotask(done);
+      else if (turn.open(performance.now())) queueMicrotask(done);
+      // This task ran long enough: let the event loop run before the caller continues.
+      else setImmediate(done);
     };
+    // A short request is answered within microseconds: poll for it (bounded, spin.ts) and settle
+    // it in this task rather than sleep until the event loop wakes up.
+    const now = performance.now();
+    const us = spin ? spin.sending(now) : 0;
+    if (us > 0 && turn.open(now)) {
+      const waited = channel.poll(us);
+      spin?.polled(waited);
+      if (waited >= 0) {
+        done();
+        return true;
+      }
+    }
     wait();
     return true;
   }

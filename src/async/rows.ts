@@ -9,6 +9,7 @@ import { OperationalError } from '../errors';
 import type { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
+import { interrupted } from './control';
 import type { StatementControl } from './control';
 
 /** Most rows one fetch request brings back (docs/async.md "Measurements"). */
@@ -58,14 +59,18 @@ export class RemoteRows {
   }
 
   private async takeNow(want: number, ask: number): Promise<unknown[]> {
-    // One request brings at most MAX_BATCH rows, so the main thread never decodes a huge reply at
-    // once (event-loop lag stays bounded); a larger take loops, yielding between batches.
+    const interrupts = this.ctl?.interrupts ?? 0;
+    // One request brings at most MAX_BATCH rows, and the worker cuts them at about BATCH_BYTES
+    // (batch.ts), so the main thread never decodes a huge reply at once (event-loop lag stays
+    // bounded); a larger take loops, batch by batch.
     for (;;) {
       const have = this.buffer.length - this.head;
       if (want >= 0 && have >= want) return this.slice(want);
       if (this.done) return this.slice(want < 0 ? have : want);
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
+      // A cancel since this fetch began stops it, even when it came between two of its batches.
+      if (this.ctl && this.ctl.interrupts !== interrupts) throw interrupted();
       const need = want < 0 ? MAX_BATCH : Math.min(MAX_BATCH, Math.max(want - have, ask - have));
       const batch = this.ctl
         ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])

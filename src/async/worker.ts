@@ -23,6 +23,7 @@ import { WorkerChannel } from './channel';
 import { COUNT, refreshGate } from './changes';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 import { checkSubset } from '../schema-versions';
+import { batchLength, take } from './batch';
 
 export interface OpenSpec {
   kind: 'db' | 'conn';
@@ -133,22 +134,6 @@ function runQuery(h: number, name: string, chain: Chain): Query {
   return q;
 }
 
-function take(source: { next(): IteratorResult<unknown> } | Cursor, n: number): Batch {
-  const rows: unknown[] = [];
-  if ('fetchMany' in source) {
-    if (n < 0) return { rows: source.fetchAll(), done: true };
-    const got = source.fetchMany(n);
-    // fetchMany returning fewer than asked means the end was reached.
-    return { rows: got, done: got.length < n };
-  }
-  while (n < 0 || rows.length < n) {
-    const r = source.next();
-    if (r.done) return { rows, done: true };
-    rows.push(r.value);
-  }
-  return { rows, done: false };
-}
-
 function exec(h: number, cid: number, sql: string, params: unknown, prefetch: number): ExecReply {
   const conn = connOf(h);
   let cur = cursors.get(cid) as Cursor | undefined;
@@ -223,8 +208,8 @@ const ops: Record<string, (...args: never[]) => unknown> = {
   },
   /**
    * A terminal that returns rows (all, aggregate), run to its end here as the sync builder runs
-   * it; the rows go back `n` at a time (the rest is fetched like a result set), so the main
-   * thread never decodes a huge reply at once.
+   * it; the rows go back at most `n` and about BATCH_BYTES at a time (the rest is fetched like a
+   * result set), so the main thread never decodes a huge reply at once.
    */
   queryRows(
     h: number,
@@ -239,11 +224,12 @@ const ops: Record<string, (...args: never[]) => unknown> = {
       throw new ProgrammingError(`no query method ${terminal}`, 'PROGRAMMING');
     const q = runQuery(h, name, chain) as unknown as Record<string, (...a: unknown[]) => unknown[]>;
     const rows = q[terminal](...targs);
-    if (rows.length <= n) return { rows, done: true };
+    const first = batchLength(rows, n);
+    if (first === rows.length) return { rows, done: true };
     const rest = rows.values();
-    for (let i = 0; i < n; i++) rest.next();
+    for (let i = 0; i < first; i++) rest.next();
     cursors.set(cid, rest);
-    return { rows: rows.slice(0, n), done: false };
+    return { rows: rows.slice(0, first), done: false };
   },
   queryOpen(h: number, cid: number, name: string, chain: Chain, n: number): Batch {
     const it = runQuery(h, name, chain).iterate();

@@ -97,11 +97,13 @@ test('concurrent calls, large replies and values the codec refuses go by message
     expect(fast + posted).toBeLessThanOrEqual(2);
     expect(posted).toBeGreaterThanOrEqual(1);
     expect(rows).toEqual(Array.from({ length: 8 }, (_, i) => [i, i % 7, `note ${i}`]));
-    // A first batch of 64 rows of 8 KiB each does not fit the channel: the reply is posted.
-    const big = "SELECT id, printf('%8000d', id) FROM items WHERE id < 100 ORDER BY id";
+    // Rows of 300,000 characters: a batch (bounded by bytes, so two rows here, src/async/batch.ts)
+    // does not fit the channel: the reply is posted.
+    const big = "SELECT id, printf('%300000d', id) FROM items WHERE id < 3 ORDER BY id";
     let fetched: unknown[] = [];
-    // execute() goes fast and its reply comes by message; the fetch of the other 36 rows goes
-    // either way (the channel is free again only once its wait ended), its reply by message.
+    // execute() goes fast with the first two rows and its reply comes by message; the fetch of the
+    // third goes either way (the channel is free again only once its wait ended), its reply by
+    // message.
     // (Replies by message are counted as they arrive, before the caller resumes.)
     const [f, p, byPort] = await paths(
       host,
