@@ -18,6 +18,7 @@ import { truth } from './sql-values';
 import { source } from './source';
 import type { Source } from './source';
 import type { ExecEnv } from './execute';
+import { pollWork } from './interrupt';
 
 const EMPTY: Source = source(() => null);
 
@@ -72,6 +73,7 @@ export function filteredScan(
   };
   return source(() => {
     while (cur.next()) {
+      pollWork();
       if (countsEntries) env.stats.indexEntries++;
       env.stats.rowsRead++;
       if (numbers && columnOf) {

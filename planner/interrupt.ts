@@ -38,6 +38,20 @@ export function withDeadline<T>(deadline: number, fn: () => T): T {
   }
 }
 
+let workLeft = POLL_MASK + 1;
+
+/**
+ * For loops that pass over many rows inside one `next()` (a filtered scan rejecting rows, a join
+ * testing pairs): polls the check once per POLL_MASK + 1 calls, so such a loop stops as promptly
+ * as a row-returning operator does. With no check installed it is one comparison.
+ */
+export function pollWork(): void {
+  if (check !== null && --workLeft === 0) {
+    workLeft = POLL_MASK + 1;
+    check();
+  }
+}
+
 /** `src`, polling the interrupt check every POLL_MASK + 1 rows (itself when no check is installed). */
 export function polled(src: Source): Source {
   if (check === null) return src;

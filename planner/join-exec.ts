@@ -18,6 +18,7 @@ import { truth } from './sql-values';
 import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
 import { source } from './source';
+import { pollWork } from './interrupt';
 import { Bounds } from './bounds';
 import { touchRows } from './touch';
 import { graceHashJoin, hashJoinBudget, rowBytes } from './hash-spill';
@@ -79,6 +80,7 @@ function* joinRows(
     const hits = candidates(l);
     if (hits)
       for (const i of hits) {
+        pollWork();
         const row = l.concat(right[i]);
         if (pred && !pred(row)) continue;
         any = true;

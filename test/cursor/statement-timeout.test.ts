@@ -59,3 +59,19 @@ test('an UPDATE past its timeoutMs is rolled back to its savepoint; earlier writ
   expect(cur.execute("SELECT count(*) FROM t WHERE s LIKE '%x'").fetchOne()).toEqual([0]);
   expect(cur.execute('SELECT s FROM t WHERE id = ?', [N]).fetchOne()).toEqual(['kept']);
 });
+
+test('a scan that rejects every row inside one fetch still stops at its deadline', () => {
+  const cur = conn.cursor();
+  // Pushed into the primary-key walk: one next() tests all N rows and returns none.
+  const err = failure(() => cur.execute("SELECT * FROM t WHERE v < 0 OR s = 'none'", [], EXPIRED).fetchAll());
+  expect(err).toMatchObject({ code: 'INTERRUPTED' });
+  expect(cur.execute("SELECT count(*) FROM t WHERE v < 0 OR s = 'none'").fetchOne()).toEqual([0]);
+});
+
+test('a nested-loop join testing pairs that never match stops at its deadline', () => {
+  const cur = conn.cursor();
+  // An expression join condition: every pair is tested inside one next(), none is returned.
+  const sql = 'SELECT a.id FROM t a JOIN t b ON a.v + b.v = -1 WHERE a.id < 400 AND b.id < 400';
+  expect(failure(() => cur.execute(sql, [], EXPIRED).fetchAll())).toMatchObject({ code: 'INTERRUPTED' });
+  expect(cur.execute(sql).fetchAll()).toEqual([]);
+});
