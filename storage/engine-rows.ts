@@ -9,6 +9,7 @@ import { corruptAt } from './row-reader';
 import { CollectionState, IndexState, newIndexTree, rowOfState } from './collection-state';
 import { noteKey } from './sequence';
 import { compareValues, keyHasNull, sameStoredKey } from './compare';
+import { flattenKeys } from './flat-string';
 import { indexPaths, keyColumnsText } from './schema/normalize';
 import { FormatError, IntegrityError } from '../src/errors';
 import type { ConflictMode, PutResult } from './engine-types';
@@ -30,6 +31,7 @@ export abstract class EngineRows extends EngineCore {
     current?: readonly unknown[],
   ): PutResult {
     const txn = this.requireTxn();
+    flattenKeys(row, state.compiled.pkColumn, state.indexes);
     const pk = state.pkOf(row);
     // abort/ignore must know about an existing key before anything else; the replacing modes learn
     // it from pk.set() below, which saves a second descent on the bulk-insert path.
