@@ -394,7 +394,8 @@ export class Query {
     const timeoutMs = timeoutOf(options);
     const one = this.limit(1);
     const stats = options?.stats;
-    if (!active(channels.query)) return limited(timeoutMs, () => one.firstRow(stats));
+    if (!active(channels.query))
+      return timeoutMs > 0 ? limited(timeoutMs, () => one.firstRow(stats)) : one.firstRow(stats);
     return this.traced(
       'first',
       () => limited(timeoutMs, () => one.firstRow(stats)),
@@ -404,10 +405,11 @@ export class Query {
 
   /** rows(0)'s first row, without the generator and closures a lookup by key would pay for per call. */
   private firstRow(stats: ExecStats | undefined): Row | null {
-    const row = this.openRows(stats).next();
+    const state = this.coll();
+    const row = this.openRowsOf(state, stats).next();
     if (row === null) return null;
     if (this.state.select !== null) return this.converter()(row);
-    return this.coll().compiled.toObject(row, this.host.safeIntegers);
+    return state.compiled.toObject(row, this.host.safeIntegers);
   }
 
   /**
@@ -749,8 +751,12 @@ export class Query {
    * are lowered again only to plan a shape not cached yet, or when the collection changed since.
    */
   private openRows(stats?: ExecStats): Source {
+    return this.openRowsOf(this.coll(), stats);
+  }
+
+  /** openRows against `state`, the collection as this query's handle sees it now. */
+  private openRowsOf(state: CollectionState, stats?: ExecStats): Source {
     const st = this.state;
-    const state = this.coll();
     let logical: LogicalPlan | null = null;
     let binds = st.whereBinds;
     let shape = st.whereShape;
