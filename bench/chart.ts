@@ -11,6 +11,8 @@ import type { Figure } from './harness';
 export interface ChartRow {
   workload: string;
   sqlite: Figure | null;
+  /** better-sqlite3 returning rows as arrays (`.raw(true)`), as the SQL cursor does: the SQL bar's base when present. */
+  sqliteRaw?: Figure | null;
   sql: Figure | null;
   typed: Figure | null;
 }
@@ -48,13 +50,13 @@ export function renderChart(rows: readonly ChartRow[], subtitle: string): string
   rows.forEach((row, i) => {
     const y = top + i * rowH;
     parts.push(`<text x="10" y="${y + 19}">${esc(row.workload)}</text>`);
-    const bars: [Figure | null, string, number][] = [
-      [row.sql, '#3b7dd8', 4],
-      [row.typed, '#e8892b', 17],
+    const bars: [Figure | null, Figure | null, string, number][] = [
+      [row.sql, row.sqliteRaw ?? row.sqlite, '#3b7dd8', 4],
+      [row.typed, row.sqlite, '#e8892b', 17],
     ];
-    for (const [fig, color, dy] of bars) {
-      if (!fig || !row.sqlite) continue;
-      const ratio = fig.opsPerSec / row.sqlite.opsPerSec;
+    for (const [fig, base, color, dy] of bars) {
+      if (!fig || !base) continue;
+      const ratio = fig.opsPerSec / base.opsPerSec;
       const x0 = x(1);
       const x1 = x(ratio);
       parts.push(

@@ -194,7 +194,9 @@ function firstClash(
     const key = ix.accessor.get(row as unknown[]) ?? null;
     if (keyHasNull(key)) return undefined;
     // The row is not in the table yet: an entry under its own primary key is a clash too.
-    return ix.tree.get(key);
+    // probe() as putRow's check does: when no clause applies, that check takes this descent's
+    // answer instead of descending again.
+    return ix.tree.probe(key);
   };
   const targeted: string[] = [];
   for (const t of targets) if (t?.kind === 'index' && !targeted.includes(t.name)) targeted.push(t.name);
@@ -509,7 +511,8 @@ function rewriteRow(
     );
   }
   if (keyChanged) engine.deleteRow(state, key);
-  engine.putRow(state, stored, 'replacePk');
+  // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that change.
+  engine.putRow(state, stored, 'replacePk', keyChanged ? undefined : old);
   return stored;
 }
 

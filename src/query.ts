@@ -199,7 +199,25 @@ export function typedPlanCount(): number {
 
 let conditionsLowered = 0;
 
-/** @internal Conditions lowered so far, one per where/and/or condition per lowering (tests count work). */
+const COMPARISONS: ReadonlySet<WhereOp> = new Set<WhereOp>(['=', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * Per collection state (a schema change makes a new one), operator and path: the shape of a
+ * comparison lower() accepted (see Query.comparisonShape), and each such path's segments.
+ */
+const comparisonShapes = new WeakMap<CollectionState, Map<WhereOp, Map<string, string>>>();
+const pathSegments = new WeakMap<CollectionState, Map<string, string[]>>();
+
+function parsedPaths(state: CollectionState): Map<string, string[]> {
+  let m = pathSegments.get(state);
+  if (m === undefined) pathSegments.set(state, (m = new Map()));
+  return m;
+}
+
+/**
+ * @internal Conditions lowered so far, one per where/and/or condition per lowering (tests count
+ * work); a comparison whose shape where() already knows is bound without one.
+ */
 export function typedLoweringCount(): number {
   return conditionsLowered;
 }
@@ -266,22 +284,63 @@ export class Query {
     const st = this.state;
     const state = this.coll();
     const binds = st.whereBinds.slice();
-    const shape: string[] = [];
-    this.binds = binds;
-    this.shape = shape;
-    try {
-      this.lower(cond);
+    let piece = this.comparisonShape(cond, state);
+    if (piece !== null) {
+      // A comparison seen before on this collection: its shape is known, only the value is new.
+      const c = cond as { path: string; value: unknown };
+      binds.push(this.canonical(parsedPaths(state).get(c.path) as string[], c.value, state));
+    } else {
+      const shape: string[] = [];
+      this.binds = binds;
+      this.shape = shape;
+      try {
+        this.lower(cond);
+      } finally {
+        this.binds = null;
+        this.shape = null;
+      }
+      piece = shape.join('');
       conditionsLowered++;
-    } finally {
-      this.binds = null;
-      this.shape = null;
+      this.rememberComparison(cond, state, piece);
     }
     return this.with({
       where: [...st.where, cond],
-      whereShape: st.whereShape + shape.join(''),
+      whereShape: st.whereShape + piece,
       whereBinds: binds,
       whereFor: st.where.length === 0 || st.whereFor === state ? state : null,
     });
+  }
+
+  /**
+   * The shape lower() gives `cond` when it is a comparison (=, !=, <, <=, >, >=) of a string path
+   * with one non-null scalar value that lower() has accepted on `state` before; else null. Such a
+   * condition's shape depends on its path and operator only, and its value on nothing but the
+   * path's type, so where() checks the value and binds it without lowering again.
+   */
+  private comparisonShape(cond: Condition, state: CollectionState): string | null {
+    if (typeof cond !== 'object' || cond === null || !('op' in cond)) return null;
+    const { path, op, value } = cond;
+    if (typeof path !== 'string' || !COMPARISONS.has(op)) return null;
+    if (value === null || value === undefined || Array.isArray(value)) return null;
+    return comparisonShapes.get(state)?.get(op)?.get(path) ?? null;
+  }
+
+  private rememberComparison(cond: Condition, state: CollectionState, piece: string): void {
+    if (!('op' in cond) || typeof cond.path !== 'string' || !COMPARISONS.has(cond.op)) return;
+    const v = cond.value;
+    if (v === null || v === undefined || Array.isArray(v)) return;
+    let byOp = comparisonShapes.get(state);
+    if (byOp === undefined) comparisonShapes.set(state, (byOp = new Map()));
+    let byPath = byOp.get(cond.op);
+    if (byPath === undefined) byOp.set(cond.op, (byPath = new Map()));
+    const paths = parsedPaths(state);
+    if (paths.size >= TYPED_PLAN_LIMIT) {
+      paths.clear();
+      byOp.clear();
+      byOp.set(cond.op, (byPath = new Map()));
+    }
+    byPath.set(cond.path, piece);
+    paths.set(cond.path, parsePath(cond.path));
   }
 
   orderBy(path: string | readonly string[], direction: 'asc' | 'desc' = 'asc'): Query {
@@ -335,7 +394,8 @@ export class Query {
     const timeoutMs = timeoutOf(options);
     const one = this.limit(1);
     const stats = options?.stats;
-    if (!active(channels.query)) return limited(timeoutMs, () => one.firstRow(stats));
+    if (!active(channels.query))
+      return timeoutMs > 0 ? limited(timeoutMs, () => one.firstRow(stats)) : one.firstRow(stats);
     return this.traced(
       'first',
       () => limited(timeoutMs, () => one.firstRow(stats)),
@@ -345,10 +405,11 @@ export class Query {
 
   /** rows(0)'s first row, without the generator and closures a lookup by key would pay for per call. */
   private firstRow(stats: ExecStats | undefined): Row | null {
-    const row = this.openRows(stats).next();
+    const state = this.coll();
+    const row = this.openRowsOf(state, stats).next();
     if (row === null) return null;
     if (this.state.select !== null) return this.converter()(row);
-    return this.coll().compiled.toObject(row, this.host.safeIntegers);
+    return state.compiled.toObject(row, this.host.safeIntegers);
   }
 
   /**
@@ -553,13 +614,17 @@ export class Query {
   }
 
   private value(segs: readonly string[], v: unknown): Expr {
-    const compiled = this.coll().compiled;
+    const canonical = this.canonical(segs, v);
+    const binds = this.binds;
+    if (binds === null) return E.literal(canonical);
+    binds.push(canonical);
+    return E.param(binds.length - 1);
+  }
+
+  /** `v` in the stored form of the field at `segs`; QueryError when it does not fit its type. */
+  private canonical(segs: readonly string[], v: unknown, state: CollectionState = this.coll()): unknown {
     try {
-      const canonical = compiled.canonicalValue(segs, v);
-      const binds = this.binds;
-      if (binds === null) return E.literal(canonical);
-      binds.push(canonical);
-      return E.param(binds.length - 1);
+      return state.compiled.canonicalValue(segs, v);
     } catch (err) {
       throw new QueryError(
         `value for '${segs.join('.')}' does not fit its type: ${err instanceof Error ? err.message : String(err)}`,
@@ -686,8 +751,12 @@ export class Query {
    * are lowered again only to plan a shape not cached yet, or when the collection changed since.
    */
   private openRows(stats?: ExecStats): Source {
+    return this.openRowsOf(this.coll(), stats);
+  }
+
+  /** openRows against `state`, the collection as this query's handle sees it now. */
+  private openRowsOf(state: CollectionState, stats?: ExecStats): Source {
     const st = this.state;
-    const state = this.coll();
     let logical: LogicalPlan | null = null;
     let binds = st.whereBinds;
     let shape = st.whereShape;

@@ -7,6 +7,7 @@ import { BTreeCursor } from './btree-cursor';
 import { childFor, lowerIndex, probeMode, same, sweep, warm } from './btree-nodes';
 import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
 import type { BTree } from './btree';
+import { flatString } from './flat-string';
 
 /** Read operations shared by live trees and snapshots. */
 export abstract class BTreeReader<K, V> {
@@ -21,6 +22,8 @@ export abstract class BTreeReader<K, V> {
 
   /** The value stored under `key` (unique mode), or the first value of `key` (multi mode). */
   get(key: K): V | undefined {
+    // A probe built by concatenation would be walked part by part in every comparison below.
+    if (typeof key === 'string') key = flatString(key) as K;
     const s = this.shape;
     sweep(s);
     let node = this.rootNode();

@@ -489,10 +489,17 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
    * without descending again: a unique index checks that a key is absent, then adds it.
    */
   probe(key: K): V | undefined {
-    this.probeEdits = -1;
     const s = this.shape;
     // The start of an operation: the only place the leaf cache may cool leaves (leaf-cache.ts).
     sweep(s);
+    // The key the last probe looked at, nothing changed since (an UPSERT's conflict check, then
+    // the insert's own): that probe's answer, and addProbed still inserts where it ended.
+    if (this.probeEdits === this.edits && this.probeKey === key) {
+      const leaf = this.probeLeaf;
+      if (leaf === null) return undefined;
+      if (!leaf.cold) return this.probeFound ? leaf.vals[this.probeAt] : undefined;
+    }
+    this.probeEdits = -1;
     const mode = probeMode(s.keyKind, key);
     // Keys above the last one, and keys a memo answers, take add()'s own paths.
     if (mode === MIXED) return this.get(key);

@@ -138,6 +138,22 @@ export function directedKeyCompare(desc: readonly boolean[]): (a: unknown, b: un
 }
 
 /** Whether a unique index key holds a NULL column: such keys never clash (SQLite's rule). */
+/**
+ * Whether two index keys are the same stored value, not merely equal in the index's order: an
+ * entry under `a` is then exactly an entry under `b` (covering reads return the key itself, so
+ * 1 and 1.0, or 'a' and 'A' under NOCASE, are different keys here). Primitives by Object.is,
+ * composite keys column by column; anything else (a BLOB) is never the same.
+ */
+export function sameStoredKey(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null) return Object.is(a, b);
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x: unknown = a[i];
+    if (!Object.is(x, b[i]) || (typeof x === 'object' && x !== null)) return false;
+  }
+  return true;
+}
+
 export function keyHasNull(key: unknown): boolean {
   if (key === null) return true;
   if (Array.isArray(key)) {

@@ -71,6 +71,8 @@ export abstract class EngineCore {
   protected readonly leafCache: LeafCache;
   protected readonly stagingBuffer = new GrowableBuffer();
   protected readonly keyScratch: unknown[] = [];
+  /** putRow's keys of the row it replaces (same reuse as keyScratch). */
+  protected readonly oldKeyScratch: unknown[] = [];
   protected readonly headProbe = Buffer.alloc(FRAME_HEADER_SIZE);
   /**
    * Live reads: asked before each look at the file; false means nothing can have been committed

@@ -8,7 +8,8 @@ import { FrameKind, FRAME_FLAG_IGNORABLE } from './format';
 import { corruptAt } from './row-reader';
 import { CollectionState, IndexState, newIndexTree, rowOfState } from './collection-state';
 import { noteKey } from './sequence';
-import { compareValues, keyHasNull } from './compare';
+import { compareValues, keyHasNull, sameStoredKey } from './compare';
+import { flattenKeys } from './flat-string';
 import { indexPaths, keyColumnsText } from './schema/normalize';
 import { FormatError, IntegrityError } from '../src/errors';
 import type { ConflictMode, PutResult } from './engine-types';
@@ -18,10 +19,19 @@ import { EngineCore } from './engine-core';
 export abstract class EngineRows extends EngineCore {
   /**
    * Insert a validated stored row (see CompiledSchema.toRow). All checks run before any
-   * mutation (I4); returns what happened.
+   * mutation (I4); returns what happened. `current`: the stored row under the same primary key
+   * as the caller has just read it (an UPDATE rewriting it), when there is one; keys it shares
+   * with `row` are then neither checked for uniqueness (the row's own entry holds them) nor
+   * re-indexed.
    */
-  putRow(state: CollectionState, row: unknown[], mode: ConflictMode = 'replacePk'): PutResult {
+  putRow(
+    state: CollectionState,
+    row: unknown[],
+    mode: ConflictMode = 'replacePk',
+    current?: readonly unknown[],
+  ): PutResult {
     const txn = this.requireTxn();
+    flattenKeys(row, state.compiled.pkColumn, state.indexes);
     const pk = state.pkOf(row);
     // abort/ignore must know about an existing key before anything else; the replacing modes learn
     // it from pk.set() below, which saves a second descent on the bulk-insert path.
@@ -38,11 +48,19 @@ export abstract class EngineRows extends EngineCore {
     keys.length = indexes.length;
     let clashes: unknown[] | null = null;
     for (let i = 0; i < indexes.length; i++) keys[i] = indexes[i].accessor.get(row) ?? null;
+    // The keys of the row being replaced, when the caller has read it (else learnt below).
+    const was = current === undefined ? null : this.oldKeyScratch;
+    if (was !== null) {
+      const old = rowOfState(state, current as unknown[]);
+      was.length = indexes.length;
+      for (let i = 0; i < indexes.length; i++) was[i] = indexes[i].accessor.get(old) ?? null;
+    }
     // SQLite checks the most recently created unique index first: its clash names the error.
     for (let i = indexes.length - 1; i >= 0; i--) {
       const ix = indexes[i];
       const key = keys[i];
       if (!ix.unique || keyHasNull(key)) continue;
+      if (was !== null && sameStoredKey(was[i], key)) continue;
       // probe() remembers the leaf: the add below inserts there without a second descent.
       const other = ix.tree.probe(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
@@ -65,10 +83,27 @@ export abstract class EngineRows extends EngineCore {
     const previous = state.pk.set(pk, location);
     const j = txn.journal;
     if (j !== null) j.push(UNDO_PK, state.pk, pk, previous);
-    if (previous !== undefined) this.unindex(state, this.readRow(previous), pk);
-    for (let i = 0; i < indexes.length; i++) {
-      const tree = indexes[i].tree;
-      if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+    if (previous === undefined) {
+      for (let i = 0; i < indexes.length; i++) {
+        const tree = indexes[i].tree;
+        if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+      }
+    } else {
+      // A replaced row moves only the entries whose key changed: an UPDATE of one column
+      // leaves the other indexes untouched (no descents, no pages to write at checkpoint).
+      let old: unknown[] | null = null;
+      for (let i = 0; i < indexes.length; i++) {
+        let before: unknown;
+        if (was !== null) before = was[i];
+        else {
+          old ??= rowOfState(state, this.readRow(previous));
+          before = indexes[i].accessor.get(old) ?? null;
+        }
+        if (sameStoredKey(before, keys[i])) continue;
+        const tree = indexes[i].tree;
+        if (tree.delete(before, pk) && j !== null) j.push(UNDO_REMOVED, tree, before, pk);
+        if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+      }
     }
     const seqBefore = state.seq;
     noteKey(state, pk);

@@ -1,6 +1,7 @@
 /**
- * Lookups by a UNIQUE index key (issue 15): `where(path, v).first()` lowers its condition once per
- * call (typedLoweringCount), the lookup reads one index entry and one row (stats), and answers
+ * Lookups by a UNIQUE index key (issue 15): `where(path, v).first()` lowers its condition only
+ * the first time its path and operator are seen (typedLoweringCount), and still checks every
+ * value; the lookup reads one index entry and one row (stats), and answers
  * stay right while the keys are written between lookups — the index tree's lookup memo follows
  * every insert, update, delete and rollback — checked against better-sqlite3 on the SQL path.
  */
@@ -29,7 +30,7 @@ describe('typed lookups by a unique key', () => {
     return db;
   }
 
-  test('each call lowers its condition once and reads one entry and one row', () => {
+  test('each call binds its value without lowering and reads one entry and one row', () => {
     const db = open(3000);
     db.collection('t').where('u', key(1)).first(); // plan the shape
     const lowered = typedLoweringCount();
@@ -40,7 +41,8 @@ describe('typed lookups by a unique key', () => {
       expect(db.collection('t').where('u', key(k)).first({ stats })).toEqual({ id: k, u: key(k), n: k % 7 });
       expect(stats).toEqual({ rowsRead: 1, indexEntries: 1 });
     }
-    expect(typedLoweringCount() - lowered).toBe(200);
+    // The comparison's shape is known from the first call: each call only checks and binds its value.
+    expect(typedLoweringCount() - lowered).toBe(0);
     expect(typedPlanCount() - planned).toBe(0);
     // A built query run again lowers nothing more (its first run planned a new shape).
     const q = db.collection('t').where('u', key(5)).where('n', 5);
@@ -49,6 +51,55 @@ describe('typed lookups by a unique key', () => {
     for (let i = 0; i < 5; i++) expect(q.first()).toEqual({ id: 5, u: key(5), n: 5 });
     expect(typedLoweringCount() - before).toBe(0);
     expect(db.collection('t').where('u', 'absent').first()).toBeNull();
+    db.close();
+  });
+
+  test('a known comparison still checks its value', () => {
+    const db = open(10);
+    const t = db.collection('t');
+    expect(t.where('n', 3).first()).toEqual({ id: 3, u: key(3), n: 3 });
+    expect(t.where('u', key(4)).first()).toEqual({ id: 4, u: key(4), n: 4 });
+    const lowered = typedLoweringCount();
+    // The same messages as a first lowering gives (checked against a fresh database below).
+    const errors = (d: Database): string[] =>
+      [
+        () => d.collection('t').where('n', 'three'),
+        () => d.collection('t').where('n', 1.5),
+        () => d.collection('t').where('u', 4),
+        () => d.collection('t').where('u', '=', null),
+        () => d.collection('t').where('n', [1, 2]),
+        () => d.collection('t').where('nope', 1),
+      ].map((f) => {
+        try {
+          f();
+          return 'no error';
+        } catch (err) {
+          return `${(err as Error).name}: ${(err as Error).message}`;
+        }
+      });
+    const known = errors(db);
+    // The first three were refused without lowering; the rest failed inside one.
+    t.where('n', 2);
+    expect(typedLoweringCount() - lowered).toBe(0);
+    const fresh = Database.openInMemory();
+    fresh.registerCollection('t', FIELDS, 'id', [{ name: 't_u', path: 'u', kind: 'unique' }]);
+    expect(known).toEqual(errors(fresh));
+    expect(known.every((e) => e.startsWith('QueryError'))).toBe(true);
+    // Other operators on a known path are shapes of their own.
+    expect(
+      t
+        .where('n', '>', 5)
+        .all()
+        .map((r) => r.id),
+    ).toEqual([6]);
+    expect(
+      t
+        .where('n', '<=', 1)
+        .all()
+        .map((r) => r.id),
+    ).toEqual([0, 1, 7, 8]);
+    expect(t.where('n', '!=', 0).count()).toBe(8);
+    fresh.close();
     db.close();
   });
 
