@@ -34,7 +34,9 @@ describe('Differences from SQLite, as documented', () => {
     const { conn, lite } = setup();
     lite.exec('UPDATE t SET x = 5, x = 7');
     conn.execute('UPDATE t SET x = 5, x = 7');
-    expect(conn.execute('SELECT x FROM t').fetchAll()).toEqual(lite.prepare('SELECT x FROM t').raw(true).all());
+    expect(conn.execute('SELECT x FROM t').fetchAll()).toEqual(
+      lite.prepare('SELECT x FROM t').raw(true).all(),
+    );
     expect(conn.execute('SELECT x FROM t').fetchAll()).toEqual([[7]]);
   });
 
