@@ -475,33 +475,22 @@ export function chooseAccess(
       if (!ix.composite) continue;
       const order = compositeOrder(view, ix, 0, sort);
       if (!order) continue;
-      const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
-      return { access: { ...compositeNode(view, m, order.desc) }, residual: parts, ordered: true };
+      return { access: wholeIndexWalk(view, ix, order.desc), residual: parts, ordered: true };
     }
   }
 
   // INDEXED BY with nothing the index answers: a walk of the whole index, in its order.
   if (!best && forced) {
     if (forced.composite) {
-      const m: CompositeMatch = {
-        index: forced,
-        prefix: [],
-        eqCovers: [],
-        lo: null,
-        hi: null,
-        rangeCovers: [],
-      };
       const order = sort && sort.length > 0 ? compositeOrder(view, forced, 0, sort) : null;
       return {
-        access: compositeNode(view, m, order?.desc === true),
+        access: wholeIndexWalk(view, forced, order?.desc === true),
         residual: parts,
         ordered: order !== null,
       };
     }
-    const t: Target = { index: forced, column: forced.columns[0].column, sub: forced.columns[0].sub };
     const reverse = sortUsable !== null && desc;
-    const node = rangeNode(view, t, null, null, reverse);
-    return { access: { ...node, skipNulls: false }, residual: parts, ordered: sortUsable !== null };
+    return { access: wholeIndexWalk(view, forced, reverse), residual: parts, ordered: sortUsable !== null };
   }
 
   if (!best) {
@@ -525,6 +514,16 @@ export function chooseAccess(
     ordered = true;
   }
   return { access, residual, ordered };
+}
+
+/** Every entry of index `ix`, NULL keys included, in its order (or backwards). */
+export function wholeIndexWalk(view: CollectionView, ix: IndexView, reverse: boolean): IndexRangeScanNode {
+  if (ix.composite) {
+    const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
+    return compositeNode(view, m, reverse);
+  }
+  const t: Target = { index: ix, column: ix.columns[0].column, sub: ix.columns[0].sub };
+  return { ...rangeNode(view, t, null, null, reverse), skipNulls: false };
 }
 
 /** Whether an access path reads index `name` (INDEXED BY allows no other). */

@@ -34,6 +34,11 @@ export interface ScanNode {
   readonly kind: 'scan';
   readonly collection: string;
   readonly hint?: IndexHint;
+  /**
+   * The row search of an UPDATE or DELETE: SQLite makes it in one pass over the table, never a
+   * covering-index scan (planner/covering-scan.ts), which decides the order RETURNING sees.
+   */
+  readonly forWrite?: true;
 }
 
 /** A virtual table (sqlite_master, the catalog PRAGMAs): rows computed from the read view's catalog. */
@@ -261,8 +266,12 @@ export type LogicalPlan =
   | TableFunctionNode;
 
 export const L = Object.freeze({
-  scan: (collection: string, hint?: IndexHint): ScanNode =>
-    hint ? { kind: 'scan', collection, hint } : { kind: 'scan', collection },
+  scan: (collection: string, hint?: IndexHint, forWrite?: true): ScanNode => ({
+    kind: 'scan',
+    collection,
+    ...(hint ? { hint } : {}),
+    ...(forWrite ? { forWrite } : {}),
+  }),
   values: (rows: readonly (readonly Expr[])[]): ValuesNode => ({ kind: 'values', rows }),
   virtual: (source: VirtualSource): VirtualNode => ({ kind: 'virtual', source }),
   filter: (input: LogicalPlan, predicate: Expr): FilterNode => ({ kind: 'filter', input, predicate }),

@@ -17,6 +17,7 @@ import { balancedTree, conjuncts } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { chooseAccess, hintedView, sameColumn } from './access-path';
+import { sqliteFullScan } from './covering-scan';
 import type { AccessChoice, HintedView } from './access-path';
 import { rowColumnsOf } from './expr-columns';
 import { planFrom } from './join-planner';
@@ -39,6 +40,8 @@ interface Layers {
   /** The collection scanned, or null when the leaf is a Values node. */
   scan: string | null;
   hint: IndexHint | undefined;
+  /** The scan is a write's row search (ScanNode.forWrite). */
+  forWrite: boolean;
   values: Extract<LogicalPlan, { kind: 'values' }> | null;
   virtual: Extract<LogicalPlan, { kind: 'virtual' }> | null;
   compound: Extract<LogicalPlan, { kind: 'compound' }> | null;
@@ -60,6 +63,7 @@ function layers(plan: LogicalPlan): Layers {
   const out: Layers = {
     scan: null,
     hint: undefined,
+    forWrite: false,
     values: null,
     virtual: null,
     compound: null,
@@ -121,6 +125,7 @@ function layers(plan: LogicalPlan): Layers {
   else if (node.kind === 'scan') {
     out.scan = node.collection;
     out.hint = node.hint;
+    out.forWrite = node.forWrite === true;
   } else throw new QueryError(`logical plan has an unexpected ${node.kind} node`, 'QUERY');
   return out;
 }
@@ -143,16 +148,31 @@ function coveringAccess(view: CollectionView, choice: AccessChoice, l: Layers): 
   if (access.kind === 'IndexRangeScan' ? !access.prefix && ix.composite : ix.composite) return access;
   const have = new Set(ix.columns.filter((c) => c.sub.length === 0).map((c) => c.column));
   have.add(view.compiled.pkColumn);
-  const read = rowColumnsOf([
-    ...choice.residual,
+  for (const c of queryReads(choice.residual, l)) if (!have.has(c)) return access;
+  return { ...access, covering: true };
+}
+
+/** The columns of a `SELECT DISTINCT` listing plain columns only (else null). */
+function distinctColumns(l: Layers): number[] | null {
+  if (!l.distinct || !l.project || l.aggregate || l.window) return null;
+  const out: number[] = [];
+  for (const c of l.project.columns) {
+    if (c.expr.kind !== 'column' || c.expr.sub.length > 0) return null;
+    out.push(c.expr.column);
+  }
+  return out;
+}
+
+/** Every stored-row column a single-table query reads above its access path (`project` set). */
+function queryReads(residual: readonly Expr[], l: Layers): Set<number> {
+  return rowColumnsOf([
+    ...residual,
     ...(l.aggregate ? [...l.aggregate.groupBy, ...l.aggregate.aggregates] : []),
     ...(l.having ? [l.having] : []),
     ...(l.window ? l.window.calls.flatMap(windowCallExprs) : []),
     ...(l.sort ?? []).map((k) => k.expr),
-    ...l.project.columns.map((c) => c.expr),
+    ...(l.project?.columns ?? []).map((c) => c.expr),
   ]);
-  for (const c of read) if (!have.has(c)) return access;
-  return { ...access, covering: true };
 }
 
 const COMPOUND_KINDS = {
@@ -312,8 +332,21 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         l,
       );
     } else {
-      node = coveringAccess(view, { ...choice, residual: [...choice.residual, ...semiReads] }, l);
-      ordered = choice.ordered && !movesNulls;
+      const residual = [...choice.residual, ...semiReads];
+      // A write's row search is one pass over the table in SQLite, never a covering-index scan.
+      const scan =
+        l.project && !l.forWrite
+          ? sqliteFullScan(
+              view,
+              choice,
+              accessSort !== null && accessSort.length > 0,
+              queryReads(residual, l),
+              distinctColumns(l),
+            )
+          : { choice, resort: null };
+      node = coveringAccess(view, { ...scan.choice, residual }, l);
+      if (scan.resort) node = { kind: 'Sort', input: node, keys: scan.resort };
+      ordered = scan.choice.ordered && !movesNulls;
     }
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };

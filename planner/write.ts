@@ -425,7 +425,7 @@ function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
 export function writeAccessPlan(pkColumn: number, write: UpdatePlan | DeletePlan): LogicalPlan {
   const pk = { expr: E.column(pkColumn, [], 'any', 'pk'), name: 'pk' };
   const from = write.kind === 'update' ? write.from : undefined;
-  let plan: LogicalPlan = from ?? L.scan(write.collection, write.hint);
+  let plan: LogicalPlan = from ?? L.scan(write.collection, write.hint, true);
   if (write.where) plan = L.filter(plan, write.where);
   if (from === undefined || write.kind !== 'update') return L.project(plan, [pk]);
   return L.project(plan, [pk, ...write.sets.map((s) => ({ expr: s.expr, name: exprText(s.expr) }))]);
