@@ -27,6 +27,7 @@ import type {
 } from './physical';
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
+import { indexEntryWidth } from './sqlite-widths';
 
 /** A path is "on" a tree when the column expression reads exactly the tree's key. */
 export function sameColumn(e: Expr, column: number, sub: readonly number[]): boolean {
@@ -49,8 +50,10 @@ function targets(view: CollectionView): Target[] {
   const pkColumn = view.compiled.pkColumn;
   return [
     { index: null, column: pkColumn, sub: [] },
-    // A composite index answers through compositeCandidates (its key is a tuple).
-    ...view.indexes
+    // A composite index answers through compositeCandidates (its key is a tuple). Newest first,
+    // as SQLite's index list: of two indexes on one column, the newer serves.
+    ...[...view.indexes]
+      .reverse()
       .filter((ix) => !ix.composite)
       .map((ix) => ({ index: ix, column: ix.columns[0].column, sub: ix.columns[0].sub })),
   ];
@@ -469,14 +472,20 @@ export function chooseAccess(
       return { access: { ...node, reverse: order.desc }, residual, ordered: true };
     }
   }
-  // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the sort.
-  if (!best && sort && sort.length > 0 && !sortUsable) {
-    for (const ix of view.indexes) {
-      if (!ix.composite) continue;
-      const order = compositeOrder(view, ix, 0, sort);
+  // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the
+  // sort. Of the indexes giving the order (a single-column one included), SQLite walks the
+  // narrowest (its entry-width estimate), the newest on a tie (its index list starts with it).
+  if (!best && sort && sort.length > 0 && (!sortUsable || sortUsable.index !== null)) {
+    let chosen: { ix: IndexView; desc: boolean; width: number } | null = null;
+    for (const ix of [...view.indexes].reverse()) {
+      const single = !ix.composite && sortUsable?.index === ix;
+      const order = single ? { desc } : ix.composite ? compositeOrder(view, ix, 0, sort) : null;
       if (!order) continue;
-      return { access: wholeIndexWalk(view, ix, order.desc), residual: parts, ordered: true };
+      const width = indexEntryWidth(view, ix);
+      if (!chosen || width < chosen.width) chosen = { ix, desc: order.desc, width };
     }
+    if (chosen?.ix.composite)
+      return { access: wholeIndexWalk(view, chosen.ix, chosen.desc), residual: parts, ordered: true };
   }
 
   // INDEXED BY with nothing the index answers: a walk of the whole index, in its order.
@@ -484,13 +493,15 @@ export function chooseAccess(
     if (forced.composite) {
       const order = sort && sort.length > 0 ? compositeOrder(view, forced, 0, sort) : null;
       return {
-        access: wholeIndexWalk(view, forced, order?.desc === true),
+        access: order ? wholeIndexWalk(view, forced, order.desc) : wholeIndexWalk(view, forced, false, true),
         residual: parts,
         ordered: order !== null,
       };
     }
     const reverse = sortUsable !== null && desc;
-    return { access: wholeIndexWalk(view, forced, reverse), residual: parts, ordered: sortUsable !== null };
+    const access =
+      sortUsable !== null ? wholeIndexWalk(view, forced, reverse) : wholeIndexWalk(view, forced, false, true);
+    return { access, residual: parts, ordered: sortUsable !== null };
   }
 
   if (!best) {
@@ -513,11 +524,28 @@ export function chooseAccess(
     access = { ...access, reverse: desc };
     ordered = true;
   }
+  // A range read for no ORDER BY comes in the index's declared order, as SQLite reads it: an
+  // index declared DESC on every column is stored ascending, so it is walked backwards.
+  if (!ordered && access.kind === 'IndexRangeScan' && access.index !== null) {
+    const name = access.index;
+    if (view.indexes.find((ix) => ix.def.name === name)?.def.descending)
+      access = { ...access, reverse: true };
+  }
   return { access, residual, ordered };
 }
 
-/** Every entry of index `ix`, NULL keys included, in its order (or backwards). */
-export function wholeIndexWalk(view: CollectionView, ix: IndexView, reverse: boolean): IndexRangeScanNode {
+/**
+ * Every entry of index `ix`, NULL keys included, in its order (or backwards). `declared`: in the
+ * order its columns were declared in — an index declared DESC on every column is stored ascending,
+ * so that order is the tree's backwards.
+ */
+export function wholeIndexWalk(
+  view: CollectionView,
+  ix: IndexView,
+  reverse: boolean,
+  declared = false,
+): IndexRangeScanNode {
+  if (declared && ix.def.descending) return wholeIndexWalk(view, ix, !reverse);
   if (ix.composite) {
     const m: CompositeMatch = { index: ix, prefix: [], eqCovers: [], lo: null, hi: null, rangeCovers: [] };
     return compositeNode(view, m, reverse);

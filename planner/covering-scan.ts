@@ -20,100 +20,27 @@
  * LogEst(4·sum).
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
-import type { NormalizedField } from '../storage/schema/normalize';
-import { declaredType, isHiddenField } from './introspect/create-sql';
+import { declaredDesc } from '../storage/schema/normalize';
+import { indexEntryWidth, keyIsRowid, tableRowWidth } from './sqlite-widths';
 import type { AccessChoice } from './access-path';
 import { wholeIndexWalk } from './access-path';
 import type { Expr } from './expr';
 import { E } from './expr';
 import type { SortKey } from './logical';
 
-/** SQLite's sqlite3LogEst: about 10·log2(x), as an integer. */
-export function logEst(x: number): number {
-  const frac = [0, 2, 3, 5, 6, 7, 8, 9];
-  let y = 40;
-  let v = Math.floor(x);
-  if (v < 8) {
-    if (v < 2) return 0;
-    while (v < 8) {
-      y -= 10;
-      v *= 2;
-    }
-  } else {
-    while (v > 255) {
-      y += 40;
-      v = Math.floor(v / 16);
-    }
-    while (v > 15) {
-      y += 10;
-      v = Math.floor(v / 2);
-    }
-  }
-  return frac[v & 7] + y - 10;
-}
-
-const AFF_BLOB = 0;
-const AFF_TEXT = 1;
-const AFF_NUMERIC = 2;
-const AFF_INTEGER = 3;
-const AFF_REAL = 4;
-
-/** SQLite's size estimate of a column from its declared type (Column.szEst). */
-export function columnSizeEstimate(decl: string): number {
-  if (decl.trim() === '') return 1;
-  let last = '';
-  let aff = AFF_NUMERIC;
-  let sizeFrom = -1;
-  for (let i = 0; i < decl.length; i++) {
-    const c = decl[i];
-    last = (last + (c >= 'A' && c <= 'Z' ? c.toLowerCase() : c)).slice(-4);
-    if (last === 'char') {
-      aff = AFF_TEXT;
-      sizeFrom = i + 1;
-    } else if (last === 'clob' || last === 'text') {
-      aff = AFF_TEXT;
-    } else if (last === 'blob' && (aff === AFF_NUMERIC || aff === AFF_REAL)) {
-      aff = AFF_BLOB;
-      if (decl[i + 1] === '(') sizeFrom = i + 1;
-    } else if ((last === 'real' || last === 'floa' || last === 'doub') && aff === AFF_NUMERIC) {
-      aff = AFF_REAL;
-    } else if (last.endsWith('int')) {
-      aff = AFF_INTEGER;
-      break;
-    }
-  }
-  let v = 0;
-  if (aff === AFF_BLOB || aff === AFF_TEXT) {
-    if (sizeFrom >= 0) {
-      const m = /[0-9]+/.exec(decl.slice(sizeFrom));
-      // sqlite3GetInt32 gives up (leaving 0) past 2^31 - 1.
-      if (m) v = m[0].length > 10 || Number(m[0]) > 0x7fffffff ? 0 : Number(m[0]);
-    } else v = 16;
-  }
-  return Math.min(255, Math.floor(v / 4) + 1);
-}
-
-function fieldSize(f: NormalizedField): number {
-  return columnSizeEstimate(declaredType(f));
-}
-
 /**
  * The index SQLite would scan instead of the table, or null for the table itself. `reads` is
  * every stored-row column the statement reads anywhere; an empty set (count(*)) can't tell one
  * order from another, so it keeps the table.
  */
-export function coveringScanIndex(view: CollectionView, reads: ReadonlySet<number>): IndexView | null {
+export function coveringScanIndex(
+  view: CollectionView,
+  reads: ReadonlySet<number>,
+  notNull: ReadonlySet<number> = new Set(),
+): IndexView | null {
   if (reads.size === 0 || view.indexes.length === 0) return null;
-  const fields = view.meta.schema.fields;
-  const pk = fields[view.compiled.pkColumn];
-  const hiddenRowid = isHiddenField(pk);
-  const integerKey = !hiddenRowid && declaredType(pk).trim().toUpperCase() === 'INTEGER';
-  // Index entries carry the rowid: a hidden one or an INTEGER PRIMARY KEY (any other key is a
-  // column SQLite keeps in the table only).
-  const rowid = hiddenRowid || integerKey;
-  let tableWidth = integerKey ? 0 : 1;
-  for (const f of fields) if (!isHiddenField(f)) tableWidth += fieldSize(f);
-  const szTabRow = logEst(tableWidth * 4);
+  const rowid = keyIsRowid(view);
+  const szTabRow = tableRowWidth(view);
   let best: IndexView | null = null;
   let bestCost = Infinity;
   // SQLite's index list holds the newest index first; on equal cost the first one stays.
@@ -125,11 +52,12 @@ export function coveringScanIndex(view: CollectionView, reads: ReadonlySet<numbe
     let covers = true;
     for (const c of reads) if (!have.has(c)) covers = false;
     if (!covers) continue;
-    let width = 1;
-    for (const c of ix.columns) width += fieldSize(fields[c.column]);
-    const szIdxRow = logEst(width * 4);
-    if (szIdxRow >= szTabRow) continue;
-    const cost = Math.floor((15 * szIdxRow) / szTabRow);
+    const szIdxRow = indexEntryWidth(view, ix);
+    // `x IS NOT NULL` on the index's first column makes it a range (x > NULL), which SQLite
+    // prefers to any full scan, narrower or not.
+    const range = notNull.has(ix.columns[0].column);
+    if (szIdxRow >= szTabRow && !range) continue;
+    const cost = (range ? 0 : 100) + Math.floor((15 * szIdxRow) / szTabRow);
     if (cost < bestCost) {
       best = ix;
       bestCost = cost;
@@ -150,11 +78,9 @@ export function distinctScanIndex(
   reads: ReadonlySet<number>,
   list: readonly number[],
 ): IndexView | null {
-  const pk = view.meta.schema.fields[view.compiled.pkColumn];
-  const rowid = isHiddenField(pk) || declaredType(pk).trim().toUpperCase() === 'INTEGER';
+  const rowid = keyIsRowid(view);
   if (list.length === 0 || (rowid && list.includes(view.compiled.pkColumn))) return null;
   const wanted = new Set(list);
-  const fields = view.meta.schema.fields;
   let best: IndexView | null = null;
   let bestScore = 0;
   for (let i = view.indexes.length - 1; i >= 0; i--) {
@@ -174,10 +100,8 @@ export function distinctScanIndex(
     const have = new Set(ix.columns.map((c) => c.column));
     if (rowid) have.add(view.compiled.pkColumn);
     const covering = [...reads].every((c) => have.has(c));
-    let width = 1;
-    for (const c of ix.columns) width += columnSizeEstimate(declaredType(fields[c.column]));
     // More terms first, then a covering walk, then the narrower entries (SQLite's cost order).
-    const score = terms * 1e6 + (covering ? 1e5 : 0) - logEst(width * 4);
+    const score = terms * 1e6 + (covering ? 1e5 : 0) - indexEntryWidth(view, ix);
     if (best === null || score > bestScore) {
       best = ix;
       bestScore = score;
@@ -196,22 +120,29 @@ export function distinctScanIndex(
 export function sqliteFullScan(
   view: CollectionView,
   choice: AccessChoice,
-  sorted: boolean,
+  sort: readonly SortKey[] | null,
   reads: ReadonlySet<number>,
   distinct: readonly number[] | null,
 ): { choice: AccessChoice; resort: SortKey[] | null } {
+  const sorted = sort !== null && sort.length > 0;
   if (choice.access.kind !== 'CollectionScan' || (sorted && choice.ordered)) return { choice, resort: null };
   if (searchable(view, choice.residual)) return { choice, resort: null };
+  const notNull = new Set<number>();
+  for (const p of choice.residual)
+    if (p.kind === 'isNull' && p.negated && p.arg.kind === 'column' && p.arg.sub.length === 0)
+      notNull.add(p.arg.column);
   const ix =
-    (distinct && !sorted ? distinctScanIndex(view, reads, distinct) : null) ?? coveringScanIndex(view, reads);
+    (distinct && !sorted ? distinctScanIndex(view, reads, distinct) : null) ??
+    coveringScanIndex(view, reads, notNull);
   if (!ix) return { choice, resort: null };
-  const walk = { ...choice, access: wholeIndexWalk(view, ix, false) };
+  const declared = declaredDesc(ix.def);
+  const walk = { ...choice, access: wholeIndexWalk(view, ix, false, true) };
   const fields = view.meta.schema.fields;
   if (ix.columns.every((c) => fields[c.column].collate === undefined)) return { choice: walk, resort: null };
   const keys: SortKey[] = ix.columns.map((c, i) => {
     const f = fields[c.column];
     const col = E.column(c.column, [], 'any', f.path.join('.'));
-    return { expr: f.collate ? { ...col, collation: f.collate } : col, desc: ix.desc?.[i] === true };
+    return { expr: f.collate ? { ...col, collation: f.collate } : col, desc: declared[i] };
   });
   const pk = view.compiled.pkColumn;
   keys.push({ expr: E.column(pk, [], 'any', fields[pk].path.join('.')), desc: false });
@@ -239,6 +170,8 @@ function searchable(view: CollectionView, parts: readonly Expr[]): boolean {
       case 'between':
         return !p.negated && onFirst(p.arg);
       case 'isNull':
+        // `x IS NOT NULL` is a range SQLite reads only through a covering index (coveringScanIndex).
+        return !p.negated && onFirst(p.arg);
       case 'like':
       case 'glob':
         return onFirst(p.arg);

@@ -5,6 +5,8 @@
  * ReadView (copy-on-write snapshots), so concurrent writes never change a running result.
  * `stats` counts rows fetched from storage; tests use it to prove the work is bounded.
  */
+import { FlippedTies } from './flipped-ties';
+import type { EntryCursor } from './flipped-ties';
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
@@ -223,6 +225,10 @@ function sortedDistinctKeys(values: unknown[]): unknown[] {
   return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
 }
 
+function descendingIndex(coll: CollectionView, index: string): boolean {
+  return coll.indexes.find((i) => i.def.name === index)?.def.descending === true;
+}
+
 function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
   if (index === null) return null;
   const ix = coll.indexes.find((i) => i.def.name === index);
@@ -356,7 +362,11 @@ const builders: Builders = {
     }
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
-    const cur = tree.cursor(opts);
+    const walk = tree.cursor(opts);
+    // An index declared DESC on every column is stored ascending: its ties come out flipped.
+    const cur: EntryCursor = descendingIndex(coll, node.index)
+      ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b))
+      : walk;
     const index = node.index;
     if (node.covering) {
       const build = coveringRow(coll, index);

@@ -336,13 +336,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       // A write's row search is one pass over the table in SQLite, never a covering-index scan.
       const scan =
         l.project && !l.forWrite
-          ? sqliteFullScan(
-              view,
-              choice,
-              accessSort !== null && accessSort.length > 0,
-              queryReads(residual, l),
-              distinctColumns(l),
-            )
+          ? sqliteFullScan(view, choice, accessSort, queryReads(residual, l), distinctColumns(l))
           : { choice, resort: null };
       node = coveringAccess(view, { ...scan.choice, residual }, l);
       if (scan.resort) node = { kind: 'Sort', input: node, keys: scan.resort };

@@ -65,6 +65,11 @@ export abstract class BTreeReader<K, V> {
     return this.get(key);
   }
 
+  /** The tree's key order (a negative number when `a` sorts first, 0 for equal keys). */
+  compareKeys(a: K, b: K): number {
+    return this.shape.compare(a, b);
+  }
+
   cursor(opts: CursorOptions<K> = {}): BTreeCursor<K, V> {
     return new BTreeCursor(this.shape, this.rootNode(), opts);
   }

@@ -13,7 +13,7 @@ import type {
   NormalizedIndex,
   NormalizedType,
 } from '../../storage/schema/normalize';
-import { indexDesc, indexPaths, keyIndexOf } from '../../storage/schema/normalize';
+import { declaredDesc, indexPaths, keyIndexOf } from '../../storage/schema/normalize';
 import { sqliteRealText } from '../real-text';
 import { actionSql } from '../../storage/schema/foreign-keys';
 import type { NormalizedForeignKey } from '../../storage/schema/foreign-keys';
@@ -268,9 +268,9 @@ function foreignKeyClause(fk: NormalizedForeignKey): string {
 export function createIndexSql(schema: CollectionSchema, ix: NormalizedIndex): string | null {
   if (isAutoindex(ix)) return null;
   const unique = ix.kind === 'unique' ? 'UNIQUE ' : '';
-  const desc = indexDesc(ix);
+  const desc = declaredDesc(ix);
   const cols = indexPaths(ix)
-    .map((p, i) => `${sqlName(p.join('.'))}${desc?.[i] ? ' DESC' : ''}`)
+    .map((p, i) => `${sqlName(p.join('.'))}${desc[i] ? ' DESC' : ''}`)
     .join(', ');
   return `CREATE ${unique}INDEX ${sqlName(ix.name)} ON ${sqlName(schema.name)} (${cols})`;
 }

@@ -5,7 +5,7 @@
  */
 import type { ReadView } from '../../storage/engine';
 import type { CollectionSchema, NormalizedField, NormalizedIndex } from '../../storage/schema/normalize';
-import { indexDesc, indexPaths } from '../../storage/schema/normalize';
+import { declaredDesc, indexPaths } from '../../storage/schema/normalize';
 import {
   columnName,
   constraintIndexes,
@@ -74,7 +74,7 @@ function indexesOf(schema: CollectionSchema): IndexInfo[] {
       .map((ix: NormalizedIndex): IndexInfo => ({
         name: ix.name,
         paths: indexPaths(ix),
-        desc: indexDesc(ix),
+        desc: declaredDesc(ix),
         unique: ix.kind === 'unique',
         origin: 'c',
         sql: createIndexSql(schema, ix),

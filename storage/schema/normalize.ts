@@ -56,11 +56,24 @@ export interface NormalizedIndex {
    * otherwise (all descending is stored as all ascending: the tree walked backwards is the same).
    */
   desc?: boolean[];
+  /**
+   * Every column was declared descending (SQL `CREATE INDEX … (a DESC)`). The tree stays ascending
+   * (walked backwards it is the same order), so only what shows the declaration reads this: the
+   * catalog's SQL text, `PRAGMA index_xinfo`, and a walk in the index's own order (SQLite's scan
+   * order). Absent otherwise; readers that predate it see an ascending index, which it is.
+   */
+  descending?: true;
 }
 
 /** The per-column directions of an index's tree, or null when every column ascends. */
 export function indexDesc(ix: NormalizedIndex): readonly boolean[] | null {
   return Array.isArray(ix.desc) && ix.desc.some((d) => d === true) ? ix.desc : null;
+}
+
+/** The declared direction of each column, descending = true (the tree's own or `descending`). */
+export function declaredDesc(ix: NormalizedIndex): boolean[] {
+  const tree = indexDesc(ix);
+  return tree ? [...tree] : indexPaths(ix).map(() => ix.descending === true);
 }
 
 /** Whether an index has several columns (its key is a tuple). */
@@ -76,6 +89,8 @@ export function indexPaths(ix: NormalizedIndex): string[][] {
 /** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
 export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
   const paths = indexPaths(ix);
+  if (ix.descending)
+    return { name: ix.name, paths: paths.map((p) => [...p]), desc: paths.map(() => true), kind: ix.kind };
   if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind };
   const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
   const desc = indexDesc(ix);
@@ -340,10 +355,11 @@ function normalizeIndex(
     )
       throw new SchemaError(`${where}: desc must be an array of booleans, one per entry of paths`);
   }
-  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind };
-  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind };
-  // Only a mix of directions orders the tree differently from an ascending one walked either way.
   const desc = ix.desc ?? [];
+  const descending = desc.length > 0 && desc.every((d) => d) ? { descending: true as const } : {};
+  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending };
+  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending };
+  // Only a mix of directions orders the tree differently from an ascending one walked either way.
   if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
   return out;
 }

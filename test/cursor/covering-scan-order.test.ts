@@ -4,10 +4,14 @@
  * in the index's order: `SELECT x FROM t` lists x sorted, `group_concat` joins in that order, and
  * rows tied under ORDER BY keep it. Every answer here is compared, in order, with better-sqlite3's.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
+import { connect } from '../../src/index';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { explain } from '../helpers/explain';
-import { columnSizeEstimate, logEst } from '../../planner/covering-scan';
+import { columnSizeEstimate, logEst } from '../../planner/sqlite-widths';
 
 const SETUP = [
   'CREATE TABLE t (a INTEGER, b TEXT, c REAL)',
@@ -166,6 +170,54 @@ describe('covering-index scans in SQLite order', () => {
     p.close();
   });
 
+  test('an index declared DESC: its order (ties by rowid), PRAGMA index_xinfo and sqlite_master, after reopen too', () => {
+    const setup = [
+      'CREATE TABLE d (a INTEGER, b TEXT, c INTEGER)',
+      "INSERT INTO d VALUES (1, 'x', 1), (3, 'y', 2), (2, 'z', 3), (3, 'w', 4), (NULL, 'v', 5), (1, 'x', 6)",
+      'CREATE INDEX da ON d (a DESC)',
+      'CREATE INDEX dbc ON d (b DESC, c DESC)',
+    ];
+    const p = new Oracle();
+    p.exec(...setup);
+    for (const sql of [
+      'SELECT a FROM d',
+      'SELECT rowid, a FROM d',
+      'SELECT DISTINCT a, b FROM d',
+      'SELECT DISTINCT b, c FROM d',
+      'SELECT rowid FROM d WHERE a > 1',
+      'SELECT * FROM d WHERE a > 1',
+      "SELECT rowid, c FROM d WHERE b = 'x' AND c > 0",
+      'SELECT rowid, * FROM d INDEXED BY dbc',
+      'SELECT rowid, a FROM d INDEXED BY da WHERE a IS NOT NULL',
+      'SELECT rowid, a FROM d ORDER BY a DESC LIMIT 3',
+      'SELECT rowid, a FROM d ORDER BY a LIMIT 4',
+      'SELECT rowid, b, c FROM d ORDER BY b, c',
+      'PRAGMA index_xinfo(da)',
+      'PRAGMA index_xinfo(dbc)',
+    ])
+      same(p, sql);
+    const want = p.sqlite.prepare('SELECT rowid, a FROM d').raw(true).all();
+    p.close();
+    // The declaration survives a reopen (the catalog's `descending`).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-desc-'));
+    try {
+      const file = path.join(dir, 'd.mv');
+      const conn = connect(file);
+      for (const sql of setup) conn.execute(sql);
+      conn.commit();
+      conn.close();
+      const again = connect(file);
+      expect(again.execute('SELECT rowid, a FROM d').fetchAll()).toEqual(want);
+      expect(again.execute('PRAGMA index_xinfo(da)').fetchAll()[0]).toEqual([0, 0, 'a', 1, 'BINARY', 1]);
+      expect(again.execute("SELECT sql FROM sqlite_master WHERE name = 'da'").fetchOne()).toEqual([
+        'CREATE INDEX da ON d (a DESC)',
+      ]);
+      again.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('SQLite width estimates from declared types', () => {
     const cases: [string, number][] = [
       ['INTEGER', 1],
@@ -228,11 +280,12 @@ describe('covering-index scans on random tables', () => {
           const made = new Set<string>();
           indexes.forEach((ix, k) => {
             const on = [...new Set(ix.map((i) => names[i % names.length]))];
-            const desc = on.length > 1 && k === 1 ? ' DESC' : '';
-            const key = on.join(',') + desc;
+            // Index 1: its second column DESC (a mixed tree); index 2: every column DESC.
+            const dirs = on.map((_c, j) => (k === 2 || (k === 1 && j === 1) ? ' DESC' : ''));
+            const key = on.map((c, j) => c + dirs[j]).join(',');
             if (made.has(key)) return;
             made.add(key);
-            o.exec(`CREATE INDEX r${k} ON r (${on.map((c, j) => (j === 1 ? c + desc : c)).join(', ')})`);
+            o.exec(`CREATE INDEX r${k} ON r (${on.map((c, j) => c + dirs[j]).join(', ')})`);
           });
           for (let i = 0; i < 14; i++) {
             const vals = types.map((t) => (r() < 0.15 ? 'NULL' : TYPES[t](r)));
@@ -242,7 +295,7 @@ describe('covering-index scans on random tables', () => {
           for (let q = 0; q < 12; q++) {
             let sel = pick();
             if (sel.length === 0) sel = [names[Math.floor(r() * names.length)]];
-            const shape = Math.floor(r() * 6);
+            const shape = Math.floor(r() * 8);
             const first = sel[0];
             const sql =
               shape === 0
@@ -255,7 +308,13 @@ describe('covering-index scans on random tables', () => {
                       ? `SELECT DISTINCT ${sel.join(', ')} FROM r`
                       : shape === 4
                         ? `SELECT ${sel.join(', ')} FROM r WHERE ${first} || '' <> 'q'`
-                        : `SELECT ${sel.join(', ')} FROM r ORDER BY ${first} IS NULL`;
+                        : shape === 5
+                          ? `SELECT ${sel.join(', ')} FROM r ORDER BY ${first} IS NULL`
+                          : shape === 6
+                            ? `SELECT rowid, ${sel.join(', ')} FROM r WHERE ${first} IS NOT NULL`
+                            : // A total order: which of several equally cheap covering indexes SQLite reads
+                              // before sorting is its planner's internal tie (docs/sql.md).
+                              `SELECT rowid, ${first} FROM r ORDER BY ${first} DESC, rowid LIMIT 6`;
             const got = o.query(sql);
             expect({ sql, ...got.mv }).toEqual({ sql, ...got.sqlite });
           }

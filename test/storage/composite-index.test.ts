@@ -183,7 +183,8 @@ describe('composite indexes in the file', () => {
     expect(() => bad({ name: 'i', path: 'n', desc: [true], kind: 'index' })).toThrow(
       'one per entry of paths',
     );
-    // One direction for every column is the ascending tree walked backwards: stored without desc.
+    // One direction for every column is the ascending tree walked backwards: stored without desc,
+    // the declaration kept as `descending` (docs/format.md).
     db.registerCollection('z', FIELDS, 'id', [
       { name: 'all_desc', paths: ['n', 'grp'], desc: [true, true], kind: 'index' },
     ]);
@@ -191,6 +192,7 @@ describe('composite indexes in the file', () => {
       name: 'all_desc',
       path: [['n'], ['grp']],
       kind: 'index',
+      descending: true,
     });
     // primaryKey: an array stays one nested path; naming two fields points at { paths }.
     expect(() => db.registerCollection('y', FIELDS, ['id', 'n'])).toThrow(
