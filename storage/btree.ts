@@ -605,10 +605,17 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     const w = this.own(leaf);
     insertAt(w.keys, this.probeAt, key);
     insertAt(w.vals, this.probeAt, value);
-    let split = w.keys.length > s.nodeSize ? this.splitLeaf(w) : null;
-    let child: Node<K, V> = w;
     const path = this.probePath;
     const taken = this.probeChild;
+    // How many of the path's lowest nodes lie on the right edge (their child taken is their last):
+    // a split there may keep the left half full (splitLeaf, splitInner).
+    let edgeFrom = path.length;
+    while (edgeFrom > 0 && taken[edgeFrom - 1] === path[edgeFrom - 1].children.length - 1) edgeFrom--;
+    let split =
+      w.keys.length > s.nodeSize
+        ? this.splitLeaf(w, edgeFrom === 0 && this.probeAt === w.keys.length - 1)
+        : null;
+    let child: Node<K, V> = w;
     let d = path.length - 1;
     // Up the path while a node was copied or split: its parent must point at the copy or take the
     // new sibling; above an unchanged node nothing changes.
@@ -622,7 +629,10 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
         insertAt(p.children, c + 1, split.node);
         insertAt(p.sepKeys, c, split.key);
         insertAt(p.sepVals, c, split.val);
-        split = p.children.length > s.nodeSize ? this.splitInner(p) : null;
+        split =
+          p.children.length > s.nodeSize
+            ? this.splitInner(p, edgeFrom === 0 && c === p.children.length - 2)
+            : null;
       }
       child = p;
     }
