@@ -119,7 +119,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     this.mk = mk;
     this.mv = mv;
     this.descents++;
-    const root = this.insertInto(this.root, key, value, replace);
+    const root = this.insertInto(this.root, key, value, replace, true);
     if (root === null) return;
     const split = this.split;
     if (split === null) this.root = root;
@@ -142,10 +142,10 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   /**
    * Insert below `node`. Returns the node to put in its place (itself when owned, else a copy), or
    * null when nothing changed so that no ancestor is copied either; a split leaves its new right
-   * sibling in `this.split`.
+   * sibling in `this.split`. `edge`: `node` is the last node of its level (see splitLeaf).
    */
-  private insertInto(node: Node<K, V>, key: K, value: V, replace: boolean): Node<K, V> | null {
-    if (node.leaf) return this.insertIntoLeaf(node, key, value, replace);
+  private insertInto(node: Node<K, V>, key: K, value: V, replace: boolean, edge: boolean): Node<K, V> | null {
+    if (node.leaf) return this.insertIntoLeaf(node, key, value, replace, edge);
     const s = this.shape;
     const last = node.sepKeys.length - 1;
     // Ascending inserts (auto-increment keys, bulk loads) go right: skip the search.
@@ -153,7 +153,8 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       last >= 0 && entryCmpMode(s, this.mk, this.mv, node.sepKeys[last], node.sepVals[last], key, value) <= 0
         ? last + 1
         : childFor(s, node, key, s.multi ? value : undefined);
-    const child = this.insertInto(node.children[c], key, value, replace);
+    const lastChild = edge && c === node.children.length - 1;
+    const child = this.insertInto(node.children[c], key, value, replace, lastChild);
     if (child === null) return null;
     const w = this.own(node);
     w.children[c] = child;
@@ -163,11 +164,17 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     insertAt(w.children, c + 1, split.node);
     insertAt(w.sepKeys, c, split.key);
     insertAt(w.sepVals, c, split.val);
-    if (w.children.length > s.nodeSize) this.split = this.splitInner(w);
+    if (w.children.length > s.nodeSize) this.split = this.splitInner(w, lastChild);
     return w;
   }
 
-  private insertIntoLeaf(leaf: Leaf<K, V>, key: K, value: V, replace: boolean): Leaf<K, V> | null {
+  private insertIntoLeaf(
+    leaf: Leaf<K, V>,
+    key: K,
+    value: V,
+    replace: boolean,
+    edge: boolean,
+  ): Leaf<K, V> | null {
     const s = this.shape;
     if (leaf.cold) {
       // Nothing has changed yet on the way down, so a damaged page fails the insert cleanly. Its
@@ -195,18 +202,36 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     insertAt(w.keys, i, key);
     insertAt(w.vals, i, value);
     this.added = true;
-    if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w);
+    if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w, edge && i === n);
     return w;
   }
 
-  protected splitLeaf(w: Leaf<K, V>): Split<K, V> {
-    const mid = w.keys.length >>> 1;
+  /**
+   * Split an overflowing leaf. `appended`: the entry just inserted is the last of the whole tree
+   * (the leaf is the last of its level and the entry went to its end). Then, as SQLite's
+   * balance_quick does for appends, the leaf keeps nodeSize entries and the new right sibling
+   * starts with the new entry alone: an ascending load fills its leaves instead of leaving each
+   * half full, with half the nodes. The last node of each level may so hold fewer than
+   * nodeSize/2; it is the only one that can, since the next split of it again leaves it full.
+   * Anywhere else (or an oversized page leaf) the halves are even, so random inserts keep
+   * leaves at least half full.
+   */
+  protected splitLeaf(w: Leaf<K, V>, appended = false): Split<K, V> {
+    const n = w.keys.length;
+    const mid = appended && n === this.shape.nodeSize + 1 ? n - 1 : n >>> 1;
     const right = this.leafNode(w.keys.splice(mid), w.vals.splice(mid));
     return { key: right.keys[0], val: right.vals[0], node: right };
   }
 
-  protected splitInner(w: Inner<K, V>): Split<K, V> {
-    const mid = w.children.length >>> 1;
+  /**
+   * Split an overflowing inner node; `appended`: it is the last of its level and its new child is
+   * its last (an append split it), so the right half takes only its last two children (see
+   * splitLeaf). Two, not one: an inner node of one child could be left holding an empty leaf
+   * by a delete (a child's underflow is repaired against a sibling, and it would have none).
+   */
+  protected splitInner(w: Inner<K, V>, appended = false): Split<K, V> {
+    const n = w.children.length;
+    const mid = appended && n === this.shape.nodeSize + 1 ? n - 2 : n >>> 1;
     // The separator in front of children[mid] moves up instead of into either half.
     const key = w.sepKeys[mid - 1];
     const val = w.sepVals[mid - 1];

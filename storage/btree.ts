@@ -78,6 +78,7 @@ import type {
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
 import type { LeafCache } from './leaf-cache';
+import { groupByKey, multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
 
 export { BTreeCursor, BTreeSnapshot };
@@ -155,6 +156,14 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
   private stagedVals: V[] = [];
   private pendingMode = MIXED;
   /**
+   * A multi-mode tree's staged run (addNew): `pending` then maps each distinct key to its group,
+   * `stagedKeys` holds each group's key once and `stagedGroups` each entry's group, in the order
+   * the entries came (their values in `stagedVals`). See multi-run.ts.
+   */
+  private stagedGroups: number[] = [];
+  /** Whether the staged run is addNew's (grouped by key) rather than addProbed's. */
+  private grouped = false;
+  /**
    * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
    * taken in each, the leaf, the key's position in it and whether it was there. Valid while
    * `probeEdits` equals `edits` (no content change since) and for `probeKey` only; the arrays are
@@ -202,6 +211,8 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.pending = null;
     this.stagedKeys = [];
     this.stagedVals = [];
+    this.stagedGroups = [];
+    this.grouped = false;
   }
 
   /** Move the staged entries into the nodes, in key order (see `pending`). */
@@ -219,6 +230,15 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
         ? stringOrder(sk as unknown as string[])
         : numberOrder(sk as unknown as number[]);
     const s = this.shape;
+    if (this.grouped) {
+      // addNew moved the nodes' entries into the run when it began: the run is the content.
+      const groups = this.stagedGroups;
+      this.stagedGroups = [];
+      this.grouped = false;
+      const run = multiRunOrder(sk, order, groups, sv, s.valueCompare);
+      this.build(run.keys, run.values);
+      return;
+    }
     const inNodes = this.count - sk.length;
     if (sk.length * 8 < inNodes) {
       // A short run (a few rows per commit into a small table): inserting it costs less than
@@ -380,7 +400,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
 
   /** @internal Entries staged by addProbed and not yet in the nodes (tests: see `pending`). */
   get stagedCount(): number {
-    return this.pending === null ? 0 : this.pending.size;
+    return this.pending === null ? 0 : this.stagedVals.length;
   }
 
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
@@ -501,8 +521,9 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     }
     this.probeEdits = -1;
     const mode = probeMode(s.keyKind, key);
-    // Keys above the last one, and keys a memo answers, take add()'s own paths.
-    if (mode === MIXED) return this.get(key);
+    // Keys above the last one, and keys a memo answers, take add()'s own paths; so does a key
+    // while addNew's run is staged (its `pending` maps keys to groups, not to entries).
+    if (mode === MIXED || this.grouped) return this.get(key);
     const p = this.pending;
     let staged = 0;
     if (p !== null) {
@@ -567,7 +588,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
    * since; otherwise (or after a probe that took a shortcut) a plain add.
    */
   addProbed(key: K, value: V): boolean {
-    if (this.probeEdits !== this.edits || this.probeKey !== key) return this.add(key, value);
+    if (this.probeEdits !== this.edits || this.probeKey !== key || this.grouped) return this.add(key, value);
     this.probeEdits = -1;
     this.probeKey = undefined;
     const leaf = this.probeLeaf;
@@ -605,10 +626,17 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     const w = this.own(leaf);
     insertAt(w.keys, this.probeAt, key);
     insertAt(w.vals, this.probeAt, value);
-    let split = w.keys.length > s.nodeSize ? this.splitLeaf(w) : null;
-    let child: Node<K, V> = w;
     const path = this.probePath;
     const taken = this.probeChild;
+    // How many of the path's lowest nodes lie on the right edge (their child taken is their last):
+    // a split there may keep the left half full (splitLeaf, splitInner).
+    let edgeFrom = path.length;
+    while (edgeFrom > 0 && taken[edgeFrom - 1] === path[edgeFrom - 1].children.length - 1) edgeFrom--;
+    let split =
+      w.keys.length > s.nodeSize
+        ? this.splitLeaf(w, edgeFrom === 0 && this.probeAt === w.keys.length - 1)
+        : null;
+    let child: Node<K, V> = w;
     let d = path.length - 1;
     // Up the path while a node was copied or split: its parent must point at the copy or take the
     // new sibling; above an unchanged node nothing changes.
@@ -622,7 +650,10 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
         insertAt(p.children, c + 1, split.node);
         insertAt(p.sepKeys, c, split.key);
         insertAt(p.sepVals, c, split.val);
-        split = p.children.length > s.nodeSize ? this.splitInner(p) : null;
+        split =
+          p.children.length > s.nodeSize
+            ? this.splitInner(p, edgeFrom === 0 && c === p.children.length - 2)
+            : null;
       }
       child = p;
     }
@@ -676,6 +707,65 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     pending.set(key, this.stagedKeys.length);
     this.pending = pending;
     this.pendingMode = mode;
+  }
+
+  /**
+   * add(key, value) of a pair the caller knows is absent (a new row's entry in a secondary index):
+   * in a multi-mode tree whose nodes hold at most stageUpTo entries (a new or small index), the
+   * entry is staged by key group and the run sorted once at the next read or at commit
+   * (multi-run.ts), instead of one descent per row. Staging a pair already in the tree would
+   * corrupt it: flush() refuses a run holding one twice. Unique mode: addProbed. A unique index
+   * (a multi-mode tree too) stages through probe() and addProbed() instead.
+   */
+  addNew(key: K, value: V): boolean {
+    const s = this.shape;
+    if (!s.multi) return this.addProbed(key, value);
+    let p = this.pending;
+    if (s.paged || (p === null ? this.count > s.stageUpTo : !this.grouped)) return this.add(key, value);
+    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
+    const mode = probeMode(s.keyKind, key);
+    if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
+    if (p === null) {
+      p = this.startGroups(mode);
+      if (p === null) return this.add(key, value);
+    }
+    let g = p.get(key);
+    if (g === undefined) {
+      g = this.stagedKeys.length;
+      this.stagedKeys.push(key);
+      p.set(key, g);
+    }
+    this.stagedGroups.push(g);
+    this.stagedVals.push(value);
+    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
+    // The key's first value may change (firstValue's memo).
+    this.lookups?.delete(key);
+    this.count++;
+    this.edits++;
+    return true;
+  }
+
+  /**
+   * Begin a multi-mode staged run (addNew): the nodes' entries (at most stageUpTo) join it and the
+   * nodes are left empty. Null, and nothing changed, when one of their keys is of another kind.
+   */
+  private startGroups(mode: number): Map<K, number> | null {
+    const s = this.shape;
+    const keys: K[] = [];
+    const vals: V[] = [];
+    collect(s, this.root, keys, vals);
+    for (const k of keys) if (probeMode(s.keyKind, k) !== mode) return null;
+    const { groups, groupKeys, groupOf } = groupByKey(keys);
+    // A new root of this generation: nodes a snapshot shares are left as they were.
+    this.root = this.leafNode([], []);
+    this.tail = null;
+    this.stagedKeys = groupKeys;
+    this.stagedGroups = groupOf;
+    this.stagedVals = vals;
+    this.pending = groups;
+    this.pendingMode = mode;
+    this.grouped = true;
+    return groups;
   }
 
   /** Unique mode: insert or replace; returns the previous value. */

@@ -6,7 +6,7 @@
 import { FileStore, renameDurably } from './file-store';
 import { readExact } from './byte-store';
 import { encodePayload } from './codec';
-import { writeFrame } from './frame';
+import { frameHeaderFor, writeFrame } from './frame';
 import { encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import { FRAME_HEADER_SIZE, FrameKind, LOG_START, SUPERBLOCK_OFFSETS, FRAME_FLAG_IGNORABLE } from './format';
@@ -55,7 +55,10 @@ export abstract class EngineFile extends EngineTransactions {
     const at = this.durableEnd;
     // Each file gets the layout its own minor's readers load: packed columns are 1.1, pages 1.2.
     const layout = this.fileMinor >= 2 ? 3 : this.fileMinor >= 1 ? 2 : 1;
-    const sink = layout === 3 ? new PageSink(this.store, at + FRAME_HEADER_SIZE) : null;
+    // The pages stream into the file behind the PAGES frame's header in chunks, as they are cut:
+    // held whole, a large checkpoint's pages (tens of MB at 1M rows) cost a growing buffer's
+    // copies and first touches of fresh memory, then a copy into the frame.
+    const sink = layout === 3 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
     const payload = encodePayload(
       checkpointPayload(
         {
@@ -70,15 +73,24 @@ export abstract class EngineFile extends EngineTransactions {
         sink,
       ),
     );
-    // The pages go first, in the same append: the checkpoint's directory points back into them.
-    if (sink && sink.length > 0)
-      writeFrame(staged, FrameKind.PAGES, this.lastTxnId, sink.bytes(), FRAME_FLAG_IGNORABLE);
-    const checkpointAt = at + staged.length;
+    // The pages go first: the checkpoint's directory points back into them. Their frame's header
+    // is written once they are all out (its checksum covers them); until the sync below, any
+    // part of these writes may be missing after a crash, as of one large write, and the
+    // superblock still names the previous checkpoint.
+    const pages = sink ? sink.finish() : { length: 0, crc: 0 };
+    const pagesBytes = pages.length > 0 ? FRAME_HEADER_SIZE + pages.length : 0;
+    if (pages.length > 0)
+      this.store.writeAt(
+        frameHeaderFor(FrameKind.PAGES, this.lastTxnId, pages.length, pages.crc, FRAME_FLAG_IGNORABLE),
+        at,
+      );
+    const checkpointAt = at + pagesBytes;
     writeFrame(staged, FrameKind.CHECKPOINT, this.lastTxnId, payload);
     const frame = staged.view();
-    this.append(frame, at);
+    this.append(frame, checkpointAt);
     this.store.sync();
-    this.durableEnd = at + frame.length;
+    const written = pagesBytes + frame.length;
+    this.durableEnd = at + written;
     const next: Superblock = {
       generation: this.superblock.generation + 1,
       checkpointOffset: checkpointAt,
@@ -90,7 +102,7 @@ export abstract class EngineFile extends EngineTransactions {
     this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
     this.store.sync();
     this.superblock = next;
-    this.lastCheckpointBytes = frame.length;
+    this.lastCheckpointBytes = written;
     this.framesSinceCheckpoint = 0;
     if (sink) {
       // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
@@ -99,7 +111,7 @@ export abstract class EngineFile extends EngineTransactions {
       for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
     }
     staged.reset();
-    return frame.length;
+    return written;
   }
 
   /**

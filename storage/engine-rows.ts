@@ -84,9 +84,12 @@ export abstract class EngineRows extends EngineCore {
     const j = txn.journal;
     if (j !== null) j.push(UNDO_PK, state.pk, pk, previous);
     if (previous === undefined) {
+      // A new primary key: no index holds an entry of it, so a non-unique index may stage its
+      // entry (addNew); a unique one inserts where its probe above ended.
       for (let i = 0; i < indexes.length; i++) {
         const tree = indexes[i].tree;
-        if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+        const added = indexes[i].unique ? tree.addProbed(keys[i], pk) : tree.addNew(keys[i], pk);
+        if (added && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
       }
     } else {
       // A replaced row moves only the entries whose key changed: an UPDATE of one column

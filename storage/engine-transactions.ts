@@ -184,8 +184,7 @@ export abstract class EngineTransactions extends EngineRecovery {
       ctx.bytes = bytes.length;
       ctx.frames = txn.frameCount + 1;
     }
-    for (let i = 0; i < txn.rowLocations.length; i++)
-      this.rows.cache.set(txn.rowLocations[i], txn.rowEntries[i]);
+    this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
     this.txn = null;
     this.publishView();
     if (this.checkpointDue()) this.checkpoint();

@@ -8,7 +8,7 @@
  * length is checked against the file size before anything is allocated.
  */
 import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD } from './format';
-import { crc32c } from './crc32c';
+import { crc32c, crc32cRechain } from './crc32c';
 import type { GrowableBuffer } from './growable-buffer';
 import { encodeValueInto } from './record-encoder';
 
@@ -51,6 +51,27 @@ export function frameHeader(kind: number, txnId: number, payload: Uint8Array, fl
   b.writeUInt32LE(txnId % 0x100000000, 8);
   b.writeUInt32LE(Math.floor(txnId / 0x100000000), 12);
   b.writeUInt32LE(crc32c(payload, 0, payload.length, crc32c(b, 0, 16)), 16);
+  return b;
+}
+
+/**
+ * The 20-byte header of a frame whose payload of `length` bytes was written apart, given the
+ * payload's crc32c from 0 (the frame checksum starts from the header's first 16 bytes instead).
+ */
+export function frameHeaderFor(
+  kind: number,
+  txnId: number,
+  length: number,
+  payloadCrc: number,
+  flags = 0,
+): Buffer {
+  const b = Buffer.alloc(FRAME_HEADER_SIZE);
+  b.writeUInt32LE(length, 0);
+  b[4] = kind;
+  b[5] = flags;
+  b.writeUInt32LE(txnId % 0x100000000, 8);
+  b.writeUInt32LE(Math.floor(txnId / 0x100000000), 12);
+  b.writeUInt32LE(crc32cRechain(payloadCrc, 0, crc32c(b, 0, 16), length), 16);
   return b;
 }
 

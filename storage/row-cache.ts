@@ -41,6 +41,8 @@ export class RowCache {
   private total = 0;
   hits = 0;
   misses = 0;
+  /** @internal Table rebuilds so far (tests count them). */
+  rehashes = 0;
 
   constructor(private readonly budgetBytes: number) {
     this.allocate(MIN_CAPACITY);
@@ -131,6 +133,26 @@ export class RowCache {
   }
 
   /**
+   * set() for a committed transaction's rows, in order (`entries[i]` at `locations[i]`). Rows
+   * that the later ones would evict at once are skipped: only the last ones whose bytes fit the
+   * budget are inserted, into a table grown once for them instead of doubling along the way (a
+   * bulk load commits hundreds of thousands of rows in one go).
+   */
+  setMany(locations: readonly number[], entries: readonly CachedRow[]): void {
+    const n = Math.min(locations.length, entries.length);
+    let from = n;
+    for (let bytes = 0; from > 0 && bytes + entries[from - 1].bytes <= this.budgetBytes; from--)
+      bytes += entries[from - 1].bytes;
+    const need = (this.filled + n - from) * 2;
+    if (need > this.keys.length) {
+      let capacity = this.keys.length;
+      while (capacity < need) capacity *= 2;
+      this.rehash(capacity);
+    }
+    for (let i = from; i < n; i++) this.set(locations[i], entries[i]);
+  }
+
+  /**
    * Insert only if the budget has room: what sequential scans use, so a scan over more rows than
    * fit does not evict the working set (and rows it does not keep die young, which is cheap to
    * collect) — the classic LRU-flooding problem.
@@ -149,10 +171,15 @@ export class RowCache {
     this.live--;
   }
 
-  /** Rebuild the table (twice as large when over a quarter full), dropping deleted slots. */
-  private rehash(): void {
+  /**
+   * Rebuild the table, dropping deleted slots: `capacity` slots, by default twice as many when
+   * over a quarter full.
+   */
+  private rehash(
+    capacity = this.live * 4 > this.keys.length ? this.keys.length * 2 : this.keys.length,
+  ): void {
     const { keys, entries, refs } = this;
-    const capacity = this.live * 4 > keys.length ? keys.length * 2 : keys.length;
+    this.rehashes++;
     this.allocate(capacity);
     const mask = capacity - 1;
     let filled = 0;

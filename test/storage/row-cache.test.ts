@@ -86,6 +86,47 @@ class MapClock {
   }
 }
 
+describe('row cache: the rows of a commit (setMany)', () => {
+  test('grows the table once, not by doubling along the way', () => {
+    const cache = new RowCache(1 << 30);
+    const n = 100_000;
+    const locations = Array.from({ length: n }, (_, i) => 1000 + i * 64);
+    cache.setMany(
+      locations,
+      locations.map(() => entry(64)),
+    );
+    expect(cache.size).toBe(n);
+    expect(cache.rehashes).toBe(1);
+    for (const at of [locations[0], locations[n >> 1], locations[n - 1]])
+      expect(cache.getRow(at)).toEqual([64]);
+    const one = new RowCache(1 << 30);
+    for (const at of locations) one.set(at, entry(64));
+    // set() one by one doubles from 1,024 slots: seven rebuilds for 100k rows.
+    expect(one.rehashes).toBeGreaterThanOrEqual(7);
+  });
+
+  test('inserts only the last rows that fit the budget: what set() one by one ends with', () => {
+    const cache = new RowCache(10_000);
+    for (let i = 0; i < 10; i++) cache.set(i, entry(100));
+    const locations = Array.from({ length: 500 }, (_, i) => 100 + i);
+    cache.setMany(
+      locations,
+      locations.map(() => entry(100)),
+    );
+    // Rows 500..599 are the last budget's worth; the batch eviction keeps 90-100 % of it.
+    expect(cache.bytes).toBeLessThanOrEqual(10_000);
+    expect(cache.bytes).toBeGreaterThanOrEqual(9_000);
+    expect(cache.getRow(599)).toEqual([100]);
+    for (let at = 0; at < 500; at++) expect(cache.getRow(at)).toBeUndefined();
+    // set() one by one also ends with newest rows only, within the same bounds.
+    const one = new RowCache(10_000);
+    for (let i = 0; i < 10; i++) one.set(i, entry(100));
+    for (const at of locations) one.set(at, entry(100));
+    expect(one.bytes).toBeGreaterThanOrEqual(9_000);
+    for (let at = 0; at < 500; at++) expect(one.getRow(at)).toBeUndefined();
+  });
+});
+
 describe('row cache table', () => {
   test('behaves exactly like CLOCK over a Map under random operations (seeded)', () => {
     // Locations from a small pool (so keys repeat) spread over the whole 2^53 range.
