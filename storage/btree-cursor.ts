@@ -3,6 +3,9 @@
 import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
 import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
 import { InternalError } from '../src/errors';
+import { compareKeys } from './compare';
+import { comparePacked, packKeys, packableProbe, packedBound } from './packed-keys';
+import type { PackedKeys } from './packed-keys';
 
 /** Allocation-free ordered iteration: call next(), then read key/value. */
 export class BTreeCursor<K, V> {
@@ -20,12 +23,18 @@ export class BTreeCursor<K, V> {
   private i = 0;
   private started = false;
   private done = false;
+  /** Whether searches may use packed keys (storage/packed-keys.ts): frozen nodes, compareKeys order. */
+  private readonly packs: boolean;
 
+  /** `frozen`: no node under `root` changes any more (a snapshot's), see storage/packed-keys.ts. */
   constructor(
     private readonly s: Shape<K, V>,
     private readonly root: Node<K, V>,
     private readonly o: CursorOptions<K>,
-  ) {}
+    frozen = false,
+  ) {
+    this.packs = frozen && s.compare === (compareKeys as (a: K, b: K) => number);
+  }
 
   private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
     sweep(this.s);
@@ -41,14 +50,45 @@ export class BTreeCursor<K, V> {
     this.lv = node.vals;
   }
 
+  /** The packed keys of frozen node `n` (packed now if not yet), or null. */
+  private packedOf(n: Node<K, V>): PackedKeys | null {
+    let p = n.packed;
+    if (p === undefined) p = n.packed = packKeys(n.leaf ? n.keys : n.sepKeys);
+    return p;
+  }
+
+  /** Entries (separators) of `n` < k, or ≤ k when !inclusive; by packed keys where they apply. */
+  private bound(n: Node<K, V>, k: K, inclusive: boolean): number {
+    if (this.packs) {
+      const p = this.packedOf(n);
+      if (p !== null && packableProbe(k, p.width)) return packedBound(p, k, !inclusive);
+    }
+    const s = this.s;
+    if (n.leaf)
+      return inclusive ? lowerIndex(s, n.keys, n.vals, k, undefined, true) : upperIndexKey(s, n.keys, k);
+    return inclusive
+      ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true)
+      : upperIndexKey(s, n.sepKeys, k);
+  }
+
+  /**
+   * compare(current key, bound), by the current leaf's packed keys where they apply (not when the
+   * leaf cache cooled the leaf since: the cursor then holds entries the leaf no longer does).
+   */
+  private compareBound(k: K, bound: K): number {
+    const leaf = this.leafNode;
+    if (this.packs && leaf !== null && leaf.keys === this.lk) {
+      const p = this.packedOf(leaf);
+      if (p !== null && packableProbe(bound, p.width)) return comparePacked(p, this.i, bound);
+    }
+    return this.s.compare(k, bound);
+  }
+
   /** Position at the first entry whose key is ≥ k (or > k when !inclusive); may sit past a leaf's end. */
   private seekForward(k: K, inclusive: boolean): void {
-    const s = this.s;
     // A separator strictly below k (or ≤ k for exclusive) rules out everything left of it.
-    this.descend(this.root, (n) =>
-      inclusive ? lowerIndex(s, n.sepKeys, n.sepVals, k, undefined, true) : upperIndexKey(s, n.sepKeys, k),
-    );
-    this.i = inclusive ? lowerIndex(s, this.lk, this.lv, k, undefined, true) : upperIndexKey(s, this.lk, k);
+    this.descend(this.root, (n) => this.bound(n, k, inclusive));
+    this.i = this.bound(this.leafNode as Leaf<K, V>, k, inclusive);
   }
 
   private seekFirst(): void {
@@ -97,7 +137,6 @@ export class BTreeCursor<K, V> {
   next(): boolean {
     if (this.done) return false;
     const o = this.o;
-    const s = this.s;
     if (!o.reverse) {
       if (!this.started) {
         this.started = true;
@@ -106,8 +145,10 @@ export class BTreeCursor<K, V> {
       } else this.i++;
       if (!this.settleForward()) return this.finish();
       const k = this.lk[this.i];
-      if (o.hi !== undefined) {
-        const c = s.compare(k, o.hi);
+      // The key just returned passed the bound: the same key object (a multi tree's entries under
+      // one key share it, see sharedKey) passes again without loading its contents.
+      if (o.hi !== undefined && k !== this.key) {
+        const c = this.compareBound(k, o.hi);
         if (c > 0 || (c === 0 && o.hiInclusive === false)) return this.finish();
       }
       this.key = k;
@@ -124,8 +165,8 @@ export class BTreeCursor<K, V> {
     } else this.i--;
     if (!this.settleBackward()) return this.finish();
     const k = this.lk[this.i];
-    if (o.lo !== undefined) {
-      const c = s.compare(k, o.lo);
+    if (o.lo !== undefined && k !== this.key) {
+      const c = this.compareBound(k, o.lo);
       if (c < 0 || (c === 0 && o.loInclusive === false)) return this.finish();
     }
     this.key = k;

@@ -17,6 +17,7 @@ import {
   lowerIndex,
   probeMode,
   removeAt,
+  sharedKey,
   sweep,
   warm,
   widen,
@@ -49,7 +50,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   }
 
   protected leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false };
+    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false, packed: undefined };
   }
 
   /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */
@@ -77,7 +78,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepKeys.push(first.keys[0]);
       sepVals.push(first.vals[0]);
     }
-    return { leaf: false, gen: this.gen, sepKeys, sepVals, children };
+    return { leaf: false, gen: this.gen, sepKeys, sepVals, children, packed: undefined };
   }
 
   /** `n` itself when this generation created it (nothing else can see it), else a private copy. */
@@ -93,6 +94,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepKeys: n.sepKeys.slice(),
       sepVals: n.sepVals.slice(),
       children: n.children.slice(),
+      packed: undefined,
     } as N;
   }
 
@@ -109,7 +111,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     if (t !== null && t.gen === this.gen) {
       const n = t.keys.length;
       if (n > 0 && n < s.nodeSize && entryCmpMode(s, mk, mv, t.keys[n - 1], t.vals[n - 1], key, value) < 0) {
-        t.keys.push(key);
+        t.keys.push(s.multi ? sharedKey(t.keys, n, key) : key);
         t.vals.push(value);
         this.added = true;
         this.count++;
@@ -131,6 +133,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
         sepKeys: [split.key],
         sepVals: [split.val],
         children: [root, split.node],
+        packed: undefined,
       };
     }
     if (this.added) this.count++;
@@ -199,7 +202,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       return w;
     }
     const w = this.own(leaf);
-    insertAt(w.keys, i, key);
+    insertAt(w.keys, i, s.multi ? sharedKey(w.keys, i, key) : key);
     insertAt(w.vals, i, value);
     this.added = true;
     if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w, edge && i === n);
@@ -241,6 +244,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepKeys: w.sepKeys.splice(mid),
       sepVals: w.sepVals.splice(mid),
       children: w.children.splice(mid),
+      packed: undefined,
     };
     w.sepKeys.length = mid - 1;
     w.sepVals.length = mid - 1;
@@ -336,6 +340,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepKeys: sepKeys.slice(0, mid - 1),
       sepVals: sepVals.slice(0, mid - 1),
       children: children.slice(0, mid),
+      packed: undefined,
     };
     parent.children[j + 1] = {
       leaf: false,
@@ -343,6 +348,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepKeys: sepKeys.slice(mid),
       sepVals: sepVals.slice(mid),
       children: children.slice(mid),
+      packed: undefined,
     };
     parent.sepKeys[j] = sepKeys[mid - 1];
     parent.sepVals[j] = sepVals[mid - 1];

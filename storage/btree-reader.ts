@@ -160,6 +160,11 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
   protected rootNode(): Node<K, V> {
     return this.root;
   }
+
+  /** A snapshot's nodes never change: its cursors may search packed keys (storage/packed-keys.ts). */
+  override cursor(opts: CursorOptions<K> = {}): BTreeCursor<K, V> {
+    return new BTreeCursor(this.shape, this.root, opts, true);
+  }
 }
 
 /** The shape a snapshot shares with its tree (protected on the class: not part of the public API). */

@@ -367,8 +367,8 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
       const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
       const leaf: Leaf<K, V> =
         keys && vals
-          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false }
-          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false };
+          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false, packed: undefined }
+          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false, packed: undefined };
       level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
     }
     const max = shape.nodeSize;
@@ -387,7 +387,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
           }
         }
         level.push({
-          node: { leaf: false, gen, sepKeys, sepVals, children },
+          node: { leaf: false, gen, sepKeys, sepVals, children, packed: undefined },
           key: below[a].key,
           val: below[a].val,
         });
@@ -667,6 +667,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
               sepKeys: [split.key],
               sepVals: [split.val],
               children: [child, split.node],
+              packed: undefined,
             };
     }
     path.length = 0;

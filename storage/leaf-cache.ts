@@ -23,6 +23,8 @@ export interface CacheableLeaf {
   hot: boolean;
   /** The page the entries equal; only leaves that have one can be decoded again. */
   page: object | null;
+  /** A copy of the keys for searches (storage/packed-keys.ts), dropped with them. */
+  packed: unknown;
 }
 
 /** Bytes a decoded value occupies on the V8 heap, roughly (64-bit, pointer-compressed heaps). */
@@ -116,6 +118,8 @@ export class LeafCache {
       if (!leaf.cold && leaf.page !== null) {
         leaf.keys = [];
         leaf.vals = [];
+        // Its packed keys (storage/packed-keys.ts) would outlive the entries they copy.
+        leaf.packed = undefined;
         leaf.cold = true;
         leaf.hot = false;
         this.evicted++;

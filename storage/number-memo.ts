@@ -20,8 +20,12 @@ export function homeSlot(key: number, shift: number): number {
 }
 
 export class NumberMemo {
-  private keys = new Float64Array(MIN_CAPACITY).fill(NaN);
-  private vals = new Float64Array(MIN_CAPACITY);
+  /**
+   * Slot s holds its key at 2s and its value at 2s + 1: a hit reads one cache line, where keys and
+   * values in two arrays cost a miss in each (the memo is as large as the table's hot keys, so
+   * most probes of a random key miss the CPU caches).
+   */
+  private slots = emptySlots(MIN_CAPACITY);
   private shift = 32 - Math.log2(MIN_CAPACITY);
   private count = 0;
 
@@ -34,28 +38,28 @@ export class NumberMemo {
   }
 
   get(key: number): number | undefined {
-    const keys = this.keys;
-    const mask = keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let s = this.home(key); ; s = (s + 1) & mask) {
-      const k = keys[s];
-      if (k === key) return this.vals[s];
+      const k = slots[2 * s];
+      if (k === key) return slots[2 * s + 1];
       if (k !== k) return undefined;
     }
   }
 
   set(key: number, value: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys;
-    const mask = keys.length - 1;
+    if ((this.count + 1) * 4 > this.slots.length) this.grow();
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     for (let s = this.home(key); ; s = (s + 1) & mask) {
-      const k = keys[s];
+      const k = slots[2 * s];
       if (k === key) {
-        this.vals[s] = value;
+        slots[2 * s + 1] = value;
         return;
       }
       if (k !== k) {
-        keys[s] = key;
-        this.vals[s] = value;
+        slots[2 * s] = key;
+        slots[2 * s + 1] = value;
         this.count++;
         return;
       }
@@ -63,12 +67,11 @@ export class NumberMemo {
   }
 
   delete(key: number): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = keys.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >>> 1) - 1;
     let i = this.home(key);
     for (; ; i = (i + 1) & mask) {
-      const k = keys[i];
+      const k = slots[2 * i];
       if (k === key) break;
       if (k !== k) return;
     }
@@ -76,17 +79,17 @@ export class NumberMemo {
     // Backward-shift deletion: move up every later entry of the run whose home slot is not
     // cyclically inside (i, j], so every remaining key stays reachable from its home slot.
     for (;;) {
-      keys[i] = NaN;
+      slots[2 * i] = NaN;
       let j = i;
       for (;;) {
         j = (j + 1) & mask;
-        const k = keys[j];
+        const k = slots[2 * j];
         if (k !== k) return;
         const h = this.home(k);
         const stays = i <= j ? i < h && h <= j : i < h || h <= j;
         if (stays) continue;
-        keys[i] = k;
-        vals[i] = vals[j];
+        slots[2 * i] = k;
+        slots[2 * i + 1] = slots[2 * j + 1];
         i = j;
         break;
       }
@@ -94,18 +97,21 @@ export class NumberMemo {
   }
 
   clear(): void {
-    this.keys.fill(NaN);
+    this.slots.fill(NaN);
     this.count = 0;
   }
 
   private grow(): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const capacity = keys.length * 2;
-    this.keys = new Float64Array(capacity).fill(NaN);
-    this.vals = new Float64Array(capacity);
+    const old = this.slots;
+    const capacity = old.length; // slots: twice the old number
+    this.slots = emptySlots(capacity);
     this.shift = 32 - Math.log2(capacity);
     this.count = 0;
-    for (let s = 0; s < keys.length; s++) if (keys[s] === keys[s]) this.set(keys[s], vals[s]);
+    for (let s = 0; s < old.length; s += 2) if (old[s] === old[s]) this.set(old[s], old[s + 1]);
   }
+}
+
+/** A table of `capacity` empty slots (NaN keys; values are only read under a key). */
+function emptySlots(capacity: number): Float64Array {
+  return new Float64Array(2 * capacity).fill(NaN);
 }
