@@ -33,6 +33,10 @@ const SHORT_STRING = 32;
 const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;
 const TAG = Object.prototype.toString;
+/** Arrays up to this length are allocated at their size (Decoder.array). */
+const MAX_PRESIZED = 4096;
+/** Keys remembered per object position (Decoder.key). */
+const MAX_KEYS = 64;
 
 /** A byte region of shared memory being written from `pos`. */
 export class Encoder {
@@ -211,6 +215,8 @@ function isAscii(s: string): boolean {
 export class Decoder {
   pos = 0;
   private readonly view: DataView;
+  /** The last ASCII key seen at each position of an object (see key()). */
+  private readonly keys: string[] = [];
 
   constructor(private readonly bytes: Buffer) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -265,16 +271,14 @@ export class Decoder {
       case T_ARRAY: {
         const n = this.view.getUint32(this.pos, true);
         this.pos += 4;
-        const out: unknown[] = [];
-        for (let i = 0; i < n; i++) out.push(this.value());
-        return out;
+        return this.array(n);
       }
       case T_OBJECT: {
         const n = this.view.getUint32(this.pos, true);
         this.pos += 4;
         const out: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
-          const k = this.value() as string;
+          const k = this.key(i);
           out[k] = this.value();
         }
         return out;
@@ -282,6 +286,56 @@ export class Decoder {
       default:
         throw new Error(`corrupt shared-memory message (tag ${t} at ${this.pos - 1})`);
     }
+  }
+
+  /**
+   * An array of exactly `n` slots. One grown by push from `[]` reserves 17 slots at its first
+   * push and keeps them: a two-column row then weighs more than twice what it needs, and a
+   * million rows fetched at once make that many more bytes for the main thread's garbage
+   * collector to copy and mark (its pauses are the event-loop lag of a big fetch).
+   */
+  private array(n: number): unknown[] {
+    switch (n) {
+      case 0:
+        return [];
+      case 1:
+        return [this.value()];
+      case 2:
+        return [this.value(), this.value()];
+      case 3:
+        return [this.value(), this.value(), this.value()];
+      case 4:
+        return [this.value(), this.value(), this.value(), this.value()];
+    }
+    // Past a few thousand slots `new Array(n)` may start as a dictionary: grow those instead.
+    const out: unknown[] = n <= MAX_PRESIZED ? new Array<unknown>(n) : [];
+    for (let i = 0; i < n; i++) out[i] = this.value();
+    return out;
+  }
+
+  /**
+   * The `i`-th key of an object. Rows of one result repeat their keys: when the bytes are those
+   * of the last `i`-th ASCII key, that string is returned again, so a row costs no key strings
+   * and its properties are set with a key the engine has already internalized.
+   */
+  private key(i: number): string {
+    const b = this.bytes;
+    const t = b[this.pos];
+    if (t !== T_ASCII || i >= MAX_KEYS) return this.value() as string;
+    const n = this.view.getUint32(this.pos + 1, true);
+    const at = this.pos + 5;
+    const last = this.keys[i];
+    if (last !== undefined && last.length === n) {
+      let j = 0;
+      while (j < n && last.charCodeAt(j) === b[at + j]) j++;
+      if (j === n) {
+        this.pos = at + n;
+        return last;
+      }
+    }
+    const k = this.value() as string;
+    this.keys[i] = k;
+    return k;
   }
 
   private stringBody(t: number): string {
