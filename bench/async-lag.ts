@@ -140,7 +140,7 @@ async function withLag(work: () => Promise<void>): Promise<Window> {
       .map(({ at: t, lag }) => {
         const inside = gcs.filter((g) => g.start < t + lag && g.start + g.ms > t);
         const why = inside.map((g) => `${GC_KIND[g.kind] ?? g.kind} ${g.ms.toFixed(1)}`).join(', ');
-        const when = t < firstRows ? 'computing' : `+${Math.round(t - firstRows)}ms`;
+        const when = t < firstRows ? `computing @${Math.round(t - t0)}ms` : `+${Math.round(t - firstRows)}ms`;
         return `${lag.toFixed(1)} ${when}${why ? ` (${why})` : ''}`;
       });
   }

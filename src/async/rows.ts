@@ -18,6 +18,11 @@ export const MAX_BATCH = 2048;
 /** Resolves in a later macrotask: timers and I/O callbacks that are due run first. */
 const nextTask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A fetch whose result set was closed (cursor or connection close()) before it ended. */
+function closedDuringFetch(): InterfaceError {
+  return new InterfaceError('the result set was closed during the fetch', 'CLOSED');
+}
+
 export class RemoteRows {
   private buffer: unknown[];
   private head = 0;
@@ -25,8 +30,6 @@ export class RemoteRows {
   private chain: Promise<unknown> = Promise.resolve();
   /** close() was called: a fetch still looping over batches fails instead of returning part of the rows. */
   private closed = false;
-  /** @internal Tests: event-loop turns a fetch gave back between two of its batches. */
-  yields = 0;
   /** Rows the worker sent so far (the traced `rows` of the statement). */
   received: number;
   /** Called after each batch arrives, whoever asked for it (fetches, iteration, stream()). */
@@ -72,17 +75,15 @@ export class RemoteRows {
     // bounded); a larger take loops, batch by batch, and gives the event loop a turn before it
     // asks for a batch while it holds rows already (decoded by an earlier request of this take, or
     // buffered): a reply caught by polling (spin.ts) would otherwise be decoded in the task that
-    // decoded the previous one, and a million rows would hold the thread for as long.
+    // decoded the previous one, several batches to a task within the polling's budget.
     let batches = 0;
     for (;;) {
-      if (this.closed) throw new InterfaceError('the result set was closed during the fetch', 'CLOSED');
       const have = this.buffer.length - this.head;
       if (want >= 0 && have >= want) return this.slice(want);
       if (this.done) return this.slice(want < 0 ? have : want);
       if (batches++ > 0 || have > 0) {
         await nextTask();
-        this.yields++;
-        if (this.closed) throw new InterfaceError('the result set was closed during the fetch', 'CLOSED');
+        if (this.closed) throw closedDuringFetch();
       }
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
@@ -92,6 +93,7 @@ export class RemoteRows {
       const batch = this.ctl
         ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
         : await this.host.call<Batch>('fetch', this.id, need);
+      if (this.closed) throw closedDuringFetch();
       restoreBuffers(batch.rows);
       if (this.head > 0) {
         this.buffer = this.buffer.slice(this.head);
