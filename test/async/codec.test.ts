@@ -107,7 +107,7 @@ test('a value larger than the region is refused, whatever its kind', () => {
   expect(new Encoder(small).value('x'.repeat(50))).toBe(true);
 });
 
-test('objects one after another with keys alike, different or not ASCII decode to their own keys', () => {
+test('objects one after another, keys alike, different or not ASCII, decode to their own keys', () => {
   const rows = [
     { id: 1, note: 'a' },
     { id: 2, note: 'b' },
