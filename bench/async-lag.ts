@@ -9,6 +9,10 @@
  * (sort drained by 1,000, filtered scan, fetchAll() of the sort, typed all() of the sort) the
  * event-loop lag p50 / p99 / max in ms and the total time, then the point get awaited one at a
  * time (wall and CPU µs per call) for `execute` + `fetchOne` and the typed `get`.
+ *
+ * LAG_ONLY=sort,scan,fetchAll,all,get picks windows; LAG_EXPLAIN=1 adds, per window, the main
+ * thread's CPU ms (from /proc, this thread only), its heap after, its GC pauses by kind, and the
+ * largest lag spikes with the GC pauses inside them ("computing": before the first rows came).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
