@@ -5,7 +5,7 @@
  * after another even when the caller does not await between them.
  */
 import { Readable } from 'node:stream';
-import { OperationalError } from '../errors';
+import { InterfaceError, OperationalError } from '../errors';
 import type { WorkerHost } from './host';
 import { restoreBuffers } from './protocol';
 import type { Batch } from './protocol';
@@ -15,11 +15,21 @@ import type { StatementControl } from './control';
 /** Most rows one fetch request brings back (docs/async.md "Measurements"). */
 export const MAX_BATCH = 2048;
 
+/** Resolves in a later macrotask: timers and I/O callbacks that are due run first. */
+const nextTask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A fetch whose result set was closed (cursor or connection close()) before it ended. */
+function closedDuringFetch(): InterfaceError {
+  return new InterfaceError('the result set was closed during the fetch', 'CLOSED');
+}
+
 export class RemoteRows {
   private buffer: unknown[];
   private head = 0;
   private done: boolean;
   private chain: Promise<unknown> = Promise.resolve();
+  /** close() was called: a fetch still looping over batches fails instead of returning part of the rows. */
+  private closed = false;
   /** Rows the worker sent so far (the traced `rows` of the statement). */
   received: number;
   /** Called after each batch arrives, whoever asked for it (fetches, iteration, stream()). */
@@ -62,11 +72,19 @@ export class RemoteRows {
     const interrupts = this.ctl?.interrupts ?? 0;
     // One request brings at most MAX_BATCH rows, and the worker cuts them at about BATCH_BYTES
     // (batch.ts), so the main thread never decodes a huge reply at once (event-loop lag stays
-    // bounded); a larger take loops, batch by batch.
+    // bounded); a larger take loops, batch by batch, and gives the event loop a turn before it
+    // asks for a batch while it holds rows already (decoded by an earlier request of this take, or
+    // buffered): a reply caught by polling (spin.ts) would otherwise be decoded in the task that
+    // decoded the previous one, several batches to a task within the polling's budget.
+    let batches = 0;
     for (;;) {
       const have = this.buffer.length - this.head;
       if (want >= 0 && have >= want) return this.slice(want);
       if (this.done) return this.slice(want < 0 ? have : want);
+      if (batches++ > 0 || have > 0) {
+        await nextTask();
+        if (this.closed) throw closedDuringFetch();
+      }
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
       // A cancel since this fetch began stops it, even when it came between two of its batches.
@@ -75,6 +93,7 @@ export class RemoteRows {
       const batch = this.ctl
         ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
         : await this.host.call<Batch>('fetch', this.id, need);
+      if (this.closed) throw closedDuringFetch();
       restoreBuffers(batch.rows);
       if (this.head > 0) {
         this.buffer = this.buffer.slice(this.head);
@@ -107,6 +126,7 @@ export class RemoteRows {
 
   /** Drop the worker-side result set (idempotent; harmless once exhausted). */
   close(): Promise<void> {
+    this.closed = true;
     this.buffer = [];
     this.head = 0;
     if (this.done || this.host.generation !== this.generation) return Promise.resolve();

@@ -106,3 +106,33 @@ test('a value larger than the region is refused, whatever its kind', () => {
     expect(new Encoder(small).value(v)).toBe(false);
   expect(new Encoder(small).value('x'.repeat(50))).toBe(true);
 });
+
+test('objects one after another, keys alike, different or not ASCII, decode to their own keys', () => {
+  const rows = [
+    { id: 1, note: 'a' },
+    { id: 2, note: 'b' },
+    { id: 3, nota: 'c' },
+    { ab: 1, ac: 2 },
+    { ac: 1, ab: 2 },
+    { é: 1, id: 2 },
+    { id: { id: 1, note: [{ note: 2, id: 3 }] }, note: null },
+    { '': 1, ' ': 2 },
+    {},
+    { id: 4, note: 'd', extra: true },
+  ];
+  const got = roundTrip(rows).value as Record<string, unknown>[];
+  expect(got).toStrictEqual(rows);
+  got.forEach((o, i) => expect(Object.keys(o)).toEqual(Object.keys(rows[i])));
+});
+
+test('arrays of every length decode dense and equal, small and past the presized ones', () => {
+  const arrays = [0, 1, 2, 3, 4, 5, 17, 4096, 4097].map((n) =>
+    Array.from({ length: n }, (_, i) => (i % 2 ? `v${i}` : i)),
+  );
+  const big = Buffer.from(new SharedArrayBuffer(1 << 16));
+  const enc = new Encoder(big);
+  expect(enc.value(arrays)).toBe(true);
+  const got = new Decoder(big).value() as unknown[][];
+  expect(got).toStrictEqual(arrays);
+  for (const a of got) expect(Object.keys(a)).toHaveLength(a.length);
+});
