@@ -433,6 +433,36 @@ export function chooseAccess(
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
 ): AccessChoice {
+  const choice = chooseTree(view, where, sort, hasLimit);
+  return { ...choice, access: declaredTies(view, choice.access, sort) };
+}
+
+/**
+ * An index declared DESC on every column is stored ascending (key, then primary key), so any walk
+ * of it has its equal keys the other way round from SQLite's (key descending, rowid ascending):
+ * `flipTies` restores them — unless the ORDER BY names the primary key, whose order the walk
+ * then gives.
+ */
+export function declaredTies(
+  view: CollectionView,
+  access: AccessNode,
+  sort: readonly SortKey[] | null,
+): AccessNode {
+  if (access.kind !== 'IndexRangeScan' || access.index === null) return access;
+  const name = access.index;
+  if (!view.indexes.find((ix) => ix.def.name === name)?.def.descending) return access;
+  const pk = view.compiled.pkColumn;
+  if ((sort ?? []).some((k) => k.expr.kind === 'column' && k.expr.column === pk && k.expr.sub.length === 0))
+    return access;
+  return { ...access, flipTies: true };
+}
+
+function chooseTree(
+  view: HintedView,
+  where: Expr | null,
+  sort: readonly SortKey[] | null,
+  hasLimit: boolean,
+): AccessChoice {
   const parts = conjuncts(where);
   const forced = view.hint?.kind === 'indexedBy' ? view.indexes[0] : undefined;
   const cands = [

@@ -23,7 +23,7 @@ import type { CollectionView, IndexView } from '../storage/collection-state';
 import { declaredDesc } from '../storage/schema/normalize';
 import { indexEntryWidth, keyIsRowid, tableRowWidth } from './sqlite-widths';
 import type { AccessChoice } from './access-path';
-import { wholeIndexWalk } from './access-path';
+import { declaredTies, wholeIndexWalk } from './access-path';
 import type { Expr } from './expr';
 import { E } from './expr';
 import type { SortKey } from './logical';
@@ -136,7 +136,7 @@ export function sqliteFullScan(
     coveringScanIndex(view, reads, notNull);
   if (!ix) return { choice, resort: null };
   const declared = declaredDesc(ix.def);
-  const walk = { ...choice, access: wholeIndexWalk(view, ix, false, true) };
+  const walk = { ...choice, access: declaredTies(view, wholeIndexWalk(view, ix, false, true), sort) };
   const fields = view.meta.schema.fields;
   if (ix.columns.every((c) => fields[c.column].collate === undefined)) return { choice: walk, resort: null };
   const keys: SortKey[] = ix.columns.map((c, i) => {

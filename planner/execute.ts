@@ -225,10 +225,6 @@ function sortedDistinctKeys(values: unknown[]): unknown[] {
   return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
 }
 
-function descendingIndex(coll: CollectionView, index: string): boolean {
-  return coll.indexes.find((i) => i.def.name === index)?.def.descending === true;
-}
-
 function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
   if (index === null) return null;
   const ix = coll.indexes.find((i) => i.def.name === index);
@@ -363,10 +359,8 @@ const builders: Builders = {
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
     const walk = tree.cursor(opts);
-    // An index declared DESC on every column is stored ascending: its ties come out flipped.
-    const cur: EntryCursor = descendingIndex(coll, node.index)
-      ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b))
-      : walk;
+    // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
+    const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
     const index = node.index;
     if (node.covering) {
       const build = coveringRow(coll, index);

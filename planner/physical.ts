@@ -45,6 +45,11 @@ export interface IndexRangeScanNode {
   readonly lo: Bound | null;
   readonly hi: Bound | null;
   readonly reverse: boolean;
+  /**
+   * Entries of equal key come in the opposite order from the walk's (planner/flipped-ties.ts): an
+   * index declared DESC on every column, stored ascending, read in SQLite's order.
+   */
+  readonly flipTies?: true;
   /** Entries with a NULL key are skipped (a range predicate is never true for NULL). */
   readonly skipNulls: boolean;
   /**

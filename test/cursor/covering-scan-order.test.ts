@@ -196,6 +196,21 @@ describe('covering-index scans in SQLite order', () => {
       'PRAGMA index_xinfo(dbc)',
     ])
       same(p, sql);
+    // An ORDER BY naming the primary key after the index's columns takes the walk's own tie order
+    // (found by the differential suite, seed 20261214).
+    p.exec(
+      'CREATE TABLE x (id INTEGER PRIMARY KEY, k0 TEXT NOT NULL, k2 INTEGER NOT NULL)',
+      'CREATE INDEX ix ON x (k2 DESC, k0 DESC)',
+      "INSERT INTO x VALUES (1073, 'B', 1), (1141, 'B', 1), (1071, 'b', 1), (5, 'B', 1), (7, 'B', 2)",
+    );
+    for (const sql of [
+      'SELECT * FROM x WHERE k2 = 1 ORDER BY k0 DESC, id DESC LIMIT 2',
+      'SELECT * FROM x WHERE k2 = 1 ORDER BY k0 DESC, id LIMIT 3',
+      'SELECT * FROM x WHERE k2 = 1 ORDER BY k0 DESC LIMIT 3',
+      'SELECT * FROM x WHERE k2 >= 1 ORDER BY k2 DESC, k0 DESC, id DESC',
+      'SELECT id, k0 FROM x',
+    ])
+      same(p, sql);
     const want = p.sqlite.prepare('SELECT rowid, a FROM d').raw(true).all();
     p.close();
     // The declaration survives a reopen (the catalog's `descending`).
