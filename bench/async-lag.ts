@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { lagAt, timerLag } from './harness';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const BUILD = path.resolve(process.argv[3] ?? path.join(__dirname, '..', 'src'));
@@ -101,27 +102,10 @@ async function withLag(work: () => Promise<void>): Promise<Window> {
   gcs.length = 0;
   firstRows = Infinity;
   const spikes: { at: number; lag: number }[] = [];
-  const lags: number[] = [];
-  let last = performance.now();
-  let on = true;
-  const tick = (): void => {
-    const now = performance.now();
-    const lag = Math.max(0, now - last - 1);
-    lags.push(lag);
-    if (lag > 4) spikes.push({ at: last + 1, lag });
-    last = now;
-    if (on) setTimeout(tick, 1);
-  };
-  setTimeout(tick, 1);
-  await new Promise((r) => setTimeout(r, 5));
-  const t0 = performance.now();
-  await work();
-  const ms = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 5));
-  on = false;
-  lags.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    Math.round(lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] * 10) / 10;
+  const { ms, t0, lags } = await timerLag(work, (due, lag) => {
+    if (lag > 4) spikes.push({ at: due, lag });
+  });
+  const at = (q: number): number => lagAt(lags, q, 1);
   const lagOut: Window = { ms: Math.round(ms), p50: at(0.5), p99: at(0.99), max: at(1) };
   if (process.env.LAG_EXPLAIN) {
     lagOut.mainCpuMs = mainThreadCpuMs() - cpu0;

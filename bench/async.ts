@@ -25,6 +25,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { AsyncDatabase, connect, connectAsync } from '../src/index';
 import { MainChannel } from '../src/async/channel';
+import { lagAt, timerLag } from './harness';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const SORT = 'SELECT id, note FROM items ORDER BY note';
@@ -52,26 +53,8 @@ interface Lag {
  */
 async function withLag(work: () => Promise<void> | void): Promise<Lag> {
   collectGarbage();
-  const lags: number[] = [];
-  let last = performance.now();
-  let on = true;
-  const tick = (): void => {
-    const now = performance.now();
-    lags.push(Math.max(0, now - last - 1));
-    last = now;
-    if (on) setTimeout(tick, 1);
-  };
-  setTimeout(tick, 1);
-  await new Promise((r) => setTimeout(r, 5));
-  const t0 = performance.now();
-  await work();
-  const ms = performance.now() - t0;
-  // Let the timer see the end of a final blocking stretch.
-  await new Promise((r) => setTimeout(r, 5));
-  on = false;
-  lags.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    Math.round(lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] * 100) / 100;
+  const { ms, lags } = await timerLag(work);
+  const at = (q: number): number => lagAt(lags, q, 2);
   return { ms: Math.round(ms), p50: at(0.5), p99: at(0.99), max: at(1) };
 }
 

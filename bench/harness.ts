@@ -58,3 +58,41 @@ export function ratio(ours: Figure | null, theirs: Figure | null): string {
   if (!ours || !theirs) return '—';
   return `${(ours.opsPerSec / theirs.opsPerSec).toFixed(2)}×`;
 }
+
+/**
+ * Run `work` while a 1 ms timer measures how late it fires (its lag): the time the main thread
+ * could not answer anything. Returns the wall time of `work`, when it started, and every lag in
+ * ms, sorted; `onLag(due, lag)` sees each one as it happens.
+ */
+export async function timerLag(
+  work: () => Promise<void> | void,
+  onLag?: (due: number, lag: number) => void,
+): Promise<{ ms: number; t0: number; lags: number[] }> {
+  const lags: number[] = [];
+  let last = performance.now();
+  let on = true;
+  const tick = (): void => {
+    const now = performance.now();
+    const lag = Math.max(0, now - last - 1);
+    lags.push(lag);
+    onLag?.(last + 1, lag);
+    last = now;
+    if (on) setTimeout(tick, 1);
+  };
+  setTimeout(tick, 1);
+  await new Promise((r) => setTimeout(r, 5));
+  const t0 = performance.now();
+  await work();
+  const ms = performance.now() - t0;
+  // Let the timer see the end of a final blocking stretch.
+  await new Promise((r) => setTimeout(r, 5));
+  on = false;
+  lags.sort((a, b) => a - b);
+  return { ms, t0, lags };
+}
+
+/** The q-quantile of sorted lags, rounded to `digits` decimals. */
+export function lagAt(sorted: readonly number[], q: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * f) / f;
+}

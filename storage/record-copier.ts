@@ -9,7 +9,7 @@
 import type { ByteStore } from './byte-store';
 import { encodePayload } from './codec';
 import { FRAME_HEADER_SIZE, FrameKind, LOG_START, MAX_FRAME_PAYLOAD } from './format';
-import { frameHeader, u32, writeFrame, writeFrameEncoded } from './frame';
+import { frameHeader, frameHeaderFor, u32, writeFrame, writeFrameEncoded } from './frame';
 import { crc32c, crc32cRechain } from './crc32c';
 import { GrowableBuffer } from './growable-buffer';
 import { corruptAt } from './row-reader';
@@ -186,14 +186,7 @@ export class LogWriter {
   headerFor(kind: number, txnId: number, length: number, payloadCrc: number, flags = 0): number {
     this.flush();
     const at = this.position;
-    const b = Buffer.alloc(FRAME_HEADER_SIZE);
-    b.writeUInt32LE(length, 0);
-    b[4] = kind;
-    b[5] = flags;
-    b.writeUInt32LE(txnId % 0x100000000, 8);
-    b.writeUInt32LE(Math.floor(txnId / 0x100000000), 12);
-    b.writeUInt32LE(crc32cRechain(payloadCrc, 0, crc32c(b, 0, 16), length), 16);
-    this.store.writeAt(b, at);
+    this.store.writeAt(frameHeaderFor(kind, txnId, length, payloadCrc, flags), at);
     this.base = at + FRAME_HEADER_SIZE + length;
     return at;
   }
