@@ -15,7 +15,7 @@ import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-read
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
-import { windowRows } from './window-exec';
+import { firstRowsPerPartition, windowRows } from './window-exec';
 import { polled } from './interrupt';
 import { evalConstant, compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
@@ -36,12 +36,13 @@ import { tableFunctionSource } from './table-function';
 import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
 import type { PkWalk } from './filtered-scan';
-import { source } from './source';
+import { drain, source } from './source';
 import { touchRows } from './touch';
 import { Bounds } from './bounds';
 import type { Source } from './source';
 
 export type { Source } from './source';
+export { drain } from './source';
 
 export interface ExecStats {
   /** Rows fetched from storage (cache or disk). */
@@ -423,7 +424,11 @@ const builders: Builders = {
   },
 
   Window(node, env) {
-    return materialized(() => windowRows(node, drain(build(node.input, env)), env.ctx));
+    return materialized(() => {
+      const input = build(node.input, env);
+      const rows = node.keepPerPartition ? firstRowsPerPartition(node, input, env.ctx) : drain(input);
+      return windowRows(node, rows, env.ctx);
+    });
   },
 
   Sort(node, env) {
@@ -566,12 +571,6 @@ function materialized(compute: () => Row[]): Source {
     rows ??= compute();
     return i < rows.length ? rows[i++] : null;
   });
-}
-
-export function drain(src: Source): Row[] {
-  const out: Row[] = [];
-  for (let row = src.next(); row !== null; row = src.next()) out.push(row);
-  return out;
 }
 
 /** Sort keys as compared: a key under NOCASE or RTRIM sorts by its folded form. */

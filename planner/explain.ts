@@ -132,7 +132,8 @@ const describe: Describers = {
   Filter: (n) => `Filter ${exprText(n.predicate)}`,
   Aggregate: (n) =>
     `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]`,
-  Window: (n) => `Window [${n.calls.map((c) => c.text).join(', ')}]`,
+  Window: (n) =>
+    `Window [${n.calls.map((c) => c.text).join(', ')}]${n.keepPerPartition ? ` keeping row_number ${n.keepStrict ? '<' : '<='} ${exprText(n.keepPerPartition)} per partition` : ''}`,
   Sort: (n) => `Sort ${keysText(n.keys)}`,
   TopN: (n) =>
     `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,

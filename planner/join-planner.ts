@@ -23,6 +23,7 @@ import type { IndexHint, LogicalPlan } from './logical';
 import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
 import { typeOf } from './compile-expr';
 import { remapColumns, shiftColumns } from './expr-shift';
+import { boundWindowPartitions } from './window-topk';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
@@ -68,8 +69,14 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
     case 'virtual':
       return filtered({ kind: 'VirtualScan', source: plan.source }, preds, -base);
     case 'derived': {
-      const input = ctx.query(plan.plan);
       const shared = plan.shared && plan.shared.refs > 1 ? plan.shared : undefined;
+      // A body computed once for several readers must not be bounded by one reader's filter.
+      const input = shared
+        ? ctx.query(plan.plan)
+        : boundWindowPartitions(
+            ctx.query(plan.plan),
+            preds.map((p) => shiftColumns(p, -base)),
+          );
       // A view read once shows as the Subquery it is; several references share one CteScan body.
       const node: PhysicalPlan =
         plan.cte !== undefined && (!plan.view || shared)

@@ -118,6 +118,13 @@ export interface WindowPNode {
   readonly input: PhysicalPlan;
   readonly calls: readonly WindowCall[];
   readonly inputWidth: number;
+  /**
+   * Only the first this-many rows of each partition matter (a `rn <= k` above; set by
+   * planner/window-topk.ts when every call is a ranking function over one specification).
+   */
+  readonly keepPerPartition?: Expr;
+  /** `rn < k` rather than `rn <= k`: keep k - 1 rows (k rounded up). */
+  readonly keepStrict?: true;
 }
 
 export interface SortPNode {

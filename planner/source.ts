@@ -38,3 +38,10 @@ export function rowsSource(rows: readonly Row[]): Source {
   let i = 0;
   return new FnSource(() => (i < rows.length ? rows[i++] : null), undefined);
 }
+
+/** Every row a source has left, in order. */
+export function drain(src: Source): Row[] {
+  const out: Row[] = [];
+  for (let row = src.next(); row !== null; row = src.next()) out.push(row);
+  return out;
+}

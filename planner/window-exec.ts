@@ -17,6 +17,8 @@ import { QueryError } from '../src/errors';
 import type { Accumulator } from './aggregates';
 import { makeAccumulator } from './aggregates';
 import { compileExpr, compileTaggedExpr, typeOf } from './compile-expr';
+import { drain } from './source';
+import type { Source } from './source';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { jsonMode } from './json-subtype';
@@ -26,6 +28,7 @@ import { truth } from './sql-values';
 import { GroupIndex } from './value-key';
 import { tagReal } from './tagged-real';
 import type { FrameBound, WindowCall, WindowSpec } from './window';
+import { sameSpecKey } from './window';
 import type { SortKey } from './logical';
 import { nullsFirst } from './logical';
 
@@ -65,11 +68,6 @@ function arithmetic(v: unknown): number | null {
 
 function fail(message: string): never {
   throw new QueryError(message, 'QUERY');
-}
-
-/** Whether two specifications sort and frame alike (calls over them share one pass). */
-function sameSpecKey(spec: WindowSpec): string {
-  return JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** Keys compared under their collations (NOCASE / RTRIM fold before comparing). */
@@ -481,8 +479,105 @@ function windowOrder(
   return out;
 }
 
+/** Order keys compared as byKeys compares them, without its final tie-break. */
+function compareTuples(
+  x: readonly unknown[],
+  y: readonly unknown[],
+  sign: readonly number[],
+  nulls: readonly number[],
+): number {
+  for (let j = 0; j < x.length; j++) {
+    const a = x[j];
+    const b = y[j];
+    if (a === b) continue;
+    if (nulls[j] !== 0 && (a == null || b == null)) {
+      if (a == null && b == null) continue;
+      return a == null ? -nulls[j] : nulls[j];
+    }
+    const c = typeof a === 'number' && typeof b === 'number' ? (a < b ? -1 : 1) : compareValues(a, b);
+    if (c !== 0) return sign[j] * c;
+  }
+  return 0;
+}
+
+/** The rows one partition keeps: at most `keep`, in window order, ties in arrival order. */
+interface Kept {
+  rows: Row[];
+  keys: unknown[][];
+  seqs: number[];
+}
+
+/**
+ * The input rows a Window with `keepPerPartition` needs (planner/window-topk.ts): the first `keep`
+ * rows of each partition in window order, the rest dropped as they stream past, so a top-k per
+ * group holds k rows a partition instead of the whole input. The kept rows come back in arrival
+ * order, so windowRows' stable sort ranks them exactly as it would among all rows. A limit that
+ * is not a finite number (NULL, text) keeps every row: the filter above then decides alone.
+ */
+export function firstRowsPerPartition(node: WindowPNode, input: Source, ctx: ExecContext): Row[] {
+  const keepExpr = node.keepPerPartition;
+  const bound = keepExpr ? compileExpr(keepExpr, ctx).eval([]) : null;
+  const limit = typeof bound === 'bigint' ? Number(bound) : bound;
+  if (typeof limit !== 'number' || !Number.isFinite(limit)) return drain(input);
+  const keep = Math.max(0, node.keepStrict ? Math.ceil(limit) - 1 : Math.floor(limit));
+  const { spec } = node.calls[0];
+  const partEvals = keyEvals(spec.partitionBy, ctx);
+  const orderEvals = keyEvals(
+    spec.orderBy.map((o) => o.expr),
+    ctx,
+  );
+  const sign = spec.orderBy.map((o) => (o.desc ? -1 : 1));
+  const nulls = spec.orderBy.map((o) => movedNulls(o));
+  const parts = new GroupIndex<Kept>();
+  const all: Kept[] = [];
+  const pkey = new Array<unknown>(partEvals.length);
+  const okey = new Array<unknown>(orderEvals.length);
+  let seq = 0;
+  for (let row = input.next(); row !== null; row = input.next(), seq++) {
+    if (keep === 0) continue;
+    for (let j = 0; j < partEvals.length; j++) pkey[j] = partEvals[j](row);
+    for (let j = 0; j < orderEvals.length; j++) okey[j] = orderEvals[j](row);
+    const kept = parts.find(pkey);
+    if (!kept) {
+      const first: Kept = { rows: [row], keys: [okey.slice()], seqs: [seq] };
+      parts.add(pkey, first);
+      all.push(first);
+      continue;
+    }
+    const { rows, keys, seqs } = kept;
+    const n = rows.length;
+    // Full and not strictly before the last kept row: a tie keeps the earlier arrival.
+    if (n === keep && compareTuples(okey, keys[n - 1], sign, nulls) >= 0) continue;
+    // Insertion into a sorted list of at most `keep` (usually 1–10) entries, the last one falling
+    // off when full.
+    let at = n === keep ? n - 1 : n;
+    if (at === n) {
+      rows.push(row);
+      keys.push(okey);
+      seqs.push(seq);
+    }
+    while (at > 0 && compareTuples(okey, keys[at - 1], sign, nulls) < 0) {
+      rows[at] = rows[at - 1];
+      keys[at] = keys[at - 1];
+      seqs[at] = seqs[at - 1];
+      at--;
+    }
+    rows[at] = row;
+    keys[at] = okey.slice();
+    seqs[at] = seq;
+  }
+  const order: { seq: number; row: Row }[] = [];
+  for (const k of all) for (let i = 0; i < k.rows.length; i++) order.push({ seq: k.seqs[i], row: k.rows[i] });
+  order.sort((a, b) => a.seq - b.seq);
+  return order.map((o) => o.row);
+}
+
+/** Rows the Window operator held and sorted, since the process started (tests count work with it). */
+export const windowStats = { rowsWindowed: 0 };
+
 /** Compute every window call over `input`, returning the rows (widened by the calls' slots) in window order. */
 export function windowRows(node: WindowPNode, input: readonly Row[], ctx: ExecContext): Row[] {
+  windowStats.rowsWindowed += input.length;
   const width = node.inputWidth;
   const k = node.calls.length;
   // Input rows may be shared (the row cache): each output row is a copy with the calls' slots

@@ -89,3 +89,8 @@ export function mapWindowCall(c: WindowCall, f: (e: Expr) => Expr): WindowCall {
   };
   return { ...c, agg, spec };
 }
+
+/** Whether two specifications sort and frame alike (calls over them share one pass). */
+export function sameSpecKey(spec: WindowSpec): string {
+  return JSON.stringify(spec, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}
