@@ -29,7 +29,7 @@ import type { SchemaPlan } from '../src/schema-versions';
 import type { StatementCache } from '../parser/statement-cache';
 import { sqlFront } from './sql-front';
 import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
-import { physicalPlan, openResult } from '../planner/run';
+import { DEFAULT_SORT_BUDGET_BYTES, physicalPlan, openResult } from '../planner/run';
 import type { PhysicalPlan } from '../planner/physical';
 import type { LogicalPlan } from '../planner/logical';
 import type { ExecStats, Source } from '../planner/execute';
@@ -141,6 +141,7 @@ export class Connection<Row = ResultRow> {
   /** @internal */ readonly _safeIntegers: boolean;
   private readonly traceParams: boolean;
   private readonly hashJoinBudgetBytes: number | undefined;
+  private readonly sortBudgetBytes: number;
   private readonly cache: StatementCache;
   /** CREATE TEMP VIEW: views of this connection only, by lower-cased name (never stored). */
   private readonly tempViews = new Map<string, { name: string; sql: string }>();
@@ -173,6 +174,8 @@ export class Connection<Row = ResultRow> {
     this._safeIntegers = opts.safeIntegers === true;
     this.traceParams = opts.traceParams === true;
     this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
+    // As SQLite's sorter, which may hold as much as the page cache before it spills.
+    this.sortBudgetBytes = opts.sortBudgetBytes ?? Math.max(DEFAULT_SORT_BUDGET_BYTES, opts.cacheBytes ?? 0);
     this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
   }
 
@@ -396,6 +399,7 @@ export class Connection<Row = ResultRow> {
           session: this.session,
           subplans,
           hashJoinBudgetBytes: this.hashJoinBudgetBytes,
+          sortBudgetBytes: this.sortBudgetBytes,
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }

@@ -16,6 +16,11 @@ export interface ConnectOptions extends OpenOptions {
    * inputs to temp files (default 64 MiB; docs/queries.md "Joins").
    */
   hashJoinBudgetBytes?: number;
+  /**
+   * Estimated bytes of rows a query's `Sort` holds in memory before it writes sorted runs to a
+   * temp file and merges them (default: `cacheBytes`, at least 64 MiB; docs/queries.md).
+   */
+  sortBudgetBytes?: number;
 }
 
 export function checkConnectOptions(opts: unknown): ConnectOptions {
@@ -26,5 +31,6 @@ export function checkConnectOptions(opts: unknown): ConnectOptions {
     statementCacheSize: 'number',
     traceParams: 'boolean',
     hashJoinBudgetBytes: 'number',
+    sortBudgetBytes: 'number',
   });
 }

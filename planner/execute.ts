@@ -66,8 +66,8 @@ export interface ExecEnv {
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
-  /** Rows a Sort keeps in memory before spilling sorted runs to a temp file. */
-  readonly sortBudgetRows: number;
+  /** Estimated bytes of rows a Sort keeps in memory before spilling sorted runs to a temp file. */
+  readonly sortBudgetBytes: number;
   /** Bytes of build-side rows a HashJoin holds before spilling (absent: planner/hash-spill.ts default). */
   readonly hashJoinBudgetBytes?: number | undefined;
   /** Rows of the CTEs several references share, computed once per statement execution. */
@@ -438,7 +438,7 @@ const builders: Builders = {
         build(node.input, env),
         sortKeyEvals(node.keys, env),
         node.keys,
-        env.sortBudgetRows,
+        env.sortBudgetBytes,
       );
       return sorted.next();
     });

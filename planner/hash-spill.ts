@@ -22,6 +22,7 @@ import type { Evaluator, Row } from './compile-expr';
 import type { HashJoinNode } from './physical';
 import type { Source } from './execute';
 import { source } from './source';
+import { rowBytes } from './row-bytes';
 
 /** Bytes of build-side rows a HashJoin keeps in memory before partitioning to temp files. */
 export const DEFAULT_HASH_JOIN_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -52,16 +53,6 @@ export const hashSpillStats = {
   largestPartitionBytes: 0,
 };
 
-/** An estimate of a row's heap size: enough to tell a budget from ten times it. */
-export function rowBytes(row: Row): number {
-  let n = 32 + 8 * row.length;
-  for (const v of row) {
-    if (typeof v === 'string') n += 16 + 2 * v.length;
-    else if (v instanceof Uint8Array) n += 64 + v.byteLength;
-    else if (typeof v === 'bigint' || (typeof v === 'object' && v !== null)) n += 32;
-  }
-  return n;
-}
 
 /** Directories of spills still open: removed at exit whatever happened to their joins. */
 const live = new Set<string>();

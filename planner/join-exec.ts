@@ -21,7 +21,8 @@ import { source } from './source';
 import { pollWork } from './interrupt';
 import { Bounds } from './bounds';
 import { touchRows } from './touch';
-import { graceHashJoin, hashJoinBudget, rowBytes } from './hash-spill';
+import { graceHashJoin, hashJoinBudget } from './hash-spill';
+import { rowBytes } from './row-bytes';
 
 /** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
 const INNER_BATCH = 64;

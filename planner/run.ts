@@ -12,13 +12,15 @@ import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
 import type { ExecEnv, ExecStats, Source } from './execute';
 
-export const DEFAULT_SORT_BUDGET_ROWS = 100_000;
+/** Estimated bytes of rows a Sort holds before it spills sorted runs (ConnectOptions.sortBudgetBytes). */
+export const DEFAULT_SORT_BUDGET_BYTES = 64 * 1024 * 1024;
 
 export interface RunOptions {
   readers: RowReaders;
   params?: ExecContext['params'];
   session?: ExecContext['session'];
-  sortBudgetRows?: number;
+  /** Sort memory budget in bytes (planner/sort.ts); absent: DEFAULT_SORT_BUDGET_BYTES. */
+  sortBudgetBytes?: number | undefined;
   stats?: ExecStats;
   /**
    * Physical plans of the statement's subqueries, kept by the caller for as long as `plan` itself
@@ -85,7 +87,7 @@ class Execution implements ExecEnv, Source {
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
-  readonly sortBudgetRows: number;
+  readonly sortBudgetBytes: number;
   readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
@@ -105,7 +107,7 @@ class Execution implements ExecEnv, Source {
     this.scanRowWhere = readers.scanRowWhere;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
-    this.sortBudgetRows = opts.sortBudgetRows ?? DEFAULT_SORT_BUDGET_ROWS;
+    this.sortBudgetBytes = opts.sortBudgetBytes ?? DEFAULT_SORT_BUDGET_BYTES;
     this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.planned = opts.subplans ?? null;
     this.sharedCtes = opts.sharedCtes;

@@ -1,5 +1,6 @@
 /**
- * External merge sort. Up to `budgetRows` rows are sorted in memory; past that, each full chunk
+ * External merge sort. Rows up to `budgetBytes` (their estimated heap size, planner/row-bytes.ts)
+ * are sorted in memory; past that, each full chunk
  * is sorted and written as a run of SCRATCH frames to a temp file outside the database (so
  * nothing of a spill is ever replayed or left behind), and the runs are merged with a heap.
  * The temp file is deleted when the merge finishes or fails.
@@ -17,6 +18,7 @@ import type { SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import { InternalError } from '../src/errors';
 import { Heap } from './heap';
+import { rowBytes } from './row-bytes';
 import { source } from './source';
 
 export interface RowSource {
@@ -35,11 +37,67 @@ function compareKeyed(keys: readonly SortKey[]): (a: Keyed, b: Keyed) => number 
   return (a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      const c = k.nulls ? compareUnderKey(k, a.k[i], b.k[i], compareValues) : compareValues(a.k[i], b.k[i]);
+      const x = a.k[i];
+      const y = b.k[i];
+      if (x === y) continue;
+      // Two numbers (the common key) compare directly; compareValues orders every other pair.
+      const c =
+        typeof x === 'number' && typeof y === 'number' && !k.nulls
+          ? x < y
+            ? -1
+            : 1
+          : k.nulls
+            ? compareUnderKey(k, x, y, compareValues)
+            : compareValues(x, y);
       if (c !== 0) return k.nulls || !k.desc ? c : -c;
     }
     return 0;
   };
+}
+
+/** Rows read but not yet sorted, with their key values column by column. */
+class Chunk {
+  rows: Row[] = [];
+  cols: unknown[][];
+  /** Every key value so far is a number (no NULL): the chunk can sort by typed arrays. */
+  numeric = true;
+  bytes = 0;
+  constructor(readonly width: number) {
+    this.cols = Array.from({ length: width }, () => []);
+  }
+
+  /** The rows as {k, row} pairs sorted by `cmp` (stable), for a spill run or a merge. */
+  keyed(cmp: (a: Keyed, b: Keyed) => number): Keyed[] {
+    const out = this.rows.map((row, i) => ({ k: this.cols.map((c) => c[i]), row }));
+    return out.sort(cmp);
+  }
+}
+
+/**
+ * Rows whose keys are all numbers, sorted by index over one Float64Array per key (negated for
+ * DESC), ties by position: about half the time of comparing {k, row} pairs, and no pair objects.
+ */
+function sortNumeric(chunk: Chunk, keys: readonly SortKey[]): Row[] {
+  const n = chunk.rows.length;
+  const cols = chunk.cols.map((c, j) => {
+    const f = new Float64Array(n);
+    const sign = keys[j].desc ? -1 : 1;
+    for (let i = 0; i < n; i++) f[i] = sign * (c[i] as number);
+    return f;
+  });
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    for (let j = 0; j < cols.length; j++) {
+      const x = cols[j][a];
+      const y = cols[j][b];
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return a - b;
+  });
+  const out = new Array<Row>(n);
+  for (let i = 0; i < n; i++) out[i] = chunk.rows[order[i]];
+  return out;
 }
 
 /** Sort all rows of `input`; returns a source over them in order. */
@@ -47,31 +105,40 @@ export function sortSource(
   input: RowSource,
   evals: Evaluator[],
   keys: readonly SortKey[],
-  budgetRows: number,
+  budgetBytes: number,
 ): RowSource {
   const cmp = compareKeyed(keys);
-  let chunk: Keyed[] = [];
+  const width = evals.length;
+  let chunk = new Chunk(width);
+  // Each entry: the row, its place in the list and its key values (a {k, row} pair once spilled).
+  const entryBytes = 48 + 8 * width;
   let spill: SpillFile | null = null;
   try {
     for (let row = input.next(); row !== null; row = input.next()) {
-      chunk.push({ k: evals.map((f) => f(row)), row });
-      if (chunk.length >= budgetRows) {
-        chunk.sort(cmp);
+      chunk.rows.push(row);
+      for (let j = 0; j < width; j++) {
+        const v = evals[j](row);
+        chunk.cols[j].push(v);
+        if (typeof v !== 'number') chunk.numeric = false;
+      }
+      chunk.bytes += entryBytes + rowBytes(row);
+      if (chunk.bytes > budgetBytes) {
         spill ??= new SpillFile();
-        spill.writeRun(chunk);
-        chunk = [];
+        spill.writeRun(chunk.keyed(cmp));
+        chunk = new Chunk(width);
       }
     }
   } catch (err) {
     spill?.dispose();
     throw err;
   }
-  chunk.sort(cmp); // Array.prototype.sort is stable: ties keep input order
   if (!spill) {
+    // Array.prototype.sort is stable: ties keep input order, as sortNumeric's index tie-break does.
+    const rows = chunk.numeric && width > 0 ? sortNumeric(chunk, keys) : chunk.keyed(cmp).map((x) => x.row);
     let i = 0;
-    return source(() => (i < chunk.length ? chunk[i++].row : null));
+    return source(() => (i < rows.length ? rows[i++] : null));
   }
-  return spill.merge(chunk, cmp);
+  return spill.merge(chunk.keyed(cmp), cmp);
 }
 
 /** Convenience for callers holding an array. */
@@ -79,14 +146,14 @@ export function sortRows(
   rows: Row[],
   evals: Evaluator[],
   keys: readonly SortKey[],
-  budgetRows: number,
+  budgetBytes: number,
 ): Row[] {
   let i = 0;
   const src = sortSource(
     source(() => (i < rows.length ? rows[i++] : null)),
     evals,
     keys,
-    budgetRows,
+    budgetBytes,
   );
   const out: Row[] = [];
   for (let r = src.next(); r !== null; r = src.next()) out.push(r);

@@ -37,6 +37,7 @@ export function checkAsyncConnectOptions(options: unknown): AsyncConnectOptions 
     statementCacheSize: 'number',
     traceParams: 'boolean',
     hashJoinBudgetBytes: 'number',
+    sortBudgetBytes: 'number',
   });
 }
 

@@ -192,7 +192,7 @@ describe('sort spill', () => {
     expect(plan.kind).toBe('Sort');
     const { source } = openResult(plan, view, {
       readers: { readRow: (l) => db.storage.readRow(l) },
-      sortBudgetRows: 10_000,
+      sortBudgetBytes: 1_000_000,
     });
     let prev: readonly unknown[] | null = null;
     let n = 0;
