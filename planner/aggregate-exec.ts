@@ -1,6 +1,13 @@
 /**
  * Aggregate: rows grouped by their GROUP BY values (one group without GROUP BY), each group's
  * accumulators fed row by row, groups produced in group-key order as SQLite's sorter gives them.
+ *
+ * Memory is bounded by the sort budget (ConnectOptions.sortBudgetBytes): groups are hashed in
+ * memory until their estimated size passes it; then the rest of the input is sorted by group key
+ * (planner/sort.ts, which spills) and aggregated as a stream, merged in key order with the groups
+ * already held (a group met again in the stream goes on being fed). Accumulators never leave
+ * memory, so any aggregate works; a group's first row stays its first row in scan order because
+ * the sort is stable.
  */
 import { compareValues } from '../storage/compare';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
@@ -13,6 +20,13 @@ import { collationKey, exprCollation, valueCollation } from './sql-text';
 import { truth } from './sql-values';
 import { GroupIndex } from './value-key';
 import type { ExecEnv, Source } from './execute';
+import { rowBytes } from './row-bytes';
+import { sortSource } from './sort';
+import type { SortKey } from './logical';
+import { source } from './source';
+
+/** Spills of the GROUP BY operator since the process started (tests count them). */
+export const aggregateSpillStats = { spills: 0, streamedGroups: 0 };
 
 /** One group of an aggregation (a class, not a literal: see planner/source.ts). */
 class Group {
@@ -28,7 +42,8 @@ export function aggregateRows(
   node: Extract<PhysicalPlan, { kind: 'Aggregate' }>,
   env: ExecEnv,
   input: Source,
-): Row[] {
+  budgetBytes: number = Infinity,
+): Source {
   const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
   // A group key under NOCASE/RTRIM groups by its folded form and shows its first value.
   const groupFolds = node.groupBy.map((g) => {
@@ -40,11 +55,8 @@ export function aggregateRows(
   const argEvals = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
-  // With exactly one MIN/MAX, bare columns come from the row holding the extreme (SQLite rule).
-  const extremeIdx =
-    node.aggregates.filter((a) => a.fn === 'min' || a.fn === 'max').length === 1
-      ? node.aggregates.findIndex((a) => a.fn === 'min' || a.fn === 'max')
-      : -1;
+  // With a MIN/MAX, bare columns come from the row holding the extreme (SQLite's rule; see feed).
+  const extremes = node.aggregates.some((a) => a.fn === 'min' || a.fn === 'max');
   const groups = new GroupIndex<Group>();
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const collations = node.aggregates.map((a) => (a.arg ? valueCollation(a.arg) : undefined));
@@ -64,6 +76,30 @@ export function aggregateRows(
         valueModes[i],
       ),
     );
+  /*
+   * Bare columns, as SQLite's aggregate loop loads them: from a group's first row, and then, when
+   * there is a min()/max(), from every row the last min/max stepped does not decline (a step
+   * declines a NULL once it holds a value, and a value no better than the one it holds; each
+   * step resets the flag, so the last one decides). So the row of the extreme shows, and a group
+   * whose values are all NULL shows its last row.
+   */
+  const feed = (g: Group, row: Row): void => {
+    let load = true;
+    for (let i = 0; i < g.accs.length; i++) {
+      const filter = filters[i];
+      if (filter && truth(filter(row)) !== true) continue;
+      const ev = argEvals[i];
+      const more = moreEvals[i];
+      const acc = g.accs[i];
+      acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
+      if (isExtreme(acc)) load = acc.improved || acc.best === null;
+    }
+    if (extremes && load) g.rep = row;
+  };
+  // Estimated heap of one more group: its first row, key values and accumulators.
+  const groupBytes = 64 + 8 * groupEvals.length + 48 * node.aggregates.length;
+  let bytes = 0;
+  let overflow: Row | null = null;
   // Without GROUP BY every row is in the one group: no key to compute or look up per row.
   let whole: Group | null = null;
   for (let row = input.next(); row !== null; row = input.next()) {
@@ -79,6 +115,10 @@ export function aggregateRows(
       const v = single(row);
       g = groups.findOne(v);
       if (!g) {
+        if ((bytes += groupBytes + rowBytes(row)) > budgetBytes) {
+          overflow = row;
+          break;
+        }
         g = new Group([v], newAccs(), row);
         groups.addOne(v, g);
       }
@@ -87,47 +127,98 @@ export function aggregateRows(
       const lookup = folding ? keys.map((v, i) => groupFolds[i]?.(v) ?? v) : keys;
       g = groups.find(lookup);
       if (!g) {
+        if ((bytes += groupBytes + rowBytes(row)) > budgetBytes) {
+          overflow = row;
+          break;
+        }
         g = new Group(keys, newAccs(), row);
         groups.add(lookup, g);
       }
     }
-    let improved = false;
-    for (let i = 0; i < g.accs.length; i++) {
-      const filter = filters[i];
-      if (filter && truth(filter(row)) !== true) continue;
-      const ev = argEvals[i];
-      const more = moreEvals[i];
-      const acc = g.accs[i];
-      acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
-      if (i === extremeIdx && isExtreme(acc)) improved = acc.improved;
-    }
-    // Bare columns read the row min()/max() chose, else the group's first row in scan order (what
-    // SQLite 3.4x+ returns; older releases gave the last).
-    if (extremeIdx >= 0 && improved) g.rep = row;
+    feed(g, row);
   }
   if (groups.size === 0 && node.groupBy.length === 0) {
     groups.add([], { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
   }
-  const out: Row[] = [];
-  for (const g of groups.values()) {
-    const row = new Array<unknown>(node.inputWidth + g.keys.length + g.accs.length);
-    for (let i = 0; i < node.inputWidth; i++) row[i] = g.rep[i] ?? null;
-    g.keys.forEach((v, i) => (row[node.inputWidth + i] = v));
-    g.accs.forEach((a, i) => (row[node.inputWidth + g.keys.length + i] = a.result()));
-    out.push(row);
-  }
-  // Groups come out in group-key order, as SQLite's sorter produces them.
   const width = node.inputWidth;
   const nk = node.groupBy.length;
-  out.sort((a, b) => {
+  // With one min()/max(), SQLite reads the group's values, like its bare columns, from the row
+  // that aggregate chose: under NOCASE/RTRIM that row's spelling of the key shows.
+  const keysShown =
+    extremes && folding ? (g: Group) => groupEvals.map((f) => f(g.rep)) : (g: Group) => g.keys;
+  const rowOf = (g: Group): Row => {
+    const row = new Array<unknown>(width + g.keys.length + g.accs.length);
+    for (let i = 0; i < width; i++) row[i] = g.rep[i] ?? null;
+    keysShown(g).forEach((v, i) => (row[width + i] = v));
+    g.accs.forEach((a, i) => (row[width + g.keys.length + i] = a.result()));
+    return row;
+  };
+  // Group keys as compared for order and sameness: folded under NOCASE/RTRIM.
+  const folded = (keys: readonly unknown[], i: number): unknown => {
+    const fold = groupFolds[i];
+    return fold ? fold(keys[i]) : keys[i];
+  };
+  const compareKeys = (a: readonly unknown[], b: readonly unknown[]): number => {
     for (let i = 0; i < nk; i++) {
-      const fold = groupFolds[i];
-      const c = fold
-        ? compareValues(fold(a[width + i]), fold(b[width + i]))
-        : compareValues(a[width + i], b[width + i]);
+      const c = compareValues(folded(a, i), folded(b, i));
       if (c !== 0) return c;
     }
     return 0;
+  };
+  // Groups come out in group-key order, as SQLite's sorter produces them.
+  const held = groups.values().sort((a, b) => compareKeys(a.keys, b.keys));
+  if (overflow === null) {
+    const out = held.map(rowOf);
+    let i = 0;
+    return source(() => (i < out.length ? out[i++] : null));
+  }
+  aggregateSpillStats.spills++;
+  // The rest of the input, the overflowing row first, sorted by group key (stable: scan order
+  // within a group), then merged with the held groups.
+  let first: Row | null = overflow;
+  const rest = {
+    next: (): Row | null => {
+      const r = first;
+      first = null;
+      return r ?? input.next();
+    },
+  };
+  const keyEvals = groupEvals.map((f, i) => {
+    const fold = groupFolds[i];
+    return fold ? (row: Row) => fold(f(row)) : f;
   });
-  return out;
+  const sortKeys: SortKey[] = node.groupBy.map((expr) => ({ expr, desc: false }));
+  const sorted = sortSource(rest, keyEvals, sortKeys, budgetBytes);
+  let h = 0;
+  let current: Group | null = null;
+  let done = false;
+  const ready: Row[] = [];
+  return source(() => {
+    while (ready.length === 0 && !done) {
+      const row = sorted.next();
+      if (row === null) {
+        if (current) ready.push(rowOf(current));
+        current = null;
+        while (h < held.length) ready.push(rowOf(held[h++]));
+        done = true;
+        break;
+      }
+      const keys = groupEvals.map((f) => f(row));
+      if (current && compareKeys(current.keys, keys) === 0) {
+        feed(current, row);
+        continue;
+      }
+      if (current) ready.push(rowOf(current));
+      current = null;
+      while (h < held.length && compareKeys(held[h].keys, keys) < 0) ready.push(rowOf(held[h++]));
+      if (h < held.length && compareKeys(held[h].keys, keys) === 0) {
+        feed(held[h], row);
+        continue;
+      }
+      current = new Group(keys, newAccs(), row);
+      aggregateSpillStats.streamedGroups++;
+      feed(current, row);
+    }
+    return ready.shift() ?? null;
+  });
 }

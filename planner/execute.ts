@@ -420,7 +420,10 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
-    return materialized(() => aggregateRows(node, env, aggregateInput(node, env)));
+    let groups: Source | null = null;
+    return source(() =>
+      (groups ??= aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes)).next(),
+    );
   },
 
   Window(node, env) {

@@ -34,3 +34,31 @@ test.each([
   const r = o.both(sql, []);
   expect(r.mv).toEqual(r.sqlite);
 });
+
+describe('SQLite loads bare columns at each row the last min()/max() stepped does not decline', () => {
+  beforeAll(() => {
+    o.exec(
+      'CREATE TABLE m (id INTEGER PRIMARY KEY, g INTEGER, h TEXT COLLATE NOCASE, s TEXT, x REAL)',
+      `INSERT INTO m VALUES (1, 1, 'A', 'x', 1), (2, 1, 'a', 'a', 5), (3, 1, 'A', 'b', 2),
+        (4, 2, 'b', 'q', NULL), (5, 2, 'B', 'b', NULL), (6, 3, 'c', NULL, 1), (7, 3, 'C', NULL, NULL),
+        (8, 4, 'd', NULL, NULL), (9, 4, 'D', NULL, NULL), (10, 4, 'd', NULL, NULL)`,
+    );
+  });
+  test.each([
+    // A group whose values are all NULL shows its last row (min() never declines before a value).
+    'SELECT g, min(x), id FROM m GROUP BY g',
+    'SELECT g, max(s), id FROM m GROUP BY g',
+    'SELECT min(x), id FROM m WHERE g = 4',
+    // Two of them: the later one in the select list decides.
+    'SELECT g, min(s), max(x), id FROM m GROUP BY g',
+    'SELECT g, max(x), min(s), id FROM m GROUP BY g',
+    'SELECT g, min(s), count(*), max(x), id, h FROM m GROUP BY g',
+    // A NOCASE group key is spelled as in that row.
+    'SELECT h, max(x), id FROM m GROUP BY h',
+    'SELECT g, h, min(s) FROM m GROUP BY g, h',
+    'SELECT h, count(*) FROM m GROUP BY h',
+  ])('%s', (sql) => {
+    const r = o.both(sql, []);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+});
