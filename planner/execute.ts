@@ -24,7 +24,7 @@ import type { SharedCte, SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { concatRows, setOperation } from './set-ops';
-import { tupleKey, valueKey } from './value-key';
+import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
@@ -35,6 +35,7 @@ import { semiJoinSource } from './semi-join-exec';
 import { tableFunctionSource } from './table-function';
 import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
+import { distinctSource } from './distinct-exec';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
 import { touchRows } from './touch';
@@ -485,24 +486,7 @@ const builders: Builders = {
   },
 
   Distinct(node, env) {
-    const input = build(node.input, env);
-    const seen = new Set<string>();
-    // Output columns under NOCASE/RTRIM are distinct by their folded form; the first row seen is kept.
-    const collations =
-      node.input.kind === 'Project' ? node.input.columns.map((c) => exprCollation(c.expr)) : [];
-    const fold = collations.some((c) => c !== undefined)
-      ? (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
-      : (row: Row): Row => row;
-    return source(() => {
-      for (let row = input.next(); row !== null; row = input.next()) {
-        const k = tupleKey(fold(row));
-        if (!seen.has(k)) {
-          seen.add(k);
-          return row;
-        }
-      }
-      return null;
-    });
+    return distinctSource(node, build(node.input, env), env.sortBudgetBytes);
   },
 
   Union: (node, env) => compoundSource(node, env),
