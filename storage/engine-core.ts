@@ -8,6 +8,7 @@ import type { TableStats } from './sql-stats';
 import { FileStore } from './file-store';
 import type { ByteStore } from './byte-store';
 import { GrowableBuffer } from './growable-buffer';
+import { SPILL_AT, TxnSpill } from './txn-spill';
 import { writeFrameEncoded } from './frame';
 import type { Superblock } from './header';
 import { FRAME_HEADER_SIZE, LOG_START, FORMAT_MINOR } from './format';
@@ -27,6 +28,9 @@ import {
   RESERVE_BYTES,
   emptyRecoveryReport,
 } from './engine-types';
+
+/** The zeros reserved behind the log's end (only ever read: shared by every append). */
+const RESERVED_ZEROS = Buffer.alloc(RESERVE_BYTES);
 
 export abstract class EngineCore {
   readonly path: string | null;
@@ -70,6 +74,8 @@ export abstract class EngineCore {
   /** Index leaves decoded from checkpoint pages, bounded by the same `cacheBytes` (leaf-cache.ts). */
   protected readonly leafCache: LeafCache;
   protected readonly stagingBuffer = new GrowableBuffer();
+  /** Whether a large transaction may keep its first frames in a temporary file (txn-spill.ts). */
+  private spillable = true;
   protected readonly keyScratch: unknown[] = [];
   /** putRow's keys of the row it replaces (same reuse as keyScratch). */
   protected readonly oldKeyScratch: unknown[] = [];
@@ -173,7 +179,49 @@ export abstract class EngineCore {
   protected stage(txn: ActiveTxn, kind: number, body: unknown): number {
     const at = writeFrameEncoded(txn.staged, kind, txn.id, body);
     txn.frameCount++;
-    return txn.base + at;
+    const location = txn.base + txn.spilled + at;
+    if (txn.staged.length >= SPILL_AT && this.spillable) this.spillStaged(txn);
+    return location;
+  }
+
+  /** The file offset just past the transaction's staged frames. */
+  protected stagedEnd(txn: ActiveTxn): number {
+    return txn.base + txn.spilled + txn.staged.length;
+  }
+
+  private spillStaged(txn: ActiveTxn): void {
+    if (this.path === null || !(this.store instanceof FileStore)) return;
+    try {
+      txn.spill ??= new TxnSpill(this.path);
+      txn.spill.push(txn.staged.buf, txn.staged.length);
+    } catch {
+      // No room or no permission beside the file: this engine stages in memory, as before.
+      this.spillable = false;
+      if (txn.spill !== null) txn.spill.cut(txn.spilled);
+      return;
+    }
+    txn.spilled += txn.staged.length;
+    txn.staged.length = 0;
+  }
+
+  /** Cut the staged frames back to their first `length` bytes (rolling back to a mark or savepoint). */
+  protected cutStaged(txn: ActiveTxn, length: number): void {
+    if (length >= txn.spilled) {
+      txn.staged.length = length - txn.spilled;
+      return;
+    }
+    // The buffer held only frames after the cut: the ones before it stay in the spill file.
+    txn.spill?.cut(length);
+    txn.spilled = length;
+    txn.staged.length = 0;
+  }
+
+  /** The transaction has ended: drop its spill file. */
+  protected releaseSpill(txn: ActiveTxn): void {
+    const spill = txn.spill;
+    txn.spill = null;
+    txn.spilled = 0;
+    spill?.close();
   }
 
   protected addCollection(state: CollectionState): void {
@@ -234,7 +282,7 @@ export abstract class EngineCore {
     this.store.writeAt(bytes, at);
     const end = at + bytes.length;
     if (this.store instanceof FileStore && end > this.reservedEnd) {
-      this.store.writeAt(Buffer.alloc(RESERVE_BYTES), end);
+      this.store.writeAt(RESERVED_ZEROS, end);
       this.reservedEnd = end + RESERVE_BYTES;
     }
   }

@@ -112,7 +112,7 @@ export abstract class EngineRows extends EngineCore {
     noteKey(state, pk);
     if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
     txn.rowLocations.push(location);
-    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: txn.staged.length + txn.base - location });
+    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: this.stagedEnd(txn) - location });
     return previous === undefined ? 'inserted' : 'replaced';
   }
 

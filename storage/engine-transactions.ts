@@ -35,6 +35,8 @@ export abstract class EngineTransactions extends EngineRecovery {
       id,
       base: this.durableEnd,
       staged,
+      spilled: 0,
+      spill: null,
       frameCount: 0,
       metaFrames: 0,
       rowLocations: [],
@@ -52,7 +54,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     const views: CollectionView[] = [];
     for (const state of this.collections.values()) views.push(snapshotCollection(state));
     return {
-      stagedLength: staged?.length ?? 0,
+      stagedLength: (this.txn?.spilled ?? 0) + (staged?.length ?? 0),
       frameCount: this.txn?.frameCount ?? 0,
       stagedRows: this.txn?.rowLocations.length ?? 0,
       collections: new Map(this.collections),
@@ -76,7 +78,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     txn.journal ??= [];
     txn.marks++;
     return {
-      stagedLength: txn.staged.length,
+      stagedLength: txn.spilled + txn.staged.length,
       frameCount: txn.frameCount,
       metaFrames: txn.metaFrames,
       stagedRows: txn.rowLocations.length,
@@ -118,7 +120,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     }
     j.length = mark.journalAt;
     txn.journal = j;
-    txn.staged.length = mark.stagedLength;
+    this.cutStaged(txn, mark.stagedLength);
     txn.frameCount = mark.frameCount;
     txn.metaFrames = mark.metaFrames;
     this.truncateStagedRows(txn, mark.stagedRows);
@@ -137,7 +139,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.sqlViews = sp.sqlViews;
     this.sqlStats = sp.sqlStats;
     for (const view of sp.views) restoreCollection(view);
-    txn.staged.length = sp.stagedLength;
+    this.cutStaged(txn, sp.stagedLength);
     txn.frameCount = sp.frameCount;
     txn.metaFrames = sp.metaFrames;
     this.truncateStagedRows(txn, sp.stagedRows);
@@ -164,24 +166,30 @@ export abstract class EngineTransactions extends EngineRecovery {
   private commitTxn(ctx: CommitTraceContext | null): void {
     const txn = this.requireTxn();
     if (txn.frameCount === 0 && txn.metaFrames === 0) {
+      this.releaseSpill(txn);
       this.txn = null; // nothing written: an empty transaction leaves no trace in the file
       return;
     }
     this.verifyOwnership(txn.base);
     writeFrame(txn.staged, FrameKind.TXN_COMMIT, txn.id, encodePayload(txn.frameCount));
     const bytes = txn.staged.view();
+    const spilled = txn.spilled;
     try {
-      this.append(bytes, txn.base);
+      // The frames a large transaction spilled go first, then the rest: one append in order,
+      // covered by the one sync (I1).
+      txn.spill?.copyTo(this.store, txn.base);
+      this.append(bytes, txn.base + spilled);
       this.store.sync();
     } catch (err) {
       this.failCommit(txn, err);
       throw err;
     }
-    this.durableEnd = txn.base + bytes.length;
+    this.releaseSpill(txn);
+    this.durableEnd = txn.base + spilled + bytes.length;
     this.lastTxnId = txn.id;
     this.framesSinceCheckpoint += txn.frameCount + txn.metaFrames + 1;
     if (ctx) {
-      ctx.bytes = bytes.length;
+      ctx.bytes = spilled + bytes.length;
       ctx.frames = txn.frameCount + 1;
     }
     this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
@@ -212,6 +220,7 @@ export abstract class EngineTransactions extends EngineRecovery {
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */
   private failCommit(txn: ActiveTxn, err: unknown): void {
     this.rollbackTo(txn.begin);
+    this.releaseSpill(txn);
     this.txn = null;
     try {
       this.verifyOwnership(null);
@@ -226,6 +235,7 @@ export abstract class EngineTransactions extends EngineRecovery {
   rollback(): void {
     const txn = this.requireTxn();
     this.rollbackTo(txn.begin);
+    this.releaseSpill(txn);
     this.txn = null;
   }
 }

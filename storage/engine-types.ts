@@ -3,6 +3,7 @@
  * it is built from): options, recovery reports, transaction and statement rollback points, the
  * undo journal's operation codes.
  */
+import type { TxnSpill } from './txn-spill';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
 import { GrowableBuffer } from './growable-buffer';
@@ -136,7 +137,13 @@ export interface ActiveTxn {
   id: number;
   /** File offset the staged bytes will be appended at. */
   base: number;
+  /**
+   * The staged frames after the first `spilled` bytes, which a large transaction keeps in `spill`
+   * (storage/txn-spill.ts): the frame at offset `at` of `staged` lands at `base + spilled + at`.
+   */
   staged: GrowableBuffer;
+  spilled: number;
+  spill: TxnSpill | null;
   frameCount: number;
   /** META frames staged: written like data frames but not counted by TXN_COMMIT (format.ts). */
   metaFrames: number;

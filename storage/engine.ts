@@ -3,8 +3,9 @@
  * the catalog, the index trees, the row cache and the one write transaction.
  *
  * Durability and recovery invariants (tests cite them by number):
- *   I1. A transaction's frames are staged in memory and reach the file in ONE append at commit,
- *       followed by one sync; `commit()` returns only after the sync.
+ *   I1. A transaction's frames are staged in memory (past 3 MiB, its first frames in a temporary
+ *       file beside the database, storage/txn-spill.ts) and reach the file in ONE append at
+ *       commit, followed by one sync; `commit()` returns only after the sync.
  *   I2. Nothing of a transaction is visible after reopen unless its TXN_COMMIT frame is durable.
  *   I3. Superblocks change only when a checkpoint is published, never on ordinary commits; the
  *       checkpoint frame is synced before the superblock that points to it is written.

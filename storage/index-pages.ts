@@ -26,8 +26,12 @@ import { FormatError, InternalError } from '../src/errors';
 export const PAGE_MAX_ENTRIES = 512;
 /** Encoded bytes of one page at most, unless it holds a single entry (a key that large). */
 export const PAGE_MAX_BYTES = 16 * 1024;
-/** A streamed sink writes its pages out in chunks of this many bytes. */
-const STREAM_BYTES = 4 << 20;
+/**
+ * A streamed sink writes its pages out in chunks of this many bytes: under its buffer's 4 MiB
+ * step, so that the buffer stops growing there (each 64 MB of buffer growth costs a full
+ * collection, txn-spill.ts).
+ */
+const STREAM_BYTES = 3 << 20;
 
 /** What a page's entries must satisfy beyond their checksum (a forged page must not mislead the tree). */
 export interface PageRules {

@@ -1,6 +1,8 @@
 /**
  * Temp files a killed process left beside a database: `<file>.compact-<pid>.tmp` (a compaction's
- * copy, up to the size of the database) and `<file>.restore-<pid>.tmp`, plus the `.lock` folders
+ * copy, up to the size of the database), `<file>.restore-<pid>.tmp` and `<file>.spill-<pid>-<n>.tmp`
+ * (a large transaction's first frames, storage/txn-spill.ts, where the system cannot unlink an open
+ * file), plus the `.lock` folders
  * older versions kept beside them. The next writer of the file removes those whose process is gone;
  * a live process's temp file is left alone (it may be compacting to this path right now).
  */
@@ -16,7 +18,7 @@ function escape(text: string): string {
 export function removeLeftovers(realPath: string): string[] {
   const dir = nodePath.dirname(realPath);
   const pattern = new RegExp(
-    `^${escape(nodePath.basename(realPath))}\\.(?:compact|restore)-(\\d+)\\.tmp(?:\\.lock)?$`,
+    `^${escape(nodePath.basename(realPath))}\\.(?:compact|restore|spill)-(\\d+)(?:-\\d+)?\\.tmp(?:\\.lock)?$`,
   );
   let names: string[];
   try {

@@ -17,6 +17,7 @@ import { ColumnReadError, readColumns } from './column-reader';
 import { FRAME_HEADER_SIZE, FrameKind, MAX_FRAME_PAYLOAD } from './format';
 import { frameChecksumOk, frameChecksumOkAt, parseFrameHeader, u32 } from './frame';
 import type { GrowableBuffer } from './growable-buffer';
+import type { TxnSpill } from './txn-spill';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
@@ -61,8 +62,16 @@ export interface StagedRows {
 export interface RowSource {
   readonly store: ByteStore;
   readonly durableEnd: number;
-  /** The open write transaction's staged bytes and the file offset they will land at, or null. */
-  readonly staging: { readonly base: number; readonly staged: GrowableBuffer } | null;
+  /**
+   * The open write transaction's staged bytes and the file offset they will land at, or null; the
+   * first `spilled` of them are in `spill` (storage/txn-spill.ts), `staged` holds the rest.
+   */
+  readonly staging: {
+    readonly base: number;
+    readonly staged: GrowableBuffer;
+    readonly spilled: number;
+    readonly spill: TxnSpill | null;
+  } | null;
   /** Files replaced by compaction that views taken before it may still read. */
   readonly retired: readonly ByteStore[];
   schemaOf(collectionId: number): CompiledSchema | undefined;
@@ -119,13 +128,13 @@ export class RowReader {
     const hit = this.cache.getRow(location);
     if (hit !== undefined) return hit;
     const txn = this.src.staging;
-    if (txn && location >= txn.base)
-      return this.decodeRecord(
-        txn.staged.buf,
-        location - txn.base,
-        txn.staged.length - (location - txn.base),
-        location,
-      ).row;
+    if (txn && location >= txn.base) {
+      const at = location - txn.base - txn.spilled;
+      if (at >= 0) return this.decodeRecord(txn.staged.buf, at, txn.staged.length - at, location).row;
+      const frame = txn.spill?.readFrame(location - txn.base) ?? null;
+      if (!frame) throw corruptAt(location, 'staged record frame is cut off');
+      return this.decodeRecord(frame, 0, frame.length, location).row;
+    }
     const scratch = this.scratch;
     const got = this.src.store.readInto(
       scratch,
