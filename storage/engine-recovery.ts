@@ -119,16 +119,18 @@ export abstract class EngineRecovery extends EngineRows {
     // Replay may read rows of earlier frames; bound reads by the file until the good end is known.
     this.durableEnd = size;
     const report = this.recoveryReport;
-    const result = scanLog(
-      this.store,
-      replayFrom,
-      this.lastTxnId,
-      (txnId, frames) => {
-        this.applyCommitted(txnId, frames);
-        report.replayedTransactions++;
-        this.framesSinceCheckpoint += frames.length + 1;
-      },
-      damaged,
+    const result = this.replayBatched(replayFrom, () =>
+      scanLog(
+        this.store,
+        replayFrom,
+        this.lastTxnId,
+        (txnId, frames) => {
+          this.applyCommitted(txnId, frames);
+          report.replayedTransactions++;
+          this.framesSinceCheckpoint += frames.length + 1;
+        },
+        damaged,
+      ),
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
@@ -315,6 +317,8 @@ export abstract class EngineRecovery extends EngineRows {
         });
       switch (frame.kind) {
         case FrameKind.CATALOG:
+          // A catalog change reads and replaces index trees: held-back entries go in first.
+          this.replayBatch?.flush();
           this.replayCatalog(body, frame.offset);
           break;
         case FrameKind.RECORD_PUT: {
