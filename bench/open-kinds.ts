@@ -6,7 +6,7 @@
  *   `checkpoint()`), `killed.modelvault` (the same rows through the typed API in 1,000-row
  *   transactions by a child killed with SIGKILL once all are committed) and `items.sqlite`
  *   (better-sqlite3, the same rows, WAL checkpointed); with `--only idle`, `killed-idle.modelvault`,
- *   the same writer killed after two idle seconds. The checkpointed file is the one
+ *   the same writer killed after ten idle seconds. The checkpointed file is the one
  *   `bench/scale.ts --build mv` writes.
  * - `node dist/bench/open-kinds.js --probe FILE... --builds DIST_A,DIST_B [--runs 7]` runs
  *   bench/open-probe.js of each build (`dist` directories) on each file, alternating builds, and
@@ -171,8 +171,9 @@ async function main(): Promise<void> {
     if (only.includes('sqlite')) makeSqlite(path.join(dir, 'items.sqlite'), n);
     if (only.includes('sql')) makeSql(path.join(dir, 'sql.modelvault'), n);
     if (only.includes('killed')) await makeKilled(path.join(dir, 'killed.modelvault'), n, 0);
-    // Killed after two idle seconds (a server or desktop app killed between bursts of writes).
-    if (only.includes('idle')) await makeKilled(path.join(dir, 'killed-idle.modelvault'), n, 2000);
+    // Killed after ten idle seconds (a server or desktop app killed between bursts of writes): the
+    // idle checkpoint starts after one and, with random keys at 1M rows, takes seconds.
+    if (only.includes('idle')) await makeKilled(path.join(dir, 'killed-idle.modelvault'), n, 10_000);
     console.log(`made in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     return;
   }

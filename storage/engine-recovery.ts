@@ -119,18 +119,21 @@ export abstract class EngineRecovery extends EngineRows {
     // Replay may read rows of earlier frames; bound reads by the file until the good end is known.
     this.durableEnd = size;
     const report = this.recoveryReport;
-    const result = this.replayBatched(replayFrom, () =>
-      scanLog(
-        this.store,
-        replayFrom,
-        this.lastTxnId,
-        (txnId, frames) => {
-          this.applyCommitted(txnId, frames);
-          report.replayedTransactions++;
-          this.framesSinceCheckpoint += frames.length + 1;
-        },
-        damaged,
-      ),
+    const result = this.replayBatched(
+      replayFrom,
+      () =>
+        scanLog(
+          this.store,
+          replayFrom,
+          this.lastTxnId,
+          (txnId, frames) => {
+            this.applyCommitted(txnId, frames);
+            report.replayedTransactions++;
+            this.framesSinceCheckpoint += frames.length + 1;
+          },
+          damaged,
+        ),
+      true,
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;

@@ -159,7 +159,7 @@ export abstract class EngineRows extends EngineCore {
     const batch = this.replayBatch;
     for (const ix of state.indexes) {
       const key = ix.accessor.get(row) ?? null;
-      if (batch !== null) batch.add(ix.tree, key, pk);
+      if (batch !== null) batch.add(ix, key, pk);
       else ix.tree.add(key, pk);
     }
     noteKey(state, pk);
@@ -168,13 +168,15 @@ export abstract class EngineRows extends EngineCore {
   /**
    * Run `scan` (a replay of log frames through applyCommitted) with index entries held back and
    * put into their trees in key order when it returns; `from` is where the replayed log starts.
+   * `defer`: an unbuilt index takes its entries when first built (ReplayIndexBatch.finish), which
+   * only an open may ask for, before any view of the indexes is out.
    */
-  protected replayBatched<T>(from: number, scan: () => T): T {
+  protected replayBatched<T>(from: number, scan: () => T, defer = false): T {
     const batch = new ReplayIndexBatch(from);
     this.replayBatch = batch;
     try {
       const out = scan();
-      batch.flush();
+      batch.finish(defer);
       return out;
     } finally {
       this.replayBatch = null;

@@ -14,6 +14,7 @@
  * before a catalog change, and when the replay ends.
  */
 import type { BTree } from './btree';
+import type { IndexState } from './collection-state';
 import { compareValues } from './compare';
 import { numberOrder, stringOrder } from './sort-keys';
 
@@ -23,21 +24,18 @@ interface Run {
 }
 
 export class ReplayIndexBatch {
-  private runs = new Map<BTree<unknown, unknown>, Run>();
+  private runs = new Map<IndexState, Run>();
   private held = 0;
-
-  /** @internal Entries added to trees by flushes so far (tests). */
-  flushed = 0;
 
   /** `from`: where the replayed log starts; rows before it were indexed by the checkpoint. */
   constructor(readonly from: number) {}
 
-  /** Hold back the entry (key, pk) of `tree`. */
-  add(tree: BTree<unknown, unknown>, key: unknown, pk: unknown): void {
-    let run = this.runs.get(tree);
+  /** Hold back the entry (key, pk) of index `ix`. */
+  add(ix: IndexState, key: unknown, pk: unknown): void {
+    let run = this.runs.get(ix);
     if (run === undefined) {
       run = { keys: [], pks: [] };
-      this.runs.set(tree, run);
+      this.runs.set(ix, run);
     }
     run.keys.push(key);
     run.pks.push(pk);
@@ -49,16 +47,27 @@ export class ReplayIndexBatch {
     return this.held > 0 && location >= this.from;
   }
 
-  /** Put every held entry into its tree, each tree's in key order (arrival order among equal keys). */
+  /** Put every held entry into its tree now, each tree's in key order. */
   flush(): void {
+    this.finish(false);
+  }
+
+  /**
+   * The end of the replay: as flush(), except that with `defer` the entries of an index whose tree
+   * is still unbuilt (the checkpoint's pages, untouched by the replay) join it when it is first
+   * built (IndexState.deferEntries): a killed writer's file then opens and serves reads by
+   * primary key without inserting the tail's index entries, which were most of that open's work.
+   */
+  finish(defer: boolean): void {
     if (this.held === 0) return;
     const runs = this.runs;
     this.runs = new Map();
     this.held = 0;
-    for (const [tree, run] of runs) {
-      const order = keyOrder(run.keys, tree.keyCompare);
-      tree.addRun(run.keys, run.pks, order);
-      this.flushed += order.length;
+    for (const [ix, { keys, pks }] of runs) {
+      const put = (tree: BTree<unknown, unknown>): void => {
+        tree.addRun(keys, pks, keyOrder(keys, tree.keyCompare));
+      };
+      if (!defer || !ix.deferEntries(put)) put(ix.tree);
     }
   }
 }
