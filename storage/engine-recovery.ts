@@ -37,14 +37,18 @@ import { FormatError, IntegrityError } from '../src/errors';
 import type { RecoveryMode } from './engine-types';
 import { EngineRows } from './engine-rows';
 
+/** See EngineRecovery.replayCacheRoom. */
+const REPLAY_CACHE_BYTES = 4 * 1024 * 1024;
+
 export abstract class EngineRecovery extends EngineRows {
   /**
-   * Whether replayed rows go into the row cache: yes for a live reader's refresh (it reads what
-   * was just committed), not for the open's replay of up to the replay limits of log (250,000
-   * rows), whose decoded rows cost more heap (~60 MiB at 1M rows, four indexes) and time (a third
-   * of that replay) than the reads they might save.
+   * Bytes of replayed rows that may still go into the row cache: unbounded for a live reader's
+   * refresh (it reads what was just committed); for the open's replay, the first
+   * REPLAY_CACHE_BYTES only. A tail a clean close left (at most 64 KiB) is cached whole, as
+   * before; a killed writer's, up to the replay limits (250,000 rows), would cost more heap (~60
+   * MiB at 1M rows, four indexes) and time (a third of that replay) than the reads it might save.
    */
-  protected replayCachesRows = true;
+  protected replayCacheRoom = Infinity;
 
   protected recover(mode: RecoveryMode): void {
     this.leafCache.holding = true;
@@ -127,7 +131,7 @@ export abstract class EngineRecovery extends EngineRows {
     // Replay may read rows of earlier frames; bound reads by the file until the good end is known.
     this.durableEnd = size;
     const report = this.recoveryReport;
-    this.replayCachesRows = false;
+    this.replayCacheRoom = REPLAY_CACHE_BYTES;
     let result: ScanResult;
     try {
       result = this.replayBatched(
@@ -147,7 +151,7 @@ export abstract class EngineRecovery extends EngineRows {
         true,
       );
     } finally {
-      this.replayCachesRows = true;
+      this.replayCacheRoom = Infinity;
     }
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
@@ -344,12 +348,14 @@ export abstract class EngineRecovery extends EngineRows {
           if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
-          if (this.replayCachesRows)
+          if (this.replayCacheRoom > 0) {
+            this.replayCacheRoom -= frame.size;
             this.rows.cache.set(frame.offset, {
               collectionId: state.meta.id,
               row,
               bytes: frame.size,
             });
+          }
           break;
         }
         case FrameKind.RECORD_DELETE: {
