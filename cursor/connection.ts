@@ -111,6 +111,7 @@ export function connect(path: string, options?: ConnectOptions): Connection<unkn
     'checkpointEveryBytes',
     'replayLimitBytes',
     'replayLimitFrames',
+    'checkpointIdleMs',
     'foreignKeys',
   ] as const) {
     if (opts[key] !== undefined) (storage as Record<string, unknown>)[key] = opts[key];

@@ -34,6 +34,11 @@ export interface OpenOptions {
   /** The same bound in log frames (about one per row written). Default 250,000; 0: none. */
   replayLimitFrames?: number;
   /**
+   * A writer idle this long after a commit checkpoints when more than 64 KiB of log follow the
+   * last checkpoint, so a process killed while idle leaves nothing to replay. Default 1000; 0: never.
+   */
+  checkpointIdleMs?: number;
+  /**
    * Enforce foreign keys on this handle's writes (default true; docs/sql.md "Foreign keys"). SQL
    * connections switch it with `PRAGMA foreign_keys`.
    */
@@ -54,6 +59,7 @@ export const OPEN_OPTIONS: OptionSpec = {
   checkpointEveryBytes: 'number',
   replayLimitBytes: 'number',
   replayLimitFrames: 'number',
+  checkpointIdleMs: 'number',
   foreignKeys: 'boolean',
 };
 

@@ -198,6 +198,11 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     };
   }
 
+  /** The key order of this tree (replay-indexes.ts sorts held-back entries by it). */
+  get keyCompare(): (a: K, b: K) => number {
+    return this.shape.compare;
+  }
+
   get size(): number {
     return this.count;
   }
@@ -767,6 +772,20 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.pendingMode = mode;
     this.grouped = true;
     return groups;
+  }
+
+  /**
+   * Add the absent entries `keys[order[i]], vals[order[i]]`, best given in ascending order (a
+   * sorted run, storage/replay-indexes.ts): consecutive entries of one leaf share its descent
+   * (BTreeEdits.insertRun). Returns how many were added; the same content as add() on each.
+   */
+  addRun(keys: readonly K[], vals: readonly V[], order: Uint32Array): number {
+    if (this.pending !== null) this.flush();
+    sweep(this.shape);
+    const added = this.insertRun(keys, vals, order);
+    // The first value of a key may have changed (firstValue's memo): drop the memo once.
+    if (added > 0) this.forget();
+    return added;
   }
 
   /** Unique mode: insert or replace; returns the previous value. */

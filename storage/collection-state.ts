@@ -111,6 +111,27 @@ export class IndexState {
     return this.pending;
   }
 
+  /**
+   * Replay at open (storage/replay-indexes.ts): entries of the replayed log for a tree still
+   * unbuilt are put into it (`add`) when it is first built, so an open followed by reads by
+   * primary key never pays for them. False, and nothing done, when the tree is built or a view
+   * of it is out (that view must keep the checkpoint's content).
+   */
+  deferEntries(add: (tree: BTree<unknown, unknown>) => void): boolean {
+    const stored = this.pending;
+    if (stored === null || this.pendingView !== null) return false;
+    // No pages or columns any more: the index is not what its checkpoint stored, so the next
+    // checkpoint builds it and writes its changed pages.
+    this.pending = {
+      build: () => {
+        const tree = stored.build();
+        add(tree);
+        return tree;
+      },
+    };
+    return true;
+  }
+
   /** A frozen view of the tree; one taken while the tree is still packed does not build it. */
   view(): IndexView {
     if (this.pending) return (this.pendingView ??= new PendingIndexView(this));

@@ -25,6 +25,7 @@ import {
   DEFAULT_CHECKPOINT_EVERY_BYTES,
   DEFAULT_REPLAY_LIMIT_BYTES,
   DEFAULT_REPLAY_LIMIT_FRAMES,
+  DEFAULT_CHECKPOINT_IDLE_MS,
   RESERVE_BYTES,
   emptyRecoveryReport,
 } from './engine-types';
@@ -89,6 +90,7 @@ export abstract class EngineCore {
   protected readonly checkpointEvery: number;
   protected readonly replayLimitBytes: number;
   protected readonly replayLimitFrames: number;
+  protected readonly checkpointIdleMs: number;
   /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
   protected framesSinceCheckpoint = 0;
   /**
@@ -138,6 +140,7 @@ export abstract class EngineCore {
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
     this.replayLimitBytes = opts.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT_BYTES;
     this.replayLimitFrames = opts.replayLimitFrames ?? DEFAULT_REPLAY_LIMIT_FRAMES;
+    this.checkpointIdleMs = opts.checkpointIdleMs ?? DEFAULT_CHECKPOINT_IDLE_MS;
     this.traced = opts.trace !== false;
   }
 
@@ -289,4 +292,7 @@ export abstract class EngineCore {
 
   /** Written by the file layer (engine-file.ts); recovery and commits call it. */
   abstract checkpoint(): void;
+
+  /** The idle checkpoint's body (engine-transactions.ts schedules it, engine-file.ts writes it). */
+  protected abstract checkpointWhenIdle(): void;
 }

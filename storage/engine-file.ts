@@ -145,8 +145,8 @@ export abstract class EngineFile extends EngineTransactions {
     const before = this.lastTxnId;
     const scanEnd = this.durableEnd;
     this.durableEnd = size;
-    const result = scanLog(this.store, scanEnd, this.lastTxnId, (txnId, frames) =>
-      this.applyCommitted(txnId, frames),
+    const result = this.replayBatched(scanEnd, () =>
+      scanLog(this.store, scanEnd, this.lastTxnId, (txnId, frames) => this.applyCommitted(txnId, frames)),
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
@@ -191,6 +191,7 @@ export abstract class EngineFile extends EngineTransactions {
 
   close(): void {
     if (this.closed) return;
+    this.cancelIdleCheckpoint();
     if (this.txn) this.rollback();
     this.checkpointOnClose();
     this.closed = true;
@@ -217,6 +218,16 @@ export abstract class EngineFile extends EngineTransactions {
   private checkpointOnClose(): void {
     if (this.readOnly || this.broken || !(this.store instanceof FileStore)) return;
     if (this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+    this.checkpointBestEffort();
+  }
+
+  /** The idle checkpoint (EngineTransactions.scheduleIdleCheckpoint): the same best effort. */
+  protected checkpointWhenIdle(): void {
+    if (this.readOnly || this.broken || !(this.store instanceof FileStore)) return;
+    this.checkpointBestEffort();
+  }
+
+  private checkpointBestEffort(): void {
     try {
       this.writeCheckpoint();
     } catch {

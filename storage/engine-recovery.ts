@@ -37,7 +37,19 @@ import { FormatError, IntegrityError } from '../src/errors';
 import type { RecoveryMode } from './engine-types';
 import { EngineRows } from './engine-rows';
 
+/** See EngineRecovery.replayCacheRoom. */
+const REPLAY_CACHE_BYTES = 4 * 1024 * 1024;
+
 export abstract class EngineRecovery extends EngineRows {
+  /**
+   * Bytes of replayed rows that may still go into the row cache: unbounded for a live reader's
+   * refresh (it reads what was just committed); for the open's replay, the first
+   * REPLAY_CACHE_BYTES only. A tail a clean close left (at most 64 KiB) is cached whole, as
+   * before; a killed writer's, up to the replay limits (250,000 rows), would cost more heap (~60
+   * MiB at 1M rows, four indexes) and time (a third of that replay) than the reads it might save.
+   */
+  protected replayCacheRoom = Infinity;
+
   protected recover(mode: RecoveryMode): void {
     this.leafCache.holding = true;
     try {
@@ -119,17 +131,28 @@ export abstract class EngineRecovery extends EngineRows {
     // Replay may read rows of earlier frames; bound reads by the file until the good end is known.
     this.durableEnd = size;
     const report = this.recoveryReport;
-    const result = scanLog(
-      this.store,
-      replayFrom,
-      this.lastTxnId,
-      (txnId, frames) => {
-        this.applyCommitted(txnId, frames);
-        report.replayedTransactions++;
-        this.framesSinceCheckpoint += frames.length + 1;
-      },
-      damaged,
-    );
+    this.replayCacheRoom = REPLAY_CACHE_BYTES;
+    let result: ScanResult;
+    try {
+      result = this.replayBatched(
+        replayFrom,
+        () =>
+          scanLog(
+            this.store,
+            replayFrom,
+            this.lastTxnId,
+            (txnId, frames) => {
+              this.applyCommitted(txnId, frames);
+              report.replayedTransactions++;
+              this.framesSinceCheckpoint += frames.length + 1;
+            },
+            damaged,
+          ),
+        true,
+      );
+    } finally {
+      this.replayCacheRoom = Infinity;
+    }
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
     // A read-only open racing a live writer (another process holds the lock) can see that
@@ -315,6 +338,8 @@ export abstract class EngineRecovery extends EngineRows {
         });
       switch (frame.kind) {
         case FrameKind.CATALOG:
+          // A catalog change reads and replaces index trees: held-back entries go in first.
+          this.replayBatch?.flush();
           this.replayCatalog(body, frame.offset);
           break;
         case FrameKind.RECORD_PUT: {
@@ -323,11 +348,14 @@ export abstract class EngineRecovery extends EngineRows {
           if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
             throw corruptAt(frame.offset, 'record row');
           this.applyPut(state, row, frame.offset);
-          this.rows.cache.set(frame.offset, {
-            collectionId: state.meta.id,
-            row,
-            bytes: frame.size,
-          });
+          if (this.replayCacheRoom > 0) {
+            this.replayCacheRoom -= frame.size;
+            this.rows.cache.set(frame.offset, {
+              collectionId: state.meta.id,
+              row,
+              bytes: frame.size,
+            });
+          }
           break;
         }
         case FrameKind.RECORD_DELETE: {

@@ -15,8 +15,12 @@ import { FormatError, IntegrityError } from '../src/errors';
 import type { ConflictMode, PutResult } from './engine-types';
 import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
 import { EngineCore } from './engine-core';
+import { ReplayIndexBatch } from './replay-indexes';
 
 export abstract class EngineRows extends EngineCore {
+  /** Replay's held-back index entries (see replayBatched); null outside a replay. */
+  protected replayBatch: ReplayIndexBatch | null = null;
+
   /**
    * Insert a validated stored row (see CompiledSchema.toRow). All checks run before any
    * mutation (I4); returns what happened. `current`: the stored row under the same primary key
@@ -143,14 +147,40 @@ export abstract class EngineRows extends EngineCore {
     }
   }
 
-  /** Replay of a RECORD_PUT: the same tree updates as putRow, without staging. */
+  /**
+   * Replay of a RECORD_PUT: the same tree updates as putRow, without staging. While `replayBatch`
+   * is set, index entries are held back and put in key order later (storage/replay-indexes.ts).
+   */
   protected applyPut(state: CollectionState, row: unknown[], location: number): void {
     const pk = state.pkOf(row);
     const oldLoc = state.pk.get(pk);
     if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
     state.pk.set(pk, location);
-    for (const ix of state.indexes) ix.tree.add(ix.accessor.get(row) ?? null, pk);
+    const batch = this.replayBatch;
+    for (const ix of state.indexes) {
+      const key = ix.accessor.get(row) ?? null;
+      if (batch !== null) batch.add(ix, key, pk);
+      else ix.tree.add(key, pk);
+    }
     noteKey(state, pk);
+  }
+
+  /**
+   * Run `scan` (a replay of log frames through applyCommitted) with index entries held back and
+   * put into their trees in key order when it returns; `from` is where the replayed log starts.
+   * `defer`: an unbuilt index takes its entries when first built (ReplayIndexBatch.finish), which
+   * only an open may ask for, before any view of the indexes is out.
+   */
+  protected replayBatched<T>(from: number, scan: () => T, defer = false): T {
+    const batch = new ReplayIndexBatch(from);
+    this.replayBatch = batch;
+    try {
+      const out = scan();
+      batch.finish(defer);
+      return out;
+    } finally {
+      this.replayBatch = null;
+    }
   }
 
   protected applyDelete(state: CollectionState, pk: unknown): void {
@@ -168,6 +198,8 @@ export abstract class EngineRows extends EngineCore {
    */
   private unindexSuperseded(state: CollectionState, loc: number, pk: unknown): void {
     if (state.indexes.length === 0 || this.staleIndexes.has(state.meta.id)) return;
+    // A row replayed earlier may still have its entries held back: they go in first.
+    if (this.replayBatch?.mayHold(loc)) this.replayBatch.flush();
     let row: unknown[];
     try {
       row = this.readRow(loc);

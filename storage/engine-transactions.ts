@@ -13,7 +13,7 @@ import { active, channels } from './trace';
 import type { CommitTraceContext } from './trace';
 import { InternalError, TransactionError } from '../src/errors';
 import type { ActiveTxn, Savepoint, StatementMark, TxnState } from './engine-types';
-import { CHECKPOINT_SPACING, UNDO_ADDED, UNDO_PK, UNDO_SEQ } from './engine-types';
+import { CHECKPOINT_SPACING, CLOSE_CHECKPOINT_BYTES, UNDO_ADDED, UNDO_PK, UNDO_SEQ } from './engine-types';
 import { EngineRecovery } from './engine-recovery';
 
 export abstract class EngineTransactions extends EngineRecovery {
@@ -196,6 +196,38 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.txn = null;
     this.publishView();
     if (this.checkpointDue()) this.checkpoint();
+    else this.scheduleIdleCheckpoint();
+  }
+
+  /** The pending idle checkpoint (scheduleIdleCheckpoint); null when none. */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * After a commit that leaves more than CLOSE_CHECKPOINT_BYTES of log after the last checkpoint:
+   * checkpoint once the writer has stayed idle for checkpointIdleMs, as a clean close would, so a
+   * writer killed while idle leaves nothing to replay (a busy one is bounded by the replay
+   * limits). Each commit pushes it back; unref'd, it never keeps a process alive.
+   */
+  private scheduleIdleCheckpoint(): void {
+    if (this.checkpointIdleMs <= 0 || this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+    if (this.idleTimer !== null) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      // A transaction still open (an async one between awaits) schedules again at its commit.
+      if (this.closed || this.txn !== null || this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+      this.checkpointWhenIdle();
+    }, this.checkpointIdleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Drop a pending idle checkpoint (close). */
+  protected cancelIdleCheckpoint(): void {
+    if (this.idleTimer === null) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   /**

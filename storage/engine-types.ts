@@ -39,6 +39,12 @@ export interface EngineOptions {
   replayLimitBytes?: number;
   /** The same bound counted in frames, which is what replay's cost follows (default 250,000; 0: none). */
   replayLimitFrames?: number;
+  /**
+   * A writer left idle this long after a commit (no transaction open) checkpoints when more than
+   * CLOSE_CHECKPOINT_BYTES of log follow the last checkpoint, as a clean close would: what a
+   * writer killed while idle leaves to replay (default 1,000 ms; 0 disables).
+   */
+  checkpointIdleMs?: number;
   /** false: publish nothing on the diagnostics channels (compaction's private copy). */
   trace?: boolean;
 }
@@ -174,6 +180,8 @@ export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
  */
 export const DEFAULT_REPLAY_LIMIT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_REPLAY_LIMIT_FRAMES = 250_000;
+/** See EngineOptions.checkpointIdleMs. */
+export const DEFAULT_CHECKPOINT_IDLE_MS = 1000;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
 export const CHECKPOINT_SPACING = 4;
 /**
