@@ -5,7 +5,7 @@
 import { compareValues } from '../storage/compare';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
-import { isExtreme, makeAccumulator } from './aggregates';
+import { extremeImproved, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
 import { jsonMode } from './json-subtype';
 import type { PhysicalPlan } from './physical';
@@ -99,7 +99,7 @@ export function aggregateRows(
       const more = moreEvals[i];
       const acc = g.accs[i];
       acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
-      if (i === extremeIdx && isExtreme(acc)) improved = acc.improved;
+      if (i === extremeIdx) improved = extremeImproved(acc) === true;
     }
     // Bare columns read the row min()/max() chose, else the group's first row in scan order (what
     // SQLite 3.4x+ returns; older releases gave the last).

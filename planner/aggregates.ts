@@ -221,7 +221,7 @@ class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
   private sawNull = false;
   constructor(
-    private readonly inner: Accumulator,
+    readonly inner: Accumulator,
     /** Values equal under the argument's collation are one value ('a' and 'A' under NOCASE). */
     private readonly collation: Collation | undefined,
   ) {}
@@ -282,8 +282,15 @@ export function makeAccumulator(
   return distinct ? new DistinctAcc(acc, collation) : acc;
 }
 
-export function isExtreme(acc: Accumulator): acc is ExtremeAcc {
-  return acc instanceof ExtremeAcc;
+/**
+ * Whether the row just added should become the bare-column row of a lone min()/max(): it set a
+ * new extreme. A row DISTINCT drops is not added at all, so it keeps the answer of the last row
+ * that was (SQLite's skip flag is left as the previous step set it): after an improving row,
+ * duplicates move the bare columns along too (`max(DISTINCT 1), b` reads the last row).
+ */
+export function extremeImproved(acc: Accumulator): boolean | null {
+  const inner = acc instanceof DistinctAcc ? acc.inner : acc;
+  return inner instanceof ExtremeAcc ? inner.improved : null;
 }
 
 /**

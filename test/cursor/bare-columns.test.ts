@@ -34,3 +34,33 @@ test.each([
   const r = o.both(sql, []);
   expect(r.mv).toEqual(r.sqlite);
 });
+
+// min()/max() with DISTINCT: a row DISTINCT drops leaves SQLite's "new extreme" flag as the last
+// row that reached the aggregate set it, so duplicates after an improving row move the bare
+// columns along, and duplicates after a non-improving row do not.
+describe('bare columns beside min()/max() with DISTINCT', () => {
+  let d: Oracle;
+  beforeAll(() => {
+    d = new Oracle();
+    d.exec(
+      'CREATE TABLE m (a INTEGER, b INTEGER, k INTEGER)',
+      'INSERT INTO m VALUES (NULL, 10, 0), (NULL, 20, 1), (3, 30, 0), (NULL, 40, 1), (2, 50, 0), (3, 60, 1), (5, 70, 0), (5, 80, 1)',
+    );
+  });
+  afterAll(() => d.close());
+  test.each([
+    'SELECT max(DISTINCT a), b FROM m',
+    'SELECT min(DISTINCT a), b FROM m',
+    'SELECT max(DISTINCT 64) * b FROM m',
+    'SELECT min(DISTINCT 7), b FROM m WHERE b < 60',
+    'SELECT max(DISTINCT a / 10), b FROM m',
+    'SELECT max(DISTINCT a), b FROM m WHERE b <= 60',
+    'SELECT max(DISTINCT a), b FROM m WHERE a IS NULL',
+    'SELECT k, max(DISTINCT a), b FROM m GROUP BY k',
+    'SELECT k, min(DISTINCT 1), b FROM m GROUP BY k',
+    'SELECT k, b, max(DISTINCT -a) FROM m GROUP BY k',
+  ])('%s', (sql) => {
+    const r = d.both(sql, []);
+    expect(r.mv).toEqual(r.sqlite);
+  });
+});
