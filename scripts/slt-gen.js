@@ -262,14 +262,23 @@ function genIndexFile(rows, withNulls) {
   const ic = ['col0', 'col3', 'pk'];
   const fc = ['col1', 'col4'];
   const tc = ['col2', 'col5'];
-  const numLit = (c) => (fc.includes(c) ? (rnd() * 100).toFixed(2) : String(int(rows * 10)));
+  // Mostly the column's own kind; sometimes the other numeric kind (INTEGER vs 4.5, FLOAT vs 7).
+  const numLit = (c) =>
+    fc.includes(c) === chance(0.85)
+      ? (rnd() * (fc.includes(c) ? 100 : rows * 10)).toFixed(int(3))
+      : String(int(rows * 10));
   function cond(depth = 0) {
     const r = rnd();
     if (depth < 3 && r < 0.25) return `${cond(depth + 1)} ${pick(['AND', 'OR'])} ${cond(depth + 1)}`;
     if (depth < 3 && r < 0.32) return `( ${cond(depth + 1)} )`;
     if (depth < 3 && r < 0.37) return `NOT ( ${cond(depth + 1)} )`;
     const c = pick(ic.concat(fc, ic));
-    if (r < 0.6) return `${c} ${pick(['=', '<', '>', '<=', '>=', '<>'])} ${numLit(c)}`;
+    if (r < 0.5) return `${c} ${pick(['=', '<', '>', '<=', '>=', '<>'])} ${numLit(c)}`;
+    // index/commute: the literal on the left, or an expression on the column
+    if (r < 0.6)
+      return chance(0.5)
+        ? `${numLit(c)} ${pick(['=', '<', '>', '<=', '>=', '<>'])} ${c}`
+        : `(${c} ${pick(['+', '-', '*'])} ${int(10)}) ${pick(['<', '>', '='])} ${numLit(c)}`;
     if (r < 0.7) return `${c} ${chance(0.3) ? 'NOT ' : ''}BETWEEN ${numLit(c)} AND ${numLit(c)}`;
     if (r < 0.8) {
       const items = [];
@@ -346,7 +355,7 @@ function genIndexFile(rows, withNulls) {
 function genJoinFile() {
   const out = [];
   header(out);
-  const nt = 6;
+  const nt = 12;
   for (let t = 1; t <= nt; t++) {
     stmt(out, `CREATE TABLE t${t}(a${t} INTEGER PRIMARY KEY, b${t} INTEGER, x${t} VARCHAR(40))`);
     for (let r = 1; r <= 10; r++)
@@ -354,7 +363,7 @@ function genJoinFile() {
     if (chance(0.5)) stmt(out, `CREATE INDEX t${t}i0 ON t${t}(b${t})`);
   }
   for (let i = 0; i < perFile; i++) {
-    const k = 2 + int(3);
+    const k = 2 + int(6);
     const ts = [];
     while (ts.length < k) {
       const t = 1 + int(nt);
@@ -392,6 +401,238 @@ function genJoinFile() {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Kind 4: select1-3 shapes (t1(a..e) with 30 rows, a fixed pool of expressions and predicates,
+// correlated subqueries, ORDER BY over column numbers), NULLs in some rows as in select2/3
+
+const POOL_EXPR = [
+  'a',
+  'b',
+  'c',
+  'd',
+  'e',
+  'a-b',
+  'b-c',
+  'c-d',
+  'd-e',
+  'abs(a)',
+  'abs(b-c)',
+  'a+b*2',
+  'a+b*2+c*3',
+  'a+b*2+c*3+d*4',
+  'a+b*2+c*3+d*4+e*5',
+  '(a+b+c+d+e)/5',
+  'CASE WHEN a<b-3 THEN 111 WHEN a<=b THEN 222 WHEN a<b+3 THEN 333 ELSE 444 END',
+  'CASE a+1 WHEN b THEN 111 WHEN c THEN 222 WHEN d THEN 333 WHEN e THEN 444 ELSE 555 END',
+  'CASE WHEN c>(SELECT avg(c) FROM t1) THEN a*2 ELSE b*10 END',
+  '(SELECT count(*) FROM t1 AS x WHERE x.b<t1.b)',
+  '(SELECT count(*) FROM t1 AS x WHERE x.c>t1.c AND x.d<t1.d)',
+  'coalesce(a,b,c,d,e)',
+  'CASE WHEN a IS NULL THEN 0 ELSE a END',
+  'nullif(a,b)',
+  'a IS NULL',
+  '(SELECT max(x.e) FROM t1 AS x WHERE x.a>t1.a)',
+  'a*b-c',
+  'e%7',
+  '-d',
+  '(a+b)/(c-d)',
+];
+const POOL_PRED = [
+  'a>b',
+  'b>c',
+  'c>d',
+  'd>e',
+  '(e>a AND e<b)',
+  '(e>c OR e<d)',
+  '(a>b-2 AND a<b+2)',
+  '(c<=d-2 OR c>=d+2)',
+  'c BETWEEN b-2 AND d+2',
+  'd NOT BETWEEN 110 AND 150',
+  'e+d BETWEEN a+b-10 AND c+130',
+  'EXISTS(SELECT 1 FROM t1 AS x WHERE x.b<t1.b)',
+  'a IS NULL',
+  'b IS NOT NULL',
+  'coalesce(a,b) > 150',
+  'a IN (SELECT b FROM t1 AS x WHERE x.c > t1.c)',
+  'c NOT IN (SELECT d FROM t1 WHERE d > 200)',
+  'b IN (100,107,200,NULL)',
+  'e NOT IN (101,NULL)',
+];
+
+function genSelect1File(withNulls) {
+  const out = [];
+  header(out);
+  stmt(out, 'CREATE TABLE t1(a INTEGER, b INTEGER, c INTEGER, d INTEGER, e INTEGER)');
+  for (let r = 0; r < 30; r++) {
+    const base = 100 + r * 5;
+    const cols = ['a', 'b', 'c', 'd', 'e'].sort(() => rnd() - 0.5);
+    const vals = cols.map((_, i) => (withNulls && chance(0.1) ? 'NULL' : String(base + ((i + int(5)) % 5))));
+    stmt(out, `INSERT INTO t1(${cols.join(',')}) VALUES(${vals.join(',')})`);
+  }
+  if (chance(0.5))
+    stmt(
+      out,
+      `CREATE INDEX t1i${int(9)} ON t1(${pick(['a', 'b', 'c', 'd', 'e'])}${chance(0.5) ? ', ' + pick(['a', 'b', 'c', 'd', 'e']) : ''})`.replace(
+        /ON t1\((\w), \1\)/,
+        'ON t1($1)',
+      ),
+    );
+  for (let i = 0; i < perFile; i++) {
+    const n = 1 + int(5);
+    const items = [];
+    for (let j = 0; j < n; j++) items.push(pick(POOL_EXPR));
+    const preds = [];
+    for (let j = 0, k = int(4); j < k; j++) preds.push(pick(POOL_PRED));
+    const conj = chance(0.5) ? '\n   AND ' : '\n    OR ';
+    let sql = `SELECT ${items.join(',\n       ')}\n  FROM t1`;
+    if (preds.length) sql += `\n WHERE ${preds.join(conj)}`;
+    const order = [];
+    for (let j = 1; j <= n; j++) order.push(j);
+    order.sort(() => rnd() - 0.5);
+    if (chance(0.6)) {
+      sql += `\n ORDER BY ${order.map((o) => o + (chance(0.2) ? ' DESC' : '')).join(',')}`;
+      query(out, sql, n, 'rowsort');
+    } else query(out, sql, n, 'rowsort');
+    if (chance(0.1))
+      query(
+        out,
+        `SELECT count(*), sum(${pick(['a', 'b', 'e'])}), min(${pick(POOL_EXPR.slice(0, 16))}) FROM t1${preds.length ? ' WHERE ' + preds.join(' AND ') : ''}`,
+        3,
+      );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kind 5: select4 shapes (compounds of up to 8 arms over t1..t9, valuesort)
+
+function genCompoundFile() {
+  const out = [];
+  header(out);
+  for (let t = 1; t <= 9; t++)
+    stmt(
+      out,
+      `CREATE TABLE t${t}(a${t} INTEGER, b${t} INTEGER, c${t} INTEGER, d${t} INTEGER, e${t} INTEGER, x${t} VARCHAR(30))`,
+    );
+  for (let r = 0; r < 200; r++) {
+    const t = 1 + int(9);
+    stmt(
+      out,
+      `INSERT INTO t${t} VALUES(${int(100)},${int(100)},${int(100)},${int(100)},${int(100)},'table tn${t} row ${r}')`,
+    );
+  }
+  for (let t = 1; t <= 9; t++)
+    if (chance(0.4))
+      stmt(out, `CREATE INDEX t${t}i${int(5)} ON t${t}(${pick(['a', 'b', 'c', 'd', 'e'])}${t})`);
+  const col = (t) => `${pick(['a', 'b', 'c', 'd', 'e'])}${t}`;
+  function where(t) {
+    const term = () => {
+      const r = rnd();
+      if (r < 0.4) {
+        const items = [];
+        for (let i = 0, n = 1 + int(8); i < n; i++) items.push(int(100));
+        return `${col(t)} in (${items.join(',')})`;
+      }
+      const eqs = [];
+      for (let i = 0, n = 1 + int(3); i < n; i++)
+        eqs.push(chance(0.5) ? `${col(t)}=${int(100)}` : `${int(100)}=${col(t)}`);
+      return `(${eqs.join(chance(0.5) ? ' AND ' : ' OR ')})`;
+    };
+    const terms = [];
+    for (let i = 0, n = 1 + int(3); i < n; i++) terms.push(term());
+    return chance(0.3) ? `NOT (${terms.join('\n           OR ')})` : terms.join('\n      OR ');
+  }
+  for (let i = 0; i < perFile; i++) {
+    const arms = 1 + int(8);
+    let sql = '';
+    for (let k = 0; k < arms; k++) {
+      const t = 1 + int(9);
+      if (k > 0) sql += `\n${pick(['UNION', 'UNION ALL', 'EXCEPT', 'INTERSECT', 'UNION', 'EXCEPT'])}\n`;
+      sql += `  SELECT ${col(t)} FROM t${t}\n   WHERE ${where(t)}`;
+    }
+    if (chance(0.15)) {
+      sql += `\n ORDER BY 1${chance(0.5) ? ' DESC' : ''}`;
+      query(out, sql, 1, 'nosort');
+    } else query(out, sql, 1, 'valuesort');
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kind 6: random/select and random/groupby shapes over several sources (comma and CROSS JOIN
+// lists of up to four tables, SELECT *, GROUP BY several keys, aliases named like columns)
+
+function genMultiFile(withNulls) {
+  const out = [];
+  header(out);
+  smallTables(out, withNulls);
+  for (let i = 0; i < perFile; i++) {
+    const k = 1 + int(4);
+    const srcs = [];
+    const names = [];
+    for (let j = 0; j < k; j++) {
+      const t = int(3);
+      let name = `tab${t}`;
+      if (names.includes(name) || chance(0.5)) name = `cor${j}`;
+      if (names.includes(name)) name = `cor${j}x`;
+      names.push(name);
+      srcs.push(name === `tab${t}` ? name : `tab${t}${chance(0.7) ? ' AS' : ''} ${name}`);
+    }
+    let from = srcs[0];
+    for (let j = 1; j < k; j++) from += chance(0.5) ? `, ${srcs[j]}` : ` CROSS JOIN ${srcs[j]}`;
+    const col = () => `${pick(names)}.col${int(3)}`;
+    const colMaybe = () => (k === 1 && chance(0.5) ? `col${int(3)}` : col());
+    const distinct = pick(['', 'ALL ', 'DISTINCT ']);
+    const r = rnd();
+    if (r < 0.2) {
+      query(out, `SELECT ${distinct}* FROM ${from}`, 3 * k);
+    } else if (r < 0.55) {
+      const keys = [colMaybe()];
+      if (chance(0.4)) keys.push(colMaybe());
+      const items = [];
+      const n = 1 + int(2);
+      for (let j = 0; j < n; j++) {
+        const e = pick([
+          pick(keys),
+          `${pick(keys)} * ${unary(String(int(100)))}`,
+          `- ${pick(keys)}`,
+          unary(String(int(100))),
+          `${pick(keys)} + ${pick(keys)}`,
+          `COUNT ( * )`,
+          `SUM ( ${colMaybe()} )`,
+          `MIN ( ${colMaybe()} )`,
+          `${pick(keys)} / ${1 + int(90)}`,
+        ]);
+        items.push(e + (chance(0.5) ? `${chance(0.7) ? ' AS' : ''} col${int(3)}` : ''));
+      }
+      let sql = `SELECT ${distinct}${items.join(', ')} FROM ${from} GROUP BY ${keys.join(', ')}`;
+      if (chance(0.25))
+        sql += ` HAVING ${pick([`${pick(keys)} > ${int(100)}`, `COUNT ( * ) > ${int(3)}`, `NOT ${pick(keys)} IS NULL`, `SUM ( ${colMaybe()} ) < ${int(300)}`])}`;
+      if (chance(0.2)) sql += ` ORDER BY ${1 + int(n)}`;
+      query(out, sql, n);
+    } else {
+      const items = [];
+      const n = 1 + int(3);
+      for (let j = 0; j < n; j++) {
+        const e = pick([
+          colMaybe(),
+          `${unary(colMaybe())} * ${unary(colMaybe())}`,
+          `${colMaybe()} + ${unary(String(int(100)))}`,
+          unary(String(int(100))),
+          `${colMaybe()} / ${unary(colMaybe())}`,
+          `( ${colMaybe()} ) * ${int(50)}`,
+        ]);
+        items.push(e + (chance(0.5) ? `${chance(0.7) ? ' AS' : ''} col${int(3)}` : ''));
+      }
+      let sql = `SELECT ${distinct}${items.join(', ')} FROM ${from}`;
+      if (chance(0.4))
+        sql += ` WHERE ${colMaybe()} ${pick(['<', '>', '=', '<>', 'IN (SELECT col0 FROM tab0) AND 1 >'])} ${colMaybe()}`;
+      query(out, sql, n);
+    }
+  }
+  return out;
+}
+
 fs.mkdirSync(outDir, { recursive: true });
 const kinds = [
   ['expr', () => genExprFile(false)],
@@ -401,6 +642,11 @@ const kinds = [
   ['index10', () => genIndexFile(10, false)],
   ['index100-nulls', () => genIndexFile(100, true)],
   ['joins', () => genJoinFile()],
+  ['select1', () => genSelect1File(false)],
+  ['select2-nulls', () => genSelect1File(true)],
+  ['compound', () => genCompoundFile()],
+  ['multi', () => genMultiFile(false)],
+  ['multi-nulls', () => genMultiFile(true)],
 ];
 for (const [name, gen] of kinds) {
   for (let f = 0; f < perKind; f++) {

@@ -210,6 +210,7 @@ function documented(err) {
   if (/compared with an? \w+ literal/.test(err.msg))
     return 'typed column compared with a literal of another type';
   if (/length must be at most/.test(err.msg)) return 'VARCHAR(n) enforced';
+  if (/^(CREATE|DROP) TRIGGER is not supported/.test(err.msg)) return 'triggers are not supported';
   if (err.cls === 'ValidationError' && /expected /.test(err.msg))
     return 'value of another type stored in a typed column';
   return null;
