@@ -22,6 +22,8 @@ class Group {
     /** The row bare columns are read from. */
     public rep: Row,
   ) {}
+  /** SQLite's skip flag, inverted: whether the last min()/max() that saw a value improved. */
+  improved = false;
 }
 
 export function aggregateRows(
@@ -40,11 +42,11 @@ export function aggregateRows(
   const argEvals = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
-  // With exactly one MIN/MAX, bare columns come from the row holding the extreme (SQLite rule).
-  const extremeIdx =
-    node.aggregates.filter((a) => a.fn === 'min' || a.fn === 'max').length === 1
-      ? node.aggregates.findIndex((a) => a.fn === 'min' || a.fn === 'max')
-      : -1;
+  // With min()/max() aggregates, bare columns come from the last row where the last of them to
+  // see a value set a new extreme (SQLite's skip flag, which each min/max step overwrites): with
+  // one min/max, the row holding the extreme.
+  const isExtreme = node.aggregates.map((a) => a.fn === 'min' || a.fn === 'max');
+  const anyExtreme = isExtreme.includes(true);
   const groups = new GroupIndex<Group>();
   const single = groupEvals.length === 1 ? groupEvals[0] : null;
   const collations = node.aggregates.map((a) => (a.arg ? valueCollation(a.arg) : undefined));
@@ -91,7 +93,7 @@ export function aggregateRows(
         groups.add(lookup, g);
       }
     }
-    let improved = false;
+    let improved = g.improved;
     for (let i = 0; i < g.accs.length; i++) {
       const filter = filters[i];
       if (filter && truth(filter(row)) !== true) continue;
@@ -99,14 +101,15 @@ export function aggregateRows(
       const more = moreEvals[i];
       const acc = g.accs[i];
       acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
-      if (i === extremeIdx) improved = extremeImproved(acc) === true;
+      if (isExtreme[i]) improved = extremeImproved(acc) ?? improved;
     }
     // Bare columns read the row min()/max() chose, else the group's first row in scan order (what
     // SQLite 3.4x+ returns; older releases gave the last).
-    if (extremeIdx >= 0 && improved) g.rep = row;
+    g.improved = improved;
+    if (anyExtreme && improved) g.rep = row;
   }
   if (groups.size === 0 && node.groupBy.length === 0) {
-    groups.add([], { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
+    groups.add([], new Group([], newAccs(), new Array<unknown>(node.inputWidth).fill(null)));
   }
   const out: Row[] = [];
   for (const g of groups.values()) {

@@ -220,15 +220,21 @@ class JsonGroupAcc implements Accumulator {
 class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
   private sawNull = false;
+  /** Whether the last add() reached the inner accumulator (false: a duplicate, dropped). */
+  passed = false;
   constructor(
     readonly inner: Accumulator,
     /** Values equal under the argument's collation are one value ('a' and 'A' under NOCASE). */
     private readonly collation: Collation | undefined,
   ) {}
   add(v: unknown, more?: readonly unknown[]): void {
+    this.passed = false;
     if (v === null || v === undefined) {
       // NULL is one more distinct value: only json_group_array keeps it, the others skip NULLs.
-      if (!this.sawNull) this.inner.add(null, more);
+      if (!this.sawNull) {
+        this.inner.add(null, more);
+        this.passed = true;
+      }
       this.sawNull = true;
       return;
     }
@@ -237,6 +243,7 @@ class DistinctAcc implements Accumulator {
     if (this.seen.has(k)) return;
     this.seen.add(k);
     this.inner.add(v, more);
+    this.passed = true;
   }
   result(): unknown {
     return this.inner.result();
@@ -283,14 +290,16 @@ export function makeAccumulator(
 }
 
 /**
- * Whether the row just added should become the bare-column row of a lone min()/max(): it set a
- * new extreme. A row DISTINCT drops is not added at all, so it keeps the answer of the last row
- * that was (SQLite's skip flag is left as the previous step set it): after an improving row,
- * duplicates move the bare columns along too (`max(DISTINCT 1), b` reads the last row).
+ * What the value just added to a min()/max() says about the bare columns (SQLite's skip flag):
+ * true when it set a new extreme, false when it did not, null when it changes nothing — not a
+ * min()/max(), or a duplicate DISTINCT dropped before the aggregate saw it.
  */
 export function extremeImproved(acc: Accumulator): boolean | null {
-  const inner = acc instanceof DistinctAcc ? acc.inner : acc;
-  return inner instanceof ExtremeAcc ? inner.improved : null;
+  if (acc instanceof DistinctAcc) {
+    if (!acc.passed) return null;
+    return acc.inner instanceof ExtremeAcc ? acc.inner.improved : null;
+  }
+  return acc instanceof ExtremeAcc ? acc.improved : null;
 }
 
 /**

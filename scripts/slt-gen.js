@@ -58,7 +58,7 @@ function makeExpr(ctx) {
   function expr(depth = 0) {
     const r = rnd();
     if (depth > 3) return atom(depth + 1);
-    if (r < 0.35) return `${atom(depth)} ${pick(['+', '-', '*', '*', '/', '+', '-'])} ${atom(depth)}`;
+    if (r < 0.35) return `${atom(depth)} ${pick(['+', '-', '*', '*', '/', '+', '-', '%'])} ${atom(depth)}`;
     if (r < 0.45) return `( ${expr(depth + 1)} )`;
     if (r < 0.5) return `CAST ( ${expr(depth + 1)} AS ${pick(['INTEGER', 'INTEGER', 'REAL'])} )`;
     if (r < 0.55) return `NULLIF ( ${expr(depth + 1)}, ${expr(depth + 1)} )`;
@@ -79,6 +79,8 @@ function makeExpr(ctx) {
     if (aggOk && r < 0.8) return unary(agg());
     if (r < 0.83) return `abs ( ${expr(depth + 1)} )`;
     if (ctx.sub && r < 0.86) return `( ${ctx.sub()} )`;
+    if (r < 0.88) return `( ${pred(depth + 1)} )`;
+    if (r < 0.9) return `${atom(depth)} ${pick(['IS', 'IS NOT'])} ${atom(depth)}`;
     return atom(depth);
   }
   function agg() {
@@ -134,11 +136,11 @@ function smallTables(out, withNulls) {
   }
 }
 
-function genExprFile(withNulls) {
+function genExprFile(withNulls, reals = false) {
   const out = [];
   header(out);
   smallTables(out, withNulls);
-  const cst = makeExpr({ numCols: [], aggOk: true });
+  const cst = makeExpr({ numCols: [], aggOk: true, reals });
   for (let i = 0; i < perFile; i++) {
     const n = 1 + int(2);
     const cols = [];
@@ -636,6 +638,7 @@ function genMultiFile(withNulls) {
 fs.mkdirSync(outDir, { recursive: true });
 const kinds = [
   ['expr', () => genExprFile(false)],
+  ['expr-reals', () => genExprFile(false, true)],
   ['select', () => genSelectFile(false, false)],
   ['select-nulls', () => genSelectFile(true, false)],
   ['groupby', () => genSelectFile(chance(0.5), true)],

@@ -154,3 +154,25 @@ describe('main. before a table, view or index name', () => {
     },
   );
 });
+
+// SQLite's grammar reads BETWEEN's lower bound as any expression short of AND/OR, and its upper
+// bound up to BETWEEN's own precedence (SQLite's random expression scripts write such bounds).
+describe('BETWEEN bounds parse as in SQLite', () => {
+  test.each([
+    'SELECT x BETWEEN 1 IS x AND 3 FROM t1',
+    'SELECT x BETWEEN x = 1 AND 3 FROM t1',
+    'SELECT x NOT BETWEEN x IS NOT NULL AND 2 FROM t1',
+    'SELECT x BETWEEN NOT x AND 3 FROM t1',
+    'SELECT x BETWEEN x IN (0, 1) AND 5 FROM t1',
+    'SELECT x BETWEEN x BETWEEN 0 AND 1 AND 3 FROM t1',
+    'SELECT x BETWEEN 0 AND 3 IS NULL FROM t1',
+    'SELECT x BETWEEN 0 AND 3 = 1 FROM t1',
+    'SELECT x FROM t1 WHERE x BETWEEN - 1 IS NOT x AND 2 AND y IS NOT NULL',
+    'SELECT x BETWEEN 1 OR 2 AND 3 FROM t1',
+  ])('%s', (sql) => {
+    const o = oracle();
+    const got = o.query(sql);
+    expect(got.mv).toEqual(got.sqlite);
+    o.close();
+  });
+});
