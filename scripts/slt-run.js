@@ -3,6 +3,7 @@
  * sqllogictest runner for ModelVault (plain Node, uses the built dist/: run `npm run build` first).
  *
  *   node scripts/slt-run.js [--oracle] [--show N] [--timeout-ms MS] FILE_OR_DIR...
+ *   SLT_MV_ROOT=/other/checkout node scripts/slt-run.js ...   (that checkout's dist/)
  *
  * Each file runs in a child process (a fresh `connect(':memory:')` and a fresh better-sqlite3
  * database), so a hang is reported as one and cannot stop the run. Every record also runs on
@@ -217,7 +218,8 @@ function documented(err) {
 }
 
 function runOne(file) {
-  const root = path.resolve(__dirname, '..');
+  // SLT_MV_ROOT: another checkout's build, to measure before and after a change.
+  const root = process.env.SLT_MV_ROOT || path.resolve(__dirname, '..');
   const mv = require(path.join(root, 'dist/src/index.js'));
   const Sqlite = require('better-sqlite3');
   const conn = mv.connect(':memory:', { autocommit: true, safeIntegers: true });
