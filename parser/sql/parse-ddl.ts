@@ -263,7 +263,10 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   do {
     if (!p.atName()) throw p.unsupported('indexes on expressions');
     columns.push(p.dottedName());
-    if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    // Index trees are BINARY, so `COLLATE BINARY` asks for what every index is; other collations
+    // would order the index differently.
+    if (p.acceptWord('COLLATE') && p.name('a collation name').toUpperCase() !== 'BINARY')
+      throw p.unsupported('COLLATE other than BINARY in an index');
     desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
     if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
