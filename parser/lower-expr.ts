@@ -160,6 +160,9 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
   }
   const found = cx.scope ? lookupColumn(cx.scope, e.parts, e.quoted, cx.sql) : null;
   if (found) return found.expr;
+  // `main.t.col`: `main` is the schema of the one database a connection has (SQLite's name).
+  if (e.parts.length >= 3 && e.parts[0].toLowerCase() === 'main')
+    return lowerColumnRef({ ...e, parts: e.parts.slice(1) }, cx);
   // A real column wins over an output alias of the same name; the alias is only the fallback.
   const alias = e.parts.length === 1 ? cx.aliases?.get(e.parts[0].toLowerCase()) : undefined;
   if (!alias) {

@@ -87,8 +87,14 @@ function lowerOutputs(
       continue;
     }
     const expr = lowerExpr(item.expr, cx);
-    const col =
-      item.expr.t === 'col' && scope ? lookupColumn(scope, item.expr.parts, item.expr.quoted, cx.sql) : null;
+    let col: ReturnType<typeof lookupColumn> = null;
+    if (item.expr.t === 'col' && scope) {
+      const { parts, quoted } = item.expr;
+      col = lookupColumn(scope, parts, quoted, cx.sql);
+      // `main.t.col` is named as `t.col` is (lowerExpr drops the schema the same way).
+      if (!col && parts.length >= 3 && parts[0].toLowerCase() === 'main')
+        col = lookupColumn(scope, parts.slice(1), quoted, cx.sql);
+    }
     const name = item.alias ?? col?.declared ?? cx.sql.slice(item.start, item.end);
     outputs.push({ expr, column: { name, type: typeOf(expr), nullable: col ? col.nullable : true } });
     const key = item.alias?.toLowerCase();

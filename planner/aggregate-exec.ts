@@ -12,7 +12,7 @@
 import { compareValues } from '../storage/compare';
 import { compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
-import { isExtreme, makeAccumulator } from './aggregates';
+import { extremeLoads, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
 import { jsonMode } from './json-subtype';
 import type { PhysicalPlan } from './physical';
@@ -36,6 +36,12 @@ class Group {
     /** The row bare columns are read from. */
     public rep: Row,
   ) {}
+  /**
+   * SQLite's skip flag, inverted: whether bare columns load at this row. Only a min()/max() step
+   * sets it, so a row no min/max steps (a duplicate or NULL its DISTINCT dropped, a FILTER)
+   * keeps it; before any step it says no (the first row is loaded as the group starts).
+   */
+  load = false;
 }
 
 export function aggregateRows(
@@ -84,7 +90,7 @@ export function aggregateRows(
    * whose values are all NULL shows its last row.
    */
   const feed = (g: Group, row: Row): void => {
-    let load = true;
+    let load = g.load;
     for (let i = 0; i < g.accs.length; i++) {
       const filter = filters[i];
       if (filter && truth(filter(row)) !== true) continue;
@@ -92,8 +98,9 @@ export function aggregateRows(
       const more = moreEvals[i];
       const acc = g.accs[i];
       acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
-      if (isExtreme(acc)) load = acc.improved || acc.best === null;
+      load = extremeLoads(acc) ?? load;
     }
+    g.load = load;
     if (extremes && load) g.rep = row;
   };
   // Estimated heap of one more group: its first row, key values and accumulators.
@@ -138,7 +145,7 @@ export function aggregateRows(
     feed(g, row);
   }
   if (groups.size === 0 && node.groupBy.length === 0) {
-    groups.add([], { keys: [], accs: newAccs(), rep: new Array<unknown>(node.inputWidth).fill(null) });
+    groups.add([], new Group([], newAccs(), new Array<unknown>(node.inputWidth).fill(null)));
   }
   const width = node.inputWidth;
   const nk = node.groupBy.length;

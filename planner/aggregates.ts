@@ -220,15 +220,21 @@ class JsonGroupAcc implements Accumulator {
 class DistinctAcc implements Accumulator {
   private seen = new Set<string>();
   private sawNull = false;
+  /** Whether the last add() reached the inner accumulator (false: a duplicate, dropped). */
+  passed = false;
   constructor(
-    private readonly inner: Accumulator,
+    readonly inner: Accumulator,
     /** Values equal under the argument's collation are one value ('a' and 'A' under NOCASE). */
     private readonly collation: Collation | undefined,
   ) {}
   add(v: unknown, more?: readonly unknown[]): void {
+    this.passed = false;
     if (v === null || v === undefined) {
       // NULL is one more distinct value: only json_group_array keeps it, the others skip NULLs.
-      if (!this.sawNull) this.inner.add(null, more);
+      if (!this.sawNull) {
+        this.inner.add(null, more);
+        this.passed = true;
+      }
       this.sawNull = true;
       return;
     }
@@ -237,6 +243,7 @@ class DistinctAcc implements Accumulator {
     if (this.seen.has(k)) return;
     this.seen.add(k);
     this.inner.add(v, more);
+    this.passed = true;
   }
   result(): unknown {
     return this.inner.result();
@@ -282,8 +289,19 @@ export function makeAccumulator(
   return distinct ? new DistinctAcc(acc, collation) : acc;
 }
 
-export function isExtreme(acc: Accumulator): acc is ExtremeAcc {
-  return acc instanceof ExtremeAcc;
+/**
+ * What the value just added to a min()/max() says about the bare columns (SQLite's skip flag,
+ * inverted): load them when it set a new extreme, or when it has held no value yet (a NULL
+ * before any value is not declined); not when it declined the value; null when it changes
+ * nothing — not a min()/max(), or a duplicate DISTINCT dropped before the aggregate saw it.
+ */
+export function extremeLoads(acc: Accumulator): boolean | null {
+  if (acc instanceof DistinctAcc) {
+    // DISTINCT never steps its aggregate with a NULL before it holds a value.
+    const inner = acc.passed ? acc.inner : null;
+    return inner instanceof ExtremeAcc && inner.best !== null ? inner.improved : null;
+  }
+  return acc instanceof ExtremeAcc ? acc.improved || acc.best === null : null;
 }
 
 /**

@@ -208,8 +208,7 @@ export type SelectParser = () => QueryAst;
 function createTable(p: ExprParser, select: SelectParser): StatementAst {
   p.expectWord('TABLE');
   const exists = ifNotExists(p);
-  const name = p.name('a table name');
-  if (p.acceptOp('.')) throw p.unsupported('schema-qualified table names');
+  const name = p.objectName('a table name', 'table');
   if (p.acceptWord('AS')) {
     if (!p.isWord('SELECT') && !p.isWord('WITH'))
       throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
@@ -255,7 +254,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
 
 function createIndex(p: ExprParser, unique: boolean): StatementAst {
   const exists = ifNotExists(p);
-  const name = p.name('an index name');
+  const name = p.objectName('an index name', 'index');
   p.expectWord('ON');
   const table = p.name('a table name');
   p.expectOp('(');
@@ -264,7 +263,10 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   do {
     if (!p.atName()) throw p.unsupported('indexes on expressions');
     columns.push(p.dottedName());
-    if (p.isWord('COLLATE')) throw p.unsupported('COLLATE');
+    // Index trees are BINARY, so `COLLATE BINARY` asks for what every index is; other collations
+    // would order the index differently.
+    if (p.acceptWord('COLLATE') && p.name('a collation name').toUpperCase() !== 'BINARY')
+      throw p.unsupported('COLLATE other than BINARY in an index');
     desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
     if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
@@ -276,8 +278,7 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
 /** `CREATE [TEMP] VIEW [IF NOT EXISTS] v [(cols)] AS query` after the VIEW keyword. */
 function createView(p: ExprParser, select: SelectParser, temp: boolean, start: number): StatementAst {
   const exists = ifNotExists(p);
-  const name = p.name('a view name');
-  if (p.isOp('.')) throw p.unsupported('schema-qualified view names');
+  const name = p.objectName('a view name', 'view');
   let columns: string[] | null = null;
   if (p.acceptOp('(')) {
     columns = [];
@@ -317,17 +318,15 @@ export function parseDrop(p: ExprParser): StatementAst {
   p.expectWord('DROP');
   if (p.acceptWord('TABLE')) {
     const exists = ifExists(p);
-    return { t: 'dropTable', ifExists: exists, name: p.name('a table name') };
+    return { t: 'dropTable', ifExists: exists, name: p.objectName('a table name', 'table') };
   }
   if (p.acceptWord('INDEX')) {
     const exists = ifExists(p);
-    return { t: 'dropIndex', ifExists: exists, name: p.name('an index name') };
+    return { t: 'dropIndex', ifExists: exists, name: p.objectName('an index name', 'index') };
   }
   if (p.acceptWord('VIEW')) {
     const exists = ifExists(p);
-    const name = p.name('a view name');
-    if (p.isOp('.')) throw p.unsupported('schema-qualified view names');
-    return { t: 'dropView', name, ifExists: exists };
+    return { t: 'dropView', name: p.objectName('a view name', 'view'), ifExists: exists };
   }
   if (p.isWord('TRIGGER')) throw p.unsupported(`DROP ${p.tok.upper}`);
   throw p.error('expected TABLE or INDEX');
@@ -336,7 +335,7 @@ export function parseDrop(p: ExprParser): StatementAst {
 export function parseAlter(p: ExprParser): StatementAst {
   p.expectWord('ALTER');
   p.expectWord('TABLE');
-  const table = p.name('a table name');
+  const table = p.objectName('a table name', 'table');
   if (p.acceptWord('ADD')) {
     if (p.isWord('CONSTRAINT') || p.isWord('PRIMARY') || p.isWord('UNIQUE') || p.isWord('CHECK'))
       throw p.unsupported('ALTER TABLE ADD CONSTRAINT');

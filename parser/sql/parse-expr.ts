@@ -166,7 +166,10 @@ export class ExprParser extends TokenStream {
         continue;
       }
       if (this.acceptWord('BETWEEN')) {
-        const lo = this.comparison();
+        // SQLite's grammar reads the lower bound as any expression short of AND/OR (`x BETWEEN
+        // 1 IS y AND 2`, `x BETWEEN a = b AND c`, even `NOT …`); the upper bound stops at
+        // operators of BETWEEN's own precedence, which then apply to the whole BETWEEN.
+        const lo = this.not();
         this.expectWord('AND');
         const hi = this.comparison();
         l = this.node(first, { t: 'between', arg: l, lo, hi, not: negated });

@@ -508,9 +508,7 @@ class StatementParser extends ExprParser {
   }
 
   private tableName(): string {
-    const table = this.name('a table name');
-    if (this.isOp('.')) throw this.unsupported('schema-qualified table names');
-    return table;
+    return this.objectName('a table name', 'table');
   }
 
   private insert(): StatementAst {

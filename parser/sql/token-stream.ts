@@ -157,6 +157,18 @@ export class TokenStream {
     throw this.error(`expected ${what}`);
   }
 
+  /**
+   * A table, view or index name, which `main.` may qualify: a connection has one database, SQLite's
+   * `main`. Any other schema (`temp.t`, an attached one) is a NotSupportedError naming `kind`.
+   */
+  objectName(what: string, kind: string): string {
+    const first = this.name(what);
+    if (!this.isOp('.')) return first;
+    if (first.toLowerCase() !== 'main') throw this.unsupported(`schema-qualified ${kind} names`);
+    this.i++;
+    return this.name(what);
+  }
+
   /** `a` or `a.b.c` (nested paths in INSERT/UPDATE/CREATE INDEX column lists). */
   dottedName(what = 'a column name'): string {
     const parts = [this.name(what)];

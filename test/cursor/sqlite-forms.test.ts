@@ -106,3 +106,104 @@ describe('a column assigned twice keeps the rightmost assignment', () => {
     o.close();
   });
 });
+
+// SQLite names the one database of a connection `main`: any table, view or index name may carry
+// it, in DDL and DML as in FROM, and a column may be written `main.t.col`. Each step's outcome and
+// the schema afterwards equal SQLite's.
+describe('main. before a table, view or index name', () => {
+  const steps = [
+    'CREATE TABLE main.m1 (x INTEGER, y TEXT)',
+    "INSERT INTO main.m1 VALUES (1, 'a'), (2, 'b')",
+    "INSERT INTO MAIN.m1 (x, y) VALUES (3, 'c')",
+    "UPDATE main.m1 SET y = 'z' WHERE x = 2",
+    'DELETE FROM main.m1 WHERE x = 3',
+    'SELECT main.m1.x, main.m1.y FROM main.m1 ORDER BY 1',
+    'SELECT main.m1.* FROM m1 WHERE main.m1.x > 1',
+    'SELECT (SELECT count(*) FROM m1 AS b WHERE b.x <= main.m1.x) FROM m1 ORDER BY 1',
+    'SELECT main.m1.nope FROM m1',
+    'CREATE INDEX main.m1x ON m1 (x)',
+    'CREATE UNIQUE INDEX IF NOT EXISTS main.m1y ON m1 (y)',
+    'CREATE VIEW main.mv AS SELECT y FROM m1',
+    'SELECT * FROM main.mv ORDER BY 1',
+    'DROP VIEW main.mv',
+    'DROP INDEX main.m1x',
+    'DROP INDEX IF EXISTS main.m1x',
+    'ALTER TABLE main.m1 ADD COLUMN z INTEGER',
+    'ALTER TABLE main.m1 RENAME TO m2',
+    'SELECT * FROM m2 ORDER BY 1',
+    'DROP TABLE main.m2',
+    'DROP TABLE IF EXISTS main.m2',
+  ];
+  test('each step and the schema after it equal SQLite', () => {
+    const o = oracle();
+    for (const sql of steps) {
+      const got = o.query(sql);
+      expect({ sql, outcome: got.mv }).toEqual({ sql, outcome: got.sqlite });
+      const schema = o.query("SELECT type, name FROM sqlite_master WHERE name LIKE 'm%' ORDER BY name");
+      expect({ sql, schema: schema.mv }).toEqual({ sql, schema: schema.sqlite });
+    }
+    o.close();
+  });
+
+  test.each(['CREATE TABLE temp.t9 (a INTEGER)', 'DROP TABLE aux.t1', 'CREATE INDEX temp.i ON t1 (x)'])(
+    'another schema is NotSupportedError: %s',
+    (sql) => {
+      const o = oracle();
+      expect(o.runMv(sql)).toEqual({ ok: false, error: 'NotSupportedError' });
+      o.close();
+    },
+  );
+});
+
+// SQLite's grammar reads BETWEEN's lower bound as any expression short of AND/OR, and its upper
+// bound up to BETWEEN's own precedence (SQLite's random expression scripts write such bounds).
+describe('BETWEEN bounds parse as in SQLite', () => {
+  test.each([
+    'SELECT x BETWEEN 1 IS x AND 3 FROM t1',
+    'SELECT x BETWEEN x = 1 AND 3 FROM t1',
+    'SELECT x NOT BETWEEN x IS NOT NULL AND 2 FROM t1',
+    'SELECT x BETWEEN NOT x AND 3 FROM t1',
+    'SELECT x BETWEEN x IN (0, 1) AND 5 FROM t1',
+    'SELECT x BETWEEN x BETWEEN 0 AND 1 AND 3 FROM t1',
+    'SELECT x BETWEEN 0 AND 3 IS NULL FROM t1',
+    'SELECT x BETWEEN 0 AND 3 = 1 FROM t1',
+    'SELECT x FROM t1 WHERE x BETWEEN - 1 IS NOT x AND 2 AND y IS NOT NULL',
+    'SELECT x BETWEEN 1 OR 2 AND 3 FROM t1',
+  ])('%s', (sql) => {
+    const o = oracle();
+    const got = o.query(sql);
+    expect(got.mv).toEqual(got.sqlite);
+    o.close();
+  });
+});
+
+// Index trees are BINARY: `COLLATE BINARY` on an index column is accepted and changes no answer;
+// another collation there stays a NotSupportedError.
+describe('COLLATE BINARY in an index column list', () => {
+  test('queries through the index equal SQLite', () => {
+    const o = oracle();
+    o.exec(
+      'CREATE TABLE c1 (x INTEGER, s TEXT COLLATE NOCASE, t TEXT)',
+      "INSERT INTO c1 VALUES (1, 'a', 'a'), (2, 'B', 'B'), (3, 'A', 'A'), (4, 'b', 'b')",
+      'CREATE INDEX c1x ON c1 (x COLLATE BINARY DESC)',
+      'CREATE INDEX c1s ON c1 (s COLLATE binary)',
+      'CREATE INDEX c1t ON c1 (t COLLATE BINARY, x)',
+    );
+    for (const sql of [
+      "SELECT x FROM c1 WHERE s = 'a' ORDER BY x",
+      "SELECT x FROM c1 WHERE t = 'a' ORDER BY x",
+      "SELECT x FROM c1 WHERE t > 'a' ORDER BY x",
+      "SELECT x FROM c1 WHERE s > 'a' ORDER BY x",
+      'SELECT x FROM c1 WHERE x > 1 ORDER BY x DESC',
+      "SELECT name FROM pragma_index_list('c1') ORDER BY name",
+    ]) {
+      const got = o.query(sql);
+      expect({ sql, outcome: got.mv }).toEqual({ sql, outcome: got.sqlite });
+    }
+    expect(o.runMv('CREATE INDEX c1n ON c1 (t COLLATE NOCASE)')).toEqual({
+      ok: false,
+      error: 'NotSupportedError',
+    });
+    o.close();
+  });
+});
