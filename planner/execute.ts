@@ -358,10 +358,19 @@ const builders: Builders = {
     }
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
+    const index = node.index;
+    const group = wholeKeyGroup(node, coll, opts, tree);
+    if (group !== null) {
+      let j = 0;
+      return fetchInBatches(env, rows, coll, index, () => {
+        if (j >= group.length) return NO_KEY;
+        env.stats.indexEntries++;
+        return group[j++];
+      });
+    }
     const walk = tree.cursor(opts);
     // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
-    const index = node.index;
     if (node.covering) {
       const build = coveringRow(coll, index);
       return source(() => {
@@ -662,6 +671,29 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
     }
   }
   return heap.sort(cmp).map((x) => x.row);
+}
+
+/** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
+const GROUP_MAX = 64;
+
+/**
+ * The primary keys an equality on every column of a composite index selects, in index order,
+ * when there are at most GROUP_MAX: the tree answers a repeated key from its memo instead of
+ * descending (storage/btree.ts prefixGroup). `opts` are compositeRange's bounds, which for such
+ * a scan are the key and the key followed by KEY_TOP, the walk prefixGroup makes. Null: walk.
+ */
+function wholeKeyGroup(
+  node: IndexRangeScanNode,
+  coll: CollectionView,
+  opts: CursorOptions<unknown>,
+  tree: BTreeSnapshot<unknown, unknown>,
+): readonly unknown[] | null {
+  const prefix = node.prefix;
+  if (prefix === undefined || node.lo !== null || node.hi !== null || node.reverse) return null;
+  if (node.flipTies === true || node.covering === true || !Array.isArray(opts.lo)) return null;
+  const ix = coll.indexes.find((x) => x.def.name === node.index);
+  if (ix === undefined || !ix.composite || prefix.length !== ix.columns.length) return null;
+  return tree.prefixGroup(opts.lo, GROUP_MAX);
 }
 
 /**

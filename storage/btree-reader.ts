@@ -8,6 +8,7 @@ import { childFor, lowerIndex, probeMode, same, sweep, warm } from './btree-node
 import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
 import type { BTree } from './btree';
 import { flatString } from './flat-string';
+import { KEY_TOP } from './compare';
 
 /** Read operations shared by live trees and snapshots. */
 export abstract class BTreeReader<K, V> {
@@ -63,6 +64,24 @@ export abstract class BTreeReader<K, V> {
    */
   firstValue(key: K): V | undefined {
     return this.get(key);
+  }
+
+  /**
+   * The values of every entry whose key (a tuple) starts with `prefix`, in tree order: the walk
+   * from `prefix` to `[...prefix, KEY_TOP]`, both inclusive, that planner/execute.ts makes for an
+   * equality on every column of a composite index. Null when there are more than `max` (the
+   * caller then walks a cursor, streaming). The live tree memoizes small groups (BTree.prefixes).
+   */
+  prefixGroup(prefix: readonly unknown[], max: number): readonly V[] | null {
+    const hi: unknown[] = prefix.slice();
+    hi.push(KEY_TOP);
+    const cur = this.cursor({ lo: prefix as K, loInclusive: true, hi: hi as K, hiInclusive: true });
+    const out: V[] = [];
+    while (cur.next()) {
+      if (out.length === max) return null;
+      out.push(cur.value);
+    }
+    return out;
   }
 
   /** The tree's key order (a negative number when `a` sorts first, 0 for equal keys). */
@@ -155,6 +174,11 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
   override firstValue(key: K): V | undefined {
     const o = this.owner;
     return o !== null && o.editCount === this.edits ? o.firstValue(key) : super.get(key);
+  }
+
+  override prefixGroup(prefix: readonly unknown[], max: number): readonly V[] | null {
+    const o = this.owner;
+    return o !== null && o.editCount === this.edits ? o.prefixGroup(prefix, max) : super.prefixGroup(prefix, max);
   }
 
   protected rootNode(): Node<K, V> {
