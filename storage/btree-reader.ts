@@ -176,9 +176,15 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
     return o !== null && o.editCount === this.edits ? o.firstValue(key) : super.get(key);
   }
 
+  /** The owner's memo answers while it is unchanged; a miss walks this snapshot (packed keys). */
   override prefixGroup(prefix: readonly unknown[], max: number): readonly V[] | null {
     const o = this.owner;
-    return o !== null && o.editCount === this.edits ? o.prefixGroup(prefix, max) : super.prefixGroup(prefix, max);
+    if (o === null || o.editCount !== this.edits) return super.prefixGroup(prefix, max);
+    const known = o.knownGroup(prefix, max);
+    if (known !== undefined) return known;
+    const group = super.prefixGroup(prefix, max);
+    o.rememberGroup(prefix, group);
+    return group;
   }
 
   protected rootNode(): Node<K, V> {

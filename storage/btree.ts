@@ -464,22 +464,35 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
 
   override prefixGroup(prefix: readonly unknown[], max: number): readonly V[] | null {
     if (this.pending !== null) this.flush();
-    if (!memoizable(prefix)) return super.prefixGroup(prefix, max);
-    let memo = this.prefixes;
-    if (memo !== null) {
-      const known = memo.get(prefix);
-      if (known !== undefined) {
-        this.prefixStats.hits++;
-        // Null is always a safe answer: the caller walks a cursor.
-        return known === LARGE_GROUP || known.length > max ? null : known;
-      }
-    }
+    const known = this.knownGroup(prefix, max);
+    if (known !== undefined) return known;
     const group = super.prefixGroup(prefix, max);
-    memo ??= this.prefixes = new PrefixMemo<V>();
+    this.rememberGroup(prefix, group);
+    return group;
+  }
+
+  /**
+   * @internal The memoized prefixGroup(prefix, max) of the current content: undefined when not
+   * memoized (then the caller walks, and hands the group to rememberGroup).
+   */
+  knownGroup(prefix: readonly unknown[], max: number): readonly V[] | null | undefined {
+    const memo = this.prefixes;
+    if (memo === null || !memoizable(prefix)) return undefined;
+    const known = memo.get(prefix);
+    if (known === undefined) return undefined;
+    this.prefixStats.hits++;
+    // Null is always a safe answer: the caller walks a cursor.
+    return known === LARGE_GROUP || known.length > max ? null : known;
+  }
+
+  /** @internal Memoize prefixGroup's answer for the current content (null: the group was larger). */
+  rememberGroup(prefix: readonly unknown[], group: readonly V[] | null): void {
+    if (!memoizable(prefix)) return;
+    const memo = (this.prefixes ??= new PrefixMemo<V>());
+    if (memo.get(prefix) !== undefined) return;
     // A large group is remembered as such, so that its next reads walk once instead of twice.
     memo.set(prefix.slice(), group ?? (LARGE_GROUP as readonly V[]));
     this.prefixStats.fills++;
-    return group;
   }
 
   /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
