@@ -10,6 +10,7 @@ import type { EntryCursor } from './flipped-ties';
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { KeyGroup } from '../storage/prefix-memo';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
@@ -126,8 +127,12 @@ function fetchInBatches(
   coll: CollectionView,
   from: string,
   nextPk: () => unknown,
+  /** The locations of the primary keys nextPk returns, in its order, when known beforehand. */
+  known?: () => readonly (number | undefined)[],
 ): Source {
   const buf: Row[] = [];
+  let knownLocs: readonly (number | undefined)[] | null = null;
+  let taken = 0;
   const pks: unknown[] = [];
   const locs: (number | undefined)[] = [];
   let at = 0;
@@ -152,7 +157,11 @@ function fetchInBatches(
     if (cap !== Infinity) cap = Math.max(1, cap - pks.length);
     const pk = coll.pk;
     locs.length = pks.length;
-    for (let k = 0; k < pks.length; k++) locs[k] = pk.get(pks[k]);
+    if (known !== undefined) {
+      knownLocs ??= known();
+      for (let k = 0; k < pks.length; k++) locs[k] = knownLocs[taken + k];
+    } else for (let k = 0; k < pks.length; k++) locs[k] = pk.get(pks[k]);
+    taken += pks.length;
     for (let k = 0; k < pks.length; k++) {
       const loc = locs[k];
       if (loc === undefined) staleEntry(coll, pks[k], from);
@@ -361,12 +370,20 @@ const builders: Builders = {
     const index = node.index;
     const group = wholeKeyGroup(node, coll, opts, tree);
     if (group !== null) {
+      const pks = group.values;
       let j = 0;
-      return fetchInBatches(env, rows, coll, index, () => {
-        if (j >= group.length) return NO_KEY;
-        env.stats.indexEntries++;
-        return group[j++];
-      });
+      return fetchInBatches(
+        env,
+        rows,
+        coll,
+        index,
+        () => {
+          if (j >= pks.length) return NO_KEY;
+          env.stats.indexEntries++;
+          return pks[j++];
+        },
+        () => coll.pk.getEach(group),
+      );
     }
     const walk = tree.cursor(opts);
     // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
@@ -687,7 +704,7 @@ function wholeKeyGroup(
   coll: CollectionView,
   opts: CursorOptions<unknown>,
   tree: BTreeSnapshot<unknown, unknown>,
-): readonly unknown[] | null {
+): KeyGroup<unknown> | null {
   const prefix = node.prefix;
   if (prefix === undefined || node.lo !== null || node.hi !== null || node.reverse) return null;
   if (node.flipTies === true || node.covering === true || !Array.isArray(opts.lo)) return null;

@@ -77,7 +77,7 @@ import type {
 } from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
-import { PrefixMemo, memoizable } from './prefix-memo';
+import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
 import { groupByKey, multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
@@ -122,7 +122,7 @@ const MEMO_LIMIT = 1 << 18;
 const STAGE_WHILE_NODES_AT_MOST = 1024;
 
 /** What prefixGroup memoizes for a group larger than its caller takes: its caller walks. */
-const LARGE_GROUP: readonly unknown[] = Object.freeze([]);
+const LARGE_GROUP = new KeyGroup<never>([]);
 
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
@@ -462,7 +462,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.edits++;
   }
 
-  override prefixGroup(prefix: readonly unknown[], max: number): readonly V[] | null {
+  override prefixGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null {
     if (this.pending !== null) this.flush();
     const known = this.knownGroup(prefix, max);
     if (known !== undefined) return known;
@@ -475,23 +475,23 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
    * @internal The memoized prefixGroup(prefix, max) of the current content: undefined when not
    * memoized (then the caller walks, and hands the group to rememberGroup).
    */
-  knownGroup(prefix: readonly unknown[], max: number): readonly V[] | null | undefined {
+  knownGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null | undefined {
     const memo = this.prefixes;
     if (memo === null || !memoizable(prefix)) return undefined;
     const known = memo.get(prefix);
     if (known === undefined) return undefined;
     this.prefixStats.hits++;
     // Null is always a safe answer: the caller walks a cursor.
-    return known === LARGE_GROUP || known.length > max ? null : known;
+    return known === LARGE_GROUP || known.values.length > max ? null : known;
   }
 
   /** @internal Memoize prefixGroup's answer for the current content (null: the group was larger). */
-  rememberGroup(prefix: readonly unknown[], group: readonly V[] | null): void {
+  rememberGroup(prefix: readonly unknown[], group: KeyGroup<V> | null): void {
     if (!memoizable(prefix)) return;
     const memo = (this.prefixes ??= new PrefixMemo<V>());
     if (memo.get(prefix) !== undefined) return;
     // A large group is remembered as such, so that its next reads walk once instead of twice.
-    memo.set(prefix.slice(), group ?? (LARGE_GROUP as readonly V[]));
+    memo.set(prefix.slice(), group ?? (LARGE_GROUP as KeyGroup<V>));
     this.prefixStats.fills++;
   }
 

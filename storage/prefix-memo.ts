@@ -22,8 +22,22 @@ const MIN_CAPACITY = 256;
 
 /** Groups held before the memo starts over: at most ~8 MiB of slots, plus the groups. */
 const GROUP_LIMIT = 1 << 17;
-/** Values held (over all groups) before the memo starts over. */
+/** Values held (over all groups) before the memo starts over (their locations take as much again). */
 const VALUE_LIMIT = 1 << 20;
+
+/**
+ * A memoized group: the values of the entries under one prefix (primary keys, for a secondary
+ * index), and what a reader derived from them — the rows' locations, which the primary-key
+ * tree's snapshot fills in and trusts only while that tree is unchanged (BTreeSnapshot.getEach).
+ */
+export class KeyGroup<V> {
+  /** The derived values, one per value, and which tree at which edit count they came from. */
+  derived: readonly unknown[] | null = null;
+  derivedOf: object | null = null;
+  derivedAt = -1;
+
+  constructor(readonly values: readonly V[]) {}
+}
 
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
@@ -51,7 +65,7 @@ function hashOf(probe: ArrayLike<number>, from: number, n: number): number {
 
 export class PrefixMemo<V> {
   private slots = new Float64Array(STRIDE * MIN_CAPACITY);
-  private groups: (readonly V[] | undefined)[] = new Array<readonly V[] | undefined>(MIN_CAPACITY).fill(
+  private groups: (KeyGroup<V> | undefined)[] = new Array<KeyGroup<V> | undefined>(MIN_CAPACITY).fill(
     undefined,
   );
   private shift = 32 - Math.log2(MIN_CAPACITY);
@@ -82,19 +96,19 @@ export class PrefixMemo<V> {
   }
 
   /** The memoized group of `probe` (a memoizable() array), or undefined. */
-  get(probe: readonly number[]): readonly V[] | undefined {
+  get(probe: readonly number[]): KeyGroup<V> | undefined {
     const s = this.find(probe, probe.length);
     return s < 0 ? undefined : this.groups[s];
   }
 
   /** Remember `group` for `probe` (a memoizable() array not memoized yet). */
-  set(probe: readonly number[], group: readonly V[]): void {
-    if (this.count >= GROUP_LIMIT || this.values + group.length > VALUE_LIMIT) this.clear();
+  set(probe: readonly number[], group: KeyGroup<V>): void {
+    if (this.count >= GROUP_LIMIT || this.values + group.values.length > VALUE_LIMIT) this.clear();
     if ((this.count + 1) * 2 > this.groups.length) this.grow();
     this.place(probe, group);
   }
 
-  private place(probe: ArrayLike<number>, group: readonly V[]): void {
+  private place(probe: ArrayLike<number>, group: KeyGroup<V>): void {
     const n = probe.length;
     const slots = this.slots;
     const mask = this.groups.length - 1;
@@ -105,7 +119,7 @@ export class PrefixMemo<V> {
     for (let j = 0; j < n; j++) slots[at + 1 + j] = probe[j] + 0;
     this.groups[s] = group;
     this.count++;
-    this.values += group.length;
+    this.values += group.values.length;
   }
 
   /**
@@ -133,7 +147,7 @@ export class PrefixMemo<V> {
   private removeAt(slot: number): void {
     const slots = this.slots;
     const mask = this.groups.length - 1;
-    this.values -= (this.groups[slot] as readonly V[]).length;
+    this.values -= (this.groups[slot] as KeyGroup<V>).values.length;
     this.count--;
     // Backward-shift deletion: move up every later entry of the run whose home slot is not
     // cyclically inside (i, j], so every remaining probe stays reachable from its home slot.
@@ -171,14 +185,14 @@ export class PrefixMemo<V> {
     const oldGroups = this.groups;
     const capacity = oldGroups.length * 2;
     this.slots = new Float64Array(STRIDE * capacity);
-    this.groups = new Array<readonly V[] | undefined>(capacity).fill(undefined);
+    this.groups = new Array<KeyGroup<V> | undefined>(capacity).fill(undefined);
     this.shift = 32 - Math.log2(capacity);
     this.count = 0;
     this.values = 0;
     for (let s = 0; s < oldGroups.length; s++) {
       const at = s * STRIDE;
       const w = old[at];
-      if (w !== 0) this.place(old.subarray(at + 1, at + 1 + w), oldGroups[s] as readonly V[]);
+      if (w !== 0) this.place(old.subarray(at + 1, at + 1 + w), oldGroups[s] as KeyGroup<V>);
     }
   }
 }

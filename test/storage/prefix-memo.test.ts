@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
 import { compareKeys, compareValues } from '../../storage/compare';
 import { packStats } from '../../storage/packed-keys';
-import { PrefixMemo, memoizable } from '../../storage/prefix-memo';
+import { KeyGroup, PrefixMemo, memoizable } from '../../storage/prefix-memo';
 
 type Key = number[];
 
@@ -19,6 +19,15 @@ function indexTree(nodeSize = 8): BTree<unknown, number> {
     valueCompare: compareValues,
     nodeSize,
   });
+}
+
+/** A tree's group as its values (null: larger than the caller takes). */
+function valuesOf(
+  tree: { prefixGroup(p: readonly unknown[], max: number): KeyGroup<number> | null },
+  prefix: readonly unknown[],
+  max = 64,
+): readonly number[] | null {
+  return tree.prefixGroup(prefix, max)?.values ?? null;
 }
 
 /** The model's name for a probe: -0 and 0 are one number, as in the tree's order. */
@@ -48,15 +57,15 @@ describe('PrefixMemo', () => {
             if (op === 'set') {
               if (ref.has(name(key))) continue; // set() is for probes not memoized yet
               const group = Array.from({ length: n }, (_v, i) => i);
-              memo.set(key, group);
+              memo.set(key, new KeyGroup(group));
               ref.set(name(key), group);
             } else if (op === 'drop') {
               memo.drop(key);
               for (let j = 1; j <= key.length; j++) ref.delete(name(key.slice(0, j)));
-            } else expect(memo.get(key)).toEqual(ref.get(name(key)));
+            } else expect(memo.get(key)?.values).toEqual(ref.get(name(key)));
           }
           expect(memo.size).toBe(ref.size);
-          for (const [k, g] of ref) expect(memo.get(k.split(',').map(Number))).toBe(g);
+          for (const [k, g] of ref) expect(memo.get(k.split(',').map(Number))?.values).toBe(g);
         },
       ),
       { seed: 20261203, numRuns: 200 },
@@ -65,9 +74,9 @@ describe('PrefixMemo', () => {
 
   test('a key holding a bigint drops every group; text, NULL or a wider key drop only their own', () => {
     const memo = new PrefixMemo<number>();
-    memo.set([1, 2], [7]);
-    memo.set([1], [7, 8]);
-    memo.set([3, 4], [9]);
+    memo.set([1, 2], new KeyGroup([7]));
+    memo.set([1], new KeyGroup([7, 8]));
+    memo.set([3, 4], new KeyGroup([9]));
     memo.drop(['x', 1]);
     memo.drop([null, 3]);
     memo.drop(7);
@@ -75,7 +84,7 @@ describe('PrefixMemo', () => {
     memo.drop([1, 2, 5, 6]);
     expect(memo.get([1, 2])).toBeUndefined();
     expect(memo.get([1])).toBeUndefined();
-    expect(memo.get([3, 4])).toEqual([9]);
+    expect(memo.get([3, 4])?.values).toEqual([9]);
     memo.drop([3n, 4]);
     expect(memo.size).toBe(0);
   });
@@ -127,13 +136,13 @@ describe('BTree.prefixGroup', () => {
               snap = tree.snapshot();
               snapEntries = entries;
             } else if (op === 'readSnap') {
-              expect(snap.prefixGroup(prefix, 64)).toEqual(model(snapEntries, prefix));
+              expect(valuesOf(snap, prefix)).toEqual(model(snapEntries, prefix));
             } else {
               const want = model(entries, prefix);
               // Twice: the second answer comes from the memo and must be the same.
-              expect(tree.prefixGroup(prefix, 64)).toEqual(want);
-              expect(tree.prefixGroup(prefix, 64)).toEqual(want);
-              expect(tree.prefixGroup(prefix, 2)).toEqual(want.length <= 2 ? want : null);
+              expect(valuesOf(tree, prefix)).toEqual(want);
+              expect(valuesOf(tree, prefix)).toEqual(want);
+              expect(valuesOf(tree, prefix, 2)).toEqual(want.length <= 2 ? want : null);
             }
           }
         },
@@ -148,7 +157,7 @@ describe('BTree.prefixGroup', () => {
     const snap = tree.snapshot();
     const first = packStats.searches;
     const group = snap.prefixGroup([3, 4], 64);
-    expect(group).toEqual(
+    expect(group?.values).toEqual(
       model(
         Array.from({ length: 2000 }, (_v, i): [Key, number] => [[i % 50, i % 7], i]),
         [3, 4],
@@ -162,10 +171,10 @@ describe('BTree.prefixGroup', () => {
     expect(tree.prefixStats.hits).toBe(hits + 1);
     // A write under the key drops its group: the next read walks again and sees the new entry.
     tree.add([3, 4], 5000);
-    const live = tree.prefixGroup([3, 4], 64);
-    expect(live).toEqual([...(group as number[]), 5000]);
+    const before = group?.values ?? [];
+    expect(valuesOf(tree, [3, 4])).toEqual([...before, 5000]);
     // The snapshot still reads its own content (the memo is the live tree's).
-    expect(snap.prefixGroup([3, 4], 64)).toEqual(group);
+    expect(valuesOf(snap, [3, 4])).toEqual(before);
   });
 
   test('a group larger than the caller takes is null, and remembered as large', () => {
@@ -176,7 +185,7 @@ describe('BTree.prefixGroup', () => {
     expect(tree.prefixGroup([1, 1], 64)).toBeNull();
     expect(tree.prefixStats.fills).toBe(fills);
     tree.delete([1, 1], 0);
-    expect(tree.prefixGroup([1, 1], 400)).toHaveLength(299);
+    expect(valuesOf(tree, [1, 1], 400)).toHaveLength(299);
   });
 
   test('restore and clear forget every group', () => {
@@ -184,10 +193,33 @@ describe('BTree.prefixGroup', () => {
     tree.add([1, 2], 1);
     const snap = tree.snapshot();
     tree.add([1, 2], 2);
-    expect(tree.prefixGroup([1, 2], 64)).toEqual([1, 2]);
+    expect(valuesOf(tree, [1, 2])).toEqual([1, 2]);
     tree.restore(snap);
-    expect(tree.prefixGroup([1, 2], 64)).toEqual([1]);
+    expect(valuesOf(tree, [1, 2])).toEqual([1]);
     tree.clear();
-    expect(tree.prefixGroup([1, 2], 64)).toEqual([]);
+    expect(valuesOf(tree, [1, 2])).toEqual([]);
+  });
+
+  test("getEach remembers a group's locations while the primary-key tree is unchanged", () => {
+    const pk = new BTree<unknown, number>({ compare: compareValues });
+    for (let i = 0; i < 500; i++) pk.set(i, 10 * i);
+    const ix = indexTree(8);
+    for (let i = 0; i < 500; i++) ix.add([i % 10, i % 3], i);
+    const group = ix.snapshot().prefixGroup([4, 1], 64) as KeyGroup<unknown>;
+    const snap = pk.snapshot();
+    const locs = snap.getEach(group);
+    expect(locs).toEqual(group.values.map((v) => 10 * (v as number)));
+    const descents = pk.descents + snap.descents;
+    // A second read of the group looks nothing up: the same locations come back.
+    expect(pk.snapshot().getEach(group)).toBe(locs);
+    expect(pk.descents + snap.descents).toBe(descents);
+    // A row moved (a new location under its key): a later snapshot locates the group again.
+    const moved = group.values[0];
+    pk.set(moved, 99999);
+    const again = pk.snapshot().getEach(group);
+    expect(again).not.toBe(locs);
+    expect(again[0]).toBe(99999);
+    // The old snapshot still reads its own content.
+    expect(snap.getEach(group)[0]).toBe(10 * (moved as number));
   });
 });
