@@ -105,18 +105,18 @@ export class PrefixMemo<V> {
   set(probe: readonly number[], group: KeyGroup<V>): void {
     if (this.count >= GROUP_LIMIT || this.values + group.values.length > VALUE_LIMIT) this.clear();
     if ((this.count + 1) * 2 > this.groups.length) this.grow();
-    this.place(probe, group);
+    this.place(probe, 0, probe.length, group);
   }
 
-  private place(probe: ArrayLike<number>, group: KeyGroup<V>): void {
-    const n = probe.length;
+  /** Put `group` under the `n` numbers of `probe` from `from` (a probe, or an old table's slot). */
+  private place(probe: ArrayLike<number>, from: number, n: number, group: KeyGroup<V>): void {
     const slots = this.slots;
     const mask = this.groups.length - 1;
-    let s = this.home(probe, 0, n);
+    let s = this.home(probe, from, n);
     while (slots[s * STRIDE] !== 0) s = (s + 1) & mask;
     const at = s * STRIDE;
     slots[at] = n;
-    for (let j = 0; j < n; j++) slots[at + 1 + j] = probe[j] + 0;
+    for (let j = 0; j < n; j++) slots[at + 1 + j] = probe[from + j] + 0;
     this.groups[s] = group;
     this.count++;
     this.values += group.values.length;
@@ -192,7 +192,7 @@ export class PrefixMemo<V> {
     for (let s = 0; s < oldGroups.length; s++) {
       const at = s * STRIDE;
       const w = old[at];
-      if (w !== 0) this.place(old.subarray(at + 1, at + 1 + w), oldGroups[s] as KeyGroup<V>);
+      if (w !== 0) this.place(old, at + 1, w, oldGroups[s] as KeyGroup<V>);
     }
   }
 }
