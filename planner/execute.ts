@@ -10,6 +10,7 @@ import type { EntryCursor } from './flipped-ties';
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { KeyGroup } from '../storage/prefix-memo';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
@@ -128,8 +129,12 @@ function fetchInBatches(
   coll: CollectionView,
   from: string,
   nextPk: () => unknown,
+  /** The locations of the primary keys nextPk returns, in its order, when known beforehand. */
+  known?: () => readonly (number | undefined)[],
 ): Source {
   const buf: Row[] = [];
+  let knownLocs: readonly (number | undefined)[] | null = null;
+  let taken = 0;
   const pks: unknown[] = [];
   const locs: (number | undefined)[] = [];
   let at = 0;
@@ -154,7 +159,11 @@ function fetchInBatches(
     if (cap !== Infinity) cap = Math.max(1, cap - pks.length);
     const pk = coll.pk;
     locs.length = pks.length;
-    for (let k = 0; k < pks.length; k++) locs[k] = pk.get(pks[k]);
+    if (known !== undefined) {
+      knownLocs ??= known();
+      for (let k = 0; k < pks.length; k++) locs[k] = knownLocs[taken + k];
+    } else for (let k = 0; k < pks.length; k++) locs[k] = pk.get(pks[k]);
+    taken += pks.length;
     for (let k = 0; k < pks.length; k++) {
       const loc = locs[k];
       if (loc === undefined) staleEntry(coll, pks[k], from);
@@ -360,10 +369,27 @@ const builders: Builders = {
     }
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
+    const index = node.index;
+    const group = wholeKeyGroup(node, coll, opts, tree);
+    if (group !== null) {
+      const pks = group.values;
+      let j = 0;
+      return fetchInBatches(
+        env,
+        rows,
+        coll,
+        index,
+        () => {
+          if (j >= pks.length) return NO_KEY;
+          env.stats.indexEntries++;
+          return pks[j++];
+        },
+        () => coll.pk.getEach(group),
+      );
+    }
     const walk = tree.cursor(opts);
     // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
-    const index = node.index;
     if (node.covering) {
       const build = coveringRow(coll, index);
       return source(() => {
@@ -648,6 +674,29 @@ function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep:
     }
   }
   return heap.sort(cmp).map((x) => x.row);
+}
+
+/** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
+const GROUP_MAX = 64;
+
+/**
+ * The primary keys an equality on every column of a composite index selects, in index order,
+ * when there are at most GROUP_MAX: the tree answers a repeated key from its memo instead of
+ * descending (storage/btree.ts prefixGroup). `opts` are compositeRange's bounds, which for such
+ * a scan are the key and the key followed by KEY_TOP, the walk prefixGroup makes. Null: walk.
+ */
+function wholeKeyGroup(
+  node: IndexRangeScanNode,
+  coll: CollectionView,
+  opts: CursorOptions<unknown>,
+  tree: BTreeSnapshot<unknown, unknown>,
+): KeyGroup<unknown> | null {
+  const prefix = node.prefix;
+  if (prefix === undefined || node.lo !== null || node.hi !== null || node.reverse) return null;
+  if (node.flipTies === true || node.covering === true || !Array.isArray(opts.lo)) return null;
+  const ix = coll.indexes.find((x) => x.def.name === node.index);
+  if (ix === undefined || !ix.composite || prefix.length !== ix.columns.length) return null;
+  return tree.prefixGroup(opts.lo, GROUP_MAX);
 }
 
 /**

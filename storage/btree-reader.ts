@@ -8,6 +8,8 @@ import { childFor, lowerIndex, probeMode, same, sweep, warm } from './btree-node
 import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
 import type { BTree } from './btree';
 import { flatString } from './flat-string';
+import { KEY_TOP } from './compare';
+import { KeyGroup } from './prefix-memo';
 
 /** Read operations shared by live trees and snapshots. */
 export abstract class BTreeReader<K, V> {
@@ -63,6 +65,24 @@ export abstract class BTreeReader<K, V> {
    */
   firstValue(key: K): V | undefined {
     return this.get(key);
+  }
+
+  /**
+   * The values of every entry whose key (a tuple) starts with `prefix`, in tree order: the walk
+   * from `prefix` to `[...prefix, KEY_TOP]`, both inclusive, that planner/execute.ts makes for an
+   * equality on every column of a composite index. Null when there are more than `max` (the
+   * caller then walks a cursor, streaming). The live tree memoizes small groups (BTree.prefixes).
+   */
+  prefixGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null {
+    const hi: unknown[] = prefix.slice();
+    hi.push(KEY_TOP);
+    const cur = this.cursor({ lo: prefix as K, loInclusive: true, hi: hi as K, hiInclusive: true });
+    const out: V[] = [];
+    while (cur.next()) {
+      if (out.length === max) return null;
+      out.push(cur.value);
+    }
+    return new KeyGroup(out);
   }
 
   /** The tree's key order (a negative number when `a` sorts first, 0 for equal keys). */
@@ -155,6 +175,38 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
   override firstValue(key: K): V | undefined {
     const o = this.owner;
     return o !== null && o.editCount === this.edits ? o.firstValue(key) : super.get(key);
+  }
+
+  /** The owner's memo answers while it is unchanged; a miss walks this snapshot (packed keys). */
+  override prefixGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null {
+    const o = this.owner;
+    if (o === null || o.editCount !== this.edits) return super.prefixGroup(prefix, max);
+    const known = o.knownGroup(prefix, max);
+    if (known !== undefined) return known;
+    const group = super.prefixGroup(prefix, max);
+    o.rememberGroup(prefix, group);
+    return group;
+  }
+
+  /**
+   * get() of each of `group`'s values (a secondary index's primary keys, this snapshot being the
+   * primary-key tree's), remembered on the group while the tree this snapshot came from is
+   * unchanged: the rows of a repeated group are then located with no lookup at all.
+   */
+  getEach(group: KeyGroup<K>): readonly (V | undefined)[] {
+    const o = this.owner;
+    const current = o !== null && o.editCount === this.edits;
+    if (current && group.derivedOf === o && group.derivedAt === this.edits)
+      return group.derived as readonly (V | undefined)[];
+    const keys = group.values;
+    const out = new Array<V | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]);
+    if (current) {
+      group.derived = out;
+      group.derivedOf = o;
+      group.derivedAt = this.edits;
+    }
+    return out;
   }
 
   protected rootNode(): Node<K, V> {

@@ -77,6 +77,7 @@ import type {
 } from './btree-nodes';
 import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
+import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
 import { groupByKey, multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
@@ -120,6 +121,9 @@ const MEMO_LIMIT = 1 << 18;
  */
 const STAGE_WHILE_NODES_AT_MOST = 1024;
 
+/** What prefixGroup memoizes for a group larger than its caller takes: its caller walks. */
+const LARGE_GROUP = new KeyGroup<never>([]);
+
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
@@ -138,6 +142,13 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
   private lookups: Map<K, V> | null = null;
   /** The same memo for number keys with number values (the primary-key tree): see NumberMemo. */
   private numberLookups: NumberMemo | null = null;
+  /**
+   * Small key groups of a tuple-keyed tree (a composite index): prefix → the values of its
+   * entries, for prefixGroup; every write drops the groups of its key (storage/prefix-memo.ts).
+   */
+  private prefixes: PrefixMemo<V> | null = null;
+  /** @internal prefixGroup calls answered by the memo, and groups memoized (tests count work). */
+  readonly prefixStats = { hits: 0, fills: 0 };
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
   /**
@@ -452,7 +463,41 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
   private forget(): void {
     this.lookups = null;
     this.numberLookups = null;
+    this.prefixes = null;
     this.edits++;
+  }
+
+  override prefixGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null {
+    if (this.pending !== null) this.flush();
+    const known = this.knownGroup(prefix, max);
+    if (known !== undefined) return known;
+    const group = super.prefixGroup(prefix, max);
+    this.rememberGroup(prefix, group);
+    return group;
+  }
+
+  /**
+   * @internal The memoized prefixGroup(prefix, max) of the current content: undefined when not
+   * memoized (then the caller walks, and hands the group to rememberGroup).
+   */
+  knownGroup(prefix: readonly unknown[], max: number): KeyGroup<V> | null | undefined {
+    const memo = this.prefixes;
+    if (memo === null || !memoizable(prefix)) return undefined;
+    const known = memo.get(prefix);
+    if (known === undefined) return undefined;
+    this.prefixStats.hits++;
+    // Null is always a safe answer: the caller walks a cursor.
+    return known === LARGE_GROUP || known.values.length > max ? null : known;
+  }
+
+  /** @internal Memoize prefixGroup's answer for the current content (null: the group was larger). */
+  rememberGroup(prefix: readonly unknown[], group: KeyGroup<V> | null): void {
+    if (!memoizable(prefix)) return;
+    const memo = (this.prefixes ??= new PrefixMemo<V>());
+    if (memo.get(prefix) !== undefined) return;
+    // A large group is remembered as such, so that its next reads walk once instead of twice.
+    memo.set(prefix.slice(), group ?? (LARGE_GROUP as KeyGroup<V>));
+    this.prefixStats.fills++;
   }
 
   /** As BTreeReader.get, with no descent for a key above the last one (ascending loads probe those). */
@@ -603,6 +648,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     if (this.probeFound) return s.multi ? this.add(key, value) : false;
     // The key's first value may change (firstValue's memo); unique mode's memo cannot hold it.
     if (s.multi) this.lookups?.delete(key);
+    this.prefixes?.drop(key);
     const p = this.pending;
     // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
     // run is being staged: staging starts with a key that took a descent, so an ascending load
@@ -746,6 +792,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
     // The key's first value may change (firstValue's memo).
     this.lookups?.delete(key);
+    this.prefixes?.drop(key);
     this.count++;
     this.edits++;
     return true;
@@ -794,6 +841,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.insert(key, value, true);
     this.edits++;
     this.lookups?.delete(key);
+    this.prefixes?.drop(key);
     if (typeof key === 'number') this.numberLookups?.delete(key);
     const previous = this.previous;
     this.previous = undefined; // do not keep a replaced value alive
@@ -812,6 +860,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     if (this.added) {
       this.edits++;
       if (this.shape.multi) this.lookups?.delete(key);
+      this.prefixes?.drop(key);
     }
     return this.added;
   }
@@ -830,6 +879,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     if (root === null) return false;
     this.edits++;
     this.lookups?.delete(key);
+    this.prefixes?.drop(key);
     if (typeof key === 'number') this.numberLookups?.delete(key);
     this.tail = null;
     let top = root;

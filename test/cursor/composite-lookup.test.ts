@@ -139,4 +139,81 @@ describe('two-column index lookups against better-sqlite3', () => {
       o.close();
     }
   });
+
+  test('equality on both columns stays exact while writes, rollbacks and repeats interleave', () => {
+    // The whole-key memo (storage/prefix-memo.ts) answers repeats: every write must reach it.
+    const op = fc.oneof(
+      fc.tuple(fc.constant('SELECT * FROM t WHERE a = ? AND b = ? ORDER BY id'), fc.nat(4), fc.nat(3)),
+      fc.tuple(fc.constant('SELECT id FROM t WHERE a = ? AND b = ?'), fc.nat(4), fc.nat(3)),
+      fc.tuple(fc.constant('INSERT INTO t (a, b, c) VALUES (?, ?, 1.5)'), fc.nat(4), fc.nat(3)),
+      fc.tuple(
+        fc.constant('UPDATE t SET a = ?, b = ? WHERE id = (SELECT min(id) FROM t WHERE id >= 7)'),
+        fc.nat(4),
+        fc.nat(3),
+      ),
+      fc.tuple(fc.constant('UPDATE t SET c = c + 1 WHERE a = ? AND b = ?'), fc.nat(4), fc.nat(3)),
+      fc.tuple(fc.constant('DELETE FROM t WHERE a = ? AND b = ? AND id % 2 = 0'), fc.nat(4), fc.nat(3)),
+      fc.tuple(fc.constant('rollback'), fc.nat(4), fc.nat(3)),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 60 }), (ops) => {
+        const o = new Oracle();
+        try {
+          o.exec(
+            'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c REAL)',
+            'CREATE INDEX ix ON t (a, b)',
+          );
+          const rows = Array.from({ length: 300 }, (_v, i) => `(${i + 1}, ${i % 5}, ${(i * 7) % 4}, ${i})`);
+          o.exec(`INSERT INTO t VALUES ${rows.join(', ')}`);
+          for (const [sql, a, b] of ops) {
+            if (sql === 'rollback') {
+              // A write undone: the memo must not keep what the rolled-back statement saw.
+              o.exec('BEGIN', `INSERT INTO t (a, b, c) VALUES (${a}, ${b}, 0)`);
+              expect(o.both('SELECT id FROM t WHERE a = ? AND b = ? ORDER BY id', [], [a, b])).toBeTruthy();
+              o.exec('ROLLBACK');
+              continue;
+            }
+            const r = o.both(sql, [], [a, b]);
+            expect(r.mv).toEqual(r.sqlite);
+            const check = o.both('SELECT id, c FROM t WHERE a = ? AND b = ? ORDER BY id', [], [a, b]);
+            expect(check.mv).toEqual(check.sqlite);
+          }
+        } finally {
+          o.close();
+        }
+      }),
+      { seed: 20261203, numRuns: 60 },
+    );
+  });
+
+  test('a repeated equality on both columns searches the index once (the memo answers)', () => {
+    const o = new Oracle();
+    try {
+      o.exec(
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c TEXT)',
+        'CREATE INDEX ix ON t (a, b)',
+      );
+      const rows = Array.from(
+        { length: 5000 },
+        (_v, i) => `(${i + 1}, ${(i * 7919) % 50}, ${i % 20}, 'r${i}')`,
+      );
+      o.exec(`INSERT INTO t VALUES ${rows.join(', ')}`);
+      const first = packStats.searches;
+      const r = o.both('SELECT * FROM t WHERE a = ? AND b = ? ORDER BY id', [], [3, 4]);
+      expect(r.mv).toEqual(r.sqlite);
+      expect(packStats.searches).toBeGreaterThan(first);
+      const again = packStats.searches;
+      for (let i = 0; i < 3; i++) {
+        const rr = o.both('SELECT * FROM t WHERE a = ? AND b = ? ORDER BY id', [], [3, 4]);
+        expect(rr.mv).toEqual(rr.sqlite);
+      }
+      expect(packStats.searches).toBe(again);
+      // A write to the table (not under this key) keeps the answer right: the index is unchanged.
+      o.exec("INSERT INTO t VALUES (9001, 3, 4, 'new')");
+      const after = o.both('SELECT id FROM t WHERE a = ? AND b = ? ORDER BY id', [], [3, 4]);
+      expect(after.mv).toEqual(after.sqlite);
+    } finally {
+      o.close();
+    }
+  });
 });
