@@ -53,7 +53,6 @@ export const hashSpillStats = {
   largestPartitionBytes: 0,
 };
 
-
 /** Directories of spills still open: removed at exit whatever happened to their joins. */
 const live = new Set<string>();
 let exitHook = false;
