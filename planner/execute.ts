@@ -9,11 +9,10 @@ import { FlippedTies } from './flipped-ties';
 import type { EntryCursor } from './flipped-ties';
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
-import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
-import type { KeyGroup } from '../storage/prefix-memo';
+import type { BTreeSnapshot } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
-import { KEY_BOTTOM, KEY_TOP, compareValues } from '../storage/compare';
+import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { firstRowsPerPartition, windowRows } from './window-exec';
@@ -22,8 +21,7 @@ import { evalConstant, compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { SharedCte, SortKey } from './logical';
-import { compareUnderKey } from './logical';
-import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
+import type { CompoundPNode, PhysicalKind, PhysicalPlan } from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
@@ -37,6 +35,8 @@ import { tableFunctionSource } from './table-function';
 import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
 import { distinctSource } from './distinct-exec';
+import { topN } from './top-n';
+import { coveringRow, rangeOptions, wholeKeyGroup } from './index-range';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
 import { touchRows } from './touch';
@@ -618,206 +618,6 @@ function limitOffset(
     limit: limit === null || limit < 0 ? -1 : limit,
     offset: offset === null || offset < 0 ? 0 : offset,
   };
-}
-
-export function compareByKeys(
-  a: readonly unknown[],
-  b: readonly unknown[],
-  keys: readonly SortKey[],
-): number {
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
-    const c = k.nulls ? compareUnderKey(k, a[i], b[i], compareValues) : compareValues(a[i], b[i]);
-    if (c !== 0) return k.nulls || !k.desc ? c : -c;
-  }
-  return 0;
-}
-
-/** Keep the best `keep` rows in a bounded max-heap; stable among equal keys by arrival order. */
-function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep: number): Row[] {
-  interface Item {
-    k: unknown[];
-    row: Row;
-    seq: number;
-  }
-  const cmp = (a: Item, b: Item): number => compareByKeys(a.k, b.k, keys) || a.seq - b.seq;
-  const heap: Item[] = [];
-  const up = (i: number): void => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (cmp(heap[i], heap[p]) <= 0) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && cmp(heap[l], heap[m]) > 0) m = l;
-      if (r < heap.length && cmp(heap[r], heap[m]) > 0) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
-      i = m;
-    }
-  };
-  let seq = 0;
-  for (let row = input.next(); row !== null; row = input.next()) {
-    const item = { k: evals.map((f) => f(row)), row, seq: seq++ };
-    if (heap.length < keep) {
-      heap.push(item);
-      up(heap.length - 1);
-    } else if (cmp(item, heap[0]) < 0) {
-      heap[0] = item;
-      down(0);
-    }
-  }
-  return heap.sort(cmp).map((x) => x.row);
-}
-
-/** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
-const GROUP_MAX = 64;
-
-/**
- * The primary keys an equality on every column of a composite index selects, in index order,
- * when there are at most GROUP_MAX: the tree answers a repeated key from its memo instead of
- * descending (storage/btree.ts prefixGroup). `opts` are compositeRange's bounds, which for such
- * a scan are the key and the key followed by KEY_TOP, the walk prefixGroup makes. Null: walk.
- */
-function wholeKeyGroup(
-  node: IndexRangeScanNode,
-  coll: CollectionView,
-  opts: CursorOptions<unknown>,
-  tree: BTreeSnapshot<unknown, unknown>,
-): KeyGroup<unknown> | null {
-  const prefix = node.prefix;
-  if (prefix === undefined || node.lo !== null || node.hi !== null || node.reverse) return null;
-  if (node.flipTies === true || node.covering === true || !Array.isArray(opts.lo)) return null;
-  const ix = coll.indexes.find((x) => x.def.name === node.index);
-  if (ix === undefined || !ix.composite || prefix.length !== ix.columns.length) return null;
-  return tree.prefixGroup(opts.lo, GROUP_MAX);
-}
-
-/**
- * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
- * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
- * key starting with p, v (END: the value that sorts last in the following column's direction). A
- * descending column swaps the SQL bounds: its upper bound starts the walk, its lower bound ends
- * it, and its NULLs (the smallest values) come last instead of first. A NULL equality value
- * matches nothing (unless it came from IS NULL), a NULL bound nothing, and a range skips NULLs.
- */
-function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
-  const prefix = node.prefix ?? [];
-  const k = prefix.length;
-  // Bounds are the prefix values followed by up to two more: a bound value and an end marker.
-  const key = (extra: number): unknown[] => new Array<unknown>(k + extra);
-  const p = key(0);
-  for (let i = 0; i < k; i++) {
-    const v = evalConst(prefix[i].expr, env);
-    if (v === null && !prefix[i].matchNull) return null;
-    p[i] = v;
-  }
-  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
-  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
-  if (lo === null || hi === null) return null;
-  const desc = node.desc ?? [];
-  // The prefix, then v (before: keys ≥ [p, v]), or then v and the end marker (after: keys > [p, v, …]).
-  const before = (v: unknown): unknown[] => {
-    const out = key(1);
-    for (let i = 0; i < k; i++) out[i] = p[i];
-    out[k] = v;
-    return out;
-  };
-  const after = (v: unknown): unknown[] => {
-    const out = key(2);
-    for (let i = 0; i < k; i++) out[i] = p[i];
-    out[k] = v;
-    out[k + 1] = desc[k + 1] === true ? KEY_BOTTOM : KEY_TOP;
-    return out;
-  };
-  const whole = (): unknown[] => {
-    const out = key(1);
-    for (let i = 0; i < k; i++) out[i] = p[i];
-    out[k] = desc[k] === true ? KEY_BOTTOM : KEY_TOP;
-    return out;
-  };
-  const loIncl = node.lo?.inclusive === true;
-  const hiIncl = node.hi?.inclusive === true;
-  const opts = new Bounds(node.reverse);
-  let start: unknown[] | undefined;
-  let stop: unknown[] | undefined;
-  let stopIncl = true;
-  if (desc[k] !== true) {
-    if (lo !== undefined) start = loIncl ? before(lo) : after(lo);
-    else if (node.skipNulls) start = after(null);
-    else if (k > 0) start = p;
-    if (hi !== undefined) {
-      stop = hiIncl ? after(hi) : before(hi);
-      stopIncl = hiIncl;
-    } else if (k > 0) stop = whole();
-  } else {
-    if (hi !== undefined) start = hiIncl ? before(hi) : after(hi);
-    else if (k > 0) start = p;
-    if (lo !== undefined) {
-      stop = loIncl ? after(lo) : before(lo);
-      stopIncl = loIncl;
-    } else if (node.skipNulls) {
-      stop = before(null);
-      stopIncl = false;
-    } else if (k > 0) stop = whole();
-  }
-  if (start !== undefined) {
-    opts.lo = start;
-    opts.loInclusive = true;
-  }
-  if (stop !== undefined) {
-    opts.hi = stop;
-    opts.hiInclusive = stopIncl;
-  }
-  return opts;
-}
-
-/**
- * Rows of a covering index read, built from an entry: the key's values at their columns (a
- * composite index's key is a tuple, a single-column index's a plain value), the primary key at
- * its column, NULL elsewhere (the planner checked that the query reads no other column).
- */
-function coveringRow(coll: CollectionView, index: string): (key: unknown, pk: unknown) => Row {
-  const ix = coll.indexes.find((i) => i.def.name === index);
-  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
-  const columns = ix.columns.map((c) => c.column);
-  const width = coll.compiled.columnCount;
-  const pkColumn = coll.compiled.pkColumn;
-  const composite = ix.composite;
-  return (key, pk) => {
-    const row: unknown[] = new Array<unknown>(width).fill(null);
-    if (composite) {
-      const tuple = key as readonly unknown[];
-      for (let i = 0; i < columns.length; i++) row[columns[i]] = tuple[i];
-    } else if (ix.columns[0].sub.length === 0) row[columns[0]] = key;
-    row[pkColumn] = pk;
-    return row;
-  };
-}
-
-/** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */
-function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
-  if (node.prefix) return compositeRange(node, env);
-  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
-  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
-  // A comparison with NULL is never true: a NULL bound selects nothing.
-  if (lo === null || hi === null) return null;
-  const opts = new Bounds(node.reverse);
-  if (lo !== undefined) {
-    opts.lo = lo;
-    opts.loInclusive = node.lo?.inclusive ?? true;
-  }
-  if (hi !== undefined) {
-    opts.hi = hi;
-    opts.hiInclusive = node.hi?.inclusive ?? true;
-  }
-  return opts;
 }
 
 /** A walk of the whole primary key, or of a range of it: the inputs a filter can be pushed into. */

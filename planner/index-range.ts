@@ -1,0 +1,159 @@
+/**
+ * Index range scans: cursor bounds from a plan node's bound expressions (single-column and
+ * composite indexes), whole-key groups read through the tree's memo, and rows built from a
+ * covering index's entries.
+ */
+import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { CollectionView } from '../storage/collection-state';
+import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
+import type { KeyGroup } from '../storage/prefix-memo';
+import { QueryError } from '../src/errors';
+import { Bounds } from './bounds';
+import { evalConstant } from './compile-expr';
+import type { Row } from './compile-expr';
+import type { ExecEnv } from './execute';
+import type { IndexRangeScanNode } from './physical';
+
+/** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
+const GROUP_MAX = 64;
+
+/**
+ * The primary keys an equality on every column of a composite index selects, in index order,
+ * when there are at most GROUP_MAX: the tree answers a repeated key from its memo instead of
+ * descending (storage/btree.ts prefixGroup). `opts` are compositeRange's bounds, which for such
+ * a scan are the key and the key followed by KEY_TOP, the walk prefixGroup makes. Null: walk.
+ */
+export function wholeKeyGroup(
+  node: IndexRangeScanNode,
+  coll: CollectionView,
+  opts: CursorOptions<unknown>,
+  tree: BTreeSnapshot<unknown, unknown>,
+): KeyGroup<unknown> | null {
+  const prefix = node.prefix;
+  if (prefix === undefined || node.lo !== null || node.hi !== null || node.reverse) return null;
+  if (node.flipTies === true || node.covering === true || !Array.isArray(opts.lo)) return null;
+  const ix = coll.indexes.find((x) => x.def.name === node.index);
+  if (ix === undefined || !ix.composite || prefix.length !== ix.columns.length) return null;
+  return tree.prefixGroup(opts.lo, GROUP_MAX);
+}
+
+/**
+ * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
+ * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
+ * key starting with p, v (END: the value that sorts last in the following column's direction). A
+ * descending column swaps the SQL bounds: its upper bound starts the walk, its lower bound ends
+ * it, and its NULLs (the smallest values) come last instead of first. A NULL equality value
+ * matches nothing (unless it came from IS NULL), a NULL bound nothing, and a range skips NULLs.
+ */
+function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  const prefix = node.prefix ?? [];
+  const k = prefix.length;
+  // Bounds are the prefix values followed by up to two more: a bound value and an end marker.
+  const key = (extra: number): unknown[] => new Array<unknown>(k + extra);
+  const p = key(0);
+  for (let i = 0; i < k; i++) {
+    const v = evalConstant(prefix[i].expr, env.ctx);
+    if (v === null && !prefix[i].matchNull) return null;
+    p[i] = v;
+  }
+  const lo = node.lo ? evalConstant(node.lo.expr, env.ctx) : undefined;
+  const hi = node.hi ? evalConstant(node.hi.expr, env.ctx) : undefined;
+  if (lo === null || hi === null) return null;
+  const desc = node.desc ?? [];
+  // The prefix, then v (before: keys ≥ [p, v]), or then v and the end marker (after: keys > [p, v, …]).
+  const before = (v: unknown): unknown[] => {
+    const out = key(1);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = v;
+    return out;
+  };
+  const after = (v: unknown): unknown[] => {
+    const out = key(2);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = v;
+    out[k + 1] = desc[k + 1] === true ? KEY_BOTTOM : KEY_TOP;
+    return out;
+  };
+  const whole = (): unknown[] => {
+    const out = key(1);
+    for (let i = 0; i < k; i++) out[i] = p[i];
+    out[k] = desc[k] === true ? KEY_BOTTOM : KEY_TOP;
+    return out;
+  };
+  const loIncl = node.lo?.inclusive === true;
+  const hiIncl = node.hi?.inclusive === true;
+  const opts = new Bounds(node.reverse);
+  let start: unknown[] | undefined;
+  let stop: unknown[] | undefined;
+  let stopIncl = true;
+  if (desc[k] !== true) {
+    if (lo !== undefined) start = loIncl ? before(lo) : after(lo);
+    else if (node.skipNulls) start = after(null);
+    else if (k > 0) start = p;
+    if (hi !== undefined) {
+      stop = hiIncl ? after(hi) : before(hi);
+      stopIncl = hiIncl;
+    } else if (k > 0) stop = whole();
+  } else {
+    if (hi !== undefined) start = hiIncl ? before(hi) : after(hi);
+    else if (k > 0) start = p;
+    if (lo !== undefined) {
+      stop = loIncl ? after(lo) : before(lo);
+      stopIncl = loIncl;
+    } else if (node.skipNulls) {
+      stop = before(null);
+      stopIncl = false;
+    } else if (k > 0) stop = whole();
+  }
+  if (start !== undefined) {
+    opts.lo = start;
+    opts.loInclusive = true;
+  }
+  if (stop !== undefined) {
+    opts.hi = stop;
+    opts.hiInclusive = stopIncl;
+  }
+  return opts;
+}
+
+/**
+ * Rows of a covering index read, built from an entry: the key's values at their columns (a
+ * composite index's key is a tuple, a single-column index's a plain value), the primary key at
+ * its column, NULL elsewhere (the planner checked that the query reads no other column).
+ */
+export function coveringRow(coll: CollectionView, index: string): (key: unknown, pk: unknown) => Row {
+  const ix = coll.indexes.find((i) => i.def.name === index);
+  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
+  const columns = ix.columns.map((c) => c.column);
+  const width = coll.compiled.columnCount;
+  const pkColumn = coll.compiled.pkColumn;
+  const composite = ix.composite;
+  return (key, pk) => {
+    const row: unknown[] = new Array<unknown>(width).fill(null);
+    if (composite) {
+      const tuple = key as readonly unknown[];
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = tuple[i];
+    } else if (ix.columns[0].sub.length === 0) row[columns[0]] = key;
+    row[pkColumn] = pk;
+    return row;
+  };
+}
+
+/** Cursor bounds of a range scan; null when a NULL bound makes the range empty. */
+export function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<unknown> | null {
+  if (node.prefix) return compositeRange(node, env);
+  const lo = node.lo ? evalConstant(node.lo.expr, env.ctx) : undefined;
+  const hi = node.hi ? evalConstant(node.hi.expr, env.ctx) : undefined;
+  // A comparison with NULL is never true: a NULL bound selects nothing.
+  if (lo === null || hi === null) return null;
+  const opts = new Bounds(node.reverse);
+  if (lo !== undefined) {
+    opts.lo = lo;
+    opts.loInclusive = node.lo?.inclusive ?? true;
+  }
+  if (hi !== undefined) {
+    opts.hi = hi;
+    opts.hiInclusive = node.hi?.inclusive ?? true;
+  }
+  return opts;
+}

@@ -1,0 +1,61 @@
+/**
+ * TopN: ORDER BY … LIMIT k kept in a bounded max-heap of k rows (LIMIT plus OFFSET) instead of a
+ * full sort; ties keep their arrival order, as the stable full sort would.
+ */
+import { compareValues } from '../storage/compare';
+import type { Evaluator, Row } from './compile-expr';
+import type { SortKey } from './logical';
+import { compareUnderKey } from './logical';
+import type { Source } from './source';
+
+function compareByKeys(a: readonly unknown[], b: readonly unknown[], keys: readonly SortKey[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const c = k.nulls ? compareUnderKey(k, a[i], b[i], compareValues) : compareValues(a[i], b[i]);
+    if (c !== 0) return k.nulls || !k.desc ? c : -c;
+  }
+  return 0;
+}
+
+/** Keep the best `keep` rows in a bounded max-heap; stable among equal keys by arrival order. */
+export function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep: number): Row[] {
+  interface Item {
+    k: unknown[];
+    row: Row;
+    seq: number;
+  }
+  const cmp = (a: Item, b: Item): number => compareByKeys(a.k, b.k, keys) || a.seq - b.seq;
+  const heap: Item[] = [];
+  const up = (i: number): void => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (cmp(heap[i], heap[p]) <= 0) break;
+      [heap[i], heap[p]] = [heap[p], heap[i]];
+      i = p;
+    }
+  };
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && cmp(heap[l], heap[m]) > 0) m = l;
+      if (r < heap.length && cmp(heap[r], heap[m]) > 0) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  let seq = 0;
+  for (let row = input.next(); row !== null; row = input.next()) {
+    const item = { k: evals.map((f) => f(row)), row, seq: seq++ };
+    if (heap.length < keep) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (cmp(item, heap[0]) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(cmp).map((x) => x.row);
+}
