@@ -85,14 +85,23 @@ export class RemoteRows {
         await nextTask();
         if (this.closed) throw closedDuringFetch();
       }
+      if (this.closed) throw closedDuringFetch();
       if (this.host.generation !== this.generation)
         throw new OperationalError('the engine worker holding this result set stopped', 'WORKER_EXITED');
       // A cancel since this fetch began stops it, even when it came between two of its batches.
       if (this.ctl && this.ctl.interrupts !== interrupts) throw interrupted();
       const need = want < 0 ? MAX_BATCH : Math.min(MAX_BATCH, Math.max(want - have, ask - have));
-      const batch = this.ctl
-        ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
-        : await this.host.call<Batch>('fetch', this.id, need);
+      let batch: Batch;
+      try {
+        batch = this.ctl
+          ? await this.ctl.send<Batch>(this.host, 'fetch', [this.id, need])
+          : await this.host.call<Batch>('fetch', this.id, need);
+      } catch (err) {
+        // Closed while the request was out: whatever ended the request (the worker closing its
+        // result set, or the pool stopping the worker), the caller's answer is CLOSED.
+        if (this.closed) throw closedDuringFetch();
+        throw err;
+      }
       if (this.closed) throw closedDuringFetch();
       restoreBuffers(batch.rows);
       if (this.head > 0) {
