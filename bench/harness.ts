@@ -4,6 +4,8 @@
  * open) are timed as repeated samples with the median and min–max spread reported.
  */
 import Benchmark from 'benchmark';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 
 export interface Figure {
   /** Operations (or rows) per second, higher is better. */
@@ -95,4 +97,16 @@ export async function timerLag(
 export function lagAt(sorted: readonly number[], q: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * f) / f;
+}
+
+/** The first line a spawned writer prints (its report), or a rejection if it exits first. */
+export function firstLine(child: ChildProcessByStdio<null, Readable, null>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.on('exit', (code) => reject(new Error(`writer exited with ${code}`)));
+  });
 }

@@ -20,6 +20,7 @@ import type { KeyOrder } from './data';
 import type { CheckpointTraceContext } from '../src/index';
 
 import type { Probe } from './open-probe';
+import { firstLine } from './harness';
 
 if (process.argv[2] === '--write') {
   const [file, n, txn, every, limitBytes, limitFrames] = process.argv
@@ -79,14 +80,7 @@ if (process.argv[2] === '--write') {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
       );
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.trim());
-        });
-        child.on('exit', (code) => reject(new Error(`writer exited with ${code}`)));
-      });
+      const line = await firstLine(child);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       const written = JSON.parse(line) as {

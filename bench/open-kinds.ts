@@ -20,6 +20,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Database, connect } from '../src/index';
 import { ITEM_FIELDS, ITEM_INDEXES, ITEMS_DDL, arg, makeItems } from './data';
 import type { Probe } from './open-probe';
+import { firstLine } from './harness';
 
 const INSERT_ITEM =
   'INSERT INTO items (id, sku, uuid, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?, ?)';
@@ -72,14 +73,7 @@ async function makeKilled(file: string, n: number, idleMs: number): Promise<void
   const child = spawn(process.execPath, [__filename, '--write', file, String(n), '1000'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    child.on('exit', (code) => reject(new Error(`writer exited with ${code}`)));
-  });
+  const line = await firstLine(child);
   // Killed at once (mid-write, as a crash during a load), or after idling `idleMs`.
   await new Promise((resolve) => setTimeout(resolve, idleMs));
   child.kill('SIGKILL');

@@ -424,19 +424,22 @@ function byKeys(
   const nk = cols.length;
   return (a, b) => {
     for (let j = from; j < nk; j++) {
-      const col = cols[j];
-      const x = col[a];
-      const y = col[b];
-      if (x === y) continue;
-      if (nulls[j] !== 0 && (x == null || y == null)) {
-        if (x == null && y == null) continue;
-        return x == null ? -nulls[j] : nulls[j];
-      }
-      const c = typeof x === 'number' && typeof y === 'number' ? (x < y ? -1 : 1) : compareValues(x, y);
-      if (c !== 0) return sign[j] * c;
+      const c = compareKeyAt(cols[j][a], cols[j][b], sign[j], nulls[j]);
+      if (c !== 0) return c;
     }
     return a - b;
   };
+}
+
+/** One window key's comparison: NULLs moved by `nulls` (1 first, -1 last, 0 as values), then `sign`. */
+function compareKeyAt(x: unknown, y: unknown, sign: number, nulls: number): number {
+  if (x === y) return 0;
+  if (nulls !== 0 && (x == null || y == null)) {
+    if (x == null && y == null) return 0;
+    return x == null ? -nulls : nulls;
+  }
+  const c = typeof x === 'number' && typeof y === 'number' ? (x < y ? -1 : 1) : compareValues(x, y);
+  return sign * c;
 }
 
 /**
@@ -487,15 +490,8 @@ function compareTuples(
   nulls: readonly number[],
 ): number {
   for (let j = 0; j < x.length; j++) {
-    const a = x[j];
-    const b = y[j];
-    if (a === b) continue;
-    if (nulls[j] !== 0 && (a == null || b == null)) {
-      if (a == null && b == null) continue;
-      return a == null ? -nulls[j] : nulls[j];
-    }
-    const c = typeof a === 'number' && typeof b === 'number' ? (a < b ? -1 : 1) : compareValues(a, b);
-    if (c !== 0) return sign[j] * c;
+    const c = compareKeyAt(x[j], y[j], sign[j], nulls[j]);
+    if (c !== 0) return c;
   }
   return 0;
 }

@@ -6,6 +6,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
+import { seeded } from '../helpers/seeded';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { aggregateSpillStats } from '../../planner/aggregate-exec';
@@ -17,11 +18,7 @@ let tiny: Connection;
 const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, h TEXT COLLATE NOCASE, v REAL, s TEXT)';
 
 function rows(n: number, seed: number): unknown[][] {
-  let x = seed;
-  const next = (m: number): number => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x % m;
-  };
+  const next = seeded(seed);
   const H = ['a', 'A', 'b', 'B', 'c', null];
   return Array.from({ length: n }, (_, i) => [
     i + 1,

@@ -6,6 +6,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
+import { seeded } from '../helpers/seeded';
 import { connect, InterfaceError } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { spillStats } from '../../planner/sort';
@@ -45,11 +46,7 @@ const agree = (c: Connection, sql: string): void => {
 };
 
 const rowsOf = (n: number, seed: number): unknown[][] => {
-  let s = seed;
-  const next = (m: number): number => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % m;
-  };
+  const next = seeded(seed);
   return Array.from({ length: n }, (_, i) => [i + 1, next(50), next(1000) / 8 - 40, `k${next(30)}`]);
 };
 
