@@ -36,7 +36,7 @@ import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
-import { coveringRow, rangeOptions, wholeKeyGroup } from './index-range';
+import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
 import { touchRows } from './touch';
@@ -325,6 +325,26 @@ const builders: Builders = {
     const ix = node.keysFrom ? coll.indexes.find((x) => x.def.name === node.index) : undefined;
     const many = ix && !ix.composite ? keySetScan(env, coll, ix.columns[0], keys) : null;
     if (many) return many;
+    // One number key of a single-column index: its entries as a group the tree memoizes, with
+    // the rows' locations remembered on it (BTreeSnapshot.getEach), as for a composite key.
+    const group =
+      keys.length === 1 && !node.covering ? singleKeyGroup(coll, node.index, tree, keys[0]) : null;
+    if (group !== null) {
+      const pks = group.values;
+      let j = 0;
+      return fetchInBatches(
+        env,
+        rows,
+        coll,
+        node.index,
+        () => {
+          if (j >= pks.length) return NO_KEY;
+          env.stats.indexEntries++;
+          return pks[j++];
+        },
+        () => coll.pk.getEach(group),
+      );
+    }
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
     if (node.covering) {

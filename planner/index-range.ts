@@ -38,6 +38,22 @@ export function wholeKeyGroup(
 }
 
 /**
+ * The primary keys of the entries of a single-column index whose key is the number `key`, when
+ * there are at most GROUP_MAX, through the tree's memo (storage/btree.ts keyGroup). Null: walk.
+ */
+export function singleKeyGroup(
+  coll: CollectionView,
+  index: string,
+  tree: BTreeSnapshot<unknown, unknown>,
+  key: unknown,
+): KeyGroup<unknown> | null {
+  if (typeof key !== 'number') return null;
+  const ix = coll.indexes.find((x) => x.def.name === index);
+  if (ix === undefined || ix.composite) return null;
+  return tree.keyGroup(key, GROUP_MAX);
+}
+
+/**
  * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
  * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
  * key starting with p, v (END: the value that sorts last in the following column's direction). A

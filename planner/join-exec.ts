@@ -9,6 +9,7 @@ import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
 import type { BTreeSnapshot } from '../storage/btree';
 import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
+import type { KeyGroup } from '../storage/prefix-memo';
 import { InternalError, QueryError } from '../src/errors';
 import { compileExpr } from './compile-expr';
 import type { Evaluator, Row } from './compile-expr';
@@ -218,8 +219,33 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
     }
     touchRows(batch);
   };
+  // A number key of a single-column index is first looked up as a whole group (at most
+  // INNER_BATCH entries), which the tree memoizes, with the rows' locations remembered on it
+  // (BTreeSnapshot.getEach): a repeated key then costs no index descent and no primary-key probe.
+  const fromGroup = (group: KeyGroup<unknown>): void => {
+    cur = null;
+    more = false;
+    at = 0;
+    batch.length = 0;
+    const found = coll.pk.getEach(group);
+    env.stats.indexEntries += found.length;
+    for (let k = 0; k < found.length; k++) {
+      const loc = found[k];
+      if (loc === undefined)
+        throw new InternalError(
+          `stale index ${ix.def.name}: entry points at missing row ${String(group.values[k])} of ${coll.meta.schema.name}`,
+          'STALE_INDEX',
+        );
+      batch.push(read(loc));
+    }
+    touchRows(batch);
+  };
   return {
     start(key) {
+      if (!composite && typeof key === 'number') {
+        const group = tree.keyGroup(key, INNER_BATCH);
+        if (group !== null) return fromGroup(group);
+      }
       cur = tree.cursor(composite ? Bounds.between(key, [...(key as unknown[]), last]) : Bounds.exactly(key));
       fill();
     },

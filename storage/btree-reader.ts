@@ -85,6 +85,21 @@ export abstract class BTreeReader<K, V> {
     return new KeyGroup(out);
   }
 
+  /**
+   * The values of every entry whose key equals `key`, a number (a single-column index read by an
+   * equality or a join key), in tree order; null when there are more than `max`. The live tree
+   * memoizes small groups as prefixGroup's, under the one-number probe `[key]`.
+   */
+  keyGroup(key: number, max: number): KeyGroup<V> | null {
+    const cur = this.cursor({ lo: key as K, loInclusive: true, hi: key as K, hiInclusive: true });
+    const out: V[] = [];
+    while (cur.next()) {
+      if (out.length === max) return null;
+      out.push(cur.value);
+    }
+    return new KeyGroup(out);
+  }
+
   /** The tree's key order (a negative number when `a` sorts first, 0 for equal keys). */
   compareKeys(a: K, b: K): number {
     return this.shape.compare(a, b);
@@ -185,6 +200,18 @@ export class BTreeSnapshot<K, V> extends BTreeReader<K, V> {
     if (known !== undefined) return known;
     const group = super.prefixGroup(prefix, max);
     o.rememberGroup(prefix, group);
+    return group;
+  }
+
+  /** As prefixGroup, for keyGroup's one-number probe. */
+  override keyGroup(key: number, max: number): KeyGroup<V> | null {
+    const o = this.owner;
+    if (o === null || o.editCount !== this.edits || key !== key) return super.keyGroup(key, max);
+    const probe = [key];
+    const known = o.knownGroup(probe, max);
+    if (known !== undefined) return known;
+    const group = super.keyGroup(key, max);
+    o.rememberGroup(probe, group);
     return group;
   }
 

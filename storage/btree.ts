@@ -476,6 +476,17 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     return group;
   }
 
+  override keyGroup(key: number, max: number): KeyGroup<V> | null {
+    if (this.pending !== null) this.flush();
+    if (key !== key) return super.keyGroup(key, max);
+    const probe = [key];
+    const known = this.knownGroup(probe, max);
+    if (known !== undefined) return known;
+    const group = super.keyGroup(key, max);
+    this.rememberGroup(probe, group);
+    return group;
+  }
+
   /**
    * @internal The memoized prefixGroup(prefix, max) of the current content: undefined when not
    * memoized (then the caller walks, and hands the group to rememberGroup).
@@ -524,10 +535,8 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     const found = super.get(key);
     if (found === undefined) return found;
     if (mode === NUM && typeof found === 'number') {
-      let numbers = this.numberLookups;
-      if (numbers === null) numbers = this.numberLookups = new NumberMemo();
-      else if (numbers.size >= MEMO_LIMIT) numbers.clear();
-      numbers.set(key as number, found);
+      // The number memo bounds itself (see NumberMemo).
+      (this.numberLookups ??= new NumberMemo()).set(key as number, found);
       return found;
     }
     if (memo === null) memo = this.lookups = new Map();

@@ -1,12 +1,39 @@
 /**
- * A number → number hash map for the B+tree's exact-key lookup memo (storage/btree.ts) when both
- * the keys and the values are numbers: the primary-key tree maps a numeric key to a row location.
- * Linear probing over two Float64Arrays, so a hit is one cache miss where a Map costs two (its
- * bucket, then its entry) — the memo is probed once per row of every index read. Keys compare
- * with `===` (0 and -0 are one key, as in a Map); NaN marks an empty slot (the tree never memoizes
- * a NaN key). Deletion shifts the following entries back, so no tombstones accumulate.
+ * A number → number map for the B+tree's exact-key lookup memo (storage/btree.ts) when both the
+ * keys and the values are numbers: the primary-key tree maps a numeric key to a row location. It
+ * is a cache: it may forget an entry (get() is then undefined and the tree descends), never
+ * return a stale one. Two parts, each key always in the same one:
+ *
+ * - Dense: whole-number keys in [0, 2^28) — what INTEGER PRIMARY KEY and rowid tables use — live
+ *   in chunks of 4,096 Float64 slots indexed by the key itself, 8 bytes a key, so a hit is one
+ *   cache miss with no hashing, and the memo covers 2M keys in 16 MiB (the hash part below needs
+ *   32 bytes a key at its load factor). A chunk is made when a key of its range is first set; past
+ *   the budget the oldest chunk is dropped. Keys so sparse that chunks stay nearly empty switch
+ *   this part off (until clear()), and every key goes to the hash part.
+ * - Hash: any other number key, by linear probing over one Float64Array, capped at 2^18 keys and
+ *   started over when full.
+ *
+ * NaN marks an empty slot in both (the tree never memoizes a NaN key); keys compare with `===`
+ * (0 and -0 are one key, as in a Map). Hash deletion shifts the following entries back, so no
+ * tombstones accumulate.
  */
 const MIN_CAPACITY = 1024;
+/** Keys the hash part holds before it starts over: about 8 MiB of slots at its load factor. */
+const HASH_LIMIT = 1 << 18;
+
+const CHUNK_BITS = 12;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
+/** Dense keys are whole numbers below this: the chunk table then has at most 65,536 entries. */
+const DENSE_KEYS_BELOW = 2 ** 28;
+/** 16 MiB of 32 KiB chunks: 2M keys of a 1M–2M-row table's primary key. */
+const MAX_CHUNKS = 512;
+/**
+ * Once this many chunks are held, a dense part whose chunks are less than 1/64 full on average
+ * (keys spread over the range, e.g. random 28-bit ids) is switched off: it would spend 32 KiB per
+ * handful of keys.
+ */
+const SPARSE_CHECK_CHUNKS = 64;
 
 /**
  * First slot to probe for a number key in a power-of-two table of 2^(32 - shift) slots: a
@@ -19,25 +46,44 @@ export function homeSlot(key: number, shift: number): number {
   return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
 }
 
+/** A key the dense part would hold (whether or not it is switched on). */
+function denseKey(key: number): boolean {
+  return key >>> 0 === key && key < DENSE_KEYS_BELOW;
+}
+
 export class NumberMemo {
+  /** Dense part: chunk c holds keys c·4096 … c·4096 + 4095 (see the header). */
+  private chunks: (Float64Array | undefined)[] = [];
+  /** Chunk numbers made, oldest first from `evictAt` (a ring once the budget is reached). */
+  private held: number[] = [];
+  private evictAt = 0;
+  private denseCount = 0;
+  private denseOn = true;
   /**
-   * Slot s holds its key at 2s and its value at 2s + 1: a hit reads one cache line, where keys and
-   * values in two arrays cost a miss in each (the memo is as large as the table's hot keys, so
-   * most probes of a random key miss the CPU caches).
+   * Hash part: slot s holds its key at 2s and its value at 2s + 1, so a hit reads one cache line
+   * where keys and values in two arrays would cost a miss in each.
    */
   private slots = emptySlots(MIN_CAPACITY);
   private shift = 32 - Math.log2(MIN_CAPACITY);
   private count = 0;
 
+  /** Entries held (both parts). */
   get size(): number {
-    return this.count;
+    return this.count + this.denseCount;
   }
 
-  private home(key: number): number {
-    return homeSlot(key, this.shift);
+  /** @internal Bytes of slot arrays held: what the budgets bound (tests check them). */
+  get bytes(): number {
+    return this.held.length * CHUNK_SLOTS * 8 + this.slots.length * 8;
   }
 
   get(key: number): number | undefined {
+    if (this.denseOn && denseKey(key)) {
+      const chunk = this.chunks[key >>> CHUNK_BITS];
+      if (chunk === undefined) return undefined;
+      const v = chunk[key & CHUNK_MASK];
+      return v === v ? v : undefined;
+    }
     const slots = this.slots;
     const mask = (slots.length >>> 1) - 1;
     for (let s = this.home(key); ; s = (s + 1) & mask) {
@@ -48,6 +94,18 @@ export class NumberMemo {
   }
 
   set(key: number, value: number): void {
+    if (this.denseOn && denseKey(key)) {
+      const c = key >>> CHUNK_BITS;
+      const chunk = this.chunks[c] ?? this.makeChunk(c);
+      if (chunk !== null) {
+        const i = key & CHUNK_MASK;
+        if (chunk[i] !== chunk[i]) this.denseCount++;
+        chunk[i] = value;
+        return;
+      }
+      // makeChunk switched the dense part off: the key goes to the hash part below.
+    }
+    if (this.count >= HASH_LIMIT) this.clearHash();
     if ((this.count + 1) * 4 > this.slots.length) this.grow();
     const slots = this.slots;
     const mask = (slots.length >>> 1) - 1;
@@ -67,6 +125,16 @@ export class NumberMemo {
   }
 
   delete(key: number): void {
+    if (this.denseOn && denseKey(key)) {
+      const chunk = this.chunks[key >>> CHUNK_BITS];
+      if (chunk === undefined) return;
+      const i = key & CHUNK_MASK;
+      if (chunk[i] === chunk[i]) {
+        chunk[i] = NaN;
+        this.denseCount--;
+      }
+      return;
+    }
     const slots = this.slots;
     const mask = (slots.length >>> 1) - 1;
     let i = this.home(key);
@@ -97,7 +165,51 @@ export class NumberMemo {
   }
 
   clear(): void {
-    this.slots.fill(NaN);
+    this.dropChunks();
+    this.denseOn = true;
+    this.clearHash();
+  }
+
+  private home(key: number): number {
+    return homeSlot(key, this.shift);
+  }
+
+  /**
+   * A new empty chunk for chunk number `c`, dropping the oldest past the budget; null when the
+   * keys proved too sparse for chunks (the dense part is then off and empty).
+   */
+  private makeChunk(c: number): Float64Array | null {
+    const held = this.held;
+    if (held.length >= SPARSE_CHECK_CHUNKS && this.denseCount * 64 < held.length * CHUNK_SLOTS) {
+      this.dropChunks();
+      this.denseOn = false;
+      return null;
+    }
+    const chunks = this.chunks;
+    while (chunks.length <= c) chunks.push(undefined);
+    if (held.length >= MAX_CHUNKS) {
+      const old = held[this.evictAt];
+      const dropped = chunks[old] as Float64Array;
+      for (let i = 0; i < CHUNK_SLOTS; i++) if (dropped[i] === dropped[i]) this.denseCount--;
+      chunks[old] = undefined;
+      held[this.evictAt] = c;
+      this.evictAt = (this.evictAt + 1) % MAX_CHUNKS;
+    } else held.push(c);
+    const chunk = new Float64Array(CHUNK_SLOTS).fill(NaN);
+    chunks[c] = chunk;
+    return chunk;
+  }
+
+  private dropChunks(): void {
+    this.chunks = [];
+    this.held = [];
+    this.evictAt = 0;
+    this.denseCount = 0;
+  }
+
+  private clearHash(): void {
+    this.slots = emptySlots(MIN_CAPACITY);
+    this.shift = 32 - Math.log2(MIN_CAPACITY);
     this.count = 0;
   }
 

@@ -1,7 +1,7 @@
 /**
- * Memo of a tuple-keyed B+tree's small key groups (storage/btree.ts prefixGroup): for a probe of
- * one to MAX_WIDTH numbers, the values of every entry whose key starts with those numbers, in
- * tree order. An equality on every column of a composite index (`customer = ? AND day = ?`)
+ * Memo of a B+tree's small key groups (storage/btree.ts prefixGroup, keyGroup): for a probe of
+ * one to MAX_WIDTH numbers, the values of every entry whose key starts with those numbers (a
+ * tuple-keyed tree) or equals the one number (a single-column tree), in tree order. An equality on every column of a composite index (`customer = ? AND day = ?`)
  * otherwise descends the index for each execution — four levels of nodes spread over the heap,
  * a cache miss or more each, the largest single cost of such a query (docs/performance.md) —
  * where a repeated probe here costs one hash slot and the group's array.
@@ -124,11 +124,21 @@ export class PrefixMemo<V> {
 
   /**
    * Forget every group an entry with `key` belongs to: those of its prefixes of 1..MAX_WIDTH
-   * numbers. A key that is not a tuple belongs to none. A bigint can equal a number probe (the
-   * index order compares them by value) while `===` cannot find it: such a key drops everything.
+   * numbers; a number key (single-column tree), the group of [key]. Any other key belongs to none.
+   * A bigint can equal a number probe (the index order compares them by value) while `===` cannot
+   * find it: such a key drops everything.
    */
   drop(key: unknown): void {
-    if (this.count === 0 || !Array.isArray(key)) return;
+    if (this.count === 0) return;
+    if (!Array.isArray(key)) {
+      // A single-column tree's key: its group is keyGroup's probe [key].
+      if (typeof key === 'bigint') this.clear();
+      else if (typeof key === 'number' && key === key) {
+        const s = this.find([key], 1);
+        if (s >= 0) this.removeAt(s);
+      }
+      return;
+    }
     const prefix: number[] = [];
     for (let j = 0; j < key.length && j < MAX_WIDTH; j++) {
       const x: unknown = key[j];

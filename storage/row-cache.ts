@@ -25,12 +25,25 @@ const EMPTY = -1;
 const DELETED = -2;
 const MIN_CAPACITY = 1024;
 
+/**
+ * A slot's key with its CLOCK reference bit set: the location stored as -location - 3 (below
+ * EMPTY and DELETED). The bit lives in the key the probe has just read, so a hit costs no store
+ * to a second array (a cache miss of its own on a large table), and no store at all when the row
+ * was already referenced.
+ */
+function referenced(location: number): number {
+  return -location - 3;
+}
+
+/** The location a key slot holds (set or not), or -1 for EMPTY and DELETED. */
+function locationOf(k: number): number {
+  return k >= 0 ? k : k <= -3 ? -k - 3 : -1;
+}
+
 export class RowCache {
   private keys!: Float64Array;
   private rows!: (unknown[] | undefined)[];
   private entries!: (CachedRow | undefined)[];
-  /** CLOCK reference bits, by slot. */
-  private refs!: Uint8Array;
   private shift = 0;
   /** Live entries, and live plus deleted slots (what lengthens probes). */
   private live = 0;
@@ -52,7 +65,6 @@ export class RowCache {
     this.keys = new Float64Array(capacity).fill(EMPTY);
     this.rows = new Array<unknown[] | undefined>(capacity).fill(undefined);
     this.entries = new Array<CachedRow | undefined>(capacity).fill(undefined);
-    this.refs = new Uint8Array(capacity);
     this.shift = 32 - Math.log2(capacity);
     this.filled = this.live;
   }
@@ -61,38 +73,39 @@ export class RowCache {
     return homeSlot(location, this.shift);
   }
 
-  /** The slot holding `location`, or -1. */
+  /** The slot holding `location` (its reference bit set or not), or -1. */
   private find(location: number): number {
     const keys = this.keys;
     const mask = keys.length - 1;
+    const marked = referenced(location);
     for (let s = this.home(location); ; s = (s + 1) & mask) {
       const k = keys[s];
-      if (k === location) return s;
+      if (k === location || k === marked) return s;
       if (k === EMPTY) return -1;
     }
   }
 
-  get(location: number): CachedRow | undefined {
+  /** find(), setting the slot's reference bit on a hit. */
+  private hit(location: number): number {
     const s = this.find(location);
     if (s < 0) {
       this.misses++;
-      return undefined;
+      return s;
     }
     this.hits++;
-    this.refs[s] = 1;
-    return this.entries[s];
+    if (this.keys[s] === location) this.keys[s] = referenced(location);
+    return s;
+  }
+
+  get(location: number): CachedRow | undefined {
+    const s = this.hit(location);
+    return s < 0 ? undefined : this.entries[s];
   }
 
   /** get(location)?.row without the entry object: the hot path of index reads. */
   getRow(location: number): unknown[] | undefined {
-    const s = this.find(location);
-    if (s < 0) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    this.refs[s] = 1;
-    return this.rows[s];
+    const s = this.hit(location);
+    return s < 0 ? undefined : this.rows[s];
   }
 
   set(location: number, entry: CachedRow): void {
@@ -100,13 +113,14 @@ export class RowCache {
     const keys = this.keys;
     const mask = keys.length - 1;
     let free = -1;
+    const marked = referenced(location);
     for (let s = this.home(location); ; s = (s + 1) & mask) {
       const k = keys[s];
-      if (k === location) {
+      if (k === location || k === marked) {
         this.total += entry.bytes - (this.entries[s] as CachedRow).bytes;
+        keys[s] = location;
         this.entries[s] = entry;
         this.rows[s] = entry.row;
-        this.refs[s] = 0;
         break;
       }
       if (k === DELETED) {
@@ -121,7 +135,6 @@ export class RowCache {
         keys[free] = location;
         this.entries[free] = entry;
         this.rows[free] = entry.row;
-        this.refs[free] = 0;
         this.live++;
         this.total += entry.bytes;
         this.order.push(location);
@@ -167,7 +180,6 @@ export class RowCache {
     this.keys[s] = DELETED;
     this.entries[s] = undefined;
     this.rows[s] = undefined;
-    this.refs[s] = 0;
     this.live--;
   }
 
@@ -178,21 +190,21 @@ export class RowCache {
   private rehash(
     capacity = this.live * 4 > this.keys.length ? this.keys.length * 2 : this.keys.length,
   ): void {
-    const { keys, entries, refs } = this;
+    const { keys, entries } = this;
     this.rehashes++;
     this.allocate(capacity);
     const mask = capacity - 1;
     let filled = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
-      if (k < 0) continue;
-      let s = this.home(k);
+      const location = locationOf(k);
+      if (location < 0) continue;
+      let s = this.home(location);
       while (this.keys[s] !== EMPTY) s = (s + 1) & mask;
-      this.keys[s] = k;
+      this.keys[s] = k; // with its reference bit
       const e = entries[i] as CachedRow;
       this.entries[s] = e;
       this.rows[s] = e.row;
-      this.refs[s] = refs[i];
       filled++;
     }
     this.filled = filled;
@@ -208,8 +220,8 @@ export class RowCache {
       const location = order[this.head++];
       const s = this.find(location);
       if (s < 0) continue;
-      if (this.refs[s] === 1 && second < live) {
-        this.refs[s] = 0;
+      if (this.keys[s] !== location && second < live) {
+        this.keys[s] = location;
         order.push(location);
         second++;
         continue;
@@ -226,7 +238,7 @@ export class RowCache {
   /** Forget every row at or after `location` (after a truncation reuses those offsets). */
   dropFrom(location: number): void {
     const keys = this.keys;
-    for (let s = 0; s < keys.length; s++) if (keys[s] >= location) this.removeAt(s);
+    for (let s = 0; s < keys.length; s++) if (locationOf(keys[s]) >= location) this.removeAt(s);
     this.order = this.order.slice(this.head).filter((l) => l < location);
     this.head = 0;
   }

@@ -1,39 +1,48 @@
-/** The numeric lookup memo behaves as a Map<number, number> under random sets, deletes and gets, then a clear. */
+/**
+ * The numeric lookup memo is a cache of a Map<number, number>: it may forget an entry but never
+ * answers with a stale one; within its budgets it forgets nothing; its memory stays bounded.
+ */
 import fc from 'fast-check';
 import { NumberMemo } from '../../storage/number-memo';
 
+type Op = { kind: 'set'; k: number; v: number } | { kind: 'delete'; k: number } | { kind: 'get'; k: number };
+
+function ops(pool: number[]): fc.Arbitrary<Op[]> {
+  const key = fc.constantFrom(...pool);
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { arbitrary: fc.record({ kind: fc.constant('set' as const), k: key, v: fc.integer() }), weight: 30 },
+    { arbitrary: fc.record({ kind: fc.constant('delete' as const), k: key }), weight: 10 },
+    { arbitrary: fc.record({ kind: fc.constant('get' as const), k: key }), weight: 10 },
+  );
+  return fc.array(op, { minLength: 2500, maxLength: 4000 });
+}
+
+/** Keys the dense part never takes: negatives, fractions, infinities, past 2^28. */
+const HASHED = [
+  -0.5,
+  -1,
+  -(2 ** 31),
+  2 ** 28,
+  2 ** 32,
+  2 ** 53 - 1,
+  -(2 ** 53) + 1,
+  0.5,
+  1.5,
+  Infinity,
+  -Infinity,
+];
+
 describe('NumberMemo', () => {
-  test('equals a Map under random operations (seeded), through growth and backward-shift deletes', () => {
-    // A small pool makes keys repeat and collide; the extremes exercise both 32-bit halves.
-    const pool = [
-      0,
-      -0,
-      1,
-      -1,
-      2 ** 31,
-      -(2 ** 31),
-      2 ** 32,
-      2 ** 53 - 1,
-      -(2 ** 53) + 1,
-      0.5,
-      1.5,
-      Infinity,
-      -Infinity,
-    ];
-    for (let i = 0; i < 3000; i++) pool.push(i * 4096, i * 7919 + 1);
-    const key = fc.constantFrom(...pool);
-    const op = fc.oneof(
-      { arbitrary: fc.record({ kind: fc.constant('set' as const), k: key, v: fc.integer() }), weight: 30 },
-      { arbitrary: fc.record({ kind: fc.constant('delete' as const), k: key }), weight: 10 },
-      { arbitrary: fc.record({ kind: fc.constant('get' as const), k: key }), weight: 10 },
-    );
-    // Growth past the first table (1,024 slots) must be exercised, not just small maps.
+  test('equals a Map under random operations while within its budgets (dense and hashed keys, growth, backward-shift deletes)', () => {
+    // Dense keys in a few chunks (0 and -0 are one key), hashed keys enough to grow the hash table.
+    const pool = [0, -0, 1, 4095, 4096, 2 ** 28 - 1, ...HASHED];
+    for (let i = 0; i < 3000; i++) pool.push(i * 7 + 3, -(i * 7919 + 1), i + 0.25);
     let largest = 0;
     fc.assert(
-      fc.property(fc.array(op, { minLength: 2500, maxLength: 4000 }), (ops) => {
+      fc.property(ops(pool), (list) => {
         const memo = new NumberMemo();
         const model = new Map<number, number>();
-        for (const o of ops) {
+        for (const o of list) {
           if (o.kind === 'set') {
             memo.set(o.k, o.v);
             model.set(o.k, o.v);
@@ -52,10 +61,84 @@ describe('NumberMemo', () => {
         expect(memo.size).toBe(0);
         for (const k of pool) if (memo.get(k) !== undefined) expect(memo.get(k)).toBeUndefined();
         memo.set(7, 1);
-        expect(memo.get(7)).toBe(1);
+        memo.set(-7, 2);
+        expect([memo.get(7), memo.get(-7)]).toEqual([1, 2]);
       }),
-      { seed: 20261206, numRuns: 40 },
+      { seed: 20261206, numRuns: 30 },
     );
+    // Growth past the first hash table (1,024 slots) must be exercised, not just small maps.
     expect(largest).toBeGreaterThan(1024);
+  });
+
+  test('never answers with a stale value, also when it forgets (sparse keys switch the dense part off)', () => {
+    // Keys spread over the dense range: chunks nearly empty, so the dense part gives up.
+    const pool = [0, 1, ...HASHED];
+    for (let i = 0; i < 3000; i++) pool.push(i * 4096, (i * 89_417) % 2 ** 28);
+    let forgot = 0;
+    fc.assert(
+      fc.property(ops(pool), (list) => {
+        const memo = new NumberMemo();
+        const model = new Map<number, number>();
+        for (const o of list) {
+          if (o.kind === 'set') {
+            memo.set(o.k, o.v);
+            model.set(o.k, o.v);
+          } else if (o.kind === 'delete') {
+            memo.delete(o.k);
+            model.delete(o.k);
+            if (memo.get(o.k) !== undefined) expect(memo.get(o.k)).toBeUndefined();
+          }
+          const got = memo.get(o.k);
+          if (got !== undefined && got !== model.get(o.k)) expect(got).toBe(model.get(o.k));
+        }
+        for (const k of pool) {
+          const got = memo.get(k);
+          if (got === undefined) forgot += model.has(k) ? 1 : 0;
+          else if (got !== model.get(k)) expect(got).toBe(model.get(k));
+        }
+        expect(memo.size).toBeLessThanOrEqual(model.size);
+      }),
+      { seed: 20261207, numRuns: 20 },
+    );
+    // The switch-off did happen (entries held in chunks were dropped).
+    expect(forgot).toBeGreaterThan(0);
+  });
+
+  test('dense keys cost 8 bytes each and the chunks stay within 16 MiB, the newest kept', () => {
+    const memo = new NumberMemo();
+    for (let k = 1; k <= 1_000_000; k++) memo.set(k, k * 3);
+    expect(memo.size).toBe(1_000_000);
+    // 245 chunks of 4,096 keys plus the empty first hash table.
+    expect(memo.bytes).toBeLessThan(1_000_000 * 8 + 2 * 4096 * 8 + 32 * 1024);
+    for (let k = 1; k <= 1_000_000; k += 9973) expect(memo.get(k)).toBe(k * 3);
+    for (let k = 1_000_001; k <= 3_000_000; k++) memo.set(k, k);
+    expect(memo.bytes).toBeLessThanOrEqual(16 * 1024 * 1024 + 1024 * 16);
+    // The oldest chunks went first; every key still held is right.
+    expect(memo.get(3_000_000)).toBe(3_000_000);
+    expect(memo.get(1)).toBeUndefined();
+    expect(memo.size).toBeLessThanOrEqual(512 * 4096);
+    for (let k = 1; k <= 3_000_000; k += 7919) {
+      const got = memo.get(k);
+      if (got !== undefined) expect(got).toBe(k <= 1_000_000 ? k * 3 : k);
+    }
+  });
+
+  test('random 28-bit keys do not fill the chunk budget', () => {
+    const memo = new NumberMemo();
+    let s = 12345;
+    const keys: number[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      keys.push(s >>> 4);
+      memo.set(s >>> 4, i);
+    }
+    // The dense part switched off after 64 chunks; the rest went to the hash part (≤ 2^18 keys,
+    // 16 bytes a slot at most half full).
+    expect(memo.bytes).toBeLessThanOrEqual(64 * 32 * 1024 + (1 << 19) * 16);
+    // The newest keys are all there.
+    for (let i = 199_000; i < 200_000; i++) {
+      const got = memo.get(keys[i]);
+      expect(got === undefined ? -1 : keys[got]).toBe(keys[i]);
+    }
   });
 });

@@ -79,7 +79,8 @@ describe('PrefixMemo', () => {
     memo.set([3, 4], new KeyGroup([9]));
     memo.drop(['x', 1]);
     memo.drop([null, 3]);
-    memo.drop(7);
+    memo.drop('x');
+    memo.drop(null);
     expect(memo.size).toBe(3);
     memo.drop([1, 2, 5, 6]);
     expect(memo.get([1, 2])).toBeUndefined();
@@ -221,5 +222,99 @@ describe('BTree.prefixGroup', () => {
     expect(again[0]).toBe(99999);
     // The old snapshot still reads its own content.
     expect(snap.getEach(group)[0]).toBe(10 * (moved as number));
+  });
+});
+
+/** A single-column index tree (number keys, some of other kinds). */
+function scalarTree(nodeSize = 8): BTree<unknown, number> {
+  return new BTree<unknown, number>({
+    compare: compareValues,
+    multi: true,
+    valueCompare: compareValues,
+    nodeSize,
+  });
+}
+
+/** The values of the entries whose key equals `key` (by the tree's order), in tree order. */
+function scalarModel(entries: readonly [unknown, number][], key: number): number[] {
+  return entries
+    .filter(([k]) => compareValues(k, key) === 0)
+    .sort((a, b) => compareValues(a[0], b[0]) || a[1] - b[1])
+    .map(([, v]) => v);
+}
+
+describe('BTree.keyGroup (single-column trees)', () => {
+  test('equals the entries of the key while writes (numbers, bigints, text, NULL), snapshots and reads interleave', () => {
+    const key = fc.constantFrom<unknown>(0, -0, 1, 2, 2.5, 3, 2n, 3n, 'a', null);
+    const probe = fc.constantFrom(0, -0, 1, 2, 2.5, 3);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('add', 'addNew', 'delete', 'read', 'readSnap', 'snap'),
+            key,
+            probe,
+            fc.nat(60),
+          ),
+          { minLength: 1, maxLength: 300 },
+        ),
+        fc.constantFrom(4, 8, 64),
+        (ops, nodeSize) => {
+          const tree = scalarTree(nodeSize);
+          let entries: [unknown, number][] = [];
+          let snap = tree.snapshot();
+          let snapEntries = entries;
+          const has = (k: unknown, v: number): boolean =>
+            entries.some(([x, y]) => compareValues(x, k) === 0 && y === v);
+          for (const [op, k, p, v] of ops) {
+            if (op === 'add' || (op === 'addNew' && has(k, v))) {
+              if (!has(k, v)) entries = [...entries, [k, v]];
+              tree.add(k, v);
+            } else if (op === 'addNew') {
+              entries = [...entries, [k, v]];
+              tree.addNew(k, v);
+            } else if (op === 'delete') {
+              const at = entries.findIndex(([x]) => compareValues(x, k) === 0);
+              if (at < 0) continue;
+              const [stored, value] = entries[at];
+              entries = entries.filter((_e, i) => i !== at);
+              expect(tree.delete(stored, value)).toBe(true);
+            } else if (op === 'snap') {
+              snap = tree.snapshot();
+              snapEntries = entries;
+            } else if (op === 'readSnap') {
+              expect(snap.keyGroup(p, 64)?.values).toEqual(scalarModel(snapEntries, p));
+            } else {
+              const want = scalarModel(entries, p);
+              // Twice: the second answer comes from the memo and must be the same.
+              expect(tree.keyGroup(p, 64)?.values).toEqual(want);
+              expect(tree.snapshot().keyGroup(p, 64)?.values).toEqual(want);
+              expect(tree.keyGroup(p, 2)?.values ?? null).toEqual(want.length <= 2 ? want : null);
+            }
+          }
+        },
+      ),
+      { seed: 20261208, numRuns: 150 },
+    );
+  });
+
+  test('a repeated key is answered by the memo with no descent; a write under it drops the group', () => {
+    const tree = scalarTree(8);
+    for (let i = 0; i < 2000; i++) tree.add(i % 200, i);
+    const snap = tree.snapshot();
+    const group = snap.keyGroup(17, 64);
+    expect(group?.values).toEqual(Array.from({ length: 10 }, (_v, j) => 17 + 200 * j));
+    const hits = tree.prefixStats.hits;
+    expect(snap.keyGroup(17, 64)).toBe(group);
+    expect(tree.keyGroup(17, 64)).toBe(group);
+    expect(tree.prefixStats.hits).toBe(hits + 2);
+    tree.add(17, 5000);
+    expect(tree.keyGroup(17, 64)?.values).toEqual([...(group?.values ?? []), 5000]);
+    // The snapshot still reads its own content (the memo is the live tree's, now changed).
+    expect(snap.keyGroup(17, 64)?.values).toEqual(group?.values);
+    // A bigint equal to a memoized number key drops it as well.
+    const before = tree.keyGroup(18, 64)?.values ?? [];
+    tree.add(18n, 6000);
+    expect(tree.keyGroup(18, 64)?.values).toEqual([...before, 6000]);
   });
 });
