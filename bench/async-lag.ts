@@ -10,9 +10,13 @@
  * event-loop lag p50 / p99 / max in ms and the total time, then the point get awaited one at a
  * time (wall and CPU µs per call) for `execute` + `fetchOne` and the typed `get`.
  *
- * LAG_ONLY=sort,scan,fetchAll,all,get picks windows; LAG_EXPLAIN=1 adds, per window, the main
- * thread's CPU ms (from /proc, this thread only), its heap after, its GC pauses by kind, and the
- * largest lag spikes with the GC pauses inside them ("computing": before the first rows came).
+ * LAG_ONLY=syncSort,syncScan,sort,scan,fetchAll,all,get picks windows (syncSort and syncScan: the
+ * same drains through the sync API on the main thread, for contrast). LAG_EXPLAIN=1 adds, per
+ * window, the main thread's CPU ms (from /proc, this thread only), its heap after, its GC pauses
+ * by kind, and the largest lag spikes with the GC pauses inside them ("computing": before the
+ * first rows came; "busy": the ms the event loop ran rather than waited since the tick before — a
+ * spike that is not busy is the thread waiting for a core, a busy one is work or a callback
+ * preempted), and "busyMax": the longest such run once rows arrived, and when.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -35,7 +39,10 @@ interface Cur {
 }
 interface Lib {
   connect(file: string): {
-    cursor(): { execute(sql: string): unknown; executeMany(sql: string, rows: unknown[][]): unknown };
+    cursor(): {
+      execute(sql: string): { fetchMany(n: number): unknown[] };
+      executeMany(sql: string, rows: unknown[][]): unknown;
+    };
     commit(): void;
     close(): void;
   };
@@ -81,7 +88,15 @@ if (process.env.LAG_EXPLAIN)
   }).observe({ entryTypes: ['gc'] });
 /** When the current window's first rows arrived (spikes before it happened while the worker computed). */
 let firstRows = 0;
-const GC_KIND: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak' };
+// perf_hooks.constants.NODE_PERFORMANCE_GC_*: V8's GCType bits (4 is the full mark-compact, 8 an
+// incremental-marking step or its start, 16 the processing of weak callbacks).
+const GC_KIND: Record<number, string> = {
+  1: 'scavenge',
+  2: 'minor-mc',
+  4: 'mark-compact',
+  8: 'incremental',
+  16: 'weak',
+};
 
 /** CPU ms the main thread (not the process) has used: /proc's utime + stime of the thread whose id is the pid. */
 function mainThreadCpuMs(): number {
@@ -94,22 +109,36 @@ function mainThreadCpuMs(): number {
   }
 }
 
-type Window = Lag & { spikes?: string[]; gc?: string; mainCpuMs?: number; heapMB?: number };
+type Window = Lag & { spikes?: string[]; gc?: string; mainCpuMs?: number; heapMB?: number; busyMax?: string };
 
 async function withLag(work: () => Promise<void>): Promise<Window> {
   collectGarbage();
   const cpu0 = mainThreadCpuMs();
   gcs.length = 0;
   firstRows = Infinity;
-  const spikes: { at: number; lag: number }[] = [];
+  const spikes: { at: number; lag: number; busy: number }[] = [];
+  // How long the event loop ran (callbacks, and collections inside them) since the previous tick,
+  // the rest of the interval being spent waiting in the poll phase: a spike with little of it is
+  // the thread waiting for a core (or a late wake-up), not work on it.
+  let elu = performance.eventLoopUtilization();
+  // The longest such run once rows arrive (all(): in the whole window), and when.
+  let busyMax = { ms: 0, at: 0 };
+  let busyAll = { ms: 0, at: 0 };
   const { ms, t0, lags } = await timerLag(work, (due, lag) => {
-    if (lag > 4) spikes.push({ at: due, lag });
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, elu).active;
+    if (lag > 4) spikes.push({ at: due, lag, busy });
+    if (due >= firstRows && busy > busyMax.ms) busyMax = { ms: busy, at: due };
+    if (busy > busyAll.ms) busyAll = { ms: busy, at: due };
+    elu = now;
   });
   const at = (q: number): number => lagAt(lags, q, 1);
   const lagOut: Window = { ms: Math.round(ms), p50: at(0.5), p99: at(0.99), max: at(1) };
   if (process.env.LAG_EXPLAIN) {
     lagOut.mainCpuMs = mainThreadCpuMs() - cpu0;
     lagOut.heapMB = Math.round(process.memoryUsage().heapUsed / 1e6);
+    const [b, since] = firstRows === Infinity ? [busyAll, t0] : [busyMax, firstRows];
+    lagOut.busyMax = `${b.ms.toFixed(1)} @+${Math.round(b.at - since)}ms`;
     const byKind: Record<string, [number, number, number]> = {};
     for (const g of gcs) {
       const k = (byKind[GC_KIND[g.kind] ?? g.kind] ??= [0, 0, 0]);
@@ -125,11 +154,17 @@ async function withLag(work: () => Promise<void>): Promise<Window> {
     lagOut.spikes = spikes
       .sort((a, b) => b.lag - a.lag)
       .slice(0, 8)
-      .map(({ at: t, lag }) => {
+      .map(({ at: t, lag, busy }) => {
         const inside = gcs.filter((g) => g.start < t + lag && g.start + g.ms > t);
         const why = inside.map((g) => `${GC_KIND[g.kind] ?? g.kind} ${g.ms.toFixed(1)}`).join(', ');
-        const when = t < firstRows ? `computing @${Math.round(t - t0)}ms` : `+${Math.round(t - firstRows)}ms`;
-        return `${lag.toFixed(1)} ${when}${why ? ` (${why})` : ''}`;
+        // all() has no moment its rows are seen to arrive: its spikes are timed from the window's start.
+        const when =
+          firstRows === Infinity
+            ? `@${Math.round(t - t0)}ms`
+            : t < firstRows
+              ? `computing @${Math.round(t - t0)}ms`
+              : `+${Math.round(t - firstRows)}ms`;
+        return `${lag.toFixed(1)} ${when} busy ${busy.toFixed(1)}${why ? ` (${why})` : ''}`;
       });
   }
   return lagOut;
@@ -172,9 +207,20 @@ async function main(): Promise<void> {
   const file = database();
   const only = process.env.LAG_ONLY?.split(',');
   const want = (k: string): boolean => !only || only.includes(k);
+  const out: Record<string, unknown> = { build: BUILD, rows: N, load: os.loadavg()[0].toFixed(2) };
+  // The sync API for contrast, on this thread (before the async pool takes the file's writer lock).
+  if (want('syncSort') || want('syncScan')) {
+    const sync = lib.connect(file);
+    const drain = (sql: string) => async (): Promise<void> => {
+      const cur = sync.cursor().execute(sql);
+      while (cur.fetchMany(1000).length === 1000);
+    };
+    if (want('syncSort')) out.syncSort = await withLag(drain(SORT));
+    if (want('syncScan')) out.syncScan = await withLag(drain(SCAN));
+    sync.close();
+  }
   const conn = await lib.connectAsync(file, { readers: 1 });
   await (await conn.execute('SELECT count(*) FROM items')).fetchOne();
-  const out: Record<string, unknown> = { build: BUILD, rows: N, load: os.loadavg()[0].toFixed(2) };
   if (want('sort'))
     out.sort = await withLag(async () => {
       const cur = await conn.execute(SORT);
