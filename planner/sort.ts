@@ -20,6 +20,7 @@ import { InternalError } from '../src/errors';
 import { Heap } from './heap';
 import { rowBytes } from './row-bytes';
 import { source } from './source';
+import { retagRows, untagRows } from './spill-segment';
 
 export interface RowSource {
   next(): Row | null;
@@ -178,8 +179,10 @@ class SpillFile {
   writeRun(sorted: Keyed[]): void {
     const out = new GrowableBuffer(1 << 20);
     for (let i = 0; i < sorted.length; i += ROWS_PER_FRAME) {
-      const batch = sorted.slice(i, i + ROWS_PER_FRAME).map((x) => [x.k, x.row]);
-      writeFrame(out, FrameKind.SCRATCH, 0, encodePayload(batch));
+      const batch = sorted.slice(i, i + ROWS_PER_FRAME);
+      // A window's slots may hold TaggedReals, which the codec would write as plain maps.
+      const { rows, tagged } = untagRows(batch.map((x) => x.row));
+      writeFrame(out, FrameKind.SCRATCH, 0, encodePayload([batch.map((x) => x.k), rows, tagged]));
     }
     const bytes = out.view();
     fs.writeSync(this.fd, bytes, 0, bytes.length, this.size);
@@ -232,10 +235,11 @@ class SpillFile {
 
   private runReader(start: number, end: number): () => Keyed | null {
     let pos = start;
-    let batch: [unknown[], Row][] = [];
+    let keys: unknown[][] = [];
+    let rows: unknown[][] = [];
     let i = 0;
     return () => {
-      if (i >= batch.length) {
+      if (i >= rows.length) {
         if (pos >= end) return null;
         const head = Buffer.alloc(FRAME_HEADER_SIZE);
         fs.readSync(this.fd, head, 0, FRAME_HEADER_SIZE, pos);
@@ -243,12 +247,14 @@ class SpillFile {
         if (!h) throw new InternalError('sort spill file is damaged');
         const payload = Buffer.alloc(h.length);
         fs.readSync(this.fd, payload, 0, h.length, pos + FRAME_HEADER_SIZE);
-        batch = decodePayload(payload) as [unknown[], Row][];
+        let tagged: number[];
+        [keys, rows, tagged] = decodePayload(payload) as [unknown[][], unknown[][], number[]];
+        retagRows(rows, tagged);
         i = 0;
         pos += FRAME_HEADER_SIZE + h.length;
       }
-      const [k, row] = batch[i++];
-      return { k, row };
+      const at = i++;
+      return { k: keys[at], row: rows[at] };
     };
   }
 
