@@ -1,8 +1,8 @@
 /**
- * Temp segments for operators that keep more rows than their memory budget and must read them
- * back in any order (the Window operator's large partitions, planner/window-spill.ts). A segment
- * is one file in its own directory under the OS temp dir, written as SCRATCH frames like the
- * sort's runs (planner/sort.ts), so nothing of a spill is ever replayed or left in the database.
+ * Temp segments for operators that keep more rows than their memory budget: the sort's runs
+ * (planner/sort.ts) and the Window operator's large partitions (planner/window-spill.ts). A
+ * segment is one file in its own directory under the OS temp dir, written as SCRATCH frames, so
+ * nothing of a spill is ever replayed or left in the database.
  * The directory is removed when the segment is closed, when its owner is garbage collected
  * without closing it, and at process exit.
  *
@@ -57,8 +57,9 @@ export class TempSegment {
   private readonly handle: Handle;
   private size = 0;
 
-  constructor(owner: object) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-window-'));
+  /** `owner`: the object whose collection means the segment was abandoned (never referenced here). */
+  constructor(owner: object, prefix = 'modelvault-window-') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     live.add(dir);
     segmentStats.created++;
     if (!exitHook) {
@@ -70,23 +71,32 @@ export class TempSegment {
     abandoned.register(owner, this.handle, this.handle);
   }
 
-  /** Append one frame holding `value`; returns where it starts (for read). */
+  /** Append one frame holding `value`; returns where it is (for read). */
   write(value: unknown): { at: number; length: number } {
-    const out = new GrowableBuffer(4096);
-    writeFrame(out, FrameKind.SCRATCH, 0, encodePayload(value));
+    return this.writeAll([value])[0];
+  }
+
+  /** Append one frame per value with one write; returns where each is. */
+  writeAll(values: readonly unknown[]): { at: number; length: number }[] {
+    const out = new GrowableBuffer(values.length > 1 ? 1 << 20 : 4096);
+    const frames: { at: number; length: number }[] = [];
+    for (const v of values) {
+      const start = out.length;
+      writeFrame(out, FrameKind.SCRATCH, 0, encodePayload(v));
+      frames.push({ at: this.size + start, length: out.length - start });
+    }
     const bytes = out.view();
     fs.writeSync(this.handle.fd, bytes, 0, bytes.length, this.size);
-    const at = this.size;
     this.size += bytes.length;
-    segmentStats.blocksWritten++;
-    return { at, length: bytes.length };
+    segmentStats.blocksWritten += values.length;
+    return frames;
   }
 
   read(at: number, length: number): unknown {
     const buf = Buffer.alloc(length);
     fs.readSync(this.handle.fd, buf, 0, length, at);
     const h = parseFrameHeader(buf, 0, length);
-    if (!h) throw new InternalError('window spill segment is damaged');
+    if (!h) throw new InternalError('spill segment is damaged');
     segmentStats.blocksRead++;
     return decodePayload(buf.subarray(FRAME_HEADER_SIZE, FRAME_HEADER_SIZE + h.length));
   }
