@@ -178,6 +178,20 @@ describe('every window function and frame kind past the budget', () => {
     );
   });
 
+  test('a LIMIT without ORDER BY: the first rows in window order, the rest never computed', () => {
+    const spilled = (limit: number): number => {
+      const before = windowSpillStats.partitionsSpilled;
+      agree(
+        e,
+        `SELECT id, sum(x) OVER (PARTITION BY g ORDER BY x, id ROWS 3 PRECEDING) FROM t LIMIT ${limit}`,
+      );
+      return windowSpillStats.partitionsSpilled - before;
+    };
+    // Partition g = NULL (a few rows, within the budget) comes first, then g = 0 (spilled).
+    expect(spilled(7)).toBe(0);
+    expect(spilled(60)).toBe(1);
+  });
+
   test('errors raised by a spilled partition close its segment', () => {
     const open = segmentStats.created - segmentStats.removed;
     expect(() => e.mv.cursor().execute('SELECT ntile(x - x) OVER (ORDER BY id) FROM t').fetchAll()).toThrow(
