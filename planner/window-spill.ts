@@ -371,21 +371,18 @@ function spilledPartition(
   writer.groupStarts.release();
   let i = 0;
   return source(() => {
-    if (i >= n) {
-      if (i === n) {
-        i++;
-        notePeak(meter);
-        for (const l of lists) l.values.release();
-        writer.close();
-      }
-      return null;
-    }
+    if (i >= n) return null;
     const row = p.row(i).slice(0, p.width);
     for (let c = 0; c < lists.length; c++) {
       const { values, backwards } = lists[c];
       row[slots[c]] = values.at(backwards ? n - 1 - i : i);
     }
-    i++;
+    // Closed with the last row, not at the next pull: a LIMIT that ends here pulls no more.
+    if (++i === n) {
+      notePeak(meter);
+      for (const l of lists) l.values.release();
+      writer.close();
+    }
     return row;
   });
 }

@@ -6,6 +6,10 @@
  * a property over random data, partitions and frames), and the rows the operator held are
  * counted against the budget.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
@@ -178,20 +182,6 @@ describe('every window function and frame kind past the budget', () => {
     );
   });
 
-  test('a LIMIT without ORDER BY: the first rows in window order, the rest never computed', () => {
-    const spilled = (limit: number): number => {
-      const before = windowSpillStats.partitionsSpilled;
-      agree(
-        e,
-        `SELECT id, sum(x) OVER (PARTITION BY g ORDER BY x, id ROWS 3 PRECEDING) FROM t LIMIT ${limit}`,
-      );
-      return windowSpillStats.partitionsSpilled - before;
-    };
-    // Partition g = NULL (a few rows, within the budget) comes first, then g = 0 (spilled).
-    expect(spilled(7)).toBe(0);
-    expect(spilled(60)).toBe(1);
-  });
-
   test('errors raised by a spilled partition close its segment', () => {
     const open = segmentStats.created - segmentStats.removed;
     expect(() => e.mv.cursor().execute('SELECT ntile(x - x) OVER (ORDER BY id) FROM t').fetchAll()).toThrow(
@@ -201,6 +191,43 @@ describe('every window function and frame kind past the budget', () => {
       e.mv.cursor().execute('SELECT nth_value(x, id - 300) OVER (ORDER BY id) FROM t').fetchAll(),
     ).toThrow(/nth_value must be a positive integer/);
     expect(segmentStats.created - segmentStats.removed).toBe(open);
+  });
+});
+
+describe('a spilled window left unfinished (LIMIT, a cursor not read to the end)', () => {
+  const CHILD = path.join(__dirname, '..', 'helpers', 'window-spill-child.js');
+  const run = (flags: string[], mode = 'abandon'): { out: string; left: string[] } => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-window-spill-test-'));
+    try {
+      const r = spawnSync(process.execPath, [...flags, CHILD, mode], {
+        encoding: 'utf8',
+        env: { ...process.env, TMPDIR: dir },
+      });
+      if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+      return { out: r.stdout, left: fs.readdirSync(dir) };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('a LIMIT ending at the last row of a spilled partition leaves no segment open', () => {
+    const { out, left } = run([], 'limit');
+    expect(out).toMatch(/LIMIT 3 ROWS 3 SPILLED 0 OPEN 0/);
+    expect(out).toMatch(/LIMIT 400 ROWS 400 SPILLED 1 OPEN 0/);
+    expect(left).toEqual([]);
+  });
+
+  test('its temp segment is removed when the process exits', () => {
+    const { out, left } = run([]);
+    expect(out).toMatch(/ROW \[1,0\] SPILLED 1 DIRS 1/);
+    expect(left).toEqual([]);
+  });
+
+  test('its temp segment is removed when the window is garbage collected', () => {
+    const { out, left } = run(['--expose-gc']);
+    expect(out).toMatch(/SPILLED 1 DIRS 1/);
+    expect(out).toMatch(/AFTER GC DIRS 0/);
+    expect(left).toEqual([]);
   });
 });
 
