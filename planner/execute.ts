@@ -15,7 +15,7 @@ import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-read
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
-import { firstRowsPerPartition, windowRows } from './window-exec';
+import { windowSource } from './window-spill';
 import { polled } from './interrupt';
 import { evalConstant, compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
@@ -474,11 +474,10 @@ const builders: Builders = {
   },
 
   Window(node, env) {
-    return materialized(() => {
-      const input = build(node.input, env);
-      const rows = node.keepPerPartition ? firstRowsPerPartition(node, input, env.ctx) : drain(input);
-      return windowRows(node, rows, env.ctx);
-    });
+    let rows: Source | null = null;
+    return source(() =>
+      (rows ??= windowSource(node, build(node.input, env), env.ctx, env.sortBudgetBytes)).next(),
+    );
   },
 
   Sort(node, env) {

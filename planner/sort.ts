@@ -1,25 +1,18 @@
 /**
  * External merge sort. Rows up to `budgetBytes` (their estimated heap size, planner/row-bytes.ts)
- * are sorted in memory; past that, each full chunk
- * is sorted and written as a run of SCRATCH frames to a temp file outside the database (so
- * nothing of a spill is ever replayed or left behind), and the runs are merged with a heap.
- * The temp file is deleted when the merge finishes or fails.
+ * are sorted in memory; past that, each full chunk is sorted and written as a run of SCRATCH
+ * frames to a temp segment outside the database (planner/spill-segment.ts: nothing of a spill is
+ * ever replayed or left behind), and the runs are merged with a heap. The segment is removed
+ * when the merge finishes or fails, when a merge left unfinished is collected, and at exit.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { compareValues } from '../storage/compare';
-import { encodePayload, decodePayload } from '../storage/codec';
-import { GrowableBuffer } from '../storage/growable-buffer';
-import { writeFrame, parseFrameHeader } from '../storage/frame';
-import { FRAME_HEADER_SIZE, FrameKind } from '../storage/format';
 import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
 import { compareUnderKey } from './logical';
-import { InternalError } from '../src/errors';
 import { Heap } from './heap';
 import { rowBytes } from './row-bytes';
 import { source } from './source';
+import { retagRows, TempSegment, untagRows } from './spill-segment';
 
 export interface RowSource {
   next(): Row | null;
@@ -163,34 +156,33 @@ export function sortRows(
 const ROWS_PER_FRAME = 256;
 
 class SpillFile {
-  private readonly file: string;
-  private readonly fd: number;
-  private size = 0;
-  private readonly runs: { start: number; end: number }[] = [];
+  private readonly segment: TempSegment;
+  /** Per run, where each of its frames is. */
+  private readonly runs: { at: number; length: number }[][] = [];
+  private disposed = false;
 
   constructor() {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-sort-'));
-    this.file = path.join(dir, 'spill.tmp');
-    this.fd = fs.openSync(this.file, 'w+');
+    // Owned by itself: a merge abandoned mid-way (a LIMIT, a cursor not read to the end) is
+    // collected with this file, and the segment's directory goes then.
+    this.segment = new TempSegment(this, 'modelvault-sort-');
     spillStats.filesCreated++;
   }
 
   writeRun(sorted: Keyed[]): void {
-    const out = new GrowableBuffer(1 << 20);
+    const frames: unknown[] = [];
     for (let i = 0; i < sorted.length; i += ROWS_PER_FRAME) {
-      const batch = sorted.slice(i, i + ROWS_PER_FRAME).map((x) => [x.k, x.row]);
-      writeFrame(out, FrameKind.SCRATCH, 0, encodePayload(batch));
+      const batch = sorted.slice(i, i + ROWS_PER_FRAME);
+      // A window's slots may hold TaggedReals, which the codec would write as plain maps.
+      const { rows, tagged } = untagRows(batch.map((x) => x.row));
+      frames.push([batch.map((x) => x.k), rows, tagged]);
     }
-    const bytes = out.view();
-    fs.writeSync(this.fd, bytes, 0, bytes.length, this.size);
-    this.runs.push({ start: this.size, end: this.size + bytes.length });
-    this.size += bytes.length;
+    this.runs.push(this.segment.writeAll(frames));
     spillStats.runsWritten++;
   }
 
   /** k-way merge of the runs and the in-memory tail; stable: earlier runs win ties. */
   merge(tail: Keyed[], cmp: (a: Keyed, b: Keyed) => number): RowSource {
-    const readers: (() => Keyed | null)[] = this.runs.map((r) => this.runReader(r.start, r.end));
+    const readers: (() => Keyed | null)[] = this.runs.map((r) => this.runReader(r));
     let t = 0;
     readers.push(() => (t < tail.length ? tail[t++] : null));
     interface Head {
@@ -230,35 +222,33 @@ class SpillFile {
     };
   }
 
-  private runReader(start: number, end: number): () => Keyed | null {
-    let pos = start;
-    let batch: [unknown[], Row][] = [];
+  private runReader(frames: readonly { at: number; length: number }[]): () => Keyed | null {
+    let f = 0;
+    let keys: unknown[][] = [];
+    let rows: unknown[][] = [];
     let i = 0;
     return () => {
-      if (i >= batch.length) {
-        if (pos >= end) return null;
-        const head = Buffer.alloc(FRAME_HEADER_SIZE);
-        fs.readSync(this.fd, head, 0, FRAME_HEADER_SIZE, pos);
-        const h = parseFrameHeader(head, 0, end - pos);
-        if (!h) throw new InternalError('sort spill file is damaged');
-        const payload = Buffer.alloc(h.length);
-        fs.readSync(this.fd, payload, 0, h.length, pos + FRAME_HEADER_SIZE);
-        batch = decodePayload(payload) as [unknown[], Row][];
+      if (i >= rows.length) {
+        if (f >= frames.length) return null;
+        let tagged: number[];
+        [keys, rows, tagged] = this.segment.read(frames[f].at, frames[f].length) as [
+          unknown[][],
+          unknown[][],
+          number[],
+        ];
+        f++;
+        retagRows(rows, tagged);
         i = 0;
-        pos += FRAME_HEADER_SIZE + h.length;
       }
-      const [k, row] = batch[i++];
-      return { k, row };
+      const at = i++;
+      return { k: keys[at], row: rows[at] };
     };
   }
 
   dispose(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-    fs.rmSync(path.dirname(this.file), { recursive: true, force: true });
+    if (this.disposed) return;
+    this.disposed = true;
+    this.segment.close();
     spillStats.filesRemoved++;
   }
 }
