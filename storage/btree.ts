@@ -81,7 +81,7 @@ import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
 import { groupByKey, multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
-import { pageLeaves } from './page-parts';
+import { pageLeaves, standingRun } from './page-parts';
 
 export { BTreeCursor, BTreeSnapshot };
 export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
@@ -385,7 +385,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     while (level.length > 1) {
       const below = level;
       level = [];
-      forEachRun(below.length, max, (a, b) => {
+      forEachRun(below.length, standingRun(below.length, max), (a, b) => {
         const sepKeys = new Array<K>(b - a - 1);
         const sepVals = new Array<V>(b - a - 1);
         const children = new Array<Node<K, V>>(b - a);

@@ -14,6 +14,7 @@
  * (BTreeReader.forEachLeaf) the whole page when every part of it is still unchanged and in order,
  * and the parts' entries as changed leaves (page null) otherwise, so the writer never sees a part.
  */
+import { forEachRun } from './btree-nodes';
 import type { AdoptedPage, Leaf, LeafPage, PageEntry } from './btree-nodes';
 
 /** Entries from..to (exclusive) of a checkpoint page. */
@@ -41,12 +42,12 @@ export const partStats = { parts: 0 };
 /**
  * The leaves of generation `gen` a tree stands on for `p` (BTree.standOn), in order, each with its
  * first entry: one cold leaf when the entries did not come along, one decoded leaf when they fit
- * in a node, else one leaf per part of at most `max` entries.
+ * in a node, else one leaf per part (cutParts).
  */
 export function pageLeaves<K, V>(
   p: PageEntry<K, V>,
   gen: number,
-  max: number,
+  nodeSize: number,
   visit: (leaf: Leaf<K, V>, key: K, val: V) => void,
 ): void {
   const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
@@ -54,32 +55,36 @@ export function pageLeaves<K, V>(
     k && v
       ? { leaf: true, gen, keys: k, vals: v, page, cold: false, hot: false, packed: undefined }
       : { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined };
-  if (!keys || !vals || keys.length <= max) visit(leaf(p.page, keys, vals), p.firstKey, p.firstVal);
-  else cutParts(p.page, keys, vals, max, (part, k, v) => visit(leaf(part, k, v), k[0], v[0]));
+  if (!keys || !vals || keys.length <= nodeSize) visit(leaf(p.page, keys, vals), p.firstKey, p.firstVal);
+  else cutParts(p.page, keys, vals, nodeSize, (part, k, v) => visit(leaf(part, k, v), k[0], v[0]));
 }
 
 /**
- * Visit the parts of `page` (whose decoded entries are keys/vals), in order: runs of at most
- * `max` entries whose lengths differ by at most one (none underfull), each with its first entry.
+ * The longest run forEachRun should cut `n` nodes' worth of entries (or children) into when a tree
+ * stands on pages: about three quarters of a node, so that the first writes after a checkpoint
+ * find room instead of splitting every leaf they touch and then its full parent (a full part
+ * splits at its first insert; measured on the UPSERT line, see docs/performance.md), but never
+ * so short that a run falls below half a node, and never longer than a node.
  */
+export function standingRun(n: number, nodeSize: number): number {
+  const fewest = Math.ceil(n / nodeSize);
+  const roomy = Math.ceil(n / Math.max(2, (nodeSize * 3) >>> 2));
+  const most = Math.max(1, Math.floor(n / (nodeSize >>> 1)));
+  return Math.ceil(n / Math.max(fewest, Math.min(roomy, most)));
+}
+
+/** Visit the parts of `page` (whose decoded entries are keys/vals), in order, cut by standingRun. */
 export function cutParts<K, V>(
   page: LeafPage<K, V>,
   keys: K[],
   vals: V[],
-  max: number,
+  nodeSize: number,
   visit: (part: PagePart<K, V>, keys: K[], vals: V[]) => void,
 ): void {
-  const n = keys.length;
-  const runs = Math.ceil(n / max);
-  const base = Math.floor(n / runs);
-  const longer = n % runs;
-  let start = 0;
-  for (let r = 0; r < runs; r++) {
-    const end = start + base + (r < longer ? 1 : 0);
+  forEachRun(keys.length, standingRun(keys.length, nodeSize), (start, end) => {
     partStats.parts++;
     visit(new PagePart(page, start, end), keys.slice(start, end), vals.slice(start, end));
-    start = end;
-  }
+  });
 }
 
 type Visit<K, V> = (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void;
