@@ -7,10 +7,12 @@
  * the page's size: the leaf belongs to no live generation, so the write copies all 512 entries,
  * shifts half of them, then splits it in halves — and the next write there copies a half again,
  * each commit (a snapshot) copying anew, 512 → 256 → 128 → 64 (the UPSERT line at 1M rows). A page
- * whose entries come with it is instead cut into parts of at most nodeSize entries, each one leaf
- * whose `page` is a PagePart: a write copies one part, as it would any leaf of the tree.
+ * whose entries come with it is instead cut into parts of about three quarters of a node
+ * (standingRun), each one leaf whose `page` is a PagePart: a write copies one part, as it would
+ * any leaf of the tree. Pages opened cold are still one leaf each: a part's first entry, its
+ * separator, is not known before the page is decoded.
  *
- * The page itself is still what the checkpoint reuses: `coalesceParts` hands the checkpoint writer
+ * The page itself is still what the checkpoint reuses: PartRun hands the checkpoint writer
  * (BTreeReader.forEachLeaf) the whole page when every part of it is still unchanged and in order,
  * and the parts' entries as changed leaves (page null) otherwise, so the writer never sees a part.
  */
@@ -35,9 +37,6 @@ export class PagePart<K, V> implements LeafPage<K, V> {
     return { keys: keys.slice(this.from, this.to), vals: vals.slice(this.from, this.to) };
   }
 }
-
-/** @internal Part leaves made so far (tests count work: one per nodeSize entries of an adopted page). */
-export const partStats = { parts: 0 };
 
 /**
  * The leaves of generation `gen` a tree stands on for `p` (BTree.standOn), in order, each with its
@@ -82,7 +81,6 @@ export function cutParts<K, V>(
   visit: (part: PagePart<K, V>, keys: K[], vals: V[]) => void,
 ): void {
   forEachRun(keys.length, standingRun(keys.length, nodeSize), (start, end) => {
-    partStats.parts++;
     visit(new PagePart(page, start, end), keys.slice(start, end), vals.slice(start, end));
   });
 }
