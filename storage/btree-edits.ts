@@ -42,6 +42,8 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   // Probe modes of the entry being inserted (see probeMode), shared by the recursive writers.
   private mk = MIXED;
   private mv = MIXED;
+  /** @internal Leaf entries copied by copy-on-write (own) so far: tests count work with it. */
+  copiedEntries = 0;
 
   protected constructor(gen: number) {
     super();
@@ -86,6 +88,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     if (n.gen === this.gen) return n;
     if (n.leaf) {
       warm(this.shape, n);
+      this.copiedEntries += n.keys.length;
       return this.leafNode(n.keys.slice(), n.vals.slice()) as N;
     }
     return {

@@ -10,6 +10,7 @@ import type { BTree } from './btree';
 import { flatString } from './flat-string';
 import { KEY_TOP } from './compare';
 import { KeyGroup } from './prefix-memo';
+import { PartRun } from './page-parts';
 
 /** Read operations shared by live trees and snapshots. */
 export abstract class BTreeReader<K, V> {
@@ -147,12 +148,19 @@ export abstract class BTreeReader<K, V> {
    * any other leaf gets null and its entries.
    */
   forEachLeaf(visit: (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void): void {
+    // Leaves cut from one page (storage/page-parts.ts) are visited as that page when unchanged.
+    const parts = new PartRun<K, V>(visit);
     const walk = (n: Node<K, V>): void => {
       if (!n.leaf) for (const c of n.children) walk(c);
-      else if (n.cold) visit(n.page, null, null);
-      else if (n.keys.length > 0) visit(n.page, n.keys, n.vals);
+      else if (parts.add(n)) return;
+      else {
+        parts.end();
+        if (n.cold) visit(n.page, null, null);
+        else if (n.keys.length > 0) visit(n.page, n.keys, n.vals);
+      }
     };
     walk(this.rootNode());
+    parts.end();
   }
 
   /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */

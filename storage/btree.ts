@@ -81,6 +81,7 @@ import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
 import { groupByKey, multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
+import { pageLeaves, standingRun } from './page-parts';
 
 export { BTreeCursor, BTreeSnapshot };
 export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
@@ -374,24 +375,17 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     // The nodes belong to a generation no tree writes in place: the first write copies them.
     const gen = generationCounter++;
     let count = 0;
-    let level: { node: Node<K, V>; key: K; val: V }[] = new Array<{ node: Node<K, V>; key: K; val: V }>(
-      pages.length,
-    );
-    for (let i = 0; i < pages.length; i++) {
-      const p = pages[i];
-      count += p.page.count;
-      const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
-      const leaf: Leaf<K, V> =
-        keys && vals
-          ? { leaf: true, gen, keys, vals, page: p.page, cold: false, hot: false, packed: undefined }
-          : { leaf: true, gen, keys: [], vals: [], page: p.page, cold: true, hot: false, packed: undefined };
-      level[i] = { node: leaf, key: p.firstKey, val: p.firstVal };
-    }
+    let level: { node: Node<K, V>; key: K; val: V }[] = [];
     const max = shape.nodeSize;
+    for (const p of pages) {
+      count += p.page.count;
+      // A page larger than a node whose entries come along stands as node-sized parts.
+      pageLeaves(p, gen, max, (node, key, val) => level.push({ node, key, val }));
+    }
     while (level.length > 1) {
       const below = level;
       level = [];
-      forEachRun(below.length, max, (a, b) => {
+      forEachRun(below.length, standingRun(below.length, max), (a, b) => {
         const sepKeys = new Array<K>(b - a - 1);
         const sepVals = new Array<V>(b - a - 1);
         const children = new Array<Node<K, V>>(b - a);
