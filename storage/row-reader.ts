@@ -23,6 +23,8 @@ import type { CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
 import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
+import { StoredPage } from './index-pages';
+import { PageColumns } from './column-pages';
 import type { NumberColumn } from './scan-memo';
 import type { CompiledSchema } from './schema/compile';
 
@@ -87,6 +89,8 @@ interface Window {
 /** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
 const READ_AHEAD_BYTES = 1 << 20;
 const FIRST_WINDOW_BYTES = 16 << 10;
+/** The locations of a column kept under its page, which describes the page's entries exactly. */
+const NO_LOCATIONS = new Float64Array(0);
 /** Marks a probe slot with no decoded value (undefined is never a stored value). */
 const MISSING = undefined;
 /** First read of a record frame: enough for most rows in one system call. */
@@ -102,6 +106,8 @@ export class RowReader {
   /** The bytes every window is read into (grown to the largest window read, at most 1 MiB). */
   private windowBytes: Buffer = Buffer.alloc(0);
   private readers: (RowReaders & { view: ReadView }) | null = null;
+  /** The column page of the leaf a scan is in (storage/column-pages.ts). */
+  private readonly pageColumns = new PageColumns();
   /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
   private readonly probeRow: unknown[] = [];
 
@@ -311,7 +317,28 @@ export class RowReader {
   scanNumberColumn(view: ReadView, at: ScanPosition, column: number): NumberColumn | undefined {
     if (view.store !== this.src.store) return undefined;
     const values = at.leafValues;
-    return values === undefined ? undefined : this.memo.numberColumn(at, column, values);
+    if (values === undefined) return undefined;
+    const memo = this.memo.numberColumn(at, column, values);
+    if (memo !== undefined) return memo;
+    const page = at.leafPage;
+    if (!(page instanceof StoredPage) || page.columns === null || at.leaf === null) return undefined;
+    if (page.source.store !== this.src.store) return undefined;
+    const col = this.pageColumns.column(page, values, (id) => this.src.schemaOf(id), column);
+    if (col !== undefined) this.memo.putNumberColumn(at.leaf, column, col);
+    return col;
+  }
+
+  /** RowReaders.scanPageColumn: a page of the current file's checkpoint, from its column page. */
+  scanPageColumn(view: ReadView, page: object, column: number): Float64Array | undefined {
+    if (view.store !== this.src.store || !(page instanceof StoredPage) || page.columns === null)
+      return undefined;
+    if (page.source.store !== this.src.store) return undefined;
+    // Kept under the page (a count walk never decodes its leaf), so a repeated count is warm.
+    const kept = this.memo.keptColumn(page, column);
+    if (kept !== undefined) return kept.values;
+    const values = this.pageColumns.values(page, (id) => this.src.schemaOf(id), column);
+    if (values !== undefined) this.memo.putNumberColumn(page, column, { locations: NO_LOCATIONS, values });
+    return values;
   }
 
   /** RowReaders.keepNumberColumn: only for a leaf of the current file's committed rows. */
@@ -353,6 +380,7 @@ export class RowReader {
         scanRowWhere: (at, columns, test, defaults, whole) =>
           this.scanRowWhere(view, at, columns, test, defaults, whole),
         scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
+        scanPageColumn: (page, column) => this.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>
           this.keepNumberColumn(view, leaf, column, locations, values),
       };
