@@ -36,6 +36,8 @@ const MAX_SCALE = 9;
 
 /** Integers up to this magnitude are stored as INTS: their deltas then zigzag below 2^53. */
 const INTS_LIMIT = 2 ** 51;
+/** Bytes a scan reads at once from the column pages' region (the PAGES frame). */
+const WINDOW_BYTES = 256 << 10;
 /** Rows of a page whose locations span at most this many bytes are read in one call. */
 const SPAN_BYTES = 4 << 20;
 /** Room read past the last location of a span for its frame (a longer frame is read alone). */
@@ -240,12 +242,7 @@ export function decodeColumn(
   const [tag, start, end, scale] = body;
   const bytes = buf.subarray(start, end);
   if (tag === COLUMN_F64) return f64Column(bytes, count);
-  const values = intsColumn(bytes, count, offset);
-  if (tag === COLUMN_DECIMAL) {
-    const factor = 10 ** scale;
-    for (let i = 0; i < count; i++) values[i] = values[i] / factor;
-  }
-  return values;
+  return intsColumn(bytes, count, offset, tag === COLUMN_DECIMAL ? 10 ** scale : 1);
 }
 
 /**
@@ -269,24 +266,38 @@ function f64Column(body: Uint8Array, count: number): Float64Array {
   return values;
 }
 
-function intsColumn(body: Uint8Array, count: number, offset: number): Float64Array {
+function intsColumn(body: Uint8Array, count: number, offset: number, factor = 1): Float64Array {
   const values = new Float64Array(count);
   const end = body.length;
   let p = 0;
   let prev = 0;
   for (let i = 0; i < count; i++) {
-    let z = 0;
-    let scale = 1;
-    for (let k = 0; ; k++) {
-      if (k === 8 || p >= end) throw corrupt('integer column is malformed', offset);
-      const b = body[p++];
-      z += (b & 0x7f) * scale;
-      if (b < 0x80) break;
-      scale *= 0x80;
+    let d: number;
+    const b0 = p < end ? body[p] : 0x80;
+    if (b0 < 0x80 && p < end) {
+      // One or two bytes (small deltas, most of them): 32-bit arithmetic.
+      p++;
+      d = (b0 >>> 1) ^ -(b0 & 1);
+    } else if (p + 1 < end && body[p + 1] < 0x80) {
+      const z = (b0 & 0x7f) | (body[p + 1] << 7);
+      p += 2;
+      d = (z >>> 1) ^ -(z & 1);
+    } else {
+      let z = 0;
+      let scale = 1;
+      for (let k = 0; ; k++) {
+        if (k === 8 || p >= end) throw corrupt('integer column is malformed', offset);
+        const b = body[p++];
+        z += (b & 0x7f) * scale;
+        if (b < 0x80) break;
+        scale *= 0x80;
+      }
+      d = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
     }
-    const v = prev + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-    if (!Number.isSafeInteger(v)) throw corrupt('integer column is malformed', offset);
-    values[i] = v;
+    const v = prev + d;
+    if (!(v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER))
+      throw corrupt('integer column is malformed', offset);
+    values[i] = factor === 1 ? v : v / factor;
     prev = v;
   }
   if (p !== end) throw corrupt('integer column has bytes left over', offset);
@@ -461,7 +472,11 @@ type SchemaOf = (
 export class PageColumns {
   private page: object | null = null;
   private buf: Buffer = Buffer.alloc(0);
+  /** Read-ahead over the PAGES frame: a scan meets the column pages in file order. */
   private space: Buffer = Buffer.alloc(0);
+  private spaceStore: ByteStore | null = null;
+  private spaceStart = 0;
+  private spaceLength = 0;
   private bodies: ColumnBodies = new Map();
   private offset = 0;
   private count = 0;
@@ -499,6 +514,30 @@ export class PageColumns {
     return { locations: this.where, values };
   }
 
+  /**
+   * The checksummed bytes of the column page at `extent`, out of a window of the file read at once
+   * (one read per WINDOW_BYTES instead of one per page; values are decoded into arrays of their
+   * own, so the window is reused).
+   */
+  private windowed(store: ByteStore, extent: ColumnExtent): Buffer {
+    const at = extent.offset - this.spaceStart;
+    if (store !== this.spaceStore || at < 0 || at + extent.length > this.spaceLength) {
+      const want = Math.min(Math.max(extent.length, WINDOW_BYTES), store.size - extent.offset);
+      if (this.space.length < want) this.space = Buffer.allocUnsafe(want);
+      this.spaceLength = store.readInto(this.space, 0, Math.max(want, 0), extent.offset);
+      this.spaceStore = store;
+      this.spaceStart = extent.offset;
+      if (this.spaceLength < extent.length) {
+        this.spaceStore = null;
+        throw corrupt('cut off', extent.offset);
+      }
+    }
+    const from = extent.offset - this.spaceStart;
+    const buf = this.space.subarray(from, from + extent.length);
+    if (crc32c(buf, 0, buf.length) !== extent.crc) throw corrupt('checksum mismatch', extent.offset);
+    return buf;
+  }
+
   private load(page: PageWithColumns, schemaOf: SchemaOf): boolean {
     const extent = page.columns as ColumnExtent;
     this.page = null;
@@ -510,9 +549,7 @@ export class PageColumns {
       fields = numericFields(compiled.schema.fields);
       this.fieldsOf.set(compiled, fields);
     }
-    // One buffer for every page read (values are decoded into arrays of their own).
-    this.space = readColumnPage(page.source.store, extent, this.space);
-    this.buf = this.space.subarray(0, extent.length);
+    this.buf = this.windowed(page.source.store, extent);
     this.bodies = columnBodies(this.buf, extent.offset, page.count);
     this.offset = extent.offset;
     this.count = page.count;
