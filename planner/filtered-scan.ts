@@ -229,52 +229,39 @@ class NumberTests {
 
   /** true / false from the vectors, undefined when the entry moved since they were built. */
   test(vectors: readonly NumberColumnView[], position: number, location: number): boolean | undefined {
-    for (let i = 0; i < vectors.length; i++)
-      if (vectors[i].locations[position] !== location) return undefined;
-    return this.testAt(vectors, position);
+    for (let i = 0; i < vectors.length; i++) {
+      const vec = vectors[i];
+      if (vec.locations[position] !== location) return undefined;
+      if (!this.passes(i, vec.values[position])) return false;
+    }
+    return true;
   }
 
   /** test() on vectors of values alone (a page's, which describe its entries exactly). */
   testValues(vectors: readonly Float64Array[], position: number): boolean {
-    return this.testAt(vectors, position, true);
+    for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i][position])) return false;
+    return true;
   }
 
-  private testAt(
-    vectors: readonly (NumberColumnView | Float64Array)[],
-    position: number,
-    bare = false,
-  ): boolean {
-    const { ops, values } = this;
-    for (let i = 0; i < vectors.length; i++) {
-      const v = bare
-        ? (vectors[i] as Float64Array)[position]
-        : (vectors[i] as NumberColumnView).values[position];
-      const c = values[i];
-      switch (ops[i]) {
-        case '<':
-          if (!(v < c)) return false;
-          break;
-        case '<=':
-          if (!(v <= c)) return false;
-          break;
-        case '>':
-          if (!(v > c)) return false;
-          break;
-        case '>=':
-          if (!(v >= c)) return false;
-          break;
-        case '=':
-          if (!(v === c)) return false;
-          break;
-        case '!=':
-          if (Number.isNaN(v) || v === c) return false;
-          break;
-        case 'in':
-          if (!(this.sets[i] as NumberSet).has(v)) return false;
-          break;
-      }
+  /** Whether value `v` (NaN for NULL) passes term `i`. */
+  private passes(i: number, v: number): boolean {
+    const c = this.values[i];
+    switch (this.ops[i]) {
+      case '<':
+        return v < c;
+      case '<=':
+        return v <= c;
+      case '>':
+        return v > c;
+      case '>=':
+        return v >= c;
+      case '=':
+        return v === c;
+      case '!=':
+        return !Number.isNaN(v) && v !== c;
+      case 'in':
+        return (this.sets[i] as NumberSet).has(v);
     }
-    return true;
   }
 }
 
