@@ -238,11 +238,13 @@ export function decodeColumn(
   body: readonly [number, number, number, number],
   count: number,
   offset: number,
+  /** Decode into this (its first `count` values) instead of a new array. */
+  into: Float64Array | null = null,
 ): Float64Array {
   const [tag, start, end, scale] = body;
   const bytes = buf.subarray(start, end);
-  if (tag === COLUMN_F64) return f64Column(bytes, count);
-  return intsColumn(bytes, count, offset, tag === COLUMN_DECIMAL ? 10 ** scale : 1);
+  if (tag === COLUMN_F64) return f64Column(bytes, count, into);
+  return intsColumn(bytes, count, offset, tag === COLUMN_DECIMAL ? 10 ** scale : 1, into);
 }
 
 /**
@@ -256,9 +258,9 @@ export function decodeColumnPage(buf: Uint8Array, offset: number, count: number)
   return out;
 }
 
-function f64Column(body: Uint8Array, count: number): Float64Array {
-  const values = new Float64Array(count);
-  new Uint8Array(values.buffer).set(body);
+function f64Column(body: Uint8Array, count: number, into: Float64Array | null): Float64Array {
+  const values = into ? into.subarray(0, count) : new Float64Array(count);
+  new Uint8Array(values.buffer, values.byteOffset, 8 * count).set(body);
   if (BIG_ENDIAN) {
     const view = new DataView(body.buffer, body.byteOffset, body.length);
     for (let i = 0; i < count; i++) values[i] = view.getFloat64(8 * i, true);
@@ -266,8 +268,14 @@ function f64Column(body: Uint8Array, count: number): Float64Array {
   return values;
 }
 
-function intsColumn(body: Uint8Array, count: number, offset: number, factor = 1): Float64Array {
-  const values = new Float64Array(count);
+function intsColumn(
+  body: Uint8Array,
+  count: number,
+  offset: number,
+  factor: number,
+  into: Float64Array | null,
+): Float64Array {
+  const values = into ? into.subarray(0, count) : new Float64Array(count);
   const end = body.length;
   let p = 0;
   let prev = 0;
@@ -483,15 +491,30 @@ export class PageColumns {
   private fields: readonly NumericField[] = [];
   private where: Float64Array | null = null;
   private readonly fieldsOf = new WeakMap<object, NumericField[]>();
+  private readonly scratch = new Map<number, Float64Array>();
 
   /** Column `field` of the rows of `page`, in entry order (NaN for NULL), or undefined: none. */
-  values(page: PageWithColumns, schemaOf: SchemaOf, field: number): Float64Array | undefined {
+  values(
+    page: PageWithColumns,
+    schemaOf: SchemaOf,
+    field: number,
+    /** Decode into a buffer of this reader's, valid until the next call for the same field. */
+    transient = false,
+  ): Float64Array | undefined {
     if (page !== this.page && !this.load(page, schemaOf)) return undefined;
     const body = this.bodies.get(field);
     if (body === undefined) return undefined;
     const f = this.fields.find((x) => x.field === field);
     if (f === undefined) return undefined;
-    const values = decodeColumn(this.buf, body, this.count, this.offset);
+    let into: Float64Array | null = null;
+    if (transient) {
+      into = this.scratch.get(field) ?? null;
+      if (into === null || into.length < this.count) {
+        into = new Float64Array(Math.max(this.count, 512));
+        this.scratch.set(field, into);
+      }
+    }
+    const values = decodeColumn(this.buf, body, this.count, this.offset, into);
     if (!columnFits(values, f))
       throw corrupt(`a value that does not match column ${field}'s type`, this.offset);
     return values;

@@ -57,7 +57,8 @@ export interface RowReaders {
   /**
    * A numeric column of the rows of a checkpoint page (`ScanPosition.leafPage` of a leaf not
    * decoded), from the column page stored beside it (storage/column-pages.ts), in entry order; or
-   * undefined when there is none. A whole-table count tests it without decoding the leaf.
+   * undefined when there is none. A whole-table count tests it without decoding the leaf. The
+   * array is the reader's and valid only until the next call for the same column: use it at once.
    */
   scanPageColumn?: (page: object, column: number) => Float64Array | undefined;
   /** Keep a column vector of a whole leaf that a scan filled from the rows it tested. */

@@ -155,11 +155,6 @@ export class ScanMemo {
     if (this.total > this.budgetBytes) this.evict();
   }
 
-  /** A column vector kept under `key` by putNumberColumn, as kept (no row is consulted). */
-  keptColumn(key: object, column: number): NumberColumn | undefined {
-    return this.slotsOf(key)?.columns?.get(column) ?? undefined;
-  }
-
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
     this.slots = new WeakMap();
