@@ -158,6 +158,12 @@ export class StoredPage implements LeafPage<unknown, unknown> {
    * once a checkpoint that wrote one for a page it points at again is published.
    */
   columns: ColumnExtent | null = null;
+  /**
+   * Decoded columns of the column page kept by a reader (storage/row-reader.ts scanPageColumn),
+   * by field (empty once the page was counted, before anything is kept); they describe this
+   * page's rows, which never change.
+   */
+  keptColumns: Float64Array[] | null = null;
 
   constructor(
     readonly source: PageSource,
