@@ -66,6 +66,8 @@ export interface ExecEnv {
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
+  /** A numeric column of a checkpoint page not decoded (storage/row-readers.ts). */
+  readonly scanPageColumn?: RowReaders['scanPageColumn'];
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
   /** Estimated bytes of rows a Sort keeps in memory before spilling sorted runs to a temp file. */

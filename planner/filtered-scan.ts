@@ -67,8 +67,23 @@ export function filteredScan(
   };
   // Whether the next accepted row must be read whole (always, unless lean and one was).
   let whole = true;
+  // A count over the whole table counts each leaf not decoded yet from the columns stored beside
+  // its page (storage/column-pages.ts) once it needs no row whole: the leaf is never decoded and
+  // none of its rows read. `pending` holds the matches counted so (order means nothing to a count).
+  const pageColumn = numbers && lean && skipping ? env.scanPageColumn : undefined;
+  let pending = 0;
+  const countLeaf = (page: object): boolean => {
+    const vectors = numbers && pageColumn ? numbers.pageVectors(page, pageColumn) : null;
+    if (vectors === null || numbers === null) return false;
+    pollWork();
+    const n = vectors[0].length;
+    for (let p = 0; p < n; p++) if (numbers.testValues(vectors, p)) pending++;
+    env.stats.rowsRead += n;
+    return true;
+  };
   const accept = (row: unknown[]): unknown[] => {
     if (lean) whole = false;
+    if (pageColumn) cur.onColdLeaf = countLeaf;
     return row;
   };
   return source(() => {
@@ -118,6 +133,10 @@ export function filteredScan(
     }
     if (fill && leaf && keep) fill.keep(leaf, keep);
     fill = null;
+    if (pending > 0) {
+      pending--;
+      return ACCEPTED_ROW;
+    }
     return null;
   });
 }
@@ -194,39 +213,55 @@ class NumberTests {
     return out;
   }
 
+  /**
+   * The values of a page not decoded (RowReaders.scanPageColumn), one per term, or null when a
+   * column has none: they describe the page's entries exactly, in order.
+   */
+  pageVectors(page: object, columnOf: NonNullable<RowReaders['scanPageColumn']>): Float64Array[] | null {
+    const out: Float64Array[] = [];
+    for (let i = 0; i < this.columns.length; i++) {
+      const v = columnOf(page, this.columns[i]);
+      if (v === undefined) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
   /** true / false from the vectors, undefined when the entry moved since they were built. */
   test(vectors: readonly NumberColumnView[], position: number, location: number): boolean | undefined {
-    const { ops, values } = this;
     for (let i = 0; i < vectors.length; i++) {
       const vec = vectors[i];
       if (vec.locations[position] !== location) return undefined;
-      const v = vec.values[position];
-      const c = values[i];
-      switch (ops[i]) {
-        case '<':
-          if (!(v < c)) return false;
-          break;
-        case '<=':
-          if (!(v <= c)) return false;
-          break;
-        case '>':
-          if (!(v > c)) return false;
-          break;
-        case '>=':
-          if (!(v >= c)) return false;
-          break;
-        case '=':
-          if (!(v === c)) return false;
-          break;
-        case '!=':
-          if (Number.isNaN(v) || v === c) return false;
-          break;
-        case 'in':
-          if (!(this.sets[i] as NumberSet).has(v)) return false;
-          break;
-      }
+      if (!this.passes(i, vec.values[position])) return false;
     }
     return true;
+  }
+
+  /** test() on vectors of values alone (a page's, which describe its entries exactly). */
+  testValues(vectors: readonly Float64Array[], position: number): boolean {
+    for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i][position])) return false;
+    return true;
+  }
+
+  /** Whether value `v` (NaN for NULL) passes term `i`. */
+  private passes(i: number, v: number): boolean {
+    const c = this.values[i];
+    switch (this.ops[i]) {
+      case '<':
+        return v < c;
+      case '<=':
+        return v <= c;
+      case '>':
+        return v > c;
+      case '>=':
+        return v >= c;
+      case '=':
+        return v === c;
+      case '!=':
+        return !Number.isNaN(v) && v !== c;
+      case 'in':
+        return (this.sets[i] as NumberSet).has(v);
+    }
   }
 }
 

@@ -87,6 +87,7 @@ class Execution implements ExecEnv, Source {
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
+  readonly scanPageColumn: ExecEnv['scanPageColumn'];
   readonly sortBudgetBytes: number;
   readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
@@ -107,6 +108,7 @@ class Execution implements ExecEnv, Source {
     this.scanRowWhere = readers.scanRowWhere;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
+    this.scanPageColumn = readers.scanPageColumn;
     this.sortBudgetBytes = opts.sortBudgetBytes ?? DEFAULT_SORT_BUDGET_BYTES;
     this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.planned = opts.subplans ?? null;

@@ -23,6 +23,13 @@ export class BTreeCursor<K, V> {
   private i = 0;
   private started = false;
   private done = false;
+  /**
+   * Offered each leaf not decoded yet that a forward walk reaches after its first, with the page
+   * it stands for: returning true consumes the whole leaf (the walk steps over its entries as if
+   * it were empty, and never decodes it). A whole-table count set it to count a leaf from what is
+   * stored beside its page (planner/filtered-scan.ts).
+   */
+  onColdLeaf: ((page: object) => boolean) | null = null;
   /** Whether searches may use packed keys (storage/packed-keys.ts): frozen nodes, compareKeys order. */
   private readonly packs: boolean;
 
@@ -36,13 +43,20 @@ export class BTreeCursor<K, V> {
     this.packs = frozen && s.compare === (compareKeys as (a: K, b: K) => number);
   }
 
-  private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number): void {
+  private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number, stepping = false): void {
     sweep(this.s);
     while (!node.leaf) {
       const c = pick(node);
       this.nodes.push(node);
       this.idx.push(c);
       node = node.children[c];
+    }
+    const skip = this.onColdLeaf;
+    if (stepping && skip !== null && node.cold && node.page !== null && skip(node.page)) {
+      this.leafNode = node;
+      this.lk = [];
+      this.lv = [];
+      return;
     }
     warm(this.s, node);
     this.leafNode = node;
@@ -110,7 +124,7 @@ export class BTreeCursor<K, V> {
       this.nodes.length = depth + 1;
       this.idx.length = depth + 1;
       this.idx[depth]++;
-      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0);
+      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0, true);
       this.i = 0;
     }
     return true;
@@ -182,6 +196,15 @@ export class BTreeCursor<K, V> {
   /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
   get leaf(): object | null {
     return this.leafNode;
+  }
+
+  /**
+   * The checkpoint page the current leaf's entries equal, or null (a leaf built or changed in
+   * memory): a scan may read what is stored beside the page (storage/column-pages.ts).
+   */
+  get leafPage(): object | null {
+    const leaf = this.leafNode;
+    return leaf !== null && leaf.vals === this.lv ? leaf.page : null;
   }
 
   /** The current entry's index inside `leaf`. */

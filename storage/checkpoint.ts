@@ -12,7 +12,9 @@
  *
  *   collection := { id, version, schema, versions?, seq?, rows, pk: directory, indexes: [{ name, pages: directory }...] }
  *
- * so open reads the directories only and a leaf is decoded from its page on first touch.
+ * so open reads the directories only and a leaf is decoded from its page on first touch. Layout 4
+ * (format 1.3) is layout 3 with three more columns in each primary-key directory, naming the
+ * column page of each page (storage/column-pages.ts).
  */
 import { BTree } from './btree';
 import type { PageEntry } from './btree';
@@ -34,6 +36,7 @@ import { readDirectory } from './index-pages';
 import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
 import type { LeafCache } from './leaf-cache';
+import type { ColumnWriter } from './column-pages';
 
 export interface CheckpointData {
   txnId: number;
@@ -71,9 +74,13 @@ interface EncodedCollection {
 
 /**
  * Layout 1 is written only into format 1.0 files and layout 2 only into format 1.1 files, which
- * older readers must keep opening; layout 3 into files created as format 1.2.
+ * older readers must keep opening; layout 3 was written into format 1.2 files, and layout 4 into
+ * format 1.3 files (a 1.2 file becomes one at its first checkpoint).
  */
-export type CheckpointLayout = 1 | 2 | 3;
+export type CheckpointLayout = 1 | 2 | 3 | 4;
+
+/** The column page writer of a collection's primary-key pages (layout 4), or null for none. */
+export type ColumnWriters = (c: CollectionState) => ColumnWriter | null;
 
 /** The `versions` key of a collection entry: written only when there is a history (older readers ignore it). */
 function historyKey(c: CollectionState): { versions?: [number, number, string][] } {
@@ -97,11 +104,19 @@ function indexRules(def: NormalizedIndex | undefined): PageRules {
  * Layout 3: the catalog with a page directory per tree; the pages go into `sink`, which also
  * keeps each tree's pages for BTree.adoptPages once the checkpoint is published.
  */
-function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
-  const directory = (tree: BTree<unknown, unknown>, rules: PageRules): EncodedDirectory =>
-    sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules });
+function pagedPayload(
+  data: CheckpointData,
+  sink: PageSink,
+  layout: 3 | 4,
+  columns: ColumnWriters | null,
+): unknown {
+  const directory = (
+    tree: BTree<unknown, unknown>,
+    rules: PageRules,
+    writer?: ColumnWriter | null,
+  ): EncodedDirectory => sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules }, writer);
   return {
-    v: 3,
+    v: layout,
     txnId: data.txnId,
     nextCollectionId: data.nextCollectionId,
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
@@ -114,7 +129,11 @@ function pagedPayload(data: CheckpointData, sink: PageSink): unknown {
       ...historyKey(c),
       ...(c.seq === null ? {} : { seq: c.seq }),
       rows: c.pk.size,
-      pk: directory(c.pk as BTree<unknown, unknown>, PK_RULES),
+      pk: directory(
+        c.pk as BTree<unknown, unknown>,
+        PK_RULES,
+        layout === 4 ? (columns?.(c) ?? null) : undefined,
+      ),
       indexes: c.indexes.map((ix) => {
         // An index nobody touched since the checkpoint points at its pages again, unbuilt.
         const pending = ix.packed;
@@ -131,10 +150,11 @@ export function checkpointPayload(
   data: CheckpointData,
   layout: CheckpointLayout = 2,
   sink: PageSink | null = null,
+  columns: ColumnWriters | null = null,
 ): unknown {
-  if (layout === 3) {
-    if (!sink) throw new InternalError('checkpoint layout 3 needs a page sink');
-    return pagedPayload(data, sink);
+  if (layout === 3 || layout === 4) {
+    if (!sink) throw new InternalError('checkpoint layouts 3 and 4 need a page sink');
+    return pagedPayload(data, sink, layout, columns);
   }
   const column = layout === 2 ? packColumn : (values: unknown[]): unknown[] => values;
   return {
@@ -273,12 +293,20 @@ function pagedTrees(
   source: PageSource,
   offset: number,
   cache: LeafCache | null,
+  withColumns: boolean,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
     throw bad('collection header', offset);
   const pk = BTree.fromPages<unknown, number>(
-    readDirectory(pkDir, source, PK_RULES, rows as number, offset) as PageEntry<unknown, number>[],
+    readDirectory(
+      pkDir,
+      source,
+      PK_RULES,
+      rows as number,
+      offset,
+      withColumns ? (raw.id as number) : null,
+    ) as PageEntry<unknown, number>[],
     { compare: compareValues, cache },
   );
   const trees = new Map<string, IndexSource>();
@@ -317,7 +345,7 @@ export function loadCheckpoint(
   store: ByteStore | null = null,
   cache: LeafCache | null = null,
 ): CheckpointData {
-  if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3))
+  if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3 && payload.v !== 4))
     throw bad('unknown layout', offset);
   const layout: CheckpointLayout = payload.v;
   const { txnId, nextCollectionId, collections } = payload;
@@ -348,9 +376,10 @@ export function loadCheckpoint(
       schema: schema as unknown as CollectionSchema,
       ...(history.length > 0 ? { history } : {}),
     };
-    if (layout === 3) {
-      if (!store) throw new InternalError('a layout-3 checkpoint needs the file its pages are in');
-      const { pk, trees } = pagedTrees(raw, schema, { store, limit: offset }, offset, cache);
+    if (layout === 3 || layout === 4) {
+      if (!store) throw new InternalError('a paged checkpoint needs the file its pages are in');
+      const source = { store, limit: offset };
+      const { pk, trees } = pagedTrees(raw, schema, source, offset, cache, layout === 4);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);

@@ -28,6 +28,7 @@ import type { ByteStore } from './byte-store';
 import { encodePayload } from './codec';
 import { compareValues } from './compare';
 import { checkpointPayload } from './checkpoint';
+import { columnWriter } from './column-pages';
 import { CollectionState, indexKeyCompare } from './collection-state';
 import type { CollectionView, IndexSource, PackedIndex } from './collection-state';
 import { encodeHeader, encodeSuperblock } from './header';
@@ -100,8 +101,9 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
         sqlStats: view.sqlStats ?? [],
         collections: states,
       },
-      3,
+      4,
       sink,
+      (c) => columnWriter(out, pagesAt, c),
     ),
   );
   const pages = sink.finish();

@@ -7,9 +7,17 @@ import { FileStore, renameDurably } from './file-store';
 import { readExact } from './byte-store';
 import { encodePayload } from './codec';
 import { frameHeaderFor, writeFrame } from './frame';
-import { encodeSuperblock } from './header';
+import { encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
-import { FRAME_HEADER_SIZE, FrameKind, LOG_START, SUPERBLOCK_OFFSETS, FRAME_FLAG_IGNORABLE } from './format';
+import {
+  FORMAT_MINOR,
+  FRAME_HEADER_SIZE,
+  FrameKind,
+  LOG_START,
+  SUPERBLOCK_OFFSETS,
+  FRAME_FLAG_IGNORABLE,
+} from './format';
+import { columnWriter } from './column-pages';
 import { isZeroHeader, scanLog } from './log-scan';
 import { checkpointPayload } from './checkpoint';
 import { PageSink } from './index-pages';
@@ -53,12 +61,18 @@ export abstract class EngineFile extends EngineTransactions {
     const staged = this.stagingBuffer;
     staged.reset();
     const at = this.durableEnd;
-    // Each file gets the layout its own minor's readers load: packed columns are 1.1, pages 1.2.
-    const layout = this.fileMinor >= 2 ? 3 : this.fileMinor >= 1 ? 2 : 1;
+    // Files of 1.0 and 1.1 keep the layout their own minor's readers load (packed columns are
+    // 1.1). A 1.2 file becomes 1.3 here: its header says so before the first layout-4 checkpoint
+    // is written, and the sync below covers both before the superblock publishes it.
+    if (this.fileMinor === 2) {
+      this.store.writeAt(encodeHeader(), 0);
+      this.fileMinor = FORMAT_MINOR;
+    }
+    const layout = this.fileMinor >= 3 ? 4 : this.fileMinor >= 1 ? 2 : 1;
     // The pages stream into the file behind the PAGES frame's header in chunks, as they are cut:
     // held whole, a large checkpoint's pages (tens of MB at 1M rows) cost a growing buffer's
     // copies and first touches of fresh memory, then a copy into the frame.
-    const sink = layout === 3 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
+    const sink = layout === 4 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
     const payload = encodePayload(
       checkpointPayload(
         {
@@ -71,6 +85,7 @@ export abstract class EngineFile extends EngineTransactions {
         },
         layout,
         sink,
+        (c) => columnWriter(this.store, at, c),
       ),
     );
     // The pages go first: the checkpoint's directory points back into them. Their frame's header
@@ -109,6 +124,7 @@ export abstract class EngineFile extends EngineTransactions {
       // the next checkpoint writes only the pages changed after this one).
       sink.source.limit = checkpointAt;
       for (const [tree, pages] of sink.adopted) tree.adoptPages(pages, this.leafCache);
+      sink.publishColumns();
     }
     staged.reset();
     return written;

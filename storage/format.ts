@@ -7,8 +7,11 @@
 /** "MVAULT" + CR LF: the line-ending bytes catch files mangled by text-mode transfers. */
 export const FILE_MAGIC = Buffer.from([0x4d, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x0d, 0x0a]);
 export const FORMAT_MAJOR = 1;
-/** 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames). */
-export const FORMAT_MINOR = 2;
+/**
+ * 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames); 1.3:
+ * column pages beside the primary-key pages (checkpoint layout 4).
+ */
+export const FORMAT_MINOR = 3;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;

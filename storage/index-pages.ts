@@ -20,6 +20,7 @@ import { crc32c } from './crc32c';
 import { LOG_START, MAX_FRAME_PAYLOAD } from './format';
 import { GrowableBuffer } from './growable-buffer';
 import { packColumn, packColumnInto, unpackColumn } from './packed-column';
+import type { ColumnExtent, ColumnWriter } from './column-pages';
 import { FormatError, InternalError } from '../src/errors';
 
 /** Entries a writer puts in one page at most: a warmed page is one leaf, copied on its first write. */
@@ -151,6 +152,18 @@ export class StoredPage implements LeafPage<unknown, unknown> {
    * evicted (leaf-cache.ts) has the same bytes when its checksum holds, so only that is checked.
    */
   private checked = false;
+  /**
+   * The column page of a primary-key page (format 1.3, storage/column-pages.ts), or null: none
+   * stored (a page of a 1.2 checkpoint, or rows that could not be read when it was written). Set
+   * once a checkpoint that wrote one for a page it points at again is published.
+   */
+  columns: ColumnExtent | null = null;
+  /**
+   * Decoded columns of the column page kept by a reader (storage/row-reader.ts scanPageColumn),
+   * by field (empty once the page was counted, before anything is kept); they describe this
+   * page's rows, which never change.
+   */
+  keptColumns: Float64Array[] | null = null;
 
   constructor(
     readonly source: PageSource,
@@ -202,15 +215,17 @@ export function readDirectory(
   rules: PageRules,
   rows: number,
   at: number,
+  /** A layout-4 primary-key directory: the id of the collection whose rows its column pages hold. */
+  columnsOf: number | null = null,
 ): PageEntry<unknown, unknown>[] {
-  if (!Array.isArray(raw) || raw.length !== 6 || !raw.every((c) => c instanceof Uint8Array))
-    throw corruptDirectory('is not six packed columns', at);
-  const [firstKeys, firstVals, counts, offsets, lengths, crcs] = (raw as Uint8Array[]).map((c) =>
-    unpackColumn(c, at),
-  );
+  const withColumns = columnsOf !== null;
+  const width = withColumns ? 9 : 6;
+  if (!Array.isArray(raw) || raw.length !== width || !raw.every((c) => c instanceof Uint8Array))
+    throw corruptDirectory(withColumns ? 'is not nine packed columns' : 'is not six packed columns', at);
+  const all = (raw as Uint8Array[]).map((c) => unpackColumn(c, at));
+  const [firstKeys, firstVals, counts, offsets, lengths, crcs] = all;
   const n = firstKeys.length;
-  if ([firstVals, counts, offsets, lengths, crcs].some((c) => c.length !== n))
-    throw corruptDirectory('columns differ in length', at);
+  if (all.some((c) => c.length !== n)) throw corruptDirectory('columns differ in length', at);
   const out: PageEntry<unknown, unknown>[] = new Array<PageEntry<unknown, unknown>>(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -239,10 +254,36 @@ export function readDirectory(
     total += count;
     const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : null;
     const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
+    if (columnsOf !== null)
+      page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, at);
     out[i] = { firstKey: key, firstVal: val, page };
   }
   if (total !== rows) throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
   return out;
+}
+
+/** A directory's column-page extent (a length of 0: none), checked like a page's. */
+function columnExtent(
+  collectionId: number,
+  offset: unknown,
+  length: unknown,
+  crc: unknown,
+  source: PageSource,
+  at: number,
+): ColumnExtent | null {
+  if (length === 0 && offset === 0 && crc === 0) return null;
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    (length as number) < 1 ||
+    (length as number) > MAX_FRAME_PAYLOAD ||
+    (offset as number) < LOG_START ||
+    (offset as number) + (length as number) > source.limit
+  )
+    throw corruptDirectory('has a malformed column page extent', at);
+  if (!Number.isSafeInteger(crc) || (crc as number) < 0 || (crc as number) > 0xffffffff)
+    throw corruptDirectory('has a bad column page checksum', at);
+  return { collectionId, offset: offset as number, length: length as number, crc: crc as number };
 }
 
 /**
@@ -261,6 +302,8 @@ export class PageSink {
   readonly source: { store: ByteStore; limit: number };
   /** Per tree asked for (see `directory`): its leaves as pages of this checkpoint, in order. */
   readonly adopted = new Map<BTree<unknown, unknown>, AdoptedPage<unknown, unknown>[]>();
+  /** Pages pointed at again that this checkpoint gave a column page (publishColumns). */
+  private readonly columnUpdates: [StoredPage, ColumnExtent][] = [];
 
   constructor(
     /** The file the checkpoint goes into: only its own pages may be pointed at again. */
@@ -327,9 +370,18 @@ export class PageSink {
       ) => void,
     ) => void,
     wanted: { tree: BTree<unknown, unknown>; rules: PageRules } | null = null,
+    /**
+     * A primary-key tree of checkpoint layout 4 (format 1.3): the directory gets three more
+     * columns naming each page's column page, built by this writer (null: none are built, pages
+     * pointed at again keep theirs). Undefined: a six-column directory.
+     */
+    columns?: ColumnWriter | null,
   ): EncodedDirectory {
     const adopt = this.keepAdopted ? wanted : null;
-    const dir: unknown[][] = [[], [], [], [], [], []];
+    const withColumns = columns !== undefined;
+    const dir: unknown[][] = withColumns ? [[], [], [], [], [], [], [], [], []] : [[], [], [], [], [], []];
+    // Per page, the column page extent it got (adopted pages of this sink take it on publish).
+    const extents: (ColumnExtent | null)[] = [];
     // Per page, for adoption: the page pointed at again, or the entries of a new one.
     const reused: (LeafPage<unknown, unknown> | null)[] = [];
     const fresh: ([unknown[], unknown[]] | null)[] = [];
@@ -348,6 +400,26 @@ export class PageSink {
       dir[4].push(length);
       dir[5].push(crc);
     };
+    /** The column-page columns of the entry add() just made. */
+    const addColumns = (extent: ColumnExtent | null): void => {
+      if (!withColumns) return;
+      dir[6].push(extent ? extent.offset : 0);
+      dir[7].push(extent ? extent.length : 0);
+      dir[8].push(extent ? extent.crc : 0);
+      extents.push(extent);
+    };
+    /** Append the column page of locations [from, to) behind what is held; its extent, or null. */
+    const columnPage = (locations: readonly unknown[], from: number, to: number): ColumnExtent | null => {
+      if (!columns) return null;
+      const at = this.out.length;
+      if (!columns.write(this.out, locations, from, to)) {
+        this.out.length = at;
+        return null;
+      }
+      const length = this.out.length - at;
+      const crc = crc32c(this.out.buf, at, at + length);
+      return { collectionId: columns.collectionId, offset: this.offsetOf(at), length, crc };
+    };
     let keys: unknown[] = [];
     let vals: unknown[] = [];
     const flush = (all: boolean): void => {
@@ -362,6 +434,7 @@ export class PageSink {
           length = encodePageInto(this.out, keys, vals, from, from + n);
         }
         add(keys[from], vals[from], n, this.offsetOf(at), length, crc32c(this.out.buf, at, at + length));
+        addColumns(columnPage(vals, from, from + n));
         if (adopt) {
           reused.push(null);
           fresh.push([keys.slice(from, from + n), vals.slice(from, from + n)]);
@@ -385,6 +458,7 @@ export class PageSink {
         flush(true);
         const at = this.copyPage(page);
         add(page.firstKey, page.firstVal, page.count, this.offsetOf(at), page.length, page.crc);
+        addColumns(null);
         this.writeThrough();
         if (adopt) {
           reused.push(null);
@@ -395,6 +469,15 @@ export class PageSink {
       if (page instanceof StoredPage && page.source.store === this.store) {
         flush(true);
         add(page.firstKey, page.firstVal, page.count, page.offset, page.length, page.crc);
+        // A page of a 1.2 checkpoint gets its column page the first time it is pointed at again.
+        let extent = page.columns;
+        if (extent === null && columns) {
+          const locations = leafVals ?? page.load().vals;
+          extent = columnPage(locations, 0, locations.length);
+          if (extent !== null) this.columnUpdates.push([page, extent]);
+          this.writeThrough();
+        }
+        addColumns(extent);
         if (adopt) {
           reused.push(page);
           // A leaf decoded in this session stays decoded: cooling it here would make a writer
@@ -414,8 +497,17 @@ export class PageSink {
       if (keys.length >= 4 * PAGE_MAX_ENTRIES) flush(false);
     });
     flush(true);
-    if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules));
+    if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules, extents));
     return dir.map((column) => packColumn(column));
+  }
+
+  /**
+   * Once the checkpoint is published: pages it pointed at again and gave a column page to keep
+   * it (so the next checkpoint points at that too instead of building another).
+   */
+  publishColumns(): void {
+    for (const [page, extent] of this.columnUpdates) page.columns = extent;
+    this.columnUpdates.length = 0;
   }
 
   /** Append the bytes of `page` (of another file) after checking its checksum; their offset in the frame. */
@@ -433,6 +525,7 @@ export class PageSink {
     reused: (LeafPage<unknown, unknown> | null)[],
     fresh: ([unknown[], unknown[]] | null)[],
     rules: PageRules,
+    extents: readonly (ColumnExtent | null)[],
   ): AdoptedPage<unknown, unknown>[] {
     const [firstKeys, firstVals, counts, offsets, lengths, crcs] = dir;
     const n = firstKeys.length;
@@ -440,9 +533,9 @@ export class PageSink {
     for (let i = 0; i < n; i++) {
       const entries = fresh[i];
       const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : null;
-      const page =
-        reused[i] ??
-        new StoredPage(
+      let page = reused[i];
+      if (!page) {
+        const made = new StoredPage(
           this.source,
           rules,
           offsets[i] as number,
@@ -453,6 +546,9 @@ export class PageSink {
           firstVals[i],
           next,
         );
+        made.columns = extents[i] ?? null;
+        page = made;
+      }
       out[i] = {
         firstKey: firstKeys[i],
         firstVal: firstVals[i],

@@ -11,6 +11,8 @@ export interface ScanPosition {
   readonly position: number;
   /** The values (row locations) of every entry of `leaf`, when the walk can tell them. */
   readonly leafValues?: readonly unknown[];
+  /** The checkpoint page `leaf`'s entries equal (null: none), when the walk can tell it. */
+  readonly leafPage?: object | null;
 }
 
 /**
@@ -52,6 +54,13 @@ export interface RowReaders {
     at: ScanPosition,
     column: number,
   ) => { readonly locations: Float64Array; readonly values: Float64Array } | undefined;
+  /**
+   * A numeric column of the rows of a checkpoint page (`ScanPosition.leafPage` of a leaf not
+   * decoded), from the column page stored beside it (storage/column-pages.ts), in entry order; or
+   * undefined when there is none. A whole-table count tests it without decoding the leaf. The
+   * array is the reader's and valid only until the next call for the same column: use it at once.
+   */
+  scanPageColumn?: (page: object, column: number) => Float64Array | undefined;
   /** Keep a column vector of a whole leaf that a scan filled from the rows it tested. */
   keepNumberColumn?: (leaf: object, column: number, locations: Float64Array, values: Float64Array) => void;
 }

@@ -28,6 +28,7 @@ import { frameChecksumOk, parseFrameHeader } from '../../storage/frame';
 import type { FrameHeader } from '../../storage/frame';
 import { decodePayload } from '../../storage/codec';
 import { loadCheckpoint } from '../../storage/checkpoint';
+import { checkColumnPages } from '../../storage/column-pages';
 import { findCommittedAfter, isZeroHeader, scanLog } from '../../storage/log-scan';
 import { indexKeyCompare, newIndexTree, rowOfState } from '../../storage/collection-state';
 import type { CollectionView } from '../../storage/collection-state';
@@ -231,6 +232,8 @@ function checkFrames(
         // A paged checkpoint (format 1.2) leaves its pages on disk until touched: read them all.
         for (const c of data.collections) {
           c.pk.toArrays();
+          // Format 1.3: the column page beside each primary-key page, checked as a scan would.
+          checkColumnPages((visit) => c.pk.forEachLeaf((page) => visit(page)), c.meta.schema.fields);
           for (const ix of c.indexes) ix.tree.toArrays();
         }
         report.checkpointsChecked++;

@@ -182,14 +182,20 @@ describe('filter pushdown into cold scans', () => {
     reader.close();
   });
 
-  test('a damaged row is a FormatError in a cold filtered scan too', () => {
+  test('a damaged row is a FormatError in a cold filtered scan that returns it', () => {
     const file = checkpointedFile(50, (id) => ({ id, i: id, tags: [] }));
     const bytes = fs.readFileSync(file);
     const record = listFrames(bytes).filter((f) => f.kind === FrameKind.RECORD_PUT)[30];
     bytes[record.offset + 20 + record.length - 1] ^= 0x55;
     fs.writeFileSync(file, bytes);
     const cold = Database.open(file, { readOnly: true, cacheBytes: 0, recovery: 'autoTruncate' });
-    expect(() => cold.collection('items').where('i', '>', 1000).all()).toThrow(FormatError);
-    cold.close();
+    try {
+      // The filter is tested on the checkpoint's column pages (format 1.3): a row it rejects is
+      // never read, one it accepts is checksummed before it is returned.
+      expect(cold.collection('items').where('i', '>', 1000).all()).toEqual([]);
+      expect(() => cold.collection('items').where('i', '>', 20).all()).toThrow(FormatError);
+    } finally {
+      cold.close();
+    }
   });
 });

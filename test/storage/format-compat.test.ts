@@ -13,9 +13,11 @@ import { FORMAT_MINOR, FRAME_HEADER_SIZE, FrameKind } from '../../storage/format
 import { decodePayload } from '../../storage/codec';
 import { tmpDir } from '../helpers/tmp';
 
-const VERSIONS = ['1.0', '1.1', '1.2'];
+const VERSIONS = ['1.0', '1.1', '1.2', '1.3'];
 /** The checkpoint layout each format version writes (docs/format.md §4). */
-const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 3 };
+const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 4, '1.3': 4 };
+/** The version a file has after its first checkpoint: a 1.2 file becomes 1.3 (§6). */
+const AFTER_CHECKPOINT: Record<string, string> = { '1.0': '1.0', '1.1': '1.1', '1.2': '1.3', '1.3': '1.3' };
 
 describe.each(VERSIONS)('format %s fixtures', (version) => {
   const DIR = path.join(__dirname, '..', '..', 'fixtures', 'format', `v${version}`);
@@ -55,14 +57,14 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
     again.close();
   });
 
-  test('a checkpoint written into the fixture uses the layout its own version reads', () => {
+  test('a checkpoint written into the fixture uses the layout its version reads (1.2 becomes 1.3)', () => {
     const file = copy('all-types.modelvault');
     const db = Database.open(file, { safeIntegers: true });
     db.insert('notes', { key: 'cp', body: 'before a checkpoint' });
     db.storage.checkpoint();
     db.close();
     const bytes = fs.readFileSync(file);
-    expect(`1.${bytes.readUInt16LE(10)}`).toBe(version);
+    expect(`1.${bytes.readUInt16LE(10)}`).toBe(AFTER_CHECKPOINT[version]);
     const last = listFrames(bytes)
       .filter((f) => f.kind === FrameKind.CHECKPOINT)
       .pop();
