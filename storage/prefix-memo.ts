@@ -42,6 +42,21 @@ export class KeyGroup<V> {
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
 
+/** asProbeNumber's answer for a bigint, which no probe number can be found by. */
+const WIDE = Symbol('bigint');
+
+/**
+ * The probe number a stored key element equals in the index order (storage/compare.ts: numbers,
+ * bigints and booleans as 0/1 compare by value), null when it equals none (text, bytes, NULL,
+ * NaN), WIDE for a bigint.
+ */
+function asProbeNumber(x: unknown): number | null | typeof WIDE {
+  if (typeof x === 'number') return x === x ? x : null;
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x === 'bigint') return WIDE;
+  return null;
+}
+
 /** Whether `probe` is an array of 1..MAX_WIDTH numbers other than NaN. */
 export function memoizable(probe: unknown): probe is readonly number[] {
   if (!Array.isArray(probe) || probe.length === 0 || probe.length > MAX_WIDTH) return false;
@@ -124,30 +139,31 @@ export class PrefixMemo<V> {
 
   /**
    * Forget every group an entry with `key` belongs to: those of its prefixes of 1..MAX_WIDTH
-   * numbers; a number key (single-column tree), the group of [key]. Any other key belongs to none.
-   * A bigint can equal a number probe (the index order compares them by value) while `===` cannot
-   * find it: such a key drops everything.
+   * numbers; a number key (single-column tree), the group of [key]. A boolean counts as 0 or 1, as
+   * the index order compares it; any other key belongs to none. A bigint can equal a number probe
+   * while `===` cannot find it: such a key drops everything.
    */
   drop(key: unknown): void {
     if (this.count === 0) return;
     if (!Array.isArray(key)) {
       // A single-column tree's key: its group is keyGroup's probe [key].
-      if (typeof key === 'bigint') this.clear();
-      else if (typeof key === 'number' && key === key) {
-        const s = this.find([key], 1);
+      const x = asProbeNumber(key);
+      if (x === WIDE) this.clear();
+      else if (x !== null) {
+        const s = this.find([x], 1);
         if (s >= 0) this.removeAt(s);
       }
       return;
     }
     const prefix: number[] = [];
     for (let j = 0; j < key.length && j < MAX_WIDTH; j++) {
-      const x: unknown = key[j];
-      if (typeof x === 'bigint') {
+      const x = asProbeNumber(key[j]);
+      if (x === WIDE) {
         this.clear();
         return;
       }
       // Text, bytes, NULL or NaN equal no number: no longer prefix can match a probe.
-      if (typeof x !== 'number' || x !== x) return;
+      if (x === null) return;
       prefix.push(x);
       const s = this.find(prefix, prefix.length);
       if (s >= 0) this.removeAt(s);

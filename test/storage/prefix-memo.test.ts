@@ -244,8 +244,8 @@ function scalarModel(entries: readonly [unknown, number][], key: number): number
 }
 
 describe('BTree.keyGroup (single-column trees)', () => {
-  test('equals the entries of the key while writes (numbers, bigints, text, NULL), snapshots and reads interleave', () => {
-    const key = fc.constantFrom<unknown>(0, -0, 1, 2, 2.5, 3, 2n, 3n, 'a', null);
+  test('equals the entries of the key while writes (numbers, bigints, booleans, text, NULL), snapshots and reads interleave', () => {
+    const key = fc.constantFrom<unknown>(0, -0, 1, 2, 2.5, 3, 2n, 3n, true, false, 'a', null);
     const probe = fc.constantFrom(0, -0, 1, 2, 2.5, 3);
     fc.assert(
       fc.property(
@@ -316,5 +316,15 @@ describe('BTree.keyGroup (single-column trees)', () => {
     const before = tree.keyGroup(18, 64)?.values ?? [];
     tree.add(18n, 6000);
     expect(tree.keyGroup(18, 64)?.values).toEqual([...before, 6000]);
+    // So does a boolean (a BOOLEAN column's key), which the index order puts at 0 or 1.
+    const ones = tree.keyGroup(1, 64)?.values ?? [];
+    tree.add(true, 7000);
+    expect(tree.keyGroup(1, 64)?.values).toEqual([...ones, 7000]);
+    const composite = indexTree(8);
+    composite.add([0, 5], 1);
+    expect(valuesOf(composite, [0])).toEqual([1]);
+    composite.add([false, 5], 2);
+    expect(valuesOf(composite, [0])).toEqual([1, 2]);
+    expect(valuesOf(composite, [0, 5])).toEqual([1, 2]);
   });
 });
