@@ -36,6 +36,7 @@ import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
+import type { KeyGroup } from '../storage/prefix-memo';
 import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
@@ -189,6 +190,30 @@ function fetchInBatches(
   );
 }
 
+/** The rows of a memoized key group, in its order, located through its remembered locations. */
+function groupRows(
+  env: ExecEnv,
+  rows: CollectionRows,
+  coll: CollectionView,
+  index: string,
+  group: KeyGroup<unknown>,
+): Source {
+  const pks = group.values;
+  let j = 0;
+  return fetchInBatches(
+    env,
+    rows,
+    coll,
+    index,
+    () => {
+      if (j >= pks.length) return NO_KEY;
+      env.stats.indexEntries++;
+      return pks[j++];
+    },
+    () => coll.pk.getEach(group),
+  );
+}
+
 /**
  * `col = ?` on a single-column UNIQUE index: at most one entry holds a non-NULL key, so one
  * descent of the index tree answers it (or the tree's lookup memo, for a key seen before:
@@ -331,22 +356,7 @@ const builders: Builders = {
     // the rows' locations remembered on it (BTreeSnapshot.getEach), as for a composite key.
     const group =
       keys.length === 1 && !node.covering ? singleKeyGroup(coll, node.index, tree, keys[0]) : null;
-    if (group !== null) {
-      const pks = group.values;
-      let j = 0;
-      return fetchInBatches(
-        env,
-        rows,
-        coll,
-        node.index,
-        () => {
-          if (j >= pks.length) return NO_KEY;
-          env.stats.indexEntries++;
-          return pks[j++];
-        },
-        () => coll.pk.getEach(group),
-      );
-    }
+    if (group !== null) return groupRows(env, rows, coll, node.index, group);
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;
     if (node.covering) {
@@ -393,22 +403,7 @@ const builders: Builders = {
     if (!tree) return EMPTY;
     const index = node.index;
     const group = wholeKeyGroup(node, coll, opts, tree);
-    if (group !== null) {
-      const pks = group.values;
-      let j = 0;
-      return fetchInBatches(
-        env,
-        rows,
-        coll,
-        index,
-        () => {
-          if (j >= pks.length) return NO_KEY;
-          env.stats.indexEntries++;
-          return pks[j++];
-        },
-        () => coll.pk.getEach(group),
-      );
-    }
+    if (group !== null) return groupRows(env, rows, coll, index, group);
     const walk = tree.cursor(opts);
     // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;

@@ -192,6 +192,12 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
   // One key's matches are fetched a batch at a time, each step over the whole batch (entries,
   // then locations, then rows, then a touch of each row) so their cache misses overlap
   // (planner/touch.ts); a foreign-key join's ~10 matches a key are one batch.
+  const stale: (pk: unknown) => never = (pk) => {
+    throw new InternalError(
+      `stale index ${ix.def.name}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
+      'STALE_INDEX',
+    );
+  };
   const pks: unknown[] = [];
   const locs: (number | undefined)[] = [];
   const batch: Row[] = [];
@@ -210,11 +216,7 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
     for (let k = 0; k < pks.length; k++) locs[k] = coll.pk.get(pks[k]);
     for (let k = 0; k < pks.length; k++) {
       const loc = locs[k];
-      if (loc === undefined)
-        throw new InternalError(
-          `stale index ${ix.def.name}: entry points at missing row ${String(pks[k])} of ${coll.meta.schema.name}`,
-          'STALE_INDEX',
-        );
+      if (loc === undefined) stale(pks[k]);
       batch.push(read(loc));
     }
     touchRows(batch);
@@ -231,11 +233,7 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
     env.stats.indexEntries += found.length;
     for (let k = 0; k < found.length; k++) {
       const loc = found[k];
-      if (loc === undefined)
-        throw new InternalError(
-          `stale index ${ix.def.name}: entry points at missing row ${String(group.values[k])} of ${coll.meta.schema.name}`,
-          'STALE_INDEX',
-        );
+      if (loc === undefined) stale(group.values[k]);
       batch.push(read(loc));
     }
     touchRows(batch);
