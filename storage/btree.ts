@@ -37,25 +37,23 @@
  * owns, so a write copies them first, and a leaf keeps its `page` only while it is the page's
  * exact content: the next checkpoint writes such a leaf by pointing at the page again.
  *
- * Files: this class (the public API, the lookup memo, bulk staging, paged trees) extends
- * btree-edits.ts (the recursive writers: insert with splits, delete with merges), which extends
- * btree-reader.ts (every read, shared with snapshots); btree-nodes.ts holds the node helpers.
+ * Files: this class (the public API, the lookup memos, the probe-then-insert path, paged trees)
+ * extends btree-staging.ts (bulk staging and packed builds), which extends btree-edits.ts (the
+ * recursive writers: insert with splits, delete with merges), which extends btree-reader.ts (every
+ * read, shared with snapshots); btree-nodes.ts holds the node helpers.
  */
 
 import { InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
 import { BTreeSnapshot, shapeOf } from './btree-reader';
-import { BTreeEdits } from './btree-edits';
+import { BTreeStaging } from './btree-staging';
 import {
   MIXED,
   NONE,
   NUM,
-  STR,
   before,
   childFor,
   cmpMode,
-  collect,
-  entryCmp,
   forEachRun,
   insertAt,
   lowerIndex,
@@ -79,8 +77,6 @@ import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
 import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
-import { groupByKey, multiRunOrder } from './multi-run';
-import { numberOrder, stringOrder } from './sort-keys';
 import { pageLeaves, standingRun } from './page-parts';
 
 export { BTreeCursor, BTreeSnapshot };
@@ -128,7 +124,7 @@ const LARGE_GROUP = new KeyGroup<never>([]);
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
-export class BTree<K, V> extends BTreeEdits<K, V> {
+export class BTree<K, V> extends BTreeStaging<K, V> {
   protected readonly shape: Shape<K, V>;
   /**
    * Exact-key lookup memo of a unique tree: key → value for keys `get` found, so a repeated lookup
@@ -152,29 +148,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
   readonly prefixStats = { hits: 0, fills: 0 };
   /** Writes that changed the content: a snapshot may use the memo only while this is unchanged. */
   private edits = 0;
-  /**
-   * Entries added by addProbed() but not yet in the nodes: key → value, keys distinct and absent
-   * from the nodes. A bulk load into an empty index (random keys: UUIDs, e-mail addresses) would
-   * otherwise pay one descent per row whose comparisons each load a string from a random place
-   * in the heap; here a row costs two hash operations, and flush() sorts the run once and inserts
-   * it in key order, each insert landing next to the previous one. Every other operation
-   * flushes first, so nothing but probe() and addProbed() ever sees a staged entry. Only keys of
-   * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: Map equality is then the
-   * tree's key equality.
-   */
-  private pending: Map<K, number> | null = null;
-  /** The staged entries in the order they came: `pending` maps a key to its position here. */
-  private stagedKeys: K[] = [];
-  private stagedVals: V[] = [];
-  private pendingMode = MIXED;
-  /**
-   * A multi-mode tree's staged run (addNew): `pending` then maps each distinct key to its group,
-   * `stagedKeys` holds each group's key once and `stagedGroups` each entry's group, in the order
-   * the entries came (their values in `stagedVals`). See multi-run.ts.
-   */
-  private stagedGroups: number[] = [];
-  /** Whether the staged run is addNew's (grouped by key) rather than addProbed's. */
-  private grouped = false;
   /**
    * Where the last probe() ended, for addProbed(): the inner nodes from the root down and the child
    * taken in each, the leaf, the key's position in it and whether it was there. Valid while
@@ -219,78 +192,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     return this.count;
   }
 
-  protected rootNode(): Node<K, V> {
-    if (this.pending !== null) this.flush();
-    return this.root;
-  }
-
-  private dropStaged(): void {
-    this.pending = null;
-    this.stagedKeys = [];
-    this.stagedVals = [];
-    this.stagedGroups = [];
-    this.grouped = false;
-  }
-
-  /** Move the staged entries into the nodes, in key order (see `pending`). */
-  private flush(): void {
-    const p = this.pending;
-    if (p === null) return;
-    this.pending = null;
-    const sk = this.stagedKeys;
-    const sv = this.stagedVals;
-    this.stagedKeys = [];
-    this.stagedVals = [];
-    // Distinct keys of one kind (see `pending`), ordered by `<`.
-    const order =
-      this.pendingMode === STR
-        ? stringOrder(sk as unknown as string[])
-        : numberOrder(sk as unknown as number[]);
-    const s = this.shape;
-    if (this.grouped) {
-      // addNew moved the nodes' entries into the run when it began: the run is the content.
-      const groups = this.stagedGroups;
-      this.stagedGroups = [];
-      this.grouped = false;
-      const run = multiRunOrder(sk, order, groups, sv, s.valueCompare);
-      this.build(run.keys, run.values);
-      return;
-    }
-    const inNodes = this.count - sk.length;
-    if (sk.length * 8 < inNodes) {
-      // A short run (a few rows per commit into a small table): inserting it costs less than
-      // rebuilding the nodes, each insert a descent into a tree small enough to stay cached.
-      this.count = inNodes;
-      for (let i = 0; i < order.length; i++) this.insert(sk[order[i]], sv[order[i]], false);
-      return;
-    }
-    // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
-    // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
-    const oldKeys: K[] = [];
-    const oldVals: V[] = [];
-    collect(s, this.root, oldKeys, oldVals);
-    const keys: K[] = new Array<K>(sk.length + oldKeys.length);
-    const values: V[] = new Array<V>(keys.length);
-    let i = 0;
-    let j = 0;
-    for (let o = 0; o < keys.length; o++) {
-      const x = i < order.length ? order[i] : 0;
-      if (
-        j >= oldKeys.length ||
-        (i < order.length && entryCmp(s, sk[x], sv[x], oldKeys[j], oldVals[j]) < 0)
-      ) {
-        keys[o] = sk[x];
-        values[o] = sv[x];
-        i++;
-      } else {
-        keys[o] = oldKeys[j];
-        values[o] = oldVals[j];
-        j++;
-      }
-    }
-    this.build(keys, values);
-  }
-
   /**
    * Build from entries already in tree order (strictly ascending by key, or by (key, value) in
    * multi mode) in O(n). Nodes are packed evenly so none starts below half full.
@@ -307,24 +208,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
       shape.valKind = widen(shape.valKind, values[i]);
     tree.build(keys, values);
     return tree;
-  }
-
-  /** Replace the content with `keys`/`values` (in tree order, not empty), packed evenly: O(n). */
-  private build(keys: readonly K[], values: readonly V[]): void {
-    const max = this.shape.nodeSize;
-    let level: Node<K, V>[] = [];
-    forEachRun(keys.length, max, (a, b) => level.push(this.leafNode(keys.slice(a, b), values.slice(a, b))));
-    while (level.length > 1) {
-      const below = level;
-      level = [];
-      forEachRun(below.length, max, (a, b) => level.push(this.innerNode(below.slice(a, b))));
-    }
-    this.root = level[0];
-    this.count = keys.length;
-    const last = level[0];
-    let n = last;
-    while (!n.leaf) n = n.children[n.children.length - 1];
-    this.tail = n;
   }
 
   /**
@@ -406,11 +289,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.root = level[0].node;
     this.count = count;
     this.gen = generationCounter++;
-  }
-
-  /** @internal Entries staged by addProbed and not yet in the nodes (tests: see `pending`). */
-  get stagedCount(): number {
-    return this.pending === null ? 0 : this.stagedVals.length;
   }
 
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
@@ -657,7 +535,7 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     // run is being staged: staging starts with a key that took a descent, so an ascending load
     // never stages.
     if ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged) {
-      // Stage (see `pending`): the probe found the key neither staged nor in the nodes. A key
+      // Stage (see BTreeStaging.pending): the probe found the key neither staged nor in the nodes. A key
       // that widens the kind (a string with high units) or is of another kind is not staged.
       if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
       const mode = probeMode(s.keyKind, key);
@@ -735,36 +613,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
   }
 
   /**
-   * Begin a staged run with `key`. The entries already in the nodes (at most stageUpTo) join the
-   * run and the nodes are left empty, so that until the flush a probe is one hash lookup with no
-   * descent (probe's `count === staged` shortcut); flush() then builds from the run alone. Keys
-   * of another kind or repeated (never so for a unique index's tree) leave the nodes as they are.
-   */
-  private startStaging(key: K, mode: number): void {
-    const s = this.shape;
-    const pending = new Map<K, number>();
-    const keys: K[] = [];
-    const vals: V[] = [];
-    collect(s, this.root, keys, vals);
-    let movable = true;
-    for (let i = 0; i < keys.length && movable; i++) {
-      const k = keys[i];
-      if (probeMode(s.keyKind, k) !== mode || pending.has(k)) movable = false;
-      else pending.set(k, i);
-    }
-    if (movable) {
-      // A new root of this generation: nodes a snapshot shares are left as they were.
-      this.root = this.leafNode([], []);
-      this.tail = null;
-      this.stagedKeys = keys;
-      this.stagedVals = vals;
-    } else pending.clear();
-    pending.set(key, this.stagedKeys.length);
-    this.pending = pending;
-    this.pendingMode = mode;
-  }
-
-  /**
    * add(key, value) of a pair the caller knows is absent (a new row's entry in a secondary index):
    * in a multi-mode tree whose nodes hold at most stageUpTo entries (a new or small index), the
    * entry is staged by key group and the run sorted once at the next read or at commit
@@ -799,29 +647,6 @@ export class BTree<K, V> extends BTreeEdits<K, V> {
     this.count++;
     this.edits++;
     return true;
-  }
-
-  /**
-   * Begin a multi-mode staged run (addNew): the nodes' entries (at most stageUpTo) join it and the
-   * nodes are left empty. Null, and nothing changed, when one of their keys is of another kind.
-   */
-  private startGroups(mode: number): Map<K, number> | null {
-    const s = this.shape;
-    const keys: K[] = [];
-    const vals: V[] = [];
-    collect(s, this.root, keys, vals);
-    for (const k of keys) if (probeMode(s.keyKind, k) !== mode) return null;
-    const { groups, groupKeys, groupOf } = groupByKey(keys);
-    // A new root of this generation: nodes a snapshot shares are left as they were.
-    this.root = this.leafNode([], []);
-    this.tail = null;
-    this.stagedKeys = groupKeys;
-    this.stagedGroups = groupOf;
-    this.stagedVals = vals;
-    this.pending = groups;
-    this.pendingMode = mode;
-    this.grouped = true;
-    return groups;
   }
 
   /**
