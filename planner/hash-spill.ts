@@ -10,19 +10,18 @@
  * exceed the budget is partitioned again, with another hash, up to MAX_LEVELS deep; one that
  * still does (rows sharing one key, which no hash can split) is joined in memory.
  *
- * The temp directory is removed when the join finishes or fails (an interrupt is a failure
- * thrown from a pull), when a join abandoned mid-way is garbage collected, and at process exit.
+ * Each partitioning pass writes its rows to one temp segment (planner/spill-segment.ts: checksummed
+ * frames of up to ROWS_PER_FRAME rows, each frame listed under its partition), removed when the
+ * join finishes or fails (an interrupt is a failure thrown from a pull), when a join abandoned
+ * mid-way is garbage collected, and at process exit.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { encodePayload, decodePayload } from '../storage/codec';
 import { InternalError } from '../src/errors';
 import type { Evaluator, Row } from './compile-expr';
 import type { HashJoinNode } from './physical';
 import type { Source } from './execute';
 import { source } from './source';
 import { rowBytes } from './row-bytes';
+import { TempSegment } from './spill-segment';
 
 /** Bytes of build-side rows a HashJoin keeps in memory before partitioning to temp files. */
 export const DEFAULT_HASH_JOIN_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -42,74 +41,35 @@ export function hashJoinBudget(): number {
   return budgetBytes;
 }
 
+/** Temp segments (one directory each) the joins opened and removed. */
+const segments = { created: 0, removed: 0 };
+
 /** Spill statistics (tests check that a spill really happened and left nothing behind). */
 export const hashSpillStats = {
   joinsSpilled: 0,
-  dirsCreated: 0,
-  dirsRemoved: 0,
+  get dirsCreated(): number {
+    return segments.created;
+  },
+  get dirsRemoved(): number {
+    return segments.removed;
+  },
   /** Partitions partitioned again because their build rows exceeded the budget. */
   repartitioned: 0,
   /** The most build-row bytes (rowBytes) one spilled partition held in memory. */
   largestPartitionBytes: 0,
 };
 
-/** Directories of spills still open: removed at exit whatever happened to their joins. */
-const live = new Set<string>();
-let exitHook = false;
-
-function removeDir(dir: string): void {
-  if (!live.delete(dir)) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  hashSpillStats.dirsRemoved++;
-}
-
-/** What an abandoned join's files need to be closed and removed (never the join itself). */
-class SpillState {
-  readonly fds: number[] = [];
-  constructor(readonly dir: string) {}
-
-  close(): void {
-    for (const fd of this.fds.splice(0))
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already closed
-      }
-    removeDir(this.dir);
-  }
-}
-
-const abandoned = new FinalizationRegistry<SpillState>((s) => s.close());
-
-/** `count` append-only files of row frames (`u32 length, payload`), each read back once. */
+/** Partitions of rows in one temp segment, each partition's frames read back once, in order. */
 class PartitionFiles {
-  private readonly state: SpillState;
-  private readonly sizes: number[];
+  private readonly segment: TempSegment;
   private readonly pending: Row[][];
-  /** Each partition's file (-1 until its first rows are written: most partitions of a small split get none). */
-  private readonly fdOf: number[];
+  /** Each partition's frames: position and length, in the order written. */
+  private readonly frames: { at: number; length: number }[][];
 
   constructor(count: number, owner: object) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-hash-'));
-    live.add(dir);
-    hashSpillStats.dirsCreated++;
-    if (!exitHook) {
-      exitHook = true;
-      process.once('exit', () => [...live].forEach(removeDir));
-    }
-    this.state = new SpillState(dir);
-    abandoned.register(owner, this.state, this.state);
-    this.sizes = new Array<number>(count).fill(0);
+    this.segment = new TempSegment(owner, 'modelvault-hash-', segments);
     this.pending = Array.from({ length: count }, () => []);
-    this.fdOf = new Array<number>(count).fill(-1);
-  }
-
-  private fd(p: number): number {
-    if (this.fdOf[p] < 0) {
-      this.fdOf[p] = fs.openSync(path.join(this.state.dir, `p${p}`), 'w+');
-      this.state.fds.push(this.fdOf[p]);
-    }
-    return this.fdOf[p];
+    this.frames = Array.from({ length: count }, () => []);
   }
 
   add(p: number, row: Row): void {
@@ -118,50 +78,47 @@ class PartitionFiles {
     if (rows.length >= ROWS_PER_FRAME) this.flush(p);
   }
 
+  /** Write every partition's unwritten rows, with one write. */
   flushAll(): void {
-    for (let p = 0; p < this.pending.length; p++) this.flush(p);
+    const parts: number[] = [];
+    const blocks: Row[][] = [];
+    for (let p = 0; p < this.pending.length; p++)
+      if (this.pending[p].length > 0) {
+        parts.push(p);
+        blocks.push(this.pending[p]);
+        this.pending[p] = [];
+      }
+    if (blocks.length === 0) return;
+    const where = this.segment.writeAll(blocks);
+    for (let i = 0; i < parts.length; i++) this.frames[parts[i]].push(where[i]);
   }
 
   private flush(p: number): void {
-    const rows = this.pending[p];
-    if (rows.length === 0) return;
-    const payload = encodePayload(rows);
-    const head = Buffer.alloc(4);
-    head.writeUInt32LE(payload.length, 0);
-    const fd = this.fd(p);
-    fs.writeSync(fd, head, 0, 4, this.sizes[p]);
-    fs.writeSync(fd, payload, 0, payload.length, this.sizes[p] + 4);
-    this.sizes[p] += 4 + payload.length;
+    this.frames[p].push(this.segment.write(this.pending[p]));
     this.pending[p] = [];
   }
 
-  /** The rows of partition `p`, in the order they were added. */
+  /** The rows of partition `p`, in the order they were added (after flushAll). */
   reader(p: number): Source {
-    const fd = this.fdOf[p];
-    const end = this.sizes[p];
-    let pos = 0;
+    const frames = this.frames[p];
+    let f = 0;
     let batch: Row[] = [];
     let i = 0;
     return source(() => {
       while (i >= batch.length) {
-        if (pos >= end) return null;
-        const head = Buffer.alloc(4);
-        fs.readSync(fd, head, 0, 4, pos);
-        const length = head.readUInt32LE(0);
-        if (pos + 4 + length > end) throw new InternalError('hash join spill file is damaged');
-        const payload = Buffer.alloc(length);
-        fs.readSync(fd, payload, 0, length, pos + 4);
-        batch = decodePayload(payload) as Row[];
+        if (f >= frames.length) return null;
+        const { at, length } = frames[f++];
+        const rows = this.segment.read(at, length);
+        if (!Array.isArray(rows)) throw new InternalError('hash join spill segment is damaged');
+        batch = rows as Row[];
         i = 0;
-        pos += 4 + length;
       }
       return batch[i++];
     });
   }
 
   dispose(): void {
-    abandoned.unregister(this.state);
-    this.state.close();
+    this.segment.close();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Temp segments for operators that keep more rows than their memory budget: the sort's runs
- * (planner/sort.ts) and the Window operator's large partitions (planner/window-spill.ts). A
+ * (planner/sort.ts), the Window operator's large partitions (planner/window-spill.ts) and a
+ * HashJoin's partitions (planner/hash-spill.ts). A
  * segment is one file in its own directory under the OS temp dir, written as SCRATCH frames, so
  * nothing of a spill is ever replayed or left in the database.
  * The directory is removed when the segment is closed, when its owner is garbage collected
@@ -28,16 +29,26 @@ export const segmentStats = { created: 0, removed: 0, blocksWritten: 0, blocksRe
 const live = new Set<string>();
 let exitHook = false;
 
-function removeDir(dir: string): void {
-  if (!live.delete(dir)) return;
+/** Segments one kind of operator opened and removed (its own statistics, beside segmentStats). */
+export interface SegmentCounters {
+  created: number;
+  removed: number;
+}
+
+function removeDir(dir: string): boolean {
+  if (!live.delete(dir)) return false;
   fs.rmSync(dir, { recursive: true, force: true });
   segmentStats.removed++;
+  return true;
 }
 
 /** What an abandoned segment's file needs to be closed and removed (never the segment itself). */
 class Handle {
   fd = -1;
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly counters: SegmentCounters | null,
+  ) {}
 
   close(): void {
     if (this.fd >= 0)
@@ -47,7 +58,7 @@ class Handle {
         // already closed
       }
     this.fd = -1;
-    removeDir(this.dir);
+    if (removeDir(this.dir) && this.counters !== null) this.counters.removed++;
   }
 }
 
@@ -57,16 +68,20 @@ export class TempSegment {
   private readonly handle: Handle;
   private size = 0;
 
-  /** `owner`: the object whose collection means the segment was abandoned (never referenced here). */
-  constructor(owner: object, prefix = 'modelvault-window-') {
+  /**
+   * `owner`: the object whose collection means the segment was abandoned (never referenced here);
+   * `counters`: the opening operator's statistics.
+   */
+  constructor(owner: object, prefix = 'modelvault-window-', counters: SegmentCounters | null = null) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     live.add(dir);
     segmentStats.created++;
+    if (counters !== null) counters.created++;
     if (!exitHook) {
       exitHook = true;
       process.once('exit', () => [...live].forEach(removeDir));
     }
-    this.handle = new Handle(dir);
+    this.handle = new Handle(dir, counters);
     this.handle.fd = fs.openSync(path.join(dir, 'segment.tmp'), 'w+');
     abandoned.register(owner, this.handle, this.handle);
   }
