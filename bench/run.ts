@@ -408,6 +408,45 @@ function main(): void {
       typed: mvGroup,
     });
 
+    // 6b. A whole-table aggregate over numeric columns (folded from column vectors, no rows read).
+    const wholeSql = 'SELECT COUNT(*) AS n, SUM(qty) AS q, AVG(price) AS p, MAX(price) AS m FROM items';
+    const wholeStmt = sqlite.prepare(wholeSql);
+    const sqliteWhole = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        wholeStmt.all();
+      },
+    );
+    const mvWhole = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        mv.collection('items').aggregate({
+          n: { fn: 'count' },
+          q: { fn: 'sum', path: 'qty' },
+          p: { fn: 'avg', path: 'price' },
+          m: { fn: 'max', path: 'price' },
+        });
+      },
+    );
+    const sqlWhole = measureRun(
+      N,
+      5,
+      () => {},
+      () => {
+        cur.execute(wholeSql).fetchAll();
+      },
+    );
+    results.push({
+      workload: 'whole-table COUNT(*), SUM(qty), AVG(price), MAX(price) (rows/s)',
+      sqlite: sqliteWhole,
+      sql: sqlWhole,
+      typed: mvWhole,
+    });
+
     // 7. Per-call overhead of re-executing a cached statement (the cheapest possible query).
     const overheadStmt = sqlite.prepare('SELECT id FROM items WHERE id = ?').raw(true);
     const sqliteCall = measureOps('sqlite call', () => {

@@ -25,25 +25,75 @@ export interface Accumulator {
   result(): unknown;
 }
 
+/**
+ * An accumulator that also folds a run of numbers at once: `values[0..n)` in order, NaN for
+ * NULL, with the result add() of each would give (planner/column-aggregate.ts). COUNT, SUM,
+ * TOTAL, AVG, MIN and MAX over a column without a collation, not DISTINCT.
+ */
+export interface NumberFolder extends Accumulator {
+  addNumbers(values: Float64Array, n: number): void;
+}
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** Kahan–Babuška–Neumaier running sum. */
+/** 2^52: integers at least this large lose bits as one double once summed, so SQLite splits them. */
+const SPLIT = 4503599627370496;
+
+/**
+ * Kahan–Babuška–Neumaier running sum, step for step as SQLite's (func.c): an integer of magnitude
+ * 2^52 or more enters as a multiple of 16384 and its remainder, each exact as a double.
+ */
 class KbnSum {
   sum = 0;
   c = 0;
+
+  /** A sum starting from the integer sum so far (SQLite's switch from integer to REAL). */
+  static from(i: number | bigint): KbnSum {
+    const k = new KbnSum();
+    const [big, small] = splitInt(i);
+    k.sum = big;
+    k.c = small;
+    return k;
+  }
+
   add(x: number): void {
-    const t = this.sum + x;
-    if (Math.abs(this.sum) >= Math.abs(x)) this.c += this.sum - t + x;
-    else this.c += x - t + this.sum;
+    const s = this.sum;
+    const t = s + x;
+    if (Math.abs(s) > Math.abs(x)) this.c += s - t + x;
+    else this.c += x - t + s;
     this.sum = t;
   }
+
+  addInt(i: number | bigint): void {
+    if (i > -SPLIT && i < SPLIT) {
+      this.add(Number(i));
+      return;
+    }
+    const [big, small] = splitInt(i);
+    this.add(big);
+    this.add(small);
+  }
+
+  /** The sum, without an error term that overflowed (SQLite keeps the running sum then). */
   value(): number {
-    return this.sum + this.c;
+    return Number.isFinite(this.c) ? this.sum + this.c : this.sum;
   }
 }
 
-class SumAcc implements Accumulator {
+/** An integer as [big, small]: small is 0 below 2^52; else i % 16384 and the rest, both exact. */
+function splitInt(i: number | bigint): [number, number] {
+  if (typeof i === 'number') {
+    if (i > -SPLIT && i < SPLIT) return [i, 0];
+    const small = i % 16384;
+    return [i - small, small];
+  }
+  if (i > -SPLIT && i < SPLIT) return [Number(i), 0];
+  const small = i % 16384n;
+  return [Number(i - small), Number(small)];
+}
+
+class SumAcc implements NumberFolder {
   private int: number | bigint = 0;
   private real: KbnSum | null = null;
   private seen = false;
@@ -78,13 +128,12 @@ class SumAcc implements Accumulator {
       throw new DataError(`${this.mode.toUpperCase()} cannot add a ${typeof v} value`, 'TYPE_MISMATCH');
     }
     if (isReal || this.real) {
-      if (!this.real) {
-        this.real = new KbnSum();
-        this.real.add(Number(this.int));
-      }
+      this.real ??= KbnSum.from(this.int);
       // A REAL input cancels an earlier integer overflow, as in SQLite.
-      if (isReal) this.overflow = false;
-      this.real.add(Number(x));
+      if (isReal) {
+        this.overflow = false;
+        this.real.add(Number(x));
+      } else this.real.addInt(x);
       return;
     }
     if (typeof this.int === 'number' && typeof x === 'number') {
@@ -98,12 +147,49 @@ class SumAcc implements Accumulator {
     if (r < INT64_MIN || r > INT64_MAX) {
       // SUM reports the overflow; TOTAL and AVG (and a SUM that later meets a REAL) go on as REAL.
       this.overflow = true;
-      this.real = new KbnSum();
-      this.real.add(Number(this.int));
-      this.real.add(Number(x));
+      this.real = KbnSum.from(this.int);
+      this.real.addInt(x);
       return;
     }
     this.int = r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r;
+  }
+
+  addNumbers(values: Float64Array, n: number): void {
+    let i = 0;
+    if (this.argType === 'real') {
+      // add()'s REAL path, once per value: the compensated sum in the same order.
+      let real = this.real;
+      for (; i < n; i++) {
+        const v = values[i];
+        if (v !== v) continue;
+        real ??= this.real = KbnSum.from(this.int);
+        this.seen = true;
+        this.overflow = false;
+        this.count++;
+        real.add(v);
+      }
+      return;
+    }
+    if (this.real === null && typeof this.int === 'number') {
+      // Integers while the running sum stays a safe integer (it cannot reach int64's limits).
+      let sum = this.int;
+      let count = 0;
+      for (; i < n; i++) {
+        const v = values[i];
+        if (v !== v) continue;
+        const r = sum + v;
+        if (!Number.isSafeInteger(r)) break;
+        sum = r;
+        count++;
+      }
+      this.int = sum;
+      this.count += count;
+      if (count > 0) this.seen = true;
+    }
+    for (; i < n; i++) {
+      const v = values[i];
+      if (v === v) this.add(v);
+    }
   }
 
   result(): unknown {
@@ -121,18 +207,27 @@ class SumAcc implements Accumulator {
   }
 }
 
-class CountAcc implements Accumulator {
+class CountAcc implements NumberFolder {
   n = 0;
   constructor(private readonly star: boolean) {}
   add(v: unknown): void {
     if (this.star || (v !== null && v !== undefined)) this.n++;
+  }
+  addNumbers(values: Float64Array, n: number): void {
+    if (this.star) {
+      this.n += n;
+      return;
+    }
+    let c = 0;
+    for (let i = 0; i < n; i++) if (values[i] === values[i]) c++;
+    this.n += c;
   }
   result(): unknown {
     return this.n;
   }
 }
 
-class ExtremeAcc implements Accumulator {
+class ExtremeAcc implements NumberFolder {
   best: unknown = null;
   /** Whether the last add() set a new extreme (the bare-column rule follows that row). */
   improved = false;
@@ -153,6 +248,22 @@ class ExtremeAcc implements Accumulator {
       this.best = v;
       this.improved = true;
     }
+  }
+  addNumbers(values: Float64Array, n: number): void {
+    const best = this.best;
+    if (this.collation !== undefined || (best !== null && typeof best !== 'number')) {
+      for (let i = 0; i < n; i++) if (values[i] === values[i]) this.add(values[i]);
+      return;
+    }
+    // compareValues orders numbers by `<`; the first of equal values stays, as in add().
+    let b = best;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== v) continue;
+      if (b === null || (this.sign < 0 ? v >= b : v < b)) b = v;
+    }
+    this.improved = b !== best;
+    this.best = b;
   }
   result(): unknown {
     return this.best;
@@ -287,6 +398,11 @@ export function makeAccumulator(
       break;
   }
   return distinct ? new DistinctAcc(acc, collation) : acc;
+}
+
+/** The accumulator as a NumberFolder, when it is one. */
+export function numberFolder(acc: Accumulator): NumberFolder | null {
+  return acc instanceof SumAcc || acc instanceof CountAcc || acc instanceof ExtremeAcc ? acc : null;
 }
 
 /**

@@ -34,6 +34,7 @@ import { semiJoinSource } from './semi-join-exec';
 import { tableFunctionSource } from './table-function';
 import { filteredScan, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
+import { columnAggregate } from './column-aggregate';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
 import type { KeyGroup } from '../storage/prefix-memo';
@@ -464,6 +465,8 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
+    const folded = node.bareUnread ? foldedAggregate(node, env) : null;
+    if (folded) return folded;
     let groups: Source | null = null;
     return source(() =>
       (groups ??= aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes)).next(),
@@ -659,6 +662,13 @@ function pushedFilter(
   if (!walk || !columns || !env.scanRowWhere) return null;
   const pred = compileExpr(node.predicate, env.ctx).eval;
   return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env), lean);
+}
+
+/** columnAggregate over the Aggregate's primary-key walk, filtered or not; null when it does not apply. */
+function foldedAggregate(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source | null {
+  const input = node.input;
+  if (input.kind === 'Filter') return columnAggregate(node, env, pkWalk(input.input, env), input.predicate);
+  return columnAggregate(node, env, pkWalk(input, env), null);
 }
 
 /** `count(*)` and nothing else, without GROUP BY: only the first row's values are ever read (bare columns). */

@@ -43,6 +43,7 @@ export function filteredScan(
   pred: (row: Row) => unknown,
   numbers: NumberTests | null,
   lean = false,
+  sink: RunSink | null = null,
 ): Source {
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
@@ -70,8 +71,10 @@ export function filteredScan(
   // A count over the whole table counts each leaf not decoded yet from the columns stored beside
   // its page (storage/column-pages.ts) once it needs no row whole: the leaf is never decoded and
   // none of its rows read. `pending` holds the matches counted so (order means nothing to a count).
-  const pageColumn = numbers && lean && skipping ? env.scanPageColumn : undefined;
+  const pageColumn = numbers && (lean || sink) && skipping ? env.scanPageColumn : undefined;
   let pending = 0;
+  // A run sink takes every entry its vectors describe, a leaf at a time (see RunSink).
+  const runs = sink && numbers && skipping ? new RunBuffer(sink, numbers) : null;
   const countLeaf = (page: object): boolean => {
     const vectors = numbers && pageColumn ? numbers.pageVectors(page, pageColumn) : null;
     if (vectors === null || numbers === null) return false;
@@ -83,9 +86,18 @@ export function filteredScan(
   };
   const accept = (row: unknown[]): unknown[] => {
     if (lean) whole = false;
-    if (pageColumn) cur.onColdLeaf = countLeaf;
+    if (pageColumn && !runs) cur.onColdLeaf = countLeaf;
     return row;
   };
+  if (runs && pageColumn && numbers)
+    cur.onColdLeaf = (page) => {
+      const vectors = numbers.pageVectors(page, pageColumn);
+      if (vectors === null) return false;
+      pollWork();
+      runs.takePage(vectors);
+      env.stats.rowsRead += vectors[0].length;
+      return true;
+    };
   return source(() => {
     while (cur.next()) {
       pollWork();
@@ -97,6 +109,24 @@ export function filteredScan(
           leaf = cur.leaf;
           vectors = numbers.vectors(cur, columnOf);
           fill = vectors === null && keep && cur.position === 0 ? numbers.fill(cur.leafValues.length) : null;
+        }
+        if (vectors !== null && runs !== null) {
+          // The rest of the leaf the vectors still describe goes to the sink in one run; an entry
+          // that moved since they were built is read as a row.
+          const from = cur.position;
+          const to = runs.takeLeaf(vectors, cur.leafValues, from);
+          if (to > from) env.stats.rowsRead += to - from - 1;
+          if (to >= cur.leafValues.length) {
+            cur.moveWithinLeaf(cur.leafValues.length - 1);
+            continue;
+          }
+          if (to > from) {
+            cur.moveWithinLeaf(to);
+            env.stats.rowsRead++;
+          }
+          const row = scanRowWhere(cur, columns, test, defaults);
+          if (row !== null) return row;
+          continue;
         }
         if (vectors !== null) {
           // Every term tested on the leaf's column vectors; the row is read only when all pass.
@@ -178,6 +208,87 @@ class LeafFill {
   }
 }
 
+/**
+ * Where a scan with column vectors hands its accepted entries instead of rows: a whole-table
+ * aggregate over numeric columns (planner/column-aggregate.ts) folds them a run at a time. Runs
+ * come in scan order, between the rows the scan still returns (entries no vector describes).
+ */
+export interface RunSink {
+  /** The NumberTests term (see NumberTests.withColumns) of each column the sink reads. */
+  readonly terms: Int32Array;
+  /** `n` accepted entries: column i's values in `columns[i][0..n)`, NaN for NULL. */
+  take(columns: readonly Float64Array[], n: number): void;
+}
+
+/** Collects a leaf's accepted entries into runs for a RunSink, reusing its arrays. */
+class RunBuffer {
+  private columns: Float64Array[] = [];
+
+  constructor(
+    private readonly sink: RunSink,
+    private readonly tests: NumberTests,
+  ) {}
+
+  private room(n: number): Float64Array[] {
+    if (this.columns.length === 0 || this.columns[0].length < n) {
+      const size = Math.max(n, 1024);
+      this.columns = Array.from(this.sink.terms, () => new Float64Array(size));
+    }
+    return this.columns;
+  }
+
+  /**
+   * Hand the entries of a warm leaf from `from` on, up to the first whose location no longer
+   * matches its vectors (a row moved since they were built), to the sink; returns that entry's
+   * position (the leaf's length when all matched).
+   */
+  takeLeaf(vectors: readonly NumberColumnView[], locations: readonly unknown[], from: number): number {
+    let to = locations.length;
+    for (const v of vectors) {
+      const locs = v.locations;
+      for (let p = from; p < to; p++)
+        if (locs[p] !== locations[p]) {
+          to = p;
+          break;
+        }
+    }
+    if (to === from) return to;
+    const terms = this.sink.terms;
+    if (this.tests.readsOnly) {
+      // Nothing to test: the vectors' own values, viewed over the run.
+      const whole = from === 0 && to === locations.length;
+      const cols = Array.from(terms, (t) =>
+        whole ? vectors[t].values : vectors[t].values.subarray(from, to),
+      );
+      this.sink.take(cols, to - from);
+      return to;
+    }
+    const out = this.room(locations.length);
+    let n = 0;
+    for (let p = from; p < to; p++) {
+      if (!this.tests.passesAt(vectors, p)) continue;
+      for (let j = 0; j < terms.length; j++) out[j][n] = vectors[terms[j]].values[p];
+      n++;
+    }
+    if (n > 0) this.sink.take(out, n);
+    return to;
+  }
+
+  /** Hand the accepted entries of a page not decoded (its column page's values) to the sink. */
+  takePage(vectors: readonly Float64Array[]): void {
+    const size = vectors[0].length;
+    const out = this.room(size);
+    const terms = this.sink.terms;
+    let n = 0;
+    for (let p = 0; p < size; p++) {
+      if (!this.tests.testValues(vectors, p)) continue;
+      for (let j = 0; j < terms.length; j++) out[j][n] = vectors[terms[j]][p];
+      n++;
+    }
+    if (n > 0) this.sink.take(out, n);
+  }
+}
+
 type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumberColumn']>>>;
 
 /**
@@ -188,7 +299,8 @@ type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumbe
 class NumberTests {
   constructor(
     private readonly columns: Int32Array,
-    private readonly ops: readonly (CompareOp | 'in')[],
+    /** 'any' accepts every value, NULL included: a column read, not tested (withColumns). */
+    private readonly ops: readonly (CompareOp | 'in' | 'any')[],
     private readonly values: Float64Array,
     /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
     private readonly sets: readonly (NumberSet | null)[] = [],
@@ -237,6 +349,41 @@ class NumberTests {
     return true;
   }
 
+  /** Whether every term only reads its column (no filter: a whole-table aggregate's). */
+  get readsOnly(): boolean {
+    return this.ops.every((op) => op === 'any');
+  }
+
+  /** Whether entry `position` passes every term (its locations already checked). */
+  passesAt(vectors: readonly NumberColumnView[], position: number): boolean {
+    for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i].values[position])) return false;
+    return true;
+  }
+
+  /**
+   * These tests plus a term reading each of `columns` (a column already tested is read from its
+   * term): the vectors then carry the columns a RunSink folds. `terms[i]` is column i's term.
+   */
+  withColumns(columns: readonly number[]): { tests: NumberTests; terms: Int32Array } {
+    const cols = Array.from(this.columns);
+    const ops = this.ops.slice();
+    const values = Array.from(this.values);
+    const sets = this.sets.slice();
+    const terms = new Int32Array(columns.length);
+    columns.forEach((c, i) => {
+      let t = cols.indexOf(c);
+      if (t < 0) {
+        t = cols.length;
+        cols.push(c);
+        ops.push('any');
+        values.push(0);
+        sets[t] = null;
+      }
+      terms[i] = t;
+    });
+    return { tests: new NumberTests(Int32Array.from(cols), ops, Float64Array.from(values), sets), terms };
+  }
+
   /** test() on vectors of values alone (a page's, which describe its entries exactly). */
   testValues(vectors: readonly Float64Array[], position: number): boolean {
     for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i][position])) return false;
@@ -261,6 +408,8 @@ class NumberTests {
         return !Number.isNaN(v) && v !== c;
       case 'in':
         return (this.sets[i] as NumberSet).has(v);
+      case 'any':
+        return true;
     }
   }
 }
@@ -273,6 +422,11 @@ const FLIPPED: Readonly<Record<CompareOp, CompareOp>> = {
   '=': '=',
   '!=': '!=',
 };
+
+/** No test at all (a scan without WHERE) for withColumns; null when the reader keeps no vectors. */
+export function readsOnly(env: ExecEnv): NumberTests | null {
+  return env.scanNumberColumn ? new NumberTests(new Int32Array(0), [], new Float64Array(0)) : null;
+}
 
 /**
  * The NumberTests for `predicate` when all of its conjuncts compare a top-level INTEGER or REAL

@@ -13,7 +13,7 @@ import { QueryError } from '../src/errors';
 import { windowCallExprs } from './window';
 import type { Expr, ValueType } from './expr';
 import { typeOf } from './compile-expr';
-import { balancedTree, conjuncts } from './expr';
+import { balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { chooseAccess, hintedView, sameColumn } from './access-path';
@@ -161,6 +161,27 @@ function distinctColumns(l: Layers): number[] | null {
     out.push(c.expr.column);
   }
   return out;
+}
+
+/**
+ * Whether nothing above an Aggregate reads a column of its representative row: a column reference
+ * outside every aggregate call in HAVING, ORDER BY or the select list (a correlated subquery's
+ * outer values included). Conservative: no projection, or a window, reads it.
+ */
+function bareUnread(l: Layers): boolean {
+  if (!l.project || l.window) return false;
+  const reads = (e: Expr): boolean => {
+    if (e.kind === 'column') return true;
+    // An aggregate's arguments read the input rows, not the Aggregate's output.
+    if (e.kind === 'aggregate') return false;
+    if (e.kind === 'subquery' && (e.correlated ?? []).some((b) => reads(b.expr))) return true;
+    return exprChildren(e).some(reads);
+  };
+  return ![
+    ...(l.having ? [l.having] : []),
+    ...(l.sort ?? []).map((k) => k.expr),
+    ...l.project.columns.map((c) => c.expr),
+  ].some(reads);
 }
 
 /** Every stored-row column a single-table query reads above its access path (`project` set). */
@@ -353,6 +374,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       groupBy: l.aggregate.groupBy,
       aggregates: l.aggregate.aggregates,
       inputWidth: l.aggregate.inputWidth,
+      ...(bareUnread(l) ? { bareUnread: true as const } : {}),
     };
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }

@@ -110,6 +110,12 @@ export interface AggregatePNode {
   readonly groupBy: readonly Expr[];
   readonly aggregates: readonly AggregateExpr[];
   readonly inputWidth: number;
+  /**
+   * Nothing above reads the representative row's columns (bare columns, SQLite's rule for them):
+   * only the group keys and aggregate values matter, so a whole-table aggregate may be folded
+   * from column vectors without reading rows (planner/column-aggregate.ts).
+   */
+  readonly bareUnread?: true;
 }
 
 /** Window function calls (planner/window-exec.ts): reads all input rows, sorts per window. */

@@ -1,0 +1,110 @@
+/**
+ * A whole-table aggregate folded from column vectors: `SELECT sum(total), max(total) FROM t
+ * [WHERE total > ?]` over numeric columns, with no GROUP BY and no bare column read above it.
+ * Where the scan has the leaf's columns as vectors (the scan memo of a warm leaf, the column page
+ * stored beside a checkpoint page not decoded) the accumulators fold a leaf's values at once
+ * (Accumulator.addNumbers); the entries no vector describes come as rows and are added one by
+ * one. Runs and rows arrive in scan order, so a REAL sum adds its values in SQLite's order.
+ *
+ * Applies when every aggregate is COUNT, SUM, TOTAL, AVG, MIN or MAX, not DISTINCT and without
+ * FILTER, over `*` or a top-level INTEGER or REAL column without a collation, and the input is a
+ * primary-key walk, filtered or not (the planner marks the node `bareUnread`, see physical.ts).
+ */
+import { compileTaggedExpr } from './compile-expr';
+import { makeAccumulator, numberFolder } from './aggregates';
+import type { NumberFolder } from './aggregates';
+import type { Expr } from './expr';
+import type { PhysicalPlan } from './physical';
+import { valueCollation } from './sql-text';
+import { filteredScan, numberTests, readsOnly } from './filtered-scan';
+import type { PkWalk, RunSink } from './filtered-scan';
+import { columnsOf } from './expr-columns';
+import { compileExpr } from './compile-expr';
+import { source } from './source';
+import type { ExecEnv, Source } from './execute';
+
+type AggregateNode = Extract<PhysicalPlan, { kind: 'Aggregate' }>;
+
+/** Aggregates folded, runs of values folded and rows added one by one (tests count the work). */
+export const columnAggregateStats = { folded: 0, runs: 0, values: 0, rows: 0 };
+
+const FOLDED = new Set(['count', 'sum', 'total', 'avg', 'min', 'max']);
+
+/** The column each aggregate folds (-1: COUNT(*)), or null when one cannot be folded. */
+function foldedColumns(node: AggregateNode): number[] | null {
+  if (!node.bareUnread || node.groupBy.length !== 0) return null;
+  const out: number[] = [];
+  for (const a of node.aggregates) {
+    if (!FOLDED.has(a.fn) || a.distinct || a.filter !== null || a.more.length !== 0) return null;
+    if (a.arg === null) {
+      if (a.fn !== 'count') return null;
+      out.push(-1);
+      continue;
+    }
+    const e = a.arg;
+    if (e.kind !== 'column' || e.sub.length !== 0 || (e.type !== 'integer' && e.type !== 'real')) return null;
+    if (valueCollation(e) !== undefined) return null;
+    out.push(e.column);
+  }
+  return out.some((c) => c >= 0) ? out : null;
+}
+
+/**
+ * The Aggregate's one row from column vectors where the scan has them, or null when the
+ * aggregate or its input is not of the kind folded (the caller runs aggregateRows).
+ */
+export function columnAggregate(
+  node: AggregateNode,
+  env: ExecEnv,
+  walk: PkWalk | null,
+  predicate: Expr | null,
+): Source | null {
+  const columns = foldedColumns(node);
+  const scanRowWhere = env.scanRowWhere;
+  if (columns === null || walk === null || !scanRowWhere) return null;
+  const numbers = predicate === null ? readsOnly(env) : numberTests(predicate, env);
+  const predColumns = predicate === null ? [] : columnsOf(predicate);
+  if (numbers === null || predColumns === null) return null;
+  const read = [...new Set(columns.filter((c) => c >= 0))];
+  const { tests, terms } = numbers.withColumns(read);
+  // The rows the filter tests fill the scan memo's vectors: they must hold the folded columns too.
+  const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
+  const compiled = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
+  const accs: NumberFolder[] = [];
+  for (const [i, a] of node.aggregates.entries()) {
+    const acc = numberFolder(makeAccumulator(a.fn, a.arg === null, false, compiled[i]?.type ?? 'integer'));
+    if (acc === null) return null;
+    accs.push(acc);
+  }
+  // Each aggregate's column among the sink's (COUNT(*) folds the first: only its length counts).
+  const slot = columns.map((c) => (c < 0 ? 0 : read.indexOf(c)));
+  const sink: RunSink = {
+    terms,
+    take(values: readonly Float64Array[], n: number): void {
+      columnAggregateStats.runs++;
+      columnAggregateStats.values += n;
+      for (let i = 0; i < accs.length; i++) accs[i].addNumbers(values[slot[i]], n);
+    },
+  };
+  const evals = compiled.map((c) => c?.eval ?? null);
+  const pred = predicate === null ? () => true : compileExpr(predicate, env.ctx).eval;
+  const width = node.inputWidth;
+  let done = false;
+  return source(() => {
+    if (done) return null;
+    done = true;
+    columnAggregateStats.folded++;
+    const rows = filteredScan(walk, env, scanRowWhere, tested, pred, tests, false, sink);
+    for (let row = rows.next(); row !== null; row = rows.next()) {
+      columnAggregateStats.rows++;
+      for (let i = 0; i < accs.length; i++) {
+        const ev = evals[i];
+        accs[i].add(ev ? ev(row) : 1);
+      }
+    }
+    // Bare columns are NULL: nothing above reads them (bareUnread).
+    const out = new Array<unknown>(width + accs.length).fill(null);
+    for (let i = 0; i < accs.length; i++) out[width + i] = accs[i].result();
+    return out;
+  });
+}
