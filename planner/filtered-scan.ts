@@ -18,7 +18,7 @@ import { truth } from './sql-values';
 import { source } from './source';
 import type { Source } from './source';
 import type { ExecEnv } from './execute';
-import { pollWork } from './interrupt';
+import { pollRows, pollWork } from './interrupt';
 
 const EMPTY: Source = source(() => null);
 
@@ -93,7 +93,7 @@ export function filteredScan(
     cur.onColdLeaf = (page) => {
       const vectors = numbers.pageVectors(page, pageColumn);
       if (vectors === null) return false;
-      pollWork();
+      pollRows(vectors[0].length);
       runs.takePage(vectors);
       env.stats.rowsRead += vectors[0].length;
       return true;
@@ -115,7 +115,10 @@ export function filteredScan(
           // that moved since they were built is read as a row.
           const from = cur.position;
           const to = runs.takeLeaf(vectors, cur.leafValues, from);
-          if (to > from) env.stats.rowsRead += to - from - 1;
+          if (to > from) {
+            env.stats.rowsRead += to - from - 1;
+            pollRows(to - from - 1);
+          }
           if (to >= cur.leafValues.length) {
             cur.moveWithinLeaf(cur.leafValues.length - 1);
             continue;

@@ -52,6 +52,16 @@ export function pollWork(): void {
   }
 }
 
+/** pollWork for `rows` rows handled at once (a leaf folded from its column vectors). */
+export function pollRows(rows: number): void {
+  if (check === null) return;
+  workLeft -= rows;
+  if (workLeft <= 0) {
+    workLeft = POLL_MASK + 1;
+    check();
+  }
+}
+
 /** `src`, polling the interrupt check every POLL_MASK + 1 rows (itself when no check is installed). */
 export function polled(src: Source): Source {
   if (check === null) return src;

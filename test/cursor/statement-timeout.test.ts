@@ -49,6 +49,20 @@ test('a long aggregation past its timeoutMs stops with INTERRUPTED; the cursor a
   expect(failure(() => cur.execute('SELECT 1', [], { timeoutMs: -5 }))).toMatchObject({ code: 'BAD_OPTION' });
 });
 
+test('a whole-table aggregate folded from column vectors stops at its deadline too', () => {
+  const sql = 'SELECT sum(v), max(id) FROM t WHERE v > 5';
+  const cur = conn.cursor();
+  const want = cur.execute(sql).fetchAll();
+  // The first run filled the scan memo: this one folds leaves, polling once per 1,024 rows folded.
+  expect(cur.execute(sql).fetchAll()).toEqual(want);
+  const start = Date.now();
+  while (Date.now() === start);
+  const err = failure(() => cur.execute(sql, [], { timeoutMs: 1 }).fetchAll());
+  expect(err).toBeInstanceOf(OperationalError);
+  expect((err as OperationalError).code).toBe('INTERRUPTED');
+  expect(cur.execute(sql).fetchAll()).toEqual(want);
+});
+
 test('an UPDATE past its timeoutMs is rolled back to its savepoint; earlier writes stay', () => {
   const cur = conn.cursor();
   cur.execute("INSERT INTO t VALUES (?, 0, 'kept')", [N]);
