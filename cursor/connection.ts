@@ -42,7 +42,7 @@ import type { ConnectOptions } from './options';
 import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
-import { journalMode } from './pragmas';
+import { integrityRows, journalMode } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
 
@@ -487,7 +487,12 @@ export class Connection<Row = ResultRow> {
   private runPragma(stmt: PragmaStmt): RunOutcome {
     const db = this.database;
     let value: unknown;
+    let rows: unknown[][] | null = null;
     switch (stmt.name) {
+      case 'integrity_check':
+      case 'quick_check':
+        rows = integrityRows(db.storage.path, typeof stmt.value === 'number' ? stmt.value : 100);
+        break;
       case 'user_version':
         value = db.readView().userVersion;
         break;
@@ -508,15 +513,12 @@ export class Connection<Row = ResultRow> {
         value = 2;
         break;
     }
-    let done = false;
+    const out = rows ?? [[value]];
+    let at = 0;
     return {
       kind: 'rows',
       source: {
-        next: () => {
-          if (done) return null;
-          done = true;
-          return [value];
-        },
+        next: () => (at < out.length ? out[at++] : null),
       },
       columns: stmt.columns,
       stats: { rowsRead: 0, indexEntries: 0 },

@@ -122,12 +122,14 @@ export interface SavepointStmt {
 }
 
 /** Settings a PRAGMA reads or sets on the connection (the catalog PRAGMAs lower to SELECTs). */
-export type PragmaSetting = 'user_version' | 'foreign_keys' | 'journal_mode' | 'synchronous';
+export type PragmaSetting =
+  'user_version' | 'foreign_keys' | 'journal_mode' | 'synchronous' | 'integrity_check' | 'quick_check';
 
 /**
  * A settings PRAGMA run by the connection: `value` null reads the setting (one row, one column
  * named after it), else sets it — `foreign_keys` 0/1 and `synchronous` 2 return no rows,
- * `journal_mode` returns the mode in force like SQLite.
+ * `journal_mode` returns the mode in force like SQLite. `integrity_check` / `quick_check` answer
+ * `ok` or one row per problem; their value is the most rows to give (a number) or a table name.
  */
 export interface PragmaStmt {
   readonly kind: 'pragma';

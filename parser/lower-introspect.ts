@@ -168,7 +168,8 @@ function pragmaBool(text: string): number {
 }
 
 function settingColumns(name: PragmaSetting): OutputColumn[] {
-  const type = name === 'journal_mode' ? 'text' : 'integer';
+  const type =
+    name === 'journal_mode' || name === 'integrity_check' || name === 'quick_check' ? 'text' : 'integer';
   return [{ name, type, nullable: false }];
 }
 
@@ -201,6 +202,10 @@ function settingPragma(name: PragmaSetting, ast: PragmaAst, sql: string): Statem
         );
       return { kind: 'pragma', name, value: 2, columns };
     }
+    case 'integrity_check':
+    case 'quick_check':
+      // `(N)`: at most N rows of problems; `(t)`: SQLite checks table t only (here: the file).
+      return { kind: 'pragma', name, value: /^[+-]?\d+$/.test(value) ? pragmaInt(value) : value, columns };
   }
 }
 
@@ -209,6 +214,8 @@ const SETTINGS: ReadonlySet<string> = new Set<PragmaSetting>([
   'foreign_keys',
   'journal_mode',
   'synchronous',
+  'integrity_check',
+  'quick_check',
 ]);
 
 export function lowerPragma(ast: PragmaAst, params: ParamCollector, sql: string): Statement {
