@@ -3,7 +3,7 @@
  * share one aggregate between SELECT and HAVING, and to find group keys), bottom-up rewriting
  * (group keys → slots) and "does this read only these values" (DISTINCT + ORDER BY).
  */
-import type { Expr } from '../planner/expr';
+import type { AggregateOrder, Expr } from '../planner/expr';
 import { exprChildren } from '../planner/expr';
 import { scalarFunction } from '../planner/functions';
 
@@ -15,6 +15,13 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function sameOptional(a: Expr | null, b: Expr | null): boolean {
   return a === null ? b === null : b !== null && exprEquals(a, b);
+}
+
+function orderEquals(a: readonly AggregateOrder[], b: readonly AggregateOrder[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((k, i) => k.desc === b[i].desc && k.nulls === b[i].nulls && exprEquals(k.expr, b[i].expr))
+  );
 }
 
 export function exprEquals(a: Expr, b: Expr): boolean {
@@ -94,7 +101,8 @@ export function exprEquals(a: Expr, b: Expr): boolean {
         a.distinct === b.distinct &&
         (a.arg === null ? b.arg === null : b.arg !== null && exprEquals(a.arg, b.arg)) &&
         listEquals(a.more, b.more) &&
-        (a.filter === null ? b.filter === null : b.filter !== null && exprEquals(a.filter, b.filter))
+        (a.filter === null ? b.filter === null : b.filter !== null && exprEquals(a.filter, b.filter)) &&
+        orderEquals(a.orderBy ?? [], b.orderBy ?? [])
       );
     case 'call':
       // random() twice is two values: only deterministic calls are the same expression.

@@ -190,6 +190,8 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   if (found.kind === 'arity' || (e.star && !(found.def.kind === 'aggregate' && found.def.star)))
     throw new QueryError(`wrong number of arguments to function ${e.name}()`, 'QUERY', details);
   const def = found.def;
+  if (e.orderBy && (e.over !== undefined || def.kind !== 'aggregate'))
+    throw new QueryError(`ORDER BY may not be used with non-aggregate ${e.name}()`, 'QUERY', details);
   if (e.over !== undefined || def.kind === 'window') return lowerWindowCall(e, def, cx, lowerExpr);
   if (def.kind === 'scalar') {
     if (e.filter)
@@ -209,8 +211,14 @@ function lowerCall(e: Extract<SqlExpr, { t: 'call' }>, cx: ExprContext): Expr {
   const rowCx: ExprContext = { ...cx, aggregates: null };
   const args = e.args.map((a) => lowerExpr(a, rowCx));
   const filter = e.filter ? lowerExpr(e.filter, rowCx) : null;
+  // NULLS FIRST/LAST is kept only where it moves NULLs from the direction's own place.
+  const orderBy = (e.orderBy ?? []).map((o) => {
+    const expr = lowerExpr(o.expr, rowCx);
+    const moved = o.nulls !== undefined && (o.nulls === 'first') === o.desc;
+    return moved ? { expr, desc: o.desc, nulls: o.nulls } : { expr, desc: o.desc };
+  });
   // count() is count(*) in SQLite.
-  const agg = E.aggregate(def.fn, args[0] ?? null, e.distinct, args.slice(1), filter);
+  const agg = E.aggregate(def.fn, args[0] ?? null, e.distinct, args.slice(1), filter, orderBy);
   const { list, base } = cx.aggregates;
   // One slot per distinct call, so `SELECT SUM(x) ... HAVING SUM(x) > 1` computes it once.
   let idx = list.findIndex((a) => exprEquals(a, agg));

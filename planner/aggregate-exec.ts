@@ -61,6 +61,14 @@ export function aggregateRows(
   const argEvals = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
+  // An ORDER BY in a call: its key values follow the further arguments (makeAccumulator).
+  const orderEvals = node.aggregates.map((a) =>
+    (a.orderBy ?? []).map((k) => {
+      const f = compileExpr(k.expr, env.ctx).eval;
+      const c = exprCollation(k.expr);
+      return c ? (row: Row) => collationKey(f(row), c) : f;
+    }),
+  );
   // With a MIN/MAX, bare columns come from the row holding the extreme (SQLite's rule; see feed).
   const extremes = node.aggregates.some((a) => a.fn === 'min' || a.fn === 'max');
   const groups = new GroupIndex<Group>();
@@ -80,6 +88,7 @@ export function aggregateRows(
         moreEvals[i].map((m) => m.type),
         collations[i],
         valueModes[i],
+        a.orderBy,
       ),
     );
   /*
@@ -96,8 +105,16 @@ export function aggregateRows(
       if (filter && truth(filter(row)) !== true) continue;
       const ev = argEvals[i];
       const more = moreEvals[i];
+      const order = orderEvals[i];
       const acc = g.accs[i];
-      acc.add(ev ? ev.eval(row) : 1, more.length ? more.map((m) => m.eval(row)) : undefined);
+      acc.add(
+        ev ? ev.eval(row) : 1,
+        order.length > 0
+          ? [...more.map((m) => m.eval(row)), ...order.map((o) => o(row))]
+          : more.length
+            ? more.map((m) => m.eval(row))
+            : undefined,
+      );
       load = extremeLoads(acc) ?? load;
     }
     g.load = load;

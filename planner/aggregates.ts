@@ -17,6 +17,8 @@ import { TaggedReal, tagReal, untag } from './tagged-real';
 import { sqlToNode } from './json-sql';
 import { carriesJson, clearMark } from './json-subtype';
 import type { JsonMode } from './json-subtype';
+import type { SortKey } from './logical';
+import { compareUnderKey } from './logical';
 import { escapeString, renderJson } from './json-value';
 
 export interface Accumulator {
@@ -370,6 +372,8 @@ export function makeAccumulator(
   collation?: Collation,
   /** Whether the argument (json_group_array) or the value (json_group_object) carries the JSON subtype. */
   valueMode: JsonMode = 'never',
+  /** The call's ORDER BY: add() then takes the key values after the further arguments. */
+  order: readonly Pick<SortKey, 'desc' | 'nulls'>[] = [],
 ): Accumulator {
   let acc: Accumulator;
   switch (fn) {
@@ -397,7 +401,58 @@ export function makeAccumulator(
       acc = new JsonGroupAcc(true, moreTypes[0] === 'real', valueMode, argType === 'real');
       break;
   }
-  return distinct ? new DistinctAcc(acc, collation) : acc;
+  // DISTINCT drops repeats as they come, before the ORDER BY sorts what is left (SQLite's order:
+  // of 'a' then 'A' under NOCASE, 'a' stays, whatever the sort would put first).
+  const ordered = order.length > 0 ? new OrderedAcc(acc, order, moreTypes.length) : acc;
+  return distinct ? new DistinctAcc(ordered, collation) : ordered;
+}
+
+/**
+ * An aggregate with an ORDER BY in its call (`group_concat(x, ',' ORDER BY y DESC)`): its inputs
+ * are held with their sort keys and fed to the aggregate in that order, ties in input order, when
+ * the result is asked for. The inputs of a group stay in memory until then, as in SQLite's sorter.
+ */
+class OrderedAcc implements Accumulator {
+  private held: { keys: unknown[]; v: unknown; more: readonly unknown[] | undefined; at: number }[] = [];
+  private done = false;
+  private value: unknown = null;
+
+  constructor(
+    private readonly inner: Accumulator,
+    private readonly order: readonly Pick<SortKey, 'desc' | 'nulls'>[],
+    /** How many of add()'s further values are the call's own arguments (the rest are keys). */
+    private readonly moreCount: number,
+  ) {}
+
+  add(v: unknown, more?: readonly unknown[]): void {
+    const all = more ?? [];
+    this.held.push({
+      keys: all.slice(this.moreCount),
+      v,
+      more: this.moreCount > 0 ? all.slice(0, this.moreCount) : undefined,
+      at: this.held.length,
+    });
+  }
+
+  result(): unknown {
+    if (this.done) return this.value;
+    const order = this.order;
+    this.held.sort((a, b) => {
+      for (let i = 0; i < order.length; i++) {
+        const k = order[i];
+        const x = a.keys[i];
+        const y = b.keys[i];
+        const c = k.nulls ? compareUnderKey(k, x, y, compareValues) : compareValues(x, y);
+        if (c !== 0) return k.nulls || !k.desc ? c : -c;
+      }
+      return a.at - b.at;
+    });
+    for (const h of this.held) this.inner.add(h.v, h.more);
+    this.held = [];
+    this.done = true;
+    this.value = this.inner.result();
+    return this.value;
+  }
 }
 
 /** The accumulator as a NumberFolder, when it is one. */

@@ -35,7 +35,7 @@ function foldedColumns(node: AggregateNode): number[] | null {
   if (!node.bareUnread || node.groupBy.length !== 0) return null;
   const out: number[] = [];
   for (const a of node.aggregates) {
-    if (!FOLDED.has(a.fn) || a.distinct || a.filter !== null || a.more.length !== 0) return null;
+    if (!FOLDED.has(a.fn) || a.distinct || a.filter !== null || a.more.length !== 0 || a.orderBy) return null;
     if (a.arg === null) {
       if (a.fn !== 'count') return null;
       out.push(-1);

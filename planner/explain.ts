@@ -61,7 +61,10 @@ export function exprText(e: Expr): string {
     case 'aggregate': {
       const args = e.arg ? [e.arg, ...e.more].map(exprText).join(', ') : '*';
       const filter = e.filter ? ` FILTER (WHERE ${exprText(e.filter)})` : '';
-      return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${args})${filter}`;
+      const order = e.orderBy
+        ? ` ORDER BY ${e.orderBy.map((k) => `${exprText(k.expr)}${k.desc ? ' DESC' : ''}${k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : ''}`).join(', ')}`
+        : '';
+      return `${e.fn.toUpperCase()}(${e.distinct ? 'DISTINCT ' : ''}${args}${order})${filter}`;
     }
     case 'call':
       // The JSON operators are calls in the IR; shown as written.

@@ -121,6 +121,7 @@ export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
         if (e.arg) walk(e.arg);
         e.more.forEach(walk);
         if (e.filter) walk(e.filter);
+        for (const k of e.orderBy ?? []) walk(k.expr);
         return;
       default: {
         const unreachable: never = e;

@@ -183,6 +183,19 @@ export interface AggregateExpr {
   readonly more: readonly Expr[];
   /** FILTER (WHERE …): only rows where it is true reach the accumulator. */
   readonly filter: Expr | null;
+  /**
+   * `ORDER BY` inside the call (`group_concat(x ORDER BY y)`): the order the accumulator sees its
+   * input in, ties in input order. Absent when none.
+   */
+  readonly orderBy?: readonly AggregateOrder[];
+}
+
+/** One term of an aggregate's ORDER BY (as logical.ts SortKey, which this module cannot import). */
+export interface AggregateOrder {
+  readonly expr: Expr;
+  readonly desc: boolean;
+  /** Only when NULLs go where the direction would not put them (see logical.ts SortKey). */
+  readonly nulls?: 'first' | 'last';
 }
 
 /**
@@ -315,6 +328,7 @@ export const E = Object.freeze({
     distinct = false,
     more: readonly Expr[] = [],
     filter: Expr | null = null,
+    orderBy: readonly AggregateOrder[] = [],
   ): AggregateExpr => ({
     kind: 'aggregate',
     fn,
@@ -322,6 +336,7 @@ export const E = Object.freeze({
     distinct,
     more,
     filter,
+    ...(orderBy.length > 0 ? { orderBy } : {}),
   }),
   call: (name: string, args: readonly Expr[], type: ValueType): CallExpr => ({
     kind: 'call',
@@ -418,7 +433,12 @@ export function exprChildren(e: Expr): Expr[] {
     case 'slot':
       return [];
     case 'aggregate':
-      return [...(e.arg ? [e.arg] : []), ...e.more, ...(e.filter ? [e.filter] : [])];
+      return [
+        ...(e.arg ? [e.arg] : []),
+        ...e.more,
+        ...(e.filter ? [e.filter] : []),
+        ...(e.orderBy ?? []).map((k) => k.expr),
+      ];
     case 'subquery':
       return e.arg ? [e.arg] : [];
     case 'unary':

@@ -100,7 +100,7 @@ export function nullsFirst(k: Pick<SortKey, 'desc' | 'nulls'>): boolean {
 
 /** `a` against `b` under key `k`: NULLs placed as the key says, other values by `compare`, reversed for DESC. */
 export function compareUnderKey(
-  k: SortKey,
+  k: Pick<SortKey, 'desc' | 'nulls'>,
   a: unknown,
   b: unknown,
   compare: (x: unknown, y: unknown) => number,

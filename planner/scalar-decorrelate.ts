@@ -78,7 +78,7 @@ function safeOverAggregates(e: Expr, inputWidth: number): boolean {
 const ONE_CLASS = new Set(['integer', 'real', 'text', 'blob']);
 
 function exactAggregate(a: AggregateNode['aggregates'][number]): boolean {
-  if (a.more.length > 0) return false;
+  if (a.more.length > 0 || a.orderBy) return false;
   if (a.fn === 'count') return true;
   if (a.arg === null) return false;
   const t = typeOf(a.arg);

@@ -79,6 +79,8 @@ export type SqlExpr = ExprMeta &
         readonly distinct: boolean;
         /** FILTER (WHERE …) after an aggregate call. */
         readonly filter: SqlExpr | null;
+        /** `ORDER BY` after the arguments (an aggregate's input order, SQLite 3.44); absent when none. */
+        readonly orderBy?: readonly OrderItem[];
         /** `OVER name` (a string) or `OVER (…)`: a window function call; absent otherwise. */
         readonly over?: string | WindowSpecAst;
       }

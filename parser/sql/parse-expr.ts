@@ -9,9 +9,9 @@
  */
 import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
-import type { QueryAst, SqlExpr } from './ast';
+import type { OrderItem, QueryAst, SqlExpr } from './ast';
 import { RESERVED, TokenStream } from './token-stream';
-import { parseOver } from './parse-window';
+import { orderItems, parseOver } from './parse-window';
 
 /** SQLite's SQLITE_MAX_EXPR_DEPTH: the lowering recurses over the tree, so its height is bounded. */
 const MAX_EXPR_DEPTH = 1000;
@@ -451,7 +451,11 @@ export class ExprParser extends TokenStream {
       do args.push(this.expr());
       while (this.acceptOp(','));
     }
-    if (this.isWord('ORDER')) throw this.unsupported('ORDER BY inside a function call');
+    let orderBy: OrderItem[] | undefined;
+    if (!star && args.length > 0 && this.acceptWord('ORDER')) {
+      this.expectWord('BY');
+      orderBy = orderItems(this);
+    }
     this.expectOp(')');
     let filter: SqlExpr | null = null;
     if (this.acceptWord('FILTER')) {
@@ -468,6 +472,7 @@ export class ExprParser extends TokenStream {
       star,
       distinct,
       filter,
+      ...(orderBy === undefined ? {} : { orderBy }),
       ...(over === undefined ? {} : { over }),
     });
   }

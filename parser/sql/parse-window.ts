@@ -19,7 +19,8 @@ export function nullsOrder(p: ExprParser): { nulls?: 'first' | 'last' } {
   return { nulls: 'last' };
 }
 
-function orderItems(p: ExprParser): OrderItem[] {
+/** `expr [ASC|DESC] [NULLS FIRST|LAST], …` after `ORDER BY`. */
+export function orderItems(p: ExprParser): OrderItem[] {
   const out: OrderItem[] = [];
   do {
     const expr = p.expr();

@@ -44,7 +44,14 @@ function both(
     expect(() => conn.cursor().execute(sql, params).fetchAll()).toThrow(want.message);
     return [];
   }
-  const got = conn.cursor().execute(sql, params).fetchAll() as unknown[][];
+  let got: unknown[][];
+  try {
+    got = conn.cursor().execute(sql, params).fetchAll() as unknown[][];
+  } catch (e) {
+    throw new Error(
+      `${sql} ${JSON.stringify(params)}: ${(e as Error).message}; SQLite: ${JSON.stringify(want, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+    );
+  }
   exact(got, want);
   return got;
 }
