@@ -17,10 +17,14 @@ export function exprText(e: Expr): string {
   switch (e.kind) {
     case 'subquery':
       return e.mode === 'scalar'
-        ? '(subquery)'
+        ? e.column === undefined
+          ? '(subquery)'
+          : `(subquery).${e.column + 1}`
         : e.mode === 'exists'
           ? `${e.negated ? 'NOT ' : ''}EXISTS (subquery)`
           : `${e.arg ? exprText(e.arg) : 'NULL'} ${e.negated ? 'NOT IN' : 'IN'} (subquery)`;
+    case 'row':
+      return `(${e.items.map(exprText).join(', ')})`;
     case 'column':
       return e.name;
     case 'slot':
