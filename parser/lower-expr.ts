@@ -230,6 +230,14 @@ function withCollation<T extends Expr>(e: T, collation: Collation | undefined): 
   return collation ? { ...e, collation } : e;
 }
 
+/** `arg COLLATE name`. */
+export function collateExpr(arg: Expr, name: string): Expr {
+  const collation = parseCollation(name);
+  const node = E.collate(arg, collation ?? 'binary');
+  // SQLite only refuses an unknown name where a comparison or an ordering uses it.
+  return collation === null ? { ...node, unknown: name } : node;
+}
+
 /** `l op r` checked for strict typing and given the collation SQLite picks for it. */
 export function scalarComparison(
   op: CompareOp | IsOp,
@@ -307,12 +315,8 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);
     case 'cast':
       return E.cast(lowerExpr(e.arg, cx), affinityOfTypeName(e.typeName));
-    case 'collate': {
-      const collation = parseCollation(e.collation);
-      const node = E.collate(lowerExpr(e.arg, cx), collation ?? 'binary');
-      // SQLite only refuses an unknown name where a comparison or an ordering uses it.
-      return collation === null ? { ...node, unknown: e.collation } : node;
-    }
+    case 'collate':
+      return collateExpr(lowerExpr(e.arg, cx), e.collation);
     case 'case': {
       const baseItems = e.base ? rowOperand(e.base, cx) : null;
       if (baseItems !== null && baseItems.length > 1) return rowCase(e, baseItems, cx);

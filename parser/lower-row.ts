@@ -20,15 +20,19 @@ import { E, balancedTree } from '../planner/expr';
 import type { CompareOp, Expr, IsOp } from '../planner/expr';
 import type { SqlExpr } from './sql/ast';
 import type { ExprContext } from './lower-expr';
-import { lowerExpr, scalarComparison } from './lower-expr';
+import { collateExpr, lowerExpr, scalarComparison } from './lower-expr';
 import { subqueryColumns } from './lower-subquery';
 
 export function rowMisused(cx: ExprContext, offset: number): QueryError {
   return new QueryError('row value misused', 'QUERY', { sql: cx.sql, offset });
 }
 
-/** Whether `e` may be a row value: a row, or a scalar subquery (one when it has several columns). */
+/**
+ * Whether `e` may be a row value: a row, or a scalar subquery (one when it has several columns),
+ * maybe under COLLATE (which a row value refuses).
+ */
 export function mayBeRow(e: SqlExpr | null): boolean {
+  if (e?.t === 'collate') return mayBeRow(e.arg);
   return e !== null && (e.t === 'row' || (e.t === 'subquery' && e.mode === 'scalar'));
 }
 
@@ -36,6 +40,11 @@ export function mayBeRow(e: SqlExpr | null): boolean {
 export function rowOperand(e: SqlExpr, cx: ExprContext): Expr[] {
   if (e.t === 'row') return e.items.map((x) => lowerExpr(x, cx));
   if (e.t === 'subquery' && e.mode === 'scalar') return subqueryColumns(e, cx);
+  if (e.t === 'collate' && mayBeRow(e.arg)) {
+    const items = rowOperand(e.arg, cx);
+    if (items.length > 1) throw rowMisused(cx, e.start);
+    return [collateExpr(items[0], e.collation)];
+  }
   return [lowerExpr(e, cx)];
 }
 
@@ -98,6 +107,14 @@ export function rowBetween(
 export function rowInList(e: Extract<SqlExpr, { t: 'in' }>, arg: readonly Expr[], cx: ExprContext): Expr {
   if (e.list.length === 0) return E.literal(e.not ? 1 : 0, 'integer');
   const n = arg.length;
+  // SQLite takes a subquery's row on the left of a list only as a one-column value.
+  if (e.arg.t !== 'row') {
+    if (e.list.length === 1) throw rowMisused(cx, e.start);
+    throw new QueryError(`sub-select returns ${n} columns - expected 1`, 'QUERY', {
+      sql: cx.sql,
+      offset: e.arg.start,
+    });
+  }
   const matches = e.list.map((x) => {
     const terms = x.t === 'row' ? x.items.length : 1;
     if (terms !== n || x.t !== 'row')

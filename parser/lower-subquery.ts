@@ -9,7 +9,7 @@ import { E } from '../planner/expr';
 import type { Expr, RowKey, SubqueryExpr } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import { affinity, typeOf } from '../planner/compile-expr';
-import { comparisonCollation } from '../planner/sql-text';
+import { comparisonCollation, comparisonSource } from '../planner/sql-text';
 import { newOuterKey } from '../planner/outer-refs';
 import type { OuterFrame } from './params';
 import type { SelectStmt } from './ir';
@@ -123,6 +123,9 @@ function scalarColumn(
 ): Expr {
   const col = columnExpr(inner.plan, k);
   const aff = col ? affinity(col) : 'none';
+  // An item of a row value compares as its result column's expression would (SQLite compares the
+  // vector's fields themselves): a declared column's collation, or an explicit COLLATE's.
+  const source = inner.columns.length > 1 && col ? comparisonSource(col) : null;
   const classed =
     inner.columns.length === 1 && inner.columns[0].type === 'any' ? withStorageClass(inner.plan) : null;
   const node: SubqueryExpr = {
@@ -135,6 +138,7 @@ function scalarColumn(
     ...correlated,
     ...(classed ? { storageClass: true as const } : {}),
     ...(k > 0 ? { column: k } : {}),
+    ...(source ? { itemCollation: source } : {}),
   };
   return aff === 'none' ? node : { ...node, affinity: aff };
 }

@@ -243,6 +243,16 @@ export interface SubqueryExpr {
    */
   readonly column?: number;
   /**
+   * An item of a row value read from the subquery: the collation its result column's expression
+   * brings to a comparison (a declared column's, BINARY included, or an explicit COLLATE's);
+   * absent when it has none. A one-column scalar subquery has none, as in SQLite.
+   */
+  readonly itemCollation?: {
+    readonly collation: Collation;
+    readonly explicit: boolean;
+    readonly unknown?: string;
+  };
+  /**
    * IN with a row value `arg` (`(a, b) IN (SELECT x, y …)`): per column, the comparison's
    * collation and affinity, chosen as for a one-column IN. Absent for a scalar `arg`.
    */

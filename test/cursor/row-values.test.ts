@@ -117,6 +117,10 @@ describe('row values equal SQLite', () => {
     'SELECT (1, 2) = (SELECT x, y FROM u), (SELECT x, y FROM u) = (1, 2), (1, 2) = (SELECT x, y FROM e), (1, 2) IS (SELECT x, y FROM e)',
     'SELECT (SELECT 1, 2) = (SELECT 1, 2), (1, 2) < (SELECT 1, 3), (1, 2) = (SELECT 1, 2 LIMIT 0)',
     'SELECT id FROM t WHERE (a, b) = (SELECT x, y FROM u ORDER BY id DESC LIMIT 1) ORDER BY id',
+    // An item of a subquery row compares under its column's collation, with a column's precedence.
+    "SELECT (SELECT d, 1 FROM t WHERE id = 1) = ('x', 1), (SELECT c, 1 FROM t WHERE id = 1) = ('X', 1), (SELECT d, 1 FROM t WHERE id = 1) = ('x' COLLATE BINARY, 1)",
+    "SELECT id, (c, a) = (SELECT 'Y' COLLATE NOCASE, 1), (d, a) = (SELECT c, 1 FROM t WHERE id = 6), (SELECT c, 1 FROM t WHERE id = 6) = (d, a) FROM t ORDER BY id",
+    "SELECT (SELECT upper(d), 1 FROM t WHERE id = 1) = ('x', 1), (SELECT d COLLATE BINARY, 1 FROM t WHERE id = 1) = ('x', 1), (SELECT c, 1 FROM t WHERE id = 1) = ('X', 1)",
     // Errors, word for word.
     'SELECT (1, 2)',
     'SELECT (1, 2) + 1',
@@ -151,6 +155,10 @@ describe('row values equal SQLite', () => {
     'SELECT * FROM t LIMIT (1, 2)',
     'SELECT (a, b) IN t FROM t',
     'INSERT INTO e (x, y) VALUES ((1, 2), 3)',
+    'SELECT (1, 2) = (SELECT 1, 2) COLLATE NOCASE',
+    'SELECT (SELECT 1, 2) IN ((1, 2), (3, 4))',
+    'SELECT (SELECT 1, 2) IN ((1, 2))',
+    'SELECT (SELECT 1, 2) IN (), (SELECT 1, 2) NOT IN ()',
   ])('%s', (sql) => p.both(sql));
 
   test.each([
