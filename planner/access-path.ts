@@ -337,7 +337,11 @@ function compositeMatch(ix: IndexView, parts: readonly Expr[]): CompositeMatch {
 /**
  * Row-value comparisons on the columns from `next` on, `(a, b) > (?, ?)`, as tuple bounds of
  * composite index `ix` (ascending columns only). A row longer than the index's remaining
- * columns bounds by its leading items, inclusively: a superset. The comparison stays residual.
+ * columns bounds by its leading items, inclusively: a superset, so the comparison stays residual.
+ * A lower bound on the whole row is exact — every key after `(x, y)` is a row the comparison
+ * finds true, a NULL item of the bound cuts it to the items before (index-range.ts), and the
+ * NULL keys a NULL would make unknown sort first — so it is answered by the index. An upper
+ * bound is not: a key `(x, NULL)` lies below `(x, y)` while `(x, NULL) < (x, y)` is NULL.
  */
 function rowBounds(ix: IndexView, next: number, usable: readonly Expr[], m: CompositeMatch): void {
   const comparison = (e: Expr): ReturnType<typeof columnComparison> =>
@@ -359,8 +363,10 @@ function rowBounds(ix: IndexView, next: number, usable: readonly Expr[], m: Comp
       inclusive: used < row.columns.length || row.op === '<=' || row.op === '>=',
       ...(used > 1 ? { rest: row.values.slice(1, used) } : {}),
     };
-    if ((row.op === '>' || row.op === '>=') && !m.lo) m.lo = bound;
-    else if ((row.op === '<' || row.op === '<=') && !m.hi) m.hi = bound;
+    if ((row.op === '>' || row.op === '>=') && !m.lo) {
+      m.lo = bound;
+      if (used === row.columns.length) m.rangeCovers.push(e);
+    } else if ((row.op === '<' || row.op === '<=') && !m.hi) m.hi = bound;
   }
 }
 

@@ -299,13 +299,21 @@ describe('keyset pagination on a composite index', () => {
   const PAGE_SQL = `SELECT a, b, id, note FROM ev WHERE (a, b, id) > (?, ?, ?) ORDER BY a, b, id LIMIT ${PAGE}`;
   const TWO_SQL = `SELECT a, b, note FROM ev WHERE (a, b) > (?, ?) ORDER BY a, b LIMIT ${PAGE}`;
 
-  test('EXPLAIN: an index range from the row, no sort', () => {
+  test('EXPLAIN: an index range from the row, no sort; a lower bound needs no filter', () => {
     const plan = explain(p.conn, TWO_SQL, [5, 10]);
     expect(plan).toMatch(/IndexRangeScan ev using ev_ab \(a, b\) \(\(a,b\)>\(\?1,\?2\)\)/);
-    expect(plan).not.toMatch(/Sort|TopN/);
-    expect(
-      explain(p.conn, TWO_SQL.replace('>', '<=').replace('a, b LIMIT', 'a DESC, b DESC LIMIT'), [5, 10]),
-    ).toMatch(/IndexRangeScan ev using ev_ab \(a, b\) \(\(a,b\)<=\(\?1,\?2\)\) reverse/);
+    expect(plan).not.toMatch(/Sort|TopN|Filter/);
+    // An upper bound keeps its filter: the key (x, NULL) is below (x, y), the comparison NULL.
+    const upper = explain(
+      p.conn,
+      TWO_SQL.replace('>', '<=').replace('a, b LIMIT', 'a DESC, b DESC LIMIT'),
+      [5, 10],
+    );
+    expect(upper).toMatch(/IndexRangeScan ev using ev_ab \(a, b\) \(\(a,b\)<=\(\?1,\?2\)\) reverse/);
+    expect(upper).toMatch(/Filter/);
+    // A row longer than the index bounds by its leading items and keeps its filter.
+    expect(explain(p.conn, PAGE_SQL, [5, 10, 0])).toMatch(/\(\(a,b\)>=\(\?1,\?2\)\)[\s\S]*$/);
+    expect(explain(p.conn, PAGE_SQL, [5, 10, 0])).toMatch(/Filter/);
     // Equality of rows is plain equalities: the composite lookup.
     expect(explain(p.conn, 'SELECT note FROM ev WHERE (a, b) = (?, ?)', [5, 10])).toMatch(
       /IndexRangeScan ev using ev_ab \(a, b\) \(a=\?1 AND b=\?2\)/,
@@ -341,8 +349,16 @@ describe('keyset pagination on a composite index', () => {
     const sql = TWO_SQL.replace('FROM ev', 'FROM ev NOT INDEXED');
     cur.execute(sql, [5, 10]).fetchAll();
     expect(cur.executionStats?.rowsRead).toBe(N);
-    cur.execute(TWO_SQL, [5, 10]).fetchAll();
-    expect(cur.executionStats?.rowsRead).toBeLessThan(2 * PAGE);
+    // The range is the answer: exactly the page's rows, wherever it starts.
+    for (const key of [
+      [5, 10],
+      [-1, -1],
+      [39, 0],
+      [5, null],
+    ]) {
+      const rows = cur.execute(TWO_SQL, key).fetchAll();
+      expect(cur.executionStats?.rowsRead).toBe(rows.length);
+    }
     p.both(TWO_SQL, [5, 10]);
     p.both(TWO_SQL, [5, null]);
     p.both(TWO_SQL, [null, 10]);
