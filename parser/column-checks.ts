@@ -204,6 +204,9 @@ export function checkColumns(e: SqlExpr, acc: Set<string> = new Set()): Set<stri
     case 'call':
       e.args.forEach((x) => checkColumns(x, acc));
       break;
+    case 'row':
+      e.items.forEach((x) => checkColumns(x, acc));
+      break;
     default:
       break;
   }

@@ -112,6 +112,8 @@ export function exprEquals(a: Expr, b: Expr): boolean {
         scalarFunction(a.name)?.deterministic === true &&
         listEquals(a.args, b.args)
       );
+    case 'row':
+      return b.kind === 'row' && listEquals(a.items, b.items);
   }
 }
 
@@ -161,6 +163,8 @@ export function rewrite(e: Expr, replace: (node: Expr) => Expr | null): Expr {
       return { ...e, args: e.args.map(r) };
     case 'subquery':
       return e.arg ? { ...e, arg: r(e.arg) } : e;
+    case 'row':
+      return { ...e, items: e.items.map(r) };
   }
 }
 

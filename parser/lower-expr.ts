@@ -6,7 +6,7 @@
  */
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { AggregateExpr, BinaryExpr, Collation, Expr, ValueType } from '../planner/expr';
+import type { AggregateExpr, BinaryExpr, Collation, CompareOp, Expr, IsOp, ValueType } from '../planner/expr';
 import { lowerWindowCall, readsWindow } from './lower-window';
 import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
@@ -21,6 +21,7 @@ import { isMulti, lookupColumn } from './join-scope';
 import { numberLiteral } from './literals';
 import { containsKind, exprEquals } from './expr-utils';
 import { lowerSubquery, outerColumn } from './lower-subquery';
+import { mayBeRow, rowBetween, rowCase, rowComparison, rowInList, rowMisused, rowOperand } from './lower-row';
 
 /** Aggregate calls of one SELECT: each distinct call gets one slot after the group keys. */
 export interface AggregateScope {
@@ -79,6 +80,10 @@ const BINARY: Readonly<Record<string, BinaryExpr['op']>> = {
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
+function isComparison(op: BinaryExpr['op']): op is CompareOp {
+  return COMPARISONS.has(op);
+}
+
 /** Whether an aggregate call appears anywhere in `e`. */
 export function containsAggregateCall(e: SqlExpr | null): boolean {
   if (!e) return false;
@@ -114,6 +119,8 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
     case 'subquery':
       // The inner query's aggregates are its own.
       return containsAggregateCall(e.arg);
+    case 'row':
+      return e.items.some(containsAggregateCall);
     default:
       return false;
   }
@@ -231,6 +238,26 @@ function withCollation<T extends Expr>(e: T, collation: Collation | undefined): 
   return collation ? { ...e, collation } : e;
 }
 
+/** `arg COLLATE name`. */
+export function collateExpr(arg: Expr, name: string): Expr {
+  const collation = parseCollation(name);
+  const node = E.collate(arg, collation ?? 'binary');
+  // SQLite only refuses an unknown name where a comparison or an ordering uses it.
+  return collation === null ? { ...node, unknown: name } : node;
+}
+
+/** `l op r` checked for strict typing and given the collation SQLite picks for it. */
+export function scalarComparison(
+  op: CompareOp | IsOp,
+  l: Expr,
+  r: Expr,
+  cx: ExprContext,
+  offset: number,
+): Expr {
+  checkComparable(l, r, cx, offset);
+  return withCollation(E.binary(op, l, r), comparisonCollation(l, r));
+}
+
 export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
   switch (e.t) {
     case 'num':
@@ -265,20 +292,19 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const op = BINARY[e.op];
       if (op === undefined)
         throw new QueryError(`unknown operator ${e.op}`, 'SYNTAX', { sql: cx.sql, offset: e.start });
+      if (isComparison(op) && (mayBeRow(e.l) || mayBeRow(e.r)))
+        return rowComparison(op, rowOperand(e.l, cx), rowOperand(e.r, cx), cx, e.start);
       const l = lowerExpr(e.l, cx);
       const r = lowerExpr(e.r, cx);
-      if (!COMPARISONS.has(op)) return E.binary(op, l, r);
-      checkComparable(l, r, cx, e.start);
-      return withCollation(E.binary(op, l, r), comparisonCollation(l, r));
+      if (!isComparison(op)) return E.binary(op, l, r);
+      return scalarComparison(op, l, r, cx, e.start);
     }
-    case 'is': {
-      const l = lowerExpr(e.l, cx);
-      const r = lowerExpr(e.r, cx);
-      checkComparable(l, r, cx, e.start);
-      return withCollation(E.binary(e.not ? 'isNot' : 'is', l, r), comparisonCollation(l, r));
-    }
+    case 'is':
+      return rowComparison(e.not ? 'isNot' : 'is', rowOperand(e.l, cx), rowOperand(e.r, cx), cx, e.start);
     case 'in': {
-      const arg = lowerExpr(e.arg, cx);
+      const args = rowOperand(e.arg, cx);
+      if (args.length > 1) return rowInList(e, args, cx);
+      const arg = args[0];
       const list = e.list.map((x) => lowerExpr(x, cx));
       for (const x of list) checkComparable(arg, x, cx, e.start);
       const node = E.in(arg, list, e.not);
@@ -286,9 +312,9 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return collations.some((c) => c !== undefined) ? { ...node, collations } : node;
     }
     case 'between': {
-      const arg = lowerExpr(e.arg, cx);
-      const lo = lowerExpr(e.lo, cx);
-      const hi = lowerExpr(e.hi, cx);
+      const operands = rowBetween(e, cx);
+      if ('rows' in operands) return operands.rows;
+      const [arg, lo, hi] = operands.scalars;
       checkComparable(arg, lo, cx, e.start);
       checkComparable(arg, hi, cx, e.start);
       return withCollation(E.between(arg, lo, hi, e.not), comparisonCollation(arg, lo));
@@ -297,14 +323,12 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);
     case 'cast':
       return E.cast(lowerExpr(e.arg, cx), affinityOfTypeName(e.typeName));
-    case 'collate': {
-      const collation = parseCollation(e.collation);
-      const node = E.collate(lowerExpr(e.arg, cx), collation ?? 'binary');
-      // SQLite only refuses an unknown name where a comparison or an ordering uses it.
-      return collation === null ? { ...node, unknown: e.collation } : node;
-    }
+    case 'collate':
+      return collateExpr(lowerExpr(e.arg, cx), e.collation);
     case 'case': {
-      const base = e.base ? lowerExpr(e.base, cx) : null;
+      const baseItems = e.base ? rowOperand(e.base, cx) : null;
+      if (baseItems !== null && baseItems.length > 1) return rowCase(e, baseItems, cx);
+      const base = baseItems?.[0] ?? null;
       const whens = e.whens.map((w) => ({ when: lowerExpr(w.when, cx), then: lowerExpr(w.then, cx) }));
       const otherwise = e.otherwise ? lowerExpr(e.otherwise, cx) : null;
       const node = E.case(base, whens, otherwise);
@@ -324,5 +348,7 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       return lowerCall(e, cx);
     case 'subquery':
       return lowerSubquery(e, cx);
+    case 'row':
+      throw rowMisused(cx, e.start);
   }
 }

@@ -6,32 +6,32 @@
  */
 import { NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { Expr, SubqueryExpr } from '../planner/expr';
+import type { Expr, RowKey, SubqueryExpr } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import { affinity, typeOf } from '../planner/compile-expr';
-import { comparisonCollation } from '../planner/sql-text';
+import { comparisonCollation, comparisonSource } from '../planner/sql-text';
 import { newOuterKey } from '../planner/outer-refs';
 import type { OuterFrame } from './params';
 import type { SelectStmt } from './ir';
 import type { SqlExpr } from './sql/ast';
 import type { ExprContext } from './lower-expr';
-import { lowerExpr } from './lower-expr';
+import { rowOperand } from './lower-row';
 import { lookupColumn } from './join-scope';
 
 type SubqueryAst = Extract<SqlExpr, { t: 'subquery' }>;
 
-/** The expression of the plan's first result column (the leftmost arm's, for a compound). */
-function firstColumnExpr(plan: LogicalPlan): Expr | null {
+/** The expression of the plan's result column `k` (the leftmost arm's, for a compound). */
+function columnExpr(plan: LogicalPlan, k = 0): Expr | null {
   switch (plan.kind) {
     case 'project':
-      return plan.columns[0]?.expr ?? null;
+      return plan.columns[k]?.expr ?? null;
     case 'sort':
     case 'distinct':
     case 'limit':
     case 'filter':
-      return firstColumnExpr(plan.input);
+      return columnExpr(plan.input, k);
     case 'compound':
-      return firstColumnExpr(plan.left);
+      return columnExpr(plan.left, k);
     default:
       return null;
   }
@@ -112,55 +112,62 @@ export function outerColumn(parts: readonly string[], quoted: boolean, cx: ExprC
   return null;
 }
 
-export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
+/**
+ * Column `k` of a scalar subquery's first row. A one-column subquery keeps its result's storage
+ * class (a whole-number REAL stays REAL); a column of a row value compares as its value.
+ */
+function scalarColumn(
+  inner: SelectStmt,
+  correlated: Partial<Pick<SubqueryExpr, 'correlated'>>,
+  k: number,
+): Expr {
+  const col = columnExpr(inner.plan, k);
+  const aff = col ? affinity(col) : 'none';
+  // An item of a row value compares as its result column's expression would (SQLite compares the
+  // vector's fields themselves): a declared column's collation, or an explicit COLLATE's.
+  const source = inner.columns.length > 1 && col ? comparisonSource(col) : null;
+  const classed =
+    inner.columns.length === 1 && inner.columns[0].type === 'any' ? withStorageClass(inner.plan) : null;
+  const node: SubqueryExpr = {
+    kind: 'subquery',
+    mode: 'scalar',
+    plan: classed ?? inner.plan,
+    arg: null,
+    negated: false,
+    type: inner.columns[k].type,
+    ...correlated,
+    ...(classed ? { storageClass: true as const } : {}),
+    ...(k > 0 ? { column: k } : {}),
+    ...(source ? { itemCollation: source } : {}),
+  };
+  return aff === 'none' ? node : { ...node, affinity: aff };
+}
+
+/**
+ * A scalar subquery as the items of a row value: one expression per result column (a single one
+ * for a one-column subquery). `UPDATE … SET (a, b) = (SELECT …)` asks for one given column.
+ */
+export function subqueryColumns(e: SubqueryAst, cx: ExprContext): Expr[] {
   const { inner, refs } = lowerInner(e, cx);
   const correlated = refs.length > 0 ? { correlated: refs } : {};
   const width = inner.columns.length;
-  if (e.mode !== 'exists' && width !== 1)
-    throw new QueryError(`sub-select returns ${width} columns - expected 1`, 'QUERY', {
-      sql: cx.sql,
-      offset: e.start,
-    });
-  if (e.mode === 'scalar') {
-    const col = firstColumnExpr(inner.plan);
-    const aff = col ? affinity(col) : 'none';
-    const classed = inner.columns[0].type === 'any' ? withStorageClass(inner.plan) : null;
-    const node: SubqueryExpr = {
-      kind: 'subquery',
-      mode: 'scalar',
-      plan: classed ?? inner.plan,
-      arg: null,
-      negated: false,
-      type: inner.columns[0].type,
-      ...correlated,
-      ...(classed ? { storageClass: true as const } : {}),
-    };
-    return aff === 'none' ? node : { ...node, affinity: aff };
+  if (e.column !== undefined) {
+    if (width !== e.column.of)
+      throw new QueryError(`${e.column.of} columns assigned ${width} values`, 'QUERY', {
+        sql: cx.sql,
+        offset: e.start,
+      });
+    return [scalarColumn(inner, correlated, e.column.index)];
   }
-  if (e.mode === 'exists')
-    return {
-      kind: 'subquery',
-      mode: 'exists',
-      plan: inner.plan,
-      arg: null,
-      negated: e.not,
-      type: 'integer',
-      ...correlated,
-    };
-  const arg = lowerExpr(e.arg as SqlExpr, cx);
-  const node: SubqueryExpr = {
-    kind: 'subquery',
-    mode: 'in',
-    plan: inner.plan,
-    arg,
-    negated: e.not,
-    type: 'integer',
-    ...correlated,
-  };
-  const innerExpr = firstColumnExpr(inner.plan);
+  return inner.columns.map((_, k) => scalarColumn(inner, correlated, k));
+}
+
+/**
+ * SQLite's comparison affinity of IN (SELECT): numeric if either side has it, none when a side
+ * has BLOB affinity (sqlite3CompareAffinity), else the one there is; and the collation.
+ */
+function inKey(arg: Expr, innerExpr: Expr | null): RowKey {
   const collation = innerExpr ? comparisonCollation(arg, innerExpr) : undefined;
-  // SQLite's comparison affinity of IN (SELECT): numeric if either side has it, none when a side
-  // has BLOB affinity (sqlite3CompareAffinity), else the one there is.
   const la = affinity(arg);
   const ra = innerExpr ? affinity(innerExpr) : 'none';
   const aff =
@@ -171,9 +178,48 @@ export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
         : la === 'text' || ra === 'text'
           ? 'text'
           : null;
-  return {
-    ...node,
-    ...(collation ? { collation } : {}),
-    ...(aff ? { affinity: aff } : {}),
+  return { ...(collation ? { collation } : {}), ...(aff ? { affinity: aff } : {}) };
+}
+
+export function lowerSubquery(e: SubqueryAst, cx: ExprContext): Expr {
+  if (e.mode === 'scalar') {
+    const items = subqueryColumns(e, cx);
+    if (items.length !== 1)
+      throw new QueryError(`sub-select returns ${items.length} columns - expected 1`, 'QUERY', {
+        sql: cx.sql,
+        offset: e.start,
+      });
+    return items[0];
+  }
+  const { inner, refs } = lowerInner(e, cx);
+  const correlated = refs.length > 0 ? { correlated: refs } : {};
+  const width = inner.columns.length;
+  if (e.mode === 'exists')
+    return {
+      kind: 'subquery',
+      mode: 'exists',
+      plan: inner.plan,
+      arg: null,
+      negated: e.not,
+      type: 'integer',
+      ...correlated,
+    };
+  // `(a, b) IN (SELECT x, y …)`: the subquery has as many columns as the row value has items.
+  const args = rowOperand(e.arg as SqlExpr, cx);
+  if (width !== args.length)
+    throw new QueryError(`sub-select returns ${width} columns - expected ${args.length}`, 'QUERY', {
+      sql: cx.sql,
+      offset: e.start,
+    });
+  const node: SubqueryExpr = {
+    kind: 'subquery',
+    mode: 'in',
+    plan: inner.plan,
+    arg: args.length === 1 ? args[0] : E.row(args),
+    negated: e.not,
+    type: 'integer',
+    ...correlated,
   };
+  if (args.length > 1) return { ...node, rowKeys: args.map((a, k) => inKey(a, columnExpr(inner.plan, k))) };
+  return { ...node, ...inKey(args[0], columnExpr(inner.plan)) };
 }

@@ -28,6 +28,7 @@ import type {
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
 import { indexEntryWidth } from './sqlite-widths';
+import { rowBound } from './row-bound';
 
 /** A path is "on" a tree when the column expression reads exactly the tree's key. */
 export function sameColumn(e: Expr, column: number, sub: readonly number[]): boolean {
@@ -307,6 +308,7 @@ function compositeMatch(ix: IndexView, parts: readonly Expr[]): CompositeMatch {
   }
   const next = m.prefix.length;
   if (next >= ix.columns.length) return m;
+  rowBounds(ix, next, usable, m);
   for (const e of usable) {
     const cmp = columnComparison(e);
     if (cmp && cmp.op !== '=' && columnIs(cmp.col, ix, next)) {
@@ -330,6 +332,42 @@ function compositeMatch(ix: IndexView, parts: readonly Expr[]): CompositeMatch {
     }
   }
   return m;
+}
+
+/**
+ * Row-value comparisons on the columns from `next` on, `(a, b) > (?, ?)`, as tuple bounds of
+ * composite index `ix` (ascending columns only). A row longer than the index's remaining
+ * columns bounds by its leading items, inclusively: a superset, so the comparison stays residual.
+ * A lower bound on the whole row is exact — every key after `(x, y)` is a row the comparison
+ * finds true, a NULL item of the bound cuts it to the items before (index-range.ts), and the
+ * NULL keys a NULL would make unknown sort first — so it is answered by the index. An upper
+ * bound is not: a key `(x, NULL)` lies below `(x, y)` while `(x, NULL) < (x, y)` is NULL.
+ */
+function rowBounds(ix: IndexView, next: number, usable: readonly Expr[], m: CompositeMatch): void {
+  const comparison = (e: Expr): ReturnType<typeof columnComparison> =>
+    treeComparable(e) ? columnComparison(e) : null;
+  for (const e of usable) {
+    const row = rowBound(e, comparison);
+    if (!row || row.columns.length < 2) continue;
+    let used = 0;
+    while (
+      used < row.columns.length &&
+      next + used < ix.columns.length &&
+      ix.desc?.[next + used] !== true &&
+      columnIs(row.columns[used], ix, next + used)
+    )
+      used++;
+    if (used === 0) continue;
+    const bound: Bound = {
+      expr: row.values[0],
+      inclusive: used < row.columns.length || row.op === '<=' || row.op === '>=',
+      ...(used > 1 ? { rest: row.values.slice(1, used) } : {}),
+    };
+    if ((row.op === '>' || row.op === '>=') && !m.lo) {
+      m.lo = bound;
+      if (used === row.columns.length) m.rangeCovers.push(e);
+    } else if ((row.op === '<' || row.op === '<=') && !m.hi) m.hi = bound;
+  }
 }
 
 function compositeNode(view: CollectionView, m: CompositeMatch, reverse = false): IndexRangeScanNode {

@@ -107,6 +107,8 @@ export function typeOf(e: Expr): ValueType {
       return e.arg ? typeOf(e.arg) : 'integer';
     case 'call':
       return e.type;
+    case 'row':
+      return 'composite';
   }
 }
 
@@ -247,6 +249,11 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       return compileUnary(e.op, e.arg, ctx, tagged);
     case 'binary':
       return compileBinary(e, ctx, tagged);
+    case 'row': {
+      // Only a row-valued IN reads one (planner/subquery.ts): its items, as an array.
+      const items = e.items.map((x) => compile(x, ctx));
+      return (row) => items.map((f) => f(row));
+    }
     case 'subquery':
       return compileSubquery(
         e,

@@ -214,7 +214,8 @@ function keyedPlan(
 }
 
 function termOf(c: Expr, planOf: PlanOf | undefined): SemiTerm | null {
-  if (c.kind !== 'subquery') return null;
+  // A row-valued IN stays an expression (planner/row-in.ts): the joins hash one column.
+  if (c.kind !== 'subquery' || c.rowKeys !== undefined) return null;
   const kind = c.negated ? 'AntiJoin' : 'SemiJoin';
   if (c.mode === 'in' && c.arg !== null && c.correlated === undefined) {
     const arg = c.arg;

@@ -1,6 +1,6 @@
 /** Physical plan → indented text, one node per line, with the index and bounds each node uses. */
 import type { Expr, SubqueryExpr } from './expr';
-import type { PhysicalKind, PhysicalPlan, SemiJoinPNode } from './physical';
+import type { Bound, PhysicalKind, PhysicalPlan, SemiJoinPNode } from './physical';
 import { correlatedForm } from './scalar-decorrelate';
 import type { CorrelatedForm } from './scalar-decorrelate';
 import type { LogicalPlan, SortKey } from './logical';
@@ -17,10 +17,14 @@ export function exprText(e: Expr): string {
   switch (e.kind) {
     case 'subquery':
       return e.mode === 'scalar'
-        ? '(subquery)'
+        ? e.column === undefined
+          ? '(subquery)'
+          : `(subquery).${e.column + 1}`
         : e.mode === 'exists'
           ? `${e.negated ? 'NOT ' : ''}EXISTS (subquery)`
           : `${e.arg ? exprText(e.arg) : 'NULL'} ${e.negated ? 'NOT IN' : 'IN'} (subquery)`;
+    case 'row':
+      return `(${e.items.map(exprText).join(', ')})`;
     case 'column':
       return e.name;
     case 'slot':
@@ -81,9 +85,15 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
   const terms = (n.prefix ?? []).map((k, i) =>
     k.matchNull ? `${cols[i]} IS NULL` : `${cols[i]}=${exprText(k.expr)}`,
   );
-  const next = cols[terms.length];
-  if (n.lo) terms.push(`${next}${n.lo.inclusive ? '>=' : '>'}${exprText(n.lo.expr)}`);
-  if (n.hi) terms.push(`${next}${n.hi.inclusive ? '<=' : '<'}${exprText(n.hi.expr)}`);
+  const at = terms.length;
+  // A row-value bound shows as the row: `(a,b)>(?1,?2)`.
+  const bound = (b: Bound, op: string): string => {
+    if (!b.rest) return `${cols[at]}${op}${exprText(b.expr)}`;
+    const values = [b.expr, ...b.rest];
+    return `(${cols.slice(at, at + values.length).join(',')})${op}(${values.map(exprText).join(',')})`;
+  };
+  if (n.lo) terms.push(bound(n.lo, n.lo.inclusive ? '>=' : '>'));
+  if (n.hi) terms.push(bound(n.hi, n.hi.inclusive ? '<=' : '<'));
   const used = terms.length > 0 ? `(${terms.join(' AND ')})` : 'range=[full]';
   return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? ''} (${shown.join(', ')}) ${used}${n.reverse ? ' reverse' : ''}`;
 }

@@ -47,6 +47,8 @@ function collect(e: Expr, out: Set<number>): boolean {
       );
     case 'call':
       return e.args.every((x) => collect(x, out));
+    case 'row':
+      return e.items.every((x) => collect(x, out));
     case 'aggregate':
     case 'slot':
     case 'subquery':
@@ -112,6 +114,9 @@ export function rowColumnsOf(exprs: readonly Expr[]): Set<number> {
         return;
       case 'call':
         e.args.forEach(walk);
+        return;
+      case 'row':
+        e.items.forEach(walk);
         return;
       case 'subquery':
         if (e.arg) walk(e.arg);

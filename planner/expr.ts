@@ -250,10 +250,47 @@ export interface SubqueryExpr {
    * whole-number REAL result stays REAL (a plain row value cannot say so; tagged-real.ts).
    */
   readonly storageClass?: true;
+  /**
+   * Scalar: the result is this column of the first row (a row value compared with, or assigned
+   * from, a subquery of several columns: one node per column). Absent: column 0.
+   */
+  readonly column?: number;
+  /**
+   * An item of a row value read from the subquery: the collation its result column's expression
+   * brings to a comparison (a declared column's, BINARY included, or an explicit COLLATE's);
+   * absent when it has none. A one-column scalar subquery has none, as in SQLite.
+   */
+  readonly itemCollation?: {
+    readonly collation: Collation;
+    readonly explicit: boolean;
+    readonly unknown?: string;
+  };
+  /**
+   * IN with a row value `arg` (`(a, b) IN (SELECT x, y …)`): per column, the comparison's
+   * collation and affinity, chosen as for a one-column IN. Absent for a scalar `arg`.
+   */
+  readonly rowKeys?: readonly RowKey[];
+}
+
+/** How one column of a row-valued IN compares (SubqueryExpr.rowKeys). */
+export interface RowKey {
+  readonly collation?: Collation;
+  readonly affinity?: 'numeric' | 'text' | 'blob';
+}
+
+/**
+ * A row value `(a, b, …)`: only ever the left operand of a row-valued IN (SELECT …), which reads
+ * its items one by one. Comparisons of row values are lowered to scalar comparisons (parser/
+ * lower-row.ts), so nothing else meets this node.
+ */
+export interface RowExpr {
+  readonly kind: 'row';
+  readonly items: readonly Expr[];
 }
 
 export type Expr =
   | SubqueryExpr
+  | RowExpr
   | ColumnExpr
   | LiteralExpr
   | ParamExpr
@@ -345,6 +382,7 @@ export const E = Object.freeze({
     type,
   }),
   slot: (index: number, type: ValueType, name: string): SlotExpr => ({ kind: 'slot', index, type, name }),
+  row: (items: readonly Expr[]): RowExpr => ({ kind: 'row', items }),
 });
 
 /** The static type of a JS literal value. */
@@ -418,6 +456,8 @@ export function isConstant(e: Expr): boolean {
         e.whens.every((w) => isConstant(w.when) && isConstant(w.then)) &&
         (e.otherwise === null || isConstant(e.otherwise))
       );
+    case 'row':
+      return e.items.every(isConstant);
     case 'call':
       // Never an index key: random() differs per row, and the planner does not ask the table.
       return false;
@@ -464,5 +504,7 @@ export function exprChildren(e: Expr): Expr[] {
     }
     case 'call':
       return [...e.args];
+    case 'row':
+      return [...e.items];
   }
 }

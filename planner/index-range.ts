@@ -12,7 +12,7 @@ import { Bounds } from './bounds';
 import { evalConstant } from './compile-expr';
 import type { Row } from './compile-expr';
 import type { ExecEnv } from './execute';
-import type { IndexRangeScanNode } from './physical';
+import type { Bound, IndexRangeScanNode } from './physical';
 
 /** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
 const GROUP_MAX = 64;
@@ -54,6 +54,23 @@ export function singleKeyGroup(
 }
 
 /**
+ * A bound's values: its value and a row bound's following items up to the first NULL (a row
+ * comparison with a NULL item is never true on the key it names, only past it); null when the
+ * bounded column's own value is NULL (no row is in range).
+ */
+function boundValues(b: Bound, env: ExecEnv): unknown[] | null {
+  const first = evalConstant(b.expr, env.ctx);
+  if (first === null) return null;
+  const out = [first];
+  for (const x of b.rest ?? []) {
+    const v = evalConstant(x, env.ctx);
+    if (v === null) break;
+    out.push(v);
+  }
+  return out;
+}
+
+/**
  * Cursor bounds of a scan over a composite index: tuples, in the tree's order. With the equality
  * prefix p and a value v of the next column, `[...p, v]` is before and `[...p, v, END]` after every
  * key starting with p, v (END: the value that sorts last in the following column's direction). A
@@ -72,22 +89,21 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
     if (v === null && !prefix[i].matchNull) return null;
     p[i] = v;
   }
-  const lo = node.lo ? evalConstant(node.lo.expr, env.ctx) : undefined;
-  const hi = node.hi ? evalConstant(node.hi.expr, env.ctx) : undefined;
+  const lo = node.lo ? boundValues(node.lo, env) : undefined;
+  const hi = node.hi ? boundValues(node.hi, env) : undefined;
   if (lo === null || hi === null) return null;
   const desc = node.desc ?? [];
-  // The prefix, then v (before: keys ≥ [p, v]), or then v and the end marker (after: keys > [p, v, …]).
-  const before = (v: unknown): unknown[] => {
-    const out = key(1);
+  // The prefix, then the bound's values vs (before: keys ≥ [p, vs]), or then vs and the end
+  // marker (after: keys > [p, vs, …]).
+  const before = (vs: readonly unknown[]): unknown[] => {
+    const out = key(vs.length);
     for (let i = 0; i < k; i++) out[i] = p[i];
-    out[k] = v;
+    for (let j = 0; j < vs.length; j++) out[k + j] = vs[j];
     return out;
   };
-  const after = (v: unknown): unknown[] => {
-    const out = key(2);
-    for (let i = 0; i < k; i++) out[i] = p[i];
-    out[k] = v;
-    out[k + 1] = desc[k + 1] === true ? KEY_BOTTOM : KEY_TOP;
+  const after = (vs: readonly unknown[]): unknown[] => {
+    const out = before(vs);
+    out.push(desc[k + vs.length] === true ? KEY_BOTTOM : KEY_TOP);
     return out;
   };
   const whole = (): unknown[] => {
@@ -96,15 +112,16 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
     out[k] = desc[k] === true ? KEY_BOTTOM : KEY_TOP;
     return out;
   };
-  const loIncl = node.lo?.inclusive === true;
-  const hiIncl = node.hi?.inclusive === true;
+  // A row bound cut short by a NULL item excludes its leading items' key (planner/row-bound.ts).
+  const loIncl = node.lo?.inclusive === true && lo?.length === 1 + (node.lo.rest?.length ?? 0);
+  const hiIncl = node.hi?.inclusive === true && hi?.length === 1 + (node.hi.rest?.length ?? 0);
   const opts = new Bounds(node.reverse);
   let start: unknown[] | undefined;
   let stop: unknown[] | undefined;
   let stopIncl = true;
   if (desc[k] !== true) {
     if (lo !== undefined) start = loIncl ? before(lo) : after(lo);
-    else if (node.skipNulls) start = after(null);
+    else if (node.skipNulls) start = after([null]);
     else if (k > 0) start = p;
     if (hi !== undefined) {
       stop = hiIncl ? after(hi) : before(hi);
@@ -117,7 +134,7 @@ function compositeRange(node: IndexRangeScanNode, env: ExecEnv): CursorOptions<u
       stop = loIncl ? after(lo) : before(lo);
       stopIncl = loIncl;
     } else if (node.skipNulls) {
-      stop = before(null);
+      stop = before([null]);
       stopIncl = false;
     } else if (k > 0) stop = whole();
   }

@@ -12,6 +12,11 @@ import type { JsonTableFn } from './json-table';
 export interface Bound {
   readonly expr: Expr;
   readonly inclusive: boolean;
+  /**
+   * Composite indexes: values of the columns after the bounded one, from a row-value comparison
+   * (planner/row-bound.ts), so the bound is the tuple `(expr, ...rest)` in the tree's order.
+   */
+  readonly rest?: readonly Expr[];
 }
 
 /** Point lookups on the primary key: one key, or several (IN lists, OR of equalities). */

@@ -39,7 +39,7 @@ export function parseCollation(name: string): Collation | null {
   return n === 'BINARY' ? 'binary' : n === 'NOCASE' ? 'nocase' : n === 'RTRIM' ? 'rtrim' : null;
 }
 
-interface CollationSource {
+export interface CollationSource {
   readonly collation: Collation;
   /** From a COLLATE operator (beats a column's declared collation). */
   readonly explicit: boolean;
@@ -58,8 +58,14 @@ function collationSource(e: Expr): CollationSource | null {
   if (e.kind === 'param' && e.outer?.column === true)
     return { collation: e.outer.collation ?? 'binary', explicit: false };
   if (e.kind === 'cast' || (e.kind === 'unary' && e.op === 'pos')) return collationSource(e.arg);
+  if (e.kind === 'subquery' && e.itemCollation !== undefined) return e.itemCollation;
   const explicit = findExplicit(e);
   return explicit ? fromCollate(explicit) : null;
+}
+
+/** The collation `e` brings to a comparison, if any (SubqueryExpr.itemCollation records it). */
+export function comparisonSource(e: Expr): CollationSource | null {
+  return collationSource(e);
 }
 
 /**

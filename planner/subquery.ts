@@ -9,7 +9,9 @@
  */
 import { InternalError } from '../src/errors';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
-import type { SubqueryExpr } from './expr';
+import type { RowKey, SubqueryExpr } from './expr';
+import { rowIn, rowInSet } from './row-in';
+import type { RowInSet } from './row-in';
 import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
 import { withOuterValues } from './outer-refs';
@@ -33,7 +35,7 @@ interface InSet {
  * The hash key under which IN (SELECT …) compares a value: equal keys for exactly the values the
  * comparison finds equal (its collation and affinity).
  */
-export function inKeyOf(e: SubqueryExpr, numericAffinity: (v: unknown) => unknown): (v: unknown) => string {
+export function inKeyOf(e: RowKey, numericAffinity: (v: unknown) => unknown): (v: unknown) => string {
   const convert =
     e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
   const collation = e.collation ?? 'binary';
@@ -179,7 +181,8 @@ export function compileSubquery(
     return rows;
   };
   if (e.mode === 'scalar') {
-    if (!e.storageClass) return (row) => rowsOf(row)[0]?.[0] ?? null;
+    const column = e.column ?? 0;
+    if (!e.storageClass) return (row) => rowsOf(row)[0]?.[column] ?? null;
     return (row) => {
       const first = rowsOf(row)[0];
       if (first === undefined) return null;
@@ -192,6 +195,18 @@ export function compileSubquery(
     return (row) => (rowsOf(row).length > 0 ? yes : 1 - yes);
   }
   if (!arg) throw new InternalError('IN subquery without a left operand', 'INTERNAL');
+  if (e.rowKeys !== undefined) {
+    const keyOf = e.rowKeys.map((k) => inKeyOf(k, numericAffinity));
+    // One set per run of the plan (an uncorrelated plan's rows, a memoized correlated result).
+    const rowSets = new WeakMap<readonly Row[], RowInSet>();
+    const setOf = (row: Row): RowInSet => {
+      const all = rowsOf(row);
+      let set = rowSets.get(all);
+      if (set === undefined) rowSets.set(all, (set = rowInSet(all, keyOf)));
+      return set;
+    };
+    return rowIn(setOf, arg, keyOf, e.negated);
+  }
   const key = inKeyOf(e, numericAffinity);
   // A memoized correlated IN meets the same rows again: their set is kept with them.
   const sets = new WeakMap<readonly Row[], InSet>();

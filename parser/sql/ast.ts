@@ -58,6 +58,8 @@ export type SqlExpr = ExprMeta &
         readonly otherwise: SqlExpr | null;
       }
     | { readonly t: 'collate'; readonly arg: SqlExpr; readonly collation: string }
+    /** A row value `(a, b, …)` of two or more scalars: valid only where SQLite takes one (rowvalue.html). */
+    | { readonly t: 'row'; readonly items: readonly SqlExpr[] }
     /**
      * `(SELECT …)` (scalar), `[NOT] EXISTS (SELECT …)`, `arg [NOT] IN (SELECT …)`: `arg` is set for
      * IN only; `not` negates EXISTS and IN.
@@ -68,6 +70,11 @@ export type SqlExpr = ExprMeta &
         readonly query: QueryAst;
         readonly arg: SqlExpr | null;
         readonly not: boolean;
+        /**
+         * `UPDATE … SET (a, b) = (SELECT x, y …)`: this node is column `index` of a scalar
+         * subquery that must return `of` columns (one node per assigned column).
+         */
+        readonly column?: { readonly index: number; readonly of: number };
       }
     /** Any function call; which ones the subset accepts is decided when lowering. */
     | {

@@ -432,7 +432,12 @@ export class ExprParser extends TokenStream {
       return this.node(open, { t: 'subquery', mode: 'scalar', query, arg: null, not: false });
     }
     const inner = this.expr();
-    if (this.isOp(',')) throw this.unsupported('row values');
+    if (this.isOp(',')) {
+      const items = [inner];
+      while (this.acceptOp(',')) items.push(this.expr());
+      this.expectOp(')');
+      return this.node(open, { t: 'row', items });
+    }
     this.expectOp(')');
     // Keep the inner node (so `(a)` is still a column reference) but widen its span.
     return { ...inner, start: open.start, end: this.prev.end };

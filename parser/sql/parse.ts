@@ -580,12 +580,39 @@ class StatementParser extends ExprParser {
   private setList(): SetClause[] {
     const sets: SetClause[] = [];
     do {
-      if (this.isOp('(')) throw this.unsupported('SET with a column list');
+      if (this.acceptOp('(')) {
+        const columns: string[] = [];
+        do columns.push(this.dottedName());
+        while (this.acceptOp(','));
+        this.expectOp(')');
+        this.expectOp('=');
+        sets.push(...this.rowAssignment(columns, this.expr()));
+        continue;
+      }
       const column = this.dottedName();
       this.expectOp('=');
       sets.push({ column, expr: this.expr() });
     } while (this.acceptOp(','));
     return sets;
+  }
+
+  /**
+   * `SET (a, b) = value` as one assignment per column: a row value gives its items, a scalar
+   * subquery its columns (each a node reading column k of the first row), SQLite's message when
+   * the counts differ.
+   */
+  private rowAssignment(columns: readonly string[], value: SqlExpr): SetClause[] {
+    const n = columns.length;
+    const mismatch = (got: number): QueryError =>
+      new QueryError(`${n} columns assigned ${got} values`, 'QUERY', { sql: this.sql, offset: value.start });
+    if (value.t === 'row') {
+      if (value.items.length !== n) throw mismatch(value.items.length);
+      return columns.map((column, k) => ({ column, expr: value.items[k] }));
+    }
+    if (value.t === 'subquery' && value.mode === 'scalar')
+      return columns.map((column, index) => ({ column, expr: { ...value, column: { index, of: n } } }));
+    if (n !== 1) throw mismatch(1);
+    return [{ column: columns[0], expr: value }];
   }
 
   private returning(): SelectItem[] | null {

@@ -36,6 +36,10 @@ test(
     console.log(
       `differential DDL forms: ${forms.ddl} CREATE TABLE AS / DEFAULT (expr) / AUTOINCREMENT / RENAME statements (${forms.ddlSucceeded} succeeded in both)`,
     );
+    console.log(
+      `differential row values: ${forms.rowValues} statements (${forms.rowValuesSucceeded} succeeded in both)`,
+    );
+    expect(forms.rowValuesSucceeded).toBeGreaterThan(RUNS / 10);
     if (failures.both)
       console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
     if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));

@@ -137,6 +137,34 @@ function prefixWhere(columns: readonly Col[]): fc.Arbitrary<string> {
     });
 }
 
+/**
+ * A row-value range on the columns after an equality prefix, `k0 = 1 AND (k1, k2) > ('a', NULL)`:
+ * the keyset-pagination shape the planner answers from a composite index (NULL items, DESC
+ * columns and rows longer than the index included).
+ */
+function rowWhere(columns: readonly Col[]): fc.Arbitrary<string> {
+  if (columns.length < 2) return fc.constant('');
+  return fc
+    .tuple(
+      fc.integer({ min: 0, max: columns.length - 2 }),
+      fc.constantFrom('>', '>=', '<', '<='),
+      fc.boolean(),
+    )
+    .chain(([n, op, withId]) => {
+      const eq = columns.slice(0, n).map((c) => keyValueArb(c).map((v) => `${c.name} IS ${v}`));
+      const ranged = columns.slice(n);
+      const items = ranged.map((c) => keyValueArb(c));
+      const names = ranged.map((c) => c.name);
+      if (withId) {
+        names.push('id');
+        items.push(fc.constantFrom('1000', '1030', 'NULL'));
+      }
+      return fc
+        .tuple(fc.tuple(...eq), fc.tuple(...items))
+        .map(([e, vs]) => [...e, `(${names.join(', ')}) ${op} (${vs.join(', ')})`].join(' AND '));
+    });
+}
+
 function prefixSelect(s: Shape): fc.Arbitrary<Stmt> {
   return fc
     .constantFrom(...(s.index ? [s.keys, s.index.cols] : [s.keys]))
@@ -146,7 +174,7 @@ function prefixSelect(s: Shape): fc.Arbitrary<Stmt> {
 function prefixSelectOn(columns: readonly Col[]): fc.Arbitrary<Stmt> {
   return fc
     .tuple(
-      prefixWhere(columns),
+      fc.oneof({ weight: 3, arbitrary: prefixWhere(columns) }, { weight: 1, arbitrary: rowWhere(columns) }),
       fc.subarray(columns.map((c) => c.name)),
       fc.constantFrom('', ' DESC'),
       fc.boolean(),

@@ -20,6 +20,7 @@ import { compositeCaseArb } from './generate-composite';
 import { jsonSelectArb, jsonUpdateArb } from './generate-json';
 import { compoundSelectArb } from './generate-compound';
 import { subqueryStatementArb } from './generate-subquery';
+import { rowValueStatementArb } from './generate-rowvalue';
 import { foreignKeyCaseArb } from './generate-fk';
 import { joinCaseArb } from './generate-join';
 import { cteStatementArb } from './generate-cte';
@@ -519,6 +520,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 1, arbitrary: introspectionStatementArb(cols) },
     { weight: 1, arbitrary: compoundSelectArb(cols) },
     { weight: 1, arbitrary: subqueryStatementArb(cols) },
+    { weight: 2, arbitrary: rowValueStatementArb(cols) },
     { weight: 2, arbitrary: windowStatementArb(cols) },
     { weight: 1, arbitrary: cteStatementArb(cols) },
   );

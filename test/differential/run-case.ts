@@ -80,7 +80,19 @@ function show(v: unknown): string {
 export const failures = { both: 0, samples: [] as string[], byError: new Map<string, number>() };
 
 /** Statements compared per write form of issue 12 (a statement may count in several). */
-export const forms = { insertSelect: 0, upsert: 0, returning: 0, succeeded: 0, ddl: 0, ddlSucceeded: 0 };
+export const forms = {
+  insertSelect: 0,
+  upsert: 0,
+  returning: 0,
+  succeeded: 0,
+  ddl: 0,
+  ddlSucceeded: 0,
+  rowValues: 0,
+  rowValuesSucceeded: 0,
+};
+
+/** A row of columns on the left of a comparison, or assigned by SET (generate-rowvalue.ts). */
+const ROW_VALUE = /(\((\w+, )+\w+\) (=|<>|<|<=|>|>=|IS|NOT|IN|BETWEEN) )|SET \(/;
 
 function countForm(s: Stmt, ok: boolean): void {
   const insertSelect = /^(INSERT|REPLACE)[^(]*\([^)]*\) SELECT /.test(s.sql);
@@ -92,6 +104,10 @@ function countForm(s: Stmt, ok: boolean): void {
   if (ok && (insertSelect || upsert || returning)) forms.succeeded++;
   if (s.kind === 'ddl') forms.ddl++;
   if (s.kind === 'ddl' && ok) forms.ddlSucceeded++;
+  if (ROW_VALUE.test(s.sql)) {
+    forms.rowValues++;
+    if (ok) forms.rowValuesSucceeded++;
+  }
 }
 
 /** Returns the number of statements compared; throws on the first difference. */
