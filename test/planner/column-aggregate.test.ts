@@ -31,17 +31,19 @@ function both(
   sql: string,
   params: unknown[] = [],
 ): unknown[][] {
-  let want: unknown[][] | Error;
+  let want: unknown[][] = [];
+  // A flag, not instanceof: better-sqlite3's errors may come from another realm under jest.
+  let failure: { message: string } | null = null;
   try {
     want = sqlite
       .prepare(sql)
       .raw()
       .all(...params) as unknown[][];
   } catch (e) {
-    want = e as Error;
+    failure = { message: String((e as { message?: unknown }).message) };
   }
-  if (want instanceof Error) {
-    expect(() => conn.cursor().execute(sql, params).fetchAll()).toThrow(want.message);
+  if (failure !== null) {
+    expect(() => conn.cursor().execute(sql, params).fetchAll()).toThrow(failure.message);
     return [];
   }
   let got: unknown[][];
