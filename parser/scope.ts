@@ -128,7 +128,8 @@ function hasHiddenKey(scope: TableScope): boolean {
  */
 function rowidAlias(scope: TableScope, parts: readonly string[]): string[] | null {
   if (parts.length !== 1 || !ROWID_NAMES.includes(parts[0].toLowerCase())) return null;
-  if (resolvePath(scope, parts)) return null;
+  // A WITHOUT ROWID table has none ("no such column: rowid"), even over a hidden composite-key id.
+  if (scope.schema.withoutRowid || resolvePath(scope, parts)) return null;
   const pk = scope.schema.fields[scope.compiled.pkColumn];
   if (pk.type.kind !== 'int64' && pk.type.kind !== 'uint64') return null;
   return [...scope.schema.primaryKey];
@@ -149,6 +150,7 @@ function resolved(
 
 /** Whether a column is SQLite's rowid: the hidden one, or an INTEGER (exactly) PRIMARY KEY. */
 function isRowid(scope: TableScope, acc: PathAccessor): boolean {
+  if (scope.schema.withoutRowid) return false;
   if (acc.column !== scope.compiled.pkColumn || acc.sub.length > 0) return false;
   const pk = scope.schema.fields[scope.compiled.pkColumn];
   if (pk.type.kind !== 'int64') return false;

@@ -347,6 +347,10 @@ export type StatementAst =
       readonly t: 'createTable';
       readonly name: string;
       readonly ifNotExists: boolean;
+      /** `STRICT` after the column list: only INT, INTEGER, REAL, TEXT, BLOB (and ANY) column types. */
+      readonly strict: boolean;
+      /** `WITHOUT ROWID`: the primary key is the row's identity; there is no rowid. */
+      readonly withoutRowid: boolean;
       readonly columns: readonly ColumnDefAst[];
       /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
       readonly primaryKeys: readonly (readonly string[])[];

@@ -13,6 +13,8 @@ import type {
 } from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
 import type { ExprParser } from './parse-expr';
+import { QueryError } from '../../src/errors';
+import type { Token } from './lexer';
 
 /** Words that end a column's type name and start its constraints. */
 const CONSTRAINT_WORDS = [
@@ -202,6 +204,32 @@ function columnDef(p: ExprParser): ColumnDefAst {
   };
 }
 
+/**
+ * SQLite's table options after the column list: `STRICT` and `WITHOUT ROWID`, comma-separated, in
+ * any order. SQLite names a word it does not know ("unknown table option: FOO"); options not
+ * separated by a comma are a syntax error there and here.
+ */
+function tableOptions(p: ExprParser): { strict: boolean; withoutRowid: boolean } {
+  let strict = false;
+  let withoutRowid = false;
+  if (p.tok.kind !== 'ident') return { strict, withoutRowid };
+  do {
+    const t = p.tok;
+    if (p.acceptWord('STRICT')) strict = true;
+    else if (p.acceptWord('WITHOUT')) {
+      const word = p.tok;
+      if (!p.acceptWord('ROWID')) throw unknownOption(p, word);
+      withoutRowid = true;
+    } else throw unknownOption(p, t);
+  } while (p.acceptOp(','));
+  return { strict, withoutRowid };
+}
+
+function unknownOption(p: ExprParser, t: Token): Error {
+  if (t.kind === 'eof') return p.error('expected a table option', t);
+  return new QueryError(`unknown table option: ${t.text}`, 'QUERY', { sql: p.sql, offset: t.start });
+}
+
 /** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
 export type SelectParser = () => QueryAst;
 
@@ -237,11 +265,12 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     } else columns.push(columnDef(p));
   } while (p.acceptOp(','));
   p.expectOp(')');
-  if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
+  const options = tableOptions(p);
   return {
     t: 'createTable',
     name,
     ifNotExists: exists,
+    ...options,
     columns,
     primaryKeys,
     pkAutoIncrement: autoinc.seen,
