@@ -42,6 +42,7 @@ import type { ConnectOptions } from './options';
 import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
+import { runVacuum } from './vacuum';
 import { journalMode } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
@@ -454,6 +455,9 @@ export class Connection<Row = ResultRow> {
         return { kind: 'done', rowCount: -1 };
       case 'pragma':
         return this.runPragma(stmt);
+      case 'vacuum':
+        runVacuum(db, stmt, bound);
+        return { kind: 'done', rowCount: -1 };
       case 'createView':
         if (stmt.temp) return this.createTempView(stmt);
         return this.runWriteStatement(stmt, bound);

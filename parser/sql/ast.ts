@@ -402,6 +402,8 @@ export type StatementAst =
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
   /** `REINDEX`, `REINDEX name` (a collation, table or index), `REINDEX schema.name`. */
   | { readonly t: 'reindex'; readonly schema: string | null; readonly name: string | null }
+  /** `VACUUM [schema] [INTO expr]`. */
+  | { readonly t: 'vacuum'; readonly schema: string | null; readonly into: SqlExpr | null }
   /** `ANALYZE`, `ANALYZE name` (a schema, table or index), `ANALYZE schema.name`. */
   | { readonly t: 'analyze'; readonly schema: string | null; readonly name: string | null }
   | PragmaAst;

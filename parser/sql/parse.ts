@@ -59,7 +59,7 @@ const STATEMENT_WORDS = [
   'ANALYZE',
   'REINDEX',
 ];
-const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH'];
+const UNSUPPORTED_STATEMENTS = ['ATTACH', 'DETACH'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -139,6 +139,11 @@ class StatementParser extends ExprParser {
         return this.values();
       case 'PRAGMA':
         return parsePragma(this);
+      case 'VACUUM': {
+        this.i++;
+        const schema = this.atName() && !this.isWord('INTO') ? this.name('a schema name') : null;
+        return { t: 'vacuum', schema, into: this.acceptWord('INTO') ? this.expr() : null };
+      }
       case 'ANALYZE':
       case 'REINDEX': {
         // `ANALYZE [schema | [schema.]table-or-index]` and `REINDEX [collation | [schema.]table-or-index]`.

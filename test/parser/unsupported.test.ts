@@ -23,7 +23,6 @@ test.each([
   ['SELECT id FROM books WHERE (id, year) = (1, 2)', 'row values'],
   ['SELECT id FROM temp.books', 'schema-qualified'],
   ['PRAGMA cache_size = 100', 'PRAGMA cache_size'],
-  ['VACUUM', 'VACUUM'],
   ["ATTACH 'x.db' AS x", 'ATTACH'],
   ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', 'CREATE TRIGGER'],
 ])('%s → NotSupportedError naming %s', (sql, construct) => {
