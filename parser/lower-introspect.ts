@@ -53,6 +53,8 @@ export function virtualScope(
   const name = ast.table;
   if (name === null) return null;
   const table = schemaTable(name) ?? pragmaTable(name);
+  if (table === 'sqlite_master' || table === 'sqlite_temp_master')
+    params.schemaTableRead?.(table === 'sqlite_master' ? 'main' : 'temp');
   if (table === null) {
     if (ast.tableArgs) throw new NotSupportedError(`table-valued function ${name}`, 'NOT_SUPPORTED', { sql });
     return null;

@@ -5,7 +5,7 @@
  * plan factories), storage/schema types and src/errors.ts only.
  */
 import { InternalError, ModelVaultError, QueryError } from '../src/errors';
-import { parseSql } from './sql/parse';
+import { parseSqlSchemas } from './sql/parse';
 import type { LoweredStatement, Statement, VacuumStmt } from './ir';
 import { lowerExpr } from './lower-expr';
 import type { SelectAst, StatementAst } from './sql/ast';
@@ -153,8 +153,10 @@ function viewInfo(name: string, extended: boolean, catalog: CatalogReader): unkn
  */
 export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStatement {
   try {
-    const ast = parseSql(sql);
+    const { ast, schemas, unqualified } = parseSqlSchemas(sql);
+    catalog.useSchemas?.(schemas, unqualified);
     const params = new ParamCollector(sql);
+    params.schemaTableRead = catalog.readsSchemaTable ? (s) => catalog.readsSchemaTable?.(s) : null;
     params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {

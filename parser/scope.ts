@@ -25,6 +25,13 @@ export interface CatalogReader {
   names?(): string[];
   /** The view called `name` (any case; TEMP views first), or undefined. */
   view?(name: string): CatalogView | undefined;
+  /**
+   * Told, before a statement is lowered, which names it qualifies with a schema (`main`, `temp`),
+   * and when it reads a schema table which one (`sqlite_master` is main's, `sqlite_temp_master`
+   * temp's): a connection with temporary tables resolves and routes the statement by them.
+   */
+  useSchemas?(schemas: ReadonlyMap<string, 'main' | 'temp'>, unqualified: ReadonlySet<string>): void;
+  readsSchemaTable?(schema: 'main' | 'temp'): void;
 }
 
 /** A view as the catalog keeps it: its name and CREATE VIEW text. */

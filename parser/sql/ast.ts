@@ -347,6 +347,8 @@ export type StatementAst =
       readonly t: 'createTable';
       readonly name: string;
       readonly ifNotExists: boolean;
+      /** CREATE TEMP TABLE / CREATE TABLE temp.t: a table of the connection's temporary schema. */
+      readonly temp: boolean;
       /** `STRICT` after the column list: only INT, INTEGER, REAL, TEXT, BLOB (and ANY) column types. */
       readonly strict: boolean;
       /** `WITHOUT ROWID`: the primary key is the row's identity; there is no rowid. */
@@ -367,6 +369,7 @@ export type StatementAst =
       readonly t: 'createTableAs';
       readonly name: string;
       readonly ifNotExists: boolean;
+      readonly temp: boolean;
       readonly select: QueryAst;
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }

@@ -233,14 +233,24 @@ function unknownOption(p: ExprParser, t: Token): Error {
 /** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
 export type SelectParser = () => QueryAst;
 
-function createTable(p: ExprParser, select: SelectParser): StatementAst {
+function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): StatementAst {
   p.expectWord('TABLE');
   const exists = ifNotExists(p);
+  const at = p.tok;
   const name = p.objectName('a table name', 'table');
+  const key = name.toLowerCase();
+  if (tempWord && p.schemas.get(key) === 'main')
+    throw new QueryError('temporary table name must be unqualified', 'QUERY', {
+      sql: p.sql,
+      offset: at.start,
+    });
+  // `CREATE TEMP TABLE t` or `CREATE TABLE temp.t`: the connection's temporary schema.
+  const temp = tempWord || p.schemas.get(key) === 'temp';
+  if (tempWord) p.schemas.set(key, 'temp');
   if (p.acceptWord('AS')) {
     if (!p.isWord('SELECT') && !p.isWord('WITH'))
       throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
-    return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
+    return { t: 'createTableAs', name, ifNotExists: exists, temp, select: select() };
   }
   p.expectOp('(');
   const columns: ColumnDefAst[] = [];
@@ -270,6 +280,7 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     t: 'createTable',
     name,
     ifNotExists: exists,
+    temp,
     ...options,
     columns,
     primaryKeys,
@@ -333,14 +344,16 @@ export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   const start = p.tok.start;
   p.expectWord('CREATE');
   const temp = p.isWord('TEMP') || p.isWord('TEMPORARY');
-  if (temp && !p.isWord('VIEW', p.peek())) throw p.unsupported('temporary tables');
+  if (temp && !p.isWord('VIEW', p.peek()) && !p.isWord('TABLE', p.peek()))
+    throw p.unsupported(`CREATE TEMP ${p.peek().upper}`);
   if (temp) p.i++;
   if (p.acceptWord('VIEW')) return createView(p, select, temp, start);
+  if (temp) return createTable(p, select, true);
   if (p.isWord('TRIGGER') || p.isWord('VIRTUAL')) throw p.unsupported(`CREATE ${p.tok.upper}`);
   const unique = p.acceptWord('UNIQUE');
   if (p.acceptWord('INDEX')) return createIndex(p, unique);
   if (unique) throw p.error('expected INDEX');
-  return createTable(p, select);
+  return createTable(p, select, false);
 }
 
 export function parseDrop(p: ExprParser): StatementAst {

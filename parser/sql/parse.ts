@@ -352,10 +352,12 @@ class StatementParser extends ExprParser {
     } else {
       let name = this.name('a table name');
       // `main.t` is `t`: the one database a connection has is SQLite's `main`.
-      if (this.isOp('.') && name.toLowerCase() === 'main') {
+      if (this.isOp('.') && (name.toLowerCase() === 'main' || name.toLowerCase() === 'temp')) {
+        const schema = this.schemaQualifier(name, 'table');
         this.i++;
         name = this.name('a table name');
-      }
+        this.schemas.set(name.toLowerCase(), schema);
+      } else this.unqualified.add(name.toLowerCase());
       let args: SqlExpr[] | undefined;
       // Table-valued functions: the catalog PRAGMAs' (`pragma_table_info('t')`), json_each and json_tree.
       if (this.isOp('(')) {
@@ -665,8 +667,19 @@ function endsWithFrom(query: QueryAst): boolean {
 
 /** Parse one statement (trailing semicolons allowed). */
 export function parseSql(sql: string): StatementAst {
+  return parseSqlSchemas(sql).ast;
+}
+
+/** Parse one statement, with the schemas (`main`, `temp`) it qualifies names with. */
+export function parseSqlSchemas(sql: string): {
+  ast: StatementAst;
+  schemas: ReadonlyMap<string, 'main' | 'temp'>;
+  unqualified: ReadonlySet<string>;
+} {
   if (typeof sql !== 'string') throw new ProgrammingError('SQL must be a string', 'PROGRAMMING');
-  return new StatementParser(sql, tokenize(sql)).statement();
+  const p = new StatementParser(sql, tokenize(sql));
+  const ast = p.statement();
+  return { ast, schemas: p.schemas, unqualified: p.unqualified };
 }
 
 /** Parse one expression on its own (a stored DEFAULT expression's text); nothing may follow it. */

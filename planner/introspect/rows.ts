@@ -206,7 +206,9 @@ function rowsOf(
     case 'sqlite_master':
       return masterRows(view);
     case 'sqlite_temp_master':
-      return [];
+      // A connection runs every statement that reads it on its temporary database
+      // (cursor/temp-schema.ts), whose own catalog is the temp schema.
+      return masterRows(view);
     case 'sqlite_sequence':
       return sequenceRows(view);
     case 'sqlite_stat1':

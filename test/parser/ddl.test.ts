@@ -269,7 +269,11 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a VARCHAR(9)) STRICT', SchemaError, 'unknown datatype for t.a: "VARCHAR(9)"'],
     ['CREATE TABLE t (a ANY) STRICT', NotSupportedError, 'column type ANY'],
     ['CREATE TABLE t (a INT) BOGUS', QueryError, 'unknown table option: BOGUS'],
-    ['CREATE TEMP TABLE t (a INT)', NotSupportedError, 'temporary'],
+    [
+      'CREATE TEMP TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END',
+      NotSupportedError,
+      'CREATE TEMP TRIGGER',
+    ],
     ['CREATE TABLE t AS VALUES (1)', NotSupportedError, 'AS with anything but SELECT'],
     ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', NotSupportedError, 'CREATE TRIGGER'],
     ['CREATE TABLE t (a INT,)', QueryError, 'expected a column name'],
