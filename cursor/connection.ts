@@ -43,7 +43,10 @@ import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
 import { runVacuum } from './vacuum';
-import { Route, TempSchema } from './temp-schema';
+import { mixed, Route, TempSchema } from './temp-schema';
+import { E } from '../planner/expr';
+import type { Expr } from '../planner/expr';
+import { L } from '../planner/logical';
 import { journalMode } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
@@ -326,15 +329,55 @@ export class Connection<Row = ResultRow> {
     } catch (err) {
       throw route.reword(err);
     }
-    route.resolve();
     this.routes.set(lowered, route);
     this.cache.set(sql, version, lowered);
     return lowered;
   }
 
-  /** The database a lowered statement runs on: the connection's, or its temporary one. */
-  private databaseFor(lowered: LoweredStatement): Database {
-    return this.routes.get(lowered)?.resolve() === 'temp' ? this.temp.database : this.database;
+  private schemaDb(schema: 'main' | 'temp'): Database {
+    return schema === 'temp' ? this.temp.database : this.database;
+  }
+
+  /**
+   * The database a lowered statement runs on (the connection's, or its temporary one) and the
+   * statement to run there: an INSERT … SELECT or CREATE TABLE … AS writing one schema and reading
+   * the other gets its query's rows, read on the other database, as constant rows.
+   */
+  private routed(lowered: LoweredStatement, bound: Params): { db: Database; stmt: LoweredStatement['stmt'] } {
+    const stmt = lowered.stmt;
+    const route = this.routes.get(lowered);
+    const where = route?.resolve() ?? 'main';
+    // DROP INDEX names no table: a temporary table's index is found first, as SQLite does.
+    if (
+      stmt.kind === 'dropIndex' &&
+      route?.qualifierOf(stmt.name) === undefined &&
+      this.temp.hasIndex(stmt.name)
+    )
+      return { db: this.temp.database, stmt };
+    if (where !== 'both') return { db: this.schemaDb(where), stmt };
+    const target =
+      stmt.kind === 'insert' ? stmt.collection : stmt.kind === 'createTableAs' ? stmt.name : null;
+    const cross = target === null ? null : route?.crossWrite(target);
+    if (!cross || (stmt.kind !== 'insert' && stmt.kind !== 'createTableAs') || stmt.select === null)
+      throw mixed();
+    const from = this.schemaDb(cross.read);
+    const view = from.readView();
+    const rows: Expr[][] = [];
+    try {
+      const { source } = openResult(physicalPlan(stmt.select.plan, view), view, {
+        readers: from.storage.readersFor(view),
+        params: bound,
+        session: this.session,
+      });
+      for (let r = source.next(); r !== null; r = source.next()) rows.push(r.map((v) => E.literal(v)));
+    } catch (err) {
+      // The query also reads the target's schema (`INSERT INTO t SELECT … FROM m JOIN t`).
+      if (err instanceof QueryError && err.message.startsWith('no such collection')) throw mixed();
+      throw err;
+    }
+    const db = this.schemaDb(cross.write);
+    if (stmt.kind === 'insert') return { db, stmt: { ...stmt, select: null, rows } };
+    return { db, stmt: { ...stmt, select: { ...stmt.select, plan: L.values(rows) } } };
   }
 
   private plan(
@@ -417,8 +460,7 @@ export class Connection<Row = ResultRow> {
 
   private runLowered(lowered: LoweredStatement, params: unknown, ctx: QueryTraceContext | null): RunOutcome {
     const bound: Params = bindParams(lowered.params, params);
-    const stmt = lowered.stmt;
-    const db = this.databaseFor(lowered);
+    const { db, stmt } = this.routed(lowered, bound);
     switch (stmt.kind) {
       case 'select': {
         const view = db.readView();
@@ -493,7 +535,7 @@ export class Connection<Row = ResultRow> {
         return { kind: 'done', rowCount: -1 };
       case 'createView':
         // CREATE VIEW temp.v, or a view over a temporary table: a view of the temp schema.
-        if (stmt.temp || this.routes.get(lowered)?.resolve() === 'temp') return this.createTempView(stmt);
+        if (stmt.temp || db !== this.database) return this.createTempView(stmt);
         return this.runWriteStatement(stmt, bound);
       case 'dropView':
         if (this.tempViews.delete(stmt.name.toLowerCase())) {

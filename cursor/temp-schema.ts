@@ -6,9 +6,11 @@
  * Name resolution is SQLite's: an unqualified name is looked up in the temp schema first, then in
  * main; `temp.t` / `main.t` look in that schema only. Each statement then runs whole on the
  * database that owns every table it names (the route): the planner and executor read one engine
- * per statement, so a statement naming tables of both schemas (a join, INSERT … SELECT across
- * them) is refused with a NotSupportedError rather than half-run. `sqlite_temp_master` is the
- * temporary database's own catalog, so statements reading it run there too.
+ * per statement. An INSERT … SELECT or CREATE TABLE … AS that writes one schema and reads only
+ * the other runs its query on the other database first (such statements read their query whole
+ * before writing anyway); any other statement naming tables of both schemas (a join, a subquery)
+ * is refused with a NotSupportedError rather than half-run. `sqlite_temp_master` is the temporary
+ * database's own catalog, so statements reading it run there too.
  */
 import { Database } from '../src/database';
 import { NotSupportedError, ProgrammingError } from '../src/errors';
@@ -20,15 +22,44 @@ export type Schema = 'main' | 'temp';
 export class Route {
   /** Names the statement qualifies (`temp.t`), lower-cased, with their schema. */
   private qualified: ReadonlyMap<string, Schema> = new Map();
+  /** Table names the statement's text names (qualified or not), lower-cased. */
+  private named: ReadonlySet<string> = new Set();
+  /** Schemas of the tables the statement names, and of the schema tables it reads. */
   private readonly seen = new Set<Schema>();
+  /**
+   * Schemas of tables found that the text does not name: a view's body, or a DDL statement's
+   * look through every table for an index name (only the former decides, when nothing is named).
+   */
+  private readonly indirect = new Set<Schema>();
+  /** Each named table looked up, lower-cased, with the schema it was found in; null: a schema table. */
+  private readonly found: { name: string | null; schema: Schema }[] = [];
 
-  qualify(names: ReadonlyMap<string, Schema>): void {
+  qualify(names: ReadonlyMap<string, Schema>, unqualified: ReadonlySet<string>): void {
     this.qualified = names;
+    this.named = new Set([...names.keys(), ...unqualified]);
     for (const s of names.values()) this.seen.add(s);
   }
 
-  touch(schema: Schema): void {
+  touch(schema: Schema, name: string | null = null): void {
+    const key = name === null ? null : name.toLowerCase();
+    if (key !== null && !this.named.has(key)) {
+      this.indirect.add(schema);
+      return;
+    }
     this.seen.add(schema);
+    this.found.push({ name: key, schema });
+  }
+
+  /**
+   * An INSERT … SELECT or CREATE TABLE … AS whose target `table` is in one schema and whose query
+   * reads tables of the other only: the two schemas, else null.
+   */
+  crossWrite(table: string): { write: Schema; read: Schema } | null {
+    const key = table.toLowerCase();
+    const write = this.qualified.get(key) ?? this.found.find((f) => f.name === key)?.schema ?? 'main';
+    const reads = new Set(this.found.filter((f) => f.name !== key).map((f) => f.schema));
+    if (reads.size !== 1 || reads.has(write)) return null;
+    return { write, read: write === 'temp' ? 'main' : 'temp' };
   }
 
   /** Whether a lookup of `name` may reach `schema` (a qualified name only its own). */
@@ -50,14 +81,20 @@ export class Route {
     return err;
   }
 
-  /** The schema the statement runs in; a NotSupportedError when it names tables of both. */
-  resolve(): Schema {
-    if (this.seen.size > 1) throw mixed();
-    return this.seen.has('temp') ? 'temp' : 'main';
+  /** The schema a qualifier gives `name`, or undefined. */
+  qualifierOf(name: string): Schema | undefined {
+    return this.qualified.get(name.toLowerCase());
+  }
+
+  /** The schema the statement runs in, or 'both' when it names tables of both. */
+  resolve(): Schema | 'both' {
+    const schemas = this.seen.size > 0 ? this.seen : this.indirect;
+    if (schemas.size > 1) return 'both';
+    return schemas.has('temp') ? 'temp' : 'main';
   }
 }
 
-function mixed(): NotSupportedError {
+export function mixed(): NotSupportedError {
   return new NotSupportedError(
     'a statement naming both TEMP and main tables (joins and INSERT … SELECT across the two schemas)',
   );
@@ -96,6 +133,18 @@ export class TempSchema {
     return this.db !== null && findName(this.db.visibleCollectionNames(), name) !== undefined;
   }
 
+  /** Whether a temporary table has an index called `name` (any case). */
+  hasIndex(name: string): boolean {
+    const db = this.db;
+    if (db === null) return false;
+    const lower = name.toLowerCase();
+    return db
+      .visibleCollectionNames()
+      .some((t) =>
+        db.visibleCollection(t)?.meta.schema.indexes.some((ix) => ix.name.toLowerCase() === lower),
+      );
+  }
+
   commit(): void {
     if (this.inTransaction) this.db?.commit();
   }
@@ -126,7 +175,7 @@ export class TempSchema {
         for (const s of schemas(name)) {
           const state = s.db.visibleCollection(name);
           if (state) {
-            route.touch(s.schema);
+            route.touch(s.schema, name);
             return { schema: state.meta.schema, compiled: state.compiled };
           }
         }
@@ -134,12 +183,12 @@ export class TempSchema {
       },
       view,
       useSchemas: (named, unqualified) => {
-        route.qualify(named);
+        route.qualify(named, unqualified);
         // `t JOIN main.t` with a temp t reads both schemas (the bare t is the temp table).
         for (const [name, schema] of named)
           if (schema === 'main' && unqualified.has(name) && this.hasTable(name)) throw mixed();
       },
-      readsSchemaTable: (schema) => route.touch(schema),
+      readsSchemaTable: (schema) => route.touch(schema, null),
     };
   }
 }

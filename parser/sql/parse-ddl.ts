@@ -246,7 +246,8 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
     });
   // `CREATE TEMP TABLE t` or `CREATE TABLE temp.t`: the connection's temporary schema.
   const temp = tempWord || p.schemas.get(key) === 'temp';
-  if (tempWord) p.schemas.set(key, 'temp');
+  // The new table's schema: TEMP's, else main (SQLite's CREATE TABLE never means temp unqualified).
+  p.schemas.set(key, temp ? 'temp' : 'main');
   if (p.acceptWord('AS')) {
     if (!p.isWord('SELECT') && !p.isWord('WITH'))
       throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
@@ -297,6 +298,7 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   const name = p.objectName('an index name', 'index');
   p.expectWord('ON');
   const table = p.name('a table name');
+  p.unqualified.add(table.toLowerCase());
   p.expectOp('(');
   const columns: string[] = [];
   const desc: boolean[] = [];

@@ -76,6 +76,10 @@ describe('against better-sqlite3', () => {
     'CREATE TABLE temp.v (e INT)',
     'CREATE TABLE IF NOT EXISTS temp.v (e INT)',
     'CREATE INDEX ui ON u (d)',
+    'CREATE INDEX gone ON u (c, d)',
+    'DROP INDEX gone',
+    'CREATE INDEX temp.gone2 ON u (d, c)',
+    'DROP INDEX temp.gone2',
     "INSERT INTO u (d) VALUES ('p'), ('q'), ('r')",
     "INSERT INTO u (d) VALUES ('s'), ('p')",
     "INSERT OR IGNORE INTO u (d) VALUES ('s'), ('p')",
@@ -116,6 +120,33 @@ describe('against better-sqlite3', () => {
       expect({ sql, mv: mvOutcome(con, sql) }).toEqual({ sql, mv: sqliteOutcome(sqlite, sql) });
   });
 
+  test('INSERT … SELECT and CREATE TABLE … AS from one schema into the other, as SQLite', () => {
+    const sqlite = new Sqlite(':memory:');
+    handles.push(sqlite);
+    const con = open(':memory:', { autocommit: true, safeIntegers: true });
+    for (const sql of [
+      'CREATE TABLE m (a INTEGER PRIMARY KEY, b TEXT)',
+      "INSERT INTO m VALUES (1, 'x'), (2, 'y'), (3, NULL)",
+      'CREATE TEMP TABLE c AS SELECT * FROM m',
+      'CREATE TEMP TABLE d AS SELECT a * 2 AS k, upper(b) AS u FROM main.m WHERE a > 1',
+      'SELECT * FROM c ORDER BY a',
+      'SELECT * FROM d ORDER BY k',
+      'CREATE TEMP TABLE t (a INTEGER PRIMARY KEY, b TEXT UNIQUE)',
+      'INSERT INTO t SELECT a + 10, b FROM m',
+      "INSERT INTO temp.t (b) SELECT b || '!' FROM main.m WHERE b IS NOT NULL RETURNING a, b",
+      'INSERT INTO t SELECT a + 20, b FROM m',
+      'INSERT OR IGNORE INTO t SELECT a + 20, b FROM m',
+      'SELECT * FROM t ORDER BY a',
+      'INSERT INTO m SELECT a + 100, b FROM t WHERE a > 11',
+      'INSERT INTO main.m (b) SELECT u FROM d',
+      'SELECT * FROM main.m ORDER BY a',
+      'CREATE TABLE back AS SELECT k FROM d',
+      "SELECT type, name FROM sqlite_master WHERE name = 'back'",
+      'SELECT * FROM back ORDER BY k',
+    ])
+      expect({ sql, mv: mvOutcome(con, sql) }).toEqual({ sql, mv: sqliteOutcome(sqlite, sql) });
+  });
+
   test('the catalog text of a temp table is a CREATE TABLE without TEMP (as SQLite keeps it)', () => {
     const con = open(':memory:', { autocommit: true });
     con.execute('CREATE TEMP TABLE t (a INTEGER PRIMARY KEY, b TEXT)');
@@ -132,9 +163,9 @@ describe('against better-sqlite3', () => {
     con.execute('CREATE TEMP TABLE t (a INT)');
     for (const sql of [
       'SELECT * FROM t JOIN m ON t.a = m.a',
-      'INSERT INTO t SELECT a FROM m',
-      'CREATE TEMP TABLE c AS SELECT * FROM m',
       'SELECT * FROM t WHERE a IN (SELECT a FROM m)',
+      'INSERT INTO t SELECT m.a FROM m JOIN t ON t.a = m.a',
+      'UPDATE t SET a = (SELECT max(a) FROM m)',
       'SELECT name FROM sqlite_master UNION ALL SELECT name FROM sqlite_temp_master',
     ]) {
       expect(() => con.execute(sql)).toThrow(NotSupportedError);
