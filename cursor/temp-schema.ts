@@ -189,6 +189,11 @@ export class TempSchema {
           if (schema === 'main' && unqualified.has(name) && this.hasTable(name)) throw mixed();
       },
       readsSchemaTable: (schema) => route.touch(schema, null),
+      // A catalog PRAGMA about a temporary table or index reads the temporary database's catalog.
+      readsCatalogOf: (name, schema) => {
+        const temp = schema === 'temp' || (schema === null && (this.hasTable(name) || this.hasIndex(name)));
+        route.touch(temp ? 'temp' : 'main', null);
+      },
     };
   }
 }

@@ -157,6 +157,7 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
     catalog.useSchemas?.(schemas, unqualified);
     const params = new ParamCollector(sql);
     params.schemaTableRead = catalog.readsSchemaTable ? (s) => catalog.readsSchemaTable?.(s) : null;
+    params.catalogObjectRead = catalog.readsCatalogOf ? (n, s) => catalog.readsCatalogOf?.(n, s) : null;
     params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {

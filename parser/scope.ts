@@ -32,6 +32,8 @@ export interface CatalogReader {
    */
   useSchemas?(schemas: ReadonlyMap<string, 'main' | 'temp'>, unqualified: ReadonlySet<string>): void;
   readsSchemaTable?(schema: 'main' | 'temp'): void;
+  /** A catalog PRAGMA (`table_info(t)`) reads the table or index `name` (of `schema` when named). */
+  readsCatalogOf?(name: string, schema: 'main' | 'temp' | null): void;
 }
 
 /** A view as the catalog keeps it: its name and CREATE VIEW text. */
