@@ -329,7 +329,9 @@ export class Connection<Row = ResultRow> {
     } catch (err) {
       throw route.reword(err);
     }
-    this.routes.set(lowered, route);
+    // Most statements run on the database as before: only the others keep their route.
+    if (route.resolve() !== 'main' || lowered.stmt.kind === 'dropIndex' || route.qualifies)
+      this.routes.set(lowered, route);
     this.cache.set(sql, version, lowered);
     return lowered;
   }
@@ -460,7 +462,9 @@ export class Connection<Row = ResultRow> {
 
   private runLowered(lowered: LoweredStatement, params: unknown, ctx: QueryTraceContext | null): RunOutcome {
     const bound: Params = bindParams(lowered.params, params);
-    const { db, stmt } = this.routed(lowered, bound);
+    let db = this.database;
+    let stmt = lowered.stmt;
+    if (this.routes.has(lowered)) ({ db, stmt } = this.routed(lowered, bound));
     switch (stmt.kind) {
       case 'select': {
         const view = db.readView();

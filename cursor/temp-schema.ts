@@ -81,6 +81,11 @@ export class Route {
     return err;
   }
 
+  /** Whether the statement qualifies some name (its errors then name the schema). */
+  get qualifies(): boolean {
+    return this.qualified.size > 0;
+  }
+
   /** The schema a qualifier gives `name`, or undefined. */
   qualifierOf(name: string): Schema | undefined {
     return this.qualified.get(name.toLowerCase());
