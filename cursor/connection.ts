@@ -42,6 +42,11 @@ import type { ConnectOptions } from './options';
 import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
+import { runVacuum } from './vacuum';
+import { mixed, Route, TempSchema } from './temp-schema';
+import { E } from '../planner/expr';
+import type { Expr } from '../planner/expr';
+import { L } from '../planner/logical';
 import { integrityRows, journalMode } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
@@ -146,6 +151,10 @@ export class Connection<Row = ResultRow> {
   private readonly cache: StatementCache;
   /** CREATE TEMP VIEW: views of this connection only, by lower-cased name (never stored). */
   private readonly tempViews = new Map<string, { name: string; sql: string }>();
+  /** CREATE TEMP TABLE: the connection's temporary database (cursor/temp-schema.ts). */
+  private readonly temp: TempSchema;
+  /** The schema each lowered statement runs in (temp-schema.ts Route). */
+  private readonly routes = new WeakMap<LoweredStatement, Route>();
   private readonly plans = new WeakMap<
     LoweredStatement,
     {
@@ -178,6 +187,10 @@ export class Connection<Row = ResultRow> {
     // As SQLite's sorter, which may hold as much as the page cache before it spills.
     this.sortBudgetBytes = opts.sortBudgetBytes ?? Math.max(DEFAULT_SORT_BUDGET_BYTES, opts.cacheBytes ?? 0);
     this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
+    this.temp = new TempSchema({
+      ...(opts.safeIntegers === undefined ? {} : { safeIntegers: opts.safeIntegers }),
+      ...(opts.foreignKeys === undefined ? {} : { foreignKeys: opts.foreignKeys }),
+    });
   }
 
   get autocommit(): boolean {
@@ -188,12 +201,14 @@ export class Connection<Row = ResultRow> {
     this._assertOpen();
     if (typeof on !== 'boolean') throw new InterfaceError('autocommit must be a boolean', 'BAD_OPTION');
     if (on && this.database.inTransaction) this.database.commit();
+    if (on) this.temp.commit();
     this.savepoints.length = 0;
     this._autocommit = on;
   }
 
+  /** An open transaction on the database or on the connection's temporary tables. */
   get inTransaction(): boolean {
-    return !this.closed && this.database.isOpen && this.database.inTransaction;
+    return !this.closed && this.database.isOpen && (this.database.inTransaction || this.temp.inTransaction);
   }
 
   cursor(): Cursor<Row> {
@@ -249,20 +264,26 @@ export class Connection<Row = ResultRow> {
   commit(): void {
     this._assertOpen();
     this.database.commit();
+    this.temp.commit();
     this.savepoints.length = 0;
   }
 
   rollback(): void {
     this._assertOpen();
     this.database.rollback();
+    this.temp.rollback();
     this.savepoints.length = 0;
   }
 
-  /** Close every cursor, roll back an open transaction, release the database. Idempotent. */
+  /**
+   * Close every cursor, roll back an open transaction, release the database and drop the
+   * temporary tables. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     for (const cur of [...this.cursors]) cur.close();
     this.closed = true;
+    this.temp.close();
     this.database.close();
   }
 
@@ -293,34 +314,85 @@ export class Connection<Row = ResultRow> {
     const version = db.storage.catalogVersion;
     const hit = this.cache.get(sql, version);
     if (hit) return hit;
-    // The catalog this connection may see: another connection's uncommitted DDL is not in it.
-    const lowered = sqlFront().lowerStatement(sql, {
-      names: () => db.visibleCollectionNames(),
-      collection: (name) => {
-        const state = db.visibleCollection(name);
-        return state ? { schema: state.meta.schema, compiled: state.compiled } : undefined;
-      },
-      view: (name) => {
-        const key = name.toLowerCase();
-        return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
-      },
-    });
+    // The catalog this connection may see: another connection's uncommitted DDL is not in it;
+    // its temporary tables come first (temp-schema.ts).
+    const route = new Route();
+    let lowered: LoweredStatement;
+    try {
+      lowered = sqlFront().lowerStatement(
+        sql,
+        this.temp.catalog(db, route, (name) => {
+          const key = name.toLowerCase();
+          return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
+        }),
+      );
+    } catch (err) {
+      throw route.reword(err);
+    }
+    // Most statements run on the database as before: only the others keep their route.
+    if (route.resolve() !== 'main' || lowered.stmt.kind === 'dropIndex' || route.qualifies)
+      this.routes.set(lowered, route);
     this.cache.set(sql, version, lowered);
     return lowered;
+  }
+
+  private schemaDb(schema: 'main' | 'temp'): Database {
+    return schema === 'temp' ? this.temp.database : this.database;
+  }
+
+  /**
+   * The database a lowered statement runs on (the connection's, or its temporary one) and the
+   * statement to run there: an INSERT … SELECT or CREATE TABLE … AS writing one schema and reading
+   * the other gets its query's rows, read on the other database, as constant rows.
+   */
+  private routed(lowered: LoweredStatement, bound: Params): { db: Database; stmt: LoweredStatement['stmt'] } {
+    const stmt = lowered.stmt;
+    const route = this.routes.get(lowered);
+    const where = route?.resolve() ?? 'main';
+    // DROP INDEX names no table: a temporary table's index is found first, as SQLite does.
+    if (
+      stmt.kind === 'dropIndex' &&
+      route?.qualifierOf(stmt.name) === undefined &&
+      this.temp.hasIndex(stmt.name)
+    )
+      return { db: this.temp.database, stmt };
+    if (where !== 'both') return { db: this.schemaDb(where), stmt };
+    const target =
+      stmt.kind === 'insert' ? stmt.collection : stmt.kind === 'createTableAs' ? stmt.name : null;
+    const cross = target === null ? null : route?.crossWrite(target);
+    if (!cross || (stmt.kind !== 'insert' && stmt.kind !== 'createTableAs') || stmt.select === null)
+      throw mixed();
+    const from = this.schemaDb(cross.read);
+    const view = from.readView();
+    const rows: Expr[][] = [];
+    try {
+      const { source } = openResult(physicalPlan(stmt.select.plan, view), view, {
+        readers: from.storage.readersFor(view),
+        params: bound,
+        session: this.session,
+      });
+      for (let r = source.next(); r !== null; r = source.next()) rows.push(r.map((v) => E.literal(v)));
+    } catch (err) {
+      // The query also reads the target's schema (`INSERT INTO t SELECT … FROM m JOIN t`).
+      if (err instanceof QueryError && err.message.startsWith('no such collection')) throw mixed();
+      throw err;
+    }
+    const db = this.schemaDb(cross.write);
+    if (stmt.kind === 'insert') return { db, stmt: { ...stmt, select: null, rows } };
+    return { db, stmt: { ...stmt, select: { ...stmt.select, plan: L.values(rows) } } };
   }
 
   private plan(
     lowered: LoweredStatement,
     stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>,
+    db: Database,
   ): { plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> } {
-    const version = this.database.storage.catalogVersion;
+    const version = db.storage.catalogVersion;
     const cached = this.plans.get(lowered);
     if (cached && cached.version === version && (cached.sizes === null || sameSizes(cached.sizes)))
       return cached;
     const seen = new Map<CollectionState, number>();
-    const plan = physicalPlan(stmt.plan, this.database.readView(), (c) =>
-      seen.set(c.state, sizeClass(c.pk.size)),
-    );
+    const plan = physicalPlan(stmt.plan, db.readView(), (c) => seen.set(c.state, sizeClass(c.pk.size)));
     // Plans of one table do not depend on its size; a join's order does, so it is re-planned when
     // a table it reads has grown or shrunk about fourfold since.
     const sizes = seen.size < 2 ? null : [...seen].map(([state, size]) => ({ state, size }));
@@ -376,7 +448,11 @@ export class Connection<Row = ResultRow> {
       // Refused before anything is written: executeMany has nowhere to put RETURNING rows.
       if (many && 'returning' in lowered.stmt && lowered.stmt.returning !== null)
         throw new ProgrammingError('executeMany cannot run a statement with RETURNING', 'PROGRAMMING');
-      return this.runLowered(lowered, params, ctx);
+      try {
+        return this.runLowered(lowered, params, ctx);
+      } catch (err) {
+        throw this.routes.get(lowered)?.reword(err) ?? err;
+      }
     } catch (err) {
       if (err instanceof ModelVaultError && err.sql === undefined)
         Object.defineProperty(err, 'sql', { value: sql });
@@ -386,13 +462,14 @@ export class Connection<Row = ResultRow> {
 
   private runLowered(lowered: LoweredStatement, params: unknown, ctx: QueryTraceContext | null): RunOutcome {
     const bound: Params = bindParams(lowered.params, params);
-    const stmt = lowered.stmt;
-    const db = this.database;
+    let db = this.database;
+    let stmt = lowered.stmt;
+    if (this.routes.has(lowered)) ({ db, stmt } = this.routed(lowered, bound));
     switch (stmt.kind) {
       case 'select': {
         const view = db.readView();
         const engine = db.storage;
-        const { plan, subplans } = this.plan(lowered, stmt);
+        const { plan, subplans } = this.plan(lowered, stmt, db);
         if (ctx) ctx.plan = summarize(plan, (sub) => physicalPlan(sub, view));
         const { source, stats } = openResult(plan, view, {
           readers: engine.readersFor(view),
@@ -432,19 +509,22 @@ export class Connection<Row = ResultRow> {
           stats: { rowsRead: 0, indexEntries: 0 },
         };
       }
+      // Transactions span the database and the temporary tables (temp-schema.ts).
       case 'begin':
-        if (db.inTransaction)
+        if (this.inTransaction)
           throw new TransactionError('cannot start a transaction within a transaction', 'NESTED_TRANSACTION');
-        db.begin();
+        this.database.begin();
         return { kind: 'done', rowCount: -1 };
       case 'commit':
-        if (!db.inTransaction) throw new TransactionError('cannot commit: no transaction is active');
-        db.commit();
+        if (!this.inTransaction) throw new TransactionError('cannot commit: no transaction is active');
+        if (this.database.inTransaction) this.database.commit();
+        this.temp.commit();
         this.savepoints.length = 0;
         return { kind: 'done', rowCount: -1 };
       case 'rollback':
-        if (!db.inTransaction) throw new TransactionError('cannot rollback: no transaction is active');
-        db.rollback();
+        if (!this.inTransaction) throw new TransactionError('cannot rollback: no transaction is active');
+        if (this.database.inTransaction) this.database.rollback();
+        this.temp.rollback();
         this.savepoints.length = 0;
         return { kind: 'done', rowCount: -1 };
       case 'savepoint':
@@ -454,8 +534,12 @@ export class Connection<Row = ResultRow> {
         return { kind: 'done', rowCount: -1 };
       case 'pragma':
         return this.runPragma(stmt);
+      case 'vacuum':
+        runVacuum(this.database, stmt, bound);
+        return { kind: 'done', rowCount: -1 };
       case 'createView':
-        if (stmt.temp) return this.createTempView(stmt);
+        // CREATE VIEW temp.v, or a view over a temporary table: a view of the temp schema.
+        if (stmt.temp || db !== this.database) return this.createTempView(stmt);
         return this.runWriteStatement(stmt, bound);
       case 'dropView':
         if (this.tempViews.delete(stmt.name.toLowerCase())) {
@@ -464,7 +548,7 @@ export class Connection<Row = ResultRow> {
         }
         return this.runWriteStatement(stmt, bound);
       default:
-        return this.runWriteStatement(stmt, bound);
+        return this.runWriteStatement(stmt, bound, db);
     }
   }
 
@@ -472,7 +556,8 @@ export class Connection<Row = ResultRow> {
   private createTempView(stmt: CreateViewStmt): RunOutcome {
     const db = this.database;
     const key = stmt.name.toLowerCase();
-    const table = db.visibleCollectionNames().some((n) => n.toLowerCase() === key);
+    const table =
+      db.visibleCollectionNames().some((n) => n.toLowerCase() === key) || this.temp.hasTable(stmt.name);
     if (table || this.tempViews.has(key)) {
       if (stmt.ifNotExists) return { kind: 'done', rowCount: -1 };
       throw new SchemaError(`${table ? 'table' : 'view'} ${stmt.name} already exists`, 'SCHEMA');
@@ -560,9 +645,20 @@ export class Connection<Row = ResultRow> {
     this.savepoints[at] = { ...mark, sp: engine.savepoint() };
   }
 
-  private runWriteStatement(stmt: LoweredStatement['stmt'], bound: Params): RunOutcome {
-    const db = this.database;
+  private runWriteStatement(
+    stmt: LoweredStatement['stmt'],
+    bound: Params,
+    db: Database = this.database,
+  ): RunOutcome {
+    const temp = db !== this.database;
     if (db.storage.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
+    // SAVEPOINT and ROLLBACK TO act on the database's engine only: refused rather than half-undone.
+    if (temp && this.savepoints.length > 0 && this.database.inTransaction)
+      throw new NotSupportedError('writing TEMP tables inside a SAVEPOINT');
+    if (temp && (stmt.kind === 'createTable' || stmt.kind === 'createTableAs')) {
+      const view = this.tempViews.get(stmt.name.toLowerCase());
+      if (view) throw new SchemaError(`view ${view.name} already exists`, 'SCHEMA');
+    }
     const isDml = stmt.kind === 'insert' || stmt.kind === 'update' || stmt.kind === 'delete';
     const implicit = !db.inTransaction;
     if (implicit) db.begin();
@@ -585,7 +681,10 @@ export class Connection<Row = ResultRow> {
     try {
       const result = runWrite(db, stmt, bound, this.session);
       if (mark) engine.release(mark);
-      if (implicit && this._autocommit) db.commit();
+      // A temporary table's write joins the database's open transaction (BEGIN … COMMIT).
+      if (implicit && this._autocommit && !(temp && this.database.inTransaction)) db.commit();
+      // Statements lowered before may have resolved a name this DDL now shadows or removes.
+      if (temp && !isDml) this.cache.clear();
       const rowCount = isDml ? result.rowCount : -1;
       if (isDml) {
         // SQLite's connection counters: kept across rollbacks, untouched by DDL.

@@ -5,7 +5,7 @@
  * Parameters stay as ParamExpr nodes so one lowered statement serves every execution (the
  * statement cache keys on the SQL text).
  */
-import type { ValueType } from '../planner/expr';
+import type { Expr, ValueType } from '../planner/expr';
 import type { LogicalPlan } from '../planner/logical';
 import type { DeletePlan, InsertPlan, ReturningPlan, UpdatePlan } from '../planner/write-plan';
 import type {
@@ -138,6 +138,17 @@ export interface PragmaStmt {
   readonly columns: readonly OutputColumn[];
 }
 
+/**
+ * `VACUUM [schema] [INTO target]`: compaction of the database (cursor/vacuum.ts). `into` is the
+ * target file's expression (a literal or a parameter, evaluated when the statement runs).
+ */
+export interface VacuumStmt {
+  readonly kind: 'vacuum';
+  /** `temp`: the connection's temporary schema, which holds nothing to compact. */
+  readonly schema: 'main' | 'temp';
+  readonly into: Expr | null;
+}
+
 export type Statement =
   | SelectStmt
   | ExplainStmt
@@ -161,7 +172,8 @@ export type Statement =
   | PragmaStmt
   | SetUserVersionStmt
   | AnalyzeStmt
-  | ReindexStmt;
+  | ReindexStmt
+  | VacuumStmt;
 
 export interface LoweredStatement {
   readonly sql: string;

@@ -57,6 +57,7 @@ function columnField(
   isPk: boolean,
   checks: readonly SqlExpr[],
   sql: string,
+  required = isPk,
 ): FieldDescriptor {
   if (!col.typeName)
     throw new NotSupportedError(
@@ -87,7 +88,7 @@ function columnField(
   const maxLength = declaredMaxLength(col.typeName, col.typeArgs);
   if (maxLength !== null) shape.constraints.push({ maxLength });
   for (const check of checks) applyCheck(col.name, shape, check, sql);
-  const nullable = !col.notNull && !isPk;
+  const nullable = !col.notNull && !required;
   const field: FieldDescriptor = {
     path: fieldPath(col.name),
     type: nullable ? { optional: shape.type } : shape.type,
@@ -205,7 +206,8 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): Un
   const keyOf = (cols: readonly ColumnDefAst[]): string =>
     cols.map((c) => c.name.toLowerCase()).join('\u0000');
   const single = pk.column;
-  const singleIndexed = single !== undefined && single.typeName !== 'INTEGER';
+  // An INTEGER PRIMARY KEY is the rowid and has no index, except in a WITHOUT ROWID table.
+  const singleIndexed = single !== undefined && (ast.withoutRowid || single.typeName !== 'INTEGER');
   if (single) seen.add(keyOf([single]));
   let n = 0;
   let keyIndex: string | undefined;
@@ -293,7 +295,49 @@ function foreignKeysOf(ast: Ast<'createTable'>, sql: string): ForeignKeyDescript
   return out;
 }
 
+/** SQLite's column types of a STRICT table (ANY included); any other, or none, is refused. */
+const STRICT_TYPES = new Set(['INT', 'INTEGER', 'REAL', 'TEXT', 'BLOB', 'ANY']);
+
+/**
+ * A STRICT table admits only SQLite's strict type names, checked before anything ModelVault
+ * would refuse so the error is SQLite's. ANY (a column holding any storage class) has no
+ * ModelVault type: every column here holds one declared type.
+ */
+function checkStrictColumns(ast: Ast<'createTable'>, sql: string): void {
+  for (const c of ast.columns) checkStrictColumn(ast.name, c, sql, '');
+}
+
+/** One column of STRICT table `table`; `prefix` leads SQLite's message (ADD COLUMN says where). */
+function checkStrictColumn(table: string, c: ColumnDefAst, sql: string, prefix: string): void {
+  if (!c.typeText)
+    throw new SchemaError(`${prefix}missing datatype for ${table}.${c.name}`, 'SCHEMA', {
+      sql,
+      offset: c.start,
+    });
+  const upper = c.typeText.toUpperCase();
+  if (!STRICT_TYPES.has(upper))
+    throw new SchemaError(`${prefix}unknown datatype for ${table}.${c.name}: "${c.typeText}"`, 'SCHEMA', {
+      sql,
+      offset: c.start,
+    });
+  if (upper === 'ANY')
+    throw new NotSupportedError(
+      `column type ANY (column ${c.name}): ModelVault columns hold one declared type`,
+      'NOT_SUPPORTED',
+      { sql, offset: c.start },
+    );
+}
+
+/** WITHOUT ROWID: the table needs a PRIMARY KEY and has no rowid to AUTOINCREMENT. */
+function checkWithoutRowid(ast: Ast<'createTable'>, key: PrimaryKey, sql: string): void {
+  if (!key.column && key.composite.length === 0)
+    throw new SchemaError(`PRIMARY KEY missing on table ${ast.name}`, 'SCHEMA', { sql });
+  if (ast.pkAutoIncrement || ast.columns.some((c) => c.autoIncrement))
+    throw new SchemaError('AUTOINCREMENT not allowed on WITHOUT ROWID tables', 'SCHEMA', { sql });
+}
+
 export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTableStmt {
+  if (ast.strict) checkStrictColumns(ast, sql);
   const seen = new Set<string>();
   for (const c of ast.columns) {
     const k = c.name.toLowerCase();
@@ -303,6 +347,10 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
   }
   const key = primaryKeyOf(ast, sql);
   const pk = key.column;
+  if (ast.withoutRowid) checkWithoutRowid(ast, key, sql);
+  // A WITHOUT ROWID table's key columns are NOT NULL (a rowid table's composite key allows NULLs).
+  const keyRequired = (c: ColumnDefAst): boolean =>
+    c === pk || (ast.withoutRowid && key.composite.includes(c));
   if (!pk && seen.has(HIDDEN_ROWID))
     throw new SchemaError(
       `column name ${HIDDEN_ROWID} is reserved for the hidden rowid of a table without a primary key`,
@@ -311,7 +359,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     );
   const tableChecks = checksByColumn(ast.checks, ast.columns, sql);
   const fields = ast.columns.map((c) =>
-    columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql),
+    columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql, keyRequired(c)),
   );
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
   const { indexes, keyIndex } = uniqueIndexes(ast, key, sql);
@@ -325,10 +373,13 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     indexes,
     ...(keyIndex === undefined ? {} : { keyIndex }),
     ...(foreignKeys.length === 0 ? {} : { foreignKeys }),
-    // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not).
-    autoIncrementKey: pk ? pk.typeName === 'INTEGER' : true,
+    // Only the exact type name INTEGER makes a rowid alias in SQLite (INT PRIMARY KEY does not);
+    // a WITHOUT ROWID table has no rowid, so its INTEGER PRIMARY KEY is an ordinary NOT NULL key.
+    autoIncrementKey: ast.withoutRowid ? false : pk ? pk.typeName === 'INTEGER' : true,
     autoIncrement: autoIncrementOf(ast, pk, sql),
-    notNull: ast.columns.filter((c) => c.notNull || c === pk).map((c) => c.name),
+    notNull: ast.columns.filter((c) => c.notNull || keyRequired(c)).map((c) => c.name),
+    strict: ast.strict,
+    withoutRowid: ast.withoutRowid,
   };
 }
 
@@ -363,6 +414,8 @@ export function lowerCreateIndex(
 export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sql: string): AddColumnStmt {
   const scope = scopeFor(catalog, ast.table, null, sql);
   const col = ast.column;
+  const table = scope.schema.name;
+  if (scope.schema.strict) checkStrictColumn(table, col, sql, `error in table ${table} after add column: `);
   if (col.primaryKey || col.unique)
     throw new NotSupportedError('ADD COLUMN with PRIMARY KEY or UNIQUE', 'NOT_SUPPORTED', { sql });
   if (resolvePath(scope, col.name.split('.')))

@@ -53,6 +53,8 @@ export function virtualScope(
   const name = ast.table;
   if (name === null) return null;
   const table = schemaTable(name) ?? pragmaTable(name);
+  if (table === 'sqlite_master' || table === 'sqlite_temp_master')
+    params.schemaTableRead?.(table === 'sqlite_master' ? 'main' : 'temp');
   if (table === null) {
     if (ast.tableArgs) throw new NotSupportedError(`table-valued function ${name}`, 'NOT_SUPPORTED', { sql });
     return null;
@@ -69,6 +71,7 @@ export function virtualScope(
   const base = schemaScope(table);
   const arg = lowered[0] ?? null;
   const named = arg?.kind === 'literal' && typeof arg.value === 'string' ? arg.value : null;
+  if (named !== null) params.catalogObjectRead?.(named, null);
   const source = { table, arg, ...viewRows(table, named, params) };
   return { ...base, source, qualifiers };
 }
@@ -220,15 +223,21 @@ const SETTINGS: ReadonlySet<string> = new Set<PragmaSetting>([
 
 export function lowerPragma(ast: PragmaAst, params: ParamCollector, sql: string): Statement {
   const name = ast.name.toLowerCase();
-  if (ast.schema !== null && ast.schema.toLowerCase() !== 'main') {
+  const schema = ast.schema?.toLowerCase() ?? null;
+  // `PRAGMA temp.table_info(t)`: the connection's temporary schema (a catalog PRAGMA only).
+  const temp = schema === 'temp' && (CATALOG_PRAGMAS as readonly string[]).includes(name);
+  if (schema !== null && schema !== 'main' && !temp) {
     throw new NotSupportedError(
       `PRAGMA ${ast.schema}.${ast.name}: only the main database exists`,
       'NOT_SUPPORTED',
       { sql },
     );
   }
-  if ((CATALOG_PRAGMAS as readonly string[]).includes(name))
+  if ((CATALOG_PRAGMAS as readonly string[]).includes(name)) {
+    if (ast.value !== null)
+      params.catalogObjectRead?.(ast.value, schema === 'temp' ? 'temp' : schema === 'main' ? 'main' : null);
     return catalogPragma(name as VirtualTable, ast.value, params);
+  }
   if (SETTINGS.has(name)) return settingPragma(name as PragmaSetting, ast, sql);
   throw new NotSupportedError(`PRAGMA ${ast.name}`, 'NOT_SUPPORTED', { sql });
 }

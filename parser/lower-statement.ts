@@ -5,8 +5,9 @@
  * plan factories), storage/schema types and src/errors.ts only.
  */
 import { InternalError, ModelVaultError, QueryError } from '../src/errors';
-import { parseSql } from './sql/parse';
-import type { LoweredStatement, Statement } from './ir';
+import { parseSqlSchemas } from './sql/parse';
+import type { LoweredStatement, Statement, VacuumStmt } from './ir';
+import { lowerExpr } from './lower-expr';
 import type { SelectAst, StatementAst } from './sql/ast';
 import { ParamCollector } from './params';
 import type { CatalogReader } from './scope';
@@ -107,6 +108,8 @@ function lower(ast: StatementAst, catalog: CatalogReader, params: ParamCollector
       return { kind: 'analyze', schema: ast.schema, name: ast.name };
     case 'reindex':
       return lowerReindex(ast, catalog, sql);
+    case 'vacuum':
+      return lowerVacuum(ast, params, sql);
     default:
       return lowerDdl(ast, catalog, sql);
   }
@@ -150,8 +153,11 @@ function viewInfo(name: string, extended: boolean, catalog: CatalogReader): unkn
  */
 export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStatement {
   try {
-    const ast = parseSql(sql);
+    const { ast, schemas, unqualified } = parseSqlSchemas(sql);
+    catalog.useSchemas?.(schemas, unqualified);
     const params = new ParamCollector(sql);
+    params.schemaTableRead = catalog.readsSchemaTable ? (s) => catalog.readsSchemaTable?.(s) : null;
+    params.catalogObjectRead = catalog.readsCatalogOf ? (n, s) => catalog.readsCatalogOf?.(n, s) : null;
     params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {
@@ -202,6 +208,25 @@ function lowerReindex(
         indexNamed(catalog, name)));
   if (!known) throw new QueryError('unable to identify the object to be reindexed', 'QUERY', { sql });
   return { kind: 'reindex' };
+}
+
+/**
+ * VACUUM's schema is `main` (also unnamed) or `temp`, any other is SQLite's "unknown database";
+ * the INTO target is an expression without columns (a file name literal or a parameter).
+ */
+function lowerVacuum(
+  ast: Extract<StatementAst, { t: 'vacuum' }>,
+  params: ParamCollector,
+  sql: string,
+): VacuumStmt {
+  const lower = ast.schema?.toLowerCase() ?? 'main';
+  if (lower !== 'main' && lower !== 'temp')
+    throw new QueryError(`unknown database ${ast.schema ?? ''}`, 'QUERY', { sql });
+  const into =
+    ast.into === null
+      ? null
+      : lowerExpr(ast.into, { scope: null, params, sql, aggregates: null, allowColumns: false });
+  return { kind: 'vacuum', schema: lower, into };
 }
 
 function indexNamed(catalog: CatalogReader, name: string): boolean {

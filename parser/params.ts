@@ -75,6 +75,10 @@ export class ParamCollector {
    * table too: tables win, as in SQLite); set by lowerStatement.
    */
   viewInfo: ((name: string, extended: boolean) => unknown[][] | null) | null = null;
+  /** Told when the statement reads sqlite_master (`main`) or sqlite_temp_master (`temp`). */
+  schemaTableRead: ((schema: 'main' | 'temp') => void) | null = null;
+  /** Told which table or index a catalog PRAGMA reads (and the schema it names, if any). */
+  catalogObjectRead: ((name: string, schema: 'main' | 'temp' | null) => void) | null = null;
   /** Lowers a CTE's body for a reference to it; set with queryLowerer. */
   cteLowerer: ((entry: CteEntry) => CteBody) | null = null;
   /** Lower-cased names of the views being expanded (a view that reads itself is an error). */

@@ -25,6 +25,15 @@ export interface CatalogReader {
   names?(): string[];
   /** The view called `name` (any case; TEMP views first), or undefined. */
   view?(name: string): CatalogView | undefined;
+  /**
+   * Told, before a statement is lowered, which names it qualifies with a schema (`main`, `temp`),
+   * and when it reads a schema table which one (`sqlite_master` is main's, `sqlite_temp_master`
+   * temp's): a connection with temporary tables resolves and routes the statement by them.
+   */
+  useSchemas?(schemas: ReadonlyMap<string, 'main' | 'temp'>, unqualified: ReadonlySet<string>): void;
+  readsSchemaTable?(schema: 'main' | 'temp'): void;
+  /** A catalog PRAGMA (`table_info(t)`) reads the table or index `name` (of `schema` when named). */
+  readsCatalogOf?(name: string, schema: 'main' | 'temp' | null): void;
 }
 
 /** A view as the catalog keeps it: its name and CREATE VIEW text. */
@@ -128,7 +137,8 @@ function hasHiddenKey(scope: TableScope): boolean {
  */
 function rowidAlias(scope: TableScope, parts: readonly string[]): string[] | null {
   if (parts.length !== 1 || !ROWID_NAMES.includes(parts[0].toLowerCase())) return null;
-  if (resolvePath(scope, parts)) return null;
+  // A WITHOUT ROWID table has none ("no such column: rowid"), even over a hidden composite-key id.
+  if (scope.schema.withoutRowid || resolvePath(scope, parts)) return null;
   const pk = scope.schema.fields[scope.compiled.pkColumn];
   if (pk.type.kind !== 'int64' && pk.type.kind !== 'uint64') return null;
   return [...scope.schema.primaryKey];
@@ -149,6 +159,7 @@ function resolved(
 
 /** Whether a column is SQLite's rowid: the hidden one, or an INTEGER (exactly) PRIMARY KEY. */
 function isRowid(scope: TableScope, acc: PathAccessor): boolean {
+  if (scope.schema.withoutRowid) return false;
   if (acc.column !== scope.compiled.pkColumn || acc.sub.length > 0) return false;
   const pk = scope.schema.fields[scope.compiled.pkColumn];
   if (pk.type.kind !== 'int64') return false;

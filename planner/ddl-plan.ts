@@ -23,6 +23,10 @@ export interface CreateTableStmt {
   readonly autoIncrement: boolean;
   /** Columns declared NOT NULL (for the SQL error mapping; the schema makes them non-optional). */
   readonly notNull: readonly string[];
+  /** `STRICT` (CollectionSchema.strict). */
+  readonly strict: boolean;
+  /** `WITHOUT ROWID` (CollectionSchema.withoutRowid). */
+  readonly withoutRowid: boolean;
 }
 
 /** CREATE VIEW: `sql` is the statement text stored in the catalog (and shown by sqlite_master). */

@@ -60,9 +60,20 @@ function findIndexOwner(engine: Engine, name: string): CollectionState | undefin
   return undefined;
 }
 
-/** Re-normalizing a changed schema must not drop what the table was declared with (AUTOINCREMENT, foreign keys). */
+/** The flags a table was declared with (AUTOINCREMENT, STRICT, WITHOUT ROWID), which normalizing drops. */
+function tableFlags(
+  schema: CollectionSchema,
+): Pick<CollectionSchema, 'autoIncrement' | 'strict' | 'withoutRowid'> {
+  return {
+    ...(schema.autoIncrement ? { autoIncrement: true as const } : {}),
+    ...(schema.strict ? { strict: true as const } : {}),
+    ...(schema.withoutRowid ? { withoutRowid: true as const } : {}),
+  };
+}
+
+/** Re-normalizing a changed schema must not drop what the table was declared with (flags, foreign keys). */
 function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
-  const out = before.autoIncrement ? { ...next, autoIncrement: true as const } : next;
+  const out = { ...next, ...tableFlags(before) };
   return before.foreignKeys ? { ...out, foreignKeys: before.foreignKeys } : out;
 }
 
@@ -196,6 +207,8 @@ export function executeDdl(
       };
       const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
       if (stmt.autoIncrement) schema.autoIncrement = true;
+      if (stmt.strict) schema.strict = true;
+      if (stmt.withoutRowid) schema.withoutRowid = true;
       engine.registerCollection(schema);
       return { rowCount: 0 };
     }
@@ -335,7 +348,7 @@ function dropColumn(engine: Engine, stmt: DropColumnStmt): WriteResult {
   const fks = schema.foreignKeys?.filter((k) => !(k.columns.length === 1 && sameName(k.columns[0], name)));
   const after: CollectionSchema = {
     ...next,
-    ...(schema.autoIncrement ? { autoIncrement: true as const } : {}),
+    ...tableFlags(schema),
     ...(fks && fks.length > 0 ? { foreignKeys: fks } : {}),
   };
   engine.rewriteCollection(schema.name, after, withoutColumn(engine, state, stmt.column));

@@ -7,6 +7,7 @@
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
+import { HIDDEN_ROWID } from '../storage/schema/normalize';
 import { setPath } from '../storage/schema/paths';
 import { DataError, IntegrityError, ProgrammingError, ValidationError } from '../src/errors';
 
@@ -105,7 +106,10 @@ export function sqlError(err: unknown, state: CollectionState, obj: Row): unknow
 }
 
 export function isAutoKey(state: CollectionState): boolean {
-  const pkField = state.meta.schema.fields[state.compiled.pkColumn];
+  const schema = state.meta.schema;
+  const pkField = schema.fields[state.compiled.pkColumn];
+  // A WITHOUT ROWID table's declared key is never assigned (its composite key's hidden one is).
+  if (schema.withoutRowid && pkField.path[0] !== HIDDEN_ROWID) return false;
   return baseType(pkField.type).kind === 'int64';
 }
 

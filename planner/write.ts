@@ -389,7 +389,9 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
     if (fk !== null) fk.inserted(state, stored);
     rowCount++;
     const pk = stored[state.compiled.pkColumn];
-    if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
+    // A WITHOUT ROWID insert has no rowid and leaves lastRowId as it was (SQLite's rule).
+    if ((typeof pk === 'number' || typeof pk === 'bigint') && state.meta.schema.withoutRowid !== true)
+      lastRowId = pk;
     if (project) returned.push(project(stored));
   };
   if (stmt.select) {

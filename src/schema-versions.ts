@@ -123,10 +123,14 @@ function normalizeNext(current: CollectionSchema, next: SchemaVersionInput): Col
     next.primaryKey ?? [...current.primaryKey],
     next.indexes ?? indexes,
   );
-  const keyed =
-    current.autoIncrement && pathText(schema.primaryKey) === pathText(current.primaryKey)
-      ? { ...schema, autoIncrement: true as const }
-      : schema;
+  const sameKey = pathText(schema.primaryKey) === pathText(current.primaryKey);
+  // STRICT and a kept key's AUTOINCREMENT / WITHOUT ROWID are table options a version keeps.
+  const keyed = {
+    ...schema,
+    ...(current.autoIncrement && sameKey ? { autoIncrement: true as const } : {}),
+    ...(current.withoutRowid && sameKey ? { withoutRowid: true as const } : {}),
+    ...(current.strict ? { strict: true as const } : {}),
+  };
   // Foreign keys are table options, as for ALTER TABLE: a schema version keeps them.
   return current.foreignKeys ? { ...keyed, foreignKeys: current.foreignKeys } : keyed;
 }

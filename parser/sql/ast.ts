@@ -356,6 +356,12 @@ export type StatementAst =
       readonly t: 'createTable';
       readonly name: string;
       readonly ifNotExists: boolean;
+      /** CREATE TEMP TABLE / CREATE TABLE temp.t: a table of the connection's temporary schema. */
+      readonly temp: boolean;
+      /** `STRICT` after the column list: only INT, INTEGER, REAL, TEXT, BLOB (and ANY) column types. */
+      readonly strict: boolean;
+      /** `WITHOUT ROWID`: the primary key is the row's identity; there is no rowid. */
+      readonly withoutRowid: boolean;
       readonly columns: readonly ColumnDefAst[];
       /** Table-level PRIMARY KEY (...) clauses (more than one is an error the lowering reports). */
       readonly primaryKeys: readonly (readonly string[])[];
@@ -372,6 +378,7 @@ export type StatementAst =
       readonly t: 'createTableAs';
       readonly name: string;
       readonly ifNotExists: boolean;
+      readonly temp: boolean;
       readonly select: QueryAst;
     }
   | { readonly t: 'dropTable'; readonly name: string; readonly ifExists: boolean }
@@ -407,6 +414,8 @@ export type StatementAst =
   | { readonly t: 'savepoint' | 'release' | 'rollbackTo'; readonly name: string }
   /** `REINDEX`, `REINDEX name` (a collation, table or index), `REINDEX schema.name`. */
   | { readonly t: 'reindex'; readonly schema: string | null; readonly name: string | null }
+  /** `VACUUM [schema] [INTO expr]`. */
+  | { readonly t: 'vacuum'; readonly schema: string | null; readonly into: SqlExpr | null }
   /** `ANALYZE`, `ANALYZE name` (a schema, table or index), `ANALYZE schema.name`. */
   | { readonly t: 'analyze'; readonly schema: string | null; readonly name: string | null }
   | PragmaAst;

@@ -13,6 +13,8 @@ import type {
 } from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
 import type { ExprParser } from './parse-expr';
+import { QueryError } from '../../src/errors';
+import type { Token } from './lexer';
 
 /** Words that end a column's type name and start its constraints. */
 const CONSTRAINT_WORDS = [
@@ -202,17 +204,54 @@ function columnDef(p: ExprParser): ColumnDefAst {
   };
 }
 
+/**
+ * SQLite's table options after the column list: `STRICT` and `WITHOUT ROWID`, comma-separated, in
+ * any order. SQLite names a word it does not know ("unknown table option: FOO"); options not
+ * separated by a comma are a syntax error there and here.
+ */
+function tableOptions(p: ExprParser): { strict: boolean; withoutRowid: boolean } {
+  let strict = false;
+  let withoutRowid = false;
+  if (p.tok.kind !== 'ident') return { strict, withoutRowid };
+  do {
+    const t = p.tok;
+    if (p.acceptWord('STRICT')) strict = true;
+    else if (p.acceptWord('WITHOUT')) {
+      const word = p.tok;
+      if (!p.acceptWord('ROWID')) throw unknownOption(p, word);
+      withoutRowid = true;
+    } else throw unknownOption(p, t);
+  } while (p.acceptOp(','));
+  return { strict, withoutRowid };
+}
+
+function unknownOption(p: ExprParser, t: Token): Error {
+  if (t.kind === 'eof') return p.error('expected a table option', t);
+  return new QueryError(`unknown table option: ${t.text}`, 'QUERY', { sql: p.sql, offset: t.start });
+}
+
 /** The statement parser's SELECT, for CREATE TABLE … AS SELECT (it lives above this module). */
 export type SelectParser = () => QueryAst;
 
-function createTable(p: ExprParser, select: SelectParser): StatementAst {
+function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): StatementAst {
   p.expectWord('TABLE');
   const exists = ifNotExists(p);
+  const at = p.tok;
   const name = p.objectName('a table name', 'table');
+  const key = name.toLowerCase();
+  if (tempWord && p.schemas.get(key) === 'main')
+    throw new QueryError('temporary table name must be unqualified', 'QUERY', {
+      sql: p.sql,
+      offset: at.start,
+    });
+  // `CREATE TEMP TABLE t` or `CREATE TABLE temp.t`: the connection's temporary schema.
+  const temp = tempWord || p.schemas.get(key) === 'temp';
+  // The new table's schema: TEMP's, else main (SQLite's CREATE TABLE never means temp unqualified).
+  p.schemas.set(key, temp ? 'temp' : 'main');
   if (p.acceptWord('AS')) {
     if (!p.isWord('SELECT') && !p.isWord('WITH'))
       throw p.unsupported('CREATE TABLE ... AS with anything but SELECT');
-    return { t: 'createTableAs', name, ifNotExists: exists, select: select() };
+    return { t: 'createTableAs', name, ifNotExists: exists, temp, select: select() };
   }
   p.expectOp('(');
   const columns: ColumnDefAst[] = [];
@@ -237,11 +276,13 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     } else columns.push(columnDef(p));
   } while (p.acceptOp(','));
   p.expectOp(')');
-  if (p.isWord('WITHOUT') || p.isWord('STRICT')) throw p.unsupported(`table option ${p.tok.upper}`);
+  const options = tableOptions(p);
   return {
     t: 'createTable',
     name,
     ifNotExists: exists,
+    temp,
+    ...options,
     columns,
     primaryKeys,
     pkAutoIncrement: autoinc.seen,
@@ -257,6 +298,7 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   const name = p.objectName('an index name', 'index');
   p.expectWord('ON');
   const table = p.name('a table name');
+  p.unqualified.add(table.toLowerCase());
   p.expectOp('(');
   const columns: string[] = [];
   const desc: boolean[] = [];
@@ -304,14 +346,16 @@ export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   const start = p.tok.start;
   p.expectWord('CREATE');
   const temp = p.isWord('TEMP') || p.isWord('TEMPORARY');
-  if (temp && !p.isWord('VIEW', p.peek())) throw p.unsupported('temporary tables');
+  if (temp && !p.isWord('VIEW', p.peek()) && !p.isWord('TABLE', p.peek()))
+    throw p.unsupported(`CREATE TEMP ${p.peek().upper}`);
   if (temp) p.i++;
   if (p.acceptWord('VIEW')) return createView(p, select, temp, start);
+  if (temp) return createTable(p, select, true);
   if (p.isWord('TRIGGER') || p.isWord('VIRTUAL')) throw p.unsupported(`CREATE ${p.tok.upper}`);
   const unique = p.acceptWord('UNIQUE');
   if (p.acceptWord('INDEX')) return createIndex(p, unique);
   if (unique) throw p.error('expected INDEX');
-  return createTable(p, select);
+  return createTable(p, select, false);
 }
 
 export function parseDrop(p: ExprParser): StatementAst {

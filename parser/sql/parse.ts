@@ -59,7 +59,7 @@ const STATEMENT_WORDS = [
   'ANALYZE',
   'REINDEX',
 ];
-const UNSUPPORTED_STATEMENTS = ['VACUUM', 'ATTACH', 'DETACH'];
+const UNSUPPORTED_STATEMENTS = ['ATTACH', 'DETACH'];
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -139,6 +139,11 @@ class StatementParser extends ExprParser {
         return this.values();
       case 'PRAGMA':
         return parsePragma(this);
+      case 'VACUUM': {
+        this.i++;
+        const schema = this.atName() && !this.isWord('INTO') ? this.name('a schema name') : null;
+        return { t: 'vacuum', schema, into: this.acceptWord('INTO') ? this.expr() : null };
+      }
       case 'ANALYZE':
       case 'REINDEX': {
         // `ANALYZE [schema | [schema.]table-or-index]` and `REINDEX [collation | [schema.]table-or-index]`.
@@ -347,10 +352,12 @@ class StatementParser extends ExprParser {
     } else {
       let name = this.name('a table name');
       // `main.t` is `t`: the one database a connection has is SQLite's `main`.
-      if (this.isOp('.') && name.toLowerCase() === 'main') {
+      if (this.isOp('.') && (name.toLowerCase() === 'main' || name.toLowerCase() === 'temp')) {
+        const schema = this.schemaQualifier(name, 'table');
         this.i++;
         name = this.name('a table name');
-      }
+        this.schemas.set(name.toLowerCase(), schema);
+      } else this.unqualified.add(name.toLowerCase());
       let args: SqlExpr[] | undefined;
       // Table-valued functions: the catalog PRAGMAs' (`pragma_table_info('t')`), json_each and json_tree.
       if (this.isOp('(')) {
@@ -687,8 +694,19 @@ function endsWithFrom(query: QueryAst): boolean {
 
 /** Parse one statement (trailing semicolons allowed). */
 export function parseSql(sql: string): StatementAst {
+  return parseSqlSchemas(sql).ast;
+}
+
+/** Parse one statement, with the schemas (`main`, `temp`) it qualifies names with. */
+export function parseSqlSchemas(sql: string): {
+  ast: StatementAst;
+  schemas: ReadonlyMap<string, 'main' | 'temp'>;
+  unqualified: ReadonlySet<string>;
+} {
   if (typeof sql !== 'string') throw new ProgrammingError('SQL must be a string', 'PROGRAMMING');
-  return new StatementParser(sql, tokenize(sql)).statement();
+  const p = new StatementParser(sql, tokenize(sql));
+  const ast = p.statement();
+  return { ast, schemas: p.schemas, unqualified: p.unqualified };
 }
 
 /** Parse one expression on its own (a stored DEFAULT expression's text); nothing may follow it. */

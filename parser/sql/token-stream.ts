@@ -158,15 +158,36 @@ export class TokenStream {
   }
 
   /**
-   * A table, view or index name, which `main.` may qualify: a connection has one database, SQLite's
-   * `main`. Any other schema (`temp.t`, an attached one) is a NotSupportedError naming `kind`.
+   * The names the statement qualifies with a schema (`main.t`, `temp.t`), lower-cased: the
+   * connection looks those up in that schema only (cursor/temp-schema.ts).
+   */
+  readonly schemas = new Map<string, 'main' | 'temp'>();
+  /** Table names the statement also uses unqualified, lower-cased. */
+  readonly unqualified = new Set<string>();
+
+  /** `main` or `temp` for a `schema.` qualifier; any other schema is refused. */
+  schemaQualifier(name: string, kind: string): 'main' | 'temp' {
+    const lower = name.toLowerCase();
+    if (lower !== 'main' && lower !== 'temp') throw this.unsupported(`schema-qualified ${kind} names`);
+    return lower;
+  }
+
+  /**
+   * A table, view or index name, which `main.` or `temp.` may qualify (SQLite's database of the
+   * connection and its temporary one). Any other schema (an attached one) is a NotSupportedError
+   * naming `kind`.
    */
   objectName(what: string, kind: string): string {
     const first = this.name(what);
-    if (!this.isOp('.')) return first;
-    if (first.toLowerCase() !== 'main') throw this.unsupported(`schema-qualified ${kind} names`);
+    if (!this.isOp('.')) {
+      this.unqualified.add(first.toLowerCase());
+      return first;
+    }
+    const schema = this.schemaQualifier(first, kind);
     this.i++;
-    return this.name(what);
+    const name = this.name(what);
+    this.schemas.set(name.toLowerCase(), schema);
+    return name;
   }
 
   /** `a` or `a.b.c` (nested paths in INSERT/UPDATE/CREATE INDEX column lists). */

@@ -116,6 +116,7 @@ function samePath(a: readonly string[], b: readonly string[]): boolean {
  * tables have no separate primary-key index in SQLite.
  */
 export function keyIsRowid(schema: CollectionSchema): boolean {
+  if (schema.withoutRowid) return false;
   const paths = primaryKeyPaths(schema);
   if (paths.length !== 1) return paths.length === 0;
   const field = schema.fields.find((f) => samePath(f.path, paths[0]));
@@ -213,8 +214,10 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema, inli
   const t = field.type;
   const keys = primaryKeyPaths(schema);
   const isPk = keys.length === 1 && samePath(keys[0], field.path);
+  // WITHOUT ROWID makes its key columns NOT NULL: the option says so without the clause.
+  const impliedNotNull = isPk || (schema.withoutRowid === true && keys.some((k) => samePath(k, field.path)));
   if (isPk && inline) parts.push(schema.autoIncrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
-  else if (t.kind !== 'optional' && !isPk) parts.push('NOT NULL');
+  else if (t.kind !== 'optional' && !impliedNotNull) parts.push('NOT NULL');
   const unique = schema.indexes.some(
     (ix) =>
       isAutoindex(ix) &&
@@ -250,7 +253,13 @@ export function createTableSql(schema: CollectionSchema): string {
     }
   }
   for (const fk of schema.foreignKeys ?? []) parts.push(foreignKeyClause(fk));
-  return `CREATE TABLE ${sqlName(schema.name)} (${parts.join(', ')})`;
+  return `CREATE TABLE ${sqlName(schema.name)} (${parts.join(', ')})${tableOptionsSql(schema)}`;
+}
+
+/** The table options after the column list (` STRICT, WITHOUT ROWID`), or ''. */
+function tableOptionsSql(schema: CollectionSchema): string {
+  const options = [...(schema.strict ? ['STRICT'] : []), ...(schema.withoutRowid ? ['WITHOUT ROWID'] : [])];
+  return options.length === 0 ? '' : ` ${options.join(', ')}`;
 }
 
 /** A foreign key as a table constraint (the form that says every kind, composite ones included). */

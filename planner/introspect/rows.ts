@@ -103,7 +103,11 @@ function masterRows(view: ReadView): Row[] {
   let sequence = false;
   for (const { id, schema } of tables(view)) {
     rows.push(['table', schema.name, schema.name, id, createTableSql(schema)]);
-    for (const ix of indexesOf(schema)) rows.push(['index', ix.name, schema.name, 0, ix.sql]);
+    for (const ix of indexesOf(schema)) {
+      // A WITHOUT ROWID table is its primary-key b-tree: SQLite lists no separate index for it.
+      if (schema.withoutRowid && ix.origin === 'pk') continue;
+      rows.push(['index', ix.name, schema.name, 0, ix.sql]);
+    }
     // SQLite creates sqlite_sequence with its first AUTOINCREMENT table.
     if (schema.autoIncrement && !sequence) {
       sequence = true;
@@ -202,7 +206,9 @@ function rowsOf(
     case 'sqlite_master':
       return masterRows(view);
     case 'sqlite_temp_master':
-      return [];
+      // A connection runs every statement that reads it on its temporary database
+      // (cursor/temp-schema.ts), whose own catalog is the temp schema.
+      return masterRows(view);
     case 'sqlite_sequence':
       return sequenceRows(view);
     case 'sqlite_stat1':

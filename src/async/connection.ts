@@ -58,6 +58,11 @@ export class AsyncConnection {
   private closed = false;
   /** Held while this connection has a transaction open on the writer. */
   private held: { release: Release; generation: number } | null = null;
+  /**
+   * Set once a statement may have made a TEMP table: those live in this connection's handle on
+   * the writer worker only (cursor/temp-schema.ts), so from then on reads go there too.
+   */
+  private temp = false;
   private readonly cursors = new Set<AsyncCursor<unknown>>();
 
   /** @internal Use connectAsync(). */
@@ -182,12 +187,13 @@ export class AsyncConnection {
     this._assertOpen();
     if (typeof sql !== 'string') throw new InterfaceError('SQL must be a string', 'INTERFACE');
     const id = resultId();
+    if (!this.temp && /\btemp(orary)?\b/i.test(sql) && !readsOnly(sql)) this.temp = true;
     if (this.held) {
       const generation = this.pool.writer.generation;
       const reply = await this.inTransactionCall<ExecReply>(ctl, 'exec', id, sql, params, prefetch);
       return { reply, host: this.pool.writer, generation, id };
     }
-    if (readsOnly(sql)) {
+    if (readsOnly(sql) && !this.temp) {
       const where = this.pool.hasReaders ? 'reader' : 'writer';
       const { host, result } = this.pool.statement<ExecReply>(
         where,

@@ -122,6 +122,16 @@ export interface CollectionSchema {
    * (docs/format.md §3.1).
    */
   foreignKeys?: NormalizedForeignKey[];
+  /**
+   * SQL `STRICT`: declared with SQLite's strict column types only (INT, INTEGER, REAL, TEXT, BLOB);
+   * values are checked as in every collection. Kept for the catalog's SQL text (docs/format.md §3.1).
+   */
+  strict?: true;
+  /**
+   * SQL `WITHOUT ROWID`: the primary key is the row's identity, so the table has no `rowid` and an
+   * INTEGER PRIMARY KEY does not auto-assign (docs/format.md §3.1).
+   */
+  withoutRowid?: true;
 }
 
 /** The hidden field identifying the rows of a table without a single-field primary key. */

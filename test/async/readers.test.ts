@@ -124,3 +124,26 @@ test('readers follow DDL and re-attach after a compaction; an open result set ke
     await conn.close();
   }
 });
+
+test('TEMP tables of an async connection: its later reads go to its writer-side handle', async () => {
+  const path = tmp.file();
+  const conn = await connectAsync(path, { readers: 2, autocommit: true });
+  const other = await connectAsync(path, { readers: 2, autocommit: true });
+  try {
+    await conn.execute('CREATE TABLE m (a INT)');
+    await conn.execute('INSERT INTO m VALUES (1)');
+    await conn.execute('CREATE TEMP TABLE t (a INT)');
+    await conn.execute('INSERT INTO t SELECT a + 1 FROM m');
+    // Several reads at once: each must find the temp table, none may land on a reader worker.
+    const reads = await Promise.all(
+      Array.from({ length: 6 }, async () => (await conn.execute('SELECT a FROM t')).fetchAll()),
+    );
+    expect(reads).toEqual(Array.from({ length: 6 }, () => [[2]]));
+    expect(await (await conn.execute('SELECT a FROM m')).fetchAll()).toEqual([[1]]);
+    // Another connection sees no temp table of this one.
+    await expect(other.execute('SELECT a FROM t')).rejects.toThrow('no such table: t');
+  } finally {
+    await conn.close();
+    await other.close();
+  }
+});

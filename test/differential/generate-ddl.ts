@@ -2,7 +2,8 @@
  * Differential generators for the DDL forms of issue 12: CREATE TABLE … AS SELECT over `t`,
  * tables with DEFAULT (expr) columns filled by INSERT … SELECT, AUTOINCREMENT tables whose
  * largest rows are deleted, and ALTER TABLE RENAME of `t` and its columns (renamed back at once,
- * so the other generators keep their names). Each statement carries the reads that check it
+ * so the other generators keep their names); and of issue 13: STRICT / WITHOUT ROWID tables,
+ * TEMP tables and VACUUM. Each statement carries the reads that check it
  * (`then`): the new table's rows, or `t` through its new names.
  */
 import fc from 'fast-check';
@@ -123,6 +124,71 @@ function rename(cols: Col[]): fc.Arbitrary<Stmt> {
   });
 }
 
+/**
+ * STRICT / WITHOUT ROWID tables (issue 13) filled from `t` and changed; `rowid` is an error in
+ * both engines for a WITHOUT ROWID table.
+ */
+function tableOptions(): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.constantFrom('STRICT', 'WITHOUT ROWID', 'STRICT, WITHOUT ROWID', 'WITHOUT ROWID, STRICT'),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 2 }),
+    )
+    .map(([options, composite, m]) => {
+      const name = fresh('opt');
+      const key = composite
+        ? 'k TEXT, n INTEGER, v REAL, PRIMARY KEY (k, n)'
+        : 'n INTEGER PRIMARY KEY, k TEXT, v REAL';
+      return ddl(`CREATE TABLE ${name} (${key}) ${options}`, [
+        write(`INSERT INTO ${name} (n, k, v) SELECT id, 'k' || (id % 3), id * 1.5 FROM t`),
+        write(
+          `INSERT OR REPLACE INTO ${name} (n, k, v) SELECT id, 'k' || (id % 3), -1.0 FROM t WHERE id % 2 = 0`,
+        ),
+        write(`UPDATE ${name} SET v = v + 1 WHERE n % 3 = ${m}`),
+        write(`DELETE FROM ${name} WHERE n % 3 = ${(m + 1) % 3}`),
+        ordered(`SELECT * FROM ${name} ORDER BY n, k`),
+        ordered(`SELECT k, count(*), sum(v) FROM ${name} GROUP BY k ORDER BY k`),
+        ordered(`SELECT rowid, n FROM ${name} ORDER BY n`),
+      ]);
+    });
+}
+
+/** A TEMP table (issue 13) written and read through both spellings, then dropped. */
+function tempTable(): fc.Arbitrary<Stmt> {
+  return fc
+    .tuple(
+      fc.boolean(),
+      fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 5 }),
+      fc.constantFrom(...TEXTS),
+    )
+    .map(([qualified, values, s]) => {
+      const name = fresh('tmp');
+      const create = qualified ? `CREATE TABLE temp.${name}` : `CREATE TEMP TABLE ${name}`;
+      return ddl(`${create} (id INTEGER PRIMARY KEY, v INTEGER, s TEXT)`, [
+        write(`INSERT INTO ${name} (v, s) VALUES ${values.map((v) => `(${v}, ${q(s)})`).join(', ')}`),
+        write(`UPDATE temp.${name} SET v = v * 2 WHERE id % 2 = 1`),
+        ordered(`SELECT * FROM ${name} ORDER BY id`),
+        ordered(`SELECT type, name FROM sqlite_temp_master WHERE name = '${name}'`),
+        ordered(`SELECT count(*), sum(v) FROM temp.${name}`),
+        ddl(`DROP TABLE temp.${name}`),
+      ]);
+    });
+}
+
+/** VACUUM (issue 13), after which the suite reads `t` again. */
+function vacuum(): fc.Arbitrary<Stmt> {
+  return fc.constantFrom('VACUUM', 'VACUUM main').map((sql) => ddl(sql, [ordered('SELECT count(*) FROM t')]));
+}
+
 export function ddlStatementArb(cols: Col[]): fc.Arbitrary<Stmt> {
-  return fc.oneof(createAs(cols), defaults(), autoincrement(), rename(cols));
+  return fc.oneof(
+    createAs(cols),
+    defaults(),
+    autoincrement(),
+    rename(cols),
+    tableOptions(),
+    tempTable(),
+    vacuum(),
+  );
 }

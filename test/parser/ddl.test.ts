@@ -32,6 +32,22 @@ describe('CREATE TABLE', () => {
       autoIncrementKey: true,
       autoIncrement: false,
       notNull: ['id', 'title'],
+      strict: false,
+      withoutRowid: false,
+    });
+  });
+
+  test('STRICT, WITHOUT ROWID: the key is not auto-assigned and every key column is NOT NULL', () => {
+    const stmt = createTable('CREATE TABLE t (a TEXT, b INT, PRIMARY KEY (a, b)) STRICT, WITHOUT ROWID');
+    expect(stmt).toMatchObject({ strict: true, withoutRowid: true, notNull: ['a', 'b'] });
+    expect(stmt.fields.slice(0, 2)).toEqual([
+      { path: 'a', type: 'string', constraints: [] },
+      { path: 'b', type: 'int64', constraints: [], sqlType: 'INT' },
+    ]);
+    expect(createTable('CREATE TABLE t (id INTEGER PRIMARY KEY) WITHOUT ROWID')).toMatchObject({
+      autoIncrementKey: false,
+      withoutRowid: true,
+      indexes: [],
     });
   });
 
@@ -249,9 +265,15 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a TEXT COLLATE klingon)', QueryError, 'no such collation sequence: klingon'],
     ['CREATE TABLE t (a INT UNIQUE ON CONFLICT REPLACE)', NotSupportedError, 'ON CONFLICT'],
     ['CREATE TABLE t (a INT GENERATED ALWAYS AS (1))', NotSupportedError, 'generated'],
-    ['CREATE TABLE t (a INT) WITHOUT ROWID', NotSupportedError, 'WITHOUT'],
-    ['CREATE TABLE t (a INT) STRICT', NotSupportedError, 'STRICT'],
-    ['CREATE TEMP TABLE t (a INT)', NotSupportedError, 'temporary'],
+    ['CREATE TABLE t (a INT) WITHOUT ROWID', SchemaError, 'PRIMARY KEY missing on table t'],
+    ['CREATE TABLE t (a VARCHAR(9)) STRICT', SchemaError, 'unknown datatype for t.a: "VARCHAR(9)"'],
+    ['CREATE TABLE t (a ANY) STRICT', NotSupportedError, 'column type ANY'],
+    ['CREATE TABLE t (a INT) BOGUS', QueryError, 'unknown table option: BOGUS'],
+    [
+      'CREATE TEMP TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END',
+      NotSupportedError,
+      'CREATE TEMP TRIGGER',
+    ],
     ['CREATE TABLE t AS VALUES (1)', NotSupportedError, 'AS with anything but SELECT'],
     ['CREATE TRIGGER tr AFTER INSERT ON books BEGIN SELECT 1; END', NotSupportedError, 'CREATE TRIGGER'],
     ['CREATE TABLE t (a INT,)', QueryError, 'expected a column name'],
