@@ -37,6 +37,8 @@ import {
 import type { BackfillOptions, SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from './schema-versions';
 
 import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
+// Partial and expression indexes evaluate SQL: the typed API's writes keep them as SQL's do.
+import '../parser/index-sql';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 export type { OpenOptions } from './options';
