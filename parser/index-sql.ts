@@ -14,6 +14,8 @@ import { scalarFunction } from '../planner/functions';
 import type { CompiledSchema } from '../storage/schema/compile';
 import type { CollectionSchema, NormalizedIndex } from '../storage/schema/normalize';
 import { setIndexSqlCompiler } from '../storage/index-exprs';
+import { setIndexSqlSupport } from '../planner/sql-index-path';
+import { exprEquals } from './expr-utils';
 import type { IndexRowFunctions } from '../storage/index-exprs';
 import { ParamCollector } from './params';
 import { lowerExpr } from './lower-expr';
@@ -205,6 +207,7 @@ function compileStoredIndex(
 }
 
 setIndexSqlCompiler(compileStoredIndex);
+setIndexSqlSupport({ lower: loweredStoredIndex, equals: exprEquals });
 
 /** Whether stored index `ix` (with SQL text) reads top-level column `column` in a key or its WHERE. */
 export function indexReadsColumn(

@@ -64,6 +64,17 @@ function same(db: BetterSqlite3.Database, conn: Conn, sql: string): Outcome {
   return got;
 }
 
+function explainText(conn: Conn, sql: string): string {
+  const cur = conn.cursor();
+  const out = cur
+    .execute(`EXPLAIN ${sql}`)
+    .fetchAll()
+    .map((r) => String((r as unknown[])[0]))
+    .join('\n');
+  cur.close();
+  return out;
+}
+
 const TABLE = 'CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, c INTEGER, d INTEGER)';
 
 /** Index definitions the random cases pick from: unique and not, partial, on expressions, both. */
@@ -99,6 +110,9 @@ function writeSql(r: () => number): string {
   if (pick < 0.88) return `UPDATE t SET d = ${value(r, false)} WHERE a <= ${a}`;
   // Rows in key order on both sides (which clash a statement meets first names its error).
   if (pick < 0.92) return `UPDATE t SET c = c + 1 WHERE a >= ${a}`;
+  // Rows found through an index, then moved out of it or deleted.
+  if (pick < 0.95) return `UPDATE t SET d = ${value(r, false)} WHERE d = 1 AND b = ${value(r, true)}`;
+  if (pick < 0.97) return `DELETE FROM t WHERE lower(b) = ${value(r, true)}`;
   return `DELETE FROM t WHERE a = ${a}`;
 }
 
@@ -109,42 +123,66 @@ const QUERIES = [
   'SELECT a FROM t WHERE c + d = 3 ORDER BY a',
   "SELECT a FROM t WHERE lower(b) = 'x' ORDER BY a",
   'SELECT a FROM t WHERE c > 2 AND b IS NOT NULL ORDER BY a',
+  // Through the indexes when they apply (the plans are checked in the planning tests below).
+  "SELECT a FROM t WHERE d = 1 AND b = 'y' ORDER BY a",
+  "SELECT a FROM t WHERE lower(b) = 'x' AND d IS NOT NULL ORDER BY a",
+  "SELECT a, b FROM t WHERE lower(b) = 'x' AND c = 2 AND d = 1 ORDER BY a",
+  'SELECT a, c FROM t WHERE abs(c) = 2 AND d < 3 ORDER BY a',
+  'SELECT a FROM t WHERE c > 2 AND b IS NOT NULL AND c = 4 ORDER BY a',
+  "SELECT a FROM t WHERE (CASE WHEN c IS NULL THEN 0 ELSE c % 3 END) = 1 AND b LIKE 'x%' ORDER BY a",
+  "SELECT count(*) FROM t WHERE b LIKE 'x%'",
+  "SELECT a FROM t WHERE c + d = '3' ORDER BY a",
+  'SELECT a FROM t WHERE c + d = 3.0 ORDER BY a',
+  'SELECT a FROM t WHERE d = 1 ORDER BY a',
+  "SELECT a FROM t WHERE d = 1 AND b = 'x' COLLATE NOCASE ORDER BY a",
 ];
 
 describe('partial and expression indexes against better-sqlite3', () => {
-  test.each([1, 2, 3, 4, 5, 6, 7, 8])('random writes, seed %i: same errors, rows and index trees', (seed) => {
-    const r = rng(seed);
-    const file = tmpFile();
-    const db = new BetterSqlite3(':memory:');
-    let conn = connect(file, { autocommit: true });
-    try {
-      same(db, conn, TABLE);
-      // Some rows before the indexes: CREATE builds them from existing rows (or fails as SQLite does).
-      for (let i = 0; i < 6; i++) same(db, conn, writeSql(r));
-      for (const ix of INDEXES) if (r() < 0.7) same(db, conn, ix);
-      for (let i = 0; i < 120; i++) {
-        same(db, conn, writeSql(r));
-        if (i % 40 === 39) {
-          // Reopen: the definitions come back from the catalog and keep enforcing.
-          conn.close();
-          conn = connect(file, { autocommit: true });
+  test.each(Array.from({ length: 16 }, (_, i) => i + 1))(
+    'random writes, seed %i: same errors, rows and index trees',
+    (seed) => {
+      const r = rng(seed);
+      const file = tmpFile();
+      const db = new BetterSqlite3(':memory:');
+      let conn = connect(file, { autocommit: true });
+      try {
+        same(db, conn, TABLE);
+        // Some rows before the indexes: CREATE builds them from existing rows (or fails as SQLite does).
+        for (let i = 0; i < 6; i++) same(db, conn, writeSql(r));
+        const made = INDEXES.filter((ix) => r() < 0.7 && same(db, conn, ix).ok);
+        for (let i = 0; i < 120; i++) {
+          same(db, conn, writeSql(r));
+          if (i % 40 === 39) {
+            // Reopen: the definitions come back from the catalog and keep enforcing.
+            conn.close();
+            conn = connect(file, { autocommit: true });
+          }
         }
+        for (const q of QUERIES) same(db, conn, q);
+        // The queries above went through the indexes that apply (the most recently made first).
+        if (made.includes(INDEXES[0]) && !made.includes(INDEXES[2]))
+          expect(explainText(conn, "SELECT a FROM t WHERE d = 1 AND b = 'y'")).toMatch(
+            /SqlIndexScan t using partial u_active/,
+          );
+        if (made.includes(INDEXES[1]))
+          expect(explainText(conn, 'SELECT a FROM t WHERE c + d = 3')).toMatch(
+            /SqlIndexScan t using u_sum key=3/,
+          );
+        same(
+          db,
+          conn,
+          "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+        );
+        same(db, conn, 'PRAGMA index_list(t)');
+        for (const name of ['u_lower', 'i_abs', 'u_active']) same(db, conn, `PRAGMA index_xinfo(${name})`);
+      } finally {
+        conn.close();
+        db.close();
       }
-      for (const q of QUERIES) same(db, conn, q);
-      same(
-        db,
-        conn,
-        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
-      );
-      same(db, conn, 'PRAGMA index_list(t)');
-      for (const name of ['u_lower', 'i_abs', 'u_active']) same(db, conn, `PRAGMA index_xinfo(${name})`);
-    } finally {
-      conn.close();
-      db.close();
-    }
-    const report = verifyDatabaseFile(file);
-    expect(report.problems).toEqual([]);
-  });
+      const report = verifyDatabaseFile(file);
+      expect(report.problems).toEqual([]);
+    },
+  );
 
   test('one active row per user: a UNIQUE partial index only among the rows it holds', () => {
     const db = new BetterSqlite3(':memory:');
@@ -274,5 +312,119 @@ describe('partial and expression indexes against better-sqlite3', () => {
     expect(() => cur.execute('ALTER TABLE t RENAME TO u')).toThrow('partial or expression index');
     cur.execute('ALTER TABLE t RENAME COLUMN c TO cc');
     conn.close();
+  });
+});
+
+describe('query planning through partial and expression indexes', () => {
+  const N = 2000;
+  let db: BetterSqlite3.Database;
+  let conn: Conn;
+  beforeAll(() => {
+    db = new BetterSqlite3(':memory:');
+    conn = connect(':memory:', { autocommit: true });
+    const setup = [
+      'CREATE TABLE s (id INTEGER PRIMARY KEY, user INTEGER, active INTEGER, name TEXT, a INTEGER, b INTEGER)',
+      'CREATE UNIQUE INDEX one_active ON s (user) WHERE active = 1',
+      'CREATE INDEX by_lower ON s (lower(name))',
+      'CREATE INDEX by_sum ON s (a + b, id)',
+      'CREATE INDEX named ON s (a) WHERE name IS NOT NULL',
+    ];
+    for (const sql of setup) same(db, conn, sql);
+    const rows: string[] = [];
+    for (let i = 1; i <= N; i++) {
+      const name = i % 7 === 0 ? 'NULL' : `'${i % 3 === 0 ? 'Ab' : 'ab'}${i % 50}'`;
+      rows.push(`(${i}, ${i % 400}, ${i <= 400 && i % 5 === 0 ? 1 : 0}, ${name}, ${i % 13}, ${i % 11})`);
+    }
+    expect(same(db, conn, `INSERT INTO s VALUES ${rows.join(', ')}`)).toEqual({ ok: true, changes: N });
+  });
+  afterAll(() => {
+    conn.close();
+    db.close();
+  });
+
+  /** Run `sql` on both, compare, and return ModelVault's rows read and its plan. */
+  function run(sql: string, params: unknown[] = []): { rowsRead: number; plan: string } {
+    const want = db
+      .prepare(sql)
+      .raw(true)
+      .all(...params);
+    const cur = conn.cursor();
+    const got = cur.execute(sql, params).fetchAll();
+    expect(got).toEqual(want);
+    const rowsRead = cur.executionStats?.rowsRead ?? -1;
+    const plan = conn
+      .cursor()
+      .execute(`EXPLAIN ${sql}`, params)
+      .fetchAll()
+      .map((r) => String((r as unknown[])[0]))
+      .join('\n');
+    return { rowsRead, plan };
+  }
+
+  test('an equality on the key of a partial index whose WHERE the query repeats', () => {
+    const r = run('SELECT id FROM s WHERE active = 1 AND user = ? ORDER BY id', [5]);
+    expect(r.plan).toMatch(/SqlIndexScan s using partial one_active key=\?/);
+    expect(r.rowsRead).toBeLessThanOrEqual(1);
+  });
+
+  test('the whole partial index when the query implies its WHERE but compares no key', () => {
+    const r = run('SELECT count(*) FROM s WHERE active = 1');
+    expect(r.plan).toMatch(/SqlIndexScan s using partial one_active range=\[full\]/);
+    const active = (db.prepare('SELECT count(*) FROM s WHERE active = 1').pluck().get() as number) ?? 0;
+    expect(r.rowsRead).toBe(active);
+    expect(active).toBeLessThan(N / 4);
+  });
+
+  test('c IS NOT NULL is implied by a comparison of c', () => {
+    const r = run("SELECT id FROM s WHERE name > 'ab4' AND a = 3 ORDER BY id");
+    expect(r.plan).toMatch(/SqlIndexScan s using partial named/);
+    expect(r.rowsRead).toBeLessThan(N);
+  });
+
+  test('an expression index answers an equality on the same expression', () => {
+    const r = run("SELECT id, name FROM s WHERE lower(name) = 'ab7' ORDER BY id");
+    expect(r.plan).toMatch(/SqlIndexScan s using by_lower key='ab7'/);
+    const count = db.prepare("SELECT count(*) FROM s WHERE lower(name) = 'ab7'").pluck().get() as number;
+    expect(count).toBeGreaterThan(20);
+    expect(r.rowsRead).toBe(count);
+  });
+
+  test('the first expression of a composite expression index', () => {
+    const r = run('SELECT id FROM s WHERE a + b = ? ORDER BY id', [12]);
+    expect(r.plan).toMatch(/SqlIndexScan s using by_sum key=\?/);
+    const count = db.prepare('SELECT count(*) FROM s WHERE a + b = 12').pluck().get() as number;
+    expect(r.rowsRead).toBe(count);
+  });
+
+  test.each([
+    // The query does not imply the index's WHERE: never through it.
+    'SELECT id FROM s WHERE user = 5 ORDER BY id',
+    'SELECT id FROM s WHERE active = 1 OR user = 5 ORDER BY id',
+    'SELECT count(*) FROM s WHERE active >= 1',
+    'SELECT id FROM s WHERE a = 3 ORDER BY id',
+    // A different expression, a collation, a non-constant value.
+    "SELECT id FROM s WHERE upper(name) = 'AB7' ORDER BY id",
+    "SELECT id FROM s WHERE lower(name) = 'AB7' COLLATE NOCASE ORDER BY id",
+    'SELECT id FROM s WHERE a + b = id ORDER BY id',
+    'SELECT id FROM s WHERE b + a = 12 ORDER BY id',
+  ])('%s: not through a partial or expression index', (sql) => {
+    const r = run(sql);
+    expect(r.plan).not.toMatch(/SqlIndexScan/);
+  });
+
+  test('a looked-up value of another class than the keys: same answers', () => {
+    for (const v of ['12', 12.0, 12n, null, Buffer.from('12')])
+      run('SELECT id FROM s WHERE a + b = ? ORDER BY id', [v]);
+    for (const v of [7, 'ab7', null]) run('SELECT id FROM s WHERE lower(name) = ? ORDER BY id', [v]);
+  });
+
+  test('UPDATE and DELETE find their rows through the index and keep it exact', () => {
+    same(db, conn, "UPDATE s SET name = 'zz' WHERE lower(name) = 'ab9'");
+    same(db, conn, 'UPDATE s SET active = 0 WHERE active = 1 AND user = 10');
+    same(db, conn, 'DELETE FROM s WHERE a + b = 3');
+    run("SELECT id FROM s WHERE lower(name) = 'zz' ORDER BY id");
+    run("SELECT id FROM s WHERE lower(name) = 'ab9' ORDER BY id");
+    run('SELECT id FROM s WHERE active = 1 ORDER BY id');
+    run('SELECT id FROM s WHERE a + b = 3 ORDER BY id');
   });
 });
