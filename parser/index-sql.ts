@@ -22,7 +22,8 @@ import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import type { TableScope } from './scope';
 import { tryColumn } from './scope';
-import { QueryError, SchemaError } from '../src/errors';
+import { NotSupportedError, QueryError, SchemaError } from '../src/errors';
+import { exprCollation } from '../planner/sql-text';
 
 type CreateIndexAst = Extract<StatementAst, { t: 'createIndex' }>;
 
@@ -155,6 +156,14 @@ export function lowerIndexSql(ast: CreateIndexAst, scope: TableScope, sql: strin
     isExpr.push(true);
     paths.push(firstColumn(lowered, scope));
   });
+  // Entries are ordered and compared BINARY: a UNIQUE key under another collation (a NOCASE
+  // column, `+c` of one) would let through what SQLite refuses as a duplicate.
+  if (ast.unique && keys.some((k) => exprCollation(k) !== undefined))
+    throw new NotSupportedError(
+      'a UNIQUE partial or expression index on a key with a collation other than BINARY',
+      'NOT_SUPPORTED',
+      { sql },
+    );
   const where = ast.where ? lowerPart(ast.where, scope, sql, WHERE_PLACE) : null;
   return { keys, isExpr, paths, where };
 }

@@ -468,7 +468,9 @@ export function normalizeCollection(
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
   for (const ix of ni) {
-    if (ix.kind !== 'unique') continue;
+    // A partial or expression index's paths stand in for its key columns: CREATE INDEX checked
+    // the collation of each (parser/index-sql.ts).
+    if (ix.kind !== 'unique' || ix.sql !== undefined) continue;
     for (const path of indexPaths(ix)) {
       const collate = fieldAt(nf, path)?.collate;
       if (collate)

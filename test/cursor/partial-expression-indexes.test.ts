@@ -428,3 +428,37 @@ describe('query planning through partial and expression indexes', () => {
     run('SELECT id FROM s WHERE a + b = 3 ORDER BY id');
   });
 });
+
+test('crash recovery: a log replayed without a checkpoint rebuilds the same entries', () => {
+  const file = tmpFile();
+  const db = new BetterSqlite3(':memory:');
+  const conn = connect(file, { autocommit: true });
+  const r = rng(99);
+  let copy = '';
+  try {
+    same(db, conn, TABLE);
+    for (const ix of INDEXES) same(db, conn, ix);
+    for (let i = 0; i < 150; i++) same(db, conn, writeSql(r));
+    // What a kill now would leave: the committed log, no checkpoint since.
+    copy = `${file}.killed`;
+    fs.copyFileSync(file, copy);
+  } finally {
+    conn.close();
+  }
+  const typed = Database.open(copy, { readOnly: true });
+  try {
+    expect(typed.storage.recoveryReport.replayedTransactions).toBeGreaterThan(50);
+  } finally {
+    typed.close();
+  }
+  const reopened = connect(copy, { autocommit: true });
+  try {
+    for (const q of QUERIES) same(db, reopened, q);
+    for (let i = 0; i < 40; i++) same(db, reopened, writeSql(r));
+    for (const q of QUERIES) same(db, reopened, q);
+  } finally {
+    reopened.close();
+    db.close();
+  }
+  expect(verifyDatabaseFile(copy).problems).toEqual([]);
+});
