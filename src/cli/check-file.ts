@@ -32,6 +32,8 @@ import { checkColumnPages } from '../../storage/column-pages';
 import { findCommittedAfter, isZeroHeader, scanLog } from '../../storage/log-scan';
 import { indexKeyCompare, newIndexTree, rowOfState } from '../../storage/collection-state';
 import { NOT_INDEXED } from '../../storage/index-exprs';
+// A partial or expression index's keys are SQL: the check reads them as every writer does.
+import '../../parser/index-sql';
 import type { CollectionView } from '../../storage/collection-state';
 import { compareValues, keyHasNull } from '../../storage/compare';
 import { WriterLock, resolveRealPath } from '../../storage/lock';
