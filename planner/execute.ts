@@ -277,7 +277,8 @@ function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unkno
  * filter above decides), nothing for a NULL value (`=` NULL is never true).
  */
 function sqlIndexBounds(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
-  const v = node.key === null ? undefined : evalConst(node.key, env);
+  if (node.key === null) return new Bounds(node.reverse === true);
+  const v = evalConst(node.key, env);
   if (v === null) return null;
   const number = typeof v === 'number' || typeof v === 'bigint';
   const text = typeof v === 'string';

@@ -325,10 +325,12 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // hint keeps the table to what it names.
     const viaSqlIndex =
       !probe && choice.access.kind === 'CollectionScan' && view.hint === undefined
-        ? sqlIndexAccess(table, semi.rest)
+        ? sqlIndexAccess(table, semi.rest, accessSort, accessSort !== null && choice.ordered)
         : null;
-    if (viaSqlIndex) node = viaSqlIndex;
-    else if (probe) {
+    if (viaSqlIndex) {
+      node = viaSqlIndex.node;
+      ordered = viaSqlIndex.ordered;
+    } else if (probe) {
       semiTerms = semi.terms.filter((t) => t !== probe.term);
       node = coveringAccess(
         view,

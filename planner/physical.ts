@@ -92,6 +92,8 @@ export interface SqlIndexScanNode {
   readonly keyClass: 'any' | 'number' | 'text';
   /** The index has a WHERE (for explain()). */
   readonly partial: boolean;
+  /** A whole walk backwards (an ORDER BY … DESC it answers). */
+  readonly reverse?: true;
 }
 
 export interface CollectionScanNode {

@@ -20,7 +20,8 @@ import type { CompiledSchema } from '../storage/schema/compile';
 import type { Expr } from './expr';
 import { conjuncts, isConstant } from './expr';
 import { affinity, typeOf } from './compile-expr';
-import { comparisonCollation } from './sql-text';
+import { comparisonCollation, exprCollation } from './sql-text';
+import type { SortKey } from './logical';
 import type { SqlIndexScanNode } from './physical';
 
 /** A stored partial or expression index lowered against its table. */
@@ -110,11 +111,18 @@ function equalityValue(
  * applies; null otherwise (the caller keeps its own access path). The most recently created
  * index that applies wins, a key lookup over a whole partial index.
  */
-export function sqlIndexAccess(view: CollectionView, where: Expr | null): SqlIndexScanNode | null {
+export function sqlIndexAccess(
+  view: CollectionView,
+  where: Expr | null,
+  sort: readonly SortKey[] | null,
+  /** The table scan already gives the ORDER BY (by primary key): no whole partial index then. */
+  scanOrdered = false,
+): { node: SqlIndexScanNode; ordered: boolean } | null {
   const s = support;
-  if (s === null || where === null) return null;
+  if (s === null || (where === null && sort === null)) return null;
   const terms = conjuncts(where);
   let whole: SqlIndexScanNode | null = null;
+  let walk: SqlIndexScanNode | null = null;
   for (let i = view.allIndexes.length - 1; i >= 0; i--) {
     const ix = view.allIndexes[i];
     if (!ix.special) continue;
@@ -123,8 +131,8 @@ export function sqlIndexAccess(view: CollectionView, where: Expr | null): SqlInd
     const collection = view.meta.schema.name;
     for (const q of terms) {
       const eq = equalityValue(q, exprs.keys[0], s);
-      if (eq !== null)
-        return {
+      if (eq !== null) {
+        const node: SqlIndexScanNode = {
           kind: 'SqlIndexScan',
           collection,
           index: ix.def.name,
@@ -132,7 +140,20 @@ export function sqlIndexAccess(view: CollectionView, where: Expr | null): SqlInd
           keyClass: eq.keyClass,
           partial: exprs.where !== null,
         };
+        return { node, ordered: false };
+      }
     }
+    const reverse: boolean | null = walk === null ? walkOrder(view, ix, exprs.keys[0], sort, s) : null;
+    if (reverse !== null)
+      walk = {
+        kind: 'SqlIndexScan',
+        collection,
+        index: ix.def.name,
+        key: null,
+        keyClass: 'any',
+        partial: exprs.where !== null,
+        ...(reverse ? { reverse: true } : {}),
+      };
     if (exprs.where !== null)
       whole ??= {
         kind: 'SqlIndexScan',
@@ -143,5 +164,33 @@ export function sqlIndexAccess(view: CollectionView, where: Expr | null): SqlInd
         partial: true,
       };
   }
-  return whole;
+  if (walk !== null) return { node: walk, ordered: true };
+  return whole === null || scanOrdered ? null : { node: whole, ordered: false };
+}
+
+/**
+ * Whether walking index `ix` (first key `key`) gives the ORDER BY `sort`: one term on the same
+ * expression compared BINARY (then optionally the primary key, in the walk's direction, which
+ * orders a single-key index's ties). Its answer is the walk's direction (true: backwards), or
+ * null when the walk does not give that order.
+ */
+function walkOrder(
+  view: CollectionView,
+  ix: IndexView,
+  key: Expr,
+  sort: readonly SortKey[] | null,
+  s: IndexSqlSupport,
+): boolean | null {
+  if (sort === null || sort.length === 0 || sort.length > 2) return null;
+  const [first, tie] = sort;
+  if (first.nulls !== undefined || !s.equals(first.expr, key)) return null;
+  if (exprCollation(first.expr) !== undefined || exprCollation(key) !== undefined) return null;
+  // DESC on every column is stored ascending (its ties the other way round): not walked for order.
+  if (ix.desc !== null || ix.def.descending === true) return null;
+  if (tie !== undefined) {
+    const pk = view.compiled.pkColumn;
+    const onPk = tie.expr.kind === 'column' && tie.expr.column === pk && tie.expr.sub.length === 0;
+    if (ix.composite || !onPk || tie.desc !== first.desc || tie.nulls !== undefined) return null;
+  }
+  return first.desc;
 }

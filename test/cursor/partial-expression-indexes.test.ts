@@ -412,6 +412,35 @@ describe('query planning through partial and expression indexes', () => {
     expect(r.plan).not.toMatch(/SqlIndexScan/);
   });
 
+  test('ORDER BY the indexed expression walks the index: LIMIT reads only what it returns', () => {
+    for (const [sql, reverse] of [
+      ['SELECT id, lower(name) FROM s ORDER BY lower(name), id LIMIT 7', false],
+      ['SELECT id, lower(name) FROM s ORDER BY lower(name) DESC, id DESC LIMIT 7', true],
+    ] as const) {
+      const r = run(sql);
+      expect(r.plan).toContain(`SqlIndexScan s using by_lower range=[full]${reverse ? ' reverse' : ''}`);
+      expect(r.plan).not.toMatch(/Sort|TopN/);
+      expect(r.rowsRead).toBe(7);
+    }
+    // A partial index's order, when the WHERE implies the index's.
+    const r = run('SELECT id, a FROM s WHERE name IS NOT NULL ORDER BY a, id LIMIT 5');
+    expect(r.plan).toContain('SqlIndexScan s using partial named range=[full]');
+    expect(r.plan).not.toMatch(/Sort|TopN/);
+    // Under a Filter the LIMIT cannot tell the walk how many it wants: one first batch (8 rows).
+    expect(r.rowsRead).toBeLessThanOrEqual(8);
+  });
+
+  test.each([
+    'SELECT id FROM s ORDER BY lower(name) COLLATE NOCASE, id LIMIT 5',
+    'SELECT id FROM s ORDER BY lower(name), id DESC LIMIT 5',
+    'SELECT id FROM s ORDER BY lower(name) NULLS LAST, id LIMIT 5',
+    'SELECT id FROM s ORDER BY a, id LIMIT 5',
+    'SELECT id FROM s ORDER BY a + b, a LIMIT 5',
+  ])('%s: the walk does not give that order, so it is sorted', (sql) => {
+    const r = run(sql);
+    expect(r.plan).toMatch(/Sort|TopN/);
+  });
+
   test('a looked-up value of another class than the keys: same answers', () => {
     for (const v of ['12', 12.0, 12n, null, Buffer.from('12')])
       run('SELECT id FROM s WHERE a + b = ? ORDER BY id', [v]);

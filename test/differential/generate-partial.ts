@@ -1,9 +1,10 @@
 /**
  * Differential generator for partial indexes and indexes on expressions (issue 13): a
  * `CREATE [UNIQUE] INDEX … ON t (key) [WHERE pred]` over `t`, then reads the planner may answer
- * through it (the WHERE repeated, an equality on the key), writes that move rows into and out of
- * it (and clash on a UNIQUE one), and the index dropped again so the other generators keep `t`
- * as they know it (ALTER TABLE RENAME is refused while such an index reads a column).
+ * through it (the WHERE repeated, an equality on the key, ORDER BY the key), writes that move
+ * rows into and out of it (and clash on a UNIQUE one), and the index dropped again so the other
+ * generators keep `t` as they know it (ALTER TABLE RENAME is refused while such an index reads a
+ * column).
  */
 import fc from 'fast-check';
 import type { Col, ColType, Stmt } from './literals';
@@ -90,6 +91,8 @@ export function partialIndexStatementArb(cols: Col[]): fc.Arbitrary<Stmt> {
           return ddl(`CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON t (${keys})${clause}`, [
             select(`SELECT * FROM t WHERE ${key.expr} = ${value}${also} ORDER BY id`),
             select(`SELECT id FROM t WHERE 1${also} ORDER BY id`),
+            select(`SELECT id, ${key.expr} FROM t WHERE 1${also} ORDER BY ${key.expr}, id LIMIT 6`),
+            select(`SELECT id, ${key.expr} FROM t WHERE 1${also} ORDER BY ${key.expr} DESC, id DESC LIMIT 6`),
             write(`UPDATE t SET ${kc.name} = ${newValue} WHERE id % ${every} = 0`),
             select(`SELECT * FROM t WHERE ${key.expr} = ${value}${also} ORDER BY id`),
             write(`DELETE FROM t WHERE ${key.expr} = ${value}${also}`),
