@@ -491,3 +491,32 @@ test('crash recovery: a log replayed without a checkpoint rebuilds the same entr
   }
   expect(verifyDatabaseFile(copy).problems).toEqual([]);
 });
+
+test('DROP COLUMN before an indexed one and ADD COLUMN: the index follows its columns', () => {
+  const db = new BetterSqlite3(':memory:');
+  const conn = connect(':memory:', { autocommit: true });
+  try {
+    for (const sql of [
+      'CREATE TABLE w (id INTEGER PRIMARY KEY, x INTEGER, b TEXT, c INTEGER)',
+      "INSERT INTO w VALUES (1, 1, 'Aa', 1), (2, 2, 'aa', 0), (3, 3, 'b', 1), (4, 4, NULL, 1)",
+      'CREATE INDEX wl ON w (lower(b)) WHERE c = 1',
+      'CREATE UNIQUE INDEX wu ON w (b || c)',
+      'ALTER TABLE w DROP COLUMN x',
+      "INSERT INTO w VALUES (5, 'AA', 1)",
+      "INSERT INTO w VALUES (6, 'b', 1)",
+      'ALTER TABLE w ADD COLUMN z INTEGER DEFAULT 7',
+      "INSERT INTO w VALUES (7, 'aA', 1, 0)",
+      "UPDATE w SET c = 1 WHERE lower(b) = 'aa'",
+      "SELECT id, b FROM w WHERE lower(b) = 'aa' AND c = 1 ORDER BY id",
+      'SELECT id, b, z FROM w WHERE c = 1 ORDER BY lower(b), id',
+      "SELECT id FROM w WHERE b || c = 'b1'",
+    ])
+      same(db, conn, sql);
+    expect(explainText(conn, "SELECT id FROM w WHERE lower(b) = 'aa' AND c = 1")).toContain(
+      "SqlIndexScan w using partial wl key='aa'",
+    );
+  } finally {
+    conn.close();
+    db.close();
+  }
+});
