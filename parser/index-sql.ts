@@ -1,7 +1,7 @@
 /**
  * Partial indexes and indexes on expressions (storage/index-exprs.ts): lowering CREATE INDEX's
  * key expressions and WHERE against the table, with SQLite's refusals, and the compiler storage
- * reads a stored index's keys with (registered when this module loads). CREATE INDEX and every
+ * reads a stored index's keys with (installIndexSql). CREATE INDEX and every
  * later read of the catalog lower the same text the same way, so writes, replay and rebuilds agree.
  */
 import type { SqlExpr, StatementAst } from './sql/ast';
@@ -215,8 +215,16 @@ function compileStoredIndex(
   };
 }
 
-setIndexSqlCompiler(compileStoredIndex);
-setIndexSqlSupport({ lower: loweredStoredIndex, equals: exprEquals });
+/**
+ * Give storage and the planner what they need to read partial and expression indexes (storage/
+ * index-exprs.ts, planner/sql-index-path.ts). Called by every Database open (and the file
+ * checker) before an engine reads a catalog: a call, not an import's side effect, so no bundler
+ * can drop it. Idempotent.
+ */
+export function installIndexSql(): void {
+  setIndexSqlCompiler(compileStoredIndex);
+  setIndexSqlSupport({ lower: loweredStoredIndex, equals: exprEquals });
+}
 
 /** Whether stored index `ix` (with SQL text) reads top-level column `column` in a key or its WHERE. */
 export function indexReadsColumn(

@@ -12,7 +12,7 @@
  * The access never answers a condition: every term of the WHERE stays in the Filter above it, so
  * the only thing the rules above must get right is that the index holds every row the query can
  * accept. Lowering an index's stored statement needs the parser, which sits above this layer: it
- * registers how (parser/index-sql.ts).
+ * installs how (parser/index-sql.ts installIndexSql).
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import type { CollectionSchema, NormalizedIndex } from '../storage/schema/normalize';
@@ -39,7 +39,7 @@ export interface IndexSqlSupport {
 
 let support: IndexSqlSupport | null = null;
 
-/** Set by the SQL layer when it loads (parser/index-sql.ts). */
+/** Set by the SQL layer (parser/index-sql.ts installIndexSql). */
 export function setIndexSqlSupport(s: IndexSqlSupport): void {
   support = s;
 }

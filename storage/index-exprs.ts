@@ -3,7 +3,8 @@
  * their catalog entry keeps the CREATE INDEX text (NormalizedIndex.sql), and a row's key and
  * whether the index holds the row are SQL evaluated on the stored row. Storage cannot parse or
  * evaluate SQL (imports go parser -> planner -> storage), so the layer that can registers the
- * compiler here (parser/index-sql.ts); every writer, replay and rebuild then reads keys the same way.
+ * compiler here (parser/index-sql.ts installIndexSql, called by every Database open); every writer,
+ * replay and rebuild then reads keys the same way.
  */
 import { SchemaError } from '../src/errors';
 import type { CompiledSchema } from './schema/compile';
@@ -33,7 +34,7 @@ export type IndexSqlCompiler = (
 
 let compiler: IndexSqlCompiler | null = null;
 
-/** Set by the SQL layer when it loads (parser/index-sql.ts). */
+/** Set by the SQL layer (parser/index-sql.ts installIndexSql). */
 export function setIndexSqlCompiler(c: IndexSqlCompiler): void {
   compiler = c;
 }
