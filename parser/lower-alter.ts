@@ -3,7 +3,8 @@
  * the way SQLite checks them (tables and indexes share one case-insensitive namespace; a column's
  * new name must not clash with another column). Only top-level declared columns can be renamed.
  */
-import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import { indexReadsColumn } from './index-sql';
+import { NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ir';
 import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
 import type { StatementAst } from './sql/ast';
@@ -36,6 +37,15 @@ export function lowerRenameTable(
     throw new SchemaError(`there is already another table or index with this name: ${ast.to}`, 'SCHEMA', {
       sql,
     });
+  // SQLite rewrites the table name inside each index's statement; a partial or expression index's
+  // statement is kept verbatim here, so its table keeps its name.
+  const special = table.schema.indexes.find((ix) => ix.sql !== undefined);
+  if (special)
+    throw new NotSupportedError(
+      `RENAME of a table with a partial or expression index (${special.name})`,
+      'NOT_SUPPORTED',
+      { sql },
+    );
   return { kind: 'renameTable', from: table.schema.name, to: ast.to };
 }
 
@@ -64,6 +74,16 @@ export function lowerRenameColumn(
     throw new SchemaError(`column name ${ast.to} is not allowed (no '.', no leading '__')`, 'SCHEMA', {
       sql,
     });
+  // SQLite rewrites the statement of an index that reads the column; its text is kept verbatim here.
+  const reader = scope.schema.indexes.find(
+    (ix) => ix.sql !== undefined && indexReadsColumn(scope.schema, scope.compiled, ix, column),
+  );
+  if (reader)
+    throw new NotSupportedError(
+      `RENAME COLUMN of a column partial or expression index ${reader.name} reads`,
+      'NOT_SUPPORTED',
+      { sql },
+    );
   return { kind: 'renameColumn', collection: scope.schema.name, column, to: ast.to };
 }
 
@@ -101,7 +121,9 @@ export function lowerDropColumn(ast: Ast<'dropColumn'>, catalog: CatalogReader, 
     if (fk.columns.length > 1 && fk.columns.some((c) => c.toLowerCase() === lower))
       fail(`${after}: unknown column "${name}" in foreign key definition`);
   for (const ix of schema.indexes) {
-    if (ix === keyIndex || !uses(indexPaths(ix))) continue;
+    const used =
+      ix.sql === undefined ? uses(indexPaths(ix)) : indexReadsColumn(schema, scope.compiled, ix, column);
+    if (ix === keyIndex || !used) continue;
     fail(
       autoIndex(ix)
         ? `${after}: no such column: ${name}`

@@ -3,6 +3,7 @@
  * CREATE/DROP INDEX, DROP TABLE, ALTER TABLE ADD COLUMN. A table without a primary key gets a
  * hidden `__rowid` key; an INTEGER PRIMARY KEY or hidden rowid auto-assigns like SQLite's rowid.
  */
+import { lowerIndexSql } from './index-sql';
 import { DataError, NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { FieldDescriptor, IndexDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import type {
@@ -389,6 +390,22 @@ export function lowerCreateIndex(
   sql: string,
 ): CreateIndexStmt {
   const scope = scopeFor(catalog, ast.table, null, sql);
+  if (ast.text !== undefined) {
+    // A partial or expression index keeps its statement; its key columns are kept as written.
+    const lowered = lowerIndexSql(ast, scope, sql);
+    const keyPaths = lowered.paths.map((p) => p.join('.'));
+    return {
+      kind: 'createIndex',
+      name: ast.name,
+      collection: scope.schema.name,
+      path: keyPaths[0],
+      paths: keyPaths,
+      desc: ast.columns.map((_, i) => ast.desc?.[i] === true),
+      unique: ast.unique,
+      ifNotExists: ast.ifNotExists,
+      sql: ast.text,
+    };
+  }
   const paths: string[] = [];
   const desc: boolean[] = [];
   ast.columns.forEach((column, i) => {

@@ -39,7 +39,10 @@ function targets(engine: Engine, stmt: AnalyzeStmt): CollectionState[] {
 
 function gather(engine: Engine, state: CollectionState): TableStats {
   const rows = state.pk.size;
-  const indexes = state.indexes.map((ix) => ({ ix, seen: ix.columns.map(() => new Set<string>()) }));
+  // Partial and expression indexes get no figures: the planner weighs them by their own rules.
+  const indexes = state.indexes
+    .filter((ix) => !ix.special)
+    .map((ix) => ({ ix, seen: ix.columns.map(() => new Set<string>()) }));
   if (rows > 0 && indexes.length > 0) {
     const cur = state.pk.cursor();
     const values: unknown[] = [];

@@ -63,6 +63,8 @@ export interface CreateIndexStmt {
   readonly desc: readonly boolean[];
   readonly unique: boolean;
   readonly ifNotExists: boolean;
+  /** A partial or expression index: the statement, verbatim (NormalizedIndex.sql). */
+  readonly sql?: string;
 }
 
 export interface DropIndexStmt {

@@ -238,9 +238,17 @@ export function executeDdl(
         [
           ...descriptors,
           // A single column keeps `path`, unless declared DESC (which only `paths` + `desc` carry).
-          stmt.paths.length === 1 && stmt.desc[0] !== true
-            ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
-            : { name: stmt.name, paths: stmt.paths, desc: stmt.desc, kind: stmt.unique ? 'unique' : 'index' },
+          {
+            ...(stmt.paths.length === 1 && stmt.desc[0] !== true
+              ? { name: stmt.name, path: stmt.path, kind: stmt.unique ? 'unique' : 'index' }
+              : {
+                  name: stmt.name,
+                  paths: stmt.paths,
+                  desc: stmt.desc,
+                  kind: stmt.unique ? 'unique' : 'index',
+                }),
+            ...(stmt.sql === undefined ? {} : { sql: stmt.sql }),
+          },
         ],
         keyOptions(schema),
       );

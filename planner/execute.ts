@@ -7,9 +7,9 @@
  */
 import { FlippedTies } from './flipped-ties';
 import type { EntryCursor } from './flipped-ties';
-import type { CollectionView } from '../storage/collection-state';
+import type { CollectionView, IndexView } from '../storage/collection-state';
 import { widenDefaults, widenRow } from '../storage/collection-state';
-import type { BTreeSnapshot } from '../storage/btree';
+import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
@@ -20,8 +20,9 @@ import { polled } from './interrupt';
 import { evalConstant, compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
+import { E } from './expr';
 import type { SharedCte, SortKey } from './logical';
-import type { CompoundPNode, PhysicalKind, PhysicalPlan } from './physical';
+import type { CompoundPNode, PhysicalKind, PhysicalPlan, SqlIndexScanNode } from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
@@ -271,6 +272,36 @@ function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unkno
   return ix.tree;
 }
 
+/**
+ * The walk of a SqlIndexScan: the key's entries (a prefix range over a tuple index), every entry
+ * when there is no key or the value is of a class no key of the index can equal under `=` (the
+ * filter above decides), nothing for a NULL value (`=` NULL is never true).
+ */
+function sqlIndexBounds(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
+  if (node.key === null) return new Bounds(node.reverse === true);
+  const v = evalConst(node.key, env);
+  if (v === null) return null;
+  const number = typeof v === 'number' || typeof v === 'bigint';
+  const text = typeof v === 'string';
+  const fits = node.keyClass === 'number' ? number : node.keyClass === 'text' ? text : number || text;
+  if (!fits) return new Bounds(false);
+  if (!ix.composite) return Bounds.exactly(v);
+  return rangeOptions(
+    {
+      kind: 'IndexRangeScan',
+      collection: node.collection,
+      index: node.index,
+      lo: null,
+      hi: null,
+      reverse: false,
+      skipNulls: false,
+      prefix: [{ expr: E.literal(v, 'any'), matchNull: false }],
+      ...(ix.desc ? { desc: ix.desc } : {}),
+    },
+    env,
+  );
+}
+
 type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };
 
 const builders: Builders = {
@@ -303,6 +334,20 @@ const builders: Builders = {
       if (!cur.next()) return null;
       env.stats.rowsRead++;
       return rows.readRowSequential(cur);
+    });
+  },
+
+  SqlIndexScan(node, env) {
+    const coll = collectionOf(env, node.collection);
+    const ix = coll.allIndexes.find((i) => i.def.name === node.index);
+    if (!ix) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
+    const opts = sqlIndexBounds(node, ix, env);
+    if (opts === null) return EMPTY;
+    const cur = ix.tree.cursor(opts);
+    return fetchInBatches(env, rowsOf(env, coll), coll, node.index, () => {
+      if (!cur.next()) return NO_KEY;
+      env.stats.indexEntries++;
+      return cur.value;
     });
   },
 

@@ -138,6 +138,8 @@ const describe: Describers = {
     return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
+  SqlIndexScan: (n) =>
+    `SqlIndexScan ${n.collection} using ${n.partial ? 'partial ' : ''}${n.index} ${n.key === null ? 'range=[full]' : `key=${exprText(n.key)}`}${n.reverse ? ' reverse' : ''}`,
   VirtualScan: (n) =>
     `VirtualScan ${n.source.table}${n.source.arg === null ? '' : `(${exprText(n.source.arg)})`}`,
   Values: (n) => `Values (${n.rows.length} ${n.rows.length === 1 ? 'row' : 'rows'})`,

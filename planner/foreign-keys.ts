@@ -16,6 +16,7 @@
  * Child rows are found through an index whose columns are the child columns, else by scanning the
  * child table (SQLite advises an index on the child columns for the same reason).
  */
+import { NOT_INDEXED } from '../storage/index-exprs';
 import type { Engine } from '../storage/engine';
 import type { CollectionState, IndexState } from '../storage/collection-state';
 import { compareValues } from '../storage/compare';
@@ -63,6 +64,9 @@ function topLevel(state: CollectionState, name: string): number {
 
 /** Top-level column positions of an index, or null when one of its paths is nested. */
 function indexColumns(ix: IndexState): number[] | null {
+  // A partial or expression index is no parent key (SQLite: "foreign key mismatch") and finds
+  // child rows only among those it holds.
+  if (ix.special) return null;
   const cols = ix.columns.map((c) => (c.sub.length === 0 ? c.column : -1));
   return cols.includes(-1) ? null : cols;
 }
@@ -439,7 +443,7 @@ export class ForeignKeyGuard {
     for (const ix of state.indexes) {
       if (!ix.unique) continue;
       const key = ix.accessor.get(row) ?? null;
-      if (key === null || (Array.isArray(key) && hasNull(key))) continue;
+      if (key === null || key === NOT_INDEXED || (Array.isArray(key) && hasNull(key))) continue;
       const other = ix.tree.get(key);
       if (other !== undefined && !clashes.some((c) => compareValues(c, other) === 0)) clashes.push(other);
     }

@@ -18,6 +18,7 @@ import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { chooseAccess, hintedView, sameColumn } from './access-path';
 import { sqliteFullScan } from './covering-scan';
+import { sqlIndexAccess } from './sql-index-path';
 import type { AccessChoice, HintedView } from './access-path';
 import { rowColumnsOf } from './expr-columns';
 import { planFrom } from './join-planner';
@@ -341,7 +342,16 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
     // values instead of hashing them and scanning (SQLite's plan for it too).
     const probe = choice.access.kind === 'CollectionScan' ? inListAccess(view, semi.terms, catalog) : null;
-    if (probe) {
+    // Else a partial or expression index the WHERE can use (planner/sql-index-path.ts); an index
+    // hint keeps the table to what it names.
+    const viaSqlIndex =
+      !probe && choice.access.kind === 'CollectionScan' && view.hint === undefined
+        ? sqlIndexAccess(table, semi.rest, accessSort, accessSort !== null && choice.ordered)
+        : null;
+    if (viaSqlIndex) {
+      node = viaSqlIndex.node;
+      ordered = viaSqlIndex.ordered;
+    } else if (probe) {
       semiTerms = semi.terms.filter((t) => t !== probe.term);
       node = coveringAccess(
         view,

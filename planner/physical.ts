@@ -79,6 +79,28 @@ export interface PrefixKey {
   readonly matchNull: boolean;
 }
 
+/**
+ * Rows through a partial index or an index on expressions (planner/sql-index-path.ts): the
+ * entries whose first key column equals `key`, or with `key` null every entry, in index order.
+ * The query's WHERE is always applied above it in full.
+ */
+export interface SqlIndexScanNode {
+  readonly kind: 'SqlIndexScan';
+  readonly collection: string;
+  readonly index: string;
+  readonly key: Expr | null;
+  /**
+   * The values `key` is looked up as they are: any (an expression without affinity: `=` converts
+   * nothing), or only numbers / only text (a plain column's affinity would convert another
+   * class). Another value walks the whole index, the filter above deciding.
+   */
+  readonly keyClass: 'any' | 'number' | 'text';
+  /** The index has a WHERE (for explain()). */
+  readonly partial: boolean;
+  /** A whole walk backwards (an ORDER BY … DESC it answers). */
+  readonly reverse?: true;
+}
+
 export interface CollectionScanNode {
   readonly kind: 'CollectionScan';
   readonly collection: string;
@@ -335,6 +357,7 @@ export type AccessNode =
 
 export type PhysicalPlan =
   | AccessNode
+  | SqlIndexScanNode
   | ValuesPNode
   | VirtualScanNode
   | FilterPNode

@@ -4,6 +4,7 @@
  * queries (the rows an UPDATE or DELETE touches, the SELECT of an INSERT … SELECT). Every check of
  * a row runs before the row is written; atomicity of a whole statement is the caller's savepoint.
  */
+import { NOT_INDEXED } from '../storage/index-exprs';
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { setPath } from '../storage/schema/paths';
@@ -192,7 +193,7 @@ function firstClash(
   const indexClash = (ix: CollectionState['indexes'][number]): unknown => {
     if (!ix.unique) return undefined;
     const key = ix.accessor.get(row as unknown[]) ?? null;
-    if (keyHasNull(key)) return undefined;
+    if (key === NOT_INDEXED || keyHasNull(key)) return undefined;
     // The row is not in the table yet: an entry under its own primary key is a clash too.
     // probe() as putRow's check does: when no clause applies, that check takes this descent's
     // answer instead of descending again.
@@ -415,7 +416,7 @@ function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
   return state.indexes.some((ix) => {
     if (!ix.unique) return false;
     const key = ix.accessor.get(row) ?? null;
-    return !keyHasNull(key) && ix.tree.get(key) !== undefined;
+    return key !== NOT_INDEXED && !keyHasNull(key) && ix.tree.get(key) !== undefined;
   });
 }
 

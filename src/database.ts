@@ -37,6 +37,7 @@ import {
 import type { BackfillOptions, SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from './schema-versions';
 
 import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
+import { installIndexSql } from '../parser/index-sql';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 export type { OpenOptions } from './options';
@@ -129,12 +130,15 @@ export class Database {
     }
     const opts = checkOptions<OpenOptions>('Database.open', options, OPEN_OPTIONS);
     if (path === ':memory:') return Database.openInMemory(opts);
+    // Partial and expression indexes are SQL: reading a catalog that has one needs it.
+    installIndexSql();
     return new Database(acquireEngine(path, opts), opts);
   }
 
   /** A database that lives in memory only; same engine and format, a MemoryStore underneath. */
   static openInMemory(options?: Omit<OpenOptions, 'readOnly' | 'lockStaleMs'>): Database {
     const opts = checkOptions<OpenOptions>('Database.openInMemory', options, OPEN_OPTIONS);
+    installIndexSql();
     return new Database(Engine.openMemory(undefined, opts), opts);
   }
 
@@ -522,6 +526,7 @@ export class Database {
    * fsynced, renamed over `dest`. Refused (LockError) while a writer holds `dest`.
    */
   static restoreSnapshot(src: string, dest: string): void {
+    installIndexSql();
     const check = Engine.openFile(src, { readOnly: true, recovery: 'strict' });
     check.close();
     const target = resolveRealPath(dest);
@@ -559,6 +564,7 @@ export class Database {
     if (!(bytes instanceof Uint8Array))
       throw new InterfaceError('openSnapshotBytes needs a Buffer or Uint8Array', 'BAD_OPTION');
     const opts = checkOptions<OpenOptions>('Database.openSnapshotBytes', options, OPEN_OPTIONS);
+    installIndexSql();
     return new Database(Engine.openMemory(bytes, { ...opts, recovery: 'strict' }), opts);
   }
 

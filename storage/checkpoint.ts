@@ -312,12 +312,15 @@ function pagedTrees(
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
     if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
-    const rules = indexRules(indexDefIn(schema, ix.name));
+    const def = indexDefIn(schema, ix.name);
+    const rules = indexRules(def);
     const compare = rules.compare;
+    // A partial index (one with SQL text may be) holds at most one entry per row.
+    const partial = def?.sql !== undefined;
     // Like a layout-2 index, the directory is read only when the index is first used (or copied).
     let pages: PageEntry<unknown, unknown>[] | null = null;
     const directory = (): PageEntry<unknown, unknown>[] =>
-      (pages ??= readDirectory(ix.pages, source, rules, rows as number, offset));
+      (pages ??= readDirectory(ix.pages, source, rules, rows as number, offset, null, partial));
     trees.set(ix.name, {
       forEachPage: (visit) => {
         for (const p of directory()) visit(p.page, null, null);
@@ -406,7 +409,8 @@ export function loadCheckpoint(
       const build = (): BTree<unknown, unknown> => {
         const pair = readPair(keys, pks, layout, offset);
         if (!pair) throw bad(`index ${String(ix.name)} arrays`, offset);
-        if (pair[0].length !== rowCount)
+        // A partial index (one with SQL text may be) holds at most one entry per row.
+        if (def?.sql !== undefined ? pair[0].length > rowCount : pair[0].length !== rowCount)
           throw bad(`index ${String(ix.name)} has ${pair[0].length} entries for ${rowCount} rows`, offset);
         if (!keysShaped(pair[0], width))
           throw bad(`index ${String(ix.name)} keys have the wrong shape`, offset);

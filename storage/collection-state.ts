@@ -10,8 +10,9 @@ import { compareKeys, compareValues, directedKeyCompare } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
-import { indexDesc, indexPaths, isCompositeIndex } from './schema/normalize';
+import { indexDesc, indexPaths, isCompositeIndex, keyColumnsText } from './schema/normalize';
 import { SchemaError } from '../src/errors';
+import { NOT_INDEXED, compileIndexSql } from './index-exprs';
 import type { SchemaVersionRecord } from './schema-history';
 
 export interface CollectionMeta {
@@ -54,6 +55,43 @@ export function keyAccessor(columns: readonly PathAccessor[]): KeyAccessor {
   return { get: (row) => gets.map((g) => g(row) ?? null) };
 }
 
+/**
+ * The key accessor of a partial or expression index: the compiled key, NOT_INDEXED for a row its
+ * WHERE does not accept. A row written before an ADD COLUMN reads the added columns' defaults.
+ */
+export function sqlKeyAccessor(
+  schema: CollectionSchema,
+  compiled: CompiledSchema,
+  def: NormalizedIndex,
+): SqlKeyAccessor {
+  const { key, covers, exprColumns } = compileIndexSql(schema, compiled, def);
+  const width = compiled.columnCount;
+  const at = (row: readonly unknown[]): readonly unknown[] =>
+    row.length < width ? widenRow(row as unknown[], compiled.storedDefaults) : row;
+  const partial = covers !== null;
+  if (covers === null) return { exprColumns, partial, get: (row) => key(at(row)) };
+  return {
+    exprColumns,
+    partial,
+    get: (row) => {
+      const full = at(row);
+      return covers(full) ? key(full) : NOT_INDEXED;
+    },
+  };
+}
+
+export interface SqlKeyAccessor extends KeyAccessor {
+  /** Per key column, whether it is an expression. */
+  readonly exprColumns: readonly boolean[];
+  /** Whether the index has a WHERE. */
+  readonly partial: boolean;
+}
+
+/** What SQLite's "UNIQUE constraint failed: …" names for a unique index of table `table`. */
+export function uniqueFailureText(table: string, ix: IndexState): string {
+  return ix.keyHasExpression ? `index '${ix.def.name}'` : keyColumnsText(table, indexPaths(ix.def));
+}
+
 /** An index tree, or the packed form it is built from on first use. */
 export type IndexSource = BTree<unknown, unknown> | PackedIndex;
 
@@ -71,6 +109,16 @@ export class IndexState {
   /** Per column, whether the tree orders it descending; null when all ascend. */
   readonly desc: readonly boolean[] | null;
   readonly accessor: KeyAccessor;
+  /**
+   * A partial or expression index (NormalizedIndex.sql): its key is not the `columns`' values, and
+   * `accessor` answers NOT_INDEXED for a row outside a partial index. Query planning leaves it to
+   * planner/sql-index-path.ts.
+   */
+  readonly special: boolean;
+  /** A key column is an expression: SQLite's UNIQUE failure then names the index, not columns. */
+  readonly keyHasExpression: boolean;
+  /** The accessor given to the constructor (a rebuilt tree keeps it). */
+  readonly sqlAccessor: SqlKeyAccessor | null;
   private built: BTree<unknown, unknown> | null;
   private pending: PackedIndex | null;
   private pendingView: PendingIndexView | null = null;
@@ -80,11 +128,16 @@ export class IndexState {
     /** One accessor per index column, in key order. */
     readonly columns: readonly PathAccessor[],
     source: IndexSource,
+    /** A partial or expression index's key accessor (see sqlKeyAccessor). */
+    accessor?: SqlKeyAccessor,
   ) {
     this.unique = def.kind === 'unique';
     this.composite = columns.length > 1;
     this.desc = this.composite ? indexDesc(def) : null;
-    this.accessor = keyAccessor(columns);
+    this.special = accessor !== undefined;
+    this.sqlAccessor = accessor ?? null;
+    this.keyHasExpression = accessor?.exprColumns.some((e) => e) === true;
+    this.accessor = accessor ?? keyAccessor(columns);
     this.built = source instanceof BTree ? source : null;
     this.pending = source instanceof BTree ? null : source;
   }
@@ -138,6 +191,7 @@ export class IndexState {
     return {
       def: this.def,
       accessor: this.accessor,
+      special: this.special,
       columns: this.columns,
       composite: this.composite,
       desc: this.desc,
@@ -162,6 +216,7 @@ export class IndexState {
 class PendingIndexView implements IndexView {
   readonly def: NormalizedIndex;
   readonly accessor: KeyAccessor;
+  readonly special: boolean;
   readonly columns: readonly PathAccessor[];
   readonly composite: boolean;
   readonly desc: readonly boolean[] | null;
@@ -173,6 +228,7 @@ class PendingIndexView implements IndexView {
     this.slot = slot;
     this.def = slot.def;
     this.accessor = slot.accessor;
+    this.special = slot.special;
     this.columns = slot.columns;
     this.composite = slot.composite;
     this.desc = slot.desc;
@@ -218,7 +274,9 @@ export class CollectionState {
         if (!accessor) throw new SchemaError(`index path ${path.join('.')} does not resolve`);
         return accessor;
       });
-      return new IndexState(def, columns, indexTrees?.get(def.name) ?? newIndexTree(def));
+      const source = indexTrees?.get(def.name) ?? newIndexTree(def);
+      if (def.sql === undefined) return new IndexState(def, columns, source);
+      return new IndexState(def, columns, source, sqlKeyAccessor(meta.schema, this.compiled, def));
     });
   }
 
@@ -257,7 +315,13 @@ export interface CollectionView {
   readonly meta: CollectionMeta;
   readonly compiled: CompiledSchema;
   readonly pk: BTreeSnapshot<unknown, number>;
+  /**
+   * The indexes query planning may use as column indexes: every index but the partial and
+   * expression ones (IndexView.special), which only planner/sql-index-path.ts reads.
+   */
   readonly indexes: readonly IndexView[];
+  /** Every index, in the order of `indexStates`. */
+  readonly allIndexes: readonly IndexView[];
   /** The index states as they were, so a savepoint can put them back. */
   readonly indexStates: readonly IndexState[];
   /** The AUTOINCREMENT sequence as it was. */
@@ -267,6 +331,8 @@ export interface CollectionView {
 export interface IndexView {
   readonly def: NormalizedIndex;
   readonly accessor: KeyAccessor;
+  /** A partial or expression index (IndexState.special). */
+  readonly special: boolean;
   /** One accessor per index column, in key order. */
   readonly columns: readonly PathAccessor[];
   readonly composite: boolean;
@@ -277,12 +343,14 @@ export interface IndexView {
 }
 
 export function snapshotCollection(state: CollectionState): CollectionView {
+  const all = state.indexes.map((ix) => ix.view());
   return {
     state,
     meta: state.meta,
     compiled: state.compiled,
     pk: state.pk.snapshot(),
-    indexes: state.indexes.map((ix) => ix.view()),
+    indexes: all.some((ix) => ix.special) ? all.filter((ix) => !ix.special) : all,
+    allIndexes: all,
     indexStates: state.indexes.slice(),
     seq: state.seq,
   };
@@ -320,5 +388,5 @@ export function restoreCollection(view: CollectionView): void {
   state.pk.restore(view.pk);
   state.indexes = view.indexStates.slice();
   state.seq = view.seq;
-  view.indexStates.forEach((ix, i) => ix.restore(view.indexes[i]));
+  view.indexStates.forEach((ix, i) => ix.restore(view.allIndexes[i]));
 }

@@ -217,7 +217,7 @@ function stateOf(g: Gathered): CollectionState {
   const { c } = g;
   const pk = BTree.fromSorted<unknown, number>(g.keys, g.newLocs, { compare: compareValues });
   const indexes = new Map<string, IndexSource>();
-  c.indexes.forEach((ix) => indexes.set(ix.def.name, streamedIndex(ix.def, ix.tree)));
+  c.allIndexes.forEach((ix) => indexes.set(ix.def.name, streamedIndex(ix.def, ix.tree)));
   const state = new CollectionState({ ...c.meta }, pk, indexes);
   state.seq = c.seq;
   return state;

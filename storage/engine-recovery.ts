@@ -24,7 +24,8 @@ import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { corruptAt } from './row-reader';
 import { WriterLock } from './lock';
-import { CollectionState, rowOfState } from './collection-state';
+import { CollectionState, rowOfState, uniqueFailureText } from './collection-state';
+import { NOT_INDEXED } from './index-exprs';
 import type { CollectionMeta } from './collection-state';
 import { loadCheckpoint } from './checkpoint';
 import { noteKey, readSequence } from './sequence';
@@ -32,7 +33,7 @@ import { readHistory } from './schema-history';
 import { keyHasNull } from './compare';
 import type { CollectionSchema } from './schema/normalize';
 import type { NormalizedIndex } from './schema/normalize';
-import { indexDesc, indexPaths, keyColumnsText } from './schema/normalize';
+import { indexDesc } from './schema/normalize';
 import { FormatError, IntegrityError } from '../src/errors';
 import type { RecoveryMode } from './engine-types';
 import { EngineRows } from './engine-rows';
@@ -459,7 +460,7 @@ export abstract class EngineRecovery extends EngineRows {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
-      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a)]);
+      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a), a.sql]);
       if (now && now.kind === ix.def.kind && same(now) === same(ix.def)) unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);
@@ -479,9 +480,10 @@ export abstract class EngineRecovery extends EngineRows {
         }
         for (const ix of fresh) {
           const key = ix.accessor.get(row) ?? null;
+          if (key === NOT_INDEXED) continue;
           if (ix.unique && !keyHasNull(key) && ix.tree.get(key) !== undefined) {
             throw new IntegrityError(
-              `UNIQUE constraint failed: ${keyColumnsText(meta.schema.name, indexPaths(ix.def))}`,
+              `UNIQUE constraint failed: ${uniqueFailureText(meta.schema.name, ix)}`,
               'UNIQUE',
             );
           }

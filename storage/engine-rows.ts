@@ -6,11 +6,11 @@
 import { writeFrameEncoded } from './frame';
 import { FrameKind, FRAME_FLAG_IGNORABLE } from './format';
 import { corruptAt } from './row-reader';
-import { CollectionState, IndexState, newIndexTree, rowOfState } from './collection-state';
+import { CollectionState, IndexState, newIndexTree, rowOfState, uniqueFailureText } from './collection-state';
 import { noteKey } from './sequence';
 import { compareValues, keyHasNull, sameStoredKey } from './compare';
 import { flattenKeys } from './flat-string';
-import { indexPaths, keyColumnsText } from './schema/normalize';
+import { NOT_INDEXED } from './index-exprs';
 import { FormatError, IntegrityError } from '../src/errors';
 import type { ConflictMode, PutResult } from './engine-types';
 import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
@@ -63,17 +63,14 @@ export abstract class EngineRows extends EngineCore {
     for (let i = indexes.length - 1; i >= 0; i--) {
       const ix = indexes[i];
       const key = keys[i];
-      if (!ix.unique || keyHasNull(key)) continue;
+      if (!ix.unique || key === NOT_INDEXED || keyHasNull(key)) continue;
       if (was !== null && sameStoredKey(was[i], key)) continue;
       // probe() remembers the leaf: the add below inserts there without a second descent.
       const other = ix.tree.probe(key);
       if (other === undefined || compareValues(other, pk) === 0) continue;
       if (mode === 'ignore') return 'ignored';
       if (mode !== 'replaceAll') {
-        throw new IntegrityError(
-          `UNIQUE constraint failed: ${keyColumnsText(state.name, indexPaths(ix.def))}`,
-          'UNIQUE',
-        );
+        throw new IntegrityError(`UNIQUE constraint failed: ${uniqueFailureText(state.name, ix)}`, 'UNIQUE');
       }
       (clashes ??= []).push(other);
     }
@@ -91,6 +88,7 @@ export abstract class EngineRows extends EngineCore {
       // A new primary key: no index holds an entry of it, so a non-unique index may stage its
       // entry (addNew); a unique one inserts where its probe above ended.
       for (let i = 0; i < indexes.length; i++) {
+        if (keys[i] === NOT_INDEXED) continue;
         const tree = indexes[i].tree;
         const added = indexes[i].unique ? tree.addProbed(keys[i], pk) : tree.addNew(keys[i], pk);
         if (added && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
@@ -108,8 +106,11 @@ export abstract class EngineRows extends EngineCore {
         }
         if (sameStoredKey(before, keys[i])) continue;
         const tree = indexes[i].tree;
-        if (tree.delete(before, pk) && j !== null) j.push(UNDO_REMOVED, tree, before, pk);
-        if (tree.addProbed(keys[i], pk) && j !== null) j.push(UNDO_ADDED, tree, keys[i], pk);
+        // A partial index gains or loses the row as its WHERE starts or stops accepting it.
+        if (before !== NOT_INDEXED && tree.delete(before, pk) && j !== null)
+          j.push(UNDO_REMOVED, tree, before, pk);
+        if (keys[i] !== NOT_INDEXED && tree.addProbed(keys[i], pk) && j !== null)
+          j.push(UNDO_ADDED, tree, keys[i], pk);
       }
     }
     const seqBefore = state.seq;
@@ -143,6 +144,7 @@ export abstract class EngineRows extends EngineCore {
     const j = this.txn?.journal ?? null;
     for (const ix of state.indexes) {
       const key = ix.accessor.get(row) ?? null;
+      if (key === NOT_INDEXED) continue;
       if (ix.tree.delete(key, pk) && j !== null) j.push(UNDO_REMOVED, ix.tree, key, pk);
     }
   }
@@ -159,6 +161,7 @@ export abstract class EngineRows extends EngineCore {
     const batch = this.replayBatch;
     for (const ix of state.indexes) {
       const key = ix.accessor.get(row) ?? null;
+      if (key === NOT_INDEXED) continue;
       if (batch !== null) batch.add(ix, key, pk);
       else ix.tree.add(key, pk);
     }
@@ -227,12 +230,15 @@ export abstract class EngineRows extends EngineCore {
         const row = this.readRow(cur.value);
         state.indexes.forEach((ix, i) => {
           const key = ix.accessor.get(row) ?? null;
+          if (key === NOT_INDEXED) return;
           if (ix.unique && !keyHasNull(key) && trees[i].get(key) !== undefined)
             throw corruptAt(cur.value, `row: its key in unique index ${ix.def.name} is held by another row`);
           trees[i].add(key, cur.key);
         });
       }
-      state.indexes = state.indexes.map((ix, i) => new IndexState(ix.def, ix.columns, trees[i]));
+      state.indexes = state.indexes.map(
+        (ix, i) => new IndexState(ix.def, ix.columns, trees[i], ix.sqlAccessor ?? undefined),
+      );
       this.recoveryReport.rebuiltIndexes.push(state.name);
     }
     this.staleIndexes.clear();

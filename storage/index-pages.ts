@@ -208,7 +208,10 @@ export class StoredPage implements LeafPage<unknown, unknown> {
 /** A directory as stored: six packed columns. */
 export type EncodedDirectory = Uint8Array[];
 
-/** Decode and check a directory: O(pages), reads no page. `rows` is the entry count it must add up to. */
+/**
+ * Decode and check a directory: O(pages), reads no page. `rows` is the entry count it must add up
+ * to (`atMost`: may not exceed, for an index that may be partial).
+ */
 export function readDirectory(
   raw: unknown,
   source: PageSource,
@@ -217,6 +220,7 @@ export function readDirectory(
   at: number,
   /** A layout-4 primary-key directory: the id of the collection whose rows its column pages hold. */
   columnsOf: number | null = null,
+  atMost = false,
 ): PageEntry<unknown, unknown>[] {
   const withColumns = columnsOf !== null;
   const width = withColumns ? 9 : 6;
@@ -258,7 +262,8 @@ export function readDirectory(
       page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, at);
     out[i] = { firstKey: key, firstVal: val, page };
   }
-  if (total !== rows) throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
+  if (atMost ? total > rows : total !== rows)
+    throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
   return out;
 }
 

@@ -403,6 +403,15 @@ export type StatementAst =
       readonly desc?: readonly boolean[];
       readonly unique: boolean;
       readonly ifNotExists: boolean;
+      /**
+       * An index on expressions: per key column, its expression (null for a plain column, whose
+       * `columns` entry names it; '' there for an expression). Absent: every column is plain.
+       */
+      readonly exprs?: readonly (SqlExpr | null)[];
+      /** A partial index's WHERE; absent or null for a full index. */
+      readonly where?: SqlExpr | null;
+      /** The statement as written, kept verbatim for a partial or expression index (sqlite_master). */
+      readonly text?: string;
     }
   | { readonly t: 'dropIndex'; readonly name: string; readonly ifExists: boolean }
   | { readonly t: 'addColumn'; readonly table: string; readonly column: ColumnDefAst }

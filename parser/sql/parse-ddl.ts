@@ -293,7 +293,7 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
   };
 }
 
-function createIndex(p: ExprParser, unique: boolean): StatementAst {
+function createIndex(p: ExprParser, unique: boolean, start: number): StatementAst {
   const exists = ifNotExists(p);
   const name = p.objectName('an index name', 'index');
   p.expectWord('ON');
@@ -302,19 +302,52 @@ function createIndex(p: ExprParser, unique: boolean): StatementAst {
   p.expectOp('(');
   const columns: string[] = [];
   const desc: boolean[] = [];
+  // Per key column, the expression of an index on an expression (null: a plain column).
+  const exprs: (SqlExpr | null)[] = [];
   do {
-    if (!p.atName()) throw p.unsupported('indexes on expressions');
-    columns.push(p.dottedName());
-    // Index trees are BINARY, so `COLLATE BINARY` asks for what every index is; other collations
-    // would order the index differently.
-    if (p.acceptWord('COLLATE') && p.name('a collation name').toUpperCase() !== 'BINARY')
-      throw p.unsupported('COLLATE other than BINARY in an index');
+    const item = indexItem(p);
+    columns.push(item.column ?? '');
+    exprs.push(item.expr);
     desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
-    if (p.tok.kind === 'op' && !p.isOp(',') && !p.isOp(')')) throw p.unsupported('indexes on expressions');
   } while (p.acceptOp(','));
   p.expectOp(')');
-  if (p.isWord('WHERE')) throw p.unsupported('partial indexes');
-  return { t: 'createIndex', name, table, columns, desc, unique, ifNotExists: exists };
+  const where = p.acceptWord('WHERE') ? p.expr() : null;
+  const base = { t: 'createIndex' as const, name, table, columns, desc, unique, ifNotExists: exists };
+  if (where === null && exprs.every((e) => e === null)) return base;
+  return { ...base, exprs, where, text: p.sql.slice(start, p.prev.end) };
+}
+
+/** One key column of CREATE INDEX: a column name, or any other expression (an index on it). */
+function indexItem(p: ExprParser): { column: string | null; expr: SqlExpr | null } {
+  const at = p.i;
+  if (p.atName()) {
+    const column = p.dottedName();
+    if (p.isOp(',') || p.isOp(')') || p.isAnyWord(['COLLATE', 'ASC', 'DESC'])) {
+      indexCollation(p);
+      return { column, expr: null };
+    }
+    p.i = at;
+  }
+  let e = p.expr();
+  if (e.t === 'collate') {
+    checkIndexCollation(p, e.collation);
+    e = e.arg;
+  }
+  // `(c)` and `c` are the same key column.
+  if (e.t === 'col') return { column: e.parts.join('.'), expr: null };
+  return { column: null, expr: e };
+}
+
+function indexCollation(p: ExprParser): void {
+  if (p.acceptWord('COLLATE')) checkIndexCollation(p, p.name('a collation name'));
+}
+
+/**
+ * Index trees are BINARY, so `COLLATE BINARY` asks for what every index is; other collations
+ * would order the index differently.
+ */
+function checkIndexCollation(p: ExprParser, collation: string): void {
+  if (collation.toUpperCase() !== 'BINARY') throw p.unsupported('COLLATE other than BINARY in an index');
 }
 
 /** `CREATE [TEMP] VIEW [IF NOT EXISTS] v [(cols)] AS query` after the VIEW keyword. */
@@ -353,7 +386,7 @@ export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   if (temp) return createTable(p, select, true);
   if (p.isWord('TRIGGER') || p.isWord('VIRTUAL')) throw p.unsupported(`CREATE ${p.tok.upper}`);
   const unique = p.acceptWord('UNIQUE');
-  if (p.acceptWord('INDEX')) return createIndex(p, unique);
+  if (p.acceptWord('INDEX')) return createIndex(p, unique, start);
   if (unique) throw p.error('expected INDEX');
   return createTable(p, select, false);
 }

@@ -25,12 +25,21 @@ type Row = unknown[];
 interface Table {
   readonly id: number;
   readonly schema: CollectionSchema;
+  /** Per index with SQL text (a partial or expression index): which key columns are expressions, and whether it has a WHERE. */
+  readonly sqlIndexes: ReadonlyMap<
+    string,
+    { readonly exprColumns: readonly boolean[]; readonly partial: boolean }
+  >;
 }
 
 /** Collections in creation order (collection ids grow), as SQLite lists its schema. */
 function tables(view: ReadView): Table[] {
   const out: Table[] = [];
-  for (const v of view.collections.values()) out.push({ id: v.meta.id, schema: v.meta.schema });
+  for (const v of view.collections.values()) {
+    const sqlIndexes = new Map<string, { exprColumns: readonly boolean[]; partial: boolean }>();
+    for (const ix of v.indexStates) if (ix.sqlAccessor) sqlIndexes.set(ix.def.name, ix.sqlAccessor);
+    out.push({ id: v.meta.id, schema: v.meta.schema, sqlIndexes });
+  }
   return out.sort((a, b) => a.id - b.id);
 }
 
@@ -56,10 +65,14 @@ interface IndexInfo {
   readonly unique: boolean;
   readonly origin: 'c' | 'u' | 'pk';
   readonly sql: string | null;
+  /** Per column, an expression (index_info's cid -2, no name); null when none is. */
+  readonly exprColumns: readonly boolean[] | null;
+  readonly partial: boolean;
 }
 
 /** The table's indexes in creation order: the constraint indexes first, then CREATE INDEX ones. */
-function indexesOf(schema: CollectionSchema): IndexInfo[] {
+function indexesOf(table: Table): IndexInfo[] {
+  const { schema } = table;
   return [
     ...constraintIndexes(schema).map((c): IndexInfo => ({
       name: c.name,
@@ -68,17 +81,25 @@ function indexesOf(schema: CollectionSchema): IndexInfo[] {
       unique: true,
       origin: c.origin,
       sql: null,
+      exprColumns: null,
+      partial: false,
     })),
     ...schema.indexes
       .filter((ix) => !isAutoindex(ix))
-      .map((ix: NormalizedIndex): IndexInfo => ({
-        name: ix.name,
-        paths: indexPaths(ix),
-        desc: declaredDesc(ix),
-        unique: ix.kind === 'unique',
-        origin: 'c',
-        sql: createIndexSql(schema, ix),
-      })),
+      .map((ix: NormalizedIndex): IndexInfo => {
+        const special = table.sqlIndexes.get(ix.name);
+        return {
+          name: ix.name,
+          paths: indexPaths(ix),
+          desc: declaredDesc(ix),
+          unique: ix.kind === 'unique',
+          origin: 'c',
+          // A partial or expression index shows its statement as written, as SQLite keeps it.
+          sql: ix.sql ?? createIndexSql(schema, ix),
+          exprColumns: special?.exprColumns ?? null,
+          partial: special?.partial === true,
+        };
+      }),
   ];
 }
 
@@ -86,7 +107,7 @@ function findIndex(view: ReadView, name: string): { table: Table; index: IndexIn
   const lower = name.toLowerCase();
   let loose: { table: Table; index: IndexInfo } | null = null;
   for (const table of tables(view)) {
-    for (const index of indexesOf(table.schema)) {
+    for (const index of indexesOf(table)) {
       if (index.name === name) return { table, index };
       if (loose === null && index.name.toLowerCase() === lower) loose = { table, index };
     }
@@ -101,9 +122,10 @@ function findIndex(view: ReadView, name: string): { table: Table; index: IndexIn
 function masterRows(view: ReadView): Row[] {
   const rows: Row[] = [];
   let sequence = false;
-  for (const { id, schema } of tables(view)) {
+  for (const table of tables(view)) {
+    const { id, schema } = table;
     rows.push(['table', schema.name, schema.name, id, createTableSql(schema)]);
-    for (const ix of indexesOf(schema)) {
+    for (const ix of indexesOf(table)) {
       // A WITHOUT ROWID table is its primary-key b-tree: SQLite lists no separate index for it.
       if (schema.withoutRowid && ix.origin === 'pk') continue;
       rows.push(['index', ix.name, schema.name, 0, ix.sql]);
@@ -153,16 +175,21 @@ function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
   });
 }
 
-function indexListRows(schema: CollectionSchema): Row[] {
+function indexListRows(table: Table): Row[] {
   // SQLite lists the most recently created index first.
-  return indexesOf(schema)
+  return indexesOf(table)
     .reverse()
-    .map((ix, seq) => [seq, ix.name, ix.unique ? 1 : 0, ix.origin, 0]);
+    .map((ix, seq) => [seq, ix.name, ix.unique ? 1 : 0, ix.origin, ix.partial ? 1 : 0]);
 }
 
 function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolean): Row[] {
   const fields = visibleFields(schema);
   const rows: Row[] = ix.paths.map((p, seqno) => {
+    if (ix.exprColumns?.[seqno]) {
+      const row: Row = [seqno, -2, null];
+      if (extended) row.push(ix.desc?.[seqno] ? 1 : 0, 'BINARY', 1);
+      return row;
+    }
     // A path inside an object column is keyed by that column (cid of the field holding it).
     const cid = fields.findIndex(
       (f) => f.path.length <= p.length && samePath(f.path, p.slice(0, f.path.length)),
@@ -220,7 +247,7 @@ function rowsOf(
     }
     case 'index_list': {
       const found = arg === null ? null : findTable(view, arg);
-      return found ? indexListRows(found.schema) : [];
+      return found ? indexListRows(found) : [];
     }
     case 'index_info':
     case 'index_xinfo': {

@@ -99,6 +99,7 @@ interface IndexListRow {
   name: string;
   unique: boolean;
   origin: string;
+  partial: boolean;
 }
 
 /**
@@ -120,7 +121,12 @@ function indexStatements(conn: Connection, table: string, dialect: Dialect): str
     ).map(([name, sql]) => [String(name), sql === null ? null : String(sql)]),
   );
   const list = (conn.execute(`PRAGMA index_list(${quoteName(table)})`).fetchAll() as unknown[][]).map(
-    (r): IndexListRow => ({ name: String(r[1]), unique: Number(r[2]) === 1, origin: String(r[3]) }),
+    (r): IndexListRow => ({
+      name: String(r[1]),
+      unique: Number(r[2]) === 1,
+      origin: String(r[3]),
+      partial: Number(r[4]) === 1,
+    }),
   );
   const out: string[] = [];
   for (const ix of list.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -137,6 +143,14 @@ function indexStatements(conn: Connection, table: string, dialect: Dialect): str
     }
     if (dialect === 'sqlite') {
       out.push(`${sql};`);
+      continue;
+    }
+    // Its WHERE and expressions are SQLite SQL, which PostgreSQL may read differently.
+    const expressions = (
+      conn.execute(`PRAGMA index_xinfo(${quoteName(ix.name)})`).fetchAll() as unknown[][]
+    ).some((r) => Number(r[1]) === -2);
+    if (ix.partial || expressions) {
+      out.push(`-- index ${ix.name} skipped: a partial or expression index (${sql ?? ''})`);
       continue;
     }
     const cols = keyColumns.map((r) => `${quoteName(String(r[2]))}${Number(r[3]) === 1 ? ' DESC' : ''}`);

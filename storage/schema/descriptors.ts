@@ -62,6 +62,12 @@ export interface IndexDescriptor {
    */
   desc?: readonly boolean[];
   kind: 'unique' | 'index';
+  /**
+   * A partial index or an index on expressions, as SQL `CREATE INDEX` makes it: the statement,
+   * whose key expressions and WHERE the index is kept by. `path`/`paths` then name, per key
+   * column, the column or a column the expression reads. Set by SQL; not for hand-written schemas.
+   */
+  sql?: string;
 }
 
 /**

@@ -63,6 +63,17 @@ export interface NormalizedIndex {
    * order). Absent otherwise; readers that predate it see an ascending index, which it is.
    */
   descending?: true;
+  /**
+   * A partial index or an index on expressions: its CREATE INDEX statement, verbatim. The key and
+   * the WHERE are evaluated from it (storage/index-exprs.ts); `path` then holds, per key column,
+   * the column it names or, for an expression, a column the expression reads (docs/format.md §3.1).
+   */
+  sql?: string;
+}
+
+/** Whether an index is partial or on expressions: its entries are not plain column values. */
+export function isSqlIndex(ix: NormalizedIndex): boolean {
+  return ix.sql !== undefined;
 }
 
 /** The per-column directions of an index's tree, or null when every column ascends. */
@@ -88,6 +99,11 @@ export function indexPaths(ix: NormalizedIndex): string[][] {
 
 /** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
 export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
+  const d = plainIndexDescriptor(ix);
+  return ix.sql === undefined ? d : { ...d, sql: ix.sql };
+}
+
+function plainIndexDescriptor(ix: NormalizedIndex): IndexDescriptor {
   const paths = indexPaths(ix);
   if (ix.descending)
     return { name: ix.name, paths: paths.map((p) => [...p]), desc: paths.map(() => true), kind: ix.kind };
@@ -147,7 +163,7 @@ const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 
 const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate', 'sqlType']);
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
-const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -353,7 +369,9 @@ function normalizeIndex(
       throw new SchemaError(
         `${where}: '${pathText(path)}' is not a scalar field (lists and objects cannot be indexed)`,
       );
-    if (seen.has(pathText(path))) throw new SchemaError(`${where}: '${pathText(path)}' appears twice`);
+    // An expression index names a column per expression: two may read the same one.
+    if (seen.has(pathText(path)) && ix.sql === undefined)
+      throw new SchemaError(`${where}: '${pathText(path)}' appears twice`);
     seen.add(pathText(path));
   }
   if (ix.desc !== undefined) {
@@ -365,8 +383,13 @@ function normalizeIndex(
     )
       throw new SchemaError(`${where}: desc must be an array of booleans, one per entry of paths`);
   }
+  if (ix.sql !== undefined && (typeof ix.sql !== 'string' || ix.sql.length === 0))
+    throw new SchemaError(`${where}: sql must be the CREATE INDEX statement`);
   const desc = ix.desc ?? [];
-  const descending = desc.length > 0 && desc.every((d) => d) ? { descending: true as const } : {};
+  const descending = {
+    ...(desc.length > 0 && desc.every((d) => d) ? { descending: true as const } : {}),
+    ...(ix.sql === undefined ? {} : { sql: ix.sql }),
+  };
   if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending };
   const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending };
   // Only a mix of directions orders the tree differently from an ascending one walked either way.
@@ -455,7 +478,9 @@ export function normalizeCollection(
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
   for (const ix of ni) {
-    if (ix.kind !== 'unique') continue;
+    // A partial or expression index's paths stand in for its key columns: CREATE INDEX checked
+    // the collation of each (parser/index-sql.ts).
+    if (ix.kind !== 'unique' || ix.sql !== undefined) continue;
     for (const path of indexPaths(ix)) {
       const collate = fieldAt(nf, path)?.collate;
       if (collate)

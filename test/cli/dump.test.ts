@@ -44,6 +44,7 @@ function build(): string {
   conn.execute('CREATE TABLE pairs (a TEXT, b INTEGER, v REAL, PRIMARY KEY (a, b))');
   conn.execute('CREATE INDEX pairs_v ON pairs (v DESC, a)');
   conn.execute(`CREATE INDEX odd_big ON ${ODD} (big)`);
+  conn.execute('CREATE INDEX pairs_lower ON pairs (lower(a)) WHERE v IS NOT NULL');
   conn.executeMany(`INSERT INTO ${ODD} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ODD_ROWS);
   conn.execute(`DELETE FROM ${ODD} WHERE id = 7`);
   conn.executeMany('INSERT INTO pairs VALUES (?, ?, ?)', [
@@ -89,6 +90,8 @@ const QUERIES = [
   'SELECT id, "profile.tz", tags FROM users ORDER BY id',
   "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
   "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex%'",
+  "SELECT sql FROM sqlite_master WHERE name = 'pairs_lower'",
+  "SELECT a, b FROM pairs WHERE lower(a) = 'a' AND v IS NOT NULL ORDER BY b",
   'SELECT name, seq FROM sqlite_sequence',
 ];
 
@@ -159,6 +162,9 @@ test('the postgres dialect maps types and writes PostgreSQL literals', () => {
   expect(out).toContain(`(5, 'x', -0.0, NULL, 9007199254740993, TRUE, NULL, NULL)`);
   expect(out).toContain('PRIMARY KEY ("a", "b")');
   expect(out).toContain('CREATE INDEX "pairs_v" ON "pairs" ("v" DESC, "a");');
+  expect(out).toContain(
+    '-- index pairs_lower skipped: a partial or expression index (CREATE INDEX pairs_lower ON pairs (lower(a)) WHERE v IS NOT NULL)',
+  );
   expect(out).toContain(`CREATE UNIQUE INDEX "sqlite_autoindex_odd ""name""_1" ON ${ODD} ("u");`);
   expect(out).toContain('"tags" JSONB NOT NULL');
   expect(out).toMatch(/^-- ModelVault dump of .* \(postgres dialect\)\nBEGIN;\n/);

@@ -14,6 +14,7 @@ import { literalArb, q, realLit, REALS, TEXTS } from './literals';
 import { expressionStatementArb } from './generate-expressions';
 import { windowStatementArb } from './generate-window';
 import { ddlStatementArb } from './generate-ddl';
+import { partialIndexStatementArb } from './generate-partial';
 import { alterStatementArb } from './generate-alter';
 import { introspectionStatementArb } from './generate-introspection';
 import { compositeCaseArb } from './generate-composite';
@@ -523,6 +524,7 @@ export function statementArb(cols: Col[], nextId: () => number): fc.Arbitrary<St
     { weight: 2, arbitrary: rowValueStatementArb(cols) },
     { weight: 2, arbitrary: windowStatementArb(cols) },
     { weight: 1, arbitrary: cteStatementArb(cols) },
+    { weight: 1, arbitrary: partialIndexStatementArb(cols) },
   );
 }
 

@@ -1,0 +1,196 @@
+/**
+ * When a query reads a table through a partial index or an index on expressions (storage/
+ * index-exprs.ts), as SQLite decides it (https://www.sqlite.org/partialindex.html, expridx.html):
+ *
+ *   - A partial index only when the query's WHERE implies the index's: every AND-ed term of the
+ *     index's WHERE is a term of the query's, or is `c IS NOT NULL` and the query compares c
+ *     (`c = ?`, `c > 5`, … are never true for a NULL c).
+ *   - With an equality of the index's first key expression (structurally the same expression as
+ *     lowered, compared under BINARY with no affinity to convert the value) and a constant or
+ *     parameter: the entries of that key; else the whole index, when it is partial.
+ *
+ * The access never answers a condition: every term of the WHERE stays in the Filter above it, so
+ * the only thing the rules above must get right is that the index holds every row the query can
+ * accept. Lowering an index's stored statement needs the parser, which sits above this layer: it
+ * installs how (parser/index-sql.ts installIndexSql).
+ */
+import type { CollectionView, IndexView } from '../storage/collection-state';
+import type { CollectionSchema, NormalizedIndex } from '../storage/schema/normalize';
+import type { CompiledSchema } from '../storage/schema/compile';
+import type { Expr } from './expr';
+import { conjuncts, isConstant } from './expr';
+import { affinity, typeOf } from './compile-expr';
+import { comparisonCollation, exprCollation } from './sql-text';
+import type { SortKey } from './logical';
+import type { SqlIndexScanNode } from './physical';
+
+/** A stored partial or expression index lowered against its table. */
+export interface IndexSqlExprs {
+  /** Per key column, its expression (a plain column's is a column reference). */
+  readonly keys: readonly Expr[];
+  readonly where: Expr | null;
+}
+
+export interface IndexSqlSupport {
+  lower(schema: CollectionSchema, compiled: CompiledSchema, ix: NormalizedIndex): IndexSqlExprs;
+  /** Structural equality of lowered expressions (only deterministic calls are equal). */
+  equals(a: Expr, b: Expr): boolean;
+}
+
+let support: IndexSqlSupport | null = null;
+
+/** Set by the SQL layer (parser/index-sql.ts installIndexSql). */
+export function setIndexSqlSupport(s: IndexSqlSupport): void {
+  support = s;
+}
+
+/** Lowered once per index definition: a definition object never changes (a new one replaces it). */
+const lowered = new WeakMap<NormalizedIndex, IndexSqlExprs | null>();
+
+function exprsOf(view: CollectionView, ix: IndexView, s: IndexSqlSupport): IndexSqlExprs | null {
+  let out = lowered.get(ix.def);
+  if (out === undefined) {
+    try {
+      out = s.lower(view.meta.schema, view.compiled, ix.def);
+    } catch {
+      // An index the planner cannot read is one it does not use; writes report the problem.
+      out = null;
+    }
+    lowered.set(ix.def, out);
+  }
+  return out;
+}
+
+const COMPARISONS = new Set(['=', '<', '<=', '>', '>=']);
+
+/** Whether term `q` of the query is false or NULL whenever `c` is NULL (a comparison of c). */
+function comparesColumn(q: Expr, c: Expr, s: IndexSqlSupport): boolean {
+  if (q.kind === 'binary' && COMPARISONS.has(q.op)) return s.equals(q.left, c) || s.equals(q.right, c);
+  if (q.kind === 'between' && !q.negated) return s.equals(q.arg, c);
+  return false;
+}
+
+/** Whether the query's terms imply the index's WHERE (SQLite's rule, above). */
+function implies(query: readonly Expr[], where: Expr | null, s: IndexSqlSupport): boolean {
+  if (where === null) return true;
+  return conjuncts(where).every((w) => {
+    if (query.some((q) => s.equals(q, w))) return true;
+    if (w.kind !== 'isNull' || !w.negated) return false;
+    return query.some((q) => comparesColumn(q, w.arg, s));
+  });
+}
+
+/**
+ * The constant an equality term gives `key`, when the index's BINARY order can look it up, and
+ * the class of value the lookup may take (SqlIndexScanNode.keyClass).
+ */
+function equalityValue(
+  q: Expr,
+  key: Expr,
+  s: IndexSqlSupport,
+): { value: Expr; keyClass: SqlIndexScanNode['keyClass'] } | null {
+  if (q.kind !== 'binary' || q.op !== '=') return null;
+  const value = s.equals(q.left, key) ? q.right : s.equals(q.right, key) ? q.left : null;
+  if (value === null || !isConstant(value) || (value.kind !== 'literal' && value.kind !== 'param'))
+    return null;
+  // The index orders BINARY and stores the value the expression computes: a collation would
+  // compare differently from a key lookup.
+  if ((q.collation ?? 'binary') !== 'binary' || comparisonCollation(q.left, q.right) !== undefined)
+    return null;
+  if (affinity(value) !== 'none') return null;
+  const t = typeOf(key);
+  if (t !== 'text' && t !== 'integer' && t !== 'real') return null;
+  // A plain column converts the value to its affinity before comparing (SQLite's rule): only a
+  // value already of the column's class is looked up as it is.
+  if (key.kind === 'column') return { value, keyClass: t === 'text' ? 'text' : 'number' };
+  return affinity(key) === 'none' ? { value, keyClass: 'any' } : null;
+}
+
+/**
+ * A scan through a partial or expression index of `view` for the query's WHERE `where`, when one
+ * applies; null otherwise (the caller keeps its own access path). The most recently created
+ * index that applies wins, a key lookup over a whole partial index.
+ */
+export function sqlIndexAccess(
+  view: CollectionView,
+  where: Expr | null,
+  sort: readonly SortKey[] | null,
+  /** The table scan already gives the ORDER BY (by primary key): no whole partial index then. */
+  scanOrdered = false,
+): { node: SqlIndexScanNode; ordered: boolean } | null {
+  const s = support;
+  if (s === null || (where === null && sort === null)) return null;
+  const terms = conjuncts(where);
+  let whole: SqlIndexScanNode | null = null;
+  let walk: SqlIndexScanNode | null = null;
+  for (let i = view.allIndexes.length - 1; i >= 0; i--) {
+    const ix = view.allIndexes[i];
+    if (!ix.special) continue;
+    const exprs = exprsOf(view, ix, s);
+    if (exprs === null || !implies(terms, exprs.where, s)) continue;
+    const collection = view.meta.schema.name;
+    for (const q of terms) {
+      const eq = equalityValue(q, exprs.keys[0], s);
+      if (eq !== null) {
+        const node: SqlIndexScanNode = {
+          kind: 'SqlIndexScan',
+          collection,
+          index: ix.def.name,
+          key: eq.value,
+          keyClass: eq.keyClass,
+          partial: exprs.where !== null,
+        };
+        return { node, ordered: false };
+      }
+    }
+    const reverse: boolean | null = walk === null ? walkOrder(view, ix, exprs.keys[0], sort, s) : null;
+    if (reverse !== null)
+      walk = {
+        kind: 'SqlIndexScan',
+        collection,
+        index: ix.def.name,
+        key: null,
+        keyClass: 'any',
+        partial: exprs.where !== null,
+        ...(reverse ? { reverse: true } : {}),
+      };
+    if (exprs.where !== null)
+      whole ??= {
+        kind: 'SqlIndexScan',
+        collection,
+        index: ix.def.name,
+        key: null,
+        keyClass: 'any',
+        partial: true,
+      };
+  }
+  if (walk !== null) return { node: walk, ordered: true };
+  return whole === null || scanOrdered ? null : { node: whole, ordered: false };
+}
+
+/**
+ * Whether walking index `ix` (first key `key`) gives the ORDER BY `sort`: one term on the same
+ * expression compared BINARY (then optionally the primary key, in the walk's direction, which
+ * orders a single-key index's ties). Its answer is the walk's direction (true: backwards), or
+ * null when the walk does not give that order.
+ */
+function walkOrder(
+  view: CollectionView,
+  ix: IndexView,
+  key: Expr,
+  sort: readonly SortKey[] | null,
+  s: IndexSqlSupport,
+): boolean | null {
+  if (sort === null || sort.length === 0 || sort.length > 2) return null;
+  const [first, tie] = sort;
+  if (first.nulls !== undefined || !s.equals(first.expr, key)) return null;
+  if (exprCollation(first.expr) !== undefined || exprCollation(key) !== undefined) return null;
+  // DESC on every column is stored ascending (its ties the other way round): not walked for order.
+  if (ix.desc !== null || ix.def.descending === true) return null;
+  if (tie !== undefined) {
+    const pk = view.compiled.pkColumn;
+    const onPk = tie.expr.kind === 'column' && tie.expr.column === pk && tie.expr.sub.length === 0;
+    if (ix.composite || !onPk || tie.desc !== first.desc || tie.nulls !== undefined) return null;
+  }
+  return first.desc;
+}
