@@ -39,7 +39,7 @@ export function exprEquals(a: Expr, b: Expr): boolean {
     case 'literal':
       return b.kind === 'literal' && a.type === b.type && sameValue(a.value, b.value);
     case 'param':
-      return b.kind === 'param' && a.key === b.key;
+      return b.kind === 'param' && a.key === b.key && a.affinity === b.affinity;
     case 'slot':
       return b.kind === 'slot' && a.index === b.index;
     case 'unary':

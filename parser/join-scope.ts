@@ -26,6 +26,8 @@ export interface DerivedColumn {
   readonly jsonTypeAt?: number;
   /** Declared without a type (json_each's columns): see ColumnExpr.blobAffinity. */
   readonly blobAffinity?: true;
+  /** Computed by an expression, not read from a column: see ColumnExpr.noAffinity. */
+  readonly noAffinity?: true;
 }
 
 /** A resolved name: a column, or the COALESCE a merged USING column stands for. */
@@ -112,6 +114,7 @@ function derivedColumn(m: Member, i: number): ResolvedColumn {
     ...column,
     ...(d.jsonTypeAt === undefined ? {} : { jsonTypeAt: d.jsonTypeAt }),
     ...(d.blobAffinity ? { blobAffinity: true as const } : {}),
+    ...(d.noAffinity ? { noAffinity: true as const } : {}),
   };
   return {
     expr: d.collation ? { ...plain, collation: d.collation } : plain,

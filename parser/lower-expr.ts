@@ -255,7 +255,25 @@ export function scalarComparison(
   offset: number,
 ): Expr {
   checkComparable(l, r, cx, offset);
-  return withCollation(E.binary(op, l, r), comparisonCollation(l, r));
+  const left = withParamAffinity(l, r);
+  const right = withParamAffinity(r, l);
+  return withCollation(E.binary(op, left, right), comparisonCollation(left, right));
+}
+
+/**
+ * `x` with the comparison affinity of `other` when `x` is a bound parameter and `other` a column
+ * (under a COLLATE too) of a type SQLite gives an affinity: INTEGER, REAL and BOOLEAN numeric,
+ * TEXT text. A parameter compared with anything else is compared as bound, as in SQLite.
+ */
+function withParamAffinity(x: Expr, other: Expr): Expr {
+  if (x.kind !== 'param' || x.outer !== undefined) return x;
+  let col = other;
+  while (col.kind === 'collate') col = col.arg;
+  if (col.kind !== 'column' || col.noAffinity || col.blobAffinity) return x;
+  const t = col.type;
+  const affinity =
+    t === 'integer' || t === 'real' || t === 'boolean' ? 'numeric' : t === 'text' ? 'text' : null;
+  return affinity === null ? x : { ...x, affinity };
 }
 
 export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
@@ -307,6 +325,8 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const arg = args[0];
       const list = e.list.map((x) => lowerExpr(x, cx));
       for (const x of list) checkComparable(arg, x, cx, e.start);
+      // IN-list values take the column's affinity (SQLITE-SEMANTICS §1).
+      for (let i = 0; i < list.length; i++) list[i] = withParamAffinity(list[i], arg);
       const node = E.in(arg, list, e.not);
       const collations = list.map((x) => comparisonCollation(arg, x));
       return collations.some((c) => c !== undefined) ? { ...node, collations } : node;
@@ -317,7 +337,10 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const [arg, lo, hi] = operands.scalars;
       checkComparable(arg, lo, cx, e.start);
       checkComparable(arg, hi, cx, e.start);
-      return withCollation(E.between(arg, lo, hi, e.not), comparisonCollation(arg, lo));
+      return withCollation(
+        E.between(arg, withParamAffinity(lo, arg), withParamAffinity(hi, arg), e.not),
+        comparisonCollation(arg, lo),
+      );
     }
     case 'glob':
       return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);

@@ -329,11 +329,19 @@ function leaf(
     const collation = e ? exprCollation(e) : undefined;
     // A json_each column keeps its BLOB affinity through the subquery, as in SQLite.
     const blob = e?.kind === 'column' && e.blobAffinity === true;
+    // A column keeps its affinity through the subquery (and a CAST gives one); anything else has none.
+    let source = e;
+    while (source?.kind === 'collate') source = source.arg;
+    const none =
+      source !== undefined &&
+      source.kind !== 'cast' &&
+      (source.kind !== 'column' || source.noAffinity === true);
     return {
       name: names[i],
       type: c.type,
       ...(collation ? { collation } : {}),
       ...(blob ? { blobAffinity: true as const } : {}),
+      ...(none ? { noAffinity: true as const } : {}),
     };
   });
   return {

@@ -147,7 +147,8 @@ function readParam(ctx: ExecContext, key: number | string): unknown {
  * literal without compiling it, which matters because a point query evaluates a few per execution.
  */
 export function evalConstant(e: Expr, ctx: ExecContext): unknown {
-  if (e.kind === 'param') return readParam(ctx, e.key);
+  if (e.kind === 'param')
+    return e.affinity === undefined ? readParam(ctx, e.key) : paramAffinity(readParam(ctx, e.key), e.affinity);
   if (e.kind === 'literal') return e.value instanceof Date ? e.value.getTime() : (e.value ?? null);
   return compile(e, ctx)(NO_INPUT);
 }
@@ -243,6 +244,8 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
     }
     case 'param': {
       const key = e.key;
+      const aff = e.affinity;
+      if (aff !== undefined) return () => paramAffinity(readParam(ctx, key), aff);
       return () => readParam(ctx, key);
     }
     case 'unary':
@@ -684,6 +687,13 @@ function columnLike(e: Expr): boolean {
 function involvesCast(e: Expr): boolean {
   if (e.kind === 'subquery') return e.mode === 'scalar';
   return e.kind === 'cast' || (e.kind === 'collate' && involvesCast(e.arg));
+}
+
+/** A bound value as a column of `affinity` converts it in a comparison (ParamExpr.affinity). */
+function paramAffinity(v: unknown, affinity: 'numeric' | 'text'): unknown {
+  if (affinity === 'numeric') return numericAffinity(v);
+  if (typeof v === 'number') return toText(v, true);
+  return typeof v === 'bigint' ? toText(v, false) : v;
 }
 
 /** Text that reads entirely as a number becomes that number (SQLite's numeric affinity). */

@@ -57,6 +57,11 @@ export interface ColumnExpr {
    * it with a TEXT column converts neither side (a NUMERIC one still converts it).
    */
   readonly blobAffinity?: true;
+  /**
+   * A derived table's column computed by an expression (`row_number() … AS rn`, `a + 1`): SQLite
+   * gives it no affinity, so a bound parameter compared with it is not converted.
+   */
+  readonly noAffinity?: true;
 }
 
 export interface LiteralExpr {
@@ -70,6 +75,14 @@ export interface ParamExpr {
   readonly kind: 'param';
   /** Position (0-based) for positional parameters, or the name without its prefix. */
   readonly key: number | string;
+  /**
+   * SQLite's comparison affinity, set where the parameter is compared with a column (`a = ?`,
+   * `a IN (?, ?)`, `a BETWEEN ? AND ?`): the value bound is converted as the column's affinity
+   * converts it in that comparison only — text that reads as a number becomes the number for an
+   * INTEGER, REAL or BOOLEAN column; a number becomes text for a TEXT column (a JS number as a
+   * REAL's text, `10` → '10.0', as better-sqlite3 binds it; a bigint as an integer's).
+   */
+  readonly affinity?: 'numeric' | 'text';
   /**
    * Set for an outer column of a correlated subquery (planner/outer-refs.ts): the column's static
    * type and its name, for explain(). The value is bound per outer row, not by the caller.

@@ -23,7 +23,8 @@ export type ColumnComparison = (e: Expr) => { col: ColumnExpr; op: string; value
 
 function sameConstant(a: Expr, b: Expr): boolean {
   if (a === b) return true;
-  if (a.kind === 'param' && b.kind === 'param') return a.key === b.key && a.outer === undefined;
+  if (a.kind === 'param' && b.kind === 'param')
+    return a.key === b.key && a.outer === undefined && a.affinity === b.affinity;
   return a.kind === 'literal' && b.kind === 'literal' && a.type === b.type && Object.is(a.value, b.value);
 }
 

@@ -150,7 +150,11 @@ describe('UPDATE', () => {
         { column: 2, expr: E.binary('+', E.column(2, [], 'integer', 'year'), lit(1, 'integer')) },
         { column: 1, expr: E.param('t') },
       ],
-      where: E.binary('=', { ...E.column(0, [], 'integer', 'id'), rowid: true as const }, E.param('id')),
+      where: E.binary(
+        '=',
+        { ...E.column(0, [], 'integer', 'id'), rowid: true as const },
+        { ...E.param('id'), affinity: 'numeric' as const },
+      ),
       returning: null,
     });
     expect(lower("UPDATE users SET profile.timezone = 'UTC'").stmt).toMatchObject({
@@ -192,7 +196,10 @@ describe('DELETE', () => {
     expect(lower('DELETE FROM Books WHERE year < ?1').stmt).toEqual({
       kind: 'delete',
       collection: 'books',
-      where: E.binary('<', E.column(2, [], 'integer', 'year'), E.param(0)),
+      where: E.binary('<', E.column(2, [], 'integer', 'year'), {
+        ...E.param(0),
+        affinity: 'numeric' as const,
+      }),
       returning: null,
     });
   });
