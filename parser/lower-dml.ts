@@ -19,7 +19,7 @@ import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
 import { lowerCompound } from './lower-compound';
-import { defaultExprs } from './lower-default';
+import { defaultExprs, nullDefaults } from './lower-default';
 import { fromScope } from './lower-from';
 import { updateFromScope } from './lower-update-from';
 
@@ -169,7 +169,7 @@ export function lowerInsert(
   const only = ast.upserts.length === 1 ? ast.upserts[0] : null;
   const doNothing = only !== null && only.target === null && only.sets === null;
   const upserts = doNothing ? [] : ast.upserts.map((u) => lowerUpsert(u, scope, params, sql));
-  const conflict = doNothing || ast.or === 'ignore' ? 'ignore' : ast.or === 'replace' ? 'replace' : 'abort';
+  const conflict = doNothing ? 'ignore' : (ast.or ?? 'abort');
   return {
     kind: 'insert',
     collection: scope.schema.name,
@@ -178,6 +178,7 @@ export function lowerInsert(
     rows,
     select,
     conflict,
+    nullDefaults: conflict === 'replace' ? nullDefaults(scope.schema, columns) : [],
     doNothing,
     upserts,
     returning: lowerReturning(ast.returning, scope, params, sql),
@@ -202,12 +203,21 @@ export function lowerUpdate(
   );
   const terms = [...(ast.where ? [lowerExpr(ast.where, cx)] : []), ...(joined?.where ?? [])];
   const where = terms.length === 0 ? null : terms.reduce((a, b) => E.and(a, b));
+  const conflict = ast.or ?? 'abort';
   return {
     kind: 'update',
     collection: scope.schema.name,
     ...(scope.hint ? { hint: scope.hint } : {}),
     sets,
     where,
+    conflict,
+    nullDefaults:
+      conflict === 'replace'
+        ? nullDefaults(
+            scope.schema,
+            sets.map((s) => s.column),
+          )
+        : [],
     // RETURNING reads the updated row only: SQLite refuses the FROM sources there, and it names
     // the table by its own name, not the alias.
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),

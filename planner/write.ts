@@ -22,6 +22,7 @@ import type { RunOptions } from './run';
 import { hasSubquery } from './expr-columns';
 import { exprText } from './explain';
 import type {
+  ConflictAction,
   DeletePlan,
   InsertPlan,
   ReturningPlan,
@@ -42,6 +43,8 @@ import {
 } from './write-values';
 import type { Row } from './write-values';
 import type { ForeignKeyGuard } from './foreign-keys';
+import type { WriteProgress } from './write-conflict';
+import { clashWithOther, governed, nullDefaultsFor, recordFailure } from './write-conflict';
 import { violation } from './foreign-keys';
 
 export interface WriteResult {
@@ -83,8 +86,10 @@ function insertTarget(stmt: InsertPlan, state: CollectionState): InsertTarget {
 function storedRow(
   stmt: InsertPlan,
   state: CollectionState,
-  sqlValues: readonly unknown[],
+  sqlValues: unknown[],
+  nullDefaults: NullDefaults,
 ): unknown[] | null {
+  if (nullDefaults.size > 0) fillNullDefaults(stmt.columns, sqlValues, nullDefaults);
   const columnsToRow = state.compiled.columnsToRow;
   if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues);
   const target = insertTarget(stmt, state);
@@ -92,7 +97,8 @@ function storedRow(
   const columns = stmt.columns;
   const values = new Array<unknown>(state.compiled.columnCount);
   for (let i = 0; i < columns.length; i++)
-    values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+    values[columns[i]] =
+      sqlValues[i] === undefined ? undefined : sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
   const pk = state.compiled.pkColumn;
   if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
   try {
@@ -110,9 +116,11 @@ function storedRowViaObject(
 ): unknown[] | null {
   const fields = state.meta.schema.fields;
   const obj: Row = {};
-  stmt.columns.forEach((col, i) =>
-    setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
-  );
+  stmt.columns.forEach((col, i) => {
+    // undefined: a NULL OR REPLACE leaves to the column's literal default.
+    if (values[i] !== undefined)
+      setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name));
+  });
   const pkPath = fields[state.compiled.pkColumn].path;
   if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
     setPath(obj, pkPath, nextKey(state));
@@ -129,7 +137,27 @@ function insertFailure(stmt: InsertPlan, state: CollectionState, err: unknown, o
   const mapped = sqlError(err, state, obj);
   // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
   if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
-  throw mapped;
+  // DO NOTHING is an ABORT for everything but the clash it handles.
+  throw stmt.doNothing ? mapped : governed(mapped);
+}
+
+/** Per NOT NULL column with a DEFAULT: its expression, or null for a literal default (see nullDefaultsFor). */
+type NullDefaults = Map<number, Evaluator | null>;
+
+/**
+ * OR REPLACE writes a NOT NULL column's DEFAULT in place of a NULL: the expression's value, or
+ * undefined, which the schema fills with a literal default. A column without one still fails.
+ */
+function fillNullDefaults(columns: readonly number[], values: unknown[], defaults: NullDefaults): void {
+  for (let i = 0; i < columns.length; i++) {
+    if (values[i] !== null) continue;
+    const d = defaults.get(columns[i]);
+    if (d === null) values[i] = undefined;
+    else if (d !== undefined) {
+      const v = d(NO_ROW);
+      if (v !== null) values[i] = v;
+    }
+  }
 }
 
 /**
@@ -275,6 +303,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
       both[width + i] = row[i];
     }
     if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
+    // A DO UPDATE never skips a row (its clashes abort, as SQLite's do).
     const stored = rewriteRow(
       engine,
       state,
@@ -282,7 +311,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
       old,
       clause.sets,
       clause.sets.map((s) => s.eval(both)),
-    );
+    ) as unknown[];
     if (fk !== null)
       fk.updated(
         state,
@@ -336,7 +365,13 @@ function compiledDefaults(
   });
 }
 
-function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+function insert(
+  engine: Engine,
+  stmt: InsertPlan,
+  ctx: ExecContext,
+  fk: ForeignKeyGuard | null,
+  progress: WriteProgress,
+): WriteResult {
   if (fk !== null) {
     fk.prepare(stmt.collection, 'insert');
     for (const u of stmt.upserts)
@@ -347,49 +382,60 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
           u.sets.map((s) => s.column),
         );
   }
-  let rowCount = 0;
-  let lastRowId: number | bigint | undefined;
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
-  const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+  const policy = stmt.conflict;
+  const mode = policy === 'ignore' ? 'ignore' : policy === 'replace' ? 'replaceAll' : 'abort';
   const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
+  const nullDefaults = nullDefaultsFor(
+    collectionOrThrow(engine, stmt.collection),
+    policy,
+    stmt.nullDefaults,
+    ctx,
+  );
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
     if (fillDefaults !== null) fillDefaults(values);
-    const stored = storedRow(stmt, state, values);
+    const stored = storedRow(stmt, state, values, nullDefaults);
     if (stored === null) return;
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
       if (done !== null) engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       if (done === 'skipped') return;
       if (done !== null) {
-        rowCount++;
+        progress.rowCount++;
         if (project) returned.push(project(done));
         return;
       }
     }
     if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
     // A row no later row can repair is refused before it is written (a single-row INSERT then
-    // needs no savepoint); a clash on a key is still the error SQLite reports first.
+    // needs no savepoint); a clash on a key is still the error SQLite reports first. Only under
+    // ABORT: under FAIL or ROLLBACK a later clash decides how the statement ends.
     if (
       fk !== null &&
-      mode === 'abort' &&
+      policy === 'abort' &&
       fk.checksInsertFirst(state.name) &&
       fk.insertBreaks(state, stored)
     ) {
       if (wouldClash(state, stored)) engine.putRow(state, stored, 'abort');
       throw violation();
     }
-    const result = engine.putRow(state, stored, mode);
+    let result;
+    try {
+      result = engine.putRow(state, stored, mode);
+    } catch (err) {
+      throw governed(err);
+    }
     if (result === 'ignored') {
       engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       return;
     }
     if (fk !== null) fk.inserted(state, stored);
-    rowCount++;
+    progress.rowCount++;
     const pk = stored[state.compiled.pkColumn];
-    if (typeof pk === 'number' || typeof pk === 'bigint') lastRowId = pk;
+    if (typeof pk === 'number' || typeof pk === 'bigint') progress.lastRowId = pk;
     if (project) returned.push(project(stored));
   };
   if (stmt.select) {
@@ -402,6 +448,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
       put(scratch);
     }
   }
+  const { rowCount, lastRowId } = progress;
   const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
   if (project) result.returning = returned;
   return result;
@@ -478,9 +525,21 @@ function joinedTargets(
   return out;
 }
 
+/** How an UPDATE (or an UPSERT's DO UPDATE, always `abort`) treats a row that breaks a constraint. */
+interface RewritePolicy {
+  readonly conflict: ConflictAction;
+  readonly nullDefaults: NullDefaults;
+  /** Under REPLACE with foreign keys: delete the rows `row` clashes with, running their ON DELETE actions. */
+  readonly replaceClashes: ((state: CollectionState, row: readonly unknown[], own: unknown) => void) | null;
+}
+
+const ABORT: RewritePolicy = { conflict: 'abort', nullDefaults: new Map(), replaceClashes: null };
+
 /**
  * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
- * `values[i]`; a changed primary key or unique key that clashes with another row is an error.
+ * `values[i]`. A failing constraint is resolved by `policy` (SQLite's UPDATE OR …): null when
+ * IGNORE skips the row; REPLACE deletes the rows a changed key clashes with; else an error, which
+ * `governed` marks unless the policy is the DO UPDATE's.
  */
 function rewriteRow(
   engine: Engine,
@@ -489,34 +548,70 @@ function rewriteRow(
   old: readonly unknown[],
   sets: readonly { readonly column: number }[],
   values: readonly unknown[],
-): unknown[] {
+  policy: RewritePolicy = ABORT,
+): unknown[] | null {
   const fields = state.meta.schema.fields;
   const obj = state.compiled.toObject(old as unknown[], true);
-  sets.forEach((s, i) =>
-    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], values[i], state.name)),
-  );
+  const conflict = policy.conflict;
+  const mark = policy === ABORT ? (err: unknown): unknown => err : governed;
+  sets.forEach((s, i) => {
+    let v = values[i];
+    if (v === null && policy.nullDefaults.size > 0) {
+      const d = policy.nullDefaults.get(s.column);
+      // A literal default is the schema's own value; an expression's is an SQL value.
+      if (d === null) {
+        setPath(obj, fields[s.column].path, fields[s.column].default);
+        return;
+      }
+      if (d !== undefined) v = d(NO_ROW);
+    }
+    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], v, state.name));
+  });
   let stored: unknown[];
   try {
     stored = state.compiled.toRow(obj);
   } catch (err) {
-    throw sqlError(err, state, obj);
+    const mapped = sqlError(err, state, obj);
+    if (conflict === 'ignore' && mapped instanceof IntegrityError) return null;
+    throw mark(mapped);
   }
   const newKey = stored[state.compiled.pkColumn];
   // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
   const keyChanged = compareValues(newKey, key) !== 0;
-  if (keyChanged && engine.getRow(state, newKey) !== undefined) {
-    throw new IntegrityError(
-      `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
-      'PRIMARY_KEY',
-    );
+  // Checked before the old row goes (a changed key moves the row): nothing is written for a
+  // row that fails, which FAIL relies on. An unchanged key leaves the checks to putRow.
+  if (conflict === 'ignore' || (keyChanged && conflict !== 'replace')) {
+    const clash = clashWithOther(state, stored, key);
+    if (clash !== null) {
+      if (conflict === 'ignore') return null;
+      throw mark(clash);
+    }
   }
+  if (policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
   if (keyChanged) engine.deleteRow(state, key);
-  // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that change.
-  engine.putRow(state, stored, 'replacePk', keyChanged ? undefined : old);
+  // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that
+  // change. REPLACE deletes every other row the new keys clash with, the one under a changed
+  // primary key included.
+  try {
+    engine.putRow(
+      state,
+      stored,
+      conflict === 'replace' ? 'replaceAll' : 'replacePk',
+      keyChanged ? undefined : old,
+    );
+  } catch (err) {
+    throw mark(err);
+  }
   return stored;
 }
 
-function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+function update(
+  engine: Engine,
+  stmt: UpdatePlan,
+  ctx: ExecContext,
+  fk: ForeignKeyGuard | null,
+  progress: WriteProgress,
+): WriteResult {
   const setColumns = stmt.sets.map((s) => s.column);
   if (fk !== null) fk.prepare(stmt.collection, 'update', setColumns);
   // Rows change one at a time and each is checked against the table as it is by then, so the
@@ -530,16 +625,29 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
-  let rowCount = 0;
+  const policy: RewritePolicy = {
+    conflict: stmt.conflict,
+    nullDefaults: nullDefaultsFor(
+      collectionOrThrow(engine, stmt.collection),
+      stmt.conflict,
+      stmt.nullDefaults,
+      ctx,
+    ),
+    replaceClashes:
+      fk !== null && stmt.conflict === 'replace' ? (st, row, own) => fk.replaceClashes(st, row, own) : null,
+  };
   for (const { key, values } of targets) {
     const state = collectionOrThrow(engine, stmt.collection);
+    // A row an earlier row's REPLACE deleted is gone, as in SQLite.
     const old = engine.getRow(state, key);
     if (!old) continue;
-    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)));
+    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)), policy);
+    if (stored === null) continue;
     if (fk !== null) fk.updated(state, old, stored, setColumns);
-    rowCount++;
+    progress.rowCount++;
     if (project) returned.push(project(stored));
   }
+  const rowCount = progress.rowCount;
   return project ? { rowCount, returning: returned } : { rowCount };
 }
 
@@ -593,15 +701,22 @@ function runWritePlan(
   ctx: ExecContext,
   fk: ForeignKeyGuard | null,
 ): WriteResult {
-  const result =
-    plan.kind === 'insert'
-      ? insert(engine, plan, ctx, fk)
-      : plan.kind === 'update'
-        ? update(engine, plan, ctx, fk)
-        : remove(engine, plan, ctx, fk);
-  // Checked when the statement ends: a row may break a constraint that a later row repairs.
-  if (fk !== null) fk.finish();
-  return result;
+  const progress: WriteProgress = { rowCount: 0, lastRowId: undefined };
+  try {
+    const result =
+      plan.kind === 'insert'
+        ? insert(engine, plan, ctx, fk, progress)
+        : plan.kind === 'update'
+          ? update(engine, plan, ctx, fk, progress)
+          : remove(engine, plan, ctx, fk);
+    // Checked when the statement ends: a row may break a constraint that a later row repairs.
+    // A statement that failed under OR FAIL skips the check, as SQLite does.
+    if (fk !== null) fk.finish();
+    return result;
+  } catch (err) {
+    recordFailure(err, plan.kind === 'delete' ? 'abort' : plan.conflict, progress);
+    throw err;
+  }
 }
 
 const subqueryMemo = new WeakMap<WritePlan, boolean>();

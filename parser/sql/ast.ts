@@ -282,6 +282,10 @@ export interface SetClause {
   readonly expr: SqlExpr;
 }
 
+/** SQLite's conflict resolution algorithms, as `INSERT OR …` / `UPDATE OR …` name them. */
+export const CONFLICT_POLICIES = ['rollback', 'abort', 'fail', 'ignore', 'replace'] as const;
+export type ConflictPolicyAst = (typeof CONFLICT_POLICIES)[number];
+
 export type InsertSource =
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | { readonly t: 'select'; readonly select: QueryAst }
@@ -309,7 +313,7 @@ export type StatementAst =
       readonly t: 'insert';
       /** `WITH … INSERT …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
-      readonly or: 'ignore' | 'replace' | 'abort' | null;
+      readonly or: ConflictPolicyAst | null;
       readonly table: string;
       readonly columns: readonly string[] | null;
       /** VALUES rows, `SELECT …` or `DEFAULT VALUES` (one row of defaults). */
@@ -322,6 +326,8 @@ export type StatementAst =
       readonly t: 'update';
       /** `WITH … UPDATE …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
+      /** `UPDATE OR …` (null: none, which is ABORT). */
+      readonly or: ConflictPolicyAst | null;
       readonly table: string;
       /** `UPDATE t AS x`: the target's alias (null: none). */
       readonly alias: string | null;
