@@ -386,6 +386,7 @@ function insert(
   const returned: unknown[][] = [];
   const policy = stmt.conflict;
   const mode = policy === 'ignore' ? 'ignore' : policy === 'replace' ? 'replaceAll' : 'abort';
+  const single = policy === 'abort' && stmt.select === null && stmt.rows.length === 1;
   const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
   const nullDefaults = nullDefaultsFor(
@@ -410,16 +411,14 @@ function insert(
       }
     }
     if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
-    // A row no later row can repair is refused before it is written (a single-row INSERT then
+    // A single-row INSERT's row that breaks a foreign key is refused before it is written (it then
     // needs no savepoint); a clash on a key is still the error SQLite reports first. Only under
-    // ABORT: under FAIL or ROLLBACK a later clash decides how the statement ends.
-    if (
-      fk !== null &&
-      policy === 'abort' &&
-      fk.checksInsertFirst(state.name) &&
-      fk.insertBreaks(state, stored)
-    ) {
+    // ABORT and for one row: a later row's clash could end the statement otherwise (FAIL,
+    // ROLLBACK), and SQLite's last_insert_rowid() is the last row it wrote before the check.
+    if (fk !== null && single && fk.checksInsertFirst(state.name) && fk.insertBreaks(state, stored)) {
       if (wouldClash(state, stored)) engine.putRow(state, stored, 'abort');
+      const pk = stored[state.compiled.pkColumn];
+      if (typeof pk === 'number' || typeof pk === 'bigint') progress.lastRowId = pk;
       throw violation();
     }
     let result;
