@@ -12,6 +12,7 @@ import type {
   StatementAst,
 } from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
+import { NotSupportedError } from '../../src/errors';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -43,9 +44,25 @@ function ifExists(p: ExprParser): boolean {
   return true;
 }
 
-/** `ON CONFLICT <action>` after a constraint: a conflict policy the engine does not implement. */
-function refuseConflictClause(p: ExprParser): void {
-  if (p.isWord('ON') && p.isWord('CONFLICT', p.peek())) throw p.unsupported('ON CONFLICT in a constraint');
+/**
+ * `ON CONFLICT <algorithm>` after a constraint. ABORT is every constraint's default, so it is
+ * accepted as written; another algorithm would have to be kept in the catalog with the constraint,
+ * which the file format has no place for: it is refused, pointing at the statement's OR clause.
+ */
+function conflictClause(p: ExprParser): void {
+  if (!(p.isWord('ON') && p.isWord('CONFLICT', p.peek()))) return;
+  p.next();
+  p.next();
+  const w = p.tok.kind === 'ident' ? p.tok.upper : '';
+  if (!['ROLLBACK', 'ABORT', 'FAIL', 'IGNORE', 'REPLACE'].includes(w))
+    throw p.error('expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE');
+  if (w !== 'ABORT')
+    throw new NotSupportedError(
+      `ON CONFLICT ${w} on a constraint is not supported by ModelVault's SQL subset: write INSERT OR ${w} / UPDATE OR ${w} on the statements instead`,
+      'NOT_SUPPORTED',
+      { sql: p.sql, offset: p.tok.start },
+    );
+  p.next();
 }
 
 /** `(a [ASC|DESC], ...)`; `autoinc` is set when a primary key's list ends in AUTOINCREMENT. */
@@ -59,7 +76,7 @@ function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   } while (p.acceptOp(','));
   if (autoinc && p.acceptWord('AUTOINCREMENT')) autoinc.seen = true;
   p.expectOp(')');
-  refuseConflictClause(p);
+  conflictClause(p);
   return out;
 }
 
@@ -165,17 +182,17 @@ function columnDef(p: ExprParser): ColumnDefAst {
       p.expectWord('KEY');
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
       p.acceptWord('ASC');
-      refuseConflictClause(p);
+      conflictClause(p);
       autoIncrement = p.acceptWord('AUTOINCREMENT');
       primaryKey = true;
     } else if (p.acceptWord('NOT')) {
       p.expectWord('NULL');
-      refuseConflictClause(p);
+      conflictClause(p);
       notNull = true;
     } else if (p.acceptWord('NULL')) {
       // explicitly nullable: already the default
     } else if (p.acceptWord('UNIQUE')) {
-      refuseConflictClause(p);
+      conflictClause(p);
       unique = true;
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));

@@ -6,7 +6,7 @@
  * file reopened after OR FAIL kept rows. test/differential/conflict.test.ts generates more.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, IntegrityError, TransactionError } from '../../src/index';
+import { connect, IntegrityError, NotSupportedError, TransactionError } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
@@ -358,6 +358,54 @@ describe('DB-API connection state', () => {
       }
     } finally {
       tmp.cleanup();
+    }
+  });
+});
+
+describe('conflict clauses on constraints in CREATE TABLE', () => {
+  test('ON CONFLICT ABORT, every constraint default, is accepted and behaves as SQLite', () => {
+    const ddl =
+      'CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT ABORT, u INTEGER UNIQUE ON CONFLICT ABORT, ' +
+      'n TEXT NOT NULL ON CONFLICT ABORT, a INTEGER, b INTEGER, UNIQUE (a, b) ON CONFLICT ABORT)';
+    const p = new Pair(ddl, "INSERT INTO t VALUES (1, 1, 'x', 1, 1)");
+    try {
+      for (const sql of [
+        "INSERT INTO t VALUES (2, 1, 'y', 2, 2)",
+        'INSERT INTO t VALUES (2, 2, NULL, 2, 2)',
+        "INSERT INTO t VALUES (2, 2, 'y', 1, 1)",
+        "INSERT OR IGNORE INTO t VALUES (2, 1, 'y', 2, 2), (3, 3, 'z', 3, 3)",
+        'UPDATE OR REPLACE t SET u = 1 WHERE id = 3',
+      ]) {
+        const r = p.run(sql);
+        expect({ sql, ...(r.mv as object) }).toEqual({ sql, ...(r.sqlite as object) });
+      }
+    } finally {
+      p.close();
+    }
+  });
+
+  test.each([
+    ['u INTEGER UNIQUE ON CONFLICT REPLACE', 'REPLACE'],
+    ['u INTEGER NOT NULL ON CONFLICT IGNORE', 'IGNORE'],
+    ['u INTEGER PRIMARY KEY ON CONFLICT ROLLBACK', 'ROLLBACK'],
+    ['u INTEGER, UNIQUE (u) ON CONFLICT FAIL', 'FAIL'],
+    ['u INTEGER, v INTEGER, PRIMARY KEY (u, v) ON CONFLICT IGNORE', 'IGNORE'],
+  ])('%s is refused, naming the statement clause to use', (cols, policy) => {
+    const sql = `CREATE TABLE c (${cols})`;
+    const sqlite = new BetterSqlite3(':memory:');
+    const conn = connect(':memory:');
+    try {
+      expect(() => sqlite.exec(sql)).not.toThrow();
+      expect(() => conn.execute(sql)).toThrow(
+        `ON CONFLICT ${policy} on a constraint is not supported by ModelVault's SQL subset: write INSERT OR ${policy} / UPDATE OR ${policy} on the statements instead`,
+      );
+      expect(() => conn.execute(sql)).toThrow(NotSupportedError);
+      expect(() => conn.execute('CREATE TABLE d (u INTEGER UNIQUE ON CONFLICT NOPE)')).toThrow(
+        'expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE',
+      );
+    } finally {
+      conn.close();
+      sqlite.close();
     }
   });
 });
