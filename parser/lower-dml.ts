@@ -9,7 +9,15 @@ import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { typeOf } from '../planner/compile-expr';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
-import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt, UpsertAction } from './ir';
+import type {
+  ConflictAction,
+  DeleteStmt,
+  InsertStmt,
+  OutputColumn,
+  Returning,
+  UpdateStmt,
+  UpsertAction,
+} from './ir';
 import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
@@ -170,6 +178,7 @@ export function lowerInsert(
   const doNothing = only !== null && only.target === null && only.sets === null;
   const upserts = doNothing ? [] : ast.upserts.map((u) => lowerUpsert(u, scope, params, sql));
   const conflict = doNothing ? 'ignore' : (ast.or ?? 'abort');
+  const byConstraint = ast.or === null && !doNothing;
   return {
     kind: 'insert',
     collection: scope.schema.name,
@@ -178,7 +187,8 @@ export function lowerInsert(
     rows,
     select,
     conflict,
-    nullDefaults: conflict === 'replace' ? nullDefaults(scope.schema, columns) : [],
+    byConstraint,
+    nullDefaults: mayReplaceNull(scope, conflict, byConstraint) ? nullDefaults(scope.schema, columns) : [],
     doNothing,
     upserts,
     returning: lowerReturning(ast.returning, scope, params, sql),
@@ -204,6 +214,7 @@ export function lowerUpdate(
   const terms = [...(ast.where ? [lowerExpr(ast.where, cx)] : []), ...(joined?.where ?? [])];
   const where = terms.length === 0 ? null : terms.reduce((a, b) => E.and(a, b));
   const conflict = ast.or ?? 'abort';
+  const byConstraint = ast.or === null;
   return {
     kind: 'update',
     collection: scope.schema.name,
@@ -211,13 +222,13 @@ export function lowerUpdate(
     sets,
     where,
     conflict,
-    nullDefaults:
-      conflict === 'replace'
-        ? nullDefaults(
-            scope.schema,
-            sets.map((s) => s.column),
-          )
-        : [],
+    byConstraint,
+    nullDefaults: mayReplaceNull(scope, conflict, byConstraint)
+      ? nullDefaults(
+          scope.schema,
+          sets.map((s) => s.column),
+        )
+      : [],
     // RETURNING reads the updated row only: SQLite refuses the FROM sources there, and it names
     // the table by its own name, not the alias.
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
@@ -241,6 +252,13 @@ export function lowerDelete(
     where,
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
   };
+}
+
+/** Whether a NULL written into a NOT NULL column may become its DEFAULT (an OR REPLACE or a NOT NULL ON CONFLICT REPLACE). */
+function mayReplaceNull(scope: TableScope, conflict: ConflictAction, byConstraint: boolean): boolean {
+  return byConstraint
+    ? scope.schema.fields.some((f) => f.notNullOnConflict === 'replace')
+    : conflict === 'replace';
 }
 
 /**

@@ -59,7 +59,12 @@ export interface InsertPlan {
   /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
   readonly select: { readonly plan: LogicalPlan } | null;
   readonly conflict: ConflictAction;
-  /** Expression defaults of NOT NULL columns, for `replace` (empty otherwise). */
+  /**
+   * No OR clause: each constraint's own `ON CONFLICT` (CREATE TABLE) decides, `conflict` being
+   * ABORT; false when the statement's OR clause (or a targetless DO NOTHING) overrides them.
+   */
+  readonly byConstraint: boolean;
+  /** Expression defaults of NOT NULL columns that REPLACE may write (empty when none can). */
   readonly nullDefaults: readonly NullDefault[];
   /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
   readonly doNothing: boolean;
@@ -75,7 +80,9 @@ export interface UpdatePlan {
   readonly where: Expr | null;
   /** `UPDATE OR …`; `abort` without one. */
   readonly conflict: ConflictAction;
-  /** Expression defaults of the NOT NULL columns the SET list writes, for `replace` (empty otherwise). */
+  /** No OR clause: each constraint's own `ON CONFLICT` decides (see InsertPlan). */
+  readonly byConstraint: boolean;
+  /** Expression defaults of the NOT NULL columns the SET list writes that REPLACE may write. */
   readonly nullDefaults: readonly NullDefault[];
   readonly returning: ReturningPlan | null;
   /** `UPDATE t INDEXED BY … / NOT INDEXED` (absent: none). */

@@ -4,7 +4,7 @@
  * queries (the rows an UPDATE or DELETE touches, the SELECT of an INSERT … SELECT). Every check of
  * a row runs before the row is written; atomicity of a whole statement is the caller's savepoint.
  */
-import type { Engine } from '../storage/engine';
+import type { ConflictMode, Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { setPath } from '../storage/schema/paths';
 import { compareValues, keyHasNull } from '../storage/compare';
@@ -44,7 +44,16 @@ import {
 import type { Row } from './write-values';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteProgress } from './write-conflict';
-import { clashWithOther, governed, nullDefaultsFor, recordFailure } from './write-conflict';
+import type { ConstraintPolicies } from './write-conflict';
+import {
+  clashWithOther,
+  constraintPolicies,
+  governed,
+  nullDefaultsFor,
+  recordFailure,
+  resolveClashes,
+  validationPolicy,
+} from './write-conflict';
 import { violation } from './foreign-keys';
 
 export interface WriteResult {
@@ -88,10 +97,11 @@ function storedRow(
   state: CollectionState,
   sqlValues: unknown[],
   nullDefaults: NullDefaults,
+  policies: ConstraintPolicies | null,
 ): unknown[] | null {
   if (nullDefaults.size > 0) fillNullDefaults(stmt.columns, sqlValues, nullDefaults);
   const columnsToRow = state.compiled.columnsToRow;
-  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues);
+  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues, policies);
   const target = insertTarget(stmt, state);
   const { fields, kinds } = target;
   const columns = stmt.columns;
@@ -105,7 +115,7 @@ function storedRow(
     return columnsToRow(values);
   } catch (err) {
     // The failing column still holds its SQL value, which is all sqlError reads.
-    return insertFailure(stmt, state, err, rowObject(state, values));
+    return insertFailure(stmt, state, err, rowObject(state, values), policies);
   }
 }
 
@@ -113,6 +123,7 @@ function storedRowViaObject(
   stmt: InsertPlan,
   state: CollectionState,
   values: readonly unknown[],
+  policies: ConstraintPolicies | null,
 ): unknown[] | null {
   const fields = state.meta.schema.fields;
   const obj: Row = {};
@@ -128,17 +139,25 @@ function storedRowViaObject(
   try {
     return state.compiled.toRow(obj);
   } catch (err) {
-    return insertFailure(stmt, state, err, obj);
+    return insertFailure(stmt, state, err, obj, policies);
   }
 }
 
 /** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
-function insertFailure(stmt: InsertPlan, state: CollectionState, err: unknown, obj: Row): null {
+function insertFailure(
+  stmt: InsertPlan,
+  state: CollectionState,
+  err: unknown,
+  obj: Row,
+  policies: ConstraintPolicies | null,
+): null {
   const mapped = sqlError(err, state, obj);
-  // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
-  if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
-  // DO NOTHING is an ABORT for everything but the clash it handles.
-  throw stmt.doNothing ? mapped : governed(mapped);
+  // DO NOTHING is an ABORT for everything but the clash it handles (NOT NULL fails).
+  if (stmt.doNothing || !(mapped instanceof IntegrityError)) throw mapped;
+  // OR IGNORE also skips NOT NULL and CHECK failures.
+  const policy = validationPolicy(state, mapped, stmt.conflict, policies);
+  if (policy === 'ignore') return null;
+  throw governed(mapped, policy);
 }
 
 /** Per NOT NULL column with a DEFAULT: its expression, or null for a literal default (see nullDefaultsFor). */
@@ -386,19 +405,16 @@ function insert(
   const returned: unknown[][] = [];
   const policy = stmt.conflict;
   const mode = policy === 'ignore' ? 'ignore' : policy === 'replace' ? 'replaceAll' : 'abort';
-  const single = policy === 'abort' && stmt.select === null && stmt.rows.length === 1;
+  const target = collectionOrThrow(engine, stmt.collection);
+  const policies = constraintPolicies(target, policy, stmt.byConstraint);
+  const single = policy === 'abort' && policies === null && stmt.select === null && stmt.rows.length === 1;
   const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
-  const nullDefaults = nullDefaultsFor(
-    collectionOrThrow(engine, stmt.collection),
-    policy,
-    stmt.nullDefaults,
-    ctx,
-  );
+  const nullDefaults = nullDefaultsFor(target, policy, policies, stmt.nullDefaults, ctx);
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
     if (fillDefaults !== null) fillDefaults(values);
-    const stored = storedRow(stmt, state, values, nullDefaults);
+    const stored = storedRow(stmt, state, values, nullDefaults, policies);
     if (stored === null) return;
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
@@ -410,7 +426,17 @@ function insert(
         return;
       }
     }
-    if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
+    let rowMode: ConflictMode = mode;
+    if (policies !== null) {
+      // The constraints' own ON CONFLICT clauses: the first non-REPLACE clash decides.
+      const verdict = resolveClashes(state, stored, undefined, policies);
+      if (verdict === 'ignore') {
+        engine.advanceSequence(state, stored[state.compiled.pkColumn]);
+        return;
+      }
+      rowMode = verdict.replace ? 'replaceAll' : 'abort';
+    }
+    if (fk !== null && rowMode === 'replaceAll') fk.replaceClashes(state, stored);
     // A single-row INSERT's row that breaks a foreign key is refused before it is written (it then
     // needs no savepoint); a clash on a key is still the error SQLite reports first. Only under
     // ABORT and for one row: a later row's clash could end the statement otherwise (FAIL,
@@ -423,9 +449,9 @@ function insert(
     }
     let result;
     try {
-      result = engine.putRow(state, stored, mode);
+      result = engine.putRow(state, stored, rowMode);
     } catch (err) {
-      throw governed(err);
+      throw governed(err, policy);
     }
     if (result === 'ignored') {
       engine.advanceSequence(state, stored[state.compiled.pkColumn]);
@@ -527,12 +553,19 @@ function joinedTargets(
 /** How an UPDATE (or an UPSERT's DO UPDATE, always `abort`) treats a row that breaks a constraint. */
 interface RewritePolicy {
   readonly conflict: ConflictAction;
+  /** The constraints' own ON CONFLICT clauses, when they decide (no OR clause); else null. */
+  readonly constraints: ConstraintPolicies | null;
   readonly nullDefaults: NullDefaults;
   /** Under REPLACE with foreign keys: delete the rows `row` clashes with, running their ON DELETE actions. */
   readonly replaceClashes: ((state: CollectionState, row: readonly unknown[], own: unknown) => void) | null;
 }
 
-const ABORT: RewritePolicy = { conflict: 'abort', nullDefaults: new Map(), replaceClashes: null };
+const ABORT: RewritePolicy = {
+  conflict: 'abort',
+  constraints: null,
+  nullDefaults: new Map(),
+  replaceClashes: null,
+};
 
 /**
  * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
@@ -552,7 +585,8 @@ function rewriteRow(
   const fields = state.meta.schema.fields;
   const obj = state.compiled.toObject(old as unknown[], true);
   const conflict = policy.conflict;
-  const mark = policy === ABORT ? (err: unknown): unknown => err : governed;
+  const mark = (err: unknown, rule: ConflictAction = conflict): unknown =>
+    policy === ABORT ? err : governed(err, rule);
   sets.forEach((s, i) => {
     let v = values[i];
     if (v === null && policy.nullDefaults.size > 0) {
@@ -571,33 +605,37 @@ function rewriteRow(
     stored = state.compiled.toRow(obj);
   } catch (err) {
     const mapped = sqlError(err, state, obj);
-    if (conflict === 'ignore' && mapped instanceof IntegrityError) return null;
-    throw mark(mapped);
+    if (!(mapped instanceof IntegrityError)) throw mapped;
+    const rule = validationPolicy(state, mapped, conflict, policy.constraints);
+    if (rule === 'ignore') return null;
+    throw mark(mapped, rule);
   }
   const newKey = stored[state.compiled.pkColumn];
   // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
   const keyChanged = compareValues(newKey, key) !== 0;
+  let replace = conflict === 'replace';
+  if (policy.constraints !== null) {
+    // The constraints' own ON CONFLICT clauses: the first non-REPLACE clash decides.
+    const verdict = resolveClashes(state, stored, key, policy.constraints);
+    if (verdict === 'ignore') return null;
+    replace = verdict.replace;
+  }
   // Checked before the old row goes (a changed key moves the row): nothing is written for a
   // row that fails, which FAIL relies on. An unchanged key leaves the checks to putRow.
-  if (conflict === 'ignore' || (keyChanged && conflict !== 'replace')) {
+  else if (conflict === 'ignore' || (keyChanged && conflict !== 'replace')) {
     const clash = clashWithOther(state, stored, key);
     if (clash !== null) {
       if (conflict === 'ignore') return null;
       throw mark(clash);
     }
   }
-  if (policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
+  if (replace && policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
   if (keyChanged) engine.deleteRow(state, key);
   // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that
   // change. REPLACE deletes every other row the new keys clash with, the one under a changed
   // primary key included.
   try {
-    engine.putRow(
-      state,
-      stored,
-      conflict === 'replace' ? 'replaceAll' : 'replacePk',
-      keyChanged ? undefined : old,
-    );
+    engine.putRow(state, stored, replace ? 'replaceAll' : 'replacePk', keyChanged ? undefined : old);
   } catch (err) {
     throw mark(err);
   }
@@ -624,16 +662,13 @@ function update(
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
+  const target = collectionOrThrow(engine, stmt.collection);
+  const constraints = constraintPolicies(target, stmt.conflict, stmt.byConstraint);
   const policy: RewritePolicy = {
     conflict: stmt.conflict,
-    nullDefaults: nullDefaultsFor(
-      collectionOrThrow(engine, stmt.collection),
-      stmt.conflict,
-      stmt.nullDefaults,
-      ctx,
-    ),
-    replaceClashes:
-      fk !== null && stmt.conflict === 'replace' ? (st, row, own) => fk.replaceClashes(st, row, own) : null,
+    constraints,
+    nullDefaults: nullDefaultsFor(target, stmt.conflict, constraints, stmt.nullDefaults, ctx),
+    replaceClashes: fk !== null ? (st, row, own) => fk.replaceClashes(st, row, own) : null,
   };
   for (const { key, values } of targets) {
     const state = collectionOrThrow(engine, stmt.collection);
@@ -713,7 +748,7 @@ function runWritePlan(
     if (fk !== null) fk.finish();
     return result;
   } catch (err) {
-    recordFailure(err, plan.kind === 'delete' ? 'abort' : plan.conflict, progress);
+    recordFailure(err, progress);
     throw err;
   }
 }

@@ -252,6 +252,10 @@ export interface ColumnDefAst extends Span {
   /** `PRIMARY KEY AUTOINCREMENT` (checked for an INTEGER PRIMARY KEY when lowering). */
   readonly autoIncrement: boolean;
   readonly unique: boolean;
+  /** `ON CONFLICT …` of the column's NOT NULL, PRIMARY KEY and UNIQUE constraints (absent or null: none). */
+  readonly notNullConflict?: ConflictPolicyAst | null;
+  readonly primaryKeyConflict?: ConflictPolicyAst | null;
+  readonly uniqueConflict?: ConflictPolicyAst | null;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
   /** COLLATE name as written, or null. */
@@ -359,6 +363,9 @@ export type StatementAst =
       /** `PRIMARY KEY (col AUTOINCREMENT)` at table level. */
       readonly pkAutoIncrement: boolean;
       readonly uniques: readonly (readonly string[])[];
+      /** `ON CONFLICT …` of the table-level PRIMARY KEY and of each table-level UNIQUE (null: none). */
+      readonly primaryKeyConflict?: ConflictPolicyAst | null;
+      readonly uniqueConflicts?: readonly (ConflictPolicyAst | null)[];
       /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
       readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];

@@ -5,6 +5,7 @@
  */
 import type {
   ColumnDefAst,
+  ConflictPolicyAst,
   ForeignKeyAst,
   ForeignKeyClauseAst,
   QueryAst,
@@ -12,7 +13,7 @@ import type {
   StatementAst,
 } from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
-import { NotSupportedError } from '../../src/errors';
+import { CONFLICT_POLICIES } from './ast';
 import type { ExprParser } from './parse-expr';
 
 /** Words that end a column's type name and start its constraints. */
@@ -44,25 +45,16 @@ function ifExists(p: ExprParser): boolean {
   return true;
 }
 
-/**
- * `ON CONFLICT <algorithm>` after a constraint. ABORT is every constraint's default, so it is
- * accepted as written; another algorithm would have to be kept in the catalog with the constraint,
- * which the file format has no place for: it is refused, pointing at the statement's OR clause.
- */
-function conflictClause(p: ExprParser): void {
-  if (!(p.isWord('ON') && p.isWord('CONFLICT', p.peek()))) return;
+/** `ON CONFLICT <algorithm>` after a constraint (SQLite's conflict clause), or null without one. */
+function conflictClause(p: ExprParser): ConflictPolicyAst | null {
+  if (!(p.isWord('ON') && p.isWord('CONFLICT', p.peek()))) return null;
   p.next();
   p.next();
   const w = p.tok.kind === 'ident' ? p.tok.upper : '';
-  if (!['ROLLBACK', 'ABORT', 'FAIL', 'IGNORE', 'REPLACE'].includes(w))
-    throw p.error('expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE');
-  if (w !== 'ABORT')
-    throw new NotSupportedError(
-      `ON CONFLICT ${w} on a constraint is not supported by ModelVault's SQL subset: write INSERT OR ${w} / UPDATE OR ${w} on the statements instead`,
-      'NOT_SUPPORTED',
-      { sql: p.sql, offset: p.tok.start },
-    );
+  const policy = CONFLICT_POLICIES.find((c) => c.toUpperCase() === w);
+  if (policy === undefined) throw p.error('expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE');
   p.next();
+  return policy;
 }
 
 /** `(a [ASC|DESC], ...)`; `autoinc` is set when a primary key's list ends in AUTOINCREMENT. */
@@ -76,7 +68,6 @@ function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   } while (p.acceptOp(','));
   if (autoinc && p.acceptWord('AUTOINCREMENT')) autoinc.seen = true;
   p.expectOp(')');
-  conflictClause(p);
   return out;
 }
 
@@ -172,6 +163,9 @@ function columnDef(p: ExprParser): ColumnDefAst {
   let primaryKey = false;
   let autoIncrement = false;
   let unique = false;
+  let notNullConflict: ConflictPolicyAst | null = null;
+  let primaryKeyConflict: ConflictPolicyAst | null = null;
+  let uniqueConflict: ConflictPolicyAst | null = null;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
   let collate: string | null = null;
@@ -182,17 +176,17 @@ function columnDef(p: ExprParser): ColumnDefAst {
       p.expectWord('KEY');
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
       p.acceptWord('ASC');
-      conflictClause(p);
+      primaryKeyConflict = conflictClause(p);
       autoIncrement = p.acceptWord('AUTOINCREMENT');
       primaryKey = true;
     } else if (p.acceptWord('NOT')) {
       p.expectWord('NULL');
-      conflictClause(p);
+      notNullConflict = conflictClause(p);
       notNull = true;
     } else if (p.acceptWord('NULL')) {
       // explicitly nullable: already the default
     } else if (p.acceptWord('UNIQUE')) {
-      conflictClause(p);
+      uniqueConflict = conflictClause(p);
       unique = true;
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));
@@ -210,6 +204,9 @@ function columnDef(p: ExprParser): ColumnDefAst {
     primaryKey,
     autoIncrement,
     unique,
+    notNullConflict,
+    primaryKeyConflict,
+    uniqueConflict,
     defaultValue,
     checks,
     collate,
@@ -235,6 +232,8 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
   const columns: ColumnDefAst[] = [];
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
+  const uniqueConflicts: (ConflictPolicyAst | null)[] = [];
+  let primaryKeyConflict: ConflictPolicyAst | null = null;
   const checks: SqlExpr[] = [];
   const foreignKeys: ForeignKeyAst[] = [];
   const autoinc = { seen: false };
@@ -245,8 +244,11 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
       p.expectWord('KEY');
       uniquesBeforeKey ??= uniques.length;
       primaryKeys.push(nameList(p, autoinc));
-    } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
-    else if (p.acceptWord('CHECK')) checks.push(check(p));
+      primaryKeyConflict = conflictClause(p);
+    } else if (p.acceptWord('UNIQUE')) {
+      uniques.push(nameList(p));
+      uniqueConflicts.push(conflictClause(p));
+    } else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.acceptWord('FOREIGN')) {
       p.expectWord('KEY');
       const cols = nameList(p);
@@ -263,6 +265,8 @@ function createTable(p: ExprParser, select: SelectParser): StatementAst {
     primaryKeys,
     pkAutoIncrement: autoinc.seen,
     uniques,
+    primaryKeyConflict,
+    uniqueConflicts,
     uniquesBeforeKey,
     checks,
     foreignKeys,

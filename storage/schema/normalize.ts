@@ -5,6 +5,7 @@
  */
 import { SchemaError } from '../../src/errors';
 import type {
+  ConflictAlgorithm,
   Constraint,
   FieldDescriptor,
   IndexDescriptor,
@@ -41,6 +42,10 @@ export interface NormalizedField {
   collate?: 'nocase' | 'rtrim';
   /** The declared SQL type as written (`VARCHAR(20)`), kept for introspection only. */
   sqlType?: string;
+  /** The NOT NULL constraint's conflict algorithm (SQL `NOT NULL ON CONFLICT …`); absent: ABORT. */
+  notNullOnConflict?: ConflictAlgorithm;
+  /** The primary key's conflict algorithm, on its field (SQL `PRIMARY KEY ON CONFLICT …`); absent: ABORT. */
+  keyOnConflict?: ConflictAlgorithm;
 }
 
 export interface NormalizedIndex {
@@ -63,6 +68,8 @@ export interface NormalizedIndex {
    * order). Absent otherwise; readers that predate it see an ascending index, which it is.
    */
   descending?: true;
+  /** A unique index's conflict algorithm (SQL `UNIQUE … ON CONFLICT …`); absent: ABORT. */
+  onConflict?: ConflictAlgorithm;
 }
 
 /** The per-column directions of an index's tree, or null when every column ascends. */
@@ -89,10 +96,17 @@ export function indexPaths(ix: NormalizedIndex): string[][] {
 /** The public descriptor of a normalized index (`path` for one column, `paths` for several). */
 export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
   const paths = indexPaths(ix);
+  const conflict = ix.onConflict === undefined ? {} : { onConflict: ix.onConflict };
   if (ix.descending)
-    return { name: ix.name, paths: paths.map((p) => [...p]), desc: paths.map(() => true), kind: ix.kind };
-  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind };
-  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+    return {
+      name: ix.name,
+      paths: paths.map((p) => [...p]),
+      desc: paths.map(() => true),
+      kind: ix.kind,
+      ...conflict,
+    };
+  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind, ...conflict };
+  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind, ...conflict };
   const desc = indexDesc(ix);
   return desc ? { ...d, desc: [...desc] } : d;
 }
@@ -134,10 +148,21 @@ export function keyIndexOf(schema: CollectionSchema): NormalizedIndex | null {
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate', 'sqlType']);
+const FIELD_KEYS = new Set([
+  'path',
+  'type',
+  'constraints',
+  'default',
+  'defaultSql',
+  'collate',
+  'sqlType',
+  'notNullOnConflict',
+  'keyOnConflict',
+]);
+const CONFLICT_ALGORITHMS: readonly unknown[] = ['rollback', 'fail', 'ignore', 'replace'];
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
-const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'onConflict']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -258,6 +283,13 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
       throw new SchemaError(`${where}: defaultSql must be a non-empty string`);
     field.defaultSql = f.defaultSql;
   }
+  if (f.notNullOnConflict !== undefined) {
+    if (type.kind === 'optional')
+      throw new SchemaError(`${where}: notNullOnConflict needs a non-optional type`);
+    field.notNullOnConflict = conflictAlgorithm(f.notNullOnConflict, `${where}: notNullOnConflict`);
+  }
+  if (f.keyOnConflict !== undefined)
+    field.keyOnConflict = conflictAlgorithm(f.keyOnConflict, `${where}: keyOnConflict`);
   return field;
 }
 
@@ -319,6 +351,12 @@ export function fieldAt(fields: readonly NormalizedField[], path: readonly strin
   return null;
 }
 
+function conflictAlgorithm(v: unknown, where: string): ConflictAlgorithm {
+  if (!CONFLICT_ALGORITHMS.includes(v))
+    throw new SchemaError(`${where} must be 'rollback', 'fail', 'ignore' or 'replace'`);
+  return v as ConflictAlgorithm;
+}
+
 function normalizeIndex(
   raw: unknown,
   fields: readonly NormalizedField[],
@@ -357,8 +395,14 @@ function normalizeIndex(
   }
   const desc = ix.desc ?? [];
   const descending = desc.length > 0 && desc.every((d) => d) ? { descending: true as const } : {};
-  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending };
-  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending };
+  if (ix.onConflict !== undefined && ix.kind !== 'unique')
+    throw new SchemaError(`${where}: onConflict is for a unique index`);
+  const conflict =
+    ix.onConflict === undefined
+      ? {}
+      : { onConflict: conflictAlgorithm(ix.onConflict, `${where}: onConflict`) };
+  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending, ...conflict };
+  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending, ...conflict };
   // Only a mix of directions orders the tree differently from an ascending one walked either way.
   if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
   return out;

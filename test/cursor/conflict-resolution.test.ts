@@ -6,7 +6,7 @@
  * file reopened after OR FAIL kept rows. test/differential/conflict.test.ts generates more.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { connect, IntegrityError, NotSupportedError, TransactionError } from '../../src/index';
+import { connect, IntegrityError, TransactionError } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 
@@ -363,49 +363,114 @@ describe('DB-API connection state', () => {
 });
 
 describe('conflict clauses on constraints in CREATE TABLE', () => {
-  test('ON CONFLICT ABORT, every constraint default, is accepted and behaves as SQLite', () => {
-    const ddl =
-      'CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT ABORT, u INTEGER UNIQUE ON CONFLICT ABORT, ' +
-      'n TEXT NOT NULL ON CONFLICT ABORT, a INTEGER, b INTEGER, UNIQUE (a, b) ON CONFLICT ABORT)';
-    const p = new Pair(ddl, "INSERT INTO t VALUES (1, 1, 'x', 1, 1)");
+  const ddl =
+    'CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, u INTEGER UNIQUE ON CONFLICT IGNORE, ' +
+    "v INTEGER UNIQUE ON CONFLICT FAIL, n TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'dflt', " +
+    'm TEXT NOT NULL ON CONFLICT IGNORE, c INTEGER CHECK (c >= 0), a INTEGER, b INTEGER, ' +
+    'UNIQUE (a, b) ON CONFLICT ROLLBACK)';
+  const seed = "INSERT INTO t VALUES (1, 10, 100, 'a', 'a', 1, 1, 1), (2, 20, 200, 'b', 'b', 2, 2, 2)";
+
+  test.each([
+    // Without an OR clause each constraint's own algorithm decides.
+    "INSERT INTO t VALUES (3, 10, 300, 'c', 'c', 3, 3, 3), (4, 40, 400, 'd', 'd', 4, 4, 4)",
+    "INSERT INTO t VALUES (3, 30, 300, NULL, 'c', 3, 3, 3)",
+    "INSERT INTO t VALUES (3, 30, 300, 'c', NULL, 3, 3, 3), (4, 40, 400, 'd', 'd', 4, 4, 4)",
+    "INSERT INTO t VALUES (1, 30, 300, 'c', 'c', 3, 3, 3)",
+    "INSERT INTO t VALUES (3, 30, 300, 'c', 'c', 3, 3, 3), (4, 40, 100, 'd', 'd', 4, 4, 4)",
+    "INSERT INTO t VALUES (3, 30, 300, 'c', 'c', -3, 3, 3)",
+    // A row clashing on an IGNORE and a FAIL constraint: the newer index decides.
+    "INSERT INTO t VALUES (3, 10, 100, 'c', 'c', 3, 3, 3)",
+    // The primary key's REPLACE comes after every other constraint.
+    "INSERT INTO t VALUES (1, 30, 200, 'c', 'c', 3, 3, 3)",
+    'UPDATE t SET u = 20 WHERE id = 1',
+    'UPDATE t SET v = v + 100',
+    'UPDATE t SET id = 2 WHERE id = 1',
+    'UPDATE t SET n = NULL, m = m || m',
+    'UPDATE t SET m = NULL WHERE id = 1',
+    // The OR clause overrides them all.
+    "INSERT OR ABORT INTO t VALUES (3, 10, 300, 'c', 'c', 3, 3, 3)",
+    "INSERT OR REPLACE INTO t VALUES (3, 10, 200, 'c', 'c', 3, 3, 3)",
+    "INSERT OR FAIL INTO t VALUES (3, 30, 300, 'c', NULL, 3, 3, 3)",
+    "REPLACE INTO t VALUES (3, 30, 300, 'c', NULL, 3, 3, 3)",
+    'UPDATE OR ABORT t SET u = 20 WHERE id = 1',
+    'UPDATE OR IGNORE t SET v = 200 WHERE id = 1',
+  ])('%s', (sql) => {
+    const p = new Pair(ddl, seed);
     try {
-      for (const sql of [
-        "INSERT INTO t VALUES (2, 1, 'y', 2, 2)",
-        'INSERT INTO t VALUES (2, 2, NULL, 2, 2)',
-        "INSERT INTO t VALUES (2, 2, 'y', 1, 1)",
-        "INSERT OR IGNORE INTO t VALUES (2, 1, 'y', 2, 2), (3, 3, 'z', 3, 3)",
-        'UPDATE OR REPLACE t SET u = 1 WHERE id = 3',
-      ]) {
-        const r = p.run(sql);
-        expect({ sql, ...(r.mv as object) }).toEqual({ sql, ...(r.sqlite as object) });
+      for (const s of ['BEGIN', "INSERT INTO t VALUES (9, 90, 900, 'z', 'z', 9, 9, 9)", sql, 'SELECT 1']) {
+        const r = p.run(s);
+        expect({ s, ...(r.mv as object) }).toEqual({ s, ...(r.sqlite as object) });
       }
     } finally {
       p.close();
     }
   });
 
-  test.each([
-    ['u INTEGER UNIQUE ON CONFLICT REPLACE', 'REPLACE'],
-    ['u INTEGER NOT NULL ON CONFLICT IGNORE', 'IGNORE'],
-    ['u INTEGER PRIMARY KEY ON CONFLICT ROLLBACK', 'ROLLBACK'],
-    ['u INTEGER, UNIQUE (u) ON CONFLICT FAIL', 'FAIL'],
-    ['u INTEGER, v INTEGER, PRIMARY KEY (u, v) ON CONFLICT IGNORE', 'IGNORE'],
-  ])('%s is refused, naming the statement clause to use', (cols, policy) => {
-    const sql = `CREATE TABLE c (${cols})`;
-    const sqlite = new BetterSqlite3(':memory:');
+  test('a table ROLLBACK constraint ends the transaction', () => {
+    const p = new Pair(ddl, seed);
+    try {
+      for (const s of [
+        'BEGIN',
+        "INSERT INTO t VALUES (9, 90, 900, 'z', 'z', 9, 9, 9)",
+        "INSERT INTO t VALUES (3, 30, 300, 'c', 'c', 3, 1, 1)",
+        'COMMIT',
+      ]) {
+        const r = p.run(s);
+        expect({ s, ...(r.mv as object) }).toEqual({ s, ...(r.sqlite as object) });
+      }
+      expect(p.conn.inTransaction).toBe(false);
+    } finally {
+      p.close();
+    }
+  });
+
+  test('the clauses are kept in the file, shown in sqlite_master, and survive ALTER TABLE', () => {
+    const tmp = tmpDir();
+    const file = tmp.file();
+    try {
+      const conn = connect(file, { autocommit: true });
+      conn.execute(ddl);
+      conn.execute(seed);
+      conn.execute('ALTER TABLE t RENAME COLUMN m TO mm');
+      conn.execute('ALTER TABLE t ADD COLUMN w INTEGER NOT NULL ON CONFLICT IGNORE DEFAULT 5');
+      conn.close();
+      const again = connect(file, { autocommit: true });
+      try {
+        const [sql] = again.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchOne() as [string];
+        expect(sql).toContain('id INTEGER PRIMARY KEY ON CONFLICT REPLACE,');
+        expect(sql).toContain("n TEXT NOT NULL ON CONFLICT REPLACE DEFAULT 'dflt'");
+        expect(sql).toContain('mm TEXT NOT NULL ON CONFLICT IGNORE,');
+        expect(sql).toContain('w INTEGER NOT NULL ON CONFLICT IGNORE DEFAULT 5');
+        expect(sql).toContain('UNIQUE (u) ON CONFLICT IGNORE, UNIQUE (v) ON CONFLICT FAIL');
+        expect(sql).toContain('UNIQUE (a, b) ON CONFLICT ROLLBACK');
+        // The text SQLite reads back declares the same algorithms.
+        const sqlite = new BetterSqlite3(':memory:');
+        sqlite.exec(sql);
+        sqlite.close();
+        again.execute("INSERT INTO t VALUES (3, 10, 300, 'c', 'c', 3, 3, 3, 7)");
+        again.execute("INSERT INTO t VALUES (4, 40, 400, 'd', NULL, 4, 4, 4, 7)");
+        again.execute("INSERT INTO t VALUES (5, 50, 500, 'e', 'e', 5, 5, 5, NULL)");
+        again.execute("INSERT INTO t VALUES (1, 60, 600, NULL, 'f', 6, 6, 6, 8)");
+        expect(again.execute('SELECT id, n, mm, w FROM t ORDER BY id').fetchAll()).toEqual([
+          [1, 'dflt', 'f', 8],
+          [2, 'b', 'b', 5],
+        ]);
+      } finally {
+        again.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  test('an unknown algorithm is a syntax error', () => {
     const conn = connect(':memory:');
     try {
-      expect(() => sqlite.exec(sql)).not.toThrow();
-      expect(() => conn.execute(sql)).toThrow(
-        `ON CONFLICT ${policy} on a constraint is not supported by ModelVault's SQL subset: write INSERT OR ${policy} / UPDATE OR ${policy} on the statements instead`,
-      );
-      expect(() => conn.execute(sql)).toThrow(NotSupportedError);
       expect(() => conn.execute('CREATE TABLE d (u INTEGER UNIQUE ON CONFLICT NOPE)')).toThrow(
         'expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE',
       );
     } finally {
       conn.close();
-      sqlite.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * fast-check generator for conflict-resolution cases (SQLite's ON CONFLICT algorithms): a table
  * with an INTEGER PRIMARY KEY and some of UNIQUE, composite UNIQUE, NOT NULL (with or without a
- * DEFAULT) and CHECK constraints, rows from small value domains so that constraints clash, and a
+ * DEFAULT) and CHECK constraints, each constraint with or without its own ON CONFLICT clause, rows from small value domains so that constraints clash, and a
  * sequence of INSERT (multi-row, INSERT … SELECT, REPLACE INTO) and UPDATE statements under each
  * `OR` policy, some with RETURNING, mixed with BEGIN / COMMIT / ROLLBACK. run-conflict.ts runs
  * them on both engines.
@@ -21,12 +21,28 @@ export interface ConflictTable {
   readonly cCheck: boolean;
   /** UNIQUE (b, d) */
   readonly bdUnique: boolean;
+  /**
+   * `ON CONFLICT …` of the constraints (null: none): the primary key, a's UNIQUE, b's and c's
+   * NOT NULL, UNIQUE (b, d). They decide for statements without an OR clause.
+   */
+  readonly on: {
+    readonly id: string | null;
+    readonly a: string | null;
+    readonly b: string | null;
+    readonly c: string | null;
+    readonly bd: string | null;
+  };
 }
 
 export interface ConflictCase {
   readonly ddl: string[];
   readonly stmts: string[];
 }
+
+const algorithmArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(null) },
+  { weight: 2, arbitrary: fc.constantFrom('ROLLBACK', 'ABORT', 'FAIL', 'IGNORE', 'REPLACE') },
+);
 
 const tableArb: fc.Arbitrary<ConflictTable> = fc.record({
   aUnique: fc.boolean(),
@@ -35,17 +51,21 @@ const tableArb: fc.Arbitrary<ConflictTable> = fc.record({
   cNotNull: fc.boolean(),
   cCheck: fc.boolean(),
   bdUnique: fc.boolean(),
+  on: fc.record({ id: algorithmArb, a: algorithmArb, b: algorithmArb, c: algorithmArb, bd: algorithmArb }),
 });
+
+const onConflict = (algorithm: string | null): string =>
+  algorithm === null ? '' : ` ON CONFLICT ${algorithm}`;
 
 export function conflictDdl(t: ConflictTable): string[] {
   const cols = [
-    'id INTEGER PRIMARY KEY',
-    `a INTEGER${t.aUnique ? ' UNIQUE' : ''}`,
-    `b TEXT${t.bNotNull ? ' NOT NULL' : ''}${t.bDefault ? " DEFAULT 'd'" : ''}`,
-    `c INTEGER${t.cNotNull ? ' NOT NULL' : ''}${t.cCheck ? ' CHECK (c >= 0)' : ''}`,
+    `id INTEGER PRIMARY KEY${onConflict(t.on.id)}`,
+    `a INTEGER${t.aUnique ? ` UNIQUE${onConflict(t.on.a)}` : ''}`,
+    `b TEXT${t.bNotNull ? ` NOT NULL${onConflict(t.on.b)}` : ''}${t.bDefault ? " DEFAULT 'd'" : ''}`,
+    `c INTEGER${t.cNotNull ? ` NOT NULL${onConflict(t.on.c)}` : ''}${t.cCheck ? ' CHECK (c >= 0)' : ''}`,
     'd INTEGER',
   ];
-  if (t.bdUnique) cols.push('UNIQUE (b, d)');
+  if (t.bdUnique) cols.push(`UNIQUE (b, d)${onConflict(t.on.bd)}`);
   return [`CREATE TABLE t (${cols.join(', ')})`];
 }
 

@@ -21,6 +21,7 @@ describe('INSERT', () => {
         ],
         select: null,
         conflict: 'abort',
+        byConstraint: true,
         nullDefaults: [],
         doNothing: false,
         upserts: [],
@@ -159,6 +160,7 @@ describe('UPDATE', () => {
       ],
       where: E.binary('=', { ...E.column(0, [], 'integer', 'id'), rowid: true as const }, E.param('id')),
       conflict: 'abort',
+      byConstraint: true,
       nullDefaults: [],
       returning: null,
     });
