@@ -7,6 +7,7 @@
 import type { CollectionState } from '../storage/collection-state';
 import { keyHasNull, compareValues } from '../storage/compare';
 import { indexPaths, keyColumnsText } from '../storage/schema/normalize';
+import type { CollectionSchema } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
 import type { ConflictAction, NullDefault } from './write-plan';
 import type { Evaluator, ExecContext } from './compile-expr';
@@ -71,6 +72,21 @@ export interface ConstraintPolicies {
   readonly replaceLast: ReadonlySet<string>;
 }
 
+/** Per schema (a new object after every DDL): whether a constraint declares an ON CONFLICT. */
+const declaring = new WeakMap<CollectionSchema, boolean>();
+
+/** Asked once per statement execution (an executeMany row): answered once per schema. */
+function declaresAlgorithms(schema: CollectionSchema): boolean {
+  let declared = declaring.get(schema);
+  if (declared === undefined) {
+    declared =
+      schema.fields.some((f) => f.notNullOnConflict !== undefined || f.keyOnConflict !== undefined) ||
+      schema.indexes.some((ix) => ix.onConflict !== undefined);
+    declaring.set(schema, declared);
+  }
+  return declared;
+}
+
 /**
  * The per-constraint policies a statement applies: null when the table declares no ON CONFLICT
  * clause (one policy, the statement's, then rules every constraint in the storage's order).
@@ -82,11 +98,7 @@ export function constraintPolicies(
 ): ConstraintPolicies | null {
   const schema = state.meta.schema;
   const key = schema.fields[state.compiled.pkColumn].keyOnConflict;
-  const declared =
-    key !== undefined ||
-    schema.fields.some((f) => f.notNullOnConflict !== undefined) ||
-    schema.indexes.some((ix) => ix.onConflict !== undefined);
-  if (!declared) return null;
+  if (!declaresAlgorithms(schema)) return null;
   const own = (algorithm: ConflictAction | undefined): ConflictAction =>
     byConstraint ? (algorithm ?? 'abort') : statement;
   const unique = new Map<string, ConflictAction>();
@@ -179,6 +191,9 @@ export function writeFailure(err: unknown): WriteFailure | undefined {
   return typeof err === 'object' && err !== null ? failures.get(err) : undefined;
 }
 
+/** No NULL becomes a default: shared, never written. */
+export const NO_DEFAULTS: ReadonlyMap<number, Evaluator | null> = new Map();
+
 /**
  * Under REPLACE (the statement's, or a NOT NULL constraint's own): for each such NOT NULL column
  * with a DEFAULT, a function giving the SQL value of that default (null for a literal default,
@@ -190,9 +205,9 @@ export function nullDefaultsFor(
   policies: ConstraintPolicies | null,
   exprs: readonly NullDefault[],
   ctx: ExecContext,
-): Map<number, Evaluator | null> {
+): ReadonlyMap<number, Evaluator | null> {
+  if (policies === null && policy !== 'replace') return NO_DEFAULTS;
   const out = new Map<number, Evaluator | null>();
-  if (policies === null && policy !== 'replace') return out;
   state.meta.schema.fields.forEach((f, i) => {
     if (f.type.kind === 'optional') return;
     if (policies !== null && policies.notNull[i] !== 'replace') return;

@@ -46,6 +46,7 @@ import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteProgress } from './write-conflict';
 import type { ConstraintPolicies } from './write-conflict';
 import {
+  NO_DEFAULTS,
   clashWithOther,
   constraintPolicies,
   governed,
@@ -106,9 +107,14 @@ function storedRow(
   const { fields, kinds } = target;
   const columns = stmt.columns;
   const values = new Array<unknown>(state.compiled.columnCount);
-  for (let i = 0; i < columns.length; i++)
-    values[columns[i]] =
-      sqlValues[i] === undefined ? undefined : sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+  // undefined only where OR REPLACE left a NULL to a literal default (fillNullDefaults).
+  if (nullDefaults.size === 0)
+    for (let i = 0; i < columns.length; i++)
+      values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+  else
+    for (let i = 0; i < columns.length; i++)
+      if (sqlValues[i] !== undefined)
+        values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
   const pk = state.compiled.pkColumn;
   if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
   try {
@@ -161,7 +167,7 @@ function insertFailure(
 }
 
 /** Per NOT NULL column with a DEFAULT: its expression, or null for a literal default (see nullDefaultsFor). */
-type NullDefaults = Map<number, Evaluator | null>;
+type NullDefaults = ReadonlyMap<number, Evaluator | null>;
 
 /**
  * OR REPLACE writes a NOT NULL column's DEFAULT in place of a NULL: the expression's value, or
@@ -405,14 +411,20 @@ function insert(
   const returned: unknown[][] = [];
   const policy = stmt.conflict;
   const mode = policy === 'ignore' ? 'ignore' : policy === 'replace' ? 'replaceAll' : 'abort';
-  const target = collectionOrThrow(engine, stmt.collection);
-  const policies = constraintPolicies(target, policy, stmt.byConstraint);
-  const single = policy === 'abort' && policies === null && stmt.select === null && stmt.rows.length === 1;
   const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
-  const nullDefaults = nullDefaultsFor(target, policy, policies, stmt.nullDefaults, ctx);
+  // Worked out at the first row, from the table state it reads (the schema cannot change within
+  // the statement): an executeMany row pays for no second lookup of the table.
+  let policies: ConstraintPolicies | null | undefined;
+  let nullDefaults: NullDefaults = NO_DEFAULTS;
+  let single = false;
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
+    if (policies === undefined) {
+      policies = constraintPolicies(state, policy, stmt.byConstraint);
+      nullDefaults = nullDefaultsFor(state, policy, policies, stmt.nullDefaults, ctx);
+      single = policy === 'abort' && policies === null && stmt.select === null && stmt.rows.length === 1;
+    }
     if (fillDefaults !== null) fillDefaults(values);
     const stored = storedRow(stmt, state, values, nullDefaults, policies);
     if (stored === null) return;
@@ -567,6 +579,11 @@ const ABORT: RewritePolicy = {
   replaceClashes: null,
 };
 
+/** `err` marked as decided by `rule`, except under the DO UPDATE's policy, which SQLite never resolves. */
+function marked(policy: RewritePolicy, err: unknown, rule: ConflictAction): unknown {
+  return policy === ABORT ? err : governed(err, rule);
+}
+
 /**
  * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
  * `values[i]`. A failing constraint is resolved by `policy` (SQLite's UPDATE OR …): null when
@@ -585,8 +602,6 @@ function rewriteRow(
   const fields = state.meta.schema.fields;
   const obj = state.compiled.toObject(old as unknown[], true);
   const conflict = policy.conflict;
-  const mark = (err: unknown, rule: ConflictAction = conflict): unknown =>
-    policy === ABORT ? err : governed(err, rule);
   sets.forEach((s, i) => {
     let v = values[i];
     if (v === null && policy.nullDefaults.size > 0) {
@@ -608,7 +623,7 @@ function rewriteRow(
     if (!(mapped instanceof IntegrityError)) throw mapped;
     const rule = validationPolicy(state, mapped, conflict, policy.constraints);
     if (rule === 'ignore') return null;
-    throw mark(mapped, rule);
+    throw marked(policy, mapped, rule);
   }
   const newKey = stored[state.compiled.pkColumn];
   // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
@@ -626,7 +641,7 @@ function rewriteRow(
     const clash = clashWithOther(state, stored, key);
     if (clash !== null) {
       if (conflict === 'ignore') return null;
-      throw mark(clash);
+      throw marked(policy, clash, conflict);
     }
   }
   if (replace && policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
@@ -637,7 +652,7 @@ function rewriteRow(
   try {
     engine.putRow(state, stored, replace ? 'replaceAll' : 'replacePk', keyChanged ? undefined : old);
   } catch (err) {
-    throw mark(err);
+    throw marked(policy, err, conflict);
   }
   return stored;
 }
