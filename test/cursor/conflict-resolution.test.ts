@@ -474,3 +474,54 @@ describe('conflict clauses on constraints in CREATE TABLE', () => {
     }
   });
 });
+
+describe('the catalog keys through the typed API', () => {
+  test('registerCollection takes them, SQL statements apply them, bad values are SchemaError', () => {
+    const conn = connect(':memory:', { autocommit: true });
+    try {
+      const db = conn.database;
+      db.registerCollection(
+        'u',
+        [
+          { path: 'id', type: 'int64', keyOnConflict: 'ignore' },
+          { path: 'name', type: 'string', notNullOnConflict: 'replace', default: 'x' },
+          { path: 'k', type: { optional: 'int64' } },
+        ],
+        'id',
+        [{ name: 'u_k', path: 'k', kind: 'unique', onConflict: 'replace' }],
+      );
+      conn.execute("INSERT INTO u VALUES (1, 'a', 1), (2, 'b', 2)");
+      conn.execute("INSERT INTO u VALUES (1, 'c', 3), (3, NULL, 2)");
+      expect(conn.execute('SELECT * FROM u ORDER BY id').fetchAll()).toEqual([
+        [1, 'a', 1],
+        [3, 'x', 2],
+      ]);
+      expect(() =>
+        db.registerCollection('b1', [{ path: 'id', type: 'int64', keyOnConflict: 'nope' as 'ignore' }], 'id'),
+      ).toThrow("id: keyOnConflict must be 'rollback', 'fail', 'ignore' or 'replace'");
+      expect(() =>
+        db.registerCollection(
+          'b2',
+          [
+            { path: 'id', type: 'int64' },
+            { path: 'o', type: { optional: 'int64' }, notNullOnConflict: 'ignore' },
+          ],
+          'id',
+        ),
+      ).toThrow('o: notNullOnConflict needs a non-optional type');
+      expect(() =>
+        db.registerCollection(
+          'b3',
+          [
+            { path: 'id', type: 'int64' },
+            { path: 'o', type: 'int64' },
+          ],
+          'id',
+          [{ name: 'i', path: 'o', kind: 'index', onConflict: 'ignore' }],
+        ),
+      ).toThrow('index i: onConflict is for a unique index');
+    } finally {
+      conn.close();
+    }
+  });
+});
