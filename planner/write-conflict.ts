@@ -45,6 +45,11 @@ export function governed(err: unknown, policy: ConflictAction): unknown {
   return err;
 }
 
+/** Whether `err` stops its statement under FAIL, which keeps the rows written before it. */
+export function keepsRows(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && governedErrors.get(err) === 'fail';
+}
+
 /** Remember how the statement that threw `err` ends and how far it got. */
 export function recordFailure(err: unknown, progress: WriteProgress): void {
   if (typeof err !== 'object' || err === null) return;

@@ -50,6 +50,7 @@ import {
   clashWithOther,
   constraintPolicies,
   governed,
+  keepsRows,
   nullDefaultsFor,
   recordFailure,
   resolveClashes,
@@ -759,10 +760,18 @@ function runWritePlan(
           ? update(engine, plan, ctx, fk, progress)
           : remove(engine, plan, ctx, fk);
     // Checked when the statement ends: a row may break a constraint that a later row repairs.
-    // A statement that failed under OR FAIL skips the check, as SQLite does.
     if (fk !== null) fk.finish();
     return result;
   } catch (err) {
+    // FAIL keeps the rows written before the failing one, so their foreign keys are checked as
+    // at a statement's end: a violation makes it an ABORT with that error, as in SQLite.
+    if (fk !== null && keepsRows(err))
+      try {
+        fk.finish();
+      } catch (violated) {
+        recordFailure(violated, progress);
+        throw violated;
+      }
     recordFailure(err, progress);
     throw err;
   }

@@ -250,6 +250,9 @@ describe('transactions', () => {
           'BEGIN',
           'INSERT INTO t VALUES (2, 1, 2)',
           `INSERT OR ${policy} INTO t VALUES (3, 1, 3), (4, 99, 4), (5, 1, 5)`,
+          // A row breaking a foreign key, then a clash: SQLite reports the foreign key under FAIL.
+          `INSERT OR ${policy} INTO t VALUES (6, 99, 6), (7, 1, 1)`,
+          `UPDATE OR ${policy} t SET u = CASE id WHEN 2 THEN 20 ELSE 1 END, pid = CASE id WHEN 2 THEN 99 ELSE 1 END WHERE id >= 2`,
           `UPDATE OR ${policy} t SET pid = 99 WHERE id >= 2`,
           'SELECT 1',
         ]) {
