@@ -197,7 +197,7 @@ export function writeFailure(err: unknown): WriteFailure | undefined {
 }
 
 /** No NULL becomes a default: shared, never written. */
-export const NO_DEFAULTS: ReadonlyMap<number, Evaluator | null> = new Map();
+export const NO_DEFAULTS: NullDefaults = new Map();
 
 /**
  * Under REPLACE (the statement's, or a NOT NULL constraint's own): for each such NOT NULL column
@@ -210,7 +210,7 @@ export function nullDefaultsFor(
   policies: ConstraintPolicies | null,
   exprs: readonly NullDefault[],
   ctx: ExecContext,
-): ReadonlyMap<number, Evaluator | null> {
+): NullDefaults {
   if (policies === null && policy !== 'replace') return NO_DEFAULTS;
   const out = new Map<number, Evaluator | null>();
   state.meta.schema.fields.forEach((f, i) => {
@@ -256,4 +256,30 @@ export function clashWithOther(
       );
   }
   return null;
+}
+
+/** Default expressions are constant: they read no row. */
+const NO_ROW_VALUES: readonly unknown[] = [];
+
+/** Per NOT NULL column with a DEFAULT: its expression, or null for a literal default (see nullDefaultsFor). */
+export type NullDefaults = ReadonlyMap<number, Evaluator | null>;
+
+/**
+ * OR REPLACE writes a NOT NULL column's DEFAULT in place of a NULL: the expression's value, or
+ * undefined, which the schema fills with a literal default. A column without one still fails.
+ */
+export function fillNullDefaults(
+  columns: readonly number[],
+  values: unknown[],
+  defaults: NullDefaults,
+): void {
+  for (let i = 0; i < columns.length; i++) {
+    if (values[i] !== null) continue;
+    const d = defaults.get(columns[i]);
+    if (d === null) values[i] = undefined;
+    else if (d !== undefined) {
+      const v = d(NO_ROW_VALUES);
+      if (v !== null) values[i] = v;
+    }
+  }
 }

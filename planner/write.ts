@@ -44,11 +44,12 @@ import {
 import type { Row } from './write-values';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteProgress } from './write-conflict';
-import type { ConstraintPolicies } from './write-conflict';
+import type { ConstraintPolicies, NullDefaults } from './write-conflict';
 import {
   NO_DEFAULTS,
   clashWithOther,
   constraintPolicies,
+  fillNullDefaults,
   governed,
   keepsRows,
   nullDefaultsFor,
@@ -165,25 +166,6 @@ function insertFailure(
   const policy = validationPolicy(state, mapped, stmt.conflict, policies);
   if (policy === 'ignore') return null;
   throw governed(mapped, policy);
-}
-
-/** Per NOT NULL column with a DEFAULT: its expression, or null for a literal default (see nullDefaultsFor). */
-type NullDefaults = ReadonlyMap<number, Evaluator | null>;
-
-/**
- * OR REPLACE writes a NOT NULL column's DEFAULT in place of a NULL: the expression's value, or
- * undefined, which the schema fills with a literal default. A column without one still fails.
- */
-function fillNullDefaults(columns: readonly number[], values: unknown[], defaults: NullDefaults): void {
-  for (let i = 0; i < columns.length; i++) {
-    if (values[i] !== null) continue;
-    const d = defaults.get(columns[i]);
-    if (d === null) values[i] = undefined;
-    else if (d !== undefined) {
-      const v = d(NO_ROW);
-      if (v !== null) values[i] = v;
-    }
-  }
 }
 
 /**
