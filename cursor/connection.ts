@@ -35,6 +35,8 @@ import type { LogicalPlan } from '../planner/logical';
 import type { ExecStats, Source } from '../planner/execute';
 import { explainLines, explainWriteLines } from '../planner/explain';
 import { writeAccessPlan } from '../planner/write';
+import { writeFailure } from '../planner/write-conflict';
+import type { WriteFailure } from '../planner/write-conflict';
 import { Cursor } from './cursor';
 import type { ResultRow } from './cursor';
 import { checkConnectOptions } from './options';
@@ -710,10 +712,61 @@ export class Connection<Row = ResultRow> {
         ? { kind: 'done', rowCount }
         : { kind: 'done', rowCount, lastRowId: result.lastRowId };
     } catch (err) {
-      if (sp && engine.inTransaction) engine.rollbackTo(sp);
-      else if (mark && engine.inTransaction) engine.rollbackToMark(mark);
-      else if (implicit) db.rollback();
+      const failure = isDml ? writeFailure(err) : undefined;
+      if (failure === undefined) {
+        this.undoStatement(sp, mark, implicit);
+        throw err;
+      }
+      this.endFailedWrite(failure, mark, implicit);
       throw err;
     }
+  }
+
+  /** Undo a failed statement: back to its savepoint or mark, or the transaction it opened. */
+  private undoStatement(
+    sp: ReturnType<Database['storage']['savepoint']> | null,
+    mark: ReturnType<Database['storage']['mark']> | null,
+    implicit: boolean,
+  ): void {
+    const db = this.database;
+    const engine = db.storage;
+    if (sp && engine.inTransaction) engine.rollbackTo(sp);
+    else if (mark && engine.inTransaction) engine.rollbackToMark(mark);
+    else if (implicit) db.rollback();
+  }
+
+  /**
+   * End an INSERT/UPDATE that failed on a row, as its conflict policy says (SQLite's ON CONFLICT):
+   * ABORT undoes the statement; FAIL keeps the rows it changed before the failing one (committed
+   * with autocommit when the statement opened the transaction); ROLLBACK undoes the whole
+   * transaction, which then is over (inside a transaction the statement opened, it is ABORT).
+   * The counters follow SQLite: changes() is what FAIL kept, else 0, and last_insert_rowid() is
+   * the last row inserted, even an undone one.
+   */
+  private endFailedWrite(
+    failure: WriteFailure,
+    mark: ReturnType<Database['storage']['mark']> | null,
+    implicit: boolean,
+  ): void {
+    const db = this.database;
+    const engine = db.storage;
+    const kept = failure.resolution === 'fail' && failure.rowCount > 0 ? failure.rowCount : 0;
+    if (kept > 0) {
+      if (mark) engine.release(mark);
+      if (implicit && this._autocommit) {
+        try {
+          db.commit();
+        } catch (commitErr) {
+          db.rollback();
+          throw commitErr;
+        }
+      }
+    } else if (failure.resolution === 'rollback' && !implicit) {
+      if (db.inTransaction) db.rollback();
+      this.savepoints.length = 0;
+    } else this.undoStatement(null, mark, implicit);
+    this.session.changes = kept;
+    this.session.totalChanges += kept;
+    if (failure.lastRowId !== undefined) this.session.lastInsertRowid = failure.lastRowId;
   }
 }

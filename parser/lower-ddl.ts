@@ -5,7 +5,12 @@
  */
 import { lowerIndexSql } from './index-sql';
 import { DataError, NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
-import type { FieldDescriptor, IndexDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
+import type {
+  ConflictAlgorithm,
+  FieldDescriptor,
+  IndexDescriptor,
+  TypeDescriptor,
+} from '../storage/schema/descriptors';
 import type {
   AddColumnStmt,
   CreateIndexStmt,
@@ -14,7 +19,7 @@ import type {
   DropTableStmt,
   Statement,
 } from './ir';
-import type { ColumnDefAst, ForeignKeyClauseAst, SqlExpr, StatementAst } from './sql/ast';
+import type { ColumnDefAst, ConflictPolicyAst, ForeignKeyClauseAst, SqlExpr, StatementAst } from './sql/ast';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 import type { CatalogReader } from './scope';
 import { findTable, resolvePath, scopeFor, tryColumn } from './scope';
@@ -96,6 +101,8 @@ function columnField(
     constraints: shape.constraints,
   };
   if (collation !== 'binary') field.collate = collation;
+  const notNullConflict = algorithm(col.notNullConflict);
+  if (notNullConflict !== undefined && !nullable) field.notNullOnConflict = notNullConflict;
   // Kept only when it differs from the name the type shows anyway (INTEGER, TEXT, REAL, ...).
   const sqlType = declaredSqlType(col.typeText);
   const kind = typeof shape.type === 'string' ? shape.type : 'enum' in shape.type ? 'enum' : primitive;
@@ -107,6 +114,11 @@ function columnField(
     if (d !== undefined) field.default = d;
   }
   return field;
+}
+
+/** A constraint's `ON CONFLICT …` as the catalog keeps it: absent for none and for ABORT, the default. */
+function algorithm(policy: ConflictPolicyAst | null | undefined): ConflictAlgorithm | undefined {
+  return policy === null || policy === undefined || policy === 'abort' ? undefined : policy;
 }
 
 /** SQLite's standard type names read back upper-cased; any other type text is kept as written. */
@@ -212,30 +224,36 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): Un
   if (single) seen.add(keyOf([single]));
   let n = 0;
   let keyIndex: string | undefined;
-  const add = (cols: readonly ColumnDefAst[], isKey = false): void => {
+  const add = (
+    cols: readonly ColumnDefAst[],
+    policy: ConflictPolicyAst | null | undefined,
+    isKey = false,
+  ): void => {
     const key = keyOf(cols);
     if (seen.has(key)) return;
     seen.add(key);
     const name = `sqlite_autoindex_${ast.name}_${++n}`;
     if (isKey) keyIndex = name;
-    if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique' });
+    const onConflict = algorithm(policy);
+    const conflict = onConflict === undefined ? {} : { onConflict };
+    if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique', ...conflict });
     else {
       refuseCollatedKey(cols, sql);
-      indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique' });
+      indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique', ...conflict });
     }
   };
   for (const col of ast.columns) {
     if (col === single && col.primaryKey && singleIndexed) n++;
-    if (col.unique) add([col]);
+    if (col.unique) add([col], col.uniqueConflict);
   }
   const keyAt = ast.uniquesBeforeKey ?? 0;
   const tableKey = (): void => {
-    if (pk.composite.length > 0) add(pk.composite, true);
+    if (pk.composite.length > 0) add(pk.composite, ast.primaryKeyConflict, true);
     else if (singleIndexed && !single.primaryKey) n++;
   };
   ast.uniques.forEach((names, i) => {
     if (i === keyAt && ast.primaryKeys.length > 0) tableKey();
-    add(keyColumns(ast, names, 'UNIQUE', sql));
+    add(keyColumns(ast, names, 'UNIQUE', sql), ast.uniqueConflicts?.[i]);
   });
   if (keyAt >= ast.uniques.length && ast.primaryKeys.length > 0) tableKey();
   return keyIndex === undefined ? { indexes } : { indexes, keyIndex };
@@ -362,6 +380,9 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
   const fields = ast.columns.map((c) =>
     columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql, keyRequired(c)),
   );
+  // A single-column primary key keeps its ON CONFLICT on its field (a composite one on its index).
+  const keyConflict = algorithm(pk?.primaryKeyConflict ?? (pk ? ast.primaryKeyConflict : null));
+  if (pk && keyConflict !== undefined) fields[ast.columns.indexOf(pk)].keyOnConflict = keyConflict;
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
   const { indexes, keyIndex } = uniqueIndexes(ast, key, sql);
   const foreignKeys = foreignKeysOf(ast, sql);

@@ -6,6 +6,7 @@
  */
 import { SchemaError } from '../src/errors';
 import type { Expr } from '../planner/expr';
+import type { NullDefault } from '../planner/write-plan';
 import type { CollectionSchema } from '../storage/schema/normalize';
 import type { SqlExpr } from './sql/ast';
 import { parseExpression } from './sql/parse';
@@ -73,4 +74,18 @@ export function defaultExprs(
     exprs.push(lowerConstant(parseExpression(f.defaultSql), f.defaultSql));
   });
   return { columns, exprs };
+}
+
+/**
+ * The expression DEFAULTs of the NOT NULL columns among `columns`: what OR REPLACE writes in place
+ * of a NULL there (a literal default is read from the schema by the executor).
+ */
+export function nullDefaults(schema: CollectionSchema, columns: readonly number[]): NullDefault[] {
+  const out: NullDefault[] = [];
+  for (const column of new Set(columns)) {
+    const f = schema.fields[column];
+    if (f.defaultSql === undefined || f.type.kind === 'optional') continue;
+    out.push({ column, expr: lowerConstant(parseExpression(f.defaultSql), f.defaultSql) });
+  }
+  return out;
 }

@@ -9,7 +9,15 @@ import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
 import { typeOf } from '../planner/compile-expr';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
-import type { DeleteStmt, InsertStmt, OutputColumn, Returning, UpdateStmt, UpsertAction } from './ir';
+import type {
+  ConflictAction,
+  DeleteStmt,
+  InsertStmt,
+  OutputColumn,
+  Returning,
+  UpdateStmt,
+  UpsertAction,
+} from './ir';
 import type { SelectItem, StatementAst, UpsertClause } from './sql/ast';
 import type { ParamCollector } from './params';
 import type { CatalogReader, TableScope } from './scope';
@@ -19,7 +27,7 @@ import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { lowerSelect } from './lower-select';
 import { lowerCompound } from './lower-compound';
-import { defaultExprs } from './lower-default';
+import { defaultExprs, nullDefaults } from './lower-default';
 import { fromScope } from './lower-from';
 import { updateFromScope } from './lower-update-from';
 
@@ -169,7 +177,8 @@ export function lowerInsert(
   const only = ast.upserts.length === 1 ? ast.upserts[0] : null;
   const doNothing = only !== null && only.target === null && only.sets === null;
   const upserts = doNothing ? [] : ast.upserts.map((u) => lowerUpsert(u, scope, params, sql));
-  const conflict = doNothing || ast.or === 'ignore' ? 'ignore' : ast.or === 'replace' ? 'replace' : 'abort';
+  const conflict = doNothing ? 'ignore' : (ast.or ?? 'abort');
+  const byConstraint = ast.or === null && !doNothing;
   return {
     kind: 'insert',
     collection: scope.schema.name,
@@ -178,6 +187,8 @@ export function lowerInsert(
     rows,
     select,
     conflict,
+    byConstraint,
+    nullDefaults: mayReplaceNull(scope, conflict, byConstraint) ? nullDefaults(scope.schema, columns) : [],
     doNothing,
     upserts,
     returning: lowerReturning(ast.returning, scope, params, sql),
@@ -202,12 +213,22 @@ export function lowerUpdate(
   );
   const terms = [...(ast.where ? [lowerExpr(ast.where, cx)] : []), ...(joined?.where ?? [])];
   const where = terms.length === 0 ? null : terms.reduce((a, b) => E.and(a, b));
+  const conflict = ast.or ?? 'abort';
+  const byConstraint = ast.or === null;
   return {
     kind: 'update',
     collection: scope.schema.name,
     ...(scope.hint ? { hint: scope.hint } : {}),
     sets,
     where,
+    conflict,
+    byConstraint,
+    nullDefaults: mayReplaceNull(scope, conflict, byConstraint)
+      ? nullDefaults(
+          scope.schema,
+          sets.map((s) => s.column),
+        )
+      : [],
     // RETURNING reads the updated row only: SQLite refuses the FROM sources there, and it names
     // the table by its own name, not the alias.
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
@@ -231,6 +252,13 @@ export function lowerDelete(
     where,
     returning: lowerReturning(ast.returning, unaliased(scope, catalog, ast, sql), params, sql),
   };
+}
+
+/** Whether a NULL written into a NOT NULL column may become its DEFAULT (an OR REPLACE or a NOT NULL ON CONFLICT REPLACE). */
+function mayReplaceNull(scope: TableScope, conflict: ConflictAction, byConstraint: boolean): boolean {
+  return byConstraint
+    ? scope.schema.fields.some((f) => f.notNullOnConflict === 'replace')
+    : conflict === 'replace';
 }
 
 /**

@@ -49,6 +49,8 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
   if (f.collate) d.collate = f.collate;
   if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
   if (f.sqlType !== undefined) d.sqlType = f.sqlType;
+  if (f.notNullOnConflict !== undefined) d.notNullOnConflict = f.notNullOnConflict;
+  if (f.keyOnConflict !== undefined) d.keyOnConflict = f.keyOnConflict;
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 

@@ -434,12 +434,15 @@ export class ForeignKeyGuard {
   /**
    * INSERT OR REPLACE into a parent table: the rows the new one clashes with are deleted first,
    * each with its ON DELETE actions (SQLite runs them for REPLACE's deletes when foreign keys are on).
+   * `own`: the primary key of the row an UPDATE OR REPLACE rewrites, which is no clash.
    */
-  replaceClashes(state: CollectionState, row: readonly unknown[]): void {
+  replaceClashes(state: CollectionState, row: readonly unknown[], own?: unknown): void {
     if (!this.graph.byParent.has(state.name)) return;
     const pk = state.pkOf(row);
     const clashes: unknown[] = [];
-    if (state.pk.get(pk) !== undefined) clashes.push(pk);
+    if (own !== undefined) clashes.push(own);
+    if (state.pk.get(pk) !== undefined && (own === undefined || compareValues(pk, own) !== 0))
+      clashes.push(pk);
     for (const ix of state.indexes) {
       if (!ix.unique) continue;
       const key = ix.accessor.get(row) ?? null;
@@ -447,7 +450,7 @@ export class ForeignKeyGuard {
       const other = ix.tree.get(key);
       if (other !== undefined && !clashes.some((c) => compareValues(c, other) === 0)) clashes.push(other);
     }
-    for (const other of clashes) this.deleteRow(state, other);
+    for (const other of own === undefined ? clashes : clashes.slice(1)) this.deleteRow(state, other);
   }
 
   /** A parent row of `state` is gone (its key `before` no longer names it); act for each constraint. */

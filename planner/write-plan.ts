@@ -6,7 +6,22 @@
 import type { Expr } from './expr';
 import type { IndexHint, LogicalPlan } from './logical';
 
-export type ConflictAction = 'abort' | 'ignore' | 'replace';
+/**
+ * SQLite's conflict resolution for UNIQUE, PRIMARY KEY, NOT NULL and CHECK failures of a row
+ * (never foreign keys): `abort` undoes the statement, `fail` keeps the rows written before the
+ * failing one, `rollback` ends the whole transaction, `ignore` skips the row, `replace` deletes
+ * the rows a key clashes with (and gives a NULL in a NOT NULL column its default).
+ */
+export type ConflictAction = 'abort' | 'fail' | 'ignore' | 'replace' | 'rollback';
+
+/**
+ * Under `replace`, what a NULL written into a NOT NULL column with a DEFAULT becomes: the
+ * column's default expression when it has one (a literal default is read from the schema).
+ */
+export interface NullDefault {
+  readonly column: number;
+  readonly expr: Expr;
+}
 
 /** `RETURNING …`: expressions over the row a write produced (INSERT, UPDATE) or removed (DELETE). */
 export interface ReturningPlan {
@@ -44,6 +59,13 @@ export interface InsertPlan {
   /** INSERT … SELECT: the query whose rows are inserted (read in full before the first write). */
   readonly select: { readonly plan: LogicalPlan } | null;
   readonly conflict: ConflictAction;
+  /**
+   * No OR clause: each constraint's own `ON CONFLICT` (CREATE TABLE) decides, `conflict` being
+   * ABORT; false when the statement's OR clause (or a targetless DO NOTHING) overrides them.
+   */
+  readonly byConstraint: boolean;
+  /** Expression defaults of NOT NULL columns that REPLACE may write (empty when none can). */
+  readonly nullDefaults: readonly NullDefault[];
   /** ON CONFLICT DO NOTHING differs from OR IGNORE: it does not skip NOT NULL violations. */
   readonly doNothing: boolean;
   /** ON CONFLICT clauses in order (empty when a lone targetless DO NOTHING became `conflict`). */
@@ -56,6 +78,12 @@ export interface UpdatePlan {
   readonly collection: string;
   readonly sets: readonly { readonly column: number; readonly expr: Expr }[];
   readonly where: Expr | null;
+  /** `UPDATE OR …`; `abort` without one. */
+  readonly conflict: ConflictAction;
+  /** No OR clause: each constraint's own `ON CONFLICT` decides (see InsertPlan). */
+  readonly byConstraint: boolean;
+  /** Expression defaults of the NOT NULL columns the SET list writes that REPLACE may write. */
+  readonly nullDefaults: readonly NullDefault[];
   readonly returning: ReturningPlan | null;
   /** `UPDATE t INDEXED BY … / NOT INDEXED` (absent: none). */
   readonly hint?: IndexHint;

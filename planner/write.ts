@@ -5,7 +5,7 @@
  * a row runs before the row is written; atomicity of a whole statement is the caller's savepoint.
  */
 import { NOT_INDEXED } from '../storage/index-exprs';
-import type { Engine } from '../storage/engine';
+import type { ConflictMode, Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
 import { setPath } from '../storage/schema/paths';
 import { compareValues, keyHasNull } from '../storage/compare';
@@ -23,6 +23,7 @@ import type { RunOptions } from './run';
 import { hasSubquery } from './expr-columns';
 import { exprText } from './explain';
 import type {
+  ConflictAction,
   DeletePlan,
   InsertPlan,
   ReturningPlan,
@@ -43,6 +44,20 @@ import {
 } from './write-values';
 import type { Row } from './write-values';
 import type { ForeignKeyGuard } from './foreign-keys';
+import type { WriteProgress } from './write-conflict';
+import type { ConstraintPolicies, NullDefaults } from './write-conflict';
+import {
+  NO_DEFAULTS,
+  clashWithOther,
+  constraintPolicies,
+  fillNullDefaults,
+  governed,
+  keepsRows,
+  nullDefaultsFor,
+  recordFailure,
+  resolveClashes,
+  validationPolicy,
+} from './write-conflict';
 import { violation } from './foreign-keys';
 
 export interface WriteResult {
@@ -84,23 +99,32 @@ function insertTarget(stmt: InsertPlan, state: CollectionState): InsertTarget {
 function storedRow(
   stmt: InsertPlan,
   state: CollectionState,
-  sqlValues: readonly unknown[],
+  sqlValues: unknown[],
+  nullDefaults: NullDefaults,
+  policies: ConstraintPolicies | null,
 ): unknown[] | null {
+  if (nullDefaults.size > 0) fillNullDefaults(stmt.columns, sqlValues, nullDefaults);
   const columnsToRow = state.compiled.columnsToRow;
-  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues);
+  if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues, policies);
   const target = insertTarget(stmt, state);
   const { fields, kinds } = target;
   const columns = stmt.columns;
   const values = new Array<unknown>(state.compiled.columnCount);
-  for (let i = 0; i < columns.length; i++)
-    values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+  // undefined only where OR REPLACE left a NULL to a literal default (fillNullDefaults).
+  if (nullDefaults.size === 0)
+    for (let i = 0; i < columns.length; i++)
+      values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
+  else
+    for (let i = 0; i < columns.length; i++)
+      if (sqlValues[i] !== undefined)
+        values[columns[i]] = sqlToKind(kinds[i], fields[i], sqlValues[i], state.name);
   const pk = state.compiled.pkColumn;
   if (target.autoKey && values[pk] == null) values[pk] = nextKey(state);
   try {
     return columnsToRow(values);
   } catch (err) {
     // The failing column still holds its SQL value, which is all sqlError reads.
-    return insertFailure(stmt, state, err, rowObject(state, values));
+    return insertFailure(stmt, state, err, rowObject(state, values), policies);
   }
 }
 
@@ -108,12 +132,15 @@ function storedRowViaObject(
   stmt: InsertPlan,
   state: CollectionState,
   values: readonly unknown[],
+  policies: ConstraintPolicies | null,
 ): unknown[] | null {
   const fields = state.meta.schema.fields;
   const obj: Row = {};
-  stmt.columns.forEach((col, i) =>
-    setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name)),
-  );
+  stmt.columns.forEach((col, i) => {
+    // undefined: a NULL OR REPLACE leaves to the column's literal default.
+    if (values[i] !== undefined)
+      setPath(obj, fields[col].path, sqlToField(fields[col], values[i], state.name));
+  });
   const pkPath = fields[state.compiled.pkColumn].path;
   if (isAutoKey(state) && pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) == null) {
     setPath(obj, pkPath, nextKey(state));
@@ -121,16 +148,25 @@ function storedRowViaObject(
   try {
     return state.compiled.toRow(obj);
   } catch (err) {
-    return insertFailure(stmt, state, err, obj);
+    return insertFailure(stmt, state, err, obj, policies);
   }
 }
 
 /** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
-function insertFailure(stmt: InsertPlan, state: CollectionState, err: unknown, obj: Row): null {
+function insertFailure(
+  stmt: InsertPlan,
+  state: CollectionState,
+  err: unknown,
+  obj: Row,
+  policies: ConstraintPolicies | null,
+): null {
   const mapped = sqlError(err, state, obj);
-  // OR IGNORE also skips NOT NULL and CHECK failures; ON CONFLICT DO NOTHING does not.
-  if (stmt.conflict === 'ignore' && !stmt.doNothing && mapped instanceof IntegrityError) return null;
-  throw mapped;
+  // DO NOTHING is an ABORT for everything but the clash it handles (NOT NULL fails).
+  if (stmt.doNothing || !(mapped instanceof IntegrityError)) throw mapped;
+  // OR IGNORE also skips NOT NULL and CHECK failures.
+  const policy = validationPolicy(state, mapped, stmt.conflict, policies);
+  if (policy === 'ignore') return null;
+  throw governed(mapped, policy);
 }
 
 /**
@@ -276,6 +312,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
       both[width + i] = row[i];
     }
     if (clause.where && truth(clause.where(both)) !== true) return 'skipped';
+    // A DO UPDATE never skips a row (its clashes abort, as SQLite's do).
     const stored = rewriteRow(
       engine,
       state,
@@ -283,7 +320,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
       old,
       clause.sets,
       clause.sets.map((s) => s.eval(both)),
-    );
+    ) as unknown[];
     if (fk !== null)
       fk.updated(
         state,
@@ -337,7 +374,13 @@ function compiledDefaults(
   });
 }
 
-function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+function insert(
+  engine: Engine,
+  stmt: InsertPlan,
+  ctx: ExecContext,
+  fk: ForeignKeyGuard | null,
+  progress: WriteProgress,
+): WriteResult {
   if (fk !== null) {
     fk.prepare(stmt.collection, 'insert');
     for (const u of stmt.upserts)
@@ -348,51 +391,74 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
           u.sets.map((s) => s.column),
         );
   }
-  let rowCount = 0;
-  let lastRowId: number | bigint | undefined;
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
-  const mode = stmt.conflict === 'ignore' ? 'ignore' : stmt.conflict === 'replace' ? 'replaceAll' : 'abort';
+  const policy = stmt.conflict;
+  const mode = policy === 'ignore' ? 'ignore' : policy === 'replace' ? 'replaceAll' : 'abort';
   const upsert = compiledUpserts(stmt, ctx, fk);
   const fillDefaults = compiledDefaults(engine, stmt, ctx);
+  // Worked out at the first row, from the table state it reads (the schema cannot change within
+  // the statement): an executeMany row pays for no second lookup of the table.
+  let policies: ConstraintPolicies | null | undefined;
+  let nullDefaults: NullDefaults = NO_DEFAULTS;
+  let single = false;
   const put = (values: unknown[]): void => {
     const state = collectionOrThrow(engine, stmt.collection);
+    if (policies === undefined) {
+      policies = constraintPolicies(state, policy, stmt.byConstraint);
+      nullDefaults = nullDefaultsFor(state, policy, policies, stmt.nullDefaults, ctx);
+      single = policy === 'abort' && policies === null && stmt.select === null && stmt.rows.length === 1;
+    }
     if (fillDefaults !== null) fillDefaults(values);
-    const stored = storedRow(stmt, state, values);
+    const stored = storedRow(stmt, state, values, nullDefaults, policies);
     if (stored === null) return;
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
       if (done !== null) engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       if (done === 'skipped') return;
       if (done !== null) {
-        rowCount++;
+        progress.rowCount++;
         if (project) returned.push(project(done));
         return;
       }
     }
-    if (fk !== null && mode === 'replaceAll') fk.replaceClashes(state, stored);
-    // A row no later row can repair is refused before it is written (a single-row INSERT then
-    // needs no savepoint); a clash on a key is still the error SQLite reports first.
-    if (
-      fk !== null &&
-      mode === 'abort' &&
-      fk.checksInsertFirst(state.name) &&
-      fk.insertBreaks(state, stored)
-    ) {
+    let rowMode: ConflictMode = mode;
+    if (policies !== null) {
+      // The constraints' own ON CONFLICT clauses: the first non-REPLACE clash decides.
+      const verdict = resolveClashes(state, stored, undefined, policies);
+      if (verdict === 'ignore') {
+        engine.advanceSequence(state, stored[state.compiled.pkColumn]);
+        return;
+      }
+      rowMode = verdict.replace ? 'replaceAll' : 'abort';
+    }
+    if (fk !== null && rowMode === 'replaceAll') fk.replaceClashes(state, stored);
+    // A single-row INSERT's row that breaks a foreign key is refused before it is written (it then
+    // needs no savepoint); a clash on a key is still the error SQLite reports first. Only under
+    // ABORT and for one row: a later row's clash could end the statement otherwise (FAIL,
+    // ROLLBACK), and SQLite's last_insert_rowid() is the last row it wrote before the check.
+    if (fk !== null && single && fk.checksInsertFirst(state.name) && fk.insertBreaks(state, stored)) {
       if (wouldClash(state, stored)) engine.putRow(state, stored, 'abort');
+      const pk = stored[state.compiled.pkColumn];
+      if (typeof pk === 'number' || typeof pk === 'bigint') progress.lastRowId = pk;
       throw violation();
     }
-    const result = engine.putRow(state, stored, mode);
+    let result;
+    try {
+      result = engine.putRow(state, stored, rowMode);
+    } catch (err) {
+      throw governed(err, policy);
+    }
     if (result === 'ignored') {
       engine.advanceSequence(state, stored[state.compiled.pkColumn]);
       return;
     }
     if (fk !== null) fk.inserted(state, stored);
-    rowCount++;
+    progress.rowCount++;
     const pk = stored[state.compiled.pkColumn];
     // A WITHOUT ROWID insert has no rowid and leaves lastRowId as it was (SQLite's rule).
     if ((typeof pk === 'number' || typeof pk === 'bigint') && state.meta.schema.withoutRowid !== true)
-      lastRowId = pk;
+      progress.lastRowId = pk;
     if (project) returned.push(project(stored));
   };
   if (stmt.select) {
@@ -405,6 +471,7 @@ function insert(engine: Engine, stmt: InsertPlan, ctx: ExecContext, fk: ForeignK
       put(scratch);
     }
   }
+  const { rowCount, lastRowId } = progress;
   const result: WriteResult = lastRowId === undefined ? { rowCount } : { rowCount, lastRowId };
   if (project) result.returning = returned;
   return result;
@@ -481,9 +548,33 @@ function joinedTargets(
   return out;
 }
 
+/** How an UPDATE (or an UPSERT's DO UPDATE, always `abort`) treats a row that breaks a constraint. */
+interface RewritePolicy {
+  readonly conflict: ConflictAction;
+  /** The constraints' own ON CONFLICT clauses, when they decide (no OR clause); else null. */
+  readonly constraints: ConstraintPolicies | null;
+  readonly nullDefaults: NullDefaults;
+  /** Under REPLACE with foreign keys: delete the rows `row` clashes with, running their ON DELETE actions. */
+  readonly replaceClashes: ((state: CollectionState, row: readonly unknown[], own: unknown) => void) | null;
+}
+
+const ABORT: RewritePolicy = {
+  conflict: 'abort',
+  constraints: null,
+  nullDefaults: new Map(),
+  replaceClashes: null,
+};
+
+/** `err` marked as decided by `rule`, except under the DO UPDATE's policy, which SQLite never resolves. */
+function marked(policy: RewritePolicy, err: unknown, rule: ConflictAction): unknown {
+  return policy === ABORT ? err : governed(err, rule);
+}
+
 /**
  * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
- * `values[i]`; a changed primary key or unique key that clashes with another row is an error.
+ * `values[i]`. A failing constraint is resolved by `policy` (SQLite's UPDATE OR …): null when
+ * IGNORE skips the row; REPLACE deletes the rows a changed key clashes with; else an error, which
+ * `governed` marks unless the policy is the DO UPDATE's.
  */
 function rewriteRow(
   engine: Engine,
@@ -492,34 +583,73 @@ function rewriteRow(
   old: readonly unknown[],
   sets: readonly { readonly column: number }[],
   values: readonly unknown[],
-): unknown[] {
+  policy: RewritePolicy = ABORT,
+): unknown[] | null {
   const fields = state.meta.schema.fields;
   const obj = state.compiled.toObject(old as unknown[], true);
-  sets.forEach((s, i) =>
-    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], values[i], state.name)),
-  );
+  const conflict = policy.conflict;
+  sets.forEach((s, i) => {
+    let v = values[i];
+    if (v === null && policy.nullDefaults.size > 0) {
+      const d = policy.nullDefaults.get(s.column);
+      // A literal default is the schema's own value; an expression's is an SQL value.
+      if (d === null) {
+        setPath(obj, fields[s.column].path, fields[s.column].default);
+        return;
+      }
+      if (d !== undefined) v = d(NO_ROW);
+    }
+    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], v, state.name));
+  });
   let stored: unknown[];
   try {
     stored = state.compiled.toRow(obj);
   } catch (err) {
-    throw sqlError(err, state, obj);
+    const mapped = sqlError(err, state, obj);
+    if (!(mapped instanceof IntegrityError)) throw mapped;
+    const rule = validationPolicy(state, mapped, conflict, policy.constraints);
+    if (rule === 'ignore') return null;
+    throw marked(policy, mapped, rule);
   }
   const newKey = stored[state.compiled.pkColumn];
   // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
   const keyChanged = compareValues(newKey, key) !== 0;
-  if (keyChanged && engine.getRow(state, newKey) !== undefined) {
-    throw new IntegrityError(
-      `UNIQUE constraint failed: ${state.name}.${fields[state.compiled.pkColumn].path.join('.')}`,
-      'PRIMARY_KEY',
-    );
+  let replace = conflict === 'replace';
+  if (policy.constraints !== null) {
+    // The constraints' own ON CONFLICT clauses: the first non-REPLACE clash decides.
+    const verdict = resolveClashes(state, stored, key, policy.constraints);
+    if (verdict === 'ignore') return null;
+    replace = verdict.replace;
   }
+  // Checked before the old row goes (a changed key moves the row): nothing is written for a
+  // row that fails, which FAIL relies on. An unchanged key leaves the checks to putRow.
+  else if (conflict === 'ignore' || (keyChanged && conflict !== 'replace')) {
+    const clash = clashWithOther(state, stored, key);
+    if (clash !== null) {
+      if (conflict === 'ignore') return null;
+      throw marked(policy, clash, conflict);
+    }
+  }
+  if (replace && policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
   if (keyChanged) engine.deleteRow(state, key);
-  // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that change.
-  engine.putRow(state, stored, 'replacePk', keyChanged ? undefined : old);
+  // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that
+  // change. REPLACE deletes every other row the new keys clash with, the one under a changed
+  // primary key included.
+  try {
+    engine.putRow(state, stored, replace ? 'replaceAll' : 'replacePk', keyChanged ? undefined : old);
+  } catch (err) {
+    throw marked(policy, err, conflict);
+  }
   return stored;
 }
 
-function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignKeyGuard | null): WriteResult {
+function update(
+  engine: Engine,
+  stmt: UpdatePlan,
+  ctx: ExecContext,
+  fk: ForeignKeyGuard | null,
+  progress: WriteProgress,
+): WriteResult {
   const setColumns = stmt.sets.map((s) => s.column);
   if (fk !== null) fk.prepare(stmt.collection, 'update', setColumns);
   // Rows change one at a time and each is checked against the table as it is by then, so the
@@ -533,16 +663,26 @@ function update(engine: Engine, stmt: UpdatePlan, ctx: ExecContext, fk: ForeignK
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
-  let rowCount = 0;
+  const target = collectionOrThrow(engine, stmt.collection);
+  const constraints = constraintPolicies(target, stmt.conflict, stmt.byConstraint);
+  const policy: RewritePolicy = {
+    conflict: stmt.conflict,
+    constraints,
+    nullDefaults: nullDefaultsFor(target, stmt.conflict, constraints, stmt.nullDefaults, ctx),
+    replaceClashes: fk !== null ? (st, row, own) => fk.replaceClashes(st, row, own) : null,
+  };
   for (const { key, values } of targets) {
     const state = collectionOrThrow(engine, stmt.collection);
+    // A row an earlier row's REPLACE deleted is gone, as in SQLite.
     const old = engine.getRow(state, key);
     if (!old) continue;
-    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)));
+    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)), policy);
+    if (stored === null) continue;
     if (fk !== null) fk.updated(state, old, stored, setColumns);
-    rowCount++;
+    progress.rowCount++;
     if (project) returned.push(project(stored));
   }
+  const rowCount = progress.rowCount;
   return project ? { rowCount, returning: returned } : { rowCount };
 }
 
@@ -596,15 +736,30 @@ function runWritePlan(
   ctx: ExecContext,
   fk: ForeignKeyGuard | null,
 ): WriteResult {
-  const result =
-    plan.kind === 'insert'
-      ? insert(engine, plan, ctx, fk)
-      : plan.kind === 'update'
-        ? update(engine, plan, ctx, fk)
-        : remove(engine, plan, ctx, fk);
-  // Checked when the statement ends: a row may break a constraint that a later row repairs.
-  if (fk !== null) fk.finish();
-  return result;
+  const progress: WriteProgress = { rowCount: 0, lastRowId: undefined };
+  try {
+    const result =
+      plan.kind === 'insert'
+        ? insert(engine, plan, ctx, fk, progress)
+        : plan.kind === 'update'
+          ? update(engine, plan, ctx, fk, progress)
+          : remove(engine, plan, ctx, fk);
+    // Checked when the statement ends: a row may break a constraint that a later row repairs.
+    if (fk !== null) fk.finish();
+    return result;
+  } catch (err) {
+    // FAIL keeps the rows written before the failing one, so their foreign keys are checked as
+    // at a statement's end: a violation makes it an ABORT with that error, as in SQLite.
+    if (fk !== null && keepsRows(err))
+      try {
+        fk.finish();
+      } catch (violated) {
+        recordFailure(violated, progress);
+        throw violated;
+      }
+    recordFailure(err, progress);
+    throw err;
+  }
 }
 
 const subqueryMemo = new WeakMap<WritePlan, boolean>();

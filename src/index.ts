@@ -44,6 +44,7 @@ export type {
   FieldDescriptor,
   IndexDescriptor,
   Collation,
+  ConflictAlgorithm,
 } from '../storage/schema/descriptors';
 export type { RecoveryMode } from '../storage/engine';
 export { channels } from '../storage/trace';

@@ -261,6 +261,10 @@ export interface ColumnDefAst extends Span {
   /** `PRIMARY KEY AUTOINCREMENT` (checked for an INTEGER PRIMARY KEY when lowering). */
   readonly autoIncrement: boolean;
   readonly unique: boolean;
+  /** `ON CONFLICT …` of the column's NOT NULL, PRIMARY KEY and UNIQUE constraints (absent or null: none). */
+  readonly notNullConflict?: ConflictPolicyAst | null;
+  readonly primaryKeyConflict?: ConflictPolicyAst | null;
+  readonly uniqueConflict?: ConflictPolicyAst | null;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
   /** COLLATE name as written, or null. */
@@ -291,6 +295,10 @@ export interface SetClause {
   readonly expr: SqlExpr;
 }
 
+/** SQLite's conflict resolution algorithms, as `INSERT OR …` / `UPDATE OR …` name them. */
+export const CONFLICT_POLICIES = ['rollback', 'abort', 'fail', 'ignore', 'replace'] as const;
+export type ConflictPolicyAst = (typeof CONFLICT_POLICIES)[number];
+
 export type InsertSource =
   | { readonly t: 'values'; readonly rows: readonly (readonly SqlExpr[])[] }
   | { readonly t: 'select'; readonly select: QueryAst }
@@ -318,7 +326,7 @@ export type StatementAst =
       readonly t: 'insert';
       /** `WITH … INSERT …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
-      readonly or: 'ignore' | 'replace' | 'abort' | null;
+      readonly or: ConflictPolicyAst | null;
       readonly table: string;
       readonly columns: readonly string[] | null;
       /** VALUES rows, `SELECT …` or `DEFAULT VALUES` (one row of defaults). */
@@ -331,6 +339,8 @@ export type StatementAst =
       readonly t: 'update';
       /** `WITH … UPDATE …`: CTEs visible to the whole statement (absent: none). */
       readonly with?: WithAst;
+      /** `UPDATE OR …` (null: none, which is ABORT). */
+      readonly or: ConflictPolicyAst | null;
       readonly table: string;
       /** `UPDATE t AS x`: the target's alias (null: none). */
       readonly alias: string | null;
@@ -368,6 +378,9 @@ export type StatementAst =
       /** `PRIMARY KEY (col AUTOINCREMENT)` at table level. */
       readonly pkAutoIncrement: boolean;
       readonly uniques: readonly (readonly string[])[];
+      /** `ON CONFLICT …` of the table-level PRIMARY KEY and of each table-level UNIQUE (null: none). */
+      readonly primaryKeyConflict?: ConflictPolicyAst | null;
+      readonly uniqueConflicts?: readonly (ConflictPolicyAst | null)[];
       /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
       readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];

@@ -5,6 +5,7 @@
  */
 import type {
   ColumnDefAst,
+  ConflictPolicyAst,
   ForeignKeyAst,
   ForeignKeyClauseAst,
   QueryAst,
@@ -12,6 +13,7 @@ import type {
   StatementAst,
 } from './ast';
 import type { ForeignKeyAction } from '../../storage/schema/foreign-keys';
+import { CONFLICT_POLICIES } from './ast';
 import type { ExprParser } from './parse-expr';
 import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
@@ -45,9 +47,16 @@ function ifExists(p: ExprParser): boolean {
   return true;
 }
 
-/** `ON CONFLICT <action>` after a constraint: a conflict policy the engine does not implement. */
-function refuseConflictClause(p: ExprParser): void {
-  if (p.isWord('ON') && p.isWord('CONFLICT', p.peek())) throw p.unsupported('ON CONFLICT in a constraint');
+/** `ON CONFLICT <algorithm>` after a constraint (SQLite's conflict clause), or null without one. */
+function conflictClause(p: ExprParser): ConflictPolicyAst | null {
+  if (!(p.isWord('ON') && p.isWord('CONFLICT', p.peek()))) return null;
+  p.next();
+  p.next();
+  const w = p.tok.kind === 'ident' ? p.tok.upper : '';
+  const policy = CONFLICT_POLICIES.find((c) => c.toUpperCase() === w);
+  if (policy === undefined) throw p.error('expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE');
+  p.next();
+  return policy;
 }
 
 /** `(a [ASC|DESC], ...)`; `autoinc` is set when a primary key's list ends in AUTOINCREMENT. */
@@ -61,7 +70,6 @@ function nameList(p: ExprParser, autoinc?: { seen: boolean }): string[] {
   } while (p.acceptOp(','));
   if (autoinc && p.acceptWord('AUTOINCREMENT')) autoinc.seen = true;
   p.expectOp(')');
-  refuseConflictClause(p);
   return out;
 }
 
@@ -157,6 +165,9 @@ function columnDef(p: ExprParser): ColumnDefAst {
   let primaryKey = false;
   let autoIncrement = false;
   let unique = false;
+  let notNullConflict: ConflictPolicyAst | null = null;
+  let primaryKeyConflict: ConflictPolicyAst | null = null;
+  let uniqueConflict: ConflictPolicyAst | null = null;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
   let collate: string | null = null;
@@ -167,17 +178,17 @@ function columnDef(p: ExprParser): ColumnDefAst {
       p.expectWord('KEY');
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
       p.acceptWord('ASC');
-      refuseConflictClause(p);
+      primaryKeyConflict = conflictClause(p);
       autoIncrement = p.acceptWord('AUTOINCREMENT');
       primaryKey = true;
     } else if (p.acceptWord('NOT')) {
       p.expectWord('NULL');
-      refuseConflictClause(p);
+      notNullConflict = conflictClause(p);
       notNull = true;
     } else if (p.acceptWord('NULL')) {
       // explicitly nullable: already the default
     } else if (p.acceptWord('UNIQUE')) {
-      refuseConflictClause(p);
+      uniqueConflict = conflictClause(p);
       unique = true;
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
     else if (p.acceptWord('CHECK')) checks.push(check(p));
@@ -195,6 +206,9 @@ function columnDef(p: ExprParser): ColumnDefAst {
     primaryKey,
     autoIncrement,
     unique,
+    notNullConflict,
+    primaryKeyConflict,
+    uniqueConflict,
     defaultValue,
     checks,
     collate,
@@ -257,6 +271,8 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
   const columns: ColumnDefAst[] = [];
   const primaryKeys: string[][] = [];
   const uniques: string[][] = [];
+  const uniqueConflicts: (ConflictPolicyAst | null)[] = [];
+  let primaryKeyConflict: ConflictPolicyAst | null = null;
   const checks: SqlExpr[] = [];
   const foreignKeys: ForeignKeyAst[] = [];
   const autoinc = { seen: false };
@@ -267,8 +283,11 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
       p.expectWord('KEY');
       uniquesBeforeKey ??= uniques.length;
       primaryKeys.push(nameList(p, autoinc));
-    } else if (p.acceptWord('UNIQUE')) uniques.push(nameList(p));
-    else if (p.acceptWord('CHECK')) checks.push(check(p));
+      primaryKeyConflict = conflictClause(p);
+    } else if (p.acceptWord('UNIQUE')) {
+      uniques.push(nameList(p));
+      uniqueConflicts.push(conflictClause(p));
+    } else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.acceptWord('FOREIGN')) {
       p.expectWord('KEY');
       const cols = nameList(p);
@@ -287,6 +306,8 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
     primaryKeys,
     pkAutoIncrement: autoinc.seen,
     uniques,
+    primaryKeyConflict,
+    uniqueConflicts,
     uniquesBeforeKey,
     checks,
     foreignKeys,

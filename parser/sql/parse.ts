@@ -10,6 +10,7 @@ import { syntaxError, tokenize } from './lexer';
 import type {
   CompoundAst,
   CompoundOp,
+  ConflictPolicyAst,
   CteAst,
   FromAst,
   FromSourceAst,
@@ -28,12 +29,11 @@ import type {
   ValuesArmAst,
   WithAst,
 } from './ast';
+import { CONFLICT_POLICIES } from './ast';
 import { ExprParser } from './parse-expr';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
 import { nullsOrder, parseWindowClause } from './parse-window';
-
-type ConflictPolicy = 'ignore' | 'replace' | 'abort';
 
 const COMPOUND_WORDS = ['UNION', 'EXCEPT', 'INTERSECT'];
 const JOIN_WORDS = ['JOIN', 'LEFT', 'RIGHT', 'INNER', 'CROSS', 'NATURAL', 'FULL'];
@@ -501,15 +501,12 @@ class StatementParser extends ExprParser {
     return { limit: first, offset: null };
   }
 
-  private conflictPolicy(): ConflictPolicy | null {
+  /** `OR ROLLBACK | ABORT | FAIL | IGNORE | REPLACE` after INSERT or UPDATE (SQLite's conflict clause). */
+  private conflictPolicy(): ConflictPolicyAst | null {
     if (!this.acceptWord('OR')) return null;
     const w = this.tok.kind === 'ident' ? this.tok.upper : '';
-    // Both change what earlier rows of the statement (or transaction) keep: not the abort ModelVault does.
-    if (w === 'FAIL' || w === 'ROLLBACK')
-      throw this.unsupported(`OR ${w} (use OR ABORT, OR IGNORE or OR REPLACE)`);
-    const policy: ConflictPolicy | null =
-      w === 'IGNORE' ? 'ignore' : w === 'REPLACE' ? 'replace' : w === 'ABORT' ? 'abort' : null;
-    if (policy === null) throw this.error('expected IGNORE, REPLACE or ABORT');
+    const policy = CONFLICT_POLICIES.find((p) => p.toUpperCase() === w);
+    if (policy === undefined) throw this.error('expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE');
     this.i++;
     return policy;
   }
@@ -519,7 +516,7 @@ class StatementParser extends ExprParser {
   }
 
   private insert(): StatementAst {
-    let or: ConflictPolicy | null;
+    let or: ConflictPolicyAst | null;
     if (this.acceptWord('REPLACE')) or = 'replace';
     else {
       this.expectWord('INSERT');
@@ -639,7 +636,7 @@ class StatementParser extends ExprParser {
 
   private update(): StatementAst {
     this.expectWord('UPDATE');
-    if (this.isWord('OR')) throw this.unsupported('UPDATE OR ...');
+    const or = this.conflictPolicy();
     const table = this.tableName();
     // SQLite's UPDATE takes an alias only after AS (its grammar has no bare alias there).
     const alias = this.acceptWord('AS') ? this.name('a table alias') : null;
@@ -652,6 +649,7 @@ class StatementParser extends ExprParser {
     if (this.isWord('ORDER') || this.isWord('LIMIT')) throw this.unsupported('UPDATE ... ORDER BY/LIMIT');
     return {
       t: 'update',
+      or,
       table,
       alias,
       ...(hint ? { hint } : {}),

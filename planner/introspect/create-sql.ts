@@ -6,7 +6,7 @@
  * field's stored `sqlType` when CREATE TABLE gave one; otherwise one is derived from the type.
  * The text is valid SQLite and is accepted again by ModelVault's CREATE TABLE.
  */
-import type { Constraint } from '../../storage/schema/descriptors';
+import type { ConflictAlgorithm, Constraint } from '../../storage/schema/descriptors';
 import type {
   CollectionSchema,
   NormalizedField,
@@ -202,6 +202,11 @@ function checkText(col: string, c: Constraint): string | null {
   return null;
 }
 
+/** ` ON CONFLICT <ALGORITHM>` after a constraint declared with one, else nothing. */
+function onConflict(algorithm: ConflictAlgorithm | undefined): string {
+  return algorithm === undefined ? '' : ` ON CONFLICT ${algorithm.toUpperCase()}`;
+}
+
 /** An expression default as CREATE TABLE writes it: the CURRENT_* keywords bare, others in parentheses. */
 function defaultExpression(text: string): string {
   return /^CURRENT_(TIMESTAMP|DATE|TIME)$/i.test(text.trim()) ? text.trim() : `(${text})`;
@@ -216,16 +221,21 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema, inli
   const isPk = keys.length === 1 && samePath(keys[0], field.path);
   // WITHOUT ROWID makes its key columns NOT NULL: the option says so without the clause.
   const impliedNotNull = isPk || (schema.withoutRowid === true && keys.some((k) => samePath(k, field.path)));
-  if (isPk && inline) parts.push(schema.autoIncrement ? 'PRIMARY KEY AUTOINCREMENT' : 'PRIMARY KEY');
-  else if (t.kind !== 'optional' && !impliedNotNull) parts.push('NOT NULL');
-  const unique = schema.indexes.some(
+  // The rowid's INTEGER PRIMARY KEY has no constraint index to number: it stays on its column.
+  if (isPk && (inline || keyIsRowid(schema)))
+    parts.push(
+      `PRIMARY KEY${onConflict(field.keyOnConflict)}${schema.autoIncrement ? ' AUTOINCREMENT' : ''}`,
+    );
+  else if (t.kind !== 'optional' && !impliedNotNull)
+    parts.push(`NOT NULL${onConflict(field.notNullOnConflict)}`);
+  const unique = schema.indexes.find(
     (ix) =>
       isAutoindex(ix) &&
       ix.kind === 'unique' &&
       indexPaths(ix).length === 1 &&
       samePath(indexPaths(ix)[0], field.path),
   );
-  if (unique && !isPk && inline) parts.push('UNIQUE');
+  if (unique && !isPk && inline) parts.push(`UNIQUE${onConflict(unique.onConflict)}`);
   if (field.defaultSql !== undefined) parts.push(`DEFAULT ${defaultExpression(field.defaultSql)}`);
   else if (field.default !== undefined) parts.push(`DEFAULT ${sqlLiteral(field.default)}`);
   if (field.collate) parts.push(`COLLATE ${field.collate.toUpperCase()}`);
@@ -249,7 +259,10 @@ export function createTableSql(schema: CollectionSchema): string {
     for (const c of constraints) {
       const cols = c.paths.map((p) => sqlName(p.join('.'))).join(', ');
       const auto = c.origin === 'pk' && schema.autoIncrement ? ' AUTOINCREMENT' : '';
-      parts.push(`${c.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols}${auto})`);
+      const ix = schema.indexes.find((i) => i.name === c.name);
+      const key = schema.fields.find((f) => samePath(f.path, schema.primaryKey));
+      const algorithm = ix ? ix.onConflict : c.origin === 'pk' ? key?.keyOnConflict : undefined;
+      parts.push(`${c.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols}${auto})${onConflict(algorithm)}`);
     }
   }
   for (const fk of schema.foreignKeys ?? []) parts.push(foreignKeyClause(fk));

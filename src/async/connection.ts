@@ -239,7 +239,14 @@ export class AsyncConnection {
     try {
       reply = await this.pool.statement<T>('writer', ctl, this.h, op, ...args).result;
     } catch (err) {
-      release();
+      // Without autocommit a failed write may leave its transaction open: OR FAIL keeps the rows
+      // it wrote before the failing one (docs/sql.md "Conflict resolution").
+      const generation = this.pool.writer.generation;
+      const open =
+        !this.autocommit && (await this.pool.onWriter<boolean>(this.h, 'inTransaction').catch(() => false));
+      if (open && !this.closed && !this.held && generation === this.pool.writer.generation)
+        this.held = { release, generation };
+      else release();
       throw err;
     }
     if (reply.inTransaction && !this.held) this.held = { release, generation: this.pool.writer.generation };

@@ -43,7 +43,20 @@ export interface FieldDescriptor {
    * it does not change how values are checked. CREATE TABLE sets it; absent, one is derived.
    */
   sqlType?: string;
+  /**
+   * SQL only: the conflict algorithm of the field's NOT NULL constraint (`NOT NULL ON CONFLICT
+   * IGNORE`), used by INSERT and UPDATE statements without an OR clause. Absent: ABORT.
+   */
+  notNullOnConflict?: ConflictAlgorithm;
+  /** SQL only: the conflict algorithm of the primary key when this field is it. Absent: ABORT. */
+  keyOnConflict?: ConflictAlgorithm;
 }
+
+/**
+ * SQLite's conflict resolution algorithms a constraint can be declared with (`ON CONFLICT …` in
+ * CREATE TABLE), other than the default, ABORT.
+ */
+export type ConflictAlgorithm = 'rollback' | 'fail' | 'ignore' | 'replace';
 
 export type Collation = 'binary' | 'nocase' | 'rtrim';
 
@@ -68,6 +81,8 @@ export interface IndexDescriptor {
    * column, the column or a column the expression reads. Set by SQL; not for hand-written schemas.
    */
   sql?: string;
+  /** SQL only, on a unique index: the conflict algorithm of its UNIQUE constraint. Absent: ABORT. */
+  onConflict?: ConflictAlgorithm;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { SchemaError } from '../../src/errors';
 import type {
+  ConflictAlgorithm,
   Constraint,
   FieldDescriptor,
   IndexDescriptor,
@@ -41,6 +42,10 @@ export interface NormalizedField {
   collate?: 'nocase' | 'rtrim';
   /** The declared SQL type as written (`VARCHAR(20)`), kept for introspection only. */
   sqlType?: string;
+  /** The NOT NULL constraint's conflict algorithm (SQL `NOT NULL ON CONFLICT …`); absent: ABORT. */
+  notNullOnConflict?: ConflictAlgorithm;
+  /** The primary key's conflict algorithm, on its field (SQL `PRIMARY KEY ON CONFLICT …`); absent: ABORT. */
+  keyOnConflict?: ConflictAlgorithm;
 }
 
 export interface NormalizedIndex {
@@ -69,6 +74,8 @@ export interface NormalizedIndex {
    * the column it names or, for an expression, a column the expression reads (docs/format.md §3.1).
    */
   sql?: string;
+  /** A unique index's conflict algorithm (SQL `UNIQUE … ON CONFLICT …`); absent: ABORT. */
+  onConflict?: ConflictAlgorithm;
 }
 
 /** Whether an index is partial or on expressions: its entries are not plain column values. */
@@ -105,10 +112,17 @@ export function indexDescriptor(ix: NormalizedIndex): IndexDescriptor {
 
 function plainIndexDescriptor(ix: NormalizedIndex): IndexDescriptor {
   const paths = indexPaths(ix);
+  const conflict = ix.onConflict === undefined ? {} : { onConflict: ix.onConflict };
   if (ix.descending)
-    return { name: ix.name, paths: paths.map((p) => [...p]), desc: paths.map(() => true), kind: ix.kind };
-  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind };
-  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind };
+    return {
+      name: ix.name,
+      paths: paths.map((p) => [...p]),
+      desc: paths.map(() => true),
+      kind: ix.kind,
+      ...conflict,
+    };
+  if (paths.length === 1) return { name: ix.name, path: [...paths[0]], kind: ix.kind, ...conflict };
+  const d: IndexDescriptor = { name: ix.name, paths: paths.map((p) => [...p]), kind: ix.kind, ...conflict };
   const desc = indexDesc(ix);
   return desc ? { ...d, desc: [...desc] } : d;
 }
@@ -160,10 +174,21 @@ export function keyIndexOf(schema: CollectionSchema): NormalizedIndex | null {
 }
 
 const PK_TYPES = new Set<string>(['int64', 'uint64', 'string', 'uuid', 'bytes', 'timestamp']);
-const FIELD_KEYS = new Set(['path', 'type', 'constraints', 'default', 'defaultSql', 'collate', 'sqlType']);
+const FIELD_KEYS = new Set([
+  'path',
+  'type',
+  'constraints',
+  'default',
+  'defaultSql',
+  'collate',
+  'sqlType',
+  'notNullOnConflict',
+  'keyOnConflict',
+]);
+const CONFLICT_ALGORITHMS: readonly unknown[] = ['rollback', 'fail', 'ignore', 'replace'];
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
-const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql', 'onConflict']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -284,6 +309,13 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
       throw new SchemaError(`${where}: defaultSql must be a non-empty string`);
     field.defaultSql = f.defaultSql;
   }
+  if (f.notNullOnConflict !== undefined) {
+    if (type.kind === 'optional')
+      throw new SchemaError(`${where}: notNullOnConflict needs a non-optional type`);
+    field.notNullOnConflict = conflictAlgorithm(f.notNullOnConflict, `${where}: notNullOnConflict`);
+  }
+  if (f.keyOnConflict !== undefined)
+    field.keyOnConflict = conflictAlgorithm(f.keyOnConflict, `${where}: keyOnConflict`);
   return field;
 }
 
@@ -345,6 +377,12 @@ export function fieldAt(fields: readonly NormalizedField[], path: readonly strin
   return null;
 }
 
+function conflictAlgorithm(v: unknown, where: string): ConflictAlgorithm {
+  if (!CONFLICT_ALGORITHMS.includes(v))
+    throw new SchemaError(`${where} must be 'rollback', 'fail', 'ignore' or 'replace'`);
+  return v as ConflictAlgorithm;
+}
+
 function normalizeIndex(
   raw: unknown,
   fields: readonly NormalizedField[],
@@ -390,8 +428,14 @@ function normalizeIndex(
     ...(desc.length > 0 && desc.every((d) => d) ? { descending: true as const } : {}),
     ...(ix.sql === undefined ? {} : { sql: ix.sql }),
   };
-  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending };
-  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending };
+  if (ix.onConflict !== undefined && ix.kind !== 'unique')
+    throw new SchemaError(`${where}: onConflict is for a unique index`);
+  const conflict =
+    ix.onConflict === undefined
+      ? {}
+      : { onConflict: conflictAlgorithm(ix.onConflict, `${where}: onConflict`) };
+  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending, ...conflict };
+  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending, ...conflict };
   // Only a mix of directions orders the tree differently from an ascending one walked either way.
   if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
   return out;

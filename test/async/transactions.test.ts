@@ -272,3 +272,35 @@ test('the writer lock held elsewhere: the async open waits busyTimeoutMs, then L
   const db = await AsyncDatabase.open(path, { busyTimeoutMs: 150 });
   await db.close();
 });
+
+test('OR FAIL without autocommit keeps its rows in a transaction the connection holds; OR ROLLBACK ends one', async () => {
+  const path = tmp.file();
+  const a = await connectAsync(path, { readers: 1 });
+  const b = await connectAsync(path, { autocommit: true, readers: 1, busyTimeoutMs: 50 });
+  try {
+    await a.execute('CREATE TABLE u (id INTEGER PRIMARY KEY, k INTEGER UNIQUE)');
+    await a.execute('INSERT INTO u VALUES (1, 1)');
+    await a.commit();
+    // The first write of a new transaction fails under OR FAIL after keeping one row.
+    await expect(a.execute('INSERT OR FAIL INTO u VALUES (2, 2), (3, 1)')).rejects.toThrow(
+      'UNIQUE constraint failed: u.k',
+    );
+    expect(a.inTransaction).toBe(true);
+    // The transaction holds the write queue: another writer waits, then gives up.
+    await expect(b.execute('INSERT INTO u VALUES (9, 9)')).rejects.toMatchObject({ code: 'BUSY' });
+    await a.commit();
+    expect(a.inTransaction).toBe(false);
+    expect(await (await b.execute('SELECT id FROM u ORDER BY id')).fetchAll()).toEqual([[1], [2]]);
+    // OR ROLLBACK inside the transaction ends it, and the queue is free again.
+    await a.execute('INSERT INTO u VALUES (4, 4)');
+    await expect(a.execute('UPDATE OR ROLLBACK u SET k = 1 WHERE id = 4')).rejects.toThrow(
+      'UNIQUE constraint failed: u.k',
+    );
+    expect(a.inTransaction).toBe(false);
+    await b.execute('INSERT INTO u VALUES (9, 9)');
+    expect(await (await b.execute('SELECT id FROM u ORDER BY id')).fetchAll()).toEqual([[1], [2], [9]]);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

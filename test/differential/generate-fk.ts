@@ -114,6 +114,19 @@ function statementArb(s: Shape, nextId: () => number): fc.Arbitrary<Stmt> {
       weight: 1,
       arbitrary: fc.tuple(ref, small).map(([pid, a]) => write(`UPDATE t SET pid = ${pid} WHERE pid = ${a}`)),
     },
+    // An OR policy never resolves a foreign-key failure; REPLACE's deletes run ON DELETE actions.
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('IGNORE', 'REPLACE', 'FAIL', 'ROLLBACK'), ref, small)
+        .map(([or, pid, a]) => write(`UPDATE OR ${or} t SET pid = ${pid} WHERE id % 5 = ${a}`)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('IGNORE', 'REPLACE', 'FAIL'), small, small)
+        .map(([or, k, a]) => write(`UPDATE OR ${or} p SET k = ${k} WHERE id >= ${a}`)),
+    },
     {
       weight: 1,
       arbitrary: fc.tuple(ref, small).map(([k, a]) => write(`UPDATE t SET pk2 = ${k} WHERE id % 7 = ${a}`)),

@@ -316,9 +316,11 @@ function update(cols: Col[]): fc.Arbitrary<Stmt> {
     .tuple(
       fc.uniqueArray(assign, { minLength: 1, maxLength: 2, selector: (s) => s.split(' ')[0] }),
       fc.option(predArb(cols)),
+      // UPDATE OR …: a clash mid-statement keeps (FAIL), skips (IGNORE) or deletes (REPLACE).
+      fc.constantFrom('', '', '', ' OR IGNORE', ' OR REPLACE', ' OR FAIL', ' OR ABORT', ' OR ROLLBACK'),
     )
-    .map(([sets, where]) => ({
-      sql: `UPDATE t SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`,
+    .map(([sets, where, or]) => ({
+      sql: `UPDATE${or} t SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`,
       params: [],
       ordered: false,
       kind: 'write' as const,
@@ -334,11 +336,23 @@ function remove(cols: Col[]): fc.Arbitrary<Stmt> {
   }));
 }
 
-/** INSERT OR IGNORE / OR REPLACE / ON CONFLICT DO NOTHING with ids and values that may clash. */
+/**
+ * INSERT under each conflict policy (OR IGNORE / REPLACE / ABORT / FAIL / ROLLBACK, REPLACE INTO)
+ * or ON CONFLICT DO NOTHING, with ids and values that may clash. Cases run in autocommit, where
+ * OR ROLLBACK acts as OR ABORT; test/differential/conflict.test.ts covers explicit transactions.
+ */
 function conflictInsert(cols: Col[]): fc.Arbitrary<Stmt> {
   return fc
     .tuple(
-      fc.constantFrom('INSERT OR IGNORE', 'INSERT OR REPLACE', 'INSERT', 'REPLACE'),
+      fc.constantFrom(
+        'INSERT OR IGNORE',
+        'INSERT OR REPLACE',
+        'INSERT',
+        'REPLACE',
+        'INSERT OR FAIL',
+        'INSERT OR ABORT',
+        'INSERT OR ROLLBACK',
+      ),
       fc.boolean(),
       fc.integer({ min: 1000, max: 1012 }),
       fc.tuple(...cols.map(valueArb)),
@@ -408,7 +422,7 @@ function insertSelect(cols: Col[], nextId: () => number): fc.Arbitrary<Stmt> {
   const names = cols.map((c) => c.name);
   return fc
     .tuple(
-      fc.constantFrom('INSERT', 'INSERT OR IGNORE', 'INSERT OR REPLACE'),
+      fc.constantFrom('INSERT', 'INSERT OR IGNORE', 'INSERT OR REPLACE', 'INSERT OR FAIL'),
       fc.constantFrom<'fresh' | 'clash' | 'auto'>('fresh', 'clash', 'auto'),
       fc.option(predArb(cols, 1), { freq: 2 }),
       fc.option(fc.integer({ min: 0, max: 4 })),

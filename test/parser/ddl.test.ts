@@ -51,6 +51,32 @@ describe('CREATE TABLE', () => {
     });
   });
 
+  test('ON CONFLICT clauses on constraints are kept with them; ABORT, the default, is not stored', () => {
+    const stmt = createTable(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY ON CONFLICT IGNORE, a INT UNIQUE ON CONFLICT REPLACE, ' +
+        'b TEXT NOT NULL ON CONFLICT FAIL, c INT NOT NULL ON CONFLICT ABORT, d INT, e INT, ' +
+        'UNIQUE (d) ON CONFLICT ROLLBACK, UNIQUE (d, e))',
+    );
+    expect(stmt.fields).toMatchObject([
+      { path: 'id', keyOnConflict: 'ignore' },
+      { path: 'a' },
+      { path: 'b', notNullOnConflict: 'fail' },
+      { path: 'c' },
+      { path: 'd' },
+      { path: 'e' },
+    ]);
+    expect(stmt.fields[3]).not.toHaveProperty('notNullOnConflict');
+    expect(stmt.indexes).toEqual([
+      { name: 'sqlite_autoindex_t_1', path: 'a', kind: 'unique', onConflict: 'replace' },
+      { name: 'sqlite_autoindex_t_2', path: 'd', kind: 'unique', onConflict: 'rollback' },
+      { name: 'sqlite_autoindex_t_3', paths: ['d', 'e'], kind: 'unique' },
+    ]);
+    const composite = createTable('CREATE TABLE k (x INT, y INT, PRIMARY KEY (x, y) ON CONFLICT IGNORE)');
+    expect(composite.indexes).toEqual([
+      { name: 'sqlite_autoindex_k_1', paths: ['x', 'y'], kind: 'unique', onConflict: 'ignore' },
+    ]);
+  });
+
   test.each([
     ['INTEGER', 'int64'],
     ['INT', 'int64'],
@@ -263,7 +289,6 @@ describe('CREATE TABLE', () => {
     ],
     ['CREATE TABLE t (a TEXT UNIQUE COLLATE RTRIM)', NotSupportedError, 'UNIQUE column'],
     ['CREATE TABLE t (a TEXT COLLATE klingon)', QueryError, 'no such collation sequence: klingon'],
-    ['CREATE TABLE t (a INT UNIQUE ON CONFLICT REPLACE)', NotSupportedError, 'ON CONFLICT'],
     ['CREATE TABLE t (a INT GENERATED ALWAYS AS (1))', NotSupportedError, 'generated'],
     ['CREATE TABLE t (a INT) WITHOUT ROWID', SchemaError, 'PRIMARY KEY missing on table t'],
     ['CREATE TABLE t (a VARCHAR(9)) STRICT', SchemaError, 'unknown datatype for t.a: "VARCHAR(9)"'],

@@ -21,6 +21,8 @@ describe('INSERT', () => {
         ],
         select: null,
         conflict: 'abort',
+        byConstraint: true,
+        nullDefaults: [],
         doNothing: false,
         upserts: [],
         returning: null,
@@ -42,6 +44,8 @@ describe('INSERT', () => {
     ['INSERT OR REPLACE INTO logs (msg) VALUES (1)', 'replace', false],
     ['REPLACE INTO logs (msg) VALUES (1)', 'replace', false],
     ['INSERT OR ABORT INTO logs (msg) VALUES (1)', 'abort', false],
+    ['INSERT OR FAIL INTO logs (msg) VALUES (1)', 'fail', false],
+    ['insert or rollback into logs (msg) values (1)', 'rollback', false],
     ['INSERT INTO logs (msg) VALUES (1) ON CONFLICT DO NOTHING', 'ignore', true],
   ])('%s → conflict %s, doNothing %s', (sql, conflict, doNothing) => {
     expect(lower(sql).stmt).toMatchObject({ kind: 'insert', conflict, doNothing });
@@ -87,8 +91,12 @@ describe('INSERT', () => {
       'NOT_SUPPORTED',
       'inside an object column',
     ],
-    ["INSERT OR FAIL INTO logs VALUES ('x', 1)", NotSupportedError, 'NOT_SUPPORTED', 'OR FAIL'],
-    ["INSERT OR ROLLBACK INTO logs VALUES ('x', 1)", NotSupportedError, 'NOT_SUPPORTED', 'OR ROLLBACK'],
+    [
+      "INSERT OR NOTHING INTO logs VALUES ('x', 1)",
+      QueryError,
+      'SYNTAX',
+      'expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE',
+    ],
     [
       "INSERT INTO logs (msg) VALUES ('x') ON CONFLICT (msg) DO NOTHING",
       QueryError,
@@ -155,6 +163,9 @@ describe('UPDATE', () => {
         { ...E.column(0, [], 'integer', 'id'), rowid: true as const },
         { ...E.param('id'), affinity: 'numeric' as const },
       ),
+      conflict: 'abort',
+      byConstraint: true,
+      nullDefaults: [],
       returning: null,
     });
     expect(lower("UPDATE users SET profile.timezone = 'UTC'").stmt).toMatchObject({
@@ -164,13 +175,24 @@ describe('UPDATE', () => {
   });
 
   test.each([
+    ['UPDATE OR ROLLBACK books SET year = 1', 'rollback'],
+    ['UPDATE OR ABORT books SET year = 1', 'abort'],
+    ['UPDATE OR FAIL books SET year = 1', 'fail'],
+    ['UPDATE OR IGNORE books SET year = 1', 'ignore'],
+    ['update or replace books set year = 1', 'replace'],
+    ['UPDATE books SET year = 1', 'abort'],
+  ])('%s → conflict %s', (sql, conflict) => {
+    expect(lower(sql).stmt).toMatchObject({ kind: 'update', conflict, nullDefaults: [] });
+  });
+
+  test.each([
     ['UPDATE books SET nope = 1', QueryError, 'table books has no column named nope'],
     ['UPDATE books SET year = 1, year = 2, nope = 3', QueryError, 'no column named nope'],
     ['UPDATE books SET year = COUNT(*)', QueryError, 'misuse of aggregate'],
     ["UPDATE users SET address.city = 'x'", NotSupportedError, 'inside an object column'],
     // SQLite's UPDATE takes an alias only after AS.
     ['UPDATE books b SET year = 1', QueryError, 'expected SET'],
-    ['UPDATE OR IGNORE books SET year = 1', NotSupportedError, 'UPDATE OR'],
+    ['UPDATE OR NOTHING books SET year = 1', QueryError, 'expected ROLLBACK, ABORT, FAIL, IGNORE or REPLACE'],
     ['UPDATE books SET year = 1 LIMIT 1', NotSupportedError, 'LIMIT'],
   ])('%s → %p', (sql, cls, message) => {
     const err = caught(() => lower(sql));
