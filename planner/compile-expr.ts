@@ -148,7 +148,9 @@ function readParam(ctx: ExecContext, key: number | string): unknown {
  */
 export function evalConstant(e: Expr, ctx: ExecContext): unknown {
   if (e.kind === 'param')
-    return e.affinity === undefined ? readParam(ctx, e.key) : paramAffinity(readParam(ctx, e.key), e.affinity);
+    return e.affinity === undefined
+      ? readParam(ctx, e.key)
+      : paramAffinity(readParam(ctx, e.key), e.affinity);
   if (e.kind === 'literal') return e.value instanceof Date ? e.value.getTime() : (e.value ?? null);
   return compile(e, ctx)(NO_INPUT);
 }
