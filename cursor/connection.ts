@@ -714,21 +714,24 @@ export class Connection<Row = ResultRow> {
     } catch (err) {
       const failure = isDml ? writeFailure(err) : undefined;
       if (failure === undefined) {
-        this.undoStatement(sp, mark, implicit);
+        this.undoStatement(db, sp, mark, implicit);
         throw err;
       }
-      this.endFailedWrite(failure, mark, implicit);
+      this.endFailedWrite(db, failure, mark, implicit);
       throw err;
     }
   }
 
-  /** Undo a failed statement: back to its savepoint or mark, or the transaction it opened. */
+  /**
+   * Undo a failed statement of `db` (the database or the temporary one it ran in): back to its
+   * savepoint or mark, or the transaction it opened.
+   */
   private undoStatement(
+    db: Database,
     sp: ReturnType<Database['storage']['savepoint']> | null,
     mark: ReturnType<Database['storage']['mark']> | null,
     implicit: boolean,
   ): void {
-    const db = this.database;
     const engine = db.storage;
     if (sp && engine.inTransaction) engine.rollbackTo(sp);
     else if (mark && engine.inTransaction) engine.rollbackToMark(mark);
@@ -744,16 +747,18 @@ export class Connection<Row = ResultRow> {
    * the last row inserted, even an undone one.
    */
   private endFailedWrite(
+    db: Database,
     failure: WriteFailure,
     mark: ReturnType<Database['storage']['mark']> | null,
     implicit: boolean,
   ): void {
-    const db = this.database;
     const engine = db.storage;
+    const temp = db !== this.database;
     const kept = failure.resolution === 'fail' && failure.rowCount > 0 ? failure.rowCount : 0;
     if (kept > 0) {
       if (mark) engine.release(mark);
-      if (implicit && this._autocommit) {
+      // As a statement that succeeded: a temporary table's write joins an open transaction.
+      if (implicit && this._autocommit && !(temp && this.database.inTransaction)) {
         try {
           db.commit();
         } catch (commitErr) {
@@ -761,10 +766,12 @@ export class Connection<Row = ResultRow> {
           throw commitErr;
         }
       }
-    } else if (failure.resolution === 'rollback' && !implicit) {
-      if (db.inTransaction) db.rollback();
+    } else if (failure.resolution === 'rollback' && (!implicit || (temp && this.database.inTransaction))) {
+      // The transaction spans the database and the temporary tables: both are undone.
+      if (this.database.inTransaction) this.database.rollback();
+      this.temp.rollback();
       this.savepoints.length = 0;
-    } else this.undoStatement(null, mark, implicit);
+    } else this.undoStatement(db, null, mark, implicit);
     this.session.changes = kept;
     this.session.totalChanges += kept;
     if (failure.lastRowId !== undefined) this.session.lastInsertRowid = failure.lastRowId;

@@ -282,6 +282,47 @@ describe('transactions', () => {
     expect(() => con.execute('SELECT * FROM gone')).toThrow('no such table: gone');
   });
 
+  test('OR FAIL / OR ROLLBACK on a temporary table: kept rows, and the whole transaction undone', () => {
+    for (const seq of [
+      [
+        'CREATE TEMP TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)',
+        'CREATE TABLE m (a INTEGER)',
+        'BEGIN',
+        'INSERT INTO m VALUES (1)',
+        "INSERT INTO t VALUES (1, 'a')",
+        "INSERT OR ROLLBACK INTO t VALUES (2, 'b'), (1, 'dup')",
+        'SELECT count(*) FROM m',
+        'SELECT count(*) FROM t',
+      ],
+      [
+        'CREATE TEMP TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)',
+        'BEGIN',
+        "INSERT INTO t VALUES (1, 'a')",
+        "INSERT OR FAIL INTO t VALUES (2, 'b'), (1, 'dup'), (3, 'c')",
+        "INSERT INTO t VALUES (4, 'd'), (5, NULL)",
+        'COMMIT',
+        'SELECT * FROM t ORDER BY k',
+      ],
+      [
+        'CREATE TEMP TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)',
+        "INSERT OR FAIL INTO t VALUES (2, 'b'), (2, 'dup'), (3, 'c')",
+        "INSERT INTO t VALUES (4, 'd'), (5, NULL)",
+        'SELECT * FROM t ORDER BY k',
+      ],
+    ]) {
+      const sqlite = new Sqlite(':memory:');
+      handles.push(sqlite);
+      const con = open(':memory:', { autocommit: true, safeIntegers: true });
+      for (const sql of seq) {
+        const mv = mvOutcome(con, sql);
+        const want = sqliteOutcome(sqlite, sql);
+        if (typeof want === 'string' && want !== 'ok')
+          expect({ sql, failed: mv !== 'ok' }).toEqual({ sql, failed: true });
+        else expect({ sql, mv }).toEqual({ sql, mv: want });
+      }
+    }
+  });
+
   test('a failing statement leaves nothing of itself, earlier statements stay', () => {
     const sqlite = new Sqlite(':memory:');
     handles.push(sqlite);
