@@ -630,7 +630,12 @@ function rewriteRow(
       throw marked(policy, clash, conflict);
     }
   }
-  if (replace && policy.replaceClashes !== null) policy.replaceClashes(state, stored, key);
+  if (replace && policy.replaceClashes !== null) {
+    policy.replaceClashes(state, stored, key);
+    // A clashing row's ON DELETE CASCADE may have deleted this very row: it is gone, not
+    // written back (SQLite's outcome; writing it would leave its own reference dangling).
+    if (state.pk.get(key) === undefined) return null;
+  }
   if (keyChanged) engine.deleteRow(state, key);
   // Unchanged key: `old` is the row putRow replaces, so it moves only the index entries that
   // change. REPLACE deletes every other row the new keys clash with, the one under a changed

@@ -36,8 +36,10 @@ function innerArb(row: Col[]): fc.Arbitrary<string> {
   const names = row.map((c) => c.name);
   const qualified = names.map((n) => `s.${n}`).join(', ');
   return fc.oneof(
+    // Not a bare `FROM t AS s`: SQLite then answers the IN from t's own index, where a NULL item
+    // matches a NULL (a quirk of its IN-operator index reuse; the NULL rules say NULL).
     fc
-      .constantFrom('', ' WHERE s.id % 3 = 0', ' WHERE s.id > 1030', ' WHERE 0')
+      .constantFrom(' WHERE s.id + 0 = s.id', ' WHERE s.id % 3 = 0', ' WHERE s.id > 1030', ' WHERE 0')
       .map((w) => `SELECT ${qualified} FROM t AS s${w}`),
     // Correlated: every other row of t.
     fc.constant(`SELECT ${qualified} FROM t AS s WHERE s.id <> t.id`),

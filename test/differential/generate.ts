@@ -320,7 +320,10 @@ function update(cols: Col[]): fc.Arbitrary<Stmt> {
       fc.constantFrom('', '', '', ' OR IGNORE', ' OR REPLACE', ' OR FAIL', ' OR ABORT', ' OR ROLLBACK'),
     )
     .map(([sets, where, or]) => ({
-      sql: `UPDATE${or} t SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`,
+      // Under OR the row order decides which rows clash; SQLite may walk an index for the WHERE
+      // where ModelVault updates in primary-key order (docs/sql.md, differences): NOT INDEXED
+      // makes both walk the table in key order.
+      sql: `UPDATE${or} t${or ? ' NOT INDEXED' : ''} SET ${sets.join(', ')}${where ? ` WHERE ${where}` : ''}`,
       params: [],
       ordered: false,
       kind: 'write' as const,
