@@ -528,3 +528,28 @@ describe('the catalog keys through the typed API', () => {
     }
   });
 });
+
+test('UPDATE OR REPLACE whose deleted clash cascades onto the row being updated leaves it deleted', () => {
+  const conn = connect(':memory:', { autocommit: true });
+  const sqlite = new BetterSqlite3(':memory:');
+  try {
+    const setup = [
+      'PRAGMA foreign_keys = ON',
+      'CREATE TABLE p (id INTEGER PRIMARY KEY, k INTEGER UNIQUE, g INTEGER REFERENCES p (id) ON DELETE CASCADE)',
+      'INSERT INTO p (id, k, g) VALUES (1, 1, NULL), (2, 6, 1), (3, 7, NULL)',
+    ];
+    for (const sql of setup) {
+      conn.execute(sql);
+      sqlite.exec(sql);
+    }
+    // Row 2 takes k = 1 from row 1; deleting row 1 cascades to row 2 (g = 1) itself.
+    const sql = 'UPDATE OR REPLACE p SET k = 1 WHERE id >= 1';
+    const changes = sqlite.prepare(sql).run().changes;
+    expect(conn.cursor().execute(sql).rowCount).toBe(changes);
+    const all = 'SELECT * FROM p ORDER BY id';
+    expect(conn.cursor().execute(all).fetchAll()).toEqual(sqlite.prepare(all).raw().all());
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+});
