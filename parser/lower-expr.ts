@@ -10,7 +10,7 @@ import type { AggregateExpr, BinaryExpr, Collation, CompareOp, Expr, IsOp, Value
 import { lowerWindowCall, readsWindow } from './lower-window';
 import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
-import { typeOf } from '../planner/compile-expr';
+import { affinity, typeOf } from '../planner/compile-expr';
 import { affinityOfTypeName } from '../planner/sqlite-cast';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
@@ -269,11 +269,9 @@ function withParamAffinity(x: Expr, other: Expr): Expr {
   if (x.kind !== 'param' || x.outer !== undefined) return x;
   let col = other;
   while (col.kind === 'collate') col = col.arg;
-  if (col.kind !== 'column' || col.noAffinity || col.blobAffinity) return x;
-  const t = col.type;
-  const affinity =
-    t === 'integer' || t === 'real' || t === 'boolean' ? 'numeric' : t === 'text' ? 'text' : null;
-  return affinity === null ? x : { ...x, affinity };
+  if (col.kind !== 'column' || col.noAffinity) return x;
+  const a = affinity(col);
+  return a === 'numeric' || a === 'text' ? { ...x, affinity: a } : x;
 }
 
 export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {

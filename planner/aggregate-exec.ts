@@ -10,7 +10,7 @@
  * the sort is stable.
  */
 import { compareValues } from '../storage/compare';
-import { compileExpr, compileTaggedExpr } from './compile-expr';
+import { compileCollatedKey, compileExpr, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
 import { extremeLoads, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
@@ -63,11 +63,7 @@ export function aggregateRows(
   const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
   // An ORDER BY in a call: its key values follow the further arguments (makeAccumulator).
   const orderEvals = node.aggregates.map((a) =>
-    (a.orderBy ?? []).map((k) => {
-      const f = compileExpr(k.expr, env.ctx).eval;
-      const c = exprCollation(k.expr);
-      return c ? (row: Row) => collationKey(f(row), c) : f;
-    }),
+    (a.orderBy ?? []).map((k) => compileCollatedKey(k.expr, env.ctx)),
   );
   // With a MIN/MAX, bare columns come from the row holding the extreme (SQLite's rule; see feed).
   const extremes = node.aggregates.some((a) => a.fn === 'min' || a.fn === 'max');

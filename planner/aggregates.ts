@@ -18,7 +18,8 @@ import { sqlToNode } from './json-sql';
 import { carriesJson, clearMark } from './json-subtype';
 import type { JsonMode } from './json-subtype';
 import type { SortKey } from './logical';
-import { compareUnderKey } from './logical';
+import { compareKeyed } from './sort';
+import type { Keyed } from './sort';
 import { escapeString, renderJson } from './json-value';
 
 export interface Accumulator {
@@ -413,7 +414,8 @@ export function makeAccumulator(
  * the result is asked for. The inputs of a group stay in memory until then, as in SQLite's sorter.
  */
 class OrderedAcc implements Accumulator {
-  private held: { keys: unknown[]; v: unknown; more: readonly unknown[] | undefined; at: number }[] = [];
+  /** Per input: its sort keys, and the value followed by the call's further arguments. */
+  private held: Keyed[] = [];
   private done = false;
   private value: unknown = null;
 
@@ -426,28 +428,14 @@ class OrderedAcc implements Accumulator {
 
   add(v: unknown, more?: readonly unknown[]): void {
     const all = more ?? [];
-    this.held.push({
-      keys: all.slice(this.moreCount),
-      v,
-      more: this.moreCount > 0 ? all.slice(0, this.moreCount) : undefined,
-      at: this.held.length,
-    });
+    this.held.push({ k: all.slice(this.moreCount), row: [v, ...all.slice(0, this.moreCount)] });
   }
 
   result(): unknown {
     if (this.done) return this.value;
-    const order = this.order;
-    this.held.sort((a, b) => {
-      for (let i = 0; i < order.length; i++) {
-        const k = order[i];
-        const x = a.keys[i];
-        const y = b.keys[i];
-        const c = k.nulls ? compareUnderKey(k, x, y, compareValues) : compareValues(x, y);
-        if (c !== 0) return k.nulls || !k.desc ? c : -c;
-      }
-      return a.at - b.at;
-    });
-    for (const h of this.held) this.inner.add(h.v, h.more);
+    // Array.prototype.sort is stable: ties keep input order.
+    this.held.sort(compareKeyed(this.order));
+    for (const { row } of this.held) this.inner.add(row[0], this.moreCount > 0 ? row.slice(1) : undefined);
     this.held = [];
     this.done = true;
     this.value = this.inner.result();

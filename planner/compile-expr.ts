@@ -13,7 +13,7 @@ import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, mixedMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
-import { compareCollated } from './sql-text';
+import { collationKey, compareCollated, exprCollation } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
 import { markJson } from './json-subtype';
 import type { LogicalPlan } from './logical';
@@ -159,6 +159,13 @@ const NO_INPUT: Row = [];
 
 export function compileExpr(e: Expr, ctx: ExecContext): Compiled {
   return { eval: compile(e, ctx), type: typeOf(e) };
+}
+
+/** `e`'s evaluator folding its value under its collation (NOCASE/RTRIM): a sort or order key. */
+export function compileCollatedKey(e: Expr, ctx: ExecContext): Evaluator {
+  const f = compile(e, ctx);
+  const collation = exprCollation(e);
+  return collation ? (row) => collationKey(f(row), collation) : f;
 }
 
 /**

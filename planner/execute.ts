@@ -17,7 +17,7 @@ import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowSource } from './window-spill';
 import { polled } from './interrupt';
-import { evalConstant, compileExpr } from './compile-expr';
+import { compileCollatedKey, evalConstant, compileExpr } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
@@ -28,7 +28,6 @@ import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
-import { collationKey, exprCollation } from './sql-text';
 import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
@@ -652,13 +651,7 @@ function materialized(compute: () => Row[]): Source {
 
 /** Sort keys as compared: a key under NOCASE or RTRIM sorts by its folded form. */
 function sortKeyEvals(keys: readonly SortKey[], env: ExecEnv): Evaluator[] {
-  return keys.map((k) => collatedEval(k.expr, env));
-}
-
-function collatedEval(e: Expr, env: ExecEnv): Evaluator {
-  const f = compileExpr(e, env.ctx).eval;
-  const collation = exprCollation(e);
-  return collation ? (row) => collationKey(f(row), collation) : f;
+  return keys.map((k) => compileCollatedKey(k.expr, env.ctx));
 }
 
 /** SQLite LIMIT/OFFSET rules: negative LIMIT = none (-1), negative OFFSET = 0, integers only. */

@@ -18,7 +18,7 @@ export interface RowSource {
   next(): Row | null;
 }
 
-interface Keyed {
+export interface Keyed {
   k: unknown[];
   row: Row;
 }
@@ -26,7 +26,10 @@ interface Keyed {
 /** Spill statistics of the most recent sorts (tests check that a spill really happened). */
 export const spillStats = { runsWritten: 0, filesCreated: 0, filesRemoved: 0 };
 
-function compareKeyed(keys: readonly SortKey[]): (a: Keyed, b: Keyed) => number {
+/** Keyed pairs in `keys`' order (only their directions and NULLS placement matter here). */
+export function compareKeyed(
+  keys: readonly Pick<SortKey, 'desc' | 'nulls'>[],
+): (a: Keyed, b: Keyed) => number {
   return (a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
