@@ -10,7 +10,7 @@
 import { BTreeEdits } from './btree-edits';
 import { MIXED, STR, collect, entryCmp, forEachRun, probeMode } from './btree-nodes';
 import type { Node } from './btree-nodes';
-import { groupByKey, multiRunOrder } from './multi-run';
+import { multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
 
 export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
@@ -37,6 +37,8 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
   protected stagedGroups: number[] = [];
   /** Whether the staged run is addNew's (grouped by key) rather than addProbed's. */
   protected grouped = false;
+  /** The nodes' entries cannot join this run (takeNodesAlong found a key they cannot stage as). */
+  private nodesStay = false;
 
   protected rootNode(): Node<K, V> {
     if (this.pending !== null) this.flush();
@@ -65,49 +67,58 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
       this.pendingMode === STR
         ? stringOrder(sk as unknown as string[])
         : numberOrder(sk as unknown as number[]);
-    const s = this.shape;
     if (this.grouped) {
-      // addNew moved the nodes' entries into the run when it began: the run is the content.
       const groups = this.stagedGroups;
       this.stagedGroups = [];
       this.grouped = false;
-      const run = multiRunOrder(sk, order, groups, sv, s.valueCompare);
-      this.build(run.keys, run.values);
+      const run = multiRunOrder(sk, order, groups, sv, this.shape.valueCompare);
+      const identity = new Uint32Array(run.keys.length);
+      for (let i = 0; i < identity.length; i++) identity[i] = i;
+      this.mergeRun(run.keys, run.values, identity);
       return;
     }
-    const inNodes = this.count - sk.length;
-    if (sk.length * 8 < inNodes) {
+    this.mergeRun(sk, sv, order);
+  }
+
+  /**
+   * Put the staged run `keys[order[i]], values[order[i]]` (ascending, absent from the nodes) into
+   * the nodes. `count` already includes the run.
+   */
+  private mergeRun(keys: readonly K[], values: readonly V[], order: Uint32Array): void {
+    const s = this.shape;
+    const inNodes = this.count - order.length;
+    if (order.length * 8 < inNodes) {
       // A short run (a few rows per commit into a small table): inserting it costs less than
       // rebuilding the nodes, each insert a descent into a tree small enough to stay cached.
       this.count = inNodes;
-      for (let i = 0; i < order.length; i++) this.insert(sk[order[i]], sv[order[i]], false);
+      for (let i = 0; i < order.length; i++) this.insert(keys[order[i]], values[order[i]], false);
       return;
     }
     // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
     // and rebuild, O(n) with no descent. New nodes of this generation: snapshots keep the old.
     const oldKeys: K[] = [];
     const oldVals: V[] = [];
-    collect(s, this.root, oldKeys, oldVals);
-    const keys: K[] = new Array<K>(sk.length + oldKeys.length);
-    const values: V[] = new Array<V>(keys.length);
+    if (inNodes > 0) collect(s, this.root, oldKeys, oldVals);
+    const outKeys: K[] = new Array<K>(order.length + oldKeys.length);
+    const outVals: V[] = new Array<V>(outKeys.length);
     let i = 0;
     let j = 0;
-    for (let o = 0; o < keys.length; o++) {
+    for (let o = 0; o < outKeys.length; o++) {
       const x = i < order.length ? order[i] : 0;
       if (
         j >= oldKeys.length ||
-        (i < order.length && entryCmp(s, sk[x], sv[x], oldKeys[j], oldVals[j]) < 0)
+        (i < order.length && entryCmp(s, keys[x], values[x], oldKeys[j], oldVals[j]) < 0)
       ) {
-        keys[o] = sk[x];
-        values[o] = sv[x];
+        outKeys[o] = keys[x];
+        outVals[o] = values[x];
         i++;
       } else {
-        keys[o] = oldKeys[j];
-        values[o] = oldVals[j];
+        outKeys[o] = oldKeys[j];
+        outVals[o] = oldVals[j];
         j++;
       }
     }
-    this.build(keys, values);
+    this.build(outKeys, outVals);
   }
 
   /** Replace the content with `keys`/`values` (in tree order, not empty), packed evenly: O(n). */
@@ -134,55 +145,73 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
   }
 
   /**
-   * Begin a staged run with `key`. The entries already in the nodes (at most stageUpTo) join the
-   * run and the nodes are left empty, so that until the flush a probe is one hash lookup with no
-   * descent (probe's `count === staged` shortcut); flush() then builds from the run alone. Keys
-   * of another kind or repeated (never so for a unique index's tree) leave the nodes as they are.
+   * Begin a staged run with `key`. The entries already in the nodes (at most stageUpTo) stay
+   * there until the run is as long as they are (takeNodesAlong): a transaction of a few rows into
+   * a small table then costs a few inserts at flush, not a rebuild of the tree, while a bulk load
+   * soon has empty nodes and probes that are one hash lookup.
    */
   protected startStaging(key: K, mode: number): void {
-    const s = this.shape;
     const pending = new Map<K, number>();
-    const keys: K[] = [];
-    const vals: V[] = [];
-    collect(s, this.root, keys, vals);
-    let movable = true;
-    for (let i = 0; i < keys.length && movable; i++) {
-      const k = keys[i];
-      if (probeMode(s.keyKind, k) !== mode || pending.has(k)) movable = false;
-      else pending.set(k, i);
-    }
-    if (movable) {
-      // A new root of this generation: nodes a snapshot shares are left as they were.
-      this.root = this.leafNode([], []);
-      this.tail = null;
-      this.stagedKeys = keys;
-      this.stagedVals = vals;
-    } else pending.clear();
     pending.set(key, this.stagedKeys.length);
     this.pending = pending;
     this.pendingMode = mode;
+    this.nodesStay = false;
+  }
+
+  /** Begin a multi-mode staged run (addNew); the nodes keep their entries (see startStaging). */
+  protected startGroups(mode: number): Map<K, number> {
+    this.stagedKeys = [];
+    this.stagedGroups = [];
+    this.stagedVals = [];
+    const groups = new Map<K, number>();
+    this.pending = groups;
+    this.pendingMode = mode;
+    this.grouped = true;
+    this.nodesStay = false;
+    return groups;
   }
 
   /**
-   * Begin a multi-mode staged run (addNew): the nodes' entries (at most stageUpTo) join it and the
-   * nodes are left empty. Null, and nothing changed, when one of their keys is of another kind.
+   * Once the staged run holds as many entries as the nodes (so the O(n) move is paid for by the
+   * run), move the nodes' entries into it and leave the nodes empty: until the flush a probe is
+   * then one hash lookup with no descent (probe's `count === staged` shortcut), and flush()
+   * builds from the run alone. Keys of another kind, or a unique tree's key repeated, leave the
+   * nodes as they are for the rest of this run.
    */
-  protected startGroups(mode: number): Map<K, number> | null {
+  protected takeNodesAlong(): void {
+    const p = this.pending;
+    if (p === null || this.nodesStay) return;
+    const staged = this.stagedVals.length;
+    const inNodes = this.count - staged;
+    if (inNodes === 0 || staged < inNodes) return;
     const s = this.shape;
     const keys: K[] = [];
     const vals: V[] = [];
     collect(s, this.root, keys, vals);
-    for (const k of keys) if (probeMode(s.keyKind, k) !== mode) return null;
-    const { groups, groupKeys, groupOf } = groupByKey(keys);
+    for (const k of keys) {
+      if (probeMode(s.keyKind, k) !== this.pendingMode || (!this.grouped && p.has(k))) {
+        this.nodesStay = true;
+        return;
+      }
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (this.grouped) {
+        let g = p.get(k);
+        if (g === undefined) {
+          g = this.stagedKeys.length;
+          this.stagedKeys.push(k);
+          p.set(k, g);
+        }
+        this.stagedGroups.push(g);
+      } else {
+        p.set(k, this.stagedKeys.length);
+        this.stagedKeys.push(k);
+      }
+      this.stagedVals.push(vals[i]);
+    }
     // A new root of this generation: nodes a snapshot shares are left as they were.
     this.root = this.leafNode([], []);
     this.tail = null;
-    this.stagedKeys = groupKeys;
-    this.stagedGroups = groupOf;
-    this.stagedVals = vals;
-    this.pending = groups;
-    this.pendingMode = mode;
-    this.grouped = true;
-    return groups;
   }
 }

@@ -547,6 +547,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
       if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
       this.count++;
       this.edits++;
+      this.takeNodesAlong();
       return true;
     }
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
@@ -628,10 +629,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     const mode = probeMode(s.keyKind, key);
     if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
-    if (p === null) {
-      p = this.startGroups(mode);
-      if (p === null) return this.add(key, value);
-    }
+    if (p === null) p = this.startGroups(mode);
     let g = p.get(key);
     if (g === undefined) {
       g = this.stagedKeys.length;
@@ -646,6 +644,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     this.prefixes?.drop(key);
     this.count++;
     this.edits++;
+    this.takeNodesAlong();
     return true;
   }
 

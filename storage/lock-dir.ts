@@ -42,6 +42,9 @@ export interface HeldEntry {
   gen: number;
   fd: number;
   ino: number;
+  /** The entry's path and the next number's: holds() runs before every write, so built once. */
+  path: string;
+  nextPath: string;
 }
 
 export type TakeResult =
@@ -150,9 +153,11 @@ export class LockDir {
           throw err;
         }
         if (highest(this.dir) === gen) {
-          const fd = fs.openSync(nodePath.join(this.dir, entryName(gen)), 'r');
+          const path = nodePath.join(this.dir, entryName(gen));
+          const fd = fs.openSync(path, 'r');
           this.sweep(gen);
-          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino } };
+          const nextPath = nodePath.join(this.dir, entryName(gen + 1));
+          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath } };
         }
         // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
         this.unlink(gen);
@@ -175,11 +180,12 @@ export class LockDir {
    */
   holds(entry: HeldEntry): boolean {
     try {
-      if (fs.statSync(nodePath.join(this.dir, entryName(entry.gen))).ino !== entry.ino) return false;
+      const st = fs.statSync(entry.path, { throwIfNoEntry: false });
+      if (st === undefined || st.ino !== entry.ino) return false;
     } catch {
       return false;
     }
-    return !fs.existsSync(nodePath.join(this.dir, entryName(entry.gen + 1)));
+    return !fs.existsSync(entry.nextPath);
   }
 
   /** Give the lock back; a no-op when it is no longer ours (a displaced holder touches nothing). */

@@ -8,27 +8,6 @@
  */
 import { InternalError } from '../src/errors';
 
-/** Group `keys` (of one kind, so that Map equality is key equality): each key's group, in order. */
-export function groupByKey<K>(keys: readonly K[]): {
-  groups: Map<K, number>;
-  groupKeys: K[];
-  groupOf: number[];
-} {
-  const groups = new Map<K, number>();
-  const groupKeys: K[] = [];
-  const groupOf = new Array<number>(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    let g = groups.get(keys[i]);
-    if (g === undefined) {
-      g = groupKeys.length;
-      groupKeys.push(keys[i]);
-      groups.set(keys[i], g);
-    }
-    groupOf[i] = g;
-  }
-  return { groups, groupKeys, groupOf };
-}
-
 /**
  * Entries `(groupKeys[groups[i]], vals[i])` in tree order. `keyOrder`: the positions of the
  * distinct `groupKeys` in ascending key order. A repeated (key, value) pair is an InternalError:
