@@ -71,14 +71,20 @@ describe('staging into a small tree that already holds entries', () => {
       tree.addProbed(keyOf(i), i);
     }
     expect(tree.size).toBe(5100);
-    expect(contents(tree).map((e) => e[1]).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: 5100 }, (_, i) => i),
-    );
+    expect(
+      contents(tree)
+        .map((e) => e[1])
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 5100 }, (_, i) => i));
     expect(counter.builds).toBe(1);
   });
 
   it('one-row transactions into a multi-mode tree insert, they do not rebuild', () => {
-    const tree = new BTree<unknown, number>({ compare: compareValues, multi: true, valueCompare: compareValues });
+    const tree = new BTree<unknown, number>({
+      compare: compareValues,
+      multi: true,
+      valueCompare: compareValues,
+    });
     const model: Array<[unknown, number]> = [];
     for (let i = 0; i < 500; i++) {
       tree.addNew(i % 7, i);
