@@ -83,6 +83,22 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     return { leaf: false, gen: this.gen, sepKeys, sepVals, children, packed: undefined };
   }
 
+  /**
+   * own(leaf) with (key, value) inserted at `i`. A copy is made one entry longer at once: slice()
+   * then an insert allocated each array twice (the exact-size copy, then its growth), and a
+   * commit copies a leaf of every index it touches (the snapshot it publishes shares them).
+   */
+  protected ownInserting(leaf: Leaf<K, V>, i: number, key: K, value: V): Leaf<K, V> {
+    if (leaf.gen === this.gen) {
+      insertAt(leaf.keys, i, key);
+      insertAt(leaf.vals, i, value);
+      return leaf;
+    }
+    warm(this.shape, leaf);
+    this.copiedEntries += leaf.keys.length;
+    return this.leafNode(withInserted(leaf.keys, i, key), withInserted(leaf.vals, i, value));
+  }
+
   /** `n` itself when this generation created it (nothing else can see it), else a private copy. */
   protected own<N extends Node<K, V>>(n: N): N {
     if (n.gen === this.gen) return n;
@@ -284,9 +300,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       w.vals[i] = value;
       return w;
     }
-    const w = this.own(leaf);
-    insertAt(w.keys, i, s.multi ? sharedKey(w.keys, i, key) : key);
-    insertAt(w.vals, i, value);
+    const w = this.ownInserting(leaf, i, s.multi ? sharedKey(leaf.keys, i, key) : key, value);
     this.added = true;
     if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w, edge && i === n);
     return w;
@@ -436,4 +450,13 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     parent.sepKeys[j] = sepKeys[mid - 1];
     parent.sepVals[j] = sepVals[mid - 1];
   }
+}
+
+/** A copy of `a`, one longer, with `x` at `i` (one allocation of the final size). */
+function withInserted<T>(a: readonly T[], i: number, x: T): T[] {
+  // concat of a one-element array: `x` itself may be an array (a composite key).
+  const out = a.concat([x]);
+  for (let j = a.length; j > i; j--) out[j] = out[j - 1];
+  out[i] = x;
+  return out;
 }

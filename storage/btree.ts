@@ -556,9 +556,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // entries until decoded again. own() would decode it (a cooled leaf has a page, so no tree
     // owns it), but a plain add does not depend on that: it descends afresh.
     if (p !== null || leaf === null || leaf.cold) return this.add(key, value);
-    const w = this.own(leaf);
-    insertAt(w.keys, this.probeAt, key);
-    insertAt(w.vals, this.probeAt, value);
+    const w = this.ownInserting(leaf, this.probeAt, key, value);
     const path = this.probePath;
     const taken = this.probeChild;
     // How many of the path's lowest nodes lie on the right edge (their child taken is their last):
