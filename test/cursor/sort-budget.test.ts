@@ -121,6 +121,39 @@ describe('the byte budget', () => {
     }
   });
 
+  test('text keys: packed order in memory and in spilled runs, ties and later keys as SQLite', () => {
+    const next = seeded(23);
+    const words = ['', 'a', 'ab', 'abc', 'B', 'é', 'z\u{1f600}', '\uffff', 'note 1', 'note 10', 'note 2'];
+    const rows = Array.from({ length: 8000 }, (_, i) => [
+      i + 1,
+      next(4),
+      next(100) / 4,
+      next(10) === 0 ? null : `${words[next(words.length)]}${next(3) === 0 ? '' : next(40)}`,
+    ]);
+    lite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b REAL, s TEXT)');
+    const ins = lite.prepare('INSERT INTO t VALUES (?, ?, ?, ?)');
+    for (const r of rows) ins.run(r);
+    for (const budget of [undefined, 32 * 1024]) {
+      const c = open(budget === undefined ? {} : { sortBudgetBytes: budget });
+      c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b REAL, s TEXT)');
+      c.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?)', rows);
+      const before = spillStats.runsWritten;
+      for (const order of [
+        's',
+        's DESC',
+        's, a DESC',
+        's DESC, b, id',
+        's NULLS LAST, a',
+        's COLLATE NOCASE, id',
+      ])
+        agree(c, `SELECT id, s, a, b FROM t ORDER BY ${order}`);
+      // Text keys without NULLs: the packed path alone.
+      agree(c, `SELECT id, s FROM t WHERE s IS NOT NULL ORDER BY s DESC, a`);
+      if (budget !== undefined) expect(spillStats.runsWritten - before).toBeGreaterThan(20);
+      else expect(spillStats.runsWritten).toBe(before);
+    }
+  });
+
   test('the default budget sorts 20,000 rows in memory', () => {
     const c = open();
     load(c, rowsOf(20000, 13));

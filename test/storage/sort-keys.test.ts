@@ -1,10 +1,13 @@
 /**
  * The staged-run orders of storage/sort-keys.ts equal a plain sort by `<`, over key sets that
  * pack many units (hex, base 36), few (a wide alphabet), tie on their packed units (long common
- * stretches after a shared prefix), or end early (prefixes of one another).
+ * stretches after a shared prefix), or end early (prefixes of one another). textOrder (ORDER BY a
+ * text key) equals a stable sort in code-point order, ascending and descending, with repeats and
+ * with characters above U+FFFF (surrogate pairs) and U+E000–U+FFFF, where unit order differs.
  */
 import fc from 'fast-check';
-import { numberOrder, stringOrder } from '../../storage/sort-keys';
+import { compareText } from '../../storage/compare';
+import { numberOrder, stringOrder, textOrder } from '../../storage/sort-keys';
 
 function expectOrder(keys: readonly unknown[], order: Uint32Array): void {
   const want = keys.slice().sort((a, b) => ((a as string) < (b as string) ? -1 : 1));
@@ -65,5 +68,58 @@ describe('numberOrder', () => {
       }),
       { numRuns: 200, seed: 15 },
     );
+  });
+});
+
+describe('textOrder', () => {
+  /** Positions in a stable code-point sort, the reference textOrder must equal. */
+  function reference(keys: readonly string[], desc: boolean): number[] {
+    const at = keys.map((_, i) => i);
+    return at.sort((x, y) => (desc ? compareText(keys[y], keys[x]) : compareText(keys[x], keys[y])) || x - y);
+  }
+  const chars = [
+    'a',
+    'b',
+    'z',
+    '0',
+    '-',
+    'é',
+    '\u4e00',
+    '\ue000',
+    '\uffff',
+    '\u{1f600}',
+    '\u{10000}',
+    '\u{1f601}',
+  ];
+
+  test('repeats keep their positions; code-point order above U+FFFF; both directions', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('', 'note ', 'x\u{1f600}'),
+        fc.array(fc.array(fc.constantFrom(...chars), { maxLength: 12 }), { maxLength: 400 }),
+        fc.boolean(),
+        (prefix, parts, desc) => {
+          // Repeats on purpose: every third key is an earlier one again.
+          const keys = parts.map((p, i) =>
+            i % 3 === 2 && i > 0 ? prefix + parts[i >> 1].join('') : prefix + p.join(''),
+          );
+          const want = reference(keys, desc);
+          expect(Array.from(textOrder(keys, desc, 2))).toEqual(want);
+          expect(Array.from(textOrder(keys, desc))).toEqual(want);
+        },
+      ),
+      { numRuns: 300, seed: 41 },
+    );
+  });
+
+  test('20k keys of one wide run, many ties on the packed units', () => {
+    let x = 7;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    const keys = Array.from(
+      { length: 20000 },
+      () => `${'y'.repeat(next() % 3)}${next() % 500}${'q'.repeat(25)}${next() % 4}`,
+    );
+    for (const desc of [false, true])
+      expect(Array.from(textOrder(keys, desc))).toEqual(reference(keys, desc));
   });
 });
