@@ -114,6 +114,12 @@ function sessionCounter(
   });
 }
 
+/**
+ * The SQLite release the differential tests compare with (better-sqlite3's, the test oracle):
+ * test/cursor/sqlite-version.test.ts fails when the oracle moves without this.
+ */
+export const SQLITE_VERSION = '3.53.2';
+
 export const CORE: readonly ScalarFunction[] = [
   sessionCounter(
     'changes',
@@ -130,6 +136,14 @@ export const CORE: readonly ScalarFunction[] = [
     (s) => s.lastInsertRowid,
     'Rowid (INTEGER PRIMARY KEY) of the last row inserted by this connection; 0 before any.',
   ),
+  scalar({
+    name: 'sqlite_version',
+    minArgs: 0,
+    maxArgs: 0,
+    summary: `The SQLite version whose SQL ModelVault's follows and is tested against ('${SQLITE_VERSION}'), for code that checks for a feature by version (RETURNING needs 3.35).`,
+    returns: returnsConst('text'),
+    compile: () => () => SQLITE_VERSION,
+  }),
   scalar({
     name: 'abs',
     minArgs: 1,
