@@ -123,6 +123,28 @@ describe('NumberMemo', () => {
     }
   });
 
+  test('random reads of a dense key range keep the dense part: 1M ids in random order', () => {
+    const memo = new NumberMemo();
+    let s = 99;
+    const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
+    // Keys 1…1,000,000 touched in random order, as random point gets of a 1M-row table are.
+    for (let i = 0; i < 3_000_000; i++) {
+      const k = 1 + (next() % 1_000_000);
+      memo.set(k, k * 2);
+    }
+    // Every key seen is still there (245 chunks < the 512 budget) and nothing went to the hash part.
+    let held = 0;
+    for (let k = 1; k <= 1_000_000; k++) {
+      const got = memo.get(k);
+      if (got !== undefined) {
+        expect(got).toBe(k * 2);
+        held++;
+      }
+    }
+    expect(held).toBeGreaterThan(940_000);
+    expect(memo.bytes).toBeLessThanOrEqual(245 * 32 * 1024 + 1024 * 16);
+  });
+
   test('random 28-bit keys do not fill the chunk budget', () => {
     const memo = new NumberMemo();
     let s = 12345;
@@ -132,9 +154,10 @@ describe('NumberMemo', () => {
       keys.push(s >>> 4);
       memo.set(s >>> 4, i);
     }
-    // The dense part switched off after 64 chunks; the rest went to the hash part (≤ 2^18 keys,
-    // 16 bytes a slot at most half full).
-    expect(memo.bytes).toBeLessThanOrEqual(64 * 32 * 1024 + (1 << 19) * 16);
+    // The dense part switched off once the chunk budget (512 chunks) was held and nearly empty;
+    // its chunks were dropped and the rest went to the hash part (≤ 2^18 keys, 16 bytes a slot
+    // at most half full).
+    expect(memo.bytes).toBeLessThanOrEqual((1 << 19) * 16);
     // The newest keys are all there.
     for (let i = 199_000; i < 200_000; i++) {
       const got = memo.get(keys[i]);
