@@ -450,7 +450,12 @@ export class ExprParser extends TokenStream {
     let distinct = false;
     const args: SqlExpr[] = [];
     if (this.acceptOp('*')) star = true;
-    else if (!this.isOp(')')) {
+    else if (this.acceptWord('ORDER')) {
+      // SQLite parses an ORDER BY in a call without arguments and drops it, unresolved:
+      // `row_number(ORDER BY x) OVER ()` numbers rows as `row_number() OVER ()` does.
+      this.expectWord('BY');
+      orderItems(this);
+    } else if (!this.isOp(')')) {
       distinct = this.acceptWord('DISTINCT');
       if (!distinct) this.acceptWord('ALL');
       do args.push(this.expr());

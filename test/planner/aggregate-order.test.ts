@@ -123,3 +123,31 @@ test('a correlated subquery, EXPLAIN, and the errors SQLite gives', () => {
     sqlite.close();
   }
 });
+
+test('an ORDER BY in a call without arguments is parsed and dropped, as SQLite does', () => {
+  const conn = connect(':memory:');
+  const sqlite = new BetterSqlite3(':memory:');
+  try {
+    conn.execute(DDL);
+    sqlite.exec(DDL);
+    const values = [
+      [1, 1, 3, 1.5, 'p', 'x'],
+      [2, 1, 1, null, 'q', 'X'],
+      [3, 2, 2, 2, 'r', null],
+    ];
+    conn.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', values);
+    for (const v of values) sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)').run(...v);
+    conn.commit();
+    for (const sql of [
+      // The ORDER BY neither orders nor is resolved (`zz` names no column).
+      'SELECT id, row_number(ORDER BY n DESC) OVER () FROM t ORDER BY id',
+      'SELECT id, rank(ORDER BY zz) OVER (ORDER BY n) FROM t ORDER BY id',
+      'SELECT count(ORDER BY s), count(ORDER BY s) OVER () FROM t',
+      'SELECT id, dense_rank(ORDER BY n, s DESC) OVER () FROM t ORDER BY id',
+    ])
+      expect(conn.cursor().execute(sql).fetchAll()).toEqual(sqlite.prepare(sql).raw().all());
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+});
