@@ -3,6 +3,7 @@
  * the way out (timestamps as Date, booleans as booleans, integers by the safeIntegers rule).
  */
 import type { ValueType } from '../planner/expr';
+import { noteBoundBigint } from '../planner/bound-bigints';
 import type { ParamInfo } from '../parser/ir';
 import { DataError, ProgrammingError } from '../src/errors';
 
@@ -77,15 +78,19 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
       if (!Object.hasOwn(src, name))
         throw new ProgrammingError(`missing named parameter '${name}'`, 'PARAMETER');
       out[name] = checkValue(src[name], `parameter '${name}'`);
+      if (typeof src[name] === 'bigint' && typeof out[name] === 'number') noteBoundBigint(out, name);
     }
     return out;
   }
   if (info.style === 'numbered' && params !== null && typeof params === 'object' && !Array.isArray(params)) {
     // ?NNN may also be bound from an object keyed by number, as better-sqlite3 allows.
     const src = params as Record<string, unknown>;
-    return Array.from({ length: info.count }, (_, i) =>
+    const out = Array.from({ length: info.count }, (_, i) =>
       checkValue(Object.hasOwn(src, String(i + 1)) ? src[String(i + 1)] : undefined, `parameter ?${i + 1}`),
     );
+    for (let i = 0; i < out.length; i++)
+      if (typeof src[String(i + 1)] === 'bigint' && typeof out[i] === 'number') noteBoundBigint(out, i);
+    return out;
   }
   if (!Array.isArray(params)) {
     throw new ProgrammingError(
@@ -100,7 +105,10 @@ export function bindParams(info: ParamInfo, params: unknown): Params {
     );
   }
   const out = new Array<unknown>(params.length);
-  for (let i = 0; i < params.length; i++) out[i] = checkValue(params[i], 'parameter', i + 1);
+  for (let i = 0; i < params.length; i++) {
+    out[i] = checkValue(params[i], 'parameter', i + 1);
+    if (typeof params[i] === 'bigint' && typeof out[i] === 'number') noteBoundBigint(out, i);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
  * by their bound value at run time. Comparisons use the one comparison function of
  * storage/compare.ts and return 1/0/NULL like SQLite; AND/OR/NOT follow Kleene logic.
  */
+import { wasBoundBigint } from './bound-bigints';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
 import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
@@ -150,7 +151,7 @@ export function evalConstant(e: Expr, ctx: ExecContext): unknown {
   if (e.kind === 'param')
     return e.affinity === undefined
       ? readParam(ctx, e.key)
-      : paramAffinity(readParam(ctx, e.key), e.affinity);
+      : paramAffinity(readParam(ctx, e.key), e.affinity, wasBoundBigint(ctx.params, e.key));
   if (e.kind === 'literal') return e.value instanceof Date ? e.value.getTime() : (e.value ?? null);
   return compile(e, ctx)(NO_INPUT);
 }
@@ -254,7 +255,8 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
     case 'param': {
       const key = e.key;
       const aff = e.affinity;
-      if (aff !== undefined) return () => paramAffinity(readParam(ctx, key), aff);
+      if (aff !== undefined)
+        return () => paramAffinity(readParam(ctx, key), aff, wasBoundBigint(ctx.params, key));
       return () => readParam(ctx, key);
     }
     case 'unary':
@@ -698,10 +700,14 @@ function involvesCast(e: Expr): boolean {
   return e.kind === 'cast' || (e.kind === 'collate' && involvesCast(e.arg));
 }
 
-/** A bound value as a column of `affinity` converts it in a comparison (ParamExpr.affinity). */
-function paramAffinity(v: unknown, affinity: 'numeric' | 'text'): unknown {
+/**
+ * A bound value as a column of `affinity` converts it in a comparison (ParamExpr.affinity). A
+ * number reads as better-sqlite3 binds it: a REAL's text, or an INTEGER's when it was bound as a
+ * bigint (`bigint`).
+ */
+function paramAffinity(v: unknown, affinity: 'numeric' | 'text', bigint: boolean): unknown {
   if (affinity === 'numeric') return numericAffinity(v);
-  if (typeof v === 'number') return toText(v, true);
+  if (typeof v === 'number') return toText(v, !bigint);
   return typeof v === 'bigint' ? toText(v, false) : v;
 }
 
