@@ -296,18 +296,8 @@ function readPlain(r: Reader, tag: number): unknown[] {
       }
       return out;
     }
-    case Tag.STRINGS: {
-      const out = new Array<string>(n);
-      let prev = '';
-      for (let i = 0; i < n; i++) {
-        const shared = r.varint();
-        if (shared > prev.length) throw r.fail('shares more than the previous string');
-        const suffix = r.utf8(r.varint());
-        prev = shared === 0 ? suffix : prev.slice(0, shared) + suffix;
-        out[i] = prev;
-      }
-      return out;
-    }
+    case Tag.STRINGS:
+      return readStrings(r, n);
     case Tag.MSGPACK: {
       const rest = r.buf.subarray(r.pos);
       r.pos = r.buf.length;
@@ -318,6 +308,59 @@ function readPlain(r: Reader, tag: number): unknown[] {
     default:
       throw r.fail(`has unknown tag ${tag}`);
   }
+}
+
+/** Scratch for readStrings: the current ASCII key's bytes. */
+let keyBytes = Buffer.alloc(256);
+
+/**
+ * A STRINGS column: each value shares a prefix (in UTF-16 units) with the one before and adds
+ * its UTF-8 suffix. While the values are ASCII (units are bytes), the current one is kept as
+ * bytes and each value is made by one latin1 decode: a flat string, where joining the previous
+ * value's slice and a decoded suffix made two strings and a rope that every later comparison of
+ * the key flattened again (a cold index page's decode was most of a commit touching it).
+ */
+function readStrings(r: Reader, n: number): string[] {
+  const out = new Array<string>(n);
+  const buf = r.buf;
+  let prev = '';
+  // keyBytes[0, prev.length) holds prev while `bytesOk` (prev is ASCII).
+  let bytesOk = true;
+  for (let i = 0; i < n; i++) {
+    const shared = r.varint();
+    if (shared > prev.length) throw r.fail('shares more than the previous string');
+    const len = r.varint();
+    if (shared === 0) bytesOk = true;
+    if (bytesOk) {
+      const end = r.pos + len;
+      if (end > buf.length) throw r.fail('is cut short');
+      if (shared + len > keyBytes.length) {
+        const grown = Buffer.alloc(Math.max(2 * keyBytes.length, shared + len));
+        keyBytes.copy(grown, 0, 0, shared);
+        keyBytes = grown;
+      }
+      let ascii = true;
+      for (let j = r.pos, k = shared; j < end; j++, k++) {
+        const c = buf[j];
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        keyBytes[k] = c;
+      }
+      if (ascii) {
+        r.pos = end;
+        prev = keyBytes.toString('latin1', 0, shared + len);
+        out[i] = prev;
+        continue;
+      }
+      bytesOk = false;
+    }
+    const suffix = r.utf8(len);
+    prev = shared === 0 ? suffix : prev.slice(0, shared) + suffix;
+    out[i] = prev;
+  }
+  return out;
 }
 
 /** Whether a packed column decodes to safe integers only (its tag says so, no need to look at each). */
