@@ -408,7 +408,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     if (found === undefined) return found;
     if (mode === NUM && typeof found === 'number') {
       // The number memo bounds itself (see NumberMemo).
-      (this.numberLookups ??= new NumberMemo()).set(key as number, found);
+      (this.numberLookups ??= new NumberMemo(() => this.count)).set(key as number, found);
       return found;
     }
     if (memo === null) memo = this.lookups = new Map();

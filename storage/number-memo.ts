@@ -29,13 +29,10 @@ const DENSE_KEYS_BELOW = 2 ** 28;
 /** 16 MiB of 32 KiB chunks: 2M keys of a 1M–2M-row table's primary key. */
 const MAX_CHUNKS = 512;
 /**
- * Once the chunk budget is held, a dense part whose chunks are less than 1/64 full on average
- * (keys spread over the range, e.g. random 28-bit ids) is switched off: it would spend 32 KiB per
- * handful of keys. Not sooner: random reads of a dense table (ids 1…1M in any order) also touch
- * many chunks with a few keys each at first, and fill them as they go; judged after 64 chunks,
- * they switched the part off and the memo answered 1 point lookup in 8 at 1M rows.
+ * From this many chunks held, a dense part whose keys are too sparse for chunks (e.g. random
+ * 28-bit ids) is switched off: it would spend 32 KiB per handful of keys. See sparse().
  */
-const SPARSE_CHECK_CHUNKS = MAX_CHUNKS;
+const SPARSE_CHECK_CHUNKS = 64;
 
 /**
  * First slot to probe for a number key in a power-of-two table of 2^(32 - shift) slots: a
@@ -54,6 +51,12 @@ function denseKey(key: number): boolean {
 }
 
 export class NumberMemo {
+  /**
+   * `population`: how many keys the memoized tree holds (sparse() compares it with the span of
+   * the keys seen); without it the memo judges only once its chunk budget is held.
+   */
+  constructor(private readonly population: (() => number) | null = null) {}
+
   /** Dense part: chunk c holds keys c·4096 … c·4096 + 4095 (see the header). */
   private chunks: (Float64Array | undefined)[] = [];
   /** Chunk numbers made, oldest first from `evictAt` (a ring once the budget is reached). */
@@ -61,6 +64,9 @@ export class NumberMemo {
   private evictAt = 0;
   private denseCount = 0;
   private denseOn = true;
+  /** Lowest and highest chunk numbers made: the span the table's keys spread over. */
+  private lowChunk = Infinity;
+  private highChunk = -Infinity;
   /**
    * Hash part: slot s holds its key at 2s and its value at 2s + 1, so a hit reads one cache line
    * where keys and values in two arrays would cost a miss in each.
@@ -177,12 +183,27 @@ export class NumberMemo {
   }
 
   /**
+   * Whether the keys are too sparse for chunks: the chunks held are under 1/64 full on average
+   * and, knowing the table's size, its keys spread over the span of chunk numbers seen would
+   * leave them so. Random reads of a dense table (ids 1…1M in any order) touch many chunks with
+   * a few keys each long before they fill them; judged by the fill alone after 64 chunks, they
+   * switched the part off and the memo answered 1 point lookup in 8 at 1M rows.
+   */
+  private sparse(): boolean {
+    const held = this.held.length;
+    if (this.denseCount * 64 >= held * CHUNK_SLOTS) return false;
+    if (this.population === null) return held >= MAX_CHUNKS;
+    const span = this.highChunk - this.lowChunk + 1;
+    return this.population() * 64 < span * CHUNK_SLOTS;
+  }
+
+  /**
    * A new empty chunk for chunk number `c`, dropping the oldest past the budget; null when the
    * keys proved too sparse for chunks (the dense part is then off and empty).
    */
   private makeChunk(c: number): Float64Array | null {
     const held = this.held;
-    if (held.length >= SPARSE_CHECK_CHUNKS && this.denseCount * 64 < held.length * CHUNK_SLOTS) {
+    if (held.length >= SPARSE_CHECK_CHUNKS && this.sparse()) {
       this.dropChunks();
       this.denseOn = false;
       return null;
@@ -197,6 +218,8 @@ export class NumberMemo {
       held[this.evictAt] = c;
       this.evictAt = (this.evictAt + 1) % MAX_CHUNKS;
     } else held.push(c);
+    if (c < this.lowChunk) this.lowChunk = c;
+    if (c > this.highChunk) this.highChunk = c;
     const chunk = new Float64Array(CHUNK_SLOTS).fill(NaN);
     chunks[c] = chunk;
     return chunk;
@@ -207,6 +230,8 @@ export class NumberMemo {
     this.held = [];
     this.evictAt = 0;
     this.denseCount = 0;
+    this.lowChunk = Infinity;
+    this.highChunk = -Infinity;
   }
 
   private clearHash(): void {

@@ -124,7 +124,8 @@ describe('NumberMemo', () => {
   });
 
   test('random reads of a dense key range keep the dense part: 1M ids in random order', () => {
-    const memo = new NumberMemo();
+    // The table holds its 1M ids: spread over the 245 chunks they span, they fill them.
+    const memo = new NumberMemo(() => 1_000_000);
     let s = 99;
     const next = (): number => (s = (Math.imul(s, 1103515245) + 12345) >>> 0);
     // Keys 1…1,000,000 touched in random order, as random point gets of a 1M-row table are.
@@ -143,6 +144,20 @@ describe('NumberMemo', () => {
     }
     expect(held).toBeGreaterThan(940_000);
     expect(memo.bytes).toBeLessThanOrEqual(245 * 32 * 1024 + 1024 * 16);
+  });
+
+  test('random 28-bit keys of a table that knows its size switch the dense part off early', () => {
+    let keys = 0;
+    const memo = new NumberMemo(() => keys);
+    let s = 777;
+    for (let i = 0; i < 50_000; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      keys++;
+      memo.set(s >>> 4, i);
+    }
+    // 50,000 keys over a span of ~65,000 chunks: off after 64 chunks (2 MiB), the rest hashed.
+    expect(memo.bytes).toBeLessThanOrEqual((1 << 17) * 16);
+    expect(memo.size).toBeGreaterThan(40_000);
   });
 
   test('random 28-bit keys do not fill the chunk budget', () => {
