@@ -173,6 +173,12 @@ export class Connection<Row = ResultRow> {
     name: string;
     sp: ReturnType<Database['storage']['savepoint']>;
     startsTxn: boolean;
+    /**
+     * The temporary tables' state at this savepoint, once they take part (see tempMarks): taken
+     * when the savepoint is, if they are in the transaction then, else at their first write
+     * after it (nothing of theirs changed in between, so it is the same state).
+     */
+    tempSp?: ReturnType<Database['storage']['savepoint']>;
   }[] = [];
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
@@ -627,7 +633,13 @@ export class Connection<Row = ResultRow> {
       if (engine.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
       const startsTxn = !db.inTransaction;
       if (startsTxn) db.begin();
-      this.savepoints.push({ name: stmt.name.toLowerCase(), sp: engine.savepoint(), startsTxn });
+      const temp = this.temp.inTransaction ? this.temp.opened : null;
+      this.savepoints.push({
+        name: stmt.name.toLowerCase(),
+        sp: engine.savepoint(),
+        startsTxn,
+        ...(temp ? { tempSp: temp.storage.savepoint() } : {}),
+      });
       return;
     }
     const key = stmt.name.toLowerCase();
@@ -638,13 +650,36 @@ export class Connection<Row = ResultRow> {
     const mark = this.savepoints[at];
     if (stmt.kind === 'release') {
       this.savepoints.length = at;
-      if (mark.startsTxn) db.commit();
+      if (mark.startsTxn) {
+        // The outermost savepoint began the transaction, which spans the temporary tables.
+        db.commit();
+        this.temp.commit();
+      }
       return;
     }
     engine.rollbackTo(mark.sp);
+    const temp = this.temp.opened;
+    let tempSp = mark.tempSp;
+    if (tempSp !== undefined && temp !== null && temp.inTransaction) {
+      temp.storage.rollbackTo(tempSp);
+      tempSp = temp.storage.savepoint();
+      // A temporary table created or dropped since is undone too: no lowered statement may keep it.
+      this.cache.clear();
+    }
     this.savepoints.length = at + 1;
     // A fresh capture of the same state: the savepoint stays usable for another ROLLBACK TO.
-    this.savepoints[at] = { ...mark, sp: engine.savepoint() };
+    this.savepoints[at] = { ...mark, sp: engine.savepoint(), ...(tempSp !== undefined ? { tempSp } : {}) };
+  }
+
+  /**
+   * Before a write to the temporary tables inside SQL savepoints: the savepoints that do not yet
+   * know the temporary tables' state learn it now (it has not changed since they were taken).
+   */
+  private tempMarks(tempDb: Database): void {
+    for (let i = 0; i < this.savepoints.length; i++) {
+      const mark = this.savepoints[i];
+      if (mark.tempSp === undefined) this.savepoints[i] = { ...mark, tempSp: tempDb.storage.savepoint() };
+    }
   }
 
   private runWriteStatement(
@@ -654,9 +689,6 @@ export class Connection<Row = ResultRow> {
   ): RunOutcome {
     const temp = db !== this.database;
     if (db.storage.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
-    // SAVEPOINT and ROLLBACK TO act on the database's engine only: refused rather than half-undone.
-    if (temp && this.savepoints.length > 0 && this.database.inTransaction)
-      throw new NotSupportedError('writing TEMP tables inside a SAVEPOINT');
     if (temp && (stmt.kind === 'createTable' || stmt.kind === 'createTableAs')) {
       const view = this.tempViews.get(stmt.name.toLowerCase());
       if (view) throw new SchemaError(`view ${view.name} already exists`, 'SCHEMA');
@@ -664,6 +696,7 @@ export class Connection<Row = ResultRow> {
     const isDml = stmt.kind === 'insert' || stmt.kind === 'update' || stmt.kind === 'delete';
     const implicit = !db.inTransaction;
     if (implicit) db.begin();
+    if (temp && this.savepoints.length > 0 && this.database.inTransaction) this.tempMarks(db);
     const engine = db.storage;
     // A single-row INSERT is atomic by construction (every check runs before any change), so it
     // needs no savepoint; taking one would also force copy-on-write of the trees on every row.
