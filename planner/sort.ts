@@ -110,10 +110,11 @@ class Chunk {
       if (i - from > 1) {
         const run = Array.from(order.subarray(from, i), (at) => ({
           k: this.cols.slice(1).map((c) => c[at]),
+          row: this.rows[at],
           at,
         }));
         // Array.prototype.sort is stable: ties keep arrival order.
-        run.sort((a, b) => rest({ k: a.k, row: [] }, { k: b.k, row: [] }));
+        run.sort(rest);
         for (let j = 0; j < run.length; j++) order[from + j] = run[j].at;
       }
       from = i;

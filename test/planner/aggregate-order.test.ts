@@ -80,21 +80,34 @@ test('ordered aggregates equal SQLite on generated data and queries', () => {
   );
 });
 
-test('a correlated subquery, EXPLAIN, and the errors SQLite gives', () => {
+/** `t` holding `values` in ModelVault and in SQLite, both closed after `body`. */
+function withTables(
+  values: unknown[][],
+  body: (conn: ReturnType<typeof connect>, sqlite: BetterSqlite3.Database) => void,
+): void {
   const conn = connect(':memory:');
   const sqlite = new BetterSqlite3(':memory:');
   try {
     conn.execute(DDL);
     sqlite.exec(DDL);
-    const values = [
-      [1, 1, 3, 1.5, 'p', 'x'],
-      [2, 1, 1, null, 'q', 'X'],
-      [3, 2, 2, 2, 'r', null],
-      [4, 2, null, 0, 's', 'y'],
-    ];
     conn.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', values);
     for (const v of values) sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)').run(...v);
     conn.commit();
+    body(conn, sqlite);
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+}
+
+const SMALL = [
+  [1, 1, 3, 1.5, 'p', 'x'],
+  [2, 1, 1, null, 'q', 'X'],
+  [3, 2, 2, 2, 'r', null],
+];
+
+test('a correlated subquery, EXPLAIN, and the errors SQLite gives', () => {
+  withTables([...SMALL, [4, 2, null, 0, 's', 'y']], (conn, sqlite) => {
     const sql =
       'SELECT id, (SELECT group_concat(u.s ORDER BY u.n DESC) FROM t u WHERE u.g = t.g) FROM t ORDER BY id';
     expect(conn.cursor().execute(sql).fetchAll()).toEqual(sqlite.prepare(sql).raw().all());
@@ -118,26 +131,11 @@ test('a correlated subquery, EXPLAIN, and the errors SQLite gives', () => {
       expect(want).not.toBe('');
       expect(() => conn.cursor().execute(bad).fetchAll()).toThrow(want);
     }
-  } finally {
-    conn.close();
-    sqlite.close();
-  }
+  });
 });
 
 test('an ORDER BY in a call without arguments is parsed and dropped, as SQLite does', () => {
-  const conn = connect(':memory:');
-  const sqlite = new BetterSqlite3(':memory:');
-  try {
-    conn.execute(DDL);
-    sqlite.exec(DDL);
-    const values = [
-      [1, 1, 3, 1.5, 'p', 'x'],
-      [2, 1, 1, null, 'q', 'X'],
-      [3, 2, 2, 2, 'r', null],
-    ];
-    conn.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', values);
-    for (const v of values) sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)').run(...v);
-    conn.commit();
+  withTables(SMALL, (conn, sqlite) => {
     for (const sql of [
       // The ORDER BY neither orders nor is resolved (`zz` names no column).
       'SELECT id, row_number(ORDER BY n DESC) OVER () FROM t ORDER BY id',
@@ -146,8 +144,5 @@ test('an ORDER BY in a call without arguments is parsed and dropped, as SQLite d
       'SELECT id, dense_rank(ORDER BY n, s DESC) OVER () FROM t ORDER BY id',
     ])
       expect(conn.cursor().execute(sql).fetchAll()).toEqual(sqlite.prepare(sql).raw().all());
-  } finally {
-    conn.close();
-    sqlite.close();
-  }
+  });
 });
