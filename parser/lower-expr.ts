@@ -1,16 +1,17 @@
 /**
  * Expression lowering: SQL syntax → planner Expr with names resolved against one table, literals
  * typed the SQLite way, parameters collected, aggregate calls registered as slots of the
- * Aggregate node, and ModelVault's strict typing enforced (a column compared with a literal of
- * another storage class is a DataError when the statement is prepared, never coerced).
+ * Aggregate node, and a literal compared with a column given the column's comparison affinity as
+ * SQLite gives it (the stored values themselves are strictly typed and never converted).
  */
 import { DataError, NotSupportedError, QueryError } from '../src/errors';
 import { E } from '../planner/expr';
-import type { AggregateExpr, BinaryExpr, Collation, CompareOp, Expr, IsOp, ValueType } from '../planner/expr';
+import type { AggregateExpr, BinaryExpr, Collation, CompareOp, Expr, IsOp } from '../planner/expr';
 import { lowerWindowCall, readsWindow } from './lower-window';
 import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
-import { affinity, typeOf } from '../planner/compile-expr';
+import { affinity, numericText, typeOf } from '../planner/compile-expr';
+import { toText } from '../planner/sqlite-cast';
 import { affinityOfTypeName } from '../planner/sqlite-cast';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';
 import type { SqlExpr } from './sql/ast';
@@ -126,28 +127,34 @@ export function containsAggregateCall(e: SqlExpr | null): boolean {
   }
 }
 
-/** Storage class for the strict-typing check; null when it can't be known statically. */
-function typeClass(t: ValueType): 'number' | 'text' | 'blob' | null {
-  if (t === 'integer' || t === 'real' || t === 'boolean' || t === 'timestamp') return 'number';
-  if (t === 'text') return 'text';
-  if (t === 'blob') return 'blob';
-  return null;
-}
-
-/** Strict typing: a column (or aggregate) and a literal of different storage classes never compare. */
-function checkComparable(a: Expr, b: Expr, cx: ExprContext, offset: number): void {
-  const typed =
-    a.kind === 'column' || a.kind === 'slot' ? a : b.kind === 'column' || b.kind === 'slot' ? b : null;
-  const lit = a.kind === 'literal' ? a : b.kind === 'literal' ? b : null;
-  if (!typed || !lit) return;
-  const tc = typeClass(typed.type);
-  const lc = typeClass(lit.type);
-  if (tc === null || lc === null || tc === lc) return;
-  throw new DataError(
-    `datatype mismatch: ${typed.name} (${typed.type}) compared with a ${lit.type} literal; ModelVault does not convert between types`,
-    'TYPE_MISMATCH',
-    { sql: cx.sql, offset },
-  );
+/**
+ * A column compared with a literal of another storage class: the literal takes the column's
+ * comparison affinity, as SQLite converts it (`id = '5'` finds 5, `name = 1` compares with '1';
+ * text that does not read as a number stays text and compares by storage class). A TIMESTAMP
+ * column holds dates, which SQLite has no class for: a text or blob literal against one is
+ * refused rather than silently never equal.
+ */
+function withLiteralAffinity(x: Expr, other: Expr, cx: ExprContext, offset: number): Expr {
+  if (x.kind !== 'literal' || x.value === null) return x;
+  let col = other;
+  while (col.kind === 'collate') col = col.arg;
+  if (col.kind !== 'column' && !(col.kind === 'param' && col.outer?.column === true)) return x;
+  const type = col.kind === 'column' ? col.type : col.outer?.type;
+  if (type === 'timestamp' && (x.type === 'text' || x.type === 'blob'))
+    throw new DataError(
+      `datatype mismatch: ${col.kind === 'column' ? col.name : 'column'} (timestamp) compared with a ${x.type} literal; compare a timestamp with a number of milliseconds or a bound Date`,
+      'TYPE_MISMATCH',
+      { sql: cx.sql, offset },
+    );
+  if (col.kind === 'column' && col.noAffinity) return x;
+  const a = affinity(col);
+  if (a === 'numeric' && x.type === 'text' && typeof x.value === 'string') {
+    const n = numericText(x.value);
+    return n === null ? x : E.literal(n.value, n.isInteger ? 'integer' : 'real');
+  }
+  if (a === 'text' && (x.type === 'integer' || x.type === 'real'))
+    return E.literal(toText(x.value, x.type === 'real'), 'text');
+  return x;
 }
 
 function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Expr {
@@ -254,9 +261,8 @@ export function scalarComparison(
   cx: ExprContext,
   offset: number,
 ): Expr {
-  checkComparable(l, r, cx, offset);
-  const left = withParamAffinity(l, r);
-  const right = withParamAffinity(r, l);
+  const left = withParamAffinity(withLiteralAffinity(l, r, cx, offset), r);
+  const right = withParamAffinity(withLiteralAffinity(r, l, cx, offset), l);
   return withCollation(E.binary(op, left, right), comparisonCollation(left, right));
 }
 
@@ -322,9 +328,9 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       if (args.length > 1) return rowInList(e, args, cx);
       const arg = args[0];
       const list = e.list.map((x) => lowerExpr(x, cx));
-      for (const x of list) checkComparable(arg, x, cx, e.start);
       // IN-list values take the column's affinity (SQLITE-SEMANTICS §1).
-      for (let i = 0; i < list.length; i++) list[i] = withParamAffinity(list[i], arg);
+      for (let i = 0; i < list.length; i++)
+        list[i] = withParamAffinity(withLiteralAffinity(list[i], arg, cx, e.start), arg);
       const node = E.in(arg, list, e.not);
       const collations = list.map((x) => comparisonCollation(arg, x));
       return collations.some((c) => c !== undefined) ? { ...node, collations } : node;
@@ -333,12 +339,9 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const operands = rowBetween(e, cx);
       if ('rows' in operands) return operands.rows;
       const [arg, lo, hi] = operands.scalars;
-      checkComparable(arg, lo, cx, e.start);
-      checkComparable(arg, hi, cx, e.start);
-      return withCollation(
-        E.between(arg, withParamAffinity(lo, arg), withParamAffinity(hi, arg), e.not),
-        comparisonCollation(arg, lo),
-      );
+      const low = withParamAffinity(withLiteralAffinity(lo, arg, cx, e.start), arg);
+      const high = withParamAffinity(withLiteralAffinity(hi, arg, cx, e.start), arg);
+      return withCollation(E.between(arg, low, high, e.not), comparisonCollation(arg, lo));
     }
     case 'glob':
       return E.glob(lowerExpr(e.arg, cx), lowerExpr(e.pat, cx), e.not);

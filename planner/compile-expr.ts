@@ -14,6 +14,7 @@ import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, mixedMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
+import type { SqlNumber } from './sqlite-cast';
 import { collationKey, compareCollated, exprCollation } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
 import { markJson } from './json-subtype';
@@ -713,10 +714,13 @@ function paramAffinity(v: unknown, affinity: 'numeric' | 'text', bigint: boolean
 
 /** Text that reads entirely as a number becomes that number (SQLite's numeric affinity). */
 export function numericAffinity(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
+  return typeof v === 'string' ? (numericText(v)?.value ?? v) : v;
+}
+
+/** The number text reads as entirely (surrounding spaces aside), or null: SQLite's numeric affinity. */
+export function numericText(v: string): SqlNumber | null {
   const t = v.trim();
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return v;
-  return textToNumber(t).value;
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? textToNumber(t) : null;
 }
 
 /**

@@ -200,10 +200,9 @@ describe('UPDATE', () => {
     expect(err.message).toContain(message);
   });
 
-  test('WHERE is type-checked like a SELECT filter', () => {
-    expect(caught(() => lower("UPDATE books SET title = 'x' WHERE year = 'y'"))).toMatchObject({
-      code: 'TYPE_MISMATCH',
-    });
+  test("WHERE compares like a SELECT filter: a literal takes the column's affinity", () => {
+    const { stmt } = lower("UPDATE books SET title = 'x' WHERE year = '1999'");
+    expect(stmt.kind === 'update' && stmt.where).toMatchObject({ right: { kind: 'literal', value: 1999 } });
   });
 });
 
