@@ -36,6 +36,7 @@ import type { ExecStats, Source } from '../planner/execute';
 import { explainLines, explainWriteLines } from '../planner/explain';
 import { writeAccessPlan } from '../planner/write';
 import { writeFailure } from '../planner/write-conflict';
+import type { ForeignReads } from '../planner/write';
 import type { WriteFailure } from '../planner/write-conflict';
 import { Cursor } from './cursor';
 import type { ResultRow } from './cursor';
@@ -45,10 +46,8 @@ import { bindParams } from './values';
 import type { Params } from './values';
 import { runWrite } from './write-statements';
 import { runVacuum } from './vacuum';
-import { mixed, Route, TempSchema } from './temp-schema';
-import { E } from '../planner/expr';
-import type { Expr } from '../planner/expr';
-import { L } from '../planner/logical';
+import { readsQuery, Route, TempSchema } from './temp-schema';
+import { routeStatement } from './schema-routing';
 import { integrityRows, journalMode } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
@@ -338,56 +337,14 @@ export class Connection<Row = ResultRow> {
       throw route.reword(err);
     }
     // Most statements run on the database as before: only the others keep their route.
-    if (route.resolve() !== 'main' || lowered.stmt.kind === 'dropIndex' || route.qualifies)
+    if (
+      route.resolve(readsQuery(lowered.stmt.kind)) !== 'main' ||
+      lowered.stmt.kind === 'dropIndex' ||
+      route.qualifies
+    )
       this.routes.set(lowered, route);
     this.cache.set(sql, version, lowered);
     return lowered;
-  }
-
-  private schemaDb(schema: 'main' | 'temp'): Database {
-    return schema === 'temp' ? this.temp.database : this.database;
-  }
-
-  /**
-   * The database a lowered statement runs on (the connection's, or its temporary one) and the
-   * statement to run there: an INSERT … SELECT or CREATE TABLE … AS writing one schema and reading
-   * the other gets its query's rows, read on the other database, as constant rows.
-   */
-  private routed(lowered: LoweredStatement, bound: Params): { db: Database; stmt: LoweredStatement['stmt'] } {
-    const stmt = lowered.stmt;
-    const route = this.routes.get(lowered);
-    const where = route?.resolve() ?? 'main';
-    // DROP INDEX names no table: a temporary table's index is found first, as SQLite does.
-    if (
-      stmt.kind === 'dropIndex' &&
-      route?.qualifierOf(stmt.name) === undefined &&
-      this.temp.hasIndex(stmt.name)
-    )
-      return { db: this.temp.database, stmt };
-    if (where !== 'both') return { db: this.schemaDb(where), stmt };
-    const target =
-      stmt.kind === 'insert' ? stmt.collection : stmt.kind === 'createTableAs' ? stmt.name : null;
-    const cross = target === null ? null : route?.crossWrite(target);
-    if (!cross || (stmt.kind !== 'insert' && stmt.kind !== 'createTableAs') || stmt.select === null)
-      throw mixed();
-    const from = this.schemaDb(cross.read);
-    const view = from.readView();
-    const rows: Expr[][] = [];
-    try {
-      const { source } = openResult(physicalPlan(stmt.select.plan, view), view, {
-        readers: from.storage.readersFor(view),
-        params: bound,
-        session: this.session,
-      });
-      for (let r = source.next(); r !== null; r = source.next()) rows.push(r.map((v) => E.literal(v)));
-    } catch (err) {
-      // The query also reads the target's schema (`INSERT INTO t SELECT … FROM m JOIN t`).
-      if (err instanceof QueryError && err.message.startsWith('no such collection')) throw mixed();
-      throw err;
-    }
-    const db = this.schemaDb(cross.write);
-    if (stmt.kind === 'insert') return { db, stmt: { ...stmt, select: null, rows } };
-    return { db, stmt: { ...stmt, select: { ...stmt.select, plan: L.values(rows) } } };
   }
 
   private plan(
@@ -470,14 +427,18 @@ export class Connection<Row = ResultRow> {
 
   private runLowered(lowered: LoweredStatement, params: unknown, ctx: QueryTraceContext | null): RunOutcome {
     const bound: Params = bindParams(lowered.params, params);
-    let db = this.database;
-    let stmt = lowered.stmt;
-    if (this.routes.has(lowered)) ({ db, stmt } = this.routed(lowered, bound));
+    const route = this.routes.get(lowered);
+    const { db, stmt, both, reads } = route
+      ? routeStatement(lowered, route, this.database, this.temp, bound, this.session)
+      : { db: this.database, stmt: lowered.stmt, both: null, reads: null };
     switch (stmt.kind) {
       case 'select': {
-        const view = db.readView();
+        const view = both?.view ?? db.readView();
         const engine = db.storage;
-        const { plan, subplans } = this.plan(lowered, stmt, db);
+        // A query over TEMP and main tables is planned for each run (no cache keyed by both catalogs).
+        const { plan, subplans } = both
+          ? { plan: physicalPlan(stmt.plan, view), subplans: undefined }
+          : this.plan(lowered, stmt, db);
         if (ctx) ctx.plan = summarize(plan, (sub) => physicalPlan(sub, view));
         const { source, stats } = openResult(plan, view, {
           readers: engine.readersFor(view),
@@ -486,11 +447,12 @@ export class Connection<Row = ResultRow> {
           subplans,
           hashJoinBudgetBytes: this.hashJoinBudgetBytes,
           sortBudgetBytes: this.sortBudgetBytes,
+          ...(both ? { foreign: both.foreign } : {}),
         });
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }
       case 'explain': {
-        const view = db.readView();
+        const view = both?.view ?? db.readView();
         const lines = explainLines(physicalPlan(stmt.select.plan, view), (sub) => physicalPlan(sub, view));
         if (ctx) ctx.plan = planSummary(lines);
         let i = 0;
@@ -556,7 +518,7 @@ export class Connection<Row = ResultRow> {
         }
         return this.runWriteStatement(stmt, bound);
       default:
-        return this.runWriteStatement(stmt, bound, db);
+        return this.runWriteStatement(stmt, bound, db, reads);
     }
   }
 
@@ -686,6 +648,7 @@ export class Connection<Row = ResultRow> {
     stmt: LoweredStatement['stmt'],
     bound: Params,
     db: Database = this.database,
+    reads: ForeignReads | null = null,
   ): RunOutcome {
     const temp = db !== this.database;
     if (db.storage.readOnly) throw new OperationalError('attempt to write a readonly database', 'READ_ONLY');
@@ -714,7 +677,7 @@ export class Connection<Row = ResultRow> {
     const sp = implicit || atomic || isDml ? null : engine.savepoint();
     const mark = !implicit && !atomic && isDml ? engine.mark() : null;
     try {
-      const result = runWrite(db, stmt, bound, this.session);
+      const result = runWrite(db, stmt, bound, this.session, reads);
       if (mark) engine.release(mark);
       // A temporary table's write joins the database's open transaction (BEGIN … COMMIT).
       if (implicit && this._autocommit && !(temp && this.database.inTransaction)) db.commit();

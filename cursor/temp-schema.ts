@@ -6,11 +6,13 @@
  * Name resolution is SQLite's: an unqualified name is looked up in the temp schema first, then in
  * main; `temp.t` / `main.t` look in that schema only. Each statement then runs whole on the
  * database that owns every table it names (the route): the planner and executor read one engine
- * per statement. An INSERT … SELECT or CREATE TABLE … AS that writes one schema and reads only
- * the other runs its query on the other database first (such statements read their query whole
- * before writing anyway); any other statement naming tables of both schemas (a join, a subquery)
- * is refused with a NotSupportedError rather than half-run. `sqlite_temp_master` is the temporary
- * database's own catalog, so statements reading it run there too.
+ * per statement, except that a query naming tables of both schemas (a join, a subquery) is planned
+ * over a view holding both and reads each table's rows from its own store
+ * (planner/foreign-tables.ts, cursor/schema-routing.ts); a write of one schema whose queries read
+ * the other runs on the schema it writes and reads the other's tables the same way. Only a
+ * statement naming a TEMP table and the main table it hides (`t JOIN main.t`) is refused with a
+ * NotSupportedError. `sqlite_temp_master` is the temporary database's own catalog, so statements
+ * reading it run there too.
  */
 import { Database } from '../src/database';
 import { NotSupportedError, ProgrammingError } from '../src/errors';
@@ -50,16 +52,10 @@ export class Route {
     this.found.push({ name: key, schema });
   }
 
-  /**
-   * An INSERT … SELECT or CREATE TABLE … AS whose target `table` is in one schema and whose query
-   * reads tables of the other only: the two schemas, else null.
-   */
-  crossWrite(table: string): { write: Schema; read: Schema } | null {
+  /** The schema an INSERT or CREATE TABLE … AS writes `table` in: as qualified or found, else main. */
+  writeSchema(table: string): Schema {
     const key = table.toLowerCase();
-    const write = this.qualified.get(key) ?? this.found.find((f) => f.name === key)?.schema ?? 'main';
-    const reads = new Set(this.found.filter((f) => f.name !== key).map((f) => f.schema));
-    if (reads.size !== 1 || reads.has(write)) return null;
-    return { write, read: write === 'temp' ? 'main' : 'temp' };
+    return this.qualified.get(key) ?? this.found.find((f) => f.name === key)?.schema ?? 'main';
   }
 
   /** Whether a lookup of `name` may reach `schema` (a qualified name only its own). */
@@ -81,6 +77,13 @@ export class Route {
     return err;
   }
 
+  /** Lower-cased names of the tables the statement found in `schema`. */
+  tablesIn(schema: Schema): Set<string> {
+    const out = new Set<string>();
+    for (const f of this.found) if (f.schema === schema && f.name !== null) out.add(f.name);
+    return out;
+  }
+
   /** Whether the statement qualifies some name (its errors then name the schema). */
   get qualifies(): boolean {
     return this.qualified.size > 0;
@@ -91,17 +94,27 @@ export class Route {
     return this.qualified.get(name.toLowerCase());
   }
 
-  /** The schema the statement runs in, or 'both' when it names tables of both. */
-  resolve(): Schema | 'both' {
-    const schemas = this.seen.size > 0 ? this.seen : this.indirect;
+  /**
+   * The schema the statement runs in, or 'both' when it names tables of both. A query (`reads`)
+   * also counts the tables of the views it reads (`SELECT … FROM view_of_main JOIN temp_t`); other
+   * statements' indirect finds are a look through every table for an index name.
+   */
+  resolve(reads: boolean): Schema | 'both' {
+    const schemas =
+      this.seen.size === 0 ? this.indirect : reads ? new Set([...this.seen, ...this.indirect]) : this.seen;
     if (schemas.size > 1) return 'both';
     return schemas.has('temp') ? 'temp' : 'main';
   }
 }
 
+/** Whether a statement of `kind` runs a query whose views' tables decide its schema. */
+export function readsQuery(kind: string): boolean {
+  return kind === 'select' || kind === 'explain' || kind === 'insert' || kind === 'createTableAs';
+}
+
 export function mixed(): NotSupportedError {
   return new NotSupportedError(
-    'a statement naming both TEMP and main tables (joins and INSERT … SELECT across the two schemas)',
+    'a statement naming both a TEMP table and the main table of the same name it hides',
   );
 }
 

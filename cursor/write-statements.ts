@@ -10,6 +10,7 @@
 import type { Database } from '../src/database';
 import { foreignKeyGuard, foreignKeysEnabled } from '../src/database';
 import { executeWrite } from '../planner/write';
+import type { ForeignReads } from '../planner/write';
 import { createTableAs } from '../planner/create-as';
 import { executeDdl } from '../planner/ddl';
 import type { WriteResult } from '../planner/write';
@@ -98,13 +99,14 @@ export function runWrite(
   stmt: Statement,
   params: Params,
   session?: SessionState,
+  foreign: ForeignReads | null = null,
 ): StatementResult {
   const engine = db.storage;
   switch (stmt.kind) {
     case 'insert':
     case 'update':
     case 'delete':
-      return executeWrite(engine, stmt, params, session, foreignKeyGuard(db, engine));
+      return executeWrite(engine, stmt, params, session, foreignKeyGuard(db, engine), foreign);
     case 'createTableAs':
       createTableAs(engine, stmt, { params, session });
       return { rowCount: 0 };

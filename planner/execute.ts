@@ -43,6 +43,7 @@ import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
 import { touchRows } from './touch';
 import { Bounds } from './bounds';
+import { routedEnv } from './foreign-tables';
 import type { Source } from './source';
 
 export type { Source } from './source';
@@ -78,6 +79,13 @@ export interface ExecEnv {
   readonly hashJoinBudgetBytes?: number | undefined;
   /** Rows of the CTEs several references share, computed once per statement execution. */
   readonly sharedCtes?: Map<SharedCte, Row[]>;
+  /**
+   * The environments of tables whose rows live in another store (TEMP tables in a statement that
+   * also reads main ones), by collection name (planner/foreign-tables.ts); absent: none.
+   */
+  readonly foreign?: ReadonlyMap<string, ExecEnv>;
+  /** With `foreign`: each schema's environment over its own catalog, for the schema tables. */
+  readonly schemas?: { readonly main: ExecEnv; readonly temp: ExecEnv } | undefined;
 }
 
 const EMPTY: Source = source(() => null);
@@ -750,5 +758,5 @@ function aggregateInput(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env:
 
 export function build(plan: PhysicalPlan, env: ExecEnv): Source {
   const make = builders[plan.kind] as (node: PhysicalPlan, env: ExecEnv) => Source;
-  return polled(make(plan, env));
+  return polled(make(plan, env.foreign === undefined ? env : routedEnv(plan, env)));
 }

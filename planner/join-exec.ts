@@ -19,6 +19,7 @@ import { truth } from './sql-values';
 import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
 import { source } from './source';
+import { envFor } from './foreign-tables';
 import { pollWork } from './interrupt';
 import { Bounds } from './bounds';
 import { touchRows } from './touch';
@@ -258,18 +259,20 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
 
 /** Hand-rolled rather than a generator: this loop runs once per outer row of every join. */
 function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
-  const coll = env.view.collections.get(node.collection);
+  // The inner table's rows may live in another store than the outer side's (a TEMP table).
+  const innerEnv = envFor(env, node.collection);
+  const coll = innerEnv.view.collections.get(node.collection);
   if (!coll) throw new QueryError(`no such collection: ${node.collection}`, 'QUERY');
   const keys = node.keys.map((k) => compileExpr(k, env.ctx).eval);
   // A composite index is probed with a tuple prefix, even of one column.
   const single = keys.length === 1 && node.columns === undefined ? keys[0] : null;
-  const inner = innerRows(node, coll, env);
+  const inner = innerRows(node, coll, innerEnv);
   const innerFilter = predicateOf(node.innerFilter, env);
   const residual = predicateOf(node.residual, env);
   const keepOuter = node.type === 'left';
   const noInner = nulls(node.innerWidth);
   if (node.index === null && single)
-    return primaryKeyProbes(node, coll, env, build, single, innerFilter, residual);
+    return primaryKeyProbes(node, coll, env, innerEnv, build, single, innerFilter, residual);
   let outer: Source | null = null;
   let o: Row | null = null;
   let any = false;
@@ -317,6 +320,7 @@ function primaryKeyProbes(
   node: IndexNestedLoopJoinNode,
   coll: CollectionView,
   env: ExecEnv,
+  innerEnv: ExecEnv,
   build: Build,
   key: Evaluator,
   innerFilter: ((row: Row) => boolean) | null,
@@ -361,7 +365,7 @@ function primaryKeyProbes(
       if (loc === undefined) inners[k] = null;
       else {
         env.stats.rowsRead++;
-        const row = env.readRow(loc);
+        const row = innerEnv.readRow(loc);
         const wide = defaults === null ? row : widenRow(row, defaults);
         inners[k] = wide;
         found.push(wide);

@@ -32,6 +32,36 @@ export interface RunOptions {
   sharedCtes?: Map<SharedCte, Row[]>;
   /** HashJoin memory budget in bytes (planner/hash-spill.ts); absent: the default. */
   hashJoinBudgetBytes?: number | undefined;
+  /**
+   * Tables of another store the plan reads (planner/foreign-tables.ts): `view` given to
+   * openResult holds them (combinedView), and their rows are read through these.
+   */
+  foreign?: ForeignStore;
+}
+
+/** A store other than the view's whose tables a statement reads: its view and row readers. */
+export interface ForeignStore {
+  readonly view: ReadView;
+  readonly readers: RowReaders;
+  /**
+   * The schema the store holds, and the statement's own store's view before its foreign tables
+   * were added: each schema table (`sqlite_master`, `sqlite_temp_master`) reads its own catalog.
+   */
+  readonly schema: 'main' | 'temp';
+  readonly home: ReadView;
+}
+
+/**
+ * A view for planning and running a statement over `main` and the tables `names` of `foreign`
+ * (which hide main tables of the same name, as TEMP tables do).
+ */
+export function combinedView(main: ReadView, foreign: ReadView, names: Iterable<string>): ReadView {
+  const collections = new Map(main.collections);
+  for (const name of names) {
+    const c = foreign.collections.get(name);
+    if (c) collections.set(name, c);
+  }
+  return { ...main, collections };
 }
 
 export function physicalPlan(
@@ -59,6 +89,38 @@ export function physicalPlan(
  * with --trace-gc-nvp: ~4 MB promoted per scavenge, none with pretenuring off). Instances of a
  * class carry no allocation site, so they stay young and die young.
  */
+/** The environment of a foreign store's tables within one execution (planner/foreign-tables.ts). */
+class ForeignEnv implements ExecEnv {
+  readonly view: ReadView;
+  readonly readRow: ExecEnv['readRow'];
+  readonly readRowSequential: ExecEnv['readRowSequential'];
+  readonly scanRowWhere: ExecEnv['scanRowWhere'];
+  readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
+  readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
+  readonly scanPageColumn: ExecEnv['scanPageColumn'];
+  readonly ctx: ExecContext;
+  readonly stats: ExecStats;
+  readonly sortBudgetBytes: number;
+  readonly hashJoinBudgetBytes: number | undefined;
+  readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
+
+  constructor(store: ForeignStore, parent: ExecEnv) {
+    const readers = store.readers;
+    this.view = store.view;
+    this.readRow = readers.readRow;
+    this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
+    this.scanRowWhere = readers.scanRowWhere;
+    this.scanNumberColumn = readers.scanNumberColumn;
+    this.keepNumberColumn = readers.keepNumberColumn;
+    this.scanPageColumn = readers.scanPageColumn;
+    this.ctx = parent.ctx;
+    this.stats = parent.stats;
+    this.sortBudgetBytes = parent.sortBudgetBytes;
+    this.hashJoinBudgetBytes = parent.hashJoinBudgetBytes;
+    this.sharedCtes = parent.sharedCtes;
+  }
+}
+
 class Counters implements ExecStats {
   rowsRead = 0;
   indexEntries = 0;
@@ -92,6 +154,8 @@ class Execution implements ExecEnv, Source {
   readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
   readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
+  readonly foreign: ReadonlyMap<string, ExecEnv> | undefined;
+  readonly schemas: ExecEnv['schemas'];
   /** Subquery plans of this execution (a correlated one runs once per outer row: planned once). */
   private planned: Map<LogicalPlan, PhysicalPlan> | null = null;
   private source_: Source | null = null;
@@ -121,6 +185,13 @@ class Execution implements ExecEnv, Source {
       (sub) => this.runSubquery(sub),
       (sub) => this.subplan(sub),
     );
+    const store = opts.foreign;
+    this.foreign = store ? foreignEnvs(store, this) : undefined;
+    if (store) {
+      const own = new ForeignEnv({ ...store, view: store.home, readers }, this);
+      const other = this.foreign?.values().next().value ?? new ForeignEnv(store, this);
+      this.schemas = store.schema === 'temp' ? { main: own, temp: other } : { main: other, temp: own };
+    }
   }
 
   /** The result's rows (this object: openResult's callers take `source` and `stats` apart). */
@@ -146,6 +217,15 @@ class Execution implements ExecEnv, Source {
   private runSubquery(sub: LogicalPlan): readonly Row[] {
     return drain(build(this.subplan(sub), this));
   }
+}
+
+/** The foreign store's environment for each of its tables `env`'s view holds (combinedView). */
+function foreignEnvs(store: ForeignStore, env: ExecEnv): ReadonlyMap<string, ExecEnv> {
+  const foreign = new ForeignEnv(store, env);
+  const out = new Map<string, ExecEnv>();
+  for (const [name, c] of store.view.collections)
+    if (env.view.collections.get(name) === c) out.set(name, foreign);
+  return out;
 }
 
 /** Open a result: nothing is read until the first next(). */

@@ -18,7 +18,9 @@ import { E } from './expr';
 import type { Expr } from './expr';
 import { L } from './logical';
 import type { LogicalPlan, SharedCte } from './logical';
-import { physicalPlan, openResult } from './run';
+import { combinedView, physicalPlan, openResult } from './run';
+import type { ForeignStore } from './run';
+import type { ReadView } from '../storage/row-reader';
 import type { RunOptions } from './run';
 import { hasSubquery } from './expr-columns';
 import { exprText } from './explain';
@@ -337,7 +339,7 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
  * the table being inserted into in full first, so the new rows never feed the query.
  */
 function selectedRows(engine: Engine, select: { readonly plan: LogicalPlan }, ctx: ExecContext): unknown[][] {
-  const view = engine.currentView();
+  const view = queryView(engine, ctx);
   const { source } = openResult(physicalPlan(select.plan, view), view, runOptions(engine, view, ctx));
   const rows: unknown[][] = [];
   for (let r = source.next(); r !== null; r = source.next()) rows.push([...r]);
@@ -504,7 +506,7 @@ export function writeAccessPlan(pkColumn: number, write: UpdatePlan | DeletePlan
 /** The rows of a write's access plan, read in full before any change (no Halloween problem). */
 function accessRows(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[][] {
   const projected = writeAccessPlan(collectionOrThrow(engine, write.collection).compiled.pkColumn, write);
-  const view = engine.currentView();
+  const view = queryView(engine, ctx);
   const { source } = openResult(physicalPlan(projected, view), view, runOptions(engine, view, ctx));
   const rows: unknown[][] = [];
   for (let r = source.next(); r !== null; r = source.next()) rows.push(r.length === 1 ? [r[0]] : [...r]);
@@ -518,11 +520,32 @@ function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecC
 /** Rows of shared CTEs per statement execution: every query a write runs reuses them. */
 const statementCtes = new WeakMap<ExecContext, Map<SharedCte, ExecRow[]>>();
 
-function runOptions(engine: Engine, view: ReturnType<Engine['currentView']>, ctx: ExecContext): RunOptions {
+/**
+ * Tables of another store a write's queries read (a connection's TEMP tables beside main ones,
+ * planner/foreign-tables.ts): that store, as of the statement's start, and the tables' names.
+ */
+export interface ForeignReads {
+  readonly store: ForeignStore;
+  readonly names: readonly string[];
+}
+
+/** Per statement execution: the foreign tables its queries read. */
+const statementForeign = new WeakMap<ExecContext, ForeignReads>();
+
+/** The view a write's query runs over: the engine's, with the statement's foreign tables. */
+function queryView(engine: Engine, ctx: ExecContext): ReadView {
+  const view = engine.currentView();
+  const foreign = statementForeign.get(ctx);
+  return foreign ? combinedView(view, foreign.store.view, foreign.names) : view;
+}
+
+function runOptions(engine: Engine, view: ReadView, ctx: ExecContext): RunOptions {
   let shared = statementCtes.get(ctx);
   if (!shared) statementCtes.set(ctx, (shared = new Map()));
   const opts: RunOptions = { readers: engine.readersFor(view), params: ctx.params, sharedCtes: shared };
   if (ctx.session) opts.session = ctx.session;
+  const foreign = statementForeign.get(ctx);
+  if (foreign) opts.foreign = foreign.store;
   return opts;
 }
 
@@ -718,14 +741,16 @@ export function executeWrite(
   params: ExecContext['params'],
   session?: ExecContext['session'],
   fk: ForeignKeyGuard | null = null,
+  foreign: ForeignReads | null = null,
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
+  if (foreign) statementForeign.set(ctx, foreign);
   // Subqueries in VALUES and SET see the snapshot the statement started from, read once. The
   // snapshot is taken only when the statement has one: taking it makes the next write to every
   // tree copy its path (copy-on-write), which a plain UPSERT would pay on every row.
   if (!writeHasSubquery(plan)) return runWritePlan(engine, plan, ctx, fk);
-  const view = engine.currentView();
+  const view = queryView(engine, ctx);
   ctx.runPlan = (sub) => {
     const rows: unknown[][] = [];
     const { source } = openResult(physicalPlan(sub, view), view, runOptions(engine, view, ctx));
