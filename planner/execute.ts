@@ -44,6 +44,7 @@ import { drain, source } from './source';
 import { touchRows } from './touch';
 import { Bounds } from './bounds';
 import { routedEnv } from './foreign-tables';
+import { projectedInput } from './projected-scan';
 import type { Source } from './source';
 
 export type { Source } from './source';
@@ -66,6 +67,8 @@ export interface ExecEnv {
    * accepts it, else null; only `columns` need be present in the row `test` sees.
    */
   readonly scanRowWhere?: ScanRowWhere;
+  /** A scan's read of a few columns only (storage/row-readers.ts ScanRowColumns). */
+  readonly scanRowColumns?: RowReaders['scanRowColumns'];
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
@@ -752,8 +755,9 @@ function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: Exe
 function aggregateInput(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source {
   const lean =
     countsRowsOnly(node) && node.input.kind === 'Filter' ? pushedFilter(node.input, env, true) : null;
-  // polled as build() would: the interrupt check (timeoutMs, cancel) must reach a lean count too.
-  return lean ? polled(lean) : build(node.input, env);
+  const reduced = lean ?? projectedInput(node, env, pkWalk);
+  // polled as build() would: the interrupt check (timeoutMs, cancel) must reach these too.
+  return reduced ? polled(reduced) : build(node.input, env);
 }
 
 export function build(plan: PhysicalPlan, env: ExecEnv): Source {

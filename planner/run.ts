@@ -95,6 +95,7 @@ class ForeignEnv implements ExecEnv {
   readonly readRow: ExecEnv['readRow'];
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
+  readonly scanRowColumns: ExecEnv['scanRowColumns'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly scanPageColumn: ExecEnv['scanPageColumn'];
@@ -110,6 +111,7 @@ class ForeignEnv implements ExecEnv {
     this.readRow = readers.readRow;
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
+    this.scanRowColumns = readers.scanRowColumns;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.scanPageColumn = readers.scanPageColumn;
@@ -147,6 +149,7 @@ class Execution implements ExecEnv, Source {
   readonly readRow: ExecEnv['readRow'];
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
+  readonly scanRowColumns: ExecEnv['scanRowColumns'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly scanPageColumn: ExecEnv['scanPageColumn'];
@@ -170,6 +173,7 @@ class Execution implements ExecEnv, Source {
     this.readRow = readers.readRow;
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
+    this.scanRowColumns = readers.scanRowColumns;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.scanPageColumn = readers.scanPageColumn;

@@ -117,7 +117,8 @@ export abstract class EngineRows extends EngineCore {
     noteKey(state, pk);
     if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
     txn.rowLocations.push(location);
-    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: this.stagedEnd(txn) - location });
+    // Measured (storage/heap-bytes.ts) only if the row cache takes the row at commit.
+    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: -1 });
     return previous === undefined ? 'inserted' : 'replaced';
   }
 

@@ -12,12 +12,22 @@
  * `lower(sku), price * qty … WHERE qty = ?` query 1.13x -> 1.62x).
  */
 import { homeSlot } from './number-memo';
+import { rowHeapBytes } from './heap-bytes';
 
 export interface CachedRow {
   collectionId: number;
   row: unknown[];
-  /** Approximate size: the encoded frame length. */
+  /**
+   * Approximate bytes the decoded row holds on the heap (storage/heap-bytes.ts), what the budget
+   * counts; negative: not measured yet (a committed row, measured only if the cache takes it).
+   */
   bytes: number;
+}
+
+/** An entry's size, measured on first need. */
+function sizeOf(entry: CachedRow): number {
+  if (entry.bytes < 0) entry.bytes = rowHeapBytes(entry.row);
+  return entry.bytes;
 }
 
 /** Key slots: locations are non-negative, so these two never collide with one. */
@@ -109,7 +119,7 @@ export class RowCache {
   }
 
   set(location: number, entry: CachedRow): void {
-    if (entry.bytes > this.budgetBytes / 4) return; // a huge row would flush everything else
+    if (sizeOf(entry) > this.budgetBytes / 4) return; // a huge row would flush everything else
     const keys = this.keys;
     const mask = keys.length - 1;
     let free = -1;
@@ -154,7 +164,7 @@ export class RowCache {
   setMany(locations: readonly number[], entries: readonly CachedRow[]): void {
     const n = Math.min(locations.length, entries.length);
     let from = n;
-    for (let bytes = 0; from > 0 && bytes + entries[from - 1].bytes <= this.budgetBytes; from--)
+    for (let bytes = 0; from > 0 && bytes + sizeOf(entries[from - 1]) <= this.budgetBytes; from--)
       bytes += entries[from - 1].bytes;
     const need = (this.filled + n - from) * 2;
     if (need > this.keys.length) {
@@ -171,7 +181,7 @@ export class RowCache {
    * collect) — the classic LRU-flooding problem.
    */
   offer(location: number, entry: CachedRow): void {
-    if (this.total + entry.bytes > this.budgetBytes) return;
+    if (this.total + sizeOf(entry) > this.budgetBytes) return;
     this.set(location, entry);
   }
 

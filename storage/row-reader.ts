@@ -5,6 +5,7 @@
  * the database itself: the engine's current file, durable end and transaction are read through
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
+import { rowHeapBytes } from './heap-bytes';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
@@ -189,7 +190,7 @@ export class RowReader {
     // A valid checksum does not make a valid row: every value is checked against the schema.
     if (this.src.schemaOf(body[0])?.isStoredRow(row) === false)
       throw corruptAt(location, 'record that does not match its collection schema');
-    return { collectionId: body[0], row, bytes: FRAME_HEADER_SIZE + header.length };
+    return { collectionId: body[0], row, bytes: rowHeapBytes(row) };
   }
 
   /**
@@ -253,8 +254,57 @@ export class RowReader {
       const row = defaults ? widenRow(raw, defaults) : raw;
       return test(row, row !== raw) ? row : null;
     }
-    // Header fields read in place: no header object per row (a cold scan's garbage).
     const buf = (this.window as Window).buf;
+    const defaulted = this.decodeColumns(buf, offset, location, columns, defaults);
+    const probe = this.probeRow;
+    const pass = test(probe, defaulted);
+    for (const c of columns) probe[c] = MISSING;
+    if (!pass) return null;
+    if (!whole) return ACCEPTED_ROW;
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    return defaults ? widenRow(row, defaults) : row;
+  }
+
+  /** See ScanRowColumns (storage/row-readers.ts). */
+  scanRowColumns(
+    view: ReadView,
+    at: ScanPosition,
+    columns: readonly number[],
+    width: number,
+    defaults: readonly unknown[] | null = null,
+  ): unknown[] {
+    const known = this.rowAtHand(view, at);
+    const location = at.value;
+    const offset = known ? -1 : this.frameOffset(location);
+    if (known || offset < 0) {
+      const raw = known ?? this.readRow(location);
+      return defaults ? widenRow(raw, defaults) : raw;
+    }
+    const buf = (this.window as Window).buf;
+    this.decodeColumns(buf, offset, location, columns, defaults);
+    const probe = this.probeRow;
+    const row = new Array<unknown>(width).fill(null);
+    for (const c of columns) {
+      row[c] = probe[c];
+      probe[c] = MISSING;
+    }
+    return row;
+  }
+
+  /**
+   * Decode `columns` of the record frame at `offset` of `buf` (location `location`) into the
+   * probe row, checksum and stored forms checked; columns an older row lacks (added by ALTER
+   * TABLE) read as the defaults of the view's schema. Whether any did. The caller resets the
+   * probe's `columns` to MISSING once done with them.
+   */
+  private decodeColumns(
+    buf: Buffer,
+    offset: number,
+    location: number,
+    columns: readonly number[],
+    defaults: readonly unknown[] | null,
+  ): boolean {
+    // Header fields read in place: no header object per row (a cold scan's garbage).
     const length = u32(buf, offset);
     const start = offset + FRAME_HEADER_SIZE;
     if (buf[offset + 4] !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
@@ -268,8 +318,7 @@ export class RowReader {
       if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
       throw err;
     }
-    // Columns an older row lacks (added by ALTER TABLE) read as the defaults of the view's schema;
-    // the columns it has must have their stored form (a valid checksum does not make a valid row).
+    // The columns the row has must have their stored form (a valid checksum does not make a valid row).
     const schema = this.src.schemaOf(collectionId);
     const fill = defaults ?? schema?.storedDefaults;
     const checks = schema?.storedColumnChecks;
@@ -286,12 +335,7 @@ export class RowReader {
         throw corruptAt(location, 'record that does not match its collection schema');
       }
     }
-    const pass = test(probe, defaulted);
-    for (const c of columns) probe[c] = MISSING;
-    if (!pass) return null;
-    if (!whole) return ACCEPTED_ROW;
-    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
-    return defaults ? widenRow(row, defaults) : row;
+    return defaulted;
   }
 
   /**
@@ -407,6 +451,8 @@ export class RowReader {
         readRowSequential: (at) => this.readRowAhead(view, at),
         scanRowWhere: (at, columns, test, defaults, whole) =>
           this.scanRowWhere(view, at, columns, test, defaults, whole),
+        scanRowColumns: (at, columns, width, defaults) =>
+          this.scanRowColumns(view, at, columns, width, defaults),
         scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
         scanPageColumn: (page, column) => this.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>

@@ -33,6 +33,18 @@ export type ScanRowWhere = (
 ) => unknown[] | null;
 
 /**
+ * A scan's read of `columns` alone (a consumer that reads no other column of the row): a row in
+ * memory comes back whole; one that is not is decoded for those columns only into a new row of
+ * `width` values whose other columns are null, and is not kept. `defaults` as for ScanRowWhere.
+ */
+export type ScanRowColumns = (
+  at: ScanPosition,
+  columns: readonly number[],
+  width: number,
+  defaults?: readonly unknown[] | null,
+) => unknown[];
+
+/**
  * What a ScanRowWhere called with `whole` false returns for an accepted row it did not have in
  * memory: the caller only counts rows, so the row is neither decoded whole nor kept.
  */
@@ -44,6 +56,8 @@ export interface RowReaders {
   readRowSequential?: (at: ScanPosition) => unknown[];
   /** Filtered scans push their predicate into the reads through this when given. */
   scanRowWhere?: ScanRowWhere;
+  /** Scans whose consumer reads a few columns decode only those through this when given. */
+  scanRowColumns?: ScanRowColumns;
   /**
    * A numeric column of the rows of the leaf at a scan position, NaN for NULL, kept beside the
    * leaf (storage/scan-memo.ts), or undefined when there is none yet: a filter on numbers then
