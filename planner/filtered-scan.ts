@@ -68,6 +68,8 @@ export function filteredScan(
   };
   // Whether the next accepted row must be read whole (always, unless lean and one was).
   let whole = true;
+  // A run sink's consumer reads only `columns` of the rows it is handed: no row is decoded whole.
+  const full: true | 'columns' = sink ? 'columns' : true;
   // A count over the whole table counts each leaf not decoded yet from the columns stored beside
   // its page (storage/column-pages.ts) once it needs no row whole: the leaf is never decoded and
   // none of its rows read. `pending` holds the matches counted so (order means nothing to a count).
@@ -127,7 +129,7 @@ export function filteredScan(
             cur.moveWithinLeaf(to);
             env.stats.rowsRead++;
           }
-          const row = scanRowWhere(cur, columns, test, defaults);
+          const row = scanRowWhere(cur, columns, test, defaults, full);
           if (row !== null) return row;
           continue;
         }
@@ -149,19 +151,19 @@ export function filteredScan(
           if (verdict === false) continue;
           if (verdict === true) {
             if (!whole) return ACCEPTED_ROW;
-            const row = scanRowWhere(cur, columns, pass, defaults);
+            const row = scanRowWhere(cur, columns, pass, defaults, full);
             if (row !== null) return accept(row);
             continue;
           }
         }
         if (fill) {
           at = cur.position;
-          const row = scanRowWhere(cur, columns, record, defaults, whole);
+          const row = scanRowWhere(cur, columns, record, defaults, whole && full);
           if (row !== null) return accept(row);
           continue;
         }
       }
-      const row = scanRowWhere(cur, columns, test, defaults, whole);
+      const row = scanRowWhere(cur, columns, test, defaults, whole && full);
       if (row !== null) return accept(row);
     }
     if (fill && leaf && keep) fill.keep(leaf, keep);

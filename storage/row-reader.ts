@@ -97,6 +97,9 @@ const MISSING = undefined;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
+/** Records decoded whole, and for a few columns only (tests count the work with these). */
+export const rowDecodeStats = { whole: 0, partial: 0 };
+
 export class RowReader {
   readonly cache: RowCache;
   /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
@@ -183,6 +186,7 @@ export class RowReader {
     const payload = buf.subarray(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + header.length);
     if (!checksumVerified && !frameChecksumOk(buf, at, payload, header.crc))
       throw corruptAt(location, 'record checksum mismatch');
+    rowDecodeStats.whole++;
     const body = decodePayload(payload, location);
     if (!Array.isArray(body) || typeof body[0] !== 'number' || !Array.isArray(body[2]))
       throw corruptAt(location, 'record payload');
@@ -240,7 +244,7 @@ export class RowReader {
     columns: readonly number[],
     test: (row: unknown[], defaulted: boolean) => boolean,
     defaults: readonly unknown[] | null = null,
-    whole = true,
+    whole: boolean | 'columns' = true,
   ): unknown[] | null {
     const location = at.value;
     const known = this.rowAtHand(view, at);
@@ -258,8 +262,13 @@ export class RowReader {
     const defaulted = this.decodeColumns(buf, offset, location, columns, defaults);
     const probe = this.probeRow;
     const pass = test(probe, defaulted);
-    for (const c of columns) probe[c] = MISSING;
+    const partial = pass && whole === 'columns' ? new Array<unknown>(probe.length).fill(null) : null;
+    for (const c of columns) {
+      if (partial) partial[c] = probe[c];
+      probe[c] = MISSING;
+    }
     if (!pass) return null;
+    if (partial) return partial;
     if (!whole) return ACCEPTED_ROW;
     const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
     return defaults ? widenRow(row, defaults) : row;
@@ -311,6 +320,7 @@ export class RowReader {
     if (!frameChecksumOkAt(buf, offset, length, u32(buf, offset + 16)))
       throw corruptAt(location, 'record checksum mismatch');
     const probe = this.probeRow;
+    rowDecodeStats.partial++;
     let collectionId: number;
     try {
       collectionId = readColumns(buf, start, start + length, columns, probe);

@@ -22,14 +22,15 @@ export interface ScanPosition {
  * widened to their length; `test`'s second argument is then true when some of the row's `columns`
  * were not stored and read as defaults (a value a later schema change could make different).
  * With `whole` false the caller needs no values of an accepted row: one not in memory comes back
- * as ACCEPTED_ROW.
+ * as ACCEPTED_ROW; with 'columns' it reads only `columns`: one not in memory comes back as a new
+ * row holding those (the others null), decoded no further and not kept.
  */
 export type ScanRowWhere = (
   at: ScanPosition,
   columns: readonly number[],
   test: (row: unknown[], defaulted: boolean) => boolean,
   defaults?: readonly unknown[] | null,
-  whole?: boolean,
+  whole?: boolean | 'columns',
 ) => unknown[] | null;
 
 /**

@@ -11,6 +11,7 @@ import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { normRow } from '../differential/normalize';
 import { tmpDir } from '../helpers/tmp';
+import { rowDecodeStats } from '../../storage/row-reader';
 
 const tmp = tmpDir();
 afterAll(() => tmp.cleanup());
@@ -66,7 +67,9 @@ test('aggregates over cold rows equal SQLite, and build no whole rows', () => {
       const conn = connect(file, { readOnly: true });
       try {
         const want = (sqlite.prepare(sql).raw().all() as unknown[][]).map(normRow);
+        const whole = rowDecodeStats.whole;
         expect({ sql, rows: rowsOf(conn, sql) }).toEqual({ sql, rows: want });
+        expect({ sql, wholeDecodes: rowDecodeStats.whole - whole }).toEqual({ sql, wholeDecodes: 0 });
         // Decoded for their columns alone: no row reached the cache.
         expect({ sql, cached: conn.database.storage.cachedRowCount }).toEqual({ sql, cached: 0 });
       } finally {
@@ -137,4 +140,32 @@ test('projected GROUP BY over random tables equals SQLite (property)', () => {
     ),
     { numRuns: 60, seed: 20261503 },
   );
+});
+
+test('a whole-table aggregate whose rows fit no cache decodes only its columns', () => {
+  // Built in this process (leaves in memory, no column pages) with a budget far below the rows:
+  // the aggregate reads most rows from the file, each for its folded columns alone.
+  const file = tmp.file();
+  const conn = connect(file, { cacheBytes: 64 * 1024 });
+  const sqlite = new BetterSqlite3(':memory:');
+  try {
+    for (const db of [conn, sqlite] as const) {
+      const run = (s: string): unknown => ('exec' in db ? db.exec(s) : conn.execute(s));
+      run(DDL);
+      run(
+        `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 4000)
+         INSERT INTO t SELECT i, 'g' || (i % 4), i % 97, i / 8.0, 'note ' || i, 'pad', i % 3 FROM c`,
+      );
+    }
+    conn.commit();
+    const sql = 'SELECT count(*), sum(n), avg(x), max(x), min(n) FROM t';
+    const whole = rowDecodeStats.whole;
+    const partial = rowDecodeStats.partial;
+    expect(rowsOf(conn, sql)).toEqual((sqlite.prepare(sql).raw().all() as unknown[][]).map(normRow));
+    expect(rowDecodeStats.whole - whole).toBe(0);
+    expect(rowDecodeStats.partial - partial).toBeGreaterThan(1000);
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
 });
