@@ -4,17 +4,18 @@
  * "the cache budget counts what it really holds"). Decoded rows are several times their encoded
  * size: each array, string and non-small number is an object with a header.
  *
- * The constants are for Node's default 64-bit build (no pointer compression: 8-byte slots) and
- * were fitted to heap measurements of rows decoded from records (test/storage/heap-bytes.test.ts
- * measures them again): a row of four small fields `[5, 'n5', 5, 2.5]` took 240 bytes, a bench
- * item of seven (two numbers, a 36-character uuid, four shorter strings) 571. Decoded arrays carry
- * spare capacity, and decoded strings more than their characters.
+ * The constants are V8's object sizes on Node's default 64-bit build (no pointer compression:
+ * 8-byte slots), checked against the heap rows decoded from records really take once the decoder
+ * runs optimized (test/storage/heap-bytes.test.ts measures them again): `[5, 'n5', 5, 2.5]` takes
+ * 120 bytes — the array 48, its four slots 32, the string 24, the heap number 16. The decoder's
+ * first few thousand rows, before it is optimized, come out up to twice as large (arrays grown
+ * with spare capacity); a cache lives far longer than that.
  */
 
-/** A row array: the JSArray and its backing store's header and spare capacity. */
-const ROW_OVERHEAD = 128;
-/** A string's header and what decoding adds beyond its characters. */
-const STRING_OVERHEAD = 56;
+/** A row array: the JSArray object and its backing store's header. */
+const ROW_OVERHEAD = 48;
+/** A sequential string's header (its characters are counted apart, rounded up to 8 bytes). */
+const STRING_OVERHEAD = 16;
 /** A number that is not a small integer lives in a heap number of its own. */
 const HEAP_NUMBER = 16;
 
@@ -49,4 +50,15 @@ export function rowHeapBytes(row: readonly unknown[]): number {
   let n = ROW_OVERHEAD + 8 * row.length;
   for (let i = 0; i < row.length; i++) n += valueHeapBytes(row[i]);
   return n;
+}
+
+/**
+ * What holding one row in a cache costs beside the row: its entry object and its slots in the
+ * cache's tables (kept at most half full), measured with the row cache's own bookkeeping.
+ */
+export const CACHE_ENTRY_BYTES = 96;
+
+/** A cached row's charge against its cache's budget. */
+export function cachedRowBytes(row: readonly unknown[]): number {
+  return rowHeapBytes(row) + CACHE_ENTRY_BYTES;
 }

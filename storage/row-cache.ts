@@ -12,7 +12,7 @@
  * `lower(sku), price * qty … WHERE qty = ?` query 1.13x -> 1.62x).
  */
 import { homeSlot } from './number-memo';
-import { rowHeapBytes } from './heap-bytes';
+import { cachedRowBytes } from './heap-bytes';
 
 export interface CachedRow {
   collectionId: number;
@@ -26,7 +26,7 @@ export interface CachedRow {
 
 /** An entry's size, measured on first need. */
 function sizeOf(entry: CachedRow): number {
-  if (entry.bytes < 0) entry.bytes = rowHeapBytes(entry.row);
+  if (entry.bytes < 0) entry.bytes = cachedRowBytes(entry.row);
   return entry.bytes;
 }
 

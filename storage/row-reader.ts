@@ -5,7 +5,7 @@
  * the database itself: the engine's current file, durable end and transaction are read through
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
-import { rowHeapBytes } from './heap-bytes';
+import { cachedRowBytes } from './heap-bytes';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
@@ -194,7 +194,7 @@ export class RowReader {
     // A valid checksum does not make a valid row: every value is checked against the schema.
     if (this.src.schemaOf(body[0])?.isStoredRow(row) === false)
       throw corruptAt(location, 'record that does not match its collection schema');
-    return { collectionId: body[0], row, bytes: rowHeapBytes(row) };
+    return { collectionId: body[0], row, bytes: cachedRowBytes(row) };
   }
 
   /**

@@ -23,15 +23,26 @@ function settledHeap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Heap bytes per row of `count` rows decoded from their records, and the estimate's mean. */
+/**
+ * Heap bytes per row of `count` rows decoded from their records, and the estimate's mean. The
+ * median of three measurements: garbage of earlier tests in this worker may be collected inside
+ * one of them and make it read low.
+ */
 function measure(make: (i: number) => unknown[], count = 20_000): { real: number; estimate: number } {
   const records = Array.from({ length: count }, (_, i) => encodePayload([1, i, make(i)]));
-  const before = settledHeap();
-  const rows = records.map((r) => (decodePayload(r) as unknown[])[2] as unknown[]);
-  const after = settledHeap();
+  // Warm the decoder up: until it runs optimized it builds arrays with spare capacity.
+  for (let k = 0; k < 3; k++) for (const r of records) decodePayload(r);
+  const kept: unknown[][][] = [];
+  const deltas: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const before = settledHeap();
+    kept.push(records.map((r) => (decodePayload(r) as unknown[])[2] as unknown[]));
+    deltas.push((settledHeap() - before) / count);
+  }
+  deltas.sort((a, b) => a - b);
   let estimate = 0;
-  for (const r of rows) estimate += rowHeapBytes(r);
-  return { real: (after - before) / count, estimate: estimate / count };
+  for (const r of kept[0]) estimate += rowHeapBytes(r);
+  return { real: deltas[1], estimate: estimate / count };
 }
 
 const shapes: [string, (i: number) => unknown[]][] = [
@@ -91,8 +102,10 @@ test('reading a table end to end with a small cacheBytes keeps the heap near the
     // Point reads in an order that defeats any locality: every row is decoded and offered.
     for (let i = 0; i < 100_000; i++) reader.get('items', (i * 7919) % 100_000);
     const grown = settledHeap() - before;
-    // Decoded rows beyond the budget are dropped (100,000 rows hold about 25 MB decoded).
-    expect(grown).toBeLessThan(1.5 * budget);
+    // Decoded rows beyond the budget are dropped (100,000 rows hold about 25 MB decoded; counted
+    // by encoded length, as before, the cache kept ~18 MB). Within 2×: the decoder's first rows,
+    // before it runs optimized, come out larger than the estimate (storage/heap-bytes.ts).
+    expect(grown).toBeLessThan(2 * budget);
   } finally {
     reader.close();
   }
