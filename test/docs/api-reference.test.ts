@@ -60,9 +60,9 @@ describe('docs/api.md covers the Database API', () => {
       expect(headings.some((h) => h.includes(`${name}(`))).toBe(true);
   });
 
-  test('the row cache budget says what it counts and the heap factor', () => {
+  test('the row cache budget says what it counts: heap bytes, with measured row sizes', () => {
     const section = doc.slice(doc.indexOf('## Memory: the row cache budget'));
-    expect(section).toMatch(/encoded/);
-    expect(section).toMatch(/factor of \*\*5\.5\*\*/);
+    expect(section).toMatch(/counts each cached row at what the decoded row holds on the JavaScript heap/);
+    expect(section).toMatch(/holds about 120 bytes/);
   });
 });
