@@ -44,6 +44,25 @@ describe('ScanMemo', () => {
     memo.set(pos({}, 0, 1), ['huge'], 400); // over a quarter of the budget: never kept
     expect(memo.bytes).toBeLessThanOrEqual(1000);
   });
+
+  test("rows flooding the budget do not take a leaf's number columns with them; those have their own", () => {
+    const memo = new ScanMemo(1000);
+    const kept = {};
+    const col = { locations: new Float64Array([10, 11]), values: new Float64Array([1, 2]) };
+    memo.putNumberColumn(kept, 3, col);
+    memo.set(pos(kept, 0, 10), ['a'], 20);
+    // A scan over far more rows than the budget memoizes each: the rows of `kept` go first.
+    for (let i = 0; i < 200; i++) memo.set(pos({}, 0, 1000 + i), [i], 50);
+    expect(memo.get(pos(kept, 0, 10))).toBeUndefined();
+    expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBe(col);
+    // Columns past their quarter of the budget go oldest first.
+    const later = Array.from({ length: 20 }, () => ({}));
+    for (const leaf of later)
+      memo.putNumberColumn(leaf, 0, { locations: new Float64Array(1), values: new Float64Array(1) });
+    expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBeUndefined();
+    expect(memo.numberColumn(pos(later[19], 0, 0), 0, [0])).toBeDefined();
+    expect(memo.bytes).toBeLessThanOrEqual(1000 + 250);
+  });
 });
 
 type Op =
