@@ -174,7 +174,12 @@ export class WorkerChannel {
     const ctl = this.ctl;
     for (;;) {
       const bell = Atomics.load(ctl, BELL);
-      if (Atomics.load(ctl, POSTED) !== this.received) return;
+      // Only a message posted and not yet received sends the thread back to its event loop. The
+      // main thread counts a message after posting it, so the event loop may have delivered it
+      // before the count went up (received ahead of POSTED): leaving the park then would leave it
+      // for good — nothing would park the thread again, and the next fast request would wait
+      // forever. Stay; the count catches up with a ring of the bell.
+      if (((Atomics.load(ctl, POSTED) - this.received) | 0) > 0) return;
       const seq = Atomics.load(ctl, REQUEST);
       if (seq !== this.served) {
         this.served = seq;
