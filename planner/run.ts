@@ -89,9 +89,8 @@ export function physicalPlan(
  * with --trace-gc-nvp: ~4 MB promoted per scavenge, none with pretenuring off). Instances of a
  * class carry no allocation site, so they stay young and die young.
  */
-/** The environment of a foreign store's tables within one execution (planner/foreign-tables.ts). */
-class ForeignEnv implements ExecEnv {
-  readonly view: ReadView;
+/** The row readers of one store, as an ExecEnv holds them (both environments below). */
+abstract class StoreReaders {
   readonly readRow: ExecEnv['readRow'];
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
@@ -99,15 +98,8 @@ class ForeignEnv implements ExecEnv {
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly scanPageColumn: ExecEnv['scanPageColumn'];
-  readonly ctx: ExecContext;
-  readonly stats: ExecStats;
-  readonly sortBudgetBytes: number;
-  readonly hashJoinBudgetBytes: number | undefined;
-  readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
 
-  constructor(store: ForeignStore, parent: ExecEnv) {
-    const readers = store.readers;
-    this.view = store.view;
+  constructor(readers: RowReaders) {
     this.readRow = readers.readRow;
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
@@ -115,6 +107,21 @@ class ForeignEnv implements ExecEnv {
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.scanPageColumn = readers.scanPageColumn;
+  }
+}
+
+/** The environment of a foreign store's tables within one execution (planner/foreign-tables.ts). */
+class ForeignEnv extends StoreReaders implements ExecEnv {
+  readonly view: ReadView;
+  readonly ctx: ExecContext;
+  readonly stats: ExecStats;
+  readonly sortBudgetBytes: number;
+  readonly hashJoinBudgetBytes: number | undefined;
+  readonly sharedCtes: Map<SharedCte, Row[]> | undefined;
+
+  constructor(store: ForeignStore, parent: ExecEnv) {
+    super(store.readers);
+    this.view = store.view;
     this.ctx = parent.ctx;
     this.stats = parent.stats;
     this.sortBudgetBytes = parent.sortBudgetBytes;
@@ -143,16 +150,9 @@ class Context implements ExecContext {
 }
 
 /** One execution of a plan: the environment its operators read and the result's source. */
-class Execution implements ExecEnv, Source {
+class Execution extends StoreReaders implements ExecEnv, Source {
   readonly ctx: ExecContext;
   readonly stats: ExecStats;
-  readonly readRow: ExecEnv['readRow'];
-  readonly readRowSequential: ExecEnv['readRowSequential'];
-  readonly scanRowWhere: ExecEnv['scanRowWhere'];
-  readonly scanRowColumns: ExecEnv['scanRowColumns'];
-  readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
-  readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
-  readonly scanPageColumn: ExecEnv['scanPageColumn'];
   readonly sortBudgetBytes: number;
   readonly hashJoinBudgetBytes: number | undefined;
   /** Absent unless the caller shares them; the executor makes its own on first use. */
@@ -168,15 +168,9 @@ class Execution implements ExecEnv, Source {
     readonly view: ReadView,
     opts: RunOptions,
   ) {
+    super(opts.readers);
     const readers = opts.readers;
     this.stats = opts.stats ?? new Counters();
-    this.readRow = readers.readRow;
-    this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
-    this.scanRowWhere = readers.scanRowWhere;
-    this.scanRowColumns = readers.scanRowColumns;
-    this.scanNumberColumn = readers.scanNumberColumn;
-    this.keepNumberColumn = readers.keepNumberColumn;
-    this.scanPageColumn = readers.scanPageColumn;
     this.sortBudgetBytes = opts.sortBudgetBytes ?? DEFAULT_SORT_BUDGET_BYTES;
     this.hashJoinBudgetBytes = opts.hashJoinBudgetBytes;
     this.planned = opts.subplans ?? null;

@@ -76,8 +76,8 @@ export class ScanMemo {
     return s.rows[at.position];
   }
 
-  /** The leaf's slots, made if it has none, and queued for eviction in arrival order. */
-  private queuedSlots(leaf: object): LeafSlots {
+  /** The leaf's slots, made empty (and not queued) if it has none. */
+  private slotsFor(leaf: object): LeafSlots {
     let s = this.slotsOf(leaf);
     if (s === undefined) {
       s = {
@@ -92,6 +92,12 @@ export class ScanMemo {
       this.slots.set(leaf, s);
       this.lastSlots = s;
     }
+    return s;
+  }
+
+  /** The leaf's slots, made if it has none, and queued for eviction in arrival order. */
+  private queuedSlots(leaf: object): LeafSlots {
+    const s = this.slotsFor(leaf);
     if (!s.queued) {
       s.queued = true;
       this.order.push(s);
@@ -185,20 +191,7 @@ export class ScanMemo {
    * cold are never memoized, so numberColumn could not build it from the memo).
    */
   putNumberColumn(leaf: object, column: number, col: NumberColumn): void {
-    let s = this.slotsOf(leaf);
-    if (s === undefined) {
-      s = {
-        locations: [],
-        rows: [],
-        bytes: 0,
-        queued: false,
-        columns: null,
-        columnBytes: 0,
-        columnsQueued: false,
-      };
-      this.slots.set(leaf, s);
-      this.lastSlots = s;
-    }
+    const s = this.slotsFor(leaf);
     s.columns ??= new Map();
     if (s.columns.get(column)) return;
     s.columns.set(column, col);
