@@ -13,6 +13,7 @@ import type { KeyGroup } from '../storage/prefix-memo';
 import { InternalError, QueryError } from '../src/errors';
 import { compileExpr } from './compile-expr';
 import type { Evaluator, Row } from './compile-expr';
+import { KeyRows } from './key-rows';
 import type { Expr } from './expr';
 import type { HashJoinNode, IndexNestedLoopJoinNode, NestedLoopJoinNode, PhysicalPlan } from './physical';
 import { truth } from './sql-values';
@@ -25,12 +26,17 @@ import { Bounds } from './bounds';
 import { touchRows } from './touch';
 import { graceHashJoin, hashJoinBudget } from './hash-spill';
 import { rowBytes } from './row-bytes';
+import { joinedRow } from './joined-row';
 
 /** Inner rows of an IndexNestedLoopJoin fetched per batch (see innerRows). */
 const INNER_BATCH = 64;
 /** Outer rows per batch of primary-key probes (see primaryKeyProbes): the first small, then doubling. */
 const FIRST_OUTER_BATCH = 8;
 const MAX_OUTER_BATCH = 256;
+/** Outer batch size from which a primary-key join keeps the rows it found by key (planner/key-rows.ts). */
+const KEEP_ROWS_FROM_BATCH = 128;
+/** A location slot whose row the key memo already gave. */
+const KEPT = -1;
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
@@ -84,17 +90,17 @@ function* joinRows(
     if (hits)
       for (const i of hits) {
         pollWork();
-        const row = l.concat(right[i]);
+        const row = joinedRow(l, right[i]);
         if (pred && !pred(row)) continue;
         any = true;
         if (matched) matched[i] = 1;
         yield row;
       }
-    if (!any && keepLeft) yield l.concat(noRight);
+    if (!any && keepLeft) yield joinedRow(l, noRight);
   }
   if (matched) {
     const noLeft = nulls(node.leftWidth);
-    for (let i = 0; i < right.length; i++) if (!matched[i]) yield noLeft.concat(right[i]);
+    for (let i = 0; i < right.length; i++) if (!matched[i]) yield joinedRow(noLeft, right[i]);
   }
 }
 
@@ -297,11 +303,11 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
       if (i === null) {
         const done = o;
         o = null;
-        if (!any && keepOuter) return done.concat(noInner);
+        if (!any && keepOuter) return joinedRow(done, noInner);
         continue;
       }
       if (innerFilter && !innerFilter(i)) continue;
-      const row = node.swapped ? i.concat(o) : o.concat(i);
+      const row = node.swapped ? joinedRow(i, o) : joinedRow(o, i);
       if (residual && !residual(row)) continue;
       any = true;
       return row;
@@ -331,6 +337,8 @@ function primaryKeyProbes(
   const noInner = nulls(node.innerWidth);
   const outers: Row[] = [];
   const locs: (number | undefined)[] = [];
+  const slots: number[] = [];
+  let memo: KeyRows | null = null;
   const inners: (Row | null)[] = [];
   const found: Row[] = [];
   let outer: Source | null = null;
@@ -353,25 +361,40 @@ function primaryKeyProbes(
     if (size < MAX_OUTER_BATCH) size *= 2;
     const n = outers.length;
     locs.length = n;
+    slots.length = n;
+    inners.length = n;
+    let probed = 0;
     for (let k = 0; k < n; k++) {
       const v = key(outers[k]);
+      const s = memo === null || v === null ? -1 : memo.slot(v);
+      slots[k] = s;
+      const kept = s < 0 ? undefined : (memo as KeyRows).get(s);
+      if (kept !== undefined) {
+        inners[k] = kept;
+        locs[k] = KEPT;
+        continue;
+      }
       locs[k] = v === null || v === undefined ? undefined : coll.pk.get(v);
+      probed++;
     }
-    env.stats.indexEntries += n;
-    inners.length = n;
+    env.stats.indexEntries += probed;
     found.length = 0;
     for (let k = 0; k < n; k++) {
       const loc = locs[k];
-      if (loc === undefined) inners[k] = null;
-      else {
+      if (loc === KEPT) continue;
+      let wide: Row | null = null;
+      if (loc !== undefined) {
         env.stats.rowsRead++;
         const row = innerEnv.readRow(loc);
-        const wide = defaults === null ? row : widenRow(row, defaults);
-        inners[k] = wide;
+        wide = defaults === null ? row : widenRow(row, defaults);
         found.push(wide);
       }
+      inners[k] = wide;
+      if (slots[k] >= 0) (memo as KeyRows).set(slots[k], wide);
     }
     touchRows(found);
+    // A join that goes on past its first batches probes keys again: keep the rows by key.
+    if (memo === null && size >= KEEP_ROWS_FROM_BATCH) memo = new KeyRows();
   };
   return source(
     () => {
@@ -386,10 +409,10 @@ function primaryKeyProbes(
         const i = inners[at];
         at++;
         if (i !== null && (!innerFilter || innerFilter(i))) {
-          const row = node.swapped ? i.concat(o) : o.concat(i);
+          const row = node.swapped ? joinedRow(i, o) : joinedRow(o, i);
           if (!residual || residual(row)) return row;
         }
-        if (keepOuter) return o.concat(noInner);
+        if (keepOuter) return joinedRow(o, noInner);
       }
     },
     (n) => {

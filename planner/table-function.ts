@@ -13,6 +13,7 @@ import type { PhysicalPlan, TableFunctionPNode } from './physical';
 import { source } from './source';
 import { truth } from './sql-values';
 import { TaggedReal } from './tagged-real';
+import { joinedRow } from './joined-row';
 
 type Build = (plan: PhysicalPlan, env: ExecEnv) => Source;
 
@@ -43,12 +44,12 @@ function* lateralRows(node: TableFunctionPNode, env: ExecEnv, build: Build): Gen
   for (let left = input.next(); left !== null; left = input.next()) {
     let matched = false;
     for (const r of jsonTableRows(node.fn, argsOf(left))) {
-      const row = left.concat(r);
+      const row = joinedRow(left, r);
       if (test && truth(test(row)) !== true) continue;
       matched = true;
       yield row;
     }
-    if (!matched && lateral.type === 'left') yield left.concat(none);
+    if (!matched && lateral.type === 'left') yield joinedRow(left, none);
   }
 }
 

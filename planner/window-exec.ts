@@ -22,6 +22,7 @@ import { callRunner } from './window-calls';
 import type { RowsInMemory } from './window-calls';
 import { frameOffsets } from './window-frame';
 import type { WindowPartition } from './window-frame';
+import { joinedRow } from './joined-row';
 
 /** Keys compared under their collations (NOCASE / RTRIM fold before comparing). */
 export function keyEvals(exprs: readonly Expr[], ctx: ExecContext): Evaluator[] {
@@ -281,14 +282,14 @@ export function specGroups(node: WindowPNode): { spec: WindowSpec; calls: number
 
 /**
  * An input row as the operator's output row: a copy (input rows may be shared, the row cache)
- * with `slots` (the calls' values, null until computed) after its first `width` values; concat
- * keeps the array packed, a row narrower than the node's input is padded first.
+ * with `slots` (the calls' values, null until computed) after its first `width` values; a row
+ * narrower than the node's input is padded first.
  */
 export function widenRow(r: Row, width: number, slots: readonly unknown[]): unknown[] {
-  if (r.length === width) return r.concat(slots);
+  if (r.length === width) return joinedRow(r, slots);
   const row = r.slice(0, width);
   while (row.length < width) row.push(null);
-  return row.concat(slots);
+  return joinedRow(row, slots);
 }
 
 /** Compute every window call over `input`, returning the rows (widened by the calls' slots) in window order. */

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { caseArb } from './generate';
-import { failures, forms, runCase } from './run-case';
+import { explained, failures, forms, runCase } from './run-case';
 
 const SEED = Number(process.env.MV_DIFF_SEED ?? 20261124);
 const RUNS = Number(process.env.MV_DIFF_RUNS ?? 260);
@@ -40,6 +40,10 @@ test(
       `differential row values: ${forms.rowValues} statements (${forms.rowValuesSucceeded} succeeded in both)`,
     );
     expect(forms.rowValuesSucceeded).toBeGreaterThan(RUNS / 10);
+    // Explained by the documented UPDATE-order difference (replayed in primary-key order in
+    // SQLite, run-case.ts): rare; a flood of them would mean the replay hides something.
+    console.log(`differential: ${explained.updateOrder} cases ended at an UPDATE-order difference`);
+    expect(explained.updateOrder).toBeLessThanOrEqual(Math.max(2, RUNS / 1000));
     if (failures.both)
       console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
     if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
