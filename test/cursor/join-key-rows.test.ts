@@ -36,10 +36,10 @@ test('a join over every outer row reads each repeated inner key once', () => {
     cur
       .execute(`EXPLAIN ${sql}`)
       .fetchAll()
-      .map((r) => String(r[0]))
+      .map((r) => String((r as unknown[])[0]))
       .join('\n'),
   ).toContain('IndexNestedLoopJoin inner c using PRIMARY KEY');
-  const rows = cur.execute(sql).fetchAll();
+  const rows = cur.execute(sql).fetchAll() as unknown[][];
   const oracle = new BetterSqlite3(':memory:');
   oracle.exec('CREATE TABLE c (id INTEGER PRIMARY KEY, region TEXT)');
   oracle.exec('CREATE TABLE o (id INTEGER PRIMARY KEY, cid INTEGER, total REAL)');
@@ -109,7 +109,7 @@ test('property: primary-key joins with kept rows equal better-sqlite3 (inner and
           'SELECT o.id, c.id, c.name FROM o LEFT JOIN c ON c.id = o.cid',
           'SELECT c.name, count(*), sum(o.total) FROM o LEFT JOIN c ON c.id = o.cid GROUP BY c.name',
         ]) {
-          const got = bag(cur.execute(sql).fetchAll());
+          const got = bag(cur.execute(sql).fetchAll() as unknown[][]);
           const want = bag(oracle.prepare(sql).raw(true).all() as unknown[][]);
           expect(got).toEqual(want);
         }
