@@ -17,7 +17,7 @@ import type { Expr } from './expr';
 import type { PhysicalPlan } from './physical';
 import { valueCollation } from './sql-text';
 import { filteredScan, numberTests, readsOnly } from './filtered-scan';
-import type { PkWalk, RunSink } from './filtered-scan';
+import type { KeySetFilter, PkWalk, RunSink } from './filtered-scan';
 import { columnsOf } from './expr-columns';
 import { compileExpr } from './compile-expr';
 import { source } from './source';
@@ -57,13 +57,15 @@ export function columnAggregate(
   node: AggregateNode,
   env: ExecEnv,
   walk: PkWalk | null,
-  predicate: Expr | null,
+  predicate: Expr | KeySetFilter | null,
 ): Source | null {
   const columns = foldedColumns(node);
   const scanRowWhere = env.scanRowWhere;
   if (columns === null || walk === null || !scanRowWhere) return null;
-  const numbers = predicate === null ? readsOnly(env) : numberTests(predicate, env);
-  const predColumns = predicate === null ? [] : columnsOf(predicate);
+  const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
+  const expr = prepared === null ? (predicate as Expr | null) : null;
+  const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
+  const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
   if (numbers === null || predColumns === null) return null;
   const read = [...new Set(columns.filter((c) => c >= 0))];
   const { tests, terms } = numbers.withColumns(read);
@@ -87,7 +89,7 @@ export function columnAggregate(
     },
   };
   const evals = compiled.map((c) => c?.eval ?? null);
-  const pred = predicate === null ? () => true : compileExpr(predicate, env.ctx).eval;
+  const pred = prepared ? prepared.pred : expr === null ? () => true : compileExpr(expr, env.ctx).eval;
   const width = node.inputWidth;
   let done = false;
   return source(() => {

@@ -32,7 +32,7 @@ import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
 import { tableFunctionSource } from './table-function';
-import { filteredScan, keySetScan, numberTests } from './filtered-scan';
+import { filteredScan, keySetFilterOf, keySetScan, numberTests } from './filtered-scan';
 import { aggregateRows } from './aggregate-exec';
 import { columnAggregate } from './column-aggregate';
 import { distinctSource } from './distinct-exec';
@@ -716,6 +716,8 @@ function pushedFilter(
 /** columnAggregate over the Aggregate's primary-key walk, filtered or not; null when it does not apply. */
 function foldedAggregate(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source | null {
   const input = node.input;
+  if ((input.kind === 'IndexLookup' || input.kind === 'PrimaryKeyLookup') && input.keysFrom)
+    return foldedKeySet(node, env);
   if (input.kind === 'Filter') return columnAggregate(node, env, pkWalk(input.input, env), input.predicate);
   return columnAggregate(node, env, pkWalk(input, env), null);
 }
@@ -752,6 +754,26 @@ function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: Exe
 }
 
 /** The Aggregate's input: a row-counting consumer over a pushed-down filter reads no row whole. */
+/**
+ * An aggregate over `col IN (SELECT …)`: the lookup is built first (its subquery runs once), and
+ * when it chose a membership scan (keySetScan: many keys) the aggregate folds the scan's column
+ * vectors with the same membership test instead of taking its rows one by one; otherwise it
+ * aggregates the rows of the lookup it built.
+ */
+function foldedKeySet(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source {
+  const start = (): Source => {
+    const inputEnv = env.foreign === undefined ? env : routedEnv(node.input, env);
+    const make = builders[node.input.kind] as (n: PhysicalPlan, e: ExecEnv) => Source;
+    const input = make(node.input, inputEnv);
+    const filter = keySetFilterOf(input);
+    const folded = filter ? columnAggregate(node, inputEnv, filter.walk, filter) : null;
+    return folded ?? aggregateRows(node, env, polled(input), env.sortBudgetBytes);
+  };
+  // Started by the first row asked for, as the other aggregates are.
+  let out: Source | null = null;
+  return source(() => (out ??= start()).next());
+}
+
 function aggregateInput(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source {
   const lean =
     countsRowsOnly(node) && node.input.kind === 'Filter' ? pushedFilter(node.input, env, true) : null;

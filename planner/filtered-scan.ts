@@ -392,6 +392,13 @@ class NumberTests {
       }
     }
     let p = from;
+    if (vectors.length === 1 && this.ops[0] === 'in') {
+      const vals = vectors[0].values;
+      const locs = vectors[0].locations;
+      const set = this.sets[0] as NumberSet;
+      while (p < n && !set.has(vals[p]) && locs[p] === locations[p]) p++;
+      return p;
+    }
     while (p < n && this.test(vectors, p, locations[p]) === false) p++;
     return p;
   }
@@ -530,7 +537,30 @@ export function keySetScan(
     return typeof v === 'bigint' && keys.some((k) => compareValues(k, v) === 0);
   };
   const numbers = new NumberTests(Int32Array.of(c), ['in'], Float64Array.of(0), [set]);
-  return filteredScan({ coll, opts: {}, countsEntries: false }, env, scanRowWhere, [c], pred, numbers);
+  const filter: KeySetFilter = {
+    walk: { coll, opts: {}, countsEntries: false },
+    columns: [c],
+    pred,
+    numbers,
+  };
+  const scan = filteredScan(filter.walk, env, scanRowWhere, filter.columns, pred, numbers);
+  keySetFilters.set(scan, filter);
+  return scan;
+}
+
+/** What a keySetScan tests, for an aggregate above it that folds column vectors instead (column-aggregate.ts). */
+export interface KeySetFilter {
+  readonly walk: PkWalk;
+  readonly columns: readonly number[];
+  readonly pred: (row: Row) => boolean;
+  readonly numbers: NumberTests;
+}
+
+const keySetFilters = new WeakMap<Source, KeySetFilter>();
+
+/** The filter of a source keySetScan returned (not started yet), or undefined for any other source. */
+export function keySetFilterOf(src: Source): KeySetFilter | undefined {
+  return keySetFilters.get(src);
 }
 
 /** Membership of numbers: `has` is false for NaN, which stands for NULL. */
