@@ -10,7 +10,7 @@
  * the sort is stable.
  */
 import { compareValues } from '../storage/compare';
-import { compileCollatedKey, compileExpr, compileTaggedExpr } from './compile-expr';
+import { compileCollatedKey, compileExpr, compilePredicate, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
 import { extremeLoads, makeAccumulator } from './aggregates';
 import type { Accumulator } from './aggregates';
@@ -60,7 +60,7 @@ export function aggregateRows(
   // Tagged: SUM, MIN and MAX over values typed per row must know which whole numbers are REAL.
   const argEvals = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
   const moreEvals = node.aggregates.map((a) => a.more.map((m) => compileExpr(m, env.ctx)));
-  const filters = node.aggregates.map((a) => (a.filter ? compileExpr(a.filter, env.ctx).eval : null));
+  const filters = node.aggregates.map((a) => (a.filter ? compilePredicate(a.filter, env.ctx) : null));
   // An ORDER BY in a call: its key values follow the further arguments (makeAccumulator).
   const orderEvals = node.aggregates.map((a) =>
     (a.orderBy ?? []).map((k) => compileCollatedKey(k.expr, env.ctx)),

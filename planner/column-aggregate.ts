@@ -10,7 +10,7 @@
  * FILTER, over `*` or a top-level INTEGER or REAL column without a collation, and the input is a
  * primary-key walk, filtered or not (the planner marks the node `bareUnread`, see physical.ts).
  */
-import { compileTaggedExpr } from './compile-expr';
+import { compilePredicate, compileTaggedExpr } from './compile-expr';
 import { makeAccumulator, numberFolder } from './aggregates';
 import type { NumberFolder } from './aggregates';
 import type { Expr } from './expr';
@@ -19,7 +19,6 @@ import { valueCollation } from './sql-text';
 import { filteredScan, numberTests, readsOnly } from './filtered-scan';
 import type { KeySetFilter, PkWalk, RunSink } from './filtered-scan';
 import { columnsOf } from './expr-columns';
-import { compileExpr } from './compile-expr';
 import { source } from './source';
 import type { ExecEnv, Source } from './execute';
 
@@ -89,7 +88,7 @@ export function columnAggregate(
     },
   };
   const evals = compiled.map((c) => c?.eval ?? null);
-  const pred = prepared ? prepared.pred : expr === null ? () => true : compileExpr(expr, env.ctx).eval;
+  const pred = prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx);
   const width = node.inputWidth;
   let done = false;
   return source(() => {

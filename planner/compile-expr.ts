@@ -163,6 +163,24 @@ export function compileExpr(e: Expr, ctx: ExecContext): Compiled {
   return { eval: compile(e, ctx), type: typeOf(e) };
 }
 
+/**
+ * `e` as the test of a WHERE, ON, HAVING or FILTER clause: true only when `e` is true. Its AND and
+ * OR operands are tested the way SQLite codes a WHERE (sqlite3ExprIfFalse): an AND whose left side
+ * is not true — false or NULL — rejects the row without evaluating its right side, where an AND
+ * computing a value must evaluate it (NULL AND x is false or NULL depending on x). The same rows
+ * pass either way, but an error the right side raises (a bad ESCAPE, an integer overflow) is not
+ * raised for rows the left side already rejected, as in SQLite.
+ */
+export function compilePredicate(e: Expr, ctx: ExecContext): (row: Row) => boolean {
+  if (e.kind === 'binary' && (e.op === 'and' || e.op === 'or')) {
+    const l = compilePredicate(e.left, ctx);
+    const r = compilePredicate(e.right, ctx);
+    return e.op === 'and' ? (row) => l(row) && r(row) : (row) => l(row) || r(row);
+  }
+  const f = compile(e, ctx);
+  return (row) => truth(f(row)) === true;
+}
+
 /** `e`'s evaluator folding its value under its collation (NOCASE/RTRIM): a sort or order key. */
 export function compileCollatedKey(e: Expr, ctx: ExecContext): Evaluator {
   const f = compile(e, ctx);
@@ -397,6 +415,7 @@ class Site implements CallSite {
   readonly args: readonly Evaluator[];
   readonly types: readonly ValueType[];
   private taggedArgs: readonly Evaluator[] | null = null;
+  private testArgs: readonly ((row: Row) => boolean)[] | null = null;
   constructor(
     readonly exprs: readonly Expr[],
     readonly ctx: ExecContext,
@@ -407,6 +426,10 @@ class Site implements CallSite {
   get tagged(): readonly Evaluator[] {
     this.taggedArgs ??= this.exprs.map((a) => compile(a, this.ctx, true));
     return this.taggedArgs;
+  }
+  get tests(): readonly ((row: Row) => boolean)[] {
+    this.testArgs ??= this.exprs.map((a) => compilePredicate(a, this.ctx));
+    return this.testArgs;
   }
 }
 
@@ -434,14 +457,19 @@ function compileCast(e: Extract<Expr, { kind: 'cast' }>, ctx: ExecContext, tagge
 }
 
 function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext, tagged: boolean): Evaluator {
-  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx, tagged) }));
   const otherwise = e.otherwise ? compile(e.otherwise, ctx, tagged) : () => null;
   if (e.base === null) {
+    // A WHEN is a test, as a WHERE is: its ANDs stop at the first operand that is not true.
+    const tests = e.whens.map((w) => ({
+      when: compilePredicate(w.when, ctx),
+      then: compile(w.then, ctx, tagged),
+    }));
     return (row) => {
-      for (const w of whens) if (truth(w.when(row)) === true) return w.then(row);
+      for (const w of tests) if (w.when(row)) return w.then(row);
       return otherwise(row);
     };
   }
+  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx, tagged) }));
   const base = compile(e.base, ctx);
   const collation = e.collation;
   return (row) => {

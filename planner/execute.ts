@@ -17,7 +17,7 @@ import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowSource } from './window-spill';
 import { polled } from './interrupt';
-import { compileCollatedKey, evalConstant, compileExpr } from './compile-expr';
+import { compileCollatedKey, compileExpr, compilePredicate, evalConstant } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
@@ -509,7 +509,7 @@ const builders: Builders = {
   Filter(node, env) {
     const pushed = pushedFilter(node, env, false);
     if (pushed) return pushed;
-    const pred = compileExpr(node.predicate, env.ctx).eval;
+    const pred = compilePredicate(node.predicate, env.ctx);
     const input = build(node.input, env);
     return source(() => {
       for (let row = input.next(); row !== null; row = input.next())
@@ -709,7 +709,7 @@ function pushedFilter(
   const walk = env.scanRowWhere ? pkWalk(node.input, env) : null;
   const columns = walk ? columnsOf(node.predicate) : null;
   if (!walk || !columns || !env.scanRowWhere) return null;
-  const pred = compileExpr(node.predicate, env.ctx).eval;
+  const pred = compilePredicate(node.predicate, env.ctx);
   return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env), lean);
 }
 

@@ -11,12 +11,11 @@ import type { BTreeSnapshot } from '../storage/btree';
 import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
 import type { KeyGroup } from '../storage/prefix-memo';
 import { InternalError, QueryError } from '../src/errors';
-import { compileExpr } from './compile-expr';
+import { compileExpr, compilePredicate } from './compile-expr';
 import type { Evaluator, Row } from './compile-expr';
 import { KeyRows } from './key-rows';
 import type { Expr } from './expr';
 import type { HashJoinNode, IndexNestedLoopJoinNode, NestedLoopJoinNode, PhysicalPlan } from './physical';
-import { truth } from './sql-values';
 import { tupleKey } from './value-key';
 import type { ExecEnv, Source } from './execute';
 import { source } from './source';
@@ -49,8 +48,7 @@ function fromGenerator(gen: Generator<Row, void, void>): Source {
 
 function predicateOf(e: Expr | null, env: ExecEnv): ((row: Row) => boolean) | null {
   if (!e) return null;
-  const f = compileExpr(e, env.ctx).eval;
-  return (row) => truth(f(row)) === true;
+  return compilePredicate(e, env.ctx);
 }
 
 function drainAll(src: Source): Row[] {

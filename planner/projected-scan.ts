@@ -7,7 +7,7 @@
  */
 import { widenDefaults } from '../storage/collection-state';
 import type { ScanRowColumns } from '../storage/row-readers';
-import { compileExpr } from './compile-expr';
+import { compilePredicate } from './compile-expr';
 import { columnsOf } from './expr-columns';
 import type { AggregatePNode, PhysicalPlan } from './physical';
 import type { Expr } from './expr';
@@ -54,7 +54,7 @@ export function projectedInput(
   }
   // Reading most columns anyway, the whole row (kept in the caches for the next query) is better.
   if (columns.size * 2 > node.inputWidth) return null;
-  const pred = filter ? compileExpr(filter.predicate, env.ctx).eval : null;
+  const pred = filter ? compilePredicate(filter.predicate, env.ctx) : null;
   return projectedScan(
     walk,
     env,

@@ -4,7 +4,7 @@
  * (`FROM t, json_each(t.doc)`) runs the function once per row of its input, with the
  * arguments read from that row, as SQLite's nested loop over a table-valued function does.
  */
-import { compileExpr, compileTaggedExpr } from './compile-expr';
+import { compilePredicate, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
 import type { ExecEnv, Source } from './execute';
 import { jsonTableRows } from './json-table';
@@ -39,7 +39,7 @@ function* lateralRows(node: TableFunctionPNode, env: ExecEnv, build: Build): Gen
   if (!lateral) return;
   const argsOf = argsReader(node, env);
   const input = build(lateral.input, env);
-  const test = lateral.predicate ? compileExpr(lateral.predicate, env.ctx).eval : null;
+  const test = lateral.predicate ? compilePredicate(lateral.predicate, env.ctx) : null;
   const none = new Array<unknown>(node.width).fill(null);
   for (let left = input.next(); left !== null; left = input.next()) {
     let matched = false;

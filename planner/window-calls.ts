@@ -10,7 +10,7 @@
  */
 import type { Accumulator } from './aggregates';
 import { makeAccumulator } from './aggregates';
-import { compileExpr, compileTaggedExpr, typeOf } from './compile-expr';
+import { compileExpr, compilePredicate, compileTaggedExpr, typeOf } from './compile-expr';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { jsonMode } from './json-subtype';
@@ -191,7 +191,7 @@ function aggregateRunner(
   // Tagged like the Aggregate operator's arguments: SUM/MIN/MAX must see which whole numbers are REAL.
   const arg = a.arg ? compileTaggedExpr(a.arg, ctx) : null;
   const more = a.more.map((m) => compileExpr(m, ctx));
-  const filter = a.filter ? compileExpr(a.filter, ctx).eval : null;
+  const filter = a.filter ? compilePredicate(a.filter, ctx) : null;
   const collation = a.arg ? valueCollation(a.arg) : undefined;
   const mode = jsonMode(a.fn === 'json_group_object' ? (a.more[0] ?? null) : a.arg);
   const fresh = (): Accumulator =>

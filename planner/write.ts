@@ -11,7 +11,7 @@ import { setPath } from '../storage/schema/paths';
 import { compareValues, keyHasNull } from '../storage/compare';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
-import { compileExpr } from './compile-expr';
+import { compileExpr, compilePredicate } from './compile-expr';
 import type { Evaluator, ExecContext, Row as ExecRow } from './compile-expr';
 import { truth } from './sql-values';
 import { E } from './expr';
@@ -283,7 +283,7 @@ function upsertClauses(stmt: InsertPlan, ctx: ExecContext): UpsertClause[] {
     stmt.upserts.map((u) => ({
       u,
       sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, shared).eval })) ?? null,
-      where: u.where ? compileExpr(u.where, shared).eval : null,
+      where: u.where ? compilePredicate(u.where, shared) : null,
     })),
   );
 }

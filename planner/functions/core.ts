@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { compareValues } from '../../storage/compare';
 import { DataError, NotSupportedError } from '../../src/errors';
 import type { SessionState } from '../compile-expr';
-import { fromBigInt, truth } from '../sql-values';
+import { fromBigInt } from '../sql-values';
 import { numericValue, storageClass, toInt64, toIntNumber, toReal } from '../sqlite-conversions';
 import { roundDecimal } from './printf';
 import { argumentsCollation, compareCollated } from '../sql-text';
@@ -203,12 +203,10 @@ export const CORE: readonly ScalarFunction[] = [
       compile: (site) => {
         const n = site.args.length;
         const args = passing(site, (i) => i % 2 === 1 || i === n - 1);
+        const tests = site.tests;
         return (row) => {
           let i = 0;
-          for (; i + 1 < args.length; i += 2) {
-            const c = args[i](row);
-            if (truth(c) === true) return args[i + 1](row);
-          }
+          for (; i + 1 < args.length; i += 2) if (tests[i](row)) return args[i + 1](row);
           return i < args.length ? args[i](row) : null;
         };
       },

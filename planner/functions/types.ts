@@ -26,6 +26,11 @@ export interface CallSite {
    * TaggedReal (planner/tagged-real.ts); for functions that pass values through or convert them.
    */
   readonly tagged: readonly Evaluator[];
+  /**
+   * The arguments compiled as tests (true only when true, their ANDs stopping at the first operand
+   * that is not true, as a WHERE's do): for the conditions of `iif`, a searched CASE's twin.
+   */
+  readonly tests: readonly ((row: Row) => boolean)[];
 }
 
 interface FunctionBase {
