@@ -11,7 +11,7 @@ import { E } from '../planner/expr';
 import type { Collation, ColumnExpr, Expr, ValueType } from '../planner/expr';
 import type { JoinType, LogicalPlan } from '../planner/logical';
 import { unifyTypes } from '../planner/functions/types';
-import { typeOf } from '../planner/compile-expr';
+import { typeOf } from '../planner/expr-type';
 import type { ResolvedColumn, TableScope } from './scope';
 import { tryColumn, visibleColumns } from './scope';
 

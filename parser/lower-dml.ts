@@ -6,7 +6,7 @@
  * are checked against the schema by the executor when it validates the row.
  */
 import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
-import { typeOf } from '../planner/compile-expr';
+import { typeOf } from '../planner/expr-type';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import type {

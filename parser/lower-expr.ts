@@ -10,7 +10,8 @@ import type { AggregateExpr, BinaryExpr, Collation, CompareOp, Expr, IsOp } from
 import { lowerWindowCall, readsWindow } from './lower-window';
 import type { WindowScope } from './lower-window';
 import { isAggregateCall, resolveFunction } from '../planner/functions';
-import { affinity, numericText, typeOf } from '../planner/compile-expr';
+import { affinity, numericText } from '../planner/compile-expr';
+import { typeOf } from '../planner/expr-type';
 import { toText } from '../planner/sqlite-cast';
 import { affinityOfTypeName } from '../planner/sqlite-cast';
 import { comparisonCollation, parseCollation } from '../planner/sql-text';

@@ -15,7 +15,7 @@ import { E } from '../planner/expr';
 import type { Expr, ValueType } from '../planner/expr';
 import { L, sortKey } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
-import { typeOf } from '../planner/compile-expr';
+import { typeOf } from '../planner/expr-type';
 import { checkOrderingCollation, exprCollation, parseCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';

@@ -14,7 +14,7 @@ import { QueryError } from '../src/errors';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
 import type { FunctionDef } from '../planner/functions';
-import { typeOf } from '../planner/compile-expr';
+import { typeOf } from '../planner/expr-type';
 import { checkOrderingCollation } from '../planner/sql-text';
 import { DEFAULT_FRAME } from '../planner/window';
 import { sortKey } from '../planner/logical';

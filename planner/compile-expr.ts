@@ -7,10 +7,10 @@
 import { wasBoundBigint } from './bound-bigints';
 import { compareValues } from '../storage/compare';
 import { DataError, InternalError, QueryError } from '../src/errors';
-import type { CastTarget, Collation, CompareOp, Expr, ValueType } from './expr';
+import type { Collation, CompareOp, Expr, ValueType } from './expr';
+import { typeOf } from './expr-type';
 import { scalarFunction } from './functions';
 import type { CallSite } from './functions';
-import { sumType } from './aggregates';
 import { globMatcher, likeMatcher } from './like';
 import { intArith, intDiv, intMod, mixedMod, realArith, truth } from './sql-values';
 import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast';
@@ -53,82 +53,6 @@ export interface ExecContext {
 export interface Compiled {
   readonly eval: Evaluator;
   readonly type: ValueType;
-}
-
-const NUMERIC: ReadonlySet<ValueType> = new Set(['integer', 'real', 'boolean', 'timestamp', 'any', 'null']);
-
-/** Static result type of an expression. */
-export function typeOf(e: Expr): ValueType {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-    case 'slot':
-      return e.type;
-    case 'param':
-      return e.outer?.type ?? 'any';
-    case 'unary': {
-      if (e.op === 'not' || e.op === 'bitnot') return 'integer';
-      const t = typeOf(e.arg);
-      // Unary + is a no-op in SQLite: it keeps text as text.
-      if (e.op === 'pos') return t;
-      return t === 'real' || t === 'null' ? t : NUMERIC.has(t) && t !== 'any' ? 'integer' : 'any';
-    }
-    case 'binary': {
-      if (e.op === '||') return 'text';
-      if (e.op === '+' || e.op === '-' || e.op === '*' || e.op === '/' || e.op === '%') {
-        const l = typeOf(e.left);
-        const r = typeOf(e.right);
-        if (l === 'null' || r === 'null') return 'null';
-        if (l === 'real' || r === 'real') return 'real';
-        // Text and blob operands convert to INTEGER or REAL depending on their value.
-        if (!NUMERIC.has(l) || !NUMERIC.has(r) || l === 'any' || r === 'any') return 'any';
-        return 'integer';
-      }
-      return 'integer';
-    }
-    case 'subquery':
-      return e.type;
-    case 'in':
-    case 'between':
-    case 'like':
-    case 'glob':
-    case 'isNull':
-      return 'integer';
-    case 'cast':
-      return castType(e.to, typeOf(e.arg));
-    case 'collate':
-      return typeOf(e.arg);
-    case 'case':
-      return caseType([...e.whens.map((w) => w.then), e.otherwise]);
-    case 'aggregate':
-      if (e.fn === 'count') return 'integer';
-      if (e.fn === 'avg' || e.fn === 'total') return 'real';
-      if (e.fn === 'sum') return sumType(e.arg ? typeOf(e.arg) : 'integer');
-      if (e.fn === 'group_concat' || e.fn === 'json_group_array' || e.fn === 'json_group_object')
-        return 'text';
-      return e.arg ? typeOf(e.arg) : 'integer';
-    case 'call':
-      return e.type;
-    case 'row':
-      return 'composite';
-  }
-}
-
-function castType(to: CastTarget, from: ValueType): ValueType {
-  if (to === 'numeric') return from === 'integer' || from === 'real' || from === 'null' ? from : 'any';
-  return from === 'null' ? 'null' : to;
-}
-
-/** One static type when every branch agrees (NULL branches aside), else 'any'. */
-function caseType(branches: readonly (Expr | null)[]): ValueType {
-  let t: ValueType = 'null';
-  for (const b of branches) {
-    const bt = b === null ? 'null' : typeOf(b);
-    if (bt === 'null') continue;
-    if (t === 'null') t = bt;
-    else if (t !== bt) return 'any';
-  }
-  return t;
 }
 
 function bool(b: boolean | null): 1 | 0 | null {

@@ -24,7 +24,7 @@ import type { LogicalPlan } from './logical';
 import { L } from './logical';
 import type { PhysicalPlan } from './physical';
 import { comparisonCollation } from './sql-text';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 
 /**
  * Subquery tests run as joins and correlated scalar subqueries grouped or memoized

@@ -21,7 +21,7 @@ import type { PhysicalPlan } from './physical';
 import { conjuncts, isConstant } from './expr';
 import { rowColumnsOf } from './expr-columns';
 import { equiPair, typeClass } from './join-terms';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 
 /** One table of the run: its rows are global columns [lo, hi). */
 export interface OrderLeaf {

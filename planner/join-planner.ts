@@ -21,7 +21,7 @@ import type { Expr } from './expr';
 import { balancedTree, conjuncts, isConstant } from './expr';
 import type { IndexHint, LogicalPlan } from './logical';
 import type { IndexNestedLoopJoinNode, PhysicalPlan } from './physical';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 import { remapColumns, shiftColumns } from './expr-shift';
 import { boundWindowPartitions } from './window-topk';
 import { chooseJoinOrder } from './join-order';

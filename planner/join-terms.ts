@@ -5,7 +5,7 @@
  */
 import type { Expr, ValueType } from './expr';
 import { rowColumnsOf } from './expr-columns';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 
 /** A half-open range of global columns (one side of a join). */
 export interface Span {

@@ -12,7 +12,7 @@ import type { TableStats } from '../storage/sql-stats';
 import { QueryError } from '../src/errors';
 import { windowCallExprs } from './window';
 import type { Expr, ValueType } from './expr';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 import { balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';

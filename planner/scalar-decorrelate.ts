@@ -31,7 +31,7 @@ import {
   keyedAccess,
   outerKeysIn,
 } from './decorrelate';
-import { typeOf } from './compile-expr';
+import { typeOf } from './expr-type';
 import { scalarFunction } from './functions';
 
 /** The grouped form of a correlated scalar aggregate. */

@@ -19,7 +19,8 @@ import type { CollectionSchema, NormalizedIndex } from '../storage/schema/normal
 import type { CompiledSchema } from '../storage/schema/compile';
 import type { Expr } from './expr';
 import { conjuncts, isConstant } from './expr';
-import { affinity, typeOf } from './compile-expr';
+import { affinity } from './compile-expr';
+import { typeOf } from './expr-type';
 import { comparisonCollation, exprCollation } from './sql-text';
 import type { SortKey } from './logical';
 import type { SqlIndexScanNode } from './physical';

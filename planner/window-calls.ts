@@ -10,7 +10,8 @@
  */
 import type { Accumulator } from './aggregates';
 import { makeAccumulator } from './aggregates';
-import { compileExpr, compilePredicate, compileTaggedExpr, typeOf } from './compile-expr';
+import { compileExpr, compilePredicate, compileTaggedExpr } from './compile-expr';
+import { typeOf } from './expr-type';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { jsonMode } from './json-subtype';
