@@ -753,7 +753,6 @@ function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: Exe
   return [row];
 }
 
-/** The Aggregate's input: a row-counting consumer over a pushed-down filter reads no row whole. */
 /**
  * An aggregate over `col IN (SELECT …)`: the lookup is built first (its subquery runs once), and
  * when it chose a membership scan (keySetScan: many keys) the aggregate folds the scan's column
@@ -774,6 +773,7 @@ function foldedKeySet(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: E
   return source(() => (out ??= start()).next());
 }
 
+/** The Aggregate's input: a row-counting consumer over a pushed-down filter reads no row whole. */
 function aggregateInput(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Source {
   const lean =
     countsRowsOnly(node) && node.input.kind === 'Filter' ? pushedFilter(node.input, env, true) : null;

@@ -14,9 +14,6 @@ const CHUNK_SHIFT = 12;
 const CHUNK = 1 << CHUNK_SHIFT;
 const MAX_KEY = 2 ** 26;
 
-/** No row with that key (a probe that found nothing is remembered too). */
-export const NO_ROW = null;
-
 export class KeyRows {
   private readonly chunks: ((Row | null | undefined)[] | undefined)[] = [];
 
@@ -25,7 +22,10 @@ export class KeyRows {
     return typeof key === 'number' && key >= 0 && key < MAX_KEY && Number.isInteger(key) ? key : -1;
   }
 
-  /** The row kept for slot `s`: a row, NO_ROW, or undefined when the key was not probed yet. */
+  /**
+   * The row kept for slot `s`: a row, null when the probe found none (remembered too), or
+   * undefined when the key was not probed yet.
+   */
   get(s: number): Row | null | undefined {
     return this.chunks[s >> CHUNK_SHIFT]?.[s & (CHUNK - 1)];
   }
