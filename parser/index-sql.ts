@@ -1,7 +1,7 @@
 /**
  * Partial indexes and indexes on expressions (storage/index-exprs.ts): lowering CREATE INDEX's
  * key expressions and WHERE against the table, with SQLite's refusals, and the compiler storage
- * reads a stored index's keys with (installIndexSql). CREATE INDEX and every
+ * reads a stored index's keys with (installIndexSql, via parser/sql-hooks.ts). CREATE INDEX and every
  * later read of the catalog lower the same text the same way, so writes, replay and rebuilds agree.
  */
 import type { SqlExpr, StatementAst } from './sql/ast';
@@ -70,12 +70,12 @@ function sqlChildren(e: SqlExpr): (SqlExpr | null)[] {
   }
 }
 
-function someSql(e: SqlExpr | null, test: (e: SqlExpr) => boolean): boolean {
+export function someSql(e: SqlExpr | null, test: (e: SqlExpr) => boolean): boolean {
   if (e === null) return false;
   return test(e) || sqlChildren(e).some((c) => someSql(c, test));
 }
 
-function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
+export function someExpr(e: Expr, test: (e: Expr) => boolean): boolean {
   return test(e) || exprChildren(e).some((c) => someExpr(c, test));
 }
 
@@ -104,7 +104,11 @@ function nonDeterministic(e: Expr): boolean {
   return time.kind !== 'literal' || (typeof time.value === 'string' && time.value.toLowerCase() === 'now');
 }
 
-function lowerPart(e: SqlExpr, scope: TableScope, sql: string, place: string): Expr {
+/**
+ * An expression kept in the catalog (an index key or WHERE, a generated column) lowered against its
+ * table, with SQLite's refusals worded for `place`: no subqueries, no parameters, deterministic only.
+ */
+export function lowerPart(e: SqlExpr, scope: TableScope, sql: string, place: string): Expr {
   if (someSql(e, (x) => x.t === 'subquery'))
     throw new QueryError(`subqueries prohibited in ${place}`, 'QUERY', { sql });
   if (someSql(e, (x) => x.t === 'param'))
@@ -217,9 +221,7 @@ function compileStoredIndex(
 
 /**
  * Give storage and the planner what they need to read partial and expression indexes (storage/
- * index-exprs.ts, planner/sql-index-path.ts). Called by every Database open (and the file
- * checker) before an engine reads a catalog: a call, not an import's side effect, so no bundler
- * can drop it. Idempotent.
+ * index-exprs.ts, planner/sql-index-path.ts); parser/sql-hooks.ts calls it. Idempotent.
  */
 export function installIndexSql(): void {
   setIndexSqlCompiler(compileStoredIndex);

@@ -4,6 +4,7 @@
  * new name must not clash with another column). Only top-level declared columns can be renamed.
  */
 import { indexReadsColumn } from './index-sql';
+import { columnsRead, loweredGenerated, missingColumnText, renamedInExpression } from './generated-sql';
 import { NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ir';
 import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
@@ -84,7 +85,12 @@ export function lowerRenameColumn(
       'NOT_SUPPORTED',
       { sql },
     );
-  return { kind: 'renameColumn', collection: scope.schema.name, column, to: ast.to };
+  const from = fields[column].path[0];
+  const generated = [...loweredGenerated(scope.schema, scope.compiled)]
+    .filter(([, e]) => columnsRead(e).has(column))
+    .map(([c]) => ({ column: c, sql: renamedInExpression(fields[c].generated?.sql ?? '', from, ast.to) }));
+  const stmt: RenameColumnStmt = { kind: 'renameColumn', collection: scope.schema.name, column, to: ast.to };
+  return generated.length === 0 ? stmt : { ...stmt, generated };
 }
 
 /**
@@ -117,6 +123,12 @@ export function lowerDropColumn(ast: Ast<'dropColumn'>, catalog: CatalogReader, 
   if (schema.fields.filter((f) => f.path.length === 1 && !isHidden(f.path)).length <= 1)
     fail(`cannot drop column "${name}": no other columns exist`);
   const after = `error in table ${schema.name} after drop column`;
+  const others = schema.fields.filter((f, i) => i !== column && f.path.length === 1 && !isHidden(f.path));
+  if (others.every((f) => f.generated !== undefined))
+    fail(`${after}: must have at least one non-generated column`);
+  for (const [c, e] of loweredGenerated(schema, scope.compiled))
+    if (c !== column && columnsRead(e).has(column))
+      fail(`${after}: ${missingColumnText(schema.fields[c].generated?.sql ?? '', name)}`);
   for (const fk of schema.foreignKeys ?? [])
     if (fk.columns.length > 1 && fk.columns.some((c) => c.toLowerCase() === lower))
       fail(`${after}: unknown column "${name}" in foreign key definition`);

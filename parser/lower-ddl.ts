@@ -30,6 +30,7 @@ import type { ColumnShape } from './column-checks';
 import { declaredMaxLength, primitiveFor } from './column-types';
 import { lowerDropColumn, lowerRenameColumn, lowerRenameTable } from './lower-alter';
 import { defaultSqlOf, isLiteralDefault } from './lower-default';
+import { someSql } from './index-sql';
 import { derivedSqlType } from '../planner/introspect/create-sql';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
@@ -107,7 +108,17 @@ function columnField(
   const sqlType = declaredSqlType(col.typeText);
   const kind = typeof shape.type === 'string' ? shape.type : 'enum' in shape.type ? 'enum' : primitive;
   if (sqlType !== derivedSqlType(kind)) field.sqlType = sqlType;
-  if (col.defaultValue && !isLiteralDefault(col.defaultValue))
+  if (col.generated) {
+    // The expression is checked (columns, loops, SQLite's refusals) when the table's schema compiles.
+    if (required)
+      throw new SchemaError('generated columns cannot be part of the PRIMARY KEY', 'SCHEMA', { sql });
+    if (col.defaultValue)
+      throw new SchemaError('cannot use DEFAULT on a generated column', 'SCHEMA', { sql, offset: col.start });
+    // The stored text is parsed again without a query parser: a subquery is refused here, as SQLite does.
+    if (someSql(col.generated.expr, (x) => x.t === 'subquery'))
+      throw new QueryError('subqueries prohibited in generated columns', 'QUERY', { sql, offset: col.start });
+    field.generated = { sql: col.generated.text, stored: col.generated.stored };
+  } else if (col.defaultValue && !isLiteralDefault(col.defaultValue))
     field.defaultSql = defaultSqlOf(col.name, col.defaultValue, sql);
   else if (col.defaultValue) {
     const d = defaultFor(primitive, col.defaultValue, sql);
@@ -380,6 +391,8 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
   const fields = ast.columns.map((c) =>
     columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql, keyRequired(c)),
   );
+  if (ast.columns.every((c) => c.generated))
+    throw new SchemaError('must have at least one non-generated column', 'SCHEMA', { sql });
   // A single-column primary key keeps its ON CONFLICT on its field (a composite one on its index).
   const keyConflict = algorithm(pk?.primaryKeyConflict ?? (pk ? ast.primaryKeyConflict : null));
   if (pk && keyConflict !== undefined) fields[ast.columns.indexOf(pk)].keyOnConflict = keyConflict;
@@ -460,7 +473,9 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
   const field = columnField(col, false, col.checks, sql);
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
-  if (col.notNull && field.default === undefined && field.defaultSql === undefined)
+  if (col.generated?.stored)
+    throw new SchemaError('cannot add a STORED column', 'SCHEMA', { sql, offset: col.start });
+  if (col.notNull && field.default === undefined && field.defaultSql === undefined && !field.generated)
     throw new SchemaError('Cannot add a NOT NULL column with default value NULL', 'SCHEMA', { sql });
   const ref = col.references;
   if (ref && ref.columns && ref.columns.length !== 1)

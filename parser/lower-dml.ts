@@ -129,7 +129,7 @@ function lowerUpsert(u: UpsertClause, scope: TableScope, params: ParamCollector,
   };
   const sets = rightmost(
     u.sets.map((s) => ({
-      column: targetColumn(scope, s.column, sql),
+      column: targetColumn(scope, s.column, sql, 'UPDATE'),
       expr: lowerExpr(s.expr, cx),
     })),
   );
@@ -148,8 +148,8 @@ export function lowerInsert(
     source.t === 'defaults'
       ? []
       : ast.columns
-        ? ast.columns.map((c) => targetColumn(scope, c, sql))
-        : scope.schema.fields.flatMap((f, i) => (isHidden(f.path) ? [] : [i]));
+        ? ast.columns.map((c) => targetColumn(scope, c, sql, 'INSERT'))
+        : scope.schema.fields.flatMap((f, i) => (isHidden(f.path) || f.generated ? [] : [i]));
   if (new Set(columns).size !== columns.length)
     throw new ProgrammingError('a column is named twice in the INSERT column list', 'PROGRAMMING', { sql });
   const cx: ExprContext = { scope, params, sql, aggregates: null, allowColumns: false };
@@ -207,7 +207,7 @@ export function lowerUpdate(
   const cx: ExprContext = { scope: joined ?? scope, params, sql, aggregates: null, allowColumns: true };
   const sets = rightmost(
     ast.sets.map((s) => ({
-      column: targetColumn(scope, s.column, sql),
+      column: targetColumn(scope, s.column, sql, 'UPDATE'),
       expr: lowerExpr(s.expr, cx),
     })),
   );

@@ -205,7 +205,12 @@ export function visibleColumns(scope: TableScope): ResolvedColumn[] {
 }
 
 /** Top-level field index for a column named in an INSERT column list or an UPDATE SET. */
-export function targetColumn(scope: TableScope, name: string, sql: string): number {
+export function targetColumn(
+  scope: TableScope,
+  name: string,
+  sql: string,
+  write: 'INSERT' | 'UPDATE' | null = null,
+): number {
   const parts = name.split('.');
   const found = tryColumn(scope, parts, false);
   if (!found)
@@ -214,6 +219,15 @@ export function targetColumn(scope: TableScope, name: string, sql: string): numb
     throw new NotSupportedError(
       `assigning to a path inside an object column (${name}); assign the whole object column`,
       'NOT_SUPPORTED',
+      { sql },
+    );
+  // A generated column is computed, never written (an ON CONFLICT target may name one).
+  if (write !== null && scope.schema.fields[found.expr.column].generated !== undefined)
+    throw new QueryError(
+      write === 'INSERT'
+        ? `cannot INSERT into generated column "${name}"`
+        : `cannot UPDATE generated column "${name}"`,
+      'QUERY',
       { sql },
     );
   return found.expr.column;

@@ -94,6 +94,8 @@ export interface RenameColumnStmt {
   readonly collection: string;
   readonly column: number;
   readonly to: string;
+  /** Generated columns whose expression reads the column, with the expression's new text. */
+  readonly generated?: readonly { readonly column: number; readonly sql: string }[];
 }
 
 /** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */

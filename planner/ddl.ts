@@ -16,12 +16,13 @@ import type { CollectionSchema, NormalizedField, NormalizedType } from '../stora
 import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
-import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
-import type { AddColumnStmt, DdlPlan, DropColumnStmt } from './ddl-plan';
+import { IntegrityError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import type { AddColumnStmt, DdlPlan, DropColumnStmt, RenameColumnStmt } from './ddl-plan';
 import { rowOfState } from '../storage/collection-state';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteResult } from './write';
-import { collectionOrThrow } from './write-values';
+import { collectionOrThrow, sqlError } from './write-values';
+import { compileSchema } from '../storage/schema/compile';
 import { analyze } from './analyze';
 
 /** NormalizedType → descriptor, to re-normalize a schema with an added column. */
@@ -51,6 +52,7 @@ function toDescriptor(f: NormalizedField): FieldDescriptor {
   if (f.sqlType !== undefined) d.sqlType = f.sqlType;
   if (f.notNullOnConflict !== undefined) d.notNullOnConflict = f.notNullOnConflict;
   if (f.keyOnConflict !== undefined) d.keyOnConflict = f.keyOnConflict;
+  if (f.generated !== undefined) d.generated = { ...f.generated };
   return f.default === undefined ? d : { ...d, default: f.default };
 }
 
@@ -142,13 +144,21 @@ function renamedTable(schema: CollectionSchema, to: string): CollectionSchema {
 }
 
 /** `schema` with top-level field `column` named `to`; the key and index paths through it follow. */
-function renamedColumn(schema: CollectionSchema, column: number, to: string): CollectionSchema {
+function renamedColumn(schema: CollectionSchema, stmt: RenameColumnStmt): CollectionSchema {
+  const { column, to } = stmt;
   const from = schema.fields[column].path[0];
   const rename = (path: readonly string[]): string[] =>
     path[0] === from ? [to, ...path.slice(1)] : [...path];
+  // The generated expressions that read the column, rewritten when the statement was lowered.
+  const texts = new Map((stmt.generated ?? []).map((g) => [g.column, g.sql]));
+  const field = (f: NormalizedField, i: number): NormalizedField => {
+    const renamed = i === column ? { ...f, path: [to] } : f;
+    const sql = texts.get(i);
+    return sql === undefined || !f.generated ? renamed : { ...renamed, generated: { ...f.generated, sql } };
+  };
   return {
     ...schema,
-    fields: schema.fields.map((f, i) => (i === column ? { ...f, path: [to] } : f)),
+    fields: schema.fields.map(field),
     primaryKey: rename(schema.primaryKey),
     indexes: schema.indexes.map((ix) =>
       isCompositeIndex(ix)
@@ -290,7 +300,10 @@ export function executeDdl(
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
       );
-      engine.alterCollection(withForeignKey(keepTableOptions(schema, next), stmt, enforced));
+      const altered = withForeignKey(keepTableOptions(schema, next), stmt, enforced);
+      if (stmt.field.generated !== undefined && state.pk.size > 0)
+        engine.rewriteCollection(schema.name, altered, withGeneratedColumn(engine, state, altered));
+      else engine.alterCollection(altered);
       return { rowCount: 0 };
     }
     case 'renameTable': {
@@ -303,7 +316,7 @@ export function executeDdl(
       const state = collectionOrThrow(engine, stmt.collection);
       const from = state.meta.schema.fields[stmt.column].path.join('.');
       const table = stmt.collection;
-      engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt.column, stmt.to));
+      engine.renameCollection(stmt.collection, renamedColumn(state.meta.schema, stmt));
       const swap = (cols: string[]): string[] => cols.map((c) => (sameName(c, from) ? stmt.to : c));
       renameReferences(engine, (k, child) => {
         const own = sameName(child, table) && k.columns.some((c) => sameName(c, from));
@@ -325,6 +338,35 @@ export function executeDdl(
       return { rowCount: 0 };
     case 'reindex':
       return { rowCount: 0 };
+  }
+}
+
+/**
+ * Every live row of `state` with the column just added last, computed (ADD COLUMN … AS (…)): rows
+ * written before would read NULL there. A row the value does not fit (NOT NULL, CHECK, type)
+ * fails the statement, which its savepoint undoes whole.
+ */
+function* withGeneratedColumn(
+  engine: Engine,
+  state: CollectionState,
+  schema: CollectionSchema,
+): Generator<unknown[]> {
+  const compiled = compileSchema(schema);
+  const cur = state.pk.cursor();
+  while (cur.next()) {
+    const row = rowOfState(state, engine.readRow(cur.value)).slice();
+    row.push(null);
+    try {
+      yield compiled.withGenerated(row);
+    } catch (err) {
+      // sqlError reads the failing column's value, left in the row as computed. SQLite names
+      // no column when ADD COLUMN fails this way.
+      const values = Object.fromEntries(schema.fields.map((f, i) => [f.path.join('.'), row[i]]));
+      const mapped = sqlError(err, { name: schema.name, meta: { schema } }, values);
+      if (!(mapped instanceof IntegrityError)) throw mapped;
+      const bare = mapped.code === 'NOT_NULL' ? 'NOT NULL constraint failed' : 'CHECK constraint failed';
+      throw new IntegrityError(bare, mapped.code, { cause: mapped });
+    }
   }
 }
 

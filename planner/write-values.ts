@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../storage/engine';
 import type { CollectionState } from '../storage/collection-state';
-import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
+import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { HIDDEN_ROWID } from '../storage/schema/normalize';
 import { setPath } from '../storage/schema/paths';
 import { DataError, IntegrityError, ProgrammingError, ValidationError } from '../src/errors';
@@ -80,8 +80,12 @@ export function sqliteTextToDate(v: unknown): unknown {
   return date;
 }
 
-/** Map a ValidationError to SQLite's error class for the failing column. */
-export function sqlError(err: unknown, state: CollectionState, obj: Row): unknown {
+/** Map a ValidationError to SQLite's error class for the failing column of table `state`. */
+export function sqlError(
+  err: unknown,
+  state: { readonly name: string; readonly meta: { readonly schema: CollectionSchema } },
+  obj: Row,
+): unknown {
   if (!(err instanceof ValidationError)) return err;
   const path = err.path;
   const field = state.meta.schema.fields.find((f) => f.path.join('.') === path);

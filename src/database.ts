@@ -37,7 +37,7 @@ import {
 import type { BackfillOptions, SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from './schema-versions';
 
 import { DeferredForeignKeys, ForeignKeyGuard } from '../planner/foreign-keys';
-import { installIndexSql } from '../parser/index-sql';
+import { installSqlHooks } from '../parser/sql-hooks';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
 
 export type { OpenOptions } from './options';
@@ -131,14 +131,14 @@ export class Database {
     const opts = checkOptions<OpenOptions>('Database.open', options, OPEN_OPTIONS);
     if (path === ':memory:') return Database.openInMemory(opts);
     // Partial and expression indexes are SQL: reading a catalog that has one needs it.
-    installIndexSql();
+    installSqlHooks();
     return new Database(acquireEngine(path, opts), opts);
   }
 
   /** A database that lives in memory only; same engine and format, a MemoryStore underneath. */
   static openInMemory(options?: Omit<OpenOptions, 'readOnly' | 'lockStaleMs'>): Database {
     const opts = checkOptions<OpenOptions>('Database.openInMemory', options, OPEN_OPTIONS);
-    installIndexSql();
+    installSqlHooks();
     return new Database(Engine.openMemory(undefined, opts), opts);
   }
 
@@ -526,7 +526,7 @@ export class Database {
    * fsynced, renamed over `dest`. Refused (LockError) while a writer holds `dest`.
    */
   static restoreSnapshot(src: string, dest: string): void {
-    installIndexSql();
+    installSqlHooks();
     const check = Engine.openFile(src, { readOnly: true, recovery: 'strict' });
     check.close();
     const target = resolveRealPath(dest);
@@ -564,7 +564,7 @@ export class Database {
     if (!(bytes instanceof Uint8Array))
       throw new InterfaceError('openSnapshotBytes needs a Buffer or Uint8Array', 'BAD_OPTION');
     const opts = checkOptions<OpenOptions>('Database.openSnapshotBytes', options, OPEN_OPTIONS);
-    installIndexSql();
+    installSqlHooks();
     return new Database(Engine.openMemory(bytes, { ...opts, recovery: 'strict' }), opts);
   }
 

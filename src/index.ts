@@ -42,6 +42,7 @@ export type {
   TypeDescriptor,
   Constraint,
   FieldDescriptor,
+  GeneratedColumn,
   IndexDescriptor,
   Collation,
   ConflictAlgorithm,

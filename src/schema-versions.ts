@@ -48,6 +48,7 @@ export interface SchemaStep {
     | 'widenConstraint'
     | 'tightenConstraint'
     | 'changeDefault'
+    | 'changeGenerated'
     | 'changeCollation'
     | 'addIndex'
     | 'dropIndex'
@@ -389,6 +390,15 @@ export function planChange(
         conv(v) !== INVALID
     )(compileToStored(f.type, f.constraints));
     const required = f.type.kind !== 'optional' && f.default === undefined;
+    // Every row's value would have to be computed again (or stop being computed): a rewrite.
+    if (old?.generated?.sql !== f.generated?.sql)
+      step({
+        kind: 'changeGenerated',
+        classification: 'breaking',
+        target: p,
+        detail: f.generated ? `${p} is generated as (${f.generated.sql})` : `${p} is no longer generated`,
+      });
+    if (!old && f.generated !== undefined) continue;
     if (!old) {
       if (!required || f.defaultSql !== undefined) {
         step({ kind: 'addField', classification: 'compatible', target: p, detail: `new field ${p}` });

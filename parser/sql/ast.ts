@@ -271,6 +271,15 @@ export interface ColumnDefAst extends Span {
   readonly collate: string | null;
   /** `REFERENCES t [(col)] …` on the column (absent or null: none). */
   readonly references?: ForeignKeyClauseAst | null;
+  /** `[GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]` (absent or null: an ordinary column). */
+  readonly generated?: GeneratedAst | null;
+}
+
+/** A generated column's expression, its SQL text (inside the parentheses), and its kind. */
+export interface GeneratedAst {
+  readonly expr: SqlExpr;
+  readonly text: string;
+  readonly stored: boolean;
 }
 
 /** `REFERENCES t [(cols)] [ON DELETE|UPDATE action] [MATCH name] [[NOT] DEFERRABLE [INITIALLY …]]`. */

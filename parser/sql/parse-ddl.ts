@@ -5,6 +5,7 @@
  */
 import type {
   ColumnDefAst,
+  GeneratedAst,
   ConflictPolicyAst,
   ForeignKeyAst,
   ForeignKeyClauseAst,
@@ -172,6 +173,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
   const checks: SqlExpr[] = [];
   let collate: string | null = null;
   let ref: ForeignKeyClauseAst | null = null;
+  let generated: GeneratedAst | null = null;
   for (;;) {
     if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
     if (p.acceptWord('PRIMARY')) {
@@ -194,8 +196,10 @@ function columnDef(p: ExprParser): ColumnDefAst {
     else if (p.acceptWord('CHECK')) checks.push(check(p));
     else if (p.isWord('REFERENCES')) ref = references(p);
     else if (p.acceptWord('COLLATE')) collate = p.name('a collation name');
-    else if (p.isWord('GENERATED') || p.isWord('AS')) throw p.unsupported('generated columns');
-    else break;
+    else if (p.isWord('GENERATED') || p.isWord('AS')) {
+      if (generated !== null) throw p.error('expected a column constraint');
+      generated = generatedClause(p);
+    } else break;
   }
   return {
     name,
@@ -213,9 +217,24 @@ function columnDef(p: ExprParser): ColumnDefAst {
     checks,
     collate,
     references: ref,
+    generated,
     start,
     end: p.prev.end,
   };
+}
+
+/** `[GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]`: the expression's text is what the catalog keeps. */
+function generatedClause(p: ExprParser): GeneratedAst {
+  if (p.acceptWord('GENERATED')) p.expectWord('ALWAYS');
+  p.expectWord('AS');
+  p.expectOp('(');
+  const first = p.tok.start;
+  const expr = p.expr();
+  const text = p.sql.slice(first, p.prev.end);
+  p.expectOp(')');
+  const stored = p.acceptWord('STORED');
+  if (!stored) p.acceptWord('VIRTUAL');
+  return { expr, text, stored };
 }
 
 /**

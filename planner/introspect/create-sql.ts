@@ -247,6 +247,8 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema, inli
     const text = checkText(col, c);
     if (text !== null) parts.push(`CHECK (${text})`);
   }
+  const g = field.generated;
+  if (g !== undefined) parts.push(`GENERATED ALWAYS AS (${g.sql}) ${g.stored ? 'STORED' : 'VIRTUAL'}`);
   return parts.join(' ');
 }
 

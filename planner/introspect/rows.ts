@@ -163,14 +163,17 @@ function statRows(view: ReadView): Row[] {
 /** SQLite shows NOT NULL as declared; a primary key is not NOT NULL unless declared so (not recorded: 0). */
 function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
   const keys = primaryKeyPaths(schema);
-  return visibleFields(schema).map((f: NormalizedField, cid) => {
+  // Generated columns are hidden columns in SQLite: table_xinfo alone lists them (hidden 2 for
+  // VIRTUAL, 3 for STORED), and table_info numbers the others without them.
+  const shown = visibleFields(schema).filter((f) => extended || f.generated === undefined);
+  return shown.map((f: NormalizedField, cid) => {
     const pkAt = keys.findIndex((k) => samePath(k, f.path));
     // A composite key's columns keep their declared nullability; a single-field key is NOT NULL here.
     const notnull = (pkAt < 0 || schema.keyIndex !== undefined) && f.type.kind !== 'optional' ? 1 : 0;
     // SQLite shows a default as its SQL text: an expression default is kept as that text.
     const dflt = f.defaultSql ?? (f.default === undefined ? null : sqlLiteral(f.default));
     const row: Row = [cid, columnName(f), declaredType(f), notnull, dflt, pkAt + 1];
-    if (extended) row.push(0);
+    if (extended) row.push(f.generated === undefined ? 0 : f.generated.stored ? 3 : 2);
     return row;
   });
 }

@@ -32,7 +32,7 @@ import { checkColumnPages } from '../../storage/column-pages';
 import { findCommittedAfter, isZeroHeader, scanLog } from '../../storage/log-scan';
 import { indexKeyCompare, newIndexTree, rowOfState } from '../../storage/collection-state';
 import { NOT_INDEXED } from '../../storage/index-exprs';
-import { installIndexSql } from '../../parser/index-sql';
+import { installSqlHooks } from '../../parser/sql-hooks';
 import type { CollectionView } from '../../storage/collection-state';
 import { compareValues, keyHasNull } from '../../storage/compare';
 import { WriterLock, resolveRealPath } from '../../storage/lock';
@@ -89,7 +89,7 @@ const CHUNK = 4 << 20;
 
 export function verifyDatabaseFile(file: string, progress: VerifyProgress = () => {}): VerifyReport {
   // A partial or expression index's keys are SQL: the check reads them as every writer does.
-  installIndexSql();
+  installSqlHooks();
   const store = FileStore.open(file, true, false);
   const report: VerifyReport = {
     file,

@@ -16,6 +16,7 @@ import {
 } from './to-stored';
 import { compileFieldsToUser } from './to-user';
 import { type StoredCheck, compileStoredCheck, compileStoredRowCheck } from './stored-check';
+import { compileGenerated } from '../generated-columns';
 
 export { parsePath } from './paths';
 
@@ -45,6 +46,11 @@ export interface CompiledSchema {
    * place; null when some field has a multi-segment path (use toRow). The SQL insert path.
    */
   readonly columnsToRow: ((values: unknown[]) => unknown[]) | null;
+  /**
+   * Compute the generated columns of a stored row in place (after a column is added or the row is
+   * otherwise rebuilt outside toRow); the row itself when the schema has none. Throws as toRow.
+   */
+  withGenerated(row: unknown[]): unknown[];
   /** Stored row → user object (nested objects, Date, Buffer; int64 as number when safe, else bigint with safeIntegers, else DataError INT_PRECISION). */
   toObject(row: readonly unknown[], safeIntegers: boolean): Record<string, unknown>;
   /** Validate and canonicalize one non-null value for a path's type, constraints not applied (a query may compare with any value of the type): primary-key arguments, query values. */
@@ -120,11 +126,25 @@ function accessorFor(fields: readonly NormalizedField[], path: readonly string[]
   return { column, sub, type: nullable ? { kind: 'optional', of: type } : type, nullable, get };
 }
 
+/**
+ * What a write's input may hold for each field: a generated column is computed afterwards
+ * (withGenerated), so any value of its type, or none, passes here and is then replaced.
+ */
+function inputField(f: NormalizedField): NormalizedField {
+  if (f.generated === undefined) return f;
+  const type: NormalizedType = f.type.kind === 'optional' ? f.type : { kind: 'optional', of: f.type };
+  return { ...f, type, constraints: [] };
+}
+
 export function compileSchema(schema: CollectionSchema): CompiledSchema {
   const fields = schema.fields;
-  const rowIn = compileFieldsToStored(fields);
+  const hasGenerated = fields.some((f) => f.generated !== undefined);
+  const inputs = hasGenerated ? fields.map(inputField) : fields;
+  const rowIn = compileFieldsToStored(inputs);
   const rowOut = compileFieldsToUser(fields);
-  const columnsIn = fields.every((f) => f.path.length === 1) ? compileColumnsToStored(fields) : null;
+  const columnsIn = fields.every((f) => f.path.length === 1) ? compileColumnsToStored(inputs) : null;
+  // Filled in once the compiled schema exists (the generated expressions resolve columns through it).
+  let generate: ((row: unknown[]) => void) | null = null;
   const pkColumn = fields.findIndex((f) => pathText(f.path) === pathText(schema.primaryKey));
   if (pkColumn < 0) throw new SchemaError(`${schema.name}: primary key is not a field`);
   // normalizeCollection validated the defaults; a schema read from a file is checked again here.
@@ -141,7 +161,7 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
   const resolvePath = (path: readonly string[]): PathAccessor | null =>
     accessors.get(path, () => accessorFor(fields, path));
 
-  return {
+  const compiled: CompiledSchema = {
     schema,
     columnCount: fields.length,
     pkColumn,
@@ -149,15 +169,21 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
     toRow(obj) {
       const row = isRecord(obj) ? rowIn(obj) : invalid(`expected an object, got ${describe(obj)}`);
       if (row === INVALID) throw validationFailure();
+      if (generate !== null) generate(row);
       return row;
     },
     columnsToRow: columnsIn
       ? (values) => {
           const row = columnsIn(values);
           if (row === INVALID) throw validationFailure();
+          if (generate !== null) generate(row);
           return row;
         }
       : null,
+    withGenerated(row) {
+      if (generate !== null) generate(row);
+      return row;
+    },
     toObject(row, safeIntegers) {
       const obj = rowOut(row, safeIntegers);
       if (obj === INVALID) throw precisionFailure();
@@ -180,5 +206,28 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
     resolvePath,
     isStoredRow: compileStoredRowCheck(fields),
     storedColumnChecks: fields.map((f) => compileStoredCheck(f.type)),
+  };
+  if (hasGenerated) generate = generator(compiled);
+  return compiled;
+}
+
+/**
+ * Fills a stored row's generated columns in dependency order, each checked as a written value
+ * would be (type, NOT NULL, constraints: ValidationError naming the column). The typed value is
+ * left in the row before it is checked, so a failure's report reads the value that failed.
+ */
+function generator(compiled: CompiledSchema): (row: unknown[]) => void {
+  const { order, values } = compileGenerated(compiled.schema, compiled);
+  const fields = compiled.schema.fields;
+  const convs = order.map((c) => compileToStored(fields[c].type, fields[c].constraints));
+  const paths = order.map((c) => fields[c].path);
+  return (row) => {
+    for (let i = 0; i < order.length; i++) {
+      const typed = values[i](row);
+      row[order[i]] = typed;
+      const stored = convs[i](typed);
+      if (stored === INVALID) throw validationFailure(paths[i]);
+      row[order[i]] = stored;
+    }
   };
 }

@@ -50,6 +50,18 @@ export interface FieldDescriptor {
   notNullOnConflict?: ConflictAlgorithm;
   /** SQL only: the conflict algorithm of the primary key when this field is it. Absent: ABORT. */
   keyOnConflict?: ConflictAlgorithm;
+  /**
+   * A generated column (SQL `AS (expr) [STORED|VIRTUAL]`): `sql` is the expression's SQL text,
+   * computed from the row's other columns on every write, by SQL and the typed API alike (a value
+   * given for the field is replaced). `stored` records the keyword; both kinds are kept in the row.
+   * Top-level fields only, never the primary key, never with a default.
+   */
+  generated?: GeneratedColumn;
+}
+
+export interface GeneratedColumn {
+  sql: string;
+  stored?: boolean;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface NormalizedField {
   notNullOnConflict?: ConflictAlgorithm;
   /** The primary key's conflict algorithm, on its field (SQL `PRIMARY KEY ON CONFLICT …`); absent: ABORT. */
   keyOnConflict?: ConflictAlgorithm;
+  /** A generated column: its expression's SQL text, and whether it was declared STORED. */
+  generated?: { sql: string; stored: boolean };
 }
 
 export interface NormalizedIndex {
@@ -184,10 +186,12 @@ const FIELD_KEYS = new Set([
   'sqlType',
   'notNullOnConflict',
   'keyOnConflict',
+  'generated',
 ]);
 const CONFLICT_ALGORITHMS: readonly unknown[] = ['rollback', 'fail', 'ignore', 'replace'];
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
+const GENERATED_KEYS = new Set(['sql', 'stored']);
 const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql', 'onConflict']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -316,7 +320,29 @@ function normalizeField(raw: unknown, prefix: string, depth: number): Normalized
   }
   if (f.keyOnConflict !== undefined)
     field.keyOnConflict = conflictAlgorithm(f.keyOnConflict, `${where}: keyOnConflict`);
+  if (f.generated !== undefined) field.generated = normalizeGenerated(f, path, depth, where);
   return field;
+}
+
+/** A generated column's descriptor: top level, no default, an expression to compute it by. */
+function normalizeGenerated(
+  f: FieldDescriptor,
+  path: readonly string[],
+  depth: number,
+  where: string,
+): { sql: string; stored: boolean } {
+  const g: unknown = f.generated;
+  if (!isRecord(g)) throw new SchemaError(`${where}: generated must be an object { sql, stored? }`);
+  checkKeys(g, GENERATED_KEYS, `${where}: generated`);
+  if (typeof g.sql !== 'string' || g.sql.trim().length === 0 || !isWellFormed(g.sql))
+    throw new SchemaError(`${where}: generated.sql must be a non-empty string`);
+  if (g.stored !== undefined && typeof g.stored !== 'boolean')
+    throw new SchemaError(`${where}: generated.stored must be a boolean`);
+  if (depth > 0 || path.length !== 1)
+    throw new SchemaError(`${where}: only a top-level field can be generated`);
+  if (f.default !== undefined || f.defaultSql !== undefined)
+    throw new SchemaError('cannot use DEFAULT on a generated column');
+  return { sql: g.sql, stored: g.stored === true };
 }
 
 function normalizeFields(
@@ -516,6 +542,7 @@ export function normalizeCollection(
       `${name}: primary key '${pathText(pk)}' must be a non-optional int64, uint64, string, uuid, bytes or timestamp (got ${pkField.type.kind})`,
     );
   }
+  if (pkField.generated) throw new SchemaError('generated columns cannot be part of the PRIMARY KEY');
   // Trees compare BINARY: a key or unique index under another collation would need its own order.
   if (pkField.collate)
     throw new SchemaError(`${name}: primary key '${pathText(pk)}' cannot have collate '${pkField.collate}'`);
@@ -546,6 +573,8 @@ export function normalizeCollection(
       throw new SchemaError(
         `${name}: key index '${options.keyIndex}' is not a unique index over several fields`,
       );
+    if (indexPaths(key).some((p) => fieldAt(nf, p)?.generated !== undefined))
+      throw new SchemaError('generated columns cannot be part of the PRIMARY KEY');
     out.keyIndex = options.keyIndex;
   }
   return out;

@@ -289,7 +289,11 @@ describe('CREATE TABLE', () => {
     ],
     ['CREATE TABLE t (a TEXT UNIQUE COLLATE RTRIM)', NotSupportedError, 'UNIQUE column'],
     ['CREATE TABLE t (a TEXT COLLATE klingon)', QueryError, 'no such collation sequence: klingon'],
-    ['CREATE TABLE t (a INT GENERATED ALWAYS AS (1))', NotSupportedError, 'generated'],
+    [
+      'CREATE TABLE t (a INT GENERATED ALWAYS AS (1))',
+      SchemaError,
+      'must have at least one non-generated column',
+    ],
     ['CREATE TABLE t (a INT) WITHOUT ROWID', SchemaError, 'PRIMARY KEY missing on table t'],
     ['CREATE TABLE t (a VARCHAR(9)) STRICT', SchemaError, 'unknown datatype for t.a: "VARCHAR(9)"'],
     ['CREATE TABLE t (a ANY) STRICT', NotSupportedError, 'column type ANY'],
