@@ -16,7 +16,12 @@ import { tokenize } from './sql/lexer';
 import { sqlName } from '../planner/introspect/create-sql';
 import { lowerPart, someExpr, someSql } from './index-sql';
 import type { TableScope } from './scope';
-import { QueryError, SchemaError } from '../src/errors';
+import { NotSupportedError, QueryError, SchemaError } from '../src/errors';
+import type { ValueType } from '../planner/expr';
+import type { FieldDescriptor, PrimitiveTypeName, TypeDescriptor } from '../storage/schema/descriptors';
+import { compileSchema } from '../storage/schema/compile';
+import { normalizeCollection } from '../storage/schema/normalize';
+import { parsePath, pathText } from '../storage/schema/paths';
 import { typeOf } from '../planner/expr-type';
 import { numericText } from '../planner/compile-expr';
 import { toText } from '../planner/sqlite-cast';
@@ -163,4 +168,63 @@ export function missingColumnText(sql: string, name: string): string {
   return quoted
     ? `no such column: "${name}" - should this be a string literal in single-quotes?`
     : `no such column: ${name}`;
+}
+
+const INFERRED: Partial<Record<ValueType, PrimitiveTypeName>> = {
+  integer: 'int64',
+  real: 'float64',
+  text: 'string',
+  blob: 'bytes',
+  boolean: 'bool',
+  timestamp: 'timestamp',
+};
+
+function withPrimitive(t: TypeDescriptor, primitive: PrimitiveTypeName): TypeDescriptor {
+  return typeof t === 'object' && 'optional' in t ? { optional: primitive } : primitive;
+}
+
+/**
+ * SQLite lets a generated column leave out its type (it then keeps whatever the expression gives);
+ * a ModelVault column holds one type, so such a column (`fields[i]` for each i of `untyped`, with a
+ * placeholder type) takes its expression's static type, after those of the untyped generated
+ * columns it reads. An expression whose type is not known before it runs (NULL, a CASE or
+ * function mixing types) is a NotSupportedError asking for a declared type. A loop is left to the
+ * schema's compilation, which reports it as SQLite does. Changes `fields` in place.
+ */
+export function inferGeneratedTypes(
+  table: string,
+  fields: FieldDescriptor[],
+  primaryKey: string | readonly string[],
+  untyped: readonly number[],
+  sql: string,
+): void {
+  const pending = new Set(untyped);
+  for (let progressed = true; progressed && pending.size > 0;) {
+    progressed = false;
+    // Nothing generated in this provisional schema: it only resolves the columns' current types.
+    const provisional = fields.map((f) => {
+      const { generated: _ignored, ...plain } = f;
+      return plain;
+    });
+    const schema = normalizeCollection(table, provisional, primaryKey);
+    const scope: TableScope = { schema, compiled: compileSchema(schema), qualifiers: [table.toLowerCase()] };
+    for (const c of [...pending]) {
+      const text = fields[c].generated?.sql ?? '';
+      const expr = lowerPart(parseExpression(text), scope, text, PLACE);
+      if ([...columnsRead(expr)].some((r) => pending.has(r))) continue;
+      const primitive = INFERRED[typeOf(expr)];
+      const name = pathText(parsePath(fields[c].path));
+      if (primitive === undefined)
+        throw new NotSupportedError(
+          `generated column ${name} needs a declared type: the type of (${text}) is not known before it runs`,
+          'NOT_SUPPORTED',
+          { sql },
+        );
+      fields[c].type = withPrimitive(fields[c].type, primitive);
+      pending.delete(c);
+      progressed = true;
+      // The columns reading this one see its type only in a schema built again.
+      break;
+    }
+  }
 }

@@ -31,6 +31,8 @@ import { declaredMaxLength, primitiveFor } from './column-types';
 import { lowerDropColumn, lowerRenameColumn, lowerRenameTable } from './lower-alter';
 import { defaultSqlOf, isLiteralDefault } from './lower-default';
 import { someSql } from './index-sql';
+import { inferGeneratedTypes } from './generated-sql';
+import { toFieldDescriptor } from '../storage/schema/normalize';
 import { derivedSqlType } from '../planner/introspect/create-sql';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
@@ -66,7 +68,8 @@ function columnField(
   sql: string,
   required = isPk,
 ): FieldDescriptor {
-  if (!col.typeName)
+  // A generated column without one takes its expression's type (inferGeneratedTypes, afterwards).
+  if (!col.typeName && !col.generated)
     throw new NotSupportedError(
       `column ${col.name} needs a declared type (ModelVault columns are strictly typed)`,
       'NOT_SUPPORTED',
@@ -85,7 +88,7 @@ function columnField(
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
-  const primitive = primitiveFor(col.typeName);
+  const primitive = col.typeName ? primitiveFor(col.typeName) : UNTYPED_PLACEHOLDER;
   if (!primitive)
     throw new NotSupportedError(`column type ${col.typeName} (column ${col.name})`, 'NOT_SUPPORTED', {
       sql,
@@ -126,6 +129,9 @@ function columnField(
   }
   return field;
 }
+
+/** The type an untyped generated column has until its expression's type replaces it. */
+const UNTYPED_PLACEHOLDER = 'string';
 
 /** A constraint's `ON CONFLICT …` as the catalog keeps it: absent for none and for ABORT, the default. */
 function algorithm(policy: ConflictPolicyAst | null | undefined): ConflictAlgorithm | undefined {
@@ -397,6 +403,8 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
   const keyConflict = algorithm(pk?.primaryKeyConflict ?? (pk ? ast.primaryKeyConflict : null));
   if (pk && keyConflict !== undefined) fields[ast.columns.indexOf(pk)].keyOnConflict = keyConflict;
   if (!pk) fields.push({ path: HIDDEN_ROWID, type: 'int64' });
+  const untyped = ast.columns.flatMap((c, i) => (c.generated && !c.typeName ? [i] : []));
+  if (untyped.length > 0) inferGeneratedTypes(ast.name, fields, pk ? pk.name : HIDDEN_ROWID, untyped, sql);
   const { indexes, keyIndex } = uniqueIndexes(ast, key, sql);
   const foreignKeys = foreignKeysOf(ast, sql);
   return {
@@ -472,6 +480,10 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
   if (resolvePath(scope, col.name.split('.')))
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
   const field = columnField(col, false, col.checks, sql);
+  if (col.generated && !col.typeName) {
+    const existing = scope.schema.fields.map(toFieldDescriptor);
+    inferGeneratedTypes(table, [...existing, field], scope.schema.primaryKey, [existing.length], sql);
+  }
   // Existing rows read the default, so a NOT NULL column needs one (DEFAULT NULL is none).
   if (col.generated?.stored)
     throw new SchemaError('cannot add a STORED column', 'SCHEMA', { sql, offset: col.start });

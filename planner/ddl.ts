@@ -11,9 +11,9 @@ import {
   indexPaths,
   isCompositeIndex,
   normalizeCollection,
+  toFieldDescriptor,
 } from '../storage/schema/normalize';
-import type { CollectionSchema, NormalizedField, NormalizedType } from '../storage/schema/normalize';
-import type { FieldDescriptor, TypeDescriptor } from '../storage/schema/descriptors';
+import type { CollectionSchema, NormalizedField } from '../storage/schema/normalize';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
 import { IntegrityError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
@@ -24,37 +24,6 @@ import type { WriteResult } from './write';
 import { collectionOrThrow, sqlError } from './write-values';
 import { compileSchema } from '../storage/schema/compile';
 import { analyze } from './analyze';
-
-/** NormalizedType → descriptor, to re-normalize a schema with an added column. */
-function toDescriptorType(t: NormalizedType): TypeDescriptor {
-  switch (t.kind) {
-    case 'optional':
-      return { optional: toDescriptorType(t.of) };
-    case 'list':
-      return { list: toDescriptorType(t.of) };
-    case 'object':
-      return { object: t.fields.map(toDescriptor) };
-    case 'enum':
-      return { enum: [...t.values] };
-    default:
-      return t.kind;
-  }
-}
-
-function toDescriptor(f: NormalizedField): FieldDescriptor {
-  const d: FieldDescriptor = {
-    path: [...f.path],
-    type: toDescriptorType(f.type),
-    constraints: [...f.constraints],
-  };
-  if (f.collate) d.collate = f.collate;
-  if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
-  if (f.sqlType !== undefined) d.sqlType = f.sqlType;
-  if (f.notNullOnConflict !== undefined) d.notNullOnConflict = f.notNullOnConflict;
-  if (f.keyOnConflict !== undefined) d.keyOnConflict = f.keyOnConflict;
-  if (f.generated !== undefined) d.generated = { ...f.generated };
-  return f.default === undefined ? d : { ...d, default: f.default };
-}
 
 function findIndexOwner(engine: Engine, name: string): CollectionState | undefined {
   for (const c of engine.collectionNames()) {
@@ -245,7 +214,7 @@ export function executeDdl(
       const descriptors = schema.indexes.map(indexDescriptor);
       const next = normalizeCollection(
         schema.name,
-        schema.fields.map(toDescriptor),
+        schema.fields.map(toFieldDescriptor),
         [...schema.primaryKey],
         [
           ...descriptors,
@@ -295,7 +264,7 @@ export function executeDdl(
       const schema = state.meta.schema;
       const next = normalizeCollection(
         schema.name,
-        [...schema.fields.map(toDescriptor), stmt.field],
+        [...schema.fields.map(toFieldDescriptor), stmt.field],
         [...schema.primaryKey],
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
@@ -392,7 +361,7 @@ function dropColumn(engine: Engine, stmt: DropColumnStmt): WriteResult {
   const name = schema.fields[stmt.column].path[0];
   const next = normalizeCollection(
     schema.name,
-    schema.fields.filter((_f, i) => i !== stmt.column).map(toDescriptor),
+    schema.fields.filter((_f, i) => i !== stmt.column).map(toFieldDescriptor),
     [...schema.primaryKey],
     schema.indexes.map(indexDescriptor),
     keyOptions(schema),

@@ -579,3 +579,35 @@ export function normalizeCollection(
   }
   return out;
 }
+
+/** NormalizedType → descriptor, to re-normalize a schema (a column added, dropped, renamed). */
+function toDescriptorType(t: NormalizedType): TypeDescriptor {
+  switch (t.kind) {
+    case 'optional':
+      return { optional: toDescriptorType(t.of) };
+    case 'list':
+      return { list: toDescriptorType(t.of) };
+    case 'object':
+      return { object: t.fields.map(toFieldDescriptor) };
+    case 'enum':
+      return { enum: [...t.values] };
+    default:
+      return t.kind;
+  }
+}
+
+/** A normalized field as the descriptor that normalizes to it again. */
+export function toFieldDescriptor(f: NormalizedField): FieldDescriptor {
+  const d: FieldDescriptor = {
+    path: [...f.path],
+    type: toDescriptorType(f.type),
+    constraints: [...f.constraints],
+  };
+  if (f.collate) d.collate = f.collate;
+  if (f.defaultSql !== undefined) d.defaultSql = f.defaultSql;
+  if (f.sqlType !== undefined) d.sqlType = f.sqlType;
+  if (f.notNullOnConflict !== undefined) d.notNullOnConflict = f.notNullOnConflict;
+  if (f.keyOnConflict !== undefined) d.keyOnConflict = f.keyOnConflict;
+  if (f.generated !== undefined) d.generated = { ...f.generated };
+  return f.default === undefined ? d : { ...d, default: f.default };
+}
