@@ -15,6 +15,8 @@ import { parseExpression } from './sql/parse';
 import { tokenize } from './sql/lexer';
 import { sqlName } from '../planner/introspect/create-sql';
 import { lowerPart, someExpr, someSql } from './index-sql';
+import type { SqlExpr } from './sql/ast';
+import { forbidClock } from '../planner/functions/datetime-model';
 import type { TableScope } from './scope';
 import { NotSupportedError, QueryError, SchemaError } from '../src/errors';
 import type { ValueType } from '../planner/expr';
@@ -38,13 +40,41 @@ export function loweredGenerated(schema: CollectionSchema, compiled: CompiledSch
     if (f.generated === undefined) return;
     const sql = f.generated.sql;
     const ast = parseExpression(sql);
-    const lowered = lowerPart(ast, scope, sql, PLACE);
+    // SQLite's rowid is no column a generated expression can read (an INTEGER PRIMARY KEY is).
+    const rowid = someSqlFirst(
+      ast,
+      (x) => x.t === 'col' && x.parts.length === 1 && isRowidName(x.parts[0], schema),
+    );
+    if (rowid !== null && rowid.t === 'col')
+      throw new QueryError(`no such column: ${rowid.parts[0]}`, 'QUERY', { sql });
+    const lowered = lowerPart(ast, scope, sql, PLACE, true);
     // Checked after lowering, as SQLite does: `other.a` is first of all no column of this table.
     if (someSql(ast, (x) => x.t === 'col' && x.parts.length > 1))
       throw new QueryError(`the "." operator prohibited in ${PLACE}`, 'QUERY', { sql });
     out.set(i, lowered);
   });
   return out;
+}
+
+const ROWID_NAMES = new Set(['rowid', '_rowid_', 'oid']);
+
+/** Whether `name` would read SQLite's rowid: a rowid name no declared column has. */
+function isRowidName(name: string, schema: CollectionSchema): boolean {
+  const lower = name.toLowerCase();
+  return (
+    ROWID_NAMES.has(lower) &&
+    !schema.fields.some((f) => f.path.length === 1 && f.path[0].toLowerCase() === lower)
+  );
+}
+
+/** The first node of `e` (in pre-order) that `test` accepts, or null. */
+function someSqlFirst(e: SqlExpr, test: (x: SqlExpr) => boolean): SqlExpr | null {
+  let found: SqlExpr | null = null;
+  someSql(e, (x) => {
+    if (found === null && test(x)) found = x;
+    return found !== null;
+  });
+  return found;
 }
 
 /** The columns expression `e` reads. */
@@ -100,7 +130,14 @@ export function compileGeneratedColumns(
     const evaluate = compileExpr(expr, ctx).eval;
     const field = schema.fields[c];
     const convert = affinity(field, typeOf(expr) === 'real');
-    return (row: readonly unknown[]): unknown => sqlToField(field, convert(evaluate(row)), schema.name);
+    return (row: readonly unknown[]): unknown => {
+      forbidClock(true);
+      try {
+        return sqlToField(field, convert(evaluate(row)), schema.name);
+      } finally {
+        forbidClock(false);
+      }
+    };
   });
   return { order, values };
 }
@@ -210,7 +247,7 @@ export function inferGeneratedTypes(
     const scope: TableScope = { schema, compiled: compileSchema(schema), qualifiers: [table.toLowerCase()] };
     for (const c of [...pending]) {
       const text = fields[c].generated?.sql ?? '';
-      const expr = lowerPart(parseExpression(text), scope, text, PLACE);
+      const expr = lowerPart(parseExpression(text), scope, text, PLACE, true);
       if ([...columnsRead(expr)].some((r) => pending.has(r))) continue;
       const primitive = INFERRED[typeOf(expr)];
       const name = pathText(parsePath(fields[c].path));

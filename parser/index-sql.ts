@@ -94,21 +94,30 @@ const CLOCK_FUNCTIONS = new Set([
  * calls non-deterministic, or a date/time function that may read the clock ('now', or no time
  * value). SQLite accepts the latter at CREATE INDEX and fails each write; it is refused here.
  */
-function nonDeterministic(e: Expr): boolean {
+function nonDeterministic(e: Expr, clockAtRun: boolean): boolean {
   if (e.kind !== 'call') return false;
   const name = e.name.toLowerCase();
   if (scalarFunction(name)?.deterministic === false) return true;
   if (!CLOCK_FUNCTIONS.has(name)) return false;
   const time = name === 'strftime' ? e.args[1] : e.args[0];
   if (time === undefined) return true;
-  return time.kind !== 'literal' || (typeof time.value === 'string' && time.value.toLowerCase() === 'now');
+  if (time.kind !== 'literal') return !clockAtRun;
+  return typeof time.value === 'string' && time.value.toLowerCase() === 'now';
 }
 
 /**
  * An expression kept in the catalog (an index key or WHERE, a generated column) lowered against its
  * table, with SQLite's refusals worded for `place`: no subqueries, no parameters, deterministic only.
+ * `clockAtRun`: a date function over a column may stay (a generated column checks at each write
+ * that it reads no clock, as SQLite does); else it is refused here.
  */
-export function lowerPart(e: SqlExpr, scope: TableScope, sql: string, place: string): Expr {
+export function lowerPart(
+  e: SqlExpr,
+  scope: TableScope,
+  sql: string,
+  place: string,
+  clockAtRun = false,
+): Expr {
   if (someSql(e, (x) => x.t === 'subquery'))
     throw new QueryError(`subqueries prohibited in ${place}`, 'QUERY', { sql });
   if (someSql(e, (x) => x.t === 'param'))
@@ -123,7 +132,7 @@ export function lowerPart(e: SqlExpr, scope: TableScope, sql: string, place: str
     allowColumns: true,
   };
   const lowered = lowerExpr(e, cx);
-  if (someExpr(lowered, nonDeterministic))
+  if (someExpr(lowered, (x) => nonDeterministic(x, clockAtRun)))
     throw new QueryError(`non-deterministic functions prohibited in ${place}`, 'QUERY', { sql });
   return lowered;
 }

@@ -5,6 +5,7 @@
  * of time values and modifiers lives here; datetime.ts renders results.
  */
 import { cString, isSpace, parseNumberPrefix, valueText } from '../sqlite-conversions';
+import { QueryError } from '../../src/errors';
 
 /** Julian day (ms) of 1970-01-01 00:00:00 UTC. */
 export const UNIX_EPOCH_JD_MS = 210866760000000;
@@ -182,6 +183,7 @@ function setRawDateNumber(p: DateTime, r: number): void {
 }
 
 function setNow(p: DateTime): void {
+  readClock();
   p.iJD = Date.now() + UNIX_EPOCH_JD_MS;
   p.validJD = true;
   p.isUtc = true;
@@ -402,6 +404,7 @@ function applyModifier(raw: string, p: DateTime, idx: number): boolean {
       return false;
     case 'l':
       if (z !== 'localtime') return false;
+      readClock();
       if (!p.isLocal) toLocaltime(p);
       p.isUtc = false;
       p.isLocal = true;
@@ -418,6 +421,7 @@ function applyModifier(raw: string, p: DateTime, idx: number): boolean {
         return true;
       }
       if (z === 'utc') {
+        readClock();
         if (p.isUtc) return true;
         // Local → UTC: guess, see what local time the guess gives, correct (at most 4 rounds).
         computeJD(p);
@@ -579,6 +583,7 @@ function addTime(p: DateTime, tx: DateTime, sign: string): boolean {
 
 /** isDate(): the moment the arguments name, or null (SQLite's NULL result). */
 export function toDateTime(values: readonly unknown[], site: DateSite): DateTime | null {
+  evaluating = site.fn;
   const p = blank();
   if (values.length === 0) setNow(p);
   else {
@@ -610,6 +615,27 @@ export function toDateTime(values: readonly unknown[], site: DateSite): DateTime
 }
 
 export interface DateSite {
+  /** The SQL function's name, for SQLite's message when it may not read the clock. */
+  readonly fn: string;
   readonly timestamp: boolean;
   readonly reals: readonly boolean[];
+}
+
+/**
+ * Whether the clock and the local time zone are off limits ('now', 'localtime', 'utc'): while a
+ * generated column is computed, whose value must follow from its row alone. Reading them then
+ * fails the write with SQLite's message (planner/functions keeps one flag: evaluation is
+ * synchronous and a generated column's expression calls no user code that could re-enter).
+ */
+let clockForbidden = false;
+/** The date function being evaluated (its name goes into the refusal). */
+let evaluating = '';
+
+export function forbidClock(forbidden: boolean): void {
+  clockForbidden = forbidden;
+}
+
+function readClock(): void {
+  if (clockForbidden)
+    throw new QueryError(`non-deterministic use of ${evaluating}() in a generated column`, 'QUERY');
 }

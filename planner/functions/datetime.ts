@@ -253,6 +253,7 @@ function dateFunction(
     compile: (site: CallSite) => {
       const { args } = site;
       const info: DateSite = {
+        fn: name,
         timestamp: site.types[0] === 'timestamp',
         reals: site.types.map((t) => t === 'real'),
       };
@@ -299,6 +300,7 @@ export const DATETIME: readonly ScalarFunction[] = [
     returns: returnsConst('text'),
     compile: ({ args, types }) => {
       const info: DateSite = {
+        fn: 'strftime',
         timestamp: types[1] === 'timestamp',
         reals: types.slice(1).map((t) => t === 'real'),
       };
@@ -326,8 +328,16 @@ export const DATETIME: readonly ScalarFunction[] = [
     summary: "A - B as '(+|-)YYYY-MM-DD HH:MM:SS.SSS' counted in calendar years, months and days.",
     returns: returnsConst('text'),
     compile: ({ args, types }) => {
-      const sa: DateSite = { timestamp: types[0] === 'timestamp', reals: [types[0] === 'real'] };
-      const sb: DateSite = { timestamp: types[1] === 'timestamp', reals: [types[1] === 'real'] };
+      const sa: DateSite = {
+        fn: 'timediff',
+        timestamp: types[0] === 'timestamp',
+        reals: [types[0] === 'real'],
+      };
+      const sb: DateSite = {
+        fn: 'timediff',
+        timestamp: types[1] === 'timestamp',
+        reals: [types[1] === 'real'],
+      };
       return (row) => {
         const a = toDateTime([args[0](row)], sa);
         if (a === null) return null;

@@ -106,6 +106,35 @@ describe('generated columns behave as in SQLite', () => {
     conn.close();
   });
 
+  test('date functions over a column work; reading the clock or the local zone fails the write, as in SQLite', () => {
+    sameAsSqlite([
+      "CREATE TABLE d (a TEXT, b TEXT AS (date(a)), c TEXT AS (datetime(a, '+1 day')), e TEXT AS (strftime('%Y', a)))",
+      "INSERT INTO d VALUES ('2024-01-02 10:00')",
+      "INSERT INTO d VALUES ('now')",
+      "INSERT INTO d VALUES ('junk')",
+      'SELECT * FROM d',
+      "CREATE TABLE l (a TEXT, b TEXT AS (datetime(a, 'localtime')))",
+      "INSERT INTO l VALUES ('2024-01-02 10:00')",
+      "CREATE TABLE u (a TEXT, b TEXT AS (datetime(a, 'utc')))",
+      "INSERT INTO u VALUES ('2024-01-02 10:00')",
+      'SELECT count(*) FROM l',
+      'CREATE TABLE r (a INT, b INT AS (rowid * 2))',
+      'CREATE TABLE r (a INT, b INT AS (_ROWID_))',
+      'CREATE TABLE r (rowid INT, b INT AS (rowid * 2))',
+      'INSERT INTO r VALUES (4)',
+      'SELECT * FROM r',
+      'CREATE TABLE k (id INTEGER PRIMARY KEY, b INT AS (id + 1))',
+      'INSERT INTO k VALUES (NULL), (NULL)',
+      'SELECT * FROM k',
+    ]);
+    // One difference: a literal 'now' is refused when the table is created (SQLite fails each write).
+    const conn = connect(':memory:');
+    expect(() => conn.execute("CREATE TABLE n (a INT, b TEXT AS (date('now')))")).toThrow(
+      'non-deterministic functions prohibited in generated columns',
+    );
+    conn.close();
+  });
+
   test('a generated value that cannot be its column type is a DataError (SQLite would store it as is)', () => {
     const conn = connect(':memory:');
     const cur = conn.cursor();
