@@ -22,7 +22,13 @@ import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
 import type { SharedCte, SortKey } from './logical';
-import type { CompoundPNode, PhysicalKind, PhysicalPlan, SqlIndexScanNode } from './physical';
+import type {
+  CompoundPNode,
+  IndexRangeScanNode,
+  PhysicalKind,
+  PhysicalPlan,
+  SqlIndexScanNode,
+} from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
@@ -288,13 +294,11 @@ function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unkno
  * filter above decides), nothing for a NULL value (`=` NULL is never true).
  */
 function sqlIndexBounds(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
-  if (node.key === null) return new Bounds(node.reverse === true);
+  if (node.key === null)
+    return node.lo || node.hi ? sqlIndexRange(node, ix, env) : new Bounds(node.reverse === true);
   const v = evalConst(node.key, env);
   if (v === null) return null;
-  const number = typeof v === 'number' || typeof v === 'bigint';
-  const text = typeof v === 'string';
-  const fits = node.keyClass === 'number' ? number : node.keyClass === 'text' ? text : number || text;
-  if (!fits) return new Bounds(false);
+  if (!keyClassFits(node, v)) return new Bounds(false);
   if (!ix.composite) return Bounds.exactly(v);
   return rangeOptions(
     {
@@ -310,6 +314,40 @@ function sqlIndexBounds(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): Cu
     },
     env,
   );
+}
+
+/** Whether value `v` compares with the index's keys as they are stored (SqlIndexScanNode.keyClass). */
+function keyClassFits(node: SqlIndexScanNode, v: unknown): boolean {
+  const number = typeof v === 'number' || typeof v === 'bigint';
+  const text = typeof v === 'string';
+  return node.keyClass === 'number' ? number : node.keyClass === 'text' ? text : number || text;
+}
+
+/**
+ * A SqlIndexScan's range on the first key column: nothing for a NULL bound (a comparison with
+ * NULL is never true), the whole walk when a bound's class is not the keys' (the filter decides).
+ */
+function sqlIndexRange(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
+  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
+  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
+  if (lo === null || hi === null) return null;
+  const reverse = node.reverse === true;
+  if ((lo !== undefined && !keyClassFits(node, lo)) || (hi !== undefined && !keyClassFits(node, hi)))
+    return new Bounds(reverse);
+  const range: IndexRangeScanNode = {
+    kind: 'IndexRangeScan',
+    collection: node.collection,
+    index: node.index,
+    lo: lo === undefined ? null : { expr: E.literal(lo, 'any'), inclusive: node.lo?.inclusive ?? true },
+    hi: hi === undefined ? null : { expr: E.literal(hi, 'any'), inclusive: node.hi?.inclusive ?? true },
+    reverse,
+    // Entries with a NULL key sort first: a lower bound passes them by, an upper one keeps them
+    // for the filter (a superset of the rows is all a SqlIndexScan must give).
+    skipNulls: false,
+    ...(ix.composite ? { prefix: [] } : {}),
+    ...(ix.desc ? { desc: ix.desc } : {}),
+  };
+  return rangeOptions(range, env);
 }
 
 type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };

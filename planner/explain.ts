@@ -138,8 +138,12 @@ const describe: Describers = {
     return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
-  SqlIndexScan: (n) =>
-    `SqlIndexScan ${n.collection} using ${n.partial ? 'partial ' : ''}${n.index} ${n.key === null ? 'range=[full]' : `key=${exprText(n.key)}`}${n.reverse ? ' reverse' : ''}`,
+  SqlIndexScan: (n) => {
+    const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
+    const hi = n.hi ? `${n.hi.inclusive ? '<=' : '<'} ${exprText(n.hi.expr)}` : '';
+    const range = `range=[${[lo, hi].filter(Boolean).join(' AND ') || 'full'}]`;
+    return `SqlIndexScan ${n.collection} using ${n.partial ? 'partial ' : ''}${n.index} ${n.key === null ? range : `key=${exprText(n.key)}`}${n.reverse ? ' reverse' : ''}`;
+  },
   VirtualScan: (n) =>
     `VirtualScan ${n.source.table}${n.source.arg === null ? '' : `(${exprText(n.source.arg)})`}`,
   Values: (n) => `Values (${n.rows.length} ${n.rows.length === 1 ? 'row' : 'rows'})`,

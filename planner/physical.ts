@@ -97,8 +97,15 @@ export interface SqlIndexScanNode {
   readonly keyClass: 'any' | 'number' | 'text';
   /** The index has a WHERE (for explain()). */
   readonly partial: boolean;
-  /** A whole walk backwards (an ORDER BY … DESC it answers). */
+  /** A walk backwards (an ORDER BY … DESC it answers). */
   readonly reverse?: true;
+  /**
+   * With `key` null: bounds on the first key column from range terms of the WHERE (`lower(n) >
+   * ?`, `BETWEEN`); absent, the walk covers every entry. A bound of a class `keyClass` excludes
+   * widens the walk to every entry (the filter above decides).
+   */
+  readonly lo?: Bound;
+  readonly hi?: Bound;
 }
 
 export interface CollectionScanNode {

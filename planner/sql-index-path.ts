@@ -23,7 +23,7 @@ import { affinity } from './compile-expr';
 import { typeOf } from './expr-type';
 import { comparisonCollation, exprCollation } from './sql-text';
 import type { SortKey } from './logical';
-import type { SqlIndexScanNode } from './physical';
+import type { Bound, SqlIndexScanNode } from './physical';
 
 /** A stored partial or expression index lowered against its table. */
 export interface IndexSqlExprs {
@@ -92,19 +92,75 @@ function equalityValue(
 ): { value: Expr; keyClass: SqlIndexScanNode['keyClass'] } | null {
   if (q.kind !== 'binary' || q.op !== '=') return null;
   const value = s.equals(q.left, key) ? q.right : s.equals(q.right, key) ? q.left : null;
-  if (value === null || !isConstant(value) || (value.kind !== 'literal' && value.kind !== 'param'))
-    return null;
   // The index orders BINARY and stores the value the expression computes: a collation would
   // compare differently from a key lookup.
-  if ((q.collation ?? 'binary') !== 'binary' || comparisonCollation(q.left, q.right) !== undefined)
-    return null;
+  if (value === null || !binaryCollation(q)) return null;
+  const keyClass = lookupClass(value, key);
+  return keyClass === null ? null : { value, keyClass };
+}
+
+/**
+ * Whether `value` (one side of a comparison with `key`) can be looked up in the index as it is,
+ * and the class of value the lookup then takes (SqlIndexScanNode.keyClass); null when not.
+ */
+function lookupClass(value: Expr, key: Expr): SqlIndexScanNode['keyClass'] | null {
+  if (!isConstant(value) || (value.kind !== 'literal' && value.kind !== 'param')) return null;
   if (affinity(value) !== 'none') return null;
   const t = typeOf(key);
   if (t !== 'text' && t !== 'integer' && t !== 'real') return null;
   // A plain column converts the value to its affinity before comparing (SQLite's rule): only a
   // value already of the column's class is looked up as it is.
-  if (key.kind === 'column') return { value, keyClass: t === 'text' ? 'text' : 'number' };
-  return affinity(key) === 'none' ? { value, keyClass: 'any' } : null;
+  if (key.kind === 'column') return t === 'text' ? 'text' : 'number';
+  return affinity(key) === 'none' ? 'any' : null;
+}
+
+const FLIPPED: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/**
+ * The bounds range terms of the query give `key` (`key > ?`, `5 >= key`, `key BETWEEN a AND b`),
+ * under the same conditions as an equality's (equalityValue), or null when there is none. Any
+ * bound will do: the walk needs only to hold every row the terms accept, the filter keeps the rest.
+ */
+function rangeBounds(
+  terms: readonly Expr[],
+  key: Expr,
+  s: IndexSqlSupport,
+): { lo?: Bound; hi?: Bound; keyClass: SqlIndexScanNode['keyClass'] } | null {
+  let lo: Bound | undefined;
+  let hi: Bound | undefined;
+  let keyClass: SqlIndexScanNode['keyClass'] | null = null;
+  const take = (op: string, value: Expr): void => {
+    const cls = lookupClass(value, key);
+    if (cls === null) return;
+    keyClass = cls;
+    if ((op === '>' || op === '>=') && lo === undefined) lo = { expr: value, inclusive: op === '>=' };
+    if ((op === '<' || op === '<=') && hi === undefined) hi = { expr: value, inclusive: op === '<=' };
+  };
+  for (const q of terms) {
+    if (q.kind === 'binary' && FLIPPED[q.op] !== undefined && binaryCollation(q)) {
+      if (s.equals(q.left, key)) take(q.op, q.right);
+      else if (s.equals(q.right, key)) take(FLIPPED[q.op], q.left);
+    } else if (q.kind === 'between' && !q.negated && s.equals(q.arg, key) && betweenBinary(q)) {
+      take('>=', q.lo);
+      take('<=', q.hi);
+    }
+  }
+  if (keyClass === null || (lo === undefined && hi === undefined)) return null;
+  return { ...(lo ? { lo } : {}), ...(hi ? { hi } : {}), keyClass };
+}
+
+/** Whether a comparison compares BINARY (an explicit or a column's collation orders otherwise). */
+function binaryCollation(q: Extract<Expr, { kind: 'binary' }>): boolean {
+  return (q.collation ?? 'binary') === 'binary' && comparisonCollation(q.left, q.right) === undefined;
+}
+
+/** The same for BETWEEN, whose two comparisons take the argument's collation. */
+function betweenBinary(q: Extract<Expr, { kind: 'between' }>): boolean {
+  return (
+    (q.collation ?? 'binary') === 'binary' &&
+    comparisonCollation(q.arg, q.lo) === undefined &&
+    comparisonCollation(q.arg, q.hi) === undefined
+  );
 }
 
 /**
@@ -124,6 +180,7 @@ export function sqlIndexAccess(
   const terms = conjuncts(where);
   let whole: SqlIndexScanNode | null = null;
   let walk: SqlIndexScanNode | null = null;
+  let ranged: { node: SqlIndexScanNode; ordered: boolean } | null = null;
   for (let i = view.allIndexes.length - 1; i >= 0; i--) {
     const ix = view.allIndexes[i];
     if (!ix.special) continue;
@@ -144,7 +201,24 @@ export function sqlIndexAccess(
         return { node, ordered: false };
       }
     }
-    const reverse: boolean | null = walk === null ? walkOrder(view, ix, exprs.keys[0], sort, s) : null;
+    const order = walkOrder(view, ix, exprs.keys[0], sort, s);
+    const range: ReturnType<typeof rangeBounds> =
+      ranged === null ? rangeBounds(terms, exprs.keys[0], s) : null;
+    if (range !== null) {
+      const node: SqlIndexScanNode = {
+        kind: 'SqlIndexScan',
+        collection,
+        index: ix.def.name,
+        key: null,
+        keyClass: range.keyClass,
+        partial: exprs.where !== null,
+        ...(range.lo ? { lo: range.lo } : {}),
+        ...(range.hi ? { hi: range.hi } : {}),
+        ...(order === true ? { reverse: true } : {}),
+      };
+      ranged = { node, ordered: order !== null };
+    }
+    const reverse: boolean | null = walk === null ? order : null;
     if (reverse !== null)
       walk = {
         kind: 'SqlIndexScan',
@@ -165,7 +239,11 @@ export function sqlIndexAccess(
         partial: true,
       };
   }
+  // A range in the ORDER BY's order first, then the order alone, then a range, then a whole
+  // partial index (never in place of a scan already in the ORDER BY's order).
+  if (ranged !== null && ranged.ordered) return ranged;
   if (walk !== null) return { node: walk, ordered: true };
+  if (ranged !== null) return ranged;
   return whole === null || scanOrdered ? null : { node: whole, ordered: false };
 }
 
