@@ -187,7 +187,8 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
       },
     };
   }
-  const ix = coll.indexes.find((i) => i.def.name === node.index);
+  // Partial and expression indexes too (planner/join-planner.ts specialProbe).
+  const ix = coll.allIndexes.find((i) => i.def.name === node.index);
   if (!ix) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
   const tree: BTreeSnapshot<unknown, unknown> = ix.tree;
   const composite = node.columns !== undefined;

@@ -27,6 +27,8 @@ import { boundWindowPartitions } from './window-topk';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
+import { sameIndexExpr, sqlIndexProbes } from './sql-index-path';
+import { exprText } from './explain';
 import { planReadingAhead, readsAhead } from './lateral-order';
 import { leftDeep } from './left-deep';
 import type { Span } from './join-terms';
@@ -183,7 +185,36 @@ function bestProbe(
     const full = keys.length === ix.columns.length;
     offer({ index: ix, keys, names, used, rank: ix.unique && full ? 1 : 2 });
   }
+  if (best === null) best = specialProbe(view, conds, outer, inner, innerPreds);
   return best;
+}
+
+/**
+ * A lookup through a partial or expression index (planner/sql-index-path.ts) when no primary key
+ * or column index serves: an equality between an outer expression and the index's first key
+ * expression (`JOIN t ON lower(t.name) = u.k`), both of one class (text, or numbers) that `=`
+ * converts nothing between, the inner table's own terms implying the index's WHERE. Only the
+ * first match is taken: the primary key and column indexes were preferred already.
+ */
+function specialProbe(
+  view: CollectionView,
+  conds: readonly Expr[],
+  outer: Span,
+  inner: Span,
+  innerPreds: readonly Expr[],
+): IndexProbe | null {
+  const local = innerPreds.map((p) => shiftColumns(p, -inner.lo));
+  for (const probe of sqlIndexProbes(view, local)) {
+    for (const c of conds) {
+      // equiSides: compared BINARY, both sides of one class, so `=` converts nothing.
+      const s = equiSides(c, outer, inner);
+      if (s === null) continue;
+      if (!sameIndexExpr(shiftColumns(s.b, -inner.lo), probe.key)) continue;
+      const name = s.b.kind === 'column' ? s.b.name : exprText(shiftColumns(s.b, -inner.lo));
+      return { index: probe.index, keys: [s.a], names: [name], used: [c], rank: 2 };
+    }
+  }
+  return null;
 }
 
 function lookupAccess(node: PhysicalPlan): boolean {
@@ -210,7 +241,7 @@ function indexJoin(
     outer,
     collection: view.meta.schema.name,
     index: ix ? ix.def.name : null,
-    unique: ix ? ix.unique && probe.keys.length === ix.columns.length : true,
+    unique: ix ? ix.unique && probe.keys.length === ix.columns.length && !(ix.special && ix.composite) : true,
     ...(ix?.composite ? { columns: indexPaths(ix.def).map((p) => p.join('.')) } : {}),
     ...(ix?.composite && ix.desc ? { desc: ix.desc } : {}),
     keys: probe.keys.map((k) => shiftColumns(k, -outerSpan.lo)),

@@ -273,3 +273,38 @@ function walkOrder(
   }
   return first.desc;
 }
+
+/** A partial or expression index a join may probe: its first key expression, at the table's columns. */
+export interface SqlIndexProbe {
+  readonly index: IndexView;
+  readonly key: Expr;
+}
+
+/**
+ * The partial and expression indexes of `view` a join can look rows up in (planner/join-planner.ts):
+ * those whose WHERE the inner table's own terms `innerTerms` (at the table's columns) imply, each
+ * with its first key expression when an equality with it can be looked up as it is: a BINARY
+ * text or number, as for a constant (lookupClass).
+ */
+export function sqlIndexProbes(view: CollectionView, innerTerms: readonly Expr[]): SqlIndexProbe[] {
+  const s = support;
+  if (s === null) return [];
+  const out: SqlIndexProbe[] = [];
+  for (let i = view.allIndexes.length - 1; i >= 0; i--) {
+    const ix = view.allIndexes[i];
+    if (!ix.special) continue;
+    const exprs = exprsOf(view, ix, s);
+    if (exprs === null || !implies(innerTerms, exprs.where, s)) continue;
+    const key = exprs.keys[0];
+    const t = typeOf(key);
+    if (t !== 'text' && t !== 'integer' && t !== 'real') continue;
+    if (exprCollation(key) !== undefined) continue;
+    out.push({ index: ix, key });
+  }
+  return out;
+}
+
+/** Structural equality of lowered expressions, as the index rules compare them. */
+export function sameIndexExpr(a: Expr, b: Expr): boolean {
+  return support !== null && support.equals(a, b);
+}
