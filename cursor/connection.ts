@@ -8,7 +8,7 @@
  * cached with them, so re-executing a statement only binds parameters.
  */
 import type { CollectionState } from '../storage/collection-state';
-import { Database, foreignKeyGuard, foreignKeysEnabled, setForeignKeys } from '../src/database';
+import { Database, foreignKeyGuard } from '../src/database';
 import {
   DatabaseError,
   DataError,
@@ -48,7 +48,7 @@ import { runWrite } from './write-statements';
 import { runVacuum } from './vacuum';
 import { readsQuery, Route, TempSchema } from './temp-schema';
 import { routeStatement } from './schema-routing';
-import { integrityRows, journalMode } from './pragmas';
+import { PragmaValues, runPragma } from './pragmas';
 import { active, channels, planSummary } from '../storage/trace';
 import type { QueryTraceContext } from '../storage/trace';
 
@@ -182,6 +182,8 @@ export class Connection<Row = ResultRow> {
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
   private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
+  /** The tuning PRAGMAs this connection set (`cache_size`, `busy_timeout`, …), read back as set. */
+  private readonly pragmaValues: PragmaValues;
 
   /** @internal Use connect(). */
   constructor(db: Database, opts: ConnectOptions) {
@@ -194,6 +196,7 @@ export class Connection<Row = ResultRow> {
     // As SQLite's sorter, which may hold as much as the page cache before it spills.
     this.sortBudgetBytes = opts.sortBudgetBytes ?? Math.max(DEFAULT_SORT_BUDGET_BYTES, opts.cacheBytes ?? 0);
     this.cache = new (sqlFront().StatementCache)(opts.statementCacheSize ?? 256);
+    this.pragmaValues = new PragmaValues(opts);
     this.temp = new TempSchema({
       ...(opts.safeIntegers === undefined ? {} : { safeIntegers: opts.safeIntegers }),
       ...(opts.foreignKeys === undefined ? {} : { foreignKeys: opts.foreignKeys }),
@@ -538,37 +541,10 @@ export class Connection<Row = ResultRow> {
     return { kind: 'done', rowCount: -1 };
   }
 
-  /** Settings PRAGMAs: a read answers one row; foreign_keys and synchronous set without rows. */
+  /** Settings PRAGMAs (cursor/pragmas.ts): one row, several, or none. */
   private runPragma(stmt: PragmaStmt): RunOutcome {
-    const db = this.database;
-    let value: unknown;
-    let rows: unknown[][] | null = null;
-    switch (stmt.name) {
-      case 'integrity_check':
-      case 'quick_check':
-        rows = integrityRows(db.storage.path, typeof stmt.value === 'number' ? stmt.value : 100);
-        break;
-      case 'user_version':
-        value = db.readView().userVersion;
-        break;
-      case 'foreign_keys':
-        // The connection's handle holds the switch (on by default, unlike SQLite); inside a
-        // transaction setting it does nothing, as in SQLite.
-        if (typeof stmt.value === 'number') {
-          setForeignKeys(db, stmt.value !== 0);
-          return { kind: 'done', rowCount: -1 };
-        }
-        value = foreignKeysEnabled(db) ? 1 : 0;
-        break;
-      case 'journal_mode':
-        value = journalMode(db.storage.path === null, typeof stmt.value === 'string' ? stmt.value : null);
-        break;
-      case 'synchronous':
-        if (stmt.value !== null) return { kind: 'done', rowCount: -1 };
-        value = 2;
-        break;
-    }
-    const out = rows ?? [[value]];
+    const out = runPragma(this.database, this.pragmaValues, stmt);
+    if (out === null) return { kind: 'done', rowCount: -1 };
     let at = 0;
     return {
       kind: 'rows',

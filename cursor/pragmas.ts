@@ -1,28 +1,101 @@
 /**
- * What the settings PRAGMAs answer about how ModelVault stores data (docs/sql.md, "Introspection").
+ * The settings PRAGMAs a connection runs (parser/lower-pragma.ts decides which exist), answering
+ * about how ModelVault stores data (docs/sql.md, "Introspection").
  * `integrity_check` and `quick_check` run the checks of `modelvault verify` (src/cli/check-file.ts)
  * on the file's committed state.
  * `journal_mode`: a file database is an append-only log that readers see committed snapshots of
  * while a writer appends, which is SQLite's WAL in effect; an in-memory one is `memory`.
+ * Tuning PRAGMAs (`cache_size`, `busy_timeout`, …) are remembered per connection and read back.
  */
-import { NotSupportedError } from '../src/errors';
 import { verifyDatabaseFile } from '../src/cli/check-file';
+import { foreignKeysEnabled, setForeignKeys } from '../src/database';
+import type { Database } from '../src/database';
+import type { PragmaStmt } from '../parser/ir';
+import type { ConnectOptions } from './options';
 
-const JOURNAL_MODES: ReadonlySet<string> = new Set(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']);
+/** Bytes of the row cache when `cacheBytes` is not given (src/options.ts). */
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The tuning PRAGMAs one connection has set, and what two of them start at there. */
+export class PragmaValues {
+  private readonly set = new Map<string, number | string>();
+  private readonly initial: ReadonlyMap<string, number>;
+
+  constructor(opts: ConnectOptions) {
+    // What this connection really runs with, in SQLite's units: a negative cache_size is KiB.
+    this.initial = new Map([
+      ['cache_size', -Math.round((opts.cacheBytes ?? DEFAULT_CACHE_BYTES) / 1024)],
+      ['busy_timeout', opts.busyTimeoutMs ?? 0],
+    ]);
+  }
+
+  read(name: string, fallback: number | string): number | string {
+    return this.set.get(name) ?? this.initial.get(name) ?? fallback;
+  }
+
+  write(name: string, value: number | string): void {
+    this.set.set(name, value);
+  }
+}
 
 /**
- * The mode `PRAGMA journal_mode [= requested]` answers. Like SQLite, an in-memory database stays
- * `memory` whatever is asked and an unknown mode name changes nothing; asking a file database for
- * another real mode is refused rather than silently ignored.
+ * Run a settings PRAGMA: its rows, or null for a statement that answers none (a setting set).
  */
-export function journalMode(inMemory: boolean, requested: string | null): string {
-  const current = inMemory ? 'memory' : 'wal';
-  if (requested === null || inMemory || !JOURNAL_MODES.has(requested) || requested === current)
-    return current;
-  throw new NotSupportedError(
-    `PRAGMA journal_mode = ${requested}: a ModelVault file is always an append-only log (journal_mode = wal)`,
-    'NOT_SUPPORTED',
-  );
+export function runPragma(db: Database, values: PragmaValues, stmt: PragmaStmt): unknown[][] | null {
+  switch (stmt.name) {
+    case 'integrity_check':
+    case 'quick_check':
+      return integrityRows(db.storage.path, typeof stmt.value === 'number' ? stmt.value : 100);
+    case 'user_version':
+      return [[db.readView().userVersion]];
+    case 'foreign_keys':
+      // The connection's handle holds the switch (on by default, unlike SQLite); inside a
+      // transaction setting it does nothing, as in SQLite.
+      if (typeof stmt.value === 'number') {
+        setForeignKeys(db, stmt.value !== 0);
+        return null;
+      }
+      return [[foreignKeysEnabled(db) ? 1 : 0]];
+    case 'journal_mode':
+      return [[journalMode(db.storage.path === null)]];
+    case 'synchronous':
+      return stmt.value !== null ? null : [[2]];
+    case 'database_list':
+      return [[0, 'main', db.storage.path ?? '']];
+    case 'wal_checkpoint':
+      return [walCheckpoint(db)];
+    case 'tuning': {
+      const name = stmt.pragma ?? '';
+      const tuning = stmt.tuning ?? { initial: 0, echo: false };
+      if (stmt.value === null) return [[values.read(name, tuning.initial)]];
+      values.write(name, stmt.value);
+      return tuning.echo ? [[stmt.value]] : null;
+    }
+    case 'rows':
+      // No columns: a statement with no result set, as SQLite answers a set or an unknown PRAGMA.
+      return stmt.columns.length === 0 ? null : (stmt.rows ?? []).map((r) => [...r]);
+  }
+}
+
+/**
+ * `PRAGMA wal_checkpoint`: a checkpoint of the log (SQLite's columns busy, log, checkpointed: 0,
+ * 0, 0 when it ran and left no log to replay); busy (1, -1, -1) inside a transaction or on a
+ * read-only connection, which cannot checkpoint; in memory there is no log (0, -1, -1).
+ */
+function walCheckpoint(db: Database): unknown[] {
+  if (db.storage.path === null) return [0, -1, -1];
+  if (db.inTransaction || db.storage.readOnly) return [1, -1, -1];
+  db.checkpoint();
+  return [0, 0, 0];
+}
+
+/**
+ * The mode `PRAGMA journal_mode [= requested]` answers: `wal` for a file, `memory` in memory,
+ * whatever is asked (SQLite answers a mode it cannot switch to with the mode in force).
+ */
+export function journalMode(inMemory: boolean): string {
+  // The log is the file's format: no other mode can be switched to.
+  return inMemory ? 'memory' : 'wal';
 }
 
 /**

@@ -123,7 +123,18 @@ export interface SavepointStmt {
 
 /** Settings a PRAGMA reads or sets on the connection (the catalog PRAGMAs lower to SELECTs). */
 export type PragmaSetting =
-  'user_version' | 'foreign_keys' | 'journal_mode' | 'synchronous' | 'integrity_check' | 'quick_check';
+  | 'user_version'
+  | 'foreign_keys'
+  | 'journal_mode'
+  | 'synchronous'
+  | 'integrity_check'
+  | 'quick_check'
+  | 'database_list'
+  | 'wal_checkpoint'
+  /** A knob remembered per connection and read back as set (parser/lower-pragma.ts). */
+  | 'tuning'
+  /** A fixed answer (`rows`), maybe none. */
+  | 'rows';
 
 /**
  * A settings PRAGMA run by the connection: `value` null reads the setting (one row, one column
@@ -136,6 +147,12 @@ export interface PragmaStmt {
   readonly name: PragmaSetting;
   readonly value: string | number | null;
   readonly columns: readonly OutputColumn[];
+  /** 'tuning' and 'rows': the PRAGMA's own name, lower-cased. */
+  readonly pragma?: string;
+  /** 'tuning': SQLite's initial value, and whether setting it answers the new value as a row. */
+  readonly tuning?: { readonly initial: number | string; readonly echo: boolean };
+  /** 'rows': the answer. */
+  readonly rows?: readonly (readonly unknown[])[];
 }
 
 /**

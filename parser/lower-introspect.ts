@@ -1,7 +1,7 @@
 /**
  * Introspection in the SQL front end: `sqlite_master` / `sqlite_schema` (and the empty
- * `sqlite_temp_master`) as read-only virtual tables any SELECT can read, the PRAGMAs (catalog
- * PRAGMAs lower to a SELECT over a virtual table; settings PRAGMAs to PragmaStmt), and SQLite's
+ * `sqlite_temp_master`) as read-only virtual tables any SELECT can read, the catalog PRAGMAs
+ * (a SELECT over a virtual table; parser/lower-pragma.ts lowers every PRAGMA), and SQLite's
  * refusals for writes to the schema tables and for names starting with `sqlite_`.
  */
 import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
@@ -10,10 +10,10 @@ import { L } from '../planner/logical';
 import { compileSchema } from '../storage/schema/compile';
 import { normalizeCollection } from '../storage/schema/normalize';
 import type { FieldDescriptor } from '../storage/schema/descriptors';
-import { CATALOG_PRAGMAS, VIRTUAL_COLUMNS, pragmaTable, schemaTable } from '../planner/introspect/virtual';
+import { VIRTUAL_COLUMNS, pragmaTable, schemaTable } from '../planner/introspect/virtual';
 import type { VirtualTable } from '../planner/introspect/virtual';
-import type { OutputColumn, PragmaSetting, SelectStmt, Statement } from './ir';
-import type { PragmaAst, SelectAst, StatementAst } from './sql/ast';
+import type { OutputColumn, SelectStmt } from './ir';
+import type { SelectAst, StatementAst } from './sql/ast';
 import type { CatalogReader, TableScope } from './scope';
 import type { ParamCollector } from './params';
 import { lowerExpr } from './lower-expr';
@@ -135,7 +135,7 @@ function viewRows(
 }
 
 /** SELECT * over a catalog PRAGMA's virtual table. */
-function catalogPragma(table: VirtualTable, value: string | null, params: ParamCollector): SelectStmt {
+export function catalogPragma(table: VirtualTable, value: string | null, params: ParamCollector): SelectStmt {
   const arg = value === null ? null : E.literal(value, 'text');
   const cols = VIRTUAL_COLUMNS[table];
   const columns: OutputColumn[] = cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
@@ -144,100 +144,4 @@ function catalogPragma(table: VirtualTable, value: string | null, params: ParamC
     cols.map((c, i) => ({ expr: E.column(i, [], c.type, c.name), name: c.name })),
   );
   return { kind: 'select', plan, columns, collection: null };
-}
-
-/**
- * SQLite's sqlite3Atoi for `PRAGMA user_version = v`: the leading integer (decimal, or hex with
- * 0x) of the text; 0 when there is none or it does not fit 32 bits.
- */
-export function pragmaInt(text: string): number {
-  const hex = /^0x([0-9a-f]+)$/i.exec(text);
-  if (hex) {
-    if (hex[1].length > 8) return 0;
-    return Number.parseInt(hex[1], 16) | 0;
-  }
-  const m = /^[+-]?\d+/.exec(text);
-  if (!m) return 0;
-  const v = BigInt(m[0]);
-  return v >= -2147483648n && v <= 2147483647n ? Number(v) : 0;
-}
-
-/** SQLite's boolean pragma values: on/yes/true, off/no/false, or a number (non-zero is on). */
-function pragmaBool(text: string): number {
-  const w = text.toLowerCase();
-  if (w === 'on' || w === 'yes' || w === 'true') return 1;
-  if (w === 'off' || w === 'no' || w === 'false') return 0;
-  return pragmaInt(text) !== 0 ? 1 : 0;
-}
-
-function settingColumns(name: PragmaSetting): OutputColumn[] {
-  const type =
-    name === 'journal_mode' || name === 'integrity_check' || name === 'quick_check' ? 'text' : 'integer';
-  return [{ name, type, nullable: false }];
-}
-
-/** SQLite's synchronous levels; ModelVault syncs every commit once, which is FULL (2). */
-const SYNCHRONOUS: Readonly<Record<string, number>> = { off: 0, normal: 1, full: 2, extra: 3 };
-
-function synchronousLevel(text: string): number {
-  const w = text.toLowerCase();
-  return Object.prototype.hasOwnProperty.call(SYNCHRONOUS, w) ? SYNCHRONOUS[w] : pragmaInt(text);
-}
-
-function settingPragma(name: PragmaSetting, ast: PragmaAst, sql: string): Statement {
-  const columns = settingColumns(name);
-  if (!ast.hasValue || ast.value === null) return { kind: 'pragma', name, value: null, columns };
-  const value = ast.value;
-  switch (name) {
-    case 'user_version':
-      return { kind: 'setUserVersion', value: pragmaInt(value) };
-    case 'foreign_keys':
-      return { kind: 'pragma', name, value: pragmaBool(value), columns };
-    case 'journal_mode':
-      return { kind: 'pragma', name, value: value.toLowerCase(), columns };
-    case 'synchronous': {
-      // Only the level ModelVault runs at is accepted: anything else would be a promise it does not keep.
-      if (synchronousLevel(value) !== 2)
-        throw new NotSupportedError(
-          `PRAGMA synchronous = ${value}: ModelVault always syncs each commit (synchronous = FULL)`,
-          'NOT_SUPPORTED',
-          { sql },
-        );
-      return { kind: 'pragma', name, value: 2, columns };
-    }
-    case 'integrity_check':
-    case 'quick_check':
-      // `(N)`: at most N rows of problems; `(t)`: SQLite checks table t only (here: the file).
-      return { kind: 'pragma', name, value: /^[+-]?\d+$/.test(value) ? pragmaInt(value) : value, columns };
-  }
-}
-
-const SETTINGS: ReadonlySet<string> = new Set<PragmaSetting>([
-  'user_version',
-  'foreign_keys',
-  'journal_mode',
-  'synchronous',
-  'integrity_check',
-  'quick_check',
-]);
-
-export function lowerPragma(ast: PragmaAst, params: ParamCollector, sql: string): Statement {
-  const name = ast.name.toLowerCase();
-  const schema = ast.schema?.toLowerCase() ?? null;
-  // `PRAGMA temp.table_info(t)`: the connection's temporary schema (a catalog PRAGMA only).
-  const temp = schema === 'temp' && (CATALOG_PRAGMAS as readonly string[]).includes(name);
-  if (schema !== null && schema !== 'main' && !temp) {
-    throw new NotSupportedError(
-      `PRAGMA ${ast.schema}.${ast.name}: only the main database exists`,
-      'NOT_SUPPORTED',
-      { sql },
-    );
-  }
-  if ((CATALOG_PRAGMAS as readonly string[]).includes(name)) {
-    if (ast.value !== null)
-      params.catalogObjectRead?.(ast.value, schema === 'temp' ? 'temp' : schema === 'main' ? 'main' : null);
-    return catalogPragma(name as VirtualTable, ast.value, params);
-  }
-  if (SETTINGS.has(name)) return settingPragma(name as PragmaSetting, ast, sql);
-  throw new NotSupportedError(`PRAGMA ${ast.name}`, 'NOT_SUPPORTED', { sql });
 }

@@ -2,7 +2,9 @@
  * The settings PRAGMAs: `user_version` (read/write like SQLite, stored in the file: durable
  * across reopen, checkpoints, compaction and recovery, undone by rollback), `foreign_keys`
  * (accepted, per connection), `journal_mode` and `synchronous` (answered with what ModelVault
- * does; other values refused).
+ * does), the tuning PRAGMAs legacy start-up code sends (remembered per connection, read back as
+ * SQLite reads them), switches that would change answers (their default only), and unknown
+ * PRAGMAs (ignored, as SQLite ignores them).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +17,7 @@ import { listFrames } from '../helpers/engine-util';
 import { Oracle } from '../helpers/sqlite-oracle';
 import type { Outcome } from '../helpers/sqlite-oracle';
 import { tmpDir } from '../helpers/tmp';
+import { inspectFile } from '../../src/cli/inspect';
 
 const tmp = tmpDir();
 
@@ -270,13 +273,14 @@ describe('foreign_keys, journal_mode, synchronous', () => {
     b.close();
   });
 
-  test('journal_mode: wal for a file, memory in memory; other real modes are refused on a file', () => {
+  test('journal_mode: wal for a file, memory in memory, whatever is asked (the mode in force, as SQLite answers a mode it cannot switch to)', () => {
     const file = connect(tmp.file());
     expect(file.execute('PRAGMA journal_mode').fetchAll()).toEqual([['wal']]);
     expect(file.execute('PRAGMA journal_mode = WAL').fetchAll()).toEqual([['wal']]);
     expect(file.execute('PRAGMA journal_mode = bogus').fetchAll()).toEqual([['wal']]);
     for (const mode of ['delete', 'TRUNCATE', 'persist', 'memory', 'off'])
-      expect(() => file.execute(`PRAGMA journal_mode = ${mode}`)).toThrow(NotSupportedError);
+      expect(file.execute(`PRAGMA journal_mode = ${mode}`).fetchAll()).toEqual([['wal']]);
+    expect(file.execute('PRAGMA journal_mode').fetchAll()).toEqual([['wal']]);
     file.close();
     const o = new Oracle();
     for (const sql of ['PRAGMA journal_mode', 'PRAGMA journal_mode = wal', 'PRAGMA journal_mode = delete'])
@@ -284,7 +288,7 @@ describe('foreign_keys, journal_mode, synchronous', () => {
     o.close();
   });
 
-  test('synchronous: FULL (2), the level ModelVault runs at; other levels are refused', () => {
+  test('synchronous: FULL (2), the level ModelVault runs at; a lower level is accepted and FULL kept, EXTRA refused', () => {
     const o = new Oracle();
     for (const sql of [
       'PRAGMA synchronous',
@@ -293,9 +297,138 @@ describe('foreign_keys, journal_mode, synchronous', () => {
       'PRAGMA synchronous',
     ])
       expectSame(o, sql);
-    for (const v of ['OFF', 'NORMAL', '1', 'EXTRA'])
+    for (const v of ['OFF', 'NORMAL', '1', '0']) {
+      expect(o.conn.execute(`PRAGMA synchronous = ${v}`).description).toBeNull();
+      expect(o.conn.execute('PRAGMA synchronous').fetchOne()).toEqual([2n]);
+    }
+    for (const v of ['EXTRA', '3'])
       expect(() => o.conn.execute(`PRAGMA synchronous = ${v}`)).toThrow(NotSupportedError);
-    expect(o.conn.execute('PRAGMA synchronous').fetchOne()).toEqual([2n]);
     o.close();
+  });
+});
+
+describe('the PRAGMAs legacy start-up code sends', () => {
+  test('tuning PRAGMAs read and set as in SQLite, remembered per connection', () => {
+    const o = new Oracle();
+    for (const sql of [
+      'PRAGMA temp_store',
+      'PRAGMA temp_store = MEMORY',
+      'PRAGMA temp_store',
+      'PRAGMA temp_store = 1',
+      'PRAGMA temp_store',
+      'PRAGMA wal_autocheckpoint',
+      'PRAGMA wal_autocheckpoint = 500',
+      'PRAGMA wal_autocheckpoint',
+      'PRAGMA automatic_index',
+      'PRAGMA automatic_index = off',
+      'PRAGMA automatic_index',
+      'PRAGMA analysis_limit = 400',
+      'PRAGMA threads',
+      'PRAGMA threads = 4',
+      'PRAGMA page_size',
+      'PRAGMA page_size = 8192',
+      'PRAGMA page_size',
+      'PRAGMA secure_delete',
+      'PRAGMA secure_delete = 1',
+      'PRAGMA recursive_triggers',
+      'PRAGMA reverse_unordered_selects',
+      'PRAGMA trusted_schema',
+      'PRAGMA legacy_alter_table = ON',
+      'PRAGMA legacy_alter_table',
+      'PRAGMA read_uncommitted',
+      'PRAGMA auto_vacuum',
+      'PRAGMA auto_vacuum = incremental',
+      'PRAGMA auto_vacuum',
+      'PRAGMA cell_size_check',
+      'PRAGMA fullfsync',
+      'PRAGMA checkpoint_fullfsync',
+      'PRAGMA busy_timeout = 250',
+      'PRAGMA busy_timeout',
+      'PRAGMA soft_heap_limit',
+      'PRAGMA journal_size_limit',
+      'PRAGMA cache_size = -64000',
+      'PRAGMA cache_size',
+      'PRAGMA cache_size = 500',
+      'PRAGMA cache_size',
+      'PRAGMA encoding',
+      "PRAGMA encoding = 'UTF-16'",
+      'PRAGMA collation_list',
+      'PRAGMA optimize',
+      'PRAGMA shrink_memory',
+      'PRAGMA incremental_vacuum',
+      'PRAGMA locking_mode',
+      // Switches that would change answers: their defaults.
+      'PRAGMA case_sensitive_like',
+      'PRAGMA case_sensitive_like = 0',
+      'PRAGMA count_changes',
+      'PRAGMA full_column_names',
+      'PRAGMA short_column_names',
+      'PRAGMA query_only',
+      'PRAGMA query_only = false',
+      'PRAGMA defer_foreign_keys',
+      'PRAGMA ignore_check_constraints',
+      // A PRAGMA SQLite does not know is ignored: no error, no result.
+      'PRAGMA no_such_pragma',
+      'PRAGMA no_such_pragma = 12',
+      'PRAGMA main.cache_size = 100',
+    ])
+      expectSame(o, sql);
+    // Another connection starts from the defaults.
+    const other = connect(':memory:');
+    expect(other.execute('PRAGMA temp_store').fetchOne()).toEqual([0]);
+    other.close();
+    o.close();
+  });
+
+  test('cache_size and busy_timeout start at what the connection runs with', () => {
+    const c = connect(':memory:', { cacheBytes: 8 * 1024 * 1024 });
+    expect(c.execute('PRAGMA cache_size').fetchOne()).toEqual([-8192]);
+    c.close();
+    const d = connect(':memory:');
+    expect(d.execute('PRAGMA cache_size').fetchOne()).toEqual([-65536]);
+    d.close();
+    const file = tmp.file();
+    const e = connect(file, { busyTimeoutMs: 1500 });
+    expect(e.execute('PRAGMA busy_timeout').fetchOne()).toEqual([1500]);
+    expect(e.execute('PRAGMA database_list').fetchAll()).toEqual([[0, 'main', e.database.storage.path]]);
+    e.close();
+  });
+
+  test('switches that would change answers refuse their other value', () => {
+    const c = connect(':memory:');
+    for (const sql of [
+      'PRAGMA case_sensitive_like = 1',
+      'PRAGMA count_changes = 1',
+      'PRAGMA full_column_names = 1',
+      'PRAGMA short_column_names = 0',
+      'PRAGMA query_only = 1',
+      'PRAGMA defer_foreign_keys = ON',
+      'PRAGMA ignore_check_constraints = yes',
+      'PRAGMA writable_schema = 1',
+    ])
+      expect(() => c.execute(sql)).toThrow(NotSupportedError);
+    c.close();
+  });
+
+  test('wal_checkpoint checkpoints a file outside a transaction; busy inside one', () => {
+    const file = tmp.file();
+    const c = connect(file);
+    try {
+      c.execute('CREATE TABLE t (a INTEGER)');
+      c.execute('INSERT INTO t VALUES (1), (2)');
+      expect(c.execute('PRAGMA wal_checkpoint').fetchAll()).toEqual([[1, -1, -1]]);
+      c.commit();
+      expect(inspectFile(file).checkpoint).toBeNull();
+      expect(c.execute('PRAGMA wal_checkpoint(TRUNCATE)').fetchAll()).toEqual([[0, 0, 0]]);
+      // The checkpoint is in the file: nothing after it to replay.
+      const report = inspectFile(file);
+      expect(report.checkpoint).not.toBeNull();
+      expect(report.logBytesSinceCheckpoint).toBe(0);
+    } finally {
+      c.close();
+    }
+    const m = connect(':memory:');
+    expect(m.execute('PRAGMA wal_checkpoint').fetchAll()).toEqual([[0, -1, -1]]);
+    m.close();
   });
 });
