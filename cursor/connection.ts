@@ -181,7 +181,12 @@ export class Connection<Row = ResultRow> {
   }[] = [];
   private closed = false;
   /** What changes(), total_changes() and last_insert_rowid() report. */
-  private readonly session = { changes: 0, totalChanges: 0, lastInsertRowid: 0 as number | bigint };
+  private readonly session = {
+    changes: 0,
+    totalChanges: 0,
+    lastInsertRowid: 0 as number | bigint,
+    caseSensitiveLike: false,
+  };
   /** The tuning PRAGMAs this connection set (`cache_size`, `busy_timeout`, …), read back as set. */
   private readonly pragmaValues: PragmaValues;
 
@@ -543,7 +548,7 @@ export class Connection<Row = ResultRow> {
 
   /** Settings PRAGMAs (cursor/pragmas.ts): one row, several, or none. */
   private runPragma(stmt: PragmaStmt): RunOutcome {
-    const out = runPragma(this.database, this.pragmaValues, stmt);
+    const out = runPragma(this.database, this.pragmaValues, this.session, stmt);
     if (out === null) return { kind: 'done', rowCount: -1 };
     let at = 0;
     return {

@@ -41,8 +41,16 @@ export class PragmaValues {
 /**
  * Run a settings PRAGMA: its rows, or null for a statement that answers none (a setting set).
  */
-export function runPragma(db: Database, values: PragmaValues, stmt: PragmaStmt): unknown[][] | null {
+export function runPragma(
+  db: Database,
+  values: PragmaValues,
+  session: { caseSensitiveLike: boolean },
+  stmt: PragmaStmt,
+): unknown[][] | null {
   switch (stmt.name) {
+    case 'case_sensitive_like':
+      if (typeof stmt.value === 'number') session.caseSensitiveLike = stmt.value !== 0;
+      return null;
     case 'integrity_check':
     case 'quick_check':
       return integrityRows(db.storage.path, typeof stmt.value === 'number' ? stmt.value : 100);

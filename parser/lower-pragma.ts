@@ -8,8 +8,9 @@
  *   - tuning knobs of SQLite's pager and planner that change no answer (`cache_size`,
  *     `temp_store`, `mmap_size`, `busy_timeout`, …) → remembered per connection and read back as
  *     set, as legacy start-up code expects; they change nothing in ModelVault;
- *   - switches that would change answers (`case_sensitive_like`, `count_changes`, `query_only`, …)
- *     read their default, and setting the default is accepted; another value is NotSupportedError;
+ *   - `case_sensitive_like`, per connection (the session LIKE reads);
+ *   - switches that would change answers (`count_changes`, `query_only`, …) read their default,
+ *     and setting the default is accepted; another value is NotSupportedError;
  *   - a few answers and actions (`encoding`, `collation_list`, `database_list`, `optimize`,
  *     `wal_checkpoint`);
  *   - any other PRAGMA SQLite knows is NotSupportedError naming it; a name SQLite does not know
@@ -153,10 +154,9 @@ const TUNING: Readonly<Record<string, Tuning>> = {
 
 /**
  * Switches that change what statements answer: their default reads back and may be set again;
- * the other value is refused. `case_sensitive_like` reads no row in SQLite.
+ * the other value is refused.
  */
-const SWITCHES: Readonly<Record<string, number | null>> = {
-  case_sensitive_like: null,
+const SWITCHES: Readonly<Record<string, number>> = {
   count_changes: 0,
   full_column_names: 0,
   short_column_names: 1,
@@ -220,15 +220,12 @@ function tuningPragma(name: string, t: Tuning, ast: PragmaAst): Statement {
   };
 }
 
-function switchPragma(name: string, fixed: number | null, ast: PragmaAst, sql: string): Statement {
+function switchPragma(name: string, fixed: number, ast: PragmaAst, sql: string): Statement {
   const columns: OutputColumn[] = [{ name, type: 'integer', nullable: false }];
-  // SQLite answers `PRAGMA case_sensitive_like` with no result at all.
-  if (!ast.hasValue || ast.value === null)
-    return fixed === null ? rows(name, NONE, []) : rows(name, columns, [[fixed]]);
-  const asked = pragmaBool(ast.value);
-  if (asked !== (fixed ?? 0))
+  if (!ast.hasValue || ast.value === null) return rows(name, columns, [[fixed]]);
+  if (pragmaBool(ast.value) !== fixed)
     throw new NotSupportedError(
-      `PRAGMA ${name} = ${ast.value}: only ${fixed ?? 0}, SQLite's default, is supported`,
+      `PRAGMA ${name} = ${ast.value}: only ${fixed}, SQLite's default, is supported`,
       'NOT_SUPPORTED',
       { sql },
     );
@@ -267,6 +264,14 @@ function otherPragma(name: string, ast: PragmaAst, sql: string): Statement {
           [2, 'BINARY'],
         ],
       );
+    case 'case_sensitive_like':
+      // Per connection; SQLite answers a read with no result at all.
+      return {
+        kind: 'pragma',
+        name,
+        value: ast.hasValue && ast.value !== null ? pragmaBool(ast.value) : null,
+        columns: NONE,
+      };
     case 'database_list':
     case 'wal_checkpoint':
       return { kind: 'pragma', name, value: ast.value, columns: connectionColumns(name) };

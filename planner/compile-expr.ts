@@ -31,6 +31,8 @@ export interface SessionState {
   readonly changes: number;
   readonly totalChanges: number;
   readonly lastInsertRowid: number | bigint;
+  /** `PRAGMA case_sensitive_like = 1`: LIKE compares ASCII letters exactly. */
+  readonly caseSensitiveLike?: boolean;
 }
 
 /** Per-execution bindings the compiled closures read (set before each run of a cached plan). */
@@ -280,7 +282,8 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
           if (Array.from(esc).length !== 1)
             throw new DataError('ESCAPE expression must be a single character', 'DATA');
         }
-        const m = likeMatcher(p, esc)(s);
+        // The session is the running connection's, swapped in per execution.
+        const m = likeMatcher(p, esc, ctx.session?.caseSensitiveLike === true)(s);
         return negated ? (m ? 0 : 1) : m ? 1 : 0;
       };
     }

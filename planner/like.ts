@@ -73,10 +73,11 @@ class SegmentBuilder {
   }
 }
 
-function compileLike(pattern: string, escape: string | null): Compiled {
+function compileLike(pattern: string, escape: string | null, caseSensitive: boolean): Compiled {
   checkLength(pattern, 'LIKE');
   const b = new SegmentBuilder();
   const chars = Array.from(pattern);
+  const fold = caseSensitive ? (c: string): string => c : foldAscii;
   let never = false;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
@@ -84,12 +85,12 @@ function compileLike(pattern: string, escape: string | null): Compiled {
     if (escape !== null && c === escape) {
       const next = chars[++i];
       if (next === undefined) never = true;
-      else b.char(foldAscii(next));
+      else b.char(fold(next));
     } else if (c === '%') b.anyRun();
     else if (c === '_') b.token({ kind: 'one' });
-    else b.char(foldAscii(c));
+    else b.char(fold(c));
   }
-  return { segments: b.done(), foldValue: /[a-zA-Z]/.test(pattern), never };
+  return { segments: b.done(), foldValue: !caseSensitive && /[a-zA-Z]/.test(pattern), never };
 }
 
 function compileGlob(pattern: string): Compiled {
@@ -326,10 +327,17 @@ function cached(key: string, build: () => Compiled): (s: string) => boolean {
 
 /**
  * A LIKE pattern as a predicate: `%` any run, `_` one code point, ASCII letters
- * case-insensitive, an optional single-character escape (a trailing escape matches nothing).
+ * case-insensitive (unless `caseSensitive`: `PRAGMA case_sensitive_like = 1`), an optional
+ * single-character escape (a trailing escape matches nothing).
  */
-export function likeMatcher(pattern: string, escape: string | null): (s: string) => boolean {
-  return cached(`L${escape ?? ''}\u0000${pattern}`, () => compileLike(pattern, escape));
+export function likeMatcher(
+  pattern: string,
+  escape: string | null,
+  caseSensitive = false,
+): (s: string) => boolean {
+  return cached(`${caseSensitive ? 'l' : 'L'}${escape ?? ''}\u0000${pattern}`, () =>
+    compileLike(pattern, escape, caseSensitive),
+  );
 }
 
 /** A GLOB pattern as a predicate: `*` any run, `?` one code point, `[...]` a set; case-sensitive. */

@@ -225,7 +225,7 @@ function unhex(values: unknown[], reals: readonly boolean[]): unknown {
 }
 
 /** like(X, Y [, Z]) is Y LIKE X [ESCAPE Z], checked in SQLite's order. */
-function like(values: unknown[], reals: readonly boolean[]): unknown {
+function like(values: unknown[], reals: readonly boolean[], caseSensitive: boolean): unknown {
   const [p, subject] = values;
   // SQLite (this build) never matches a blob on either side: 0, even against NULL.
   if (p instanceof Uint8Array || subject instanceof Uint8Array) return 0;
@@ -240,7 +240,7 @@ function like(values: unknown[], reals: readonly boolean[]): unknown {
   const pattern = valueText(p, reals[0]);
   const text = valueText(subject, reals[1]);
   if (pattern === null || text === null) return null;
-  return likeMatcher(pattern, esc)(text) ? 1 : 0;
+  return likeMatcher(pattern, esc, caseSensitive)(text) ? 1 : 0;
 }
 
 /** glob(X, Y) is Y GLOB X; like like(), a blob on either side never matches. */
@@ -469,7 +469,9 @@ export const TEXT: readonly ScalarFunction[] = [
     maxArgs: 3,
     summary: 'X LIKE PATTERN [ESCAPE ESCAPE]; 0 when either side is a blob.',
     returns: returnsConst('integer'),
-    compile: lenientN(like),
+    // The connection's `PRAGMA case_sensitive_like`, read per call (its session is per execution).
+    compile: (site) =>
+      lenientN((values, reals) => like(values, reals, site.ctx.session?.caseSensitiveLike === true))(site),
   }),
   scalar({
     name: 'glob',

@@ -397,7 +397,6 @@ describe('the PRAGMAs legacy start-up code sends', () => {
   test('switches that would change answers refuse their other value', () => {
     const c = connect(':memory:');
     for (const sql of [
-      'PRAGMA case_sensitive_like = 1',
       'PRAGMA count_changes = 1',
       'PRAGMA full_column_names = 1',
       'PRAGMA short_column_names = 0',
@@ -408,6 +407,36 @@ describe('the PRAGMAs legacy start-up code sends', () => {
     ])
       expect(() => c.execute(sql)).toThrow(NotSupportedError);
     c.close();
+  });
+
+  test('case_sensitive_like: LIKE and like() compare ASCII letters exactly while it is on, per connection', () => {
+    const o = new Oracle();
+    const setup = [
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)',
+      'CREATE INDEX t_a ON t (a)',
+      "INSERT INTO t (a) VALUES ('ABC'), ('abc'), ('aBc'), ('xyz'), ('Ab%'), ('ab_d'), (NULL), ('ÀBC'), ('àbc')",
+    ];
+    for (const sql of setup) expectSame(o, sql);
+    const queries = (): string[] => [
+      "SELECT id FROM t WHERE a LIKE 'abc' ORDER BY id",
+      "SELECT id FROM t WHERE a LIKE 'a%' ORDER BY id",
+      "SELECT id FROM t WHERE a LIKE 'A_C' ORDER BY id",
+      "SELECT id FROM t WHERE a NOT LIKE '%B%' ORDER BY id",
+      "SELECT id FROM t WHERE a LIKE 'ab!%' ESCAPE '!' ORDER BY id",
+      "SELECT id FROM t WHERE a LIKE 'àbc' ORDER BY id",
+      "SELECT like('a%', a), like('AB!_', a, '!') FROM t ORDER BY id",
+    ];
+    for (const on of ['1', 'on', 'true', '0', 'yes', 'off']) {
+      expectSame(o, `PRAGMA case_sensitive_like = ${on}`);
+      for (const q of queries()) expectSame(o, q);
+    }
+    // Another connection keeps its own (off).
+    const other = connect(':memory:');
+    o.conn.execute('PRAGMA case_sensitive_like = 1');
+    expect(other.execute("SELECT 'ABC' LIKE 'abc'").fetchOne()).toEqual([1]);
+    expect(o.conn.execute("SELECT 'ABC' LIKE 'abc'").fetchOne()).toEqual([0n]);
+    other.close();
+    o.close();
   });
 
   test('wal_checkpoint checkpoints a file outside a transaction; busy inside one', () => {
