@@ -47,7 +47,7 @@ export function loweredGenerated(schema: CollectionSchema, compiled: CompiledSch
     );
     if (rowid !== null && rowid.t === 'col')
       throw new QueryError(`no such column: ${rowid.parts[0]}`, 'QUERY', { sql });
-    const lowered = lowerPart(ast, scope, sql, PLACE, true);
+    const lowered = lowerPart(ast, scope, sql, PLACE, 'clockAtRun');
     // Checked after lowering, as SQLite does: `other.a` is first of all no column of this table.
     if (someSql(ast, (x) => x.t === 'col' && x.parts.length > 1))
       throw new QueryError(`the "." operator prohibited in ${PLACE}`, 'QUERY', { sql });
@@ -247,7 +247,7 @@ export function inferGeneratedTypes(
     const scope: TableScope = { schema, compiled: compileSchema(schema), qualifiers: [table.toLowerCase()] };
     for (const c of [...pending]) {
       const text = fields[c].generated?.sql ?? '';
-      const expr = lowerPart(parseExpression(text), scope, text, PLACE, true);
+      const expr = lowerPart(parseExpression(text), scope, text, PLACE, 'clockAtRun');
       if ([...columnsRead(expr)].some((r) => pending.has(r))) continue;
       const primitive = INFERRED[typeOf(expr)];
       const name = pathText(parsePath(fields[c].path));

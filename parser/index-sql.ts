@@ -108,15 +108,15 @@ function nonDeterministic(e: Expr, clockAtRun: boolean): boolean {
 /**
  * An expression kept in the catalog (an index key or WHERE, a generated column) lowered against its
  * table, with SQLite's refusals worded for `place`: no subqueries, no parameters, deterministic only.
- * `clockAtRun`: a date function over a column may stay (a generated column checks at each write
- * that it reads no clock, as SQLite does); else it is refused here.
+ * `functions`: 'clockAtRun' lets a date function over a column stay (a generated column checks at
+ * each write that it reads no clock, as SQLite does); 'any' allows every function (a CHECK).
  */
 export function lowerPart(
   e: SqlExpr,
   scope: TableScope,
   sql: string,
   place: string,
-  clockAtRun = false,
+  functions: 'deterministic' | 'clockAtRun' | 'any' = 'deterministic',
 ): Expr {
   if (someSql(e, (x) => x.t === 'subquery'))
     throw new QueryError(`subqueries prohibited in ${place}`, 'QUERY', { sql });
@@ -132,7 +132,7 @@ export function lowerPart(
     allowColumns: true,
   };
   const lowered = lowerExpr(e, cx);
-  if (someExpr(lowered, (x) => nonDeterministic(x, clockAtRun)))
+  if (functions !== 'any' && someExpr(lowered, (x) => nonDeterministic(x, functions === 'clockAtRun')))
     throw new QueryError(`non-deterministic functions prohibited in ${place}`, 'QUERY', { sql });
   return lowered;
 }

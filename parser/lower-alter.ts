@@ -5,6 +5,7 @@
  */
 import { indexReadsColumn } from './index-sql';
 import { columnsRead, loweredGenerated, missingColumnText, renamedInExpression } from './generated-sql';
+import { loweredChecks } from './check-sql';
 import { NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ir';
 import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
@@ -89,8 +90,28 @@ export function lowerRenameColumn(
   const generated = [...loweredGenerated(scope.schema, scope.compiled)]
     .filter(([, e]) => columnsRead(e).has(column))
     .map(([c]) => ({ column: c, sql: renamedInExpression(fields[c].generated?.sql ?? '', from, ast.to) }));
+  // The CHECKs kept as SQL that read the column, rewritten; the others as they are.
+  const lowered = loweredChecks(scope.schema, scope.compiled);
+  const all = scope.schema.checks ?? [];
+  const reads = (i: number): boolean => columnsRead(lowered[i]).has(column);
+  const touched = (i: number): boolean => all[i].column === from || reads(i);
+  const checks = all.some((_c, i) => touched(i))
+    ? all.map((c, i) =>
+        touched(i)
+          ? {
+              ...c,
+              sql: reads(i) ? renamedInExpression(c.sql, from, ast.to) : c.sql,
+              ...(c.column === from ? { column: ast.to } : {}),
+            }
+          : c,
+      )
+    : null;
   const stmt: RenameColumnStmt = { kind: 'renameColumn', collection: scope.schema.name, column, to: ast.to };
-  return generated.length === 0 ? stmt : { ...stmt, generated };
+  return {
+    ...stmt,
+    ...(generated.length === 0 ? {} : { generated }),
+    ...(checks === null ? {} : { checks }),
+  };
 }
 
 /**
@@ -129,6 +150,12 @@ export function lowerDropColumn(ast: Ast<'dropColumn'>, catalog: CatalogReader, 
   for (const [c, e] of loweredGenerated(schema, scope.compiled))
     if (c !== column && columnsRead(e).has(column))
       fail(`${after}: ${missingColumnText(schema.fields[c].generated?.sql ?? '', name)}`);
+  // A CHECK declared on the column goes with it; another that reads it is an error.
+  loweredChecks(schema, scope.compiled).forEach((e, i) => {
+    const check = schema.checks?.[i];
+    if (check && check.column !== name && columnsRead(e).has(column))
+      fail(`${after}: ${missingColumnText(check.sql, name)}`);
+  });
   for (const fk of schema.foreignKeys ?? [])
     if (fk.columns.length > 1 && fk.columns.some((c) => c.toLowerCase() === lower))
       fail(`${after}: unknown column "${name}" in foreign key definition`);

@@ -33,6 +33,7 @@ import { defaultSqlOf, isLiteralDefault } from './lower-default';
 import { someSql } from './index-sql';
 import { inferGeneratedTypes } from './generated-sql';
 import { toFieldDescriptor } from '../storage/schema/normalize';
+import type { CheckConstraint } from '../storage/schema/normalize';
 import { derivedSqlType } from '../planner/introspect/create-sql';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
@@ -61,12 +62,69 @@ function defaultFor(type: TypeDescriptor, e: SqlExpr, sql: string): unknown {
   return v;
 }
 
+/** A CHECK with its `CONSTRAINT name`, if it has one, and its column if it is a column constraint. */
+interface NamedCheck {
+  readonly expr: SqlExpr;
+  readonly name: string | null;
+  readonly column: string | null;
+}
+
+/** The column's own CHECKs, with their names. */
+function columnChecks(col: ColumnDefAst): NamedCheck[] {
+  return col.checks.map((expr, i) => ({ expr, name: col.checkNames?.[i] ?? null, column: col.name }));
+}
+
+/**
+ * A CHECK as a typed constraint of its column when it has a form one expresses (parser/
+ * column-checks.ts) and no name (a named one is reported by its name, as SQLite does); else
+ * it is kept as SQL (`sqlChecks`). All or nothing: a CHECK half expressible stays SQL whole.
+ */
+function applyOrKeep(
+  col: ColumnDefAst,
+  shape: ColumnShape,
+  check: NamedCheck,
+  sql: string,
+  sqlChecks: NamedCheck[],
+): void {
+  if (check.name === null) {
+    const trial: ColumnShape = { type: shape.type, constraints: [...shape.constraints] };
+    try {
+      applyCheck(col.name, trial, check.expr, sql);
+      shape.type = trial.type;
+      shape.constraints = trial.constraints;
+      return;
+    } catch (err) {
+      if (!(err instanceof NotSupportedError)) throw err;
+    }
+  }
+  sqlChecks.push(check);
+}
+
+/** CHECKs kept as SQL, as written, as the catalog keeps them (planner order: parser/check-sql.ts). */
+function checkConstraints(checks: readonly NamedCheck[], sql: string): CheckConstraint[] {
+  return [...checks]
+    .sort((a, b) => a.expr.start - b.expr.start)
+    .map((c) => {
+      if (someSql(c.expr, (x) => x.t === 'subquery'))
+        throw new QueryError('subqueries prohibited in CHECK constraints', 'QUERY', {
+          sql,
+          offset: c.expr.start,
+        });
+      return {
+        sql: sql.slice(c.expr.start, c.expr.end),
+        ...(c.name === null ? {} : { name: c.name }),
+        ...(c.column === null ? {} : { column: c.column }),
+      };
+    });
+}
+
 function columnField(
   col: ColumnDefAst,
   isPk: boolean,
-  checks: readonly SqlExpr[],
+  checks: readonly NamedCheck[],
   sql: string,
   required = isPk,
+  sqlChecks: NamedCheck[] = [],
 ): FieldDescriptor {
   // A generated column without one takes its expression's type (inferGeneratedTypes, afterwards).
   if (!col.typeName && !col.generated)
@@ -97,7 +155,7 @@ function columnField(
   const shape: ColumnShape = { type: primitive, constraints: [] };
   const maxLength = declaredMaxLength(col.typeName, col.typeArgs);
   if (maxLength !== null) shape.constraints.push({ maxLength });
-  for (const check of checks) applyCheck(col.name, shape, check, sql);
+  for (const check of checks) applyOrKeep(col, shape, check, sql, sqlChecks);
   const nullable = !col.notNull && !required;
   const field: FieldDescriptor = {
     path: fieldPath(col.name),
@@ -145,25 +203,19 @@ function declaredSqlType(text: string): string {
   return STANDARD_TYPES.has(text.toUpperCase()) ? text.toUpperCase() : text;
 }
 
-/** Table-level CHECKs attach to the one column they mention. */
-function checksByColumn(
-  checks: readonly SqlExpr[],
-  columns: readonly ColumnDefAst[],
-  sql: string,
-): Map<ColumnDefAst, SqlExpr[]> {
-  const out = new Map<ColumnDefAst, SqlExpr[]>();
-  for (const c of checks) {
-    const used = [...checkColumns(c)];
-    const col = used.length === 1 ? columns.find((x) => x.name.toLowerCase() === used[0]) : undefined;
-    if (!col) {
-      throw new NotSupportedError(
-        `CHECK (${sql.slice(c.start, c.end)}): a table CHECK must constrain exactly one column`,
-        'NOT_SUPPORTED',
-        { sql, offset: c.start },
-      );
-    }
-    out.set(col, [...(out.get(col) ?? []), c]);
-  }
+/**
+ * Table-level CHECKs: one that mentions a single column is tried as that column's typed
+ * constraint (columnField); the others are kept as SQL (`sqlChecks`).
+ */
+function checksByColumn(ast: Ast<'createTable'>, sqlChecks: NamedCheck[]): Map<ColumnDefAst, NamedCheck[]> {
+  const out = new Map<ColumnDefAst, NamedCheck[]>();
+  ast.checks.forEach((expr, i) => {
+    const check = { expr, name: ast.checkNames?.[i] ?? null, column: null };
+    const used = [...checkColumns(expr)];
+    const col = used.length === 1 ? ast.columns.find((x) => x.name.toLowerCase() === used[0]) : undefined;
+    if (col) out.set(col, [...(out.get(col) ?? []), check]);
+    else sqlChecks.push(check);
+  });
   return out;
 }
 
@@ -393,10 +445,19 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
       'SCHEMA',
       { sql },
     );
-  const tableChecks = checksByColumn(ast.checks, ast.columns, sql);
+  const sqlChecks: NamedCheck[] = [];
+  const tableChecks = checksByColumn(ast, sqlChecks);
   const fields = ast.columns.map((c) =>
-    columnField(c, c === pk, [...c.checks, ...(tableChecks.get(c) ?? [])], sql, keyRequired(c)),
+    columnField(
+      c,
+      c === pk,
+      [...columnChecks(c), ...(tableChecks.get(c) ?? [])],
+      sql,
+      keyRequired(c),
+      sqlChecks,
+    ),
   );
+  const checks = checkConstraints(sqlChecks, sql);
   if (ast.columns.every((c) => c.generated))
     throw new SchemaError('must have at least one non-generated column', 'SCHEMA', { sql });
   // A single-column primary key keeps its ON CONFLICT on its field (a composite one on its index).
@@ -423,6 +484,7 @@ export function lowerCreateTable(ast: Ast<'createTable'>, sql: string): CreateTa
     notNull: ast.columns.filter((c) => c.notNull || keyRequired(c)).map((c) => c.name),
     strict: ast.strict,
     withoutRowid: ast.withoutRowid,
+    ...(checks.length === 0 ? {} : { checks }),
   };
 }
 
@@ -479,7 +541,9 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
     throw new NotSupportedError('ADD COLUMN with PRIMARY KEY or UNIQUE', 'NOT_SUPPORTED', { sql });
   if (resolvePath(scope, col.name.split('.')))
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
-  const field = columnField(col, false, col.checks, sql);
+  const sqlChecks: NamedCheck[] = [];
+  const field = columnField(col, false, columnChecks(col), sql, false, sqlChecks);
+  const checks = checkConstraints(sqlChecks, sql);
   if (col.generated && !col.typeName) {
     const existing = scope.schema.fields.map(toFieldDescriptor);
     inferGeneratedTypes(table, [...existing, field], scope.schema.primaryKey, [existing.length], sql);
@@ -496,7 +560,12 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
       'SCHEMA',
       { sql, offset: col.start },
     );
-  const stmt: AddColumnStmt = { kind: 'addColumn', collection: scope.schema.name, field };
+  const stmt: AddColumnStmt = {
+    kind: 'addColumn',
+    collection: scope.schema.name,
+    field,
+    ...(checks.length === 0 ? {} : { checks }),
+  };
   return ref ? { ...stmt, foreignKey: foreignKeyDescriptorOf([col.name], ref) } : stmt;
 }
 

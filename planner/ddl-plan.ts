@@ -4,6 +4,7 @@
  */
 import type { FieldDescriptor, IndexDescriptor } from '../storage/schema/descriptors';
 import type { ForeignKeyDescriptor } from '../storage/schema/foreign-keys';
+import type { CheckConstraint } from '../storage/schema/normalize';
 
 export interface CreateTableStmt {
   readonly kind: 'createTable';
@@ -27,6 +28,8 @@ export interface CreateTableStmt {
   readonly strict: boolean;
   /** `WITHOUT ROWID` (CollectionSchema.withoutRowid). */
   readonly withoutRowid: boolean;
+  /** CHECKs kept as SQL (CollectionSchema.checks); absent: none. */
+  readonly checks?: readonly CheckConstraint[];
 }
 
 /** CREATE VIEW: `sql` is the statement text stored in the catalog (and shown by sqlite_master). */
@@ -79,6 +82,8 @@ export interface AddColumnStmt {
   readonly field: FieldDescriptor;
   /** The column's REFERENCES clause, added to the table's foreign keys. */
   readonly foreignKey?: ForeignKeyDescriptor;
+  /** The column's CHECKs kept as SQL, added to the table's (existing rows must pass them). */
+  readonly checks?: readonly CheckConstraint[];
 }
 
 /** ALTER TABLE … RENAME TO: `from` is the table's catalog name. */
@@ -96,6 +101,8 @@ export interface RenameColumnStmt {
   readonly to: string;
   /** Generated columns whose expression reads the column, with the expression's new text. */
   readonly generated?: readonly { readonly column: number; readonly sql: string }[];
+  /** The table's CHECKs kept as SQL, rewritten to read the new name (when one reads the column). */
+  readonly checks?: readonly CheckConstraint[];
 }
 
 /** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */

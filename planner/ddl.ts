@@ -46,7 +46,7 @@ function tableFlags(
 
 /** Re-normalizing a changed schema must not drop what the table was declared with (flags, foreign keys). */
 function keepTableOptions(before: CollectionSchema, next: CollectionSchema): CollectionSchema {
-  const out = { ...next, ...tableFlags(before) };
+  const out = { ...next, ...tableFlags(before), ...(before.checks ? { checks: before.checks } : {}) };
   return before.foreignKeys ? { ...out, foreignKeys: before.foreignKeys } : out;
 }
 
@@ -120,6 +120,7 @@ function renamedColumn(schema: CollectionSchema, stmt: RenameColumnStmt): Collec
     path[0] === from ? [to, ...path.slice(1)] : [...path];
   // The generated expressions that read the column, rewritten when the statement was lowered.
   const texts = new Map((stmt.generated ?? []).map((g) => [g.column, g.sql]));
+  const checks = stmt.checks ? { checks: stmt.checks.map((c) => ({ ...c })) } : {};
   const field = (f: NormalizedField, i: number): NormalizedField => {
     const renamed = i === column ? { ...f, path: [to] } : f;
     const sql = texts.get(i);
@@ -127,6 +128,7 @@ function renamedColumn(schema: CollectionSchema, stmt: RenameColumnStmt): Collec
   };
   return {
     ...schema,
+    ...checks,
     fields: schema.fields.map(field),
     primaryKey: rename(schema.primaryKey),
     indexes: schema.indexes.map((ix) =>
@@ -185,6 +187,7 @@ export function executeDdl(
       const options = {
         ...(stmt.keyIndex === undefined ? {} : { keyIndex: stmt.keyIndex }),
         ...(stmt.foreignKeys === undefined ? {} : { foreignKeys: stmt.foreignKeys }),
+        ...(stmt.checks === undefined ? {} : { checks: stmt.checks }),
       };
       const schema = normalizeCollection(stmt.name, stmt.fields, stmt.primaryKey, stmt.indexes, options);
       if (stmt.autoIncrement) schema.autoIncrement = true;
@@ -269,10 +272,19 @@ export function executeDdl(
         schema.indexes.map(indexDescriptor),
         keyOptions(schema),
       );
-      const altered = withForeignKey(keepTableOptions(schema, next), stmt, enforced);
+      const kept = keepTableOptions(schema, next);
+      const checked = stmt.checks ? { ...kept, checks: [...(kept.checks ?? []), ...stmt.checks] } : kept;
+      const altered = withForeignKey(checked, stmt, enforced);
       if (stmt.field.generated !== undefined && state.pk.size > 0)
-        engine.rewriteCollection(schema.name, altered, withGeneratedColumn(engine, state, altered));
-      else engine.alterCollection(altered);
+        engine.rewriteCollection(schema.name, altered, rowsWithNewColumn(engine, state, altered));
+      else {
+        // SQLite checks the rows already there against a new column's CHECK (with its default).
+        if (stmt.checks && state.pk.size > 0) {
+          const rows = rowsWithNewColumn(engine, state, altered);
+          while (rows.next().done !== true);
+        }
+        engine.alterCollection(altered);
+      }
       return { rowCount: 0 };
     }
     case 'renameTable': {
@@ -311,11 +323,12 @@ export function executeDdl(
 }
 
 /**
- * Every live row of `state` with the column just added last, computed (ADD COLUMN … AS (…)): rows
- * written before would read NULL there. A row the value does not fit (NOT NULL, CHECK, type)
- * fails the statement, which its savepoint undoes whole.
+ * Every live row of `state` with the column just added last (ADD COLUMN): its default, or its
+ * value computed for a generated column (rows written before would read NULL there), each row
+ * checked against the table's CHECKs kept as SQL. A row that does not fit (NOT NULL, CHECK,
+ * type) fails the statement, which its savepoint undoes whole.
  */
-function* withGeneratedColumn(
+function* rowsWithNewColumn(
   engine: Engine,
   state: CollectionState,
   schema: CollectionSchema,
@@ -324,7 +337,7 @@ function* withGeneratedColumn(
   const cur = state.pk.cursor();
   while (cur.next()) {
     const row = rowOfState(state, engine.readRow(cur.value)).slice();
-    row.push(null);
+    row.push(compiled.storedDefaults[row.length] ?? null);
     try {
       yield compiled.withGenerated(row);
     } catch (err) {
@@ -367,9 +380,12 @@ function dropColumn(engine: Engine, stmt: DropColumnStmt): WriteResult {
     keyOptions(schema),
   );
   const fks = schema.foreignKeys?.filter((k) => !(k.columns.length === 1 && sameName(k.columns[0], name)));
+  const checks = schema.checks?.filter((c) => c.column !== name);
   const after: CollectionSchema = {
     ...next,
     ...tableFlags(schema),
+    // The column's own CHECKs go with it (lowering refused dropping one another CHECK reads).
+    ...(checks && checks.length > 0 ? { checks } : {}),
     ...(fks && fks.length > 0 ? { foreignKeys: fks } : {}),
   };
   engine.rewriteCollection(schema.name, after, withoutColumn(engine, state, stmt.column));

@@ -130,6 +130,8 @@ function normalizeNext(current: CollectionSchema, next: SchemaVersionInput): Col
     ...schema,
     ...(current.autoIncrement && sameKey ? { autoIncrement: true as const } : {}),
     ...(current.withoutRowid && sameKey ? { withoutRowid: true as const } : {}),
+    // CHECKs kept as SQL come from SQL's CREATE TABLE; a schema version cannot declare them.
+    ...(current.checks ? { checks: current.checks } : {}),
     ...(current.strict ? { strict: true as const } : {}),
   };
   // Foreign keys are table options, as for ALTER TABLE: a schema version keeps them.

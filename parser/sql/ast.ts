@@ -267,6 +267,8 @@ export interface ColumnDefAst extends Span {
   readonly uniqueConflict?: ConflictPolicyAst | null;
   readonly defaultValue: SqlExpr | null;
   readonly checks: readonly SqlExpr[];
+  /** Per check, its `CONSTRAINT name` (null: unnamed); absent: all unnamed. */
+  readonly checkNames?: readonly (string | null)[];
   /** COLLATE name as written, or null. */
   readonly collate: string | null;
   /** `REFERENCES t [(col)] …` on the column (absent or null: none). */
@@ -393,6 +395,8 @@ export type StatementAst =
       /** How many table-level UNIQUE clauses precede the first table-level PRIMARY KEY (SQLite builds key indexes in text order). */
       readonly uniquesBeforeKey?: number;
       readonly checks: readonly SqlExpr[];
+      /** Per table CHECK, its `CONSTRAINT name` (null: unnamed); absent: all unnamed. */
+      readonly checkNames?: readonly (string | null)[];
       /** Table-level FOREIGN KEY constraints (absent: none). */
       readonly foreignKeys?: readonly ForeignKeyAst[];
     }

@@ -171,11 +171,12 @@ function columnDef(p: ExprParser): ColumnDefAst {
   let uniqueConflict: ConflictPolicyAst | null = null;
   let defaultValue: SqlExpr | null = null;
   const checks: SqlExpr[] = [];
+  const checkNames: (string | null)[] = [];
   let collate: string | null = null;
   let ref: ForeignKeyClauseAst | null = null;
   let generated: GeneratedAst | null = null;
   for (;;) {
-    if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
+    const constraint = p.acceptWord('CONSTRAINT') ? p.name('a constraint name') : null;
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
       if (p.acceptWord('DESC')) throw p.unsupported('PRIMARY KEY DESC');
@@ -193,8 +194,10 @@ function columnDef(p: ExprParser): ColumnDefAst {
       uniqueConflict = conflictClause(p);
       unique = true;
     } else if (p.acceptWord('DEFAULT')) defaultValue = p.isOp('(') ? check(p) : p.signed();
-    else if (p.acceptWord('CHECK')) checks.push(check(p));
-    else if (p.isWord('REFERENCES')) ref = references(p);
+    else if (p.acceptWord('CHECK')) {
+      checks.push(check(p));
+      checkNames.push(constraint);
+    } else if (p.isWord('REFERENCES')) ref = references(p);
     else if (p.acceptWord('COLLATE')) collate = p.name('a collation name');
     else if (p.isWord('GENERATED') || p.isWord('AS')) {
       if (generated !== null) throw p.error('expected a column constraint');
@@ -215,6 +218,7 @@ function columnDef(p: ExprParser): ColumnDefAst {
     uniqueConflict,
     defaultValue,
     checks,
+    checkNames,
     collate,
     references: ref,
     generated,
@@ -296,8 +300,9 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
   const foreignKeys: ForeignKeyAst[] = [];
   const autoinc = { seen: false };
   let uniquesBeforeKey: number | undefined;
+  const checkNames: (string | null)[] = [];
   do {
-    if (p.acceptWord('CONSTRAINT')) p.name('a constraint name');
+    const constraint = p.acceptWord('CONSTRAINT') ? p.name('a constraint name') : null;
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
       uniquesBeforeKey ??= uniques.length;
@@ -306,8 +311,10 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
     } else if (p.acceptWord('UNIQUE')) {
       uniques.push(nameList(p));
       uniqueConflicts.push(conflictClause(p));
-    } else if (p.acceptWord('CHECK')) checks.push(check(p));
-    else if (p.acceptWord('FOREIGN')) {
+    } else if (p.acceptWord('CHECK')) {
+      checks.push(check(p));
+      checkNames.push(constraint);
+    } else if (p.acceptWord('FOREIGN')) {
       p.expectWord('KEY');
       const cols = nameList(p);
       foreignKeys.push({ columns: cols, ref: references(p) });
@@ -329,6 +336,7 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
     uniqueConflicts,
     uniquesBeforeKey,
     checks,
+    checkNames,
     foreignKeys,
   };
 }

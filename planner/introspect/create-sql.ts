@@ -8,6 +8,7 @@
  */
 import type { ConflictAlgorithm, Constraint } from '../../storage/schema/descriptors';
 import type {
+  CheckConstraint,
   CollectionSchema,
   NormalizedField,
   NormalizedIndex,
@@ -247,9 +248,16 @@ function columnDefinition(field: NormalizedField, schema: CollectionSchema, inli
     const text = checkText(col, c);
     if (text !== null) parts.push(`CHECK (${text})`);
   }
+  for (const c of schema.checks ?? [])
+    if (field.path.length === 1 && c.column === field.path[0]) parts.push(checkClause(c));
   const g = field.generated;
   if (g !== undefined) parts.push(`GENERATED ALWAYS AS (${g.sql}) ${g.stored ? 'STORED' : 'VIRTUAL'}`);
   return parts.join(' ');
+}
+
+/** A CHECK kept as SQL, as a column or table constraint: `[CONSTRAINT name] CHECK (expr)`. */
+function checkClause(c: CheckConstraint): string {
+  return `${c.name === undefined ? '' : `CONSTRAINT ${sqlName(c.name)} `}CHECK (${c.sql})`;
 }
 
 /** `CREATE TABLE name (col TYPE ..., ...)` for the schema as it is now. */
@@ -267,6 +275,7 @@ export function createTableSql(schema: CollectionSchema): string {
       parts.push(`${c.origin === 'pk' ? 'PRIMARY KEY' : 'UNIQUE'} (${cols}${auto})${onConflict(algorithm)}`);
     }
   }
+  for (const c of schema.checks ?? []) if (c.column === undefined) parts.push(checkClause(c));
   for (const fk of schema.foreignKeys ?? []) parts.push(foreignKeyClause(fk));
   return `CREATE TABLE ${sqlName(schema.name)} (${parts.join(', ')})${tableOptionsSql(schema)}`;
 }

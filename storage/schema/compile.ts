@@ -17,6 +17,7 @@ import {
 import { compileFieldsToUser } from './to-user';
 import { type StoredCheck, compileStoredCheck, compileStoredRowCheck } from './stored-check';
 import { compileGenerated } from '../generated-columns';
+import { compileChecks } from '../check-constraints';
 
 export { parsePath } from './paths';
 
@@ -47,8 +48,9 @@ export interface CompiledSchema {
    */
   readonly columnsToRow: ((values: unknown[]) => unknown[]) | null;
   /**
-   * Compute the generated columns of a stored row in place (after a column is added or the row is
-   * otherwise rebuilt outside toRow); the row itself when the schema has none. Throws as toRow.
+   * Compute the generated columns of a stored row in place and check its CHECK constraints kept as
+   * SQL (after a column is added or the row is otherwise rebuilt outside toRow); the row itself
+   * when the schema has neither. Throws as toRow.
    */
   withGenerated(row: unknown[]): unknown[];
   /** Stored row → user object (nested objects, Date, Buffer; int64 as number when safe, else bigint with safeIntegers, else DataError INT_PRECISION). */
@@ -143,7 +145,8 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
   const rowIn = compileFieldsToStored(inputs);
   const rowOut = compileFieldsToUser(fields);
   const columnsIn = fields.every((f) => f.path.length === 1) ? compileColumnsToStored(inputs) : null;
-  // Filled in once the compiled schema exists (the generated expressions resolve columns through it).
+  // Filled in once the compiled schema exists (the generated expressions and CHECKs resolve
+  // columns through it): computes a written row's generated columns, then checks its CHECKs.
   let generate: ((row: unknown[]) => void) | null = null;
   const pkColumn = fields.findIndex((f) => pathText(f.path) === pathText(schema.primaryKey));
   if (pkColumn < 0) throw new SchemaError(`${schema.name}: primary key is not a field`);
@@ -207,7 +210,16 @@ export function compileSchema(schema: CollectionSchema): CompiledSchema {
     isStoredRow: compileStoredRowCheck(fields),
     storedColumnChecks: fields.map((f) => compileStoredCheck(f.type)),
   };
-  if (hasGenerated) generate = generator(compiled);
+  const computed = hasGenerated ? generator(compiled) : null;
+  const check =
+    schema.checks !== undefined && schema.checks.length > 0 ? compileChecks(schema, compiled) : null;
+  // Generated columns first: a CHECK may read them, as SQLite's do.
+  if (computed !== null && check !== null)
+    generate = (row) => {
+      computed(row);
+      check(row);
+    };
+  else generate = computed ?? check;
   return compiled;
 }
 

@@ -164,6 +164,43 @@ export interface CollectionSchema {
    * INTEGER PRIMARY KEY does not auto-assign (docs/format.md §3.1).
    */
   withoutRowid?: true;
+  /**
+   * SQL CHECK constraints kept as SQL (those no typed constraint expresses: `a < b`, a named one):
+   * evaluated on every written row, a false result failing the write (docs/format.md §3.1).
+   * Absent when none.
+   */
+  checks?: CheckConstraint[];
+}
+
+/**
+ * A CHECK constraint as SQL text (its expression), with its CONSTRAINT name when it has one, and
+ * the top-level column it was declared on when it is a column constraint (SQLite tests those
+ * first, in column order, then the table's own).
+ */
+export interface CheckConstraint {
+  sql: string;
+  name?: string;
+  column?: string;
+}
+
+/** Validated CHECK constraints of a schema (from SQL or read from a catalog). */
+export function normalizeChecks(name: string, raw: unknown): CheckConstraint[] {
+  if (!Array.isArray(raw)) throw new SchemaError(`${name}: checks must be an array`);
+  return raw.map((c: unknown) => {
+    if (!isRecord(c)) throw new SchemaError(`${name}: each check is an object { sql, name? }`);
+    checkKeys(c, CHECK_KEYS, `${name}: check`);
+    if (typeof c.sql !== 'string' || c.sql.trim().length === 0 || !isWellFormed(c.sql))
+      throw new SchemaError(`${name}: a check's sql must be a non-empty string`);
+    if (c.name !== undefined && (typeof c.name !== 'string' || !isWellFormed(c.name)))
+      throw new SchemaError(`${name}: a check's name must be a string`);
+    if (c.column !== undefined && (typeof c.column !== 'string' || !isWellFormed(c.column)))
+      throw new SchemaError(`${name}: a check's column must be a string`);
+    return {
+      sql: c.sql,
+      ...(c.name === undefined ? {} : { name: c.name }),
+      ...(c.column === undefined ? {} : { column: c.column }),
+    };
+  });
 }
 
 /** The hidden field identifying the rows of a table without a single-field primary key. */
@@ -192,6 +229,7 @@ const CONFLICT_ALGORITHMS: readonly unknown[] = ['rollback', 'fail', 'ignore', '
 /** Longest declared SQL type kept (SQLite has no limit; real type names are short). */
 const MAX_SQL_TYPE_LENGTH = 1000;
 const GENERATED_KEYS = new Set(['sql', 'stored']);
+const CHECK_KEYS = new Set(['sql', 'name', 'column']);
 const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql', 'onConflict']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -504,9 +542,19 @@ export function normalizeCollection(
   fields: readonly FieldDescriptor[],
   primaryKey: PrimaryKeyDescriptor,
   indexes: readonly IndexDescriptor[] = [],
-  options: { keyIndex?: string; foreignKeys?: readonly ForeignKeyDescriptor[] } = {},
+  options: {
+    keyIndex?: string;
+    foreignKeys?: readonly ForeignKeyDescriptor[];
+    checks?: readonly CheckConstraint[];
+  } = {},
 ): CollectionSchema {
   checkName(name, 'a collection name');
+  if (options.checks !== undefined) {
+    const { checks, ...rest } = options;
+    const schema = normalizeCollection(name, fields, primaryKey, indexes, rest);
+    const normalized = normalizeChecks(name, checks);
+    return normalized.length === 0 ? schema : { ...schema, checks: normalized };
+  }
   if (options.foreignKeys !== undefined) {
     const { foreignKeys, ...rest } = options;
     const schema = normalizeCollection(name, fields, primaryKey, indexes, rest);

@@ -11,51 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, Database } from '../../src/index';
-import type { Connection } from '../../src/index';
-import { normRow, rowsMatch } from '../differential/normalize';
-
-type Outcome = { rows: unknown[][] } | { error: string };
-
-function ours(conn: Connection, sql: string, params: unknown[] = []): Outcome {
-  const cur = conn.cursor();
-  try {
-    cur.execute(sql, params);
-    return { rows: cur.description ? (cur.fetchAll() as unknown[][]).map(normRow) : [] };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-}
-
-function theirs(db: BetterSqlite3.Database, sql: string, params: unknown[] = []): Outcome {
-  try {
-    const st = db.prepare(sql);
-    if (!st.reader) {
-      st.run(...params);
-      return { rows: [] };
-    }
-    return { rows: (st.raw(true).all(...params) as unknown[][]).map(normRow) };
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-}
-
-function same(a: Outcome, b: Outcome): boolean {
-  if ('error' in a || 'error' in b) return 'error' in a && 'error' in b;
-  return a.rows.length === b.rows.length && a.rows.every((r, i) => rowsMatch(r, b.rows[i]));
-}
-
-/** Run statements on both engines; every result (or the error's message) must be SQLite's. */
-function sameAsSqlite(statements: readonly string[]): void {
-  const conn = connect(':memory:');
-  const db = new BetterSqlite3(':memory:');
-  db.defaultSafeIntegers(false);
-  try {
-    for (const sql of statements) expect({ sql, ...ours(conn, sql) }).toEqual({ sql, ...theirs(db, sql) });
-  } finally {
-    conn.close();
-    db.close();
-  }
-}
+import { ours, same, sameAsSqlite, theirs } from '../helpers/sql-pair';
 
 describe('generated columns behave as in SQLite', () => {
   test('values computed on insert, update, upsert and replace; SELECT * shows them; indexes use them', () => {

@@ -1,0 +1,51 @@
+/**
+ * One statement on ModelVault and on better-sqlite3, compared by rows (normalized as in the
+ * differential suite) or by the error's message: for features whose messages are SQLite's own.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { connect } from '../../src/index';
+import type { Connection } from '../../src/index';
+import { normRow, rowsMatch } from '../differential/normalize';
+
+export type Outcome = { rows: unknown[][] } | { error: string };
+
+export function ours(conn: Connection, sql: string, params: unknown[] = []): Outcome {
+  const cur = conn.cursor();
+  try {
+    cur.execute(sql, params);
+    return { rows: cur.description ? (cur.fetchAll() as unknown[][]).map(normRow) : [] };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+export function theirs(db: BetterSqlite3.Database, sql: string, params: unknown[] = []): Outcome {
+  try {
+    const st = db.prepare(sql);
+    if (!st.reader) {
+      st.run(...params);
+      return { rows: [] };
+    }
+    return { rows: (st.raw(true).all(...params) as unknown[][]).map(normRow) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+export function same(a: Outcome, b: Outcome): boolean {
+  if ('error' in a || 'error' in b) return 'error' in a && 'error' in b;
+  return a.rows.length === b.rows.length && a.rows.every((r, i) => rowsMatch(r, b.rows[i]));
+}
+
+/** Run statements on both engines; every result (or the error's message) must be SQLite's. */
+export function sameAsSqlite(statements: readonly string[]): void {
+  const conn = connect(':memory:');
+  const db = new BetterSqlite3(':memory:');
+  db.defaultSafeIntegers(false);
+  try {
+    for (const sql of statements) expect({ sql, ...ours(conn, sql) }).toEqual({ sql, ...theirs(db, sql) });
+  } finally {
+    conn.close();
+    db.close();
+  }
+}
