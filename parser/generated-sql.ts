@@ -19,12 +19,11 @@ import type { SqlExpr } from './sql/ast';
 import { forbidClock } from '../planner/functions/datetime-model';
 import type { TableScope } from './scope';
 import { NotSupportedError, QueryError, SchemaError } from '../src/errors';
-import type { ValueType } from '../planner/expr';
 import type { FieldDescriptor, PrimitiveTypeName, TypeDescriptor } from '../storage/schema/descriptors';
 import { compileSchema } from '../storage/schema/compile';
 import { normalizeCollection } from '../storage/schema/normalize';
 import { parsePath, pathText } from '../storage/schema/paths';
-import { typeOf } from '../planner/expr-type';
+import { STORED_PRIMITIVE, typeOf } from '../planner/expr-type';
 import { numericText } from '../planner/compile-expr';
 import { toText } from '../planner/sqlite-cast';
 import { baseType } from '../planner/write-values';
@@ -207,15 +206,6 @@ export function missingColumnText(sql: string, name: string): string {
     : `no such column: ${name}`;
 }
 
-const INFERRED: Partial<Record<ValueType, PrimitiveTypeName>> = {
-  integer: 'int64',
-  real: 'float64',
-  text: 'string',
-  blob: 'bytes',
-  boolean: 'bool',
-  timestamp: 'timestamp',
-};
-
 function withPrimitive(t: TypeDescriptor, primitive: PrimitiveTypeName): TypeDescriptor {
   return typeof t === 'object' && 'optional' in t ? { optional: primitive } : primitive;
 }
@@ -249,7 +239,7 @@ export function inferGeneratedTypes(
       const text = fields[c].generated?.sql ?? '';
       const expr = lowerPart(parseExpression(text), scope, text, PLACE, 'clockAtRun');
       if ([...columnsRead(expr)].some((r) => pending.has(r))) continue;
-      const primitive = INFERRED[typeOf(expr)];
+      const primitive = STORED_PRIMITIVE[typeOf(expr)];
       const name = pathText(parsePath(fields[c].path));
       if (primitive === undefined)
         throw new NotSupportedError(

@@ -20,6 +20,7 @@ import type { ValueType } from './expr';
 import type { LogicalPlan } from './logical';
 import { openResult, physicalPlan } from './run';
 import { sqlToKind } from './write-values';
+import { STORED_PRIMITIVE } from './expr-type';
 
 export interface CreateAsPlan {
   readonly name: string;
@@ -30,15 +31,6 @@ export interface CreateAsPlan {
 }
 
 const HIDDEN_ROWID = '__rowid';
-
-const STATIC: Partial<Record<ValueType, PrimitiveTypeName>> = {
-  integer: 'int64',
-  real: 'float64',
-  text: 'string',
-  blob: 'bytes',
-  boolean: 'bool',
-  timestamp: 'timestamp',
-};
 
 function valueKind(v: unknown): PrimitiveTypeName | 'real' {
   if (typeof v === 'bigint') return 'int64';
@@ -84,7 +76,7 @@ export function createTableAs(engine: Engine, stmt: CreateAsPlan, ctx: ExecConte
   }
   if (stmt.select === null) return 0;
   const rows = readAll(engine, stmt.select.plan, ctx);
-  const types = stmt.columns.map((c, j) => STATIC[c.type] ?? typeFromValues(rows, j, c.name));
+  const types = stmt.columns.map((c, j) => STORED_PRIMITIVE[c.type] ?? typeFromValues(rows, j, c.name));
   const fields: FieldDescriptor[] = stmt.columns.map((c, j) => ({
     path: c.name,
     type: { optional: types[j] },

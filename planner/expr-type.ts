@@ -5,6 +5,20 @@
  */
 import type { CastTarget, Expr, ValueType } from './expr';
 import { sumType } from './aggregates';
+import type { PrimitiveTypeName } from '../storage/schema/descriptors';
+
+/**
+ * The column type a static expression type stores as (a column made from an expression: CREATE
+ * TABLE … AS SELECT, a generated column without a declared type); absent where no one type does.
+ */
+export const STORED_PRIMITIVE: Readonly<Partial<Record<ValueType, PrimitiveTypeName>>> = {
+  integer: 'int64',
+  real: 'float64',
+  text: 'string',
+  blob: 'bytes',
+  boolean: 'bool',
+  timestamp: 'timestamp',
+};
 
 const NUMERIC: ReadonlySet<ValueType> = new Set(['integer', 'real', 'boolean', 'timestamp', 'any', 'null']);
 
