@@ -184,6 +184,13 @@ function lowerColumnRef(e: Extract<SqlExpr, { t: 'col' }>, cx: ExprContext): Exp
     // Not a column here nor an alias: a column of an enclosing query (a correlated subquery).
     const outer = outerColumn(e.parts, e.quoted, cx);
     if (outer) return outer;
+    // A lone double-quoted name that is no column: SQLite asks whether a string was meant.
+    if (e.parts.length === 1 && cx.sql[e.start] === '"')
+      throw new QueryError(
+        `no such column: "${name}" - should this be a string literal in single-quotes?`,
+        'QUERY',
+        details,
+      );
     throw new QueryError(`no such column: ${name}`, 'QUERY', details);
   }
   if (!cx.windows && readsWindow(alias))

@@ -13,6 +13,7 @@ import {
 } from '../../src/index';
 import type { Connection, ModelVaultError } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
+import { sameAsSqlite } from '../helpers/sql-pair';
 
 function setup(): Connection {
   const conn = connect(':memory:', { autocommit: true });
@@ -78,6 +79,19 @@ describe('SQL error mapping', () => {
     // The connection stays usable and nothing was written.
     expect(conn.execute('SELECT COUNT(*) FROM t').fetchOne()).toEqual([1]);
     conn.close();
+  });
+
+  test("no such column: SQLite's words, with its hint for a lone double-quoted name", () => {
+    sameAsSqlite([
+      'CREATE TABLE t (a INT)',
+      'SELECT "unknown"',
+      'SELECT "a" FROM t',
+      'SELECT [zz] FROM t',
+      'SELECT `zz` FROM t',
+      'SELECT t."zz" FROM t',
+      'SELECT * FROM t WHERE "zz" = 1',
+      'UPDATE t SET a = "q"',
+    ]);
   });
 
   test('syntax errors carry the position', () => {
