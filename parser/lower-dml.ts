@@ -5,7 +5,7 @@
  * carries the lowered query; RETURNING items are expressions over the written row. Value types
  * are checked against the schema by the executor when it validates the row.
  */
-import { NotSupportedError, ProgrammingError, QueryError } from '../src/errors';
+import { ProgrammingError, QueryError } from '../src/errors';
 import { typeOf } from '../planner/expr-type';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';
@@ -30,6 +30,8 @@ import { lowerCompound } from './lower-compound';
 import { defaultExprs, nullDefaults } from './lower-default';
 import { fromScope } from './lower-from';
 import { updateFromScope } from './lower-update-from';
+import { loweredStoredIndex } from './index-sql';
+import { exprEquals } from './expr-utils';
 
 type Ast<T extends StatementAst['t']> = Extract<StatementAst, { t: T }>;
 
@@ -98,12 +100,13 @@ function countError(
 const NO_MATCH = 'ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint';
 
 /** The constraint a conflict target names: the primary key or a unique index on exactly those columns. */
-function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAction['target'] {
+function upsertTarget(
+  u: UpsertClause,
+  scope: TableScope,
+  params: ParamCollector,
+  sql: string,
+): UpsertAction['target'] {
   if (u.target === null) return null;
-  if (u.targetWhere !== null)
-    throw new NotSupportedError('a WHERE on an ON CONFLICT target (partial indexes)', 'NOT_SUPPORTED', {
-      sql,
-    });
   const fields = scope.schema.fields;
   const paths = u.target.map((c) => fields[targetColumn(scope, c, sql)].path.join('.'));
   // As in SQLite, a target matches a key naming as many columns as the key has, each of the
@@ -111,13 +114,28 @@ function upsertTarget(u: UpsertClause, scope: TableScope, sql: string): UpsertAc
   const same = (key: readonly (readonly string[])[]): boolean =>
     paths.length === key.length && key.every((p) => paths.includes(p.join('.')));
   if (same([scope.schema.primaryKey]) && !isHidden(scope.schema.primaryKey)) return { kind: 'pk' };
-  const ix = scope.schema.indexes.find((i) => i.kind === 'unique' && same(indexPaths(i)));
+  // A target WHERE matters only for a partial index, whose WHERE it must repeat exactly (SQLite
+  // compares the two expressions); an index on expressions is never a target of column names.
+  const where =
+    u.targetWhere === null ? null : lowerExpr(u.targetWhere, targetWhereContext(scope, params, sql));
+  const ix = scope.schema.indexes.find((i) => {
+    if (i.kind !== 'unique' || !same(indexPaths(i))) return false;
+    if (i.sql === undefined) return true;
+    const lowered = loweredStoredIndex(scope.schema, scope.compiled, i);
+    if (lowered.isExpr.some(Boolean)) return false;
+    return lowered.where === null || (where !== null && exprEquals(lowered.where, where));
+  });
   if (ix === undefined) throw new QueryError(NO_MATCH, 'QUERY', { sql });
   return { kind: 'index', name: ix.name };
 }
 
+/** What a conflict target's WHERE may read: the table's columns, no parameters' values yet. */
+function targetWhereContext(scope: TableScope, params: ParamCollector, sql: string): ExprContext {
+  return { scope, params, sql, aggregates: null, allowColumns: true, noSubqueries: 'ON CONFLICT' };
+}
+
 function lowerUpsert(u: UpsertClause, scope: TableScope, params: ParamCollector, sql: string): UpsertAction {
-  const target = upsertTarget(u, scope, sql);
+  const target = upsertTarget(u, scope, params, sql);
   if (u.sets === null) return { target, sets: null, where: null };
   const cx: ExprContext = {
     scope,

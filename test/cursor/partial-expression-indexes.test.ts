@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { Database, connect } from '../../src/index';
 import { verifyDatabaseFile } from '../../src/cli/check-file';
+import { sameAsSqlite } from '../helpers/sql-pair';
 
 type Conn = ReturnType<typeof connect>;
 
@@ -231,6 +232,29 @@ describe('partial and expression indexes against better-sqlite3', () => {
     expect(out.ok).toBe(false);
     conn.close();
     db.close();
+  });
+
+  test('an upsert targets a partial unique index by repeating its WHERE, as in SQLite', () => {
+    sameAsSqlite([
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, u INT, active INT, n INT)',
+      'CREATE UNIQUE INDEX one ON t (u) WHERE active = 1',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 0), (1, 0, 0)',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 5) ON CONFLICT (u) DO UPDATE SET n = n + 1',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 5) ON CONFLICT (u) WHERE active = 1 DO UPDATE SET n = n + 1',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 5) ON CONFLICT (u) WHERE active = 1 AND n > 0 DO NOTHING',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 5) ON CONFLICT (u) WHERE active = 2 DO NOTHING',
+      'INSERT INTO t (u, active, n) VALUES (1, 1, 5), (7, 0, 5), (7, 1, 6) ON CONFLICT (u) WHERE active = 1 DO NOTHING',
+      'INSERT INTO t (u, active, n) VALUES (7, 1, 9) ON CONFLICT (u) WHERE active = 1 DO UPDATE SET n = excluded.n',
+      'SELECT * FROM t ORDER BY id',
+      'SELECT id FROM t WHERE active = 1 AND u = 7',
+      // A full unique index ignores the target WHERE; an index on expressions is no target of columns.
+      'CREATE TABLE f (a INT UNIQUE, b INT)',
+      'INSERT INTO f VALUES (1, 1)',
+      'INSERT INTO f VALUES (1, 2) ON CONFLICT (a) WHERE b > 0 DO UPDATE SET b = 9',
+      'SELECT * FROM f',
+      'CREATE UNIQUE INDEX ex ON t (lower(n))',
+      'INSERT INTO t (u, active, n) VALUES (3, 1, 5) ON CONFLICT (n) DO NOTHING',
+    ]);
   });
 
   test('DROP COLUMN of a column an index reads: SQLite’s error, naming the first such index', () => {
