@@ -104,10 +104,10 @@ describe('INSERT', () => {
       'does not match any PRIMARY KEY or UNIQUE constraint',
     ],
     [
-      "INSERT INTO books (title) VALUES ('x') ON CONFLICT (id) WHERE id > 0 DO NOTHING",
-      NotSupportedError,
-      'NOT_SUPPORTED',
-      'partial indexes',
+      "INSERT INTO books (title) VALUES ('x') ON CONFLICT (title) WHERE id > 0 DO NOTHING",
+      QueryError,
+      'QUERY',
+      'does not match any PRIMARY KEY or UNIQUE constraint',
     ],
   ])('%s → %p %s', (sql, cls, code, message) => {
     const err = caught(() => lower(sql));
