@@ -280,17 +280,18 @@ export function starColumns(
         ? visibleColumns(m.table).map((c) => shifted(c, m))
         : (m.derived ?? []).flatMap((d, i) => (d.hidden ? [] : [derivedColumn(m, i)]));
     const later = scope.members.slice(k + 1);
-    // SQLite expands `*` to `t.col` terms: two sources called t make the first one ambiguous.
+    // SQLite expands `*` to `t.col` terms. With several sources called t such a term is
+    // ambiguous when two of them hold the column, a right source's USING / NATURAL column aside
+    // (merged into the one to its left); `t.*` keeps merged columns, `*` drops them.
     const name = m.qualifiers[0];
-    if (
-      name !== undefined &&
-      cols.length > 0 &&
-      scope.members.some((x, i) => i !== k && x.qualifiers.includes(name))
-    )
-      throw ambiguous(`main.${name}.${cols[0].declared}`, sql);
+    const namesakes = name === undefined ? [] : scope.members.filter((x) => x.qualifiers.includes(name));
+    const holds = (x: Member, col: string): boolean =>
+      !x.mergedAway.has(col.toLowerCase()) && inMember(x, [col], false, 'bare', sql) !== null;
     for (const c of cols) {
       const key = c.declared.toLowerCase();
       if (q === null && m.mergedAway.has(key)) continue;
+      if (namesakes.length > 1 && namesakes.filter((x) => holds(x, c.declared)).length > 1)
+        throw ambiguous(`main.${name ?? ''}.${c.declared}`, sql);
       // SQLite's star expansion names such a column unqualified, so it resolves (and may be
       // ambiguous, or a COALESCE) like a bare name.
       const byName = m.leftOfRight && later.some((x) => x.mergedAway.has(key));

@@ -7,6 +7,7 @@ import { Oracle } from '../helpers/sqlite-oracle';
 import type { Outcome } from '../helpers/sqlite-oracle';
 import { rowKey } from '../differential/normalize';
 import { QueryError } from '../../src/errors';
+import { sameAsSqlite } from '../helpers/sql-pair';
 
 let o: Oracle;
 
@@ -246,4 +247,27 @@ describe('join plans (EXPLAIN)', () => {
       /Subquery s\n\s+Project id\n\s+CollectionScan cust/,
     );
   });
+});
+
+test('a table joined to itself without aliases: * and t.* name its columns as SQLite resolves them', () => {
+  sameAsSqlite([
+    'CREATE TABLE t (a INT, b INT)',
+    'CREATE TABLE u (a INT, c INT)',
+    'INSERT INTO t VALUES (1, 2), (3, 4)',
+    'INSERT INTO u VALUES (1, 5)',
+    // Every column merged by USING / NATURAL: no ambiguity.
+    'SELECT * FROM t NATURAL JOIN t',
+    'SELECT * FROM t JOIN t USING (a, b)',
+    'SELECT * FROM t LEFT JOIN t USING (a, b)',
+    'SELECT t.* FROM t NATURAL JOIN t',
+    'SELECT * FROM t JOIN t USING (b, a) JOIN u USING (a)',
+    'SELECT u.*, t.* FROM t NATURAL JOIN u NATURAL JOIN t',
+    'SELECT * FROM t JOIN u USING (a) JOIN t USING (a, b)',
+    // A column both hold unmerged: SQLite's ambiguous column name, naming it.
+    'SELECT * FROM t JOIN t USING (a)',
+    'SELECT t.* FROM t JOIN t USING (a)',
+    'SELECT * FROM t, t',
+    'SELECT t.* FROM t, t',
+    'SELECT b FROM t NATURAL JOIN t',
+  ]);
 });

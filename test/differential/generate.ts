@@ -571,8 +571,33 @@ export function caseArb(statements: number): fc.Arbitrary<Case> {
   );
 }
 
+/** A generated column over column `c`, of a type its values always fit (no overflow, no mixing). */
+function generatedColumn(c: Col, stored: boolean): string {
+  const def: Record<ColType, string> = {
+    INTEGER: `INTEGER AS (${c.name} % 100)`,
+    REAL: `REAL AS (${c.name} / 2)`,
+    TEXT: `TEXT AS (lower(${c.name}) || '.')`,
+    BLOB: `INTEGER AS (length(${c.name}))`,
+    BOOLEAN: `INTEGER AS (${c.name} + 1)`,
+  };
+  return `g ${def[c.type]}${stored ? ' STORED' : ''}`;
+}
+
+/**
+ * The table's DDL, with a generated column `g` over one of the columns when `gen` names one: every
+ * write computes it, `SELECT *` and RETURNING show it, ALTER TABLE must follow it.
+ */
+function plainDdl(cols: Col[], gen: { at: number; stored: boolean } | null): string[] {
+  const ddl = createTableSql(cols);
+  if (gen === null) return ddl;
+  const [create, ...rest] = ddl;
+  const column = generatedColumn(cols[gen.at % cols.length], gen.stored);
+  return [`${create.slice(0, -1)}, ${column})`, ...rest];
+}
+
 function plainCaseArb(statements: number): fc.Arbitrary<Case> {
-  return colsArb.chain((cols) => {
+  const genArb = fc.option(fc.record({ at: fc.nat(), stored: fc.boolean() }), { freq: 3 });
+  return fc.tuple(colsArb, genArb).chain(([cols, gen]) => {
     let id = 1000;
     const inserts = fc.array(
       fc.constant(null).chain(() => {
@@ -586,6 +611,11 @@ function plainCaseArb(statements: number): fc.Arbitrary<Case> {
       statementArb(cols, () => (id += 10)),
       { minLength: statements, maxLength: statements },
     );
-    return fc.tuple(inserts, stmts).map(([ins, st]) => ({ cols, inserts: ins, stmts: st }));
+    return fc.tuple(inserts, stmts).map(([ins, st]) => ({
+      cols,
+      inserts: ins,
+      stmts: st,
+      ...(gen === null ? {} : { ddl: plainDdl(cols, gen) }),
+    }));
   });
 }
