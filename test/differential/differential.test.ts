@@ -44,6 +44,10 @@ test(
     // SQLite, run-case.ts): rare; a flood of them would mean the replay hides something.
     console.log(`differential: ${explained.updateOrder} cases ended at an UPDATE-order difference`);
     expect(explained.updateOrder).toBeLessThanOrEqual(Math.max(2, RUNS / 1000));
+    console.log(
+      `differential: ${explained.foreignKeyCheck} cases ended where SQLite left a dangling reference`,
+    );
+    expect(explained.foreignKeyCheck).toBeLessThanOrEqual(Math.max(2, RUNS / 1000));
     if (failures.both)
       console.log(`rejected by both, by error: ${JSON.stringify(Object.fromEntries(failures.byError))}`);
     if (failures.both) console.log(failures.samples.slice(0, 5).join('\n'));
