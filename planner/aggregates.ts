@@ -21,6 +21,7 @@ import type { SortKey } from './logical';
 import { compareKeyed } from './sort';
 import type { Keyed } from './sort';
 import { escapeString, renderJson } from './json-value';
+import { PercentileAcc } from './percentile';
 
 export interface Accumulator {
   /** `more` carries the call's further arguments for this row (group_concat's separator). */
@@ -400,6 +401,12 @@ export function makeAccumulator(
       break;
     case 'json_group_object':
       acc = new JsonGroupAcc(true, moreTypes[0] === 'real', valueMode, argType === 'real');
+      break;
+    case 'median':
+    case 'percentile':
+    case 'percentile_cont':
+    case 'percentile_disc':
+      acc = new PercentileAcc(fn);
       break;
   }
   // DISTINCT drops repeats as they come, before the ORDER BY sorts what is left (SQLite's order:

@@ -29,7 +29,11 @@ export type AggregateFn =
   | 'total'
   | 'group_concat'
   | 'json_group_array'
-  | 'json_group_object';
+  | 'json_group_object'
+  | 'median'
+  | 'percentile'
+  | 'percentile_cont'
+  | 'percentile_disc';
 
 export interface ColumnExpr {
   readonly kind: 'column';
