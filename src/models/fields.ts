@@ -19,6 +19,8 @@ export interface FieldSpec {
   readonly default?: unknown;
   /** `t.timestamp().default('now')`: the typed API fills in the current time, SQL uses CURRENT_TIMESTAMP. */
   readonly defaultNow?: boolean;
+  /** `.generated(sql)`: computed from the row by SQL on every write (FieldDescriptor.generated). */
+  readonly generated?: { readonly sql: string; readonly stored: boolean };
   /** The nested fields of `t.object(...)` (also for an optional object). */
   readonly shape?: Shape;
   /** The element of `t.list(...)`. */
@@ -51,6 +53,15 @@ export class Field<Out, In = Out, Opt extends boolean = false, Sh extends Shape 
   /** Used when a write leaves the key out; reads always have a value. */
   default(value: Exclude<In, null | undefined>): Field<Exclude<Out, null>, In | undefined, true, Sh> {
     return new Field({ ...this.spec, hasDefault: true, default: value });
+  }
+
+  /**
+   * A generated column: computed from the row's other fields by the SQL expression `sql` on every
+   * write (as SQL's `AS (expr)`), so a write leaves the key out (a value given is replaced).
+   * Top-level fields only; `stored` records SQL's STORED keyword (both kinds are kept in the row).
+   */
+  generated(sql: string, opts: { stored?: boolean } = {}): Field<Out, undefined, true, Sh> {
+    return new Field({ ...this.spec, generated: { sql, stored: opts.stored === true } });
   }
 
   protected with(c: Constraint): this {

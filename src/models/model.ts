@@ -179,6 +179,8 @@ function fieldDescriptor(key: string, f: AnyField, where: string): FieldDescript
   if (f.spec.constraints.length) out.constraints = [...f.spec.constraints];
   if (f.spec.defaultNow) out.defaultSql = 'CURRENT_TIMESTAMP';
   else if (f.spec.hasDefault) out.default = f.spec.default;
+  const g = f.spec.generated;
+  if (g) out.generated = g.stored ? { sql: g.sql, stored: true } : { sql: g.sql };
   return d;
 }
 

@@ -235,3 +235,32 @@ describe('declaration errors are SchemaErrors', () => {
     db.close();
   });
 });
+
+test('a generated field is computed on every write and left out of the write type', () => {
+  const lines = model(
+    'lines',
+    {
+      id: t.int64(),
+      price: t.float64(),
+      qty: t.int64(),
+      total: t.float64().generated('price * qty', { stored: true }),
+      label: t.string().nullable().generated("qty || ' x ' || price"),
+    },
+    { primaryKey: 'id', indexes: [t.index('total')] },
+  );
+  expect(lines.descriptor.fields.slice(3)).toEqual([
+    { path: 'total', type: 'float64', generated: { sql: 'price * qty', stored: true } },
+    { path: 'label', type: { optional: 'string' }, generated: { sql: "qty || ' x ' || price" } },
+  ]);
+  const db = Database.openInMemory();
+  try {
+    const coll = db.register(lines);
+    coll.insert({ id: 1, price: 2.5, qty: 4 });
+    // @ts-expect-error: a generated field is not written
+    coll.insert({ id: 2, price: 1, qty: 3, total: 99 });
+    expect(coll.get(1)).toEqual({ id: 1, price: 2.5, qty: 4, total: 10, label: '4 x 2.5' });
+    expect(coll.get(2)).toEqual({ id: 2, price: 1, qty: 3, total: 3, label: '3 x 1.0' });
+  } finally {
+    db.close();
+  }
+});
