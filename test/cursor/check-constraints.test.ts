@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, Database, IntegrityError } from '../../src/index';
-import { ours, same, sameAsSqlite, theirs } from '../helpers/sql-pair';
+import { ours, sameAsSqlite, theirs, withPair } from '../helpers/sql-pair';
 
 describe('CHECK constraints kept as SQL behave as in SQLite', () => {
   test('a false result fails the write with its expression or its name; NULL passes; OR IGNORE skips', () => {
@@ -176,34 +176,25 @@ test('property: random multi-column CHECKs under random writes equal SQLite, row
         );
         // The last one declared on column c instead: SQLite tests column constraints first.
         const columnCheck = onColumn && checks.length > 1 ? ` ${checks.pop() ?? ''}` : '';
-        const conn = connect(':memory:');
-        const db = new BetterSqlite3(':memory:');
-        try {
-          const run = (sql: string, params: unknown[] = []): void => {
-            const a = ours(conn, sql, params);
-            const b = theirs(db, sql, params);
-            // Errors by message: these CHECKs fail with SQLite's own words.
-            if (!same(a, b) || ('error' in a && 'error' in b && a.error !== b.error))
-              throw new Error(`${sql} ${JSON.stringify(params)}: ${JSON.stringify({ a, b })}`);
-          };
-          run(
-            `CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c TEXT${columnCheck}, ${checks.join(', ')})`,
-          );
-          for (const o of ops) {
-            if (o.t === 'insert') run(`INSERT ${o.or}INTO t (a, b, c) VALUES (?, ?, ?)`, [o.a, o.b, o.c]);
-            else if (o.t === 'update') run(`UPDATE ${o.or}t SET a = ? WHERE id % ${o.k} = 0`, [o.a]);
-            else if (o.t === 'upsert')
-              run('INSERT INTO t (id, b) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET b = excluded.b', [
-                o.id,
-                o.b,
-              ]);
-            else run(`DELETE FROM t WHERE id % 5 = ${o.k}`);
-            run('SELECT * FROM t ORDER BY id');
-          }
-        } finally {
-          conn.close();
-          db.close();
-        }
+        withPair(
+          (run) => {
+            run(
+              `CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c TEXT${columnCheck}, ${checks.join(', ')})`,
+            );
+            for (const o of ops) {
+              if (o.t === 'insert') run(`INSERT ${o.or}INTO t (a, b, c) VALUES (?, ?, ?)`, [o.a, o.b, o.c]);
+              else if (o.t === 'update') run(`UPDATE ${o.or}t SET a = ? WHERE id % ${o.k} = 0`, [o.a]);
+              else if (o.t === 'upsert')
+                run('INSERT INTO t (id, b) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET b = excluded.b', [
+                  o.id,
+                  o.b,
+                ]);
+              else run(`DELETE FROM t WHERE id % 5 = ${o.k}`);
+              run('SELECT * FROM t ORDER BY id');
+            }
+          },
+          { messages: true },
+        );
       },
     ),
     { numRuns: 200, seed: 20261204 },

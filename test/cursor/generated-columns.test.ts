@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, Database } from '../../src/index';
-import { ours, same, sameAsSqlite, theirs } from '../helpers/sql-pair';
+import { ours, sameAsSqlite, theirs, withPair } from '../helpers/sql-pair';
 
 describe('generated columns behave as in SQLite', () => {
   test('values computed on insert, update, upsert and replace; SELECT * shows them; indexes use them', () => {
@@ -391,14 +391,7 @@ test('property: random generated columns under random writes equal SQLite row fo
           `CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT, ${cols.join(', ')})`,
           ...(indexed ? [`CREATE INDEX t_g ON t (g${gens.length - 1})`] : []),
         ];
-        const conn = connect(':memory:');
-        const db = new BetterSqlite3(':memory:');
-        try {
-          const run = (sql: string, params: unknown[] = []): void => {
-            const a = ours(conn, sql, params);
-            const b = theirs(db, sql, params);
-            if (!same(a, b)) throw new Error(`${sql} ${JSON.stringify(params)}: ${JSON.stringify({ a, b })}`);
-          };
+        withPair((run) => {
           for (const sql of statements) run(sql);
           const last = `g${gens.length - 1}`;
           for (const o of ops) {
@@ -415,10 +408,7 @@ test('property: random generated columns under random writes equal SQLite row fo
           run(`SELECT id, ${last} FROM t WHERE ${last} IS NOT NULL ORDER BY ${last}, id`);
           run('ALTER TABLE t ADD COLUMN z TEXT AS (g0 || a)');
           run('SELECT * FROM t ORDER BY id');
-        } finally {
-          conn.close();
-          db.close();
-        }
+        });
       },
     ),
     { numRuns: 300, seed: 20261204 },

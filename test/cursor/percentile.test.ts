@@ -3,10 +3,8 @@
  * better-sqlite3, whose SQLite has the percentile extension built in: values, errors by message,
  * GROUP BY, FILTER, DISTINCT, window frames, and a property over random inputs and fractions.
  */
-import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
-import { connect } from '../../src/index';
-import { ours, same, sameAsSqlite, theirs } from '../helpers/sql-pair';
+import { sameAsSqlite, withPair } from '../helpers/sql-pair';
 
 test('the four functions, as aggregates and window functions, with SQLite’s errors', () => {
   sameAsSqlite([
@@ -51,14 +49,7 @@ test('property: random inputs and fractions equal SQLite', () => {
       fc.double({ min: 0, max: 1, noNaN: true }),
       fc.integer({ min: 1, max: 4 }),
       (values, fraction, groups) => {
-        const conn = connect(':memory:');
-        const db = new BetterSqlite3(':memory:');
-        try {
-          const run = (sql: string, params: unknown[] = []): void => {
-            const a = ours(conn, sql, params);
-            const b = theirs(db, sql, params);
-            if (!same(a, b)) throw new Error(`${sql}: ${JSON.stringify({ a, b })}`);
-          };
+        withPair((run) => {
           run('CREATE TABLE t (id INTEGER PRIMARY KEY, v REAL, g INT)');
           values.forEach((v, i) => run('INSERT INTO t (v, g) VALUES (?, ?)', [v, i % groups]));
           const p = fraction.toFixed(6);
@@ -68,10 +59,7 @@ test('property: random inputs and fractions equal SQLite', () => {
           run(
             `SELECT id, percentile_cont(v, ${p}) OVER (ORDER BY id ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) FROM t ORDER BY id`,
           );
-        } finally {
-          conn.close();
-          db.close();
-        }
+        });
       },
     ),
     { numRuns: 200, seed: 20261204 },

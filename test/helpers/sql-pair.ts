@@ -49,3 +49,28 @@ export function sameAsSqlite(statements: readonly string[]): void {
     db.close();
   }
 }
+
+/**
+ * A fresh pair of in-memory databases for one property run: `run` executes a statement on both
+ * and throws on the first difference (by rows, or with `messages` also by error message); both
+ * are closed afterwards.
+ */
+export function withPair(
+  body: (run: (sql: string, params?: unknown[]) => void) => void,
+  opts: { messages?: boolean } = {},
+): void {
+  const conn = connect(':memory:');
+  const db = new BetterSqlite3(':memory:');
+  try {
+    body((sql, params = []) => {
+      const a = ours(conn, sql, params);
+      const b = theirs(db, sql, params);
+      const messageDiffers = opts.messages === true && 'error' in a && 'error' in b && a.error !== b.error;
+      if (!same(a, b) || messageDiffers)
+        throw new Error(`${sql} ${JSON.stringify(params)}: ${JSON.stringify({ a, b })}`);
+    });
+  } finally {
+    conn.close();
+    db.close();
+  }
+}
