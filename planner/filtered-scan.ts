@@ -8,7 +8,7 @@ import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults } from '../storage/collection-state';
 import type { CursorOptions } from '../storage/btree';
 import { ACCEPTED_ROW } from '../storage/row-readers';
-import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
+import type { MemoLeaf, RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
 import { evalConstant } from './compile-expr';
 import type { Row } from './compile-expr';
@@ -56,8 +56,10 @@ export function filteredScan(
   // belongs to a schema version, and a rolled-back ADD COLUMN can reuse its column number.
   const keep = numbers ? env.keepNumberColumn : undefined;
   // The current leaf's column vectors (null: none for this leaf, test rows one by one).
-  let leaf: object | null = null;
+  let leaf: MemoLeaf | null = null;
   let vectors: NumberColumnView[] | null = null;
+  // Whether the vectors' locations are known to equal the leaf's entries (see NumberColumn.trustedOn).
+  let trusted = false;
   // Without vectors, the rows tested fill them for the next scan (rows rejected while cold are
   // never memoized, so the memo could not build them): complete once every entry was tested.
   let fill: LeafFill | null = null;
@@ -110,6 +112,7 @@ export function filteredScan(
           if (fill && leaf && keep) fill.keep(leaf, keep);
           leaf = cur.leaf;
           vectors = numbers.vectors(cur, columnOf);
+          trusted = vectors !== null && leaf !== null && cur.frozen && trust(vectors, leaf, cur.leafValues);
           fill = vectors === null && keep && cur.position === 0 ? numbers.fill(cur.leafValues.length) : null;
         }
         if (vectors !== null && runs !== null) {
@@ -141,7 +144,7 @@ export function filteredScan(
             // step of the cursor per rejected entry, and moves to the first that is not rejected.
             const values = cur.leafValues;
             const from = cur.position;
-            const p = numbers.skipRejected(vectors, from + 1, values);
+            const p = numbers.skipRejected(vectors, from + 1, values, trusted);
             if (p >= values.length) {
               env.stats.rowsRead += values.length - 1 - from;
               cur.moveWithinLeaf(values.length - 1);
@@ -179,6 +182,23 @@ export function filteredScan(
   });
 }
 
+/**
+ * Whether every vector's locations equal the entries of `leaf`, which no longer changes (the
+ * caller's cursor walks a snapshot): checked once per vector and leaf, and remembered on the
+ * vector, so later scans of the leaf test its entries without comparing locations one by one.
+ */
+function trust(vectors: readonly NumberColumnView[], leaf: MemoLeaf, locations: readonly number[]): boolean {
+  for (const v of vectors) {
+    if (v.trustedOn === leaf) continue;
+    const locs = v.locations;
+    const n = locations.length;
+    if (locs.length !== n) return false;
+    for (let p = 0; p < n; p++) if (locs[p] !== locations[p]) return false;
+    v.trustedOn = leaf;
+  }
+  return true;
+}
+
 /** Column vectors of one leaf being filled from the rows a scan tests, entry by entry. */
 class LeafFill {
   private filled = 0;
@@ -210,7 +230,7 @@ class LeafFill {
     this.filled++;
   }
 
-  keep(leaf: object, keep: NonNullable<RowReaders['keepNumberColumn']>): void {
+  keep(leaf: MemoLeaf, keep: NonNullable<RowReaders['keepNumberColumn']>): void {
     if (!this.ok || this.filled !== this.size) return;
     for (let i = 0; i < this.columns.length; i++) keep(leaf, this.columns[i], this.locations, this.values[i]);
   }
@@ -363,13 +383,41 @@ class NumberTests {
    * whole-table walk spends its time in when few rows pass (`total > 990` over 1M orders): one
    * term, the common case, gets a loop per operator with nothing else in it.
    */
-  skipRejected(vectors: readonly NumberColumnView[], from: number, locations: readonly number[]): number {
+  skipRejected(
+    vectors: readonly NumberColumnView[],
+    from: number,
+    locations: readonly number[],
+    /** The vectors' locations are known to equal `locations` (see trust()). */
+    trusted = false,
+  ): number {
     const n = locations.length;
     if (vectors.length === 1 && this.ops[0] !== 'in' && this.ops[0] !== 'any') {
       const vals = vectors[0].values;
       const locs = vectors[0].locations;
       const c = this.values[0];
       let p = from;
+      // Comparing each location costs a third of the loop (1M entries: 4 of 11 ms); skipped once trusted.
+      if (trusted)
+        switch (this.ops[0]) {
+          case '<':
+            while (p < n && !(vals[p] < c)) p++;
+            return p;
+          case '<=':
+            while (p < n && !(vals[p] <= c)) p++;
+            return p;
+          case '>':
+            while (p < n && !(vals[p] > c)) p++;
+            return p;
+          case '>=':
+            while (p < n && !(vals[p] >= c)) p++;
+            return p;
+          case '=':
+            while (p < n && vals[p] !== c) p++;
+            return p;
+          case '!=':
+            while (p < n && (Number.isNaN(vals[p]) || vals[p] === c)) p++;
+            return p;
+        }
       switch (this.ops[0]) {
         case '<':
           while (p < n && !(vals[p] < c) && locs[p] === locations[p]) p++;

@@ -33,12 +33,12 @@ export class BTreeCursor<K, V> {
   /** Whether searches may use packed keys (storage/packed-keys.ts): frozen nodes, compareKeys order. */
   private readonly packs: boolean;
 
-  /** `frozen`: no node under `root` changes any more (a snapshot's), see storage/packed-keys.ts. */
   constructor(
     private readonly s: Shape<K, V>,
     private readonly root: Node<K, V>,
     private readonly o: CursorOptions<K>,
-    frozen = false,
+    /** No node under `root` changes any more (a snapshot's), see storage/packed-keys.ts. */
+    readonly frozen = false,
   ) {
     this.packs = frozen && s.compare === (compareKeys as (a: K, b: K) => number);
   }
@@ -193,8 +193,8 @@ export class BTreeCursor<K, V> {
     return false;
   }
 
-  /** The leaf holding the current entry — an identity for per-leaf memos (storage/scan-memo.ts). */
-  get leaf(): object | null {
+  /** The leaf holding the current entry — an identity and a slot for per-leaf memos (storage/scan-memo.ts). */
+  get leaf(): Leaf<K, V> | null {
     return this.leafNode;
   }
 

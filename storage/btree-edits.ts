@@ -52,7 +52,17 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   }
 
   protected leafNode(keys: K[], vals: V[]): Leaf<K, V> {
-    return { leaf: true, gen: this.gen, keys, vals, page: null, cold: false, hot: false, packed: undefined };
+    return {
+      leaf: true,
+      gen: this.gen,
+      keys,
+      vals,
+      page: null,
+      cold: false,
+      hot: false,
+      packed: undefined,
+      memo: null,
+    };
   }
 
   /** The leaf deleteFrom reaches for (key, value) and the neighbours a rebalance may merge it with. */

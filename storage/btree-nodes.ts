@@ -31,6 +31,8 @@ export interface Leaf<K, V> {
   hot: boolean;
   /** `keys` packed for searches once the leaf is frozen (storage/packed-keys.ts); undefined: not yet. */
   packed: PackedKeys | null | undefined;
+  /** The store's scan memo's slots for this leaf (storage/scan-memo.ts); null: none yet. */
+  memo: unknown;
 }
 
 /** A sorted run of entries stored outside the tree (a checkpoint page, storage/index-pages.ts). */

@@ -459,6 +459,8 @@ export function columnWriter(
 export interface PageColumn {
   readonly locations: Float64Array;
   readonly values: Float64Array;
+  /** See NumberColumn.trustedOn (storage/scan-memo.ts). */
+  trustedOn: object | null;
 }
 
 /**
@@ -534,7 +536,7 @@ export class PageColumns {
       this.where = new Float64Array(this.count);
       for (let i = 0; i < this.count; i++) this.where[i] = locations[i] as number;
     }
-    return { locations: this.where, values };
+    return { locations: this.where, values, trustedOn: null };
   }
 
   /**

@@ -52,8 +52,8 @@ export function pageLeaves<K, V>(
   const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
   const leaf = (page: LeafPage<K, V>, k?: K[] | null, v?: V[] | null): Leaf<K, V> =>
     k && v
-      ? { leaf: true, gen, keys: k, vals: v, page, cold: false, hot: false, packed: undefined }
-      : { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined };
+      ? { leaf: true, gen, keys: k, vals: v, page, cold: false, hot: false, packed: undefined, memo: null }
+      : { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined, memo: null };
   if (!keys || !vals || keys.length <= nodeSize) visit(leaf(p.page, keys, vals), p.firstKey, p.firstVal);
   else cutParts(p.page, keys, vals, nodeSize, (part, k, v) => visit(leaf(part, k, v), k[0], v[0]));
 }

@@ -22,7 +22,7 @@ import type { TxnSpill } from './txn-spill';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
-import type { RowReaders, ScanPosition } from './row-readers';
+import type { MemoLeaf, RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
 import { StoredPage } from './index-pages';
 import { PageColumns } from './column-pages';
@@ -426,7 +426,7 @@ export class RowReader {
   /** RowReaders.keepNumberColumn: only for a leaf of the current file's committed rows. */
   keepNumberColumn(
     view: ReadView,
-    leaf: object,
+    leaf: MemoLeaf,
     column: number,
     locations: Float64Array,
     values: Float64Array,
@@ -434,7 +434,7 @@ export class RowReader {
     if (view.store !== this.src.store) return;
     const limit = Math.min(view.staged?.base ?? Infinity, this.src.staging?.base ?? Infinity);
     for (let k = 0; k < locations.length; k++) if (locations[k] >= limit) return;
-    this.memo.putNumberColumn(leaf, column, { locations, values });
+    this.memo.putNumberColumn(leaf, column, { locations, values, trustedOn: null });
   }
 
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */

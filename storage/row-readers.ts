@@ -4,10 +4,15 @@
  */
 
 /** Where a scan stands: the entry's value (a row location) and its place in the tree. */
+/** A primary-key leaf as a scan memo sees it: a slot it keeps the leaf's memoized rows in. */
+export interface MemoLeaf {
+  memo: unknown;
+}
+
 export interface ScanPosition {
   readonly value: number;
-  /** The leaf holding the entry (identity only), or null before the first entry. */
-  readonly leaf: object | null;
+  /** The leaf holding the entry (an identity, and its memo slot), or null before the first entry. */
+  readonly leaf: MemoLeaf | null;
   readonly position: number;
   /** The values (row locations) of every entry of `leaf`, when the walk can tell them. */
   readonly leafValues?: readonly unknown[];
@@ -63,12 +68,13 @@ export interface RowReaders {
    * A numeric column of the rows of the leaf at a scan position, NaN for NULL, kept beside the
    * leaf (storage/scan-memo.ts), or undefined when there is none yet: a filter on numbers then
    * tests rows without touching them. Valid for an entry whose location equals
-   * `locations[position]`.
+   * `locations[position]`; `trustedOn` as NumberColumn's (storage/scan-memo.ts).
    */
   scanNumberColumn?: (
     at: ScanPosition,
     column: number,
-  ) => { readonly locations: Float64Array; readonly values: Float64Array } | undefined;
+  ) =>
+    { readonly locations: Float64Array; readonly values: Float64Array; trustedOn: object | null } | undefined;
   /**
    * A numeric column of the rows of a checkpoint page (`ScanPosition.leafPage` of a leaf not
    * decoded), from the column page stored beside it (storage/column-pages.ts), in entry order; or
@@ -77,5 +83,5 @@ export interface RowReaders {
    */
   scanPageColumn?: (page: object, column: number) => Float64Array | undefined;
   /** Keep a column vector of a whole leaf that a scan filled from the rows it tested. */
-  keepNumberColumn?: (leaf: object, column: number, locations: Float64Array, values: Float64Array) => void;
+  keepNumberColumn?: (leaf: MemoLeaf, column: number, locations: Float64Array, values: Float64Array) => void;
 }

@@ -2,8 +2,9 @@
  * Decoded rows memoized beside the primary-key leaves a scan walks. The row cache answers "which
  * row lives at location L" with a hash lookup per row; a scan already holds the leaf and the
  * entry's index in it, so here each leaf gets a small array of (location, row) slots and a warm
- * scan finds its row by index — one WeakMap lookup per leaf (~64 rows) instead of one hash lookup
- * per row.
+ * scan finds its row by index. The slots hang off the leaf itself (Leaf.memo): at 1M rows a lookup
+ * in a WeakMap of 15,000 leaves missed the processor's caches on every leaf, and the chain leaf →
+ * WeakMap → slots → Map → vector cost ~1 µs a leaf, more than testing its 64 entries.
  *
  * Why no invalidation is needed: a slot is used only when its location equals the entry's, and a
  * location always names the same immutable row (rows are never rewritten in place; offsets reused
@@ -18,20 +19,31 @@
  * row again (1M rows: 0.5 s a query instead of folding vectors). Leaves are held weakly, so a leaf
  * of a finished snapshot takes its slots with it.
  */
-import type { ScanPosition } from './row-readers';
+import type { MemoLeaf, ScanPosition } from './row-readers';
 
-interface LeafSlots {
-  locations: number[];
-  rows: unknown[][];
+class LeafSlots {
+  /** The memo and the generation of it (see ScanMemo.clear) these slots belong to. */
+  owner: ScanMemo;
+  epoch: number;
+  locations: number[] = [];
+  rows: unknown[][] = [];
   /** Bytes of the rows held. */
-  bytes: number;
+  bytes = 0;
   /** In `order` (false once its rows were evicted: the next set() queues it again). */
-  queued: boolean;
-  /** Per column: its values over the whole leaf (see numberAt), or null when it cannot have one. */
-  columns: Map<number, NumberColumn | null> | null;
+  queued = false;
+  /**
+   * By column number: its values over the whole leaf (see numberColumn), null when it cannot have
+   * one, undefined when not built yet.
+   */
+  columns: (NumberColumn | null | undefined)[] | null = null;
   /** Bytes of the column vectors held, and whether the leaf is in `columnOrder`. */
-  columnBytes: number;
-  columnsQueued: boolean;
+  columnBytes = 0;
+  columnsQueued = false;
+
+  constructor(owner: ScanMemo, epoch: number) {
+    this.owner = owner;
+    this.epoch = epoch;
+  }
 }
 
 /**
@@ -42,10 +54,17 @@ interface LeafSlots {
 export interface NumberColumn {
   readonly locations: Float64Array;
   readonly values: Float64Array;
+  /**
+   * The leaf a scan found every one of `locations` equal to its entries on, once that leaf could
+   * no longer change (a snapshot's: generations are unique, so its nodes are never edited in
+   * place again); scans of that leaf then skip the per-entry check. null: not checked so.
+   */
+  trustedOn: object | null;
 }
 
 export class ScanMemo {
-  private slots = new WeakMap<object, LeafSlots>();
+  /** Slots of an earlier generation are dead: clear() cannot reach the leaves holding them. */
+  private epoch = 0;
   /** Leaves with slots, oldest first (strong references to the slots only, never to the leaf). */
   private order: LeafSlots[] = [];
   private head = 0;
@@ -55,17 +74,13 @@ export class ScanMemo {
   private columnOrder: LeafSlots[] = [];
   private columnHead = 0;
   private columnTotal = 0;
-  private lastLeaf: object | null = null;
-  private lastSlots: LeafSlots | undefined = undefined;
 
   constructor(private readonly budgetBytes: number) {}
 
-  private slotsOf(leaf: object): LeafSlots | undefined {
-    if (leaf !== this.lastLeaf) {
-      this.lastLeaf = leaf;
-      this.lastSlots = this.slots.get(leaf);
-    }
-    return this.lastSlots;
+  private slotsOf(leaf: MemoLeaf): LeafSlots | undefined {
+    const s = leaf.memo;
+    // Another memo's slots (a leaf read by two stores) or an older generation's count as none.
+    return s instanceof LeafSlots && s.owner === this && s.epoch === this.epoch ? s : undefined;
   }
 
   get(at: ScanPosition): unknown[] | undefined {
@@ -77,26 +92,17 @@ export class ScanMemo {
   }
 
   /** The leaf's slots, made empty (and not queued) if it has none. */
-  private slotsFor(leaf: object): LeafSlots {
+  private slotsFor(leaf: MemoLeaf): LeafSlots {
     let s = this.slotsOf(leaf);
     if (s === undefined) {
-      s = {
-        locations: [],
-        rows: [],
-        bytes: 0,
-        queued: false,
-        columns: null,
-        columnBytes: 0,
-        columnsQueued: false,
-      };
-      this.slots.set(leaf, s);
-      this.lastSlots = s;
+      s = new LeafSlots(this, this.epoch);
+      leaf.memo = s;
     }
     return s;
   }
 
   /** The leaf's slots, made if it has none, and queued for eviction in arrival order. */
-  private queuedSlots(leaf: object): LeafSlots {
+  private queuedSlots(leaf: MemoLeaf): LeafSlots {
     const s = this.slotsFor(leaf);
     if (!s.queued) {
       s.queued = true;
@@ -174,13 +180,12 @@ export class ScanMemo {
     if (leaf === null) return undefined;
     const s = this.slotsOf(leaf);
     if (s === undefined) return undefined;
-    let col = s.columns?.get(column);
+    let col = s.columns === null ? undefined : s.columns[column];
     if (col === undefined) {
       col = buildColumn(s, column, leafLocations);
       // Not built while rows are missing (the scan memoizes them as it goes): ask again later.
       if (col === undefined) return undefined;
-      s.columns ??= new Map();
-      s.columns.set(column, col);
+      (s.columns ??= [])[column] = col;
       if (col !== null) this.addColumnBytes(s, col.values.byteLength * 2);
     }
     return col === null ? undefined : col;
@@ -190,25 +195,23 @@ export class ScanMemo {
    * Keep a column vector a scan filled itself from the rows it tested (rows it rejected while
    * cold are never memoized, so numberColumn could not build it from the memo).
    */
-  putNumberColumn(leaf: object, column: number, col: NumberColumn): void {
+  putNumberColumn(leaf: MemoLeaf, column: number, col: NumberColumn): void {
     const s = this.slotsFor(leaf);
-    s.columns ??= new Map();
-    if (s.columns.get(column)) return;
-    s.columns.set(column, col);
+    s.columns ??= [];
+    if (s.columns[column]) return;
+    s.columns[column] = col;
     this.addColumnBytes(s, col.values.byteLength * 2);
   }
 
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
-    this.slots = new WeakMap();
+    this.epoch++;
     this.order = [];
     this.head = 0;
     this.total = 0;
     this.columnOrder = [];
     this.columnHead = 0;
     this.columnTotal = 0;
-    this.lastLeaf = null;
-    this.lastSlots = undefined;
   }
 
   /** Bytes of rows and column vectors held (tests). */
@@ -242,5 +245,5 @@ function buildColumn(
     else return null;
     locations[k] = loc;
   }
-  return { locations, values };
+  return { locations, values, trustedOn: null };
 }

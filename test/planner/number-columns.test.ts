@@ -46,6 +46,43 @@ test('after the first pass, only the rows that pass are read', () => {
   }
 });
 
+test("a vector is trusted only where its locations equal the leaf's entries", () => {
+  // A vector that no longer describes some entries (they moved since it was built) must not let
+  // a scan skip them: here it says "rejected" exactly where it is stale and the row would pass.
+  const conn = connect(':memory:');
+  const real = RowReader.prototype.scanNumberColumn;
+  const spy = jest.spyOn(RowReader.prototype, 'scanNumberColumn');
+  try {
+    const cur = conn.cursor();
+    cur.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
+    cur.executeMany(
+      'INSERT INTO t VALUES (?, ?)',
+      Array.from({ length: 3000 }, (_, i) => [i + 1, (i * 7) % 100]),
+    );
+    conn.commit();
+    const sql = 'SELECT id FROM t WHERE n > 90';
+    const expected = cur.execute(sql).fetchAll();
+    expect(expected.length).toBe(270);
+    spy.mockImplementation(function (this: RowReader, ...args: Parameters<RowReader['scanNumberColumn']>) {
+      const v = real.apply(this, args);
+      if (v === undefined) return v;
+      const locations = Float64Array.from(v.locations);
+      const values = Float64Array.from(v.values);
+      for (let p = 0; p < values.length; p++)
+        if (values[p] > 90) {
+          locations[p] = -1;
+          values[p] = 0;
+        }
+      return { locations, values, trustedOn: null };
+    });
+    for (let round = 0; round < 3; round++) expect(cur.execute(sql).fetchAll()).toEqual(expected);
+    expect(spy).toHaveBeenCalled();
+  } finally {
+    spy.mockRestore();
+    conn.close();
+  }
+});
+
 test('number filters agree with SQLite through NULLs, writes in place, ALTER and rollback', () => {
   const ops = ['<', '<=', '>', '>=', '=', '!=', '<>'];
   fc.assert(

@@ -7,21 +7,22 @@
 import fc from 'fast-check';
 import { Database } from '../../src/index';
 import { ScanMemo } from '../../storage/scan-memo';
-import type { ScanPosition } from '../../storage/row-readers';
+import type { MemoLeaf, ScanPosition } from '../../storage/row-readers';
 import { tmpDir } from '../helpers/tmp';
 
-const pos = (leaf: object, position: number, value: number): ScanPosition => ({ leaf, position, value });
+const pos = (leaf: MemoLeaf, position: number, value: number): ScanPosition => ({ leaf, position, value });
+const newLeaf = (): MemoLeaf => ({ memo: null });
 
 describe('ScanMemo', () => {
   test('a slot answers only for its own location', () => {
     const memo = new ScanMemo(1 << 20);
-    const leaf = {};
+    const leaf = newLeaf();
     const row = ['a'];
     memo.set(pos(leaf, 3, 1000), row, 10);
     expect(memo.get(pos(leaf, 3, 1000))).toBe(row);
     expect(memo.get(pos(leaf, 3, 2000))).toBeUndefined(); // the leaf changed in place
     expect(memo.get(pos(leaf, 2, 1000))).toBeUndefined();
-    expect(memo.get(pos({}, 3, 1000))).toBeUndefined(); // another leaf
+    expect(memo.get(pos(newLeaf(), 3, 1000))).toBeUndefined(); // another leaf
     memo.clear();
     expect(memo.get(pos(leaf, 3, 1000))).toBeUndefined();
     expect(memo.bytes).toBe(0);
@@ -29,7 +30,7 @@ describe('ScanMemo', () => {
 
   test('the budget holds: whole leaves go oldest first, and an evicted leaf can fill again', () => {
     const memo = new ScanMemo(1000);
-    const leaves = Array.from({ length: 20 }, () => ({}));
+    const leaves = Array.from({ length: 20 }, newLeaf);
     leaves.forEach((leaf, i) => {
       for (let k = 0; k < 5; k++) memo.set(pos(leaf, k, i * 100 + k), [i, k], 20);
       expect(memo.bytes).toBeLessThanOrEqual(1000);
@@ -41,24 +42,28 @@ describe('ScanMemo', () => {
       expect(memo.bytes).toBeLessThanOrEqual(1000);
     }
     expect(memo.get(pos(leaves[19], 0, 1900))).toEqual([19, 0]); // a location's row never changes
-    memo.set(pos({}, 0, 1), ['huge'], 400); // over a quarter of the budget: never kept
+    memo.set(pos(newLeaf(), 0, 1), ['huge'], 400); // over a quarter of the budget: never kept
     expect(memo.bytes).toBeLessThanOrEqual(1000);
   });
 
   test("rows flooding the budget do not take a leaf's number columns with them; those have their own", () => {
     const memo = new ScanMemo(1000);
-    const kept = {};
-    const col = { locations: new Float64Array([10, 11]), values: new Float64Array([1, 2]) };
+    const kept = newLeaf();
+    const col = { locations: new Float64Array([10, 11]), values: new Float64Array([1, 2]), trustedOn: null };
     memo.putNumberColumn(kept, 3, col);
     memo.set(pos(kept, 0, 10), ['a'], 20);
     // A scan over far more rows than the budget memoizes each: the rows of `kept` go first.
-    for (let i = 0; i < 200; i++) memo.set(pos({}, 0, 1000 + i), [i], 50);
+    for (let i = 0; i < 200; i++) memo.set(pos(newLeaf(), 0, 1000 + i), [i], 50);
     expect(memo.get(pos(kept, 0, 10))).toBeUndefined();
     expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBe(col);
     // Columns past their quarter of the budget go oldest first.
-    const later = Array.from({ length: 20 }, () => ({}));
+    const later = Array.from({ length: 20 }, newLeaf);
     for (const leaf of later)
-      memo.putNumberColumn(leaf, 0, { locations: new Float64Array(1), values: new Float64Array(1) });
+      memo.putNumberColumn(leaf, 0, {
+        locations: new Float64Array(1),
+        values: new Float64Array(1),
+        trustedOn: null,
+      });
     expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBeUndefined();
     expect(memo.numberColumn(pos(later[19], 0, 0), 0, [0])).toBeDefined();
     expect(memo.bytes).toBeLessThanOrEqual(1000 + 250);
