@@ -4,7 +4,7 @@ import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
 import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
 import { InternalError } from '../src/errors';
 import { compareKeys } from './compare';
-import { comparePacked, packKeys, packableProbe, packedBound } from './packed-keys';
+import { comparePacked, packKeys, packPolicy, packableProbe, packedBound } from './packed-keys';
 import type { PackedKeys } from './packed-keys';
 
 /** Allocation-free ordered iteration: call next(), then read key/value. */
@@ -30,6 +30,8 @@ export class BTreeCursor<K, V> {
    * stored beside its page (planner/filtered-scan.ts).
    */
   onColdLeaf: ((page: object) => boolean) | null = null;
+  /** Offer onColdLeaf the first leaf a seek reaches too (a walk that must decode nothing). */
+  coldFirstLeaf = false;
   /** Whether searches may use packed keys (storage/packed-keys.ts): frozen nodes, compareKeys order. */
   private readonly packs: boolean;
 
@@ -52,7 +54,13 @@ export class BTreeCursor<K, V> {
       node = node.children[c];
     }
     const skip = this.onColdLeaf;
-    if (stepping && skip !== null && node.cold && node.page !== null && skip(node.page)) {
+    if (
+      (stepping || this.coldFirstLeaf) &&
+      skip !== null &&
+      node.cold &&
+      node.page !== null &&
+      skip(node.page)
+    ) {
       this.leafNode = node;
       this.lk = [];
       this.lv = [];
@@ -64,11 +72,19 @@ export class BTreeCursor<K, V> {
     this.lv = node.vals;
   }
 
-  /** The packed keys of frozen node `n` (packed now if not yet), or null. */
+  /**
+   * The packed keys of frozen node `n`, or null: not packable, or searched fewer than
+   * packPolicy.after times so far (n.packed counts them).
+   */
   private packedOf(n: Node<K, V>): PackedKeys | null {
-    let p = n.packed;
-    if (p === undefined) p = n.packed = packKeys(n.leaf ? n.keys : n.sepKeys);
-    return p;
+    const p = n.packed;
+    if (p === null || typeof p === 'object') return p;
+    const searched = p === undefined ? 1 : p + 1;
+    if (searched < packPolicy.after) {
+      n.packed = searched;
+      return null;
+    }
+    return (n.packed = packKeys(n.leaf ? n.keys : n.sepKeys));
   }
 
   /** Entries (separators) of `n` < k, or ≤ k when !inclusive; by packed keys where they apply. */

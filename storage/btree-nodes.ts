@@ -29,8 +29,11 @@ export interface Leaf<K, V> {
   cold: boolean;
   /** Touched since the leaf cache last looked (its CLOCK reference bit). */
   hot: boolean;
-  /** `keys` packed for searches once the leaf is frozen (storage/packed-keys.ts); undefined: not yet. */
-  packed: PackedKeys | null | undefined;
+  /**
+   * `keys` packed for searches once the leaf is frozen (storage/packed-keys.ts); a number: the
+   * searches made before packing (storage/packed-keys.ts packPolicy); undefined: none yet.
+   */
+  packed: PackedKeys | null | number | undefined;
   /** The store's scan memo's slots for this leaf (storage/scan-memo.ts); null: none yet. */
   memo: unknown;
 }
@@ -62,8 +65,8 @@ export interface Inner<K, V> {
   sepKeys: K[];
   sepVals: V[];
   children: Node<K, V>[];
-  /** `sepKeys` packed once the node is frozen (storage/packed-keys.ts); undefined: not yet. */
-  packed: PackedKeys | null | undefined;
+  /** `sepKeys` packed once the node is frozen, as Leaf.packed. */
+  packed: PackedKeys | null | number | undefined;
 }
 
 export type Node<K, V> = Leaf<K, V> | Inner<K, V>;

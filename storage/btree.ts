@@ -396,8 +396,14 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     const mode = probeMode(s.keyKind, key);
     if (s.multi || mode === MIXED) return super.get(key);
     if (mode === NUM) {
-      const known = this.numberLookups?.get(key as number);
+      const numbers = this.numberLookups;
+      const known = numbers?.get(key as number);
       if (known !== undefined) return known as V;
+      if (numbers && numbers.wantsFill(key as number)) {
+        this.fillNumbers(numbers, key as number);
+        const filled = numbers.get(key as number);
+        if (filled !== undefined) return filled as V;
+      }
     }
     let memo = this.lookups;
     if (memo !== null) {
@@ -415,6 +421,24 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     else if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(key, found);
     return found;
+  }
+
+  /**
+   * Put every entry of `key`'s dense chunk range held by decoded leaves into the number memo
+   * (NumberMemo.wantsFill) by one walk over them. Cold leaves are stepped over: a fill decodes no
+   * page (nor pushes others out of the leaf cache) that no read asked for, so it cannot meet a
+   * damaged one; the keys of leaves still cold are looked up as before.
+   */
+  private fillNumbers(numbers: NumberMemo, key: number): void {
+    const [lo, hi] = numbers.chunkRange(key);
+    const cur = new BTreeCursor(this.shape, this.root, { lo: lo as K, hi: hi as K });
+    cur.onColdLeaf = () => true;
+    cur.coldFirstLeaf = true;
+    while (cur.next()) {
+      const k = cur.key;
+      const v = cur.value;
+      if (typeof k === 'number' && k >>> 0 === k && typeof v === 'number') numbers.set(k, v);
+    }
   }
 
   override firstValue(key: K): V | undefined {

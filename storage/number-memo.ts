@@ -45,6 +45,16 @@ export function homeSlot(key: number, shift: number): number {
   return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
 }
 
+/**
+ * Misses in a dense chunk's range before the tree fills the whole chunk at once (wantsFill):
+ * random point reads of a large table otherwise descend once per key, ~1 µs of cache misses
+ * each, before the memo knows a key; one walk over the chunk's ≤ 4,096 entries costs about as
+ * much as 30 such descents and answers every later read of the range.
+ */
+const FILL_AFTER_MISSES = 8;
+/** wantsFill's mark for a chunk filled (until it is dropped). */
+const FILLED = 255;
+
 /** A key the dense part would hold (whether or not it is switched on). */
 function denseKey(key: number): boolean {
   return key >>> 0 === key && key < DENSE_KEYS_BELOW;
@@ -64,6 +74,8 @@ export class NumberMemo {
   private evictAt = 0;
   private denseCount = 0;
   private denseOn = true;
+  /** Per chunk number: misses counted by wantsFill, or FILLED; null until the first miss. */
+  private misses: Uint8Array | null = null;
   /** Lowest and highest chunk numbers made: the span the table's keys spread over. */
   private lowChunk = Infinity;
   private highChunk = -Infinity;
@@ -99,6 +111,31 @@ export class NumberMemo {
       if (k === key) return slots[2 * s + 1];
       if (k !== k) return undefined;
     }
+  }
+
+  /**
+   * After get(key) missed: whether the caller should now put every entry of the key's chunk
+   * range (chunkRange) — true once per chunk, at its FILL_AFTER_MISSES-th miss, and again only
+   * after the chunk was dropped. Never for a key outside the dense part.
+   */
+  wantsFill(key: number): boolean {
+    if (!this.denseOn || !denseKey(key)) return false;
+    const c = key >>> CHUNK_BITS;
+    const misses = (this.misses ??= new Uint8Array(DENSE_KEYS_BELOW >>> CHUNK_BITS));
+    const m = misses[c];
+    if (m === FILLED) return false;
+    if (m + 1 < FILL_AFTER_MISSES) {
+      misses[c] = m + 1;
+      return false;
+    }
+    misses[c] = FILLED;
+    return true;
+  }
+
+  /** The keys of `key`'s dense chunk: [first, last]. */
+  chunkRange(key: number): [number, number] {
+    const first = (key >>> CHUNK_BITS) << CHUNK_BITS;
+    return [first, first + CHUNK_MASK];
   }
 
   set(key: number, value: number): void {
@@ -215,6 +252,7 @@ export class NumberMemo {
       const dropped = chunks[old] as Float64Array;
       for (let i = 0; i < CHUNK_SLOTS; i++) if (dropped[i] === dropped[i]) this.denseCount--;
       chunks[old] = undefined;
+      if (this.misses !== null) this.misses[old] = 0;
       held[this.evictAt] = c;
       this.evictAt = (this.evictAt + 1) % MAX_CHUNKS;
     } else held.push(c);
@@ -227,6 +265,7 @@ export class NumberMemo {
 
   private dropChunks(): void {
     this.chunks = [];
+    this.misses = null;
     this.held = [];
     this.evictAt = 0;
     this.denseCount = 0;

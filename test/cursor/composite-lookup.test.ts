@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { Oracle } from '../helpers/sqlite-oracle';
-import { packStats } from '../../storage/packed-keys';
+import { packPolicy, packStats } from '../../storage/packed-keys';
 
 /**
  * Two table shapes (ModelVault columns hold one type): a REAL first column with integers, reals
@@ -63,6 +63,15 @@ const QUERIES: readonly [string, number][] = [
 ];
 
 describe('two-column index lookups against better-sqlite3', () => {
+  // These tests count packed searches: pack every node at its first search (the default waits).
+  const packAfter = packPolicy.after;
+  beforeAll(() => {
+    packPolicy.after = 1;
+  });
+  afterAll(() => {
+    packPolicy.after = packAfter;
+  });
+
   test.each(SHAPES.map((sh) => [sh.a, sh]))(
     'same rows for equality, prefix, range and ordered reads (%s first column)',
     (_name, shape) => {

@@ -410,6 +410,71 @@ describe('B+tree bulk build and API details', () => {
     expect(tree.toArrays().values.slice(5, 10)).toEqual([0, 1, 2, 5, 9]);
   });
 
+  test('random point gets of dense number keys fill a memo chunk at once: later keys of its range need no descent', () => {
+    const n = 100_000;
+    const keys = Array.from({ length: n }, (_, i) => i + 1);
+    const tree = BTree.fromSorted(
+      keys,
+      keys.map((k) => k * 10),
+      { compare: compareValues },
+    );
+    // The memo is made by the first key found (here, outside the chunk watched below).
+    expect(tree.get(1)).toBe(10);
+    // Keys of one 4,096-key chunk (8192…12287): 7 misses descend, the 8th fills the chunk.
+    const d0 = tree.descents;
+    for (let i = 0; i < 8; i++) expect(tree.get(8192 + i * 97)).toBe((8192 + i * 97) * 10);
+    expect(tree.descents - d0).toBe(7);
+    for (let k = 8192; k < 12288; k += 3) expect(tree.get(k)).toBe(k * 10);
+    expect(tree.descents - d0).toBe(7);
+    // Writes keep the filled range exact: a replaced value, a deleted key, an added one.
+    tree.set(9000, -1);
+    expect(tree.delete(9001)).toBe(true);
+    expect(tree.get(9000)).toBe(-1);
+    expect(tree.get(9001)).toBeUndefined();
+    expect(tree.add(9001, 5)).toBe(true);
+    expect(tree.get(9001)).toBe(5);
+    // A snapshot taken now answers from the same memo; after a later write, from its own nodes.
+    const snap = tree.snapshot();
+    tree.set(9002, -2);
+    expect(snap.get(9002)).toBe(90020);
+    expect(tree.get(9002)).toBe(-2);
+  });
+
+  test('point gets through chunk fills equal a Map under random writes and reads', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('get', 'get', 'get', 'get', 'set', 'delete', 'add'),
+            k: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.constantFrom(0.5, -3, 2 ** 29)),
+            v: fc.integer({ min: 0, max: 1_000_000 }),
+          }),
+          { minLength: 200, maxLength: 1500 },
+        ),
+        (ops) => {
+          const model = new Map<number, number>();
+          for (let k = 0; k < 20_000; k += 2) model.set(k, k);
+          const sorted = [...model.keys()];
+          const tree = BTree.fromSorted(sorted, sorted.slice(), { compare: compareValues });
+          for (const { op, k, v } of ops) {
+            if (op === 'get') expect(tree.get(k)).toBe(model.get(k));
+            else if (op === 'set') {
+              tree.set(k, v);
+              model.set(k, v);
+            } else if (op === 'delete') expect(tree.delete(k)).toBe(model.delete(k));
+            else {
+              const absent = !model.has(k);
+              expect(tree.add(k, v)).toBe(absent);
+              if (absent) model.set(k, v);
+            }
+          }
+          for (const [k, v] of model) if (k % 7 === 0) expect(tree.get(k)).toBe(v);
+        },
+      ),
+      { numRuns: 60, seed: 20261204 },
+    );
+  });
+
   test('multi mode firstValue: one descent for a key, none when asked again, until it is written', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => `k${String(i).padStart(5, '0')}`);
     const tree = BTree.fromSorted(

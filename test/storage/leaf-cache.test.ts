@@ -111,6 +111,32 @@ describe('leaf cache: decoded pages past the budget are cooled again', () => {
     expect(tree.coldLeaves()).toBe(0);
   });
 
+  test('a memo chunk fill takes the decoded leaves only: it decodes no page', () => {
+    const keys = Array.from({ length: 4096 }, (_, i) => i);
+    const pages = paginate(
+      keys,
+      keys.map((k) => k * 2),
+      64,
+    );
+    const tree = BTree.fromPages<number, number>(pages, { compare });
+    // The first lookup makes the memo; eight misses follow in the block of keys 0…4095, each on
+    // another page, and the 8th fills the block from the pages decoded so far. Page 0, where the
+    // walk starts, is still cold then.
+    const asked = [700, 1300, 1900, 2500, 3100, 3700, 4000, 4050, 4090];
+    for (const k of asked) expect(tree.get(k)).toBe(k * 2);
+    const loaded = pages.filter((p) => (p.page as ArrayPage).loads > 0).length;
+    expect(loaded).toBe(new Set(asked.map((k) => Math.floor(k / 64))).size);
+    expect((pages[0].page as ArrayPage).loads).toBe(0);
+    // The other keys of the decoded pages need no descent now; the cold pages' keys do.
+    const d0 = tree.descents;
+    expect(tree.get(701)).toBe(1402);
+    expect(tree.get(1301)).toBe(2602);
+    expect(tree.descents).toBe(d0);
+    expect(tree.get(1)).toBe(2);
+    expect(tree.descents).toBe(d0 + 1);
+    expect(pages.every((p) => (p.page as ArrayPage).loads <= 1)).toBe(true);
+  });
+
   test('hot leaves survive a sweep that cools cold ones (CLOCK second chance)', () => {
     const keys = Array.from({ length: 1000 }, (_, i) => i);
     const pages = paginate(keys, keys, 100);

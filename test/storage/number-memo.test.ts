@@ -146,6 +146,24 @@ describe('NumberMemo', () => {
     expect(memo.bytes).toBeLessThanOrEqual(245 * 32 * 1024 + 1024 * 16);
   });
 
+  test('wantsFill: once per dense chunk, at its 8th miss; again only after the chunk was dropped', () => {
+    const memo = new NumberMemo();
+    const asked = (k: number): boolean => memo.wantsFill(k);
+    // Misses anywhere in chunk 1 (keys 4096…8191) count together; chunk 2 counts on its own.
+    for (let i = 0; i < 7; i++) expect(asked(4096 + i * 500)).toBe(false);
+    expect(asked(9000)).toBe(false);
+    expect(asked(8191)).toBe(true);
+    for (let i = 0; i < 20; i++) expect(asked(5000)).toBe(false);
+    expect(memo.chunkRange(5000)).toEqual([4096, 8191]);
+    expect(memo.chunkRange(0)).toEqual([0, 4095]);
+    // Keys outside the dense part are never filled by chunk.
+    for (const k of HASHED) for (let i = 0; i < 10; i++) expect(asked(k)).toBe(false);
+    // clear() drops the chunks, and with them the marks.
+    memo.clear();
+    for (let i = 0; i < 7; i++) expect(asked(6000)).toBe(false);
+    expect(asked(6000)).toBe(true);
+  });
+
   test('random 28-bit keys of a table that knows its size switch the dense part off early', () => {
     let keys = 0;
     const memo = new NumberMemo(() => keys);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
 import type { CursorOptions } from '../../storage/btree';
 import { KEY_BOTTOM, KEY_TOP, compareKeys, compareValues } from '../../storage/compare';
-import { comparePacked, packKeys, packStats, packableProbe } from '../../storage/packed-keys';
+import { comparePacked, packKeys, packPolicy, packStats, packableProbe } from '../../storage/packed-keys';
 
 type Key = unknown[];
 
@@ -121,6 +121,15 @@ function modelWalk(entries: [Key, number][], o: CursorOptions<unknown>): [unknow
 }
 
 describe('packed keys of frozen nodes', () => {
+  // These tests count packed searches: pack every node at its first search (the default waits).
+  const packAfter = packPolicy.after;
+  beforeAll(() => {
+    packPolicy.after = 1;
+  });
+  afterAll(() => {
+    packPolicy.after = packAfter;
+  });
+
   test.each([
     ['numbers only', numArb],
     ['numbers with NULL, NaN, text, bigint and bytes', anyArb],
@@ -190,6 +199,37 @@ describe('packed keys of frozen nodes', () => {
     walk(snap, { lo: [5, 3], hi: [5, 3, KEY_TOP] });
     const again = packStats.packed - packed;
     expect(again).toBeLessThanOrEqual(depth);
+  });
+
+  test('by default a node is packed at its 8th search, not before', () => {
+    packPolicy.after = 8;
+    try {
+      const tree = indexTree(16);
+      for (let i = 0; i < 5000; i++) tree.add([i % 97, i % 13], i);
+      const snap = tree.snapshot();
+      // One seek: a search of each node on the path to the first entry ≥ [5, 3], nothing else.
+      const seek = (): unknown => {
+        const cur = snap.cursor({ lo: [5, 3] });
+        return cur.next() ? cur.key : undefined;
+      };
+      const expected = walk(tree, { lo: [5, 3] })[0][0];
+      const packed = packStats.packed;
+      const searches = packStats.searches;
+      // Seven seeks: every node on the path searched unpacked.
+      for (let i = 0; i < 7; i++) expect(seek()).toEqual(expected);
+      expect(packStats.packed).toBe(packed);
+      expect(packStats.searches).toBe(searches);
+      // The 8th packs each node of the path and searches it packed; the 9th packs nothing new.
+      expect(seek()).toEqual(expected);
+      const levels = packStats.packed - packed;
+      expect(levels).toBeGreaterThanOrEqual(2);
+      expect(packStats.searches - searches).toBe(levels);
+      expect(seek()).toEqual(expected);
+      expect(packStats.packed - packed).toBe(levels);
+      expect(packStats.searches - searches).toBe(2 * levels);
+    } finally {
+      packPolicy.after = 1;
+    }
   });
 
   test('nodes holding anything but numbers, or keys of several widths, are not packed', () => {
