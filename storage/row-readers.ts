@@ -3,12 +3,12 @@
  * (Engine.readersFor builds them for one read view; planner/execute.ts consumes them).
  */
 
-/** Where a scan stands: the entry's value (a row location) and its place in the tree. */
 /** A primary-key leaf as a scan memo sees it: a slot it keeps the leaf's memoized rows in. */
 export interface MemoLeaf {
   memo: unknown;
 }
 
+/** Where a scan stands: the entry's value (a row location) and its place in the tree. */
 export interface ScanPosition {
   readonly value: number;
   /** The leaf holding the entry (an identity, and its memo slot), or null before the first entry. */

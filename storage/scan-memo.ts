@@ -16,8 +16,8 @@
  * hundreds for a decoded row) have a budget of their own, a quarter of it, and a queue of their
  * own: a scan over more rows than the budget holds, which memoizes each row it reads, used to drop
  * every leaf's vectors with its rows, so the next whole-table aggregate found none and read every
- * row again (1M rows: 0.5 s a query instead of folding vectors). Leaves are held weakly, so a leaf
- * of a finished snapshot takes its slots with it.
+ * row again (1M rows: 0.5 s a query instead of folding vectors). The queues hold slots, never a leaf,
+ * so a leaf of a finished snapshot takes its slots with it.
  */
 import type { MemoLeaf, ScanPosition } from './row-readers';
 
