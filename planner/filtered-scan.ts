@@ -10,7 +10,7 @@ import type { CursorOptions } from '../storage/btree';
 import { ACCEPTED_ROW } from '../storage/row-readers';
 import type { MemoLeaf, RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
-import { evalConstant } from './compile-expr';
+import { compilePredicate, evalConstant } from './compile-expr';
 import type { Row } from './compile-expr';
 import type { CompareOp, Expr } from './expr';
 import { conjuncts, isConstant } from './expr';
@@ -19,6 +19,8 @@ import { source } from './source';
 import type { Source } from './source';
 import type { ExecEnv } from './execute';
 import { pollRows, pollWork } from './interrupt';
+import { vectorTest, PASS, REJECT, UNSAFE } from './vector-expr';
+import type { VectorTest } from './vector-expr';
 
 const EMPTY: Source = source(() => null);
 
@@ -351,8 +353,18 @@ type NumberColumnView = NonNullable<ReturnType<NonNullable<RowReaders['scanNumbe
  * A WHERE made only of comparisons between a numeric column and a number, tested on the scan
  * memo's column vectors (storage/scan-memo.ts): NaN stands for NULL there, and every comparison
  * with NaN is false, as a comparison with NULL is never true. `!=` checks for NaN itself.
+ * Conjuncts of numeric arithmetic (`qty % 7 = 3`, `a < b`) are `exprs` (planner/vector-expr.ts),
+ * tested after the terms on the vectors of the columns they read ('any' terms).
  */
 class NumberTests {
+  /** The vectors test() last saw and their values (exprs read values, one array per term). */
+  private viewsSeen: readonly NumberColumnView[] | null = null;
+  private viewValues: Float64Array[] = [];
+  /** The exprs' verdicts over the values last asked about (vectors never change once built). */
+  private judged: readonly Float64Array[] | null = null;
+  private verdicts = new Uint8Array(0);
+  private scratch = new Uint8Array(0);
+
   constructor(
     private readonly columns: Int32Array,
     /** 'any' accepts every value, NULL included: a column read, not tested (withColumns). */
@@ -360,6 +372,9 @@ class NumberTests {
     private readonly values: Float64Array,
     /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
     private readonly sets: readonly (NumberSet | null)[] = [],
+    private readonly exprs: readonly VectorTest[] = [],
+    /** The whole WHERE on a row, for an entry an expr cannot decide exactly (UNSAFE). */
+    private readonly slow: ((row: Row) => boolean) | null = null,
   ) {}
 
   /** A fill of this filter's columns for a leaf of `size` entries. */
@@ -402,7 +417,55 @@ class NumberTests {
       if (vec.locations[position] !== location) return undefined;
       if (!this.passes(i, vec.values[position])) return false;
     }
+    return this.exprs.length === 0 || this.exprsPass(this.valuesOf(vectors), position);
+  }
+
+  /** The values of each of `vectors`, one array per term (kept while the same vectors come). */
+  private valuesOf(vectors: readonly NumberColumnView[]): Float64Array[] {
+    if (vectors !== this.viewsSeen) {
+      this.viewsSeen = vectors;
+      this.viewValues = vectors.map((v) => v.values);
+    }
+    return this.viewValues;
+  }
+
+  /** Whether entry `p` passes every term (its values one array per term). */
+  private termsPass(values: readonly Float64Array[], p: number): boolean {
+    for (let i = 0; i < values.length; i++) if (!this.passes(i, values[i][p])) return false;
     return true;
+  }
+
+  /** Whether entry `p` passes every expr (the terms passed already). */
+  private exprsPass(values: readonly Float64Array[], p: number): boolean {
+    if (values !== this.judged) this.judge(values);
+    return this.verdicts[p] === PASS;
+  }
+
+  /** The exprs' verdicts on every entry of `values` (a leaf's or a page's), UNSAFE ones resolved. */
+  private judge(values: readonly Float64Array[]): void {
+    const n = values[0].length;
+    if (this.verdicts.length < n) {
+      this.verdicts = new Uint8Array(n);
+      this.scratch = new Uint8Array(n);
+    }
+    const out = this.verdicts;
+    this.exprs[0].run(values, n, out);
+    for (let e = 1; e < this.exprs.length; e++) {
+      const more = this.scratch;
+      this.exprs[e].run(values, n, more);
+      for (let i = 0; i < n; i++) if (out[i] !== REJECT && more[i] !== PASS) out[i] = more[i];
+    }
+    for (let p = 0; p < n; p++) {
+      if (out[p] !== UNSAFE) continue;
+      // Rebuild the entry's row from the vectors (NaN is NULL) for the row path's arithmetic.
+      const row: unknown[] = [];
+      for (let t = 0; t < this.columns.length; t++) {
+        const x = values[t][p];
+        row[this.columns[t]] = x === x ? x : null;
+      }
+      out[p] = (this.slow as (row: Row) => boolean)(row) ? PASS : REJECT;
+    }
+    this.judged = values;
   }
 
   /**
@@ -419,7 +482,17 @@ class NumberTests {
     trusted = false,
   ): number {
     const n = locations.length;
-    if (vectors.length === 1 && this.ops[0] !== 'in' && this.ops[0] !== 'any') {
+    const simple = this.exprs.length === 0;
+    if (!simple && trusted) {
+      // Locations known equal: the exprs' verdicts for the whole leaf, then the terms.
+      const values = this.valuesOf(vectors);
+      if (values !== this.judged) this.judge(values);
+      const verdicts = this.verdicts;
+      let p = from;
+      while (p < n && (verdicts[p] !== PASS || !this.termsPass(values, p))) p++;
+      return p;
+    }
+    if (simple && vectors.length === 1 && this.ops[0] !== 'in' && this.ops[0] !== 'any') {
       const vals = vectors[0].values;
       const c = this.values[0];
       const stop = skipByValue(this.ops[0], vals, c, from, n);
@@ -431,7 +504,7 @@ class NumberTests {
       return stop;
     }
     let p = from;
-    if (vectors.length === 1 && this.ops[0] === 'in') {
+    if (simple && vectors.length === 1 && this.ops[0] === 'in') {
       const vals = vectors[0].values;
       const locs = vectors[0].locations;
       const set = this.sets[0] as NumberSet;
@@ -444,13 +517,13 @@ class NumberTests {
 
   /** Whether every term only reads its column (no filter: a whole-table aggregate's). */
   get readsOnly(): boolean {
-    return this.ops.every((op) => op === 'any');
+    return this.exprs.length === 0 && this.ops.every((op) => op === 'any');
   }
 
   /** Whether entry `position` passes every term (its locations already checked). */
   passesAt(vectors: readonly NumberColumnView[], position: number): boolean {
     for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i].values[position])) return false;
-    return true;
+    return this.exprs.length === 0 || this.exprsPass(this.valuesOf(vectors), position);
   }
 
   /**
@@ -474,13 +547,22 @@ class NumberTests {
       }
       terms[i] = t;
     });
-    return { tests: new NumberTests(Int32Array.from(cols), ops, Float64Array.from(values), sets), terms };
+    const tests = new NumberTests(
+      Int32Array.from(cols),
+      ops,
+      Float64Array.from(values),
+      sets,
+      this.exprs,
+      this.slow,
+    );
+    return { tests, terms };
   }
 
   /** test() on vectors of values alone (a page's, which describe its entries exactly). */
   testValues(vectors: readonly Float64Array[], position: number): boolean {
-    for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i][position])) return false;
-    return true;
+    return (
+      this.termsPass(vectors, position) && (this.exprs.length === 0 || this.exprsPass(vectors, position))
+    );
   }
 
   /** Whether value `v` (NaN for NULL) passes term `i`. */
@@ -522,32 +604,58 @@ export function readsOnly(env: ExecEnv): NumberTests | null {
 }
 
 /**
- * The NumberTests for `predicate` when all of its conjuncts compare a top-level INTEGER or REAL
+ * The NumberTests for `predicate` when each of its conjuncts compares a top-level INTEGER or REAL
  * column with a constant that is a number at this execution (no affinity or collation can then
- * change the answer); null otherwise.
+ * change the answer), or compares numeric arithmetic over such columns and number constants
+ * (planner/vector-expr.ts); null otherwise.
  */
 export function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
   if (!env.scanNumberColumn) return null;
-  const parts = conjuncts(predicate);
-  const columns = new Int32Array(parts.length);
-  const ops: CompareOp[] = [];
-  const values = new Float64Array(parts.length);
-  for (let i = 0; i < parts.length; i++) {
-    const e = parts[i];
-    if (e.kind !== 'binary' || e.collation !== undefined) return null;
-    const op = e.op as CompareOp;
-    if (!(op in FLIPPED)) return null;
-    const [col, other, o] = e.left.kind === 'column' ? [e.left, e.right, op] : [e.right, e.left, FLIPPED[op]];
-    if (col.kind !== 'column' || col.sub.length !== 0 || (col.type !== 'integer' && col.type !== 'real'))
-      return null;
-    if (!isConstant(other)) return null;
-    const v = evalConstant(other, env.ctx);
-    if (typeof v !== 'number' || Number.isNaN(v)) return null;
-    columns[i] = col.column;
-    ops.push(o);
-    values[i] = v;
+  const columns: number[] = [];
+  const ops: (CompareOp | 'any')[] = [];
+  const values: number[] = [];
+  const rest: Expr[] = [];
+  for (const e of conjuncts(predicate)) {
+    const term = columnTerm(e, env);
+    if (term === null) {
+      rest.push(e);
+      continue;
+    }
+    columns.push(term.column);
+    ops.push(term.op);
+    values.push(term.value);
   }
-  return new NumberTests(columns, ops, values);
+  // An expr reads its columns through a term of theirs ('any' when none tests them).
+  const termOf = (column: number): number => {
+    const t = columns.indexOf(column);
+    if (t >= 0) return t;
+    columns.push(column);
+    ops.push('any');
+    values.push(0);
+    return columns.length - 1;
+  };
+  const exprs: VectorTest[] = [];
+  for (const e of rest) {
+    const test = vectorTest(e, env.ctx, termOf);
+    if (test === null) return null;
+    exprs.push(test);
+  }
+  const slow = exprs.length > 0 ? compilePredicate(predicate, env.ctx) : null;
+  return new NumberTests(Int32Array.from(columns), ops, Float64Array.from(values), [], exprs, slow);
+}
+
+/** `column op number` (either way round) as a term, or null. */
+function columnTerm(e: Expr, env: ExecEnv): { column: number; op: CompareOp; value: number } | null {
+  if (e.kind !== 'binary' || e.collation !== undefined) return null;
+  const op = e.op as CompareOp;
+  if (!(op in FLIPPED)) return null;
+  const [col, other, o] = e.left.kind === 'column' ? [e.left, e.right, op] : [e.right, e.left, FLIPPED[op]];
+  if (col.kind !== 'column' || col.sub.length !== 0 || (col.type !== 'integer' && col.type !== 'real'))
+    return null;
+  if (!isConstant(other)) return null;
+  const v = evalConstant(other, env.ctx);
+  if (typeof v !== 'number' || Number.isNaN(v)) return null;
+  return { column: col.column, op: o, value: v };
 }
 
 /**
