@@ -121,7 +121,7 @@ export function filteredScan(
           // The rest of the leaf the vectors still describe goes to the sink in one run; an entry
           // that moved since they were built is read as a row.
           const from = cur.position;
-          const to = runs.takeLeaf(vectors, cur.leafValues, from);
+          const to = runs.takeLeaf(vectors, cur.leafValues, from, trusted);
           if (to > from) {
             env.stats.rowsRead += to - from - 1;
             pollRows(to - from - 1);
@@ -300,16 +300,23 @@ class RunBuffer {
    * matches its vectors (a row moved since they were built), to the sink; returns that entry's
    * position (the leaf's length when all matched).
    */
-  takeLeaf(vectors: readonly NumberColumnView[], locations: readonly unknown[], from: number): number {
+  takeLeaf(
+    vectors: readonly NumberColumnView[],
+    locations: readonly unknown[],
+    from: number,
+    /** The vectors' locations are known to equal `locations` (see trust()). */
+    trusted: boolean,
+  ): number {
     let to = locations.length;
-    for (const v of vectors) {
-      const locs = v.locations;
-      for (let p = from; p < to; p++)
-        if (locs[p] !== locations[p]) {
-          to = p;
-          break;
-        }
-    }
+    if (!trusted)
+      for (const v of vectors) {
+        const locs = v.locations;
+        for (let p = from; p < to; p++)
+          if (locs[p] !== locations[p]) {
+            to = p;
+            break;
+          }
+      }
     if (to === from) return to;
     const terms = this.sink.terms;
     if (this.tests.readsOnly) {
@@ -322,9 +329,10 @@ class RunBuffer {
       return to;
     }
     const out = this.room(locations.length);
+    const pass = this.tests.passMask(vectors);
     let n = 0;
     for (let p = from; p < to; p++) {
-      if (!this.tests.passesAt(vectors, p)) continue;
+      if (pass[p] === 0) continue;
       for (let j = 0; j < terms.length; j++) out[j][n] = vectors[terms[j]].values[p];
       n++;
     }
@@ -364,6 +372,7 @@ class NumberTests {
   private judged: readonly Float64Array[] | null = null;
   private verdicts = new Uint8Array(0);
   private scratch = new Uint8Array(0);
+  private mask = new Uint8Array(0);
 
   constructor(
     private readonly columns: Int32Array,
@@ -520,10 +529,26 @@ class NumberTests {
     return this.exprs.length === 0 && this.ops.every((op) => op === 'any');
   }
 
-  /** Whether entry `position` passes every term (its locations already checked). */
-  passesAt(vectors: readonly NumberColumnView[], position: number): boolean {
-    for (let i = 0; i < vectors.length; i++) if (!this.passes(i, vectors[i].values[position])) return false;
-    return this.exprs.length === 0 || this.exprsPass(this.valuesOf(vectors), position);
+  /**
+   * 1 for each entry of the leaf `vectors` describe that passes every term and expr, 0 for the
+   * others (locations not checked): valid until the next call.
+   */
+  passMask(vectors: readonly NumberColumnView[]): Uint8Array {
+    const values = this.valuesOf(vectors);
+    const n = values.length > 0 ? values[0].length : 0;
+    if (this.mask.length < n) this.mask = new Uint8Array(n);
+    const mask = this.mask;
+    if (this.exprs.length > 0) {
+      if (values !== this.judged) this.judge(values);
+      const verdicts = this.verdicts;
+      for (let p = 0; p < n; p++) mask[p] = verdicts[p] === PASS ? 1 : 0;
+    } else mask.fill(1, 0, n);
+    for (let i = 0; i < values.length; i++) {
+      if (this.ops[i] === 'any') continue;
+      const vals = values[i];
+      for (let p = 0; p < n; p++) if (mask[p] === 1 && !this.passes(i, vals[p])) mask[p] = 0;
+    }
+    return mask;
   }
 
   /**

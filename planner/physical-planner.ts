@@ -18,6 +18,7 @@ import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { chooseAccess, hintedView, sameColumn } from './access-path';
 import { sqliteFullScan } from './covering-scan';
+import { vectorShaped } from './vector-expr';
 import { sqlIndexAccess } from './sql-index-path';
 import type { AccessChoice, HintedView } from './access-path';
 import { rowColumnsOf } from './expr-columns';
@@ -162,6 +163,27 @@ function distinctColumns(l: Layers): number[] | null {
     out.push(c.expr.column);
   }
   return out;
+}
+
+/**
+ * Whether the query is a whole-table aggregate whose result does not depend on the order rows
+ * come in, folded from column vectors over a primary-key walk (planner/column-aggregate.ts):
+ * COUNT, MIN and MAX, and SUM / AVG of INTEGER columns (exact in any order), with a WHERE the
+ * vectors test (planner/vector-expr.ts). SQLite walks a covering index for it where one exists;
+ * the rows' order is all that walk would give, and the vectors are several times faster.
+ */
+function orderFreeFold(l: Layers, residual: readonly Expr[]): boolean {
+  const agg = l.aggregate;
+  if (!agg || agg.groupBy.length !== 0 || residual.length === 0 || !bareUnread(l)) return false;
+  const orderFree = agg.aggregates.every((a) => {
+    if (a.distinct || a.filter !== null || a.more.length !== 0 || a.orderBy) return false;
+    if (a.arg === null) return a.fn === 'count';
+    const e = a.arg;
+    if (e.kind !== 'column' || e.sub.length !== 0 || e.collation !== undefined) return false;
+    if (e.type === 'integer') return ['count', 'min', 'max', 'sum', 'avg'].includes(a.fn);
+    return e.type === 'real' && ['count', 'min', 'max'].includes(a.fn);
+  });
+  return orderFree && residual.every((p) => conjuncts(p).every(vectorShaped));
 }
 
 /**
@@ -366,7 +388,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       const residual = [...choice.residual, ...semiReads];
       // A write's row search is one pass over the table in SQLite, never a covering-index scan.
       const scan =
-        l.project && !l.forWrite
+        l.project && !l.forWrite && !orderFreeFold(l, residual)
           ? sqliteFullScan(view, choice, accessSort, queryReads(residual, l), distinctColumns(l))
           : { choice, resort: null };
       node = coveringAccess(view, { ...scan.choice, residual }, l);

@@ -255,3 +255,39 @@ function compareLoop(
       return;
   }
 }
+
+/**
+ * Whether `e` has the shape numberTests can test on column vectors — a comparison of a top-level
+ * INTEGER / REAL column with a constant, or of numeric arithmetic over such columns, literals and
+ * parameters — judged before execution (a parameter may still bind a non-number: the scan then
+ * tests rows). For the planner (physical-planner.ts orderFreeFold).
+ */
+export function vectorShaped(e: Expr): boolean {
+  if (e.kind !== 'binary' || e.collation !== undefined || !COMPARE.has(e.op)) return false;
+  let reads = false;
+  const numeric = (x: Expr): boolean => {
+    switch (x.kind) {
+      case 'column':
+        reads = true;
+        return (
+          x.sub.length === 0 && x.jsonTypeAt === undefined && (x.type === 'integer' || x.type === 'real')
+        );
+      case 'literal':
+        return typeof x.value === 'number';
+      case 'param':
+        return true;
+      case 'unary':
+        return (x.op === 'neg' || x.op === 'pos') && numeric(x.arg);
+      case 'binary':
+        if (x.op !== '+' && x.op !== '-' && x.op !== '*' && x.op !== '/' && x.op !== '%') return false;
+        return (
+          numeric(x.left) &&
+          numeric(x.right) &&
+          (x.op !== '%' || (typeOf(x.left) !== 'real' && typeOf(x.right) !== 'real'))
+        );
+      default:
+        return false;
+    }
+  };
+  return numeric(e.left) && numeric(e.right) && reads;
+}
