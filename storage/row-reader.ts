@@ -6,8 +6,6 @@
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
 import { cachedRowBytes } from './heap-bytes';
-import { BlockCache } from './block-cache';
-import { FileStore } from './file-store';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
 import { FormatError, InternalError, OperationalError } from '../src/errors';
@@ -104,8 +102,6 @@ export const rowDecodeStats = { whole: 0, partial: 0 };
 
 export class RowReader {
   readonly cache: RowCache;
-  /** The file's committed bytes in blocks, behind the row cache for point reads (a third budget). */
-  private readonly blocks: BlockCache;
   /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
   private readonly memo: ScanMemo;
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
@@ -130,7 +126,6 @@ export class RowReader {
     cacheBytes: number,
   ) {
     this.cache = new RowCache(cacheBytes);
-    this.blocks = new BlockCache(cacheBytes);
     this.memo = new ScanMemo(cacheBytes);
     this.keptBudget = cacheBytes / 4;
   }
@@ -139,7 +134,6 @@ export class RowReader {
   clear(): void {
     this.cache.clear();
     this.memo.clear();
-    this.blocks.clear();
     this.keptBytes = 0;
   }
 
@@ -158,11 +152,6 @@ export class RowReader {
       const frame = txn.spill?.readFrame(location - txn.base) ?? null;
       if (!frame) throw corruptAt(location, 'staged record frame is cut off');
       return this.decodeRecord(frame, 0, frame.length, location).row;
-    }
-    const fromBlock = this.fromBlock(location);
-    if (fromBlock !== null) {
-      this.cache.set(location, fromBlock);
-      return fromBlock.row;
     }
     const scratch = this.scratch;
     const got = this.src.store.readInto(
@@ -183,23 +172,6 @@ export class RowReader {
     }
     this.cache.set(location, entry);
     return entry.row;
-  }
-
-  /**
-   * The record at `location` decoded from a kept block of the file (storage/block-cache.ts), or
-   * null when its block is not kept or the frame runs past the block's end.
-   */
-  private fromBlock(location: number): { collectionId: number; row: unknown[]; bytes: number } | null {
-    const store = this.src.store;
-    // An in-memory store is memory already.
-    if (!(store instanceof FileStore)) return null;
-    const block = this.blocks.block(store, location, this.src.durableEnd);
-    if (block === null) return null;
-    const at = location - block.start;
-    const available = block.buf.length - at;
-    const header = parseFrameHeader(block.buf, at, available);
-    if (header === null) return null;
-    return this.decodeRecord(block.buf, at, available, location);
   }
 
   decodeRecord(
