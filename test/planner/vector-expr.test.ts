@@ -99,8 +99,9 @@ test('an integer result past 2^53 is decided by the row path, as SQLite decides 
     ]) {
       const sql = `SELECT count(*) FROM t WHERE ${where}`;
       const want = Number((sqlite.prepare(sql).raw().get() as bigint[])[0]);
-      expect([where, Number(cur.execute(sql).fetchAll()[0][0])]).toEqual([where, want]);
-      expect([where, Number(cur.execute(sql).fetchAll()[0][0])]).toEqual([where, want]);
+      const got = (): number => Number((cur.execute(sql).fetchAll()[0] as unknown[])[0]);
+      expect([where, got()]).toEqual([where, want]);
+      expect([where, got()]).toEqual([where, want]);
     }
   } finally {
     conn.close();
@@ -118,7 +119,7 @@ test('an aggregate whose result ignores row order folds vectors instead of walki
       cur
         .execute(`EXPLAIN ${sql}`)
         .fetchAll()
-        .map((r) => r.join(' '))
+        .map((r) => (r as unknown[]).join(' '))
         .join('\n');
     // COUNT, MIN, MAX and SUM / AVG of an INTEGER: any order gives the same result.
     expect(plan('SELECT count(*), sum(n), max(x) FROM t WHERE n % 7 = 3')).toMatch(/CollectionScan t/);
