@@ -12,14 +12,19 @@
  * the writer's own nodes) at worst turns some slots into misses.
  *
  * Memory: slots are kept per leaf in arrival order and a leaf's rows are dropped, oldest leaf
- * first, once the rows held exceed the budget. Its number columns (16 bytes a row each, against
- * hundreds for a decoded row) have a budget of their own, a quarter of it, and a queue of their
+ * first, once the rows held exceed the budget. Its number columns (8 bytes a row each, plus 8 for
+ * the entries' locations, which the columns of one leaf share when they can, against hundreds of
+ * bytes for a decoded row) have a budget of their own, half of it (a quarter held one column of a
+ * 1M-row table, so a filter on two columns rebuilt one of them at every scan), and a queue of their
  * own: a scan over more rows than the budget holds, which memoizes each row it reads, used to drop
  * every leaf's vectors with its rows, so the next whole-table aggregate found none and read every
  * row again (1M rows: 0.5 s a query instead of folding vectors). The queues hold slots, never a leaf,
  * so a leaf of a finished snapshot takes its slots with it.
  */
 import type { MemoLeaf, ScanPosition } from './row-readers';
+
+/** The share of the budget the number columns may hold (see the header). */
+const COLUMN_SHARE = 1 / 2;
 
 class LeafSlots {
   /** The memo and the generation of it (see ScanMemo.clear) these slots belong to. */
@@ -148,7 +153,7 @@ export class ScanMemo {
       s.columnsQueued = true;
       this.columnOrder.push(s);
     }
-    const budget = this.budgetBytes / 4;
+    const budget = this.budgetBytes * COLUMN_SHARE;
     if (this.columnTotal <= budget) return;
     const target = budget * 0.9;
     while (this.columnTotal > target && this.columnHead < this.columnOrder.length) {
@@ -185,8 +190,9 @@ export class ScanMemo {
       col = buildColumn(s, column, leafLocations);
       // Not built while rows are missing (the scan memoizes them as it goes): ask again later.
       if (col === undefined) return undefined;
+      if (col !== null) col = shareLocations(s, col);
       (s.columns ??= [])[column] = col;
-      if (col !== null) this.addColumnBytes(s, col.values.byteLength * 2);
+      if (col !== null) this.addColumnBytes(s, columnBytes(s, col));
     }
     return col === null ? undefined : col;
   }
@@ -199,8 +205,10 @@ export class ScanMemo {
     const s = this.slotsFor(leaf);
     s.columns ??= [];
     if (s.columns[column]) return;
-    s.columns[column] = col;
-    this.addColumnBytes(s, col.values.byteLength * 2);
+    const shared = shareLocations(s, col);
+    const bytes = columnBytes(s, shared);
+    s.columns[column] = shared;
+    this.addColumnBytes(s, bytes);
   }
 
   /** Forget everything (locations are about to name other rows). */
@@ -218,6 +226,30 @@ export class ScanMemo {
   get bytes(): number {
     return this.total + this.columnTotal;
   }
+}
+
+/**
+ * `col`, its locations replaced by another column's of the same leaf when they are equal (the
+ * vectors of one leaf describe the same entries), so the leaf holds them once.
+ */
+function shareLocations(s: LeafSlots, col: NumberColumn): NumberColumn {
+  if (s.columns === null) return col;
+  const locs = col.locations;
+  for (const other of s.columns) {
+    if (!other || other.locations === locs) continue;
+    const o = other.locations;
+    if (o.length !== locs.length) continue;
+    let same = true;
+    for (let i = 0; i < o.length && same; i++) same = o[i] === locs[i];
+    if (same) return { ...col, locations: o };
+  }
+  return col;
+}
+
+/** Bytes `col` adds to the leaf: its values, and its locations unless another column holds them. */
+function columnBytes(s: LeafSlots, col: NumberColumn): number {
+  const shared = s.columns !== null && s.columns.some((c) => c && c !== col && c.locations === col.locations);
+  return col.values.byteLength + (shared ? 0 : col.locations.byteLength);
 }
 
 /**

@@ -14,6 +14,39 @@ const pos = (leaf: MemoLeaf, position: number, value: number): ScanPosition => (
 const newLeaf = (): MemoLeaf => ({ memo: null });
 
 describe('ScanMemo', () => {
+  test("the columns of one leaf hold their entries' locations once", () => {
+    const memo = new ScanMemo(1 << 20);
+    const leaf = newLeaf();
+    const at = pos(leaf, 0, 10);
+    const a = {
+      locations: new Float64Array([10, 11, 12]),
+      values: new Float64Array([1, 2, 3]),
+      trustedOn: null,
+    };
+    memo.putNumberColumn(leaf, 1, a);
+    expect(memo.bytes).toBe(48);
+    // Equal locations in another array: the leaf keeps one, and counts only the new values.
+    const b = {
+      locations: new Float64Array([10, 11, 12]),
+      values: new Float64Array([4, 5, 6]),
+      trustedOn: null,
+    };
+    memo.putNumberColumn(leaf, 2, b);
+    expect(memo.bytes).toBe(72);
+    const kept = memo.numberColumn(at, 2, [10, 11, 12]);
+    expect(kept?.locations).toBe(a.locations);
+    expect(Array.from(kept?.values ?? [])).toEqual([4, 5, 6]);
+    // Other locations (the leaf changed between the scans that built them) are kept apart.
+    const c = {
+      locations: new Float64Array([10, 11, 13]),
+      values: new Float64Array([7, 8, 9]),
+      trustedOn: null,
+    };
+    memo.putNumberColumn(leaf, 3, c);
+    expect(memo.bytes).toBe(120);
+    expect(memo.numberColumn(at, 3, [10, 11, 13])?.locations).toBe(c.locations);
+  });
+
   test('a slot answers only for its own location', () => {
     const memo = new ScanMemo(1 << 20);
     const leaf = newLeaf();
@@ -56,8 +89,8 @@ describe('ScanMemo', () => {
     for (let i = 0; i < 200; i++) memo.set(pos(newLeaf(), 0, 1000 + i), [i], 50);
     expect(memo.get(pos(kept, 0, 10))).toBeUndefined();
     expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBe(col);
-    // Columns past their quarter of the budget go oldest first.
-    const later = Array.from({ length: 20 }, newLeaf);
+    // Columns past their half of the budget go oldest first.
+    const later = Array.from({ length: 40 }, newLeaf);
     for (const leaf of later)
       memo.putNumberColumn(leaf, 0, {
         locations: new Float64Array(1),
@@ -65,8 +98,8 @@ describe('ScanMemo', () => {
         trustedOn: null,
       });
     expect(memo.numberColumn(pos(kept, 0, 10), 3, [10, 11])).toBeUndefined();
-    expect(memo.numberColumn(pos(later[19], 0, 0), 0, [0])).toBeDefined();
-    expect(memo.bytes).toBeLessThanOrEqual(1000 + 250);
+    expect(memo.numberColumn(pos(later[39], 0, 0), 0, [0])).toBeDefined();
+    expect(memo.bytes).toBeLessThanOrEqual(1000 + 500);
   });
 });
 
