@@ -241,7 +241,8 @@ function shareLocations(s: LeafSlots, col: NumberColumn): NumberColumn {
     if (o.length !== locs.length) continue;
     let same = true;
     for (let i = 0; i < o.length && same; i++) same = o[i] === locs[i];
-    if (same) return { ...col, locations: o };
+    // A literal in NumberColumn's own field order: the same hidden class as every other vector.
+    if (same) return { locations: o, values: col.values, trustedOn: col.trustedOn };
   }
   return col;
 }
