@@ -30,21 +30,27 @@ export const columnAggregateStats = { folded: 0, runs: 0, values: 0, rows: 0 };
 
 const FOLDED = new Set(['count', 'sum', 'total', 'avg', 'min', 'max']);
 
+/**
+ * The column aggregate `a` folds (-1: COUNT(*)), or null when it cannot be folded: not one of
+ * FOLDED, DISTINCT, FILTER, further arguments or an ORDER BY, or over anything but a top-level
+ * INTEGER or REAL column without a collation. Also the planner's test (physical-planner.ts).
+ */
+export function foldedColumn(a: AggregateNode['aggregates'][number]): number | null {
+  if (!FOLDED.has(a.fn) || a.distinct || a.filter !== null || a.more.length !== 0 || a.orderBy) return null;
+  if (a.arg === null) return a.fn === 'count' ? -1 : null;
+  const e = a.arg;
+  if (e.kind !== 'column' || e.sub.length !== 0 || (e.type !== 'integer' && e.type !== 'real')) return null;
+  return valueCollation(e) === undefined ? e.column : null;
+}
+
 /** The column each aggregate folds (-1: COUNT(*)), or null when one cannot be folded. */
 function foldedColumns(node: AggregateNode): number[] | null {
   if (!node.bareUnread || node.groupBy.length !== 0) return null;
   const out: number[] = [];
   for (const a of node.aggregates) {
-    if (!FOLDED.has(a.fn) || a.distinct || a.filter !== null || a.more.length !== 0 || a.orderBy) return null;
-    if (a.arg === null) {
-      if (a.fn !== 'count') return null;
-      out.push(-1);
-      continue;
-    }
-    const e = a.arg;
-    if (e.kind !== 'column' || e.sub.length !== 0 || (e.type !== 'integer' && e.type !== 'real')) return null;
-    if (valueCollation(e) !== undefined) return null;
-    out.push(e.column);
+    const c = foldedColumn(a);
+    if (c === null) return null;
+    out.push(c);
   }
   return out.some((c) => c >= 0) ? out : null;
 }

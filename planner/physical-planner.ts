@@ -19,6 +19,7 @@ import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } 
 import { chooseAccess, hintedView, sameColumn } from './access-path';
 import { sqliteFullScan } from './covering-scan';
 import { vectorShaped } from './vector-expr';
+import { foldedColumn } from './column-aggregate';
 import { sqlIndexAccess } from './sql-index-path';
 import type { AccessChoice, HintedView } from './access-path';
 import { rowColumnsOf } from './expr-columns';
@@ -176,12 +177,11 @@ function orderFreeFold(l: Layers, residual: readonly Expr[]): boolean {
   const agg = l.aggregate;
   if (!agg || agg.groupBy.length !== 0 || residual.length === 0 || !bareUnread(l)) return false;
   const orderFree = agg.aggregates.every((a) => {
-    if (a.distinct || a.filter !== null || a.more.length !== 0 || a.orderBy) return false;
-    if (a.arg === null) return a.fn === 'count';
-    const e = a.arg;
-    if (e.kind !== 'column' || e.sub.length !== 0 || e.collation !== undefined) return false;
-    if (e.type === 'integer') return ['count', 'min', 'max', 'sum', 'avg'].includes(a.fn);
-    return e.type === 'real' && ['count', 'min', 'max'].includes(a.fn);
+    if (foldedColumn(a) === null) return false;
+    if (a.fn === 'count' || a.fn === 'min' || a.fn === 'max') return true;
+    // SUM and AVG of INTEGERs are exact in any order; over REAL (and TOTAL, a REAL sum) their
+    // last bits follow the order.
+    return (a.fn === 'sum' || a.fn === 'avg') && typeOf(a.arg as Expr) === 'integer';
   });
   return orderFree && residual.every((p) => conjuncts(p).every(vectorShaped));
 }

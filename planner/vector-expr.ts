@@ -1,6 +1,6 @@
 /**
  * A WHERE conjunct of numeric arithmetic (`qty % 7 = 3`, `price * qty > ?`, `a < b`, `-x >= 2.5`)
- * tested on the scan memo's column vectors (planner/filtered-scan.ts NumberTests) instead of on
+ * tested on the scan memo's column vectors (planner/number-tests.ts NumberTests) instead of on
  * rows read one by one.
  *
  * The arithmetic is the row path's (planner/compile-expr.ts compileBinary, sql-values.ts) on what
