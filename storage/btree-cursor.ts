@@ -1,6 +1,6 @@
 /** Ordered iteration over a B+tree's nodes (storage/btree.ts). */
 
-import { lowerIndex, sweep, upperIndexKey, warm } from './btree-nodes';
+import { lowerIndex, openInner, sweep, upperIndexKey, warm } from './btree-nodes';
 import type { CursorOptions, Inner, Leaf, Node, Shape } from './btree-nodes';
 import { InternalError } from '../src/errors';
 import { compareKeys } from './compare';
@@ -48,6 +48,7 @@ export class BTreeCursor<K, V> {
   private descend(node: Node<K, V>, pick: (n: Inner<K, V>) => number, stepping = false): void {
     sweep(this.s);
     while (!node.leaf) {
+      openInner(this.s, node);
       const c = pick(node);
       this.nodes.push(node);
       this.idx.push(c);

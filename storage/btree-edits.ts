@@ -15,6 +15,7 @@ import {
   firstEntry,
   insertAt,
   lowerIndex,
+  openInner,
   probeMode,
   removeAt,
   sharedKey,
@@ -70,11 +71,14 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const s = this.shape;
     let node = this.root;
     while (!node.leaf) {
+      openInner(s, node);
       const c = childFor(s, node, key, value);
       const child = node.children[c];
-      if (child.leaf) {
-        for (let i = Math.max(0, c - 1); i <= Math.min(node.children.length - 1, c + 1); i++)
-          warm(s, node.children[i] as Leaf<K, V>);
+      // A rebalance reads the neighbours too: read their pages before anything is changed.
+      for (let i = Math.max(0, c - 1); i <= Math.min(node.children.length - 1, c + 1); i++) {
+        const n = node.children[i];
+        if (n.leaf) warm(s, n);
+        else openInner(s, n);
       }
       node = child;
     }
@@ -86,11 +90,11 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const sepKeys: K[] = [];
     const sepVals: V[] = [];
     for (let i = 1; i < children.length; i++) {
-      const first = firstEntry(children[i]);
+      const first = firstEntry(this.shape, children[i]);
       sepKeys.push(first.keys[0]);
       sepVals.push(first.vals[0]);
     }
-    return { leaf: false, gen: this.gen, sepKeys, sepVals, children, packed: undefined };
+    return { leaf: false, gen: this.gen, sepKeys, sepVals, children, packed: undefined, dir: null };
   }
 
   /**
@@ -117,6 +121,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       this.copiedEntries += n.keys.length;
       return this.leafNode(n.keys.slice(), n.vals.slice()) as N;
     }
+    openInner(this.shape, n);
     return {
       leaf: false,
       gen: this.gen,
@@ -124,6 +129,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepVals: n.sepVals.slice(),
       children: n.children.slice(),
       packed: undefined,
+      dir: null,
     } as N;
   }
 
@@ -163,12 +169,15 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
         sepVals: [split.val],
         children: [root, split.node],
         packed: undefined,
+        dir: null,
       };
     }
     if (this.added) this.count++;
+    // The last leaf, unless a directory page not read yet stands in the way (nothing is read here:
+    // the insert is done).
     let n = this.root;
-    while (!n.leaf) n = n.children[n.children.length - 1];
-    this.tail = n.cold ? null : n;
+    while (!n.leaf && n.dir === null) n = n.children[n.children.length - 1];
+    this.tail = n.leaf && !n.cold ? n : null;
   }
 
   /**
@@ -235,6 +244,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     this.descents++;
     let node = this.root;
     while (!node.leaf) {
+      openInner(s, node);
       const c = childFor(s, node, key, s.multi ? value : undefined);
       if (c > 0) {
         f.hasLo = true;
@@ -259,6 +269,12 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   private insertInto(node: Node<K, V>, key: K, value: V, replace: boolean, edge: boolean): Node<K, V> | null {
     if (node.leaf) return this.insertIntoLeaf(node, key, value, replace, edge);
     const s = this.shape;
+    if (node.dir !== null) {
+      // As for a cold leaf (insertIntoLeaf): nothing has changed yet, and the kinds may widen.
+      openInner(s, node);
+      this.mk = probeMode(s.keyKind, key);
+      this.mv = probeMode(s.valKind, value);
+    }
     const last = node.sepKeys.length - 1;
     // Ascending inserts (auto-increment keys, bulk loads) go right: skip the search.
     const c =
@@ -352,6 +368,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepVals: w.sepVals.splice(mid),
       children: w.children.splice(mid),
       packed: undefined,
+      dir: null,
     };
     w.sepKeys.length = mid - 1;
     w.sepVals.length = mid - 1;
@@ -371,12 +388,13 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       removeAt(w.vals, i);
       return w;
     }
+    openInner(s, node);
     const c = childFor(s, node, key, value);
     const child = this.deleteFrom(node.children[c], key, value);
     if (child === null) return null;
     const w = this.own(node);
     w.children[c] = child;
-    if (fill(child) < s.nodeSize >>> 1 && w.children.length > 1) this.rebalance(w, c);
+    if (fill(s, child) < s.nodeSize >>> 1 && w.children.length > 1) this.rebalance(w, c);
     else if (c > 0 && child.leaf) {
       // Keep the separator on a live entry so a deleted key is not kept reachable.
       w.sepKeys[c - 1] = child.keys[0];
@@ -393,7 +411,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const j = c > 0 ? c - 1 : c;
     const left = parent.children[j];
     const right = parent.children[j + 1];
-    if (fill(left) + fill(right) <= this.shape.nodeSize) {
+    if (fill(this.shape, left) + fill(this.shape, right) <= this.shape.nodeSize) {
       parent.children[j] = this.merge(left, right, parent.sepKeys[j], parent.sepVals[j]);
       removeAt(parent.children, j + 1);
       removeAt(parent.sepKeys, j);
@@ -448,6 +466,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepVals: sepVals.slice(0, mid - 1),
       children: children.slice(0, mid),
       packed: undefined,
+      dir: null,
     };
     parent.children[j + 1] = {
       leaf: false,
@@ -456,6 +475,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       sepVals: sepVals.slice(mid),
       children: children.slice(mid),
       packed: undefined,
+      dir: null,
     };
     parent.sepKeys[j] = sepKeys[mid - 1];
     parent.sepVals[j] = sepVals[mid - 1];

@@ -52,6 +52,25 @@ export interface PageEntry<K, V> {
   page: LeafPage<K, V>;
 }
 
+/**
+ * A directory page of a checkpoint (layout 5, docs/format.md §4.4): the directory entries of a run
+ * of consecutive pages, stored outside the CHECKPOINT frame and read when a descent first reaches
+ * the inner node standing for it.
+ */
+export interface DirPage<K, V> {
+  /** Entries of the tree below it (the sum of its pages' counts). */
+  readonly count: number;
+  /** Read, check and decode it: its pages in tree order; a FormatError when damaged. */
+  load(): PageEntry<K, V>[];
+}
+
+/** One directory page of a paged tree, in tree order, as PageEntry is for a page. */
+export interface DirEntry<K, V> {
+  firstKey: K;
+  firstVal: V;
+  dir: DirPage<K, V>;
+}
+
 /** A page of a checkpoint just written, with its entries when the tree already has them decoded. */
 export interface AdoptedPage<K, V> extends PageEntry<K, V> {
   keys: K[] | null;
@@ -67,6 +86,11 @@ export interface Inner<K, V> {
   children: Node<K, V>[];
   /** `sepKeys` packed once the node is frozen, as Leaf.packed. */
   packed: PackedKeys | null | number | undefined;
+  /**
+   * A directory page not read yet (a tree opened from a layout-5 checkpoint): sepKeys, sepVals
+   * and children stay empty until open() reads it. Null for every other inner node.
+   */
+  dir: DirPage<K, V> | null;
 }
 
 export type Node<K, V> = Leaf<K, V> | Inner<K, V>;
@@ -141,6 +165,49 @@ export function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
   n.cold = false;
   n.hot = true;
   s.cache?.admit(n, decodedBytes(keys, vals));
+}
+
+/**
+ * `n` with its children: a cold directory node (Inner.dir) reads its directory page first and
+ * stands on cold leaves over its pages. Like warm(), this changes no content, so doing it in place
+ * on a node that snapshots share is safe; every reader of an inner node's separators or children
+ * calls this first (a cold node's are empty).
+ */
+export function openInner<K, V>(s: Shape<K, V>, n: Inner<K, V>): Inner<K, V> {
+  const dir = n.dir;
+  if (dir === null) return n;
+  const pages = dir.load();
+  let count = 0;
+  for (const p of pages) count += p.page.count;
+  if (pages.length === 0 || count !== dir.count)
+    throw new InternalError('BTree: a directory page decoded to the wrong number of entries');
+  const sepKeys: K[] = [];
+  const sepVals: V[] = [];
+  const children: Node<K, V>[] = [];
+  for (const p of pages) {
+    if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, p.firstKey);
+    if (s.valKind !== MIXED) s.valKind = widen(s.valKind, p.firstVal);
+    if (children.length > 0) {
+      sepKeys.push(p.firstKey);
+      sepVals.push(p.firstVal);
+    }
+    children.push({
+      leaf: true,
+      gen: n.gen,
+      keys: [],
+      vals: [],
+      page: p.page,
+      cold: true,
+      hot: false,
+      packed: undefined,
+      memo: null,
+    });
+  }
+  n.sepKeys = sepKeys;
+  n.sepVals = sepVals;
+  n.children = children;
+  n.dir = null;
+  return n;
 }
 
 /** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
@@ -271,8 +338,8 @@ export interface Split<K, V> {
 }
 
 /** Entries of a leaf or children of an inner node: the quantity nodeSize bounds. */
-export function fill<K, V>(n: Node<K, V>): number {
-  return n.leaf ? n.keys.length : n.children.length;
+export function fill<K, V>(s: Shape<K, V>, n: Node<K, V>): number {
+  return n.leaf ? n.keys.length : openInner(s, n).children.length;
 }
 
 /**
@@ -313,7 +380,7 @@ export function forEachRun(n: number, max: number, visit: (start: number, end: n
 /** Append the entries below `n`, in order, to keys/values (warming cold leaves). */
 export function collect<K, V>(s: Shape<K, V>, n: Node<K, V>, keys: K[], values: V[]): void {
   if (!n.leaf) {
-    for (const c of n.children) collect(s, c, keys, values);
+    for (const c of openInner(s, n).children) collect(s, c, keys, values);
     return;
   }
   warm(s, n);
@@ -323,7 +390,7 @@ export function collect<K, V>(s: Shape<K, V>, n: Node<K, V>, keys: K[], values: 
   }
 }
 
-export function firstEntry<K, V>(n: Node<K, V>): Leaf<K, V> {
-  while (!n.leaf) n = n.children[0];
+export function firstEntry<K, V>(s: Shape<K, V>, n: Node<K, V>): Leaf<K, V> {
+  while (!n.leaf) n = openInner(s, n).children[0];
   return n;
 }

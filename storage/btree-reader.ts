@@ -4,7 +4,7 @@
  */
 
 import { BTreeCursor } from './btree-cursor';
-import { childFor, lowerIndex, probeMode, same, sweep, warm } from './btree-nodes';
+import { childFor, lowerIndex, openInner, probeMode, same, sweep, warm } from './btree-nodes';
 import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
 import type { BTree } from './btree';
 import { flatString } from './flat-string';
@@ -36,6 +36,7 @@ export abstract class BTreeReader<K, V> {
       // end of its leaf does the answer live in the next leaf (then a cursor finds it).
       let rightmost = true;
       while (!node.leaf) {
+        openInner(s, node);
         const c = lowerIndex(s, node.sepKeys, node.sepVals, key, undefined, true);
         rightmost = rightmost && c === node.children.length - 1;
         node = node.children[c];
@@ -48,7 +49,7 @@ export abstract class BTreeReader<K, V> {
       const cur = new BTreeCursor(s, this.rootNode(), { lo: key, hi: key });
       return cur.next() ? cur.value : undefined;
     }
-    while (!node.leaf) node = node.children[childFor(s, node, key, undefined)];
+    while (!node.leaf) node = openInner(s, node).children[childFor(s, node, key, undefined)];
     warm(s, node);
     const i = lowerIndex(s, node.keys, node.vals, key, undefined, true);
     return i < node.keys.length && same(probeMode(s.keyKind, key), s.compare, node.keys[i], key)
@@ -136,7 +137,7 @@ export abstract class BTreeReader<K, V> {
           keys.push(n.keys[i]);
           values.push(n.vals[i]);
         }
-      } else for (const c of n.children) walk(c);
+      } else for (const c of openInner(this.shape, n).children) walk(c);
     };
     walk(this.rootNode());
     return { keys, values };
@@ -151,7 +152,7 @@ export abstract class BTreeReader<K, V> {
     // Leaves cut from one page (storage/page-parts.ts) are visited as that page when unchanged.
     const parts = new PartRun<K, V>(visit);
     const walk = (n: Node<K, V>): void => {
-      if (!n.leaf) for (const c of n.children) walk(c);
+      if (!n.leaf) for (const c of openInner(this.shape, n).children) walk(c);
       else if (parts.add(n)) return;
       else {
         parts.end();
@@ -163,12 +164,27 @@ export abstract class BTreeReader<K, V> {
     parts.end();
   }
 
-  /** Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is loaded). */
+  /**
+   * Leaves whose page is not decoded yet (tests and diagnostics: how much of a paged tree is
+   * loaded); the leaves under a directory page not read yet are not counted (see coldDirectories).
+   */
   coldLeaves(): number {
     let cold = 0;
     const walk = (n: Node<K, V>): void => {
       if (!n.leaf) for (const c of n.children) walk(c);
       else if (n.cold) cold++;
+    };
+    walk(this.rootNode());
+    return cold;
+  }
+
+  /** Directory pages not read yet (a tree opened from a layout-5 checkpoint; tests and diagnostics). */
+  coldDirectories(): number {
+    let cold = 0;
+    const walk = (n: Node<K, V>): void => {
+      if (n.leaf) return;
+      if (n.dir !== null) cold++;
+      else for (const c of n.children) walk(c);
     };
     walk(this.rootNode());
     return cold;

@@ -43,7 +43,7 @@
  * read, shared with snapshots); btree-nodes.ts holds the node helpers.
  */
 
-import { InternalError } from '../src/errors';
+import { FormatError, InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
 import { BTreeSnapshot, shapeOf } from './btree-reader';
 import { BTreeStaging } from './btree-staging';
@@ -57,6 +57,7 @@ import {
   forEachRun,
   insertAt,
   lowerIndex,
+  openInner,
   probeMode,
   same,
   sweep,
@@ -66,6 +67,8 @@ import {
 import type {
   AdoptedPage,
   CursorOptions,
+  DirEntry,
+  DirPage,
   Inner,
   Leaf,
   LeafPage,
@@ -80,7 +83,7 @@ import type { LeafCache } from './leaf-cache';
 import { pageLeaves, standingRun } from './page-parts';
 
 export { BTreeCursor, BTreeSnapshot };
-export type { AdoptedPage, CursorOptions, LeafPage, PageEntry };
+export type { AdoptedPage, CursorOptions, DirEntry, DirPage, LeafPage, PageEntry };
 
 export interface BTreeOptions<K, V> {
   compare: (a: K, b: K) => number;
@@ -97,6 +100,13 @@ export interface BTreeOptions<K, V> {
 }
 
 let generationCounter = 1;
+
+/** A node a tree stands on, with its first entry (the separator in front of it). */
+interface Standing<K, V> {
+  node: Node<K, V>;
+  key: K;
+  val: V;
+}
 
 /**
  * Measured on 200k random number keys (Node.js 20, median of 7): 32 / 64 / 128 gave insert 110 / 105 /
@@ -227,6 +237,37 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
   }
 
   /**
+   * A tree over directory pages (checkpoint layout 5, in tree order): O(directory pages), and
+   * nothing is read until a descent first reaches one; its pages then stand as cold leaves.
+   */
+  static fromDirs<K, V>(dirs: readonly DirEntry<K, V>[], opts: BTreeOptions<K, V>): BTree<K, V> {
+    const tree = new BTree<K, V>(opts);
+    if (dirs.length === 0) return tree;
+    const shape = tree.shape;
+    shape.paged = true;
+    const gen = generationCounter++;
+    let count = 0;
+    const level: Standing<K, V>[] = [];
+    for (const d of dirs) {
+      if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, d.firstKey);
+      if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, d.firstVal);
+      count += d.dir.count;
+      const node: Inner<K, V> = {
+        leaf: false,
+        gen,
+        sepKeys: [],
+        sepVals: [],
+        children: [],
+        packed: undefined,
+        dir: d.dir,
+      };
+      level.push({ node, key: d.firstKey, val: d.firstVal });
+    }
+    tree.raise(level, gen, count);
+    return tree;
+  }
+
+  /**
    * @internal After a checkpoint published `pages` (this tree's entries, in order): stand on them,
    * so that the next checkpoint points at every page no write has changed since. Leaves whose
    * entries come along stay decoded and are not handed to `cache`: they are what this session
@@ -258,13 +299,19 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // The nodes belong to a generation no tree writes in place: the first write copies them.
     const gen = generationCounter++;
     let count = 0;
-    let level: { node: Node<K, V>; key: K; val: V }[] = [];
-    const max = shape.nodeSize;
+    const level: Standing<K, V>[] = [];
     for (const p of pages) {
       count += p.page.count;
       // A page larger than a node whose entries come along stands as node-sized parts.
-      pageLeaves(p, gen, max, (node, key, val) => level.push({ node, key, val }));
+      pageLeaves(p, gen, shape.nodeSize, (node, key, val) => level.push({ node, key, val }));
     }
+    this.raise(level, gen, count);
+  }
+
+  /** Root this tree on the nodes of `bottom` (of generation `gen`, `count` entries below them). */
+  private raise(bottom: Standing<K, V>[], gen: number, count: number): void {
+    const max = this.shape.nodeSize;
+    let level = bottom;
     while (level.length > 1) {
       const below = level;
       level = [];
@@ -280,7 +327,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
           }
         }
         level.push({
-          node: { leaf: false, gen, sepKeys, sepVals, children, packed: undefined },
+          node: { leaf: false, gen, sepKeys, sepVals, children, packed: undefined, dir: null },
           key: below[a].key,
           val: below[a].val,
         });
@@ -427,17 +474,23 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
    * Put every entry of `key`'s dense chunk range held by decoded leaves into the number memo
    * (NumberMemo.wantsFill) by one walk over them. Cold leaves are stepped over: a fill decodes no
    * page (nor pushes others out of the leaf cache) that no read asked for, so it cannot meet a
-   * damaged one; the keys of leaves still cold are looked up as before.
+   * damaged one; the keys of leaves still cold are looked up as before. A directory page not read
+   * yet (layout 5) is read, being small and the way to the leaves; a damaged one ends the fill,
+   * never the lookup, which meets it only if its own key lies there.
    */
   private fillNumbers(numbers: NumberMemo, key: number): void {
     const [lo, hi] = numbers.chunkRange(key);
     const cur = new BTreeCursor(this.shape, this.root, { lo: lo as K, hi: hi as K });
     cur.onColdLeaf = () => true;
     cur.coldFirstLeaf = true;
-    while (cur.next()) {
-      const k = cur.key;
-      const v = cur.value;
-      if (typeof k === 'number' && k >>> 0 === k && typeof v === 'number') numbers.set(k, v);
+    try {
+      while (cur.next()) {
+        const k = cur.key;
+        const v = cur.value;
+        if (typeof k === 'number' && k >>> 0 === k && typeof v === 'number') numbers.set(k, v);
+      }
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
     }
   }
 
@@ -513,6 +566,12 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     taken.length = 0;
     let node = this.root;
     while (!node.leaf) {
+      // A directory page read on the way may widen the kinds: the mode taken above would then be
+      // stale, and nothing has changed yet, so the plain lookup answers.
+      if (node.dir !== null) {
+        openInner(s, node);
+        if (probeMode(s.keyKind, key) !== mode) return this.get(key);
+      }
       let c: number;
       if (s.multi) {
         // Key-only lower bound, as get() descends. A separator equal to the key means entries of
@@ -623,6 +682,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
               sepVals: [split.val],
               children: [child, split.node],
               packed: undefined,
+              dir: null,
             };
     }
     path.length = 0;
@@ -630,8 +690,8 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     this.count++;
     this.edits++;
     let n = this.root;
-    while (!n.leaf) n = n.children[n.children.length - 1];
-    this.tail = n.cold ? null : n;
+    while (!n.leaf && n.dir === null) n = n.children[n.children.length - 1];
+    this.tail = n.leaf && !n.cold ? n : null;
     return true;
   }
 

@@ -14,10 +14,12 @@
  *
  * so open reads the directories only and a leaf is decoded from its page on first touch. Layout 4
  * (format 1.3) is layout 3 with three more columns in each primary-key directory, naming the
- * column page of each page (storage/column-pages.ts).
+ * column page of each page (storage/column-pages.ts). Layout 5 (format 1.4) moves each directory
+ * into directory pages beside the pages and keeps only a root directory naming them here, so open
+ * decodes a few entries per tree whatever the table's size.
  */
 import { BTree } from './btree';
-import type { PageEntry } from './btree';
+import type { DirEntry, PageEntry } from './btree';
 import type { ByteStore } from './byte-store';
 import { compareValues } from './compare';
 import { CollectionState, indexKeyCompare } from './collection-state';
@@ -32,7 +34,7 @@ import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
 import { encodeStoredStats, readStoredStats } from './sql-stats';
 import type { TableStats } from './sql-stats';
-import { readDirectory } from './index-pages';
+import { readDirectory, readRootDirectory } from './index-pages';
 import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
 import type { LeafCache } from './leaf-cache';
@@ -77,7 +79,7 @@ interface EncodedCollection {
  * older readers must keep opening; layout 3 was written into format 1.2 files, and layout 4 into
  * format 1.3 files (a 1.2 file becomes one at its first checkpoint).
  */
-export type CheckpointLayout = 1 | 2 | 3 | 4;
+export type CheckpointLayout = 1 | 2 | 3 | 4 | 5;
 
 /** The column page writer of a collection's primary-key pages (layout 4), or null for none. */
 export type ColumnWriters = (c: CollectionState) => ColumnWriter | null;
@@ -107,7 +109,7 @@ function indexRules(def: NormalizedIndex | undefined): PageRules {
 function pagedPayload(
   data: CheckpointData,
   sink: PageSink,
-  layout: 3 | 4,
+  layout: 3 | 4 | 5,
   columns: ColumnWriters | null,
 ): unknown {
   const directory = (
@@ -132,7 +134,7 @@ function pagedPayload(
       pk: directory(
         c.pk as BTree<unknown, unknown>,
         PK_RULES,
-        layout === 4 ? (columns?.(c) ?? null) : undefined,
+        layout >= 4 ? (columns?.(c) ?? null) : undefined,
       ),
       indexes: c.indexes.map((ix) => {
         // An index nobody touched since the checkpoint points at its pages again, unbuilt.
@@ -152,9 +154,10 @@ export function checkpointPayload(
   sink: PageSink | null = null,
   columns: ColumnWriters | null = null,
 ): unknown {
-  if (layout === 3 || layout === 4) {
-    if (!sink) throw new InternalError('checkpoint layouts 3 and 4 need a page sink');
-    return pagedPayload(data, sink, layout, columns);
+  if (layout >= 3) {
+    if (!sink) throw new InternalError('checkpoint layouts 3 to 5 need a page sink');
+    sink.twoLevel = layout === 5;
+    return pagedPayload(data, sink, layout as 3 | 4 | 5, columns);
   }
   const column = layout === 2 ? packColumn : (values: unknown[]): unknown[] => values;
   return {
@@ -286,38 +289,60 @@ function indexDefIn(schema: Record<string, unknown>, name: unknown): NormalizedI
   return isRecord(found) && Array.isArray(found.path) ? (found as unknown as NormalizedIndex) : undefined;
 }
 
-/** Layout 3 trees: cold trees over the page directories; nothing but the directories is decoded. */
+/**
+ * Layout 3–5 trees: cold trees over the page directories; nothing but the directories is decoded
+ * (layout 5: the root directories, each directory page being read when a descent reaches it).
+ */
 function pagedTrees(
   raw: Record<string, unknown>,
   schema: Record<string, unknown>,
   source: PageSource,
   offset: number,
   cache: LeafCache | null,
-  withColumns: boolean,
+  layout: 3 | 4 | 5,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
     throw bad('collection header', offset);
-  const pk = BTree.fromPages<unknown, number>(
-    readDirectory(
-      pkDir,
-      source,
-      PK_RULES,
-      rows as number,
-      offset,
-      withColumns ? (raw.id as number) : null,
-    ) as PageEntry<unknown, number>[],
-    { compare: compareValues, cache },
-  );
+  const pkColumns = layout >= 4 ? (raw.id as number) : null;
+  const pkOptions = { compare: compareValues, cache };
+  const pk =
+    layout === 5
+      ? BTree.fromDirs<unknown, number>(
+          readRootDirectory(pkDir, source, PK_RULES, rows as number, offset, pkColumns) as DirEntry<
+            unknown,
+            number
+          >[],
+          pkOptions,
+        )
+      : BTree.fromPages<unknown, number>(
+          readDirectory(pkDir, source, PK_RULES, rows as number, offset, pkColumns) as PageEntry<
+            unknown,
+            number
+          >[],
+          pkOptions,
+        );
   const trees = new Map<string, IndexSource>();
   for (const ix of indexes as unknown[]) {
     if (!isRecord(ix) || typeof ix.name !== 'string') throw bad('index directory', offset);
     const def = indexDefIn(schema, ix.name);
     const rules = indexRules(def);
-    const compare = rules.compare;
+    const options = { compare: rules.compare, multi: true, valueCompare: compareValues, cache };
     // A partial index (one with SQL text may be) holds at most one entry per row.
     const partial = def?.sql !== undefined;
-    // Like a layout-2 index, the directory is read only when the index is first used (or copied).
+    if (layout === 5) {
+      // Like a layout-2 index, the directory is read only when the index is first used (or copied).
+      let dirs: DirEntry<unknown, unknown>[] | null = null;
+      const directory = (): DirEntry<unknown, unknown>[] =>
+        (dirs ??= readRootDirectory(ix.pages, source, rules, rows as number, offset, null, partial));
+      trees.set(ix.name, {
+        forEachPage: (visit) => {
+          for (const d of directory()) for (const p of d.dir.load()) visit(p.page, null, null);
+        },
+        build: () => BTree.fromDirs<unknown, unknown>(directory(), options),
+      });
+      continue;
+    }
     let pages: PageEntry<unknown, unknown>[] | null = null;
     const directory = (): PageEntry<unknown, unknown>[] =>
       (pages ??= readDirectory(ix.pages, source, rules, rows as number, offset, null, partial));
@@ -325,13 +350,7 @@ function pagedTrees(
       forEachPage: (visit) => {
         for (const p of directory()) visit(p.page, null, null);
       },
-      build: () =>
-        BTree.fromPages<unknown, unknown>(directory(), {
-          compare,
-          multi: true,
-          valueCompare: compareValues,
-          cache,
-        }),
+      build: () => BTree.fromPages<unknown, unknown>(directory(), options),
     });
   }
   return { pk, trees };
@@ -348,7 +367,10 @@ export function loadCheckpoint(
   store: ByteStore | null = null,
   cache: LeafCache | null = null,
 ): CheckpointData {
-  if (!isRecord(payload) || (payload.v !== 1 && payload.v !== 2 && payload.v !== 3 && payload.v !== 4))
+  if (
+    !isRecord(payload) ||
+    (payload.v !== 1 && payload.v !== 2 && payload.v !== 3 && payload.v !== 4 && payload.v !== 5)
+  )
     throw bad('unknown layout', offset);
   const layout: CheckpointLayout = payload.v;
   const { txnId, nextCollectionId, collections } = payload;
@@ -379,10 +401,10 @@ export function loadCheckpoint(
       schema: schema as unknown as CollectionSchema,
       ...(history.length > 0 ? { history } : {}),
     };
-    if (layout === 3 || layout === 4) {
+    if (layout >= 3) {
       if (!store) throw new InternalError('a paged checkpoint needs the file its pages are in');
       const source = { store, limit: offset };
-      const { pk, trees } = pagedTrees(raw, schema, source, offset, cache, layout === 4);
+      const { pk, trees } = pagedTrees(raw, schema, source, offset, cache, layout as 3 | 4 | 5);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);

@@ -101,7 +101,7 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
         sqlStats: view.sqlStats ?? [],
         collections: states,
       },
-      4,
+      5,
       sink,
       (c) => columnWriter(out, pagesAt, c),
     ),

@@ -62,17 +62,17 @@ export abstract class EngineFile extends EngineTransactions {
     staged.reset();
     const at = this.durableEnd;
     // Files of 1.0 and 1.1 keep the layout their own minor's readers load (packed columns are
-    // 1.1). A 1.2 file becomes 1.3 here: its header says so before the first layout-4 checkpoint
-    // is written, and the sync below covers both before the superblock publishes it.
-    if (this.fileMinor === 2) {
+    // 1.1). A 1.2 or 1.3 file becomes 1.4 here: its header says so before the first layout-5
+    // checkpoint is written, and the sync below covers both before the superblock publishes it.
+    if (this.fileMinor === 2 || this.fileMinor === 3) {
       this.store.writeAt(encodeHeader(), 0);
       this.fileMinor = FORMAT_MINOR;
     }
-    const layout = this.fileMinor >= 3 ? 4 : this.fileMinor >= 1 ? 2 : 1;
+    const layout = this.fileMinor >= 4 ? 5 : this.fileMinor >= 1 ? 2 : 1;
     // The pages stream into the file behind the PAGES frame's header in chunks, as they are cut:
     // held whole, a large checkpoint's pages (tens of MB at 1M rows) cost a growing buffer's
     // copies and first touches of fresh memory, then a copy into the frame.
-    const sink = layout === 4 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
+    const sink = layout === 5 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
     const payload = encodePayload(
       checkpointPayload(
         {

@@ -9,9 +9,10 @@ export const FILE_MAGIC = Buffer.from([0x4d, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x0d,
 export const FORMAT_MAJOR = 1;
 /**
  * 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames); 1.3:
- * column pages beside the primary-key pages (checkpoint layout 4).
+ * column pages beside the primary-key pages (checkpoint layout 4); 1.4: directory pages, the
+ * checkpoint holding only root directories (layout 5).
  */
-export const FORMAT_MINOR = 3;
+export const FORMAT_MINOR = 4;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;

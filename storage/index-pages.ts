@@ -12,7 +12,7 @@
  * Pages of one checkpoint travel in one PAGES frame written just before it; a later checkpoint
  * points again at the pages of leaves that have not changed since, so it writes only what changed.
  */
-import type { AdoptedPage, BTree, LeafPage, PageEntry } from './btree';
+import type { AdoptedPage, BTree, DirEntry, DirPage, LeafPage, PageEntry } from './btree';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
 import { compareValues } from './compare';
@@ -230,12 +230,120 @@ export class StoredPage implements LeafPage<unknown, unknown> {
   }
 }
 
-/** A directory as stored: six packed columns. */
+/** A directory as stored: six packed columns (nine for a layout-4/5 primary key's). */
 export type EncodedDirectory = Uint8Array[];
 
 /**
- * Decode and check a directory: O(pages), reads no page. `rows` is the entry count it must add up
- * to (`atMost`: may not exceed, for an index that may be partial).
+ * Directory entries a writer puts in one directory page (layout 5, docs/format.md §4.4): at 1M
+ * rows a primary key's ~2,000 pages take 31 of them, so opening a file decodes 31 root entries and
+ * a first lookup one directory page of 64 (readers accept any count).
+ */
+export const DIR_PAGE_ENTRIES = 64;
+
+/** Where a directory's entries are: the CHECKPOINT frame, or a directory page at this offset. */
+type DirectoryAt = { page: false; at: number } | { page: true; at: number };
+
+function badDirectory(message: string, where: DirectoryAt): FormatError {
+  return where.page
+    ? new FormatError(`corrupt index directory page at offset ${where.at}: ${message}`, 'CORRUPT', {
+        offset: where.at,
+      })
+    : corruptDirectory(message, where.at);
+}
+
+/** The six (or nine) packed columns of a directory, unpacked and of equal length. */
+function directoryColumns(raw: unknown, width: 6 | 9, where: DirectoryAt): unknown[][] {
+  if (!Array.isArray(raw) || raw.length !== width || !raw.every((c) => c instanceof Uint8Array))
+    throw badDirectory(width === 9 ? 'is not nine packed columns' : 'is not six packed columns', where);
+  const all = (raw as Uint8Array[]).map((c) => unpackColumn(c, where.at));
+  const n = all[0].length;
+  if (all.some((c) => c.length !== n)) throw badDirectory('columns differ in length', where);
+  return all;
+}
+
+/** One checked directory entry, as `visit` receives it (its index, then the six fields). */
+type EntryVisit = (
+  i: number,
+  key: unknown,
+  val: unknown,
+  count: number,
+  offset: number,
+  length: number,
+  crc: number,
+  next: { key: unknown; val: unknown } | null,
+) => void;
+
+/**
+ * Check every entry of a directory's columns and visit it: counts ≥ 1, extents inside the log
+ * before the checkpoint, checksums in range, first entries ascending and of the tree's shape, the
+ * last one below `after` (the next directory page's first entry, when there is one). Returns
+ * the entries they count.
+ */
+function checkEntries(
+  all: unknown[][],
+  source: PageSource,
+  rules: PageRules,
+  where: DirectoryAt,
+  after: { key: unknown; val: unknown } | null,
+  visit: EntryVisit,
+): number {
+  const [firstKeys, firstVals, counts, offsets, lengths, crcs] = all;
+  const n = firstKeys.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const count = counts[i] as number;
+    const offset = offsets[i] as number;
+    const length = lengths[i] as number;
+    const crc = crcs[i] as number;
+    if (!Number.isSafeInteger(count) || count < 1) throw badDirectory('has an empty page', where);
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      length < 1 ||
+      length > MAX_FRAME_PAYLOAD
+    )
+      throw badDirectory('has a malformed page extent', where);
+    if (offset < LOG_START || offset + length > source.limit)
+      throw badDirectory(`places a page at ${offset}, outside the log before the checkpoint`, where);
+    if (!Number.isSafeInteger(crc) || crc < 0 || crc > 0xffffffff)
+      throw badDirectory('has a bad checksum', where);
+    const key = firstKeys[i];
+    const val = firstVals[i];
+    if (i > 0 && entryCompare(rules, firstKeys[i - 1], firstVals[i - 1], key, val) >= 0)
+      throw badDirectory('pages out of order', where);
+    if (rules.locations ? !isLocation(val, source.limit) : !keyShaped(key, rules.width))
+      throw badDirectory('has a first entry of the wrong shape', where);
+    total += count;
+    const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : after;
+    if (i + 1 === n && after && entryCompare(rules, key, val, after.key, after.val) >= 0)
+      throw badDirectory("reaches into the next directory page's range", where);
+    visit(i, key, val, count, offset, length, crc, next);
+  }
+  return total;
+}
+
+/** The pages of a directory's checked columns (a layout-4/5 primary key's name column pages too). */
+function pageEntries(
+  all: unknown[][],
+  source: PageSource,
+  rules: PageRules,
+  where: DirectoryAt,
+  after: { key: unknown; val: unknown } | null,
+  columnsOf: number | null,
+): { pages: PageEntry<unknown, unknown>[]; total: number } {
+  const pages = new Array<PageEntry<unknown, unknown>>(all[0].length);
+  const total = checkEntries(all, source, rules, where, after, (i, key, val, count, offset, length, crc, next) => {
+    const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
+    if (columnsOf !== null)
+      page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, where);
+    pages[i] = { firstKey: key, firstVal: val, page };
+  });
+  return { pages, total };
+}
+
+/**
+ * Decode and check a directory (layouts 3 and 4): O(pages), reads no page. `rows` is the entry
+ * count it must add up to (`atMost`: may not exceed, for an index that may be partial).
  */
 export function readDirectory(
   raw: unknown,
@@ -247,49 +355,112 @@ export function readDirectory(
   columnsOf: number | null = null,
   atMost = false,
 ): PageEntry<unknown, unknown>[] {
-  const withColumns = columnsOf !== null;
-  const width = withColumns ? 9 : 6;
-  if (!Array.isArray(raw) || raw.length !== width || !raw.every((c) => c instanceof Uint8Array))
-    throw corruptDirectory(withColumns ? 'is not nine packed columns' : 'is not six packed columns', at);
-  const all = (raw as Uint8Array[]).map((c) => unpackColumn(c, at));
-  const [firstKeys, firstVals, counts, offsets, lengths, crcs] = all;
-  const n = firstKeys.length;
-  if (all.some((c) => c.length !== n)) throw corruptDirectory('columns differ in length', at);
-  const out: PageEntry<unknown, unknown>[] = new Array<PageEntry<unknown, unknown>>(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const count = counts[i] as number;
-    const offset = offsets[i] as number;
-    const length = lengths[i] as number;
-    const crc = crcs[i] as number;
-    if (!Number.isSafeInteger(count) || count < 1) throw corruptDirectory('has an empty page', at);
-    if (
-      !Number.isSafeInteger(offset) ||
-      !Number.isSafeInteger(length) ||
-      length < 1 ||
-      length > MAX_FRAME_PAYLOAD
-    )
-      throw corruptDirectory('has a malformed page extent', at);
-    if (offset < LOG_START || offset + length > source.limit)
-      throw corruptDirectory(`places a page at ${offset}, outside the log before the checkpoint`, at);
-    if (!Number.isSafeInteger(crc) || crc < 0 || crc > 0xffffffff)
-      throw corruptDirectory('has a bad checksum', at);
-    const key = firstKeys[i];
-    const val = firstVals[i];
-    if (i > 0 && entryCompare(rules, firstKeys[i - 1], firstVals[i - 1], key, val) >= 0)
-      throw corruptDirectory('pages out of order', at);
-    if (rules.locations ? !isLocation(val, source.limit) : !keyShaped(key, rules.width))
-      throw corruptDirectory('has a first entry of the wrong shape', at);
-    total += count;
-    const next = i + 1 < n ? { key: firstKeys[i + 1], val: firstVals[i + 1] } : null;
-    const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
-    if (columnsOf !== null)
-      page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, at);
-    out[i] = { firstKey: key, firstVal: val, page };
-  }
+  const where: DirectoryAt = { page: false, at };
+  const all = directoryColumns(raw, columnsOf !== null ? 9 : 6, where);
+  const { pages, total } = pageEntries(all, source, rules, where, null, columnsOf);
   if (atMost ? total > rows : total !== rows)
     throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
-  return out;
+  return pages;
+}
+
+/**
+ * Decode and check a root directory (layout 5): one entry per directory page, O(directory pages),
+ * reads no directory page. Checked as readDirectory checks a directory.
+ */
+export function readRootDirectory(
+  raw: unknown,
+  source: PageSource,
+  rules: PageRules,
+  rows: number,
+  at: number,
+  columnsOf: number | null = null,
+  atMost = false,
+): DirEntry<unknown, unknown>[] {
+  const where: DirectoryAt = { page: false, at };
+  const all = directoryColumns(raw, 6, where);
+  const dirs = new Array<DirEntry<unknown, unknown>>(all[0].length);
+  const total = checkEntries(all, source, rules, where, null, (i, key, val, count, offset, length, crc, next) => {
+    const dir = new StoredDirPage(source, rules, offset, length, crc, count, key, val, next, columnsOf);
+    dirs[i] = { firstKey: key, firstVal: val, dir };
+  });
+  if (atMost ? total > rows : total !== rows)
+    throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
+  return dirs;
+}
+
+/**
+ * A directory page (layout 5): the directory of a run of consecutive pages, read, verified and
+ * decoded when a descent first reaches the inner node standing for it (btree-nodes.ts openInner).
+ *
+ *   directory page := columns:u8 (bytes:varint column[bytes]) × columns
+ *                     (the six, or nine, packed columns of a directory, §4.2 and §4.3)
+ */
+export class StoredDirPage implements DirPage<unknown, unknown> {
+  constructor(
+    readonly source: PageSource,
+    readonly rules: PageRules,
+    readonly offset: number,
+    readonly length: number,
+    readonly crc: number,
+    readonly count: number,
+    readonly firstKey: unknown,
+    readonly firstVal: unknown,
+    /** The next directory page's first entry (null for the last). */
+    private readonly next: { key: unknown; val: unknown } | null,
+    private readonly columnsOf: number | null,
+  ) {}
+
+  load(): PageEntry<unknown, unknown>[] {
+    const { offset, rules } = this;
+    const where: DirectoryAt = { page: true, at: offset };
+    const buf = readExact(this.source.store, offset, this.length);
+    if (!buf) throw badDirectory('cut off', where);
+    if (crc32c(buf, 0, buf.length) !== this.crc) throw badDirectory('checksum mismatch', where);
+    const raw = splitDirectoryPage(buf);
+    if (raw === null) throw badDirectory('is malformed', where);
+    const all = directoryColumns(raw, this.columnsOf !== null ? 9 : 6, where);
+    const { pages, total } = pageEntries(all, this.source, rules, where, this.next, this.columnsOf);
+    if (total !== this.count) throw badDirectory(`counts ${total} entries, not ${this.count}`, where);
+    if (entryCompare(rules, pages[0].firstKey, pages[0].firstVal, this.firstKey, this.firstVal) !== 0)
+      throw badDirectory('first entry differs from its root directory entry', where);
+    return pages;
+  }
+}
+
+/** Encode a directory page of `columns` (packed columns) into `out`; its length. */
+function encodeDirectoryPageInto(out: GrowableBuffer, columns: readonly Uint8Array[]): number {
+  const start = out.length;
+  let size = 1;
+  const lengths: number[][] = columns.map((c) => {
+    const v: number[] = [];
+    varint(v, c.length);
+    size += v.length + c.length;
+    return v;
+  });
+  const at = out.reserve(size);
+  let p = at;
+  out.buf[p++] = columns.length;
+  for (let i = 0; i < columns.length; i++) {
+    for (const b of lengths[i]) out.buf[p++] = b;
+    out.buf.set(columns[i], p);
+    p += columns[i].length;
+  }
+  return out.length - start;
+}
+
+/** The packed columns of a directory page's bytes, or null when it does not split exactly. */
+export function splitDirectoryPage(buf: Uint8Array): Uint8Array[] | null {
+  if (buf.length < 1) return null;
+  const columns = buf[0];
+  const out: Uint8Array[] = [];
+  let pos = 1;
+  for (let i = 0; i < columns; i++) {
+    const len = readVarint(buf, pos);
+    if (!len || len[1] + len[0] > buf.length) return null;
+    out.push(buf.subarray(len[1], len[1] + len[0]));
+    pos = len[1] + len[0];
+  }
+  return pos === buf.length ? out : null;
 }
 
 /** A directory's column-page extent (a length of 0: none), checked like a page's. */
@@ -299,7 +470,7 @@ function columnExtent(
   length: unknown,
   crc: unknown,
   source: PageSource,
-  at: number,
+  where: DirectoryAt,
 ): ColumnExtent | null {
   if (length === 0 && offset === 0 && crc === 0) return null;
   if (
@@ -310,9 +481,9 @@ function columnExtent(
     (offset as number) < LOG_START ||
     (offset as number) + (length as number) > source.limit
   )
-    throw corruptDirectory('has a malformed column page extent', at);
+    throw badDirectory('has a malformed column page extent', where);
   if (!Number.isSafeInteger(crc) || (crc as number) < 0 || (crc as number) > 0xffffffff)
-    throw corruptDirectory('has a bad column page checksum', at);
+    throw badDirectory('has a bad column page checksum', where);
   return { collectionId, offset: offset as number, length: length as number, crc: crc as number };
 }
 
@@ -332,6 +503,11 @@ export class PageSink {
   readonly source: { store: ByteStore; limit: number };
   /** Per tree asked for (see `directory`): its leaves as pages of this checkpoint, in order. */
   readonly adopted = new Map<BTree<unknown, unknown>, AdoptedPage<unknown, unknown>[]>();
+  /**
+   * Checkpoint layout 5: directories go into directory pages behind the pages, and directory()
+   * returns the root directory naming them (docs/format.md §4.4).
+   */
+  twoLevel = false;
   /** Pages pointed at again that this checkpoint gave a column page (publishColumns). */
   private readonly columnUpdates: [StoredPage, ColumnExtent][] = [];
 
@@ -528,7 +704,34 @@ export class PageSink {
     });
     flush(true);
     if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules, extents));
-    return dir.map((column) => packColumn(column));
+    return this.twoLevel ? this.rootDirectory(dir) : dir.map((column) => packColumn(column));
+  }
+
+  /**
+   * Layout 5: `dir` (one entry per page) cut into directory pages of DIR_PAGE_ENTRIES, appended
+   * behind the pages; the root directory naming them, as a directory names pages.
+   */
+  private rootDirectory(dir: unknown[][]): EncodedDirectory {
+    const root: unknown[][] = [[], [], [], [], [], []];
+    const n = dir[0].length;
+    for (let a = 0; a < n; a += DIR_PAGE_ENTRIES) {
+      const b = Math.min(n, a + DIR_PAGE_ENTRIES);
+      let count = 0;
+      for (let i = a; i < b; i++) count += dir[2][i] as number;
+      const at = this.out.length;
+      const length = encodeDirectoryPageInto(
+        this.out,
+        dir.map((column) => packColumn(column.slice(a, b))),
+      );
+      root[0].push(dir[0][a]);
+      root[1].push(dir[1][a]);
+      root[2].push(count);
+      root[3].push(this.offsetOf(at));
+      root[4].push(length);
+      root[5].push(crc32c(this.out.buf, at, at + length));
+      this.writeThrough();
+    }
+    return root.map((column) => packColumn(column));
   }
 
   /**
