@@ -16,6 +16,7 @@ import {
   insertAt,
   lowerIndex,
   openInner,
+  settled,
   probeMode,
   removeAt,
   sharedKey,
@@ -159,7 +160,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const root = this.insertInto(this.root, key, value, replace, true);
     if (root === null) return;
     const split = this.split;
-    if (split === null) this.root = root;
+    if (split === null) this.root = settled(root);
     else {
       this.split = null;
       this.root = {

@@ -210,6 +210,16 @@ export function openInner<K, V>(s: Shape<K, V>, n: Inner<K, V>): Inner<K, V> {
   return n;
 }
 
+/**
+ * A root of one child (a tree over a single directory page, once read: btree.ts fromDirs) replaced
+ * by that child, as deletes collapse the root; any other node as it is. The child keeps its
+ * generation: a tree copies it before writing to it, as any node it does not own.
+ */
+export function settled<K, V>(n: Node<K, V>): Node<K, V> {
+  while (!n.leaf && n.dir === null && n.children.length === 1) n = n.children[0];
+  return n;
+}
+
 /** Let the leaf cache cool leaves, at the start of an operation (never inside one: leaf-cache.ts). */
 export function sweep<K, V>(s: Shape<K, V>): void {
   const c = s.cache;

@@ -60,6 +60,7 @@ import {
   openInner,
   probeMode,
   same,
+  settled,
   sweep,
   warm,
   widen,
@@ -238,7 +239,10 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
 
   /**
    * A tree over directory pages (checkpoint layout 5, in tree order): O(directory pages), and
-   * nothing is read until a descent first reaches one; its pages then stand as cold leaves.
+   * nothing is read until a descent first reaches one; its pages then stand as cold leaves. The
+   * writer makes no directory page of one page unless the tree has one page; a root standing for
+   * it then has one child once read, which the next write that reaches the root lifts into its
+   * place (settled()).
    */
   static fromDirs<K, V>(dirs: readonly DirEntry<K, V>[], opts: BTreeOptions<K, V>): BTree<K, V> {
     const tree = new BTree<K, V>(opts);
@@ -674,7 +678,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     if (d < 0) {
       this.root =
         split === null
-          ? child
+          ? settled(child)
           : {
               leaf: false,
               gen: this.gen,

@@ -290,6 +290,14 @@ function indexDefIn(schema: Record<string, unknown>, name: unknown): NormalizedI
 }
 
 /**
+ * The root directory of a layout-5 tree stored as directory pages (`{ dirs }`), or null for a
+ * directory stored whole (an array, as in layouts 3 and 4: a tree of at most 64 pages).
+ */
+function rootOf(stored: unknown): unknown {
+  return isRecord(stored) ? (stored.dirs ?? null) : null;
+}
+
+/**
  * Layout 3–5 trees: cold trees over the page directories; nothing but the directories is decoded
  * (layout 5: the root directories, each directory page being read when a descent reaches it).
  */
@@ -306,10 +314,11 @@ function pagedTrees(
     throw bad('collection header', offset);
   const pkColumns = layout >= 4 ? (raw.id as number) : null;
   const pkOptions = { compare: compareValues, cache };
+  const pkDirs = layout === 5 ? rootOf(pkDir) : null;
   const pk =
-    layout === 5
+    pkDirs !== null
       ? BTree.fromDirs<unknown, number>(
-          readRootDirectory(pkDir, source, PK_RULES, rows as number, offset, pkColumns) as DirEntry<
+          readRootDirectory(pkDirs, source, PK_RULES, rows as number, offset, pkColumns) as DirEntry<
             unknown,
             number
           >[],
@@ -330,11 +339,12 @@ function pagedTrees(
     const options = { compare: rules.compare, multi: true, valueCompare: compareValues, cache };
     // A partial index (one with SQL text may be) holds at most one entry per row.
     const partial = def?.sql !== undefined;
-    if (layout === 5) {
+    const root = layout === 5 ? rootOf(ix.pages) : null;
+    if (root !== null) {
       // Like a layout-2 index, the directory is read only when the index is first used (or copied).
       let dirs: DirEntry<unknown, unknown>[] | null = null;
       const directory = (): DirEntry<unknown, unknown>[] =>
-        (dirs ??= readRootDirectory(ix.pages, source, rules, rows as number, offset, null, partial));
+        (dirs ??= readRootDirectory(root, source, rules, rows as number, offset, null, partial));
       trees.set(ix.name, {
         forEachPage: (visit) => {
           for (const d of directory()) for (const p of d.dir.load()) visit(p.page, null, null);

@@ -15,6 +15,7 @@
 import type { AdoptedPage, BTree, DirEntry, DirPage, LeafPage, PageEntry } from './btree';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
+import { forEachRun } from './btree-nodes';
 import { compareValues } from './compare';
 import { crc32c } from './crc32c';
 import { LOG_START, MAX_FRAME_PAYLOAD } from './format';
@@ -230,15 +231,20 @@ export class StoredPage implements LeafPage<unknown, unknown> {
   }
 }
 
-/** A directory as stored: six packed columns (nine for a layout-4/5 primary key's). */
-export type EncodedDirectory = Uint8Array[];
+/**
+ * A directory as stored: six packed columns (nine for a layout-4/5 primary key's), or in layout 5
+ * for a tree of more than dirPolicy.entries pages, `{ dirs }`: a root directory of six packed
+ * columns naming its directory pages (docs/format.md §4.4).
+ */
+export type EncodedDirectory = Uint8Array[] | { dirs: Uint8Array[] };
 
 /**
- * Directory entries a writer puts in one directory page (layout 5, docs/format.md §4.4): at 1M
- * rows a primary key's ~2,000 pages take 31 of them, so opening a file decodes 31 root entries and
- * a first lookup one directory page of 64 (readers accept any count).
+ * Directory entries a writer puts in one directory page at most (layout 5, docs/format.md §4.4):
+ * at 1M rows a primary key's ~2,000 pages take 31 of them, so opening a file decodes 31 root
+ * entries and a first lookup one directory page of 64 (readers accept any count). `entries` is
+ * @internal mutable: tests lower it to reach trees of many directory pages with few rows.
  */
-export const DIR_PAGE_ENTRIES = 64;
+export const dirPolicy = { entries: 64 };
 
 /** Where a directory's entries are: the CHECKPOINT frame, or a directory page at this offset. */
 type DirectoryAt = { page: false; at: number } | { page: true; at: number };
@@ -332,12 +338,19 @@ function pageEntries(
   columnsOf: number | null,
 ): { pages: PageEntry<unknown, unknown>[]; total: number } {
   const pages = new Array<PageEntry<unknown, unknown>>(all[0].length);
-  const total = checkEntries(all, source, rules, where, after, (i, key, val, count, offset, length, crc, next) => {
-    const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
-    if (columnsOf !== null)
-      page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, where);
-    pages[i] = { firstKey: key, firstVal: val, page };
-  });
+  const total = checkEntries(
+    all,
+    source,
+    rules,
+    where,
+    after,
+    (i, key, val, count, offset, length, crc, next) => {
+      const page = new StoredPage(source, rules, offset, length, crc, count, key, val, next);
+      if (columnsOf !== null)
+        page.columns = columnExtent(columnsOf, all[6][i], all[7][i], all[8][i], source, where);
+      pages[i] = { firstKey: key, firstVal: val, page };
+    },
+  );
   return { pages, total };
 }
 
@@ -379,10 +392,17 @@ export function readRootDirectory(
   const where: DirectoryAt = { page: false, at };
   const all = directoryColumns(raw, 6, where);
   const dirs = new Array<DirEntry<unknown, unknown>>(all[0].length);
-  const total = checkEntries(all, source, rules, where, null, (i, key, val, count, offset, length, crc, next) => {
-    const dir = new StoredDirPage(source, rules, offset, length, crc, count, key, val, next, columnsOf);
-    dirs[i] = { firstKey: key, firstVal: val, dir };
-  });
+  const total = checkEntries(
+    all,
+    source,
+    rules,
+    where,
+    null,
+    (i, key, val, count, offset, length, crc, next) => {
+      const dir = new StoredDirPage(source, rules, offset, length, crc, count, key, val, next, columnsOf);
+      dirs[i] = { firstKey: key, firstVal: val, dir };
+    },
+  );
   if (atMost ? total > rows : total !== rows)
     throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
   return dirs;
@@ -708,14 +728,17 @@ export class PageSink {
   }
 
   /**
-   * Layout 5: `dir` (one entry per page) cut into directory pages of DIR_PAGE_ENTRIES, appended
-   * behind the pages; the root directory naming them, as a directory names pages.
+   * Layout 5: a directory of at most dirPolicy.entries pages as it is; a larger one cut into
+   * directory pages of at most that many, appended behind the pages, and the root directory
+   * naming them, as a directory names pages.
    */
   private rootDirectory(dir: unknown[][]): EncodedDirectory {
-    const root: unknown[][] = [[], [], [], [], [], []];
     const n = dir[0].length;
-    for (let a = 0; a < n; a += DIR_PAGE_ENTRIES) {
-      const b = Math.min(n, a + DIR_PAGE_ENTRIES);
+    if (n <= dirPolicy.entries) return dir.map((column) => packColumn(column));
+    const root: unknown[][] = [[], [], [], [], [], []];
+    // Runs of even length (at least half of dirPolicy.entries each): a directory page of one
+    // page would stand as an inner node of one child, which the tree's deletes cannot repair.
+    forEachRun(n, dirPolicy.entries, (a, b) => {
       let count = 0;
       for (let i = a; i < b; i++) count += dir[2][i] as number;
       const at = this.out.length;
@@ -730,8 +753,8 @@ export class PageSink {
       root[4].push(length);
       root[5].push(crc32c(this.out.buf, at, at + length));
       this.writeThrough();
-    }
-    return root.map((column) => packColumn(column));
+    });
+    return { dirs: root.map((column) => packColumn(column)) };
   }
 
   /**

@@ -13,8 +13,7 @@ import { decodePayload } from '../../storage/codec';
 import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { GrowableBuffer } from '../../storage/growable-buffer';
 import { columnFits, decodeColumnPage, encodeColumnPage } from '../../storage/column-pages';
-import { unpackColumn } from '../../storage/packed-column';
-import { listFrames } from '../helpers/engine-util';
+import { listFrames, pageDirectory } from '../helpers/engine-util';
 
 const RUNS = Number(process.env.MV_FUZZ_RUNS ?? 500);
 
@@ -132,10 +131,10 @@ describe('column page decode fuzz', () => {
         checkpoint.offset + FRAME_HEADER_SIZE + checkpoint.length,
       ),
     ) as { v: number; collections: { pk: Uint8Array[] }[] };
-    expect(payload.v).toBe(4);
-    const dir = payload.collections[0].pk;
-    const offsets = unpackColumn(dir[6], 0) as number[];
-    const lengths = unpackColumn(dir[7], 0) as number[];
+    expect(payload.v).toBe(5);
+    const dir = pageDirectory(base, payload.collections[0].pk);
+    const offsets = dir[6] as number[];
+    const lengths = dir[7] as number[];
     expect(lengths.every((l) => l > 0)).toBe(true);
     fc.assert(
       fc.property(fc.nat(offsets.length - 1), edits, (which, ed) => {

@@ -1,5 +1,6 @@
 /**
- * Fuzz the decoding of checkpoint pages and directories (docs/format.md §4.2). A page's checksum
+ * Fuzz the decoding of checkpoint pages, directories and directory pages (docs/format.md §4.2,
+ * §4.4). A page's checksum
  * stops random damage before decoding, so these harnesses recompute it after mutating: the
  * decoder and the cross-checks behind it must then answer with the entries or a FormatError
  * CORRUPT — never another exception, a hang or a huge allocation. A third harness damages the
@@ -13,7 +14,15 @@ import { crc32c } from '../../storage/crc32c';
 import { encodePayload, decodePayload } from '../../storage/codec';
 import { LOG_START, FrameKind, FRAME_HEADER_SIZE } from '../../storage/format';
 import { MemoryStore } from '../../storage/memory-store';
-import { PageSink, StoredPage, encodePage, readDirectory } from '../../storage/index-pages';
+import {
+  PageSink,
+  StoredDirPage,
+  StoredPage,
+  dirPolicy,
+  encodePage,
+  readDirectory,
+  readRootDirectory,
+} from '../../storage/index-pages';
 import type { PageRules } from '../../storage/index-pages';
 import { BTree } from '../../storage/btree';
 import { listFrames } from '../helpers/engine-util';
@@ -128,6 +137,67 @@ describe('index page decode fuzz', () => {
       }),
       { numRuns: RUNS, seed: 1503 },
     );
+  });
+
+  test(`mutated directory pages with a matching checksum (${RUNS})`, () => {
+    const writerDefault = dirPolicy.entries;
+    dirPolicy.entries = 2;
+    try {
+      fc.assert(
+        fc.property(
+          fc.boolean(),
+          fc.integer({ min: 1025, max: 2600 }),
+          edits,
+          fc.option(fc.nat(), { freq: 4 }),
+          (pk, n, ed, cut) => {
+            // n entries of a primary key or a secondary index: pages of at most 512 entries, in
+            // directory pages of two pages (layout 5); then the first directory page's bytes damaged.
+            const rules = pk ? PK : INDEX;
+            const keys = Array.from({ length: n }, (_, i) =>
+              pk ? i * 3 : `k${String(i >> 2).padStart(5, '0')}`,
+            );
+            const vals = Array.from({ length: n }, (_, i) => 200 + i);
+            const sink = new PageSink(new MemoryStore(), LOG_START);
+            sink.twoLevel = true;
+            // Three pages or more: more than two, so a root directory names directory pages.
+            const root = sink.directory((visit) => visit(null, keys, vals)) as { dirs: Uint8Array[] };
+            const file = Buffer.concat([Buffer.alloc(LOG_START), sink.bytes()]);
+            const source = { store: new MemoryStore(file, true), limit: LIMIT };
+            const dirs = readRootDirectory(root.dirs, source, rules, n, 0);
+            expect(dirs.length).toBe(Math.ceil(Math.ceil(n / 512) / 2));
+            const first = dirs[0].dir as StoredDirPage;
+            const damaged = mutate(file.subarray(first.offset, first.offset + first.length), ed, cut);
+            const bytes = Buffer.concat([
+              file.subarray(0, first.offset),
+              damaged,
+              file.subarray(first.offset + first.length),
+            ]);
+            const dir = new StoredDirPage(
+              { store: new MemoryStore(bytes, true), limit: LIMIT },
+              rules,
+              first.offset,
+              damaged.length,
+              crc32c(damaged, 0, damaged.length),
+              first.count,
+              first.firstKey,
+              first.firstVal,
+              dirs.length > 1 ? { key: dirs[1].firstKey, val: dirs[1].firstVal } : null,
+              null,
+            );
+            expectCorrupt(() => {
+              const pages = dir.load();
+              // Whatever decodes passed every check: the counts add up, and each page it names
+              // decodes to its entries or fails with CORRUPT.
+              expect(pages.reduce((sum, p) => sum + p.page.count, 0)).toBe(first.count);
+              for (const p of pages) expect(p.page.load().keys).toHaveLength(p.page.count);
+            });
+          },
+        ),
+        { numRuns: RUNS, seed: 1505 },
+      );
+    } finally {
+      dirPolicy.entries = writerDefault;
+    }
   });
 
   test('damaged pages inside a file: open succeeds, reading them fails with CORRUPT', () => {

@@ -8,6 +8,8 @@ import { crc32c } from '../../storage/crc32c';
 import { GrowableBuffer } from '../../storage/growable-buffer';
 import { writeFrame } from '../../storage/frame';
 import { encodePayload } from '../../storage/codec';
+import { unpackColumn } from '../../storage/packed-column';
+import { splitDirectoryPage } from '../../storage/index-pages';
 
 export const ITEM_SCHEMA = normalizeCollection(
   'items',
@@ -140,4 +142,22 @@ export function frameBytes(kind: number, txnId: number, payload: unknown): Buffe
   const out = new GrowableBuffer(256);
   writeFrame(out, kind, txnId, encodePayload(payload));
   return Buffer.from(out.view());
+}
+
+/**
+ * The directory of one tree of a paged checkpoint as unpacked columns, one value per page: a
+ * directory as stored (layouts 3 and 4, and 5 for a tree of up to 64 pages), or the directory
+ * pages a layout-5 root directory names (docs/format.md §4.4) read from `bytes` and joined.
+ */
+export function pageDirectory(bytes: Buffer, stored: Uint8Array[] | { dirs: Uint8Array[] }): unknown[][] {
+  if (Array.isArray(stored)) return stored.map((c) => unpackColumn(c, 0));
+  const columns = stored.dirs.map((c) => unpackColumn(c, 0));
+  const [, , , offsets, lengths] = columns as number[][];
+  const out: unknown[][] = [];
+  offsets.forEach((offset, i) => {
+    const parts = splitDirectoryPage(bytes.subarray(offset, offset + lengths[i]));
+    if (parts === null) throw new Error(`directory page at ${offset} does not split`);
+    parts.forEach((part, c) => (out[c] ??= []).push(...unpackColumn(part, 0)));
+  });
+  return out;
 }

@@ -15,14 +15,13 @@ import type { Connection } from '../../src/index';
 import { decodePayload } from '../../storage/codec';
 import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { RowReader } from '../../storage/row-reader';
-import { unpackColumn } from '../../storage/packed-column';
-import { listFrames } from '../helpers/engine-util';
+import { listFrames, pageDirectory } from '../helpers/engine-util';
 import { tmpDir } from '../helpers/tmp';
 
 const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x REAL, s TEXT)';
 
 /** The primary-key directory of collection `name` in the file's last checkpoint. */
-function lastPkDirectory(file: string, index = 0): { v: number; columns: Uint8Array[] } {
+function lastPkDirectory(file: string, index = 0): { v: number; columns: unknown[][] } {
   const bytes = fs.readFileSync(file);
   const frame = listFrames(bytes)
     .filter((f) => f.kind === FrameKind.CHECKPOINT)
@@ -33,7 +32,7 @@ function lastPkDirectory(file: string, index = 0): { v: number; columns: Uint8Ar
     v: number;
     collections: { pk: Uint8Array[] }[];
   };
-  return { v: payload.v, columns: payload.collections[index].pk };
+  return { v: payload.v, columns: pageDirectory(bytes, payload.collections[index].pk) };
 }
 
 /** Run `sql` on both engines (ModelVault through `conn`); both must agree. */
@@ -83,9 +82,9 @@ describe('cold scans over column pages', () => {
     const { file, sqlite } = build(3000);
     sqlite.close();
     const { v, columns } = lastPkDirectory(file);
-    expect(v).toBe(4);
+    expect(v).toBe(5);
     expect(columns).toHaveLength(9);
-    const lengths = unpackColumn(columns[7], 0) as number[];
+    const lengths = columns[7] as number[];
     expect(lengths.length).toBeGreaterThan(3);
     expect(lengths.every((l) => l > 0)).toBe(true);
   });
@@ -152,8 +151,8 @@ describe('cold scans over column pages', () => {
     const { file, sqlite } = build(1500);
     sqlite.close();
     const { columns } = lastPkDirectory(file);
-    const offsets = unpackColumn(columns[6], 0) as number[];
-    const lengths = unpackColumn(columns[7], 0) as number[];
+    const offsets = columns[6] as number[];
+    const lengths = columns[7] as number[];
     const bytes = fs.readFileSync(file);
     // The last page's column page, in its last byte (x's last value): only its checksum sees it.
     const last = offsets.length - 1;
@@ -249,10 +248,10 @@ describe('cold scans over column pages', () => {
     before.database.insert('notes', { key: 'cp', body: 'upgrade' });
     before.database.checkpoint();
     before.close();
-    expect(fs.readFileSync(file).readUInt16LE(10)).toBe(3);
+    expect(fs.readFileSync(file).readUInt16LE(10)).toBe(4);
     const { v, columns } = lastPkDirectory(file);
-    expect(v).toBe(4);
-    expect((unpackColumn(columns[7], 0) as number[]).every((l) => l > 0)).toBe(true);
+    expect(v).toBe(5);
+    expect((columns[7] as number[]).every((l) => l > 0)).toBe(true);
     const scan = jest.spyOn(RowReader.prototype, 'scanRowWhere');
     const cold = connect(file, { readOnly: true, recovery: 'strict', cacheBytes: 0 });
     try {

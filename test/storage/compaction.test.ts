@@ -184,7 +184,7 @@ describe('compaction', () => {
     db.close();
   });
 
-  test('a compacted file holds the rows and exactly one checkpoint, in layout 4 (paged, column pages)', () => {
+  test('a compacted file holds the rows and exactly one checkpoint, in layout 5 (paged, column pages, directory pages)', () => {
     const file = tmp.file();
     const db = Database.open(file, { checkpointEveryBytes: 2048 });
     fill(db, 5);
@@ -194,7 +194,7 @@ describe('compaction', () => {
     expect(checkpoints).toHaveLength(1);
     const bytes = fs.readFileSync(file);
     const at = checkpoints[0].offset + FRAME_HEADER_SIZE;
-    expect(decodePayload(bytes.subarray(at, at + checkpoints[0].length))).toMatchObject({ v: 4 });
+    expect(decodePayload(bytes.subarray(at, at + checkpoints[0].length))).toMatchObject({ v: 5 });
     // Its pages come in one PAGES frame right before it.
     expect(frames[frames.indexOf(checkpoints[0]) - 1].kind).toBe(FrameKind.PAGES);
     db.close();

@@ -1,16 +1,17 @@
 /**
- * Paged trees (checkpoint layout 3, docs/format.md §4.2): a tree whose leaves start cold and are
- * decoded from their page on first touch equals an in-memory model under random inserts,
- * deletes, snapshots, checkpoints and reopens — at the tree level with tiny nodes and pages (so
- * every split, merge and share path meets cold neighbours), and at the engine level through real
- * checkpoints and reopened files.
+ * Paged trees (checkpoint layouts 3–5, docs/format.md §4.2 and §4.4): a tree whose leaves start
+ * cold and are decoded from their page on first touch — and, from layout 5, whose inner nodes
+ * over directory pages start cold and are read on first descent — equals an in-memory model under
+ * random inserts, deletes, snapshots, checkpoints and reopens: at the tree level with tiny nodes,
+ * pages and directory pages (so every split, merge and share path meets cold neighbours), and at
+ * the engine level through real checkpoints and reopened files.
  */
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
-import type { LeafPage, PageEntry } from '../../storage/btree';
+import type { BTreeOptions, DirEntry, DirPage, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { Engine } from '../../storage/engine';
-import { PAGE_MAX_ENTRIES } from '../../storage/index-pages';
+import { PAGE_MAX_ENTRIES, dirPolicy } from '../../storage/index-pages';
 import { ITEM_SCHEMA, deleteItem, dumpState, openBytes, putItem } from '../helpers/engine-util';
 
 /** A page held in memory that counts its loads. */
@@ -44,6 +45,50 @@ function paginate(keys: number[], vals: number[], sizes: number[]): PageEntry<nu
   }
   return out;
 }
+
+/** A directory page held in memory that counts its loads. */
+class ArrayDir implements DirPage<number, number> {
+  loads = 0;
+  readonly count: number;
+  constructor(readonly pages: PageEntry<number, number>[]) {
+    this.count = pages.reduce((n, p) => n + p.page.count, 0);
+  }
+
+  load(): PageEntry<number, number>[] {
+    this.loads++;
+    return this.pages.slice();
+  }
+}
+
+/** Group pages into directory pages of the given sizes (cycled). */
+function directories(pages: PageEntry<number, number>[], sizes: number[]): DirEntry<number, number>[] {
+  const out: DirEntry<number, number>[] = [];
+  let i = 0;
+  let s = 0;
+  while (i < pages.length) {
+    const n = Math.max(1, sizes[s++ % sizes.length]);
+    const dir = new ArrayDir(pages.slice(i, i + n));
+    out.push({ firstKey: pages[i].firstKey, firstVal: pages[i].firstVal, dir });
+    i += n;
+  }
+  return out;
+}
+
+/** A cold tree over `pages`: standing on them (layouts 3, 4), or on directory pages of them (5). */
+function coldTree(
+  pages: PageEntry<number, number>[],
+  dirSizes: number[] | null,
+  opts: BTreeOptions<number, number>,
+): BTree<number, number> {
+  return dirSizes === null
+    ? BTree.fromPages<number, number>(pages, opts)
+    : BTree.fromDirs<number, number>(directories(pages, dirSizes), opts);
+}
+
+/** Directory page sizes for the property tests: null (layouts 3 and 4) or 1–4 pages each. */
+const dirSizes = fc.option(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), {
+  freq: 3,
+});
 
 /** What a checkpoint does: reuse the page of every leaf that still has one, cut the rest anew. */
 function checkpointOf(tree: BTree<number, number>, sizes: number[]): PageEntry<number, number>[] {
@@ -120,11 +165,12 @@ describe('paged B+tree (cold leaves) against a model', () => {
         fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 5 }),
         fc.integer({ min: 4, max: 8 }),
         fc.array(treeOp, { maxLength: 120 }),
-        (initial, sizes, nodeSize, ops) => {
+        dirSizes,
+        (initial, sizes, nodeSize, ops, dirs) => {
           const model = new Map<number, number>(initial.map((k) => [k, k * 10]));
           const [k0, v0] = sortedModel(model);
           const opts = { compare: compareValues as (a: number, b: number) => number, nodeSize };
-          let tree = BTree.fromPages<number, number>(paginate(k0, v0, sizes), opts);
+          let tree = coldTree(paginate(k0, v0, sizes), dirs, opts);
           const snaps: {
             snap: ReturnType<BTree<number, number>['snapshot']>;
             expect: [number[], number[]];
@@ -151,7 +197,7 @@ describe('paged B+tree (cold leaves) against a model', () => {
                 snaps.push({ snap: tree.snapshot(), expect: sortedModel(model) });
                 break;
               case 'checkpoint':
-                tree = BTree.fromPages(checkpointOf(tree, sizes), opts);
+                tree = coldTree(checkpointOf(tree, sizes), dirs, opts);
                 break;
             }
             expect(tree.size).toBe(model.size);
@@ -180,7 +226,8 @@ describe('paged B+tree (cold leaves) against a model', () => {
           fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 40 }), fc.nat(9)),
           { maxLength: 120 },
         ),
-        (initial, sizes, ops) => {
+        dirSizes,
+        (initial, sizes, ops, dirs) => {
           const order = (a: [number, number], b: [number, number]): number => a[0] - b[0] || a[1] - b[1];
           const model = new Map(initial.map(([k, v]) => [`${k}/${v}`, [k, v] as [number, number]]));
           const sorted = (): [number, number][] => [...model.values()].sort(order);
@@ -191,12 +238,13 @@ describe('paged B+tree (cold leaves) against a model', () => {
             valueCompare: compareValues as (a: number, b: number) => number,
             nodeSize: 4,
           };
-          let tree = BTree.fromPages<number, number>(
+          let tree = coldTree(
             paginate(
               start.map((e) => e[0]),
               start.map((e) => e[1]),
               sizes,
             ),
+            dirs,
             opts,
           );
           for (const [add, k, v, other] of ops) {
@@ -207,7 +255,7 @@ describe('paged B+tree (cold leaves) against a model', () => {
             } else {
               expect(tree.delete(k, v)).toBe(model.delete(id));
             }
-            if (other === 0) tree = BTree.fromPages(checkpointOf(tree, sizes), opts);
+            if (other === 0) tree = coldTree(checkpointOf(tree, sizes), dirs, opts);
             const firstOfK = sorted().find((e) => e[0] === k);
             expect(tree.get(k)).toBe(firstOfK?.[1]);
           }
@@ -239,6 +287,39 @@ describe('paged B+tree (cold leaves) against a model', () => {
       checkpointOf(tree, [100]).filter((p) => !pages.some((q) => q.page === p.page)).length,
     ).toBeGreaterThan(0);
   });
+
+  test('over directory pages: open reads none, a point get reads one directory page and one page', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => i * 3);
+    const pages = paginate(keys, keys, [100]);
+    const dirs = directories(pages, [50]);
+    const tree = BTree.fromDirs<number, number>(dirs, {
+      compare: compareValues as (a: number, b: number) => number,
+    });
+    const pageLoads = (): number => pages.reduce((n, p) => n + (p.page as ArrayPage).loads, 0);
+    const dirLoads = (): number => dirs.reduce((n, d) => n + (d.dir as ArrayDir).loads, 0);
+    expect(tree.size).toBe(100_000);
+    expect(tree.coldDirectories()).toBe(20);
+    expect(tree.coldLeaves()).toBe(0);
+    expect([dirLoads(), pageLoads()]).toEqual([0, 0]);
+    expect(tree.get(3 * 54_321)).toBe(3 * 54_321);
+    expect([dirLoads(), pageLoads()]).toEqual([1, 1]);
+    expect(tree.coldDirectories()).toBe(19);
+    // A range across two directory pages reads both and the pages it covers, nothing else.
+    expect([...tree.entries({ lo: 3 * 4_990, hi: 3 * 5_010 })].length).toBe(21);
+    expect([dirLoads(), pageLoads()]).toEqual([3, 3]);
+    // A checkpoint of it reads every directory page but no page: every page is pointed at again.
+    const again = checkpointOf(tree, [100]);
+    expect(again.map((p) => p.page)).toEqual(pages.map((p) => p.page));
+    expect([dirLoads(), pageLoads()]).toEqual([20, 3]);
+    // A write into a directory page not read yet reads it first, then its page.
+    const other = BTree.fromDirs<number, number>(directories(pages, [50]), {
+      compare: compareValues as (a: number, b: number) => number,
+    });
+    expect(other.set(3 * 70_000 + 1, 7)).toBeUndefined();
+    expect(other.coldDirectories()).toBe(19);
+    expect(other.get(3 * 70_000 + 1)).toBe(7);
+    expect(other.size).toBe(100_001);
+  });
 });
 
 type EngineOp =
@@ -258,7 +339,15 @@ const engineOp: fc.Arbitrary<EngineOp> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ t: 'reopen' as const }) },
 );
 
-describe('paged checkpoints through the engine', () => {
+describe.each([64, 2])('paged checkpoints through the engine, directory pages of %d pages', (entries) => {
+  const writerDefault = dirPolicy.entries;
+  beforeAll(() => {
+    dirPolicy.entries = entries;
+  });
+  afterAll(() => {
+    dirPolicy.entries = writerDefault;
+  });
+
   test('random puts, deletes, checkpoints and reopens: the reopened state equals the model', () => {
     fc.assert(
       fc.property(fc.array(engineOp, { minLength: 1, maxLength: 12 }), (ops) => {
@@ -308,11 +397,17 @@ describe('paged checkpoints through the engine', () => {
         engine.close();
         engine = openBytes(bytes, { readOnly: true, recovery: 'strict' });
         expect(engine.recoveryReport.replayedTransactions).toBe(0);
-        // Opened cold: one page per PAGE_MAX_ENTRIES rows or so, none decoded yet.
+        // Opened cold: at least one page per PAGE_MAX_ENTRIES rows, and one directory page per
+        // dirPolicy.entries pages or fewer; nothing read yet but the directory page of a tree
+        // that has only one (whose leaves are cold then).
         const pk = engine.collection('items')?.pk;
-        expect((pk?.coldLeaves() ?? 0) >= Math.ceil(model.size / PAGE_MAX_ENTRIES)).toBe(true);
+        const pages = Math.ceil(model.size / PAGE_MAX_ENTRIES);
+        if (pages > entries) expect(pk?.coldDirectories()).toBeGreaterThanOrEqual(2);
+        if ((pk?.coldDirectories() ?? 0) > 0) expect(pk?.coldLeaves()).toBe(0);
+        else expect((pk?.coldLeaves() ?? 0) >= pages).toBe(true);
         check();
         expect(pk?.coldLeaves()).toBe(0);
+        expect(pk?.coldDirectories()).toBe(0);
         expect(dumpState(engine)).toEqual(dumpState(openBytes(bytes, { readOnly: true })));
         engine.close();
       }),
