@@ -37,6 +37,7 @@ function setup(onDelete?: 'cascade' | 'restrict' | 'setNull', deferred = false, 
 }
 
 const tmp = tmpDir('mv-fk-');
+afterAll(() => tmp.cleanup());
 
 describe('typed API foreign keys', () => {
   test('an insert needs its parent; NULL references nothing', () => {

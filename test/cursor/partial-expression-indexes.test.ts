@@ -5,18 +5,20 @@
  * (verifyDatabaseFile) after reopening the file.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { Database, connect } from '../../src/index';
 import { verifyDatabaseFile } from '../../src/cli/check-file';
 import { sameAsSqlite } from '../helpers/sql-pair';
+import { tmpDir } from '../helpers/tmp';
 
 type Conn = ReturnType<typeof connect>;
 
+const tmp = tmpDir('mv-pidx-');
+afterAll(() => tmp.cleanup());
+
 function tmpFile(): string {
-  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mv-pidx-')), 'db.mv');
+  return tmp.file();
 }
 
 /** Small deterministic PRNG (mulberry32): a failing seed reproduces. */
