@@ -1,5 +1,5 @@
 /**
- * A crash while a paged checkpoint is written (docs/format.md §4.2): the PAGES and CHECKPOINT
+ * A crash while a paged checkpoint is written (docs/format.md §4.2, §4.4): the PAGES and CHECKPOINT
  * frames go out in one append, synced before the superblock names them. Cutting that append at
  * every point (and stopping before the superblock write) must leave the previous state intact —
  * the previous checkpoint, whose pages the new one may point at again, plus the log after it.
@@ -12,6 +12,8 @@ import {
   SUPERBLOCK_OFFSETS,
   SUPERBLOCK_SIZE,
 } from '../../storage/format';
+import { dirPolicy } from '../../storage/index-pages';
+import { decodePayload } from '../../storage/codec';
 import { ITEM_SCHEMA, deleteItem, dumpState, listFrames, openBytes, putItem } from '../helpers/engine-util';
 
 function build(): { before: Buffer; after: Buffer; expected: unknown } {
@@ -37,8 +39,15 @@ function build(): { before: Buffer; after: Buffer; expected: unknown } {
   return { before, after, expected };
 }
 
-describe('kill during a paged checkpoint', () => {
+describe.each([64, 2])('kill during a paged checkpoint, directory pages of %d pages', (entries) => {
+  // At 2 the 1,600-row trees of four pages each keep their directories in directory pages
+  // (layout 5, docs/format.md §4.4): the cuts then fall inside those too.
+  const writerDefault = dirPolicy.entries;
+  dirPolicy.entries = entries;
   const { before, after, expected } = build();
+  afterAll(() => {
+    dirPolicy.entries = writerDefault;
+  });
 
   test('the second checkpoint writes new pages for what changed and points at the rest again', () => {
     const frames = listFrames(after).filter((f) => f.offset >= before.length);
@@ -46,6 +55,12 @@ describe('kill during a paged checkpoint', () => {
     const first = listFrames(before).find((f) => f.kind === FrameKind.PAGES);
     // Fewer page bytes than the first checkpoint wrote: unchanged pages are not written again.
     expect(frames[0].length).toBeLessThan(first?.length ?? 0);
+    const at = frames[1].offset + FRAME_HEADER_SIZE;
+    const payload = decodePayload(after.subarray(at, at + frames[1].length)) as {
+      collections: { pk: unknown }[];
+    };
+    // Four pages: a directory as it is, or directory pages named by a root directory.
+    expect(Array.isArray(payload.collections[0].pk)).toBe(entries >= 4);
     const reopened = openBytes(after, { readOnly: true, recovery: 'strict' });
     expect(reopened.recoveryReport.replayedTransactions).toBe(0);
     expect(dumpState(reopened)).toEqual(expected);
