@@ -6,13 +6,22 @@
  * pages and directory pages (so every split, merge and share path meets cold neighbours), and at
  * the engine level through real checkpoints and reopened files.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
 import type { BTreeOptions, DirEntry, DirPage, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { Engine } from '../../storage/engine';
 import { PAGE_MAX_ENTRIES, dirPolicy } from '../../storage/index-pages';
-import { ITEM_SCHEMA, deleteItem, dumpState, openBytes, putItem } from '../helpers/engine-util';
+import { ITEM_SCHEMA, deleteItem, dumpState, listFrames, openBytes, putItem } from '../helpers/engine-util';
+import { Database } from '../../src/index';
+import { verifyDatabaseFile } from '../../src/cli/check-file';
+import { decodePayload } from '../../storage/codec';
+import { crc32c } from '../../storage/crc32c';
+import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
+import { unpackColumn } from '../../storage/packed-column';
 
 /** A page held in memory that counts its loads. */
 class ArrayPage implements LeafPage<number, number> {
@@ -413,5 +422,87 @@ describe.each([64, 2])('paged checkpoints through the engine, directory pages of
       }),
       { numRuns: 25, seed: 150217 },
     );
+  });
+});
+
+describe('a damaged directory page (layout 5)', () => {
+  const writerDefault = dirPolicy.entries;
+  afterAll(() => {
+    dirPolicy.entries = writerDefault;
+  });
+
+  test('open reads no directory page; reads reaching the damaged one fail with CORRUPT naming it, others answer, verify reports it', () => {
+    dirPolicy.entries = 2;
+    const db = Database.openInMemory();
+    db.registerCollection(
+      'u',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'name', type: 'string' },
+      ],
+      'id',
+      [{ name: 'u_name', path: 'name', kind: 'unique' }],
+    );
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++) db.insert('u', { id: i, name: `name-${String(i).padStart(5, '0')}` });
+    });
+    db.checkpoint();
+    const bytes = db.storage.bytes();
+    db.close();
+    dirPolicy.entries = writerDefault;
+    const frame = listFrames(bytes)
+      .filter((f) => f.kind === FrameKind.CHECKPOINT)
+      .pop();
+    if (!frame) throw new Error('no checkpoint');
+    const at = frame.offset + FRAME_HEADER_SIZE;
+    const payload = decodePayload(bytes.subarray(at, at + frame.length)) as {
+      collections: { pk: { dirs: Uint8Array[] } }[];
+    };
+    // Six pages of at most 512 rows: three directory pages of two pages each.
+    const offsets = unpackColumn(payload.collections[0].pk.dirs[3], 0) as number[];
+    expect(offsets).toHaveLength(3);
+    // The last directory page (rows 2048 on): one byte flipped, its checksum now wrong; the
+    // PAGES frame's own checksum made right again, so that only the page's can find it.
+    const damaged = Buffer.from(bytes);
+    damaged[offsets[2] + 3] ^= 0x40;
+    const pages = listFrames(bytes).find((f) => f.kind === FrameKind.PAGES && f.offset < offsets[2]);
+    if (!pages) throw new Error('no PAGES frame');
+    const start = pages.offset + FRAME_HEADER_SIZE;
+    damaged.writeUInt32LE(
+      crc32c(damaged, start, start + pages.length, crc32c(damaged, pages.offset, pages.offset + 16)),
+      pages.offset + 16,
+    );
+    const reader = Database.openSnapshotBytes(damaged);
+    expect(reader.storage.recoveryReport.usedCheckpoint).toBe(true);
+    expect(reader.get('u', 5)).toEqual({ id: 5, name: 'name-00005' });
+    expect(reader.get('u', 1500)).toEqual({ id: 1500, name: 'name-01500' });
+    expect(() => reader.get('u', 2999)).toThrow(
+      expect.objectContaining({
+        code: 'CORRUPT',
+        message: expect.stringContaining(`index directory page at offset ${offsets[2]}`) as unknown,
+      }),
+    );
+    // Still usable: the damage fails each read that reaches it, nothing else.
+    expect(reader.get('u', 7)).toEqual({ id: 7, name: 'name-00007' });
+    reader.close();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-dirpage-'));
+    try {
+      const file = path.join(dir, 'damaged.modelvault');
+      fs.writeFileSync(file, damaged);
+      // Reported against the checkpoint that names it, with the page's own offset in the reason.
+      const report = verifyDatabaseFile(file);
+      expect(report.problems).toEqual([
+        {
+          offset: frame.offset,
+          reason: expect.stringContaining(
+            `index directory page at offset ${offsets[2]}: checksum mismatch`,
+          ) as unknown,
+        },
+      ]);
+      fs.writeFileSync(file, bytes);
+      expect(verifyDatabaseFile(file).problems).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
