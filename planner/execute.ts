@@ -41,6 +41,7 @@ import { tableFunctionSource } from './table-function';
 import { filteredScan, keySetFilterOf, keySetScan } from './filtered-scan';
 import { numberTests } from './number-tests';
 import { aggregateRows } from './aggregate-exec';
+import { groupedFold } from './grouped-fold';
 import { columnAggregate } from './column-aggregate';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
@@ -561,10 +562,11 @@ const builders: Builders = {
     if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
     const folded = node.bareUnread ? foldedAggregate(node, env) : null;
     if (folded) return folded;
+    const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
+    const grouped = node.keysOnly ? groupedAggregate(node, env, rowsOf) : null;
+    if (grouped) return grouped;
     let groups: Source | null = null;
-    return source(() =>
-      (groups ??= aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes)).next(),
-    );
+    return source(() => (groups ??= rowsOf()).next());
   },
 
   Window(node, env) {
@@ -759,6 +761,18 @@ function foldedAggregate(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env
     return foldedKeySet(node, env);
   if (input.kind === 'Filter') return columnAggregate(node, env, pkWalk(input.input, env), input.predicate);
   return columnAggregate(node, env, pkWalk(input, env), null);
+}
+
+/** groupedFold over the Aggregate's primary-key walk, filtered or not; null when it does not apply. */
+function groupedAggregate(
+  node: Extract<PhysicalPlan, { kind: 'Aggregate' }>,
+  env: ExecEnv,
+  otherwise: () => Source,
+): Source | null {
+  const input = node.input;
+  if (input.kind === 'Filter')
+    return groupedFold(node, env, pkWalk(input.input, env), input.predicate, otherwise);
+  return groupedFold(node, env, pkWalk(input, env), null, otherwise);
 }
 
 /** `count(*)` and nothing else, without GROUP BY: only the first row's values are ever read (bare columns). */

@@ -186,15 +186,30 @@ function orderFreeFold(l: Layers, residual: readonly Expr[]): boolean {
   return orderFree && residual.every((p) => conjuncts(p).every(vectorShaped));
 }
 
+const NO_COLUMNS: ReadonlySet<number> = new Set();
+
 /**
- * Whether nothing above an Aggregate reads a column of its representative row: a column reference
+ * Whether nothing above a GROUP BY of one plain column reads a column of its representative row
+ * but that key column (AggregatePNode.keysOnly).
+ */
+function keysOnly(l: Layers): boolean {
+  const groupBy = l.aggregate?.groupBy ?? [];
+  const g = groupBy[0];
+  return (
+    groupBy.length === 1 && g.kind === 'column' && g.sub.length === 0 && bareUnread(l, new Set([g.column]))
+  );
+}
+
+/**
+ * Whether nothing above an Aggregate reads a column of its representative row (but `keys`, plain
+ * columns every row of a group holds equal): a column reference
  * outside every aggregate call in HAVING, ORDER BY or the select list (a correlated subquery's
  * outer values included). Conservative: no projection, or a window, reads it.
  */
-function bareUnread(l: Layers): boolean {
+function bareUnread(l: Layers, keys: ReadonlySet<number> = NO_COLUMNS): boolean {
   if (!l.project || l.window) return false;
   const reads = (e: Expr): boolean => {
-    if (e.kind === 'column') return true;
+    if (e.kind === 'column') return !(e.sub.length === 0 && keys.has(e.column));
     // An aggregate's arguments read the input rows, not the Aggregate's output.
     if (e.kind === 'aggregate') return false;
     if (e.kind === 'subquery' && (e.correlated ?? []).some((b) => reads(b.expr))) return true;
@@ -407,6 +422,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       aggregates: l.aggregate.aggregates,
       inputWidth: l.aggregate.inputWidth,
       ...(bareUnread(l) ? { bareUnread: true as const } : {}),
+      ...(keysOnly(l) ? { keysOnly: true as const } : {}),
     };
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }

@@ -150,6 +150,12 @@ export interface AggregatePNode {
    * from column vectors without reading rows (planner/column-aggregate.ts).
    */
   readonly bareUnread?: true;
+  /**
+   * Nothing above reads the representative row's columns but the one GROUP BY key, a plain
+   * column, which every row of a group holds equal: a grouped aggregate may be folded from
+   * column vectors (planner/grouped-fold.ts).
+   */
+  readonly keysOnly?: true;
 }
 
 /** Window function calls (planner/window-exec.ts): reads all input rows, sorts per window. */
