@@ -137,11 +137,17 @@ function pagedPayload(
         layout >= 4 ? (columns?.(c) ?? null) : undefined,
       ),
       indexes: c.indexes.map((ix) => {
-        // An index nobody touched since the checkpoint points at its pages again, unbuilt.
+        // An index nobody touched since the checkpoint points at its pages again, unbuilt: in
+        // layout 5 by storing its directory again as it is (its pages and directory pages are in
+        // this file), else through a directory of its pages.
         const pending = ix.packed;
-        const pages = pending?.forEachPage
-          ? sink.directory((visit) => pending.forEachPage?.(visit))
-          : directory(ix.tree, indexRules(ix.def));
+        const stored = pending?.stored;
+        const pages =
+          layout === 5 && stored && sink.writesInto(stored.store)
+            ? stored.directory
+            : pending?.forEachPage
+              ? sink.directory((visit) => pending.forEachPage?.(visit))
+              : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
       }),
     })),
@@ -350,6 +356,7 @@ function pagedTrees(
           for (const d of directory()) for (const p of d.dir.load()) visit(p.page, null, null);
         },
         build: () => BTree.fromDirs<unknown, unknown>(directory(), options),
+        stored: { directory: ix.pages, store: source.store },
       });
       continue;
     }
@@ -361,6 +368,9 @@ function pagedTrees(
         for (const p of directory()) visit(p.page, null, null);
       },
       build: () => BTree.fromPages<unknown, unknown>(directory(), options),
+      // A layout-5 directory stored inline names at most 64 pages: stored again as it is. One of
+      // layouts 3 and 4 may name thousands, which layout 5 keeps in directory pages.
+      ...(layout === 5 ? { stored: { directory: ix.pages, store: source.store } } : {}),
     });
   }
   return { pk, trees };

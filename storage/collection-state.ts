@@ -37,6 +37,12 @@ export interface PackedIndex {
   readonly pks?: Uint8Array;
   /** Layout 3: visit the stored pages in order, as BTree.forEachLeaf visits cold leaves. */
   forEachPage?(visit: (page: LeafPage<unknown, unknown>, keys: null, vals: null) => void): void;
+  /**
+   * Layout 5: the directory as the checkpoint stored it (a root directory's `{ dirs }`, or an
+   * inline one), and the file it names pages of: a checkpoint of that same file stores it again
+   * as it is, reading none of its directory pages.
+   */
+  readonly stored?: { readonly directory: unknown; readonly store: object };
   build(): BTree<unknown, unknown>;
 }
 

@@ -550,6 +550,11 @@ export class PageSink {
     this.source = { store, limit: Number.MAX_SAFE_INTEGER };
   }
 
+  /** Whether this checkpoint goes into `store` (whose earlier pages it may point at again). */
+  writesInto(store: object): boolean {
+    return store === this.store;
+  }
+
   /** Bytes of pages so far (written through or held). */
   get length(): number {
     return this.written + this.out.length;

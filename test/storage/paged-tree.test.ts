@@ -14,7 +14,7 @@ import { BTree } from '../../storage/btree';
 import type { BTreeOptions, DirEntry, DirPage, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { Engine } from '../../storage/engine';
-import { PAGE_MAX_ENTRIES, dirPolicy } from '../../storage/index-pages';
+import { PAGE_MAX_ENTRIES, StoredDirPage, dirPolicy } from '../../storage/index-pages';
 import { ITEM_SCHEMA, deleteItem, dumpState, listFrames, openBytes, putItem } from '../helpers/engine-util';
 import { Database } from '../../src/index';
 import { verifyDatabaseFile } from '../../src/cli/check-file';
@@ -565,6 +565,66 @@ describe('directory pages through reopen, checkpoint and compaction', () => {
       expect(verifyDatabaseFile(file).problems).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an index untouched since the last checkpoint (layout 5)', () => {
+  const writerDefault = dirPolicy.entries;
+  afterAll(() => {
+    dirPolicy.entries = writerDefault;
+  });
+
+  test('is stored again as it was: the next checkpoint reads none of its directory pages and writes none', () => {
+    dirPolicy.entries = 2;
+    const fields = [
+      { path: 'id', type: 'int64' as const },
+      { path: 'name', type: 'string' as const },
+    ];
+    let db = Database.openInMemory();
+    db.registerCollection('a', fields, 'id', [{ name: 'a_name', path: 'name', kind: 'unique' }]);
+    db.registerCollection('b', fields, 'id', []);
+    db.transaction(() => {
+      for (let i = 0; i < 3000; i++) db.insert('a', { id: i, name: `n${(i * 7919) % 3000}` });
+    });
+    db.checkpoint();
+    const first = db.storage.bytes();
+    db.close();
+    const lastCheckpoint = (bytes: Buffer): { pages: unknown; pagesFrame: number } => {
+      const frames = listFrames(bytes);
+      const frame = frames.filter((f) => f.kind === FrameKind.CHECKPOINT).pop();
+      if (!frame) throw new Error('no checkpoint');
+      const at = frame.offset + FRAME_HEADER_SIZE;
+      const payload = decodePayload(bytes.subarray(at, at + frame.length)) as {
+        collections: { indexes: { pages: unknown }[] }[];
+      };
+      const pages = frames.filter((f) => f.kind === FrameKind.PAGES && f.offset < frame.offset).pop();
+      return { pages: payload.collections[0].indexes[0].pages, pagesFrame: pages?.offset ?? -1 };
+    };
+    const before = lastCheckpoint(first);
+    // Six pages: three directory pages named by a root directory.
+    expect(Array.isArray(before.pages)).toBe(false);
+    const loads = jest.spyOn(StoredDirPage.prototype, 'load');
+    try {
+      db = Database.openSnapshotBytes(first);
+      db.insert('b', { id: 1, name: 'only b changes' });
+      db.checkpoint();
+      // The pk of `a` is read to be written again; its unique index, untouched, is not.
+      const aIndexLoads = loads.mock.instances.filter(
+        (d) => (d as unknown as StoredDirPage).rules.multi,
+      ).length;
+      expect(aIndexLoads).toBe(0);
+      const second = db.storage.bytes();
+      db.close();
+      const after = lastCheckpoint(second);
+      expect(after.pages).toEqual(before.pages);
+      const again = Database.openSnapshotBytes(second);
+      expect(again.collection('a').where('name', 'n17').count()).toBe(1);
+      expect(again.collection('a').orderBy('name').limit(1).all()).toEqual([{ id: 0, name: 'n0' }]);
+      expect(again.get('b', 1)).toEqual({ id: 1, name: 'only b changes' });
+      again.close();
+    } finally {
+      loads.mockRestore();
     }
   });
 });
