@@ -48,6 +48,61 @@ const COMPARE = new Set(['=', '!=', '<', '<=', '>', '>=']);
  */
 export function vectorTest(e: Expr, ctx: ExecContext, termOf: (column: number) => number): VectorTest | null {
   if (e.kind !== 'binary' || e.collation !== undefined || !COMPARE.has(e.op)) return null;
+  // The test of an earlier execution of the same statement with the same constants and terms:
+  // a new set of closures per execution made V8 throw away the optimized loops that called the
+  // last one ("wrong call target"), so the first four or five executions ran unoptimized.
+  const key = signature(e, ctx, termOf);
+  if (key === null) return compile(e, ctx, termOf);
+  let known = compiled.get(e);
+  if (known === undefined) compiled.set(e, (known = new Map()));
+  let test = known.get(key);
+  if (test === undefined) {
+    test = compile(e, ctx, termOf);
+    // A statement re-run with ever new parameters keeps a few tests, not one per value.
+    if (known.size >= MEMO_PER_EXPR) known.clear();
+    known.set(key, test);
+  }
+  return test;
+}
+
+/** Tests memoized per conjunct (see vectorTest), by signature. */
+const compiled = new WeakMap<Expr, Map<string, VectorTest | null>>();
+const MEMO_PER_EXPR = 8;
+
+/**
+ * What compile() depends on besides the conjunct itself: the constants' values at this execution
+ * and the term of each column, in tree order; null for a node compile() does not take.
+ */
+function signature(e: Expr, ctx: ExecContext, termOf: (column: number) => number): string | null {
+  const parts: string[] = [];
+  const walk = (x: Expr): boolean => {
+    switch (x.kind) {
+      case 'column':
+        parts.push(`c${termOf(x.column)}`);
+        return true;
+      case 'literal':
+      case 'param': {
+        const c = evalConstant(x, ctx);
+        if (typeof c !== 'number') return false;
+        parts.push(Object.is(c, -0) ? 'k-0' : `k${c}`);
+        return true;
+      }
+      case 'unary':
+        return walk(x.arg);
+      case 'binary':
+        return walk(x.left) && walk(x.right);
+      default:
+        return false;
+    }
+  };
+  return walk(e) ? parts.join(',') : null;
+}
+
+function compile(
+  e: Extract<Expr, { kind: 'binary' }>,
+  ctx: ExecContext,
+  termOf: (column: number) => number,
+): VectorTest | null {
   // Entries whose value some node could not compute exactly (UNSAFE).
   let bad = new Uint8Array(0);
   let reads = false;
