@@ -1,22 +1,25 @@
 /**
- * A GROUP BY on an indexed column folded from column vectors: `SELECT status, count(*), sum(qty)
- * FROM items [WHERE …] GROUP BY status`, where nothing above reads a column but the group key
+ * A GROUP BY of one column folded from column vectors: `SELECT status, count(*), sum(qty) FROM
+ * items [WHERE …] GROUP BY status`, where nothing above reads a column but the group key
  * (AggregatePNode.keysOnly). SQLite walks the index on `status` and reads each row for `qty`; a
  * hash aggregate here read and decoded every row (1M rows: ~1.2M rows/s against SQLite's 2.1M).
  *
- * Instead the index's entries, (key, primary key) in key order, give each row its group: the
- * distinct keys are numbered in order, and a dense array maps each integer primary key to its
- * group's number. The primary-key walk then hands the aggregates' columns and the key column as
- * vectors where the scan has them (the scan memo of a warm leaf, the column page beside a cold
- * page; planner/column-aggregate.ts folds whole tables the same way) and rows elsewhere, in key
- * order, so each group adds its values in primary-key order as SQLite's index walk does. The
- * groups come out in key order (SQLite's GROUP BY order), empty ones (every row filtered) left out.
+ * Each entry's group comes from one of two places. With a plain index on the key, the index's
+ * entries, (key, primary key) in key order, number the distinct keys in order, and a dense array
+ * maps each integer primary key to its group (kept per index content). Without one, a key column
+ * of numbers groups by its own values (a Map from value to group; NULL, NaN in the vectors, is one
+ * group). The primary-key walk then hands the aggregates' columns and the column that finds the
+ * group as vectors where the scan has them (the scan memo of a warm leaf, the column page beside
+ * a cold page; planner/column-aggregate.ts folds whole tables the same way) and rows elsewhere, in
+ * primary-key order, so each group adds its values in the order SQLite does (its index walk, or
+ * its sorter, stable in scan order). The groups come out in key order, empty ones (every row
+ * filtered) left out.
  *
- * Applies when the GROUP BY is one top-level column without a collation, a plain single-column
- * index (not partial, not on expressions) covers it with one entry per row, the primary key is an
- * integer column whose keys are dense enough for the array (at most 4× the row count, plus 4096,
- * apart), every aggregate folds (column-aggregate.ts foldedColumn) and the input is a primary-key
- * walk, filtered or not. Anything else: null, and the caller aggregates rows.
+ * Applies when the GROUP BY is one top-level column without a collation, either covered by a plain
+ * single-column index (not partial, not on expressions) with one entry per row and an integer
+ * primary key dense enough for the array (its keys at most 4× the row count, plus 4096, apart),
+ * or INTEGER / REAL; every aggregate folds (column-aggregate.ts foldedColumn); and the input is a
+ * primary-key walk, filtered or not. Anything else: null, and the caller aggregates rows.
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import { compareValues } from '../storage/compare';
@@ -116,42 +119,40 @@ function groupCodes(coll: CollectionView, ix: IndexView): GroupCodes | null {
 }
 
 /**
- * A run's entries sorted into their groups (a counting sort by group, stable): bin() numbers the
- * groups the run touches, gather() copies one group's values of a column into `buffer`.
+ * A run's entries sorted into their groups (a counting sort by group, stable): bin() takes each
+ * entry's group and numbers the groups the run touches, gather() copies one group's values of a
+ * column into `buffer`. Group numbers may grow from run to run (a grouping by value).
  */
 class RunBins {
   /** The groups the last run touched, in first-touch order (touched[0..bin())). */
-  readonly touched: Int32Array;
+  touched = new Int32Array(64);
   /** Per group: its entries in the last run (0 for the untouched, once reset). */
-  private readonly count: Int32Array;
+  private count = new Int32Array(64);
   /** Per group: where its positions start in `order`. */
-  private readonly start: Int32Array;
+  private start = new Int32Array(64);
   private order = new Int32Array(1024);
-  private group = new Int32Array(1024);
   buffer = new Float64Array(1024);
 
-  constructor(groups: number) {
-    this.touched = new Int32Array(groups);
-    this.count = new Int32Array(groups);
-    this.start = new Int32Array(groups);
-  }
-
-  /** Bin entries [0, n) of the run by their group (`codes[pk - base]` of `pks[i]`); groups touched. */
-  bin(pks: Float64Array, n: number, codes: Int32Array, base: number): number {
-    if (this.group.length < n) {
-      this.group = new Int32Array(n);
+  /** Bin entries [0, n) of a run whose groups are `group[0..n)`, all below `groups`; groups touched. */
+  bin(group: Int32Array, n: number, groups: number): number {
+    if (this.count.length < groups) {
+      const size = Math.max(groups, 2 * this.count.length);
+      this.count = new Int32Array(size);
+      this.start = new Int32Array(size);
+      this.touched = new Int32Array(size);
+    }
+    if (this.order.length < n) {
       this.order = new Int32Array(n);
       this.buffer = new Float64Array(n);
     }
-    const { count, touched, start, group, order } = this;
-    let groups = 0;
+    const { count, touched, start, order } = this;
+    let used = 0;
     for (let i = 0; i < n; i++) {
-      const g = codes[pks[i] - base];
-      group[i] = g;
-      if (count[g]++ === 0) touched[groups++] = g;
+      const g = group[i];
+      if (count[g]++ === 0) touched[used++] = g;
     }
     let at = 0;
-    for (let t = 0; t < groups; t++) {
+    for (let t = 0; t < used; t++) {
       const g = touched[t];
       start[g] = at;
       at += count[g];
@@ -161,7 +162,7 @@ class RunBins {
       const g = group[i];
       order[start[g] + count[g]++] = i;
     }
-    return groups;
+    return used;
   }
 
   /** Copy group `g`'s values of `column` (in run order) into `buffer`; how many. */
@@ -174,9 +175,65 @@ class RunBins {
   }
 
   /** Forget the last run's counts (the next bin() starts from zero). */
-  reset(groups: number): void {
-    for (let t = 0; t < groups; t++) this.count[this.touched[t]] = 0;
+  reset(used: number): void {
+    for (let t = 0; t < used; t++) this.count[this.touched[t]] = 0;
   }
+}
+
+/** Each entry's group: from a vector run (the sink's columns), or from a row; then the groups in key order. */
+interface Grouper {
+  runGroups(values: readonly Float64Array[], n: number, out: Int32Array): void;
+  rowGroup(row: readonly unknown[]): number;
+  /** Groups numbered so far (every group number is below it). */
+  readonly size: number;
+  /** The group numbers in key order (SQLite's GROUP BY order), with their keys. */
+  ordered(): { group: number; key: unknown }[];
+}
+
+/** Groups from an index (see GroupCodes): `pkSlot` is the primary key's column among the sink's. */
+function indexGrouper(grouping: GroupCodes, pkSlot: number, pkColumn: number): Grouper {
+  const { base, codes, keys } = grouping;
+  return {
+    size: keys.length,
+    runGroups(values, n, out) {
+      const pks = values[pkSlot];
+      for (let i = 0; i < n; i++) out[i] = codes[pks[i] - base];
+    },
+    rowGroup: (row) => codes[Number(row[pkColumn]) - base],
+    ordered: () => keys.map((key, group) => ({ group, key })),
+  };
+}
+
+/**
+ * Groups by the values of a numeric column (`keySlot` among the sink's, `column` in rows), numbered
+ * as they come: no index needed. NULL (NaN in vectors) is a group of its own; -0 and 0 are one.
+ */
+function valueGrouper(keySlot: number, column: number): Grouper {
+  const byKey = new Map<unknown, number>();
+  const keys: unknown[] = [];
+  const groupOf = (key: unknown): number => {
+    let g = byKey.get(key);
+    if (g === undefined) {
+      g = keys.length;
+      byKey.set(key, g);
+      keys.push(key);
+    }
+    return g;
+  };
+  return {
+    get size() {
+      return keys.length;
+    },
+    runGroups(values, n, out) {
+      const col = values[keySlot];
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        out[i] = groupOf(v === v ? v : null);
+      }
+    },
+    rowGroup: (row) => groupOf(row[column] ?? null),
+    ordered: () => keys.map((key, group) => ({ group, key })).sort((a, b) => compareValues(a.key, b.key)),
+  };
 }
 
 /**
@@ -197,8 +254,9 @@ export function groupedFold(
   if (g.kind !== 'column' || g.sub.length !== 0 || valueCollation(g) !== undefined) return null;
   const coll = walk.coll;
   const pkColumn = coll.compiled.pkColumn;
+  // Grouped by an index on the key, or by the key's own values when it is a number column.
   const ix = plainIndexOn(coll, g.column);
-  if (ix === undefined) return null;
+  if (ix === undefined && g.type !== 'integer' && g.type !== 'real') return null;
   const folded = node.aggregates.map(foldedColumn);
   if (folded.some((c) => c === null)) return null;
   const columns = folded as number[];
@@ -207,8 +265,10 @@ export function groupedFold(
   const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
   const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
   if (numbers === null || predColumns === null) return null;
-  // The primary key's column first: its vector (or the row's value) finds each entry's group.
-  const read = [...new Set([pkColumn, ...columns.filter((c) => c >= 0)])];
+  // The column that finds each entry's group first: the primary key's (through the index) or
+  // the key's own.
+  const finder = ix === undefined ? g.column : pkColumn;
+  const read = [...new Set([finder, ...columns.filter((c) => c >= 0)])];
   const { tests, terms } = numbers.withColumns(read);
   const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
   const compiled = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
@@ -221,29 +281,31 @@ export function groupedFold(
     );
   // foldedColumn admits only the aggregates that fold runs of numbers (as column-aggregate.ts).
   if (make().some((acc) => acc === null)) return null;
-  // Each aggregate's column among the sink's (COUNT(*) folds the primary key's: only n counts).
+  // Each aggregate's column among the sink's (COUNT(*) folds the first one's: only n counts).
   const slot = columns.map((c) => (c < 0 ? 0 : read.indexOf(c)));
   const pred = prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx);
   const width = node.inputWidth;
   const evals = compiled.map((c) => c?.eval ?? null);
-  const fold = (grouping: GroupCodes): unknown[][] => {
+  const fold = (grouper: Grouper): unknown[][] => {
     groupedFoldStats.folded++;
-    const { base, codes, keys } = grouping;
-    const groups: (NumberFolder[] | undefined)[] = new Array<NumberFolder[] | undefined>(keys.length);
-    const accsOf = (code: number): NumberFolder[] => (groups[code] ??= make());
-    const bins = new RunBins(keys.length);
+    const groups: (NumberFolder[] | undefined)[] = [];
+    const accsOf = (group: number): NumberFolder[] => (groups[group] ??= make());
+    const bins = new RunBins();
+    let runGroups = new Int32Array(1024);
     const sink: RunSink = {
       terms,
       take(values: readonly Float64Array[], n: number): void {
         groupedFoldStats.vectorEntries += n;
+        if (runGroups.length < n) runGroups = new Int32Array(n);
+        grouper.runGroups(values, n, runGroups);
         // The run's entries binned by group (in scan order within each), then each group's
         // values folded at once: a call per group and aggregate, not per entry.
-        const touched = bins.bin(values[0], n, codes, base);
+        const touched = bins.bin(runGroups, n, grouper.size);
         for (let t = 0; t < touched; t++) {
-          const code = bins.touched[t];
-          const accs = accsOf(code);
+          const group = bins.touched[t];
+          const accs = accsOf(group);
           for (let a = 0; a < accs.length; a++) {
-            const k = bins.gather(code, values[slot[a]]);
+            const k = bins.gather(group, values[slot[a]]);
             accs[a].addNumbers(bins.buffer, k);
           }
         }
@@ -253,21 +315,21 @@ export function groupedFold(
     const rows = filteredScan(walk, env, scanRowWhere, tested, pred, tests, false, sink);
     for (let row = rows.next(); row !== null; row = rows.next()) {
       groupedFoldStats.rows++;
-      const accs = accsOf(codes[Number(row[pkColumn]) - base]);
+      const accs = accsOf(grouper.rowGroup(row));
       for (let a = 0; a < accs.length; a++) {
         const ev = evals[a];
         accs[a].add(ev ? ev(row) : 1);
       }
     }
     const out: unknown[][] = [];
-    for (let code = 0; code < keys.length; code++) {
-      const accs = groups[code];
+    for (const { group, key } of grouper.ordered()) {
+      const accs = groups[group];
       if (accs === undefined) continue;
       // The stored row's columns, then the group key, then the aggregates (aggregateRows' layout).
       // Of the stored row only the key's column may be read (keysOnly): the others stay NULL.
       const row = new Array<unknown>(width + 1 + accs.length).fill(null);
-      row[g.column] = keys[code];
-      row[width] = keys[code];
+      row[g.column] = key;
+      row[width] = key;
       for (let a = 0; a < accs.length; a++) row[width + 1 + a] = accs[a].result();
       out.push(row);
     }
@@ -280,9 +342,12 @@ export function groupedFold(
   return source(() => {
     if (rest !== null) return rest.next();
     if (rows === null) {
-      const grouping = groupingOf(coll, ix);
-      if (grouping === null) return (rest = otherwise()).next();
-      rows = fold(grouping);
+      if (ix === undefined) rows = fold(valueGrouper(0, g.column));
+      else {
+        const grouping = groupingOf(coll, ix);
+        if (grouping === null) return (rest = otherwise()).next();
+        rows = fold(indexGrouper(grouping, 0, pkColumn));
+      }
     }
     return at < rows.length ? rows[at++] : null;
   });

@@ -14,7 +14,7 @@ import { groupedFoldStats } from '../../planner/grouped-fold';
 import { tmpDir } from '../helpers/tmp';
 
 const DDL = [
-  'CREATE TABLE t (id INTEGER PRIMARY KEY, g TEXT, n INTEGER, x REAL, h TEXT COLLATE NOCASE)',
+  'CREATE TABLE t (id INTEGER PRIMARY KEY, g TEXT, n INTEGER, x REAL, h TEXT COLLATE NOCASE, m INTEGER)',
   'CREATE INDEX t_g ON t(g)',
   'CREATE INDEX t_n ON t(n)',
   'CREATE INDEX t_h ON t(h)',
@@ -30,8 +30,11 @@ const AGGS = [
   'sum(id)',
   'avg(n)',
 ];
-/** Group keys: text and integer columns with an index (folded), NOCASE text (not folded). */
-const KEYS = ['g', 'n', 'h'];
+/**
+ * Group keys: text and integer columns with an index (grouped through it), NOCASE text (not
+ * folded), an integer and a REAL column without one (grouped by value).
+ */
+const KEYS = ['g', 'n', 'h', 'm', 'x'];
 const WHERES = ['', ' WHERE x > ?', ' WHERE n <= ? AND x < 500', ' WHERE id % 3 = 1', ' WHERE id > ?'];
 // Not `ORDER BY 1 DESC`: SQLite then walks the NOCASE index backwards and shows the group's last
 // spelling of `h` ('Ab' for 'aB'), which SQL leaves unspecified and ModelVault does not follow.
@@ -142,12 +145,13 @@ describe('GROUP BY folded from an index and column vectors', () => {
                   i % 11 === 0 ? null : (id * 13) % 50,
                   x === null || i % 3 === 0 ? (i % 13 === 0 ? null : ((id * 37) % 1000) + 0.25) : x,
                   ['Ab', 'aB', 'c', null][id % 4],
+                  i % 9 === 0 ? null : [-3, 0, 7, 2 ** 40, -(2 ** 40)][id % 5],
                 ];
               });
               next += count;
               write();
-              conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
-              const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+              conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', rows);
+              const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)');
               for (const r of rows) ins.run(...r);
             };
             const end = (commit: boolean): void => {
@@ -229,10 +233,11 @@ describe('GROUP BY folded from an index and column vectors', () => {
         i % 100,
         i / 8,
         'h',
+        i % 3,
       ]);
-      conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
+      conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', rows);
       conn.commit();
-      const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+      const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)');
       for (const r of rows) ins.run(...r);
       const sql = 'SELECT g, count(*), sum(n), avg(x) FROM t GROUP BY g';
       both(conn, sqlite, sql, []);
@@ -243,21 +248,28 @@ describe('GROUP BY folded from an index and column vectors', () => {
       expect(groupedFoldStats.vectorEntries - warm.vectorEntries).toBe(5000);
       // A new group and a moved row: the index changed, so the grouping is made again.
       conn.cursor().execute("UPDATE t SET g = 'w' WHERE id = 7");
-      conn.cursor().execute("INSERT INTO t VALUES (9000, 'v', 1, 1.5, 'h')");
+      conn.cursor().execute("INSERT INTO t VALUES (9000, 'v', 1, 1.5, 'h', 1)");
       conn.commit();
       sqlite.exec("UPDATE t SET g = 'w' WHERE id = 7");
-      sqlite.exec("INSERT INTO t VALUES (9000, 'v', 1, 1.5, 'h')");
+      sqlite.exec("INSERT INTO t VALUES (9000, 'v', 1, 1.5, 'h', 1)");
       both(conn, sqlite, sql, []);
       // Too sparse for the dense array (keys 1…5,000 and 10,000,000): rows are aggregated as before.
-      conn.cursor().execute("INSERT INTO t VALUES (10000000, 'x', 1, 1, 'h')");
+      conn.cursor().execute("INSERT INTO t VALUES (10000000, 'x', 1, 1, 'h', 2)");
       conn.commit();
-      sqlite.exec("INSERT INTO t VALUES (10000000, 'x', 1, 1, 'h')");
+      sqlite.exec("INSERT INTO t VALUES (10000000, 'x', 1, 1, 'h', 2)");
       const sparse = { ...groupedFoldStats };
       both(conn, sqlite, sql, []);
       expect(groupedFoldStats.folded).toBe(sparse.folded);
       // A column read beyond the key keeps the row path (bare column).
       both(conn, sqlite, 'SELECT g, n, count(*) FROM t WHERE id < 100 GROUP BY g', []);
       expect(groupedFoldStats.folded).toBe(sparse.folded);
+      // A number column without an index groups by its values, sparse keys or not.
+      const byValue = 'SELECT m, count(*), sum(n), total(x) FROM t GROUP BY m';
+      both(conn, sqlite, byValue, []);
+      const valueWarm = { ...groupedFoldStats };
+      both(conn, sqlite, byValue, []);
+      expect(groupedFoldStats.folded - valueWarm.folded).toBe(1);
+      expect(groupedFoldStats.rows - valueWarm.rows).toBe(0);
     } finally {
       conn.close();
       sqlite.close();
