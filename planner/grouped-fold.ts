@@ -39,8 +39,15 @@ import type { ExecEnv, Source } from './execute';
 
 type AggregateNode = Extract<PhysicalPlan, { kind: 'Aggregate' }>;
 
-/** Folds made, group lookups by vector and by row (tests count the work). */
-export const groupedFoldStats = { folded: 0, vectorEntries: 0, rows: 0 };
+/** Folds made, entries grouped from vectors and from rows, folds given up past the budget (tests count the work). */
+export const groupedFoldStats = { folded: 0, vectorEntries: 0, rows: 0, gaveWay: 0 };
+
+/**
+ * More groups than the sort budget holds (ConnectOptions.sortBudgetBytes, counted as
+ * aggregate-exec.ts counts a group, plus a Map entry): the fold gives way to aggregateRows, which
+ * spills past the budget. A grouping by value learns it during the scan and starts over there.
+ */
+class TooManyGroups extends Error {}
 
 /** Slack of the dense primary-key array beyond 4× the row count (small tables with gaps). */
 const DENSE_SLACK = 4096;
@@ -208,12 +215,13 @@ function indexGrouper(grouping: GroupCodes, pkSlot: number, pkColumn: number): G
  * Groups by the values of a numeric column (`keySlot` among the sink's, `column` in rows), numbered
  * as they come: no index needed. NULL (NaN in vectors) is a group of its own; -0 and 0 are one.
  */
-function valueGrouper(keySlot: number, column: number): Grouper {
+function valueGrouper(keySlot: number, column: number, maxGroups: number): Grouper {
   const byKey = new Map<unknown, number>();
   const keys: unknown[] = [];
   const groupOf = (key: unknown): number => {
     let g = byKey.get(key);
     if (g === undefined) {
+      if (keys.length >= maxGroups) throw new TooManyGroups();
       g = keys.length;
       byKey.set(key, g);
       keys.push(key);
@@ -286,6 +294,10 @@ export function groupedFold(
   const pred = prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx);
   const width = node.inputWidth;
   const evals = compiled.map((c) => c?.eval ?? null);
+  const maxGroups = Math.max(
+    1,
+    Math.floor(env.sortBudgetBytes / (64 + 8 + 48 * node.aggregates.length + 64)),
+  );
   const fold = (grouper: Grouper): unknown[][] => {
     groupedFoldStats.folded++;
     const groups: (NumberFolder[] | undefined)[] = [];
@@ -342,10 +354,17 @@ export function groupedFold(
   return source(() => {
     if (rest !== null) return rest.next();
     if (rows === null) {
-      if (ix === undefined) rows = fold(valueGrouper(0, g.column));
-      else {
+      if (ix === undefined) {
+        try {
+          rows = fold(valueGrouper(0, g.column, maxGroups));
+        } catch (err) {
+          if (!(err instanceof TooManyGroups)) throw err;
+          groupedFoldStats.gaveWay++;
+          return (rest = otherwise()).next();
+        }
+      } else {
         const grouping = groupingOf(coll, ix);
-        if (grouping === null) return (rest = otherwise()).next();
+        if (grouping === null || grouping.keys.length > maxGroups) return (rest = otherwise()).next();
         rows = fold(indexGrouper(grouping, 0, pkColumn));
       }
     }

@@ -270,6 +270,19 @@ describe('GROUP BY folded from an index and column vectors', () => {
       both(conn, sqlite, byValue, []);
       expect(groupedFoldStats.folded - valueWarm.folded).toBe(1);
       expect(groupedFoldStats.rows - valueWarm.rows).toBe(0);
+      conn.commit();
+      // More groups than a small sort budget holds (5,000 values of x): the fold starts over as
+      // the row aggregate, which spills past the budget.
+      const small = connect(file, { sortBudgetBytes: 64 * 1024 });
+      try {
+        const many = 'SELECT x, count(*), sum(n) FROM t GROUP BY x';
+        const gave = groupedFoldStats.gaveWay;
+        const want = sqlite.prepare(many).raw().all() as unknown[][];
+        expect(small.cursor().execute(many).fetchAll()).toEqual(want);
+        expect(groupedFoldStats.gaveWay).toBe(gave + 1);
+      } finally {
+        small.close();
+      }
     } finally {
       conn.close();
       sqlite.close();
