@@ -36,7 +36,8 @@ import { encodeStoredStats, readStoredStats } from './sql-stats';
 import type { TableStats } from './sql-stats';
 import { readDirectory, readRootDirectory } from './index-pages';
 import { encodeHistory, readHistory } from './schema-history';
-import type { EncodedDirectory, PageRules, PageSink, PageSource } from './index-pages';
+import type { EncodedDirectory, PageRules, PageSource } from './index-pages';
+import type { PageSink } from './page-sink';
 import type { LeafCache } from './leaf-cache';
 import type { ColumnWriter } from './column-pages';
 

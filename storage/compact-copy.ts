@@ -32,7 +32,7 @@ import { columnWriter } from './column-pages';
 import { CollectionState, indexKeyCompare } from './collection-state';
 import type { CollectionView, IndexSource, PackedIndex } from './collection-state';
 import { encodeHeader, encodeSuperblock } from './header';
-import { PageSink } from './index-pages';
+import { PageSink } from './page-sink';
 import {
   CatalogOp,
   FRAME_FLAG_IGNORABLE,

@@ -20,7 +20,7 @@ import {
 import { columnWriter } from './column-pages';
 import { isZeroHeader, scanLog } from './log-scan';
 import { checkpointPayload } from './checkpoint';
-import { PageSink } from './index-pages';
+import { PageSink } from './page-sink';
 import { active, channels } from './trace';
 import type { CheckpointTraceContext } from './trace';
 import { OperationalError, TransactionError } from '../src/errors';

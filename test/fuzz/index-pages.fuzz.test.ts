@@ -15,7 +15,6 @@ import { encodePayload, decodePayload } from '../../storage/codec';
 import { LOG_START, FrameKind, FRAME_HEADER_SIZE } from '../../storage/format';
 import { MemoryStore } from '../../storage/memory-store';
 import {
-  PageSink,
   StoredDirPage,
   StoredPage,
   dirPolicy,
@@ -24,6 +23,7 @@ import {
   readRootDirectory,
 } from '../../storage/index-pages';
 import type { PageRules } from '../../storage/index-pages';
+import { PageSink } from '../../storage/page-sink';
 import { BTree } from '../../storage/btree';
 import { listFrames } from '../helpers/engine-util';
 
