@@ -11,6 +11,7 @@
  * primary-key walk, filtered or not (the planner marks the node `bareUnread`, see physical.ts).
  */
 import { compilePredicate, compileTaggedExpr } from './compile-expr';
+import type { Compiled, Row } from './compile-expr';
 import { makeAccumulator, numberFolder } from './aggregates';
 import type { NumberFolder } from './aggregates';
 import type { Expr } from './expr';
@@ -18,6 +19,7 @@ import type { PhysicalPlan } from './physical';
 import { valueCollation } from './sql-text';
 import { filteredScan } from './filtered-scan';
 import { numberTests, readsOnly } from './number-tests';
+import type { NumberTests } from './number-tests';
 import type { KeySetFilter, PkWalk, RunSink } from './filtered-scan';
 import { columnsOf } from './expr-columns';
 import { source } from './source';
@@ -56,6 +58,58 @@ function foldedColumns(node: AggregateNode): number[] | null {
 }
 
 /**
+ * The scan a fold over `walk` makes (this module's and planner/grouped-fold.ts): the filter's
+ * number tests widened to hand `read` (columns, the first ones the sink's first vectors) as
+ * vectors, the columns the rows must hold, the row predicate, each aggregate's compiled argument
+ * and its column's place among the sink's vectors (COUNT(*), -1, the first: only n counts).
+ * Null when the filter is of a kind the vectors cannot serve.
+ */
+export interface FoldScan {
+  readonly tests: NumberTests;
+  readonly terms: Int32Array;
+  readonly tested: readonly number[];
+  readonly pred: (row: Row) => unknown;
+  readonly compiled: readonly (Compiled | null)[];
+  readonly slot: readonly number[];
+}
+
+export function foldScan(
+  node: AggregateNode,
+  env: ExecEnv,
+  predicate: Expr | KeySetFilter | null,
+  read: readonly number[],
+  columns: readonly number[],
+): FoldScan | null {
+  const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
+  const expr = prepared === null ? (predicate as Expr | null) : null;
+  const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
+  const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
+  if (numbers === null || predColumns === null) return null;
+  const { tests, terms } = numbers.withColumns(read);
+  // The rows the filter tests fill the scan memo's vectors: they must hold the folded columns too.
+  const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
+  return {
+    tests,
+    terms,
+    tested,
+    pred: prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx),
+    compiled: node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null)),
+    slot: columns.map((c) => (c < 0 ? 0 : read.indexOf(c))),
+  };
+}
+
+/** Fresh accumulators of `node`'s aggregates that fold runs of numbers, or null when one cannot. */
+export function numberFolders(node: AggregateNode, compiled: FoldScan['compiled']): NumberFolder[] | null {
+  const accs: NumberFolder[] = [];
+  for (const [i, a] of node.aggregates.entries()) {
+    const acc = numberFolder(makeAccumulator(a.fn, a.arg === null, false, compiled[i]?.type ?? 'integer'));
+    if (acc === null) return null;
+    accs.push(acc);
+  }
+  return accs;
+}
+
+/**
  * The Aggregate's one row from column vectors where the scan has them, or null when the
  * aggregate or its input is not of the kind folded (the caller runs aggregateRows).
  */
@@ -68,24 +122,11 @@ export function columnAggregate(
   const columns = foldedColumns(node);
   const scanRowWhere = env.scanRowWhere;
   if (columns === null || walk === null || !scanRowWhere) return null;
-  const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
-  const expr = prepared === null ? (predicate as Expr | null) : null;
-  const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
-  const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
-  if (numbers === null || predColumns === null) return null;
-  const read = [...new Set(columns.filter((c) => c >= 0))];
-  const { tests, terms } = numbers.withColumns(read);
-  // The rows the filter tests fill the scan memo's vectors: they must hold the folded columns too.
-  const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
-  const compiled = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
-  const accs: NumberFolder[] = [];
-  for (const [i, a] of node.aggregates.entries()) {
-    const acc = numberFolder(makeAccumulator(a.fn, a.arg === null, false, compiled[i]?.type ?? 'integer'));
-    if (acc === null) return null;
-    accs.push(acc);
-  }
-  // Each aggregate's column among the sink's (COUNT(*) folds the first: only its length counts).
-  const slot = columns.map((c) => (c < 0 ? 0 : read.indexOf(c)));
+  const scan = foldScan(node, env, predicate, [...new Set(columns.filter((c) => c >= 0))], columns);
+  if (scan === null) return null;
+  const { tests, terms, tested, pred, compiled, slot } = scan;
+  const accs = numberFolders(node, compiled);
+  if (accs === null) return null;
   const sink: RunSink = {
     terms,
     take(values: readonly Float64Array[], n: number): void {
@@ -95,7 +136,6 @@ export function columnAggregate(
     },
   };
   const evals = compiled.map((c) => c?.eval ?? null);
-  const pred = prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx);
   const width = node.inputWidth;
   let done = false;
   return source(() => {

@@ -23,15 +23,11 @@
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import { compareValues } from '../storage/compare';
-import { compilePredicate, compileTaggedExpr } from './compile-expr';
-import { makeAccumulator, numberFolder } from './aggregates';
 import type { NumberFolder } from './aggregates';
-import { foldedColumn } from './column-aggregate';
+import { foldScan, foldedColumn, numberFolders } from './column-aggregate';
 import type { Expr } from './expr';
-import { columnsOf } from './expr-columns';
 import { filteredScan } from './filtered-scan';
 import type { KeySetFilter, PkWalk, RunSink } from './filtered-scan';
-import { numberTests, readsOnly } from './number-tests';
 import type { PhysicalPlan } from './physical';
 import { source } from './source';
 import { valueCollation } from './sql-text';
@@ -268,30 +264,19 @@ export function groupedFold(
   const folded = node.aggregates.map(foldedColumn);
   if (folded.some((c) => c === null)) return null;
   const columns = folded as number[];
-  const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
-  const expr = prepared === null ? (predicate as Expr | null) : null;
-  const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
-  const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
-  if (numbers === null || predColumns === null) return null;
   // The column that finds each entry's group first: the primary key's (through the index) or
   // the key's own.
   const finder = ix === undefined ? g.column : pkColumn;
-  const read = [...new Set([finder, ...columns.filter((c) => c >= 0)])];
-  const { tests, terms } = numbers.withColumns(read);
-  const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
-  const compiled = node.aggregates.map((a) => (a.arg ? compileTaggedExpr(a.arg, env.ctx) : null));
-  const make = (): NumberFolder[] =>
-    node.aggregates.map(
-      (a, i) =>
-        numberFolder(
-          makeAccumulator(a.fn, a.arg === null, false, compiled[i]?.type ?? 'integer'),
-        ) as NumberFolder,
-    );
-  // foldedColumn admits only the aggregates that fold runs of numbers (as column-aggregate.ts).
-  if (make().some((acc) => acc === null)) return null;
-  // Each aggregate's column among the sink's (COUNT(*) folds the first one's: only n counts).
-  const slot = columns.map((c) => (c < 0 ? 0 : read.indexOf(c)));
-  const pred = prepared ? prepared.pred : expr === null ? () => true : compilePredicate(expr, env.ctx);
+  const scan = foldScan(
+    node,
+    env,
+    predicate,
+    [...new Set([finder, ...columns.filter((c) => c >= 0)])],
+    columns,
+  );
+  if (scan === null || numberFolders(node, scan.compiled) === null) return null;
+  const { tests, terms, tested, pred, compiled, slot } = scan;
+  const make = (): NumberFolder[] => numberFolders(node, compiled) as NumberFolder[];
   const width = node.inputWidth;
   const evals = compiled.map((c) => c?.eval ?? null);
   const maxGroups = Math.max(

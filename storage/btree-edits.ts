@@ -15,6 +15,7 @@ import {
   firstEntry,
   insertAt,
   lowerIndex,
+  decodedTail,
   openInner,
   settled,
   probeMode,
@@ -174,11 +175,8 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       };
     }
     if (this.added) this.count++;
-    // The last leaf, unless a directory page not read yet stands in the way (nothing is read here:
-    // the insert is done).
-    let n = this.root;
-    while (!n.leaf && n.dir === null) n = n.children[n.children.length - 1];
-    this.tail = n.leaf && !n.cold ? n : null;
+    // Nothing is read here: the insert is done.
+    this.tail = decodedTail(this.root);
   }
 
   /**

@@ -88,7 +88,7 @@ export interface Inner<K, V> {
   packed: PackedKeys | null | number | undefined;
   /**
    * A directory page not read yet (a tree opened from a layout-5 checkpoint): sepKeys, sepVals
-   * and children stay empty until open() reads it. Null for every other inner node.
+   * and children stay empty until openInner() reads it. Null for every other inner node.
    */
   dir: DirPage<K, V> | null;
 }
@@ -167,6 +167,21 @@ export function warm<K, V>(s: Shape<K, V>, n: Leaf<K, V>): void {
   s.cache?.admit(n, decodedBytes(keys, vals));
 }
 
+/** A leaf of generation `gen` standing for `page`, its entries not decoded yet (warm() loads them). */
+export function coldLeaf<K, V>(page: LeafPage<K, V>, gen: number): Leaf<K, V> {
+  return { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined, memo: null };
+}
+
+/**
+ * The last leaf under `root` when it is decoded (a write's tail: BTree.add's ascending-key path),
+ * else null; nothing is read, so a directory page not read yet on the way gives null too.
+ */
+export function decodedTail<K, V>(root: Node<K, V>): Leaf<K, V> | null {
+  let n = root;
+  while (!n.leaf && n.dir === null) n = n.children[n.children.length - 1];
+  return n.leaf && !n.cold ? n : null;
+}
+
 /**
  * `n` with its children: a cold directory node (Inner.dir) reads its directory page first and
  * stands on cold leaves over its pages. Like warm(), this changes no content, so doing it in place
@@ -191,17 +206,7 @@ export function openInner<K, V>(s: Shape<K, V>, n: Inner<K, V>): Inner<K, V> {
       sepKeys.push(p.firstKey);
       sepVals.push(p.firstVal);
     }
-    children.push({
-      leaf: true,
-      gen: n.gen,
-      keys: [],
-      vals: [],
-      page: p.page,
-      cold: true,
-      hot: false,
-      packed: undefined,
-      memo: null,
-    });
+    children.push(coldLeaf(p.page, n.gen));
   }
   n.sepKeys = sepKeys;
   n.sepVals = sepVals;

@@ -57,6 +57,7 @@ import {
   forEachRun,
   insertAt,
   lowerIndex,
+  decodedTail,
   openInner,
   probeMode,
   same,
@@ -239,9 +240,10 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
 
   /**
    * A tree over directory pages (checkpoint layout 5, in tree order): O(directory pages), and
-   * nothing is read until a descent first reaches one; its pages then stand as cold leaves. The
-   * writer makes no directory page of one page unless the tree has one page; a root standing for
-   * it then has one child once read, which the next write that reaches the root lifts into its
+   * nothing is read until a descent first reaches one; its pages then stand as cold leaves.
+   * ModelVault writes directory pages only for trees of more than 64 pages, each naming at least
+   * 32; a file whose root directory names a single directory page of one page (another writer's)
+   * gets a root of one child once read, which the next write reaching the root lifts into its
    * place (settled()).
    */
   static fromDirs<K, V>(dirs: readonly DirEntry<K, V>[], opts: BTreeOptions<K, V>): BTree<K, V> {
@@ -693,9 +695,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     taken.length = 0;
     this.count++;
     this.edits++;
-    let n = this.root;
-    while (!n.leaf && n.dir === null) n = n.children[n.children.length - 1];
-    this.tail = n.leaf && !n.cold ? n : null;
+    this.tail = decodedTail(this.root);
     return true;
   }
 

@@ -16,7 +16,7 @@
  * (BTreeReader.forEachLeaf) the whole page when every part of it is still unchanged and in order,
  * and the parts' entries as changed leaves (page null) otherwise, so the writer never sees a part.
  */
-import { forEachRun } from './btree-nodes';
+import { coldLeaf, forEachRun } from './btree-nodes';
 import type { AdoptedPage, Leaf, LeafPage, PageEntry } from './btree-nodes';
 
 /** Entries from..to (exclusive) of a checkpoint page. */
@@ -53,7 +53,7 @@ export function pageLeaves<K, V>(
   const leaf = (page: LeafPage<K, V>, k?: K[] | null, v?: V[] | null): Leaf<K, V> =>
     k && v
       ? { leaf: true, gen, keys: k, vals: v, page, cold: false, hot: false, packed: undefined, memo: null }
-      : { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined, memo: null };
+      : coldLeaf(page, gen);
   if (!keys || !vals || keys.length <= nodeSize) visit(leaf(p.page, keys, vals), p.firstKey, p.firstVal);
   else cutParts(p.page, keys, vals, nodeSize, (part, k, v) => visit(leaf(part, k, v), k[0], v[0]));
 }
