@@ -3,11 +3,11 @@ import { Engine } from '../../storage/engine';
 import type { EngineOptions } from '../../storage/engine';
 import { MemoryStore } from '../../storage/memory-store';
 import { normalizeCollection } from '../../storage/schema/normalize';
-import { FRAME_HEADER_SIZE, LOG_START } from '../../storage/format';
+import { FRAME_HEADER_SIZE, FrameKind, LOG_START } from '../../storage/format';
 import { crc32c } from '../../storage/crc32c';
 import { GrowableBuffer } from '../../storage/growable-buffer';
 import { writeFrame } from '../../storage/frame';
-import { encodePayload } from '../../storage/codec';
+import { decodePayload, encodePayload } from '../../storage/codec';
 import { unpackColumn } from '../../storage/packed-column';
 import { splitDirectoryPage } from '../../storage/index-pages';
 
@@ -160,4 +160,14 @@ export function pageDirectory(bytes: Buffer, stored: Uint8Array[] | { dirs: Uint
     parts.forEach((part, c) => (out[c] ??= []).push(...unpackColumn(part, 0)));
   });
   return out;
+}
+
+/** The last CHECKPOINT frame of a file's bytes and its decoded payload. */
+export function lastCheckpoint(bytes: Buffer): { frame: FrameInfo; payload: unknown } {
+  const frame = listFrames(bytes)
+    .filter((f) => f.kind === FrameKind.CHECKPOINT)
+    .pop();
+  if (!frame) throw new Error('no checkpoint');
+  const at = frame.offset + FRAME_HEADER_SIZE;
+  return { frame, payload: decodePayload(bytes.subarray(at, at + frame.length)) };
 }

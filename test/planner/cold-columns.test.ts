@@ -12,10 +12,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
-import { decodePayload } from '../../storage/codec';
-import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { RowReader } from '../../storage/row-reader';
-import { listFrames, pageDirectory } from '../helpers/engine-util';
+import { lastCheckpoint, pageDirectory } from '../helpers/engine-util';
 import { tmpDir } from '../helpers/tmp';
 
 const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x REAL, s TEXT)';
@@ -23,15 +21,7 @@ const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x REAL, s TEXT)'
 /** The primary-key directory of collection `name` in the file's last checkpoint. */
 function lastPkDirectory(file: string, index = 0): { v: number; columns: unknown[][] } {
   const bytes = fs.readFileSync(file);
-  const frame = listFrames(bytes)
-    .filter((f) => f.kind === FrameKind.CHECKPOINT)
-    .pop();
-  if (!frame) throw new Error('no checkpoint');
-  const at = frame.offset + FRAME_HEADER_SIZE;
-  const payload = decodePayload(bytes.subarray(at, at + frame.length)) as {
-    v: number;
-    collections: { pk: Uint8Array[] }[];
-  };
+  const payload = lastCheckpoint(bytes).payload as { v: number; collections: { pk: Uint8Array[] }[] };
   return { v: payload.v, columns: pageDirectory(bytes, payload.collections[index].pk) };
 }
 
