@@ -102,6 +102,8 @@ export class NumberTests {
   private verdicts = new Uint8Array(FIRST_SIZE);
   private scratch = new Uint8Array(FIRST_SIZE);
   private mask = new Uint8Array(FIRST_SIZE);
+  /** Whether no term tests its value ('any' only): the exprs, if any, are the whole filter. */
+  private readonly onlyReads: boolean;
 
   constructor(
     private readonly columns: Int32Array,
@@ -113,7 +115,9 @@ export class NumberTests {
     private readonly exprs: readonly VectorTest[] = [],
     /** The whole WHERE on a row, for an entry an expr cannot decide exactly (UNSAFE). */
     private readonly slow: ((row: Row) => boolean) | null = null,
-  ) {}
+  ) {
+    this.onlyReads = ops.every((op) => op === 'any');
+  }
 
   /** A fill of this filter's columns for a leaf of `size` entries. */
   fill(size: number): LeafFill {
@@ -255,7 +259,7 @@ export class NumberTests {
 
   /** Whether every term only reads its column (no filter: a whole-table aggregate's). */
   get readsOnly(): boolean {
-    return this.exprs.length === 0 && this.ops.every((op) => op === 'any');
+    return this.exprs.length === 0 && this.onlyReads;
   }
 
   /**
@@ -270,6 +274,8 @@ export class NumberTests {
     if (this.exprs.length > 0) {
       if (values !== this.judged) this.judge(values);
       const verdicts = this.verdicts;
+      // Judged verdicts are PASS (1) or REJECT (0), a mask already when no term tests a value.
+      if (this.onlyReads) return verdicts;
       for (let p = 0; p < n; p++) mask[p] = verdicts[p] === PASS ? 1 : 0;
     } else mask.fill(1, 0, n);
     for (let i = 0; i < values.length; i++) {

@@ -7,6 +7,11 @@ import { compareKeys } from './compare';
 import { comparePacked, packKeys, packPolicy, packableProbe, packedBound } from './packed-keys';
 import type { PackedKeys } from './packed-keys';
 
+/** descend()'s pick for the leftmost path. */
+function firstChild(): number {
+  return 0;
+}
+
 /** Allocation-free ordered iteration: call next(), then read key/value. */
 export class BTreeCursor<K, V> {
   key!: K;
@@ -123,7 +128,7 @@ export class BTreeCursor<K, V> {
   }
 
   private seekFirst(): void {
-    this.descend(this.root, () => 0);
+    this.descend(this.root, firstChild);
     this.i = 0;
   }
 
@@ -136,12 +141,26 @@ export class BTreeCursor<K, V> {
   private settleForward(): boolean {
     while (this.i >= this.lk.length) {
       let depth = this.nodes.length - 1;
+      // The next leaf under the same parent, the common step of a walk: no path to rebuild.
+      if (depth >= 0) {
+        const parent = this.nodes[depth] as Inner<K, V>;
+        const c = this.idx[depth] + 1;
+        if (c < parent.children.length) {
+          const next = parent.children[c];
+          if (next.leaf) {
+            this.idx[depth] = c;
+            this.descend(next, firstChild, true);
+            this.i = 0;
+            continue;
+          }
+        }
+      }
       while (depth >= 0 && this.idx[depth] >= (this.nodes[depth] as Inner<K, V>).children.length - 1) depth--;
       if (depth < 0) return false;
       this.nodes.length = depth + 1;
       this.idx.length = depth + 1;
       this.idx[depth]++;
-      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], () => 0, true);
+      this.descend((this.nodes[depth] as Inner<K, V>).children[this.idx[depth]], firstChild, true);
       this.i = 0;
     }
     return true;
