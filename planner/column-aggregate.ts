@@ -79,10 +79,16 @@ export function foldScan(
   predicate: Expr | KeySetFilter | null,
   read: readonly number[],
   columns: readonly number[],
+  /** The scanned collection's id: its TEXT columns' codes may serve the filter. */
+  collectionId: number,
 ): FoldScan | null {
   const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
   const expr = prepared === null ? (predicate as Expr | null) : null;
-  const numbers = prepared ? prepared.numbers : expr === null ? readsOnly(env) : numberTests(expr, env);
+  const numbers = prepared
+    ? prepared.numbers
+    : expr === null
+      ? readsOnly(env)
+      : numberTests(expr, env, collectionId);
   const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
   if (numbers === null || predColumns === null) return null;
   const { tests, terms } = numbers.withColumns(read);
@@ -122,7 +128,8 @@ export function columnAggregate(
   const columns = foldedColumns(node);
   const scanRowWhere = env.scanRowWhere;
   if (columns === null || walk === null || !scanRowWhere) return null;
-  const scan = foldScan(node, env, predicate, [...new Set(columns.filter((c) => c >= 0))], columns);
+  const read = [...new Set(columns.filter((c) => c >= 0))];
+  const scan = foldScan(node, env, predicate, read, columns, walk.coll.meta.id);
   if (scan === null) return null;
   const { tests, terms, tested, pred, compiled, slot } = scan;
   const accs = numberFolders(node, compiled);

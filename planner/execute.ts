@@ -80,6 +80,10 @@ export interface ExecEnv {
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
+  /** A TEXT column of a scan's leaf as dictionary codes, and its dictionary (storage/string-codes.ts). */
+  readonly scanCodeColumn?: RowReaders['scanCodeColumn'];
+  readonly keepCodeColumn?: RowReaders['keepCodeColumn'];
+  readonly stringCodes?: RowReaders['stringCodes'];
   /** A numeric column of a checkpoint page not decoded (storage/row-readers.ts). */
   readonly scanPageColumn?: RowReaders['scanPageColumn'];
   readonly ctx: ExecContext;
@@ -751,7 +755,8 @@ function pushedFilter(
   const columns = walk ? columnsOf(node.predicate) : null;
   if (!walk || !columns || !env.scanRowWhere) return null;
   const pred = compilePredicate(node.predicate, env.ctx);
-  return filteredScan(walk, env, env.scanRowWhere, columns, pred, numberTests(node.predicate, env), lean);
+  const numbers = numberTests(node.predicate, env, walk.coll.meta.id);
+  return filteredScan(walk, env, env.scanRowWhere, columns, pred, numbers, lean);
 }
 
 /** columnAggregate over the Aggregate's primary-key walk, filtered or not; null when it does not apply. */

@@ -50,10 +50,10 @@ export function filteredScan(
   const pass = (): boolean => true;
   const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
-  const columnOf = numbers ? env.scanNumberColumn : undefined;
+  const columnOf = numbers && (env.scanNumberColumn || env.scanCodeColumn) ? env : undefined;
   // Kept vectors hold stored values only (a leaf with a defaulted value keeps none): a default
   // belongs to a schema version, and a rolled-back ADD COLUMN can reuse its column number.
-  const keep = numbers ? env.keepNumberColumn : undefined;
+  const keep = numbers && (env.keepNumberColumn || env.keepCodeColumn) ? env : undefined;
   // The current leaf's column vectors (null: none for this leaf, test rows one by one).
   let leaf: MemoLeaf | null = null;
   let vectors: NumberColumnView[] | null = null;

@@ -273,6 +273,7 @@ export function groupedFold(
     predicate,
     [...new Set([finder, ...columns.filter((c) => c >= 0)])],
     columns,
+    coll.meta.id,
   );
   if (scan === null || numberFolders(node, scan.compiled) === null) return null;
   const { tests, terms, tested, pred, compiled, slot } = scan;

@@ -12,6 +12,15 @@ import { conjuncts, isConstant } from './expr';
 import type { ExecEnv } from './execute';
 import { vectorTest, PASS, REJECT, UNSAFE } from './vector-expr';
 import type { VectorTest } from './vector-expr';
+import { CodeSet, textColumnOf } from './text-codes';
+
+/**
+ * A term's column as NumberTests holds it: a TEXT column's codes (planner/text-codes.ts) are
+ * column -1 - c, so they never meet the number vector of a column c.
+ */
+function codeColumn(c: number): number {
+  return -1 - c;
+}
 
 /**
  * The first position in [from, n) whose value `op c` does not reject, or n: one loop per
@@ -51,6 +60,8 @@ export class LeafFill {
   constructor(
     private readonly columns: Int32Array,
     readonly size: number,
+    /** Per term, its CodeSet when the term tests a TEXT column's codes. */
+    private readonly sets: readonly unknown[],
   ) {
     this.locations = new Float64Array(size);
     this.values = Array.from(columns, () => new Float64Array(size));
@@ -64,7 +75,12 @@ export class LeafFill {
     }
     this.locations[position] = location;
     for (let i = 0; i < this.columns.length; i++) {
-      const v = row[this.columns[i]];
+      const c = this.columns[i];
+      if (c < 0) {
+        this.recordCode(i, position, row[codeColumn(c)]);
+        continue;
+      }
+      const v = row[c];
       if (typeof v === 'number' && !Number.isNaN(v)) this.values[i][position] = v;
       else if (v === null || v === undefined) this.values[i][position] = NaN;
       else this.ok = false;
@@ -72,11 +88,36 @@ export class LeafFill {
     this.filled++;
   }
 
-  keep(leaf: MemoLeaf, keep: NonNullable<RowReaders['keepNumberColumn']>): void {
+  private recordCode(i: number, position: number, v: unknown): void {
+    if (v === null || v === undefined) {
+      this.values[i][position] = NaN;
+      return;
+    }
+    const code = typeof v === 'string' ? (this.sets[i] as CodeSet).codes.code(v) : -1;
+    if (code < 0) this.ok = false;
+    else this.values[i][position] = code;
+  }
+
+  keep(leaf: MemoLeaf, keepers: VectorKeepers): void {
     if (!this.ok || this.filled !== this.size) return;
-    for (let i = 0; i < this.columns.length; i++) keep(leaf, this.columns[i], this.locations, this.values[i]);
+    for (let i = 0; i < this.columns.length; i++) {
+      const c = this.columns[i];
+      if (c >= 0) keepers.keepNumberColumn?.(leaf, c, this.locations, this.values[i]);
+      else
+        keepers.keepCodeColumn?.(
+          leaf,
+          codeColumn(c),
+          (this.sets[i] as CodeSet).codes,
+          this.locations,
+          this.values[i],
+        );
+    }
   }
 }
+
+/** Where a scan finds and keeps a leaf's vectors (ExecEnv's readers). */
+export type VectorKeepers = Pick<RowReaders, 'keepNumberColumn' | 'keepCodeColumn'>;
+export type VectorSources = Pick<RowReaders, 'scanNumberColumn' | 'scanCodeColumn'>;
 
 /** Entries a leaf or a checkpoint page holds at most, usually (buffers grow past it). */
 const FIRST_SIZE = 1024;
@@ -110,7 +151,10 @@ export class NumberTests {
     /** 'any' accepts every value, NULL included: a column read, not tested (withColumns). */
     private readonly ops: readonly (CompareOp | 'in' | 'any')[],
     private readonly values: Float64Array,
-    /** Per term, the set an `in` term tests membership of (NaN, NULL, is never in it). */
+    /**
+     * Per term, the set an `in` term tests membership of (NaN, NULL, is never in one of numbers;
+     * a CodeSet, the term of a TEXT column's codes, decides it).
+     */
     private readonly sets: readonly (NumberSet | null)[] = [],
     private readonly exprs: readonly VectorTest[] = [],
     /** The whole WHERE on a row, for an entry an expr cannot decide exactly (UNSAFE). */
@@ -121,17 +165,18 @@ export class NumberTests {
 
   /** A fill of this filter's columns for a leaf of `size` entries. */
   fill(size: number): LeafFill {
-    return new LeafFill(this.columns, size);
+    return new LeafFill(this.columns, size, this.sets);
   }
 
   /** The vectors of the leaf at `at`, one per term, or null when a column has none. */
-  vectors(
-    at: ScanPosition,
-    columnOf: NonNullable<RowReaders['scanNumberColumn']>,
-  ): NumberColumnView[] | null {
+  vectors(at: ScanPosition, sources: VectorSources): NumberColumnView[] | null {
     const out: NumberColumnView[] = [];
     for (let i = 0; i < this.columns.length; i++) {
-      const v = columnOf(at, this.columns[i]);
+      const c = this.columns[i];
+      const v =
+        c >= 0
+          ? sources.scanNumberColumn?.(at, c)
+          : sources.scanCodeColumn?.(at, codeColumn(c), (this.sets[i] as CodeSet).codes);
       if (v === undefined) return null;
       out.push(v);
     }
@@ -145,6 +190,8 @@ export class NumberTests {
   pageVectors(page: object, columnOf: NonNullable<RowReaders['scanPageColumn']>): Float64Array[] | null {
     const out: Float64Array[] = [];
     for (let i = 0; i < this.columns.length; i++) {
+      // A TEXT column's codes are never stored beside a page.
+      if (this.columns[i] < 0) return null;
       const v = columnOf(page, this.columns[i]);
       if (v === undefined) return null;
       out.push(v);
@@ -203,7 +250,9 @@ export class NumberTests {
       const row: unknown[] = [];
       for (let t = 0; t < this.columns.length; t++) {
         const x = values[t][p];
-        row[this.columns[t]] = x === x ? x : null;
+        const c = this.columns[t];
+        if (c < 0) row[codeColumn(c)] = (this.sets[t] as CodeSet).valueOf(x);
+        else row[c] = x === x ? x : null;
       }
       out[p] = (this.slow as (row: Row) => boolean)(row) ? PASS : REJECT;
     }
@@ -369,21 +418,36 @@ export function readsOnly(env: ExecEnv): NumberTests | null {
  * change the answer), or compares numeric arithmetic over such columns and number constants
  * (planner/vector-expr.ts); null otherwise.
  */
-export function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
+export function numberTests(
+  predicate: Expr,
+  env: ExecEnv,
+  collectionId: number | null = null,
+): NumberTests | null {
   if (!env.scanNumberColumn) return null;
   const columns: number[] = [];
-  const ops: (CompareOp | 'any')[] = [];
+  const ops: (CompareOp | 'in' | 'any')[] = [];
   const values: number[] = [];
+  const sets: (NumberSet | null)[] = [];
   const rest: Expr[] = [];
+  const codesOf = collectionId !== null && env.scanCodeColumn ? env.stringCodes : undefined;
   for (const e of conjuncts(predicate)) {
     const term = columnTerm(e, env);
-    if (term === null) {
-      rest.push(e);
+    if (term !== null) {
+      columns.push(term.column);
+      ops.push(term.op);
+      values.push(term.value);
+      sets.push(null);
       continue;
     }
-    columns.push(term.column);
-    ops.push(term.op);
-    values.push(term.value);
+    const text = codesOf ? textColumnOf(e) : null;
+    if (text !== null && codesOf && collectionId !== null) {
+      columns.push(codeColumn(text));
+      ops.push('in');
+      values.push(0);
+      sets.push(new CodeSet(codesOf(collectionId, text), text, e, env.ctx));
+      continue;
+    }
+    rest.push(e);
   }
   // An expr reads its columns through a term of theirs ('any' when none tests them).
   const termOf = (column: number): number => {
@@ -392,6 +456,7 @@ export function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
     columns.push(column);
     ops.push('any');
     values.push(0);
+    sets.push(null);
     return columns.length - 1;
   };
   const exprs: VectorTest[] = [];
@@ -401,7 +466,7 @@ export function numberTests(predicate: Expr, env: ExecEnv): NumberTests | null {
     exprs.push(test);
   }
   const slow = exprs.length > 0 ? compilePredicate(predicate, env.ctx) : null;
-  return new NumberTests(Int32Array.from(columns), ops, Float64Array.from(values), [], exprs, slow);
+  return new NumberTests(Int32Array.from(columns), ops, Float64Array.from(values), sets, exprs, slow);
 }
 
 /** `column op number` (either way round) as a term, or null. */

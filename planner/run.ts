@@ -97,6 +97,9 @@ abstract class StoreReaders {
   readonly scanRowColumns: ExecEnv['scanRowColumns'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
+  readonly scanCodeColumn: ExecEnv['scanCodeColumn'];
+  readonly keepCodeColumn: ExecEnv['keepCodeColumn'];
+  readonly stringCodes: ExecEnv['stringCodes'];
   readonly scanPageColumn: ExecEnv['scanPageColumn'];
 
   constructor(readers: RowReaders) {
@@ -106,6 +109,9 @@ abstract class StoreReaders {
     this.scanRowColumns = readers.scanRowColumns;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
+    this.scanCodeColumn = readers.scanCodeColumn;
+    this.keepCodeColumn = readers.keepCodeColumn;
+    this.stringCodes = readers.stringCodes;
     this.scanPageColumn = readers.scanPageColumn;
   }
 }

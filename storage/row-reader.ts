@@ -27,6 +27,7 @@ import { ScanMemo } from './scan-memo';
 import { StoredPage } from './index-pages';
 import { PageColumns } from './column-pages';
 import type { NumberColumn } from './scan-memo';
+import type { StringCodes } from './string-codes';
 import type { CompiledSchema } from './schema/compile';
 
 /** A frozen view of the committed catalog and trees. */
@@ -431,10 +432,41 @@ export class RowReader {
     locations: Float64Array,
     values: Float64Array,
   ): void {
-    if (view.store !== this.src.store) return;
+    if (this.keepable(view, locations))
+      this.memo.putNumberColumn(leaf, column, { locations, values, trustedOn: null });
+  }
+
+  /** Whether a vector over `locations` may be kept: committed rows of the current file only. */
+  private keepable(view: ReadView, locations: Float64Array): boolean {
+    if (view.store !== this.src.store) return false;
     const limit = Math.min(view.staged?.base ?? Infinity, this.src.staging?.base ?? Infinity);
-    for (let k = 0; k < locations.length; k++) if (locations[k] >= limit) return;
-    this.memo.putNumberColumn(leaf, column, { locations, values, trustedOn: null });
+    for (let k = 0; k < locations.length; k++) if (locations[k] >= limit) return false;
+    return true;
+  }
+
+  /** RowReaders.scanCodeColumn: scanNumberColumn for a TEXT column's codes (memoized rows only). */
+  scanCodeColumn(
+    view: ReadView,
+    at: ScanPosition,
+    column: number,
+    codes: StringCodes,
+  ): NumberColumn | undefined {
+    if (view.store !== this.src.store) return undefined;
+    const values = at.leafValues;
+    return values === undefined ? undefined : this.memo.codeColumn(at, column, codes, values);
+  }
+
+  /** RowReaders.keepCodeColumn: keepNumberColumn for a code vector. */
+  keepCodeColumn(
+    view: ReadView,
+    leaf: MemoLeaf,
+    column: number,
+    codes: StringCodes,
+    locations: Float64Array,
+    values: Float64Array,
+  ): void {
+    if (this.keepable(view, locations))
+      this.memo.putCodeColumn(leaf, column, codes, { locations, values, trustedOn: null });
   }
 
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
@@ -467,6 +499,10 @@ export class RowReader {
         scanPageColumn: (page, column) => this.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>
           this.keepNumberColumn(view, leaf, column, locations, values),
+        scanCodeColumn: (at, column, codes) => this.scanCodeColumn(view, at, column, codes),
+        keepCodeColumn: (leaf, column, codes, locations, values) =>
+          this.keepCodeColumn(view, leaf, column, codes, locations, values),
+        stringCodes: (collectionId, column) => this.memo.stringCodes(collectionId, column),
       };
     }
     return this.readers;

@@ -3,6 +3,8 @@
  * (Engine.readersFor builds them for one read view; planner/execute.ts consumes them).
  */
 
+import type { StringCodes } from './string-codes';
+
 /** A primary-key leaf as a scan memo sees it: a slot it keeps the leaf's memoized rows in. */
 export interface MemoLeaf {
   memo: unknown;
@@ -84,4 +86,23 @@ export interface RowReaders {
   scanPageColumn?: (page: object, column: number) => Float64Array | undefined;
   /** Keep a column vector of a whole leaf that a scan filled from the rows it tested. */
   keepNumberColumn?: (leaf: MemoLeaf, column: number, locations: Float64Array, values: Float64Array) => void;
+  /**
+   * A TEXT column of the rows of the leaf at a scan position as codes of `codes` (NaN for NULL),
+   * as scanNumberColumn; kept beside the leaf by keepCodeColumn.
+   */
+  scanCodeColumn?: (
+    at: ScanPosition,
+    column: number,
+    codes: StringCodes,
+  ) =>
+    { readonly locations: Float64Array; readonly values: Float64Array; trustedOn: object | null } | undefined;
+  keepCodeColumn?: (
+    leaf: MemoLeaf,
+    column: number,
+    codes: StringCodes,
+    locations: Float64Array,
+    values: Float64Array,
+  ) => void;
+  /** The dictionary of a collection's TEXT column the code vectors use (storage/string-codes.ts). */
+  stringCodes?: (collectionId: number, column: number) => StringCodes;
 }

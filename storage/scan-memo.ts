@@ -22,6 +22,7 @@
  * so a leaf of a finished snapshot takes its slots with it.
  */
 import type { MemoLeaf, ScanPosition } from './row-readers';
+import { StringCodes } from './string-codes';
 
 /** The share of the budget the number columns may hold (see the header). */
 const COLUMN_SHARE = 1 / 2;
@@ -41,6 +42,12 @@ class LeafSlots {
    * one, undefined when not built yet.
    */
   columns: (NumberColumn | null | undefined)[] | null = null;
+  /**
+   * By column number: the codes of a TEXT column's values (storage/string-codes.ts, see
+   * codeColumn), and the dictionary each was numbered by.
+   */
+  codes: (NumberColumn | null | undefined)[] | null = null;
+  codeDicts: (StringCodes | undefined)[] | null = null;
   /** Bytes of the column vectors held, and whether the leaf is in `columnOrder`. */
   columnBytes = 0;
   columnsQueued = false;
@@ -79,6 +86,8 @@ export class ScanMemo {
   private columnOrder: LeafSlots[] = [];
   private columnHead = 0;
   private columnTotal = 0;
+  /** stringCodes' dictionaries, by collection id then column. */
+  private dicts = new Map<number, Map<number, StringCodes>>();
 
   constructor(private readonly budgetBytes: number) {}
 
@@ -161,6 +170,8 @@ export class ScanMemo {
       this.columnTotal -= old.columnBytes;
       old.columnBytes = 0;
       old.columns = null;
+      old.codes = null;
+      old.codeDicts = null;
       old.columnsQueued = false;
     }
     if (this.columnHead > 1024 && this.columnHead * 2 > this.columnOrder.length) {
@@ -211,8 +222,59 @@ export class ScanMemo {
     this.addColumnBytes(s, bytes);
   }
 
+  /**
+   * The dictionary numbering the strings of `column` of collection `collectionId` (see
+   * codeColumn): one per column while this memo's epoch lasts.
+   */
+  stringCodes(collectionId: number, column: number): StringCodes {
+    let byColumn = this.dicts.get(collectionId);
+    if (byColumn === undefined) this.dicts.set(collectionId, (byColumn = new Map()));
+    let codes = byColumn.get(column);
+    if (codes === undefined) byColumn.set(column, (codes = new StringCodes()));
+    return codes;
+  }
+
+  /**
+   * Column `column` of the rows of the leaf at `at` as codes of `codes` (NaN for NULL): as
+   * numberColumn, for a column whose values are all strings or NULL. None when a value is
+   * something else or the dictionary is full.
+   */
+  codeColumn(
+    at: ScanPosition,
+    column: number,
+    codes: StringCodes,
+    leafLocations: readonly unknown[],
+  ): NumberColumn | undefined {
+    const leaf = at.leaf;
+    if (leaf === null) return undefined;
+    const s = this.slotsOf(leaf);
+    if (s === undefined) return undefined;
+    let col = s.codes === null || s.codeDicts?.[column] !== codes ? undefined : s.codes[column];
+    if (col === undefined) {
+      col = buildCodes(s, column, codes, leafLocations);
+      if (col === undefined) return undefined;
+      this.setCodes(s, column, codes, col);
+    }
+    return col === null ? undefined : col;
+  }
+
+  /** putNumberColumn for a code vector numbered by `codes`. */
+  putCodeColumn(leaf: MemoLeaf, column: number, codes: StringCodes, col: NumberColumn): void {
+    const s = this.slotsFor(leaf);
+    if (s.codes?.[column] && s.codeDicts?.[column] === codes) return;
+    this.setCodes(s, column, codes, col);
+  }
+
+  private setCodes(s: LeafSlots, column: number, codes: StringCodes, col: NumberColumn | null): void {
+    const kept = col === null ? null : shareLocations(s, col);
+    (s.codes ??= [])[column] = kept;
+    (s.codeDicts ??= [])[column] = codes;
+    if (kept !== null) this.addColumnBytes(s, columnBytes(s, kept));
+  }
+
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
+    this.dicts = new Map();
     this.epoch++;
     this.order = [];
     this.head = 0;
@@ -233,9 +295,9 @@ export class ScanMemo {
  * vectors of one leaf describe the same entries), so the leaf holds them once.
  */
 function shareLocations(s: LeafSlots, col: NumberColumn): NumberColumn {
-  if (s.columns === null) return col;
+  if (s.columns === null && s.codes === null) return col;
   const locs = col.locations;
-  for (const other of s.columns) {
+  for (const other of vectorsOf(s)) {
     if (!other || other.locations === locs) continue;
     const o = other.locations;
     if (o.length !== locs.length) continue;
@@ -249,8 +311,45 @@ function shareLocations(s: LeafSlots, col: NumberColumn): NumberColumn {
 
 /** Bytes `col` adds to the leaf: its values, and its locations unless another column holds them. */
 function columnBytes(s: LeafSlots, col: NumberColumn): number {
-  const shared = s.columns !== null && s.columns.some((c) => c && c !== col && c.locations === col.locations);
+  const shared = vectorsOf(s).some((c) => c && c !== col && c.locations === col.locations);
   return col.values.byteLength + (shared ? 0 : col.locations.byteLength);
+}
+
+/** Every vector slot of a leaf, number columns and code columns. */
+function vectorsOf(s: LeafSlots): (NumberColumn | null | undefined)[] {
+  return s.codes === null ? (s.columns ?? []) : s.columns === null ? s.codes : [...s.columns, ...s.codes];
+}
+
+/**
+ * The code vector of `column` over a leaf whose every entry has its row memoized: null when a
+ * value is neither a string nor NULL, a row lacks the column or `codes` is full; undefined while
+ * rows are missing.
+ */
+function buildCodes(
+  s: LeafSlots,
+  column: number,
+  codes: StringCodes,
+  leafLocations: readonly unknown[],
+): NumberColumn | null | undefined {
+  const n = leafLocations.length;
+  if (s.locations.length < n) return undefined;
+  const locations = new Float64Array(n);
+  const values = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const loc = leafLocations[k];
+    if (typeof loc !== 'number' || s.locations[k] !== loc) return undefined;
+    const row = s.rows[k];
+    if (row.length <= column) return null;
+    const v = row[column];
+    if (typeof v === 'string') {
+      const code = codes.code(v);
+      if (code < 0) return null;
+      values[k] = code;
+    } else if (v === null) values[k] = NaN;
+    else return null;
+    locations[k] = loc;
+  }
+  return { locations, values, trustedOn: null };
 }
 
 /**
