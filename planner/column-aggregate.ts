@@ -46,7 +46,7 @@ export function foldedColumn(a: AggregateNode['aggregates'][number]): number | n
 }
 
 /** The column each aggregate folds (-1: COUNT(*)), or null when one cannot be folded. */
-function foldedColumns(node: AggregateNode): number[] | null {
+function foldedColumns(node: AggregateNode, filtered: boolean): number[] | null {
   if (!node.bareUnread || node.groupBy.length !== 0) return null;
   const out: number[] = [];
   for (const a of node.aggregates) {
@@ -54,7 +54,9 @@ function foldedColumns(node: AggregateNode): number[] | null {
     if (c === null) return null;
     out.push(c);
   }
-  return out.some((c) => c >= 0) ? out : null;
+  // COUNT(*) alone folds a filter's passing runs (a count per leaf instead of a row each); over
+  // a whole table the tree's size answers it (execute.ts countsWholeTable).
+  return filtered || out.some((c) => c >= 0) ? out : null;
 }
 
 /**
@@ -125,7 +127,7 @@ export function columnAggregate(
   walk: PkWalk | null,
   predicate: Expr | KeySetFilter | null,
 ): Source | null {
-  const columns = foldedColumns(node);
+  const columns = foldedColumns(node, predicate !== null);
   const scanRowWhere = env.scanRowWhere;
   if (columns === null || walk === null || !scanRowWhere) return null;
   const read = [...new Set(columns.filter((c) => c >= 0))];
