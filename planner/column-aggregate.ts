@@ -24,6 +24,7 @@ import type { KeySetFilter, PkWalk, RunSink } from './filtered-scan';
 import { columnsOf } from './expr-columns';
 import { source } from './source';
 import type { ExecEnv, Source } from './execute';
+import type { StringCodes } from '../storage/string-codes';
 
 type AggregateNode = Extract<PhysicalPlan, { kind: 'Aggregate' }>;
 
@@ -83,6 +84,8 @@ export function foldScan(
   columns: readonly number[],
   /** The scanned collection's id: its TEXT columns' codes may serve the filter. */
   collectionId: number,
+  /** The dictionary of each TEXT column of `read` to be read as codes (a grouping by its values). */
+  textCodes: ReadonlyMap<number, StringCodes> | null = null,
 ): FoldScan | null {
   const prepared = predicate !== null && 'numbers' in predicate ? predicate : null;
   const expr = prepared === null ? (predicate as Expr | null) : null;
@@ -93,7 +96,7 @@ export function foldScan(
       : numberTests(expr, env, collectionId);
   const predColumns = prepared ? prepared.columns : expr === null ? [] : columnsOf(expr);
   if (numbers === null || predColumns === null) return null;
-  const { tests, terms } = numbers.withColumns(read);
+  const { tests, terms } = numbers.withColumns(read, textCodes);
   // The rows the filter tests fill the scan memo's vectors: they must hold the folded columns too.
   const tested = [...new Set([...predColumns, ...read])].sort((a, b) => a - b);
   return {

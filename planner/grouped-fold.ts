@@ -8,7 +8,8 @@
  * entries, (key, primary key) in key order, number the distinct keys in order, and a dense array
  * maps each integer primary key to its group (kept per index content). Without one, a key column
  * of numbers groups by its own values (a Map from value to group; NULL, NaN in the vectors, is one
- * group). The primary-key walk then hands the aggregates' columns and the column that finds the
+ * group), a TEXT key column by its dictionary codes (storage/string-codes.ts), each code's group
+ * found once by its string. The primary-key walk then hands the aggregates' columns and the column that finds the
  * group as vectors where the scan has them (the scan memo of a warm leaf, the column page beside
  * a cold page; planner/column-aggregate.ts folds whole tables the same way) and rows elsewhere, in
  * primary-key order, so each group adds its values in the order SQLite does (its index walk, or
@@ -18,10 +19,11 @@
  * Applies when the GROUP BY is one top-level column without a collation, either covered by a plain
  * single-column index (not partial, not on expressions) with one entry per row and an integer
  * primary key dense enough for the array (its keys at most 4× the row count, plus 4096, apart),
- * or INTEGER / REAL; every aggregate folds (column-aggregate.ts foldedColumn); and the input is a
+ * or INTEGER / REAL / TEXT; every aggregate folds (column-aggregate.ts foldedColumn); and the input is a
  * primary-key walk, filtered or not. Anything else: null, and the caller aggregates rows.
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
+import type { StringCodes } from '../storage/string-codes';
 import { compareValues } from '../storage/compare';
 import type { NumberFolder } from './aggregates';
 import { foldScan, foldedColumn, numberFolders } from './column-aggregate';
@@ -241,6 +243,49 @@ function valueGrouper(keySlot: number, column: number, maxGroups: number): Group
 }
 
 /**
+ * Groups by the strings of a TEXT column, from its codes in vectors (`keySlot` among the sink's)
+ * and from its values in rows: each code's group is remembered, so a vector entry costs an array
+ * read; groups are numbered by string, so the two ways agree. NULL is a group of its own.
+ */
+function codeGrouper(keySlot: number, column: number, codes: StringCodes, maxGroups: number): Grouper {
+  const strings = valueGrouper(keySlot, column, maxGroups);
+  // Per code, its group plus one (0: not met yet).
+  let byCode = new Int32Array(64);
+  let nullGroup = -1;
+  const groupOfCode = (v: number): number => {
+    if (v !== v) return nullGroup < 0 ? (nullGroup = strings.rowGroup([])) : nullGroup;
+    if (v >= byCode.length) {
+      const grown = new Int32Array(Math.max(2 * byCode.length, v + 1));
+      grown.set(byCode);
+      byCode = grown;
+    }
+    const known = byCode[v];
+    if (known > 0) return known - 1;
+    const g = strings.rowGroup(keyRow(column, codes.strings[v]));
+    byCode[v] = g + 1;
+    return g;
+  };
+  return {
+    get size() {
+      return strings.size;
+    },
+    runGroups(values, n, out) {
+      const col = values[keySlot];
+      for (let i = 0; i < n; i++) out[i] = groupOfCode(col[i]);
+    },
+    rowGroup: (row) => strings.rowGroup(row),
+    ordered: () => strings.ordered(),
+  };
+}
+
+/** A row holding only `value` at `column` (what a Grouper's rowGroup reads). */
+function keyRow(column: number, value: unknown): unknown[] {
+  const row = new Array<unknown>(column + 1).fill(null);
+  row[column] = value;
+  return row;
+}
+
+/**
  * The GROUP BY's rows folded from the index's grouping and the walk's column vectors, or null
  * when the aggregate or its input is not of the kind folded (the caller runs aggregateRows). The
  * primary keys' density is known only once the walk starts: `otherwise` then makes the rows.
@@ -258,9 +303,14 @@ export function groupedFold(
   if (g.kind !== 'column' || g.sub.length !== 0 || valueCollation(g) !== undefined) return null;
   const coll = walk.coll;
   const pkColumn = coll.compiled.pkColumn;
-  // Grouped by an index on the key, or by the key's own values when it is a number column.
+  // Grouped by an index on the key, or by the key's own values when it is a number column, or
+  // by its dictionary codes (storage/string-codes.ts) when it is a TEXT one.
   const ix = plainIndexOn(coll, g.column);
-  if (ix === undefined && g.type !== 'integer' && g.type !== 'real') return null;
+  const textCodes =
+    ix === undefined && g.type === 'text' && env.scanCodeColumn && env.stringCodes
+      ? env.stringCodes(coll.meta.id, g.column)
+      : null;
+  if (ix === undefined && g.type !== 'integer' && g.type !== 'real' && textCodes === null) return null;
   const folded = node.aggregates.map(foldedColumn);
   if (folded.some((c) => c === null)) return null;
   const columns = folded as number[];
@@ -274,6 +324,7 @@ export function groupedFold(
     [...new Set([finder, ...columns.filter((c) => c >= 0)])],
     columns,
     coll.meta.id,
+    textCodes === null ? null : new Map([[g.column, textCodes]]),
   );
   if (scan === null || numberFolders(node, scan.compiled) === null) return null;
   const { tests, terms, tested, pred, compiled, slot } = scan;
@@ -342,7 +393,11 @@ export function groupedFold(
     if (rows === null) {
       if (ix === undefined) {
         try {
-          rows = fold(valueGrouper(0, g.column, maxGroups));
+          rows = fold(
+            textCodes === null
+              ? valueGrouper(0, g.column, maxGroups)
+              : codeGrouper(0, g.column, textCodes, maxGroups),
+          );
         } catch (err) {
           if (!(err instanceof TooManyGroups)) throw err;
           groupedFoldStats.gaveWay++;

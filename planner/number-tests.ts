@@ -13,6 +13,7 @@ import type { ExecEnv } from './execute';
 import { vectorTest, PASS, REJECT, UNSAFE } from './vector-expr';
 import type { VectorTest } from './vector-expr';
 import { CodeSet, textColumnOf } from './text-codes';
+import type { StringCodes } from '../storage/string-codes';
 
 /**
  * A term's column as NumberTests holds it: a TEXT column's codes (planner/text-codes.ts) are
@@ -339,20 +340,27 @@ export class NumberTests {
    * These tests plus a term reading each of `columns` (a column already tested is read from its
    * term): the vectors then carry the columns a RunSink folds. `terms[i]` is column i's term.
    */
-  withColumns(columns: readonly number[]): { tests: NumberTests; terms: Int32Array } {
+  withColumns(
+    columns: readonly number[],
+    /** The dictionary of each TEXT column among `columns` to be read as codes. */
+    textCodes: ReadonlyMap<number, StringCodes> | null = null,
+  ): { tests: NumberTests; terms: Int32Array } {
     const cols = Array.from(this.columns);
     const ops = this.ops.slice();
     const values = Array.from(this.values);
     const sets = this.sets.slice();
     const terms = new Int32Array(columns.length);
     columns.forEach((c, i) => {
-      let t = cols.indexOf(c);
+      const codes = textCodes?.get(c);
+      // A filter's term on the same TEXT column reads the same codes.
+      const id = codes === undefined ? c : codeColumn(c);
+      let t = cols.indexOf(id);
       if (t < 0) {
         t = cols.length;
-        cols.push(c);
+        cols.push(id);
         ops.push('any');
         values.push(0);
-        sets[t] = null;
+        sets[t] = codes === undefined ? null : new CodeSet(codes, c, null, null);
       }
       terms[i] = t;
     });

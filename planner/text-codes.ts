@@ -61,10 +61,11 @@ export class CodeSet {
   constructor(
     readonly codes: StringCodes,
     private readonly column: number,
-    conjunct: Expr,
-    ctx: ExecContext,
+    /** null: a column read, not tested (an 'any' term's: membership is never asked). */
+    conjunct: Expr | null,
+    ctx: ExecContext | null,
   ) {
-    this.pred = compilePredicate(conjunct, ctx);
+    this.pred = conjunct && ctx ? compilePredicate(conjunct, ctx) : () => true;
     this.row = new Array<unknown>(column + 1).fill(null);
   }
 

@@ -14,8 +14,10 @@ import fc from 'fast-check';
 import { connect } from '../../src/index';
 import { RowReader } from '../../storage/row-reader';
 import { StringCodes, codesPolicy } from '../../storage/string-codes';
+import { groupedFoldStats } from '../../planner/grouped-fold';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
+const inOrder = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r));
 
 const STATUSES = ['new', 'paid', 'shipped', 'returned', 'cancelled'];
 
@@ -136,6 +138,8 @@ const NUMBER_TERMS = ['n > 5', 'n % 3 = 1', 'n IS NULL', 'n < ?'];
 interface Query {
   terms: { text: boolean; at: number; column: number; param: number }[];
   aggregate: boolean;
+  /** GROUP BY column a, b or c (an index of them), or -1 for none. */
+  groupBy: number;
 }
 
 const query = fc.record({
@@ -149,6 +153,7 @@ const query = fc.record({
     { minLength: 1, maxLength: 3 },
   ),
   aggregate: fc.boolean(),
+  groupBy: fc.integer({ min: -1, max: 2 }),
 });
 
 function sqlOf(q: Query): { sql: string; params: unknown[] } {
@@ -162,6 +167,10 @@ function sqlOf(q: Query): { sql: string; params: unknown[] } {
     return term;
   });
   const where = parts.join(' AND ');
+  if (q.groupBy >= 0) {
+    const g = ['a', 'b', 'c'][q.groupBy];
+    return { sql: `SELECT ${g}, count(*), sum(n), min(n) FROM t WHERE ${where} GROUP BY ${g}`, params };
+  }
   const sql = q.aggregate
     ? `SELECT count(*), sum(n) FROM t WHERE ${where}`
     : `SELECT id, a, b, c, n FROM t WHERE ${where}`;
@@ -203,12 +212,14 @@ function runProperty(file: boolean, runs: number, seed: number): void {
           const same = (): void => {
             for (const q of queries) {
               const { sql, params } = sqlOf(q);
-              // Twice: the first pass fills the code vectors, the second tests them.
+              // Twice: the first pass fills the code vectors, the second tests them. Groups come
+              // out in SQLite's order.
+              const order = q.groupBy >= 0 ? inOrder : bag;
               for (let k = 0; k < 2; k++)
-                expect({ sql, params, rows: bag(cur.execute(sql, params).fetchAll()) }).toEqual({
+                expect({ sql, params, rows: order(cur.execute(sql, params).fetchAll()) }).toEqual({
                   sql,
                   params,
-                  rows: bag(
+                  rows: order(
                     sqlite
                       .prepare(sql)
                       .raw(true)
@@ -248,7 +259,42 @@ function runProperty(file: boolean, runs: number, seed: number): void {
 }
 
 test('text filters agree with SQLite through collations, NULLs, writes and rollback (in memory)', () => {
+  const before = groupedFoldStats.folded;
   runProperty(false, 60, 20261205);
+  // GROUP BY a (no collation) folded from its codes at least once.
+  expect(groupedFoldStats.folded).toBeGreaterThan(before);
+});
+
+test('GROUP BY a TEXT column folds its code vectors: no row read once they are filled', () => {
+  const conn = connect(':memory:');
+  const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
+  try {
+    const cur = conn.cursor();
+    cur.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, status TEXT)');
+    cur.executeMany(
+      'INSERT INTO t VALUES (?, ?, ?)',
+      Array.from({ length: 5000 }, (_, i) => [i + 1, i % 100, i % 13 === 0 ? null : STATUSES[(i * 31) % 5]]),
+    );
+    conn.commit();
+    const sql = 'SELECT status, count(*), sum(n) FROM t GROUP BY status';
+    const first = cur.execute(sql).fetchAll();
+    spy.mockClear();
+    const folded = groupedFoldStats.vectorEntries;
+    expect(cur.execute(sql).fetchAll()).toEqual(first);
+    expect(spy.mock.calls.length).toBe(0);
+    expect(groupedFoldStats.vectorEntries - folded).toBe(5000);
+    expect(first.map((r) => (r as unknown[])[0])).toEqual([
+      null,
+      'cancelled',
+      'new',
+      'paid',
+      'returned',
+      'shipped',
+    ]);
+  } finally {
+    spy.mockRestore();
+    conn.close();
+  }
 });
 
 test('text filters agree with SQLite over a file, through checkpoints', () => {
