@@ -22,10 +22,12 @@
  * so a leaf of a finished snapshot takes its slots with it.
  */
 import type { MemoLeaf, ScanPosition } from './row-readers';
-import { StringCodes } from './string-codes';
+import { CodePool, StringCodes } from './string-codes';
 
 /** The share of the budget the number columns may hold (see the header). */
 const COLUMN_SHARE = 1 / 2;
+/** The share the TEXT columns' dictionaries may hold together (storage/string-codes.ts). */
+const CODES_SHARE = 1 / 16;
 
 class LeafSlots {
   /** The memo and the generation of it (see ScanMemo.clear) these slots belong to. */
@@ -86,10 +88,13 @@ export class ScanMemo {
   private columnOrder: LeafSlots[] = [];
   private columnHead = 0;
   private columnTotal = 0;
-  /** stringCodes' dictionaries, by collection id then column. */
+  /** stringCodes' dictionaries, by collection id then column, and the heap they share. */
   private dicts = new Map<number, Map<number, StringCodes>>();
+  private pool: CodePool;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(private readonly budgetBytes: number) {
+    this.pool = new CodePool(budgetBytes * CODES_SHARE);
+  }
 
   private slotsOf(leaf: MemoLeaf): LeafSlots | undefined {
     const s = leaf.memo;
@@ -230,7 +235,7 @@ export class ScanMemo {
     let byColumn = this.dicts.get(collectionId);
     if (byColumn === undefined) this.dicts.set(collectionId, (byColumn = new Map()));
     let codes = byColumn.get(column);
-    if (codes === undefined) byColumn.set(column, (codes = new StringCodes()));
+    if (codes === undefined) byColumn.set(column, (codes = new StringCodes(this.pool)));
     return codes;
   }
 
@@ -275,6 +280,7 @@ export class ScanMemo {
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
     this.dicts = new Map();
+    this.pool = new CodePool(this.budgetBytes * CODES_SHARE);
     this.epoch++;
     this.order = [];
     this.head = 0;
@@ -284,9 +290,9 @@ export class ScanMemo {
     this.columnTotal = 0;
   }
 
-  /** Bytes of rows and column vectors held (tests). */
+  /** Bytes of rows, column vectors and dictionaries held (tests). */
   get bytes(): number {
-    return this.total + this.columnTotal;
+    return this.total + this.columnTotal + this.pool.used;
   }
 }
 

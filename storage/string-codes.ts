@@ -19,27 +19,44 @@ export const codesPolicy = {
   maxChars: 1 << 20,
 };
 
+/**
+ * The heap all dictionaries of one scan memo may take together (a share of its budget): entries
+ * are never dropped while the memo's epoch lasts, so past it every dictionary stops growing.
+ */
+export class CodePool {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
+/** Roughly what a string costs a dictionary on the heap: its characters, its Map entry, its slot. */
+function entryBytes(s: string): number {
+  return 2 * s.length + 64;
+}
+
 export class StringCodes {
   private readonly byString = new Map<string, number>();
   /** The string of each code. */
   readonly strings: string[] = [];
   private chars = 0;
 
-  /** The code of `s`, numbering it when new; -1 when the dictionary is full. */
+  constructor(private readonly pool: CodePool = new CodePool(Infinity)) {}
+
+  /** The code of `s`, numbering it when new; -1 when the dictionary (or its pool) is full. */
   code(s: string): number {
     const known = this.byString.get(s);
     if (known !== undefined) return known;
-    if (this.strings.length >= codesPolicy.maxStrings || this.chars + s.length > codesPolicy.maxChars)
+    const bytes = entryBytes(s);
+    if (
+      this.strings.length >= codesPolicy.maxStrings ||
+      this.chars + s.length > codesPolicy.maxChars ||
+      this.pool.used + bytes > this.pool.limit
+    )
       return -1;
     const code = this.strings.length;
     this.byString.set(s, code);
     this.strings.push(s);
     this.chars += s.length;
+    this.pool.used += bytes;
     return code;
-  }
-
-  /** Roughly what the dictionary holds on the heap (its strings, their map entries and slots). */
-  get bytes(): number {
-    return 2 * this.chars + 64 * this.strings.length;
   }
 }

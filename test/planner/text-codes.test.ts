@@ -13,7 +13,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import { RowReader } from '../../storage/row-reader';
-import { StringCodes, codesPolicy } from '../../storage/string-codes';
+import { CodePool, StringCodes, codesPolicy } from '../../storage/string-codes';
+import { ScanMemo } from '../../storage/scan-memo';
 import { groupedFoldStats } from '../../planner/grouped-fold';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
@@ -77,6 +78,28 @@ test('a dictionary stops at its cap and numbers each string once', () => {
   } finally {
     codesPolicy.maxStrings = maxStrings;
   }
+});
+
+test("a memo's dictionaries share one pool: past it none grows, and the memo counts it", () => {
+  const pool = new CodePool(3 * (2 * 5 + 64));
+  const a = new StringCodes(pool);
+  const b = new StringCodes(pool);
+  expect([a.code('aaaaa'), b.code('bbbbb'), a.code('ccccc')]).toEqual([0, 0, 1]);
+  expect([a.code('ddddd'), b.code('eeeee')]).toEqual([-1, -1]);
+  // Strings already numbered keep their codes.
+  expect([a.code('ccccc'), b.code('bbbbb')]).toEqual([1, 0]);
+  expect(pool.used).toBe(3 * (2 * 5 + 64));
+
+  const memo = new ScanMemo(1 << 20);
+  const codes = memo.stringCodes(7, 2);
+  expect(memo.stringCodes(7, 2)).toBe(codes);
+  expect(memo.stringCodes(8, 2)).not.toBe(codes);
+  codes.code('paid');
+  expect(memo.bytes).toBe(2 * 4 + 64);
+  // A new epoch starts with new dictionaries and an empty pool.
+  memo.clear();
+  expect(memo.bytes).toBe(0);
+  expect(memo.stringCodes(7, 2)).not.toBe(codes);
 });
 
 /** Values that tell collations and comparisons apart. */
