@@ -84,6 +84,7 @@ export interface ExecEnv {
   readonly scanCodeColumn?: RowReaders['scanCodeColumn'];
   readonly keepCodeColumn?: RowReaders['keepCodeColumn'];
   readonly stringCodes?: RowReaders['stringCodes'];
+  readonly scanPageCodeColumn?: RowReaders['scanPageCodeColumn'];
   /** A numeric column of a checkpoint page not decoded (storage/row-readers.ts). */
   readonly scanPageColumn?: RowReaders['scanPageColumn'];
   readonly ctx: ExecContext;

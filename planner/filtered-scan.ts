@@ -74,7 +74,7 @@ export function filteredScan(
   // A count over the whole table counts each leaf not decoded yet from the columns stored beside
   // its page (storage/column-pages.ts) once it needs no row whole: the leaf is never decoded and
   // none of its rows read. `pending` holds the matches counted so (order means nothing to a count).
-  const pageColumn = numbers && (lean || sink) && skipping ? env.scanPageColumn : undefined;
+  const pageColumn = numbers && (lean || sink) && skipping && env.scanPageColumn ? env : undefined;
   let pending = 0;
   // A run sink takes every entry its vectors describe, a leaf at a time (see RunSink).
   const runs = sink && numbers && skipping ? new RunBuffer(sink, numbers) : null;

@@ -119,6 +119,7 @@ export class LeafFill {
 /** Where a scan finds and keeps a leaf's vectors (ExecEnv's readers). */
 export type VectorKeepers = Pick<RowReaders, 'keepNumberColumn' | 'keepCodeColumn'>;
 export type VectorSources = Pick<RowReaders, 'scanNumberColumn' | 'scanCodeColumn'>;
+export type PageSources = Pick<RowReaders, 'scanPageColumn' | 'scanPageCodeColumn'>;
 
 /** Entries a leaf or a checkpoint page holds at most, usually (buffers grow past it). */
 const FIRST_SIZE = 1024;
@@ -188,12 +189,15 @@ export class NumberTests {
    * The values of a page not decoded (RowReaders.scanPageColumn), one per term, or null when a
    * column has none: they describe the page's entries exactly, in order.
    */
-  pageVectors(page: object, columnOf: NonNullable<RowReaders['scanPageColumn']>): Float64Array[] | null {
+  pageVectors(page: object, sources: PageSources): Float64Array[] | null {
     const out: Float64Array[] = [];
     for (let i = 0; i < this.columns.length; i++) {
-      // A TEXT column's codes are never stored beside a page.
-      if (this.columns[i] < 0) return null;
-      const v = columnOf(page, this.columns[i]);
+      const c = this.columns[i];
+      // A TEXT column's codes come from its DICT column (format 1.5), numbers from theirs.
+      const v =
+        c >= 0
+          ? sources.scanPageColumn?.(page, c)
+          : sources.scanPageCodeColumn?.(page, codeColumn(c), (this.sets[i] as CodeSet).codes);
       if (v === undefined) return null;
       out.push(v);
     }

@@ -100,6 +100,7 @@ abstract class StoreReaders {
   readonly scanCodeColumn: ExecEnv['scanCodeColumn'];
   readonly keepCodeColumn: ExecEnv['keepCodeColumn'];
   readonly stringCodes: ExecEnv['stringCodes'];
+  readonly scanPageCodeColumn: ExecEnv['scanPageCodeColumn'];
   readonly scanPageColumn: ExecEnv['scanPageColumn'];
 
   constructor(readers: RowReaders) {
@@ -112,6 +113,7 @@ abstract class StoreReaders {
     this.scanCodeColumn = readers.scanCodeColumn;
     this.keepCodeColumn = readers.keepCodeColumn;
     this.stringCodes = readers.stringCodes;
+    this.scanPageCodeColumn = readers.scanPageCodeColumn;
     this.scanPageColumn = readers.scanPageColumn;
   }
 }

@@ -35,6 +35,8 @@ export const FIXTURE_FIELDS: FieldDescriptor[] = [
     },
   },
   { path: 'status', type: { enum: ['active', 'banned'] } },
+  // Since 1.5: a string field of three values, which checkpoints store as a DICT column.
+  { path: 'tier', type: 'string' },
 ];
 
 export function fixtureRow(i: number): Record<string, unknown> {
@@ -52,6 +54,7 @@ export function fixtureRow(i: number): Record<string, unknown> {
     tags: i % 4 === 0 ? [] : ['t', `x${i}`],
     address: { city: i % 2 ? 'Oslo' : 'Lima', zip: i % 5 ? `${1000 + i}` : null },
     status: i % 7 === 0 ? 'banned' : 'active',
+    tier: ['gold', 'silver', 'bronze'][i % 3],
   };
 }
 

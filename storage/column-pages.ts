@@ -27,10 +27,13 @@ import type { GrowableBuffer } from './growable-buffer';
 import type { CollectionMeta } from './collection-state';
 import type { NormalizedField } from './schema/normalize';
 import { FormatError } from '../src/errors';
+import type { StringCodes } from './string-codes';
 
 export const COLUMN_F64 = 1;
 export const COLUMN_INTS = 2;
 export const COLUMN_DECIMAL = 3;
+/** A TEXT column as a page dictionary and a code per row (format 1.5). */
+export const COLUMN_DICT = 4;
 /** The largest DECIMAL scale: 10^9 keeps values below 2^51 up to ~2.2 million. */
 const MAX_SCALE = 9;
 
@@ -57,6 +60,28 @@ export interface NumericField {
   readonly integer: boolean;
   readonly unsigned: boolean;
   readonly nullable: boolean;
+}
+
+/** Top-level string fields, optional or not: what a DICT column may hold (format 1.5). */
+export function textFields(fields: readonly NormalizedField[]): number[] {
+  const out: number[] = [];
+  fields.forEach((f, field) => {
+    const base = f.type.kind === 'optional' ? f.type.of : f.type;
+    if (base.kind === 'string') out.push(field);
+  });
+  return out;
+}
+
+/**
+ * A page's TEXT column is stored only when it has at most one distinct string per this many rows
+ * (a status, a country: a byte or two a row); a key or free text would copy the column.
+ */
+const DICT_ROWS_PER_STRING = 4;
+
+/** A page's DICT column: its distinct strings and, per row, 0 for NULL or 1 + a string's index. */
+export interface TextColumn {
+  readonly strings: readonly string[];
+  readonly codes: Uint32Array;
 }
 
 export function numericFields(fields: readonly NormalizedField[]): NumericField[] {
@@ -167,12 +192,17 @@ function intsFit(values: Float64Array): boolean {
 export function encodeColumnPage(
   out: GrowableBuffer,
   count: number,
-  columns: readonly { field: number; values: Float64Array }[],
+  columns: readonly ({ field: number; values: Float64Array } | { field: number; text: TextColumn })[],
 ): void {
   putVarint(out, count);
   putVarint(out, columns.length);
-  for (const { field, values } of columns) {
-    putVarint(out, field);
+  for (const column of columns) {
+    putVarint(out, column.field);
+    if ('text' in column) {
+      putDict(out, column.text, count);
+      continue;
+    }
+    const { values } = column;
     const ints = intsFit(values);
     const scale = ints ? 0 : decimalScale(values);
     const tagAt = out.reserve(scale > 0 ? 2 : 1); // before reading out.buf: reserve may replace it
@@ -187,6 +217,74 @@ export function encodeColumnPage(
       for (let i = 0; i < count; i++) out.buf.writeDoubleLE(values[i], at + 8 * i);
     }
   }
+}
+
+/** A DICT column: tag, body length, then the strings (length-prefixed UTF-8) and the codes. */
+function putDict(out: GrowableBuffer, text: TextColumn, count: number): void {
+  const body: Buffer[] = [];
+  let bytes = 0;
+  const head = Buffer.allocUnsafe(10);
+  const varint = (v: number): void => {
+    let n = 0;
+    while (v >= 0x80) {
+      head[n++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    head[n++] = v;
+    const b = Buffer.from(head.subarray(0, n));
+    body.push(b);
+    bytes += n;
+  };
+  varint(text.strings.length);
+  for (const s of text.strings) {
+    const utf8 = Buffer.from(s, 'utf8');
+    varint(utf8.length);
+    body.push(utf8);
+    bytes += utf8.length;
+  }
+  for (let i = 0; i < count; i++) varint(text.codes[i]);
+  const tagAt = out.reserve(1);
+  out.buf[tagAt] = COLUMN_DICT;
+  putVarint(out, bytes);
+  for (const b of body) {
+    const at = out.reserve(b.length);
+    out.buf.set(b, at);
+  }
+}
+
+/**
+ * Decode a DICT column's body (`columnBodies` found it): every defect — a string or a code past
+ * the body, a code naming no string, bytes left over — is a FormatError at `offset`.
+ */
+export function decodeTextColumn(
+  buf: Uint8Array,
+  body: readonly [number, number, number, number],
+  count: number,
+  offset: number,
+): TextColumn {
+  const [, start, end] = body;
+  const c = cursor;
+  getVarint(buf, start, end, c);
+  if (c.p < 0 || c.v > count) throw corrupt('dictionary header is malformed', offset);
+  const distinct = c.v;
+  const strings: string[] = [];
+  const text = buf instanceof Buffer ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  let p = c.p;
+  for (let k = 0; k < distinct; k++) {
+    getVarint(buf, p, end, c);
+    if (c.p < 0 || c.p + c.v > end) throw corrupt('dictionary string runs past the column', offset);
+    strings.push(text.toString('utf8', c.p, c.p + c.v));
+    p = c.p + c.v;
+  }
+  const codes = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    getVarint(buf, p, end, c);
+    if (c.p < 0 || c.v > distinct) throw corrupt('dictionary code is malformed', offset);
+    codes[i] = c.v;
+    p = c.p;
+  }
+  if (p !== end) throw corrupt('dictionary column has bytes left over', offset);
+  return { strings, codes };
 }
 
 const cursor = { v: 0, p: 0 };
@@ -217,7 +315,7 @@ export function columnBodies(buf: Uint8Array, offset: number, count: number): Co
     if (field <= last) throw corrupt('columns out of order', offset);
     last = field;
     const tag = buf[c.p];
-    if (tag !== COLUMN_F64 && tag !== COLUMN_INTS && tag !== COLUMN_DECIMAL)
+    if (tag !== COLUMN_F64 && tag !== COLUMN_INTS && tag !== COLUMN_DECIMAL && tag !== COLUMN_DICT)
       throw corrupt(`unknown column tag ${tag}`, offset);
     const scale = tag === COLUMN_DECIMAL && c.p + 1 < end ? buf[c.p + 1] : 0;
     if (tag === COLUMN_DECIMAL && (scale < 1 || scale > MAX_SCALE)) throw corrupt('decimal scale', offset);
@@ -251,10 +349,19 @@ export function decodeColumn(
  * Decode a column page's bytes (checksum already verified) of a page of `count` rows: field →
  * values (NaN for NULL). Every defect is a FormatError at `offset`.
  */
-export function decodeColumnPage(buf: Uint8Array, offset: number, count: number): Map<number, Float64Array> {
-  const out = new Map<number, Float64Array>();
+export function decodeColumnPage(
+  buf: Uint8Array,
+  offset: number,
+  count: number,
+): Map<number, Float64Array | TextColumn> {
+  const out = new Map<number, Float64Array | TextColumn>();
   for (const [field, body] of columnBodies(buf, offset, count))
-    out.set(field, decodeColumn(buf, body, count, offset));
+    out.set(
+      field,
+      body[0] === COLUMN_DICT
+        ? decodeTextColumn(buf, body, count, offset)
+        : decodeColumn(buf, body, count, offset),
+    );
   return out;
 }
 
@@ -364,8 +471,10 @@ export class RowColumnWriter implements ColumnWriter {
     private readonly limit: number,
     readonly collectionId: number,
     private readonly fields: readonly NumericField[],
+    /** String fields stored as DICT columns (format 1.5 files; none in older ones). */
+    private readonly texts: readonly number[] = [],
   ) {
-    this.fieldList = fields.map((f) => f.field);
+    this.fieldList = [...fields.map((f) => f.field), ...texts].sort((a, b) => a - b);
   }
 
   write(out: GrowableBuffer, locations: readonly unknown[], from: number, to: number): boolean {
@@ -388,6 +497,9 @@ export class RowColumnWriter implements ColumnWriter {
     }
     const values = this.fields.map(() => new Float64Array(count));
     const kept = this.fields.map(() => true);
+    const dicts = this.texts.map(() => new Map<string, number>());
+    const codes = this.texts.map(() => new Uint32Array(count));
+    const textKept = this.texts.map(() => true);
     const probe = this.probe;
     for (let i = 0; i < count; i++) {
       const location = locations[from + i] as number;
@@ -410,19 +522,33 @@ export class RowColumnWriter implements ColumnWriter {
         if (err instanceof ColumnReadError) return false;
         throw err;
       } finally {
-        for (let k = 0; k < this.fieldList.length; k++) {
-          const v = probe[this.fieldList[k]];
+        for (let k = 0; k < this.fields.length; k++) {
+          const v = probe[this.fields[k].field];
           if (typeof v === 'number' && v === v) values[k][i] = v;
           else if (v === null) values[k][i] = NaN;
           else kept[k] = false; // missing (an older row), a bigint past 2^53, another type
-          probe[this.fieldList[k]] = undefined;
         }
+        for (let k = 0; k < this.texts.length; k++) {
+          const v = probe[this.texts[k]];
+          if (typeof v === 'string') {
+            const dict = dicts[k];
+            let code = dict.get(v);
+            if (code === undefined) dict.set(v, (code = dict.size + 1));
+            codes[k][i] = code;
+          } else if (v !== null) textKept[k] = false;
+        }
+        for (const f of this.fieldList) probe[f] = undefined;
       }
     }
-    const columns: { field: number; values: Float64Array }[] = [];
+    const columns: ({ field: number; values: Float64Array } | { field: number; text: TextColumn })[] = [];
     this.fields.forEach((f, k) => {
       if (kept[k] && columnFits(values[k], f)) columns.push({ field: f.field, values: values[k] });
     });
+    this.texts.forEach((field, k) => {
+      if (textKept[k] && dicts[k].size * DICT_ROWS_PER_STRING <= count)
+        columns.push({ field, text: { strings: [...dicts[k].keys()], codes: codes[k] } });
+    });
+    columns.sort((a, b) => a.field - b.field);
     encodeColumnPage(out, count, columns);
     return true;
   }
@@ -450,9 +576,14 @@ export function columnWriter(
   store: ByteStore,
   limit: number,
   c: { readonly meta: CollectionMeta },
+  /** Whether the file's version has DICT columns (1.5 on). */
+  text: boolean,
 ): ColumnWriter | null {
   const fields = numericFields(c.meta.schema.fields);
-  return fields.length === 0 ? null : new RowColumnWriter(store, limit, c.meta.id, fields);
+  const texts = text ? textFields(c.meta.schema.fields) : [];
+  return fields.length === 0 && texts.length === 0
+    ? null
+    : new RowColumnWriter(store, limit, c.meta.id, fields, texts);
 }
 
 /** A column of a primary-key page's rows, beside the locations of the entries it describes. */
@@ -491,8 +622,10 @@ export class PageColumns {
   private offset = 0;
   private count = 0;
   private fields: readonly NumericField[] = [];
+  private texts: readonly number[] = [];
   private where: Float64Array | null = null;
   private readonly fieldsOf = new WeakMap<object, NumericField[]>();
+  private readonly textsOf = new WeakMap<object, number[]>();
   private readonly scratch = new Map<number, Float64Array>();
 
   /** Column `field` of the rows of `page`, in entry order (NaN for NULL), or undefined: none. */
@@ -508,6 +641,7 @@ export class PageColumns {
     if (body === undefined) return undefined;
     const f = this.fields.find((x) => x.field === field);
     if (f === undefined) return undefined;
+    if (body[0] === COLUMN_DICT) throw corrupt(`text where column ${field}'s numbers belong`, this.offset);
     let into: Float64Array | null = null;
     if (transient) {
       into = this.scratch.get(field) ?? null;
@@ -522,6 +656,57 @@ export class PageColumns {
     return values;
   }
 
+  /**
+   * TEXT column `field` of the rows of `page` as codes of `dict` (NaN for NULL), in entry order,
+   * or undefined: none stored, the field not a string in the rows' schema, or `dict` full.
+   */
+  codes(
+    page: PageWithColumns,
+    schemaOf: SchemaOf,
+    field: number,
+    dict: StringCodes,
+  ): Float64Array | undefined {
+    if (page !== this.page && !this.load(page, schemaOf)) return undefined;
+    const body = this.bodies.get(field);
+    if (body === undefined || !this.texts.includes(field)) return undefined;
+    if (body[0] !== COLUMN_DICT) throw corrupt(`numbers where column ${field}'s text belongs`, this.offset);
+    const { strings, codes } = decodeTextColumn(this.buf, body, this.count, this.offset);
+    // Page codes are 1 + a string's index; 0 is NULL.
+    const global = new Float64Array(strings.length + 1);
+    global[0] = NaN;
+    for (let k = 0; k < strings.length; k++) {
+      const code = dict.code(strings[k]);
+      if (code < 0) return undefined;
+      global[k + 1] = code;
+    }
+    const out = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = global[codes[i]];
+    return out;
+  }
+
+  /** codes() beside the locations of the page's entries, as column() gives values(). */
+  codeColumn(
+    page: PageWithColumns,
+    locations: readonly unknown[],
+    schemaOf: SchemaOf,
+    field: number,
+    dict: StringCodes,
+  ): PageColumn | undefined {
+    if (locations.length !== page.count) return undefined;
+    const values = this.codes(page, schemaOf, field, dict);
+    return values === undefined
+      ? undefined
+      : { locations: this.locationsOf(locations), values, trustedOn: null };
+  }
+
+  private locationsOf(locations: readonly unknown[]): Float64Array {
+    if (this.where === null) {
+      this.where = new Float64Array(this.count);
+      for (let i = 0; i < this.count; i++) this.where[i] = locations[i] as number;
+    }
+    return this.where;
+  }
+
   /** values() beside the locations of the page's entries (`locations`, the decoded leaf's). */
   column(
     page: PageWithColumns,
@@ -532,11 +717,7 @@ export class PageColumns {
     if (locations.length !== page.count) return undefined;
     const values = this.values(page, schemaOf, field);
     if (values === undefined) return undefined;
-    if (this.where === null) {
-      this.where = new Float64Array(this.count);
-      for (let i = 0; i < this.count; i++) this.where[i] = locations[i] as number;
-    }
-    return { locations: this.where, values, trustedOn: null };
+    return { locations: this.locationsOf(locations), values, trustedOn: null };
   }
 
   /**
@@ -574,6 +755,12 @@ export class PageColumns {
       fields = numericFields(compiled.schema.fields);
       this.fieldsOf.set(compiled, fields);
     }
+    let texts = this.textsOf.get(compiled);
+    if (texts === undefined) {
+      texts = textFields(compiled.schema.fields);
+      this.textsOf.set(compiled, texts);
+    }
+    this.texts = texts;
     this.buf = this.windowed(page.source.store, extent);
     this.bodies = columnBodies(this.buf, extent.offset, page.count);
     this.offset = extent.offset;
@@ -593,6 +780,7 @@ export function checkColumnPages(
   fields: readonly NormalizedField[],
 ): number {
   const numeric = numericFields(fields);
+  const texts = textFields(fields);
   let checked = 0;
   forEachLeaf((page) => {
     const p = page as Partial<PageWithColumns> | null;
@@ -601,6 +789,16 @@ export function checkColumnPages(
     const buf = readColumnPage(p.source.store, extent, Buffer.alloc(0));
     const count = p.count as number;
     for (const [field, body] of columnBodies(buf, extent.offset, count)) {
+      // A column of the other kind than its field's is what a scan reports as damage too.
+      if (
+        (body[0] === COLUMN_DICT) !== texts.includes(field) &&
+        (texts.includes(field) || numeric.some((x) => x.field === field))
+      )
+        throw corrupt(`column ${field} does not hold its field's kind of values`, extent.offset);
+      if (body[0] === COLUMN_DICT) {
+        decodeTextColumn(buf, body, count, extent.offset);
+        continue;
+      }
       const values = decodeColumn(buf, body, count, extent.offset);
       const f = numeric.find((x) => x.field === field);
       if (f && !columnFits(values, f))

@@ -103,7 +103,7 @@ export function writeCompactedCopy(view: ReadView, out: ByteStore): CopyStats {
       },
       5,
       sink,
-      (c) => columnWriter(out, pagesAt, c),
+      (c) => columnWriter(out, pagesAt, c, true),
     ),
   );
   const pages = sink.finish();

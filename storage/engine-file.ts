@@ -62,9 +62,10 @@ export abstract class EngineFile extends EngineTransactions {
     staged.reset();
     const at = this.durableEnd;
     // Files of 1.0 and 1.1 keep the layout their own minor's readers load (packed columns are
-    // 1.1). A 1.2 or 1.3 file becomes 1.4 here: its header says so before the first layout-5
-    // checkpoint is written, and the sync below covers both before the superblock publishes it.
-    if (this.fileMinor === 2 || this.fileMinor === 3) {
+    // 1.1). A 1.2, 1.3 or 1.4 file becomes 1.5 here: its header says so before the first
+    // checkpoint that may hold what only 1.5 readers read (layout 5; DICT columns), and the sync
+    // below covers both before the superblock publishes it.
+    if (this.fileMinor >= 2 && this.fileMinor < FORMAT_MINOR) {
       this.store.writeAt(encodeHeader(), 0);
       this.fileMinor = FORMAT_MINOR;
     }
@@ -85,7 +86,7 @@ export abstract class EngineFile extends EngineTransactions {
         },
         layout,
         sink,
-        (c) => columnWriter(this.store, at, c),
+        (c) => columnWriter(this.store, at, c, this.fileMinor >= 5),
       ),
     );
     // The pages go first: the checkpoint's directory points back into them. Their frame's header

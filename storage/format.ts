@@ -10,9 +10,9 @@ export const FORMAT_MAJOR = 1;
 /**
  * 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames); 1.3:
  * column pages beside the primary-key pages (checkpoint layout 4); 1.4: directory pages, the
- * checkpoint holding only root directories (layout 5).
+ * checkpoint holding only root directories (layout 5); 1.5: TEXT columns in column pages (DICT).
  */
-export const FORMAT_MINOR = 4;
+export const FORMAT_MINOR = 5;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;

@@ -179,6 +179,9 @@ export class StoredPage implements LeafPage<unknown, unknown> {
    * page's rows, which never change.
    */
   keptColumns: Float64Array[] | null = null;
+  /** The same for TEXT columns' codes, with the dictionary each was numbered by (storage/string-codes.ts). */
+  keptCodes: Float64Array[] | null = null;
+  keptCodeDicts: object[] | null = null;
 
   constructor(
     readonly source: PageSource,

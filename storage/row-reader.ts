@@ -412,6 +412,13 @@ export class RowReader {
       page.keptColumns = [];
       return values;
     }
+    const copy = this.keep(values);
+    page.keptColumns[column] = copy;
+    return copy;
+  }
+
+  /** A copy of `values` in the slab of kept page columns, counted in their budget. */
+  private keep(values: Float64Array): Float64Array {
     if (this.slabUsed + values.length > this.slab.length) {
       this.slab = new Float64Array(Math.max(SLAB_VALUES, values.length));
       this.slabUsed = 0;
@@ -420,7 +427,6 @@ export class RowReader {
     copy.set(values);
     this.slabUsed += values.length;
     this.keptBytes += 8 * values.length;
-    (page.keptColumns ??= [])[column] = copy;
     return copy;
   }
 
@@ -444,7 +450,10 @@ export class RowReader {
     return true;
   }
 
-  /** RowReaders.scanCodeColumn: scanNumberColumn for a TEXT column's codes (memoized rows only). */
+  /**
+   * RowReaders.scanCodeColumn: scanNumberColumn for a TEXT column's codes, from the memoized rows
+   * or the DICT column stored beside the leaf's page (format 1.5).
+   */
   scanCodeColumn(
     view: ReadView,
     at: ScanPosition,
@@ -453,7 +462,40 @@ export class RowReader {
   ): NumberColumn | undefined {
     if (view.store !== this.src.store) return undefined;
     const values = at.leafValues;
-    return values === undefined ? undefined : this.memo.codeColumn(at, column, codes, values);
+    if (values === undefined) return undefined;
+    const memo = this.memo.codeColumn(at, column, codes, values);
+    if (memo !== undefined) return memo;
+    const page = at.leafPage;
+    if (!(page instanceof StoredPage) || page.columns === null || at.leaf === null) return undefined;
+    if (page.source.store !== this.src.store) return undefined;
+    const col = this.pageColumns.codeColumn(page, values, (id) => this.src.schemaOf(id), column, codes);
+    if (col !== undefined) this.memo.putCodeColumn(at.leaf, column, codes, col);
+    return col;
+  }
+
+  /** RowReaders.scanPageCodeColumn: scanPageColumn for a TEXT column's codes (not kept). */
+  scanPageCodeColumn(
+    view: ReadView,
+    page: object,
+    column: number,
+    codes: StringCodes,
+  ): Float64Array | undefined {
+    if (view.store !== this.src.store || !(page instanceof StoredPage) || page.columns === null)
+      return undefined;
+    if (page.source.store !== this.src.store) return undefined;
+    const kept = page.keptCodes?.[column];
+    if (kept !== undefined && page.keptCodeDicts?.[column] === codes) return kept;
+    const values = this.pageColumns.codes(page, (id) => this.src.schemaOf(id), column, codes);
+    // Kept as scanPageColumn keeps numbers: the second time, in the slab, within its budget.
+    if (values === undefined || this.keptBytes + 8 * values.length > this.keptBudget) return values;
+    if (page.keptCodes === null) {
+      page.keptCodes = [];
+      return values;
+    }
+    const copy = this.keep(values);
+    page.keptCodes[column] = copy;
+    (page.keptCodeDicts ??= [])[column] = codes;
+    return copy;
   }
 
   /** RowReaders.keepCodeColumn: keepNumberColumn for a code vector. */
@@ -500,6 +542,7 @@ export class RowReader {
         keepNumberColumn: (leaf, column, locations, values) =>
           this.keepNumberColumn(view, leaf, column, locations, values),
         scanCodeColumn: (at, column, codes) => this.scanCodeColumn(view, at, column, codes),
+        scanPageCodeColumn: (page, column, codes) => this.scanPageCodeColumn(view, page, column, codes),
         keepCodeColumn: (leaf, column, codes, locations, values) =>
           this.keepCodeColumn(view, leaf, column, codes, locations, values),
         stringCodes: (collectionId, column) => this.memo.stringCodes(collectionId, column),

@@ -103,6 +103,8 @@ export interface RowReaders {
     locations: Float64Array,
     values: Float64Array,
   ) => void;
+  /** scanPageColumn for a TEXT column stored as a DICT column: its codes of `codes`. */
+  scanPageCodeColumn?: (page: object, column: number, codes: StringCodes) => Float64Array | undefined;
   /** The dictionary of a collection's TEXT column the code vectors use (storage/string-codes.ts). */
   stringCodes?: (collectionId: number, column: number) => StringCodes;
 }

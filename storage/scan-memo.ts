@@ -28,6 +28,15 @@ import { CodePool, StringCodes } from './string-codes';
 const COLUMN_SHARE = 1 / 2;
 /** The share the TEXT columns' dictionaries may hold together (storage/string-codes.ts). */
 const CODES_SHARE = 1 / 16;
+/**
+ * Their floor, whatever the budget: a cold scan maps a column page's strings through them
+ * (storage/column-pages.ts), so even a reader without caches (`cacheBytes: 0`) needs a few.
+ */
+const CODES_FLOOR = 1 << 20;
+
+function codesLimit(budgetBytes: number): number {
+  return Math.max(CODES_FLOOR, budgetBytes * CODES_SHARE);
+}
 
 class LeafSlots {
   /** The memo and the generation of it (see ScanMemo.clear) these slots belong to. */
@@ -93,7 +102,7 @@ export class ScanMemo {
   private pool: CodePool;
 
   constructor(private readonly budgetBytes: number) {
-    this.pool = new CodePool(budgetBytes * CODES_SHARE);
+    this.pool = new CodePool(codesLimit(budgetBytes));
   }
 
   private slotsOf(leaf: MemoLeaf): LeafSlots | undefined {
@@ -280,7 +289,7 @@ export class ScanMemo {
   /** Forget everything (locations are about to name other rows). */
   clear(): void {
     this.dicts = new Map();
-    this.pool = new CodePool(this.budgetBytes * CODES_SHARE);
+    this.pool = new CodePool(codesLimit(this.budgetBytes));
     this.epoch++;
     this.order = [];
     this.head = 0;

@@ -13,6 +13,7 @@ import { decodePayload } from '../../storage/codec';
 import { FRAME_HEADER_SIZE, FrameKind } from '../../storage/format';
 import { GrowableBuffer } from '../../storage/growable-buffer';
 import { columnFits, decodeColumnPage, encodeColumnPage } from '../../storage/column-pages';
+import type { TextColumn } from '../../storage/column-pages';
 import { listFrames, pageDirectory } from '../helpers/engine-util';
 
 const RUNS = Number(process.env.MV_FUZZ_RUNS ?? 500);
@@ -36,26 +37,44 @@ const value = fc.oneof(
   fc.double({ noNaN: true }),
 );
 
+/**
+ * A DICT column (format 1.5): distinct strings (empty, multi-byte, astral), no more than rows (a
+ * writer stores each string a row holds), and a code per row.
+ */
+const textArb = (count: number): fc.Arbitrary<TextColumn> =>
+  fc
+    .uniqueArray(fc.oneof(fc.string(), fc.constantFrom('', 'é', '😀 x', 'paid')), {
+      maxLength: Math.min(6, count),
+    })
+    .chain((strings) =>
+      fc
+        .array(fc.integer({ min: 0, max: strings.length }), { minLength: count, maxLength: count })
+        .map((codes) => ({ strings, codes: Uint32Array.from(codes) })),
+    );
+
+type Column = { field: number; values: Float64Array } | { field: number; text: TextColumn };
+
 const columnsArb = fc.integer({ min: 0, max: 40 }).chain((count) =>
   fc.tuple(
     fc.constant(count),
-    fc
-      .uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 4 })
-      .chain((fields) =>
-        fc.tuple(
-          ...[...fields]
-            .sort((a, b) => a - b)
-            .map((field) =>
+    fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 4 }).chain((fields) =>
+      fc.tuple(
+        ...[...fields]
+          .sort((a, b) => a - b)
+          .map((field): fc.Arbitrary<Column> =>
+            fc.oneof(
               fc
                 .array(value, { minLength: count, maxLength: count })
                 .map((vs) => ({ field, values: Float64Array.from(vs) })),
+              textArb(count).map((text) => ({ field, text })),
             ),
-        ),
+          ),
       ),
+    ),
   ),
 );
 
-function encoded(count: number, columns: { field: number; values: Float64Array }[]): Buffer {
+function encoded(count: number, columns: Column[]): Buffer {
   const out = new GrowableBuffer(64);
   encodeColumnPage(out, count, columns);
   return Buffer.from(out.view());
@@ -63,13 +82,18 @@ function encoded(count: number, columns: { field: number; values: Float64Array }
 
 const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 });
 
+test('a DICT column encodes as docs/format.md §4.3 shows', () => {
+  const page = encoded(4, [{ field: 4, text: { strings: ['new'], codes: Uint32Array.of(1, 0, 1, 1) } }]);
+  expect(page.toString('hex')).toBe('04010404090103' + '6e6577' + '01000101');
+});
+
 describe('column page decode fuzz', () => {
   test(`encode then decode gives the values back, NULL as NaN, -0 kept (${RUNS})`, () => {
     fc.assert(
       fc.property(columnsArb, ([count, columns]) => {
         const got = decodeColumnPage(encoded(count, columns), 0, count);
         expect([...got.keys()]).toEqual(columns.map((c) => c.field));
-        for (const c of columns) expect(got.get(c.field)).toEqual(c.values);
+        for (const c of columns) expect(got.get(c.field)).toEqual('text' in c ? c.text : c.values);
       }),
       { numRuns: RUNS, seed: 1521 },
     );
@@ -92,6 +116,12 @@ describe('column page decode fuzz', () => {
             for (const [field, values] of got) {
               expect(field).toBeGreaterThan(last);
               last = field;
+              if (!(values instanceof Float64Array)) {
+                // A DICT column: a code per row, each NULL (0) or naming one of its strings.
+                expect(values.codes.length).toBe(asked);
+                for (const code of values.codes) expect(code).toBeLessThanOrEqual(values.strings.length);
+                continue;
+              }
               expect(values.length).toBe(asked);
               // What decodes is a number or NULL per row; the field's type is checked by the caller.
               columnFits(values, { field, integer: false, unsigned: false, nullable: true });

@@ -208,11 +208,12 @@ describe('cold filtered scans', () => {
     const records = listFrames(pristine).filter((f) => f.kind === FrameKind.RECORD_PUT);
     // Row 121 has x = 477.5 (accepted by x > 400), row 122 has x = 14.5 (rejected). The damage
     // is in the last byte, `s`, a column the filter does not read: only the checksum sees it.
-    // A filter on `s` reads every row; one on `x` tests the column pages (format 1.3) and reads
-    // the rows it accepts when it returns them; a count reads none of them.
+    // A filter on `s` and `n` at once reads every row (one on `s` alone tests its DICT column,
+    // format 1.5); one on `x` tests the column pages (format 1.3) and reads the rows it accepts
+    // when it returns them; a count reads none of them.
     for (const [index, sql] of [
       [120, 'SELECT * FROM t WHERE x > 400'],
-      [121, "SELECT count(*) FROM t WHERE s = 's3'"],
+      [121, "SELECT count(*) FROM t WHERE s || n = 's33'"],
       [121, 'SELECT id, s FROM t WHERE n < 1000'],
     ] as [number, string][]) {
       const bytes = Buffer.from(pristine);

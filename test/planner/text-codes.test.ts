@@ -401,3 +401,61 @@ test('code vectors follow DROP, ADD (with a default, rolled back) and RENAME COL
     sqlite.close();
   }
 });
+
+test('a checkpoint keeps a few-valued TEXT column beside its pages: cold filters and GROUP BY read no row', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-text-pages-'));
+  const file = path.join(dir, 'db.modelvault');
+  const sqlite = new BetterSqlite3(':memory:');
+  const spy = jest.spyOn(RowReader.prototype, 'scanRowWhere');
+  try {
+    const ddl = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, status TEXT, note TEXT COLLATE NOCASE)';
+    const rows = Array.from({ length: 4000 }, (_, i) => [
+      i + 1,
+      i % 100,
+      i % 17 === 0 ? null : ['new', 'Paid', 'paid', 'shipped', 'é'][(i * 31) % 5],
+      `note ${i}`,
+    ]);
+    const writer = connect(file);
+    writer.cursor().execute(ddl);
+    writer.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?)', rows);
+    writer.commit();
+    writer.close();
+    sqlite.exec(ddl);
+    const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?)');
+    for (const r of rows) ins.run(...r);
+    const queries = [
+      "SELECT count(*) FROM t WHERE status = 'paid'",
+      "SELECT count(*), sum(n) FROM t WHERE status LIKE 'p%' AND n > 40",
+      'SELECT count(*) FROM t WHERE status IS NULL',
+      'SELECT status, count(*), sum(n) FROM t GROUP BY status',
+    ];
+    for (const sql of queries) {
+      // A fresh reader each time: nothing memoized, no leaf decoded, only column pages.
+      const cold = connect(file, { readOnly: true, cacheBytes: 0 });
+      try {
+        spy.mockClear();
+        expect({ sql, rows: cold.cursor().execute(sql).fetchAll() }).toEqual({
+          sql,
+          rows: sqlite.prepare(sql).raw(true).all(),
+        });
+        expect({ sql, reads: spy.mock.calls.length }).toEqual({ sql, reads: 0 });
+      } finally {
+        cold.close();
+      }
+    }
+    // `note` has a string per row: no DICT column, its filter reads every row.
+    const cold = connect(file, { readOnly: true, cacheBytes: 0 });
+    try {
+      spy.mockClear();
+      const sql = "SELECT count(*) FROM t WHERE note LIKE 'NOTE 1%'";
+      expect(cold.cursor().execute(sql).fetchAll()).toEqual(sqlite.prepare(sql).raw(true).all());
+      expect(spy.mock.calls.length).toBe(4000);
+    } finally {
+      cold.close();
+    }
+  } finally {
+    spy.mockRestore();
+    sqlite.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,16 +13,17 @@ import { FORMAT_MINOR, FRAME_HEADER_SIZE, FrameKind } from '../../storage/format
 import { decodePayload } from '../../storage/codec';
 import { tmpDir } from '../helpers/tmp';
 
-const VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4'];
+const VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.5'];
 /** The checkpoint layout each format version writes (docs/format.md §4). */
-const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 5, '1.3': 5, '1.4': 5 };
-/** The version a file has after its first checkpoint: a 1.2 or 1.3 file becomes 1.4 (§6). */
+const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 5, '1.3': 5, '1.4': 5, '1.5': 5 };
+/** The version a file has after its first checkpoint: a 1.2, 1.3 or 1.4 file becomes 1.5 (§6). */
 const AFTER_CHECKPOINT: Record<string, string> = {
   '1.0': '1.0',
   '1.1': '1.1',
-  '1.2': '1.4',
-  '1.3': '1.4',
-  '1.4': '1.4',
+  '1.2': '1.5',
+  '1.3': '1.5',
+  '1.4': '1.5',
+  '1.5': '1.5',
 };
 
 describe.each(VERSIONS)('format %s fixtures', (version) => {
@@ -63,7 +64,7 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
     again.close();
   });
 
-  test('a checkpoint written into the fixture uses the layout its version reads (1.2 and 1.3 become 1.4)', () => {
+  test('a checkpoint written into the fixture uses the layout its version reads (1.2 to 1.4 become 1.5)', () => {
     const file = copy('all-types.modelvault');
     const db = Database.open(file, { safeIntegers: true });
     db.insert('notes', { key: 'cp', body: 'before a checkpoint' });
