@@ -77,6 +77,8 @@ export function textFields(fields: readonly NormalizedField[]): number[] {
  * (a status, a country: a byte or two a row); a key or free text would copy the column.
  */
 const DICT_ROWS_PER_STRING = 4;
+/** Pages a string field with too many strings on a page is not tried again for. */
+const SKIP_PAGES = 63;
 
 /** A page's DICT column: its distinct strings and, per row, 0 for NULL or 1 + a string's index. */
 export interface TextColumn {
@@ -219,37 +221,32 @@ export function encodeColumnPage(
   }
 }
 
+/** Bytes of `v` as a varint. */
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
 /** A DICT column: tag, body length, then the strings (length-prefixed UTF-8) and the codes. */
 function putDict(out: GrowableBuffer, text: TextColumn, count: number): void {
-  const body: Buffer[] = [];
-  let bytes = 0;
-  const head = Buffer.allocUnsafe(10);
-  const varint = (v: number): void => {
-    let n = 0;
-    while (v >= 0x80) {
-      head[n++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    head[n++] = v;
-    const b = Buffer.from(head.subarray(0, n));
-    body.push(b);
-    bytes += n;
-  };
-  varint(text.strings.length);
-  for (const s of text.strings) {
-    const utf8 = Buffer.from(s, 'utf8');
-    varint(utf8.length);
-    body.push(utf8);
-    bytes += utf8.length;
-  }
-  for (let i = 0; i < count; i++) varint(text.codes[i]);
+  const utf8 = text.strings.map((s) => Buffer.from(s, 'utf8'));
+  let bytes = varintSize(utf8.length);
+  for (const b of utf8) bytes += varintSize(b.length) + b.length;
+  for (let i = 0; i < count; i++) bytes += varintSize(text.codes[i]);
   const tagAt = out.reserve(1);
   out.buf[tagAt] = COLUMN_DICT;
   putVarint(out, bytes);
-  for (const b of body) {
+  putVarint(out, utf8.length);
+  for (const b of utf8) {
+    putVarint(out, b.length);
     const at = out.reserve(b.length);
     out.buf.set(b, at);
   }
+  for (let i = 0; i < count; i++) putVarint(out, text.codes[i]);
 }
 
 /**
@@ -464,7 +461,13 @@ export interface ColumnWriter {
 export class RowColumnWriter implements ColumnWriter {
   private span: Buffer = Buffer.alloc(0);
   private readonly probe: unknown[] = [];
-  private readonly fieldList: number[];
+  private fieldList: number[];
+  /**
+   * Per string field, pages left to skip: a field with too many strings on one page (a key, free
+   * text) is not even decoded for the next SKIP_PAGES pages, which would cost a checkpoint of 1M
+   * rows with three such fields ~40 % more (decoding every string of every row).
+   */
+  private readonly skipping: number[];
 
   constructor(
     private readonly store: ByteStore,
@@ -475,6 +478,14 @@ export class RowColumnWriter implements ColumnWriter {
     private readonly texts: readonly number[] = [],
   ) {
     this.fieldList = [...fields.map((f) => f.field), ...texts].sort((a, b) => a - b);
+    this.skipping = texts.map(() => 0);
+  }
+
+  /** The fields this page's rows are read for: the numeric ones and the string ones not skipped. */
+  private pageFields(): number[] {
+    const texts = this.texts.filter((_, k) => this.skipping[k] === 0);
+    for (let k = 0; k < this.skipping.length; k++) if (this.skipping[k] > 0) this.skipping[k]--;
+    return [...this.fields.map((f) => f.field), ...texts].sort((a, b) => a - b);
   }
 
   write(out: GrowableBuffer, locations: readonly unknown[], from: number, to: number): boolean {
@@ -497,9 +508,11 @@ export class RowColumnWriter implements ColumnWriter {
     }
     const values = this.fields.map(() => new Float64Array(count));
     const kept = this.fields.map(() => true);
+    this.fieldList = this.pageFields();
     const dicts = this.texts.map(() => new Map<string, number>());
+    const maxStrings = Math.floor(count / DICT_ROWS_PER_STRING);
     const codes = this.texts.map(() => new Uint32Array(count));
-    const textKept = this.texts.map(() => true);
+    const textKept = this.texts.map((f) => this.fieldList.includes(f));
     const probe = this.probe;
     for (let i = 0; i < count; i++) {
       const location = locations[from + i] as number;
@@ -529,11 +542,21 @@ export class RowColumnWriter implements ColumnWriter {
           else kept[k] = false; // missing (an older row), a bigint past 2^53, another type
         }
         for (let k = 0; k < this.texts.length; k++) {
+          if (!textKept[k]) continue;
           const v = probe[this.texts[k]];
           if (typeof v === 'string') {
             const dict = dicts[k];
             let code = dict.get(v);
-            if (code === undefined) dict.set(v, (code = dict.size + 1));
+            if (code === undefined) {
+              // Past one string per four rows the column is left out: stop looking (a key column
+              // would otherwise cost a Map entry per row at every checkpoint).
+              if (dict.size >= maxStrings) {
+                textKept[k] = false;
+                this.skipping[k] = SKIP_PAGES;
+                continue;
+              }
+              dict.set(v, (code = dict.size + 1));
+            }
             codes[k][i] = code;
           } else if (v !== null) textKept[k] = false;
         }
@@ -545,8 +568,7 @@ export class RowColumnWriter implements ColumnWriter {
       if (kept[k] && columnFits(values[k], f)) columns.push({ field: f.field, values: values[k] });
     });
     this.texts.forEach((field, k) => {
-      if (textKept[k] && dicts[k].size * DICT_ROWS_PER_STRING <= count)
-        columns.push({ field, text: { strings: [...dicts[k].keys()], codes: codes[k] } });
+      if (textKept[k]) columns.push({ field, text: { strings: [...dicts[k].keys()], codes: codes[k] } });
     });
     columns.sort((a, b) => a.field - b.field);
     encodeColumnPage(out, count, columns);
