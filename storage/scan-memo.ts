@@ -346,25 +346,11 @@ function buildCodes(
   codes: StringCodes,
   leafLocations: readonly unknown[],
 ): NumberColumn | null | undefined {
-  const n = leafLocations.length;
-  if (s.locations.length < n) return undefined;
-  const locations = new Float64Array(n);
-  const values = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const loc = leafLocations[k];
-    if (typeof loc !== 'number' || s.locations[k] !== loc) return undefined;
-    const row = s.rows[k];
-    if (row.length <= column) return null;
-    const v = row[column];
-    if (typeof v === 'string') {
-      const code = codes.code(v);
-      if (code < 0) return null;
-      values[k] = code;
-    } else if (v === null) values[k] = NaN;
-    else return null;
-    locations[k] = loc;
-  }
-  return { locations, values, trustedOn: null };
+  return buildVector(s, column, leafLocations, (v) => {
+    if (v === null) return NaN;
+    const code = typeof v === 'string' ? codes.code(v) : -1;
+    return code < 0 ? undefined : code;
+  });
 }
 
 /**
@@ -376,6 +362,22 @@ function buildColumn(
   column: number,
   leafLocations: readonly unknown[],
 ): NumberColumn | null | undefined {
+  // NaN stands for NULL: a stored NaN (not a value SQL has) keeps the column off the fast path.
+  return buildVector(s, column, leafLocations, (v) =>
+    typeof v === 'number' && !Number.isNaN(v) ? v : v === null ? NaN : undefined,
+  );
+}
+
+/**
+ * `column` of a leaf whose every entry has its row memoized, each value as `numberOf` gives it
+ * (undefined: the leaf can have no such vector, null returned); undefined while rows are missing.
+ */
+function buildVector(
+  s: LeafSlots,
+  column: number,
+  leafLocations: readonly unknown[],
+  numberOf: (v: unknown) => number | undefined,
+): NumberColumn | null | undefined {
   const n = leafLocations.length;
   if (s.locations.length < n) return undefined;
   const locations = new Float64Array(n);
@@ -385,11 +387,9 @@ function buildColumn(
     if (typeof loc !== 'number' || s.locations[k] !== loc) return undefined;
     const row = s.rows[k];
     if (row.length <= column) return null;
-    const v = row[column];
-    // NaN stands for NULL: a stored NaN (not a value SQL has) keeps the column off the fast path.
-    if (typeof v === 'number' && !Number.isNaN(v)) values[k] = v;
-    else if (v === null) values[k] = NaN;
-    else return null;
+    const x = numberOf(row[column]);
+    if (x === undefined) return null;
+    values[k] = x;
     locations[k] = loc;
   }
   return { locations, values, trustedOn: null };
