@@ -1,8 +1,8 @@
 /**
- * Column pages (docs/format.md §4.3, format 1.3): at a checkpoint, the numeric columns of the rows
- * each primary-key page points at are stored beside that page, so a cold filtered scan tests a
- * numeric filter on them (one checksum per page of column data) and reads only the rows it
- * accepts, instead of checksumming and decoding every row frame.
+ * Column pages (docs/format.md §4.3, format 1.3; DICT columns 1.5): at a checkpoint, the numeric
+ * and few-valued string columns of the rows each primary-key page points at are stored beside that
+ * page, so a cold filtered scan tests a filter on them (one checksum per page of column data) and
+ * reads only the rows it accepts, instead of checksumming and decoding every row frame.
  *
  *   column page := count:varint columns:varint column × columns   (fields strictly ascending)
  *   column      := field:varint tag:u8 bytes:varint body[bytes]
@@ -11,10 +11,15 @@
  *                 value's to 0); every value an integer of magnitude ≤ 2^51, no NULL
  *     tag 3 DECIMAL  scale:u8 (1..9) then an INTS body of the values times 10^scale: value i is
  *                 n_i / 10^scale, computed in float64 (prices with cents: 2 or 3 bytes a value)
+ *     tag 4 DICT  (format 1.5) distinct:varint (len:varint utf8)×distinct, then a code:varint
+ *                 per row: 0 NULL, k the k-th string. Written for a string field with at most
+ *                 one distinct string per four rows of the page (planner/text-codes.ts tests a
+ *                 filter on it once per string); a key or free text is left out.
  *
- * A column is stored only when every row of the page holds a number (or NULL) in it: a row
- * written before an ADD COLUMN, a 64-bit integer past 2^53 or a text value leaves the column out
- * of that page, and the scan reads those rows as before. The values are exactly the stored row's,
+ * A number column is stored only when every row of the page holds a number (or NULL) in it (a
+ * DICT column, a string or NULL): a row written before an ADD COLUMN, a 64-bit integer past 2^53
+ * or a value of another type leaves the column out of that page, and the scan reads those rows
+ * as before. The values are exactly the stored row's,
  * so a column page describes only the row versions its page points at.
  */
 import { readExact } from './byte-store';
