@@ -443,6 +443,19 @@ test('a checkpoint keeps a few-valued TEXT column beside its pages: cold filters
         cold.close();
       }
     }
+    // Rows returned: each leaf is decoded, its codes and numbers come from the column pages, and
+    // only the matching rows are read.
+    const rowsSql = "SELECT id, status FROM t WHERE status = 'shipped' AND n < 5";
+    const reader = connect(file, { readOnly: true, cacheBytes: 0 });
+    try {
+      spy.mockClear();
+      const got = reader.cursor().execute(rowsSql).fetchAll();
+      expect(got).toEqual(sqlite.prepare(rowsSql).raw(true).all());
+      expect(got.length).toBeGreaterThan(0);
+      expect(spy.mock.calls.length).toBe(got.length);
+    } finally {
+      reader.close();
+    }
     // `note` has a string per row: no DICT column, its filter reads every row.
     const cold = connect(file, { readOnly: true, cacheBytes: 0 });
     try {
