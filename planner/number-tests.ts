@@ -256,7 +256,7 @@ export class NumberTests {
       for (let t = 0; t < this.columns.length; t++) {
         const x = values[t][p];
         const c = this.columns[t];
-        if (c < 0) row[codeColumn(c)] = (this.sets[t] as CodeSet).valueOf(x);
+        if (c < 0) row[codeColumn(c)] = (this.sets[t] as CodeSet).stringOf(x);
         else row[c] = x === x ? x : null;
       }
       out[p] = (this.slow as (row: Row) => boolean)(row) ? PASS : REJECT;

@@ -87,7 +87,7 @@ export class CodeSet {
   }
 
   /** The value a code stands for (NaN: NULL), for a row rebuilt from vectors. */
-  valueOf(v: number): string | null {
+  stringOf(v: number): string | null {
     return v !== v ? null : this.codes.strings[v];
   }
 

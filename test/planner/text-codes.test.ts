@@ -472,3 +472,37 @@ test('a checkpoint keeps a few-valued TEXT column beside its pages: cold filters
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an arithmetic term the vectors cannot decide exactly rebuilds the row with its text from the codes', () => {
+  // big * 2 leaves the exact range of a double for values near 2^53: those entries are decided by
+  // the whole WHERE on a row rebuilt from the vectors, whose status then comes from its code.
+  const conn = connect(':memory:');
+  const sqlite = new BetterSqlite3(':memory:');
+  try {
+    const cur = conn.cursor();
+    const ddl = 'CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, status TEXT)';
+    cur.execute(ddl);
+    sqlite.exec(ddl);
+    const rows = Array.from({ length: 2000 }, (_, i) => [
+      i + 1,
+      i % 3 === 0 ? 2 ** 52 + i : i,
+      i % 7 === 0 ? null : STATUSES[i % 5],
+    ]);
+    cur.executeMany('INSERT INTO t VALUES (?, ?, ?)', rows);
+    conn.commit();
+    const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?)');
+    for (const r of rows) ins.run(...r);
+    for (const sql of [
+      "SELECT id FROM t WHERE big * 2 > 9007199254740990 AND status = 'paid'",
+      'SELECT count(*) FROM t WHERE big * 2 < 100 AND status IS NULL',
+    ])
+      for (let k = 0; k < 2; k++)
+        expect({ sql, rows: cur.execute(sql).fetchAll() }).toEqual({
+          sql,
+          rows: sqlite.prepare(sql).raw(true).all(),
+        });
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+});
