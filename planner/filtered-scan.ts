@@ -50,7 +50,8 @@ export function filteredScan(
   const pass = (): boolean => true;
   const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
-  const columnOf = numbers && (env.scanNumberColumn || env.scanCodeColumn) ? env : undefined;
+  // Where the leaves' vectors come from: the readers' number and code columns.
+  const sources = numbers && (env.scanNumberColumn || env.scanCodeColumn) ? env : undefined;
   // Kept vectors hold stored values only (a leaf with a defaulted value keeps none): a default
   // belongs to a schema version, and a rolled-back ADD COLUMN can reuse its column number.
   const keep = numbers && (env.keepNumberColumn || env.keepCodeColumn) ? env : undefined;
@@ -74,12 +75,12 @@ export function filteredScan(
   // A count over the whole table counts each leaf not decoded yet from the columns stored beside
   // its page (storage/column-pages.ts) once it needs no row whole: the leaf is never decoded and
   // none of its rows read. `pending` holds the matches counted so (order means nothing to a count).
-  const pageColumn = numbers && (lean || sink) && skipping && env.scanPageColumn ? env : undefined;
+  const pageSources = numbers && (lean || sink) && skipping && env.scanPageColumn ? env : undefined;
   let pending = 0;
   // A run sink takes every entry its vectors describe, a leaf at a time (see RunSink).
   const runs = sink && numbers && skipping ? new RunBuffer(sink, numbers) : null;
   const countLeaf = (page: object): boolean => {
-    const vectors = numbers && pageColumn ? numbers.pageVectors(page, pageColumn) : null;
+    const vectors = numbers && pageSources ? numbers.pageVectors(page, pageSources) : null;
     if (vectors === null || numbers === null) return false;
     pollWork();
     const n = vectors[0].length;
@@ -89,12 +90,12 @@ export function filteredScan(
   };
   const accept = (row: unknown[]): unknown[] => {
     if (lean) whole = false;
-    if (pageColumn && !runs) cur.onColdLeaf = countLeaf;
+    if (pageSources && !runs) cur.onColdLeaf = countLeaf;
     return row;
   };
-  if (runs && pageColumn && numbers)
+  if (runs && pageSources && numbers)
     cur.onColdLeaf = (page) => {
-      const vectors = numbers.pageVectors(page, pageColumn);
+      const vectors = numbers.pageVectors(page, pageSources);
       if (vectors === null) return false;
       pollRows(vectors[0].length);
       runs.takePage(vectors);
@@ -106,11 +107,11 @@ export function filteredScan(
       pollWork();
       if (countsEntries) env.stats.indexEntries++;
       env.stats.rowsRead++;
-      if (numbers && columnOf) {
+      if (numbers && sources) {
         if (cur.leaf !== leaf) {
           if (fill && leaf && keep) fill.keep(leaf, keep);
           leaf = cur.leaf;
-          vectors = numbers.vectors(cur, columnOf);
+          vectors = numbers.vectors(cur, sources);
           trusted = vectors !== null && leaf !== null && cur.frozen && trust(vectors, leaf, cur.leafValues);
           fill = vectors === null && keep && cur.position === 0 ? numbers.fill(cur.leafValues.length) : null;
         }

@@ -817,10 +817,8 @@ export function checkColumnPages(
     const count = p.count as number;
     for (const [field, body] of columnBodies(buf, extent.offset, count)) {
       // A column of the other kind than its field's is what a scan reports as damage too.
-      if (
-        (body[0] === COLUMN_DICT) !== texts.includes(field) &&
-        (texts.includes(field) || numeric.some((x) => x.field === field))
-      )
+      const dict = body[0] === COLUMN_DICT;
+      if ((dict && numeric.some((x) => x.field === field)) || (!dict && texts.includes(field)))
         throw corrupt(`column ${field} does not hold its field's kind of values`, extent.offset);
       if (body[0] === COLUMN_DICT) {
         decodeTextColumn(buf, body, count, extent.offset);

@@ -111,6 +111,11 @@ export class ScanMemo {
     return s instanceof LeafSlots && s.owner === this && s.epoch === this.epoch ? s : undefined;
   }
 
+  /** The slots of the leaf a scan stands on, if it has any. */
+  private slotsAt(at: ScanPosition): LeafSlots | undefined {
+    return at.leaf === null ? undefined : this.slotsOf(at.leaf);
+  }
+
   get(at: ScanPosition): unknown[] | undefined {
     const leaf = at.leaf;
     if (leaf === null) return undefined;
@@ -206,9 +211,7 @@ export class ScanMemo {
     column: number,
     leafLocations: readonly unknown[],
   ): NumberColumn | undefined {
-    const leaf = at.leaf;
-    if (leaf === null) return undefined;
-    const s = this.slotsOf(leaf);
+    const s = this.slotsAt(at);
     if (s === undefined) return undefined;
     let col = s.columns === null ? undefined : s.columns[column];
     if (col === undefined) {
@@ -259,9 +262,7 @@ export class ScanMemo {
     codes: StringCodes,
     leafLocations: readonly unknown[],
   ): NumberColumn | undefined {
-    const leaf = at.leaf;
-    if (leaf === null) return undefined;
-    const s = this.slotsOf(leaf);
+    const s = this.slotsAt(at);
     if (s === undefined) return undefined;
     let col = s.codes === null || s.codeDicts?.[column] !== codes ? undefined : s.codes[column];
     if (col === undefined) {
