@@ -298,6 +298,9 @@ export class Connection<Row = ResultRow> {
     if (this.closed) return;
     for (const cur of [...this.cursors]) cur.close();
     this.closed = true;
+    // A closed handle the application still holds must not keep the database's trees alive
+    // through its lowered statements (they reference collection states).
+    this.cache.clear();
     this.temp.close();
     this.database.close();
   }

@@ -351,8 +351,13 @@ export class Database {
   /** A query builder over collection `name` (see docs/queries.md). */
   collection(name: string): Query {
     this.state(name);
+    const live = (): Engine => this.live();
     const host: QueryHost = {
-      engine: this.live(),
+      // Looked up at each use: a query kept after close() then fails CLOSED instead of holding
+      // the closed engine (and every tree and cache in it) alive.
+      get engine(): Engine {
+        return live();
+      },
       view: () => this.readView(),
       collection: (n) => this.visibleCollection(n),
       safeIntegers: this.safeIntegers,

@@ -106,11 +106,12 @@ interface QueryState {
    * plan cache's key) and the values they bind, in parameter order, against `whereFor`. A row
    * query whose collection state is still `whereFor` runs a cached plan with these and lowers
    * nothing again; null `whereFor`: conditions lowered against different states (a schema change
-   * between two where calls), so the query lowers them again when it runs.
+   * between two where calls), so the query lowers them again when it runs. Held weakly: a query
+   * the application keeps after closing its database must not keep the collection's trees alive.
    */
   readonly whereShape: string;
   readonly whereBinds: readonly unknown[];
-  readonly whereFor: CollectionState | null;
+  readonly whereFor: WeakRef<CollectionState> | null;
   readonly order: readonly { path: string[]; desc: boolean }[];
   readonly limit: number | null;
   readonly offset: number | null;
@@ -307,7 +308,12 @@ export class Query {
       where: [...st.where, cond],
       whereShape: st.whereShape + piece,
       whereBinds: binds,
-      whereFor: st.where.length === 0 || st.whereFor === state ? state : null,
+      whereFor:
+        st.where.length === 0
+          ? new WeakRef(state)
+          : st.whereFor !== null && st.whereFor.deref() === state
+            ? st.whereFor
+            : null,
     });
   }
 
@@ -760,7 +766,7 @@ export class Query {
     let logical: LogicalPlan | null = null;
     let binds = st.whereBinds;
     let shape = st.whereShape;
-    if (st.where.length > 0 && st.whereFor !== state) {
+    if (st.where.length > 0 && st.whereFor?.deref() !== state) {
       const fresh: unknown[] = [];
       const parts: string[] = [];
       this.binds = fresh;
