@@ -19,6 +19,7 @@ import { FRAME_HEADER_SIZE, FrameKind } from '../storage/format';
 import { parseFrameHeader, writeFrame } from '../storage/frame';
 import { GrowableBuffer } from '../storage/growable-buffer';
 import { InternalError } from '../src/errors';
+import { io, ioError } from '../storage/io-error';
 import type { Row } from './compile-expr';
 import { TaggedReal } from './tagged-real';
 
@@ -73,7 +74,9 @@ export class TempSegment {
    * `counters`: the opening operator's statistics.
    */
   constructor(owner: object, prefix = 'modelvault-window-', counters: SegmentCounters | null = null) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = io(`cannot create a temporary directory in ${os.tmpdir()}`, () =>
+      fs.mkdtempSync(path.join(os.tmpdir(), prefix)),
+    );
     live.add(dir);
     segmentStats.created++;
     if (counters !== null) counters.created++;
@@ -82,7 +85,12 @@ export class TempSegment {
       process.once('exit', () => [...live].forEach(removeDir));
     }
     this.handle = new Handle(dir, counters);
-    this.handle.fd = fs.openSync(path.join(dir, 'segment.tmp'), 'w+');
+    try {
+      this.handle.fd = fs.openSync(path.join(dir, 'segment.tmp'), 'w+');
+    } catch (err) {
+      this.handle.close();
+      throw ioError(`cannot create a temporary file in ${dir}`, err);
+    }
     abandoned.register(owner, this.handle, this.handle);
   }
 
@@ -101,7 +109,14 @@ export class TempSegment {
       frames.push({ at: this.size + start, length: out.length - start });
     }
     const bytes = out.view();
-    fs.writeSync(this.handle.fd, bytes, 0, bytes.length, this.size);
+    try {
+      let done = 0;
+      while (done < bytes.length)
+        done += fs.writeSync(this.handle.fd, bytes, done, bytes.length - done, this.size + done);
+    } catch (err) {
+      // The operator fails; what was written is past `size` and the segment is removed with it.
+      throw ioError('write to a temporary spill file failed', err);
+    }
     this.size += bytes.length;
     segmentStats.blocksWritten += values.length;
     return frames;
@@ -109,7 +124,7 @@ export class TempSegment {
 
   read(at: number, length: number): unknown {
     const buf = Buffer.alloc(length);
-    fs.readSync(this.handle.fd, buf, 0, length, at);
+    io('read of a temporary spill file failed', () => fs.readSync(this.handle.fd, buf, 0, length, at));
     const h = parseFrameHeader(buf, 0, length);
     if (!h) throw new InternalError('spill segment is damaged');
     segmentStats.blocksRead++;

@@ -10,6 +10,7 @@ import { Engine } from '../storage/engine';
 import { compactInPlace, compactToBytes, compactToFile } from '../storage/compaction';
 import { WriterLock, resolveRealPath } from '../storage/lock';
 import { renameDurably } from '../storage/file-store';
+import { ioError } from '../storage/io-error';
 import { rowOfState } from '../storage/collection-state';
 import type { CollectionState } from '../storage/collection-state';
 import { acquireEngine, releaseEngine } from '../storage/registry';
@@ -543,12 +544,18 @@ export class Database {
         lock.bindFile({ dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs });
       }
       const tmp = `${target}.restore-${process.pid}.tmp`;
-      fs.copyFileSync(src, tmp);
-      const fd = fs.openSync(tmp, 'r+');
       try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        fs.copyFileSync(src, tmp);
+        const fd = fs.openSync(tmp, 'r+');
+        try {
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (err) {
+        // A full disk leaves a part of the copy: dest is untouched, the part removed.
+        fs.rmSync(tmp, { force: true });
+        throw ioError(`cannot copy ${src} to ${tmp}`, err);
       }
       renameDurably(tmp, target);
     } finally {

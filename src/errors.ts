@@ -30,6 +30,7 @@ export type ErrorCode =
   // OperationalError
   | 'OPERATIONAL'
   | 'IO'
+  | 'FULL'
   | 'BUSY'
   | 'LOCKED'
   | 'LOCK_LOST'

@@ -280,13 +280,23 @@ export abstract class EngineCore {
   /**
    * Write log bytes at `at` (the log's end); when they reach past the reserved space, reserve the
    * next RESERVE_BYTES of zeros behind them in the same write-back (the caller's sync covers it).
+   * The reservation only spares later syncs a change of the file's size: when the disk has no
+   * room for it, the zeros written are cut off again and the append stands without one (it must
+   * not fail a commit whose own bytes are all written — that commit would be reported failed and
+   * yet be found by the next open).
    */
   protected append(bytes: Uint8Array, at: number): void {
     this.store.writeAt(bytes, at);
     const end = at + bytes.length;
     if (this.store instanceof FileStore && end > this.reservedEnd) {
-      this.store.writeAt(RESERVED_ZEROS, end);
-      this.reservedEnd = end + RESERVE_BYTES;
+      try {
+        this.store.writeAt(RESERVED_ZEROS, end);
+        this.reservedEnd = end + RESERVE_BYTES;
+      } catch (err) {
+        if (!(err instanceof OperationalError) || err.code !== 'FULL') throw err;
+        this.store.truncate(end);
+        this.reservedEnd = end;
+      }
     }
   }
 
@@ -295,4 +305,13 @@ export abstract class EngineCore {
 
   /** The idle checkpoint's body (engine-transactions.ts schedules it, engine-file.ts writes it). */
   protected abstract checkpointWhenIdle(): void;
+
+  /** The automatic checkpoint a commit may start once it is durable (engine-file.ts). */
+  protected abstract checkpointAfterCommit(): void;
+
+  /**
+   * logBytesSinceCheckpoint below which no automatic checkpoint is tried after one failed (a
+   * full disk would otherwise make every following commit write pages until it fails again).
+   */
+  protected checkpointRetryAt = 0;
 }

@@ -25,6 +25,7 @@ import { active, channels } from './trace';
 import type { CheckpointTraceContext } from './trace';
 import { OperationalError, TransactionError } from '../src/errors';
 import {
+  CHECKPOINT_RETRY_BYTES,
   CLOSE_CHECKPOINT_BYTES,
   MAX_RETIRED_STORES,
   RESERVE_BYTES,
@@ -38,6 +39,17 @@ export abstract class EngineFile extends EngineTransactions {
    * Refused inside a transaction: a checkpoint describes committed state only.
    */
   checkpoint(): void {
+    try {
+      this.tracedCheckpoint();
+    } catch (err) {
+      // What the failed checkpoint appended (pages, part of a frame) lies past the log's end,
+      // where the next commit must find this writer's zeros or nothing.
+      this.cutBackFailedAppend();
+      throw err;
+    }
+  }
+
+  private tracedCheckpoint(): void {
     if (!this.traced || !active(channels.checkpoint)) {
       this.writeCheckpoint();
       return;
@@ -244,17 +256,37 @@ export abstract class EngineFile extends EngineTransactions {
     this.checkpointBestEffort();
   }
 
+  /**
+   * A commit's automatic checkpoint: the commit is durable before it starts, so a failure here
+   * must not fail the commit (it would be reported failed and found by the next open). A file
+   * system error (a full disk, the lock found lost) is left for the next write to meet; the next
+   * automatic try waits for CHECKPOINT_RETRY_BYTES more log.
+   */
+  protected checkpointAfterCommit(): void {
+    try {
+      this.checkpoint();
+    } catch (err) {
+      if (!(err instanceof OperationalError)) throw err;
+      this.checkpointRetryAt = this.logBytesSinceCheckpoint + CHECKPOINT_RETRY_BYTES;
+    }
+  }
+
   private checkpointBestEffort(): void {
     try {
       this.writeCheckpoint();
     } catch {
-      try {
-        this.verifyOwnership(null);
-        this.store.truncate(this.durableEnd);
-        this.reservedEnd = this.durableEnd;
-      } catch {
-        // Not ours any more, or the disk refuses: the next writer's open cuts the torn append.
-      }
+      this.cutBackFailedAppend();
+    }
+  }
+
+  /** Cut the file back to the log's end after a failed append, if it is still ours to cut. */
+  private cutBackFailedAppend(): void {
+    try {
+      this.verifyOwnership(null);
+      if (this.store.size > this.durableEnd) this.store.truncate(this.durableEnd);
+      this.reservedEnd = this.durableEnd;
+    } catch {
+      // Not ours any more, or the disk refuses: the next writer's open cuts the torn append.
     }
   }
 

@@ -195,7 +195,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
     this.txn = null;
     this.publishView();
-    if (this.checkpointDue()) this.checkpoint();
+    if (this.checkpointDue()) this.checkpointAfterCommit();
     else this.scheduleIdleCheckpoint();
   }
 
@@ -242,6 +242,7 @@ export abstract class EngineTransactions extends EngineRecovery {
   private checkpointDue(): boolean {
     if (this.checkpointEvery <= 0) return false;
     const tail = this.logBytesSinceCheckpoint;
+    if (tail < this.checkpointRetryAt) return false;
     if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
     if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
     const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);

@@ -193,3 +193,5 @@ export const CHECKPOINT_SPACING = 4;
 export const CLOSE_CHECKPOINT_BYTES = 64 * 1024;
 /** Space reserved past the log at a time (file stores of writers only). */
 export const RESERVE_BYTES = 1 << 20;
+/** Log written after a failed automatic checkpoint before the next one is tried (a full disk). */
+export const CHECKPOINT_RETRY_BYTES = 4 << 20;

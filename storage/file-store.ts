@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { ByteStore } from './byte-store';
 import { OperationalError } from '../src/errors';
+import { ioError } from './io-error';
 
 /** Bytes checked at an append position: a frame header's worth. */
 const ZERO_PROBE = 20;
@@ -143,6 +144,14 @@ export class FileStore implements ByteStore {
         done += fs.writeSync(this.fd, data, done, data.length - done, position + done);
       }
     } catch (err) {
+      // A write cut short (disk full) may still have extended the file. The bytes are this
+      // writer's own, and the caller cuts them back (a failed commit or checkpoint): the length
+      // must follow the file, or the next ownership check would take them for someone else's.
+      try {
+        this.length = Math.max(this.length, fs.fstatSync(this.fd).size);
+      } catch {
+        // the descriptor itself failed: the caller's cut-back fails too and stops the writer
+      }
       throw ioError(`write to ${this.path} failed`, err);
     }
     if (position + data.length > this.length) this.length = position + data.length;
@@ -182,11 +191,6 @@ function readFdLink(fd: number): string | null {
   } catch {
     return null;
   }
-}
-
-function ioError(message: string, cause: unknown): OperationalError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new OperationalError(message + detail, 'IO', { cause });
 }
 
 /** Rename `from` over `to` (atomic on POSIX) and make the rename durable. */

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import type { ByteStore } from './byte-store';
 import { FRAME_HEADER_SIZE } from './format';
 import { parseFrameHeader } from './frame';
+import { io, ioError } from './io-error';
 
 /**
  * Staged bytes kept in memory before they go to the spill file (the buffer then starts over):
@@ -34,7 +35,7 @@ export class TxnSpill {
   /** A temporary file beside the database at `dbPath`: on its file system, as the log is. */
   constructor(dbPath: string) {
     const file = `${dbPath}.spill-${process.pid}-${serial++}.tmp`;
-    this.fd = fs.openSync(file, 'wx+', 0o600);
+    this.fd = io(`cannot create the spill file ${file}`, () => fs.openSync(file, 'wx+', 0o600));
     this.leftover = file;
     try {
       fs.unlinkSync(file); // gone with its descriptor, even if the process dies
@@ -47,7 +48,12 @@ export class TxnSpill {
   /** Append `length` bytes of `buf` (the staged frames that follow the ones already here). */
   push(buf: Buffer, length: number): void {
     let done = 0;
-    while (done < length) done += fs.writeSync(this.fd, buf, done, length - done, this.length + done);
+    try {
+      while (done < length) done += fs.writeSync(this.fd, buf, done, length - done, this.length + done);
+    } catch (err) {
+      // Nothing counted: the transaction's statement fails and rolls back to its mark.
+      throw ioError('write to the transaction spill file failed', err);
+    }
     this.length += length;
   }
 
@@ -58,6 +64,10 @@ export class TxnSpill {
 
   /** The record frame staged at `offset` (from the transaction's start), header included. */
   readFrame(offset: number): Buffer | null {
+    return io('read of the transaction spill file failed', () => this.readFrameAt(offset));
+  }
+
+  private readFrameAt(offset: number): Buffer | null {
     const head = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
     if (fs.readSync(this.fd, head, 0, FRAME_HEADER_SIZE, offset) !== FRAME_HEADER_SIZE) return null;
     const header = parseFrameHeader(head, 0, this.length - offset);
@@ -79,8 +89,11 @@ export class TxnSpill {
       const want = Math.min(chunk.length, this.length - done);
       let got = 0;
       while (got < want) {
-        const n = fs.readSync(this.fd, chunk, got, want - got, done + got);
-        if (n === 0) throw new Error(`spill file ended at ${done + got} of ${this.length} bytes`);
+        const n = io('read of the transaction spill file failed', () =>
+          fs.readSync(this.fd, chunk, got, want - got, done + got),
+        );
+        if (n === 0)
+          throw ioError('read of the transaction spill file failed', new Error(`it ended at ${done + got} of ${this.length} bytes`));
         got += n;
       }
       store.writeAt(want === chunk.length ? chunk : chunk.subarray(0, want), at + done);
