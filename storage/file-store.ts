@@ -128,10 +128,14 @@ export class FileStore implements ByteStore {
 
   readInto(target: Uint8Array, offset: number, length: number, position: number): number {
     let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.fd, target, offset + done, length - done, position + done);
-      if (n === 0) break;
-      done += n;
+    try {
+      while (done < length) {
+        const n = fs.readSync(this.fd, target, offset + done, length - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+    } catch (err) {
+      throw ioError(`read of ${this.path} failed`, err);
     }
     return done;
   }

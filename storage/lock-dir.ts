@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { OperationalError } from '../src/errors';
+import { ioError } from './io-error';
 import { currentProcess, liveness, pidAlive } from './process-identity';
 import type { Liveness, ProcessIdentity } from './process-identity';
 
@@ -60,12 +60,6 @@ function entryName(gen: number): string {
   return String(gen).padStart(DIGITS, '0');
 }
 
-function ioError(what: string, err: unknown): OperationalError {
-  const e = err as NodeJS.ErrnoException;
-  return new OperationalError(`${what}: ${e.code ?? ''} ${e.message ?? String(err)}`.trim(), 'IO', {
-    cause: err,
-  });
-}
 
 export function newOwner(): LockOwner {
   return { ...currentProcess(), token: randomBytes(8).toString('hex') };
