@@ -27,6 +27,7 @@ import {
 import type { OpenOptions } from '../src/options';
 import type { SchemaPlan } from '../src/schema-versions';
 import type { StatementCache } from '../parser/statement-cache';
+import { tooComplexError } from '../parser/too-complex';
 import { sqlFront } from './sql-front';
 import type { CreateViewStmt, LoweredStatement, OutputColumn, PragmaStmt, SavepointStmt } from '../parser/ir';
 import { DEFAULT_SORT_BUDGET_BYTES, physicalPlan, openResult } from '../planner/run';
@@ -429,7 +430,8 @@ export class Connection<Row = ResultRow> {
       } catch (err) {
         throw this.routes.get(lowered)?.reword(err) ?? err;
       }
-    } catch (err) {
+    } catch (thrown) {
+      const err = tooComplexError(thrown, typeof sql === 'string' ? sql : undefined) ?? thrown;
       if (err instanceof ModelVaultError && err.sql === undefined)
         Object.defineProperty(err, 'sql', { value: sql });
       throw err;

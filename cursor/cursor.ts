@@ -13,6 +13,7 @@
 import type { Source } from '../planner/execute';
 import type { ExecStats } from '../planner/execute';
 import type { OutputColumn } from '../parser/ir';
+import { tooComplexError } from '../parser/too-complex';
 import { InterfaceError, NotSupportedError, ProgrammingError } from '../src/errors';
 import { describeColumns } from './description';
 import type { ColumnDescription } from './description';
@@ -256,14 +257,19 @@ export class Cursor<Row = ResultRow> implements Iterable<Row> {
   /** Run statement work under this cursor's timeoutMs (free when there is none). */
   private timed<T>(fn: () => T): T {
     if (this.trace !== null) return this.tracedFetch(fn);
-    return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
+    try {
+      return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
+    } catch (err) {
+      throw tooComplexError(err) ?? err;
+    }
   }
 
   /** A fetch from a traced result: a failure ends the statement's trace with an error event. */
   private tracedFetch<T>(fn: () => T): T {
     try {
       return this.timeoutMs > 0 ? withDeadline(Date.now() + this.timeoutMs, fn) : fn();
-    } catch (err) {
+    } catch (thrown) {
+      const err = tooComplexError(thrown) ?? thrown;
       const ctx = this.trace;
       if (ctx) {
         ctx.error = err;

@@ -5,6 +5,7 @@
  */
 import { lowerIndexSql } from './index-sql';
 import { DataError, NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import { MAX_COLUMNS } from './sql/token-stream';
 import type {
   ConflictAlgorithm,
   FieldDescriptor,
@@ -541,6 +542,8 @@ export function lowerAddColumn(ast: Ast<'addColumn'>, catalog: CatalogReader, sq
     throw new NotSupportedError('ADD COLUMN with PRIMARY KEY or UNIQUE', 'NOT_SUPPORTED', { sql });
   if (resolvePath(scope, col.name.split('.')))
     throw new SchemaError(`duplicate column name: ${col.name}`, 'SCHEMA', { sql });
+  if (scope.schema.fields.length >= MAX_COLUMNS)
+    throw new QueryError(`too many columns on ${table}`, 'QUERY', { sql, offset: col.start });
   const sqlChecks: NamedCheck[] = [];
   const field = columnField(col, false, columnChecks(col), sql, false, sqlChecks);
   const checks = checkConstraints(sqlChecks, sql);

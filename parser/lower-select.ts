@@ -11,6 +11,7 @@
  * read the group's representative row.
  */
 import { NotSupportedError, QueryError } from '../src/errors';
+import { MAX_COLUMNS } from './sql/token-stream';
 import { E } from '../planner/expr';
 import type { Expr, ValueType } from '../planner/expr';
 import { L, sortKey } from '../planner/logical';
@@ -100,6 +101,11 @@ function lowerOutputs(
     const key = item.alias?.toLowerCase();
     if (key !== undefined && !aliases.has(key)) aliases.set(key, expr);
   }
+  if (outputs.length > MAX_COLUMNS)
+    throw new QueryError('too many columns in result set', 'QUERY', {
+      sql: cx.sql,
+      offset: ast.items[0].start,
+    });
   return { outputs, aliases };
 }
 

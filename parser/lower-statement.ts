@@ -5,6 +5,7 @@
  * plan factories), storage/schema types and src/errors.ts only.
  */
 import { InternalError, ModelVaultError, QueryError } from '../src/errors';
+import { tooComplexError } from './too-complex';
 import { parseSqlSchemas } from './sql/parse';
 import type { LoweredStatement, Statement, VacuumStmt } from './ir';
 import { lowerExpr } from './lower-expr';
@@ -179,13 +180,17 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
     return { sql, stmt, params: params.info() };
   } catch (err) {
     if (err instanceof ModelVaultError) throw err;
-    // Anything else is a defect of the front end; it must still surface as a library error.
-    throw new InternalError(
-      `could not compile statement: ${err instanceof Error ? err.message : String(err)}`,
-      'INTERNAL',
-      { sql: typeof sql === 'string' ? sql : undefined, cause: err },
-    );
+    throw tooComplexError(err, typeof sql === 'string' ? sql : undefined) ?? internalError(err, sql);
   }
+}
+
+/** Anything else is a defect of the front end; it must still surface as a library error. */
+function internalError(err: unknown, sql: unknown): InternalError {
+  return new InternalError(
+    `could not compile statement: ${err instanceof Error ? err.message : String(err)}`,
+    'INTERNAL',
+    { sql: typeof sql === 'string' ? sql : undefined, cause: err },
+  );
 }
 
 /**

@@ -47,6 +47,8 @@ import { encodeStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
 import { encodeStoredStats } from './sql-stats';
 import type { TableStats } from './sql-stats';
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { FileStore } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
@@ -135,6 +137,7 @@ export class Engine extends EngineFile {
     const readOnly = opts.readOnly === true;
     const real = resolveRealPath(path);
     const deadline = Date.now() + (opts.busyTimeoutMs ?? 0);
+    if (!readOnly) refuseUnwritable(real);
     const lock = readOnly || opts.lock === false ? null : WriterLock.acquire(real, opts.busyTimeoutMs ?? 0);
     let store: FileStore | null = null;
     try {
@@ -489,4 +492,34 @@ function compareSchemas(a: CollectionSchema, b: CollectionSchema): boolean {
 
 function bigintSafe(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? `${value.toString()}n` : value;
+}
+
+/**
+ * A writer needs to write the file (or, to create it, its folder) and the lock beside it: a file
+ * or folder this process may only read is READ_ONLY up front, naming the way to read it, instead
+ * of an I/O error about the lock directory it could not create.
+ */
+function refuseUnwritable(real: string): void {
+  const exists = fs.existsSync(real);
+  const lockDir = `${real}.lock`;
+  // The lock lives in its own directory beside the file (storage/lock.ts): that one, once made.
+  const beside = fs.existsSync(lockDir) ? lockDir : nodePath.dirname(real);
+  for (const target of exists ? [real, beside] : [beside]) {
+    try {
+      fs.accessSync(target, fs.constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') continue;
+      const what =
+        target === real
+          ? 'the database file'
+          : `${target === lockDir ? 'its lock directory' : 'the folder'} ${target}`;
+      throw new OperationalError(
+        `cannot open ${real} for writing: ${what} is not writable by this process (${code})` +
+          (exists ? '; open it with { readOnly: true } to read it' : ''),
+        'READ_ONLY',
+        { cause: err },
+      );
+    }
+  }
 }

@@ -18,6 +18,7 @@ import { CONFLICT_POLICIES } from './ast';
 import type { ExprParser } from './parse-expr';
 import { QueryError } from '../../src/errors';
 import type { Token } from './lexer';
+import { MAX_COLUMNS } from './token-stream';
 
 /** Words that end a column's type name and start its constraints. */
 const CONSTRAINT_WORDS = [
@@ -321,6 +322,7 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
     } else columns.push(columnDef(p));
   } while (p.acceptOp(','));
   p.expectOp(')');
+  if (columns.length > MAX_COLUMNS) throw p.limitError(`too many columns on ${name}`, at.start);
   const options = tableOptions(p);
   return {
     t: 'createTable',
@@ -359,6 +361,7 @@ function createIndex(p: ExprParser, unique: boolean, start: number): StatementAs
     desc.push(!p.acceptWord('ASC') && p.acceptWord('DESC'));
   } while (p.acceptOp(','));
   p.expectOp(')');
+  if (columns.length > MAX_COLUMNS) throw p.limitError('too many columns in index', start);
   const where = p.acceptWord('WHERE') ? p.expr() : null;
   const base = { t: 'createIndex' as const, name, table, columns, desc, unique, ifNotExists: exists };
   if (where === null && exprs.every((e) => e === null)) return base;

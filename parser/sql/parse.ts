@@ -31,6 +31,7 @@ import type {
 } from './ast';
 import { CONFLICT_POLICIES } from './ast';
 import { ExprParser } from './parse-expr';
+import { MAX_COLUMNS } from './token-stream';
 import { parseAlter, parseCreate, parseDrop } from './parse-ddl';
 import { parsePragma } from './parse-pragma';
 import { nullsOrder, parseWindowClause } from './parse-window';
@@ -60,6 +61,10 @@ const STATEMENT_WORDS = [
   'REINDEX',
 ];
 const UNSUPPORTED_STATEMENTS = ['ATTACH', 'DETACH'];
+/** SQLite's limits: terms of one compound SELECT, terms of one FROM clause, tables in one join. */
+const MAX_COMPOUND_TERMS = 500;
+const MAX_FROM_TERMS = 200;
+const MAX_JOIN_TABLES = 64;
 
 class StatementParser extends ExprParser {
   statement(): StatementAst {
@@ -238,6 +243,12 @@ class StatementParser extends ExprParser {
       if (this.isWord('SELECT')) arms.push(this.selectCore());
       else if (this.acceptWord('VALUES')) arms.push({ t: 'values', rows: this.valueRows() });
       else throw this.error('expected SELECT or VALUES');
+      // SQLite's SQLITE_MAX_COMPOUND_SELECT: a longer chain is refused, not planned.
+      if (arms.length > MAX_COMPOUND_TERMS)
+        throw new QueryError('too many terms in compound SELECT', 'QUERY', {
+          sql: this.sql,
+          offset: this.prev.start,
+        });
     }
     // SQLite's grammar ends a compound whose last arm is VALUES there: no ORDER BY or LIMIT.
     if (arms[arms.length - 1].t === 'values' && (this.isWord('ORDER') || this.isWord('LIMIT')))
@@ -285,6 +296,8 @@ class StatementParser extends ExprParser {
       this.expectWord('BY');
       do groupBy.push(this.expr());
       while (this.acceptOp(','));
+      if (groupBy.length > MAX_COLUMNS)
+        throw this.limitError('too many terms in GROUP BY clause', groupBy[0].start);
     }
     const having = this.acceptWord('HAVING') ? this.expr() : null;
     const windows = parseWindowClause(this);
@@ -336,7 +349,17 @@ class StatementParser extends ExprParser {
           offset: source.start,
         });
       joins.push({ ...join, source, on, using });
+      if (joins.length + 1 > MAX_FROM_TERMS)
+        throw new QueryError(`too many FROM clause terms, max: ${MAX_FROM_TERMS}`, 'QUERY', {
+          sql: this.sql,
+          offset: source.start,
+        });
     }
+    if (joinTables(first) + joins.reduce((n, j) => n + joinTables(j.source), 0) > MAX_JOIN_TABLES)
+      throw new QueryError(`at most ${MAX_JOIN_TABLES} tables in a join`, 'QUERY', {
+        sql: this.sql,
+        offset: first.start,
+      });
     return { first, joins };
   }
 
@@ -486,6 +509,8 @@ class StatementParser extends ExprParser {
       else this.acceptWord('ASC');
       out.push({ expr, desc, ...nullsOrder(this) });
     } while (this.acceptOp(','));
+    if (out.length > MAX_COLUMNS)
+      throw this.limitError('too many terms in ORDER BY clause', out[0].expr.start);
     return out;
   }
 
@@ -713,4 +738,10 @@ export function parseExpression(sql: string): SqlExpr {
   const e = p.expr();
   if (p.tok.kind !== 'eof') throw p.error('unexpected text after the expression');
   return e;
+}
+
+/** Tables a FROM source joins: one, or a parenthesized join's own. */
+function joinTables(source: FromSourceAst): number {
+  if (source.t !== 'group') return 1;
+  return joinTables(source.from.first) + source.from.joins.reduce((n, j) => n + joinTables(j.source), 0);
 }

@@ -4,8 +4,7 @@
  * SYNTAX QueryError for malformed text, a NotSupportedError naming a valid but unsupported
  * construct).
  */
-import { NotSupportedError } from '../../src/errors';
-import type { QueryError } from '../../src/errors';
+import { NotSupportedError, QueryError } from '../../src/errors';
 import { syntaxError } from './lexer';
 import type { Token } from './lexer';
 
@@ -63,6 +62,9 @@ export const RESERVED: ReadonlySet<string> = new Set([
   'ALL',
   'BY',
 ]);
+
+/** SQLite's SQLITE_MAX_COLUMN: columns of a table, an index or a result, terms of GROUP BY / ORDER BY. */
+export const MAX_COLUMNS = 2000;
 
 export class TokenStream {
   i = 0;
@@ -124,6 +126,11 @@ export class TokenStream {
   expectOp(o: string): Token {
     if (!this.isOp(o)) throw this.error(`expected '${o}'`);
     return this.next();
+  }
+
+  /** SQLite's error for a list past one of its limits (`what` in SQLite's words). */
+  limitError(what: string, offset: number): QueryError {
+    return new QueryError(what, 'QUERY', { sql: this.sql, offset });
   }
 
   error(message: string, at: Token = this.tok): QueryError {
