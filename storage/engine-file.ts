@@ -132,6 +132,7 @@ export abstract class EngineFile extends EngineTransactions {
     this.superblock = next;
     this.lastCheckpointBytes = written;
     this.framesSinceCheckpoint = 0;
+    this.checkpointRetryAt = 0;
     if (sink) {
       // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
       // the next checkpoint writes only the pages changed after this one).
