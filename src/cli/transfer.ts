@@ -14,6 +14,7 @@ import { quoteName } from './values';
 import { UsageError, style } from './io';
 import type { Io } from './io';
 import { DataError } from '../errors';
+import { io as io_ } from '../../storage/io-error';
 
 export interface ImportOptions {
   format?: 'csv' | 'jsonl';
@@ -207,15 +208,28 @@ export interface ExportOptions {
   to?: string;
 }
 
-/** Writes to a file through a buffer, so large exports make few system calls. */
-function fileIo(io: Io, path: string): Io & { close(): void } {
-  const fd = fs.openSync(path, 'w');
+/**
+ * Writes to a file through a buffer, so large exports make few system calls. A failed write (a
+ * full disk) is the library's OperationalError (FULL or IO); `abort` removes the partial file.
+ */
+function fileIo(io: Io, path: string): Io & { close(): void; abort(): void } {
+  const fd = io_(`cannot create ${path}`, () => fs.openSync(path, 'w'));
   let buf: string[] = [];
   let size = 0;
+  let closed = false;
   const flush = (): void => {
-    if (buf.length) fs.writeSync(fd, buf.join(''));
+    if (buf.length === 0) return;
+    const bytes = Buffer.from(buf.join(''), 'utf8');
     buf = [];
     size = 0;
+    io_(`write to ${path} failed`, () => {
+      for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    });
+  };
+  const closeFd = (): void => {
+    if (closed) return;
+    closed = true;
+    fs.closeSync(fd);
   };
   return {
     ...io,
@@ -227,7 +241,11 @@ function fileIo(io: Io, path: string): Io & { close(): void } {
     },
     close: () => {
       flush();
-      fs.closeSync(fd);
+      closeFd();
+    },
+    abort: () => {
+      closeFd();
+      fs.rmSync(path, { force: true });
     },
   };
 }
@@ -264,10 +282,14 @@ export function exportCommand(io: Io, file: string, source: string, opts: Export
         bar?.update(Math.min(n, total));
       }
       writer.end();
+      out?.close();
       if (out) io.out(`exported ${n} row${n === 1 ? '' : 's'} to ${opts.to}\n`);
+    } catch (err) {
+      // No partial file that looks like an export.
+      out?.abort();
+      throw err;
     } finally {
       bar?.stop();
-      out?.close();
     }
   });
 }
