@@ -45,12 +45,33 @@ export interface HeldEntry {
   /** The entry's path and the next number's: holds() runs before every write, so built once. */
   path: string;
   nextPath: string;
+  /**
+   * The "free" entry release() links into place, written when the lock was taken (null when that
+   * write failed): freeing the lock then needs no new file, so a full disk cannot keep it held.
+   */
+  freeMarker: string | null;
 }
 
 export type TakeResult =
   { taken: true; entry: HeldEntry } | { taken: false; owner: LockOwner | null; state: Liveness };
 
 const DIGITS = 12;
+/** What a free entry says. */
+const FREE = '{"free":true}';
+
+function freeMarkerPath(dir: string, pid: number, token: string): string {
+  return nodePath.join(dir, `.tmp-${pid}-${token}-free`);
+}
+
+/** Write the free entry a holder will link at release; null when the file system refuses. */
+function writeFreeMarker(path: string): string | null {
+  try {
+    fs.writeFileSync(path, FREE, { mode: 0o644 });
+    return path;
+  } catch {
+    return null;
+  }
+}
 const ENTRY = /^\d{12}$/;
 const TMP = /^\.tmp-(\d+)-/;
 /** Listings tried before a take gives up as "busy": each retry means another process moved. */
@@ -59,7 +80,6 @@ const MAX_ROUNDS = 64;
 function entryName(gen: number): string {
   return String(gen).padStart(DIGITS, '0');
 }
-
 
 export function newOwner(): LockOwner {
   return { ...currentProcess(), token: randomBytes(8).toString('hex') };
@@ -151,7 +171,8 @@ export class LockDir {
           const fd = fs.openSync(path, 'r');
           this.sweep(gen);
           const nextPath = nodePath.join(this.dir, entryName(gen + 1));
-          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath } };
+          const freeMarker = writeFreeMarker(this.freeMarkerPath());
+          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath, freeMarker } };
         }
         // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
         this.unlink(gen);
@@ -185,10 +206,10 @@ export class LockDir {
   /** Give the lock back; a no-op when it is no longer ours (a displaced holder touches nothing). */
   release(entry: HeldEntry): void {
     try {
+      const tmp = entry.freeMarker ?? this.freeMarkerPath();
       if (!this.holds(entry)) return;
-      const tmp = nodePath.join(this.dir, `.tmp-${this.owner.pid}-${this.owner.token}-free`);
       try {
-        fs.writeFileSync(tmp, '{"free":true}');
+        if (entry.freeMarker === null) fs.writeFileSync(tmp, FREE);
         fs.linkSync(tmp, nodePath.join(this.dir, entryName(entry.gen + 1)));
         this.unlink(entry.gen);
       } catch {
@@ -207,6 +228,10 @@ export class LockDir {
         // closed already (released twice)
       }
     }
+  }
+
+  private freeMarkerPath(): string {
+    return freeMarkerPath(this.dir, this.owner.pid, this.owner.token);
   }
 
   /**
@@ -259,9 +284,11 @@ export class LockDir {
     }
     if (top === 'retry' || top.owner === 'free' || top.owner === null) return false;
     if (top.owner.pid !== process.pid || top.owner.token !== token) return false;
-    const tmp = nodePath.join(dir, `.tmp-${process.pid}-${token}-abandoned`);
+    // The dead thread's own free entry when it wrote one (no new file: a full disk cannot stop it).
+    const marker = freeMarkerPath(dir, process.pid, token);
+    const tmp = fs.existsSync(marker) ? marker : nodePath.join(dir, `.tmp-${process.pid}-${token}-abandoned`);
     try {
-      fs.writeFileSync(tmp, '{"free":true}');
+      if (tmp !== marker) fs.writeFileSync(tmp, FREE);
       fs.linkSync(tmp, nodePath.join(dir, entryName(top.gen + 1)));
       fs.unlinkSync(nodePath.join(dir, entryName(top.gen)));
       return true;

@@ -3,6 +3,7 @@
  * alive or dead: who may take a lock, and what a holder that was displaced does.
  */
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
 import * as path from 'node:path';
 import { LockDir, newOwner } from '../../storage/lock-dir';
 import type { LockOwner } from '../../storage/lock-dir';
@@ -103,8 +104,33 @@ describe('LockDir', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, `.tmp-${deadOwner().pid}-abc`), 'x');
     fs.writeFileSync(path.join(dir, `.tmp-${process.pid}-live`), 'x');
-    expect(new LockDir(dir, newOwner()).tryTake().taken).toBe(true);
+    const owner = newOwner();
+    expect(new LockDir(dir, owner).tryTake().taken).toBe(true);
     const left = fs.readdirSync(dir).filter((f) => f.startsWith('.tmp-'));
-    expect(left).toEqual([`.tmp-${process.pid}-live`]);
+    // The taker's own: the free entry its release will link.
+    expect(left.sort()).toEqual(
+      [`.tmp-${process.pid}-${owner.token}-free`, `.tmp-${process.pid}-live`].sort(),
+    );
+  });
+
+  test('release needs no new file: a lock taken with room is freed on a full disk', () => {
+    const dir = dirPath();
+    const owner = newOwner();
+    const taken = new LockDir(dir, owner).tryTake();
+    if (!taken.taken) throw new Error('not taken');
+    const write = jest.spyOn(fsModule, 'writeFileSync').mockImplementation(() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    });
+    try {
+      new LockDir(dir, owner).release(taken.entry);
+    } finally {
+      write.mockRestore();
+    }
+    // Free: another owner takes it, and nothing of the first one's is left.
+    const next = new LockDir(dir, newOwner());
+    const again = next.tryTake();
+    expect(again.taken).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith(`.tmp-${process.pid}-${owner.token}`))).toEqual([]);
+    if (again.taken) next.release(again.entry);
   });
 });
