@@ -9,6 +9,7 @@ import fsModule from 'node:fs';
 import * as path from 'node:path';
 import { Database, OperationalError, connect } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
+import { thrown } from '../helpers/thrown';
 
 function denied(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: permission denied, access`), { code, syscall: 'access' });
@@ -24,15 +25,7 @@ function refuseWrites(target: string, code: string): void {
 }
 
 function openError(fn: () => unknown): OperationalError {
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(OperationalError);
-  expect((caught as OperationalError).code).toBe('READ_ONLY');
-  return caught as OperationalError;
+  return thrown(fn, OperationalError, 'READ_ONLY');
 }
 
 describe('a database this process may not write', () => {

@@ -13,18 +13,12 @@ import * as path from 'node:path';
 import { Database, OperationalError, connect } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 import { limitDisk, noSpace, theFile } from '../helpers/full-disk';
+import { thrown } from '../helpers/thrown';
 
 function expectFull(fn: () => unknown): OperationalError {
-  let caught: unknown = null;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(OperationalError);
-  expect((caught as OperationalError).code).toBe('FULL');
-  expect((caught as OperationalError).message).toMatch(/database or disk is full/);
-  return caught as OperationalError;
+  const err = thrown(fn, OperationalError, 'FULL');
+  expect(err.message).toMatch(/database or disk is full/);
+  return err;
 }
 
 describe('a full disk', () => {
