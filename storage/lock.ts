@@ -81,11 +81,32 @@ function holds(held: Held): boolean {
   return held.dir.holds(held.entry);
 }
 
+/**
+ * How often a writer refreshes the timestamps of the lock entries it holds (@internal mutable:
+ * tests lower it). The identity lock lives under the system's temporary folder, whose periodic
+ * cleaners (systemd-tmpfiles: 10 days by default) delete files not touched for a while — a lock
+ * held by a server for weeks would then be found gone at its next write (LOCK_LOST).
+ */
+export const lockPolicy = { refreshMs: 60 * 60 * 1000 };
+
+/** Mark the entry as in use now (its content and inode stay; best effort). */
+function touch(held: Held): void {
+  const now = new Date();
+  try {
+    fs.utimesSync(held.entry.path, now, now);
+    fs.utimesSync(held.dir.dir, now, now);
+  } catch {
+    // Not ours to touch (another user's shared folder), or gone: holds() decides what that means.
+  }
+}
+
 export class WriterLock {
   private readonly byPath: Held;
   private byFile: Held | null = null;
   private lost: string | null = null;
   private released = false;
+  /** When the held entries' timestamps were last refreshed (see lockPolicy). */
+  private touchedAt = Date.now();
 
   private constructor(
     /** The real path of the database file. */
@@ -169,6 +190,11 @@ export class WriterLock {
     if (this.lost === null && this.released) this.lost = 'the lock was released';
     if (this.lost === null && (!holds(this.byPath) || (this.byFile !== null && !holds(this.byFile)))) {
       this.lost = 'the lock was taken over or removed by someone else';
+    }
+    if (this.lost === null && Date.now() - this.touchedAt >= lockPolicy.refreshMs) {
+      this.touchedAt = Date.now();
+      touch(this.byPath);
+      if (this.byFile !== null) touch(this.byFile);
     }
     if (this.lost !== null)
       throw new LockError(

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Database, LockError, OperationalError, connect } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
 import { CHILD_WRITER, LOCK_CHILD, runChild, sleep, startChild } from '../helpers/children';
-import { identityLockDir } from '../../storage/lock';
+import { identityLockDir, lockPolicy } from '../../storage/lock';
 
 function count(file: string): number {
   const db = Database.open(file, { readOnly: true });
@@ -104,6 +104,49 @@ describe('one writer per file', () => {
       expect(caught).not.toBeInstanceOf(LockError);
       expect((caught as OperationalError).code).toBe('IO');
       expect((caught as Error).message).toMatch(/ENOENT/);
+    }
+  });
+});
+
+describe('a writer keeps its lock entries fresh for temp-folder cleaners', () => {
+  const tmp = tmpDir();
+  const refreshMs = lockPolicy.refreshMs;
+  afterAll(() => {
+    lockPolicy.refreshMs = refreshMs;
+    tmp.cleanup();
+  });
+
+  test('a write after the refresh period touches both held entries and their folders', () => {
+    const file = tmp.file();
+    const db = Database.open(file);
+    try {
+      db.registerCollection('t', [{ path: 'id', type: 'int64' }], 'id');
+      const st = fs.statSync(file);
+      const idDir = identityLockDir({ dev: st.dev, ino: st.ino, birthMs: st.birthtimeMs });
+      const top = (dir: string) =>
+        path.join(
+          dir,
+          fs
+            .readdirSync(dir)
+            .filter((n) => /^\d+$/.test(n))
+            .sort()
+            .pop() as string,
+        );
+      const watched = [top(`${file}.lock`), `${file}.lock`, top(idDir), idDir];
+      // As a cleaner sees them after weeks of holding.
+      const old = new Date('2001-01-01T00:00:00Z');
+      for (const p of watched) fs.utimesSync(p, old, old);
+      lockPolicy.refreshMs = 60 * 60 * 1000;
+      db.insert('t', { id: 1 });
+      expect(watched.map((p) => fs.statSync(p).mtimeMs)).toEqual(watched.map(() => old.getTime()));
+      lockPolicy.refreshMs = 0;
+      db.insert('t', { id: 2 });
+      for (const p of watched) expect(fs.statSync(p).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+      // Touching changed nothing the lock depends on.
+      db.insert('t', { id: 3 });
+      expect(db.collection('t').count()).toBe(3);
+    } finally {
+      db.close();
     }
   });
 });
