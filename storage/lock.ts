@@ -88,6 +88,8 @@ function holds(held: Held): boolean {
  * held by a server for weeks would then be found gone at its next write (LOCK_LOST).
  */
 export const lockPolicy = { refreshMs: 60 * 60 * 1000 };
+/** The idle refresh's timer never runs more often than this, whatever refreshMs a test sets. */
+const MIN_IDLE_REFRESH_MS = 1000;
 
 /** Mark the entry as in use now (its content and inode stay; best effort). */
 function touch(held: Held): void {
@@ -108,6 +110,12 @@ export class WriterLock {
   /** When the held entries' timestamps were last refreshed (see lockPolicy). */
   private touchedAt = Date.now();
 
+  /**
+   * The same refresh for a writer that stays idle (no write to do it): unref'd, so it never keeps
+   * a process alive; a displaced writer's entries are gone, and touching them does nothing.
+   */
+  private readonly idleRefresh: ReturnType<typeof setInterval>;
+
   private constructor(
     /** The real path of the database file. */
     readonly path: string,
@@ -115,6 +123,14 @@ export class WriterLock {
     byPath: Held,
   ) {
     this.byPath = byPath;
+    this.idleRefresh = setInterval(
+      () => {
+        if (!this.released && this.lost === null && Date.now() - this.touchedAt >= lockPolicy.refreshMs)
+          this.refresh();
+      },
+      Math.max(lockPolicy.refreshMs, MIN_IDLE_REFRESH_MS),
+    );
+    this.idleRefresh.unref();
   }
 
   /**
@@ -191,11 +207,7 @@ export class WriterLock {
     if (this.lost === null && (!holds(this.byPath) || (this.byFile !== null && !holds(this.byFile)))) {
       this.lost = 'the lock was taken over or removed by someone else';
     }
-    if (this.lost === null && Date.now() - this.touchedAt >= lockPolicy.refreshMs) {
-      this.touchedAt = Date.now();
-      touch(this.byPath);
-      if (this.byFile !== null) touch(this.byFile);
-    }
+    if (this.lost === null && Date.now() - this.touchedAt >= lockPolicy.refreshMs) this.refresh();
     if (this.lost !== null)
       throw new LockError(
         `writer lock on ${this.path} is no longer held (${this.lost}); this handle stopped writing — reopen the database`,
@@ -204,9 +216,17 @@ export class WriterLock {
       );
   }
 
+  /** Mark the held entries as in use now (see lockPolicy). */
+  private refresh(): void {
+    this.touchedAt = Date.now();
+    touch(this.byPath);
+    if (this.byFile !== null) touch(this.byFile);
+  }
+
   dispose(): void {
     if (this.released) return;
     this.released = true;
+    clearInterval(this.idleRefresh);
     // A displaced writer touches nothing: release() only frees an entry that is still the highest.
     if (this.byFile) this.byFile.dir.release(this.byFile.entry);
     this.byPath.dir.release(this.byPath.entry);

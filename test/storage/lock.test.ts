@@ -149,6 +149,24 @@ describe('a writer keeps its lock entries fresh for temp-folder cleaners', () =>
       db.close();
     }
   });
+
+  test('a writer that stays idle refreshes them too', async () => {
+    // The idle refresh runs at most once a second, whatever the period.
+    lockPolicy.refreshMs = 0;
+    const file = tmp.file();
+    const db = Database.open(file);
+    try {
+      const entries = () => fs.readdirSync(`${file}.lock`).filter((n) => /^\d+$/.test(n));
+      const entry = path.join(`${file}.lock`, entries().sort().pop() as string);
+      const old = new Date('2001-01-01T00:00:00Z');
+      fs.utimesSync(entry, old, old);
+      await sleep(1_500);
+      expect(fs.statSync(entry).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    } finally {
+      db.close();
+      lockPolicy.refreshMs = refreshMs;
+    }
+  });
 });
 
 describe('a busy writer keeps its lock (a long transaction commits)', () => {
