@@ -39,17 +39,6 @@ export abstract class EngineFile extends EngineTransactions {
    * Refused inside a transaction: a checkpoint describes committed state only.
    */
   checkpoint(): void {
-    try {
-      this.tracedCheckpoint();
-    } catch (err) {
-      // What the failed checkpoint appended (pages, part of a frame) lies past the log's end,
-      // where the next commit must find this writer's zeros or nothing.
-      this.cutBackFailedAppend();
-      throw err;
-    }
-  }
-
-  private tracedCheckpoint(): void {
     if (!this.traced || !active(channels.checkpoint)) {
       this.writeCheckpoint();
       return;
@@ -65,11 +54,24 @@ export abstract class EngineFile extends EngineTransactions {
     }, ctx);
   }
 
-  /** Returns the bytes written (the CHECKPOINT frame and the PAGES frame before it, if any). */
+  /**
+   * Returns the bytes written (the CHECKPOINT frame and the PAGES frame before it, if any). A
+   * failure once writing began cuts back what was appended (pages, part of a frame): past the
+   * log's end the next commit must find this writer's zeros or nothing.
+   */
   private writeCheckpoint(): number {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
     this.verifyOwnership(this.durableEnd);
+    try {
+      return this.appendCheckpoint();
+    } catch (err) {
+      this.cutBackFailedAppend();
+      throw err;
+    }
+  }
+
+  private appendCheckpoint(): number {
     const staged = this.stagingBuffer;
     staged.reset();
     const at = this.durableEnd;
@@ -276,7 +278,7 @@ export abstract class EngineFile extends EngineTransactions {
     try {
       this.writeCheckpoint();
     } catch {
-      this.cutBackFailedAppend();
+      // Cut back already (writeCheckpoint); the log holds every commit.
     }
   }
 

@@ -13,6 +13,7 @@ import type { ByteStore } from './byte-store';
 import { FRAME_HEADER_SIZE } from './format';
 import { parseFrameHeader } from './frame';
 import { io, ioError } from './io-error';
+import { OperationalError } from '../src/errors';
 
 /**
  * Staged bytes kept in memory before they go to the spill file (the buffer then starts over):
@@ -51,7 +52,7 @@ export class TxnSpill {
     try {
       while (done < length) done += fs.writeSync(this.fd, buf, done, length - done, this.length + done);
     } catch (err) {
-      // Nothing counted: the transaction's statement fails and rolls back to its mark.
+      // Nothing counted: the engine stages the transaction in memory instead (engine-core.ts).
       throw ioError('write to the transaction spill file failed', err);
     }
     this.length += length;
@@ -87,18 +88,29 @@ export class TxnSpill {
     const chunk = Buffer.allocUnsafe(Math.min(COPY_CHUNK, this.length));
     for (let done = 0; done < this.length;) {
       const want = Math.min(chunk.length, this.length - done);
-      let got = 0;
-      while (got < want) {
-        const n = io('read of the transaction spill file failed', () =>
-          fs.readSync(this.fd, chunk, got, want - got, done + got),
-        );
-        if (n === 0)
-          throw ioError('read of the transaction spill file failed', new Error(`it ended at ${done + got} of ${this.length} bytes`));
-        got += n;
-      }
+      this.readFully(chunk, want, done);
       store.writeAt(want === chunk.length ? chunk : chunk.subarray(0, want), at + done);
       done += want;
     }
+  }
+
+  /** Read `want` bytes at `position` into `chunk`; a failure or a short file is an I/O error. */
+  private readFully(chunk: Buffer, want: number, position: number): void {
+    let got = 0;
+    try {
+      while (got < want) {
+        const n = fs.readSync(this.fd, chunk, got, want - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (err) {
+      throw ioError('read of the transaction spill file failed', err);
+    }
+    if (got < want)
+      throw new OperationalError(
+        `the transaction spill file ended at ${position + got} of ${this.length} bytes`,
+        'IO',
+      );
   }
 
   close(): void {

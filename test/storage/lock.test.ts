@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Database, LockError, OperationalError, connect } from '../../src/index';
 import { tmpDir } from '../helpers/tmp';
+import { thrown } from '../helpers/thrown';
 import { CHILD_WRITER, LOCK_CHILD, runChild, sleep, startChild } from '../helpers/children';
 import { identityLockDir, lockPolicy } from '../../storage/lock';
 
@@ -94,16 +95,9 @@ describe('one writer per file', () => {
       () => connect(missing),
       () => Database.open(missing, { readOnly: true }),
     ]) {
-      let caught: unknown = null;
-      try {
-        open();
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(OperationalError);
+      const caught = thrown(open, OperationalError, 'IO');
       expect(caught).not.toBeInstanceOf(LockError);
-      expect((caught as OperationalError).code).toBe('IO');
-      expect((caught as Error).message).toMatch(/ENOENT/);
+      expect(caught.message).toMatch(/ENOENT/);
     }
   });
 });
