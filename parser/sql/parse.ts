@@ -6,7 +6,7 @@
  * DDL in parse-ddl.ts.
  */
 import { ProgrammingError, QueryError } from '../../src/errors';
-import { syntaxError, tokenize } from './lexer';
+import { sqlText, syntaxError, tokenize } from './lexer';
 import type {
   CompoundAst,
   CompoundOp,
@@ -727,14 +727,16 @@ export function parseSqlSchemas(sql: string): {
   unqualified: ReadonlySet<string>;
 } {
   if (typeof sql !== 'string') throw new ProgrammingError('SQL must be a string', 'PROGRAMMING');
-  const p = new StatementParser(sql, tokenize(sql));
+  const text = sqlText(sql);
+  const p = new StatementParser(text, tokenize(text));
   const ast = p.statement();
   return { ast, schemas: p.schemas, unqualified: p.unqualified };
 }
 
 /** Parse one expression on its own (a stored DEFAULT expression's text); nothing may follow it. */
 export function parseExpression(sql: string): SqlExpr {
-  const p = new ExprParser(sql, tokenize(sql));
+  const text = sqlText(sql);
+  const p = new ExprParser(text, tokenize(text));
   const e = p.expr();
   if (p.tok.kind !== 'eof') throw p.error('unexpected text after the expression');
   return e;
