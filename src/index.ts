@@ -1,7 +1,10 @@
 /**
- * Public entry point: wiring and re-exports only.
+ * Public entry point: wiring and re-exports only. The first and last imports bracket the loading
+ * of the package's modules with its V8 code cache (src/startup/code-cache.ts): keep them first
+ * and last.
  * @module
  */
+import './startup/begin';
 export { version } from './version';
 export { Database } from './database';
 export {
@@ -85,3 +88,5 @@ export type {
   SchemaChange,
   BackfillOptions,
 } from './schema-versions';
+
+import './startup/end';

@@ -6,6 +6,7 @@
  * refreshes (replays newly committed transactions) before every request, which is what makes a
  * read issued after a resolved commit see it.
  */
+import '../startup/begin';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Database } from '../database';
 import { connect } from '../../cursor/connection';
@@ -24,6 +25,7 @@ import { COUNT, refreshGate } from './changes';
 import type { Batch, ExecReply, Reply, Request } from './protocol';
 import { checkSubset } from '../schema-versions';
 import { batchLength, take } from './batch';
+import '../startup/end';
 
 export interface OpenSpec {
   kind: 'db' | 'conn';

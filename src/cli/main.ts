@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `modelvault` command (docs/cli.md). */
+import '../startup/begin';
 import { run } from './program';
 import { processIo } from './io';
+import '../startup/end';
 
 // EPIPE (`modelvault sql … | head`) is the reader leaving early, not an error worth a trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

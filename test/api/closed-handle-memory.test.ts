@@ -32,7 +32,14 @@ test('closed handles the application still holds keep no rows or trees alive', (
 
 test('a typed query kept after close fails CLOSED when used', () => {
   const db = Database.openInMemory();
-  db.registerCollection('t', [{ path: 'id', type: 'int64' }, { path: 'n', type: 'int64' }], 'id');
+  db.registerCollection(
+    't',
+    [
+      { path: 'id', type: 'int64' },
+      { path: 'n', type: 'int64' },
+    ],
+    'id',
+  );
   db.insert('t', { id: 1, n: 5 });
   const q = db.collection('t').where('n', 5);
   expect(q.all()).toEqual([{ id: 1, n: 5 }]);

@@ -143,9 +143,21 @@ describe('version, sideEffects and engines (issue 17 item 3)', () => {
         );
         if (acts) acting.push(rel);
       }
-    expect(acting.sort()).toEqual(['planner/functions/index.ts', 'src/async/worker.ts', 'src/cli/main.ts']);
-    // worker.ts runs in a Worker (never imported), main.ts is the bin: both are declared.
-    expect(pkg.sideEffects).toEqual(['./dist/src/cli/main.js', './dist/src/async/worker.js']);
+    expect(acting.sort()).toEqual([
+      'planner/functions/index.ts',
+      'src/async/worker.ts',
+      'src/cli/main.ts',
+      'src/startup/begin.ts',
+      'src/startup/end.ts',
+    ]);
+    // worker.ts runs in a Worker (never imported), main.ts is the bin, begin.ts and end.ts
+    // install and remove the code-cache hook around the entries' imports: all are declared.
+    expect(pkg.sideEffects).toEqual([
+      './dist/src/cli/main.js',
+      './dist/src/async/worker.js',
+      './dist/src/startup/begin.js',
+      './dist/src/startup/end.js',
+    ]);
   });
 
   test('engines says node >=20, the version CI and these tests run on', () => {

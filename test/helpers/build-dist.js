@@ -1,6 +1,7 @@
 // Jest globalSetup: some suites run the built package in child processes (crash and lock tests,
 // the doc-example check), so `jest` must work from a fresh clone without `npm run build` first.
-// Builds dist/ when it is missing or older than any source file; a no-op when it is current.
+// Builds dist/ when it is missing or older than any source file, and its V8 code cache when that
+// is missing or older than the build; a no-op when both are current.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,7 +21,24 @@ function newestSource(dir) {
   return newest;
 }
 
+const CODE_CACHE = path.join(root, 'dist', 'src', 'startup', 'code-cache.bin');
+
+/** `npm run build`'s second step: the V8 code cache of the built modules (scripts/build-code-cache.js). */
+function buildCodeCache() {
+  const res = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-code-cache.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (res.status !== 0) throw new Error('jest globalSetup: `node scripts/build-code-cache.js` failed');
+}
+
 module.exports = function buildDist() {
+  buildTs();
+  const built = fs.statSync(BUILT).mtimeMs;
+  if (!fs.existsSync(CODE_CACHE) || fs.statSync(CODE_CACHE).mtimeMs < built) buildCodeCache();
+};
+
+function buildTs() {
   const built = fs.existsSync(BUILT) ? fs.statSync(BUILT).mtimeMs : 0;
   const config = path.join(root, 'tsconfig.build.json');
   const sources = Math.max(
@@ -36,4 +54,4 @@ module.exports = function buildDist() {
   // tsc leaves an unchanged output file alone; touch the entry so the next run sees it current.
   const now = new Date();
   fs.utimesSync(BUILT, now, now);
-};
+}
