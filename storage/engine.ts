@@ -145,6 +145,10 @@ export class Engine extends EngineFile {
       if (lock) {
         const id = store.fileId();
         lock.bindFile(id, Math.max(0, deadline - Date.now()));
+        // The length read at open may have been another writer's, through a hard link, which
+        // held the identity lock while this one waited for it: read it again, now that only
+        // this writer changes the file.
+        store.watch();
         const moved = store.checkOwnPlace(null);
         if (moved) throw new OperationalError(`cannot open ${real}: ${moved} while opening`, 'IO');
         removeLeftovers(real);

@@ -7,13 +7,22 @@
  *            yourself with link(2) (atomic, and it fails if N+1 exists), then list again: you hold
  *            the lock only if N+1 is still the highest. Lower entries are then removed.
  *   release: create entry N+1 saying "free", then remove N.
+ *   retire:  (a clean close) while holding N, rename the directory away and delete it, so closed
+ *            databases leave no lock folders behind; where the rename is refused, release.
  *
  * Why this shape: among racers that all saw owner N dead, link() lets exactly one create N+1, so
  * exactly one wins. Entries are written in full before they are linked into place and never
  * change, so a reader never sees half an owner. The highest number never goes down (only entries
  * below an existing higher one are removed), which makes a racer acting on an old listing harmless:
- * whatever number it manages to create, a higher one already exists when it checks. For the same
- * reason the directory itself is never removed while its file exists.
+ * whatever number it manages to create, a higher one already exists when it checks.
+ *
+ * Retiring keeps that argument per incarnation of the directory. Only the live holder renames it
+ * away, and nobody creates an entry above a live holder, so no take is half done in it when it
+ * goes. A racer's link(2) reads its own temporary file from the path `dir/.tmp-…`, written before
+ * it listed: after a rename that file is in the old incarnation, so the link fails (ENOENT) rather
+ * than land in a newer incarnation on an old listing, and the racer starts over. A racer that
+ * withdraws an entry made on an old listing removes it only while the name still holds its own
+ * file (its inode), not an entry of the same number in a newer incarnation.
  *
  *        take (free, or owner gone)          release
  *   free ─────────────────────────► held ──────────────► free
@@ -71,6 +80,10 @@ function writeFreeMarker(path: string): string | null {
   } catch {
     return null;
   }
+}
+/** An error saying the directory or a file we put in it is no longer there. */
+function gone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 const ENTRY = /^\d{12}$/;
 const TMP = /^\.tmp-(\d+)-/;
@@ -139,6 +152,15 @@ export class LockDir {
 
   /** Try once (a bounded number of listings) to take the lock; never waits. */
   tryTake(): TakeResult {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const result = this.tryTakeIn();
+      if (result !== 'replaced') return result;
+    }
+    return { taken: false, owner: null, state: 'alive' };
+  }
+
+  /** One attempt in the directory as it is now; 'replaced' when its holder retired it meanwhile. */
+  private tryTakeIn(): TakeResult | 'replaced' {
     try {
       fs.mkdirSync(this.dir, { mode: 0o777 });
     } catch (err) {
@@ -149,6 +171,7 @@ export class LockDir {
     try {
       fs.writeFileSync(tmp, JSON.stringify(this.owner), { mode: 0o644 });
     } catch (err) {
+      if (gone(err)) return 'replaced';
       throw ioError(`cannot write in the lock directory ${this.dir}`, err);
     }
     try {
@@ -175,10 +198,12 @@ export class LockDir {
           return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath, freeMarker } };
         }
         // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
-        this.unlink(gen);
+        this.withdraw(gen, tmp);
       }
       return { taken: false, owner: null, state: 'alive' };
     } catch (err) {
+      // The directory (or our file in it) vanished: its holder retired it. Start over.
+      if (gone(err)) return 'replaced';
       throw ioError(`cannot take the lock in ${this.dir}`, err);
     } finally {
       try {
@@ -230,6 +255,35 @@ export class LockDir {
     }
   }
 
+  /**
+   * Give the lock back by removing the directory (a clean close): renamed away while we still
+   * hold it, then deleted. A no-op when the lock is no longer ours. Where the rename is refused (a
+   * folder another user created in the shared temp folder) it is released as before.
+   */
+  retire(entry: HeldEntry): void {
+    if (!this.holds(entry)) {
+      this.release(entry); // closes the descriptor, touches nothing else
+      return;
+    }
+    const away = `${this.dir}.retired-${this.owner.pid}-${this.owner.token}`;
+    try {
+      fs.renameSync(this.dir, away);
+    } catch {
+      this.release(entry);
+      return;
+    }
+    try {
+      fs.closeSync(entry.fd);
+    } catch {
+      // closed already
+    }
+    try {
+      fs.rmSync(away, { recursive: true, force: true });
+    } catch {
+      // left behind: nothing reads a retired folder
+    }
+  }
+
   private freeMarkerPath(): string {
     return freeMarkerPath(this.dir, this.owner.pid, this.owner.token);
   }
@@ -259,6 +313,16 @@ export class LockDir {
           }
         }
       }
+    }
+  }
+
+  /** Remove entry `gen` if it is still the file `tmp` names (linked from it), nothing else. */
+  private withdraw(gen: number, tmp: string): void {
+    try {
+      const path = nodePath.join(this.dir, entryName(gen));
+      if (fs.statSync(path).ino === fs.statSync(tmp).ino) fs.unlinkSync(path);
+    } catch {
+      // gone already, or the directory was retired meanwhile: nothing of ours to remove
     }
   }
 

@@ -227,9 +227,10 @@ export class WriterLock {
     if (this.released) return;
     this.released = true;
     clearInterval(this.idleRefresh);
-    // A displaced writer touches nothing: release() only frees an entry that is still the highest.
-    if (this.byFile) this.byFile.dir.release(this.byFile.entry);
-    this.byPath.dir.release(this.byPath.entry);
+    // Both lock folders go (lock-dir.ts "retire"): a closed database leaves none behind. A
+    // displaced writer touches nothing: retire() only acts on an entry that is still the highest.
+    if (this.byFile) this.byFile.dir.retire(this.byFile.entry);
+    this.byPath.dir.retire(this.byPath.entry);
   }
 
   /** The live writer holding the file at `realPath`, if any (read-only probe: writes nothing). */

@@ -74,6 +74,8 @@ describe('a database this process may not write', () => {
 
   test('a lock directory not writable: READ_ONLY naming it', () => {
     const file = existing();
+    // A clean close removes it; one left by a killed writer of another user stays.
+    fs.mkdirSync(`${file}.lock`);
     refuseWrites(`${file}.lock`, 'EACCES');
     expect(openError(() => connect(file)).message).toContain(
       `its lock directory ${file}.lock is not writable`,

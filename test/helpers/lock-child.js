@@ -8,6 +8,10 @@
 //                               <file> for writing: on success insert a row (id = pid), commit, print
 //                               "won <file>", close; otherwise print "lost <file> <code>"
 //   writer <file> <maxRows>     commit transactions of 1..maxRows rows forever, print "C <n>" after each
+//   cycle <file> <link> <n> <k> n times: open <file> or its hard link <link> for writing (waiting
+//                               for the lock), create <file>.inside exclusively (a second writer at
+//                               the same time fails there: "OVERLAP"), insert row k*100000+i, remove
+//                               the marker, close; print "done <n>" (or the first error)
 'use strict';
 const { openItems } = require('./items.js');
 
@@ -131,4 +135,27 @@ if (mode === 'hold') {
     setTimeout(tick, 1);
   };
   tick();
+} else if (mode === 'cycle') {
+  const fs = require('node:fs');
+  const [link, n, k] = [arg, Number(arg2), Number(process.argv[6])];
+  const marker = `${file}.inside`;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const db = openItems((i + k) % 2 === 0 ? file : link, { busyTimeoutMs: 20000 });
+      try {
+        fs.closeSync(fs.openSync(marker, 'wx'));
+      } catch (err) {
+        process.stdout.write(`OVERLAP ${err.code}\n`);
+        process.exit(1);
+      }
+      db.insert('items', { id: k * 100000 + i, txn: k, note: 'cycle' });
+      fs.unlinkSync(marker);
+      db.close();
+    }
+    process.stdout.write(`done ${i}\n`);
+  } catch (err) {
+    process.stdout.write(`error ${i} ${err.constructor.name} ${err.code} ${err.message}\n`);
+    process.exit(1);
+  }
 }

@@ -133,4 +133,87 @@ describe('LockDir', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith(`.tmp-${process.pid}-${owner.token}`))).toEqual([]);
     if (again.taken) next.release(again.entry);
   });
+
+  test('retire removes the directory; the next owner starts a new one', () => {
+    const dir = dirPath();
+    const a = new LockDir(dir, newOwner());
+    const ra = a.tryTake();
+    if (!ra.taken) throw new Error('not taken');
+    a.retire(ra.entry);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.readdirSync(path.dirname(dir)).filter((f) => f.includes('.retired-'))).toEqual([]);
+    const b = new LockDir(dir, newOwner());
+    const rb = b.tryTake();
+    expect(rb.taken && rb.entry.gen).toBe(1);
+    if (rb.taken) b.retire(rb.entry);
+  });
+
+  test('retire where the rename is refused releases instead: the lock is free', () => {
+    const dir = dirPath();
+    const a = new LockDir(dir, newOwner());
+    const ra = a.tryTake();
+    if (!ra.taken) throw new Error('not taken');
+    const rename = jest.spyOn(fsModule, 'renameSync').mockImplementation(() => {
+      throw Object.assign(new Error('EPERM: operation not permitted, rename'), { code: 'EPERM' });
+    });
+    try {
+      a.retire(ra.entry);
+    } finally {
+      rename.mockRestore();
+    }
+    expect(fs.existsSync(dir)).toBe(true);
+    expect(LockDir.holder(dir)).toBeNull();
+    const b = new LockDir(dir, newOwner());
+    const rb = b.tryTake();
+    expect(rb.taken).toBe(true);
+    if (rb.taken) b.release(rb.entry);
+  });
+
+  test("a displaced holder's retire leaves the new owner's directory alone", () => {
+    const dir = dirPath();
+    const a = new LockDir(dir, newOwner());
+    const ra = a.tryTake();
+    if (!ra.taken) throw new Error('not taken');
+    // An operator deletes the lock; another owner starts over in a new directory.
+    fs.rmSync(dir, { recursive: true, force: true });
+    const b = new LockDir(dir, newOwner());
+    const rb = b.tryTake();
+    if (!rb.taken) throw new Error('not taken');
+    a.retire(ra.entry);
+    expect(b.holds(rb.entry)).toBe(true);
+    expect(LockDir.holder(dir)?.owner.token).toBe(b.owner.token);
+    b.release(rb.entry);
+  });
+
+  test('a taker whose directory is retired under it starts over in the new one', () => {
+    const dir = dirPath();
+    const holder = new LockDir(dir, newOwner());
+    const held = holder.tryTake();
+    if (!held.taken) throw new Error('not taken');
+    // The holder leaves a free entry behind; then, between the next taker's listing and its
+    // link, the directory is replaced (retired and started anew by someone else).
+    holder.release(held.entry);
+    const realLink = fsModule.linkSync.bind(fsModule);
+    let replaced = 0;
+    const link = jest.spyOn(fsModule, 'linkSync').mockImplementation((from, to) => {
+      if (replaced === 0 && String(from).includes('.tmp-')) {
+        replaced++;
+        fs.renameSync(dir, `${dir}.gone`);
+        fs.mkdirSync(dir);
+      }
+      return realLink(from, to);
+    });
+    const taker = new LockDir(dir, newOwner());
+    let taken;
+    try {
+      taken = taker.tryTake();
+    } finally {
+      link.mockRestore();
+    }
+    expect(replaced).toBe(1);
+    // Not an entry numbered from the old directory's listing: the new directory's first.
+    expect(taken.taken && taken.entry.gen).toBe(1);
+    expect(fs.readdirSync(dir).filter((f) => /^\d+$/.test(f))).toEqual([entry(1)]);
+    if (taken.taken) taker.release(taken.entry);
+  });
 });

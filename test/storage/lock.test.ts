@@ -363,8 +363,14 @@ describe('leftovers of killed compactions', () => {
       fs.mkdirSync(`${file}.compact-${deadPid}.tmp.lock`);
       fs.writeFileSync(`${file}.restore-${deadPid}.tmp`, 'x');
       fs.writeFileSync(`${file}.compact-${livePid}.tmp`, 'in progress');
+      // Lock folders renamed away at a close that was killed before deleting them.
+      fs.mkdirSync(`${file}.lock.retired-${deadPid}-0123abcd`);
+      fs.writeFileSync(`${file}.lock.retired-${deadPid}-0123abcd/000000000007`, '{}');
+      fs.mkdirSync(`${file}.lock.retired-${livePid}-4567ef`);
       const db = Database.open(file);
       db.close();
+      expect(fs.existsSync(`${file}.lock.retired-${deadPid}-0123abcd`)).toBe(false);
+      expect(fs.existsSync(`${file}.lock.retired-${livePid}-4567ef`)).toBe(true);
       expect(fs.existsSync(`${file}.compact-${deadPid}.tmp`)).toBe(false);
       expect(fs.existsSync(`${file}.compact-${deadPid}.tmp.lock`)).toBe(false);
       expect(fs.existsSync(`${file}.restore-${deadPid}.tmp`)).toBe(false);
