@@ -143,11 +143,25 @@ if (mode === 'hold') {
   try {
     for (; i < n; i++) {
       const db = openItems((i + k) % 2 === 0 ? file : link, { busyTimeoutMs: 20000 });
-      try {
-        fs.closeSync(fs.openSync(marker, 'wx'));
-      } catch (err) {
-        process.stdout.write(`OVERLAP ${err.code}\n`);
-        process.exit(1);
+      for (;;) {
+        try {
+          fs.writeFileSync(marker, String(process.pid), { flag: 'wx' });
+          break;
+        } catch (err) {
+          // A writer killed inside leaves its marker: only a living one's means two writers.
+          const owner = Number(fs.readFileSync(marker, 'utf8'));
+          let alive = true;
+          try {
+            process.kill(owner, 0);
+          } catch {
+            alive = false;
+          }
+          if (alive || !owner) {
+            process.stdout.write(`OVERLAP ${err.code} with ${owner}\n`);
+            process.exit(1);
+          }
+          fs.rmSync(marker, { force: true });
+        }
       }
       db.insert('items', { id: k * 100000 + i, txn: k, note: 'cycle' });
       fs.unlinkSync(marker);
