@@ -11,9 +11,11 @@ import { Database, connect } from '../../src/index';
 import { identityLockDir, identityLockRoot } from '../../storage/lock';
 import { tmpDir } from '../helpers/tmp';
 import { LOCK_CHILD, startChild } from '../helpers/children';
+import type { Child } from '../helpers/children';
 
 const CYCLES = Number(process.env.MV_LOCK_CYCLES ?? 60);
 const PROCESSES = 3;
+const KILL_CAMPAIGN_MS = Number(process.env.MV_LOCK_KILL_MS ?? 8000);
 
 function identityDir(file: string): string {
   const st = fs.statSync(file);
@@ -107,5 +109,53 @@ describe('a clean close leaves no lock folders', () => {
     }
     expect(lockFolders(file)).toEqual([]);
     expect(fs.readdirSync(tmp.dir).filter((n) => n.startsWith('cycled-link.modelvault.lock'))).toEqual([]);
+  }, 120_000);
+
+  test(`the same with SIGKILLs every ~150 ms for ${KILL_CAMPAIGN_MS / 1000} s: takeovers and retires never overlap`, async () => {
+    const file = tmp.file('killed-cycles.modelvault');
+    const link = tmp.file('killed-cycles-link.modelvault');
+    const db = Database.open(file);
+    db.registerCollection(
+      'items',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'txn', type: 'int64' },
+        { path: 'note', type: 'string' },
+      ],
+      'id',
+      [{ name: 'items_txn', path: 'txn', kind: 'index' }],
+    );
+    db.close();
+    fs.linkSync(file, link);
+    const end = Date.now() + KILL_CAMPAIGN_MS;
+    const slots: Child[] = [];
+    const outputs: string[] = [];
+    let next = 1;
+    let kills = 0;
+    const start = (slot: number): void => {
+      const child = startChild(LOCK_CHILD, ['cycle', file, link, '1000000', String(next++)]);
+      slots[slot] = child;
+      void child.exited.then(() => {
+        outputs.push(child.output());
+        if (slots[slot] === child && Date.now() < end) start(slot);
+      });
+    };
+    for (let i = 0; i < PROCESSES; i++) start(i);
+    while (Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 75 + Math.random() * 150));
+      const victim = slots[Math.floor(Math.random() * PROCESSES)];
+      await victim.kill();
+      kills++;
+    }
+    await Promise.all(slots.map((c) => c.kill()));
+    // Every child was killed: none printed anything but an overlap would (or an error).
+    expect(outputs.filter((o) => o.trim() !== '')).toEqual([]);
+    expect(kills).toBeGreaterThan(10);
+    const check = Database.open(link);
+    try {
+      expect(check.collection('items').count()).toBeGreaterThan(0);
+    } finally {
+      check.close();
+    }
   }, 120_000);
 });
