@@ -31,6 +31,23 @@ function lockFolders(file: string): string[] {
   ];
 }
 
+/** Create `file` with the `items` collection the lock child writes (helpers/items.js), and `link` to it. */
+function linkedItems(file: string, link: string): void {
+  const db = Database.open(file);
+  db.registerCollection(
+    'items',
+    [
+      { path: 'id', type: 'int64' },
+      { path: 'txn', type: 'int64' },
+      { path: 'note', type: 'string' },
+    ],
+    'id',
+    [{ name: 'items_txn', path: 'txn', kind: 'index' }],
+  );
+  db.close();
+  fs.linkSync(file, link);
+}
+
 describe('a clean close leaves no lock folders', () => {
   const tmp = tmpDir('mv-retire-');
   afterAll(() => tmp.cleanup());
@@ -75,19 +92,7 @@ describe('a clean close leaves no lock folders', () => {
   test(`${PROCESSES} processes cycle open → write → close ${CYCLES} times each through two hard links: never two writers at once`, async () => {
     const file = tmp.file('cycled.modelvault');
     const link = tmp.file('cycled-link.modelvault');
-    const db = Database.open(file);
-    db.registerCollection(
-      'items',
-      [
-        { path: 'id', type: 'int64' },
-        { path: 'txn', type: 'int64' },
-        { path: 'note', type: 'string' },
-      ],
-      'id',
-      [{ name: 'items_txn', path: 'txn', kind: 'index' }],
-    );
-    db.close();
-    fs.linkSync(file, link);
+    linkedItems(file, link);
     const children = Array.from({ length: PROCESSES }, (_v, k) =>
       startChild(LOCK_CHILD, ['cycle', file, link, String(CYCLES), String(k + 1)]),
     );
@@ -114,19 +119,7 @@ describe('a clean close leaves no lock folders', () => {
   test(`the same with SIGKILLs every ~150 ms for ${KILL_CAMPAIGN_MS / 1000} s: takeovers and retires never overlap`, async () => {
     const file = tmp.file('killed-cycles.modelvault');
     const link = tmp.file('killed-cycles-link.modelvault');
-    const db = Database.open(file);
-    db.registerCollection(
-      'items',
-      [
-        { path: 'id', type: 'int64' },
-        { path: 'txn', type: 'int64' },
-        { path: 'note', type: 'string' },
-      ],
-      'id',
-      [{ name: 'items_txn', path: 'txn', kind: 'index' }],
-    );
-    db.close();
-    fs.linkSync(file, link);
+    linkedItems(file, link);
     const end = Date.now() + KILL_CAMPAIGN_MS;
     const slots: Child[] = [];
     const outputs: string[] = [];
