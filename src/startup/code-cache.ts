@@ -12,10 +12,10 @@
  * Safety: an entry is used only for the exact source it was made from (SHA-1 of the module's
  * text: V8 itself checks only the source's length), only by the V8 version, architecture and
  * flags that made it (V8 rejects data made under other flags — `--max-old-space-size` is one —
- * and then this and every later module compile normally), and never while a debugger or a policy
- * manifest is in use. Any doubt means the
- * module is compiled the usual way. Only files under this package's dist folder are touched, and
- * only while the package's own modules load: begin.ts installs the hook, end.ts removes it.
+ * and then this and every later module compile normally), and never while a debugger, a policy
+ * manifest or source maps are in use. Any doubt means the module is compiled the usual way. Only
+ * files under this package's dist folder are touched, and only while the package's own modules
+ * load: begin.ts installs the hook, end.ts removes it.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -135,10 +135,14 @@ function readCache(): Map<string, { sha1: string; data: Buffer }> | null {
   }
 }
 
-/** Whether something in this process needs modules compiled exactly as Node does it. */
+/**
+ * Whether something in this process needs modules compiled exactly as Node does it: a debugger,
+ * a policy manifest, or source maps (Node reads a module's source map while compiling it).
+ */
 function standardCompileNeeded(): boolean {
   const argv = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  return /--inspect|--experimental-policy|--policy-integrity/.test(argv);
+  if (/--inspect|--experimental-policy|--policy-integrity|--enable-source-maps/.test(argv)) return true;
+  return (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
 }
 
 /** The `require` Node gives a module (makeRequireFunction's public surface). */
@@ -172,7 +176,8 @@ export function beginCodeCache(): void {
     const format = rest[0];
     if (format !== undefined && format !== null && format !== 'commonjs')
       return original.call(this, content, filename, ...rest);
-    if (file.startsWith('..') || !file.endsWith('.js'))
+    // A `#!` line is valid only at the very start of a script, which the wrapper would not be.
+    if (file.startsWith('..') || !file.endsWith('.js') || content.startsWith('#!'))
       return original.call(this, content, filename, ...rest);
     const entry = entries?.get(file);
     const hash = produced !== null || entry !== undefined ? sha1(content) : '';

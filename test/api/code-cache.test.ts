@@ -139,11 +139,14 @@ describe('the code cache of the built package', () => {
     expect(report.rows).toEqual(EXPECTED_ROWS);
   });
 
-  test('with a debugger enabled, modules compile as Node compiles them', () => {
-    const report = load(dist, ['--inspect=127.0.0.1:0']);
-    expect(report.stats).toEqual({ used: 0, rejected: 0, compiled: 0 });
-    expect(report.rows).toEqual(EXPECTED_ROWS);
-  });
+  test.each([['--inspect=127.0.0.1:0'], ['--enable-source-maps']])(
+    'with %s, modules compile as Node compiles them',
+    (flag) => {
+      const report = load(dist, [flag]);
+      expect(report.stats).toEqual({ used: 0, rejected: 0, compiled: 0 });
+      expect(report.rows).toEqual(EXPECTED_ROWS);
+    },
+  );
 
   test('the ES module entry loads through it too', () => {
     const script = `
