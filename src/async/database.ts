@@ -387,7 +387,9 @@ export class AsyncDatabase {
   /**
    * Where reads of this handle go: inside begin() to the writer (they see the transaction); else to
    * a reader; without readers (memory) to the writer through the write queue, so they never see a
-   * transaction(fn) of this handle that is still open.
+   * transaction(fn) of this handle that is still open. Until a reader thread is ready for this
+   * handle (the first reads of a pool), a read that finds the write queue free is answered by the
+   * writer the same way instead of waiting for the thread to start.
    */
   private readRunner(): Runner {
     return async <T>(op: string, args: unknown[], ctl?: StatementControl) => {
@@ -397,24 +399,35 @@ export class AsyncDatabase {
         return { value, host: this.pool.writer, generation: this.pool.writer.generation };
       }
       if (this.pool.hasReaders) {
+        const idle = this.pool.readerReady(this.h) ? null : this.pool.queue.tryAcquire();
+        if (idle !== null) return this.onQueuedWriter<T>(idle, op, args, ctl);
         const { host, result } = ctl
           ? this.pool.statement<T>('reader', ctl, this.h, op, ...args)
           : this.pool.onReader<T>(this.h, op, ...args);
         const generation = host.generation;
         return { value: await result, host, generation };
       }
-      const release = await this.pool.queue.acquire(this.busyTimeoutMs);
-      try {
-        ctl?.assertLive();
-        const result = ctl
-          ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
-          : this.pool.onWriter<T>(this.h, op, ...args);
-        const generation = this.pool.writer.generation;
-        return { value: await result, host: this.pool.writer, generation };
-      } finally {
-        release();
-      }
+      return this.onQueuedWriter<T>(await this.pool.queue.acquire(this.busyTimeoutMs), op, args, ctl);
     };
+  }
+
+  /** A read on the writer while this handle holds the write queue (`release` gives it back). */
+  private async onQueuedWriter<T>(
+    release: Release,
+    op: string,
+    args: unknown[],
+    ctl: StatementControl | undefined,
+  ): Promise<{ value: T; host: WorkerHost; generation: number }> {
+    try {
+      ctl?.assertLive();
+      const result = ctl
+        ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
+        : this.pool.onWriter<T>(this.h, op, ...args);
+      const generation = this.pool.writer.generation;
+      return { value: await result, host: this.pool.writer, generation };
+    } finally {
+      release();
+    }
   }
 }
 

@@ -70,6 +70,8 @@ export class WorkerHost {
   generation = 0;
   /** Handles opened on the current thread. */
   private opened = new Map<number, Promise<unknown>>();
+  /** Those of them whose open has finished. */
+  private ready = new Set<number>();
   private closing = false;
   /** Requests of the current tick, sent together by flush(). */
   private outbox: Request[] = [];
@@ -113,6 +115,7 @@ export class WorkerHost {
     this.spin = new SpinControl((us) => (channel.workerSpinUs = us));
     this.generation++;
     this.opened = new Map();
+    this.ready = new Set();
     worker.unref();
     let died: Error | null = null;
     const settle = (reply: Reply): void => {
@@ -133,6 +136,7 @@ export class WorkerHost {
       // What the dead thread held (handles, result sets, a transaction) is gone from now on.
       this.generation++;
       this.opened = new Map();
+      this.ready = new Set();
       const why = died ? `: ${died.message}` : ` (exit code ${code})`;
       const err = new OperationalError(`the engine worker ${this.name} stopped${why}`, 'WORKER_EXITED', {
         cause: died ?? undefined,
@@ -286,9 +290,15 @@ export class WorkerHost {
     if (!this.worker) this.start();
     let p = this.opened.get(h);
     if (!p) {
-      p = this.call('open', h, spec);
+      const opening = this.call('open', h, spec);
+      p = opening;
       // A failed open is retried by the next request rather than remembered.
-      p.catch(() => this.opened.delete(h));
+      opening.then(
+        () => {
+          if (this.opened.get(h) === opening) this.ready.add(h);
+        },
+        () => this.opened.delete(h),
+      );
       this.opened.set(h, p);
     }
     return p;
@@ -298,8 +308,19 @@ export class WorkerHost {
     return this.opened.has(h);
   }
 
+  /** The opens begun on the current thread (finished or not). */
+  opening(): Promise<unknown>[] {
+    return [...this.opened.values()];
+  }
+
+  /** Whether handle `h` is open on the current thread and its open has finished. */
+  isReady(h: number): boolean {
+    return this.ready.has(h);
+  }
+
   forget(h: number): void {
     this.opened.delete(h);
+    this.ready.delete(h);
   }
 
   get running(): boolean {

@@ -81,6 +81,26 @@ export class EnginePool {
     return this.maxReaders > 0;
   }
 
+  /**
+   * Whether a reader thread is ready to serve handle `h` (open there). If not, one is started, or
+   * its open of `h` begun, in the background: a reader thread takes ~90 ms to start (a thread,
+   * then the package's modules), which a first read should not wait for when the writer is idle.
+   */
+  readerReady(h: number): boolean {
+    if (this.readers.some((r) => r.running && r.isReady(h))) return true;
+    const spec = this.specs.get(h);
+    if (spec) {
+      const host = this.readers.find((r) => r.running && r.isOpen(h)) ?? this.pickReader();
+      host.ensureOpen(h, { ...spec, role: 'reader' }).catch(() => undefined);
+    }
+    return false;
+  }
+
+  /** @internal Tests: resolves once every open begun on a reader thread has finished. */
+  async readersSettled(): Promise<void> {
+    await Promise.allSettled(this.readers.flatMap((r) => r.opening()));
+  }
+
   /** Run `op` for handle `h` on the writer worker, reopening the handle there first if needed. */
   onWriter<T>(h: number, op: string, ...args: unknown[]): Promise<T> {
     return this.on(this.writer, null, h, op, args);
@@ -143,12 +163,15 @@ export class EnginePool {
     if (!this.specs.has(h)) return;
     this.specs.delete(h);
     const hosts = [this.writer, ...this.readers].filter((w) => w.running && w.isOpen(h));
-    await Promise.all(
-      hosts.map((w) => {
-        w.forget(h);
-        return w.call('close', h).catch(() => undefined);
-      }),
-    );
+    // A reader still starting (readerReady) is not waited for: its close follows its open in
+    // order, and the last handle's shutdown stops the thread anyway.
+    const closing = hosts.map((w) => {
+      const ready = w === this.writer || w.isReady(h);
+      w.forget(h);
+      const closed = w.call('close', h).catch(() => undefined);
+      return ready ? closed : undefined;
+    });
+    await Promise.all(closing);
     if (this.specs.size === 0) await this.shutdown();
   }
 

@@ -52,6 +52,13 @@ export class WriteQueue {
     });
   }
 
+  /** The queue at once when nobody holds it or waits for it, else null (never waits). */
+  tryAcquire(): Release | null {
+    if (this.held || this.waiters.length > 0) return null;
+    this.held = true;
+    return this.releaser();
+  }
+
   private releaser(): Release {
     let done = false;
     return () => {

@@ -53,6 +53,8 @@ test('a point get awaited alone posts no message, on the connection and the type
     // Warm: the reader thread has the handles open.
     await (await conn.execute(GET, [1])).fetchOne();
     await db.get('items', 1);
+    // The typed handle's first read was answered by the idle writer while its reader opened.
+    await db._pool.readersSettled();
     const host = reader(conn);
     expect(db._pool).toBe(conn._pool);
     let row: unknown;
@@ -198,6 +200,7 @@ test('bigint, Buffer, Date, -0, NaN, lone surrogates and nested objects round-tr
     };
     await db.insert('things', doc);
     await db.get('things', 1);
+    await db._pool.readersSettled();
     let got: unknown;
     expect(await paths(db._pool.hosts[1], async () => (got = await db.get('things', 1)))).toEqual([1, 0, 0]);
     expect((got as { at: unknown }).at).toBeInstanceOf(Date);
