@@ -95,6 +95,8 @@ test('async fetchAll/fetchMany over wide rows: bounded replies, exact results, r
     await conn.executeMany('INSERT INTO t VALUES (?, ?)', wideRows());
     await conn.commit();
     await (await conn.execute('SELECT count(*) FROM t')).fetchAll();
+    // That first read was the writer's while the reader thread started: wait for it.
+    await conn._pool.readersSettled();
     const host: WorkerHost = conn._pool.hosts[1];
     // Record how many rows each reply of the reader carried.
     const replies: number[] = [];

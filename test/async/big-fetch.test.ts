@@ -106,6 +106,8 @@ describe('fetchAll()', () => {
   beforeEach(async () => {
     conn = await connectAsync(path, { readers: 1, safeIntegers: true });
     await (await conn.execute('SELECT count(*) FROM t')).fetchOne();
+    // That first read was the writer's while the reader thread started: wait for it.
+    await conn._pool.readersSettled();
     reader = conn._pool.hosts[1];
   });
 

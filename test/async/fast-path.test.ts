@@ -27,6 +27,9 @@ async function filled(path: string, opts: { safeIntegers?: boolean } = {}): Prom
     Array.from({ length: N }, (_, i) => [i, i % 7, `note ${i}`]),
   );
   await conn.commit();
+  // A reader ready for this connection (the writer answers its reads until then).
+  await (await conn.execute('SELECT 1')).fetchAll();
+  await conn._pool.readersSettled();
   return conn;
 }
 
@@ -269,8 +272,10 @@ test('a worker dying under a fast-path call rejects it with WORKER_EXITED; the p
     while (host.stats.fast === fastBefore) await new Promise((r) => setImmediate(r));
     await host.kill();
     expect(isCode(await spinning, 'WORKER_EXITED')).toBe(true);
-    // The next read starts a new thread with a new channel, and takes the fast path again.
+    // The next read starts a new thread with a new channel (the writer answers it meanwhile);
+    // then reads take the fast path again.
     expect(await (await conn.execute(GET, [5])).fetchOne()).toEqual([5, 5, 'note 5']);
+    await conn._pool.readersSettled();
     expect(await paths(host, async () => (await conn.execute(GET, [6])).fetchOne())).toEqual([1, 0, 0]);
   } finally {
     await conn.close();

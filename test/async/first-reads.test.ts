@@ -1,12 +1,13 @@
 /**
  * A pool's reader threads start on first use, which takes a thread start and the package's
- * modules (~90 ms). Until a reader is ready for a handle, an AsyncDatabase read that finds the
- * write queue free is answered by the writer (as every read of a memory database is), and the
- * reader starts meanwhile; once it is ready, reads go to it. A read while a transaction holds
- * the queue never goes to the writer, so it never sees that transaction's uncommitted writes.
+ * modules (~90 ms). Until a reader is ready for a handle, the writer answers its reads (as every
+ * read of a memory database is) and the reader starts meanwhile; once it is ready, reads go to it.
+ * An AsyncDatabase read goes to the writer only when the write queue is free, so it never sees a
+ * transaction's uncommitted writes; a connection's SELECT sees committed rows only on the writer
+ * too, whatever another connection has open.
  * Asserts which thread answered (the hosts' request counters), never timings.
  */
-import { AsyncDatabase } from '../../src/index';
+import { AsyncDatabase, connectAsync } from '../../src/index';
 import type { WorkerHost } from '../../src/async/host';
 import { tmpDir } from '../helpers/tmp';
 
@@ -97,4 +98,33 @@ test('close right after a first read does not wait for the starting reader', asy
   expect(starting.length).toBe(1);
   await db.close();
   expect(starting.every((h) => !h.running)).toBe(true);
+});
+
+describe('connections', () => {
+  test("the first SELECT is answered by the writer, later ones by the reader, and neither sees another connection's open transaction", async () => {
+    const path = await filled();
+    const a = await connectAsync(path, { readers: 1 });
+    const b = await connectAsync(path, { readers: 1 });
+    try {
+      expect(a._pool).toBe(b._pool);
+      const writer = a._pool.hosts[0];
+      // A opens a transaction (not autocommit) with an uncommitted row.
+      await a.execute("INSERT INTO items VALUES (600, 'uncommitted')");
+      let rows: unknown;
+      const count = async (): Promise<void> => {
+        rows = await (await b.execute('SELECT count(*) FROM items')).fetchAll();
+      };
+      expect(await requests(writer, count)).toBeGreaterThan(0);
+      expect(rows).toEqual([[100]]);
+      await a._pool.readersSettled();
+      expect(await requests(writer, count)).toBe(0);
+      expect(rows).toEqual([[100]]);
+      await a.commit();
+      await count();
+      expect(rows).toEqual([[101]]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });

@@ -75,6 +75,9 @@ test('a connection transaction lost with its worker refuses to commit; cursors o
     const err = await conn.commit().catch((e: unknown) => e);
     expect(isWorkerExit(err)).toBe(true);
     expect(conn.inTransaction).toBe(false);
+    // A reader ready for this connection (until then the writer answers its reads).
+    await (await conn.execute('SELECT 1')).fetchAll();
+    await conn._pool.readersSettled();
     const cur = await conn.execute('SELECT id FROM t ORDER BY id');
     expect(await cur.fetchMany(3)).toEqual([[0], [1], [2]]);
     await conn._pool.hosts[1].kill();
