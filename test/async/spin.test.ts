@@ -119,6 +119,8 @@ describe('on a real worker', () => {
     );
     await conn.commit();
     await (await conn.execute(GET, [0])).fetchOne();
+    // That first read was the writer's while the reader thread started: wait for it.
+    await conn._pool.readersSettled();
     host = conn._pool.hosts[1];
   });
 
