@@ -400,7 +400,7 @@ export class AsyncDatabase {
       }
       if (this.pool.hasReaders) {
         const idle = this.pool.readerReady(this.h) ? null : this.pool.queue.tryAcquire();
-        if (idle !== null) return this.onQueuedWriter<T>(idle, op, args, ctl);
+        if (idle !== null) return this.onQueuedWriter<T>(idle, op, args, ctl, 'once sent');
         const { host, result } = ctl
           ? this.pool.statement<T>('reader', ctl, this.h, op, ...args)
           : this.pool.onReader<T>(this.h, op, ...args);
@@ -411,18 +411,32 @@ export class AsyncDatabase {
     };
   }
 
-  /** A read on the writer while this handle holds the write queue (`release` gives it back). */
+  /**
+   * A read on the writer while this handle holds the write queue (`release` gives it back: when
+   * the read has run, or — `'once sent'`, for a read that only stands in for a reader still
+   * starting — as soon as it is sent: the writer thread runs requests in the order they were
+   * sent, so a transaction begun after it cannot be seen by it, and a long read does not hold up
+   * the writes that follow it).
+   */
   private async onQueuedWriter<T>(
     release: Release,
     op: string,
     args: unknown[],
     ctl: StatementControl | undefined,
+    hold: 'until done' | 'once sent' = 'until done',
   ): Promise<{ value: T; host: WorkerHost; generation: number }> {
+    let result: Promise<T>;
     try {
       ctl?.assertLive();
-      const result = ctl
+      result = ctl
         ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
         : this.pool.onWriter<T>(this.h, op, ...args);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (hold === 'once sent') release();
+    try {
       const generation = this.pool.writer.generation;
       return { value: await result, host: this.pool.writer, generation };
     } finally {

@@ -65,6 +65,32 @@ test('the first read is answered by the idle writer while a reader starts; then 
   }
 });
 
+test('such a read gives the write queue back as soon as it is sent: writes after it do not wait for it', async () => {
+  const db = await AsyncDatabase.open(await filled(), { readers: 1 });
+  try {
+    const writer = db._pool.hosts[0];
+    const real = writer.request.bind(writer);
+    const busyAtReply: boolean[] = [];
+    writer.request = (<T>(...args: Parameters<WorkerHost['request']>) => {
+      const sent = real<T>(...args);
+      void sent.result.then(
+        () => busyAtReply.push(db._pool.queue.busy),
+        () => undefined,
+      );
+      return sent;
+    }) as WorkerHost['request'];
+    try {
+      expect(await db.collection('items').where('id', '<', 50).all()).toHaveLength(50);
+    } finally {
+      writer.request = real;
+    }
+    expect(busyAtReply.length).toBeGreaterThan(0);
+    expect(busyAtReply.every((busy) => !busy)).toBe(true);
+  } finally {
+    await db.close();
+  }
+});
+
 test('a read while a transaction holds the queue waits for the reader and sees only committed rows', async () => {
   const db = await AsyncDatabase.open(await filled(), { readers: 1 });
   try {
