@@ -194,10 +194,10 @@ export class AsyncConnection {
       return { reply, host: this.pool.writer, generation, id };
     }
     if (readsOnly(sql) && !this.temp) {
-      // Until a reader thread is ready for this connection (the first reads of a pool), the writer
-      // answers: outside this connection's own transaction it reads committed rows only, as it
-      // does for a memory database; the reader starts meanwhile (pool.readerReady).
-      const where = this.pool.hasReaders && this.pool.readerReady(this.h) ? 'reader' : 'writer';
+      // Until a reader thread is ready for this connection (the first reads of a pool), an idle
+      // writer answers: outside this connection's own transaction it reads committed rows only,
+      // as it does for a memory database; the reader starts meanwhile (pool.standInOnWriter).
+      const where = this.pool.hasReaders && !this.pool.standInOnWriter(this.h) ? 'reader' : 'writer';
       const { host, result } = this.pool.statement<ExecReply>(
         where,
         ctl,

@@ -399,7 +399,7 @@ export class AsyncDatabase {
         return { value, host: this.pool.writer, generation: this.pool.writer.generation };
       }
       if (this.pool.hasReaders) {
-        const idle = this.pool.readerReady(this.h) ? null : this.pool.queue.tryAcquire();
+        const idle = this.pool.standInOnWriter(this.h) ? this.pool.queue.tryAcquire() : null;
         if (idle !== null) return this.onQueuedWriter<T>(idle, op, args, ctl, 'once sent');
         const { host, result } = ctl
           ? this.pool.statement<T>('reader', ctl, this.h, op, ...args)

@@ -82,10 +82,17 @@ export class EnginePool {
   }
 
   /**
-   * Whether a reader thread is ready to serve handle `h` (open there). If not, one is started, or
-   * its open of `h` begun, in the background: a reader thread takes ~90 ms to start (a thread,
-   * then the package's modules), which a first read should not wait for when the writer is idle.
+   * Whether a read of handle `h` should stand in on the writer for a reader still starting: no
+   * reader is ready for `h` yet and the writer thread has nothing in flight (a busy writer would
+   * make the read wait longer than the reader takes to start). When no reader is ready, one is
+   * started, or its open of `h` begun, in the background: a reader thread takes ~90 ms to start
+   * (a thread, then the package's modules).
    */
+  standInOnWriter(h: number): boolean {
+    return !this.readerReady(h) && this.writer.load === 0;
+  }
+
+  /** Whether a reader thread is ready to serve handle `h`; if not, see standInOnWriter. */
   readerReady(h: number): boolean {
     if (this.readers.some((r) => r.running && r.isReady(h))) return true;
     const spec = this.specs.get(h);

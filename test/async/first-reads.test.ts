@@ -65,6 +65,24 @@ test('the first read is answered by the idle writer while a reader starts; then 
   }
 });
 
+test('a first read does not stand in on a busy writer: it waits for the reader instead', async () => {
+  const db = await AsyncDatabase.open(await filled(), { readers: 1 });
+  try {
+    const writer = db._pool.hosts[0];
+    let writerFree = false;
+    const busy = writer.call('spin', 1500).then(() => (writerFree = true));
+    // Let the spin request leave (requests of one tick are sent together) before counting.
+    await new Promise((resolve) => setImmediate(resolve));
+    let row: unknown;
+    expect(await requests(writer, async () => (row = await db.get('items', 9)))).toBe(0);
+    expect(row).toEqual({ id: 9, note: 'n9' });
+    expect(writerFree).toBe(false);
+    await busy;
+  } finally {
+    await db.close();
+  }
+});
+
 test('such a read gives the write queue back as soon as it is sent: writes after it do not wait for it', async () => {
   const db = await AsyncDatabase.open(await filled(), { readers: 1 });
   try {
