@@ -76,13 +76,21 @@ function warmUp(dir) {
   again.close();
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-code-cache-'));
+// The cache is an optimization: a build (or an install from git, whose `prepare` builds) must not
+// fail because it could not be made — no writable temp folder, say. Without it, modules compile
+// as usual; a cache left from an earlier build is removed rather than kept beside new modules.
 try {
-  warmUp(dir);
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-code-cache-'));
+  try {
+    warmUp(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const { modules, bytes } = cache.writeCodeCache();
+  console.log(
+    `code cache: ${modules} modules, ${(bytes / 1024).toFixed(0)} KiB (${path.relative(process.cwd(), cache.CACHE_FILE)})`,
+  );
+} catch (err) {
+  fs.rmSync(cache.CACHE_FILE, { force: true });
+  console.warn(`code cache not written (modules will compile as usual): ${err.message}`);
 }
-const { modules, bytes } = cache.writeCodeCache();
-console.log(
-  `code cache: ${modules} modules, ${(bytes / 1024).toFixed(0)} KiB (${path.relative(process.cwd(), cache.CACHE_FILE)})`,
-);

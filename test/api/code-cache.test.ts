@@ -148,6 +148,25 @@ describe('the code cache of the built package', () => {
     },
   );
 
+  test('a build that cannot make the cache still succeeds, without a stale cache', () => {
+    const dir = path.join(tmp.dir, 'unbuilt');
+    const copy = copyDist(dir);
+    const script = path.join(dir, 'scripts', 'build-code-cache.js');
+    fs.mkdirSync(path.dirname(script));
+    fs.copyFileSync(path.join(root, 'scripts', 'build-code-cache.js'), script);
+    // No temp folder for the warm-up's database.
+    const res = spawnSync(process.execPath, [script], {
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: path.join(dir, 'missing') },
+    });
+    expect(res.status).toBe(0);
+    expect(res.stderr).toMatch(/code cache not written/);
+    expect(fs.existsSync(path.join(copy, 'src', 'startup', 'code-cache.bin'))).toBe(false);
+    const report = load(copy);
+    expect(report.stats).toEqual({ used: 0, rejected: 0, compiled: 0 });
+    expect(report.rows).toEqual(EXPECTED_ROWS);
+  });
+
   test('the ES module entry loads through it too', () => {
     const script = `
       import { connect } from ${JSON.stringify(path.join(root, 'esm', 'index.mjs'))};
