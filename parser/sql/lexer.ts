@@ -73,14 +73,14 @@ function isIdentPart(c: string): boolean {
 /**
  * The SQL text SQLite would read: it takes SQL as a C string, so a NUL ends it whatever follows
  * (better-sqlite3 runs `SELECT 1\0 junk` as `SELECT 1`, and `'a\0b'` is an unterminated literal).
+ * The parser's entry points (parse.ts) cut user text with it before tokenizing.
  */
 export function sqlText(source: string): string {
   const nul = source.indexOf('\0');
   return nul < 0 ? source : source.slice(0, nul);
 }
 
-export function tokenize(source: string): Token[] {
-  const sql = sqlText(source);
+export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const n = sql.length;

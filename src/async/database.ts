@@ -425,18 +425,12 @@ export class AsyncDatabase {
     ctl: StatementControl | undefined,
     hold: 'until done' | 'once sent' = 'until done',
   ): Promise<{ value: T; host: WorkerHost; generation: number }> {
-    let result: Promise<T>;
     try {
       ctl?.assertLive();
-      result = ctl
+      const result = ctl
         ? this.pool.statement<T>('writer', ctl, this.h, op, ...args).result
         : this.pool.onWriter<T>(this.h, op, ...args);
-    } catch (err) {
-      release();
-      throw err;
-    }
-    if (hold === 'once sent') release();
-    try {
+      if (hold === 'once sent') release(); // releasing twice is harmless
       const generation = this.pool.writer.generation;
       return { value: await result, host: this.pool.writer, generation };
     } finally {

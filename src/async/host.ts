@@ -308,7 +308,7 @@ export class WorkerHost {
     return this.opened.has(h);
   }
 
-  /** The opens begun on the current thread (finished or not). */
+  /** @internal Tests (pool.readersSettled): the opens begun on the current thread, finished or not. */
   opening(): Promise<unknown>[] {
     return [...this.opened.values()];
   }

@@ -89,18 +89,17 @@ export class EnginePool {
    * (a thread, then the package's modules).
    */
   standInOnWriter(h: number): boolean {
-    return !this.readerReady(h) && this.writer.load === 0;
+    if (this.readers.some((r) => r.running && r.isReady(h))) return false;
+    this.startReaderFor(h);
+    return this.writer.load === 0;
   }
 
-  /** Whether a reader thread is ready to serve handle `h`; if not, see standInOnWriter. */
-  readerReady(h: number): boolean {
-    if (this.readers.some((r) => r.running && r.isReady(h))) return true;
+  /** Begin opening handle `h` on a reader (starting one if none is opening it) without waiting. */
+  private startReaderFor(h: number): void {
     const spec = this.specs.get(h);
-    if (spec) {
-      const host = this.readers.find((r) => r.running && r.isOpen(h)) ?? this.pickReader();
-      host.ensureOpen(h, { ...spec, role: 'reader' }).catch(() => undefined);
-    }
-    return false;
+    if (!spec) return;
+    const host = this.readers.find((r) => r.running && r.isOpen(h)) ?? this.pickReader();
+    host.ensureOpen(h, { ...spec, role: 'reader' }).catch(() => undefined);
   }
 
   /** @internal Tests: resolves once every open begun on a reader thread has finished. */
@@ -170,7 +169,7 @@ export class EnginePool {
     if (!this.specs.has(h)) return;
     this.specs.delete(h);
     const hosts = [this.writer, ...this.readers].filter((w) => w.running && w.isOpen(h));
-    // A reader still starting (readerReady) is not waited for: its close follows its open in
+    // A reader still starting (standInOnWriter) is not waited for: its close follows its open in
     // order, and the last handle's shutdown stops the thread anyway.
     const closing = hosts.map((w) => {
       const ready = w === this.writer || w.isReady(h);
