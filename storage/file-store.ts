@@ -79,10 +79,17 @@ export class FileStore implements ByteStore {
     if (link === null) return this.checkByStat();
     if (link !== this.fdLink) return `another file now sits at ${this.path} (it was replaced or removed)`;
     if (this.length === 0) return this.checkByStat();
-    // One byte readable at the last position, none past it: the length is unchanged.
+    // One byte readable at the last position, none past it: the length is unchanged. One pread:
+    // a regular file's pread is short only at its end (readInto would ask again for the missing
+    // byte — a second system call on every commit, answered with 0).
     const probe = Buffer.alloc(2);
-    if (this.readInto(probe, 0, 2, this.length - 1) === 1) return null;
-    return this.checkByStat();
+    let got = -1;
+    try {
+      got = fs.readSync(this.fd, probe, 0, 2, this.length - 1);
+    } catch {
+      // checkByStat says what is wrong.
+    }
+    return got === 1 ? null : this.checkByStat();
   }
 
   private checkByStat(): string | null {
