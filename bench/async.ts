@@ -15,8 +15,12 @@
  *    (src/async/spin.ts).
  * 3. Concurrent point gets (32 in flight) and filtered full scans (4 in flight) with a reader
  *    pool of 1, 2 and 4 workers.
+ * 4. node-sqlite3 (the `sqlite3` package) on the same SQLite file when it is installed — not a
+ *    dependency: `npm install --no-save sqlite3` first. The sort read with each() and all(), the
+ *    scan, point gets one at a time and 32 in flight.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
@@ -112,6 +116,77 @@ class PeerWorker {
   }
   close(): Promise<number> {
     return this.worker.terminate();
+  }
+}
+
+/** The part of node-sqlite3's (`sqlite3` package) callback API this bench drives. */
+interface NodeSqlite3Db {
+  get(sql: string, params: unknown[], cb: (err: Error | null, row: unknown) => void): void;
+  each(
+    sql: string,
+    params: unknown[],
+    row: (err: Error | null, row: unknown) => void,
+    done: (err: Error | null, count: number) => void,
+  ): void;
+  all(sql: string, params: unknown[], cb: (err: Error | null, rows: unknown[]) => void): void;
+  close(cb: (err: Error | null) => void): void;
+}
+
+/**
+ * node-sqlite3, the asynchronous SQLite driver most Node users know (its statements run on
+ * libuv's thread pool, rows are made on the main thread), when it is installed. It is not a
+ * dependency (its install fetches or compiles a native addon): `npm install --no-save sqlite3`
+ * adds it for a run of this bench.
+ */
+class NodeSqlite3 {
+  private constructor(private readonly db: NodeSqlite3Db) {}
+
+  static async open(file: string): Promise<NodeSqlite3 | null> {
+    let mod: {
+      Database: new (file: string, mode: number, cb: (err: Error | null) => void) => NodeSqlite3Db;
+      OPEN_READONLY: number;
+    };
+    try {
+      mod = createRequire(__filename)('sqlite3') as typeof mod;
+    } catch {
+      return null;
+    }
+    return new Promise((resolve, reject) => {
+      const db = new mod.Database(file, mod.OPEN_READONLY, (err) =>
+        err ? reject(err) : resolve(new NodeSqlite3(db)),
+      );
+    });
+  }
+
+  get(sql: string, params: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) =>
+      this.db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row))),
+    );
+  }
+
+  /** Every row through `each()`: one callback per row on the main thread, as a streaming user does. */
+  each(sql: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let rows = 0;
+      this.db.each(
+        sql,
+        [],
+        (err) => {
+          if (!err) rows++;
+        },
+        (err) => (err ? reject(err) : resolve(rows)),
+      );
+    });
+  }
+
+  all(sql: string): Promise<unknown[]> {
+    return new Promise((resolve, reject) =>
+      this.db.all(sql, [], (err, rows) => (err ? reject(err) : resolve(rows))),
+    );
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
 }
 
@@ -335,6 +410,35 @@ async function main(): Promise<void> {
     point['better-sqlite3 in a worker, 32 in flight'].cpuUsPerCall = cpu32.peer;
     await conn.close();
     await peer.close();
+
+    const nodeSqlite3 = await NodeSqlite3.open(sqFile);
+    if (nodeSqlite3) {
+      await nodeSqlite3.get(GET, [1]);
+      lag.sort['node-sqlite3 each()'] = await withLag(async () => {
+        if ((await nodeSqlite3.each(SORT)) !== N) throw new Error('node-sqlite3 lost rows');
+      });
+      lag.sort['node-sqlite3 all()'] = await withLag(async () => {
+        if ((await nodeSqlite3.all(SORT)).length !== N) throw new Error('node-sqlite3 lost rows');
+      });
+      lag.scan['node-sqlite3'] = await withLag(async () => void (await nodeSqlite3.all(SCAN)));
+      point['node-sqlite3, awaited one by one'] = await sequential(10_000, (i) =>
+        nodeSqlite3.get(GET, [rid(i)]),
+      );
+      point['node-sqlite3, 32 in flight'] = {
+        perSec: await concurrent(
+          32,
+          1500,
+          (i) => nodeSqlite3.get(GET, [rid(i)]),
+          (us) => (cpu32.nodeSqlite3 = us),
+        ),
+      };
+      point['node-sqlite3, 32 in flight'].cpuUsPerCall = cpu32.nodeSqlite3;
+      await nodeSqlite3.close();
+    } else {
+      console.log(
+        'node-sqlite3 is not installed: its lines are left out (npm install --no-save sqlite3 adds it)',
+      );
+    }
 
     const readers: Record<string, { pointGets: number; scans: number }> = {};
     for (const n of [1, 2, 4]) {
