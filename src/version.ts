@@ -1,2 +1,2 @@
 /** The package version; generated from package.json by scripts/sync-version.js (npm version). */
-export const version = '0.1.0';
+export const version = '1.0.0-rc.1';

@@ -111,6 +111,18 @@ describe('version, sideEffects and engines (issue 17 item 3)', () => {
     expect(fs.readFileSync(path.join(root, 'esm', 'index.mjs'), 'utf8')).toMatch(/^ {2}version,$/m);
   });
 
+  test('the CHANGELOG has a dated section for the version package.json names (issue 17 item 5)', () => {
+    // Keep a Changelog: "## [1.0.0-rc.1] - 2026-12-05", below an "## [Unreleased]" section.
+    const log = fs.readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8');
+    const escaped = (pkg.version as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const heading = new RegExp(`^## \\[${escaped}\\] - (\\d{4}-\\d{2}-\\d{2})$`, 'm');
+    const found = heading.exec(log);
+    if (!found) throw new Error(`CHANGELOG.md has no "## [${pkg.version as string}] - YYYY-MM-DD" section`);
+    expect(Number.isNaN(Date.parse(found[1]))).toBe(false);
+    expect(log.indexOf('## [Unreleased]')).toBeGreaterThan(-1);
+    expect(log.indexOf('## [Unreleased]')).toBeLessThan(found.index);
+  });
+
   test('sideEffects lists exactly the entry files whose top level acts; nothing the main entry imports', () => {
     // Top-level statements other than imports, exports and declarations are side effects a
     // bundler must keep. The one tolerated in library code (planner/functions/index.ts) only fills
