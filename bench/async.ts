@@ -15,7 +15,9 @@
  *    (src/async/spin.ts).
  * 3. Concurrent point gets (32 in flight) and filtered full scans (4 in flight) with a reader
  *    pool of 1, 2 and 4 workers.
- * 4. node-sqlite3 (the `sqlite3` package) on the same SQLite file when it is installed — not a
+ * 4. Autocommit durable inserts from 1 and 32 concurrent clients (AsyncDatabase group commit) next
+ *    to better-sqlite3's one-by-one durable commits.
+ * 5. node-sqlite3 (the `sqlite3` package) on the same SQLite file when it is installed — not a
  *    dependency: `npm install --no-save sqlite3` first. The sort read with each() and all(), the
  *    scan, point gets one at a time and 32 in flight.
  */
@@ -451,6 +453,42 @@ async function main(): Promise<void> {
     }
     peerDb.close();
 
+    // Autocommit durable inserts (each acknowledged after its fsync) from 1 and 32 concurrent
+    // clients: AsyncDatabase groups the writes queued together into one commit (group commit);
+    // better-sqlite3 (WAL, synchronous = FULL) commits them one by one, whoever issues them.
+    const durable: Record<string, number> = {};
+    {
+      const file = path.join(dir, 'durable.modelvault');
+      const db = await AsyncDatabase.open(file, { readers: 0 });
+      await db.registerCollection(
+        'd',
+        [
+          { path: 'id', type: 'int64' },
+          { path: 'note', type: 'string' },
+        ],
+        'id',
+      );
+      let next = 0;
+      for (const clients of [1, 32])
+        durable[`ModelVault async, ${clients} client${clients > 1 ? 's' : ''}`] = await concurrent(
+          clients,
+          1500,
+          () => db.insert('d', { id: next++, note: `durable ${next}` }),
+        );
+      await db.close();
+      const sq = new BetterSqlite3(path.join(dir, 'durable.sqlite'));
+      sq.pragma('journal_mode = WAL');
+      sq.pragma('synchronous = FULL');
+      sq.exec('CREATE TABLE d (id INTEGER PRIMARY KEY, note TEXT)');
+      const ins = sq.prepare('INSERT INTO d VALUES (?, ?)');
+      let k = 0;
+      const end = performance.now() + 1500;
+      const t0 = performance.now();
+      while (performance.now() < end) ins.run(k, `durable ${k++}`);
+      durable['better-sqlite3, one at a time'] = Math.round((k / (performance.now() - t0)) * 1000);
+      sq.close();
+    }
+
     console.log(
       `\nEvent-loop lag while a statement runs (ms): p50 / p99 / max, and total time (main heap ${heapBefore} MB)`,
     );
@@ -467,6 +505,9 @@ async function main(): Promise<void> {
     console.log('\nBy reader pool size: point gets/s (32 in flight), full scans/s (4 in flight)');
     for (const [n, f] of Object.entries(readers))
       console.log(`  ${n.padEnd(10)} ${f.pointGets.toLocaleString()} /s   ${f.scans} scans/s`);
+    console.log('\nAutocommit durable inserts (each acknowledged after its fsync)');
+    for (const [who, perSec] of Object.entries(durable))
+      console.log(`  ${who.padEnd(32)} ${perSec.toLocaleString()} /s`);
 
     const out = path.join(
       __dirname,
@@ -488,6 +529,7 @@ async function main(): Promise<void> {
           lag,
           point,
           readers,
+          durable,
         },
         null,
         2,

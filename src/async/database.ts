@@ -15,7 +15,9 @@ import type { SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from '../schem
 import { AsyncModelCollection } from './models';
 import { EnginePool } from './pool';
 import { WorkerHost } from './host';
-import { restoreBuffers } from './protocol';
+import { fromWireError, restoreBuffers } from './protocol';
+import type { GroupOutcome } from './protocol';
+import { tracing } from './trace';
 import { AsyncQuery } from './query';
 import type { Runner } from './query';
 import { checkAsyncOpenOptions, splitPoolOptions } from './options';
@@ -34,6 +36,18 @@ function lost(): OperationalError {
     'the transaction was lost: the engine worker stopped while it was open (its writes were rolled back)',
     'WORKER_EXITED',
   );
+}
+
+/** Autocommit writes that may share one commit with those queued right behind them (groupWrite). */
+const GROUPED = new Set(['insert', 'delete']);
+/** Most writes one group commit carries. */
+const MAX_GROUP = 256;
+
+/** A write waiting in the queue, and how to settle its promise when another write's group ran it. */
+interface GroupItem {
+  method: string;
+  args: unknown[];
+  settle: { resolve(v: unknown): void; reject(e: unknown): void };
 }
 
 export class AsyncDatabase {
@@ -361,9 +375,52 @@ export class AsyncDatabase {
   private async write<T>(method: string, args: unknown[]): Promise<T> {
     this.assertOpen();
     if (this.explicit) return this.inExplicit<T>('db', [method, args]);
-    const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+    if (!GROUPED.has(method) || tracing()) {
+      const release = await this.pool.queue.acquire(this.busyTimeoutMs);
+      try {
+        return restoreBuffers(await this.pool.onWriter<T>(this.h, 'db', method, args)) as T;
+      } finally {
+        release();
+      }
+    }
+    return (await this.groupWrite(method, args)) as T;
+  }
+
+  /**
+   * Group commit: an autocommit insert or delete waits for the write queue as any write does; the
+   * one that gets it takes the writes of this handle queued right behind it (arrival order, none
+   * overtaking another queue user) and sends them as one group, run in one transaction with a
+   * savepoint per write and one commit (worker.ts dbGroup). Each promise still settles only once
+   * its write is durable, or with its own error; concurrent writers share fsyncs instead of
+   * taking turns at them. Alone, a write goes as before.
+   */
+  private async groupWrite(method: string, args: unknown[]): Promise<unknown> {
+    const item: GroupItem = { method, args, settle: { resolve: () => {}, reject: () => {} } };
+    // Settled only when another write's group ran this one (its acquire then resolves with null).
+    const result = new Promise<unknown>((resolve, reject) => (item.settle = { resolve, reject }));
+    const release = await this.pool.queue.acquireJoinable(this.busyTimeoutMs, this.h, item);
+    // Taken into the group of the write ahead of it, which settles it.
+    if (release === null) return restoreBuffers(await result);
+    const joined = this.pool.queue.takeJoined<GroupItem>(this.h, MAX_GROUP - 1);
     try {
-      return restoreBuffers(await this.pool.onWriter<T>(this.h, 'db', method, args)) as T;
+      if (joined.length === 0) return restoreBuffers(await this.pool.onWriter(this.h, 'db', method, args));
+      const outcomes = await this.pool.onWriter<GroupOutcome[]>(
+        this.h,
+        'dbGroup',
+        [item, ...joined].map((i) => [i.method, i.args]),
+      );
+      joined.forEach((other, k) => {
+        const o = outcomes[k + 1];
+        if (o.ok) other.settle.resolve(o.value);
+        else other.settle.reject(fromWireError(o.error));
+      });
+      const own = outcomes[0];
+      if (!own.ok) throw fromWireError(own.error);
+      return restoreBuffers(own.value);
+    } catch (err) {
+      // The group never ran, or its reply was lost (the worker died): every write in it fails.
+      for (const other of joined) other.settle.reject(err);
+      throw err;
     } finally {
       release();
     }

@@ -29,6 +29,7 @@ const FAST_OPS = new Set([
   'fetch',
   'closeCursor',
   'db',
+  'dbGroup',
   'query',
   'queryOpen',
   'queryRows',

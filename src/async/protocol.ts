@@ -87,6 +87,9 @@ export interface ExecReply extends Batch {
   inTransaction: boolean;
 }
 
+/** One write of a group commit (the worker's dbGroup): its value, or the error it failed with alone. */
+export type GroupOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
+
 export function toWireError(err: unknown): WireError {
   if (err instanceof Error) {
     const e = err as Error & { code?: unknown; path?: unknown; sql?: unknown; offset?: unknown };

@@ -16,13 +16,19 @@ import type { ConnectOptions } from '../../cursor/options';
 import { LockDir } from '../../storage/lock-dir';
 import { resolveRealPath } from '../../storage/lock';
 import type { Query } from '../query';
-import { InterfaceError, ModelVaultError, OperationalError, ProgrammingError } from '../errors';
+import {
+  InterfaceError,
+  InternalError,
+  ModelVaultError,
+  OperationalError,
+  ProgrammingError,
+} from '../errors';
 import { setInterruptCheck } from '../../planner/interrupt';
 import { toWireError } from './protocol';
 import { beginCapture, endCapture } from './worker-trace';
 import { WorkerChannel } from './channel';
 import { COUNT, refreshGate } from './changes';
-import type { Batch, ExecReply, Reply, Request } from './protocol';
+import type { Batch, ExecReply, GroupOutcome, Reply, Request } from './protocol';
 import { checkSubset } from '../schema-versions';
 import { batchLength, take } from './batch';
 import '../startup/end';
@@ -67,6 +73,8 @@ const DB_METHODS = new Set([
   'rebuildIndexes',
   'schemaVersions',
 ]);
+/** The writes AsyncDatabase may group into one commit (dbGroup). */
+const GROUP_METHODS = new Set(['insert', 'delete']);
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);
 
@@ -204,6 +212,36 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     // A snapshot is a fresh buffer nobody here keeps: move its memory instead of copying it.
     if (method === 'snapshotBytes' && value instanceof Uint8Array) transferable(value);
     return value;
+  },
+  /**
+   * Group commit (AsyncDatabase.write): autocommit writes that waited for the write queue together
+   * run in one transaction, each in a savepoint of its own, so a write that fails is undone alone
+   * and fails alone; one commit (one fsync) makes the rest durable, and no reply leaves before it.
+   * When that commit fails, every write of the group fails with its error: none is durable.
+   */
+  dbGroup(h: number, items: [string, unknown[]][]): GroupOutcome[] {
+    const db = handle(h).db;
+    if (db.inTransaction) throw new InternalError('a write group found a transaction open', 'INTERNAL');
+    for (const [method] of items)
+      if (!GROUP_METHODS.has(method))
+        throw new ProgrammingError(`no grouped method ${method}`, 'PROGRAMMING');
+    const outcomes: GroupOutcome[] = [];
+    const calls = db as unknown as Record<string, (...a: unknown[]) => unknown>;
+    try {
+      db.transaction(() => {
+        for (const [method, args] of items) {
+          try {
+            outcomes.push({ ok: true, value: db.transaction(() => calls[method](...args)) });
+          } catch (err) {
+            outcomes.push({ ok: false, error: toWireError(err) });
+          }
+        }
+      });
+    } catch (err) {
+      const error = toWireError(err);
+      return items.map(() => ({ ok: false, error }));
+    }
+    return outcomes;
   },
   query(h: number, name: string, chain: Chain, terminal: string, targs: unknown[]) {
     if (!QUERY_TERMINALS.has(terminal))
