@@ -174,26 +174,17 @@ export class WorkerChannel {
     const ctl = this.ctl;
     for (;;) {
       const bell = Atomics.load(ctl, BELL);
+      // A request written to the channel runs before any posted message: the main thread writes
+      // one only while nothing else is in flight on this worker, so a message waiting beside it
+      // was posted after it (a thread asleep when both arrived ran the message first, out of the
+      // order the caller issued them in).
+      if (this.serveWaiting(run, post)) continue;
       // Only a message posted and not yet received sends the thread back to its event loop. The
       // main thread counts a message after posting it, so the event loop may have delivered it
       // before the count went up (received ahead of POSTED): leaving the park then would leave it
       // for good — nothing would park the thread again, and the next fast request would wait
       // forever. Stay; the count catches up with a ring of the bell.
       if (((Atomics.load(ctl, POSTED) - this.received) | 0) > 0) return;
-      const seq = Atomics.load(ctl, REQUEST);
-      if (seq !== this.served) {
-        this.served = seq;
-        const reply = run(this.read());
-        let status = BY_PORT;
-        if (reply) {
-          status = this.write(reply);
-          if (status === BY_PORT) post(reply);
-        }
-        Atomics.store(ctl, STATUS, status);
-        Atomics.store(ctl, REPLY, seq);
-        Atomics.notify(ctl, REPLY);
-        continue;
-      }
       // While calls come one right after another the main thread asks for a short poll before
       // sleeping (spin.ts): the next request comes sooner than a sleeping thread would wake.
       const us = Atomics.load(ctl, SPIN);
@@ -204,6 +195,28 @@ export class WorkerChannel {
       }
       Atomics.wait(ctl, BELL, bell);
     }
+  }
+
+  /**
+   * Serve the request written to the channel, if one is waiting; true when one was. The worker
+   * also calls this before it runs a posted message: a request waiting in the channel then was
+   * written before that message was posted (see park), so it runs first.
+   */
+  serveWaiting(run: (req: FastRequest) => Reply | null, post: (reply: Reply) => void): boolean {
+    const ctl = this.ctl;
+    const seq = Atomics.load(ctl, REQUEST);
+    if (seq === this.served) return false;
+    this.served = seq;
+    const reply = run(this.read());
+    let status = BY_PORT;
+    if (reply) {
+      status = this.write(reply);
+      if (status === BY_PORT) post(reply);
+    }
+    Atomics.store(ctl, STATUS, status);
+    Atomics.store(ctl, REPLY, seq);
+    Atomics.notify(ctl, REPLY);
+    return true;
   }
 
   private publishSpinStats(which: 0 | 1): void {

@@ -451,6 +451,8 @@ if (port) {
   };
   port.on('message', (msg: Request | Request[]) => {
     channel?.countMessage();
+    // A request waiting in the channel was issued before this message: it runs first.
+    channel?.serveWaiting(fast, post);
     receive(msg);
     // After the requests ran: what they scheduled on this thread's event loop (the crash test
     // hook's setImmediate) runs before the thread parks again.

@@ -33,11 +33,13 @@ test('a message the event loop delivered before the main thread counted it does 
   expect(main.reply()).toEqual({ ok: true, value: ['x'] });
 });
 
-test('a posted message not yet received ends the park before a waiting request is served', () => {
+test('a request waiting in the channel is served before a posted message ends the park', () => {
+  // The main thread writes a request only while nothing else is in flight, so a message posted
+  // beside a waiting request was posted after it: the request runs first, then the park ends.
   const main = new MainChannel();
   const worker = new WorkerChannel(main.buffer);
-  main.posted();
   main.send({ id: 1, op: 'exec', args: [], deadline: 0 });
+  main.posted();
   const served: number[] = [];
   worker.park(
     (req) => {
@@ -46,9 +48,21 @@ test('a posted message not yet received ends the park before a waiting request i
     },
     () => undefined,
   );
-  expect(served).toEqual([]);
-  // Once the message is received, the next park serves the request.
+  expect(served).toEqual([1]);
+  expect(main.answered).toBe(true);
+  // The message is still to be received: the next park ends at once, serving nothing.
+  worker.park(
+    (req) => {
+      served.push(req.id);
+      return ok(req);
+    },
+    () => undefined,
+  );
+  expect(served).toEqual([1]);
+  // Received: the next request is served; a message posted while it runs ends the park after it.
   worker.countMessage();
+  main.reply();
+  main.send({ id: 2, op: 'exec', args: [], deadline: 0 });
   worker.park(
     (req) => {
       served.push(req.id);
@@ -57,5 +71,21 @@ test('a posted message not yet received ends the park before a waiting request i
     },
     () => undefined,
   );
-  expect(served).toEqual([1]);
+  expect(served).toEqual([1, 2]);
+});
+
+test('serveWaiting serves the waiting request once, and nothing when none waits', () => {
+  const main = new MainChannel();
+  const worker = new WorkerChannel(main.buffer);
+  const served: number[] = [];
+  const run = (req: FastRequest): Reply => {
+    served.push(req.id);
+    return ok(req);
+  };
+  expect(worker.serveWaiting(run, () => undefined)).toBe(false);
+  main.send({ id: 7, op: 'exec', args: [], deadline: 0 });
+  expect(worker.serveWaiting(run, () => undefined)).toBe(true);
+  expect(worker.serveWaiting(run, () => undefined)).toBe(false);
+  expect(served).toEqual([7]);
+  expect(main.reply()).toEqual({ ok: true, value: [] });
 });

@@ -326,6 +326,43 @@ test('messages posted to a parked worker are received (requests in flight togeth
   }
 });
 
+test('a request issued while another is in flight runs after it, though one takes the channel and one a message', async () => {
+  // The first request goes through the channel (alone in flight), the next one, issued a few
+  // microtasks later, as a message. A worker asleep when both arrive ran the message first
+  // (55–80 rounds of 100 here with the old order): it must serve the channel's request first, in
+  // the park and in its message handler alike. The second request reads what the first wrote.
+  const db = await AsyncDatabase.open(tmp.file(), { readers: 0 });
+  try {
+    await db.registerCollection(
+      't',
+      [
+        { path: 'id', type: 'int64' },
+        { path: 'v', type: 'string' },
+      ],
+      'id',
+    );
+    const host = db._pool.writer;
+    const h = (db as unknown as { h: number }).h;
+    const before = { ...host.stats };
+    const seen: unknown[] = [];
+    for (let round = 0; round < 100; round++) {
+      // Long enough for the worker to stop polling and sleep.
+      await new Promise((r) => setTimeout(r, 2));
+      const first = host.call('db', h, 'insert', ['t', { id: round, v: `r${round}` }]);
+      await Promise.resolve();
+      await Promise.resolve();
+      const second = host.call('db', h, 'get', ['t', round]);
+      seen.push((await Promise.all([first, second]))[1]);
+    }
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => ({ id: i, v: `r${i}` })));
+    // Both ways were taken: one request a round by the channel, one by message.
+    expect(host.stats.fast - before.fast).toBe(100);
+    expect(host.stats.posted - before.posted).toBe(100);
+  } finally {
+    await db.close();
+  }
+});
+
 test('readers skip looking at the file only while the pool writer holds the lock and has not run since', async () => {
   // The gate itself.
   const changes = new Int32Array(new SharedArrayBuffer(8));

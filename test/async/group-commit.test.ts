@@ -168,3 +168,60 @@ describe('WriteQueue joins', () => {
     expect(q.busy).toBe(false);
   });
 });
+
+test('a group in flight when the writer dies fails whole: every write of it rejects, none is in the file', async () => {
+  const { db } = await opened();
+  try {
+    await db.insert('t', { id: 0, v: 'before' });
+    // The writer is kept busy, so the group queued behind the busy call is still waiting in it.
+    const busy = db._pool.writer.call('spin', 5000).catch((e: unknown) => e);
+    const writes = Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => db.insert('t', { id: i + 1, v: `w${i}` })),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await db._pool.writer.kill();
+    await busy;
+    const outcomes = await writes;
+    if (process.env.GC_DEBUG)
+      console.log(
+        JSON.stringify(
+          outcomes.map((o) =>
+            o.status === 'fulfilled' ? o.value : String((o as PromiseRejectedResult).reason),
+          ),
+        ),
+        JSON.stringify(db._pool.writer.stats),
+      );
+    for (const o of outcomes) {
+      expect(o.status).toBe('rejected');
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'WORKER_EXITED' });
+    }
+    // The restarted writer has the committed row, and no write of the group.
+    expect(await db.collection('t').orderBy('id').all()).toEqual([{ id: 0, v: 'before' }]);
+    await db.insert('t', { id: 1, v: 'again' });
+    expect(await db.get('t', 1)).toEqual({ id: 1, v: 'again' });
+  } finally {
+    await db.close();
+  }
+});
+
+test('requests issued back to back run in issue order, whichever way each travels', async () => {
+  // The first of two requests in flight takes the shared-memory channel, the second a message;
+  // a worker asleep when both arrive must still run the first one first.
+  const { db } = await opened();
+  try {
+    for (let i = 0; i < 40; i++) {
+      // Long enough for the writer to stop polling and go to sleep.
+      await new Promise((r) => setTimeout(r, 3));
+      const row = await db.transaction(async (tx) => {
+        const [, got] = await Promise.all([
+          tx.insert('t', { id: 100 + i, v: `o${i}` }),
+          tx.get('t', 100 + i),
+        ]);
+        return got;
+      });
+      expect(row).toEqual({ id: 100 + i, v: `o${i}` });
+    }
+  } finally {
+    await db.close();
+  }
+});
