@@ -15,7 +15,7 @@ import type { SchemaPlan, SchemaVersionInfo, SchemaVersionInput } from '../schem
 import { AsyncModelCollection } from './models';
 import { EnginePool } from './pool';
 import { WorkerHost } from './host';
-import { fromWireError, restoreBuffers } from './protocol';
+import { GROUPED_WRITES, fromWireError, restoreBuffers } from './protocol';
 import type { GroupOutcome } from './protocol';
 import { tracing } from './trace';
 import { AsyncQuery } from './query';
@@ -38,8 +38,6 @@ function lost(): OperationalError {
   );
 }
 
-/** Autocommit writes that may share one commit with those queued right behind them (groupWrite). */
-const GROUPED = new Set(['insert', 'delete']);
 /** Most writes one group commit carries. */
 const MAX_GROUP = 256;
 
@@ -375,7 +373,7 @@ export class AsyncDatabase {
   private async write<T>(method: string, args: unknown[]): Promise<T> {
     this.assertOpen();
     if (this.explicit) return this.inExplicit<T>('db', [method, args]);
-    if (!GROUPED.has(method) || tracing()) {
+    if (!GROUPED_WRITES.has(method) || tracing()) {
       const release = await this.pool.queue.acquire(this.busyTimeoutMs);
       try {
         return restoreBuffers(await this.pool.onWriter<T>(this.h, 'db', method, args)) as T;

@@ -87,6 +87,9 @@ export interface ExecReply extends Batch {
   inTransaction: boolean;
 }
 
+/** The AsyncDatabase writes that may share one commit with those queued behind them (group commit). */
+export const GROUPED_WRITES: ReadonlySet<string> = new Set(['insert', 'delete']);
+
 /** One write of a group commit (the worker's dbGroup): its value, or the error it failed with alone. */
 export type GroupOutcome = { ok: true; value: unknown } | { ok: false; error: WireError };
 

@@ -24,7 +24,7 @@ import {
   ProgrammingError,
 } from '../errors';
 import { setInterruptCheck } from '../../planner/interrupt';
-import { toWireError } from './protocol';
+import { GROUPED_WRITES, toWireError } from './protocol';
 import { beginCapture, endCapture } from './worker-trace';
 import { WorkerChannel } from './channel';
 import { COUNT, refreshGate } from './changes';
@@ -73,8 +73,6 @@ const DB_METHODS = new Set([
   'rebuildIndexes',
   'schemaVersions',
 ]);
-/** The writes AsyncDatabase may group into one commit (dbGroup). */
-const GROUP_METHODS = new Set(['insert', 'delete']);
 const QUERY_BUILDERS = new Set(['where', 'and', 'or', 'orderBy', 'limit', 'offset', 'select', 'groupBy']);
 const QUERY_TERMINALS = new Set(['all', 'first', 'explain', 'count', 'aggregate']);
 
@@ -223,7 +221,7 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     const db = handle(h).db;
     if (db.inTransaction) throw new InternalError('a write group found a transaction open', 'INTERNAL');
     for (const [method] of items)
-      if (!GROUP_METHODS.has(method))
+      if (!GROUPED_WRITES.has(method))
         throw new ProgrammingError(`no grouped method ${method}`, 'PROGRAMMING');
     const outcomes: GroupOutcome[] = [];
     const calls = db as unknown as Record<string, (...a: unknown[]) => unknown>;

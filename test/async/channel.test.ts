@@ -41,23 +41,15 @@ test('a request waiting in the channel is served before a posted message ends th
   main.send({ id: 1, op: 'exec', args: [], deadline: 0 });
   main.posted();
   const served: number[] = [];
-  worker.park(
-    (req) => {
-      served.push(req.id);
-      return ok(req);
-    },
-    () => undefined,
-  );
+  const record = (req: FastRequest): Reply => {
+    served.push(req.id);
+    return ok(req);
+  };
+  worker.park(record, () => undefined);
   expect(served).toEqual([1]);
   expect(main.answered).toBe(true);
   // The message is still to be received: the next park ends at once, serving nothing.
-  worker.park(
-    (req) => {
-      served.push(req.id);
-      return ok(req);
-    },
-    () => undefined,
-  );
+  worker.park(record, () => undefined);
   expect(served).toEqual([1]);
   // Received: the next request is served; a message posted while it runs ends the park after it.
   worker.countMessage();
