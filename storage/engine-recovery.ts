@@ -23,6 +23,7 @@ import {
 import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
 import { corruptAt } from './row-reader';
+import { ColumnReadError, readColumns } from './column-reader';
 import { WriterLock } from './lock';
 import { CollectionState, rowOfState, uniqueFailureText } from './collection-state';
 import { NOT_INDEXED } from './index-exprs';
@@ -39,17 +40,25 @@ import type { RecoveryMode } from './engine-types';
 import { EngineRows } from './engine-rows';
 
 /** See EngineRecovery.replayCacheRoom. */
-const REPLAY_CACHE_BYTES = 4 * 1024 * 1024;
+const REPLAY_CACHE_BYTES = 64 * 1024;
+/** Replayed records decoded whole, and held back with only their primary key (tests count these). */
+export const replayRecordStats = { whole: 0, held: 0 };
+/** readColumns asked for no column: the collection id only. */
+const NO_COLUMNS: readonly number[] = [];
 
 export abstract class EngineRecovery extends EngineRows {
   /**
    * Bytes of replayed rows that may still go into the row cache: unbounded for a live reader's
    * refresh (it reads what was just committed); for the open's replay, the first
-   * REPLAY_CACHE_BYTES only. A tail a clean close left (at most 64 KiB) is cached whole, as
-   * before; a killed writer's, up to the replay limits (250,000 rows), would cost more heap (~60
-   * MiB at 1M rows, four indexes) and time (a third of that replay) than the reads it might save.
+   * REPLAY_CACHE_BYTES only — what a clean close leaves (at most 64 KiB) is cached whole. A killed
+   * writer's tail, up to the replay limits (250,000 rows), would cost more heap and time than the
+   * reads it might save: decoding 4 MiB of it for the cache was a sixth of such an open at 1M
+   * rows, and past the cap its rows are not decoded at all (replayRecordPayload).
    */
   protected replayCacheRoom = Infinity;
+  /** replayRecordPayload's scratch row and column list (all slots undefined between calls). */
+  private readonly replayProbe: unknown[] = [];
+  private readonly pkColumnScratch: number[] = [0];
 
   protected recover(mode: RecoveryMode): void {
     this.leafCache.holding = true;
@@ -148,6 +157,7 @@ export abstract class EngineRecovery extends EngineRows {
               this.framesSinceCheckpoint += frames.length + 1;
             },
             damaged,
+            true,
           ),
         true,
       );
@@ -328,6 +338,10 @@ export abstract class EngineRecovery extends EngineRows {
   /** Apply one committed transaction read from the log (replay); idempotent by construction. */
   protected applyCommitted(_txnId: number, frames: LogFrame[]): void {
     for (const frame of frames) {
+      if (frame.payload !== undefined) {
+        this.replayRecordPayload(frame.payload, frame);
+        continue;
+      }
       const body = frame.body;
       if (frame.kind === FrameKind.META) {
         this.replayMeta(body, frame.offset);
@@ -343,22 +357,9 @@ export abstract class EngineRecovery extends EngineRows {
           this.replayBatch?.flush();
           this.replayCatalog(body, frame.offset);
           break;
-        case FrameKind.RECORD_PUT: {
-          const [collectionId, , row] = body as [unknown, unknown, unknown];
-          const state = this.replayTarget(collectionId, frame.offset);
-          if (!Array.isArray(row) || !state.compiled.isStoredRow(row))
-            throw corruptAt(frame.offset, 'record row');
-          this.applyPut(state, row, frame.offset);
-          if (this.replayCacheRoom > 0) {
-            this.replayCacheRoom -= frame.size;
-            this.rows.cache.set(frame.offset, {
-              collectionId: state.meta.id,
-              row,
-              bytes: frame.size,
-            });
-          }
+        case FrameKind.RECORD_PUT:
+          this.replayRecord(body, frame);
           break;
-        }
         case FrameKind.RECORD_DELETE: {
           const [collectionId, pk] = body as [unknown, unknown];
           this.applyDelete(this.replayTarget(collectionId, frame.offset), pk);
@@ -369,6 +370,69 @@ export abstract class EngineRecovery extends EngineRows {
           throw corruptAt(frame.offset, `frame kind ${frame.kind} is not valid in format 1.0 transactions`);
       }
     }
+  }
+
+  /** A decoded RECORD_PUT payload `[collectionId, version, row]`. */
+  private replayRecord(body: unknown[], frame: LogFrame): void {
+    replayRecordStats.whole++;
+    const [collectionId, , row] = body as [unknown, unknown, unknown];
+    const state = this.replayTarget(collectionId, frame.offset);
+    if (!Array.isArray(row) || !state.compiled.isStoredRow(row)) throw corruptAt(frame.offset, 'record row');
+    this.applyPut(state, row, frame.offset);
+    if (this.replayCacheRoom > 0) {
+      this.replayCacheRoom -= frame.size;
+      this.rows.cache.set(frame.offset, {
+        collectionId: state.meta.id,
+        row,
+        bytes: frame.size,
+      });
+    }
+  }
+
+  /**
+   * A RECORD_PUT the scan left undecoded (an open's replay): past the rows the open caches, a row
+   * whose keys the batch can read later has only its primary key decoded (ReplayIndexBatch.addRow);
+   * any other is decoded whole. Its other columns are checked when a read decodes it.
+   */
+  private replayRecordPayload(payload: Buffer, frame: LogFrame): void {
+    const probe = this.replayProbe;
+    let collectionId: number;
+    try {
+      collectionId = readColumns(payload, 0, payload.length, NO_COLUMNS, probe);
+    } catch (err) {
+      if (err instanceof ColumnReadError) throw corruptAt(frame.offset, 'record payload');
+      throw err;
+    }
+    const state = this.replayTarget(collectionId, frame.offset);
+    const batch = this.replayBatch;
+    let pk: unknown = undefined;
+    let old: number | undefined;
+    if (this.replayCacheRoom <= 0 && batch !== null && batch.holdsRows(state)) {
+      const column = state.compiled.pkColumn;
+      this.pkColumnScratch[0] = column;
+      try {
+        readColumns(payload, 0, payload.length, this.pkColumnScratch, probe);
+      } catch (err) {
+        if (err instanceof ColumnReadError) throw corruptAt(frame.offset, 'record payload');
+        throw err;
+      }
+      pk = probe[column];
+      probe[column] = undefined;
+      if (pk === undefined || !state.compiled.storedColumnChecks[column](pk))
+        throw corruptAt(frame.offset, 'record row');
+      // A row replacing one replayed before it flushes the batch (its entries may be held), and
+      // the batch then holds no more rows: this one is decoded whole.
+      old = state.pk.get(pk);
+      if (old !== undefined && batch.mayHold(old)) pk = undefined;
+    }
+    if (pk === undefined) {
+      const body = decodePayload(payload, frame.offset);
+      if (!Array.isArray(body)) throw corruptAt(frame.offset, 'record payload');
+      this.replayRecord(body, frame);
+      return;
+    }
+    replayRecordStats.held++;
+    this.applyPutHeld(state, pk, frame.offset, old);
   }
 
   /** A META payload is a map of settings; keys this version does not know are ignored. */

@@ -16,6 +16,7 @@ import type { ConflictMode, PutResult } from './engine-types';
 import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
 import { EngineCore } from './engine-core';
 import { ReplayIndexBatch } from './replay-indexes';
+import { forEachRecordColumns } from './record-columns';
 
 export abstract class EngineRows extends EngineCore {
   /** Replay's held-back index entries (see replayBatched); null outside a replay. */
@@ -170,13 +171,44 @@ export abstract class EngineRows extends EngineCore {
   }
 
   /**
+   * Replay of a RECORD_PUT whose record was not decoded (ReplayIndexBatch.addRow): its primary
+   * key only; the index entries are read from the log when the batch needs them. `oldLoc`: where
+   * the row it replaces is (the caller has looked it up), or undefined.
+   */
+  protected applyPutHeld(
+    state: CollectionState,
+    pk: unknown,
+    location: number,
+    oldLoc: number | undefined,
+  ): void {
+    if (oldLoc !== undefined) this.unindexSuperseded(state, oldLoc, pk);
+    state.pk.set(pk, location);
+    if (state.indexes.length > 0) (this.replayBatch as ReplayIndexBatch).addRow(state, location, pk);
+    noteKey(state, pk);
+  }
+
+  /**
    * Run `scan` (a replay of log frames through applyCommitted) with index entries held back and
    * put into their trees in key order when it returns; `from` is where the replayed log starts.
    * `defer`: an unbuilt index takes its entries when first built (ReplayIndexBatch.finish), which
    * only an open may ask for, before any view of the indexes is out.
    */
   protected replayBatched<T>(from: number, scan: () => T, defer = false): T {
-    const batch = new ReplayIndexBatch(from);
+    const store = this.store;
+    const batch = new ReplayIndexBatch(
+      from,
+      defer
+        ? (state, locations, columns, visit) =>
+            forEachRecordColumns(
+              store,
+              locations,
+              columns,
+              state.compiled.columnCount,
+              state.compiled.storedColumnChecks,
+              visit,
+            )
+        : null,
+    );
     this.replayBatch = batch;
     try {
       const out = scan();

@@ -25,7 +25,7 @@
  */
 import type { ByteStore } from './byte-store';
 import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind, LOG_START } from './format';
-import { frameChecksumOk, parseFrameHeader } from './frame';
+import { frameChecksumOk, frameChecksumOkAt, parseFrameHeader } from './frame';
 import { crc32c } from './crc32c';
 import { decodePayload } from './codec';
 import { FormatError } from '../src/errors';
@@ -34,8 +34,13 @@ export interface LogFrame {
   offset: number;
   kind: number;
   txnId: number;
-  /** The decoded payload (decoded here: the chunk buffer it came from is reused). */
+  /** The decoded payload; undefined for a record left undecoded (see `payload`). */
   body: unknown;
+  /**
+   * A RECORD_PUT frame's payload, undecoded, when the scan was asked for `lazyRecords` (the chunk
+   * it lies in stays alive while the frame does).
+   */
+  payload?: Buffer;
   /** Total frame length in bytes (header + payload). */
   size: number;
 }
@@ -88,22 +93,36 @@ export function isZeroHeader(head: Uint8Array, at = 0): boolean {
 
 /** Buffered sequential reader: one large read serves many small frames. */
 class ChunkReader {
-  private buf = Buffer.alloc(0);
+  buf = Buffer.alloc(0);
   private bufStart = 0;
   constructor(private readonly store: ByteStore) {}
 
   /** Bytes [pos, pos+len) or null when the file is shorter. */
   get(pos: number, len: number): Buffer | null {
-    if (pos + len > this.store.size) return null;
+    return this.has(pos, len) ? this.buf.subarray(pos - this.bufStart, pos - this.bufStart + len) : null;
+  }
+
+  /**
+   * Whether bytes [pos, pos+len) are in `buf` (at `pos - bufStart`), reading from `pos` when they
+   * were not: the scan reads frame headers in place, without a view per frame.
+   */
+  has(pos: number, len: number): boolean {
+    if (pos + len > this.store.size) return false;
     if (pos < this.bufStart || pos + len > this.bufStart + this.buf.length) {
       const size = Math.min(Math.max(CHUNK, len), this.store.size - pos);
+      // A new buffer each time, never refilled: frames handed out undecoded still point into it.
       const next = Buffer.allocUnsafe(size);
       const n = this.store.readInto(next, 0, size, pos);
-      if (n < len) return null;
+      if (n < len) return false;
       this.buf = next.subarray(0, n);
       this.bufStart = pos;
     }
-    return this.buf.subarray(pos - this.bufStart, pos - this.bufStart + len);
+    return true;
+  }
+
+  /** Where `pos` lies in `buf` (after has()). */
+  at(pos: number): number {
+    return pos - this.bufStart;
   }
 }
 
@@ -114,6 +133,8 @@ export function scanLog(
   onCommit: (txnId: number, frames: LogFrame[], endOffset: number) => void,
   /** Frames known from a superblock to be damaged checkpoints: offset → total length, skipped unread. */
   skip: ReadonlyMap<number, number> = new Map(),
+  /** Hand RECORD_PUT frames over undecoded (LogFrame.payload): their reader decodes what it needs. */
+  lazyRecords = false,
 ): ScanResult {
   const reader = new ChunkReader(store);
   const size = store.size;
@@ -144,17 +165,19 @@ export function scanLog(
       goodEnd = pos;
       continue;
     }
-    const head = reader.get(pos, FRAME_HEADER_SIZE);
-    if (!head) return stop('TORN_TAIL', `incomplete frame header at offset ${pos}`);
-    if (!open && isZeroHeader(head)) return { goodEnd, lastTxnId, problem: null };
-    const header = parseFrameHeader(head, 0, size - pos);
+    if (!reader.has(pos, FRAME_HEADER_SIZE))
+      return stop('TORN_TAIL', `incomplete frame header at offset ${pos}`);
+    if (!open && isZeroHeader(reader.buf, reader.at(pos))) return { goodEnd, lastTxnId, problem: null };
+    const header = parseFrameHeader(reader.buf, reader.at(pos), size - pos);
     if (!header) return stop('TORN_TAIL', `frame at offset ${pos} extends past the end of the file`);
-    const whole = reader.get(pos, FRAME_HEADER_SIZE + header.length);
-    if (!whole) return stop('TORN_TAIL', `frame at offset ${pos} is cut off`);
-    const payload = whole.subarray(FRAME_HEADER_SIZE);
-    if (!frameChecksumOk(whole, 0, payload, header.crc)) {
+    if (!reader.has(pos, FRAME_HEADER_SIZE + header.length))
+      return stop('TORN_TAIL', `frame at offset ${pos} is cut off`);
+    const chunk = reader.buf;
+    const here = reader.at(pos);
+    if (!frameChecksumOkAt(chunk, here, header.length, header.crc)) {
       return stop('CORRUPT', `checksum mismatch in frame at offset ${pos}`);
     }
+    const payload = chunk.subarray(here + FRAME_HEADER_SIZE, here + FRAME_HEADER_SIZE + header.length);
     const frameEnd = pos + FRAME_HEADER_SIZE + header.length;
     const { kind, txnId } = header;
 
@@ -195,8 +218,10 @@ export function scanLog(
         `frame at offset ${pos} belongs to transaction ${txnId} inside transaction ${open.txnId}`,
       );
     }
-    if (DATA_KINDS.has(kind) || kind === FrameKind.META) {
-      // Decode now: the chunk buffer is reused, and decoding copies what the frame holds.
+    if (lazyRecords && kind === FrameKind.RECORD_PUT) {
+      open.frames.push({ offset: pos, kind, txnId, body: undefined, payload, size: frameEnd - pos });
+    } else if (DATA_KINDS.has(kind) || kind === FrameKind.META) {
+      // Decode now: decoding copies what the frame holds, so the chunk need not outlive it.
       open.frames.push({ offset: pos, kind, txnId, body: decodePayload(payload, pos), size: frameEnd - pos });
       // META frames are not counted by the commit marker (readers that skip them must agree).
       if (kind === FrameKind.META) open.meta++;

@@ -12,10 +12,17 @@
  * Held-back entries must reach their trees before anything reads those trees: the engine flushes
  * before a superseded row of the replayed range is un-indexed (its entries may still be here),
  * before a catalog change, and when the replay ends.
+ *
+ * An open's replay can hold back rows instead of entries (`addRow`, with a `RowKeys` reader): the
+ * row's location and primary key, its record left undecoded. Their keys are read from the log
+ * when they are needed — at a flush, or, for an index still unbuilt when the replay ends, when that
+ * index is first built — so an open after a killed writer decodes only each replayed row's
+ * primary key, and reads by primary key never pay for the rest.
  */
 import type { BTree } from './btree';
-import type { IndexState } from './collection-state';
+import type { CollectionState, IndexState } from './collection-state';
 import { compareValues } from './compare';
+import { NOT_INDEXED } from './index-exprs';
 import { numberOrder, stringOrder } from './sort-keys';
 
 interface Run {
@@ -23,12 +30,62 @@ interface Run {
   pks: unknown[];
 }
 
+/** Rows of one collection held back undecoded: their locations (ascending) and primary keys. */
+interface HeldRows {
+  locations: number[];
+  pks: unknown[];
+}
+
+/**
+ * Reads `columns` of the records at `locations` (ascending), calling `visit` with a reused row
+ * holding them (storage/record-columns.ts).
+ */
+export type RowKeys = (
+  state: CollectionState,
+  locations: readonly number[],
+  columns: readonly number[],
+  visit: (i: number, row: unknown[]) => void,
+) => void;
+
 export class ReplayIndexBatch {
   private runs = new Map<IndexState, Run>();
+  private rows = new Map<CollectionState, HeldRows>();
   private held = 0;
+  /**
+   * Set by a flush that had rows to read: their keys were read back at once, so a log that
+   * rewrites its replayed rows (updates, upserts) would read every row twice; the rest of this
+   * replay decodes rows whole.
+   */
+  private rowsRead = false;
 
-  /** `from`: where the replayed log starts; rows before it were indexed by the checkpoint. */
-  constructor(readonly from: number) {}
+  /**
+   * `from`: where the replayed log starts; rows before it were indexed by the checkpoint.
+   * `rowKeys`: how held-back rows' keys are read (null: rows are not held back, only entries).
+   */
+  constructor(
+    readonly from: number,
+    private readonly rowKeys: RowKeys | null = null,
+  ) {}
+
+  /**
+   * Whether a replayed row of `state` may be held back undecoded: there is a reader, and every
+   * index's key is read from columns (a SQL expression or partial index needs the whole row).
+   */
+  holdsRows(state: CollectionState): boolean {
+    return this.rowKeys !== null && !this.rowsRead && !state.indexes.some((ix) => ix.special);
+  }
+
+  /** Hold back the row at `location` (primary key `pk`) of `state`: its entries, read later. */
+  addRow(state: CollectionState, location: number, pk: unknown): void {
+    let rows = this.rows.get(state);
+    if (rows === undefined) {
+      rows = { locations: [], pks: [] };
+      this.rows.set(state, rows);
+    }
+    rows.locations.push(location);
+    rows.pks.push(pk);
+    this.held++;
+  }
 
   /** Hold back the entry (key, pk) of index `ix`. */
   add(ix: IndexState, key: unknown, pk: unknown): void {
@@ -49,6 +106,7 @@ export class ReplayIndexBatch {
 
   /** Put every held entry into its tree now, each tree's in key order. */
   flush(): void {
+    if (this.rows.size > 0) this.rowsRead = true;
     this.finish(false);
   }
 
@@ -61,14 +119,53 @@ export class ReplayIndexBatch {
   finish(defer: boolean): void {
     if (this.held === 0) return;
     const runs = this.runs;
+    const rows = this.rows;
     this.runs = new Map();
+    this.rows = new Map();
     this.held = 0;
+    // A collection's rows held back come after its entries held here (a flush ends both): each
+    // index takes the two as one run, in log order, read when its tree first needs it.
+    for (const [state, held] of rows) {
+      let read: Map<IndexState, Run> | null = null;
+      for (const ix of state.indexes) {
+        const own = runs.get(ix);
+        runs.delete(ix);
+        const put = (tree: BTree<unknown, unknown>): void => {
+          read ??= this.readRows(state, held);
+          const run = read.get(ix) as Run;
+          read.delete(ix);
+          const keys = own ? own.keys.concat(run.keys) : run.keys;
+          const pks = own ? own.pks.concat(run.pks) : run.pks;
+          tree.addRun(keys, pks, keyOrder(keys, tree.keyCompare));
+        };
+        if (!defer || !ix.deferEntries(put)) put(ix.tree);
+      }
+    }
     for (const [ix, { keys, pks }] of runs) {
       const put = (tree: BTree<unknown, unknown>): void => {
         tree.addRun(keys, pks, keyOrder(keys, tree.keyCompare));
       };
       if (!defer || !ix.deferEntries(put)) put(ix.tree);
     }
+  }
+
+  /** The entries of held-back rows, per index of `state`: their keys read from the log at once. */
+  private readRows(state: CollectionState, held: HeldRows): Map<IndexState, Run> {
+    const indexes = state.indexes;
+    const runs = indexes.map((): Run => ({ keys: [], pks: [] }));
+    const columns = [...new Set(indexes.flatMap((ix) => ix.columns.map((c) => c.column)))].sort(
+      (a, b) => a - b,
+    );
+    (this.rowKeys as RowKeys)(state, held.locations, columns, (i, row) => {
+      const pk = held.pks[i];
+      for (let x = 0; x < indexes.length; x++) {
+        const key = indexes[x].accessor.get(row) ?? null;
+        if (key === NOT_INDEXED) continue;
+        runs[x].keys.push(key);
+        runs[x].pks.push(pk);
+      }
+    });
+    return new Map(indexes.map((ix, x) => [ix, runs[x]]));
   }
 }
 
