@@ -369,8 +369,11 @@ function multi(members: readonly Member[], plan: LogicalPlan): MultiScope {
 
 /** `left.x = right.x` for a USING / NATURAL column, under the collation SQLite's `=` picks. */
 function usingCondition(left: readonly Member[], right: Member, name: string, sql: string): Expr {
-  const l = resolveUnqualified(left, [name], false, sql);
-  const r = inMember(right, [name], false, 'using', sql);
+  // Only declared columns join: `USING (rowid)` names no column of either side, as in SQLite.
+  const lower = name.toLowerCase();
+  const declared = (m: Member): boolean => memberNames(m).some((n) => n.toLowerCase() === lower);
+  const l = left.some(declared) ? resolveUnqualified(left, [name], false, sql) : null;
+  const r = declared(right) ? inMember(right, [name], false, 'using', sql) : null;
   if (!l || !r)
     throw new QueryError(`cannot join using column ${name} - column not present in both tables`, 'QUERY', {
       sql,

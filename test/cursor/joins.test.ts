@@ -154,6 +154,10 @@ describe('errors as SQLite words them', () => {
       'SELECT * FROM ord JOIN tag USING (nope)',
       'cannot join using column nope - column not present in both tables',
     ],
+    [
+      'SELECT * FROM ord JOIN tag USING (rowid)',
+      'cannot join using column rowid - column not present in both tables',
+    ],
     ['SELECT * FROM ord NATURAL JOIN tag ON 1', 'a NATURAL join may not have an ON or USING clause'],
     ['SELECT * FROM cust JOIN ord ON ord.x = 1', 'no such column: ord.x'],
     ['SELECT z.* FROM cust JOIN ord ON 1', 'no such table: z'],
