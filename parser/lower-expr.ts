@@ -276,14 +276,16 @@ export function scalarComparison(
 
 /**
  * `x` with the comparison affinity of `other` when `x` is a bound parameter and `other` a column
- * (under a COLLATE too) of a type SQLite gives an affinity: INTEGER, REAL and BOOLEAN numeric,
- * TEXT text. A parameter compared with anything else is compared as bound, as in SQLite.
+ * (under a COLLATE too) of a type SQLite gives an affinity — INTEGER, REAL and BOOLEAN numeric,
+ * TEXT text — or a CAST to such a type. A parameter compared with anything else is compared as
+ * bound, as in SQLite.
  */
 function withParamAffinity(x: Expr, other: Expr): Expr {
   if (x.kind !== 'param' || x.outer !== undefined) return x;
   let col = other;
   while (col.kind === 'collate') col = col.arg;
-  if (col.kind !== 'column' || col.noAffinity) return x;
+  // A CAST has the affinity of its type, as a column has its column's.
+  if (col.kind === 'column' ? col.noAffinity === true : col.kind !== 'cast') return x;
   const a = affinity(col);
   return a === 'numeric' || a === 'text' ? { ...x, affinity: a } : x;
 }
@@ -361,7 +363,14 @@ export function lowerExpr(e: SqlExpr, cx: ExprContext): Expr {
       const baseItems = e.base ? rowOperand(e.base, cx) : null;
       if (baseItems !== null && baseItems.length > 1) return rowCase(e, baseItems, cx);
       const base = baseItems?.[0] ?? null;
-      const whens = e.whens.map((w) => ({ when: lowerExpr(w.when, cx), then: lowerExpr(w.then, cx) }));
+      // `CASE x WHEN y` compares as `x = y` does: a literal or bound value takes x's affinity.
+      const whens = e.whens.map((w) => {
+        const when = lowerExpr(w.when, cx);
+        return {
+          when: base ? withParamAffinity(withLiteralAffinity(when, base, cx, e.start), base) : when,
+          then: lowerExpr(w.then, cx),
+        };
+      });
       const otherwise = e.otherwise ? lowerExpr(e.otherwise, cx) : null;
       const node = E.case(base, whens, otherwise);
       return base && whens.length ? withCollation(node, comparisonCollation(base, whens[0].when)) : node;

@@ -27,6 +27,8 @@ import type {
 } from './physical';
 import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
+import { affinity, otherClass } from './compile-expr';
+import { typeOf } from './expr-type';
 import { indexEntryWidth } from './sqlite-widths';
 import { rowBound } from './row-bound';
 
@@ -122,18 +124,30 @@ function equalityRank(t: Target): number {
 function treeComparable(e: Expr): boolean {
   if ((e.kind === 'binary' || e.kind === 'between') && e.collation !== undefined) return false;
   if (e.kind === 'in' && e.collations?.some((c) => c !== undefined)) return false;
-  const operands = e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? e.list : [];
+  const operands =
+    e.kind === 'binary'
+      ? [e.left, e.right]
+      : e.kind === 'in'
+        ? e.list
+        : e.kind === 'between'
+          ? [e.lo, e.hi]
+          : [];
   // An outer column of a correlated subquery of another type converts by affinity, as a CAST does.
   const classOf = (t: string): string => (t === 'text' || t === 'blob' || t === 'any' ? t : 'number');
-  const column = (e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' ? [e.arg] : []).find(
-    (x) => x.kind === 'column',
-  );
+  const column = (
+    e.kind === 'binary' ? [e.left, e.right] : e.kind === 'in' || e.kind === 'between' ? [e.arg] : []
+  ).find((x) => x.kind === 'column');
   const mismatched = (x: Expr): boolean =>
     x.kind === 'param' &&
     x.outer !== undefined &&
     column !== undefined &&
     classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any');
-  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x));
+  // So does an expression known to be of another class (`s = 1 + 1` compares '2'): the tree
+  // holds the column's values as stored, so the residual filter, which converts, answers it. One
+  // whose class only its value tells (`a = abs(?)`, type 'any') keeps the index, as before.
+  const converted = (x: Expr): boolean =>
+    column !== undefined && typeOf(x) !== 'any' && otherClass(affinity(column), x);
+  return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x) || converted(x));
 }
 
 /** Candidates answering one conjunct through one tree. */

@@ -223,7 +223,7 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       );
     case 'in': {
       const arg = compile(e.arg, ctx);
-      const list = e.list.map((x) => compile(x, ctx));
+      const list = e.list.map((x) => inListItem(e.arg, x, ctx));
       const negated = e.negated;
       const collations = e.collations ?? [];
       const collated = collations.some((c) => c !== undefined);
@@ -242,15 +242,22 @@ function compileNode(e: Expr, ctx: ExecContext, tagged: boolean): Evaluator {
       };
     }
     case 'between': {
-      const arg = compile(e.arg, ctx);
-      const lo = compile(e.lo, ctx);
-      const hi = compile(e.hi, ctx);
       const negated = e.negated;
       const collation = e.collation;
+      // `x BETWEEN y AND z` is `x >= y AND x <= z`: each comparison with its affinity (operands
+      // read tagged then, so that a whole-number REAL converts to text as '10.0').
+      const lowConv = affinityConversions(e.arg, e.lo);
+      const highConv = affinityConversions(e.arg, e.hi);
+      const converts = lowConv !== null || highConv !== null;
+      const arg = compile(e.arg, ctx, converts);
+      const lo = compile(e.lo, ctx, converts);
+      const hi = compile(e.hi, ctx, converts);
+      const [la, lb] = lowConv ?? [untag, untag];
+      const [ha, hb] = highConv ?? [untag, untag];
       return (row) => {
         const v = arg(row);
-        const a = v === null ? null : cmpTruth(v, lo(row), '>=', collation);
-        const b = v === null ? null : cmpTruth(v, hi(row), '<=', collation);
+        const a = v === null ? null : cmpTruth(la(v), lb(lo(row)), '>=', collation);
+        const b = v === null ? null : cmpTruth(ha(v), hb(hi(row)), '<=', collation);
         const both = a === false || b === false ? false : a === null || b === null ? null : true;
         return bool(both === null ? null : negated ? !both : both);
       };
@@ -396,8 +403,23 @@ function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext, tagge
       return otherwise(row);
     };
   }
-  const whens = e.whens.map((w) => ({ when: compile(w.when, ctx), then: compile(w.then, ctx, tagged) }));
-  const base = compile(e.base, ctx);
+  const operand = e.base;
+  const whens = e.whens.map((w) => {
+    // Each arm compares as `operand = arm` would: with SQLite's comparison affinity.
+    const convert = affinityConversions(operand, w.when, true);
+    return {
+      when: compile(w.when, ctx, convert !== null),
+      then: compile(w.then, ctx, tagged),
+      left: convert?.[0] ?? null,
+      right: convert?.[1] ?? null,
+    };
+  });
+  // Read tagged when an arm converts, so that a whole-number REAL converts to text as '10.0'.
+  const base = compile(
+    operand,
+    ctx,
+    whens.some((w) => w.left !== null),
+  );
   const collation = e.collation;
   return (row) => {
     // The operand is evaluated once; a NULL operand or arm never matches (`=` is NULL then).
@@ -405,7 +427,10 @@ function compileCase(e: Extract<Expr, { kind: 'case' }>, ctx: ExecContext, tagge
     if (v !== null)
       for (const w of whens) {
         const x = w.when(row);
-        if (x !== null && compareCollated(v, x, collation) === 0) return w.then(row);
+        if (x === null) continue;
+        const a = w.left ? w.left(v) : untag(v);
+        const b = w.right ? w.right(x) : x;
+        if (a !== null && b !== null && compareCollated(a, b, collation) === 0) return w.then(row);
       }
     return otherwise(row);
   };
@@ -549,9 +574,9 @@ function compileBinary(e: Extract<Expr, { kind: 'binary' }>, ctx: ExecContext, t
       const conv = affinityConversions(e.left, e.right);
       if (conv) {
         const [cl, cr] = conv;
-        // A scalar subquery's whole-number REAL converts to text as REAL ('10.0'): read it tagged.
-        const l = classedSubquery(e.left) ? compile(e.left, ctx, true) : left;
-        const r = classedSubquery(e.right) ? compile(e.right, ctx, true) : right;
+        // A whole-number REAL converts to text as REAL ('10.0'): read the operands tagged.
+        const l = compile(e.left, ctx, true);
+        const r = compile(e.right, ctx, true);
         return (row) => bool(cmpTruth(cl(l(row)), cr(r(row)), op, collation));
       }
       // BINARY compares as compareValues does: the plain path, which inlines.
@@ -679,17 +704,22 @@ export function numericText(v: string): SqlNumber | null {
 }
 
 /**
- * The conversions SQLite's comparison affinity applies to each operand, or null for none.
- * Only comparisons with a CAST operand convert: strict column typing already refuses the
- * column-versus-other-type comparisons where SQLite would convert.
+ * The conversions SQLite's comparison affinity applies to each operand, or null for none. A
+ * literal compared with a column took the column's affinity when the statement was lowered;
+ * this covers the rest: CASTs, two columns of different types (a join's `ON a.n = b.t`), and a
+ * column against an expression of another class (`s = a + 1` compares the sum as text).
  */
-function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: unknown) => unknown] | null {
-  // Two columns of different types (a join's `ON a.n = b.t`) convert as well: strict typing only
-  // refuses a column against a literal of another type.
-  const columns = columnLike(l) && columnLike(r);
-  if (!involvesCast(l) && !involvesCast(r) && !columns) return null;
+function affinityConversions(
+  l: Expr,
+  r: Expr,
+  /** Literals convert here too (a CASE operand, which lowering could not give each arm's affinity). */
+  literals = false,
+): [(v: unknown) => unknown, (v: unknown) => unknown] | null {
   const la = affinity(l);
   const ra = affinity(r);
+  const columns = columnLike(l) && columnLike(r);
+  const mixed = (columnLike(l) && otherClass(la, r)) || (columnLike(r) && otherClass(ra, l, literals));
+  if (!involvesCast(l) && !involvesCast(r) && !columns && !mixed) return null;
   // Values may come tagged (a scalar subquery read with its storage class): unwrap them.
   const numeric = (v: unknown): unknown => numericAffinity(untag(v));
   if (la === 'numeric' && ra !== 'numeric') return [untag, numeric];
@@ -701,15 +731,69 @@ function affinityConversions(l: Expr, r: Expr): [(v: unknown) => unknown, (v: un
       ? toText(v.value, true)
       : typeof v === 'number' || typeof v === 'bigint'
         ? toText(v, isReal)
-        : v;
+        : typeof v === 'boolean'
+          ? v
+            ? '1'
+            : '0'
+          : v;
   if (la === 'text' && ra === 'none') return [untag, textAff(rReal)];
   if (ra === 'text' && la === 'none') return [textAff(lReal), untag];
   return null;
 }
 
-/** A scalar subquery whose rows say which whole numbers are REAL (SubqueryExpr.storageClass). */
-function classedSubquery(e: Expr): boolean {
-  return e.kind === 'subquery' && e.storageClass === true;
+/**
+ * Whether `e`, without an affinity of its own, may yield a value a column of affinity `a` converts
+ * in a comparison: not when its type already is the column's class (the conversion would do
+ * nothing, and every row would pay for it).
+ */
+export function otherClass(a: Affinity, e: Expr, literals = false): boolean {
+  // Literals took the column's affinity when lowered, bound values carry theirs (ParamExpr.affinity).
+  if (affinity(e) !== 'none' || (e.kind === 'literal' && !literals) || e.kind === 'param') return false;
+  const t = typeOf(e);
+  if (a === 'numeric')
+    return t !== 'integer' && t !== 'real' && t !== 'boolean' && t !== 'null' && !alwaysNumber(e);
+  if (a === 'text') return t !== 'text' && t !== 'null';
+  return false;
+}
+
+/** Arithmetic yields a number (or NULL) whatever its operands: `? + 1` needs no numeric affinity. */
+function alwaysNumber(e: Expr): boolean {
+  if (e.kind === 'binary') return e.op !== '||';
+  return e.kind === 'unary' && e.op !== 'pos';
+}
+
+/**
+ * An IN list's item as SQLite compares it: `x IN (y, …)` is `x = +y OR …`, the items taken to
+ * have no affinity, so x's affinity converts each item (a column or CAST among them too). Only
+ * items that may hold another class than x's pay for a conversion.
+ */
+function inListItem(arg: Expr, item: Expr, ctx: ExecContext): Evaluator {
+  const a = affinity(arg);
+  // Against a column, literals took its affinity when lowered; bound values carry theirs.
+  if (item.kind === 'param' || (item.kind === 'literal' && columnLike(arg))) return compile(item, ctx);
+  const t = typeOf(item);
+  if (a === 'numeric' && t !== 'integer' && t !== 'real' && t !== 'boolean' && t !== 'null') {
+    const f = compile(item, ctx);
+    return (row) => numericAffinity(f(row));
+  }
+  if (a === 'text' && t !== 'text' && t !== 'null') {
+    const isReal = t === 'real';
+    // Tagged: a whole-number REAL converts to text as '10.0'.
+    const f = compile(item, ctx, true);
+    return (row) => {
+      const v = f(row);
+      return v instanceof TaggedReal
+        ? toText(v.value, true)
+        : typeof v === 'number' || typeof v === 'bigint'
+          ? toText(v, isReal)
+          : typeof v === 'boolean'
+            ? v
+              ? '1'
+              : '0'
+            : v;
+    };
+  }
+  return compile(item, ctx);
 }
 
 /** SQLite's OP_BitAnd/BitOr/ShiftLeft/ShiftRight on the operands' 64-bit integer values. */

@@ -6,6 +6,9 @@
  * (NULL < numbers < text < blobs). Through primary-key, index and composite-index paths and scans,
  * for =, !=, <, >=, IN and BETWEEN with the literal on either side, compared with better-sqlite3.
  * Only a TIMESTAMP column refuses a text literal (SQLite has no date class to compare by).
+ * `CASE x WHEN y` compares each arm as `x = y`. A column against an expression of another class
+ * (`s = a + 1`, `s = 1 + 1`) converts the expression as SQLite does; `x IN (y, …)` takes the items
+ * to have no affinity.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
@@ -102,6 +105,82 @@ test('comparisons of a column with a literal of another storage class equal SQLi
         sameRows(conn, sqlite, `SELECT id FROM t${h} WHERE ${where(c, x, y)} ORDER BY id`);
       }),
       { numRuns: 1500, seed: 20261501 },
+    );
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+});
+
+test('CASE x WHEN y compares as x = y does, with the same affinity, as SQLite', () => {
+  // Each arm of a CASE with an operand is `operand = arm`: a literal arm against a column operand
+  // (and the reverse) takes the column's affinity; two columns and CASTs convert as `=` does.
+  const operand = fc.oneof(
+    column,
+    literal,
+    column.map((c) => `CAST(${c} AS TEXT)`),
+    column.map((c) => `${c} + 0`),
+  );
+  const arm = fc.oneof(
+    literal,
+    column,
+    column.map((c) => `CAST(${c} AS INTEGER)`),
+  );
+  const { conn, sqlite } = setup();
+  try {
+    fc.assert(
+      fc.property(operand, arm, arm, (x, y, z) => {
+        sameRows(
+          conn,
+          sqlite,
+          `SELECT id, CASE ${x} WHEN ${y} THEN 'y' WHEN ${z} THEN 'z' ELSE 'none' END FROM t ORDER BY id`,
+        );
+      }),
+      { numRuns: 1000, seed: 20261506 },
+    );
+  } finally {
+    conn.close();
+    sqlite.close();
+  }
+});
+
+test('a column against an expression of another class converts it, as SQLite does, with or without an index', () => {
+  // `s = a + 1` compares the sum as text, `a = s || ''` the text as a number; a constant
+  // expression (`s = 1 + 1`) too, which the index over s cannot answer as stored.
+  const expr = fc.constantFrom(
+    'a + 0',
+    'r * 1',
+    'abs(id)',
+    "s || ''",
+    'length(s)',
+    'upper(s)',
+    '1 + 1',
+    '5 * 2',
+    '2.5 * 1',
+    "'1' || ''",
+    "'10' || '.0'",
+    'CAST(a AS TEXT)',
+    'CAST(s AS INTEGER)',
+  );
+  const where = fc.constantFrom(
+    (c: string, x: string) => `${c} = ${x}`,
+    (c: string, x: string) => `${x} = ${c}`,
+    (c: string, x: string) => `${c} < ${x}`,
+    (c: string, x: string) => `${x} >= ${c}`,
+    (c: string, x: string) => `${c} != ${x}`,
+    (c: string, x: string) => `${c} IS ${x}`,
+    (c: string, x: string, y: string) => `${c} IN (${x}, ${y})`,
+    (c: string, x: string, y: string) => `${c} NOT IN (${x}, ${y})`,
+    (c: string, x: string, y: string) => `${c} BETWEEN ${x} AND ${y}`,
+    (c: string, x: string, y: string) => `${x} IN (${c}, ${y})`,
+  );
+  const { conn, sqlite } = setup();
+  try {
+    fc.assert(
+      fc.property(fc.constantFrom('id', 'a', 'r', 's', 'f'), where, hint, expr, expr, (c, w, h, x, y) => {
+        sameRows(conn, sqlite, `SELECT id FROM t${h} WHERE ${w(c, x, y)} ORDER BY id`);
+      }),
+      { numRuns: 1500, seed: 20261507 },
     );
   } finally {
     conn.close();
