@@ -94,6 +94,14 @@ function insertTarget(stmt: InsertPlan, state: CollectionState): InsertTarget {
 }
 
 /**
+ * A row OR IGNORE skipped because it broke NOT NULL or CHECK, and the key it was given: SQLite
+ * assigns the row its key first, so with AUTOINCREMENT the skipped key is used up all the same.
+ */
+interface SkippedRow {
+  skippedKey: unknown;
+}
+
+/**
  * One row of SQL values (by value position) → stored row. Tables whose fields are all top level
  * (every SQL table) bind the values straight into the stored row's positions and convert them in
  * place, skipping the user row object that toRow would read them back from.
@@ -104,7 +112,7 @@ function storedRow(
   sqlValues: unknown[],
   nullDefaults: NullDefaults,
   policies: ConstraintPolicies | null,
-): unknown[] | null {
+): unknown[] | SkippedRow {
   if (nullDefaults.size > 0) fillNullDefaults(stmt.columns, sqlValues, nullDefaults);
   const columnsToRow = state.compiled.columnsToRow;
   if (columnsToRow === null) return storedRowViaObject(stmt, state, sqlValues, policies);
@@ -126,7 +134,8 @@ function storedRow(
     return columnsToRow(values);
   } catch (err) {
     // The failing column still holds its SQL value, which is all sqlError reads.
-    return insertFailure(stmt, state, err, rowObject(state, values), policies);
+    insertFailure(stmt, state, err, rowObject(state, values), policies);
+    return { skippedKey: values[pk] };
   }
 }
 
@@ -135,7 +144,7 @@ function storedRowViaObject(
   state: CollectionState,
   values: readonly unknown[],
   policies: ConstraintPolicies | null,
-): unknown[] | null {
+): unknown[] | SkippedRow {
   const fields = state.meta.schema.fields;
   const obj: Row = {};
   stmt.columns.forEach((col, i) => {
@@ -150,24 +159,25 @@ function storedRowViaObject(
   try {
     return state.compiled.toRow(obj);
   } catch (err) {
-    return insertFailure(stmt, state, err, obj, policies);
+    insertFailure(stmt, state, err, obj, policies);
+    return { skippedKey: pkPath.reduce<unknown>((o, k) => (o as Row | undefined)?.[k], obj) };
   }
 }
 
-/** A row that failed validation: null when the statement skips it, else the SQL error to throw. */
+/** A row that failed validation: returns when the statement skips it, else throws the SQL error. */
 function insertFailure(
   stmt: InsertPlan,
   state: CollectionState,
   err: unknown,
   obj: Row,
   policies: ConstraintPolicies | null,
-): null {
+): void {
   const mapped = sqlError(err, state, obj);
   // DO NOTHING is an ABORT for everything but the clash it handles (NOT NULL fails).
   if (stmt.doNothing || !(mapped instanceof IntegrityError)) throw mapped;
   // OR IGNORE also skips NOT NULL and CHECK failures.
   const policy = validationPolicy(state, mapped, stmt.conflict, policies);
-  if (policy === 'ignore') return null;
+  if (policy === 'ignore') return;
   throw governed(mapped, policy);
 }
 
@@ -413,7 +423,10 @@ function insert(
     }
     if (fillDefaults !== null) fillDefaults(values);
     const stored = storedRow(stmt, state, values, nullDefaults, policies);
-    if (stored === null) return;
+    if (!Array.isArray(stored)) {
+      engine.advanceSequence(state, stored.skippedKey);
+      return;
+    }
     if (upsert !== null) {
       const done = upsert(engine, state, stored);
       if (done !== null) engine.advanceSequence(state, stored[state.compiled.pkColumn]);

@@ -52,6 +52,27 @@ describe('against better-sqlite3', () => {
     }
   });
 
+  test('a row OR IGNORE skips for NOT NULL or CHECK uses up its key, as in SQLite', () => {
+    const script = [
+      'CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL, n INTEGER CHECK (n >= 0), u TEXT UNIQUE)',
+      "INSERT INTO t (v, n, u) VALUES ('a', 1, 'x')",
+      'INSERT OR IGNORE INTO t (v, n) VALUES (NULL, 1)',
+      "INSERT OR IGNORE INTO t (v, n) VALUES ('b', -1)",
+      "INSERT OR IGNORE INTO t (id, v, n) VALUES (100, 'c', -1)",
+      "INSERT OR IGNORE INTO t (v, n, u) VALUES ('d', 1, 'x')",
+      "INSERT OR IGNORE INTO t (v, n) SELECT 'e', -1 UNION ALL SELECT 'f', 2 RETURNING id",
+      "INSERT INTO t (v, n) VALUES ('g', -1)",
+      'SELECT name, seq FROM sqlite_sequence',
+      "INSERT INTO t (v, n) VALUES ('h', 3) RETURNING id",
+    ];
+    for (const sql of script) {
+      const { mv, sqlite } = o.both(sql, /^CREATE/.test(sql) ? [] : ['t']);
+      if (/^CREATE/.test(sql))
+        for (const r of [mv, sqlite]) (r as { outcome: { changes?: number } }).outcome.changes = 0;
+      expect({ sql, mv }).toEqual({ sql, mv: sqlite });
+    }
+  });
+
   test('without AUTOINCREMENT the largest key is reused (the difference)', () => {
     for (const sql of [
       'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)',
