@@ -194,6 +194,48 @@ export function renamedInExpression(sql: string, from: string, to: string): stri
 }
 
 /**
+ * A partial or expression index's CREATE INDEX statement after ALTER TABLE renamed its table
+ * (`table`) or a column (`column`), as SQLite rewrites it: the table name after ON, and the
+ * column's references in the key expressions and the WHERE (never the index's own name, nor a
+ * function's or a collation's that happens to be spelled the same).
+ */
+export function renamedIndexStatement(
+  sql: string,
+  rename: { table?: { from: string; to: string }; column?: { from: string; to: string } },
+): string {
+  const tokens = tokenize(sql);
+  const on = tokens.findIndex((t) => t.kind === 'ident' && t.upper === 'ON');
+  if (on < 0) return sql;
+  // The table: `ON name` or `ON schema.name`.
+  let table = on + 1;
+  if (tokens[table + 1]?.kind === 'op' && tokens[table + 1].text === '.') table += 2;
+  let out = '';
+  let at = 0;
+  // As SQLite writes them: a renamed table always quoted, a column quoted when it was.
+  const replace = (i: number, to: string, quote: boolean): void => {
+    const quoted = quote || (tokens[i].kind === 'qident' && sql[tokens[i].start] === '"');
+    out += sql.slice(at, tokens[i].start) + (quoted ? `"${to.replace(/"/g, '""')}"` : sqlName(to));
+    at = tokens[i].end;
+  };
+  const named = (i: number, name: string): boolean =>
+    (tokens[i]?.kind === 'ident' || tokens[i]?.kind === 'qident') &&
+    tokens[i].text.toLowerCase() === name.toLowerCase();
+  if (rename.table && named(table, rename.table.from)) replace(table, rename.table.to, true);
+  if (rename.column) {
+    const { from, to } = rename.column;
+    for (let i = table + 1; i < tokens.length; i++) {
+      if (!named(i, from)) continue;
+      const next = tokens[i + 1];
+      const prev = tokens[i - 1];
+      if (next?.kind === 'op' && next.text === '(') continue;
+      if (prev?.kind === 'ident' && prev.upper === 'COLLATE') continue;
+      replace(i, to, false);
+    }
+  }
+  return out + sql.slice(at);
+}
+
+/**
  * How SQLite reports expression `sql` reading column `name` once the column is gone: a bare name
  * as is; a double-quoted one, which SQLite could have read as a string, with its hint.
  */

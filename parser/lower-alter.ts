@@ -4,9 +4,15 @@
  * new name must not clash with another column). Only top-level declared columns can be renamed.
  */
 import { indexReadsColumn } from './index-sql';
-import { columnsRead, loweredGenerated, missingColumnText, renamedInExpression } from './generated-sql';
+import {
+  columnsRead,
+  loweredGenerated,
+  missingColumnText,
+  renamedIndexStatement,
+  renamedInExpression,
+} from './generated-sql';
 import { loweredChecks } from './check-sql';
-import { NotSupportedError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
+import { ProgrammingError, QueryError, SchemaError } from '../src/errors';
 import type { DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ir';
 import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
 import type { StatementAst } from './sql/ast';
@@ -39,16 +45,14 @@ export function lowerRenameTable(
     throw new SchemaError(`there is already another table or index with this name: ${ast.to}`, 'SCHEMA', {
       sql,
     });
-  // SQLite rewrites the table name inside each index's statement; a partial or expression index's
-  // statement is kept verbatim here, so its table keeps its name.
-  const special = table.schema.indexes.find((ix) => ix.sql !== undefined);
-  if (special)
-    throw new NotSupportedError(
-      `RENAME of a table with a partial or expression index (${special.name})`,
-      'NOT_SUPPORTED',
-      { sql },
-    );
-  return { kind: 'renameTable', from: table.schema.name, to: ast.to };
+  // SQLite rewrites the table name inside each index's statement: so do partial and expression
+  // indexes, whose statement is what their keys are computed from.
+  const rename = { table: { from: table.schema.name, to: ast.to } };
+  const indexSql = table.schema.indexes.flatMap((ix) =>
+    ix.sql === undefined ? [] : [{ name: ix.name, sql: renamedIndexStatement(ix.sql, rename) }],
+  );
+  const stmt: RenameTableStmt = { kind: 'renameTable', from: table.schema.name, to: ast.to };
+  return indexSql.length === 0 ? stmt : { ...stmt, indexSql };
 }
 
 export function lowerRenameColumn(
@@ -76,17 +80,13 @@ export function lowerRenameColumn(
     throw new SchemaError(`column name ${ast.to} is not allowed (no '.', no leading '__')`, 'SCHEMA', {
       sql,
     });
-  // SQLite rewrites the statement of an index that reads the column; its text is kept verbatim here.
-  const reader = scope.schema.indexes.find(
-    (ix) => ix.sql !== undefined && indexReadsColumn(scope.schema, scope.compiled, ix, column),
-  );
-  if (reader)
-    throw new NotSupportedError(
-      `RENAME COLUMN of a column partial or expression index ${reader.name} reads`,
-      'NOT_SUPPORTED',
-      { sql },
-    );
   const from = fields[column].path[0];
+  // SQLite rewrites the statement of each index that reads the column (key or WHERE).
+  const indexSql = scope.schema.indexes.flatMap((ix) =>
+    ix.sql !== undefined && indexReadsColumn(scope.schema, scope.compiled, ix, column)
+      ? [{ name: ix.name, sql: renamedIndexStatement(ix.sql, { column: { from, to: ast.to } }) }]
+      : [],
+  );
   const generated = [...loweredGenerated(scope.schema, scope.compiled)]
     .filter(([, e]) => columnsRead(e).has(column))
     .map(([c]) => ({ column: c, sql: renamedInExpression(fields[c].generated?.sql ?? '', from, ast.to) }));
@@ -111,6 +111,7 @@ export function lowerRenameColumn(
     ...stmt,
     ...(generated.length === 0 ? {} : { generated }),
     ...(checks === null ? {} : { checks }),
+    ...(indexSql.length === 0 ? {} : { indexSql }),
   };
 }
 

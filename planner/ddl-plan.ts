@@ -91,6 +91,8 @@ export interface RenameTableStmt {
   readonly kind: 'renameTable';
   readonly from: string;
   readonly to: string;
+  /** Partial and expression indexes' CREATE INDEX statements, rewritten to name the new table. */
+  readonly indexSql?: readonly { readonly name: string; readonly sql: string }[];
 }
 
 /** ALTER TABLE … RENAME COLUMN: `column` is the top-level field index. */
@@ -103,6 +105,8 @@ export interface RenameColumnStmt {
   readonly generated?: readonly { readonly column: number; readonly sql: string }[];
   /** The table's CHECKs kept as SQL, rewritten to read the new name (when one reads the column). */
   readonly checks?: readonly CheckConstraint[];
+  /** Partial and expression indexes that read the column, with their CREATE INDEX rewritten. */
+  readonly indexSql?: readonly { readonly name: string; readonly sql: string }[];
 }
 
 /** ALTER TABLE … DROP COLUMN: `column` is the top-level field index (SQLite's rules checked when lowered). */

@@ -13,11 +13,11 @@ import {
   normalizeCollection,
   toFieldDescriptor,
 } from '../storage/schema/normalize';
-import type { CollectionSchema, NormalizedField } from '../storage/schema/normalize';
+import type { CollectionSchema, NormalizedField, NormalizedIndex } from '../storage/schema/normalize';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { normalizeForeignKeys } from '../storage/schema/foreign-keys';
 import { IntegrityError, ProgrammingError, QueryError, SchemaError } from '../src/errors';
-import type { AddColumnStmt, DdlPlan, DropColumnStmt, RenameColumnStmt } from './ddl-plan';
+import type { AddColumnStmt, DdlPlan, DropColumnStmt, RenameColumnStmt, RenameTableStmt } from './ddl-plan';
 import { rowOfState } from '../storage/collection-state';
 import type { ForeignKeyGuard } from './foreign-keys';
 import type { WriteResult } from './write';
@@ -99,9 +99,10 @@ function withIndexes(schema: CollectionSchema, indexes: CollectionSchema['indexe
  * table (sqlite_autoindex_<table>_<n>); other index names stay. Renamed index trees are kept
  * in memory and rebuilt from the rows when the log is replayed.
  */
-function renamedTable(schema: CollectionSchema, to: string): CollectionSchema {
+function renamedTable(schema: CollectionSchema, stmt: RenameTableStmt): CollectionSchema {
+  const to = stmt.to;
   const prefix = `sqlite_autoindex_${schema.name}_`;
-  const indexes = schema.indexes.map((ix) =>
+  const indexes = withIndexSql(schema.indexes, stmt.indexSql).map((ix) =>
     ix.name.startsWith(prefix) && /^\d+$/.test(ix.name.slice(prefix.length))
       ? { ...ix, name: `sqlite_autoindex_${to}_${ix.name.slice(prefix.length)}` }
       : ix,
@@ -131,12 +132,25 @@ function renamedColumn(schema: CollectionSchema, stmt: RenameColumnStmt): Collec
     ...checks,
     fields: schema.fields.map(field),
     primaryKey: rename(schema.primaryKey),
-    indexes: schema.indexes.map((ix) =>
+    indexes: withIndexSql(schema.indexes, stmt.indexSql).map((ix) =>
       isCompositeIndex(ix)
         ? { ...ix, path: indexPaths(ix).map(rename) }
         : { ...ix, path: rename(ix.path as string[]) },
     ),
   };
+}
+
+/** `indexes` with the CREATE INDEX statements a rename rewrote (ALTER TABLE, lowered). */
+function withIndexSql(
+  indexes: readonly NormalizedIndex[],
+  rewritten: readonly { name: string; sql: string }[] | undefined,
+): NormalizedIndex[] {
+  if (!rewritten) return [...indexes];
+  const texts = new Map(rewritten.map((r) => [r.name, r.sql]));
+  return indexes.map((ix) => {
+    const sql = texts.get(ix.name);
+    return sql === undefined ? ix : { ...ix, sql };
+  });
 }
 
 /**
@@ -289,7 +303,7 @@ export function executeDdl(
     }
     case 'renameTable': {
       const state = collectionOrThrow(engine, stmt.from);
-      engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt.to));
+      engine.renameCollection(stmt.from, renamedTable(state.meta.schema, stmt));
       renameReferences(engine, (k) => (sameName(k.table, stmt.from) ? { ...k, table: stmt.to } : k));
       return { rowCount: 0 };
     }
