@@ -94,6 +94,33 @@ describe('the code cache of the built package', () => {
     expect(report.rows).toEqual(EXPECTED_ROWS);
   });
 
+  test('msgpackr, loaded with the storage layer, comes from the cache; a changed copy of it compiles from its text', () => {
+    const { entries } = cacheLayout(fs.readFileSync(cacheFile));
+    const dependency = entries.filter((e) => e.file.startsWith('dependency:'));
+    expect(dependency.map((e) => e.file)).toEqual(['dependency:msgpackr/dist/node.cjs']);
+    // A copy of the package whose node_modules holds its own msgpackr: the same text is served
+    // from the cache wherever npm put it; edited, its SHA-1 no longer matches and it compiles as usual.
+    const dir = path.join(tmp.dir, 'dependency');
+    const copy = path.join(dir, 'dist');
+    for (const sub of ['src', 'cursor', 'parser', 'planner', 'storage'])
+      fs.cpSync(path.join(dist, sub), path.join(copy, sub), { recursive: true });
+    const modules = path.join(dir, 'node_modules');
+    fs.mkdirSync(modules);
+    for (const name of fs.readdirSync(path.join(root, 'node_modules')))
+      if (name !== 'msgpackr')
+        fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name), 'dir');
+    fs.cpSync(path.join(root, 'node_modules', 'msgpackr'), path.join(modules, 'msgpackr'), {
+      recursive: true,
+    });
+    const same = load(copy);
+    expect(same.stats.used).toBe(baseline.stats.used);
+    const main = path.join(modules, 'msgpackr', 'dist', 'node.cjs');
+    fs.appendFileSync(main, '\n// edited\n');
+    const changed = load(copy);
+    expect(changed.stats.used).toBe(baseline.stats.used - 1);
+    expect(changed.rows).toEqual(EXPECTED_ROWS);
+  });
+
   test('a damaged cache file, or one made by another V8, is not used', () => {
     const damaged = copyDist(path.join(tmp.dir, 'damaged'));
     const bytes = fs.readFileSync(path.join(damaged, 'src', 'startup', 'code-cache.bin'));
