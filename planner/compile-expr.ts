@@ -724,9 +724,17 @@ function affinityConversions(
   const numeric = (v: unknown): unknown => numericAffinity(untag(v));
   if (la === 'numeric' && ra !== 'numeric') return [untag, numeric];
   if (ra === 'numeric' && la !== 'numeric') return [numeric, untag];
-  const lReal = typeOf(l) === 'real';
-  const rReal = typeOf(r) === 'real';
-  const textAff = (isReal: boolean) => (v: unknown) =>
+  if (la === 'text' && ra === 'none') return [untag, textAffinity(typeOf(r) === 'real')];
+  if (ra === 'text' && la === 'none') return [textAffinity(typeOf(l) === 'real'), untag];
+  return null;
+}
+
+/**
+ * SQLite's TEXT affinity applied to a value compared with a TEXT operand: a number becomes its
+ * text (a tagged or `isReal` whole number as a REAL's, '10.0'), a boolean '1' or '0'.
+ */
+function textAffinity(isReal: boolean): (v: unknown) => unknown {
+  return (v) =>
     v instanceof TaggedReal
       ? toText(v.value, true)
       : typeof v === 'number' || typeof v === 'bigint'
@@ -736,9 +744,6 @@ function affinityConversions(
             ? '1'
             : '0'
           : v;
-  if (la === 'text' && ra === 'none') return [untag, textAff(rReal)];
-  if (ra === 'text' && la === 'none') return [textAff(lReal), untag];
-  return null;
 }
 
 /**
@@ -777,21 +782,10 @@ function inListItem(arg: Expr, item: Expr, ctx: ExecContext): Evaluator {
     return (row) => numericAffinity(f(row));
   }
   if (a === 'text' && t !== 'text' && t !== 'null') {
-    const isReal = t === 'real';
+    const convert = textAffinity(t === 'real');
     // Tagged: a whole-number REAL converts to text as '10.0'.
     const f = compile(item, ctx, true);
-    return (row) => {
-      const v = f(row);
-      return v instanceof TaggedReal
-        ? toText(v.value, true)
-        : typeof v === 'number' || typeof v === 'bigint'
-          ? toText(v, isReal)
-          : typeof v === 'boolean'
-            ? v
-              ? '1'
-              : '0'
-            : v;
-    };
+    return (row) => convert(f(row));
   }
   return compile(item, ctx);
 }
