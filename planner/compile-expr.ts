@@ -755,10 +755,14 @@ export function otherClass(a: Affinity, e: Expr, literals = false): boolean {
   // Literals took the column's affinity when lowered, bound values carry theirs (ParamExpr.affinity).
   if (affinity(e) !== 'none' || (e.kind === 'literal' && !literals) || e.kind === 'param') return false;
   const t = typeOf(e);
-  if (a === 'numeric')
-    return t !== 'integer' && t !== 'real' && t !== 'boolean' && t !== 'null' && !alwaysNumber(e);
+  if (a === 'numeric') return !numberTyped(t) && !alwaysNumber(e);
   if (a === 'text') return t !== 'text' && t !== 'null';
   return false;
+}
+
+/** A static type whose values need no numeric affinity (numbers, booleans, NULL). */
+function numberTyped(t: ValueType): boolean {
+  return t === 'integer' || t === 'real' || t === 'boolean' || t === 'null';
 }
 
 /** Arithmetic yields a number (or NULL) whatever its operands: `? + 1` needs no numeric affinity. */
@@ -777,7 +781,7 @@ function inListItem(arg: Expr, item: Expr, ctx: ExecContext): Evaluator {
   // Against a column, literals took its affinity when lowered; bound values carry theirs.
   if (item.kind === 'param' || (item.kind === 'literal' && columnLike(arg))) return compile(item, ctx);
   const t = typeOf(item);
-  if (a === 'numeric' && t !== 'integer' && t !== 'real' && t !== 'boolean' && t !== 'null') {
+  if (a === 'numeric' && !numberTyped(t)) {
     const f = compile(item, ctx);
     return (row) => numericAffinity(f(row));
   }

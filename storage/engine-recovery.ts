@@ -22,8 +22,7 @@ import {
 } from './format';
 import { findCommittedAfter, isZeroHeader, scanLog } from './log-scan';
 import type { LogFrame, ScanResult, TailProblem } from './log-scan';
-import { corruptAt } from './row-reader';
-import { ColumnReadError, readColumns } from './column-reader';
+import { corruptAt, recordColumns } from './row-reader';
 import { WriterLock } from './lock';
 import { CollectionState, rowOfState, uniqueFailureText } from './collection-state';
 import { NOT_INDEXED } from './index-exprs';
@@ -396,13 +395,7 @@ export abstract class EngineRecovery extends EngineRows {
    */
   private replayRecordPayload(payload: Buffer, frame: LogFrame): void {
     const probe = this.replayProbe;
-    let collectionId: number;
-    try {
-      collectionId = readColumns(payload, 0, payload.length, NO_COLUMNS, probe);
-    } catch (err) {
-      if (err instanceof ColumnReadError) throw corruptAt(frame.offset, 'record payload');
-      throw err;
-    }
+    const collectionId = recordColumns(payload, 0, payload.length, NO_COLUMNS, probe, frame.offset);
     const state = this.replayTarget(collectionId, frame.offset);
     const batch = this.replayBatch;
     let pk: unknown = undefined;
@@ -410,12 +403,7 @@ export abstract class EngineRecovery extends EngineRows {
     if (this.replayCacheRoom <= 0 && batch !== null && batch.holdsRows(state)) {
       const column = state.compiled.pkColumn;
       this.pkColumnScratch[0] = column;
-      try {
-        readColumns(payload, 0, payload.length, this.pkColumnScratch, probe);
-      } catch (err) {
-        if (err instanceof ColumnReadError) throw corruptAt(frame.offset, 'record payload');
-        throw err;
-      }
+      recordColumns(payload, 0, payload.length, this.pkColumnScratch, probe, frame.offset);
       pk = probe[column];
       probe[column] = undefined;
       if (pk === undefined || !state.compiled.storedColumnChecks[column](pk))

@@ -7,11 +7,10 @@
  * used) and the columns it hands out must have their stored form, as a whole-row read checks.
  */
 import type { ByteStore } from './byte-store';
-import { ColumnReadError, readColumns } from './column-reader';
 import { FRAME_HEADER_SIZE, FrameKind } from './format';
 import { frameChecksumOkAt, parseFrameHeader } from './frame';
 import type { StoredCheck } from './schema/stored-check';
-import { corruptAt } from './row-reader';
+import { corruptAt, recordColumns } from './row-reader';
 
 /** Bytes read at once: a chunk holds a few thousand of the bench's ~220-byte rows. */
 const CHUNK = 1 << 20;
@@ -60,12 +59,7 @@ export function forEachRecordColumns(
       throw corruptAt(at, 'record checksum mismatch');
     for (const c of columns) row[c] = undefined;
     const start = off + FRAME_HEADER_SIZE;
-    try {
-      readColumns(buf, start, start + header.length, columns, row);
-    } catch (err) {
-      if (err instanceof ColumnReadError) throw corruptAt(at, 'record payload');
-      throw err;
-    }
+    recordColumns(buf, start, start + header.length, columns, row, at);
     for (const c of columns) {
       const v = row[c];
       if (v !== undefined && !checks[c](v))

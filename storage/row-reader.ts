@@ -322,13 +322,7 @@ export class RowReader {
       throw corruptAt(location, 'record checksum mismatch');
     const probe = this.probeRow;
     rowDecodeStats.partial++;
-    let collectionId: number;
-    try {
-      collectionId = readColumns(buf, start, start + length, columns, probe);
-    } catch (err) {
-      if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
-      throw err;
-    }
+    const collectionId = recordColumns(buf, start, start + length, columns, probe, location);
     // The columns the row has must have their stored form (a valid checksum does not make a valid row).
     const schema = this.src.schemaOf(collectionId);
     const fill = defaults ?? schema?.storedDefaults;
@@ -622,6 +616,26 @@ function stagedRow(staged: StagedRows, location: number): unknown[] {
     else hi = mid - 1;
   }
   throw new InternalError(`no row staged at offset ${location} for this snapshot`, 'INTERNAL');
+}
+
+/**
+ * readColumns of the record payload at [start, end) of `buf` (the frame at `location`): a payload
+ * that is not a record's shape is FormatError CORRUPT. Returns the collection id.
+ */
+export function recordColumns(
+  buf: Buffer,
+  start: number,
+  end: number,
+  columns: readonly number[],
+  out: unknown[],
+  location: number,
+): number {
+  try {
+    return readColumns(buf, start, end, columns, out);
+  } catch (err) {
+    if (err instanceof ColumnReadError) throw corruptAt(location, 'record payload');
+    throw err;
+  }
 }
 
 export function corruptAt(offset: number, what: string): FormatError {
