@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import { connect } from '../../src/index';
 import { crc32c } from '../../storage/crc32c';
 import { tmpDir } from '../helpers/tmp';
+import { verifyDatabaseFile } from '../../src/cli/check-file';
+import { FrameKind } from '../../storage/format';
+import { frameBytes } from '../helpers/engine-util';
 import { cli } from './cli-helper';
 
 const tmp = tmpDir('mv-cli-verify-');
@@ -273,4 +276,47 @@ test('salvage carries the SQL views: those before the damage and those a later i
   out.close();
   const json = JSON.parse(cli(['salvage', file, '--to', tmp.file(), '--json']).stdout) as { views: number };
   expect(json.views).toBe(2);
+});
+
+test('a live writer’s append caught halfway (whole frames, no commit marker yet) is not damage; the same bytes with no writer are', () => {
+  const file = build();
+  const conn = connect(file);
+  try {
+    // The live writer: it holds the lock while verify looks.
+    conn.execute('INSERT INTO items VALUES (100, 1, ?)', ['x']);
+    conn.commit();
+    const before = verifyDatabaseFile(file);
+    expect(before.problems).toEqual([]);
+    const end = before.logEnd;
+    // Its next transaction as a reader can meet it mid-append: TXN_BEGIN and a record, no commit.
+    const txn = before.transactions + 1;
+    const forged = Buffer.concat([
+      frameBytes(FrameKind.TXN_BEGIN, txn, null),
+      frameBytes(FrameKind.RECORD_PUT, txn, [1, 1, [101, 1, 'y']]),
+    ]);
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r+');
+    const saved = Buffer.alloc(forged.length);
+    fs.readSync(fd, saved, 0, forged.length, end);
+    fs.writeSync(fd, forged, 0, forged.length, end);
+    try {
+      const live = verifyDatabaseFile(file);
+      expect(live.problems).toEqual([]);
+      expect(live.notes.join('\n')).toMatch(/a writer \(pid \d+\) has the file open/);
+      expect(live.logEnd).toBe(end);
+      expect(live.transactions).toBe(before.transactions);
+      const copy = tmp.file();
+      fs.copyFileSync(file, copy);
+      const dead = verifyDatabaseFile(copy);
+      expect(dead.problems).toHaveLength(1);
+      expect(dead.problems[0].reason).toMatch(/no commit marker|torn tail/);
+    } finally {
+      // Give the writer back its reserved bytes (its own checks would stop it otherwise).
+      fs.writeSync(fd, saved, 0, saved.length, end);
+      fs.ftruncateSync(fd, size);
+      fs.closeSync(fd);
+    }
+  } finally {
+    conn.close();
+  }
 });
