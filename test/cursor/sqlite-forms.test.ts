@@ -209,3 +209,52 @@ describe('COLLATE BINARY in an index column list', () => {
     o.close();
   });
 });
+
+// Standard SQL, Oracle and MySQL spellings of types whose SQLite affinity matches a ModelVault type
+// (legacy schemas): accepted, read back as SQLite reads them, `(n)` of the character types a
+// maximum length. (Values of another type are refused as in every strict column: docs/sql.md.)
+describe('type name spellings', () => {
+  const TYPES: [string, string][] = [
+    ['CHARACTER VARYING(5)', "'12'"],
+    ['NATIONAL CHARACTER(4)', "'ab'"],
+    ['NATIONAL CHARACTER VARYING(9)', "'1.5'"],
+    ['NATIONAL VARCHAR(3)', "'abc'"],
+    ['NCHAR VARYING(3)', "'x'"],
+    ['VARCHAR2(8)', "'7'"],
+    ['NVARCHAR2(8)', "'y'"],
+    ['TINYTEXT', "'t'"],
+    ['MEDIUMTEXT', "'m'"],
+    ['LONGTEXT', "'l'"],
+    ['TINYBLOB', "x'01'"],
+    ['MEDIUMBLOB', "x'0203'"],
+    ['LONGBLOB', 'NULL'],
+    ['INT4', '12'],
+    ['FLOAT4', '2.5'],
+    ['FLOAT8', '3'],
+  ];
+
+  test.each(TYPES)('%s column holding %s', (type, value) => {
+    const o = oracle();
+    o.exec(`CREATE TABLE ty (k INTEGER PRIMARY KEY, v ${type})`, `INSERT INTO ty VALUES (1, ${value})`);
+    for (const sql of [
+      'SELECT v, typeof(v) FROM ty',
+      "SELECT type FROM pragma_table_info('ty') WHERE name = 'v'",
+    ]) {
+      const got = o.query(sql);
+      expect({ sql, outcome: got.mv }).toEqual({ sql, outcome: got.sqlite });
+    }
+    o.close();
+  });
+
+  test('(n) of a character type is a maximum length', () => {
+    const o = oracle();
+    o.exec('CREATE TABLE ty (k INTEGER PRIMARY KEY, a CHARACTER VARYING(3), b VARCHAR2(2))');
+    expect(o.runMv("INSERT INTO ty VALUES (1, 'abc', 'de')")).toMatchObject({ ok: true });
+    expect(o.runMv("INSERT INTO ty VALUES (2, 'abcd', 'de')")).toEqual({
+      ok: false,
+      error: 'IntegrityError',
+    });
+    expect(o.runMv("INSERT INTO ty VALUES (3, 'a', 'def')")).toEqual({ ok: false, error: 'IntegrityError' });
+    o.close();
+  });
+});
