@@ -32,6 +32,7 @@ export const {
   TimestampFromTicks,
   Binary,
   ModelVaultError,
+  Error,
   InterfaceError,
   DatabaseError,
   DataError,

@@ -40,6 +40,8 @@ export type { ForeignKeyDescriptor, ForeignKeyAction } from '../storage/schema/f
 export { Query } from './query';
 export type { Condition, WhereOp, QueryRunOptions } from './query';
 export * from './errors';
+// PEP 249 names the base class of every error the module raises `Error` (module attribute).
+export { ModelVaultError as Error } from './errors';
 export type {
   PrimitiveTypeName,
   TypeDescriptor,

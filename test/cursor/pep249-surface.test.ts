@@ -104,6 +104,16 @@ describe('Connection extensions', () => {
   test('the error classes are attributes of the connection (PEP 249 optional extension)', () => {
     const conn = connect(':memory:');
     expect(conn.Error).toBe(mv.ModelVaultError);
+    // The module's own attribute by PEP 249's name, base of every class below but Warning.
+    expect(mv.Error).toBe(mv.ModelVaultError);
+    for (const cls of [
+      mv.InterfaceError,
+      mv.DatabaseError,
+      mv.DataError,
+      mv.IntegrityError,
+      mv.NotSupportedError,
+    ])
+      expect(cls.prototype).toBeInstanceOf(mv.Error);
     expect(conn.Warning).toBe(mv.Warning);
     expect(conn.InterfaceError).toBe(mv.InterfaceError);
     expect(conn.DatabaseError).toBe(mv.DatabaseError);
