@@ -340,10 +340,15 @@ export class Connection<Row = ResultRow> {
     try {
       lowered = sqlFront().lowerStatement(
         sql,
-        this.temp.catalog(db, route, (name) => {
-          const key = name.toLowerCase();
-          return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
-        }),
+        this.temp.catalog(
+          db,
+          route,
+          (name) => {
+            const key = name.toLowerCase();
+            return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
+          },
+          () => [...this.tempViews.values(), ...db.visibleSqlViews()].map((v) => v.name),
+        ),
       );
     } catch (err) {
       throw route.reword(err);

@@ -181,7 +181,12 @@ export class TempSchema {
    * The catalog one statement is lowered against: temp tables shadow main ones, as `route`
    * (which records where each name was found) allows; views are `views`' as before.
    */
-  catalog(main: Database, route: Route, view: (name: string) => CatalogView | undefined): CatalogReader {
+  catalog(
+    main: Database,
+    route: Route,
+    view: (name: string) => CatalogView | undefined,
+    viewNames: () => string[] = () => [],
+  ): CatalogReader {
     const temp = this.db;
     const schemas = (name: string | null): { schema: Schema; db: Database }[] => [
       ...(temp && route.allows('temp', name) ? [{ schema: 'temp' as const, db: temp }] : []),
@@ -200,6 +205,7 @@ export class TempSchema {
         return undefined;
       },
       view,
+      viewNames,
       useSchemas: (named, unqualified) => {
         route.qualify(named, unqualified);
         // `t JOIN main.t` with a temp t reads both schemas (the bare t is the temp table).

@@ -31,6 +31,9 @@ import {
   isJsonTableFn,
 } from '../planner/json-table';
 import type { JsonTableFn } from '../planner/json-table';
+import { pragmaFnColumns, pragmaTable } from '../planner/introspect/virtual';
+import type { VirtualTable } from '../planner/introspect/virtual';
+import { someSql } from './index-sql';
 
 /** The scope of a SELECT's FROM clause; null without FROM. */
 export function fromScope(
@@ -41,8 +44,12 @@ export function fromScope(
 ): Scope | null {
   if (ast.from) return lowerFrom(ast.from, catalog, params, sql);
   if (ast.table === null) return null;
-  // A CTE, a view or json_each is read like a derived table, through the FROM clause machinery.
-  const tableFn = ast.tableArgs !== undefined && isJsonTableFn(ast.table);
+  // A CTE, a view, json_each or a PRAGMA function reading a column is read like a derived table,
+  // through the FROM clause machinery.
+  const tableFn =
+    ast.tableArgs !== undefined &&
+    (isJsonTableFn(ast.table) ||
+      (pragmaTable(ast.table) !== null && someSql(ast.tableArgs[0] ?? null, (x) => x.t === 'col')));
   if (tableFn)
     return lowerFrom(
       {
@@ -284,6 +291,51 @@ function jsonTableLeaf(
   };
 }
 
+/**
+ * A catalog PRAGMA's table-valued function whose argument reads a column (`FROM sqlite_master AS
+ * m JOIN pragma_table_info(m.name) AS p`, how Kysely and Drizzle introspect a schema): lowered like
+ * json_each, a lateral function run once per row of the sources before it, with SQLite's hidden
+ * `arg` and `schema` columns. A view's table_info rows are worked out now, for every view, as
+ * `PRAGMA table_info(v)` does (the statement cache is keyed by the catalog version).
+ */
+function pragmaFnLeaf(
+  src: Extract<FromSourceAst, { t: 'table' }>,
+  table: VirtualTable,
+  catalog: CatalogReader,
+  params: ParamCollector,
+  sql: string,
+): Leaf {
+  const name = src.name.toLowerCase();
+  const args = src.args ?? [];
+  if (args.length > 2) throw new QueryError(`too many arguments on ${name}() - max 2`, 'QUERY', { sql });
+  const schemaArg = args[1];
+  if (schemaArg && !(schemaArg.t === 'str' && schemaArg.value.toLowerCase() === 'main'))
+    throw new NotSupportedError(`${name}() on a schema other than main`, 'NOT_SUPPORTED', { sql });
+  const derived: DerivedColumn[] = pragmaFnColumns(table).map((c) => ({
+    name: c.name,
+    type: c.type,
+    ...(c.hidden ? { hidden: true as const } : {}),
+  }));
+  let views: Map<string, unknown[][]> | undefined;
+  if (table === 'table_info' || table === 'table_xinfo') {
+    views = new Map();
+    for (const v of catalog.viewNames?.() ?? []) {
+      const rows = params.viewInfo?.(v, table === 'table_xinfo') ?? null;
+      if (rows !== null) views.set(v.toLowerCase(), rows);
+    }
+  }
+  const fn = `pragma_${table}` as const;
+  return {
+    member: { qualifiers: [(src.alias ?? src.name).toLowerCase()], width: derived.length, table: null, derived },
+    plan: L.tableFunction(fn, [], src.alias, derived.length, views),
+    finish: (whole) => {
+      const cx = { scope: whole, params, sql, aggregates: null, allowColumns: true };
+      const lowered = args.map((a) => lowerExpr(a, cx));
+      return L.tableFunction(fn, lowered, src.alias, derived.length, views);
+    },
+  };
+}
+
 function leaf(
   src: FromSourceAst,
   offset: number,
@@ -293,6 +345,9 @@ function leaf(
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
   if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, params, sql);
+  const pragma = src.t === 'table' && src.args ? pragmaTable(src.name) : null;
+  if (pragma !== null && src.t === 'table' && someSql(src.args?.[0] ?? null, (x) => x.t === 'col'))
+    return pragmaFnLeaf(src, pragma, catalog, params, sql);
   // A CTE or a view has no indexes to name (NOT INDEXED is accepted and changes nothing).
   if (
     src.t === 'table' &&

@@ -25,6 +25,8 @@ export interface CatalogReader {
   names?(): string[];
   /** The view called `name` (any case; TEMP views first), or undefined. */
   view?(name: string): CatalogView | undefined;
+  /** Every view's name (what `pragma_table_info(m.name)` may be asked about). */
+  viewNames?(): string[];
   /**
    * Told, before a statement is lowered, which names it qualifies with a schema (`main`, `temp`),
    * and when it reads a schema table which one (`sqlite_master` is main's, `sqlite_temp_master`

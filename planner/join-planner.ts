@@ -89,11 +89,11 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
     case 'workingTable':
       return filtered({ kind: 'WorkingTable', name: plan.name, id: plan.id }, preds, -base);
     case 'tableFunction': {
-      const { fn, args, alias, width } = plan;
+      const { fn, args, alias, width, views } = plan;
       // Reading another source is a lateral join (planLateral), possibly after moving it there.
       if (args.some(reads))
         throw new QueryError(`${fn}() reads a table that cannot be joined before it`, 'QUERY');
-      return filtered({ kind: 'TableFunction', fn, args, alias, width }, preds, -base);
+      return filtered({ kind: 'TableFunction', fn, args, alias, width, ...(views ? { views } : {}) }, preds, -base);
     }
     default:
       throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');
@@ -348,6 +348,7 @@ function planLateral(
     args: fn.args.map((a) => shiftColumns(a, -base)),
     alias: fn.alias,
     width: fn.width,
+    ...(fn.views ? { views: fn.views } : {}),
     lateral: {
       input: planFrom(plan.left, base, leftPreds, ctx),
       inputWidth: plan.leftWidth,

@@ -22,6 +22,7 @@ import type { AggregateExpr, Collation, Expr } from './expr';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 import type { JsonTableFn } from './json-table';
+import type { PragmaFn, ViewInfoRows } from './introspect/virtual';
 
 /**
  * SQLite's index hints: `NOT INDEXED` plans the table without its indexes (the primary key still
@@ -233,15 +234,18 @@ export interface WorkingTableNode {
 }
 
 /**
- * A table-valued function in FROM (json_each, json_tree: planner/json-table.ts), a leaf. Its
+ * A table-valued function in FROM (json_each, json_tree: planner/json-table.ts; a catalog
+ * PRAGMA's reading another source: planner/introspect/virtual.ts PragmaFn), a leaf. Its
  * arguments may read columns of the sources to its left (global columns): the join that adds it
  * is then lateral, the function run once per left row. An enclosing query's columns are outer
  * parameters, as in any correlated subquery.
  */
 export interface TableFunctionNode {
   readonly kind: 'tableFunction';
-  readonly fn: JsonTableFn;
+  readonly fn: JsonTableFn | PragmaFn;
   readonly args: readonly Expr[];
+  /** A PragmaFn over table_info / table_xinfo: the rows of each view (planner/table-function.ts). */
+  readonly views?: ViewInfoRows;
   /** The alias, for EXPLAIN (null: none). */
   readonly alias: string | null;
   readonly width: number;
@@ -338,11 +342,12 @@ export const L = Object.freeze({
     width,
   }),
   tableFunction: (
-    fn: JsonTableFn,
+    fn: JsonTableFn | PragmaFn,
     args: readonly Expr[],
     alias: string | null,
     width: number,
-  ): TableFunctionNode => ({ kind: 'tableFunction', fn, args, alias, width }),
+    views?: ViewInfoRows,
+  ): TableFunctionNode => ({ kind: 'tableFunction', fn, args, alias, width, ...(views ? { views } : {}) }),
   distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
   limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
     kind: 'limit',

@@ -8,6 +8,7 @@ import type { JoinType, ProjectColumn, SharedCte, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 import type { JsonTableFn } from './json-table';
+import type { PragmaFn, ViewInfoRows } from './introspect/virtual';
 
 export interface Bound {
   readonly expr: Expr;
@@ -349,8 +350,10 @@ export type SemiJoinPNode =
  */
 export interface TableFunctionPNode {
   readonly kind: 'TableFunction';
-  readonly fn: JsonTableFn;
+  readonly fn: JsonTableFn | PragmaFn;
   readonly args: readonly Expr[];
+  /** A PragmaFn over table_info / table_xinfo: the rows of each view (planner/table-function.ts). */
+  readonly views?: ViewInfoRows;
   readonly alias: string | null;
   readonly width: number;
   readonly lateral?: LateralInput;

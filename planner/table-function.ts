@@ -1,14 +1,18 @@
 /**
  * The TableFunction operator at run time: the rows of json_each / json_tree
- * (planner/json-table.ts) for its arguments, computed as they are pulled. A lateral one
+ * (planner/json-table.ts) or of a catalog PRAGMA (`pragma_table_info(m.name)`,
+ * planner/introspect/rows.ts) for its arguments, computed as they are pulled. A lateral one
  * (`FROM t, json_each(t.doc)`) runs the function once per row of its input, with the
  * arguments read from that row, as SQLite's nested loop over a table-valued function does.
  */
-import { compilePredicate, compileTaggedExpr } from './compile-expr';
+import { compileExpr, compilePredicate, compileTaggedExpr } from './compile-expr';
 import type { Row } from './compile-expr';
 import type { ExecEnv, Source } from './execute';
-import { jsonTableRows } from './json-table';
-import type { JsonTableArgs } from './json-table';
+import { isJsonTableFn, jsonTableRows } from './json-table';
+import type { JsonTableArgs, JsonTableFn } from './json-table';
+import { pragmaTable } from './introspect/virtual';
+import type { VirtualTable } from './introspect/virtual';
+import { virtualRows } from './introspect/rows';
 import type { PhysicalPlan, TableFunctionPNode } from './physical';
 import { source } from './source';
 import { truth } from './sql-values';
@@ -34,16 +38,53 @@ function argsReader(node: TableFunctionPNode, env: ExecEnv): (row: Row) => JsonT
   };
 }
 
+/** The function's rows for the arguments read from `row`. */
+type Call = (row: Row) => Iterable<Row>;
+
+function caller(node: TableFunctionPNode, env: ExecEnv): Call {
+  if (isJsonTableFn(node.fn)) {
+    const fn: JsonTableFn = node.fn;
+    const argsOf = argsReader(node, env);
+    return (row) => jsonTableRows(fn, argsOf(row));
+  }
+  const table = pragmaTable(node.fn) as VirtualTable;
+  const [arg, schema] = node.args.map((a) => compileExpr(a, env.ctx).eval);
+  return (row) =>
+    pragmaRows(table, arg === undefined ? null : arg(row), schema === undefined ? null : schema(row), node, env);
+}
+
+/**
+ * A catalog PRAGMA's rows for the object the argument names, as `PRAGMA table_info(x)` has them
+ * (a view's as the statement was lowered with), each followed by the hidden `arg` and `schema`
+ * (the arguments as given; `schema` NULL without a second one).
+ * SQLite reads the argument as text; NULL or a blob names nothing.
+ */
+function pragmaRows(
+  table: VirtualTable,
+  value: unknown,
+  schema: unknown,
+  node: TableFunctionPNode,
+  env: ExecEnv,
+): Row[] {
+  if (value === null || value === undefined || value instanceof Uint8Array) return [];
+  const name = String(value);
+  let rows: readonly (readonly unknown[])[] = virtualRows(table, name, env.view, env.readRow).map((r) =>
+    r.slice(0, -1),
+  );
+  if (rows.length === 0) rows = node.views?.get(name.toLowerCase()) ?? [];
+  return rows.map((r) => [...r, name, schema]);
+}
+
 function* lateralRows(node: TableFunctionPNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
   const lateral = node.lateral;
   if (!lateral) return;
-  const argsOf = argsReader(node, env);
+  const call = caller(node, env);
   const input = build(lateral.input, env);
   const test = lateral.predicate ? compilePredicate(lateral.predicate, env.ctx) : null;
   const none = new Array<unknown>(node.width).fill(null);
   for (let left = input.next(); left !== null; left = input.next()) {
     let matched = false;
-    for (const r of jsonTableRows(node.fn, argsOf(left))) {
+    for (const r of call(left)) {
       const row = joinedRow(left, r);
       if (test && truth(test(row)) !== true) continue;
       matched = true;
@@ -54,9 +95,9 @@ function* lateralRows(node: TableFunctionPNode, env: ExecEnv, build: Build): Gen
 }
 
 export function tableFunctionSource(node: TableFunctionPNode, env: ExecEnv, build: Build): Source {
-  let rows: Generator<Row, void, void> | null = null;
-  const start = (): Generator<Row, void, void> =>
-    node.lateral ? lateralRows(node, env, build) : jsonTableRows(node.fn, argsReader(node, env)([]));
+  let rows: Iterator<Row> | null = null;
+  const start = (): Iterator<Row> =>
+    node.lateral ? lateralRows(node, env, build) : caller(node, env)([])[Symbol.iterator]();
   return source(() => {
     rows ??= start();
     const r = rows.next();

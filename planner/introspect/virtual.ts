@@ -132,6 +132,26 @@ export const CATALOG_PRAGMAS: readonly VirtualTable[] = [
   'foreign_key_check',
 ];
 
+/**
+ * A catalog PRAGMA read as a table-valued function whose argument reads another source's columns
+ * (`FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p`, what Kysely's and Drizzle's
+ * schema introspection send): planned as a lateral TableFunction (planner/table-function.ts), run
+ * once per row of the sources before it, with SQLite's hidden columns `arg` and `schema`.
+ */
+export type PragmaFn = `pragma_${VirtualTable}`;
+
+/** table_info (or table_xinfo) rows of each view, by lower-cased name: only the SQL front end can work them out. */
+export type ViewInfoRows = ReadonlyMap<string, readonly (readonly unknown[])[]>;
+
+/** The columns of a PragmaFn's rows: the PRAGMA's, then the hidden `arg` and `schema`. */
+export function pragmaFnColumns(table: VirtualTable): readonly (VirtualColumn & { hidden?: true })[] {
+  return [
+    ...VIRTUAL_COLUMNS[table],
+    { name: 'arg', type: 'text', nullable: true, hidden: true },
+    { name: 'schema', type: 'text', nullable: true, hidden: true },
+  ];
+}
+
 /** The catalog PRAGMA a `pragma_<name>` table-valued function reads, or null. */
 export function pragmaTable(name: string): VirtualTable | null {
   const key = name.toLowerCase();

@@ -1,0 +1,127 @@
+/**
+ * Catalog PRAGMA functions whose argument reads another source's column, joined laterally
+ * (`FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p`): the form Kysely's and Drizzle's
+ * SQLite schema introspection send. Every outcome — result names and rows, or the error's class —
+ * is compared with better-sqlite3's.
+ */
+import { Oracle } from '../helpers/sqlite-oracle';
+import { connect } from '../../src/index';
+
+const SCHEMA = [
+  "CREATE TABLE person (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT DEFAULT 'x', age INTEGER, twice INTEGER GENERATED ALWAYS AS (age * 2) VIRTUAL)",
+  'CREATE TABLE pet (id INTEGER PRIMARY KEY, name TEXT UNIQUE, owner_id INTEGER NOT NULL REFERENCES person (id) ON DELETE CASCADE, species TEXT)',
+  'CREATE INDEX pet_owner ON pet (owner_id, species)',
+  'CREATE VIEW adults AS SELECT id, first_name AS fn, age + 1 AS next FROM person WHERE age >= 18',
+  "INSERT INTO person (id, first_name, age) VALUES (1, 'a', 30)",
+  "INSERT INTO pet VALUES (1, 'rex', 1, 'dog')",
+];
+
+function oracle(): Oracle {
+  const o = new Oracle();
+  o.exec(...SCHEMA);
+  return o;
+}
+
+const QUERIES: [string, string][] = [
+  [
+    "Kysely's columns (a CTE of tables and views, comma join)",
+    `with "table_list" as (select "name", "sql", "type" from "sqlite_master" where "type" in ('table', 'view') and "name" not like 'sqlite_%' order by "name") select "tl"."name" as "table", "p"."cid", "p"."name", "p"."type", "p"."notnull", "p"."dflt_value", "p"."pk" from "table_list" as "tl", pragma_table_info(tl.name) as "p" order by "tl"."name", "p"."cid"`,
+  ],
+  [
+    "Drizzle's columns (table_xinfo: generated columns and hidden)",
+    `SELECT m.name as "tableName", p.name as "columnName", p.type as "columnType", p."notnull" as "notNull", p.dflt_value as "defaultValue", p.pk as pk, p.hidden as hidden FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' and m.tbl_name != 'sqlite_sequence' and m.tbl_name != 'sqlite_stat1' ORDER BY 1, p.cid`,
+  ],
+  [
+    "Drizzle's indexes (two lateral functions, the second reading the first)",
+    `SELECT m.tbl_name as tableName, il.name as indexName, ii.name as columnName, il.[unique] as isUnique, il.seq as seq FROM sqlite_master AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii WHERE m.type = 'table' ORDER BY 1, 2, ii.seqno`,
+  ],
+  [
+    "Drizzle's foreign keys",
+    `SELECT m.name as "tableFrom", f.id as "id", f."table" as "tableTo", f."from", f."to", f."on_update" as "onUpdate", f."on_delete" as "onDelete", f.seq as "seq" FROM sqlite_master m, pragma_foreign_key_list(m.name) as f ORDER BY 1, 2`,
+  ],
+  [
+    'star over both sources',
+    'SELECT m.name, p.* FROM sqlite_master m JOIN pragma_table_info(m.name) p ORDER BY 1, p.cid',
+  ],
+  [
+    'the hidden arg and schema columns',
+    "SELECT p.arg, p.schema, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.name = 'pet' ORDER BY p.cid",
+  ],
+  [
+    'schema given as a second argument',
+    "SELECT p.arg, p.schema, p.name FROM sqlite_master m JOIN pragma_table_info(m.name, 'main') p WHERE m.type = 'view' ORDER BY p.cid",
+  ],
+  [
+    'LEFT JOIN keeps objects without rows',
+    'SELECT m.name, count(p.seq) FROM sqlite_master m LEFT JOIN pragma_index_list(m.name) p GROUP BY m.name ORDER BY 1',
+  ],
+  [
+    'in a correlated scalar subquery',
+    'SELECT m.name, (SELECT group_concat(name) FROM pragma_table_info(m.name)) FROM sqlite_master m ORDER BY 1',
+  ],
+  [
+    'in EXISTS',
+    'SELECT name FROM sqlite_master m WHERE EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE pk = 1) ORDER BY 1',
+  ],
+  [
+    'names in another case, unknown names, NULL',
+    "SELECT t.n, p.name FROM (SELECT 'PERSON' AS n UNION ALL SELECT 'nosuch' UNION ALL SELECT NULL) t LEFT JOIN pragma_table_info(t.n) p ORDER BY 1, p.cid",
+  ],
+  [
+    'index_xinfo of every index',
+    "SELECT m.name, x.* FROM sqlite_master m, pragma_index_xinfo(m.name) x WHERE m.type = 'index' ORDER BY 1, x.seqno",
+  ],
+  ['foreign_key_check', 'SELECT count(*) FROM sqlite_master m, pragma_foreign_key_check(m.name) c'],
+  ['a column that does not exist', 'SELECT * FROM sqlite_master m JOIN pragma_table_info(m.nosuch) p'],
+  ['three arguments', 'SELECT * FROM sqlite_master m JOIN pragma_table_info(m.name, 1, 2) p'],
+];
+
+describe('catalog PRAGMA functions reading another source', () => {
+  test.each(QUERIES)('%s', (_what, sql) => {
+    const o = oracle();
+    const got = o.query(sql);
+    expect(got.mv).toEqual(got.sqlite);
+    if (got.sqlite.ok) expect(got.sqlite.rows?.length).toBeGreaterThan(0);
+    o.close();
+  });
+
+  test('a cached statement sees tables and views created after it was first run', () => {
+    const o = oracle();
+    const sql =
+      'SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p ORDER BY 1, p.cid';
+    expect(o.query(sql).mv).toEqual(o.query(sql).sqlite);
+    o.exec(
+      'CREATE TABLE later (k INTEGER PRIMARY KEY, v TEXT)',
+      'CREATE VIEW later_v AS SELECT v, k * 2 AS kk FROM later',
+    );
+    const got = o.query(sql);
+    expect(got.mv).toEqual(got.sqlite);
+    expect(JSON.stringify(got.mv)).toContain('"kk"');
+    o.close();
+  });
+
+  test('a schema other than main is NotSupportedError', () => {
+    const conn = connect(':memory:');
+    conn.execute('CREATE TABLE t (a INTEGER)');
+    expect(() =>
+      conn.execute("SELECT * FROM sqlite_master m JOIN pragma_table_info(m.name, 'temp') p"),
+    ).toThrow(expect.objectContaining({ code: 'NOT_SUPPORTED' }));
+    conn.close();
+  });
+
+  test('EXPLAIN shows the lateral function after the source it reads', () => {
+    const conn = connect(':memory:');
+    conn.execute('CREATE TABLE t (a INTEGER)');
+    const rows = conn
+      .execute('EXPLAIN SELECT p.name FROM pragma_table_info(m.name) p, sqlite_master m')
+      .fetchAll();
+    const plan = (rows as unknown[][]).map((r) => String(r[0])).join('\n');
+    expect(plan).toMatch(
+      /TableFunction pragma_table_info\(.*name\) AS p lateral inner\n\s+VirtualScan sqlite_master/,
+    );
+    expect(
+      conn.execute('SELECT p.name FROM pragma_table_info(m.name) p, sqlite_master m').fetchAll(),
+    ).toEqual([['a']]);
+    conn.close();
+  });
+});
