@@ -296,7 +296,8 @@ function jsonTableLeaf(
  * m JOIN pragma_table_info(m.name) AS p`, how Kysely and Drizzle introspect a schema): lowered like
  * json_each, a lateral function run once per row of the sources before it, with SQLite's hidden
  * `arg` and `schema` columns. A view's table_info rows are worked out now, for every view, as
- * `PRAGMA table_info(v)` does (the statement cache is keyed by the catalog version).
+ * `PRAGMA table_info(v)` does (the statement cache is keyed by the catalog version); table_list
+ * counts them.
  */
 function pragmaFnLeaf(
   src: Extract<FromSourceAst, { t: 'table' }>,
@@ -317,7 +318,7 @@ function pragmaFnLeaf(
     ...(c.hidden ? { hidden: true as const } : {}),
   }));
   let views: Map<string, unknown[][]> | undefined;
-  if (table === 'table_info' || table === 'table_xinfo') {
+  if (table === 'table_info' || table === 'table_xinfo' || table === 'table_list') {
     views = new Map();
     for (const v of catalog.viewNames?.() ?? []) {
       const rows = params.viewInfo?.(v, table === 'table_xinfo') ?? null;
@@ -326,7 +327,12 @@ function pragmaFnLeaf(
   }
   const fn = `pragma_${table}` as const;
   return {
-    member: { qualifiers: [(src.alias ?? src.name).toLowerCase()], width: derived.length, table: null, derived },
+    member: {
+      qualifiers: [(src.alias ?? src.name).toLowerCase()],
+      width: derived.length,
+      table: null,
+      derived,
+    },
     plan: L.tableFunction(fn, [], src.alias, derived.length, views),
     finish: (whole) => {
       const cx = { scope: whole, params, sql, aggregates: null, allowColumns: true };

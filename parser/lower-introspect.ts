@@ -71,7 +71,8 @@ export function virtualScope(
   const base = schemaScope(table);
   const arg = lowered[0] ?? null;
   const named = arg?.kind === 'literal' && typeof arg.value === 'string' ? arg.value : null;
-  if (named !== null) params.catalogObjectRead?.(named, null);
+  // table_list names main's objects only (lower-pragma.ts): nothing to route.
+  if (named !== null && table !== 'table_list') params.catalogObjectRead?.(named, null);
   const source = { table, arg, ...viewRows(table, named, params) };
   return { ...base, source, qualifiers };
 }
@@ -123,24 +124,45 @@ export function refuseSystemNames(ast: StatementAst, catalog: CatalogReader, sql
   }
 }
 
-/** `table_info(v)` of a view `v`: its rows, worked out now (the catalog keeps only the view's SQL). */
+/**
+ * `table_info(v)` of a view `v`: its rows, worked out now (the catalog keeps only the view's SQL);
+ * for table_list, every view's column count.
+ */
 function viewRows(
   table: VirtualTable,
   name: string | null,
   params: ParamCollector,
-): { rows: unknown[][] } | Record<string, never> {
+): { rows: unknown[][] } | { viewColumns: Map<string, number> } | Record<string, never> {
+  if (table === 'table_list') {
+    const viewColumns = new Map<string, number>();
+    for (const v of params.viewNames?.() ?? []) {
+      const rows = params.viewInfo?.(v, false) ?? null;
+      if (rows !== null) viewColumns.set(v.toLowerCase(), rows.length);
+    }
+    return { viewColumns };
+  }
   if ((table !== 'table_info' && table !== 'table_xinfo') || name === null) return {};
   const rows = params.viewInfo?.(name, table === 'table_xinfo') ?? null;
   return rows === null ? {} : { rows };
 }
 
 /** SELECT * over a catalog PRAGMA's virtual table. */
-export function catalogPragma(table: VirtualTable, value: string | null, params: ParamCollector): SelectStmt {
+export function catalogPragma(
+  table: VirtualTable,
+  value: string | null,
+  params: ParamCollector,
+  mainOnly = false,
+): SelectStmt {
   const arg = value === null ? null : E.literal(value, 'text');
   const cols = VIRTUAL_COLUMNS[table];
   const columns: OutputColumn[] = cols.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable }));
   const plan = L.project(
-    L.virtual({ table, arg, ...viewRows(table, value, params) }),
+    L.virtual({
+      table,
+      arg,
+      ...viewRows(table, value, params),
+      ...(mainOnly ? { mainOnly: true as const } : {}),
+    }),
     cols.map((c, i) => ({ expr: E.column(i, [], c.type, c.name), name: c.name })),
   );
   return { kind: 'select', plan, columns, collection: null };

@@ -188,7 +188,6 @@ const SQLITE_PRAGMAS: ReadonlySet<string> = new Set([
   'pragma_list',
   'schema_version',
   'stats',
-  'table_list',
   'temp_store_directory',
   'vdbe_addoptrace',
   'vdbe_debug',
@@ -302,9 +301,12 @@ export function lowerPragma(ast: PragmaAst, params: ParamCollector, sql: string)
     );
   }
   if ((CATALOG_PRAGMAS as readonly string[]).includes(name)) {
-    if (ast.value !== null)
+    // table_list lists main's objects (and temp's schema table); a temporary database's are not listed.
+    if (name === 'table_list' && temp)
+      throw new NotSupportedError(`PRAGMA ${ast.schema}.${ast.name}`, 'NOT_SUPPORTED', { sql });
+    if (ast.value !== null && name !== 'table_list')
       params.catalogObjectRead?.(ast.value, schema === 'temp' ? 'temp' : schema === 'main' ? 'main' : null);
-    return catalogPragma(name as VirtualTable, ast.value, params);
+    return catalogPragma(name as VirtualTable, ast.value, params, name === 'table_list' && schema === 'main');
   }
   if (SETTINGS.has(name)) return settingPragma(name as PragmaSetting, ast, sql);
   return otherPragma(name, ast, sql);

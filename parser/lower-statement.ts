@@ -161,6 +161,7 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
     params.schemaTableRead = catalog.readsSchemaTable ? (s) => catalog.readsSchemaTable?.(s) : null;
     params.catalogObjectRead = catalog.readsCatalogOf ? (n, s) => catalog.readsCatalogOf?.(n, s) : null;
     params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
+    params.viewNames = () => catalog.viewNames?.() ?? [];
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {
         params.nestDepth++;

@@ -376,7 +376,7 @@ const builders: Builders = {
     const name = arg === null || arg === undefined ? null : arg instanceof Uint8Array ? null : String(arg);
     const rows = node.source.rows
       ? node.source.rows.map((r, i) => [...r, i + 1])
-      : virtualRows(node.source.table, name, env.view, env.readRow);
+      : virtualRows(node.source.table, name, env.view, env.readRow, node.source);
     let i = 0;
     return source(() => (i < rows.length ? rows[i++] : null));
   },

@@ -93,7 +93,11 @@ function planLeaf(plan: LogicalPlan, base: number, preds: readonly Expr[], ctx: 
       // Reading another source is a lateral join (planLateral), possibly after moving it there.
       if (args.some(reads))
         throw new QueryError(`${fn}() reads a table that cannot be joined before it`, 'QUERY');
-      return filtered({ kind: 'TableFunction', fn, args, alias, width, ...(views ? { views } : {}) }, preds, -base);
+      return filtered(
+        { kind: 'TableFunction', fn, args, alias, width, ...(views ? { views } : {}) },
+        preds,
+        -base,
+      );
     }
     default:
       throw new QueryError(`join over an unexpected ${plan.kind} node`, 'QUERY');

@@ -244,7 +244,7 @@ export interface TableFunctionNode {
   readonly kind: 'tableFunction';
   readonly fn: JsonTableFn | PragmaFn;
   readonly args: readonly Expr[];
-  /** A PragmaFn over table_info / table_xinfo: the rows of each view (planner/table-function.ts). */
+  /** A PragmaFn over table_info / table_xinfo / table_list: each view's table_info rows (planner/table-function.ts). */
   readonly views?: ViewInfoRows;
   /** The alias, for EXPLAIN (null: none). */
   readonly alias: string | null;

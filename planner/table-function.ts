@@ -50,7 +50,13 @@ function caller(node: TableFunctionPNode, env: ExecEnv): Call {
   const table = pragmaTable(node.fn) as VirtualTable;
   const [arg, schema] = node.args.map((a) => compileExpr(a, env.ctx).eval);
   return (row) =>
-    pragmaRows(table, arg === undefined ? null : arg(row), schema === undefined ? null : schema(row), node, env);
+    pragmaRows(
+      table,
+      arg === undefined ? null : arg(row),
+      schema === undefined ? null : schema(row),
+      node,
+      env,
+    );
 }
 
 /**
@@ -68,10 +74,16 @@ function pragmaRows(
 ): Row[] {
   if (value === null || value === undefined || value instanceof Uint8Array) return [];
   const name = String(value);
-  let rows: readonly (readonly unknown[])[] = virtualRows(table, name, env.view, env.readRow).map((r) =>
-    r.slice(0, -1),
+  const views = node.views;
+  // table_list counts a view's columns: its table_info rows.
+  const source =
+    table === 'table_list' && views
+      ? { viewColumns: new Map([...views].map(([k, r]) => [k, r.length])) }
+      : undefined;
+  let rows: readonly (readonly unknown[])[] = virtualRows(table, name, env.view, env.readRow, source).map(
+    (r) => r.slice(0, -1),
   );
-  if (rows.length === 0) rows = node.views?.get(name.toLowerCase()) ?? [];
+  if (rows.length === 0 && table !== 'table_list') rows = views?.get(name.toLowerCase()) ?? [];
   return rows.map((r) => [...r, name, schema]);
 }
 

@@ -58,6 +58,8 @@ interface Node {
   extendedTypes?: TypeNode[];
   inheritedFrom?: unknown;
   sources?: { fileName: string }[];
+  /** A re-export under another name (`export { ModelVaultError as Error }`): the id it names. */
+  target?: number;
 }
 
 const KIND = {
@@ -70,6 +72,7 @@ const KIND = {
   method: 2048,
   accessor: 262144,
   typeAlias: 2097152,
+  reference: 4194304,
 };
 
 function text(parts: CommentPart[] | undefined): string {
@@ -330,6 +333,19 @@ function anchor(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_-]/g, '');
 }
 
+/** Index lines for classes exported under a second name (PEP 249's `Error`), linking to the class's page. */
+function classAliases(all: readonly Node[]): string {
+  const lines = all
+    .filter((n) => n.kind === KIND.reference)
+    .flatMap((n) => {
+      const target = all.find((t) => t.id === n.target && t.kind === KIND.class);
+      return target
+        ? [`- [\`${n.name}\`](classes/${target.name}.md) — the same class as \`${target.name}\`.`]
+        : [];
+    });
+  return lines.length > 0 ? `\n${lines.join('\n')}` : '';
+}
+
 /** Every page of the reference, by path under docs/api-reference/. */
 export function renderPages(project: Node): Map<string, string> {
   const all = [...(project.children ?? [])].sort((a, b) => a.name.localeCompare(b.name));
@@ -364,7 +380,7 @@ export function renderPages(project: Node): Map<string, string> {
         '[api.md](../api.md) (`Database`), [dbapi.md](../dbapi.md) (SQL connections and cursors), ' +
         '[async.md](../async.md), [models.md](../models.md), [migrations.md](../migrations.md), ' +
         '[errors.md](../errors.md).',
-      index('Classes', of(KIND.class), (n) => `classes/${n.name}.md`),
+      index('Classes', of(KIND.class), (n) => `classes/${n.name}.md`) + classAliases(all),
       index('Functions', of(KIND.function), (n) => `functions.md#${anchor(n.name)}`),
       index('Interfaces', of(KIND.interface), (n) => `interfaces.md#${anchor(n.name)}`),
       index('Type aliases', of(KIND.typeAlias), (n) => `types.md#${anchor(n.name)}`),

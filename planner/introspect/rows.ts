@@ -17,7 +17,7 @@ import {
   sqlLiteral,
   visibleFields,
 } from './create-sql';
-import type { VirtualTable } from './virtual';
+import type { VirtualSource, VirtualTable } from './virtual';
 import { foreignKeyCheckRows, foreignKeyListRows } from './foreign-key-rows';
 
 type Row = unknown[];
@@ -217,8 +217,81 @@ export function virtualRows(
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
+  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly'>,
 ): Row[] {
-  return rowsOf(table, arg, view, readRow).map((r, i) => [...r, i + 1]);
+  return rowsOf(table, arg, view, readRow, source).map((r, i) => [...r, i + 1]);
+}
+
+/**
+ * PRAGMA table_list: every table and view (`arg` null) or the one `arg` names, then the schema
+ * tables. SQLite lists them in the order of its hash tables; here main's tables and views come
+ * in creation order, then `sqlite_schema` (and `sqlite_sequence` once an AUTOINCREMENT table
+ * exists), then temp's `sqlite_temp_schema`. A connection's temporary tables are not listed.
+ */
+function tableListRows(
+  view: ReadView,
+  arg: string | null,
+  source: Pick<VirtualSource, 'viewColumns' | 'mainOnly'> | undefined,
+): Row[] {
+  const rows: Row[] = [];
+  const all = tables(view);
+  for (const { schema } of all) {
+    const ncol = tableInfoRows(schema, true).length;
+    rows.push(['main', schema.name, 'table', ncol, schema.withoutRowid ? 1 : 0, schema.strict ? 1 : 0]);
+  }
+  for (const v of view.sqlViews ?? [])
+    rows.push(['main', v.name, 'view', source?.viewColumns?.get(v.name.toLowerCase()) ?? 0, 0, 0]);
+  rows.push(['main', 'sqlite_schema', 'table', 5, 0, 0]);
+  if (all.some((t) => t.schema.autoIncrement)) rows.push(['main', 'sqlite_sequence', 'table', 2, 0, 0]);
+  if (!source?.mainOnly) rows.push(['temp', 'sqlite_temp_schema', 'table', 5, 0, 0]);
+  if (arg === null) return rows;
+  // SQLite finds the schema tables by their legacy names only (table_list(sqlite_schema) is empty).
+  const key = arg.toLowerCase();
+  const wanted =
+    key === 'sqlite_master' ? 'sqlite_schema' : key === 'sqlite_temp_master' ? 'sqlite_temp_schema' : key;
+  if (key === 'sqlite_schema' || key === 'sqlite_temp_schema') return [];
+  return rows.filter((r) => String(r[1]).toLowerCase() === wanted);
+}
+
+/** SQLite's declared columns of its schema tables (no declared type for sqlite_sequence's and sqlite_stat1's). */
+const SCHEMA_TABLE_COLUMNS: Readonly<Record<string, readonly (readonly [string, string])[]>> = {
+  sqlite_master: [
+    ['type', 'TEXT'],
+    ['name', 'TEXT'],
+    ['tbl_name', 'TEXT'],
+    ['rootpage', 'INT'],
+    ['sql', 'TEXT'],
+  ],
+  sqlite_sequence: [
+    ['name', ''],
+    ['seq', ''],
+  ],
+  sqlite_stat1: [
+    ['tbl', ''],
+    ['idx', ''],
+    ['stat', ''],
+  ],
+};
+
+/**
+ * table_info of a schema table, as SQLite answers it: `sqlite_master` and its aliases always,
+ * `sqlite_sequence` once an AUTOINCREMENT table exists, `sqlite_stat1` once ANALYZE has stored figures.
+ */
+function schemaTableInfo(view: ReadView, arg: string, extended: boolean): Row[] {
+  const key = arg.toLowerCase();
+  let cols: readonly (readonly [string, string])[] | undefined;
+  if (
+    key === 'sqlite_master' ||
+    key === 'sqlite_schema' ||
+    key === 'sqlite_temp_master' ||
+    key === 'sqlite_temp_schema'
+  )
+    cols = SCHEMA_TABLE_COLUMNS.sqlite_master;
+  else if (key === 'sqlite_sequence' && tables(view).some((t) => t.schema.autoIncrement))
+    cols = SCHEMA_TABLE_COLUMNS.sqlite_sequence;
+  else if (key === 'sqlite_stat1' && (view.sqlStats?.length ?? 0) > 0)
+    cols = SCHEMA_TABLE_COLUMNS.sqlite_stat1;
+  return (cols ?? []).map(([name, type], cid) => [cid, name, type, 0, null, 0, ...(extended ? [0] : [])]);
 }
 
 function rowsOf(
@@ -226,8 +299,11 @@ function rowsOf(
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
+  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly'>,
 ): Row[] {
   switch (table) {
+    case 'table_list':
+      return tableListRows(view, arg, source);
     case 'foreign_key_list':
       return foreignKeyListRows(view, arg);
     case 'foreign_key_check':
@@ -246,7 +322,8 @@ function rowsOf(
     case 'table_info':
     case 'table_xinfo': {
       const found = arg === null ? null : findTable(view, arg);
-      return found ? tableInfoRows(found.schema, table === 'table_xinfo') : [];
+      if (found) return tableInfoRows(found.schema, table === 'table_xinfo');
+      return arg === null ? [] : schemaTableInfo(view, arg, table === 'table_xinfo');
     }
     case 'index_list': {
       const found = arg === null ? null : findTable(view, arg);

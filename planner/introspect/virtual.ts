@@ -3,7 +3,7 @@
  * `sqlite_sequence` (the AUTOINCREMENT counters each collection keeps), `sqlite_stat1` (what
  * ANALYZE gathered, in SQLite's text form), and
  * the result sets of the catalog PRAGMAs (`table_info`, `table_xinfo`, `index_list`,
- * `index_info`, `index_xinfo`, `foreign_key_list`, `foreign_key_check`). They are leaves of the one logical plan (planner/logical.ts
+ * `index_info`, `index_xinfo`, `foreign_key_list`, `foreign_key_check`, `table_list`). They are leaves of the one logical plan (planner/logical.ts
  * `virtual`), so WHERE, ORDER BY, aggregates and projections over them run on the ordinary
  * executor; their rows are computed from the statement's read view when the scan starts, so a
  * cached statement always sees the catalog as it is then.
@@ -21,7 +21,8 @@ export type VirtualTable =
   | 'index_info'
   | 'index_xinfo'
   | 'foreign_key_list'
-  | 'foreign_key_check';
+  | 'foreign_key_check'
+  | 'table_list';
 
 export interface VirtualSource {
   readonly table: VirtualTable;
@@ -35,6 +36,10 @@ export interface VirtualSource {
    * SQL front end can work out (parser/view-columns.ts). Without the trailing rowid.
    */
   readonly rows?: readonly (readonly unknown[])[];
+  /** table_list: each view's column count by lower-cased name (worked out by the SQL front end). */
+  readonly viewColumns?: ReadonlyMap<string, number>;
+  /** table_list of `PRAGMA main.table_list`: main's objects only, without temp's schema table. */
+  readonly mainOnly?: true;
 }
 
 export interface VirtualColumn {
@@ -103,6 +108,14 @@ export const VIRTUAL_COLUMNS: Readonly<Record<VirtualTable, readonly VirtualColu
     col('parent', 'text'),
     col('fkid', 'integer'),
   ],
+  table_list: [
+    col('schema', 'text'),
+    col('name', 'text'),
+    col('type', 'text'),
+    col('ncol', 'integer'),
+    col('wr', 'integer'),
+    col('strict', 'integer'),
+  ],
 };
 
 /** Table names that read a schema table (SQLite's names and legacy aliases, any case). */
@@ -130,6 +143,7 @@ export const CATALOG_PRAGMAS: readonly VirtualTable[] = [
   'index_xinfo',
   'foreign_key_list',
   'foreign_key_check',
+  'table_list',
 ];
 
 /**

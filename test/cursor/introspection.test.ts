@@ -324,7 +324,6 @@ describe('catalog PRAGMAs', () => {
     for (const sql of [
       'PRAGMA schema_version',
       'PRAGMA data_version',
-      'PRAGMA table_list',
       'PRAGMA function_list',
       'PRAGMA application_id = 7',
     ]) {

@@ -125,3 +125,77 @@ describe('catalog PRAGMA functions reading another source', () => {
     conn.close();
   });
 });
+
+describe('PRAGMA table_list', () => {
+  const TABLES = [
+    'CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, x TEXT, g INTEGER GENERATED ALWAYS AS (id * 2))',
+    'CREATE TABLE w (k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID',
+    'CREATE TABLE st (x INTEGER, y TEXT) STRICT',
+    'CREATE VIEW vv AS SELECT 1 AS one, 2',
+    'CREATE TABLE n (q INTEGER)',
+  ];
+
+  // SQLite lists its objects in hash order: compared as sets (ORDER BY), and every row's fields.
+  test.each([
+    'SELECT * FROM pragma_table_list ORDER BY schema, name',
+    "SELECT * FROM pragma_table_list WHERE name = 'a'",
+    "SELECT * FROM pragma_table_list('ST')",
+    "SELECT name, ncol FROM pragma_table_list WHERE type = 'view'",
+    'SELECT count(*) FROM pragma_table_list',
+    'PRAGMA table_list(vv)',
+    "PRAGMA table_list('nosuch')",
+    'PRAGMA main.table_list(A)',
+    'PRAGMA table_list(sqlite_master)',
+    'PRAGMA table_list(sqlite_schema)',
+    'PRAGMA table_list(sqlite_temp_master)',
+    'PRAGMA table_list(sqlite_sequence)',
+    "SELECT l.name, count(p.cid) FROM pragma_table_list l LEFT JOIN pragma_table_xinfo(l.name) p WHERE l.schema = 'main' GROUP BY l.name ORDER BY 1",
+    'SELECT m.name, l.ncol, l.wr, l.strict FROM sqlite_master m JOIN pragma_table_list(m.name) l ORDER BY 1',
+  ])('%s', (sql) => {
+    const o = new Oracle();
+    o.exec(...TABLES);
+    const got = o.query(sql);
+    expect(got.mv).toEqual(got.sqlite);
+    o.close();
+  });
+
+  test('without an argument: every table and view, then the schema tables', () => {
+    const conn = connect(':memory:');
+    for (const sql of TABLES) conn.execute(sql);
+    expect(conn.execute('PRAGMA table_list').fetchAll()).toEqual([
+      ['main', 'a', 'table', 3, 0, 0],
+      ['main', 'w', 'table', 2, 1, 0],
+      ['main', 'st', 'table', 2, 0, 1],
+      ['main', 'n', 'table', 1, 0, 0],
+      ['main', 'vv', 'view', 2, 0, 0],
+      ['main', 'sqlite_schema', 'table', 5, 0, 0],
+      ['main', 'sqlite_sequence', 'table', 2, 0, 0],
+      ['temp', 'sqlite_temp_schema', 'table', 5, 0, 0],
+    ]);
+    // main.table_list leaves out temp's schema table; temp.table_list is not supported.
+    expect(conn.execute('PRAGMA main.table_list').fetchAll()).toHaveLength(7);
+    expect(() => conn.execute('PRAGMA temp.table_list')).toThrow(
+      expect.objectContaining({ code: 'NOT_SUPPORTED' }),
+    );
+    conn.close();
+  });
+});
+
+describe('table_info of the schema tables', () => {
+  test.each([
+    'PRAGMA table_info(sqlite_master)',
+    'PRAGMA table_xinfo(SQLITE_SCHEMA)',
+    "SELECT * FROM pragma_table_info('sqlite_temp_master')",
+    'PRAGMA table_info(sqlite_sequence)',
+    'PRAGMA table_info(sqlite_stat1)',
+  ])('%s, before and after the AUTOINCREMENT row and ANALYZE', (sql) => {
+    const o = new Oracle();
+    o.exec('CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, x TEXT)');
+    const before = o.query(sql);
+    expect(before.mv).toEqual(before.sqlite);
+    o.exec("INSERT INTO a (x) VALUES ('q')", 'ANALYZE');
+    const after = o.query(sql);
+    expect(after.mv).toEqual(after.sqlite);
+    o.close();
+  });
+});
