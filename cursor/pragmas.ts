@@ -72,6 +72,8 @@ export function runPragma(
       return [[0, 'main', db.storage.path ?? '']];
     case 'wal_checkpoint':
       return [walCheckpoint(db)];
+    case 'data_version':
+      return [[db.dataVersion()]];
     case 'tuning': {
       const name = stmt.pragma ?? '';
       const tuning = stmt.tuning ?? { initial: 0, echo: false };

@@ -131,6 +131,7 @@ export type PragmaSetting =
   | 'quick_check'
   | 'database_list'
   | 'wal_checkpoint'
+  | 'data_version'
   | 'case_sensitive_like'
   /** A knob remembered per connection and read back as set (parser/lower-pragma.ts). */
   | 'tuning'

@@ -12,7 +12,7 @@
  *   - switches that would change answers (`count_changes`, `query_only`, …) read their default,
  *     and setting the default is accepted; another value is NotSupportedError;
  *   - a few answers and actions (`encoding`, `collation_list`, `database_list`, `optimize`,
- *     `wal_checkpoint`);
+ *     `wal_checkpoint`, `data_version`);
  *   - any other PRAGMA SQLite knows is NotSupportedError naming it; a name SQLite does not know
  *     either is ignored, no rows, as SQLite ignores it.
  */
@@ -176,7 +176,6 @@ const SQLITE_PRAGMAS: ReadonlySet<string> = new Set([
   'cache_spill',
   'compile_options',
   'data_store_directory',
-  'data_version',
   'default_cache_size',
   'freelist_count',
   'function_list',
@@ -274,6 +273,9 @@ function otherPragma(name: string, ast: PragmaAst, sql: string): Statement {
     case 'database_list':
     case 'wal_checkpoint':
       return { kind: 'pragma', name, value: ast.value, columns: connectionColumns(name) };
+    case 'data_version':
+      // Read-only: a value given is ignored and the version answered, as in SQLite.
+      return { kind: 'pragma', name, value: null, columns: [{ name, type: 'integer', nullable: false }] };
   }
   if (SQLITE_PRAGMAS.has(name)) throw new NotSupportedError(`PRAGMA ${ast.name}`, 'NOT_SUPPORTED', { sql });
   // SQLite ignores a PRAGMA it does not know: no error, no rows.

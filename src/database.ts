@@ -477,14 +477,32 @@ export class Database {
     if (!this.inTransaction) return;
     // A deferred constraint still broken fails the commit and leaves the transaction open (SQLite).
     this.deferredKeys.verify(engine);
+    const before = engine.committedView().txnId;
     try {
       engine.commit();
+      this.ownTxns += engine.committedView().txnId - before;
     } finally {
       if (!engine.inTransaction) {
         txnOwners.delete(engine);
         this.deferredKeys.clear();
       }
     }
+  }
+
+  /** Transactions this handle committed (what dataVersion leaves out). */
+  private ownTxns = 0;
+
+  /**
+   * SQLite's `PRAGMA data_version`: a number that changes when a transaction committed by anyone
+   * but this handle — another connection, or a writer in another process (a read-only handle
+   * sees those at its next read) — has become visible to it, and stays put across this handle's
+   * own commits. Only comparing two values means anything.
+   * @internal
+   */
+  dataVersion(): number {
+    const engine = this.live();
+    if (engine.readOnly) engine.refresh();
+    return engine.committedView().txnId - this.ownTxns + 1;
   }
 
   /** Discard this handle's open transaction; a no-op without one. Refused inside `transaction(fn)`. */
@@ -652,7 +670,9 @@ export class Database {
     try {
       const result = fn();
       this.deferredKeys.verify(engine);
+      const before = engine.committedView().txnId;
       engine.commit();
+      this.ownTxns += engine.committedView().txnId - before;
       return result;
     } catch (err) {
       if (engine.inTransaction) engine.rollback();

@@ -321,12 +321,7 @@ describe('catalog PRAGMAs', () => {
   });
 
   test('the PRAGMAs of SQLite that are not answered are NotSupportedError naming them', () => {
-    for (const sql of [
-      'PRAGMA schema_version',
-      'PRAGMA data_version',
-      'PRAGMA function_list',
-      'PRAGMA application_id = 7',
-    ]) {
+    for (const sql of ['PRAGMA schema_version', 'PRAGMA function_list', 'PRAGMA application_id = 7']) {
       let err: unknown;
       try {
         o.conn.execute(sql);
