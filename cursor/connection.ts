@@ -348,6 +348,7 @@ export class Connection<Row = ResultRow> {
             return this.tempViews.get(key) ?? db.visibleSqlViews().find((v) => v.name.toLowerCase() === key);
           },
           () => [...this.tempViews.values(), ...db.visibleSqlViews()].map((v) => v.name),
+          () => [...this.tempViews.values()],
         ),
       );
     } catch (err) {

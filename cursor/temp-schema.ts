@@ -186,6 +186,7 @@ export class TempSchema {
     route: Route,
     view: (name: string) => CatalogView | undefined,
     viewNames: () => string[] = () => [],
+    tempViews: () => CatalogView[] = () => [],
   ): CatalogReader {
     const temp = this.db;
     const schemas = (name: string | null): { schema: Schema; db: Database }[] => [
@@ -206,6 +207,7 @@ export class TempSchema {
       },
       view,
       viewNames,
+      tempViews,
       useSchemas: (named, unqualified) => {
         route.qualify(named, unqualified);
         // `t JOIN main.t` with a temp t reads both schemas (the bare t is the temp table).

@@ -73,7 +73,12 @@ export function virtualScope(
   const named = arg?.kind === 'literal' && typeof arg.value === 'string' ? arg.value : null;
   // table_list names main's objects only (lower-pragma.ts): nothing to route.
   if (named !== null && table !== 'table_list') params.catalogObjectRead?.(named, null);
-  const source = { table, arg, ...viewRows(table, named, params) };
+  const source = {
+    table,
+    arg,
+    ...viewRows(table, named, params),
+    ...(table === 'sqlite_temp_master' ? { tempViews: params.tempViews?.() ?? [] } : {}),
+  };
   return { ...base, source, qualifiers };
 }
 

@@ -162,6 +162,7 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
     params.catalogObjectRead = catalog.readsCatalogOf ? (n, s) => catalog.readsCatalogOf?.(n, s) : null;
     params.viewInfo = (name, extended) => viewInfo(name, extended, catalog);
     params.viewNames = () => catalog.viewNames?.() ?? [];
+    params.tempViews = () => catalog.tempViews?.() ?? [];
     if (QUERYING.has(ast.t)) {
       params.queryLowerer = (q) => {
         params.nestDepth++;

@@ -77,6 +77,8 @@ export class ParamCollector {
   viewInfo: ((name: string, extended: boolean) => unknown[][] | null) | null = null;
   /** Every view's name (CatalogReader.viewNames). */
   viewNames: (() => string[]) | null = null;
+  /** The connection's TEMP views (CatalogReader.tempViews). */
+  tempViews: (() => { name: string; sql: string }[]) | null = null;
   /** Told when the statement reads sqlite_master (`main`) or sqlite_temp_master (`temp`). */
   schemaTableRead: ((schema: 'main' | 'temp') => void) | null = null;
   /** Told which table or index a catalog PRAGMA reads (and the schema it names, if any). */

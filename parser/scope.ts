@@ -27,6 +27,8 @@ export interface CatalogReader {
   view?(name: string): CatalogView | undefined;
   /** Every view's name (what `pragma_table_info(m.name)` may be asked about). */
   viewNames?(): string[];
+  /** The connection's TEMP views, in creation order (what sqlite_temp_master lists beside its tables). */
+  tempViews?(): CatalogView[];
   /**
    * Told, before a statement is lowered, which names it qualifies with a schema (`main`, `temp`),
    * and when it reads a schema table which one (`sqlite_master` is main's, `sqlite_temp_master`

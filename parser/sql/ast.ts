@@ -416,7 +416,7 @@ export type StatementAst =
       /** `v(a, b)`: names for the query's columns (null: the query's own names). */
       readonly columns: readonly string[] | null;
       readonly select: QueryAst;
-      /** The statement's text from CREATE to the end of the query (what sqlite_master shows). */
+      /** `CREATE VIEW ` and the statement's text from the name on, as SQLite keeps it (sqlite_master.sql). */
       readonly text: string;
     }
   | { readonly t: 'dropView'; readonly name: string; readonly ifExists: boolean }

@@ -402,9 +402,12 @@ function checkIndexCollation(p: ExprParser, collation: string): void {
 }
 
 /** `CREATE [TEMP] VIEW [IF NOT EXISTS] v [(cols)] AS query` after the VIEW keyword. */
-function createView(p: ExprParser, select: SelectParser, temp: boolean, start: number): StatementAst {
+function createView(p: ExprParser, select: SelectParser, temp: boolean): StatementAst {
   const exists = ifNotExists(p);
   const name = p.objectName('a view name', 'view');
+  // SQLite keeps a view's SQL as "CREATE VIEW " and the text from its name on: no TEMP, no IF NOT
+  // EXISTS, no schema prefix (sqlite_master.sql, sqlite_temp_master.sql).
+  const nameStart = p.prev.start;
   let columns: string[] | null = null;
   if (p.acceptOp('(')) {
     columns = [];
@@ -422,7 +425,7 @@ function createView(p: ExprParser, select: SelectParser, temp: boolean, start: n
     ifNotExists: exists,
     columns,
     select: query,
-    text: p.sql.slice(start, p.prev.end),
+    text: `CREATE VIEW ${p.sql.slice(nameStart, p.prev.end)}`,
   };
 }
 
@@ -433,7 +436,7 @@ export function parseCreate(p: ExprParser, select: SelectParser): StatementAst {
   if (temp && !p.isWord('VIEW', p.peek()) && !p.isWord('TABLE', p.peek()))
     throw p.unsupported(`CREATE TEMP ${p.peek().upper}`);
   if (temp) p.i++;
-  if (p.acceptWord('VIEW')) return createView(p, select, temp, start);
+  if (p.acceptWord('VIEW')) return createView(p, select, temp);
   if (temp) return createTable(p, select, true);
   if (p.isWord('TRIGGER') || p.isWord('VIRTUAL')) throw p.unsupported(`CREATE ${p.tok.upper}`);
   const unique = p.acceptWord('UNIQUE');

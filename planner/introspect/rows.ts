@@ -217,7 +217,7 @@ export function virtualRows(
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
-  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly'>,
+  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly' | 'tempViews'>,
 ): Row[] {
   return rowsOf(table, arg, view, readRow, source).map((r, i) => [...r, i + 1]);
 }
@@ -299,7 +299,7 @@ function rowsOf(
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
-  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly'>,
+  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly' | 'tempViews'>,
 ): Row[] {
   switch (table) {
     case 'table_list':
@@ -313,8 +313,11 @@ function rowsOf(
       return masterRows(view);
     case 'sqlite_temp_master':
       // A connection runs every statement that reads it on its temporary database
-      // (cursor/temp-schema.ts), whose own catalog is the temp schema.
-      return masterRows(view);
+      // (cursor/temp-schema.ts), whose own catalog is the temp schema; its TEMP views follow.
+      return [
+        ...masterRows(view),
+        ...(source?.tempViews ?? []).map((v) => ['view', v.name, v.name, 0, v.sql]),
+      ];
     case 'sqlite_sequence':
       return sequenceRows(view);
     case 'sqlite_stat1':

@@ -38,6 +38,8 @@ export interface VirtualSource {
   readonly rows?: readonly (readonly unknown[])[];
   /** table_list: each view's column count by lower-cased name (worked out by the SQL front end). */
   readonly viewColumns?: ReadonlyMap<string, number>;
+  /** sqlite_temp_master: the connection's TEMP views (it keeps them; the temporary database does not). */
+  readonly tempViews?: readonly { readonly name: string; readonly sql: string }[];
   /** table_list of `PRAGMA main.table_list`: main's objects only, without temp's schema table. */
   readonly mainOnly?: true;
 }

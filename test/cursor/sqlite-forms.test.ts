@@ -258,3 +258,32 @@ describe('type name spellings', () => {
     o.close();
   });
 });
+
+// SQLite keeps a view's SQL from its name on ("CREATE VIEW v ..."), without TEMP, IF NOT EXISTS or
+// a schema prefix, and lists TEMP views in sqlite_temp_master beside the temporary tables.
+describe('view SQL in the schema tables', () => {
+  test('main and TEMP views, as SQLite shows them', () => {
+    const o = new Oracle();
+    o.exec(
+      'CREATE TABLE m1 (a INTEGER)',
+      'CREATE VIEW IF NOT EXISTS v9 AS SELECT a FROM m1',
+      'create view main.v8 as select 1',
+      'CREATE VIEW "v 7" (x) AS SELECT a FROM m1',
+      'create temporary view v2 as select a from m1',
+      'create view temp.v3 as select a from m1',
+      'CREATE  TEMP  VIEW  IF NOT EXISTS v4(x) AS SELECT a FROM m1',
+    );
+    for (const sql of [
+      "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name",
+      'SELECT type, name, tbl_name, rootpage, sql FROM sqlite_temp_master ORDER BY name',
+      'SELECT m.name, p.name FROM sqlite_temp_master m JOIN pragma_table_info(m.name) p ORDER BY 1, p.cid',
+    ]) {
+      const got = o.query(sql);
+      expect({ sql, outcome: got.mv }).toEqual({ sql, outcome: got.sqlite });
+    }
+    o.exec('CREATE TEMP TABLE tt (q TEXT)', 'DROP VIEW v2');
+    const got = o.query('SELECT type, name FROM sqlite_temp_master ORDER BY name');
+    expect(got.mv).toEqual(got.sqlite);
+    o.close();
+  });
+});

@@ -432,7 +432,11 @@ describe('indexes and DROP', () => {
       name: 'v',
       temp: true,
       ifNotExists: false,
-      sql: 'CREATE TEMP VIEW v (a) AS SELECT 1',
+      // As SQLite keeps it: no TEMP, IF NOT EXISTS or schema prefix.
+      sql: 'CREATE VIEW v (a) AS SELECT 1',
+    });
+    expect(lower('CREATE VIEW IF NOT EXISTS main."v 2" AS SELECT 1').stmt).toMatchObject({
+      sql: 'CREATE VIEW "v 2" AS SELECT 1',
     });
     expect(caught(() => lower('DROP TRIGGER tr'))).toBeInstanceOf(NotSupportedError);
   });
