@@ -13,6 +13,7 @@ import {
   createTableSql,
   declaredType,
   isAutoindex,
+  keyIsRowid,
   primaryKeyPaths,
   sqlLiteral,
   visibleFields,
@@ -160,16 +161,26 @@ function statRows(view: ReadView): Row[] {
   return rows;
 }
 
-/** SQLite shows NOT NULL as declared; a primary key is not NOT NULL unless declared so (not recorded: 0). */
+/**
+ * SQLite shows NOT NULL as declared; a rowid table's primary key is not NOT NULL unless declared so
+ * (not recorded: 0); a WITHOUT ROWID or STRICT table's key columns are.
+ */
 function tableInfoRows(schema: CollectionSchema, extended: boolean): Row[] {
   const keys = primaryKeyPaths(schema);
   // Generated columns are hidden columns in SQLite: table_xinfo alone lists them (hidden 2 for
   // VIRTUAL, 3 for STORED), and table_info numbers the others without them.
   const shown = visibleFields(schema).filter((f) => extended || f.generated === undefined);
+  const rowidKey = keyIsRowid(schema);
   return shown.map((f: NormalizedField, cid) => {
     const pkAt = keys.findIndex((k) => samePath(k, f.path));
     // A composite key's columns keep their declared nullability; a single-field key is NOT NULL here.
-    const notnull = (pkAt < 0 || schema.keyIndex !== undefined) && f.type.kind !== 'optional' ? 1 : 0;
+    // The key columns of a WITHOUT ROWID or STRICT table (but a STRICT table's INTEGER PRIMARY
+    // KEY, its rowid) are NOT NULL in SQLite, declared so or not.
+    const notnull =
+      (pkAt >= 0 && (schema.withoutRowid === true || (schema.strict === true && !rowidKey))) ||
+      ((pkAt < 0 || schema.keyIndex !== undefined) && f.type.kind !== 'optional')
+        ? 1
+        : 0;
     // SQLite shows a default as its SQL text: an expression default is kept as that text.
     const dflt = f.defaultSql ?? (f.default === undefined ? null : sqlLiteral(f.default));
     const row: Row = [cid, columnName(f), declaredType(f), notnull, dflt, pkAt + 1];

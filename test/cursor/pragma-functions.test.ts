@@ -4,6 +4,7 @@
  * SQLite schema introspection send. Every outcome — result names and rows, or the error's class —
  * is compared with better-sqlite3's.
  */
+import fc from 'fast-check';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { connect } from '../../src/index';
 
@@ -197,5 +198,101 @@ describe('table_info of the schema tables', () => {
     const after = o.query(sql);
     expect(after.mv).toEqual(after.sqlite);
     o.close();
+  });
+});
+
+// Random schemas (tables with keys, defaults, NOT NULL, generated columns, WITHOUT ROWID and STRICT
+// options, foreign keys to earlier tables, plain / unique / multi-column / partial indexes, and views
+// over them), introspected the ways query builders do: every answer as SQLite's.
+describe('introspection of random schemas', () => {
+  const TYPES = ['INTEGER', 'TEXT', 'REAL', 'BLOB', 'VARCHAR(10)'];
+  const table = fc.record({
+    cols: fc.array(
+      fc.record({
+        type: fc.constantFrom(...TYPES),
+        notNull: fc.boolean(),
+        dflt: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    pk: fc.constantFrom('rowid', 'int', 'text'),
+    strict: fc.boolean(),
+    generated: fc.boolean(),
+    fk: fc.boolean(),
+    indexes: fc.array(
+      fc.record({
+        cols: fc.array(fc.nat(3), { minLength: 1, maxLength: 2 }),
+        unique: fc.boolean(),
+        partial: fc.boolean(),
+      }),
+      { maxLength: 2 },
+    ),
+    view: fc.boolean(),
+  });
+
+  type Table = typeof table extends fc.Arbitrary<infer T> ? T : never;
+  /** A default of the column's own type (ModelVault columns are strict: another is refused). */
+  const DEFAULTS: Record<string, string> = { INTEGER: '0', TEXT: "'x'", 'VARCHAR(10)': "'y'", REAL: '1.5' };
+
+  function ddl(tables: Table[]): string[] {
+    const out: string[] = [];
+    tables.forEach((t, n) => {
+      const name = `t${n}`;
+      const cols: string[] = [];
+      if (t.pk === 'int') cols.push('id INTEGER PRIMARY KEY');
+      if (t.pk === 'text') cols.push('id TEXT PRIMARY KEY');
+      t.cols.forEach((c, i) => {
+        const type = t.strict ? (c.type === 'VARCHAR(10)' ? 'TEXT' : c.type) : c.type;
+        const dflt = c.dflt && DEFAULTS[type] !== undefined ? ` DEFAULT ${DEFAULTS[type]}` : '';
+        cols.push(`c${i} ${type}${c.notNull ? ' NOT NULL' : ''}${dflt}`);
+      });
+      if (t.generated) cols.push('g INTEGER GENERATED ALWAYS AS (length(c0)) VIRTUAL');
+      if (t.fk && n > 0 && tables[n - 1].pk !== 'rowid')
+        cols.push(
+          `ref ${tables[n - 1].pk === 'int' ? 'INTEGER' : 'TEXT'} REFERENCES t${n - 1} (id) ON DELETE CASCADE`,
+        );
+      const options = [t.pk === 'text' && !t.strict ? 'WITHOUT ROWID' : '', t.strict ? 'STRICT' : ''].filter(
+        Boolean,
+      );
+      out.push(`CREATE TABLE ${name} (${cols.join(', ')})${options.length ? ` ${options.join(', ')}` : ''}`);
+      t.indexes.forEach((ix, k) => {
+        const on = [...new Set(ix.cols.map((c) => `c${Math.min(c, t.cols.length - 1)}`))];
+        out.push(
+          `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${name}_i${k} ON ${name} (${on.join(', ')})${ix.partial ? ` WHERE ${on[0]} IS NOT NULL` : ''}`,
+        );
+      });
+      if (t.view) out.push(`CREATE VIEW ${name}_v AS SELECT c0 AS first, ${t.cols.length} AS n FROM ${name}`);
+    });
+    return out;
+  }
+
+  const QUERIES = [
+    `SELECT m.name, p.cid, p.name, p.type, p."notnull", p.dflt_value, p.pk FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type IN ('table', 'view') ORDER BY m.name, p.cid`,
+    `SELECT m.name, p.name, p.hidden FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p WHERE m.type = 'table' ORDER BY m.name, p.cid`,
+    `SELECT m.tbl_name, il.name, il."unique", il.origin, il.partial, ii.seqno, ii.name FROM sqlite_master AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii WHERE m.type = 'table' ORDER BY 1, 2, ii.seqno`,
+    `SELECT m.name, f.id, f.seq, f."table", f."from", f."to", f.on_delete FROM sqlite_master m, pragma_foreign_key_list(m.name) f ORDER BY 1, 2, 3`,
+    'SELECT schema, name, type, ncol, wr, strict FROM pragma_table_list ORDER BY schema, name',
+  ];
+
+  test('every introspection query answers as SQLite', () => {
+    fc.assert(
+      fc.property(fc.array(table, { minLength: 1, maxLength: 3 }), (tables) => {
+        const o = new Oracle();
+        try {
+          const statements = ddl(tables);
+          for (const sql of statements) {
+            const made = { sql, mv: o.runMv(sql).ok, sqlite: o.runSqlite(sql).ok };
+            expect(made).toEqual({ sql, mv: made.sqlite, sqlite: made.sqlite });
+          }
+          for (const sql of QUERIES) {
+            const got = o.query(sql);
+            expect({ statements, sql, outcome: got.mv }).toEqual({ statements, sql, outcome: got.sqlite });
+          }
+        } finally {
+          o.close();
+        }
+      }),
+      { numRuns: 150, seed: 20261602 },
+    );
   });
 });
