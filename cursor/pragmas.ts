@@ -8,7 +8,7 @@
  * Tuning PRAGMAs (`cache_size`, `busy_timeout`, …) are remembered per connection and read back.
  */
 import { verifyDatabaseFile } from '../src/cli/check-file';
-import { foreignKeysEnabled, setForeignKeys } from '../src/database';
+import { dataVersion, foreignKeysEnabled, setForeignKeys } from '../src/database';
 import type { Database } from '../src/database';
 import type { PragmaStmt } from '../parser/ir';
 import type { ConnectOptions } from './options';
@@ -73,7 +73,7 @@ export function runPragma(
     case 'wal_checkpoint':
       return [walCheckpoint(db)];
     case 'data_version':
-      return [[db.dataVersion()]];
+      return [[dataVersion(db)]];
     case 'tuning': {
       const name = stmt.pragma ?? '';
       const tuning = stmt.tuning ?? { initial: 0, echo: false };

@@ -84,6 +84,21 @@ const txnOwners = new WeakMap<Engine, Database>();
 const foreignKeyStates = new WeakMap<Database, { enabled: boolean; deferred: DeferredForeignKeys }>();
 
 /** Whether handle `db` enforces foreign keys. */
+/** Transactions each handle committed: what dataVersion leaves out. */
+const ownTxns = new WeakMap<Database, number>();
+
+/**
+ * SQLite's `PRAGMA data_version` for handle `db`: a number that changes when a transaction
+ * committed by anyone but this handle — another connection, or a writer in another process (a
+ * read-only handle sees those at its next read) — has become visible to it, and stays put across
+ * the handle's own commits. Only comparing two values means anything.
+ */
+export function dataVersion(db: Database): number {
+  const engine = db.storage;
+  if (engine.readOnly) engine.refresh();
+  return engine.committedView().txnId - (ownTxns.get(db) ?? 0) + 1;
+}
+
 export function foreignKeysEnabled(db: Database): boolean {
   return foreignKeyStates.get(db)?.enabled ?? true;
 }
@@ -480,29 +495,13 @@ export class Database {
     const before = engine.committedView().txnId;
     try {
       engine.commit();
-      this.ownTxns += engine.committedView().txnId - before;
+      ownTxns.set(this, (ownTxns.get(this) ?? 0) + engine.committedView().txnId - before);
     } finally {
       if (!engine.inTransaction) {
         txnOwners.delete(engine);
         this.deferredKeys.clear();
       }
     }
-  }
-
-  /** Transactions this handle committed (what dataVersion leaves out). */
-  private ownTxns = 0;
-
-  /**
-   * SQLite's `PRAGMA data_version`: a number that changes when a transaction committed by anyone
-   * but this handle — another connection, or a writer in another process (a read-only handle
-   * sees those at its next read) — has become visible to it, and stays put across this handle's
-   * own commits. Only comparing two values means anything.
-   * @internal
-   */
-  dataVersion(): number {
-    const engine = this.live();
-    if (engine.readOnly) engine.refresh();
-    return engine.committedView().txnId - this.ownTxns + 1;
   }
 
   /** Discard this handle's open transaction; a no-op without one. Refused inside `transaction(fn)`. */
@@ -672,7 +671,7 @@ export class Database {
       this.deferredKeys.verify(engine);
       const before = engine.committedView().txnId;
       engine.commit();
-      this.ownTxns += engine.committedView().txnId - before;
+      ownTxns.set(this, (ownTxns.get(this) ?? 0) + engine.committedView().txnId - before);
       return result;
     } catch (err) {
       if (engine.inTransaction) engine.rollback();

@@ -302,8 +302,13 @@ function createTable(p: ExprParser, select: SelectParser, tempWord: boolean): St
   const autoinc = { seen: false };
   let uniquesBeforeKey: number | undefined;
   const checkNames: (string | null)[] = [];
+  // SQLite's grammar has every column before the first table constraint.
+  let tableConstraints = false;
   do {
     const constraint = p.acceptWord('CONSTRAINT') ? p.name('a constraint name') : null;
+    if (constraint !== null || p.isAnyWord(['PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN']))
+      tableConstraints = true;
+    else if (tableConstraints) throw p.error(`near "${p.sql.slice(p.tok.start, p.tok.end)}": syntax error`);
     if (p.acceptWord('PRIMARY')) {
       p.expectWord('KEY');
       uniquesBeforeKey ??= uniques.length;

@@ -213,8 +213,28 @@ function indexInfoRows(schema: CollectionSchema, ix: IndexInfo, extended: boolea
     if (extended) row.push(ix.desc?.[seqno] ? 1 : 0, (field?.collate ?? 'binary').toUpperCase(), 1);
     return row;
   });
-  // Every SQLite index of a rowid table ends with the rowid, shown by index_xinfo as an auxiliary column.
-  if (extended) rows.push([rows.length, -1, null, 0, 'BINARY', 0]);
+  if (!extended) return rows;
+  // Every SQLite index of a rowid table ends with the rowid, shown by index_xinfo as an auxiliary
+  // column. A WITHOUT ROWID table has none: its other indexes end with the key columns they lack,
+  // and its key's own index with every other stored column (a VIRTUAL generated one is not).
+  if (!schema.withoutRowid) {
+    rows.push([rows.length, -1, null, 0, 'BINARY', 0]);
+    return rows;
+  }
+  const keys = primaryKeyPaths(schema);
+  const aux =
+    ix.origin === 'pk'
+      ? fields
+          .filter(
+            (f) =>
+              !keys.some((k) => samePath(k, f.path)) && (f.generated === undefined || f.generated.stored),
+          )
+          .map((f) => f.path)
+      : keys.filter((k) => !ix.paths.some((p, i) => !ix.exprColumns?.[i] && samePath(p, k)));
+  for (const p of aux) {
+    const cid = fields.findIndex((f) => samePath(f.path, p));
+    rows.push([rows.length, cid, p.join('.'), 0, (fields[cid]?.collate ?? 'binary').toUpperCase(), 0]);
+  }
   return rows;
 }
 
