@@ -12,14 +12,14 @@ import type { Expr } from '../planner/expr';
 import { L } from '../planner/logical';
 import type { JoinType, LogicalPlan, SharedCte } from '../planner/logical';
 import { comparisonCollation, exprCollation } from '../planner/sql-text';
-import type { FromAst, FromSourceAst, SelectAst } from './sql/ast';
+import type { FromAst, FromSourceAst, SelectAst, SqlExpr } from './sql/ast';
 import type { CteBody, CteEntry, ParamCollector } from './params';
 import { findCte } from './cte-scope';
 import { findView, viewEntry } from './lower-view';
 import type { CatalogView } from './scope';
 import type { CatalogReader, TableScope } from './scope';
 import { scopeFor, visibleColumns } from './scope';
-import { virtualScope } from './lower-introspect';
+import { everyViewInfo, virtualScope } from './lower-introspect';
 import { lowerExpr } from './lower-expr';
 import type { DerivedColumn, Member, MultiScope, Scope } from './join-scope';
 import { inMember, resolveUnqualified, starColumns } from './join-scope';
@@ -48,8 +48,7 @@ export function fromScope(
   // through the FROM clause machinery.
   const tableFn =
     ast.tableArgs !== undefined &&
-    (isJsonTableFn(ast.table) ||
-      (pragmaTable(ast.table) !== null && someSql(ast.tableArgs[0] ?? null, (x) => x.t === 'col')));
+    (isJsonTableFn(ast.table) || lateralPragma(ast.table, ast.tableArgs) !== null);
   if (tableFn)
     return lowerFrom(
       {
@@ -291,6 +290,12 @@ function jsonTableLeaf(
   };
 }
 
+/** The catalog PRAGMA `pragma_<name>(args)` reads when its argument reads a column, else null. */
+function lateralPragma(name: string, args: readonly SqlExpr[]): VirtualTable | null {
+  const table = pragmaTable(name);
+  return table !== null && someSql(args[0] ?? null, (x) => x.t === 'col') ? table : null;
+}
+
 /**
  * A catalog PRAGMA's table-valued function whose argument reads a column (`FROM sqlite_master AS
  * m JOIN pragma_table_info(m.name) AS p`, how Kysely and Drizzle introspect a schema): lowered like
@@ -302,7 +307,6 @@ function jsonTableLeaf(
 function pragmaFnLeaf(
   src: Extract<FromSourceAst, { t: 'table' }>,
   table: VirtualTable,
-  catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
 ): Leaf {
@@ -317,14 +321,10 @@ function pragmaFnLeaf(
     type: c.type,
     ...(c.hidden ? { hidden: true as const } : {}),
   }));
-  let views: Map<string, unknown[][]> | undefined;
-  if (table === 'table_info' || table === 'table_xinfo' || table === 'table_list') {
-    views = new Map();
-    for (const v of catalog.viewNames?.() ?? []) {
-      const rows = params.viewInfo?.(v, table === 'table_xinfo') ?? null;
-      if (rows !== null) views.set(v.toLowerCase(), rows);
-    }
-  }
+  const views =
+    table === 'table_info' || table === 'table_xinfo' || table === 'table_list'
+      ? everyViewInfo(params, table === 'table_xinfo')
+      : undefined;
   const fn = `pragma_${table}` as const;
   return {
     member: {
@@ -351,9 +351,8 @@ function leaf(
 ): Leaf {
   if (src.t === 'group') return groupLeaf(src, offset, catalog, params, sql);
   if (src.t === 'table' && src.args && isJsonTableFn(src.name)) return jsonTableLeaf(src, params, sql);
-  const pragma = src.t === 'table' && src.args ? pragmaTable(src.name) : null;
-  if (pragma !== null && src.t === 'table' && someSql(src.args?.[0] ?? null, (x) => x.t === 'col'))
-    return pragmaFnLeaf(src, pragma, catalog, params, sql);
+  const pragma = src.t === 'table' && src.args ? lateralPragma(src.name, src.args) : null;
+  if (pragma !== null && src.t === 'table') return pragmaFnLeaf(src, pragma, params, sql);
   // A CTE or a view has no indexes to name (NOT INDEXED is accepted and changes nothing).
   if (
     src.t === 'table' &&

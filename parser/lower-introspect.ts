@@ -131,24 +131,27 @@ export function refuseSystemNames(ast: StatementAst, catalog: CatalogReader, sql
 
 /**
  * `table_info(v)` of a view `v`: its rows, worked out now (the catalog keeps only the view's SQL);
- * for table_list, every view's column count.
+ * for table_list, every view's (which it counts).
  */
 function viewRows(
   table: VirtualTable,
   name: string | null,
   params: ParamCollector,
-): { rows: unknown[][] } | { viewColumns: Map<string, number> } | Record<string, never> {
-  if (table === 'table_list') {
-    const viewColumns = new Map<string, number>();
-    for (const v of params.viewNames?.() ?? []) {
-      const rows = params.viewInfo?.(v, false) ?? null;
-      if (rows !== null) viewColumns.set(v.toLowerCase(), rows.length);
-    }
-    return { viewColumns };
-  }
+): { rows: unknown[][] } | { views: Map<string, unknown[][]> } | Record<string, never> {
+  if (table === 'table_list') return { views: everyViewInfo(params, false) };
   if ((table !== 'table_info' && table !== 'table_xinfo') || name === null) return {};
   const rows = params.viewInfo?.(name, table === 'table_xinfo') ?? null;
   return rows === null ? {} : { rows };
+}
+
+/** table_info (or table_xinfo) rows of every view, by lower-cased name, worked out now. */
+export function everyViewInfo(params: ParamCollector, extended: boolean): Map<string, unknown[][]> {
+  const views = new Map<string, unknown[][]>();
+  for (const v of params.viewNames?.() ?? []) {
+    const rows = params.viewInfo?.(v, extended) ?? null;
+    if (rows !== null) views.set(v.toLowerCase(), rows);
+  }
+  return views;
 }
 
 /** SELECT * over a catalog PRAGMA's virtual table. */

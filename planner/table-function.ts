@@ -12,7 +12,7 @@ import { isJsonTableFn, jsonTableRows } from './json-table';
 import type { JsonTableArgs, JsonTableFn } from './json-table';
 import { pragmaTable } from './introspect/virtual';
 import type { VirtualTable } from './introspect/virtual';
-import { virtualRows } from './introspect/rows';
+import { catalogRows } from './introspect/rows';
 import type { PhysicalPlan, TableFunctionPNode } from './physical';
 import { source } from './source';
 import { truth } from './sql-values';
@@ -75,14 +75,8 @@ function pragmaRows(
   if (value === null || value === undefined || value instanceof Uint8Array) return [];
   const name = String(value);
   const views = node.views;
-  // table_list counts a view's columns: its table_info rows.
-  const source =
-    table === 'table_list' && views
-      ? { viewColumns: new Map([...views].map(([k, r]) => [k, r.length])) }
-      : undefined;
-  let rows: readonly (readonly unknown[])[] = virtualRows(table, name, env.view, env.readRow, source).map(
-    (r) => r.slice(0, -1),
-  );
+  let rows: readonly (readonly unknown[])[] = catalogRows(table, name, env.view, env.readRow, { views });
+  // A view's table_info rows are the ones lowering worked out (table_list counts them itself).
   if (rows.length === 0 && table !== 'table_list') rows = views?.get(name.toLowerCase()) ?? [];
   return rows.map((r) => [...r, name, schema]);
 }

@@ -248,9 +248,9 @@ export function virtualRows(
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
-  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly' | 'tempViews'>,
+  source?: Pick<VirtualSource, 'views' | 'mainOnly' | 'tempViews'>,
 ): Row[] {
-  return rowsOf(table, arg, view, readRow, source).map((r, i) => [...r, i + 1]);
+  return catalogRows(table, arg, view, readRow, source).map((r, i) => [...r, i + 1]);
 }
 
 /**
@@ -262,7 +262,7 @@ export function virtualRows(
 function tableListRows(
   view: ReadView,
   arg: string | null,
-  source: Pick<VirtualSource, 'viewColumns' | 'mainOnly'> | undefined,
+  source: Pick<VirtualSource, 'views' | 'mainOnly'> | undefined,
 ): Row[] {
   const rows: Row[] = [];
   const all = tables(view);
@@ -271,7 +271,7 @@ function tableListRows(
     rows.push(['main', schema.name, 'table', ncol, schema.withoutRowid ? 1 : 0, schema.strict ? 1 : 0]);
   }
   for (const v of view.sqlViews ?? [])
-    rows.push(['main', v.name, 'view', source?.viewColumns?.get(v.name.toLowerCase()) ?? 0, 0, 0]);
+    rows.push(['main', v.name, 'view', source?.views?.get(v.name.toLowerCase())?.length ?? 0, 0, 0]);
   rows.push(['main', 'sqlite_schema', 'table', 5, 0, 0]);
   if (all.some((t) => t.schema.autoIncrement)) rows.push(['main', 'sqlite_sequence', 'table', 2, 0, 0]);
   if (!source?.mainOnly) rows.push(['temp', 'sqlite_temp_schema', 'table', 5, 0, 0]);
@@ -325,12 +325,13 @@ function schemaTableInfo(view: ReadView, arg: string, extended: boolean): Row[] 
   return (cols ?? []).map(([name, type], cid) => [cid, name, type, 0, null, 0, ...(extended ? [0] : [])]);
 }
 
-function rowsOf(
+/** virtualRows without the trailing rowid (what a lateral PRAGMA function joins, planner/table-function.ts). */
+export function catalogRows(
   table: VirtualTable,
   arg: string | null,
   view: ReadView,
   readRow?: (location: number) => unknown[],
-  source?: Pick<VirtualSource, 'viewColumns' | 'mainOnly' | 'tempViews'>,
+  source?: Pick<VirtualSource, 'views' | 'mainOnly' | 'tempViews'>,
 ): Row[] {
   switch (table) {
     case 'table_list':

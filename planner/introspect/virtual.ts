@@ -36,8 +36,8 @@ export interface VirtualSource {
    * SQL front end can work out (parser/view-columns.ts). Without the trailing rowid.
    */
   readonly rows?: readonly (readonly unknown[])[];
-  /** table_list: each view's column count by lower-cased name (worked out by the SQL front end). */
-  readonly viewColumns?: ReadonlyMap<string, number>;
+  /** table_list: each view's table_info rows by lower-cased name (worked out by the SQL front end). */
+  readonly views?: ViewInfoRows;
   /** sqlite_temp_master: the connection's TEMP views (it keeps them; the temporary database does not). */
   readonly tempViews?: readonly { readonly name: string; readonly sql: string }[];
   /** table_list of `PRAGMA main.table_list`: main's objects only, without temp's schema table. */
