@@ -99,6 +99,13 @@ export function dataVersion(db: Database): number {
   return engine.committedView().txnId - (ownTxns.get(db) ?? 0) + 1;
 }
 
+/** Commit `db`'s transaction on `engine`, counting the transaction ids it consumed as its own. */
+function commitCounted(db: Database, engine: Engine): void {
+  const before = engine.committedView().txnId;
+  engine.commit();
+  ownTxns.set(db, (ownTxns.get(db) ?? 0) + engine.committedView().txnId - before);
+}
+
 export function foreignKeysEnabled(db: Database): boolean {
   return foreignKeyStates.get(db)?.enabled ?? true;
 }
@@ -492,10 +499,8 @@ export class Database {
     if (!this.inTransaction) return;
     // A deferred constraint still broken fails the commit and leaves the transaction open (SQLite).
     this.deferredKeys.verify(engine);
-    const before = engine.committedView().txnId;
     try {
-      engine.commit();
-      ownTxns.set(this, (ownTxns.get(this) ?? 0) + engine.committedView().txnId - before);
+      commitCounted(this, engine);
     } finally {
       if (!engine.inTransaction) {
         txnOwners.delete(engine);
@@ -669,9 +674,7 @@ export class Database {
     try {
       const result = fn();
       this.deferredKeys.verify(engine);
-      const before = engine.committedView().txnId;
-      engine.commit();
-      ownTxns.set(this, (ownTxns.get(this) ?? 0) + engine.committedView().txnId - before);
+      commitCounted(this, engine);
       return result;
     } catch (err) {
       if (engine.inTransaction) engine.rollback();
