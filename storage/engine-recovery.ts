@@ -337,8 +337,8 @@ export abstract class EngineRecovery extends EngineRows {
   /** Apply one committed transaction read from the log (replay); idempotent by construction. */
   protected applyCommitted(_txnId: number, frames: LogFrame[]): void {
     for (const frame of frames) {
-      if (frame.payload !== undefined) {
-        this.replayRecordPayload(frame.payload, frame);
+      if (frame.chunk !== undefined) {
+        this.replayRecordPayload(frame.chunk, frame.payloadAt as number, frame);
         continue;
       }
       const body = frame.body;
@@ -393,9 +393,10 @@ export abstract class EngineRecovery extends EngineRows {
    * whose keys the batch can read later has only its primary key decoded (ReplayIndexBatch.addRow);
    * any other is decoded whole. Its other columns are checked when a read decodes it.
    */
-  private replayRecordPayload(payload: Buffer, frame: LogFrame): void {
+  private replayRecordPayload(chunk: Buffer, start: number, frame: LogFrame): void {
     const probe = this.replayProbe;
-    const collectionId = recordColumns(payload, 0, payload.length, NO_COLUMNS, probe, frame.offset);
+    const end = start + frame.size - FRAME_HEADER_SIZE;
+    const collectionId = recordColumns(chunk, start, end, NO_COLUMNS, probe, frame.offset);
     const state = this.replayTarget(collectionId, frame.offset);
     const batch = this.replayBatch;
     let pk: unknown = undefined;
@@ -403,7 +404,7 @@ export abstract class EngineRecovery extends EngineRows {
     if (this.replayCacheRoom <= 0 && batch !== null && batch.holdsRows(state)) {
       const column = state.compiled.pkColumn;
       this.pkColumnScratch[0] = column;
-      recordColumns(payload, 0, payload.length, this.pkColumnScratch, probe, frame.offset);
+      recordColumns(chunk, start, end, this.pkColumnScratch, probe, frame.offset);
       pk = probe[column];
       probe[column] = undefined;
       if (pk === undefined || !state.compiled.storedColumnChecks[column](pk))
@@ -414,7 +415,7 @@ export abstract class EngineRecovery extends EngineRows {
       if (old !== undefined && batch.mayHold(old)) pk = undefined;
     }
     if (pk === undefined) {
-      const body = decodePayload(payload, frame.offset);
+      const body = decodePayload(chunk.subarray(start, end), frame.offset);
       if (!Array.isArray(body)) throw corruptAt(frame.offset, 'record payload');
       this.replayRecord(body, frame);
       return;

@@ -37,10 +37,12 @@ export interface LogFrame {
   /** The decoded payload; undefined for a record left undecoded (see `payload`). */
   body: unknown;
   /**
-   * A RECORD_PUT frame's payload, undecoded, when the scan was asked for `lazyRecords` (the chunk
-   * it lies in stays alive while the frame does).
+   * A RECORD_PUT frame's payload, undecoded, when the scan was asked for `lazyRecords`: the read
+   * chunk it lies in (kept alive while the frame is) from `payloadAt` for `size` less the header.
+   * No view per frame: a Buffer view each was a tenth of a killed writer's open.
    */
-  payload?: Buffer;
+  chunk?: Buffer;
+  payloadAt?: number;
   /** Total frame length in bytes (header + payload). */
   size: number;
 }
@@ -177,7 +179,6 @@ export function scanLog(
     if (!frameChecksumOkAt(chunk, here, header.length, header.crc)) {
       return stop('CORRUPT', `checksum mismatch in frame at offset ${pos}`);
     }
-    const payload = chunk.subarray(here + FRAME_HEADER_SIZE, here + FRAME_HEADER_SIZE + header.length);
     const frameEnd = pos + FRAME_HEADER_SIZE + header.length;
     const { kind, txnId } = header;
 
@@ -219,8 +220,13 @@ export function scanLog(
       );
     }
     if (lazyRecords && kind === FrameKind.RECORD_PUT) {
-      open.frames.push({ offset: pos, kind, txnId, body: undefined, payload, size: frameEnd - pos });
-    } else if (DATA_KINDS.has(kind) || kind === FrameKind.META) {
+      const payloadAt = here + FRAME_HEADER_SIZE;
+      open.frames.push({ offset: pos, kind, txnId, body: undefined, chunk, payloadAt, size: frameEnd - pos });
+      pos = frameEnd;
+      continue;
+    }
+    const payload = chunk.subarray(here + FRAME_HEADER_SIZE, here + FRAME_HEADER_SIZE + header.length);
+    if (DATA_KINDS.has(kind) || kind === FrameKind.META) {
       // Decode now: decoding copies what the frame holds, so the chunk need not outlive it.
       open.frames.push({ offset: pos, kind, txnId, body: decodePayload(payload, pos), size: frameEnd - pos });
       // META frames are not counted by the commit marker (readers that skip them must agree).
