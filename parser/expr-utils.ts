@@ -174,13 +174,3 @@ export const children = exprChildren;
 export function containsKind(e: Expr, kind: Expr['kind']): boolean {
   return e.kind === kind || children(e).some((c) => containsKind(c, kind));
 }
-
-/**
- * Whether `e` is a function of `values` only: it equals one of them, or every row-reading leaf
- * (column, slot) under it is one of them. Rows that agree on `values` then agree on `e`.
- */
-export function readsOnly(e: Expr, values: readonly Expr[]): boolean {
-  if (values.some((v) => exprEquals(v, e))) return true;
-  if (e.kind === 'column' || e.kind === 'slot' || e.kind === 'aggregate') return false;
-  return children(e).every((c) => readsOnly(c, values));
-}

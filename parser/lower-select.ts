@@ -10,7 +10,7 @@
  * Aggregate, group-by expressions and aggregate calls read their slots; other column references
  * read the group's representative row.
  */
-import { NotSupportedError, QueryError } from '../src/errors';
+import { QueryError } from '../src/errors';
 import { MAX_COLUMNS } from './sql/token-stream';
 import { E } from '../planner/expr';
 import type { Expr, ValueType } from '../planner/expr';
@@ -25,7 +25,7 @@ import type { Scope } from './join-scope';
 import { isMulti, lookupColumn, scopeWidth, starColumns } from './join-scope';
 import { containsAggregateCall, lowerExpr } from './lower-expr';
 import type { AggregateScope, ExprContext } from './lower-expr';
-import { containsKind, exprEquals, readsOnly, rewrite } from './expr-utils';
+import { containsKind, exprEquals, rewrite } from './expr-utils';
 import { placeWindowSlots, windowScope } from './lower-window';
 import { mapWindowCall } from '../planner/window';
 
@@ -264,23 +264,20 @@ export function lowerSelect(
     keys = keys.map((k) => ({ ...k, expr: place(k.expr) }));
   }
 
-  // Sort runs below Project: rows that DISTINCT merges must agree on every sort key.
+  // Sort runs below Project, so it may read columns the select list does not.
   const exprs = outputs.map((o) => o.expr);
   // An ordering under a collation SQLite does not have is refused where it is used.
   for (const k of keys) checkOrderingCollation(k.expr);
   if (ast.distinct) exprs.forEach(checkOrderingCollation);
-  if (ast.distinct && !keys.every((k) => readsOnly(k.expr, exprs)))
-    throw new NotSupportedError(
-      'ORDER BY a term that is not in the select list of a SELECT DISTINCT',
-      'NOT_SUPPORTED',
-      { sql },
-    );
+  // SQLite's DISTINCT sees rows before its sorter does: each distinct row keeps the values of its
+  // first input row, for ORDER BY terms it does not select and under a NOCASE or RTRIM fold alike.
+  const beforeSort = ast.distinct && keys.length > 0;
   if (keys.length) plan = L.sort(plan, keys);
   plan = L.project(
     plan,
     outputs.map((o) => ({ expr: o.expr, name: o.column.name })),
   );
-  if (ast.distinct) plan = L.distinct(plan);
+  if (ast.distinct) plan = L.distinct(plan, beforeSort);
   if (ast.limit) {
     const constCx: ExprContext = { ...cx, aggregates: null, allowColumns: false };
     const limit = lowerExpr(ast.limit, constCx);

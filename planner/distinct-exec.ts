@@ -29,9 +29,16 @@ export function distinctSource(
   // Output columns under NOCASE/RTRIM are distinct by their folded form; the first row seen is kept.
   const collations =
     node.input.kind === 'Project' ? node.input.columns.map((c) => exprCollation(c.expr)) : [];
-  const fold = collations.some((c) => c !== undefined)
-    ? (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
-    : (row: Row): Row => row;
+  const width = node.width;
+  // With a width, the values past it are sort keys carried along (planner/physical-planner.ts
+  // distinctThenSort): not part of what makes a row distinct.
+  const fold =
+    width !== undefined
+      ? (row: Row): Row =>
+          row.slice(0, width).map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
+      : collations.some((c) => c !== undefined)
+        ? (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
+        : (row: Row): Row => row;
   const seen = new Set<string>();
   let bytes = 0;
   let rest: RowSource | null = null;

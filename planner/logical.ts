@@ -13,7 +13,8 @@
  * emits rows shaped [...representative stored row, ...group keys, ...aggregate values], so column
  * references keep working after grouping and SlotExprs (starting at the collection's column
  * count) read keys and aggregates. Sort sits below Project so it may use columns that are not
- * projected; with DISTINCT it sorts on output slots instead (the front end ensures that).
+ * projected; with DISTINCT it sorts on output slots, or on terms not selected when the Distinct
+ * is marked `beforeSort`.
  * A Window node (SQL window functions) sits between Filter(having)? and Sort?: it appends one
  * slot per window function call to each row (after the Aggregate's slots, or after the stored
  * row) and may reorder the rows, as SQLite's window sorts do.
@@ -135,6 +136,12 @@ export interface ProjectNode {
 export interface DistinctNode {
   readonly kind: 'distinct';
   readonly input: LogicalPlan;
+  /**
+   * ORDER BY reads terms the select list does not (SQLite allows it): each distinct row keeps the
+   * sort values of its first row in input order, so DISTINCT runs before the Sort below the
+   * Project unless the input already arrives in the sort's order (planner/physical-planner.ts).
+   */
+  readonly beforeSort?: true;
 }
 
 export interface LimitNode {
@@ -348,7 +355,8 @@ export const L = Object.freeze({
     width: number,
     views?: ViewInfoRows,
   ): TableFunctionNode => ({ kind: 'tableFunction', fn, args, alias, width, ...(views ? { views } : {}) }),
-  distinct: (input: LogicalPlan): DistinctNode => ({ kind: 'distinct', input }),
+  distinct: (input: LogicalPlan, beforeSort = false): DistinctNode =>
+    beforeSort ? { kind: 'distinct', input, beforeSort } : { kind: 'distinct', input },
   limit: (input: LogicalPlan, limit: Expr | null, offset: Expr | null): LimitNode => ({
     kind: 'limit',
     input,

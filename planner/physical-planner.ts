@@ -13,6 +13,7 @@ import { QueryError } from '../src/errors';
 import { windowCallExprs } from './window';
 import type { Expr, ValueType } from './expr';
 import { typeOf } from './expr-type';
+import { exprCollation } from './sql-text';
 import { balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
@@ -58,6 +59,8 @@ interface Layers {
   sort: readonly SortKey[] | null;
   project: Extract<LogicalPlan, { kind: 'project' }> | null;
   distinct: boolean;
+  /** The Distinct is marked beforeSort (planner/logical.ts DistinctNode). */
+  distinctFirst: boolean;
   limit: Extract<LogicalPlan, { kind: 'limit' }> | null;
 }
 
@@ -79,6 +82,7 @@ function layers(plan: LogicalPlan): Layers {
     sort: null,
     project: null,
     distinct: false,
+    distinctFirst: false,
     limit: null,
   };
   let node: LogicalPlan = plan;
@@ -88,6 +92,7 @@ function layers(plan: LogicalPlan): Layers {
   }
   if (node.kind === 'distinct') {
     out.distinct = true;
+    out.distinctFirst = node.beforeSort === true;
     node = node.input;
   }
   if (node.kind === 'project') {
@@ -296,6 +301,42 @@ function joinPlanning(catalog: Catalog): JoinPlanning {
   };
 }
 
+/**
+ * SELECT DISTINCT ordered by terms it does not select, over input not already in that order:
+ * the selected values and the sort terms are projected together, rows are made distinct by the
+ * selected values in input order (each keeps its first row's sort values, as in SQLite, whose
+ * DISTINCT also sees the rows before its sorter does), sorted by the carried terms, and the
+ * carried terms dropped.
+ */
+function distinctThenSort(
+  input: PhysicalPlan,
+  columns: readonly { expr: Expr; name: string }[],
+  keys: readonly SortKey[],
+): PhysicalPlan {
+  const width = columns.length;
+  const carried = keys.map((k, i) => ({ expr: k.expr, name: `sort${i}` }));
+  const slotOf = (expr: Expr, at: number, name: string): Expr => {
+    const slot: Expr = { kind: 'slot', index: at, type: typeOf(expr), name };
+    const collation = exprCollation(expr);
+    return collation ? { kind: 'collate', arg: slot, collation } : slot;
+  };
+  let node: PhysicalPlan = { kind: 'Project', input, columns: [...columns, ...carried] };
+  node = { kind: 'Distinct', input: node, width };
+  node = {
+    kind: 'Sort',
+    input: node,
+    keys: keys.map((k, i) => ({ ...k, expr: slotOf(k.expr, width + i, carried[i].name) })),
+  };
+  return {
+    kind: 'Project',
+    input: node,
+    columns: columns.map((c, i) => ({
+      name: c.name,
+      expr: { kind: 'slot', index: i, type: typeOf(c.expr), name: c.name },
+    })),
+  };
+}
+
 /** The type of the first result column of a subquery's plan, when it is a plain projection. */
 function firstColumnType(plan: LogicalPlan): ValueType | null {
   let p = plan;
@@ -436,9 +477,13 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     return node;
   }
-  if (needSort && l.sort) node = { kind: 'Sort', input: node, keys: l.sort };
-  if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
-  if (l.distinct) node = { kind: 'Distinct', input: node };
+  if (needSort && l.sort && l.distinctFirst && l.project) {
+    node = distinctThenSort(node, l.project.columns, l.sort);
+  } else {
+    if (needSort && l.sort) node = { kind: 'Sort', input: node, keys: l.sort };
+    if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
+    if (l.distinct) node = { kind: 'Distinct', input: node };
+  }
   if (limit) node = { kind: 'Limit', input: node, limit: limit.limit, offset: limit.offset };
   return node;
 }

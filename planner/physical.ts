@@ -198,6 +198,8 @@ export interface ProjectPNode {
 export interface DistinctPNode {
   readonly kind: 'Distinct';
   readonly input: PhysicalPlan;
+  /** Rows are distinct by their first `width` values (the rest carry sort keys); all when absent. */
+  readonly width?: number;
 }
 
 export interface LimitPNode {

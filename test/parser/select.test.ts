@@ -3,7 +3,7 @@
  * typing, aggregates and group keys as slots, SQLite's alias/position rules (SQLITE-SEMANTICS
  * §10), DISTINCT with ORDER BY, LIMIT/OFFSET forms and strict typing of comparisons.
  */
-import { DataError, NotSupportedError, QueryError } from '../../src/errors';
+import { DataError, QueryError } from '../../src/errors';
 import { E } from '../../planner/expr';
 import type { Expr } from '../../planner/expr';
 import { L } from '../../planner/logical';
@@ -412,10 +412,11 @@ describe('DISTINCT', () => {
     ]);
   });
 
-  test('ORDER BY a term outside the select list is not supported', () => {
-    const err = caught(() => lowerSelectStmt('SELECT DISTINCT title FROM books ORDER BY year'));
-    expect(err).toBeInstanceOf(NotSupportedError);
-    expect(err.message).toMatch(/DISTINCT/);
+  test('ORDER BY a term outside the select list: distinct rows first, then sorted', () => {
+    const stmt = lowerSelectStmt('SELECT DISTINCT title FROM books ORDER BY year');
+    const distinct = findNode(stmt.plan, 'distinct');
+    expect(distinct.beforeSort).toBe(true);
+    expect(findNode(stmt.plan, 'sort').keys).toEqual([{ expr: year, desc: false }]);
   });
 
   test('with GROUP BY, sorting on a selected aggregate is fine', () => {
