@@ -140,10 +140,11 @@ function columnField(
       sql,
       offset: col.start,
     });
-  // The primary-key and unique trees compare BINARY; SQLite would enforce uniqueness under the collation.
-  if (collation !== 'binary' && (isPk || col.unique))
+  // The primary-key tree compares BINARY; SQLite would enforce the key's uniqueness under the
+  // collation. (A UNIQUE column's index is ordered under it: NormalizedIndex.collate.)
+  if (collation !== 'binary' && isPk)
     throw new NotSupportedError(
-      `COLLATE ${collation.toUpperCase()} on a PRIMARY KEY or UNIQUE column (column ${col.name})`,
+      `COLLATE ${collation.toUpperCase()} on a PRIMARY KEY column (column ${col.name})`,
       'NOT_SUPPORTED',
       { sql, offset: col.start },
     );
@@ -257,18 +258,6 @@ function primaryKeyOf(ast: Ast<'createTable'>, sql: string): PrimaryKey {
   return cols.length === 1 ? { column: cols[0], composite: [] } : { column: undefined, composite: cols };
 }
 
-/** Unique trees compare BINARY: SQLite would enforce a collated key's uniqueness under its collation. */
-function refuseCollatedKey(cols: readonly ColumnDefAst[], sql: string): void {
-  for (const col of cols) {
-    if (col.collate !== null && parseCollation(col.collate) !== 'binary')
-      throw new NotSupportedError(
-        `COLLATE ${col.collate.toUpperCase()} on a column of a PRIMARY KEY or UNIQUE constraint (column ${col.name})`,
-        'NOT_SUPPORTED',
-        { sql, offset: col.start },
-      );
-  }
-}
-
 interface UniqueIndexes {
   readonly indexes: IndexDescriptor[];
   /** The index of a composite primary key. */
@@ -307,10 +296,7 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): Un
     const onConflict = algorithm(policy);
     const conflict = onConflict === undefined ? {} : { onConflict };
     if (cols.length === 1) indexes.push({ name, path: fieldPath(cols[0].name), kind: 'unique', ...conflict });
-    else {
-      refuseCollatedKey(cols, sql);
-      indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique', ...conflict });
-    }
+    else indexes.push({ name, paths: cols.map((c) => fieldPath(c.name)), kind: 'unique', ...conflict });
   };
   for (const col of ast.columns) {
     if (col === single && col.primaryKey && singleIndexed) n++;

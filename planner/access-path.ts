@@ -150,10 +150,37 @@ function treeComparable(e: Expr): boolean {
   return !operands.some((x) => x.kind === 'cast' || x.kind === 'collate' || mismatched(x) || converted(x));
 }
 
+/**
+ * `col = value` compared under NOCASE or RTRIM, where `col` has a unique index ordered under that
+ * collation (a UNIQUE column declared with it, NormalizedIndex.collate): a lookup in that index,
+ * whose tree finds 'A' for 'a' as the comparison does. Other indexes stay out of such comparisons.
+ */
+function collatedCandidates(e: Expr, view: CollectionView): Candidate[] {
+  if (e.kind !== 'binary' || e.op !== '=' || e.collation === undefined || e.collation === 'binary') return [];
+  const cmp = columnComparison(e);
+  if (!cmp || !treeComparable({ ...e, collation: undefined })) return [];
+  const collation = e.collation;
+  const ix = view.collatedIndexes.find(
+    (x) =>
+      !x.composite &&
+      sameColumn(cmp.col, x.columns[0].column, x.columns[0].sub) &&
+      x.def.collate?.[0] === collation,
+  );
+  if (!ix) return [];
+  const node: IndexLookupNode = {
+    kind: 'IndexLookup',
+    collection: view.meta.schema.name,
+    index: ix.def.name,
+    unique: true,
+    keys: [cmp.value],
+  };
+  return [{ rank: 1, keys: 1, node, covers: [e] }];
+}
+
 /** Candidates answering one conjunct through one tree. */
 function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
   const out: Candidate[] = [];
-  if (!treeComparable(e)) return out;
+  if (!treeComparable(e)) return collatedCandidates(e, view);
   const cmp = columnComparison(e);
   if (cmp) {
     const t = targetOf(cmp.col, view);

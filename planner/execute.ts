@@ -290,7 +290,9 @@ function sortedDistinctKeys(values: unknown[]): unknown[] {
 
 function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
   if (index === null) return null;
-  const ix = coll.indexes.find((i) => i.def.name === index);
+  // A lookup may read a collated unique index (CollectionView.collatedIndexes), which `indexes` leaves out.
+  const ix =
+    coll.indexes.find((i) => i.def.name === index) ?? coll.collatedIndexes.find((i) => i.def.name === index);
   if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
   return ix.tree;
 }

@@ -12,6 +12,7 @@
  * DataError, as SQLite refuses them ("LIKE or GLOB pattern too complex").
  */
 import { DataError } from '../src/errors';
+import { foldAscii } from '../storage/collation';
 
 /** SQLite's default SQLITE_MAX_LIKE_PATTERN_LENGTH, in UTF-8 bytes. */
 export const MAX_PATTERN_BYTES = 50_000;
@@ -38,10 +39,6 @@ function checkLength(pattern: string, op: string): void {
       `${op} pattern too complex: longer than ${MAX_PATTERN_BYTES} bytes (SQLite's limit)`,
       'VALUE_TOO_LARGE',
     );
-}
-
-function foldAscii(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
 
 /** Builds the token list of one pattern, merging adjacent literal characters. */

@@ -4,26 +4,14 @@
  * LIKE and GLOB matching live in planner/like.ts.
  */
 import { compareValues } from '../storage/compare';
+import { collatedForm } from '../storage/collation';
 import type { Collation, Expr } from './expr';
 import { exprChildren } from './expr';
 import { QueryError } from '../src/errors';
 
-/** NOCASE folds only the ASCII letters, like SQLite's sqlite3StrICmp. */
-function foldAscii(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
-}
-
-/** RTRIM ignores trailing spaces (U+0020 only). */
-function trimSpaces(s: string): string {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
-  return end === s.length ? s : s.slice(0, end);
-}
-
 /** The form of a text value a collation compares (and groups) by; other values pass through. */
 export function collationKey(v: unknown, collation: Collation): unknown {
-  if (typeof v !== 'string' || collation === 'binary') return v;
-  return collation === 'nocase' ? foldAscii(v) : trimSpaces(v);
+  return collation === 'binary' ? v : collatedForm(v, collation);
 }
 
 /** SQLite's order (NULL < numbers < text < blob) with text compared under `collation`. */

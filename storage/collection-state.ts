@@ -6,7 +6,7 @@
  */
 import { BTree } from './btree';
 import type { BTreeSnapshot, LeafPage } from './btree';
-import { compareKeys, compareValues, directedKeyCompare } from './compare';
+import { collatedKeyCompare, compareKeys, compareValues, directedKeyCompare } from './compare';
 import { compileSchema } from './schema/compile';
 import type { CompiledSchema, PathAccessor } from './schema/compile';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
@@ -301,6 +301,7 @@ export function newPkTree(): BTree<unknown, number> {
 
 /** The key order of index `def`'s tree: values, or tuples (with per-column directions). */
 export function indexKeyCompare(def: NormalizedIndex | undefined): (a: unknown, b: unknown) => number {
+  if (def?.collate) return collatedKeyCompare(def.collate, isCompositeIndex(def) ? indexDesc(def) : null);
   if (!def || !isCompositeIndex(def)) return compareValues;
   const desc = indexDesc(def);
   return desc ? directedKeyCompare(desc) : compareKeys;
@@ -323,9 +324,15 @@ export interface CollectionView {
   readonly pk: BTreeSnapshot<unknown, number>;
   /**
    * The indexes query planning may use as column indexes: every index but the partial and
-   * expression ones (IndexView.special), which only planner/sql-index-path.ts reads.
+   * expression ones (IndexView.special), which only planner/sql-index-path.ts reads, and those
+   * ordered under a collation (see plannable).
    */
   readonly indexes: readonly IndexView[];
+  /**
+   * The unique indexes ordered under a collation (NormalizedIndex.collate): planning uses them
+   * only for an equality compared under that collation (planner/access-path.ts collatedCandidates).
+   */
+  readonly collatedIndexes: readonly IndexView[];
   /** Every index, in the order of `indexStates`. */
   readonly allIndexes: readonly IndexView[];
   /** The index states as they were, so a savepoint can put them back. */
@@ -348,6 +355,15 @@ export interface IndexView {
   readonly tree: BTreeSnapshot<unknown, unknown>;
 }
 
+/**
+ * Whether query planning may use an index as a column index: its entries are the columns' values
+ * in BINARY order. Not a partial or expression index (planner/sql-index-path.ts reads those), nor
+ * one ordered under a collation (NormalizedIndex.collate), which only enforces uniqueness.
+ */
+function plannable(ix: IndexView): boolean {
+  return !ix.special && ix.def.collate === undefined;
+}
+
 export function snapshotCollection(state: CollectionState): CollectionView {
   const all = state.indexes.map((ix) => ix.view());
   return {
@@ -355,7 +371,8 @@ export function snapshotCollection(state: CollectionState): CollectionView {
     meta: state.meta,
     compiled: state.compiled,
     pk: state.pk.snapshot(),
-    indexes: all.some((ix) => ix.special) ? all.filter((ix) => !ix.special) : all,
+    indexes: all.every(plannable) ? all : all.filter(plannable),
+    collatedIndexes: all.filter((ix) => !ix.special && ix.def.collate !== undefined),
     allIndexes: all,
     indexStates: state.indexes.slice(),
     seq: state.seq,

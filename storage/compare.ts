@@ -4,6 +4,8 @@
  * result. Order: NULL < numbers (number, bigint, boolean as 0/1; compared by exact value) <
  * text (by Unicode code point = UTF-8 byte order, not JS UTF-16 order) < bytes (memcmp).
  */
+import { collatedForm } from './collation';
+import type { KeyCollation } from './collation';
 
 function rank(v: unknown): number {
   if (v === null || v === undefined) return 0;
@@ -132,6 +134,34 @@ export function directedKeyCompare(desc: readonly boolean[]): (a: unknown, b: un
     for (let i = 0; i < n; i++) {
       const c = compareValues(x[i], y[i]);
       if (c !== 0) return desc[i] === true ? -c : c;
+    }
+    return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
+  };
+}
+
+/**
+ * Order of an index whose key columns are compared under collations (`collations[i]`, null for
+ * BINARY; NormalizedIndex.collate): a UNIQUE column declared COLLATE NOCASE holds 'a' or 'A', not
+ * both. Text is compared by its folded or trimmed form, everything else as compareValues orders
+ * it; `desc` as for directedKeyCompare (null: all ascending). A single-column key is a plain value.
+ */
+export function collatedKeyCompare(
+  collations: readonly (KeyCollation | null)[],
+  desc: readonly boolean[] | null,
+): (a: unknown, b: unknown) => number {
+  const column = (i: number, x: unknown, y: unknown): number => {
+    const c = collations[i];
+    const r = c === null ? compareValues(x, y) : compareValues(collatedForm(x, c), collatedForm(y, c));
+    return desc !== null && desc[i] === true ? -r : r;
+  };
+  if (collations.length === 1) return (a, b) => (a === b ? 0 : column(0, a, b));
+  return (a, b) => {
+    const x = a as readonly unknown[];
+    const y = b as readonly unknown[];
+    const n = x.length < y.length ? x.length : y.length;
+    for (let i = 0; i < n; i++) {
+      const c = x[i] === y[i] ? 0 : column(i, x[i], y[i]);
+      if (c !== 0) return c;
     }
     return x.length < y.length ? -1 : x.length > y.length ? 1 : 0;
   };

@@ -513,7 +513,7 @@ export abstract class EngineRecovery extends EngineRows {
     const unchanged = new Map<string, CollectionState['indexes'][number]['tree']>();
     for (const ix of previous.indexes) {
       const now = meta.schema.indexes.find((d) => d.name === ix.def.name);
-      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a), a.sql]);
+      const same = (a: NormalizedIndex): string => JSON.stringify([a.path, indexDesc(a), a.sql, a.collate]);
       if (now && now.kind === ix.def.kind && same(now) === same(ix.def)) unchanged.set(ix.def.name, ix.tree);
     }
     const state = new CollectionState(meta, previous.pk, unchanged);

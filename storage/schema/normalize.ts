@@ -4,6 +4,7 @@
  * field, found here, before anything is written.
  */
 import { SchemaError } from '../../src/errors';
+import type { KeyCollation } from '../collation';
 import type {
   ConflictAlgorithm,
   Constraint,
@@ -39,7 +40,7 @@ export interface NormalizedField {
    */
   defaultSql?: string;
   /** Set only when not BINARY (schemas written before collations existed have none). */
-  collate?: 'nocase' | 'rtrim';
+  collate?: KeyCollation;
   /** The declared SQL type as written (`VARCHAR(20)`), kept for introspection only. */
   sqlType?: string;
   /** The NOT NULL constraint's conflict algorithm (SQL `NOT NULL ON CONFLICT …`); absent: ABORT. */
@@ -78,6 +79,14 @@ export interface NormalizedIndex {
   sql?: string;
   /** A unique index's conflict algorithm (SQL `UNIQUE … ON CONFLICT …`); absent: ABORT. */
   onConflict?: ConflictAlgorithm;
+  /**
+   * A unique index over columns declared COLLATE NOCASE or RTRIM (not a partial or expression
+   * one): per key column its collation, null for BINARY. Its entries are ordered and compared
+   * under them, so 'a' and 'A' clash as in SQLite (storage/compare.ts collatedKeyCompare).
+   * Worked out from the fields whenever a schema is normalized (a stored value is not read);
+   * absent on every other index, whose entries are ordered BINARY whatever the columns declare.
+   */
+  collate?: (KeyCollation | null)[];
 }
 
 /** Whether an index is partial or on expressions: its entries are not plain column values. */
@@ -230,7 +239,7 @@ const CONFLICT_ALGORITHMS: readonly unknown[] = ['rollback', 'fail', 'ignore', '
 const MAX_SQL_TYPE_LENGTH = 1000;
 const GENERATED_KEYS = new Set(['sql', 'stored']);
 const CHECK_KEYS = new Set(['sql', 'name', 'column']);
-const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql', 'onConflict']);
+const INDEX_KEYS = new Set(['name', 'path', 'paths', 'desc', 'kind', 'sql', 'onConflict', 'collate']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -498,8 +507,19 @@ function normalizeIndex(
     ix.onConflict === undefined
       ? {}
       : { onConflict: conflictAlgorithm(ix.onConflict, `${where}: onConflict`) };
-  if (paths.length === 1) return { name: ix.name, path: paths[0], kind: ix.kind, ...descending, ...conflict };
-  const out: NormalizedIndex = { name: ix.name, path: paths, kind: ix.kind, ...descending, ...conflict };
+  const collations =
+    ix.kind === 'unique' && ix.sql === undefined ? paths.map((p) => fieldAt(fields, p)?.collate ?? null) : [];
+  const collate = collations.some((c) => c !== null) ? { collate: collations } : {};
+  if (paths.length === 1)
+    return { name: ix.name, path: paths[0], kind: ix.kind, ...descending, ...conflict, ...collate };
+  const out: NormalizedIndex = {
+    name: ix.name,
+    path: paths,
+    kind: ix.kind,
+    ...descending,
+    ...conflict,
+    ...collate,
+  };
   // Only a mix of directions orders the tree differently from an ascending one walked either way.
   if (desc.some((d) => d) && !desc.every((d) => d)) out.desc = [...desc];
   return out;
@@ -596,18 +616,6 @@ export function normalizeCollection(
     throw new SchemaError(`${name}: primary key '${pathText(pk)}' cannot have collate '${pkField.collate}'`);
   if (!Array.isArray(indexes)) throw new SchemaError(`${name}: indexes must be an array`);
   const ni = (indexes as readonly unknown[]).map((raw) => normalizeIndex(raw, nf, name));
-  for (const ix of ni) {
-    // A partial or expression index's paths stand in for its key columns: CREATE INDEX checked
-    // the collation of each (parser/index-sql.ts).
-    if (ix.kind !== 'unique' || ix.sql !== undefined) continue;
-    for (const path of indexPaths(ix)) {
-      const collate = fieldAt(nf, path)?.collate;
-      if (collate)
-        throw new SchemaError(
-          `${name}: unique index '${ix.name}' is on '${pathText(path)}', which has collate '${collate}'`,
-        );
-    }
-  }
   const seen = new Set<string>();
   for (const ix of ni) {
     if (seen.has(ix.name)) throw new SchemaError(`${name}: duplicate index name '${ix.name}'`);
