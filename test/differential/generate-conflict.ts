@@ -13,7 +13,8 @@ export const POLICIES = ['', ' OR ROLLBACK', ' OR ABORT', ' OR FAIL', ' OR IGNOR
 export interface ConflictTable {
   /** a INTEGER [UNIQUE] */
   readonly aUnique: boolean;
-  /** b TEXT [NOT NULL] [DEFAULT 'd'] */
+  /** b TEXT [COLLATE NOCASE | RTRIM] [NOT NULL] [DEFAULT 'd']: UNIQUE (b, d) compares b under it. */
+  readonly bCollate: '' | ' COLLATE NOCASE' | ' COLLATE RTRIM';
   readonly bNotNull: boolean;
   readonly bDefault: boolean;
   /** c INTEGER [NOT NULL] [CHECK (c >= 0)] */
@@ -46,6 +47,7 @@ const algorithmArb = fc.oneof(
 
 const tableArb: fc.Arbitrary<ConflictTable> = fc.record({
   aUnique: fc.boolean(),
+  bCollate: fc.constantFrom('' as const, ' COLLATE NOCASE' as const, ' COLLATE RTRIM' as const),
   bNotNull: fc.boolean(),
   bDefault: fc.boolean(),
   cNotNull: fc.boolean(),
@@ -61,7 +63,7 @@ export function conflictDdl(t: ConflictTable): string[] {
   const cols = [
     `id INTEGER PRIMARY KEY${onConflict(t.on.id)}`,
     `a INTEGER${t.aUnique ? ` UNIQUE${onConflict(t.on.a)}` : ''}`,
-    `b TEXT${t.bNotNull ? ` NOT NULL${onConflict(t.on.b)}` : ''}${t.bDefault ? " DEFAULT 'd'" : ''}`,
+    `b TEXT${t.bCollate}${t.bNotNull ? ` NOT NULL${onConflict(t.on.b)}` : ''}${t.bDefault ? " DEFAULT 'd'" : ''}`,
     `c INTEGER${t.cNotNull ? ` NOT NULL${onConflict(t.on.c)}` : ''}${t.cCheck ? ' CHECK (c >= 0)' : ''}`,
     'd INTEGER',
   ];
@@ -78,7 +80,7 @@ const aArb = fc.oneof(
   { weight: 1, arbitrary: fc.constant('NULL') },
 );
 const bArb = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom("'x'", "'y'", "'z'") },
+  { weight: 4, arbitrary: fc.constantFrom("'x'", "'y'", "'z'", "'X'", "'x '") },
   { weight: 1, arbitrary: fc.constant('NULL') },
 );
 const cArb = fc.oneof(
@@ -128,6 +130,8 @@ const setArb = fc.constantFrom(
   'a = 3',
   'a = NULL',
   "b = 'x'",
+  "b = 'X'",
+  'b = upper(b)',
   'b = NULL',
   'c = c - 2',
   'c = NULL',
