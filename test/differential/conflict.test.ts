@@ -1,9 +1,8 @@
 /**
  * Differential conflict resolution (generate-conflict.ts): INSERT and UPDATE under OR ROLLBACK,
  * ABORT, FAIL, IGNORE and REPLACE over tables with PRIMARY KEY, UNIQUE (over a NOCASE or RTRIM
- * column too), NOT NULL and CHECK
- * constraints, inside and outside explicit transactions, compared with better-sqlite3 after every
- * statement (run-conflict.ts). More cases:
+ * column too), NOT NULL and CHECK constraints, inside and outside explicit transactions, compared
+ * with better-sqlite3 after every statement (run-conflict.ts). More cases:
  *   MV_CONFLICT_RUNS=2000 MV_CONFLICT_SEED=7 npx jest test/differential/conflict.test.ts
  */
 import fc from 'fast-check';
