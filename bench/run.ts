@@ -322,6 +322,54 @@ function main(): void {
       typed: mvRange,
     });
 
+    // 4b. Keyset pagination: the page after a (qty, id) cursor, newest first, and an ORDER BY
+    // whose first key alone is indexed (a TopN over the index walk).
+    const pages = (sql: string, typed: (lo: number) => unknown, label: string): void => {
+      i = 0;
+      const stmt = sqlite.prepare(sql);
+      const sqliteRun = measureOps(`sqlite ${label}`, () => {
+        stmt.all(qtys[i++ & 0xffff]);
+      });
+      i = 0;
+      const raw = sqlite.prepare(sql).raw(true);
+      const sqliteRawRun = measureOps(`sqlite ${label} raw`, () => {
+        raw.all(qtys[i++ & 0xffff]);
+      });
+      i = 0;
+      const typedRun = measureOps(`mv ${label}`, () => {
+        typed(qtys[i++ & 0xffff]);
+      });
+      i = 0;
+      const sqlRun = measureOps(`mv sql ${label}`, () => {
+        cur.execute(sql, [qtys[i++ & 0xffff]]).fetchAll();
+      });
+      results.push({
+        workload: `${label} (queries/s)`,
+        sqlite: sqliteRun,
+        sqliteRaw: sqliteRawRun,
+        sql: sqlRun,
+        typed: typedRun,
+      });
+    };
+    pages(
+      'SELECT * FROM items WHERE qty < ? ORDER BY qty DESC, id DESC LIMIT 20',
+      (lo) =>
+        mv
+          .collection('items')
+          .where('qty', '<', lo)
+          .orderBy('qty', 'desc')
+          .orderBy('id', 'desc')
+          .limit(20)
+          .all(),
+      'keyset page: qty < ? ORDER BY qty DESC, id DESC LIMIT 20',
+    );
+    pages(
+      'SELECT * FROM items WHERE qty >= ? ORDER BY qty, price DESC LIMIT 20',
+      (lo) =>
+        mv.collection('items').where('qty', '>=', lo).orderBy('qty').orderBy('price', 'desc').limit(20).all(),
+      'qty >= ? ORDER BY qty, price DESC LIMIT 20',
+    );
+
     // 5. Filtered full scan, streamed (rows scanned per second).
     const scanStmt = sqlite.prepare('SELECT * FROM items WHERE price > ?');
     const sqliteScan = measureRun(

@@ -504,6 +504,11 @@ export interface AccessChoice {
   residual: Expr[];
   /** The access path yields rows already ordered by this sort (no Sort needed). */
   ordered: boolean;
+  /**
+   * Not `ordered`, but ordered by the sort's first key (an index on it alone, walked for
+   * `ORDER BY a, b … LIMIT n`): a TopN over it stops once past the rows it keeps.
+   */
+  presorted?: number;
 }
 
 export function chooseAccess(
@@ -511,8 +516,10 @@ export function chooseAccess(
   where: Expr | null,
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
+  /** The query ends in a TopN, which can use input ordered by its first key only (AccessChoice.presorted). */
+  topN = false,
 ): AccessChoice {
-  const choice = chooseTree(view, where, sort, hasLimit);
+  const choice = chooseTree(view, where, sort, hasLimit, topN);
   return { ...choice, access: declaredTies(view, choice.access, sort) };
 }
 
@@ -541,6 +548,7 @@ function chooseTree(
   where: Expr | null,
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
+  topN: boolean,
 ): AccessChoice {
   const parts = conjuncts(where);
   const forced = view.hint?.kind === 'indexedBy' ? view.indexes[0] : undefined;
@@ -555,17 +563,34 @@ function chooseTree(
   let sortTarget = first && !(first.kind === 'column' && first.collation) ? targetOf(first, view) : null;
   // INDEXED BY: the primary key's order is not the forced index's.
   if (forced && sortTarget?.index === null) sortTarget = null;
-  // Only a single key (or the primary key first: it is unique) makes tree order the full order.
+  // Only a single key (or the primary key first: it is unique) makes tree order the full order,
+  // or a single-column index's key and then the primary key in the same direction: its entries
+  // tie in primary-key order (`ORDER BY created DESC, id DESC`, keyset pagination's order).
+  const pkNext =
+    sort !== null &&
+    sort.length >= 2 &&
+    sort[1].desc === sort[0].desc &&
+    sameColumn(sort[1].expr, view.compiled.pkColumn, []) &&
+    sort[1].expr.kind === 'column' &&
+    sort[1].expr.collation === undefined;
   const sortUsable =
-    sortTarget !== null && (sort?.length === 1 || sortTarget.index === null) ? sortTarget : null;
+    sortTarget !== null &&
+    (sort?.length === 1 || sortTarget.index === null || (pkNext && !sortTarget.index.composite))
+      ? sortTarget
+      : null;
   const desc = sort?.[0]?.desc === true;
+  // `ORDER BY a, b … LIMIT n` with an index on a alone: walked in a's order, the first n rows are
+  // known once a passes the n-th one's (SQLite's "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY").
+  const prefixTarget =
+    topN && sortUsable === null && sortTarget?.index && !sortTarget.index.composite ? sortTarget : null;
 
   // With ORDER BY ... LIMIT and a range on the sort key, walking that range in order stops after
   // LIMIT matches; that beats a non-unique lookup or another range that must read every match and
   // then sort. (Without a range on it, a full in-order walk could read the whole index for a
   // selective lookup, so the lookup keeps priority.)
-  if (best && hasLimit && sortUsable && best.rank >= 2) {
-    const sortIndex = sortUsable.index?.def.name ?? null;
+  const orderTarget = sortUsable ?? prefixTarget;
+  if (best && hasLimit && orderTarget && best.rank >= 2) {
+    const sortIndex = orderTarget.index?.def.name ?? null;
     const onSortTree = cands.filter((c) => c.node.kind === 'IndexRangeScan' && c.node.index === sortIndex);
     const ordered = onSortTree.sort((a, b) => b.covers.length - a.covers.length)[0];
     if (ordered) best = ordered;
@@ -614,6 +639,10 @@ function chooseTree(
   }
 
   if (!best) {
+    if (prefixTarget) {
+      const node = rangeNode(view, prefixTarget, null, null, desc);
+      return { access: { ...node, skipNulls: false }, residual: parts, ordered: false, presorted: 1 };
+    }
     if (sortUsable && sort) {
       if (sortUsable.index === null && !desc)
         return { access: { kind: 'CollectionScan', collection }, residual: parts, ordered: true };
@@ -625,13 +654,15 @@ function chooseTree(
   const residual = parts.filter((p) => !best.covers.includes(p));
   let access = best.node;
   let ordered = false;
+  let presorted = 0;
   if (
     access.kind === 'IndexRangeScan' &&
-    sortUsable &&
-    (sortUsable.index?.def.name ?? null) === access.index
+    orderTarget &&
+    (orderTarget.index?.def.name ?? null) === access.index
   ) {
     access = { ...access, reverse: desc };
-    ordered = true;
+    ordered = orderTarget === sortUsable;
+    presorted = ordered ? 0 : 1;
   }
   // A range read for no ORDER BY comes in the index's declared order, as SQLite reads it: an
   // index declared DESC on every column is stored ascending, so it is walked backwards.
@@ -640,7 +671,7 @@ function chooseTree(
     if (view.indexes.find((ix) => ix.def.name === name)?.def.descending)
       access = { ...access, reverse: true };
   }
-  return { access, residual, ordered };
+  return presorted > 0 ? { access, residual, ordered, presorted } : { access, residual, ordered };
 }
 
 /**

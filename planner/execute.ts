@@ -603,7 +603,7 @@ const builders: Builders = {
       const input = build(node.input, env);
       const evals = sortKeyEvals(node.keys, env);
       const keep = limit < 0 ? Infinity : limit + offset;
-      const rows = topN(input, evals, node.keys, keep);
+      const rows = topN(input, evals, node.keys, keep, node.presorted);
       return rows.slice(offset, limit < 0 ? undefined : offset + limit);
     });
   },

@@ -155,7 +155,7 @@ const describe: Describers = {
     `Window [${n.calls.map((c) => c.text).join(', ')}]${n.keepPerPartition ? ` keeping row_number ${n.keepStrict ? '<' : '<='} ${exprText(n.keepPerPartition)} per partition` : ''}`,
   Sort: (n) => `Sort ${keysText(n.keys)}`,
   TopN: (n) =>
-    `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}`,
+    `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}${n.presorted ? ` presorted=${n.presorted}` : ''}`,
   // A join run planned out of its written order names each table once (planner/join-planner.ts).
   Project: (n) =>
     `Project ${n.columns

@@ -387,6 +387,8 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
   let node: PhysicalPlan;
   let ordered = false;
+  // The access path's rows come ordered by this many leading sort keys (AccessChoice.presorted).
+  let presorted = 0;
   const leaf: PhysicalPlan | null = l.values
     ? { kind: 'Values', rows: l.values.rows }
     : l.virtual
@@ -416,7 +418,8 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
     const movesNulls = l.sort?.some((k) => k.nulls) === true;
     const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
-    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null);
+    const topN = l.limit?.limit != null && !l.distinct && accessSort !== null;
+    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null, topN);
     // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
     // values instead of hashing them and scanning (SQLite's plan for it too).
     const probe = choice.access.kind === 'CollectionScan' ? inListAccess(view, semi.terms, catalog) : null;
@@ -450,6 +453,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       node = coveringAccess(view, { ...scan.choice, residual }, l);
       if (scan.resort) node = { kind: 'Sort', input: node, keys: scan.resort };
       ordered = scan.choice.ordered && !movesNulls;
+      presorted = scan.resort ? 0 : (scan.choice.presorted ?? 0);
     }
     if (choice.residual.length > 0)
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
@@ -473,7 +477,14 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const limit = l.limit;
   // TopN only when nothing between the sort and the limit changes the row count.
   if (needSort && l.sort && limit?.limit && !l.distinct) {
-    node = { kind: 'TopN', input: node, keys: l.sort, limit: limit.limit, offset: limit.offset };
+    node = {
+      kind: 'TopN',
+      input: node,
+      keys: l.sort,
+      limit: limit.limit,
+      offset: limit.offset,
+      ...(presorted > 0 && !l.aggregate && !l.window ? { presorted } : {}),
+    };
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     return node;
   }

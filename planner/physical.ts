@@ -187,6 +187,8 @@ export interface TopNPNode {
   readonly keys: readonly SortKey[];
   readonly limit: Expr;
   readonly offset: Expr | null;
+  /** The input arrives ordered by this many leading keys (an index walk): read until past them. */
+  readonly presorted?: number;
 }
 
 export interface ProjectPNode {

@@ -1,6 +1,8 @@
 /**
  * TopN: ORDER BY … LIMIT k kept in a bounded max-heap of k rows (LIMIT plus OFFSET) instead of a
- * full sort; ties keep their arrival order, as the stable full sort would.
+ * full sort; ties keep their arrival order, as the stable full sort would. Input already ordered
+ * by the first `presorted` keys (an index walk) is read only until a row falls behind the worst
+ * row kept on those keys: every later row does too.
  */
 import { compareValues } from '../storage/compare';
 import type { Evaluator, Row } from './compile-expr';
@@ -8,8 +10,13 @@ import type { SortKey } from './logical';
 import { compareUnderKey } from './logical';
 import type { Source } from './source';
 
-function compareByKeys(a: readonly unknown[], b: readonly unknown[], keys: readonly SortKey[]): number {
-  for (let i = 0; i < keys.length; i++) {
+function compareByKeys(
+  a: readonly unknown[],
+  b: readonly unknown[],
+  keys: readonly SortKey[],
+  count = keys.length,
+): number {
+  for (let i = 0; i < count; i++) {
     const k = keys[i];
     const c = k.nulls ? compareUnderKey(k, a[i], b[i], compareValues) : compareValues(a[i], b[i]);
     if (c !== 0) return k.nulls || !k.desc ? c : -c;
@@ -18,7 +25,13 @@ function compareByKeys(a: readonly unknown[], b: readonly unknown[], keys: reado
 }
 
 /** Keep the best `keep` rows in a bounded max-heap; stable among equal keys by arrival order. */
-export function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[], keep: number): Row[] {
+export function topN(
+  input: Source,
+  evals: Evaluator[],
+  keys: readonly SortKey[],
+  keep: number,
+  presorted = 0,
+): Row[] {
   interface Item {
     k: unknown[];
     row: Row;
@@ -52,6 +65,8 @@ export function topN(input: Source, evals: Evaluator[], keys: readonly SortKey[]
     if (heap.length < keep) {
       heap.push(item);
       up(heap.length - 1);
+    } else if (presorted > 0 && compareByKeys(item.k, heap[0].k, keys, presorted) > 0) {
+      break;
     } else if (cmp(item, heap[0]) < 0) {
       heap[0] = item;
       down(0);
