@@ -2,7 +2,8 @@
  * `npm run bench:joins [-- --n 1000000]`: the two-table workload of issue 13 — `customers` (n/10
  * rows) and `orders` (n rows, an index on `customer_id`) — on ModelVault SQL and better-sqlite3
  * in the same process: a point join by customer id, a filtered join with ORDER BY … LIMIT 50, a
- * join + GROUP BY over all orders, an `IN (SELECT …)` semi-join, and the first order per customer
+ * join + GROUP BY over all orders, an `IN (SELECT …)` semi-join, a page of the newest orders with
+ * their customers (keyset: `WHERE o.id < ? ORDER BY o.id DESC LIMIT 20`), and the first order per customer
  * by `row_number() OVER (PARTITION BY customer_id ORDER BY created_at)`. Prints ops/s, the ratio (ModelVault ÷ SQLite, above 1.0 =
  * ModelVault faster) and the plan ModelVault chose for each. Both engines get the same 256 MiB.
  */
@@ -47,6 +48,11 @@ const WORKLOADS: { name: string; sql: string; param: (r: () => number) => unknow
     name: 'IN (SELECT …) semi-join',
     sql: 'SELECT count(*), sum(total) FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE region = ?)',
     param: (r) => [REGIONS[Math.floor(r() * REGIONS.length)]],
+  },
+  {
+    name: 'newest orders with their customers, ORDER BY o.id DESC LIMIT 20',
+    sql: 'SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id < ? ORDER BY o.id DESC LIMIT 20',
+    param: (r) => [1 + Math.floor(r() * N)],
   },
   {
     name: 'row_number() top-1 per customer',

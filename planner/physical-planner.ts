@@ -18,6 +18,7 @@ import { balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { chooseAccess, hintedView, sameColumn } from './access-path';
+import { orderedJoin } from './ordered-join';
 import { sqliteFullScan } from './covering-scan';
 import { vectorShaped } from './vector-expr';
 import { foldedColumn } from './column-aggregate';
@@ -402,7 +403,25 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const semi = semiJoinTerms(l.where, (sub) => planQuery(sub, catalog));
   const semiReads = semi.terms.flatMap((t) => t.reads);
   let semiTerms = semi.terms;
-  if (l.from) {
+  const sortedJoin =
+    l.from &&
+    l.sort &&
+    l.limit?.limit != null &&
+    !l.aggregate &&
+    !l.window &&
+    !l.distinct &&
+    !catalog.naiveJoins &&
+    // Trees keep NULLs smallest: NULLS FIRST/LAST is always sorted.
+    !l.sort.some((k) => k.nulls)
+      ? orderedJoin(l.from, semi.rest, l.sort, joinPlanning(catalog), (view, preds) =>
+          chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, l.sort, true),
+        )
+      : null;
+  if (sortedJoin) {
+    // ORDER BY … LIMIT on the first table of index joins: walked in order (planner/ordered-join.ts).
+    node = sortedJoin;
+    ordered = true;
+  } else if (l.from) {
     // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
     node = planFrom(l.from, 0, conjuncts(semi.rest), joinPlanning(catalog));
   } else if (leaf) {
