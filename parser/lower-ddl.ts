@@ -227,9 +227,13 @@ function findColumn(columns: readonly ColumnDefAst[], name: string): ColumnDefAs
 }
 
 interface PrimaryKey {
-  /** The one primary-key column, or undefined for none or a composite key. */
+  /** The one primary-key column, or undefined for none or a key kept in a unique index. */
   column: ColumnDefAst | undefined;
-  /** The columns of a composite key (two or more), else empty. */
+  /**
+   * The columns of a key kept in a unique index over a hidden rowid, as a SQLite rowid table
+   * keeps it: a composite key, or one column declared COLLATE NOCASE or RTRIM (the primary-key
+   * tree compares BINARY; the index compares under the collation). Else empty.
+   */
   composite: ColumnDefAst[];
 }
 
@@ -255,7 +259,15 @@ function primaryKeyOf(ast: Ast<'createTable'>, sql: string): PrimaryKey {
   const names = declared[0];
   if (names === undefined) return { column: undefined, composite: [] };
   const cols = keyColumns(ast, names, 'PRIMARY KEY', sql);
-  return cols.length === 1 ? { column: cols[0], composite: [] } : { column: undefined, composite: cols };
+  const collated =
+    cols.length === 1 &&
+    !ast.withoutRowid &&
+    cols[0].typeName !== 'INTEGER' &&
+    cols[0].collate !== null &&
+    parseCollation(cols[0].collate) !== 'binary';
+  return cols.length === 1 && !collated
+    ? { column: cols[0], composite: [] }
+    : { column: undefined, composite: cols };
 }
 
 interface UniqueIndexes {
@@ -300,6 +312,9 @@ function uniqueIndexes(ast: Ast<'createTable'>, pk: PrimaryKey, sql: string): Un
   };
   for (const col of ast.columns) {
     if (col === single && col.primaryKey && singleIndexed) n++;
+    // A collated column PRIMARY KEY is kept in its own index (PrimaryKey.composite), made here.
+    if (col.primaryKey && pk.composite.length === 1 && pk.composite[0] === col)
+      add([col], col.primaryKeyConflict ?? ast.primaryKeyConflict, true);
     if (col.unique) add([col], col.uniqueConflict);
   }
   const keyAt = ast.uniquesBeforeKey ?? 0;

@@ -20,6 +20,8 @@ import { NOT_INDEXED } from '../storage/index-exprs';
 import type { Engine } from '../storage/engine';
 import type { CollectionState, IndexState } from '../storage/collection-state';
 import { compareValues } from '../storage/compare';
+import { collatedForm } from '../storage/collation';
+import type { KeyCollation } from '../storage/collation';
 import type { NormalizedForeignKey } from '../storage/schema/foreign-keys';
 import { indexPaths, keyIndexOf } from '../storage/schema/normalize';
 import { IntegrityError, ProgrammingError, SchemaError } from '../src/errors';
@@ -202,17 +204,33 @@ export function parentHas(edge: Edge, values: readonly unknown[]): boolean {
   return key.ix.tree.get(probe) !== undefined;
 }
 
+/**
+ * Per foreign-key column, the collation of the parent key's index (a UNIQUE or PRIMARY KEY column
+ * declared COLLATE NOCASE or RTRIM, NormalizedIndex.collate), or null when every column compares
+ * BINARY: SQLite matches child values with the parent key's collating sequence.
+ */
+function parentCollations(edge: Edge): (KeyCollation | null)[] | null {
+  const key = edge.parentKey;
+  const collate = key?.kind === 'index' ? key.ix.def.collate : undefined;
+  if (!key || key.kind !== 'index' || collate === undefined) return null;
+  const out: (KeyCollation | null)[] = edge.childCols.map(() => null);
+  key.order.forEach((fk, at) => (out[fk] = collate[at] ?? null));
+  return out;
+}
+
 /** Primary keys of the child rows whose columns equal `values` (in foreign-key column order). */
 export function childrenOf(engine: Engine, edge: Edge, values: readonly unknown[]): unknown[] {
   const child = edge.child;
   const found: unknown[] = [];
-  const ci = edge.childIndex;
+  // The child's own index and primary key compare BINARY: under a collated parent key, scan.
+  const collations = parentCollations(edge);
+  const ci = collations ? null : edge.childIndex;
   if (ci) {
     const probe = ci.ix.composite ? ci.order.map((i) => values[i]) : values[ci.order[0]];
     for (const [, pk] of ci.ix.tree.entries({ lo: probe, hi: probe })) found.push(pk);
     return found;
   }
-  if (edge.childCols.length === 1 && edge.childCols[0] === child.compiled.pkColumn) {
+  if (!collations && edge.childCols.length === 1 && edge.childCols[0] === child.compiled.pkColumn) {
     return child.pk.get(values[0]) === undefined ? [] : [values[0]];
   }
   const keys: unknown[] = [];
@@ -224,7 +242,13 @@ export function childrenOf(engine: Engine, edge: Edge, values: readonly unknown[
     let match = true;
     for (let i = 0; i < cols.length && match; i++) {
       const v = row[cols[i]];
-      match = v !== null && v !== undefined && compareValues(v, values[i]) === 0;
+      const c = collations?.[i] ?? null;
+      match =
+        v !== null &&
+        v !== undefined &&
+        (c === null
+          ? compareValues(v, values[i])
+          : compareValues(collatedForm(v, c), collatedForm(values[i], c))) === 0;
     }
     if (match) found.push(pk);
   }

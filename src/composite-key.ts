@@ -26,10 +26,14 @@ export function assignRowid(state: CollectionState, stored: unknown[]): void {
   stored[state.compiled.pkColumn] = existing ?? nextKey(state);
 }
 
-/** `key` (one value per key field, in key order) in stored form; throws ProgrammingError when it is not such an array. */
+/**
+ * `key` (one value per key field, in key order; a single key field's value may be given alone) in
+ * stored form; throws ProgrammingError when it is not such an array.
+ */
 export function canonicalKey(state: CollectionState, key: unknown): unknown[] {
   const def = keyIndexOf(state.meta.schema);
   const paths = def ? indexPaths(def) : [];
+  if (paths.length === 1 && !Array.isArray(key)) key = [key];
   if (!Array.isArray(key) || key.length !== paths.length)
     throw new ProgrammingError(
       `collection ${state.name} has a composite primary key: pass an array of ${paths.length} values (${paths.map((p) => p.join('.')).join(', ')})`,
@@ -48,5 +52,6 @@ export function rowidOf(
 ): unknown {
   if (keyHasNull(key)) return undefined;
   const ix = indexes.find((i) => i.def.name === state.meta.schema.keyIndex);
-  return ix?.tree.get(key);
+  // A one-column key (a collated `name TEXT PRIMARY KEY`) is a plain value in its index.
+  return ix?.tree.get(key.length === 1 ? key[0] : key);
 }

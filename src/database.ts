@@ -364,7 +364,8 @@ export class Database {
     } else {
       // Another handle's transaction is open: read the committed state only.
       const view = engine.committedView().collections.get(name);
-      const rowid = composite ? view && rowidOf(state, view.indexes, composite) : key;
+      // allIndexes: a key index over a collated column is not one query planning reads as a column index.
+      const rowid = composite ? view && rowidOf(state, view.allIndexes, composite) : key;
       const loc = rowid === undefined ? undefined : view?.pk.get(rowid);
       row = loc === undefined ? undefined : rowOfState(state, engine.readRow(loc));
     }

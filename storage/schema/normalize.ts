@@ -625,9 +625,15 @@ export function normalizeCollection(
   if (options.keyIndex !== undefined) {
     // Re-normalizing a stored schema (CREATE INDEX, ADD COLUMN) or SQL's PRIMARY KEY (a, b).
     const key = ni.find((ix) => ix.name === options.keyIndex);
-    if (!key || key.kind !== 'unique' || !isCompositeIndex(key) || pathText(pk) !== HIDDEN_ROWID)
+    // One field only under a collation: the primary-key tree would compare it BINARY.
+    if (
+      !key ||
+      key.kind !== 'unique' ||
+      (!isCompositeIndex(key) && key.collate === undefined) ||
+      pathText(pk) !== HIDDEN_ROWID
+    )
       throw new SchemaError(
-        `${name}: key index '${options.keyIndex}' is not a unique index over several fields`,
+        `${name}: key index '${options.keyIndex}' is not a unique index over several fields or a collated one`,
       );
     if (indexPaths(key).some((p) => fieldAt(nf, p)?.generated !== undefined))
       throw new SchemaError('generated columns cannot be part of the PRIMARY KEY');

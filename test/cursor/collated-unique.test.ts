@@ -113,6 +113,82 @@ test('RTRIM, composite keys, a composite PRIMARY KEY and CREATE UNIQUE INDEX, as
   ]);
 });
 
+test('a one-column PRIMARY KEY declared COLLATE NOCASE or RTRIM: a hidden rowid and the key’s index, as SQLite', () => {
+  agreeAll([
+    'CREATE TABLE tags (name TEXT PRIMARY KEY COLLATE NOCASE, n INT)',
+    "INSERT INTO tags VALUES ('Red', 1), ('blue', 2)",
+    "INSERT INTO tags VALUES ('RED', 3)",
+    "INSERT OR REPLACE INTO tags VALUES ('BLUE', 4)",
+    "INSERT INTO tags VALUES ('green', 5) ON CONFLICT(name) DO UPDATE SET n = n + 100",
+    "INSERT INTO tags VALUES ('GREEN', 6) ON CONFLICT(name) DO UPDATE SET n = n + 100",
+    'SELECT rowid, * FROM tags ORDER BY rowid',
+    "SELECT * FROM tags WHERE name = 'rEd'",
+    'PRAGMA table_info(tags)',
+    'PRAGMA index_list(tags)',
+    'PRAGMA index_xinfo(sqlite_autoindex_tags_1)',
+    'CREATE TABLE t2 (a TEXT COLLATE RTRIM, b INT, PRIMARY KEY (a))',
+    "INSERT INTO t2 VALUES ('x', 1)",
+    "INSERT INTO t2 VALUES ('x  ', 2)",
+    'INSERT INTO t2 VALUES (NULL, 3), (NULL, 4)',
+    'SELECT rowid, * FROM t2 ORDER BY rowid',
+    'CREATE TABLE t4 (a TEXT COLLATE NOCASE PRIMARY KEY ON CONFLICT REPLACE, b INT)',
+    "INSERT INTO t4 VALUES ('a', 1), ('A', 2)",
+    'SELECT * FROM t4',
+    // Foreign keys match child values under the parent key's collation.
+    'PRAGMA foreign_keys = ON',
+    'CREATE TABLE child (t TEXT REFERENCES tags)',
+    'CREATE TABLE kid (t TEXT REFERENCES tags ON DELETE CASCADE ON UPDATE CASCADE)',
+    "INSERT INTO child VALUES ('RED')",
+    "INSERT INTO child VALUES ('purple')",
+    "INSERT INTO kid VALUES ('GREEN'), ('green '), ('Green')",
+    "UPDATE tags SET name = 'Crimson' WHERE name = 'red'",
+    "DELETE FROM tags WHERE name = 'RED'",
+    "UPDATE tags SET name = 'Lime' WHERE name = 'green'",
+    'SELECT * FROM kid ORDER BY rowid',
+    "DELETE FROM tags WHERE name = 'LIME'",
+    'SELECT * FROM kid ORDER BY rowid',
+    'SELECT rowid, * FROM tags ORDER BY rowid',
+    'ALTER TABLE tags RENAME COLUMN name TO label',
+    "INSERT INTO tags (label, n) VALUES ('BLUE', 9)",
+    'PRAGMA integrity_check',
+  ]);
+});
+
+test('the typed API finds a collated key’s row by any spelling, inside another handle’s transaction too', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-collated-key-'));
+  const file = path.join(dir, 'db.modelvault');
+  try {
+    const sql = connect(file, { autocommit: true });
+    sql.execute('CREATE TABLE tags (name TEXT PRIMARY KEY COLLATE NOCASE, n INT)');
+    sql.execute('CREATE TABLE pairs (a TEXT COLLATE NOCASE, b INT, v TEXT, PRIMARY KEY (a, b))');
+    sql.execute("INSERT INTO tags VALUES ('Red', 1)");
+    sql.execute("INSERT INTO pairs VALUES ('Key', 1, 'one')");
+    sql.close();
+    const one = Database.open(file);
+    const two = Database.open(file);
+    try {
+      expect(one.get('tags', 'RED')).toMatchObject({ name: 'Red', n: 1 });
+      expect(one.get('tags', ['red'])).toMatchObject({ name: 'Red' });
+      expect(one.get('pairs', ['KEY', 1])).toMatchObject({ v: 'one' });
+      two.transaction(() => {
+        two.insert('tags', { name: 'blue', n: 2 });
+        // `one` reads the committed state while `two`'s transaction is open.
+        expect(one.get('tags', 'rED')).toMatchObject({ name: 'Red' });
+        expect(one.get('pairs', ['kEy', 1])).toMatchObject({ v: 'one' });
+        expect(one.get('tags', 'BLUE')).toBeNull();
+      });
+      expect(one.get('tags', 'BLUE')).toMatchObject({ name: 'blue' });
+      expect(one.delete('tags', 'red')).toBe(true);
+      expect(one.get('tags', 'Red')).toBeNull();
+    } finally {
+      one.close();
+      two.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('an equality under the index’s collation is a lookup in it; other comparisons are not', () => {
   const { run, mv, close } = pair();
   try {

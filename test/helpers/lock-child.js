@@ -9,8 +9,8 @@
 //                               "won <file>", close; otherwise print "lost <file> <code>"
 //   writer <file> <maxRows>     commit transactions of 1..maxRows rows forever, print "C <n>" after each
 //   cycle <file> <link> <n> <k> n times: open <file> or its hard link <link> for writing (waiting
-//                               for the lock), create <file>.inside exclusively (a second writer at
-//                               the same time fails there: "OVERLAP"), insert row k*100000+i, remove
+//                               for the lock), create <file>.inside exclusively, by a hard link (a
+//                               second writer at the same time fails there: "OVERLAP"), insert row k*100000+i, remove
 //                               the marker, close; print "done <n>" (or the first error)
 'use strict';
 const { openItems } = require('./items.js');
@@ -139,17 +139,29 @@ if (mode === 'hold') {
   const fs = require('node:fs');
   const [link, n, k] = [arg, Number(arg2), Number(process.argv[6])];
   const marker = `${file}.inside`;
+  // The marker is made by linking a file that already holds this pid: it never exists empty. (A
+  // marker written in place was empty when its writer was killed between creating and writing
+  // it, which the next writer could not tell from a live one that had not written yet.)
+  const mine = `${marker}.${process.pid}`;
+  fs.writeFileSync(mine, String(process.pid));
   let i = 0;
   try {
     for (; i < n; i++) {
       const db = openItems((i + k) % 2 === 0 ? file : link, { busyTimeoutMs: 20000 });
       for (;;) {
         try {
-          fs.writeFileSync(marker, String(process.pid), { flag: 'wx' });
+          fs.linkSync(mine, marker);
           break;
         } catch (err) {
+          if (err.code !== 'EEXIST') throw err;
           // A writer killed inside leaves its marker: only a living one's means two writers.
-          const owner = Number(fs.readFileSync(marker, 'utf8'));
+          let owner;
+          try {
+            owner = Number(fs.readFileSync(marker, 'utf8'));
+          } catch (readErr) {
+            if (readErr.code === 'ENOENT') continue;
+            throw readErr;
+          }
           let alive = true;
           try {
             process.kill(owner, 0);
@@ -167,6 +179,7 @@ if (mode === 'hold') {
       fs.unlinkSync(marker);
       db.close();
     }
+    fs.rmSync(mine, { force: true });
     process.stdout.write(`done ${i}\n`);
   } catch (err) {
     process.stdout.write(`error ${i} ${err.constructor.name} ${err.code} ${err.message}\n`);

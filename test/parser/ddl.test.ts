@@ -286,7 +286,7 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a INT, a TEXT)', SchemaError, 'duplicate column name: a'],
     ['CREATE TABLE t (__rowid INT)', SchemaError, 'reserved'],
     [
-      'CREATE TABLE t (a TEXT COLLATE NOCASE PRIMARY KEY)',
+      'CREATE TABLE t (a TEXT COLLATE NOCASE PRIMARY KEY) WITHOUT ROWID',
       NotSupportedError,
       'COLLATE NOCASE on a PRIMARY KEY column',
     ],
@@ -306,7 +306,7 @@ describe('CREATE TABLE', () => {
     ['CREATE TABLE t (a INT REFERENCES u (id, x))', SchemaError, 'should reference only one column'],
     ['CREATE TABLE t (a INT, FOREIGN KEY (b) REFERENCES u (id))', SchemaError, 'unknown column "b"'],
     [
-      'CREATE TABLE t (a TEXT PRIMARY KEY COLLATE NOCASE)',
+      'CREATE TABLE t (a INTEGER PRIMARY KEY COLLATE NOCASE)',
       NotSupportedError,
       'COLLATE NOCASE on a PRIMARY KEY',
     ],

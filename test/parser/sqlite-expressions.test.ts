@@ -377,7 +377,10 @@ describe('dynamic typing in expressions', () => {
 describe('refused constructs keep naming themselves', () => {
   test.each([
     ["SELECT 'a' REGEXP 'a'", 'REGEXP'],
-    ['CREATE TABLE c (a TEXT PRIMARY KEY COLLATE NOCASE)', 'COLLATE NOCASE on a PRIMARY KEY column'],
+    [
+      'CREATE TABLE c (a TEXT PRIMARY KEY COLLATE NOCASE) WITHOUT ROWID',
+      'COLLATE NOCASE on a PRIMARY KEY column',
+    ],
   ])('%s', (sql, what) => {
     expect(() => conn.execute(sql)).toThrow(NotSupportedError);
     expect(() => conn.execute(sql)).toThrow(what);
