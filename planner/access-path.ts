@@ -486,6 +486,35 @@ function compositeOrder(
   return { desc: reverse ?? false };
 }
 
+/**
+ * The composite index whose leading columns, walked forwards or backwards, give the longest
+ * leading part of `sort` (at least `min` terms, fewer than all: compositeOrder takes whole
+ * orders), for a TopN over its walk (AccessChoice.presorted); null when none gives `min`.
+ */
+function compositePrefixOrder(
+  view: CollectionView,
+  sort: readonly SortKey[],
+  min: number,
+): { ix: IndexView; desc: boolean; count: number } | null {
+  let best: { ix: IndexView; desc: boolean; count: number } | null = null;
+  for (const ix of [...view.indexes].reverse()) {
+    if (!ix.composite) continue;
+    let count = 0;
+    let reverse: boolean | null = null;
+    for (const k of sort) {
+      if (count >= ix.columns.length || k.expr.kind !== 'column' || k.expr.collation) break;
+      if (!columnIs(k.expr, ix, count)) break;
+      const walkBack = k.desc !== (ix.desc?.[count] === true);
+      if (reverse !== null && walkBack !== reverse) break;
+      reverse = walkBack;
+      count++;
+    }
+    if (count >= min && count < sort.length && (!best || count > best.count))
+      best = { ix, desc: reverse ?? false, count };
+  }
+  return best;
+}
+
 /** A table as one FROM source sees it: an index hint narrows the indexes it may use. */
 export type HintedView = CollectionView & { readonly hint?: IndexHint };
 
@@ -639,6 +668,13 @@ function chooseTree(
   }
 
   if (!best) {
+    // A composite index giving two or more leading terms beats a single-column one giving one.
+    const partial =
+      topN && sort && !sortUsable ? compositePrefixOrder(view, sort, prefixTarget ? 2 : 1) : null;
+    if (partial) {
+      const access = wholeIndexWalk(view, partial.ix, partial.desc);
+      return { access, residual: parts, ordered: false, presorted: partial.count };
+    }
     if (prefixTarget) {
       const node = rangeNode(view, prefixTarget, null, null, desc);
       return { access: { ...node, skipNulls: false }, residual: parts, ordered: false, presorted: 1 };

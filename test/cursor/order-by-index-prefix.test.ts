@@ -152,3 +152,75 @@ test('property: random tables, indexes and total orders agree with SQLite', () =
   }
   expect(queries).toBe(800);
 });
+
+test('a composite index giving the leading terms: TopN presorted by as many, agreeing with SQLite', () => {
+  const mv = connect(':memory:', { autocommit: true });
+  const lite = new BetterSqlite3(':memory:');
+  try {
+    for (const sql of [
+      'CREATE TABLE people (id INTEGER PRIMARY KEY, last TEXT, first TEXT, age INT)',
+      'CREATE INDEX people_name ON people (last, first)',
+    ]) {
+      mv.execute(sql);
+      lite.exec(sql);
+    }
+    const rows = Array.from({ length: 3000 }, (_, i) => [i + 1, `L${i % 150}`, `F${i % 37}`, i % 90]);
+    mv.cursor().executeMany('INSERT INTO people VALUES (?, ?, ?, ?)', rows);
+    const ins = lite.prepare('INSERT INTO people VALUES (?, ?, ?, ?)');
+    for (const r of rows) ins.run(r);
+    const sql = 'SELECT * FROM people ORDER BY last, first, age, id LIMIT 20';
+    expect(plan(mv, sql)).toMatch(
+      /TopN .* presorted=2\n\s+IndexRangeScan people using people_name \(last, first\) range=\[full\]/,
+    );
+    expect(plan(mv, 'SELECT * FROM people ORDER BY last DESC, age, id LIMIT 20')).toMatch(/presorted=1/);
+    const cur = mv.cursor().execute(sql);
+    expect((cur.fetchAll() as unknown[][]).map(normRow)).toEqual(
+      (lite.prepare(sql).raw(true).all() as unknown[][]).map(normRow),
+    );
+    expect(cur.executionStats?.rowsRead).toBeLessThan(60);
+  } finally {
+    mv.close();
+    lite.close();
+  }
+
+  const next = seeded(20261209);
+  const pick = <T>(xs: readonly T[]): T => xs[next(xs.length)];
+  let queries = 0;
+  for (let run = 0; run < 25; run++) {
+    const db = connect(':memory:', { autocommit: true });
+    const peer = new BetterSqlite3(':memory:');
+    try {
+      const ddl = [
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b TEXT, c INT, d REAL)',
+        pick([
+          'CREATE INDEX i1 ON t (a, b)',
+          'CREATE INDEX i1 ON t (a, b DESC)',
+          'CREATE INDEX i1 ON t (a, b, c)',
+          'CREATE INDEX i1 ON t (a DESC, b DESC)',
+        ]),
+      ];
+      for (let i = 1; i <= 1 + next(70); i++)
+        ddl.push(
+          `INSERT INTO t VALUES (${i}, ${next(10) === 0 ? 'NULL' : next(5)}, ${next(10) === 0 ? 'NULL' : `'${pick(['x', 'y', 'z'])}'`}, ${next(6)}, ${next(50) / 10})`,
+        );
+      for (const s of ddl) {
+        db.execute(s);
+        peer.exec(s);
+      }
+      for (let q = 0; q < 20; q++) {
+        const rest = pick([['b', 'c'], ['b', 'd'], ['c'], ['b']]);
+        const order = ['a', ...rest].map((x) => x + pick(['', ' DESC'])).join(', ');
+        const s = `SELECT * FROM t ORDER BY ${order}, id${pick(['', ' DESC'])}${pick([' LIMIT 5', ' LIMIT 3 OFFSET 2', ' LIMIT 12 OFFSET 4'])}`;
+        expect({ s, rows: (db.cursor().execute(s).fetchAll() as unknown[][]).map(normRow) }).toEqual({
+          s,
+          rows: (peer.prepare(s).raw(true).all() as unknown[][]).map(normRow),
+        });
+        queries++;
+      }
+    } finally {
+      db.close();
+      peer.close();
+    }
+  }
+  expect(queries).toBe(500);
+});
