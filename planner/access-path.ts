@@ -499,20 +499,42 @@ function compositePrefixOrder(
   let best: { ix: IndexView; desc: boolean; count: number } | null = null;
   for (const ix of [...view.indexes].reverse()) {
     if (!ix.composite) continue;
-    let count = 0;
-    let reverse: boolean | null = null;
-    for (const k of sort) {
-      if (count >= ix.columns.length || k.expr.kind !== 'column' || k.expr.collation) break;
-      if (!columnIs(k.expr, ix, count)) break;
-      const walkBack = k.desc !== (ix.desc?.[count] === true);
-      if (reverse !== null && walkBack !== reverse) break;
-      reverse = walkBack;
-      count++;
-    }
-    if (count >= min && count < sort.length && (!best || count > best.count))
-      best = { ix, desc: reverse ?? false, count };
+    const { desc, count } = leadingOrder(ix, 0, sort);
+    if (count >= min && count < sort.length && (!best || count > best.count)) best = { ix, desc, count };
   }
   return best;
+}
+
+/**
+ * How many leading terms of `sort` a walk of composite index `ix` gives, its first `fixed`
+ * columns held by equalities (a term on one of those is given, in either direction), and whether
+ * the walk goes backwards.
+ */
+function leadingOrder(
+  ix: IndexView,
+  fixed: number,
+  sort: readonly SortKey[],
+): { desc: boolean; count: number } {
+  let j = fixed;
+  let count = 0;
+  let reverse: boolean | null = null;
+  for (const k of sort) {
+    const e = k.expr;
+    if (e.kind !== 'column' || e.collation) break;
+    let i = -1;
+    for (let c = 0; c < ix.columns.length; c++) if (columnIs(e, ix, c)) i = c;
+    if (i >= 0 && i < fixed) {
+      count++;
+      continue;
+    }
+    if (i < 0 || i !== j) break;
+    const walkBack = k.desc !== (ix.desc?.[i] === true);
+    if (reverse !== null && walkBack !== reverse) break;
+    reverse = walkBack;
+    j++;
+    count++;
+  }
+  return { desc: reverse ?? false, count };
 }
 
 /** A table as one FROM source sees it: an index hint narrows the indexes it may use. */
@@ -630,10 +652,13 @@ function chooseTree(
     const node = best.node;
     const ix = view.indexes.find((i) => i.def.name === node.index);
     const order = ix ? compositeOrder(view, ix, node.prefix?.length ?? 0, sort) : null;
-    if (order) {
-      const residual = parts.filter((p) => !best.covers.includes(p));
-      return { access: { ...node, reverse: order.desc }, residual, ordered: true };
-    }
+    const residual = parts.filter((p) => !best.covers.includes(p));
+    if (order) return { access: { ...node, reverse: order.desc }, residual, ordered: true };
+    // Else the leading terms it gives make a TopN over it stop early (`WHERE author = ? ORDER BY
+    // created DESC, score LIMIT 20` over (author, created)).
+    const lead = ix && topN ? leadingOrder(ix, node.prefix?.length ?? 0, sort) : null;
+    if (lead && lead.count > 0 && lead.count < sort.length)
+      return { access: { ...node, reverse: lead.desc }, residual, ordered: false, presorted: lead.count };
   }
   // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the
   // sort. Of the indexes giving the order (a single-column one included), SQLite walks the

@@ -153,7 +153,7 @@ test('property: random tables, indexes and total orders agree with SQLite', () =
   expect(queries).toBe(800);
 });
 
-test('a composite index giving the leading terms: TopN presorted by as many, agreeing with SQLite', () => {
+test('a composite index giving the leading terms (after its equality prefix): TopN presorted by as many, agreeing with SQLite', () => {
   const mv = connect(':memory:', { autocommit: true });
   const lite = new BetterSqlite3(':memory:');
   try {
@@ -173,6 +173,16 @@ test('a composite index giving the leading terms: TopN presorted by as many, agr
       /TopN .* presorted=2\n\s+IndexRangeScan people using people_name \(last, first\) range=\[full\]/,
     );
     expect(plan(mv, 'SELECT * FROM people ORDER BY last DESC, age, id LIMIT 20')).toMatch(/presorted=1/);
+    // Under an equality on the leading column, the next one orders the walk.
+    const own = "SELECT * FROM people WHERE last = 'L7' ORDER BY first DESC, age, id LIMIT 5";
+    expect(plan(mv, own)).toMatch(
+      /TopN .* presorted=1\n\s+IndexRangeScan people using people_name .*\(last='L7'\) reverse/,
+    );
+    const mine = mv.cursor().execute(own);
+    expect((mine.fetchAll() as unknown[][]).map(normRow)).toEqual(
+      (lite.prepare(own).raw(true).all() as unknown[][]).map(normRow),
+    );
+    expect(mine.executionStats?.rowsRead).toBeLessThan(10);
     const cur = mv.cursor().execute(sql);
     expect((cur.fetchAll() as unknown[][]).map(normRow)).toEqual(
       (lite.prepare(sql).raw(true).all() as unknown[][]).map(normRow),
@@ -210,7 +220,8 @@ test('a composite index giving the leading terms: TopN presorted by as many, agr
       for (let q = 0; q < 20; q++) {
         const rest = pick([['b', 'c'], ['b', 'd'], ['c'], ['b']]);
         const order = ['a', ...rest].map((x) => x + pick(['', ' DESC'])).join(', ');
-        const s = `SELECT * FROM t ORDER BY ${order}, id${pick(['', ' DESC'])}${pick([' LIMIT 5', ' LIMIT 3 OFFSET 2', ' LIMIT 12 OFFSET 4'])}`;
+        const where = pick(['', '', ' WHERE a = 2', " WHERE a = 1 AND b > 'x'", ' WHERE a > 1']);
+        const s = `SELECT * FROM t${where} ORDER BY ${order}, id${pick(['', ' DESC'])}${pick([' LIMIT 5', ' LIMIT 3 OFFSET 2', ' LIMIT 12 OFFSET 4'])}`;
         expect({ s, rows: (db.cursor().execute(s).fetchAll() as unknown[][]).map(normRow) }).toEqual({
           s,
           rows: (peer.prepare(s).raw(true).all() as unknown[][]).map(normRow),
