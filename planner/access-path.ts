@@ -15,13 +15,14 @@
  */
 import type { CollectionView, IndexView } from '../storage/collection-state';
 import type { ColumnExpr, Expr } from './expr';
-import { E, conjuncts, isConstant } from './expr';
+import { E, balancedTree, conjuncts, isConstant } from './expr';
 import type { IndexHint, SortKey } from './logical';
 import type {
   AccessNode,
   Bound,
   IndexLookupNode,
   IndexRangeScanNode,
+  PhysicalPlan,
   PrefixKey,
   PrimaryKeyLookupNode,
 } from './physical';
@@ -460,30 +461,18 @@ function compositeOrder(
   fixed: number,
   sort: readonly SortKey[],
 ): { desc: boolean } | null {
-  let j = fixed;
-  let reverse: boolean | null = null;
-  const pk = view.compiled.pkColumn;
-  const direction = (i: number): boolean => ix.desc?.[i] === true;
-  for (const k of sort) {
-    const e = k.expr;
-    if (e.kind !== 'column' || e.collation) return null;
-    let i = -1;
-    for (let c = 0; c < ix.columns.length; c++) if (columnIs(e, ix, c)) i = c;
-    if (i >= 0 && i < fixed) continue;
-    if (i === j) {
-      const walkBack = k.desc !== direction(i);
-      if (reverse !== null && walkBack !== reverse) return null;
-      reverse = walkBack;
-      j++;
-      continue;
-    }
-    if (j === ix.columns.length && sameColumn(e, pk, [])) {
-      if (reverse !== null && k.desc !== reverse) return null;
-      return { desc: k.desc };
-    }
+  const lead = leadingOrder(ix, fixed, sort);
+  if (lead.count === sort.length) return { desc: lead.reverse ?? false };
+  const k = sort[lead.count];
+  if (
+    lead.next !== ix.columns.length ||
+    k.expr.kind !== 'column' ||
+    k.expr.collation ||
+    !sameColumn(k.expr, view.compiled.pkColumn, [])
+  )
     return null;
-  }
-  return { desc: reverse ?? false };
+  if (lead.reverse !== null && k.desc !== lead.reverse) return null;
+  return { desc: k.desc };
 }
 
 /**
@@ -499,23 +488,24 @@ function compositePrefixOrder(
   let best: { ix: IndexView; desc: boolean; count: number } | null = null;
   for (const ix of [...view.indexes].reverse()) {
     if (!ix.composite) continue;
-    const { desc, count } = leadingOrder(ix, 0, sort);
-    if (count >= min && count < sort.length && (!best || count > best.count)) best = { ix, desc, count };
+    const { reverse, count } = leadingOrder(ix, 0, sort);
+    if (count >= min && count < sort.length && (!best || count > best.count))
+      best = { ix, desc: reverse ?? false, count };
   }
   return best;
 }
 
 /**
  * How many leading terms of `sort` a walk of composite index `ix` gives, its first `fixed`
- * columns held by equalities (a term on one of those is given, in either direction), and whether
- * the walk goes backwards.
+ * columns held by equalities (a term on one of those is given, in either direction); whether the
+ * walk goes backwards (null: no term decided it) and the index column after the terms given.
  */
 function leadingOrder(
   ix: IndexView,
   fixed: number,
   sort: readonly SortKey[],
-): { desc: boolean; count: number } {
-  let j = fixed;
+): { reverse: boolean | null; count: number; next: number } {
+  let next = fixed;
   let count = 0;
   let reverse: boolean | null = null;
   for (const k of sort) {
@@ -527,14 +517,14 @@ function leadingOrder(
       count++;
       continue;
     }
-    if (i < 0 || i !== j) break;
+    if (i < 0 || i !== next) break;
     const walkBack = k.desc !== (ix.desc?.[i] === true);
     if (reverse !== null && walkBack !== reverse) break;
     reverse = walkBack;
-    j++;
+    next++;
     count++;
   }
-  return { desc: reverse ?? false, count };
+  return { reverse, count, next };
 }
 
 /** A table as one FROM source sees it: an index hint narrows the indexes it may use. */
@@ -560,6 +550,13 @@ export interface AccessChoice {
    * `ORDER BY a, b … LIMIT n`): a TopN over it stops once past the rows it keeps.
    */
   presorted?: number;
+}
+
+/** A choice as a plan: its access path, under a Filter of the residual terms when there are any. */
+export function accessPlan(choice: AccessChoice): PhysicalPlan {
+  return choice.residual.length > 0
+    ? { kind: 'Filter', input: choice.access, predicate: balancedTree(choice.residual, 'and') }
+    : choice.access;
 }
 
 export function chooseAccess(
@@ -658,7 +655,12 @@ function chooseTree(
     // created DESC, score LIMIT 20` over (author, created)).
     const lead = ix && topN ? leadingOrder(ix, node.prefix?.length ?? 0, sort) : null;
     if (lead && lead.count > 0 && lead.count < sort.length)
-      return { access: { ...node, reverse: lead.desc }, residual, ordered: false, presorted: lead.count };
+      return {
+        access: { ...node, reverse: lead.reverse ?? false },
+        residual,
+        ordered: false,
+        presorted: lead.count,
+      };
   }
   // No access path, or only a full walk: a composite index in the ORDER BY's order replaces the
   // sort. Of the indexes giving the order (a single-column one included), SQLite walks the

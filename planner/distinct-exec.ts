@@ -32,12 +32,12 @@ export function distinctSource(
   const width = node.width;
   // With a width, the values past it are sort keys carried along (planner/physical-planner.ts
   // distinctThenSort): not part of what makes a row distinct.
+  const folded = (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v));
   const fold =
     width !== undefined
-      ? (row: Row): Row =>
-          row.slice(0, width).map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
+      ? (row: Row): Row => folded(row.slice(0, width))
       : collations.some((c) => c !== undefined)
-        ? (row: Row): Row => row.map((v, i) => (collations[i] ? collationKey(v, collations[i]) : v))
+        ? folded
         : (row: Row): Row => row;
   const seen = new Set<string>();
   let bytes = 0;

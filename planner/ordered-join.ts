@@ -8,12 +8,13 @@
  * join planner's own choice (planner/join-planner.ts) sorts every joined row instead.
  */
 import type { Expr } from './expr';
-import { balancedTree, conjuncts } from './expr';
+import { conjuncts } from './expr';
 import type { LogicalPlan, SortKey } from './logical';
 import type { PhysicalPlan } from './physical';
 import type { JoinPlanning } from './join-planner';
 import { planFrom } from './join-planner';
 import { within } from './join-terms';
+import { accessPlan } from './access-path';
 import type { AccessChoice } from './access-path';
 
 type Join = Extract<LogicalPlan, { kind: 'join' }>;
@@ -66,9 +67,7 @@ export function orderedJoin(
       if (view.meta.schema.name !== firstName) return ctx.access(view, local);
       const choice = access(view, local);
       ordered = choice.ordered;
-      return choice.residual.length > 0
-        ? { kind: 'Filter', input: choice.access, predicate: balancedTree(choice.residual, 'and') }
-        : choice.access;
+      return accessPlan(choice);
     },
   });
   return ordered && lookupsAll(node) ? node : null;

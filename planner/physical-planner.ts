@@ -17,7 +17,7 @@ import { exprCollation } from './sql-text';
 import { balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
-import { chooseAccess, hintedView, sameColumn } from './access-path';
+import { accessPlan, chooseAccess, hintedView, sameColumn } from './access-path';
 import { orderedJoin } from './ordered-join';
 import { sqliteFullScan } from './covering-scan';
 import { vectorShaped } from './vector-expr';
@@ -290,13 +290,8 @@ function joinPlanning(catalog: Catalog): JoinPlanning {
       return view && hintedView(view, hint);
     },
     naive: catalog.naiveJoins === true,
-    access(view, preds) {
-      const choice = chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, null, false);
-      const node: PhysicalPlan = choice.access;
-      return choice.residual.length > 0
-        ? { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') }
-        : node;
-    },
+    access: (view, preds) =>
+      accessPlan(chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, null, false)),
     query: (plan) => planQuery(plan, catalog),
     stats: (table) => catalog.stats?.(table),
   };
