@@ -478,7 +478,7 @@ function compositeOrder(
 /**
  * The composite index whose leading columns, walked forwards or backwards, give the longest
  * leading part of `sort` (at least `min` terms, fewer than all: compositeOrder takes whole
- * orders), for a TopN over its walk (AccessChoice.presorted); null when none gives `min`.
+ * orders), for a TopN or Sort over its walk (AccessChoice.presorted); null when none gives `min`.
  */
 function compositePrefixOrder(
   view: CollectionView,
@@ -546,8 +546,9 @@ export interface AccessChoice {
   /** The access path yields rows already ordered by this sort (no Sort needed). */
   ordered: boolean;
   /**
-   * Not `ordered`, but ordered by the sort's first key (an index on it alone, walked for
-   * `ORDER BY a, b … LIMIT n`): a TopN over it stops once past the rows it keeps.
+   * Not `ordered`, but ordered by this many leading sort keys (an index giving them, walked for
+   * `ORDER BY a, b`): a TopN over it stops once past the rows it keeps, a Sort sorts each run of
+   * equal leading keys by the rest (planner/presorted-sort.ts).
    */
   presorted?: number;
 }
@@ -564,10 +565,13 @@ export function chooseAccess(
   where: Expr | null,
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
-  /** The query ends in a TopN, which can use input ordered by its first key only (AccessChoice.presorted). */
-  topN = false,
+  /**
+   * The query's TopN or Sort can use input ordered by its leading keys only (AccessChoice.presorted):
+   * it then reads an index giving them, as SQLite does, and sorts each run of ties by the rest.
+   */
+  partialOrder = false,
 ): AccessChoice {
-  const choice = chooseTree(view, where, sort, hasLimit, topN);
+  const choice = chooseTree(view, where, sort, hasLimit, partialOrder);
   return { ...choice, access: declaredTies(view, choice.access, sort) };
 }
 
@@ -596,7 +600,7 @@ function chooseTree(
   where: Expr | null,
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
-  topN: boolean,
+  partialOrder: boolean,
 ): AccessChoice {
   const parts = conjuncts(where);
   const forced = view.hint?.kind === 'indexedBy' ? view.indexes[0] : undefined;
@@ -627,10 +631,13 @@ function chooseTree(
       ? sortTarget
       : null;
   const desc = sort?.[0]?.desc === true;
-  // `ORDER BY a, b … LIMIT n` with an index on a alone: walked in a's order, the first n rows are
-  // known once a passes the n-th one's (SQLite's "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY").
+  // `ORDER BY a, b` with an index on a alone: walked in a's order, each run of equal a is sorted
+  // by b on its own, and under a LIMIT n the first n rows are known once a passes the n-th one's
+  // (SQLite's "USE TEMP B-TREE FOR LAST TERM / RIGHT PART OF ORDER BY").
   const prefixTarget =
-    topN && sortUsable === null && sortTarget?.index && !sortTarget.index.composite ? sortTarget : null;
+    partialOrder && sortUsable === null && sortTarget?.index && !sortTarget.index.composite
+      ? sortTarget
+      : null;
 
   // With ORDER BY ... LIMIT and a range on the sort key, walking that range in order stops after
   // LIMIT matches; that beats a non-unique lookup or another range that must read every match and
@@ -651,9 +658,9 @@ function chooseTree(
     const order = ix ? compositeOrder(view, ix, node.prefix?.length ?? 0, sort) : null;
     const residual = parts.filter((p) => !best.covers.includes(p));
     if (order) return { access: { ...node, reverse: order.desc }, residual, ordered: true };
-    // Else the leading terms it gives make a TopN over it stop early (`WHERE author = ? ORDER BY
-    // created DESC, score LIMIT 20` over (author, created)).
-    const lead = ix && topN ? leadingOrder(ix, node.prefix?.length ?? 0, sort) : null;
+    // Else the leading terms it gives leave only runs of ties to sort, and make a TopN over it
+    // stop early (`WHERE author = ? ORDER BY created DESC, score LIMIT 20` over (author, created)).
+    const lead = ix && partialOrder ? leadingOrder(ix, node.prefix?.length ?? 0, sort) : null;
     if (lead && lead.count > 0 && lead.count < sort.length)
       return {
         access: { ...node, reverse: lead.reverse ?? false },
@@ -697,7 +704,7 @@ function chooseTree(
   if (!best) {
     // A composite index giving two or more leading terms beats a single-column one giving one.
     const partial =
-      topN && sort && !sortUsable ? compositePrefixOrder(view, sort, prefixTarget ? 2 : 1) : null;
+      partialOrder && sort && !sortUsable ? compositePrefixOrder(view, sort, prefixTarget ? 2 : 1) : null;
     if (partial) {
       const access = wholeIndexWalk(view, partial.ix, partial.desc);
       return { access, residual: parts, ordered: false, presorted: partial.count };
@@ -728,8 +735,9 @@ function chooseTree(
     presorted = ordered ? 0 : 1;
   }
   // A range read for no ORDER BY comes in the index's declared order, as SQLite reads it: an
-  // index declared DESC on every column is stored ascending, so it is walked backwards.
-  if (!ordered && access.kind === 'IndexRangeScan' && access.index !== null) {
+  // index declared DESC on every column is stored ascending, so it is walked backwards (not a
+  // walk giving the leading ORDER BY terms: its direction is theirs).
+  if (!ordered && presorted === 0 && access.kind === 'IndexRangeScan' && access.index !== null) {
     const name = access.index;
     if (view.indexes.find((ix) => ix.def.name === name)?.def.descending)
       access = { ...access, reverse: true };

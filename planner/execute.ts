@@ -34,6 +34,7 @@ import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
 import { truth } from './sql-values';
 import { sortSource } from './sort';
+import { presortedSource } from './presorted-sort';
 import { virtualRows } from './introspect/rows';
 import { hashJoinSource, indexNestedLoopJoinSource, nestedLoopJoinSource } from './join-exec';
 import { semiJoinSource } from './semi-join-exec';
@@ -586,12 +587,15 @@ const builders: Builders = {
   Sort(node, env) {
     let sorted: Source | null = null;
     return source(() => {
-      sorted ??= sortSource(
-        build(node.input, env),
-        sortKeyEvals(node.keys, env),
-        node.keys,
-        env.sortBudgetBytes,
-      );
+      sorted ??= node.presorted
+        ? presortedSource(
+            build(node.input, env),
+            sortKeyEvals(node.keys, env),
+            node.keys,
+            node.presorted,
+            env.sortBudgetBytes,
+          )
+        : sortSource(build(node.input, env), sortKeyEvals(node.keys, env), node.keys, env.sortBudgetBytes);
       return sorted.next();
     });
   },

@@ -153,7 +153,7 @@ const describe: Describers = {
     `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]`,
   Window: (n) =>
     `Window [${n.calls.map((c) => c.text).join(', ')}]${n.keepPerPartition ? ` keeping row_number ${n.keepStrict ? '<' : '<='} ${exprText(n.keepPerPartition)} per partition` : ''}`,
-  Sort: (n) => `Sort ${keysText(n.keys)}`,
+  Sort: (n) => `Sort ${keysText(n.keys)}${n.presorted ? ` presorted=${n.presorted}` : ''}`,
   TopN: (n) =>
     `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}${n.presorted ? ` presorted=${n.presorted}` : ''}`,
   // A join run planned out of its written order names each table once (planner/join-planner.ts).

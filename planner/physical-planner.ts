@@ -432,8 +432,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
     const movesNulls = l.sort?.some((k) => k.nulls) === true;
     const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
-    const topN = l.limit?.limit != null && !l.distinct && accessSort !== null;
-    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null, topN);
+    // A TopN, or a plain Sort, can use input ordered by its leading keys only (sorted run by run).
+    const partialOrder = !l.distinct && accessSort !== null;
+    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null, partialOrder);
     // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
     // values instead of hashing them and scanning (SQLite's plan for it too).
     const probe = choice.access.kind === 'CollectionScan' ? inListAccess(view, semi.terms, catalog) : null;
@@ -505,7 +506,13 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   if (needSort && l.sort && l.distinctFirst && l.project) {
     node = distinctThenSort(node, l.project.columns, l.sort);
   } else {
-    if (needSort && l.sort) node = { kind: 'Sort', input: node, keys: l.sort };
+    if (needSort && l.sort)
+      node = {
+        kind: 'Sort',
+        input: node,
+        keys: l.sort,
+        ...(presorted > 0 && !l.aggregate && !l.window && !l.distinct ? { presorted } : {}),
+      };
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     if (l.distinct) node = { kind: 'Distinct', input: node };
   }

@@ -178,6 +178,8 @@ export interface SortPNode {
   readonly kind: 'Sort';
   readonly input: PhysicalPlan;
   readonly keys: readonly SortKey[];
+  /** The input arrives ordered by this many leading keys (an index walk): sorted run by run. */
+  readonly presorted?: number;
 }
 
 /** Sort + limit kept in a bounded heap of limit + offset rows. */

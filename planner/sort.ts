@@ -41,7 +41,7 @@ export function compareKeyed(
 }
 
 /** Two values of one sort key, in the key's order (direction and NULLS placement). */
-function compareSortValues(k: Pick<SortKey, 'desc' | 'nulls'>, x: unknown, y: unknown): number {
+export function compareSortValues(k: Pick<SortKey, 'desc' | 'nulls'>, x: unknown, y: unknown): number {
   if (x === y) return 0;
   // Two numbers (the common key) compare directly; compareValues orders every other pair.
   const c =

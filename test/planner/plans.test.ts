@@ -2,6 +2,7 @@
 import { Database } from '../../src/index';
 import type { ExecStats } from '../../planner/execute';
 import { spillStats } from '../../planner/sort';
+import { presortedStats } from '../../planner/presorted-sort';
 import { InternalError, QueryError } from '../../src/errors';
 import { physicalPlan, openResult } from '../../planner/run';
 import { L } from '../../planner/logical';
@@ -166,51 +167,62 @@ describe('bounded work', () => {
 });
 
 describe('sort spill', () => {
-  test('a tiny memory budget spills 200k rows to temp runs, sorts correctly, leaves no trace', () => {
-    const db = itemsDb(0);
-    db.transaction(() => {
-      for (let i = 0; i < 200_000; i++)
-        db.insert('items', {
-          id: i,
-          sku: `s${i}`,
-          qty: (i * 48271) % 65537,
-          status: 'x',
-          meta: { tag: null },
-        });
-    });
-    const size = db.storage.fileSize;
-    const before = { ...spillStats };
-    // Two sort keys, so no index order can stand in for the Sort.
-    const view = db.readView();
-    const plan = physicalPlan(
-      L.sort(L.scan('items'), [
+  // A plain Sort (its first key an expression no index gives), and a Sort over a walk of the
+  // status index whose one run of ties (every row's status is 'x') goes to the external sort.
+  test.each([
+    ['a plain Sort', E.binary('+', E.column(2, [], 'integer', 'qty'), E.literal(0)), 0],
+    ['a presorted Sort with one long run', E.column(3, [], 'text', 'status'), 1],
+  ] as const)(
+    'a tiny memory budget spills 200k rows to temp runs (%s), sorts correctly, leaves no trace',
+    (_, first, presorted) => {
+      const db = itemsDb(0);
+      db.transaction(() => {
+        for (let i = 0; i < 200_000; i++)
+          db.insert('items', {
+            id: i,
+            sku: `s${i}`,
+            qty: (i * 48271) % 65537,
+            status: 'x',
+            meta: { tag: null },
+          });
+      });
+      const size = db.storage.fileSize;
+      const before = { ...spillStats };
+      const runsBefore = { ...presortedStats };
+      const view = db.readView();
+      const keys = [
+        { expr: first, desc: false },
         { expr: E.column(2, [], 'integer', 'qty'), desc: false },
         { expr: E.column(0, [], 'integer', 'id'), desc: true },
-      ]),
-      view,
-    );
-    expect(plan.kind).toBe('Sort');
-    const { source } = openResult(plan, view, {
-      readers: { readRow: (l) => db.storage.readRow(l) },
-      sortBudgetBytes: 1_000_000,
-    });
-    let prev: readonly unknown[] | null = null;
-    let n = 0;
-    for (let row = source.next(); row !== null; row = source.next()) {
-      if (prev) {
-        const q0 = prev[2] as number;
-        const q1 = row[2] as number;
-        expect(q0 < q1 || (q0 === q1 && (prev[0] as number) > (row[0] as number))).toBe(true);
+      ];
+      const plan = physicalPlan(L.sort(L.scan('items'), keys), view);
+      expect(plan.kind).toBe('Sort');
+      expect(plan.kind === 'Sort' ? (plan.presorted ?? 0) : -1).toBe(presorted);
+      const { source } = openResult(plan, view, {
+        readers: { readRow: (l) => db.storage.readRow(l) },
+        sortBudgetBytes: 1_000_000,
+      });
+      let prev: readonly unknown[] | null = null;
+      let n = 0;
+      for (let row = source.next(); row !== null; row = source.next()) {
+        if (prev) {
+          const q0 = prev[2] as number;
+          const q1 = row[2] as number;
+          expect(q0 < q1 || (q0 === q1 && (prev[0] as number) > (row[0] as number))).toBe(true);
+        }
+        prev = row;
+        n++;
       }
-      prev = row;
-      n++;
-    }
-    expect(n).toBe(200_000);
-    expect(spillStats.runsWritten - before.runsWritten).toBeGreaterThanOrEqual(19);
-    expect(spillStats.filesRemoved - before.filesRemoved).toBe(spillStats.filesCreated - before.filesCreated);
-    expect(db.storage.fileSize).toBe(size);
-    db.close();
-  });
+      expect(n).toBe(200_000);
+      expect(spillStats.runsWritten - before.runsWritten).toBeGreaterThanOrEqual(19);
+      expect(spillStats.filesRemoved - before.filesRemoved).toBe(
+        spillStats.filesCreated - before.filesCreated,
+      );
+      expect(presortedStats.externalRuns - runsBefore.externalRuns).toBe(presorted);
+      expect(db.storage.fileSize).toBe(size);
+      db.close();
+    },
+  );
 });
 
 describe('builder errors', () => {
