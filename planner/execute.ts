@@ -289,6 +289,10 @@ function sortedDistinctKeys(values: unknown[]): unknown[] {
   return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
 }
 
+function declaredDescending(coll: CollectionView, index: string | null): boolean {
+  return index !== null && coll.indexes.find((i) => i.def.name === index)?.def.descending === true;
+}
+
 function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
   if (index === null) return null;
   // A lookup may read a collated unique index (CollectionView.collatedIndexes), which `indexes` leaves out.
@@ -453,6 +457,9 @@ const builders: Builders = {
       return uniqueLookup(env, rows, coll, node.index, tree, evalConst(node.keys[0], env));
     const raw = lookupKeyValues(node, env);
     const keys = sortedDistinctKeys(node.matchNull ? raw : raw.filter((k) => k !== null));
+    // SQLite looks the keys up in its index's order: an index declared DESC (stored ascending
+    // here) gives `a IN (1, 2)` the rows of 2 first, each key's rows in primary-key order.
+    if (keys.length > 1 && !node.keysFrom && declaredDescending(coll, node.index)) keys.reverse();
     const ix = node.keysFrom ? coll.indexes.find((x) => x.def.name === node.index) : undefined;
     const many = ix && !ix.composite ? keySetScan(env, coll, ix.columns[0], keys) : null;
     if (many) return many;

@@ -192,6 +192,10 @@ describe('covering-index scans in SQLite order', () => {
       'SELECT rowid, a FROM d ORDER BY a DESC LIMIT 3',
       'SELECT rowid, a FROM d ORDER BY a LIMIT 4',
       'SELECT rowid, b, c FROM d ORDER BY b, c',
+      // An IN list is looked up in the index's order: the larger key's rows first.
+      'SELECT rowid, a FROM d WHERE a IN (1, 3)',
+      'SELECT rowid, c FROM d WHERE a IN (3, 2, 1) ORDER BY c > 2',
+      'SELECT rowid, a FROM d INDEXED BY da WHERE a IN (1, 2, 3)',
       'PRAGMA index_xinfo(da)',
       'PRAGMA index_xinfo(dbc)',
     ])
