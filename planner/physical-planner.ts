@@ -401,21 +401,27 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const sortedJoin =
     l.from &&
     l.sort &&
-    l.limit?.limit != null &&
     !l.aggregate &&
     !l.window &&
     !l.distinct &&
     !catalog.naiveJoins &&
     // Trees keep NULLs smallest: NULLS FIRST/LAST is always sorted.
     !l.sort.some((k) => k.nulls)
-      ? orderedJoin(l.from, semi.rest, l.sort, joinPlanning(catalog), (view, preds) =>
-          chooseAccess(view, preds.length ? balancedTree([...preds], 'and') : null, l.sort, true),
+      ? orderedJoin(l.from, semi.rest, l.sort, joinPlanning(catalog), (view, preds, sort) =>
+          chooseAccess(
+            view,
+            preds.length ? balancedTree([...preds], 'and') : null,
+            sort,
+            l.limit?.limit != null,
+            true,
+          ),
         )
       : null;
   if (sortedJoin) {
-    // ORDER BY … LIMIT on the first table of index joins: walked in order (planner/ordered-join.ts).
-    node = sortedJoin;
-    ordered = true;
+    // ORDER BY on the first table of index joins: walked in order (planner/ordered-join.ts).
+    node = sortedJoin.plan;
+    ordered = sortedJoin.presorted === 0;
+    presorted = sortedJoin.presorted;
   } else if (l.from) {
     // Joins and derived tables take the WHERE conjuncts down into their sources themselves.
     node = planFrom(l.from, 0, conjuncts(semi.rest), joinPlanning(catalog));
