@@ -308,6 +308,8 @@ function distinctThenSort(
   input: PhysicalPlan,
   columns: readonly { expr: Expr; name: string }[],
   keys: readonly SortKey[],
+  /** The input comes ordered by this many leading keys (an index walk): it still does after Distinct. */
+  presorted: number,
 ): PhysicalPlan {
   const width = columns.length;
   const carried = keys.map((k, i) => ({ expr: k.expr, name: `sort${i}` }));
@@ -322,6 +324,7 @@ function distinctThenSort(
     kind: 'Sort',
     input: node,
     keys: keys.map((k, i) => ({ ...k, expr: slotOf(k.expr, width + i, carried[i].name) })),
+    ...(presorted > 0 ? { presorted } : {}),
   };
   return {
     kind: 'Project',
@@ -438,8 +441,10 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
     const movesNulls = l.sort?.some((k) => k.nulls) === true;
     const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
-    // A TopN, or a plain Sort, can use input ordered by its leading keys only (sorted run by run).
-    const partialOrder = !l.distinct && accessSort !== null;
+    // A TopN, or a plain Sort, can use input ordered by its leading keys only (sorted run by run);
+    // so can SELECT DISTINCT's sort, whose rows are then read in that index's order, as SQLite
+    // reads them (which row of a duplicate group comes first depends on it).
+    const partialOrder = accessSort !== null && !(l.distinct && l.limit?.limit != null);
     const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null, partialOrder);
     // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
     // values instead of hashing them and scanning (SQLite's plan for it too).
@@ -510,14 +515,14 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     return node;
   }
   if (needSort && l.sort && l.distinctFirst && l.project) {
-    node = distinctThenSort(node, l.project.columns, l.sort);
+    node = distinctThenSort(node, l.project.columns, l.sort, l.aggregate || l.window ? 0 : presorted);
   } else {
     if (needSort && l.sort)
       node = {
         kind: 'Sort',
         input: node,
         keys: l.sort,
-        ...(presorted > 0 && !l.aggregate && !l.window && !l.distinct ? { presorted } : {}),
+        ...(presorted > 0 && !l.aggregate && !l.window ? { presorted } : {}),
       };
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     if (l.distinct) node = { kind: 'Distinct', input: node };

@@ -3,9 +3,10 @@
  * distinct as it reads them and sorts what is left, so a distinct row keeps its first input row's
  * values of ORDER BY terms it does not select, and a NOCASE or RTRIM group shows its first value
  * whatever the sort says. Compared with better-sqlite3 row for row: random tables, select lists
- * and ORDER BY terms without indexes (with one, SQLite may read the rows in an index's order for
- * part of the ORDER BY, which changes which row comes first), indexes that order the whole
- * ORDER BY, and a DISTINCT past its memory budget that carries the sort terms through its spill.
+ * and ORDER BY terms without indexes and with an index on leading ORDER BY terms (read in its
+ * order, as SQLite reads it: that decides which row of a group comes first), indexes that order
+ * the whole ORDER BY, and a DISTINCT past its memory budget that carries the sort terms through
+ * its spill.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { seeded } from '../helpers/seeded';
@@ -105,6 +106,56 @@ test('an index that orders the whole ORDER BY is read in its order, as SQLite re
   } finally {
     close();
   }
+});
+
+test('an index giving the leading ORDER BY terms is read in its order, as SQLite reads it', () => {
+  // Which row of a duplicate group comes first, and so where the group sorts, follows the index
+  // walk; the terms it does not give are sorted run by run (Sort … presorted).
+  const { both, agree, mv, close } = pair();
+  try {
+    both(DDL);
+    fill(both, seeded(23), 80);
+    both('CREATE INDEX ta ON t(a)');
+    both('CREATE INDEX tba ON t(b, a)');
+    for (const sql of [
+      'SELECT DISTINCT d FROM t ORDER BY a, b',
+      'SELECT DISTINCT c FROM t ORDER BY a DESC, d',
+      'SELECT DISTINCT a + b FROM t WHERE a > 0 ORDER BY a, d',
+      'SELECT DISTINCT d FROM t WHERE b = 2 ORDER BY a, d DESC',
+    ]) {
+      expect(mv.cursor().execute(`EXPLAIN ${sql}`).fetchAll().flat().join('\n')).toMatch(/presorted=/);
+      agree(sql);
+    }
+  } finally {
+    close();
+  }
+});
+
+test('property: random tables with indexes on the ORDER BY terms agree with SQLite', () => {
+  const next = seeded(20261407);
+  const cols = ['a', 'b', 'c', 'd', 'a + b', 'c COLLATE BINARY'];
+  const indexes = ['a', 'b', 'd', 'a, b', 'b, a', 'b DESC', 'a, d'];
+  const pick = (): string => cols[next(cols.length)];
+  const term = (): string => ['a', 'b', 'd'][next(3)] + ['', ' DESC'][next(2)];
+  let queries = 0;
+  for (let run = 0; run < 50; run++) {
+    const { both, agree, close } = pair();
+    try {
+      both(DDL);
+      fill(both, next, 1 + next(40));
+      both(`CREATE INDEX i1 ON t(${indexes[next(indexes.length)]})`);
+      for (let q = 0; q < 10; q++) {
+        const select = next(3) === 0 ? [pick(), pick()] : [pick()];
+        const order = next(2) === 0 ? [term(), pick()] : [term(), term(), pick()];
+        const where = next(3) === 0 ? ` WHERE ${next(2) ? 'a' : 'b'} > ${next(4)}` : '';
+        agree(`SELECT DISTINCT ${select.join(', ')} FROM t${where} ORDER BY ${order.join(', ')}`);
+        queries++;
+      }
+    } finally {
+      close();
+    }
+  }
+  expect(queries).toBe(500);
 });
 
 test('past its memory budget, DISTINCT carries the sort terms through its spill', () => {

@@ -161,10 +161,12 @@ describe('ORDER BY over an index giving its leading terms', () => {
     expect(presortedStats.runs - before).toBe(distinct);
   });
 
-  test('NULLS FIRST/LAST, DISTINCT, aggregates and collated leading terms keep a full sort', () => {
+  test('NULLS FIRST/LAST, DISTINCT under a LIMIT, aggregates and collated leading terms keep a full sort', () => {
+    // DISTINCT without a LIMIT reads the index as SQLite does (distinct-order.test.ts).
+    expect(plan(mv, 'SELECT DISTINCT a, b FROM t ORDER BY a, b')).toMatch(/presorted=1/);
     for (const sql of [
       'SELECT * FROM t ORDER BY a NULLS LAST, b',
-      'SELECT DISTINCT a, b FROM t ORDER BY a, b',
+      'SELECT DISTINCT a, b FROM t ORDER BY a, b LIMIT 30',
       'SELECT a, count(*) FROM t GROUP BY a ORDER BY a, 2',
       'SELECT * FROM t ORDER BY c COLLATE NOCASE, a',
     ]) {
