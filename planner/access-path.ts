@@ -277,6 +277,69 @@ function orBranches(e: Expr): Expr[] {
   return [e];
 }
 
+/**
+ * A composite index used on its first column only reads the same entries as a single-column
+ * index on that column answering the same terms. SQLite then takes the one that covers the
+ * columns the query reads (`reads`, when known), else the narrower, whose entries are smaller —
+ * unless the composite's next columns give ORDER BY terms the other cannot. The row order of a
+ * query without ORDER BY (and of ties) follows the choice: `WHERE a = 2` with indexes on (a, b)
+ * and (a) reads (a), in rowid order.
+ */
+function narrowerEquivalent(
+  view: CollectionView,
+  best: Candidate,
+  cands: readonly Candidate[],
+  sort: readonly SortKey[] | null,
+  reads: ReadonlySet<number> | null,
+): Candidate {
+  const node = best.node;
+  if (node.kind !== 'IndexRangeScan' || node.index === null || !node.prefix) return best;
+  const name = node.index;
+  const ix = view.indexes.find((i) => i.def.name === name);
+  if (!ix?.composite || node.prefix.length + (node.lo || node.hi ? 1 : 0) !== 1) return best;
+  const first = ix.columns[0];
+  const alt = cands.find((c) => {
+    if (c === best || c.rank !== best.rank || !sameTerms(c.covers, best.covers)) return false;
+    const n = c.node;
+    if ((n.kind !== 'IndexLookup' && n.kind !== 'IndexRangeScan') || n.index === null) return false;
+    const other = view.indexes.find((i) => i.def.name === n.index);
+    return (
+      other !== undefined &&
+      !other.composite &&
+      other.columns[0].column === first.column &&
+      sameSubPath(other.columns[0].sub, first.sub)
+    );
+  });
+  if (!alt) return best;
+  // The composite's walk orders ORDER BY terms past its first column: it may save the sort.
+  if (sort && sort.length > 0) {
+    const given = leadingOrder(ix, node.prefix.length, sort).count;
+    if (sort.slice(0, given).some((k) => !sameColumn(k.expr, first.column, first.sub))) return best;
+  }
+  if (reads) {
+    const altNode = alt.node as IndexLookupNode | IndexRangeScanNode;
+    const altIx = view.indexes.find((i) => i.def.name === altNode.index);
+    if (altIx && coversReads(view, ix, reads) && !coversReads(view, altIx, reads)) return best;
+  }
+  return alt;
+}
+
+function sameTerms(a: readonly Expr[], b: readonly Expr[]): boolean {
+  return a.length === b.length && a.every((e) => b.includes(e));
+}
+
+function sameSubPath(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Whether index `ix` holds every top-level column in `reads` (the primary key is in every entry). */
+function coversReads(view: CollectionView, ix: IndexView, reads: ReadonlySet<number>): boolean {
+  for (const c of reads)
+    if (c !== view.compiled.pkColumn && !ix.columns.some((k) => k.column === c && k.sub.length === 0))
+      return false;
+  return true;
+}
+
 function pickBest(cands: Candidate[]): Candidate | null {
   let best: Candidate | null = null;
   for (const c of cands)
@@ -570,8 +633,10 @@ export function chooseAccess(
    * it then reads an index giving them, as SQLite does, and sorts each run of ties by the rest.
    */
   partialOrder = false,
+  /** Top-level columns the query reads from the table, when known (an index covering them is preferred). */
+  reads: ReadonlySet<number> | null = null,
 ): AccessChoice {
-  const choice = chooseTree(view, where, sort, hasLimit, partialOrder);
+  const choice = chooseTree(view, where, sort, hasLimit, partialOrder, reads);
   return { ...choice, access: declaredTies(view, choice.access, sort) };
 }
 
@@ -601,6 +666,7 @@ function chooseTree(
   sort: readonly SortKey[] | null,
   hasLimit: boolean,
   partialOrder: boolean,
+  reads: ReadonlySet<number> | null,
 ): AccessChoice {
   const parts = conjuncts(where);
   const forced = view.hint?.kind === 'indexedBy' ? view.indexes[0] : undefined;
@@ -609,6 +675,7 @@ function chooseTree(
     ...compositeCandidates(view, parts),
   ].filter((c) => !forced || usesIndex(c.node, forced.def.name));
   let best = pickBest(cands);
+  if (best) best = narrowerEquivalent(view, best, cands, sort, reads);
   const collection = view.meta.schema.name;
   const first = sort && sort.length >= 1 ? sort[0].expr : null;
   // Trees are in BINARY order: a column declared COLLATE NOCASE / RTRIM must be sorted.

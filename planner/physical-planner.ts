@@ -445,7 +445,14 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // so can SELECT DISTINCT's sort, whose rows are then read in that index's order, as SQLite
     // reads them (which row of a duplicate group comes first depends on it).
     const partialOrder = accessSort !== null && !(l.distinct && l.limit?.limit != null);
-    const choice = chooseAccess(view, semi.rest, accessSort, l.limit?.limit != null, partialOrder);
+    const choice = chooseAccess(
+      view,
+      semi.rest,
+      accessSort,
+      l.limit?.limit != null,
+      partialOrder,
+      l.project && !l.forWrite ? queryReads([...conjuncts(semi.rest), ...semiReads], l) : null,
+    );
     // Nothing better than a scan: an `x IN (SELECT …)` on a key looks x up by the subquery's
     // values instead of hashing them and scanning (SQLite's plan for it too).
     const probe = choice.access.kind === 'CollectionScan' ? inListAccess(view, semi.terms, catalog) : null;
