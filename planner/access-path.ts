@@ -311,8 +311,9 @@ function narrowerEquivalent(
     );
   });
   if (!alt) return best;
-  // The composite's walk orders ORDER BY terms past its first column: it may save the sort.
-  if (sort && sort.length > 0) {
+  // The composite's walk orders ORDER BY terms past its first column: it may save the sort
+  // (not a walk per IN value, which is never taken as ordered).
+  if (sort && sort.length > 0 && !node.prefixIn) {
     const given = leadingOrder(ix, node.prefix.length, sort).count;
     if (sort.slice(0, given).some((k) => !sameColumn(k.expr, first.column, first.sub))) return best;
   }
@@ -496,6 +497,10 @@ function compositeCandidates(view: CollectionView, parts: readonly Expr[]): Cand
     if (!ix.composite) continue;
     const m = compositeMatch(ix, parts);
     const used = m.prefix.length + (m.lo || m.hi ? 1 : 0);
+    if (m.prefix.length === 0) {
+      const listed = compositeInCandidate(view, ix, parts);
+      if (listed) out.push(listed);
+    }
     if (used === 0) continue;
     const full = m.prefix.length === ix.columns.length;
     // Equality on the whole unique key finds at most one row; an equality prefix is a lookup;
@@ -509,6 +514,37 @@ function compositeCandidates(view: CollectionView, parts: readonly Expr[]): Cand
     });
   }
   return out;
+}
+
+/**
+ * `a IN (1, 3)` on the first column of composite index `ix` (with whatever equalities and bound
+ * follow on its next columns): one prefix scan per value (IndexRangeScanNode.prefixIn). Before,
+ * such an IN read the whole table when no single-column index had `a`. Not for an index declared
+ * DESC on every column (stored ascending, its ties flipped on a walk: planner/flipped-ties.ts).
+ */
+function compositeInCandidate(view: CollectionView, ix: IndexView, parts: readonly Expr[]): Candidate | null {
+  if (ix.def.descending) return null;
+  const list = parts.find(
+    (e): e is Extract<Expr, { kind: 'in' }> =>
+      e.kind === 'in' &&
+      !e.negated &&
+      e.list.length > 0 &&
+      e.list.every(isConstant) &&
+      treeComparable(e) &&
+      columnIs(e.arg, ix, 0),
+  );
+  if (!list) return null;
+  // The first value stands in for the column while the rest of the prefix is matched.
+  const stand = E.binary('=', list.arg, list.list[0]);
+  const m = compositeMatch(ix, [stand, ...parts.filter((p) => p !== list)]);
+  if (m.eqCovers[0] !== stand) return null;
+  const used = m.prefix.length + (m.lo || m.hi ? 1 : 0);
+  return {
+    rank: 2,
+    keys: list.list.length / (1 + used),
+    node: { ...compositeNode(view, m), prefixIn: list.list },
+    covers: [list, ...m.eqCovers.slice(1), ...m.rangeCovers],
+  };
 }
 
 /**
@@ -718,8 +754,16 @@ function chooseTree(
     if (ordered) best = ordered;
   }
 
-  // A composite index answering the WHERE may also give the ORDER BY (forwards or backwards).
-  if (best && sort && sort.length > 0 && best.node.kind === 'IndexRangeScan' && best.node.prefix) {
+  // A composite index answering the WHERE may also give the ORDER BY (forwards or backwards);
+  // not a walk per IN value, whose first column takes several values.
+  if (
+    best &&
+    sort &&
+    sort.length > 0 &&
+    best.node.kind === 'IndexRangeScan' &&
+    best.node.prefix &&
+    !best.node.prefixIn
+  ) {
     const node = best.node;
     const ix = view.indexes.find((i) => i.def.name === node.index);
     const order = ix ? compositeOrder(view, ix, node.prefix?.length ?? 0, sort) : null;

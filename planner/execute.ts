@@ -284,6 +284,32 @@ function lookupKeyValues(node: { keys: readonly Expr[]; keysFrom?: PhysicalPlan 
   return out;
 }
 
+/**
+ * An IN list on a composite index's first column (IndexRangeScanNode.prefixIn): one prefix scan
+ * per distinct non-NULL value, in the index's order of that column (its tree may store it
+ * descending), the other way for a reverse walk, as SQLite steps through an IN list on an index.
+ */
+function perValueScans(node: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>, env: ExecEnv): Source {
+  const { prefixIn, ...plain } = node;
+  const values = sortedDistinctKeys((prefixIn ?? []).map((k) => evalConst(k, env)).filter((v) => v !== null));
+  if (node.reverse !== (node.desc?.[0] === true)) values.reverse();
+  const rest = (node.prefix ?? []).slice(1);
+  let i = 0;
+  let cur: Source | null = null;
+  return source(() => {
+    for (;;) {
+      if (cur !== null) {
+        const row = cur.next();
+        if (row !== null) return row;
+        cur = null;
+      }
+      if (i >= values.length) return null;
+      const value = values[i++];
+      cur = build({ ...plain, prefix: [{ expr: E.literal(value), matchNull: false }, ...rest] }, env);
+    }
+  });
+}
+
 function sortedDistinctKeys(values: unknown[]): unknown[] {
   const sorted = values.slice().sort(compareValues);
   return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
@@ -497,6 +523,7 @@ const builders: Builders = {
   },
 
   IndexRangeScan(node, env) {
+    if (node.prefixIn) return perValueScans(node, env);
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
     const opts = rangeOptions(node, env);

@@ -83,7 +83,11 @@ function compositeScanText(n: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>)
   const cols = n.columns ?? [];
   const shown = cols.map((c, i) => (n.desc?.[i] ? `${c} DESC` : c));
   const terms = (n.prefix ?? []).map((k, i) =>
-    k.matchNull ? `${cols[i]} IS NULL` : `${cols[i]}=${exprText(k.expr)}`,
+    i === 0 && n.prefixIn
+      ? `${cols[0]} IN (${n.prefixIn.map(exprText).join(', ')})`
+      : k.matchNull
+        ? `${cols[i]} IS NULL`
+        : `${cols[i]}=${exprText(k.expr)}`,
   );
   const at = terms.length;
   // A row-value bound shows as the row: `(a,b)>(?1,?2)`.

@@ -64,6 +64,12 @@ export interface IndexRangeScanNode {
    * exactly when the index's key is a tuple; `skipNulls` then means the ranged column's NULLs.
    */
   readonly prefix?: readonly PrefixKey[];
+  /**
+   * Composite indexes only: an `IN` list on the first column. The walk is one prefix scan per
+   * distinct value, in ascending order (`prefix[0]` stands for the value); a composite index
+   * holding every column a query reads is read for `a IN (…)` as SQLite reads it.
+   */
+  readonly prefixIn?: readonly Expr[];
   /** Composite indexes only: the names of the index's columns, for explain(). */
   readonly columns?: readonly string[];
   /** Composite indexes whose columns mix directions: per column, whether the tree descends. */
