@@ -6,11 +6,13 @@
  * read instead of the whole input, the sort holds one run, and each run is ordered by the
  * remaining keys only. Ties keep arrival order, as the full sort's do.
  *
- * A run of up to SMALL_RUN rows is sorted in memory; a longer one (a low-cardinality leading key)
- * streams into the external sort (planner/sort.ts), which spills past the budget as any sort does.
+ * A run of up to SMALL_RUN rows within the sort budget is sorted in memory; a longer or wider one
+ * (a low-cardinality leading key, large rows) streams into the external sort (planner/sort.ts),
+ * which spills past the budget as any sort does.
  */
 import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
+import { rowBytes } from './row-bytes';
 import { compareSortValues, sortSource } from './sort';
 import type { RowSource } from './sort';
 import { source } from './source';
@@ -56,9 +58,12 @@ export function presortedSource(
     presortedStats.runs++;
     const lead = aheadLead;
     const rows: Row[] = [ahead as Row];
+    let bytes = rowBytes(ahead as Row);
     readAhead();
-    while (ahead !== null && sameLead(lead, aheadLead) && rows.length < SMALL_RUN) {
+    // Small by count and by bytes: a run of wide rows goes to the external sort, which spills.
+    while (ahead !== null && sameLead(lead, aheadLead) && rows.length < SMALL_RUN && bytes <= budgetBytes) {
       rows.push(ahead);
+      bytes += rowBytes(ahead);
       readAhead();
     }
     if (ahead !== null && sameLead(lead, aheadLead)) {

@@ -10,6 +10,7 @@ import { seeded } from '../helpers/seeded';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { presortedStats } from '../../planner/presorted-sort';
+import { spillStats } from '../../planner/sort';
 import { normRow } from '../differential/normalize';
 
 const N = 5000;
@@ -174,6 +175,38 @@ describe('ORDER BY over an index giving its leading terms', () => {
       expect(rowsOf(mv, sql)).toEqual(liteRows(lite, sql));
     }
   });
+});
+
+test('a run of few but wide rows goes to the external sort and spills past the budget', () => {
+  const mv = connect(':memory:', { autocommit: true, sortBudgetBytes: 64 * 1024 });
+  const lite = new BetterSqlite3(':memory:');
+  try {
+    for (const sql of [
+      'CREATE TABLE w (id INTEGER PRIMARY KEY, a INT, b INT, payload TEXT)',
+      'CREATE INDEX wa ON w (a)',
+    ]) {
+      mv.execute(sql);
+      lite.exec(sql);
+    }
+    const next = seeded(41);
+    // 300 rows of ~10 KB under two values of a: far under 4,096 rows a run, far over 64 KiB.
+    load(
+      mv,
+      lite,
+      'w',
+      Array.from({ length: 300 }, (_, i) => [i + 1, i % 2, next(1000), `${i}`.padEnd(10_000, 'x')]),
+    );
+    const sql = 'SELECT id, a, b, length(payload) FROM w ORDER BY a, b, id';
+    expect(plan(mv, sql)).toMatch(/Sort .* presorted=1/);
+    const runs = presortedStats.externalRuns;
+    const written = spillStats.runsWritten;
+    expect(rowsOf(mv, sql)).toEqual(liteRows(lite, sql));
+    expect(presortedStats.externalRuns - runs).toBe(2);
+    expect(spillStats.runsWritten - written).toBeGreaterThan(2);
+  } finally {
+    mv.close();
+    lite.close();
+  }
 });
 
 test('random tables and total orders over single-column and composite indexes agree with SQLite', () => {
