@@ -386,7 +386,8 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
   let node: PhysicalPlan;
   let ordered = false;
-  // The access path's rows come ordered by this many leading sort keys (AccessChoice.presorted).
+  // The access path's rows come ordered by this many leading sort keys (AccessChoice.presorted);
+  // always 0 under an aggregate or window, whose sort the access path is never asked for.
   let presorted = 0;
   const leaf: PhysicalPlan | null = l.values
     ? { kind: 'Values', rows: l.values.rows }
@@ -516,20 +517,20 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       keys: l.sort,
       limit: limit.limit,
       offset: limit.offset,
-      ...(presorted > 0 && !l.aggregate && !l.window ? { presorted } : {}),
+      ...(presorted > 0 ? { presorted } : {}),
     };
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     return node;
   }
   if (needSort && l.sort && l.distinctFirst && l.project) {
-    node = distinctThenSort(node, l.project.columns, l.sort, l.aggregate || l.window ? 0 : presorted);
+    node = distinctThenSort(node, l.project.columns, l.sort, presorted);
   } else {
     if (needSort && l.sort)
       node = {
         kind: 'Sort',
         input: node,
         keys: l.sort,
-        ...(presorted > 0 && !l.aggregate && !l.window ? { presorted } : {}),
+        ...(presorted > 0 ? { presorted } : {}),
       };
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     if (l.distinct) node = { kind: 'Distinct', input: node };

@@ -13,7 +13,7 @@
 import type { Evaluator, Row } from './compile-expr';
 import type { SortKey } from './logical';
 import { rowBytes } from './row-bytes';
-import { compareSortValues, sortSource } from './sort';
+import { compareKeyed, compareSortValues, sortSource } from './sort';
 import type { RowSource } from './sort';
 import { source } from './source';
 
@@ -107,12 +107,6 @@ export function presortedSource(
 /** A small run's rows by the remaining keys, stable (Array.prototype.sort is). */
 function sortSmall(rows: Row[], evals: readonly Evaluator[], keys: readonly SortKey[]): Row[] {
   const keyed = rows.map((row) => ({ k: evals.map((f) => f(row)), row }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < keys.length; i++) {
-      const c = compareSortValues(keys[i], a.k[i], b.k[i]);
-      if (c !== 0) return c;
-    }
-    return 0;
-  });
+  keyed.sort(compareKeyed(keys));
   return keyed.map((x) => x.row);
 }
