@@ -1,13 +1,15 @@
 /**
  * `node dist/bench/kill-replay.js [--n 1000000] [--txn 1000] [--every 4194304,67108864]
- * [--limit-bytes B] [--limit-frames F] [--order random|ascending]`: what a killed writer leaves to
+ * [--limit-bytes B] [--limit-frames F] [--light B] [--order random|ascending]`: what a killed writer leaves to
  * replay. For each automatic-checkpoint threshold (`checkpointEveryBytes`; the replay limits are
  * the defaults unless given),
  * a child process writes N rows of the standard workload (random `sku`/`uuid`, four indexes) in
  * transactions of `txn` rows and is killed with SIGKILL once it has committed them all (no clean
  * close, so no close checkpoint). Then, each in a fresh process: open read-only + first point get,
  * with the log left to replay and the transactions replayed (bench/open-probe.ts, which times
- * module loading apart). Also reports the writer's time.
+ * module loading apart), and then the first query through an index (which, after a light
+ * checkpoint, catches the index up from the log: `--light 0` turns light checkpoints off). Also
+ * reports the writer's time.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +29,7 @@ if (process.argv[2] === '--write') {
     .slice(3)
     .map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number, number, number, number];
   const order = process.argv[9] as KeyOrder;
+  const light = Number(process.argv[10]);
   const checkpoints: number[] = [];
   const end = (ctx: unknown): void => {
     checkpoints.push((ctx as CheckpointTraceContext).bytes);
@@ -40,6 +43,7 @@ if (process.argv[2] === '--write') {
     // Negative: the default.
     ...(limitBytes >= 0 ? { replayLimitBytes: limitBytes } : {}),
     ...(limitFrames >= 0 ? { replayLimitFrames: limitFrames } : {}),
+    ...(light >= 0 ? { lightCheckpointBytes: light } : {}),
     lockStaleMs: 3_600_000,
   });
   db.registerCollection('items', ITEM_FIELDS, 'id', ITEM_INDEXES);
@@ -68,6 +72,7 @@ if (process.argv[2] === '--write') {
   const limitBytes = arg('limit-bytes', '-1');
   const limitFrames = arg('limit-frames', '-1');
   const order = arg('order', 'random');
+  const light = arg('light', '-1');
   const opens = Number(arg('opens', '5'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelvault-kill-'));
   void (async () => {
@@ -75,7 +80,18 @@ if (process.argv[2] === '--write') {
       const file = path.join(dir, `kill-${every}.modelvault`);
       const child = spawn(
         process.execPath,
-        [__filename, '--write', file, String(n), String(txn), String(every), limitBytes, limitFrames, order],
+        [
+          __filename,
+          '--write',
+          file,
+          String(n),
+          String(txn),
+          String(every),
+          limitBytes,
+          limitFrames,
+          order,
+          light,
+        ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
@@ -106,6 +122,7 @@ if (process.argv[2] === '--write') {
           checkpointEveryBytes: every,
           replayLimitBytes: limitBytes,
           replayLimitFrames: limitFrames,
+          lightCheckpointBytes: light,
           order,
           checkpoints: written.checkpoints,
           checkpointMiBWritten: +written.checkpointMiB.toFixed(1),
@@ -119,6 +136,7 @@ if (process.argv[2] === '--write') {
           medianLoadMs: +med((p) => p.loadMs).toFixed(1),
           medianOpenMs: +med((p) => p.openMs).toFixed(1),
           medianOpenFirstGetMs: +med((p) => p.firstGetMs).toFixed(1),
+          medianFirstIndexQueryMs: +med((p) => p.firstIndexMs).toFixed(1),
           gotRow: probes.every((p) => p.gotRow),
           loadAvg: os.loadavg()[0].toFixed(2),
         }),

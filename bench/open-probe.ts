@@ -11,6 +11,8 @@ export interface Probe {
   firstGetMs: number;
   /** CPU time (user + system) of the open plus the first get: less disturbed by other load. */
   firstGetCpuMs: number;
+  /** Then the first query through a secondary index (`uuid` of that row), which builds it. */
+  firstIndexMs: number;
   replayed: number;
   /** Log after the last checkpoint (what the open replayed). */
   tailBytes: number;
@@ -28,7 +30,11 @@ if (require.main === module) {
   const row = db.get('items', 12345);
   const t3 = process.hrtime.bigint();
   const c3 = process.cpuUsage(c1);
+  const uuid = row === null ? null : (row as { uuid?: unknown }).uuid;
+  const byIndex = uuid === null ? null : db.collection('items').where('uuid', '=', uuid).first();
+  const t4 = process.hrtime.bigint();
   const probe: Probe = {
+    firstIndexMs: byIndex === null ? -1 : Number(t4 - t3) / 1e6,
     loadMs: Number(t1 - t0) / 1e6,
     openMs: Number(t2 - t1) / 1e6,
     firstGetMs: Number(t3 - t1) / 1e6,

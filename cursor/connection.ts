@@ -118,6 +118,8 @@ export function connect(path: string, options?: ConnectOptions): Connection<unkn
     'checkpointEveryBytes',
     'replayLimitBytes',
     'replayLimitFrames',
+    'lightCheckpointBytes',
+    'indexLagLimitBytes',
     'checkpointIdleMs',
     'foreignKeys',
   ] as const) {

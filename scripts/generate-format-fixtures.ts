@@ -100,6 +100,15 @@ export function build(dir: string): void {
     for (let i = 31; i <= 40; i++) db.insert('users', fixtureRow(i));
     db.delete('users', 10);
   });
+  // Since 1.6: a light checkpoint, whose indexes lag behind the full one above (a delete, an
+  // update of a row older than it, and inserts lie between them), then more log after it.
+  db.insert(
+    'users',
+    { ...fixtureRow(5), name: 'renamed-5', address: { city: 'Quito', zip: null } },
+    { onConflict: 'replace' },
+  );
+  if (!db.storage.checkpointLight()) throw new Error('the fixture needs a light checkpoint');
+  db.delete('users', 6);
   db.insert('notes', { key: 'b', body: null });
   // The log's end, not the file's: a writer keeps reserved zeros past it while open (format 1.1).
   const size = db.storage.fileSize;

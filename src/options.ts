@@ -34,6 +34,15 @@ export interface OpenOptions {
   /** The same bound in log frames (about one per row written). Default 250,000; 0: none. */
   replayLimitFrames?: number;
   /**
+   * Past this much log after the last checkpoint a commit writes a light checkpoint: the
+   * primary-key pages only, so a killed writer's next open replays at most about this much.
+   * Secondary indexes stay at the last full checkpoint and catch up from the log when first used.
+   * Default 512 KiB; 0: none (docs/operations.md "Checkpoints").
+   */
+  lightCheckpointBytes?: number;
+  /** The most log secondary indexes may lag behind before a full checkpoint. Default 256 MiB. */
+  indexLagLimitBytes?: number;
+  /**
    * A writer idle this long after a commit checkpoints when more than 64 KiB of log follow the
    * last checkpoint, so a process killed while idle leaves nothing to replay. Default 1000; 0: never.
    */
@@ -59,6 +68,8 @@ export const OPEN_OPTIONS: OptionSpec = {
   checkpointEveryBytes: 'number',
   replayLimitBytes: 'number',
   replayLimitFrames: 'number',
+  lightCheckpointBytes: 'number',
+  indexLagLimitBytes: 'number',
   checkpointIdleMs: 'number',
   foreignKeys: 'boolean',
 };

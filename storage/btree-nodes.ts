@@ -75,6 +75,12 @@ export interface DirEntry<K, V> {
 export interface AdoptedPage<K, V> extends PageEntry<K, V> {
   keys: K[] | null;
   vals: V[] | null;
+  /**
+   * The leaves (parts of this same page, decoded, unchanged) the tree already stands on for it:
+   * standing on them again copies no entry (storage/page-parts.ts), so a checkpoint that changed
+   * a few pages of a large tree costs per leaf, not per entry, for the rest.
+   */
+  leaves?: readonly Leaf<K, V>[] | null;
 }
 
 export interface Inner<K, V> {

@@ -5,12 +5,13 @@
 
 import { BTreeCursor } from './btree-cursor';
 import { childFor, lowerIndex, openInner, probeMode, same, sweep, warm } from './btree-nodes';
-import type { CursorOptions, LeafPage, Node, Shape } from './btree-nodes';
+import type { CursorOptions, Node, Shape } from './btree-nodes';
 import type { BTree } from './btree';
 import { flatString } from './flat-string';
 import { KEY_TOP } from './compare';
 import { KeyGroup } from './prefix-memo';
 import { PartRun } from './page-parts';
+import type { Visit } from './page-parts';
 
 /** Read operations shared by live trees and snapshots. */
 export abstract class BTreeReader<K, V> {
@@ -148,9 +149,13 @@ export abstract class BTreeReader<K, V> {
    * still equals its page gets that page, with its entries when they are decoded (null when cold);
    * any other leaf gets null and its entries.
    */
-  forEachLeaf(visit: (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void): void {
+  forEachLeaf(
+    visit: Visit<K, V>,
+    /** Unchanged decoded parts of a page come as their leaves (a checkpoint writer that adopts). */
+    withLeaves = false,
+  ): void {
     // Leaves cut from one page (storage/page-parts.ts) are visited as that page when unchanged.
-    const parts = new PartRun<K, V>(visit);
+    const parts = new PartRun<K, V>(visit, withLeaves);
     const walk = (n: Node<K, V>): void => {
       if (!n.leaf) for (const c of openInner(this.shape, n).children) walk(c);
       else if (parts.add(n)) return;

@@ -16,20 +16,23 @@
  * (format 1.3) is layout 3 with three more columns in each primary-key directory, naming the
  * column page of each page (storage/column-pages.ts). Layout 5 (format 1.4) moves each directory
  * into directory pages beside the pages and keeps only a root directory naming them here, so open
- * decodes a few entries per tree whatever the table's size.
+ * decodes a few entries per tree whatever the table's size. Layout 6 (format 1.6) is a light
+ * checkpoint: layout 5 whose secondary indexes are those of an earlier full checkpoint (the base),
+ * each marked `lag`, with `light: { at, from, txn, bytes }` naming that base; an index catches up
+ * with the log between the two when it is first built (storage/index-lag.ts).
  */
 import { BTree } from './btree';
 import type { DirEntry, PageEntry } from './btree';
 import type { ByteStore } from './byte-store';
 import { compareValues } from './compare';
 import { CollectionState, indexKeyCompare } from './collection-state';
-import type { CollectionMeta, IndexSource } from './collection-state';
+import type { CollectionMeta, IndexSource, IndexState } from './collection-state';
 import type { CollectionSchema, NormalizedIndex } from './schema/normalize';
 import { indexPaths } from './schema/normalize';
 import { readSequence } from './sequence';
 import { isIntegerColumn, packColumn, unpackColumn } from './packed-column';
 import { FormatError, InternalError } from '../src/errors';
-import { isInt32 } from './format';
+import { isInt32, LOG_START } from './format';
 import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
 import { encodeStoredStats, readStoredStats } from './sql-stats';
@@ -51,7 +54,14 @@ export interface CheckpointData {
   /** ANALYZE's figures (absent from checkpoints written before ANALYZE existed: none). */
   sqlStats: readonly TableStats[];
   collections: CollectionState[];
+  /** The layout read (read only). */
+  layout?: CheckpointLayout;
+  /** A light checkpoint's base (layout 6, read only): where its lagging indexes stand. */
+  light?: LightBase;
 }
+
+/** CheckpointBase without the directories (a light checkpoint's payload holds them itself). */
+export type LightBase = Omit<CheckpointBase, 'dirs'>;
 
 /** A column as stored: a MessagePack array (layout 1) or a packed column (layout 2). */
 type EncodedColumn = unknown[] | Uint8Array;
@@ -80,7 +90,41 @@ interface EncodedCollection {
  * older readers must keep opening; layout 3 was written into format 1.2 files, and layout 4 into
  * format 1.3 files (a 1.2 file becomes one at its first checkpoint).
  */
-export type CheckpointLayout = 1 | 2 | 3 | 4 | 5;
+export type CheckpointLayout = 1 | 2 | 3 | 4 | 5 | 6;
+
+/**
+ * The full checkpoint a light one (layout 6) leaves the secondary indexes at: where its frame is,
+ * where the log it does not cover starts, its transaction id, the bytes it wrote (pages and
+ * frame: the spacing rule's measure), and each collection's index directories as it stored them.
+ */
+export interface CheckpointBase {
+  at: number;
+  from: number;
+  txnId: number;
+  bytes: number;
+  dirs: ReadonlyMap<number, ReadonlyMap<string, unknown>>;
+}
+
+/**
+ * How a lagging index catches up (layout 6): `tree` holds the base's entries; the hook applies
+ * the changes the log between the base and the light checkpoint made to collection `collectionId`.
+ */
+export type LagHook = (collectionId: number, ix: IndexState, tree: BTree<unknown, unknown>) => void;
+
+/** Each collection's index directories in a layout-5 or 6 payload as written or read (unchecked). */
+export function indexDirectories(payload: unknown): Map<number, Map<string, unknown>> {
+  const out = new Map<number, Map<string, unknown>>();
+  const collections = isRecord(payload) ? payload.collections : undefined;
+  if (!Array.isArray(collections)) return out;
+  for (const c of collections as unknown[]) {
+    if (!isRecord(c) || typeof c.id !== 'number' || !Array.isArray(c.indexes)) continue;
+    const dirs = new Map<string, unknown>();
+    for (const ix of c.indexes as unknown[])
+      if (isRecord(ix) && typeof ix.name === 'string') dirs.set(ix.name, ix.pages);
+    out.set(c.id, dirs);
+  }
+  return out;
+}
 
 /** The column page writer of a collection's primary-key pages (layout 4), or null for none. */
 export type ColumnWriters = (c: CollectionState) => ColumnWriter | null;
@@ -106,20 +150,24 @@ function indexRules(def: NormalizedIndex | undefined): PageRules {
 /**
  * Layout 3: the catalog with a page directory per tree; the pages go into `sink`, which also
  * keeps each tree's pages for BTree.adoptPages once the checkpoint is published.
+ * `light`: a light checkpoint (layout 6): the primary-key trees as now, the secondary indexes as
+ * `light` stored them, marked lagging (their trees are neither walked nor written).
  */
 function pagedPayload(
   data: CheckpointData,
   sink: PageSink,
   layout: 3 | 4 | 5,
   columns: ColumnWriters | null,
+  light: CheckpointBase | null,
 ): unknown {
   const directory = (
     tree: BTree<unknown, unknown>,
     rules: PageRules,
     writer?: ColumnWriter | null,
-  ): EncodedDirectory => sink.directory((visit) => tree.forEachLeaf(visit), { tree, rules }, writer);
+  ): EncodedDirectory => sink.directory((visit) => tree.forEachLeaf(visit, true), { tree, rules }, writer);
   return {
-    v: layout,
+    v: light ? 6 : layout,
+    ...(light ? { light: { at: light.at, from: light.from, txn: light.txnId, bytes: light.bytes } } : {}),
     txnId: data.txnId,
     nextCollectionId: data.nextCollectionId,
     ...(data.userVersion === 0 ? {} : { userVersion: data.userVersion }),
@@ -138,15 +186,22 @@ function pagedPayload(
         layout >= 4 ? (columns?.(c) ?? null) : undefined,
       ),
       indexes: c.indexes.map((ix) => {
+        if (light) {
+          const base = light.dirs.get(c.meta.id)?.get(ix.def.name);
+          if (base === undefined)
+            throw new InternalError(`light checkpoint without a base for ${ix.def.name}`);
+          return { name: ix.def.name, pages: base, lag: true };
+        }
         // An index nobody touched since the checkpoint points at its pages again, unbuilt: in
         // layout 5 by storing its directory again as it is (its pages and directory pages are in
-        // this file), else through a directory of its pages.
+        // this file), else through a directory of its pages. A lagging one (of a light
+        // checkpoint) is not what its pages hold: it is built, caught up, and written.
         const pending = ix.packed;
         const stored = pending?.stored;
         const pages =
-          layout === 5 && stored && sink.writesInto(stored.store)
+          layout === 5 && stored && !stored.lagging && sink.writesInto(stored.store)
             ? stored.directory
-            : pending?.forEachPage
+            : pending?.forEachPage && !stored?.lagging
               ? sink.directory((visit) => pending.forEachPage?.(visit))
               : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
@@ -160,11 +215,13 @@ export function checkpointPayload(
   layout: CheckpointLayout = 2,
   sink: PageSink | null = null,
   columns: ColumnWriters | null = null,
+  light: CheckpointBase | null = null,
 ): unknown {
   if (layout >= 3) {
-    if (!sink) throw new InternalError('checkpoint layouts 3 to 5 need a page sink');
+    if (!sink) throw new InternalError('checkpoint layouts 3 to 6 need a page sink');
+    if (light && layout !== 5) throw new InternalError('a light checkpoint is layout 5 with lagging indexes');
     sink.twoLevel = layout === 5;
-    return pagedPayload(data, sink, layout as 3 | 4 | 5, columns);
+    return pagedPayload(data, sink, layout as 3 | 4 | 5, columns, light);
   }
   const column = layout === 2 ? packColumn : (values: unknown[]): unknown[] => values;
   return {
@@ -315,6 +372,7 @@ function pagedTrees(
   offset: number,
   cache: LeafCache | null,
   layout: 3 | 4 | 5,
+  lag: LagHook | null,
 ): { pk: BTree<unknown, number>; trees: Map<string, IndexSource> } {
   const { rows, pk: pkDir, indexes } = raw;
   if (!Number.isSafeInteger(rows) || (rows as number) < 0 || !Array.isArray(indexes))
@@ -347,11 +405,36 @@ function pagedTrees(
     // A partial index (one with SQL text may be) holds at most one entry per row.
     const partial = def?.sql !== undefined;
     const root = layout === 5 ? rootOf(ix.pages) : null;
+    // A lagging index (layout 6) holds the base checkpoint's entries, so any count of them may
+    // stand for this checkpoint's rows: the directory's entry count is not checked against them.
+    const lagging = ix.lag === true;
+    if (ix.lag !== undefined && (!lagging || lag === null)) throw bad('index lag mark', offset);
+    const count = lagging ? null : (rows as number);
+    if (lagging) {
+      const directory = (): DirEntry<unknown, unknown>[] | PageEntry<unknown, unknown>[] =>
+        root !== null
+          ? readRootDirectory(root, source, rules, null, offset, null, partial)
+          : readDirectory(ix.pages, source, rules, null, offset, null, partial);
+      const id = raw.id as number;
+      trees.set(ix.name, {
+        stored: { directory: ix.pages, store: source.store, lagging: true },
+        build: (state: IndexState) => {
+          const dir = directory();
+          const tree =
+            root !== null
+              ? BTree.fromDirs<unknown, unknown>(dir as DirEntry<unknown, unknown>[], options)
+              : BTree.fromPages<unknown, unknown>(dir as PageEntry<unknown, unknown>[], options);
+          (lag as LagHook)(id, state, tree);
+          return tree;
+        },
+      });
+      continue;
+    }
     if (root !== null) {
       // Like a layout-2 index, the directory is read only when the index is first used (or copied).
       let dirs: DirEntry<unknown, unknown>[] | null = null;
       const directory = (): DirEntry<unknown, unknown>[] =>
-        (dirs ??= readRootDirectory(root, source, rules, rows as number, offset, null, partial));
+        (dirs ??= readRootDirectory(root, source, rules, count as number, offset, null, partial));
       trees.set(ix.name, {
         forEachPage: (visit) => {
           for (const d of directory()) for (const p of d.dir.load()) visit(p.page, null, null);
@@ -387,13 +470,22 @@ export function loadCheckpoint(
   offset: number,
   store: ByteStore | null = null,
   cache: LeafCache | null = null,
+  /** How lagging indexes catch up (layout 6); null: a light checkpoint is refused. */
+  lag: LagHook | null = null,
 ): CheckpointData {
   if (
     !isRecord(payload) ||
-    (payload.v !== 1 && payload.v !== 2 && payload.v !== 3 && payload.v !== 4 && payload.v !== 5)
+    (payload.v !== 1 &&
+      payload.v !== 2 &&
+      payload.v !== 3 &&
+      payload.v !== 4 &&
+      payload.v !== 5 &&
+      payload.v !== 6)
   )
     throw bad('unknown layout', offset);
   const layout: CheckpointLayout = payload.v;
+  const light = layout === 6 ? readLight(payload, offset) : null;
+  if (layout === 6 && lag === null) throw bad('a light checkpoint where a full one is needed', offset);
   const { txnId, nextCollectionId, collections } = payload;
   const userVersion = payload.userVersion ?? 0;
   const sqlViews = payload.views === undefined ? [] : readStoredViews(payload.views);
@@ -425,7 +517,8 @@ export function loadCheckpoint(
     if (layout >= 3) {
       if (!store) throw new InternalError('a paged checkpoint needs the file its pages are in');
       const source = { store, limit: offset };
-      const { pk, trees } = pagedTrees(raw, schema, source, offset, cache, layout as 3 | 4 | 5);
+      const paged = layout === 6 ? 5 : (layout as 3 | 4 | 5);
+      const { pk, trees } = pagedTrees(raw, schema, source, offset, cache, paged, light ? lag : null);
       return collectionState(meta, pk, trees, raw.seq, offset);
     }
     const pkPair = readPair(pkKeys, pkLocs, layout, offset);
@@ -480,5 +573,28 @@ export function loadCheckpoint(
     sqlViews,
     sqlStats,
     collections: states,
+    layout,
+    ...(light ? { light } : {}),
   };
+}
+
+/** A light checkpoint's base (layout 6): before the checkpoint, and its log range in order. */
+function readLight(payload: Record<string, unknown>, offset: number): LightBase {
+  const light = payload.light;
+  if (!isRecord(light)) throw bad('light checkpoint without its base', offset);
+  const { at, from, txn, bytes } = light;
+  if (
+    !Number.isSafeInteger(at) ||
+    !Number.isSafeInteger(from) ||
+    !Number.isSafeInteger(txn) ||
+    !Number.isSafeInteger(bytes) ||
+    (at as number) < LOG_START ||
+    (at as number) >= (from as number) ||
+    (from as number) > offset ||
+    (bytes as number) < 0 ||
+    (txn as number) < 0 ||
+    (txn as number) > (payload.txnId as number)
+  )
+    throw bad('light checkpoint base', offset);
+  return { at: at as number, from: from as number, txnId: txn as number, bytes: bytes as number };
 }

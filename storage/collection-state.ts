@@ -42,8 +42,12 @@ export interface PackedIndex {
    * inline one), and the file it names pages of: a checkpoint of that same file stores it again
    * as it is, reading none of its directory pages.
    */
-  readonly stored?: { readonly directory: unknown; readonly store: object };
-  build(): BTree<unknown, unknown>;
+  readonly stored?: { readonly directory: unknown; readonly store: object; readonly lagging?: boolean };
+  /**
+   * Build the tree; `ix` is the index state asking (a lagging index of a light checkpoint reads
+   * its key accessor to catch up with the log: storage/index-lag.ts).
+   */
+  build(ix: IndexState): BTree<unknown, unknown>;
 }
 
 /**
@@ -155,7 +159,7 @@ export class IndexState {
 
   get tree(): BTree<unknown, unknown> {
     if (this.pending) {
-      const tree = this.pending.build();
+      const tree = this.pending.build(this);
       this.pending = null;
       this.built = tree;
       this.pendingView?.resolve(tree.snapshot());
@@ -182,8 +186,8 @@ export class IndexState {
     // No pages or columns any more: the index is not what its checkpoint stored, so the next
     // checkpoint builds it and writes its changed pages.
     this.pending = {
-      build: () => {
-        const tree = stored.build();
+      build: (ix) => {
+        const tree = stored.build(ix);
         add(tree);
         return tree;
       },

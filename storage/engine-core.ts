@@ -3,6 +3,7 @@
  * layers): the fields, the staging of frames into the open transaction, the catalog maps, the
  * committed view, and the checks made before any change to the file.
  */
+import type { CheckpointBase } from './checkpoint';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
 import { FileStore } from './file-store';
@@ -25,6 +26,8 @@ import {
   DEFAULT_CHECKPOINT_EVERY_BYTES,
   DEFAULT_REPLAY_LIMIT_BYTES,
   DEFAULT_REPLAY_LIMIT_FRAMES,
+  DEFAULT_LIGHT_CHECKPOINT_BYTES,
+  DEFAULT_INDEX_LAG_LIMIT_BYTES,
   DEFAULT_CHECKPOINT_IDLE_MS,
   RESERVE_BYTES,
   emptyRecoveryReport,
@@ -90,6 +93,13 @@ export abstract class EngineCore {
   protected readonly checkpointEvery: number;
   protected readonly replayLimitBytes: number;
   protected readonly replayLimitFrames: number;
+  protected readonly lightCheckpointBytes: number;
+  protected readonly indexLagLimitBytes: number;
+  /** Bytes the last light checkpoint appended (pages included): the light spacing rule's measure. */
+  protected lastLightBytes = 0;
+  /** How long the last light checkpoint took, and when the last checkpoint ended (performance.now()). */
+  protected lastLightMs = 0;
+  protected lastCheckpointEnd = 0;
   protected readonly checkpointIdleMs: number;
   /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
   protected framesSinceCheckpoint = 0;
@@ -98,6 +108,25 @@ export abstract class EngineCore {
    * the CHECKPOINT frame only, which in format 1.2 is just the directories).
    */
   protected lastCheckpointBytes = 0;
+  /**
+   * The last full checkpoint, which a light one leaves the secondary indexes at
+   * (storage/index-lag.ts): null before this engine wrote or loaded one of layout 5 or 6.
+   */
+  protected lagBase: CheckpointBase | null = null;
+  /** A catalog change since lagBase: the next checkpoint is full (no lagging range holds one). */
+  protected catalogSinceBase = false;
+  /** Whether the checkpoint the superblock names is a light one (its indexes lag behind lagBase). */
+  protected checkpointIsLight = false;
+
+  /**
+   * When the current checkpoint is light: the full checkpoint its secondary indexes stand at
+   * (its frame's offset) and the log they lag behind by, in bytes (for `inspect`); else null.
+   */
+  get indexLag(): { baseOffset: number; logBytes: number } | null {
+    const base = this.lagBase;
+    if (!this.checkpointIsLight || base === null) return null;
+    return { baseOffset: base.at, logBytes: this.superblock.checkpointOffset - base.from };
+  }
   /** Whether this engine publishes commits and checkpoints on the diagnostics channels. */
   protected readonly traced: boolean;
   protected readonly recordScratch: unknown[] = [0, 0, null];
@@ -140,6 +169,8 @@ export abstract class EngineCore {
     this.checkpointEvery = opts.checkpointEveryBytes ?? DEFAULT_CHECKPOINT_EVERY_BYTES;
     this.replayLimitBytes = opts.replayLimitBytes ?? DEFAULT_REPLAY_LIMIT_BYTES;
     this.replayLimitFrames = opts.replayLimitFrames ?? DEFAULT_REPLAY_LIMIT_FRAMES;
+    this.lightCheckpointBytes = opts.lightCheckpointBytes ?? DEFAULT_LIGHT_CHECKPOINT_BYTES;
+    this.indexLagLimitBytes = opts.indexLagLimitBytes ?? DEFAULT_INDEX_LAG_LIMIT_BYTES;
     this.checkpointIdleMs = opts.checkpointIdleMs ?? DEFAULT_CHECKPOINT_IDLE_MS;
     this.traced = opts.trace !== false;
   }
@@ -156,6 +187,11 @@ export abstract class EngineCore {
   /** Bytes of log written since the last checkpoint (the auto-checkpoint policy watches this). */
   get logBytesSinceCheckpoint(): number {
     return this.durableEnd - this.superblock.replayFrom;
+  }
+
+  /** Bytes of log the secondary indexes lag behind: since the last full checkpoint. */
+  get logBytesSinceFullCheckpoint(): number {
+    return this.durableEnd - (this.lagBase?.from ?? this.superblock.replayFrom);
   }
 
   protected assertOpen(): void {
@@ -228,12 +264,14 @@ export abstract class EngineCore {
   }
 
   protected addCollection(state: CollectionState): void {
+    this.catalogSinceBase = true;
     this.catalogGen++;
     this.collections.set(state.name, state);
     this.byId.set(state.meta.id, state);
   }
 
   protected removeCollection(state: CollectionState): void {
+    this.catalogSinceBase = true;
     this.catalogGen++;
     this.collections.delete(state.name);
     this.byId.delete(state.meta.id);
@@ -307,7 +345,7 @@ export abstract class EngineCore {
   protected abstract checkpointWhenIdle(): void;
 
   /** The automatic checkpoint a commit may start once it is durable (engine-file.ts). */
-  protected abstract checkpointAfterCommit(): void;
+  protected abstract checkpointAfterCommit(light: boolean): void;
 
   /**
    * logBytesSinceCheckpoint below which no automatic checkpoint is tried after one failed (a

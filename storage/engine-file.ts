@@ -19,7 +19,7 @@ import {
 } from './format';
 import { columnWriter } from './column-pages';
 import { isZeroHeader, scanLog } from './log-scan';
-import { checkpointPayload } from './checkpoint';
+import { checkpointPayload, indexDirectories } from './checkpoint';
 import { PageSink } from './page-sink';
 import { active, channels } from './trace';
 import type { CheckpointTraceContext } from './trace';
@@ -39,8 +39,24 @@ export abstract class EngineFile extends EngineTransactions {
    * Refused inside a transaction: a checkpoint describes committed state only.
    */
   checkpoint(): void {
+    this.checkpointOf(false);
+  }
+
+  /**
+   * A light checkpoint (storage/index-lag.ts) when the file can take one — a full checkpoint of
+   * layout 5 or 6 to lag behind and no catalog change since — else a full one. Returns whether
+   * it was light. For tests and the fixture generator; commits write them by the policy.
+   */
+  checkpointLight(): boolean {
+    const light = this.lagBase !== null && !this.catalogSinceBase;
+    this.checkpointOf(light);
+    return light;
+  }
+
+  /** A full checkpoint, or a light one (`light`: storage/index-lag.ts), traced. */
+  private checkpointOf(light: boolean): void {
     if (!this.traced || !active(channels.checkpoint)) {
-      this.writeCheckpoint();
+      this.writeCheckpoint(light);
       return;
     }
     const ctx: CheckpointTraceContext = {
@@ -48,9 +64,10 @@ export abstract class EngineFile extends EngineTransactions {
       txnId: this.lastTxnId,
       logBytes: this.logBytesSinceCheckpoint,
       bytes: 0,
+      light,
     };
     channels.checkpoint.traceSync(() => {
-      ctx.bytes = this.writeCheckpoint();
+      ctx.bytes = this.writeCheckpoint(light);
     }, ctx);
   }
 
@@ -59,50 +76,53 @@ export abstract class EngineFile extends EngineTransactions {
    * failure once writing began cuts back what was appended (pages, part of a frame): past the
    * log's end the next commit must find this writer's zeros or nothing.
    */
-  private writeCheckpoint(): number {
+  private writeCheckpoint(light = false): number {
     this.assertWritable();
     if (this.txn) throw new TransactionError('cannot checkpoint inside a transaction');
     this.verifyOwnership(this.durableEnd);
     try {
-      return this.appendCheckpoint();
+      return this.appendCheckpoint(light);
     } catch (err) {
       this.cutBackFailedAppend();
       throw err;
     }
   }
 
-  private appendCheckpoint(): number {
+  private appendCheckpoint(lightAsked: boolean): number {
+    const started = performance.now();
     const staged = this.stagingBuffer;
     staged.reset();
     const at = this.durableEnd;
     // Files of 1.0 and 1.1 keep the layout their own minor's readers load (packed columns are
-    // 1.1). A 1.2, 1.3 or 1.4 file becomes 1.5 here: its header says so before the first
-    // checkpoint that may hold what only 1.5 readers read (layout 5; DICT columns), and the sync
+    // 1.1). A 1.2 to 1.5 file becomes 1.6 here: its header says so before the first checkpoint
+    // that may hold what only 1.6 readers read (layout 5; DICT columns; layout 6), and the sync
     // below covers both before the superblock publishes it.
     if (this.fileMinor >= 2 && this.fileMinor < FORMAT_MINOR) {
       this.store.writeAt(encodeHeader(), 0);
       this.fileMinor = FORMAT_MINOR;
     }
     const layout = this.fileMinor >= 4 ? 5 : this.fileMinor >= 1 ? 2 : 1;
+    // A light checkpoint needs a full one of layout 5 or 6 to lag behind, with no catalog change since.
+    const light = lightAsked && layout === 5 && !this.catalogSinceBase ? this.lagBase : null;
     // The pages stream into the file behind the PAGES frame's header in chunks, as they are cut:
     // held whole, a large checkpoint's pages (tens of MB at 1M rows) cost a growing buffer's
     // copies and first touches of fresh memory, then a copy into the frame.
     const sink = layout === 5 ? new PageSink(this.store, at + FRAME_HEADER_SIZE, true, true) : null;
-    const payload = encodePayload(
-      checkpointPayload(
-        {
-          txnId: this.lastTxnId,
-          nextCollectionId: this.nextCollectionId,
-          userVersion: this.userVersion,
-          sqlViews: this.sqlViews,
-          sqlStats: this.sqlStats,
-          collections: [...this.collections.values()],
-        },
-        layout,
-        sink,
-        (c) => columnWriter(this.store, at, c, this.fileMinor >= 5),
-      ),
+    const payloadObject = checkpointPayload(
+      {
+        txnId: this.lastTxnId,
+        nextCollectionId: this.nextCollectionId,
+        userVersion: this.userVersion,
+        sqlViews: this.sqlViews,
+        sqlStats: this.sqlStats,
+        collections: [...this.collections.values()],
+      },
+      layout,
+      sink,
+      (c) => columnWriter(this.store, at, c, this.fileMinor >= 5),
+      light,
     );
+    const payload = encodePayload(payloadObject);
     // The pages go first: the checkpoint's directory points back into them. Their frame's header
     // is written once they are all out (its checksum covers them); until the sync below, any
     // part of these writes may be missing after a crash, as of one large write, and the
@@ -132,9 +152,28 @@ export abstract class EngineFile extends EngineTransactions {
     this.store.writeAt(encodeSuperblock(next), SUPERBLOCK_OFFSETS[next.generation % 2]);
     this.store.sync();
     this.superblock = next;
-    this.lastCheckpointBytes = written;
     this.framesSinceCheckpoint = 0;
     this.checkpointRetryAt = 0;
+    this.checkpointIsLight = light !== null;
+    this.lastCheckpointEnd = performance.now();
+    if (light) {
+      this.lastLightBytes = written;
+      this.lastLightMs = this.lastCheckpointEnd - started;
+    } else {
+      this.lastCheckpointBytes = written;
+      this.lastLightBytes = 0;
+      this.catalogSinceBase = false;
+      this.lagBase =
+        layout === 5
+          ? {
+              at: checkpointAt,
+              from: this.durableEnd,
+              txnId: this.lastTxnId,
+              bytes: written,
+              dirs: indexDirectories(payloadObject),
+            }
+          : null;
+    }
     if (sink) {
       // Published: the trees stand on its pages from now on (decoded leaves become evictable, and
       // the next checkpoint writes only the pages changed after this one).
@@ -249,7 +288,7 @@ export abstract class EngineFile extends EngineTransactions {
    */
   private checkpointOnClose(): void {
     if (this.readOnly || this.broken || !(this.store instanceof FileStore)) return;
-    if (this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+    if (this.logBytesSinceFullCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
     this.checkpointBestEffort();
   }
 
@@ -265,9 +304,9 @@ export abstract class EngineFile extends EngineTransactions {
    * system error (a full disk, the lock found lost) is left for the next write to meet; the next
    * automatic try waits for CHECKPOINT_RETRY_BYTES more log.
    */
-  protected checkpointAfterCommit(): void {
+  protected checkpointAfterCommit(light: boolean): void {
     try {
-      this.checkpoint();
+      this.checkpointOf(light);
     } catch (err) {
       if (!(err instanceof OperationalError)) throw err;
       this.checkpointRetryAt = this.logBytesSinceCheckpoint + CHECKPOINT_RETRY_BYTES;

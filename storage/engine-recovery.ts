@@ -27,7 +27,10 @@ import { WriterLock } from './lock';
 import { CollectionState, rowOfState, uniqueFailureText } from './collection-state';
 import { NOT_INDEXED } from './index-exprs';
 import type { CollectionMeta } from './collection-state';
-import { loadCheckpoint } from './checkpoint';
+import { indexDirectories, loadCheckpoint } from './checkpoint';
+import { IndexLag } from './index-lag';
+import type { BTree } from './btree';
+import type { ByteStore } from './byte-store';
 import { noteKey, readSequence } from './sequence';
 import { readHistory } from './schema-history';
 import { keyHasNull } from './compare';
@@ -289,6 +292,10 @@ export abstract class EngineRecovery extends EngineRows {
 
   protected resetState(): void {
     this.framesSinceCheckpoint = 0;
+    this.lagBase = null;
+    this.catalogSinceBase = false;
+    this.checkpointIsLight = false;
+    this.lastLightBytes = 0;
     this.collections = new Map();
     this.byId = new Map();
     this.nextCollectionId = 1;
@@ -308,7 +315,11 @@ export abstract class EngineRecovery extends EngineRows {
     ) {
       throw new FormatError(`checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', { offset: at });
     }
-    const data = loadCheckpoint(decodePayload(frame.payload, at), at, this.store, this.leafCache);
+    const payload = decodePayload(frame.payload, at);
+    let lag: IndexLag | null = null;
+    const data = loadCheckpoint(payload, at, this.store, this.leafCache, (id, ix, tree) =>
+      (lag as IndexLag).apply(id, ix, tree),
+    );
     if (data.txnId !== sb.checkpointTxnId) {
       throw new FormatError(`checkpoint at offset ${at} does not match its superblock`, 'CORRUPT', {
         offset: at,
@@ -321,6 +332,48 @@ export abstract class EngineRecovery extends EngineRows {
     this.sqlViews = data.sqlViews;
     this.sqlStats = data.sqlStats;
     this.lastTxnId = data.txnId;
+    this.catalogSinceBase = false;
+    this.lagBase = null;
+    const light = data.light;
+    this.checkpointIsLight = light !== undefined;
+    if (light) {
+      const store = this.store;
+      let basePks: Map<number, BTree<unknown, number>> | null = null;
+      lag = new IndexLag({
+        store,
+        base: light,
+        to: at,
+        toTxnId: data.txnId,
+        basePk: (id) => (basePks ??= this.basePrimaryKeys(store, light.at, light.txnId)).get(id),
+        stateOf: (id) => this.byId.get(id),
+        readRow: (location) => this.readRow(location),
+      });
+      for (const c of data.collections) lag.noteVersion(c.meta.id, c.meta.version);
+      this.lagBase = { ...light, dirs: indexDirectories(payload) };
+    } else if (data.layout === 5) {
+      this.lagBase = {
+        at,
+        from: sb.replayFrom,
+        txnId: data.txnId,
+        bytes: sb.checkpointLength,
+        dirs: indexDirectories(payload),
+      };
+    }
+  }
+
+  /** The primary-key trees of the full checkpoint at `at` (a light checkpoint's base), by collection id. */
+  private basePrimaryKeys(store: ByteStore, at: number, txnId: number): Map<number, BTree<unknown, number>> {
+    const frame = this.readFrame(at);
+    if (!frame || frame.kind !== FrameKind.CHECKPOINT)
+      throw new FormatError(`the base checkpoint at offset ${at} is missing or damaged`, 'CORRUPT', {
+        offset: at,
+      });
+    const data = loadCheckpoint(decodePayload(frame.payload, at), at, store, this.leafCache);
+    if (data.txnId !== txnId)
+      throw new FormatError(`the base checkpoint at offset ${at} is not the one named`, 'CORRUPT', {
+        offset: at,
+      });
+    return new Map(data.collections.map((c) => [c.meta.id, c.pk]));
   }
 
   /** Read and verify one frame anywhere in the file; null when it is cut off or its checksum fails. */

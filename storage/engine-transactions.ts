@@ -13,7 +13,14 @@ import { active, channels } from './trace';
 import type { CommitTraceContext } from './trace';
 import { InternalError, TransactionError } from '../src/errors';
 import type { ActiveTxn, Savepoint, StatementMark, TxnState } from './engine-types';
-import { CHECKPOINT_SPACING, CLOSE_CHECKPOINT_BYTES, UNDO_ADDED, UNDO_PK, UNDO_SEQ } from './engine-types';
+import {
+  CHECKPOINT_SPACING,
+  CLOSE_CHECKPOINT_BYTES,
+  LIGHT_TIME_SPACING,
+  UNDO_ADDED,
+  UNDO_PK,
+  UNDO_SEQ,
+} from './engine-types';
 import { EngineRecovery } from './engine-recovery';
 
 export abstract class EngineTransactions extends EngineRecovery {
@@ -195,7 +202,8 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
     this.txn = null;
     this.publishView();
-    if (this.checkpointDue()) this.checkpointAfterCommit();
+    const due = this.checkpointDue();
+    if (due !== null) this.checkpointAfterCommit(due === 'light');
     else this.scheduleIdleCheckpoint();
   }
 
@@ -209,7 +217,7 @@ export abstract class EngineTransactions extends EngineRecovery {
    * limits). Each commit pushes it back; unref'd, it never keeps a process alive.
    */
   private scheduleIdleCheckpoint(): void {
-    if (this.checkpointIdleMs <= 0 || this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+    if (this.checkpointIdleMs <= 0 || this.logBytesSinceFullCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
     if (this.idleTimer !== null) {
       this.idleTimer.refresh();
       return;
@@ -217,7 +225,8 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
       // A transaction still open (an async one between awaits) schedules again at its commit.
-      if (this.closed || this.txn !== null || this.logBytesSinceCheckpoint <= CLOSE_CHECKPOINT_BYTES) return;
+      if (this.closed || this.txn !== null || this.logBytesSinceFullCheckpoint <= CLOSE_CHECKPOINT_BYTES)
+        return;
       this.checkpointWhenIdle();
     }, this.checkpointIdleMs);
     this.idleTimer.unref();
@@ -238,16 +247,31 @@ export abstract class EngineTransactions extends EngineRecovery {
    * proportion keeps those under a fixed fraction of the file. That lets the log left to replay
    * after a crash grow with the index size, so past the replay limits (bytes or frames) a
    * checkpoint is written regardless: the bound a killed writer's next open replays.
+   *
+   * Light checkpoints (storage/index-lag.ts) bound that replay far tighter: past
+   * lightCheckpointBytes of log (and CHECKPOINT_SPACING times what the last light one wrote, and
+   * LIGHT_TIME_SPACING times its duration after it) a commit writes one when the file allows it (a full checkpoint of layout 5 or 6 to lag behind,
+   * no catalog change since); the full ones then follow the spacing rule and indexLagLimitBytes.
+   * Without a base (a new file, a catalog change) the replay limits above still apply.
    */
-  private checkpointDue(): boolean {
-    if (this.checkpointEvery <= 0) return false;
+  private checkpointDue(): 'full' | 'light' | null {
+    if (this.checkpointEvery <= 0) return null;
     const tail = this.logBytesSinceCheckpoint;
-    if (tail < this.checkpointRetryAt) return false;
-    if (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) return true;
-    if (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames) return true;
-    const size = Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
-    const spacing = Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size);
-    return tail >= spacing;
+    if (tail < this.checkpointRetryAt) return null;
+    const sinceFull = this.logBytesSinceFullCheckpoint;
+    const base = this.lagBase;
+    const size = base ? base.bytes : Math.max(this.lastCheckpointBytes, this.superblock.checkpointLength);
+    if (sinceFull >= Math.max(this.checkpointEvery, CHECKPOINT_SPACING * size)) return 'full';
+    const lightOk = this.lightCheckpointBytes > 0 && base !== null && !this.catalogSinceBase;
+    if (lightOk && sinceFull > this.indexLagLimitBytes) return 'full';
+    const overLimit =
+      (this.replayLimitBytes > 0 && tail > this.replayLimitBytes) ||
+      (this.replayLimitFrames > 0 && this.framesSinceCheckpoint > this.replayLimitFrames);
+    const lightDue =
+      tail > Math.max(this.lightCheckpointBytes, CHECKPOINT_SPACING * this.lastLightBytes) &&
+      performance.now() - this.lastCheckpointEnd >= LIGHT_TIME_SPACING * this.lastLightMs;
+    if (lightOk && (overLimit || lightDue)) return 'light';
+    return overLimit ? 'full' : null;
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */

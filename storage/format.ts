@@ -10,9 +10,10 @@ export const FORMAT_MAJOR = 1;
 /**
  * 1.1: packed checkpoint columns, reserved zeros; 1.2: paged checkpoints (PAGES frames); 1.3:
  * column pages beside the primary-key pages (checkpoint layout 4); 1.4: directory pages, the
- * checkpoint holding only root directories (layout 5); 1.5: TEXT columns in column pages (DICT).
+ * checkpoint holding only root directories (layout 5); 1.5: TEXT columns in column pages (DICT);
+ * 1.6: light checkpoints (layout 6: primary-key trees only, the secondary indexes lagging).
  */
-export const FORMAT_MINOR = 5;
+export const FORMAT_MINOR = 6;
 
 export const HEADER_SIZE = 64;
 export const SUPERBLOCK_SIZE = 64;

@@ -360,7 +360,8 @@ export function readDirectory(
   raw: unknown,
   source: PageSource,
   rules: PageRules,
-  rows: number,
+  /** The entries the tree must hold (at most, with `atMost`); null: not checked (a lagging index). */
+  rows: number | null,
   at: number,
   /** A layout-4 primary-key directory: the id of the collection whose rows its column pages hold. */
   columnsOf: number | null = null,
@@ -369,7 +370,7 @@ export function readDirectory(
   const where: DirectoryAt = { page: false, at };
   const all = directoryColumns(raw, columnsOf !== null ? 9 : 6, where);
   const { pages, total } = pageEntries(all, source, rules, where, null, columnsOf);
-  if (atMost ? total > rows : total !== rows)
+  if (rows !== null && (atMost ? total > rows : total !== rows))
     throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
   return pages;
 }
@@ -382,7 +383,8 @@ export function readRootDirectory(
   raw: unknown,
   source: PageSource,
   rules: PageRules,
-  rows: number,
+  /** The entries the tree must hold (at most, with `atMost`); null: not checked (a lagging index). */
+  rows: number | null,
   at: number,
   columnsOf: number | null = null,
   atMost = false,
@@ -401,7 +403,7 @@ export function readRootDirectory(
       dirs[i] = { firstKey: key, firstVal: val, dir };
     },
   );
-  if (atMost ? total > rows : total !== rows)
+  if (rows !== null && (atMost ? total > rows : total !== rows))
     throw corruptDirectory(`counts ${total} entries for ${rows} rows`, at);
   return dirs;
 }

@@ -49,7 +49,13 @@ export function pageLeaves<K, V>(
   nodeSize: number,
   visit: (leaf: Leaf<K, V>, key: K, val: V) => void,
 ): void {
-  const { keys, vals } = p as Partial<AdoptedPage<K, V>>;
+  const { keys, vals, leaves } = p as Partial<AdoptedPage<K, V>>;
+  if (leaves) {
+    // Unchanged parts of this page: the same leaves (a write still copies them, as their
+    // generation is no tree's writable one), their first entries the separators.
+    for (const l of leaves) visit(l, l.keys[0], l.vals[0]);
+    return;
+  }
   const leaf = (page: LeafPage<K, V>, k?: K[] | null, v?: V[] | null): Leaf<K, V> =>
     k && v
       ? { leaf: true, gen, keys: k, vals: v, page, cold: false, hot: false, packed: undefined, memo: null }
@@ -85,7 +91,16 @@ export function cutParts<K, V>(
   });
 }
 
-type Visit<K, V> = (page: LeafPage<K, V> | null, keys: K[] | null, vals: V[] | null) => void;
+/**
+ * A leaf or page in order (BTreeReader.forEachLeaf): `leaves`, when the walk was asked for them,
+ * are the decoded, unchanged parts that stand for the whole `page` (keys and vals then null).
+ */
+export type Visit<K, V> = (
+  page: LeafPage<K, V> | null,
+  keys: K[] | null,
+  vals: V[] | null,
+  leaves?: readonly Leaf<K, V>[],
+) => void;
 
 /**
  * Collects consecutive part leaves while the leaves are walked in order (forEachLeaf), and visits
@@ -97,7 +112,11 @@ export class PartRun<K, V> {
   private whole: LeafPage<K, V> | null = null;
   private next = 0;
 
-  constructor(private readonly visit: Visit<K, V>) {}
+  constructor(
+    private readonly visit: Visit<K, V>,
+    /** Hand unchanged decoded parts over as leaves instead of copying their entries. */
+    private readonly withLeaves = false,
+  ) {}
 
   /** The next leaf in order: false when it is no part (the caller visits it after end()). */
   add(leaf: Leaf<K, V>): boolean {
@@ -124,6 +143,10 @@ export class PartRun<K, V> {
       for (const l of leaves) cold ||= l.cold;
       if (cold) {
         this.visit(whole, null, null);
+        return;
+      }
+      if (this.withLeaves) {
+        this.visit(whole, null, null, leaves);
         return;
       }
       const keys: K[] = [];

@@ -7,6 +7,8 @@
  * (engine-file.ts, compact-copy.ts); the trees then stand on what was written (BTree.adoptPages).
  */
 import type { AdoptedPage, BTree, LeafPage } from './btree';
+import type { Leaf } from './btree-nodes';
+import type { Visit } from './page-parts';
 import type { ByteStore } from './byte-store';
 import { forEachRun } from './btree-nodes';
 import { crc32c } from './crc32c';
@@ -139,13 +141,7 @@ export class PageSink {
    * stand on them (BTree.adoptPages): the next checkpoint then writes only what changes after it.
    */
   directory(
-    forEachLeaf: (
-      visit: (
-        page: LeafPage<unknown, unknown> | null,
-        keys: unknown[] | null,
-        vals: unknown[] | null,
-      ) => void,
-    ) => void,
+    forEachLeaf: (visit: Visit<unknown, unknown>) => void,
     wanted: { tree: BTree<unknown, unknown>; rules: PageRules } | null = null,
     /**
      * A primary-key tree of checkpoint layout 4 (format 1.3): the directory gets three more
@@ -162,6 +158,8 @@ export class PageSink {
     // Per page, for adoption: the page pointed at again, or the entries of a new one.
     const reused: (LeafPage<unknown, unknown> | null)[] = [];
     const fresh: ([unknown[], unknown[]] | null)[] = [];
+    // Per reused page (by position), the unchanged decoded leaves standing for it, if any.
+    const kept = new Map<number, readonly Leaf<unknown, unknown>[] | null>();
     const add = (
       key: unknown,
       val: unknown,
@@ -222,7 +220,7 @@ export class PageSink {
       keys = keys.slice(from);
       vals = vals.slice(from);
     };
-    forEachLeaf((page, leafKeys, leafVals) => {
+    forEachLeaf((page, leafKeys, leafVals, leaves) => {
       if (
         page instanceof StoredPage &&
         page.source.store !== this.store &&
@@ -249,7 +247,7 @@ export class PageSink {
         // A page of a 1.2 checkpoint gets its column page the first time it is pointed at again.
         let extent = page.columns;
         if (extent === null && columns) {
-          const locations = leafVals ?? page.load().vals;
+          const locations = leafVals ?? (leaves ? leaves.flatMap((l) => l.vals) : page.load().vals);
           extent = columnPage(locations, 0, locations.length);
           if (extent !== null) this.columnUpdates.push([page, extent]);
           this.writeThrough();
@@ -260,13 +258,16 @@ export class PageSink {
           // A leaf decoded in this session stays decoded: cooling it here would make a writer
           // decode again the pages it keeps inserting into.
           fresh.push(leafKeys && leafVals ? [leafKeys, leafVals] : null);
+          kept.set(reused.length - 1, leaves ?? null);
         }
         return;
       }
       const entries =
         leafKeys && leafVals
           ? { keys: leafKeys, vals: leafVals }
-          : (page as LeafPage<unknown, unknown>).load();
+          : leaves
+            ? { keys: leaves.flatMap((l) => l.keys), vals: leaves.flatMap((l) => l.vals) }
+            : (page as LeafPage<unknown, unknown>).load();
       for (let i = 0; i < entries.keys.length; i++) {
         keys.push(entries.keys[i]);
         vals.push(entries.vals[i]);
@@ -274,7 +275,7 @@ export class PageSink {
       if (keys.length >= 4 * PAGE_MAX_ENTRIES) flush(false);
     });
     flush(true);
-    if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules, extents));
+    if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules, extents, kept));
     return this.twoLevel ? this.rootDirectory(dir) : dir.map((column) => packColumn(column));
   }
 
@@ -333,6 +334,7 @@ export class PageSink {
     fresh: ([unknown[], unknown[]] | null)[],
     rules: PageRules,
     extents: readonly (ColumnExtent | null)[],
+    kept: ReadonlyMap<number, readonly Leaf<unknown, unknown>[] | null>,
   ): AdoptedPage<unknown, unknown>[] {
     const [firstKeys, firstVals, counts, offsets, lengths, crcs] = dir;
     const n = firstKeys.length;
@@ -362,6 +364,7 @@ export class PageSink {
         page,
         keys: entries ? entries[0] : null,
         vals: entries ? entries[1] : null,
+        leaves: kept.get(i) ?? null,
       };
     }
     return out;

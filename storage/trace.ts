@@ -57,6 +57,8 @@ export interface CheckpointTraceContext {
   logBytes: number;
   /** Size of the checkpoint frame written. */
   bytes: number;
+  /** A light checkpoint (primary-key trees only; the secondary indexes lag: docs/format.md §4.5). */
+  light: boolean;
   error?: unknown;
 }
 

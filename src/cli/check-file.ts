@@ -236,7 +236,14 @@ function checkFrames(
     report.framesChecked++;
     if (header.kind === FrameKind.CHECKPOINT) {
       try {
-        const data = loadCheckpoint(decodePayload(whole.subarray(FRAME_HEADER_SIZE), pos), pos, store);
+        // A light checkpoint's indexes are its base's pages, read as stored (no catch-up from the log).
+        const data = loadCheckpoint(
+          decodePayload(whole.subarray(FRAME_HEADER_SIZE), pos),
+          pos,
+          store,
+          null,
+          () => undefined,
+        );
         // A paged checkpoint (format 1.2) leaves its pages on disk until touched: read them all.
         for (const c of data.collections) {
           c.pk.toArrays();

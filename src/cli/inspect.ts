@@ -56,7 +56,14 @@ export interface InspectReport {
   logEnd: number;
   reservedBytes: number;
   lastTxnId: number;
-  checkpoint: { offset: number; bytes: number; txnId: number; txnsSince: number } | null;
+  checkpoint: {
+    offset: number;
+    bytes: number;
+    txnId: number;
+    txnsSince: number;
+    /** A light checkpoint (format 1.6): the full one its indexes stand at, and the log they lag by. */
+    light: { baseOffset: number; logBytes: number } | null;
+  } | null;
   logBytesSinceCheckpoint: number;
   userVersion: number;
   superblocks: SuperblockInfo[];
@@ -88,6 +95,7 @@ export function inspectFile(file: string): InspectReport {
             bytes: current.checkpointBytes ?? 0,
             txnId: current.checkpointTxnId ?? 0,
             txnsSince: engine.lastCommittedTxnId - (current.checkpointTxnId ?? 0),
+            light: engine.indexLag,
           }
         : null;
     return {
@@ -172,6 +180,12 @@ export function printInspect(io: Io, r: InspectReport): void {
           `${r.checkpoint.txnsSince} transaction${r.checkpoint.txnsSince === 1 ? '' : 's'} ago`
       : 'none (opening replays the whole log)',
   );
+  const light = r.checkpoint?.light;
+  if (light)
+    line(
+      'light checkpoint',
+      `indexes at the full checkpoint at offset ${light.baseOffset}, ${bytes(light.logBytes)} of log behind`,
+    );
   line('log since checkpoint', bytes(r.logBytesSinceCheckpoint));
   line('user_version', String(r.userVersion));
   for (const sb of r.superblocks) {

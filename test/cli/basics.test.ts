@@ -249,7 +249,7 @@ describe('inspect, dump-catalog, checkpoint, compact', () => {
     const text = cli(['inspect', file]);
     expect(text.code).toBe(0);
     const size = fs.statSync(file).size;
-    expect(text.stdout).toContain('format version:           1.5\n');
+    expect(text.stdout).toContain('format version:           1.6\n');
     expect(text.stdout).toContain(`file size:                ${size} B`);
     expect(text.stdout).toContain('last transaction:         3\n');
     expect(text.stdout).toContain('checkpoint:               none (opening replays the whole log)\n');

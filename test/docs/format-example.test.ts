@@ -14,9 +14,9 @@ test('docs/format.md worked example matches the bytes the engine writes', () => 
   });
   const bytes = db.storage.bytes();
   db.close();
-  // magic, major 1, minor 5, flags 0, superblock size 64, log start 192
+  // magic, major 1, minor 6, flags 0, superblock size 64, log start 192
   expect(bytes.subarray(0, 24).toString('hex')).toBe(
-    '4d5641554c540d0a' + '0100' + '0500' + '00000000' + '40000000' + 'c0000000',
+    '4d5641554c540d0a' + '0100' + '0600' + '00000000' + '40000000' + 'c0000000',
   );
   expect(bytes.subarray(128, 192).every((b) => b === 0)).toBe(true);
   const frames = listFrames(bytes);

@@ -243,7 +243,7 @@ describe('cold scans over column pages', () => {
     before.database.insert('notes', { key: 'cp', body: 'upgrade' });
     before.database.checkpoint();
     before.close();
-    expect(fs.readFileSync(file).readUInt16LE(10)).toBe(5);
+    expect(fs.readFileSync(file).readUInt16LE(10)).toBe(6);
     const { v, columns } = lastPkDirectory(file);
     expect(v).toBe(5);
     expect((columns[7] as number[]).every((l) => l > 0)).toBe(true);

@@ -13,17 +13,26 @@ import { FORMAT_MINOR, FRAME_HEADER_SIZE, FrameKind } from '../../storage/format
 import { decodePayload } from '../../storage/codec';
 import { tmpDir } from '../helpers/tmp';
 
-const VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.5'];
-/** The checkpoint layout each format version writes (docs/format.md §4). */
-const LAYOUT: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 5, '1.3': 5, '1.4': 5, '1.5': 5 };
-/** The version a file has after its first checkpoint: a 1.2, 1.3 or 1.4 file becomes 1.5 (§6). */
+const VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.5', '1.6'];
+/** The (full) checkpoint layout each format version writes (docs/format.md §4). */
+const LAYOUT: Record<string, number> = {
+  '1.0': 1,
+  '1.1': 2,
+  '1.2': 5,
+  '1.3': 5,
+  '1.4': 5,
+  '1.5': 5,
+  '1.6': 5,
+};
+/** The version a file has after its first checkpoint: a file of 1.2 to 1.5 becomes 1.6 (§6). */
 const AFTER_CHECKPOINT: Record<string, string> = {
   '1.0': '1.0',
   '1.1': '1.1',
-  '1.2': '1.5',
-  '1.3': '1.5',
-  '1.4': '1.5',
-  '1.5': '1.5',
+  '1.2': '1.6',
+  '1.3': '1.6',
+  '1.4': '1.6',
+  '1.5': '1.6',
+  '1.6': '1.6',
 };
 
 describe.each(VERSIONS)('format %s fixtures', (version) => {
@@ -64,7 +73,7 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
     again.close();
   });
 
-  test('a checkpoint written into the fixture uses the layout its version reads (1.2 to 1.4 become 1.5)', () => {
+  test('a checkpoint written into the fixture uses the layout its version reads (1.2 to 1.5 become 1.6)', () => {
     const file = copy('all-types.modelvault');
     const db = Database.open(file, { safeIntegers: true });
     db.insert('notes', { key: 'cp', body: 'before a checkpoint' });
@@ -158,5 +167,39 @@ describe.each(VERSIONS)('format %s fixtures', (version) => {
     const db = Database.open(file, { readOnly: true, safeIntegers: true });
     expect(db.collection('users').count()).toBe(expected.users.length);
     db.close();
+  });
+});
+
+describe('format 1.6 fixture: a light checkpoint', () => {
+  const DIR = path.join(__dirname, '..', '..', 'fixtures', 'format', 'v1.6');
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test('its last checkpoint is light (layout 6) and names the full one before it; its indexes catch up', () => {
+    const bytes = fs.readFileSync(path.join(DIR, 'all-types.modelvault'));
+    const checkpoints = listFrames(bytes).filter((f) => f.kind === FrameKind.CHECKPOINT);
+    expect(checkpoints).toHaveLength(2);
+    const payloadOf = (f: { offset: number; length: number }): unknown =>
+      decodePayload(bytes.subarray(f.offset + FRAME_HEADER_SIZE, f.offset + FRAME_HEADER_SIZE + f.length));
+    expect(payloadOf(checkpoints[0])).toMatchObject({ v: 5 });
+    expect(payloadOf(checkpoints[1])).toMatchObject({ v: 6, light: { at: checkpoints[0].offset } });
+    const file = tmp.file('light.modelvault');
+    fs.writeFileSync(file, bytes);
+    const db = Database.open(file, { readOnly: true, recovery: 'strict', safeIntegers: true });
+    try {
+      // Between the two checkpoints: user 5 moved to Quito (an index entry replaced), 10 deleted.
+      expect(
+        db
+          .collection('users')
+          .where('address.city', 'Quito')
+          .all()
+          .map((u) => u.id),
+      ).toEqual([5n]);
+      expect(db.collection('users').where('name', 'renamed-5').count()).toBe(1);
+      expect(db.collection('users').where('name', 'name-10-é😀').count()).toBe(0);
+      expect(db.collection('users').where('name', 'name-35-é😀').count()).toBe(1);
+    } finally {
+      db.close();
+    }
   });
 });
