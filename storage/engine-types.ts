@@ -49,8 +49,8 @@ export interface EngineOptions {
   lightCheckpointBytes?: number;
   /**
    * The most log the secondary indexes of a light checkpoint may lag behind: past it the next
-   * checkpoint is a full one (default 256 MiB). It bounds what the first use of an index replays
-   * after a killed writer.
+   * checkpoint is a full one (default 64 MiB, the replay limit's default, so an index's first use
+   * after a killed writer reads at most what an open replayed before light checkpoints).
    */
   indexLagLimitBytes?: number;
   /**
