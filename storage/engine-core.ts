@@ -100,6 +100,8 @@ export abstract class EngineCore {
   /** How long the last light checkpoint took, and when the last checkpoint ended (performance.now()). */
   protected lastLightMs = 0;
   protected lastCheckpointEnd = 0;
+  /** Light checkpoints this engine wrote (the first one's duration is not counted: cold code). */
+  protected lightsWritten = 0;
   protected readonly checkpointIdleMs: number;
   /** Frames committed after the last checkpoint (replayed ones included): see replayLimitFrames. */
   protected framesSinceCheckpoint = 0;

@@ -158,7 +158,9 @@ export abstract class EngineFile extends EngineTransactions {
     this.lastCheckpointEnd = performance.now();
     if (light) {
       this.lastLightBytes = written;
-      this.lastLightMs = this.lastCheckpointEnd - started;
+      // The first light checkpoint of a process runs in code V8 has not optimized yet (several
+      // times slower): its duration would space the next ones too widely, so it does not count.
+      this.lastLightMs = this.lightsWritten++ === 0 ? 0 : this.lastCheckpointEnd - started;
     } else {
       this.lastCheckpointBytes = written;
       this.lastLightBytes = 0;

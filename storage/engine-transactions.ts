@@ -250,9 +250,10 @@ export abstract class EngineTransactions extends EngineRecovery {
    *
    * Light checkpoints (storage/index-lag.ts) bound that replay far tighter: past
    * lightCheckpointBytes of log (and CHECKPOINT_SPACING times what the last light one wrote, and
-   * LIGHT_TIME_SPACING times its duration after it) a commit writes one when the file allows it (a full checkpoint of layout 5 or 6 to lag behind,
-   * no catalog change since); the full ones then follow the spacing rule and indexLagLimitBytes.
-   * Without a base (a new file, a catalog change) the replay limits above still apply.
+   * LIGHT_TIME_SPACING times its duration after it) a commit writes one when the file allows it
+   * (a full checkpoint of layout 5 or 6 to lag behind, no catalog change since); the full ones
+   * then follow the spacing rule and indexLagLimitBytes. Without a base (a new file, a catalog
+   * change) the replay limits above still apply.
    */
   private checkpointDue(): 'full' | 'light' | null {
     if (this.checkpointEvery <= 0) return null;
