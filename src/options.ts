@@ -40,7 +40,7 @@ export interface OpenOptions {
    * Default 512 KiB; 0: none (docs/operations.md "Checkpoints").
    */
   lightCheckpointBytes?: number;
-  /** The most log secondary indexes may lag behind before a full checkpoint. Default 64 MiB. */
+  /** The most log secondary indexes may lag behind before a full checkpoint. Default 256 MiB. */
   indexLagLimitBytes?: number;
   /**
    * A writer idle this long after a commit checkpoints when more than 64 KiB of log follow the

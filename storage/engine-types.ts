@@ -49,8 +49,10 @@ export interface EngineOptions {
   lightCheckpointBytes?: number;
   /**
    * The most log the secondary indexes of a light checkpoint may lag behind: past it the next
-   * checkpoint is a full one (default 64 MiB, the replay limit's default, so an index's first use
-   * after a killed writer reads at most what an open replayed before light checkpoints).
+   * checkpoint is a full one (default 256 MiB). Full checkpoints rewrite most pages of a
+   * random-key index, so spacing them further keeps a growing file smaller (a 10M-row load:
+   * docs/performance.md "Light checkpoints"); it bounds what an index's first use after a killed
+   * writer reads from the log.
    */
   indexLagLimitBytes?: number;
   /**
@@ -202,7 +204,7 @@ export const DEFAULT_REPLAY_LIMIT_FRAMES = 250_000;
 export const LIGHT_TIME_SPACING = 8;
 /** See EngineOptions.lightCheckpointBytes and indexLagLimitBytes. */
 export const DEFAULT_LIGHT_CHECKPOINT_BYTES = 512 * 1024;
-export const DEFAULT_INDEX_LAG_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_INDEX_LAG_LIMIT_BYTES = 256 * 1024 * 1024;
 /** See EngineOptions.checkpointIdleMs. */
 export const DEFAULT_CHECKPOINT_IDLE_MS = 1000;
 /** Least log written between automatic checkpoints, as a multiple of the last checkpoint's size. */
