@@ -4,7 +4,6 @@
  * evictions and writes see their snapshot, and reading a large file end to end keeps the bytes
  * accounted for decoded pages within the budget (counted, not timed).
  */
-import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +13,7 @@ import type { AdoptedPage, BTreeCursor, LeafPage, PageEntry } from '../../storag
 import { compareValues } from '../../storage/compare';
 import { LeafCache, decodedBytes } from '../../storage/leaf-cache';
 import { Database } from '../../src/index';
-import type { CheckpointTraceContext } from '../../src/index';
+import { checkpointsDuring } from '../helpers/checkpoint-trace';
 
 class ArrayPage implements LeafPage<number, number> {
   loads = 0;
@@ -441,25 +440,7 @@ describe('leaf cache through the engine (a real file)', () => {
 
   /** Bytes each checkpoint `fn` makes appends (pages and directories), from modelvault:checkpoint. */
   function checkpointBytes(fn: () => void): number[] {
-    const sizes: number[] = [];
-    const end = (ctx: unknown): void => {
-      sizes.push((ctx as CheckpointTraceContext).bytes);
-    };
-    const ch = diagnostics.tracingChannel('modelvault:checkpoint');
-    const handlers = {
-      start: () => undefined,
-      end,
-      asyncStart: () => undefined,
-      asyncEnd: () => undefined,
-      error: () => undefined,
-    };
-    ch.subscribe(handlers);
-    try {
-      fn();
-    } finally {
-      ch.unsubscribe(handlers);
-    }
-    return sizes;
+    return checkpointsDuring(fn).map((ctx) => ctx.bytes);
   }
 
   test("a writer's trees stand on the pages its checkpoint wrote: the next one writes only changed pages", () => {

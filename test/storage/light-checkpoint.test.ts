@@ -7,13 +7,12 @@
  * rows older than the base, re-inserts, tails after the light checkpoint, reopen-and-write cycles,
  * and a catalog change (after which the next checkpoint must be full).
  */
-import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import { Database, connect } from '../../src/index';
 import { inspectFile } from '../../src/cli/inspect';
 import { tmpDir } from '../helpers/tmp';
 import { lagStats } from '../../storage/index-lag';
-import type { CheckpointTraceContext } from '../../storage/trace';
+import { checkpointsDuring } from '../helpers/checkpoint-trace';
 import { canon, dumpState } from '../helpers/engine-util';
 
 const FIELDS = [
@@ -58,24 +57,7 @@ function row(id: number, version: number): Record<string, unknown> {
 
 /** Which checkpoints `fn` writes: true for a light one, false for a full one. */
 function checkpointKinds(fn: () => void): boolean[] {
-  const kinds: boolean[] = [];
-  const ch = diagnostics.tracingChannel('modelvault:checkpoint');
-  const handlers = {
-    start: () => undefined,
-    end: (ctx: unknown) => {
-      kinds.push((ctx as CheckpointTraceContext).light);
-    },
-    asyncStart: () => undefined,
-    asyncEnd: () => undefined,
-    error: () => undefined,
-  };
-  ch.subscribe(handlers);
-  try {
-    fn();
-  } finally {
-    ch.unsubscribe(handlers);
-  }
-  return kinds;
+  return checkpointsDuring(fn).map((ctx) => ctx.light);
 }
 
 /** A random transaction: inserts of new ids, updates and deletes of live ones (old or new). */
