@@ -43,7 +43,9 @@ export function topN(
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (cmp(heap[i], heap[p]) <= 0) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
+      const t = heap[i];
+      heap[i] = heap[p];
+      heap[p] = t;
       i = p;
     }
   };
@@ -55,20 +57,31 @@ export function topN(
       if (l < heap.length && cmp(heap[l], heap[m]) > 0) m = l;
       if (r < heap.length && cmp(heap[r], heap[m]) > 0) m = r;
       if (m === i) return;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
+      const t = heap[i];
+      heap[i] = heap[m];
+      heap[m] = t;
       i = m;
     }
   };
+  const width = evals.length;
+  // Once the heap is full most rows lose to its worst one: their keys are judged in this scratch
+  // array, and only a row that gets in is given its own (one allocation per kept row, not per row).
+  let k: unknown[] = new Array<unknown>(width);
   let seq = 0;
   for (let row = input.next(); row !== null; row = input.next()) {
-    const item = { k: evals.map((f) => f(row)), row, seq: seq++ };
+    for (let i = 0; i < width; i++) k[i] = evals[i](row);
     if (heap.length < keep) {
-      heap.push(item);
+      heap.push({ k, row, seq: seq++ });
+      k = new Array<unknown>(width);
       up(heap.length - 1);
-    } else if (presorted > 0 && compareByKeys(item.k, heap[0].k, keys, presorted) > 0) {
-      break;
-    } else if (cmp(item, heap[0]) < 0) {
-      heap[0] = item;
+      continue;
+    }
+    seq++;
+    // Against the worst kept row a later arrival wins only on its keys (its seq is larger).
+    if (presorted > 0 && compareByKeys(k, heap[0].k, keys, presorted) > 0) break;
+    if (compareByKeys(k, heap[0].k, keys) < 0) {
+      heap[0] = { k, row, seq: seq - 1 };
+      k = new Array<unknown>(width);
       down(0);
     }
   }
