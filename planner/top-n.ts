@@ -69,18 +69,18 @@ export function topN(
   let k: unknown[] = new Array<unknown>(width);
   let seq = 0;
   for (let row = input.next(); row !== null; row = input.next()) {
+    const arrival = seq++;
     for (let i = 0; i < width; i++) k[i] = evals[i](row);
     if (heap.length < keep) {
-      heap.push({ k, row, seq: seq++ });
+      heap.push({ k, row, seq: arrival });
       k = new Array<unknown>(width);
       up(heap.length - 1);
       continue;
     }
-    seq++;
     // Against the worst kept row a later arrival wins only on its keys (its seq is larger).
     if (presorted > 0 && compareByKeys(k, heap[0].k, keys, presorted) > 0) break;
     if (compareByKeys(k, heap[0].k, keys) < 0) {
-      heap[0] = { k, row, seq: seq - 1 };
+      heap[0] = { k, row, seq: arrival };
       k = new Array<unknown>(width);
       down(0);
     }

@@ -29,48 +29,45 @@ function stableTop(rows: readonly Row[], keys: readonly SortKey[], keep: number)
 
 const value = fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(null), fc.constantFrom('a', 'b'));
 const rowArb = fc.tuple(value, value, fc.integer());
+/** Rows, the two keys' directions, and how many rows to keep. */
+const inputs = [
+  fc.array(rowArb, { maxLength: 60 }),
+  fc.tuple(fc.boolean(), fc.boolean()),
+  fc.integer({ min: 1, max: 12 }),
+] as const;
 
 describe('topN', () => {
   it('keeps what a stable full sort would, ties in arrival order', () => {
     fc.assert(
-      fc.property(
-        fc.array(rowArb, { maxLength: 60 }),
-        fc.tuple(fc.boolean(), fc.boolean()),
-        fc.integer({ min: 1, max: 12 }),
-        (rows, [d0, d1], keep) => {
-          const keys = [key(d0), key(d1)];
-          const evals = [(r: Row) => r[0], (r: Row) => r[1]];
-          const got = topN(rowsSource(rows), evals, keys, keep);
-          expect(got).toEqual(stableTop(rows, keys, keep));
-          // The very row objects, not copies: the third column tells equal-keyed rows apart.
-          got.forEach((r, i) => expect(r).toBe(stableTop(rows, keys, keep)[i]));
-        },
-      ),
+      fc.property(...inputs, (rows, [d0, d1], keep) => {
+        const keys = [key(d0), key(d1)];
+        const evals = [(r: Row) => r[0], (r: Row) => r[1]];
+        const got = topN(rowsSource(rows), evals, keys, keep);
+        const want = stableTop(rows, keys, keep);
+        expect(got).toEqual(want);
+        // The very row objects, not copies: the third column tells equal-keyed rows apart.
+        got.forEach((r, i) => expect(r).toBe(want[i]));
+      }),
       { numRuns: 400, seed: 20262006 },
     );
   });
 
   it('stops reading presorted input once a row falls behind the kept ones on the first key', () => {
     fc.assert(
-      fc.property(
-        fc.array(rowArb, { maxLength: 60 }),
-        fc.tuple(fc.boolean(), fc.boolean()),
-        fc.integer({ min: 1, max: 12 }),
-        (unsorted, [d0, d1], keep) => {
-          const keys = [key(d0), key(d1)];
-          const rows = stableTop(unsorted, [keys[0]], unsorted.length);
-          let pulled = 0;
-          const src = rowsSource(rows);
-          const counting = { next: () => (src.next() === null ? null : rows[pulled++]) };
-          const evals = [(r: Row) => r[0], (r: Row) => r[1]];
-          const got = topN(counting, evals, keys, keep, 1);
-          expect(got).toEqual(stableTop(rows, keys, keep));
-          // Everything up to the end of the first-key group holding the keep-th row, plus one.
-          const last = got.length > 0 ? got[got.length - 1][0] : undefined;
-          const groupEnd = rows.findIndex((r, i) => i >= keep && compareValues(r[0], last) !== 0);
-          expect(pulled).toBe(groupEnd < 0 ? rows.length : groupEnd + 1);
-        },
-      ),
+      fc.property(...inputs, (unsorted, [d0, d1], keep) => {
+        const keys = [key(d0), key(d1)];
+        const rows = stableTop(unsorted, [keys[0]], unsorted.length);
+        let pulled = 0;
+        const src = rowsSource(rows);
+        const counting = { next: () => (src.next() === null ? null : rows[pulled++]) };
+        const evals = [(r: Row) => r[0], (r: Row) => r[1]];
+        const got = topN(counting, evals, keys, keep, 1);
+        expect(got).toEqual(stableTop(rows, keys, keep));
+        // Everything up to the end of the first-key group holding the keep-th row, plus one.
+        const last = got.length > 0 ? got[got.length - 1][0] : undefined;
+        const groupEnd = rows.findIndex((r, i) => i >= keep && compareValues(r[0], last) !== 0);
+        expect(pulled).toBe(groupEnd < 0 ? rows.length : groupEnd + 1);
+      }),
       { numRuns: 400, seed: 20262007 },
     );
   });
