@@ -15,6 +15,7 @@ import {
   firstEntry,
   insertAt,
   lowerIndex,
+  lowerIndexFrom,
   decodedTail,
   openInner,
   settled,
@@ -192,6 +193,8 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const s = this.shape;
     let added = 0;
     let leaf: Leaf<K, V> | null = null;
+    // Where the previous entry went in `leaf` (-1: not known): a sorted run's next one lies after.
+    let at = -1;
     for (let o = 0; o < order.length; o++) {
       const key = keys[order[o]];
       const value = vals[order[o]];
@@ -205,11 +208,15 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
           (!f.hasLo || entryCmpMode(s, mk, mv, f.loKey as K, f.loVal as V, key, value) <= 0) &&
           (!f.hasHi || entryCmpMode(s, mk, mv, f.hiKey as K, f.hiVal as V, key, value) > 0)
         ) {
-          const i = lowerIndex(s, leaf.keys, leaf.vals, key, value, !s.multi);
+          const i =
+            at >= 0 && entryCmpMode(s, mk, mv, leaf.keys[at], leaf.vals[at], key, value) < 0
+              ? lowerIndexFrom(s, leaf.keys, leaf.vals, key, value, !s.multi, at + 1)
+              : lowerIndex(s, leaf.keys, leaf.vals, key, value, !s.multi);
           if (i < leaf.keys.length && entryCmpMode(s, mk, mv, leaf.keys[i], leaf.vals[i], key, value) === 0)
             continue;
           insertAt(leaf.keys, i, s.multi ? sharedKey(leaf.keys, i, key) : key);
           insertAt(leaf.vals, i, value);
+          at = i;
           this.count++;
           added++;
           continue;
@@ -218,6 +225,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       this.insert(key, value, false);
       if (this.added) added++;
       leaf = this.locate(key, value);
+      at = -1;
     }
     this.finger.hiKey = this.finger.loKey = undefined;
     this.finger.hiVal = this.finger.loVal = undefined;

@@ -178,6 +178,16 @@ export function coldLeaf<K, V>(page: LeafPage<K, V>, gen: number): Leaf<K, V> {
   return { leaf: true, gen, keys: [], vals: [], page, cold: true, hot: false, packed: undefined, memo: null };
 }
 
+let generationCounter = 1;
+
+/**
+ * A generation no node has yet (btree.ts header): a tree writes in place only nodes of its own
+ * current generation, so taking a fresh one freezes every node it had for the snapshots.
+ */
+export function nextGeneration(): number {
+  return generationCounter++;
+}
+
 /**
  * The last leaf under `root` when it is decoded (a write's tail: BTree.add's ascending-key path),
  * else null; nothing is read, so a directory page not read yet on the way gives null too.
@@ -309,6 +319,48 @@ export function lowerIndex<K, V>(
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * lowerIndex when the entries before `from` are known to be below (k, v): a galloping search up
+ * from there, for a sorted run inserted into one leaf (BTreeEdits.insertRun), whose next entry
+ * lies a few places after the previous one; the entries it compares are the ones just touched.
+ */
+export function lowerIndexFrom<K, V>(
+  s: Shape<K, V>,
+  keys: K[],
+  vals: V[],
+  k: K,
+  v: V,
+  keyOnly: boolean,
+  from: number,
+): number {
+  const mk = probeMode(s.keyKind, k);
+  const pairs = !keyOnly && s.multi;
+  const mv = pairs ? probeMode(s.valKind, v) : 0;
+  const n = keys.length;
+  let lo = from;
+  let hi = n;
+  for (let step = 1; lo < n; step *= 2) {
+    const i = Math.min(lo + step - 1, n - 1);
+    const below = pairs
+      ? entryCmpMode(s, mk, mv, keys[i], vals[i], k, v) < 0
+      : before(mk, s.compare, keys[i], k, false);
+    if (!below) {
+      hi = i;
+      break;
+    }
+    lo = i + 1;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const below = pairs
+      ? entryCmpMode(s, mk, mv, keys[mid], vals[mid], k, v) < 0
+      : before(mk, s.compare, keys[mid], k, false);
+    if (below) lo = mid + 1;
     else hi = mid;
   }
   return lo;

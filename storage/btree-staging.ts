@@ -87,11 +87,13 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
   private mergeRun(keys: readonly K[], values: readonly V[], order: Uint32Array): void {
     const s = this.shape;
     const inNodes = this.count - order.length;
-    if (order.length * 8 < inNodes) {
-      // A short run (a few rows per commit into a small table): inserting it costs less than
-      // rebuilding the nodes, each insert a descent into a tree small enough to stay cached.
+    if (order.length * 8 < inNodes || s.paged) {
+      // A short run (a few rows per commit into a small table, or a filtered run into a large
+      // tree: BTree.filter): inserting it in key order costs less than rebuilding the nodes,
+      // consecutive entries sharing a leaf. A paged tree is never rebuilt: every page would be
+      // new at the next checkpoint.
       this.count = inNodes;
-      for (let i = 0; i < order.length; i++) this.insert(keys[order[i]], values[order[i]], false);
+      this.insertRun(keys, values, order);
       return;
     }
     // Staging only runs while the nodes hold few entries (stageUpTo): merge those with the run
@@ -180,7 +182,8 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
    */
   protected takeNodesAlong(): void {
     const p = this.pending;
-    if (p === null || this.nodesStay) return;
+    // A paged tree's entries stay where they are (see mergeRun).
+    if (p === null || this.nodesStay || this.shape.paged) return;
     const staged = this.stagedVals.length;
     const inNodes = this.count - staged;
     if (inNodes === 0 || staged < inNodes) return;

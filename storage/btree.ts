@@ -37,8 +37,9 @@
  * owns, so a write copies them first, and a leaf keeps its `page` only while it is the page's
  * exact content: the next checkpoint writes such a leaf by pointing at the page again.
  *
- * Files: this class (the public API, the lookup memos, the probe-then-insert path, paged trees)
- * extends btree-staging.ts (bulk staging and packed builds), which extends btree-edits.ts (the
+ * Files: this class (the public API, the lookup memos, the probe-then-insert path with its key
+ * filter, key-filter.ts) extends btree-pages.ts (trees stood on checkpoint pages), which extends
+ * btree-staging.ts (bulk staging and packed builds), which extends btree-edits.ts (the
  * recursive writers: insert with splits, delete with merges), which extends btree-reader.ts (every
  * read, shared with snapshots); btree-nodes.ts holds the node helpers.
  */
@@ -46,15 +47,17 @@
 import { FormatError, InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
 import { BTreeSnapshot, shapeOf } from './btree-reader';
-import { BTreeStaging } from './btree-staging';
+import { BTreePages } from './btree-pages';
+import { KeyFilter } from './key-filter';
 import {
   MIXED,
   NONE,
   NUM,
+  STR,
   before,
   childFor,
   cmpMode,
-  forEachRun,
+  nextGeneration,
   insertAt,
   lowerIndex,
   decodedTail,
@@ -82,7 +85,6 @@ import { compareValues } from './compare';
 import { NumberMemo } from './number-memo';
 import { KeyGroup, PrefixMemo, memoizable } from './prefix-memo';
 import type { LeafCache } from './leaf-cache';
-import { pageLeaves, standingRun } from './page-parts';
 
 export { BTreeCursor, BTreeSnapshot };
 export type { AdoptedPage, CursorOptions, DirEntry, DirPage, LeafPage, PageEntry };
@@ -99,15 +101,6 @@ export interface BTreeOptions<K, V> {
   stageUpTo?: number;
   /** Where decoded pages of a paged tree are accounted and evicted (storage/leaf-cache.ts). */
   cache?: LeafCache | null;
-}
-
-let generationCounter = 1;
-
-/** A node a tree stands on, with its first entry (the separator in front of it). */
-interface Standing<K, V> {
-  node: Node<K, V>;
-  key: K;
-  val: V;
 }
 
 /**
@@ -130,13 +123,16 @@ const MEMO_LIMIT = 1 << 18;
  */
 const STAGE_WHILE_NODES_AT_MOST = 1024;
 
+/** addNew calls a large tree takes one by one between snapshots before it stages the rest. */
+const DIRECT_ADDS = 64;
+
 /** What prefixGroup memoizes for a group larger than its caller takes: its caller walks. */
 const LARGE_GROUP = new KeyGroup<never>([]);
 
 /** Unique mode never looks at values, so their order is irrelevant there. */
 const noValueOrder = (): number => 0;
 
-export class BTree<K, V> extends BTreeStaging<K, V> {
+export class BTree<K, V> extends BTreePages<K, V> {
   protected readonly shape: Shape<K, V>;
   /**
    * Exact-key lookup memo of a unique tree: key → value for keys `get` found, so a repeated lookup
@@ -173,9 +169,19 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
   private probeFound = false;
   private probeKey: K | undefined = undefined;
   private probeEdits = -1;
+  /**
+   * A filter over every key in the nodes and the staged run (storage/key-filter.ts), built once
+   * probe() has made many descents that found a key absent (`absentDescents`): with it a new
+   * key's probe is a hash, and addProbed stages the entry however large the tree (see
+   * wantsFilter). Every public write adds its key (noteKey); a rollback to a snapshot drops it.
+   */
+  private filter: KeyFilter | null = null;
+  private absentDescents = 0;
+  /** addNew calls into this large tree since the last snapshot that did not stage (see addNew). */
+  private directAdds = 0;
 
   constructor(opts: BTreeOptions<K, V>) {
-    super(generationCounter++);
+    super(nextGeneration());
     const multi = opts.multi === true;
     // Without a value order, multi mode would silently fold all entries of a key into one.
     if (multi && opts.valueCompare === undefined)
@@ -248,28 +254,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
    */
   static fromDirs<K, V>(dirs: readonly DirEntry<K, V>[], opts: BTreeOptions<K, V>): BTree<K, V> {
     const tree = new BTree<K, V>(opts);
-    if (dirs.length === 0) return tree;
-    const shape = tree.shape;
-    shape.paged = true;
-    const gen = generationCounter++;
-    let count = 0;
-    const level: Standing<K, V>[] = [];
-    for (const d of dirs) {
-      if (shape.keyKind !== MIXED) shape.keyKind = widen(shape.keyKind, d.firstKey);
-      if (shape.valKind !== MIXED) shape.valKind = widen(shape.valKind, d.firstVal);
-      count += d.dir.count;
-      const node: Inner<K, V> = {
-        leaf: false,
-        gen,
-        sepKeys: [],
-        sepVals: [],
-        children: [],
-        packed: undefined,
-        dir: d.dir,
-      };
-      level.push({ node, key: d.firstKey, val: d.firstVal });
-    }
-    tree.raise(level, gen, count);
+    if (dirs.length > 0) tree.standOnDirs(dirs);
     return tree;
   }
 
@@ -298,52 +283,6 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     this.standOn(pages);
   }
 
-  /** Root this tree on leaves over `pages`, cold unless their entries come along (adoptPages). */
-  private standOn(pages: readonly PageEntry<K, V>[]): void {
-    const shape = this.shape;
-    shape.paged = true;
-    // The nodes belong to a generation no tree writes in place: the first write copies them.
-    const gen = generationCounter++;
-    let count = 0;
-    const level: Standing<K, V>[] = [];
-    for (const p of pages) {
-      count += p.page.count;
-      // A page larger than a node whose entries come along stands as node-sized parts.
-      pageLeaves(p, gen, shape.nodeSize, (node, key, val) => level.push({ node, key, val }));
-    }
-    this.raise(level, gen, count);
-  }
-
-  /** Root this tree on the nodes of `bottom` (of generation `gen`, `count` entries below them). */
-  private raise(bottom: Standing<K, V>[], gen: number, count: number): void {
-    const max = this.shape.nodeSize;
-    let level = bottom;
-    while (level.length > 1) {
-      const below = level;
-      level = [];
-      forEachRun(below.length, standingRun(below.length, max), (a, b) => {
-        const sepKeys = new Array<K>(b - a - 1);
-        const sepVals = new Array<V>(b - a - 1);
-        const children = new Array<Node<K, V>>(b - a);
-        for (let i = a; i < b; i++) {
-          children[i - a] = below[i].node;
-          if (i > a) {
-            sepKeys[i - a - 1] = below[i].key;
-            sepVals[i - a - 1] = below[i].val;
-          }
-        }
-        level.push({
-          node: { leaf: false, gen, sepKeys, sepVals, children, packed: undefined, dir: null },
-          key: below[a].key,
-          val: below[a].val,
-        });
-      });
-    }
-    this.root = level[0].node;
-    this.count = count;
-    this.gen = generationCounter++;
-  }
-
   /** @internal The number of content changes so far (BTreeSnapshot.get). */
   get editCount(): number {
     return this.edits;
@@ -352,8 +291,9 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
     if (this.pending !== null) this.flush();
+    this.directAdds = 0;
     const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
-    this.gen = generationCounter++;
+    this.gen = nextGeneration();
     return snap;
   }
 
@@ -363,9 +303,11 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
    */
   restore(snap: BTreeSnapshot<K, V>): void {
     this.dropStaged();
+    // The snapshot may hold a key deleted before the filter was built.
+    this.filter = null;
     this.root = snap.root;
     this.count = snap.size;
-    this.gen = generationCounter++;
+    this.gen = nextGeneration();
     this.tail = null;
     this.forget();
     // Another tree's nodes may hold keys of any kind.
@@ -379,6 +321,8 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
 
   clear(): void {
     this.dropStaged();
+    this.filter = null;
+    this.absentDescents = 0;
     this.root = this.leafNode([], []);
     this.count = 0;
     this.tail = null;
@@ -538,12 +482,18 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // Keys above the last one, and keys a memo answers, take add()'s own paths; so does a key
     // while addNew's run is staged (its `pending` maps keys to groups, not to entries).
     if (mode === MIXED || this.grouped) return this.get(key);
+    if (this.filter === null ? this.wantsFilter() : this.filter.full) this.buildFilter();
+    const f = this.filter;
+    // The filter holds the staged keys too: its "absent" spares the staged run's lookup as well.
+    const absent = f !== null && !f.mayHave(key as string | number);
     const p = this.pending;
     let staged = 0;
     if (p !== null) {
       if (mode !== this.pendingMode) return this.get(key);
-      const at = p.get(key);
-      if (at !== undefined) return this.stagedVals[at];
+      if (!absent) {
+        const at = p.get(key);
+        if (at !== undefined) return this.stagedVals[at];
+      }
       staged = p.size;
     }
     const t = this.tail;
@@ -565,6 +515,13 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
       }
       const known = this.lookups?.get(key);
       if (known !== undefined) return known;
+    }
+    if (absent) {
+      this.probeLeaf = null;
+      this.probeFound = false;
+      this.probeKey = key;
+      this.probeEdits = this.edits;
+      return undefined;
     }
     const path = this.probePath;
     const taken = this.probeChild;
@@ -600,7 +557,52 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     this.probeFound = found;
     this.probeKey = key;
     this.probeEdits = this.edits;
+    if (!found) this.absentDescents++;
     return found ? node.vals[i] : undefined;
+  }
+
+  /**
+   * Whether probe() should build the filter: the tree is past staging's size and its probes have
+   * descended to find keys absent at least an eighth as many times as it holds entries, so the
+   * O(n) build costs less than the descents it has already paid for once again.
+   */
+  private wantsFilter(): boolean {
+    const s = this.shape;
+    return (
+      this.absentDescents * 8 > this.count &&
+      this.count > s.stageUpTo &&
+      (s.keyKind === NUM || s.keyKind === STR)
+    );
+  }
+
+  /**
+   * Build the filter from every key in the nodes (decoding cold pages) and the staged run.
+   * Nothing changes in the tree. A damaged page leaves the tree without a filter for good: the
+   * descents of its probes meet the damage where the keys lead them, as before.
+   */
+  private buildFilter(): void {
+    const s = this.shape;
+    this.filter = null;
+    const f = new KeyFilter(this.count);
+    const cur = new BTreeCursor(s, this.root, {});
+    try {
+      while (cur.next()) f.add(cur.key as string | number);
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.absentDescents = -Infinity;
+      return;
+    }
+    for (const k of this.stagedKeys) f.add(k as string | number);
+    // A decoded page may have widened the kind: the filter only answers NUM and STR probes.
+    if (s.keyKind === NUM || s.keyKind === STR) this.filter = f;
+  }
+
+  /** Keep the filter a superset of the keys: every write that adds `key` calls this. */
+  private noteKey(key: K): void {
+    const f = this.filter;
+    if (f === null) return;
+    if (typeof key === 'string' || typeof key === 'number') f.add(key);
+    else this.filter = null;
   }
 
   /**
@@ -623,7 +625,10 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // A key above the nodes' last one appends at the rightmost leaf (add's own shortcut) unless a
     // run is being staged: staging starts with a key that took a descent, so an ascending load
     // never stages.
-    if ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged) {
+    if (
+      this.filter !== null ||
+      ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged)
+    ) {
       // Stage (see BTreeStaging.pending): the probe found the key neither staged nor in the nodes. A key
       // that widens the kind (a string with high units) or is of another kind is not staged.
       if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
@@ -633,6 +638,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
       else p.set(key, this.stagedKeys.length);
       this.stagedKeys.push(key);
       this.stagedVals.push(value);
+      this.noteKey(key);
       if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
       this.count++;
       this.edits++;
@@ -646,6 +652,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // owns it), but a plain add does not depend on that: it descends afresh.
     if (p !== null || leaf === null || leaf.cold) return this.add(key, value);
     const w = this.ownInserting(leaf, this.probeAt, key, value);
+    this.noteKey(key);
     const path = this.probePath;
     const taken = this.probeChild;
     // How many of the path's lowest nodes lie on the right edge (their child taken is their last):
@@ -711,7 +718,10 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     const s = this.shape;
     if (!s.multi) return this.addProbed(key, value);
     let p = this.pending;
-    if (s.paged || (p === null ? this.count > s.stageUpTo : !this.grouped)) return this.add(key, value);
+    // A large tree stages only once a run of adds since the last snapshot shows a bulk load:
+    // a commit of a few rows inserts them at once, with no run to sort and merge.
+    const large = s.paged || this.count > s.stageUpTo;
+    if (p === null ? large && this.directAdds++ < DIRECT_ADDS : !this.grouped) return this.add(key, value);
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     const mode = probeMode(s.keyKind, key);
     if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
@@ -724,6 +734,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     }
     this.stagedGroups.push(g);
     this.stagedVals.push(value);
+    this.noteKey(key);
     if (s.valKind !== MIXED) s.valKind = widen(s.valKind, value);
     // The key's first value may change (firstValue's memo).
     this.lookups?.delete(key);
@@ -742,6 +753,8 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
   addRun(keys: readonly K[], vals: readonly V[], order: Uint32Array): number {
     if (this.pending !== null) this.flush();
     sweep(this.shape);
+    // Replay's runs are rare: the filter is built again when probes want it.
+    this.filter = null;
     const added = this.insertRun(keys, vals, order);
     // The first value of a key may have changed (firstValue's memo): drop the memo once.
     if (added > 0) this.forget();
@@ -752,6 +765,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
   set(key: K, value: V): V | undefined {
     if (this.pending !== null) this.flush();
     this.insert(key, value, true);
+    this.noteKey(key);
     this.edits++;
     this.lookups?.delete(key);
     this.prefixes?.drop(key);
@@ -771,6 +785,7 @@ export class BTree<K, V> extends BTreeStaging<K, V> {
     // A unique tree adds only an absent key, which the memo cannot hold; in a multi-mode tree the
     // key's first value may change (firstValue).
     if (this.added) {
+      this.noteKey(key);
       this.edits++;
       if (this.shape.multi) this.lookups?.delete(key);
       this.prefixes?.drop(key);
