@@ -48,6 +48,13 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
   private mv = MIXED;
   /** @internal Leaf entries copied by copy-on-write (own) so far: tests count work with it. */
   copiedEntries = 0;
+  /**
+   * The leaf the last insert() put its entry in and where, its bounds in `finger` (recorded on
+   * the way down); null when unknown (an append at the tail, a split, nothing added): insertRun
+   * then goes on in that leaf without a second descent to find it.
+   */
+  private landed: Leaf<K, V> | null = null;
+  private landedAt = -1;
 
   protected constructor(gen: number) {
     super();
@@ -138,6 +145,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
 
   protected insert(key: K, value: V, replace: boolean): void {
     this.added = false;
+    this.landed = null;
     const s = this.shape;
     sweep(s);
     // Widen before comparing: from here on `key` counts as a stored key.
@@ -159,6 +167,8 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     this.mk = mk;
     this.mv = mv;
     this.descents++;
+    this.finger.hasLo = false;
+    this.finger.hasHi = false;
     const root = this.insertInto(this.root, key, value, replace, true);
     if (root === null) return;
     const split = this.split;
@@ -224,8 +234,14 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
       }
       this.insert(key, value, false);
       if (this.added) added++;
-      leaf = this.locate(key, value);
-      at = -1;
+      if (this.landed !== null) {
+        leaf = this.landed;
+        at = this.landedAt;
+        this.landed = null;
+      } else {
+        leaf = this.locate(key, value);
+        at = -1;
+      }
     }
     this.finger.hiKey = this.finger.loKey = undefined;
     this.finger.hiVal = this.finger.loVal = undefined;
@@ -289,6 +305,18 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
         ? last + 1
         : childFor(s, node, key, s.multi ? value : undefined);
     const lastChild = edge && c === node.children.length - 1;
+    // The leaf's bounds, narrowed level by level (as locate() does): see `landed`.
+    const f = this.finger;
+    if (c > 0) {
+      f.hasLo = true;
+      f.loKey = node.sepKeys[c - 1];
+      f.loVal = node.sepVals[c - 1];
+    }
+    if (c < node.sepKeys.length) {
+      f.hasHi = true;
+      f.hiKey = node.sepKeys[c];
+      f.hiVal = node.sepVals[c];
+    }
     const child = this.insertInto(node.children[c], key, value, replace, lastChild);
     if (child === null) return null;
     const w = this.own(node);
@@ -336,6 +364,10 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     const w = this.ownInserting(leaf, i, s.multi ? sharedKey(leaf.keys, i, key) : key, value);
     this.added = true;
     if (n + 1 > s.nodeSize) this.split = this.splitLeaf(w, edge && i === n);
+    else {
+      this.landed = w;
+      this.landedAt = i;
+    }
     return w;
   }
 

@@ -10,6 +10,7 @@
 import { BTreeEdits } from './btree-edits';
 import { MIXED, STR, collect, entryCmp, forEachRun, probeMode } from './btree-nodes';
 import type { Node } from './btree-nodes';
+import { KeyTable } from './key-table';
 import { multiRunOrder } from './multi-run';
 import { numberOrder, stringOrder } from './sort-keys';
 
@@ -21,10 +22,10 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
    * in the heap; here a row costs two hash operations, and flush() sorts the run once and inserts
    * it in key order, each insert landing next to the previous one. Every other operation
    * flushes first, so nothing but probe() and addProbed() ever sees a staged entry. Only keys of
-   * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: Map equality is then the
+   * one kind compared by `<` (`pendingMode`, NUM or STR) are staged: the table's `===` is then the
    * tree's key equality.
    */
-  protected pending: Map<K, number> | null = null;
+  protected pending: KeyTable<K> | null = null;
   /** The staged entries in the order they came: `pending` maps a key to its position here. */
   protected stagedKeys: K[] = [];
   protected stagedVals: V[] = [];
@@ -153,7 +154,7 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
    * soon has empty nodes and probes that are one hash lookup.
    */
   protected startStaging(key: K, mode: number): void {
-    const pending = new Map<K, number>();
+    const pending = new KeyTable<K>();
     pending.set(key, this.stagedKeys.length);
     this.pending = pending;
     this.pendingMode = mode;
@@ -161,11 +162,11 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
   }
 
   /** Begin a multi-mode staged run (addNew); the nodes keep their entries (see startStaging). */
-  protected startGroups(mode: number): Map<K, number> {
+  protected startGroups(mode: number): KeyTable<K> {
     this.stagedKeys = [];
     this.stagedGroups = [];
     this.stagedVals = [];
-    const groups = new Map<K, number>();
+    const groups = new KeyTable<K>();
     this.pending = groups;
     this.pendingMode = mode;
     this.grouped = true;

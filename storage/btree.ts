@@ -48,7 +48,7 @@ import { FormatError, InternalError } from '../src/errors';
 import { BTreeCursor } from './btree-cursor';
 import { BTreeSnapshot, shapeOf } from './btree-reader';
 import { BTreePages } from './btree-pages';
-import { KeyFilter } from './key-filter';
+import { KeyFilter, keyHash } from './key-filter';
 import {
   MIXED,
   NONE,
@@ -177,6 +177,9 @@ export class BTree<K, V> extends BTreePages<K, V> {
    */
   private filter: KeyFilter | null = null;
   private absentDescents = 0;
+  /** hashOf's memo: the last key hashed and its hash. */
+  private hashedKey: K | undefined = undefined;
+  private hashed = 0;
   /** addNew calls into this large tree since the last snapshot that did not stage (see addNew). */
   private directAdds = 0;
 
@@ -484,14 +487,15 @@ export class BTree<K, V> extends BTreePages<K, V> {
     if (mode === MIXED || this.grouped) return this.get(key);
     if (this.filter === null ? this.wantsFilter() : this.filter.full) this.buildFilter();
     const f = this.filter;
-    // The filter holds the staged keys too: its "absent" spares the staged run's lookup as well.
-    const absent = f !== null && !f.mayHave(key as string | number);
     const p = this.pending;
+    const h = f !== null || p !== null ? this.hashOf(key) : 0;
+    // The filter holds the staged keys too: its "absent" spares the staged run's lookup as well.
+    const absent = f !== null && !f.mayHaveHashed(h);
     let staged = 0;
     if (p !== null) {
       if (mode !== this.pendingMode) return this.get(key);
       if (!absent) {
-        const at = p.get(key);
+        const at = p.get(key, h);
         if (at !== undefined) return this.stagedVals[at];
       }
       staged = p.size;
@@ -597,11 +601,23 @@ export class BTree<K, V> extends BTreePages<K, V> {
     if (s.keyKind === NUM || s.keyKind === STR) this.filter = f;
   }
 
+  /**
+   * keyHash(key) (a string or a number), remembered for the last key asked: a probe's hash serves
+   * the filter, the staged run's table and the add that follows.
+   */
+  private hashOf(key: K): number {
+    if (this.hashedKey !== key) {
+      this.hashed = keyHash(key as string | number);
+      this.hashedKey = key;
+    }
+    return this.hashed;
+  }
+
   /** Keep the filter a superset of the keys: every write that adds `key` calls this. */
   private noteKey(key: K): void {
     const f = this.filter;
     if (f === null) return;
-    if (typeof key === 'string' || typeof key === 'number') f.add(key);
+    if (typeof key === 'string' || typeof key === 'number') f.addHashed(this.hashOf(key));
     else this.filter = null;
   }
 
@@ -635,7 +651,7 @@ export class BTree<K, V> extends BTreePages<K, V> {
       const mode = probeMode(s.keyKind, key);
       if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);
       if (p === null) this.startStaging(key, mode);
-      else p.set(key, this.stagedKeys.length);
+      else p.set(key, this.stagedKeys.length, this.hashOf(key));
       this.stagedKeys.push(key);
       this.stagedVals.push(value);
       this.noteKey(key);

@@ -73,7 +73,11 @@ export class KeyFilter {
   }
 
   add(key: string | number): void {
-    const h = keyHash(key);
+    this.addHashed(keyHash(key));
+  }
+
+  /** add() of a key whose keyHash the caller has. */
+  addHashed(h: number): void {
     const base = (h & this.blockMask) * BLOCK_WORDS;
     // The block comes from h's low bits; the bits within it by double hashing on two more
     // hashes of h, each position the top 9 bits (a word of 16, a bit of 32).
@@ -88,7 +92,11 @@ export class KeyFilter {
 
   /** False: `key` was never added. True: it may have been. */
   mayHave(key: string | number): boolean {
-    const h = keyHash(key);
+    return this.mayHaveHashed(keyHash(key));
+  }
+
+  /** mayHave() of a key whose keyHash the caller has. */
+  mayHaveHashed(h: number): boolean {
     const base = (h & this.blockMask) * BLOCK_WORDS;
     let a = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
     const b = Math.imul(a ^ (a >>> 16), 0x297a2d39) | 1;

@@ -9,6 +9,7 @@ import { BTree } from '../../storage/btree';
 import type { AdoptedPage, BTreeSnapshot, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { KeyFilter } from '../../storage/key-filter';
+import { KeyTable } from '../../storage/key-table';
 import { LeafCache } from '../../storage/leaf-cache';
 import { Engine } from '../../storage/engine';
 import type { CollectionState } from '../../storage/collection-state';
@@ -105,6 +106,33 @@ describe('KeyFilter', () => {
     let numberHits = 0;
     for (let i = 0; i < 50_000; i++) if (numbers.mayHave(i * 2 + 1)) numberHits++;
     expect(numberHits / 50_000).toBeLessThan(0.01);
+  });
+});
+
+describe('KeyTable', () => {
+  test('answers as a Map under sets, overwrites and lookups, across its growth', () => {
+    const key = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.integer({ min: -50, max: 50 }),
+      fc.constantFrom(0, -0, 0.5, -1e300, Number.MAX_SAFE_INTEGER),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.nat(1000), fc.boolean()), { maxLength: 3000 }), (ops) => {
+        const table = new KeyTable<string | number>();
+        const model = new Map<string | number, number>();
+        for (const [k, v, write] of ops) {
+          if (write) {
+            table.set(k, v);
+            model.set(k, v);
+          }
+          if (table.get(k) !== model.get(k)) throw new Error(`get(${String(k)})`);
+          if (table.has(k) !== model.has(k)) throw new Error(`has(${String(k)})`);
+          if (table.size !== model.size) throw new Error('size');
+        }
+        for (const [k, v] of model) if (table.get(k) !== v) throw new Error(`final get(${String(k)})`);
+      }),
+      { numRuns: 200, seed: 4104 },
+    );
   });
 });
 
