@@ -38,10 +38,16 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
   protected stagedGroups: number[] = [];
   /** Whether the staged run is addNew's (grouped by key) rather than addProbed's. */
   protected grouped = false;
+  /**
+   * Reads of the nodes so far (rootNode), flushes and snapshots: BTree stages into a large tree
+   * only after a run of adds with none of these between them (BTree.bulkAdding).
+   */
+  protected readTicks = 0;
   /** The nodes' entries cannot join this run (takeNodesAlong found a key they cannot stage as). */
   private nodesStay = false;
 
   protected rootNode(): Node<K, V> {
+    this.readTicks++;
     if (this.pending !== null) this.flush();
     return this.root;
   }
@@ -59,6 +65,8 @@ export abstract class BTreeStaging<K, V> extends BTreeEdits<K, V> {
     const p = this.pending;
     if (p === null) return;
     this.pending = null;
+    // Whoever needed the nodes ended the run: the adds after it start a new one.
+    this.readTicks++;
     const sk = this.stagedKeys;
     const sv = this.stagedVals;
     this.stagedKeys = [];

@@ -123,7 +123,11 @@ const MEMO_LIMIT = 1 << 18;
  */
 const STAGE_WHILE_NODES_AT_MOST = 1024;
 
-/** addNew calls a large tree takes one by one between snapshots before it stages the rest. */
+/**
+ * Adds a large tree takes one by one after a read or a snapshot before it stages the rest: a
+ * commit of a few rows, or inserts each followed by a lookup of this index, never stage (each
+ * flush would cost more than the insert it replaced); a bulk load stages all but these.
+ */
 const DIRECT_ADDS = 64;
 
 /** What prefixGroup memoizes for a group larger than its caller takes: its caller walks. */
@@ -180,8 +184,9 @@ export class BTree<K, V> extends BTreePages<K, V> {
   /** hashOf's memo: the last key hashed and its hash. */
   private hashedKey: K | undefined = undefined;
   private hashed = 0;
-  /** addNew calls into this large tree since the last snapshot that did not stage (see addNew). */
-  private directAdds = 0;
+  /** Adds since the last read or snapshot (`readTicks` was `addsAt` then): see bulkAdding. */
+  private addsSinceRead = 0;
+  private addsAt = -1;
 
   constructor(opts: BTreeOptions<K, V>) {
     super(nextGeneration());
@@ -294,7 +299,8 @@ export class BTree<K, V> extends BTreePages<K, V> {
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
     if (this.pending !== null) this.flush();
-    this.directAdds = 0;
+    // A commit or a statement's view: the adds after it start a new run (bulkAdding).
+    this.readTicks++;
     const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
     this.gen = nextGeneration();
     return snap;
@@ -566,6 +572,18 @@ export class BTree<K, V> extends BTreePages<K, V> {
   }
 
   /**
+   * Count an add into a large tree; true once more than DIRECT_ADDS have come since the last read
+   * of the nodes or snapshot: a bulk load, whose entries are worth staging.
+   */
+  private bulkAdding(): boolean {
+    if (this.addsAt !== this.readTicks) {
+      this.addsAt = this.readTicks;
+      this.addsSinceRead = 0;
+    }
+    return ++this.addsSinceRead > DIRECT_ADDS;
+  }
+
+  /**
    * Whether probe() should build the filter: the tree is past staging's size and its probes have
    * descended to find keys absent at least an eighth as many times as it holds entries, so the
    * O(n) build costs less than the descents it has already paid for once again.
@@ -642,7 +660,7 @@ export class BTree<K, V> extends BTreePages<K, V> {
     // run is being staged: staging starts with a key that took a descent, so an ascending load
     // never stages.
     if (
-      this.filter !== null ||
+      (this.filter !== null && this.bulkAdding()) ||
       ((leaf !== null || p !== null) && this.count - (p === null ? 0 : p.size) <= s.stageUpTo && !s.paged)
     ) {
       // Stage (see BTreeStaging.pending): the probe found the key neither staged nor in the nodes. A key
@@ -734,10 +752,10 @@ export class BTree<K, V> extends BTreePages<K, V> {
     const s = this.shape;
     if (!s.multi) return this.addProbed(key, value);
     let p = this.pending;
-    // A large tree stages only once a run of adds since the last snapshot shows a bulk load:
-    // a commit of a few rows inserts them at once, with no run to sort and merge.
+    // A large tree stages only once a run of adds shows a bulk load (bulkAdding): a commit of a
+    // few rows, or inserts each followed by a read of this index, insert at once.
     const large = s.paged || this.count > s.stageUpTo;
-    if (p === null ? large && this.directAdds++ < DIRECT_ADDS : !this.grouped) return this.add(key, value);
+    if (p === null ? large && !this.bulkAdding() : !this.grouped) return this.add(key, value);
     if (s.keyKind !== MIXED) s.keyKind = widen(s.keyKind, key);
     const mode = probeMode(s.keyKind, key);
     if (mode === MIXED || (p !== null && mode !== this.pendingMode)) return this.add(key, value);

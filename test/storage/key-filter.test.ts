@@ -168,6 +168,58 @@ describe('a large tree with a key filter', () => {
     for (let i = 1; i < all.length; i++) expect(compareValues(all[i - 1][0], all[i][0])).toBeLessThan(0);
   });
 
+  test('inserts each followed by a read of the index go in at once; a run of adds with no read stages', () => {
+    const keys = randomKeys(12_000, 5);
+    const opts = { compare: compareValues, multi: true, valueCompare: compareValues };
+    const initial = keys
+      .slice(0, 6_000)
+      .map((k, i): [Key, number] => [k, i])
+      .sort(byKey);
+    const tree = BTree.fromPages<Key, number>(
+      paginate(
+        initial.map((e) => e[0]),
+        initial.map((e) => e[1]),
+        64,
+      ),
+      opts,
+    );
+    // A bulk load first: the filter is built, and past 64 adds with no read the entries stage.
+    for (let i = 6_000; i < 9_000; i++) {
+      tree.probe(keys[i]);
+      tree.addProbed(keys[i], i);
+    }
+    expect(tree.stagedCount).toBeGreaterThan(2_000);
+    expect(tree.get(keys[8_999])).toBe(8_999);
+    expect(tree.stagedCount).toBe(0);
+    // Then each insert read back at once: nothing is staged (a flush per row would cost more
+    // than the insert), each insert one descent.
+    for (let i = 9_000; i < 10_000; i++) {
+      tree.probe(keys[i]);
+      tree.addProbed(keys[i], i);
+      expect(tree.stagedCount).toBe(0);
+      expect(tree.get(keys[i])).toBe(i);
+    }
+    // A non-unique index the same way (addNew).
+    const multi = BTree.fromPages<Key, number>(
+      paginate(
+        initial.map((e) => e[0]),
+        initial.map((e) => e[1]),
+        64,
+      ),
+      opts,
+    );
+    for (let i = 6_000; i < 6_200; i++) multi.addNew(keys[i], i);
+    expect(multi.stagedCount).toBe(200 - 64);
+    expect(multi.firstValue(keys[6_100])).toBe(6_100);
+    for (let i = 6_200; i < 6_400; i++) {
+      multi.addNew(keys[i], i);
+      expect(multi.stagedCount).toBe(0);
+      expect(multi.firstValue(keys[i])).toBe(i);
+    }
+    expect(multi.size).toBe(6_400);
+    expect(tree.size).toBe(10_000);
+  });
+
   // Operations of an engine's unique index: probe then addProbed (an insert), delete (a delete or
   // an update), snapshot (a commit), restore (a rollback), adopt (a checkpoint), plain writes.
   const op = fc.oneof(
