@@ -598,25 +598,40 @@ export class BTree<K, V> extends BTreePages<K, V> {
   }
 
   /**
-   * Build the filter from every key in the nodes (decoding cold pages) and the staged run.
-   * Nothing changes in the tree. A damaged page leaves the tree without a filter for good: the
-   * descents of its probes meet the damage where the keys lead them, as before.
+   * Build the filter from every key in the nodes and the staged run. Nothing changes in the tree:
+   * a page not decoded yet is read for its keys alone (LeafPage.load), not stood in its leaf, so
+   * the build neither holds the whole tree decoded nor pushes other pages out of the leaf cache.
+   * A damaged page, or a key other than a string or a number (pages not decoded yet had not
+   * widened the kind), leaves the tree without a filter for good: its probes descend as before.
    */
   private buildFilter(): void {
     const s = this.shape;
     this.filter = null;
     const f = new KeyFilter(this.count);
+    let ok = true;
+    const add = (k: K): void => {
+      if (typeof k === 'string' || typeof k === 'number') f.add(k);
+      else ok = false;
+    };
+    const addAll = (keys: readonly K[]): void => {
+      for (let i = 0; i < keys.length && ok; i++) add(keys[i]);
+    };
     const cur = new BTreeCursor(s, this.root, {});
+    cur.coldFirstLeaf = true;
+    cur.onColdLeaf = (page) => {
+      addAll((page as LeafPage<K, V>).load().keys);
+      return true;
+    };
     try {
-      while (cur.next()) f.add(cur.key as string | number);
+      while (ok && cur.next()) add(cur.key);
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;
-      this.absentDescents = -Infinity;
-      return;
+      ok = false;
     }
-    for (const k of this.stagedKeys) f.add(k as string | number);
-    // A decoded page may have widened the kind: the filter only answers NUM and STR probes.
-    if (s.keyKind === NUM || s.keyKind === STR) this.filter = f;
+    addAll(this.stagedKeys);
+    // A decoded leaf may have widened the kind: the filter only answers NUM and STR probes.
+    if (ok && (s.keyKind === NUM || s.keyKind === STR)) this.filter = f;
+    else if (!ok) this.absentDescents = -Infinity;
   }
 
   /**

@@ -220,6 +220,31 @@ describe('a large tree with a key filter', () => {
     expect(tree.size).toBe(10_000);
   });
 
+  test('building the filter reads pages not decoded yet for their keys, without decoding them into the tree', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k${String(i).padStart(6, '0')}`);
+    const tree = BTree.fromPages<Key, number>(
+      paginate(
+        keys,
+        keys.map((_, i) => i),
+        64,
+      ),
+      { compare: compareValues, multi: true, valueCompare: compareValues },
+    );
+    // Absent keys of the first fifth of the key range only: the other leaves stay cold.
+    const absent = (i: number): string => `k${String(i % 4_000).padStart(6, '0')}x${i}`;
+    let i = 0;
+    for (; i < 2_501; i++) expect(tree.probe(absent(i))).toBeUndefined();
+    const cold = tree.coldLeaves();
+    expect(cold).toBeGreaterThan(200);
+    // This probe builds the filter over all 20,000 keys.
+    const before = tree.descents;
+    for (; i < 3_500; i++) expect(tree.probe(absent(i))).toBeUndefined();
+    expect(tree.descents - before).toBeLessThan(100);
+    expect(tree.coldLeaves()).toBe(cold);
+    // Keys of cold pages are in it: each present key is still found.
+    for (let k = 0; k < 20_000; k += 37) expect(tree.probe(keys[k])).toBe(k);
+  });
+
   // Operations of an engine's unique index: probe then addProbed (an insert), delete (a delete or
   // an update), snapshot (a commit), restore (a rollback), adopt (a checkpoint), plain writes.
   const op = fc.oneof(
