@@ -258,6 +258,21 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     hiVal: V | undefined;
   } = { hasLo: false, loKey: undefined, loVal: undefined, hasHi: false, hiKey: undefined, hiVal: undefined };
 
+  /** Narrow `finger` to the separators around child `c` of `node`, on a descent from the root. */
+  private narrowFinger(node: Inner<K, V>, c: number): void {
+    const f = this.finger;
+    if (c > 0) {
+      f.hasLo = true;
+      f.loKey = node.sepKeys[c - 1];
+      f.loVal = node.sepVals[c - 1];
+    }
+    if (c < node.sepKeys.length) {
+      f.hasHi = true;
+      f.hiKey = node.sepKeys[c];
+      f.hiVal = node.sepVals[c];
+    }
+  }
+
   /** The leaf (key, value) belongs in, with its bounds in `finger`: one descent, nothing copied. */
   private locate(key: K, value: V): Leaf<K, V> {
     const s = this.shape;
@@ -269,16 +284,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
     while (!node.leaf) {
       openInner(s, node);
       const c = childFor(s, node, key, s.multi ? value : undefined);
-      if (c > 0) {
-        f.hasLo = true;
-        f.loKey = node.sepKeys[c - 1];
-        f.loVal = node.sepVals[c - 1];
-      }
-      if (c < node.sepKeys.length) {
-        f.hasHi = true;
-        f.hiKey = node.sepKeys[c];
-        f.hiVal = node.sepVals[c];
-      }
+      this.narrowFinger(node, c);
       node = node.children[c];
     }
     return node;
@@ -306,17 +312,7 @@ export abstract class BTreeEdits<K, V> extends BTreeReader<K, V> {
         : childFor(s, node, key, s.multi ? value : undefined);
     const lastChild = edge && c === node.children.length - 1;
     // The leaf's bounds, narrowed level by level (as locate() does): see `landed`.
-    const f = this.finger;
-    if (c > 0) {
-      f.hasLo = true;
-      f.loKey = node.sepKeys[c - 1];
-      f.loVal = node.sepVals[c - 1];
-    }
-    if (c < node.sepKeys.length) {
-      f.hasHi = true;
-      f.hiKey = node.sepKeys[c];
-      f.hiVal = node.sepVals[c];
-    }
+    this.narrowFinger(node, c);
     const child = this.insertInto(node.children[c], key, value, replace, lastChild);
     if (child === null) return null;
     const w = this.own(node);

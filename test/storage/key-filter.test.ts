@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
-import type { AdoptedPage, BTreeSnapshot, LeafPage, PageEntry } from '../../storage/btree';
+import type { AdoptedPage, BTreeOptions, BTreeSnapshot, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { KeyFilter } from '../../storage/key-filter';
 import { KeyTable } from '../../storage/key-table';
@@ -57,6 +57,25 @@ function adoption(tree: BTree<Key, number>, size: number): AdoptedPage<Key, numb
 }
 
 const byKey = (a: [Key, number], b: [Key, number]): number => compareValues(a[0], b[0]);
+
+/** How every index is stored: (key, pk) in multi mode, a unique one probed by key. */
+const INDEX = { compare: compareValues, multi: true, valueCompare: compareValues };
+
+/** A tree stood on pages of `size` over `entries` (in key order), all cold. */
+function pagedIndex(
+  entries: readonly [Key, number][],
+  size = 64,
+  opts: BTreeOptions<Key, number> = INDEX,
+): BTree<Key, number> {
+  return BTree.fromPages<Key, number>(
+    paginate(
+      entries.map((e) => e[0]),
+      entries.map((e) => e[1]),
+      size,
+    ),
+    opts,
+  );
+}
 
 /** Deterministic random text keys shaped like UUIDs' first groups. */
 function randomKeys(n: number, seed: number): string[] {
@@ -139,19 +158,11 @@ describe('KeyTable', () => {
 describe('a large tree with a key filter', () => {
   test('a bulk load of random keys into a large unique index descends for a small share of them', () => {
     const keys = randomKeys(40_000, 3);
-    // Multi mode (key, pk): how every index is stored, a unique one probed by key.
     const initial = keys
       .slice(0, 20_000)
       .map((k, i): [Key, number] => [k, i])
       .sort(byKey);
-    const paged = BTree.fromPages<Key, number>(
-      paginate(
-        initial.map((e) => e[0]),
-        initial.map((e) => e[1]),
-        64,
-      ),
-      { compare: compareValues, multi: true, valueCompare: compareValues },
-    );
+    const paged = pagedIndex(initial);
     const before = paged.descents;
     for (let i = 20_000; i < 40_000; i++) {
       expect(paged.probe(keys[i])).toBeUndefined();
@@ -170,19 +181,11 @@ describe('a large tree with a key filter', () => {
 
   test('inserts each followed by a read of the index go in at once; a run of adds with no read stages', () => {
     const keys = randomKeys(12_000, 5);
-    const opts = { compare: compareValues, multi: true, valueCompare: compareValues };
     const initial = keys
       .slice(0, 6_000)
       .map((k, i): [Key, number] => [k, i])
       .sort(byKey);
-    const tree = BTree.fromPages<Key, number>(
-      paginate(
-        initial.map((e) => e[0]),
-        initial.map((e) => e[1]),
-        64,
-      ),
-      opts,
-    );
+    const tree = pagedIndex(initial);
     // A bulk load first: the filter is built, and past 64 adds with no read the entries stage.
     for (let i = 6_000; i < 9_000; i++) {
       tree.probe(keys[i]);
@@ -200,14 +203,7 @@ describe('a large tree with a key filter', () => {
       expect(tree.get(keys[i])).toBe(i);
     }
     // A non-unique index the same way (addNew).
-    const multi = BTree.fromPages<Key, number>(
-      paginate(
-        initial.map((e) => e[0]),
-        initial.map((e) => e[1]),
-        64,
-      ),
-      opts,
-    );
+    const multi = pagedIndex(initial);
     for (let i = 6_000; i < 6_200; i++) multi.addNew(keys[i], i);
     expect(multi.stagedCount).toBe(200 - 64);
     expect(multi.firstValue(keys[6_100])).toBe(6_100);
@@ -222,14 +218,7 @@ describe('a large tree with a key filter', () => {
 
   test('building the filter reads pages not decoded yet for their keys, without decoding them into the tree', () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => `k${String(i).padStart(6, '0')}`);
-    const tree = BTree.fromPages<Key, number>(
-      paginate(
-        keys,
-        keys.map((_, i) => i),
-        64,
-      ),
-      { compare: compareValues, multi: true, valueCompare: compareValues },
-    );
+    const tree = pagedIndex(keys.map((k, i): [Key, number] => [k, i]));
     // Absent keys of the first fifth of the key range only: the other leaves stay cold.
     const absent = (i: number): string => `k${String(i % 4_000).padStart(6, '0')}x${i}`;
     let i = 0;
@@ -277,21 +266,12 @@ describe('a large tree with a key filter', () => {
             const sorted = [...model.entries()].sort(byKey);
             const cache = new LeafCache(budgetPages * (96 + 16 * pageSize));
             const opts = {
-              compare: compareValues,
-              multi: true,
-              valueCompare: compareValues,
+              ...INDEX,
               nodeSize: 4,
               stageUpTo: 8,
               cache,
             };
-            const tree = BTree.fromPages<Key, number>(
-              paginate(
-                sorted.map((e) => e[0]),
-                sorted.map((e) => e[1]),
-                pageSize,
-              ),
-              opts,
-            );
+            const tree = pagedIndex(sorted, pageSize, opts);
             const snaps: { snap: BTreeSnapshot<Key, number>; model: Map<Key, number> }[] = [];
             let next = 10_000;
             const insert = (k: Key): void => {
@@ -368,7 +348,7 @@ describe('a large tree with a key filter', () => {
 
   test('a rollback to a snapshot taken before the filter keeps keys deleted before it was built', () => {
     const keys = randomKeys(4_000, 11);
-    const opts = { compare: compareValues, multi: true, valueCompare: compareValues, stageUpTo: 16 };
+    const opts = { ...INDEX, stageUpTo: 16 };
     const tree = new BTree<Key, number>(opts);
     for (let i = 0; i < 2_000; i++) {
       tree.probe(keys[i]);
