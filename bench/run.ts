@@ -648,6 +648,39 @@ function main(): void {
       sql: sqlUpsert,
       typed: null,
     });
+    // 10b. UPDATE by primary key: random existing rows, a number column and the indexed `qty`
+    // (its index entry moves), 1,000 statements per transaction.
+    const updateSql = 'UPDATE items SET qty = ?, price = ? WHERE id = ?';
+    const updateIds = randomIds(N, 1 << 16, 13);
+    const updateStmt = sqlite.prepare(updateSql);
+    let w = 0;
+    const sqliteUpdate = measureRun(
+      1000,
+      5,
+      () => {},
+      () => {
+        sqlite.transaction(() => {
+          for (let k = 0; k < 1000; k++, w++) updateStmt.run(w % 1000, (w % 997) / 10, updateIds[w & 0xffff]);
+        })();
+      },
+    );
+    w = 0;
+    const sqlUpdate = measureRun(
+      1000,
+      5,
+      () => {},
+      () => {
+        for (let k = 0; k < 1000; k++, w++)
+          cur.execute(updateSql, [w % 1000, (w % 997) / 10, updateIds[w & 0xffff]]);
+        conn.commit();
+      },
+    );
+    results.push({
+      workload: 'UPDATE … SET qty = ?, price = ? WHERE id = ?, 1,000 per commit (rows/s)',
+      sqlite: sqliteUpdate,
+      sql: sqlUpdate,
+      typed: null,
+    });
     // 11. Composite-index lookup: equality on both columns of a two-column index, rows inserted in
     // random key order (customer, day), ~N/2000 rows per answer.
     const orderDdl = [

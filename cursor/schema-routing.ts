@@ -11,7 +11,7 @@ import { QueryError } from '../src/errors';
 import type { LoweredStatement } from '../parser/ir';
 import { combinedView, openResult, physicalPlan } from '../planner/run';
 import type { ForeignStore, RunOptions } from '../planner/run';
-import type { ForeignReads } from '../planner/write';
+import type { ForeignReads } from '../planner/write-access';
 import type { ReadView } from '../storage/row-reader';
 import { E } from '../planner/expr';
 import type { Expr } from '../planner/expr';

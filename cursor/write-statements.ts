@@ -10,7 +10,7 @@
 import type { Database } from '../src/database';
 import { foreignKeyGuard, foreignKeysEnabled } from '../src/database';
 import { executeWrite } from '../planner/write';
-import type { ForeignReads } from '../planner/write';
+import type { ForeignReads } from '../planner/write-access';
 import { createTableAs } from '../planner/create-as';
 import { executeDdl } from '../planner/ddl';
 import type { WriteResult } from '../planner/write';

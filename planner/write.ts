@@ -12,18 +12,12 @@ import { compareValues, keyHasNull } from '../storage/compare';
 import type { NormalizedField, NormalizedType } from '../storage/schema/normalize';
 import { IntegrityError } from '../src/errors';
 import { compileExpr, compilePredicate } from './compile-expr';
-import type { Evaluator, ExecContext, Row as ExecRow } from './compile-expr';
+import type { Evaluator, ExecContext } from './compile-expr';
 import { truth } from './sql-values';
-import { E } from './expr';
 import type { Expr } from './expr';
-import { L } from './logical';
-import type { LogicalPlan, SharedCte } from './logical';
-import { combinedView, physicalPlan, openResult } from './run';
-import type { ForeignStore } from './run';
-import type { ReadView } from '../storage/row-reader';
-import type { RunOptions } from './run';
+import type { LogicalPlan } from './logical';
+import { physicalPlan, openResult } from './run';
 import { hasSubquery } from './expr-columns';
-import { exprText } from './explain';
 import type {
   ConflictAction,
   DeletePlan,
@@ -61,6 +55,8 @@ import {
   validationPolicy,
 } from './write-conflict';
 import { violation } from './foreign-keys';
+import { joinedTargets, matchingKeys, queryView, readsForeign, runOptions } from './write-access';
+import type { ForeignReads } from './write-access';
 
 export interface WriteResult {
   rowCount: number;
@@ -502,88 +498,6 @@ function wouldClash(state: CollectionState, row: readonly unknown[]): boolean {
   });
 }
 
-/**
- * The query an UPDATE or DELETE finds its rows with: the primary keys of the rows `where` accepts,
- * planned like any SELECT (so it uses an index), and what `EXPLAIN UPDATE/DELETE` shows. For
- * UPDATE … FROM it reads the join and also yields each SET expression's value per joined row.
- */
-export function writeAccessPlan(pkColumn: number, write: UpdatePlan | DeletePlan): LogicalPlan {
-  const pk = { expr: E.column(pkColumn, [], 'any', 'pk'), name: 'pk' };
-  const from = write.kind === 'update' ? write.from : undefined;
-  let plan: LogicalPlan = from ?? L.scan(write.collection, write.hint, true);
-  if (write.where) plan = L.filter(plan, write.where);
-  if (from === undefined || write.kind !== 'update') return L.project(plan, [pk]);
-  return L.project(plan, [pk, ...write.sets.map((s) => ({ expr: s.expr, name: exprText(s.expr) }))]);
-}
-
-/** The rows of a write's access plan, read in full before any change (no Halloween problem). */
-function accessRows(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[][] {
-  const projected = writeAccessPlan(collectionOrThrow(engine, write.collection).compiled.pkColumn, write);
-  const view = queryView(engine, ctx);
-  const { source } = openResult(physicalPlan(projected, view), view, runOptions(engine, view, ctx));
-  const rows: unknown[][] = [];
-  for (let r = source.next(); r !== null; r = source.next()) rows.push(r.length === 1 ? [r[0]] : [...r]);
-  return rows;
-}
-
-function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {
-  return accessRows(engine, write, ctx).map((r) => r[0]);
-}
-
-/** Rows of shared CTEs per statement execution: every query a write runs reuses them. */
-const statementCtes = new WeakMap<ExecContext, Map<SharedCte, ExecRow[]>>();
-
-/**
- * Tables of another store a write's queries read (a connection's TEMP tables beside main ones,
- * planner/foreign-tables.ts): that store, as of the statement's start, and the tables' names.
- */
-export interface ForeignReads {
-  readonly store: ForeignStore;
-  readonly names: readonly string[];
-}
-
-/** Per statement execution: the foreign tables its queries read. */
-const statementForeign = new WeakMap<ExecContext, ForeignReads>();
-
-/** The view a write's query runs over: the engine's, with the statement's foreign tables. */
-function queryView(engine: Engine, ctx: ExecContext): ReadView {
-  const view = engine.currentView();
-  const foreign = statementForeign.get(ctx);
-  return foreign ? combinedView(view, foreign.store.view, foreign.names) : view;
-}
-
-function runOptions(engine: Engine, view: ReadView, ctx: ExecContext): RunOptions {
-  let shared = statementCtes.get(ctx);
-  if (!shared) statementCtes.set(ctx, (shared = new Map()));
-  const opts: RunOptions = { readers: engine.readersFor(view), params: ctx.params, sharedCtes: shared };
-  if (ctx.session) opts.session = ctx.session;
-  const foreign = statementForeign.get(ctx);
-  if (foreign) opts.foreign = foreign.store;
-  return opts;
-}
-
-/**
- * UPDATE … FROM: each target row matched by the join, in primary-key order, with the SET values
- * of its first joined row. SQLite updates a row once however many rows it joins with, from an
- * unspecified one of them; ModelVault takes the first the join produces.
- */
-function joinedTargets(
-  engine: Engine,
-  stmt: UpdatePlan,
-  ctx: ExecContext,
-): { key: unknown; values: unknown[] }[] {
-  const rows = accessRows(engine, stmt, ctx);
-  // A stable sort keeps each key's joined rows in the order the join produced them.
-  rows.sort((a, b) => compareValues(a[0], b[0]));
-  const out: { key: unknown; values: unknown[] }[] = [];
-  for (const r of rows) {
-    const last = out[out.length - 1];
-    if (last !== undefined && compareValues(last.key, r[0]) === 0) continue;
-    out.push({ key: r[0], values: r.slice(1) });
-  }
-  return out;
-}
-
 /** How an UPDATE (or an UPSERT's DO UPDATE, always `abort`) treats a row that breaks a constraint. */
 interface RewritePolicy {
   readonly conflict: ConflictAction;
@@ -758,7 +672,7 @@ export function executeWrite(
 ): WriteResult {
   // The session carries the connection's counters that changes()/last_insert_rowid() read.
   const ctx: ExecContext = session ? { params, session } : { params };
-  if (foreign) statementForeign.set(ctx, foreign);
+  if (foreign) readsForeign(ctx, foreign);
   // Subqueries in VALUES and SET see the snapshot the statement started from, read once. The
   // snapshot is taken only when the statement has one: taking it makes the next write to every
   // tree copy its path (copy-on-write), which a plain UPSERT would pay on every row.

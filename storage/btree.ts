@@ -296,6 +296,18 @@ export class BTree<K, V> extends BTreePages<K, V> {
     return this.edits;
   }
 
+  /**
+   * A view for a read that ends before the tree's next write (a write statement reading its
+   * target rows in full before changing any): snapshot() without the new generation, so the
+   * writes after it change nodes in place instead of copying their paths. Reading it after a
+   * write would see that write in part.
+   */
+  transientSnapshot(): BTreeSnapshot<K, V> {
+    if (this.pending !== null) this.flush();
+    this.readTicks++;
+    return new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
+  }
+
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
     if (this.pending !== null) this.flush();

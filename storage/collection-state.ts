@@ -195,8 +195,11 @@ export class IndexState {
     return true;
   }
 
-  /** A frozen view of the tree; one taken while the tree is still packed does not build it. */
-  view(): IndexView {
+  /**
+   * A frozen view of the tree; one taken while the tree is still packed does not build it.
+   * `transient`: valid only until the tree's next write (BTree.transientSnapshot).
+   */
+  view(transient = false): IndexView {
     if (this.pending) return (this.pendingView ??= new PendingIndexView(this));
     return {
       def: this.def,
@@ -206,7 +209,7 @@ export class IndexState {
       composite: this.composite,
       desc: this.desc,
       unique: this.unique,
-      tree: this.tree.snapshot(),
+      tree: transient ? this.tree.transientSnapshot() : this.tree.snapshot(),
     };
   }
 
@@ -368,13 +371,14 @@ function plannable(ix: IndexView): boolean {
   return !ix.special && ix.def.collate === undefined;
 }
 
-export function snapshotCollection(state: CollectionState): CollectionView {
-  const all = state.indexes.map((ix) => ix.view());
+/** `transient`: a view read in full before the collection's next write (Engine.transientView). */
+export function snapshotCollection(state: CollectionState, transient = false): CollectionView {
+  const all = state.indexes.map((ix) => ix.view(transient));
   return {
     state,
     meta: state.meta,
     compiled: state.compiled,
-    pk: state.pk.snapshot(),
+    pk: transient ? state.pk.transientSnapshot() : state.pk.snapshot(),
     indexes: all.every(plannable) ? all : all.filter(plannable),
     collatedIndexes: all.filter((ix) => !ix.special && ix.def.collate !== undefined),
     allIndexes: all,

@@ -50,6 +50,8 @@ const WINDOW_BYTES = 256 << 10;
 const SPAN_BYTES = 4 << 20;
 /** Room read past the last location of a span for its frame (a longer frame is read alone). */
 const TAIL_BYTES = 16 << 10;
+/** readFrame's first read: the whole frame of most rows. */
+const FRAME_FIRST_READ = 1024;
 
 /** Where a primary-key page's column page lies, and which collection's rows it describes. */
 export interface ColumnExtent {
@@ -465,6 +467,8 @@ export interface ColumnWriter {
  */
 export class RowColumnWriter implements ColumnWriter {
   private span: Buffer = Buffer.alloc(0);
+  /** What readFrame reads a frame's first bytes into. */
+  private readonly frameBytes = Buffer.allocUnsafe(FRAME_FIRST_READ);
   private readonly probe: unknown[] = [];
   private fieldList: number[];
   /**
@@ -481,6 +485,8 @@ export class RowColumnWriter implements ColumnWriter {
     private readonly fields: readonly NumericField[],
     /** String fields stored as DICT columns (format 1.5 files; none in older ones). */
     private readonly texts: readonly number[] = [],
+    /** The decoded row at a location when a cache holds it (the row cache), else undefined. */
+    private readonly cachedRow: CachedRowLookup | null = null,
   ) {
     this.fieldList = [...fields.map((f) => f.field), ...texts].sort((a, b) => a - b);
     this.skipping = texts.map(() => 0);
@@ -521,19 +527,26 @@ export class RowColumnWriter implements ColumnWriter {
     const probe = this.probe;
     for (let i = 0; i < count; i++) {
       const location = locations[from + i] as number;
-      let buf: Buffer = this.span;
-      let at = location - spanStart;
-      if (spanLength === 0 || at < 0 || !wholeFrame(buf, at, spanLength)) {
-        const frame = this.readFrame(location);
-        if (!frame) return false;
-        buf = frame;
-        at = 0;
-      }
-      const length = u32(buf, at);
-      if (buf[at + 4] !== FrameKind.RECORD_PUT || !frameChecksumOkAt(buf, at, length, u32(buf, at + 16)))
-        return false;
-      const start = at + FRAME_HEADER_SIZE;
       try {
+        const cached = this.cachedRow?.(location);
+        if (cached !== undefined) {
+          // Decoded once from checked bytes (or written by this process): no read, no checksum.
+          if (cached.collectionId !== this.collectionId) return false;
+          for (const f of this.fieldList) probe[f] = cached.row[f];
+          continue;
+        }
+        let buf: Buffer = this.span;
+        let at = location - spanStart;
+        if (spanLength === 0 || at < 0 || !wholeFrame(buf, at, spanLength)) {
+          const frame = this.readFrame(location);
+          if (!frame) return false;
+          buf = frame;
+          at = 0;
+        }
+        const length = u32(buf, at);
+        if (buf[at + 4] !== FrameKind.RECORD_PUT || !frameChecksumOkAt(buf, at, length, u32(buf, at + 16)))
+          return false;
+        const start = at + FRAME_HEADER_SIZE;
         if (readColumns(buf, start, start + length, this.fieldList, probe) !== this.collectionId)
           return false;
       } catch (err) {
@@ -580,11 +593,19 @@ export class RowColumnWriter implements ColumnWriter {
     return true;
   }
 
+  /**
+   * The frame at `location`, read apart from the page's span. One read of up to 1 KiB holds most
+   * rows whole: after random updates a page's rows lie all over the file, and reading each
+   * frame's header and then its body was two system calls a row of every changed page.
+   */
   private readFrame(location: number): Buffer | null {
-    const head = readExact(this.store, location, FRAME_HEADER_SIZE);
-    if (!head) return null;
-    const length = u32(head, 0);
+    const first = Math.min(FRAME_FIRST_READ, this.limit - location);
+    if (first < FRAME_HEADER_SIZE) return null;
+    const got = this.store.readInto(this.frameBytes, 0, first, location);
+    if (got < FRAME_HEADER_SIZE) return null;
+    const length = u32(this.frameBytes, 0);
     if (length > MAX_FRAME_PAYLOAD || location + FRAME_HEADER_SIZE + length > this.limit) return null;
+    if (FRAME_HEADER_SIZE + length <= got) return this.frameBytes;
     return readExact(this.store, location, FRAME_HEADER_SIZE + length);
   }
 }
@@ -605,13 +626,22 @@ export function columnWriter(
   c: { readonly meta: CollectionMeta },
   /** Whether the file's version has DICT columns (1.5 on). */
   text: boolean,
+  cachedRow: CachedRowLookup | null = null,
 ): ColumnWriter | null {
   const fields = numericFields(c.meta.schema.fields);
   const texts = text ? textFields(c.meta.schema.fields) : [];
   return fields.length === 0 && texts.length === 0
     ? null
-    : new RowColumnWriter(store, limit, c.meta.id, fields, texts);
+    : new RowColumnWriter(store, limit, c.meta.id, fields, texts, cachedRow);
 }
+
+/**
+ * A row cache's decoded row at `location` (its collection and its values as stored), or
+ * undefined; looking must not count as a use of the row (RowCache.peek).
+ */
+export type CachedRowLookup = (
+  location: number,
+) => { readonly collectionId: number; readonly row: readonly unknown[] } | undefined;
 
 /** A column of a primary-key page's rows, beside the locations of the entries it describes. */
 export interface PageColumn {

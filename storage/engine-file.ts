@@ -119,7 +119,8 @@ export abstract class EngineFile extends EngineTransactions {
       },
       layout,
       sink,
-      (c) => columnWriter(this.store, at, c, this.fileMinor >= 5),
+      (c) =>
+        columnWriter(this.store, at, c, this.fileMinor >= 5, (location) => this.rows.cache.peek(location)),
       light,
     );
     const payload = encodePayload(payloadObject);

@@ -199,11 +199,25 @@ export class Engine extends EngineFile {
 
   /** A snapshot of the current state including the open transaction's own writes. */
   currentView(): ReadView {
+    return this.viewOfTxn(false);
+  }
+
+  /**
+   * currentView() for a read that ends before the next write: an UPDATE or DELETE reads the
+   * keys of its rows in full before it changes any. Its trees are not frozen (BTree
+   * .transientSnapshot), so the statement's writes change their nodes in place; a point UPDATE
+   * in a loop copied a path of every tree it wrote otherwise. Read after a write, it is wrong.
+   */
+  transientView(): ReadView {
+    return this.viewOfTxn(true);
+  }
+
+  private viewOfTxn(transient: boolean): ReadView {
     this.assertOpen();
     const txn = this.txn;
     if (!txn) return this.committed;
     const views = new Map<string, CollectionView>();
-    for (const [name, state] of this.collections) views.set(name, snapshotCollection(state));
+    for (const [name, state] of this.collections) views.set(name, snapshotCollection(state, transient));
     txn.rowsShared = true;
     const staged: StagedRows = {
       base: txn.base,

@@ -112,6 +112,15 @@ export class RowCache {
     return s < 0 ? undefined : this.entries[s];
   }
 
+  /**
+   * The entry at `location` without using it: no hit or miss counted, no reference bit set (a
+   * checkpoint reading rows for its column pages must not keep them cached).
+   */
+  peek(location: number): CachedRow | undefined {
+    const s = this.find(location);
+    return s < 0 ? undefined : this.entries[s];
+  }
+
   /** get(location)?.row without the entry object: the hot path of index reads. */
   getRow(location: number): unknown[] | undefined {
     const s = this.hit(location);
