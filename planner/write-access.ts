@@ -6,7 +6,10 @@
 import type { Engine } from '../storage/engine';
 import type { ReadView } from '../storage/row-reader';
 import { compareValues } from '../storage/compare';
+import { evalConstant } from './compile-expr';
 import type { ExecContext, Row as ExecRow } from './compile-expr';
+import type { Expr } from './expr';
+import { hasSubquery } from './expr-columns';
 import { E } from './expr';
 import { exprText } from './explain';
 import { L } from './logical';
@@ -50,6 +53,8 @@ interface CachedAccess {
   readonly version: number;
   readonly plan: PhysicalPlan;
   readonly subplans: Map<LogicalPlan, PhysicalPlan>;
+  /** The key expression when the plan is a lookup of one primary key and nothing else (pointKey). */
+  readonly point: Expr | null;
 }
 
 const accessPlans = new WeakMap<UpdatePlan | DeletePlan, CachedAccess>();
@@ -67,19 +72,62 @@ function accessPlan(
   view: ReadView,
   ctx: ExecContext,
 ): { plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> | null } {
-  const cacheable = (write.kind !== 'update' || write.from === undefined) && !statementForeign.has(ctx);
-  const version = engine.catalogVersion;
-  const cached = cacheable ? accessPlans.get(write) : undefined;
-  if (cached !== undefined && cached.engine === engine && cached.version === version) return cached;
+  const cached = cachedAccess(engine, write, ctx);
+  if (cached !== undefined) return cached;
   const projected = writeAccessPlan(collectionOrThrow(engine, write.collection).compiled.pkColumn, write);
   const plan = physicalPlan(projected, view);
-  if (!cacheable) return { plan, subplans: null };
-  const entry: CachedAccess = { engine, version, plan, subplans: new Map() };
+  if (!cacheable(write, ctx)) return { plan, subplans: null };
+  const entry: CachedAccess = {
+    engine,
+    version: engine.catalogVersion,
+    plan,
+    subplans: new Map(),
+    point: pointKey(plan, write.collection),
+  };
   accessPlans.set(write, entry);
   return entry;
 }
 
+function cacheable(write: UpdatePlan | DeletePlan, ctx: ExecContext): boolean {
+  return (write.kind !== 'update' || write.from === undefined) && !statementForeign.has(ctx);
+}
+
+/** The write's cached access plan, if it is still good for this engine's catalog. */
+function cachedAccess(
+  engine: Engine,
+  write: UpdatePlan | DeletePlan,
+  ctx: ExecContext,
+): CachedAccess | undefined {
+  if (!cacheable(write, ctx)) return undefined;
+  const cached = accessPlans.get(write);
+  return cached !== undefined && cached.engine === engine && cached.version === engine.catalogVersion
+    ? cached
+    : undefined;
+}
+
+/**
+ * The key expression of a plan that is the primary-key lookup of one key and nothing else
+ * (`WHERE id = ?`, once the planner has folded away what it could), else null. Such a write's
+ * row is found as the executor's PrimaryKeyLookup finds it, without opening a query.
+ */
+function pointKey(plan: PhysicalPlan, collection: string): Expr | null {
+  if (plan.kind !== 'Project' || plan.columns.length !== 1) return null;
+  const input = plan.input;
+  if (input.kind !== 'PrimaryKeyLookup' || input.collection !== collection) return null;
+  if (input.keys.length !== 1 || input.keysFrom !== undefined || hasSubquery(input.keys[0])) return null;
+  return input.keys[0];
+}
+
 export function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {
+  const point = cachedAccess(engine, write, ctx)?.point ?? null;
+  if (point !== null) {
+    // What PrimaryKeyLookup under Project(pk) yields: the stored row's key, if there is a row.
+    const key = evalConstant(point, ctx);
+    if (key === null) return [];
+    const state = collectionOrThrow(engine, write.collection);
+    const location = state.pk.get(key);
+    return location === undefined ? [] : [engine.readRow(location)[state.compiled.pkColumn]];
+  }
   return accessRows(engine, write, ctx).map((r) => r[0]);
 }
 

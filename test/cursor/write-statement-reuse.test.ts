@@ -63,6 +63,47 @@ describe('write statements executed again', () => {
     sameTable();
   });
 
+  test('a write by one primary key finds its row without opening a query, as SQLite converts the key', () => {
+    const opened = jest.spyOn(run, 'openResult');
+    try {
+      const keys: unknown[] = [7, '8', 9.0, 10.5, ' 11', '12abc', null, ROWS + 5, 2 ** 53, -3, 13n, '1e1'];
+      for (const key of keys) write('UPDATE t SET a = a + 100 WHERE id = ?', [key]);
+      for (const key of keys) write('DELETE FROM t WHERE id = ?', [key]);
+      // Planned (and run as a query) at their first execution only.
+      expect(opened.mock.calls.length).toBe(2);
+      opened.mockClear();
+      // Anything more than the key is a query each time.
+      for (const key of [20, 21]) write('UPDATE t SET a = 0 WHERE id = ? AND a > 3', [key]);
+      expect(opened.mock.calls.length).toBe(2);
+    } finally {
+      opened.mockRestore();
+    }
+    sameTable();
+  });
+
+  test('a point write on a NOCASE text key works on the stored key', () => {
+    for (const sql of [
+      'CREATE TABLE u (k TEXT PRIMARY KEY COLLATE NOCASE, v INTEGER)',
+      "INSERT INTO u VALUES ('abc', 1), ('Def', 2), ('ghi', 3)",
+    ]) {
+      conn.execute(sql);
+      sqlite.exec(sql);
+    }
+    for (const [sql, key] of [
+      ['UPDATE u SET v = v + 10 WHERE k = ? RETURNING k, v', 'ABC'],
+      ['UPDATE u SET v = v + 10 WHERE k = ? RETURNING k, v', 'def'],
+      ['UPDATE u SET k = upper(k) WHERE k = ? RETURNING k, v', 'GHI'],
+      ['UPDATE u SET v = v + 10 WHERE k = ? RETURNING k, v', 'ghi'],
+      ['DELETE FROM u WHERE k = ? RETURNING k, v', 'ABC'],
+      ['DELETE FROM u WHERE k = ? RETURNING k, v', 'xyz'],
+    ]) {
+      expect(conn.cursor().execute(sql, [key]).fetchAll()).toEqual(sqlite.prepare(sql).raw().all(key));
+    }
+    expect(conn.cursor().execute('SELECT * FROM u ORDER BY k').fetchAll()).toEqual(
+      sqlite.prepare('SELECT * FROM u ORDER BY k').raw().all(),
+    );
+  });
+
   test('CREATE INDEX and DROP INDEX between executions plan the write again', () => {
     const sql = 'UPDATE t SET b = b || ? WHERE a = ?';
     const plans = jest.spyOn(run, 'physicalPlan');
