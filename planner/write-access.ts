@@ -4,6 +4,8 @@
  * statement's foreign (TEMP) tables beside it, and read in full before the write changes any row.
  */
 import type { Engine } from '../storage/engine';
+import type { CollectionState } from '../storage/collection-state';
+import { QueryError } from '../src/errors';
 import type { ReadView } from '../storage/row-reader';
 import { compareValues } from '../storage/compare';
 import { evalConstant } from './compile-expr';
@@ -53,8 +55,8 @@ interface CachedAccess {
   readonly version: number;
   readonly plan: PhysicalPlan;
   readonly subplans: Map<LogicalPlan, PhysicalPlan>;
-  /** The key expression when the plan is a lookup of one primary key and nothing else (pointKey). */
-  readonly point: Expr | null;
+  /** The lookup when the plan is one of one key and nothing else (pointLookup). */
+  readonly point: PointLookup | null;
 }
 
 const accessPlans = new WeakMap<UpdatePlan | DeletePlan, CachedAccess>();
@@ -82,7 +84,7 @@ function accessPlan(
     version: engine.catalogVersion,
     plan,
     subplans: new Map(),
-    point: pointKey(plan, write.collection),
+    point: pointLookup(plan, write.collection),
   };
   accessPlans.set(write, entry);
   return entry;
@@ -105,29 +107,47 @@ function cachedAccess(
     : undefined;
 }
 
+/** A lookup of one key: in the primary key (`index` null) or in a unique index. */
+interface PointLookup {
+  readonly index: string | null;
+  readonly key: Expr;
+}
+
 /**
- * The key expression of a plan that is the primary-key lookup of one key and nothing else
- * (`WHERE id = ?`, once the planner has folded away what it could), else null. Such a write's
- * row is found as the executor's PrimaryKeyLookup finds it, without opening a query.
+ * The lookup of a plan that finds one row by one key and does nothing else (`WHERE id = ?`,
+ * `WHERE uuid = ?` on a UNIQUE column, once the planner has folded away what it could), else
+ * null. Such a write's row is found as the executor's lookup finds it, without opening a query.
  */
-function pointKey(plan: PhysicalPlan, collection: string): Expr | null {
+function pointLookup(plan: PhysicalPlan, collection: string): PointLookup | null {
   if (plan.kind !== 'Project' || plan.columns.length !== 1) return null;
   const input = plan.input;
-  if (input.kind !== 'PrimaryKeyLookup' || input.collection !== collection) return null;
-  if (input.keys.length !== 1 || input.keysFrom !== undefined || hasSubquery(input.keys[0])) return null;
-  return input.keys[0];
+  if (input.kind !== 'PrimaryKeyLookup' && input.kind !== 'IndexLookup') return null;
+  if (input.collection !== collection || input.keys.length !== 1 || input.keysFrom !== undefined) return null;
+  if (hasSubquery(input.keys[0])) return null;
+  if (input.kind === 'PrimaryKeyLookup') return { index: null, key: input.keys[0] };
+  return input.unique && !input.matchNull ? { index: input.index, key: input.keys[0] } : null;
+}
+
+/**
+ * The primary key of the row `point` finds, as the executor's PrimaryKeyLookup or unique
+ * IndexLookup under Project(pk) yields it, or none. A NULL key finds nothing.
+ */
+function pointKeys(engine: Engine, state: CollectionState, point: PointLookup, ctx: ExecContext): unknown[] {
+  const key = evalConstant(point.key, ctx);
+  if (key === null) return [];
+  if (point.index !== null) {
+    const ix = state.indexes.find((i) => i.def.name === point.index);
+    if (ix === undefined) throw new QueryError(`no such index: ${point.index}`, 'QUERY');
+    const pk = ix.tree.firstValue(key);
+    return pk === undefined ? [] : [pk];
+  }
+  const location = state.pk.get(key);
+  return location === undefined ? [] : [engine.readRow(location)[state.compiled.pkColumn]];
 }
 
 export function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {
   const point = cachedAccess(engine, write, ctx)?.point ?? null;
-  if (point !== null) {
-    // What PrimaryKeyLookup under Project(pk) yields: the stored row's key, if there is a row.
-    const key = evalConstant(point, ctx);
-    if (key === null) return [];
-    const state = collectionOrThrow(engine, write.collection);
-    const location = state.pk.get(key);
-    return location === undefined ? [] : [engine.readRow(location)[state.compiled.pkColumn]];
-  }
+  if (point !== null) return pointKeys(engine, collectionOrThrow(engine, write.collection), point, ctx);
   return accessRows(engine, write, ctx).map((r) => r[0]);
 }
 

@@ -25,7 +25,11 @@ beforeEach(() => {
     conn.execute(sql);
     sqlite.exec(sql);
   }
-  const rows = Array.from({ length: ROWS }, (_, i) => [i + 1, i % 37, `b${i}`]);
+  const rows = Array.from({ length: ROWS }, (_, i) => [
+    i + 1,
+    i % 37,
+    i === 30 || i === 31 ? String(i) : `b${i}`,
+  ]);
   conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?)', rows);
   conn.commit();
   const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?)');
@@ -69,8 +73,12 @@ describe('write statements executed again', () => {
       const keys: unknown[] = [7, '8', 9.0, 10.5, ' 11', '12abc', null, ROWS + 5, 2 ** 53, -3, 13n, '1e1'];
       for (const key of keys) write('UPDATE t SET a = a + 100 WHERE id = ?', [key]);
       for (const key of keys) write('DELETE FROM t WHERE id = ?', [key]);
+      // By a UNIQUE column: text affinity makes 30 the text '30'.
+      const texts: unknown[] = ['b17', 'b18', null, 'nope', 30, 'B19', 31.0, Buffer.from('b20')];
+      for (const key of texts) write('UPDATE t SET a = a - 100 WHERE b = ?', [key]);
+      for (const key of texts) write('DELETE FROM t WHERE b = ?', [key]);
       // Planned (and run as a query) at their first execution only.
-      expect(opened.mock.calls.length).toBe(2);
+      expect(opened.mock.calls.length).toBe(4);
       opened.mockClear();
       // Anything more than the key is a query each time.
       for (const key of [20, 21]) write('UPDATE t SET a = 0 WHERE id = ? AND a > 3', [key]);
