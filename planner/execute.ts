@@ -213,7 +213,39 @@ function fetchInBatches(
     (n) => {
       cap = Math.max(1, n - (buf.length - at));
     },
+    (n) => {
+      // Rows already read first, then keys alone: their rows are never read.
+      const inBuf = Math.min(n, buf.length - at);
+      at += inBuf;
+      let k = inBuf;
+      while (k < n && !done) {
+        if (nextPk() === NO_KEY) done = true;
+        else {
+          k++;
+          taken++;
+        }
+      }
+      if (cap !== Infinity) cap = Math.max(1, cap - (k - inBuf));
+      return k;
+    },
   );
+}
+
+/**
+ * Pull up to `n` rows of `input` and drop them (Source.skip of an operator that has nothing
+ * cheaper, such as Project: SQLite does not compute the result columns of rows an OFFSET skips).
+ */
+function pullOver(input: Source, n: number): number {
+  let k = 0;
+  while (k < n && input.next() !== null) k++;
+  return k;
+}
+
+/** Advance `cur` over up to `n` entries without reading their rows: how many it advanced. */
+function stepOver(cur: { next(): boolean }, n: number): number {
+  let k = 0;
+  while (k < n && cur.next()) k++;
+  return k;
 }
 
 /** The rows of a memoized key group, in its order, located through its remembered locations. */
@@ -418,11 +450,15 @@ const builders: Builders = {
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
     const cur = coll.pk.cursor();
-    return source(() => {
-      if (!cur.next()) return null;
-      env.stats.rowsRead++;
-      return rows.readRowSequential(cur);
-    });
+    return source(
+      () => {
+        if (!cur.next()) return null;
+        env.stats.rowsRead++;
+        return rows.readRowSequential(cur);
+      },
+      undefined,
+      (n) => stepOver(cur, n),
+    );
   },
 
   SqlIndexScan(node, env) {
@@ -530,12 +566,20 @@ const builders: Builders = {
     if (opts === null) return EMPTY;
     if (node.index === null) {
       const cur = coll.pk.cursor(opts);
-      return source(() => {
-        if (!cur.next()) return null;
-        env.stats.indexEntries++;
-        env.stats.rowsRead++;
-        return rows.readRow(cur.value);
-      });
+      return source(
+        () => {
+          if (!cur.next()) return null;
+          env.stats.indexEntries++;
+          env.stats.rowsRead++;
+          return rows.readRow(cur.value);
+        },
+        undefined,
+        (n) => {
+          const k = stepOver(cur, n);
+          env.stats.indexEntries += k;
+          return k;
+        },
+      );
     }
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
@@ -547,14 +591,19 @@ const builders: Builders = {
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
     if (node.covering) {
       const build = coveringRow(coll, index);
-      return source(() => {
+      const step = (): boolean => {
         while (cur.next()) {
           env.stats.indexEntries++;
           if (node.skipNulls && cur.key === null && !node.prefix) continue;
-          return build(cur.key, cur.value);
+          return true;
         }
-        return null;
-      });
+        return false;
+      };
+      return source(
+        () => (step() ? build(cur.key, cur.value) : null),
+        undefined,
+        (n) => stepOver({ next: step }, n),
+      );
     }
     return fetchInBatches(env, rows, coll, index, () => {
       while (cur.next()) {
@@ -668,7 +717,7 @@ const builders: Builders = {
       const out = new Array<unknown>(n);
       for (let i = 0; i < n; i++) out[i] = cols[i](row);
       return out;
-    }, input.want);
+    }, input.want, input.skip ?? ((k) => pullOver(input, k)));
   },
 
   Distinct(node, env) {
@@ -713,6 +762,12 @@ const builders: Builders = {
     let skipped = 0;
     let produced = 0;
     return source(() => {
+      if (skipped === 0 && offset > 0 && input.skip !== undefined) {
+        const k = input.skip(offset);
+        // Fewer: the input ran out. Pulling once more ends it.
+        skipped = k < offset ? offset : k;
+        if (k < offset) return null;
+      }
       while (skipped < offset) {
         if (input.next() === null) return null;
         skipped++;

@@ -20,23 +20,35 @@ export interface Source {
    * in batches stops there, so `LIMIT 10` still reads 10 rows. Optional; a hint, never a cut-off.
    */
   readonly want?: ((n: number) => void) | undefined;
+  /**
+   * Pass over up to `n` rows without producing them (an OFFSET directly above, with nothing in
+   * between that looks at a row); returns how many it passed over, fewer only when it ran out.
+   * An index or table walk steps its cursor without reading the rows (SQLite does not read the
+   * rows an OFFSET skips either). Optional: without it the rows are pulled and dropped.
+   */
+  readonly skip?: ((n: number) => number) | undefined;
 }
 
 class FnSource implements Source {
   constructor(
     readonly next: () => Row | null,
     readonly want: ((n: number) => void) | undefined,
+    readonly skip: ((n: number) => number) | undefined,
   ) {}
 }
 
-export function source(next: () => Row | null, want?: (n: number) => void): Source {
-  return new FnSource(next, want);
+export function source(
+  next: () => Row | null,
+  want?: (n: number) => void,
+  skip?: (n: number) => number,
+): Source {
+  return new FnSource(next, want, skip);
 }
 
 /** A source over rows already in memory. */
 export function rowsSource(rows: readonly Row[]): Source {
   let i = 0;
-  return new FnSource(() => (i < rows.length ? rows[i++] : null), undefined);
+  return new FnSource(() => (i < rows.length ? rows[i++] : null), undefined, undefined);
 }
 
 /** Every row a source has left, in order. */

@@ -50,7 +50,8 @@ describe('keyset pagination orders', () => {
 
   test.each([
     ['SELECT * FROM posts ORDER BY created DESC, id DESC LIMIT 20', 'reverse', 20],
-    ['SELECT * FROM posts ORDER BY created, id LIMIT 20 OFFSET 5', 'range=[full]', 25],
+    // The OFFSET's five entries are stepped over in the index, their rows not read.
+    ['SELECT * FROM posts ORDER BY created, id LIMIT 20 OFFSET 5', 'range=[full]', 20],
     ['SELECT * FROM posts WHERE created < 700 ORDER BY created DESC, id DESC LIMIT 10', 'reverse', 10],
   ])('%s: the index walked, no sort, only the page read', (sql, walk, reads) => {
     const text = plan(mv, sql);
