@@ -705,19 +705,23 @@ const builders: Builders = {
       (c, i) => c.expr.kind === 'column' && c.expr.column === i && c.expr.sub.length === 0,
     );
     let cols: Evaluator[] | null = null;
-    return source(() => {
-      const row = input.next();
-      if (row === null) return null;
-      if (identity && row.length === n) {
-        let whole = true;
-        for (let i = 0; i < n && whole; i++) whole = row[i] !== undefined;
-        if (whole) return row;
-      }
-      cols ??= node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
-      const out = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) out[i] = cols[i](row);
-      return out;
-    }, input.want, input.skip ?? ((k) => pullOver(input, k)));
+    return source(
+      () => {
+        const row = input.next();
+        if (row === null) return null;
+        if (identity && row.length === n) {
+          let whole = true;
+          for (let i = 0; i < n && whole; i++) whole = row[i] !== undefined;
+          if (whole) return row;
+        }
+        cols ??= node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = cols[i](row);
+        return out;
+      },
+      input.want,
+      input.skip ?? ((k) => pullOver(input, k)),
+    );
   },
 
   Distinct(node, env) {
