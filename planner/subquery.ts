@@ -9,7 +9,10 @@
  */
 import { InternalError } from '../src/errors';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
+import { E } from './expr';
 import type { RowKey, SubqueryExpr } from './expr';
+import { L } from './logical';
+import type { LogicalPlan } from './logical';
 import { rowIn, rowInSet } from './row-in';
 import type { RowInSet } from './row-in';
 import { collationKey } from './sql-text';
@@ -93,6 +96,19 @@ class GroupedRows {
   empty: Row | undefined | null = null;
 }
 
+/** Each EXISTS subquery's plan cut to its first row (one object per plan: runs plan it once). */
+const firstRowPlans = new WeakMap<LogicalPlan, LogicalPlan>();
+
+/**
+ * What an EXISTS runs: its plan under LIMIT 1, so a run stops at the first row (SQLite's does)
+ * instead of reading every row of a large match, per outer row when correlated.
+ */
+function existsPlan(plan: LogicalPlan): LogicalPlan {
+  let cut = firstRowPlans.get(plan);
+  if (cut === undefined) firstRowPlans.set(plan, (cut = L.limit(plan, E.literal(1), null)));
+  return cut;
+}
+
 export function compileSubquery(
   e: SubqueryExpr,
   ctx: ExecContext,
@@ -104,6 +120,7 @@ export function compileSubquery(
   let rows: readonly Row[] = [];
   let inSet: InSet | null = null;
   const keys = (e.correlated ?? []).map((b) => b.key);
+  const runs = e.mode === 'exists' ? existsPlan(e.plan) : e.plan;
   const correlated = keys.length > 0;
   // How a correlated subquery runs is decided once per execution (planner/scalar-decorrelate.ts).
   let form: CorrelatedForm = { kind: 'perRow' };
@@ -163,7 +180,7 @@ export function compileSubquery(
         }
       }
       // A correlated subquery runs again for every outer row, its outer columns bound first.
-      rows = withOuterValues(keys, bound, () => run(e.plan));
+      rows = withOuterValues(keys, bound, () => run(runs));
       if (
         m !== null &&
         mk !== null &&
@@ -175,7 +192,7 @@ export function compileSubquery(
       }
     } else if (runner !== run) {
       runner = run;
-      rows = run(e.plan);
+      rows = run(runs);
       inSet = null;
     }
     return rows;

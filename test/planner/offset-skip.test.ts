@@ -43,33 +43,37 @@ afterAll(() => {
   sqlite.close();
 });
 
+/** A statement's rows, or the error it raised (compared by whether one was raised: better-sqlite3's
+ * errors come from the realm that first loaded it, so `instanceof Error` fails in later files). */
+type Outcome = { rows: unknown[][] } | { error: unknown };
+
+function outcome(run: () => unknown[][]): Outcome {
+  try {
+    return { rows: run() };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** `sql` on both engines; the same rows (ModelVault's integers compared as SQLite's bigints). */
 function same(sql: string, params: unknown[]): unknown[][] {
-  const cur = conn.cursor();
-  let got: unknown[][] | Error;
-  try {
-    got = cur.execute(sql, params).fetchAll() as unknown[][];
-  } catch (err) {
-    got = err as Error;
-  }
-  let want: unknown[][] | Error;
-  try {
-    want = sqlite
-      .prepare(sql)
-      .raw()
-      .all(...params) as unknown[][];
-  } catch (err) {
-    want = err as Error;
-  }
-  if (want instanceof Error) {
-    expect(got).toBeInstanceOf(Error);
+  const got = outcome(() => conn.cursor().execute(sql, params).fetchAll() as unknown[][]);
+  const want = outcome(
+    () =>
+      sqlite
+        .prepare(sql)
+        .raw()
+        .all(...params) as unknown[][],
+  );
+  if ('error' in want) {
+    expect('error' in got).toBe(true);
     return [];
   }
-  if (got instanceof Error) throw got;
+  if ('error' in got) throw got.error;
   const norm = (rows: unknown[][]): unknown[][] =>
     rows.map((r) => r.map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)));
-  expect(norm(got)).toEqual(want);
-  return got;
+  expect(norm(got.rows)).toEqual(want.rows);
+  return got.rows;
 }
 
 const WALKS = [
