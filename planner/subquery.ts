@@ -104,6 +104,8 @@ const firstRowPlans = new WeakMap<LogicalPlan, LogicalPlan>();
  * instead of reading every row of a large match, per outer row when correlated.
  */
 function existsPlan(plan: LogicalPlan): LogicalPlan {
+  // A LIMIT of its own (with an OFFSET, perhaps) is kept: the planner takes one LIMIT a query.
+  if (plan.kind === 'limit') return plan;
   let cut = firstRowPlans.get(plan);
   if (cut === undefined) firstRowPlans.set(plan, (cut = L.limit(plan, E.literal(1), null)));
   return cut;

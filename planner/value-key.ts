@@ -35,7 +35,7 @@ export function tupleKey(values: readonly unknown[]): string {
  * without string concatenation for the common cases: strings stay themselves, and numbers,
  * booleans and safe bigints become one canonical number. null means "use valueKey".
  */
-function primitiveKey(v: unknown): string | number | null {
+export function primitiveKey(v: unknown): string | number | null {
   switch (typeof v) {
     case 'string':
       return v;

@@ -34,6 +34,15 @@ describe('EXISTS reads one row of its subquery', () => {
           50 + 40 * 8,
         ],
         ['SELECT count(*) FROM a WHERE EXISTS (SELECT 1 FROM b WHERE v = 3)', 50 + 10],
+        // A LIMIT of the subquery's own is kept as written (OFFSET 150 passes all 100 matches).
+        [
+          'SELECT count(*) FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k LIMIT 1 OFFSET 150)',
+          50 + 4000,
+        ],
+        [
+          'SELECT count(*) FROM a WHERE EXISTS (SELECT 1 FROM b WHERE b.k = a.k LIMIT 2 OFFSET 50)',
+          50 + 4000,
+        ],
       ] as [string, number][]) {
         const cur = conn.cursor().execute(sql);
         expect(cur.fetchAll()).toEqual(sqlite.prepare(sql).raw().all());

@@ -26,6 +26,26 @@ test('group_concat and string_agg: default and per-row separators, NULLs, number
   ]);
 });
 
+test('DISTINCT tells values apart as SQLite does across storage classes', () => {
+  // One expression of every class: integers and their REAL copies (equal), -0.0 and 0, texts
+  // that look like numbers (not equal to them), blobs, the int64 extremes and their REAL
+  // neighbours (not equal).
+  const mixed = (k: number): string =>
+    `CASE (id + ${k}) % 5 WHEN 0 THEN i WHEN 1 THEN r WHEN 2 THEN s WHEN 3 THEN b ELSE CAST(i AS REAL) END`;
+  check(
+    [0, 1, 2, 3, 4].flatMap((k) => [
+      `SELECT count(DISTINCT ${mixed(k)}), sum(DISTINCT ${mixed(k)}) FROM t`,
+      `SELECT group_concat(DISTINCT hex(${mixed(k)})) FROM t`,
+    ]),
+  );
+  check([
+    'SELECT count(DISTINCT i), count(DISTINCT CAST(i AS REAL)), count(DISTINCT -r), count(DISTINCT r + 0) FROM t',
+    'SELECT count(DISTINCT s COLLATE NOCASE), count(DISTINCT upper(s)), count(DISTINCT b) FROM t',
+    // 1..6 as integers, REALs and texts: the texts are other values.
+    'SELECT count(DISTINCT CASE WHEN id <= 6 THEN id WHEN id <= 9 THEN CAST(id - 6 AS REAL) ELSE CAST(id - 9 AS TEXT) END) FROM t',
+  ]);
+});
+
 test('DISTINCT on every aggregate', () => {
   check([
     'SELECT count(DISTINCT i % 3), sum(DISTINCT i % 3), total(DISTINCT i % 3), avg(DISTINCT i % 3) FROM t WHERE i > -1000 AND i < 1000',
