@@ -161,8 +161,11 @@ export function coveringRow(coll: CollectionView, index: string): (key: unknown,
   const width = coll.compiled.columnCount;
   const pkColumn = coll.compiled.pkColumn;
   const composite = ix.composite;
+  // Copied per entry: a packed array of the right length, where `new Array(width).fill(null)`
+  // made a holey one element by element (a covering walk builds one row per index entry).
+  const empty: unknown[] = new Array<unknown>(width).fill(null);
   return (key, pk) => {
-    const row: unknown[] = new Array<unknown>(width).fill(null);
+    const row = empty.slice();
     if (composite) {
       const tuple = key as readonly unknown[];
       for (let i = 0; i < columns.length; i++) row[columns[i]] = tuple[i];
