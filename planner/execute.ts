@@ -21,6 +21,7 @@ import { compileCollatedKey, compileExpr, compilePredicate, evalConstant } from 
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
+import { isOuterKey } from './outer-refs';
 import type { SharedCte, SortKey } from './logical';
 import type {
   CompoundPNode,
@@ -239,6 +240,12 @@ function pullOver(input: Source, n: number): number {
   let k = 0;
   while (k < n && input.next() !== null) k++;
   return k;
+}
+
+/** Whether the one key of a lookup is a column of a correlated subquery's outer row. */
+function outerKeyed(keys: readonly Expr[]): boolean {
+  const k = keys[0];
+  return keys.length === 1 && k.kind === 'param' && typeof k.key === 'string' && isOuterKey(k.key);
 }
 
 /** Advance `cur` over up to `n` entries without reading their rows: how many it advanced. */
@@ -527,8 +534,12 @@ const builders: Builders = {
     if (many) return many;
     // One number key of a single-column index: its entries as a group the tree memoizes, with
     // the rows' locations remembered on it (BTreeSnapshot.getEach), as for a composite key.
+    // Not for a key of the outer row (a correlated subquery's lookup): those change from row to
+    // row, so the memo would only miss and fill; the subquery remembers repeated keys' results.
     const group =
-      keys.length === 1 && !node.covering ? singleKeyGroup(coll, node.index, tree, keys[0]) : null;
+      keys.length === 1 && !node.covering && !outerKeyed(node.keys)
+        ? singleKeyGroup(coll, node.index, tree, keys[0])
+        : null;
     if (group !== null) return groupRows(env, rows, coll, node.index, group);
     let i = 0;
     let cur: ReturnType<BTreeSnapshot<unknown, unknown>['cursor']> | null = null;

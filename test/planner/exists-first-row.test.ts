@@ -48,6 +48,13 @@ describe('EXISTS reads one row of its subquery', () => {
         expect(cur.fetchAll()).toEqual(sqlite.prepare(sql).raw().all());
         expect(cur.executionStats?.rowsRead).toBeLessThanOrEqual(maxReads);
       }
+      // The lookups keyed by the outer row went past b_k's key-group memo: their keys change
+      // from row to row (the subquery remembers repeated keys' results itself).
+      const bk = conn.database.storage.collection('b')?.indexes.find((ix) => ix.def.name === 'b_k');
+      expect(bk?.tree.prefixStats.fills).toBe(0);
+      // A lookup by a parameter still fills it.
+      conn.cursor().execute('SELECT v FROM b WHERE k = ?', [3]).fetchAll();
+      expect(bk?.tree.prefixStats.fills).toBe(1);
     } finally {
       conn.close();
       sqlite.close();
