@@ -778,10 +778,9 @@ const builders: Builders = {
     let produced = 0;
     return source(() => {
       if (skipped === 0 && offset > 0 && input.skip !== undefined) {
-        const k = input.skip(offset);
-        // Fewer: the input ran out. Pulling once more ends it.
-        skipped = k < offset ? offset : k;
-        if (k < offset) return null;
+        skipped = offset;
+        // Fewer passed over: the input ran out.
+        if (input.skip(offset) < offset) return null;
       }
       while (skipped < offset) {
         if (input.next() === null) return null;

@@ -304,16 +304,14 @@ export class BTree<K, V> extends BTreePages<K, V> {
    */
   transientSnapshot(): BTreeSnapshot<K, V> {
     if (this.pending !== null) this.flush();
+    // A commit or a statement's view: the adds after it start a new run (bulkAdding).
     this.readTicks++;
     return new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
   }
 
   /** Freeze the current content: O(1); the tree copies nodes before its next writes to them. */
   snapshot(): BTreeSnapshot<K, V> {
-    if (this.pending !== null) this.flush();
-    // A commit or a statement's view: the adds after it start a new run (bulkAdding).
-    this.readTicks++;
-    const snap = new BTreeSnapshot(this.shape, this.root, this.count, this, this.edits);
+    const snap = this.transientSnapshot();
     this.gen = nextGeneration();
     return snap;
   }
