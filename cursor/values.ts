@@ -6,6 +6,7 @@ import type { ValueType } from '../planner/expr';
 import { noteBoundBigint } from '../planner/bound-bigints';
 import type { ParamInfo } from '../parser/ir';
 import { DataError, ProgrammingError } from '../src/errors';
+import { TaggedReal } from '../planner/tagged-real';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -124,8 +125,11 @@ export function outputValue(v: unknown, t: ValueType, safeIntegers: boolean, col
       'INT_PRECISION',
     );
   }
-  // An INTEGER-typed expression that overflowed int64 is a REAL (integers past 2^53 travel as
-  // bigint), so only safe whole numbers become bigint.
-  if (typeof v === 'number' && safeIntegers && t === 'integer' && Number.isSafeInteger(v)) return BigInt(v);
+  // A column typed per row tags its whole-number REALs (planner/tagged-real.ts): an untagged
+  // whole number there is an INTEGER. An INTEGER-typed expression that overflowed int64 is a
+  // REAL (integers past 2^53 travel as bigint), so only safe whole numbers become bigint.
+  if (typeof v === 'object' && v instanceof TaggedReal) return v.value;
+  if (typeof v === 'number' && safeIntegers && (t === 'integer' || t === 'any') && Number.isSafeInteger(v))
+    return BigInt(v);
   return v;
 }

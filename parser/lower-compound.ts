@@ -25,6 +25,7 @@ import { lowerSelect, lowerValues, ordinal } from './lower-select';
 import { lowerExpr } from './lower-expr';
 import type { ExprContext } from './lower-expr';
 import { exprEquals } from './expr-utils';
+import { sharedType } from '../planner/expr-type';
 
 const OPS: Readonly<Record<CompoundAst['ops'][number], CompoundOp>> = {
   UNION: 'union',
@@ -61,12 +62,6 @@ function lowerArm(
   const scope = fromScope(arm, catalog, params, sql);
   const stmt = lowerSelect(arm, scope, params, sql);
   return { stmt, ast: arm, scope, exprs: projectedExprs(stmt.plan) };
-}
-
-function mergedType(types: readonly ValueType[]): ValueType {
-  const known = types.filter((t) => t !== 'null');
-  if (known.length === 0) return 'null';
-  return known.every((t) => t === known[0]) ? known[0] : 'any';
 }
 
 function containsParam(e: unknown): boolean {
@@ -183,11 +178,75 @@ function orderKey(
   );
 }
 
+/**
+ * Whether `e`'s values may be text, as SQLite's sqlite3ExprDataType tells it: a column or CAST of
+ * no numeric affinity, a parameter or function call may be anything; arithmetic never is text.
+ */
+function mayBeText(e: Expr): boolean {
+  switch (e.kind) {
+    case 'literal':
+      return typeof e.value === 'string';
+    case 'column':
+      return e.noAffinity === true || !NUMERIC_COLUMN.has(e.type);
+    case 'cast':
+      return e.to === 'text' || e.to === 'blob';
+    case 'collate':
+      return mayBeText(e.arg);
+    case 'case':
+      return e.whens.some((w) => mayBeText(w.then)) || (e.otherwise !== null && mayBeText(e.otherwise));
+    case 'binary':
+      return e.op === '||';
+    case 'param':
+    case 'call':
+    case 'subquery':
+    case 'slot':
+    case 'aggregate':
+      return true;
+    default:
+      return false;
+  }
+}
+
+const NUMERIC_COLUMN: ReadonlySet<ValueType> = new Set(['integer', 'real', 'boolean', 'timestamp']);
+
+/** SQLite's affinity of an arm's result expression, as far as REAL reads need it: 'real' or not. */
+function realColumnAffinity(e: Expr): 'real' | 'other' | 'none' {
+  switch (e.kind) {
+    case 'collate':
+      return realColumnAffinity(e.arg);
+    case 'column':
+      if (e.noAffinity === true || e.jsonTypeAt !== undefined) return 'none';
+      return e.type === 'real' ? 'real' : 'other';
+    case 'cast':
+      return e.to === 'real' ? 'real' : 'other';
+    default:
+      return 'none';
+  }
+}
+
+/**
+ * Whether a compound read as a table (FROM, a CTE) gives column `i` REAL affinity, which makes
+ * every INTEGER read from it REAL (`SELECT r UNION ALL SELECT i` reads 5 as 5.0). SQLite's rule
+ * (sqlite3SubqueryColumnTypes): the column takes the affinity of the first arm whose expression
+ * has one; it is lost if another arm may be text, and a CAST in the first arm keeps its values
+ * as they are.
+ */
+function realAffinity(arms: readonly Arm[], i: number): boolean {
+  const exprs = arms.map((a) => a.exprs[i] as Expr | undefined);
+  if (exprs.some((e) => e === undefined)) return false;
+  const known = exprs as Expr[];
+  const j = known.findIndex((e) => realColumnAffinity(e) !== 'none');
+  if (j < 0 || realColumnAffinity(known[j]) !== 'real') return false;
+  if (j === 0 && known[0].kind === 'cast') return false;
+  return known.every((e, k) => k === j || !mayBeText(e));
+}
+
 export function lowerCompound(
   ast: CompoundAst,
   catalog: CatalogReader,
   params: ParamCollector,
   sql: string,
+  asTable = false,
 ): SelectStmt {
   const arms = ast.arms.map((arm) => lowerArm(arm, catalog, params, sql));
   const width = arms[0].stmt.columns.length;
@@ -201,7 +260,7 @@ export function lowerCompound(
   });
   const columns: OutputColumn[] = arms[0].stmt.columns.map((c, i) => ({
     name: c.name,
-    type: mergedType(arms.map((a) => a.stmt.columns[i].type)),
+    type: sharedType(arms.map((a) => a.stmt.columns[i].type)),
     nullable: arms.some((a) => a.stmt.columns[i].nullable),
   }));
   const collations = columns.map((_, i) => {
@@ -211,9 +270,20 @@ export function lowerCompound(
     }
     return undefined;
   });
+  // An arm's REAL column in a column the arms do not agree on: its whole numbers are tagged as
+  // they enter the compound (planner/tagged-real.ts), each arm's at the compound it joins; under
+  // REAL affinity every arm's numbers are.
+  const affinity = columns.map((c, i) => asTable && c.type === 'any' && realAffinity(arms, i));
+  const realIn = (arm: Arm): number[] =>
+    columns.flatMap((c, i) =>
+      affinity[i] || (c.type === 'any' && arm.stmt.columns[i].type === 'real') ? [i] : [],
+    );
   let plan: LogicalPlan = arms[0].stmt.plan;
-  for (let i = 1; i < arms.length; i++)
-    plan = L.compound(OPS[ast.ops[i - 1]], plan, arms[i].stmt.plan, collations);
+  for (let i = 1; i < arms.length; i++) {
+    const tags = { left: i === 1 ? realIn(arms[0]) : [], right: realIn(arms[i]) };
+    const tagReals = tags.left.length + tags.right.length > 0 ? tags : undefined;
+    plan = L.compound(OPS[ast.ops[i - 1]], plan, arms[i].stmt.plan, collations, tagReals);
+  }
   const keys = ast.orderBy.map((o, i) => orderKey(o, i, arms, columns, collations, params, sql));
   if (keys.length > 0) plan = L.sort(plan, keys);
   if (ast.limit) {

@@ -57,7 +57,7 @@ function columnsOf(entry: CteEntry, stmt: SelectStmt, sql: string, anyType: bool
 function lowerQuery(q: QueryAst, catalog: CatalogReader, params: ParamCollector, sql: string): SelectStmt {
   return withCtes(q.with, params, sql, () =>
     q.t === 'compound'
-      ? lowerCompound(q, catalog, params, sql)
+      ? lowerCompound(q, catalog, params, sql, true)
       : lowerSelect(q, fromScope(q, catalog, params, sql), params, sql),
   );
 }
@@ -122,9 +122,13 @@ function lowerRecursive(
   const agree = steps.every((s) =>
     s.columns.every((c, i) => c.type === columns[i].type || c.type === 'null'),
   );
+  let tagReals: { init: number[]; steps: number[][] } | undefined;
   if (!agree) {
     columns = columns.map((c) => ({ ...c, type: 'any' as const }));
     steps = lowerSteps(columns);
+    // The arms' REAL columns enter tagged (planner/tagged-real.ts), or they would read back INTEGER.
+    const reals = (s: SelectStmt): number[] => s.columns.flatMap((c, i) => (c.type === 'real' ? [i] : []));
+    tagReals = { init: reals(init), steps: steps.map(reals) };
   }
   const width = columns.length;
   const order = recursiveOrderKeys(q, [init, ...steps], params, sql);
@@ -136,6 +140,7 @@ function lowerRecursive(
     all: op === 'UNION ALL',
     width,
     ...(order.length > 0 ? { order } : {}),
+    ...(tagReals ? { tagReals } : {}),
   });
   if (q.limit) {
     const cx = { scope: null, params, sql, aggregates: null, allowColumns: false };

@@ -381,7 +381,7 @@ function leaf(
   const lowerQuery = params.queryLowerer;
   if (!lowerQuery)
     throw new NotSupportedError('subqueries in FROM in this statement', 'NOT_SUPPORTED', { sql });
-  const inner = lowerQuery(src.query);
+  const inner = lowerQuery(src.query, true);
   const exprs = projected(inner.plan);
   const names = uniqueNames(inner.columns.map((c) => c.name));
   const derived: DerivedColumn[] = inner.columns.map((c, i) => {

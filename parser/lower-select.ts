@@ -13,10 +13,10 @@
 import { QueryError } from '../src/errors';
 import { MAX_COLUMNS } from './sql/token-stream';
 import { E } from '../planner/expr';
-import type { Expr, ValueType } from '../planner/expr';
+import type { Expr } from '../planner/expr';
 import { L, sortKey } from '../planner/logical';
 import type { LogicalPlan, SortKey } from '../planner/logical';
-import { typeOf } from '../planner/expr-type';
+import { sharedType, typeOf } from '../planner/expr-type';
 import { checkOrderingCollation, exprCollation, parseCollation } from '../planner/sql-text';
 import type { OutputColumn, SelectStmt } from './ir';
 import type { SelectAst, SqlExpr, StatementAst } from './sql/ast';
@@ -292,18 +292,6 @@ export function lowerSelect(
   };
 }
 
-/** Static type shared by every row of a VALUES column, else 'any'. */
-function valuesColumnType(rows: readonly (readonly Expr[])[], i: number): ValueType {
-  let t: ValueType = 'null';
-  for (const r of rows) {
-    const rt = typeOf(r[i]);
-    if (rt === 'null') continue;
-    if (t === 'null') t = rt;
-    else if (t !== rt) return 'any';
-  }
-  return t;
-}
-
 /** `VALUES (...), (...)` as a statement: columns column1, column2, ... like SQLite's. */
 export function lowerValues(
   ast: Extract<StatementAst, { t: 'values' }>,
@@ -324,7 +312,7 @@ export function lowerValues(
   });
   const columns: OutputColumn[] = Array.from({ length: width }, (_, i) => ({
     name: `column${i + 1}`,
-    type: valuesColumnType(rows, i),
+    type: sharedType(rows.map((r) => typeOf(r[i]))),
     nullable: true,
   }));
   const plan = L.project(

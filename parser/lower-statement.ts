@@ -164,12 +164,13 @@ export function lowerStatement(sql: string, catalog: CatalogReader): LoweredStat
     params.viewNames = () => catalog.viewNames?.() ?? [];
     params.tempViews = () => catalog.tempViews?.() ?? [];
     if (QUERYING.has(ast.t)) {
-      params.queryLowerer = (q) => {
+      // asTable: read as a table (FROM), where a compound's columns take affinity (lowerCompound).
+      params.queryLowerer = (q, asTable) => {
         params.nestDepth++;
         try {
           return withCtes(q.with, params, sql, () =>
             q.t === 'compound'
-              ? lowerCompound(q, catalog, params, sql)
+              ? lowerCompound(q, catalog, params, sql, asTable)
               : lowerSelect(q, selectScope(q, catalog, params, sql), params, sql),
           );
         } finally {

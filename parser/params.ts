@@ -59,7 +59,7 @@ export class ParamCollector {
    * Lowers the query of a subquery against the statement's catalog. It rides on the collector
    * because every expression context already carries it; null where subqueries are not allowed.
    */
-  queryLowerer: ((query: QueryAst) => SelectStmt) | null = null;
+  queryLowerer: ((query: QueryAst, asTable?: boolean) => SelectStmt) | null = null;
   /**
    * The queries enclosing the subquery being lowered, innermost last: a name the subquery's own
    * FROM does not have resolves in them (a correlated subquery), and each frame collects the

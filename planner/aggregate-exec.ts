@@ -19,6 +19,7 @@ import type { PhysicalPlan } from './physical';
 import { collationKey, exprCollation, valueCollation } from './sql-text';
 import { truth } from './sql-values';
 import { GroupIndex } from './value-key';
+import { untag } from './tagged-real';
 import type { ExecEnv, Source } from './execute';
 import { rowBytes } from './row-bytes';
 import { sortSource } from './sort';
@@ -50,7 +51,8 @@ export function aggregateRows(
   input: Source,
   budgetBytes: number = Infinity,
 ): Source {
-  const groupEvals = node.groupBy.map((g) => compileExpr(g, env.ctx).eval);
+  // Tagged: a key typed per row shows its group's REAL as REAL (planner/tagged-real.ts).
+  const groupEvals = node.groupBy.map((g) => compileTaggedExpr(g, env.ctx).eval);
   // A group key under NOCASE/RTRIM groups by its folded form and shows its first value.
   const groupFolds = node.groupBy.map((g) => {
     const c = exprCollation(g);
@@ -176,7 +178,8 @@ export function aggregateRows(
   // Group keys as compared for order and sameness: folded under NOCASE/RTRIM.
   const folded = (keys: readonly unknown[], i: number): unknown => {
     const fold = groupFolds[i];
-    return fold ? fold(keys[i]) : keys[i];
+    const v = untag(keys[i]);
+    return fold ? fold(v) : v;
   };
   const compareKeys = (a: readonly unknown[], b: readonly unknown[]): number => {
     for (let i = 0; i < nk; i++) {
@@ -203,7 +206,8 @@ export function aggregateRows(
       return r ?? input.next();
     },
   };
-  const keyEvals = groupEvals.map((f, i) => {
+  const keyEvals = node.groupBy.map((g, i) => {
+    const f = compileExpr(g, env.ctx).eval;
     const fold = groupFolds[i];
     return fold ? (row: Row) => fold(f(row)) : f;
   });

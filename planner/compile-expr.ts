@@ -116,10 +116,19 @@ export function compileCollatedKey(e: Expr, ctx: ExecContext): Evaluator {
 
 /**
  * Like compileExpr, but when the static type is 'any' its whole-number REALs come back as
- * TaggedReal (planner/tagged-real.ts). For the aggregate accumulators, which unwrap them.
+ * TaggedReal (planner/tagged-real.ts): for what makes row columns (Project, VALUES, group keys),
+ * which must hand a REAL on as REAL, and the aggregate accumulators, which unwrap them.
  */
 export function compileTaggedExpr(e: Expr, ctx: ExecContext): Compiled {
   return { eval: compileOperand(e, ctx), type: typeOf(e) };
+}
+
+/**
+ * `e` with every whole-number REAL tagged, a REAL-typed expression's too: for a column whose
+ * other rows hold other types (a VALUES column typed per row).
+ */
+export function compileTagged(e: Expr, ctx: ExecContext): Evaluator {
+  return compile(e, ctx, true);
 }
 
 /** Node kinds whose 'any'-typed value may be a REAL that only a tag can mark. */
@@ -137,7 +146,8 @@ function mayTag(e: Expr): boolean {
     case 'subquery':
       return true;
     case 'column':
-      return e.jsonTypeAt !== undefined;
+      // An 'any' column of a derived table, CTE or compound may hold tags (planner/tagged-real.ts).
+      return e.jsonTypeAt !== undefined || e.type === 'any';
     default:
       return false;
   }

@@ -19,6 +19,7 @@ import type { ExecContext } from './compile-expr';
 import type { ValueType } from './expr';
 import type { LogicalPlan } from './logical';
 import { openResult, physicalPlan } from './run';
+import { TaggedReal } from './tagged-real';
 import { sqlToKind } from './write-values';
 import { STORED_PRIMITIVE } from './expr-type';
 
@@ -33,6 +34,7 @@ export interface CreateAsPlan {
 const HIDDEN_ROWID = '__rowid';
 
 function valueKind(v: unknown): PrimitiveTypeName | 'real' {
+  if (v instanceof TaggedReal) return 'real';
   if (typeof v === 'bigint') return 'int64';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'real';
   if (typeof v === 'string') return 'string';

@@ -17,7 +17,16 @@ import { DataError, InternalError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowSource } from './window-spill';
 import { polled } from './interrupt';
-import { compileCollatedKey, compileExpr, compilePredicate, evalConstant } from './compile-expr';
+import {
+  compileCollatedKey,
+  compileExpr,
+  compilePredicate,
+  compileTagged,
+  compileTaggedExpr,
+  evalConstant,
+} from './compile-expr';
+import { sharedType, typeOf } from './expr-type';
+import { tagReal } from './tagged-real';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
@@ -433,7 +442,11 @@ type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>
 
 const builders: Builders = {
   Values(node, env) {
-    const rows = node.rows.map((r) => r.map((x) => compileExpr(x, env.ctx).eval));
+    // A column whose rows differ in type is 'any': its whole-number REALs travel tagged.
+    const mixed = node.rows[0]?.map((_, c) => sharedType(node.rows.map((r) => typeOf(r[c]))) === 'any') ?? [];
+    const rows = node.rows.map((r) =>
+      r.map((x, c) => (mixed[c] ? compileTagged(x, env.ctx) : compileExpr(x, env.ctx).eval)),
+    );
     const none: Row = [];
     let i = 0;
     return source(() => {
@@ -725,7 +738,8 @@ const builders: Builders = {
           for (let i = 0; i < n && whole; i++) whole = row[i] !== undefined;
           if (whole) return row;
         }
-        cols ??= node.columns.map((c) => compileExpr(c.expr, env.ctx).eval);
+        // A column typed per row keeps its whole-number REALs tagged (planner/tagged-real.ts).
+        cols ??= node.columns.map((c) => compileTaggedExpr(c.expr, env.ctx).eval);
         const out = new Array<unknown>(n);
         for (let i = 0; i < n; i++) out[i] = cols[i](row);
         return out;
@@ -762,7 +776,16 @@ const builders: Builders = {
     let i = 0;
     return source(() => (i < all.length ? all[i++] : null));
   },
-  RecursiveUnion: (node, env) => recursiveSource(node, env, build, sortKeyEvals(node.order ?? [], env)),
+  RecursiveUnion(node, env) {
+    const tags = node.tagReals;
+    const tagged = new Map<PhysicalPlan, readonly number[]>();
+    if (tags) {
+      tagged.set(node.init, tags.init);
+      node.steps.forEach((s, i) => tagged.set(s, tags.steps[i]));
+    }
+    const arm = (plan: PhysicalPlan, e: ExecEnv): Source => withRealTags(build(plan, e), tagged.get(plan));
+    return recursiveSource(node, env, arm, sortKeyEvals(node.order ?? [], env));
+  },
   WorkingTable(node, env) {
     const rows = workingTables(env).get(node.id) ?? [];
     let i = 0;
@@ -799,10 +822,28 @@ const sharedCtes = new WeakMap<ExecEnv, Map<SharedCte, Row[]>>();
 
 /** UNION ALL streams its arms; the deduplicating operators read both arms on the first pull. */
 function compoundSource(node: CompoundPNode, env: ExecEnv): Source {
-  if (node.all) return concatRows(build(node.left, env), build(node.right, env));
-  return materialized(() =>
-    setOperation(node.kind, build(node.left, env), build(node.right, env), node.collations),
-  );
+  const left = (): Source => withRealTags(build(node.left, env), node.tagReals?.left);
+  const right = (): Source => withRealTags(build(node.right, env), node.tagReals?.right);
+  if (node.all) return concatRows(left(), right());
+  return materialized(() => setOperation(node.kind, left(), right(), node.collations));
+}
+
+/**
+ * `input`'s rows with the numbers of `columns` as REALs, whole ones tagged (a copy: rows are
+ * shared); an integer past 2^53 becomes the double nearest it, as SQLite's REAL affinity does.
+ */
+function withRealTags(input: Source, columns: readonly number[] | undefined): Source {
+  if (columns === undefined || columns.length === 0) return input;
+  return source(() => {
+    const row = input.next();
+    if (row === null) return null;
+    const out = row.slice();
+    for (const c of columns) {
+      const v = out[c];
+      out[c] = tagReal(typeof v === 'bigint' ? Number(v) : v);
+    }
+    return out;
+  });
 }
 
 /** Run a blocking computation on first pull, then stream its result. */

@@ -86,9 +86,16 @@ function castType(to: CastTarget, from: ValueType): ValueType {
 
 /** One static type when every branch agrees (NULL branches aside), else 'any'. */
 function caseType(branches: readonly (Expr | null)[]): ValueType {
+  return sharedType(branches.map((b) => (b === null ? 'null' : typeOf(b))));
+}
+
+/**
+ * The type values of `types` share, NULLs aside: 'null' when all are NULL, 'any' when they
+ * differ (a CASE's branches, a VALUES column, a compound's arms).
+ */
+export function sharedType(types: Iterable<ValueType>): ValueType {
   let t: ValueType = 'null';
-  for (const b of branches) {
-    const bt = b === null ? 'null' : typeOf(b);
+  for (const bt of types) {
     if (bt === 'null') continue;
     if (t === 'null') t = bt;
     else if (t !== bt) return 'any';

@@ -21,7 +21,7 @@ import type { HashJoinNode } from './physical';
 import type { Source } from './execute';
 import { source } from './source';
 import { rowBytes } from './row-bytes';
-import { TempSegment } from './spill-segment';
+import { retagRows, TempSegment, untagRows } from './spill-segment';
 
 /** Bytes of build-side rows a HashJoin keeps in memory before partitioning to temp files. */
 export const DEFAULT_HASH_JOIN_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -59,6 +59,12 @@ export const hashSpillStats = {
   largestPartitionBytes: 0,
 };
 
+/** A frame of rows as written: the rows, their tagged REALs taken off and listed (untagRows). */
+function frameOf(rows: readonly Row[]): unknown {
+  const { rows: plain, tagged } = untagRows(rows);
+  return [plain, tagged];
+}
+
 /** Partitions of rows in one temp segment, each partition's frames read back once, in order. */
 class PartitionFiles {
   private readonly segment: TempSegment;
@@ -81,11 +87,11 @@ class PartitionFiles {
   /** Write every partition's unwritten rows, with one write. */
   flushAll(): void {
     const parts: number[] = [];
-    const blocks: Row[][] = [];
+    const blocks: unknown[] = [];
     for (let p = 0; p < this.pending.length; p++)
       if (this.pending[p].length > 0) {
         parts.push(p);
-        blocks.push(this.pending[p]);
+        blocks.push(frameOf(this.pending[p]));
         this.pending[p] = [];
       }
     if (blocks.length === 0) return;
@@ -94,7 +100,7 @@ class PartitionFiles {
   }
 
   private flush(p: number): void {
-    this.frames[p].push(this.segment.write(this.pending[p]));
+    this.frames[p].push(this.segment.write(frameOf(this.pending[p])));
     this.pending[p] = [];
   }
 
@@ -108,9 +114,12 @@ class PartitionFiles {
       while (i >= batch.length) {
         if (f >= frames.length) return null;
         const { at, length } = frames[f++];
-        const rows = this.segment.read(at, length);
-        if (!Array.isArray(rows)) throw new InternalError('hash join spill segment is damaged');
-        batch = rows as Row[];
+        const frame = this.segment.read(at, length);
+        if (!Array.isArray(frame) || frame.length !== 2 || !Array.isArray(frame[0]))
+          throw new InternalError('hash join spill segment is damaged');
+        const [rows, tagged] = frame as [unknown[][], number[]];
+        retagRows(rows, tagged);
+        batch = rows;
         i = 0;
       }
       return batch[i++];

@@ -165,6 +165,18 @@ export interface CompoundNode {
   readonly left: LogicalPlan;
   readonly right: LogicalPlan;
   readonly collations: readonly (Collation | undefined)[];
+  /** Columns of each side whose whole-number REALs are tagged as they enter (RealTags). */
+  readonly tagReals?: RealTags;
+}
+
+/**
+ * Columns, per side of a compound, that are REAL where the compound's column is typed per row
+ * ('any'): their whole numbers enter tagged (planner/tagged-real.ts), or they would read back as
+ * INTEGERs past the compound.
+ */
+export interface RealTags {
+  readonly left: readonly number[];
+  readonly right: readonly number[];
 }
 
 /** How a Join keeps rows without a match: `left` keeps the left's, `right` the right's, `full` both. */
@@ -230,6 +242,11 @@ export interface RecursiveCteNode {
    * row (first queued among equals) expanded and produced next, as in SQLite.
    */
   readonly order?: readonly SortKey[];
+  /**
+   * Columns of the initial rows and of each step that are REAL where the CTE's column is typed
+   * per row (as a compound's RealTags): their whole numbers enter tagged.
+   */
+  readonly tagReals?: { readonly init: readonly number[]; readonly steps: readonly (readonly number[])[] };
 }
 
 /** The recursive arm's reference to its own CTE: the row being expanded. */
@@ -315,7 +332,8 @@ export const L = Object.freeze({
     left: LogicalPlan,
     right: LogicalPlan,
     collations: readonly (Collation | undefined)[],
-  ): CompoundNode => ({ kind: 'compound', op, left, right, collations }),
+    tagReals?: RealTags,
+  ): CompoundNode => ({ kind: 'compound', op, left, right, collations, ...(tagReals ? { tagReals } : {}) }),
   join: (
     type: JoinType,
     left: LogicalPlan,

@@ -255,6 +255,7 @@ function compoundNode(node: Extract<LogicalPlan, { kind: 'compound' }>, catalog:
     left: planQuery(node.left, catalog),
     right: planQuery(node.right, catalog),
     collations: node.collations,
+    ...(node.tagReals ? { tagReals: node.tagReals } : {}),
   };
 }
 
@@ -280,6 +281,7 @@ function recursiveNode(node: Extract<LogicalPlan, { kind: 'recursiveCte' }>, cat
     steps: node.steps.map((s) => planQuery(s, catalog)),
     maxRows: recursiveRowLimit,
     ...(node.order ? { order: node.order } : {}),
+    ...(node.tagReals ? { tagReals: node.tagReals } : {}),
   };
 }
 

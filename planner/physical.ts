@@ -4,7 +4,7 @@
  * so adding a node kind without an operator is a type error.
  */
 import type { AggregateExpr, Collation, Expr, SubqueryExpr } from './expr';
-import type { JoinType, ProjectColumn, SharedCte, SortKey } from './logical';
+import type { JoinType, ProjectColumn, RealTags, RecursiveCteNode, SharedCte, SortKey } from './logical';
 import type { VirtualSource } from './introspect/virtual';
 import type { WindowCall } from './window';
 import type { JsonTableFn } from './json-table';
@@ -230,6 +230,7 @@ interface CompoundFields {
   readonly left: PhysicalPlan;
   readonly right: PhysicalPlan;
   readonly collations: readonly (Collation | undefined)[];
+  readonly tagReals?: RealTags;
 }
 
 export type CompoundPNode =
@@ -324,6 +325,8 @@ export interface RecursiveUnionNode {
   readonly maxRows: number;
   /** The CTE's ORDER BY: rows leave the queue smallest first (logical RecursiveCteNode.order). */
   readonly order?: readonly SortKey[];
+  /** logical RecursiveCteNode.tagReals. */
+  readonly tagReals?: RecursiveCteNode['tagReals'];
 }
 
 /** The row of a recursive CTE being expanded, read by its recursive arm. */

@@ -1,7 +1,9 @@
 /**
  * The row work of compound SELECTs (UNION [ALL], INTERSECT, EXCEPT) over two row sources of equal
  * width. Equality is SQLite's (NULLs equal each other, 2 equals 2.0, text under the column's
- * collation); of rows equal under it, the first one read is kept.
+ * collation). Of rows equal under it, each side keeps the first it reads, and UNION's right side
+ * replaces an equal row of its left (SQLite's temporary index: `SELECT 3 UNION SELECT 3.0` is
+ * 3.0, `SELECT 'a' COLLATE NOCASE UNION SELECT 'A'` is 'A').
  */
 import type { Collation } from './expr';
 import type { Row } from './compile-expr';
@@ -46,9 +48,12 @@ export function setOperation(
     if (!kept.has(k)) kept.set(k, row);
   }
   if (op === 'Union') {
+    const fromRight = new Set<string>();
     for (let row = right.next(); row !== null; row = right.next()) {
       const k = key(row);
-      if (!kept.has(k)) kept.set(k, row);
+      if (fromRight.has(k)) continue;
+      fromRight.add(k);
+      kept.set(k, row);
     }
   } else {
     const seen = new Set<string>();

@@ -8,6 +8,7 @@ import { collatedForm } from '../storage/collation';
 import type { Collation, Expr } from './expr';
 import { exprChildren } from './expr';
 import { QueryError } from '../src/errors';
+import { TaggedReal } from './tagged-real';
 
 /** The form of a text value a collation compares (and groups) by; other values pass through. */
 export function collationKey(v: unknown, collation: Collation): unknown {
@@ -16,6 +17,9 @@ export function collationKey(v: unknown, collation: Collation): unknown {
 
 /** SQLite's order (NULL < numbers < text < blob) with text compared under `collation`. */
 export function compareCollated(a: unknown, b: unknown, collation: Collation | undefined): number {
+  // Row values of an 'any' column may be tagged REALs (planner/tagged-real.ts): compare their numbers.
+  if (typeof a === 'object' && a instanceof TaggedReal) a = a.value;
+  if (typeof b === 'object' && b instanceof TaggedReal) b = b.value;
   if (collation === undefined || collation === 'binary' || typeof a !== 'string' || typeof b !== 'string')
     return compareValues(a, b);
   return compareValues(collationKey(a, collation), collationKey(b, collation));

@@ -42,7 +42,10 @@ export function inKeyOf(e: RowKey, numericAffinity: (v: unknown) => unknown): (v
   const convert =
     e.affinity === 'numeric' ? numericAffinity : e.affinity === 'text' ? textAffinity : (v: unknown) => v;
   const collation = e.collation ?? 'binary';
-  return (v) => valueKey(collationKey(convert(v), collation));
+  // A tagged REAL (an 'any' column's, planner/tagged-real.ts) takes text affinity as '3.0'.
+  const untagged = (v: unknown): unknown =>
+    v instanceof TaggedReal ? (e.affinity === 'text' ? toText(v.value, true) : v.value) : v;
+  return (v) => valueKey(collationKey(convert(untagged(v)), collation));
 }
 
 /** Correlated results remembered per execution, by exact bound values. */

@@ -6,10 +6,12 @@
  * SUM over mixed values), the whole-number REALs are wrapped in a TaggedReal so that `/`, `%`,
  * `||`, typeof() and CAST still treat them as REAL, as SQLite does.
  *
- * Tags never leave an expression: compile-expr.ts's plain evaluators unwrap them, so row arrays,
- * sort keys, group keys, stored values and results never hold one. Only evaluators compiled in
- * tagged mode (and the aggregate accumulators, whose results are read back through slot
- * expressions) see them.
+ * Rows carry tags only in columns whose static type is 'any' (a Project or VALUES column typed
+ * per row, a compound's column whose arms differ, an aggregate's slots), so that a derived table,
+ * a CTE or a compound hands a whole-number REAL on as REAL. Everything else sees plain values:
+ * compile-expr.ts's plain evaluators unwrap tags, keys (value-key.ts) and comparisons
+ * (compareCollated) look through them, and the cursor, writes and spills take them off
+ * (storage never holds one).
  */
 export class TaggedReal {
   constructor(readonly value: number) {}

@@ -1,3 +1,5 @@
+import { TaggedReal } from './tagged-real';
+
 /**
  * A string key per value such that two values get the same key exactly when compareValues says
  * they are equal (1, 1.0 and 1n share a key; '1' does not; all NULLs share one). DISTINCT and
@@ -5,6 +7,7 @@
  */
 export function valueKey(v: unknown): string {
   if (v === null || v === undefined) return 'z';
+  if (v instanceof TaggedReal) return valueKey(v.value);
   switch (typeof v) {
     case 'number':
       return Number.isInteger(v) && !Number.isSafeInteger(v)
@@ -47,7 +50,8 @@ export function primitiveKey(v: unknown): string | number | null {
     case 'bigint':
       return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : null;
     default:
-      return null;
+      // A whole-number REAL of an 'any' column (planner/tagged-real.ts) groups with its number.
+      return v instanceof TaggedReal ? v.value : null;
   }
 }
 

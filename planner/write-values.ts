@@ -10,6 +10,7 @@ import type { CollectionSchema, NormalizedField, NormalizedType } from '../stora
 import { HIDDEN_ROWID } from '../storage/schema/normalize';
 import { setPath } from '../storage/schema/paths';
 import { DataError, IntegrityError, ProgrammingError, ValidationError } from '../src/errors';
+import { TaggedReal } from './tagged-real';
 
 export type Row = Record<string, unknown>;
 
@@ -36,6 +37,8 @@ export function sqlToKind(
   table: string,
 ): unknown {
   if (v === null || v === undefined) return null;
+  // A query's 'any' column hands whole-number REALs on tagged (planner/tagged-real.ts).
+  if (typeof v === 'object' && v instanceof TaggedReal) return sqlToKind(kind, field, v.value, table);
   switch (kind) {
     case 'bool':
       if (typeof v === 'boolean') return v;
