@@ -129,7 +129,10 @@ export function outputValue(v: unknown, t: ValueType, safeIntegers: boolean, col
   // whole number there is an INTEGER. An INTEGER-typed expression that overflowed int64 is a
   // REAL (integers past 2^53 travel as bigint), so only safe whole numbers become bigint.
   if (typeof v === 'object' && v instanceof TaggedReal) return v.value;
-  if (typeof v === 'number' && safeIntegers && (t === 'integer' || t === 'any') && Number.isSafeInteger(v))
-    return BigInt(v);
+  if (typeof v === 'number' && safeIntegers && Number.isSafeInteger(v)) {
+    if (t === 'integer') return BigInt(v);
+    // -0 is no INTEGER's value: a bound -0 keeps its sign.
+    if (t === 'any' && !Object.is(v, -0)) return BigInt(v);
+  }
   return v;
 }
