@@ -224,6 +224,27 @@ export class BTreeCursor<K, V> {
     return true;
   }
 
+  /**
+   * After next() returned true: the current leaf's keys and values, the current entry at `at`
+   * (no bound applied past it). A caller taking the rest of the leaf in bulk then calls
+   * passLeaf(), and the next next() starts at the following leaf.
+   */
+  get leafKeys(): readonly K[] {
+    return this.lk;
+  }
+
+  get leafVals(): readonly V[] {
+    return this.lv;
+  }
+
+  get at(): number {
+    return this.i;
+  }
+
+  passLeaf(): void {
+    this.i = this.lk.length - 1;
+  }
+
   private finish(): false {
     this.done = true;
     return false;

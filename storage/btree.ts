@@ -453,10 +453,16 @@ export class BTree<K, V> extends BTreePages<K, V> {
     cur.onColdLeaf = () => true;
     cur.coldFirstLeaf = true;
     try {
+      // A leaf at a time: the memo takes each leaf's run of keys in one loop (NumberMemo.setRun).
       while (cur.next()) {
-        const k = cur.key;
-        const v = cur.value;
-        if (typeof k === 'number' && k >>> 0 === k && typeof v === 'number') numbers.set(k, v);
+        const keys = cur.leafKeys as readonly unknown[];
+        const n = keys.length;
+        const from = cur.at;
+        let end = from;
+        while (end < n && (keys[end] as number) <= hi) end++;
+        numbers.setRun(keys, cur.leafVals as readonly unknown[], from, end);
+        if (end < n) break;
+        cur.passLeaf();
       }
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;

@@ -169,6 +169,30 @@ export class NumberMemo {
     }
   }
 
+  /**
+   * set(keys[i], vals[i]) for i in [from, to): a leaf's run of one dense chunk's range, as a fill
+   * (wantsFill) puts it, in one loop. Entries that are not whole-number keys of that chunk with
+   * number values are left out, as the fill always did.
+   */
+  setRun(keys: readonly unknown[], vals: readonly unknown[], from: number, to: number): void {
+    if (from >= to) return;
+    const first = keys[from];
+    if (typeof first !== 'number' || !this.denseOn || !denseKey(first)) return;
+    const c = first >>> CHUNK_BITS;
+    const chunk = this.chunks[c] ?? this.makeChunk(c);
+    if (chunk === null) return;
+    let added = 0;
+    for (let j = from; j < to; j++) {
+      const k = keys[j];
+      const v = vals[j];
+      if (typeof k !== 'number' || typeof v !== 'number' || k >>> 0 !== k || k >>> CHUNK_BITS !== c) continue;
+      const i = k & CHUNK_MASK;
+      if (chunk[i] !== chunk[i]) added++;
+      chunk[i] = v;
+    }
+    this.denseCount += added;
+  }
+
   delete(key: number): void {
     if (this.denseOn && denseKey(key)) {
       const chunk = this.chunks[key >>> CHUNK_BITS];

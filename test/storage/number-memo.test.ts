@@ -4,6 +4,8 @@
  */
 import fc from 'fast-check';
 import { NumberMemo } from '../../storage/number-memo';
+import { BTree } from '../../storage/btree';
+import { compareValues } from '../../storage/compare';
 
 type Op = { kind: 'set'; k: number; v: number } | { kind: 'delete'; k: number } | { kind: 'get'; k: number };
 
@@ -196,5 +198,54 @@ describe('NumberMemo', () => {
       const got = memo.get(keys[i]);
       expect(got === undefined ? -1 : keys[got]).toBe(keys[i]);
     }
+  });
+});
+
+describe('filling a dense chunk from a tree', () => {
+  test('setRun puts exactly what set() would for the whole-number keys of one chunk', () => {
+    const keys: unknown[] = [4096, 4097, 4100.5, 'x', 5000, 8191, 8192, -1, 6000];
+    const vals: unknown[] = [1, 2, 3, 4, 'not a number', 6, 7, 8, 9];
+    const memo = new NumberMemo();
+    memo.setRun(keys, vals, 0, keys.length);
+    expect([4096, 4097, 8191, 6000].map((k) => memo.get(k))).toEqual([1, 2, 6, 9]);
+    // Not whole numbers, another chunk's key, a value that is no number: left out.
+    expect([4100.5, 5000, 8192, -1].map((k) => memo.get(k))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(memo.size).toBe(4);
+    // Again over the same keys: no entry counted twice.
+    memo.setRun(keys, vals, 1, 2);
+    expect(memo.size).toBe(4);
+  });
+
+  test('random point reads of a 300,000-key tree answer as a Map does while chunks fill', () => {
+    const tree = new BTree<number, number>({
+      compare: compareValues,
+      multi: false,
+      valueCompare: compareValues,
+    });
+    const model = new Map<number, number>();
+    let x = 7;
+    const next = (n: number): number => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) % n;
+    // Keys 1…300,000 with gaps (every 7th missing), inserted in random order.
+    const ids = Array.from({ length: 300_000 }, (_v, i) => i + 1).filter((k) => k % 7 !== 0);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = next(i + 1);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    for (const k of ids) {
+      tree.set(k, k * 3);
+      model.set(k, k * 3);
+    }
+    tree.snapshot();
+    let wrong = 0;
+    for (let q = 0; q < 200_000; q++) {
+      const k = next(310_000);
+      if (tree.get(k) !== model.get(k)) wrong++;
+    }
+    expect(wrong).toBe(0);
   });
 });
