@@ -6,6 +6,7 @@
  * right; anything malformed gives NULL. Internally a moment is `iJD`, the Julian day number in
  * milliseconds, exactly as SQLite keeps it, so rounding matches.
  */
+import { tagReal } from '../tagged-real';
 import type { ValueType } from '../expr';
 import { cString, valueText } from '../sqlite-conversions';
 import { formatFloat } from '../real-format';
@@ -238,8 +239,10 @@ function dateFunction(
   render: Render,
   returns: (types: readonly ValueType[]) => ValueType,
   summary: string,
+  tagsReal = false,
 ): ScalarFunction {
   return {
+    ...(tagsReal ? { tagsReal } : {}),
     kind: 'scalar',
     family: 'datetime',
     name,
@@ -283,9 +286,12 @@ export const DATETIME: readonly ScalarFunction[] = [
   dateFunction('julianday', (p) => p.iJD / 86400000, returnsConst('real'), 'The Julian day number (REAL).'),
   dateFunction(
     'unixepoch',
-    (p) => (p.useSubsec ? (p.iJD - UNIX_EPOCH_JD_MS) / 1000 : idiv(p.iJD, 1000) - UNIX_EPOCH_JD_MS / 1000),
+    // With 'subsec' the seconds are REAL even when whole (tagged: the static type is 'any').
+    (p) =>
+      p.useSubsec ? tagReal((p.iJD - UNIX_EPOCH_JD_MS) / 1000) : idiv(p.iJD, 1000) - UNIX_EPOCH_JD_MS / 1000,
     () => 'any',
     "Seconds since 1970-01-01 00:00:00 UTC: INTEGER, or REAL with 'subsec'.",
+    true,
   ),
   {
     kind: 'scalar',

@@ -109,6 +109,11 @@ test('modifiers', () => {
     "datetime(2460000, 'auto')",
     "date('2024-05-05', 'start of month', '+1 month', '-1 day')",
     "unixepoch('2024-01-01 00:00:00.250', 'subsec')",
+    // With 'subsec' a whole number of seconds is still REAL.
+    "typeof(unixepoch('2024-01-01', 'subsec'))",
+    "unixepoch('2024-01-01', 'subsec') || ''",
+    "unixepoch('9', 'auto', 'subsec', 'start of day') / 7",
+    "typeof(unixepoch('2024-01-01'))",
     "time('12:00', '+90 minutes', 'subsec')",
     "datetime('2024-01-01', 'unixepoch')",
     "datetime(100, 'unixepoch', 'unixepoch')",
