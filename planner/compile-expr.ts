@@ -50,6 +50,11 @@ export interface ExecContext {
    * depends on it (planner/scalar-decorrelate.ts). Absent: correlated subqueries never group.
    */
   planOf?: (plan: LogicalPlan) => PhysicalPlan;
+  /**
+   * A correlated EXISTS's probe for `plan` (planner/exists-probe.ts), built once per execution:
+   * whether the plan has a row under the outer values bound now; null when its shape has none.
+   */
+  probeOf?: (plan: LogicalPlan) => (() => boolean) | null;
 }
 
 export interface Compiled {

@@ -117,7 +117,7 @@ export interface ExecEnv {
 
 const EMPTY: Source = source(() => null);
 
-function collectionOf(env: ExecEnv, name: string): CollectionView {
+export function collectionOf(env: ExecEnv, name: string): CollectionView {
   const view = env.view.collections.get(name);
   if (!view) throw new QueryError(`no such collection: ${name}`, 'QUERY');
   return view;
@@ -127,7 +127,7 @@ function evalConst(expr: Expr, env: ExecEnv): unknown {
   return evalConstant(expr, env.ctx);
 }
 
-interface CollectionRows {
+export interface CollectionRows {
   readRow(location: number): unknown[];
   readRowSequential(at: ScanPosition): unknown[];
 }
@@ -137,7 +137,7 @@ interface CollectionRows {
  * at the width of the view's schema, the added columns holding their defaults. Collections that
  * never changed schema read through the environment's functions unchanged.
  */
-function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
+export function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
   const defaults = widenDefaults(coll.meta, coll.compiled);
   if (defaults === null) return env;
   return {
@@ -316,7 +316,7 @@ function uniqueLookup(
   });
 }
 
-function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
+export function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
   throw new InternalError(
     `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
     'STALE_INDEX',
@@ -367,7 +367,7 @@ function declaredDescending(coll: CollectionView, index: string | null): boolean
   return index !== null && coll.indexes.find((i) => i.def.name === index)?.def.descending === true;
 }
 
-function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
+export function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
   if (index === null) return null;
   // A lookup may read a collated unique index (CollectionView.collatedIndexes), which `indexes` leaves out.
   const ix =

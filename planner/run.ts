@@ -10,6 +10,7 @@ import type { LogicalPlan, SharedCte } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
+import { existsProbe } from './exists-probe';
 import type { ExecEnv, ExecStats, Source } from './execute';
 
 /** Estimated bytes of rows a Sort holds before it spills sorted runs (ConnectOptions.sortBudgetBytes). */
@@ -146,14 +147,17 @@ class Counters implements ExecStats {
 class Context implements ExecContext {
   runPlan: (plan: LogicalPlan) => readonly Row[];
   planOf: (plan: LogicalPlan) => PhysicalPlan;
+  probeOf: (plan: LogicalPlan) => (() => boolean) | null;
   constructor(
     readonly params: ExecContext['params'],
     readonly session: ExecContext['session'],
     run: (plan: LogicalPlan) => readonly Row[],
     planOf: (plan: LogicalPlan) => PhysicalPlan,
+    probeOf: (plan: LogicalPlan) => (() => boolean) | null,
   ) {
     this.runPlan = run;
     this.planOf = planOf;
+    this.probeOf = probeOf;
   }
 }
 
@@ -190,6 +194,7 @@ class Execution extends StoreReaders implements ExecEnv, Source {
       opts.session,
       (sub) => this.runSubquery(sub),
       (sub) => this.subplan(sub),
+      (sub) => this.probe(sub),
     );
     const store = opts.foreign;
     this.foreign = store ? foreignEnvs(store, this) : undefined;
@@ -217,6 +222,15 @@ class Execution extends StoreReaders implements ExecEnv, Source {
       p = physicalPlan(sub, this.view);
       this.planned.set(sub, p);
     }
+    return p;
+  }
+
+  private probes: Map<LogicalPlan, (() => boolean) | null> | null = null;
+
+  private probe(sub: LogicalPlan): (() => boolean) | null {
+    this.probes ??= new Map();
+    let p = this.probes.get(sub);
+    if (p === undefined) this.probes.set(sub, (p = existsProbe(this.subplan(sub), this)));
     return p;
   }
 

@@ -99,6 +99,10 @@ class GroupedRows {
   empty: Row | undefined | null = null;
 }
 
+/** What a probed EXISTS (planner/exists-probe.ts) found: only the count matters. */
+const ONE_ROW: readonly Row[] = [[]];
+const NO_ROWS: readonly Row[] = [];
+
 /** Each EXISTS subquery's plan cut to its first row (one object per plan: runs plan it once). */
 const firstRowPlans = new WeakMap<LogicalPlan, LogicalPlan>();
 
@@ -131,8 +135,11 @@ export function compileSubquery(
   let form: CorrelatedForm = { kind: 'perRow' };
   let memo: Memo | null = null;
   let grouped: GroupedRows | null = null;
+  // A correlated EXISTS of a simple shape probes its lookup instead of running its plan per row.
+  let probe: (() => boolean) | null = null;
   const fresh = (run: NonNullable<ExecContext['runPlan']>): void => {
     runner = run;
+    probe = e.mode === 'exists' ? (ctx.probeOf?.(runs) ?? null) : null;
     form = correlatedForm(e, ctx.planOf);
     memo = form.kind === 'memo' ? new Memo() : null;
     grouped = null;
@@ -185,7 +192,8 @@ export function compileSubquery(
         }
       }
       // A correlated subquery runs again for every outer row, its outer columns bound first.
-      rows = withOuterValues(keys, bound, () => run(runs));
+      const p = probe;
+      rows = withOuterValues(keys, bound, () => (p === null ? run(runs) : p() ? ONE_ROW : NO_ROWS));
       if (
         m !== null &&
         mk !== null &&

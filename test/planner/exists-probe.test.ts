@@ -1,0 +1,124 @@
+/**
+ * A correlated EXISTS of a simple shape (Limit 1 → Project → [Filter] → a one-key lookup keyed by
+ * the outer row) is answered by a probe built once per execution (planner/exists-probe.ts), not
+ * by operators built for every outer row. Its answers are better-sqlite3's on random data, NULL
+ * keys, keys of another type than the column, IS NULL lookups and filters included; the probe is
+ * built once per execution and called once per outer row; other shapes get none.
+ */
+import Sqlite from 'better-sqlite3';
+import { connect } from '../../src/index';
+import * as probeModule from '../../planner/exists-probe';
+
+const DDL = [
+  'CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT, qty INTEGER, tag TEXT)',
+  'CREATE TABLE orders (oid INTEGER PRIMARY KEY, item INTEGER, amount REAL, code TEXT, note TEXT)',
+  'CREATE INDEX orders_item ON orders (item)',
+  'CREATE INDEX orders_code ON orders (code)',
+  'CREATE INDEX orders_note ON orders (note)',
+];
+
+function lcg(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+}
+
+const QUERIES = [
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id) ORDER BY id',
+  'SELECT id FROM items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id) ORDER BY id',
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id AND o.amount > 50) ORDER BY id',
+  'SELECT id FROM items i WHERE NOT EXISTS (SELECT oid FROM orders o WHERE o.item = i.qty AND o.note IS NULL) ORDER BY id',
+  // The outer value is TEXT, the column INTEGER (and the other way round): affinity decides.
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.item = i.sku) ORDER BY id',
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.code = i.qty) ORDER BY id',
+  // A primary-key lookup keyed by the outer row, with and without a filter.
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.oid = i.qty) ORDER BY id',
+  "SELECT id FROM items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.oid = i.id AND o.code LIKE 'c1%') ORDER BY id",
+  // NULL outer keys, and IS (a NULL matches NULL entries).
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note IS i.tag) ORDER BY id',
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.note = i.tag) ORDER BY id',
+  // In a select list and under OR: evaluated per row as a value.
+  'SELECT id, EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+  'SELECT id FROM items i WHERE qty = 3 OR NOT EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id AND o.amount < 10) ORDER BY id',
+  // Shapes without a probe (the per-row plan runs): an OFFSET, a result column that may raise.
+  'SELECT id FROM items i WHERE EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id LIMIT 1 OFFSET 1) ORDER BY id',
+  'SELECT id FROM items i WHERE EXISTS (SELECT abs(o.amount) FROM orders o WHERE o.item = i.id) ORDER BY id',
+];
+
+describe('correlated EXISTS probes', () => {
+  const sqlite = new Sqlite(':memory:');
+  const conn = connect(':memory:', { autocommit: true });
+  const cur = conn.cursor();
+  for (const d of DDL) {
+    sqlite.exec(d);
+    cur.execute(d);
+  }
+  const pick = lcg(4242);
+  const items: unknown[][] = [];
+  for (let id = 1; id <= 400; id++)
+    items.push([
+      id,
+      pick(5) === 0 ? `${pick(300)}` : `s${id}`,
+      pick(40),
+      pick(4) === 0 ? null : `n${pick(30)}`,
+    ]);
+  const orders: unknown[][] = [];
+  for (let oid = 1; oid <= 500; oid++)
+    orders.push([
+      oid,
+      pick(9) === 0 ? null : pick(450),
+      pick(6) === 0 ? null : pick(10000) / 100,
+      pick(3) === 0 ? `${pick(40)}` : `c${pick(200)}`,
+      pick(5) === 0 ? null : `n${pick(30)}`,
+    ]);
+  // An item whose only order has no amount: `o.amount > 50` is NULL for it, which is not true.
+  items.push([401, 's401', 7, null]);
+  orders.push([501, 401, null, 'c1', null]);
+  const insItems = 'INSERT INTO items VALUES (?, ?, ?, ?)';
+  const insOrders = 'INSERT INTO orders VALUES (?, ?, ?, ?, ?)';
+  for (const r of items) sqlite.prepare(insItems).run(...r);
+  for (const r of orders) sqlite.prepare(insOrders).run(...r);
+  cur.executeMany(insItems, items);
+  cur.executeMany(insOrders, orders);
+  afterAll(() => {
+    sqlite.close();
+    conn.close();
+  });
+
+  test.each(QUERIES)('%s', (q) => {
+    const want = sqlite.prepare(q).raw().all();
+    expect(cur.execute(q).fetchAll()).toEqual(want);
+  });
+
+  test('the probe is built once per execution and called once per outer row', () => {
+    const original = probeModule.existsProbe;
+    const spy = jest.spyOn(probeModule, 'existsProbe');
+    let calls = 0;
+    let built = 0;
+    spy.mockImplementation((plan, env) => {
+      const p = original(plan, env);
+      if (p === null) return null;
+      built++;
+      return () => {
+        calls++;
+        return p();
+      };
+    });
+    try {
+      const q = 'SELECT count(*) FROM items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.item = i.id)';
+      const want = sqlite.prepare(q).raw().get();
+      expect(cur.execute(q).fetchAll()).toEqual([want]);
+      expect(cur.execute(q).fetchAll()).toEqual([want]);
+      expect(built).toBe(2);
+      expect(calls).toBe(2 * items.length);
+      // An OFFSET in the subquery: no probe, the plan runs per row.
+      built = 0;
+      cur.execute(QUERIES[12]).fetchAll();
+      expect(built).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
