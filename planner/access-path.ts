@@ -85,6 +85,21 @@ function columnComparison(e: Expr): { col: ColumnExpr; op: string; value: Expr }
   return null;
 }
 
+/**
+ * `col = outer value` where `col` is numeric and the outer value TEXT: SQLite's comparison applies
+ * NUMERIC affinity to the text ('5' and '5.0' equal 5, 'abc' nothing), which a lookup of the
+ * converted value in `col`'s tree answers exactly, so a correlated subquery keyed by a TEXT column
+ * still looks its rows up instead of scanning the table for each outer row. The key to look up,
+ * or null for any other pair.
+ */
+const NUMERIC_TYPES: ReadonlySet<string> = new Set(['integer', 'real', 'boolean', 'timestamp']);
+
+function numericLookup(col: Expr, value: Expr): Expr | null {
+  if (col.kind !== 'column' || value.kind !== 'param' || value.outer === undefined) return null;
+  if (value.outer.type !== 'text' || !NUMERIC_TYPES.has(col.type)) return null;
+  return { ...value, affinity: 'numeric' };
+}
+
 function lookupNode(
   view: CollectionView,
   t: Target,
@@ -142,7 +157,8 @@ function treeComparable(e: Expr): boolean {
     x.kind === 'param' &&
     x.outer !== undefined &&
     column !== undefined &&
-    classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any');
+    classOf(x.outer.type) !== classOf(column.kind === 'column' ? column.type : 'any') &&
+    !(e.kind === 'binary' && numericLookup(column, x) !== null);
   // So does an expression known to be of another class (`s = 1 + 1` compares '2'): the tree
   // holds the column's values as stored, so the residual filter, which converts, answers it. One
   // whose class only its value tells (`a = abs(?)`, type 'any') keeps the index, as before.
@@ -186,9 +202,10 @@ function conjunctCandidates(e: Expr, view: CollectionView): Candidate[] {
   if (cmp) {
     const t = targetOf(cmp.col, view);
     if (!t) return out;
-    if (cmp.op === '=')
-      out.push({ rank: equalityRank(t), keys: 1, node: lookupNode(view, t, [cmp.value]), covers: [e] });
-    else {
+    if (cmp.op === '=') {
+      const key = numericLookup(cmp.col, cmp.value) ?? cmp.value;
+      out.push({ rank: equalityRank(t), keys: 1, node: lookupNode(view, t, [key]), covers: [e] });
+    } else {
       const bound: Bound = { expr: cmp.value, inclusive: cmp.op === '<=' || cmp.op === '>=' };
       const isLower = cmp.op === '>' || cmp.op === '>=';
       out.push({

@@ -122,3 +122,66 @@ describe('correlated EXISTS probes', () => {
     }
   });
 });
+
+describe('a correlated lookup keyed by TEXT in a numeric column', () => {
+  // SQLite applies NUMERIC affinity to the TEXT side of `o.item = i.sku`: the lookup converts
+  // the outer value as the comparison does, so it may use o.item's index (or o.oid's key).
+  const sqlite = new Sqlite(':memory:');
+  const conn = connect(':memory:', { autocommit: true });
+  const cur = conn.cursor();
+  const ddl = [
+    'CREATE TABLE i2 (id INTEGER PRIMARY KEY, sku TEXT)',
+    'CREATE TABLE o2 (oid INTEGER PRIMARY KEY, item INTEGER, r REAL)',
+    'CREATE INDEX o2_item ON o2 (item)',
+    'CREATE INDEX o2_r ON o2 (r)',
+  ];
+  const skus = [
+    ' 5',
+    '5.0',
+    '5e0',
+    '0x5',
+    '-0',
+    '',
+    '9223372036854775807',
+    '1e400',
+    'abc',
+    '5',
+    '2.5',
+    null,
+    '+5',
+    '5 ',
+  ];
+  const orders = [
+    [1, 5, 5.0],
+    [2, 0, 0.0],
+    [3, 9223372036854775807n, 2.5],
+    [4, null, null],
+    [5, 5, 9.0],
+  ];
+  for (const d of ddl) {
+    sqlite.exec(d);
+    cur.execute(d);
+  }
+  skus.forEach((s, k) => {
+    sqlite.prepare('INSERT INTO i2 VALUES (?, ?)').run(k + 1, s);
+    cur.execute('INSERT INTO i2 VALUES (?, ?)', [k + 1, s]);
+  });
+  for (const r of orders) {
+    sqlite.prepare('INSERT INTO o2 VALUES (?, ?, ?)').run(...r);
+    cur.execute('INSERT INTO o2 VALUES (?, ?, ?)', r);
+  }
+  afterAll(() => {
+    sqlite.close();
+    conn.close();
+  });
+  test.each([
+    'SELECT id FROM i2 WHERE EXISTS (SELECT 1 FROM o2 WHERE o2.item = i2.sku) ORDER BY id',
+    'SELECT id FROM i2 WHERE NOT EXISTS (SELECT 1 FROM o2 WHERE o2.oid = i2.sku) ORDER BY id',
+    'SELECT id, (SELECT count(*) FROM o2 WHERE o2.item = i2.sku) FROM i2 ORDER BY id',
+    'SELECT id, (SELECT max(oid) FROM o2 WHERE o2.r = i2.sku) FROM i2 ORDER BY id',
+    'SELECT id FROM i2 WHERE EXISTS (SELECT 1 FROM o2 WHERE i2.sku = o2.item AND o2.r > 1) ORDER BY id',
+  ])('%s', (q) => {
+    expect(cur.execute(q).fetchAll()).toEqual(sqlite.prepare(q).safeIntegers(false).raw().all());
+    expect(cur.execute(`EXPLAIN QUERY PLAN ${q}`).fetchAll().join('\n')).not.toMatch(/CollectionScan o2/);
+  });
+});
