@@ -11,7 +11,7 @@ import type { BTreeSnapshot } from '../storage/btree';
 import { KEY_BOTTOM, KEY_TOP } from '../storage/compare';
 import type { KeyGroup } from '../storage/prefix-memo';
 import { InternalError, QueryError } from '../src/errors';
-import { compileExpr, compilePredicate } from './compile-expr';
+import { compileExpr, compilePredicate, numericAffinity } from './compile-expr';
 import type { Evaluator, Row } from './compile-expr';
 import { KeyRows } from './key-rows';
 import type { Expr } from './expr';
@@ -268,7 +268,11 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
   const innerEnv = envFor(env, node.collection);
   const coll = innerEnv.view.collections.get(node.collection);
   if (!coll) throw new QueryError(`no such collection: ${node.collection}`, 'QUERY');
-  const keys = node.keys.map((k) => compileExpr(k, env.ctx).eval);
+  const keys = node.keys.map((k, i) => {
+    const f = compileExpr(k, env.ctx).eval;
+    // A TEXT outer value looked up in a numeric column: converted as the comparison converts it.
+    return node.numericKeys?.[i] === true ? (row: Row) => numericAffinity(f(row)) : f;
+  });
   // A composite index is probed with a tuple prefix, even of one column.
   const single = keys.length === 1 && node.columns === undefined ? keys[0] : null;
   const inner = innerRows(node, coll, innerEnv);

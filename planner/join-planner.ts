@@ -27,6 +27,7 @@ import { boundWindowPartitions } from './window-topk';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
 import { equiSides, reads, typeClass, within } from './join-terms';
+import { rowColumnsOf } from './expr-columns';
 import { sameIndexExpr, sqlIndexProbes } from './sql-index-path';
 import { exprText } from './explain';
 import { planReadingAhead, readsAhead } from './lateral-order';
@@ -108,6 +109,8 @@ interface IndexProbe {
   index: IndexView | null;
   /** Outer-side key per used index column, in index column order. */
   keys: Expr[];
+  /** Per key: converted by NUMERIC affinity (IndexNestedLoopJoinNode.numericKeys). */
+  numeric: boolean[];
   names: string[];
   used: Expr[];
   rank: number;
@@ -131,10 +134,11 @@ function bestProbe(
     sub: readonly number[];
     name: string;
     joins: boolean;
+    numeric: boolean;
   }
   const pairs: Pair[] = [];
   for (const c of conds) {
-    const s = equiSides(c, outer, inner);
+    const s = equiSides(c, outer, inner) ?? textToNumericSides(c, outer, inner);
     if (s && s.b.kind === 'column')
       pairs.push({
         cond: c,
@@ -143,6 +147,7 @@ function bestProbe(
         sub: s.b.sub,
         name: s.b.name,
         joins: true,
+        numeric: typeClass(typeOf(s.a)) !== typeClass(s.b.type),
       });
   }
   // `inner.col = constant` terms extend a composite prefix (`ON l.ord_id = o.id AND l.n = 1`).
@@ -159,6 +164,7 @@ function bestProbe(
       sub: col.sub,
       name: col.name,
       joins: false,
+      numeric: false,
     });
   }
   const find = (column: number, sub: readonly number[]) =>
@@ -172,22 +178,32 @@ function bestProbe(
     if (!best || p.rank < best.rank || (p.rank === best.rank && p.keys.length > best.keys.length)) best = p;
   };
   const pk = find(view.compiled.pkColumn, []);
-  if (pk) offer({ index: null, keys: [pk.outer], names: [pk.name], used: [pk.cond], rank: 0 });
+  if (pk)
+    offer({
+      index: null,
+      keys: [pk.outer],
+      numeric: [pk.numeric],
+      names: [pk.name],
+      used: [pk.cond],
+      rank: 0,
+    });
   for (const ix of view.indexes) {
     const keys: Expr[] = [];
+    const numeric: boolean[] = [];
     const names: string[] = [];
     const used: Expr[] = [];
     for (const col of ix.columns) {
       const p = find(col.column, col.sub);
       if (!p) break;
       keys.push(p.outer);
+      numeric.push(p.numeric);
       names.push(p.name);
       used.push(p.cond);
       if (!ix.composite) break;
     }
     if (keys.length === 0) continue;
     const full = keys.length === ix.columns.length;
-    offer({ index: ix, keys, names, used, rank: ix.unique && full ? 1 : 2 });
+    offer({ index: ix, keys, numeric, names, used, rank: ix.unique && full ? 1 : 2 });
   }
   if (best === null) best = specialProbe(view, conds, outer, inner, innerPreds);
   return best;
@@ -215,8 +231,30 @@ function specialProbe(
       if (s === null) continue;
       if (!sameIndexExpr(shiftColumns(s.b, -inner.lo), probe.key)) continue;
       const name = s.b.kind === 'column' ? s.b.name : exprText(shiftColumns(s.b, -inner.lo));
-      return { index: probe.index, keys: [s.a], names: [name], used: [c], rank: 2 };
+      return { index: probe.index, keys: [s.a], numeric: [false], names: [name], used: [c], rank: 2 };
     }
+  }
+  return null;
+}
+
+/**
+ * `o.item = i.sku` with a numeric column of the inner side and a TEXT expression of the outer
+ * side: SQLite's comparison converts the text by NUMERIC affinity ('5' and '5.0' equal 5, 'abc'
+ * nothing), so a lookup of the converted value in the column's tree (primary key or index) finds
+ * exactly the matches. The sides, or null. (The other way round, a TEXT column's index cannot
+ * answer: the comparison converts the column's values, which the tree holds as text.)
+ */
+function textToNumericSides(e: Expr, outer: Span, inner: Span): { a: Expr; b: Expr } | null {
+  if (e.kind !== 'binary' || e.op !== '=' || e.collation !== undefined) return null;
+  for (const [col, other] of [
+    [e.left, e.right],
+    [e.right, e.left],
+  ]) {
+    if (col.kind !== 'column' || !within(col, inner) || typeClass(col.type) !== 'number') continue;
+    if (other.kind === 'collate' || typeOf(other) !== 'text') continue;
+    const cols = rowColumnsOf([other]);
+    if (cols.size === 0 || ![...cols].every((c) => c >= outer.lo && c < outer.hi)) continue;
+    return { a: other, b: col };
   }
   return null;
 }
@@ -249,6 +287,7 @@ function indexJoin(
     ...(ix?.composite ? { columns: indexPaths(ix.def).map((p) => p.join('.')) } : {}),
     ...(ix?.composite && ix.desc ? { desc: ix.desc } : {}),
     keys: probe.keys.map((k) => shiftColumns(k, -outerSpan.lo)),
+    ...(probe.numeric.some((n) => n) ? { numericKeys: probe.numeric } : {}),
     keyNames: probe.names,
     innerFilter: and(innerPreds, -innerSpan.lo),
     residual: and(rest, -rowBase),

@@ -284,6 +284,11 @@ export interface IndexNestedLoopJoinNode {
   readonly columns?: readonly string[];
   readonly desc?: readonly boolean[];
   readonly keys: readonly Expr[];
+  /**
+   * Per key: a TEXT outer value compared with a numeric inner column, which the lookup converts
+   * by NUMERIC affinity as the comparison does (planner/join-planner.ts bestProbe); absent: none.
+   */
+  readonly numericKeys?: readonly boolean[];
   /** The inner columns the keys are compared with, for explain(). */
   readonly keyNames: readonly string[];
   readonly innerFilter: Expr | null;
