@@ -115,8 +115,13 @@ class SpillOwner {}
 
 function* hashJoin(node: HashJoinNode, env: ExecEnv, build: Build): Generator<Row, void, void> {
   const left = build(node.left, env);
-  const leftKeys = node.leftKeys.map((k) => compileExpr(k, env.ctx).eval);
-  const rightKeys = node.rightKeys.map((k) => compileExpr(k, env.ctx).eval);
+  // A TEXT key against a numeric column hashes as the comparison converts it (HashJoinNode.numericKeys).
+  const keyEval = (k: Expr, i: number, side: 'left' | 'right'): Evaluator => {
+    const f = compileExpr(k, env.ctx).eval;
+    return node.numericKeys?.[i] === side ? (row: Row) => numericAffinity(f(row)) : f;
+  };
+  const leftKeys = node.leftKeys.map((k, i) => keyEval(k, i, 'left'));
+  const rightKeys = node.rightKeys.map((k, i) => keyEval(k, i, 'right'));
   const rightSource = build(node.right, env);
   const right: Row[] = [];
   // Past the memory budget, the join partitions both sides to temp files (planner/hash-spill.ts).

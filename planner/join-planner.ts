@@ -238,7 +238,7 @@ function specialProbe(
 }
 
 /**
- * `o.item = i.sku` with a numeric column of the inner side and a TEXT expression of the outer
+ * `o.item = i.sku` with a numeric column of the `inner` side and a TEXT expression of the `outer`
  * side: SQLite's comparison converts the text by NUMERIC affinity ('5' and '5.0' equal 5, 'abc'
  * nothing), so a lookup of the converted value in the column's tree (primary key or index) finds
  * exactly the matches. The sides, or null. (The other way round, a TEXT column's index cannot
@@ -448,14 +448,25 @@ function planJoin(
     leftWidth: L.hi - L.lo,
     rightWidth: R.hi - R.lo,
   };
-  const equi = joinConds.map((c) => ({ c, s: equiSides(c, L, R) }));
+  // A TEXT value against a numeric column of the other side hashes converted (textToNumericSides).
+  const hashPair = (c: Expr): { a: Expr; b: Expr; numeric: 'left' | 'right' | null } | null => {
+    const same = equiSides(c, L, R);
+    if (same) return { ...same, numeric: null };
+    const leftText = textToNumericSides(c, L, R);
+    if (leftText) return { ...leftText, numeric: 'left' };
+    const rightText = textToNumericSides(c, R, L);
+    return rightText ? { a: rightText.b, b: rightText.a, numeric: 'right' } : null;
+  };
+  const equi = joinConds.map((c) => ({ c, s: hashPair(c) }));
   const keyed = equi.filter((x) => x.s !== null);
   if (keyed.length > 0) {
+    const numericKeys = keyed.map((x) => x.s?.numeric ?? null);
     return {
       kind: 'HashJoin',
       ...fields,
       leftKeys: keyed.map((x) => shiftColumns((x.s as { a: Expr }).a, -L.lo)),
       rightKeys: keyed.map((x) => shiftColumns((x.s as { b: Expr }).b, -R.lo)),
+      ...(numericKeys.some((n) => n !== null) ? { numericKeys } : {}),
       residual: and(
         equi.filter((x) => x.s === null).map((x) => x.c),
         -base,

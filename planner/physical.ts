@@ -265,6 +265,11 @@ export interface HashJoinNode extends JoinFields {
   readonly kind: 'HashJoin';
   readonly leftKeys: readonly Expr[];
   readonly rightKeys: readonly Expr[];
+  /**
+   * Per key pair: which side is a TEXT value compared with a numeric column of the other, its key
+   * converted by NUMERIC affinity as the comparison converts it; absent: none.
+   */
+  readonly numericKeys?: readonly ('left' | 'right' | null)[];
   readonly residual: Expr | null;
 }
 
