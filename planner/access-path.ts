@@ -92,7 +92,8 @@ function columnComparison(e: Expr): { col: ColumnExpr; op: string; value: Expr }
  * still looks its rows up instead of scanning the table for each outer row. The key to look up,
  * or null for any other pair.
  */
-const NUMERIC_TYPES: ReadonlySet<string> = new Set(['integer', 'real', 'boolean', 'timestamp']);
+// INTEGER and REAL only: BOOLEAN and TIMESTAMP values compare with text in ModelVault's own ways.
+const NUMERIC_TYPES: ReadonlySet<string> = new Set(['integer', 'real']);
 
 function numericLookup(col: Expr, value: Expr): Expr | null {
   if (col.kind !== 'column' || value.kind !== 'param' || value.outer === undefined) return null;

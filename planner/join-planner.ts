@@ -250,7 +250,9 @@ function textToNumericSides(e: Expr, outer: Span, inner: Span): { a: Expr; b: Ex
     [e.left, e.right],
     [e.right, e.left],
   ]) {
-    if (col.kind !== 'column' || !within(col, inner) || typeClass(col.type) !== 'number') continue;
+    // INTEGER and REAL only: BOOLEAN and TIMESTAMP values compare with text in ModelVault's own ways.
+    if (col.kind !== 'column' || !within(col, inner) || (col.type !== 'integer' && col.type !== 'real'))
+      continue;
     if (other.kind === 'collate' || typeOf(other) !== 'text') continue;
     const cols = rowColumnsOf([other]);
     if (cols.size === 0 || ![...cols].every((c) => c >= outer.lo && c < outer.hi)) continue;
