@@ -175,6 +175,39 @@ function trimmer(left: boolean, right: boolean): ScalarFunction['compile'] {
  * Arguments of a function that only reads them as text: 'any'-typed ones arrive tagged so that
  * valueText renders a whole-number REAL as SQLite does ('2.0').
  */
+/** Soundex digit per ASCII letter A…Z (vowels, H, W and Y: 0, which only separate). */
+const SOUNDEX_CODES = '01230120022455012623010202';
+
+/**
+ * SQLite's soundex() over the text's UTF-8 bytes: from the first ASCII letter, that letter, then
+ * the digits of the following bytes (each byte's low 7 bits, as SQLite indexes its table, so a
+ * multi-byte character may count as letters), a digit dropped when it repeats the previous one
+ * with no separator between, padded with zeros to four characters. A NUL byte ends the text.
+ */
+function soundex(bytes: Buffer | null): string {
+  const code = (b: number): number => {
+    const c = b & 0x7f;
+    const upper = c >= 97 && c <= 122 ? c - 32 : c;
+    return upper >= 65 && upper <= 90 ? SOUNDEX_CODES.charCodeAt(upper - 65) - 48 : 0;
+  };
+  const alpha = (b: number): boolean => (b >= 65 && b <= 90) || (b >= 97 && b <= 122);
+  if (bytes === null) return '?000';
+  let i = 0;
+  while (i < bytes.length && bytes[i] !== 0 && !alpha(bytes[i])) i++;
+  if (i >= bytes.length || bytes[i] === 0) return '?000';
+  let out = String.fromCharCode(bytes[i] >= 97 ? bytes[i] - 32 : bytes[i]);
+  let prev = code(bytes[i]);
+  for (; out.length < 4 && i < bytes.length && bytes[i] !== 0; i++) {
+    const c = code(bytes[i]);
+    if (c === 0) prev = 0;
+    else if (c !== prev) {
+      prev = c;
+      out += String(c);
+    }
+  }
+  return out.padEnd(4, '0');
+}
+
 function textArgs(site: CallSite): readonly Evaluator[] {
   return site.types.map((t, i) => (t === 'any' ? site.tagged[i] : site.args[i]));
 }
@@ -411,6 +444,22 @@ export const TEXT: readonly ScalarFunction[] = [
         }
         return s;
       },
+  }),
+  scalar({
+    name: 'soundex',
+    minArgs: 1,
+    maxArgs: 1,
+    summary:
+      "The Soundex code of the text's first ASCII letter onwards ('R163'); '?000' for NULL or no letter.",
+    returns: returnsConst('text'),
+    compile: (site) => {
+      const [arg] = textArgs(site);
+      const real = site.types[0] === 'real';
+      return (row) => {
+        const v = arg(row);
+        return soundex(valueBytes(untag(v), real || v instanceof TaggedReal));
+      };
+    },
   }),
   scalar({
     name: 'unicode',

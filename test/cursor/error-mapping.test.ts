@@ -39,7 +39,7 @@ const cases: [string, string, new (...a: never[]) => Error, string][] = [
   ['trigger', 'CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END', NotSupportedError, 'NOT_SUPPORTED'],
   ['unknown view', 'DROP VIEW nope', ProgrammingError, 'NO_SUCH_COLLECTION'],
   ['window function misuse', 'SELECT * FROM t WHERE row_number() OVER () > 1', QueryError, 'QUERY'],
-  ['unknown function', 'SELECT soundex(name) FROM t', NotSupportedError, 'NOT_SUPPORTED'],
+  ['unknown function', 'SELECT load_extension(name) FROM t', NotSupportedError, 'NOT_SUPPORTED'],
   ['wrong argument count', 'SELECT upper(name, 1) FROM t', QueryError, 'QUERY'],
   ['circular common table expression', 'WITH c AS (SELECT * FROM c) SELECT * FROM c', QueryError, 'QUERY'],
   [

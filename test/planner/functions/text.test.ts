@@ -174,3 +174,31 @@ test('REAL formatting (quote, printf %f %e %g, round) over many values', () => {
   }
   expect(exprs.flatMap((e) => db.diff(e, { rows: [1] }))).toEqual([]);
 });
+
+test('soundex: ASCII letters, separators, repeats, no letter, NULL, numbers, blobs, non-ASCII bytes', () => {
+  const words = [
+    "'Robert'",
+    "'Rupert'",
+    "'Tymczak'",
+    "'Pfister'",
+    "'Ashcraft'",
+    "'Honeyman'",
+    "'Lloyd'",
+    "'a'",
+    "''",
+    "'123'",
+    "'  ab'",
+    "'héllo'",
+    "'ÉÀtest'",
+    "'x' || char(0) || 'abc'",
+    'NULL',
+    '12',
+    '1.5',
+    "x'41424300'",
+    's',
+    'b',
+    'i',
+    'r',
+  ];
+  check(words.map((w) => `soundex(${w})`));
+});
