@@ -74,6 +74,12 @@ describe('joins keyed by TEXT in a numeric column', () => {
     sqlite.close();
     conn.close();
   });
+  const planOf = (q: string): string =>
+    cur
+      .execute(`EXPLAIN QUERY PLAN ${q}`)
+      .fetchAll()
+      .map((r) => (r as unknown[])[0])
+      .join('\n');
 
   test.each(QUERIES)('%s', (q) => {
     expect(cur.execute(q).fetchAll()).toEqual(sqlite.prepare(q).raw().all());
@@ -81,11 +87,7 @@ describe('joins keyed by TEXT in a numeric column', () => {
 
   test('the numeric side is looked up, not scanned per row', () => {
     for (const q of QUERIES.slice(0, 6)) {
-      const plan = cur
-        .execute(`EXPLAIN QUERY PLAN ${q}`)
-        .fetchAll()
-        .map((r) => (r as unknown[])[0])
-        .join('\n');
+      const plan = planOf(q);
       expect(plan).toMatch(/IndexNestedLoopJoin/);
       expect(plan).not.toMatch(/NestedLoopJoin inner on|CollectionScan o2/);
     }
@@ -98,11 +100,7 @@ describe('joins keyed by TEXT in a numeric column', () => {
     "SELECT i2.id, o2.oid FROM i2 JOIN o2 ON o2.r = i2.sku AND o2.code = 'x' ORDER BY 1, 2",
   ])('no index on the numeric column: a hash join on the converted text — %s', (q) => {
     expect(cur.execute(q).fetchAll()).toEqual(sqlite.prepare(q).raw().all());
-    const plan = cur
-      .execute(`EXPLAIN QUERY PLAN ${q}`)
-      .fetchAll()
-      .map((r) => (r as unknown[])[0])
-      .join('\n');
+    const plan = planOf(q);
     expect(plan).toMatch(/HashJoin/);
   });
 
@@ -138,11 +136,7 @@ describe('joins keyed by TEXT in a numeric column', () => {
   test('a TEXT column compared with a numeric one: not looked up in its index (which holds text), hashed converted', () => {
     const q = 'SELECT i2.id, o2.oid FROM i2 JOIN o2 ON o2.code = i2.k ORDER BY 1, 2';
     expect(cur.execute(q).fetchAll()).toEqual(sqlite.prepare(q).raw().all());
-    const plan = cur
-      .execute(`EXPLAIN QUERY PLAN ${q}`)
-      .fetchAll()
-      .map((r) => (r as unknown[])[0])
-      .join('\n');
+    const plan = planOf(q);
     expect(plan).toMatch(/HashJoin/);
   });
 });
