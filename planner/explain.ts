@@ -179,7 +179,8 @@ const describe: Describers = {
     const keys = n.keys.map((k, i) => `${n.keyNames[i]}=${exprText(k)}`).join(' AND ');
     const filter = n.innerFilter ? ` filter ${exprText(n.innerFilter)}` : '';
     const residual = n.residual ? ` residual ${exprText(n.residual)}` : '';
-    return `IndexNestedLoopJoin ${n.type} ${n.collection} using ${using} (${keys})${filter}${residual}`;
+    const anti = n.anti ? ' unmatched only' : '';
+    return `IndexNestedLoopJoin ${n.type} ${n.collection} using ${using} (${keys})${filter}${residual}${anti}`;
   },
   SemiJoin: (n) => semiText(n),
   AntiJoin: (n) => semiText(n),

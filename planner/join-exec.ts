@@ -267,6 +267,46 @@ function innerRows(node: IndexNestedLoopJoinNode, coll: CollectionView, env: Exe
   };
 }
 
+/**
+ * An anti IndexNestedLoopJoin (IndexNestedLoopJoinNode.anti): the outer rows whose key has no
+ * inner entry, NULL-extended; a key's existence is one descent of the tree, no inner row read.
+ */
+function unmatchedRows(
+  node: IndexNestedLoopJoinNode,
+  coll: CollectionView,
+  env: ExecEnv,
+  innerEnv: ExecEnv,
+  build: Build,
+  keys: readonly Evaluator[],
+  single: Evaluator | null,
+): Source {
+  const ix = node.index === null ? null : coll.allIndexes.find((i) => i.def.name === node.index);
+  if (ix === undefined) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
+  const tree: BTreeSnapshot<unknown, unknown> | null = ix === null ? null : ix.tree;
+  const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
+  const found = (key: unknown): boolean => {
+    innerEnv.stats.indexEntries++;
+    if (tree === null) return coll.pk.get(key) !== undefined;
+    if (node.columns === undefined) return tree.get(key) !== undefined;
+    return tree.cursor(Bounds.between(key, [...(key as unknown[]), last])).next();
+  };
+  const noInner = nulls(node.innerWidth);
+  let outer: Source | null = null;
+  return source(() => {
+    outer ??= build(node.outer, env);
+    for (let o = outer.next(); o !== null; o = outer.next()) {
+      let key: unknown;
+      if (single) key = single(o);
+      else {
+        const values = keys.map((f) => f(o as Row));
+        key = values.includes(null) ? null : values;
+      }
+      if (key === null || !found(key)) return joinedRow(o, noInner);
+    }
+    return null;
+  });
+}
+
 /** Hand-rolled rather than a generator: this loop runs once per outer row of every join. */
 function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Build): Source {
   // The inner table's rows may live in another store than the outer side's (a TEMP table).
@@ -285,6 +325,7 @@ function indexNestedLoop(node: IndexNestedLoopJoinNode, env: ExecEnv, build: Bui
   const residual = predicateOf(node.residual, env);
   const keepOuter = node.type === 'left';
   const noInner = nulls(node.innerWidth);
+  if (node.anti === true) return unmatchedRows(node, coll, env, innerEnv, build, keys, single);
   if (node.index === null && single)
     return primaryKeyProbes(node, coll, env, innerEnv, build, single, innerFilter, residual);
   let outer: Source | null = null;

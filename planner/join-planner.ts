@@ -354,7 +354,39 @@ export function planFrom(
     else joinConds.push(c);
   }
   const node = planJoin(plan, base, L, R, leftPreds, rightPreds, joinConds, ctx);
-  return filtered(node, above, -base);
+  return filtered(antiJoin(node, above, R, ctx), above, -base);
+}
+
+/**
+ * `LEFT JOIN o ON o.k = x WHERE o.k IS NULL` (or `o.<primary key> IS NULL`): a matched row has
+ * that column non-NULL (its key equalled a non-NULL outer value; a primary key is never NULL), so
+ * the WHERE keeps exactly the outer rows without a match. Such an IndexNestedLoopJoin is marked
+ * `anti`: it tests each key's existence and emits only the unmatched rows (the WHERE still runs
+ * above it). Only for a join whose match is the key equality alone.
+ */
+function antiJoin(node: PhysicalPlan, above: readonly Expr[], R: Span, ctx: JoinPlanning): PhysicalPlan {
+  if (node.kind !== 'IndexNestedLoopJoin' || node.type !== 'left' || node.swapped) return node;
+  if (node.innerFilter !== null || node.residual !== null) return node;
+  const view = ctx.collection(node.collection);
+  if (!view) return node;
+  const lookedUp = new Set<number>();
+  if (node.index === null) lookedUp.add(view.compiled.pkColumn);
+  else {
+    const ix = view.indexes.find((x) => x.def.name === node.index);
+    if (!ix) return node;
+    ix.columns.slice(0, node.keys.length).forEach((c) => c.sub.length === 0 && lookedUp.add(c.column));
+  }
+  lookedUp.add(view.compiled.pkColumn);
+  const tests = above.some(
+    (p) =>
+      p.kind === 'isNull' &&
+      !p.negated &&
+      p.arg.kind === 'column' &&
+      p.arg.sub.length === 0 &&
+      within(p.arg, R) &&
+      lookedUp.has(p.arg.column - R.lo),
+  );
+  return tests ? { ...node, anti: true } : node;
 }
 
 /**

@@ -302,6 +302,13 @@ export interface IndexNestedLoopJoinNode {
   readonly innerWidth: number;
   /** The joined row is inner columns first (the outer side is the written right side). */
   readonly swapped: boolean;
+  /**
+   * A LEFT join under `WHERE inner.k IS NULL` for a column no matched row has NULL (the primary
+   * key, a lookup column): only outer rows without a match pass, so the join emits just those,
+   * NULL-extended, testing each key's existence without reading inner rows (planner/join-planner.ts
+   * antiJoin). Never with an innerFilter or residual.
+   */
+  readonly anti?: true;
 }
 
 /** A derived table's rows: the inner query's result rows. */
