@@ -17,6 +17,7 @@ import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast
 import type { SqlNumber } from './sqlite-cast';
 import { collationKey, compareCollated, exprCollation } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
+import type { ExistsProbe } from './exists-probe';
 import { markJson } from './json-subtype';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
@@ -54,7 +55,7 @@ export interface ExecContext {
    * A correlated EXISTS's probe for `plan` (planner/exists-probe.ts), built once per execution:
    * whether the plan has a row under the outer values bound now; null when its shape has none.
    */
-  probeOf?: (plan: LogicalPlan) => (() => boolean) | null;
+  probeOf?: (plan: LogicalPlan) => ExistsProbe | null;
 }
 
 export interface Compiled {

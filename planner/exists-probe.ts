@@ -11,7 +11,7 @@
  * result column that could raise an error, a table of another store) gets no probe.
  */
 import { Bounds } from './bounds';
-import { compilePredicate, evalConstant } from './compile-expr';
+import { compilePredicate, evalConstant, numericAffinity } from './compile-expr';
 import type { Expr } from './expr';
 import type { PhysicalPlan } from './physical';
 import { coveringRow } from './index-range';
@@ -23,8 +23,38 @@ function inert(e: Expr): boolean {
   return e.kind === 'literal' || e.kind === 'column' || e.kind === 'param';
 }
 
+/**
+ * A probe: `run()` answers with the outer values bound as parameters; when the lookup's key is an
+ * outer value itself (`o.item = i.id`), `withKey(v)` answers for that value directly, with no
+ * binding (the caller passes what it would have bound under `outerKey`).
+ */
+export interface ExistsProbe {
+  run(): boolean;
+  readonly outerKey: string | null;
+  withKey(value: unknown): boolean;
+}
+
+/** The key's outer parameter and its conversion (the comparison's affinity), or null. */
+function outerKeyOf(keyExpr: Expr): { key: string; convert: (v: unknown) => unknown } | null {
+  if (keyExpr.kind !== 'param' || keyExpr.outer === undefined || typeof keyExpr.key !== 'string') return null;
+  if (keyExpr.affinity === undefined) return { key: keyExpr.key, convert: (v) => v };
+  return keyExpr.affinity === 'numeric' ? { key: keyExpr.key, convert: numericAffinity } : null;
+}
+
 /** `plan`'s existence probe in `env`, or null when its shape is not one the probe covers. */
-export function existsProbe(plan: PhysicalPlan, env: ExecEnv): (() => boolean) | null {
+export function existsProbe(plan: PhysicalPlan, env: ExecEnv): ExistsProbe | null {
+  const test = keyTest(plan, env);
+  if (test === null) return null;
+  const outer = outerKeyOf(test.keyExpr);
+  return {
+    run: () => test.has(evalConstant(test.keyExpr, env.ctx)),
+    outerKey: outer?.key ?? null,
+    withKey: (v) => test.has(outer === null ? v : outer.convert(v)),
+  };
+}
+
+/** The plan's one-key lookup as a test of a key value, with the key's expression. */
+function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: unknown) => boolean } | null {
   if (env.foreign !== undefined) return null;
   let node = plan;
   if (node.kind === 'Limit') {
@@ -50,8 +80,7 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): (() => boolean) |
     const keyExpr = node.keys[0];
     const coll = collectionOf(env, node.collection);
     const rows = rowsOf(env, coll);
-    return () => {
-      const key = evalConstant(keyExpr, env.ctx);
+    const has = (key: unknown): boolean => {
       if (key === null) return false;
       env.stats.indexEntries++;
       const loc = coll.pk.get(key);
@@ -60,6 +89,7 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): (() => boolean) |
       env.stats.rowsRead++;
       return passes(rows.readRow(loc));
     };
+    return { keyExpr, has };
   }
   if (node.kind === 'IndexLookup') {
     if (node.keys.length !== 1 || node.keysFrom) return null;
@@ -70,8 +100,7 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): (() => boolean) |
     if (tree === null) return null;
     const rows = rowsOf(env, coll);
     const covering = node.covering === true ? coveringRow(coll, node.index) : null;
-    return () => {
-      const key = evalConstant(keyExpr, env.ctx);
+    const has = (key: unknown): boolean => {
       if (key === null && !matchNull) return false;
       if (passes === null) {
         // Whether the key has an entry at all: one descent, no cursor, no row.
@@ -94,6 +123,7 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): (() => boolean) |
       }
       return false;
     };
+    return { keyExpr, has };
   }
   return null;
 }

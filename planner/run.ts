@@ -11,6 +11,7 @@ import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
 import { existsProbe } from './exists-probe';
+import type { ExistsProbe } from './exists-probe';
 import type { ExecEnv, ExecStats, Source } from './execute';
 
 /** Estimated bytes of rows a Sort holds before it spills sorted runs (ConnectOptions.sortBudgetBytes). */
@@ -147,13 +148,13 @@ class Counters implements ExecStats {
 class Context implements ExecContext {
   runPlan: (plan: LogicalPlan) => readonly Row[];
   planOf: (plan: LogicalPlan) => PhysicalPlan;
-  probeOf: (plan: LogicalPlan) => (() => boolean) | null;
+  probeOf: (plan: LogicalPlan) => ExistsProbe | null;
   constructor(
     readonly params: ExecContext['params'],
     readonly session: ExecContext['session'],
     run: (plan: LogicalPlan) => readonly Row[],
     planOf: (plan: LogicalPlan) => PhysicalPlan,
-    probeOf: (plan: LogicalPlan) => (() => boolean) | null,
+    probeOf: (plan: LogicalPlan) => ExistsProbe | null,
   ) {
     this.runPlan = run;
     this.planOf = planOf;
@@ -225,9 +226,9 @@ class Execution extends StoreReaders implements ExecEnv, Source {
     return p;
   }
 
-  private probes: Map<LogicalPlan, (() => boolean) | null> | null = null;
+  private probes: Map<LogicalPlan, ExistsProbe | null> | null = null;
 
-  private probe(sub: LogicalPlan): (() => boolean) | null {
+  private probe(sub: LogicalPlan): ExistsProbe | null {
     this.probes ??= new Map();
     let p = this.probes.get(sub);
     if (p === undefined) this.probes.set(sub, (p = existsProbe(this.subplan(sub), this)));

@@ -19,6 +19,7 @@ import { collationKey } from './sql-text';
 import { toText } from './sqlite-cast';
 import { withOuterValues } from './outer-refs';
 import { TaggedReal, tagReal, untag } from './tagged-real';
+import type { ExistsProbe } from './exists-probe';
 import { GroupIndex, valueKey } from './value-key';
 import { correlatedForm } from './scalar-decorrelate';
 import type { CorrelatedForm, GroupedScalar } from './scalar-decorrelate';
@@ -135,11 +136,14 @@ export function compileSubquery(
   let form: CorrelatedForm = { kind: 'perRow' };
   let memo: Memo | null = null;
   let grouped: GroupedRows | null = null;
-  // A correlated EXISTS of a simple shape probes its lookup instead of running its plan per row.
-  let probe: (() => boolean) | null = null;
+  // A correlated EXISTS of a simple shape probes its lookup instead of running its plan per row;
+  // keyed by its only outer value, it takes that value directly, with nothing bound.
+  let probe: ExistsProbe | null = null;
+  let direct: Evaluator | null = null;
   const fresh = (run: NonNullable<ExecContext['runPlan']>): void => {
     runner = run;
     probe = e.mode === 'exists' ? (ctx.probeOf?.(runs) ?? null) : null;
+    direct = probe !== null && keys.length === 1 && probe.outerKey === keys[0] ? bindings[0] : null;
     form = correlatedForm(e, ctx.planOf);
     memo = form.kind === 'memo' ? new Memo() : null;
     grouped = null;
@@ -160,6 +164,7 @@ export function compileSubquery(
     if (run === undefined) throw new InternalError('subquery run without an executor', 'INTERNAL');
     if (correlated) {
       if (runner !== run) fresh(run);
+      if (direct !== null && probe !== null) return (rows = probe.withKey(direct(row)) ? ONE_ROW : NO_ROWS);
       const bound = bindings.map((f) => f(row));
       inSet = null;
       if (form.kind === 'grouped') {
@@ -193,7 +198,7 @@ export function compileSubquery(
       }
       // A correlated subquery runs again for every outer row, its outer columns bound first.
       const p = probe;
-      rows = withOuterValues(keys, bound, () => (p === null ? run(runs) : p() ? ONE_ROW : NO_ROWS));
+      rows = withOuterValues(keys, bound, () => (p === null ? run(runs) : p.run() ? ONE_ROW : NO_ROWS));
       if (
         m !== null &&
         mk !== null &&

@@ -97,13 +97,23 @@ describe('correlated EXISTS probes', () => {
     const spy = jest.spyOn(probeModule, 'existsProbe');
     let calls = 0;
     let built = 0;
+    // Keyed by its only outer value, the probe takes it directly (withKey), nothing bound.
+    let direct = 0;
     spy.mockImplementation((plan, env) => {
       const p = original(plan, env);
       if (p === null) return null;
       built++;
-      return () => {
-        calls++;
-        return p();
+      return {
+        outerKey: p.outerKey,
+        run: () => {
+          calls++;
+          return p.run();
+        },
+        withKey: (v: unknown) => {
+          calls++;
+          direct++;
+          return p.withKey(v);
+        },
       };
     });
     try {
@@ -113,6 +123,7 @@ describe('correlated EXISTS probes', () => {
       expect(cur.execute(q).fetchAll()).toEqual([want]);
       expect(built).toBe(2);
       expect(calls).toBe(2 * items.length);
+      expect(direct).toBe(2 * items.length);
       // An OFFSET in the subquery: no probe, the plan runs per row.
       built = 0;
       cur.execute(QUERIES[12]).fetchAll();
