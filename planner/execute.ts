@@ -7,13 +7,11 @@
  */
 import { FlippedTies } from './flipped-ties';
 import type { EntryCursor } from './flipped-ties';
-import type { CollectionView, IndexView } from '../storage/collection-state';
-import { widenDefaults, widenRow } from '../storage/collection-state';
+import type { IndexView } from '../storage/collection-state';
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
-import { compareValues } from '../storage/compare';
-import { DataError, InternalError, QueryError } from '../src/errors';
+import { DataError, QueryError } from '../src/errors';
 import { columnsOf } from './expr-columns';
 import { windowSource } from './window-spill';
 import { polled } from './interrupt';
@@ -30,7 +28,6 @@ import { tagReal } from './tagged-real';
 import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
-import { isOuterKey } from './outer-refs';
 import type { SharedCte, SortKey } from './logical';
 import type {
   CompoundPNode,
@@ -56,14 +53,24 @@ import { groupedFold } from './grouped-fold';
 import { columnAggregate } from './column-aggregate';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
-import type { KeyGroup } from '../storage/prefix-memo';
 import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
-import { touchRows } from './touch';
 import { Bounds } from './bounds';
 import { routedEnv } from './foreign-tables';
 import { projectedInput } from './projected-scan';
+import {
+  NO_KEY,
+  collectionOf,
+  declaredDescending,
+  fetchInBatches,
+  groupRows,
+  outerKeyed,
+  rowsOf,
+  sortedDistinctKeys,
+  treeOf,
+  uniqueLookup,
+} from './row-fetch';
 import type { Source } from './source';
 
 export type { Source } from './source';
@@ -117,128 +124,8 @@ export interface ExecEnv {
 
 const EMPTY: Source = source(() => null);
 
-export function collectionOf(env: ExecEnv, name: string): CollectionView {
-  const view = env.view.collections.get(name);
-  if (!view) throw new QueryError(`no such collection: ${name}`, 'QUERY');
-  return view;
-}
-
 function evalConst(expr: Expr, env: ExecEnv): unknown {
   return evalConstant(expr, env.ctx);
-}
-
-export interface CollectionRows {
-  readRow(location: number): unknown[];
-  readRowSequential(at: ScanPosition): unknown[];
-}
-
-/**
- * The row reads of a scan over `coll`: rows written before an ALTER TABLE ADD COLUMN come back
- * at the width of the view's schema, the added columns holding their defaults. Collections that
- * never changed schema read through the environment's functions unchanged.
- */
-export function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
-  const defaults = widenDefaults(coll.meta, coll.compiled);
-  if (defaults === null) return env;
-  return {
-    readRow: (location) => widenRow(env.readRow(location), defaults),
-    readRowSequential: (at) => widenRow(env.readRowSequential(at), defaults),
-  };
-}
-
-/** What an index walk's `nextPk` returns once it has no more entries. */
-const NO_KEY: unique symbol = Symbol('no key');
-
-/** Rows fetched per batch: the first batch stays small for LIMIT-like consumers. */
-const FIRST_BATCH = 8;
-const MAX_BATCH = 256;
-
-/**
- * The rows an index walk points at, fetched a batch at a time: first every primary key of the
- * batch, then every location, then every row. Each lookup is a chain of dependent cache misses;
- * done one row at a time through the operator pipeline those chains run back to back, while a
- * loop of independent lookups lets the CPU overlap them (measured A/B in one process on the
- * bench's `SELECT lower(sku), price * qty … WHERE qty = ?`, ~200 rows a query: 1.6x faster with
- * the batches and the touch loop below, no gain from the batches alone). The view is a snapshot,
- * so reading a little ahead sees the same rows.
- */
-function fetchInBatches(
-  env: ExecEnv,
-  rows: CollectionRows,
-  coll: CollectionView,
-  from: string,
-  nextPk: () => unknown,
-  /** The locations of the primary keys nextPk returns, in its order, when known beforehand. */
-  known?: () => readonly (number | undefined)[],
-): Source {
-  const buf: Row[] = [];
-  let knownLocs: readonly (number | undefined)[] | null = null;
-  let taken = 0;
-  const pks: unknown[] = [];
-  const locs: (number | undefined)[] = [];
-  let at = 0;
-  let size = FIRST_BATCH;
-  /** Rows the consumer still wants at most (Source.want); reading ahead stops there. */
-  let cap = Infinity;
-  let done = false;
-  const fill = (): void => {
-    buf.length = 0;
-    pks.length = 0;
-    at = 0;
-    const take = size < cap ? size : cap;
-    while (pks.length < take) {
-      const pk = nextPk();
-      if (pk === NO_KEY) {
-        done = true;
-        break;
-      }
-      pks.push(pk);
-    }
-    if (size < MAX_BATCH) size *= 2;
-    if (cap !== Infinity) cap = Math.max(1, cap - pks.length);
-    const pk = coll.pk;
-    locs.length = pks.length;
-    if (known !== undefined) {
-      knownLocs ??= known();
-      for (let k = 0; k < pks.length; k++) locs[k] = knownLocs[taken + k];
-    } else for (let k = 0; k < pks.length; k++) locs[k] = pk.get(pks[k]);
-    taken += pks.length;
-    for (let k = 0; k < pks.length; k++) {
-      const loc = locs[k];
-      if (loc === undefined) staleEntry(coll, pks[k], from);
-      buf.push(rows.readRow(loc));
-    }
-    env.stats.rowsRead += pks.length;
-    touchRows(buf);
-  };
-  return source(
-    () => {
-      if (at >= buf.length) {
-        if (done) return null;
-        fill();
-        if (buf.length === 0) return null;
-      }
-      return buf[at++];
-    },
-    (n) => {
-      cap = Math.max(1, n - (buf.length - at));
-    },
-    (n) => {
-      // Rows already read first, then keys alone: their rows are never read.
-      const inBuf = Math.min(n, buf.length - at);
-      at += inBuf;
-      let k = inBuf;
-      while (k < n && !done) {
-        if (nextPk() === NO_KEY) done = true;
-        else {
-          k++;
-          taken++;
-        }
-      }
-      if (cap !== Infinity) cap = Math.max(1, cap - (k - inBuf));
-      return k;
-    },
-  );
 }
 
 /**
@@ -251,76 +138,11 @@ function pullOver(input: Source, n: number): number {
   return k;
 }
 
-/** Whether the one key of a lookup is a column of a correlated subquery's outer row. */
-function outerKeyed(keys: readonly Expr[]): boolean {
-  const k = keys[0];
-  return keys.length === 1 && k.kind === 'param' && typeof k.key === 'string' && isOuterKey(k.key);
-}
-
 /** Advance `cur` over up to `n` entries without reading their rows: how many it advanced. */
 function stepOver(cur: { next(): boolean }, n: number): number {
   let k = 0;
   while (k < n && cur.next()) k++;
   return k;
-}
-
-/** The rows of a memoized key group, in its order, located through its remembered locations. */
-function groupRows(
-  env: ExecEnv,
-  rows: CollectionRows,
-  coll: CollectionView,
-  index: string,
-  group: KeyGroup<unknown>,
-): Source {
-  const pks = group.values;
-  let j = 0;
-  return fetchInBatches(
-    env,
-    rows,
-    coll,
-    index,
-    () => {
-      if (j >= pks.length) return NO_KEY;
-      env.stats.indexEntries++;
-      return pks[j++];
-    },
-    () => coll.pk.getEach(group),
-  );
-}
-
-/**
- * `col = ?` on a single-column UNIQUE index: at most one entry holds a non-NULL key, so one
- * descent of the index tree answers it (or the tree's lookup memo, for a key seen before:
- * BTree.firstValue), where a cursor would descend, step, and step again to find the next key
- * different, and the batch machinery would buffer one row.
- */
-function uniqueLookup(
-  env: ExecEnv,
-  rows: CollectionRows,
-  coll: CollectionView,
-  from: string,
-  tree: BTreeSnapshot<unknown, unknown>,
-  key: unknown,
-): Source {
-  let pending = key !== null;
-  return source(() => {
-    if (!pending) return null;
-    pending = false;
-    const pk = tree.firstValue(key);
-    if (pk === undefined) return null;
-    env.stats.indexEntries++;
-    const loc = coll.pk.get(pk);
-    if (loc === undefined) staleEntry(coll, pk, from);
-    env.stats.rowsRead++;
-    return rows.readRow(loc);
-  });
-}
-
-export function staleEntry(coll: CollectionView, pk: unknown, from: string): never {
-  throw new InternalError(
-    `stale index ${from}: entry points at missing row ${String(pk)} of ${coll.meta.schema.name}`,
-    'STALE_INDEX',
-  );
 }
 
 /** A lookup's key values: its constant keys, or the first column of its key subquery's rows. */
@@ -356,24 +178,6 @@ function perValueScans(node: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>, 
       cur = build({ ...plain, prefix: [{ expr: E.literal(value), matchNull: false }, ...rest] }, env);
     }
   });
-}
-
-function sortedDistinctKeys(values: unknown[]): unknown[] {
-  const sorted = values.slice().sort(compareValues);
-  return sorted.filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0);
-}
-
-function declaredDescending(coll: CollectionView, index: string | null): boolean {
-  return index !== null && coll.indexes.find((i) => i.def.name === index)?.def.descending === true;
-}
-
-export function treeOf(coll: CollectionView, index: string | null): BTreeSnapshot<unknown, unknown> | null {
-  if (index === null) return null;
-  // A lookup may read a collated unique index (CollectionView.collatedIndexes), which `indexes` leaves out.
-  const ix =
-    coll.indexes.find((i) => i.def.name === index) ?? coll.collatedIndexes.find((i) => i.def.name === index);
-  if (!ix) throw new QueryError(`no such index: ${index}`, 'QUERY');
-  return ix.tree;
 }
 
 /**

@@ -15,7 +15,7 @@ import { compilePredicate, evalConstant, numericAffinity } from './compile-expr'
 import type { Expr } from './expr';
 import type { PhysicalPlan } from './physical';
 import { coveringRow } from './index-range';
-import { collectionOf, rowsOf, staleEntry, treeOf } from './execute';
+import { collectionOf, rowsOf, staleEntry, treeOf } from './row-fetch';
 import type { ExecEnv } from './execute';
 
 /** Result columns that cannot raise: the probe never computes them, as SQLite does not. */
