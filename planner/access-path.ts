@@ -30,6 +30,7 @@ import { indexPaths } from '../storage/schema/normalize';
 import { likePrefix } from './sql-values';
 import { affinity, otherClass } from './compile-expr';
 import { typeOf } from './expr-type';
+import { textKeyConverts } from './join-terms';
 import { indexEntryWidth } from './sqlite-widths';
 import { rowBound } from './row-bound';
 
@@ -92,12 +93,9 @@ function columnComparison(e: Expr): { col: ColumnExpr; op: string; value: Expr }
  * still looks its rows up instead of scanning the table for each outer row. The key to look up,
  * or null for any other pair.
  */
-// INTEGER and REAL only: BOOLEAN and TIMESTAMP values compare with text in ModelVault's own ways.
-const NUMERIC_TYPES: ReadonlySet<string> = new Set(['integer', 'real']);
-
 function numericLookup(col: Expr, value: Expr): Expr | null {
   if (col.kind !== 'column' || value.kind !== 'param' || value.outer === undefined) return null;
-  if (value.outer.type !== 'text' || !NUMERIC_TYPES.has(col.type)) return null;
+  if (value.outer.type !== 'text' || !textKeyConverts(col.type)) return null;
   return { ...value, affinity: 'numeric' };
 }
 

@@ -26,8 +26,7 @@ import { remapColumns, shiftColumns } from './expr-shift';
 import { boundWindowPartitions } from './window-topk';
 import { chooseJoinOrder } from './join-order';
 import type { OrderLeaf } from './join-order';
-import { equiSides, reads, typeClass, within } from './join-terms';
-import { rowColumnsOf } from './expr-columns';
+import { equiSides, reads, textKeyConverts, typeClass, within } from './join-terms';
 import { sameIndexExpr, sqlIndexProbes } from './sql-index-path';
 import { exprText } from './explain';
 import { planReadingAhead, readsAhead } from './lateral-order';
@@ -250,12 +249,9 @@ function textToNumericSides(e: Expr, outer: Span, inner: Span): { a: Expr; b: Ex
     [e.left, e.right],
     [e.right, e.left],
   ]) {
-    // INTEGER and REAL only: BOOLEAN and TIMESTAMP values compare with text in ModelVault's own ways.
-    if (col.kind !== 'column' || !within(col, inner) || (col.type !== 'integer' && col.type !== 'real'))
-      continue;
+    if (col.kind !== 'column' || !within(col, inner) || !textKeyConverts(col.type)) continue;
     if (other.kind === 'collate' || typeOf(other) !== 'text') continue;
-    const cols = rowColumnsOf([other]);
-    if (cols.size === 0 || ![...cols].every((c) => c >= outer.lo && c < outer.hi)) continue;
+    if (!reads(other) || !within(other, outer)) continue;
     return { a: other, b: col };
   }
   return null;

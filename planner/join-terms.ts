@@ -60,3 +60,12 @@ export function equiSides(e: Expr, a: Span, b: Span): { a: Expr; b: Expr } | nul
     (c) => c >= b.lo && c < b.hi,
   );
 }
+
+/**
+ * Whether a TEXT value compared with a column of type `t` may be looked up (or hashed) in the
+ * column's values after NUMERIC affinity, as SQLite's comparison converts it: INTEGER and REAL
+ * columns only (BOOLEAN and TIMESTAMP values compare with text in ModelVault's own ways).
+ */
+export function textKeyConverts(t: ValueType): boolean {
+  return t === 'integer' || t === 'real';
+}

@@ -7,7 +7,6 @@ import { TaggedReal } from './tagged-real';
  */
 export function valueKey(v: unknown): string {
   if (v === null || v === undefined) return 'z';
-  if (v instanceof TaggedReal) return valueKey(v.value);
   switch (typeof v) {
     case 'number':
       return Number.isInteger(v) && !Number.isSafeInteger(v)
@@ -20,6 +19,8 @@ export function valueKey(v: unknown): string {
     case 'string':
       return `s${v}`;
     default:
+      // A whole-number REAL of an 'any' column (planner/tagged-real.ts) keys as its number.
+      if (v instanceof TaggedReal) return valueKey(v.value);
       if (v instanceof Uint8Array)
         return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
       return `o${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))}`;

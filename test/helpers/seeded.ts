@@ -6,3 +6,15 @@ export function seeded(seed: number): (m: number) => number {
     return x % m;
   };
 }
+
+/**
+ * A seeded choice source whose LCG step is exact (Math.imul: 32-bit wrap-around), so its period
+ * is 2^32; next(n) is in [0, n).
+ */
+export function lcg(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+}

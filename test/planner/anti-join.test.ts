@@ -6,6 +6,8 @@
  */
 import Sqlite from 'better-sqlite3';
 import { connect } from '../../src/index';
+import { lcg } from '../helpers/seeded';
+import { explain } from '../helpers/explain';
 
 const DDL = [
   'CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT, qty INTEGER, day INTEGER)',
@@ -13,14 +15,6 @@ const DDL = [
   'CREATE INDEX orders_item ON orders (item)',
   'CREATE INDEX orders_day_item ON orders (day, item)',
 ];
-
-function lcg(seed: number): (n: number) => number {
-  let x = seed >>> 0;
-  return (n) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x % n;
-  };
-}
 
 /** [query, whether its join is marked unmatched-only] */
 const CASES: [string, boolean][] = [
@@ -90,11 +84,7 @@ describe('LEFT JOIN … IS NULL as an anti-join', () => {
         .raw()
         .all(...params(q)),
     );
-    const plan = cur
-      .execute(`EXPLAIN QUERY PLAN ${q}`, params(q))
-      .fetchAll()
-      .map((r) => (r as unknown[])[0])
-      .join('\n');
+    const plan = explain(conn, q, params(q));
     expect(plan.includes('unmatched only')).toBe(marked);
   });
 

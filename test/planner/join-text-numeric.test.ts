@@ -7,6 +7,7 @@
  */
 import Sqlite from 'better-sqlite3';
 import { connect } from '../../src/index';
+import { explain } from '../helpers/explain';
 
 const DDL = [
   'CREATE TABLE i2 (id INTEGER PRIMARY KEY, sku TEXT, k INTEGER)',
@@ -74,12 +75,7 @@ describe('joins keyed by TEXT in a numeric column', () => {
     sqlite.close();
     conn.close();
   });
-  const planOf = (q: string): string =>
-    cur
-      .execute(`EXPLAIN QUERY PLAN ${q}`)
-      .fetchAll()
-      .map((r) => (r as unknown[])[0])
-      .join('\n');
+  const planOf = (q: string): string => explain(conn, q);
 
   test.each(QUERIES)('%s', (q) => {
     expect(cur.execute(q).fetchAll()).toEqual(sqlite.prepare(q).raw().all());

@@ -7,6 +7,7 @@
  */
 import Sqlite from 'better-sqlite3';
 import { connect } from '../../src/index';
+import { lcg } from '../helpers/seeded';
 import type { Connection } from '../../src/index';
 
 const DDL = [
@@ -174,15 +175,6 @@ describe('spilled operators keep the tags', () => {
     expect(b).toBe(a);
   });
 });
-
-/** A seeded source of choices (Math.imul keeps the LCG exact). */
-function lcg(seed: number): (n: number) => number {
-  let x = seed >>> 0;
-  return (n) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x % n;
-  };
-}
 
 describe('generated queries over columns typed per row', () => {
   const { sqlite, conn } = pair();
