@@ -4,6 +4,7 @@
  * statement's foreign (TEMP) tables beside it, and read in full before the write changes any row.
  */
 import type { Engine } from '../storage/engine';
+import { rowOfState } from '../storage/collection-state';
 import type { CollectionState } from '../storage/collection-state';
 import { QueryError } from '../src/errors';
 import type { ReadView } from '../storage/row-reader';
@@ -143,6 +144,30 @@ function pointKeys(engine: Engine, state: CollectionState, point: PointLookup, c
   }
   const location = state.pk.get(key);
   return location === undefined ? [] : [engine.readRow(location)[state.compiled.pkColumn]];
+}
+
+/**
+ * The row a point write finds (see pointLookup) with its primary key, read once; null when there
+ * is none, undefined when the write's plan is not a cached point lookup (then matchingKeys).
+ */
+export function pointTarget(
+  engine: Engine,
+  write: UpdatePlan | DeletePlan,
+  ctx: ExecContext,
+): { key: unknown; row: unknown[] } | null | undefined {
+  const point = cachedAccess(engine, write, ctx)?.point ?? null;
+  if (point === null) return undefined;
+  const state = collectionOrThrow(engine, write.collection);
+  if (point.index !== null) {
+    const keys = pointKeys(engine, state, point, ctx);
+    const row = keys.length === 0 ? undefined : engine.getRow(state, keys[0]);
+    return row === undefined ? null : { key: keys[0], row };
+  }
+  const key = evalConstant(point.key, ctx);
+  const location = key === null ? undefined : state.pk.get(key);
+  if (location === undefined) return null;
+  const row = rowOfState(state, engine.readRow(location));
+  return { key: row[state.compiled.pkColumn], row };
 }
 
 export function matchingKeys(engine: Engine, write: UpdatePlan | DeletePlan, ctx: ExecContext): unknown[] {

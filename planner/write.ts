@@ -55,7 +55,7 @@ import {
   validationPolicy,
 } from './write-conflict';
 import { violation } from './foreign-keys';
-import { joinedTargets, matchingKeys, queryView, readsForeign, runOptions } from './write-access';
+import { joinedTargets, matchingKeys, pointTarget, queryView, readsForeign, runOptions } from './write-access';
 import type { ForeignReads } from './write-access';
 
 export interface WriteResult {
@@ -274,6 +274,8 @@ type Upsert = (engine: Engine, state: CollectionState, row: unknown[]) => unknow
 interface UpsertClause {
   readonly u: UpsertAction;
   readonly sets: { column: number; eval: Evaluator }[] | null;
+  /** The columns `sets` write, in order. */
+  readonly columns: readonly number[];
   readonly where: Evaluator | null;
 }
 
@@ -289,6 +291,7 @@ function upsertClauses(stmt: InsertPlan, ctx: ExecContext): UpsertClause[] {
     stmt.upserts.map((u) => ({
       u,
       sets: u.sets?.map((s) => ({ column: s.column, eval: compileExpr(s.expr, shared).eval })) ?? null,
+      columns: u.sets?.map((s) => s.column) ?? [],
       where: u.where ? compilePredicate(u.where, shared) : null,
     })),
   );
@@ -326,16 +329,10 @@ function compiledUpserts(stmt: InsertPlan, ctx: ExecContext, fk: ForeignKeyGuard
       state,
       clash.pk,
       old,
-      clause.sets,
+      clause.columns,
       clause.sets.map((s) => s.eval(both)),
     ) as unknown[];
-    if (fk !== null)
-      fk.updated(
-        state,
-        old,
-        stored,
-        clause.sets.map((s) => s.column),
-      );
+    if (fk !== null) fk.updated(state, old, stored, clause.columns);
     return stored;
   };
 }
@@ -521,7 +518,7 @@ function marked(policy: RewritePolicy, err: unknown, rule: ConflictAction): unkn
 }
 
 /**
- * Replace the row with primary key `key` (currently `old`) by `old` with `sets[i].column` set to
+ * Replace the row with primary key `key` (currently `old`) by `old` with column `columns[i]` set to
  * `values[i]`. A failing constraint is resolved by `policy` (SQLite's UPDATE OR …): null when
  * IGNORE skips the row; REPLACE deletes the rows a changed key clashes with; else an error, which
  * `governed` marks unless the policy is the DO UPDATE's.
@@ -531,35 +528,47 @@ function rewriteRow(
   state: CollectionState,
   key: unknown,
   old: readonly unknown[],
-  sets: readonly { readonly column: number }[],
+  columns: readonly number[],
   values: readonly unknown[],
   policy: RewritePolicy = ABORT,
 ): unknown[] | null {
   const fields = state.meta.schema.fields;
-  const obj = state.compiled.toObject(old as unknown[], true);
   const conflict = policy.conflict;
-  sets.forEach((s, i) => {
+  // Each set column's field value; undefined: the field's literal default.
+  const fieldValues = new Array<unknown>(columns.length);
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
     let v = values[i];
     if (v === null && policy.nullDefaults.size > 0) {
-      const d = policy.nullDefaults.get(s.column);
+      const d = policy.nullDefaults.get(column);
       // A literal default is the schema's own value; an expression's is an SQL value.
       if (d === null) {
-        setPath(obj, fields[s.column].path, fields[s.column].default);
-        return;
+        fieldValues[i] = undefined;
+        continue;
       }
       if (d !== undefined) v = d(NO_ROW);
     }
-    setPath(obj, fields[s.column].path, sqlToField(fields[s.column], v, state.name));
-  });
-  let stored: unknown[];
-  try {
-    stored = state.compiled.toRow(obj);
-  } catch (err) {
-    const mapped = sqlError(err, state, obj);
-    if (!(mapped instanceof IntegrityError)) throw mapped;
-    const rule = validationPolicy(state, mapped, conflict, policy.constraints);
-    if (rule === 'ignore') return null;
-    throw marked(policy, mapped, rule);
+    fieldValues[i] = sqlToField(fields[column], v, state.name);
+  }
+  // The unchanged columns stay as stored; only a refused row takes the object round trip below,
+  // whose error names the field (and the row as SQLite's message quotes it).
+  const patch = state.compiled.patchRow;
+  let stored = patch === null ? null : patch(old, columns, fieldValues);
+  if (stored === null) {
+    const obj = state.compiled.toObject(old as unknown[], true);
+    for (let i = 0; i < columns.length; i++) {
+      const f = fields[columns[i]];
+      setPath(obj, f.path, fieldValues[i] === undefined ? f.default : fieldValues[i]);
+    }
+    try {
+      stored = state.compiled.toRow(obj);
+    } catch (err) {
+      const mapped = sqlError(err, state, obj);
+      if (!(mapped instanceof IntegrityError)) throw mapped;
+      const rule = validationPolicy(state, mapped, conflict, policy.constraints);
+      if (rule === 'ignore') return null;
+      throw marked(policy, mapped, rule);
+    }
   }
   const newKey = stored[state.compiled.pkColumn];
   // By value: a BLOB key is a fresh Buffer on every row, and 1 equals 1n.
@@ -610,11 +619,18 @@ function update(
   // Rows change one at a time and each is checked against the table as it is by then, so the
   // order decides whether a key shifted onto another row's (UNIQUE) clashes: primary-key order,
   // the order of SQLite's usual full-table UPDATE, whatever index found the rows.
-  const targets = stmt.from
-    ? joinedTargets(engine, stmt, ctx)
-    : matchingKeys(engine, stmt, ctx)
-        .sort(compareValues)
-        .map((key) => ({ key, values: null }));
+  // A point UPDATE (`WHERE id = ?`) reads its row once, with its key.
+  const point = stmt.from ? undefined : pointTarget(engine, stmt, ctx);
+  const targets: { key: unknown; values: unknown[] | null; row?: unknown[] }[] =
+    point !== undefined
+      ? point === null
+        ? []
+        : [{ key: point.key, values: null, row: point.row }]
+      : stmt.from
+        ? joinedTargets(engine, stmt, ctx)
+        : matchingKeys(engine, stmt, ctx)
+            .sort(compareValues)
+            .map((key) => ({ key, values: null }));
   const sets = stmt.sets.map((s) => ({ column: s.column, eval: compileExpr(s.expr, ctx).eval }));
   const project = returningOf(stmt.returning, ctx);
   const returned: unknown[][] = [];
@@ -626,12 +642,12 @@ function update(
     nullDefaults: nullDefaultsFor(target, stmt.conflict, constraints, stmt.nullDefaults, ctx),
     replaceClashes: fk !== null ? (st, row, own) => fk.replaceClashes(st, row, own) : null,
   };
-  for (const { key, values } of targets) {
+  for (const { key, values, row } of targets) {
     const state = collectionOrThrow(engine, stmt.collection);
     // A row an earlier row's REPLACE deleted is gone, as in SQLite.
-    const old = engine.getRow(state, key);
+    const old = row ?? engine.getRow(state, key);
     if (!old) continue;
-    const stored = rewriteRow(engine, state, key, old, sets, values ?? sets.map((s) => s.eval(old)), policy);
+    const stored = rewriteRow(engine, state, key, old, setColumns, values ?? sets.map((s) => s.eval(old)), policy);
     if (stored === null) continue;
     if (fk !== null) fk.updated(state, old, stored, setColumns);
     progress.rowCount++;

@@ -36,7 +36,7 @@ export abstract class EngineRows extends EngineCore {
     current?: readonly unknown[],
   ): PutResult {
     const txn = this.requireTxn();
-    flattenKeys(row, state.compiled.pkColumn, state.indexes);
+    flattenKeys(row, state.compiled.pkColumn, state.indexes, current);
     const pk = state.pkOf(row);
     // abort/ignore must know about an existing key before anything else; the replacing modes learn
     // it from pk.set() below, which saves a second descent on the bulk-insert path.

@@ -20,14 +20,18 @@ export function flatString(s: string): string {
   return n === s ? n : s;
 }
 
-function flattenAt(row: unknown[], column: number): void {
+function flattenAt(row: unknown[], column: number, current: readonly unknown[] | undefined): void {
   const v = row[column];
+  // The very string the stored row holds was made flat when it was stored (compared by reference
+  // first: an UPDATE's row shares its unchanged strings, which need not even be read).
+  if (current !== undefined && current[column] === v) return;
   if (typeof v === 'string' && v.length >= CONS_MIN_LENGTH) row[column] = flatString(v);
 }
 
 /**
  * Make the strings of a row about to be stored flat where they are keys: its primary key and its
- * top-level indexed columns (in place; the row then holds only the flat copy).
+ * top-level indexed columns (in place; the row then holds only the flat copy). `current`: the
+ * stored row it replaces, whose strings an UPDATE's row shares where their columns did not change.
  */
 export function flattenKeys(
   row: unknown[],
@@ -35,11 +39,12 @@ export function flattenKeys(
   indexes: readonly {
     readonly columns: readonly { readonly column: number; readonly sub: readonly number[] }[];
   }[],
+  current?: readonly unknown[],
 ): void {
-  flattenAt(row, pkColumn);
+  flattenAt(row, pkColumn, current);
   for (let i = 0; i < indexes.length; i++) {
     const columns = indexes[i].columns;
     for (let j = 0; j < columns.length; j++)
-      if (columns[j].sub.length === 0) flattenAt(row, columns[j].column);
+      if (columns[j].sub.length === 0) flattenAt(row, columns[j].column, current);
   }
 }
