@@ -92,6 +92,9 @@ export class NumberMemo {
     return this.count + this.denseCount;
   }
 
+  /** @internal Chunks allocated so far (tests count them). */
+  chunksMade = 0;
+
   /** @internal Bytes of slot arrays held: what the budgets bound (tests check them). */
   get bytes(): number {
     return this.held.length * CHUNK_SLOTS * 8 + this.slots.length * 8;
@@ -141,7 +144,15 @@ export class NumberMemo {
   set(key: number, value: number): void {
     if (this.denseOn && denseKey(key)) {
       const c = key >>> CHUNK_BITS;
-      const chunk = this.chunks[c] ?? this.makeChunk(c);
+      let chunk: Float64Array | null | undefined = this.chunks[c];
+      if (chunk === undefined) {
+        // With the budget held, one key does not make a chunk: random reads of a table past the
+        // budget's 2M keys would otherwise drop and allocate a 32 KiB chunk for nearly every
+        // read. Its chunk comes with a fill (setRun), once its range has missed often enough.
+        // (Unless the keys prove too sparse for chunks: makeChunk then switches the part off.)
+        if (this.held.length >= MAX_CHUNKS && !this.sparse()) return;
+        chunk = this.makeChunk(c);
+      }
       if (chunk !== null) {
         const i = key & CHUNK_MASK;
         if (chunk[i] !== chunk[i]) this.denseCount++;
@@ -284,6 +295,7 @@ export class NumberMemo {
     if (c > this.highChunk) this.highChunk = c;
     const chunk = new Float64Array(CHUNK_SLOTS).fill(NaN);
     chunks[c] = chunk;
+    this.chunksMade++;
     return chunk;
   }
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { NumberMemo } from '../../storage/number-memo';
 import { BTree } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
+import { lcg } from '../helpers/seeded';
 
 type Op = { kind: 'set'; k: number; v: number } | { kind: 'delete'; k: number } | { kind: 'get'; k: number };
 
@@ -106,7 +107,7 @@ describe('NumberMemo', () => {
     expect(forgot).toBeGreaterThan(0);
   });
 
-  test('dense keys cost 8 bytes each and the chunks stay within 16 MiB, the newest kept', () => {
+  test('dense keys cost 8 bytes each and the chunks stay within 16 MiB; fills take the oldest chunks\' places', () => {
     const memo = new NumberMemo();
     for (let k = 1; k <= 1_000_000; k++) memo.set(k, k * 3);
     expect(memo.size).toBe(1_000_000);
@@ -115,9 +116,17 @@ describe('NumberMemo', () => {
     for (let k = 1; k <= 1_000_000; k += 9973) expect(memo.get(k)).toBe(k * 3);
     for (let k = 1_000_001; k <= 3_000_000; k++) memo.set(k, k);
     expect(memo.bytes).toBeLessThanOrEqual(16 * 1024 * 1024 + 1024 * 16);
-    // The oldest chunks went first; every key still held is right.
-    expect(memo.get(3_000_000)).toBe(3_000_000);
+    // With the budget held (512 chunks: keys below 2^21), a key alone makes no chunk ...
+    expect(memo.chunksMade).toBe(512);
+    expect(memo.get(2_097_151)).toBe(2_097_151);
+    expect(memo.get(2_097_152)).toBeUndefined();
+    expect(memo.get(3_000_000)).toBeUndefined();
+    expect(memo.get(1)).toBe(3);
+    // ... a fill of its range does, in place of the oldest chunk.
+    memo.setRun([2_999_999, 3_000_000], [7, 8], 0, 2);
+    expect(memo.get(3_000_000)).toBe(8);
     expect(memo.get(1)).toBeUndefined();
+    expect(memo.chunksMade).toBe(513);
     expect(memo.size).toBeLessThanOrEqual(512 * 4096);
     for (let k = 1; k <= 3_000_000; k += 7919) {
       const got = memo.get(k);
@@ -137,15 +146,42 @@ describe('NumberMemo', () => {
     }
     // Every key seen is still there (245 chunks < the 512 budget) and nothing went to the hash part.
     let held = 0;
+    // Counted, not asserted a million times (an expect per key took ~30 s).
+    let wrong = 0;
     for (let k = 1; k <= 1_000_000; k++) {
       const got = memo.get(k);
       if (got !== undefined) {
-        expect(got).toBe(k * 2);
+        if (got !== k * 2) wrong++;
         held++;
       }
     }
+    expect(wrong).toBe(0);
     expect(held).toBeGreaterThan(940_000);
     expect(memo.bytes).toBeLessThanOrEqual(245 * 32 * 1024 + 1024 * 16);
+  });
+
+  test('random reads past the chunk budget allocate no chunk per read (a 10M-key table)', () => {
+    const memo = new NumberMemo(() => 10_000_000);
+    const next = lcg(7);
+    for (let i = 0; i < 3_000_000; i++) {
+      const k = 1 + next(10_000_000);
+      memo.set(k, k + 0.5);
+    }
+    // The first 512 chunks touched, then none: before, each read whose chunk was not held
+    // dropped the oldest and made a new one (~2.4M chunks of 32 KiB here).
+    expect(memo.chunksMade).toBe(512);
+    expect(memo.bytes).toBeLessThanOrEqual(16 * 1024 * 1024 + 1024 * 16);
+    let held = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const k = 1 + next(10_000_000);
+      const got = memo.get(k);
+      if (got !== undefined) {
+        expect(got).toBe(k + 0.5);
+        held++;
+      }
+    }
+    // 512 of the ~2,442 chunks' ranges are held, and in them the ~26 % of keys seen: ~5,500.
+    expect(held).toBeGreaterThan(4_500);
   });
 
   test('wantsFill: once per dense chunk, at its 8th miss; again only after the chunk was dropped', () => {
