@@ -51,6 +51,8 @@ import { numberTests } from './number-tests';
 import { aggregateRows } from './aggregate-exec';
 import { groupedFold } from './grouped-fold';
 import { columnAggregate } from './column-aggregate';
+import { keyFoldAggregate, wholeTableWalk } from './key-fold';
+import { countsWholeTable, tableCount } from './table-count';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
 import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
@@ -479,9 +481,11 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
+    const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
+    const keyed = keyFolded(node, env, rowsOf);
+    if (keyed) return keyed;
     const folded = node.bareUnread ? foldedAggregate(node, env) : null;
     if (folded) return folded;
-    const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
     const grouped = node.keysOnly ? groupedAggregate(node, env, rowsOf) : null;
     if (grouped) return grouped;
     let groups: Source | null = null;
@@ -723,6 +727,22 @@ function foldedAggregate(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env
   return columnAggregate(node, env, pkWalk(input, env), null);
 }
 
+/**
+ * keyFoldAggregate over the Aggregate's table, the column vectors (or else `rowsOf`) when the
+ * fold gives up; null when the node has no key fold.
+ */
+function keyFolded(
+  node: Extract<PhysicalPlan, { kind: 'Aggregate' }>,
+  env: ExecEnv,
+  rowsOf: () => Source,
+): Source | null {
+  const filter = node.input;
+  const table = filter.kind === 'Filter' ? wholeTableWalk(filter.input) : null;
+  if (node.keyFold === undefined || table === null) return null;
+  const coll = collectionOf(env, table);
+  return keyFoldAggregate(node, env, coll, () => foldedAggregate(node, env) ?? rowsOf());
+}
+
 /** groupedFold over the Aggregate's primary-key walk, filtered or not; null when it does not apply. */
 function groupedAggregate(
   node: Extract<PhysicalPlan, { kind: 'Aggregate' }>,
@@ -740,30 +760,6 @@ function countsRowsOnly(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boo
   if (node.groupBy.length !== 0 || node.aggregates.length !== 1) return false;
   const a = node.aggregates[0];
   return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
-}
-
-/** `count(*)` of a whole table and nothing else: the primary-key tree knows its size. */
-function countsWholeTable(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
-  if (node.groupBy.length !== 0 || node.aggregates.length !== 1 || node.input.kind !== 'CollectionScan')
-    return false;
-  const a = node.aggregates[0];
-  return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
-}
-
-/**
- * aggregateRows' one row for countsWholeTable without reading every row (SQLite answers it from
- * its tree too). Bare columns read the first row in scan order, as aggregateRows gives them.
- */
-function tableCount(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>, env: ExecEnv): Row[] {
-  const input = node.input as Extract<PhysicalPlan, { kind: 'CollectionScan' }>;
-  const coll = collectionOf(env, input.collection);
-  const cur = coll.pk.cursor();
-  const first = cur.next() ? rowsOf(env, coll).readRowSequential(cur) : null;
-  if (first) env.stats.rowsRead++;
-  const row = new Array<unknown>(node.inputWidth + 1);
-  for (let i = 0; i < node.inputWidth; i++) row[i] = first?.[i] ?? null;
-  row[node.inputWidth] = coll.pk.size;
-  return [row];
 }
 
 /**

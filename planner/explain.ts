@@ -154,7 +154,7 @@ const describe: Describers = {
   IndexUnion: (n) => `IndexUnion ${n.collection} (${n.inputs.length} branches)`,
   Filter: (n) => `Filter ${exprText(n.predicate)}`,
   Aggregate: (n) =>
-    `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]`,
+    `Aggregate${n.groupBy.length ? ` group by ${n.groupBy.map(exprText).join(', ')}` : ''} [${n.aggregates.map(exprText).join(', ')}]${n.keyFold ? ` per distinct key of ${n.keyFold.index}` : ''}`,
   Window: (n) =>
     `Window [${n.calls.map((c) => c.text).join(', ')}]${n.keepPerPartition ? ` keeping row_number ${n.keepStrict ? '<' : '<='} ${exprText(n.keepPerPartition)} per partition` : ''}`,
   Sort: (n) => `Sort ${keysText(n.keys)}${n.presorted ? ` presorted=${n.presorted}` : ''}`,

@@ -22,6 +22,7 @@ import { orderedJoin } from './ordered-join';
 import { sqliteFullScan } from './covering-scan';
 import { vectorShaped } from './vector-expr';
 import { foldedColumn } from './column-aggregate';
+import { keyFoldIndex, wholeTableWalk } from './key-fold';
 import { sqlIndexAccess } from './sql-index-path';
 import type { AccessChoice, HintedView } from './access-path';
 import { rowColumnsOf } from './expr-columns';
@@ -190,6 +191,24 @@ function orderFreeFold(l: Layers, residual: readonly Expr[]): boolean {
     return (a.fn === 'sum' || a.fn === 'avg') && typeOf(a.arg as Expr) === 'integer';
   });
   return orderFree && residual.every((p) => conjuncts(p).every(vectorShaped));
+}
+
+/**
+ * A filtered whole-table aggregate over a walk of every row (the table's, or an index's), folded
+ * instead from the keys of an index led by the one column its WHERE reads (planner/key-fold.ts),
+ * when one exists and no index hint names the table's access.
+ */
+function keyFold(
+  l: Layers,
+  input: PhysicalPlan,
+  catalog: Catalog,
+): { index: string; column: number } | undefined {
+  const agg = l.aggregate;
+  if (!agg || agg.groupBy.length !== 0 || l.hint !== undefined || !bareUnread(l)) return undefined;
+  const table = input.kind === 'Filter' ? wholeTableWalk(input.input) : null;
+  if (input.kind !== 'Filter' || table === null) return undefined;
+  const view = catalog.collection(table);
+  return view ? keyFoldIndex(agg.aggregates, input.predicate, view) : undefined;
 }
 
 const NO_COLUMNS: ReadonlySet<number> = new Set();
@@ -496,6 +515,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   }
   for (const t of semiTerms) node = t.build(node, (sub) => planQuery(sub, catalog));
   if (l.aggregate) {
+    const fold = keyFold(l, node, catalog);
     node = {
       kind: 'Aggregate',
       input: node,
@@ -504,6 +524,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       inputWidth: l.aggregate.inputWidth,
       ...(bareUnread(l) ? { bareUnread: true as const } : {}),
       ...(keysOnly(l) ? { keysOnly: true as const } : {}),
+      ...(fold ? { keyFold: fold } : {}),
     };
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }

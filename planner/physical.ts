@@ -163,6 +163,13 @@ export interface AggregatePNode {
    * column vectors (planner/grouped-fold.ts).
    */
   readonly keysOnly?: true;
+  /**
+   * A whole-table aggregate of one INTEGER column (or COUNT(*)) whose WHERE reads only that
+   * column: folded from the keys of `index`, an index led by that column, the WHERE decided once
+   * per distinct key (planner/key-fold.ts). The input below stays the plan run when the index
+   * holds too many distinct keys for that to pay.
+   */
+  readonly keyFold?: { readonly index: string; readonly column: number };
 }
 
 /** Window function calls (planner/window-exec.ts): reads all input rows, sorts per window. */

@@ -17,11 +17,21 @@ import { scalarFunction } from './functions';
  * execution (literals, parameters, deterministic functions); null for anything else.
  */
 export function textColumnOf(e: Expr): number | null {
+  return onlyColumnOf(e, 'text');
+}
+
+/**
+ * The column of type `type` `e` reads when it reads that one top-level column and is otherwise
+ * constant per execution (literals, parameters, deterministic functions): `e` is then a function
+ * of that column's value, which may be decided once per distinct value (here for TEXT codes,
+ * planner/key-fold.ts for an index's keys). Null for anything else.
+ */
+export function onlyColumnOf(e: Expr, type: 'text' | 'integer'): number | null {
   let column: number | null = null;
   const walk = (x: Expr): boolean => {
     switch (x.kind) {
       case 'column':
-        if (x.type !== 'text' || x.sub.length !== 0 || x.jsonTypeAt !== undefined) return false;
+        if (x.type !== type || x.sub.length !== 0 || x.jsonTypeAt !== undefined) return false;
         if (column !== null && column !== x.column) return false;
         column = x.column;
         return true;
