@@ -7,7 +7,8 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { connect } from '../../src/index';
-import { denseWindow } from '../../storage/column-pages';
+import * as fs from 'fs';
+import { RowColumnWriter, denseWindow } from '../../storage/column-pages';
 import { FileStore } from '../../storage/file-store';
 import { RowReader } from '../../storage/row-reader';
 import { lcg } from '../helpers/seeded';
@@ -135,37 +136,68 @@ describe('column pages after random updates', () => {
     update(conn, sqlite, 300, 12);
     conn.database.checkpoint();
     conn.close();
-    const decode = jest.spyOn(RowReader.prototype, 'decodeRecord');
-    const partial = jest.spyOn(RowReader.prototype, 'scanRowWhere');
-    const reader = connect(file, { readOnly: true, cacheBytes: 0 });
+    coldAggregates(file, sqlite, 1);
+    sqlite.close();
+  });
+
+  test('a light checkpoint builds no column page; the next full one gives every page its own', () => {
+    const { file, sqlite } = build();
+    const conn = connect(file, { ...QUIET, checkpointEveryBytes: 1 << 30, lightCheckpointBytes: 4096 });
+    const writes = jest.spyOn(RowColumnWriter.prototype, 'write');
+    const copy = tmp.file();
     try {
-      for (const [sql, params] of [
-        ['SELECT count(*), sum(n), min(x), max(x) FROM t WHERE n > ?', [50]],
-        ['SELECT count(*), sum(x) FROM t WHERE n IS NULL', []],
-        ['SELECT count(*) FROM t WHERE s = ?', ['u3']],
-        ['SELECT count(*), sum(n) FROM t WHERE x < ? AND s != ?', [300, 's4']],
-      ] as [string, unknown[]][]) {
-        decode.mockClear();
-        partial.mockClear();
-        const got = reader.cursor().execute(sql, params).fetchAll();
-        expect(got).toEqual(
-          sqlite
-            .prepare(sql)
-            .raw()
-            .all(...params),
-        );
-        // Answered from the column pages: at most the first match's row is decoded.
-        expect(decode.mock.calls.length).toBeLessThanOrEqual(1);
-        expect(partial.mock.calls.length).toBeLessThanOrEqual(1);
-      }
+      const engine = conn.database.storage as unknown as { lightsWritten: number };
+      const lights = engine.lightsWritten;
+      update(conn, sqlite, 1500, 21);
+      expect(engine.lightsWritten).toBe(lights + 1);
+      expect(writes).not.toHaveBeenCalled();
+      // A writer killed now leaves the light checkpoint: its pages' rows are read, and right.
+      fs.copyFileSync(file, copy);
+      coldAggregates(copy, sqlite, Infinity);
+      conn.database.checkpoint();
+      expect(writes.mock.calls.length).toBeGreaterThanOrEqual(ROWS / 512);
     } finally {
-      decode.mockRestore();
-      partial.mockRestore();
-      reader.close();
-      sqlite.close();
+      writes.mockRestore();
+      conn.close();
     }
+    coldAggregates(file, sqlite, 1);
+    sqlite.close();
   });
 });
+
+/**
+ * Cold aggregates over `file` equal SQLite's; each decodes at most `decodedRows` rows (1: the
+ * column pages answer, only the first match's row is read).
+ */
+function coldAggregates(file: string, sqlite: BetterSqlite3.Database, decodedRows: number): void {
+  const decode = jest.spyOn(RowReader.prototype, 'decodeRecord');
+  const partial = jest.spyOn(RowReader.prototype, 'scanRowWhere');
+  const reader = connect(file, { readOnly: true, cacheBytes: 0 });
+  try {
+    for (const [sql, params] of [
+      ['SELECT count(*), sum(n), min(x), max(x) FROM t WHERE n > ?', [50]],
+      ['SELECT count(*), sum(x) FROM t WHERE n IS NULL', []],
+      ['SELECT count(*) FROM t WHERE s = ?', ['u3']],
+      ['SELECT count(*), sum(n) FROM t WHERE x < ? AND s != ?', [300, 's4']],
+    ] as [string, unknown[]][]) {
+      decode.mockClear();
+      partial.mockClear();
+      const got = reader.cursor().execute(sql, params).fetchAll();
+      expect(got).toEqual(
+        sqlite
+          .prepare(sql)
+          .raw()
+          .all(...params),
+      );
+      expect(decode.mock.calls.length).toBeLessThanOrEqual(decodedRows);
+      expect(partial.mock.calls.length).toBeLessThanOrEqual(decodedRows);
+    }
+  } finally {
+    decode.mockRestore();
+    partial.mockRestore();
+    reader.close();
+  }
+}
 
 describe('denseWindow: the run of cold rows read in one call', () => {
   const at = (n: number, step: number, start = 0): number[] => Array.from({ length: n }, (_, i) => start + i * step);

@@ -117,11 +117,12 @@ describe('a full disk', () => {
       'id',
     );
     for (let id = 0; id < 2_000; id++) db.insert('items', { id, note: `note ${id} `.repeat(8) });
-    // Fill the zeros the writer reserved past the log until ~2.5 KB are left: room for the
-    // small commits below, not for a checkpoint (a directory, pages, a frame).
+    // Fill the zeros the writer reserved past the log until ~1.5 KB are left: room for the
+    // small commits below, not for a checkpoint (a directory, pages, a frame; 2.5 KB left room
+    // for a light one once those stopped building column pages).
     let id = 10_000;
-    for (let left = fs.statSync(file).size - db.storage.fileSize; left > 3_000;) {
-      db.insert('items', { id: id++, note: 'f'.repeat(Math.min(left - 2_500, 8_000)) });
+    for (let left = fs.statSync(file).size - db.storage.fileSize; left > 2_000;) {
+      db.insert('items', { id: id++, note: 'f'.repeat(Math.min(left - 1_500, 8_000)) });
       left = fs.statSync(file).size - db.storage.fileSize;
     }
     const disk = limitDisk(theFile(file), { bytes: fs.statSync(file).size, refused: 0 });
