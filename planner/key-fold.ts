@@ -64,7 +64,8 @@ export function keyFoldIndex(
  */
 export function wholeTableWalk(input: PhysicalPlan): string | null {
   if (input.kind === 'CollectionScan') return input.collection;
-  if (input.kind !== 'IndexRangeScan' || input.index === null || input.lo !== null || input.hi !== null) return null;
+  if (input.kind !== 'IndexRangeScan' || input.index === null || input.lo !== null || input.hi !== null)
+    return null;
   if (input.skipNulls || (input.prefix?.length ?? 0) > 0 || input.prefixIn !== undefined) return null;
   return input.collection;
 }

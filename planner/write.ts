@@ -55,7 +55,14 @@ import {
   validationPolicy,
 } from './write-conflict';
 import { violation } from './foreign-keys';
-import { joinedTargets, matchingKeys, pointTarget, queryView, readsForeign, runOptions } from './write-access';
+import {
+  joinedTargets,
+  matchingKeys,
+  pointTarget,
+  queryView,
+  readsForeign,
+  runOptions,
+} from './write-access';
 import type { ForeignReads } from './write-access';
 
 export interface WriteResult {
@@ -647,7 +654,15 @@ function update(
     // A row an earlier row's REPLACE deleted is gone, as in SQLite.
     const old = row ?? engine.getRow(state, key);
     if (!old) continue;
-    const stored = rewriteRow(engine, state, key, old, setColumns, values ?? sets.map((s) => s.eval(old)), policy);
+    const stored = rewriteRow(
+      engine,
+      state,
+      key,
+      old,
+      setColumns,
+      values ?? sets.map((s) => s.eval(old)),
+      policy,
+    );
     if (stored === null) continue;
     if (fk !== null) fk.updated(state, old, stored, setColumns);
     progress.rowCount++;

@@ -640,7 +640,8 @@ export function denseWindow(cold: Float64Array, n: number): { lo: number; hi: nu
   let bestStart = 0;
   let start = 0;
   for (let i = 1; i <= n; i++) {
-    if (i < n && sorted[i] - sorted[i - 1] <= MAX_GAP_BYTES && sorted[i] - sorted[start] <= SPAN_BYTES) continue;
+    if (i < n && sorted[i] - sorted[i - 1] <= MAX_GAP_BYTES && sorted[i] - sorted[start] <= SPAN_BYTES)
+      continue;
     if (i - start > best) {
       best = i - start;
       bestStart = start;

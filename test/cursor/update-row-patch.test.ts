@@ -94,7 +94,11 @@ describe('UPDATE patches the stored row', () => {
   test.each([
     ['NOT NULL', 'UPDATE t SET qty = NULL WHERE id = 3', /NOT NULL constraint failed: t\.qty/],
     ['a column CHECK', 'UPDATE t SET qty = -1 WHERE id = 3', /CHECK constraint failed/],
-    ['a CHECK on another column', "UPDATE t SET note = 'far too long a note' WHERE id = 3", /CHECK constraint failed/],
+    [
+      'a CHECK on another column',
+      "UPDATE t SET note = 'far too long a note' WHERE id = 3",
+      /CHECK constraint failed/,
+    ],
     ['UNIQUE', "UPDATE t SET code = 'code-919-1' WHERE id = 3", /UNIQUE constraint failed: t\.code/],
   ])('a refused row (%s) fails as before, through toRow, and changes nothing', (_what, sql, message) => {
     const compiled = stateOf(conn).compiled;
@@ -159,7 +163,7 @@ describe('UPDATE patches the stored row', () => {
       const where = pick(wheres);
       const params: unknown[] = set.map((c) => pick(values[c]));
       const id = 1 + next(65);
-      if (where === 'code = ?') params.push(`code-${(((id - 1) * 7919) % 1000)}-${id - 1}`);
+      if (where === 'code = ?') params.push(`code-${((id - 1) * 7919) % 1000}-${id - 1}`);
       else if (where === 'qty = ?') params.push(next(10));
       else if (where === 'id = ?') params.push(id);
       else params.push(id, id);

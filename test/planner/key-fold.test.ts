@@ -13,7 +13,11 @@ import { lcg } from '../helpers/seeded';
 
 const PER_KEY = 'per distinct key of';
 
-function pair(ddl: readonly string[], rows: readonly unknown[][], insert: string): [Connection, BetterSqlite3.Database] {
+function pair(
+  ddl: readonly string[],
+  rows: readonly unknown[][],
+  insert: string,
+): [Connection, BetterSqlite3.Database] {
   const conn = connect(':memory:');
   const db = new BetterSqlite3(':memory:');
   db.defaultSafeIntegers(true);
@@ -31,13 +35,23 @@ function pair(ddl: readonly string[], rows: readonly unknown[][], insert: string
 }
 
 /** Both engines' rows, numbers compared by value and class (INTEGER as bigint, REAL as number). */
-function both(conn: Connection, db: BetterSqlite3.Database, sql: string, params: unknown[] = []): [unknown, unknown] {
-  const mine = connect === undefined ? [] : conn.cursor().execute(sql, params).fetchAll();
+function both(
+  conn: Connection,
+  db: BetterSqlite3.Database,
+  sql: string,
+  params: unknown[] = [],
+): [unknown, unknown] {
+  const mine = conn.cursor().execute(sql, params).fetchAll();
   const theirs = db
     .prepare(sql)
     .raw(true)
     .all(...params.map((p) => (typeof p === 'number' && Number.isInteger(p) ? BigInt(p) : p)));
   return [norm(mine), norm(theirs)];
+}
+
+/** better-sqlite3's rows of `sql`, every value a number (the tables here hold no REAL). */
+function sqliteNumbers(db: BetterSqlite3.Database, sql: string): number[][] {
+  return (db.prepare(sql).raw(true).all() as unknown[][]).map((r) => r.map(Number));
 }
 
 function norm(rows: unknown): unknown {
@@ -122,7 +136,7 @@ describe('aggregates folded per distinct key', () => {
     }
   });
 
-  test('sees the open transaction\'s own writes', () => {
+  test("sees the open transaction's own writes", () => {
     const sql = 'SELECT count(*), sum(q) FROM t WHERE q % 7 = 3';
     conn.cursor().execute('INSERT INTO t VALUES (?, ?, ?, ?)', [100001, 10, 0.5, 'x']);
     conn.cursor().execute('DELETE FROM t WHERE id <= 50');
@@ -133,7 +147,8 @@ describe('aggregates folded per distinct key', () => {
     conn.rollback();
     db.prepare('DELETE FROM t WHERE id = 100001').run();
     const ins = db.prepare(insert);
-    for (const r of rows.slice(0, 50)) ins.run(...r.map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)));
+    for (const r of rows.slice(0, 50))
+      ins.run(...r.map((v) => (typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v)));
     const [again, sqlite] = both(conn, db, sql);
     expect(again).toEqual(sqlite);
   });
@@ -153,9 +168,9 @@ describe('when the fold gives up', () => {
       const cur = conn.cursor();
       const gaveUp = keyFoldStats.gaveUp;
       const tested = keyFoldStats.keysTested;
-      expect(cur.execute(sql).fetchAll()).toEqual(db.prepare(sql).raw(true).all().map((r) => r.map(Number)));
+      expect(cur.execute(sql).fetchAll()).toEqual(sqliteNumbers(db, sql));
       expect(keyFoldStats.gaveUp).toBe(gaveUp + 1);
-      expect(cur.execute(sql).fetchAll()).toEqual(db.prepare(sql).raw(true).all().map((r) => r.map(Number)));
+      expect(cur.execute(sql).fetchAll()).toEqual(sqliteNumbers(db, sql));
       expect(keyFoldStats.gaveUp).toBe(gaveUp + 1);
       expect(keyFoldStats.keysTested).toBe(tested);
     } finally {
@@ -202,7 +217,7 @@ describe('when the fold gives up', () => {
       const sql = 'SELECT count(*), sum(a), min(a) FROM c WHERE a % 6 = 1';
       expect(explain(conn, sql)).toContain(`${PER_KEY} c_ab`);
       const before = keyFoldStats.keysTested;
-      expect(conn.cursor().execute(sql).fetchAll()).toEqual(db.prepare(sql).raw(true).all().map((r) => r.map(Number)));
+      expect(conn.cursor().execute(sql).fetchAll()).toEqual(sqliteNumbers(db, sql));
       expect(keyFoldStats.keysTested - before).toBe(40);
     } finally {
       conn.close();
@@ -252,11 +267,9 @@ describe('generated tables and predicates, against SQLite', () => {
           if (explain(conn, sql).includes(PER_KEY)) folded++;
           const mine = norm(conn.cursor().execute(sql).fetchAll());
           const theirs = norm(
-            db
-              .prepare(sql)
-              .raw(true)
-              .all()
-              .map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
+            (db.prepare(sql).raw(true).all() as unknown[][]).map((r) =>
+              r.map((v) => (typeof v === 'bigint' ? Number(v) : v)),
+            ),
           );
           expect({ sql, result: mine }).toEqual({ sql, result: theirs });
         }

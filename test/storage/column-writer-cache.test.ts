@@ -86,7 +86,7 @@ describe('column pages after random updates', () => {
     return ids.size;
   }
 
-  test('cached rows are not read again; a page\'s cold rows lying together are read in one call', () => {
+  test("cached rows are not read again; a page's cold rows lying together are read in one call", () => {
     const { file, sqlite } = build();
     const conn = connect(file, QUIET);
     const reads = jest.spyOn(FileStore.prototype, 'readInto');
@@ -200,7 +200,8 @@ function coldAggregates(file: string, sqlite: BetterSqlite3.Database, decodedRow
 }
 
 describe('denseWindow: the run of cold rows read in one call', () => {
-  const at = (n: number, step: number, start = 0): number[] => Array.from({ length: n }, (_, i) => start + i * step);
+  const at = (n: number, step: number, start = 0): number[] =>
+    Array.from({ length: n }, (_, i) => start + i * step);
   const window = (locations: number[]): { lo: number; hi: number } | null =>
     denseWindow(Float64Array.from(locations), locations.length);
 
@@ -225,7 +226,11 @@ describe('denseWindow: the run of cold rows read in one call', () => {
   test('a run is cut to 4 MiB even when its rows are dense enough past that', () => {
     const w = window(at(2000, 4096));
     expect(w).not.toBeNull();
-    expect((w as { lo: number; hi: number }).hi - (w as { lo: number; hi: number }).lo).toBeLessThanOrEqual(4 << 20);
-    expect((w as { lo: number; hi: number }).hi - (w as { lo: number; hi: number }).lo).toBeGreaterThan((4 << 20) - 4096);
+    expect((w as { lo: number; hi: number }).hi - (w as { lo: number; hi: number }).lo).toBeLessThanOrEqual(
+      4 << 20,
+    );
+    expect((w as { lo: number; hi: number }).hi - (w as { lo: number; hi: number }).lo).toBeGreaterThan(
+      (4 << 20) - 4096,
+    );
   });
 });

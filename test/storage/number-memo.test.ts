@@ -107,7 +107,7 @@ describe('NumberMemo', () => {
     expect(forgot).toBeGreaterThan(0);
   });
 
-  test('dense keys cost 8 bytes each and the chunks stay within 16 MiB; fills take the oldest chunks\' places', () => {
+  test("dense keys cost 8 bytes each and the chunks stay within 16 MiB; fills take the oldest chunks' places", () => {
     const memo = new NumberMemo();
     for (let k = 1; k <= 1_000_000; k++) memo.set(k, k * 3);
     expect(memo.size).toBe(1_000_000);
