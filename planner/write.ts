@@ -558,7 +558,7 @@ function rewriteRow(
     fieldValues[i] = sqlToField(fields[column], v, state.name);
   }
   // The unchanged columns stay as stored; only a refused row takes the object round trip below,
-  // whose error names the field (and the row as SQLite's message quotes it).
+  // whose error names the field and says which constraint (sqlError).
   const patch = state.compiled.patchRow;
   let stored = patch === null ? null : patch(old, columns, fieldValues);
   if (stored === null) {
