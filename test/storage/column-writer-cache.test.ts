@@ -165,6 +165,47 @@ describe('column pages after random updates', () => {
   });
 });
 
+describe('column pages written one after another', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test('each page holds its own rows\' values: NULLs after a page of strings and numbers', () => {
+    const file = tmp.file();
+    const sqlite = new BetterSqlite3(':memory:');
+    sqlite.exec(DDL);
+    const conn = connect(file, QUIET);
+    conn.execute(DDL);
+    // Pages of 512 rows: the first ones full of values, then pages where some rows hold NULL.
+    const rows = Array.from({ length: 4096 }, (_, i) => {
+      const late = i >= 2048 && i % 3 === 0;
+      return [i + 1, late ? null : i % 100, late ? null : i + 0.5, late ? null : `s${i % 4}`, 'n'];
+    });
+    conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
+    conn.commit();
+    conn.database.checkpoint();
+    conn.close();
+    const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+    for (const r of rows) ins.run(...r);
+    const reader = connect(file, { readOnly: true, cacheBytes: 0 });
+    const decode = jest.spyOn(RowReader.prototype, 'decodeRecord');
+    try {
+      for (const sql of [
+        'SELECT count(*) FROM t WHERE s IS NULL',
+        "SELECT count(*) FROM t WHERE s = 's1'",
+        'SELECT count(*), sum(n), sum(x) FROM t WHERE n IS NULL OR n < 50',
+      ]) {
+        decode.mockClear();
+        expect(reader.cursor().execute(sql).fetchAll()).toEqual(sqlite.prepare(sql).raw().all());
+        expect(decode.mock.calls.length).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      decode.mockRestore();
+      reader.close();
+      sqlite.close();
+    }
+  });
+});
+
 /**
  * Cold aggregates over `file` equal SQLite's; each decodes at most `decodedRows` rows (1: the
  * column pages answer, only the first match's row is read).
