@@ -169,7 +169,7 @@ describe('column pages written one after another', () => {
   const tmp = tmpDir();
   afterAll(() => tmp.cleanup());
 
-  test('each page holds its own rows\' values: NULLs after a page of strings and numbers', () => {
+  test("each page holds its own rows' values: NULLs after a page of strings and numbers", () => {
     const file = tmp.file();
     const sqlite = new BetterSqlite3(':memory:');
     sqlite.exec(DDL);
