@@ -508,7 +508,8 @@ export class RowColumnWriter implements ColumnWriter {
   /**
    * Views of `count` entries over the writer's buffers (grown when a page is larger): a
    * checkpoint writes a column page for each of up to thousands of pages, and new typed arrays
-   * for each, allocated outside the heap, made the collector run ~4× as often as their size says.
+   * for each, their backing stores allocated outside the heap, made the collector run far more
+   * often (a full checkpoint at 1M rows: 1.3-1.5 s with them, 0.95 s without).
    */
   private columnsFor(count: number): { values: Float64Array[]; codes: Uint32Array[] } {
     if (this.valueBuffers.length !== this.fields.length || (this.valueBuffers[0]?.length ?? count) < count)

@@ -22,8 +22,9 @@ export function flatString(s: string): string {
 
 function flattenAt(row: unknown[], column: number, current: readonly unknown[] | undefined): void {
   const v = row[column];
-  // The very string the stored row holds was made flat when it was stored (compared by reference
-  // first: an UPDATE's row shares its unchanged strings, which need not even be read).
+  // The string the stored row holds was made flat when it was stored: an UPDATE's row shares its
+  // unchanged strings (the same object compares equal without being read), and a new string equal
+  // to the stored one changes no index key, so the trees keep the flat one they hold.
   if (current !== undefined && current[column] === v) return;
   if (typeof v === 'string' && v.length >= CONS_MIN_LENGTH) row[column] = flatString(v);
 }
