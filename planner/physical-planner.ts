@@ -14,7 +14,7 @@ import { windowCallExprs } from './window';
 import type { Expr, ValueType } from './expr';
 import { typeOf } from './expr-type';
 import { exprCollation } from './sql-text';
-import { balancedTree, conjuncts, exprChildren } from './expr';
+import { E, balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
 import { accessPlan, chooseAccess, hintedView, sameColumn } from './access-path';
@@ -209,6 +209,38 @@ function keyFold(
   if (input.kind !== 'Filter' || table === null) return undefined;
   const view = catalog.collection(table);
   return view ? keyFoldIndex(agg.aggregates, input.predicate, view) : undefined;
+}
+
+/**
+ * SQLite's min/max optimization: a query whose only aggregate is MIN(c) or MAX(c) of a plain
+ * column without a collation, no GROUP BY, reads the first row of a walk ordered by `c` (MAX
+ * descending). Not when a bare column is read: which of several rows holding the extreme it
+ * reads depends on the walk SQLite's own plan makes (and with every `c` NULL, on its reading
+ * them all). The ORDER BY key the access path is asked for; null when the query is not of that
+ * kind.
+ */
+function minMaxKey(l: Layers): SortKey | null {
+  const agg = l.aggregate;
+  if (!agg || agg.groupBy.length !== 0 || agg.aggregates.length !== 1 || l.window || !bareUnread(l))
+    return null;
+  const a = agg.aggregates[0];
+  if ((a.fn !== 'min' && a.fn !== 'max') || a.distinct || a.filter !== null || a.more.length !== 0)
+    return null;
+  const e = a.arg;
+  if (a.orderBy || e === null || e.kind !== 'column' || e.sub.length !== 0 || e.jsonTypeAt !== undefined)
+    return null;
+  return exprCollation(e) === undefined ? { expr: e, desc: a.fn === 'max' } : null;
+}
+
+/**
+ * The first row of `walk`, ordered by `key`: MAX's, or MIN's once NULLs (the smallest keys of a
+ * tree) are passed. No row: the aggregate of none, NULL, as the whole walk would give.
+ */
+function firstOfWalk(walk: PhysicalPlan, key: SortKey): PhysicalPlan {
+  const input: PhysicalPlan = key.desc
+    ? walk
+    : { kind: 'Filter', input: walk, predicate: E.isNull(key.expr, true) };
+  return { kind: 'Limit', input, limit: E.literal(1), offset: null };
 }
 
 const NO_COLUMNS: ReadonlySet<number> = new Set();
@@ -407,6 +439,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const l = layers(plan);
   let node: PhysicalPlan;
   let ordered = false;
+  let minMax: SortKey | null = null;
   // The access path's rows come ordered by this many leading sort keys (AccessChoice.presorted);
   // always 0 under an aggregate or window, whose sort the access path is never asked for.
   let presorted = 0;
@@ -462,7 +495,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
     // access path can't provide either order.
     // Trees keep NULLs smallest: an ORDER BY that moves them (NULLS FIRST/LAST) is always sorted.
     const movesNulls = l.sort?.some((k) => k.nulls) === true;
-    const accessSort = l.aggregate || l.window || movesNulls ? null : l.sort;
+    // A lone MIN or MAX reads the first value of an index or key walk ordered by its column.
+    minMax = minMaxKey(l);
+    const accessSort = minMax ? [minMax] : l.aggregate || l.window || movesNulls ? null : l.sort;
     // A TopN, or a plain Sort, can use input ordered by its leading keys only (sorted run by run);
     // so can SELECT DISTINCT's sort, whose rows are then read in that index's order, as SQLite
     // reads them (which row of a duplicate group comes first depends on it).
@@ -471,7 +506,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       view,
       semi.rest,
       accessSort,
-      l.limit?.limit != null,
+      minMax !== null || l.limit?.limit != null,
       partialOrder,
       l.project && !l.forWrite ? queryReads([...conjuncts(semi.rest), ...semiReads], l) : null,
     );
@@ -514,6 +549,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       node = { kind: 'Filter', input: node, predicate: balancedTree(choice.residual, 'and') };
   }
   for (const t of semiTerms) node = t.build(node, (sub) => planQuery(sub, catalog));
+  if (minMax !== null && ordered && semiTerms.length === 0) node = firstOfWalk(node, minMax);
   if (l.aggregate) {
     const fold = keyFold(l, node, catalog);
     node = {
