@@ -52,7 +52,7 @@ import { aggregateRows } from './aggregate-exec';
 import { groupedFold } from './grouped-fold';
 import { columnAggregate } from './column-aggregate';
 import { keyFoldAggregate, wholeTableWalk } from './key-fold';
-import { countsWholeTable, tableCount } from './table-count';
+import { countsRange, countsRowsOnly, countsWholeTable, rangeCount, tableCount } from './table-count';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
 import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
@@ -481,6 +481,13 @@ const builders: Builders = {
 
   Aggregate(node, env) {
     if (countsWholeTable(node)) return materialized(() => tableCount(node, env));
+    if (countsRange(node)) {
+      const inputEnv = env.foreign === undefined ? env : routedEnv(node.input, env);
+      const input = builders.IndexRangeScan(node.input as IndexRangeScanNode, inputEnv);
+      return materialized(
+        () => rangeCount(node, input) ?? drain(aggregateRows(node, env, polled(input), env.sortBudgetBytes)),
+      );
+    }
     const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
     const keyed = keyFolded(node, env, rowsOf);
     if (keyed) return keyed;
@@ -753,13 +760,6 @@ function groupedAggregate(
   if (input.kind === 'Filter')
     return groupedFold(node, env, pkWalk(input.input, env), input.predicate, otherwise);
   return groupedFold(node, env, pkWalk(input, env), null, otherwise);
-}
-
-/** `count(*)` and nothing else, without GROUP BY: only the first row's values are ever read (bare columns). */
-function countsRowsOnly(node: Extract<PhysicalPlan, { kind: 'Aggregate' }>): boolean {
-  if (node.groupBy.length !== 0 || node.aggregates.length !== 1) return false;
-  const a = node.aggregates[0];
-  return a.fn === 'count' && a.arg === null && !a.distinct && a.filter === null;
 }
 
 /**
