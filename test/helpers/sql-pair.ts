@@ -4,7 +4,7 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { connect } from '../../src/index';
-import type { Connection } from '../../src/index';
+import type { Connection, Cursor } from '../../src/index';
 import { normRow, rowsMatch } from '../differential/normalize';
 
 export type Outcome = { rows: unknown[][] } | { error: string };
@@ -73,4 +73,23 @@ export function withPair(
     conn.close();
     db.close();
   }
+}
+
+/**
+ * An in-memory better-sqlite3 database and an autocommit ModelVault connection (with a cursor),
+ * `ddl` run on both: the setup of a test comparing statements on the two.
+ */
+export function twinDatabases(ddl: readonly string[]): {
+  sqlite: BetterSqlite3.Database;
+  conn: Connection;
+  cur: Cursor;
+} {
+  const sqlite = new BetterSqlite3(':memory:');
+  const conn = connect(':memory:', { autocommit: true });
+  const cur = conn.cursor();
+  for (const d of ddl) {
+    sqlite.exec(d);
+    cur.execute(d);
+  }
+  return { sqlite, conn, cur };
 }

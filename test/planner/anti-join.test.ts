@@ -4,10 +4,9 @@
  * row (IndexNestedLoopJoinNode.anti). Answers are better-sqlite3's; the plans say which joins
  * are marked, and a marked join's inner rows read are counted (none).
  */
-import Sqlite from 'better-sqlite3';
-import { connect } from '../../src/index';
 import { lcg } from '../helpers/seeded';
 import { explain } from '../helpers/explain';
+import { twinDatabases } from '../helpers/sql-pair';
 
 const DDL = [
   'CREATE TABLE items (id INTEGER PRIMARY KEY, sku TEXT, qty INTEGER, day INTEGER)',
@@ -53,13 +52,7 @@ const CASES: [string, boolean][] = [
 ];
 
 describe('LEFT JOIN … IS NULL as an anti-join', () => {
-  const sqlite = new Sqlite(':memory:');
-  const conn = connect(':memory:', { autocommit: true });
-  const cur = conn.cursor();
-  for (const d of DDL) {
-    sqlite.exec(d);
-    cur.execute(d);
-  }
+  const { sqlite, conn, cur } = twinDatabases(DDL);
   const pick = lcg(99);
   for (let id = 1; id <= 300; id++) {
     const row = [id, `s${pick(50)}`, pick(8) === 0 ? null : pick(120), pick(5)];

@@ -5,10 +5,9 @@
  * keys, keys of another type than the column, IS NULL lookups and filters included; the probe is
  * built once per execution and called once per outer row; other shapes get none.
  */
-import Sqlite from 'better-sqlite3';
-import { connect } from '../../src/index';
 import { lcg } from '../helpers/seeded';
 import { explain } from '../helpers/explain';
+import { twinDatabases } from '../helpers/sql-pair';
 import * as probeModule from '../../planner/exists-probe';
 
 const DDL = [
@@ -42,13 +41,7 @@ const QUERIES = [
 ];
 
 describe('correlated EXISTS probes', () => {
-  const sqlite = new Sqlite(':memory:');
-  const conn = connect(':memory:', { autocommit: true });
-  const cur = conn.cursor();
-  for (const d of DDL) {
-    sqlite.exec(d);
-    cur.execute(d);
-  }
+  const { sqlite, conn, cur } = twinDatabases(DDL);
   const pick = lcg(4242);
   const items: unknown[][] = [];
   for (let id = 1; id <= 400; id++)
@@ -131,9 +124,6 @@ describe('correlated EXISTS probes', () => {
 describe('a correlated lookup keyed by TEXT in a numeric column', () => {
   // SQLite applies NUMERIC affinity to the TEXT side of `o.item = i.sku`: the lookup converts
   // the outer value as the comparison does, so it may use o.item's index (or o.oid's key).
-  const sqlite = new Sqlite(':memory:');
-  const conn = connect(':memory:', { autocommit: true });
-  const cur = conn.cursor();
   const ddl = [
     'CREATE TABLE i2 (id INTEGER PRIMARY KEY, sku TEXT)',
     'CREATE TABLE o2 (oid INTEGER PRIMARY KEY, item INTEGER, r REAL)',
@@ -163,10 +153,7 @@ describe('a correlated lookup keyed by TEXT in a numeric column', () => {
     [4, null, null],
     [5, 5, 9.0],
   ];
-  for (const d of ddl) {
-    sqlite.exec(d);
-    cur.execute(d);
-  }
+  const { sqlite, conn, cur } = twinDatabases(ddl);
   skus.forEach((s, k) => {
     sqlite.prepare('INSERT INTO i2 VALUES (?, ?)').run(k + 1, s);
     cur.execute('INSERT INTO i2 VALUES (?, ?)', [k + 1, s]);

@@ -8,6 +8,7 @@
 import Sqlite from 'better-sqlite3';
 import { connect } from '../../src/index';
 import { explain } from '../helpers/explain';
+import { twinDatabases } from '../helpers/sql-pair';
 
 const DDL = [
   'CREATE TABLE i2 (id INTEGER PRIMARY KEY, sku TEXT, k INTEGER)',
@@ -55,13 +56,7 @@ const QUERIES = [
 ];
 
 describe('joins keyed by TEXT in a numeric column', () => {
-  const sqlite = new Sqlite(':memory:');
-  const conn = connect(':memory:', { autocommit: true });
-  const cur = conn.cursor();
-  for (const d of DDL) {
-    sqlite.exec(d);
-    cur.execute(d);
-  }
+  const { sqlite, conn, cur } = twinDatabases(DDL);
   SKUS.forEach((s, n) => {
     const row = [n + 1, s, n % 4];
     sqlite.prepare('INSERT INTO i2 VALUES (?, ?, ?)').run(...row);
