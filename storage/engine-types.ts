@@ -78,6 +78,19 @@ export interface PageCacheStats {
   evicted: number;
 }
 
+/** See Engine.rowMemory. */
+export interface RowMemoryStats {
+  /** Rows held decoded in the row cache, and the bytes charged for them. */
+  decodedRows: number;
+  decodedBytes: number;
+  /** Record frames held as bytes in the arena below it, and the bytes it holds (slabs and table). */
+  arenaFrames: number;
+  arenaBytes: number;
+  /** Rows the row cache missed that the arena had, and did not have (then read from the file). */
+  arenaHits: number;
+  arenaMisses: number;
+}
+
 /** What recovery did on open (for `inspect`, operators and tests). */
 export interface RecoveryReport {
   /** Where the usable log ended when recovery found a damaged or torn tail (cut unless read-only). */

@@ -67,7 +67,7 @@ import type { CollectionSchema } from './schema/normalize';
 import { active, channels } from './trace';
 import type { OpenTraceContext } from './trace';
 import { DataError, OperationalError, SchemaError } from '../src/errors';
-import type { ActiveTxn, EngineOptions, PageCacheStats } from './engine-types';
+import type { ActiveTxn, EngineOptions, PageCacheStats, RowMemoryStats } from './engine-types';
 import { EngineFile } from './engine-file';
 
 export type { ReadView, StagedRows } from './row-reader';
@@ -75,6 +75,7 @@ export type {
   ConflictMode,
   EngineOptions,
   PageCacheStats,
+  RowMemoryStats,
   PutResult,
   RecoveryMode,
   RecoveryReport,
@@ -473,6 +474,22 @@ export class Engine extends EngineFile {
       peakBytes: c.peakBytes,
       decoded: c.decoded,
       evicted: c.evicted,
+    };
+  }
+
+  /**
+   * The point-read row memory: decoded rows and record bytes, counts and bytes held within
+   * `cacheBytes` (tests and diagnostics). arenaFrames counts the table: call it rarely.
+   */
+  get rowMemory(): RowMemoryStats {
+    const { cache, arena } = this.rows;
+    return {
+      decodedRows: cache.size,
+      decodedBytes: cache.bytes,
+      arenaFrames: arena.size,
+      arenaBytes: arena.bytes,
+      arenaHits: arena.hits,
+      arenaMisses: arena.misses,
     };
   }
 

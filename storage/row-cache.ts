@@ -34,6 +34,8 @@ function sizeOf(entry: CachedRow): number {
 const EMPTY = -1;
 const DELETED = -2;
 const MIN_CAPACITY = 1024;
+/** Rows read on a miss into a full cache: one in this many is kept (admit()). */
+const ADMIT_EVERY = 16;
 
 /**
  * A slot's key with its CLOCK reference bit set: the location stored as -location - 3 (below
@@ -67,7 +69,14 @@ export class RowCache {
   /** @internal Table rebuilds so far (tests count them). */
   rehashes = 0;
 
-  constructor(private readonly budgetBytes: number) {
+  /**
+   * Once the budget has been reached, a row read on a miss is admitted only one time in
+   * ADMIT_EVERY (admit()); a clear() starts over.
+   */
+  private full = false;
+  private missCount = 0;
+
+  constructor(private budgetBytes: number) {
     this.allocate(MIN_CAPACITY);
   }
 
@@ -161,7 +170,10 @@ export class RowCache {
       }
     }
     if (this.filled * 2 > keys.length) this.rehash();
-    if (this.total > this.budgetBytes) this.evict();
+    if (this.total > this.budgetBytes) {
+      this.full = true;
+      this.evict();
+    }
   }
 
   /**
@@ -182,6 +194,28 @@ export class RowCache {
       this.rehash(capacity);
     }
     for (let i = from; i < n; i++) this.set(locations[i], entries[i]);
+  }
+
+  /**
+   * set() for a row read on a miss. While the budget has room, every row is kept; once it has
+   * been reached, one in ADMIT_EVERY. Under reads spread over more rows than fit, which rows are
+   * held does not change the hit rate, but keeping each would evict another: an eviction per miss,
+   * each row promoted to the old generation and soon garbage there (measured at 1M items, `WHERE
+   * qty = ?`, 43 % misses: 2.4 -> 1.7 ms a query). A row read again and again is still admitted
+   * after a few misses, and the CLOCK keeps it.
+   */
+  admit(location: number, entry: CachedRow): void {
+    if (this.full && ++this.missCount % ADMIT_EVERY !== 0) return;
+    this.set(location, entry);
+  }
+
+  /** Change the budget (the record arena below took or gave back memory), evicting if over. */
+  resize(budgetBytes: number): void {
+    this.budgetBytes = budgetBytes;
+    if (this.total > budgetBytes) {
+      this.full = true;
+      this.evict();
+    }
   }
 
   /**
@@ -263,6 +297,7 @@ export class RowCache {
   }
 
   clear(): void {
+    this.full = false;
     this.live = 0;
     this.total = 0;
     this.order = [];

@@ -19,6 +19,7 @@ import { FRAME_HEADER_SIZE, FrameKind, MAX_FRAME_PAYLOAD } from './format';
 import { frameChecksumOk, frameChecksumOkAt, parseFrameHeader, u32 } from './frame';
 import type { GrowableBuffer } from './growable-buffer';
 import type { TxnSpill } from './txn-spill';
+import { RecordArena } from './record-arena';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
@@ -95,6 +96,8 @@ const FIRST_WINDOW_BYTES = 16 << 10;
 const SLAB_VALUES = 1 << 16;
 /** Marks a probe slot with no decoded value (undefined is never a stored value). */
 const MISSING = undefined;
+/** The most of cacheBytes the record arena holds (the row cache keeps the rest). */
+const ARENA_SHARE = 3 / 4;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
@@ -103,6 +106,8 @@ export const rowDecodeStats = { whole: 0, partial: 0 };
 
 export class RowReader {
   readonly cache: RowCache;
+  /** Record frames the row cache does not hold decoded (storage/record-arena.ts). */
+  readonly arena: RecordArena;
   /** Rows beside the primary-key leaves scans walk (a second budget of cacheBytes). */
   private readonly memo: ScanMemo;
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
@@ -126,7 +131,12 @@ export class RowReader {
     private readonly src: RowSource,
     cacheBytes: number,
   ) {
+    // The arena may take up to 3/4 of the budget, and the row cache gives up what it takes: a
+    // table that fits decoded never misses, so never fills the arena; one that does not is read
+    // from the arena's bytes (about half a decoded row's size) rather than from the file.
     this.cache = new RowCache(cacheBytes);
+    this.arena = new RecordArena(cacheBytes * ARENA_SHARE);
+    this.arena.onResize = (bytes) => this.cache.resize(cacheBytes - bytes);
     this.memo = new ScanMemo(cacheBytes);
     this.keptBudget = cacheBytes / 4;
   }
@@ -134,6 +144,7 @@ export class RowReader {
   /** Forget every decoded row (the file's locations changed: compaction, re-attach). */
   clear(): void {
     this.cache.clear();
+    this.arena.clear();
     this.memo.clear();
     this.keptBytes = 0;
   }
@@ -154,6 +165,13 @@ export class RowReader {
       if (!frame) throw corruptAt(location, 'staged record frame is cut off');
       return this.decodeRecord(frame, 0, frame.length, location).row;
     }
+    const arena = this.arena;
+    const at = arena.find(location);
+    if (at >= 0) {
+      const kept = this.decodeRecord(arena.buf, at, arena.buf.length - at, location, true);
+      this.cache.admit(location, kept);
+      return kept.row;
+    }
     const scratch = this.scratch;
     const got = this.src.store.readInto(
       scratch,
@@ -166,12 +184,14 @@ export class RowReader {
       got >= FRAME_HEADER_SIZE ? parseFrameHeader(scratch, 0, this.src.durableEnd - location) : null;
     if (header && FRAME_HEADER_SIZE + header.length <= got) {
       entry = this.decodeRecord(scratch, 0, got, location);
+      arena.put(location, scratch, 0, FRAME_HEADER_SIZE + header.length);
     } else {
       const whole = header ? readExact(this.src.store, location, FRAME_HEADER_SIZE + header.length) : null;
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location);
+      arena.put(location, whole, 0, whole.length);
     }
-    this.cache.set(location, entry);
+    this.cache.admit(location, entry);
     return entry.row;
   }
 

@@ -1,0 +1,232 @@
+/**
+ * The record arena (storage/record-arena.ts) behind the decoded-row cache, and the row cache's
+ * admission once full. Unit level: the arena returns exactly the bytes put for a location or
+ * nothing, stays within its budget, drops oldest first. Engine level: a table larger than the
+ * decoded-row budget is read a second time from the arena, not the file (reads counted, not
+ * timed), with every row equal to better-sqlite3's, also after updates and a compaction.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { connect } from '../../src/index';
+import { FileStore } from '../../storage/file-store';
+import { RecordArena } from '../../storage/record-arena';
+import { RowCache } from '../../storage/row-cache';
+import { lcg } from '../helpers/seeded';
+import { tmpDir } from '../helpers/tmp';
+
+/** A frame-like byte string for `location`: its length and every byte follow from it. */
+function frameFor(location: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) b[i] = (location * 31 + i * 7) & 0xff;
+  return b;
+}
+
+function found(arena: RecordArena, location: number, length: number): Buffer | null {
+  const at = arena.find(location);
+  return at < 0 ? null : arena.buf.subarray(at, at + length);
+}
+
+describe('record arena', () => {
+  test('returns the bytes put for a location, or nothing; never more than its budget', () => {
+    const budget = 2 << 20;
+    const arena = new RecordArena(budget);
+    const next = lcg(20261207);
+    const lengths = new Map<number, number>();
+    let wrong = 0;
+    let hits = 0;
+    for (let i = 0; i < 40_000; i++) {
+      const location = next(30_000) * 64;
+      const known = lengths.get(location);
+      const got = known === undefined ? null : found(arena, location, known);
+      if (got) {
+        hits++;
+        if (!got.equals(frameFor(location, known as number))) wrong++;
+      } else {
+        const length = known ?? 20 + next(400);
+        lengths.set(location, length);
+        arena.put(location, frameFor(location, length), 0, length);
+        expect(found(arena, location, length)?.equals(frameFor(location, length))).toBe(true);
+      }
+      if (i % 1000 === 0) expect(arena.bytes).toBeLessThanOrEqual(budget);
+    }
+    expect(wrong).toBe(0);
+    expect(arena.bytes).toBeLessThanOrEqual(budget);
+    // ~6.6 MB of distinct frames offered to 2 MiB: a good part is found, not all.
+    expect(hits).toBeGreaterThan(4_000);
+    expect(arena.size).toBeLessThan(lengths.size);
+  });
+
+  test('drops the oldest frames first, a slab at a time', () => {
+    const arena = new RecordArena(1 << 20);
+    const frame = frameFor(0, 200);
+    for (let i = 0; i < 20_000; i++) arena.put(i, frame, 0, 200);
+    // The newest frames are all there; the oldest are gone; what is held is one run of the newest.
+    expect(arena.find(19_999)).toBeGreaterThanOrEqual(0);
+    expect(arena.find(0)).toBe(-1);
+    let held = 0;
+    for (let i = 19_999; i >= 0 && arena.find(i) >= 0; i--) held++;
+    expect(held).toBe(arena.size);
+    expect(held).toBeGreaterThan(3_000);
+    expect(arena.bytes).toBeLessThanOrEqual(1 << 20);
+  });
+
+  test('many small frames: the table stays within the budget and keeps the newest', () => {
+    const budget = 1 << 20;
+    const arena = new RecordArena(budget);
+    const frame = frameFor(7, 24);
+    for (let i = 0; i < 200_000; i++) arena.put(i * 8, frame, 0, 24);
+    expect(arena.bytes).toBeLessThanOrEqual(budget);
+    expect(found(arena, 199_999 * 8, 24)?.equals(frame)).toBe(true);
+    expect(arena.size).toBeGreaterThan(10_000);
+  });
+
+  test('frames larger than an eighth of a slab are not kept; clear() forgets everything', () => {
+    const arena = new RecordArena(4 << 20);
+    const big = frameFor(1, 300_000);
+    arena.put(1, big, 0, big.length);
+    expect(arena.find(1)).toBe(-1);
+    arena.put(2, frameFor(2, 100), 0, 100);
+    expect(found(arena, 2, 100)?.equals(frameFor(2, 100))).toBe(true);
+    arena.clear();
+    expect(arena.find(2)).toBe(-1);
+    expect(arena.size).toBe(0);
+  });
+
+  test('a budget below two small slabs keeps nothing', () => {
+    const arena = new RecordArena(64 << 10);
+    arena.put(5, frameFor(5, 50), 0, 50);
+    expect(arena.find(5)).toBe(-1);
+  });
+});
+
+describe('row cache admission once full', () => {
+  const entry = (bytes: number) => ({ collectionId: 1, row: [bytes], bytes });
+
+  test('admits every row until the budget is reached, then one in sixteen', () => {
+    const cache = new RowCache(100 * 100);
+    for (let i = 0; i < 100; i++) cache.admit(i, entry(100));
+    expect(cache.size).toBe(100);
+    let admitted = 0;
+    for (let i = 100; i < 1_700; i++) {
+      cache.admit(i, entry(100));
+      if (cache.peek(i) !== undefined) admitted++;
+    }
+    // The first admit past the budget is kept (it finds the cache full), then every sixteenth.
+    expect(admitted).toBeGreaterThanOrEqual(1_600 / 16);
+    expect(admitted).toBeLessThanOrEqual(1_600 / 16 + 2);
+    expect(cache.bytes).toBeLessThanOrEqual(100 * 100);
+  });
+
+  test('resize() evicts down to a smaller budget; clear() admits everything again', () => {
+    const cache = new RowCache(100 * 100);
+    for (let i = 0; i < 100; i++) cache.set(i, entry(100));
+    cache.resize(50 * 100);
+    expect(cache.bytes).toBeLessThanOrEqual(50 * 100);
+    cache.clear();
+    for (let i = 0; i < 40; i++) cache.admit(i, entry(100));
+    expect(cache.size).toBe(40);
+  });
+});
+
+describe('rows read from the arena instead of the file', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+  const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT, note TEXT)';
+  const ROWS = 20_000;
+  /**
+   * ~260-byte records, ~470 bytes charged decoded: the 9.4 MB of decoded rows do not fit 8 MiB,
+   * the 5.2 MB of frames nearly fit the arena's 6 MiB.
+   */
+  const CACHE = 8 << 20;
+
+  function build(): { file: string; sqlite: BetterSqlite3.Database } {
+    const file = tmp.file();
+    const sqlite = new BetterSqlite3(':memory:');
+    sqlite.exec(DDL);
+    const conn = connect(file, { cacheBytes: CACHE });
+    conn.execute(DDL);
+    const insert = 'INSERT INTO t VALUES (?, ?, ?, ?)';
+    const ins = sqlite.prepare(insert);
+    const cur = conn.cursor();
+    for (let i = 1; i <= ROWS; i++) {
+      const row = [i, (i * 7919) % 1000, `s${i}`, `note ${i} ${'x'.repeat(200 + (i % 40))}`];
+      ins.run(row);
+      cur.execute(insert, row);
+    }
+    conn.commit();
+    conn.close();
+    return { file, sqlite };
+  }
+
+  test('a second pass of random point reads reads no row from the file, and every row is right', () => {
+    const { file, sqlite } = build();
+    const conn = connect(file, { cacheBytes: CACHE });
+    const reads = jest.spyOn(FileStore.prototype, 'readInto');
+    try {
+      const next = lcg(7);
+      const ids = Array.from({ length: 40_000 }, () => 1 + next(ROWS));
+      const get = sqlite.prepare('SELECT * FROM t WHERE id = ?').raw(true);
+      const cur = conn.cursor();
+      const pass = (): number => {
+        let wrong = 0;
+        reads.mockClear();
+        for (const id of ids) {
+          const got = cur.execute('SELECT * FROM t WHERE id = ?', [id]).fetchAll();
+          if (JSON.stringify(got) !== JSON.stringify(get.all(id))) wrong++;
+        }
+        return wrong;
+      };
+      expect(pass()).toBe(0);
+      const first = reads.mock.calls.length;
+      expect(first).toBeGreaterThan(15_000); // the rows were not in memory: read from the file
+      expect(pass()).toBe(0);
+      // Every row now comes from the arena or the decoded cache, none from the file; the decoded
+      // cache gave up what the arena took.
+      const memory = conn.database.storage.rowMemory;
+      expect(reads.mock.calls.length).toBe(0);
+      expect(memory.arenaHits).toBeGreaterThan(20_000);
+      expect(memory.arenaFrames).toBeGreaterThan(15_000);
+      expect(memory.arenaBytes + memory.decodedBytes).toBeLessThanOrEqual(CACHE);
+    } finally {
+      reads.mockRestore();
+      conn.close();
+      sqlite.close();
+    }
+  });
+
+  test('rows stay right through updates, deletes and a compaction (locations change)', () => {
+    const { file, sqlite } = build();
+    const conn = connect(file, { cacheBytes: CACHE });
+    try {
+      const next = lcg(11);
+      const cur = conn.cursor();
+      const check = (): void => {
+        const want = sqlite.prepare('SELECT * FROM t WHERE n = ? ORDER BY id').raw(true);
+        for (let k = 0; k < 60; k++) {
+          const n = next(1000);
+          const got = cur.execute('SELECT * FROM t WHERE n = ? ORDER BY id', [n]).fetchAll();
+          expect(got).toEqual(want.all(n));
+        }
+      };
+      cur.execute('CREATE INDEX t_n ON t (n)');
+      conn.commit();
+      check();
+      for (const sql of [
+        'UPDATE t SET note = note || ? WHERE id % 7 = 0',
+        'DELETE FROM t WHERE id % 11 = ?',
+      ]) {
+        sqlite.prepare(sql).run(sql.startsWith('UPDATE') ? '!' : 3);
+        cur.execute(sql, [sql.startsWith('UPDATE') ? '!' : 3]);
+        conn.commit();
+        check();
+      }
+      // The rows moved: the arena held frames by their old locations, and forgets them all.
+      expect(conn.database.storage.rowMemory.arenaFrames).toBeGreaterThan(0);
+      conn.database.compact();
+      expect(conn.database.storage.rowMemory.arenaFrames).toBe(0);
+      check();
+    } finally {
+      conn.close();
+      sqlite.close();
+    }
+  });
+});
