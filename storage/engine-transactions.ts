@@ -200,6 +200,7 @@ export abstract class EngineTransactions extends EngineRecovery {
       ctx.frames = txn.frameCount + 1;
     }
     this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
+    this.rows.keepCommitted(txn.rowLocations, txn.rowEntries.length, txn.base + spilled, bytes);
     this.txn = null;
     this.publishView();
     const due = this.checkpointDue();

@@ -9,13 +9,14 @@
  * the rows missed the decoded cache, and each miss cost a positional read (0.8 µs alone, more in
  * a busy process) plus the decode. A miss served from here costs the decode only.
  *
- * Layout: a ring of equal slabs filled in order; a frame never straddles two slabs. Frames are
- * named by a running byte address (`end` grows without bound; address a lives in slab
- * floor(a / slabBytes) mod slabs): making room drops the oldest slab whole by moving `start`
- * past it, so eviction is FIFO in slab steps and costs nothing per frame. The table maps a
- * location to its frame's address; an address below `start` is stale and reads as absent, and
- * stale entries are dropped when the table is rebuilt. FIFO rather than CLOCK because rows used
- * often are held decoded by the row cache above; this tier only has to hold many.
+ * Layout: slabs of equal size filled in order; a frame never straddles two. Frames are named by a
+ * running byte address (`end` grows without bound; address a lives in slab floor(a / slabBytes),
+ * held as ring[that - first]): making room drops the oldest slab whole, so eviction is FIFO in
+ * slab steps and costs nothing per frame. The table maps a location to its frame's address; an
+ * address in a dropped slab is stale and reads as absent, and stale entries are dropped when the
+ * table is rebuilt. FIFO rather than CLOCK because rows used often are held decoded by the row
+ * cache above; this tier only has to hold many. It takes another slab only while mayGrow() says
+ * so (the row reader: while the decoded cache misses often), else reuses its oldest.
  *
  * Frames come in with their checksums verified (storage/row-reader.ts copies them after its own
  * check) and are immutable: a location names one frame until a compaction replaces the file,
@@ -37,20 +38,26 @@ export class RecordArena {
   private readonly slabCount: number;
   /** The table's most slots (at most a quarter of the budget), reserved beside the slabs. */
   private readonly maxCapacity: number;
-  private readonly slabs: Buffer[] = [];
+  /** The slabs held, oldest first: ring[i] holds slab number first + i. */
+  private readonly ring: Buffer[] = [];
+  private first = 0;
   private keys!: Float64Array;
   private addrs!: Float64Array;
   private shift = 0;
   private filled = 0;
-  /** The next frame's address, and the oldest address still held. */
+  /** The next frame's address (addresses below first * slabBytes are stale). */
   private end = 0;
-  private start = 0;
   /** The slab the last find() hit (read its frame at the offset find() returned). */
   buf: Buffer = Buffer.alloc(0);
   hits = 0;
   misses = 0;
   /** Called with the bytes held whenever that changes (the row cache gives up as much). */
   onResize: (bytes: number) => void = () => {};
+  /**
+   * Asked before another slab is taken (up to the budget); when it says no, the oldest slab is
+   * reused instead. The row reader answers from the decoded cache's recent misses.
+   */
+  mayGrow: () => boolean = () => true;
 
   /** `budgetBytes`: the most held (slabs and table); below two minimal slabs, nothing is kept. */
   constructor(budgetBytes: number) {
@@ -71,15 +78,21 @@ export class RecordArena {
     this.filled = 0;
   }
 
+  /** The most frame bytes the slabs can hold. */
+  get capacityBytes(): number {
+    return this.slabCount * this.slabBytes;
+  }
+
   /** The bytes held: slabs allocated and the table. */
   get bytes(): number {
-    return this.slabs.length * this.slabBytes + this.keys.length * SLOT_BYTES;
+    return this.ring.length * this.slabBytes + this.keys.length * SLOT_BYTES;
   }
 
   /** Frames that can be found (tests count them). */
   get size(): number {
     let n = 0;
-    for (let s = 0; s < this.keys.length; s++) if (this.keys[s] !== EMPTY && this.addrs[s] >= this.start) n++;
+    const start = this.first * this.slabBytes;
+    for (let s = 0; s < this.keys.length; s++) if (this.keys[s] !== EMPTY && this.addrs[s] >= start) n++;
     return n;
   }
 
@@ -94,9 +107,10 @@ export class RecordArena {
       const k = keys[s];
       if (k === location) {
         const addr = this.addrs[s];
-        if (addr < this.start) break;
+        const index = Math.floor(addr / this.slabBytes) - this.first;
+        if (index < 0) break;
         this.hits++;
-        this.buf = this.slabs[Math.floor(addr / this.slabBytes) % this.slabCount];
+        this.buf = this.ring[index];
         return addr % this.slabBytes;
       }
       if (k === EMPTY) break;
@@ -109,18 +123,22 @@ export class RecordArena {
   put(location: number, src: Buffer, at: number, length: number): void {
     if (this.slabCount < 2 || length > this.slabBytes / 8) return; // a huge frame would flush the ring
     const slabBytes = this.slabBytes;
-    let addr = Math.max(this.end, this.start);
+    const ring = this.ring;
+    let addr = Math.max(this.end, this.first * slabBytes);
     if ((addr % slabBytes) + length > slabBytes) addr = Math.ceil(addr / slabBytes) * slabBytes;
-    // Make room: the ring spans at most slabCount slabs, dropped oldest first.
     const slab = Math.floor(addr / slabBytes);
-    while (slab - Math.floor(this.start / slabBytes) >= this.slabCount)
-      this.start = (Math.floor(this.start / slabBytes) + 1) * slabBytes;
-    const index = slab % this.slabCount;
-    if (index === this.slabs.length) {
-      this.slabs.push(Buffer.allocUnsafeSlow(slabBytes));
-      this.onResize(this.bytes);
+    if (ring.length === 0) this.first = slab;
+    if (slab - this.first === ring.length) {
+      // The next slab: a new one while the budget and mayGrow allow, else the oldest reused.
+      if (ring.length === 0 || (ring.length < this.slabCount && this.mayGrow())) {
+        ring.push(Buffer.allocUnsafeSlow(slabBytes));
+        this.onResize(this.bytes);
+      } else {
+        ring.push(ring.shift() as Buffer);
+        this.first++;
+      }
     }
-    src.copy(this.slabs[index], addr % slabBytes, at, at + length);
+    src.copy(ring[slab - this.first], addr % slabBytes, at, at + length);
     this.end = addr + length;
     this.insert(location, addr);
   }
@@ -153,19 +171,23 @@ export class RecordArena {
   private rehash(): void {
     const { keys, addrs } = this;
     const live = (): number => {
+      const start = this.first * this.slabBytes;
       let n = 0;
-      for (let s = 0; s < keys.length; s++) if (keys[s] !== EMPTY && addrs[s] >= this.start) n++;
+      for (let s = 0; s < keys.length; s++) if (keys[s] !== EMPTY && addrs[s] >= start) n++;
       return n;
     };
     let count = live();
     const grow = count * 2 > keys.length && keys.length < this.maxCapacity;
+    let dropped = false;
     if (!grow)
-      while (count * 8 > keys.length * 5 && this.start < this.end) {
-        this.start = (Math.floor(this.start / this.slabBytes) + 1) * this.slabBytes;
+      while (count * 8 > keys.length * 5 && this.ring.length > 0) {
+        this.ring.shift();
+        this.first++;
+        dropped = true;
         count = live();
       }
     const capacity = grow ? keys.length * 2 : keys.length;
-    const start = this.start;
+    const start = this.first * this.slabBytes;
     this.allocate(capacity);
     const mask = capacity - 1;
     for (let i = 0; i < keys.length; i++) {
@@ -176,14 +198,14 @@ export class RecordArena {
       this.addrs[s] = addrs[i];
     }
     this.filled = count;
-    if (capacity !== keys.length) this.onResize(this.bytes);
+    if (grow || dropped) this.onResize(this.bytes);
   }
 
   /** Forget every frame and give the memory back (the file's locations changed). */
   clear(): void {
-    this.slabs.length = 0;
+    this.ring.length = 0;
+    this.first = 0;
     this.end = 0;
-    this.start = 0;
     this.buf = Buffer.alloc(0);
     this.allocate(MIN_CAPACITY);
     this.onResize(this.bytes);

@@ -187,6 +187,7 @@ export class RowCache {
     let from = n;
     for (let bytes = 0; from > 0 && bytes + sizeOf(entries[from - 1]) <= this.budgetBytes; from--)
       bytes += entries[from - 1].bytes;
+    if (from > 0) this.full = true; // rows skipped: the commit alone outgrew the budget
     const need = (this.filled + n - from) * 2;
     if (need > this.keys.length) {
       let capacity = this.keys.length;
@@ -307,6 +308,11 @@ export class RowCache {
 
   get size(): number {
     return this.live;
+  }
+
+  /** Whether the budget has been reached since the last clear() (admit() then samples). */
+  get isFull(): boolean {
+    return this.full;
   }
 
   get bytes(): number {

@@ -98,6 +98,14 @@ const SLAB_VALUES = 1 << 16;
 const MISSING = undefined;
 /** The most of cacheBytes the record arena holds (the row cache keeps the rest). */
 const ARENA_SHARE = 3 / 4;
+/** The arena grows while more than 1 in GROW_READS rows looked up is read from the file... */
+const GROW_READS = 10;
+/** ...among at least GROW_WINDOW looked up since the last slab (fewer cannot tell). */
+const GROW_WINDOW = 1024;
+/** Rows read from the file between two marks of arenaMayGrow's window. */
+const SNAPSHOT_READS = 512;
+/** Bytes of a transaction's spilled front read back at once by keepCommitted. */
+const KEEP_CHUNK = 1 << 20;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
@@ -137,8 +145,93 @@ export class RowReader {
     this.cache = new RowCache(cacheBytes);
     this.arena = new RecordArena(cacheBytes * ARENA_SHARE);
     this.arena.onResize = (bytes) => this.cache.resize(cacheBytes - bytes);
+    this.arena.mayGrow = () => this.arenaMayGrow();
     this.memo = new ScanMemo(cacheBytes);
     this.keptBudget = cacheBytes / 4;
+  }
+
+  /**
+   * Rows looked up in the row cache (hits and misses) and rows read from the file, at two recent
+   * marks taken every SNAPSHOT_READS rows read from the file: arenaMayGrow judges what happened
+   * since the older mark, so a slab asked for after a long quiet spell is judged on the last
+   * thousand or so file reads, not on everything since the last slab.
+   */
+  private markLooked = [0, 0];
+  private markReads = [0, 0];
+  private fileReads = 0;
+
+  /** Called for each row read from the file: moves the marks on every SNAPSHOT_READS. */
+  private countFileRead(): void {
+    if (++this.fileReads % SNAPSHOT_READS !== 0) return;
+    this.markLooked[0] = this.markLooked[1];
+    this.markReads[0] = this.markReads[1];
+    this.markLooked[1] = this.cache.hits + this.cache.misses;
+    this.markReads[1] = this.fileReads;
+  }
+
+  /**
+   * Whether the arena may take another slab from the decoded cache's budget: only once that cache
+   * is full, and while more than 1 row in GROW_READS of those looked up lately was read from the
+   * file (or too few were looked up to tell: a commit's frames). A set of rows read again and
+   * again that fits decoded then keeps its budget — with few rows read from the file the arena
+   * stops growing and reuses its slabs — while reads spread over a table that fits neither way
+   * hand the budget over.
+   */
+  private arenaMayGrow(): boolean {
+    const c = this.cache;
+    if (!c.isFull) return false;
+    const looked = c.hits + c.misses - this.markLooked[0];
+    const reads = this.fileReads - this.markReads[0];
+    return !(looked >= GROW_WINDOW) || reads * GROW_READS > looked;
+  }
+
+  /**
+   * After a commit: keep the frames of the rows it put (`locations`, ascending) in the arena when
+   * they overflowed the decoded cache (a bulk load), the newest that fit — what a later read of
+   * them would otherwise fetch from the file one by one, as SQLite's page cache keeps the pages a
+   * load wrote. Frames at or past `memStart` are taken from `mem` (the commit's bytes still in
+   * memory); earlier ones (a large transaction's spilled front) are read back from the log a
+   * chunk at a time. They are kept as written, like the decoded rows the commit caches.
+   */
+  keepCommitted(locations: readonly number[], count: number, memStart: number, mem: Buffer): void {
+    const n = Math.min(count, locations.length);
+    if (n === 0 || !this.cache.isFull) return;
+    const arena = this.arena;
+    const from = locations[n - 1] - arena.capacityBytes;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (locations[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    let chunk: Buffer = Buffer.alloc(0);
+    let chunkStart = 0;
+    for (let i = lo; i < n; i++) {
+      const location = locations[i];
+      let buf: Buffer;
+      let at: number;
+      if (location >= memStart) {
+        buf = mem;
+        at = location - memStart;
+      } else {
+        if (location < chunkStart || location + FRAME_HEADER_SIZE > chunkStart + chunk.length) {
+          const length = Math.min(KEEP_CHUNK, memStart - location);
+          chunk = readExact(this.src.store, location, length) ?? Buffer.alloc(0);
+          chunkStart = location;
+        }
+        buf = chunk;
+        at = location - chunkStart;
+      }
+      const header = parseFrameHeader(buf, at, buf.length - at);
+      if (!header || header.kind !== FrameKind.RECORD_PUT) continue;
+      const length = FRAME_HEADER_SIZE + header.length;
+      if (at + length <= buf.length) arena.put(location, buf, at, length);
+      else if (buf === chunk && at > 0) {
+        chunk = Buffer.alloc(0); // cut by the chunk's end: read again from this frame
+        i--;
+      }
+    }
   }
 
   /** Forget every decoded row (the file's locations changed: compaction, re-attach). */
@@ -185,6 +278,7 @@ export class RowReader {
     if (header && FRAME_HEADER_SIZE + header.length <= got) {
       entry = this.decodeRecord(scratch, 0, got, location);
       arena.put(location, scratch, 0, FRAME_HEADER_SIZE + header.length);
+      this.countFileRead();
     } else {
       const whole = header ? readExact(this.src.store, location, FRAME_HEADER_SIZE + header.length) : null;
       if (!whole) throw corruptAt(location, 'record frame is cut off');

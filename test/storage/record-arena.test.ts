@@ -131,14 +131,17 @@ describe('rows read from the arena instead of the file', () => {
   const tmp = tmpDir();
   afterAll(() => tmp.cleanup());
   const DDL = 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT, note TEXT)';
-  const ROWS = 20_000;
+  const ROWS = 30_000;
   /**
-   * ~260-byte records, ~470 bytes charged decoded: the 9.4 MB of decoded rows do not fit 8 MiB,
-   * the 5.2 MB of frames nearly fit the arena's 6 MiB.
+   * ~150-byte records, ~330 bytes charged decoded: the 9.9 MB of decoded rows do not fit 8 MiB,
+   * the 4.5 MB of frames and their table fit the arena's 6 MiB.
    */
   const CACHE = 8 << 20;
 
-  function build(): { file: string; sqlite: BetterSqlite3.Database } {
+  function build(keep?: (conn: ReturnType<typeof connect>, sqlite: BetterSqlite3.Database) => void): {
+    file: string;
+    sqlite: BetterSqlite3.Database;
+  } {
     const file = tmp.file();
     const sqlite = new BetterSqlite3(':memory:');
     sqlite.exec(DDL);
@@ -148,22 +151,26 @@ describe('rows read from the arena instead of the file', () => {
     const ins = sqlite.prepare(insert);
     const cur = conn.cursor();
     for (let i = 1; i <= ROWS; i++) {
-      const row = [i, (i * 7919) % 1000, `s${i}`, `note ${i} ${'x'.repeat(200 + (i % 40))}`];
+      const row = [i, (i * 7919) % 1000, `s${i}`, `note ${i} ${'x'.repeat(100 + (i % 40))}`];
       ins.run(row);
       cur.execute(insert, row);
     }
-    conn.commit();
-    conn.close();
+    try {
+      conn.commit();
+      keep?.(conn, sqlite);
+    } finally {
+      conn.close();
+    }
     return { file, sqlite };
   }
 
-  test('a second pass of random point reads reads no row from the file, and every row is right', () => {
+  test('a third pass of random point reads reads no row from the file, and every row is right', () => {
     const { file, sqlite } = build();
     const conn = connect(file, { cacheBytes: CACHE });
     const reads = jest.spyOn(FileStore.prototype, 'readInto');
     try {
       const next = lcg(7);
-      const ids = Array.from({ length: 40_000 }, () => 1 + next(ROWS));
+      const ids = Array.from({ length: 60_000 }, () => 1 + next(ROWS));
       const get = sqlite.prepare('SELECT * FROM t WHERE id = ?').raw(true);
       const cur = conn.cursor();
       const pass = (): number => {
@@ -177,19 +184,80 @@ describe('rows read from the arena instead of the file', () => {
       };
       expect(pass()).toBe(0);
       const first = reads.mock.calls.length;
-      expect(first).toBeGreaterThan(15_000); // the rows were not in memory: read from the file
+      expect(first).toBeGreaterThan(20_000); // the rows were not in memory: read from the file
+      // The arena grows only once the decoded cache is full: by the second pass most rows are in
+      // memory, by the third every row comes from the arena or the decoded cache, none from the
+      // file, and the decoded cache gave up what the arena took.
       expect(pass()).toBe(0);
-      // Every row now comes from the arena or the decoded cache, none from the file; the decoded
-      // cache gave up what the arena took.
+      expect(reads.mock.calls.length).toBeLessThan(first / 4);
+      expect(pass()).toBe(0);
       const memory = conn.database.storage.rowMemory;
       expect(reads.mock.calls.length).toBe(0);
-      expect(memory.arenaHits).toBeGreaterThan(20_000);
-      expect(memory.arenaFrames).toBeGreaterThan(15_000);
+      expect(memory.arenaHits).toBeGreaterThan(10_000);
+      expect(memory.arenaFrames).toBeGreaterThan(8_000);
       expect(memory.arenaBytes + memory.decodedBytes).toBeLessThanOrEqual(CACHE);
     } finally {
       reads.mockRestore();
       conn.close();
       sqlite.close();
+    }
+  });
+
+  test('a commit that overflows the decoded cache leaves its newest frames in the arena', () => {
+    let newest: { reads: number; hits: number; wrong: number } | null = null;
+    const { sqlite } = build((conn, twin) => {
+      const memory = conn.database.storage.rowMemory;
+      expect(memory.arenaFrames).toBeGreaterThan(15_000);
+      const reads = jest.spyOn(FileStore.prototype, 'readInto');
+      try {
+        const cur = conn.cursor();
+        const get = twin.prepare('SELECT * FROM t WHERE id = ?').raw(true);
+        let wrong = 0;
+        for (let id = ROWS; id > ROWS - 15_000; id--)
+          if (
+            JSON.stringify(cur.execute('SELECT * FROM t WHERE id = ?', [id]).fetchAll()) !==
+            JSON.stringify(get.all(id))
+          )
+            wrong++;
+        newest = { reads: reads.mock.calls.length, hits: conn.database.storage.rowMemory.arenaHits, wrong };
+      } finally {
+        reads.mockRestore();
+      }
+    });
+    sqlite.close();
+    // The newest 15,000 rows: those the decoded cache dropped come from the arena, none from the file.
+    expect(newest).toEqual({ reads: 0, hits: expect.any(Number), wrong: 0 });
+    expect((newest as unknown as { hits: number }).hits).toBeGreaterThan(5_000);
+  });
+
+  test('rows read again and again that fit decoded keep their budget: the arena stops growing', () => {
+    const { file, sqlite } = build();
+    sqlite.close();
+    const conn = connect(file, { cacheBytes: 2 << 20 });
+    try {
+      const cur = conn.cursor();
+      const next = lcg(3);
+      const read = (id: number): unknown => cur.execute('SELECT * FROM t WHERE id = ?', [id]).fetchAll();
+      // Spread reads fill the 2 MiB decoded cache (~6,000 rows) past its budget.
+      for (let k = 0; k < 10_000; k++) read(1 + next(ROWS));
+      // A hot set of 1,500 rows (admitted one miss in 16: after 60 rounds nearly all are
+      // decoded), then the same with one cold row in 20 (5 % of lookups miss).
+      const hot = Array.from({ length: 1_500 }, (_, i) => 1 + i * 17);
+      for (let round = 0; round < 60; round++) for (const id of hot) read(id);
+      const before = conn.database.storage.rowMemory;
+      expect(before.decodedRows).toBeGreaterThan(1_500);
+      for (let round = 0; round < 30; round++)
+        hot.forEach((id, i) => {
+          read(id);
+          if (i % 20 === 0) read(1 + next(ROWS));
+        });
+      const after = conn.database.storage.rowMemory;
+      // ~1,800 cold frames (~270 KB) went through the arena: it reused its slabs instead of
+      // taking budget from the decoded hot rows.
+      expect(after.arenaMisses - before.arenaMisses).toBeGreaterThan(1_200);
+      expect(after.arenaBytes).toBeLessThanOrEqual(before.arenaBytes);
+    } finally {
+      conn.close();
     }
   });
 
