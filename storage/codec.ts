@@ -22,13 +22,22 @@ export function encodePayload(value: unknown): Buffer {
 }
 
 /** Decode a payload; any malformed input becomes a FormatError (never a crash). */
-export function decodePayload(buf: Uint8Array, offset?: number): unknown {
+/**
+ * decodePayload of `buf[start, end)` without a subarray: msgpackr keeps a DataView on each buffer
+ * it reads, so a view made per record costs two objects a row; a slab or window read in place
+ * reuses its own.
+ */
+export function decodePayloadAt(buf: Uint8Array, start: number, end: number, offset?: number): unknown {
   try {
-    return packr.unpack(buf);
+    return packr.unpack(buf, { start, end });
   } catch (err) {
     throw new FormatError(`corrupt payload: ${err instanceof Error ? err.message : String(err)}`, 'CORRUPT', {
       offset,
       cause: err,
     });
   }
+}
+
+export function decodePayload(buf: Uint8Array, offset?: number): unknown {
+  return decodePayloadAt(buf, 0, buf.length, offset);
 }

@@ -134,7 +134,7 @@ describe('rows read from the arena instead of the file', () => {
   const ROWS = 30_000;
   /**
    * ~150-byte records, ~330 bytes charged decoded: the 9.9 MB of decoded rows do not fit 8 MiB,
-   * the 4.5 MB of frames and their table fit the arena's 6 MiB.
+   * the 4.5 MB of frames and their table fit the arena's 7 MiB.
    */
   const CACHE = 8 << 20;
 
