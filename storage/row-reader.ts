@@ -102,6 +102,15 @@ const ARENA_SHARE = 7 / 8;
 const GROW_READS = 10;
 /** ...among at least GROW_WINDOW looked up since the last slab (fewer cannot tell). */
 const GROW_WINDOW = 1024;
+/** readExact, or null when the read fails or comes up short. */
+function readQuietly(store: ByteStore, at: number, length: number): Buffer | null {
+  try {
+    return readExact(store, at, length);
+  } catch {
+    return null;
+  }
+}
+
 /** Rows read from the file between two marks of arenaMayGrow's window. */
 const SNAPSHOT_READS = 512;
 /** Bytes of a transaction's spilled front read back at once by keepCommitted. */
@@ -220,7 +229,10 @@ export class RowReader {
       } else {
         if (location < chunkStart || location + FRAME_HEADER_SIZE > chunkStart + chunk.length) {
           const length = Math.min(KEEP_CHUNK, memStart - location);
-          chunk = readExact(this.src.store, location, length) ?? Buffer.alloc(0);
+          // The commit is durable already: a read that fails here ends the filling, not the commit.
+          const got = readQuietly(this.src.store, location, length);
+          if (got === null) return;
+          chunk = got;
           chunkStart = location;
         }
         buf = chunk;

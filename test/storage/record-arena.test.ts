@@ -230,6 +230,42 @@ describe('rows read from the arena instead of the file', () => {
     expect((newest as unknown as { hits: number }).hits).toBeGreaterThan(5_000);
   });
 
+  test('a read failing while a commit fills the arena ends the filling, not the commit', () => {
+    const file = tmp.file();
+    const quiet = { checkpointEveryBytes: 0, lightCheckpointBytes: 0, checkpointIdleMs: 0 };
+    const conn = connect(file, { ...quiet, cacheBytes: CACHE });
+    const original = FileStore.prototype.readInto;
+    const reads = jest.spyOn(FileStore.prototype, 'readInto');
+    try {
+      conn.execute(DDL);
+      conn.commit();
+      const cur = conn.cursor();
+      // ~4.5 MB in one transaction: its front spills, and the arena reads it back at commit.
+      for (let i = 1; i <= ROWS; i++)
+        cur.execute('INSERT INTO t VALUES (?, ?, ?, ?)', [i, i % 1000, `s${i}`, 'y'.repeat(120)]);
+      // Small reads (the writer's ownership checks) go through; the read-back's chunks fail.
+      let failed = 0;
+      reads.mockImplementation(function (this: FileStore, buf, offset, length, position) {
+        if (length < 64 << 10) return original.call(this, buf, offset, length, position);
+        failed++;
+        throw new Error('EIO: simulated read failure');
+      });
+      expect(() => conn.commit()).not.toThrow();
+      expect(failed).toBe(1); // the filling tried to read the spilled front back, once
+      reads.mockRestore();
+      expect(cur.execute('SELECT count(*), sum(n) FROM t').fetchAll()).toEqual([[ROWS, 14_985_000]]);
+    } finally {
+      reads.mockRestore();
+      conn.close();
+    }
+    const again = connect(file, { readOnly: true });
+    try {
+      expect(again.cursor().execute('SELECT count(*) FROM t').fetchAll()).toEqual([[ROWS]]);
+    } finally {
+      again.close();
+    }
+  });
+
   test('rows read again and again that fit decoded keep their budget: the arena stops growing', () => {
     const { file, sqlite } = build();
     sqlite.close();
