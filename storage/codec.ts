@@ -21,7 +21,6 @@ export function encodePayload(value: unknown): Buffer {
   return packr.pack(value);
 }
 
-/** Decode a payload; any malformed input becomes a FormatError (never a crash). */
 /**
  * decodePayload of `buf[start, end)` without a subarray: msgpackr keeps a DataView on each buffer
  * it reads, so a view made per record costs two objects a row; a slab or window read in place
@@ -38,6 +37,7 @@ export function decodePayloadAt(buf: Uint8Array, start: number, end: number, off
   }
 }
 
+/** Decode a payload; any malformed input becomes a FormatError (never a crash). */
 export function decodePayload(buf: Uint8Array, offset?: number): unknown {
   return decodePayloadAt(buf, 0, buf.length, offset);
 }

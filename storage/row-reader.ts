@@ -300,6 +300,7 @@ export class RowReader {
       if (!whole) throw corruptAt(location, 'record frame is cut off');
       entry = this.decodeRecord(whole, 0, whole.length, location, false, false);
       arena.put(location, whole, 0, whole.length);
+      this.countFileRead();
     }
     this.cache.admit(location, entry);
     return entry.row;
