@@ -23,12 +23,9 @@ import { RecordArena } from './record-arena';
 import { RowCache } from './row-cache';
 import type { CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
-import type { MemoLeaf, RowReaders, ScanPosition } from './row-readers';
+import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
-import { StoredPage } from './index-pages';
-import { PageColumns } from './column-pages';
-import type { NumberColumn } from './scan-memo';
-import type { StringCodes } from './string-codes';
+import { ColumnVectors } from './column-vectors';
 import type { CompiledSchema } from './schema/compile';
 
 /** A frozen view of the committed catalog and trees. */
@@ -92,8 +89,6 @@ interface Window {
 /** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
 const READ_AHEAD_BYTES = 1 << 20;
 const FIRST_WINDOW_BYTES = 16 << 10;
-/** Values per slab of kept page columns (512 KiB). */
-const SLAB_VALUES = 1 << 16;
 /** Marks a probe slot with no decoded value (undefined is never a stored value). */
 const MISSING = undefined;
 /** The most of cacheBytes the record arena holds (the row cache keeps at least the rest). */
@@ -133,14 +128,8 @@ export class RowReader {
   /** The bytes every window is read into (grown to the largest window read, at most 1 MiB). */
   private windowBytes: Buffer = Buffer.alloc(0);
   private readers: (RowReaders & { view: ReadView }) | null = null;
-  /** Where kept page columns are copied (see scanPageColumn), and their bytes so far. */
-  private slab = new Float64Array(0);
-  private slabUsed = 0;
-  private keptBytes = 0;
-  /** The column page of the leaf a scan is in (storage/column-pages.ts). */
-  private readonly pageColumns = new PageColumns();
-  /** Bytes of page columns kept at most (a quarter of cacheBytes; see scanPageColumn). */
-  private readonly keptBudget: number;
+  /** Column vectors of scans (storage/column-vectors.ts). */
+  private readonly vectors: ColumnVectors;
   /** Scratch row for scanRowWhere's partial decodes; every slot not being tested holds MISSING. */
   private readonly probeRow: unknown[] = [];
 
@@ -159,7 +148,7 @@ export class RowReader {
     this.arena.onResize = (bytes) => this.cache.resize(cacheBytes - bytes);
     this.arena.mayGrow = () => this.arenaMayGrow();
     this.memo = new ScanMemo(cacheBytes);
-    this.keptBudget = cacheBytes / 4;
+    this.vectors = new ColumnVectors(src, this.memo, cacheBytes);
   }
 
   /**
@@ -254,7 +243,7 @@ export class RowReader {
     this.cache.clear();
     this.arena.clear();
     this.memo.clear();
-    this.keptBytes = 0;
+    this.vectors.clear();
   }
 
   /**
@@ -500,144 +489,6 @@ export class RowReader {
     return cached.row;
   }
 
-  /**
-   * RowReaders.scanNumberColumn: only over rows of the current file (the memo holds no other);
-   * a leaf holding rows of an open transaction never has every row memoized, so gets none.
-   */
-  scanNumberColumn(view: ReadView, at: ScanPosition, column: number): NumberColumn | undefined {
-    if (view.store !== this.src.store) return undefined;
-    const values = at.leafValues;
-    if (values === undefined) return undefined;
-    const memo = this.memo.numberColumn(at, column, values);
-    if (memo !== undefined) return memo;
-    const page = at.leafPage;
-    if (!(page instanceof StoredPage) || page.columns === null || at.leaf === null) return undefined;
-    if (page.source.store !== this.src.store) return undefined;
-    const col = this.pageColumns.column(page, values, (id) => this.src.schemaOf(id), column);
-    if (col !== undefined) this.memo.putNumberColumn(at.leaf, column, col);
-    return col;
-  }
-
-  /**
-   * RowReaders.scanPageColumn: a page of the current file's checkpoint, from its column page. The
-   * values are decoded into a buffer reused for the next page and not kept: a count consumes them
-   * at once, and keeping a vector per page cost a cold count more in garbage collection (a third
-   * of its time) than decoding them again costs a repeated one.
-   */
-  scanPageColumn(view: ReadView, page: object, column: number): Float64Array | undefined {
-    if (view.store !== this.src.store || !(page instanceof StoredPage) || page.columns === null)
-      return undefined;
-    if (page.source.store !== this.src.store) return undefined;
-    const kept = page.keptColumns?.[column];
-    if (kept !== undefined) return kept;
-    const values = this.pageColumns.values(page, (id) => this.src.schemaOf(id), column, true);
-    // Kept on the page the second time it is counted (a count never decodes its leaf, so no leaf
-    // memo holds it), copied into a shared slab, within a budget: a count repeated again decodes
-    // nothing. Not the first time: keeping them cost a cold count a third of its time (measured).
-    if (values === undefined || this.keptBytes + 8 * values.length > this.keptBudget) return values;
-    if (page.keptColumns === null) {
-      page.keptColumns = [];
-      return values;
-    }
-    const copy = this.keep(values);
-    page.keptColumns[column] = copy;
-    return copy;
-  }
-
-  /** A copy of `values` in the slab of kept page columns, counted in their budget. */
-  private keep(values: Float64Array): Float64Array {
-    if (this.slabUsed + values.length > this.slab.length) {
-      this.slab = new Float64Array(Math.max(SLAB_VALUES, values.length));
-      this.slabUsed = 0;
-    }
-    const copy = this.slab.subarray(this.slabUsed, this.slabUsed + values.length);
-    copy.set(values);
-    this.slabUsed += values.length;
-    this.keptBytes += 8 * values.length;
-    return copy;
-  }
-
-  /** RowReaders.keepNumberColumn: only for a leaf of the current file's committed rows. */
-  keepNumberColumn(
-    view: ReadView,
-    leaf: MemoLeaf,
-    column: number,
-    locations: Float64Array,
-    values: Float64Array,
-  ): void {
-    if (this.keepable(view, locations))
-      this.memo.putNumberColumn(leaf, column, { locations, values, trustedOn: null });
-  }
-
-  /** Whether a vector over `locations` may be kept: committed rows of the current file only. */
-  private keepable(view: ReadView, locations: Float64Array): boolean {
-    if (view.store !== this.src.store) return false;
-    const limit = Math.min(view.staged?.base ?? Infinity, this.src.staging?.base ?? Infinity);
-    for (let k = 0; k < locations.length; k++) if (locations[k] >= limit) return false;
-    return true;
-  }
-
-  /**
-   * RowReaders.scanCodeColumn: scanNumberColumn for a TEXT column's codes, from the memoized rows
-   * or the DICT column stored beside the leaf's page (format 1.5).
-   */
-  scanCodeColumn(
-    view: ReadView,
-    at: ScanPosition,
-    column: number,
-    codes: StringCodes,
-  ): NumberColumn | undefined {
-    if (view.store !== this.src.store) return undefined;
-    const values = at.leafValues;
-    if (values === undefined) return undefined;
-    const memo = this.memo.codeColumn(at, column, codes, values);
-    if (memo !== undefined) return memo;
-    const page = at.leafPage;
-    if (!(page instanceof StoredPage) || page.columns === null || at.leaf === null) return undefined;
-    if (page.source.store !== this.src.store) return undefined;
-    const col = this.pageColumns.codeColumn(page, values, (id) => this.src.schemaOf(id), column, codes);
-    if (col !== undefined) this.memo.putCodeColumn(at.leaf, column, codes, col);
-    return col;
-  }
-
-  /** RowReaders.scanPageCodeColumn: scanPageColumn for a TEXT column's codes (not kept). */
-  scanPageCodeColumn(
-    view: ReadView,
-    page: object,
-    column: number,
-    codes: StringCodes,
-  ): Float64Array | undefined {
-    if (view.store !== this.src.store || !(page instanceof StoredPage) || page.columns === null)
-      return undefined;
-    if (page.source.store !== this.src.store) return undefined;
-    const kept = page.keptCodes?.[column];
-    if (kept !== undefined && page.keptCodeDicts?.[column] === codes) return kept;
-    const values = this.pageColumns.codes(page, (id) => this.src.schemaOf(id), column, codes);
-    // Kept as scanPageColumn keeps numbers: the second time, in the slab, within its budget.
-    if (values === undefined || this.keptBytes + 8 * values.length > this.keptBudget) return values;
-    if (page.keptCodes === null) {
-      page.keptCodes = [];
-      return values;
-    }
-    const copy = this.keep(values);
-    page.keptCodes[column] = copy;
-    (page.keptCodeDicts ??= [])[column] = codes;
-    return copy;
-  }
-
-  /** RowReaders.keepCodeColumn: keepNumberColumn for a code vector. */
-  keepCodeColumn(
-    view: ReadView,
-    leaf: MemoLeaf,
-    column: number,
-    codes: StringCodes,
-    locations: Float64Array,
-    values: Float64Array,
-  ): void {
-    if (this.keepable(view, locations))
-      this.memo.putCodeColumn(leaf, column, codes, { locations, values, trustedOn: null });
-  }
-
   /** Keep a row a scan decoded: offered to the row cache and memoized beside its leaf. */
   private remember(at: ScanPosition, entry: CachedRow): unknown[] {
     this.cache.offer(at.value, entry);
@@ -664,14 +515,15 @@ export class RowReader {
           this.scanRowWhere(view, at, columns, test, defaults, whole),
         scanRowColumns: (at, columns, width, defaults) =>
           this.scanRowColumns(view, at, columns, width, defaults),
-        scanNumberColumn: (at, column) => this.scanNumberColumn(view, at, column),
-        scanPageColumn: (page, column) => this.scanPageColumn(view, page, column),
+        scanNumberColumn: (at, column) => this.vectors.scanNumberColumn(view, at, column),
+        scanPageColumn: (page, column) => this.vectors.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>
-          this.keepNumberColumn(view, leaf, column, locations, values),
-        scanCodeColumn: (at, column, codes) => this.scanCodeColumn(view, at, column, codes),
-        scanPageCodeColumn: (page, column, codes) => this.scanPageCodeColumn(view, page, column, codes),
+          this.vectors.keepNumberColumn(view, leaf, column, locations, values),
+        scanCodeColumn: (at, column, codes) => this.vectors.scanCodeColumn(view, at, column, codes),
+        scanPageCodeColumn: (page, column, codes) =>
+          this.vectors.scanPageCodeColumn(view, page, column, codes),
         keepCodeColumn: (leaf, column, codes, locations, values) =>
-          this.keepCodeColumn(view, leaf, column, codes, locations, values),
+          this.vectors.keepCodeColumn(view, leaf, column, codes, locations, values),
         stringCodes: (collectionId, column) => this.memo.stringCodes(collectionId, column),
       };
     }

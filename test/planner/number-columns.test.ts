@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection, Cursor } from '../../src/index';
 import { RowReader } from '../../storage/row-reader';
+import { ColumnVectors } from '../../storage/column-vectors';
 
 const bag = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
@@ -51,8 +52,8 @@ test("a vector is trusted only where its locations equal the leaf's entries", ()
   // A vector that no longer describes some entries (they moved since it was built) must not let
   // a scan skip them: here it says "rejected" exactly where it is stale and the row would pass.
   const conn = connect(':memory:');
-  const real = RowReader.prototype.scanNumberColumn;
-  const spy = jest.spyOn(RowReader.prototype, 'scanNumberColumn');
+  const real = ColumnVectors.prototype.scanNumberColumn;
+  const spy = jest.spyOn(ColumnVectors.prototype, 'scanNumberColumn');
   try {
     const cur = conn.cursor();
     cur.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)');
@@ -64,7 +65,10 @@ test("a vector is trusted only where its locations equal the leaf's entries", ()
     const sql = 'SELECT id FROM t WHERE n > 90';
     const expected = cur.execute(sql).fetchAll();
     expect(expected.length).toBe(270);
-    spy.mockImplementation(function (this: RowReader, ...args: Parameters<RowReader['scanNumberColumn']>) {
+    spy.mockImplementation(function (
+      this: ColumnVectors,
+      ...args: Parameters<ColumnVectors['scanNumberColumn']>
+    ) {
       const v = real.apply(this, args);
       if (v === undefined) return v;
       const locations = Float64Array.from(v.locations);
