@@ -68,6 +68,7 @@ import {
   fetchInBatches,
   groupRows,
   outerKeyed,
+  refetchRows,
   rowsOf,
   sortedDistinctKeys,
   treeOf,
@@ -97,6 +98,8 @@ export interface ExecEnv {
   readonly scanRowWhere?: ScanRowWhere;
   /** A scan's read of a few columns only (storage/row-readers.ts ScanRowColumns). */
   readonly scanRowColumns?: RowReaders['scanRowColumns'];
+  /** An index lookup's read of a few columns only (storage/row-readers.ts ReadRowColumns). */
+  readonly readRowColumns?: RowReaders['readRowColumns'];
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
@@ -338,7 +341,7 @@ const builders: Builders = {
 
   IndexLookup(node, env) {
     const coll = collectionOf(env, node.collection);
-    const rows = rowsOf(env, coll);
+    const rows = rowsOf(env, coll, node.reads);
     const tree = treeOf(coll, node.index);
     if (!tree) return EMPTY;
     if (node.unique && node.keys.length === 1 && !node.keysFrom && !node.matchNull && !node.covering)
@@ -391,7 +394,7 @@ const builders: Builders = {
   IndexRangeScan(node, env) {
     if (node.prefixIn) return perValueScans(node, env);
     const coll = collectionOf(env, node.collection);
-    const rows = rowsOf(env, coll);
+    const rows = rowsOf(env, coll, node.reads);
     const opts = rangeOptions(node, env);
     if (opts === null) return EMPTY;
     if (node.index === null) {
@@ -530,7 +533,8 @@ const builders: Builders = {
       const evals = sortKeyEvals(node.keys, env);
       const keep = limit < 0 ? Infinity : limit + offset;
       const rows = topN(input, evals, node.keys, keep, node.presorted);
-      return rows.slice(offset, limit < 0 ? undefined : offset + limit);
+      const out = rows.slice(offset, limit < 0 ? undefined : offset + limit);
+      return node.refetch === undefined ? out : refetchRows(env, node.refetch, out);
     });
   },
 

@@ -159,7 +159,7 @@ const describe: Describers = {
     `Window [${n.calls.map((c) => c.text).join(', ')}]${n.keepPerPartition ? ` keeping row_number ${n.keepStrict ? '<' : '<='} ${exprText(n.keepPerPartition)} per partition` : ''}`,
   Sort: (n) => `Sort ${keysText(n.keys)}${n.presorted ? ` presorted=${n.presorted}` : ''}`,
   TopN: (n) =>
-    `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}${n.presorted ? ` presorted=${n.presorted}` : ''}`,
+    `TopN ${keysText(n.keys)} limit=${exprText(n.limit)}${n.offset ? ` offset=${exprText(n.offset)}` : ''}${n.presorted ? ` presorted=${n.presorted}` : ''}${n.refetch ? ' late' : ''}`,
   // A join run planned out of its written order names each table once (planner/join-planner.ts).
   Project: (n) =>
     `Project ${n.columns

@@ -16,7 +16,8 @@ import { typeOf } from './expr-type';
 import { exprCollation } from './sql-text';
 import { E, balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
-import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode } from './physical';
+import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode, TopNPNode } from './physical';
+import { lateTopN, withReads } from './narrow-reads';
 import { accessPlan, chooseAccess, hintedView, sameColumn } from './access-path';
 import { orderedJoin } from './ordered-join';
 import { sqliteFullScan } from './covering-scan';
@@ -443,6 +444,8 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   // The access path's rows come ordered by this many leading sort keys (AccessChoice.presorted);
   // always 0 under an aggregate or window, whose sort the access path is never asked for.
   let presorted = 0;
+  // A query's table read through an index: a TopN over it may read its candidates late (narrow-reads.ts).
+  let lateView: CollectionView | null = null;
   const leaf: PhysicalPlan | null = l.values
     ? { kind: 'Values', rows: l.values.rows }
     : l.virtual
@@ -540,7 +543,9 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         l.project && !l.forWrite && !orderFreeFold(l, residual)
           ? sqliteFullScan(view, choice, accessSort, queryReads(residual, l), distinctColumns(l))
           : { choice, resort: null };
-      node = coveringAccess(view, { ...scan.choice, residual }, l);
+      const reads = l.project && !l.forWrite ? queryReads(residual, l) : null;
+      node = withReads(coveringAccess(view, { ...scan.choice, residual }, l), view, reads);
+      if (reads !== null) lateView = view;
       if (scan.resort) node = { kind: 'Sort', input: node, keys: scan.resort };
       ordered = scan.choice.ordered && !movesNulls;
       presorted = scan.resort ? 0 : (scan.choice.presorted ?? 0);
@@ -570,7 +575,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   const limit = l.limit;
   // TopN only when nothing between the sort and the limit changes the row count.
   if (needSort && l.sort && limit?.limit && !l.distinct) {
-    node = {
+    const top: TopNPNode = {
       kind: 'TopN',
       input: node,
       keys: l.sort,
@@ -578,6 +583,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
       offset: limit.offset,
       ...(presorted > 0 ? { presorted } : {}),
     };
+    node = lateView ? lateTopN(top, lateView) : top;
     if (l.project) node = { kind: 'Project', input: node, columns: l.project.columns };
     return node;
   }

@@ -41,6 +41,12 @@ export interface IndexLookupNode {
   readonly matchNull?: boolean;
   /** Rows are built from the index entries alone (the query reads only the key and the primary key). */
   readonly covering?: boolean;
+  /**
+   * The columns anything above reads from the rows (ascending), when not every column: a row not
+   * decoded in memory may come back holding these alone, the others null (storage/row-readers.ts
+   * ReadRowColumns), as a covering scan's rows do. Only on a query's plan, never a write's.
+   */
+  readonly reads?: readonly number[];
 }
 
 /** Ordered iteration over the primary key (index null) or a secondary index between bounds. */
@@ -79,6 +85,12 @@ export interface IndexRangeScanNode {
    * so rows are built from the index entries without reading the stored rows (other columns NULL).
    */
   readonly covering?: boolean;
+  /**
+   * The columns anything above reads from the rows (ascending), when not every column: a row not
+   * decoded in memory may come back holding these alone, the others null (storage/row-readers.ts
+   * ReadRowColumns), as a covering scan's rows do. Only on a query's plan, never a write's.
+   */
+  readonly reads?: readonly number[];
 }
 
 export interface PrefixKey {
@@ -204,6 +216,12 @@ export interface TopNPNode {
   readonly offset: Expr | null;
   /** The input arrives ordered by this many leading keys (an index walk): read until past them. */
   readonly presorted?: number;
+  /**
+   * Late rows: the input's index fetch reads only what the keys and a filter below need (its
+   * `reads`, with the primary key); the rows kept are read again whole, by primary key, from
+   * this collection.
+   */
+  readonly refetch?: string;
 }
 
 export interface ProjectPNode {

@@ -33,10 +33,20 @@ export interface CollectionRows {
 /**
  * The row reads of a scan over `coll`: rows written before an ALTER TABLE ADD COLUMN come back
  * at the width of the view's schema, the added columns holding their defaults. Collections that
- * never changed schema read through the environment's functions unchanged.
+ * never changed schema read through the environment's functions unchanged. With `reads` (the
+ * only columns read above), a row not decoded in memory may hold those alone.
  */
-export function rowsOf(env: ExecEnv, coll: CollectionView): CollectionRows {
+export function rowsOf(env: ExecEnv, coll: CollectionView, reads?: readonly number[]): CollectionRows {
   const defaults = widenDefaults(coll.meta, coll.compiled);
+  const narrow = reads === undefined ? undefined : env.readRowColumns;
+  if (narrow !== undefined && reads !== undefined) {
+    // Only `reads` are read above (IndexLookupNode.reads): a row not decoded in memory need not be.
+    const width = coll.compiled.columnCount;
+    return {
+      readRow: (location) => narrow(location, reads, width, defaults),
+      readRowSequential: (at) => narrow(at.value, reads, width, defaults),
+    };
+  }
   if (defaults === null) return env;
   return {
     readRow: (location) => widenRow(env.readRow(location), defaults),
@@ -193,6 +203,23 @@ export function uniqueLookup(
     const loc = coll.pk.get(pk);
     if (loc === undefined) staleEntry(coll, pk, from);
     env.stats.rowsRead++;
+    return rows.readRow(loc);
+  });
+}
+
+/**
+ * TopNPNode.refetch: the kept rows of a TopN whose index fetch read only some columns, read again
+ * whole by their primary key (the same snapshot: every one is there).
+ */
+export function refetchRows(env: ExecEnv, collection: string, kept: readonly Row[]): Row[] {
+  const coll = collectionOf(env, collection);
+  const rows = rowsOf(env, coll);
+  const pkColumn = coll.compiled.pkColumn;
+  return kept.map((row) => {
+    const loc = coll.pk.get(row[pkColumn]);
+    if (loc === undefined)
+      throw new InternalError(`row ${String(row[pkColumn])} vanished from ${collection}`);
+    // Counted once, as a candidate (ExecStats.rowsRead counts rows, not decodes).
     return rows.readRow(loc);
   });
 }

@@ -97,6 +97,7 @@ abstract class StoreReaders {
   readonly readRowSequential: ExecEnv['readRowSequential'];
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly scanRowColumns: ExecEnv['scanRowColumns'];
+  readonly readRowColumns: ExecEnv['readRowColumns'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly scanCodeColumn: ExecEnv['scanCodeColumn'];
@@ -110,6 +111,7 @@ abstract class StoreReaders {
     this.readRowSequential = readers.readRowSequential ?? ((at: ScanPosition) => readers.readRow(at.value));
     this.scanRowWhere = readers.scanRowWhere;
     this.scanRowColumns = readers.scanRowColumns;
+    this.readRowColumns = readers.readRowColumns;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.scanCodeColumn = readers.scanCodeColumn;

@@ -206,8 +206,16 @@ export class RowCache {
    * after a few misses, and the CLOCK keeps it.
    */
   admit(location: number, entry: CachedRow): void {
-    if (this.full && ++this.missCount % ADMIT_EVERY !== 0) return;
-    this.set(location, entry);
+    if (this.takesMiss()) this.set(location, entry);
+  }
+
+  /**
+   * Whether admit() would keep the row of the miss being served (counted as one of the
+   * ADMIT_EVERY once full): a reader that then decodes the row whole and set()s it, and otherwise
+   * decodes only the columns it needs (RowReader.readRowColumns).
+   */
+  takesMiss(): boolean {
+    return !this.full || ++this.missCount % ADMIT_EVERY === 0;
   }
 
   /** Change the budget (the record arena below took or gave back memory), evicting if over. */

@@ -113,8 +113,11 @@ const KEEP_CHUNK = 1 << 20;
 /** First read of a record frame: enough for most rows in one system call. */
 const SPECULATIVE_READ = 1024;
 
-/** Records decoded whole, and for a few columns only (tests count the work with these). */
-export const rowDecodeStats = { whole: 0, partial: 0 };
+/**
+ * Records decoded whole, and for a few columns only (`fetched`: of those, rows an index fetch read
+ * through readRowColumns); tests count the work with these.
+ */
+export const rowDecodeStats = { whole: 0, partial: 0, fetched: 0 };
 
 export class RowReader {
   readonly cache: RowCache;
@@ -254,6 +257,11 @@ export class RowReader {
   readRow(location: number): unknown[] {
     const hit = this.cache.getRow(location);
     if (hit !== undefined) return hit;
+    return this.readMiss(location);
+  }
+
+  /** readRow for a row the decoded cache has just missed. */
+  private readMiss(location: number): unknown[] {
     const txn = this.src.staging;
     if (txn && location >= txn.base) {
       const at = location - txn.base - txn.spilled;
@@ -334,11 +342,81 @@ export class RowReader {
         'OPERATIONAL',
       );
     }
-    const head = readExact(view.store, location, FRAME_HEADER_SIZE);
-    const header = head ? parseFrameHeader(head, 0, view.store.size - location) : null;
-    const whole = header ? readExact(view.store, location, FRAME_HEADER_SIZE + header.length) : null;
+    const whole = frameAt(view.store, location);
     if (!whole) throw corruptAt(location, 'record frame in a replaced file');
     return this.decodeRecord(whole, 0, whole.length, location).row;
+  }
+
+  /**
+   * RowReaders.readRowColumns: the row at `location` for a consumer that reads `columns` alone
+   * (ascending), widened by `defaults`. A row at hand (decoded in the cache, staged, of a replaced
+   * file or of the open transaction) comes back whole. One whose frame the record arena holds,
+   * and which the decoded cache would not keep (RowCache.takesMiss: once full it keeps one miss
+   * in 16), comes back as a new row of `width` values holding `columns` decoded from the frame,
+   * the others null: an index lookup over rows that do not fit decoded then builds no strings
+   * for the columns nobody reads (measured at 1M items, see docs/performance.md). Else the row
+   * is read whole, as readRow reads it (from the file: into the arena).
+   */
+  readRowColumns(
+    view: ReadView,
+    location: number,
+    columns: readonly number[],
+    width: number,
+    defaults: readonly unknown[] | null,
+  ): unknown[] {
+    const staged = view.staged;
+    const txn = this.src.staging;
+    let raw: unknown[] | undefined;
+    if (
+      view.store !== this.src.store ||
+      (staged !== undefined && location >= staged.base) ||
+      (txn !== null && location >= txn.base)
+    )
+      raw = this.readRowFor(view, location);
+    else raw = this.cache.getRow(location);
+    if (raw === undefined) {
+      const arena = this.arena;
+      const at = arena.find(location);
+      if (at < 0) {
+        const frame = narrowEveryRead ? frameAt(this.src.store, location) : null;
+        if (frame) {
+          rowDecodeStats.fetched++;
+          return this.partialRow(frame, 0, location, columns, width, defaults);
+        }
+        raw = this.readMiss(location);
+      } else if (this.cache.takesMiss()) {
+        const kept = this.decodeRecord(arena.buf, at, arena.buf.length - at, location, true);
+        this.cache.set(location, kept);
+        raw = kept.row;
+      } else {
+        rowDecodeStats.fetched++;
+        return this.partialRow(arena.buf, at, location, columns, width, defaults, true);
+      }
+    }
+    return defaults ? widenRow(raw, defaults) : raw;
+  }
+
+  /**
+   * A new row of `width` values holding `columns` of the record frame at `offset` of `buf`, the
+   * others null (see decodeColumns).
+   */
+  private partialRow(
+    buf: Buffer,
+    offset: number,
+    location: number,
+    columns: readonly number[],
+    width: number,
+    defaults: readonly unknown[] | null,
+    checksumVerified = false,
+  ): unknown[] {
+    this.decodeColumns(buf, offset, location, columns, defaults, checksumVerified);
+    const probe = this.probeRow;
+    const row = new Array<unknown>(width).fill(null);
+    for (const c of columns) {
+      row[c] = probe[c];
+      probe[c] = MISSING;
+    }
+    return row;
   }
 
   /**
@@ -412,20 +490,12 @@ export class RowReader {
       const raw = known ?? this.readRow(location);
       return defaults ? widenRow(raw, defaults) : raw;
     }
-    const buf = (this.window as Window).buf;
-    this.decodeColumns(buf, offset, location, columns, defaults);
-    const probe = this.probeRow;
-    const row = new Array<unknown>(width).fill(null);
-    for (const c of columns) {
-      row[c] = probe[c];
-      probe[c] = MISSING;
-    }
-    return row;
+    return this.partialRow((this.window as Window).buf, offset, location, columns, width, defaults);
   }
 
   /**
    * Decode `columns` of the record frame at `offset` of `buf` (location `location`) into the
-   * probe row, checksum and stored forms checked; columns an older row lacks (added by ALTER
+   * probe row, checksum (unless verified already: an arena frame) and stored forms checked; columns an older row lacks (added by ALTER
    * TABLE) read as the defaults of the view's schema. Whether any did. The caller resets the
    * probe's `columns` to MISSING once done with them.
    */
@@ -435,12 +505,13 @@ export class RowReader {
     location: number,
     columns: readonly number[],
     defaults: readonly unknown[] | null,
+    checksumVerified = false,
   ): boolean {
     // Header fields read in place: no header object per row (a cold scan's garbage).
     const length = u32(buf, offset);
     const start = offset + FRAME_HEADER_SIZE;
     if (buf[offset + 4] !== FrameKind.RECORD_PUT) throw corruptAt(location, 'expected a record frame');
-    if (!frameChecksumOkAt(buf, offset, length, u32(buf, offset + 16)))
+    if (!checksumVerified && !frameChecksumOkAt(buf, offset, length, u32(buf, offset + 16)))
       throw corruptAt(location, 'record checksum mismatch');
     const probe = this.probeRow;
     rowDecodeStats.partial++;
@@ -515,6 +586,8 @@ export class RowReader {
           this.scanRowWhere(view, at, columns, test, defaults, whole),
         scanRowColumns: (at, columns, width, defaults) =>
           this.scanRowColumns(view, at, columns, width, defaults),
+        readRowColumns: (location, columns, width, defaults) =>
+          this.readRowColumns(view, location, columns, width, defaults),
         scanNumberColumn: (at, column) => this.vectors.scanNumberColumn(view, at, column),
         scanPageColumn: (page, column) => this.vectors.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>
@@ -580,6 +653,24 @@ export class RowReader {
     this.window = { store: this.src.store, start: location, buf: this.windowBytes.subarray(0, n) };
     return this.window;
   }
+}
+
+/** The whole frame at `location` of `store`, or null when it is cut off. */
+function frameAt(store: ByteStore, location: number): Buffer | null {
+  const head = readExact(store, location, FRAME_HEADER_SIZE);
+  const header = head ? parseFrameHeader(head, 0, store.size - location) : null;
+  return header ? readExact(store, location, FRAME_HEADER_SIZE + header.length) : null;
+}
+
+/**
+ * Tests only: readRowColumns decodes every row it does not find decoded in part, read from the
+ * file when the arena lacks it, so a differential run with no row cache checks that a plan's
+ * `reads` name every column the query reads.
+ */
+let narrowEveryRead = false;
+
+export function setNarrowEveryReadForTests(on: boolean): void {
+  narrowEveryRead = on;
 }
 
 /** Whether a whole frame starts at `at` in `buf` (its header fits and its length stays inside). */

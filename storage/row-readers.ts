@@ -53,6 +53,19 @@ export type ScanRowColumns = (
 ) => unknown[];
 
 /**
+ * readRow for a consumer that reads `columns` alone (ascending): a row in memory comes back
+ * whole; one that is not may come back decoded for those columns only, as a new row of `width`
+ * values whose other columns are null, not kept (storage/row-reader.ts readRowColumns). Rows come
+ * back widened by `defaults` as for ScanRowWhere.
+ */
+export type ReadRowColumns = (
+  location: number,
+  columns: readonly number[],
+  width: number,
+  defaults: readonly unknown[] | null,
+) => unknown[];
+
+/**
  * What a ScanRowWhere called with `whole` false returns for an accepted row it did not have in
  * memory: the caller only counts rows, so the row is neither decoded whole nor kept.
  */
@@ -66,6 +79,8 @@ export interface RowReaders {
   scanRowWhere?: ScanRowWhere;
   /** Scans whose consumer reads a few columns decode only those through this when given. */
   scanRowColumns?: ScanRowColumns;
+  /** Index lookups whose consumer reads a few columns decode only those through this when given. */
+  readRowColumns?: ReadRowColumns;
   /**
    * A numeric column of the rows of the leaf at a scan position, NaN for NULL, kept beside the
    * leaf (storage/scan-memo.ts), or undefined when there is none yet: a filter on numbers then
