@@ -545,7 +545,8 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
           : { choice, resort: null };
       const reads = l.project && !l.forWrite ? queryReads(residual, l) : null;
       node = withReads(coveringAccess(view, { ...scan.choice, residual }, l), view, reads);
-      if (reads !== null) lateView = view;
+      // A TopN reads its kept rows again whole: late reads need no output list (the typed API's).
+      if (!l.forWrite) lateView = view;
       if (scan.resort) node = { kind: 'Sort', input: node, keys: scan.resort };
       ordered = scan.choice.ordered && !movesNulls;
       presorted = scan.resort ? 0 : (scan.choice.presorted ?? 0);

@@ -260,8 +260,8 @@ export class RowReader {
     return this.readMiss(location);
   }
 
-  /** readRow for a row the decoded cache has just missed. */
-  private readMiss(location: number): unknown[] {
+  /** readRow for a row the decoded cache has just missed (and the arena too, if `arenaLooked`). */
+  private readMiss(location: number, arenaLooked = false): unknown[] {
     const txn = this.src.staging;
     if (txn && location >= txn.base) {
       const at = location - txn.base - txn.spilled;
@@ -271,7 +271,7 @@ export class RowReader {
       return this.decodeRecord(frame, 0, frame.length, location).row;
     }
     const arena = this.arena;
-    const at = arena.find(location);
+    const at = arenaLooked ? -1 : arena.find(location);
     if (at >= 0) {
       // Most rows decoded here are not kept decoded (admit() samples): measured only if kept.
       const kept = this.decodeRecord(arena.buf, at, arena.buf.length - at, location, true, false);
@@ -383,7 +383,7 @@ export class RowReader {
           rowDecodeStats.fetched++;
           return this.partialRow(frame, 0, location, columns, width, defaults);
         }
-        raw = this.readMiss(location);
+        raw = this.readMiss(location, true);
       } else if (this.cache.takesMiss()) {
         const kept = this.decodeRecord(arena.buf, at, arena.buf.length - at, location, true);
         this.cache.set(location, kept);

@@ -140,6 +140,31 @@ describe('index fetches that decode only what the query reads', () => {
     }
   });
 
+  test('the typed API’s ORDER BY … LIMIT over an index reads late too, with SQLite’s rows', () => {
+    const { conn, sqlite } = build();
+    try {
+      const db = conn.database;
+      const query = (k: number) =>
+        db.collection('t').where('k', '>=', k).orderBy('k').orderBy('b', 'desc').orderBy('id').limit(8);
+      expect(query(0).explain()).toMatch(/TopN .* late/);
+      const sql = 'SELECT * FROM t WHERE k >= ? ORDER BY k, b DESC, id LIMIT 8';
+      const columns = ['id', 'k', 'a', 'b', 'c', 'note'];
+      const next = lcg(6);
+      const fetched = rowDecodeStats.fetched;
+      for (let r = 0; r < 600; r++) {
+        const k = next(KEYS);
+        const theirs = (sqlite.prepare(sql).raw(true).all(k) as unknown[][]).map((row) =>
+          Object.fromEntries(columns.map((c, i) => [c, row[i]])),
+        );
+        expect(query(k).all()).toEqual(theirs);
+      }
+      expect(rowDecodeStats.fetched - fetched).toBeGreaterThan(1_000);
+    } finally {
+      conn.close();
+      sqlite.close();
+    }
+  });
+
   test('after ADD COLUMN, inside a transaction, and after writes through the index', () => {
     const { conn, sqlite } = build();
     try {

@@ -117,7 +117,7 @@ describe('plan choice', () => {
       'IndexRangeScan items using items_sku range=[full] reverse',
     );
     expect(q().where('status', 'new').orderBy('qty').limit(3).explain()).toMatch(
-      /^TopN qty ASC limit=3\n {2}IndexLookup/,
+      /^TopN qty ASC limit=3 late\n {2}IndexLookup/,
     );
     expect(q().where('status', 'new').orderBy('qty').explain()).toMatch(/^Sort qty ASC/);
   });
