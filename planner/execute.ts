@@ -61,6 +61,7 @@ import { drain, source } from './source';
 import { Bounds } from './bounds';
 import { routedEnv } from './foreign-tables';
 import { projectedInput } from './projected-scan';
+import { distinctKeyRows } from './distinct-keys';
 import {
   NO_KEY,
   collectionOf,
@@ -424,6 +425,7 @@ const builders: Builders = {
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
     if (node.covering) {
       const build = coveringRow(coll, index);
+      if (node.distinctKeys === true) return distinctKeyRows(tree, opts, node.skipNulls, env.stats, build);
       const step = (): boolean => {
         while (cur.next()) {
           env.stats.indexEntries++;

@@ -139,7 +139,7 @@ const describe: Describers = {
     const lo = n.lo ? `${n.lo.inclusive ? '>=' : '>'} ${exprText(n.lo.expr)}` : '';
     const hi = n.hi ? `${n.hi.inclusive ? '<=' : '<'} ${exprText(n.hi.expr)}` : '';
     const range = [lo, hi].filter(Boolean).join(' AND ') || 'full';
-    return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}`;
+    return `IndexRangeScan ${n.collection} using ${n.covering ? 'covering ' : ''}${n.index ?? 'PRIMARY KEY'} range=[${range}]${n.reverse ? ' reverse' : ''}${n.distinctKeys ? ' distinct keys' : ''}`;
   },
   CollectionScan: (n) => `CollectionScan ${n.collection}`,
   SqlIndexScan: (n) => {

@@ -18,6 +18,7 @@ import { E, balancedTree, conjuncts, exprChildren } from './expr';
 import type { IndexHint, LogicalPlan, SortKey } from './logical';
 import type { AccessNode, IndexLookupNode, PhysicalPlan, PrimaryKeyLookupNode, TopNPNode } from './physical';
 import { lateTopN, withReads } from './narrow-reads';
+import { distinctKeyWalk } from './distinct-keys';
 import { accessPlan, chooseAccess, hintedView, sameColumn } from './access-path';
 import { orderedJoin } from './ordered-join';
 import { sqliteFullScan } from './covering-scan';
@@ -558,16 +559,24 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
   if (minMax !== null && ordered && semiTerms.length === 0) node = firstOfWalk(node, minMax);
   if (l.aggregate) {
     const fold = keyFold(l, node, catalog);
-    node = {
-      kind: 'Aggregate',
-      input: node,
-      groupBy: l.aggregate.groupBy,
-      aggregates: l.aggregate.aggregates,
-      inputWidth: l.aggregate.inputWidth,
-      ...(bareUnread(l) ? { bareUnread: true as const } : {}),
-      ...(keysOnly(l) ? { keysOnly: true as const } : {}),
-      ...(fold ? { keyFold: fold } : {}),
-    };
+    node = distinctKeyWalk(
+      {
+        kind: 'Aggregate',
+        input: node,
+        groupBy: l.aggregate.groupBy,
+        aggregates: l.aggregate.aggregates,
+        inputWidth: l.aggregate.inputWidth,
+        ...(bareUnread(l) ? { bareUnread: true as const } : {}),
+        ...(keysOnly(l) ? { keysOnly: true as const } : {}),
+        ...(fold ? { keyFold: fold } : {}),
+      },
+      (collection, index) => {
+        const ix = catalog.collection(collection)?.indexes.find((i) => i.def.name === index);
+        return ix && !ix.special && !ix.composite && ix.columns[0].sub.length === 0
+          ? ix.columns[0].column
+          : null;
+      },
+    );
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }
   if (l.window)

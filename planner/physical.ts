@@ -86,6 +86,11 @@ export interface IndexRangeScanNode {
    */
   readonly covering?: boolean;
   /**
+   * Covering walks only: of each run of entries whose keys are the same value, the first alone
+   * (an aggregate of DISTINCT values of the key reads nothing else: planner/distinct-keys.ts).
+   */
+  readonly distinctKeys?: true;
+  /**
    * The columns anything above reads from the rows (ascending), when not every column: a row not
    * decoded in memory may come back holding these alone, the others null (storage/row-readers.ts
    * ReadRowColumns), as a covering scan's rows do. Only on a query's plan, never a write's.
