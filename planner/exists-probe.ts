@@ -15,6 +15,7 @@ import { compilePredicate, evalConstant, numericAffinity } from './compile-expr'
 import type { Expr } from './expr';
 import type { PhysicalPlan } from './physical';
 import { coveringRow } from './index-range';
+import { keyFinger } from './key-finger';
 import { collectionOf, rowsOf, staleEntry, treeOf } from './row-fetch';
 import type { ExecEnv } from './execute';
 
@@ -100,11 +101,12 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: 
     if (tree === null) return null;
     const rows = rowsOf(env, coll);
     const covering = node.covering === true ? coveringRow(coll, node.index) : null;
+    const exists = keyFinger(tree);
     const has = (key: unknown): boolean => {
       if (key === null && !matchNull) return false;
       if (passes === null) {
-        // Whether the key has an entry at all: one descent, no cursor, no row.
-        if (tree.get(key) === undefined) return false;
+        // Whether the key has an entry at all: no row, and mostly no descent (planner/key-finger.ts).
+        if (!exists(key)) return false;
         env.stats.indexEntries++;
         return true;
       }

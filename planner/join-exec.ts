@@ -22,6 +22,7 @@ import { source } from './source';
 import { envFor } from './foreign-tables';
 import { pollWork } from './interrupt';
 import { Bounds } from './bounds';
+import { keyFinger } from './key-finger';
 import { touchRows } from './touch';
 import { graceHashJoin, hashJoinBudget } from './hash-spill';
 import { rowBytes } from './row-bytes';
@@ -284,10 +285,11 @@ function unmatchedRows(
   if (ix === undefined) throw new QueryError(`no such index: ${node.index}`, 'QUERY');
   const tree: BTreeSnapshot<unknown, unknown> | null = ix === null ? null : ix.tree;
   const last = (node.desc ?? [])[node.keys.length] === true ? KEY_BOTTOM : KEY_TOP;
+  const exists = tree !== null && node.columns === undefined ? keyFinger(tree) : null;
   const found = (key: unknown): boolean => {
     innerEnv.stats.indexEntries++;
     if (tree === null) return coll.pk.get(key) !== undefined;
-    if (node.columns === undefined) return tree.get(key) !== undefined;
+    if (exists !== null) return exists(key);
     return tree.cursor(Bounds.between(key, [...(key as unknown[]), last])).next();
   };
   const noInner = nulls(node.innerWidth);
