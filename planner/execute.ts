@@ -144,8 +144,12 @@ function pullOver(input: Source, n: number): number {
   return k;
 }
 
-/** Advance `cur` over up to `n` entries without reading their rows: how many it advanced. */
-function stepOver(cur: { next(): boolean }, n: number): number {
+/**
+ * Advance `cur` over up to `n` entries without reading their rows: how many it advanced. A tree
+ * cursor jumps within its leaves (BTreeCursor.skip).
+ */
+function stepOver(cur: { next(): boolean; skip?(n: number): number }, n: number): number {
+  if (cur.skip !== undefined) return cur.skip(n);
   let k = 0;
   while (k < n && cur.next()) k++;
   return k;
@@ -423,6 +427,11 @@ const builders: Builders = {
     const walk = tree.cursor(opts);
     // The planner asks for SQLite's tie order of an index declared DESC (IndexRangeScanNode.flipTies).
     const cur: EntryCursor = node.flipTies ? new FlippedTies(walk, (a, b) => tree.compareKeys(a, b)) : walk;
+    // An OFFSET jumps over entries within leaves (BTreeCursor.skip) where every entry counts: no
+    // tie order to restore, and no NULL key to pass over (NULLs sort first: a lower bound, or a
+    // prefix, keeps them out of the walk).
+    const jumps =
+      !node.flipTies && (!node.skipNulls || node.prefix !== undefined || opts.lo !== undefined) ? walk : null;
     if (node.covering) {
       const build = coveringRow(coll, index);
       if (node.distinctKeys === true) return distinctKeyRows(tree, opts, node.skipNulls, env.stats, build);
@@ -437,17 +446,36 @@ const builders: Builders = {
       return source(
         () => (step() ? build(cur.key, cur.value) : null),
         undefined,
-        (n) => stepOver({ next: step }, n),
+        (n) => {
+          if (jumps === null) return stepOver({ next: step }, n);
+          const k = jumps.skip(n);
+          env.stats.indexEntries += k;
+          return k;
+        },
       );
     }
-    return fetchInBatches(env, rows, coll, index, () => {
-      while (cur.next()) {
-        env.stats.indexEntries++;
-        if (node.skipNulls && cur.key === null && !node.prefix) continue;
-        return cur.value;
-      }
-      return NO_KEY;
-    });
+    return fetchInBatches(
+      env,
+      rows,
+      coll,
+      index,
+      () => {
+        while (cur.next()) {
+          env.stats.indexEntries++;
+          if (node.skipNulls && cur.key === null && !node.prefix) continue;
+          return cur.value;
+        }
+        return NO_KEY;
+      },
+      undefined,
+      jumps === null
+        ? undefined
+        : (n) => {
+            const k = jumps.skip(n);
+            env.stats.indexEntries += k;
+            return k;
+          },
+    );
   },
 
   IndexUnion(node, env) {

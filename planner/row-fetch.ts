@@ -78,6 +78,8 @@ export function fetchInBatches(
   nextPk: () => unknown,
   /** The locations of the primary keys nextPk returns, in its order, when known beforehand. */
   known?: () => readonly (number | undefined)[],
+  /** Pass over up to n keys nextPk would return, faster than calling it: how many it passed. */
+  skipKeys?: (n: number) => number,
 ): Source {
   const buf: Row[] = [];
   let knownLocs: readonly (number | undefined)[] | null = null;
@@ -136,6 +138,12 @@ export function fetchInBatches(
       const inBuf = Math.min(n, buf.length - at);
       at += inBuf;
       let k = inBuf;
+      if (skipKeys !== undefined && known === undefined && k < n && !done) {
+        const passed = skipKeys(n - k);
+        if (passed < n - k) done = true;
+        k += passed;
+        taken += passed;
+      }
       while (k < n && !done) {
         if (nextPk() === NO_KEY) done = true;
         else {
