@@ -101,6 +101,8 @@ export interface ExecEnv {
   readonly scanRowColumns?: RowReaders['scanRowColumns'];
   /** An index lookup's read of a few columns only (storage/row-readers.ts ReadRowColumns). */
   readonly readRowColumns?: RowReaders['readRowColumns'];
+  /** Whether readRowColumns may return partial rows now (storage/row-readers.ts). */
+  readonly narrowing?: RowReaders['narrowing'];
   /** A numeric column of a scan's leaf as a vector, when there is one (storage/row-readers.ts). */
   readonly scanNumberColumn?: RowReaders['scanNumberColumn'];
   readonly keepNumberColumn?: RowReaders['keepNumberColumn'];
@@ -557,6 +559,8 @@ const builders: Builders = {
 
   TopN(node, env) {
     return materialized(() => {
+      // Decided before the input is built: its fetch reads in part only when this holds (rowsOf).
+      const late = node.refetch !== undefined && env.narrowing?.() === true;
       const { limit, offset } = limitOffset(node.limit, node.offset, env);
       if (limit === 0) return [];
       const input = build(node.input, env);
@@ -564,7 +568,7 @@ const builders: Builders = {
       const keep = limit < 0 ? Infinity : limit + offset;
       const rows = topN(input, evals, node.keys, keep, node.presorted);
       const out = rows.slice(offset, limit < 0 ? undefined : offset + limit);
-      return node.refetch === undefined ? out : refetchRows(env, node.refetch, out);
+      return late ? refetchRows(env, node.refetch as string, out) : out;
     });
   },
 

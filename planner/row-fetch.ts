@@ -38,7 +38,9 @@ export interface CollectionRows {
  */
 export function rowsOf(env: ExecEnv, coll: CollectionView, reads?: readonly number[]): CollectionRows {
   const defaults = widenDefaults(coll.meta, coll.compiled);
-  const narrow = reads === undefined ? undefined : env.readRowColumns;
+  // Only once the decoded rows overflow their budget: before, rows are whole at no cost, and the
+  // plain reads are cheaper than the narrowing layer (measured: a late TopN at 200k, 20 % slower).
+  const narrow = reads === undefined || env.narrowing?.() !== true ? undefined : env.readRowColumns;
   if (narrow !== undefined && reads !== undefined) {
     // Only `reads` are read above (IndexLookupNode.reads): a row not decoded in memory need not be.
     const width = coll.compiled.columnCount;

@@ -98,6 +98,7 @@ abstract class StoreReaders {
   readonly scanRowWhere: ExecEnv['scanRowWhere'];
   readonly scanRowColumns: ExecEnv['scanRowColumns'];
   readonly readRowColumns: ExecEnv['readRowColumns'];
+  readonly narrowing: ExecEnv['narrowing'];
   readonly scanNumberColumn: ExecEnv['scanNumberColumn'];
   readonly keepNumberColumn: ExecEnv['keepNumberColumn'];
   readonly scanCodeColumn: ExecEnv['scanCodeColumn'];
@@ -112,6 +113,7 @@ abstract class StoreReaders {
     this.scanRowWhere = readers.scanRowWhere;
     this.scanRowColumns = readers.scanRowColumns;
     this.readRowColumns = readers.readRowColumns;
+    this.narrowing = readers.narrowing;
     this.scanNumberColumn = readers.scanNumberColumn;
     this.keepNumberColumn = readers.keepNumberColumn;
     this.scanCodeColumn = readers.scanCodeColumn;

@@ -588,6 +588,7 @@ export class RowReader {
           this.scanRowColumns(view, at, columns, width, defaults),
         readRowColumns: (location, columns, width, defaults) =>
           this.readRowColumns(view, location, columns, width, defaults),
+        narrowing: () => this.cache.isFull || narrowEveryRead,
         scanNumberColumn: (at, column) => this.vectors.scanNumberColumn(view, at, column),
         scanPageColumn: (page, column) => this.vectors.scanPageColumn(view, page, column),
         keepNumberColumn: (leaf, column, locations, values) =>

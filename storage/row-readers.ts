@@ -82,6 +82,12 @@ export interface RowReaders {
   /** Index lookups whose consumer reads a few columns decode only those through this when given. */
   readRowColumns?: ReadRowColumns;
   /**
+   * Whether readRowColumns may now return rows decoded in part (the decoded rows no longer fit
+   * their budget); until then index fetches read rows whole, through readRow, and a late TopN
+   * need not read its rows again. Once true it stays true until the cache is cleared.
+   */
+  narrowing?: () => boolean;
+  /**
    * A numeric column of the rows of the leaf at a scan position, NaN for NULL, kept beside the
    * leaf (storage/scan-memo.ts), or undefined when there is none yet: a filter on numbers then
    * tests rows without touching them. Valid for an entry whose location equals

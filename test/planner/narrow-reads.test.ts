@@ -10,6 +10,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
 import { rowDecodeStats } from '../../storage/row-reader';
+import * as rowFetch from '../../planner/row-fetch';
 import { lcg } from '../helpers/seeded';
 import { tmpDir } from '../helpers/tmp';
 
@@ -124,8 +125,41 @@ describe('index fetches that decode only what the query reads', () => {
     }
   });
 
+  test('while the decoded rows fit their budget, fetches read whole rows and nothing is read twice', () => {
+    const conn = connect(':memory:');
+    const refetch = jest.spyOn(rowFetch, 'refetchRows');
+    try {
+      const cur = conn.cursor();
+      for (const d of DDL) cur.execute(d);
+      const data = Array.from({ length: 3_000 }, (_v, i) => [
+        i + 1,
+        i % 40,
+        `a${i % 7}`,
+        i / 4,
+        `c${i % 5}`,
+        `n${i}`,
+      ]);
+      cur.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', data);
+      const fetched = rowDecodeStats.fetched;
+      const reads = cur.execute('SELECT * FROM t WHERE k >= ? ORDER BY k, b DESC LIMIT 7', [3]);
+      const expected = data
+        .filter((r) => (r[1] as number) >= 3)
+        .sort((x, y) => (x[1] as number) - (y[1] as number) || (y[3] as number) - (x[3] as number))
+        .slice(0, 7);
+      expect(reads.fetchAll()).toEqual(expected);
+      // Every row was read whole: the 7 kept are not read again.
+      expect(refetch).not.toHaveBeenCalled();
+      cur.execute('SELECT id, lower(a) FROM t WHERE k = ?', [5]).fetchAll();
+      expect(rowDecodeStats.fetched).toBe(fetched);
+    } finally {
+      refetch.mockRestore();
+      conn.close();
+    }
+  });
+
   test('rows from the arena decoded in part give SQLite’s answers', () => {
     const { conn, sqlite } = build();
+    const refetch = jest.spyOn(rowFetch, 'refetchRows');
     try {
       expect(compare(conn, sqlite, 30, 1)).toBe(0);
       const before = rowDecodeStats.fetched;
@@ -134,7 +168,10 @@ describe('index fetches that decode only what the query reads', () => {
       // The rows no longer fit decoded: many came from the arena, most of those decoded in part.
       expect(conn.database.storage.rowMemory.arenaHits - arena).toBeGreaterThan(5_000);
       expect(rowDecodeStats.fetched - before).toBeGreaterThan(5_000);
+      // The late TopNs read their kept rows again whole.
+      expect(refetch.mock.calls.length).toBeGreaterThan(100);
     } finally {
+      refetch.mockRestore();
       conn.close();
       sqlite.close();
     }
