@@ -7,8 +7,7 @@
  */
 import { FlippedTies } from './flipped-ties';
 import type { EntryCursor } from './flipped-ties';
-import type { IndexView } from '../storage/collection-state';
-import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { BTreeSnapshot } from '../storage/btree';
 import type { ReadView } from '../storage/engine';
 import type { RowReaders, ScanPosition, ScanRowWhere } from '../storage/row-readers';
 import { DataError, QueryError } from '../src/errors';
@@ -29,13 +28,7 @@ import type { Evaluator, ExecContext, Row } from './compile-expr';
 import type { Expr } from './expr';
 import { E } from './expr';
 import type { SharedCte, SortKey } from './logical';
-import type {
-  CompoundPNode,
-  IndexRangeScanNode,
-  PhysicalKind,
-  PhysicalPlan,
-  SqlIndexScanNode,
-} from './physical';
+import type { CompoundPNode, IndexRangeScanNode, PhysicalKind, PhysicalPlan } from './physical';
 import { concatRows, setOperation } from './set-ops';
 import { valueKey } from './value-key';
 import { recursiveSource, workingTables } from './recursive-exec';
@@ -55,7 +48,7 @@ import { keyFoldAggregate, wholeTableWalk } from './key-fold';
 import { countsRange, countsRowsOnly, countsWholeTable, rangeCount, tableCount } from './table-count';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
-import { coveringRow, rangeOptions, singleKeyGroup, wholeKeyGroup } from './index-range';
+import { coveringRow, rangeOptions, singleKeyGroup, sqlIndexBounds, wholeKeyGroup } from './index-range';
 import type { PkWalk } from './filtered-scan';
 import { drain, source } from './source';
 import { Bounds } from './bounds';
@@ -190,68 +183,6 @@ function perValueScans(node: Extract<PhysicalPlan, { kind: 'IndexRangeScan' }>, 
       cur = build({ ...plain, prefix: [{ expr: E.literal(value), matchNull: false }, ...rest] }, env);
     }
   });
-}
-
-/**
- * The walk of a SqlIndexScan: the key's entries (a prefix range over a tuple index), every entry
- * when there is no key or the value is of a class no key of the index can equal under `=` (the
- * filter above decides), nothing for a NULL value (`=` NULL is never true).
- */
-function sqlIndexBounds(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
-  if (node.key === null)
-    return node.lo || node.hi ? sqlIndexRange(node, ix, env) : new Bounds(node.reverse === true);
-  const v = evalConst(node.key, env);
-  if (v === null) return null;
-  if (!keyClassFits(node, v)) return new Bounds(false);
-  if (!ix.composite) return Bounds.exactly(v);
-  return rangeOptions(
-    {
-      kind: 'IndexRangeScan',
-      collection: node.collection,
-      index: node.index,
-      lo: null,
-      hi: null,
-      reverse: false,
-      skipNulls: false,
-      prefix: [{ expr: E.literal(v, 'any'), matchNull: false }],
-      ...(ix.desc ? { desc: ix.desc } : {}),
-    },
-    env,
-  );
-}
-
-/** Whether value `v` compares with the index's keys as they are stored (SqlIndexScanNode.keyClass). */
-function keyClassFits(node: SqlIndexScanNode, v: unknown): boolean {
-  const number = typeof v === 'number' || typeof v === 'bigint';
-  const text = typeof v === 'string';
-  return node.keyClass === 'number' ? number : node.keyClass === 'text' ? text : number || text;
-}
-
-/**
- * A SqlIndexScan's range on the first key column: nothing for a NULL bound (a comparison with
- * NULL is never true), the whole walk when a bound's class is not the keys' (the filter decides).
- */
-function sqlIndexRange(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
-  const lo = node.lo ? evalConst(node.lo.expr, env) : undefined;
-  const hi = node.hi ? evalConst(node.hi.expr, env) : undefined;
-  if (lo === null || hi === null) return null;
-  const reverse = node.reverse === true;
-  if ((lo !== undefined && !keyClassFits(node, lo)) || (hi !== undefined && !keyClassFits(node, hi)))
-    return new Bounds(reverse);
-  const range: IndexRangeScanNode = {
-    kind: 'IndexRangeScan',
-    collection: node.collection,
-    index: node.index,
-    lo: lo === undefined ? null : { expr: E.literal(lo, 'any'), inclusive: node.lo?.inclusive ?? true },
-    hi: hi === undefined ? null : { expr: E.literal(hi, 'any'), inclusive: node.hi?.inclusive ?? true },
-    reverse,
-    // Entries with a NULL key sort first: a lower bound passes them by, an upper one keeps them
-    // for the filter (a superset of the rows is all a SqlIndexScan must give).
-    skipNulls: false,
-    ...(ix.composite ? { prefix: [] } : {}),
-    ...(ix.desc ? { desc: ix.desc } : {}),
-  };
-  return rangeOptions(range, env);
 }
 
 type Builders = { [K in PhysicalKind]: (node: Extract<PhysicalPlan, { kind: K }>, env: ExecEnv) => Source };
@@ -434,6 +365,14 @@ const builders: Builders = {
     // prefix, keeps them out of the walk).
     const jumps =
       !node.flipTies && (!node.skipNulls || node.prefix !== undefined || opts.lo !== undefined) ? walk : null;
+    const jumpOver =
+      jumps === null
+        ? undefined
+        : (n: number): number => {
+            const k = jumps.skip(n);
+            env.stats.indexEntries += k;
+            return k;
+          };
     if (node.covering) {
       const build = coveringRow(coll, index);
       if (node.distinctKeys === true) return distinctKeyRows(tree, opts, node.skipNulls, env.stats, build);
@@ -448,12 +387,7 @@ const builders: Builders = {
       return source(
         () => (step() ? build(cur.key, cur.value) : null),
         undefined,
-        (n) => {
-          if (jumps === null) return stepOver({ next: step }, n);
-          const k = jumps.skip(n);
-          env.stats.indexEntries += k;
-          return k;
-        },
+        jumpOver ?? ((n) => stepOver({ next: step }, n)),
       );
     }
     return fetchInBatches(
@@ -470,13 +404,7 @@ const builders: Builders = {
         return NO_KEY;
       },
       undefined,
-      jumps === null
-        ? undefined
-        : (n) => {
-            const k = jumps.skip(n);
-            env.stats.indexEntries += k;
-            return k;
-          },
+      jumpOver,
     );
   },
 

@@ -1,7 +1,7 @@
 /**
  * Index range scans: cursor bounds from a plan node's bound expressions (single-column and
- * composite indexes), whole-key groups read through the tree's memo, and rows built from a
- * covering index's entries.
+ * composite indexes, and the walks of partial and expression indexes), whole-key groups read
+ * through the tree's memo, and rows built from a covering index's entries.
  */
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
 import type { CollectionView } from '../storage/collection-state';
@@ -12,7 +12,9 @@ import { Bounds } from './bounds';
 import { evalConstant } from './compile-expr';
 import type { Row } from './compile-expr';
 import type { ExecEnv } from './execute';
-import type { Bound, IndexRangeScanNode } from './physical';
+import type { Bound, IndexRangeScanNode, SqlIndexScanNode } from './physical';
+import type { IndexView } from '../storage/collection-state';
+import { E } from './expr';
 
 /** Entries of a whole-key group read in one piece (a larger group streams from a cursor). */
 const GROUP_MAX = 64;
@@ -192,4 +194,70 @@ export function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOpti
     opts.hiInclusive = node.hi?.inclusive ?? true;
   }
   return opts;
+}
+
+/**
+ * The walk of a SqlIndexScan: the key's entries (a prefix range over a tuple index), every entry
+ * when there is no key or the value is of a class no key of the index can equal under `=` (the
+ * filter above decides), nothing for a NULL value (`=` NULL is never true).
+ */
+export function sqlIndexBounds(
+  node: SqlIndexScanNode,
+  ix: IndexView,
+  env: ExecEnv,
+): CursorOptions<unknown> | null {
+  if (node.key === null)
+    return node.lo || node.hi ? sqlIndexRange(node, ix, env) : new Bounds(node.reverse === true);
+  const v = evalConstant(node.key, env.ctx);
+  if (v === null) return null;
+  if (!keyClassFits(node, v)) return new Bounds(false);
+  if (!ix.composite) return Bounds.exactly(v);
+  return rangeOptions(
+    {
+      kind: 'IndexRangeScan',
+      collection: node.collection,
+      index: node.index,
+      lo: null,
+      hi: null,
+      reverse: false,
+      skipNulls: false,
+      prefix: [{ expr: E.literal(v, 'any'), matchNull: false }],
+      ...(ix.desc ? { desc: ix.desc } : {}),
+    },
+    env,
+  );
+}
+
+/** Whether value `v` compares with the index's keys as they are stored (SqlIndexScanNode.keyClass). */
+function keyClassFits(node: SqlIndexScanNode, v: unknown): boolean {
+  const number = typeof v === 'number' || typeof v === 'bigint';
+  const text = typeof v === 'string';
+  return node.keyClass === 'number' ? number : node.keyClass === 'text' ? text : number || text;
+}
+
+/**
+ * A SqlIndexScan's range on the first key column: nothing for a NULL bound (a comparison with
+ * NULL is never true), the whole walk when a bound's class is not the keys' (the filter decides).
+ */
+function sqlIndexRange(node: SqlIndexScanNode, ix: IndexView, env: ExecEnv): CursorOptions<unknown> | null {
+  const lo = node.lo ? evalConstant(node.lo.expr, env.ctx) : undefined;
+  const hi = node.hi ? evalConstant(node.hi.expr, env.ctx) : undefined;
+  if (lo === null || hi === null) return null;
+  const reverse = node.reverse === true;
+  if ((lo !== undefined && !keyClassFits(node, lo)) || (hi !== undefined && !keyClassFits(node, hi)))
+    return new Bounds(reverse);
+  const range: IndexRangeScanNode = {
+    kind: 'IndexRangeScan',
+    collection: node.collection,
+    index: node.index,
+    lo: lo === undefined ? null : { expr: E.literal(lo, 'any'), inclusive: node.lo?.inclusive ?? true },
+    hi: hi === undefined ? null : { expr: E.literal(hi, 'any'), inclusive: node.hi?.inclusive ?? true },
+    reverse,
+    // Entries with a NULL key sort first: a lower bound passes them by, an upper one keeps them
+    // for the filter (a superset of the rows is all a SqlIndexScan must give).
+    skipNulls: false,
+    ...(ix.composite ? { prefix: [] } : {}),
+    ...(ix.desc ? { desc: ix.desc } : {}),
+  };
+  return rangeOptions(range, env);
 }
