@@ -8,6 +8,7 @@
  * `group_concat(DISTINCT …)` concatenates in).
  */
 import type { BTreeSnapshot, CursorOptions } from '../storage/btree';
+import type { CollectionView } from '../storage/collection-state';
 import { Bounds } from './bounds';
 import type { Row } from './compile-expr';
 import type { AggregateExpr } from './expr';
@@ -37,21 +38,27 @@ function distinctColumn(aggregates: readonly AggregateExpr[]): number | null {
 /**
  * `node` with its input walking distinct keys, when it is an ungrouped aggregate of DISTINCT
  * values of one column over a covering walk of a single-column index on that column, and nothing
- * reads the representative row (`bareUnread`); else `node` as it is. `indexColumn` tells the
- * column a single-column index's key is (null for a composite or expression one).
+ * reads the representative row (`bareUnread`); else `node` as it is. `collection` looks the
+ * walked table up in the plan's catalog.
  */
 export function distinctKeyWalk(
   node: AggregateNode,
-  indexColumn: (collection: string, index: string) => number | null,
+  collection: (name: string) => CollectionView | undefined,
 ): AggregateNode {
   const input = node.input;
   if (node.groupBy.length > 0 || node.bareUnread !== true || node.aggregates.length === 0) return node;
   if (input.kind !== 'IndexRangeScan' || input.covering !== true || input.index === null) return node;
   if (input.prefix !== undefined || input.prefixIn !== undefined || input.flipTies === true) return node;
   const column = distinctColumn(node.aggregates);
-  if (column === null || indexColumn(input.collection, input.index) !== column) return node;
+  const ix = collection(input.collection)?.indexes.find((i) => i.def.name === input.index);
+  if (column === null || ix === undefined || ix.special || ix.composite) return node;
+  const key = ix.columns[0];
+  if (key.column !== column || key.sub.length > 0) return node;
   return { ...node, input: { ...input, distinctKeys: true } };
 }
+
+/** `last` before the walk's first entry: equal to no key. */
+const NONE: unique symbol = Symbol('no key yet');
 
 /** Entries of one key stepped over before the walk seeks past the key instead. */
 const SEEK_AFTER = 8;
@@ -81,15 +88,14 @@ export function distinctKeyRows(
   build: (key: unknown, pk: unknown) => Row,
 ): Source {
   let cur = tree.cursor(opts);
-  let last: unknown = undefined;
-  let started = false;
+  let last: unknown = NONE;
   return source(() => {
     let same = 0;
     while (cur.next()) {
       stats.indexEntries++;
       const key = cur.key;
       if (skipNulls && key === null) continue;
-      if (started && key === last) {
+      if (key === last) {
         // Seek only past a number or a string: keys the bounds compare exactly as the tree does.
         if (++same >= SEEK_AFTER && (typeof key === 'number' || typeof key === 'string')) {
           cur = tree.cursor(past(opts, key));
@@ -97,7 +103,6 @@ export function distinctKeyRows(
         }
         continue;
       }
-      started = true;
       last = key;
       return build(key, cur.value);
     }

@@ -570,12 +570,7 @@ export function planQuery(plan: LogicalPlan, catalog: Catalog): PhysicalPlan {
         ...(keysOnly(l) ? { keysOnly: true as const } : {}),
         ...(fold ? { keyFold: fold } : {}),
       },
-      (collection, index) => {
-        const ix = catalog.collection(collection)?.indexes.find((i) => i.def.name === index);
-        return ix && !ix.special && !ix.composite && ix.columns[0].sub.length === 0
-          ? ix.columns[0].column
-          : null;
-      },
+      (name) => catalog.collection(name),
     );
     if (l.having) node = { kind: 'Filter', input: node, predicate: l.having };
   }
