@@ -125,6 +125,7 @@ export function foreignKeyGuard(db: Database, engine: Engine): ForeignKeyGuard |
 export class Database {
   private engine: Engine | null;
   private readonly safeIntegers: boolean;
+  private queryHost: QueryHost | null = null;
   private readonly readOnly: boolean;
   /**
    * Depth of running `transaction(fn)` calls. While one runs, the transaction is the scope's:
@@ -375,8 +376,13 @@ export class Database {
   /** A query builder over collection `name` (see docs/queries.md). */
   collection(name: string): Query {
     this.state(name);
+    return new Query((this.queryHost ??= this.makeQueryHost()), name);
+  }
+
+  /** What this handle's queries reach it through: made once (a lookup builds a query per call). */
+  private makeQueryHost(): QueryHost {
     const live = (): Engine => this.live();
-    const host: QueryHost = {
+    return {
       // Looked up at each use: a query kept after close() then fails CLOSED instead of holding
       // the closed engine (and every tree and cache in it) alive.
       get engine(): Engine {
@@ -387,7 +393,6 @@ export class Database {
       safeIntegers: this.safeIntegers,
       interrupts: () => this.interruptCount,
     };
-    return new Query(host, name);
   }
 
   /**

@@ -22,6 +22,7 @@ import type { QueryTraceContext } from '../storage/trace';
 import type { ExecStats, Source } from '../planner/execute';
 import { withDeadline } from '../planner/interrupt';
 import { DataError, InterfaceError, OperationalError, QueryError } from './errors';
+import { typedPlansOf } from './typed-plans';
 
 export type WhereOp =
   | '='
@@ -176,21 +177,6 @@ function successor(prefix: string): string | null {
 /** While a traced typed query runs: receives each physical plan it opens (calls are synchronous). */
 let planSink: ((plan: PhysicalPlan) => void) | null = null;
 
-/**
- * Physical plans of row queries (all, first, iterate) by query shape, per engine: collection,
- * condition paths and operators, order, limit, offset and projection, with the compared values
- * bound as parameters. A plan holds while the catalog is the one it was made for (the engine's
- * catalogVersion moves with every schema or index change) and the handle sees the same
- * collection state, as the SQL front end's cached statement plans do (cursor/connection.ts).
- */
-interface CachedPlan {
-  readonly version: number;
-  readonly state: CollectionState;
-  readonly plan: PhysicalPlan;
-}
-const typedPlans = new WeakMap<Engine, Map<string, CachedPlan>>();
-/** Shapes kept per engine before the cache starts over (an application has a few dozen). */
-const TYPED_PLAN_LIMIT = 512;
 let typedPlansMade = 0;
 
 /** @internal Physical plans row queries have made so far (tests count planning work with it). */
@@ -199,6 +185,9 @@ export function typedPlanCount(): number {
 }
 
 let conditionsLowered = 0;
+
+/** Paths remembered per collection state before the memo starts over (as the plan cache does). */
+const REMEMBERED_PATHS_LIMIT = 512;
 
 const COMPARISONS: ReadonlySet<WhereOp> = new Set<WhereOp>(['=', '!=', '<', '<=', '>', '>=']);
 
@@ -340,7 +329,7 @@ export class Query {
     let byPath = byOp.get(cond.op);
     if (byPath === undefined) byOp.set(cond.op, (byPath = new Map()));
     const paths = parsedPaths(state);
-    if (paths.size >= TYPED_PLAN_LIMIT) {
+    if (paths.size >= REMEMBERED_PATHS_LIMIT) {
       paths.clear();
       byOp.clear();
       byOp.set(cond.op, (byPath = new Map()));
@@ -752,7 +741,7 @@ export class Query {
   }
 
   /**
-   * The rows of this query, planned once per shape (see typedPlans), against a snapshot taken now.
+   * The rows of this query, planned once per shape (src/typed-plans.ts), against a snapshot taken now.
    * The conditions' shape and values come from when they were added (QueryState.whereFor); they
    * are lowered again only to plan a shape not cached yet, or when the collection changed since.
    */
@@ -780,19 +769,10 @@ export class Query {
       binds = fresh;
       shape = parts.join('');
     }
-    // Segments are joined with U+0000 and fields split by U+0001..U+0003, which keeps distinct
-    // shapes distinct without the cost of JSON on every call.
-    let key = `${this.name}\u0002${shape}\u0002${st.limit ?? ''},${st.offset ?? ''}`;
-    for (const o of st.order) key += `\u0003${o.path.join('\u0000')}${o.desc ? '-' : '+'}`;
-    if (st.select !== null) {
-      key += '\u0002';
-      for (const sel of st.select) key += `\u0003${sel.join('\u0000')}`;
-    }
     const view = this.host.view();
     const engine = this.host.engine;
-    let plans = typedPlans.get(engine);
-    if (plans === undefined) typedPlans.set(engine, (plans = new Map()));
-    let cached = plans.get(key);
+    const plans = typedPlansOf(engine);
+    let cached = plans.get(this.name, shape, st);
     if (cached === undefined || cached.version !== engine.catalogVersion || cached.state !== state) {
       if (logical === null) {
         // Parameters are numbered in lowering order, so this numbering matches `binds`.
@@ -805,8 +785,7 @@ export class Query {
       }
       typedPlansMade++;
       cached = { version: engine.catalogVersion, state, plan: physicalPlan(logical, view) };
-      if (plans.size >= TYPED_PLAN_LIMIT) plans.clear();
-      plans.set(key, cached);
+      plans.set(this.name, shape, st, cached);
     }
     if (planSink !== null) planSink(cached.plan);
     return openResult(cached.plan, view, {

@@ -120,6 +120,70 @@ describe('typed query plans cached by shape', () => {
     db.close();
   });
 
+  test('limit, offset, order and projection each make their own plan under one where shape', () => {
+    const { db } = open();
+    const before = typedPlanCount();
+    const ofN = (a: number): Item[] => items.filter((it) => it.n === a);
+    for (let round = 0; round < 3; round++) {
+      const a = round + 1;
+      const q = db.collection('t').where('n', a);
+      // Without orderBy the order is the access path's (here the primary key's).
+      expect(q.all()).toEqual(ofN(a));
+      expect(q.first()).toEqual(ofN(a)[0]);
+      expect(q.limit(2).all()).toEqual(ofN(a).slice(0, 2));
+      expect(q.limit(3).all()).toEqual(ofN(a).slice(0, 3));
+      expect(q.limit(2).offset(1).all()).toEqual(ofN(a).slice(1, 3));
+      expect(q.offset(1).all()).toEqual(ofN(a).slice(1));
+      expect(q.orderBy('id', 'desc').limit(2).all()).toEqual(ofN(a).reverse().slice(0, 2));
+      expect(q.select(['id']).limit(2).all()).toEqual(
+        ofN(a)
+          .slice(0, 2)
+          .map((it) => ({ id: it.id })),
+      );
+      expect(q.select(['s']).limit(2).all()).toEqual(
+        ofN(a)
+          .slice(0, 2)
+          .map((it) => ({ s: it.s })),
+      );
+    }
+    // Nine shapes, planned in the first round only: no limit, 1, 2, 3, 2 + offset, offset alone,
+    // ordered, and two projections.
+    expect(typedPlanCount() - before).toBe(9);
+    db.close();
+  });
+
+  test('two collections with the same where shape keep their own plans', () => {
+    const { db } = open();
+    db.registerCollection('u', FIELDS, 'id', [{ name: 'u_s', path: 's', kind: 'unique' }]);
+    db.transaction(() => {
+      for (const it of items.slice(0, 50)) db.insert('u', { ...it, s: `u${it.s}` });
+    });
+    const before = typedPlanCount();
+    for (let i = 0; i < 50; i += 5) {
+      expect(db.collection('t').where('s', `k${i}`).first()).toEqual(items.find((it) => it.s === `k${i}`));
+      const inU = items.slice(0, 50).find((it) => it.s === `k${i}`);
+      expect(db.collection('u').where('s', `uk${i}`).first()).toEqual(inU ? { ...inU, s: `uk${i}` } : null);
+    }
+    expect(typedPlanCount() - before).toBe(2);
+    db.close();
+  });
+
+  test('past 512 shapes the cache starts over and every query still answers correctly', () => {
+    const { db } = open();
+    const before = typedPlanCount();
+    // 600 shapes: limits 1..600 under one where shape.
+    for (let k = 1; k <= 600; k++)
+      expect(db.collection('t').where('n', 4).limit(k).all()).toHaveLength(Math.min(k, 20));
+    expect(typedPlanCount() - before).toBe(600);
+    // The first 88 were dropped with the rest when the cache started over at the 513th; the last
+    // 88 are still there.
+    for (let k = 513; k <= 600; k++) expect(db.collection('t').where('n', 5).limit(k).all()).toHaveLength(20);
+    expect(typedPlanCount() - before).toBe(600);
+    expect(db.collection('t').where('n', 6).limit(1).all()).toEqual([items[6]]);
+    expect(typedPlanCount() - before).toBe(601);
+    db.close();
+  });
+
   test('a value that does not fit its path is still a QueryError, cached plan or not', () => {
     const { db } = open();
     expect(db.collection('t').where('n', 1).first()).toEqual(items[1]);
