@@ -37,7 +37,7 @@ import { encodeStoredViews, readStoredViews } from './sql-views';
 import type { StoredView } from './sql-views';
 import { encodeStoredStats, readStoredStats } from './sql-stats';
 import type { TableStats } from './sql-stats';
-import { readDirectory, readRootDirectory } from './index-pages';
+import { INDEX_PAGE_MAX_ENTRIES, PAGE_MAX_ENTRIES, readDirectory, readRootDirectory } from './index-pages';
 import { encodeHistory, readHistory } from './schema-history';
 import type { EncodedDirectory, PageRules, PageSource } from './index-pages';
 import type { PageSink } from './page-sink';
@@ -164,7 +164,13 @@ function pagedPayload(
     tree: BTree<unknown, unknown>,
     rules: PageRules,
     writer?: ColumnWriter | null,
-  ): EncodedDirectory => sink.directory((visit) => tree.forEachLeaf(visit, true), { tree, rules }, writer);
+  ): EncodedDirectory =>
+    sink.directory(
+      (visit) => tree.forEachLeaf(visit, true),
+      { tree, rules },
+      writer,
+      rules.locations ? PAGE_MAX_ENTRIES : INDEX_PAGE_MAX_ENTRIES,
+    );
   return {
     v: light ? 6 : layout,
     ...(light ? { light: { at: light.at, from: light.from, txn: light.txnId, bytes: light.bytes } } : {}),
@@ -206,7 +212,12 @@ function pagedPayload(
           layout === 5 && stored && !stored.lagging && sink.writesInto(stored.store)
             ? stored.directory
             : pending?.forEachPage && !stored?.lagging
-              ? sink.directory((visit) => pending.forEachPage?.(visit))
+              ? sink.directory(
+                  (visit) => pending.forEachPage?.(visit),
+                  null,
+                  undefined,
+                  INDEX_PAGE_MAX_ENTRIES,
+                )
               : directory(ix.tree, indexRules(ix.def));
         return { name: ix.def.name, pages };
       }),

@@ -27,6 +27,14 @@ import { FormatError } from '../src/errors';
 
 /** Entries a writer puts in one page at most: a warmed page is one leaf, copied on its first write. */
 export const PAGE_MAX_ENTRIES = 512;
+/**
+ * Entries a writer puts in one page of a secondary index at most. Application keys (UUIDs,
+ * e-mail addresses, SKUs) land on an index's pages at random: a write into a reopened file
+ * decodes every page it touches whole, and a checkpoint writes again every page touched since
+ * the last one, so each touch costs a page's worth of entries. Primary-key pages keep
+ * PAGE_MAX_ENTRIES: cold scans walk them in order and pay a read and a checksum per page.
+ */
+export const INDEX_PAGE_MAX_ENTRIES = 128;
 /** Encoded bytes of one page at most, unless it holds a single entry (a key that large). */
 export const PAGE_MAX_BYTES = 16 * 1024;
 

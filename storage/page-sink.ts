@@ -1,7 +1,8 @@
 /**
  * The writer of a checkpoint's pages (docs/format.md §4.2–§4.4, read by storage/index-pages.ts):
  * a tree's leaves in order become pages — a leaf that still equals a page of this file is pointed
- * at again, runs of other entries are cut into new pages of at most PAGE_MAX_ENTRIES — and their
+ * at again, runs of other entries are cut into new pages of at most PAGE_MAX_ENTRIES (a secondary
+ * index's: INDEX_PAGE_MAX_ENTRIES) — and their
  * directory, which layout 5 cuts into directory pages behind the pages for a tree of more than
  * dirPolicy.entries pages. The bytes go into one PAGES frame, streamed to the file in chunks
  * (engine-file.ts, compact-copy.ts); the trees then stand on what was written (BTree.adoptPages).
@@ -149,6 +150,8 @@ export class PageSink {
      * pointed at again keep theirs). Undefined: a six-column directory.
      */
     columns?: ColumnWriter | null,
+    /** Entries of a new page at most (secondary indexes: INDEX_PAGE_MAX_ENTRIES). */
+    maxEntries = PAGE_MAX_ENTRIES,
   ): EncodedDirectory {
     const adopt = this.keepAdopted ? wanted : null;
     const withColumns = columns !== undefined;
@@ -199,8 +202,8 @@ export class PageSink {
     let vals: unknown[] = [];
     const flush = (all: boolean): void => {
       let from = 0;
-      while (keys.length - from >= (all ? 1 : PAGE_MAX_ENTRIES)) {
-        let n = Math.min(PAGE_MAX_ENTRIES, keys.length - from);
+      while (keys.length - from >= (all ? 1 : maxEntries)) {
+        let n = Math.min(maxEntries, keys.length - from);
         const at = this.out.length;
         let length = encodePageInto(this.out, keys, vals, from, from + n);
         while (length > PAGE_MAX_BYTES && n > 1) {
@@ -272,7 +275,7 @@ export class PageSink {
         keys.push(entries.keys[i]);
         vals.push(entries.vals[i]);
       }
-      if (keys.length >= 4 * PAGE_MAX_ENTRIES) flush(false);
+      if (keys.length >= 4 * maxEntries) flush(false);
     });
     flush(true);
     if (adopt) this.adopted.set(adopt.tree, this.adoption(dir, reused, fresh, adopt.rules, extents, kept));

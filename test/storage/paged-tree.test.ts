@@ -14,7 +14,12 @@ import { BTree } from '../../storage/btree';
 import type { BTreeOptions, DirEntry, DirPage, LeafPage, PageEntry } from '../../storage/btree';
 import { compareValues } from '../../storage/compare';
 import { Engine } from '../../storage/engine';
-import { PAGE_MAX_ENTRIES, StoredDirPage, dirPolicy } from '../../storage/index-pages';
+import {
+  INDEX_PAGE_MAX_ENTRIES,
+  PAGE_MAX_ENTRIES,
+  StoredDirPage,
+  dirPolicy,
+} from '../../storage/index-pages';
 import {
   ITEM_SCHEMA,
   deleteItem,
@@ -619,5 +624,37 @@ describe('an index untouched since the last checkpoint (layout 5)', () => {
     } finally {
       loads.mockRestore();
     }
+  });
+});
+
+describe('page sizes a checkpoint writes', () => {
+  test('secondary-index pages hold at most INDEX_PAGE_MAX_ENTRIES, primary-key pages PAGE_MAX_ENTRIES', () => {
+    // 4,096 rows, ids in a scrambled order: the primary key's pages hold 512 entries, the unique
+    // sku index's (keys in another order than the ids) 128; few enough pages that both
+    // directories stay inline, so every page is a cold leaf of the reopened tree.
+    const n = 4096;
+    let engine = Engine.openMemory();
+    engine.begin();
+    engine.registerCollection(ITEM_SCHEMA);
+    engine.commit();
+    engine.begin();
+    for (let k = 0; k < n; k++) putItem(engine, (k * 2654435761) % 2 ** 32, 'a');
+    engine.commit();
+    engine.checkpoint();
+    const bytes = engine.bytes();
+    engine.close();
+    engine = openBytes(bytes, { readOnly: true });
+    const state = engine.collection('items');
+    if (!state) throw new Error('items missing');
+    expect(state.pk.coldDirectories()).toBe(0);
+    expect(state.pk.coldLeaves()).toBe(n / PAGE_MAX_ENTRIES);
+    const sku = state.indexes[0].tree;
+    expect(sku.coldDirectories()).toBe(0);
+    expect(sku.coldLeaves()).toBe(n / INDEX_PAGE_MAX_ENTRIES);
+    expect(INDEX_PAGE_MAX_ENTRIES).toBeLessThan(PAGE_MAX_ENTRIES);
+    // Every entry reads back (the pages decode to what was written).
+    expect(sku.size).toBe(n);
+    expect([...(sku.entries({}) as Iterable<[unknown, unknown]>)]).toHaveLength(n);
+    engine.close();
   });
 });
