@@ -188,6 +188,11 @@ export function rangeOptions(node: IndexRangeScanNode, env: ExecEnv): CursorOpti
   if (lo !== undefined) {
     opts.lo = lo;
     opts.loInclusive = node.lo?.inclusive ?? true;
+  } else if (node.skipNulls) {
+    // NULL keys sort first and a range skips them: a walk bounded just above NULL never meets
+    // them, so an OFFSET or a count may jump over entries (BTreeCursor.skip) from the start.
+    opts.lo = null;
+    opts.loInclusive = false;
   }
   if (hi !== undefined) {
     opts.hi = hi;

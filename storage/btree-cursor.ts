@@ -246,11 +246,42 @@ export class BTreeCursor<K, V> {
             k += jump;
           } else jumps = false; // near the bound: step the rest
         }
+        if (jumps && !o.reverse && this.i === this.lk.length - 1) k += this.passColdLeaves(n - k - 1);
       }
       if (!this.next()) return k;
       k++;
     }
     return k;
+  }
+
+  /**
+   * skip()'s step over whole leaves not decoded yet, forwards from the last entry of a leaf: each
+   * next leaf under the same parent that is still cold, holds at most `room` entries, and lies
+   * below the walk's far bound (its entries are below the parent's next separator, which is within
+   * the bound) is passed by its page's entry count, its page never read. A count over a cold
+   * index range then reads the pages at its ends (and two per parent) instead of every page. The
+   * cursor stands at the end of the last leaf passed, as if it were empty (the next next() goes on
+   * from the leaf after it); how many entries it passed.
+   */
+  private passColdLeaves(room: number): number {
+    const depth = this.nodes.length - 1;
+    if (depth < 0) return 0;
+    const parent = this.nodes[depth] as Inner<K, V>;
+    let passed = 0;
+    for (;;) {
+      const c = this.idx[depth] + 1;
+      // The last child's entries are bounded by a separator above this parent: not looked for.
+      if (c + 1 >= parent.children.length) return passed;
+      const next = parent.children[c];
+      if (!next.leaf || !next.cold || next.page === null || next.page.count > room - passed) return passed;
+      if (!this.within(parent.sepKeys[c])) return passed;
+      passed += next.page.count;
+      this.idx[depth] = c;
+      this.leafNode = next;
+      this.lk = [];
+      this.lv = [];
+      this.i = -1;
+    }
   }
 
   /** Whether `key` is inside the walk's far bound (hi walking forwards, lo backwards). */

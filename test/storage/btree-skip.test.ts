@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
-import type { CursorOptions } from '../../storage/btree';
+import type { CursorOptions, LeafPage, PageEntry } from '../../storage/btree';
 import { compareKeys, compareValues } from '../../storage/compare';
 import { packPolicy } from '../../storage/packed-keys';
 
@@ -100,4 +100,130 @@ test('skip(n) stands where n calls of next() stand', () => {
   }
   // The cases skipped something (not only empty walks).
   expect(skipped).toBeGreaterThan(20_000);
+});
+
+/** A page held in memory that counts its loads (a paged tree's cold leaf stands for it). */
+class CountedPage implements LeafPage<number, number> {
+  static loads = 0;
+  constructor(
+    private readonly keys: number[],
+    private readonly vals: number[],
+    private readonly counter: { loads: number },
+  ) {}
+
+  get count(): number {
+    return this.keys.length;
+  }
+
+  load(): { keys: number[]; vals: number[] } {
+    CountedPage.loads++;
+    this.counter.loads++;
+    return { keys: this.keys.slice(), vals: this.vals.slice() };
+  }
+}
+
+interface PagedCase {
+  keys: number[];
+  multi: boolean;
+  pageSizes: number[];
+  lo: number | null;
+  hi: number | null;
+  loInclusive: boolean;
+  hiInclusive: boolean;
+  skips: number[];
+}
+
+const pagedArb: fc.Arbitrary<PagedCase> = fc.record({
+  keys: fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 100, maxLength: 1500 }),
+  multi: fc.boolean(),
+  pageSizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+  lo: fc.option(fc.integer({ min: -5, max: 800 }), { nil: null, freq: 2 }),
+  hi: fc.option(fc.integer({ min: 1200, max: 2005 }), { nil: null, freq: 2 }),
+  loInclusive: fc.boolean(),
+  hiInclusive: fc.boolean(),
+  skips: fc.array(fc.integer({ min: 0, max: 700 }), { minLength: 1, maxLength: 6 }),
+});
+
+/** A tree standing on cold pages of the sorted entries, cut at the case's page sizes (cycled). */
+function pagedTree(c: PagedCase, counter = { loads: 0 }): BTree<number, number> {
+  const sorted = c.keys.map((k, i) => [k, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const entries = c.multi ? sorted : sorted.filter((e, i) => i === 0 || sorted[i - 1][0] !== e[0]);
+  const pages: PageEntry<number, number>[] = [];
+  for (let i = 0, s = 0; i < entries.length; s++) {
+    const n = c.pageSizes[s % c.pageSizes.length];
+    const part = entries.slice(i, i + n);
+    pages.push({
+      firstKey: part[0][0],
+      firstVal: part[0][1],
+      page: new CountedPage(
+        part.map((e) => e[0]),
+        part.map((e) => e[1]),
+        counter,
+      ),
+    });
+    i += n;
+  }
+  return BTree.fromPages<number, number>(pages, {
+    compare: compareValues,
+    multi: c.multi,
+    valueCompare: compareValues,
+  });
+}
+
+test('skip(n) over cold leaves passes them by their page counts and stands where next() stands', () => {
+  let passedPages = 0;
+  fc.assert(
+    fc.property(pagedArb, (c) => {
+      const opts: CursorOptions<number> = {
+        ...(c.lo === null ? {} : { lo: c.lo, loInclusive: c.loInclusive }),
+        ...(c.hi === null ? {} : { hi: c.hi, hiInclusive: c.hiInclusive }),
+      };
+      const jumpingLoads = { loads: 0 };
+      const steppingLoads = { loads: 0 };
+      const jumping = pagedTree(c, jumpingLoads).cursor(opts);
+      const stepping = pagedTree(c, steppingLoads).cursor(opts);
+      for (const n of c.skips) {
+        let stepped = 0;
+        while (stepped < n && stepping.next()) stepped++;
+        const got = jumping.skip(n);
+        if (got !== stepped) throw new Error(`skip(${n}) advanced ${got}, next() ${stepped}`);
+        if (stepped === n && n > 0 && (jumping.key !== stepping.key || jumping.value !== stepping.value))
+          throw new Error(`skip(${n}) stands on ${jumping.key}/${jumping.value}, next() on ${stepping.key}`);
+        const a = jumping.next();
+        const b = stepping.next();
+        if (a !== b || (a && (jumping.key !== stepping.key || jumping.value !== stepping.value)))
+          throw new Error('the walks part after a skip');
+      }
+      // What the two walks read: the skipping one never more pages than the stepping one.
+      if (jumpingLoads.loads > steppingLoads.loads)
+        throw new Error(`skipping read ${jumpingLoads.loads} pages, stepping ${steppingLoads.loads}`);
+      passedPages += steppingLoads.loads - jumpingLoads.loads;
+    }),
+    { seed: 20261208, numRuns: 300 },
+  );
+  // Pages were passed unread (not only walks too short to pass any).
+  expect(passedPages).toBeGreaterThan(1_000);
+});
+
+test('a long skip over a cold tree reads the pages at its ends and two per inner node', () => {
+  // 64,000 entries in 500 pages of 128: a skip over all of them decodes a few pages a parent.
+  const keys = Array.from({ length: 64_000 }, (_, i) => i);
+  const tree = pagedTree({
+    keys,
+    multi: false,
+    pageSizes: [128],
+    lo: null,
+    hi: null,
+    loInclusive: true,
+    hiInclusive: true,
+    skips: [],
+  });
+  CountedPage.loads = 0;
+  const cur = tree.cursor({ lo: 100, hi: 63_900 });
+  expect(cur.skip(100_000)).toBe(63_801);
+  // Each inner node over pages holds up to nodeSize (64) of them: its first leaf is decoded as
+  // the walk enters it, its last (whose end bound lies above it) too, the rest pass by count.
+  const inner = Math.ceil(500 / 32);
+  expect(CountedPage.loads).toBeLessThanOrEqual(2 * inner + 2);
+  expect(CountedPage.loads).toBeGreaterThan(0);
 });
