@@ -246,7 +246,7 @@ export class BTreeCursor<K, V> {
             k += jump;
           } else jumps = false; // near the bound: step the rest
         }
-        if (jumps && !o.reverse && this.i === this.lk.length - 1) k += this.passColdLeaves(n - k - 1);
+        if (jumps && !o.reverse && this.i === this.lk.length - 1) k += this.passColdSubtrees(n - k - 1);
       }
       if (!this.next()) return k;
       k++;
@@ -255,32 +255,59 @@ export class BTreeCursor<K, V> {
   }
 
   /**
-   * skip()'s step over whole leaves not decoded yet, forwards from the last entry of a leaf: each
-   * next leaf under the same parent that is still cold, holds at most `room` entries, and lies
-   * below the walk's far bound (its entries are below the parent's next separator, which is within
-   * the bound) is passed by its page's entry count, its page never read. A count over a cold
-   * index range then reads the pages at its ends (and two per parent) instead of every page. The
-   * cursor stands at the end of the last leaf passed, as if it were empty (the next next() goes on
-   * from the leaf after it); how many entries it passed.
+   * skip()'s step over whole subtrees not read yet, forwards from the last entry of a leaf. The
+   * subtree next in walk order (a sibling of the leaf or of an ancestor, the nearest first) is
+   * passed by its stored entry count, nothing under it read, when it is a leaf whose page is not
+   * decoded or an inner node whose directory page is not read, holds at most `room` entries, and
+   * lies below the walk's far bound (its entries are below the separator after it, which is
+   * within the bound). An inner node that cannot be passed whole is entered (its directory page
+   * read, if not yet) and its children are tried one by one; a leaf that cannot stops the step. A
+   * count over a cold index range then reads the pages at its ends and the directory pages on
+   * their paths instead of every page. The cursor stands at the end of the last subtree passed
+   * (or before the first child of the node entered), as if at the end of an empty leaf: the next
+   * next() goes on from what follows. Returns how many entries it passed.
    */
-  private passColdLeaves(room: number): number {
-    const depth = this.nodes.length - 1;
-    if (depth < 0) return 0;
-    const parent = this.nodes[depth] as Inner<K, V>;
+  private passColdSubtrees(room: number): number {
+    const nodes = this.nodes;
+    const idx = this.idx;
     let passed = 0;
     for (;;) {
-      const c = this.idx[depth] + 1;
-      // The last child's entries are bounded by a separator above this parent: not looked for.
-      if (c + 1 >= parent.children.length) return passed;
+      let d = nodes.length - 1;
+      while (d >= 0 && idx[d] + 1 >= (nodes[d] as Inner<K, V>).children.length) d--;
+      if (d < 0) return passed;
+      const parent = nodes[d] as Inner<K, V>;
+      const c = idx[d] + 1;
+      // The separator after that subtree: its parent's, or (the parent's last child) that of the
+      // nearest ancestor with a subtree to its right. None: the tree's last, where the walk ends.
+      let a = d;
+      let after = c;
+      while (a >= 0 && after + 1 >= (nodes[a] as Inner<K, V>).children.length) {
+        a--;
+        if (a >= 0) after = idx[a];
+      }
+      if (a < 0) return passed;
       const next = parent.children[c];
-      if (!next.leaf || !next.cold || next.page === null || next.page.count > room - passed) return passed;
-      if (!this.within(parent.sepKeys[c])) return passed;
-      passed += next.page.count;
-      this.idx[depth] = c;
-      this.leafNode = next;
+      const count = next.leaf
+        ? next.cold && next.page !== null
+          ? next.page.count
+          : -1
+        : (next.dir?.count ?? -1);
+      const passes =
+        count >= 0 && count <= room - passed && this.within((nodes[a] as Inner<K, V>).sepKeys[after]);
+      if (!passes && next.leaf) return passed;
+      idx[d] = c;
+      nodes.length = d + 1;
+      idx.length = d + 1;
+      this.leafNode = null;
       this.lk = [];
       this.lv = [];
       this.i = -1;
+      if (passes) passed += count;
+      else {
+        openInner(this.s, next as Inner<K, V>);
+        nodes.push(next);
+        idx.push(-1);
+      }
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { BTree } from '../../storage/btree';
-import type { CursorOptions, LeafPage, PageEntry } from '../../storage/btree';
+import type { CursorOptions, DirEntry, DirPage, LeafPage, PageEntry } from '../../storage/btree';
 import { compareKeys, compareValues } from '../../storage/compare';
 import { packPolicy } from '../../storage/packed-keys';
 
@@ -104,7 +104,6 @@ test('skip(n) stands where n calls of next() stand', () => {
 
 /** A page held in memory that counts its loads (a paged tree's cold leaf stands for it). */
 class CountedPage implements LeafPage<number, number> {
-  static loads = 0;
   constructor(
     private readonly keys: number[],
     private readonly vals: number[],
@@ -116,9 +115,24 @@ class CountedPage implements LeafPage<number, number> {
   }
 
   load(): { keys: number[]; vals: number[] } {
-    CountedPage.loads++;
     this.counter.loads++;
     return { keys: this.keys.slice(), vals: this.vals.slice() };
+  }
+}
+
+/** A directory page held in memory that counts its loads (a cold inner node stands for it). */
+class CountedDir implements DirPage<number, number> {
+  readonly count: number;
+  constructor(
+    private readonly pages: PageEntry<number, number>[],
+    private readonly counter: { loads: number; dirs: number },
+  ) {
+    this.count = pages.reduce((n, p) => n + p.page.count, 0);
+  }
+
+  load(): PageEntry<number, number>[] {
+    this.counter.dirs++;
+    return this.pages.slice();
   }
 }
 
@@ -126,6 +140,8 @@ interface PagedCase {
   keys: number[];
   multi: boolean;
   pageSizes: number[];
+  /** Pages per directory page (a tree opened from a layout-5 checkpoint); 0: no directory pages. */
+  dirSize: number;
   lo: number | null;
   hi: number | null;
   loInclusive: boolean;
@@ -137,6 +153,7 @@ const pagedArb: fc.Arbitrary<PagedCase> = fc.record({
   keys: fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 100, maxLength: 1500 }),
   multi: fc.boolean(),
   pageSizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+  dirSize: fc.constantFrom(0, 2, 3, 8),
   lo: fc.option(fc.integer({ min: -5, max: 800 }), { nil: null, freq: 2 }),
   hi: fc.option(fc.integer({ min: 1200, max: 2005 }), { nil: null, freq: 2 }),
   loInclusive: fc.boolean(),
@@ -144,8 +161,11 @@ const pagedArb: fc.Arbitrary<PagedCase> = fc.record({
   skips: fc.array(fc.integer({ min: 0, max: 700 }), { minLength: 1, maxLength: 6 }),
 });
 
-/** A tree standing on cold pages of the sorted entries, cut at the case's page sizes (cycled). */
-function pagedTree(c: PagedCase, counter = { loads: 0 }): BTree<number, number> {
+/**
+ * A tree standing on cold pages of the sorted entries, cut at the case's page sizes (cycled),
+ * under cold directory pages of dirSize pages when dirSize > 0.
+ */
+function pagedTree(c: PagedCase, counter = { loads: 0, dirs: 0 }): BTree<number, number> {
   const sorted = c.keys.map((k, i) => [k, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const entries = c.multi ? sorted : sorted.filter((e, i) => i === 0 || sorted[i - 1][0] !== e[0]);
   const pages: PageEntry<number, number>[] = [];
@@ -163,14 +183,21 @@ function pagedTree(c: PagedCase, counter = { loads: 0 }): BTree<number, number> 
     });
     i += n;
   }
-  return BTree.fromPages<number, number>(pages, {
-    compare: compareValues,
-    multi: c.multi,
-    valueCompare: compareValues,
-  });
+  const opts = { compare: compareValues, multi: c.multi, valueCompare: compareValues };
+  if (c.dirSize === 0) return BTree.fromPages<number, number>(pages, opts);
+  const dirs: DirEntry<number, number>[] = [];
+  for (let i = 0; i < pages.length; i += c.dirSize) {
+    const group = pages.slice(i, i + c.dirSize);
+    dirs.push({
+      firstKey: group[0].firstKey,
+      firstVal: group[0].firstVal,
+      dir: new CountedDir(group, counter),
+    });
+  }
+  return BTree.fromDirs<number, number>(dirs, opts);
 }
 
-test('skip(n) over cold leaves passes them by their page counts and stands where next() stands', () => {
+test('skip(n) over cold leaves and directory pages passes them by their counts and stands where next() stands', () => {
   let passedPages = 0;
   fc.assert(
     fc.property(pagedArb, (c) => {
@@ -178,8 +205,8 @@ test('skip(n) over cold leaves passes them by their page counts and stands where
         ...(c.lo === null ? {} : { lo: c.lo, loInclusive: c.loInclusive }),
         ...(c.hi === null ? {} : { hi: c.hi, hiInclusive: c.hiInclusive }),
       };
-      const jumpingLoads = { loads: 0 };
-      const steppingLoads = { loads: 0 };
+      const jumpingLoads = { loads: 0, dirs: 0 };
+      const steppingLoads = { loads: 0, dirs: 0 };
       const jumping = pagedTree(c, jumpingLoads).cursor(opts);
       const stepping = pagedTree(c, steppingLoads).cursor(opts);
       for (const n of c.skips) {
@@ -195,8 +222,10 @@ test('skip(n) over cold leaves passes them by their page counts and stands where
           throw new Error('the walks part after a skip');
       }
       // What the two walks read: the skipping one never more pages than the stepping one.
-      if (jumpingLoads.loads > steppingLoads.loads)
-        throw new Error(`skipping read ${jumpingLoads.loads} pages, stepping ${steppingLoads.loads}`);
+      if (jumpingLoads.loads > steppingLoads.loads || jumpingLoads.dirs > steppingLoads.dirs)
+        throw new Error(
+          `skipping read ${jumpingLoads.loads}/${jumpingLoads.dirs} pages, stepping ${steppingLoads.loads}/${steppingLoads.dirs}`,
+        );
       passedPages += steppingLoads.loads - jumpingLoads.loads;
     }),
     { seed: 20261208, numRuns: 300 },
@@ -205,25 +234,40 @@ test('skip(n) over cold leaves passes them by their page counts and stands where
   expect(passedPages).toBeGreaterThan(1_000);
 });
 
-test('a long skip over a cold tree reads the pages at its ends and two per inner node', () => {
-  // 64,000 entries in 500 pages of 128: a skip over all of them decodes a few pages a parent.
+test('a long skip over a cold tree reads the pages at its ends', () => {
+  // 64,000 entries in 500 pages of 128, under inner nodes of up to 64 pages built in memory: the
+  // walk enters each inner node and passes its leaves by count.
   const keys = Array.from({ length: 64_000 }, (_, i) => i);
-  const tree = pagedTree({
+  const flat: PagedCase = {
     keys,
     multi: false,
     pageSizes: [128],
+    dirSize: 0,
     lo: null,
     hi: null,
     loInclusive: true,
     hiInclusive: true,
     skips: [],
-  });
-  CountedPage.loads = 0;
-  const cur = tree.cursor({ lo: 100, hi: 63_900 });
+  };
+  const counter = { loads: 0, dirs: 0 };
+  const cur = pagedTree(flat, counter).cursor({ lo: 100, hi: 63_900 });
   expect(cur.skip(100_000)).toBe(63_801);
-  // Each inner node over pages holds up to nodeSize (64) of them: its first leaf is decoded as
-  // the walk enters it, its last (whose end bound lies above it) too, the rest pass by count.
-  const inner = Math.ceil(500 / 32);
-  expect(CountedPage.loads).toBeLessThanOrEqual(2 * inner + 2);
-  expect(CountedPage.loads).toBeGreaterThan(0);
+  expect(counter.loads).toBeLessThanOrEqual(3);
+  expect(counter.loads).toBeGreaterThan(0);
+  // Under cold directory pages of 20 pages each (25 of them), whole directory pages pass unread:
+  // only the pages and directory pages at the two ends are read.
+  const cold = { loads: 0, dirs: 0 };
+  const walk = pagedTree({ ...flat, dirSize: 20 }, cold).cursor({ lo: 100, hi: 63_900 });
+  expect(walk.skip(100_000)).toBe(63_801);
+  expect(cold.dirs).toBeLessThanOrEqual(3);
+  expect(cold.loads).toBeLessThanOrEqual(3);
+  expect(walk.next()).toBe(false);
+  // 250 directory pages of 2 pages: 4 inner nodes over up to 64 of them, a root over those.
+  // Passing the last directory page of an inner node takes the separator from the root; an inner
+  // node (built in memory, its count unknown) is entered and its directory pages passed: only the
+  // directory pages and pages at the two ends are read.
+  const deep = { loads: 0, dirs: 0 };
+  const deepWalk = pagedTree({ ...flat, dirSize: 2 }, deep).cursor({ lo: 100, hi: 63_900 });
+  expect(deepWalk.skip(100_000)).toBe(63_801);
+  expect(deep.dirs + deep.loads).toBeLessThanOrEqual(7);
 });
