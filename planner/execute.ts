@@ -46,6 +46,7 @@ import { groupedFold } from './grouped-fold';
 import { columnAggregate } from './column-aggregate';
 import { keyFoldAggregate, wholeTableWalk } from './key-fold';
 import { countsRange, countsRowsOnly, countsWholeTable, rangeCount, tableCount } from './table-count';
+import { countsGroups, groupCounts } from './group-counts';
 import { distinctSource } from './distinct-exec';
 import { topN } from './top-n';
 import { coveringRow, rangeOptions, singleKeyGroup, sqlIndexBounds, wholeKeyGroup } from './index-range';
@@ -451,6 +452,8 @@ const builders: Builders = {
         () => rangeCount(node, input) ?? drain(aggregateRows(node, env, polled(input), env.sortBudgetBytes)),
       );
     }
+    const groupKey = countsGroups(node, env);
+    if (groupKey >= 0) return groupCounts(node, groupKey, env);
     const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
     const keyed = keyFolded(node, env, rowsOf);
     if (keyed) return keyed;
