@@ -12,6 +12,12 @@ function firstChild(): number {
   return 0;
 }
 
+/** Entries under `n` as stored beside what is not read yet: a cold leaf's page, a cold inner node's directory page; else -1. */
+function storedCount<K, V>(n: Node<K, V>): number {
+  if (n.leaf) return n.cold && n.page !== null ? n.page.count : -1;
+  return n.dir !== null ? n.dir.count : -1;
+}
+
 /** Allocation-free ordered iteration: call next(), then read key/value. */
 export class BTreeCursor<K, V> {
   key!: K;
@@ -271,7 +277,8 @@ export class BTreeCursor<K, V> {
     const nodes = this.nodes;
     const idx = this.idx;
     let passed = 0;
-    for (;;) {
+    // Nothing left to pass: entering a node would only read what the next step reads anyway.
+    while (passed < room) {
       let d = nodes.length - 1;
       while (d >= 0 && idx[d] + 1 >= (nodes[d] as Inner<K, V>).children.length) d--;
       if (d < 0) return passed;
@@ -287,11 +294,7 @@ export class BTreeCursor<K, V> {
       }
       if (a < 0) return passed;
       const next = parent.children[c];
-      const count = next.leaf
-        ? next.cold && next.page !== null
-          ? next.page.count
-          : -1
-        : (next.dir?.count ?? -1);
+      const count = storedCount(next);
       const passes =
         count >= 0 && count <= room - passed && this.within((nodes[a] as Inner<K, V>).sepKeys[after]);
       if (!passes && next.leaf) return passed;
@@ -309,6 +312,7 @@ export class BTreeCursor<K, V> {
         idx.push(-1);
       }
     }
+    return passed;
   }
 
   /** Whether `key` is inside the walk's far bound (hi walking forwards, lo backwards). */

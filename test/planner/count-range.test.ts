@@ -48,6 +48,18 @@ describe('count(*) over a range', () => {
     db.close();
   });
 
+  /** `sql` answers on `on` what better-sqlite3's copy of the table answers (the statement shown on failure). */
+  function expectSame(on: Connection, sql: string, values: unknown[]): void {
+    expect({ sql, values, got: on.cursor().execute(sql, values).fetchAll() }).toEqual({
+      sql,
+      values,
+      got: db
+        .prepare(sql)
+        .raw(true)
+        .all(...values),
+    });
+  }
+
   test('steps the walk without reading a row, and counts what SQLite counts', () => {
     const sql = 'SELECT count(*) FROM t WHERE q > ?';
     expect(explain(conn, sql, [0])).toContain('IndexRangeScan t using covering t_q');
@@ -80,14 +92,7 @@ describe('count(*) over a range', () => {
       const [where, params] = shapes[next(shapes.length)];
       const sql = `SELECT count(*) FROM t WHERE ${where}`;
       const values = params();
-      expect({ sql, values, got: conn.cursor().execute(sql, values).fetchAll() }).toEqual({
-        sql,
-        values,
-        got: db
-          .prepare(sql)
-          .raw(true)
-          .all(...values),
-      });
+      expectSame(conn, sql, values);
     }
   });
 
@@ -154,25 +159,15 @@ describe('count(*) over a range', () => {
           const [where, params] = shapes[next(shapes.length)];
           const sql = `SELECT count(*) FROM t WHERE ${where}`;
           const values = params();
-          expect({ sql, values, got: reader.cursor().execute(sql, values).fetchAll() }).toEqual({
-            sql,
-            values,
-            got: db
-              .prepare(sql)
-              .raw(true)
-              .all(...values),
-          });
+          expectSame(reader, sql, values);
           // An OFFSET deep into the same cold walk stands where SQLite's does.
           const cols = where.startsWith('s') ? 's' : where.startsWith('a') ? 'a, b' : 'q';
-          for (const order of ['1, 2', '1 DESC, 2 DESC']) {
-            const page = `SELECT ${cols}, id FROM t WHERE ${where} ORDER BY ${order} LIMIT 3 OFFSET 9000`;
-            expect(reader.cursor().execute(page, values).fetchAll()).toEqual(
-              db
-                .prepare(page)
-                .raw(true)
-                .all(...values),
+          for (const order of ['1, 2', '1 DESC, 2 DESC'])
+            expectSame(
+              reader,
+              `SELECT ${cols}, id FROM t WHERE ${where} ORDER BY ${order} LIMIT 3 OFFSET 9000`,
+              values,
             );
-          }
         } finally {
           reader.close();
         }
