@@ -452,8 +452,8 @@ const builders: Builders = {
         () => rangeCount(node, input) ?? drain(aggregateRows(node, env, polled(input), env.sortBudgetBytes)),
       );
     }
-    const groupKey = countsGroups(node, env);
-    if (groupKey >= 0) return groupCounts(node, groupKey, env);
+    const groupKeys = countsGroups(node, env);
+    if (groupKeys !== null) return groupCounts(node, groupKeys, env);
     const rowsOf = (): Source => aggregateRows(node, env, aggregateInput(node, env), env.sortBudgetBytes);
     const keyed = keyFolded(node, env, rowsOf);
     if (keyed) return keyed;

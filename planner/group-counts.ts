@@ -12,6 +12,7 @@
  * column of the group's row but its key (AggregatePNode.keysOnly), and the input is a forward
  * covering walk of an index of `coll.indexes` (plain, BINARY) on exactly that top-level column.
  */
+import { KEY_TOP, compareValues } from '../storage/compare';
 import { pollRows } from './interrupt';
 import { rangeOptions } from './index-range';
 import { valueCollation } from './sql-text';
@@ -31,59 +32,81 @@ const STEP = 1 << 14;
 /** Group-count runs made and runs counted by a bounded walk (tests count the work). */
 export const groupCountStats = { groups: 0, longRuns: 0 };
 
-/** The group key's column when countsGroups applies to `node`, else -1. */
-export function countsGroups(node: AggregateNode, env: ExecEnv): number {
-  if (!node.keysOnly || node.groupBy.length !== 1 || node.aggregates.length === 0) return -1;
+/**
+ * The stored-row columns of the group keys, in the index's order, when countsGroups applies to
+ * `node`, else null: the GROUP BY columns are the index's leading columns (in any order), and the walk's bounds constrain no
+ * column past them (else a run of the keys could reach outside the walk: `WHERE a = 7 AND b > 3
+ * GROUP BY a` over an index on (a, b) groups only part of a's run).
+ */
+export function countsGroups(node: AggregateNode, env: ExecEnv): number[] | null {
+  if (!node.keysOnly || node.groupBy.length === 0 || node.aggregates.length === 0) return null;
   for (const a of node.aggregates)
     if (a.fn !== 'count' || a.arg !== null || a.distinct || a.filter !== null || a.orderBy !== undefined)
-      return -1;
-  const g = node.groupBy[0];
+      return null;
   const scan = node.input;
-  if (g.kind !== 'column' || g.sub.length !== 0 || valueCollation(g) !== undefined) return -1;
-  if (scan.kind !== 'IndexRangeScan') return -1;
-  if (
-    !scan.covering ||
-    scan.reverse ||
-    scan.flipTies ||
-    scan.distinctKeys ||
-    scan.prefix ||
-    scan.index === null
-  )
-    return -1;
-  if (env.foreign !== undefined) return -1;
+  if (scan.kind !== 'IndexRangeScan' || scan.index === null || env.foreign !== undefined) return null;
+  if (!scan.covering || scan.reverse || scan.flipTies || scan.distinctKeys || scan.prefixIn) return null;
   const coll = collectionOf(env, scan.collection);
   const ix = coll.indexes.find((i) => i.def.name === scan.index);
-  if (!ix || ix.composite || ix.desc !== null || ix.columns.length !== 1) return -1;
-  const col = ix.columns[0];
-  return col.column === g.column && col.sub.length === 0 ? g.column : -1;
+  if (!ix || ix.desc !== null || ix.columns.length < node.groupBy.length) return null;
+  const constrained = (scan.prefix?.length ?? 0) + (scan.lo || scan.hi || scan.skipNulls ? 1 : 0);
+  if (constrained > node.groupBy.length || ix.composite !== (scan.prefix !== undefined)) return null;
+  // The GROUP BY columns in the index's order (SQLite groups `GROUP BY b, a` by an index on (a, b)
+  // too, its groups then in the index's order).
+  const columns: number[] = [];
+  for (let i = 0; i < node.groupBy.length; i++) {
+    const col = ix.columns[i];
+    if (col.sub.length !== 0) return null;
+    const g = node.groupBy.find((e) => e.kind === 'column' && e.column === col.column);
+    if (!g || g.kind !== 'column' || g.sub.length !== 0 || valueCollation(g) !== undefined) return null;
+    columns.push(col.column);
+  }
+  return columns;
 }
 
 /**
- * The rows of countsGroups' aggregate, one per run of equal keys as it is pulled (a LIMIT above
- * stops the walk): the group's row holding its key at `column`, the key, the counts.
+ * The rows of countsGroups' aggregate, one per run of equal keys (equal leading `columns.length`
+ * values of a composite key) as it is pulled (a LIMIT above stops the walk): the group's row
+ * holding its keys at `columns`, the keys, the counts.
  */
-export function groupCounts(node: AggregateNode, column: number, env: ExecEnv): Source {
+export function groupCounts(node: AggregateNode, columns: readonly number[], env: ExecEnv): Source {
   const scan = node.input as IndexRangeScanNode;
   const coll = collectionOf(env, scan.collection);
   const tree = treeOf(coll, scan.index);
   const opts = rangeOptions(scan, env);
   if (tree === null || opts === null) return source(() => null);
-  // aggregateRows' layout: the group's row (here its key alone), the group key, the aggregates.
+  const g = columns.length;
+  const composite = scan.prefix !== undefined;
+  // The group's keys of an entry's key, and whether two entries' keys fall in one group.
+  const keysOf = (key: unknown): readonly unknown[] => (composite ? (key as unknown[]).slice(0, g) : [key]);
+  const sameGroup = composite
+    ? (a: unknown, b: readonly unknown[]): boolean => {
+        const t = a as readonly unknown[];
+        for (let i = 0; i < g; i++) if (compareValues(t[i], b[i]) !== 0) return false;
+        return true;
+      }
+    : (a: unknown, b: readonly unknown[]): boolean => tree.compareKeys(a, b[0]) === 0;
+  // Cursor bounds around every entry of one group: a composite key's group prefix sorts before
+  // each key it starts, and the prefix followed by KEY_TOP after each.
+  const first = (keys: readonly unknown[]): unknown => (composite ? keys : keys[0]);
+  const last = (keys: readonly unknown[]): unknown => (composite ? [...keys, KEY_TOP] : keys[0]);
+  // aggregateRows' layout: the group's row (here its keys alone), the group keys, the aggregates.
   const width = node.inputWidth;
   const counts = node.aggregates.length;
+  const slots = node.groupBy.map((e) => (e as Extract<typeof e, { kind: 'column' }>).column);
   let cur = tree.cursor(opts);
   let have = cur.next();
   return source(() => {
     if (!have) return null;
-    const key = cur.key;
+    const keys = keysOf(cur.key);
     let n = 1;
     for (;;) {
       have = cur.next();
-      if (!have || tree.compareKeys(cur.key, key) !== 0) break;
+      if (!have || !sameGroup(cur.key, keys)) break;
       if (++n < LONG_RUN) continue;
-      // A long run: every entry of the key lies inside the walk's range (the bounds compare it as
-      // they compared its first entry), so a walk bounded to the key counts the whole run.
-      const run = tree.cursor({ lo: key, loInclusive: true, hi: key, hiInclusive: true });
+      // A long run: every entry of the group lies inside the walk's range (its bounds constrain
+      // no column past the group's), so a walk bounded to the group counts the whole run.
+      const run = tree.cursor({ lo: first(keys), loInclusive: true, hi: last(keys), hiInclusive: true });
       n = 0;
       for (;;) {
         const k = run.skip(STEP);
@@ -92,17 +115,18 @@ export function groupCounts(node: AggregateNode, column: number, env: ExecEnv): 
         if (k < STEP) break;
       }
       groupCountStats.longRuns++;
-      cur = tree.cursor({ ...opts, lo: key, loInclusive: false });
+      cur = tree.cursor({ ...opts, lo: last(keys), loInclusive: false });
       have = cur.next();
       break;
     }
     env.stats.indexEntries += n;
     groupCountStats.groups++;
     pollRows(1);
-    const row = new Array<unknown>(width + 1 + counts).fill(null);
-    row[column] = key;
-    row[width] = key;
-    for (let j = 0; j < counts; j++) row[width + 1 + j] = n;
+    const row = new Array<unknown>(width + g + counts).fill(null);
+    for (let i = 0; i < g; i++) row[columns[i]] = keys[i];
+    // The group keys in GROUP BY order.
+    for (let i = 0; i < g; i++) row[width + i] = row[slots[i]];
+    for (let j = 0; j < counts; j++) row[width + g + j] = n;
     return row;
   });
 }

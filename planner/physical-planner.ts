@@ -248,15 +248,17 @@ function firstOfWalk(walk: PhysicalPlan, key: SortKey): PhysicalPlan {
 const NO_COLUMNS: ReadonlySet<number> = new Set();
 
 /**
- * Whether nothing above a GROUP BY of one plain column reads a column of its representative row
- * but that key column (AggregatePNode.keysOnly).
+ * Whether nothing above a GROUP BY of plain columns reads a column of its representative row but
+ * those key columns (AggregatePNode.keysOnly).
  */
 function keysOnly(l: Layers): boolean {
   const groupBy = l.aggregate?.groupBy ?? [];
-  const g = groupBy[0];
-  return (
-    groupBy.length === 1 && g.kind === 'column' && g.sub.length === 0 && bareUnread(l, new Set([g.column]))
-  );
+  const keys = new Set<number>();
+  for (const g of groupBy) {
+    if (g.kind !== 'column' || g.sub.length !== 0) return false;
+    keys.add(g.column);
+  }
+  return keys.size > 0 && bareUnread(l, keys);
 }
 
 /**

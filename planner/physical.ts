@@ -175,9 +175,10 @@ export interface AggregatePNode {
    */
   readonly bareUnread?: true;
   /**
-   * Nothing above reads the representative row's columns but the one GROUP BY key, a plain
-   * column, which every row of a group holds equal: a grouped aggregate may be folded from
-   * column vectors (planner/grouped-fold.ts).
+   * Nothing above reads the representative row's columns but the GROUP BY keys, plain columns
+   * every row of a group holds equal: a grouped aggregate of one key may be folded from column
+   * vectors (planner/grouped-fold.ts), one of count(*) alone counted from index runs
+   * (planner/group-counts.ts).
    */
   readonly keysOnly?: true;
   /**

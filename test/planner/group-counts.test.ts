@@ -13,10 +13,11 @@ import { tmpDir } from '../helpers/tmp';
 import BetterSqlite3 from 'better-sqlite3';
 
 const DDL = [
-  'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT)',
+  'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, a INTEGER, b TEXT)',
   'CREATE INDEX t_n ON t (n)',
   'CREATE INDEX t_r ON t (r)',
   'CREATE INDEX t_s ON t (s)',
+  'CREATE INDEX t_ab ON t (a, b)',
   'CREATE INDEX t_ns ON t (n, s)',
 ];
 
@@ -29,7 +30,10 @@ function rows(count: number, seed: number): string[] {
     const n = next(12) === 0 ? 'NULL' : String(skewed() - 50);
     const r = next(10) === 0 ? 'NULL' : String(skewed() / 2);
     const s = next(9) === 0 ? 'NULL' : `'k${skewed()}'`;
-    out.push(`INSERT INTO t VALUES (${i}, ${n}, ${r}, ${s})`);
+    // (a, b): a of a few values (long runs), b of a few more, either sometimes NULL.
+    const a = next(15) === 0 ? 'NULL' : String(next(6));
+    const b = next(15) === 0 ? 'NULL' : `'b${skewed() % 9}'`;
+    out.push(`INSERT INTO t VALUES (${i}, ${n}, ${r}, ${s}, ${a}, ${b})`);
   }
   return out;
 }
@@ -50,6 +54,15 @@ const QUERIES = [
   'SELECT count(*) FROM t GROUP BY s',
   // The groups come in key order; a sort above reverses them.
   'SELECT n, count(*) FROM t GROUP BY n ORDER BY n DESC',
+  // Leading columns of a composite index.
+  'SELECT a, count(*) FROM t GROUP BY a',
+  'SELECT a, b, count(*) FROM t GROUP BY a, b',
+  'SELECT a, count(*) FROM t WHERE a > 2 GROUP BY a',
+  'SELECT a, b, count(*) FROM t WHERE a = 3 GROUP BY a, b',
+  "SELECT a, b, count(*) FROM t WHERE a = 3 AND b > 'b4' GROUP BY a, b",
+  'SELECT b, a, count(*) AS c FROM t GROUP BY a, b HAVING c > 30 LIMIT 6',
+  // Its leading columns in another order: grouped, and listed, as SQLite does, in the index's.
+  'SELECT b, a, count(*) FROM t GROUP BY b, a',
 ];
 
 /** Shapes left to the aggregate over rows: the path must not take them. */
@@ -62,6 +75,10 @@ const OTHERS = [
   "SELECT n, count(*) FROM t WHERE s > 'k1' GROUP BY n",
   // IS NOT NULL is a filter over the walk, not a range of it.
   'SELECT r, count(*) FROM t WHERE r IS NOT NULL GROUP BY r',
+  // The walk bounds b, past the group's column: a's runs reach outside it.
+  "SELECT a, count(*) FROM t WHERE a = 3 AND b > 'b4' GROUP BY a",
+  // Not the index's leading columns.
+  'SELECT b, count(*) FROM t GROUP BY b',
 ];
 
 describe('GROUP BY key count(*) from runs of index keys', () => {
@@ -115,11 +132,13 @@ describe('GROUP BY key count(*) over a file opened cold', () => {
         next(15) === 0 ? null : next(7),
         next(100) / 4,
         `k${next(50_000)}`,
+        next(3),
+        `b${next(4)}`,
       ]);
-      writer.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?)', data);
+      writer.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', data);
       writer.commit();
       writer.database.checkpoint();
-      const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?)');
+      const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)');
       for (const r of data) ins.run(...r);
     } finally {
       writer.close();
@@ -130,6 +149,8 @@ describe('GROUP BY key count(*) over a file opened cold', () => {
         'SELECT n, count(*) FROM t WHERE n >= 3 GROUP BY n',
         'SELECT s, count(*) FROM t GROUP BY s',
         "SELECT s, count(*) FROM t WHERE s > 'k3' GROUP BY s LIMIT 7",
+        'SELECT a, b, count(*) FROM t GROUP BY a, b',
+        'SELECT a, count(*) FROM t WHERE a > 0 GROUP BY a',
       ]) {
         const reader = connect(file, { readOnly: true });
         try {
