@@ -1,16 +1,18 @@
 /**
  * `SELECT status, count(*) FROM items [WHERE status …] GROUP BY status` over a covering walk of a
- * plain single-column index on the key: the groups are the runs of equal keys, so their counts
- * need no row — built from the index entries, a row per entry went through the aggregate (1M
- * rows: 60–78 ms warm, SQLite 33–35). Here the walk steps a run while it is short (a key of a few
- * rows costs what a row did); a run longer than LONG_RUN is counted by a walk bounded to its key,
- * which jumps over the entries of each leaf and passes whole pages the walk has not read
- * (BTreeCursor.skip), and the walk goes on past the key. The groups come out in key order with
- * their first entry's key, as aggregating the walk's rows gives them.
+ * plain index on the key (or whose leading columns are the GROUP BY columns): the groups are the
+ * runs of equal keys (of equal leading values), so their counts need no row — built from the index
+ * entries, a row per entry went through the aggregate (1M rows: 60–78 ms warm, SQLite 33–35).
+ * Here the walk steps a run while it is short (a key of a few rows costs what a row did); a run
+ * longer than LONG_RUN is counted by a walk bounded to its key, which jumps over the entries of
+ * each leaf and passes whole pages the walk has not read (BTreeCursor.skip), and the walk goes on
+ * past the key. The groups come out in the index's order with their first entry's keys, as
+ * SQLite's walk of the same index gives them.
  *
  * Applies when every aggregate is `count(*)` (no FILTER, not DISTINCT), nothing above reads a
- * column of the group's row but its key (AggregatePNode.keysOnly), and the input is a forward
- * covering walk of an index of `coll.indexes` (plain, BINARY) on exactly that top-level column.
+ * column of the group's row but its keys (AggregatePNode.keysOnly), and the input is a forward
+ * covering walk of an index of `coll.indexes` (plain, BINARY, ascending) led by exactly those
+ * top-level columns, whose bounds constrain no later column.
  */
 import { KEY_TOP, compareValues } from '../storage/compare';
 import { pollRows } from './interrupt';
