@@ -36,9 +36,9 @@ export const groupCountStats = { groups: 0, longRuns: 0 };
 
 /**
  * The stored-row columns of the group keys, in the index's order, when countsGroups applies to
- * `node`, else null: the GROUP BY columns are the index's leading columns (in any order), and the walk's bounds constrain no
- * column past them (else a run of the keys could reach outside the walk: `WHERE a = 7 AND b > 3
- * GROUP BY a` over an index on (a, b) groups only part of a's run).
+ * `node`, else null: the GROUP BY columns are the index's leading columns (in any order), and the
+ * walk's bounds constrain no column past them (else a run of the keys could reach outside the
+ * walk: `WHERE a = 7 AND b > 3 GROUP BY a` over an index on (a, b) groups only part of a's run).
  */
 export function countsGroups(node: AggregateNode, env: ExecEnv): number[] | null {
   if (!node.keysOnly || node.groupBy.length === 0 || node.aggregates.length === 0) return null;
