@@ -177,6 +177,37 @@ describe('index fetches that decode only what the query reads', () => {
     }
   });
 
+  test('once the decoded rows are full, fetches of a few columns decode no row whole, from the arena or the file', () => {
+    const { conn, sqlite } = build();
+    try {
+      // Fills the decoded cache past its budget: fetches narrow from here on.
+      expect(compare(conn, sqlite, 10, 3)).toBe(0);
+      const memory = () => conn.database.storage.rowMemory;
+      const before = { ...memory(), whole: rowDecodeStats.whole, fetched: rowDecodeStats.fetched };
+      const sql = 'SELECT id, lower(a), b * k FROM t WHERE k = ?';
+      const cur = conn.cursor();
+      // A third of the keys twice: the second pass finds the rows the first read from the file in
+      // the arena (which holds about three quarters of the table).
+      for (let pass = 0; pass < 2; pass++) {
+        for (let k = 0; k < KEYS / 3; k++) {
+          const theirs = sqlite.prepare(sql).raw(true).all(k) as unknown[][];
+          expect(shape(sql, cur.execute(sql, [k]).fetchAll() as unknown[][])).toBe(shape(sql, theirs));
+        }
+      }
+      const after = memory();
+      // Every row was read (most by fetches decoded in part), from the file and from the arena:
+      // none was decoded whole or offered to the decoded cache.
+      expect(rowDecodeStats.fetched - before.fetched).toBeGreaterThan(ROWS / 2);
+      expect(after.arenaMisses - before.arenaMisses).toBeGreaterThan(100);
+      expect(after.arenaHits - before.arenaHits).toBeGreaterThan(ROWS / 4);
+      expect(rowDecodeStats.whole).toBe(before.whole);
+      expect(after.decodedRows).toBe(before.decodedRows);
+    } finally {
+      conn.close();
+      sqlite.close();
+    }
+  });
+
   test('the typed API’s ORDER BY … LIMIT over an index reads late too, with SQLite’s rows', () => {
     const { conn, sqlite } = build();
     try {
