@@ -143,6 +143,58 @@ export class RecordArena {
     this.insert(location, addr);
   }
 
+  /**
+   * put() for frames lying back to back: frame k of `locations[from, to)` starts at `src[at +
+   * locations[k] - locations[from]]` and the last ends at `src[end]` (a committed transaction's
+   * frames, keepCommitted). They are copied a slab's worth at a time instead of one call per
+   * frame (a bulk load keeps ~200 MB of them; see docs/performance.md).
+   */
+  putAdjacent(
+    locations: readonly number[],
+    from: number,
+    to: number,
+    src: Buffer,
+    at: number,
+    end: number,
+  ): void {
+    const slabBytes = this.slabBytes;
+    const first = locations[from];
+    // At most what the slabs can hold comes in (the smallest frames a commit has: 20 bytes).
+    const room = Math.min(to - from, Math.floor((this.slabCount * slabBytes) / 64));
+    if ((this.filled + room) * 4 > this.keys.length * 3 && this.keys.length < this.maxCapacity)
+      this.rehash(room);
+    let k = from;
+    while (k < to) {
+      // The longest run from frame k that fits in the rest of the slab `put` would use for it.
+      const start = locations[k];
+      const length = (k + 1 < to ? locations[k + 1] : first + end - at) - start;
+      if (this.slabCount < 2 || length > slabBytes / 8) {
+        k++; // put() would not keep it either
+        continue;
+      }
+      let addr = Math.max(this.end, this.first * slabBytes);
+      if ((addr % slabBytes) + length > slabBytes) addr = Math.ceil(addr / slabBytes) * slabBytes;
+      const room = slabBytes - (addr % slabBytes);
+      let j = k + 1;
+      while (j < to) {
+        const next = j + 1 < to ? locations[j + 1] : first + end - at;
+        if (next - start > room || next - locations[j] > slabBytes / 8) break;
+        j++;
+      }
+      const runEnd = j < to ? locations[j] : first + end - at;
+      this.put(start, src, at + start - first, length);
+      // put() placed frame k at addr (it chose the same slab); the rest follow it in that slab.
+      if (j > k + 1) {
+        const slab = this.ring[Math.floor(addr / slabBytes) - this.first];
+        const off = (addr % slabBytes) + (locations[k + 1] - start);
+        src.copy(slab, off, at + locations[k + 1] - first, at + runEnd - first);
+        for (let i = k + 1; i < j; i++) this.insert(locations[i], addr + locations[i] - start);
+        this.end = addr + runEnd - start;
+      }
+      k = j;
+    }
+  }
+
   private insert(location: number, addr: number): void {
     const keys = this.keys;
     const mask = keys.length - 1;
@@ -168,7 +220,7 @@ export class RecordArena {
    * is live. At its largest, the oldest slabs are dropped until at most 5/8 of it is live (many
    * small frames).
    */
-  private rehash(): void {
+  private rehash(room = 0): void {
     const { keys, addrs } = this;
     const live = (): number => {
       const start = this.first * this.slabBytes;
@@ -186,7 +238,9 @@ export class RecordArena {
         dropped = true;
         count = live();
       }
-    const capacity = grow ? keys.length * 2 : keys.length;
+    let capacity = grow ? keys.length * 2 : keys.length;
+    // Room asked for (putAdjacent): grown at once rather than doubling again and again on the way.
+    while ((count + room) * 4 > capacity * 3 && capacity < this.maxCapacity) capacity *= 2;
     const start = this.first * this.slabBytes;
     this.allocate(capacity);
     const mask = capacity - 1;
@@ -198,7 +252,7 @@ export class RecordArena {
       this.addrs[s] = addrs[i];
     }
     this.filled = count;
-    if (grow || dropped) this.onResize(this.bytes);
+    if (capacity !== keys.length || dropped) this.onResize(this.bytes);
   }
 
   /** Forget every frame and give the memory back (the file's locations changed). */

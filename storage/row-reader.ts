@@ -98,11 +98,12 @@ const GROW_READS = 10;
 /** ...among at least GROW_WINDOW looked up since the last slab (fewer cannot tell). */
 const GROW_WINDOW = 1024;
 /** readExact, or null when the read fails or comes up short. */
-function readQuietly(store: ByteStore, at: number, length: number): Buffer | null {
+/** Read up to `length` bytes at `at` into `into`: how many came, or -1 when the read failed. */
+function readQuietly(store: ByteStore, into: Buffer, at: number, length: number): number {
   try {
-    return readExact(store, at, length);
+    return store.readInto(into, 0, length, at);
   } catch {
-    return null;
+    return -1;
   }
 }
 
@@ -211,33 +212,49 @@ export class RowReader {
     }
     let chunk: Buffer = Buffer.alloc(0);
     let chunkStart = 0;
-    for (let i = lo; i < n; i++) {
+    let chunkLength = 0;
+    for (let i = lo; i < n;) {
       const location = locations[i];
       let buf: Buffer;
       let at: number;
+      let limit: number;
       if (location >= memStart) {
         buf = mem;
         at = location - memStart;
+        limit = mem.length;
       } else {
-        if (location < chunkStart || location + FRAME_HEADER_SIZE > chunkStart + chunk.length) {
+        if (location < chunkStart || location + FRAME_HEADER_SIZE > chunkStart + chunkLength) {
           const length = Math.min(KEEP_CHUNK, memStart - location);
+          if (chunk.length < length) chunk = Buffer.allocUnsafe(KEEP_CHUNK);
           // The commit is durable already: a read that fails here ends the filling, not the commit.
-          const got = readQuietly(this.src.store, location, length);
-          if (got === null) return;
-          chunk = got;
+          chunkLength = readQuietly(this.src.store, chunk, location, length);
+          if (chunkLength <= 0) return;
           chunkStart = location;
         }
         buf = chunk;
         at = location - chunkStart;
+        limit = chunkLength;
       }
-      const header = parseFrameHeader(buf, at, buf.length - at);
-      if (!header || header.kind !== FrameKind.RECORD_PUT) continue;
-      const length = FRAME_HEADER_SIZE + header.length;
-      if (at + length <= buf.length) arena.put(location, buf, at, length);
-      else if (buf === chunk && at > 0) {
-        chunk = Buffer.alloc(0); // cut by the chunk's end: read again from this frame
-        i--;
+      // The run of frames from i lying back to back and whole in `buf` (a transaction writes its
+      // rows' frames one after another): kept with one copy per slab, not one per frame.
+      let j = i;
+      let end = at;
+      while (j < n) {
+        const p = locations[j] - location + at;
+        if (p !== end || p + FRAME_HEADER_SIZE > limit || buf[p + 4] !== FrameKind.RECORD_PUT) break;
+        const next = p + FRAME_HEADER_SIZE + u32(buf, p);
+        if (next > limit) break;
+        end = next;
+        j++;
       }
+      if (j > i) {
+        arena.putAdjacent(locations, i, j, buf, at, end);
+        i = j;
+        continue;
+      }
+      // Frame i is not whole here: cut by the chunk's end (read again from it), or no record.
+      if (buf === chunk && at > 0 && buf[at + 4] === FrameKind.RECORD_PUT) chunkLength = 0;
+      else i++;
     }
   }
 

@@ -55,6 +55,42 @@ describe('record arena', () => {
     expect(arena.size).toBeLessThan(lengths.size);
   });
 
+  test('frames kept back to back (putAdjacent) are kept as put() one by one keeps them', () => {
+    const next = lcg(20261208);
+    for (let round = 0; round < 40; round++) {
+      const budget = (1 + next(4)) << 20;
+      const one = new RecordArena(budget);
+      const run = new RecordArena(budget);
+      let location = next(1000) * 8;
+      // Several commits of frames lying back to back, some larger than an eighth of a slab
+      // (never kept) and many crossing slab ends.
+      for (let commit = 0; commit < 1 + next(6); commit++) {
+        const count = 1 + next(3000);
+        const locations: number[] = [];
+        const parts: Buffer[] = [];
+        for (let i = 0; i < count; i++) {
+          const length = next(50) === 0 ? 40_000 + next(200_000) : 20 + next(600);
+          locations.push(location);
+          parts.push(frameFor(location, length));
+          location += length;
+        }
+        const lead = next(64);
+        const bytes = Buffer.concat([Buffer.alloc(lead), ...parts]);
+        for (let i = 0; i < count; i++) one.put(locations[i], parts[i], 0, parts[i].length);
+        run.putAdjacent(locations, 0, count, bytes, lead, bytes.length);
+        for (let i = 0; i < count; i++) {
+          const a = found(one, locations[i], parts[i].length);
+          const b = found(run, locations[i], parts[i].length);
+          expect(b === null ? null : b.equals(parts[i])).toBe(a === null ? null : true);
+        }
+        // The same frames; its table may have been grown at once for the run (within the budget).
+        expect(run.size).toBe(one.size);
+        expect(run.bytes).toBeGreaterThanOrEqual(one.bytes);
+        expect(run.bytes).toBeLessThanOrEqual(budget);
+      }
+    }
+  });
+
   test('drops the oldest frames first, a slab at a time', () => {
     const arena = new RecordArena(1 << 20);
     const frame = frameFor(0, 200);
