@@ -3,6 +3,7 @@
  * layers): the fields, the staging of frames into the open transaction, the catalog maps, the
  * committed view, and the checks made before any change to the file.
  */
+import type { CommittedRows } from './committed-rows';
 import type { CheckpointBase } from './checkpoint';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
@@ -347,7 +348,7 @@ export abstract class EngineCore {
   protected abstract checkpointWhenIdle(): void;
 
   /** The automatic checkpoint a commit may start once it is durable (engine-file.ts). */
-  protected abstract checkpointAfterCommit(light: boolean): void;
+  protected abstract checkpointAfterCommit(light: boolean, rows?: CommittedRows): void;
 
   /**
    * logBytesSinceCheckpoint below which no automatic checkpoint is tried after one failed (a

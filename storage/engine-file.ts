@@ -3,6 +3,7 @@
  * live refresh of read-only engines, re-attaching after a compaction, close, and the replacement
  * of the file by a compacted copy.
  */
+import type { CommittedRows } from './committed-rows';
 import { FileStore, renameDurably } from './file-store';
 import { readExact } from './byte-store';
 import { encodePayload } from './codec';
@@ -120,7 +121,13 @@ export abstract class EngineFile extends EngineTransactions {
       layout,
       sink,
       (c) =>
-        columnWriter(this.store, at, c, this.fileMinor >= 5, (location) => this.rows.cache.peek(location)),
+        columnWriter(
+          this.store,
+          at,
+          c,
+          this.fileMinor >= 5,
+          (location) => this.rows.cache.peek(location) ?? this.committedRows?.find(location),
+        ),
       light,
     );
     const payload = encodePayload(payloadObject);
@@ -307,14 +314,20 @@ export abstract class EngineFile extends EngineTransactions {
    * system error (a full disk, the lock found lost) is left for the next write to meet; the next
    * automatic try waits for CHECKPOINT_RETRY_BYTES more log.
    */
-  protected checkpointAfterCommit(light: boolean): void {
+  protected checkpointAfterCommit(light: boolean, rows?: CommittedRows): void {
+    this.committedRows = rows ?? null;
     try {
       this.checkpointOf(light);
     } catch (err) {
       if (!(err instanceof OperationalError)) throw err;
       this.checkpointRetryAt = this.logBytesSinceCheckpoint + CHECKPOINT_RETRY_BYTES;
+    } finally {
+      this.committedRows = null;
     }
   }
+
+  /** The rows of the commit whose checkpoint is being written, for its column pages (or null). */
+  private committedRows: CommittedRows | null = null;
 
   private checkpointBestEffort(): void {
     try {

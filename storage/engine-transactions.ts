@@ -2,6 +2,7 @@
  * The write transaction (storage/engine.ts draws its states): begin, savepoints, statement marks
  * and their undo journal, commit (I1) and rollback.
  */
+import { CommittedRows } from './committed-rows';
 import { GrowableBuffer } from './growable-buffer';
 import { encodePayload } from './codec';
 import { writeFrame } from './frame';
@@ -204,7 +205,11 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.txn = null;
     this.publishView();
     const due = this.checkpointDue();
-    if (due !== null) this.checkpointAfterCommit(due === 'light');
+    if (due !== null)
+      this.checkpointAfterCommit(
+        due === 'light',
+        new CommittedRows(txn.rowLocations, txn.rowEntries, txn.rowEntries.length),
+      );
     else this.scheduleIdleCheckpoint();
   }
 

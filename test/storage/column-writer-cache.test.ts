@@ -206,6 +206,55 @@ describe('column pages written one after another', () => {
   });
 });
 
+describe("a commit's own checkpoint", () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  test('takes its column pages from the rows the commit wrote: no frame is read back, the values are right', () => {
+    const file = tmp.file();
+    const sqlite = new BetterSqlite3(':memory:');
+    sqlite.exec(DDL);
+    // No decoded rows to find them in; a full checkpoint due at the commit of the load below.
+    const conn = connect(file, { cacheBytes: 0, checkpointEveryBytes: 1 << 20, lightCheckpointBytes: 0 });
+    conn.execute(DDL);
+    conn.commit();
+    const next = lcg(20261209);
+    const rows = Array.from({ length: ROWS }, (_, i) => [
+      i + 1,
+      next(9) === 0 ? null : next(200),
+      next(7) === 0 ? null : next(100_000) / 100,
+      `u${next(6)}`,
+      NOTE,
+    ]);
+    // Updated within the transaction too: the newest version of a row is the one kept.
+    const cur = conn.cursor();
+    cur.executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
+    cur.executeMany(
+      'UPDATE t SET n = ?, s = ? WHERE id = ?',
+      rows.filter((_r, i) => i % 5 === 0).map((r, k) => [k % 3 === 0 ? null : k, `s${k % 4}`, r[0]]),
+    );
+    const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+    for (const r of rows) ins.run(...r);
+    const upd = sqlite.prepare('UPDATE t SET n = ?, s = ? WHERE id = ?');
+    rows.filter((_r, i) => i % 5 === 0).forEach((r, k) => upd.run(k % 3 === 0 ? null : k, `s${k % 4}`, r[0]));
+    const writes = jest.spyOn(RowColumnWriter.prototype, 'write');
+    const reads = jest.spyOn(FileStore.prototype, 'readInto');
+    try {
+      conn.commit();
+      // The checkpoint ran and wrote column pages, reading no row's frame back (a read per page
+      // and per moved row before).
+      expect(writes.mock.calls.length).toBeGreaterThanOrEqual(ROWS / 512);
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+    } finally {
+      writes.mockRestore();
+      reads.mockRestore();
+      conn.close();
+    }
+    coldAggregates(file, sqlite, 1);
+    sqlite.close();
+  });
+});
+
 /**
  * Cold aggregates over `file` equal SQLite's; each decodes at most `decodedRows` rows (1: the
  * column pages answer, only the first match's row is read).
