@@ -266,6 +266,31 @@ describe('rows read from the arena instead of the file', () => {
     expect((newest as unknown as { hits: number }).hits).toBeGreaterThan(5_000);
   });
 
+  test("every frame of a commit that fits is kept, a spilled front's frames across its read chunks' ends too", () => {
+    // The commit's 4.5 MB of frames: its first ~3 MiB were spilled and are read back from the
+    // log a 1 MiB chunk at a time, frames cut by a chunk's end read again from their start.
+    let all: { reads: number; wrong: number } | null = null;
+    const { sqlite } = build((conn, twin) => {
+      const reads = jest.spyOn(FileStore.prototype, 'readInto');
+      try {
+        const cur = conn.cursor();
+        const get = twin.prepare('SELECT * FROM t WHERE id = ?').raw(true);
+        let wrong = 0;
+        for (let id = 1; id <= ROWS; id++)
+          if (
+            JSON.stringify(cur.execute('SELECT * FROM t WHERE id = ?', [id]).fetchAll()) !==
+            JSON.stringify(get.all(id))
+          )
+            wrong++;
+        all = { reads: reads.mock.calls.length, wrong };
+      } finally {
+        reads.mockRestore();
+      }
+    });
+    sqlite.close();
+    expect(all).toEqual({ reads: 0, wrong: 0 });
+  });
+
   test('a read failing while a commit fills the arena ends the filling, not the commit', () => {
     const file = tmp.file();
     const quiet = { checkpointEveryBytes: 0, lightCheckpointBytes: 0, checkpointIdleMs: 0 };
