@@ -159,38 +159,38 @@ export class RecordArena {
   ): void {
     const slabBytes = this.slabBytes;
     const first = locations[from];
+    /** The location just past frame i. */
+    const endOf = (i: number): number => (i + 1 < to ? locations[i + 1] : first + end - at);
     // At most what the slabs can hold comes in (the smallest frames a commit has: 20 bytes).
-    const room = Math.min(to - from, Math.floor((this.slabCount * slabBytes) / 64));
-    if ((this.filled + room) * 4 > this.keys.length * 3 && this.keys.length < this.maxCapacity)
-      this.rehash(room);
+    const coming = Math.min(to - from, Math.floor((this.slabCount * slabBytes) / 64));
+    if ((this.filled + coming) * 4 > this.keys.length * 3 && this.keys.length < this.maxCapacity)
+      this.rehash(coming);
     let k = from;
     while (k < to) {
-      // The longest run from frame k that fits in the rest of the slab `put` would use for it.
       const start = locations[k];
-      const length = (k + 1 < to ? locations[k + 1] : first + end - at) - start;
+      const length = endOf(k) - start;
       if (this.slabCount < 2 || length > slabBytes / 8) {
         k++; // put() would not keep it either
         continue;
       }
+      // The slab put() will place frame k in, and the longest run from k that fits in its rest.
       let addr = Math.max(this.end, this.first * slabBytes);
       if ((addr % slabBytes) + length > slabBytes) addr = Math.ceil(addr / slabBytes) * slabBytes;
       const room = slabBytes - (addr % slabBytes);
       let j = k + 1;
-      while (j < to) {
-        const next = j + 1 < to ? locations[j + 1] : first + end - at;
-        if (next - start > room || next - locations[j] > slabBytes / 8) break;
-        j++;
-      }
-      const runEnd = j < to ? locations[j] : first + end - at;
+      while (j < to && endOf(j) - start <= room && endOf(j) - locations[j] <= slabBytes / 8) j++;
       this.put(start, src, at + start - first, length);
-      // put() placed frame k at addr (it chose the same slab); the rest follow it in that slab.
-      if (j > k + 1) {
-        const slab = this.ring[Math.floor(addr / slabBytes) - this.first];
-        const off = (addr % slabBytes) + (locations[k + 1] - start);
-        src.copy(slab, off, at + locations[k + 1] - first, at + runEnd - first);
+      // The rest of the run follows frame k in that slab in one copy — unless the table's rebuild
+      // in put() dropped the slab (a table full of tiny frames): then they go one by one.
+      const slab = this.ring[Math.floor(addr / slabBytes) - this.first];
+      if (j > k + 1 && slab !== undefined && this.end === addr + length) {
+        const off = (addr % slabBytes) + length;
+        src.copy(slab, off, at + endOf(k) - first, at + endOf(j - 1) - first);
         for (let i = k + 1; i < j; i++) this.insert(locations[i], addr + locations[i] - start);
-        this.end = addr + runEnd - start;
-      }
+        this.end = addr + endOf(j - 1) - start;
+      } else
+        for (let i = k + 1; i < j; i++)
+          this.put(locations[i], src, at + locations[i] - first, endOf(i) - locations[i]);
       k = j;
     }
   }
