@@ -6,6 +6,7 @@
  * of frames for its column pages; see docs/performance.md).
  */
 import type { CachedRow } from './row-cache';
+import { lowerBound } from './sorted-search';
 
 export class CommittedRows {
   /** Where the last row was found: a checkpoint asks in key order, which a load's rows follow. */
@@ -23,15 +24,8 @@ export class CommittedRows {
     const locations = this.locations;
     let i = this.at;
     if (i >= this.count || locations[i] !== location) {
-      let lo = 0;
-      let hi = this.count;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (locations[mid] < location) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo >= this.count || locations[lo] !== location) return undefined;
-      i = lo;
+      i = lowerBound(locations, location, this.count);
+      if (i >= this.count || locations[i] !== location) return undefined;
     }
     this.at = i + 1;
     return this.entries[i];

@@ -22,6 +22,7 @@
  * checkpoint's pages until they are written (the size of the PAGES frame, as for any
  * checkpoint). Secondary indexes stream page by page. docs/performance.md gives the figures.
  */
+import { lowerBound } from './sorted-search';
 import { BTree } from './btree';
 import type { BTreeSnapshot, LeafPage } from './btree';
 import type { ByteStore } from './byte-store';
@@ -221,18 +222,6 @@ function stateOf(g: Gathered): CollectionState {
   const state = new CollectionState({ ...c.meta }, pk, indexes);
   state.seq = c.seq;
   return state;
-}
-
-/** Index of `x` in ascending `sorted` (which holds it). */
-function lowerBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Visit every entry of `tree` in order, decoding cold leaves without warming them. */

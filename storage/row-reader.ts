@@ -5,6 +5,7 @@
  * the database itself: the engine's current file, durable end and transaction are read through
  * `RowSource` at each call, because commits, compaction and re-attach change them.
  */
+import { lowerBound } from './sorted-search';
 import { cachedRowBytes } from './heap-bytes';
 import type { StoredView } from './sql-views';
 import type { TableStats } from './sql-stats';
@@ -202,14 +203,8 @@ export class RowReader {
     const n = Math.min(count, locations.length);
     if (n === 0 || !this.cache.isFull) return;
     const arena = this.arena;
-    const from = locations[n - 1] - arena.capacityBytes;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (locations[mid] < from) lo = mid + 1;
-      else hi = mid;
-    }
+    // The newest frames that fit (the last one always does).
+    const lo = lowerBound(locations, locations[n - 1] - arena.capacityBytes, n - 1);
     let chunk: Buffer = Buffer.alloc(0);
     let chunkStart = 0;
     let chunkLength = 0;
