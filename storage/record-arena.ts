@@ -18,20 +18,39 @@
  * cache above; this tier only has to hold many. It takes another slab only while mayGrow() says
  * so (the row reader: while the decoded cache misses often), else reuses its oldest.
  *
+ * The table's slot is 8 bytes where it can be (issue 15: at 1M items a 16-byte slot took 32 MiB
+ * of the 224 a 256 MiB budget gives the arena, and ~7 % of the frames no longer fit): the key is
+ * the location + 1 in a Uint32 (0 is an empty slot) while locations stay below 4 GiB, and the
+ * address is kept modulo 2^32 and read back as the one address below `end` with those low bits.
+ * That is exact while every entry is younger than 2^32 bytes of puts: live entries are (the slabs
+ * span less than a quarter of 2^32 bytes), and stale ones are dropped by a rebuild of the table
+ * once `end` has moved a quarter of 2^32 past the last rebuild (insert). A file past 4 GiB widens
+ * the keys to float64s; a budget whose slabs could span more keeps float64 addresses.
+ *
  * Frames come in with their checksums verified (storage/row-reader.ts copies them after its own
  * check) and are immutable: a location names one frame until a compaction replaces the file,
  * when the reader clears everything.
  */
 import { homeSlot } from './number-memo';
 
-const EMPTY = -1;
+/** A slot's key: the location + 1, so that 0 (what a new typed array holds) marks it empty. */
+const EMPTY = 0;
 const MIN_CAPACITY = 1024;
 const MAX_SLAB = 1 << 20;
 const MIN_SLAB = 64 << 10;
-/** Bytes of one table slot: the location and the address, two float64s. */
-const SLOT_BYTES = 16;
-/** The table may take at most 1/TABLE_SHARE of the budget (a power of two of slots within it). */
-const TABLE_SHARE = 4;
+/**
+ * The table has at most one slot per BUDGET_PER_SLOT bytes of the budget (a power of two of them;
+ * rebuilt at 3/4 full, so a full table indexes frames of ~85 bytes and more on average).
+ */
+const BUDGET_PER_SLOT = 64;
+/** Keys at or past this go in float64s: a Uint32 holds location + 1 below it. */
+const NARROW_KEY_LIMIT = 2 ** 32 - 1;
+
+/** Test seams: a smaller address modulus than 2^32 makes wrap-arounds cheap to reach. */
+export interface RecordArenaOptions {
+  /** Addresses are kept modulo 2^addressBits (8 to 32; default 32). */
+  addressBits?: number;
+}
 
 export class RecordArena {
   private readonly slabBytes: number;
@@ -41,8 +60,17 @@ export class RecordArena {
   /** The slabs held, oldest first: ring[i] holds slab number first + i. */
   private readonly ring: Buffer[] = [];
   private first = 0;
-  private keys!: Float64Array;
-  private addrs!: Float64Array;
+  private keys!: Uint32Array | Float64Array;
+  private addrs!: Uint32Array | Float64Array;
+  /** Whether addresses are kept whole (float64) rather than modulo 2^addressBits. */
+  private readonly wideAddrs: boolean;
+  private wideKeys = false;
+  /** 2^addressBits - 1 as an int32 mask (-1 for 32 bits). */
+  private readonly addrMask: number;
+  /** How far `end` may move between two rebuilds of the table (a quarter of the modulus). */
+  private readonly purgeSpan: number;
+  /** `end` when the table was last rebuilt (no stale entry in it is older than that, less a ring). */
+  private purgedAt = 0;
   private shift = 0;
   private filled = 0;
   /** The next frame's address (addresses below first * slabBytes are stale). */
@@ -60,22 +88,41 @@ export class RecordArena {
   mayGrow: () => boolean = () => true;
 
   /** `budgetBytes`: the most held (slabs and table); below two minimal slabs, nothing is kept. */
-  constructor(budgetBytes: number) {
+  constructor(budgetBytes: number, options: RecordArenaOptions = {}) {
+    const bits = options.addressBits ?? 32;
+    if (!Number.isInteger(bits) || bits < 8 || bits > 32) throw new RangeError('addressBits: 8 to 32');
     let slab = MAX_SLAB;
     while (slab > MIN_SLAB && slab * 16 > budgetBytes) slab >>= 1;
     this.slabBytes = slab;
     let capacity = MIN_CAPACITY;
-    while (capacity * 2 * SLOT_BYTES * TABLE_SHARE <= budgetBytes) capacity *= 2;
+    while (capacity * 2 * BUDGET_PER_SLOT <= budgetBytes) capacity *= 2;
     this.maxCapacity = capacity;
-    this.slabCount = Math.floor((budgetBytes - capacity * SLOT_BYTES) / slab);
+    this.purgeSpan = 2 ** bits / 4;
+    this.addrMask = bits === 32 ? -1 : 2 ** bits - 1;
+    // Narrow addresses need every live one within a quarter of the modulus of `end` (see above).
+    const narrowSlabs = Math.floor((budgetBytes - capacity * 8) / slab);
+    this.wideAddrs = (narrowSlabs + 2) * slab > this.purgeSpan;
+    const slotBytes = this.wideAddrs ? 12 : 8;
+    this.slabCount = Math.floor((budgetBytes - capacity * slotBytes) / slab);
     this.allocate(MIN_CAPACITY);
   }
 
   private allocate(capacity: number): void {
-    this.keys = new Float64Array(capacity).fill(EMPTY);
-    this.addrs = new Float64Array(capacity);
+    this.keys = this.wideKeys ? new Float64Array(capacity) : new Uint32Array(capacity);
+    this.addrs = this.wideAddrs ? new Float64Array(capacity) : new Uint32Array(capacity);
     this.shift = 32 - Math.log2(capacity);
     this.filled = 0;
+    this.purgedAt = this.end;
+  }
+
+  /** The whole address of a slot's `stored` one: itself, or the latest below `end` it names. */
+  private addressOf(stored: number): number {
+    return this.wideAddrs ? stored : this.end - (((this.end - stored) & this.addrMask) >>> 0);
+  }
+
+  /** Bytes of one table slot: 8, or 12 / 16 with float64 addresses or keys. */
+  get slotBytes(): number {
+    return this.keys.BYTES_PER_ELEMENT + this.addrs.BYTES_PER_ELEMENT;
   }
 
   /** The most frame bytes the slabs can hold. */
@@ -85,14 +132,15 @@ export class RecordArena {
 
   /** The bytes held: slabs allocated and the table. */
   get bytes(): number {
-    return this.ring.length * this.slabBytes + this.keys.length * SLOT_BYTES;
+    return this.ring.length * this.slabBytes + this.keys.length * this.slotBytes;
   }
 
   /** Frames that can be found (tests count them). */
   get size(): number {
     let n = 0;
     const start = this.first * this.slabBytes;
-    for (let s = 0; s < this.keys.length; s++) if (this.keys[s] !== EMPTY && this.addrs[s] >= start) n++;
+    for (let s = 0; s < this.keys.length; s++)
+      if (this.keys[s] !== EMPTY && this.addressOf(this.addrs[s]) >= start) n++;
     return n;
   }
 
@@ -103,10 +151,11 @@ export class RecordArena {
   find(location: number): number {
     const keys = this.keys;
     const mask = keys.length - 1;
+    const key = location + 1;
     for (let s = homeSlot(location, this.shift); ; s = (s + 1) & mask) {
       const k = keys[s];
-      if (k === location) {
-        const addr = this.addrs[s];
+      if (k === key) {
+        const addr = this.addressOf(this.addrs[s]);
         const index = Math.floor(addr / this.slabBytes) - this.first;
         if (index < 0) break;
         this.hits++;
@@ -186,8 +235,9 @@ export class RecordArena {
       if (j > k + 1 && slab !== undefined && this.end === addr + length) {
         const off = (addr % slabBytes) + length;
         src.copy(slab, off, at + endOf(k) - first, at + endOf(j - 1) - first);
-        for (let i = k + 1; i < j; i++) this.insert(locations[i], addr + locations[i] - start);
+        // `end` first: a rebuild inside insert() reads the addresses relative to it.
         this.end = addr + endOf(j - 1) - start;
+        for (let i = k + 1; i < j; i++) this.insert(locations[i], addr + locations[i] - start);
       } else
         for (let i = k + 1; i < j; i++)
           this.put(locations[i], src, at + locations[i] - first, endOf(i) - locations[i]);
@@ -195,43 +245,56 @@ export class RecordArena {
     }
   }
 
+  /** Map `location` to `addr` (below `end`); a Uint32 slot keeps the address's low 32 bits. */
   private insert(location: number, addr: number): void {
+    if (location >= NARROW_KEY_LIMIT && !this.wideKeys) this.widenKeys();
     const keys = this.keys;
     const mask = keys.length - 1;
+    const key = location + 1;
     for (let s = homeSlot(location, this.shift); ; s = (s + 1) & mask) {
       const k = keys[s];
-      if (k === location) {
-        this.addrs[s] = addr;
+      if (k === key) {
+        this.addrs[s] = this.wideAddrs ? addr : addr & this.addrMask;
+        if (this.end - this.purgedAt > this.purgeSpan) this.rehash(0, true);
         return;
       }
       if (k === EMPTY) {
-        keys[s] = location;
-        this.addrs[s] = addr;
+        keys[s] = key;
+        this.addrs[s] = this.wideAddrs ? addr : addr & this.addrMask;
         this.filled++;
         break;
       }
     }
     if (this.filled * 4 > keys.length * 3) this.rehash();
+    else if (this.end - this.purgedAt > this.purgeSpan) this.rehash(0, true);
+  }
+
+  /** Keys to float64s: a location past 4 GiB came (the slots' positions do not change). */
+  private widenKeys(): void {
+    this.wideKeys = true;
+    this.keys = Float64Array.from(this.keys);
+    this.onResize(this.bytes);
   }
 
   /**
    * Rebuild the table without stale entries (it is rebuilt when 3/4 full: linear probes stay
-   * short, and a slot costs 16 bytes a frame of ~200 shares): twice as large when more than half
+   * short, and a slot costs 8 bytes a frame of ~200 shares): twice as large when more than half
    * is live. At its largest, the oldest slabs are dropped until at most 5/8 of it is live (many
-   * small frames).
+   * small frames). `purge`: only drop the stale entries, at the same size (insert).
    */
-  private rehash(room = 0): void {
+  private rehash(room = 0, purge = false): void {
     const { keys, addrs } = this;
+    // Stored addresses are read against `end`, which does not move here.
     const live = (): number => {
       const start = this.first * this.slabBytes;
       let n = 0;
-      for (let s = 0; s < keys.length; s++) if (keys[s] !== EMPTY && addrs[s] >= start) n++;
+      for (let s = 0; s < keys.length; s++) if (keys[s] !== EMPTY && this.addressOf(addrs[s]) >= start) n++;
       return n;
     };
     let count = live();
-    const grow = count * 2 > keys.length && keys.length < this.maxCapacity;
+    const grow = !purge && count * 2 > keys.length && keys.length < this.maxCapacity;
     let dropped = false;
-    if (!grow)
+    if (!grow && !purge)
       while (count * 8 > keys.length * 5 && this.ring.length > 0) {
         this.ring.shift();
         this.first++;
@@ -245,8 +308,8 @@ export class RecordArena {
     this.allocate(capacity);
     const mask = capacity - 1;
     for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === EMPTY || addrs[i] < start) continue;
-      let s = homeSlot(keys[i], this.shift);
+      if (keys[i] === EMPTY || this.addressOf(addrs[i]) < start) continue;
+      let s = homeSlot(keys[i] - 1, this.shift);
       while (this.keys[s] !== EMPTY) s = (s + 1) & mask;
       this.keys[s] = keys[i];
       this.addrs[s] = addrs[i];
