@@ -17,7 +17,7 @@ import { castValue, normInt, textToNumber, toInt64, toText } from './sqlite-cast
 import type { SqlNumber } from './sqlite-cast';
 import { collationKey, compareCollated, exprCollation } from './sql-text';
 import { TaggedReal, tagReal, untag } from './tagged-real';
-import type { ExistsProbe } from './exists-probe';
+import type { ExistsProbe, ScalarProbe } from './exists-probe';
 import { markJson } from './json-subtype';
 import type { LogicalPlan } from './logical';
 import type { PhysicalPlan } from './physical';
@@ -56,6 +56,13 @@ export interface ExecContext {
    * whether the plan has a row under the outer values bound now; null when its shape has none.
    */
   probeOf?: (plan: LogicalPlan) => ExistsProbe | null;
+  /** A correlated scalar subquery's first-row probe for `plan`, built once per execution; or null. */
+  scalarProbeOf?: (plan: LogicalPlan) => ScalarProbe | null;
+  /**
+   * The rows of the tables `plan` scans, in the statement's snapshot (set by the executor); null
+   * when one is not a table of it. What grouping a correlated subquery would read.
+   */
+  tableRows?: (plan: LogicalPlan) => number | null;
 }
 
 export interface Compiled {

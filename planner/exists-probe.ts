@@ -11,7 +11,8 @@
  * result column that could raise an error, a table of another store) gets no probe.
  */
 import { Bounds } from './bounds';
-import { compilePredicate, evalConstant, numericAffinity } from './compile-expr';
+import { compilePredicate, compileTaggedExpr, evalConstant, numericAffinity } from './compile-expr';
+import type { Row } from './compile-expr';
 import type { Expr } from './expr';
 import type { PhysicalPlan } from './physical';
 import { coveringRow } from './index-range';
@@ -54,11 +55,53 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): ExistsProbe | nul
   };
 }
 
-/** The plan's one-key lookup as a test of a key value, with the key's expression. */
-function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: unknown) => boolean } | null {
+/**
+ * A correlated scalar subquery's probe: the first row of a one-key lookup keyed by one outer
+ * value, `(SELECT c.name FROM customers c WHERE c.id = o.customer_id)`, projected — what the
+ * scalar reads (SQLite stops at that row too). `first(v)` answers for the outer value `v` (the
+ * caller passes what it would have bound under `outerKey`).
+ */
+export interface ScalarProbe {
+  readonly outerKey: string;
+  first(value: unknown): Row | null;
+}
+
+/** `plan`'s first-row probe in `env`, or null when its shape is not one the probe covers. */
+export function scalarProbe(plan: PhysicalPlan, env: ExecEnv): ScalarProbe | null {
+  if (plan.kind !== 'Project') return null;
+  const test = keyTest(plan, env, false);
+  const outer = test === null ? null : outerKeyOf(test.keyExpr);
+  if (test === null || outer === null) return null;
+  // A column typed per row keeps its whole-number REALs tagged, as the Project operator's do.
+  const cols = plan.columns.map((c) => compileTaggedExpr(c.expr, env.ctx).eval);
+  return {
+    outerKey: outer.key,
+    first: (v) => {
+      const row = test.first(outer.convert(v));
+      if (row === null) return null;
+      const out = new Array<unknown>(cols.length);
+      for (let i = 0; i < cols.length; i++) out[i] = cols[i](row);
+      return out;
+    },
+  };
+}
+
+interface KeyTest {
+  readonly keyExpr: Expr;
+  has(key: unknown): boolean;
+  /** The first row (the lookup's, before the projection) under `key` that passes the filter. */
+  first(key: unknown): readonly unknown[] | null;
+}
+
+/**
+ * The plan's one-key lookup as a test of a key value, with the key's expression. `exists`: the
+ * plan is an EXISTS's (a LIMIT 1 allowed; result columns that could raise refused, as SQLite
+ * never computes them), else a scalar's (the caller projects the first row).
+ */
+function keyTest(plan: PhysicalPlan, env: ExecEnv, exists = true): KeyTest | null {
   if (env.foreign !== undefined) return null;
   let node = plan;
-  if (node.kind === 'Limit') {
+  if (node.kind === 'Limit' && exists) {
     if (
       node.offset !== null ||
       node.limit === null ||
@@ -68,7 +111,7 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: 
       return null;
     node = node.input;
   }
-  if (node.kind !== 'Project' || !node.columns.every((c) => inert(c.expr))) return null;
+  if (node.kind !== 'Project' || (exists && !node.columns.every((c) => inert(c.expr)))) return null;
   node = node.input;
   let predicate: Expr | null = null;
   if (node.kind === 'Filter') {
@@ -90,7 +133,16 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: 
       env.stats.rowsRead++;
       return passes(rows.readRow(loc));
     };
-    return { keyExpr, has };
+    const first = (key: unknown): readonly unknown[] | null => {
+      if (key === null) return null;
+      env.stats.indexEntries++;
+      const loc = coll.pk.get(key);
+      if (loc === undefined) return null;
+      env.stats.rowsRead++;
+      const row = rows.readRow(loc);
+      return passes === null || passes(row) ? row : null;
+    };
+    return { keyExpr, has, first };
   }
   if (node.kind === 'IndexLookup') {
     if (node.keys.length !== 1 || node.keysFrom) return null;
@@ -102,14 +154,8 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: 
     const rows = rowsOf(env, coll);
     const covering = node.covering === true ? coveringRow(coll, node.index) : null;
     const exists = keyFinger(tree);
-    const has = (key: unknown): boolean => {
-      if (key === null && !matchNull) return false;
-      if (passes === null) {
-        // Whether the key has an entry at all: no row, and mostly no descent (planner/key-finger.ts).
-        if (!exists(key)) return false;
-        env.stats.indexEntries++;
-        return true;
-      }
+    const first = (key: unknown): readonly unknown[] | null => {
+      if (key === null && !matchNull) return null;
       const cur = tree.cursor(Bounds.exactly(key));
       while (cur.next()) {
         env.stats.indexEntries++;
@@ -121,11 +167,21 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv): { keyExpr: Expr; has: (key: 
           env.stats.rowsRead++;
           row = rows.readRow(loc);
         }
-        if (passes(row)) return true;
+        if (passes === null || passes(row)) return row;
       }
-      return false;
+      return null;
     };
-    return { keyExpr, has };
+    const has = (key: unknown): boolean => {
+      if (key === null && !matchNull) return false;
+      if (passes === null) {
+        // Whether the key has an entry at all: no row, and mostly no descent (planner/key-finger.ts).
+        if (!exists(key)) return false;
+        env.stats.indexEntries++;
+        return true;
+      }
+      return first(key) !== null;
+    };
+    return { keyExpr, has, first };
   }
   return null;
 }

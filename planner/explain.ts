@@ -2,7 +2,7 @@
 import type { Expr, SubqueryExpr } from './expr';
 import type { Bound, PhysicalKind, PhysicalPlan, SemiJoinPNode } from './physical';
 import { correlatedForm } from './scalar-decorrelate';
-import type { CorrelatedForm } from './scalar-decorrelate';
+import type { CorrelatedForm, GroupedScalar } from './scalar-decorrelate';
 import type { LogicalPlan, SortKey } from './logical';
 import type { DeletePlan, UpdatePlan } from './write-plan';
 
@@ -240,15 +240,17 @@ function subqueriesOf(root: PhysicalPlan): SubqueryExpr[] {
 
 /**
  * How a correlated subquery runs (planner/scalar-decorrelate.ts): ` (correlated, grouped once,
- * hash probe keys=[c.id] = [customer_id])`, ` (correlated, per row, memoized)`, ` (correlated,
- * per row)`; nothing for an uncorrelated one (run once).
+ * hash probe keys=[c.id] = [customer_id])`, ` (correlated, per row, grouped once after many runs:
+ * hash probe …)`, ` (correlated, per row, memoized)`, ` (correlated, per row)`; nothing for an
+ * uncorrelated one (run once).
  */
 function formText(sub: SubqueryExpr, form: CorrelatedForm): string {
   if (sub.correlated === undefined) return '';
-  if (form.kind === 'grouped') {
-    const g = form.grouped;
-    return ` (correlated, grouped once, hash probe keys=[${g.outer.map(exprText).join(', ')}] = [${g.inner.map(exprText).join(', ')}])`;
-  }
+  const probe = (g: GroupedScalar): string =>
+    `hash probe keys=[${g.outer.map(exprText).join(', ')}] = [${g.inner.map(exprText).join(', ')}]`;
+  if (form.kind === 'grouped') return ` (correlated, grouped once, ${probe(form.grouped)})`;
+  if (form.kind === 'perRow' && form.grouped !== undefined)
+    return ` (correlated, per row, grouped once after many runs: ${probe(form.grouped)})`;
   return form.kind === 'memo' ? ' (correlated, per row, memoized)' : ' (correlated, per row)';
 }
 

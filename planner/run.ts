@@ -10,8 +10,8 @@ import type { LogicalPlan, SharedCte } from './logical';
 import type { PhysicalPlan } from './physical';
 import { planQuery } from './physical-planner';
 import { build, drain } from './execute';
-import { existsProbe } from './exists-probe';
-import type { ExistsProbe } from './exists-probe';
+import { existsProbe, scalarProbe } from './exists-probe';
+import type { ExistsProbe, ScalarProbe } from './exists-probe';
 import type { ExecEnv, ExecStats, Source } from './execute';
 
 /** Estimated bytes of rows a Sort holds before it spills sorted runs (ConnectOptions.sortBudgetBytes). */
@@ -153,17 +153,42 @@ class Context implements ExecContext {
   runPlan: (plan: LogicalPlan) => readonly Row[];
   planOf: (plan: LogicalPlan) => PhysicalPlan;
   probeOf: (plan: LogicalPlan) => ExistsProbe | null;
+  tableRows: (plan: LogicalPlan) => number | null;
+  scalarProbeOf: (plan: LogicalPlan) => ScalarProbe | null;
   constructor(
     readonly params: ExecContext['params'],
     readonly session: ExecContext['session'],
     run: (plan: LogicalPlan) => readonly Row[],
     planOf: (plan: LogicalPlan) => PhysicalPlan,
     probeOf: (plan: LogicalPlan) => ExistsProbe | null,
+    tableRows: (plan: LogicalPlan) => number | null,
+    scalarProbeOf: (plan: LogicalPlan) => ScalarProbe | null,
   ) {
     this.runPlan = run;
     this.planOf = planOf;
     this.probeOf = probeOf;
+    this.tableRows = tableRows;
+    this.scalarProbeOf = scalarProbeOf;
   }
+}
+
+/** The rows of the tables `plan` scans in `view`; null when one is not a table of it. */
+function scannedRows(plan: LogicalPlan, view: ReadView): number | null {
+  let rows = 0;
+  let known = true;
+  const walk = (v: unknown): void => {
+    if (!known || typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return;
+    const node = v as { kind?: unknown; collection?: unknown };
+    if (node.kind === 'scan' && typeof node.collection === 'string') {
+      const c = view.collections.get(node.collection);
+      if (c === undefined) known = false;
+      else rows += c.pk.size;
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
+  };
+  walk(plan);
+  return known ? rows : null;
 }
 
 /** One execution of a plan: the environment its operators read and the result's source. */
@@ -200,6 +225,8 @@ class Execution extends StoreReaders implements ExecEnv, Source {
       (sub) => this.runSubquery(sub),
       (sub) => this.subplan(sub),
       (sub) => this.probe(sub),
+      (sub) => scannedRows(sub, this.view),
+      (sub) => this.scalarProbe(sub),
     );
     const store = opts.foreign;
     this.foreign = store ? foreignEnvs(store, this) : undefined;
@@ -236,6 +263,15 @@ class Execution extends StoreReaders implements ExecEnv, Source {
     this.probes ??= new Map();
     let p = this.probes.get(sub);
     if (p === undefined) this.probes.set(sub, (p = existsProbe(this.subplan(sub), this)));
+    return p;
+  }
+
+  private scalarProbes: Map<LogicalPlan, ScalarProbe | null> | null = null;
+
+  private scalarProbe(sub: LogicalPlan): ScalarProbe | null {
+    this.scalarProbes ??= new Map();
+    let p = this.scalarProbes.get(sub);
+    if (p === undefined) this.scalarProbes.set(sub, (p = scalarProbe(this.subplan(sub), this)));
     return p;
   }
 

@@ -9,7 +9,10 @@
  *   NULL: `=` is never true for NULL, so no row reaches the aggregate — count(*) 0, max() NULL,
  *   and a HAVING decides as it would over an empty group. Chosen only when the per-row form
  *   cannot look the correlation up in an index (it would scan per outer row): with an index, one
- *   lookup per row beats a pass over the whole inner table when the outer side is small.
+ *   lookup per row beats a pass over the whole inner table when the outer side is small. With
+ *   such an index it starts per row and switches to grouping once the runs made have cost about
+ *   what one grouping pass costs (planner/subquery.ts): a large outer side pays at most about
+ *   twice the better form, a small one never groups.
  * - Memoized: any other correlated subquery whose plan calls no non-deterministic function and
  *   scans (no index looks an outer value up) keeps its per-row plan but remembers each result by
  *   the exact bound values (type included), so repeated keys run it once per execution.
@@ -47,7 +50,12 @@ export interface GroupedScalar {
 export type CorrelatedForm =
   | { readonly kind: 'grouped'; readonly grouped: GroupedScalar }
   | { readonly kind: 'memo' }
-  | { readonly kind: 'perRow' };
+  /**
+   * `grouped`: the grouped form is exact but the per-row plan looks the correlation up by index,
+   * so each run is cheap — until the outer side turns out large: after enough runs the subquery
+   * switches to grouping (planner/subquery.ts, groupedSwitchAt).
+   */
+  | { readonly kind: 'perRow'; readonly grouped?: GroupedScalar };
 
 /** Functions that never raise whatever their arguments (over aggregate results). */
 const SAFE_CALLS: ReadonlySet<string> = new Set(['coalesce', 'ifnull', 'nullif', 'typeof', 'iif']);
@@ -205,6 +213,7 @@ export function correlatedForm(
     if (forced === 'hashed') return { kind: 'grouped', grouped };
     const keys = new Set(grouped.binding.map((i) => (e.correlated ?? [])[i].key));
     if (planOf !== undefined && !keyedAccess(planOf(e.plan), keys)) return { kind: 'grouped', grouped };
+    if (planOf !== undefined && forced === 'auto') return { kind: 'perRow', grouped };
   }
   if (!memoizable(e)) return { kind: 'perRow' };
   if (forced === 'memo') return { kind: 'memo' };

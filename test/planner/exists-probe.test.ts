@@ -79,6 +79,70 @@ describe('correlated EXISTS probes', () => {
     expect(cur.execute(q).fetchAll()).toEqual(want);
   });
 
+  /**
+   * Correlated scalar subqueries of the same shape keyed by one outer value take the lookup's
+   * first row (planner/exists-probe.ts scalarProbe), projected: better-sqlite3's answers, with
+   * several matching rows (the first in index order), filters, affinity, IS and REAL values.
+   */
+  test.each([
+    'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+    'SELECT id, (SELECT o.oid FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+    "SELECT id, (SELECT o.code || '-' || o.note FROM orders o WHERE o.oid = i.qty) FROM items i ORDER BY id",
+    'SELECT id, (SELECT o.amount * 2 FROM orders o WHERE o.item = i.id AND o.amount > 50) FROM items i ORDER BY id',
+    'SELECT id, (SELECT o.oid FROM orders o WHERE o.item = i.sku) FROM items i ORDER BY id',
+    'SELECT id, (SELECT o.amount FROM orders o WHERE o.code = i.qty) FROM items i ORDER BY id',
+    'SELECT id, (SELECT o.oid FROM orders o WHERE o.note IS i.tag) FROM items i ORDER BY id',
+    'SELECT id, typeof((SELECT o.amount FROM orders o WHERE o.oid = i.id)) FROM items i ORDER BY id',
+    // A value typed per row: a whole REAL stays REAL (4.0, not 4) through the probe's projection.
+    "SELECT id, (SELECT CASE WHEN o.oid % 2 = 0 THEN o.oid * 1.0 ELSE o.item END FROM orders o WHERE o.oid = i.id) || '' FROM items i ORDER BY id",
+    'SELECT id FROM items i WHERE (SELECT o.amount FROM orders o WHERE o.item = i.id) > 50 ORDER BY id',
+    'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id) + (SELECT o.oid FROM orders o WHERE o.oid = i.id) FROM items i ORDER BY id',
+    // No probe (the plan runs per row): an ORDER BY in the subquery, an OFFSET.
+    'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id ORDER BY o.amount DESC) FROM items i ORDER BY id',
+    'SELECT id, (SELECT o.oid FROM orders o WHERE o.item = i.id LIMIT 1 OFFSET 1) FROM items i ORDER BY id',
+  ])('scalar: %s', (q) => {
+    const want = sqlite.prepare(q).raw().all();
+    expect(cur.execute(q).fetchAll()).toEqual(want);
+  });
+
+  test('a scalar probe is built once per execution and asked once per outer row', () => {
+    const original = probeModule.scalarProbe;
+    const spy = jest.spyOn(probeModule, 'scalarProbe');
+    let built = 0;
+    let calls = 0;
+    spy.mockImplementation((plan, env) => {
+      const p = original(plan, env);
+      if (p === null) return null;
+      built++;
+      return {
+        outerKey: p.outerKey,
+        first: (v: unknown) => {
+          calls++;
+          return p.first(v);
+        },
+      };
+    });
+    try {
+      const q =
+        'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id AND o.amount > 20) FROM items i ORDER BY id';
+      const want = sqlite.prepare(q).raw().all();
+      expect(cur.execute(q).fetchAll()).toEqual(want);
+      expect(cur.execute(q).fetchAll()).toEqual(want);
+      expect(built).toBe(2);
+      expect(calls).toBe(2 * items.length);
+      // An ORDER BY in the subquery: no probe.
+      built = 0;
+      cur
+        .execute(
+          'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id ORDER BY o.amount DESC) FROM items i',
+        )
+        .fetchAll();
+      expect(built).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('the probe is built once per execution and called once per outer row', () => {
     const original = probeModule.existsProbe;
     const spy = jest.spyOn(probeModule, 'existsProbe');

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { Oracle } from '../helpers/sqlite-oracle';
 import { setCorrelatedFormForTests, setDecorrelationForTests } from '../../planner/decorrelate';
 import { explain } from '../helpers/explain';
+import { correlatedSwitchStats } from '../../planner/subquery';
 
 type Value = number | string | null;
 
@@ -145,10 +146,11 @@ describe('the cost rule picks the form EXPLAIN shows', () => {
       'SELECT id, (SELECT max(total) FROM o WHERE o.ship = c.k) FROM c ORDER BY id',
       'Subquery #1 (correlated, grouped once, hash probe keys=[k] = [ship])',
     ],
-    // o_cid looks the correlation up per row: kept per row, each run as cheap as remembering it.
+    // o_cid looks the correlation up per row: per row, each run as cheap as remembering it, until
+    // the runs have cost a grouping pass.
     [
       'SELECT id, (SELECT count(*) FROM o WHERE o.cid = c.k) FROM c ORDER BY id',
-      'Subquery #1 (correlated, per row)',
+      'Subquery #1 (correlated, per row, grouped once after many runs: hash probe keys=[k] = [cid])',
     ],
     // Not groupable and scanning per row: results remembered by key.
     [
@@ -170,4 +172,92 @@ describe('the cost rule picks the form EXPLAIN shows', () => {
     expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
     expect(explain(o.conn, sql)).toContain(line);
   });
+});
+
+/**
+ * A grouped-exact aggregate whose per-row plan uses an index starts per row and switches to the
+ * grouped form after max(64, inner rows / 32) runs, in the middle of the outer rows: the answers
+ * before and after the switch are SQLite's, over random data with NULL keys and outer keys that
+ * match no group.
+ */
+test('an indexed per-row subquery that runs often switches to grouping mid-query, answers unchanged', () => {
+  const before = correlatedSwitchStats.switches;
+  let switched = 0;
+  fc.assert(
+    fc.property(
+      fc.array(fc.option(fc.integer({ min: 0, max: 40 }), { freq: 6 }), {
+        minLength: 1,
+        maxLength: 300,
+        size: 'max',
+      }),
+      fc.array(
+        fc.tuple(
+          fc.option(fc.integer({ min: 0, max: 30 }), { freq: 6 }),
+          fc.option(fc.integer({ min: -5, max: 9 })),
+        ),
+        { maxLength: 120, size: 'max' },
+      ),
+      fc.constantFrom(...GROUPED.filter((c) => !c.includes('y') && !c.includes('r'))),
+      fc.constantFrom('', ' AND u.z > 3'),
+      (outer, inner, col, w) => {
+        const o = new Oracle();
+        try {
+          o.exec(
+            'CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)',
+            'CREATE TABLE u (id INTEGER PRIMARY KEY, x INTEGER, z INTEGER)',
+            'CREATE INDEX u_x ON u (x)',
+            `INSERT INTO t VALUES ${outer.map((a, i) => `(${i + 1}, ${lit(a)})`).join(', ')}`,
+          );
+          if (inner.length)
+            o.exec(
+              `INSERT INTO u VALUES ${inner.map(([x, z], i) => `(${i + 1}, ${lit(x)}, ${lit(z)})`).join(', ')}`,
+            );
+          const sql = `SELECT id, (SELECT ${col} FROM u WHERE u.x = t.a${w}) AS s FROM t ORDER BY id`;
+          expect(explain(o.conn, sql)).toMatch(/\(correlated, per row, grouped once after many runs/);
+          const n = correlatedSwitchStats.switches;
+          const { mv, sqlite } = o.query(sql);
+          expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
+          // 64 runs at least (u has at most 120 rows: 120 / 32 < 64).
+          expect(correlatedSwitchStats.switches - n).toBe(outer.length > 64 ? 1 : 0);
+          if (outer.length > 64) switched++;
+        } finally {
+          o.close();
+        }
+      },
+    ),
+    { numRuns: 150, seed: 20261207 },
+  );
+  expect(switched).toBeGreaterThan(50);
+  expect(correlatedSwitchStats.switches - before).toBe(switched);
+});
+
+test('the switch waits for runs worth a pass over the inner table: a small outer side never groups', () => {
+  const o = new Oracle();
+  try {
+    o.exec(
+      'CREATE TABLE c (id INTEGER PRIMARY KEY, name TEXT)',
+      'CREATE TABLE o (id INTEGER PRIMARY KEY, cid INTEGER, total REAL)',
+      'CREATE INDEX o_cid ON o (cid)',
+    );
+    const cs: string[] = [];
+    for (let i = 1; i <= 3000; i++) cs.push(`(${i}, 'c${i}')`);
+    o.exec(`INSERT INTO c VALUES ${cs.join(', ')}`);
+    const os: string[] = [];
+    for (let i = 1; i <= 6400; i++)
+      os.push(`(${i}, ${i % 7 === 0 ? 'NULL' : (i * 37) % 3500}, ${(i % 100) / 4})`);
+    o.exec(`INSERT INTO o VALUES ${os.join(', ')}`);
+    const count = (where: string): number => {
+      const sql = `SELECT id, (SELECT count(*) FROM o WHERE o.cid = c.id), (SELECT max(total) FROM o WHERE o.cid = c.id) FROM c ${where} ORDER BY id`;
+      const n = correlatedSwitchStats.switches;
+      const { mv, sqlite } = o.query(sql);
+      expect({ sql, ...mv }).toEqual({ sql, ...sqlite });
+      return correlatedSwitchStats.switches - n;
+    };
+    // 6,400 inner rows: each subquery groups after 6,400 / 32 = 200 runs.
+    expect(count('WHERE id <= 199')).toBe(0);
+    expect(count('WHERE id <= 201')).toBe(2);
+    expect(count('')).toBe(2);
+  } finally {
+    o.close();
+  }
 });
