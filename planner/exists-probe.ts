@@ -64,6 +64,11 @@ export function existsProbe(plan: PhysicalPlan, env: ExecEnv): ExistsProbe | nul
 export interface ScalarProbe {
   readonly outerKey: string;
   first(value: unknown): Row | null;
+  /**
+   * Every row under the outer value `v`, projected, in the plan's order (a correlated `IN`'s
+   * values): what running the plan yields, without building its operators.
+   */
+  each(value: unknown, visit: (row: Row) => void): void;
 }
 
 /** `plan`'s first-row probe in `env`, or null when its shape is not one the probe covers. */
@@ -74,14 +79,22 @@ export function scalarProbe(plan: PhysicalPlan, env: ExecEnv): ScalarProbe | nul
   if (test === null || outer === null) return null;
   // A column typed per row keeps its whole-number REALs tagged, as the Project operator's do.
   const cols = plan.columns.map((c) => compileTaggedExpr(c.expr, env.ctx).eval);
+  const project = (row: readonly unknown[]): Row => {
+    const out = new Array<unknown>(cols.length);
+    for (let i = 0; i < cols.length; i++) out[i] = cols[i](row);
+    return out;
+  };
   return {
     outerKey: outer.key,
     first: (v) => {
       const row = test.first(outer.convert(v));
-      if (row === null) return null;
-      const out = new Array<unknown>(cols.length);
-      for (let i = 0; i < cols.length; i++) out[i] = cols[i](row);
-      return out;
+      return row === null ? null : project(row);
+    },
+    each: (v, visit) => {
+      test.first(outer.convert(v), (row) => {
+        visit(project(row));
+        return false;
+      });
     },
   };
 }
@@ -89,8 +102,11 @@ export function scalarProbe(plan: PhysicalPlan, env: ExecEnv): ScalarProbe | nul
 interface KeyTest {
   readonly keyExpr: Expr;
   has(key: unknown): boolean;
-  /** The first row (the lookup's, before the projection) under `key` that passes the filter. */
-  first(key: unknown): readonly unknown[] | null;
+  /**
+   * The first row (the lookup's, before the projection) under `key` that passes the filter —
+   * with `take`, the first it accepts: `take` sees every passing row until it returns true.
+   */
+  first(key: unknown, take?: (row: readonly unknown[]) => boolean): readonly unknown[] | null;
 }
 
 /**
@@ -133,14 +149,14 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv, exists = true): KeyTest | nul
       env.stats.rowsRead++;
       return passes(rows.readRow(loc));
     };
-    const first = (key: unknown): readonly unknown[] | null => {
+    const first = (key: unknown, take?: (row: readonly unknown[]) => boolean): readonly unknown[] | null => {
       if (key === null) return null;
       env.stats.indexEntries++;
       const loc = coll.pk.get(key);
       if (loc === undefined) return null;
       env.stats.rowsRead++;
       const row = rows.readRow(loc);
-      return passes === null || passes(row) ? row : null;
+      return (passes === null || passes(row)) && (take === undefined || take(row)) ? row : null;
     };
     return { keyExpr, has, first };
   }
@@ -154,7 +170,7 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv, exists = true): KeyTest | nul
     const rows = rowsOf(env, coll);
     const covering = node.covering === true ? coveringRow(coll, node.index) : null;
     const exists = keyFinger(tree);
-    const first = (key: unknown): readonly unknown[] | null => {
+    const first = (key: unknown, take?: (row: readonly unknown[]) => boolean): readonly unknown[] | null => {
       if (key === null && !matchNull) return null;
       const cur = tree.cursor(Bounds.exactly(key));
       while (cur.next()) {
@@ -167,7 +183,7 @@ function keyTest(plan: PhysicalPlan, env: ExecEnv, exists = true): KeyTest | nul
           env.stats.rowsRead++;
           row = rows.readRow(loc);
         }
-        if (passes === null || passes(row)) return row;
+        if ((passes === null || passes(row)) && (take === undefined || take(row))) return row;
       }
       return null;
     };

@@ -168,7 +168,9 @@ export function compileSubquery(
     runner = run;
     probe = e.mode === 'exists' ? (ctx.probeOf?.(runs) ?? null) : null;
     direct = probe !== null && keys.length === 1 && probe.outerKey === keys[0] ? bindings[0] : null;
-    firstRow = e.mode === 'scalar' && keys.length === 1 ? (ctx.scalarProbeOf?.(runs) ?? null) : null;
+    // A correlated IN of one column takes every row the same way (its values, then the operand).
+    const probed = e.mode === 'scalar' || (e.mode === 'in' && e.rowKeys === undefined);
+    firstRow = probed && keys.length === 1 ? (ctx.scalarProbeOf?.(runs) ?? null) : null;
     if (firstRow !== null && firstRow.outerKey !== keys[0]) firstRow = null;
     form = correlatedForm(e, ctx.planOf);
     memo = form.kind === 'memo' ? new Memo() : null;
@@ -297,7 +299,34 @@ export function compileSubquery(
     return inSet;
   };
   const negated = e.negated;
+  // A correlated IN answered by a probe: its values read into `seen`, no set built, no operators.
+  const seen: unknown[] = [];
+  const collect = (r: Row): void => {
+    seen.push(r[0] ?? null);
+  };
+  const probed = (row: Row): 0 | 1 | null | undefined => {
+    const run = ctx.runPlan;
+    if (!correlated || run === undefined) return undefined;
+    if (runner !== run) fresh(run);
+    const p = firstRow as ScalarProbe | null;
+    if (p === null) return undefined;
+    seen.length = 0;
+    p.each(bindings[0](row), collect);
+    // As from the set below: an empty set decides before the operand is looked at.
+    if (seen.length === 0) return negated ? 1 : 0;
+    const v = arg(row);
+    if (v === null) return null;
+    const k = key(v);
+    let sawNull = false;
+    for (const x of seen) {
+      if (x === null) sawNull = true;
+      else if (key(x) === k) return negated ? 0 : 1;
+    }
+    return sawNull ? null : negated ? 1 : 0;
+  };
   return (row) => {
+    const answer = probed(row);
+    if (answer !== undefined) return answer;
     const set = setOf(row);
     // An empty set decides before the operand is looked at, even a NULL one.
     if (set.empty) return negated ? 1 : 0;

@@ -81,8 +81,10 @@ describe('correlated EXISTS probes', () => {
 
   /**
    * Correlated scalar subqueries of the same shape keyed by one outer value take the lookup's
-   * first row (planner/exists-probe.ts scalarProbe), projected: better-sqlite3's answers, with
-   * several matching rows (the first in index order), filters, affinity, IS and REAL values.
+   * first row (planner/exists-probe.ts scalarProbe), projected, and a correlated IN of one column
+   * walks every row's value before it reads the operand: better-sqlite3's answers, with several
+   * matching rows (the first in index order), filters, affinity, collation, IS, NULL values and
+   * operands, empty sets and REAL values.
    */
   test.each([
     'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
@@ -97,10 +99,22 @@ describe('correlated EXISTS probes', () => {
     "SELECT id, (SELECT CASE WHEN o.oid % 2 = 0 THEN o.oid * 1.0 ELSE o.item END FROM orders o WHERE o.oid = i.id) || '' FROM items i ORDER BY id",
     'SELECT id FROM items i WHERE (SELECT o.amount FROM orders o WHERE o.item = i.id) > 50 ORDER BY id',
     'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id) + (SELECT o.oid FROM orders o WHERE o.oid = i.id) FROM items i ORDER BY id',
+    // Correlated IN / NOT IN of one column: every value under the key, then the operand; NULL
+    // values and operands, empty sets, affinity.
+    'SELECT id, i.qty IN (SELECT o.oid % 40 FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+    'SELECT id, i.qty NOT IN (SELECT o.amount FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+    'SELECT id, i.tag IN (SELECT o.note FROM orders o WHERE o.item = i.id AND o.amount > 20) FROM items i ORDER BY id',
+    'SELECT id, i.tag NOT IN (SELECT o.note FROM orders o WHERE o.oid = i.qty) FROM items i ORDER BY id',
+    'SELECT id, i.sku IN (SELECT o.code FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
+    'SELECT id FROM items i WHERE i.qty IN (SELECT o.item % 40 FROM orders o WHERE o.note IS i.tag) ORDER BY id',
+    'SELECT count(*) FROM items i WHERE i.qty NOT IN (SELECT o.oid % 40 FROM orders o WHERE o.item = i.id)',
+    // TEXT operand, INTEGER values (some skus are digits): the values' affinity converts it.
+    'SELECT id, i.sku IN (SELECT o.item FROM orders o WHERE o.note IS i.tag) FROM items i ORDER BY id',
+    'SELECT id, upper(i.tag) IN (SELECT o.note COLLATE NOCASE FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id',
     // No probe (the plan runs per row): an ORDER BY in the subquery, an OFFSET.
     'SELECT id, (SELECT o.amount FROM orders o WHERE o.item = i.id ORDER BY o.amount DESC) FROM items i ORDER BY id',
     'SELECT id, (SELECT o.oid FROM orders o WHERE o.item = i.id LIMIT 1 OFFSET 1) FROM items i ORDER BY id',
-  ])('scalar: %s', (q) => {
+  ])('scalar or IN, probed: %s', (q) => {
     const want = sqlite.prepare(q).raw().all();
     expect(cur.execute(q).fetchAll()).toEqual(want);
   });
@@ -120,6 +134,10 @@ describe('correlated EXISTS probes', () => {
           calls++;
           return p.first(v);
         },
+        each: (v: unknown, visit: (row: readonly unknown[]) => void) => {
+          calls++;
+          p.each(v, visit);
+        },
       };
     });
     try {
@@ -130,6 +148,14 @@ describe('correlated EXISTS probes', () => {
       expect(cur.execute(q).fetchAll()).toEqual(want);
       expect(built).toBe(2);
       expect(calls).toBe(2 * items.length);
+      // A correlated IN: one walk of the values a row.
+      built = 0;
+      calls = 0;
+      const inQ =
+        'SELECT id, i.qty IN (SELECT o.oid % 40 FROM orders o WHERE o.item = i.id) FROM items i ORDER BY id';
+      expect(cur.execute(inQ).fetchAll()).toEqual(sqlite.prepare(inQ).raw().all());
+      expect(built).toBe(1);
+      expect(calls).toBe(items.length);
       // An ORDER BY in the subquery: no probe.
       built = 0;
       cur
