@@ -257,21 +257,26 @@ class Execution extends StoreReaders implements ExecEnv, Source {
     return p;
   }
 
+  // Made on first use: most executions have no subquery (a statement re-executed in a loop).
   private probes: Map<LogicalPlan, ExistsProbe | null> | null = null;
-
-  private probe(sub: LogicalPlan): ExistsProbe | null {
-    this.probes ??= new Map();
-    let p = this.probes.get(sub);
-    if (p === undefined) this.probes.set(sub, (p = existsProbe(this.subplan(sub), this)));
-    return p;
-  }
-
   private scalarProbes: Map<LogicalPlan, ScalarProbe | null> | null = null;
 
+  private probe(sub: LogicalPlan): ExistsProbe | null {
+    return this.onceFor((this.probes ??= new Map()), sub, existsProbe);
+  }
+
   private scalarProbe(sub: LogicalPlan): ScalarProbe | null {
-    this.scalarProbes ??= new Map();
-    let p = this.scalarProbes.get(sub);
-    if (p === undefined) this.scalarProbes.set(sub, (p = scalarProbe(this.subplan(sub), this)));
+    return this.onceFor((this.scalarProbes ??= new Map()), sub, scalarProbe);
+  }
+
+  /** `make` of a subquery's plan, built once per execution (kept in `cache`). */
+  private onceFor<T>(
+    cache: Map<LogicalPlan, T | null>,
+    sub: LogicalPlan,
+    make: (plan: PhysicalPlan, env: ExecEnv) => T | null,
+  ): T | null {
+    let p = cache.get(sub);
+    if (p === undefined) cache.set(sub, (p = make(this.subplan(sub), this)));
     return p;
   }
 
