@@ -9,6 +9,9 @@
  * key's entries and stops at the first whose row passes the filter: what the operators would do,
  * counted in the same statistics. Any other shape (an OFFSET, several keys, a key subquery, a
  * result column that could raise an error, a table of another store) gets no probe.
+ *
+ * The same lookup serves correlated scalar subqueries (scalarProbe: the first passing row,
+ * projected) and correlated `x IN (SELECT col …)` (its `each`: every passing row's value).
  */
 import { Bounds } from './bounds';
 import { compilePredicate, compileTaggedExpr, evalConstant, numericAffinity } from './compile-expr';

@@ -88,6 +88,7 @@ class Memo {
   hits = 0;
 }
 const MEMO_TRIAL = 1024;
+const MEMO_MIN_HIT_RATIO = 4;
 
 /**
  * A correlated scalar aggregate run per row through an index switches to its grouped form once
@@ -109,7 +110,6 @@ function groupedSwitchAt(ctx: ExecContext, form: CorrelatedForm): number {
   const rows = ctx.tableRows?.(form.grouped.plan) ?? null;
   return rows === null ? -1 : Math.max(SWITCH_MIN_RUNS, Math.ceil(rows / INNER_ROWS_PER_RUN));
 }
-const MEMO_MIN_HIT_RATIO = 4;
 
 /**
  * A grouped correlated scalar (planner/scalar-decorrelate.ts): rows per group key, the empty
