@@ -67,7 +67,10 @@ export class RecordArena {
   private wideKeys = false;
   /** 2^addressBits - 1 as an int32 mask (-1 for 32 bits). */
   private readonly addrMask: number;
-  /** How far `end` may move between two rebuilds of the table (a quarter of the modulus). */
+  /**
+   * How far `end` may move between two rebuilds of the table: a quarter of the modulus (no limit
+   * for whole addresses).
+   */
   private readonly purgeSpan: number;
   /** `end` when the table was last rebuilt (no stale entry in it is older than that, less a ring). */
   private purgedAt = 0;
@@ -97,11 +100,13 @@ export class RecordArena {
     let capacity = MIN_CAPACITY;
     while (capacity * 2 * BUDGET_PER_SLOT <= budgetBytes) capacity *= 2;
     this.maxCapacity = capacity;
-    this.purgeSpan = 2 ** bits / 4;
+    const span = 2 ** bits / 4;
     this.addrMask = bits === 32 ? -1 : 2 ** bits - 1;
     // Narrow addresses need every live one within a quarter of the modulus of `end` (see above).
     const narrowSlabs = Math.floor((budgetBytes - capacity * 8) / slab);
-    this.wideAddrs = (narrowSlabs + 2) * slab > this.purgeSpan;
+    this.wideAddrs = (narrowSlabs + 2) * slab > span;
+    // Whole addresses never alias: their stale slots wait for a rebuild for fullness.
+    this.purgeSpan = this.wideAddrs ? Infinity : span;
     const slotBytes = this.wideAddrs ? 12 : 8;
     this.slabCount = Math.floor((budgetBytes - capacity * slotBytes) / slab);
     this.allocate(MIN_CAPACITY);
@@ -251,20 +256,15 @@ export class RecordArena {
     const keys = this.keys;
     const mask = keys.length - 1;
     const key = location + 1;
-    for (let s = homeSlot(location, this.shift); ; s = (s + 1) & mask) {
-      const k = keys[s];
-      if (k === key) {
-        this.addrs[s] = this.wideAddrs ? addr : addr & this.addrMask;
-        if (this.end - this.purgedAt > this.purgeSpan) this.rehash(0, true);
-        return;
-      }
-      if (k === EMPTY) {
+    let s = homeSlot(location, this.shift);
+    for (; keys[s] !== key; s = (s + 1) & mask) {
+      if (keys[s] === EMPTY) {
         keys[s] = key;
-        this.addrs[s] = this.wideAddrs ? addr : addr & this.addrMask;
         this.filled++;
         break;
       }
     }
+    this.addrs[s] = this.wideAddrs ? addr : addr & this.addrMask;
     if (this.filled * 4 > keys.length * 3) this.rehash();
     else if (this.end - this.purgedAt > this.purgeSpan) this.rehash(0, true);
   }
