@@ -24,6 +24,21 @@ export interface CachedRow {
   bytes: number;
 }
 
+/**
+ * The entry a large transaction puts for a row it did not keep decoded (engine-rows.ts putRow,
+ * past txnRowPolicy.keptRows): its row is read from the bytes staged for it, then from the log.
+ * Never a cache entry (setMany skips it); StagedRows readers fall back to the bytes.
+ */
+export const UNKEPT_ROW: CachedRow = Object.freeze({ collectionId: -1, row: [], bytes: 0 });
+
+/**
+ * How many rows a transaction keeps decoded until its commit (@internal mutable: tests lower it).
+ * Each kept row lives until the commit, so the collector copies it out of the young generation
+ * twice and then marks it in the old one: a 1M-row load kept ~1M arrays this way, ~20 % of its
+ * time in the collector (docs/performance.md). Past this many, a row's entry is UNKEPT_ROW.
+ */
+export const txnRowPolicy = { keptRows: 65536 };
+
 /** An entry's size, measured on first need. */
 function sizeOf(entry: CachedRow): number {
   if (entry.bytes < 0) entry.bytes = cachedRowBytes(entry.row);
@@ -180,13 +195,22 @@ export class RowCache {
    * set() for a committed transaction's rows, in order (`entries[i]` at `locations[i]`). Rows
    * that the later ones would evict at once are skipped: only the last ones whose bytes fit the
    * budget are inserted, into a table grown once for them instead of doubling along the way (a
-   * bulk load commits hundreds of thousands of rows in one go).
+   * bulk load commits hundreds of thousands of rows in one go). UNKEPT_ROW entries are skipped.
+   * Returns whether any row was left out (then the record arena may keep its frame).
    */
-  setMany(locations: readonly number[], entries: readonly CachedRow[]): void {
+  setMany(locations: readonly number[], entries: readonly CachedRow[]): boolean {
     const n = Math.min(locations.length, entries.length);
     let from = n;
-    for (let bytes = 0; from > 0 && bytes + sizeOf(entries[from - 1]) <= this.budgetBytes; from--)
-      bytes += entries[from - 1].bytes;
+    let unkept = false;
+    for (let bytes = 0; from > 0; from--) {
+      const e = entries[from - 1];
+      if (e === UNKEPT_ROW) {
+        unkept = true;
+        continue;
+      }
+      if (bytes + sizeOf(e) > this.budgetBytes) break;
+      bytes += e.bytes;
+    }
     if (from > 0) this.full = true; // rows skipped: the commit alone outgrew the budget
     const need = (this.filled + n - from) * 2;
     if (need > this.keys.length) {
@@ -194,7 +218,8 @@ export class RowCache {
       while (capacity < need) capacity *= 2;
       this.rehash(capacity);
     }
-    for (let i = from; i < n; i++) this.set(locations[i], entries[i]);
+    for (let i = from; i < n; i++) if (entries[i] !== UNKEPT_ROW) this.set(locations[i], entries[i]);
+    return from > 0 || unkept;
   }
 
   /**
