@@ -123,7 +123,9 @@ export abstract class EngineRows extends EngineCore {
     // transaction keeps only its first rows decoded (txnRowPolicy): the rest are read back from
     // their bytes.
     txn.rowEntries.push(
-      txn.rowEntries.length < txnRowPolicy.keptRows ? { collectionId: state.meta.id, row, bytes: -1 } : UNKEPT_ROW,
+      txn.rowEntries.length < txnRowPolicy.keptRows
+        ? { collectionId: state.meta.id, row, bytes: -1 }
+        : UNKEPT_ROW,
     );
     return previous === undefined ? 'inserted' : 'replaced';
   }

@@ -284,7 +284,8 @@ export class RowReader {
    */
   stagedRecord(location: number): CachedRow {
     const txn = this.src.staging;
-    if (!txn || location < txn.base) throw new InternalError(`no staged record at offset ${location}`, 'INTERNAL');
+    if (!txn || location < txn.base)
+      throw new InternalError(`no staged record at offset ${location}`, 'INTERNAL');
     const at = location - txn.base - txn.spilled;
     if (at >= 0) return this.decodeRecord(txn.staged.buf, at, txn.staged.length - at, location);
     const frame = txn.spill?.readFrame(location - txn.base) ?? null;
@@ -300,7 +301,9 @@ export class RowReader {
   arenaRecord(location: number): CachedRow | undefined {
     const arena = this.arena;
     const at = arena.find(location);
-    return at < 0 ? undefined : this.decodeRecord(arena.buf, at, arena.buf.length - at, location, false, false);
+    return at < 0
+      ? undefined
+      : this.decodeRecord(arena.buf, at, arena.buf.length - at, location, false, false);
   }
 
   /** readRow for a row the decoded cache has just missed (and the arena too, if `arenaLooked`). */
