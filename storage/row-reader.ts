@@ -183,6 +183,8 @@ export class RowReader {
    * hand the budget over.
    */
   private arenaMayGrow(): boolean {
+    // A commit's rows the decoded cache did not take: as many as the budget holds.
+    if (this.keepingCommitted) return true;
     const c = this.cache;
     if (!c.isFull) return false;
     const looked = c.hits + c.misses - this.markLooked[0];
@@ -208,6 +210,19 @@ export class RowReader {
   ): void {
     const n = Math.min(count, locations.length);
     if (n === 0 || (!leftOut && !this.cache.isFull)) return;
+    this.keepingCommitted = true;
+    try {
+      this.keepFrames(locations, n, memStart, mem);
+    } finally {
+      this.keepingCommitted = false;
+    }
+  }
+
+  /** Set while keepCommitted fills the arena: its slabs may grow whatever the decoded cache holds. */
+  private keepingCommitted = false;
+
+  /** keepCommitted's copy of the first `n` rows' frames (the newest that fit). */
+  private keepFrames(locations: readonly number[], n: number, memStart: number, mem: Buffer): void {
     const arena = this.arena;
     // The newest frames that fit (the last one always does).
     const lo = lowerBound(locations, locations[n - 1] - arena.capacityBytes, n - 1);
