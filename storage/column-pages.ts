@@ -477,6 +477,9 @@ export class RowColumnWriter implements ColumnWriter {
   private readonly probe: unknown[] = [];
   /** Per row of the page being written: the cache's entry, or undefined (then it is read). */
   private readonly cachedRows: (ReturnType<CachedRowLookup> | undefined)[] = [];
+  /** Per row of the page: the buffer holding its frame in memory (`frames`) and where, or undefined. */
+  private readonly heldFrames: (Buffer | undefined)[] = [];
+  private heldAt = new Int32Array(512);
   /** The locations of the page's rows no cache holds, sorted for denseWindow. */
   private coldLocations = new Float64Array(512);
   private fieldList: number[];
@@ -496,6 +499,8 @@ export class RowColumnWriter implements ColumnWriter {
     private readonly texts: readonly number[] = [],
     /** The decoded row at a location when a cache holds it (the row cache), else undefined. */
     private readonly cachedRow: CachedRowLookup | null = null,
+    /** Frames held in memory (the record arena): read there before the file. */
+    private readonly frames: FrameLookup | null = null,
   ) {
     this.fieldList = [...fields.map((f) => f.field), ...texts].sort((a, b) => a - b);
     this.skipping = texts.map(() => 0);
@@ -532,15 +537,30 @@ export class RowColumnWriter implements ColumnWriter {
     // The rows no cache holds are read from the file: those lying close together in one call.
     const cachedRows = this.cachedRows;
     cachedRows.length = count;
+    const held = this.heldFrames;
+    held.length = count;
+    const heldAt =
+      this.heldAt.length < count ? (this.heldAt = new Int32Array(Math.max(count, 512))) : this.heldAt;
     let cold = this.coldLocations;
     if (cold.length < count) cold = this.coldLocations = new Float64Array(Math.max(count, 512));
     let colds = 0;
+    const frames = this.frames;
     for (let i = 0; i < count; i++) {
       const l = locations[from + i];
       if (typeof l !== 'number') return false;
       const cached = this.cachedRow?.(l);
       cachedRows[i] = cached;
-      if (cached === undefined) cold[colds++] = l;
+      held[i] = undefined;
+      if (cached !== undefined) continue;
+      if (frames !== null) {
+        const at = frames.find(l);
+        if (at >= 0) {
+          held[i] = frames.buf;
+          heldAt[i] = at;
+          continue;
+        }
+      }
+      cold[colds++] = l;
     }
     const window = denseWindow(cold, colds);
     let spanStart = 0;
@@ -570,15 +590,19 @@ export class RowColumnWriter implements ColumnWriter {
         }
         let buf: Buffer = this.span;
         let at = location - spanStart;
-        if (spanLength === 0 || at < 0 || !wholeFrame(buf, at, spanLength)) {
+        const inMemory = held[i];
+        if (inMemory !== undefined) {
+          buf = inMemory;
+          at = heldAt[i];
+        } else if (spanLength === 0 || at < 0 || !wholeFrame(buf, at, spanLength)) {
           const frame = this.readFrame(location);
           if (!frame) return false;
           buf = frame;
           at = 0;
         }
         const length = u32(buf, at);
-        if (buf[at + 4] !== FrameKind.RECORD_PUT || !frameChecksumOkAt(buf, at, length, u32(buf, at + 16)))
-          return false;
+        if (buf[at + 4] !== FrameKind.RECORD_PUT) return false;
+        if (inMemory === undefined && !frameChecksumOkAt(buf, at, length, u32(buf, at + 16))) return false;
         const start = at + FRAME_HEADER_SIZE;
         if (readColumns(buf, start, start + length, this.fieldList, probe) !== this.collectionId)
           return false;
@@ -615,6 +639,7 @@ export class RowColumnWriter implements ColumnWriter {
       }
     }
     cachedRows.length = 0;
+    held.length = 0;
     const columns: ({ field: number; values: Float64Array } | { field: number; text: TextColumn })[] = [];
     this.fields.forEach((f, k) => {
       if (kept[k] && columnFits(values[k], f)) columns.push({ field: f.field, values: values[k] });
@@ -686,18 +711,30 @@ export function columnWriter(
   /** Whether the file's version has DICT columns (1.5 on). */
   text: boolean,
   cachedRow: CachedRowLookup | null = null,
+  frames: FrameLookup | null = null,
 ): ColumnWriter | null {
   const fields = numericFields(c.meta.schema.fields);
   const texts = text ? textFields(c.meta.schema.fields) : [];
   return fields.length === 0 && texts.length === 0
     ? null
-    : new RowColumnWriter(store, limit, c.meta.id, fields, texts, cachedRow);
+    : new RowColumnWriter(store, limit, c.meta.id, fields, texts, cachedRow, frames);
 }
 
 /**
  * A row cache's decoded row at `location` (its collection and its values as stored), or
  * undefined; looking must not count as a use of the row (RowCache.peek).
  */
+/**
+ * Record frames held in memory (storage/record-arena.ts): find() gives the offset of the frame at
+ * a location in `buf` as it is right after that call (each call may move `buf`), or -1. Like the
+ * row cache's rows, they were checked as they came in (or written by this process): their
+ * checksums are not verified again, as the readers of the arena do not.
+ */
+export interface FrameLookup {
+  find(location: number): number;
+  readonly buf: Buffer;
+}
+
 export type CachedRowLookup = (
   location: number,
 ) => { readonly collectionId: number; readonly row: readonly unknown[] } | undefined;

@@ -126,10 +126,8 @@ export abstract class EngineFile extends EngineTransactions {
           at,
           c,
           this.fileMinor >= 5,
-          (location) =>
-            this.rows.cache.peek(location) ??
-            this.committedRows?.find(location) ??
-            this.rows.arenaRecord(location),
+          (location) => this.rows.cache.peek(location) ?? this.committedRows?.find(location),
+          this.rows.arena,
         ),
       light,
     );

@@ -308,19 +308,6 @@ export class RowReader {
     return this.decodeRecord(frame, 0, frame.length, location);
   }
 
-  /**
-   * The record at `location` decoded from the record arena's copy of its frame, or undefined
-   * when the arena holds none; neither cached nor counted as a use (a checkpoint's column pages
-   * read a load's rows this way, engine-file.ts).
-   */
-  arenaRecord(location: number): CachedRow | undefined {
-    const arena = this.arena;
-    const at = arena.find(location);
-    return at < 0
-      ? undefined
-      : this.decodeRecord(arena.buf, at, arena.buf.length - at, location, false, false);
-  }
-
   /** readRow for a row the decoded cache has just missed (and the arena too, if `arenaLooked`). */
   private readMiss(location: number, arenaLooked = false): unknown[] {
     const txn = this.src.staging;
