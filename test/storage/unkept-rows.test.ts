@@ -224,4 +224,31 @@ describe('rows a large transaction does not keep decoded', () => {
       expect(reads).not.toHaveBeenCalled();
     });
   });
+  test('the decoded cache counts as full after a commit only when the unkept rows would not have fit', () => {
+    txnRowPolicy.keptRows = 100;
+    const rows = Array.from({ length: 5000 }, (_v, i) => [i + 1, i % 97, `s${i}${'x'.repeat(400)}`]);
+    const state = (cacheBytes: number): { full: boolean; slots: number } => {
+      const conn = connect(tmp.file(), { cacheBytes });
+      try {
+        conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, s TEXT)');
+        conn.commit();
+        conn.executeMany('INSERT INTO t VALUES (?, ?, ?)', rows);
+        conn.commit();
+        const cache = (
+          conn as unknown as {
+            database: { storage: { rows: { cache: { isFull: boolean; keys: Float64Array } } } };
+          }
+        ).database.storage.rows.cache;
+        return { full: cache.isFull, slots: cache.keys.length };
+      } finally {
+        conn.close();
+      }
+    };
+    // ~5,000 rows of ~1 KB decoded: past a 2 MiB budget, well within 64 MiB.
+    expect(state(2 << 20).full).toBe(true);
+    const roomy = state(64 << 20);
+    expect(roomy.full).toBe(false);
+    // The table was sized for the 100 rows it took, not for the 5,000 the commit put.
+    expect(roomy.slots).toBeLessThanOrEqual(1024);
+  });
 });
