@@ -17,7 +17,6 @@ import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
 import { EngineCore } from './engine-core';
 import { ReplayIndexBatch } from './replay-indexes';
 import { forEachRecordColumns } from './record-columns';
-import { txnRowPolicy, UNKEPT_ROW } from './row-cache';
 
 export abstract class EngineRows extends EngineCore {
   /** Replay's held-back index entries (see replayBatched); null outside a replay. */
@@ -119,14 +118,8 @@ export abstract class EngineRows extends EngineCore {
     noteKey(state, pk);
     if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
     txn.rowLocations.push(location);
-    // Measured (storage/heap-bytes.ts) only if the row cache takes the row at commit. A large
-    // transaction keeps only its first rows decoded (txnRowPolicy): the rest are read back from
-    // their bytes.
-    txn.rowEntries.push(
-      txn.rowEntries.length < txnRowPolicy.keptRows
-        ? { collectionId: state.meta.id, row, bytes: -1 }
-        : UNKEPT_ROW,
-    );
+    // Measured (storage/heap-bytes.ts) only if the row cache takes the row at commit.
+    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: -1 });
     return previous === undefined ? 'inserted' : 'replaced';
   }
 

@@ -10,6 +10,7 @@ import { connect } from '../../src/index';
 import * as fs from 'fs';
 import { RowColumnWriter, denseWindow } from '../../storage/column-pages';
 import { FileStore } from '../../storage/file-store';
+import { RecordArena } from '../../storage/record-arena';
 import { RowReader } from '../../storage/row-reader';
 import { lcg } from '../helpers/seeded';
 import { tmpDir } from '../helpers/tmp';
@@ -136,6 +137,44 @@ describe('column pages after random updates', () => {
     update(conn, sqlite, 300, 12);
     conn.database.checkpoint();
     conn.close();
+    coldAggregates(file, sqlite, 1);
+    sqlite.close();
+  });
+
+  test('rows the record arena holds as frames are read there, not from the file', () => {
+    const file = tmp.file();
+    const sqlite = new BetterSqlite3(':memory:');
+    sqlite.exec(DDL);
+    // A 2 MiB budget: the load's rows overflow the decoded cache, and the commit leaves its newest
+    // frames in the record arena (RowReader.keepCommitted).
+    const conn = connect(file, { ...QUIET, cacheBytes: 2 << 20 });
+    const rows = Array.from({ length: ROWS }, (_, i) => [
+      i + 1,
+      i % 100,
+      ((i * 37) % 1000) + 0.5,
+      `s${i % 9}`,
+      NOTE,
+    ]);
+    const found = jest.spyOn(RecordArena.prototype, 'find');
+    const reads = jest.spyOn(FileStore.prototype, 'readInto');
+    try {
+      conn.execute(DDL);
+      conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
+      conn.commit();
+      const ins = sqlite.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
+      for (const r of rows) ins.run(...r);
+      found.mockClear();
+      reads.mockClear();
+      conn.database.checkpoint();
+      const held = found.mock.results.filter((r) => (r.value as number) >= 0).length;
+      expect(held).toBeGreaterThan(1000);
+      // The others (in neither cache) lie side by side: a read per page, not one per row.
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(ROWS / 256 + 16);
+    } finally {
+      found.mockRestore();
+      reads.mockRestore();
+      conn.close();
+    }
     coldAggregates(file, sqlite, 1);
     sqlite.close();
   });
