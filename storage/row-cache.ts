@@ -30,6 +30,20 @@ function sizeOf(entry: CachedRow): number {
   return entry.bytes;
 }
 
+/**
+ * The entry a read keeps, as a copy of the decoded one (the row's array and the entry; the values
+ * are shared). V8 decides per allocation site whether to allocate straight into the old
+ * generation (pretenuring): while a cache fills, nearly every row decoded survives, so without the
+ * copy the decoder's own sites were pretenured — and afterwards every row decoded for a query
+ * and dropped at once was allocated old, holding its strings through each young collection until
+ * the next full one (two 1M-row databases in one process: 4.6 MB promoted per scavenge instead of
+ * 0.5, `WHERE qty = ?` 1.4 -> 2-4 ms; the same with `--no-allocation-site-pretenuring` as with the
+ * copy). The copies come from this site alone, which keeps only what the cache keeps.
+ */
+function keptCopy(entry: CachedRow): CachedRow {
+  return { collectionId: entry.collectionId, row: entry.row.slice(), bytes: entry.bytes };
+}
+
 /** Key slots: locations are non-negative, so these two never collide with one. */
 const EMPTY = -1;
 const DELETED = -2;
@@ -206,7 +220,7 @@ export class RowCache {
    * after a few misses, and the CLOCK keeps it.
    */
   admit(location: number, entry: CachedRow): void {
-    if (this.takesMiss()) this.set(location, entry);
+    if (this.takesMiss()) this.set(location, keptCopy(entry));
   }
 
   /**
@@ -234,7 +248,7 @@ export class RowCache {
    */
   offer(location: number, entry: CachedRow): void {
     if (this.total + sizeOf(entry) > this.budgetBytes) return;
-    this.set(location, entry);
+    this.set(location, keptCopy(entry));
   }
 
   private removeAt(s: number): void {

@@ -403,7 +403,7 @@ export class RowReader {
         raw = this.readMiss(location, true);
       } else if (!this.cache.isFull) {
         const kept = this.decodeRecord(arena.buf, at, arena.buf.length - at, location, true);
-        this.cache.set(location, kept);
+        this.cache.admit(location, kept);
         raw = kept.row;
       } else {
         rowDecodeStats.fetched++;

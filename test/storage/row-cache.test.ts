@@ -86,6 +86,28 @@ class MapClock {
   }
 }
 
+describe('row cache: rows kept by reads', () => {
+  // A read keeps a copy of the row it decoded (an array and entry made here, values shared), so
+  // the decoder's allocation sites never see their rows survive while the cache fills, and V8
+  // does not start allocating every decoded row in the old generation (see keptCopy).
+  test('admit() and offer() keep copies with the same values; set() keeps what it is given', () => {
+    const cache = new RowCache(1 << 20);
+    const read = { collectionId: 3, row: ['a', 1, null], bytes: 120 };
+    const scanned = { collectionId: 3, row: ['b', 2, 2.5], bytes: 120 };
+    const committed = { collectionId: 3, row: ['c', 3, 'x'], bytes: 120 };
+    cache.admit(10, read);
+    cache.offer(20, scanned);
+    cache.set(30, committed);
+    expect(cache.peek(10)).toEqual(read);
+    expect(cache.peek(10)?.row).not.toBe(read.row);
+    expect(cache.peek(10)).not.toBe(read);
+    expect(cache.peek(20)).toEqual(scanned);
+    expect(cache.peek(20)?.row).not.toBe(scanned.row);
+    expect(cache.peek(30)).toBe(committed);
+    expect(cache.getRow(10)).toEqual(['a', 1, null]);
+  });
+});
+
 describe('row cache: the rows of a commit (setMany)', () => {
   test('grows the table once, not by doubling along the way', () => {
     const cache = new RowCache(1 << 30);
