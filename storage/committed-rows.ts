@@ -5,7 +5,7 @@
  * from the file, checksumming and decoding them again (a bulk load's checkpoint read back ~200 MB
  * of frames for its column pages; see docs/performance.md).
  */
-import type { CachedRow } from './row-cache';
+import { UNKEPT_ROW, type CachedRow } from './row-cache';
 import { lowerBound } from './sorted-search';
 
 export class CommittedRows {
@@ -19,7 +19,7 @@ export class CommittedRows {
     private readonly count: number,
   ) {}
 
-  /** The row the commit wrote at `location`, or undefined. */
+  /** The row the commit wrote at `location`, or undefined (also for one it did not keep decoded). */
   find(location: number): CachedRow | undefined {
     const locations = this.locations;
     let i = this.at;
@@ -28,6 +28,7 @@ export class CommittedRows {
       if (i >= this.count || locations[i] !== location) return undefined;
     }
     this.at = i + 1;
-    return this.entries[i];
+    const entry = this.entries[i];
+    return entry === UNKEPT_ROW ? undefined : entry;
   }
 }

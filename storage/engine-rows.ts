@@ -17,6 +17,7 @@ import { UNDO_ADDED, UNDO_PK, UNDO_REMOVED, UNDO_SEQ } from './engine-types';
 import { EngineCore } from './engine-core';
 import { ReplayIndexBatch } from './replay-indexes';
 import { forEachRecordColumns } from './record-columns';
+import { txnRowPolicy, UNKEPT_ROW } from './row-cache';
 
 export abstract class EngineRows extends EngineCore {
   /** Replay's held-back index entries (see replayBatched); null outside a replay. */
@@ -118,8 +119,14 @@ export abstract class EngineRows extends EngineCore {
     noteKey(state, pk);
     if (j !== null && state.seq !== seqBefore) j.push(UNDO_SEQ, state, seqBefore, undefined);
     txn.rowLocations.push(location);
-    // Measured (storage/heap-bytes.ts) only if the row cache takes the row at commit.
-    txn.rowEntries.push({ collectionId: state.meta.id, row, bytes: -1 });
+    // Measured (storage/heap-bytes.ts) only if the row cache takes the row at commit. A large
+    // transaction keeps only its first rows decoded (txnRowPolicy): the rest are read back from
+    // their bytes.
+    txn.rowEntries.push(
+      txn.rowEntries.length < txnRowPolicy.keptRows
+        ? { collectionId: state.meta.id, row, bytes: -1 }
+        : UNKEPT_ROW,
+    );
     return previous === undefined ? 'inserted' : 'replaced';
   }
 

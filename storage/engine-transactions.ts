@@ -3,6 +3,7 @@
  * and their undo journal, commit (I1) and rollback.
  */
 import { CommittedRows } from './committed-rows';
+import { UNKEPT_ROW, type CachedRow } from './row-cache';
 import { GrowableBuffer } from './growable-buffer';
 import { encodePayload } from './codec';
 import { writeFrame } from './frame';
@@ -50,6 +51,7 @@ export abstract class EngineTransactions extends EngineRecovery {
       rowLocations: [],
       rowEntries: [],
       rowsShared: false,
+      detachedRows: [],
       journal: null,
       marks: 0,
       begin: this.savepoint(staged),
@@ -128,10 +130,11 @@ export abstract class EngineTransactions extends EngineRecovery {
     }
     j.length = mark.journalAt;
     txn.journal = j;
+    // Rows first: views may need the bytes the cut drops (truncateStagedRows).
+    this.truncateStagedRows(txn, mark.stagedRows);
     this.cutStaged(txn, mark.stagedLength);
     txn.frameCount = mark.frameCount;
     txn.metaFrames = mark.metaFrames;
-    this.truncateStagedRows(txn, mark.stagedRows);
     this.release(mark);
   }
 
@@ -147,15 +150,25 @@ export abstract class EngineTransactions extends EngineRecovery {
     this.sqlViews = sp.sqlViews;
     this.sqlStats = sp.sqlStats;
     for (const view of sp.views) restoreCollection(view);
+    // Rows first: views may need the bytes the cut drops (truncateStagedRows).
+    this.truncateStagedRows(txn, sp.stagedRows);
     this.cutStaged(txn, sp.stagedLength);
     txn.frameCount = sp.frameCount;
     txn.metaFrames = sp.metaFrames;
-    this.truncateStagedRows(txn, sp.stagedRows);
   }
 
+  /** Drop the rows put after the first `count`; called before the cut of their staged bytes. */
   private truncateStagedRows(txn: ActiveTxn, count: number): void {
+    // Rows not kept decoded (UNKEPT_ROW) that a view may still read are decoded into its entries
+    // now, while their bytes are still staged: later puts write other rows at the same offsets.
+    // Every pair of arrays shares the rows below the cut with the current one, so the same
+    // index cuts them all.
+    for (const old of txn.detachedRows) this.decodeUnkept(old, count);
     if (txn.rowsShared && txn.rowLocations.length > count) {
       // Views still read the undone rows (I7): later puts go to fresh arrays.
+      const shared = { locations: txn.rowLocations, entries: txn.rowEntries };
+      this.decodeUnkept(shared, count);
+      txn.detachedRows.push(shared);
       txn.rowLocations = txn.rowLocations.slice(0, count);
       txn.rowEntries = txn.rowEntries.slice(0, count);
       txn.rowsShared = false;
@@ -200,8 +213,8 @@ export abstract class EngineTransactions extends EngineRecovery {
       ctx.bytes = spilled + bytes.length;
       ctx.frames = txn.frameCount + 1;
     }
-    this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
-    this.rows.keepCommitted(txn.rowLocations, txn.rowEntries.length, txn.base + spilled, bytes);
+    const leftOut = this.rows.cache.setMany(txn.rowLocations, txn.rowEntries);
+    this.rows.keepCommitted(txn.rowLocations, txn.rowEntries.length, txn.base + spilled, bytes, leftOut);
     this.txn = null;
     this.publishView();
     const due = this.checkpointDue();
@@ -279,6 +292,13 @@ export abstract class EngineTransactions extends EngineRecovery {
       performance.now() - this.lastCheckpointEnd >= LIGHT_TIME_SPACING * this.lastLightMs;
     if (lightOk && (overLimit || lightDue)) return 'light';
     return overLimit ? 'full' : null;
+  }
+
+  /** Decode the unkept rows from index `from` on (see truncateStagedRows). */
+  private decodeUnkept(rows: { locations: readonly number[]; entries: CachedRow[] }, from: number): void {
+    const { locations, entries } = rows;
+    for (let i = from; i < entries.length; i++)
+      if (entries[i] === UNKEPT_ROW) entries[i] = this.rows.stagedRecord(locations[i]);
   }
 
   /** A failed append may have left part of the transaction in the file: cut it off, or stop writing. */

@@ -195,6 +195,11 @@ export interface ActiveTxn {
   rowEntries: CachedRow[];
   /** A view holds rowLocations/rowEntries: rolling back must not overwrite what it reads. */
   rowsShared: boolean;
+  /**
+   * Earlier rowLocations/rowEntries pairs that views still hold (each replaced by a rollback while
+   * shared): a later rollback cutting below their ends decodes their unkept rows first.
+   */
+  detachedRows: { locations: readonly number[]; entries: CachedRow[] }[];
   begin: Savepoint;
 }
 

@@ -24,6 +24,21 @@ export interface CachedRow {
   bytes: number;
 }
 
+/**
+ * The entry a large transaction puts for a row it did not keep decoded (engine-rows.ts putRow,
+ * past txnRowPolicy.keptRows): its row is read from the bytes staged for it, then from the log.
+ * Never a cache entry (setMany skips it); StagedRows readers fall back to the bytes.
+ */
+export const UNKEPT_ROW: CachedRow = Object.freeze({ collectionId: -1, row: [], bytes: 0 });
+
+/**
+ * How many rows a transaction keeps decoded until its commit (@internal mutable: tests lower it).
+ * Each kept row lives until the commit, so the collector copies it out of the young generation
+ * twice and then marks it in the old one: a 1M-row load kept ~1M arrays this way, ~20 % of its
+ * time in the collector (docs/performance.md). Past this many, a row's entry is UNKEPT_ROW.
+ */
+export const txnRowPolicy = { keptRows: 65536 };
+
 /** An entry's size, measured on first need. */
 function sizeOf(entry: CachedRow): number {
   if (entry.bytes < 0) entry.bytes = cachedRowBytes(entry.row);
@@ -194,21 +209,39 @@ export class RowCache {
    * set() for a committed transaction's rows, in order (`entries[i]` at `locations[i]`). Rows
    * that the later ones would evict at once are skipped: only the last ones whose bytes fit the
    * budget are inserted, into a table grown once for them instead of doubling along the way (a
-   * bulk load commits hundreds of thousands of rows in one go).
+   * bulk load commits hundreds of thousands of rows in one go). UNKEPT_ROW entries are skipped.
+   * Returns whether any row was left out (then the record arena may keep its frame).
    */
-  setMany(locations: readonly number[], entries: readonly CachedRow[]): void {
+  setMany(locations: readonly number[], entries: readonly CachedRow[]): boolean {
     const n = Math.min(locations.length, entries.length);
     let from = n;
-    for (let bytes = 0; from > 0 && bytes + sizeOf(entries[from - 1]) <= this.budgetBytes; from--)
-      bytes += entries[from - 1].bytes;
-    if (from > 0) this.full = true; // rows skipped: the commit alone outgrew the budget
-    const need = (this.filled + n - from) * 2;
+    let unkept = 0;
+    let bytes = 0;
+    for (; from > 0; from--) {
+      const e = entries[from - 1];
+      if (e === UNKEPT_ROW) {
+        unkept++;
+        continue;
+      }
+      if (bytes + sizeOf(e) > this.budgetBytes) break;
+      bytes += e.bytes;
+    }
+    // Rows skipped: the commit alone outgrew the budget. Rows a large transaction did not keep
+    // decoded (txnRowPolicy) count at the average size of those it kept: when they would have
+    // outgrown it too, the cache counts as full, so that reads spread over such a table keep one
+    // miss in ADMIT_EVERY, not every one (each kept row evicts another and soon becomes garbage
+    // in the old generation: at 1M items, 3x the collector's time of `WHERE qty = ?`).
+    const taken = n - from - unkept;
+    if (from > 0 || (unkept > 0 && taken > 0 && bytes + (unkept * bytes) / taken > this.budgetBytes))
+      this.full = true;
+    const need = (this.filled + n - from - unkept) * 2;
     if (need > this.keys.length) {
       let capacity = this.keys.length;
       while (capacity < need) capacity *= 2;
       this.rehash(capacity);
     }
-    for (let i = from; i < n; i++) this.set(locations[i], entries[i]);
+    for (let i = from; i < n; i++) if (entries[i] !== UNKEPT_ROW) this.set(locations[i], entries[i]);
+    return from > 0 || unkept > 0;
   }
 
   /**

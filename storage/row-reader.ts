@@ -21,8 +21,7 @@ import { frameChecksumOkAt, parseFrameHeader, u32 } from './frame';
 import type { GrowableBuffer } from './growable-buffer';
 import type { TxnSpill } from './txn-spill';
 import { RecordArena } from './record-arena';
-import { RowCache } from './row-cache';
-import type { CachedRow } from './row-cache';
+import { RowCache, UNKEPT_ROW, type CachedRow } from './row-cache';
 import { ACCEPTED_ROW } from './row-readers';
 import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
@@ -184,6 +183,8 @@ export class RowReader {
    * hand the budget over.
    */
   private arenaMayGrow(): boolean {
+    // A commit's rows the decoded cache did not take: as many as the budget holds.
+    if (this.keepingCommitted) return true;
     const c = this.cache;
     if (!c.isFull) return false;
     const looked = c.hits + c.misses - this.markLooked[0];
@@ -193,15 +194,35 @@ export class RowReader {
 
   /**
    * After a commit: keep the frames of the rows it put (`locations`, ascending) in the arena when
-   * they overflowed the decoded cache (a bulk load), the newest that fit — what a later read of
+   * they overflowed the decoded cache (a bulk load) or some were never kept decoded (`leftOut`,
+   * RowCache.setMany's answer), the newest that fit — what a later read of
    * them would otherwise fetch from the file one by one, as SQLite's page cache keeps the pages a
    * load wrote. Frames at or past `memStart` are taken from `mem` (the commit's bytes still in
    * memory); earlier ones (a large transaction's spilled front) are read back from the log a
    * chunk at a time. They are kept as written, like the decoded rows the commit caches.
    */
-  keepCommitted(locations: readonly number[], count: number, memStart: number, mem: Buffer): void {
+  keepCommitted(
+    locations: readonly number[],
+    count: number,
+    memStart: number,
+    mem: Buffer,
+    leftOut: boolean,
+  ): void {
     const n = Math.min(count, locations.length);
-    if (n === 0 || !this.cache.isFull) return;
+    if (n === 0 || (!leftOut && !this.cache.isFull)) return;
+    this.keepingCommitted = true;
+    try {
+      this.keepFrames(locations, n, memStart, mem);
+    } finally {
+      this.keepingCommitted = false;
+    }
+  }
+
+  /** Set while keepCommitted fills the arena: its slabs may grow whatever the decoded cache holds. */
+  private keepingCommitted = false;
+
+  /** keepCommitted's copy of the first `n` rows' frames (the newest that fit). */
+  private keepFrames(locations: readonly number[], n: number, memStart: number, mem: Buffer): void {
     const arena = this.arena;
     // The newest frames that fit (the last one always does).
     const lo = lowerBound(locations, locations[n - 1] - arena.capacityBytes, n - 1);
@@ -272,16 +293,25 @@ export class RowReader {
     return this.readMiss(location);
   }
 
+  /**
+   * The record the open transaction staged at `location` (at or past its base), decoded from its
+   * staged bytes or its spill file: never cached, since a rollback lets other rows land there.
+   */
+  stagedRecord(location: number): CachedRow {
+    const txn = this.src.staging;
+    if (!txn || location < txn.base)
+      throw new InternalError(`no staged record at offset ${location}`, 'INTERNAL');
+    const at = location - txn.base - txn.spilled;
+    if (at >= 0) return this.decodeRecord(txn.staged.buf, at, txn.staged.length - at, location);
+    const frame = txn.spill?.readFrame(location - txn.base) ?? null;
+    if (!frame) throw corruptAt(location, 'staged record frame is cut off');
+    return this.decodeRecord(frame, 0, frame.length, location);
+  }
+
   /** readRow for a row the decoded cache has just missed (and the arena too, if `arenaLooked`). */
   private readMiss(location: number, arenaLooked = false): unknown[] {
     const txn = this.src.staging;
-    if (txn && location >= txn.base) {
-      const at = location - txn.base - txn.spilled;
-      if (at >= 0) return this.decodeRecord(txn.staged.buf, at, txn.staged.length - at, location).row;
-      const frame = txn.spill?.readFrame(location - txn.base) ?? null;
-      if (!frame) throw corruptAt(location, 'staged record frame is cut off');
-      return this.decodeRecord(frame, 0, frame.length, location).row;
-    }
+    if (txn && location >= txn.base) return this.stagedRecord(location).row;
     const arena = this.arena;
     const at = arenaLooked ? -1 : arena.find(location);
     if (at >= 0) {
@@ -346,7 +376,10 @@ export class RowReader {
    */
   readRowFor(view: ReadView, location: number): unknown[] {
     const staged = view.staged;
-    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
+    if (staged !== undefined && location >= staged.base) {
+      const row = stagedRow(staged, location);
+      if (row !== undefined) return row;
+    }
     if (view.store === this.src.store) return this.readRow(location);
     if (!this.src.retired.includes(view.store)) {
       throw new OperationalError(
@@ -590,7 +623,8 @@ export class RowReader {
   private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
     const location = at.value;
     const staged = view.staged;
-    if (staged !== undefined && location >= staged.base) return stagedRow(staged, location);
+    if (staged !== undefined && location >= staged.base)
+      return stagedRow(staged, location) ?? this.readRowFor(view, location);
     const memo = this.memo.get(at);
     if (memo) return memo;
     if (view.store !== this.src.store || (this.src.staging && location >= this.src.staging.base))
@@ -723,14 +757,22 @@ function wholeFrameAt(buf: Buffer, at: number): boolean {
   return length <= MAX_FRAME_PAYLOAD && at + FRAME_HEADER_SIZE + length <= buf.length;
 }
 
-function stagedRow(staged: StagedRows, location: number): unknown[] {
+/**
+ * The row a view's transaction put at `location`, or undefined for one it did not keep decoded
+ * (UNKEPT_ROW): its bytes are still where the view expects them (a rollback that would cut them
+ * first decodes them into the views' entries, engine-transactions.ts), so the caller reads them.
+ */
+function stagedRow(staged: StagedRows, location: number): unknown[] | undefined {
   const { locations } = staged;
   let lo = 0;
   let hi = staged.count - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const at = locations[mid];
-    if (at === location) return staged.entries[mid].row;
+    if (at === location) {
+      const entry = staged.entries[mid];
+      return entry === UNKEPT_ROW ? undefined : entry.row;
+    }
     if (at < location) lo = mid + 1;
     else hi = mid - 1;
   }
