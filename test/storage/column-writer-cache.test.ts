@@ -22,6 +22,11 @@ const NOTE = 'n'.repeat(900);
 /** No checkpoint but the test's own. */
 const QUIET = { checkpointEveryBytes: 0, lightCheckpointBytes: 0, checkpointIdleMs: 0 };
 
+/** The ROWS rows every file of these tests is loaded with. */
+function loadRows(): unknown[][] {
+  return Array.from({ length: ROWS }, (_, i) => [i + 1, i % 100, ((i * 37) % 1000) + 0.5, `s${i % 9}`, NOTE]);
+}
+
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -41,13 +46,7 @@ describe('column pages after random updates', () => {
     sqlite.exec(DDL);
     const conn = connect(file, QUIET);
     conn.execute(DDL);
-    const rows = Array.from({ length: ROWS }, (_, i) => [
-      i + 1,
-      i % 100,
-      ((i * 37) % 1000) + 0.5,
-      `s${i % 9}`,
-      NOTE,
-    ]);
+    const rows = loadRows();
     conn.cursor().executeMany('INSERT INTO t VALUES (?, ?, ?, ?, ?)', rows);
     // 5 MB of another table's rows: every row updated later lies more than a column writer's
     // 4 MiB span past every page's first row, so no page is read in one go.
@@ -148,13 +147,7 @@ describe('column pages after random updates', () => {
     // A 2 MiB budget: the load's rows overflow the decoded cache, and the commit leaves its newest
     // frames in the record arena (RowReader.keepCommitted).
     const conn = connect(file, { ...QUIET, cacheBytes: 2 << 20 });
-    const rows = Array.from({ length: ROWS }, (_, i) => [
-      i + 1,
-      i % 100,
-      ((i * 37) % 1000) + 0.5,
-      `s${i % 9}`,
-      NOTE,
-    ]);
+    const rows = loadRows();
     const found = jest.spyOn(RecordArena.prototype, 'find');
     const reads = jest.spyOn(FileStore.prototype, 'readInto');
     try {
