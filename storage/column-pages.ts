@@ -721,10 +721,6 @@ export function columnWriter(
 }
 
 /**
- * A row cache's decoded row at `location` (its collection and its values as stored), or
- * undefined; looking must not count as a use of the row (RowCache.peek).
- */
-/**
  * Record frames held in memory (storage/record-arena.ts): find() gives the offset of the frame at
  * a location in `buf` as it is right after that call (each call may move `buf`), or -1. Like the
  * row cache's rows, they were checked as they came in (or written by this process): their
@@ -735,6 +731,10 @@ export interface FrameLookup {
   readonly buf: Buffer;
 }
 
+/**
+ * A row cache's decoded row at `location` (its collection and its values as stored), or
+ * undefined; looking must not count as a use of the row (RowCache.peek).
+ */
 export type CachedRowLookup = (
   location: number,
 ) => { readonly collectionId: number; readonly row: readonly unknown[] } | undefined;

@@ -195,9 +195,8 @@ export class RowReader {
   /**
    * After a commit: keep the frames of the rows it put (`locations`, ascending) in the arena when
    * they overflowed the decoded cache (a bulk load) or some were never kept decoded (`leftOut`,
-   * RowCache.setMany's answer), the newest that fit — what a later read of
-   * them would otherwise fetch from the file one by one, as SQLite's page cache keeps the pages a
-   * load wrote. Frames at or past `memStart` are taken from `mem` (the commit's bytes still in
+   * RowCache.setMany's answer), the newest that fit — what a later read of them would otherwise
+   * fetch from the file one by one, as SQLite's page cache keeps the pages a load wrote. Frames at or past `memStart` are taken from `mem` (the commit's bytes still in
    * memory); earlier ones (a large transaction's spilled front) are read back from the log a
    * chunk at a time. They are kept as written, like the decoded rows the commit caches.
    */
@@ -623,8 +622,7 @@ export class RowReader {
   private rowAtHand(view: ReadView, at: ScanPosition): unknown[] | undefined {
     const location = at.value;
     const staged = view.staged;
-    if (staged !== undefined && location >= staged.base)
-      return stagedRow(staged, location) ?? this.readRowFor(view, location);
+    if (staged !== undefined && location >= staged.base) return this.readRowFor(view, location);
     const memo = this.memo.get(at);
     if (memo) return memo;
     if (view.store !== this.src.store || (this.src.staging && location >= this.src.staging.base))
