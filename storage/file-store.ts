@@ -4,6 +4,7 @@ import * as nodePath from 'node:path';
 import type { ByteStore } from './byte-store';
 import { OperationalError } from '../src/errors';
 import { ioError } from './io-error';
+import { DirWatch } from './dir-watch';
 
 /** Bytes checked at an append position: a frame header's worth. */
 const ZERO_PROBE = 20;
@@ -25,6 +26,12 @@ export class FileStore implements ByteStore {
    * " (deleted)" appended once that name is gone: renamed, removed or renamed over.
    */
   private readonly fdLink: string | null;
+  /**
+   * The folder holding the file, watched for changes (storage/dir-watch.ts): while nothing in it
+   * was created, removed or renamed since the link last matched, the file is still at its path
+   * and checkByLink skips the readlink. Null where fdLink is.
+   */
+  private readonly nameWatch: DirWatch | null;
 
   private constructor(path: string, fd: number, readOnly: boolean) {
     this.path = path;
@@ -34,6 +41,8 @@ export class FileStore implements ByteStore {
     this.length = st.size;
     this.linkedElsewhere = st.nlink > 1;
     this.fdLink = readOnly ? null : readFdLink(fd);
+    // The folder the link names (the real one, whatever spelling `path` used).
+    this.nameWatch = this.fdLink === null ? null : DirWatch.open(nodePath.dirname(this.fdLink));
   }
 
   /** Open (creating when `create` and not read-only) the file at `path`. */
@@ -75,9 +84,12 @@ export class FileStore implements ByteStore {
 
   /** checkOwnPlace's identity and length checks without a stat of the file (see `fdLink`). */
   private checkByLink(): string | null {
-    const link = readFdLink(this.fd);
-    if (link === null) return this.checkByStat();
-    if (link !== this.fdLink) return `another file now sits at ${this.path} (it was replaced or removed)`;
+    if (!this.nameWatch?.unchanged()) {
+      const link = readFdLink(this.fd);
+      if (link === null) return this.checkByStat();
+      if (link !== this.fdLink) return `another file now sits at ${this.path} (it was replaced or removed)`;
+      this.nameWatch?.confirm();
+    }
     if (this.length === 0) return this.checkByStat();
     // One byte readable at the last position, none past it: the length is unchanged. One pread:
     // a regular file's pread is short only at its end (readInto would ask again for the missing
@@ -187,6 +199,7 @@ export class FileStore implements ByteStore {
   }
 
   close(): void {
+    this.nameWatch?.close();
     if (this.fd >= 0) {
       fs.closeSync(this.fd);
       this.fd = -1;

@@ -34,6 +34,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ioError } from './io-error';
+import { DirWatch } from './dir-watch';
 import { currentProcess, liveness, pidAlive } from './process-identity';
 import type { Liveness, ProcessIdentity } from './process-identity';
 
@@ -59,6 +60,11 @@ export interface HeldEntry {
    * write failed): freeing the lock then needs no new file, so a full disk cannot keep it held.
    */
   freeMarker: string | null;
+  /**
+   * The lock directory, watched (storage/dir-watch.ts): while no entry in it came, went or moved
+   * since holds() last passed in full, it still holds, and it is answered with one fstat.
+   */
+  watch: DirWatch;
 }
 
 export type TakeResult =
@@ -192,10 +198,13 @@ export class LockDir {
         if (highest(this.dir) === gen) {
           const path = nodePath.join(this.dir, entryName(gen));
           const fd = fs.openSync(path, 'r');
+          // Opened once the entry is the highest: holds() checks in full until the watch settles.
+          const watch = DirWatch.open(this.dir);
           this.sweep(gen);
           const nextPath = nodePath.join(this.dir, entryName(gen + 1));
           const freeMarker = writeFreeMarker(this.freeMarkerPath());
-          return { taken: true, entry: { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath, freeMarker } };
+          const entry = { gen, fd, ino: fs.fstatSync(fd).ino, path, nextPath, freeMarker, watch };
+          return { taken: true, entry };
         }
         // Created from an old listing: a higher entry exists, so ours means nothing; withdraw it.
         this.withdraw(gen, tmp);
@@ -216,9 +225,17 @@ export class LockDir {
 
   /**
    * Whether our entry is still the highest: the file named by its number is still our inode, and
-   * nobody created the next number. Two stat calls: this runs before every write of the file.
+   * nobody created the next number. This runs before every write of the file: one fstat of the
+   * directory while nothing in it changed since the last full check (two path lookups) passed.
    */
   holds(entry: HeldEntry): boolean {
+    if (entry.watch.unchanged()) return true;
+    const held = LockDir.holdsInFull(entry);
+    if (held) entry.watch.confirm();
+    return held;
+  }
+
+  private static holdsInFull(entry: HeldEntry): boolean {
     try {
       const st = fs.statSync(entry.path, { throwIfNoEntry: false });
       if (st === undefined || st.ino !== entry.ino) return false;
@@ -247,6 +264,7 @@ export class LockDir {
         }
       }
     } finally {
+      entry.watch.close();
       try {
         fs.closeSync(entry.fd);
       } catch {
@@ -272,6 +290,7 @@ export class LockDir {
       this.release(entry);
       return;
     }
+    entry.watch.close();
     try {
       fs.closeSync(entry.fd);
     } catch {

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import fsModule from 'node:fs';
 import * as path from 'node:path';
 import { LockDir, newOwner } from '../../storage/lock-dir';
-import type { LockOwner } from '../../storage/lock-dir';
+import type { HeldEntry, LockOwner } from '../../storage/lock-dir';
+import { dirWatchPolicy } from '../../storage/dir-watch';
 import { currentProcess } from '../../storage/process-identity';
 import { tmpDir } from '../helpers/tmp';
 
@@ -215,5 +216,92 @@ describe('LockDir', () => {
     expect(taken.taken && taken.entry.gen).toBe(1);
     expect(fs.readdirSync(dir).filter((f) => /^\d+$/.test(f))).toEqual([entry(1)]);
     if (taken.taken) taker.release(taken.entry);
+  });
+});
+
+/**
+ * holds() answers from a watch on the lock directory once a full check passed with its ctime
+ * settled (storage/dir-watch.ts): every way of displacing a holder must still be seen then.
+ */
+(process.platform === 'linux' ? describe : describe.skip)('LockDir with its directory watch settled', () => {
+  const tmp = tmpDir('mv-lockdir-watch-');
+  const before = dirWatchPolicy.settleMs;
+  const settle = 30;
+  beforeAll(() => {
+    dirWatchPolicy.settleMs = settle;
+  });
+  afterAll(() => {
+    dirWatchPolicy.settleMs = before;
+    tmp.cleanup();
+  });
+  let n = 0;
+
+  /** A lock taken, and held long enough that holds() is answered by the watch. */
+  function settled(): { dir: string; lock: LockDir; held: HeldEntry } {
+    const dir = path.join(tmp.dir, `w${n++}.lock`);
+    const lock = new LockDir(dir, newOwner());
+    const taken = lock.tryTake();
+    if (!taken.taken) throw new Error('expected to take');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settle * 2);
+    expect(lock.holds(taken.entry)).toBe(true);
+    expect(lock.holds(taken.entry)).toBe(true);
+    expect(taken.entry.watch.spared).toBeGreaterThan(0);
+    return { dir, lock, held: taken.entry };
+  }
+
+  /** Displaced now, and still once the directory has settled again (a failed check trusts nothing). */
+  function expectDisplaced(lock: LockDir, held: HeldEntry): void {
+    expect(lock.holds(held)).toBe(false);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settle * 2);
+    expect(lock.holds(held)).toBe(false);
+    expect(lock.holds(held)).toBe(false);
+  }
+
+  test('the next number created by someone who judged the holder dead', () => {
+    const { dir, lock, held } = settled();
+    fs.writeFileSync(path.join(dir, entry(held.gen + 1)), JSON.stringify(newOwner()));
+    expectDisplaced(lock, held);
+  });
+
+  test('its entry removed', () => {
+    const { lock, held } = settled();
+    fs.unlinkSync(held.path);
+    expectDisplaced(lock, held);
+  });
+
+  test('the directory deleted and restarted at its own number by another owner', () => {
+    const { dir, lock, held } = settled();
+    fs.rmSync(dir, { recursive: true });
+    const other = new LockDir(dir, newOwner()).tryTake();
+    expect(other.taken && other.entry.gen).toBe(held.gen);
+    expectDisplaced(lock, held);
+  });
+
+  test('the directory renamed away and another started in its place', () => {
+    const { dir, lock, held } = settled();
+    fs.renameSync(dir, `${dir}.moved`);
+    expect(lock.holds(held)).toBe(false);
+    expect(new LockDir(dir, newOwner()).tryTake().taken).toBe(true);
+    expectDisplaced(lock, held);
+  });
+
+  test("another process's probe (a temp file written and removed) costs a full check and no false loss", () => {
+    const { dir, lock, held } = settled();
+    const spared = held.watch.spared;
+    expect(new LockDir(dir, newOwner()).tryTake()).toMatchObject({ taken: false, state: 'alive' });
+    expect(lock.holds(held)).toBe(true);
+    expect(held.watch.spared).toBe(spared);
+  });
+
+  test('release and retire close the watch', () => {
+    const fdOf = (held: HeldEntry): number | null => (held.watch as unknown as { fd: number | null }).fd;
+    const a = settled();
+    expect(fdOf(a.held)).not.toBeNull();
+    a.lock.release(a.held);
+    expect(fdOf(a.held)).toBeNull();
+    const b = settled();
+    b.lock.retire(b.held);
+    expect(fdOf(b.held)).toBeNull();
+    expect(fs.existsSync(b.dir)).toBe(false);
   });
 });

@@ -9,6 +9,8 @@
 import * as fs from 'node:fs';
 import { Database, LockError } from '../../src/index';
 import type { FileStore } from '../../storage/file-store';
+import { dirWatchPolicy } from '../../storage/dir-watch';
+import type { DirWatch } from '../../storage/dir-watch';
 import { tmpDir } from '../helpers/tmp';
 
 const FIELDS = [
@@ -16,14 +18,30 @@ const FIELDS = [
   { path: 'note', type: 'string' as const },
 ];
 
-function open(file: string, byStat: boolean): Database {
+type Mode = 'link' | 'stat' | 'settled';
+
+function storeOf(db: Database): FileStore {
+  return (db as unknown as { engine: { store: FileStore } }).engine.store;
+}
+
+function open(file: string, mode: Mode): Database {
   const db = Database.open(file);
   db.registerCollection('items', FIELDS, 'id');
   db.insert('items', { id: 1, note: 'first' });
-  if (byStat) {
+  if (mode === 'stat') {
     // The portable way: what platforms without /proc use.
-    const store = (db as unknown as { engine: { store: FileStore } }).engine.store;
-    (store as unknown as { fdLink: string | null }).fdLink = null;
+    (storeOf(db) as unknown as { fdLink: string | null }).fdLink = null;
+  }
+  if (mode === 'settled') {
+    // Long enough after the folder last changed that its watch answers the name check.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, dirWatchPolicy.settleMs * 2);
+    db.delete('items', 1);
+    db.insert('items', { id: 1, note: 'first' });
+    const watch = (storeOf(db) as unknown as { nameWatch: DirWatch }).nameWatch;
+    if (watch.spared === 0) {
+      db.close();
+      throw new Error('the folder watch never answered the name check');
+    }
   }
   return db;
 }
@@ -41,14 +59,25 @@ function expectLost(db: Database, reason: RegExp): void {
   db.close();
 }
 
-describe.each([
-  ['through /proc/self/fd', false],
-  ['through stat', true],
-])('a writer notices its file changed under it (%s)', (_name, byStat) => {
+describe.each<[string, Mode]>([
+  ['through /proc/self/fd', 'link'],
+  ['through stat', 'stat'],
+  // Linux: while its folder is unchanged, the name check is one fstat of the folder (dir-watch.ts).
+  ...(process.platform === 'linux'
+    ? [['through /proc/self/fd, its folder watched', 'settled'] as [string, Mode]]
+    : []),
+])('a writer notices its file changed under it (%s)', (_name, mode) => {
   const tmp = tmpDir();
-  afterAll(() => tmp.cleanup());
+  const settle = dirWatchPolicy.settleMs;
+  beforeAll(() => {
+    dirWatchPolicy.settleMs = 30;
+  });
+  afterAll(() => {
+    dirWatchPolicy.settleMs = settle;
+    tmp.cleanup();
+  });
 
-  if (!byStat && process.platform === 'linux') {
+  if (mode === 'link' && process.platform === 'linux') {
     test('the link check is the one in use on Linux', () => {
       const db = Database.open(tmp.file());
       const store = (db as unknown as { engine: { store: FileStore } }).engine.store;
@@ -59,7 +88,7 @@ describe.each([
 
   test('another file renamed over its path', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     const other = `${file}.other`;
     fs.writeFileSync(other, 'not a database');
     fs.renameSync(other, file);
@@ -69,7 +98,7 @@ describe.each([
 
   test('its file removed', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     fs.unlinkSync(file);
     expectLost(db, /another file now sits at|cannot be checked/);
     expect(fs.existsSync(file)).toBe(false);
@@ -77,14 +106,14 @@ describe.each([
 
   test('its file renamed away', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     fs.renameSync(file, `${file}.moved`);
     expectLost(db, /another file now sits at|cannot be checked/);
   });
 
   test('bytes appended by someone else', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     const before = fs.statSync(file).size;
     fs.appendFileSync(file, Buffer.from('intruder'));
     expectLost(db, /length changed under this writer/);
@@ -93,7 +122,7 @@ describe.each([
 
   test('the file cut short by someone else', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     const before = fs.statSync(file).size;
     fs.truncateSync(file, before - 1);
     expectLost(db, /length changed under this writer/);
@@ -101,7 +130,7 @@ describe.each([
 
   test('bytes written where it was about to append', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     const at = (db as unknown as { engine: { durableEnd: number } }).engine.durableEnd;
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, Buffer.from([0xab]), 0, 1, at);
@@ -116,7 +145,7 @@ describe.each([
 
   test('nothing changed: commits go on', () => {
     const file = tmp.file();
-    const db = open(file, byStat);
+    const db = open(file, mode);
     for (let i = 2; i < 50; i++) db.insert('items', { id: i, note: `n${i}` });
     expect(db.collection('items').count()).toBe(49);
     db.close();
