@@ -49,6 +49,40 @@ export function measureRun(
   };
 }
 
+/**
+ * measureRun for several contenders whose cost is mostly a device's (durable commits): their
+ * samples are taken in turn — a, b, c, a, b, c, … — so that a slow spell of the disk, which can
+ * last seconds and change its latency twofold, falls on every contender instead of on whichever
+ * ran then. One warm-up round first; each Figure is the median of its own samples.
+ */
+export function measureInterleaved<K extends string>(
+  rows: number,
+  samples: number,
+  runs: Record<K, () => void>,
+): Record<K, Figure> {
+  const names = Object.keys(runs) as K[];
+  const times = new Map<K, number[]>(names.map((k) => [k, []]));
+  for (let i = 0; i < samples + 1; i++) {
+    for (const name of names) {
+      const t0 = process.hrtime.bigint();
+      runs[name]();
+      const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (i > 0) times.get(name)?.push(dt);
+    }
+  }
+  const out = {} as Record<K, Figure>;
+  for (const name of names) {
+    const t = (times.get(name) ?? []).sort((a, b) => a - b);
+    const median = t[Math.floor(t.length / 2)];
+    out[name] = {
+      opsPerSec: rows / median,
+      spreadPct: ((t[t.length - 1] - t[0]) / median) * 100,
+      samples: t.length,
+    };
+  }
+  return out;
+}
+
 export function fmt(f: Figure | null): string {
   if (!f) return '—';
   const v = f.opsPerSec;

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Database, connect } from '../src/index';
 import type { Connection } from '../src/index';
-import { fmt, measureOps, measureRun, ratio } from './harness';
+import { fmt, measureInterleaved, measureOps, measureRun, ratio } from './harness';
 import { renderChart } from './chart';
 import { benchWindow } from './window';
 import { build, probeInChild } from './scale';
@@ -92,6 +92,9 @@ function openMvSql(file: string): Connection {
 
 /** Both SQL paths bind the same prebuilt parameter arrays, built outside the timed section. */
 type ParamRow = [number, string, string, number, number, string, string];
+
+/** Durable commits per sample of the autocommit line (section 10). */
+const DURABLE_COMMITS = 200;
 
 const INSERT_ITEM =
   'INSERT INTO items (id, sku, uuid, qty, price, status, note) VALUES (?, ?, ?, ?, ?, ?, ?)';
@@ -779,30 +782,25 @@ function main(): void {
     // Keys above every id the earlier workloads wrote (the UPSERT one reaches 2N).
     const durableRows = makeItems(300, 99).map((r, k) => ({ ...r, sku: `D-${k}` }));
     const durableId = (d: number): number => 3 * N + 1 + d;
+    // All three open at once, their samples taken in turn (measureInterleaved): the disk's
+    // latency drifts by more than the differences measured here.
     const dSqlite = openSqlite(sqliteFile);
     const dStmt = dSqlite.prepare(INSERT_ITEM);
-    let d = 0;
-    const sqliteDurable = measureRun(
-      100,
-      3,
-      () => {},
-      () => {
-        for (let k = 0; k < 100; k++, d++) {
+    const dConn = connect(mvSqlFile, { autocommit: true });
+    const dCur = dConn.cursor();
+    const dDb = openMv(mvFile);
+    const next = { sqlite: 0, sql: 0, typed: 0 };
+    const durable = measureInterleaved(DURABLE_COMMITS, 7, {
+      sqlite: () => {
+        for (let k = 0; k < DURABLE_COMMITS; k++) {
+          const d = next.sqlite++;
           const r = durableRows[d % durableRows.length];
           dStmt.run(durableId(d), `${r.sku}-${d}`, `${r.uuid}-${d}`, r.qty, r.price, r.status, r.note);
         }
       },
-    );
-    dSqlite.close();
-    const dConn = connect(mvSqlFile, { autocommit: true });
-    const dCur = dConn.cursor();
-    d = 0;
-    const sqlDurable = measureRun(
-      100,
-      3,
-      () => {},
-      () => {
-        for (let k = 0; k < 100; k++, d++) {
+      sql: () => {
+        for (let k = 0; k < DURABLE_COMMITS; k++) {
+          const d = next.sql++;
           const r = durableRows[d % durableRows.length];
           dCur.execute(INSERT_ITEM, [
             durableId(d),
@@ -815,16 +813,9 @@ function main(): void {
           ]);
         }
       },
-    );
-    dConn.close();
-    const dDb = openMv(mvFile);
-    d = 0;
-    const typedDurable = measureRun(
-      100,
-      3,
-      () => {},
-      () => {
-        for (let k = 0; k < 100; k++, d++) {
+      typed: () => {
+        for (let k = 0; k < DURABLE_COMMITS; k++) {
+          const d = next.typed++;
           const r = durableRows[d % durableRows.length];
           dDb.insert('items', {
             ...r,
@@ -834,8 +825,13 @@ function main(): void {
           } as unknown as Record<string, unknown>);
         }
       },
-    );
+    });
+    dSqlite.close();
+    dConn.close();
     dDb.close();
+    const sqliteDurable = durable.sqlite;
+    const sqlDurable = durable.sql;
+    const typedDurable = durable.typed;
     results.push({
       workload: 'autocommit durable single-row inserts (commits/s)',
       sqlite: sqliteDurable,
