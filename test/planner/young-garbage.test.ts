@@ -7,28 +7,18 @@
  * execution and making collection a third of a point query's time. Counted in bytes promoted
  * (from `--trace-gc-nvp`), not timed.
  */
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { steadyLines } from '../helpers/steady-child';
 
 const CHILD = path.join(__dirname, '..', 'helpers', 'gc-child.js');
 const STATEMENTS = 7;
 
 /** Bytes promoted by scavenges between the child's START and END lines, per execution. */
 function promotedPerRun(index: number): number {
-  const out = spawnSync(process.execPath, ['--trace-gc-nvp', CHILD, String(index)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
-  const lines = out.stdout.split('\n');
-  const start = lines.indexOf('START');
-  const end = lines.findIndex((l) => l.startsWith('END '));
-  expect(start).toBeGreaterThanOrEqual(0);
-  expect(end).toBeGreaterThan(start);
-  const runs = Number(lines[end].split(' ')[1]);
+  const { lines, runs } = steadyLines(['--trace-gc-nvp'], CHILD, [String(index)]);
   let promoted = 0;
   let scavenges = 0;
-  for (const line of lines.slice(start + 1, end)) {
+  for (const line of lines) {
     if (!line.includes('gc=s ')) continue;
     scavenges++;
     promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 'NaN');

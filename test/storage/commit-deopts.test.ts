@@ -6,28 +6,18 @@
  * thrown back to the interpreter in it (777 deoptimizations in this child's 3,000 commits before
  * the fix). Counted from `--trace-deopt`, not timed.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { steadyLines } from '../helpers/steady-child';
 
 const CHILD = path.join(__dirname, '..', 'helpers', 'deopt-child.js');
 
 test('one-row autocommit inserts after a bulk load and a reopen are not deoptimized each time', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mv-deopt-'));
   try {
-    const out = spawnSync(process.execPath, ['--trace-deopt', CHILD, path.join(dir, 'db.mv')], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
-    const lines = out.stdout.split('\n');
-    const start = lines.indexOf('START');
-    const end = lines.findIndex((l) => l.startsWith('END '));
-    expect(start).toBeGreaterThanOrEqual(0);
-    expect(end).toBeGreaterThan(start);
-    const runs = Number(lines[end].split(' ')[1]);
-    const deopts = lines.slice(start + 1, end).filter((l) => l.includes('bailout (kind: deopt'));
+    const { lines, runs } = steadyLines(['--trace-deopt'], CHILD, [path.join(dir, 'db.mv')]);
+    const deopts = lines.filter((l) => l.includes('bailout (kind: deopt'));
     // A few are legitimate (a type seen for the first time); one in every few commits is the trap.
     expect(deopts.length).toBeLessThan(runs / 100);
   } finally {

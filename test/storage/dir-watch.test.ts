@@ -7,18 +7,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DirWatch, dirWatchPolicy } from '../../storage/dir-watch';
+import { sleepMs, useSettleMs } from '../helpers/dir-watch';
 import { tmpDir } from '../helpers/tmp';
 
 const linux = process.platform === 'linux';
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const sleep = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
 
 /** A watch on `dir` trusted the way a passing full check makes it: read, wait out the settling, read and confirm. */
 function trusted(dir: string): DirWatch {
   const watch = DirWatch.open(dir);
   expect(watch.unchanged()).toBe(false);
   watch.confirm();
-  sleep(dirWatchPolicy.settleMs * 2);
+  sleepMs(dirWatchPolicy.settleMs * 2);
   expect(watch.unchanged()).toBe(false);
   watch.confirm();
   return watch;
@@ -26,15 +25,9 @@ function trusted(dir: string): DirWatch {
 
 (linux ? describe : describe.skip)('DirWatch', () => {
   const tmp = tmpDir('mv-dirwatch-');
-  const before = dirWatchPolicy.settleMs;
   const settle = 40;
-  beforeAll(() => {
-    dirWatchPolicy.settleMs = settle;
-  });
-  afterAll(() => {
-    dirWatchPolicy.settleMs = before;
-    tmp.cleanup();
-  });
+  useSettleMs(settle);
+  afterAll(() => tmp.cleanup());
   let n = 0;
   const fresh = (): string => {
     const dir = path.join(tmp.dir, `d${n++}`);
@@ -51,7 +44,7 @@ function trusted(dir: string): DirWatch {
     // Confirmed at once after the directory changed: not settled, not trusted.
     watch.confirm();
     expect(watch.unchanged()).toBe(false);
-    sleep(settle * 2 + 40);
+    sleepMs(settle * 2 + 40);
     expect(watch.unchanged()).toBe(false);
     watch.confirm();
     expect(watch.spared).toBe(0);
@@ -95,7 +88,7 @@ function trusted(dir: string): DirWatch {
       expect(watch.unchanged()).toBe(true);
       fs.writeFileSync(path.join(dir, `x${i}`), '');
       expect(watch.unchanged()).toBe(false);
-      sleep(settle + 5);
+      sleepMs(settle + 5);
       expect(watch.unchanged()).toBe(false);
       watch.confirm();
     }
@@ -115,7 +108,7 @@ function trusted(dir: string): DirWatch {
   test('a file system not known to keep directory ctimes (procfs) is never trusted', () => {
     const watch = DirWatch.open('/proc/self');
     watch.confirm();
-    sleep(settle * 2);
+    sleepMs(settle * 2);
     expect(watch.unchanged()).toBe(false);
     watch.confirm();
     expect(watch.unchanged()).toBe(false);

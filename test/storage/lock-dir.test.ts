@@ -7,8 +7,8 @@ import fsModule from 'node:fs';
 import * as path from 'node:path';
 import { LockDir, newOwner } from '../../storage/lock-dir';
 import type { HeldEntry, LockOwner } from '../../storage/lock-dir';
-import { dirWatchPolicy } from '../../storage/dir-watch';
 import { currentProcess } from '../../storage/process-identity';
+import { sleepMs, useSettleMs } from '../helpers/dir-watch';
 import { tmpDir } from '../helpers/tmp';
 
 const entry = (gen: number): string => String(gen).padStart(12, '0');
@@ -225,15 +225,9 @@ describe('LockDir', () => {
  */
 (process.platform === 'linux' ? describe : describe.skip)('LockDir with its directory watch settled', () => {
   const tmp = tmpDir('mv-lockdir-watch-');
-  const before = dirWatchPolicy.settleMs;
   const settle = 30;
-  beforeAll(() => {
-    dirWatchPolicy.settleMs = settle;
-  });
-  afterAll(() => {
-    dirWatchPolicy.settleMs = before;
-    tmp.cleanup();
-  });
+  useSettleMs(settle);
+  afterAll(() => tmp.cleanup());
   let n = 0;
 
   /** A lock taken, and held long enough that holds() is answered by the watch. */
@@ -242,7 +236,7 @@ describe('LockDir', () => {
     const lock = new LockDir(dir, newOwner());
     const taken = lock.tryTake();
     if (!taken.taken) throw new Error('expected to take');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settle * 2);
+    sleepMs(settle * 2);
     expect(lock.holds(taken.entry)).toBe(true);
     expect(lock.holds(taken.entry)).toBe(true);
     expect(taken.entry.watch.spared).toBeGreaterThan(0);
@@ -252,7 +246,7 @@ describe('LockDir', () => {
   /** Displaced now, and still once the directory has settled again (a failed check trusts nothing). */
   function expectDisplaced(lock: LockDir, held: HeldEntry): void {
     expect(lock.holds(held)).toBe(false);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settle * 2);
+    sleepMs(settle * 2);
     expect(lock.holds(held)).toBe(false);
     expect(lock.holds(held)).toBe(false);
   }

@@ -11,6 +11,7 @@ import { Database, LockError } from '../../src/index';
 import type { FileStore } from '../../storage/file-store';
 import { dirWatchPolicy } from '../../storage/dir-watch';
 import type { DirWatch } from '../../storage/dir-watch';
+import { sleepMs, useSettleMs } from '../helpers/dir-watch';
 import { tmpDir } from '../helpers/tmp';
 
 const FIELDS = [
@@ -34,7 +35,7 @@ function open(file: string, mode: Mode): Database {
   }
   if (mode === 'settled') {
     // Long enough after the folder last changed that its watch answers the name check.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, dirWatchPolicy.settleMs * 2);
+    sleepMs(dirWatchPolicy.settleMs * 2);
     db.delete('items', 1);
     db.insert('items', { id: 1, note: 'first' });
     const watch = (storeOf(db) as unknown as { nameWatch: DirWatch }).nameWatch;
@@ -68,14 +69,8 @@ describe.each<[string, Mode]>([
     : []),
 ])('a writer notices its file changed under it (%s)', (_name, mode) => {
   const tmp = tmpDir();
-  const settle = dirWatchPolicy.settleMs;
-  beforeAll(() => {
-    dirWatchPolicy.settleMs = 30;
-  });
-  afterAll(() => {
-    dirWatchPolicy.settleMs = settle;
-    tmp.cleanup();
-  });
+  useSettleMs(30);
+  afterAll(() => tmp.cleanup());
 
   if (mode === 'link' && process.platform === 'linux') {
     test('the link check is the one in use on Linux', () => {
