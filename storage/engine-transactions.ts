@@ -14,7 +14,7 @@ import type { CollectionView } from './collection-state';
 import { active, channels } from './trace';
 import type { CommitTraceContext } from './trace';
 import { InternalError, TransactionError } from '../src/errors';
-import type { ActiveTxn, Savepoint, StatementMark, TxnState } from './engine-types';
+import type { ActiveTxn, DetachedRows, Savepoint, StatementMark, TxnState } from './engine-types';
 import {
   CHECKPOINT_SPACING,
   CLOSE_CHECKPOINT_BYTES,
@@ -26,6 +26,9 @@ import {
 import { EngineRecovery } from './engine-recovery';
 
 export abstract class EngineTransactions extends EngineRecovery {
+  /** @internal Row entries a rollback examined for unkept rows to decode (tests count the work). */
+  unkeptExamined = 0;
+
   get txnState(): TxnState {
     return this.broken ? 'broken' : this.txn ? 'active' : 'idle';
   }
@@ -163,11 +166,19 @@ export abstract class EngineTransactions extends EngineRecovery {
     // now, while their bytes are still staged: later puts write other rows at the same offsets.
     // Every pair of arrays shares the rows below the cut with the current one, so the same
     // index cuts them all.
-    for (const old of txn.detachedRows) this.decodeUnkept(old, count);
+    for (const old of txn.detachedRows) {
+      if (count >= old.decodedFrom) continue;
+      this.decodeUnkept(old, count, old.decodedFrom);
+      old.decodedFrom = count;
+    }
     if (txn.rowsShared && txn.rowLocations.length > count) {
       // Views still read the undone rows (I7): later puts go to fresh arrays.
-      const shared = { locations: txn.rowLocations, entries: txn.rowEntries };
-      this.decodeUnkept(shared, count);
+      const shared: DetachedRows = {
+        locations: txn.rowLocations,
+        entries: txn.rowEntries,
+        decodedFrom: count,
+      };
+      this.decodeUnkept(shared, count, shared.entries.length);
       txn.detachedRows.push(shared);
       txn.rowLocations = txn.rowLocations.slice(0, count);
       txn.rowEntries = txn.rowEntries.slice(0, count);
@@ -295,9 +306,14 @@ export abstract class EngineTransactions extends EngineRecovery {
   }
 
   /** Decode the unkept rows from index `from` on (see truncateStagedRows). */
-  private decodeUnkept(rows: { locations: readonly number[]; entries: CachedRow[] }, from: number): void {
+  private decodeUnkept(
+    rows: { locations: readonly number[]; entries: CachedRow[] },
+    from: number,
+    to: number,
+  ): void {
     const { locations, entries } = rows;
-    for (let i = from; i < entries.length; i++)
+    this.unkeptExamined += to - from;
+    for (let i = from; i < to; i++)
       if (entries[i] === UNKEPT_ROW) entries[i] = this.rows.stagedRecord(locations[i]);
   }
 

@@ -168,6 +168,17 @@ export const UNDO_ADDED = 1; // (index tree, key, pk): remove the entry the stat
 export const UNDO_REMOVED = 2; // (index tree, key, pk): add back the entry the statement removed
 export const UNDO_SEQ = 3; // (collection state, previous sequence, unused)
 
+/** A rowLocations/rowEntries pair that views still read after a rollback replaced it. */
+export interface DetachedRows {
+  locations: readonly number[];
+  entries: CachedRow[];
+  /**
+   * Its unkept rows from this index on are decoded already: it never grows once detached, so a
+   * later rollback decodes only below it (each row is examined once, not once per rollback).
+   */
+  decodedFrom: number;
+}
+
 export interface ActiveTxn {
   id: number;
   /** File offset the staged bytes will be appended at. */
@@ -199,7 +210,7 @@ export interface ActiveTxn {
    * Earlier rowLocations/rowEntries pairs that views still hold (each replaced by a rollback while
    * shared): a later rollback cutting below their ends decodes their unkept rows first.
    */
-  detachedRows: { locations: readonly number[]; entries: CachedRow[] }[];
+  detachedRows: DetachedRows[];
   begin: Savepoint;
 }
 

@@ -194,6 +194,89 @@ describe('rows a large transaction does not keep decoded', () => {
     });
   });
 
+  test('repeated rollbacks under open cursors examine each undone row once, and every cursor reads its own rows', () => {
+    txnRowPolicy.keptRows = 2;
+    const ROUNDS = 40;
+    const ROWS = 150;
+    withConnection((conn) => {
+      conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+      conn.commit();
+      const engine = (conn as unknown as { database: { storage: { unkeptExamined: number } } }).database
+        .storage;
+      conn.execute('SAVEPOINT a');
+      const cursors: Cursor[] = [];
+      const before = engine.unkeptExamined;
+      for (let round = 0; round < ROUNDS; round++) {
+        // Same row sizes every round: each round's frames land where the previous round's were.
+        conn.executeMany(
+          'INSERT INTO t VALUES (?, ?)',
+          Array.from({ length: ROWS }, (_v, i) => [i + 1, `r${String(round).padStart(2, '0')}-${i + 1}`]),
+        );
+        const c = conn.cursor().execute('SELECT v FROM t ORDER BY id');
+        expect(c.fetchOne()).toEqual([`r${String(round).padStart(2, '0')}-1`]);
+        cursors.push(c);
+        conn.execute('ROLLBACK TO a');
+      }
+      // Each round's rows once, when its own rollback detaches them: not again at every later one
+      // (before the low-water mark, 40 rounds of 150 rows examined 123,000 entries).
+      expect(engine.unkeptExamined - before).toBe(ROUNDS * ROWS);
+      cursors.forEach((c, round) => {
+        const tag = `r${String(round).padStart(2, '0')}`;
+        expect(c.fetchAll()).toEqual(Array.from({ length: ROWS - 1 }, (_v, i) => [`${tag}-${i + 2}`]));
+      });
+    });
+  });
+
+  test('a deeper rollback decodes the rows below an earlier cut once, not again at the next', () => {
+    txnRowPolicy.keptRows = 2;
+    const ROUNDS = 10;
+    const ROWS = 100;
+    withConnection((conn) => {
+      conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+      conn.commit();
+      const engine = (conn as unknown as { database: { storage: { unkeptExamined: number } } }).database
+        .storage;
+      const insert = (from: number, tag: string): void => {
+        conn.executeMany(
+          'INSERT INTO t VALUES (?, ?)',
+          Array.from({ length: ROWS }, (_v, i) => [from + i, `${tag}-${from + i}`]),
+        );
+      };
+      const cursors: [Cursor, unknown[]][] = [];
+      // A cursor over what the transaction holds now; what it has still to read, read now.
+      const open = (): void => {
+        const c = conn.cursor().execute('SELECT v FROM t ORDER BY id');
+        const rows = conn.cursor().execute('SELECT v FROM t ORDER BY id').fetchAll();
+        expect(c.fetchOne()).toEqual(rows[0]);
+        cursors.push([c, rows.slice(1)]);
+      };
+      conn.execute('SAVEPOINT a');
+      insert(1, 'base');
+      const before = engine.unkeptExamined;
+      for (let round = 0; round < ROUNDS; round++) {
+        conn.execute('SAVEPOINT b');
+        insert(ROWS + 1, `top${round}`);
+        open();
+        conn.execute('ROLLBACK TO b');
+      }
+      // Each round: its top rows, once.
+      expect(engine.unkeptExamined - before).toBe(ROUNDS * ROWS);
+      open();
+      conn.execute('ROLLBACK TO a');
+      // The cut to 0: every detached array's rows below its earlier cut, and the current rows.
+      expect(engine.unkeptExamined - before).toBe(ROUNDS * ROWS + ROUNDS * ROWS + ROWS);
+      insert(1, 'again');
+      open();
+      conn.execute('ROLLBACK TO a');
+      // Again to 0: only the rows put since; the detached arrays were decoded down to 0 already.
+      expect(engine.unkeptExamined - before).toBe(2 * ROUNDS * ROWS + 2 * ROWS);
+      insert(1, 'last');
+      // Every cursor still reads the rows it was opened on, though others now sit at their offsets.
+      expect(cursors[0][1]).toHaveLength(2 * ROWS - 1);
+      for (const [c, rest] of cursors) expect(c.fetchAll()).toEqual(rest);
+    });
+  });
+
   test('only the first keptRows rows stay decoded until the commit; the rest are found after it', () => {
     txnRowPolicy.keptRows = 100;
     withConnection((conn) => {
