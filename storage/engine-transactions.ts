@@ -305,7 +305,7 @@ export abstract class EngineTransactions extends EngineRecovery {
     return overLimit ? 'full' : null;
   }
 
-  /** Decode the unkept rows from index `from` on (see truncateStagedRows). */
+  /** Decode the unkept rows at indexes [from, to) (see truncateStagedRows). */
   private decodeUnkept(
     rows: { locations: readonly number[]; entries: CachedRow[] },
     from: number,
