@@ -36,6 +36,15 @@ function withConnection(body: (conn: Connection) => void): void {
   }
 }
 
+/** withConnection on a table t (id, v), with the engine's count of rows rollbacks examined. */
+function withRollbackCounts(body: (conn: Connection, engine: { unkeptExamined: number }) => void): void {
+  withConnection((conn) => {
+    conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    conn.commit();
+    body(conn, (conn as unknown as { database: { storage: { unkeptExamined: number } } }).database.storage);
+  });
+}
+
 function attempt(log: unknown[], what: string, run: () => unknown): void {
   try {
     log.push([what, run()]);
@@ -198,11 +207,7 @@ describe('rows a large transaction does not keep decoded', () => {
     txnRowPolicy.keptRows = 2;
     const ROUNDS = 40;
     const ROWS = 150;
-    withConnection((conn) => {
-      conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-      conn.commit();
-      const engine = (conn as unknown as { database: { storage: { unkeptExamined: number } } }).database
-        .storage;
+    withRollbackCounts((conn, engine) => {
       conn.execute('SAVEPOINT a');
       const cursors: Cursor[] = [];
       const before = engine.unkeptExamined;
@@ -231,11 +236,7 @@ describe('rows a large transaction does not keep decoded', () => {
     txnRowPolicy.keptRows = 2;
     const ROUNDS = 10;
     const ROWS = 100;
-    withConnection((conn) => {
-      conn.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-      conn.commit();
-      const engine = (conn as unknown as { database: { storage: { unkeptExamined: number } } }).database
-        .storage;
+    withRollbackCounts((conn, engine) => {
       const insert = (from: number, tag: string): void => {
         conn.executeMany(
           'INSERT INTO t VALUES (?, ?)',
