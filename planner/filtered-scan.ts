@@ -7,7 +7,7 @@
 import type { CollectionView } from '../storage/collection-state';
 import { widenDefaults } from '../storage/collection-state';
 import type { CursorOptions } from '../storage/btree';
-import { ACCEPTED_ROW } from '../storage/row-readers';
+import { ACCEPT_ALL, ACCEPTED_ROW } from '../storage/row-readers';
 import type { MemoLeaf, ScanRowWhere } from '../storage/row-readers';
 import { compareValues } from '../storage/compare';
 import type { Row } from './compile-expr';
@@ -47,7 +47,6 @@ export function filteredScan(
   if (opts === null) return EMPTY;
   const cur = coll.pk.cursor(opts);
   const test = (row: unknown[]): boolean => truth(pred(row)) === true;
-  const pass = (): boolean => true;
   const skipping = !countsEntries && opts.hi === undefined && opts.reverse !== true;
   const defaults = widenDefaults(coll.meta, coll.compiled);
   // Where the leaves' vectors come from: the readers' number and code columns.
@@ -157,7 +156,7 @@ export function filteredScan(
           if (verdict === false) continue;
           if (verdict === true) {
             if (!whole) return ACCEPTED_ROW;
-            const row = scanRowWhere(cur, columns, pass, defaults, full);
+            const row = scanRowWhere(cur, columns, ACCEPT_ALL, defaults, full);
             if (row !== null) return accept(row);
             continue;
           }

@@ -22,7 +22,7 @@ import type { GrowableBuffer } from './growable-buffer';
 import type { TxnSpill } from './txn-spill';
 import { RecordArena } from './record-arena';
 import { RowCache, UNKEPT_ROW, type CachedRow } from './row-cache';
-import { ACCEPTED_ROW } from './row-readers';
+import { ACCEPT_ALL, ACCEPTED_ROW } from './row-readers';
 import type { RowReaders, ScanPosition } from './row-readers';
 import { ScanMemo } from './scan-memo';
 import { ColumnVectors } from './column-vectors';
@@ -534,6 +534,10 @@ export class RowReader {
       return test(row, row !== raw) ? row : null;
     }
     const buf = (this.window as Window).buf;
+    if (test === ACCEPT_ALL && whole === true) {
+      const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location));
+      return defaults ? widenRow(row, defaults) : row;
+    }
     const defaulted = this.decodeColumns(buf, offset, location, columns, defaults);
     const probe = this.probeRow;
     const pass = test(probe, defaulted);
@@ -545,7 +549,7 @@ export class RowReader {
     if (!pass) return null;
     if (partial) return partial;
     if (!whole) return ACCEPTED_ROW;
-    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location));
     return defaults ? widenRow(row, defaults) : row;
   }
 

@@ -96,7 +96,38 @@ function expectCorrupt(run: () => unknown): void {
   }
 }
 
+/** The order of entry i - 1 against entry i by the rules' own comparison (the oracle of load's checks). */
+function entryOrder(rules: PageRules, keys: unknown[], vals: unknown[], i: number): number {
+  const c = rules.compare(keys[i - 1], keys[i]);
+  return c !== 0 || !rules.multi ? c : compareValues(vals[i - 1], vals[i]);
+}
+
 describe('index page decode fuzz', () => {
+  test('pages of number keys out of order, or repeated where the tree is unique, are CORRUPT', () => {
+    const cases: [PageRules, unknown[], unknown[]][] = [
+      [PK, [1, 3, 2], [200, 210, 220]],
+      [PK, [1, 2, 2], [200, 210, 220]],
+      [PK, [-0, 0], [200, 210]],
+      [PK, [1.5, 1.25], [200, 210]],
+      [INDEX, [4, 4, 4], [1, 3, 2]],
+      [INDEX, [4, 4], [1, 1]],
+      [INDEX, [5, 4], [1, 2]],
+    ];
+    for (const [rules, keys, vals] of cases) {
+      const page = encodePage(keys, vals);
+      expect(() => storedPage({ rules, keys, vals }, page, keys.length).load()).toThrow(
+        /entries out of order/,
+      );
+    }
+    // The same shapes in order load.
+    const ok = storedPage(
+      { rules: INDEX, keys: [4, 4, 5], vals: [1, 2, 1] },
+      encodePage([4, 4, 5], [1, 2, 1]),
+      3,
+    );
+    expect(ok.load()).toEqual({ keys: [4, 4, 5], vals: [1, 2, 1] });
+  });
+
   test(`mutated page bytes with a matching checksum (${RUNS})`, () => {
     fc.assert(
       fc.property(
@@ -112,6 +143,8 @@ describe('index page decode fuzz', () => {
             // Whatever decodes passed every check: the right count, in order, within bounds.
             expect(keys.length).toBe(count);
             expect(vals.length).toBe(count);
+            for (let i = 1; i < keys.length; i++)
+              expect(entryOrder(sample.rules, keys, vals, i)).toBeLessThan(0);
           });
         },
       ),

@@ -12,7 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
-import { RowReader } from '../../storage/row-reader';
+import { RowReader, rowDecodeStats } from '../../storage/row-reader';
 import { lastCheckpoint, pageDirectory } from '../helpers/engine-util';
 import { tmpDir } from '../helpers/tmp';
 
@@ -104,11 +104,14 @@ describe('cold scans over column pages', () => {
       try {
         scan.mockClear();
         decode.mockClear();
+        const partial = rowDecodeStats.partial;
         const rows = same(conn, sqlite, 'SELECT * FROM t WHERE x > ? AND n >= ?', [800, 10]);
         expect(rows.length).toBeGreaterThan(100);
         // One pushed-down read per accepted row; the rejected ones were tested on the column pages.
         expect(scan.mock.calls.length).toBe(rows.length);
         expect(decode.mock.calls.length).toBe(rows.length);
+        // An accepted row is decoded whole at once: its tested columns are not decoded first.
+        expect(rowDecodeStats.partial).toBe(partial);
       } finally {
         conn.close();
       }
