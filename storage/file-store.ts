@@ -32,6 +32,11 @@ export class FileStore implements ByteStore {
    * and checkByLink skips the readlink. Null where fdLink is.
    */
   private readonly nameWatch: DirWatch | null;
+  /**
+   * The ownership probes' bytes, reused: a buffer allocated per commit (two, with the zero probe)
+   * costs an array buffer each, freed only by the collector.
+   */
+  private readonly probeBytes = Buffer.alloc(ZERO_PROBE);
 
   private constructor(path: string, fd: number, readOnly: boolean) {
     this.path = path;
@@ -75,9 +80,12 @@ export class FileStore implements ByteStore {
     const problem = this.fdLink !== null ? this.checkByLink() : this.checkByStat();
     if (problem !== null) return problem;
     if (appendAt !== null && appendAt < this.length) {
-      const head = Buffer.alloc(Math.min(ZERO_PROBE, this.length - appendAt));
-      this.readInto(head, 0, head.length, appendAt);
-      for (const b of head) if (b !== 0) return `bytes at offset ${appendAt} were written by someone else`;
+      const n = Math.min(ZERO_PROBE, this.length - appendAt);
+      const head = this.probeBytes;
+      if (this.readInto(head, 0, n, appendAt) < n)
+        return `the file's length changed under this writer (shorter than ${appendAt + n} bytes)`;
+      for (let i = 0; i < n; i++)
+        if (head[i] !== 0) return `bytes at offset ${appendAt} were written by someone else`;
     }
     return null;
   }
@@ -94,10 +102,9 @@ export class FileStore implements ByteStore {
     // One byte readable at the last position, none past it: the length is unchanged. One pread:
     // a regular file's pread is short only at its end (readInto would ask again for the missing
     // byte — a second system call on every commit, answered with 0).
-    const probe = Buffer.alloc(2);
     let got = -1;
     try {
-      got = fs.readSync(this.fd, probe, 0, 2, this.length - 1);
+      got = fs.readSync(this.fd, this.probeBytes, 0, 2, this.length - 1);
     } catch {
       // checkByStat says what is wrong.
     }
