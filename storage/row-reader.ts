@@ -89,6 +89,20 @@ interface Window {
 /** Read-ahead window for sequential scans: the largest, and the first (it grows as a scan goes on). */
 const READ_AHEAD_BYTES = 1 << 20;
 const FIRST_WINDOW_BYTES = 16 << 10;
+/**
+ * The smallest window: a scan whose rows lie far apart (a selective filter tested on column
+ * vectors reads only the rows it accepts) reads one or two frames a window instead of every byte
+ * between them.
+ */
+const SPARSE_WINDOW_BYTES = 4 << 10;
+/**
+ * A window that served a frame per fewer bytes than DENSE_BYTES_PER_FRAME was dense: the next one
+ * doubles. One that served a frame per more than SPARSE_BYTES_PER_FRAME was sparse: the next is a
+ * quarter (a window smaller than the gaps serves one frame, its own size a frame, so the bound
+ * lies below the first window's size). Copying ~4 KiB costs about what a read of its own does.
+ */
+const DENSE_BYTES_PER_FRAME = 4 << 10;
+const SPARSE_BYTES_PER_FRAME = 8 << 10;
 /** Marks a probe slot with no decoded value (undefined is never a stored value). */
 const MISSING = undefined;
 /** The most of cacheBytes the record arena holds (the row cache keeps at least the rest). */
@@ -129,6 +143,13 @@ export class RowReader {
   private readonly scratch = Buffer.allocUnsafe(SPECULATIVE_READ);
   /** Read-ahead window of the last sequential scan. */
   private window: Window | null = null;
+  /**
+   * Distinct frames served from `window` (a row can be looked up twice, tested then read), the
+   * last of them, and the size the next window read onward takes (readWindow).
+   */
+  private windowFrames = 0;
+  private lastFrame = -1;
+  private aheadBytes = FIRST_WINDOW_BYTES;
   /** The bytes every window is read into (grown to the largest window read, at most 1 MiB). */
   private windowBytes: Buffer = Buffer.alloc(0);
   private readers: (RowReaders & { view: ReadView }) | null = null;
@@ -709,24 +730,37 @@ export class RowReader {
       at = 0;
       if (!wholeFrameAt(w.buf, 0)) return -1;
     }
+    if (location !== this.lastFrame) {
+      this.windowFrames++;
+      this.lastFrame = location;
+    }
     return at;
   }
 
   /**
-   * Read the window starting at `location`. Its size doubles while reads keep moving forward
-   * from the previous window (a scan) up to READ_AHEAD_BYTES, and starts small otherwise, so a
-   * short range walk does not pay for a megabyte it never uses. Windows share one buffer (rows
-   * are decoded out of it, binary values copied), so a long scan allocates no megabyte per read.
+   * Read the window starting at `location`. While reads keep moving onward from the previous
+   * window (a scan), its size follows how densely the previous one was used: it doubles up to
+   * READ_AHEAD_BYTES while frames came close together and shrinks to SPARSE_WINDOW_BYTES while
+   * they lay far apart; a read elsewhere starts small again, so a short range walk does not pay
+   * for a megabyte it never uses. Windows share one buffer (rows are decoded out of it, binary
+   * values copied), so a long scan allocates no megabyte per read.
    */
   private readWindow(location: number): Window {
     const prev = this.window;
-    const forward =
+    const onward =
       prev !== null &&
       prev.store === this.src.store &&
       location >= prev.start &&
-      location <= prev.start + 2 * prev.buf.length;
-    const want = forward ? Math.min(READ_AHEAD_BYTES, prev.buf.length * 2) : FIRST_WINDOW_BYTES;
-    const size = Math.max(0, Math.min(want, this.src.durableEnd - location));
+      location <= prev.start + prev.buf.length + READ_AHEAD_BYTES;
+    if (!onward) this.aheadBytes = FIRST_WINDOW_BYTES;
+    else {
+      const perFrame = prev.buf.length / Math.max(1, this.windowFrames);
+      if (perFrame < DENSE_BYTES_PER_FRAME) this.aheadBytes = Math.min(READ_AHEAD_BYTES, this.aheadBytes * 2);
+      else if (perFrame > SPARSE_BYTES_PER_FRAME)
+        this.aheadBytes = Math.max(SPARSE_WINDOW_BYTES, this.aheadBytes >> 2);
+    }
+    this.windowFrames = 0;
+    const size = Math.max(0, Math.min(this.aheadBytes, this.src.durableEnd - location));
     if (this.windowBytes.length < size) this.windowBytes = Buffer.allocUnsafe(size);
     const n = this.src.store.readInto(this.windowBytes, 0, size, location);
     this.window = { store: this.src.store, start: location, buf: this.windowBytes.subarray(0, n) };
