@@ -152,7 +152,7 @@ function plainStrings(keys: readonly unknown[]): boolean {
 
 /**
  * Every key is a number other than NaN: `<` orders them as compareValues does (a primary key's
- * integers, a numeric index's values), so a page's order check makes no call per entry.
+ * integers, a numeric index's values), so a page's order check compares them natively.
  */
 function plainNumbers(keys: readonly unknown[]): boolean {
   for (const k of keys) if (typeof k !== 'number' || k !== k) return false;

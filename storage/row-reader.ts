@@ -570,7 +570,8 @@ export class RowReader {
     if (!pass) return null;
     if (partial) return partial;
     if (!whole) return ACCEPTED_ROW;
-    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location));
+    // decodeColumns verified the frame's checksum.
+    const row = this.remember(at, this.decodeRecord(buf, offset, buf.length - offset, location, true));
     return defaults ? widenRow(row, defaults) : row;
   }
 

@@ -12,6 +12,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { connect } from '../../src/index';
 import type { Connection } from '../../src/index';
+import * as frame from '../../storage/frame';
 import { RowReader, rowDecodeStats } from '../../storage/row-reader';
 import { lastCheckpoint, pageDirectory } from '../helpers/engine-util';
 import { tmpDir } from '../helpers/tmp';
@@ -118,6 +119,34 @@ describe('cold scans over column pages', () => {
     } finally {
       scan.mockRestore();
       decode.mockRestore();
+      sqlite.close();
+    }
+  });
+
+  test("a cold scan verifies each row's checksum once, whether it tests the row or reads it whole", () => {
+    const { file, sqlite } = build(3000);
+    const checksum = jest.spyOn(frame, 'frameChecksumOkAt');
+    try {
+      for (const [sql, verified] of [
+        // Tested on the column pages: only the accepted rows are read, each verified once.
+        ['SELECT * FROM t WHERE x > 800', (rows: number) => rows],
+        // No vector for this term: every row is tested on its columns (verified then) and the
+        // accepted ones are decoded whole from the same bytes, not verified again.
+        ["SELECT * FROM t WHERE s || x >= 's3'", () => 3000],
+      ] as [string, (rows: number) => number][]) {
+        const conn = connect(file, { readOnly: true });
+        try {
+          checksum.mockClear();
+          const rows = same(conn, sqlite, sql);
+          expect(rows.length).toBeGreaterThan(100);
+          expect(rows.length).toBeLessThan(3000);
+          expect(checksum.mock.calls.length).toBe(verified(rows.length));
+        } finally {
+          conn.close();
+        }
+      }
+    } finally {
+      checksum.mockRestore();
       sqlite.close();
     }
   });
