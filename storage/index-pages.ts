@@ -229,8 +229,7 @@ export class StoredPage implements LeafPage<unknown, unknown> {
     if (this.checked) return { keys, vals };
     if (entryCompare(rules, keys[0], vals[0], this.firstKey, this.firstVal) !== 0)
       throw corrupt('first entry differs from its directory entry', offset);
-    const byValue = rules.compare === compareValues;
-    const plain = byValue && (plainStrings(keys) || plainNumbers(keys));
+    const plain = rules.compare === compareValues && (plainStrings(keys) || plainNumbers(keys));
     for (let i = 0; i < keys.length; i++) {
       if (
         i > 0 &&
