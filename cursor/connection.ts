@@ -8,6 +8,7 @@
  * cached with them, so re-executing a statement only binds parameters.
  */
 import type { CollectionState } from '../storage/collection-state';
+import type { ReadView } from '../storage/row-reader';
 import { Database, foreignKeyGuard } from '../src/database';
 import {
   DatabaseError,
@@ -371,13 +372,14 @@ export class Connection<Row = ResultRow> {
     lowered: LoweredStatement,
     stmt: Extract<LoweredStatement['stmt'], { kind: 'select' }>,
     db: Database,
+    view: ReadView,
   ): { plan: PhysicalPlan; subplans: Map<LogicalPlan, PhysicalPlan> } {
     const version = db.storage.catalogVersion;
     const cached = this.plans.get(lowered);
     if (cached && cached.version === version && (cached.sizes === null || sameSizes(cached.sizes)))
       return cached;
     const seen = new Map<CollectionState, number>();
-    const plan = physicalPlan(stmt.plan, db.readView(), (c) => seen.set(c.state, sizeClass(c.pk.size)));
+    const plan = physicalPlan(stmt.plan, view, (c) => seen.set(c.state, sizeClass(c.pk.size)));
     // Plans of one table do not depend on its size; a join's order does, so it is re-planned when
     // a table it reads has grown or shrunk about fourfold since.
     const sizes = seen.size < 2 ? null : [...seen].map(([state, size]) => ({ state, size }));
@@ -454,12 +456,12 @@ export class Connection<Row = ResultRow> {
       : { db: this.database, stmt: lowered.stmt, both: null, reads: null };
     switch (stmt.kind) {
       case 'select': {
-        const view = both?.view ?? db.readView();
+        const view = both?.view ?? db._viewAsRefreshed();
         const engine = db.storage;
         // A query over TEMP and main tables is planned for each run (no cache keyed by both catalogs).
         const { plan, subplans } = both
           ? { plan: physicalPlan(stmt.plan, view), subplans: undefined }
-          : this.plan(lowered, stmt, db);
+          : this.plan(lowered, stmt, db, view);
         if (ctx) ctx.plan = summarize(plan, (sub) => physicalPlan(sub, view));
         const { source, stats } = openResult(plan, view, {
           readers: engine.readersFor(view),
@@ -473,7 +475,7 @@ export class Connection<Row = ResultRow> {
         return { kind: 'rows', source, columns: stmt.columns, stats };
       }
       case 'explain': {
-        const view = both?.view ?? db.readView();
+        const view = both?.view ?? db._viewAsRefreshed();
         const lines = explainLines(physicalPlan(stmt.select.plan, view), (sub) => physicalPlan(sub, view));
         if (ctx) ctx.plan = planSummary(lines);
         let i = 0;
@@ -485,7 +487,7 @@ export class Connection<Row = ResultRow> {
         };
       }
       case 'explainWrite': {
-        const view = db.readView();
+        const view = db._viewAsRefreshed();
         const w = stmt.write;
         const coll = view.collections.get(w.collection);
         if (!coll) throw new QueryError(`no such table: ${w.collection}`, 'QUERY');

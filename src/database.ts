@@ -442,6 +442,15 @@ export class Database {
     return this.inTransaction ? engine.currentView() : engine.committedView();
   }
 
+  /**
+   * @internal readView() for a statement that already looked for other processes' commits (a
+   * cursor's execute): a live reader's look costs a system call, one per statement is enough.
+   */
+  _viewAsRefreshed(): ReadView {
+    const engine = this.live();
+    return this.inTransaction ? engine.currentView() : engine.committedView();
+  }
+
   /** Delete the row with primary key `pk`; false when there was none. */
   delete(name: string, pk: unknown): boolean {
     const state = this.state(name);
@@ -585,6 +594,7 @@ export class Database {
         fs.rmSync(tmp, { force: true });
         throw ioError(`cannot copy ${src} to ${tmp}`, err);
       }
+      if (fs.existsSync(target)) Engine.markMoved(target);
       renameDurably(tmp, target);
     } finally {
       lock.dispose();

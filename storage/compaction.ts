@@ -6,7 +6,7 @@
  * either the old file or the new one, never a mix; a leftover temp file is ignored and replaced.
  */
 import * as fs from 'node:fs';
-import type { Engine } from './engine';
+import { Engine } from './engine';
 import { MemoryStore } from './memory-store';
 import { FileStore, renameDurably } from './file-store';
 import { readExact } from './byte-store';
@@ -110,7 +110,10 @@ export function compactToFile(source: Engine, dest: string): void {
     try {
       lock = WriterLock.acquire(realDest);
       const id = fileId(realDest);
-      if (id) lock.bindFile(id);
+      if (id) {
+        lock.bindFile(id);
+        Engine.markMoved(realDest);
+      }
       renameDurably(tmp, realDest);
     } catch (err) {
       fs.rmSync(tmp, { force: true });

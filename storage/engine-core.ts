@@ -52,6 +52,13 @@ export abstract class EngineCore {
   protected sqlStats: readonly TableStats[] = [];
   protected lastTxnId = 0;
   protected durableEnd = LOG_START;
+  /**
+   * Live reads: the log applied ends with a MOVED frame (its writer is replacing the file), so
+   * refresh() checks which file is at the path before every statement until more log follows.
+   */
+  protected logEndsMoved = false;
+  /** Live reads: when refresh() last checked the file's identity (performance.now()). */
+  protected identityCheckedAt = -Infinity;
   protected superblock: Superblock = {
     generation: 0,
     checkpointOffset: 0,

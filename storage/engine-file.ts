@@ -7,7 +7,7 @@ import type { CommittedRows } from './committed-rows';
 import { FileStore, renameDurably } from './file-store';
 import { readExact } from './byte-store';
 import { encodePayload } from './codec';
-import { frameHeaderFor, writeFrame } from './frame';
+import { frameHeaderFor, movedFrame, writeFrame } from './frame';
 import { encodeHeader, encodeSuperblock } from './header';
 import type { Superblock } from './header';
 import {
@@ -28,6 +28,7 @@ import { OperationalError, TransactionError } from '../src/errors';
 import {
   CHECKPOINT_RETRY_BYTES,
   CLOSE_CHECKPOINT_BYTES,
+  livePolicy,
   MAX_RETIRED_STORES,
   RESERVE_BYTES,
   emptyRecoveryReport,
@@ -206,6 +207,17 @@ export abstract class EngineFile extends EngineTransactions {
     this.assertOpen();
     if (!this.readOnly || !(this.store instanceof FileStore)) return false;
     if (this.refreshGate && !this.refreshGate()) return false;
+    // Between identity checks, one read past the log's end says whether anything was appended:
+    // a writer that replaces the file by a rename first appends a MOVED frame there, which ends
+    // the fast path (the fstat it saves is most of a point query's time on such a handle).
+    const now = performance.now();
+    if (
+      !this.logEndsMoved &&
+      now - this.identityCheckedAt < livePolicy.identityCheckMs &&
+      this.store.logEndsAt(this.durableEnd)
+    )
+      return false;
+    this.identityCheckedAt = now;
     const { size, replaced } = this.store.watch();
     if (replaced) {
       this.reattach();
@@ -232,6 +244,7 @@ export abstract class EngineFile extends EngineTransactions {
     );
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
+    if (result.goodEnd > scanEnd) this.logEndsMoved = result.endsMoved;
     this.rebuildStaleIndexes();
     if (this.lastTxnId !== before) {
       this.catalogGen++;
@@ -349,6 +362,26 @@ export abstract class EngineFile extends EngineTransactions {
     }
   }
 
+  /**
+   * Before a rename replaces the file: a MOVED frame at the log's end tells live readers, whose
+   * look between statements is a read there, to check which file is at the path (docs/format.md
+   * §3). It becomes part of this writer's log: if the rename fails, commits follow it. A disk
+   * without room for it does not stop the compaction: readers then notice the rename at their
+   * next identity check (livePolicy.identityCheckMs).
+   */
+  private appendMoved(): void {
+    this.verifyOwnership(this.durableEnd);
+    const frame = movedFrame(this.lastTxnId);
+    try {
+      this.append(frame, this.durableEnd);
+    } catch (err) {
+      this.cutBackFailedAppend();
+      if (err instanceof OperationalError && err.code === 'FULL') return;
+      throw err;
+    }
+    this.durableEnd += frame.length;
+  }
+
   /** Whether everything past the log's end is this writer's unused reservation (zeros only). */
   private ownsReservedTail(): boolean {
     try {
@@ -375,7 +408,7 @@ export abstract class EngineFile extends EngineTransactions {
     const next = FileStore.open(tmp, true, false);
     const id = next.fileId();
     next.close();
-    this.verifyOwnership(null);
+    this.appendMoved();
     const swap = this.lock?.rebindFile(id);
     try {
       renameDurably(tmp, this.path);

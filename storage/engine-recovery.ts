@@ -168,6 +168,7 @@ export abstract class EngineRecovery extends EngineRows {
     }
     this.lastTxnId = result.lastTxnId;
     this.durableEnd = result.goodEnd;
+    this.logEndsMoved = result.endsMoved;
     // A read-only open racing a live writer (another process holds the lock) can see that
     // writer's append half done, and whole transactions appended after it while it looks: the
     // committed prefix is what a live reader sees, and refresh() picks up the rest. Only without a

@@ -217,6 +217,14 @@ export interface ActiveTxn {
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 /** Replaced files kept readable after re-attaching (for result sets opened before a compaction). */
 export const MAX_RETIRED_STORES = 4;
+/**
+ * (@internal mutable: tests stretch it to prove what the look past the log's end sees alone.)
+ * Live reads: how long a read-only handle goes between checks of which file is at its path (an
+ * fstat), looking in between only past the log's end. A replacement by this library's writers
+ * is seen at once (they append a MOVED frame first); one by other means (a copy or a `mv` by
+ * hand) within this time.
+ */
+export const livePolicy = { identityCheckMs: 100 };
 export const DEFAULT_CHECKPOINT_EVERY_BYTES = 64 * 1024 * 1024;
 /**
  * Default bounds on what a killed writer leaves to replay (docs/operations.md "Checkpoints"): past

@@ -53,7 +53,7 @@ import { FileStore } from './file-store';
 import { MemoryStore } from './memory-store';
 import type { ByteStore } from './byte-store';
 import { readExact } from './byte-store';
-import { writeFrameEncoded } from './frame';
+import { movedFrame, writeFrameEncoded } from './frame';
 import type { RowReaders } from './row-readers';
 import { CatalogOp, FrameKind, FRAME_FLAG_IGNORABLE, isInt32 } from './format';
 import type { ReadView, StagedRows } from './row-reader';
@@ -161,6 +161,31 @@ export class Engine extends EngineFile {
       store?.close();
       lock?.dispose();
       throw err;
+    }
+  }
+
+  /**
+   * For a caller holding the writer lock of the database at `realPath` that is about to rename
+   * another file over it (compaction to a path, restore): a MOVED frame at the end of its log,
+   * as the engine's own compaction writes (replaceFileWith), so its live readers look for the new
+   * file at their next statement. Best effort: a file that does not open as a database, or cannot
+   * be written, is left as it is; its readers notice the rename at their next identity check
+   * (livePolicy.identityCheckMs).
+   */
+  static markMoved(realPath: string): void {
+    try {
+      const reader = Engine.openFileNow(realPath, { readOnly: true, recovery: 'autoTruncate' });
+      const frame = movedFrame(reader.lastTxnId);
+      const end = reader.durableEnd;
+      reader.close();
+      const store = FileStore.open(realPath, false, false);
+      try {
+        store.writeAt(frame, end);
+      } finally {
+        store.close();
+      }
+    } catch {
+      // Not a database, or not writable: the rename goes ahead, noticed by the identity check.
     }
   }
 

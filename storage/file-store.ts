@@ -36,7 +36,7 @@ export class FileStore implements ByteStore {
    * The ownership probes' bytes, reused: a buffer allocated per commit (two, with the zero probe)
    * costs an array buffer each, freed only by the collector.
    */
-  private readonly probeBytes = Buffer.alloc(ZERO_PROBE);
+  private readonly probeBytes = Buffer.alloc(ZERO_PROBE + 1);
 
   private constructor(path: string, fd: number, readOnly: boolean) {
     this.path = path;
@@ -150,6 +150,25 @@ export class FileStore implements ByteStore {
     // Unlinked (or possibly renamed over): replaced only if another file now sits at the path.
     const id = this.identity();
     return { size: st.size, replaced: id.atPath !== null && id.atPath !== id.open };
+  }
+
+  /**
+   * A live reader's look between statements, in one pread: true when the file ends at `end` (the
+   * end of the log the reader applied) or a writer's reserved zeros follow it, so nothing was
+   * appended since; false when anything else is there, or the file became shorter.
+   */
+  logEndsAt(end: number): boolean {
+    const probe = this.probeBytes;
+    let got = 0;
+    try {
+      got = fs.readSync(this.fd, probe, 0, ZERO_PROBE + 1, end - 1);
+    } catch {
+      return false; // the full check says what is wrong
+    }
+    if (got === 1) return true;
+    if (got < ZERO_PROBE + 1) return false;
+    for (let i = 1; i <= ZERO_PROBE; i++) if (probe[i] !== 0) return false;
+    return true;
   }
 
   readInto(target: Uint8Array, offset: number, length: number, position: number): number {

@@ -53,6 +53,13 @@ export const FrameKind = {
    * written IGNORABLE outside a transaction; replay skips it like SCRATCH.
    */
   PAGES: 12,
+  /**
+   * Written by a writer (IGNORABLE, outside a transaction, empty payload) at the end of the log of
+   * a file it is about to replace by a rename (compaction, restore): live readers, which look only
+   * past the end of the log between statements, learn that they must check which file is at the
+   * path now. Replay skips it.
+   */
+  MOVED: 13,
 } as const;
 export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];
 

@@ -7,7 +7,7 @@
  * A frame is valid only when its whole extent lies inside the file and the crc matches; the
  * length is checked against the file size before anything is allocated.
  */
-import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD } from './format';
+import { FRAME_FLAG_IGNORABLE, FRAME_HEADER_SIZE, FrameKind, MAX_FRAME_PAYLOAD } from './format';
 import { crc32c, crc32cRechain } from './crc32c';
 import type { GrowableBuffer } from './growable-buffer';
 import { encodeValueInto } from './record-encoder';
@@ -53,6 +53,13 @@ export function frameHeader(kind: number, txnId: number, payload: Uint8Array, fl
   b.writeUInt32LE(crc32c(payload, 0, payload.length, crc32c(b, 0, 16)), 16);
   return b;
 }
+
+/** A MOVED frame (docs/format.md §3): a header with an empty payload, IGNORABLE. */
+export function movedFrame(txnId: number): Buffer {
+  return frameHeader(FrameKind.MOVED, txnId, EMPTY_PAYLOAD, FRAME_FLAG_IGNORABLE);
+}
+
+const EMPTY_PAYLOAD = new Uint8Array(0);
 
 /**
  * The 20-byte header of a frame whose payload of `length` bytes was written apart, given the

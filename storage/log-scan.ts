@@ -75,6 +75,11 @@ export interface ScanResult {
   lastTxnId: number;
   /** Why the log stopped before the end of the file; null when it was read to the end cleanly. */
   problem: TailProblem | null;
+  /**
+   * The usable log ends with a MOVED frame: the file was, or is about to be, replaced by a rename
+   * (a live reader then checks the file's identity before every statement).
+   */
+  endsMoved: boolean;
 }
 
 const KNOWN_KINDS = new Set<number>(Object.values(FrameKind));
@@ -143,10 +148,13 @@ export function scanLog(
   let pos = from;
   let goodEnd = from;
   let open: { txnId: number; begin: number; frames: LogFrame[]; meta: number } | null = null;
+  // Where the last MOVED frame ended: the log ends moved while nothing usable follows it.
+  let movedEnd = -1;
 
   const stop = (code: TailProblem['code'], message: string): ScanResult => ({
     goodEnd,
     lastTxnId,
+    endsMoved: goodEnd === movedEnd,
     problem: {
       code,
       offset: goodEnd,
@@ -169,7 +177,8 @@ export function scanLog(
     }
     if (!reader.has(pos, FRAME_HEADER_SIZE))
       return stop('TORN_TAIL', `incomplete frame header at offset ${pos}`);
-    if (!open && isZeroHeader(reader.buf, reader.at(pos))) return { goodEnd, lastTxnId, problem: null };
+    if (!open && isZeroHeader(reader.buf, reader.at(pos)))
+      return { goodEnd, lastTxnId, problem: null, endsMoved: goodEnd === movedEnd };
     const header = parseFrameHeader(reader.buf, reader.at(pos), size - pos);
     if (!header) return stop('TORN_TAIL', `frame at offset ${pos} extends past the end of the file`);
     if (!reader.has(pos, FRAME_HEADER_SIZE + header.length))
@@ -206,6 +215,9 @@ export function scanLog(
         open = { txnId, begin: pos, frames: [], meta: 0 };
       } else if (kind === FrameKind.CHECKPOINT || kind === FrameKind.SCRATCH || kind === FrameKind.PAGES) {
         goodEnd = frameEnd;
+      } else if (kind === FrameKind.MOVED) {
+        goodEnd = frameEnd;
+        movedEnd = frameEnd;
       } else {
         return stop('CORRUPT', `frame of kind ${kind} outside a transaction at offset ${pos} (orphan)`);
       }
@@ -256,7 +268,7 @@ export function scanLog(
     pos = frameEnd;
   }
   if (open) return stop('TORN_TAIL', `transaction ${open.txnId} has no commit marker`);
-  return { goodEnd, lastTxnId, problem: null };
+  return { goodEnd, lastTxnId, problem: null, endsMoved: goodEnd === movedEnd };
 }
 
 /** True when `at` is the end of the file, a zero header (reserved space) or a frame whose crc holds. */

@@ -11,6 +11,7 @@ const NOT_MIRRORED = new Set([
   'constructor',
   'storage',
   'readView',
+  '_viewAsRefreshed',
   'visibleCollection',
   'visibleCollectionNames',
   'visibleSqlViews',

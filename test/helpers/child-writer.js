@@ -113,3 +113,51 @@ if (mode === 'live') {
   };
   tick();
 }
+
+if (mode === 'serve') {
+  // One command per line on stdin, one reply line each: `insert <n>` (one transaction of n rows,
+  // replies "ok <rows in items>"), `compact` (in place), `compactTo <path>` (a compacted copy
+  // renamed over <path>), `fail-rename` (compact in place with the rename refused: the MOVED frame
+  // stays in the log, the writer goes on). The reader under test runs in the parent process.
+  const db = openItems();
+  let nextId = 0;
+  process.stdout.write('ready\n');
+  let pending = '';
+  process.stdin.on('data', (chunk) => {
+    pending += chunk.toString();
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const [cmd, arg] = pending.slice(0, nl).split(' ');
+      pending = pending.slice(nl + 1);
+      try {
+        if (cmd === 'insert') {
+          db.transaction(() => {
+            for (let i = 0; i < Number(arg); i++)
+              db.insert('items', { id: nextId++, txn: nextId, note: 'v' });
+          });
+        } else if (cmd === 'compact') db.compact();
+        else if (cmd === 'compactTo') db.compactTo(arg);
+        else if (cmd === 'fail-rename') {
+          const fs = require('node:fs');
+          const rename = fs.renameSync;
+          fs.renameSync = () => {
+            throw Object.assign(new Error('EXDEV: refused by the test'), { code: 'EXDEV' });
+          };
+          try {
+            db.compact();
+          } catch {
+            // expected: the rename was refused
+          } finally {
+            fs.renameSync = rename;
+          }
+        } else if (cmd === 'exit') {
+          db.close();
+          process.exit(0);
+        }
+        process.stdout.write(`ok ${db.collection('items').count()}\n`);
+      } catch (err) {
+        process.stdout.write(`error ${err.code || err.message}\n`);
+      }
+    }
+  });
+}
